@@ -1,0 +1,13 @@
+/* childguard: the public API, one umbrella over the per-area headers. */
+#ifndef CHILDGUARD_H
+#define CHILDGUARD_H
+
+#include "childguard/export.h"
+#include "childguard/status.h"
+#include "childguard/image.h"
+#include "childguard/pdq.h"
+#include "childguard/digest.h"
+#include "childguard/signal.h"
+#include "childguard/pool.h"
+
+#endif

@@ -1,0 +1,88 @@
+/* childguard: PDQ, Meta's 256-bit perceptual image hash, bit-identical to the reference
+ * pdq-photo-hasher (facebook/ThreatExchange, pdq/README.md and the PDQ hashing paper,
+ * "The TMK+PDQF video-hashing algorithm and the PDQ image similarity algorithm", 2019).
+ *
+ * Threading: a cg_pdq_hasher holds scratch buffers and is used by one thread at a time;
+ * create one per thread. The other functions are pure and thread-safe. */
+#ifndef CHILDGUARD_PDQ_H
+#define CHILDGUARD_PDQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export.h"
+#include "image.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CG_PDQ_BITS 256
+#define CG_PDQ_HEX_LEN 64
+/* The field's usual match threshold: Hamming distance <= 31. */
+#define CG_PDQ_MATCH_THRESHOLD 31
+/* Hashes of quality below this are usually discarded by the field. */
+#define CG_PDQ_MIN_QUALITY 50
+
+/* A PDQ hash. words[i] holds DCT row i (i = 0..15): bit j of words[i] is set when coefficient
+ * (i, j) is above the median. Hex output prints words[15] first, as the reference does. */
+typedef struct cg_pdq {
+    uint16_t words[16];
+} cg_pdq;
+
+/* The 8 dihedral variants, in the reference's --pdqdih-across order. */
+typedef enum cg_pdq_dihedral {
+    CG_PDQ_ORIGINAL = 0,
+    CG_PDQ_ROT90,       /* counter-clockwise */
+    CG_PDQ_ROT180,
+    CG_PDQ_ROT270,
+    CG_PDQ_FLIPX,       /* top and bottom swapped */
+    CG_PDQ_FLIPY,       /* left and right mirrored */
+    CG_PDQ_FLIP_PLUS1,  /* transpose */
+    CG_PDQ_FLIP_MINUS1  /* anti-transpose */
+} cg_pdq_dihedral;
+
+typedef struct cg_pdq_result {
+    cg_pdq hash;
+    int quality;          /* 0..100 */
+    cg_pdq dihedral[8];   /* filled only when asked for; [0] equals hash */
+} cg_pdq_result;
+
+typedef struct cg_pdq_hasher cg_pdq_hasher;
+
+/* Creates a hasher with its scratch buffers (about 2.5 MiB). Free with cg_pdq_hasher_destroy. */
+CG_API cg_status cg_pdq_hasher_create(cg_pdq_hasher **out);
+
+/* Frees a hasher. NULL is a no-op. */
+CG_API void cg_pdq_hasher_destroy(cg_pdq_hasher *h);
+
+/* Hashes a decoded image as the reference command-line hasher does: images larger than 512 on
+ * either side are first resized to exactly 512x512 by nearest neighbour, grey images use their
+ * grey value as luma, RGB uses 0.299 R + 0.587 G + 0.114 B in float32. Images with a side below
+ * 5 pixels hash to all zeros with quality 0 (as the reference). With dihedral non-zero, also
+ * fills res->dihedral. img is borrowed for the call. */
+CG_API cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
+                                   cg_pdq_result *res);
+
+/* Hashes a luma plane (row-major, values 0..255 as float) of any size, without the 512 resize:
+ * the entry point for video frames and for callers with their own decoders. */
+CG_API cg_status cg_pdq_hash_luma(cg_pdq_hasher *h, const float *luma, uint32_t width,
+                                  uint32_t height, int dihedral, cg_pdq_result *res);
+
+/* Writes 64 lowercase hex digits and a NUL into out (at least 65 bytes). */
+CG_API void cg_pdq_to_hex(const cg_pdq *hash, char *out);
+
+/* Parses 64 hex digits (either case, nothing else). CG_E_INVAL on anything else. */
+CG_API cg_status cg_pdq_from_hex(const char *hex, size_t len, cg_pdq *out);
+
+/* Hamming distance, 0..256. */
+CG_API int cg_pdq_distance(const cg_pdq *a, const cg_pdq *b);
+
+/* Number of set bits (the reference's "norm"; normally 128). */
+CG_API int cg_pdq_popcount(const cg_pdq *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

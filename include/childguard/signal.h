@@ -1,0 +1,43 @@
+/* childguard: signal types. A signal type is one table row (ThreatExchange's names: "pdq",
+ * "md5", "sha256"; "vpdq" later): its size, text form, distance and default threshold. Adding a
+ * hash type means adding a row and its functions.
+ * Threading: the table is immutable; everything here is thread-safe. */
+#ifndef CHILDGUARD_SIGNAL_H
+#define CHILDGUARD_SIGNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CG_SIGNAL_MAX_BYTES 32
+
+typedef struct cg_signal_type {
+    const char *name;          /* "pdq", "md5", "sha256" */
+    size_t bytes;              /* binary size of one value */
+    size_t hex_len;            /* length of its text form */
+    int max_distance;          /* largest possible distance (0 for exact-only types) */
+    int default_threshold;     /* match when distance <= this (0: exact) */
+    /* Parses the text form into out (bytes long). CG_E_INVAL on bad text. */
+    cg_status (*parse)(const char *text, size_t len, uint8_t *out);
+    /* Writes the text form and a NUL into out (hex_len + 1 bytes). */
+    void (*format)(const uint8_t *value, char *out);
+    /* Distance between two values. */
+    int (*distance)(const uint8_t *a, const uint8_t *b);
+} cg_signal_type;
+
+/* The row named name (exact, lowercase), or NULL. */
+CG_API const cg_signal_type *cg_signal_type_find(const char *name);
+/* Number of rows, and row i (NULL past the end), for listing. */
+CG_API size_t cg_signal_type_count(void);
+CG_API const cg_signal_type *cg_signal_type_at(size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that childguard needs to build, test and run its demo.
+# Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+PKGS=(
+    build-essential cmake pkg-config git
+    libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libheif-dev libstb-dev libexif-dev
+    libssl-dev libjansson-dev
+    clang libclang-rt-14-dev
+    desktop-base
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

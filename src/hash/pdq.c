@@ -1,0 +1,510 @@
+/* PDQ perceptual hashing, written from the published description of the algorithm:
+ *   - "The TMK+PDQF video-hashing algorithm and the PDQ image similarity algorithm"
+ *     (Meta, facebook/ThreatExchange hashing.pdf, 2019), and
+ *   - the behaviour of the reference command-line hasher, summarised in words in
+ *     ../shared/testdata/pdq/ALGORITHM.md.
+ *
+ * Bit-exactness with the reference needs its float32 arithmetic in its order: this file is
+ * compiled with -ffp-contract=off (no fused multiply-add), every running sum below adds and
+ * subtracts in the reference's sequence, and divisions stay divisions (a reciprocal multiply
+ * would round differently).
+ *
+ * Pipeline: luma (float32) -> Jarosz filter (two rounds of a centred box mean along rows, then
+ * columns; window ceil(dim / 128)) -> decimate to 64x64 by sampling -> quality from gradients ->
+ * 16x16 DCT (D * A * D^T, DC row/column dropped) -> threshold at the median -> 256 bits.
+ *
+ * Speed: the filter is the hot part (four passes over up to 512x512 floats). Each pass is run
+ * "across" the data so that the compiler vectorises it: a column pass walks down the rows while
+ * updating every column's running sum at once; a row pass is done as a column pass on the
+ * transposed plane. Each element still sees exactly the reference's sequence of operations. The
+ * last two passes only compute what decimation reads: the last row pass only the 64 sampled
+ * columns (their running sums still cover every pixel), the last column pass only those columns. */
+#include <math.h>
+#include <string.h>
+
+#include "childguard/pdq.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/hex.h"
+
+#define PDQ_MIN_DIM 5
+#define PDQ_RESIZE 512
+#define PDQ_PASSES 2
+
+struct cg_pdq_hasher {
+    float *a;           /* luma plane, then filter results */
+    float *b;           /* second plane for the passes */
+    float *sums;        /* per-column running sums */
+    size_t cap;         /* floats allocated in a and b */
+    size_t sums_cap;    /* floats allocated in sums */
+    float dct[16][64];  /* D[i][j] = sqrt(2/64) cos(pi/128 (i+1)(2j+1)), as float */
+};
+
+static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
+{
+    if (n > h->cap) {
+        float *a = cg__malloc_array(n, sizeof(float));
+        float *b = cg__malloc_array(n, sizeof(float));
+
+        if (a == NULL || b == NULL) {
+            cg__free(a);
+            cg__free(b);
+            return CG_E_NOMEM;
+        }
+        cg__free(h->a);
+        cg__free(h->b);
+        h->a = a;
+        h->b = b;
+        h->cap = n;
+    }
+    if (width > h->sums_cap) {
+        float *s = cg__malloc_array(width, sizeof(float));
+
+        if (s == NULL)
+            return CG_E_NOMEM;
+        cg__free(h->sums);
+        h->sums = s;
+        h->sums_cap = width;
+    }
+    return CG_OK;
+}
+
+cg_status cg_pdq_hasher_create(cg_pdq_hasher **out)
+{
+    cg_pdq_hasher *h;
+    const double scale = sqrt(2.0 / 64.0);
+
+    *out = NULL;
+    h = cg__calloc(1, sizeof(*h));
+    if (h == NULL)
+        return CG_E_NOMEM;
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 64; j++)
+            h->dct[i][j] = (float)(scale * cos((M_PI / 2.0 / 64.0) * (i + 1) * (2 * j + 1)));
+    if (ensure_capacity(h, (size_t)PDQ_RESIZE * PDQ_RESIZE, PDQ_RESIZE) != CG_OK) {
+        cg_pdq_hasher_destroy(h);
+        return CG_E_NOMEM;
+    }
+    *out = h;
+    return CG_OK;
+}
+
+void cg_pdq_hasher_destroy(cg_pdq_hasher *h)
+{
+    if (h == NULL)
+        return;
+    cg__free(h->a);
+    cg__free(h->b);
+    cg__free(h->sums);
+    cg__free(h);
+}
+
+/* ---- Jarosz filter -------------------------------------------------------------------------
+ * A centred box mean of window w over a vector of n samples, written as the reference does:
+ * with half = (w + 2) / 2, the first half - 1 samples are summed without output; then
+ * w - half + 1 outputs are written as the window grows; then n - w outputs with a full window
+ * (add the right sample, subtract the left one); then half - 1 outputs as the window shrinks.
+ * Each output is the running sum divided by the number of samples in it.
+ *
+ * column_pass runs that recurrence down the rows of a rows x cols plane for the columns listed
+ * in cols_idx (or all columns when cols_idx is NULL), every column in lock step. */
+static void column_pass(const float *in, float *out, size_t rows, size_t cols, size_t w,
+                        float *sums, const int *col_idx, size_t ncol)
+{
+    const size_t half = (w + 2) / 2;
+    const size_t p1 = half - 1, p2 = w - half + 1, p3 = rows - w, p4 = half - 1;
+    size_t ri = 0, li = 0, oi = 0;
+    float count = 0.0f;
+    int n = 0;
+
+    if (col_idx == NULL) {
+        /* All columns: contiguous, vectorised. */
+        memset(sums, 0, cols * sizeof(float));
+        for (size_t r = 0; r < p1; r++, ri++) {
+            const float *src = in + ri * cols;
+            for (size_t j = 0; j < cols; j++)
+                sums[j] += src[j];
+            n++;
+        }
+        for (size_t r = 0; r < p2; r++, ri++, oi++) {
+            const float *src = in + ri * cols;
+            float *dst = out + oi * cols;
+            n++;
+            count = (float)n;
+            for (size_t j = 0; j < cols; j++) {
+                sums[j] += src[j];
+                dst[j] = sums[j] / count;
+            }
+        }
+        for (size_t r = 0; r < p3; r++, ri++, li++, oi++) {
+            const float *add = in + ri * cols, *sub = in + li * cols;
+            float *dst = out + oi * cols;
+            for (size_t j = 0; j < cols; j++) {
+                sums[j] += add[j];
+                sums[j] -= sub[j];
+                dst[j] = sums[j] / count;
+            }
+        }
+        for (size_t r = 0; r < p4; r++, li++, oi++) {
+            const float *sub = in + li * cols;
+            float *dst = out + oi * cols;
+            n--;
+            count = (float)n;
+            for (size_t j = 0; j < cols; j++) {
+                sums[j] -= sub[j];
+                dst[j] = sums[j] / count;
+            }
+        }
+        return;
+    }
+    /* Only the listed columns (the final pass: decimation reads nothing else). */
+    for (size_t k = 0; k < ncol; k++)
+        sums[k] = 0.0f;
+    for (size_t r = 0; r < p1; r++, ri++) {
+        const float *src = in + ri * cols;
+        for (size_t k = 0; k < ncol; k++)
+            sums[k] += src[col_idx[k]];
+        n++;
+    }
+    for (size_t r = 0; r < p2; r++, ri++, oi++) {
+        const float *src = in + ri * cols;
+        float *dst = out + oi * cols;
+        n++;
+        count = (float)n;
+        for (size_t k = 0; k < ncol; k++) {
+            sums[k] += src[col_idx[k]];
+            dst[col_idx[k]] = sums[k] / count;
+        }
+    }
+    for (size_t r = 0; r < p3; r++, ri++, li++, oi++) {
+        const float *add = in + ri * cols, *sub = in + li * cols;
+        float *dst = out + oi * cols;
+        for (size_t k = 0; k < ncol; k++) {
+            sums[k] += add[col_idx[k]];
+            sums[k] -= sub[col_idx[k]];
+            dst[col_idx[k]] = sums[k] / count;
+        }
+    }
+    for (size_t r = 0; r < p4; r++, li++, oi++) {
+        const float *sub = in + li * cols;
+        float *dst = out + oi * cols;
+        n--;
+        count = (float)n;
+        for (size_t k = 0; k < ncol; k++) {
+            sums[k] -= sub[col_idx[k]];
+            dst[col_idx[k]] = sums[k] / count;
+        }
+    }
+}
+
+/* out (cols x rows) = transpose of in (rows x cols), in cache-sized tiles. */
+static void transpose(const float *in, float *out, size_t rows, size_t cols)
+{
+    const size_t t = 16;
+
+    for (size_t r0 = 0; r0 < rows; r0 += t)
+        for (size_t c0 = 0; c0 < cols; c0 += t) {
+            size_t r1 = r0 + t < rows ? r0 + t : rows, c1 = c0 + t < cols ? c0 + t : cols;
+            for (size_t r = r0; r < r1; r++)
+                for (size_t c = c0; c < c1; c++)
+                    out[c * rows + r] = in[r * cols + c];
+        }
+}
+
+/* Decimation: output i samples input floor((i + 0.5) * n / 64), computed in double as the
+ * reference does. */
+static void sample_positions(size_t n, int pos[64])
+{
+    for (int i = 0; i < 64; i++)
+        pos[i] = (int)(((i + 0.5) * (double)n) / 64.0);
+}
+
+/* Runs the filter on h->a (rows x cols) and leaves the 64x64 decimation in out. The reference
+ * filters rows (window from the number of columns) then columns (window from the number of
+ * rows), twice. Here a row pass is a column pass on the transposed plane, so the data lives
+ * transposed (t, cols x rows) during row passes. */
+static void filter_and_decimate(cg_pdq_hasher *h, size_t rows, size_t cols, float out[64][64])
+{
+    const size_t wr = (cols + 127) / 128; /* window along rows */
+    const size_t wc = (rows + 127) / 128; /* window along columns */
+    int rpos[64], cpos[64];
+    float *a = h->a, *b = h->b;
+
+    sample_positions(rows, rpos);
+    sample_positions(cols, cpos);
+    if (rows == 64 && cols == 64) {
+        memcpy(out, a, sizeof(float) * 64 * 64);
+        return;
+    }
+    /* Round 1: rows pass (a -> transposed), columns pass. */
+    transpose(a, b, rows, cols);                       /* b: cols x rows */
+    column_pass(b, a, cols, rows, wr, h->sums, NULL, 0); /* a: rowpass, transposed */
+    transpose(a, b, cols, rows);                       /* b: rowpass, rows x cols */
+    column_pass(b, a, rows, cols, wc, h->sums, NULL, 0); /* a: round 1 done */
+    /* Round 2: rows pass; only sampled columns are needed after it, but each needs its full
+     * running sum, so the pass walks every column of the transposed plane and writes the
+     * result for the sampled ones only (rows of the transposed plane). */
+    transpose(a, b, rows, cols);                       /* b: cols x rows */
+    column_pass(b, a, cols, rows, wr, h->sums, NULL, 0); /* a: rowpass, transposed */
+    transpose(a, b, cols, rows);                       /* b: rows x cols */
+    column_pass(b, a, rows, cols, wc, h->sums, cpos, 64);
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 64; j++)
+            out[i][j] = a[(size_t)rpos[i] * cols + (size_t)cpos[j]];
+}
+
+static int quality_of(float m[64][64])
+{
+    int sum = 0;
+
+    for (int i = 0; i < 63; i++)
+        for (int j = 0; j < 64; j++) {
+            int d = (int)(((m[i][j] - m[i + 1][j]) * 100.0f) / 255.0f);
+            sum += d < 0 ? -d : d;
+        }
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 63; j++) {
+            int d = (int)(((m[i][j] - m[i][j + 1]) * 100.0f) / 255.0f);
+            sum += d < 0 ? -d : d;
+        }
+    sum /= 90;
+    return sum > 100 ? 100 : sum;
+}
+
+/* B = D A D^T with float sums over k in increasing order (the reference's order). */
+static void dct16(const cg_pdq_hasher *h, float a[64][64], float out[16][16])
+{
+    float t[16][64];
+
+    for (int i = 0; i < 16; i++) {
+        for (int j = 0; j < 64; j++)
+            t[i][j] = 0.0f;
+        for (int k = 0; k < 64; k++) {
+            const float d = h->dct[i][k];
+            for (int j = 0; j < 64; j++)
+                t[i][j] += d * a[k][j];
+        }
+    }
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++) {
+            float s = 0.0f;
+            for (int k = 0; k < 64; k++)
+                s += t[i][k] * h->dct[j][k];
+            out[i][j] = s;
+        }
+}
+
+/* The 128th smallest of the 256 coefficients (the value Torben's median returns for n = 256),
+ * by quickselect on a copy. */
+static float median256(const float in[16][16])
+{
+    float v[256];
+    int lo = 0, hi = 255;
+    const int k = 127;
+
+    memcpy(v, in, sizeof(v));
+    while (lo < hi) {
+        float pivot = v[(lo + hi) / 2];
+        int i = lo, j = hi;
+
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                float tmp = v[i];
+                v[i] = v[j];
+                v[j] = tmp;
+                i++;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
+}
+
+static void to_bits(const float b[16][16], cg_pdq *hash)
+{
+    const float med = median256(b);
+
+    for (int i = 0; i < 16; i++) {
+        uint16_t w = 0;
+        for (int j = 0; j < 16; j++)
+            if (b[i][j] > med)
+                w |= (uint16_t)(1u << j);
+        hash->words[i] = w;
+    }
+}
+
+/* Dihedral variants from the coefficients alone: mirroring the image negates the coefficients
+ * of odd frequency along that axis (the DC-free row/column index u is frequency u + 1, so even
+ * u), and transposing the image transposes the coefficients. flip_rows negates where the row
+ * index is even, flip_cols where the column index is even. */
+static void dihedral_variant(const float in[16][16], int transposed, int flip_rows,
+                             int flip_cols, cg_pdq *hash)
+{
+    float out[16][16];
+
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < 16; j++) {
+            float v = transposed ? in[j][i] : in[i][j];
+            int neg = (flip_rows && (i & 1) == 0) ^ (flip_cols && (j & 1) == 0);
+            out[i][j] = neg ? -v : v;
+        }
+    to_bits(out, hash);
+}
+
+static void hash_filtered(cg_pdq_hasher *h, size_t rows, size_t cols, int dihedral,
+                          cg_pdq_result *res)
+{
+    float m64[64][64];
+    float b16[16][16];
+
+    filter_and_decimate(h, rows, cols, m64);
+    res->quality = quality_of(m64);
+    dct16(h, m64, b16);
+    to_bits(b16, &res->hash);
+    if (dihedral) {
+        /* (transposed, negate rows, negate cols) per variant, in cg_pdq_dihedral order. */
+        static const int spec[8][3] = {
+            {0, 0, 0}, /* original */
+            {1, 1, 0}, /* rot90 ccw */
+            {0, 1, 1}, /* rot180 */
+            {1, 0, 1}, /* rot270 */
+            {0, 1, 0}, /* flipX: top and bottom swapped */
+            {0, 0, 1}, /* flipY: left and right mirrored */
+            {1, 0, 0}, /* flip +1: transpose */
+            {1, 1, 1}, /* flip -1: anti-transpose */
+        };
+        res->dihedral[0] = res->hash;
+        for (int v = 1; v < 8; v++)
+            dihedral_variant(b16, spec[v][0], spec[v][1], spec[v][2], &res->dihedral[v]);
+    }
+}
+
+static void clear_result(cg_pdq_result *res)
+{
+    memset(res, 0, sizeof(*res));
+}
+
+cg_status cg_pdq_hash_luma(cg_pdq_hasher *h, const float *luma, uint32_t width, uint32_t height,
+                           int dihedral, cg_pdq_result *res)
+{
+    size_t n = (size_t)width * height;
+
+    clear_result(res);
+    if (h == NULL || luma == NULL)
+        return CG_E_INVAL;
+    if (width < PDQ_MIN_DIM || height < PDQ_MIN_DIM)
+        return CG_OK;
+    if (ensure_capacity(h, n, width > height ? width : height) != CG_OK)
+        return CG_E_NOMEM;
+    memcpy(h->a, luma, n * sizeof(float));
+    hash_filtered(h, height, width, dihedral, res);
+    return CG_OK;
+}
+
+/* Fills h->a with the luma of img, after the reference's nearest-neighbour resize to exactly
+ * 512x512 when either side is over 512: source index floor(i * n / 512) per axis. */
+static void load_luma(cg_pdq_hasher *h, const cg_image *img, size_t rows, size_t cols)
+{
+    const int resize = rows != img->height || cols != img->width;
+    const size_t stride = (size_t)img->width * img->channels;
+    size_t xs[PDQ_RESIZE];
+
+    if (resize)
+        for (size_t j = 0; j < cols; j++)
+            xs[j] = (size_t)((uint64_t)j * img->width / PDQ_RESIZE);
+    for (size_t i = 0; i < rows; i++) {
+        const size_t y = resize ? (size_t)((uint64_t)i * img->height / PDQ_RESIZE) : i;
+        const uint8_t *src = img->pixels + y * stride;
+        float *dst = h->a + i * cols;
+
+        if (img->channels == 1) {
+            for (size_t j = 0; j < cols; j++)
+                dst[j] = (float)src[resize ? xs[j] : j];
+        } else {
+            for (size_t j = 0; j < cols; j++) {
+                const uint8_t *p = src + (resize ? xs[j] : j) * 3;
+                dst[j] = 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
+            }
+        }
+    }
+}
+
+cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
+                            cg_pdq_result *res)
+{
+    size_t rows, cols;
+
+    clear_result(res);
+    if (h == NULL || img == NULL || img->pixels == NULL ||
+        (img->channels != 1 && img->channels != 3))
+        return CG_E_INVAL;
+    if (img->width < PDQ_MIN_DIM || img->height < PDQ_MIN_DIM)
+        return CG_OK;
+    rows = img->height;
+    cols = img->width;
+    if (rows > PDQ_RESIZE || cols > PDQ_RESIZE)
+        rows = cols = PDQ_RESIZE;
+    if (ensure_capacity(h, rows * cols, rows > cols ? rows : cols) != CG_OK)
+        return CG_E_NOMEM;
+    load_luma(h, img, rows, cols);
+    hash_filtered(h, rows, cols, dihedral, res);
+    return CG_OK;
+}
+
+/* ---- text form and distance ---------------------------------------------------------------- */
+
+void cg_pdq_to_hex(const cg_pdq *hash, char *out)
+{
+    uint8_t bytes[32];
+
+    /* The text is one big-endian 256-bit number whose first 16 bits are row 15. */
+    for (int i = 0; i < 16; i++) {
+        bytes[(15 - i) * 2] = (uint8_t)(hash->words[i] >> 8);
+        bytes[(15 - i) * 2 + 1] = (uint8_t)(hash->words[i] & 0xff);
+    }
+    cg__hex_encode(bytes, sizeof(bytes), out);
+}
+
+cg_status cg_pdq_from_hex(const char *hex, size_t len, cg_pdq *out)
+{
+    uint8_t bytes[32];
+    cg_status st;
+
+    st = cg__hex_decode(hex, len, bytes, sizeof(bytes));
+    for (int i = 0; i < 16; i++)
+        out->words[i] = (uint16_t)(bytes[(15 - i) * 2] << 8 | bytes[(15 - i) * 2 + 1]);
+    return st;
+}
+
+int cg_pdq_distance(const cg_pdq *a, const cg_pdq *b)
+{
+    uint64_t x[4], y[4];
+    int d = 0;
+
+    memcpy(x, a->words, sizeof(x));
+    memcpy(y, b->words, sizeof(y));
+    for (int i = 0; i < 4; i++)
+        d += __builtin_popcountll(x[i] ^ y[i]);
+    return d;
+}
+
+int cg_pdq_popcount(const cg_pdq *a)
+{
+    uint64_t x[4];
+    int d = 0;
+
+    memcpy(x, a->words, sizeof(x));
+    for (int i = 0; i < 4; i++)
+        d += __builtin_popcountll(x[i]);
+    return d;
+}

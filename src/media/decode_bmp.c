@@ -1,0 +1,12 @@
+/* Stub: replaced by the real decoder. */
+#include "media/media_int.h"
+
+cg_status cg__decode_bmp(const uint8_t *data, size_t len, const cg_decode_options *opt,
+                        cg_image **out, cg_error *err)
+{
+    (void)data;
+    (void)len;
+    (void)opt;
+    *out = NULL;
+    return cg__fail(err, CG_E_UNSUPPORTED, "bmp decoding is not built in yet");
+}

@@ -1,0 +1,73 @@
+/* A small unit-test harness. Each CG_TEST(name) registers a case; the test binary runs the case
+ * named on its command line (CTest runs each case as its own test with a timeout), or every case
+ * when given none. Assertions print both operands and the location, then fail the case.
+ * CG_SKIP("why") ends a case as skipped: it prints SKIPPED and exits 77, which CTest reports as
+ * skipped (never as passed). */
+#ifndef CG_TEST_H
+#define CG_TEST_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*cg_test_fn)(void);
+void cg_test_register(const char *name, cg_test_fn fn);
+void cg_test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+void cg_test_skip(const char *why) __attribute__((noreturn));
+/* Directory of ../shared/testdata (from CG_TESTDATA_DIR or the build's default), or NULL. */
+const char *cg_test_shared_dir(void);
+/* The message of a cg_error (NULL gives ""). */
+const char *cg_test_error_text(const void *err);
+/* A fresh temporary directory for this case (created on first call). */
+const char *cg_test_tmpdir(void);
+
+#define CG_TEST(name)                                                   \
+    static void test_##name(void);                                      \
+    __attribute__((constructor)) static void register_##name(void)      \
+    {                                                                   \
+        cg_test_register(#name, test_##name);                           \
+    }                                                                   \
+    static void test_##name(void)
+
+#define CG_SKIP(why) cg_test_skip(why)
+
+#define CG_ASSERT(cond)                                                 \
+    do {                                                                \
+        if (!(cond))                                                    \
+            cg_test_fail(__FILE__, __LINE__, "assertion failed: %s", #cond); \
+    } while (0)
+
+#define CG_ASSERT_INT_OP(a, op, b)                                      \
+    do {                                                                \
+        long long va_ = (long long)(a), vb_ = (long long)(b);           \
+        if (!(va_ op vb_))                                              \
+            cg_test_fail(__FILE__, __LINE__, "%s %s %s: %lld vs %lld", #a, #op, #b, va_, vb_); \
+    } while (0)
+
+#define CG_ASSERT_EQ(a, b) CG_ASSERT_INT_OP(a, ==, b)
+#define CG_ASSERT_NE(a, b) CG_ASSERT_INT_OP(a, !=, b)
+#define CG_ASSERT_LE(a, b) CG_ASSERT_INT_OP(a, <=, b)
+#define CG_ASSERT_LT(a, b) CG_ASSERT_INT_OP(a, <, b)
+#define CG_ASSERT_GE(a, b) CG_ASSERT_INT_OP(a, >=, b)
+#define CG_ASSERT_GT(a, b) CG_ASSERT_INT_OP(a, >, b)
+
+#define CG_ASSERT_STR_EQ(a, b)                                          \
+    do {                                                                \
+        const char *sa_ = (a), *sb_ = (b);                              \
+        if (sa_ == NULL || sb_ == NULL || strcmp(sa_, sb_) != 0)        \
+            cg_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b, \
+                         sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");   \
+    } while (0)
+
+/* Asserts a cg_status is CG_OK, printing its name and the error detail when given. */
+#define CG_ASSERT_OK(st, errp)                                          \
+    do {                                                                \
+        cg_status st_ = (st);                                           \
+        if (st_ != CG_OK)                                               \
+            cg_test_fail(__FILE__, __LINE__, "%s: %s (%s)", #st, cg_status_name(st_), \
+                         cg_test_error_text(errp));                    \
+    } while (0)
+
+#endif
