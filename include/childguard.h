@@ -9,5 +9,6 @@
 #include "childguard/digest.h"
 #include "childguard/signal.h"
 #include "childguard/pool.h"
+#include "childguard/content.h"
 
 #endif

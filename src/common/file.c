@@ -1,6 +1,8 @@
 /* Bounded whole-file reads (file.h). */
 #include "common/file.h"
 
+#include "childguard/content.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,21 +12,17 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-cg_status cg__read_file(const char *path, uint64_t max_bytes, uint8_t **out, size_t *out_len,
-                        cg_error *err)
+/* Reads fd to its end; path names it in messages. Does not close fd. */
+static cg_status read_fd(int fd, const char *path, uint64_t max_bytes, uint8_t **out,
+                         size_t *out_len, cg_error *err)
 {
     struct stat st;
     uint8_t *buf = NULL;
     size_t cap, len = 0;
     cg_status rc;
-    int fd;
 
     *out = NULL;
     *out_len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cg__fail(err, errno == ENOENT ? CG_E_NOTFOUND : CG_E_IO, "%s: %s", path,
-                        strerror(errno));
     if (fstat(fd, &st) != 0) {
         rc = cg__fail(err, CG_E_IO, "%s: %s", path, strerror(errno));
         goto fail;
@@ -81,12 +79,39 @@ cg_status cg__read_file(const char *path, uint64_t max_bytes, uint8_t **out, siz
                       (unsigned long long)max_bytes);
         goto fail;
     }
-    close(fd);
     *out = buf;
     *out_len = len;
     return CG_OK;
 fail:
     cg__free(buf);
-    close(fd);
     return rc;
+}
+
+cg_status cg__read_file(const char *path, uint64_t max_bytes, uint8_t **out, size_t *out_len,
+                        cg_error *err)
+{
+    cg_status st;
+    int fd;
+
+    *out = NULL;
+    *out_len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cg__fail(err, errno == ENOENT ? CG_E_NOTFOUND : CG_E_IO, "%s: %s", path,
+                        strerror(errno));
+    st = read_fd(fd, path, max_bytes, out, out_len, err);
+    close(fd);
+    return st;
+}
+
+cg_status cg_content_read_file(const char *path, uint64_t max_bytes, uint8_t **data,
+                               size_t *len, cg_error *err)
+{
+    return cg__read_file(path, max_bytes, data, len, err);
+}
+
+cg_status cg_content_read_fd(int fd, const char *name, uint64_t max_bytes, uint8_t **data,
+                             size_t *len, cg_error *err)
+{
+    return read_fd(fd, name, max_bytes, data, len, err);
 }

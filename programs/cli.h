@@ -1,0 +1,18 @@
+/* The childguard program's subcommands and what they share. Programs use only the public API
+ * (include/childguard.h). */
+#ifndef CG_PROGRAMS_CLI_H
+#define CG_PROGRAMS_CLI_H
+
+/* Exit statuses, after grep: 0 found / all well, 1 nothing found, 2 an error. */
+enum { CLI_OK = 0, CLI_NONE = 1, CLI_ERROR = 2 };
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);   /* argv[0] is the command name */
+    void (*usage)(void);                  /* full help, on stdout */
+} cli_command;
+
+extern const cli_command cmd_hash;
+
+#endif

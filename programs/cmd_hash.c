@@ -1,0 +1,461 @@
+/* `childguard hash`: PDQ / MD5 / SHA-256 of files and directories, on all cores.
+ *
+ * Files are processed in chunks on a thread pool (one PDQ hasher per worker); each chunk's
+ * results are printed in input order before the next chunk starts, so output order never
+ * depends on scheduling, and memory stays bounded by the chunk size. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "childguard.h"
+#include "cli.h"
+#include "progress.h"
+#include "walk.h"
+
+enum { WANT_PDQ = 1, WANT_MD5 = 2, WANT_SHA256 = 4 };
+
+typedef struct hash_opts {
+    unsigned types;
+    int dihedral;
+    int json;
+    int fast;
+    int quiet;
+    unsigned jobs;
+    cg_decode_options decode;
+} hash_opts;
+
+typedef struct hash_result {
+    cg_status status;
+    cg_error err;
+    int skipped;            /* a non-image found in a directory when only PDQ was asked */
+    size_t bytes;
+    cg_pdq_result pdq;
+    cg_digests digests;
+    cg_image_format format;
+    uint32_t width, height, source_width, source_height, channels;
+    int exif_orientation, has_alpha, bit_depth, frame_count;
+    double ms_read, ms_decode, ms_hash, ms_digest;
+} hash_result;
+
+typedef struct hash_job {
+    const hash_opts *opts;
+    const walk_item *items;
+    hash_result *results;
+    cg_pdq_hasher **hashers; /* one per worker */
+} hash_job;
+
+static void usage(void)
+{
+    printf("usage: childguard hash [options] PATH...\n"
+           "\n"
+           "Hashes image files (and any file for md5/sha256). Directories are walked\n"
+           "recursively; '-' reads standard input. PDQ hashes are bit-identical to Meta's\n"
+           "reference pdq-photo-hasher.\n"
+           "\n"
+           "Options:\n"
+           "  -t, --types LIST    signal types, comma-separated: pdq,md5,sha256 (default pdq)\n"
+           "  -d, --dihedral      also print the 8 dihedral PDQ variants (rotations, flips)\n"
+           "      --json          one JSON object per file with every field\n"
+           "  -j, --jobs N        worker threads (default: all CPUs)\n"
+           "      --fast          JPEG only: decode scaled down in the DCT domain to the\n"
+           "                      smallest size >= 512 (faster; hashes may differ by a few bits)\n"
+           "      --max-pixels N  refuse images over N pixels (default 100000000)\n"
+           "      --max-bytes N   refuse files over N bytes (default 268435456)\n"
+           "  -q, --quiet         no progress bar\n"
+           "  -h, --help          this help\n"
+           "\n"
+           "Output (text): the reference's 'hash,quality,filename' for PDQ; with --dihedral\n"
+           "its --pdqdih-across form '8 hashes,quality,filename'; md5 and sha256 hex columns\n"
+           "follow the PDQ columns, in that order, before the filename.\n"
+           "Files in a directory that are not images are skipped when only PDQ is asked.\n"
+           "Errors go to standard error, one line per file; the other files are still hashed.\n"
+           "Exit status: 0 when every file was hashed, 2 when any failed.\n");
+}
+
+static double ms_since(double t0)
+{
+    return (progress_now() - t0) * 1000.0;
+}
+
+static const char *display_name(const walk_item *item)
+{
+    return strcmp(item->path, "-") == 0 ? "-" : item->path;
+}
+
+static void hash_one(void *arg, size_t i, unsigned worker)
+{
+    hash_job *job = arg;
+    const hash_opts *o = job->opts;
+    const walk_item *item = &job->items[i];
+    hash_result *r = &job->results[i];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    double t0;
+
+    memset(r, 0, sizeof(*r));
+    t0 = progress_now();
+    if (strcmp(item->path, "-") == 0)
+        r->status = cg_content_read_fd(STDIN_FILENO, "(standard input)",
+                                       o->decode.limits.max_file_bytes, &data, &len, &r->err);
+    else
+        r->status = cg_content_read_file(item->path, o->decode.limits.max_file_bytes, &data,
+                                         &len, &r->err);
+    r->ms_read = ms_since(t0);
+    if (r->status != CG_OK)
+        return;
+    r->bytes = len;
+    if (o->types & WANT_PDQ) {
+        cg_image *img = NULL;
+
+        r->format = cg_image_sniff(data, len);
+        if (r->format == CG_FORMAT_UNKNOWN && item->from_dir && o->types == WANT_PDQ) {
+            r->skipped = 1;
+            goto done;
+        }
+        t0 = progress_now();
+        r->status = cg_image_decode_mem(data, len, &o->decode, &img, &r->err);
+        r->ms_decode = ms_since(t0);
+        if (r->status != CG_OK) {
+            char full[CG_ERROR_MAX + 4096];
+
+            snprintf(full, sizeof(full), "%s: %s", display_name(item), r->err.message);
+            memcpy(r->err.message, full, sizeof(r->err.message) - 1);
+            r->err.message[sizeof(r->err.message) - 1] = '\0';
+            goto done;
+        }
+        r->width = img->width;
+        r->height = img->height;
+        r->source_width = img->source_width;
+        r->source_height = img->source_height;
+        r->channels = img->channels;
+        r->exif_orientation = img->exif_orientation;
+        r->has_alpha = img->has_alpha;
+        r->bit_depth = img->bit_depth;
+        r->frame_count = img->frame_count;
+        t0 = progress_now();
+        r->status = cg_pdq_hash_image(job->hashers[worker], img, o->dihedral, &r->pdq);
+        r->ms_hash = ms_since(t0);
+        cg_image_destroy(img);
+        if (r->status != CG_OK) {
+            snprintf(r->err.message, sizeof(r->err.message), "PDQ hashing failed: %s",
+                     cg_status_text(r->status));
+            goto done;
+        }
+    }
+    if (o->types & (WANT_MD5 | WANT_SHA256)) {
+        unsigned which = ((o->types & WANT_MD5) ? CG_DIGEST_MD5 : 0) |
+                         ((o->types & WANT_SHA256) ? CG_DIGEST_SHA256 : 0);
+
+        t0 = progress_now();
+        r->status = cg_digest_mem(which, data, len, &r->digests);
+        r->ms_digest = ms_since(t0);
+        if (r->status != CG_OK)
+            snprintf(r->err.message, sizeof(r->err.message), "digest failed: %s",
+                     cg_status_text(r->status));
+    }
+done:
+    cg_free(data);
+}
+
+static void hex_of(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void print_text(const hash_opts *o, const walk_item *item, const hash_result *r)
+{
+    char hex[65];
+
+    if (o->types & WANT_PDQ) {
+        if (o->dihedral) {
+            for (int v = 0; v < 8; v++) {
+                cg_pdq_to_hex(&r->pdq.dihedral[v], hex);
+                printf("%s,", hex);
+            }
+        } else {
+            cg_pdq_to_hex(&r->pdq.hash, hex);
+            printf("%s,", hex);
+        }
+        printf("%d,", r->pdq.quality);
+    }
+    if (o->types & WANT_MD5) {
+        hex_of(r->digests.md5, CG_MD5_BYTES, hex);
+        printf("%s,", hex);
+    }
+    if (o->types & WANT_SHA256) {
+        hex_of(r->digests.sha256, CG_SHA256_BYTES, hex);
+        printf("%s,", hex);
+    }
+    printf("%s\n", display_name(item));
+}
+
+static void print_json(const hash_opts *o, const walk_item *item, const hash_result *r)
+{
+    json_t *obj = json_object(), *timings = json_object();
+    char hex[65];
+    char *text;
+
+    json_object_set_new(obj, "path", json_string(display_name(item)));
+    if (r->status != CG_OK) {
+        json_object_set_new(obj, "error", json_string(cg_status_name(r->status)));
+        json_object_set_new(obj, "message", json_string(r->err.message));
+    } else {
+        json_object_set_new(obj, "bytes", json_integer((json_int_t)r->bytes));
+        if (o->types & WANT_PDQ) {
+            json_object_set_new(obj, "format", json_string(cg_image_format_name(r->format)));
+            json_object_set_new(obj, "width", json_integer(r->source_width));
+            json_object_set_new(obj, "height", json_integer(r->source_height));
+            if (r->width != r->source_width || r->height != r->source_height) {
+                json_object_set_new(obj, "decoded_width", json_integer(r->width));
+                json_object_set_new(obj, "decoded_height", json_integer(r->height));
+            }
+            json_object_set_new(obj, "channels", json_integer(r->channels));
+            json_object_set_new(obj, "bit_depth", json_integer(r->bit_depth));
+            json_object_set_new(obj, "has_alpha", json_boolean(r->has_alpha));
+            json_object_set_new(obj, "frames", json_integer(r->frame_count));
+            json_object_set_new(obj, "exif_orientation",
+                                r->exif_orientation ? json_integer(r->exif_orientation)
+                                                    : json_null());
+            cg_pdq_to_hex(&r->pdq.hash, hex);
+            json_object_set_new(obj, "pdq", json_string(hex));
+            json_object_set_new(obj, "quality", json_integer(r->pdq.quality));
+            if (o->dihedral) {
+                static const char *names[8] = {"original", "rot90", "rot180", "rot270",
+                                               "flipx", "flipy", "flip_plus1", "flip_minus1"};
+                json_t *dih = json_object();
+
+                for (int v = 0; v < 8; v++) {
+                    cg_pdq_to_hex(&r->pdq.dihedral[v], hex);
+                    json_object_set_new(dih, names[v], json_string(hex));
+                }
+                json_object_set_new(obj, "pdq_dihedral", dih);
+            }
+            json_object_set_new(timings, "decode_ms", json_real(r->ms_decode));
+            json_object_set_new(timings, "pdq_ms", json_real(r->ms_hash));
+        }
+        if (o->types & WANT_MD5) {
+            hex_of(r->digests.md5, CG_MD5_BYTES, hex);
+            json_object_set_new(obj, "md5", json_string(hex));
+        }
+        if (o->types & WANT_SHA256) {
+            hex_of(r->digests.sha256, CG_SHA256_BYTES, hex);
+            json_object_set_new(obj, "sha256", json_string(hex));
+        }
+        if (o->types & (WANT_MD5 | WANT_SHA256))
+            json_object_set_new(timings, "digest_ms", json_real(r->ms_digest));
+    }
+    json_object_set_new(timings, "read_ms", json_real(r->ms_read));
+    json_object_set_new(obj, "timings", timings);
+    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(4));
+    if (text != NULL) {
+        puts(text);
+        free(text);
+    }
+    json_decref(obj);
+}
+
+static int parse_types(const char *list, unsigned *out)
+{
+    char *copy = strdup(list), *tok, *next;
+    int rc = 0;
+
+    *out = 0;
+    if (copy == NULL)
+        return -1;
+    for (tok = copy; tok != NULL; tok = next) {
+        next = strchr(tok, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        if (*tok == '\0')
+            continue;
+        if (strcmp(tok, "pdq") == 0) {
+            *out |= WANT_PDQ;
+        } else if (strcmp(tok, "md5") == 0) {
+            *out |= WANT_MD5;
+        } else if (strcmp(tok, "sha256") == 0) {
+            *out |= WANT_SHA256;
+        } else {
+            fprintf(stderr, "childguard hash: unknown signal type '%s' (known: pdq, md5, "
+                            "sha256)\n", tok);
+            rc = -1;
+        }
+    }
+    free(copy);
+    if (rc == 0 && *out == 0) {
+        fprintf(stderr, "childguard hash: --types is empty\n");
+        rc = -1;
+    }
+    return rc;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (s == NULL || *s == '\0' || *s == '-')
+        goto bad;
+    v = strtoull(s, &end, 10);
+    if (end == NULL || *end != '\0')
+        goto bad;
+    *out = v;
+    return 0;
+bad:
+    fprintf(stderr, "childguard hash: %s needs a whole number, got '%s'\n", opt, s ? s : "");
+    return -1;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"types", required_argument, NULL, 't'},
+        {"dihedral", no_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'J'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"fast", no_argument, NULL, 'F'},
+        {"max-pixels", required_argument, NULL, 'P'},
+        {"max-bytes", required_argument, NULL, 'B'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hash_opts o;
+    walk_list list = {0};
+    hash_job job = {0};
+    cg_pool *pool = NULL;
+    progress prog;
+    size_t failed = 0, chunk;
+    int c, rc = CLI_OK;
+    uint64_t v;
+
+    memset(&o, 0, sizeof(o));
+    o.types = WANT_PDQ;
+    cg_decode_options_default(&o.decode);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:dj:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (parse_types(optarg, &o.types) != 0)
+                return CLI_ERROR;
+            break;
+        case 'd': o.dihedral = 1; break;
+        case 'J': o.json = 1; break;
+        case 'F': o.fast = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'j':
+            if (parse_u64("--jobs", optarg, &v) != 0 || v > 1024)
+                return CLI_ERROR;
+            o.jobs = (unsigned)v;
+            break;
+        case 'P':
+            if (parse_u64("--max-pixels", optarg, &v) != 0)
+                return CLI_ERROR;
+            o.decode.limits.max_pixels = v;
+            break;
+        case 'B':
+            if (parse_u64("--max-bytes", optarg, &v) != 0)
+                return CLI_ERROR;
+            o.decode.limits.max_file_bytes = v;
+            break;
+        case 'h': usage(); return CLI_OK;
+        default:
+            fprintf(stderr, "Try 'childguard hash --help'.\n");
+            return CLI_ERROR;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "childguard hash: no files given\nTry 'childguard hash --help'.\n");
+        return CLI_ERROR;
+    }
+    if (o.fast)
+        o.decode.min_side = 512;
+    if (o.dihedral && !(o.types & WANT_PDQ)) {
+        fprintf(stderr, "childguard hash: --dihedral needs the pdq type\n");
+        return CLI_ERROR;
+    }
+    for (int i = optind; i < argc; i++)
+        if (walk_add(&list, argv[i]) != 0) {
+            fprintf(stderr, "childguard hash: out of memory\n");
+            rc = CLI_ERROR;
+            goto out;
+        }
+    if (list.errors > 0)
+        rc = CLI_ERROR;
+    if (cg_pool_create(o.jobs, &pool) != CG_OK) {
+        fprintf(stderr, "childguard hash: cannot start worker threads\n");
+        rc = CLI_ERROR;
+        goto out;
+    }
+    job.opts = &o;
+    job.items = list.items;
+    job.hashers = calloc(cg_pool_size(pool), sizeof(*job.hashers));
+    chunk = 16 * (size_t)cg_pool_size(pool);
+    job.results = calloc(chunk, sizeof(*job.results));
+    if (job.hashers == NULL || job.results == NULL) {
+        fprintf(stderr, "childguard hash: out of memory\n");
+        rc = CLI_ERROR;
+        goto out;
+    }
+    for (unsigned w = 0; w < cg_pool_size(pool); w++)
+        if (cg_pdq_hasher_create(&job.hashers[w]) != CG_OK) {
+            fprintf(stderr, "childguard hash: out of memory\n");
+            rc = CLI_ERROR;
+            goto out;
+        }
+    progress_init(&prog, list.count, "files", o.quiet);
+    for (size_t start = 0; start < list.count; start += chunk) {
+        size_t n = list.count - start < chunk ? list.count - start : chunk;
+
+        job.items = list.items + start;
+        cg_pool_for(pool, n, hash_one, &job);
+        progress_finish(&prog);
+        for (size_t k = 0; k < n; k++) {
+            const hash_result *r = &job.results[k];
+            const walk_item *item = &list.items[start + k];
+
+            if (r->skipped)
+                continue;
+            if (r->status != CG_OK) {
+                failed++;
+                rc = CLI_ERROR;
+                fprintf(stderr, "childguard: %s\n", r->err.message[0] ? r->err.message
+                                                                      : cg_status_text(r->status));
+                if (o.json)
+                    print_json(&o, item, r);
+                continue;
+            }
+            if (o.json)
+                print_json(&o, item, r);
+            else
+                print_text(&o, item, r);
+        }
+        fflush(stdout);
+        progress_update(&prog, start + n, failed);
+    }
+    progress_finish(&prog);
+out:
+    if (job.hashers != NULL && pool != NULL)
+        for (unsigned w = 0; w < cg_pool_size(pool); w++)
+            cg_pdq_hasher_destroy(job.hashers[w]);
+    free(job.hashers);
+    free(job.results);
+    cg_pool_destroy(pool);
+    walk_free(&list);
+    return rc;
+}
+
+const cli_command cmd_hash = {
+    "hash",
+    "hash images and files (PDQ, MD5, SHA-256)",
+    run,
+    usage,
+};
