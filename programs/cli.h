@@ -14,5 +14,6 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cmd_hash;
+extern const cli_command cmd_distance;
 
 #endif

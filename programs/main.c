@@ -5,7 +5,7 @@
 #include "childguard.h"
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cmd_hash};
+static const cli_command *const commands[] = {&cmd_hash, &cmd_distance};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)

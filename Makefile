@@ -1,0 +1,47 @@
+# childguard: the two commands of the README, and a few more. CMake does the real work.
+#   make demo   install Debian packages if missing, build, run the demo
+#   make test   install, build, run every test (release + ASan/UBSan builds, fuzz smoke run)
+BUILD       ?= build
+BUILD_ASAN  ?= build-asan
+JOBS        ?= $(shell nproc)
+FUZZ_SECONDS ?= 10
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test test-release test-asan fuzz-smoke bench install clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/programs/childguard
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE bench
+
+test-asan: deps
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCG_SANITIZE=address,undefined \
+		$(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -LE bench
+
+fuzz-smoke: deps
+	@bash scripts/fuzz-smoke.sh $(FUZZ_SECONDS)
+
+test: test-release test-asan fuzz-smoke
+
+bench: deps
+	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCG_BUILD_BENCH=ON >/dev/null
+	@cmake --build build-bench -j $(JOBS)
+	@build-bench/bench/hash_bench --synth 40
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-bench build-fuzz
