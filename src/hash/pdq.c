@@ -30,14 +30,21 @@
 #define PDQ_MIN_DIM 5
 #define PDQ_RESIZE 512
 #define PDQ_PASSES 2
+#define STRIP 16 /* rows per row-pass strip */
 
 struct cg_pdq_hasher {
     float *a;           /* luma plane, then filter results */
     float *b;           /* second plane for the passes */
     float *sums;        /* per-column running sums */
+    float *strip_in;    /* row-pass strip, transposed (cap_side x STRIP) */
+    float *strip_out;
+    uint8_t *keep;      /* row-pass output mask (cap_side bytes) */
     size_t cap;         /* floats allocated in a and b */
     size_t sums_cap;    /* floats allocated in sums */
     float dct[16][64];  /* D[i][j] = sqrt(2/64) cos(pi/128 (i+1)(2j+1)), as float */
+    float lut_r[256];   /* 0.299f * v */
+    float lut_g[256];   /* 0.587f * v */
+    float lut_b[256];   /* 0.114f * v */
 };
 
 static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
@@ -59,11 +66,25 @@ static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
     }
     if (width > h->sums_cap) {
         float *s = cg__malloc_array(width, sizeof(float));
+        float *si = cg__malloc_array(width, STRIP * sizeof(float));
+        float *so = cg__malloc_array(width, STRIP * sizeof(float));
+        uint8_t *keep = cg__malloc(width);
 
-        if (s == NULL)
+        if (s == NULL || si == NULL || so == NULL || keep == NULL) {
+            cg__free(keep);
+            cg__free(s);
+            cg__free(si);
+            cg__free(so);
             return CG_E_NOMEM;
+        }
         cg__free(h->sums);
+        cg__free(h->strip_in);
+        cg__free(h->strip_out);
         h->sums = s;
+        h->strip_in = si;
+        h->strip_out = so;
+        cg__free(h->keep);
+        h->keep = keep;
         h->sums_cap = width;
     }
     return CG_OK;
@@ -81,6 +102,11 @@ cg_status cg_pdq_hasher_create(cg_pdq_hasher **out)
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
             h->dct[i][j] = (float)(scale * cos((M_PI / 2.0 / 64.0) * (i + 1) * (2 * j + 1)));
+    for (int v = 0; v < 256; v++) {
+        h->lut_r[v] = 0.299f * (float)v;
+        h->lut_g[v] = 0.587f * (float)v;
+        h->lut_b[v] = 0.114f * (float)v;
+    }
     if (ensure_capacity(h, (size_t)PDQ_RESIZE * PDQ_RESIZE, PDQ_RESIZE) != CG_OK) {
         cg_pdq_hasher_destroy(h);
         return CG_E_NOMEM;
@@ -96,6 +122,9 @@ void cg_pdq_hasher_destroy(cg_pdq_hasher *h)
     cg__free(h->a);
     cg__free(h->b);
     cg__free(h->sums);
+    cg__free(h->strip_in);
+    cg__free(h->strip_out);
+    cg__free(h->keep);
     cg__free(h);
 }
 
@@ -109,16 +138,21 @@ void cg_pdq_hasher_destroy(cg_pdq_hasher *h)
  * column_pass runs that recurrence down the rows of a rows x cols plane for the columns listed
  * in cols_idx (or all columns when cols_idx is NULL), every column in lock step. */
 static void column_pass(const float *in, float *out, size_t rows, size_t cols, size_t w,
-                        float *sums, const int *col_idx, size_t ncol)
+                        float *sums, const int *col_idx, size_t ncol, const uint8_t *row_keep)
 {
     const size_t half = (w + 2) / 2;
     const size_t p1 = half - 1, p2 = w - half + 1, p3 = rows - w, p4 = half - 1;
+    /* With a full window of a power-of-two size, x / w equals x * (1 / w) exactly (the values
+     * are sums of non-negative luma, far from the subnormal range), so the multiply is used. */
+    const int pow2 = (w & (w - 1)) == 0;
+    const float inv = 1.0f / (float)w;
     size_t ri = 0, li = 0, oi = 0;
     float count = 0.0f;
     int n = 0;
 
     if (col_idx == NULL) {
-        /* All columns: contiguous, vectorised. */
+        /* All columns: contiguous, vectorised. Rows that row_keep marks 0 are not written (their
+         * running sums are still updated). */
         memset(sums, 0, cols * sizeof(float));
         for (size_t r = 0; r < p1; r++, ri++) {
             const float *src = in + ri * cols;
@@ -137,21 +171,36 @@ static void column_pass(const float *in, float *out, size_t rows, size_t cols, s
             }
         }
         for (size_t r = 0; r < p3; r++, ri++, li++, oi++) {
-            const float *add = in + ri * cols, *sub = in + li * cols;
-            float *dst = out + oi * cols;
-            for (size_t j = 0; j < cols; j++) {
-                sums[j] += add[j];
-                sums[j] -= sub[j];
-                dst[j] = sums[j] / count;
+            const float *restrict add = in + ri * cols, *restrict sub = in + li * cols;
+            float *restrict dst = out + oi * cols;
+            float *restrict sm = sums;
+
+            if (row_keep != NULL && !row_keep[oi]) {
+                for (size_t j = 0; j < cols; j++) {
+                    sm[j] += add[j];
+                    sm[j] -= sub[j];
+                }
+            } else if (pow2) {
+                for (size_t j = 0; j < cols; j++) {
+                    sm[j] += add[j];
+                    sm[j] -= sub[j];
+                    dst[j] = sm[j] * inv;
+                }
+            } else {
+                for (size_t j = 0; j < cols; j++) {
+                    sm[j] += add[j];
+                    sm[j] -= sub[j];
+                    dst[j] = sm[j] / count;
+                }
             }
         }
         for (size_t r = 0; r < p4; r++, li++, oi++) {
-            const float *sub = in + li * cols;
+            const float *src = in + li * cols;
             float *dst = out + oi * cols;
             n--;
             count = (float)n;
             for (size_t j = 0; j < cols; j++) {
-                sums[j] -= sub[j];
+                sums[j] -= src[j];
                 dst[j] = sums[j] / count;
             }
         }
@@ -182,7 +231,7 @@ static void column_pass(const float *in, float *out, size_t rows, size_t cols, s
         for (size_t k = 0; k < ncol; k++) {
             sums[k] += add[col_idx[k]];
             sums[k] -= sub[col_idx[k]];
-            dst[col_idx[k]] = sums[k] / count;
+            dst[col_idx[k]] = pow2 ? sums[k] * inv : sums[k] / count;
         }
     }
     for (size_t r = 0; r < p4; r++, li++, oi++) {
@@ -197,18 +246,49 @@ static void column_pass(const float *in, float *out, size_t rows, size_t cols, s
     }
 }
 
-/* out (cols x rows) = transpose of in (rows x cols), in cache-sized tiles. */
-static void transpose(const float *in, float *out, size_t rows, size_t cols)
+/* The row pass, done as column passes on strips: STRIP rows at a time are transposed into a
+ * small buffer (cols x STRIP, in L1/L2 cache), the column recurrence runs over it with STRIP
+ * independent running sums side by side (vectorised, and independent chains hide the add
+ * latency that makes a plain per-row loop slow), and the result is transposed back. Only the
+ * columns listed in keep (or all when keep is NULL) are written back. */
+static void row_pass(cg_pdq_hasher *h, const float *in, float *out, size_t rows, size_t cols,
+                     size_t w, const int *keep, size_t nkeep)
 {
-    const size_t t = 16;
+    float *t_in = h->strip_in, *t_out = h->strip_out;
+    uint8_t *keep_mask = NULL;
 
-    for (size_t r0 = 0; r0 < rows; r0 += t)
-        for (size_t c0 = 0; c0 < cols; c0 += t) {
-            size_t r1 = r0 + t < rows ? r0 + t : rows, c1 = c0 + t < cols ? c0 + t : cols;
-            for (size_t r = r0; r < r1; r++)
-                for (size_t c = c0; c < c1; c++)
-                    out[c * rows + r] = in[r * cols + c];
+    if (keep != NULL) {
+        keep_mask = h->keep;
+        memset(keep_mask, 0, cols);
+        for (size_t j = 0; j < nkeep; j++)
+            keep_mask[keep[j]] = 1;
+    }
+
+    for (size_t r0 = 0; r0 < rows; r0 += STRIP) {
+        const size_t k = rows - r0 < STRIP ? rows - r0 : STRIP;
+
+        for (size_t c = 0; c < cols; c++) {
+            float *dst = t_in + c * STRIP;
+            for (size_t r = 0; r < k; r++)
+                dst[r] = in[(r0 + r) * cols + c];
+            for (size_t r = k; r < STRIP; r++)
+                dst[r] = 0.0f;
         }
+        column_pass(t_in, t_out, cols, STRIP, w, h->sums, NULL, 0, keep_mask);
+        if (keep == NULL) {
+            for (size_t r = 0; r < k; r++) {
+                float *dst = out + (r0 + r) * cols;
+                for (size_t c = 0; c < cols; c++)
+                    dst[c] = t_out[c * STRIP + r];
+            }
+        } else {
+            for (size_t r = 0; r < k; r++) {
+                float *dst = out + (r0 + r) * cols;
+                for (size_t j = 0; j < nkeep; j++)
+                    dst[keep[j]] = t_out[(size_t)keep[j] * STRIP + r];
+            }
+        }
+    }
 }
 
 /* Decimation: output i samples input floor((i + 0.5) * n / 64), computed in double as the
@@ -221,8 +301,8 @@ static void sample_positions(size_t n, int pos[64])
 
 /* Runs the filter on h->a (rows x cols) and leaves the 64x64 decimation in out. The reference
  * filters rows (window from the number of columns) then columns (window from the number of
- * rows), twice. Here a row pass is a column pass on the transposed plane, so the data lives
- * transposed (t, cols x rows) during row passes. */
+ * rows), twice. In the second round only the sampled columns are needed after the row pass
+ * (each still from its full running sum), and the column pass runs on those columns only. */
 static void filter_and_decimate(cg_pdq_hasher *h, size_t rows, size_t cols, float out[64][64])
 {
     const size_t wr = (cols + 127) / 128; /* window along rows */
@@ -236,18 +316,10 @@ static void filter_and_decimate(cg_pdq_hasher *h, size_t rows, size_t cols, floa
         memcpy(out, a, sizeof(float) * 64 * 64);
         return;
     }
-    /* Round 1: rows pass (a -> transposed), columns pass. */
-    transpose(a, b, rows, cols);                       /* b: cols x rows */
-    column_pass(b, a, cols, rows, wr, h->sums, NULL, 0); /* a: rowpass, transposed */
-    transpose(a, b, cols, rows);                       /* b: rowpass, rows x cols */
-    column_pass(b, a, rows, cols, wc, h->sums, NULL, 0); /* a: round 1 done */
-    /* Round 2: rows pass; only sampled columns are needed after it, but each needs its full
-     * running sum, so the pass walks every column of the transposed plane and writes the
-     * result for the sampled ones only (rows of the transposed plane). */
-    transpose(a, b, rows, cols);                       /* b: cols x rows */
-    column_pass(b, a, cols, rows, wr, h->sums, NULL, 0); /* a: rowpass, transposed */
-    transpose(a, b, cols, rows);                       /* b: rows x cols */
-    column_pass(b, a, rows, cols, wc, h->sums, cpos, 64);
+    row_pass(h, a, b, rows, cols, wr, NULL, 0);
+    column_pass(b, a, rows, cols, wc, h->sums, NULL, 0, NULL);
+    row_pass(h, a, b, rows, cols, wr, cpos, 64);
+    column_pass(b, a, rows, cols, wc, h->sums, cpos, 64, NULL);
     for (int i = 0; i < 64; i++)
         for (int j = 0; j < 64; j++)
             out[i][j] = a[(size_t)rpos[i] * cols + (size_t)cpos[j]];
@@ -411,30 +483,56 @@ cg_status cg_pdq_hash_luma(cg_pdq_hasher *h, const float *luma, uint32_t width, 
     return CG_OK;
 }
 
+/* Luma of n RGB pixels, float32 in the reference's order ((0.299 R + 0.587 G) + 0.114 B). The
+ * three products come from tables (h->lut_*[v] == 0.299f * (float)v exactly, and so on), which
+ * gives the same floats as multiplying and avoids int-to-float conversions per pixel. */
+static void luma_rgb(const cg_pdq_hasher *h, const uint8_t *restrict p, float *restrict dst,
+                     size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        dst[j] = h->lut_r[p[3 * j]] + h->lut_g[p[3 * j + 1]] + h->lut_b[p[3 * j + 2]];
+}
+
+static void luma_grey(const uint8_t *restrict p, float *restrict dst, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        dst[j] = (float)p[j];
+}
+
 /* Fills h->a with the luma of img, after the reference's nearest-neighbour resize to exactly
- * 512x512 when either side is over 512: source index floor(i * n / 512) per axis. */
+ * 512x512 when either side is over 512: source index floor(i * n / 512) per axis. A resized row
+ * is first gathered into a contiguous byte row so that the luma loop stays vectorised. */
 static void load_luma(cg_pdq_hasher *h, const cg_image *img, size_t rows, size_t cols)
 {
-    const int resize = rows != img->height || cols != img->width;
-    const size_t stride = (size_t)img->width * img->channels;
+    const size_t ch = img->channels;
+    const size_t stride = (size_t)img->width * ch;
+    uint8_t gathered[PDQ_RESIZE * 3];
     size_t xs[PDQ_RESIZE];
 
-    if (resize)
-        for (size_t j = 0; j < cols; j++)
-            xs[j] = (size_t)((uint64_t)j * img->width / PDQ_RESIZE);
+    if (rows == img->height && cols == img->width) {
+        if (ch == 1)
+            luma_grey(img->pixels, h->a, rows * cols);
+        else
+            luma_rgb(h, img->pixels, h->a, rows * cols);
+        return;
+    }
+    for (size_t j = 0; j < cols; j++)
+        xs[j] = (size_t)((uint64_t)j * img->width / PDQ_RESIZE) * ch;
     for (size_t i = 0; i < rows; i++) {
-        const size_t y = resize ? (size_t)((uint64_t)i * img->height / PDQ_RESIZE) : i;
+        const size_t y = (size_t)((uint64_t)i * img->height / PDQ_RESIZE);
         const uint8_t *src = img->pixels + y * stride;
-        float *dst = h->a + i * cols;
 
-        if (img->channels == 1) {
+        if (ch == 1) {
             for (size_t j = 0; j < cols; j++)
-                dst[j] = (float)src[resize ? xs[j] : j];
+                gathered[j] = src[xs[j]];
+            luma_grey(gathered, h->a + i * cols, cols);
         } else {
             for (size_t j = 0; j < cols; j++) {
-                const uint8_t *p = src + (resize ? xs[j] : j) * 3;
-                dst[j] = 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
+                gathered[3 * j] = src[xs[j]];
+                gathered[3 * j + 1] = src[xs[j] + 1];
+                gathered[3 * j + 2] = src[xs[j] + 2];
             }
+            luma_rgb(h, gathered, h->a + i * cols, cols);
         }
     }
 }
