@@ -7,7 +7,7 @@ PKGS=(
     build-essential cmake pkg-config git
     libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libheif-dev libstb-dev libexif-dev
     libssl-dev libjansson-dev
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev python3
     desktop-base
 )
 
