@@ -21,7 +21,7 @@ typedef struct cg_signal_type {
     const char *name;          /* "pdq", "md5", "sha256" */
     size_t bytes;              /* binary size of one value */
     size_t hex_len;            /* length of its text form */
-    int max_distance;          /* largest possible distance (0 for exact-only types) */
+    int max_distance;          /* largest possible distance (1 for exact-only types) */
     int default_threshold;     /* match when distance <= this (0: exact) */
     /* Parses the text form into out (bytes long). CG_E_INVAL on bad text. */
     cg_status (*parse)(const char *text, size_t len, uint8_t *out);
