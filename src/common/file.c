@@ -50,6 +50,9 @@ static cg_status read_fd(int fd, const char *path, uint64_t max_bytes, uint8_t *
             size_t ncap = cap * 2;
             uint8_t *nbuf;
 
+            /* Never hold more than one byte past the cap: that byte proves it is exceeded. */
+            if (max_bytes > 0 && ncap > max_bytes + 1)
+                ncap = (size_t)max_bytes + 1;
             if (max_bytes > 0 && cap > max_bytes) {
                 rc = cg__fail(err, CG_E_LIMIT, "%s: more than %llu bytes", path,
                               (unsigned long long)max_bytes);
