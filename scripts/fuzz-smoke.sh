@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Fuzz smoke test: builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz if needed,
+# generates the seed corpora with fuzz_seeds, and runs every target for SECONDS (default 20).
+# Exits non-zero, naming the target, if any target crashes, leaks, times out or breaks a
+# contract check; the crashing input is kept under build-fuzz/fuzz-run/artifacts/<target>/.
+#
+#   scripts/fuzz-smoke.sh [SECONDS]
+#
+# Environment: CC (default clang), CG_FUZZ_BUILD_DIR (default <repo>/build-fuzz),
+# CG_FUZZ_TARGETS (space-separated subset of targets to run).
+set -euo pipefail
+
+secs=${1:-20}
+case $secs in
+    '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
+cc=${CC:-clang}
+all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
+    fuzz_decode_bmp fuzz_decode_any fuzz_hex"
+targets=${CG_FUZZ_TARGETS:-$all_targets}
+
+if ! command -v "$cc" >/dev/null 2>&1; then
+    echo "fuzz-smoke: $cc not found; libFuzzer needs clang (set CC)" >&2
+    exit 2
+fi
+
+# Configure once; later runs only rebuild what changed.
+cache=$build/CMakeCache.txt
+if [ -f "$cache" ] && ! grep -q '^CG_BUILD_FUZZ:BOOL=ON' "$cache"; then
+    echo "fuzz-smoke: $build is not a fuzz build (CG_BUILD_FUZZ is off); remove it or set" \
+        "CG_FUZZ_BUILD_DIR" >&2
+    exit 2
+fi
+if [ ! -f "$cache" ]; then
+    CC=$cc cmake -S "$root" -B "$build" \
+        -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-O1 -gline-tables-only" \
+        -DCG_BUILD_FUZZ=ON -DCG_BUILD_TESTS=OFF -DCG_BUILD_PROGRAMS=OFF -DCG_BUILD_SHARED=OFF \
+        -DCG_SANITIZE=address,undefined
+fi
+jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+cmake --build "$build" -j "$jobs"
+
+bin=$build/tests/fuzz
+for t in fuzz_seeds $targets; do
+    if [ ! -x "$bin/$t" ]; then
+        echo "fuzz-smoke: $bin/$t was not built (is $build a CG_BUILD_FUZZ=ON clang tree?)" >&2
+        exit 2
+    fi
+done
+
+run=$build/fuzz-run
+rm -rf "$run/seeds"
+mkdir -p "$run"
+"$bin/fuzz_seeds" "$run/seeds" 2>"$run/fuzz_seeds.log" || {
+    echo "fuzz-smoke: fuzz_seeds failed:" >&2
+    cat "$run/fuzz_seeds.log" >&2
+    exit 1
+}
+
+# Which seed directories feed which target.
+seeds_for() {
+    case $1 in
+        fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
+        fuzz_hex) echo "hex" ;;
+        fuzz_decode_*) echo "${1#fuzz_decode_}" ;;
+    esac
+}
+
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+for t in $targets; do
+    corpus=$run/corpus/$t        # grows across runs; new inputs are written here
+    artifacts=$run/artifacts/$t
+    log=$run/$t.log
+    mkdir -p "$corpus" "$artifacts"
+    dirs=()
+    for k in $(seeds_for "$t"); do
+        dirs+=("$run/seeds/$k")
+    done
+    echo "== $t: ${secs}s"
+    if "$bin/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${dirs[@]}" \
+        >"$log" 2>&1; then
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+        cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 || true)
+        echo "   ok: ${execs:-?} runs, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) files"
+    else
+        rc=$?
+        echo "   FAILED (exit $rc): $t"
+        grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|artifact_prefix|Test unit written)' \
+            "$log" | head -n 20 | sed 's/^/   /' || true
+        echo "   full log: $log"
+        failed+=("$t")
+    fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz-smoke: FAILED targets: ${failed[*]}" >&2
+    exit 1
+fi
+echo "fuzz-smoke: all targets ran ${secs}s without a crash"

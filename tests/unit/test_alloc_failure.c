@@ -1,0 +1,400 @@
+/* "One run fails the Nth allocation" (STYLE.md, tests): each operation is run with
+ * cg__alloc_fail_at(N) for N = 1, 2, ... until a run makes fewer than N allocations and so
+ * succeeds untouched. Every run that did hit the failure must return CG_E_NOMEM (or
+ * CG_E_DECODE where a library reports its own allocation failure as a decode error, as libpng
+ * does), leave its out-parameter NULL and free everything: run under ASan, whose leak checker
+ * fails the test on anything left behind.
+ *
+ * Only allocations through cg__malloc can be made to fail: libjpeg and OpenSSL allocate for
+ * themselves, libpng is routed through cg__malloc by the PNG decoder. */
+#include "cg_test.h"
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include "childguard.h"
+#include "common/alloc.h"
+
+#define IMG_W 40
+#define IMG_H 30
+
+/* ---- inputs ------------------------------------------------------------------------------- */
+
+typedef struct membuf {
+    uint8_t *data;
+    size_t len;
+} membuf;
+
+static void membuf_append(membuf *b, const void *p, size_t n)
+{
+    uint8_t *d = realloc(b->data, b->len + n);
+
+    if (d == NULL)
+        cg_test_fail(__FILE__, __LINE__, "out of memory growing a buffer");
+    memcpy(d + b->len, p, n);
+    b->data = d;
+    b->len += n;
+}
+
+static void make_pixels(uint8_t *pix, int comps)
+{
+    for (int y = 0; y < IMG_H; y++)
+        for (int x = 0; x < IMG_W; x++)
+            for (int c = 0; c < comps; c++)
+                pix[((size_t)y * IMG_W + x) * comps + c] = (uint8_t)(x * 6 + y * 3 + c * 50);
+}
+
+static void jpeg_fatal(j_common_ptr cinfo)
+{
+    char msg[JMSG_LENGTH_MAX];
+
+    cinfo->err->format_message(cinfo, msg);
+    cg_test_fail(__FILE__, __LINE__, "libjpeg encoder: %s", msg);
+}
+
+/* A JPEG of comps components: 1 grey, 3 RGB, 4 CMYK (which the decoder converts through an
+ * extra row buffer). */
+static void make_jpeg(int comps, membuf *out)
+{
+    struct jpeg_compress_struct cinfo;
+    struct jpeg_error_mgr jerr;
+    uint8_t pix[IMG_W * IMG_H * 4];
+    unsigned char *buf = NULL;
+    unsigned long size = 0;
+
+    make_pixels(pix, comps);
+    cinfo.err = jpeg_std_error(&jerr);
+    jerr.error_exit = jpeg_fatal;
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &buf, &size);
+    cinfo.image_width = IMG_W;
+    cinfo.image_height = IMG_H;
+    cinfo.input_components = comps;
+    cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : comps == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = pix + (size_t)cinfo.next_scanline * IMG_W * comps;
+
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    membuf_append(out, buf, size);
+    free(buf);
+}
+
+static void png_fatal(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    cg_test_fail(__FILE__, __LINE__, "libpng encoder: %s", msg);
+}
+
+static void png_write_cb(png_structp png, png_bytep data, png_size_t n)
+{
+    membuf_append(png_get_io_ptr(png), data, n);
+}
+
+static void png_flush_cb(png_structp png)
+{
+    (void)png;
+}
+
+/* A PNG of the given colour type (8-bit samples), Adam7-interlaced when asked. */
+static void make_png(int color, int interlace, membuf *out)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fatal, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    const int comps = color == PNG_COLOR_TYPE_RGB_ALPHA ? 4 : color == PNG_COLOR_TYPE_RGB ? 3 : 1;
+    uint8_t pix[IMG_W * IMG_H * 4];
+
+    CG_ASSERT(info != NULL);
+    make_pixels(pix, comps);
+    png_set_write_fn(png, out, png_write_cb, png_flush_cb);
+    png_set_IHDR(png, info, IMG_W, IMG_H, 8, color,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (color == PNG_COLOR_TYPE_PALETTE) {
+        png_color palette[256];
+
+        for (int i = 0; i < 256; i++) {
+            palette[i].red = (png_byte)i;
+            palette[i].green = (png_byte)(255 - i);
+            palette[i].blue = (png_byte)(i * 3);
+        }
+        png_set_PLTE(png, info, palette, 256);
+    }
+    png_write_info(png, info);
+    for (int pass = png_set_interlace_handling(png); pass > 0; pass--)
+        for (int y = 0; y < IMG_H; y++)
+            png_write_row(png, pix + (size_t)y * IMG_W * comps);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+/* An operation under test: runs once, frees whatever it made on success, and returns its
+ * status. It asserts its own out-parameter rules. */
+typedef cg_status (*op_fn)(void *arg);
+
+/* Runs op with the 1st, 2nd, ... allocation failing until a run succeeds without reaching the
+ * failure. A run that reached it must fail with NOMEM or (if decode_ok) DECODE. */
+static void fail_each_allocation(const char *what, op_fn op, void *arg, int decode_ok)
+{
+    long n;
+
+    for (n = 1;; n++) {
+        cg_status st;
+        long made;
+
+        if (n > 100000)
+            cg_test_fail(__FILE__, __LINE__, "%s: still failing after %ld allocations", what, n);
+        cg__alloc_fail_at(n);
+        st = op(arg);
+        made = cg__alloc_count();
+        cg__alloc_fail_at(0);
+        if (made < n) {
+            if (st != CG_OK)
+                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
+                             cg_status_name(st));
+            break;
+        }
+        if (st == CG_OK)
+            cg_test_fail(__FILE__, __LINE__,
+                         "%s: allocation %ld failed but the call returned CG_OK", what, n);
+        if (st != CG_E_NOMEM && !(decode_ok && st == CG_E_DECODE))
+            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
+                         cg_status_name(st));
+    }
+    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
+    CG_ASSERT_GT(n, 1); /* the operation allocates at all, so something was tested */
+}
+
+/* ---- operations --------------------------------------------------------------------------- */
+
+typedef struct decode_arg {
+    membuf input;
+    cg_decode_options opt;
+    const char *path; /* decode this file instead of input when set */
+} decode_arg;
+
+static cg_status op_decode(void *p)
+{
+    decode_arg *a = p;
+    cg_image *img = (cg_image *)&img; /* poisoned: the call must reset it */
+    cg_error err = {0};
+    cg_status st;
+
+    if (a->path != NULL)
+        st = cg_image_decode_file(a->path, &a->opt, &img, &err);
+    else
+        st = cg_image_decode_mem(a->input.data, a->input.len, &a->opt, &img, &err);
+    if (st == CG_OK) {
+        CG_ASSERT(img != NULL && img->width > 0);
+        cg_image_destroy(img);
+    } else {
+        CG_ASSERT(img == NULL);
+        CG_ASSERT_EQ(err.status, st);
+        CG_ASSERT(err.message[0] != '\0');
+    }
+    return st;
+}
+
+static void decode_case(const char *what, membuf input, uint32_t min_side, int decode_ok)
+{
+    decode_arg a = {input, {{0}, 0}, NULL};
+
+    cg_decode_options_default(&a.opt);
+    a.opt.min_side = min_side;
+    fail_each_allocation(what, op_decode, &a, decode_ok);
+    free(input.data);
+}
+
+CG_TEST(alloc_failure_decode_jpeg)
+{
+    membuf rgb = {0}, grey = {0}, cmyk = {0}, scaled = {0};
+
+    make_jpeg(3, &rgb);
+    make_jpeg(1, &grey);
+    make_jpeg(4, &cmyk);
+    make_jpeg(3, &scaled);
+    decode_case("jpeg rgb", rgb, 0, 0);
+    decode_case("jpeg grey", grey, 0, 0);
+    decode_case("jpeg cmyk", cmyk, 0, 0);
+    decode_case("jpeg scaled", scaled, 8, 0);
+}
+
+CG_TEST(alloc_failure_decode_png)
+{
+    membuf rgb = {0}, rgba = {0}, grey = {0}, palette = {0}, interlaced = {0};
+
+    make_png(PNG_COLOR_TYPE_RGB, 0, &rgb);
+    make_png(PNG_COLOR_TYPE_RGB_ALPHA, 0, &rgba);
+    make_png(PNG_COLOR_TYPE_GRAY, 0, &grey);
+    make_png(PNG_COLOR_TYPE_PALETTE, 0, &palette);
+    make_png(PNG_COLOR_TYPE_RGB, 1, &interlaced);
+    /* libpng turns a failed allocation inside it into png_error, which the decoder reports as
+     * CG_E_DECODE ("corrupt PNG: Out of memory"): accepted. */
+    decode_case("png rgb", rgb, 0, 1);
+    decode_case("png rgba", rgba, 0, 1);
+    decode_case("png grey", grey, 0, 1);
+    decode_case("png palette", palette, 0, 1);
+    decode_case("png interlaced", interlaced, 0, 1);
+}
+
+CG_TEST(alloc_failure_decode_file)
+{
+    decode_arg a = {{0}, {{0}, 0}, NULL};
+    char path[512];
+    FILE *f;
+
+    make_jpeg(3, &a.input);
+    snprintf(path, sizeof(path), "%s/a.jpg", cg_test_tmpdir());
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    CG_ASSERT_EQ(fwrite(a.input.data, 1, a.input.len, f), a.input.len);
+    CG_ASSERT_EQ(fclose(f), 0);
+    cg_decode_options_default(&a.opt);
+    a.path = path;
+    fail_each_allocation("decode_file jpeg", op_decode, &a, 0);
+    free(a.input.data);
+}
+
+static cg_status op_pdq(void *p)
+{
+    const cg_image *img = p;
+    cg_pdq_hasher *h = (cg_pdq_hasher *)&h;
+    cg_pdq_result res;
+    cg_status st;
+    float *luma;
+
+    st = cg_pdq_hasher_create(&h);
+    if (st != CG_OK) {
+        CG_ASSERT(h == NULL);
+        return st;
+    }
+    st = cg_pdq_hash_image(h, img, 1, &res);
+    if (st == CG_OK) {
+        /* A luma plane wider and taller than 512 makes the hasher grow its buffers. */
+        luma = calloc((size_t)700 * 600, sizeof(float));
+        CG_ASSERT(luma != NULL);
+        for (size_t i = 0; i < (size_t)700 * 600; i++)
+            luma[i] = (float)(i % 251);
+        st = cg_pdq_hash_luma(h, luma, 700, 600, 0, &res);
+        free(luma);
+    }
+    if (st == CG_OK) {
+        /* After a failed growth the hasher still works: hash the small image again. */
+        st = cg_pdq_hash_image(h, img, 0, &res);
+        CG_ASSERT(res.quality > 0);
+    } else {
+        cg_pdq_result again;
+
+        CG_ASSERT_OK(cg_pdq_hash_image(h, img, 0, &again), NULL);
+    }
+    cg_pdq_hasher_destroy(h);
+    return st;
+}
+
+CG_TEST(alloc_failure_pdq)
+{
+    cg_image img = {0};
+    uint8_t pix[64 * 64 * 3];
+
+    for (size_t i = 0; i < sizeof(pix); i++)
+        pix[i] = (uint8_t)((i * 7) ^ (i >> 5));
+    img.width = 64;
+    img.height = 64;
+    img.channels = 3;
+    img.pixels = pix;
+    img.format = CG_FORMAT_PNG;
+    fail_each_allocation("pdq hasher create + hash", op_pdq, &img, 0);
+}
+
+static cg_status op_digest(void *p)
+{
+    const membuf *data = p;
+    cg_digest_ctx *ctx = (cg_digest_ctx *)&ctx;
+    cg_digests d;
+    cg_status st;
+
+    st = cg_digest_create(CG_DIGEST_MD5 | CG_DIGEST_SHA256, &ctx);
+    if (st != CG_OK) {
+        CG_ASSERT(ctx == NULL);
+        return st;
+    }
+    st = cg_digest_update(ctx, data->data, data->len);
+    if (st == CG_OK)
+        st = cg_digest_final(ctx, &d);
+    cg_digest_destroy(ctx);
+    if (st == CG_OK)
+        st = cg_digest_mem(CG_DIGEST_SHA256, data->data, data->len, &d);
+    return st;
+}
+
+CG_TEST(alloc_failure_digest)
+{
+    membuf data = {0};
+
+    make_jpeg(3, &data);
+    fail_each_allocation("digest create + mem", op_digest, &data, 0);
+    free(data.data);
+}
+
+static cg_status op_digest_file(void *p)
+{
+    cg_digests d;
+    cg_error err = {0};
+    cg_status st = cg_digest_file(CG_DIGEST_MD5, p, &d, &err);
+
+    if (st != CG_OK) {
+        CG_ASSERT_EQ(err.status, st);
+        CG_ASSERT(strstr(err.message, p) != NULL);
+    }
+    return st;
+}
+
+CG_TEST(alloc_failure_digest_file)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/d.bin", cg_test_tmpdir());
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    CG_ASSERT_EQ(fputs("some bytes to digest\n", f) >= 0, 1);
+    CG_ASSERT_EQ(fclose(f), 0);
+    fail_each_allocation("digest file", op_digest_file, path, 0);
+}
+
+static void count_item(void *arg, size_t i, unsigned worker)
+{
+    (void)i;
+    (void)worker;
+    __atomic_add_fetch((size_t *)arg, 1, __ATOMIC_RELAXED);
+}
+
+static cg_status op_pool(void *p)
+{
+    cg_pool *pool = (cg_pool *)&pool;
+    size_t done = 0;
+    cg_status st;
+
+    (void)p;
+    st = cg_pool_create(4, &pool);
+    if (st != CG_OK) {
+        CG_ASSERT(pool == NULL);
+        return st;
+    }
+    CG_ASSERT_EQ(cg_pool_size(pool), 4);
+    st = cg_pool_for(pool, 100, count_item, &done);
+    CG_ASSERT_EQ(done, 100);
+    cg_pool_destroy(pool);
+    return st;
+}
+
+CG_TEST(alloc_failure_pool)
+{
+    fail_each_allocation("pool create", op_pool, NULL, 0);
+}
