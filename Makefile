@@ -6,6 +6,7 @@ BUILD_ASAN  ?= build-asan
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 10
 CMAKE_FLAGS ?=
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all deps build demo test test-release test-asan fuzz-smoke bench install clean
 
