@@ -102,7 +102,8 @@ cg_status cg__decode_png(const uint8_t *data, size_t len, const cg_decode_option
         png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16)
         png_set_scale_16(png);
-    if (color & PNG_COLOR_MASK_ALPHA)
+    /* tRNS becomes an alpha channel when palette/grey is expanded: strip it as well. */
+    if (has_alpha)
         png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);

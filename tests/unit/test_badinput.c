@@ -965,3 +965,45 @@ CG_TEST(badinput_file_errors_name_path)
 
     membuf_free(&j);
 }
+
+/* A palette PNG with a tRNS chunk (common: transparent icons, screenshots) decodes to the
+ * palette's RGB with alpha dropped, not to an error. */
+CG_TEST(png_palette_with_trns_decodes)
+{
+    png_color palette[4] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {10, 20, 30}};
+    png_byte trans[2] = {0, 128};
+    uint8_t row[8];
+    membuf out = {0};
+    cg_image *img = NULL;
+    cg_error err = {0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fatal, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+
+    CG_ASSERT(info != NULL);
+    png_set_write_fn(png, &out, png_write_cb, png_flush_cb);
+    png_set_IHDR(png, info, 8, 8, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_PLTE(png, info, palette, 4);
+    png_set_tRNS(png, info, trans, 2, NULL);
+    png_write_info(png, info);
+    for (int y = 0; y < 8; y++) {
+        for (int x = 0; x < 8; x++)
+            row[x] = (uint8_t)((x + y) % 4);
+        png_write_row(png, row);
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+
+    CG_ASSERT_OK(cg_image_decode_mem(out.data, out.len, NULL, &img, &err), &err);
+    CG_ASSERT_EQ(img->channels, 3);
+    CG_ASSERT_EQ(img->has_alpha, 1);
+    /* Pixel (0,0) is index 0 (fully transparent red): its colour is kept. */
+    CG_ASSERT_EQ(img->pixels[0], 255);
+    CG_ASSERT_EQ(img->pixels[1], 0);
+    /* Pixel (3,0) is index 3. */
+    CG_ASSERT_EQ(img->pixels[9], 10);
+    CG_ASSERT_EQ(img->pixels[10], 20);
+    CG_ASSERT_EQ(img->pixels[11], 30);
+    cg_image_destroy(img);
+    membuf_free(&out);
+}
