@@ -676,7 +676,7 @@ static void png_mem_warning(png_structp png, png_const_charp text)
 }
 
 /* The least a caller must do to get 8-bit RGB (or grey) from libpng: palette expanded, alpha
- * stripped, 16-bit reduced to 8, interlacing handled, one output buffer per image. */
+ * (and tRNS) stripped, 16-bit reduced to 8, interlacing handled, one output buffer per image. */
 static int floor_png(const uint8_t *data, size_t len, char *msg, size_t msg_size)
 {
     png_mem src = {data, len, 0, {0}};
@@ -714,7 +714,8 @@ static int floor_png(const uint8_t *data, size_t len, char *msg, size_t msg_size
         png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16)
         png_set_strip_16(png);
-    if (color & PNG_COLOR_MASK_ALPHA)
+    /* Expanding a palette or grey image with tRNS adds an alpha channel: strip that too. */
+    if ((color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS))
         png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
