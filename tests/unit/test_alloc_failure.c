@@ -8,6 +8,7 @@
  * Only allocations through cg__malloc can be made to fail: libjpeg and OpenSSL allocate for
  * themselves, libpng is routed through cg__malloc by the PNG decoder. */
 #include "cg_test.h"
+#include "cg_testenc.h"
 
 #include <jpeglib.h>
 #include <png.h>
@@ -20,22 +21,6 @@
 
 /* ---- inputs ------------------------------------------------------------------------------- */
 
-typedef struct membuf {
-    uint8_t *data;
-    size_t len;
-} membuf;
-
-static void membuf_append(membuf *b, const void *p, size_t n)
-{
-    uint8_t *d = realloc(b->data, b->len + n);
-
-    if (d == NULL)
-        cg_test_fail(__FILE__, __LINE__, "out of memory growing a buffer");
-    memcpy(d + b->len, p, n);
-    b->data = d;
-    b->len += n;
-}
-
 static void make_pixels(uint8_t *pix, int comps)
 {
     for (int y = 0; y < IMG_H; y++)
@@ -44,92 +29,31 @@ static void make_pixels(uint8_t *pix, int comps)
                 pix[((size_t)y * IMG_W + x) * comps + c] = (uint8_t)(x * 6 + y * 3 + c * 50);
 }
 
-static void jpeg_fatal(j_common_ptr cinfo)
-{
-    char msg[JMSG_LENGTH_MAX];
-
-    cinfo->err->format_message(cinfo, msg);
-    cg_test_fail(__FILE__, __LINE__, "libjpeg encoder: %s", msg);
-}
-
 /* A JPEG of comps components: 1 grey, 3 RGB, 4 CMYK (which the decoder converts through an
  * extra row buffer). */
-static void make_jpeg(int comps, membuf *out)
+static void make_jpeg(int comps, cg_membuf *out)
 {
-    struct jpeg_compress_struct cinfo;
-    struct jpeg_error_mgr jerr;
     uint8_t pix[IMG_W * IMG_H * 4];
-    unsigned char *buf = NULL;
-    unsigned long size = 0;
 
     make_pixels(pix, comps);
-    cinfo.err = jpeg_std_error(&jerr);
-    jerr.error_exit = jpeg_fatal;
-    jpeg_create_compress(&cinfo);
-    jpeg_mem_dest(&cinfo, &buf, &size);
-    cinfo.image_width = IMG_W;
-    cinfo.image_height = IMG_H;
-    cinfo.input_components = comps;
-    cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : comps == 3 ? JCS_RGB : JCS_CMYK;
-    jpeg_set_defaults(&cinfo);
-    jpeg_start_compress(&cinfo, TRUE);
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row = pix + (size_t)cinfo.next_scanline * IMG_W * comps;
-
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
-    membuf_append(out, buf, size);
-    free(buf);
-}
-
-static void png_fatal(png_structp png, png_const_charp msg)
-{
-    (void)png;
-    cg_test_fail(__FILE__, __LINE__, "libpng encoder: %s", msg);
-}
-
-static void png_write_cb(png_structp png, png_bytep data, png_size_t n)
-{
-    membuf_append(png_get_io_ptr(png), data, n);
-}
-
-static void png_flush_cb(png_structp png)
-{
-    (void)png;
+    cg_test_encode_jpeg(pix, IMG_W, IMG_H, comps, 75, 0, NULL, 0, out);
 }
 
 /* A PNG of the given colour type (8-bit samples), Adam7-interlaced when asked. */
-static void make_png(int color, int interlace, membuf *out)
+static void make_png(int color, int interlace, cg_membuf *out)
 {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fatal, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
     const int comps = color == PNG_COLOR_TYPE_RGB_ALPHA ? 4 : color == PNG_COLOR_TYPE_RGB ? 3 : 1;
     uint8_t pix[IMG_W * IMG_H * 4];
+    png_color palette[256];
 
-    CG_ASSERT(info != NULL);
     make_pixels(pix, comps);
-    png_set_write_fn(png, out, png_write_cb, png_flush_cb);
-    png_set_IHDR(png, info, IMG_W, IMG_H, 8, color,
-                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (color == PNG_COLOR_TYPE_PALETTE) {
-        png_color palette[256];
-
-        for (int i = 0; i < 256; i++) {
-            palette[i].red = (png_byte)i;
-            palette[i].green = (png_byte)(255 - i);
-            palette[i].blue = (png_byte)(i * 3);
-        }
-        png_set_PLTE(png, info, palette, 256);
+    for (int i = 0; i < 256; i++) {
+        palette[i].red = (png_byte)i;
+        palette[i].green = (png_byte)(255 - i);
+        palette[i].blue = (png_byte)(i * 3);
     }
-    png_write_info(png, info);
-    for (int pass = png_set_interlace_handling(png); pass > 0; pass--)
-        for (int y = 0; y < IMG_H; y++)
-            png_write_row(png, pix + (size_t)y * IMG_W * comps);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
+    cg_test_encode_png(pix, IMG_W, IMG_H, color, interlace,
+                       color == PNG_COLOR_TYPE_PALETTE ? palette : NULL, 256, NULL, 0, out);
 }
 
 /* ---- the loop ----------------------------------------------------------------------------- */
@@ -174,7 +98,7 @@ static void fail_each_allocation(const char *what, op_fn op, void *arg, int deco
 /* ---- operations --------------------------------------------------------------------------- */
 
 typedef struct decode_arg {
-    membuf input;
+    cg_membuf input;
     cg_decode_options opt;
     const char *path; /* decode this file instead of input when set */
 } decode_arg;
@@ -201,7 +125,7 @@ static cg_status op_decode(void *p)
     return st;
 }
 
-static void decode_case(const char *what, membuf input, uint32_t min_side, int decode_ok)
+static void decode_case(const char *what, cg_membuf input, uint32_t min_side, int decode_ok)
 {
     decode_arg a = {input, {{0}, 0}, NULL};
 
@@ -213,7 +137,7 @@ static void decode_case(const char *what, membuf input, uint32_t min_side, int d
 
 CG_TEST(alloc_failure_decode_jpeg)
 {
-    membuf rgb = {0}, grey = {0}, cmyk = {0}, scaled = {0};
+    cg_membuf rgb = {0}, grey = {0}, cmyk = {0}, scaled = {0};
 
     make_jpeg(3, &rgb);
     make_jpeg(1, &grey);
@@ -227,7 +151,7 @@ CG_TEST(alloc_failure_decode_jpeg)
 
 CG_TEST(alloc_failure_decode_png)
 {
-    membuf rgb = {0}, rgba = {0}, grey = {0}, palette = {0}, interlaced = {0};
+    cg_membuf rgb = {0}, rgba = {0}, grey = {0}, palette = {0}, interlaced = {0};
 
     make_png(PNG_COLOR_TYPE_RGB, 0, &rgb);
     make_png(PNG_COLOR_TYPE_RGB_ALPHA, 0, &rgba);
@@ -314,7 +238,7 @@ CG_TEST(alloc_failure_pdq)
 
 static cg_status op_digest(void *p)
 {
-    const membuf *data = p;
+    const cg_membuf *data = p;
     cg_digest_ctx *ctx = (cg_digest_ctx *)&ctx;
     cg_digests d;
     cg_status st;
@@ -335,7 +259,7 @@ static cg_status op_digest(void *p)
 
 CG_TEST(alloc_failure_digest)
 {
-    membuf data = {0};
+    cg_membuf data = {0};
 
     make_jpeg(3, &data);
     fail_each_allocation("digest create + mem", op_digest, &data, 0);

@@ -10,6 +10,7 @@
  * CG_WITH_GIF does not link those libraries, and their cases then print SKIPPED. A format whose
  * decoder is not built in (it answers CG_E_UNSUPPORTED to a valid file) is skipped the same way. */
 #include "cg_test.h"
+#include "cg_testenc.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -53,36 +54,6 @@ int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile v
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-typedef struct membuf {
-    uint8_t *data;
-    size_t len;
-    size_t cap;
-} membuf;
-
-static void membuf_append(membuf *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        uint8_t *d;
-
-        while (cap < b->len + n)
-            cap *= 2;
-        d = realloc(b->data, cap);
-        if (d == NULL)
-            cg_test_fail(__FILE__, __LINE__, "out of memory growing a buffer to %zu", cap);
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void membuf_free(membuf *b)
-{
-    free(b->data);
-    memset(b, 0, sizeof(*b));
-}
-
 /* splitmix64: a fixed seed gives the same corpus on every run and machine. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -124,14 +95,6 @@ static void write_file(const char *path, const void *data, size_t len)
 
 /* ---- encoders ----------------------------------------------------------------------------- */
 
-static void jpeg_fatal(j_common_ptr cinfo)
-{
-    char msg[JMSG_LENGTH_MAX];
-
-    cinfo->err->format_message(cinfo, msg);
-    cg_test_fail(__FILE__, __LINE__, "libjpeg encoder: %s", msg);
-}
-
 typedef enum jpeg_kind { JPEG_BASELINE, JPEG_PROGRESSIVE, JPEG_MANY_SCANS } jpeg_kind;
 
 /* Largest successive-approximation shift libjpeg accepts for 8-bit samples (MAX_AH_AL). */
@@ -157,81 +120,27 @@ static int many_scans_script(jpeg_scan_info *scans)
     return n;
 }
 
-static void encode_jpeg(const uint8_t *pix, int w, int h, int comps, jpeg_kind kind, membuf *out)
+static void encode_jpeg(const uint8_t *pix, int w, int h, int comps, jpeg_kind kind, cg_membuf *out)
 {
-    struct jpeg_compress_struct cinfo;
-    struct jpeg_error_mgr jerr;
     static jpeg_scan_info scans[64 * (JPEG_MAX_AL + 1)];
-    unsigned char *buf = NULL;
-    unsigned long size = 0;
+    int nscans = kind == JPEG_MANY_SCANS ? many_scans_script(scans) : 0;
 
-    cinfo.err = jpeg_std_error(&jerr);
-    jerr.error_exit = jpeg_fatal;
-    jpeg_create_compress(&cinfo);
-    jpeg_mem_dest(&cinfo, &buf, &size);
-    cinfo.image_width = (JDIMENSION)w;
-    cinfo.image_height = (JDIMENSION)h;
-    cinfo.input_components = comps;
-    cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, 90, TRUE);
-    if (kind == JPEG_PROGRESSIVE)
-        jpeg_simple_progression(&cinfo);
-    if (kind == JPEG_MANY_SCANS) {
-        cinfo.scan_info = scans;
-        cinfo.num_scans = many_scans_script(scans);
-    }
-    jpeg_start_compress(&cinfo, TRUE);
-    while (cinfo.next_scanline < cinfo.image_height) {
-        JSAMPROW row = (JSAMPROW)(pix + (size_t)cinfo.next_scanline * w * comps);
-
-        jpeg_write_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_compress(&cinfo);
-    jpeg_destroy_compress(&cinfo);
-    membuf_append(out, buf, size);
-    free(buf);
+    cg_test_encode_jpeg(pix, w, h, comps, 90, kind == JPEG_PROGRESSIVE,
+                        kind == JPEG_MANY_SCANS ? scans : NULL, nscans, out);
 }
 
-static void png_fatal(png_structp png, png_const_charp msg)
+static void encode_png(const uint8_t *rgb, int w, int h, cg_membuf *out)
 {
-    (void)png;
-    cg_test_fail(__FILE__, __LINE__, "libpng encoder: %s", msg);
-}
-
-static void png_write_cb(png_structp png, png_bytep data, png_size_t n)
-{
-    membuf_append(png_get_io_ptr(png), data, n);
-}
-
-static void png_flush_cb(png_structp png)
-{
-    (void)png;
-}
-
-static void encode_png(const uint8_t *rgb, int w, int h, membuf *out)
-{
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fatal, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-
-    CG_ASSERT(info != NULL);
-    png_set_write_fn(png, out, png_write_cb, png_flush_cb);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int y = 0; y < h; y++)
-        png_write_row(png, (png_const_bytep)(rgb + (size_t)y * w * 3));
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
+    cg_test_encode_png(rgb, w, h, PNG_COLOR_TYPE_RGB, 0, NULL, 0, NULL, 0, out);
 }
 
 static void stb_write_cb(void *ctx, void *data, int n)
 {
-    membuf_append(ctx, data, (size_t)n);
+    cg_membuf_append(ctx, data, (size_t)n);
 }
 
 /* Each encoder returns false when this build cannot encode the format. */
-static bool make_jpeg(membuf *out)
+static bool make_jpeg(cg_membuf *out)
 {
     uint8_t rgb[IMG_W * IMG_H * 3];
 
@@ -240,7 +149,7 @@ static bool make_jpeg(membuf *out)
     return true;
 }
 
-static bool make_png(membuf *out)
+static bool make_png(cg_membuf *out)
 {
     uint8_t rgb[IMG_W * IMG_H * 3];
 
@@ -249,7 +158,7 @@ static bool make_png(membuf *out)
     return true;
 }
 
-static bool make_bmp(membuf *out)
+static bool make_bmp(cg_membuf *out)
 {
     uint8_t rgb[IMG_W * IMG_H * 3];
 
@@ -258,7 +167,7 @@ static bool make_bmp(membuf *out)
     return true;
 }
 
-static bool make_webp(membuf *out)
+static bool make_webp(cg_membuf *out)
 {
 #ifdef HAVE_WEBP_ENCODER
     uint8_t rgb[IMG_W * IMG_H * 3];
@@ -270,7 +179,7 @@ static bool make_webp(membuf *out)
     make_rgb(rgb, IMG_W, IMG_H);
     n = WebPEncodeLosslessRGB(rgb, IMG_W, IMG_H, IMG_W * 3, &enc);
     CG_ASSERT(n > 0);
-    membuf_append(out, enc, n);
+    cg_membuf_append(out, enc, n);
     WebPFree(enc);
     return true;
 #else
@@ -282,12 +191,12 @@ static bool make_webp(membuf *out)
 #ifdef HAVE_GIF_ENCODER
 static int gif_write_cb(GifFileType *gif, const GifByteType *data, int n)
 {
-    membuf_append(gif->UserData, data, (size_t)n);
+    cg_membuf_append(gif->UserData, data, (size_t)n);
     return n;
 }
 #endif
 
-static bool make_gif(membuf *out)
+static bool make_gif(cg_membuf *out)
 {
 #ifdef HAVE_GIF_ENCODER
     GifFileType *gif;
@@ -332,7 +241,7 @@ typedef cg_status (*decode_fn)(const uint8_t *data, size_t len, const cg_decode_
 typedef struct format_case {
     const char *name;
     cg_image_format format;
-    bool (*make)(membuf *out);
+    bool (*make)(cg_membuf *out);
     decode_fn decode;
     size_t header_len; /* a cut shorter than this leaves no complete header */
 } format_case;
@@ -355,7 +264,7 @@ static const format_case *format_named(const char *name)
 
 /* Encodes fc's valid file into out and checks that it decodes; returns false when this build
  * cannot encode or cannot decode the format (the caller then skips). */
-static bool valid_file(const format_case *fc, membuf *out)
+static bool valid_file(const format_case *fc, cg_membuf *out)
 {
     cg_image *img = NULL;
     cg_error err = {0};
@@ -374,12 +283,12 @@ static bool valid_file(const format_case *fc, membuf *out)
     return true;
 }
 
-static void valid_or_skip(const format_case *fc, membuf *out)
+static void valid_or_skip(const format_case *fc, cg_membuf *out)
 {
     static char why[128];
 
     if (!valid_file(fc, out)) {
-        membuf_free(out);
+        cg_membuf_free(out);
         snprintf(why, sizeof(why), "this build does not encode or decode %s", fc->name);
         CG_SKIP(why);
     }
@@ -456,11 +365,11 @@ CG_TEST(badinput_empty)
     CG_ASSERT_EQ(cg_image_decode_mem(NULL, 0, NULL, &img, &err), CG_E_DECODE);
     CG_ASSERT(img == NULL);
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        membuf valid = {0};
+        cg_membuf valid = {0};
 
         if (valid_file(&formats[i], &valid))
             decode_direct(&formats[i], &one, 0, ALLOW(CG_E_DECODE), formats[i].name);
-        membuf_free(&valid);
+        cg_membuf_free(&valid);
     }
 }
 
@@ -483,10 +392,10 @@ CG_TEST(badinput_random_bytes)
     /* Each built-in decoder, called directly, rejects random bytes: as corrupt, as too large,
      * or as a variant of its format it does not support (a BMP compression it lacks). */
     for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
-        membuf valid = {0};
+        cg_membuf valid = {0};
 
         if (!valid_file(&formats[f], &valid)) {
-            membuf_free(&valid);
+            cg_membuf_free(&valid);
             continue;
         }
         for (int i = 0; i < 300; i++) {
@@ -498,7 +407,7 @@ CG_TEST(badinput_random_bytes)
                           ALLOW(CG_E_DECODE) | ALLOW(CG_E_LIMIT) | ALLOW(CG_E_UNSUPPORTED),
                           formats[f].name);
         }
-        membuf_free(&valid);
+        cg_membuf_free(&valid);
     }
 }
 
@@ -510,7 +419,7 @@ static void corrupted(const char *name)
     const format_case *fc = format_named(name);
     const unsigned allowed =
         ALLOW(CG_OK) | ALLOW(CG_E_DECODE) | ALLOW(CG_E_LIMIT) | ALLOW(CG_E_UNSUPPORTED);
-    membuf valid = {0};
+    cg_membuf valid = {0};
     uint64_t seed = 42;
     uint8_t *buf;
 
@@ -539,7 +448,7 @@ static void corrupted(const char *name)
         decode_public(buf, valid.len, NULL, allowed, "bit flips");
     }
     free(buf);
-    membuf_free(&valid);
+    cg_membuf_free(&valid);
 }
 
 CG_TEST(badinput_corrupted_jpeg) { corrupted("jpeg"); }
@@ -551,7 +460,7 @@ CG_TEST(badinput_corrupted_bmp) { corrupted("bmp"); }
 /* ---- truncation --------------------------------------------------------------------------- */
 
 /* Where a baseline JPEG's entropy-coded data starts (after the SOS header) and ends (at EOI). */
-static void jpeg_entropy_range(const membuf *j, size_t *start, size_t *end)
+static void jpeg_entropy_range(const cg_membuf *j, size_t *start, size_t *end)
 {
     size_t p = 2;
 
@@ -580,7 +489,7 @@ static void jpeg_entropy_range(const membuf *j, size_t *start, size_t *end)
 static void truncated(const char *name)
 {
     const format_case *fc = format_named(name);
-    membuf valid = {0};
+    cg_membuf valid = {0};
     size_t ok_from, tolerated = 0;
 
     valid_or_skip(fc, &valid);
@@ -610,7 +519,7 @@ static void truncated(const char *name)
         free(copy);
     }
     printf("%s: %zu cut points, %zu tolerated\n", name, valid.len, tolerated);
-    membuf_free(&valid);
+    cg_membuf_free(&valid);
 }
 
 CG_TEST(badinput_truncated_jpeg) { truncated("jpeg"); }
@@ -623,7 +532,7 @@ CG_TEST(badinput_truncated_bmp) { truncated("bmp"); }
 CG_TEST(badinput_truncated_progressive_jpeg)
 {
     uint8_t rgb[IMG_W * IMG_H * 3];
-    membuf prog = {0};
+    cg_membuf prog = {0};
     size_t cuts = 0;
 
     make_rgb(rgb, IMG_W, IMG_H);
@@ -638,7 +547,7 @@ CG_TEST(badinput_truncated_progressive_jpeg)
         decode_public(prog.data, p, NULL, ALLOW(CG_E_DECODE), "progressive jpeg cut between scans");
     }
     CG_ASSERT_GT(cuts, 2);
-    membuf_free(&prog);
+    cg_membuf_free(&prog);
 }
 
 /* ---- headers claiming huge sizes ---------------------------------------------------------- */
@@ -665,7 +574,7 @@ static void on_free(const volatile void *p)
 
 /* Decodes a file whose header claims a huge picture: CG_E_LIMIT, a message naming the size, and
  * (under ASan, which reports every allocation) no allocation anywhere near the pixel buffer. */
-static void expect_limit(const membuf *m, const char *claimed, const char *what)
+static void expect_limit(const cg_membuf *m, const char *claimed, const char *what)
 {
     static bool hooked;
     cg_image *img = NULL;
@@ -720,7 +629,7 @@ static uint32_t crc32_png(const uint8_t *p, size_t n)
 
 CG_TEST(badinput_huge_header_jpeg)
 {
-    membuf j = {0};
+    cg_membuf j = {0};
     size_t p = 2;
     bool patched = false;
 
@@ -739,12 +648,12 @@ CG_TEST(badinput_huge_header_jpeg)
     }
     CG_ASSERT(patched);
     expect_limit(&j, "60000", "jpeg claiming 60000x60000");
-    membuf_free(&j);
+    cg_membuf_free(&j);
 }
 
 CG_TEST(badinput_huge_header_png)
 {
-    membuf png = {0};
+    cg_membuf png = {0};
 
     make_png(&png);
     /* IHDR is the first chunk: length at 8, type at 12, width at 16, height at 20, CRC (over
@@ -754,13 +663,13 @@ CG_TEST(badinput_huge_header_png)
     put_be32(png.data + 20, 60000);
     put_be32(png.data + 29, crc32_png(png.data + 12, 17));
     expect_limit(&png, "60000", "png claiming 60000x60000");
-    membuf_free(&png);
+    cg_membuf_free(&png);
 }
 
 CG_TEST(badinput_huge_header_bmp)
 {
     const format_case *fc = format_named("bmp");
-    membuf bmp = {0};
+    cg_membuf bmp = {0};
 
     valid_or_skip(fc, &bmp);
     /* BITMAPINFOHEADER: width at 18, height at 22 (little-endian int32). */
@@ -769,13 +678,13 @@ CG_TEST(badinput_huge_header_bmp)
     put_le16(bmp.data + 22, 60000);
     put_le16(bmp.data + 24, 0);
     expect_limit(&bmp, "60000", "bmp claiming 60000x60000");
-    membuf_free(&bmp);
+    cg_membuf_free(&bmp);
 }
 
 CG_TEST(badinput_huge_header_gif)
 {
     const format_case *fc = format_named("gif");
-    membuf gif = {0};
+    cg_membuf gif = {0};
     size_t p;
 
     valid_or_skip(fc, &gif);
@@ -790,13 +699,13 @@ CG_TEST(badinput_huge_header_gif)
     put_le16(gif.data + p + 5, 60000);
     put_le16(gif.data + p + 7, 60000);
     expect_limit(&gif, "60000", "gif claiming 60000x60000");
-    membuf_free(&gif);
+    cg_membuf_free(&gif);
 }
 
 CG_TEST(badinput_huge_header_webp)
 {
     const format_case *fc = format_named("webp");
-    membuf webp = {0};
+    cg_membuf webp = {0};
     uint32_t bits;
 
     valid_or_skip(fc, &webp);
@@ -812,7 +721,7 @@ CG_TEST(badinput_huge_header_webp)
     webp.data[23] = (uint8_t)(bits >> 16);
     webp.data[24] = (uint8_t)(bits >> 24);
     expect_limit(&webp, "16384", "webp claiming 16384x16384");
-    membuf_free(&webp);
+    cg_membuf_free(&webp);
 }
 
 /* ---- CPU bombs ---------------------------------------------------------------------------- */
@@ -820,7 +729,7 @@ CG_TEST(badinput_huge_header_webp)
 CG_TEST(badinput_jpeg_scan_bomb)
 {
     uint8_t grey[64 * 64];
-    membuf bomb = {0}, ok = {0};
+    cg_membuf bomb = {0}, ok = {0};
     cg_image *img = NULL;
     cg_error err = {0};
     cg_status st;
@@ -835,8 +744,8 @@ CG_TEST(badinput_jpeg_scan_bomb)
     st = cg_image_decode_mem(bomb.data, bomb.len, NULL, &img, &err);
     check_result(st, img, &err, ALLOW(CG_E_LIMIT), "jpeg with 704 scans", bomb.len);
     CG_ASSERT(strstr(err.message, "scans") != NULL);
-    membuf_free(&bomb);
-    membuf_free(&ok);
+    cg_membuf_free(&bomb);
+    cg_membuf_free(&ok);
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
@@ -864,7 +773,7 @@ static void expect_file_error(const char *path, const cg_decode_options *opt, cg
 
 CG_TEST(badinput_wrong_extension)
 {
-    membuf j = {0}, p = {0};
+    cg_membuf j = {0}, p = {0};
     char path[512];
     cg_image *img = NULL;
     cg_error err = {0};
@@ -881,8 +790,8 @@ CG_TEST(badinput_wrong_extension)
     CG_ASSERT_OK(cg_image_decode_file(path, NULL, &img, &err), &err);
     CG_ASSERT_EQ(img->format, CG_FORMAT_PNG);
     cg_image_destroy(img);
-    membuf_free(&j);
-    membuf_free(&p);
+    cg_membuf_free(&j);
+    cg_membuf_free(&p);
 }
 
 CG_TEST(badinput_missing_file)
@@ -900,7 +809,7 @@ CG_TEST(badinput_directory)
 
 CG_TEST(badinput_file_over_limit)
 {
-    membuf j = {0};
+    cg_membuf j = {0};
     char path[512];
     cg_decode_options opt;
     cg_image *img = NULL;
@@ -917,13 +826,13 @@ CG_TEST(badinput_file_over_limit)
     opt.limits.max_file_bytes = j.len;
     CG_ASSERT_OK(cg_image_decode_file(path, &opt, &img, &err), &err);
     cg_image_destroy(img);
-    membuf_free(&j);
+    cg_membuf_free(&j);
 }
 
 /* Every way decode_file can fail names the path. */
 CG_TEST(badinput_file_errors_name_path)
 {
-    membuf j = {0};
+    cg_membuf j = {0};
     uint8_t junk[300];
     uint64_t seed = 7;
     char path[512];
@@ -963,7 +872,7 @@ CG_TEST(badinput_file_errors_name_path)
     expect_file_error(path, NULL, CG_E_NOTFOUND);
     expect_file_error(cg_test_tmpdir(), NULL, CG_OK);
 
-    membuf_free(&j);
+    cg_membuf_free(&j);
 }
 
 /* A palette PNG with a tRNS chunk (common: transparent icons, screenshots) decodes to the
@@ -972,27 +881,15 @@ CG_TEST(png_palette_with_trns_decodes)
 {
     png_color palette[4] = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {10, 20, 30}};
     png_byte trans[2] = {0, 128};
-    uint8_t row[8];
-    membuf out = {0};
+    cg_membuf out = {0};
     cg_image *img = NULL;
     cg_error err = {0};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_fatal, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
+    uint8_t pix[64];
 
-    CG_ASSERT(info != NULL);
-    png_set_write_fn(png, &out, png_write_cb, png_flush_cb);
-    png_set_IHDR(png, info, 8, 8, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_set_PLTE(png, info, palette, 4);
-    png_set_tRNS(png, info, trans, 2, NULL);
-    png_write_info(png, info);
-    for (int y = 0; y < 8; y++) {
+    for (int y = 0; y < 8; y++)
         for (int x = 0; x < 8; x++)
-            row[x] = (uint8_t)((x + y) % 4);
-        png_write_row(png, row);
-    }
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
+            pix[y * 8 + x] = (uint8_t)((x + y) % 4);
+    cg_test_encode_png(pix, 8, 8, PNG_COLOR_TYPE_PALETTE, 0, palette, 4, trans, 2, &out);
 
     CG_ASSERT_OK(cg_image_decode_mem(out.data, out.len, NULL, &img, &err), &err);
     CG_ASSERT_EQ(img->channels, 3);
@@ -1005,5 +902,5 @@ CG_TEST(png_palette_with_trns_decodes)
     CG_ASSERT_EQ(img->pixels[10], 20);
     CG_ASSERT_EQ(img->pixels[11], 30);
     cg_image_destroy(img);
-    membuf_free(&out);
+    cg_membuf_free(&out);
 }
