@@ -10,5 +10,7 @@
 #include "childguard/signal.h"
 #include "childguard/pool.h"
 #include "childguard/content.h"
+#include "childguard/index.h"
+#include "childguard/bank.h"
 
 #endif
