@@ -12,5 +12,6 @@
 #include "childguard/content.h"
 #include "childguard/index.h"
 #include "childguard/bank.h"
+#include "childguard/matcher.h"
 
 #endif

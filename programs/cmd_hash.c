@@ -12,33 +12,19 @@
 
 #include "childguard.h"
 #include "cli.h"
+#include "hashfile.h"
 #include "progress.h"
 #include "walk.h"
 
-enum { WANT_PDQ = 1, WANT_MD5 = 2, WANT_SHA256 = 4 };
-
 typedef struct hash_opts {
-    unsigned types;
-    int dihedral;
+    hashfile_opts file;
     int json;
     int fast;
     int quiet;
     unsigned jobs;
-    cg_decode_options decode;
 } hash_opts;
 
-typedef struct hash_result {
-    cg_status status;
-    cg_error err;
-    int skipped;            /* a non-image found in a directory when only PDQ was asked */
-    size_t bytes;
-    cg_pdq_result pdq;
-    cg_digests digests;
-    cg_image_format format;
-    uint32_t width, height, source_width, source_height, channels;
-    int exif_orientation, has_alpha, bit_depth, frame_count;
-    double ms_read, ms_decode, ms_hash, ms_digest;
-} hash_result;
+typedef hashfile_result hash_result;
 
 typedef struct hash_job {
     const hash_opts *opts;
@@ -75,108 +61,19 @@ static void usage(void)
            "Exit status: 0 when every file was hashed, 2 when any failed.\n");
 }
 
-static double ms_since(double t0)
-{
-    return (progress_now() - t0) * 1000.0;
-}
-
-static const char *display_name(const walk_item *item)
-{
-    return strcmp(item->path, "-") == 0 ? "-" : item->path;
-}
-
 static void hash_one(void *arg, size_t i, unsigned worker)
 {
     hash_job *job = arg;
-    const hash_opts *o = job->opts;
-    const walk_item *item = &job->items[i];
-    hash_result *r = &job->results[i];
-    uint8_t *data = NULL;
-    size_t len = 0;
-    double t0;
 
-    memset(r, 0, sizeof(*r));
-    t0 = progress_now();
-    if (strcmp(item->path, "-") == 0)
-        r->status = cg_content_read_fd(STDIN_FILENO, "(standard input)",
-                                       o->decode.limits.max_file_bytes, &data, &len, &r->err);
-    else
-        r->status = cg_content_read_file(item->path, o->decode.limits.max_file_bytes, &data,
-                                         &len, &r->err);
-    r->ms_read = ms_since(t0);
-    if (r->status != CG_OK)
-        return;
-    r->bytes = len;
-    if (o->types & WANT_PDQ) {
-        cg_image *img = NULL;
-
-        r->format = cg_image_sniff(data, len);
-        if (r->format == CG_FORMAT_UNKNOWN && item->from_dir && o->types == WANT_PDQ) {
-            r->skipped = 1;
-            goto done;
-        }
-        t0 = progress_now();
-        r->status = cg_image_decode_mem(data, len, &o->decode, &img, &r->err);
-        r->ms_decode = ms_since(t0);
-        if (r->status != CG_OK) {
-            char full[CG_ERROR_MAX + 4096];
-
-            snprintf(full, sizeof(full), "%s: %s", display_name(item), r->err.message);
-            memcpy(r->err.message, full, sizeof(r->err.message) - 1);
-            r->err.message[sizeof(r->err.message) - 1] = '\0';
-            goto done;
-        }
-        r->width = img->width;
-        r->height = img->height;
-        r->source_width = img->source_width;
-        r->source_height = img->source_height;
-        r->channels = img->channels;
-        r->exif_orientation = img->exif_orientation;
-        r->has_alpha = img->has_alpha;
-        r->bit_depth = img->bit_depth;
-        r->frame_count = img->frame_count;
-        t0 = progress_now();
-        r->status = cg_pdq_hash_image(job->hashers[worker], img, o->dihedral, &r->pdq);
-        r->ms_hash = ms_since(t0);
-        cg_image_destroy(img);
-        if (r->status != CG_OK) {
-            snprintf(r->err.message, sizeof(r->err.message), "PDQ hashing failed: %s",
-                     cg_status_text(r->status));
-            goto done;
-        }
-    }
-    if (o->types & (WANT_MD5 | WANT_SHA256)) {
-        unsigned which = ((o->types & WANT_MD5) ? CG_DIGEST_MD5 : 0) |
-                         ((o->types & WANT_SHA256) ? CG_DIGEST_SHA256 : 0);
-
-        t0 = progress_now();
-        r->status = cg_digest_mem(which, data, len, &r->digests);
-        r->ms_digest = ms_since(t0);
-        if (r->status != CG_OK)
-            snprintf(r->err.message, sizeof(r->err.message), "digest failed: %s",
-                     cg_status_text(r->status));
-    }
-done:
-    cg_free(data);
-}
-
-static void hex_of(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
+    hashfile_run(&job->opts->file, &job->items[i], job->hashers[worker], &job->results[i]);
 }
 
 static void print_text(const hash_opts *o, const walk_item *item, const hash_result *r)
 {
     char hex[65];
 
-    if (o->types & WANT_PDQ) {
-        if (o->dihedral) {
+    if (o->file.types & WANT_PDQ) {
+        if (o->file.dihedral) {
             for (int v = 0; v < 8; v++) {
                 cg_pdq_to_hex(&r->pdq.dihedral[v], hex);
                 printf("%s,", hex);
@@ -187,15 +84,15 @@ static void print_text(const hash_opts *o, const walk_item *item, const hash_res
         }
         printf("%d,", r->pdq.quality);
     }
-    if (o->types & WANT_MD5) {
-        hex_of(r->digests.md5, CG_MD5_BYTES, hex);
+    if (o->file.types & WANT_MD5) {
+        hashfile_hex(r->digests.md5, CG_MD5_BYTES, hex);
         printf("%s,", hex);
     }
-    if (o->types & WANT_SHA256) {
-        hex_of(r->digests.sha256, CG_SHA256_BYTES, hex);
+    if (o->file.types & WANT_SHA256) {
+        hashfile_hex(r->digests.sha256, CG_SHA256_BYTES, hex);
         printf("%s,", hex);
     }
-    printf("%s\n", display_name(item));
+    printf("%s\n", hashfile_display_name(item));
 }
 
 static void print_json(const hash_opts *o, const walk_item *item, const hash_result *r)
@@ -204,13 +101,13 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
     char hex[65];
     char *text;
 
-    json_object_set_new(obj, "path", json_string(display_name(item)));
+    json_object_set_new(obj, "path", json_string(hashfile_display_name(item)));
     if (r->status != CG_OK) {
         json_object_set_new(obj, "error", json_string(cg_status_name(r->status)));
         json_object_set_new(obj, "message", json_string(r->err.message));
     } else {
         json_object_set_new(obj, "bytes", json_integer((json_int_t)r->bytes));
-        if (o->types & WANT_PDQ) {
+        if (o->file.types & WANT_PDQ) {
             json_object_set_new(obj, "format", json_string(cg_image_format_name(r->format)));
             json_object_set_new(obj, "width", json_integer(r->source_width));
             json_object_set_new(obj, "height", json_integer(r->source_height));
@@ -228,7 +125,7 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
             cg_pdq_to_hex(&r->pdq.hash, hex);
             json_object_set_new(obj, "pdq", json_string(hex));
             json_object_set_new(obj, "quality", json_integer(r->pdq.quality));
-            if (o->dihedral) {
+            if (o->file.dihedral) {
                 static const char *names[8] = {"original", "rot90", "rot180", "rot270",
                                                "flipx", "flipy", "flip_plus1", "flip_minus1"};
                 json_t *dih = json_object();
@@ -242,15 +139,15 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
             json_object_set_new(timings, "decode_ms", json_real(r->ms_decode));
             json_object_set_new(timings, "pdq_ms", json_real(r->ms_hash));
         }
-        if (o->types & WANT_MD5) {
-            hex_of(r->digests.md5, CG_MD5_BYTES, hex);
+        if (o->file.types & WANT_MD5) {
+            hashfile_hex(r->digests.md5, CG_MD5_BYTES, hex);
             json_object_set_new(obj, "md5", json_string(hex));
         }
-        if (o->types & WANT_SHA256) {
-            hex_of(r->digests.sha256, CG_SHA256_BYTES, hex);
+        if (o->file.types & WANT_SHA256) {
+            hashfile_hex(r->digests.sha256, CG_SHA256_BYTES, hex);
             json_object_set_new(obj, "sha256", json_string(hex));
         }
-        if (o->types & (WANT_MD5 | WANT_SHA256))
+        if (o->file.types & (WANT_MD5 | WANT_SHA256))
             json_object_set_new(timings, "digest_ms", json_real(r->ms_digest));
     }
     json_object_set_new(timings, "read_ms", json_real(r->ms_read));
@@ -297,23 +194,6 @@ static int parse_types(const char *list, unsigned *out)
     return rc;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    unsigned long long v;
-
-    if (s == NULL || *s == '\0' || *s == '-')
-        goto bad;
-    v = strtoull(s, &end, 10);
-    if (end == NULL || *end != '\0')
-        goto bad;
-    *out = v;
-    return 0;
-bad:
-    fprintf(stderr, "childguard hash: %s needs a whole number, got '%s'\n", opt, s ? s : "");
-    return -1;
-}
-
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -338,33 +218,34 @@ static int run(int argc, char **argv)
     uint64_t v;
 
     memset(&o, 0, sizeof(o));
-    o.types = WANT_PDQ;
-    cg_decode_options_default(&o.decode);
+    o.file.types = WANT_PDQ;
+    o.file.non_image = 2;
+    cg_decode_options_default(&o.file.decode);
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:dj:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (parse_types(optarg, &o.types) != 0)
+            if (parse_types(optarg, &o.file.types) != 0)
                 return CLI_ERROR;
             break;
-        case 'd': o.dihedral = 1; break;
+        case 'd': o.file.dihedral = 1; break;
         case 'J': o.json = 1; break;
         case 'F': o.fast = 1; break;
         case 'q': o.quiet = 1; break;
         case 'j':
-            if (parse_u64("--jobs", optarg, &v) != 0 || v > 1024)
+            if (cli_parse_u64("hash", "--jobs", optarg, &v) != 0 || v > 1024)
                 return CLI_ERROR;
             o.jobs = (unsigned)v;
             break;
         case 'P':
-            if (parse_u64("--max-pixels", optarg, &v) != 0)
+            if (cli_parse_u64("hash", "--max-pixels", optarg, &v) != 0)
                 return CLI_ERROR;
-            o.decode.limits.max_pixels = v;
+            o.file.decode.limits.max_pixels = v;
             break;
         case 'B':
-            if (parse_u64("--max-bytes", optarg, &v) != 0)
+            if (cli_parse_u64("hash", "--max-bytes", optarg, &v) != 0)
                 return CLI_ERROR;
-            o.decode.limits.max_file_bytes = v;
+            o.file.decode.limits.max_file_bytes = v;
             break;
         case 'h': usage(); return CLI_OK;
         default:
@@ -377,8 +258,8 @@ static int run(int argc, char **argv)
         return CLI_ERROR;
     }
     if (o.fast)
-        o.decode.min_side = 512;
-    if (o.dihedral && !(o.types & WANT_PDQ)) {
+        o.file.decode.min_side = 512;
+    if (o.file.dihedral && !(o.file.types & WANT_PDQ)) {
         fprintf(stderr, "childguard hash: --dihedral needs the pdq type\n");
         return CLI_ERROR;
     }

@@ -1,0 +1,112 @@
+/* childguard: matching signals against the banks of a database, kept up to date while lookups
+ * run.
+ *
+ * A matcher holds an immutable snapshot per signal type: a main index built from every signal of
+ * the database, and a small delta index with the signals changed since (added, disabled,
+ * enabled, deleted), which supersedes the main one entry by entry. A refresher (a thread, or
+ * explicit cg_matcher_refresh calls) reads the database's change log, builds a new delta and
+ * swaps the snapshot in atomically: a bank change is visible to lookups well under a second
+ * after it is committed, and lookups never wait for it. When the delta grows past a bound, a
+ * background rebuild makes a new main index; lookups keep using the old one until the swap.
+ * docs/matching.md has the numbers.
+ *
+ * Semantics of a lookup: a signal matches when its bank is enabled, the signal is not disabled
+ * (disabled_until in the past), and the distance is <= the bank's threshold for that type. When
+ * anything matches in an allow bank, every block match of the same lookup is marked suppressed
+ * (the allow-list wins over the block lists).
+ *
+ * Threading: cg_matcher_lookup is thread-safe (any number of threads); open/close on one thread. */
+#ifndef CHILDGUARD_MATCHER_H
+#define CHILDGUARD_MATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bank.h"
+#include "export.h"
+#include "index.h"
+#include "signal.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cg_matcher cg_matcher;
+
+typedef struct cg_matcher_options {
+    /* Poll the change log every refresh_ms in a background thread; 0 = no thread (lookups see
+     * the state at open and after each cg_matcher_refresh). */
+    int refresh_ms;
+    cg_index_kind kind;        /* for the main PDQ index; AUTO by default */
+    /* Changes kept in the delta before a background rebuild of the main index; 0 = automatic
+     * (max(4096, size / 64)). */
+    size_t delta_max;
+} cg_matcher_options;
+
+/* Opens the database at path read-only for matching and builds the indexes. opt may be NULL. */
+CG_API cg_status cg_matcher_open(const char *path, const cg_matcher_options *opt,
+                                 cg_matcher **out, cg_error *err);
+CG_API void cg_matcher_close(cg_matcher *m);
+
+/* Applies the changes committed since the last refresh now (also what the thread does).
+ * *changed (may be NULL) is set to the number of changes applied. */
+CG_API cg_status cg_matcher_refresh(cg_matcher *m, uint64_t *changed, cg_error *err);
+
+typedef struct cg_match {
+    int64_t signal_id;
+    int64_t bank_id;
+    char bank[CG_BANK_NAME_MAX + 1];
+    char label[CG_BANK_LABEL_MAX + 1];
+    cg_bank_kind kind;
+    const cg_signal_type *type;
+    int distance;
+    int threshold;                              /* the bank's, for this type */
+    int variant;                                /* which of the query values matched (0..) */
+    int suppressed;                             /* a block match overridden by an allow match */
+    int quality;                                /* of the stored signal, -1 unknown */
+    char external_id[CG_BANK_FIELD_MAX + 1];
+    char source[CG_BANK_FIELD_MAX + 1];
+} cg_match;
+
+/* A caller-owned, growable list. Zero-initialise; lookups append; free with
+ * cg_match_list_free. */
+typedef struct cg_match_list {
+    cg_match *v;
+    size_t n;
+    size_t cap;
+} cg_match_list;
+
+CG_API void cg_match_list_free(cg_match_list *list);
+
+typedef struct cg_lookup_options {
+    /* Only these banks (NULL-terminated names); NULL = all. An unknown name is CG_E_NOTFOUND. */
+    const char *const *banks;
+    /* Overrides every bank's threshold when >= 0 (e.g. `match --max-distance`); -1 = banks'. */
+    int max_distance;
+} cg_lookup_options;
+
+/* Looks up n_values values of type (each type->bytes long, back to back: e.g. the 8 dihedral
+ * variants of a PDQ hash, variant i at values + 32 * i) and appends one cg_match per matching
+ * signal (the closest variant when several match), nearest first. opt may be NULL. */
+CG_API cg_status cg_matcher_lookup(cg_matcher *m, const cg_signal_type *type,
+                                   const uint8_t *values, size_t n_values,
+                                   const cg_lookup_options *opt, cg_match_list *out,
+                                   cg_error *err);
+
+typedef struct cg_matcher_stats {
+    uint64_t seq;              /* change-log sequence the snapshot reflects */
+    int64_t built_at;          /* unix seconds of the last main-index build */
+    uint64_t signals;          /* signals in the snapshot (main + delta additions) */
+    uint64_t delta;            /* entries in the delta */
+    uint64_t rebuilds;         /* main-index builds since open */
+    size_t index_bytes;        /* heap bytes of the indexes */
+    cg_index_kind pdq_kind;    /* kind of the main PDQ index */
+} cg_matcher_stats;
+
+CG_API void cg_matcher_stats_get(cg_matcher *m, cg_matcher_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,260 @@
+/* Building the immutable parts of a matcher's view: main indexes from the whole database,
+ * deltas from the changed signals, and the bank table. See snapshot.h. */
+#include "match/snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+
+static int type_index(const cg_signal_type *t)
+{
+    for (size_t i = 0; i < cg_signal_type_count() && i < CG__MAX_TYPES; i++)
+        if (cg_signal_type_at(i) == t)
+            return (int)i;
+    return -1;
+}
+
+static int is_exact(const cg_signal_type *t)
+{
+    return t->max_distance <= 1;
+}
+
+static void part_free(cg__part *p)
+{
+    cg_pdq_index_free(p->pdq);
+    cg_exact_index_free(p->exact);
+    cg__free(p->entries);
+    cg__free(p->values);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Indexes p->values / p->entries (n of them, already filled) for type t. */
+static cg_status part_index(cg__part *p, const cg_signal_type *t, cg_index_kind kind,
+                            cg_error *err)
+{
+    if (is_exact(t))
+        return cg_exact_index_build(p->values, t->bytes, NULL, p->n, &p->exact, err);
+    cg_index_options o = {.kind = kind, .tuned_radius = 0};
+    return cg_pdq_index_build(p->values, NULL, p->n, &o, &p->pdq, err);
+}
+
+/* ---- main ---- */
+
+typedef struct growing {
+    cg__part parts[CG__MAX_TYPES];
+    size_t cap[CG__MAX_TYPES];
+    int nomem;
+} growing;
+
+static int collect_signal(const cg_bank_signal *s, void *ud)
+{
+    growing *g = ud;
+    int ti = type_index(s->type);
+
+    if (ti < 0)
+        return 0;
+    cg__part *p = &g->parts[ti];
+    if (p->n == g->cap[ti]) {
+        size_t cap = g->cap[ti] ? g->cap[ti] * 2 : 1024;
+        cg__entry *e = cg__realloc(p->entries, cap * sizeof(*e));
+        if (e == NULL) {
+            g->nomem = 1;
+            return 1;
+        }
+        p->entries = e;
+        uint8_t *v = cg__realloc(p->values, cap * s->type->bytes);
+        if (v == NULL) {
+            g->nomem = 1;
+            return 1;
+        }
+        p->values = v;
+        g->cap[ti] = cap;
+    }
+    p->entries[p->n] = (cg__entry){s->id, s->disabled_until, s->bank_id, s->quality};
+    memcpy(p->values + p->n * s->type->bytes, s->value, s->type->bytes);
+    p->n++;
+    return 0;
+}
+
+cg_status cg__main_build(cg_bankdb *db, cg_index_kind kind, cg__main **out, cg_error *err)
+{
+    growing g;
+    int64_t seq;
+    cg_status st;
+
+    memset(&g, 0, sizeof(g));
+    *out = NULL;
+    st = cg_bankdb_change_seq(db, &seq, err);
+    if (st != CG_OK)
+        return st;
+    st = cg_bank_signal_foreach(db, 0, NULL, collect_signal, &g, err);
+    if (st == CG_OK && g.nomem)
+        st = cg__fail(err, CG_E_NOMEM, "out of memory reading the banks");
+
+    cg__main *m = NULL;
+    if (st == CG_OK) {
+        m = cg__calloc(1, sizeof(*m));
+        if (m == NULL)
+            st = cg__fail(err, CG_E_NOMEM, "out of memory building the index");
+    }
+    for (size_t i = 0; st == CG_OK && i < cg_signal_type_count() && i < CG__MAX_TYPES; i++) {
+        m->parts[i] = g.parts[i];
+        memset(&g.parts[i], 0, sizeof(g.parts[i]));
+        st = part_index(&m->parts[i], cg_signal_type_at(i), kind, err);
+        /* The index keeps its own copy of the values; main needs only the entries. */
+        cg__free(m->parts[i].values);
+        m->parts[i].values = NULL;
+    }
+    for (size_t i = 0; i < CG__MAX_TYPES; i++)
+        part_free(&g.parts[i]);
+    if (st != CG_OK) {
+        if (m != NULL) {
+            atomic_init(&m->refs, 1);
+            cg__main_release(m);
+        }
+        return st;
+    }
+    atomic_init(&m->refs, 1);
+    m->seq = seq;
+    m->built_at = (int64_t)time(NULL);
+    *out = m;
+    return CG_OK;
+}
+
+void cg__main_release(cg__main *m)
+{
+    if (m == NULL || atomic_fetch_sub(&m->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < CG__MAX_TYPES; i++)
+        part_free(&m->parts[i]);
+    cg__free(m);
+}
+
+/* ---- banks ---- */
+
+typedef struct bank_vec {
+    cg_bank *v;
+    size_t n, cap;
+    int nomem;
+} bank_vec;
+
+static int collect_bank(const cg_bank *b, void *ud)
+{
+    bank_vec *bv = ud;
+
+    if (bv->n == bv->cap) {
+        size_t cap = bv->cap ? bv->cap * 2 : 16;
+        cg_bank *v = cg__realloc(bv->v, cap * sizeof(*v));
+        if (v == NULL) {
+            bv->nomem = 1;
+            return 1;
+        }
+        bv->v = v;
+        bv->cap = cap;
+    }
+    bv->v[bv->n++] = *b;
+    return 0;
+}
+
+static int bank_cmp(const void *a, const void *b)
+{
+    const cg_bank *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+cg_status cg__banks_load(cg_bankdb *db, cg_bank **out, size_t *n, cg_error *err)
+{
+    bank_vec bv = {0};
+    cg_status st = cg_bank_list(db, collect_bank, &bv, err);
+
+    if (st == CG_OK && bv.nomem)
+        st = cg__fail(err, CG_E_NOMEM, "out of memory reading the banks");
+    if (st != CG_OK) {
+        cg__free(bv.v);
+        return st;
+    }
+    if (bv.n > 1)
+        qsort(bv.v, bv.n, sizeof(*bv.v), bank_cmp);
+    *out = bv.v;
+    *n = bv.n;
+    return CG_OK;
+}
+
+/* ---- snapshots ---- */
+
+cg_status cg__snapshot_new(cg__main *main, int64_t seq, cg__change *changes, size_t n_changes,
+                           const cg_bank *banks, size_t n_banks, cg__snapshot **out,
+                           cg_error *err)
+{
+    cg__snapshot *s = cg__calloc(1, sizeof(*s));
+    cg_status st = CG_OK;
+
+    *out = NULL;
+    if (s == NULL) {
+        cg__free(changes);
+        return cg__fail(err, CG_E_NOMEM, "out of memory building a snapshot");
+    }
+    atomic_init(&s->refs, 1);
+    atomic_fetch_add(&main->refs, 1);
+    s->main = main;
+    s->seq = seq;
+    s->changes = changes;
+    s->n_changes = n_changes;
+    if (n_banks > 0) {
+        s->banks = cg__malloc_array(n_banks, sizeof(*banks));
+        if (s->banks == NULL)
+            st = cg__fail(err, CG_E_NOMEM, "out of memory building a snapshot");
+        else
+            memcpy(s->banks, banks, n_banks * sizeof(*banks));
+        s->n_banks = n_banks;
+    }
+
+    /* Count the live changes per type, then fill and index each delta part. */
+    size_t count[CG__MAX_TYPES] = {0};
+    for (size_t i = 0; i < n_changes; i++)
+        if (changes[i].type_index >= 0)
+            count[changes[i].type_index]++;
+    for (int t = 0; st == CG_OK && t < CG__MAX_TYPES; t++) {
+        const cg_signal_type *type = cg_signal_type_at((size_t)t);
+        cg__part *p = &s->delta[t];
+        if (count[t] == 0 || type == NULL)
+            continue;
+        p->entries = cg__malloc_array(count[t], sizeof(*p->entries));
+        p->values = cg__malloc_array(count[t], type->bytes);
+        if (p->entries == NULL || p->values == NULL) {
+            st = cg__fail(err, CG_E_NOMEM, "out of memory building a snapshot");
+            break;
+        }
+        for (size_t i = 0; i < n_changes; i++) {
+            if (changes[i].type_index != t)
+                continue;
+            p->entries[p->n] = changes[i].entry;
+            memcpy(p->values + p->n * type->bytes, changes[i].value, type->bytes);
+            p->n++;
+        }
+        st = part_index(p, type, CG_INDEX_AUTO, err);
+        cg__free(p->values); /* the index and the change list hold them */
+        p->values = NULL;
+    }
+    if (st != CG_OK) {
+        cg__snapshot_release(s);
+        return st;
+    }
+    *out = s;
+    return CG_OK;
+}
+
+void cg__snapshot_release(cg__snapshot *s)
+{
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < CG__MAX_TYPES; i++)
+        part_free(&s->delta[i]);
+    cg__main_release(s->main);
+    cg__free(s->changes);
+    cg__free(s->banks);
+    cg__free(s);
+}
