@@ -15,5 +15,8 @@ typedef struct cli_command {
 
 extern const cli_command cmd_hash;
 extern const cli_command cmd_distance;
+extern const cli_command cmd_bank;
+extern const cli_command cmd_match;
+extern const cli_command cmd_scan;
 
 #endif

@@ -5,7 +5,8 @@
 #include "childguard.h"
 #include "cli.h"
 
-static const cli_command *const commands[] = {&cmd_hash, &cmd_distance};
+static const cli_command *const commands[] = {&cmd_hash, &cmd_distance, &cmd_bank, &cmd_match,
+                                              &cmd_scan};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)

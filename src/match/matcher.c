@@ -267,6 +267,7 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
     change_ids c = {0};
     cg_bank *banks = NULL;
     size_t n_banks = 0;
+    int banks_loaded = 0;
 
     if (st != CG_OK)
         goto done;
@@ -301,8 +302,10 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
     }
     if (st == CG_OK && (c.last_seq != cur->seq || main != cur->main)) {
         st = merge_changes(m->db, prev, n_prev, c.ids, c.n, &changes, &n_changes, err);
-        if (st == CG_OK && (c.banks_changed || main != cur->main))
+        if (st == CG_OK && (c.banks_changed || main != cur->main)) {
             st = cg__banks_load(m->db, &banks, &n_banks, err);
+            banks_loaded = st == CG_OK;
+        }
     }
     pthread_mutex_unlock(&m->db_lock);
     if (st != CG_OK || (c.last_seq == cur->seq && main == cur->main))
@@ -310,8 +313,8 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
 
     cg__snapshot *next = NULL;
     st = cg__snapshot_new(main, c.last_seq, changes, n_changes,
-                          banks != NULL ? banks : cur->banks,
-                          banks != NULL ? n_banks : cur->n_banks, &next, err);
+                          banks_loaded ? banks : cur->banks,
+                          banks_loaded ? n_banks : cur->n_banks, &next, err);
     changes = NULL;
     if (st == CG_OK) {
         snap_publish(m, next);

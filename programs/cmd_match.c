@@ -1,0 +1,181 @@
+/* `childguard match`: look hashes up in the banks. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "childguard.h"
+#include "cli.h"
+#include "dbpath.h"
+#include "hashfile.h"
+#include "matchprint.h"
+
+#define MAX_BANK_FILTER 64
+
+static void usage(void)
+{
+    printf("usage: childguard match [--db PATH] [--bank NAME]... [--type pdq|md5|sha256]\n"
+           "                        [--max-distance N] [--json] HASH... | -\n"
+           "\n"
+           "Looks each hash up in the banks (all enabled banks, or those named) and prints its\n"
+           "matches: PDQ within each bank's threshold (31 unless the bank says otherwise),\n"
+           "md5/sha256 exactly. The type comes from --type or from the length (64 hex digits:\n"
+           "pdq, 32: md5). '-' reads hashes from standard input, one per line.\n"
+           "\n"
+           "Options:\n"
+           "      --db PATH         the bank database (see 'childguard help bank')\n"
+           "  -b, --bank NAME       only this bank (repeatable)\n"
+           "  -t, --type TYPE       signal type of the hashes\n"
+           "      --max-distance N  match within N instead of the banks' thresholds\n"
+           "      --json            one JSON object per hash\n"
+           "\n"
+           "Text output: one line per match, 'HASH<TAB>match description', or 'HASH<TAB>no\n"
+           "match'. A block-bank match is ignored (marked suppressed) when the same hash also\n"
+           "matches an allow bank.\n"
+           "Exit status: 0 some hash matched, 1 none matched, 2 an error.\n");
+}
+
+typedef struct match_ctx {
+    cg_matcher *m;
+    const cg_signal_type *type;
+    cg_lookup_options lo;
+    int json;
+    int any;
+    int errors;
+} match_ctx;
+
+static void match_one(match_ctx *c, const char *hex)
+{
+    size_t len = strlen(hex);
+    const cg_signal_type *t = c->type;
+    uint8_t value[CG_SIGNAL_MAX_BYTES];
+    cg_match_list list = {0};
+    cg_error err;
+
+    if (t == NULL)
+        t = cg_signal_type_find(len == 64 ? "pdq" : len == 32 ? "md5" : "");
+    if (t == NULL || t->parse(hex, len, value) != CG_OK) {
+        fprintf(stderr, "childguard match: '%s' is not a %s hash\n", hex,
+                t ? t->name : "pdq (64 hex digits) or md5 (32 hex digits)");
+        c->errors++;
+        return;
+    }
+    if (cg_matcher_lookup(c->m, t, value, 1, &c->lo, &list, &err) != CG_OK) {
+        fprintf(stderr, "childguard match: %s: %s\n", hex, err.message);
+        c->errors++;
+        return;
+    }
+    c->any |= matchprint_any_hit(&list, 0);
+    if (c->json) {
+        json_t *o = json_object(), *arr = json_array();
+        json_object_set_new(o, "signal_type", json_string(t->name));
+        json_object_set_new(o, "signal", json_string(hex));
+        for (size_t i = 0; i < list.n; i++)
+            json_array_append_new(arr, matchprint_json(&list.v[i]));
+        json_object_set_new(o, "matches", arr);
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s != NULL)
+            puts(s);
+        free(s);
+        json_decref(o);
+    } else if (list.n == 0) {
+        printf("%s\tno match\n", hex);
+    } else {
+        for (size_t i = 0; i < list.n; i++) {
+            char line[1024];
+            matchprint_text(&list.v[i], line, sizeof(line));
+            printf("%s\t%s\n", hex, line);
+        }
+    }
+    cg_match_list_free(&list);
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'D'},
+        {"bank", required_argument, NULL, 'b'},
+        {"type", required_argument, NULL, 't'},
+        {"max-distance", required_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_arg = NULL, *banks[MAX_BANK_FILTER + 1] = {0};
+    size_t n_banks = 0;
+    match_ctx c;
+    char path[4096];
+    cg_error err;
+    int ch;
+    uint64_t v;
+
+    memset(&c, 0, sizeof(c));
+    c.lo.max_distance = -1;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "b:t:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'D': db_arg = optarg; break;
+        case 'b':
+            if (n_banks == MAX_BANK_FILTER) {
+                fprintf(stderr, "childguard match: at most %d --bank options\n",
+                        MAX_BANK_FILTER);
+                return CLI_ERROR;
+            }
+            banks[n_banks++] = optarg;
+            break;
+        case 't':
+            c.type = cg_signal_type_find(optarg);
+            if (c.type == NULL) {
+                fprintf(stderr, "childguard match: unknown signal type '%s'\n", optarg);
+                return CLI_ERROR;
+            }
+            break;
+        case 'M':
+            if (cli_parse_u64("match", "--max-distance", optarg, &v) != 0 || v > 256)
+                return CLI_ERROR;
+            c.lo.max_distance = (int)v;
+            break;
+        case 'J': c.json = 1; break;
+        case 'h': usage(); return CLI_OK;
+        default:
+            fprintf(stderr, "Try 'childguard match --help'.\n");
+            return CLI_ERROR;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "childguard match: no hashes given\nTry 'childguard match --help'.\n");
+        return CLI_ERROR;
+    }
+    if (n_banks > 0)
+        c.lo.banks = banks;
+    if (dbpath_resolve("match", db_arg, 0, path, sizeof(path)) != 0)
+        return CLI_ERROR;
+    if (cg_matcher_open(path, NULL, &c.m, &err) != CG_OK) {
+        fprintf(stderr, "childguard match: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") != 0) {
+            match_one(&c, argv[i]);
+            continue;
+        }
+        char line[512];
+        while (fgets(line, sizeof(line), stdin) != NULL) {
+            line[strcspn(line, "\r\n")] = '\0';
+            char *p = line + strspn(line, " \t");
+            p[strcspn(p, " \t,")] = '\0';
+            if (*p != '\0' && *p != '#')
+                match_one(&c, p);
+        }
+    }
+    fflush(stdout);
+    cg_matcher_close(c.m);
+    return c.errors ? CLI_ERROR : c.any ? CLI_OK : CLI_NONE;
+}
+
+const cli_command cmd_match = {
+    "match",
+    "look hashes up in the banks",
+    run,
+    usage,
+};

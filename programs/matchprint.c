@@ -1,0 +1,49 @@
+/* Printing matches (matchprint.h). */
+#include "matchprint.h"
+
+#include <stdio.h>
+
+static const char *const variant_names[8] = {"original", "rot90", "rot180", "rot270",
+                                             "flipx", "flipy", "flip_plus1", "flip_minus1"};
+
+const char *matchprint_variant_name(int v)
+{
+    return v >= 0 && v < 8 ? variant_names[v] : "?";
+}
+
+json_t *matchprint_json(const cg_match *m)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "bank", json_string(m->bank));
+    json_object_set_new(o, "label", json_string(m->label));
+    json_object_set_new(o, "kind", json_string(m->kind == CG_BANK_ALLOW ? "allow" : "block"));
+    json_object_set_new(o, "signal_type", json_string(m->type->name));
+    json_object_set_new(o, "distance", json_integer(m->distance));
+    json_object_set_new(o, "threshold", json_integer(m->threshold));
+    json_object_set_new(o, "signal_id", json_integer(m->signal_id));
+    json_object_set_new(o, "external_id", json_string(m->external_id));
+    json_object_set_new(o, "source", json_string(m->source));
+    json_object_set_new(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
+    json_object_set_new(o, "variant", json_string(matchprint_variant_name(m->variant)));
+    json_object_set_new(o, "suppressed", json_boolean(m->suppressed));
+    return o;
+}
+
+void matchprint_text(const cg_match *m, char *out, size_t n)
+{
+    snprintf(out, n, "%s bank=%s label=%s %s distance=%d/%d%s%s%s%s%s", m->type->name, m->bank,
+             m->label[0] ? m->label : "-", m->kind == CG_BANK_ALLOW ? "allow" : "block",
+             m->distance, m->threshold, m->external_id[0] ? " id=" : "", m->external_id,
+             m->variant > 0 ? " variant=" : "",
+             m->variant > 0 ? matchprint_variant_name(m->variant) : "",
+             m->suppressed ? " (suppressed by an allow-list match)" : "");
+}
+
+int matchprint_any_hit(const cg_match_list *list, size_t first)
+{
+    for (size_t i = first; i < list->n; i++)
+        if (list->v[i].kind == CG_BANK_BLOCK && !list->v[i].suppressed)
+            return 1;
+    return 0;
+}
