@@ -137,7 +137,8 @@ static cg_status merge_changes(cg_bankdb *db, const cg__change *prev, size_t n_p
                                int64_t *ids, size_t n_ids, cg__change **out, size_t *n_out,
                                cg_error *err)
 {
-    qsort(ids, n_ids, sizeof(*ids), id_cmp);
+    if (n_ids > 1)
+        qsort(ids, n_ids, sizeof(*ids), id_cmp);
     size_t u = 0;
     for (size_t i = 0; i < n_ids; i++)
         if (u == 0 || ids[u - 1] != ids[i])
@@ -177,7 +178,8 @@ static cg_status merge_changes(cg_bankdb *db, const cg__change *prev, size_t n_p
         }
         n++;
     }
-    qsort(v, n, sizeof(*v), change_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), change_cmp);
     *out = v;
     *n_out = n;
     return CG_OK;

@@ -4,7 +4,7 @@
  *
  *     fuzz_seeds OUTDIR
  *
- * creates OUTDIR/{jpeg,png,webp,gif,heif,bmp,hex}/ and fills them; formats this build lacks
+ * creates OUTDIR/{jpeg,png,webp,gif,heif,bmp,hex,list}/ and fills them; formats this build lacks
  * (CG_WITH_WEBP/GIF/HEIF off, or no HEVC/AV1 encoder in libheif) are left empty or get only a
  * hand-made header. The seeds cover the decoders' branches: colour types, bit depths,
  * progressive and arithmetic JPEG, interlacing, alpha, palettes, EXIF orientation, animation.
@@ -520,9 +520,45 @@ static void hex_seeds(void)
         write_seed("hex", seeds[i][0], seeds[i][1], strlen(seeds[i][1]));
 }
 
+/* Hash lists for fuzz_bank_list. Its first byte picks the options (format = byte % 5: 0 AUTO,
+ * 1 LINES, 2 CSV, 3 TSV, 4 JSONL), so each seed starts with one. */
+static void list_seeds(void)
+{
+    static const char *seeds[][2] = {
+        {"auto-lines.txt", "\x00# pdq list\n"
+         "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n\n"
+         "d41d8cd98f00b204e9800998ecf8427e\r\n"},
+        {"lines-forms.txt", "\x01pdq f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n"
+         "HASH_MD5 d41d8cd98f00b204e9800998ecf8427e\n"
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  file name.jpg\n"
+         "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,87,a,b.jpg\n"},
+        {"csv.csv", "\x02\xef\xbb\xbfsignal_type,signal,quality,external_id,note,"
+         "disabled_until\r\n"
+         "pdq,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,90,x1,"
+         "\"a, \"\"quoted\"\"\nnote\",0\r\n"
+         "HASH_MD5,d41d8cd98f00b204e9800998ecf8427e,,x2,Tr\xe1\xba\xbb em,1700000000\r\n"},
+        {"csv-typed.csv", "\x02PDQ,md5,notes\n"
+         "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,"
+         "d41d8cd98f00b204e9800998ecf8427e,both\n,\"d41d8cd98f00b204e9800998ecf8427e\",\n"},
+        {"tsv.tsv", "\x03hash_type\thash\tdescription\tsource\n"
+         "photo_pdq\tf8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\t"
+         "tab\\there\\nline\tncmec\n"},
+        {"jsonl.jsonl", "\x04{\"signal_type\":\"pdq\",\"signal\":"
+         "\"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\","
+         "\"external_id\":\"x\",\"quality\":90}\n"
+         "{\"md5\":\"d41d8cd98f00b204e9800998ecf8427e\",\"id\":12,\"tags\":[\"a\"]}\n"},
+        {"small-max-line.csv", "\x16signal,note\n"
+         "d41d8cd98f00b204e9800998ecf8427e,\"runs on\nand on and on and on and on and on and "
+         "on and on and on and on\nd41d8cd98f00b204e9800998ecf8427e,after\n"},
+    };
+
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+        write_seed("list", seeds[i][0], seeds[i][1], strlen(seeds[i][1] + 1) + 1);
+}
+
 int main(int argc, char **argv)
 {
-    static const char *kinds[] = {"jpeg", "png", "webp", "gif", "heif", "bmp", "hex"};
+    static const char *kinds[] = {"jpeg", "png", "webp", "gif", "heif", "bmp", "hex", "list"};
     char path[4096];
 
     if (argc != 2) {
@@ -542,5 +578,6 @@ int main(int argc, char **argv)
     heif_seeds();
     bmp_seeds();
     hex_seeds();
+    list_seeds();
     return 0;
 }
