@@ -27,7 +27,7 @@ struct cg_matcher {
     pthread_mutex_t snap_lock;   /* guards snap (the pointer only) */
     cg__snapshot *snap;
     pthread_mutex_t refresh_lock; /* one refresh at a time */
-    uint64_t rebuilds;
+    atomic_uint_fast64_t rebuilds; /* read by stats without the refresh lock */
 
     /* Background rebuild (thread mode). */
     pthread_mutex_t build_lock;
@@ -278,7 +278,7 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
         prev = NULL;
         n_prev = 0;
         base_seq = main->seq;
-        m->rebuilds++;
+        atomic_fetch_add(&m->rebuilds, 1);
     } else {
         main = cur->main;
         atomic_fetch_add(&main->refs, 1);
@@ -407,7 +407,7 @@ cg_status cg_matcher_open(const char *path, const cg_matcher_options *opt, cg_ma
     if (st == CG_OK) {
         /* Changes committed during the build are replayed by the first refresh. */
         st = cg__snapshot_new(main, main->seq, NULL, 0, banks, n_banks, &m->snap, err);
-        m->rebuilds = 1;
+        atomic_store(&m->rebuilds, 1);
     }
     cg__main_release(main);
     cg__free(banks);
@@ -497,7 +497,7 @@ void cg_matcher_stats_get(cg_matcher *m, cg_matcher_stats *out)
     memset(out, 0, sizeof(*out));
     out->seq = (uint64_t)s->seq;
     out->built_at = s->main->built_at;
-    out->rebuilds = m->rebuilds;
+    out->rebuilds = atomic_load(&m->rebuilds);
     for (size_t i = 0; i < CG__MAX_TYPES; i++) {
         const cg__part *p = &s->main->parts[i];
         const cg__part *d = &s->delta[i];

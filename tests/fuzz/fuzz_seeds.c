@@ -528,7 +528,8 @@ static void list_seeds(void)
         {"auto-lines.txt", "\x00# pdq list\n"
          "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n\n"
          "d41d8cd98f00b204e9800998ecf8427e\r\n"},
-        {"lines-forms.txt", "\x01pdq f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n"
+        {"lines-forms.txt",
+         "\x01pdq f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22\n"
          "HASH_MD5 d41d8cd98f00b204e9800998ecf8427e\n"
          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  file name.jpg\n"
          "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,87,a,b.jpg\n"},
