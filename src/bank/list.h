@@ -1,7 +1,7 @@
 /* Internal: reading and writing hash-list files (one hash per line, CSV, TSV, JSON lines), the
- * formats hotlines, HMA, ThreatExchange and StopNCII exchange. The store (store_import.c,
- * store_export.c) drives these inside its transactions; this layer knows nothing of SQLite.
- * docs/banks.md documents every accepted column name and type spelling. */
+ * formats hotlines, HMA, ThreatExchange and StopNCII exchange (docs/list-formats.md). The store
+ * (store_import.c, store_export.c) drives these inside its transactions; this layer knows
+ * nothing of SQLite. */
 #ifndef CG_BANK_LIST_H
 #define CG_BANK_LIST_H
 
@@ -35,7 +35,7 @@ cg_list_format cg__list_reader_format(const cg__list_reader *r);
 
 void cg__list_reader_close(cg__list_reader *r);
 
-/* Writing: the header (CSV/TSV: signal_type,signal,bank,label,quality,source,external_id,note,
+/* Writing (rows are buffered: flush and check the stream at the end): the header (CSV/TSV: signal_type,signal,bank,label,quality,source,external_id,note,
  * added,disabled_until; none for LINES and JSONL), then one row per signal. Values are quoted or
  * escaped as the format needs (CSV: RFC 4180; TSV: \t \n \\ escaped; JSONL: jansson). Times are
  * written as unix seconds. CG_E_IO when out fails (the message says why, e.g. disk full). */

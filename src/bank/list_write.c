@@ -3,9 +3,10 @@
  *
  * CSV quotes a field only when it must (a comma, a quote, CR or LF, or whitespace at either end
  * that a reader would trim); TSV escapes backslash, tab, CR and LF as \\ \t \r \n; JSONL is
- * built and serialised by jansson. Each row is flushed as it is written, so a full disk or a
- * closed pipe is reported (CG_E_IO with the system's reason) by the call that wrote the row,
- * not discovered later by whoever closes the stream. */
+ * built and serialised by jansson. Rows are not flushed one by one (a syscall per signal would
+ * make exports of millions of hashes slow): a write error is reported (CG_E_IO with the
+ * system's reason) by the call whose write failed, and the caller flushes and checks once at
+ * the end (store_export.c does). */
 #include "bank/list.h"
 
 #include <errno.h>
@@ -137,7 +138,7 @@ static cg_status write_json(FILE *out, const cg_bank_signal *s, const char *hex,
         goto done;
     }
     errno = 0;
-    if (!put(out, text, strlen(text)) || !put(out, "\n", 1) || fflush(out) != 0 || ferror(out))
+    if (!put(out, text, strlen(text)) || !put(out, "\n", 1) || ferror(out))
         st = io_fail(err, "list");
 done:
     free(text); /* jansson's allocator: the default malloc */
@@ -162,7 +163,7 @@ cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_sig
         return write_json(out, s, hex, bank, err);
     errno = 0;
     if (format == CG_LIST_LINES) {
-        if (!put(out, hex, strlen(hex)) || !put(out, "\n", 1) || fflush(out) != 0 ||
+        if (!put(out, hex, strlen(hex)) || !put(out, "\n", 1) ||
             ferror(out))
             return io_fail(err, "list");
         return CG_OK;
@@ -183,7 +184,7 @@ cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_sig
             if (!put_field(out, format, fields[i], i == 0))
                 return io_fail(err, "list");
     }
-    if (!put(out, "\n", 1) || fflush(out) != 0 || ferror(out))
+    if (!put(out, "\n", 1) || ferror(out))
         return io_fail(err, "list");
     return CG_OK;
 }
