@@ -1,0 +1,504 @@
+/* The bank database connection: open/close, identity checks, schema migrations, pragmas,
+ * transactions and the statement cache (docs/banks.md).
+ *
+ * Opening runs in this order so that a file that is not ours is never modified:
+ *   1. a pre-check of the first bytes (SQLite treats a short non-empty file as an empty
+ *      database and would happily overwrite it; we refuse anything without the SQLite header);
+ *   2. sqlite3_open_v2 (NOMUTEX: one thread at a time per connection, as bank.h promises);
+ *   3. read application_id, user_version and whether the file has tables, and decide: ours,
+ *      new (empty: only with CG_BANKDB_CREATE), foreign, or newer than this build;
+ *   4. pragmas (WAL, synchronous=NORMAL, foreign_keys), then migrations in one IMMEDIATE
+ *      transaction that rechecks the version (another process may have migrated meanwhile). */
+#include "bank/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+
+/* ---- schema ------------------------------------------------------------------------------- */
+
+/* Migration i takes user_version i to i + 1. Append new steps; never edit a released one.
+ * Every step runs inside the same IMMEDIATE transaction as the user_version update. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the initial schema. */
+    "CREATE TABLE banks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  kind INTEGER NOT NULL DEFAULT 0 CHECK (kind IN (0, 1)),"
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  thresholds TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE TABLE signals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  bank_id INTEGER NOT NULL REFERENCES banks(id) ON DELETE CASCADE,"
+    "  signal_type TEXT NOT NULL,"
+    "  value BLOB NOT NULL,"
+    "  quality INTEGER NOT NULL DEFAULT -1,"
+    "  source TEXT NOT NULL DEFAULT '',"
+    "  external_id TEXT NOT NULL DEFAULT '',"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  added INTEGER NOT NULL,"
+    "  disabled_until INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (bank_id, signal_type, value)"
+    ");"
+    /* A bank's signals in id order (foreach, export) without a sort; appends during import. */
+    "CREATE INDEX signals_bank ON signals(bank_id);"
+    "CREATE TABLE changes ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind INTEGER NOT NULL,"
+    "  ref_id INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO meta(key, value) VALUES ('pruned_seq', 0);"
+    /* The change log is kept by triggers so every writer logs, even the sqlite3 shell.
+     * kind 0 = signal (ref_id = signal id), 1 = bank (ref_id = bank id). A signal deleted by
+     * the cascade of its bank's deletion is not logged (its bank is gone when the cascade
+     * runs): the bank's own entry tells readers to drop the bank's signals. */
+    "CREATE TRIGGER signals_log_insert AFTER INSERT ON signals BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER signals_log_update AFTER UPDATE ON signals BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER signals_log_delete AFTER DELETE ON signals"
+    "  WHEN EXISTS (SELECT 1 FROM banks WHERE id = OLD.bank_id) BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (0, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER banks_log_insert AFTER INSERT ON banks BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (1, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER banks_log_update AFTER UPDATE ON banks BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (1, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;"
+    "CREATE TRIGGER banks_log_delete AFTER DELETE ON banks BEGIN"
+    "  INSERT INTO changes(kind, ref_id, at)"
+    "  VALUES (1, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"
+    "END;",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,
+               "one migration step per schema version");
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+cg_status cg__bankdb_status(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+        return CG_OK;
+    case SQLITE_NOMEM:
+        return CG_E_NOMEM;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return CG_E_IO;
+    case SQLITE_NOTADB:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+        return CG_E_INVAL;
+    case SQLITE_CORRUPT:
+        return CG_E_DECODE;
+    default: /* BUSY, LOCKED, ERROR, ... */
+        return CG_E_BACKEND;
+    }
+}
+
+cg_status cg__bankdb_fail(cg_bankdb *db, cg_error *err, int rc, const char *fmt, ...)
+{
+    char what[160];
+    const char *msg;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    /* The connection's message is the specific one ("UNIQUE constraint failed: banks.name");
+     * when it does not belong to rc (the error came from elsewhere), use rc's generic text. */
+    msg = db->db != NULL && (sqlite3_errcode(db->db) & 0xff) == (rc & 0xff)
+              ? sqlite3_errmsg(db->db)
+              : sqlite3_errstr(rc);
+    return cg__fail(err, cg__bankdb_status(rc), "%s: %s: %s", db->path, what, msg);
+}
+
+cg_status cg__bankdb_check_writable(cg_bankdb *db, cg_error *err)
+{
+    if (db->flags & CG_BANKDB_READONLY)
+        return cg__fail(err, CG_E_INVAL, "%s: the bank database was opened read-only", db->path);
+    return CG_OK;
+}
+
+/* ---- statements and transactions ---------------------------------------------------------- */
+
+cg_status cg__bankdb_stmt(cg_bankdb *db, cg__bank_stmt slot, const char *sql, sqlite3_stmt **out,
+                          cg_error *err)
+{
+    int rc;
+
+    if ((unsigned)slot >= CG__STMT_COUNT) {
+        *out = NULL;
+        return cg__fail(err, CG_E_INVAL, "%s: bad statement slot", db->path);
+    }
+    if (db->stmt[slot] == NULL) {
+        rc = sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &db->stmt[slot],
+                                NULL);
+        if (rc != SQLITE_OK) {
+            db->stmt[slot] = NULL;
+            *out = NULL;
+            return cg__bankdb_fail(db, err, rc, "preparing a statement");
+        }
+    }
+    *out = db->stmt[slot];
+    return CG_OK;
+}
+
+cg_status cg__bankdb_prepare(cg_bankdb *db, const char *sql, sqlite3_stmt **out, cg_error *err)
+{
+    int rc = sqlite3_prepare_v2(db->db, sql, -1, out, NULL);
+
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*out);
+        *out = NULL;
+        return cg__bankdb_fail(db, err, rc, "preparing a statement");
+    }
+    return CG_OK;
+}
+
+cg_status cg__bankdb_exec(cg_bankdb *db, const char *sql, const char *what, cg_error *err)
+{
+    int rc = sqlite3_exec(db->db, sql, NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK)
+        return cg__bankdb_fail(db, err, rc, "%s", what);
+    return CG_OK;
+}
+
+cg_status cg__bankdb_begin_write(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_exec(db, "BEGIN IMMEDIATE", what, err);
+}
+
+cg_status cg__bankdb_begin_read(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_exec(db, "BEGIN", what, err);
+}
+
+cg_status cg__bankdb_commit(cg_bankdb *db, const char *what, cg_error *err)
+{
+    cg_status st = cg__bankdb_exec(db, "COMMIT", what, err);
+
+    /* A failed COMMIT (disk full, busy readers on a checkpoint) leaves the transaction open;
+     * the callers' contract is all or nothing, so end it. */
+    if (st != CG_OK)
+        cg__bankdb_rollback(db);
+    return st;
+}
+
+void cg__bankdb_rollback(cg_bankdb *db)
+{
+    /* Statements still running would make ROLLBACK fail with SQLITE_BUSY on old SQLite
+     * versions; the cached ones are always reset by their users, so none are. */
+    if (!sqlite3_get_autocommit(db->db))
+        (void)sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+/* Reads one integer from a single-row query. */
+static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    *out = 0;
+    s = cg__bankdb_prepare(db, sql, &st, err);
+    if (s != CG_OK)
+        return s;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK)
+        s = cg__bankdb_fail(db, err, rc, "reading the database header");
+    sqlite3_finalize(st);
+    return s;
+}
+
+/* What the file's header says about it. */
+typedef struct db_identity {
+    int64_t app_id;
+    int64_t version;
+    int64_t objects; /* rows of sqlite_master: 0 for a new (empty) database */
+} db_identity;
+
+static cg_status read_identity(cg_bankdb *db, db_identity *id, cg_error *err)
+{
+    cg_status st = query_int(db, "PRAGMA application_id", &id->app_id, err);
+
+    if (st == CG_OK)
+        st = query_int(db, "PRAGMA user_version", &id->version, err);
+    if (st == CG_OK)
+        st = query_int(db, "SELECT count(*) FROM sqlite_master", &id->objects, err);
+    return st;
+}
+
+/* Decides whether the file can be used as is, must be migrated, or must be refused. Sets
+ * *migrate when the schema is older than this build's. */
+static cg_status check_identity(cg_bankdb *db, const db_identity *id, int *migrate,
+                                cg_error *err)
+{
+    *migrate = 0;
+    if (id->app_id == 0 && id->objects == 0 && id->version == 0) {
+        /* A new, empty database. */
+        if (!(db->flags & CG_BANKDB_CREATE))
+            return cg__fail(err, CG_E_INVAL,
+                            "%s: empty file, not a childguard bank database (open it with "
+                            "CG_BANKDB_CREATE to initialise it)",
+                            db->path);
+        if (db->flags & CG_BANKDB_READONLY)
+            return cg__fail(err, CG_E_INVAL, "%s: empty database opened read-only", db->path);
+        *migrate = 1;
+        return CG_OK;
+    }
+    if (id->app_id != CG__BANKDB_APPLICATION_ID)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: not a childguard bank database (SQLite application_id %#llx, "
+                        "expected %#x)",
+                        db->path, (unsigned long long)(uint32_t)id->app_id,
+                        CG__BANKDB_APPLICATION_ID);
+    if (id->version > CG__BANKDB_SCHEMA_VERSION)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: bank database schema version %lld is newer than this build "
+                        "supports (%d); upgrade childguard",
+                        db->path, (long long)id->version, CG__BANKDB_SCHEMA_VERSION);
+    if (id->version < CG__BANKDB_SCHEMA_VERSION) {
+        if (db->flags & CG_BANKDB_READONLY)
+            return cg__fail(err, CG_E_INVAL,
+                            "%s: bank database schema version %lld is older than this build's "
+                            "(%d); open it read-write once to migrate it",
+                            db->path, (long long)id->version, CG__BANKDB_SCHEMA_VERSION);
+        *migrate = 1;
+    }
+    return CG_OK;
+}
+
+/* Brings the schema to this build's version in one transaction; rechecks identity under the
+ * write lock, since another process may have created or migrated the file meanwhile. */
+static cg_status migrate(cg_bankdb *db, cg_error *err)
+{
+    db_identity id = {0, 0, 0};
+    char sql[96];
+    int need;
+    cg_status st;
+
+    st = cg__bankdb_begin_write(db, "migrating the schema", err);
+    if (st != CG_OK)
+        return st;
+    st = read_identity(db, &id, err);
+    if (st == CG_OK)
+        st = check_identity(db, &id, &need, err);
+    for (int64_t v = id.version; st == CG_OK && need && v < CG__BANKDB_SCHEMA_VERSION; v++) {
+        st = cg__bankdb_exec(db, migrations[v], "migrating the schema", err);
+        if (st != CG_OK)
+            break;
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)(v + 1));
+        st = cg__bankdb_exec(db, sql, "migrating the schema", err);
+    }
+    if (st == CG_OK && need) {
+        snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CG__BANKDB_APPLICATION_ID);
+        st = cg__bankdb_exec(db, sql, "migrating the schema", err);
+    }
+    if (st == CG_OK)
+        return cg__bankdb_commit(db, "migrating the schema", err);
+    cg__bankdb_rollback(db);
+    return st;
+}
+
+/* Refuses a non-empty file that does not start with the SQLite header. A missing file is left
+ * to sqlite3_open_v2 (CREATE decides). */
+static cg_status precheck_file(const char *path, cg_error *err)
+{
+    static const char magic[16] = "SQLite format 3";
+    char head[16];
+    ssize_t n;
+    int fd;
+
+    if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
+        return CG_OK;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return CG_OK;
+        return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(errno));
+    }
+    n = read(fd, head, sizeof(head));
+    if (n < 0) {
+        int e = errno;
+
+        close(fd);
+        return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(e));
+    }
+    close(fd);
+    if (n > 0 && (n < (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0))
+        return cg__fail(err, CG_E_INVAL, "%s: file is not a database (no SQLite header)", path);
+    return CG_OK;
+}
+
+static cg_status open_connection(cg_bankdb *db, cg_error *err)
+{
+    int oflags = SQLITE_OPEN_NOMUTEX;
+    int rc;
+
+    if (db->flags & CG_BANKDB_READONLY)
+        oflags |= SQLITE_OPEN_READONLY;
+    else
+        oflags |= SQLITE_OPEN_READWRITE | ((db->flags & CG_BANKDB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    rc = sqlite3_open_v2(db->path, &db->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        int sys = sqlite3_system_errno(db->db);
+        cg_status st;
+
+        if ((rc & 0xff) == SQLITE_CANTOPEN && sys == ENOENT && !(db->flags & CG_BANKDB_CREATE))
+            st = cg__fail(err, CG_E_NOTFOUND,
+                          "%s: no such bank database (CG_BANKDB_CREATE creates it)", db->path);
+        else if ((rc & 0xff) == SQLITE_CANTOPEN && sys != 0)
+            st = cg__fail(err, CG_E_IO, "%s: cannot open the bank database: %s", db->path,
+                          strerror(sys));
+        else
+            st = cg__bankdb_fail(db, err, rc, "opening the bank database");
+        return st;
+    }
+    sqlite3_extended_result_codes(db->db, 1);
+    rc = sqlite3_busy_timeout(db->db, CG__BANKDB_BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK)
+        return cg__bankdb_fail(db, err, rc, "setting the busy timeout");
+    return CG_OK;
+}
+
+/* Connection settings, applied once the file is known to be ours (or new). WAL lets readers
+ * run beside one writer across processes; synchronous=NORMAL in WAL mode never corrupts the
+ * file, but a power loss (not a process crash) may drop the last committed transactions
+ * (docs/banks.md). The journal mode is persistent; the others are per connection. */
+static cg_status apply_pragmas(cg_bankdb *db, cg_error *err)
+{
+    cg_status st = CG_OK;
+
+    if (!(db->flags & CG_BANKDB_READONLY))
+        st = cg__bankdb_exec(db, "PRAGMA journal_mode = WAL", "enabling WAL mode", err);
+    if (st == CG_OK)
+        st = cg__bankdb_exec(db,
+                             "PRAGMA foreign_keys = ON;"
+                             "PRAGMA synchronous = NORMAL;"
+                             "PRAGMA cache_size = -32768;" /* 32 MiB: an import's index */
+                             "PRAGMA temp_store = MEMORY;",
+                             "setting connection options", err);
+    return st;
+}
+
+cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg_error *err)
+{
+    db_identity id = {0, 0, 0};
+    cg_bankdb *db = NULL;
+    int need = 0;
+    cg_status st;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_open: out is NULL");
+    *out = NULL;
+    if (path == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_open: path is NULL");
+    if (flags & ~(CG_BANKDB_READONLY | CG_BANKDB_CREATE))
+        return cg__fail(err, CG_E_INVAL, "%s: unknown open flags %#x", path, (unsigned)flags);
+    if ((flags & CG_BANKDB_READONLY) && (flags & CG_BANKDB_CREATE))
+        return cg__fail(err, CG_E_INVAL, "%s: CG_BANKDB_CREATE needs a read-write open", path);
+    st = precheck_file(path, err);
+    if (st != CG_OK)
+        return st;
+
+    db = cg__calloc(1, sizeof(*db));
+    if (db == NULL)
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
+    db->flags = flags;
+    db->path = cg__strdup(path);
+    if (db->path == NULL) {
+        cg__free(db);
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
+    }
+    st = open_connection(db, err);
+    if (st == CG_OK)
+        st = read_identity(db, &id, err);
+    if (st == CG_OK)
+        st = check_identity(db, &id, &need, err);
+    if (st == CG_OK)
+        st = apply_pragmas(db, err);
+    if (st == CG_OK && need)
+        st = migrate(db, err);
+    if (st != CG_OK)
+        goto fail;
+    *out = db;
+    return CG_OK;
+fail:
+    cg_bankdb_close(db);
+    return st;
+}
+
+void cg_bankdb_close(cg_bankdb *db)
+{
+    if (db == NULL)
+        return;
+    for (size_t i = 0; i < CG__STMT_COUNT; i++)
+        sqlite3_finalize(db->stmt[i]);
+    /* close_v2 cannot fail for a busy connection: every statement is finalized above. */
+    sqlite3_close_v2(db->db);
+    cg__free(db->path);
+    cg__free(db);
+}
+
+int cg_bankdb_schema_version(void)
+{
+    return CG__BANKDB_SCHEMA_VERSION;
+}
+
+/* ---- test hooks --------------------------------------------------------------------------- */
+
+sqlite3 *cg__bankdb_sqlite(cg_bankdb *db)
+{
+    return db->db;
+}
+
+cg_status cg__bankdb_set_busy_timeout(cg_bankdb *db, int ms, cg_error *err)
+{
+    int rc = sqlite3_busy_timeout(db->db, ms);
+
+    if (rc != SQLITE_OK)
+        return cg__bankdb_fail(db, err, rc, "setting the busy timeout");
+    return CG_OK;
+}
+
+cg_status cg__bankdb_set_max_pages(cg_bankdb *db, int64_t pages, cg_error *err)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
+    return cg__bankdb_exec(db, sql, "setting max_page_count", err);
+}

@@ -1,0 +1,378 @@
+/* Banks: create, read, update, delete, list; per-type thresholds.
+ *
+ * Thresholds are stored in banks.thresholds as compact text, "pdq=31,md5=0": a bank has at
+ * most CG_BANK_MAX_THRESHOLDS of them, they are always read and written with the bank, and
+ * keeping them in the row makes an update one UPDATE, so one change-log entry. */
+#include "bank/store_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+
+#define BANK_COLUMNS "id, name, label, kind, enabled, description, created, thresholds"
+
+int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t)
+{
+    if (t == NULL)
+        return 0;
+    if (b != NULL)
+        for (size_t i = 0; i < b->n_thresholds && i < CG_BANK_MAX_THRESHOLDS; i++)
+            if (b->thresholds[i].type == t)
+                return b->thresholds[i].distance;
+    return t->default_threshold;
+}
+
+/* ---- thresholds as text ------------------------------------------------------------------- */
+
+/* Writes "name=distance,..." into out (cap bytes). The bank was validated. */
+static void thresholds_format(const cg_bank *b, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < b->n_thresholds; i++) {
+        const int n = snprintf(out + used, cap - used, "%s%s=%d", i > 0 ? "," : "",
+                               b->thresholds[i].type->name, b->thresholds[i].distance);
+
+        if (n < 0 || (size_t)n >= cap - used)
+            break; /* cannot happen: cap covers 8 entries of the longest type name */
+        used += (size_t)n;
+    }
+}
+
+/* Parses the stored text back. A type this build does not know (written by a newer one) or a
+ * malformed entry is an error, never dropped silently. */
+static cg_status thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
+                                  cg_bank *out, cg_error *err)
+{
+    const char *p = text;
+
+    out->n_thresholds = 0;
+    while (*p != '\0') {
+        const char *eq = strchr(p, '=');
+        const char *end = strchr(p, ',');
+        char name[32];
+        long v = 0;
+        const char *q;
+        const cg_signal_type *t;
+
+        if (end == NULL)
+            end = p + strlen(p);
+        if (eq == NULL || eq > end || eq == p || (size_t)(eq - p) >= sizeof(name) || eq + 1 == end)
+            goto bad;
+        memcpy(name, p, (size_t)(eq - p));
+        name[eq - p] = '\0';
+        for (q = eq + 1; q < end; q++) {
+            if (*q < '0' || *q > '9' || v > 100000)
+                goto bad;
+            v = v * 10 + (*q - '0');
+        }
+        t = cg_signal_type_find(name);
+        if (t == NULL)
+            return cg__fail(err, CG_E_UNSUPPORTED,
+                            "%s: bank \"%s\": threshold for unknown signal type \"%s\"", db->path,
+                            bank, name);
+        if (out->n_thresholds == CG_BANK_MAX_THRESHOLDS || v > t->max_distance)
+            goto bad;
+        out->thresholds[out->n_thresholds].type = t;
+        out->thresholds[out->n_thresholds].distance = (int)v;
+        out->n_thresholds++;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return CG_OK;
+bad:
+    return cg__fail(err, CG_E_DECODE, "%s: bank \"%s\": malformed thresholds \"%s\"", db->path,
+                    bank, text);
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_error *err)
+{
+    if (cg__bank_text_check(b->label, sizeof(b->label)) < 0)
+        return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": label longer than %d bytes or not UTF-8",
+                        db->path, name, CG_BANK_LABEL_MAX);
+    if (cg__bank_text_check(b->description, sizeof(b->description)) < 0)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: bank \"%s\": description longer than %d bytes or not UTF-8", db->path,
+                        name, CG_BANK_TEXT_MAX);
+    if (b->kind != CG_BANK_BLOCK && b->kind != CG_BANK_ALLOW)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: bank \"%s\": kind %d is neither block (0) nor allow (1)", db->path,
+                        name, (int)b->kind);
+    if (b->n_thresholds > CG_BANK_MAX_THRESHOLDS)
+        return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": %zu thresholds (at most %d)", db->path,
+                        name, b->n_thresholds, CG_BANK_MAX_THRESHOLDS);
+    for (size_t i = 0; i < b->n_thresholds; i++) {
+        const cg_signal_type *t = b->thresholds[i].type;
+
+        if (t == NULL || t->name == NULL || cg_signal_type_find(t->name) != t)
+            return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": threshold %zu has no known type",
+                            db->path, name, i);
+        if (b->thresholds[i].distance < 0 || b->thresholds[i].distance > t->max_distance)
+            return cg__fail(err, CG_E_INVAL,
+                            "%s: bank \"%s\": %s threshold %d outside 0..%d", db->path, name,
+                            t->name, b->thresholds[i].distance, t->max_distance);
+        for (size_t k = 0; k < i; k++)
+            if (b->thresholds[k].type == t)
+                return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": two %s thresholds", db->path,
+                                name, t->name);
+    }
+    return CG_OK;
+}
+
+/* ---- rows --------------------------------------------------------------------------------- */
+
+/* Copies text column col into dst (cap bytes); -1 when it does not fit. */
+static int column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    const size_t n = (size_t)sqlite3_column_bytes(st, col);
+
+    if (t == NULL) {
+        dst[0] = '\0';
+        return 0;
+    }
+    if (n >= cap)
+        return -1;
+    memcpy(dst, t, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+/* Fills out from a row of BANK_COLUMNS. */
+static cg_status bank_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank *out, cg_error *err)
+{
+    const char *thr = (const char *)sqlite3_column_text(st, 7);
+
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(st, 0);
+    if (column_text(st, 1, out->name, sizeof(out->name)) < 0 ||
+        column_text(st, 2, out->label, sizeof(out->label)) < 0 ||
+        column_text(st, 5, out->description, sizeof(out->description)) < 0)
+        return cg__fail(err, CG_E_DECODE, "%s: bank %lld: a stored field exceeds its limit",
+                        db->path, (long long)out->id);
+    out->kind = sqlite3_column_int(st, 3) == 1 ? CG_BANK_ALLOW : CG_BANK_BLOCK;
+    out->enabled = sqlite3_column_int(st, 4) != 0;
+    out->created = sqlite3_column_int64(st, 6);
+    return thresholds_parse(db, out->name, thr != NULL ? thr : "", out, err);
+}
+
+/* Runs a cached one-row bank query with one bound parameter (already bound). */
+static cg_status bank_fetch(cg_bankdb *db, sqlite3_stmt *st, const char *what, cg_bank *out,
+                            cg_error *err)
+{
+    cg_status s;
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        s = bank_from_row(db, st, out, err);
+    else if (rc == SQLITE_DONE)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank %s", db->path, what);
+    else
+        s = cg__bankdb_fail(db, err, rc, "reading bank %s", what);
+    sqlite3_reset(st);
+    if (s != CG_OK)
+        memset(out, 0, sizeof(*out));
+    return s;
+}
+
+cg_status cg__bank_load_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
+{
+    sqlite3_stmt *st;
+    char what[32];
+    cg_status s;
+
+    s = cg__bankdb_stmt(db, CG__STMT_BANK_BY_ID,
+                        "SELECT " BANK_COLUMNS " FROM banks WHERE id = ?1", &st, err);
+    if (s != CG_OK) {
+        memset(out, 0, sizeof(*out));
+        return s;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    snprintf(what, sizeof(what), "id %lld", (long long)id);
+    return bank_fetch(db, st, what, out, err);
+}
+
+/* ---- public ------------------------------------------------------------------------------- */
+
+cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO banks(name, label, kind, enabled, description, created, thresholds) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    char thr[CG_BANK_MAX_THRESHOLDS * 48];
+    sqlite3_stmt *st = NULL;
+    const int64_t now = (int64_t)time(NULL);
+    cg_status s;
+    int rc;
+
+    if (db == NULL || bank == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_create: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    if (memchr(bank->name, '\0', sizeof(bank->name)) == NULL || !cg__bank_name_valid(bank->name))
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: invalid bank name \"%.*s\" (1 to %d of A-Z a-z 0-9 _ . -)", db->path,
+                        CG_BANK_NAME_MAX, bank->name, CG_BANK_NAME_MAX);
+    s = bank_check(db, bank, bank->name, err);
+    if (s != CG_OK)
+        return s;
+    thresholds_format(bank, thr, sizeof(thr));
+    s = cg__bankdb_prepare(db, sql, &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, bank->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, bank->label, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)bank->kind);
+    sqlite3_bind_int(st, 4, bank->enabled != 0);
+    sqlite3_bind_text(st, 5, bank->description, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    sqlite3_bind_text(st, 7, thr, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        bank->id = sqlite3_last_insert_rowid(db->db);
+        bank->created = now;
+    } else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        s = cg__fail(err, CG_E_INVAL, "%s: bank \"%s\" already exists", db->path, bank->name);
+    } else {
+        s = cg__bankdb_fail(db, err, rc, "creating bank \"%s\"", bank->name);
+    }
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
+{
+    sqlite3_stmt *st;
+    char what[CG_BANK_NAME_MAX + 8];
+    cg_status s;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (db == NULL || name == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get: NULL argument");
+    if (!cg__bank_name_valid(name))
+        return cg__fail(err, CG_E_INVAL, "%s: invalid bank name \"%.*s\"", db->path,
+                        CG_BANK_NAME_MAX, name);
+    s = cg__bankdb_stmt(db, CG__STMT_BANK_BY_NAME,
+                        "SELECT " BANK_COLUMNS " FROM banks WHERE name = ?1", &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    snprintf(what, sizeof(what), "\"%s\"", name);
+    s = bank_fetch(db, st, what, out, err);
+    sqlite3_clear_bindings(st); /* name is borrowed only for this call */
+    return s;
+}
+
+cg_status cg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
+{
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: out is NULL");
+    if (db == NULL) {
+        memset(out, 0, sizeof(*out));
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: db is NULL");
+    }
+    return cg__bank_load_id(db, id, out, err);
+}
+
+cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
+{
+    static const char sql[] = "UPDATE banks SET label = ?2, kind = ?3, enabled = ?4, "
+                              "description = ?5, thresholds = ?6 WHERE id = ?1";
+    char thr[CG_BANK_MAX_THRESHOLDS * 48];
+    char name[32];
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    if (db == NULL || bank == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_update: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    /* The name is not written; messages name the bank by id in case bank->name is stale. */
+    snprintf(name, sizeof(name), "id %lld", (long long)bank->id);
+    s = bank_check(db, bank, name, err);
+    if (s != CG_OK)
+        return s;
+    thresholds_format(bank, thr, sizeof(thr));
+    s = cg__bankdb_prepare(db, sql, &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, bank->id);
+    sqlite3_bind_text(st, 2, bank->label, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)bank->kind);
+    sqlite3_bind_int(st, 4, bank->enabled != 0);
+    sqlite3_bind_text(st, 5, bank->description, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, thr, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "updating bank %s", name);
+    else if (sqlite3_changes(db->db) == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank %s", db->path, name);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    if (db == NULL || name == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_delete: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    if (!cg__bank_name_valid(name))
+        return cg__fail(err, CG_E_INVAL, "%s: invalid bank name \"%.*s\"", db->path,
+                        CG_BANK_NAME_MAX, name);
+    /* One statement, so atomic: the bank row goes and its signals and their index entries
+     * follow by ON DELETE CASCADE (foreign_keys is on for every connection we open). */
+    s = cg__bankdb_prepare(db, "DELETE FROM banks WHERE name = ?1", &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "deleting bank \"%s\"", name);
+    else if (sqlite3_changes(db->db) == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank \"%s\"", db->path, name);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
+                       cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_bank b;
+    cg_status s;
+    int rc;
+
+    if (db == NULL || fn == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_list: NULL argument");
+    s = cg__bankdb_prepare(db, "SELECT " BANK_COLUMNS " FROM banks ORDER BY name", &st, err);
+    if (s != CG_OK)
+        return s;
+    for (;;) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            s = cg__bankdb_fail(db, err, rc, "listing banks");
+            break;
+        }
+        s = bank_from_row(db, st, &b, err);
+        if (s != CG_OK || fn(&b, ud) != 0)
+            break;
+    }
+    sqlite3_finalize(st);
+    return s;
+}

@@ -1,0 +1,100 @@
+/* Validation of what the store writes: bank names, text fields (byte limits of bank.h, UTF-8),
+ * signal fields. Input over a limit is rejected, never cut (bank.h). */
+#include "bank/store_int.h"
+
+#include <string.h>
+
+int cg__bank_name_valid(const char *s)
+{
+    size_t n = 0;
+
+    if (s == NULL)
+        return 0;
+    for (; s[n] != '\0'; n++) {
+        const char c = s[n];
+
+        if (n == CG_BANK_NAME_MAX)
+            return 0;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return n > 0;
+}
+
+/* A strict decoder's view of UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF. NUL is refused too: SQLite would store it, but C strings would cut there. */
+int cg__utf8_valid(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+
+    while (i < n) {
+        const unsigned c = s[i];
+        size_t len;
+        unsigned cp, min;
+
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (n - i < len)
+            return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+long cg__bank_text_check(const char *field, size_t cap)
+{
+    const char *end = memchr(field, '\0', cap);
+    size_t n;
+
+    if (end == NULL)
+        return -1;
+    n = (size_t)(end - field);
+    if (!cg__utf8_valid(field, n))
+        return -1;
+    return (long)n;
+}
+
+const char *cg__bank_signal_invalid(const cg_bank_signal *s)
+{
+    if (s->type == NULL || s->type->name == NULL || cg_signal_type_find(s->type->name) != s->type)
+        return "unknown signal type";
+    if (s->quality < -1 || s->quality > 100)
+        return "quality out of range (-1..100)";
+    if (cg__bank_text_check(s->source, sizeof(s->source)) < 0)
+        return "source longer than 256 bytes or not UTF-8";
+    if (cg__bank_text_check(s->external_id, sizeof(s->external_id)) < 0)
+        return "external_id longer than 256 bytes or not UTF-8";
+    if (cg__bank_text_check(s->note, sizeof(s->note)) < 0)
+        return "note longer than 1024 bytes or not UTF-8";
+    if (s->disabled_until < 0)
+        return "disabled_until is negative";
+    return NULL;
+}

@@ -1,0 +1,1517 @@
+/* The SQLite bank store (include/childguard/bank.h, src/bank/store*.c): banks, signals, merge,
+ * the change log, import/export round trips, and the failure cases: bad lines, a fatal reader
+ * error, a full disk, a foreign or newer file, read-only opens, a locked database, failing
+ * allocations. Every database lives in cg_test_tmpdir(). */
+#define _GNU_SOURCE /* fopencookie: a stream that fails mid-file */
+#include "cg_test.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "bank/store_int.h"
+#include "childguard.h"
+#include "common/alloc.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", cg_test_tmpdir(), name);
+}
+
+static cg_bankdb *open_db(const char *name, int flags)
+{
+    char path[512];
+    cg_error err = {0};
+    cg_bankdb *db = NULL;
+
+    tmp_path(path, sizeof(path), name);
+    CG_ASSERT_OK(cg_bankdb_open(path, flags, &db, &err), &err);
+    CG_ASSERT(db != NULL);
+    return db;
+}
+
+static cg_bank make_bank(cg_bankdb *db, const char *name)
+{
+    cg_bank b;
+    cg_error err = {0};
+
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "%s", name);
+    snprintf(b.label, sizeof(b.label), "csam");
+    b.enabled = 1;
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    CG_ASSERT_GT(b.id, 0);
+    return b;
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void fill_value(uint8_t *v, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        const uint64_t r = splitmix(&seed);
+
+        memcpy(v + i, &r, n - i < 8 ? n - i : 8);
+    }
+}
+
+static cg_bank_signal make_signal(int64_t bank_id, const char *type, uint64_t seed)
+{
+    cg_bank_signal s;
+
+    memset(&s, 0, sizeof(s));
+    s.bank_id = bank_id;
+    s.type = cg_signal_type_find(type);
+    CG_ASSERT(s.type != NULL);
+    fill_value(s.value, s.type->bytes, seed);
+    s.quality = -1;
+    return s;
+}
+
+static int64_t add_signal(cg_bankdb *db, cg_bank_signal *s, int expect_merged)
+{
+    cg_error err = {0};
+    int merged = -1;
+
+    CG_ASSERT_OK(cg_bank_signal_add(db, s, &merged, &err), &err);
+    CG_ASSERT_EQ(merged, expect_merged);
+    CG_ASSERT_GT(s->id, 0);
+    return s->id;
+}
+
+static int64_t count_of(cg_bankdb *db, int64_t bank_id, const char *type)
+{
+    cg_error err = {0};
+    int64_t n = -1;
+
+    CG_ASSERT_OK(cg_bank_signal_count(db, bank_id, type ? cg_signal_type_find(type) : NULL, &n,
+                                      &err),
+                 &err);
+    return n;
+}
+
+static int64_t seq_of(cg_bankdb *db)
+{
+    cg_error err = {0};
+    int64_t seq = -1;
+
+    CG_ASSERT_OK(cg_bankdb_change_seq(db, &seq, &err), &err);
+    return seq;
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    CG_ASSERT(f != NULL);
+    CG_ASSERT_EQ(fwrite(data, 1, n, f), n);
+    CG_ASSERT_EQ(fclose(f), 0);
+}
+
+/* A LINES file of n pdq hashes (seeds first..first+n-1). */
+static void write_pdq_list(const char *path, uint64_t first, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    char hex[65];
+    uint8_t v[32];
+
+    CG_ASSERT(f != NULL);
+    for (size_t i = 0; i < n; i++) {
+        fill_value(v, 32, first + i);
+        cg_signal_type_find("pdq")->format(v, hex);
+        CG_ASSERT(fprintf(f, "%s\n", hex) == 65);
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+}
+
+static int sql_int(cg_bankdb *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int v;
+
+    CG_ASSERT_EQ(sqlite3_prepare_v2(cg__bankdb_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
+    CG_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void assert_integrity(cg_bankdb *db)
+{
+    sqlite3_stmt *st = NULL;
+
+    CG_ASSERT_EQ(sqlite3_prepare_v2(cg__bankdb_sqlite(db), "PRAGMA integrity_check", -1, &st,
+                                    NULL),
+                 SQLITE_OK);
+    CG_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    CG_ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
+static void sql_exec(sqlite3 *h, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        cg_test_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : "?");
+}
+
+#define CG_ASSERT_CONTAINS(hay, needle)                                                      \
+    do {                                                                                     \
+        if (strstr((hay), (needle)) == NULL)                                                 \
+            cg_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", (hay),        \
+                         (needle));                                                          \
+    } while (0)
+
+/* ---- banks -------------------------------------------------------------------------------- */
+
+typedef struct names {
+    char name[8][CG_BANK_NAME_MAX + 1];
+    int n;
+    int stop_after;
+} names;
+
+static int collect_bank(const cg_bank *b, void *ud)
+{
+    names *c = ud;
+
+    snprintf(c->name[c->n], sizeof(c->name[0]), "%s", b->name);
+    c->n++;
+    return c->stop_after > 0 && c->n >= c->stop_after;
+}
+
+CG_TEST(bank_store_banks_crud)
+{
+    cg_bankdb *db = open_db("banks.db", CG_BANKDB_CREATE);
+    cg_error err = {0};
+    cg_bank a, b, got;
+    names seen = {{{0}}, 0, 0};
+    const time_t before = time(NULL);
+
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 1);
+    a = make_bank(db, "zeta");
+    b = make_bank(db, "alpha.1");
+    CG_ASSERT_NE(a.id, b.id);
+    CG_ASSERT_GE(a.created, (int64_t)before);
+
+    CG_ASSERT_OK(cg_bank_get(db, "zeta", &got, &err), &err);
+    CG_ASSERT_EQ(got.id, a.id);
+    CG_ASSERT_STR_EQ(got.label, "csam");
+    CG_ASSERT_EQ(got.kind, CG_BANK_BLOCK);
+    CG_ASSERT_EQ(got.enabled, 1);
+    CG_ASSERT_EQ(got.created, a.created);
+    CG_ASSERT_OK(cg_bank_get_by_id(db, b.id, &got, &err), &err);
+    CG_ASSERT_STR_EQ(got.name, "alpha.1");
+
+    /* Duplicate names are refused. */
+    memset(&got, 0, sizeof(got));
+    snprintf(got.name, sizeof(got.name), "zeta");
+    CG_ASSERT_EQ(cg_bank_create(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "already exists");
+    CG_ASSERT_CONTAINS(err.message, "banks.db");
+
+    /* List: name order; a non-zero return stops. */
+    CG_ASSERT_OK(cg_bank_list(db, collect_bank, &seen, &err), &err);
+    CG_ASSERT_EQ(seen.n, 2);
+    CG_ASSERT_STR_EQ(seen.name[0], "alpha.1");
+    CG_ASSERT_STR_EQ(seen.name[1], "zeta");
+    seen.n = 0;
+    seen.stop_after = 1;
+    CG_ASSERT_OK(cg_bank_list(db, collect_bank, &seen, &err), &err);
+    CG_ASSERT_EQ(seen.n, 1);
+
+    /* Update: label, kind, enabled, description; the name is not renamed. */
+    a.kind = CG_BANK_ALLOW;
+    a.enabled = 0;
+    snprintf(a.label, sizeof(a.label), "false-positives");
+    snprintf(a.description, sizeof(a.description), "known benign images, \xc3\xa9t\xc3\xa9");
+    snprintf(a.name, sizeof(a.name), "renamed");
+    CG_ASSERT_OK(cg_bank_update(db, &a, &err), &err);
+    CG_ASSERT_EQ(cg_bank_get(db, "renamed", &got, &err), CG_E_NOTFOUND);
+    CG_ASSERT_OK(cg_bank_get(db, "zeta", &got, &err), &err);
+    CG_ASSERT_EQ(got.kind, CG_BANK_ALLOW);
+    CG_ASSERT_EQ(got.enabled, 0);
+    CG_ASSERT_STR_EQ(got.label, "false-positives");
+    CG_ASSERT_STR_EQ(got.description, "known benign images, \xc3\xa9t\xc3\xa9");
+
+    /* Unknown ids and names. */
+    a.id = 9999;
+    CG_ASSERT_EQ(cg_bank_update(db, &a, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_bank_get_by_id(db, 9999, &got, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(got.id, 0);
+    CG_ASSERT_EQ(cg_bank_get(db, "nope", &got, &err), CG_E_NOTFOUND);
+    CG_ASSERT_CONTAINS(err.message, "nope");
+
+    /* Delete takes the bank's signals along. */
+    {
+        cg_bank_signal s = make_signal(b.id, "pdq", 1);
+
+        add_signal(db, &s, 0);
+        CG_ASSERT_EQ(count_of(db, 0, NULL), 1);
+        CG_ASSERT_OK(cg_bank_delete(db, "alpha.1", &err), &err);
+        CG_ASSERT_EQ(count_of(db, 0, NULL), 0);
+        CG_ASSERT_EQ(cg_bank_signal_get(db, s.id, &s, &err), CG_E_NOTFOUND);
+    }
+    CG_ASSERT_EQ(cg_bank_delete(db, "alpha.1", &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_bank_get(db, "alpha.1", &got, &err), CG_E_NOTFOUND);
+    cg_bankdb_close(db);
+    cg_bankdb_close(NULL);
+}
+
+CG_TEST(bank_store_validation)
+{
+    cg_bankdb *db = open_db("valid.db", CG_BANKDB_CREATE);
+    static const char *const bad_names[] = {"", "a b", "a/b", "caf\xc3\xa9", "x\ty", "semi;colon"};
+    cg_error err = {0};
+    cg_bank b;
+
+    for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+        memset(&b, 0, sizeof(b));
+        snprintf(b.name, sizeof(b.name), "%s", bad_names[i]);
+        CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "invalid bank name");
+        CG_ASSERT_EQ(cg_bank_get(db, bad_names[i], &b, &err), CG_E_INVAL);
+    }
+    /* 64 characters are fine, 65 are not (no NUL inside the array). */
+    memset(&b, 0, sizeof(b));
+    memset(b.name, 'n', CG_BANK_NAME_MAX);
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    memset(&b, 0, sizeof(b));
+    memset(b.name, 'm', sizeof(b.name));
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+    make_bank(db, "A-Za_z.0-9");
+
+    /* Text fields: length (no NUL within the array), UTF-8; kind 0/1. */
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "t1");
+    memset(b.label, 'l', sizeof(b.label));
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "label");
+    CG_ASSERT_CONTAINS(err.message, "\"t1\"");
+    memset(b.label, 0, sizeof(b.label));
+    memcpy(b.description, "bad \xff utf8", 10);
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "description");
+    memset(b.description, 0, sizeof(b.description));
+    memset(b.description, 'd', CG_BANK_TEXT_MAX);
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "t2");
+    b.kind = (cg_bank_kind)2;
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+
+    /* Signals: quality range, field lengths, type from the table, unknown bank. */
+    {
+        cg_bank ok = make_bank(db, "sig");
+        cg_bank_signal s = make_signal(ok.id, "md5", 7);
+        cg_signal_type fake = *cg_signal_type_find("md5");
+
+        s.quality = 101;
+        CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "quality");
+        s.quality = -1;
+        memset(s.note, 'x', sizeof(s.note));
+        CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "note");
+        memset(s.note, 0, sizeof(s.note));
+        memset(s.source, 'x', CG_BANK_FIELD_MAX);
+        add_signal(db, &s, 0);
+        s.type = &fake;
+        CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_INVAL);
+        s = make_signal(424242, "md5", 8);
+        CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_NOTFOUND);
+        CG_ASSERT_CONTAINS(err.message, "424242");
+        CG_ASSERT_EQ(count_of(db, 0, NULL), 1);
+    }
+    cg_bankdb_close(db);
+}
+
+CG_TEST(bank_store_thresholds)
+{
+    cg_bankdb *db = open_db("thr.db", CG_BANKDB_CREATE);
+    const cg_signal_type *pdq = cg_signal_type_find("pdq"), *md5 = cg_signal_type_find("md5");
+    cg_error err = {0};
+    cg_bank b, got;
+
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "thr");
+    CG_ASSERT_EQ(cg_bank_threshold_for(&b, pdq), pdq->default_threshold);
+    b.thresholds[0].type = pdq;
+    b.thresholds[0].distance = 20;
+    b.thresholds[1].type = md5;
+    b.thresholds[1].distance = 0;
+    b.n_thresholds = 2;
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "thr", &got, &err), &err);
+    CG_ASSERT_EQ(got.n_thresholds, 2);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, pdq), 20);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, md5), 0);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, cg_signal_type_find("sha256")), 0);
+
+    /* Out of range, unknown type, duplicates, too many: refused, stored ones untouched. */
+    got.thresholds[0].distance = pdq->max_distance + 1;
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "pdq threshold");
+    got.thresholds[0].distance = -1;
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    got.thresholds[0].distance = pdq->max_distance;
+    got.thresholds[1].distance = 2; /* md5 is exact: max_distance 1 */
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    got.thresholds[1].type = pdq;
+    got.thresholds[1].distance = 0;
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "two pdq");
+    got.thresholds[1].type = NULL;
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    got.n_thresholds = CG_BANK_MAX_THRESHOLDS + 1;
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_OK(cg_bank_get(db, "thr", &got, &err), &err);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, pdq), 20);
+
+    /* Clearing them falls back to the defaults. */
+    got.n_thresholds = 1;
+    got.thresholds[0].type = pdq;
+    got.thresholds[0].distance = pdq->max_distance;
+    CG_ASSERT_OK(cg_bank_update(db, &got, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "thr", &got, &err), &err);
+    CG_ASSERT_EQ(got.n_thresholds, 1);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, pdq), pdq->max_distance);
+    CG_ASSERT_EQ(cg_bank_threshold_for(&got, md5), md5->default_threshold);
+    got.n_thresholds = 0;
+    CG_ASSERT_OK(cg_bank_update(db, &got, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "thr", &got, &err), &err);
+    CG_ASSERT_EQ(got.n_thresholds, 0);
+
+    /* A threshold of a type this build does not know (a newer writer) is an error, not lost. */
+    sql_exec(cg__bankdb_sqlite(db), "UPDATE banks SET thresholds = 'vpdq=10' WHERE name = 'thr'");
+    CG_ASSERT_EQ(cg_bank_get(db, "thr", &got, &err), CG_E_UNSUPPORTED);
+    CG_ASSERT_CONTAINS(err.message, "vpdq");
+    sql_exec(cg__bankdb_sqlite(db), "UPDATE banks SET thresholds = 'pdq=x' WHERE name = 'thr'");
+    CG_ASSERT_EQ(cg_bank_get(db, "thr", &got, &err), CG_E_DECODE);
+    cg_bankdb_close(db);
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+typedef struct collected {
+    int64_t id[64];
+    int n;
+    int stop_after;
+} collected;
+
+static int collect_signal(const cg_bank_signal *s, void *ud)
+{
+    collected *c = ud;
+
+    CG_ASSERT_LT(c->n, 64);
+    c->id[c->n++] = s->id;
+    return c->stop_after > 0 && c->n >= c->stop_after;
+}
+
+CG_TEST(bank_store_signals)
+{
+    cg_bankdb *db = open_db("sig.db", CG_BANKDB_CREATE);
+    const cg_signal_type *pdq = cg_signal_type_find("pdq");
+    cg_bank a = make_bank(db, "a"), b = make_bank(db, "b");
+    cg_bank_signal s1 = make_signal(a.id, "pdq", 1), s2 = make_signal(a.id, "md5", 2);
+    cg_bank_signal s3 = make_signal(b.id, "pdq", 1), dup, got;
+    collected c;
+    cg_error err = {0};
+    const time_t before = time(NULL);
+
+    snprintf(s1.note, sizeof(s1.note), "first note");
+    add_signal(db, &s1, 0);
+    CG_ASSERT_GE(s1.added, (int64_t)before);
+    add_signal(db, &s2, 0);
+    add_signal(db, &s3, 0); /* same value, other bank: its own signal */
+    CG_ASSERT_NE(s1.id, s3.id);
+    {
+        /* Same bytes, other type: its own signal too. */
+        cg_bank_signal s4 = make_signal(a.id, "sha256", 1);
+
+        add_signal(db, &s4, 0);
+        CG_ASSERT_OK(cg_bank_signal_delete(db, s4.id, &err), &err);
+    }
+
+    /* Merge: fills the empty fields and the unknown quality, never overwrites. */
+    dup = make_signal(a.id, "pdq", 1);
+    dup.quality = 80;
+    snprintf(dup.source, sizeof(dup.source), "ncmec");
+    snprintf(dup.external_id, sizeof(dup.external_id), "ext-1");
+    snprintf(dup.note, sizeof(dup.note), "second note");
+    CG_ASSERT_EQ(add_signal(db, &dup, 1), s1.id);
+    CG_ASSERT_OK(cg_bank_signal_get(db, s1.id, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 80);
+    CG_ASSERT_STR_EQ(got.source, "ncmec");
+    CG_ASSERT_STR_EQ(got.external_id, "ext-1");
+    CG_ASSERT_STR_EQ(got.note, "first note");
+    CG_ASSERT_EQ(got.added, s1.added);
+    dup.quality = 10;
+    snprintf(dup.source, sizeof(dup.source), "other");
+    CG_ASSERT_EQ(add_signal(db, &dup, 1), s1.id);
+    CG_ASSERT_OK(cg_bank_signal_get(db, s1.id, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 80);
+    CG_ASSERT_STR_EQ(got.source, "ncmec");
+
+    /* Find. */
+    CG_ASSERT_OK(cg_bank_signal_find(db, a.id, pdq, s1.value, &got, &err), &err);
+    CG_ASSERT_EQ(got.id, s1.id);
+    CG_ASSERT_EQ(got.bank_id, a.id);
+    CG_ASSERT(got.type == pdq);
+    CG_ASSERT(memcmp(got.value, s1.value, 32) == 0);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, pdq, s1.value, &got, &err), &err);
+    CG_ASSERT_EQ(got.id, s3.id);
+    {
+        cg_bank_signal other = make_signal(a.id, "pdq", 99);
+
+        CG_ASSERT_EQ(cg_bank_signal_find(db, a.id, pdq, other.value, &got, &err), CG_E_NOTFOUND);
+        CG_ASSERT_EQ(got.id, 0);
+    }
+
+    /* Disable until a time, until enabled, enable again. */
+    CG_ASSERT_OK(cg_bank_signal_set_disabled(db, s2.id, 2000000000, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_get(db, s2.id, &got, &err), &err);
+    CG_ASSERT_EQ(got.disabled_until, 2000000000);
+    CG_ASSERT_OK(cg_bank_signal_set_disabled(db, s2.id, INT64_MAX, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_get(db, s2.id, &got, &err), &err);
+    CG_ASSERT(got.disabled_until == INT64_MAX);
+    CG_ASSERT_OK(cg_bank_signal_set_disabled(db, s2.id, 0, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_get(db, s2.id, &got, &err), &err);
+    CG_ASSERT_EQ(got.disabled_until, 0);
+    CG_ASSERT_EQ(cg_bank_signal_set_disabled(db, s2.id, -5, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_signal_set_disabled(db, 777, 0, &err), CG_E_NOTFOUND);
+
+    /* Foreach: id order, filters, stop; count. */
+    for (uint64_t i = 10; i < 20; i++) {
+        cg_bank_signal s = make_signal(a.id, i % 2 ? "pdq" : "md5", i);
+
+        add_signal(db, &s, 0);
+    }
+    memset(&c, 0, sizeof(c));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, a.id, NULL, collect_signal, &c, &err), &err);
+    CG_ASSERT_EQ(c.n, 12);
+    for (int i = 1; i < c.n; i++)
+        CG_ASSERT_LT(c.id[i - 1], c.id[i]);
+    CG_ASSERT_EQ(c.id[0], s1.id);
+    memset(&c, 0, sizeof(c));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, a.id, pdq, collect_signal, &c, &err), &err);
+    CG_ASSERT_EQ(c.n, 6);
+    memset(&c, 0, sizeof(c));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, 0, pdq, collect_signal, &c, &err), &err);
+    CG_ASSERT_EQ(c.n, 7);
+    memset(&c, 0, sizeof(c));
+    c.stop_after = 3;
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, 0, NULL, collect_signal, &c, &err), &err);
+    CG_ASSERT_EQ(c.n, 3);
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 12);
+    CG_ASSERT_EQ(count_of(db, a.id, "pdq"), 6);
+    CG_ASSERT_EQ(count_of(db, a.id, "md5"), 6);
+    CG_ASSERT_EQ(count_of(db, a.id, "sha256"), 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 1);
+    CG_ASSERT_EQ(count_of(db, 0, NULL), 13);
+    CG_ASSERT_EQ(cg_bank_signal_foreach(db, 555, NULL, collect_signal, &c, &err), CG_E_NOTFOUND);
+    {
+        int64_t n = 1;
+
+        CG_ASSERT_EQ(cg_bank_signal_count(db, 555, NULL, &n, &err), CG_E_NOTFOUND);
+        CG_ASSERT_EQ(n, 0);
+    }
+
+    /* Delete. */
+    CG_ASSERT_OK(cg_bank_signal_delete(db, s1.id, &err), &err);
+    CG_ASSERT_EQ(cg_bank_signal_delete(db, s1.id, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_bank_signal_get(db, s1.id, &got, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 11);
+    cg_bankdb_close(db);
+}
+
+/* ---- change log --------------------------------------------------------------------------- */
+
+typedef struct change_list {
+    int64_t seq[64];
+    int kind[64];
+    int64_t id[64];
+    int n;
+} change_list;
+
+static int collect_change(int64_t seq, cg_change_kind kind, int64_t id, void *ud)
+{
+    change_list *c = ud;
+
+    CG_ASSERT_LT(c->n, 64);
+    c->seq[c->n] = seq;
+    c->kind[c->n] = (int)kind;
+    c->id[c->n] = id;
+    c->n++;
+    return 0;
+}
+
+/* Collects up to 64 entries, then stops (for paging through a long log). */
+static int collect_first64(int64_t seq, cg_change_kind kind, int64_t id, void *ud)
+{
+    change_list *c = ud;
+
+    c->seq[c->n] = seq;
+    c->kind[c->n] = (int)kind;
+    c->id[c->n] = id;
+    c->n++;
+    return c->n == 64;
+}
+
+static change_list changes_after(cg_bankdb *db, int64_t seq)
+{
+    change_list c;
+    cg_error err = {0};
+
+    memset(&c, 0, sizeof(c));
+    CG_ASSERT_OK(cg_bankdb_changes_since(db, seq, collect_change, &c, &err), &err);
+    for (int i = 1; i < c.n; i++)
+        CG_ASSERT_LT(c.seq[i - 1], c.seq[i]);
+    return c;
+}
+
+static int stop_at_first(int64_t seq, cg_change_kind kind, int64_t id, void *ud)
+{
+    (void)seq, (void)kind, (void)id;
+    ++*(int *)ud;
+    return 1;
+}
+
+CG_TEST(bank_store_change_log)
+{
+    cg_bankdb *db = open_db("chg.db", CG_BANKDB_CREATE);
+    cg_error err = {0};
+    cg_bank a;
+    cg_bank_signal s1, s2, dup;
+    change_list c;
+    int64_t last;
+    int calls = 0;
+
+    CG_ASSERT_EQ(seq_of(db), 0);
+    a = make_bank(db, "log");
+    s1 = make_signal(a.id, "pdq", 1);
+    add_signal(db, &s1, 0);
+    dup = s1;
+    add_signal(db, &dup, 1); /* a pure repeat fills nothing: no entry */
+    snprintf(dup.note, sizeof(dup.note), "filled");
+    add_signal(db, &dup, 1); /* fills the note: one entry */
+    CG_ASSERT_OK(cg_bank_signal_set_disabled(db, s1.id, 5, &err), &err);
+    s2 = make_signal(a.id, "md5", 2);
+    add_signal(db, &s2, 0);
+    CG_ASSERT_OK(cg_bank_signal_delete(db, s2.id, &err), &err);
+    a.enabled = 0;
+    CG_ASSERT_OK(cg_bank_update(db, &a, &err), &err);
+
+    c = changes_after(db, 0);
+    {
+        const int kinds[] = {CG_CHANGE_BANK, CG_CHANGE_SIGNAL, CG_CHANGE_SIGNAL,
+                             CG_CHANGE_SIGNAL, CG_CHANGE_SIGNAL, CG_CHANGE_SIGNAL, CG_CHANGE_BANK};
+        const int64_t ids[] = {a.id, s1.id, s1.id, s1.id, s2.id, s2.id, a.id};
+
+        CG_ASSERT_EQ(c.n, 7);
+        for (int i = 0; i < 7; i++) {
+            CG_ASSERT_EQ(c.kind[i], kinds[i]);
+            CG_ASSERT_EQ(c.id[i], ids[i]);
+        }
+    }
+    last = seq_of(db);
+    CG_ASSERT_EQ(last, c.seq[6]);
+    c = changes_after(db, c.seq[4]);
+    CG_ASSERT_EQ(c.n, 2);
+    c = changes_after(db, last);
+    CG_ASSERT_EQ(c.n, 0);
+    CG_ASSERT_OK(cg_bankdb_changes_since(db, 0, stop_at_first, &calls, &err), &err);
+    CG_ASSERT_EQ(calls, 1);
+    CG_ASSERT_EQ(cg_bankdb_changes_since(db, -1, stop_at_first, &calls, &err), CG_E_INVAL);
+
+    /* Any writer logs: a row inserted behind the library's back (as the sqlite3 shell would). */
+    sql_exec(cg__bankdb_sqlite(db), "INSERT INTO signals(bank_id, signal_type, value, added) "
+                                    "VALUES (1, 'md5', zeroblob(16), 0)");
+    c = changes_after(db, last);
+    CG_ASSERT_EQ(c.n, 1);
+    CG_ASSERT_EQ(c.kind[0], CG_CHANGE_SIGNAL);
+
+    /* Deleting a bank logs one bank entry; its signals' cascaded deletions are not logged. */
+    for (uint64_t i = 10; i < 15; i++) {
+        cg_bank_signal s = make_signal(a.id, "pdq", i);
+
+        add_signal(db, &s, 0);
+    }
+    last = seq_of(db);
+    CG_ASSERT_OK(cg_bank_delete(db, "log", &err), &err);
+    c = changes_after(db, last);
+    CG_ASSERT_EQ(c.n, 1);
+    CG_ASSERT_EQ(c.kind[0], CG_CHANGE_BANK);
+    CG_ASSERT_EQ(c.id[0], a.id);
+    last = c.seq[0];
+
+    /* Pruning all but the last: older readers are told to reread everything. */
+    CG_ASSERT_OK(cg_bankdb_prune_changes(db, 0, &err), &err);
+    calls = 0;
+    CG_ASSERT_EQ(cg_bankdb_changes_since(db, 0, stop_at_first, &calls, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(calls, 0);
+    CG_ASSERT_CONTAINS(err.message, "pruned");
+    CG_ASSERT_EQ(cg_bankdb_changes_since(db, last - 2, stop_at_first, &calls, &err),
+                 CG_E_NOTFOUND);
+    c = changes_after(db, last - 1);
+    CG_ASSERT_EQ(c.n, 1);
+    CG_ASSERT_EQ(c.seq[0], last);
+    CG_ASSERT_EQ(seq_of(db), last);
+    CG_ASSERT_EQ(cg_bankdb_prune_changes(db, -1, &err), CG_E_INVAL);
+
+    /* Pruning by age keeps recent entries; numbers are never reused. */
+    a = make_bank(db, "log2");
+    CG_ASSERT_GT(a.id, 0);
+    CG_ASSERT_EQ(seq_of(db), last + 1);
+    sql_exec(cg__bankdb_sqlite(db), "UPDATE changes SET at = at - 1000");
+    {
+        cg_bank_signal s = make_signal(a.id, "pdq", 50);
+
+        add_signal(db, &s, 0); /* seq last + 2, recent */
+    }
+    CG_ASSERT_OK(cg_bankdb_prune_changes(db, 500, &err), &err);
+    CG_ASSERT_EQ(cg_bankdb_changes_since(db, last, stop_at_first, &calls, &err), CG_E_NOTFOUND);
+    c = changes_after(db, last + 1);
+    CG_ASSERT_EQ(c.n, 1);
+    CG_ASSERT_EQ(c.seq[0], last + 2);
+    CG_ASSERT_OK(cg_bankdb_prune_changes(db, 500, &err), &err); /* nothing old: no-op */
+    c = changes_after(db, last + 1);
+    CG_ASSERT_EQ(c.n, 1);
+
+    /* Emptying the log entirely (by age) keeps change_seq. */
+    sql_exec(cg__bankdb_sqlite(db), "UPDATE changes SET at = at - 1000");
+    CG_ASSERT_OK(cg_bankdb_prune_changes(db, 500, &err), &err);
+    CG_ASSERT_EQ(sql_int(db, "SELECT count(*) FROM changes"), 0);
+    CG_ASSERT_EQ(seq_of(db), last + 2);
+    c = changes_after(db, last + 2);
+    CG_ASSERT_EQ(c.n, 0);
+    a = make_bank(db, "log3");
+    CG_ASSERT_EQ(seq_of(db), last + 3);
+    cg_bankdb_close(db);
+}
+
+/* ---- import / export ---------------------------------------------------------------------- */
+
+typedef struct sigset {
+    cg_bank_signal *s;
+    size_t n, cap;
+} sigset;
+
+static int collect_all(const cg_bank_signal *s, void *ud)
+{
+    sigset *set = ud;
+
+    if (set->n == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 64;
+        set->s = realloc(set->s, set->cap * sizeof(*set->s));
+        CG_ASSERT(set->s != NULL);
+    }
+    set->s[set->n++] = *s;
+    return 0;
+}
+
+static int cmp_signal(const void *pa, const void *pb)
+{
+    const cg_bank_signal *a = pa, *b = pb;
+    const int t = strcmp(a->type->name, b->type->name);
+
+    return t != 0 ? t : memcmp(a->value, b->value, a->type->bytes);
+}
+
+static sigset bank_signals(cg_bankdb *db, int64_t bank_id)
+{
+    sigset set = {NULL, 0, 0};
+    cg_error err = {0};
+
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, bank_id, NULL, collect_all, &set, &err), &err);
+    qsort(set.s, set.n, sizeof(*set.s), cmp_signal);
+    return set;
+}
+
+/* Compares two banks' signals; full compares the provenance fields too. */
+static void assert_same_signals(cg_bankdb *db, int64_t a, int64_t b, int full)
+{
+    sigset x = bank_signals(db, a), y = bank_signals(db, b);
+
+    CG_ASSERT_EQ(x.n, y.n);
+    for (size_t i = 0; i < x.n; i++) {
+        CG_ASSERT(x.s[i].type == y.s[i].type);
+        CG_ASSERT(memcmp(x.s[i].value, y.s[i].value, x.s[i].type->bytes) == 0);
+        if (!full)
+            continue;
+        CG_ASSERT_EQ(x.s[i].quality, y.s[i].quality);
+        CG_ASSERT_STR_EQ(x.s[i].source, y.s[i].source);
+        CG_ASSERT_STR_EQ(x.s[i].external_id, y.s[i].external_id);
+        CG_ASSERT_STR_EQ(x.s[i].note, y.s[i].note);
+        CG_ASSERT(x.s[i].disabled_until == y.s[i].disabled_until);
+    }
+    free(x.s);
+    free(y.s);
+}
+
+static cg_status import_file(cg_bankdb *db, int64_t bank_id, const char *path,
+                             const cg_import_options *opt, cg_import_report *rep, cg_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    cg_status st;
+
+    CG_ASSERT(f != NULL);
+    st = cg_bank_import(db, bank_id, f, opt, rep, err);
+    fclose(f);
+    return st;
+}
+
+static void export_file(cg_bankdb *db, int64_t bank_id, const char *path, cg_list_format fmt)
+{
+    FILE *f = fopen(path, "wb");
+    cg_error err = {0};
+
+    CG_ASSERT(f != NULL);
+    CG_ASSERT_OK(cg_bank_export(db, bank_id, f, fmt, &err), &err);
+    CG_ASSERT_EQ(fclose(f), 0);
+}
+
+CG_TEST(bank_store_import_export_round_trip)
+{
+    static const struct {
+        cg_list_format fmt;
+        const char *name;
+    } formats[] = {
+        {CG_LIST_CSV, "csv"}, {CG_LIST_TSV, "tsv"}, {CG_LIST_JSONL, "jsonl"},
+        {CG_LIST_AUTO, "auto"},
+    };
+    static const char *const notes[] = {
+        "", "plain", "comma, inside", "quote \" inside", "tab\tinside", "new\nline",
+        "caf\xc3\xa9 \xe2\x98\x83", " padded ", "back\\slash",
+    };
+    static const char *const types[] = {"pdq", "md5", "sha256"};
+    cg_bankdb *db = open_db("rt.db", CG_BANKDB_CREATE);
+    cg_bank src = make_bank(db, "src"), plain = make_bank(db, "plain");
+    cg_error err = {0};
+    char path[512];
+
+    for (uint64_t i = 0; i < 300; i++) {
+        cg_bank_signal s = make_signal(src.id, types[i % 3], i);
+        cg_bank_signal p = make_signal(plain.id, i % 2 ? "pdq" : "md5", i + 1000);
+
+        s.quality = i % 5 == 0 ? -1 : (int)(i % 101);
+        snprintf(s.note, sizeof(s.note), "%s", notes[i % (sizeof(notes) / sizeof(notes[0]))]);
+        if (i % 4 == 1)
+            snprintf(s.source, sizeof(s.source), "hotline-%d", (int)(i % 7));
+        if (i % 3 == 2)
+            snprintf(s.external_id, sizeof(s.external_id), "id,%d", (int)i);
+        s.disabled_until = i % 10 == 3 ? 1700000000 + (int64_t)i : 0;
+        add_signal(db, &s, 0);
+        add_signal(db, &p, 0);
+    }
+    for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+        char name[32];
+        cg_bank dst;
+        cg_import_report rep;
+        cg_import_options opt;
+
+        snprintf(name, sizeof(name), "dst-%s", formats[f].name);
+        dst = make_bank(db, name);
+        tmp_path(path, sizeof(path), formats[f].name);
+        export_file(db, src.id, path, formats[f].fmt);
+        memset(&opt, 0, sizeof(opt));
+        opt.format = formats[f].fmt == CG_LIST_AUTO ? CG_LIST_AUTO : formats[f].fmt;
+        CG_ASSERT_OK(import_file(db, dst.id, path, &opt, &rep, &err), &err);
+        CG_ASSERT_EQ(rep.lines, 300);
+        CG_ASSERT_EQ(rep.added, 300);
+        CG_ASSERT_EQ(rep.merged, 0);
+        CG_ASSERT_EQ(rep.rejected, 0);
+        assert_same_signals(db, src.id, dst.id, 1);
+        /* Importing the same file again merges everything and changes nothing. */
+        CG_ASSERT_OK(import_file(db, dst.id, path, &opt, &rep, &err), &err);
+        CG_ASSERT_EQ(rep.merged, 300);
+        CG_ASSERT_EQ(rep.added, 0);
+        assert_same_signals(db, src.id, dst.id, 1);
+    }
+    /* LINES carries values only; the type comes from the length (32 hex md5, 64 hex pdq). */
+    {
+        cg_bank dst = make_bank(db, "dst-lines");
+        cg_import_report rep;
+
+        tmp_path(path, sizeof(path), "lines");
+        export_file(db, plain.id, path, CG_LIST_LINES);
+        CG_ASSERT_OK(import_file(db, dst.id, path, NULL, &rep, &err), &err);
+        CG_ASSERT_EQ(rep.added, 300);
+        assert_same_signals(db, plain.id, dst.id, 0);
+    }
+    /* Everything at once (bank 0): every bank's rows, with the bank's name on each. */
+    {
+        int64_t total = count_of(db, 0, NULL);
+        cg_bank all = make_bank(db, "all");
+        cg_import_report rep;
+
+        tmp_path(path, sizeof(path), "all.csv");
+        export_file(db, 0, path, CG_LIST_CSV);
+        CG_ASSERT_OK(import_file(db, all.id, path, NULL, &rep, &err), &err);
+        CG_ASSERT_EQ((int64_t)rep.lines, total);
+        CG_ASSERT_EQ(rep.added, 600); /* the distinct values: src's 300 and plain's 300 */
+    }
+    /* Unknown bank. */
+    {
+        FILE *f = fopen(path, "rb");
+
+        CG_ASSERT(f != NULL);
+        CG_ASSERT_EQ(cg_bank_export(db, 999, stdout, CG_LIST_CSV, &err), CG_E_NOTFOUND);
+        CG_ASSERT_EQ(cg_bank_import(db, 999, f, NULL, NULL, &err), CG_E_NOTFOUND);
+        fclose(f);
+    }
+    cg_bankdb_close(db);
+}
+
+typedef struct rejects {
+    uint64_t line[16];
+    char reason[16][128];
+    int n;
+    uint64_t progress_calls, last_progress;
+} rejects;
+
+static void on_reject(uint64_t line, const char *reason, void *ud)
+{
+    rejects *r = ud;
+
+    CG_ASSERT_LT(r->n, 16);
+    r->line[r->n] = line;
+    snprintf(r->reason[r->n], sizeof(r->reason[0]), "%s", reason);
+    r->n++;
+}
+
+static void on_progress(uint64_t lines, uint64_t bytes, void *ud)
+{
+    rejects *r = ud;
+
+    CG_ASSERT_GT(lines, r->last_progress);
+    CG_ASSERT_GT(bytes, 0);
+    r->last_progress = lines;
+    r->progress_calls++;
+}
+
+CG_TEST(bank_store_import_bad_lines)
+{
+    cg_bankdb *db = open_db("bad.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "bad");
+    cg_import_options opt;
+    cg_import_report rep;
+    rejects rj;
+    cg_error err = {0};
+    char path[512], text[1024];
+    char pa[65], pb[65], mc[33];
+    uint8_t v[32];
+
+    fill_value(v, 32, 1);
+    cg_signal_type_find("pdq")->format(v, pa);
+    fill_value(v, 32, 2);
+    cg_signal_type_find("pdq")->format(v, pb);
+    fill_value(v, 16, 3);
+    cg_signal_type_find("md5")->format(v, mc);
+    snprintf(text, sizeof(text),
+             "# a comment\n" /* 1 */
+             "%s\n"          /* 2: good */
+             "\n"            /* 3: blank */
+             "nothex\n"      /* 4: rejected */
+             "%s\n"          /* 5: good (md5) */
+             "%s\n"          /* 6: duplicate of 2: merged */
+             "%.63s\n"       /* 7: 63 hex digits: rejected */
+             "%s\n",         /* 8: good */
+             pa, mc, pa, pb, pb);
+    tmp_path(path, sizeof(path), "bad.txt");
+    write_file(path, text, strlen(text));
+    memset(&opt, 0, sizeof(opt));
+    memset(&rj, 0, sizeof(rj));
+    opt.format = CG_LIST_LINES;
+    opt.source = "bad.txt";
+    opt.on_reject = on_reject;
+    opt.ud = &rj;
+    CG_ASSERT_OK(import_file(db, b.id, path, &opt, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.lines, 6);
+    CG_ASSERT_EQ(rep.added, 3);
+    CG_ASSERT_EQ(rep.merged, 1);
+    CG_ASSERT_EQ(rep.rejected, 2);
+    CG_ASSERT_EQ(rj.n, 2);
+    CG_ASSERT_EQ(rj.line[0], 4);
+    CG_ASSERT_EQ(rj.line[1], 7);
+    CG_ASSERT(rj.reason[0][0] != '\0' && rj.reason[1][0] != '\0');
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 3);
+    {
+        cg_bank_signal got;
+
+        fill_value(v, 32, 1);
+        CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err),
+                     &err);
+        CG_ASSERT_STR_EQ(got.source, "bad.txt");
+    }
+
+    /* Progress: every 10k lines. */
+    tmp_path(path, sizeof(path), "big.txt");
+    write_pdq_list(path, 100, 25000);
+    memset(&rj, 0, sizeof(rj));
+    opt.on_progress = on_progress;
+    CG_ASSERT_OK(import_file(db, b.id, path, &opt, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 25000);
+    CG_ASSERT_EQ(rj.progress_calls, 2);
+    CG_ASSERT_EQ(rj.last_progress, 20000);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(bank_store_import_change_log)
+{
+    cg_bankdb *db = open_db("implog.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "implog");
+    cg_import_report rep;
+    cg_error err = {0};
+    change_list c;
+    char path[512];
+    int64_t seq = seq_of(db);
+    int signals = 0, banks = 0;
+
+    /* A small import logs each signal. */
+    tmp_path(path, sizeof(path), "small.txt");
+    write_pdq_list(path, 0, 10);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    c = changes_after(db, seq);
+    CG_ASSERT_EQ(c.n, 10);
+    for (int i = 0; i < c.n; i++)
+        CG_ASSERT_EQ(c.kind[i], CG_CHANGE_SIGNAL);
+    seq = seq_of(db);
+
+    /* A large one logs each new signal too (pure merges log nothing): the matcher picks the
+     * import up from these entries. */
+    tmp_path(path, sizeof(path), "large.txt");
+    write_pdq_list(path, 5, 3000); /* 5..9 are merges */
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 2995);
+    CG_ASSERT_EQ(rep.merged, 5);
+    CG_ASSERT_EQ(seq_of(db) - seq, 2995);
+    {
+        int64_t last = seq;
+
+        for (;;) {
+            change_list part;
+
+            memset(&part, 0, sizeof(part));
+            CG_ASSERT_OK(cg_bankdb_changes_since(db, last, collect_first64, &part, &err), &err);
+            if (part.n == 0)
+                break;
+            for (int i = 0; i < part.n; i++) {
+                signals += part.kind[i] == CG_CHANGE_SIGNAL;
+                banks += part.kind[i] == CG_CHANGE_BANK;
+            }
+            last = part.seq[part.n - 1];
+        }
+    }
+    CG_ASSERT_EQ(signals, 2995);
+    CG_ASSERT_EQ(banks, 0);
+    {
+        cg_bank_signal s = make_signal(b.id, "md5", 1);
+
+        seq = seq_of(db);
+        add_signal(db, &s, 0);
+        c = changes_after(db, seq);
+        CG_ASSERT_EQ(c.n, 1);
+        CG_ASSERT_EQ(c.kind[0], CG_CHANGE_SIGNAL);
+    }
+    cg_bankdb_close(db);
+}
+
+/* A stream that delivers the first `limit` bytes of a buffer, then fails with EIO. */
+typedef struct failing_stream {
+    const char *data;
+    size_t len, pos, limit;
+} failing_stream;
+
+static ssize_t failing_read(void *cookie, char *buf, size_t size)
+{
+    failing_stream *fs = cookie;
+    size_t n;
+
+    if (fs->pos >= fs->limit) {
+        errno = EIO;
+        return -1;
+    }
+    n = fs->limit - fs->pos;
+    if (n > size)
+        n = size;
+    memcpy(buf, fs->data + fs->pos, n);
+    fs->pos += n;
+    return (ssize_t)n;
+}
+
+/* Seeds a bank with 100 pdq signals (seeds first..first+99). */
+static void seed_bank(cg_bankdb *db, int64_t bank_id, uint64_t first)
+{
+    for (uint64_t i = 0; i < 100; i++) {
+        cg_bank_signal s = make_signal(bank_id, "pdq", first + i);
+
+        add_signal(db, &s, 0);
+    }
+}
+
+CG_TEST(bank_store_import_failure_rolls_back)
+{
+    cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "keep");
+    cg_import_report rep;
+    cg_error err = {0};
+    char path[512];
+    int64_t seq;
+
+    seed_bank(db, b.id, 0);
+    seq = seq_of(db);
+
+    /* 1. The first 100 data lines are all garbage: the reader gives up; nothing is kept. */
+    {
+        char text[150 * 8];
+        size_t n = 0;
+
+        for (int i = 0; i < 150; i++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "junk%02d\n", i % 100);
+        tmp_path(path, sizeof(path), "garbage.txt");
+        write_file(path, text, n);
+        rep.lines = 77;
+        CG_ASSERT_EQ(import_file(db, b.id, path, NULL, &rep, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(rep.lines, 0);
+        CG_ASSERT_CONTAINS(err.message, "fail.db");
+        CG_ASSERT_CONTAINS(err.message, "\"keep\"");
+        CG_ASSERT_CONTAINS(err.message, "line 100");
+        CG_ASSERT_EQ(count_of(db, b.id, NULL), 100);
+        CG_ASSERT_EQ(seq_of(db), seq);
+    }
+
+    /* 2. An I/O error after 5000 good lines (some new, some duplicates to merge). */
+    {
+        static cookie_io_functions_t io = {failing_read, NULL, NULL, NULL};
+        failing_stream fs;
+        char *data;
+        long len;
+        FILE *f;
+
+        tmp_path(path, sizeof(path), "good.txt");
+        write_pdq_list(path, 50, 6000); /* seeds 50..149 are already in the bank */
+        f = fopen(path, "rb");
+        CG_ASSERT(f != NULL);
+        CG_ASSERT_EQ(fseek(f, 0, SEEK_END), 0);
+        len = ftell(f);
+        rewind(f);
+        data = malloc((size_t)len);
+        CG_ASSERT(data != NULL);
+        CG_ASSERT_EQ(fread(data, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        fs.data = data;
+        fs.len = (size_t)len;
+        fs.pos = 0;
+        fs.limit = 65 * 5000 + 10;
+        f = fopencookie(&fs, "r", io);
+        CG_ASSERT(f != NULL);
+        CG_ASSERT_EQ(cg_bank_import(db, b.id, f, NULL, &rep, &err), CG_E_IO);
+        fclose(f);
+        CG_ASSERT_CONTAINS(err.message, "nothing of it was kept");
+        CG_ASSERT_EQ(count_of(db, b.id, NULL), 100);
+        CG_ASSERT_EQ(seq_of(db), seq);
+        /* The whole file imports fine once the stream works. */
+        CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+        CG_ASSERT_EQ(rep.added, 5950);
+        CG_ASSERT_EQ(rep.merged, 50);
+        free(data);
+    }
+    cg_bankdb_close(db);
+}
+
+CG_TEST(bank_store_import_disk_full)
+{
+    cg_bankdb *db = open_db("full.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "full");
+    cg_import_report rep;
+    cg_error err = {0};
+    char path[512];
+    int64_t seq;
+    sigset before, after;
+
+    seed_bank(db, b.id, 1000000);
+    seq = seq_of(db);
+    before = bank_signals(db, b.id);
+    tmp_path(path, sizeof(path), "list.txt");
+    write_pdq_list(path, 0, 50000);
+    /* A "disk" with room for a few more pages than the file has now. */
+    CG_ASSERT_OK(cg__bankdb_set_max_pages(db, sql_int(db, "PRAGMA page_count") + 20, &err), &err);
+    CG_ASSERT_EQ(import_file(db, b.id, path, NULL, &rep, &err), CG_E_IO);
+    printf("disk full: %s\n", err.message);
+    CG_ASSERT_CONTAINS(err.message, "full");
+    CG_ASSERT_CONTAINS(err.message, "full.db");
+    CG_ASSERT_CONTAINS(err.message, "\"full\"");
+    CG_ASSERT_EQ(rep.added, 0);
+    after = bank_signals(db, b.id);
+    CG_ASSERT_EQ(after.n, before.n);
+    for (size_t i = 0; i < after.n; i++)
+        CG_ASSERT(memcmp(&after.s[i], &before.s[i], sizeof(after.s[i])) == 0);
+    CG_ASSERT_EQ(seq_of(db), seq);
+    /* A single add fails the same way, cleanly. */
+    {
+        cg_bank_signal s = make_signal(b.id, "pdq", 5);
+        int i;
+
+        for (i = 0; i < 5000; i++) {
+            s = make_signal(b.id, "pdq", 7000000 + (uint64_t)i);
+            if (cg_bank_signal_add(db, &s, NULL, &err) != CG_OK)
+                break;
+        }
+        CG_ASSERT_LT(i, 5000);
+        CG_ASSERT_EQ(err.status, CG_E_IO);
+    }
+    /* With room again, the same import succeeds. */
+    CG_ASSERT_OK(cg__bankdb_set_max_pages(db, 1000000000, &err), &err);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 50000);
+    assert_integrity(db);
+    free(before.s);
+    free(after.s);
+    cg_bankdb_close(db);
+}
+
+/* ---- files that are not ours, versions, read-only, locks ---------------------------------- */
+
+static cg_status try_open(const char *name, int flags, cg_error *err)
+{
+    char path[512];
+    cg_bankdb *db = (cg_bankdb *)&db; /* poisoned: the call must reset it */
+    cg_status st;
+
+    tmp_path(path, sizeof(path), name);
+    st = cg_bankdb_open(path, flags, &db, err);
+    if (st == CG_OK)
+        cg_bankdb_close(db);
+    else
+        CG_ASSERT(db == NULL);
+    return st;
+}
+
+static sqlite3 *raw_open(const char *name)
+{
+    char path[512];
+    sqlite3 *h = NULL;
+
+    tmp_path(path, sizeof(path), name);
+    CG_ASSERT_EQ(sqlite3_open(path, &h), SQLITE_OK);
+    return h;
+}
+
+CG_TEST(bank_store_foreign_files)
+{
+    cg_error err = {0};
+    char path[512];
+    unsigned char junk[4096];
+    uint64_t seed = 42;
+
+    /* Random bytes, a text file, a single byte. */
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)splitmix(&seed);
+    tmp_path(path, sizeof(path), "random.db");
+    write_file(path, junk, sizeof(junk));
+    CG_ASSERT_EQ(try_open("random.db", CG_BANKDB_CREATE, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "random.db");
+    CG_ASSERT_CONTAINS(err.message, "not a database");
+    tmp_path(path, sizeof(path), "text.db");
+    write_file(path, "hello, this is a text file\n", 27);
+    CG_ASSERT_EQ(try_open("text.db", 0, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "not a database");
+    tmp_path(path, sizeof(path), "one.db");
+    write_file(path, "x", 1);
+    CG_ASSERT_EQ(try_open("one.db", CG_BANKDB_CREATE, &err), CG_E_INVAL);
+    {
+        struct stat sb;
+
+        CG_ASSERT_EQ(stat(path, &sb), 0);
+        CG_ASSERT_EQ(sb.st_size, 1); /* untouched */
+    }
+    /* The SQLite header followed by garbage. */
+    memcpy(junk, "SQLite format 3", 16);
+    tmp_path(path, sizeof(path), "corrupt.db");
+    write_file(path, junk, sizeof(junk));
+    CG_ASSERT_NE(try_open("corrupt.db", 0, &err), CG_OK);
+    CG_ASSERT_CONTAINS(err.message, "corrupt.db");
+
+    /* Missing: only CREATE makes it. An empty file: a new database only with CREATE. */
+    CG_ASSERT_EQ(try_open("missing.db", 0, &err), CG_E_NOTFOUND);
+    CG_ASSERT_CONTAINS(err.message, "missing.db");
+    tmp_path(path, sizeof(path), "missing.db");
+    CG_ASSERT_NE(access(path, F_OK), 0);
+    tmp_path(path, sizeof(path), "empty.db");
+    write_file(path, "", 0);
+    CG_ASSERT_EQ(try_open("empty.db", 0, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "empty");
+    CG_ASSERT_EQ(try_open("empty.db", CG_BANKDB_READONLY, &err), CG_E_INVAL);
+    CG_ASSERT_OK(try_open("empty.db", CG_BANKDB_CREATE, &err), &err);
+    CG_ASSERT_OK(try_open("empty.db", 0, &err), &err);
+    CG_ASSERT_OK(try_open("empty.db", CG_BANKDB_READONLY, &err), &err);
+
+    /* Another application's SQLite database is refused and left as it was. */
+    {
+        sqlite3 *h = raw_open("other.db");
+
+        sql_exec(h, "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+        sqlite3_close(h);
+        CG_ASSERT_EQ(try_open("other.db", CG_BANKDB_CREATE, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "other.db");
+        CG_ASSERT_CONTAINS(err.message, "not a childguard bank database");
+        h = raw_open("other.db");
+        sql_exec(h, "PRAGMA journal_mode"); /* still a rollback-journal file */
+        {
+            sqlite3_stmt *st = NULL;
+
+            CG_ASSERT_EQ(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+            CG_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+            CG_ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "delete");
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(h);
+        h = raw_open("otherid.db");
+        sql_exec(h, "PRAGMA application_id = 1234");
+        sqlite3_close(h);
+        CG_ASSERT_EQ(try_open("otherid.db", CG_BANKDB_CREATE, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "application_id");
+    }
+
+    /* A newer schema is refused, read-write or read-only. */
+    {
+        cg_bankdb *db = open_db("newer.db", CG_BANKDB_CREATE);
+        sqlite3 *h;
+
+        make_bank(db, "x");
+        cg_bankdb_close(db);
+        h = raw_open("newer.db");
+        sql_exec(h, "PRAGMA user_version = 99");
+        sqlite3_close(h);
+        CG_ASSERT_EQ(try_open("newer.db", 0, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "newer.db");
+        CG_ASSERT_CONTAINS(err.message, "99");
+        CG_ASSERT_CONTAINS(err.message, "newer");
+        CG_ASSERT_EQ(try_open("newer.db", CG_BANKDB_READONLY, &err), CG_E_INVAL);
+    }
+    CG_ASSERT_EQ(try_open("x.db", CG_BANKDB_READONLY | CG_BANKDB_CREATE, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(try_open("x.db", 0x100, &err), CG_E_INVAL);
+}
+
+CG_TEST(bank_store_readonly)
+{
+    cg_bankdb *db = open_db("ro.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "ro"), got;
+    cg_bank_signal s = make_signal(b.id, "pdq", 1);
+    cg_error err = {0};
+    char path[512];
+
+    add_signal(db, &s, 0);
+    cg_bankdb_close(db);
+
+    db = open_db("ro.db", CG_BANKDB_READONLY);
+    CG_ASSERT_OK(cg_bank_get(db, "ro", &got, &err), &err);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 1);
+    CG_ASSERT_EQ(cg_bank_create(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "read-only");
+    CG_ASSERT_CONTAINS(err.message, "ro.db");
+    CG_ASSERT_EQ(cg_bank_update(db, &got, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_delete(db, "ro", &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_signal_set_disabled(db, s.id, 1, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_signal_delete(db, s.id, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bankdb_prune_changes(db, 0, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bank_import(db, b.id, stdin, NULL, NULL, &err), CG_E_INVAL);
+    /* Even SQL behind the library's back cannot write through this connection. */
+    CG_ASSERT_NE(sqlite3_exec(cg__bankdb_sqlite(db), "DELETE FROM signals", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cg_bankdb_close(db);
+
+    /* An older schema (ours, version 0) needs one read-write open to migrate. */
+    {
+        sqlite3 *h = raw_open("old.db");
+        char sql[64];
+
+        snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CG__BANKDB_APPLICATION_ID);
+        sql_exec(h, sql);
+        sqlite3_close(h);
+        CG_ASSERT_EQ(try_open("old.db", CG_BANKDB_READONLY, &err), CG_E_INVAL);
+        CG_ASSERT_CONTAINS(err.message, "read-write once");
+        CG_ASSERT_CONTAINS(err.message, "old.db");
+        CG_ASSERT_OK(try_open("old.db", 0, &err), &err);
+        CG_ASSERT_OK(try_open("old.db", CG_BANKDB_READONLY, &err), &err);
+    }
+
+    /* A file without write permission: a read-only open works. As root, permissions do not
+     * stop writes, so the read-write case is only checked for other users. */
+    tmp_path(path, sizeof(path), "ro.db");
+    CG_ASSERT_EQ(chmod(path, 0444), 0);
+    db = open_db("ro.db", CG_BANKDB_READONLY);
+    CG_ASSERT_EQ(count_of(db, 0, NULL), 1);
+    cg_bankdb_close(db);
+    if (geteuid() != 0) {
+        cg_status st = try_open("ro.db", 0, &err);
+
+        if (st == CG_OK) {
+            db = open_db("ro.db", 0);
+            CG_ASSERT_NE(cg_bank_create(db, &got, &err), CG_OK);
+            CG_ASSERT_CONTAINS(err.message, "ro.db");
+            cg_bankdb_close(db);
+        } else {
+            CG_ASSERT_CONTAINS(err.message, "ro.db");
+        }
+    } else {
+        printf("running as root: chmod 0444 does not stop writes; read-write case not run\n");
+    }
+}
+
+CG_TEST(bank_store_locked)
+{
+    cg_bankdb *holder = open_db("lock.db", CG_BANKDB_CREATE), *db;
+    cg_bank b = make_bank(holder, "held"), other;
+    cg_error err = {0};
+    struct timespec t0, t1;
+    long ms;
+
+    sql_exec(cg__bankdb_sqlite(holder), "BEGIN EXCLUSIVE; UPDATE banks SET enabled = 0");
+    /* Readers are not blocked (WAL): open and read work while the writer holds its lock. */
+    db = open_db("lock.db", 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 0);
+    CG_ASSERT_OK(cg__bankdb_set_busy_timeout(db, 300, &err), &err);
+    memset(&other, 0, sizeof(other));
+    snprintf(other.name, sizeof(other.name), "other");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CG_ASSERT_EQ(cg_bank_create(db, &other, &err), CG_E_BACKEND);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    printf("locked: %s (after %ld ms)\n", err.message, ms);
+    CG_ASSERT_GE(ms, 250); /* it waited for the lock before failing */
+    CG_ASSERT_CONTAINS(err.message, "database is locked");
+    CG_ASSERT_CONTAINS(err.message, "lock.db");
+    CG_ASSERT_CONTAINS(err.message, "\"other\"");
+    {
+        cg_bank_signal s = make_signal(b.id, "pdq", 1);
+
+        CG_ASSERT_EQ(cg_bank_signal_add(db, &s, NULL, &err), CG_E_BACKEND);
+        CG_ASSERT_CONTAINS(err.message, "database is locked");
+        CG_ASSERT_EQ(cg_bank_import(db, b.id, stdin, NULL, NULL, &err), CG_E_BACKEND);
+        CG_ASSERT_CONTAINS(err.message, "database is locked");
+    }
+    sql_exec(cg__bankdb_sqlite(holder), "ROLLBACK");
+    CG_ASSERT_OK(cg_bank_create(db, &other, &err), &err);
+    cg_bankdb_close(db);
+    cg_bankdb_close(holder);
+}
+
+/* ---- allocation failures ------------------------------------------------------------------ */
+
+typedef cg_status (*op_fn)(void *arg);
+
+/* Runs op with the 1st, 2nd, ... allocation failing until a run succeeds without reaching the
+ * failure; every run that reached it must report CG_E_NOMEM (ASan checks for leaks). */
+static long fail_each_allocation(const char *what, op_fn op, void *arg)
+{
+    long n;
+
+    for (n = 1;; n++) {
+        cg_status st;
+        long made;
+
+        CG_ASSERT_LT(n, 10000);
+        cg__alloc_fail_at(n);
+        st = op(arg);
+        made = cg__alloc_count();
+        cg__alloc_fail_at(0);
+        if (made < n) {
+            if (st != CG_OK)
+                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
+                             cg_status_name(st));
+            break;
+        }
+        if (st != CG_E_NOMEM)
+            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
+                         cg_status_name(st));
+    }
+    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
+    return n - 1;
+}
+
+static cg_status op_open(void *arg)
+{
+    const char *path = arg;
+    cg_bankdb *db = (cg_bankdb *)&db;
+    cg_error err = {0};
+    cg_status st = cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err);
+
+    if (st == CG_OK) {
+        cg_bankdb_close(db);
+    } else {
+        CG_ASSERT(db == NULL);
+        CG_ASSERT_EQ(err.status, st);
+        CG_ASSERT(err.message[0] != '\0');
+    }
+    return st;
+}
+
+typedef struct add_arg {
+    cg_bankdb *db;
+    int64_t bank_id;
+    uint64_t seed;
+    const char *list;
+} add_arg;
+
+static cg_status op_add(void *arg)
+{
+    add_arg *a = arg;
+    cg_bank_signal s = make_signal(a->bank_id, "pdq", a->seed++);
+    cg_error err = {0};
+
+    return cg_bank_signal_add(a->db, &s, NULL, &err);
+}
+
+static cg_status op_import(void *arg)
+{
+    add_arg *a = arg;
+    cg_import_report rep;
+    cg_error err = {0};
+    const int64_t before = count_of(a->db, a->bank_id, NULL);
+    const cg_status st = import_file(a->db, a->bank_id, a->list, NULL, &rep, &err);
+
+    if (st != CG_OK) {
+        CG_ASSERT_EQ(count_of(a->db, a->bank_id, NULL), before);
+        CG_ASSERT_EQ(err.status, st);
+    } else {
+        CG_ASSERT_EQ(rep.added, 20);
+    }
+    return st;
+}
+
+CG_TEST(bank_store_alloc_failure)
+{
+    char path[512], list[512];
+    cg_bankdb *db;
+    add_arg a;
+
+    tmp_path(path, sizeof(path), "alloc.db");
+    CG_ASSERT_GT(fail_each_allocation("bankdb_open (create)", op_open, path), 0);
+    CG_ASSERT_GT(fail_each_allocation("bankdb_open (existing)", op_open, path), 0);
+    db = open_db("alloc.db", 0);
+    a.db = db;
+    a.bank_id = make_bank(db, "alloc").id;
+    a.seed = 1;
+    fail_each_allocation("bank_signal_add", op_add, &a);
+    tmp_path(list, sizeof(list), "alloc.txt");
+    write_pdq_list(list, 500, 20);
+    a.list = list;
+    CG_ASSERT_GT(fail_each_allocation("bank_import", op_import, &a), 0);
+    cg_bankdb_close(db);
+}
