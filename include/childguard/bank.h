@@ -39,7 +39,7 @@ enum {
  * CG_E_INVAL with a message naming the path. */
 CG_API cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg_error *err);
 CG_API void cg_bankdb_close(cg_bankdb *db);
-/* Schema version of this build and of an open file. */
+/* The schema version this build writes (PRAGMA user_version of its databases). */
 CG_API int cg_bankdb_schema_version(void);
 
 /* Limits of the text fields (bytes, UTF-8). Longer input is rejected (CG_E_INVAL), never cut. */
