@@ -169,7 +169,9 @@ CG_API cg_status cg_bankdb_change_seq(cg_bankdb *db, int64_t *out, cg_error *err
 
 typedef enum cg_change_kind {
     CG_CHANGE_SIGNAL = 0, /* a signal was added, changed or deleted: reread it by id */
-    CG_CHANGE_BANK = 1    /* a bank was created, changed or deleted (its signals too) */
+    CG_CHANGE_BANK = 1,   /* a bank was created, changed or deleted (its signals too) */
+    CG_CHANGE_BULK = 2    /* many signals of bank id changed at once (a large import): reread
+                             the bank's signals, or everything */
 } cg_change_kind;
 
 /* Calls fn for every change after seq, in order, with its sequence number, kind and the id of

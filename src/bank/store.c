@@ -60,22 +60,12 @@ static const char *const migrations[] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO meta(key, value) VALUES ('pruned_seq', 0);"
     /* The change log is kept by triggers so every writer logs, even the sqlite3 shell.
-     * kind 0 = signal (ref_id = signal id), 1 = bank (ref_id = bank id). A signal deleted by
+     * kind 0 = signal (ref_id = signal id), 1 = bank (ref_id = bank id), 2 = bulk (ref_id =
+     * bank id: many of its signals changed; written by a large import, which sets meta 'bulk'
+     * inside its transaction so the per-signal triggers stay quiet). A signal deleted by
      * the cascade of its bank's deletion is not logged (its bank is gone when the cascade
      * runs): the bank's own entry tells readers to drop the bank's signals. */
-    "CREATE TRIGGER signals_log_insert AFTER INSERT ON signals BEGIN"
-    "  INSERT INTO changes(kind, ref_id, at)"
-    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
-    "END;"
-    "CREATE TRIGGER signals_log_update AFTER UPDATE ON signals BEGIN"
-    "  INSERT INTO changes(kind, ref_id, at)"
-    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"
-    "END;"
-    "CREATE TRIGGER signals_log_delete AFTER DELETE ON signals"
-    "  WHEN EXISTS (SELECT 1 FROM banks WHERE id = OLD.bank_id) BEGIN"
-    "  INSERT INTO changes(kind, ref_id, at)"
-    "  VALUES (0, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"
-    "END;"
+    CG__SIGNAL_LOG_TRIGGERS
     "CREATE TRIGGER banks_log_insert AFTER INSERT ON banks BEGIN"
     "  INSERT INTO changes(kind, ref_id, at)"
     "  VALUES (1, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"

@@ -83,7 +83,9 @@ static cg_status list_since(cg_bankdb *db, int64_t seq,
             break;
         }
         if (fn(sqlite3_column_int64(st, 0),
-               sqlite3_column_int(st, 1) == 1 ? CG_CHANGE_BANK : CG_CHANGE_SIGNAL,
+               sqlite3_column_int(st, 1) == 1   ? CG_CHANGE_BANK
+               : sqlite3_column_int(st, 1) == 2 ? CG_CHANGE_BULK
+                                                : CG_CHANGE_SIGNAL,
                sqlite3_column_int64(st, 2), ud) != 0)
             break;
     }

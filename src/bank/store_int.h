@@ -25,6 +25,27 @@
 #define CG__BANKDB_APPLICATION_ID 0x4347424b
 /* PRAGMA user_version this build writes: the number of migration steps in store.c. */
 #define CG__BANKDB_SCHEMA_VERSION 1
+/* The triggers that log every signal change (part of schema step 1). A large import drops them
+ * inside its transaction and recreates them from this text before committing (store_import.c):
+ * other connections never see them missing, and a crash rolls the drop back. */
+#define CG__SIGNAL_LOG_TRIGGERS                                                    \
+    "CREATE TRIGGER signals_log_insert AFTER INSERT ON signals BEGIN"              \
+    "  INSERT INTO changes(kind, ref_id, at)"                                      \
+    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"                \
+    "END;"                                                                         \
+    "CREATE TRIGGER signals_log_update AFTER UPDATE ON signals BEGIN"              \
+    "  INSERT INTO changes(kind, ref_id, at)"                                      \
+    "  VALUES (0, NEW.id, CAST(strftime('%s', 'now') AS INTEGER));"                \
+    "END;"                                                                         \
+    "CREATE TRIGGER signals_log_delete AFTER DELETE ON signals"                    \
+    "  WHEN EXISTS (SELECT 1 FROM banks WHERE id = OLD.bank_id) BEGIN"             \
+    "  INSERT INTO changes(kind, ref_id, at)"                                      \
+    "  VALUES (0, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"                \
+    "END;"
+#define CG__SIGNAL_LOG_TRIGGERS_DROP                                               \
+    "DROP TRIGGER signals_log_insert; DROP TRIGGER signals_log_update;"            \
+    "DROP TRIGGER signals_log_delete;"
+
 /* How long a statement waits for another connection's lock before failing (milliseconds). */
 #define CG__BANKDB_BUSY_TIMEOUT_MS 5000
 

@@ -90,6 +90,10 @@ static int collect_change(int64_t seq, cg_change_kind kind, int64_t id, void *ud
     change_ids *c = ud;
 
     c->last_seq = seq;
+    if (kind == CG_CHANGE_BULK) {
+        c->over = 1; /* a large import: rebuilding is cheaper than a delta */
+        return 1;
+    }
     if (kind == CG_CHANGE_BANK) {
         c->banks_changed = 1;
         return 0;

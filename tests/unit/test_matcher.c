@@ -460,3 +460,60 @@ CG_TEST(matcher_bad_database)
     CG_ASSERT_NE(cg_matcher_open(db_path("missing.db"), NULL, &m, &err), CG_OK);
     CG_ASSERT(m == NULL);
 }
+
+/* An import past the store's bulk threshold is logged as one bulk entry: the matcher rebuilds
+ * and sees every imported hash; a small import arrives as a delta (no rebuild). */
+static void import_random(cg_bankdb *db, int64_t bank, int n, uint8_t *first, uint8_t *last)
+{
+    char *text = malloc((size_t)n * 65 + 1), *p = text;
+    uint8_t v[32];
+    for (int i = 0; i < n; i++) {
+        random_value(v, 32);
+        if (i == 0)
+            memcpy(first, v, 32);
+        memcpy(last, v, 32);
+        PDQ->format(v, p);
+        p += 64;
+        *p++ = '\n';
+    }
+    FILE *f = fmemopen(text, (size_t)(p - text), "r");
+    cg_import_report rep;
+    cg_error err;
+    CG_ASSERT(f != NULL);
+    if (cg_bank_import(db, bank, f, NULL, &rep, &err) != CG_OK)
+        cg_test_fail(__FILE__, __LINE__, "import: %s", err.message);
+    CG_ASSERT_EQ(rep.added, (uint64_t)n);
+    fclose(f);
+    free(text);
+}
+
+CG_TEST(matcher_bulk_import_rebuilds)
+{
+    types();
+    const char *path = db_path("bulk.db");
+    cg_bankdb *db = open_rw(path);
+    int64_t bank = make_bank(db, "b", "csam", CG_BANK_BLOCK, -1);
+    uint8_t first[32], last[32];
+    cg_matcher *m = open_matcher(path, 0, 100000);
+    cg_match_list out = {0};
+    cg_matcher_stats st;
+
+    import_random(db, bank, 100, first, last);
+    refresh(m);
+    cg_matcher_stats_get(m, &st);
+    CG_ASSERT_EQ(st.rebuilds, 1);
+    CG_ASSERT_EQ(st.delta, 100);
+    CG_ASSERT_EQ(lookup(m, PDQ, last, 1, NULL, &out), 1);
+
+    import_random(db, bank, 6000, first, last);
+    refresh(m);
+    cg_matcher_stats_get(m, &st);
+    CG_ASSERT_EQ(st.rebuilds, 2);
+    CG_ASSERT_EQ(st.delta, 0);
+    CG_ASSERT_EQ(st.signals, 6100);
+    CG_ASSERT_EQ(lookup(m, PDQ, first, 1, NULL, &out), 1);
+    CG_ASSERT_EQ(lookup(m, PDQ, last, 1, NULL, &out), 1);
+    cg_match_list_free(&out);
+    cg_matcher_close(m);
+    cg_bankdb_close(db);
+}
