@@ -12,6 +12,7 @@
 
 #include "childguard.h"
 #include "cli.h"
+#include "batch.h"
 #include "hashfile.h"
 #include "progress.h"
 #include "walk.h"
@@ -25,13 +26,6 @@ typedef struct hash_opts {
 } hash_opts;
 
 typedef hashfile_result hash_result;
-
-typedef struct hash_job {
-    const hash_opts *opts;
-    const walk_item *items;
-    hash_result *results;
-    cg_pdq_hasher **hashers; /* one per worker */
-} hash_job;
 
 static void usage(void)
 {
@@ -61,11 +55,11 @@ static void usage(void)
            "Exit status: 0 when every file was hashed, 2 when any failed.\n");
 }
 
-static void hash_one(void *arg, size_t i, unsigned worker)
+static void hash_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result)
 {
-    hash_job *job = arg;
+    const hash_opts *o = ctx;
 
-    hashfile_run(&job->opts->file, &job->items[i], job->hashers[worker], &job->results[i]);
+    hashfile_run(&o->file, item, hasher, result);
 }
 
 static void print_text(const hash_opts *o, const walk_item *item, const hash_result *r)
@@ -194,6 +188,24 @@ static int parse_types(const char *list, unsigned *out)
     return rc;
 }
 
+/* Prints one file's result in order; 1 when it failed. */
+static int hash_emit(void *ctx, const walk_item *item, void *result)
+{
+    const hash_opts *o = ctx;
+    const hash_result *r = result;
+
+    if (r->skipped)
+        return 0;
+    if (r->status != CG_OK)
+        fprintf(stderr, "childguard: %s\n", r->err.message[0] ? r->err.message
+                                                              : cg_status_text(r->status));
+    if (o->json)
+        print_json(o, item, r);
+    else if (r->status == CG_OK)
+        print_text(o, item, r);
+    return r->status != CG_OK;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -210,10 +222,6 @@ static int run(int argc, char **argv)
     };
     hash_opts o;
     walk_list list = {0};
-    hash_job job = {0};
-    cg_pool *pool = NULL;
-    progress prog;
-    size_t failed = 0, chunk;
     int c, rc = CLI_OK;
     uint64_t v;
 
@@ -271,65 +279,11 @@ static int run(int argc, char **argv)
         }
     if (list.errors > 0)
         rc = CLI_ERROR;
-    if (cg_pool_create(o.jobs, &pool) != CG_OK) {
-        fprintf(stderr, "childguard hash: cannot start worker threads\n");
+    batch_spec spec = {"hash", o.jobs, o.quiet, sizeof(hash_result), hash_work, hash_emit,
+                       NULL, &o};
+    if (batch_run(&spec, &list) != 0)
         rc = CLI_ERROR;
-        goto out;
-    }
-    job.opts = &o;
-    job.items = list.items;
-    job.hashers = calloc(cg_pool_size(pool), sizeof(*job.hashers));
-    chunk = 16 * (size_t)cg_pool_size(pool);
-    job.results = calloc(chunk, sizeof(*job.results));
-    if (job.hashers == NULL || job.results == NULL) {
-        fprintf(stderr, "childguard hash: out of memory\n");
-        rc = CLI_ERROR;
-        goto out;
-    }
-    for (unsigned w = 0; w < cg_pool_size(pool); w++)
-        if (cg_pdq_hasher_create(&job.hashers[w]) != CG_OK) {
-            fprintf(stderr, "childguard hash: out of memory\n");
-            rc = CLI_ERROR;
-            goto out;
-        }
-    progress_init(&prog, list.count, "files", o.quiet);
-    for (size_t start = 0; start < list.count; start += chunk) {
-        size_t n = list.count - start < chunk ? list.count - start : chunk;
-
-        job.items = list.items + start;
-        cg_pool_for(pool, n, hash_one, &job);
-        progress_finish(&prog);
-        for (size_t k = 0; k < n; k++) {
-            const hash_result *r = &job.results[k];
-            const walk_item *item = &list.items[start + k];
-
-            if (r->skipped)
-                continue;
-            if (r->status != CG_OK) {
-                failed++;
-                rc = CLI_ERROR;
-                fprintf(stderr, "childguard: %s\n", r->err.message[0] ? r->err.message
-                                                                      : cg_status_text(r->status));
-                if (o.json)
-                    print_json(&o, item, r);
-                continue;
-            }
-            if (o.json)
-                print_json(&o, item, r);
-            else
-                print_text(&o, item, r);
-        }
-        fflush(stdout);
-        progress_update(&prog, start + n, failed);
-    }
-    progress_finish(&prog);
 out:
-    if (job.hashers != NULL && pool != NULL)
-        for (unsigned w = 0; w < cg_pool_size(pool); w++)
-            cg_pdq_hasher_destroy(job.hashers[w]);
-    free(job.hashers);
-    free(job.results);
-    cg_pool_destroy(pool);
     walk_free(&list);
     return rc;
 }

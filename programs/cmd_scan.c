@@ -1,7 +1,6 @@
 /* `childguard scan`: hash every file and look its signals up in the banks, on all cores.
  *
- * Like `hash`, files go through a thread pool in chunks and each chunk is printed in input
- * order. Each worker hashes (PDQ for images, MD5 and SHA-256 for every file) and looks the
+ * Like `hash`, files go through batch.c's pool in chunks, printed in input order. Each worker hashes (PDQ for images, MD5 and SHA-256 for every file) and looks the
  * signals up itself: the matcher is safe for concurrent lookups. */
 #include <getopt.h>
 #include <jansson.h>
@@ -11,6 +10,7 @@
 
 #include "childguard.h"
 #include "cli.h"
+#include "batch.h"
 #include "dbpath.h"
 #include "hashfile.h"
 #include "matchprint.h"
@@ -35,13 +35,11 @@ typedef struct scan_result {
     double ms_match;
 } scan_result;
 
-typedef struct scan_job {
+typedef struct scan_ctx {
     const scan_opts *opts;
     cg_matcher *matcher;
-    const walk_item *items;
-    scan_result *results;
-    cg_pdq_hasher **hashers;
-} scan_job;
+    size_t hits;               /* files that matched a block bank */
+} scan_ctx;
 
 static void usage(void)
 {
@@ -67,13 +65,13 @@ static void usage(void)
            "Exit status: 0 some file matched a block bank, 1 none did, 2 an error.\n");
 }
 
-static void scan_one(void *arg, size_t i, unsigned worker)
+static void scan_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result)
 {
-    scan_job *job = arg;
-    const scan_opts *o = job->opts;
-    scan_result *r = &job->results[i];
+    scan_ctx *c = ctx;
+    const scan_opts *o = c->opts;
+    scan_result *r = result;
 
-    hashfile_run(&o->file, &job->items[i], job->hashers[worker], &r->h);
+    hashfile_run(&o->file, item, hasher, &r->h);
     r->matches.n = 0;
     r->match_status = CG_OK;
     if (r->h.status != CG_OK || r->h.skipped)
@@ -88,15 +86,15 @@ static void scan_one(void *arg, size_t i, unsigned worker)
             cg_pdq_to_hex(o->file.dihedral ? &r->h.pdq.dihedral[v] : &r->h.pdq.hash, hex);
             pdq->parse(hex, 64, values + 32 * v);
         }
-        r->match_status = cg_matcher_lookup(job->matcher, pdq, values, n, &o->lookup,
+        r->match_status = cg_matcher_lookup(c->matcher, pdq, values, n, &o->lookup,
                                             &r->matches, &r->match_err);
     }
     if (r->match_status == CG_OK)
-        r->match_status = cg_matcher_lookup(job->matcher, cg_signal_type_find("md5"),
+        r->match_status = cg_matcher_lookup(c->matcher, cg_signal_type_find("md5"),
                                             r->h.digests.md5, 1, &o->lookup, &r->matches,
                                             &r->match_err);
     if (r->match_status == CG_OK)
-        r->match_status = cg_matcher_lookup(job->matcher, cg_signal_type_find("sha256"),
+        r->match_status = cg_matcher_lookup(c->matcher, cg_signal_type_find("sha256"),
                                             r->h.digests.sha256, 1, &o->lookup, &r->matches,
                                             &r->match_err);
     r->ms_match = (progress_now() - t0) * 1000.0;
@@ -165,6 +163,32 @@ static void print_text(const walk_item *item, const scan_result *r)
     }
 }
 
+/* Prints one file's result in order; 1 when it failed. */
+static int scan_emit(void *ctx, const walk_item *item, void *result)
+{
+    scan_ctx *c = ctx;
+    const scan_result *r = result;
+    int failed = r->h.status != CG_OK || r->match_status != CG_OK;
+
+    if (r->h.skipped)
+        return 0;
+    if (failed)
+        fprintf(stderr, "childguard: %s\n", r->h.status != CG_OK ? r->h.err.message
+                                                                : r->match_err.message);
+    if (c->opts->json)
+        print_json(item, r);
+    else if (!failed)
+        print_text(item, r);
+    if (!failed && matchprint_any_hit(&r->matches, 0))
+        c->hits++;
+    return failed;
+}
+
+static void scan_release(void *result)
+{
+    cg_match_list_free(&((scan_result *)result)->matches);
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -180,12 +204,10 @@ static int run(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *db_arg = NULL, *banks[MAX_BANK_FILTER + 1] = {0};
-    size_t n_banks = 0, failed = 0, chunk = 0, hits = 0;
+    size_t n_banks = 0;
     scan_opts o;
-    scan_job job = {0};
+    scan_ctx sc = {&o, NULL, 0};
     walk_list list = {0};
-    cg_pool *pool = NULL;
-    progress prog;
     char path[4096];
     cg_error err;
     int ch, rc = CLI_OK;
@@ -239,7 +261,7 @@ static int run(int argc, char **argv)
         o.lookup.banks = banks;
     if (dbpath_resolve("scan", db_arg, 0, path, sizeof(path)) != 0)
         return CLI_ERROR;
-    if (cg_matcher_open(path, NULL, &job.matcher, &err) != CG_OK) {
+    if (cg_matcher_open(path, NULL, &sc.matcher, &err) != CG_OK) {
         fprintf(stderr, "childguard scan: %s\n", err.message);
         return CLI_ERROR;
     }
@@ -251,70 +273,16 @@ static int run(int argc, char **argv)
         }
     if (list.errors > 0)
         rc = CLI_ERROR;
-    if (cg_pool_create(o.jobs, &pool) != CG_OK) {
-        fprintf(stderr, "childguard scan: cannot start worker threads\n");
+    batch_spec spec = {"scan", o.jobs, o.quiet, sizeof(scan_result), scan_work, scan_emit,
+                       scan_release, &sc};
+    long failed = batch_run(&spec, &list);
+    if (failed != 0)
         rc = CLI_ERROR;
-        goto out;
-    }
-    job.opts = &o;
-    chunk = 16 * (size_t)cg_pool_size(pool);
-    job.hashers = calloc(cg_pool_size(pool), sizeof(*job.hashers));
-    job.results = calloc(chunk, sizeof(*job.results));
-    if (job.hashers == NULL || job.results == NULL) {
-        fprintf(stderr, "childguard scan: out of memory\n");
-        rc = CLI_ERROR;
-        goto out;
-    }
-    for (unsigned w = 0; w < cg_pool_size(pool); w++)
-        if (cg_pdq_hasher_create(&job.hashers[w]) != CG_OK) {
-            fprintf(stderr, "childguard scan: out of memory\n");
-            rc = CLI_ERROR;
-            goto out;
-        }
-    progress_init(&prog, list.count, "files", o.quiet);
-    for (size_t start = 0; start < list.count; start += chunk) {
-        size_t n = list.count - start < chunk ? list.count - start : chunk;
-
-        job.items = list.items + start;
-        cg_pool_for(pool, n, scan_one, &job);
-        progress_finish(&prog);
-        for (size_t k = 0; k < n; k++) {
-            const scan_result *r = &job.results[k];
-            const walk_item *item = &list.items[start + k];
-
-            if (r->h.skipped)
-                continue;
-            if (r->h.status != CG_OK || r->match_status != CG_OK) {
-                failed++;
-                rc = CLI_ERROR;
-                fprintf(stderr, "childguard: %s\n", r->h.status != CG_OK ? r->h.err.message
-                                                                        : r->match_err.message);
-            }
-            if (o.json)
-                print_json(item, r);
-            else if (r->h.status == CG_OK && r->match_status == CG_OK)
-                print_text(item, r);
-            if (r->h.status == CG_OK && matchprint_any_hit(&r->matches, 0))
-                hits++;
-        }
-        fflush(stdout);
-        progress_update(&prog, start + n, failed);
-    }
-    progress_finish(&prog);
-    if (rc == CLI_OK && hits == 0)
+    else if (rc == CLI_OK && sc.hits == 0)
         rc = CLI_NONE;
 out:
-    if (job.hashers != NULL && pool != NULL)
-        for (unsigned w = 0; w < cg_pool_size(pool); w++)
-            cg_pdq_hasher_destroy(job.hashers[w]);
-    if (job.results != NULL)
-        for (size_t k = 0; k < chunk; k++)
-            cg_match_list_free(&job.results[k].matches);
-    free(job.hashers);
-    free(job.results);
-    cg_pool_destroy(pool);
     walk_free(&list);
-    cg_matcher_close(job.matcher);
+    cg_matcher_close(sc.matcher);
     return rc;
 }
 

@@ -146,10 +146,7 @@ cg_status cg__snapshot_lookup(const cg__snapshot *s, const cg_signal_type *type,
                               const uint8_t *values, size_t n_values,
                               const cg_lookup_options *opt, cg_match_list *out, cg_error *err)
 {
-    int ti = -1;
-    for (size_t i = 0; i < cg_signal_type_count() && i < CG__MAX_TYPES; i++)
-        if (cg_signal_type_at(i) == type)
-            ti = (int)i;
+    int ti = cg__type_index(type);
     if (ti < 0)
         return cg__fail(err, CG_E_INVAL, "unknown signal type");
     if (opt != NULL && opt->max_distance > type->max_distance)

@@ -128,14 +128,6 @@ static int change_cmp(const void *a, const void *b)
     return id_cmp(&x->entry.signal_id, &y->entry.signal_id);
 }
 
-static int type_index(const cg_signal_type *t)
-{
-    for (size_t i = 0; i < cg_signal_type_count() && i < CG__MAX_TYPES; i++)
-        if (cg_signal_type_at(i) == t)
-            return (int)i;
-    return -1;
-}
-
 /* The previous changes (kept unless reread) plus the current state of every id in ids. */
 static cg_status merge_changes(cg_bankdb *db, const cg__change *prev, size_t n_prev,
                                int64_t *ids, size_t n_ids, cg__change **out, size_t *n_out,
@@ -176,7 +168,7 @@ static cg_status merge_changes(cg_bankdb *db, const cg__change *prev, size_t n_p
                 *err = e;
             return st;
         } else {
-            c->type_index = type_index(s.type);
+            c->type_index = cg__type_index(s.type);
             c->entry = (cg__entry){s.id, s.disabled_until, s.bank_id, s.quality};
             memcpy(c->value, s.value, s.type->bytes);
         }

@@ -9,7 +9,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-static int type_index(const cg_signal_type *t)
+int cg__type_index(const cg_signal_type *t)
 {
     for (size_t i = 0; i < cg_signal_type_count() && i < CG__MAX_TYPES; i++)
         if (cg_signal_type_at(i) == t)
@@ -52,7 +52,7 @@ typedef struct growing {
 static int collect_signal(const cg_bank_signal *s, void *ud)
 {
     growing *g = ud;
-    int ti = type_index(s->type);
+    int ti = cg__type_index(s->type);
 
     if (ti < 0)
         return 0;

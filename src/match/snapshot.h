@@ -69,6 +69,9 @@ cg_status cg__snapshot_new(cg__main *main, int64_t seq, cg__change *changes, siz
                            cg_error *err);
 void cg__snapshot_release(cg__snapshot *s);
 
+/* Position of t in the signal-type table (the index into parts), or -1. */
+int cg__type_index(const cg_signal_type *t);
+
 /* Reads every bank of db into a new array sorted by id. */
 cg_status cg__banks_load(cg_bankdb *db, cg_bank **out, size_t *n, cg_error *err);
 
