@@ -492,3 +492,20 @@ cg_status cg__bankdb_set_max_pages(cg_bankdb *db, int64_t pages, cg_error *err)
     snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", (long long)pages);
     return cg__bankdb_exec(db, sql, "setting max_page_count", err);
 }
+
+/* Copies text column col into dst (cap bytes); -1 when it does not fit. */
+int cg__bankdb_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    const size_t n = (size_t)sqlite3_column_bytes(st, col);
+
+    if (t == NULL) {
+        dst[0] = '\0';
+        return 0;
+    }
+    if (n >= cap)
+        return -1;
+    memcpy(dst, t, n);
+    dst[n] = '\0';
+    return 0;
+}

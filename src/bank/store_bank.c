@@ -124,23 +124,6 @@ static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, c
 
 /* ---- rows --------------------------------------------------------------------------------- */
 
-/* Copies text column col into dst (cap bytes); -1 when it does not fit. */
-static int column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    const size_t n = (size_t)sqlite3_column_bytes(st, col);
-
-    if (t == NULL) {
-        dst[0] = '\0';
-        return 0;
-    }
-    if (n >= cap)
-        return -1;
-    memcpy(dst, t, n);
-    dst[n] = '\0';
-    return 0;
-}
-
 /* Fills out from a row of BANK_COLUMNS. */
 static cg_status bank_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank *out, cg_error *err)
 {
@@ -148,9 +131,9 @@ static cg_status bank_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank *out, cg
 
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(st, 0);
-    if (column_text(st, 1, out->name, sizeof(out->name)) < 0 ||
-        column_text(st, 2, out->label, sizeof(out->label)) < 0 ||
-        column_text(st, 5, out->description, sizeof(out->description)) < 0)
+    if (cg__bankdb_column_text(st, 1, out->name, sizeof(out->name)) < 0 ||
+        cg__bankdb_column_text(st, 2, out->label, sizeof(out->label)) < 0 ||
+        cg__bankdb_column_text(st, 5, out->description, sizeof(out->description)) < 0)
         return cg__fail(err, CG_E_DECODE, "%s: bank %lld: a stored field exceeds its limit",
                         db->path, (long long)out->id);
     out->kind = sqlite3_column_int(st, 3) == 1 ? CG_BANK_ALLOW : CG_BANK_BLOCK;

@@ -82,6 +82,10 @@ cg_status cg__bankdb_status(int rc);
  * must sqlite3_reset it before returning. */
 cg_status cg__bankdb_stmt(cg_bankdb *db, cg__bank_stmt slot, const char *sql, sqlite3_stmt **out,
                           cg_error *err);
+/* Copies text column col of the current row into dst (cap bytes, NUL-terminated; NULL reads
+ * as ""); -1 when it does not fit. */
+int cg__bankdb_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
+
 /* A fresh statement (finalized by the caller). */
 cg_status cg__bankdb_prepare(cg_bankdb *db, const char *sql, sqlite3_stmt **out, cg_error *err);
 

@@ -17,22 +17,6 @@
 
 /* ---- rows --------------------------------------------------------------------------------- */
 
-static int column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    const size_t n = (size_t)sqlite3_column_bytes(st, col);
-
-    if (t == NULL) {
-        dst[0] = '\0';
-        return 0;
-    }
-    if (n >= cap)
-        return -1;
-    memcpy(dst, t, n);
-    dst[n] = '\0';
-    return 0;
-}
-
 /* Fills out from a row of SIGNAL_COLUMNS. A type this build does not know, or a value of the
  * wrong size (written by something else), is reported rather than skipped. */
 static cg_status signal_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank_signal *out,
@@ -56,9 +40,9 @@ static cg_status signal_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank_signal
                         db->path, (long long)out->id, out->type->name, n, out->type->bytes);
     memcpy(out->value, blob, n);
     out->quality = sqlite3_column_int(st, 4);
-    if (column_text(st, 5, out->source, sizeof(out->source)) < 0 ||
-        column_text(st, 6, out->external_id, sizeof(out->external_id)) < 0 ||
-        column_text(st, 7, out->note, sizeof(out->note)) < 0)
+    if (cg__bankdb_column_text(st, 5, out->source, sizeof(out->source)) < 0 ||
+        cg__bankdb_column_text(st, 6, out->external_id, sizeof(out->external_id)) < 0 ||
+        cg__bankdb_column_text(st, 7, out->note, sizeof(out->note)) < 0)
         return cg__fail(err, CG_E_DECODE, "%s: signal %lld: a stored field exceeds its limit",
                         db->path, (long long)out->id);
     out->added = sqlite3_column_int64(st, 8);
