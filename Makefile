@@ -40,6 +40,8 @@ bench: deps
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCG_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	@build-bench/bench/hash_bench --synth 40
+	@build-bench/bench/match_bench --n 1000000 --queries 2000 --radius 31 --kind mih --threads 2
+	@build-bench/bench/update_bench --n 200000 --trials 20
 
 install: build
 	@cmake --install $(BUILD)

@@ -170,7 +170,12 @@ static void make_data(const bench_args *a, uint8_t *db, uint8_t *qs)
 /* ---- brute force: the ground truth and the baseline ------------------------------------------ */
 
 /* The baseline a straightforward implementation would be: byte-array loads, four popcounts per
- * hash, compiled for the baseline ISA. Returns the number of hits (stored in l when given). */
+ * hash. It is given the POPCNT instruction (every x86-64 CPU of the last decade has it; without
+ * it each popcount is a libgcc call and the baseline is three times slower, which would flatter
+ * the index). Returns the number of hits (stored in l when given). */
+#if defined(__x86_64__)
+__attribute__((target("popcnt")))
+#endif
 static size_t plain_popcount_query(const uint8_t *db, size_t n, const uint8_t *q, int radius,
                                    hit_list *l)
 {
