@@ -13,5 +13,6 @@
 #include "childguard/index.h"
 #include "childguard/bank.h"
 #include "childguard/matcher.h"
+#include "childguard/text.h"
 
 #endif

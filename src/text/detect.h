@@ -1,0 +1,53 @@
+/* Internal: detectors that are code, not word lists: personal data (phone numbers, e-mail
+ * addresses, home-address words, school and class, social handles and app IDs, one-time codes
+ * and passwords) and age signals ("I'm 12", "em 12 tuổi", "học lớp 6" → about 11–12; "how old
+ * are you", "em bao nhiêu tuổi" → age asked). They read the original text and the normalised
+ * forms (normalize.h) and report spans in the original.
+ *
+ * Threading: pure functions; thread-safe. */
+#ifndef CG_TEXT_DETECT_H
+#define CG_TEXT_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "childguard/text.h"
+#include "text/normalize.h"
+
+typedef struct cg__pii_hit {
+    cg_facet facet;        /* CG_FACET_PHONE .. CG_FACET_CODE */
+    float weight;          /* 0..1: how sure, and how sensitive (a full phone number > "my school") */
+    uint32_t start, end;   /* byte range in the original */
+} cg__pii_hit;
+
+typedef struct cg__pii_hits {
+    cg__pii_hit *v;
+    size_t n, cap;
+} cg__pii_hits;
+
+/* Appends the personal data found in text (len bytes; nm is its normalisation). */
+cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, cg__pii_hits *out,
+                       cg_error *err);
+void cg__pii_hits_free(cg__pii_hits *h);
+
+typedef enum cg__age_kind {
+    CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
+    CG__AGE_ASKED = 1   /* the writer asks the other's age */
+} cg__age_kind;
+
+typedef struct cg__age_signal {
+    cg__age_kind kind;
+    int min_age, max_age;  /* years; for ASKED both 0 */
+    uint32_t start, end;   /* byte range in the original */
+} cg__age_signal;
+
+typedef struct cg__age_signals {
+    cg__age_signal *v;
+    size_t n, cap;
+} cg__age_signals;
+
+cg_status cg__age_scan(const char *text, size_t len, const cg__normalized *nm,
+                       cg__age_signals *out, cg_error *err);
+void cg__age_signals_free(cg__age_signals *a);
+
+#endif
