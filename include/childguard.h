@@ -14,5 +14,6 @@
 #include "childguard/bank.h"
 #include "childguard/matcher.h"
 #include "childguard/text.h"
+#include "childguard/textmodel.h"
 
 #endif

@@ -18,5 +18,6 @@ extern const cli_command cmd_distance;
 extern const cli_command cmd_bank;
 extern const cli_command cmd_match;
 extern const cli_command cmd_scan;
+extern const cli_command cmd_text;
 
 #endif

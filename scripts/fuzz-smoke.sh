@@ -19,7 +19,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${CC:-clang}
 all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
-    fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list"
+    fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list fuzz_text_normalize
+    fuzz_text_detect"
 targets=${CG_FUZZ_TARGETS:-$all_targets}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -66,6 +67,7 @@ seeds_for() {
         fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
         fuzz_hex) echo "hex" ;;
         fuzz_bank_list) echo "list" ;;
+        fuzz_text_normalize | fuzz_text_detect) echo "text" ;;
         fuzz_decode_*) echo "${1#fuzz_decode_}" ;;
     esac
 }

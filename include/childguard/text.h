@@ -78,6 +78,110 @@ CG_API int cg_facet_from_name(const char *name);
 /* The harm a facet belongs to (CG_FACET_NONE: -1). */
 CG_API int cg_facet_harm(cg_facet f);
 
+/* ---- the engine ---------------------------------------------------------------------------
+ * An engine holds what is loaded once (normaliser, lexicons, guidance catalogue, optional model);
+ * a session holds conversation state (per conversation: decayed evidence per harm and grooming
+ * stage, the order stages appeared in, age signals per party, sextortion facets in a window).
+ * docs/text.md describes the scoring; every score is explained by the evidence it returns. */
+
+typedef struct cg_text_engine cg_text_engine;
+typedef struct cg_text_session cg_text_session;
+
+typedef struct cg_text_config {
+    /* The data directory (lexicons/NAME.tsv, text/teencode-LANG.tsv, text/guidance.json); NULL means
+     * $CHILDGUARD_DATA, else the install's share/childguard. */
+    const char *data_dir;
+    /* More lexicon files to load (NULL-terminated), e.g. an operator's own. */
+    const char *const *extra_lexicons;
+    /* Only cues of this language ("vi", "en") and language-neutral ones; NULL or "auto": all. */
+    const char *lang;
+    /* Country for help routing in guidance ("VN" default). */
+    const char *country;
+    /* Bad rows of data files: reported here (path, line, reason) and skipped. May be NULL. */
+    void (*on_bad_row)(const char *path, uint64_t line, const char *reason, void *ud);
+    void *ud;
+} cg_text_config;
+
+CG_API cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out,
+                                     cg_error *err);
+CG_API void cg_text_engine_close(cg_text_engine *e);
+/* Number of cues loaded. */
+CG_API size_t cg_text_engine_cue_count(const cg_text_engine *e);
+
+/* A session of conversations; use from one thread at a time (one per worker). */
+CG_API cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err);
+CG_API void cg_text_session_free(cg_text_session *s);
+
+typedef struct cg_text_message {
+    const char *conversation; /* NULL or "": one default conversation */
+    const char *id;           /* NULL: numbered by the session */
+    const char *sender;       /* NULL: "unknown" */
+    const char *recipient;
+    int64_t ts_ms;            /* unix milliseconds; 0 = unknown (the conversation's last time) */
+    const char *text;
+    size_t len;
+} cg_text_message;
+
+typedef enum cg_alert {
+    CG_ALERT_NONE = 0,
+    CG_ALERT_WATCH = 1,
+    CG_ALERT_ALERT = 2,
+    CG_ALERT_URGENT = 3
+} cg_alert;
+
+CG_API const char *cg_alert_name(cg_alert a);
+
+typedef struct cg_text_evidence {
+    char message_id[64];
+    cg_harm harm;
+    cg_facet facet;
+    char cue[64];             /* lexicon cue id, or "pii.phone", "age.stated", ... */
+    uint32_t start, end;      /* byte range in that message's text */
+    float weight;
+    int in_this_message;      /* 1 for evidence found in the message just scanned */
+} cg_text_evidence;
+
+typedef struct cg_text_result {
+    float message_risk[CG_HARM_COUNT]; /* this message alone, 0..1 */
+    float risk[CG_HARM_COUNT];         /* the conversation as of this message, 0..1 */
+    cg_facet stage;                    /* furthest grooming stage with evidence (NONE if none) */
+    cg_alert alert;                    /* the conversation's, as of this message */
+    int sender_age_min, sender_age_max;       /* from age signals; 0 unknown */
+    int recipient_age_min, recipient_age_max;
+    int age_asked;                     /* the sender has asked the other's age */
+    size_t invalid_utf8;               /* invalid sequences replaced in this message */
+    cg_text_evidence *evidence;        /* this message's and the conversation's (owned) */
+    size_t n_evidence, cap_evidence;
+} cg_text_result;
+
+/* Scans one message in its conversation and fills res (zero it before the first use; reuse
+ * it; free with cg_text_result_free). A message over 1 MiB is CG_E_LIMIT; invalid UTF-8 is
+ * replaced and counted. A failed message leaves the conversation state unchanged. */
+CG_API cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg,
+                              cg_text_result *res, cg_error *err);
+CG_API void cg_text_result_free(cg_text_result *res);
+
+typedef enum cg_audience {
+    CG_AUDIENCE_RECIPIENT = 0, /* the child who received it */
+    CG_AUDIENCE_SENDER = 1,    /* the child who sent it: a nudge to think again */
+    CG_AUDIENCE_GUARDIAN = 2,
+    CG_AUDIENCE_MODERATOR = 3
+} cg_audience;
+
+CG_API const char *cg_audience_name(cg_audience a);
+
+/* Guidance for a harm and audience in lang ("vi" or "en"; falls back to "en"), and the help
+ * lines for the engine's country (e.g. "Tổng đài quốc gia bảo vệ trẻ em: 111"). Strings are
+ * owned by the engine. NULL text when the catalogue has none. */
+typedef struct cg_text_guidance {
+    const char *text;
+    const char *help[8];
+    size_t n_help;
+} cg_text_guidance;
+
+CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
+                                 const char *lang, cg_text_guidance *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,4 @@
-/* Internal: cue lexicons — data files (data/lexicons/*.tsv, one row per cue) compiled at load
+/* Internal: cue lexicons — data files (data/lexicons/NAME.tsv, one row per cue) compiled at load
  * time into one multi-pattern matcher (Vectorscan) over the plain form of normalize.h.
  *
  * Row: id<TAB>lang<TAB>harm<TAB>facet<TAB>weight<TAB>pattern<TAB>note. '#' comments and blank

@@ -8,8 +8,8 @@
  *   *inside words* (a digit run on its own, like a phone number or an age, stays digits);
  *   letters repeated 3+ times squeezed to one ("helloooo" → "hello", "đẹppp" → "đẹp");
  *   spaced-out single letters rejoined ("s e x" → "sex", "g ử i  ả n h" → "gửi ảnh", also with
- *   '.', '-', '_' or '*' between them); runs of whitespace and punctuation collapsed to one space;
- *   Vietnamese diacritics kept.
+ *   '.', '-', '_', '*' or '/' between them); runs of whitespace and punctuation collapsed to one
+ *   space; Vietnamese diacritics kept. docs/text-normalize.md details every step.
  * - plain: the folded form with Vietnamese tone marks and diacritics removed (đ → d, ư → u,
  *   ơ → o, â → a, …) and teencode expanded word by word from the normaliser's table ("k", "ko",
  *   "hok", "kh" → "khong"; "dc" → "duoc"; "j" → "gi"; "ny" → "nguoi yeu"; …). Lexicon patterns
@@ -32,12 +32,17 @@ typedef struct cg__textform {
                       s[i]; src[n] = the original's length. A span [a, b) of the form is the
                       original's [src[a], end) where end is the end of the original character
                       that produced s[b - 1] (use cg__textform_span). */
+    uint32_t last_end; /* end in the original of the character that produced s[n - 1], so a
+                          span reaching the end of the form stops there rather than at src[n]
+                          (0 when n == 0) */
 } cg__textform;
 
 typedef struct cg__normalized {
     cg__textform folded;
     cg__textform plain;
     size_t invalid;        /* invalid UTF-8 sequences met (replaced by U+FFFD, or rejected) */
+    struct cg__nscratch *scratch; /* private: working memory and capacities reused across calls
+                                     (NULL in a zeroed struct; freed by cg__normalized_free) */
 } cg__normalized;
 
 typedef struct cg__normalizer cg__normalizer;
@@ -47,18 +52,29 @@ enum {
     CG__UTF8_REJECT = 1   /* invalid UTF-8 is CG_E_INVAL naming the byte offset */
 };
 
-/* Opens a normaliser with the teencode table at teencode_path (TSV: "short<TAB>expansion", '#'
- * comments; data/text/teencode-vi.tsv), or none when NULL. A bad row is reported through
- * on_bad_row (line number, reason) and skipped; the rest loads. */
+/* Opens a normaliser with the teencode table at teencode_path (TSV: "short<TAB>expansion", an
+ * optional third column as a note, '#' comments; data/text/teencode-vi.tsv), or none when NULL.
+ * A key written without diacritics matches the plain word, one written with them only that
+ * spelling. A bad row is reported through on_bad_row (line number, reason; may be NULL) and
+ * skipped; the rest loads. */
 cg_status cg__normalizer_open(const char *teencode_path,
                               void (*on_bad_row)(const char *path, uint64_t line,
                                                  const char *reason, void *ud),
                               void *ud, cg__normalizer **out, cg_error *err);
+/* Like cg__normalizer_open with several teencode tables (n of them, loaded in order, e.g.
+ * teencode-vi.tsv then teencode-en.tsv); a key defined twice keeps its first definition and the
+ * later row is reported as bad. n == 0 opens a normaliser without teencode. */
+cg_status cg__normalizer_open_files(const char *const *paths, size_t n,
+                                    void (*on_bad_row)(const char *path, uint64_t line,
+                                                       const char *reason, void *ud),
+                                    void *ud, cg__normalizer **out, cg_error *err);
 void cg__normalizer_free(cg__normalizer *nz);
 
 /* Normalises len bytes of text (need not be NUL-terminated) into out (zero it before the first
  * use; reuse it across calls to avoid allocations; free with cg__normalized_free). Messages
- * longer than max_bytes (0: 1 MiB) are CG_E_LIMIT. */
+ * longer than max_bytes (0: 1 MiB) are CG_E_LIMIT. nz may be NULL: no teencode. On failure both
+ * forms are empty (their buffers stay owned by out) and invalid is 0, or 1 for a rejected
+ * message. */
 cg_status cg__normalize(const cg__normalizer *nz, const char *text, size_t len, int utf8_policy,
                         size_t max_bytes, cg__normalized *out, cg_error *err);
 void cg__normalized_free(cg__normalized *n);

@@ -4,7 +4,7 @@
  *
  *     fuzz_seeds OUTDIR
  *
- * creates OUTDIR/{jpeg,png,webp,gif,heif,bmp,hex,list}/ and fills them; formats this build lacks
+ * creates OUTDIR/{jpeg,png,webp,gif,heif,bmp,hex,list,text}/ and fills them; formats this build lacks
  * (CG_WITH_WEBP/GIF/HEIF off, or no HEVC/AV1 encoder in libheif) are left empty or get only a
  * hand-made header. The seeds cover the decoders' branches: colour types, bit depths,
  * progressive and arithmetic JPEG, interlacing, alpha, palettes, EXIF orientation, animation.
@@ -557,9 +557,43 @@ static void list_seeds(void)
         write_seed("list", seeds[i][0], seeds[i][1], strlen(seeds[i][1] + 1) + 1);
 }
 
+/* Chat messages for fuzz_text_normalize: English and Vietnamese (precomposed and decomposed),
+ * teencode, leetspeak, look-alikes, spaced-out letters, and invalid UTF-8 (with NUL bytes, so
+ * the lengths are given). */
+static void text_seeds(void)
+{
+    static const struct {
+        const char *name, *data;
+        size_t len;
+    } seeds[] = {
+#define TEXT_SEED(name, lit) {name, lit, sizeof(lit) - 1}
+        TEXT_SEED("en.txt", "hey how r u?? wanna send me a pic pls :) helloooo"),
+        TEXT_SEED("vi-nfc.txt", "Em \xc6\xa1i, em bao nhi\xc3\xaau tu\xe1\xbb\x95i r\xe1\xbb\x93i? "
+                                "Tr\xe1\xba\xbb em \xc4\x90\xe1\xba\xb8P qu\xc3\xa1"),
+        TEXT_SEED("vi-nfd.txt", "kho\xcc\x82ng co\xcc\x81 gi\xcc\x80 \xc4\x91" "a\xcc\x82u "
+                                "o\xcc\xa3\xcc\x82 U\xcc\x9b\xcc\x80"),
+        TEXT_SEED("teencode.txt", "k bi\xcc\x81t \xc4\x91" "c j, ib mk nh\xc3\xa9, ny c\xe1\xbb\xa7"
+                                  "a bn h0t s3x k0 0912345678 13t a/s/l"),
+        TEXT_SEED("spaced.txt", "s e x  g \xe1\xbb\xad i  \xe1\xba\xa3 n h s.e.x d-i-c-k"),
+        TEXT_SEED("homoglyph.txt", "\xd1\x95\xd0\xb5\xd1\x85 g\xce\xbf\xce\xbf" "d "
+                                   "\xef\xbd\x93\xef\xbd\x85\xef\xbd\x98 \xef\xac\x81ne "
+                                   "\xf0\x9d\x90\xac\xe2\x80\x8b"),
+        TEXT_SEED("invalid.txt", "ok\x80x \xe1\xba y \xc0\xaf z \xed\xa0\x80 \xf4\x90\x80\x80 "
+                                 "v\xffu\x00nul\xc3"),
+        TEXT_SEED("marks.txt", "\xcc\x81\xcc\x81 a\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85"
+                               "\xcc\x86\xcc\x87 \xef\xb7\xba \xe1\x84\x80\xe1\x85\xa1 "
+                               "\xea\xb0\x80"),
+#undef TEXT_SEED
+    };
+
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+        write_seed("text", seeds[i].name, seeds[i].data, seeds[i].len);
+}
+
 int main(int argc, char **argv)
 {
-    static const char *kinds[] = {"jpeg", "png", "webp", "gif", "heif", "bmp", "hex", "list"};
+    static const char *kinds[] = {"jpeg", "png", "webp", "gif", "heif", "bmp", "hex", "list",
+                                  "text"};
     char path[4096];
 
     if (argc != 2) {
@@ -580,5 +614,6 @@ int main(int argc, char **argv)
     bmp_seeds();
     hex_seeds();
     list_seeds();
+    text_seeds();
     return 0;
 }

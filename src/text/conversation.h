@@ -1,0 +1,39 @@
+/* Internal: conversation state and scoring. A conversation keeps, per party (sender), evidence
+ * per facet and per harm that decays with time, when each grooming stage first appeared, the
+ * party's age signals, and a ring of recent evidence. Scores are functions of that state only,
+ * so every score is explained by the evidence listed with it (docs/text.md has the formulas). */
+#ifndef CG_TEXT_CONVERSATION_H
+#define CG_TEXT_CONVERSATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "childguard/text.h"
+
+typedef struct cg__convs cg__convs;
+
+/* One finding in the message being scanned, with the harm it counts for. */
+typedef struct cg__finding {
+    cg_harm harm;
+    cg_facet facet;
+    float weight;
+    uint32_t start, end;
+    const char *cue;  /* id; copied */
+} cg__finding;
+
+/* Age facts found in the message being scanned (0: none). */
+typedef struct cg__age_facts {
+    int stated_min, stated_max;
+    int asked;
+} cg__age_facts;
+
+cg_status cg__convs_new(cg__convs **out, cg_error *err);
+void cg__convs_free(cg__convs *c);
+
+/* Applies the message's findings to its conversation and fills res (risks, stage, alert,
+ * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */
+cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,
+                           size_t n, const cg__age_facts *age, cg_text_result *res,
+                           cg_error *err);
+
+#endif

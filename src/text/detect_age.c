@@ -1,0 +1,656 @@
+/* Age signals (detect.h): the writer stating an age ("I'm 12", "em 12 tuổi", "mình 13t",
+ * "em sinh năm 2013", "2k10", "học lớp 6", "grade 6", "year 7") or asking the other's ("how old
+ * are you", "asl", "em bao nhiêu tuổi", "em học lớp mấy").
+ *
+ * Cues are words of the PLAIN form (no diacritics, teencode expanded), so "tuổi", "tuoi" and
+ * "TUỔI" are one word. Numbers are read in the ORIGINAL: the normaliser folds leetspeak inside
+ * words, so "13t" or "7a3" may reach the plain form as letters, while the original range of the
+ * plain word still holds the digits.
+ *
+ * Grades map to ages the way the school systems do: Vietnamese "lớp g" and US "grade g" are
+ * entered at about g + 5, so a pupil in grade g is g + 5 or g + 6; UK "year y" starts a year
+ * earlier (y + 4 or y + 5). A birth year b gives this_year - b - 1 or this_year - b. Stated ages
+ * outside 5-25 are taken to be something else ("I'm 100% sure", "I'm 30").
+ *
+ * A statement about someone else ("my brother is 10 years old", "con tôi học lớp 6") is not the
+ * writer's age: a relation word just before it cancels it. One forward pass over the words with
+ * a bounded look-ahead; nothing allocates except the signal array and, for messages of more than
+ * WORDS_STACK words, the word array. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "text/detect.h"
+
+/* Exported for the unit tests, which declare them too (the lead may move these to detect.h):
+ * the age range of someone born in birth_year as of this_year (0 when implausible), and the
+ * scan with this_year given instead of taken from the clock. */
+int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
+cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
+                            int this_year, cg__age_signals *out, cg_error *err);
+
+#define AGE_MIN 5
+#define AGE_MAX 25
+#define WORDS_STACK 96
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+typedef struct word {
+    const char *s;    /* in the plain form (not NUL-terminated) */
+    uint32_t n;
+    uint32_t os, oe;  /* the original byte range it came from */
+} word;
+
+typedef struct scan {
+    const char *t;            /* the original */
+    size_t len;
+    word *w;
+    size_t nw;
+    int year;                 /* this year, for birth years */
+    cg__age_signals *out;
+    int nomem;
+    word stack[WORDS_STACK];
+} scan;
+
+/* Punctuation that may follow the last word of a message. */
+static int closing_punct(char c)
+{
+    switch (c) {
+    case '.': case ',': case ';': case ':': case '!': case '?': case ')': case ']': case '}':
+    case '"': case '\'': case '~': case '*': case '_': case ' ': case '\t': case '\r': case '\n':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The plain form's words with their original ranges (see detect_pii.c, which has the same). */
+static cg_status split_words(scan *sc, const cg__textform *f)
+{
+    size_t count = 0, i;
+
+    sc->w = sc->stack;
+    sc->nw = 0;
+    if (f->s == NULL || f->n == 0)
+        return CG_OK;
+    for (i = 0; i < f->n; i++)
+        if (f->s[i] != ' ' && (i == 0 || f->s[i - 1] == ' '))
+            count++;
+    if (count > WORDS_STACK) {
+        sc->w = cg__malloc_array(count, sizeof(word));
+        if (sc->w == NULL)
+            return CG_E_NOMEM;
+    }
+    i = 0;
+    while (i < f->n) {
+        size_t a, s0 = 0, e0 = 0;
+
+        while (i < f->n && f->s[i] == ' ')
+            i++;
+        if (i >= f->n)
+            break;
+        a = i;
+        while (i < f->n && f->s[i] != ' ')
+            i++;
+        cg__textform_span(f, a, i, &s0, &e0);
+        if (e0 > sc->len)
+            e0 = sc->len;
+        /* The last word's range runs to the end of the original, over the punctuation that
+         * closes the message ("asl?"): trim it. Words never end in these. */
+        while (e0 > s0 + 1 && closing_punct(sc->t[e0 - 1]))
+            e0--;
+        if (s0 >= e0 || sc->nw >= count)
+            continue;
+        sc->w[sc->nw].s = f->s + a;
+        sc->w[sc->nw].n = (uint32_t)(i - a);
+        sc->w[sc->nw].os = (uint32_t)s0;
+        sc->w[sc->nw].oe = (uint32_t)e0;
+        sc->nw++;
+    }
+    return CG_OK;
+}
+
+static void push(scan *sc, cg__age_kind kind, int min_age, int max_age, size_t wa, size_t wb)
+{
+    cg__age_signals *a = sc->out;
+
+    if (sc->nomem)
+        return;
+    if (a->n == a->cap) {
+        const size_t cap = a->cap ? 2 * a->cap : 4;
+        cg__age_signal *v = cg__realloc(a->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            sc->nomem = 1;
+            return;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n].kind = kind;
+    a->v[a->n].min_age = kind == CG__AGE_ASKED ? 0 : min_age;
+    a->v[a->n].max_age = kind == CG__AGE_ASKED ? 0 : max_age;
+    a->v[a->n].start = sc->w[wa].os;
+    a->v[a->n].end = sc->w[wb].oe;
+    a->n++;
+}
+
+/* Plain word i equals lit (n bytes). A loop, not memcmp: the words are a few bytes long. */
+static int weq(const scan *sc, size_t i, const char *lit, size_t n)
+{
+    if (i >= sc->nw || sc->w[i].n != n)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (sc->w[i].s[k] != lit[k])
+            return 0;
+    return 1;
+}
+
+/* Plain word i equals the NUL-terminated lit. */
+static int wlit(const scan *sc, size_t i, const char *lit)
+{
+    size_t k;
+
+    if (i >= sc->nw)
+        return 0;
+    for (k = 0; k < sc->w[i].n; k++)
+        if (lit[k] == '\0' || sc->w[i].s[k] != lit[k])
+            return 0;
+    return lit[k] == '\0';
+}
+
+#define W_IS(sc, i, lit) weq((sc), (i), (lit), sizeof(lit) - 1)
+
+static int w_any(const scan *sc, size_t i, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (wlit(sc, i, *list))
+            return 1;
+    return 0;
+}
+
+/* Words the phrase ph (words separated by one space) matches at word i; 0 if none. */
+static size_t phrase_at(const scan *sc, size_t i, const char *ph)
+{
+    for (size_t k = 0;; k++) {
+        const word *w;
+        size_t j = 0;
+
+        if (i + k >= sc->nw)
+            return 0;
+        w = &sc->w[i + k];
+        while (ph[j] != '\0' && ph[j] != ' ') {
+            if (j >= w->n || w->s[j] != ph[j])
+                return 0;
+            j++;
+        }
+        if (j != w->n)
+            return 0;
+        if (ph[j] == '\0')
+            return k + 1;
+        ph += j + 1;
+    }
+}
+
+static size_t phrase_any(const scan *sc, size_t i, const char *const *list)
+{
+    for (; *list != NULL; list++) {
+        const size_t k = phrase_at(sc, i, *list);
+
+        if (k > 0)
+            return k;
+    }
+    return 0;
+}
+
+/* The original of word i as a number of 1 to maxd digits followed by the suffix suf (ASCII,
+ * lowercase, compared ignoring case; "" for none). Returns the number, or -1. */
+static int o_num(const scan *sc, size_t i, size_t maxd, const char *suf)
+{
+    const char *o;
+    size_t n, d = 0, sn = strlen(suf);
+    int v = 0;
+
+    if (i >= sc->nw)
+        return -1;
+    o = sc->t + sc->w[i].os;
+    n = sc->w[i].oe - sc->w[i].os;
+    while (d < n && is_digit((unsigned char)o[d])) {
+        if (d == maxd)
+            return -1;
+        v = v * 10 + (o[d++] - '0');
+    }
+    if (d == 0 || n - d != sn)
+        return -1;
+    for (size_t k = 0; k < sn; k++)
+        if (lower((unsigned char)o[d + k]) != suf[k])
+            return -1;
+    return v;
+}
+
+/* The original of word i is a class: grade 1-13 with an optional letter-and-digit suffix
+ * ("6", "7A", "10a1"); the grade, or -1. */
+static int o_class(const scan *sc, size_t i)
+{
+    const char *o;
+    size_t n, d = 0;
+    int g = 0;
+
+    if (i >= sc->nw)
+        return -1;
+    o = sc->t + sc->w[i].os;
+    n = sc->w[i].oe - sc->w[i].os;
+    while (d < n && d < 3 && is_digit((unsigned char)o[d]))
+        g = g * 10 + (o[d++] - '0');
+    if (d == 0 || d > 2 || g < 1 || g > 13 || n > 5)
+        return -1;
+    for (size_t k = d; k < n; k++) {
+        const int c = lower((unsigned char)o[k]);
+
+        if (!is_digit(c) && !(c >= 'a' && c <= 'z'))
+            return -1;
+    }
+    return g;
+}
+
+/* The byte after word i in the original makes its number something else: "100%", "12.5",
+ * "12,5", "12/5", "12:30". */
+static int o_num_continues(const scan *sc, size_t i)
+{
+    const size_t e = sc->w[i].oe;
+    char c;
+
+    if (e >= sc->len)
+        return 0;
+    c = sc->t[e];
+    if (c == '%' || c == '/' || c == '$')
+        return 1;
+    return (c == '.' || c == ',' || c == ':' || c == '-') && e + 1 < sc->len &&
+           is_digit((unsigned char)sc->t[e + 1]);
+}
+
+static int plausible(int age)
+{
+    return age >= AGE_MIN && age <= AGE_MAX;
+}
+
+int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age)
+{
+    const int age = this_year - birth_year;
+
+    *min_age = *max_age = 0;
+    if (age - 1 < AGE_MIN || age > AGE_MAX)
+        return 0;
+    *min_age = age - 1;
+    *max_age = age;
+    return 1;
+}
+
+/* A relation word among the up to three words before word i: the age is someone else's. */
+static int about_someone_else(const scan *sc, size_t i)
+{
+    static const char *const others[] = {
+        "he", "she", "hes", "shes", "brother", "sister", "son", "daughter", "kid", "kids",
+        "cousin", "friend", "mom", "dad", "mother", "father", "him", "her", "his", "they",
+        "when", "since", "until", "trai", "gai", "con", "chau", "no", "ong", "bo", "me", "thay",
+        "day", "hoi", "luc", "khi", NULL};
+    /* Only right before the number: "a 5 year old", "the 12 year olds". */
+    static const char *const articles[] = {"a", "an", "the", NULL};
+
+    if (i > 0 && w_any(sc, i - 1, articles))
+        return 1;
+    for (size_t b = 1; b <= 3 && b <= i; b++)
+        if (w_any(sc, i - b, others))
+            return 1;
+    return 0;
+}
+
+/* The writer speaking of themself just before word i ("em", "mình", "tớ"), or "năm nay". */
+static int first_person_before(const scan *sc, size_t i)
+{
+    static const char *const me[] = {"em", "e", "minh", "mk", "to", "toi", "tui", "t", "tao",
+                                     "nay", NULL};
+
+    return i > 0 && w_any(sc, i - 1, me);
+}
+
+/* English units after "I'm N" that make N something other than an age. */
+static const char *const NOT_AGE_UNITS[] = {
+    "percent", "min", "mins", "minute", "minutes", "hour", "hours", "hr", "hrs", "sec", "secs",
+    "second", "seconds", "km", "mi", "mile", "miles", "kg", "lbs", "lb", "pounds", "feet", "ft",
+    "foot", "inch", "inches", "cm", "dollars", "bucks", "usd", "points", "pts", "times", "day",
+    "days", "week", "weeks", "month", "months", "of", "out", "x", "in", "k", "apples", "th",
+    "st", "nd", "rd", "more", "euro", "euros", NULL};
+
+/* Stated ages. Returns 1 when word i starts one (and pushes it). */
+static int stated(scan *sc, size_t i)
+{
+    static const char *const im[] = {"i m", "im", "i am", "iam", "i a m", NULL};
+    /* Not "years" alone: "I waited 12 years". */
+    static const char *const yo_words[] = {"years old", "year old", "yrs old", "yr old", "yo",
+                                           "y o", "tuoi", NULL};
+    size_t k;
+    int n, g, lo = 0, hi = 0;
+
+    /* "I'm 12", "im 13", "I am 12 years old". */
+    k = phrase_any(sc, i, im);
+    if (k > 0 && i + k < sc->nw) {
+        size_t end = i + k;
+        const int yo = o_num(sc, i + k, 2, "yo");
+
+        n = yo >= 0 ? yo : o_num(sc, i + k, 2, "");
+        if (n >= 0 && plausible(n) && !o_num_continues(sc, i + k) &&
+            !w_any(sc, i + k + 1, NOT_AGE_UNITS)) {
+            end += phrase_any(sc, end + 1, yo_words);
+            push(sc, CG__AGE_STATED, n, n, i, end);
+            return 1;
+        }
+    }
+    /* "my age is 12", "age: 12", "age 12". */
+    k = phrase_at(sc, i, "my age is");
+    if (k == 0)
+        k = phrase_at(sc, i, "age is");
+    if (k == 0)
+        k = phrase_at(sc, i, "age");
+    if (k > 0) {
+        n = o_num(sc, i + k, 2, "");
+        if (n >= 0 && plausible(n) && !o_num_continues(sc, i + k)) {
+            push(sc, CG__AGE_STATED, n, n, i, i + k);
+            return 1;
+        }
+    }
+    /* "12 tuổi", "12 years old", "12 yo", "12 y/o"; "12yo", "12yrs", "12tuoi" as one word;
+     * "mình 13t" and "em 13 t" after the writer. */
+    n = o_num(sc, i, 2, "");
+    if (n < 0)
+        n = o_num(sc, i, 2, "yo");
+    if (n < 0)
+        n = o_num(sc, i, 2, "tuoi");
+    if (n < 0) {
+        n = o_num(sc, i, 2, "t");
+        if (n >= 0 && !first_person_before(sc, i))
+            n = -1; /* "13t" alone may be 13 triệu (millions) */
+        if (n >= 0) {
+            if (plausible(n) && !about_someone_else(sc, i)) {
+                push(sc, CG__AGE_STATED, n, n, i - 1, i);
+                return 1;
+            }
+            return 0;
+        }
+    }
+    if (n >= 0 && plausible(n) && !o_num_continues(sc, i)) {
+        size_t start = i;
+
+        k = o_num(sc, i, 2, "") >= 0 ? phrase_any(sc, i + 1, yo_words) : 0;
+        if (k == 0 && o_num(sc, i, 2, "") >= 0 &&
+            (W_IS(sc, i + 1, "t") || W_IS(sc, i + 1, "tao")) && first_person_before(sc, i))
+            k = 1; /* "em 13 t" ("t" is "tao" after the teencode table) */
+        if ((k > 0 || o_num(sc, i, 2, "") < 0) && !about_someone_else(sc, i)) {
+            if (first_person_before(sc, i))
+                start = i - 1;
+            push(sc, CG__AGE_STATED, n, n, start, i + k);
+            return 1;
+        }
+    }
+    /* "sinh năm 2013", "born in 2013", and "2k10" (born in 2010). */
+    k = phrase_at(sc, i, "sinh nam");
+    if (k == 0)
+        k = phrase_at(sc, i, "born in");
+    if (k > 0) {
+        n = o_num(sc, i + k, 4, "");
+        if (n >= 1900 && cg__age_from_birth_year(n, sc->year, &lo, &hi) &&
+            !about_someone_else(sc, i)) {
+            push(sc, CG__AGE_STATED, lo, hi, i, i + k);
+            return 1;
+        }
+    }
+    if (sc->w[i].oe - sc->w[i].os >= 3 && sc->t[sc->w[i].os] == '2' &&
+        lower((unsigned char)sc->t[sc->w[i].os + 1]) == 'k') {
+        const char *o = sc->t + sc->w[i].os + 2;
+        const size_t m = sc->w[i].oe - sc->w[i].os - 2;
+
+        n = 0;
+        for (size_t d = 0; d < m && n >= 0; d++)
+            n = is_digit((unsigned char)o[d]) && m <= 2 ? n * 10 + (o[d] - '0') : -1;
+        if (n >= 0 && cg__age_from_birth_year(2000 + n, sc->year, &lo, &hi) &&
+            !about_someone_else(sc, i)) {
+            push(sc, CG__AGE_STATED, lo, hi, i, i);
+            return 1;
+        }
+    }
+    /* Grades: "học lớp 6", "lớp 7A"; "grade 6", "6th grade", "in year 7". */
+    if (W_IS(sc, i, "lop")) {
+        g = o_class(sc, i + 1);
+        if (g >= 1 && g <= 12 && !about_someone_else(sc, i)) {
+            const size_t s = i > 0 && W_IS(sc, i - 1, "hoc") ? i - 1 : i;
+
+            push(sc, CG__AGE_STATED, g + 5, g + 6, s, i + 1);
+            return 1;
+        }
+    }
+    if (W_IS(sc, i, "grade")) {
+        g = o_class(sc, i + 1);
+        if (g >= 1 && g <= 12 && !about_someone_else(sc, i)) {
+            push(sc, CG__AGE_STATED, g + 5, g + 6, i, i + 1);
+            return 1;
+        }
+    }
+    if (W_IS(sc, i + 1, "grade") || W_IS(sc, i + 1, "grader")) {
+        static const char *const ords[] = {"st", "nd", "rd", "th", NULL};
+
+        for (size_t q = 0; ords[q] != NULL; q++) {
+            g = o_num(sc, i, 2, ords[q]);
+            if (g >= 1 && g <= 12 && !about_someone_else(sc, i)) {
+                push(sc, CG__AGE_STATED, g + 5, g + 6, i, i + 1);
+                return 1;
+            }
+        }
+    }
+    if (W_IS(sc, i, "in") && W_IS(sc, i + 1, "year")) {
+        g = o_num(sc, i + 2, 2, "");
+        if (g >= 1 && g <= 13 && !o_num_continues(sc, i + 2)) {
+            push(sc, CG__AGE_STATED, g + 4, g + 5, i, i + 2);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Questions about the other's age or grade. Returns 1 when word i starts one. */
+static int asked(scan *sc, size_t i)
+{
+    /* The teencode table turns "u" into "you" and "r" into "rồi". */
+    static const char *const you[] = {"are you", "are u", "r you", "r u", "roi you", "roi u",
+                                      "ru", "are ya", "r ya", "roi ya", "u", "you", NULL};
+    static const char *const your_age[] = {"your age", "ur age", "yr age", "hbu age",
+                                           "wbu age", "how about you age",
+                                           "what about you age", "u age", "you age", NULL};
+    static const char *const vi[] = {
+        "bao nhieu tuoi", "may tuoi", "bn tuoi", "bao tuoi", "tuoi gi", "tuoi j", "tuoi con gi",
+        "sinh nam bao nhieu", "sinh nam may", "sinh nam nao", "nam nay bao nhieu",
+        "hoc lop may", "lop may", "hoc lop nao", "lop nao", "hoc nam may", NULL};
+    size_t k;
+
+    if (phrase_at(sc, i, "how old") > 0) {
+        k = phrase_any(sc, i + 2, you);
+        if (k == 0 && (W_IS(sc, i + 2, "is") || W_IS(sc, i + 2, "was") || W_IS(sc, i + 2, "s")))
+            return 0; /* "how old is your brother" */
+        push(sc, CG__AGE_ASKED, 0, 0, i, i + 1 + k);
+        return 1;
+    }
+    if (phrase_at(sc, i, "what grade") > 0 || phrase_at(sc, i, "which grade") > 0 ||
+        phrase_at(sc, i, "what year") > 0) {
+        k = phrase_any(sc, i + 2, you);
+        if (k > 0) {
+            const size_t end = i + 1 + k + (W_IS(sc, i + 2 + k, "in") ? 1 : 0);
+
+            push(sc, CG__AGE_ASKED, 0, 0, i, end);
+            return 1;
+        }
+    }
+    k = phrase_any(sc, i, your_age);
+    if (k > 0 && o_num(sc, i + k, 2, "") < 0) {
+        push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
+        return 1;
+    }
+    /* "asl" is "age sex location" after the English teencode table. */
+    k = phrase_at(sc, i, "age sex location");
+    if (k == 0)
+        k = phrase_at(sc, i, "a s l");
+    if (k == 0)
+        k = phrase_at(sc, i, "asl");
+    if (k > 0) {
+        push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
+        return 1;
+    }
+    /* "age?" */
+    if (W_IS(sc, i, "age") && sc->w[i].oe < sc->len && sc->t[sc->w[i].oe] == '?') {
+        push(sc, CG__AGE_ASKED, 0, 0, i, i);
+        return 1;
+    }
+    k = phrase_any(sc, i, vi);
+    if (k > 0) {
+        push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* The plain words that can start a signal (besides numbers), sorted bytewise for bsearch. */
+static const char *const TRIGGERS[] = {
+    "a", "age", "asl", "bao", "bn", "born", "grade", "hbu", "hoc", "how", "i", "iam", "im", "in",
+    "lop", "may", "my", "nam", "sinh", "tuoi", "u", "ur", "wbu", "what", "which", "you", "your",
+    "yr"};
+
+static int trigger_cmp(const void *key, const void *elem)
+{
+    const word *w = key;
+    const char *t = *(const char *const *)elem;
+    size_t k;
+
+    for (k = 0; k < w->n && t[k] != '\0'; k++)
+        if (w->s[k] != t[k])
+            return (unsigned char)w->s[k] < (unsigned char)t[k] ? -1 : 1;
+    return k < w->n ? 1 : t[k] != '\0' ? -1 : 0;
+}
+
+static int may_start(const scan *sc, size_t i)
+{
+    size_t lo = 0, hi = sizeof(TRIGGERS) / sizeof(TRIGGERS[0]);
+
+    if (is_digit((unsigned char)sc->t[sc->w[i].os]))
+        return 1;
+    while (lo < hi) { /* bsearch, without a call per comparison */
+        const size_t mid = (lo + hi) / 2;
+        const int c = trigger_cmp(&sc->w[i], &TRIGGERS[mid]);
+
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+static int sig_cmp(const void *pa, const void *pb)
+{
+    const cg__age_signal *a = pa, *b = pb;
+
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end > b->end ? -1 : 1;
+    return (int)a->kind - (int)b->kind;
+}
+
+/* Sorts the signals from n0 on by start and drops each that lies inside an earlier one of the
+ * same kind ("im 13yo" is found as "im 13yo" and as "13yo"). */
+static void merge_signals(cg__age_signals *a, size_t n0)
+{
+    size_t w = n0;
+
+    if (a->n - n0 < 2)
+        return;
+    qsort(a->v + n0, a->n - n0, sizeof(a->v[0]), sig_cmp);
+    for (size_t r = n0; r < a->n; r++) {
+        int inside = 0;
+
+        for (size_t q = w; q-- > n0 && !inside;) {
+            if (a->v[q].end <= a->v[r].start)
+                break;
+            inside = a->v[q].kind == a->v[r].kind && a->v[r].end <= a->v[q].end;
+        }
+        if (!inside)
+            a->v[w++] = a->v[r];
+    }
+    a->n = w;
+}
+
+cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
+                            int this_year, cg__age_signals *out, cg_error *err)
+{
+    scan sc;
+    size_t n0;
+    cg_status st;
+
+    if (out == NULL || nm == NULL || (text == NULL && len > 0))
+        return cg__fail(err, CG_E_INVAL, "age scan: NULL argument");
+    if (len > UINT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "age scan: message of %zu bytes", len);
+    n0 = out->n;
+    sc.t = text != NULL ? text : "";
+    sc.len = len;
+    sc.year = this_year;
+    sc.out = out;
+    sc.nomem = 0;
+    st = split_words(&sc, &nm->plain);
+    if (st != CG_OK)
+        return cg__fail(err, st, "age scan: out of memory");
+    for (size_t i = 0; i < sc.nw && !sc.nomem; i++) {
+        if (may_start(&sc, i) && !stated(&sc, i))
+            asked(&sc, i);
+    }
+    if (sc.w != sc.stack)
+        cg__free(sc.w);
+    if (sc.nomem) {
+        out->n = n0;
+        return cg__fail(err, CG_E_NOMEM, "age scan: out of memory");
+    }
+    merge_signals(out, n0);
+    return CG_OK;
+}
+
+/* Appends the age signals of text to out; on failure out keeps exactly the signals it had. Birth
+ * years are counted from the current UTC year. */
+cg_status cg__age_scan(const char *text, size_t len, const cg__normalized *nm,
+                       cg__age_signals *out, cg_error *err)
+{
+    const time_t now = time(NULL);
+    struct tm tm;
+    int year = 2025;
+
+    if (now != (time_t)-1 && gmtime_r(&now, &tm) != NULL)
+        year = tm.tm_year + 1900;
+    return cg__age_scan_year(text, len, nm, year, out, err);
+}
+
+void cg__age_signals_free(cg__age_signals *a)
+{
+    if (a == NULL)
+        return;
+    cg__free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}

@@ -1,0 +1,323 @@
+/* The text engine and sessions (include/childguard/text.h): loading the data files once, and
+ * per message: normalise → lexicon cues + personal-data and age detectors → conversation update.
+ * A session owns every buffer a scan needs (normalised forms, hit lists, the lexicon scratch),
+ * so a warm session scans without allocating. */
+#include "childguard/text.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "text/conversation.h"
+#include "text/detect.h"
+#include "text/guidance.h"
+#include "text/lexicon.h"
+#include "text/normalize.h"
+
+#ifndef CG_DEFAULT_DATA_DIR
+#define CG_DEFAULT_DATA_DIR "/usr/local/share/childguard"
+#endif
+
+#define MAX_MESSAGE_BYTES (1u << 20)
+
+struct cg_text_engine {
+    char *data_dir;
+    char lang[8];                 /* "" = all */
+    cg__normalizer *nz;
+    cg__lexicon *lx;
+    cg__guidance *guidance;
+    unsigned char *cue_allowed;   /* per cue: its language is wanted */
+};
+
+struct cg_text_session {
+    cg_text_engine *e;
+    cg__lexicon_scratch *scratch;
+    cg__normalized nm;
+    cg__cue_hits cues;
+    cg__pii_hits pii;
+    cg__age_signals ages;
+    cg__finding *findings;
+    size_t cap_findings;
+    cg__convs *convs;
+};
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return p != NULL && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The data directory: the config's, $CHILDGUARD_DATA, the install's, the source tree's. */
+static const char *pick_data_dir(const cg_text_config *cfg)
+{
+    if (cfg != NULL && cfg->data_dir != NULL)
+        return cfg->data_dir;
+    const char *env = getenv("CHILDGUARD_DATA");
+    if (env != NULL && *env != '\0')
+        return env;
+    if (is_dir(CG_DEFAULT_DATA_DIR))
+        return CG_DEFAULT_DATA_DIR;
+#ifdef CG_SOURCE_DATA_DIR
+    return CG_SOURCE_DATA_DIR;
+#else
+    return CG_DEFAULT_DATA_DIR;
+#endif
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.tsv files of dir/lexicons, sorted, then the extra ones; NULL-terminated, caller frees
+ * each and the array. */
+static cg_status lexicon_paths(const char *dir, const char *const *extra, char ***out, size_t *n,
+                               cg_error *err)
+{
+    char path[4096];
+    size_t cap = 16, k = 0;
+    char **v = cg__calloc(cap, sizeof(*v));
+
+    if (v == NULL)
+        return cg__fail(err, CG_E_NOMEM, "out of memory listing lexicons");
+    snprintf(path, sizeof(path), "%s/lexicons", dir);
+    DIR *d = opendir(path);
+    if (d == NULL && (extra == NULL || extra[0] == NULL)) {
+        cg__free(v);
+        return cg__fail(err, CG_E_IO, "%s: no lexicon directory (set the data directory)", path);
+    }
+    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".tsv") != 0 || de->d_name[0] == '.')
+            continue;
+        if (k + 1 >= cap) {
+            char **w = cg__realloc(v, cap * 2 * sizeof(*v));
+            if (w == NULL)
+                break;
+            v = w;
+            cap *= 2;
+        }
+        size_t need = strlen(path) + len + 2;
+        v[k] = cg__malloc(need);
+        if (v[k] == NULL)
+            break;
+        snprintf(v[k], need, "%s/%s", path, de->d_name);
+        k++;
+    }
+    if (d != NULL)
+        closedir(d);
+    if (k > 1)
+        qsort(v, k, sizeof(*v), cmp_str);
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+        if (k + 1 >= cap) {
+            char **w = cg__realloc(v, cap * 2 * sizeof(*v));
+            if (w == NULL)
+                break;
+            v = w;
+            cap *= 2;
+        }
+        v[k] = cg__strdup(extra[i]);
+        if (v[k] == NULL)
+            break;
+        k++;
+    }
+    v[k] = NULL;
+    *out = v;
+    *n = k;
+    return CG_OK;
+}
+
+void cg_text_engine_close(cg_text_engine *e)
+{
+    if (e == NULL)
+        return;
+    cg__lexicon_free(e->lx);
+    cg__normalizer_free(e->nz);
+    cg__guidance_free(e->guidance);
+    cg__free(e->cue_allowed);
+    cg__free(e->data_dir);
+    cg__free(e);
+}
+
+cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, cg_error *err)
+{
+    const char *dir = pick_data_dir(cfg);
+    void (*bad)(const char *, uint64_t, const char *, void *) = cfg ? cfg->on_bad_row : NULL;
+    void *ud = cfg ? cfg->ud : NULL;
+    char path[4096];
+    char **paths = NULL;
+    size_t n_paths = 0;
+    cg_status st;
+
+    *out = NULL;
+    cg_text_engine *e = cg__calloc(1, sizeof(*e));
+    if (e == NULL)
+        return cg__fail(err, CG_E_NOMEM, "out of memory opening the text engine");
+    e->data_dir = cg__strdup(dir);
+    if (cfg != NULL && cfg->lang != NULL && strcmp(cfg->lang, "auto") != 0)
+        snprintf(e->lang, sizeof(e->lang), "%s", cfg->lang);
+    if (e->data_dir == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "out of memory opening the text engine");
+        goto fail;
+    }
+    snprintf(path, sizeof(path), "%s/text/teencode-vi.tsv", dir);
+    st = cg__normalizer_open(path, bad, ud, &e->nz, err);
+    if (st != CG_OK)
+        goto fail;
+    st = lexicon_paths(dir, cfg ? cfg->extra_lexicons : NULL, &paths, &n_paths, err);
+    if (st != CG_OK)
+        goto fail;
+    st = cg__lexicon_load(e->nz, (const char *const *)paths, n_paths, bad, ud, &e->lx, err);
+    for (size_t i = 0; i < n_paths; i++)
+        cg__free(paths[i]);
+    cg__free(paths);
+    if (st != CG_OK)
+        goto fail;
+    size_t n = cg__lexicon_count(e->lx);
+    e->cue_allowed = cg__malloc(n + 1);
+    if (e->cue_allowed == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "out of memory opening the text engine");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *l = cg__lexicon_cue(e->lx, (uint32_t)i)->lang;
+        e->cue_allowed[i] = e->lang[0] == '\0' || strcmp(l, "*") == 0 || strcmp(l, e->lang) == 0;
+    }
+    snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
+    st = cg__guidance_load(path, cfg && cfg->country ? cfg->country : "VN", &e->guidance, err);
+    if (st != CG_OK)
+        goto fail;
+    *out = e;
+    return CG_OK;
+fail:
+    cg_text_engine_close(e);
+    return st;
+}
+
+size_t cg_text_engine_cue_count(const cg_text_engine *e)
+{
+    return e != NULL && e->lx != NULL ? cg__lexicon_count(e->lx) : 0;
+}
+
+void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
+                          const char *lang, cg_text_guidance *out)
+{
+    cg__guidance_get(e ? e->guidance : NULL, harm, audience, lang, out);
+}
+
+cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err)
+{
+    cg_status st;
+    cg_text_session *s = cg__calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (s == NULL)
+        return cg__fail(err, CG_E_NOMEM, "out of memory for a text session");
+    s->e = e;
+    st = cg__lexicon_scratch_new(e->lx, &s->scratch, err);
+    if (st == CG_OK)
+        st = cg__convs_new(&s->convs, err);
+    if (st != CG_OK) {
+        cg_text_session_free(s);
+        return st;
+    }
+    *out = s;
+    return CG_OK;
+}
+
+void cg_text_session_free(cg_text_session *s)
+{
+    if (s == NULL)
+        return;
+    cg__lexicon_scratch_free(s->scratch);
+    cg__normalized_free(&s->nm);
+    cg__cue_hits_free(&s->cues);
+    cg__pii_hits_free(&s->pii);
+    cg__age_signals_free(&s->ages);
+    cg__free(s->findings);
+    cg__convs_free(s->convs);
+    cg__free(s);
+}
+
+void cg_text_result_free(cg_text_result *res)
+{
+    if (res == NULL)
+        return;
+    cg__free(res->evidence);
+    memset(res, 0, sizeof(*res));
+}
+
+static const char *pii_cue_name(cg_facet f)
+{
+    switch (f) {
+    case CG_FACET_PHONE: return "pii.phone";
+    case CG_FACET_EMAIL: return "pii.email";
+    case CG_FACET_ADDRESS: return "pii.address";
+    case CG_FACET_SCHOOL: return "pii.school";
+    case CG_FACET_HANDLE: return "pii.handle";
+    case CG_FACET_CODE: return "pii.code";
+    default: return "pii";
+    }
+}
+
+cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_result *res,
+                       cg_error *err)
+{
+    cg_status st;
+
+    if (s == NULL || msg == NULL || res == NULL || (msg->text == NULL && msg->len > 0))
+        return cg__fail(err, CG_E_INVAL, "cg_text_scan: NULL argument");
+    const char *text = msg->text ? msg->text : "";
+    st = cg__normalize(s->e->nz, text, msg->len, CG__UTF8_REPLACE, MAX_MESSAGE_BYTES, &s->nm, err);
+    if (st != CG_OK)
+        return st;
+    s->cues.n = 0;
+    s->pii.n = 0;
+    s->ages.n = 0;
+    st = cg__lexicon_scan(s->e->lx, s->scratch, &s->nm, &s->cues, err);
+    if (st == CG_OK)
+        st = cg__pii_scan(text, msg->len, &s->nm, &s->pii, err);
+    if (st == CG_OK)
+        st = cg__age_scan(text, msg->len, &s->nm, &s->ages, err);
+    if (st != CG_OK)
+        return st;
+
+    size_t need = s->cues.n + s->pii.n;
+    if (need > s->cap_findings) {
+        cg__finding *f = cg__realloc(s->findings, need * sizeof(*f));
+        if (f == NULL)
+            return cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+        s->findings = f;
+        s->cap_findings = need;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < s->cues.n; i++) {
+        if (!s->e->cue_allowed[s->cues.v[i].cue])
+            continue;
+        const cg__cue *c = cg__lexicon_cue(s->e->lx, s->cues.v[i].cue);
+        s->findings[n++] = (cg__finding){c->harm, c->facet, c->weight, s->cues.v[i].start,
+                                         s->cues.v[i].end, c->id};
+    }
+    for (size_t i = 0; i < s->pii.n; i++) {
+        const cg__pii_hit *h = &s->pii.v[i];
+        s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
+                                         h->end, pii_cue_name(h->facet)};
+    }
+    cg__age_facts age = {0, 0, 0};
+    for (size_t i = 0; i < s->ages.n; i++) {
+        if (s->ages.v[i].kind == CG__AGE_ASKED)
+            age.asked = 1;
+        else if (age.stated_min == 0) {
+            age.stated_min = s->ages.v[i].min_age;
+            age.stated_max = s->ages.v[i].max_age;
+        }
+    }
+    st = cg__convs_update(s->convs, msg, s->findings, n, &age, res, err);
+    if (st == CG_OK)
+        res->invalid_utf8 = s->nm.invalid;
+    return st;
+}

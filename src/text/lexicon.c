@@ -1,0 +1,1010 @@
+/* Cue lexicons (lexicon.h): loading and validating rows, translating the pattern syntax into
+ * regular expressions over the plain form, compiling them into one Vectorscan database, and
+ * scanning a normalised message with it.
+ *
+ * How a pattern becomes a regex. The plain form of a message (normalize.h) is words separated
+ * by single spaces, with no space at either end, so a whole-word match is "start of text or a
+ * space" before and "a space or end of text" after. A pattern is a list of tokens:
+ * - a word, or a run of ordinary words, normalised together with cg__normalize_plain exactly as
+ *   message text would be (so teencode, diacritics and spaced letters meet the same way);
+ * - a token with alternatives or a prefix ("gui|send", "nud*"): each alternative normalised on
+ *   its own; a trailing '*' becomes [^ ]* (the rest of the word);
+ * - '~': (?:[^ ]+ ){0,3}, up to three words of any kind.
+ * Word boundaries are not in the regex. Writing them in ("(?:^| )" before, "(?: |$)" after)
+ * made the database twice as big and the scan 2.5x slower (measured: 5.1 against 2.0 us for a
+ * 75-byte message over the shipped 247 cues), because every pattern then starts with a class
+ * instead of a literal. So Vectorscan is an exact matcher of the words and a prefilter for the
+ * boundaries: the callback keeps an end only where a word ends, and finds the start by
+ * re-matching the cue's own token list backwards from that end, over word starts only, with a
+ * tiny word-level matcher (match_tokens) that implements the same language as the regex. No
+ * word start matching means a hit inside a word ("kys" in "skysail"), which is dropped. The
+ * nearest start wins, so "send ~ pic" over "send send me a pic" highlights "send me a pic".
+ *
+ * Once per message: Vectorscan reports matches in order of their end, and the first end that
+ * passes the checks is kept; a per-scratch bitmap drops the rest. (HS_FLAG_SINGLEMATCH cannot
+ * do this, because the first raw match may be the one that fails the boundary check.) Asking
+ * Vectorscan for start of match (HS_FLAG_SOM_LEFTMOST) instead would cost a 4x bigger database
+ * and a slower scan on every message, while hits are rare.
+ *
+ * Memory: every allocation of ours goes through cg__malloc. Vectorscan allocates its database
+ * and scratch with its own (process-wide) allocator, which we leave alone so as not to change
+ * it under an application that also uses Vectorscan; its HS_NOMEM maps to CG_E_NOMEM. */
+#include "text/lexicon.h"
+
+#include <hs.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/file.h"
+
+#define LEX_MAX_FILE_BYTES ((uint64_t)64 << 20) /* one lexicon file */
+#define LEX_MAX_CUES 1000000u                   /* all files together */
+#define LEX_MAX_PATTERN 1024u                   /* bytes of one pattern as written */
+#define LEX_MAX_TOKENS 24u                      /* tokens of one pattern */
+#define LEX_MAX_ALTS 64u                        /* alternatives of one token */
+#define LEX_MAX_ID 128u                         /* bytes of an id */
+#define LEX_GAP_WORDS 3                         /* words one '~' may skip */
+#define LEX_MAX_MESSAGE 0xFFFFFFFFu             /* Vectorscan lengths and hit offsets are 32-bit */
+
+/* ---- the compiled form -------------------------------------------------------------------- */
+
+enum { TOK_WORDS = 0, TOK_GAP = 1 };
+
+typedef struct lex_alt {
+    uint32_t off, len; /* the normalised text, in lx->text */
+    uint8_t prefix;    /* 1: matches any word starting with the text's last word */
+} lex_alt;
+
+typedef struct lex_tok {
+    uint8_t kind;       /* TOK_WORDS or TOK_GAP */
+    uint32_t first_alt; /* TOK_WORDS: alternatives lx->alts[first_alt .. first_alt + nalt) */
+    uint32_t nalt;
+} lex_tok;
+
+typedef struct lex_entry {
+    cg__cue cue;                /* strings point into a file buffer of lx->bufs */
+    uint32_t first_tok, ntok;   /* lx->toks[first_tok .. first_tok + ntok) */
+    uint32_t span_words;        /* the most words a match can cover (bounds the start search) */
+    uint32_t regex_off;         /* in the load-time regex pool; unused after load */
+} lex_entry;
+
+struct cg__lexicon {
+    lex_entry *cues;
+    size_t n, cap;
+    lex_tok *toks;
+    size_t ntok, tokcap;
+    lex_alt *alts;
+    size_t nalt, altcap;
+    char *text;           /* normalised alternatives, back to back (not NUL-separated) */
+    size_t ntext, textcap;
+    char **bufs;          /* one per file: its content, split in place into the cue strings */
+    char **paths;         /* one per file: a copy of its path (cg__cue.file) */
+    size_t nfiles;
+    hs_database_t *db;
+    hs_scratch_t *proto;  /* cloned by cg__lexicon_scratch_new */
+};
+
+struct cg__lexicon_scratch {
+    hs_scratch_t *hs;
+    uint8_t *seen;  /* per cue: already reported in the current scan (all 0 between scans) */
+    size_t n;       /* cues of the lexicon it was made for */
+};
+
+/* Load-time state: the caller's report callback and the regex pool. */
+typedef struct lex_loader {
+    cg__lexicon *lx;
+    const cg__normalizer *nz;
+    void (*on_bad_row)(const char *path, uint64_t line, const char *reason, void *ud);
+    void *ud;
+    char *rx; /* regexes, each NUL-terminated */
+    size_t nrx, rxcap;
+} lex_loader;
+
+/* Grows *v (elements of size) so that it holds at least need; 0 on allocation failure. */
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+    size_t ncap;
+    void *nv;
+
+    if (need <= *cap)
+        return 1;
+    ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    if (size != 0 && ncap > SIZE_MAX / size)
+        return 0;
+    nv = cg__realloc(*v, ncap * size);
+    if (nv == NULL)
+        return 0;
+    *v = nv;
+    *cap = ncap;
+    return 1;
+}
+
+static void report(const lex_loader *ld, const char *path, uint64_t line, const char *reason)
+{
+    if (ld->on_bad_row != NULL)
+        ld->on_bad_row(path, line, reason, ld->ud);
+}
+
+/* ---- pattern translation ------------------------------------------------------------------ */
+
+/* Appends n bytes to the regex pool. */
+static int rx_put(lex_loader *ld, const char *s, size_t n)
+{
+    if (!grow((void **)&ld->rx, &ld->rxcap, ld->nrx + n + 1, 1))
+        return 0;
+    memcpy(ld->rx + ld->nrx, s, n);
+    ld->nrx += n;
+    return 1;
+}
+
+/* Appends normalised text as a regex literal: letters, digits and the separating spaces stay;
+ * every other byte (including UTF-8 bytes of other scripts) is written as \xHH. */
+static int rx_literal(lex_loader *ld, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        char esc[5];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == ' ') {
+            if (!rx_put(ld, s + i, 1))
+                return 0;
+            continue;
+        }
+        snprintf(esc, sizeof esc, "\\x%02x", c);
+        if (!rx_put(ld, esc, 4))
+            return 0;
+    }
+    return 1;
+}
+
+/* Normalises one alternative (or a run of ordinary words) and appends it to lx->alts.
+ * CG_E_INVAL with a reason when it normalises to nothing. */
+static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, char *why,
+                         size_t whylen)
+{
+    cg__lexicon *lx = ld->lx;
+    char *plain = NULL;
+    size_t plen = 0;
+    cg_error nerr = {0};
+    cg_status st;
+
+    st = cg__normalize_plain(ld->nz, s, n, &plain, &plen, &nerr);
+    if (st == CG_E_NOMEM)
+        return st;
+    if (st != CG_OK) {
+        snprintf(why, whylen, "pattern word \"%.*s\" does not normalise: %s", (int)n, s,
+                 nerr.message);
+        return CG_E_INVAL;
+    }
+    if (plen == 0) {
+        snprintf(why, whylen, "pattern word \"%.*s\" is empty once normalised", (int)n, s);
+        cg__free(plain);
+        return CG_E_INVAL;
+    }
+    if (lx->ntext + plen > UINT32_MAX ||
+        !grow((void **)&lx->text, &lx->textcap, lx->ntext + plen, 1) ||
+        !grow((void **)&lx->alts, &lx->altcap, lx->nalt + 1, sizeof *lx->alts)) {
+        cg__free(plain);
+        return CG_E_NOMEM;
+    }
+    memcpy(lx->text + lx->ntext, plain, plen);
+    lx->alts[lx->nalt].off = (uint32_t)lx->ntext;
+    lx->alts[lx->nalt].len = (uint32_t)plen;
+    lx->alts[lx->nalt].prefix = (uint8_t)prefix;
+    lx->nalt++;
+    lx->ntext += plen;
+    cg__free(plain);
+    return CG_OK;
+}
+
+static cg_status add_tok(cg__lexicon *lx, int kind, uint32_t first_alt)
+{
+    if (!grow((void **)&lx->toks, &lx->tokcap, lx->ntok + 1, sizeof *lx->toks))
+        return CG_E_NOMEM;
+    lx->toks[lx->ntok].kind = (uint8_t)kind;
+    lx->toks[lx->ntok].first_alt = first_alt;
+    lx->toks[lx->ntok].nalt = kind == TOK_GAP ? 0 : (uint32_t)(lx->nalt - first_alt);
+    lx->ntok++;
+    return CG_OK;
+}
+
+/* Flushes a run of ordinary words [s, e) as one token of one alternative. */
+static cg_status flush_run(lex_loader *ld, const char *s, const char *e, char *why, size_t whylen)
+{
+    const uint32_t first = (uint32_t)ld->lx->nalt;
+    cg_status st;
+
+    if (s == NULL || e <= s)
+        return CG_OK;
+    st = add_alt(ld, s, (size_t)(e - s), 0, why, whylen);
+    if (st != CG_OK)
+        return st;
+    return add_tok(ld->lx, TOK_WORDS, first);
+}
+
+/* Adds a token with alternatives and prefixes ("gui|send", "nud*"). */
+static cg_status add_operator_tok(lex_loader *ld, const char *s, size_t n, char *why,
+                                  size_t whylen)
+{
+    const uint32_t first = (uint32_t)ld->lx->nalt;
+    size_t i = 0, nalt = 0;
+
+    while (i <= n) {
+        size_t j = i;
+        int prefix = 0;
+        cg_status st;
+
+        while (j < n && s[j] != '|')
+            j++;
+        if (j > i && s[j - 1] == '*')
+            prefix = 1;
+        if (j - (size_t)prefix == i) {
+            snprintf(why, whylen, "empty alternative in \"%.*s\"", (int)n, s);
+            return CG_E_INVAL;
+        }
+        if (memchr(s + i, '*', j - i - (size_t)prefix) != NULL ||
+            memchr(s + i, '~', j - i) != NULL) {
+            snprintf(why, whylen, "'*' only ends a word and '~' stands alone: \"%.*s\"", (int)n,
+                     s);
+            return CG_E_INVAL;
+        }
+        if (++nalt > LEX_MAX_ALTS) {
+            snprintf(why, whylen, "more than %u alternatives in one word", LEX_MAX_ALTS);
+            return CG_E_INVAL;
+        }
+        st = add_alt(ld, s + i, j - i - (size_t)prefix, prefix, why, whylen);
+        if (st != CG_OK)
+            return st;
+        i = j + 1;
+    }
+    return add_tok(ld->lx, TOK_WORDS, first);
+}
+
+/* Turns pattern into tokens of the cue e (appended to lx->toks) and its regex (appended to the
+ * pool). CG_E_INVAL with a reason in why for a pattern that does not compile. On any failure
+ * the lexicon's arrays may hold orphan entries, which is harmless: nothing points at them. */
+static cg_status compile_pattern(lex_loader *ld, lex_entry *e, const char *pattern, char *why,
+                                 size_t whylen)
+{
+    cg__lexicon *lx = ld->lx;
+    const size_t plen = strlen(pattern);
+    const char *run = NULL, *run_end = NULL, *p = pattern;
+    uint32_t words = 0;
+    cg_status st;
+
+    if (plen == 0 || plen > LEX_MAX_PATTERN) {
+        snprintf(why, whylen, plen == 0 ? "empty pattern" : "pattern longer than %u bytes",
+                 LEX_MAX_PATTERN);
+        return CG_E_INVAL;
+    }
+    if (lx->ntok > UINT32_MAX - LEX_MAX_TOKENS || lx->nalt > UINT32_MAX - LEX_MAX_ALTS *
+        LEX_MAX_TOKENS)
+        return CG_E_NOMEM;
+    e->first_tok = (uint32_t)lx->ntok;
+    /* Split on spaces; ordinary words accumulate in a run normalised as one piece of text. */
+    while (*p != '\0') {
+        const char *w = p;
+        size_t n;
+
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        w = p;
+        while (*p != '\0' && *p != ' ')
+            p++;
+        n = (size_t)(p - w);
+        if ((n == 1 && w[0] == '~') || memchr(w, '|', n) != NULL || memchr(w, '*', n) != NULL ||
+            memchr(w, '~', n) != NULL) {
+            st = flush_run(ld, run, run_end, why, whylen);
+            if (st != CG_OK)
+                return st;
+            run = NULL;
+            if (n == 1 && w[0] == '~')
+                st = add_tok(lx, TOK_GAP, 0);
+            else
+                st = add_operator_tok(ld, w, n, why, whylen);
+            if (st != CG_OK)
+                return st;
+        } else {
+            if (run == NULL)
+                run = w;
+            run_end = p;
+        }
+        if (lx->ntok - e->first_tok > LEX_MAX_TOKENS) {
+            snprintf(why, whylen, "more than %u tokens", LEX_MAX_TOKENS);
+            return CG_E_INVAL;
+        }
+    }
+    st = flush_run(ld, run, run_end, why, whylen);
+    if (st != CG_OK)
+        return st;
+    e->ntok = (uint32_t)(lx->ntok - e->first_tok);
+    if (e->ntok == 0 || lx->toks[e->first_tok].kind == TOK_GAP ||
+        lx->toks[lx->ntok - 1].kind == TOK_GAP) {
+        snprintf(why, whylen, "a pattern needs a word and cannot start or end with '~'");
+        return CG_E_INVAL;
+    }
+
+    /* The regex, and the most words a match can span. */
+    if (ld->nrx > UINT32_MAX)
+        return CG_E_NOMEM;
+    e->regex_off = (uint32_t)ld->nrx;
+    for (uint32_t t = 0; t < e->ntok; t++) {
+        const lex_tok *tk = &lx->toks[e->first_tok + t];
+        uint32_t most = 1;
+
+        if (tk->kind == TOK_GAP) {
+            if (!rx_put(ld, "(?:[^ ]+ ){0,3}", 15))
+                return CG_E_NOMEM;
+            words += LEX_GAP_WORDS;
+            continue;
+        }
+        if (!rx_put(ld, "(?:", 3))
+            return CG_E_NOMEM;
+        for (uint32_t a = 0; a < tk->nalt; a++) {
+            const lex_alt *al = &lx->alts[tk->first_alt + a];
+            uint32_t w = 1;
+
+            for (uint32_t k = 0; k < al->len; k++)
+                w += lx->text[al->off + k] == ' ';
+            if (w > most)
+                most = w;
+            if ((a > 0 && !rx_put(ld, "|", 1)) || !rx_literal(ld, lx->text + al->off, al->len) ||
+                (al->prefix && !rx_put(ld, "[^ ]*", 5)))
+                return CG_E_NOMEM;
+        }
+        if (!rx_put(ld, ")", 1))
+            return CG_E_NOMEM;
+        if (t + 1 < e->ntok && !rx_put(ld, " ", 1))
+            return CG_E_NOMEM;
+        words += most;
+    }
+    ld->rx[ld->nrx++] = '\0';
+    e->span_words = words;
+    return CG_OK;
+}
+
+/* ---- rows and files ----------------------------------------------------------------------- */
+
+static int valid_id(const char *s)
+{
+    size_t n = 0;
+
+    for (; s[n] != '\0'; n++) {
+        const char c = s[n];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return n > 0 && n <= LEX_MAX_ID;
+}
+
+/* "*", or an ISO 639 code in lowercase ("vi", "en", "fil"), optionally with a region or script
+ * ("pt-br"): new languages need no code change. */
+static int valid_lang(const char *s)
+{
+    size_t n = 0;
+
+    if (strcmp(s, "*") == 0)
+        return 1;
+    while (s[n] >= 'a' && s[n] <= 'z')
+        n++;
+    if (n < 2 || n > 3)
+        return 0;
+    if (s[n] == '\0')
+        return 1;
+    if (s[n] != '-')
+        return 0;
+    s += n + 1;
+    for (n = 0; s[n] != '\0'; n++)
+        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9')))
+            return 0;
+    return n >= 2 && n <= 8;
+}
+
+static int parse_weight(const char *s, float *out)
+{
+    char *end = NULL;
+    double w;
+
+    if (*s == '\0' || *s == ' ')
+        return 0;
+    w = strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(w) || w <= 0.0 || w > 1.0)
+        return 0;
+    *out = (float)w;
+    return 1;
+}
+
+/* Validates one row already split into fields and appends it as a cue. CG_E_INVAL (with a
+ * reason) rejects the row; CG_E_NOMEM fails the load. */
+static cg_status add_row(lex_loader *ld, char **f, size_t nf, const char *path, uint64_t line,
+                         char *why, size_t whylen)
+{
+    cg__lexicon *lx = ld->lx;
+    lex_entry *e;
+    int harm, facet, fh;
+    float weight = 0.0f;
+    const size_t ntok0 = lx->ntok, nalt0 = lx->nalt, ntext0 = lx->ntext, nrx0 = ld->nrx;
+    cg_status st;
+
+    if (nf != 6 && nf != 7) {
+        snprintf(why, whylen, "%zu columns, expected 7 (id, lang, harm, facet, weight, pattern, "
+                 "note)", nf);
+        return CG_E_INVAL;
+    }
+    if (!valid_id(f[0])) {
+        snprintf(why, whylen, "bad id \"%.60s\" (1-%u of A-Z a-z 0-9 . _ -)", f[0], LEX_MAX_ID);
+        return CG_E_INVAL;
+    }
+    if (!valid_lang(f[1])) {
+        snprintf(why, whylen, "bad lang \"%.20s\" (\"*\" or a lowercase ISO 639 code)", f[1]);
+        return CG_E_INVAL;
+    }
+    harm = cg_harm_from_name(f[2]);
+    if (harm < 0) {
+        snprintf(why, whylen, "unknown harm \"%.40s\"", f[2]);
+        return CG_E_INVAL;
+    }
+    facet = cg_facet_from_name(f[3]);
+    if (facet < 0) {
+        snprintf(why, whylen, "unknown facet \"%.40s\"", f[3]);
+        return CG_E_INVAL;
+    }
+    fh = cg_facet_harm((cg_facet)facet);
+    if (facet != CG_FACET_NONE && fh != harm) {
+        snprintf(why, whylen, "facet %s belongs to harm %s, not %s", f[3],
+                 cg_harm_name((cg_harm)fh), f[2]);
+        return CG_E_INVAL;
+    }
+    if (!parse_weight(f[4], &weight)) {
+        snprintf(why, whylen, "bad weight \"%.20s\" (a number in (0, 1])", f[4]);
+        return CG_E_INVAL;
+    }
+    if (lx->n >= LEX_MAX_CUES) {
+        snprintf(why, whylen, "more than %u cues", LEX_MAX_CUES);
+        return CG_E_INVAL;
+    }
+    if (!grow((void **)&lx->cues, &lx->cap, lx->n + 1, sizeof *lx->cues))
+        return CG_E_NOMEM;
+    e = &lx->cues[lx->n];
+    memset(e, 0, sizeof *e);
+    st = compile_pattern(ld, e, f[5], why, whylen);
+    if (st != CG_OK) {
+        /* Drop what the half-compiled pattern appended, so a rejected row leaves no trace. */
+        lx->ntok = ntok0;
+        lx->nalt = nalt0;
+        lx->ntext = ntext0;
+        ld->nrx = nrx0;
+        return st;
+    }
+    e->cue.id = f[0];
+    e->cue.lang = f[1];
+    e->cue.harm = (cg_harm)harm;
+    e->cue.facet = (cg_facet)facet;
+    e->cue.weight = weight;
+    e->cue.pattern = f[5];
+    e->cue.note = nf == 7 ? f[6] : "";
+    e->cue.file = path;
+    e->cue.line = line;
+    lx->n++;
+    return CG_OK;
+}
+
+/* Reads one file into lx (which keeps its content) and adds its good rows. */
+static cg_status load_file(lex_loader *ld, const char *path, cg_error *err)
+{
+    cg__lexicon *lx = ld->lx;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char *buf, *p, *end, *pathcopy;
+    uint64_t line = 0;
+    cg_status st;
+
+    pathcopy = cg__strdup(path);
+    if (pathcopy == NULL)
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
+    lx->paths[lx->nfiles] = pathcopy;
+    lx->bufs[lx->nfiles] = NULL;
+    lx->nfiles++;
+    st = cg__read_file(path, LEX_MAX_FILE_BYTES, &data, &len, err);
+    if (st != CG_OK)
+        return st;
+    buf = cg__realloc(data, len + 1);
+    if (buf == NULL) {
+        cg__free(data);
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
+    }
+    buf[len] = '\0';
+    lx->bufs[lx->nfiles - 1] = buf;
+
+    p = buf;
+    end = buf + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte-order mark */
+        p += 3;
+    while (p < end) {
+        char *eol = memchr(p, '\n', (size_t)(end - p));
+        char *f[8];
+        size_t nf = 0;
+        char why[320];
+        char *q;
+
+        if (eol == NULL)
+            eol = end;
+        *eol = '\0';
+        line++;
+        if (eol > p && eol[-1] == '\r')
+            eol[-1] = '\0';
+        q = p;
+        p = eol + 1;
+        while (*q == ' ')
+            q++;
+        if (*q == '\0' || *q == '#' || strncmp(q, "id\t", 3) == 0)
+            continue;
+        if (strlen(q) != strspn(q, " \t")) {
+            /* Split on tabs in place; more than 7 fields counts as 8 for the message. */
+            f[nf++] = q;
+            for (char *c = q; *c != '\0'; c++) {
+                if (*c != '\t')
+                    continue;
+                *c = '\0';
+                if (nf < 8)
+                    f[nf++] = c + 1;
+                else
+                    nf++;
+            }
+        }
+        if (nf == 0)
+            continue;
+        st = add_row(ld, f, nf, pathcopy, line, why, sizeof why);
+        if (st == CG_E_NOMEM)
+            return cg__fail(err, CG_E_NOMEM, "%s:%llu: out of memory", path,
+                            (unsigned long long)line);
+        if (st != CG_OK)
+            report(ld, pathcopy, line, why);
+    }
+    return CG_OK;
+}
+
+/* ---- duplicates and the database ---------------------------------------------------------- */
+
+typedef struct id_ref {
+    const char *id;
+    size_t idx;
+} id_ref;
+
+static int id_ref_cmp(const void *a, const void *b)
+{
+    const id_ref *x = a, *y = b;
+    const int c = strcmp(x->id, y->id);
+
+    if (c != 0)
+        return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Keeps the cues whose keep[i] is set, in order. */
+static void compact(cg__lexicon *lx, const uint8_t *keep)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < lx->n; i++)
+        if (keep[i])
+            lx->cues[j++] = lx->cues[i];
+    lx->n = j;
+}
+
+/* Reports and drops every cue whose id an earlier row (in file order) already used. */
+static cg_status drop_duplicates(lex_loader *ld, cg_error *err)
+{
+    cg__lexicon *lx = ld->lx;
+    id_ref *refs = NULL;
+    uint8_t *keep = NULL;
+    size_t dups = 0;
+
+    if (lx->n < 2)
+        return CG_OK;
+    refs = cg__malloc_array(lx->n, sizeof *refs);
+    keep = cg__malloc(lx->n);
+    if (refs == NULL || keep == NULL) {
+        cg__free(refs);
+        cg__free(keep);
+        return cg__fail(err, CG_E_NOMEM, "lexicon: out of memory checking ids");
+    }
+    for (size_t i = 0; i < lx->n; i++) {
+        refs[i].id = lx->cues[i].cue.id;
+        refs[i].idx = i;
+        keep[i] = 1;
+    }
+    qsort(refs, lx->n, sizeof *refs, id_ref_cmp);
+    for (size_t i = 1; i < lx->n; i++) {
+        const cg__cue *first, *dup;
+        char why[320];
+        size_t k = i - 1;
+
+        if (strcmp(refs[i].id, refs[k].id) != 0)
+            continue;
+        while (k > 0 && strcmp(refs[k - 1].id, refs[i].id) == 0)
+            k--;
+        first = &lx->cues[refs[k].idx].cue;
+        dup = &lx->cues[refs[i].idx].cue;
+        snprintf(why, sizeof why, "duplicate id \"%s\" (first at %s:%llu)", dup->id, first->file,
+                 (unsigned long long)first->line);
+        report(ld, dup->file, dup->line, why);
+        keep[refs[i].idx] = 0;
+        dups++;
+    }
+    if (dups > 0)
+        compact(lx, keep);
+    cg__free(refs);
+    cg__free(keep);
+    return CG_OK;
+}
+
+static cg_status hs_status(hs_error_t e)
+{
+    return e == HS_NOMEM ? CG_E_NOMEM : CG_E_BACKEND;
+}
+
+/* Compiles every cue into one block-mode database. A pattern Vectorscan rejects is reported as
+ * a bad row and dropped, and the rest is compiled again. */
+static cg_status build_db(lex_loader *ld, cg_error *err)
+{
+    cg__lexicon *lx = ld->lx;
+    const char **exprs = NULL;
+    unsigned *flags = NULL, *ids = NULL;
+    uint8_t *keep = NULL;
+    cg_status st = CG_OK;
+
+    exprs = cg__malloc_array(lx->n, sizeof *exprs);
+    flags = cg__malloc_array(lx->n, sizeof *flags);
+    ids = cg__malloc_array(lx->n, sizeof *ids);
+    keep = cg__malloc(lx->n);
+    if (exprs == NULL || flags == NULL || ids == NULL || keep == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "lexicon: out of memory compiling %zu cues", lx->n);
+        goto done;
+    }
+    for (;;) {
+        hs_compile_error_t *cerr = NULL;
+        hs_error_t he;
+
+        if (lx->n == 0) {
+            st = cg__fail(err, CG_E_INVAL, "lexicon: no cue compiled");
+            goto done;
+        }
+        for (size_t i = 0; i < lx->n; i++) {
+            exprs[i] = ld->rx + lx->cues[i].regex_off;
+            flags[i] = 0;
+            ids[i] = (unsigned)i;
+            keep[i] = 1;
+        }
+        he = hs_compile_multi(exprs, flags, ids, (unsigned)lx->n, HS_MODE_BLOCK, NULL, &lx->db,
+                              &cerr);
+        if (he == HS_SUCCESS)
+            break;
+        lx->db = NULL;
+        if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < lx->n) {
+            const cg__cue *c = &lx->cues[cerr->expression].cue;
+            char why[320];
+
+            snprintf(why, sizeof why, "pattern does not compile: %s", cerr->message);
+            report(ld, c->file, c->line, why);
+            keep[cerr->expression] = 0;
+            compact(lx, keep);
+            hs_free_compile_error(cerr);
+            continue;
+        }
+        st = cg__fail(err, he == HS_NOMEM ? CG_E_NOMEM : CG_E_BACKEND,
+                      "lexicon: Vectorscan cannot compile %zu cues: %s", lx->n,
+                      cerr != NULL ? cerr->message : "unknown error");
+        hs_free_compile_error(cerr);
+        goto done;
+    }
+    {
+        const hs_error_t he = hs_alloc_scratch(lx->db, &lx->proto);
+
+        if (he != HS_SUCCESS) {
+            lx->proto = NULL;
+            st = cg__fail(err, hs_status(he), "lexicon: Vectorscan scratch failed (%d)", he);
+        }
+    }
+done:
+    cg__free(exprs);
+    cg__free(flags);
+    cg__free(ids);
+    cg__free(keep);
+    return st;
+}
+
+/* ---- the public load/free ----------------------------------------------------------------- */
+
+cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, size_t n,
+                           void (*on_bad_row)(const char *path, uint64_t line,
+                                              const char *reason, void *ud),
+                           void *ud, cg__lexicon **out, cg_error *err)
+{
+    lex_loader ld = {0};
+    cg__lexicon *lx = NULL;
+    cg_status st;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon: no output");
+    *out = NULL;
+    if (nz == NULL || (paths == NULL && n > 0))
+        return cg__fail(err, CG_E_INVAL, "lexicon: no normaliser or no paths");
+    lx = cg__calloc(1, sizeof *lx);
+    if (lx == NULL)
+        return cg__fail(err, CG_E_NOMEM, "lexicon: out of memory");
+    if (n > 0) {
+        lx->paths = cg__calloc(n, sizeof *lx->paths);
+        lx->bufs = cg__calloc(n, sizeof *lx->bufs);
+        if (lx->paths == NULL || lx->bufs == NULL) {
+            st = cg__fail(err, CG_E_NOMEM, "lexicon: out of memory");
+            goto fail;
+        }
+    }
+    ld.lx = lx;
+    ld.nz = nz;
+    ld.on_bad_row = on_bad_row;
+    ld.ud = ud;
+    for (size_t i = 0; i < n; i++) {
+        if (paths[i] == NULL) {
+            st = cg__fail(err, CG_E_INVAL, "lexicon: path %zu is NULL", i);
+            goto fail;
+        }
+        st = load_file(&ld, paths[i], err);
+        if (st != CG_OK)
+            goto fail;
+    }
+    st = drop_duplicates(&ld, err);
+    if (st != CG_OK)
+        goto fail;
+    if (lx->n == 0) {
+        st = cg__fail(err, CG_E_INVAL, "lexicon: no cue loaded from %zu file(s)%s%s", n,
+                      n > 0 ? ", first " : "", n > 0 ? paths[0] : "");
+        goto fail;
+    }
+    st = build_db(&ld, err);
+    if (st != CG_OK)
+        goto fail;
+    cg__free(ld.rx);
+    *out = lx;
+    return CG_OK;
+fail:
+    cg__free(ld.rx);
+    cg__lexicon_free(lx);
+    return st;
+}
+
+void cg__lexicon_free(cg__lexicon *lx)
+{
+    if (lx == NULL)
+        return;
+    hs_free_scratch(lx->proto);
+    hs_free_database(lx->db);
+    for (size_t i = 0; i < lx->nfiles; i++) {
+        cg__free(lx->bufs[i]);
+        cg__free(lx->paths[i]);
+    }
+    cg__free(lx->bufs);
+    cg__free(lx->paths);
+    cg__free(lx->cues);
+    cg__free(lx->toks);
+    cg__free(lx->alts);
+    cg__free(lx->text);
+    cg__free(lx);
+}
+
+size_t cg__lexicon_count(const cg__lexicon *lx)
+{
+    return lx != NULL ? lx->n : 0;
+}
+
+const cg__cue *cg__lexicon_cue(const cg__lexicon *lx, uint32_t i)
+{
+    if (lx == NULL || i >= lx->n)
+        return NULL;
+    return &lx->cues[i].cue;
+}
+
+cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **out,
+                                  cg_error *err)
+{
+    cg__lexicon_scratch *s;
+    hs_error_t he;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon scratch: no output");
+    *out = NULL;
+    if (lx == NULL || lx->proto == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon scratch: no lexicon");
+    s = cg__malloc(sizeof *s);
+    if (s == NULL)
+        return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
+    s->hs = NULL;
+    s->n = lx->n;
+    s->seen = cg__calloc(lx->n, 1);
+    if (s->seen == NULL) {
+        cg__free(s);
+        return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
+    }
+    he = hs_clone_scratch(lx->proto, &s->hs);
+    if (he != HS_SUCCESS) {
+        cg__free(s->seen);
+        cg__free(s);
+        return cg__fail(err, hs_status(he), "lexicon scratch: Vectorscan failed (%d)", he);
+    }
+    *out = s;
+    return CG_OK;
+}
+
+void cg__lexicon_scratch_free(cg__lexicon_scratch *s)
+{
+    if (s == NULL)
+        return;
+    hs_free_scratch(s->hs);
+    cg__free(s->seen);
+    cg__free(s);
+}
+
+/* ---- scanning ----------------------------------------------------------------------------- */
+
+/* Whether tokens toks[0 .. nt) match s from pos and end exactly at end. The language is the
+ * regex's: a word token ends at a word end, a token that follows is after one space, a gap
+ * skips 0..3 whole words each followed by a space. Recursion depth is at most the number of
+ * tokens; branching is at most (alternatives × 4 per gap), tiny for real patterns. */
+static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt, const char *s,
+                        size_t n, size_t pos, size_t end)
+{
+    const lex_tok *t = toks;
+
+    if (t->kind == TOK_GAP) {
+        size_t p = pos;
+
+        for (int k = 0;; k++) {
+            size_t q = p;
+
+            if (match_tokens(lx, toks + 1, nt - 1, s, n, p, end))
+                return 1;
+            if (k == LEX_GAP_WORDS)
+                return 0;
+            while (q < n && s[q] != ' ')
+                q++;
+            if (q == p || q >= n)
+                return 0;
+            p = q + 1;
+        }
+    }
+    for (uint32_t a = 0; a < t->nalt; a++) {
+        const lex_alt *al = &lx->alts[t->first_alt + a];
+        size_t q = pos + al->len;
+
+        if (q > n || memcmp(s + pos, lx->text + al->off, al->len) != 0)
+            continue;
+        if (al->prefix)
+            while (q < n && s[q] != ' ')
+                q++;
+        if (q < n && s[q] != ' ')
+            continue;
+        if (nt == 1) {
+            if (q == end)
+                return 1;
+            continue;
+        }
+        if (q >= n || q >= end)
+            continue;
+        if (match_tokens(lx, toks + 1, nt - 1, s, n, q + 1, end))
+            return 1;
+    }
+    return 0;
+}
+
+/* The nearest word start from which cue e matches s and ends exactly at end, in *start; 0 when
+ * there is none (Vectorscan matched inside a word). Only the span_words word starts before end
+ * can begin a match, which bounds the work on long messages. */
+static int find_start(const cg__lexicon *lx, const lex_entry *e, const char *s, size_t n,
+                      size_t end, size_t *start)
+{
+    size_t p = end, tried = 0;
+
+    while (p > 0 && tried <= e->span_words) {
+        p--;
+        if (p > 0 && s[p - 1] != ' ')
+            continue;
+        tried++;
+        if (match_tokens(lx, lx->toks + e->first_tok, e->ntok, s, n, p, end)) {
+            *start = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct scan_ctx {
+    const cg__lexicon *lx;
+    uint8_t *seen;
+    const cg__normalized *nm;
+    cg__cue_hits *out;
+    int nomem;
+} scan_ctx;
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ud)
+{
+    scan_ctx *c = ud;
+    const cg__textform *pf = &c->nm->plain;
+    const lex_entry *e = &c->lx->cues[id];
+    size_t end = (size_t)to, start, ostart = 0, oend = 0;
+    cg__cue_hit *h;
+
+    (void)from;
+    (void)flags;
+    if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
+        !find_start(c->lx, e, pf->s, pf->n, end, &start))
+        return 0;
+    if (!grow((void **)&c->out->v, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) {
+        c->nomem = 1;
+        return 1; /* stop the scan */
+    }
+    cg__textform_span(pf, start, end, &ostart, &oend);
+    c->seen[id] = 1;
+    h = &c->out->v[c->out->n++];
+    h->cue = id;
+    h->start = (uint32_t)ostart;
+    h->end = (uint32_t)oend;
+    return 0;
+}
+
+cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    scan_ctx c;
+    const size_t n0 = out != NULL ? out->n : 0;
+    hs_error_t he;
+
+    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
+    if (scratch->n != lx->n)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
+    if (nm->plain.n == 0 || nm->plain.s == NULL)
+        return CG_OK;
+    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
+        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
+                        nm->plain.n);
+    c.lx = lx;
+    c.nm = nm;
+    c.out = out;
+    c.nomem = 0;
+    c.seen = scratch->seen;
+    he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
+    for (size_t i = n0; i < out->n; i++) /* leave the bitmap all zero for the next scan */
+        scratch->seen[out->v[i].cue] = 0;
+    if (c.nomem) {
+        out->n = n0;
+        return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
+    }
+    if (he != HS_SUCCESS) {
+        out->n = n0;
+        return cg__fail(err, hs_status(he), "lexicon scan: Vectorscan failed (%d)", he);
+    }
+    return CG_OK;
+}
+
+void cg__cue_hits_free(cg__cue_hits *h)
+{
+    if (h == NULL)
+        return;
+    cg__free(h->v);
+    h->v = NULL;
+    h->n = 0;
+    h->cap = 0;
+}

@@ -1,0 +1,744 @@
+/* The normaliser's word stage and its public face (normalize.h): a message is cut into units by
+ * the character stage (normalize_char.c), the units are resolved into words (leetspeak, '@' and
+ * '$', apostrophes, spaced-out letters), and each word is written to the folded form (squeezed)
+ * and to the plain form (diacritics stripped, squeezed, teencode expanded). docs/text-normalize.md
+ * describes each step with examples and what it cannot do.
+ *
+ * Offsets: every unit carries the original offset of the character cluster it came from; every
+ * byte written for a unit carries that offset, a space between words carries the offset of the
+ * first separator it replaces, and a teencode expansion carries the offset of its word. The map is
+ * therefore non-decreasing, and the end of the original character behind a byte is the next larger
+ * offset in the map (cg__textform_span).
+ *
+ * Speed: the buffers of cg__normalized (forms, units, pool) are kept across calls, so a warm call
+ * allocates nothing; ASCII and precomposed letters go through a table without calling utf8proc;
+ * the word passes that only some messages need run only when their characters were seen. */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "text/normalize_int.h"
+
+#define DEFAULT_MAX_BYTES ((size_t)1 << 20)
+#define POOL_ROOM ((size_t)CG__NCLUSTER_MAX_UNITS * CG__NUNIT_MAX_BYTES)
+
+/* ---- buffers ---- */
+
+static cg_status grow_units(struct cg__nscratch *sc, size_t need, cg_error *err)
+{
+    size_t cap = sc->ucap ? sc->ucap : 64;
+    cg__nunit *u;
+
+    while (cap < need)
+        cap *= 2;
+    u = cg__realloc(sc->u, cap * sizeof(*u));
+    if (u == NULL)
+        return cg__fail(err, CG_E_NOMEM, "normalise: out of memory (%zu units)", cap);
+    sc->u = u;
+    sc->ucap = cap;
+    return CG_OK;
+}
+
+static cg_status grow_pool(struct cg__nscratch *sc, size_t need, cg_error *err)
+{
+    size_t cap = sc->pool_cap ? sc->pool_cap : POOL_ROOM;
+    uint8_t *p;
+
+    while (cap < need)
+        cap *= 2;
+    p = cg__realloc(sc->pool, cap);
+    if (p == NULL)
+        return cg__fail(err, CG_E_NOMEM, "normalise: out of memory (%zu pool bytes)", cap);
+    sc->pool = p;
+    sc->pool_cap = cap;
+    return CG_OK;
+}
+
+/* Makes room for need bytes (plus the NUL and src[n]) in a form. */
+static cg_status grow_form(cg__textform *f, size_t *cap, size_t need, cg_error *err)
+{
+    size_t c = *cap ? *cap : 64;
+    char *s;
+    uint32_t *src;
+
+    if (need <= *cap && f->s != NULL)
+        return CG_OK;
+    while (c < need)
+        c *= 2;
+    s = cg__realloc(f->s, c + 1);
+    if (s == NULL)
+        return cg__fail(err, CG_E_NOMEM, "normalise: out of memory (%zu bytes)", c);
+    f->s = s;
+    src = cg__realloc(f->src, (c + 1) * sizeof(*src));
+    if (src == NULL)
+        return cg__fail(err, CG_E_NOMEM, "normalise: out of memory (%zu offsets)", c);
+    f->src = src;
+    *cap = c;
+    return CG_OK;
+}
+
+static void form_clear(cg__textform *f)
+{
+    f->n = 0;
+    f->last_end = 0;
+    if (f->s != NULL)
+        f->s[0] = '\0';
+    if (f->src != NULL)
+        f->src[0] = 0;
+}
+
+/* ---- word passes ---- */
+
+static void set_ascii(cg__nunit *u, char c)
+{
+    u->len = 1;
+    u->f.off = 0;
+    u->f.b[0] = (uint8_t)c;
+    u->pcp = (uint8_t)c;
+    u->cls = CG__NC_LETTER;
+}
+
+/* '@' between letters is 'a', '$' next to a letter is 's', an apostrophe between letters is
+ * dropped; otherwise they separate words. */
+static void pass_symbols(cg__nunit *u, size_t nu)
+{
+    for (size_t i = 0; i < nu; i++) {
+        const int prev_l = i > 0 && u[i - 1].cls == CG__NC_LETTER;
+        const int next_l = i + 1 < nu && u[i + 1].cls == CG__NC_LETTER;
+
+        switch (u[i].cls) {
+        case CG__NC_AT:
+            if (prev_l && next_l)
+                set_ascii(&u[i], 'a');
+            else
+                u[i].cls = CG__NC_SEP;
+            break;
+        case CG__NC_DOLLAR:
+            if (prev_l || next_l)
+                set_ascii(&u[i], 's');
+            else
+                u[i].cls = CG__NC_SEP;
+            break;
+        case CG__NC_APOS:
+            u[i].cls = prev_l && next_l ? CG__NC_DROP : CG__NC_SEP;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static char leet_letter(uint8_t d)
+{
+    switch (d) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    default: return 0;
+    }
+}
+
+/* Digits inside words: a digit run between letters becomes letters when every digit has a
+ * letter ("h0t", "s3x", "n00ds"); a lone '0' ending a word after a letter becomes 'o' ("k0",
+ * "ph0t0"). Runs at the start of a word ("13t", "100k", "5h": ages, amounts, hours) and other
+ * runs at the end ("covid19", "mp3") stay digits, and so do words without letters. */
+static void pass_leet(cg__nunit *u, size_t nu)
+{
+    size_t i = 0;
+
+    while (i < nu) {
+        size_t a, b;
+        int ok = 1;
+
+        if (u[i].cls != CG__NC_DIGIT) {
+            i++;
+            continue;
+        }
+        a = i;
+        while (i < nu && u[i].cls == CG__NC_DIGIT) {
+            if (u[i].len != 1 || leet_letter(u[i].f.b[0]) == 0)
+                ok = 0;
+            i++;
+        }
+        b = i;
+        if (!ok || a == 0 || u[a - 1].cls != CG__NC_LETTER)
+            continue;
+        if (b < nu && u[b].cls == CG__NC_LETTER) {
+            for (size_t k = a; k < b; k++)
+                set_ascii(&u[k], leet_letter(u[k].f.b[0]));
+        } else if (b - a == 1 && u[a].f.b[0] == '0') {
+            set_ascii(&u[a], 'o');
+        }
+    }
+}
+
+static int is_word(uint8_t cls)
+{
+    return cls == CG__NC_LETTER || cls == CG__NC_DIGIT;
+}
+
+/* How many letters stand alone between non-word units: an upper bound of the single-letter
+ * words pass_spaced can see (the symbol and leet passes only merge words), so that the pass is
+ * skipped for most messages. */
+static size_t count_singles(const cg__nunit *u, size_t nu)
+{
+    size_t n = 0;
+    int w1 = 0, w2 = 0; /* whether units k-1 and k-2 are word units */
+
+    for (size_t k = 0; k < nu; k++) {
+        const int w = is_word(u[k].cls);
+
+        n += !w && w1 && !w2 && u[k - 1].cls == CG__NC_LETTER;
+        w2 = w1;
+        w1 = w;
+    }
+    return n + (w1 && !w2 && u[nu - 1].cls == CG__NC_LETTER);
+}
+
+/* Joins the letters of a chain of >= 3 spaced-out single letters: a lone space or joiner between
+ * two letters of the chain is dropped; a longer run of whitespace stays a word break. */
+static void join_chain(cg__nunit *u, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        size_t p, q;
+
+        if (u[k].cls != CG__NC_WS && u[k].cls != CG__NC_JOIN)
+            continue;
+        p = k;
+        while (p > from && u[p - 1].cls == CG__NC_DROP)
+            p--;
+        q = k + 1;
+        while (q < to && u[q].cls == CG__NC_DROP)
+            q++;
+        if (p > from && u[p - 1].cls == CG__NC_LETTER && q < to && u[q].cls == CG__NC_LETTER)
+            u[k].cls = CG__NC_DROP;
+    }
+}
+
+/* Finds chains of single-letter words separated by one space or joiner ('.', '-', '_', '*'),
+ * or by longer whitespace (which keeps its break), and joins those with 3 letters or more:
+ * "s e x" -> "sex", "g ử i  ả n h" -> "gửi ảnh". */
+static void pass_spaced(cg__nunit *u, size_t nu)
+{
+    size_t i = 0, chain_from = 0, chain_to = 0, chain_n = 0;
+
+    while (i <= nu) {
+        size_t ts, te, wc = 0, first = 0;
+        int single;
+
+        while (i < nu && !is_word(u[i].cls))
+            i++;
+        if (i == nu) {
+            if (chain_n >= 3)
+                join_chain(u, chain_from, chain_to);
+            break;
+        }
+        ts = i;
+        while (i < nu && (is_word(u[i].cls) || u[i].cls == CG__NC_DROP)) {
+            if (u[i].cls != CG__NC_DROP && wc++ == 0)
+                first = i;
+            i++;
+        }
+        te = i;
+        single = wc == 1 && u[first].cls == CG__NC_LETTER;
+        if (single && chain_n > 0) {
+            size_t nd = 0, ws = 0;
+
+            for (size_t k = chain_to; k < ts; k++) {
+                if (u[k].cls == CG__NC_DROP)
+                    continue;
+                nd++;
+                ws += u[k].cls == CG__NC_WS;
+            }
+            if (!((nd == 1 && (ws == 1 || u[ts - 1].cls == CG__NC_JOIN ||
+                               u[chain_to].cls == CG__NC_JOIN)) ||
+                  (nd >= 2 && ws == nd))) {
+                if (chain_n >= 3)
+                    join_chain(u, chain_from, chain_to);
+                chain_n = 0;
+            }
+        }
+        if (!single) {
+            if (chain_n >= 3)
+                join_chain(u, chain_from, chain_to);
+            chain_n = 0;
+            continue;
+        }
+        if (chain_n == 0)
+            chain_from = ts;
+        chain_n++;
+        chain_to = te;
+    }
+}
+
+/* ---- emission ---- */
+
+/* Whether two units have the same folded bytes. Units of up to 4 bytes keep them in f.b with
+ * the unused bytes zero, so one 32-bit comparison decides. */
+static inline int same_folded(const cg__nunit *a, const cg__nunit *b, const uint8_t *pool)
+{
+    if (a->len != b->len)
+        return 0;
+    if (a->len <= 4)
+        return a->f.off == b->f.off;
+    return memcmp(pool + a->f.off, pool + b->f.off, a->len) == 0;
+}
+
+static inline void put_folded(cg__textform *f, const cg__nunit *x, const uint8_t *pool)
+{
+    const uint8_t *b = cg__nunit_bytes(x, pool);
+
+    if (x->len == 1) {
+        f->s[f->n] = (char)b[0];
+        f->src[f->n++] = x->src;
+        return;
+    }
+    for (size_t k = 0; k < x->len; k++) {
+        f->s[f->n] = (char)b[k];
+        f->src[f->n++] = x->src;
+    }
+}
+
+/* Writes the plain code point of x; returns the bytes written. */
+static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
+{
+    uint8_t b[4];
+    size_t l;
+
+    if (x->pcp < 0x80) {
+        if (x->pcp == 0)
+            return 0;
+        f->s[f->n] = (char)x->pcp;
+        f->src[f->n++] = x->src;
+        return 1;
+    }
+    l = cg__utf8_put(b, x->pcp);
+    for (size_t k = 0; k < l; k++) {
+        f->s[f->n] = (char)b[k];
+        f->src[f->n++] = x->src;
+    }
+    return l;
+}
+
+/* Writes the word of units [wi, wj) (wi is kept) to both forms, preceded by a space mapped to
+ * space_src when the form is not empty. Runs of 3+ identical letters are written once. */
+static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nunit *u, size_t wi,
+                           size_t wj, const uint8_t *pool, uint32_t space_src,
+                           cg__normalized *out, cg_error *err)
+{
+    cg__textform *fo = &out->folded, *pl = &out->plain;
+    size_t fws, pws, k;
+    int differs = 0; /* the folded word is not the plain word */
+
+    if (fo->n > 0) {
+        fo->s[fo->n] = ' ';
+        fo->src[fo->n++] = space_src;
+    }
+    if (pl->n > 0) {
+        pl->s[pl->n] = ' ';
+        pl->src[pl->n++] = space_src;
+    }
+    fws = fo->n;
+    pws = pl->n;
+    /* One pass, squeezing as it goes: the second of a run is written, and taken back when a
+     * third one shows that the run is to be squeezed. */
+    {
+        const cg__nunit *fprev = NULL, *pprev = NULL;
+        size_t frun = 0, prun = 0, plast = 0;
+
+        for (k = wi; k < wj; k++) {
+            const cg__nunit *x = &u[k];
+
+            if (x->cls == CG__NC_DROP)
+                continue;
+            differs |= x->len != 1 || x->f.b[0] != x->pcp;
+            if (fprev != NULL && x->cls == CG__NC_LETTER && fprev->cls == CG__NC_LETTER &&
+                same_folded(x, fprev, pool)) {
+                if (++frun == 2)
+                    put_folded(fo, x, pool);
+                else if (frun == 3)
+                    fo->n -= x->len;
+            } else {
+                put_folded(fo, x, pool);
+                fprev = x;
+                frun = 1;
+            }
+            if (pprev != NULL && x->cls == CG__NC_LETTER && pprev->cls == CG__NC_LETTER &&
+                x->pcp == pprev->pcp) {
+                if (++prun == 2)
+                    plast = put_plain(pl, x);
+                else if (prun == 3)
+                    pl->n -= plast;
+            } else {
+                put_plain(pl, x);
+                pprev = x;
+                prun = 1;
+            }
+        }
+    }
+    if (pl->n == pws) { /* nothing to write: take the space back */
+        if (pws > 0)
+            pl->n--;
+        return CG_OK;
+    }
+
+    if (teencode && nz != NULL) {
+        const char *exp = NULL;
+        size_t exp_len = 0;
+        const size_t fl = fo->n - fws, plen = pl->n - pws;
+
+        if (differs && nz->marked.count > 0)
+            exp = cg__teencode_find(nz, 1, (const uint8_t *)fo->s + fws, fl, &exp_len);
+        if (exp == NULL && nz->plain.count > 0)
+            exp = cg__teencode_find(nz, 0, (const uint8_t *)pl->s + pws, plen, &exp_len);
+        if (exp != NULL) {
+            struct cg__nscratch *sc = out->scratch;
+            const uint32_t wsrc = u[wi].src;
+            cg_status st;
+
+            pl->n = pws;
+            st = grow_form(pl, &sc->pcap, pws + exp_len + 1 + 4 * (wj - wi), err);
+            if (st != CG_OK)
+                return st;
+            memcpy(pl->s + pws, exp, exp_len);
+            for (size_t r = 0; r < exp_len; r++)
+                pl->src[pws + r] = wsrc;
+            pl->n = pws + exp_len;
+        }
+    }
+    return CG_OK;
+}
+
+/* ---- the pipeline ---- */
+
+static void reset_out(cg__normalized *out)
+{
+    form_clear(&out->folded);
+    form_clear(&out->plain);
+    out->invalid = 0;
+}
+
+cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t len,
+                           int utf8_policy, size_t max_bytes, int teencode, cg__normalized *out,
+                           cg_error *err)
+{
+    const cg__nchar *tab = nz != NULL ? nz->tab : cg__nchar_table();
+    const uint8_t *p = (const uint8_t *)text;
+    struct cg__nscratch *sc;
+    cg__nunit *u;
+    size_t nu = 0, i = 0, fbytes = 0, invalid = 0;
+    uint32_t last_end = 0;
+    unsigned seen = 0;
+    cg_status st;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "normalise: no output");
+    reset_out(out);
+    if (text == NULL && len > 0)
+        return cg__fail(err, CG_E_INVAL, "normalise: NULL text of %zu bytes", len);
+    if (utf8_policy != CG__UTF8_REPLACE && utf8_policy != CG__UTF8_REJECT)
+        return cg__fail(err, CG_E_INVAL, "normalise: unknown UTF-8 policy %d", utf8_policy);
+    if (max_bytes == 0)
+        max_bytes = DEFAULT_MAX_BYTES;
+    if (len > max_bytes || len >= UINT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "normalise: message of %zu bytes exceeds the limit of %zu",
+                        len, max_bytes);
+    if (out->scratch == NULL) {
+        out->scratch = cg__calloc(1, sizeof(*out->scratch));
+        if (out->scratch == NULL)
+            return cg__fail(err, CG_E_NOMEM, "normalise: out of memory");
+    }
+    sc = out->scratch;
+    sc->pool_len = 0;
+    if (sc->ucap < len + CG__NCLUSTER_MAX_UNITS) {
+        st = grow_units(sc, len + CG__NCLUSTER_MAX_UNITS, err);
+        if (st != CG_OK)
+            goto fail;
+    }
+    u = sc->u;
+
+    /* Character stage: clusters to units. */
+    while (i < len) {
+        const uint8_t c = p[i];
+        int32_t cp;
+        size_t l, start;
+        int32_t cl[CG__NCLUSTER_MAX_CPS];
+        size_t ncl = 1;
+
+        if (nu + CG__NCLUSTER_MAX_UNITS > sc->ucap) {
+            st = grow_units(sc, nu + CG__NCLUSTER_MAX_UNITS, err);
+            if (st != CG_OK)
+                goto fail;
+            u = sc->u;
+        }
+        /* ASCII not followed by a possible combining mark: one table lookup. */
+        if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
+            const cg__nchar *e = &tab[c];
+            cg__nunit *x = &u[nu++];
+
+            x->src = (uint32_t)i;
+            x->pcp = e->plain;
+            x->f.off = 0;
+            x->f.b[0] = (uint8_t)e->folded;
+            x->len = 1;
+            x->cls = e->cls;
+            seen |= 1u << e->cls;
+            fbytes++;
+            i++;
+            continue;
+        }
+        start = i;
+        l = cg__utf8_next(p + i, len - i, &cp);
+        i += l;
+        if (cp < 0) {
+            cg__nunit *x;
+
+            invalid++;
+            if (utf8_policy == CG__UTF8_REJECT) {
+                st = cg__fail(err, CG_E_INVAL, "invalid UTF-8 at byte offset %zu", start);
+                out->invalid = invalid;
+                goto fail_keep_invalid;
+            }
+            x = &u[nu++];
+            memset(x, 0, sizeof(*x));
+            x->src = (uint32_t)start;
+            x->cls = CG__NC_SEP;
+            continue;
+        }
+        cl[0] = cp;
+        while (i < len && p[i] >= 0x80) {
+            int32_t m;
+            const size_t ml = cg__utf8_next(p + i, len - i, &m);
+
+            if (m < 0 || !cg__nchar_is_mark(tab, m))
+                break;
+            if (ncl < CG__NCLUSTER_MAX_CPS)
+                cl[ncl++] = m;
+            i += ml;
+        }
+        if (cg__nchar_is_mark(tab, cp))
+            continue; /* marks with no base: dropped */
+        if (ncl == 1 && cp < CG__NCHAR_TABLE && !(tab[cp].flags & CG__NCF_SLOW)) {
+            const cg__nchar *e = &tab[cp];
+            cg__nunit *x;
+
+            if (e->cls == CG__NC_DROP)
+                continue;
+            x = &u[nu++];
+            x->src = (uint32_t)start;
+            x->pcp = e->plain;
+            x->f.off = 0;
+            x->len = (uint8_t)cg__utf8_put(x->f.b, e->folded);
+            x->cls = e->cls;
+            seen |= 1u << e->cls;
+            fbytes += x->len;
+            continue;
+        }
+        if (sc->pool_len + POOL_ROOM > sc->pool_cap) {
+            st = grow_pool(sc, sc->pool_len + POOL_ROOM, err);
+            if (st != CG_OK)
+                goto fail;
+        }
+        {
+            const size_t before = nu;
+
+            nu += cg__nchar_fold_cluster(tab, cl, ncl, (uint32_t)start, u + nu, sc->pool,
+                                         &sc->pool_len);
+            for (size_t k = before; k < nu; k++) {
+                seen |= 1u << u[k].cls;
+                fbytes += u[k].len;
+            }
+        }
+    }
+    out->invalid = invalid;
+
+    /* Word stage. */
+    if (seen & ((1u << CG__NC_AT) | (1u << CG__NC_DOLLAR) | (1u << CG__NC_APOS)))
+        pass_symbols(u, nu);
+    if ((seen & (1u << CG__NC_DIGIT)) && (seen & (1u << CG__NC_LETTER)))
+        pass_leet(u, nu);
+    if (count_singles(u, nu) >= 3)
+        pass_spaced(u, nu);
+
+    st = grow_form(&out->folded, &sc->fcap, fbytes + nu + 1, err);
+    if (st != CG_OK)
+        goto fail;
+    st = grow_form(&out->plain, &sc->pcap, 5 * nu + 1, err);
+    if (st != CG_OK)
+        goto fail;
+    {
+        size_t k = 0;
+        uint32_t gap_src = 0;
+        int have_gap = 0;
+
+        while (k < nu) {
+            size_t wj;
+
+            if (u[k].cls == CG__NC_DROP) {
+                k++;
+                continue;
+            }
+            if (!is_word(u[k].cls)) {
+                if (!have_gap) {
+                    gap_src = u[k].src;
+                    have_gap = 1;
+                }
+                k++;
+                continue;
+            }
+            wj = k;
+            while (wj < nu && (is_word(u[wj].cls) || u[wj].cls == CG__NC_DROP))
+                wj++;
+            /* An expansion may need more than the estimate: keep 4 bytes a unit in reserve. */
+            st = emit_word(nz, teencode, u, k, wj, sc->pool, have_gap ? gap_src : u[k].src, out,
+                           err);
+            if (st != CG_OK)
+                goto fail;
+            if (out->plain.n + 5 * (nu - wj) + 1 > sc->pcap) {
+                st = grow_form(&out->plain, &sc->pcap, out->plain.n + 5 * (nu - wj) + 1, err);
+                if (st != CG_OK)
+                    goto fail;
+            }
+            have_gap = 0;
+            k = wj;
+            last_end = k < nu ? u[k].src : (uint32_t)len;
+        }
+    }
+    out->folded.last_end = out->folded.n > 0 ? last_end : 0;
+    out->plain.last_end = out->plain.n > 0 ? last_end : 0;
+    out->folded.s[out->folded.n] = '\0';
+    out->folded.src[out->folded.n] = (uint32_t)len;
+    out->plain.s[out->plain.n] = '\0';
+    out->plain.src[out->plain.n] = (uint32_t)len;
+    return CG_OK;
+
+fail:
+    out->invalid = 0;
+fail_keep_invalid:
+    form_clear(&out->folded);
+    form_clear(&out->plain);
+    return st;
+}
+
+cg_status cg__normalize(const cg__normalizer *nz, const char *text, size_t len, int utf8_policy,
+                        size_t max_bytes, cg__normalized *out, cg_error *err)
+{
+    return cg__normalize_ex(nz, text, len, utf8_policy, max_bytes, 1, out, err);
+}
+
+void cg__normalized_free(cg__normalized *n)
+{
+    if (n == NULL)
+        return;
+    cg__free(n->folded.s);
+    cg__free(n->folded.src);
+    cg__free(n->plain.s);
+    cg__free(n->plain.src);
+    if (n->scratch != NULL) {
+        cg__free(n->scratch->u);
+        cg__free(n->scratch->pool);
+        cg__free(n->scratch);
+    }
+    memset(n, 0, sizeof(*n));
+}
+
+void cg__textform_span(const cg__textform *f, size_t a, size_t b, size_t *start, size_t *end)
+{
+    size_t j;
+    uint32_t last;
+
+    if (f == NULL || f->src == NULL) {
+        *start = 0;
+        *end = 0;
+        return;
+    }
+    if (b > f->n)
+        b = f->n;
+    if (a > b)
+        a = b;
+    if (a == b) {
+        *start = f->src[a];
+        *end = f->src[a];
+        return;
+    }
+    *start = f->src[a];
+    last = f->src[b - 1];
+    j = b;
+    while (j < f->n && f->src[j] <= last)
+        j++;
+    *end = j == f->n && f->last_end > last ? f->last_end : f->src[j];
+}
+
+cg_status cg__normalize_plain(const cg__normalizer *nz, const char *text, size_t len, char **out,
+                              size_t *out_len, cg_error *err)
+{
+    cg__normalized tmp;
+    cg_status st;
+    char *s;
+
+    *out = NULL;
+    *out_len = 0;
+    memset(&tmp, 0, sizeof(tmp));
+    st = cg__normalize_ex(nz, text, len, CG__UTF8_REPLACE, len > 0 ? len : 1, 1, &tmp, err);
+    if (st != CG_OK)
+        goto done;
+    s = cg__malloc(tmp.plain.n + 1);
+    if (s == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "normalise: out of memory");
+        goto done;
+    }
+    memcpy(s, tmp.plain.s, tmp.plain.n + 1);
+    *out = s;
+    *out_len = tmp.plain.n;
+done:
+    cg__normalized_free(&tmp);
+    return st;
+}
+
+/* ---- the normaliser ---- */
+
+cg_status cg__normalizer_open_files(const char *const *paths, size_t n,
+                                    void (*on_bad_row)(const char *path, uint64_t line,
+                                                       const char *reason, void *ud),
+                                    void *ud, cg__normalizer **out, cg_error *err)
+{
+    cg__normalizer *nz;
+    cg_status st;
+
+    *out = NULL;
+    if (n > 0 && paths == NULL)
+        return cg__fail(err, CG_E_INVAL, "normaliser: NULL list of %zu teencode files", n);
+    nz = cg__calloc(1, sizeof(*nz));
+    if (nz == NULL)
+        return cg__fail(err, CG_E_NOMEM, "normaliser: out of memory");
+    nz->tab = cg__nchar_table();
+    if (n > 0) {
+        st = cg__teencode_load(nz, paths, n, on_bad_row, ud, err);
+        if (st != CG_OK) {
+            cg__normalizer_free(nz);
+            return st;
+        }
+    }
+    *out = nz;
+    return CG_OK;
+}
+
+cg_status cg__normalizer_open(const char *teencode_path,
+                              void (*on_bad_row)(const char *path, uint64_t line,
+                                                 const char *reason, void *ud),
+                              void *ud, cg__normalizer **out, cg_error *err)
+{
+    return cg__normalizer_open_files(&teencode_path, teencode_path != NULL ? 1 : 0, on_bad_row,
+                                     ud, out, err);
+}
+
+void cg__normalizer_free(cg__normalizer *nz)
+{
+    if (nz == NULL)
+        return;
+    cg__teencode_free(nz);
+    cg__free(nz);
+}

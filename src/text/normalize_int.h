@@ -1,0 +1,213 @@
+/* Private to src/text/normalize*.c: the character stage (normalize_char.c), the teencode table
+ * (normalize_teencode.c) and the word stage (normalize.c) of the normaliser.
+ *
+ * The message is first cut into units: one unit is one folded base character with the marks
+ * that stay on it (a grapheme of the folded text), tagged with the original byte offset of the
+ * character cluster it came from and a class saying how it behaves between words. The word stage
+ * then works on units only, never on raw bytes. */
+#ifndef CG_TEXT_NORMALIZE_INT_H
+#define CG_TEXT_NORMALIZE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "text/normalize.h"
+
+/* How a unit behaves at the word level. */
+enum {
+    CG__NC_SEP = 0, /* punctuation, symbols, controls, U+FFFD: separates words */
+    CG__NC_WS,      /* whitespace: separates words; two or more end a spaced-out word */
+    CG__NC_JOIN,    /* '.', '-', '_', '*': separate, but may sit between spaced-out letters */
+    CG__NC_APOS,    /* ' and U+2019: dropped between letters ("don't" -> "dont"), else separate */
+    CG__NC_AT,      /* '@': leet 'a' between letters, else separates */
+    CG__NC_DOLLAR,  /* '$': leet 's' next to a letter, else separates */
+    CG__NC_DIGIT,   /* ASCII digits */
+    CG__NC_LETTER,  /* letters and non-ASCII numbers (word characters) */
+    CG__NC_DROP     /* removed without separating (format characters, joined gaps) */
+};
+
+/* The most bytes one unit keeps: a base character and up to 31 marks. */
+#define CG__NUNIT_MAX_BYTES 128
+/* The most units one character cluster can fold into (NFKC expansions are at most 18). */
+#define CG__NCLUSTER_MAX_UNITS 160
+/* The most code points of one cluster that are kept (a base and its marks); further marks on the
+ * same base are dropped (they stay inside the base's original span). */
+#define CG__NCLUSTER_MAX_CPS 32
+
+typedef struct cg__nunit {
+    uint32_t src;  /* original byte offset of the cluster */
+    uint32_t pcp;  /* the plain form's code point (the base without marks), 0 for none */
+    union {
+        uint8_t b[4];  /* folded bytes when len <= 4 */
+        uint32_t off;  /* else their offset in the scratch pool */
+    } f;
+    uint8_t len;   /* folded bytes */
+    uint8_t cls;   /* CG__NC_* */
+    uint8_t pad[2];
+} cg__nunit;
+
+/* Working memory of one cg__normalized (reused across calls). */
+struct cg__nscratch {
+    cg__nunit *u;       /* units of the current message */
+    size_t ucap;
+    uint8_t *pool;      /* folded bytes of units longer than 4 bytes */
+    size_t pool_len, pool_cap;
+    size_t fcap, pcap;  /* allocated bytes of folded.s / plain.s (and entries of src, minus 1) */
+};
+
+/* One entry of the per-code-point table for U+0000..U+1FFF (ASCII, Latin, Greek, Cyrillic,
+ * Vietnamese): the folded code point when a lone character folds to one code point. */
+typedef struct cg__nchar {
+    uint32_t folded; /* folded code point (valid when !(flags & CG__NCF_SLOW)) */
+    uint32_t plain;  /* the folded code point without diacritics */
+    uint32_t strip;  /* this code point itself without diacritics (for slow-path bases) */
+    uint8_t cls;     /* CG__NC_* of the folded code point */
+    uint8_t flags;   /* CG__NCF_* */
+    uint8_t pad[2];
+} cg__nchar;
+
+#define CG__NCHAR_TABLE 0x2000
+#define CG__NCF_MARK 1u /* a combining mark: joins the cluster before it */
+#define CG__NCF_SLOW 2u /* folds to several code points: take the slow path */
+
+/* The table, built once (thread-safe) from utf8proc; immutable afterwards. */
+const cg__nchar *cg__nchar_table(void);
+
+/* Whether cp (a valid scalar value) is a combining mark (general category M*). */
+int cg__nchar_is_mark(const cg__nchar *tab, int32_t cp);
+
+/* Folds one cluster cps[0..n) (a base, or an orphan mark, followed by marks) that started at
+ * original offset src: NFKD + case folding, homoglyphs to Latin, canonical order, composition.
+ * Appends the resulting units to u (room for CG__NCLUSTER_MAX_UNITS) with bytes longer than 4
+ * appended to pool (room for CG__NCLUSTER_MAX_UNITS * CG__NUNIT_MAX_BYTES from *pool_len).
+ * Returns the number of units written. */
+size_t cg__nchar_fold_cluster(const cg__nchar *tab, const int32_t *cps, size_t n, uint32_t src,
+                              cg__nunit *u, uint8_t *pool, size_t *pool_len);
+
+/* The folded bytes of a unit. */
+static inline const uint8_t *cg__nunit_bytes(const cg__nunit *u, const uint8_t *pool)
+{
+    return u->len <= 4 ? u->f.b : pool + u->f.off;
+}
+
+/* Decodes one UTF-8 sequence of p[0..avail) (avail >= 1). Returns its length and sets *cp, or,
+ * for an ill-formed sequence, sets *cp = -1 and returns the length of its maximal subpart (the
+ * Unicode "substitution of maximal subparts": each maximal subpart is one U+FFFD). */
+static inline size_t cg__utf8_next(const uint8_t *p, size_t avail, int32_t *cp)
+{
+    const uint8_t c = p[0];
+    uint8_t lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    *cp = -1;
+    if (c < 0xC2 || c > 0xF4)
+        return 1;
+    if (c < 0xE0) {
+        if (avail < 2 || (p[1] & 0xC0) != 0x80)
+            return 1;
+        *cp = (int32_t)(((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F));
+        return 2;
+    }
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (avail < 2 || p[1] < lo || p[1] > hi)
+        return 1;
+    if (avail < 3 || (p[2] & 0xC0) != 0x80)
+        return 2;
+    if (c < 0xF0) {
+        *cp = (int32_t)(((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) |
+                        (p[2] & 0x3F));
+        return 3;
+    }
+    if (avail < 4 || (p[3] & 0xC0) != 0x80)
+        return 3;
+    *cp = (int32_t)(((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+                    ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F));
+    return 4;
+}
+
+/* Encodes cp (a valid scalar value) at out (room for 4); returns the byte count. */
+static inline size_t cg__utf8_put(uint8_t *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (cp >> 6));
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12));
+        out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18));
+    out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* ---- teencode table (normalize_teencode.c) ---- */
+
+typedef struct cg__tcmap cg__tcmap;
+
+/* The expansion (plain form) of word w[0..n), or NULL. marked selects the table of keys written
+ * with diacritics, matched against the folded word; otherwise keys without diacritics matched
+ * against the plain word. */
+const char *cg__teencode_find(const cg__normalizer *nz, int marked, const uint8_t *w, size_t n,
+                              size_t *exp_len);
+
+/* Loads the files paths[0..n) into nz's tables (normalize_teencode.c); on a key defined twice
+ * the first definition wins. */
+cg_status cg__teencode_load(cg__normalizer *nz, const char *const *paths, size_t n,
+                            void (*on_bad_row)(const char *path, uint64_t line,
+                                               const char *reason, void *ud),
+                            void *ud, cg_error *err);
+void cg__teencode_free(cg__normalizer *nz);
+
+/* Normalises with or without the teencode step (the table loader normalises its keys and
+ * expansions without it). */
+cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t len,
+                           int utf8_policy, size_t max_bytes, int teencode, cg__normalized *out,
+                           cg_error *err);
+
+/* One hash table of teencode keys. */
+typedef struct cg__tcentry {
+    uint32_t hash;
+    uint32_t key;      /* offset of the key in the arena */
+    uint32_t exp;      /* offset of the NUL-terminated expansion in the arena */
+    uint16_t key_len;
+    uint16_t exp_len;
+} cg__tcentry;
+
+struct cg__tcmap {
+    cg__tcentry *slots; /* open addressing, key_len 0 = empty */
+    size_t mask;        /* slots - 1 (a power of two), or 0 with slots == NULL */
+    size_t count;
+    size_t max_key;     /* longest key, for a quick reject */
+    uint32_t lens[256]; /* by first byte: bit l set when a key of l bytes (< 32) starts with it;
+                           most words are rejected by this alone, before hashing */
+};
+
+struct cg__normalizer {
+    const cg__nchar *tab;
+    struct cg__tcmap plain;  /* keys without diacritics, against the plain word */
+    struct cg__tcmap marked; /* keys with diacritics, against the folded word */
+    char *arena;             /* keys and expansions */
+    size_t arena_len, arena_cap;
+};
+
+#endif

@@ -1,0 +1,156 @@
+/* libFuzzer target for the text normaliser (src/text/normalize.h), with both shipped teencode
+ * tables. The input is a message (not NUL-terminated: the normaliser must read only len bytes,
+ * which ASan checks). Traps unless:
+ *   - both forms are valid UTF-8 without NULs, start and end without a space and never hold two
+ *     spaces in a row;
+ *   - the offset maps are non-decreasing, every entry is inside the input, src[n] is its
+ *     length, and every one-byte span is a non-empty range of the input;
+ *   - REPLACE counts invalid sequences exactly when REJECT refuses the input (CG_E_INVAL, empty
+ *     forms), and otherwise both policies give the same forms;
+ *   - the plain form is stable: normalising it again gives it back, and so does the folded form
+ *     (docs/text-normalize.md, "Stability", lists the one exception this allows);
+ *   - cg__normalize_plain gives the plain form. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "childguard.h"
+#include "common/alloc.h"
+#include "text/normalize.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int valid_utf8(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        const uint8_t c = (uint8_t)s[i];
+        size_t l;
+        uint32_t cp;
+
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            l = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            l = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            l = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + l > n)
+            return 0;
+        for (size_t k = 1; k < l; k++) {
+            if (((uint8_t)s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | ((uint8_t)s[i + k] & 0x3F);
+        }
+        if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+static void check_form(const cg__textform *f, size_t len)
+{
+    if (f->s == NULL || f->src == NULL || strlen(f->s) != f->n || !valid_utf8(f->s, f->n) ||
+        f->src[f->n] != len)
+        __builtin_trap();
+    if (f->n > 0 && (f->s[0] == ' ' || f->s[f->n - 1] == ' '))
+        __builtin_trap();
+    for (size_t i = 0; i < f->n; i++) {
+        size_t a, b;
+
+        if (f->src[i] >= len || (i > 0 && f->src[i - 1] > f->src[i]))
+            __builtin_trap();
+        if (f->s[i] == ' ' && f->s[i + 1] == ' ')
+            __builtin_trap();
+        cg__textform_span(f, i, i + 1, &a, &b);
+        if (a != f->src[i] || b <= a || b > len)
+            __builtin_trap();
+    }
+}
+
+static int same_forms(const cg__normalized *a, const cg__normalized *b)
+{
+    return a->folded.n == b->folded.n && a->plain.n == b->plain.n &&
+           memcmp(a->folded.s, b->folded.s, a->folded.n) == 0 &&
+           memcmp(a->plain.s, b->plain.s, a->plain.n) == 0 &&
+           memcmp(a->folded.src, b->folded.src, (a->folded.n + 1) * sizeof(uint32_t)) == 0 &&
+           memcmp(a->plain.src, b->plain.src, (a->plain.n + 1) * sizeof(uint32_t)) == 0;
+}
+
+static cg__normalizer *nz;
+static cg__normalized r1, r2, again;
+
+static void open_once(void)
+{
+    const char *paths[2] = {CG_SOURCE_DATA_DIR "/text/teencode-vi.tsv",
+                            CG_SOURCE_DATA_DIR "/text/teencode-en.tsv"};
+    cg_error err;
+
+    if (nz == NULL && cg__normalizer_open_files(paths, 2, NULL, NULL, &nz, &err) != CG_OK)
+        abort(); /* the shipped tables must load */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A copy of exactly size bytes, so ASan catches reads past the end. */
+    char *text = malloc(size > 0 ? size : 1);
+    cg_error err;
+    cg_status st;
+    char *plain = NULL;
+    size_t plain_len = 0;
+
+    if (text == NULL)
+        return 0;
+    memcpy(text, data, size);
+    open_once();
+
+    if (cg__normalize(nz, text, size, CG__UTF8_REPLACE, 0, &r1, &err) != CG_OK)
+        __builtin_trap();
+    check_form(&r1.folded, size);
+    check_form(&r1.plain, size);
+
+    st = cg__normalize(nz, text, size, CG__UTF8_REJECT, 0, &r2, &err);
+    if (r1.invalid == 0) {
+        if (st != CG_OK || r2.invalid != 0 || !same_forms(&r1, &r2))
+            __builtin_trap();
+    } else if (st != CG_E_INVAL || r2.folded.n != 0 || r2.plain.n != 0 || r2.invalid != 1) {
+        __builtin_trap();
+    }
+
+    /* Stability. */
+    if (cg__normalize(nz, r1.plain.s, r1.plain.n, CG__UTF8_REJECT, 0, &again, &err) != CG_OK)
+        __builtin_trap();
+    if (again.plain.n != r1.plain.n || memcmp(again.plain.s, r1.plain.s, r1.plain.n) != 0)
+        __builtin_trap();
+    if (cg__normalize(nz, r1.folded.s, r1.folded.n, CG__UTF8_REJECT, 0, &again, &err) != CG_OK)
+        __builtin_trap();
+    if (again.folded.n != r1.folded.n || memcmp(again.folded.s, r1.folded.s, r1.folded.n) != 0)
+        __builtin_trap();
+
+    if (size > 0 && cg__normalize_plain(nz, text, size, &plain, &plain_len, &err) == CG_OK) {
+        if (plain_len != r1.plain.n || memcmp(plain, r1.plain.s, plain_len) != 0)
+            __builtin_trap();
+        cg__free(plain);
+    }
+
+    /* The limit: one byte less than the input is refused. */
+    if (size > 1 && cg__normalize(nz, text, size, CG__UTF8_REPLACE, size - 1, &r2, &err) !=
+                        CG_E_LIMIT)
+        __builtin_trap();
+    free(text);
+    return 0;
+}

@@ -1,0 +1,571 @@
+/* The personal-data and age detectors (src/text/detect.h): each form they are meant to find,
+ * with its exact span in the original, and the traps they must not fall into (dates, prices,
+ * scores, "lớp học", "I'm 100% sure", "12 apples"). Every scan here also checks the span
+ * contract: inside the message, non-empty, on UTF-8 character boundaries. */
+#include "cg_test.h"
+
+#include "childguard.h"
+#include "common/alloc.h"
+#include "text/detect.h"
+
+/* Defined in src/text/detect_age.c for the tests. */
+int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
+cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
+                            int this_year, cg__age_signals *out, cg_error *err);
+
+#define YEAR 2025
+
+/* ---- harness ------------------------------------------------------------------------------- */
+
+/* The normaliser with both shipped teencode tables, as the engine uses it: the detectors must
+ * work on its plain form ("asl" becomes "age sex location", "r" becomes "rồi"). */
+static cg__normalizer *normalizer(void)
+{
+    static cg__normalizer *nz;
+    static const char *const paths[2] = {CG_SOURCE_DATA_DIR "/text/teencode-vi.tsv",
+                                         CG_SOURCE_DATA_DIR "/text/teencode-en.tsv"};
+    cg_error err = {0};
+
+    if (nz == NULL)
+        CG_ASSERT_OK(cg__normalizer_open_files(paths, 2, NULL, NULL, &nz, &err), &err);
+    return nz;
+}
+
+static int is_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+static void check_span(const char *text, size_t len, uint32_t s, uint32_t e)
+{
+    if (!(s < e && e <= len))
+        cg_test_fail(__FILE__, __LINE__, "bad span [%u, %u) in %zu bytes of \"%s\"", s, e, len,
+                     text);
+    if (is_cont((unsigned char)text[s]) || (e < len && is_cont((unsigned char)text[e])))
+        cg_test_fail(__FILE__, __LINE__, "span [%u, %u) of \"%s\" splits a character", s, e,
+                     text);
+}
+
+typedef struct result {
+    cg__normalized nm;
+    cg__pii_hits pii;
+    cg__age_signals age;
+} result;
+
+static void run(const char *text, size_t len, result *r)
+{
+    cg_error err = {0};
+
+    memset(r, 0, sizeof(*r));
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, len, CG__UTF8_REPLACE, 0, &r->nm, &err), &err);
+    CG_ASSERT_OK(cg__pii_scan(text, len, &r->nm, &r->pii, &err), &err);
+    CG_ASSERT_OK(cg__age_scan_year(text, len, &r->nm, YEAR, &r->age, &err), &err);
+    for (size_t i = 0; i < r->pii.n; i++) {
+        check_span(text, len, r->pii.v[i].start, r->pii.v[i].end);
+        CG_ASSERT(r->pii.v[i].facet >= CG_FACET_PHONE && r->pii.v[i].facet <= CG_FACET_CODE);
+        CG_ASSERT(r->pii.v[i].weight > 0.0f && r->pii.v[i].weight <= 1.0f);
+    }
+    for (size_t i = 0; i < r->age.n; i++)
+        check_span(text, len, r->age.v[i].start, r->age.v[i].end);
+}
+
+static void done(result *r)
+{
+    cg__pii_hits_free(&r->pii);
+    cg__age_signals_free(&r->age);
+    cg__normalized_free(&r->nm);
+}
+
+static void dump(const char *text, const result *r)
+{
+    fprintf(stderr, "  scanned \"%s\" (plain \"%s\"):\n", text, r->nm.plain.s ? r->nm.plain.s : "");
+    for (size_t i = 0; i < r->pii.n; i++)
+        fprintf(stderr, "    %s %.2f \"%.*s\"\n", cg_facet_name(r->pii.v[i].facet),
+                (double)r->pii.v[i].weight, (int)(r->pii.v[i].end - r->pii.v[i].start),
+                text + r->pii.v[i].start);
+    for (size_t i = 0; i < r->age.n; i++)
+        fprintf(stderr, "    age %s %d-%d \"%.*s\"\n",
+                r->age.v[i].kind == CG__AGE_ASKED ? "asked" : "stated", r->age.v[i].min_age,
+                r->age.v[i].max_age, (int)(r->age.v[i].end - r->age.v[i].start),
+                text + r->age.v[i].start);
+}
+
+/* text has a hit of facet whose original text is exactly span, weighing at least min_w. */
+static void pii_yes_at(int line, const char *text, cg_facet facet, const char *span, float min_w)
+{
+    result r;
+    int found = 0;
+
+    run(text, strlen(text), &r);
+    for (size_t i = 0; i < r.pii.n; i++)
+        if (r.pii.v[i].facet == facet && r.pii.v[i].end - r.pii.v[i].start == strlen(span) &&
+            memcmp(text + r.pii.v[i].start, span, strlen(span)) == 0 &&
+            r.pii.v[i].weight >= min_w)
+            found = 1;
+    if (!found) {
+        dump(text, &r);
+        done(&r);
+        cg_test_fail(__FILE__, line, "no %s hit \"%s\" (weight >= %.2f) in \"%s\"",
+                     cg_facet_name(facet), span, (double)min_w, text);
+    }
+    done(&r);
+}
+
+/* text has no hit of facet (CG_FACET_NONE: no hit at all). */
+static void pii_no_at(int line, const char *text, cg_facet facet)
+{
+    result r;
+
+    run(text, strlen(text), &r);
+    for (size_t i = 0; i < r.pii.n; i++)
+        if (facet == CG_FACET_NONE || r.pii.v[i].facet == facet) {
+            dump(text, &r);
+            done(&r);
+            cg_test_fail(__FILE__, line, "unexpected %s hit in \"%s\"",
+                         cg_facet_name(facet), text);
+        }
+    done(&r);
+}
+
+static void age_yes_at(int line, const char *text, cg__age_kind kind, int lo, int hi,
+                       const char *span)
+{
+    result r;
+    int found = 0;
+
+    run(text, strlen(text), &r);
+    for (size_t i = 0; i < r.age.n; i++)
+        if (r.age.v[i].kind == kind && r.age.v[i].min_age == lo && r.age.v[i].max_age == hi &&
+            r.age.v[i].end - r.age.v[i].start == strlen(span) &&
+            memcmp(text + r.age.v[i].start, span, strlen(span)) == 0)
+            found = 1;
+    if (!found) {
+        dump(text, &r);
+        done(&r);
+        cg_test_fail(__FILE__, line, "no age %s %d-%d \"%s\" in \"%s\"",
+                     kind == CG__AGE_ASKED ? "asked" : "stated", lo, hi, span, text);
+    }
+    done(&r);
+}
+
+static void age_no_at(int line, const char *text)
+{
+    result r;
+
+    run(text, strlen(text), &r);
+    if (r.age.n != 0) {
+        dump(text, &r);
+        done(&r);
+        cg_test_fail(__FILE__, line, "unexpected age signal in \"%s\"", text);
+    }
+    done(&r);
+}
+
+#define PII_YES(text, facet, span, w) pii_yes_at(__LINE__, text, facet, span, w)
+#define PII_NO(text, facet) pii_no_at(__LINE__, text, facet)
+#define STATED(text, lo, hi, span) age_yes_at(__LINE__, text, CG__AGE_STATED, lo, hi, span)
+#define ASKED(text, span) age_yes_at(__LINE__, text, CG__AGE_ASKED, 0, 0, span)
+#define AGE_NO(text) age_no_at(__LINE__, text)
+
+/* ---- phone numbers ------------------------------------------------------------------------ */
+
+CG_TEST(detect_phone_vn_forms)
+{
+    PII_YES("gọi em 0912345678 nhé", CG_FACET_PHONE, "0912345678", 0.9f);
+    PII_YES("091 234 5678", CG_FACET_PHONE, "091 234 5678", 0.9f);
+    PII_YES("số đây: 091.234.5678.", CG_FACET_PHONE, "091.234.5678", 0.9f);
+    PII_YES("091-234-5678", CG_FACET_PHONE, "091-234-5678", 0.9f);
+    PII_YES("+84 912 345 678", CG_FACET_PHONE, "+84 912 345 678", 0.9f);
+    PII_YES("84912345678", CG_FACET_PHONE, "84912345678", 0.9f);
+    PII_YES("call (+84) 91 234 5678 now", CG_FACET_PHONE, "(+84) 91 234 5678", 0.9f);
+    PII_YES("0 9 1 2 3 4 5 6 7 8", CG_FACET_PHONE, "0 9 1 2 3 4 5 6 7 8", 0.9f);
+    PII_YES("sđt:0387654321", CG_FACET_PHONE, "0387654321", 0.9f);
+    PII_YES("máy bàn (028) 3825 1234", CG_FACET_PHONE, "(028) 3825 1234", 0.8f);
+    /* Two numbers and a stray number before them. */
+    PII_YES("12 0912345678 0987654321", CG_FACET_PHONE, "0912345678", 0.9f);
+    PII_YES("12 0912345678 0987654321", CG_FACET_PHONE, "0987654321", 0.9f);
+}
+
+CG_TEST(detect_phone_international)
+{
+    PII_YES("text me +1 415 555 2671", CG_FACET_PHONE, "+1 415 555 2671", 0.7f);
+    PII_YES("+447911123456", CG_FACET_PHONE, "+447911123456", 0.7f);
+    PII_NO("+12345", CG_FACET_PHONE);
+}
+
+CG_TEST(detect_phone_false_positives)
+{
+    PII_NO("ngày 12/05/2023 lúc 10:30", CG_FACET_PHONE);
+    PII_NO("hẹn 05.12.2023", CG_FACET_PHONE);
+    PII_NO("giá 50.000đ, 200k, 1.500.000 vnd", CG_FACET_PHONE);
+    PII_NO("0912345678đ", CG_FACET_PHONE);
+    PII_NO("tỉ số 3-1 năm 2023", CG_FACET_PHONE);
+    PII_NO("mã đơn DH0912345678", CG_FACET_PHONE);
+    PII_NO("order 0912345678abc", CG_FACET_PHONE);
+    PII_NO("1234567890", CG_FACET_PHONE);
+    PII_NO("09123456789012345", CG_FACET_PHONE);
+    PII_NO("3.0912345678", CG_FACET_PHONE);
+    PII_NO("5+3=8 và 2023-2024", CG_FACET_PHONE);
+}
+
+/* ---- e-mail ------------------------------------------------------------------------------- */
+
+CG_TEST(detect_email_forms)
+{
+    PII_YES("email mình là nam.nguyen99@gmail.com nha", CG_FACET_EMAIL,
+            "nam.nguyen99@gmail.com", 0.8f);
+    PII_YES("a_b+c@mail.example.co.uk.", CG_FACET_EMAIL, "a_b+c@mail.example.co.uk", 0.8f);
+    PII_YES("john at gmail dot com", CG_FACET_EMAIL, "john at gmail dot com", 0.8f);
+    PII_YES("lan (at) gmail", CG_FACET_EMAIL, "lan (at) gmail", 0.8f);
+    PII_YES("meo[at]yahoo.com", CG_FACET_EMAIL, "meo[at]yahoo.com", 0.8f);
+    PII_YES("linh2010 AT hotmail DOT com", CG_FACET_EMAIL, "linh2010 AT hotmail DOT com", 0.8f);
+}
+
+CG_TEST(detect_email_false_positives)
+{
+    PII_NO("look at me", CG_FACET_EMAIL);
+    PII_NO("he works at google.com", CG_FACET_EMAIL);
+    PII_NO("meet at 5.30", CG_FACET_EMAIL);
+    PII_NO("@linh", CG_FACET_EMAIL);
+    PII_NO("a@b", CG_FACET_EMAIL);
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+CG_TEST(detect_address_vi)
+{
+    PII_YES("nhà em ở 12 Lê Lợi, quận 1", CG_FACET_ADDRESS, "nhà em ở 12 Lê Lợi, quận 1", 0.8f);
+    PII_YES("nha em o ngo 5 Hang Bong", CG_FACET_ADDRESS, "nha em o ngo 5 Hang Bong", 0.8f);
+    PII_YES("địa chỉ: 45 Trần Phú", CG_FACET_ADDRESS, "địa chỉ: 45 Trần Phú", 0.8f);
+    PII_YES("địa chỉ của em là số 7 ngõ 12", CG_FACET_ADDRESS, "địa chỉ của em là số 7 ngõ 12",
+            0.8f);
+    PII_YES("số nhà 12 đường Nguyễn Trãi", CG_FACET_ADDRESS, "số nhà 12 đường Nguyễn Trãi",
+            0.8f);
+    PII_YES("ở đường Nguyễn Trãi", CG_FACET_ADDRESS, "đường Nguyễn Trãi", 0.7f);
+    PII_YES("em ở phường Bến Nghé", CG_FACET_ADDRESS, "phường Bến Nghé", 0.7f);
+    PII_YES("hẻm 51 nha", CG_FACET_ADDRESS, "hẻm 51", 0.7f);
+    PII_YES("hem 51", CG_FACET_ADDRESS, "hem 51", 0.7f);
+    PII_YES("xã Tân Phú, huyện Đồng Xoài", CG_FACET_ADDRESS, "xã Tân Phú, huyện Đồng Xoài",
+            0.7f);
+    PII_YES("thôn 3", CG_FACET_ADDRESS, "thôn 3", 0.7f);
+}
+
+CG_TEST(detect_address_en)
+{
+    PII_YES("I live at 221 Baker Street", CG_FACET_ADDRESS, "I live at 221 Baker Street", 0.7f);
+    PII_YES("my address is 12 Main St.", CG_FACET_ADDRESS, "my address is 12 Main St", 0.7f);
+    PII_YES("it's 742 Evergreen Terrace road", CG_FACET_ADDRESS, "742 Evergreen Terrace road",
+            0.7f);
+    PII_YES("I live in Hanoi", CG_FACET_ADDRESS, "I live in Hanoi", 0.6f);
+}
+
+CG_TEST(detect_address_false_positives)
+{
+    PII_NO("nhà em ở đâu?", CG_FACET_ADDRESS);
+    PII_NO("nhà em ở xa lắm", CG_FACET_ADDRESS);
+    PII_NO("nhà mình ở chung cư", CG_FACET_ADDRESS);
+    PII_NO("chị Phương Anh xinh quá", CG_FACET_ADDRESS);
+    PII_NO("Phuong Anh xinh qua", CG_FACET_ADDRESS);
+    PII_NO("xa 5 km", CG_FACET_ADDRESS);
+    PII_NO("cái quần 2 màu", CG_FACET_ADDRESS);
+    PII_NO("đường đi khó", CG_FACET_ADDRESS);
+    PII_NO("cho anh xin địa chỉ", CG_FACET_ADDRESS);
+    PII_NO("I live for the weekend", CG_FACET_ADDRESS);
+    PII_NO("12 apples on the road", CG_FACET_ADDRESS);
+}
+
+/* ---- school and class --------------------------------------------------------------------- */
+
+CG_TEST(detect_school_class)
+{
+    PII_YES("em học trường THCS Nguyễn Du", CG_FACET_SCHOOL, "trường THCS Nguyễn Du", 0.6f);
+    PII_YES("truong thpt Chu Van An", CG_FACET_SCHOOL, "truong thpt Chu Van An", 0.6f);
+    PII_YES("trường tiểu học", CG_FACET_SCHOOL, "trường tiểu học", 0.5f);
+    PII_YES("em học lớp 6A", CG_FACET_SCHOOL, "học lớp 6A", 0.5f);
+    PII_YES("lớp 7", CG_FACET_SCHOOL, "lớp 7", 0.5f);
+    PII_YES("LỚP 10A1 nè", CG_FACET_SCHOOL, "LỚP 10A1", 0.5f);
+    PII_YES("I go to Lincoln High School", CG_FACET_SCHOOL, "Lincoln High School", 0.6f);
+    PII_YES("I'm in grade 6", CG_FACET_SCHOOL, "grade 6", 0.5f);
+    PII_YES("I'm in year 7", CG_FACET_SCHOOL, "in year 7", 0.5f);
+    PII_YES("6th grade sucks", CG_FACET_SCHOOL, "6th grade", 0.5f);
+}
+
+CG_TEST(detect_school_false_positives)
+{
+    PII_NO("lớp học vui lắm", CG_FACET_SCHOOL);
+    PII_NO("thay lốp 6 cái", CG_FACET_SCHOOL);
+    PII_NO("my school is big", CG_FACET_SCHOOL);
+    PII_NO("trưởng phòng", CG_FACET_SCHOOL);
+    PII_NO("the year 2023", CG_FACET_SCHOOL);
+    PII_NO("lớp 15", CG_FACET_SCHOOL);
+}
+
+/* ---- handles ------------------------------------------------------------------------------ */
+
+CG_TEST(detect_handles)
+{
+    PII_YES("follow @linh_2010 nhé", CG_FACET_HANDLE, "@linh_2010", 0.6f);
+    PII_YES("zalo: 0912345678", CG_FACET_HANDLE, "zalo: 0912345678", 0.7f);
+    PII_YES("zalo: 0912345678", CG_FACET_PHONE, "0912345678", 0.9f);
+    PII_YES("add my zalo", CG_FACET_HANDLE, "add my zalo", 0.5f);
+    PII_YES("kết bạn zalo em nha", CG_FACET_HANDLE, "kết bạn zalo", 0.5f);
+    PII_YES("telegram @xyz123", CG_FACET_HANDLE, "telegram @xyz123", 0.7f);
+    PII_YES("snap: lily.k", CG_FACET_HANDLE, "snap: lily.k", 0.7f);
+    PII_YES("sc: lilyk", CG_FACET_HANDLE, "sc: lilyk", 0.7f);
+    PII_YES("ig: emma", CG_FACET_HANDLE, "ig: emma", 0.7f);
+    PII_YES("facebook.com/linh.nguyen.99", CG_FACET_HANDLE, "facebook.com/linh.nguyen.99", 0.7f);
+    PII_YES("vào https://m.facebook.com/profile.php?id=1000123 nha", CG_FACET_HANDLE,
+            "facebook.com/profile.php?id=1000123", 0.7f);
+    PII_YES("discord lily#1234", CG_FACET_HANDLE, "discord lily#1234", 0.7f);
+    PII_YES("id: 12345678", CG_FACET_HANDLE, "id: 12345678", 0.7f);
+    PII_YES("t.me/xyz", CG_FACET_HANDLE, "t.me/xyz", 0.7f);
+}
+
+CG_TEST(detect_handles_false_positives)
+{
+    PII_NO("zalo em", CG_FACET_HANDLE);
+    PII_NO("@nh yêu em", CG_FACET_HANDLE);
+    PII_NO("@nhé", CG_FACET_HANDLE);
+    PII_NO("meet @home", CG_FACET_HANDLE);
+    PII_NO("ig thì sao", CG_FACET_HANDLE);
+    PII_NO("the line is long", CG_FACET_HANDLE);
+    PII_NO("mật khẩu facebook của em là Linh@2010", CG_FACET_HANDLE);
+}
+
+/* ---- codes and passwords ------------------------------------------------------------------ */
+
+CG_TEST(detect_codes_passwords)
+{
+    PII_YES("mã OTP 123456", CG_FACET_CODE, "mã OTP 123456", 0.9f);
+    PII_YES("ma otp la 123456", CG_FACET_CODE, "ma otp la 123456", 0.9f);
+    PII_YES("mã xác nhận: 4829", CG_FACET_CODE, "mã xác nhận: 4829", 0.9f);
+    PII_YES("code is 482913", CG_FACET_CODE, "code is 482913", 0.9f);
+    PII_YES("your code: 48291377", CG_FACET_CODE, "code: 48291377", 0.9f);
+    PII_YES("PIN: 1234", CG_FACET_CODE, "PIN: 1234", 0.9f);
+    PII_YES("mật khẩu là abc123", CG_FACET_CODE, "mật khẩu là abc123", 0.9f);
+    PII_YES("mat khau: matkhau", CG_FACET_CODE, "mat khau: matkhau", 0.9f);
+    PII_YES("password: hunter2!", CG_FACET_CODE, "password: hunter2", 0.9f);
+    PII_YES("my pass is trắng123", CG_FACET_CODE, "pass is trắng123", 0.9f);
+    PII_YES("mật khẩu facebook của em là Linh@2010", CG_FACET_CODE,
+            "mật khẩu facebook của em là Linh@2010", 0.9f);
+}
+
+CG_TEST(detect_codes_false_positives)
+{
+    PII_NO("pass 2 cái", CG_FACET_CODE);
+    PII_NO("pin 5000 mah", CG_FACET_CODE);
+    PII_NO("mật khẩu là gì", CG_FACET_CODE);
+    PII_NO("mà 123456", CG_FACET_CODE);
+    PII_NO("code 12", CG_FACET_CODE);
+    PII_NO("otp 123456789", CG_FACET_CODE);
+    PII_NO("pass the ball", CG_FACET_CODE);
+}
+
+/* ---- ages --------------------------------------------------------------------------------- */
+
+CG_TEST(detect_age_stated_en)
+{
+    STATED("I'm 12", 12, 12, "I'm 12");
+    STATED("I'm 12.", 12, 12, "I'm 12");
+    STATED("i am 12 years old", 12, 12, "i am 12 years old");
+    STATED("12 yo", 12, 12, "12 yo");
+    STATED("12yo", 12, 12, "12yo");
+    STATED("im 13", 13, 13, "im 13");
+    STATED("i'm 12yo", 12, 12, "i'm 12yo");
+    STATED("my age is 14", 14, 14, "my age is 14");
+    STATED("13 y/o", 13, 13, "13 y/o");
+    STATED("e 13 t", 13, 13, "e 13 t");
+}
+
+CG_TEST(detect_age_stated_vi)
+{
+    STATED("em 12 tuổi", 12, 12, "em 12 tuổi");
+    STATED("em 12 tuoi", 12, 12, "em 12 tuoi");
+    STATED("EM 12 TUỔI", 12, 12, "EM 12 TUỔI");
+    STATED("mình 13t", 13, 13, "mình 13t");
+    STATED("năm nay em 11 tuổi", 11, 11, "em 11 tuổi");
+    STATED("em sinh năm 2013", 11, 12, "sinh năm 2013");
+    STATED("em 2k10", 14, 15, "2k10");
+}
+
+CG_TEST(detect_age_birth_year)
+{
+    int lo = -1, hi = -1;
+
+    CG_ASSERT_EQ(cg__age_from_birth_year(2013, 2025, &lo, &hi), 1);
+    CG_ASSERT_EQ(lo, 11);
+    CG_ASSERT_EQ(hi, 12);
+    CG_ASSERT_EQ(cg__age_from_birth_year(2013, 2030, &lo, &hi), 1);
+    CG_ASSERT_EQ(hi, 17);
+    CG_ASSERT_EQ(cg__age_from_birth_year(1980, 2025, &lo, &hi), 0);
+    CG_ASSERT_EQ(lo, 0);
+    CG_ASSERT_EQ(cg__age_from_birth_year(2024, 2025, &lo, &hi), 0);
+    /* The clock-driven scan agrees with the year-driven one for this year. */
+    {
+        cg__normalized nm = {0};
+        cg__age_signals a = {0};
+        cg_error err = {0};
+        const char *t = "em 12 tuổi";
+
+        CG_ASSERT_OK(cg__normalize(normalizer(), t, strlen(t), CG__UTF8_REPLACE, 0, &nm, &err),
+                     &err);
+        CG_ASSERT_OK(cg__age_scan(t, strlen(t), &nm, &a, &err), &err);
+        CG_ASSERT_EQ(a.n, 1);
+        CG_ASSERT_EQ(a.v[0].min_age, 12);
+        cg__age_signals_free(&a);
+        cg__normalized_free(&nm);
+    }
+}
+
+CG_TEST(detect_age_grades)
+{
+    STATED("em học lớp 6", 11, 12, "học lớp 6");
+    STATED("lớp 6A3", 11, 12, "lớp 6A3");
+    STATED("I'm in grade 6", 11, 12, "grade 6");
+    STATED("6th grade", 11, 12, "6th grade");
+    STATED("I'm in year 7", 11, 12, "in year 7");
+}
+
+CG_TEST(detect_age_asked)
+{
+    ASKED("how old are you?", "how old are you");
+    ASKED("how old r u", "how old r u");
+    ASKED("ur age?", "ur age");
+    ASKED("wbu age", "wbu age");
+    ASKED("hbu age", "hbu age");
+    ASKED("asl?", "asl");
+    ASKED("a/s/l", "a/s/l");
+    ASKED("age?", "age");
+    ASKED("em bao nhiêu tuổi", "bao nhiêu tuổi");
+    ASKED("em mấy tuổi rồi", "mấy tuổi");
+    ASKED("bn tuổi", "bn tuổi");
+    ASKED("em học lớp mấy", "học lớp mấy");
+    ASKED("what grade are you in", "what grade are you in");
+}
+
+CG_TEST(detect_age_false_positives)
+{
+    AGE_NO("I'm 100% sure");
+    AGE_NO("I'm 12% sure");
+    AGE_NO("12 apples");
+    AGE_NO("I'm 5 minutes away");
+    AGE_NO("I'm 30");
+    AGE_NO("I waited 12 years");
+    AGE_NO("my brother is 10 years old");
+    AGE_NO("con tôi học lớp 6");
+    AGE_NO("lớp học vui");
+    AGE_NO("how old is your brother");
+    AGE_NO("a 5 year old kid");
+    AGE_NO("13t một tháng");
+    AGE_NO("the year 2013");
+    AGE_NO("tỉ số 3-1");
+}
+
+/* ---- inputs of every shape ---------------------------------------------------------------- */
+
+CG_TEST(detect_empty_long_invalid)
+{
+    result r;
+    char *big;
+    const size_t n = 200000;
+    static const char unit[] = "gọi 0912345678 nha, em 12 tuổi ";
+    const size_t un = sizeof(unit) - 1;
+    static const char bad[] = "em 12 tu\xff\xfei 09123\x80 45678 \xc3 @li\xe2\x82nh em\xf0\x9f";
+
+    run("", 0, &r);
+    CG_ASSERT_EQ(r.pii.n, 0);
+    CG_ASSERT_EQ(r.age.n, 0);
+    done(&r);
+
+    big = malloc(n);
+    CG_ASSERT(big != NULL);
+    for (size_t i = 0; i < n; i++)
+        big[i] = unit[i % un];
+    run(big, n, &r);
+    CG_ASSERT_GE(r.pii.n, n / un - 1);
+    CG_ASSERT_GE(r.age.n, n / un - 1);
+    done(&r);
+    free(big);
+
+    run(bad, sizeof(bad) - 1, &r); /* spans checked by run() */
+    done(&r);
+}
+
+/* Hits are appended after what out already holds; a failed scan leaves it as it was. */
+CG_TEST(detect_appends)
+{
+    cg__normalized nm = {0};
+    cg__pii_hits h = {0};
+    cg__age_signals a = {0};
+    cg_error err = {0};
+    const char *t = "0912345678 em 12 tuổi";
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), t, strlen(t), CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__pii_scan(t, strlen(t), &nm, &h, &err), &err);
+    CG_ASSERT_OK(cg__pii_scan(t, strlen(t), &nm, &h, &err), &err);
+    CG_ASSERT_EQ(h.n, 2);
+    CG_ASSERT_EQ(h.v[0].start, h.v[1].start);
+    CG_ASSERT_OK(cg__age_scan_year(t, strlen(t), &nm, YEAR, &a, &err), &err);
+    CG_ASSERT_OK(cg__age_scan_year(t, strlen(t), &nm, YEAR, &a, &err), &err);
+    CG_ASSERT_EQ(a.n, 2);
+    CG_ASSERT_EQ(cg__pii_scan(t, strlen(t), NULL, &h, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg__age_scan(NULL, 3, &nm, &a, &err), CG_E_INVAL);
+    cg__pii_hits_free(&h);
+    cg__pii_hits_free(&h);
+    cg__pii_hits_free(NULL);
+    cg__age_signals_free(&a);
+    cg__age_signals_free(NULL);
+    cg__normalized_free(&nm);
+}
+
+/* Every allocation of a scan fails in turn: CG_E_NOMEM, the output as before, nothing leaked
+ * (ASan). The message has more words than the scanners keep on the stack. */
+CG_TEST(detect_alloc_failure)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    char text[4096];
+    size_t len = 0;
+
+    while (len + 64 < sizeof(text)) {
+        static const char part[] = "zalo: 0912345678 em 12 tuổi mã OTP 123456 a b c d e ";
+
+        memcpy(text + len, part, sizeof(part) - 1);
+        len += sizeof(part) - 1;
+    }
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, len, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    for (int which = 0; which < 2; which++) {
+        long n;
+
+        for (n = 1;; n++) {
+            cg__pii_hits h = {0};
+            cg__age_signals a = {0};
+            cg_status st;
+            long made;
+
+            CG_ASSERT_LT(n, 10000);
+            cg__alloc_fail_at(n);
+            st = which == 0 ? cg__pii_scan(text, len, &nm, &h, &err)
+                            : cg__age_scan_year(text, len, &nm, YEAR, &a, &err);
+            made = cg__alloc_count();
+            cg__alloc_fail_at(0);
+            if (made < n) {
+                CG_ASSERT_OK(st, &err);
+                CG_ASSERT_GT(which == 0 ? h.n : a.n, 10);
+                cg__pii_hits_free(&h);
+                cg__age_signals_free(&a);
+                break;
+            }
+            CG_ASSERT_EQ(st, CG_E_NOMEM);
+            CG_ASSERT_EQ(err.status, CG_E_NOMEM);
+            CG_ASSERT_EQ(h.n, 0);
+            CG_ASSERT_EQ(a.n, 0);
+            cg__pii_hits_free(&h);
+            cg__age_signals_free(&a);
+        }
+        printf("%s: %ld allocation points, each failure handled\n",
+               which == 0 ? "pii" : "age", n - 1);
+        CG_ASSERT_GT(n, 2);
+    }
+    cg__normalized_free(&nm);
+}
