@@ -20,7 +20,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-#define EVIDENCE_RING 32
+#define EVIDENCE_RING 16
 #define MAX_PARTIES 8
 #define CAP_EVIDENCE 3.0f
 #define DAY_MS (24.0 * 3600.0 * 1000.0)
@@ -165,18 +165,28 @@ static party *find_party(conv *v, const char *name, int *nomem)
     return p;
 }
 
-static void decay_party(party *p, double dt_ms)
+/* Decay factors of every harm for a time step (computed once per message, not per party). */
+static void decay_factors(double dt_ms, float k[CG_HARM_COUNT])
 {
-    if (dt_ms <= 0)
-        return;
-    for (int f = 0; f < CG_FACET_COUNT; f++) {
-        int h = cg_facet_harm((cg_facet)f);
-        if (h >= 0 && p->facet_e[f] > 0)
-            p->facet_e[f] *= (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS));
-    }
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        if (p->harm_e[h] > 0)
-            p->harm_e[h] *= (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS));
+        k[h] = dt_ms > 0 ? (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS)) : 1.0f;
+}
+
+static void decay_party(party *p, const float k[CG_HARM_COUNT])
+{
+    for (int f = 1; f < CG_FACET_COUNT; f++)
+        if (p->facet_e[f] > 0)
+            p->facet_e[f] *= k[cg_facet_harm((cg_facet)f)];
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        p->harm_e[h] *= k[h];
+}
+
+/* Copies a NUL-terminated string into a fixed field, cut to fit. */
+static void set_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static float clamp1(float x)
@@ -300,13 +310,16 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     /* Time: unknown or out of order messages take the conversation's latest time. */
     int64_t now = msg->ts_ms > v->last_ts ? msg->ts_ms : v->last_ts;
     double dt = (double)(now - v->last_ts);
-    if (v->n_messages > 0)
+    if (v->n_messages > 0 && dt > 0) {
+        float k[CG_HARM_COUNT];
+        decay_factors(dt, k);
         for (size_t i = 0; i < v->n_parties; i++)
-            decay_party(&v->parties[i], dt);
+            decay_party(&v->parties[i], k);
+    }
     v->last_ts = now;
     v->n_messages++;
     if (msg->id != NULL && *msg->id != '\0')
-        snprintf(idbuf, sizeof(idbuf), "%s", msg->id);
+        set_field(idbuf, sizeof(idbuf), msg->id);
     else
         snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)v->n_messages);
 
@@ -327,11 +340,10 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             p->facet_ts[f[i].facet] = now;
         }
         cg_text_evidence e;
-        memset(&e, 0, sizeof(e));
-        snprintf(e.message_id, sizeof(e.message_id), "%s", idbuf);
+        set_field(e.message_id, sizeof(e.message_id), idbuf);
         e.harm = f[i].harm;
         e.facet = f[i].facet;
-        snprintf(e.cue, sizeof(e.cue), "%s", f[i].cue);
+        set_field(e.cue, sizeof(e.cue), f[i].cue);
         e.start = f[i].start;
         e.end = f[i].end;
         e.weight = f[i].weight;
