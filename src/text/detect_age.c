@@ -33,7 +33,7 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
 
 #define AGE_MIN 5
 #define AGE_MAX 25
-#define WORDS_STACK 96
+#define WORDS_STACK 128
 
 static int is_digit(int c)
 {
@@ -77,15 +77,14 @@ static int closing_punct(char c)
 /* The plain form's words with their original ranges (see detect_pii.c, which has the same). */
 static cg_status split_words(scan *sc, const cg__textform *f)
 {
-    size_t count = 0, i;
+    /* Words are separated by one space: at most (n + 1) / 2 of them. */
+    const size_t count = f->s != NULL ? (f->n + 1) / 2 : 0;
+    size_t i;
 
     sc->w = sc->stack;
     sc->nw = 0;
-    if (f->s == NULL || f->n == 0)
+    if (count == 0)
         return CG_OK;
-    for (i = 0; i < f->n; i++)
-        if (f->s[i] != ' ' && (i == 0 || f->s[i - 1] == ' '))
-            count++;
     if (count > WORDS_STACK) {
         sc->w = cg__malloc_array(count, sizeof(word));
         if (sc->w == NULL)
@@ -339,11 +338,12 @@ static int stated(scan *sc, size_t i)
     /* Not "years" alone: "I waited 12 years". */
     static const char *const yo_words[] = {"years old", "year old", "yrs old", "yr old", "yo",
                                            "y o", "tuoi", NULL};
+    const char c = sc->w[i].s[0];
     size_t k;
     int n, g, lo = 0, hi = 0;
 
     /* "I'm 12", "im 13", "I am 12 years old". */
-    k = phrase_any(sc, i, im);
+    k = c == 'i' ? phrase_any(sc, i, im) : 0;
     if (k > 0 && i + k < sc->nw) {
         size_t end = i + k;
         const int yo = o_num(sc, i + k, 2, "yo");
@@ -357,10 +357,10 @@ static int stated(scan *sc, size_t i)
         }
     }
     /* "my age is 12", "age: 12", "age 12". */
-    k = phrase_at(sc, i, "my age is");
-    if (k == 0)
+    k = c == 'm' ? phrase_at(sc, i, "my age is") : 0;
+    if (k == 0 && c == 'a')
         k = phrase_at(sc, i, "age is");
-    if (k == 0)
+    if (k == 0 && c == 'a')
         k = phrase_at(sc, i, "age");
     if (k > 0) {
         n = o_num(sc, i + k, 2, "");
@@ -403,9 +403,7 @@ static int stated(scan *sc, size_t i)
         }
     }
     /* "sinh năm 2013", "born in 2013", and "2k10" (born in 2010). */
-    k = phrase_at(sc, i, "sinh nam");
-    if (k == 0)
-        k = phrase_at(sc, i, "born in");
+    k = c == 's' ? phrase_at(sc, i, "sinh nam") : c == 'b' ? phrase_at(sc, i, "born in") : 0;
     if (k > 0) {
         n = o_num(sc, i + k, 4, "");
         if (n >= 1900 && cg__age_from_birth_year(n, sc->year, &lo, &hi) &&
@@ -479,17 +477,18 @@ static int asked(scan *sc, size_t i)
         "bao nhieu tuoi", "may tuoi", "bn tuoi", "bao tuoi", "tuoi gi", "tuoi j", "tuoi con gi",
         "sinh nam bao nhieu", "sinh nam may", "sinh nam nao", "nam nay bao nhieu",
         "hoc lop may", "lop may", "hoc lop nao", "lop nao", "hoc nam may", NULL};
+    const char c = sc->w[i].s[0];
     size_t k;
 
-    if (phrase_at(sc, i, "how old") > 0) {
+    if (c == 'h' && phrase_at(sc, i, "how old") > 0) {
         k = phrase_any(sc, i + 2, you);
         if (k == 0 && (W_IS(sc, i + 2, "is") || W_IS(sc, i + 2, "was") || W_IS(sc, i + 2, "s")))
             return 0; /* "how old is your brother" */
         push(sc, CG__AGE_ASKED, 0, 0, i, i + 1 + k);
         return 1;
     }
-    if (phrase_at(sc, i, "what grade") > 0 || phrase_at(sc, i, "which grade") > 0 ||
-        phrase_at(sc, i, "what year") > 0) {
+    if (c == 'w' && (phrase_at(sc, i, "what grade") > 0 || phrase_at(sc, i, "which grade") > 0 ||
+                     phrase_at(sc, i, "what year") > 0)) {
         k = phrase_any(sc, i + 2, you);
         if (k > 0) {
             const size_t end = i + 1 + k + (W_IS(sc, i + 2 + k, "in") ? 1 : 0);
@@ -498,16 +497,16 @@ static int asked(scan *sc, size_t i)
             return 1;
         }
     }
-    k = phrase_any(sc, i, your_age);
+    k = c == 'y' || c == 'u' || c == 'h' || c == 'w' ? phrase_any(sc, i, your_age) : 0;
     if (k > 0 && o_num(sc, i + k, 2, "") < 0) {
         push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
         return 1;
     }
     /* "asl" is "age sex location" after the English teencode table. */
-    k = phrase_at(sc, i, "age sex location");
-    if (k == 0)
+    k = c == 'a' ? phrase_at(sc, i, "age sex location") : 0;
+    if (k == 0 && c == 'a')
         k = phrase_at(sc, i, "a s l");
-    if (k == 0)
+    if (k == 0 && c == 'a')
         k = phrase_at(sc, i, "asl");
     if (k > 0) {
         push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
@@ -518,7 +517,9 @@ static int asked(scan *sc, size_t i)
         push(sc, CG__AGE_ASKED, 0, 0, i, i);
         return 1;
     }
-    k = phrase_any(sc, i, vi);
+    k = c == 'b' || c == 'm' || c == 't' || c == 's' || c == 'n' || c == 'h' || c == 'l'
+            ? phrase_any(sc, i, vi)
+            : 0;
     if (k > 0) {
         push(sc, CG__AGE_ASKED, 0, 0, i, i + k - 1);
         return 1;
@@ -526,42 +527,48 @@ static int asked(scan *sc, size_t i)
     return 0;
 }
 
-/* The plain words that can start a signal (besides numbers), sorted bytewise for bsearch. */
-static const char *const TRIGGERS[] = {
-    "a", "age", "asl", "bao", "bn", "born", "grade", "hbu", "hoc", "how", "i", "iam", "im", "in",
-    "lop", "may", "my", "nam", "sinh", "tuoi", "u", "ur", "wbu", "what", "which", "you", "your",
-    "yr"};
+/* The word w equals lit: m, else 0. memcmp of a constant size compiles to a compare. */
+#define WM(w, lit, m) \
+    ((w)->n == sizeof(lit) - 1 && memcmp((w)->s, (lit), sizeof(lit) - 1) == 0 ? (m) : 0)
 
-static int trigger_cmp(const void *key, const void *elem)
+/* The plain word w can start a signal (numbers aside): one switch and a few compares. */
+static int trigger_word(const word *w)
 {
-    const word *w = key;
-    const char *t = *(const char *const *)elem;
-    size_t k;
-
-    for (k = 0; k < w->n && t[k] != '\0'; k++)
-        if (w->s[k] != t[k])
-            return (unsigned char)w->s[k] < (unsigned char)t[k] ? -1 : 1;
-    return k < w->n ? 1 : t[k] != '\0' ? -1 : 0;
+    switch (w->s[0]) {
+    case 'a':
+        return WM(w, "a", 1) | WM(w, "age", 1) | WM(w, "asl", 1);
+    case 'b':
+        return WM(w, "bao", 1) | WM(w, "bn", 1) | WM(w, "born", 1);
+    case 'g':
+        return WM(w, "grade", 1);
+    case 'h':
+        return WM(w, "hbu", 1) | WM(w, "hoc", 1) | WM(w, "how", 1);
+    case 'i':
+        return WM(w, "i", 1) | WM(w, "iam", 1) | WM(w, "im", 1) | WM(w, "in", 1);
+    case 'l':
+        return WM(w, "lop", 1);
+    case 'm':
+        return WM(w, "may", 1) | WM(w, "my", 1);
+    case 'n':
+        return WM(w, "nam", 1);
+    case 's':
+        return WM(w, "sinh", 1);
+    case 't':
+        return WM(w, "tuoi", 1);
+    case 'u':
+        return WM(w, "u", 1) | WM(w, "ur", 1);
+    case 'w':
+        return WM(w, "wbu", 1) | WM(w, "what", 1) | WM(w, "which", 1);
+    case 'y':
+        return WM(w, "you", 1) | WM(w, "your", 1) | WM(w, "yr", 1);
+    default:
+        return 0;
+    }
 }
 
 static int may_start(const scan *sc, size_t i)
 {
-    size_t lo = 0, hi = sizeof(TRIGGERS) / sizeof(TRIGGERS[0]);
-
-    if (is_digit((unsigned char)sc->t[sc->w[i].os]))
-        return 1;
-    while (lo < hi) { /* bsearch, without a call per comparison */
-        const size_t mid = (lo + hi) / 2;
-        const int c = trigger_cmp(&sc->w[i], &TRIGGERS[mid]);
-
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
+    return is_digit((unsigned char)sc->t[sc->w[i].os]) || trigger_word(&sc->w[i]);
 }
 
 static int sig_cmp(const void *pa, const void *pb)
@@ -632,18 +639,29 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
     return CG_OK;
 }
 
+/* The UTC year of t, by the days-to-civil-date arithmetic (H. Hinnant, "chrono-compatible
+ * low-level date algorithms"): gmtime_r costs more than a whole scan of a short message. */
+static int utc_year(time_t t)
+{
+    const long long days = (long long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+    const long long z = days + 719468;
+    const long long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long long doe = z - era * 146097;
+    const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long long mp = (5 * doy + 2) / 153;
+
+    return (int)(yoe + era * 400 + (mp >= 10 ? 1 : 0));
+}
+
 /* Appends the age signals of text to out; on failure out keeps exactly the signals it had. Birth
  * years are counted from the current UTC year. */
 cg_status cg__age_scan(const char *text, size_t len, const cg__normalized *nm,
                        cg__age_signals *out, cg_error *err)
 {
     const time_t now = time(NULL);
-    struct tm tm;
-    int year = 2025;
 
-    if (now != (time_t)-1 && gmtime_r(&now, &tm) != NULL)
-        year = tm.tm_year + 1900;
-    return cg__age_scan_year(text, len, nm, year, out, err);
+    return cg__age_scan_year(text, len, nm, now == (time_t)-1 ? 2025 : utc_year(now), out, err);
 }
 
 void cg__age_signals_free(cg__age_signals *a)

@@ -140,15 +140,23 @@ static int ieq(const char *o, size_t on, const char *lit)
 /* o equals one of the NULL-terminated list, ignoring case. */
 static int iany(const char *o, size_t on, const char *const *list)
 {
-    for (; *list != NULL; list++)
+    const unsigned char f = on > 0 ? (unsigned char)lower((unsigned char)o[0]) : 0;
+
+    for (; *list != NULL; list++) {
+        const unsigned char l = (unsigned char)(*list)[0];
+
+        /* Most entries differ in an ASCII first letter: skip them without decoding. */
+        if (l < 0x80 && f < 0x80 && l != f)
+            continue;
         if (ieq(o, on, *list))
             return 1;
+    }
     return 0;
 }
 
 /* ---- the scan state and its words ------------------------------------------------------- */
 
-#define WORDS_STACK 96
+#define WORDS_STACK 128
 
 typedef struct word {
     const char *s;    /* in the plain form (not NUL-terminated) */
@@ -182,15 +190,14 @@ static int closing_punct(char c)
  * outside the original (which a correct normaliser never produces) are dropped. */
 static cg_status split_words(scan *sc, const cg__textform *f)
 {
-    size_t count = 0, i = 0;
+    /* Words are separated by one space: at most (n + 1) / 2 of them. */
+    const size_t count = f->s != NULL ? (f->n + 1) / 2 : 0;
+    size_t i;
 
     sc->w = sc->stack;
     sc->nw = 0;
-    if (f->s == NULL || f->n == 0)
+    if (count == 0)
         return CG_OK;
-    for (i = 0; i < f->n; i++)
-        if (f->s[i] != ' ' && (i == 0 || f->s[i - 1] == ' '))
-            count++;
     if (count > WORDS_STACK) {
         sc->w = cg__malloc_array(count, sizeof(word));
         if (sc->w == NULL)
@@ -1055,7 +1062,8 @@ static void address_lead(scan *sc, size_t i, size_t k, int fillers)
         push(sc, CG_FACET_ADDRESS, 0.6f, sc->w[i].os, sc->w[j].oe);
 }
 
-static void address_cue(scan *sc, size_t i)
+/* area: word i is a street or area word ("đường", "quận"). */
+static void address_cue(scan *sc, size_t i, unsigned area)
 {
     static const char *const leads[] = {
         "nha em o", "nha minh o", "nha toi o", "nha tui o", "nha to o", "nha anh o", "nha chi o",
@@ -1076,7 +1084,9 @@ static void address_cue(scan *sc, size_t i)
                                              "way", "court", "ct", "place", NULL};
     size_t k;
 
-    k = phrase_any(sc, i, leads);
+    k = W_IS(sc, i, "nha") || W_IS(sc, i, "i") || W_IS(sc, i, "my") || W_IS(sc, i + 1, "song")
+            ? phrase_any(sc, i, leads)
+            : 0;
     if (k > 0) {
         address_lead(sc, i, k, 0);
         return;
@@ -1101,7 +1111,7 @@ static void address_cue(scan *sc, size_t i)
             push(sc, CG_FACET_ADDRESS, 0.7f, sc->w[i].os, sc->w[i + kk + run - 1].oe);
         return;
     }
-    for (size_t a = 0; a < sizeof(areas) / sizeof(areas[0]); a++) {
+    for (size_t a = 0; area && a < sizeof(areas) / sizeof(areas[0]); a++) {
         size_t run;
 
         /* The teencode table reads "hem" as "không": look at the original for that one. */
@@ -1227,65 +1237,83 @@ static void school_cue(scan *sc, size_t i)
 
 /* ---- the scan --------------------------------------------------------------------------- */
 
-enum { T_CODE = 1, T_PASS = 2, T_ADDR = 4, T_SCHOOL = 8, T_HANDLE = 16 };
+enum { T_CODE = 1, T_PASS = 2, T_ADDR = 4, T_SCHOOL = 8, T_HANDLE = 16, T_AT = 32, T_AREA = 64 };
 
-/* The plain words that can start a cue, and which detectors they wake; sorted bytewise for
- * bsearch. Most words of a message are none of these and cost one binary search. */
-#define TR(w, mask) {(w), sizeof(w) - 1, (mask)}
-static const struct trigger {
-    const char *w;
-    size_t n;
-    unsigned mask;
-} TRIGGERS[] = {
-    TR("ap", T_ADDR), TR("chung", T_ADDR), TR("code", T_CODE), TR("dia", T_ADDR), TR("discord", T_HANDLE),
-    TR("duong", T_ADDR), TR("em", T_ADDR), TR("face", T_HANDLE), TR("facebook", T_HANDLE),
-    TR("fb", T_HANDLE), TR("grade", T_SCHOOL), TR("hem", T_ADDR), TR("huyen", T_ADDR), TR("i", T_ADDR),
-    TR("id", T_HANDLE), TR("ig", T_HANDLE), TR("ins", T_HANDLE), TR("insta", T_HANDLE),
-    TR("instagram", T_HANDLE), TR("khom", T_ADDR), TR("khong", T_ADDR), TR("khu", T_ADDR),
-    TR("kiet", T_ADDR), TR("kik", T_HANDLE), TR("line", T_HANDLE), TR("lop", T_SCHOOL), TR("ma", T_CODE),
-    TR("mat", T_PASS), TR("messenger", T_HANDLE), TR("minh", T_ADDR), TR("my", T_ADDR), TR("ngach", T_ADDR),
-    TR("ngo", T_ADDR), TR("nha", T_ADDR), TR("nick", T_HANDLE), TR("otp", T_CODE), TR("pass", T_PASS),
-    TR("passcode", T_CODE), TR("passwd", T_PASS), TR("password", T_PASS), TR("pho", T_ADDR),
-    TR("phuong", T_ADDR), TR("pin", T_CODE), TR("ptcs", T_SCHOOL), TR("ptth", T_SCHOOL), TR("pw", T_PASS),
-    TR("pwd", T_PASS), TR("quan", T_ADDR), TR("sc", T_HANDLE), TR("school", T_SCHOOL), TR("skp", T_HANDLE),
-    TR("skype", T_HANDLE), TR("snap", T_HANDLE), TR("snapchat", T_HANDLE), TR("so", T_ADDR),
-    TR("tele", T_HANDLE), TR("telegram", T_HANDLE), TR("tg", T_HANDLE), TR("thcs", T_SCHOOL),
-    TR("thon", T_ADDR), TR("thpt", T_SCHOOL), TR("tieu", T_SCHOOL), TR("tiktok", T_HANDLE), TR("to", T_ADDR),
-    TR("toi", T_ADDR), TR("truong", T_SCHOOL), TR("tui", T_ADDR), TR("user", T_HANDLE),
-    TR("username", T_HANDLE), TR("viber", T_HANDLE), TR("wa", T_HANDLE), TR("wechat", T_HANDLE),
-    TR("whatsapp", T_HANDLE), TR("xa", T_ADDR), TR("year", T_SCHOOL), TR("zalo", T_HANDLE),
-};
+/* The word w equals lit: its bit m, else 0. memcmp of a constant size compiles to a compare. */
+#define WM(w, lit, m) \
+    ((w)->n == sizeof(lit) - 1 && memcmp((w)->s, (lit), sizeof(lit) - 1) == 0 ? (m) : 0)
 
-static int trigger_cmp(const void *key, const void *elem)
+/* Which detectors a plain word wakes: the words that can start a cue (one switch and a few
+ * compares; most words of a message are none of these). */
+static unsigned trigger_mask(const word *w)
 {
-    const word *w = key;
-    const struct trigger *t = elem;
-    const size_t n = w->n < t->n ? w->n : t->n;
-
-    for (size_t k = 0; k < n; k++)
-        if (w->s[k] != t->w[k])
-            return (unsigned char)w->s[k] < (unsigned char)t->w[k] ? -1 : 1;
-    return w->n < t->n ? -1 : w->n > t->n;
+    switch (w->s[0]) {
+    case 'a':
+        return WM(w, "ap", T_AREA) | WM(w, "at", T_AT);
+    case 'c':
+        return WM(w, "chung", T_ADDR) | WM(w, "code", T_CODE);
+    case 'd':
+        return WM(w, "dia", T_ADDR) | WM(w, "discord", T_HANDLE) | WM(w, "duong", T_AREA);
+    case 'e':
+        return WM(w, "em", T_ADDR);
+    case 'f':
+        return WM(w, "face", T_HANDLE) | WM(w, "facebook", T_HANDLE) | WM(w, "fb", T_HANDLE);
+    case 'g':
+        return WM(w, "grade", T_SCHOOL);
+    case 'h':
+        return WM(w, "hem", T_AREA) | WM(w, "huyen", T_AREA);
+    case 'i':
+        return WM(w, "i", T_ADDR) | WM(w, "id", T_HANDLE) | WM(w, "ig", T_HANDLE) |
+               WM(w, "ins", T_HANDLE) | WM(w, "insta", T_HANDLE) | WM(w, "instagram", T_HANDLE);
+    case 'k':
+        return WM(w, "khom", T_AREA) | WM(w, "khong", T_AREA) | WM(w, "khu", T_ADDR) |
+               WM(w, "kiet", T_AREA) | WM(w, "kik", T_HANDLE);
+    case 'l':
+        return WM(w, "line", T_HANDLE) | WM(w, "lop", T_SCHOOL);
+    case 'm':
+        return WM(w, "ma", T_CODE) | WM(w, "mat", T_PASS) | WM(w, "messenger", T_HANDLE) |
+               WM(w, "minh", T_ADDR) | WM(w, "my", T_ADDR);
+    case 'n':
+        return WM(w, "ngach", T_AREA) | WM(w, "ngo", T_AREA) | WM(w, "nha", T_ADDR) |
+               WM(w, "nick", T_HANDLE);
+    case 'o':
+        return WM(w, "otp", T_CODE);
+    case 'p':
+        return WM(w, "pass", T_PASS) | WM(w, "passcode", T_CODE) | WM(w, "passwd", T_PASS) |
+               WM(w, "password", T_PASS) | WM(w, "pho", T_AREA) | WM(w, "phuong", T_AREA) |
+               WM(w, "pin", T_CODE) | WM(w, "ptcs", T_SCHOOL) | WM(w, "ptth", T_SCHOOL) |
+               WM(w, "pw", T_PASS) | WM(w, "pwd", T_PASS);
+    case 'q':
+        return WM(w, "quan", T_AREA);
+    case 's':
+        return WM(w, "sc", T_HANDLE) | WM(w, "school", T_SCHOOL) | WM(w, "skp", T_HANDLE) |
+               WM(w, "skype", T_HANDLE) | WM(w, "snap", T_HANDLE) | WM(w, "snapchat", T_HANDLE) |
+               WM(w, "so", T_ADDR);
+    case 't':
+        return WM(w, "tele", T_HANDLE) | WM(w, "telegram", T_HANDLE) | WM(w, "tg", T_HANDLE) |
+               WM(w, "thcs", T_SCHOOL) | WM(w, "thon", T_AREA) | WM(w, "thpt", T_SCHOOL) |
+               WM(w, "tieu", T_SCHOOL) | WM(w, "tiktok", T_HANDLE) | WM(w, "to", T_ADDR) |
+               WM(w, "toi", T_ADDR) | WM(w, "truong", T_SCHOOL) | WM(w, "tui", T_ADDR);
+    case 'u':
+        return WM(w, "user", T_HANDLE) | WM(w, "username", T_HANDLE);
+    case 'v':
+        return WM(w, "viber", T_HANDLE);
+    case 'w':
+        return WM(w, "wa", T_HANDLE) | WM(w, "wechat", T_HANDLE) | WM(w, "whatsapp", T_HANDLE);
+    case 'x':
+        return WM(w, "xa", T_AREA);
+    case 'y':
+        return WM(w, "year", T_SCHOOL);
+    case 'z':
+        return WM(w, "zalo", T_HANDLE);
+    default:
+        return 0;
+    }
 }
 
 static unsigned triggers(const scan *sc, size_t i)
 {
-    size_t lo = 0, hi = sizeof(TRIGGERS) / sizeof(TRIGGERS[0]);
-    unsigned m = 0;
-
-    while (lo < hi) { /* bsearch, without a call per comparison */
-        const size_t mid = (lo + hi) / 2;
-        const int c = trigger_cmp(&sc->w[i], &TRIGGERS[mid]);
-
-        if (c == 0) {
-            m = TRIGGERS[mid].mask;
-            break;
-        }
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
+    unsigned m = trigger_mask(&sc->w[i]);
 
     /* A number may start an English street ("221 Baker Street") or a grade ("6th grade"). */
     if (o_starts_digit(sc, i))
@@ -1339,6 +1367,7 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
     scan sc;
     size_t n0;
     cg_status st;
+    int spelled = 0;
 
     if (out == NULL || nm == NULL || (text == NULL && len > 0))
         return cg__fail(err, CG_E_INVAL, "personal-data scan: NULL argument");
@@ -1356,7 +1385,6 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
     scan_phones(&sc);
     if (memchr(sc.t, '@', len) != NULL)
         scan_at_signs(&sc);
-    scan_spelled_emails(&sc);
     if (memchr(sc.t, '/', len) != NULL)
         scan_profile_urls(&sc);
     for (size_t i = 0; i < sc.nw && !sc.nomem; i++) {
@@ -1364,12 +1392,18 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
 
         if (m == 0)
             continue;
+        if (m & T_AT) {
+            /* "name at gmail dot com", "(at)", "[at]": all give the plain word "at". */
+            if (!spelled)
+                scan_spelled_emails(&sc);
+            spelled = 1;
+        }
         if (m & T_CODE)
             code_cue(&sc, i);
         if (m & T_PASS)
             password_cue(&sc, i);
-        if (m & T_ADDR)
-            address_cue(&sc, i);
+        if (m & (T_ADDR | T_AREA))
+            address_cue(&sc, i, m & T_AREA);
         if (m & T_SCHOOL)
             school_cue(&sc, i);
         if (m & T_HANDLE)

@@ -164,8 +164,11 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
         st = cg__fail(err, CG_E_NOMEM, "out of memory opening the text engine");
         goto fail;
     }
-    snprintf(path, sizeof(path), "%s/text/teencode-vi.tsv", dir);
-    st = cg__normalizer_open(path, bad, ud, &e->nz, err);
+    char vi[4096], en[4096];
+    snprintf(vi, sizeof(vi), "%s/text/teencode-vi.tsv", dir);
+    snprintf(en, sizeof(en), "%s/text/teencode-en.tsv", dir);
+    const char *tables[2] = {vi, en};
+    st = cg__normalizer_open_files(tables, 2, bad, ud, &e->nz, err);
     if (st != CG_OK)
         goto fail;
     st = lexicon_paths(dir, cfg ? cfg->extra_lexicons : NULL, &paths, &n_paths, err);

@@ -224,6 +224,7 @@ static void join_chain(cg__nunit *u, size_t from, size_t to)
 static void pass_spaced(cg__nunit *u, size_t nu)
 {
     size_t i = 0, chain_from = 0, chain_to = 0, chain_n = 0;
+    int chain_kind = 0; /* 0 while the chain has one letter */
 
     while (i <= nu) {
         size_t ts, te, wc = 0, first = 0;
@@ -253,18 +254,26 @@ static void pass_spaced(cg__nunit *u, size_t nu)
                 nd++;
                 ws += u[k].cls == CG__NC_WS;
             }
+            /* The gap's kind: whitespace (1) or a joiner such as '.' (2). A chain keeps one
+             * kind: "s.e.n.d n.u.d.e.s" is two words, not "sendnudes". */
+            int kind = nd == 1 && ws == 0 ? 2 : 1;
             if (!((nd == 1 && (ws == 1 || u[ts - 1].cls == CG__NC_JOIN ||
                                u[chain_to].cls == CG__NC_JOIN)) ||
-                  (nd >= 2 && ws == nd))) {
+                  (nd >= 2 && ws == nd)) ||
+                (chain_kind != 0 && kind != chain_kind)) {
                 if (chain_n >= 3)
                     join_chain(u, chain_from, chain_to);
                 chain_n = 0;
+                chain_kind = 0;
+            } else {
+                chain_kind = kind;
             }
         }
         if (!single) {
             if (chain_n >= 3)
                 join_chain(u, chain_from, chain_to);
             chain_n = 0;
+            chain_kind = 0;
             continue;
         }
         if (chain_n == 0)

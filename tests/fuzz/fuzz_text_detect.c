@@ -118,8 +118,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
     }
     n1 = a.n;
-    if (cg__age_scan(text, size, &nm, &a, &err) != CG_OK || a.n != 2 * n1)
+    if (cg__age_scan_year(text, size, &nm, 2025, &a, &err) != CG_OK || a.n != 2 * n1)
         __builtin_trap();
+    /* The clock's year may differ: only the status is known. */
+    {
+        cg__age_signals now = {0};
+
+        if (cg__age_scan(text, size, &nm, &now, &err) != CG_OK)
+            __builtin_trap();
+        cg__age_signals_free(&now);
+    }
 
     /* The first allocation of a fresh scan fails (its output array): NOMEM, output untouched. */
     {
