@@ -2,6 +2,7 @@
 #include "cg_test.h"
 
 #include "childguard/status.h"
+#include "common/alloc.h"
 
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -113,4 +114,30 @@ int main(int argc, char **argv)
         return 2;
     }
     return 0;
+}
+
+long cg_test_fail_each_allocation(const char *what, cg_status (*op)(void *arg), void *arg,
+                                  int decode_ok)
+{
+    long n;
+
+    for (n = 1;; n++) {
+        if (n > 200000)
+            cg_test_fail(__FILE__, __LINE__, "%s: still failing after %ld allocations", what, n);
+        cg__alloc_fail_at(n);
+        cg_status st = op(arg);
+        long made = cg__alloc_count();
+        cg__alloc_fail_at(0);
+        if (made < n) {
+            if (st != CG_OK)
+                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
+                             cg_status_name(st));
+            break;
+        }
+        if (st != CG_E_NOMEM && !(decode_ok && st == CG_E_DECODE))
+            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
+                         cg_status_name(st));
+    }
+    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
+    return n - 1;
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "childguard/status.h"
+
 typedef void (*cg_test_fn)(void);
 void cg_test_register(const char *name, cg_test_fn fn);
 void cg_test_fail(const char *file, int line, const char *fmt, ...)
@@ -22,6 +24,12 @@ const char *cg_test_shared_dir(void);
 const char *cg_test_error_text(const void *err);
 /* A fresh temporary directory for this case (created on first call). */
 const char *cg_test_tmpdir(void);
+/* Runs op with the library's 1st, 2nd, ... allocation failing (cg__alloc_fail_at) until a run
+ * completes without reaching the failure, which must return CG_OK (0); every run that reached
+ * it must return CG_E_NOMEM, or CG_E_DECODE too when decode_ok. op frees what it made. ASan's
+ * leak checker sees the rest. Prints and returns how many allocation points were tested. */
+long cg_test_fail_each_allocation(const char *what, cg_status (*op)(void *arg), void *arg,
+                                  int decode_ok);
 
 #define CG_TEST(name)                                                   \
     static void test_##name(void);                                      \

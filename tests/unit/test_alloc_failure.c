@@ -62,37 +62,10 @@ static void make_png(int color, int interlace, cg_membuf *out)
  * status. It asserts its own out-parameter rules. */
 typedef cg_status (*op_fn)(void *arg);
 
-/* Runs op with the 1st, 2nd, ... allocation failing until a run succeeds without reaching the
- * failure. A run that reached it must fail with NOMEM or (if decode_ok) DECODE. */
+/* Every allocation failure of op is handled (cg_test.h); the operation must allocate at all. */
 static void fail_each_allocation(const char *what, op_fn op, void *arg, int decode_ok)
 {
-    long n;
-
-    for (n = 1;; n++) {
-        cg_status st;
-        long made;
-
-        if (n > 100000)
-            cg_test_fail(__FILE__, __LINE__, "%s: still failing after %ld allocations", what, n);
-        cg__alloc_fail_at(n);
-        st = op(arg);
-        made = cg__alloc_count();
-        cg__alloc_fail_at(0);
-        if (made < n) {
-            if (st != CG_OK)
-                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
-                             cg_status_name(st));
-            break;
-        }
-        if (st == CG_OK)
-            cg_test_fail(__FILE__, __LINE__,
-                         "%s: allocation %ld failed but the call returned CG_OK", what, n);
-        if (st != CG_E_NOMEM && !(decode_ok && st == CG_E_DECODE))
-            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
-                         cg_status_name(st));
-    }
-    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
-    CG_ASSERT_GT(n, 1); /* the operation allocates at all, so something was tested */
+    CG_ASSERT_GT(cg_test_fail_each_allocation(what, op, arg, decode_ok), 0);
 }
 
 /* ---- operations --------------------------------------------------------------------------- */

@@ -1416,34 +1416,8 @@ CG_TEST(bank_store_locked)
 
 typedef cg_status (*op_fn)(void *arg);
 
-/* Runs op with the 1st, 2nd, ... allocation failing until a run succeeds without reaching the
- * failure; every run that reached it must report CG_E_NOMEM (ASan checks for leaks). */
-static long fail_each_allocation(const char *what, op_fn op, void *arg)
-{
-    long n;
-
-    for (n = 1;; n++) {
-        cg_status st;
-        long made;
-
-        CG_ASSERT_LT(n, 10000);
-        cg__alloc_fail_at(n);
-        st = op(arg);
-        made = cg__alloc_count();
-        cg__alloc_fail_at(0);
-        if (made < n) {
-            if (st != CG_OK)
-                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
-                             cg_status_name(st));
-            break;
-        }
-        if (st != CG_E_NOMEM)
-            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
-                         cg_status_name(st));
-    }
-    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
-    return n - 1;
-}
+/* Every allocation failure of op is handled (cg_test.h). */
+#define fail_each_allocation(what, op, arg) cg_test_fail_each_allocation(what, op, arg, 0)
 
 static cg_status op_open(void *arg)
 {

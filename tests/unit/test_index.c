@@ -647,28 +647,8 @@ CG_TEST(index_exact_edges)
 
 typedef cg_status (*op_fn)(void *arg);
 
-/* Fails the 1st, 2nd, ... allocation of op until a run succeeds without reaching the failure;
- * every run that reached it must return CG_E_NOMEM. ASan's leak checker sees the rest. */
-static void fail_each_allocation(const char *what, op_fn op, void *arg)
-{
-    for (long n = 1;; n++) {
-        cg_status st;
-        long made;
-
-        CG_ASSERT_LT(n, 1000);
-        cg__alloc_fail_at(n);
-        st = op(arg);
-        made = cg__alloc_count();
-        cg__alloc_fail_at(0);
-        if (made < n) {
-            CG_ASSERT_OK(st, NULL);
-            return;
-        }
-        if (st != CG_E_NOMEM)
-            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, status %s", what, n,
-                         cg_status_name(st));
-    }
-}
+/* Every allocation failure of op is handled (cg_test.h). */
+#define fail_each_allocation(what, op, arg) ((void)cg_test_fail_each_allocation(what, op, arg, 0))
 
 static cg_status op_pdq_build(void *arg)
 {

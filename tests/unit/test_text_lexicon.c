@@ -669,32 +669,8 @@ CG_TEST(lexicon_only_bad_rows_is_inval)
 
 typedef cg_status (*op_fn)(void *arg);
 
-/* Runs op with the 1st, 2nd, ... allocation failing until a run succeeds without reaching the
- * failure; each run that reached it must return CG_E_NOMEM (ASan checks nothing leaks). */
-static void fail_each_allocation(const char *what, op_fn op, void *arg)
-{
-    long n;
-
-    for (n = 1;; n++) {
-        cg_status st;
-        long made;
-
-        CG_ASSERT_LT(n, 100000);
-        cg__alloc_fail_at(n);
-        st = op(arg);
-        made = cg__alloc_count();
-        cg__alloc_fail_at(0);
-        if (made < n) {
-            CG_ASSERT_OK(st, NULL);
-            break;
-        }
-        if (st != CG_E_NOMEM)
-            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
-                         cg_status_name(st));
-    }
-    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
-    CG_ASSERT_GT(n, 1);
-}
+/* Every allocation failure of op is handled (cg_test.h). */
+#define fail_each_allocation(what, op, arg) ((void)cg_test_fail_each_allocation(what, op, arg, 0))
 
 typedef struct load_arg {
     const cg__normalizer *nz;

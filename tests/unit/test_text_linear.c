@@ -611,33 +611,8 @@ CG_TEST(text_linear_pan2012_train_eval)
 
 typedef cg_status (*op_fn)(void *arg);
 
-static void fail_each_allocation(const char *what, op_fn op, void *arg)
-{
-    long n;
-
-    for (n = 1;; n++) {
-        cg_status st;
-        long made;
-
-        if (n > 200000)
-            cg_test_fail(__FILE__, __LINE__, "%s: still failing after %ld allocations", what, n);
-        cg__alloc_fail_at(n);
-        st = op(arg);
-        made = cg__alloc_count();
-        cg__alloc_fail_at(0);
-        if (made < n) {
-            if (st != CG_OK)
-                cg_test_fail(__FILE__, __LINE__, "%s: %s with no allocation failing", what,
-                             cg_status_name(st));
-            break;
-        }
-        if (st != CG_E_NOMEM)
-            cg_test_fail(__FILE__, __LINE__, "%s: allocation %ld failed, got %s", what, n,
-                         cg_status_name(st));
-    }
-    printf("%s: %ld allocation points, each failure handled\n", what, n - 1);
-    CG_ASSERT_GT(n, 1);
-}
+/* Every allocation failure of op is handled (cg_test.h). */
+#define fail_each_allocation(what, op, arg) ((void)cg_test_fail_each_allocation(what, op, arg, 0))
 
 typedef struct alloc_arg {
     cg_text_data d;
