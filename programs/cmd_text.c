@@ -39,6 +39,8 @@ static void usage(void)
            "      --country CC        help lines for this country (default VN: hotline 111)\n"
            "      --data DIR          data directory (lexicons, teencode, guidance)\n"
            "      --lexicon FILE      an extra lexicon file (repeatable)\n"
+           "      --model FILE        a trained classifier (text train) whose labels are harm\n"
+           "                          names; its scores join the lexicon evidence\n"
            "\n"
            "Exit status: 0 some message reached watch or higher, 1 none did, 2 an error (bad\n"
            "lines are reported with their line number and skipped; the stream goes on).\n");
@@ -421,6 +423,7 @@ static int run(int argc, char **argv)
         {"country", required_argument, NULL, 'C'},
         {"data", required_argument, NULL, 'D'},
         {"lexicon", required_argument, NULL, 'X'},
+        {"model", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -466,6 +469,7 @@ static int run(int argc, char **argv)
             o.guidance_lang = optarg;
             break;
         case 'C': o.cfg.country = optarg; break;
+        case 'M': o.cfg.model_path = optarg; break;
         case 'D': o.cfg.data_dir = optarg; break;
         case 'X':
             if (o.n_extra == 16) {

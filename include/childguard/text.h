@@ -100,6 +100,10 @@ typedef struct cg_text_config {
     /* Bad rows of data files: reported here (path, line, reason) and skipped. May be NULL. */
     void (*on_bad_row)(const char *path, uint64_t line, const char *reason, void *ud);
     void *ud;
+    /* A trained classifier (textmodel.h) whose labels are harm names ("bullying", ...): a label
+     * scoring >= 0.5 on a message adds a finding "model.<label>" with the score as its weight,
+     * spanning the message. NULL: lexicons and detectors only. */
+    const char *model_path;
 } cg_text_config;
 
 CG_API cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out,

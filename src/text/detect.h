@@ -50,4 +50,11 @@ cg_status cg__age_scan(const char *text, size_t len, const cg__normalized *nm,
                        cg__age_signals *out, cg_error *err);
 void cg__age_signals_free(cg__age_signals *a);
 
+/* The age range of someone born in birth_year as of this_year (returns 0 when implausible),
+ * and the scan with this_year given instead of taken from the clock (tests use a fixed year). */
+int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
+cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
+                            int this_year, cg__age_signals *out, cg_error *err);
+
+
 #endif

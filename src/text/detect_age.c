@@ -24,13 +24,6 @@
 #include "common/error.h"
 #include "text/detect.h"
 
-/* Exported for the unit tests, which declare them too (the lead may move these to detect.h):
- * the age range of someone born in birth_year as of this_year (0 when implausible), and the
- * scan with this_year given instead of taken from the clock. */
-int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
-cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
-                            int this_year, cg__age_signals *out, cg_error *err);
-
 #define AGE_MIN 5
 #define AGE_MAX 25
 #define WORDS_STACK 128

@@ -3,6 +3,7 @@
  * A session owns every buffer a scan needs (normalised forms, hit lists, the lexicon scratch),
  * so a warm session scans without allocating. */
 #include "childguard/text.h"
+#include "childguard/textmodel.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -31,6 +32,9 @@ struct cg_text_engine {
     cg__lexicon *lx;
     cg__guidance *guidance;
     unsigned char *cue_allowed;   /* per cue: its language is wanted */
+    cg_text_model *model;         /* optional */
+    int *model_harm;              /* per model label: the harm it scores, or -1 */
+    char (*model_cue)[64];        /* per model label: "model.<label>" */
 };
 
 struct cg_text_session {
@@ -42,6 +46,7 @@ struct cg_text_session {
     cg__age_signals ages;
     cg__finding *findings;
     size_t cap_findings;
+    float *scores;                /* per model label */
     cg__convs *convs;
 };
 
@@ -139,6 +144,9 @@ void cg_text_engine_close(cg_text_engine *e)
     cg__normalizer_free(e->nz);
     cg__guidance_free(e->guidance);
     cg__free(e->cue_allowed);
+    cg_text_model_destroy(e->model);
+    cg__free(e->model_harm);
+    cg__free(e->model_cue);
     cg__free(e->data_dir);
     cg__free(e);
 }
@@ -190,6 +198,23 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
         const char *l = cg__lexicon_cue(e->lx, (uint32_t)i)->lang;
         e->cue_allowed[i] = e->lang[0] == '\0' || strcmp(l, "*") == 0 || strcmp(l, e->lang) == 0;
     }
+    if (cfg != NULL && cfg->model_path != NULL) {
+        st = cg_text_model_load(cfg->model_path, &e->model, err);
+        if (st != CG_OK)
+            goto fail;
+        unsigned nl = cg_text_model_label_count(e->model);
+        e->model_harm = cg__calloc(nl + 1, sizeof(*e->model_harm));
+        e->model_cue = cg__calloc(nl + 1, sizeof(*e->model_cue));
+        if (e->model_harm == NULL || e->model_cue == NULL) {
+            st = cg__fail(err, CG_E_NOMEM, "out of memory opening the text engine");
+            goto fail;
+        }
+        for (unsigned i = 0; i < nl; i++) {
+            const char *label = cg_text_model_label_name(e->model, i);
+            e->model_harm[i] = cg_harm_from_name(label);
+            snprintf(e->model_cue[i], sizeof(e->model_cue[i]), "model.%s", label);
+        }
+    }
     snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
     st = cg__guidance_load(path, cfg && cfg->country ? cfg->country : "VN", &e->guidance, err);
     if (st != CG_OK)
@@ -222,6 +247,11 @@ cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error
         return cg__fail(err, CG_E_NOMEM, "out of memory for a text session");
     s->e = e;
     st = cg__lexicon_scratch_new(e->lx, &s->scratch, err);
+    if (st == CG_OK && e->model != NULL) {
+        s->scores = cg__calloc(cg_text_model_label_count(e->model) + 1, sizeof(*s->scores));
+        if (s->scores == NULL)
+            st = cg__fail(err, CG_E_NOMEM, "out of memory for a text session");
+    }
     if (st == CG_OK)
         st = cg__convs_new(&s->convs, err);
     if (st != CG_OK) {
@@ -242,6 +272,7 @@ void cg_text_session_free(cg_text_session *s)
     cg__pii_hits_free(&s->pii);
     cg__age_signals_free(&s->ages);
     cg__free(s->findings);
+    cg__free(s->scores);
     cg__convs_free(s->convs);
     cg__free(s);
 }
@@ -289,7 +320,13 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     if (st != CG_OK)
         return st;
 
-    size_t need = s->cues.n + s->pii.n;
+    unsigned n_labels = s->e->model ? cg_text_model_label_count(s->e->model) : 0;
+    if (n_labels > 0) {
+        st = cg_text_model_predict(s->e->model, text, msg->len, s->scores, err);
+        if (st != CG_OK)
+            return st;
+    }
+    size_t need = s->cues.n + s->pii.n + n_labels;
     if (need > s->cap_findings) {
         cg__finding *f = cg__realloc(s->findings, need * sizeof(*f));
         if (f == NULL)
@@ -310,6 +347,11 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet)};
     }
+    for (unsigned i = 0; i < n_labels; i++)
+        if (s->e->model_harm[i] >= 0 && s->scores[i] >= 0.5f)
+            s->findings[n++] = (cg__finding){(cg_harm)s->e->model_harm[i], CG_FACET_NONE,
+                                             s->scores[i], 0, (uint32_t)msg->len,
+                                             s->e->model_cue[i]};
     cg__age_facts age = {0, 0, 0};
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)

@@ -19,6 +19,7 @@ static const char *const audience_names[N_AUDIENCE] = {"recipient", "sender", "g
 struct cg__guidance {
     char *text[CG_HARM_COUNT][N_AUDIENCE][N_LANG];
     char *help[MAX_HELP][N_LANG];
+    unsigned help_harms[MAX_HELP]; /* bit per harm the line is for; 0 = every harm */
     size_t n_help;
 };
 
@@ -111,6 +112,16 @@ cg_status cg__guidance_load(const char *path, const char *country, cg__guidance 
                 goto done;
             }
         }
+        json_t *harms = json_is_object(line) ? json_object_get(line, "harms") : NULL;
+        for (size_t k = 0; json_is_array(harms) && k < json_array_size(harms); k++) {
+            int h = cg_harm_from_name(json_string_value(json_array_get(harms, k)));
+            if (h < 0) {
+                st = cg__fail(err, CG_E_INVAL, "%s: help line %zu: unknown harm in \"harms\"",
+                              path, i + 1);
+                goto done;
+            }
+            g->help_harms[i] |= 1u << h;
+        }
         g->n_help = i + 1;
     }
 done:
@@ -134,6 +145,8 @@ void cg__guidance_get(const cg__guidance *g, cg_harm harm, cg_audience audience,
     out->text = g->text[harm][audience][l] ? g->text[harm][audience][l]
                                            : g->text[harm][audience][0];
     for (size_t i = 0; i < g->n_help; i++) {
+        if (g->help_harms[i] != 0 && !(g->help_harms[i] & (1u << harm)))
+            continue;
         const char *h = g->help[i][l] ? g->help[i][l] : g->help[i][0];
         if (h != NULL)
             out->help[out->n_help++] = h;

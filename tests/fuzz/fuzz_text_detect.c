@@ -19,10 +19,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Defined in src/text/detect_age.c for tests. */
-cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
-                            int this_year, cg__age_signals *out, cg_error *err);
-
 static cg__normalizer *nz;
 
 static int valid_utf8(const uint8_t *s, size_t n)

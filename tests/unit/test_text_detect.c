@@ -8,11 +8,6 @@
 #include "common/alloc.h"
 #include "text/detect.h"
 
-/* Defined in src/text/detect_age.c for the tests. */
-int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
-cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
-                            int this_year, cg__age_signals *out, cg_error *err);
-
 #define YEAR 2025
 
 /* ---- harness ------------------------------------------------------------------------------- */
