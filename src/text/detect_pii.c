@@ -394,9 +394,14 @@ static int phone_sep(int c)
     return c == ' ' || c == '.' || c == '-' || c == '(' || c == ')' || c == '\t';
 }
 
-static int in_set(int c, const char *set)
+/* c is one of the bytes of set. A loop the compiler unrolls for each literal set: this runs for
+ * every byte of a message, where a strchr call per byte cost a tenth of the engine's time. */
+static inline int in_set(int c, const char *set)
 {
-    return c != '\0' && strchr(set, c) != NULL;
+    for (; *set != '\0'; set++)
+        if (*set == c)
+            return 1;
+    return 0;
 }
 
 /* The weight of digits d (n of them; plus: written with a leading '+') as a phone number, or 0.
