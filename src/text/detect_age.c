@@ -23,6 +23,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "text/detect.h"
+#include "text/detect_words.h"
 
 #define AGE_MIN 5
 #define AGE_MAX 25
@@ -38,11 +39,7 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-typedef struct word {
-    const char *s;    /* in the plain form (not NUL-terminated) */
-    uint32_t n;
-    uint32_t os, oe;  /* the original byte range it came from */
-} word;
+typedef cg__word word;
 
 typedef struct scan {
     const char *t;            /* the original */
@@ -55,61 +52,10 @@ typedef struct scan {
     word stack[WORDS_STACK];
 } scan;
 
-/* Punctuation that may follow the last word of a message. */
-static int closing_punct(char c)
-{
-    switch (c) {
-    case '.': case ',': case ';': case ':': case '!': case '?': case ')': case ']': case '}':
-    case '"': case '\'': case '~': case '*': case '_': case ' ': case '\t': case '\r': case '\n':
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* The plain form's words with their original ranges (see detect_pii.c, which has the same). */
+/* The plain form's words with their original ranges (detect_words.c). */
 static cg_status split_words(scan *sc, const cg__textform *f)
 {
-    /* Words are separated by one space: at most (n + 1) / 2 of them. */
-    const size_t count = f->s != NULL ? (f->n + 1) / 2 : 0;
-    size_t i;
-
-    sc->w = sc->stack;
-    sc->nw = 0;
-    if (count == 0)
-        return CG_OK;
-    if (count > WORDS_STACK) {
-        sc->w = cg__malloc_array(count, sizeof(word));
-        if (sc->w == NULL)
-            return CG_E_NOMEM;
-    }
-    i = 0;
-    while (i < f->n) {
-        size_t a, s0 = 0, e0 = 0;
-
-        while (i < f->n && f->s[i] == ' ')
-            i++;
-        if (i >= f->n)
-            break;
-        a = i;
-        while (i < f->n && f->s[i] != ' ')
-            i++;
-        cg__textform_span(f, a, i, &s0, &e0);
-        if (e0 > sc->len)
-            e0 = sc->len;
-        /* The last word's range runs to the end of the original, over the punctuation that
-         * closes the message ("asl?"): trim it. Words never end in these. */
-        while (e0 > s0 + 1 && closing_punct(sc->t[e0 - 1]))
-            e0--;
-        if (s0 >= e0 || sc->nw >= count)
-            continue;
-        sc->w[sc->nw].s = f->s + a;
-        sc->w[sc->nw].n = (uint32_t)(i - a);
-        sc->w[sc->nw].os = (uint32_t)s0;
-        sc->w[sc->nw].oe = (uint32_t)e0;
-        sc->nw++;
-    }
-    return CG_OK;
+    return cg__words_split(f, sc->t, sc->len, sc->stack, WORDS_STACK, &sc->w, &sc->nw);
 }
 
 static void push(scan *sc, cg__age_kind kind, int min_age, int max_age, size_t wa, size_t wb)
