@@ -201,74 +201,7 @@ static void push(scan *sc, cg_facet facet, float weight, size_t start, size_t en
     h->n++;
 }
 
-/* Plain word i equals lit (n bytes). A loop, not memcmp: the words are a few bytes long. */
-static int weq(const scan *sc, size_t i, const char *lit, size_t n)
-{
-    if (i >= sc->nw || sc->w[i].n != n)
-        return 0;
-    for (size_t k = 0; k < n; k++)
-        if (sc->w[i].s[k] != lit[k])
-            return 0;
-    return 1;
-}
-
-/* Plain word i equals the NUL-terminated lit. */
-static int wlit(const scan *sc, size_t i, const char *lit)
-{
-    size_t k;
-
-    if (i >= sc->nw)
-        return 0;
-    for (k = 0; k < sc->w[i].n; k++)
-        if (lit[k] == '\0' || sc->w[i].s[k] != lit[k])
-            return 0;
-    return lit[k] == '\0';
-}
-
 #define W_IS(sc, i, lit) weq((sc), (i), (lit), sizeof(lit) - 1)
-
-/* How many words the phrase ph (words separated by one space) matches at word i; 0 if none. */
-static size_t phrase_at(const scan *sc, size_t i, const char *ph)
-{
-    for (size_t k = 0;; k++) {
-        const word *w;
-        size_t j = 0;
-
-        if (i + k >= sc->nw)
-            return 0;
-        w = &sc->w[i + k];
-        while (ph[j] != '\0' && ph[j] != ' ') {
-            if (j >= w->n || w->s[j] != ph[j])
-                return 0;
-            j++;
-        }
-        if (j != w->n)
-            return 0;
-        if (ph[j] == '\0')
-            return k + 1;
-        ph += j + 1;
-    }
-}
-
-/* The first phrase of list (NULL-terminated) matching at word i: its word count, or 0. */
-static size_t phrase_any(const scan *sc, size_t i, const char *const *list)
-{
-    for (; *list != NULL; list++) {
-        const size_t k = phrase_at(sc, i, *list);
-
-        if (k > 0)
-            return k;
-    }
-    return 0;
-}
-
-static int w_any(const scan *sc, size_t i, const char *const *list)
-{
-    for (; *list != NULL; list++)
-        if (wlit(sc, i, *list))
-            return 1;
-    return 0;
-}
 
 static const char *orig(const scan *sc, size_t i)
 {

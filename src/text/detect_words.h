@@ -22,4 +22,81 @@ typedef struct cg__word {
 cg_status cg__words_split(const cg__textform *f, const char *t, size_t len, cg__word *stack,
                           size_t stack_n, cg__word **w, size_t *nw);
 
+/* ---- matching words and phrases (static inline: they run in the detectors' inner loops) ---- */
+
+/* Word i of w (nw words) equals lit (n bytes). */
+static inline int cg__word_eq(const cg__word *w, size_t nw, size_t i, const char *lit, size_t n)
+{
+    if (i >= nw || w[i].n != n)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (w[i].s[k] != lit[k])
+            return 0;
+    return 1;
+}
+
+/* Word i equals the NUL-terminated lit. */
+static inline int cg__word_is(const cg__word *w, size_t nw, size_t i, const char *lit)
+{
+    size_t k;
+
+    if (i >= nw)
+        return 0;
+    for (k = 0; k < w[i].n; k++)
+        if (lit[k] == '\0' || w[i].s[k] != lit[k])
+            return 0;
+    return lit[k] == '\0';
+}
+
+/* Word i equals one of list (NULL-terminated). */
+static inline int cg__word_any(const cg__word *w, size_t nw, size_t i, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (cg__word_is(w, nw, i, *list))
+            return 1;
+    return 0;
+}
+
+/* How many words the phrase ph (words separated by one space) matches at word i; 0 if none. */
+static inline size_t cg__phrase_at(const cg__word *w, size_t nw, size_t i, const char *ph)
+{
+    for (size_t k = 0;; k++) {
+        size_t j = 0;
+
+        if (i + k >= nw)
+            return 0;
+        const cg__word *x = &w[i + k];
+        while (ph[j] != '\0' && ph[j] != ' ') {
+            if (j >= x->n || x->s[j] != ph[j])
+                return 0;
+            j++;
+        }
+        if (j != x->n)
+            return 0;
+        if (ph[j] == '\0')
+            return k + 1;
+        ph += j + 1;
+    }
+}
+
+/* The first phrase of list (NULL-terminated) matching at word i: its word count, or 0. */
+static inline size_t cg__phrase_any(const cg__word *w, size_t nw, size_t i,
+                                    const char *const *list)
+{
+    for (; *list != NULL; list++) {
+        const size_t k = cg__phrase_at(w, nw, i, *list);
+
+        if (k > 0)
+            return k;
+    }
+    return 0;
+}
+
+/* The detectors' spellings of the above for a scan state with fields w and nw. */
+#define weq(sc, i, lit, n) cg__word_eq((sc)->w, (sc)->nw, (i), (lit), (n))
+#define wlit(sc, i, lit) cg__word_is((sc)->w, (sc)->nw, (i), (lit))
+#define w_any(sc, i, list) cg__word_any((sc)->w, (sc)->nw, (i), (list))
+#define phrase_at(sc, i, ph) cg__phrase_at((sc)->w, (sc)->nw, (i), (ph))
+#define phrase_any(sc, i, list) cg__phrase_any((sc)->w, (sc)->nw, (i), (list))
+
 #endif
