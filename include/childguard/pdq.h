@@ -51,7 +51,8 @@ typedef struct cg_pdq_result {
 
 typedef struct cg_pdq_hasher cg_pdq_hasher;
 
-/* Creates a hasher with its scratch buffers (about 2.5 MiB). Free with cg_pdq_hasher_destroy. */
+/* Creates a hasher with its scratch buffers (about 0.33 MiB on AVX2 CPUs, 2.5 MiB on others).
+ * Free with cg_pdq_hasher_destroy. */
 CG_API cg_status cg_pdq_hasher_create(cg_pdq_hasher **out);
 
 /* Frees a hasher. NULL is a no-op. */

@@ -18,7 +18,12 @@
  * updating every column's running sum at once; a row pass is done as a column pass on the
  * transposed plane. Each element still sees exactly the reference's sequence of operations. The
  * last two passes only compute what decimation reads: the last row pass only the 64 sampled
- * columns (their running sums still cover every pixel), the last column pass only those columns. */
+ * columns (their running sums still cover every pixel), the last column pass only those columns.
+ *
+ * On x86 CPUs with AVX2 (checked at run time), pdq_avx2.c replaces luma + filter + decimation
+ * with one streaming sweep over 16-row strips that never writes a full plane, and the DCT with a
+ * vectorised one; both give the same floats as the code here (the portable path, used
+ * elsewhere and at exactly 64x64). */
 #include <math.h>
 #include <string.h>
 
@@ -26,6 +31,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/hex.h"
+#include "hash/pdq_int.h"
 
 #define PDQ_MIN_DIM 5
 #define PDQ_RESIZE 512
@@ -45,7 +51,39 @@ struct cg_pdq_hasher {
     float lut_r[256];   /* 0.299f * v */
     float lut_g[256];   /* 0.587f * v */
     float lut_b[256];   /* 0.114f * v */
+    int simd;           /* the AVX2 filter (pdq_avx2.c) runs on this CPU */
+    void *fs_col;       /* its scratch: strip buffers (grows with the width) */
+    void *fs_row;       /* and the 64-column plane (grows with the height) */
+    size_t fs_col_cap, fs_row_cap;
+    uint32_t xs[PDQ_RESIZE], ys[PDQ_RESIZE]; /* source column / row per output (hash_image) */
 };
+
+/* Readies the AVX2 filter's scratch for a rows x cols plane: 1 when that path runs, 0 when the
+ * portable one must (no AVX2, or a plane it does not take), -1 when out of memory. */
+static int simd_ready(cg_pdq_hasher *h, size_t rows, size_t cols)
+{
+    size_t cb, rb;
+
+    if (!h->simd || !cg__pdq_avx2_scratch_bytes(rows, cols, &cb, &rb))
+        return 0;
+    if (cb > h->fs_col_cap) {
+        void *s = cg__malloc(cb);
+        if (s == NULL)
+            return -1;
+        cg__free(h->fs_col);
+        h->fs_col = s;
+        h->fs_col_cap = cb;
+    }
+    if (rb > h->fs_row_cap) {
+        void *s = cg__malloc(rb);
+        if (s == NULL)
+            return -1;
+        cg__free(h->fs_row);
+        h->fs_row = s;
+        h->fs_row_cap = rb;
+    }
+    return 1;
+}
 
 static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
 {
@@ -107,7 +145,9 @@ cg_status cg_pdq_hasher_create(cg_pdq_hasher **out)
         h->lut_g[v] = 0.587f * (float)v;
         h->lut_b[v] = 0.114f * (float)v;
     }
-    if (ensure_capacity(h, (size_t)PDQ_RESIZE * PDQ_RESIZE, PDQ_RESIZE) != CG_OK) {
+    h->simd = cg__pdq_avx2_usable();
+    if (h->simd ? simd_ready(h, PDQ_RESIZE, PDQ_RESIZE) < 0
+                : ensure_capacity(h, (size_t)PDQ_RESIZE * PDQ_RESIZE, PDQ_RESIZE) != CG_OK) {
         cg_pdq_hasher_destroy(h);
         return CG_E_NOMEM;
     }
@@ -125,6 +165,8 @@ void cg_pdq_hasher_destroy(cg_pdq_hasher *h)
     cg__free(h->strip_in);
     cg__free(h->strip_out);
     cg__free(h->keep);
+    cg__free(h->fs_col);
+    cg__free(h->fs_row);
     cg__free(h);
 }
 
@@ -402,10 +444,8 @@ static float median256(const float in[16][16])
     return v[k];
 }
 
-static void to_bits(const float b[16][16], cg_pdq *hash)
+static void bits_above(const float b[16][16], float med, cg_pdq *hash)
 {
-    const float med = median256(b);
-
     for (int i = 0; i < 16; i++) {
         uint16_t w = 0;
         for (int j = 0; j < 16; j++)
@@ -419,30 +459,30 @@ static void to_bits(const float b[16][16], cg_pdq *hash)
  * of odd frequency along that axis (the DC-free row/column index u is frequency u + 1, so even
  * u), and transposing the image transposes the coefficients. flip_rows negates where the row
  * index is even, flip_cols where the column index is even. */
-static void dihedral_variant(const float in[16][16], int transposed, int flip_rows,
-                             int flip_cols, cg_pdq *hash)
+static void dihedral_coeffs(const float in[16][16], int transposed, int flip_rows, int flip_cols,
+                            float out[16][16])
 {
-    float out[16][16];
-
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 16; j++) {
             float v = transposed ? in[j][i] : in[i][j];
             int neg = (flip_rows && (i & 1) == 0) ^ (flip_cols && (j & 1) == 0);
             out[i][j] = neg ? -v : v;
         }
-    to_bits(out, hash);
 }
 
-static void hash_filtered(cg_pdq_hasher *h, size_t rows, size_t cols, int dihedral,
-                          cg_pdq_result *res)
+/* Quality, DCT and bits from the filtered, decimated 64x64 plane. */
+static void hash_decimated(cg_pdq_hasher *h, float m64[64][64], int dihedral, cg_pdq_result *res)
 {
-    float m64[64][64];
     float b16[16][16];
+    float med[2][2]; /* median of the untransposed variant [negate rows][negate cols] */
 
-    filter_and_decimate(h, rows, cols, m64);
     res->quality = quality_of(m64);
-    dct16(h, m64, b16);
-    to_bits(b16, &res->hash);
+    if (h->simd)
+        cg__pdq_dct_avx2((const float(*)[64])h->dct, (const float(*)[64])m64, b16);
+    else
+        dct16(h, m64, b16);
+    med[0][0] = median256(b16);
+    bits_above(b16, med[0][0], &res->hash);
     if (dihedral) {
         /* (transposed, negate rows, negate cols) per variant, in cg_pdq_dihedral order. */
         static const int spec[8][3] = {
@@ -455,10 +495,34 @@ static void hash_filtered(cg_pdq_hasher *h, size_t rows, size_t cols, int dihedr
             {1, 0, 0}, /* flip +1: transpose */
             {1, 1, 1}, /* flip -1: anti-transpose */
         };
+        float out[16][16];
+
+        /* A transposed variant holds the same values as the untransposed one with the two
+         * negations swapped, and the median (the 128th smallest value) does not depend on the
+         * order: four medians serve the eight variants. */
+        for (int fr = 0; fr < 2; fr++)
+            for (int fc = 0; fc < 2; fc++)
+                if (fr || fc) {
+                    dihedral_coeffs(b16, 0, fr, fc, out);
+                    med[fr][fc] = median256(out);
+                }
         res->dihedral[0] = res->hash;
-        for (int v = 1; v < 8; v++)
-            dihedral_variant(b16, spec[v][0], spec[v][1], spec[v][2], &res->dihedral[v]);
+        for (int v = 1; v < 8; v++) {
+            const int t = spec[v][0], fr = spec[v][1], fc = spec[v][2];
+
+            dihedral_coeffs(b16, t, fr, fc, out);
+            bits_above(out, t ? med[fc][fr] : med[fr][fc], &res->dihedral[v]);
+        }
     }
+}
+
+static void hash_filtered(cg_pdq_hasher *h, size_t rows, size_t cols, int dihedral,
+                          cg_pdq_result *res)
+{
+    float m64[64][64];
+
+    filter_and_decimate(h, rows, cols, m64);
+    hash_decimated(h, m64, dihedral, res);
 }
 
 static void clear_result(cg_pdq_result *res)
@@ -476,6 +540,29 @@ cg_status cg_pdq_hash_luma(cg_pdq_hasher *h, const float *luma, uint32_t width, 
         return CG_E_INVAL;
     if (width < PDQ_MIN_DIM || height < PDQ_MIN_DIM)
         return CG_OK;
+    if (width == 64 && height == 64) {
+        /* No blur at exactly 64x64: the plane is the decimation. */
+        float m64[64][64];
+
+        memcpy(m64, luma, sizeof(m64));
+        hash_decimated(h, m64, dihedral, res);
+        return CG_OK;
+    }
+    switch (simd_ready(h, height, width)) {
+    case -1:
+        return CG_E_NOMEM;
+    case 1: {
+        cg__pdq_src src = {0};
+        float m64[64][64];
+
+        src.luma = luma;
+        cg__pdq_filter_avx2(&src, height, width, h->fs_col, h->fs_row, m64);
+        hash_decimated(h, m64, dihedral, res);
+        return CG_OK;
+    }
+    default:
+        break;
+    }
     if (ensure_capacity(h, n, width > height ? width : height) != CG_OK)
         return CG_E_NOMEM;
     memcpy(h->a, luma, n * sizeof(float));
@@ -537,6 +624,19 @@ static void load_luma(cg_pdq_hasher *h, const cg_image *img, size_t rows, size_t
     }
 }
 
+/* Luma of one output row: source row y, source columns xs[0 .. n - 1]. */
+static void luma_row(const cg_pdq_hasher *h, const cg_image *img, size_t y, const uint32_t *xs,
+                     size_t n, float *dst)
+{
+    const size_t ch = img->channels;
+    const uint8_t *src = img->pixels + y * img->width * ch;
+
+    for (size_t j = 0; j < n; j++) {
+        const uint8_t *p = src + xs[j] * ch;
+        dst[j] = ch == 1 ? (float)p[0] : h->lut_r[p[0]] + h->lut_g[p[1]] + h->lut_b[p[2]];
+    }
+}
+
 cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
                             cg_pdq_result *res)
 {
@@ -552,6 +652,43 @@ cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
     cols = img->width;
     if (rows > PDQ_RESIZE || cols > PDQ_RESIZE)
         rows = cols = PDQ_RESIZE;
+    for (size_t i = 0; i < rows; i++)
+        h->ys[i] = rows == img->height ? (uint32_t)i
+                                       : (uint32_t)((uint64_t)i * img->height / PDQ_RESIZE);
+    for (size_t j = 0; j < cols; j++)
+        h->xs[j] = cols == img->width ? (uint32_t)j
+                                      : (uint32_t)((uint64_t)j * img->width / PDQ_RESIZE);
+    if (rows == 64 && cols == 64) {
+        /* No blur at exactly 64x64: the luma plane is the decimation. */
+        float m64[64][64];
+
+        for (size_t i = 0; i < 64; i++)
+            luma_row(h, img, h->ys[i], h->xs, 64, m64[i]);
+        hash_decimated(h, m64, dihedral, res);
+        return CG_OK;
+    }
+    /* The AVX2 sweep keeps byte offsets within a source row in 32 bits. */
+    if ((uint64_t)img->width * img->channels < 0x7fffffffu) {
+        switch (simd_ready(h, rows, cols)) {
+        case -1:
+            return CG_E_NOMEM;
+        case 1: {
+            cg__pdq_src src = {0};
+            float m64[64][64];
+
+            src.pixels = img->pixels;
+            src.stride = (size_t)img->width * img->channels;
+            src.channels = img->channels;
+            src.ys = h->ys;
+            src.xs = h->xs;
+            cg__pdq_filter_avx2(&src, rows, cols, h->fs_col, h->fs_row, m64);
+            hash_decimated(h, m64, dihedral, res);
+            return CG_OK;
+        }
+        default:
+            break;
+        }
+    }
     if (ensure_capacity(h, rows * cols, rows > cols ? rows : cols) != CG_OK)
         return CG_E_NOMEM;
     load_luma(h, img, rows, cols);
