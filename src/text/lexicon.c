@@ -1,6 +1,6 @@
 /* Cue lexicons (lexicon.h): loading and validating rows, translating the pattern syntax into
- * regular expressions over the plain form, compiling them into one Vectorscan database, and
- * scanning a normalised message with it.
+ * regular expressions over the plain form, and compiling them into one Vectorscan database.
+ * Scanning a normalised message with it is lexicon_scan.c.
  *
  * How a pattern becomes a regex. The plain form of a message (normalize.h) is words separated
  * by single spaces, with no space at either end, so a whole-word match is "start of text or a
@@ -29,7 +29,7 @@
  * Memory: every allocation of ours goes through cg__malloc. Vectorscan allocates its database
  * and scratch with its own (process-wide) allocator, which we leave alone so as not to change
  * it under an application that also uses Vectorscan; its HS_NOMEM maps to CG_E_NOMEM. */
-#include "text/lexicon.h"
+#include "text/lexicon_int.h"
 
 #include <hs.h>
 #include <math.h>
@@ -47,52 +47,6 @@
 #define LEX_MAX_TOKENS 24u                      /* tokens of one pattern */
 #define LEX_MAX_ALTS 64u                        /* alternatives of one token */
 #define LEX_MAX_ID 128u                         /* bytes of an id */
-#define LEX_GAP_WORDS 3                         /* words one '~' may skip */
-#define LEX_MAX_MESSAGE 0xFFFFFFFFu             /* Vectorscan lengths and hit offsets are 32-bit */
-
-/* ---- the compiled form -------------------------------------------------------------------- */
-
-enum { TOK_WORDS = 0, TOK_GAP = 1 };
-
-typedef struct lex_alt {
-    uint32_t off, len; /* the normalised text, in lx->text */
-    uint8_t prefix;    /* 1: matches any word starting with the text's last word */
-} lex_alt;
-
-typedef struct lex_tok {
-    uint8_t kind;       /* TOK_WORDS or TOK_GAP */
-    uint32_t first_alt; /* TOK_WORDS: alternatives lx->alts[first_alt .. first_alt + nalt) */
-    uint32_t nalt;
-} lex_tok;
-
-typedef struct lex_entry {
-    cg__cue cue;                /* strings point into a file buffer of lx->bufs */
-    uint32_t first_tok, ntok;   /* lx->toks[first_tok .. first_tok + ntok) */
-    uint32_t span_words;        /* the most words a match can cover (bounds the start search) */
-    uint32_t regex_off;         /* in the load-time regex pool; unused after load */
-} lex_entry;
-
-struct cg__lexicon {
-    lex_entry *cues;
-    size_t n, cap;
-    lex_tok *toks;
-    size_t ntok, tokcap;
-    lex_alt *alts;
-    size_t nalt, altcap;
-    char *text;           /* normalised alternatives, back to back (not NUL-separated) */
-    size_t ntext, textcap;
-    char **bufs;          /* one per file: its content, split in place into the cue strings */
-    char **paths;         /* one per file: a copy of its path (cg__cue.file) */
-    size_t nfiles;
-    hs_database_t *db;
-    hs_scratch_t *proto;  /* cloned by cg__lexicon_scratch_new */
-};
-
-struct cg__lexicon_scratch {
-    hs_scratch_t *hs;
-    uint8_t *seen;  /* per cue: already reported in the current scan (all 0 between scans) */
-    size_t n;       /* cues of the lexicon it was made for */
-};
 
 /* Load-time state: the caller's report callback and the regex pool. */
 typedef struct lex_loader {
@@ -105,7 +59,7 @@ typedef struct lex_loader {
 } lex_loader;
 
 /* Grows *v (elements of size) so that it holds at least need; 0 on allocation failure. */
-static int grow(void **v, size_t *cap, size_t need, size_t size)
+int cg__lex_grow(void **v, size_t *cap, size_t need, size_t size)
 {
     size_t ncap;
     void *nv;
@@ -136,7 +90,7 @@ static void report(const lex_loader *ld, const char *path, uint64_t line, const 
 /* Appends n bytes to the regex pool. */
 static int rx_put(lex_loader *ld, const char *s, size_t n)
 {
-    if (!grow((void **)&ld->rx, &ld->rxcap, ld->nrx + n + 1, 1))
+    if (!cg__lex_grow((void **)&ld->rx, &ld->rxcap, ld->nrx + n + 1, 1))
         return 0;
     memcpy(ld->rx + ld->nrx, s, n);
     ld->nrx += n;
@@ -189,8 +143,8 @@ static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, ch
         return CG_E_INVAL;
     }
     if (lx->ntext + plen > UINT32_MAX ||
-        !grow((void **)&lx->text, &lx->textcap, lx->ntext + plen, 1) ||
-        !grow((void **)&lx->alts, &lx->altcap, lx->nalt + 1, sizeof *lx->alts)) {
+        !cg__lex_grow((void **)&lx->text, &lx->textcap, lx->ntext + plen, 1) ||
+        !cg__lex_grow((void **)&lx->alts, &lx->altcap, lx->nalt + 1, sizeof *lx->alts)) {
         cg__free(plain);
         return CG_E_NOMEM;
     }
@@ -206,7 +160,7 @@ static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, ch
 
 static cg_status add_tok(cg__lexicon *lx, int kind, uint32_t first_alt)
 {
-    if (!grow((void **)&lx->toks, &lx->tokcap, lx->ntok + 1, sizeof *lx->toks))
+    if (!cg__lex_grow((void **)&lx->toks, &lx->tokcap, lx->ntok + 1, sizeof *lx->toks))
         return CG_E_NOMEM;
     lx->toks[lx->ntok].kind = (uint8_t)kind;
     lx->toks[lx->ntok].first_alt = first_alt;
@@ -474,7 +428,7 @@ static cg_status add_row(lex_loader *ld, char **f, size_t nf, const char *path, 
         snprintf(why, whylen, "more than %u cues", LEX_MAX_CUES);
         return CG_E_INVAL;
     }
-    if (!grow((void **)&lx->cues, &lx->cap, lx->n + 1, sizeof *lx->cues))
+    if (!cg__lex_grow((void **)&lx->cues, &lx->cap, lx->n + 1, sizeof *lx->cues))
         return CG_E_NOMEM;
     e = &lx->cues[lx->n];
     memset(e, 0, sizeof *e);
@@ -650,7 +604,7 @@ static cg_status drop_duplicates(lex_loader *ld, cg_error *err)
     return CG_OK;
 }
 
-static cg_status hs_status(hs_error_t e)
+cg_status cg__lex_hs_status(hs_error_t e)
 {
     return e == HS_NOMEM ? CG_E_NOMEM : CG_E_BACKEND;
 }
@@ -714,7 +668,7 @@ static cg_status build_db(lex_loader *ld, cg_error *err)
 
         if (he != HS_SUCCESS) {
             lx->proto = NULL;
-            st = cg__fail(err, hs_status(he), "lexicon: Vectorscan scratch failed (%d)", he);
+            st = cg__fail(err, cg__lex_hs_status(he), "lexicon: Vectorscan scratch failed (%d)", he);
         }
     }
 done:
@@ -814,197 +768,4 @@ const cg__cue *cg__lexicon_cue(const cg__lexicon *lx, uint32_t i)
     if (lx == NULL || i >= lx->n)
         return NULL;
     return &lx->cues[i].cue;
-}
-
-cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **out,
-                                  cg_error *err)
-{
-    cg__lexicon_scratch *s;
-    hs_error_t he;
-
-    if (out == NULL)
-        return cg__fail(err, CG_E_INVAL, "lexicon scratch: no output");
-    *out = NULL;
-    if (lx == NULL || lx->proto == NULL)
-        return cg__fail(err, CG_E_INVAL, "lexicon scratch: no lexicon");
-    s = cg__malloc(sizeof *s);
-    if (s == NULL)
-        return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
-    s->hs = NULL;
-    s->n = lx->n;
-    s->seen = cg__calloc(lx->n, 1);
-    if (s->seen == NULL) {
-        cg__free(s);
-        return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
-    }
-    he = hs_clone_scratch(lx->proto, &s->hs);
-    if (he != HS_SUCCESS) {
-        cg__free(s->seen);
-        cg__free(s);
-        return cg__fail(err, hs_status(he), "lexicon scratch: Vectorscan failed (%d)", he);
-    }
-    *out = s;
-    return CG_OK;
-}
-
-void cg__lexicon_scratch_free(cg__lexicon_scratch *s)
-{
-    if (s == NULL)
-        return;
-    hs_free_scratch(s->hs);
-    cg__free(s->seen);
-    cg__free(s);
-}
-
-/* ---- scanning ----------------------------------------------------------------------------- */
-
-/* Whether tokens toks[0 .. nt) match s from pos and end exactly at end. The language is the
- * regex's: a word token ends at a word end, a token that follows is after one space, a gap
- * skips 0..3 whole words each followed by a space. Recursion depth is at most the number of
- * tokens; branching is at most (alternatives × 4 per gap), tiny for real patterns. */
-static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt, const char *s,
-                        size_t n, size_t pos, size_t end)
-{
-    const lex_tok *t = toks;
-
-    if (t->kind == TOK_GAP) {
-        size_t p = pos;
-
-        for (int k = 0;; k++) {
-            size_t q = p;
-
-            if (match_tokens(lx, toks + 1, nt - 1, s, n, p, end))
-                return 1;
-            if (k == LEX_GAP_WORDS)
-                return 0;
-            while (q < n && s[q] != ' ')
-                q++;
-            if (q == p || q >= n)
-                return 0;
-            p = q + 1;
-        }
-    }
-    for (uint32_t a = 0; a < t->nalt; a++) {
-        const lex_alt *al = &lx->alts[t->first_alt + a];
-        size_t q = pos + al->len;
-
-        if (q > n || memcmp(s + pos, lx->text + al->off, al->len) != 0)
-            continue;
-        if (al->prefix)
-            while (q < n && s[q] != ' ')
-                q++;
-        if (q < n && s[q] != ' ')
-            continue;
-        if (nt == 1) {
-            if (q == end)
-                return 1;
-            continue;
-        }
-        if (q >= n || q >= end)
-            continue;
-        if (match_tokens(lx, toks + 1, nt - 1, s, n, q + 1, end))
-            return 1;
-    }
-    return 0;
-}
-
-/* The nearest word start from which cue e matches s and ends exactly at end, in *start; 0 when
- * there is none (Vectorscan matched inside a word). Only the span_words word starts before end
- * can begin a match, which bounds the work on long messages. */
-static int find_start(const cg__lexicon *lx, const lex_entry *e, const char *s, size_t n,
-                      size_t end, size_t *start)
-{
-    size_t p = end, tried = 0;
-
-    while (p > 0 && tried <= e->span_words) {
-        p--;
-        if (p > 0 && s[p - 1] != ' ')
-            continue;
-        tried++;
-        if (match_tokens(lx, lx->toks + e->first_tok, e->ntok, s, n, p, end)) {
-            *start = p;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-typedef struct scan_ctx {
-    const cg__lexicon *lx;
-    uint8_t *seen;
-    const cg__normalized *nm;
-    cg__cue_hits *out;
-    int nomem;
-} scan_ctx;
-
-static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
-                    unsigned int flags, void *ud)
-{
-    scan_ctx *c = ud;
-    const cg__textform *pf = &c->nm->plain;
-    const lex_entry *e = &c->lx->cues[id];
-    size_t end = (size_t)to, start, ostart = 0, oend = 0;
-    cg__cue_hit *h;
-
-    (void)from;
-    (void)flags;
-    if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
-        !find_start(c->lx, e, pf->s, pf->n, end, &start))
-        return 0;
-    if (!grow((void **)&c->out->v, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) {
-        c->nomem = 1;
-        return 1; /* stop the scan */
-    }
-    cg__textform_span(pf, start, end, &ostart, &oend);
-    c->seen[id] = 1;
-    h = &c->out->v[c->out->n++];
-    h->cue = id;
-    h->start = (uint32_t)ostart;
-    h->end = (uint32_t)oend;
-    return 0;
-}
-
-cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
-                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
-{
-    scan_ctx c;
-    const size_t n0 = out != NULL ? out->n : 0;
-    hs_error_t he;
-
-    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
-    if (scratch->n != lx->n)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
-    if (nm->plain.n == 0 || nm->plain.s == NULL)
-        return CG_OK;
-    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
-        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
-                        nm->plain.n);
-    c.lx = lx;
-    c.nm = nm;
-    c.out = out;
-    c.nomem = 0;
-    c.seen = scratch->seen;
-    he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
-    for (size_t i = n0; i < out->n; i++) /* leave the bitmap all zero for the next scan */
-        scratch->seen[out->v[i].cue] = 0;
-    if (c.nomem) {
-        out->n = n0;
-        return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
-    }
-    if (he != HS_SUCCESS) {
-        out->n = n0;
-        return cg__fail(err, hs_status(he), "lexicon scan: Vectorscan failed (%d)", he);
-    }
-    return CG_OK;
-}
-
-void cg__cue_hits_free(cg__cue_hits *h)
-{
-    if (h == NULL)
-        return;
-    cg__free(h->v);
-    h->v = NULL;
-    h->n = 0;
-    h->cap = 0;
 }
