@@ -97,13 +97,13 @@ done:
 
 void hashfile_hex(const uint8_t *b, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
+    /* The signal types' own text form: md5 for 16 bytes, sha256 (and pdq) for 32. */
+    const cg_signal_type *t = cg_signal_type_find(n == 16 ? "md5" : "sha256");
 
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
+    if (t != NULL && t->bytes == n)
+        t->format(b, out);
+    else
+        out[0] = '\0';
 }
 
 int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)

@@ -42,7 +42,7 @@ const char *hashfile_display_name(const walk_item *item);
 void hashfile_run(const hashfile_opts *o, const walk_item *item, cg_pdq_hasher *hasher,
                   hashfile_result *r);
 
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+/* Lowercase hex of a 16- or 32-byte digest into out (2n + 1 bytes), by the signal types. */
 void hashfile_hex(const uint8_t *b, size_t n, char *out);
 
 /* Parses a --max-pixels style whole number; prints an error naming cmd and opt on failure. */

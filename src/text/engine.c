@@ -78,61 +78,66 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The *.tsv files of dir/lexicons, sorted, then the extra ones; NULL-terminated, caller frees
- * each and the array. */
-static cg_status lexicon_paths(const char *dir, const char *const *extra, char ***out, size_t *n,
+typedef struct path_list {
+    char **v;     /* NULL-terminated */
+    size_t n, cap;
+} path_list;
+
+static void path_list_free(path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        cg__free(l->v[i]);
+    cg__free(l->v);
+}
+
+/* Appends a, or a/b when b is not NULL. -1 when out of memory. */
+static int path_list_add(path_list *l, const char *a, const char *b)
+{
+    if (l->n + 1 >= l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **w = cg__realloc(l->v, cap * sizeof(*w));
+        if (w == NULL)
+            return -1;
+        l->v = w;
+        l->cap = cap;
+    }
+    size_t need = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
+    char *p = cg__malloc(need);
+    if (p == NULL)
+        return -1;
+    snprintf(p, need, b ? "%s/%s" : "%s", a, b);
+    l->v[l->n++] = p;
+    l->v[l->n] = NULL;
+    return 0;
+}
+
+/* The *.tsv files of dir/lexicons, sorted, then the extra ones. */
+static cg_status lexicon_paths(const char *dir, const char *const *extra, path_list *out,
                                cg_error *err)
 {
     char path[4096];
-    size_t cap = 16, k = 0;
-    char **v = cg__calloc(cap, sizeof(*v));
+    int nomem = 0;
 
-    if (v == NULL)
-        return cg__fail(err, CG_E_NOMEM, "out of memory listing lexicons");
+    memset(out, 0, sizeof(*out));
     snprintf(path, sizeof(path), "%s/lexicons", dir);
     DIR *d = opendir(path);
-    if (d == NULL && (extra == NULL || extra[0] == NULL)) {
-        cg__free(v);
+    if (d == NULL && (extra == NULL || extra[0] == NULL))
         return cg__fail(err, CG_E_IO, "%s: no lexicon directory (set the data directory)", path);
-    }
-    for (struct dirent *de; d != NULL && (de = readdir(d)) != NULL;) {
+    for (struct dirent *de; d != NULL && !nomem && (de = readdir(d)) != NULL;) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".tsv") != 0 || de->d_name[0] == '.')
-            continue;
-        if (k + 1 >= cap) {
-            char **w = cg__realloc(v, cap * 2 * sizeof(*v));
-            if (w == NULL)
-                break;
-            v = w;
-            cap *= 2;
-        }
-        size_t need = strlen(path) + len + 2;
-        v[k] = cg__malloc(need);
-        if (v[k] == NULL)
-            break;
-        snprintf(v[k], need, "%s/%s", path, de->d_name);
-        k++;
+        if (len >= 5 && strcmp(de->d_name + len - 4, ".tsv") == 0 && de->d_name[0] != '.')
+            nomem = path_list_add(out, path, de->d_name) != 0;
     }
     if (d != NULL)
         closedir(d);
-    if (k > 1)
-        qsort(v, k, sizeof(*v), cmp_str);
-    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
-        if (k + 1 >= cap) {
-            char **w = cg__realloc(v, cap * 2 * sizeof(*v));
-            if (w == NULL)
-                break;
-            v = w;
-            cap *= 2;
-        }
-        v[k] = cg__strdup(extra[i]);
-        if (v[k] == NULL)
-            break;
-        k++;
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+    for (size_t i = 0; !nomem && extra != NULL && extra[i] != NULL; i++)
+        nomem = path_list_add(out, extra[i], NULL) != 0;
+    if (nomem) {
+        path_list_free(out);
+        return cg__fail(err, CG_E_NOMEM, "out of memory listing lexicons");
     }
-    v[k] = NULL;
-    *out = v;
-    *n = k;
     return CG_OK;
 }
 
@@ -157,8 +162,7 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     void (*bad)(const char *, uint64_t, const char *, void *) = cfg ? cfg->on_bad_row : NULL;
     void *ud = cfg ? cfg->ud : NULL;
     char path[4096];
-    char **paths = NULL;
-    size_t n_paths = 0;
+    path_list paths;
     cg_status st;
 
     *out = NULL;
@@ -179,13 +183,11 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     st = cg__normalizer_open_files(tables, 2, bad, ud, &e->nz, err);
     if (st != CG_OK)
         goto fail;
-    st = lexicon_paths(dir, cfg ? cfg->extra_lexicons : NULL, &paths, &n_paths, err);
+    st = lexicon_paths(dir, cfg ? cfg->extra_lexicons : NULL, &paths, err);
     if (st != CG_OK)
         goto fail;
-    st = cg__lexicon_load(e->nz, (const char *const *)paths, n_paths, bad, ud, &e->lx, err);
-    for (size_t i = 0; i < n_paths; i++)
-        cg__free(paths[i]);
-    cg__free(paths);
+    st = cg__lexicon_load(e->nz, (const char *const *)paths.v, paths.n, bad, ud, &e->lx, err);
+    path_list_free(&paths);
     if (st != CG_OK)
         goto fail;
     size_t n = cg__lexicon_count(e->lx);
