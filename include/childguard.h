@@ -15,5 +15,6 @@
 #include "childguard/matcher.h"
 #include "childguard/text.h"
 #include "childguard/textmodel.h"
+#include "childguard/policy.h"
 
 #endif

@@ -19,5 +19,6 @@ extern const cli_command cmd_bank;
 extern const cli_command cmd_match;
 extern const cli_command cmd_scan;
 extern const cli_command cmd_text;
+extern const cli_command cmd_policy;
 
 #endif

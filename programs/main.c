@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {&cmd_hash, &cmd_distance, &cmd_bank, &cmd_match,
-                                              &cmd_scan, &cmd_text};
+                                              &cmd_scan, &cmd_text, &cmd_policy};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
