@@ -16,5 +16,6 @@
 #include "childguard/text.h"
 #include "childguard/textmodel.h"
 #include "childguard/policy.h"
+#include "childguard/audit.h"
 
 #endif

@@ -20,5 +20,6 @@ extern const cli_command cmd_match;
 extern const cli_command cmd_scan;
 extern const cli_command cmd_text;
 extern const cli_command cmd_policy;
+extern const cli_command cmd_audit;
 
 #endif

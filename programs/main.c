@@ -6,7 +6,8 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {&cmd_hash, &cmd_distance, &cmd_bank, &cmd_match,
-                                              &cmd_scan, &cmd_text, &cmd_policy};
+                                              &cmd_scan, &cmd_text, &cmd_policy,
+                                              &cmd_audit};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
