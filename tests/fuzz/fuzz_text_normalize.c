@@ -19,46 +19,21 @@
 #include "common/alloc.h"
 #include "text/normalize.h"
 
+#include <utf8proc.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Well-formed UTF-8 by utf8proc (no overlongs, surrogates or code points past U+10FFFF) and no NUL. */
 static int valid_utf8(const char *s, size_t n)
 {
-    size_t i = 0;
+    utf8proc_int32_t cp;
 
-    while (i < n) {
-        const uint8_t c = (uint8_t)s[i];
-        size_t l;
-        uint32_t cp;
-
-        if (c == 0)
+    for (size_t i = 0; i < n;) {
+        utf8proc_ssize_t l =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (l <= 0 || cp == 0)
             return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            l = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            l = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            l = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + l > n)
-            return 0;
-        for (size_t k = 1; k < l; k++) {
-            if (((uint8_t)s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | ((uint8_t)s[i + k] & 0x3F);
-        }
-        if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += l;
+        i += (size_t)l;
     }
     return 1;
 }
