@@ -17,5 +17,8 @@
 #include "childguard/textmodel.h"
 #include "childguard/policy.h"
 #include "childguard/audit.h"
+#include "childguard/review.h"
+#include "childguard/report.h"
+#include "childguard/engine.h"
 
 #endif

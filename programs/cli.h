@@ -21,5 +21,7 @@ extern const cli_command cmd_scan;
 extern const cli_command cmd_text;
 extern const cli_command cmd_policy;
 extern const cli_command cmd_audit;
+extern const cli_command cmd_review;
+extern const cli_command cmd_report;
 
 #endif

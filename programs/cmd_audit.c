@@ -13,6 +13,7 @@
 #include "childguard.h"
 #include "childguard/audit.h"
 #include "cli.h"
+#include "auditpath.h"
 #include "dbpath.h"
 #include "hashfile.h"
 
@@ -64,28 +65,11 @@ typedef struct audit_opts {
 /* The log path: --log, $CHILDGUARD_AUDIT_LOG, or audit.log in the database's directory. */
 static int resolve_log(const audit_opts *o, int create_dir, char *buf, size_t n)
 {
-    const char *env = getenv("CHILDGUARD_AUDIT_LOG");
     char db[4096];
 
-    if (o->log != NULL || (env != NULL && *env != '\0')) {
-        const char *p = o->log != NULL ? o->log : env;
-        if (strlen(p) >= n) {
-            fprintf(stderr, "childguard audit: log path too long\n");
-            return -1;
-        }
-        snprintf(buf, n, "%s", p);
-        return 0;
-    }
     if (dbpath_resolve("audit", NULL, create_dir, db, sizeof(db)) != 0)
         return -1;
-    char *slash = strrchr(db, '/');
-    int w = slash == NULL ? snprintf(buf, n, "audit.log")
-                          : snprintf(buf, n, "%.*s/audit.log", (int)(slash - db), db);
-    if (w < 0 || (size_t)w >= n) {
-        fprintf(stderr, "childguard audit: log path too long\n");
-        return -1;
-    }
-    return 0;
+    return auditpath_resolve("audit", o->log, db, buf, n);
 }
 
 static void print_json(json_t *o)

@@ -20,7 +20,8 @@ typedef enum cg_status {
     CG_E_LIMIT = 5,       /* the input exceeds a configured limit */
     CG_E_UNSUPPORTED = 6, /* the format or feature is not supported by this build */
     CG_E_NOTFOUND = 7,    /* the named thing does not exist */
-    CG_E_BACKEND = 8      /* a library the engine uses failed */
+    CG_E_BACKEND = 8,     /* a library the engine uses failed */
+    CG_E_BUSY = 9         /* someone else holds it (a claimed review item, a lock) */
 } cg_status;
 
 #define CG_ERROR_MAX 256

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "childguard/audit.h"
 #include "childguard/bank.h"
 
 /* PRAGMA application_id of a childguard bank database: 'CGBK'. */
@@ -67,6 +68,8 @@ struct cg_bankdb {
     char *path;                           /* as given to open, for messages */
     int flags;                            /* CG_BANKDB_* */
     sqlite3_stmt *stmt[CG__STMT_COUNT];   /* prepared lazily, finalized by close */
+    cg_audit *audit;                      /* cg_bankdb_set_audit: bank changes logged here */
+    char audit_actor[64];                 /* who makes the changes, for the audit records */
 };
 
 /* Records a SQLite failure in err: "<path>: <what>: <sqlite message>", with the status rc maps

@@ -19,6 +19,7 @@ static const struct {
     [CG_E_UNSUPPORTED] = {"CG_E_UNSUPPORTED", "format or feature not supported"},
     [CG_E_NOTFOUND] = {"CG_E_NOTFOUND", "not found"},
     [CG_E_BACKEND] = {"CG_E_BACKEND", "backend library failed"},
+    [CG_E_BUSY] = {"CG_E_BUSY", "held by someone else"},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))

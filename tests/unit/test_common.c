@@ -26,6 +26,7 @@ static const struct {
     STATUS_ROW(CG_OK),          STATUS_ROW(CG_E_NOMEM),    STATUS_ROW(CG_E_INVAL),
     STATUS_ROW(CG_E_IO),        STATUS_ROW(CG_E_DECODE),   STATUS_ROW(CG_E_LIMIT),
     STATUS_ROW(CG_E_UNSUPPORTED), STATUS_ROW(CG_E_NOTFOUND), STATUS_ROW(CG_E_BACKEND),
+    STATUS_ROW(CG_E_BUSY),
 };
 #define STATUS_COUNT (sizeof(statuses) / sizeof(statuses[0]))
 

@@ -1,0 +1,147 @@
+/* childguard: the human review queue, kept in the bank database beside the banks.
+ *
+ * A verdict whose decision holds queue_review becomes a review item: the content's id, its
+ * signals (hashes), the verdict as JSON (hashes, matches, text risks and evidence spans — never
+ * content bytes or message text), the reasons (the policy rules that fired) and, only when an
+ * operator turned quarantine on, a blurred greyscale preview. Reviewers list, claim and decide
+ * items; a decision can feed the banks: a confirmed item adds its signals to a block bank, a
+ * false positive adds them to an allow bank (the feedback loop hotlines ask for).
+ *
+ * Every change (add, claim, release, decide) is written with the reviewer and the time; when an
+ * audit log is given, one audit record per change is appended (kind "review").
+ *
+ * Threading: like cg_bankdb, a handle is used by one thread at a time; any number of processes
+ * may use the same database (SQLite locking; claims are atomic, so two reviewers never claim
+ * the same item). */
+#ifndef CHILDGUARD_REVIEW_H
+#define CHILDGUARD_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "bank.h"
+#include "export.h"
+#include "signal.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Append-only: values are pinned; the text names are used in the database and JSON. */
+typedef enum cg_review_state {
+    CG_REVIEW_PENDING = 0,        /* "pending": waiting for a reviewer */
+    CG_REVIEW_CLAIMED = 1,        /* "claimed": a reviewer is looking at it */
+    CG_REVIEW_CONFIRMED = 2,      /* "confirmed": the harm is real */
+    CG_REVIEW_FALSE_POSITIVE = 3, /* "false_positive" */
+    CG_REVIEW_ESCALATED = 4,      /* "escalated": to a senior reviewer, legal or a hotline */
+    CG_REVIEW_STATE_COUNT = 5
+} cg_review_state;
+
+CG_API const char *cg_review_state_name(cg_review_state s);
+CG_API int cg_review_state_from_name(const char *name);
+
+#define CG_REVIEW_ID_MAX 127      /* content id, e.g. "sha256:<hex>" or "msg:<conv>/<id>" */
+#define CG_REVIEW_NAME_MAX 63     /* reviewer, content kind */
+#define CG_REVIEW_TEXT_MAX 1023   /* reason, note */
+#define CG_REVIEW_MAX_SIGNALS 16
+
+typedef struct cg_review_signal {
+    const cg_signal_type *type;
+    uint8_t value[CG_SIGNAL_MAX_BYTES];
+    int quality;                  /* PDQ quality, -1 unknown */
+} cg_review_signal;
+
+typedef struct cg_review_item {
+    int64_t id;                              /* set by the store */
+    char content_id[CG_REVIEW_ID_MAX + 1];
+    char kind[CG_REVIEW_NAME_MAX + 1];       /* "image", "file", "message", later "video" */
+    char label[CG_BANK_LABEL_MAX + 1];       /* the harm or bank label that queued it */
+    int priority;                            /* higher first: 0 normal .. 3 urgent */
+    char reason[CG_REVIEW_TEXT_MAX + 1];     /* the fired rules, one per line */
+    cg_review_signal signals[CG_REVIEW_MAX_SIGNALS];
+    size_t n_signals;
+    cg_review_state state;
+    char reviewer[CG_REVIEW_NAME_MAX + 1];   /* who claimed / decided, "" none */
+    char note[CG_REVIEW_TEXT_MAX + 1];       /* the reviewer's note */
+    int64_t created, claimed_at, decided_at; /* unix seconds; 0 = not yet */
+    int64_t bank_signal_count;               /* signals a decision added to a bank */
+    char bank[CG_BANK_NAME_MAX + 1];         /* the bank a decision fed, "" none */
+    int has_preview;
+} cg_review_item;
+
+/* Adds an item (id, state = pending and created are set). verdict_json: the verdict as JSON
+ * text (kept as is, must be a JSON object; NULL gives {}). preview: an image the library made
+ * with cg_review_preview (NULL, 0: none). audit may be NULL. */
+CG_API cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
+                               const uint8_t *preview, size_t preview_len, cg_audit *audit,
+                               cg_error *err);
+
+/* Reads item id; *verdict_json (may be NULL) receives a copy freed with cg_free.
+ * CG_E_NOTFOUND when there is no such item. */
+CG_API cg_status cg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out,
+                               char **verdict_json, cg_error *err);
+
+/* Copies item id's preview (cg_free) or CG_E_NOTFOUND when it has none. */
+CG_API cg_status cg_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
+                                       cg_error *err);
+
+typedef struct cg_review_filter {
+    int state;                   /* a cg_review_state, or -1 for any */
+    const char *label;           /* NULL any */
+    const char *reviewer;        /* NULL any */
+    size_t limit;                /* 0 = no limit */
+} cg_review_filter;
+
+/* Calls fn for every item that passes filter (NULL: all), highest priority first, then oldest
+ * first; a non-zero return from fn stops. */
+CG_API cg_status cg_review_list(cg_bankdb *db, const cg_review_filter *filter,
+                                int (*fn)(const cg_review_item *item, void *ud), void *ud,
+                                cg_error *err);
+
+/* Counts per state (out[CG_REVIEW_STATE_COUNT]). */
+CG_API cg_status cg_review_counts(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT],
+                                  cg_error *err);
+
+/* Claims a pending item for reviewer (id < 0: the next pending one by priority and age; its
+ * id is written to *claimed_id). CG_E_BUSY when another reviewer holds it, CG_E_INVAL when it
+ * is already decided, CG_E_NOTFOUND when there is none. Claiming one's own claimed item again is
+ * fine. */
+CG_API cg_status cg_review_claim(cg_bankdb *db, int64_t id, const char *reviewer,
+                                 int64_t *claimed_id, cg_audit *audit, cg_error *err);
+
+/* Gives a claimed item back to the queue. */
+CG_API cg_status cg_review_release(cg_bankdb *db, int64_t id, const char *reviewer,
+                                   cg_audit *audit, cg_error *err);
+
+typedef struct cg_review_decision {
+    cg_review_state state;       /* confirmed, false_positive or escalated */
+    const char *reviewer;
+    const char *note;            /* NULL: none */
+    /* confirmed: a block bank to add the item's signals to; false_positive: an allow bank.
+     * NULL: the banks are not changed. A bank of the wrong kind is CG_E_INVAL. */
+    const char *bank;
+} cg_review_decision;
+
+/* Decides item id. The item must be pending or claimed by the same reviewer (else CG_E_BUSY),
+ * or escalated (a senior reviewer decides it again). The decision and the bank additions are one
+ * transaction: the signals are added with source "review", external id "review:<id>" and the
+ * note. */
+CG_API cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                  cg_audit *audit, cg_error *err);
+
+/* ---- previews (quarantine only) ---------------------------------------------------------
+ * A reviewer-safe preview of an image: greyscale, downscaled so the longer side is at most
+ * max_side (0: 256) and blurred with a box blur of radius blur_radius (0: max_side / 16; -1: no
+ * blur, for operators who must see detail), encoded as PGM (portable greymap). The result is
+ * freed with cg_free. */
+CG_API cg_status cg_review_preview(const uint8_t *rgb, int width, int height, int channels,
+                                   int max_side, int blur_radius, uint8_t **out, size_t *out_len,
+                                   cg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

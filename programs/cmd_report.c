@@ -1,0 +1,19 @@
+/* `childguard report`: placeholder until the command lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static void usage(void)
+{
+    printf("usage: childguard report (not built yet)\n");
+}
+
+static int run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "childguard report: not built yet\n");
+    return CLI_ERROR;
+}
+
+const cli_command cmd_report = {"report", "(not built yet)", run, usage};
