@@ -1,166 +1,167 @@
-/* `childguard scan`: hash every file and look its signals up in the banks, on all cores.
+/* `childguard scan`: every file through the engine (engine.h) — hashes, bank matches, the
+ * policy's decision — on all cores.
  *
- * Like `hash`, files go through batch.c's pool in chunks, printed in input order. Each worker hashes (PDQ for images, MD5 and SHA-256 for every file) and looks the
- * signals up itself: the matcher is safe for concurrent lookups. */
+ * Like `hash`, files go through batch.c's pool in chunks, printed in input order. Each worker
+ * reads a file and hands its bytes to cg_engine_scan, which is safe for concurrent scans; the
+ * engine records acting decisions in the audit log and queues review items. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "childguard.h"
-#include "cli.h"
+#include "auditpath.h"
 #include "batch.h"
+#include "cli.h"
 #include "dbpath.h"
 #include "hashfile.h"
 #include "matchprint.h"
-#include "progress.h"
 #include "walk.h"
 
-#define MAX_BANK_FILTER 64
-
 typedef struct scan_opts {
-    hashfile_opts file;
-    cg_lookup_options lookup;
     int json;
     int quiet;
     unsigned jobs;
+    uint64_t max_bytes;
 } scan_opts;
 
 typedef struct scan_result {
-    hashfile_result h;
-    cg_match_list matches;
-    cg_status match_status;
-    cg_error match_err;
-    double ms_match;
+    cg_status status;          /* reading or scanning failed */
+    cg_error err;
+    cg_verdict verdict;
 } scan_result;
 
 typedef struct scan_ctx {
     const scan_opts *opts;
-    cg_matcher *matcher;
-    size_t hits;               /* files that matched a block bank */
+    cg_engine *engine;
+    int audience;
+    size_t hits;               /* files the policy acted on */
 } scan_ctx;
 
 static void usage(void)
 {
-    printf("usage: childguard scan [--db PATH] [--bank NAME]... [options] PATH...\n"
+    printf("usage: childguard scan [--db PATH] [options] PATH...\n"
            "\n"
-           "Hashes every file (PDQ for images, MD5 and SHA-256 for all) and looks the\n"
-           "hashes up in the banks. Directories are walked recursively; '-' reads standard\n"
-           "input. Nothing but hashes leaves memory: no content is stored.\n"
+           "Scans every file through the engine: hashes (PDQ for images, MD5 and SHA-256 for\n"
+           "all), looks them up in the banks and applies the policy (block, review, report\n"
+           "draft, guidance). Directories are walked recursively; '-' reads standard input.\n"
+           "No content is stored: review items and audit records carry hashes and decisions.\n"
            "\n"
            "Options:\n"
-           "      --db PATH       the bank database (see 'childguard help bank')\n"
-           "  -b, --bank NAME     only this bank (repeatable)\n"
-           "  -d, --dihedral      also match rotated and mirrored copies (8 PDQ variants)\n"
-           "      --json          one JSON object per file (signals, matches, timings)\n"
-           "  -j, --jobs N        worker threads (default: all CPUs)\n"
-           "      --max-pixels N  refuse images over N pixels (default 100000000)\n"
-           "      --max-bytes N   refuse files over N bytes (default 268435456)\n"
-           "  -q, --quiet         no progress bar\n"
+           "      --db PATH        the bank database (see 'childguard help bank')\n"
+           "      --policy FILE    the policy (default: the shipped defaults, docs/policy.md)\n"
+           "      --context NAME   platform_upload (default), child_device or school_tablet\n"
+           "      --audience NAME  whom the decision is for: recipient (default), sender,\n"
+           "                       guardian or moderator\n"
+           "  -d, --dihedral       also match rotated and mirrored copies (8 PDQ variants)\n"
+           "      --no-review      do not add review items (default: decisions that ask for\n"
+           "                       review add one to the queue, see 'childguard review')\n"
+           "      --quarantine     keep a blurred greyscale preview with image review items\n"
+           "      --log PATH       the audit log (default: audit.log beside the database)\n"
+           "      --no-audit       do not record decisions in the audit log\n"
+           "      --data DIR       data directory (lexicons, guidance; default: installed)\n"
+           "      --country CC     help lines of this country in guidance (default VN)\n"
+           "      --json           one verdict per file as JSON (docs/verdict.md)\n"
+           "  -j, --jobs N         worker threads (default: all CPUs)\n"
+           "      --max-pixels N   refuse images over N pixels (default 100000000)\n"
+           "      --max-bytes N    refuse files over N bytes (default 268435456)\n"
+           "  -q, --quiet          no progress bar\n"
            "\n"
            "Text output, one line per match: 'PATH<TAB>MATCH<TAB>description' (or ALLOWED for\n"
-           "a match an allow bank suppresses); files without a match: 'PATH<TAB>no match'.\n"
-           "Errors go to standard error, one line per file; the other files are scanned.\n"
-           "Exit status: 0 some file matched a block bank, 1 none did, 2 an error.\n");
+           "a match an allow bank suppresses), files without a match: 'PATH<TAB>no match';\n"
+           "then, when the policy acts: 'PATH<TAB>DECISION<TAB>actions; rules; review item'.\n"
+           "Errors go to standard error, one line per file; the other files are scanned (a\n"
+           "file that cannot be decoded is still matched by its MD5 and SHA-256).\n"
+           "Exit status: 0 the policy acted on some file (block, review, ...), 1 on none,\n"
+           "2 an error.\n");
 }
 
 static void scan_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result)
 {
     scan_ctx *c = ctx;
-    const scan_opts *o = c->opts;
     scan_result *r = result;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    cg_content content;
 
-    hashfile_run(&o->file, item, hasher, &r->h);
-    r->matches.n = 0;
-    r->match_status = CG_OK;
-    if (r->h.status != CG_OK || r->h.skipped)
+    (void)hasher; /* the engine keeps its own */
+    r->status = strcmp(item->path, "-") == 0
+                    ? cg_content_read_fd(STDIN_FILENO, "(standard input)", c->opts->max_bytes,
+                                         &data, &len, &r->err)
+                    : cg_content_read_file(item->path, c->opts->max_bytes, &data, &len, &r->err);
+    if (r->status != CG_OK) {
+        cg_verdict_free(&r->verdict);
         return;
-    double t0 = progress_now();
-    if (r->h.has_pdq) {
-        uint8_t values[8 * 32];
-        size_t n = o->file.dihedral ? 8 : 1;
-        const cg_signal_type *pdq = cg_signal_type_find("pdq");
-        for (size_t v = 0; v < n; v++) {
-            char hex[65];
-            cg_pdq_to_hex(o->file.dihedral ? &r->h.pdq.dihedral[v] : &r->h.pdq.hash, hex);
-            pdq->parse(hex, 64, values + 32 * v);
-        }
-        r->match_status = cg_matcher_lookup(c->matcher, pdq, values, n, &o->lookup,
-                                            &r->matches, &r->match_err);
     }
-    if (r->match_status == CG_OK)
-        r->match_status = cg_matcher_lookup(c->matcher, cg_signal_type_find("md5"),
-                                            r->h.digests.md5, 1, &o->lookup, &r->matches,
-                                            &r->match_err);
-    if (r->match_status == CG_OK)
-        r->match_status = cg_matcher_lookup(c->matcher, cg_signal_type_find("sha256"),
-                                            r->h.digests.sha256, 1, &o->lookup, &r->matches,
-                                            &r->match_err);
-    r->ms_match = (progress_now() - t0) * 1000.0;
+    cg_content_init(&content);
+    content.kind = CG_CONTENT_BYTES;
+    content.name = hashfile_display_name(item);
+    content.data = data;
+    content.len = len;
+    content.audience = (cg_audience)c->audience;
+    r->status = cg_engine_scan(c->engine, &content, &r->verdict, &r->err);
+    cg_free(data);
 }
 
-static void print_json(const walk_item *item, const scan_result *r)
+/* "block, queue_review, notify:guardian" */
+static void actions_text(const cg_policy_decision *d, char *out, size_t n)
 {
-    json_t *obj = json_object(), *sig = json_object(), *arr = json_array();
-    json_t *timings = json_object();
-    char hex[65];
+    size_t used = 0;
 
-    json_object_set_new(obj, "path", json_string(hashfile_display_name(item)));
-    if (r->h.status != CG_OK || r->match_status != CG_OK) {
-        const cg_error *e = r->h.status != CG_OK ? &r->h.err : &r->match_err;
-        cg_status st = r->h.status != CG_OK ? r->h.status : r->match_status;
-        json_object_set_new(obj, "error", json_string(cg_status_name(st)));
-        json_object_set_new(obj, "message", json_string(e->message));
-        json_decref(sig);
-        json_decref(arr);
-        json_decref(timings);
-    } else {
-        json_object_set_new(obj, "bytes", json_integer((json_int_t)r->h.bytes));
-        json_object_set_new(obj, "format", json_string(cg_image_format_name(r->h.format)));
-        if (r->h.has_pdq) {
-            cg_pdq_to_hex(&r->h.pdq.hash, hex);
-            json_object_set_new(sig, "pdq", json_string(hex));
-            json_object_set_new(sig, "pdq_quality", json_integer(r->h.pdq.quality));
-        }
-        hashfile_hex(r->h.digests.md5, CG_MD5_BYTES, hex);
-        json_object_set_new(sig, "md5", json_string(hex));
-        hashfile_hex(r->h.digests.sha256, CG_SHA256_BYTES, hex);
-        json_object_set_new(sig, "sha256", json_string(hex));
-        json_object_set_new(obj, "signals", sig);
-        for (size_t i = 0; i < r->matches.n; i++)
-            json_array_append_new(arr, matchprint_json(&r->matches.v[i]));
-        json_object_set_new(obj, "matched", json_boolean(matchprint_any_hit(&r->matches, 0)));
-        json_object_set_new(obj, "matches", arr);
-        json_object_set_new(timings, "read_ms", json_real(r->h.ms_read));
-        json_object_set_new(timings, "decode_ms", json_real(r->h.ms_decode));
-        json_object_set_new(timings, "pdq_ms", json_real(r->h.ms_hash));
-        json_object_set_new(timings, "digest_ms", json_real(r->h.ms_digest));
-        json_object_set_new(timings, "match_ms", json_real(r->ms_match));
-        json_object_set_new(obj, "timings", timings);
+    out[0] = '\0';
+    for (size_t i = 0; i < d->n_actions && used < n; i++) {
+        int w = snprintf(out + used, n - used, "%s%s%s%s", i > 0 ? ", " : "",
+                         cg_policy_action_name(d->actions[i].action),
+                         d->actions[i].target[0] ? ":" : "", d->actions[i].target);
+        if (w < 0)
+            break;
+        used += (size_t)w;
     }
-    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(4));
-    if (text != NULL)
-        puts(text);
-    free(text);
-    json_decref(obj);
 }
 
-static void print_text(const walk_item *item, const scan_result *r)
+static int acts(const cg_verdict *v)
 {
-    const char *name = hashfile_display_name(item);
+    for (size_t i = 0; i < v->decision.n_actions; i++)
+        if (v->decision.actions[i].action != CG_ACTION_ALLOW)
+            return 1;
+    return v->n_guidance > 0;
+}
 
-    if (r->matches.n == 0) {
+static void print_text(const char *name, const cg_verdict *v)
+{
+    char line[1024];
+
+    if (v->matches.n == 0)
         printf("%s\tno match\n", name);
-        return;
-    }
-    for (size_t i = 0; i < r->matches.n; i++) {
-        const cg_match *m = &r->matches.v[i];
-        char line[1024];
+    for (size_t i = 0; i < v->matches.n; i++) {
+        const cg_match *m = &v->matches.v[i];
         matchprint_text(m, line, sizeof(line));
         printf("%s\t%s\t%s\n", name,
                m->kind == CG_BANK_ALLOW || m->suppressed ? "ALLOWED" : "MATCH", line);
     }
+    if (!acts(v))
+        return;
+    actions_text(&v->decision, line, sizeof(line));
+    printf("%s\tDECISION\t%s; rules:", name, line);
+    for (size_t i = 0; i < v->decision.n_fired; i++)
+        printf(" %s", v->decision.fired[i].id);
+    if (v->review_id > 0)
+        printf("; review item %lld", (long long)v->review_id);
+    putchar('\n');
+}
+
+static void print_error_json(const char *name, const scan_result *r)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s}", "name", name, "error", cg_status_name(r->status),
+                          "message", r->err.message);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+    if (text != NULL)
+        puts(text);
+    free(text);
+    json_decref(o);
 }
 
 /* Prints one file's result in order; 1 when it failed. */
@@ -168,33 +169,68 @@ static int scan_emit(void *ctx, const walk_item *item, void *result)
 {
     scan_ctx *c = ctx;
     const scan_result *r = result;
-    int failed = r->h.status != CG_OK || r->match_status != CG_OK;
+    const char *name = hashfile_display_name(item);
+    int failed = r->status != CG_OK || r->verdict.decode_status != CG_OK;
 
-    if (r->h.skipped)
-        return 0;
-    if (failed)
-        fprintf(stderr, "childguard: %s\n", r->h.status != CG_OK ? r->h.err.message
-                                                                : r->match_err.message);
-    if (c->opts->json)
-        print_json(item, r);
-    else if (!failed)
-        print_text(item, r);
-    if (!failed && matchprint_any_hit(&r->matches, 0))
+    if (r->status != CG_OK)
+        fprintf(stderr, "childguard: %s\n", r->err.message);
+    else if (r->verdict.decode_status != CG_OK)
+        fprintf(stderr, "childguard: %s\n", r->verdict.decode_error);
+    if (r->status != CG_OK) {
+        if (c->opts->json)
+            print_error_json(name, r);
+        return 1;
+    }
+    if (c->opts->json) {
+        char *text = cg_verdict_to_json(&r->verdict, 0);
+        if (text != NULL)
+            puts(text);
+        cg_free(text);
+    } else {
+        print_text(name, &r->verdict);
+    }
+    if (acts(&r->verdict))
         c->hits++;
     return failed;
 }
 
 static void scan_release(void *result)
 {
-    cg_match_list_free(&((scan_result *)result)->matches);
+    cg_verdict_free(&((scan_result *)result)->verdict);
+}
+
+static int name_index(const char *(*name)(int), int count, const char *s)
+{
+    for (int i = 0; i < count; i++)
+        if (name(i) != NULL && strcmp(name(i), s) == 0)
+            return i;
+    return -1;
+}
+
+static const char *context_name(int i)
+{
+    return cg_policy_context_name((cg_policy_context)i);
+}
+
+static const char *audience_name(int i)
+{
+    return cg_audience_name((cg_audience)i);
 }
 
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'D'},
-        {"bank", required_argument, NULL, 'b'},
+        {"policy", required_argument, NULL, 'p'},
+        {"context", required_argument, NULL, 'C'},
+        {"audience", required_argument, NULL, 'A'},
         {"dihedral", no_argument, NULL, 'd'},
+        {"no-review", no_argument, NULL, 'R'},
+        {"quarantine", no_argument, NULL, 'Q'},
+        {"log", required_argument, NULL, 'L'},
+        {"no-audit", no_argument, NULL, 'N'},
+        {"data", required_argument, NULL, 'T'},
+        {"country", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'J'},
         {"jobs", required_argument, NULL, 'j'},
         {"max-pixels", required_argument, NULL, 'P'},
@@ -203,33 +239,47 @@ static int run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_arg = NULL, *banks[MAX_BANK_FILTER + 1] = {0};
-    size_t n_banks = 0;
+    const char *db_arg = NULL, *log_arg = NULL;
+    int no_audit = 0, audience = CG_AUDIENCE_RECIPIENT;
     scan_opts o;
-    scan_ctx sc = {&o, NULL, 0};
+    scan_ctx sc = {&o, NULL, CG_AUDIENCE_RECIPIENT, 0};
+    cg_engine_config cfg;
     walk_list list = {0};
-    char path[4096];
+    char path[4096], log_path[4096];
     cg_error err;
     int ch, rc = CLI_OK;
     uint64_t v;
 
     memset(&o, 0, sizeof(o));
-    o.file.types = WANT_PDQ | WANT_MD5 | WANT_SHA256;
-    o.file.non_image = 1;
-    o.lookup.max_distance = -1;
-    cg_decode_options_default(&o.file.decode);
+    cg_engine_config_default(&cfg);
+    cfg.review = 1;
+    cfg.actor = getenv("CHILDGUARD_ACTOR") != NULL ? getenv("CHILDGUARD_ACTOR") : "cli";
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "b:dj:qh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "dj:qh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'D': db_arg = optarg; break;
-        case 'b':
-            if (n_banks == MAX_BANK_FILTER) {
-                fprintf(stderr, "childguard scan: at most %d --bank options\n", MAX_BANK_FILTER);
+        case 'p': cfg.policy_path = optarg; break;
+        case 'C':
+            if ((cfg.context = name_index(context_name, CG_CONTEXT_COUNT, optarg)) < 0) {
+                fprintf(stderr, "childguard scan: unknown context '%s' (platform_upload, "
+                                "child_device, school_tablet)\n", optarg);
                 return CLI_ERROR;
             }
-            banks[n_banks++] = optarg;
             break;
-        case 'd': o.file.dihedral = 1; break;
+        case 'A':
+            if ((audience = name_index(audience_name, CG_AUDIENCE_MODERATOR + 1, optarg)) < 0) {
+                fprintf(stderr, "childguard scan: unknown audience '%s' (recipient, sender, "
+                                "guardian, moderator)\n", optarg);
+                return CLI_ERROR;
+            }
+            break;
+        case 'd': cfg.dihedral = 1; break;
+        case 'R': cfg.review = 0; break;
+        case 'Q': cfg.quarantine = 1; break;
+        case 'L': log_arg = optarg; break;
+        case 'N': no_audit = 1; break;
+        case 'T': cfg.text.data_dir = optarg; break;
+        case 'c': cfg.text.country = optarg; break;
         case 'J': o.json = 1; break;
         case 'q': o.quiet = 1; break;
         case 'j':
@@ -240,12 +290,12 @@ static int run(int argc, char **argv)
         case 'P':
             if (cli_parse_u64("scan", "--max-pixels", optarg, &v) != 0)
                 return CLI_ERROR;
-            o.file.decode.limits.max_pixels = v;
+            cfg.decode.limits.max_pixels = v;
             break;
         case 'B':
             if (cli_parse_u64("scan", "--max-bytes", optarg, &v) != 0)
                 return CLI_ERROR;
-            o.file.decode.limits.max_file_bytes = v;
+            cfg.decode.limits.max_file_bytes = v;
             break;
         case 'h': usage(); return CLI_OK;
         default:
@@ -257,14 +307,21 @@ static int run(int argc, char **argv)
         fprintf(stderr, "childguard scan: no files given\nTry 'childguard scan --help'.\n");
         return CLI_ERROR;
     }
-    if (n_banks > 0)
-        o.lookup.banks = banks;
+    o.max_bytes = cfg.decode.limits.max_file_bytes;
     if (dbpath_resolve("scan", db_arg, 0, path, sizeof(path)) != 0)
         return CLI_ERROR;
-    if (cg_matcher_open(path, NULL, &sc.matcher, &err) != CG_OK) {
+    cfg.db_path = path;
+    if (!no_audit) {
+        if (auditpath_resolve("scan", log_arg, path, log_path, sizeof(log_path)) != 0)
+            return CLI_ERROR;
+        cfg.audit_path = log_path;
+        cfg.audit_fsync = 1;
+    }
+    if (cg_engine_open(&cfg, &sc.engine, &err) != CG_OK) {
         fprintf(stderr, "childguard scan: %s\n", err.message);
         return CLI_ERROR;
     }
+    sc.audience = audience;
     for (int i = optind; i < argc; i++)
         if (walk_add(&list, argv[i]) != 0) {
             fprintf(stderr, "childguard scan: out of memory\n");
@@ -282,13 +339,13 @@ static int run(int argc, char **argv)
         rc = CLI_NONE;
 out:
     walk_free(&list);
-    cg_matcher_close(sc.matcher);
+    cg_engine_close(sc.engine);
     return rc;
 }
 
 const cli_command cmd_scan = {
     "scan",
-    "hash files and match them against the banks",
+    "scan files through the engine: hashes, bank matches, the policy's decision",
     run,
     usage,
 };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "childguard.h"
+#include "auditpath.h"
 #include "cli.h"
 #include "textmodel_cli.h"
 
@@ -27,10 +28,12 @@ static void usage(void)
            "\"ts\" (ISO-8601 or unix seconds), \"text\"}; a line that is not JSON is one message\n"
            "of a single conversation.\n"
            "\n"
-           "scan prints one JSON line per message, in input order: conversation, id, alert\n"
-           "(none|watch|alert|urgent, for the conversation as of this message), risks (harm ->\n"
-           "0..1), message_risks, stage (grooming stage reached), ages, evidence (cue, harm,\n"
-           "facet, byte span and text), and guidance for the child who received it.\n"
+           "Every message goes through the engine: scan prints one verdict per message as a\n"
+           "JSON line (docs/verdict.md), in input order: text.alert (none|watch|alert|urgent,\n"
+           "for the conversation as of this message), text.risk (harm -> 0..1),\n"
+           "text.message_risk, text.stage (grooming stage reached), ages, text.evidence (cue,\n"
+           "harm, facet, byte span), the policy's decision and guidance in Vietnamese and\n"
+           "English.\n"
            "explain prints a readable report with the evidence highlighted.\n"
            "\n"
            "Options:\n"
@@ -41,6 +44,14 @@ static void usage(void)
            "      --lexicon FILE      an extra lexicon file (repeatable)\n"
            "      --model FILE        a trained classifier (text train) whose labels are harm\n"
            "                          names; its scores join the lexicon evidence\n"
+           "      --policy FILE       the policy (default: the shipped defaults)\n"
+           "      --context NAME      platform_upload (default), child_device, school_tablet\n"
+           "      --audience NAME     whom decisions are for: recipient (default), sender,\n"
+           "                          guardian, moderator\n"
+           "      --db PATH           a bank database: decisions asking for review add items\n"
+           "                          to its queue (--no-review: not) and acting decisions\n"
+           "                          are recorded in the audit log beside it\n"
+           "      --log PATH          the audit log (also without --db); --no-audit: none\n"
            "\n"
            "Exit status: 0 some message reached watch or higher, 1 none did, 2 an error (bad\n"
            "lines are reported with their line number and skipped; the stream goes on).\n");
@@ -49,7 +60,10 @@ static void usage(void)
 typedef struct text_opts {
     int explain;
     const char *guidance_lang;
-    cg_text_config cfg;
+    cg_engine_config engine;       /* engine.text holds the text options */
+    cg_audience audience;
+    const char *db, *log;
+    int no_audit, no_review;
     const char *extra[17];
     size_t n_extra;
 } text_opts;
@@ -153,80 +167,6 @@ static const char *str_field(json_t *o, const char *k, char *buf, size_t n)
     return NULL;
 }
 
-static json_t *span_text(const char *text, size_t len, uint32_t a, uint32_t b)
-{
-    if (a > b || b > len)
-        return json_null();
-    json_t *s = json_stringn(text + a, b - a);
-    return s ? s : json_null(); /* invalid UTF-8 in the span: no text */
-}
-
-static void print_json(const text_opts *o, cg_text_engine *e, const cg_text_message *m,
-                       const char *line_id, const cg_text_result *r)
-{
-    json_t *obj = json_object(), *risks = json_object(), *mrisks = json_object();
-    json_t *ev = json_array();
-
-    json_object_set_new(obj, "conversation", json_string(m->conversation ? m->conversation
-                                                                         : "default"));
-    json_object_set_new(obj, "id", json_string(line_id));
-    json_object_set_new(obj, "alert", json_string(cg_alert_name(r->alert)));
-    cg_harm top = CG_HARM_GROOMING;
-    for (int h = 0; h < CG_HARM_COUNT; h++) {
-        json_object_set_new(risks, cg_harm_name((cg_harm)h), json_real(r->risk[h]));
-        json_object_set_new(mrisks, cg_harm_name((cg_harm)h), json_real(r->message_risk[h]));
-        if (r->risk[h] > r->risk[top])
-            top = (cg_harm)h;
-    }
-    json_object_set_new(obj, "risks", risks);
-    json_object_set_new(obj, "message_risks", mrisks);
-    json_object_set_new(obj, "stage", json_string(cg_facet_name(r->stage)));
-    json_t *ages = json_object();
-    if (r->sender_age_max > 0)
-        json_object_set_new(ages, "sender", json_pack("[ii]", r->sender_age_min,
-                                                      r->sender_age_max));
-    if (r->recipient_age_max > 0)
-        json_object_set_new(ages, "recipient", json_pack("[ii]", r->recipient_age_min,
-                                                         r->recipient_age_max));
-    if (r->age_asked)
-        json_object_set_new(ages, "sender_asked_age", json_true());
-    json_object_set_new(obj, "ages", ages);
-    for (size_t i = 0; i < r->n_evidence; i++) {
-        const cg_text_evidence *x = &r->evidence[i];
-        json_t *it = json_object();
-        json_object_set_new(it, "message", json_string(x->message_id));
-        json_object_set_new(it, "harm", json_string(cg_harm_name(x->harm)));
-        json_object_set_new(it, "facet", json_string(cg_facet_name(x->facet)));
-        json_object_set_new(it, "cue", json_string(x->cue));
-        json_object_set_new(it, "start", json_integer(x->start));
-        json_object_set_new(it, "end", json_integer(x->end));
-        json_object_set_new(it, "weight", json_real(x->weight));
-        if (x->in_this_message)
-            json_object_set_new(it, "text", span_text(m->text, m->len, x->start, x->end));
-        json_array_append_new(ev, it);
-    }
-    json_object_set_new(obj, "evidence", ev);
-    if (r->invalid_utf8 > 0)
-        json_object_set_new(obj, "invalid_utf8", json_integer((json_int_t)r->invalid_utf8));
-    if (r->alert != CG_ALERT_NONE) {
-        cg_text_guidance g;
-        cg_text_guidance_get(e, top, CG_AUDIENCE_RECIPIENT, o->guidance_lang, &g);
-        json_t *gj = json_object(), *help = json_array();
-        json_object_set_new(gj, "harm", json_string(cg_harm_name(top)));
-        json_object_set_new(gj, "audience", json_string("recipient"));
-        json_object_set_new(gj, "text", g.text ? json_string(g.text) : json_null());
-        for (size_t i = 0; i < g.n_help; i++)
-            json_array_append_new(help, json_string(g.help[i]));
-        json_object_set_new(gj, "help", help);
-        json_object_set_new(obj, "guidance", gj);
-    }
-    char *s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(3));
-    if (s != NULL)
-        puts(s);
-    free(s);
-    json_decref(obj);
-}
-
 /* The message text with this message's evidence wrapped in [[...]] (or colour on a tty). */
 static void print_highlighted(const cg_text_message *m, const cg_text_result *r, int colour)
 {
@@ -249,11 +189,9 @@ static void print_highlighted(const cg_text_message *m, const cg_text_result *r,
     }
 }
 
-static void print_explain(const text_opts *o, cg_text_engine *e, const cg_text_message *m,
-                          const char *id, const cg_text_result *r, int colour)
+static void print_explain(const cg_text_message *m, const char *id, const cg_text_result *r,
+                          int colour)
 {
-    (void)o;
-    (void)e;
     printf("%-6s %s %s -> %s: ", cg_alert_name(r->alert), id, m->sender ? m->sender : "?",
            m->recipient ? m->recipient : "?");
     print_highlighted(m, r, colour);
@@ -268,7 +206,7 @@ static void print_explain(const text_opts *o, cg_text_engine *e, const cg_text_m
     }
 }
 
-static void explain_summary(const text_opts *o, cg_text_engine *e, const char *conv,
+static void explain_summary(const text_opts *o, const cg_text_engine *e, const char *conv,
                             const cg_text_result *r)
 {
     printf("\n== conversation %s: alert %s, grooming stage %s\n", conv, cg_alert_name(r->alert),
@@ -304,9 +242,8 @@ static int run_scan(const text_opts *o, const char *file)
 {
     FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
     const char *name = in == stdin ? "(standard input)" : file;
-    cg_text_engine *e = NULL;
-    cg_text_session *s = NULL;
-    cg_text_result res;
+    cg_engine *engine = NULL;
+    cg_verdict v;
     cg_error err;
     char *line = NULL, idbuf[32], cbuf[32], sbuf[32], rbuf[32];
     size_t cap = 0;
@@ -315,16 +252,14 @@ static int run_scan(const text_opts *o, const char *file)
     char last_conv[256] = "";
     cg_text_result last;
 
-    memset(&res, 0, sizeof(res));
+    memset(&v, 0, sizeof(v));
     memset(&last, 0, sizeof(last));
     if (in == NULL) {
         fprintf(stderr, "childguard text: %s: cannot open: %m\n", file);
         return CLI_ERROR;
     }
-    if (cg_text_engine_open(&o->cfg, &e, &err) != CG_OK ||
-        cg_text_session_new(e, &s, &err) != CG_OK) {
+    if (cg_engine_open(&o->engine, &engine, &err) != CG_OK) {
         fprintf(stderr, "childguard text: %s\n", err.message);
-        cg_text_engine_close(e);
         if (in != stdin)
             fclose(in);
         return CLI_ERROR;
@@ -378,38 +313,46 @@ static int run_scan(const text_opts *o, const char *file)
         }
         const char *conv = m.conversation ? m.conversation : "default";
         if (o->explain && last_conv[0] != '\0' && strcmp(conv, last_conv) != 0)
-            explain_summary(o, e, last_conv, &last);
-        if (cg_text_scan(s, &m, &res, &err) != CG_OK) {
+            explain_summary(o, cg_engine_text(engine), last_conv, &last);
+        cg_content content;
+        cg_content_init(&content);
+        content.kind = CG_CONTENT_MESSAGE;
+        content.message = m;
+        content.audience = o->audience;
+        cg_text_result *res = &v.text;
+        if (cg_engine_scan(engine, &content, &v, &err) != CG_OK) {
             fprintf(stderr, "childguard text: %s:%llu: %s\n", name, (unsigned long long)lineno,
                     err.message);
             errors++;
         } else {
-            if (res.alert != CG_ALERT_NONE)
+            if (res->alert != CG_ALERT_NONE)
                 rc = CLI_OK;
             if (o->explain) {
                 if (strcmp(conv, last_conv) != 0)
                     printf("\n-- conversation %s\n", conv);
-                print_explain(o, e, &m, m.id, &res, colour);
+                print_explain(&m, m.id, res, colour);
                 snprintf(last_conv, sizeof(last_conv), "%s", conv);
-                memcpy(last.risk, res.risk, sizeof(last.risk));
-                last.alert = res.alert;
-                last.stage = res.stage;
+                memcpy(last.risk, res->risk, sizeof(last.risk));
+                last.alert = res->alert;
+                last.stage = res->stage;
             } else {
-                print_json(o, e, &m, m.id, &res);
+                char *text = cg_verdict_to_json(&v, 0);
+                if (text != NULL)
+                    puts(text);
+                cg_free(text);
             }
         }
         json_decref(obj);
     }
     if (o->explain && last_conv[0] != '\0')
-        explain_summary(o, e, last_conv, &last);
+        explain_summary(o, cg_engine_text(engine), last_conv, &last);
     if (ferror(in)) {
         fprintf(stderr, "childguard text: %s: read error\n", name);
         errors++;
     }
     free(line);
-    cg_text_result_free(&res);
-    cg_text_session_free(s);
-    cg_text_engine_close(e);
+    cg_verdict_free(&v);
+    cg_engine_close(engine);
     if (in != stdin)
         fclose(in);
     return errors ? CLI_ERROR : rc;
@@ -425,6 +368,13 @@ static int run(int argc, char **argv)
         {"lexicon", required_argument, NULL, 'X'},
         {"model", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'J'},
+        {"db", required_argument, NULL, 'B'},
+        {"policy", required_argument, NULL, 'P'},
+        {"context", required_argument, NULL, 'c'},
+        {"audience", required_argument, NULL, 'A'},
+        {"log", required_argument, NULL, 'l'},
+        {"no-audit", no_argument, NULL, 'N'},
+        {"no-review", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -439,6 +389,8 @@ static int run(int argc, char **argv)
         strcmp(argv[1], "predict") == 0)
         return textmodel_cli(argc - 1, argv + 1);
     memset(&o, 0, sizeof(o));
+    cg_engine_config_default(&o.engine);
+    o.engine.actor = getenv("CHILDGUARD_ACTOR") != NULL ? getenv("CHILDGUARD_ACTOR") : "cli";
     if (strcmp(argv[1], "explain") == 0)
         o.explain = 1;
     else if (strcmp(argv[1], "scan") != 0) {
@@ -447,7 +399,7 @@ static int run(int argc, char **argv)
         return CLI_ERROR;
     }
     o.guidance_lang = "vi";
-    o.cfg.on_bad_row = on_bad_row;
+    o.engine.text.on_bad_row = on_bad_row;
     argc--;
     argv++;
     optind = 1;
@@ -459,7 +411,7 @@ static int run(int argc, char **argv)
                 fprintf(stderr, "childguard text: --lang is auto, vi or en\n");
                 return CLI_ERROR;
             }
-            o.cfg.lang = optarg;
+            o.engine.text.lang = optarg;
             break;
         case 'G':
             if (strcmp(optarg, "vi") != 0 && strcmp(optarg, "en") != 0) {
@@ -468,18 +420,49 @@ static int run(int argc, char **argv)
             }
             o.guidance_lang = optarg;
             break;
-        case 'C': o.cfg.country = optarg; break;
-        case 'M': o.cfg.model_path = optarg; break;
-        case 'D': o.cfg.data_dir = optarg; break;
+        case 'C': o.engine.text.country = optarg; break;
+        case 'M': o.engine.text.model_path = optarg; break;
+        case 'D': o.engine.text.data_dir = optarg; break;
         case 'X':
             if (o.n_extra == 16) {
                 fprintf(stderr, "childguard text: at most 16 --lexicon files\n");
                 return CLI_ERROR;
             }
             o.extra[o.n_extra++] = optarg;
-            o.cfg.extra_lexicons = o.extra;
+            o.engine.text.extra_lexicons = o.extra;
             break;
         case 'J': break; /* scan's output is JSON lines already */
+        case 'B': o.db = optarg; break;
+        case 'P': o.engine.policy_path = optarg; break;
+        case 'l': o.log = optarg; break;
+        case 'N': o.no_audit = 1; break;
+        case 'R': o.no_review = 1; break;
+        case 'c': {
+            int k = -1;
+            for (int i = 0; i < CG_CONTEXT_COUNT; i++)
+                if (strcmp(optarg, cg_policy_context_name((cg_policy_context)i)) == 0)
+                    k = i;
+            if (k < 0) {
+                fprintf(stderr, "childguard text: --context is platform_upload, child_device "
+                                "or school_tablet\n");
+                return CLI_ERROR;
+            }
+            o.engine.context = (cg_policy_context)k;
+            break;
+        }
+        case 'A': {
+            int k = -1;
+            for (int i = 0; i <= CG_AUDIENCE_MODERATOR; i++)
+                if (strcmp(optarg, cg_audience_name((cg_audience)i)) == 0)
+                    k = i;
+            if (k < 0) {
+                fprintf(stderr, "childguard text: --audience is recipient, sender, guardian "
+                                "or moderator\n");
+                return CLI_ERROR;
+            }
+            o.audience = (cg_audience)k;
+            break;
+        }
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard text --help'.\n");
@@ -489,6 +472,16 @@ static int run(int argc, char **argv)
     if (optind + 1 != argc) {
         fprintf(stderr, "childguard text: give one FILE (or - for standard input)\n");
         return CLI_ERROR;
+    }
+    /* With a database: review items are queued and decisions recorded beside it. */
+    char log_path[4096];
+    o.engine.db_path = o.db;
+    o.engine.review = o.db != NULL && !o.no_review;
+    if (!o.no_audit && (o.db != NULL || o.log != NULL)) {
+        if (auditpath_resolve("text", o.log, o.db != NULL ? o.db : "", log_path,
+                              sizeof(log_path)) != 0)
+            return CLI_ERROR;
+        o.engine.audit_path = log_path;
     }
     return run_scan(&o, argv[optind]);
 }

@@ -3,12 +3,9 @@
 
 #include <stdio.h>
 
-static const char *const variant_names[8] = {"original", "rot90", "rot180", "rot270",
-                                             "flipx", "flipy", "flip_plus1", "flip_minus1"};
-
 const char *matchprint_variant_name(int v)
 {
-    return v >= 0 && v < 8 ? variant_names[v] : "?";
+    return cg_pdq_dihedral_name(v);
 }
 
 json_t *matchprint_json(const cg_match *m)

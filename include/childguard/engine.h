@@ -1,1 +1,197 @@
-/* placeholder */
+/* childguard: the engine — one façade every front end (command line, HTTP server, a child's
+ * device) feeds content into, getting the same verdict back.
+ *
+ *   content ─► sniff ─► decode ─► signals (pdq, md5, sha256) ─► match (banks)     ─► decide ─► record
+ *   message ─────────────────────► text engine (conversation state) ─► risks     ─┘  policy    audit log,
+ *                                                                                              review queue
+ *
+ * cg_engine_open loads once what every scan needs: the banks' indexes (a cg_matcher kept up to
+ * date by a refresher thread), the lexicons, guidance catalogue and optional text model, and the
+ * policy. cg_engine_scan takes the bytes of a file (an image or anything else) or one message of
+ * a conversation and returns a verdict: plain data — the content id, signals, matches, text
+ * risks with evidence, the decided actions, the guidance (Vietnamese and English) and timings.
+ * cg_verdict_to_json is the one serialiser every front end uses (schema: docs/verdict.md and
+ * docs/verdict.schema.json).
+ *
+ * Recording: when the configuration names an audit log, each decision that acts (any action but
+ * a plain allow, or any guidance) appends a "decision" record (all decisions with audit_all);
+ * when review is on, each decision holding queue_review adds an item to the review queue of the
+ * bank database. Privacy: no content byte and no message text is written anywhere — records and
+ * queue items carry hashes, scores, evidence spans and decisions. Previews of images are kept
+ * only when the operator turns quarantine on, and then blurred and greyscale.
+ *
+ * Threading: cg_engine_scan is thread-safe; any number of threads may scan at once (image scans
+ * run in parallel; messages share the conversation state under a lock, held only while the
+ * text engine runs). open/close on one thread. */
+#ifndef CHILDGUARD_ENGINE_H
+#define CHILDGUARD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "export.h"
+#include "digest.h"
+#include "image.h"
+#include "matcher.h"
+#include "pdq.h"
+#include "policy.h"
+#include "status.h"
+#include "text.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cg_engine cg_engine;
+
+typedef struct cg_engine_config {
+    /* The bank database; NULL: no matching (messages only, or hashes without lookups). */
+    const char *db_path;
+    /* Poll the database for bank changes every refresh_ms (0: only at open). */
+    int refresh_ms;
+    /* The policy file; NULL: the shipped defaults (cg_policy_default_path()). */
+    const char *policy_path;
+    /* Lexicons, guidance catalogue, language, country, optional model (see text.h). */
+    cg_text_config text;
+    /* The audit log (created when missing); NULL: decisions are not recorded. */
+    const char *audit_path;
+    int audit_all;            /* 1: record allow decisions too */
+    int audit_fsync;          /* 1: fsync after each record */
+    /* Who records: the service or operator name in audit records ("engine" when NULL). */
+    const char *actor;
+    /* 1: decisions holding queue_review add items to the review queue (needs db_path; the
+     * database is then opened read-write). */
+    int review;
+    /* 1: image review items keep a blurred greyscale preview (off by default). */
+    int quarantine;
+    /* Where content is checked, unless a scan says otherwise. */
+    cg_policy_context context;
+    /* Decoding limits and options. */
+    cg_decode_options decode;
+    /* 1: also look up the 7 rotated/mirrored PDQ variants. */
+    int dihedral;
+} cg_engine_config;
+
+/* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
+ * default decode limits. */
+CG_API void cg_engine_config_default(cg_engine_config *cfg);
+
+/* Opens an engine. Errors name what failed (the policy file and line, the database, a data
+ * file). */
+CG_API cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err);
+CG_API void cg_engine_close(cg_engine *e);
+
+/* What the engine holds, for front ends that need more than scans (stats, explain, guidance).
+ * Owned by the engine; the matcher is NULL without a database. */
+CG_API cg_matcher *cg_engine_matcher(cg_engine *e);
+CG_API const cg_policy *cg_engine_policy(const cg_engine *e);
+CG_API const cg_text_engine *cg_engine_text(const cg_engine *e);
+
+typedef enum cg_content_kind {
+    CG_CONTENT_BYTES = 0,   /* a file: an image (sniffed by magic bytes) or anything else */
+    CG_CONTENT_MESSAGE = 1  /* one message of a conversation */
+} cg_content_kind;
+
+/* "bytes"/"image"/"file" and "message" in JSON; see cg_verdict_kind_name. */
+
+typedef struct cg_content {
+    cg_content_kind kind;
+    const char *name;            /* a path or upload name, shown in the verdict; may be NULL */
+    const uint8_t *data;         /* CG_CONTENT_BYTES: the bytes, only read during the call */
+    size_t len;
+    cg_text_message message;     /* CG_CONTENT_MESSAGE */
+    /* What the front end knows (cg_content_init sets "unknown" everywhere). */
+    int context;                 /* a cg_policy_context, or -2: the engine's */
+    cg_audience audience;        /* whom the decision is shown to (recipient) */
+    int sender_is_child;         /* 1 yes, 0 no, -1 unknown: then from the text's age signals */
+    int sender_age;              /* years, 0 unknown */
+    int recipient_age;           /* the child receiving / depicted, years, 0 unknown */
+    const char *sender_id;       /* counts repeats per sender; NULL: the message's sender */
+} cg_content;
+
+CG_API void cg_content_init(cg_content *c);
+
+/* One guidance entry: the catalogue's text for a topic and audience in both languages, with
+ * the help lines for the engine's country and the audience's age band. Strings are owned by the
+ * engine and live as long as it. */
+typedef struct cg_verdict_guidance {
+    char topic[32];
+    cg_audience audience;
+    cg_age_band age;
+    cg_text_guidance vi;
+    cg_text_guidance en;
+} cg_verdict_guidance;
+
+typedef struct cg_verdict_timings {
+    double decode_ms, hash_ms, digest_ms, match_ms, text_ms, decide_ms, record_ms, total_ms;
+} cg_verdict_timings;
+
+/* Zero-initialise; cg_engine_scan fills it (freeing what it held); free with cg_verdict_free. */
+typedef struct cg_verdict {
+    char content_id[128];        /* "sha256:<hex>" for bytes, "msg:<conversation>/<id>" */
+    cg_content_kind kind;
+    char *name;                  /* copy of the content's name, NULL when none */
+    int64_t scanned_at_ms;       /* unix milliseconds */
+    /* bytes */
+    uint64_t bytes;
+    cg_image_format format;      /* CG_FORMAT_UNKNOWN: not an image */
+    uint32_t width, height;      /* decoded size, 0 when not decoded */
+    int has_pdq;
+    cg_pdq_result pdq;           /* dihedral variants filled when the engine looks them up */
+    cg_status decode_status;     /* CG_OK, or why an image could not be decoded (digests and
+                                  * exact matches are still computed) */
+    char decode_error[CG_ERROR_MAX];
+    int has_digests;
+    cg_digests digests;
+    cg_match_list matches;
+    /* message */
+    int has_text;
+    char conversation[128];
+    char message_id[64];
+    char sender[128];
+    char recipient[128];
+    int64_t ts_ms;
+    cg_text_result text;
+    /* the facts the policy saw */
+    cg_policy_context context;
+    cg_audience audience;
+    int sender_is_child;
+    int repeat;
+    /* the decision */
+    cg_policy_decision decision;
+    cg_verdict_guidance *guidance;
+    size_t n_guidance;
+    int64_t review_id;           /* the review item added, 0 none */
+    uint64_t audit_seq;          /* the audit record appended, 0 none */
+    cg_verdict_timings ms;
+} cg_verdict;
+
+CG_API void cg_verdict_free(cg_verdict *v);
+
+/* Scans one piece of content. Fails (and *out holds what was found up to the failure) on bad
+ * arguments, content over the limits (CG_E_LIMIT), a message the text engine refuses, a lookup,
+ * review-queue or audit failure. An image that cannot be decoded is not a failure: the verdict
+ * carries decode_status and the exact digests are still matched. */
+CG_API cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *out,
+                                cg_error *err);
+
+/* 1 when the decision blocks the content (a block action), for exit codes. */
+CG_API int cg_verdict_blocks(const cg_verdict *v);
+/* "image", "file" (bytes that are not an image) or "message". */
+CG_API const char *cg_verdict_kind_name(const cg_verdict *v);
+
+enum {
+    CG_VERDICT_JSON_PRETTY = 1 << 0,     /* indented */
+    CG_VERDICT_JSON_NO_TIMINGS = 1 << 1, /* leave timings out (stable output, stored copies) */
+    CG_VERDICT_JSON_NO_GUIDANCE_TEXT = 1 << 2 /* topics and audiences only (stored copies) */
+};
+
+/* The verdict as one JSON object (docs/verdict.md), NUL-terminated, freed with cg_free. NULL
+ * only when out of memory. */
+CG_API char *cg_verdict_to_json(const cg_verdict *v, unsigned flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

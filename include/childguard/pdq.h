@@ -83,6 +83,10 @@ CG_API int cg_pdq_distance(const cg_pdq *a, const cg_pdq *b);
 /* Number of set bits (the reference's "norm"; normally 128). */
 CG_API int cg_pdq_popcount(const cg_pdq *a);
 
+/* "original", "rot90", "rot180", "rot270", "flipx", "flipy", "flip_plus1", "flip_minus1";
+ * "?" out of range. */
+CG_API const char *cg_pdq_dihedral_name(int variant);
+
 #ifdef __cplusplus
 }
 #endif

@@ -743,3 +743,11 @@ int cg_pdq_popcount(const cg_pdq *a)
         d += __builtin_popcountll(x[i]);
     return d;
 }
+
+const char *cg_pdq_dihedral_name(int variant)
+{
+    static const char *const names[8] = {"original", "rot90",  "rot180",     "rot270",
+                                         "flipx",    "flipy",  "flip_plus1", "flip_minus1"};
+
+    return variant >= 0 && variant < 8 ? names[variant] : "?";
+}

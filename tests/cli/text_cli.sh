@@ -39,7 +39,7 @@ PY
 
 $T "$tmp/mixed.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "bad lines make exit 2 but the stream goes on" "[ $rc -eq 2 ]"
-check "every good message has an output line (1, 6, 7; 8 is not JSON: plain text)" "python3 -c 'import json; ids=[json.loads(l)[\"id\"] for l in open(\"$tmp/out\")]; assert ids==[\"1\",\"6\",\"7\",\"8\"], ids'"
+check "every good message has an output line (1, 6, 7; 8 is not JSON: plain text)" "python3 -c 'import json; ids=[json.loads(l)[\"text\"][\"message_id\"] for l in open(\"$tmp/out\")]; assert ids==[\"1\",\"6\",\"7\",\"8\"], ids'"
 check "invalid UTF-8 inside a JSON string is a clear error for that line" "grep -q 'mixed.jsonl:4:.*0xff' $tmp/err"
 check "malformed JSON is reported with its line number" "grep -q 'mixed.jsonl:2:' $tmp/err"
 check "a line without text is reported" "grep -q 'mixed.jsonl:3:.*text' $tmp/err"
@@ -48,7 +48,7 @@ check "a bad timestamp is reported and the message still scanned" "grep -q 'mixe
 check "deeply nested JSON is an error line, not a crash" "grep -q 'mixed.jsonl:9:' $tmp/err"
 printf 'bad bytes \xff\xfe here\n' | $T - >"$tmp/out2" 2>"$tmp/err"
 check "invalid UTF-8 in a plain line is replaced and counted" "grep -q '\"invalid_utf8\":2' $tmp/out2"
-check "an out-of-order message still gets its evidence" "grep '\"id\":\"6\"' $tmp/out | grep -q 'gr.risk.alone.en'"
+check "an out-of-order message still gets its evidence" "grep '\"message_id\":\"6\"' $tmp/out | grep -q 'gr.risk.alone.en'"
 
 $T "$tmp/plain.txt" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "plain text lines are one conversation; bullying found (exit 0)" "[ $rc -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 3 ] && tail -1 $tmp/out | grep -q '\"alert\":\"alert\"'"

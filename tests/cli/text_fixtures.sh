@@ -18,26 +18,27 @@ for name, want in sorted(expect.items()):
     problems = []
     if p.returncode not in (0, 1):
         problems.append("exit %d: %s" % (p.returncode, p.stderr.strip()[:300]))
-    lines = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    # One verdict per message (docs/verdict.md); the text engine's part is under "text".
+    lines = [json.loads(l).get("text", {}) for l in p.stdout.splitlines() if l.strip()]
     msgs = [json.loads(l) for l in open(fx + "/" + name) if l.strip()]
     if len(lines) != len(msgs):
         problems.append("%d output lines for %d messages" % (len(lines), len(msgs)))
     for out, msg in zip(lines, msgs):
-        for k in ("conversation", "id", "alert", "risks", "stage", "evidence"):
+        for k in ("conversation", "message_id", "alert", "risk", "stage", "evidence"):
             if k not in out:
                 problems.append("line %s lacks %s" % (msg.get("id"), k))
         raw = msg["text"].encode()
         for e in out.get("evidence", []):
-            if "text" in e and raw[e["start"]:e["end"]].decode(errors="replace") != e["text"]:
-                problems.append("span %s..%s does not hold %r" % (e["start"], e["end"], e["text"]))
+            if e.get("in_this_message") and not (0 <= e["start"] < e["end"] <= len(raw)):
+                problems.append("span %s..%s outside the message (%d bytes)" % (e["start"], e["end"], len(raw)))
     last = lines[-1] if lines else {}
     if last.get("alert") not in want["alert"]:
         problems.append("alert %s, want %s" % (last.get("alert"), want["alert"]))
     for harm, lo in want.get("risk_at_least", {}).items():
-        if last.get("risks", {}).get(harm, 0) < lo:
-            problems.append("%s risk %.2f < %.2f" % (harm, last.get("risks", {}).get(harm, 0), lo))
-    if "max_risk" in want and max(last.get("risks", {"x": 1}).values()) > want["max_risk"]:
-        problems.append("a risk above %.2f: %s" % (want["max_risk"], last.get("risks")))
+        if last.get("risk", {}).get(harm, 0) < lo:
+            problems.append("%s risk %.2f < %.2f" % (harm, last.get("risk", {}).get(harm, 0), lo))
+    if "max_risk" in want and max(last.get("risk", {"x": 1}).values()) > want["max_risk"]:
+        problems.append("a risk above %.2f: %s" % (want["max_risk"], last.get("risk")))
     if "stage" in want and last.get("stage") not in want["stage"]:
         problems.append("stage %s, want %s" % (last.get("stage"), want["stage"]))
     if problems:

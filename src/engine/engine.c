@@ -1,0 +1,239 @@
+/* The engine's lifetime: open (matcher, text engine, policy, audit log, review database),
+ * close, accessors and the pool of PDQ hashers (engine.h). */
+#include "engine/engine_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+
+void cg_engine_config_default(cg_engine_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->context = CG_CONTEXT_PLATFORM_UPLOAD;
+    cg_decode_options_default(&cfg->decode);
+}
+
+void cg_content_init(cg_content *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->context = -2;
+    c->audience = CG_AUDIENCE_RECIPIENT;
+    c->sender_is_child = -1;
+}
+
+double cg__engine_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Copies s into *dst (NULL stays NULL); -1 when out of memory. */
+static int keep(const char *s, char **dst)
+{
+    *dst = NULL;
+    if (s == NULL)
+        return 0;
+    *dst = cg__strdup(s);
+    return *dst == NULL ? -1 : 0;
+}
+
+/* Takes the engine's own copies of every string of the configuration. */
+static int copy_config(cg_engine *e, const cg_engine_config *cfg)
+{
+    size_t n = 0;
+
+    e->cfg = *cfg;
+    if (keep(cfg->db_path, &e->db_path) || keep(cfg->policy_path, &e->policy_path) ||
+        keep(cfg->audit_path, &e->audit_path) ||
+        keep(cfg->actor != NULL ? cfg->actor : "engine", &e->actor) ||
+        keep(cfg->text.data_dir, &e->data_dir) || keep(cfg->text.lang, &e->lang) ||
+        keep(cfg->text.country, &e->country) || keep(cfg->text.model_path, &e->model_path))
+        return -1;
+    while (cfg->text.extra_lexicons != NULL && cfg->text.extra_lexicons[n] != NULL)
+        n++;
+    if (n > 0) {
+        e->extra_lexicons = cg__calloc(n + 1, sizeof(char *));
+        if (e->extra_lexicons == NULL)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if (keep(cfg->text.extra_lexicons[i], &e->extra_lexicons[i]) != 0)
+                return -1;
+    }
+    e->cfg.db_path = e->db_path;
+    e->cfg.policy_path = e->policy_path;
+    e->cfg.audit_path = e->audit_path;
+    e->cfg.actor = e->actor;
+    e->cfg.text.data_dir = e->data_dir;
+    e->cfg.text.lang = e->lang;
+    e->cfg.text.country = e->country;
+    e->cfg.text.model_path = e->model_path;
+    e->cfg.text.extra_lexicons = (const char *const *)e->extra_lexicons;
+    if (e->cfg.decode.limits.max_file_bytes == 0 || e->cfg.decode.limits.max_pixels == 0 ||
+        e->cfg.decode.limits.max_side == 0) {
+        cg_decode_options d;
+        cg_decode_options_default(&d);
+        if (e->cfg.decode.limits.max_file_bytes == 0)
+            e->cfg.decode.limits.max_file_bytes = d.limits.max_file_bytes;
+        if (e->cfg.decode.limits.max_pixels == 0)
+            e->cfg.decode.limits.max_pixels = d.limits.max_pixels;
+        if (e->cfg.decode.limits.max_side == 0)
+            e->cfg.decode.limits.max_side = d.limits.max_side;
+    }
+    return 0;
+}
+
+static cg_status open_parts(cg_engine *e, cg_error *err)
+{
+    const cg_engine_config *c = &e->cfg;
+    cg_status st;
+
+    if (c->review && c->db_path == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: the review queue needs a bank database");
+    if (c->context < 0 || c->context >= CG_CONTEXT_COUNT)
+        return cg__fail(err, CG_E_INVAL, "engine: unknown context %d", (int)c->context);
+    st = cg_policy_load(c->policy_path != NULL ? c->policy_path : cg_policy_default_path(),
+                        &e->policy, err);
+    if (st != CG_OK)
+        return st;
+    st = cg_text_engine_open(&c->text, &e->text, err);
+    if (st != CG_OK)
+        return st;
+    st = cg_text_session_new(e->text, &e->session, err);
+    if (st != CG_OK)
+        return st;
+    if (c->db_path != NULL) {
+        cg_matcher_options mo = {0};
+        mo.refresh_ms = c->refresh_ms;
+        st = cg_matcher_open(c->db_path, &mo, &e->matcher, err);
+        if (st != CG_OK)
+            return st;
+    }
+    if (c->review) {
+        st = cg_bankdb_open(c->db_path, 0, &e->review_db, err);
+        if (st != CG_OK)
+            return st;
+    }
+    if (c->audit_path != NULL) {
+        unsigned flags = CG_AUDIT_CREATE | (c->audit_fsync ? CG_AUDIT_FSYNC : 0);
+        st = cg_audit_open(c->audit_path, flags, &e->audit, err);
+        if (st != CG_OK)
+            return st;
+    }
+    if (cg__repeat_init(&e->repeat) != CG_OK)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    return CG_OK;
+}
+
+cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err)
+{
+    cg_engine *e;
+    cg_status st;
+
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: no output handle");
+    *out = NULL;
+    e = cg__calloc(1, sizeof(*e));
+    if (e == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    pthread_mutex_init(&e->text_lock, NULL);
+    pthread_mutex_init(&e->hasher_lock, NULL);
+    pthread_mutex_init(&e->record_lock, NULL);
+    if (cfg == NULL) {
+        cg_engine_config d;
+        cg_engine_config_default(&d);
+        st = copy_config(e, &d) == 0 ? CG_OK : CG_E_NOMEM;
+    } else {
+        st = copy_config(e, cfg) == 0 ? CG_OK : CG_E_NOMEM;
+    }
+    if (st != CG_OK)
+        cg__fail(err, st, "engine: out of memory");
+    else
+        st = open_parts(e, err);
+    if (st != CG_OK) {
+        cg_engine_close(e);
+        return st;
+    }
+    *out = e;
+    return CG_OK;
+}
+
+void cg_engine_close(cg_engine *e)
+{
+    if (e == NULL)
+        return;
+    cg_matcher_close(e->matcher);
+    cg_text_session_free(e->session);
+    cg_text_engine_close(e->text);
+    cg_policy_free(e->policy);
+    cg_audit_close(e->audit);
+    cg_bankdb_close(e->review_db);
+    cg__repeat_free(&e->repeat);
+    for (size_t i = 0; i < e->n_hashers; i++)
+        cg_pdq_hasher_destroy(e->hashers[i]);
+    cg__free(e->hashers);
+    if (e->extra_lexicons != NULL)
+        for (size_t i = 0; e->extra_lexicons[i] != NULL; i++)
+            cg__free(e->extra_lexicons[i]);
+    cg__free(e->extra_lexicons);
+    cg__free(e->db_path);
+    cg__free(e->policy_path);
+    cg__free(e->audit_path);
+    cg__free(e->actor);
+    cg__free(e->data_dir);
+    cg__free(e->lang);
+    cg__free(e->country);
+    cg__free(e->model_path);
+    pthread_mutex_destroy(&e->text_lock);
+    pthread_mutex_destroy(&e->hasher_lock);
+    pthread_mutex_destroy(&e->record_lock);
+    cg__free(e);
+}
+
+cg_matcher *cg_engine_matcher(cg_engine *e)
+{
+    return e != NULL ? e->matcher : NULL;
+}
+
+const cg_policy *cg_engine_policy(const cg_engine *e)
+{
+    return e != NULL ? e->policy : NULL;
+}
+
+const cg_text_engine *cg_engine_text(const cg_engine *e)
+{
+    return e != NULL ? e->text : NULL;
+}
+
+cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&e->hasher_lock);
+    if (e->n_hashers > 0)
+        *out = e->hashers[--e->n_hashers];
+    pthread_mutex_unlock(&e->hasher_lock);
+    return *out != NULL ? CG_OK : cg_pdq_hasher_create(out);
+}
+
+void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h)
+{
+    if (h == NULL)
+        return;
+    pthread_mutex_lock(&e->hasher_lock);
+    if (e->n_hashers == e->cap_hashers) {
+        size_t cap = e->cap_hashers == 0 ? 4 : e->cap_hashers * 2;
+        cg_pdq_hasher **v = cg__realloc(e->hashers, cap * sizeof(*v));
+        if (v == NULL) {
+            pthread_mutex_unlock(&e->hasher_lock);
+            cg_pdq_hasher_destroy(h);
+            return;
+        }
+        e->hashers = v;
+        e->cap_hashers = cap;
+    }
+    e->hashers[e->n_hashers++] = h;
+    pthread_mutex_unlock(&e->hasher_lock);
+}

@@ -1,0 +1,75 @@
+/* The engine's internals (include/childguard/engine.h), shared by its files:
+ *   engine.c   open/close, accessors, the pool of PDQ hashers
+ *   scan.c     content → signals, matches, text risks → policy facts → decision + guidance
+ *   record.c   decisions into the audit log and the review queue
+ *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
+ *   verdict.c  freeing a verdict and its one JSON serialiser */
+#ifndef CG_ENGINE_INT_H
+#define CG_ENGINE_INT_H
+
+#include <pthread.h>
+
+#include "childguard/audit.h"
+#include "childguard/bank.h"
+#include "childguard/engine.h"
+
+/* Senders remembered for repeat counts; past this the table starts over (documented). */
+#define CG__REPEAT_SLOTS 65536
+/* Counted topics: the text harms, then block matches of content sent by the same sender. */
+#define CG__REPEAT_TOPICS (CG_HARM_COUNT + 1)
+#define CG__REPEAT_MATCH CG_HARM_COUNT
+/* Counts older than this start over (a week). */
+#define CG__REPEAT_WINDOW_MS (7LL * 24 * 3600 * 1000)
+
+typedef struct cg__repeat_slot {
+    uint64_t key;                       /* 0 = empty */
+    int64_t last_ms;
+    uint32_t count[CG__REPEAT_TOPICS];
+} cg__repeat_slot;
+
+typedef struct cg__repeat {
+    cg__repeat_slot *slots;             /* CG__REPEAT_SLOTS, open addressing */
+    size_t used;
+} cg__repeat;
+
+cg_status cg__repeat_init(cg__repeat *r);
+void cg__repeat_free(cg__repeat *r);
+/* Adds one to each topic set in shown (bit per topic) for sender and returns the largest count
+ * among them (0 when shown is 0). Caller holds the lock. */
+int cg__repeat_add(cg__repeat *r, const char *sender, unsigned shown, int64_t now_ms);
+
+struct cg_engine {
+    cg_engine_config cfg;               /* strings below are the engine's own copies */
+    char *db_path, *policy_path, *audit_path, *actor, *data_dir, *lang, *country, *model_path;
+    char **extra_lexicons;
+
+    cg_matcher *matcher;                /* NULL without a database */
+    cg_policy *policy;
+    cg_text_engine *text;
+
+    pthread_mutex_t text_lock;          /* the conversation state and the repeat counts */
+    cg_text_session *session;
+    cg__repeat repeat;
+    uint64_t next_message;              /* numbers messages that come without an id */
+
+    pthread_mutex_t hasher_lock;        /* free PDQ hashers (each scan borrows one) */
+    cg_pdq_hasher **hashers;
+    size_t n_hashers, cap_hashers;
+
+    pthread_mutex_t record_lock;        /* the audit handle and the review database */
+    cg_audit *audit;
+    cg_bankdb *review_db;
+};
+
+/* Borrows a hasher (creating one when none is free) and gives it back. */
+cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out);
+void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h);
+
+/* Records a decided verdict: review item (when review is on and the decision queues it) and
+ * audit record (when an audit log is open). pixels may be NULL (no preview). */
+cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err);
+
+/* Monotonic milliseconds, for timings. */
+double cg__engine_now_ms(void);
+
+#endif

@@ -1,0 +1,182 @@
+/* Recording a decision (engine_int.h): a review item when the decision queues one, then a
+ * "decision" audit record naming it. Both carry hashes, scores, evidence spans and decisions;
+ * never content bytes or message text. */
+#include "engine/engine_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "childguard/review.h"
+#include "common/alloc.h"
+#include "common/error.h"
+
+/* 1 when the decision does something: any action but allow, or guidance. */
+static int acts(const cg_verdict *v)
+{
+    const cg_policy_decision *d = &v->decision;
+
+    if (v->n_guidance > 0)
+        return 1;
+    for (size_t i = 0; i < d->n_actions; i++)
+        if (d->actions[i].action != CG_ACTION_ALLOW)
+            return 1;
+    return 0;
+}
+
+/* The label that queued the item: the first block match's, else the riskiest harm's. */
+static void item_label(const cg_verdict *v, char *out, size_t cap)
+{
+    int best = -1;
+
+    for (size_t i = 0; i < v->matches.n; i++)
+        if (v->matches.v[i].kind == CG_BANK_BLOCK && !v->matches.v[i].suppressed) {
+            snprintf(out, cap, "%s", v->matches.v[i].label[0] ? v->matches.v[i].label : "match");
+            return;
+        }
+    for (int h = 0; v->has_text && h < CG_HARM_COUNT; h++)
+        if (v->text.risk[h] > 0.0f && (best < 0 || v->text.risk[h] > v->text.risk[best]))
+            best = h;
+    snprintf(out, cap, "%s", best >= 0 ? cg_harm_name((cg_harm)best) : "other");
+}
+
+static int item_priority(const cg_verdict *v)
+{
+    if (cg_policy_decision_has(&v->decision, CG_ACTION_DRAFT_REPORT) ||
+        (v->has_text && v->text.alert >= CG_ALERT_URGENT))
+        return 3;
+    if (cg_policy_decision_has(&v->decision, CG_ACTION_BLOCK) ||
+        (v->has_text && v->text.alert >= CG_ALERT_ALERT))
+        return 2;
+    return 1;
+}
+
+static void item_signals(const cg_verdict *v, cg_review_item *it)
+{
+    if (v->has_pdq) {
+        cg_review_signal *s = &it->signals[it->n_signals++];
+        char hex[CG_PDQ_HEX_LEN + 1];
+        s->type = cg_signal_type_find("pdq");
+        cg_pdq_to_hex(&v->pdq.hash, hex);
+        s->type->parse(hex, CG_PDQ_HEX_LEN, s->value);
+        s->quality = v->pdq.quality;
+    }
+    if (v->has_digests) {
+        cg_review_signal *s = &it->signals[it->n_signals++];
+        s->type = cg_signal_type_find("md5");
+        memcpy(s->value, v->digests.md5, CG_MD5_BYTES);
+        s->quality = -1;
+        s = &it->signals[it->n_signals++];
+        s->type = cg_signal_type_find("sha256");
+        memcpy(s->value, v->digests.sha256, CG_SHA256_BYTES);
+        s->quality = -1;
+    }
+}
+
+static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err)
+{
+    cg_review_item *it = cg__calloc(1, sizeof(*it));
+    uint8_t *preview = NULL;
+    size_t preview_len = 0, used = 0;
+    char *json = NULL;
+    cg_status st = CG_OK;
+
+    if (it == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    snprintf(it->content_id, sizeof(it->content_id), "%s", v->content_id);
+    snprintf(it->kind, sizeof(it->kind), "%s", cg_verdict_kind_name(v));
+    item_label(v, it->label, sizeof(it->label));
+    it->priority = item_priority(v);
+    for (size_t i = 0; i < v->decision.n_fired; i++) {
+        int w = snprintf(it->reason + used, sizeof(it->reason) - used, "%s%s: %s",
+                         i > 0 ? "\n" : "", v->decision.fired[i].id, v->decision.fired[i].why);
+        if (w < 0 || (size_t)w >= sizeof(it->reason) - used)
+            break;
+        used += (size_t)w;
+    }
+    item_signals(v, it);
+    json = cg_verdict_to_json(v, CG_VERDICT_JSON_NO_TIMINGS | CG_VERDICT_JSON_NO_GUIDANCE_TEXT);
+    if (json == NULL)
+        st = cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    if (st == CG_OK && img != NULL)
+        st = cg_review_preview(img->pixels, (int)img->width, (int)img->height,
+                               (int)img->channels, 0, 0, &preview, &preview_len, err);
+    if (st == CG_OK)
+        st = cg_review_add(e->review_db, it, json, preview, preview_len, e->audit, err);
+    if (st == CG_OK)
+        v->review_id = it->id;
+    cg__free(preview);
+    cg__free(json);
+    cg__free(it);
+    return st;
+}
+
+static json_t *decision_record(const cg_verdict *v)
+{
+    json_t *o = json_object(), *actions = json_array(), *rules = json_array();
+    json_t *matches = json_array(), *risk = json_object();
+    const cg_policy_decision *d = &v->decision;
+
+    json_object_set_new(o, "content_id", json_string(v->content_id));
+    json_object_set_new(o, "kind", json_string(cg_verdict_kind_name(v)));
+    for (size_t i = 0; i < d->n_actions; i++) {
+        char buf[CG_POLICY_TARGET_MAX + 16];
+        snprintf(buf, sizeof(buf), "%s%s%s", cg_policy_action_name(d->actions[i].action),
+                 d->actions[i].target[0] ? ":" : "", d->actions[i].target);
+        json_array_append_new(actions, json_string(buf));
+    }
+    json_object_set_new(o, "actions", actions);
+    for (size_t i = 0; i < d->n_fired; i++)
+        json_array_append_new(rules, json_string(d->fired[i].id));
+    json_object_set_new(o, "rules", rules);
+    for (size_t i = 0; i < v->matches.n; i++) {
+        const cg_match *m = &v->matches.v[i];
+        json_array_append_new(matches,
+                              json_pack("{s:s,s:s,s:s,s:i,s:b}", "bank", m->bank, "label",
+                                        m->label, "signal_type", m->type->name, "distance",
+                                        m->distance, "suppressed", m->suppressed));
+    }
+    json_object_set_new(o, "matches", matches);
+    for (int h = 0; v->has_text && h < CG_HARM_COUNT; h++)
+        if (v->text.risk[h] > 0.0f)
+            json_object_set_new(risk, cg_harm_name((cg_harm)h),
+                                json_real((double)(int)(v->text.risk[h] * 1000.0f) / 1000.0));
+    json_object_set_new(o, "risk", risk);
+    if (v->has_text)
+        json_object_set_new(o, "alert", json_string(cg_alert_name(v->text.alert)));
+    json_object_set_new(o, "review_id", v->review_id > 0 ? json_integer(v->review_id)
+                                                          : json_null());
+    return o;
+}
+
+static cg_status append_decision(cg_engine *e, cg_verdict *v, cg_error *err)
+{
+    json_t *o = decision_record(v);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    cg_status st;
+
+    json_decref(o);
+    if (text == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    st = cg_audit_append(e->audit, "decision", e->actor, v->content_id, text, &v->audit_seq, err);
+    free(text);
+    return st;
+}
+
+cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err)
+{
+    int queue = e->review_db != NULL &&
+                cg_policy_decision_has(&v->decision, CG_ACTION_QUEUE_REVIEW);
+    int audit = e->audit != NULL && (e->cfg.audit_all || acts(v));
+    cg_status st = CG_OK;
+
+    if (!queue && !audit)
+        return CG_OK;
+    pthread_mutex_lock(&e->record_lock);
+    if (queue)
+        st = add_review(e, v, img, err);
+    if (st == CG_OK && audit)
+        st = append_decision(e, v, err);
+    pthread_mutex_unlock(&e->record_lock);
+    return st;
+}

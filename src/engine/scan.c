@@ -1,0 +1,330 @@
+/* One scan (engine.h): content → signals and matches (bytes) or text risks (a message) →
+ * policy facts → decision and guidance → records. */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+
+/* Sets dst to src cut to cap - 1 bytes at a UTF-8 character boundary. */
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *display(const cg_content *c)
+{
+    return c->name != NULL ? c->name : "(content)";
+}
+
+static cg_status lookup(cg_engine *e, const char *type_name, const uint8_t *values, size_t n,
+                        cg_verdict *v, cg_error *err)
+{
+    return cg_matcher_lookup(e->matcher, cg_signal_type_find(type_name), values, n, NULL,
+                             &v->matches, err);
+}
+
+static cg_status match_bytes(cg_engine *e, cg_verdict *v, cg_error *err)
+{
+    cg_status st = CG_OK;
+
+    if (e->matcher == NULL)
+        return CG_OK;
+    if (v->has_pdq) {
+        uint8_t values[8 * 32];
+        size_t n = e->cfg.dihedral ? 8 : 1;
+        const cg_signal_type *pdq = cg_signal_type_find("pdq");
+        for (size_t i = 0; i < n; i++) {
+            char hex[CG_PDQ_HEX_LEN + 1];
+            cg_pdq_to_hex(e->cfg.dihedral ? &v->pdq.dihedral[i] : &v->pdq.hash, hex);
+            pdq->parse(hex, CG_PDQ_HEX_LEN, values + 32 * i);
+        }
+        st = lookup(e, "pdq", values, n, v, err);
+    }
+    if (st == CG_OK && v->has_digests)
+        st = lookup(e, "md5", v->digests.md5, 1, v, err);
+    if (st == CG_OK && v->has_digests)
+        st = lookup(e, "sha256", v->digests.sha256, 1, v, err);
+    return st;
+}
+
+/* Decodes and hashes an image; a decode failure is kept in the verdict, not returned. */
+static cg_status hash_image(cg_engine *e, const cg_content *c, cg_verdict *v, cg_image **img_out)
+{
+    cg_image *img = NULL;
+    cg_pdq_hasher *h = NULL;
+    cg_error derr;
+    double t0 = cg__engine_now_ms();
+    cg_status st = cg_image_decode_mem(c->data, c->len, &e->cfg.decode, &img, &derr);
+
+    v->ms.decode_ms = cg__engine_now_ms() - t0;
+    if (st != CG_OK) {
+        v->decode_status = st;
+        snprintf(v->decode_error, sizeof(v->decode_error), "%.96s: %.150s", display(c),
+                 derr.message);
+        return CG_OK;
+    }
+    v->width = img->width;
+    v->height = img->height;
+    t0 = cg__engine_now_ms();
+    st = cg__engine_hasher_take(e, &h);
+    if (st == CG_OK)
+        st = cg_pdq_hash_image(h, img, e->cfg.dihedral, &v->pdq);
+    cg__engine_hasher_give(e, h);
+    v->ms.hash_ms = cg__engine_now_ms() - t0;
+    if (st != CG_OK) {
+        cg_image_destroy(img);
+        return st;
+    }
+    v->has_pdq = 1;
+    *img_out = img;
+    return CG_OK;
+}
+
+static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg_image **img,
+                            cg_error *err)
+{
+    char hex[CG_SHA256_BYTES * 2 + 1];
+    double t0;
+    cg_status st;
+
+    if (c->data == NULL && c->len > 0)
+        return cg__fail(err, CG_E_INVAL, "%s: no bytes given", display(c));
+    if (c->len > e->cfg.decode.limits.max_file_bytes)
+        return cg__fail(err, CG_E_LIMIT, "%s: %zu bytes, over the limit of %llu", display(c),
+                        c->len, (unsigned long long)e->cfg.decode.limits.max_file_bytes);
+    v->bytes = c->len;
+    t0 = cg__engine_now_ms();
+    st = cg_digest_mem(CG_DIGEST_MD5 | CG_DIGEST_SHA256, c->data != NULL ? c->data : (const uint8_t *)"",
+                       c->len, &v->digests);
+    v->ms.digest_ms = cg__engine_now_ms() - t0;
+    if (st != CG_OK)
+        return cg__fail(err, st, "%s: digest failed: %s", display(c), cg_status_text(st));
+    v->has_digests = 1;
+    cg_signal_type_find("sha256")->format(v->digests.sha256, hex);
+    snprintf(v->content_id, sizeof(v->content_id), "sha256:%s", hex);
+    v->format = c->len > 0 ? cg_image_sniff(c->data, c->len) : CG_FORMAT_UNKNOWN;
+    if (v->format != CG_FORMAT_UNKNOWN) {
+        st = hash_image(e, c, v, img);
+        if (st != CG_OK)
+            return cg__fail(err, st, "%s: PDQ hashing failed: %s", display(c),
+                            cg_status_text(st));
+    }
+    t0 = cg__engine_now_ms();
+    st = match_bytes(e, v, err);
+    v->ms.match_ms = cg__engine_now_ms() - t0;
+    return st;
+}
+
+/* The age band of someone from a known age, else from the text's age signals. */
+static cg_age_band band_of(int age, int text_min, int text_max)
+{
+    if (age > 0)
+        return age < 18 ? CG_AGE_CHILD : CG_AGE_ADULT;
+    if (text_max > 0 && text_max < 18)
+        return CG_AGE_CHILD;
+    if (text_min >= 18)
+        return CG_AGE_ADULT;
+    return CG_AGE_UNKNOWN;
+}
+
+static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
+{
+    cg_text_message m = c->message;
+    char id[32];
+    unsigned shown = 0;
+    cg_status st;
+    double t0 = cg__engine_now_ms();
+
+    if (m.text == NULL && m.len > 0)
+        return cg__fail(err, CG_E_INVAL, "%s: message without text", display(c));
+    if (m.text == NULL)
+        m.text = "";
+    pthread_mutex_lock(&e->text_lock);
+    if (m.id == NULL || *m.id == '\0') {
+        snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->next_message);
+        m.id = id;
+    }
+    st = cg_text_scan(e->session, &m, &v->text, err);
+    if (st == CG_OK) {
+        const char *who = c->sender_id != NULL ? c->sender_id : m.sender;
+        for (int h = 0; h < CG_HARM_COUNT; h++)
+            if (v->text.message_risk[h] >= 0.5f)
+                shown |= 1u << h;
+        v->repeat = cg__repeat_add(&e->repeat, who, shown, wall_ms());
+    }
+    pthread_mutex_unlock(&e->text_lock);
+    v->ms.text_ms = cg__engine_now_ms() - t0;
+    if (st != CG_OK)
+        return st;
+    v->has_text = 1;
+    copy_field(v->conversation, sizeof(v->conversation),
+               m.conversation != NULL ? m.conversation : "");
+    copy_field(v->message_id, sizeof(v->message_id), m.id);
+    copy_field(v->sender, sizeof(v->sender), m.sender != NULL ? m.sender : "");
+    copy_field(v->recipient, sizeof(v->recipient), m.recipient != NULL ? m.recipient : "");
+    v->ts_ms = m.ts_ms;
+    snprintf(v->content_id, sizeof(v->content_id), "msg:%.60s/%.60s", v->conversation,
+             v->message_id);
+    return CG_OK;
+}
+
+static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict *v,
+                                  cg_error *err)
+{
+    const cg_policy_decision *d = &v->decision;
+    int smin = v->has_text ? v->text.sender_age_min : 0;
+    int smax = v->has_text ? v->text.sender_age_max : 0;
+    int rmin = v->has_text ? v->text.recipient_age_min : 0;
+    int rmax = v->has_text ? v->text.recipient_age_max : 0;
+
+    if (d->n_guidance == 0)
+        return CG_OK;
+    v->guidance = cg__calloc(d->n_guidance, sizeof(*v->guidance));
+    if (v->guidance == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    for (size_t i = 0; i < d->n_guidance; i++) {
+        const cg_policy_guidance_request *r = &d->guidance[i];
+        cg_verdict_guidance *g = &v->guidance[v->n_guidance];
+        g->age = r->audience == CG_AUDIENCE_SENDER ? band_of(c->sender_age, smin, smax)
+                                                   : band_of(c->recipient_age, rmin, rmax);
+        copy_field(g->topic, sizeof(g->topic), r->topic);
+        g->audience = r->audience;
+        cg_text_guidance_lookup(e->text, r->topic, r->audience, "vi", g->age, &g->vi);
+        cg_text_guidance_lookup(e->text, r->topic, r->audience, "en", g->age, &g->en);
+        if (g->vi.text != NULL || g->en.text != NULL)
+            v->n_guidance++;
+    }
+    return CG_OK;
+}
+
+static cg_status decide(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
+{
+    cg_policy_facts f;
+    cg_policy_match *pm = NULL;
+    cg_status st;
+
+    memset(&f, 0, sizeof(f));
+    f.context = v->context;
+    f.audience = v->audience;
+    f.sender_is_child = v->sender_is_child;
+    f.repeat = v->repeat;
+    if (v->matches.n > 0) {
+        pm = cg__calloc(v->matches.n, sizeof(*pm));
+        if (pm == NULL)
+            return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+        for (size_t i = 0; i < v->matches.n; i++) {
+            const cg_match *m = &v->matches.v[i];
+            pm[i] = (cg_policy_match){m->label, m->kind, m->distance, m->suppressed};
+        }
+    }
+    f.matches = pm;
+    f.n_matches = v->matches.n;
+    if (v->has_text) {
+        memcpy(f.risk, v->text.risk, sizeof(f.risk));
+        f.alert = v->text.alert;
+    }
+    st = cg_policy_decide(e->policy, &f, &v->decision, err);
+    cg__free(pm);
+    if (st == CG_OK)
+        st = resolve_guidance(e, c, v, err);
+    return st;
+}
+
+/* Who sent it, as the policy sees it: told by the front end, else from the age signals. */
+static int sender_child(const cg_content *c, const cg_verdict *v)
+{
+    if (c->sender_is_child == 0 || c->sender_is_child == 1)
+        return c->sender_is_child;
+    if (c->sender_age > 0)
+        return c->sender_age < 18;
+    if (v->has_text && v->text.sender_age_max > 0 && v->text.sender_age_max < 18)
+        return 1;
+    if (v->has_text && v->text.sender_age_min >= 18)
+        return 0;
+    return -1;
+}
+
+/* Counts a block match against the sender of bytes, when the front end names one. */
+static void count_match_repeat(cg_engine *e, const cg_content *c, cg_verdict *v)
+{
+    int hit = 0;
+
+    for (size_t i = 0; i < v->matches.n; i++)
+        if (v->matches.v[i].kind == CG_BANK_BLOCK && !v->matches.v[i].suppressed)
+            hit = 1;
+    if (!hit || c->sender_id == NULL)
+        return;
+    pthread_mutex_lock(&e->text_lock);
+    v->repeat = cg__repeat_add(&e->repeat, c->sender_id, 1u << CG__REPEAT_MATCH, wall_ms());
+    pthread_mutex_unlock(&e->text_lock);
+}
+
+cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
+{
+    cg_image *img = NULL;
+    cg_status st;
+    double t0 = cg__engine_now_ms(), t1;
+
+    if (v == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: no verdict to fill");
+    cg_verdict_free(v);
+    if (e == NULL || c == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: no engine or no content");
+    v->scanned_at_ms = wall_ms();
+    v->kind = c->kind;
+    v->review_id = 0;
+    if (c->name != NULL && (v->name = cg__strdup(c->name)) == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    v->context = c->context == -2 ? e->cfg.context : (cg_policy_context)c->context;
+    if (c->context != -2 && (c->context < -1 || c->context >= CG_CONTEXT_COUNT))
+        return cg__fail(err, CG_E_INVAL, "%s: unknown context %d", display(c), c->context);
+    if ((unsigned)c->audience > CG_AUDIENCE_MODERATOR)
+        return cg__fail(err, CG_E_INVAL, "%s: unknown audience %d", display(c),
+                        (int)c->audience);
+    v->audience = c->audience;
+    if (c->kind == CG_CONTENT_BYTES) {
+        st = scan_bytes(e, c, v, &img, err);
+        if (st == CG_OK)
+            count_match_repeat(e, c, v);
+    } else if (c->kind == CG_CONTENT_MESSAGE) {
+        st = scan_message(e, c, v, err);
+    } else {
+        st = cg__fail(err, CG_E_INVAL, "%s: unknown content kind %d", display(c), (int)c->kind);
+    }
+    if (st != CG_OK)
+        goto out;
+    v->sender_is_child = sender_child(c, v);
+    t1 = cg__engine_now_ms();
+    st = decide(e, c, v, err);
+    v->ms.decide_ms = cg__engine_now_ms() - t1;
+    if (st != CG_OK)
+        goto out;
+    t1 = cg__engine_now_ms();
+    st = cg__engine_record(e, v, e->cfg.quarantine ? img : NULL, err);
+    v->ms.record_ms = cg__engine_now_ms() - t1;
+out:
+    cg_image_destroy(img);
+    v->ms.total_ms = cg__engine_now_ms() - t0;
+    return st;
+}

@@ -1,0 +1,283 @@
+/* A verdict's memory and its one JSON form (engine.h; the schema is docs/verdict.md and
+ * docs/verdict.schema.json). Every front end prints verdicts through cg_verdict_to_json. */
+#include "engine/engine_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alloc.h"
+
+void cg_verdict_free(cg_verdict *v)
+{
+    if (v == NULL)
+        return;
+    cg__free(v->name);
+    cg_match_list_free(&v->matches);
+    cg_text_result_free(&v->text);
+    cg_policy_decision_free(&v->decision);
+    cg__free(v->guidance);
+    memset(v, 0, sizeof(*v));
+}
+
+int cg_verdict_blocks(const cg_verdict *v)
+{
+    return v != NULL && cg_policy_decision_has(&v->decision, CG_ACTION_BLOCK);
+}
+
+const char *cg_verdict_kind_name(const cg_verdict *v)
+{
+    if (v->kind == CG_CONTENT_MESSAGE)
+        return "message";
+    return v->format != CG_FORMAT_UNKNOWN ? "image" : "file";
+}
+
+/* Scores rounded to 4 decimals, so the JSON does not carry float noise. */
+static json_t *score(float x)
+{
+    return json_real((double)(long)((double)x * 10000.0 + 0.5) / 10000.0);
+}
+
+static void set(json_t *o, const char *key, json_t *value)
+{
+    json_object_set_new(o, key, value);
+}
+
+static json_t *hex_of(const char *type, const uint8_t *value)
+{
+    char hex[2 * CG_SIGNAL_MAX_BYTES + 1];
+
+    cg_signal_type_find(type)->format(value, hex);
+    return json_string(hex);
+}
+
+static json_t *signals_json(const cg_verdict *v)
+{
+    json_t *o = json_object();
+    char hex[CG_PDQ_HEX_LEN + 1];
+
+    if (v->has_pdq) {
+        cg_pdq_to_hex(&v->pdq.hash, hex);
+        set(o, "pdq", json_string(hex));
+        set(o, "pdq_quality", json_integer(v->pdq.quality));
+    }
+    if (v->has_digests) {
+        set(o, "md5", hex_of("md5", v->digests.md5));
+        set(o, "sha256", hex_of("sha256", v->digests.sha256));
+    }
+    return o;
+}
+
+static json_t *match_json(const cg_match *m)
+{
+    json_t *o = json_object();
+
+    set(o, "bank", json_string(m->bank));
+    set(o, "label", json_string(m->label));
+    set(o, "kind", json_string(m->kind == CG_BANK_ALLOW ? "allow" : "block"));
+    set(o, "signal_type", json_string(m->type->name));
+    set(o, "distance", json_integer(m->distance));
+    set(o, "threshold", json_integer(m->threshold));
+    set(o, "signal_id", json_integer(m->signal_id));
+    set(o, "external_id", json_string(m->external_id));
+    set(o, "source", json_string(m->source));
+    set(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
+    set(o, "variant", json_string(cg_pdq_dihedral_name(m->variant)));
+    set(o, "suppressed", json_boolean(m->suppressed));
+    return o;
+}
+
+static json_t *risks_json(const float *risk)
+{
+    json_t *o = json_object();
+
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        set(o, cg_harm_name((cg_harm)h), score(risk[h]));
+    return o;
+}
+
+static json_t *age_json(int min, int max)
+{
+    if (min <= 0 && max <= 0)
+        return json_null();
+    return json_pack("{s:o,s:o}", "min", min > 0 ? json_integer(min) : json_null(), "max",
+                     max > 0 ? json_integer(max) : json_null());
+}
+
+static json_t *text_json(const cg_verdict *v)
+{
+    const cg_text_result *t = &v->text;
+    json_t *o = json_object(), *ev = json_array();
+
+    set(o, "conversation", json_string(v->conversation));
+    set(o, "message_id", json_string(v->message_id));
+    set(o, "sender", json_string(v->sender));
+    set(o, "recipient", json_string(v->recipient));
+    set(o, "ts_ms", json_integer(v->ts_ms));
+    set(o, "alert", json_string(cg_alert_name(t->alert)));
+    set(o, "stage", json_string(cg_facet_name(t->stage)));
+    set(o, "message_risk", risks_json(t->message_risk));
+    set(o, "risk", risks_json(t->risk));
+    set(o, "sender_age", age_json(t->sender_age_min, t->sender_age_max));
+    set(o, "recipient_age", age_json(t->recipient_age_min, t->recipient_age_max));
+    set(o, "age_asked", json_boolean(t->age_asked));
+    set(o, "invalid_utf8", json_integer((json_int_t)t->invalid_utf8));
+    for (size_t i = 0; i < t->n_evidence; i++) {
+        const cg_text_evidence *e = &t->evidence[i];
+        json_t *x = json_object();
+        set(x, "message_id", json_string(e->message_id));
+        set(x, "harm", json_string(cg_harm_name(e->harm)));
+        set(x, "facet", json_string(cg_facet_name(e->facet)));
+        set(x, "cue", json_string(e->cue));
+        set(x, "start", json_integer(e->start));
+        set(x, "end", json_integer(e->end));
+        set(x, "weight", score(e->weight));
+        set(x, "in_this_message", json_boolean(e->in_this_message));
+        json_array_append_new(ev, x);
+    }
+    set(o, "evidence", ev);
+    return o;
+}
+
+static json_t *decision_json(const cg_verdict *v)
+{
+    const cg_policy_decision *d = &v->decision;
+    json_t *o = json_object(), *actions = json_array(), *fired = json_array();
+
+    for (size_t i = 0; i < d->n_actions; i++) {
+        json_t *a = json_object();
+        set(a, "action", json_string(cg_policy_action_name(d->actions[i].action)));
+        if (d->actions[i].target[0] != '\0')
+            set(a, "target", json_string(d->actions[i].target));
+        json_array_append_new(actions, a);
+    }
+    for (size_t i = 0; i < d->n_fired; i++)
+        json_array_append_new(fired, json_pack("{s:s,s:s}", "id", d->fired[i].id, "why",
+                                               d->fired[i].why));
+    set(o, "actions", actions);
+    set(o, "blocked", json_boolean(cg_verdict_blocks(v)));
+    set(o, "fired", fired);
+    set(o, "stopped", json_boolean(d->stopped));
+    return o;
+}
+
+static json_t *guidance_text_json(const cg_text_guidance *g)
+{
+    json_t *o = json_object(), *help = json_array();
+
+    set(o, "text", g->text != NULL ? json_string(g->text) : json_null());
+    for (size_t i = 0; i < g->n_help; i++)
+        json_array_append_new(help, json_string(g->help[i]));
+    set(o, "help", help);
+    return o;
+}
+
+static json_t *guidance_json(const cg_verdict *v, unsigned flags)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < v->n_guidance; i++) {
+        const cg_verdict_guidance *g = &v->guidance[i];
+        json_t *o = json_object();
+        set(o, "topic", json_string(g->topic));
+        set(o, "audience", json_string(cg_audience_name(g->audience)));
+        set(o, "age_band", json_string(cg_age_band_name(g->age)));
+        if (!(flags & CG_VERDICT_JSON_NO_GUIDANCE_TEXT)) {
+            set(o, "vi", guidance_text_json(&g->vi));
+            set(o, "en", guidance_text_json(&g->en));
+        }
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *timings_json(const cg_verdict_timings *t)
+{
+    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "decode_ms", t->decode_ms, "hash_ms",
+                     t->hash_ms, "digest_ms", t->digest_ms, "match_ms", t->match_ms, "text_ms",
+                     t->text_ms, "decide_ms", t->decide_ms, "record_ms", t->record_ms,
+                     "total_ms", t->total_ms);
+}
+
+static json_t *when_json(int64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    char buf[64];
+
+    if (gmtime_r(&s, &tm) == NULL)
+        return json_null();
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    return json_string(buf);
+}
+
+static json_t *verdict_json(const cg_verdict *v, unsigned flags)
+{
+    json_t *o = json_object(), *matches = json_array(), *facts = json_object();
+
+    set(o, "content_id", json_string(v->content_id));
+    set(o, "kind", json_string(cg_verdict_kind_name(v)));
+    set(o, "name", v->name != NULL ? json_string(v->name) : json_null());
+    set(o, "scanned_at", when_json(v->scanned_at_ms));
+    if (v->kind == CG_CONTENT_BYTES) {
+        set(o, "bytes", json_integer((json_int_t)v->bytes));
+        set(o, "format", v->format != CG_FORMAT_UNKNOWN
+                             ? json_string(cg_image_format_name(v->format)) : json_null());
+        if (v->width > 0) {
+            set(o, "width", json_integer(v->width));
+            set(o, "height", json_integer(v->height));
+        }
+        if (v->decode_status != CG_OK)
+            set(o, "decode_error", json_pack("{s:s,s:s}", "status",
+                                             cg_status_name(v->decode_status), "message",
+                                             v->decode_error));
+        set(o, "signals", signals_json(v));
+    }
+    for (size_t i = 0; i < v->matches.n; i++)
+        json_array_append_new(matches, match_json(&v->matches.v[i]));
+    set(o, "matches", matches);
+    if (v->has_text)
+        set(o, "text", text_json(v));
+    set(facts, "context", v->context >= 0 ? json_string(cg_policy_context_name(v->context))
+                                          : json_null());
+    set(facts, "audience", json_string(cg_audience_name(v->audience)));
+    set(facts, "sender_is_child", v->sender_is_child < 0 ? json_null()
+                                                         : json_boolean(v->sender_is_child));
+    set(facts, "repeat", json_integer(v->repeat));
+    set(o, "facts", facts);
+    set(o, "decision", decision_json(v));
+    set(o, "guidance", guidance_json(v, flags));
+    set(o, "review_id", v->review_id > 0 ? json_integer(v->review_id) : json_null());
+    set(o, "audit_seq", v->audit_seq > 0 ? json_integer((json_int_t)v->audit_seq) : json_null());
+    if (!(flags & CG_VERDICT_JSON_NO_TIMINGS))
+        set(o, "timings", timings_json(&v->ms));
+    return o;
+}
+
+char *cg_verdict_to_json(const cg_verdict *v, unsigned flags)
+{
+    json_t *o;
+    char *text, *out;
+    size_t n;
+
+    if (v == NULL)
+        return NULL;
+    o = verdict_json(v, flags);
+    if (o == NULL)
+        return NULL;
+    text = json_dumps(o, (flags & CG_VERDICT_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
+                             JSON_REAL_PRECISION(6));
+    json_decref(o);
+    if (text == NULL)
+        return NULL;
+    /* Hand back memory the caller frees with cg_free, whatever allocator jansson uses. */
+    n = strlen(text);
+    out = cg__malloc(n + 1);
+    if (out != NULL)
+        memcpy(out, text, n + 1);
+    free(text);
+    return out;
+}
