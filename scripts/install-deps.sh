@@ -7,7 +7,7 @@ PKGS=(
     build-essential cmake pkg-config git
     libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libheif-dev libstb-dev libexif-dev
     libssl-dev libjansson-dev libsqlite3-dev libutf8proc-dev libvectorscan-dev libxml2-dev
-    clang libclang-rt-14-dev python3
+    clang libclang-rt-14-dev python3 python3-jsonschema
     desktop-base imagemagick
 )
 
