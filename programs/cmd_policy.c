@@ -176,7 +176,7 @@ static void print_decision(const cg_policy_decision *d)
     }
     printf("\n");
     for (size_t i = 0; i < d->n_guidance; i++)
-        printf("  guidance: %s for the %s\n", cg_harm_name(d->guidance[i].harm),
+        printf("  guidance: %s for the %s\n", d->guidance[i].topic,
                cg_audience_name(d->guidance[i].audience));
 }
 

@@ -4,7 +4,8 @@
  * A policy is a JSON file (docs/policy.md has the schema and why JSON): an ordered list of rules,
  * each with conditions ("when", all must hold; an absent condition holds for anything), actions
  * (allow, warn, blur, block, queue_review, draft_report, notify with a target) and guidance
- * requests (harm x audience). The shipped defaults are data/policy/default.json.
+ * requests (topic x audience; a topic is a harm or an image topic such as "ncii"). The shipped
+ * defaults are data/policy/default.json.
  *
  * Evaluation (cg_policy_decide) is a pure function of the policy and a plain-data cg_policy_facts
  * that the engine (or a front end) fills: rules are tried in file order; each that holds fires,
@@ -67,9 +68,9 @@ CG_API int cg_policy_context_from_name(const char *name);
 typedef struct cg_policy cg_policy;
 
 /* Loads and validates the policy file at path. Every problem is an error (CG_E_INVAL; a missing
- * file is CG_E_NOTFOUND, an unreadable one CG_E_IO, over 4 MiB CG_E_LIMIT) whose message names the file, the line and the place ("rules[2].when.harm")
- * with the bad key or value: unknown keys are errors, so a typo never silently changes what the
- * policy does. */
+ * file is CG_E_NOTFOUND, an unreadable one CG_E_IO, over 4 MiB CG_E_LIMIT) whose message names
+ * the file, the line and the place ("rules[2].when.harm") with the bad key or value: unknown
+ * keys are errors, so a typo never silently changes what the policy does. */
 CG_API cg_status cg_policy_load(const char *path, cg_policy **out, cg_error *err);
 /* The same from a buffer; name is used in messages in place of the path. */
 CG_API cg_status cg_policy_load_buffer(const char *name, const char *text, size_t len,
@@ -116,9 +117,16 @@ typedef struct cg_policy_action_item {
     char target[CG_POLICY_TARGET_MAX + 1]; /* notify only ("guardian"); "" otherwise */
 } cg_policy_action_item;
 
+/* Longest guidance topic (bytes). */
+#define CG_POLICY_TOPIC_MAX 31
+
+/* What to show whom: the text is cg_text_guidance_lookup(engine, topic, audience, lang, age,
+ * ..). Two requests are the same when topic and audience are. */
 typedef struct cg_policy_guidance_request {
-    cg_harm harm;
-    cg_audience audience;          /* text via cg_text_guidance_get(engine, harm, audience, ..) */
+    char topic[CG_POLICY_TOPIC_MAX + 1]; /* a harm name or an image topic ("csam", "ncii",
+                                            "nudity") */
+    int harm;                      /* the cg_harm when topic is a harm name, else -1 */
+    cg_audience audience;
 } cg_policy_guidance_request;
 
 typedef struct cg_policy_fired {

@@ -174,17 +174,50 @@ typedef enum cg_audience {
 
 CG_API const char *cg_audience_name(cg_audience a);
 
-/* Guidance for a harm and audience in lang ("vi" or "en"; falls back to "en"), and the help
- * lines for the engine's country (e.g. "Tổng đài quốc gia bảo vệ trẻ em: 111"). Strings are
- * owned by the engine. NULL text when the catalogue has none. */
+/* ---- guidance ------------------------------------------------------------------------------
+ * One catalogue (data/text/guidance.json, loaded with the engine) holds what to tell each
+ * audience about a topic, and who can help. A topic is a harm name ("grooming", ...) or an
+ * image topic named after a bank label: "csam" (a match against known child sexual abuse
+ * material), "ncii" (non-consensual intimate images), "nudity" (reserved for a nudity model).
+ * Help lines come from the engine's country (cg_text_config.country, else "default") and are
+ * routed by data: a line may be limited to some topics and to an age band of the person
+ * concerned (e.g. Take It Down for images of someone under 18, StopNCII for 18 and over).
+ * Lookups only read the engine, so they may run on any number of threads. */
+
+/* The age band of the person concerned (the child or adult shown in an image, or the user the
+ * guidance is about). Values are pinned. */
+typedef enum cg_age_band {
+    CG_AGE_UNKNOWN = 0, /* every help line passes the age filter; lines say who they are for */
+    CG_AGE_CHILD = 1,   /* under 18 */
+    CG_AGE_ADULT = 2    /* 18 and over */
+} cg_age_band;
+
+/* "unknown", "child", "adult"; NULL out of range. */
+CG_API const char *cg_age_band_name(cg_age_band b);
+
+/* Most help lines one lookup returns (and one country may list). */
+#define CG_TEXT_GUIDANCE_MAX_HELP 16
+
+/* A guidance text and its help lines. Strings are owned by the engine and live as long as it. */
 typedef struct cg_text_guidance {
-    const char *text;
-    const char *help[8];
+    const char *text;                               /* NULL when the catalogue has none */
+    const char *help[CG_TEXT_GUIDANCE_MAX_HELP];    /* in catalogue order */
     size_t n_help;
 } cg_text_guidance;
 
+/* Guidance on topic for audience in lang ("vi" or "en"; a missing text falls back to "en"),
+ * with the help lines of the engine's country that are for this topic and age band (an age
+ * band out of range counts as unknown). An unknown topic gives text NULL and no help lines; a
+ * harm the catalogue has no texts for gives text NULL with its help lines. */
+CG_API void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic,
+                                    cg_audience audience, const char *lang, cg_age_band age,
+                                    cg_text_guidance *out);
+/* The same for a harm with the age unknown: cg_text_guidance_lookup(e, cg_harm_name(harm), ..,
+ * CG_AGE_UNKNOWN, out). */
 CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
                                  const char *lang, cg_text_guidance *out);
+/* 1 when the catalogue has texts for a topic of that name, else 0. */
+CG_API int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic);
 
 #ifdef __cplusplus
 }

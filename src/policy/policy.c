@@ -443,14 +443,30 @@ static cg_status parse_actions(loader *L, json_t *v, cg__policy_rule *r)
     return CG_OK;
 }
 
+/* [a-z0-9_]{1,31}: a guidance topic that is not a harm name (an image topic such as "ncii").
+ * The policy does not know the catalogue, so any such name is accepted; a front end asks
+ * cg_text_guidance_has_topic when it wants to check. */
+static int topic_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > CG_POLICY_TOPIC_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* {"harm": HARM, "audience": AUDIENCE} or {"topic": TOPIC, "audience": AUDIENCE}. */
 static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
 {
-    const char *key;
+    const char *key, *topic = NULL;
     json_t *v;
     int harm = -1, aud = -1;
 
     if (!json_is_object(g))
-        return bad(L, "expected {\"harm\": HARM, \"audience\": AUDIENCE}, got %s", type_name(g));
+        return bad(L, "expected {\"harm\": HARM, \"audience\": AUDIENCE} or {\"topic\": TOPIC, "
+                   "\"audience\": AUDIENCE}, got %s", type_name(g));
     json_object_foreach(g, key, v) {
         push_key(L, key);
         const char *s = json_string_value(v);
@@ -459,6 +475,18 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
             if (harm < 0)
                 return s ? bad(L, "\"%s\" is not a harm (%s)", s, harm_choices)
                          : bad(L, "expected a harm name, got %s", type_name(v));
+            if (topic != NULL)
+                return bad(L, "give either \"harm\" or \"topic\", not both");
+            topic = s;
+        } else if (strcmp(key, "topic") == 0) {
+            if (s == NULL)
+                return bad(L, "expected a topic name, got %s", type_name(v));
+            if (!topic_ok(s))
+                return bad(L, "\"%s\" is not a topic (a harm name, or [a-z0-9_]{1,31} such as "
+                           "csam, ncii, nudity)", s);
+            if (topic != NULL)
+                return bad(L, "give either \"harm\" or \"topic\", not both");
+            topic = s;
         } else if (strcmp(key, "audience") == 0) {
             aud = s ? audience_from_name(s) : -1;
             if (aud < 0)
@@ -466,13 +494,16 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
                                "moderator)", s)
                          : bad(L, "expected an audience name, got %s", type_name(v));
         } else {
-            return bad(L, "unknown key (harm, audience)");
+            return bad(L, "unknown key (harm or topic, audience)");
         }
         pop(L);
     }
-    if (harm < 0 || aud < 0)
-        return bad(L, "guidance needs both \"harm\" and \"audience\"");
-    r->guid[r->n_guid++] = (cg_policy_guidance_request){(cg_harm)harm, (cg_audience)aud};
+    if (topic == NULL || aud < 0)
+        return bad(L, "guidance needs \"harm\" or \"topic\", and \"audience\"");
+    cg_policy_guidance_request *q = &r->guid[r->n_guid++];
+    snprintf(q->topic, sizeof(q->topic), "%s", topic);
+    q->harm = cg_harm_from_name(topic);
+    q->audience = (cg_audience)aud;
     return CG_OK;
 }
 

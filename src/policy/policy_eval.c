@@ -172,8 +172,9 @@ cg_status cg_policy_decide(const cg_policy *p, const cg_policy_facts *f, cg_poli
             have[r->acts[a].action] = 1;
         for (int g = 0; g < r->n_guid; g++) {
             size_t k = 0;
-            while (k < out->n_guidance && (out->guidance[k].harm != r->guid[g].harm ||
-                                           out->guidance[k].audience != r->guid[g].audience))
+            while (k < out->n_guidance &&
+                   (strcmp(out->guidance[k].topic, r->guid[g].topic) != 0 ||
+                    out->guidance[k].audience != r->guid[g].audience))
                 k++;
             if (k == out->n_guidance)
                 out->guidance[out->n_guidance++] = r->guid[g];
@@ -326,7 +327,7 @@ void cg_policy_rule_describe(const cg_policy *p, size_t i, char *buf, size_t siz
             add(&l, "%s%s", k ? ", " : "", cg_policy_action_name(r->acts[k].action));
     }
     for (int k = 0; k < r->n_guid; k++)
-        add(&l, "%sguidance %s/%s", k || r->n_acts ? ", " : "", cg_harm_name(r->guid[k].harm),
+        add(&l, "%sguidance %s/%s", k || r->n_acts ? ", " : "", r->guid[k].topic,
             cg_audience_name(r->guid[k].audience));
     if (r->stop)
         add(&l, "; stop");

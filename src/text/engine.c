@@ -236,7 +236,24 @@ size_t cg_text_engine_cue_count(const cg_text_engine *e)
 void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
                           const char *lang, cg_text_guidance *out)
 {
-    cg__guidance_get(e ? e->guidance : NULL, harm, audience, lang, out);
+    const char *topic = cg_harm_name(harm);
+
+    if (topic == NULL) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, CG_AGE_UNKNOWN, out);
+}
+
+void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic, cg_audience audience,
+                             const char *lang, cg_age_band age, cg_text_guidance *out)
+{
+    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, age, out);
+}
+
+int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic)
+{
+    return cg__guidance_has_topic(e ? e->guidance : NULL, topic);
 }
 
 cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err)

@@ -1,8 +1,23 @@
-/* The guidance catalogue (guidance.h): parsed with jansson, flattened into a table of strings
- * [harm][audience][language] plus the help lines of one country, so lookups never touch JSON. */
+/* The guidance catalogue (guidance.h): parsed with jansson and flattened into a small table of
+ * topics by name (each with texts [audience][language]) plus the help lines of one country, so
+ * lookups never touch JSON.
+ *
+ * A topic is a harm name ("grooming", ...) or an image topic named after a bank label ("csam",
+ * "ncii") or a later model ("nudity"). The harm names are always in the table (so a catalogue
+ * without a harm still gives that harm its help lines, as before topics existed), but only the
+ * topics under "messages" count as present (cg__guidance_has_topic).
+ *
+ * Help routing is data, never code: a help line may carry "harms" (topics it is for) and "ages"
+ * (the age band of the person concerned: "child" under 18, "adult"). With an unknown age every
+ * line passes the age filter, which is why each age-filtered line says in its own text who it is
+ * for. Every country's list is validated, not only the one loaded, so a mistake anywhere in the
+ * file is reported whatever the engine's country. */
 #include "text/guidance.h"
 
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -10,121 +25,360 @@
 
 #define N_AUDIENCE 4
 #define N_LANG 2
-#define MAX_HELP 8
+#define MAX_TOPICS 64 /* topic bits are one uint64_t per help line */
+#define TOPIC_MAX 31
+#define MAX_HELP CG_TEXT_GUIDANCE_MAX_HELP
 
 static const char *const lang_names[N_LANG] = {"en", "vi"};
 static const char *const audience_names[N_AUDIENCE] = {"recipient", "sender", "guardian",
                                                        "moderator"};
+static const char *const age_names[] = {"unknown", "child", "adult"};
+
+typedef struct topic {
+    char name[TOPIC_MAX + 1];
+    int present;                        /* 1: under "messages" in the file */
+    char *text[N_AUDIENCE][N_LANG];     /* NULL: none in the file */
+} topic;
+
+typedef struct help_line {
+    char *text[N_LANG];
+    uint64_t topics;                    /* bit per topic index; 0 = every topic */
+    unsigned ages;                      /* bit per cg_age_band (child, adult); 0 = every age */
+} help_line;
 
 struct cg__guidance {
-    char *text[CG_HARM_COUNT][N_AUDIENCE][N_LANG];
-    char *help[MAX_HELP][N_LANG];
-    unsigned help_harms[MAX_HELP]; /* bit per harm the line is for; 0 = every harm */
+    topic topics[MAX_TOPICS];
+    size_t n_topics;
+    help_line help[MAX_HELP];
     size_t n_help;
 };
+
+/* What a parse step needs: the file (for messages) and the caller's error. */
+typedef struct loader {
+    const char *path;
+    cg_error *err;
+} loader;
 
 const char *cg_audience_name(cg_audience a)
 {
     return (unsigned)a < N_AUDIENCE ? audience_names[a] : NULL;
 }
 
+const char *cg_age_band_name(cg_age_band b)
+{
+    return (unsigned)b <= CG_AGE_ADULT ? age_names[b] : NULL;
+}
+
+static void help_line_fini(help_line *h)
+{
+    for (int l = 0; l < N_LANG; l++) {
+        cg__free(h->text[l]);
+        h->text[l] = NULL;
+    }
+}
+
 void cg__guidance_free(cg__guidance *g)
 {
     if (g == NULL)
         return;
-    for (int h = 0; h < CG_HARM_COUNT; h++)
+    for (size_t t = 0; t < g->n_topics; t++)
         for (int a = 0; a < N_AUDIENCE; a++)
             for (int l = 0; l < N_LANG; l++)
-                cg__free(g->text[h][a][l]);
-    for (size_t i = 0; i < MAX_HELP; i++)
-        for (int l = 0; l < N_LANG; l++)
-            cg__free(g->help[i][l]);
+                cg__free(g->topics[t].text[a][l]);
+    for (size_t i = 0; i < g->n_help; i++)
+        help_line_fini(&g->help[i]);
     cg__free(g);
 }
 
-/* Copies the string member lang of obj (absent: NULL, fine; not a string: error). */
-static int take(json_t *obj, const char *lang, char **dst)
+/* Fails with CG_E_INVAL: "PATH: PLACE: message". */
+__attribute__((format(printf, 3, 4))) static cg_status bad(const loader *L, const char *place,
+                                                           const char *fmt, ...)
 {
-    json_t *v = json_object_get(obj, lang);
-    if (v == NULL)
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return cg__fail(L->err, CG_E_INVAL, "%s: %s: %s", L->path, place, msg);
+}
+
+static cg_status nomem(const loader *L)
+{
+    return cg__fail(L->err, CG_E_NOMEM, "out of memory loading %s", L->path);
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+static int lang_index(const char *key)
+{
+    for (int l = 0; l < N_LANG; l++)
+        if (strcmp(key, lang_names[l]) == 0)
+            return l;
+    return -1;
+}
+
+/* [a-z0-9_]{1,31}: the names a topic may have (harm names and bank labels fit). */
+static int topic_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > TOPIC_MAX)
         return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static int find_topic(const cg__guidance *g, const char *name)
+{
+    for (size_t t = 0; name != NULL && t < g->n_topics; t++)
+        if (strcmp(g->topics[t].name, name) == 0)
+            return (int)t;
+    return -1;
+}
+
+/* Copies a string value into *dst (which must be empty). */
+static cg_status take_text(const loader *L, const char *place, json_t *v, char **dst)
+{
     if (!json_is_string(v))
-        return -1;
+        return bad(L, place, "expected a text, got %s", type_name(v));
     *dst = cg__strdup(json_string_value(v));
-    return *dst == NULL ? -2 : 0;
+    return *dst == NULL ? nomem(L) : CG_OK;
+}
+
+/* messages.TOPIC: {"recipient": {"en": text, "vi": text}, "sender": ..., ...}. */
+static cg_status parse_topic(const loader *L, cg__guidance *g, const char *name, json_t *byaud)
+{
+    char place[160];
+    const char *akey, *lkey;
+    json_t *bylang, *v;
+
+    snprintf(place, sizeof(place), "messages.%s", name);
+    if (!topic_name_ok(name))
+        return bad(L, place, "a topic name is [a-z0-9_]{1,31}");
+    int t = find_topic(g, name);
+    if (t < 0) {
+        if (g->n_topics == MAX_TOPICS)
+            return bad(L, place, "more than %d topics", MAX_TOPICS);
+        t = (int)g->n_topics++;
+        snprintf(g->topics[t].name, sizeof(g->topics[t].name), "%s", name);
+    }
+    topic *tp = &g->topics[t];
+    tp->present = 1;
+    if (!json_is_object(byaud))
+        return bad(L, place, "expected an object of audiences (recipient, sender, guardian, "
+                   "moderator), got %s", type_name(byaud));
+    json_object_foreach(byaud, akey, bylang) {
+        int a = 0;
+        while (a < N_AUDIENCE && strcmp(akey, audience_names[a]) != 0)
+            a++;
+        snprintf(place, sizeof(place), "messages.%s.%s", name, akey);
+        if (a == N_AUDIENCE)
+            return bad(L, place, "unknown audience (recipient, sender, guardian, moderator)");
+        if (!json_is_object(bylang))
+            return bad(L, place, "expected {\"en\": text, \"vi\": text}, got %s",
+                       type_name(bylang));
+        json_object_foreach(bylang, lkey, v) {
+            int l = lang_index(lkey);
+            snprintf(place, sizeof(place), "messages.%s.%s.%s", name, akey, lkey);
+            if (l < 0)
+                return bad(L, place, "unknown language (en, vi)");
+            cg_status st = take_text(L, place, v, &tp->text[a][l]);
+            if (st != CG_OK)
+                return st;
+        }
+    }
+    return CG_OK;
+}
+
+/* help.COUNTRY[i].harms: topic names (harms or topics under "messages") → bits. */
+static cg_status parse_line_topics(const loader *L, const cg__guidance *g, const char *place,
+                                   json_t *v, uint64_t *bits)
+{
+    char where[200];
+
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return bad(L, place, "expected a non-empty array of topic names, got %s",
+                   json_is_array(v) ? "an empty array" : type_name(v));
+    for (size_t k = 0; k < json_array_size(v); k++) {
+        json_t *e = json_array_get(v, k);
+        const char *s = json_string_value(e);
+        int t = find_topic(g, s);
+        snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
+        if (s == NULL)
+            return bad(L, where, "expected a topic name, got %s", type_name(e));
+        if (t < 0 || !(g->topics[t].present || cg_harm_from_name(s) >= 0))
+            return bad(L, where, "\"%s\" is neither a harm nor a topic under \"messages\"", s);
+        *bits |= UINT64_C(1) << t;
+    }
+    return CG_OK;
+}
+
+/* help.COUNTRY[i].ages: ["child"], ["adult"] or both → bits. */
+static cg_status parse_line_ages(const loader *L, const char *place, json_t *v, unsigned *bits)
+{
+    char where[200];
+
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return bad(L, place, "expected a non-empty array of age bands (child, adult), got %s",
+                   json_is_array(v) ? "an empty array" : type_name(v));
+    for (size_t k = 0; k < json_array_size(v); k++) {
+        const char *s = json_string_value(json_array_get(v, k));
+        snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
+        if (s != NULL && strcmp(s, "child") == 0)
+            *bits |= 1u << CG_AGE_CHILD;
+        else if (s != NULL && strcmp(s, "adult") == 0)
+            *bits |= 1u << CG_AGE_ADULT;
+        else if (s != NULL)
+            return bad(L, where, "\"%s\" is not an age band (child, adult)", s);
+        else
+            return bad(L, where, "expected an age band (child, adult), got %s",
+                       type_name(json_array_get(v, k)));
+    }
+    return CG_OK;
+}
+
+/* One help line into *h (empty on entry; the caller frees it on any result). */
+static cg_status parse_line(const loader *L, const cg__guidance *g, const char *country,
+                            size_t i, json_t *o, help_line *h)
+{
+    char place[160];
+    const char *key;
+    json_t *v;
+    cg_status st = CG_OK;
+
+    snprintf(place, sizeof(place), "help.%s[%zu]", country, i);
+    if (!json_is_object(o))
+        return bad(L, place, "expected {\"en\": text, \"vi\": text, \"harms\": [...], "
+                   "\"ages\": [...]}, got %s", type_name(o));
+    json_object_foreach(o, key, v) {
+        int l = lang_index(key);
+        snprintf(place, sizeof(place), "help.%s[%zu].%s", country, i, key);
+        if (l >= 0)
+            st = take_text(L, place, v, &h->text[l]);
+        else if (strcmp(key, "harms") == 0)
+            st = parse_line_topics(L, g, place, v, &h->topics);
+        else if (strcmp(key, "ages") == 0)
+            st = parse_line_ages(L, place, v, &h->ages);
+        else if (strcmp(key, "note") == 0)
+            st = json_is_string(v) ? CG_OK
+                                   : bad(L, place, "expected a text, got %s", type_name(v));
+        else
+            st = bad(L, place, "unknown key (en, vi, harms, ages, note)");
+        if (st != CG_OK)
+            return st;
+    }
+    if (h->text[0] == NULL && h->text[1] == NULL) {
+        snprintf(place, sizeof(place), "help.%s[%zu]", country, i);
+        return bad(L, place, "a help line needs a text (\"en\" and/or \"vi\")");
+    }
+    return CG_OK;
+}
+
+/* help: {"VN": [line, ...], "default": [...]}. Every list is validated; only the lines of
+ * the chosen country (country, else "default") are kept. */
+static cg_status parse_help(const loader *L, cg__guidance *g, json_t *help, const char *country)
+{
+    const char *key;
+    json_t *lines;
+    char place[160];
+
+    if (!json_is_object(help))
+        return bad(L, "help", "expected an object of countries, got %s", type_name(help));
+    const char *keep = json_object_get(help, country) != NULL ? country : "default";
+    json_object_foreach(help, key, lines) {
+        int is_cc = strlen(key) == 2 && key[0] >= 'A' && key[0] <= 'Z' && key[1] >= 'A' &&
+                    key[1] <= 'Z';
+        snprintf(place, sizeof(place), "help.%s", key);
+        if (!is_cc && strcmp(key, "default") != 0)
+            return bad(L, place, "not a country (ISO 3166 alpha-2, e.g. \"VN\") or \"default\"");
+        if (!json_is_array(lines))
+            return bad(L, place, "expected an array of help lines, got %s", type_name(lines));
+        if (json_array_size(lines) > MAX_HELP)
+            return bad(L, place, "%zu help lines, more than %d", json_array_size(lines),
+                       MAX_HELP);
+        int kept = strcmp(key, keep) == 0;
+        for (size_t i = 0; i < json_array_size(lines); i++) {
+            help_line scratch = {0};
+            help_line *h = kept ? &g->help[g->n_help++] : &scratch;
+            cg_status st = parse_line(L, g, key, i, json_array_get(lines, i), h);
+            if (!kept)
+                help_line_fini(&scratch);
+            if (st != CG_OK)
+                return st;
+        }
+    }
+    return CG_OK;
+}
+
+static cg_status parse_root(const loader *L, cg__guidance *g, json_t *root, const char *country)
+{
+    const char *key;
+    json_t *v;
+    cg_status st;
+
+    if (!json_is_object(root))
+        return bad(L, "(top level)", "expected an object with \"messages\" and \"help\", got %s",
+                   type_name(root));
+    json_object_foreach(root, key, v) {
+        if (strcmp(key, "version") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) != 1)
+                return bad(L, "version", "this build reads version 1");
+        } else if (strcmp(key, "note") == 0) {
+            if (!json_is_string(v))
+                return bad(L, "note", "expected a text, got %s", type_name(v));
+        } else if (strcmp(key, "messages") != 0 && strcmp(key, "help") != 0) {
+            return bad(L, key, "unknown key (version, note, messages, help)");
+        }
+    }
+    /* The harms first, so they are topics even when the file has no messages for them. */
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        snprintf(g->topics[h].name, sizeof(g->topics[h].name), "%s", cg_harm_name((cg_harm)h));
+    g->n_topics = CG_HARM_COUNT;
+    json_t *messages = json_object_get(root, "messages");
+    if (messages != NULL && !json_is_object(messages))
+        return bad(L, "messages", "expected an object of topics, got %s", type_name(messages));
+    json_object_foreach(messages, key, v) {
+        st = parse_topic(L, g, key, v);
+        if (st != CG_OK)
+            return st;
+    }
+    /* After the messages: help lines name topics. */
+    json_t *help = json_object_get(root, "help");
+    return help != NULL ? parse_help(L, g, help, country) : CG_OK;
 }
 
 cg_status cg__guidance_load(const char *path, const char *country, cg__guidance **out,
                             cg_error *err)
 {
+    const loader L = {path, err};
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    cg_status st = CG_OK;
-    cg__guidance *g;
+    cg_status st;
 
     *out = NULL;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL)
         return cg__fail(err, CG_E_INVAL, "%s:%d: %s", path, je.line, je.text);
-    g = cg__calloc(1, sizeof(*g));
+    cg__guidance *g = cg__calloc(1, sizeof(*g));
     if (g == NULL) {
         json_decref(root);
-        return cg__fail(err, CG_E_NOMEM, "out of memory loading %s", path);
+        return nomem(&L);
     }
-    json_t *messages = json_object_get(root, "messages");
-    json_t *help = json_object_get(root, "help");
-    if (!json_is_object(root) || (messages != NULL && !json_is_object(messages)) ||
-        (help != NULL && !json_is_object(help))) {
-        st = cg__fail(err, CG_E_INVAL, "%s: expected an object with \"messages\" and \"help\" "
-                      "objects", path);
-        goto done;
-    }
-    for (int h = 0; h < CG_HARM_COUNT && messages != NULL; h++) {
-        json_t *byaud = json_object_get(messages, cg_harm_name((cg_harm)h));
-        for (int a = 0; byaud != NULL && a < N_AUDIENCE; a++) {
-            json_t *bylang = json_object_get(byaud, audience_names[a]);
-            for (int l = 0; bylang != NULL && l < N_LANG; l++) {
-                int r = json_is_object(bylang) ? take(bylang, lang_names[l], &g->text[h][a][l]) : -1;
-                if (r != 0) {
-                    st = r == -2 ? cg__fail(err, CG_E_NOMEM, "out of memory loading %s", path)
-                                 : cg__fail(err, CG_E_INVAL, "%s: messages.%s.%s: expected "
-                                            "{\"en\": text, \"vi\": text}", path,
-                                            cg_harm_name((cg_harm)h), audience_names[a]);
-                    goto done;
-                }
-            }
-        }
-    }
-    json_t *lines = help ? json_object_get(help, country ? country : "VN") : NULL;
-    if (lines == NULL && help != NULL)
-        lines = json_object_get(help, "default");
-    if (lines != NULL && !json_is_array(lines)) {
-        st = cg__fail(err, CG_E_INVAL, "%s: help lines must be an array", path);
-        goto done;
-    }
-    for (size_t i = 0; lines != NULL && i < json_array_size(lines) && i < MAX_HELP; i++) {
-        json_t *line = json_array_get(lines, i);
-        for (int l = 0; l < N_LANG; l++) {
-            int r = json_is_object(line) ? take(line, lang_names[l], &g->help[i][l]) : -1;
-            if (r != 0) {
-                st = r == -2 ? cg__fail(err, CG_E_NOMEM, "out of memory loading %s", path)
-                             : cg__fail(err, CG_E_INVAL, "%s: help line %zu: expected {\"en\": "
-                                        "text, \"vi\": text}", path, i + 1);
-                goto done;
-            }
-        }
-        json_t *harms = json_is_object(line) ? json_object_get(line, "harms") : NULL;
-        for (size_t k = 0; json_is_array(harms) && k < json_array_size(harms); k++) {
-            int h = cg_harm_from_name(json_string_value(json_array_get(harms, k)));
-            if (h < 0) {
-                st = cg__fail(err, CG_E_INVAL, "%s: help line %zu: unknown harm in \"harms\"",
-                              path, i + 1);
-                goto done;
-            }
-            g->help_harms[i] |= 1u << h;
-        }
-        g->n_help = i + 1;
-    }
-done:
+    st = parse_root(&L, g, root, country != NULL ? country : "VN");
     json_decref(root);
     if (st != CG_OK) {
         cg__guidance_free(g);
@@ -134,21 +388,32 @@ done:
     return CG_OK;
 }
 
-void cg__guidance_get(const cg__guidance *g, cg_harm harm, cg_audience audience, const char *lang,
-                      cg_text_guidance *out)
+int cg__guidance_has_topic(const cg__guidance *g, const char *name)
+{
+    int t = g != NULL ? find_topic(g, name) : -1;
+    return t >= 0 && g->topics[t].present;
+}
+
+void cg__guidance_lookup(const cg__guidance *g, const char *name, cg_audience audience,
+                         const char *lang, cg_age_band age, cg_text_guidance *out)
 {
     int l = lang != NULL && strcmp(lang, "vi") == 0 ? 1 : 0;
 
     memset(out, 0, sizeof(*out));
-    if (g == NULL || (unsigned)harm >= CG_HARM_COUNT || (unsigned)audience >= N_AUDIENCE)
+    if (g == NULL || (unsigned)audience >= N_AUDIENCE)
         return;
-    out->text = g->text[harm][audience][l] ? g->text[harm][audience][l]
-                                           : g->text[harm][audience][0];
+    int t = find_topic(g, name);
+    if (t < 0)
+        return;
+    const topic *tp = &g->topics[t];
+    out->text = tp->text[audience][l] ? tp->text[audience][l] : tp->text[audience][0];
     for (size_t i = 0; i < g->n_help; i++) {
-        if (g->help_harms[i] != 0 && !(g->help_harms[i] & (1u << harm)))
+        const help_line *h = &g->help[i];
+        if (h->topics != 0 && !(h->topics & (UINT64_C(1) << t)))
             continue;
-        const char *h = g->help[i][l] ? g->help[i][l] : g->help[i][0];
-        if (h != NULL)
-            out->help[out->n_help++] = h;
+        if (h->ages != 0 && (age == CG_AGE_CHILD || age == CG_AGE_ADULT) &&
+            !(h->ages & (1u << age)))
+            continue;
+        out->help[out->n_help++] = h->text[l] ? h->text[l] : h->text[l ? 0 : 1];
     }
 }

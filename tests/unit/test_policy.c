@@ -57,12 +57,19 @@ static int fired(const cg_policy_decision *d, const char *id)
     return 0;
 }
 
-static int has_guidance(const cg_policy_decision *d, cg_harm h, cg_audience a)
+/* 1 when the decision asks for guidance on topic for a (harm: the topic's cg_harm or -1). */
+static int has_topic(const cg_policy_decision *d, const char *topic, int harm, cg_audience a)
 {
     for (size_t i = 0; i < d->n_guidance; i++)
-        if (d->guidance[i].harm == h && d->guidance[i].audience == a)
+        if (strcmp(d->guidance[i].topic, topic) == 0 && d->guidance[i].harm == harm &&
+            d->guidance[i].audience == a)
             return 1;
     return 0;
+}
+
+static int has_guidance(const cg_policy_decision *d, cg_harm h, cg_audience a)
+{
+    return has_topic(d, cg_harm_name(h), (int)h, a);
 }
 
 static void facts_init(cg_policy_facts *f)
@@ -90,6 +97,22 @@ CG_TEST(defaults_csam_block_review_report)
     CG_ASSERT(!fired(&d, "allow-list"));
     CG_ASSERT(strstr(d.fired[0].why, "\"csam\"") != NULL);
     CG_ASSERT(strstr(d.fired[0].why, "distance 6") != NULL);
+    /* On a platform: guidance for the moderator only. */
+    CG_ASSERT_EQ(d.n_guidance, 1);
+    CG_ASSERT(has_topic(&d, "csam", -1, CG_AUDIENCE_MODERATOR));
+    CG_ASSERT(!fired(&d, "csam-on-device"));
+
+    /* On a child's device or a school tablet, the child who received it gets guidance too. */
+    f.context = CG_CONTEXT_CHILD_DEVICE;
+    decide(p, &f, &d);
+    CG_ASSERT_STR_EQ(actions_text(&d), "block,queue_review,draft_report");
+    CG_ASSERT_EQ(d.n_guidance, 2);
+    CG_ASSERT(has_topic(&d, "csam", -1, CG_AUDIENCE_MODERATOR));
+    CG_ASSERT(has_topic(&d, "csam", -1, CG_AUDIENCE_RECIPIENT));
+    f.context = CG_CONTEXT_SCHOOL_TABLET;
+    decide(p, &f, &d);
+    CG_ASSERT(fired(&d, "csam-on-device"));
+    CG_ASSERT_EQ(d.n_guidance, 2);
     cg_policy_decision_free(&d);
     cg_policy_free(p);
 }
@@ -107,6 +130,9 @@ CG_TEST(defaults_ncii_block_review)
     decide(p, &f, &d);
     CG_ASSERT_STR_EQ(actions_text(&d), "block,queue_review");
     CG_ASSERT(fired(&d, "ncii-block"));
+    CG_ASSERT_EQ(d.n_guidance, 2);
+    CG_ASSERT(has_topic(&d, "ncii", -1, CG_AUDIENCE_RECIPIENT));
+    CG_ASSERT(has_topic(&d, "ncii", -1, CG_AUDIENCE_SENDER));
     cg_policy_decision_free(&d);
     cg_policy_free(p);
 }
@@ -320,7 +346,26 @@ CG_TEST(malformed_policies_are_clear_errors)
         {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"when\":{\"label\":\"csam\"},"
          "\"actions\":[\"block\"]}]}", "rules[0].when.label: unknown condition"},
         {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"harm\":\"grooming\"}}]}",
-         "needs both \"harm\" and \"audience\""},
+         "guidance needs \"harm\" or \"topic\", and \"audience\""},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"audience\":\"sender\"}}]}",
+         "rules[0].guidance: guidance needs \"harm\" or \"topic\""},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"topic\":\"NCII\","
+         "\"audience\":\"sender\"}}]}", "rules[0].guidance.topic: \"NCII\" is not a topic"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"topic\":\"\","
+         "\"audience\":\"sender\"}}]}", "rules[0].guidance.topic: \"\" is not a topic"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"topic\":"
+         "\"a_topic_name_that_is_32_bytes_xx\",\"audience\":\"sender\"}}]}",
+         "is not a topic"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":[{\"topic\":\"ncii\","
+         "\"audience\":\"sender\"},{\"topic\":7,\"audience\":\"sender\"}]}]}",
+         "rules[0].guidance[1].topic: expected a topic name, got an integer"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"topic\":\"ncii\","
+         "\"harm\":\"grooming\",\"audience\":\"sender\"}}]}", "not both"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"harm\":\"ncii\","
+         "\"audience\":\"sender\"}}]}", "rules[0].guidance.harm: \"ncii\" is not a harm"},
+        {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":{\"topic\":\"ncii\","
+         "\"audience\":\"sender\",\"lang\":\"vi\"}}]}",
+         "rules[0].guidance.lang: unknown key (harm or topic, audience)"},
         {"{\"version\":1,\"rules\":[{\"id\":\"a\",\"guidance\":[{\"harm\":\"grooming\","
          "\"audience\":\"parent\"}]}]}", "rules[0].guidance[0].audience: \"parent\" is not an "
                                          "audience"},
@@ -340,6 +385,68 @@ CG_TEST(malformed_policies_are_clear_errors)
             cg_test_fail(__FILE__, __LINE__, "case %zu: %s\n  got %s: %s\n  want: %s", i,
                          cases[i].text, cg_status_name(st), err.message, cases[i].want);
     }
+}
+
+CG_TEST(guidance_topic_requests_parse_and_dedup)
+{
+    /* A topic that is a harm name gets harm set, the same as {"harm": ...}; duplicates across
+     * rules and between the two spellings collapse into one request, in rule order. */
+    cg_policy *p = load_text(
+        "{\"version\":1,\"rules\":["
+        "{\"id\":\"a\",\"guidance\":[{\"topic\":\"ncii\",\"audience\":\"recipient\"},"
+        "                         {\"topic\":\"grooming\",\"audience\":\"guardian\"}]},"
+        "{\"id\":\"b\",\"guidance\":[{\"harm\":\"grooming\",\"audience\":\"guardian\"},"
+        "                         {\"topic\":\"ncii\",\"audience\":\"recipient\"},"
+        "                         {\"topic\":\"ncii\",\"audience\":\"sender\"},"
+        "                         {\"topic\":\"csam\",\"audience\":\"moderator\"},"
+        "                         {\"topic\":\"nudity_v2\",\"audience\":\"recipient\"}]}]}");
+    cg_policy_decision d = {0};
+    cg_policy_facts f;
+    char buf[512];
+
+    facts_init(&f);
+    decide(p, &f, &d);
+    CG_ASSERT_EQ(d.n_guidance, 5);
+    CG_ASSERT_STR_EQ(d.guidance[0].topic, "ncii");
+    CG_ASSERT_EQ(d.guidance[0].harm, -1);
+    CG_ASSERT_EQ(d.guidance[0].audience, CG_AUDIENCE_RECIPIENT);
+    CG_ASSERT_STR_EQ(d.guidance[1].topic, "grooming");
+    CG_ASSERT_EQ(d.guidance[1].harm, CG_HARM_GROOMING);
+    CG_ASSERT_EQ(d.guidance[1].audience, CG_AUDIENCE_GUARDIAN);
+    CG_ASSERT_STR_EQ(d.guidance[2].topic, "ncii");
+    CG_ASSERT_EQ(d.guidance[2].audience, CG_AUDIENCE_SENDER);
+    CG_ASSERT_STR_EQ(d.guidance[3].topic, "csam");
+    CG_ASSERT_STR_EQ(d.guidance[4].topic, "nudity_v2");
+    CG_ASSERT_EQ(d.guidance[4].harm, -1);
+
+    cg_policy_rule_describe(p, 0, buf, sizeof(buf));
+    CG_ASSERT(strstr(buf, "guidance ncii/recipient, guidance grooming/guardian") != NULL);
+    cg_policy_decision_free(&d);
+    cg_policy_free(p);
+}
+
+CG_TEST(bad_guidance_topic_names_file_and_line)
+{
+    char path[1024];
+    const char *text = "{\n  \"version\": 1,\n  \"rules\": [\n    {\n      \"id\": \"x\",\n"
+                       "      \"actions\": [\"block\"],\n      \"guidance\": [\n"
+                       "        {\"topic\": \"ncii\", \"audience\": \"recipient\"},\n"
+                       "        {\"topic\": \"NCII image\", \"audience\": \"sender\"}\n"
+                       "      ]\n    }\n  ]\n}\n";
+    cg_policy *p = NULL;
+    cg_error err;
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/topic.json", cg_test_tmpdir());
+    fp = fopen(path, "w");
+    CG_ASSERT(fp != NULL);
+    fputs(text, fp);
+    fclose(fp);
+    CG_ASSERT_EQ(cg_policy_load(path, &p, &err), CG_E_INVAL);
+    CG_ASSERT(p == NULL);
+    if (strstr(err.message, "topic.json:9: rules[0].guidance[1].topic: \"NCII image\" is not a "
+                            "topic") == NULL)
+        cg_test_fail(__FILE__, __LINE__, "message: %s", err.message);
 }
 
 CG_TEST(error_names_the_line_in_a_file)
@@ -395,7 +502,12 @@ CG_TEST(describe_lists_every_rule)
     }
     CG_ASSERT_STR_EQ(cg_policy_rule_id(p, 1), "csam-block");
     cg_policy_rule_describe(p, 1, buf, sizeof(buf));
-    CG_ASSERT_STR_EQ(buf, "when bank label csam; block bank -> block, queue_review, draft_report");
+    CG_ASSERT_STR_EQ(buf, "when bank label csam; block bank -> block, queue_review, draft_report, "
+                          "guidance csam/moderator");
+    CG_ASSERT_STR_EQ(cg_policy_rule_id(p, 2), "csam-on-device");
+    cg_policy_rule_describe(p, 2, buf, sizeof(buf));
+    CG_ASSERT_STR_EQ(buf, "when bank label csam; block bank; context child_device|school_tablet "
+                          "-> guidance csam/recipient");
     cg_policy_rule_describe(p, 0, buf, 8); /* truncated, terminated */
     CG_ASSERT_EQ(strlen(buf), 7);
     cg_policy_free(p);

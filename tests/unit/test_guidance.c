@@ -1,0 +1,407 @@
+/* The guidance catalogue (text.h, data/text/guidance.json): every topic (harms and the image
+ * topics csam, ncii, nudity) has a text for every audience in both languages; help lines are
+ * routed by country, topic and age band (Take It Down under 18, StopNCII 18 and over, both when
+ * the age is unknown; 111 in Viet Nam); the old harm lookup still works; and a malformed
+ * catalogue is refused with a message naming the file and the place. */
+#include "cg_test.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "childguard/text.h"
+#include "text/guidance.h"
+
+#define DATA CG_SOURCE_DATA_DIR
+
+static const char *const image_topics[] = {"csam", "ncii", "nudity"};
+static const char *const langs[] = {"vi", "en"};
+
+static cg_text_engine *open_engine(const char *country)
+{
+    cg_text_config cfg = {0};
+    cg_text_engine *e = NULL;
+    cg_error err;
+
+    cfg.data_dir = DATA;
+    cfg.country = country;
+    CG_ASSERT_OK(cg_text_engine_open(&cfg, &e, &err), &err);
+    CG_ASSERT(e != NULL);
+    return e;
+}
+
+/* 1 when some help line contains needle. */
+static int help_has(const cg_text_guidance *g, const char *needle)
+{
+    for (size_t i = 0; i < g->n_help; i++)
+        if (strstr(g->help[i], needle) != NULL)
+            return 1;
+    return 0;
+}
+
+CG_TEST(age_band_names)
+{
+    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_UNKNOWN), "unknown");
+    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_CHILD), "child");
+    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_ADULT), "adult");
+    CG_ASSERT(cg_age_band_name((cg_age_band)3) == NULL);
+    CG_ASSERT(cg_age_band_name((cg_age_band)-1) == NULL);
+}
+
+CG_TEST(every_topic_audience_and_language_has_a_text)
+{
+    cg_text_engine *e = open_engine("VN");
+    cg_text_guidance g;
+
+    for (int t = 0; t < CG_HARM_COUNT + 3; t++) {
+        const char *topic = t < CG_HARM_COUNT ? cg_harm_name((cg_harm)t)
+                                              : image_topics[t - CG_HARM_COUNT];
+        CG_ASSERT(cg_text_guidance_has_topic(e, topic));
+        for (int a = CG_AUDIENCE_RECIPIENT; a <= CG_AUDIENCE_MODERATOR; a++) {
+            const char *seen[2] = {NULL, NULL};
+            for (int l = 0; l < 2; l++) {
+                cg_text_guidance_lookup(e, topic, (cg_audience)a, langs[l], CG_AGE_UNKNOWN, &g);
+                if (g.text == NULL || g.text[0] == '\0')
+                    cg_test_fail(__FILE__, __LINE__, "no %s text for %s/%s", langs[l], topic,
+                                 cg_audience_name((cg_audience)a));
+                CG_ASSERT_GE(g.n_help, 1);
+                seen[l] = g.text;
+            }
+            /* Both languages are really there (no silent fallback to English). */
+            if (strcmp(seen[0], seen[1]) == 0)
+                cg_test_fail(__FILE__, __LINE__, "%s/%s: vi and en are the same text", topic,
+                             cg_audience_name((cg_audience)a));
+        }
+    }
+    cg_text_engine_close(e);
+}
+
+CG_TEST(image_topic_texts_fit_their_audience)
+{
+    cg_text_engine *e = open_engine("VN");
+    cg_text_guidance g;
+
+    /* The child who received it is never blamed. */
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &g);
+    CG_ASSERT(strstr(g.text, "not your fault") != NULL);
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_CHILD, &g);
+    CG_ASSERT(strstr(g.text, "không có lỗi") != NULL);
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(strstr(g.text, "not your fault") != NULL);
+    /* The sender: firm (stop), and caring (help). */
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_SENDER, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(strstr(g.text, "stop") != NULL);
+    CG_ASSERT(strstr(g.text, "helpline") != NULL);
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_SENDER, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(strstr(g.text, "Stop") != NULL);
+    CG_ASSERT(strstr(g.text, "help") != NULL);
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_MODERATOR, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(strstr(g.text, "CyberTipline") != NULL);
+    /* A language other than vi falls back to English. */
+    const char *en = g.text;
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_MODERATOR, "fr", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(g.text == en);
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_MODERATOR, NULL, CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(g.text == en);
+    cg_text_engine_close(e);
+}
+
+CG_TEST(help_routing_by_age_band)
+{
+    cg_text_engine *e = open_engine("VN");
+    cg_text_guidance g;
+
+    for (int l = 0; l < 2; l++) {
+        /* A child: Take It Down, not StopNCII. */
+        cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, langs[l], CG_AGE_CHILD, &g);
+        CG_ASSERT(help_has(&g, "takeitdown.ncmec.org"));
+        CG_ASSERT(!help_has(&g, "stopncii.org"));
+        CG_ASSERT(help_has(&g, "111"));
+        /* An adult: StopNCII, not Take It Down. */
+        cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, langs[l], CG_AGE_ADULT, &g);
+        CG_ASSERT(help_has(&g, "stopncii.org"));
+        CG_ASSERT(!help_has(&g, "takeitdown.ncmec.org"));
+        /* Unknown: both, each saying who it is for. */
+        cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, langs[l], CG_AGE_UNKNOWN, &g);
+        CG_ASSERT(help_has(&g, "stopncii.org"));
+        CG_ASSERT(help_has(&g, "takeitdown.ncmec.org"));
+        CG_ASSERT(help_has(&g, "111"));
+        CG_ASSERT_EQ(g.n_help, 3);
+        /* An age band out of range counts as unknown. */
+        cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_SENDER, langs[l], (cg_age_band)9, &g);
+        CG_ASSERT_EQ(g.n_help, 3);
+    }
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(help_has(&g, "Under 18"));
+    CG_ASSERT(help_has(&g, "18 or over"));
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(help_has(&g, "Dưới 18 tuổi"));
+    CG_ASSERT(help_has(&g, "Từ 18 tuổi trở lên"));
+    cg_text_engine_close(e);
+}
+
+CG_TEST(help_routing_by_topic)
+{
+    cg_text_engine *e = open_engine("VN");
+    cg_text_guidance g;
+
+    /* CSAM shows a minor: never StopNCII, whatever the age given. */
+    cg_text_guidance_lookup(e, "csam", CG_AUDIENCE_GUARDIAN, "vi", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT(help_has(&g, "takeitdown.ncmec.org"));
+    CG_ASSERT(!help_has(&g, "stopncii.org"));
+    CG_ASSERT(help_has(&g, "111"));
+    /* Bullying: no image-removal lines, only the national hotline. */
+    cg_text_guidance_lookup(e, "bullying", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_CHILD, &g);
+    CG_ASSERT_EQ(g.n_help, 1);
+    CG_ASSERT(help_has(&g, "111"));
+    /* Nudity (a model score, not a known image): the general line only. */
+    cg_text_guidance_lookup(e, "nudity", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_EQ(g.n_help, 1);
+    /* Sextortion of an adult: StopNCII; of a child: Take It Down. */
+    cg_text_guidance_lookup(e, "sextortion", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_ADULT, &g);
+    CG_ASSERT(help_has(&g, "stopncii.org") && !help_has(&g, "takeitdown"));
+    cg_text_guidance_lookup(e, "sextortion", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &g);
+    CG_ASSERT(!help_has(&g, "stopncii.org") && help_has(&g, "takeitdown"));
+    cg_text_engine_close(e);
+}
+
+CG_TEST(help_routing_by_country)
+{
+    cg_text_engine *vn = open_engine(NULL); /* VN is the default */
+    cg_text_engine *fr = open_engine("FR"); /* no lines of its own: "default" */
+    cg_text_guidance g;
+
+    cg_text_guidance_lookup(vn, "grooming", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_CHILD, &g);
+    CG_ASSERT(help_has(&g, "111"));
+    cg_text_guidance_lookup(fr, "grooming", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &g);
+    CG_ASSERT(!help_has(&g, "111"));
+    CG_ASSERT(help_has(&g, "childhelplineinternational.org"));
+    CG_ASSERT(help_has(&g, "takeitdown.ncmec.org"));
+    cg_text_guidance_lookup(fr, "ncii", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_ADULT, &g);
+    CG_ASSERT(help_has(&g, "stopncii.org"));
+    cg_text_engine_close(vn);
+    cg_text_engine_close(fr);
+}
+
+CG_TEST(harm_wrapper_and_unknown_topics)
+{
+    cg_text_engine *e = open_engine("VN");
+    cg_text_guidance a, b;
+
+    /* cg_text_guidance_get is the lookup of the harm's name with the age unknown. */
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        cg_text_guidance_get(e, (cg_harm)h, CG_AUDIENCE_GUARDIAN, "vi", &a);
+        cg_text_guidance_lookup(e, cg_harm_name((cg_harm)h), CG_AUDIENCE_GUARDIAN, "vi",
+                                CG_AGE_UNKNOWN, &b);
+        CG_ASSERT(a.text != NULL && a.text == b.text);
+        CG_ASSERT_EQ(a.n_help, b.n_help);
+        for (size_t i = 0; i < a.n_help; i++)
+            CG_ASSERT(a.help[i] == b.help[i]);
+    }
+    cg_text_guidance_get(e, CG_HARM_GROOMING, CG_AUDIENCE_RECIPIENT, "vi", &a);
+    CG_ASSERT(help_has(&a, "111"));
+    CG_ASSERT(help_has(&a, "takeitdown.ncmec.org"));
+
+    /* Unknown topics, audiences and harms: nothing, never a crash. */
+    memset(&a, 0x5a, sizeof(a));
+    cg_text_guidance_lookup(e, "terror", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &a);
+    CG_ASSERT(a.text == NULL);
+    CG_ASSERT_EQ(a.n_help, 0);
+    cg_text_guidance_lookup(e, NULL, CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &a);
+    CG_ASSERT(a.text == NULL && a.n_help == 0);
+    cg_text_guidance_lookup(e, "ncii", (cg_audience)4, "en", CG_AGE_CHILD, &a);
+    CG_ASSERT(a.text == NULL && a.n_help == 0);
+    cg_text_guidance_get(e, (cg_harm)CG_HARM_COUNT, CG_AUDIENCE_RECIPIENT, "en", &a);
+    CG_ASSERT(a.text == NULL && a.n_help == 0);
+    cg_text_guidance_lookup(NULL, "ncii", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &a);
+    CG_ASSERT(a.text == NULL && a.n_help == 0);
+    CG_ASSERT(!cg_text_guidance_has_topic(e, "terror"));
+    CG_ASSERT(!cg_text_guidance_has_topic(e, NULL));
+    CG_ASSERT(!cg_text_guidance_has_topic(NULL, "ncii"));
+    cg_text_engine_close(e);
+}
+
+/* ---- catalogues written to a temporary data directory ---------------------------------------- */
+
+/* A data directory whose text/guidance.json is json (teencode tables linked from the source
+ * tree; the one lexicon is passed as an extra file, so opening stays fast). */
+static const char *write_catalogue(const char *name, const char *json)
+{
+    static char dir[1024];
+    char path[1200], src[1200];
+    FILE *fp;
+
+    snprintf(dir, sizeof(dir), "%s/%s", cg_test_tmpdir(), name);
+    CG_ASSERT_EQ(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/text", dir);
+    CG_ASSERT_EQ(mkdir(path, 0700), 0);
+    for (int l = 0; l < 2; l++) {
+        snprintf(src, sizeof(src), "%s/text/teencode-%s.tsv", DATA, langs[l]);
+        snprintf(path, sizeof(path), "%s/text/teencode-%s.tsv", dir, langs[l]);
+        CG_ASSERT_EQ(symlink(src, path), 0);
+    }
+    snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
+    fp = fopen(path, "w");
+    CG_ASSERT(fp != NULL);
+    fputs(json, fp);
+    CG_ASSERT_EQ(fclose(fp), 0);
+    return dir;
+}
+
+static cg_status open_dir(const char *dir, const char *country, cg_text_engine **e,
+                          cg_error *err)
+{
+    static const char *const lex[] = {DATA "/lexicons/bullying.tsv", NULL};
+    cg_text_config cfg = {0};
+
+    cfg.data_dir = dir;
+    cfg.extra_lexicons = lex;
+    cfg.country = country;
+    return cg_text_engine_open(&cfg, e, err);
+}
+
+CG_TEST(small_catalogue_routes_by_data)
+{
+    const char *dir = write_catalogue(
+        "ok", "{\"version\": 1, \"note\": \"x\",\n"
+              " \"messages\": {\"ncii\": {\"sender\": {\"en\": \"Stop.\"}},\n"
+              "              \"grooming\": {\"recipient\": {\"vi\": \"Chào em.\"}}},\n"
+              " \"help\": {\"XX\": [{\"en\": \"kids\", \"ages\": [\"child\"]},\n"
+              "                   {\"vi\": \"người lớn\", \"ages\": [\"adult\"], \"harms\": "
+              "[\"ncii\"]},\n"
+              "                   {\"en\": \"all\", \"ages\": [\"child\", \"adult\"], \"note\": "
+              "\"n\"}]}}\n");
+    cg_text_engine *e = NULL;
+    cg_text_guidance g;
+    cg_error err;
+
+    CG_ASSERT_OK(open_dir(dir, "XX", &e, &err), &err);
+    CG_ASSERT(cg_text_guidance_has_topic(e, "ncii"));
+    CG_ASSERT(cg_text_guidance_has_topic(e, "grooming"));
+    CG_ASSERT(!cg_text_guidance_has_topic(e, "bullying")); /* a harm without texts */
+    CG_ASSERT(!cg_text_guidance_has_topic(e, "csam"));
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_SENDER, "vi", CG_AGE_ADULT, &g);
+    CG_ASSERT_STR_EQ(g.text, "Stop."); /* no vi: en */
+    CG_ASSERT_EQ(g.n_help, 2);
+    CG_ASSERT_STR_EQ(g.help[0], "người lớn");
+    CG_ASSERT_STR_EQ(g.help[1], "all");
+    /* A text only in vi is still shown in en rather than nothing. */
+    cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_SENDER, "en", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_EQ(g.n_help, 3);
+    CG_ASSERT_STR_EQ(g.help[1], "người lớn");
+    /* A harm without texts still gets its help lines; the recipient text has only vi. */
+    cg_text_guidance_lookup(e, "bullying", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_CHILD, &g);
+    CG_ASSERT(g.text == NULL);
+    CG_ASSERT_EQ(g.n_help, 2);
+    cg_text_guidance_lookup(e, "grooming", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_CHILD, &g);
+    CG_ASSERT_STR_EQ(g.text, "Chào em.");
+    cg_text_engine_close(e);
+}
+
+CG_TEST(malformed_catalogues_are_clear_errors)
+{
+    static const struct {
+        const char *json;
+        const char *want;
+    } cases[] = {
+        {"{\"messages\": {\"ncii\": {\"parent\": {\"en\": \"x\"}}}}",
+         "messages.ncii.parent: unknown audience (recipient, sender, guardian, moderator)"},
+        {"{\"messages\": {\"ncii\": {\"sender\": {\"en\": 5}}}}",
+         "messages.ncii.sender.en: expected a text, got an integer"},
+        {"{\"messages\": {\"ncii\": {\"sender\": {\"fr\": \"x\"}}}}",
+         "messages.ncii.sender.fr: unknown language (en, vi)"},
+        {"{\"messages\": {\"ncii\": {\"sender\": \"x\"}}}",
+         "messages.ncii.sender: expected {\"en\": text, \"vi\": text}, got a string"},
+        {"{\"messages\": {\"ncii\": [\"x\"]}}",
+         "messages.ncii: expected an object of audiences"},
+        {"{\"messages\": {\"NCII\": {}}}", "messages.NCII: a topic name is [a-z0-9_]{1,31}"},
+        {"{\"messages\": []}", "messages: expected an object of topics, got an array"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"ages\": [\"teen\"]}]}}",
+         "help.VN[0].ages[0]: \"teen\" is not an age band (child, adult)"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"ages\": \"child\"}]}}",
+         "help.VN[0].ages: expected a non-empty array of age bands"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"ages\": []}]}}",
+         "help.VN[0].ages: expected a non-empty array of age bands (child, adult), got an empty"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"harms\": [\"ncii\"]}]}}",
+         "help.VN[0].harms[0]: \"ncii\" is neither a harm nor a topic under \"messages\""},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"harms\": [3]}]}}",
+         "help.VN[0].harms[0]: expected a topic name, got an integer"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"harms\": \"grooming\"}]}}",
+         "help.VN[0].harms: expected a non-empty array of topic names, got a string"},
+        {"{\"help\": {\"VN\": [{\"en\": [\"x\"]}]}}",
+         "help.VN[0].en: expected a text, got an array"},
+        {"{\"help\": {\"VN\": [{\"en\": \"x\", \"url\": \"y\"}]}}",
+         "help.VN[0].url: unknown key (en, vi, harms, ages, note)"},
+        {"{\"help\": {\"VN\": [{\"harms\": [\"grooming\"]}]}}",
+         "help.VN[0]: a help line needs a text"},
+        {"{\"help\": {\"VN\": [\"111\"]}}", "help.VN[0]: expected {\"en\": text"},
+        /* A country the engine does not load is checked all the same. */
+        {"{\"help\": {\"US\": [{\"en\": \"x\", \"ages\": [\"kid\"]}]}}",
+         "help.US[0].ages[0]: \"kid\" is not an age band"},
+        {"{\"help\": {\"Viet Nam\": []}}", "help.Viet Nam: not a country"},
+        {"{\"help\": {\"VN\": {}}}", "help.VN: expected an array of help lines, got an object"},
+        {"{\"help\": {\"VN\": [{\"en\":\"1\"},{\"en\":\"2\"},{\"en\":\"3\"},{\"en\":\"4\"},"
+         "{\"en\":\"5\"},{\"en\":\"6\"},{\"en\":\"7\"},{\"en\":\"8\"},{\"en\":\"9\"},"
+         "{\"en\":\"10\"},"
+         "{\"en\":\"11\"},{\"en\":\"12\"},{\"en\":\"13\"},{\"en\":\"14\"},{\"en\":\"15\"},"
+         "{\"en\":\"16\"},{\"en\":\"17\"}]}}",
+         "help.VN: 17 help lines, more than 16"},
+        {"{\"help\": []}", "help: expected an object of countries, got an array"},
+        {"{\"version\": 2}", "version: this build reads version 1"},
+        {"{\"mesages\": {}}", "mesages: unknown key (version, note, messages, help)"},
+        {"[]", "(top level): expected an object"},
+        {"{\"help\": {}, \"help\": {}}", "duplicate"},
+        {"{\"messages\": {", "guidance.json:1:"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char name[32];
+        cg_text_engine *e = (cg_text_engine *)&e;
+        cg_error err = {0};
+
+        snprintf(name, sizeof(name), "bad%zu", i);
+        const char *dir = write_catalogue(name, cases[i].json);
+        cg_status st = open_dir(dir, "VN", &e, &err);
+        if (st != CG_E_INVAL || e != NULL || strstr(err.message, cases[i].want) == NULL ||
+            strstr(err.message, "/text/guidance.json") == NULL)
+            cg_test_fail(__FILE__, __LINE__, "case %zu: %s\n  got %s: %s\n  want: %s", i,
+                         cases[i].json, cg_status_name(st), err.message, cases[i].want);
+    }
+}
+
+CG_TEST(shipped_catalogue_holds_every_country_line_limit)
+{
+    /* The shipped file loads for every country it names and for one it does not. */
+    static const char *const countries[] = {"VN", "US", "ZZ"};
+    for (size_t i = 0; i < 3; i++) {
+        cg_text_engine *e = open_engine(countries[i]);
+        cg_text_guidance g;
+        cg_text_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "en", CG_AGE_UNKNOWN, &g);
+        CG_ASSERT_LE(g.n_help, CG_TEXT_GUIDANCE_MAX_HELP);
+        CG_ASSERT_GE(g.n_help, 2);
+        cg_text_engine_close(e);
+    }
+}
+
+/* Loading the catalogue with each allocation failing in turn: CG_E_NOMEM, nothing leaked. */
+static cg_status op_load(void *arg)
+{
+    cg__guidance *g = NULL;
+    cg_error err;
+    cg_status st = cg__guidance_load((const char *)arg, "VN", &g, &err);
+
+    if (st == CG_OK) {
+        cg_text_guidance out;
+        cg__guidance_lookup(g, "ncii", CG_AUDIENCE_SENDER, "vi", CG_AGE_UNKNOWN, &out);
+        if (out.text == NULL || out.n_help != 3)
+            st = CG_E_INVAL;
+    }
+    cg__guidance_free(g);
+    return st;
+}
+
+CG_TEST(allocation_failures_are_clean)
+{
+    long n = cg_test_fail_each_allocation("guidance load", op_load,
+                                          (void *)(DATA "/text/guidance.json"), 0);
+    CG_ASSERT_GT(n, 50);
+}
