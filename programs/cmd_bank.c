@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auditpath.h"
 #include "childguard.h"
 #include "cli.h"
 #include "dbpath.h"
@@ -19,7 +20,8 @@
 
 static void usage(void)
 {
-    printf("usage: childguard bank [--db PATH] SUBCOMMAND [options] [ARGS]\n"
+    printf("usage: childguard bank [--db PATH] [--log PATH | --no-audit] SUBCOMMAND [options]"
+           " [ARGS]\n"
            "\n"
            "Banks are named lists of known hashes (signals) with provenance, as hotlines and\n"
            "StopNCII exchange them. A 'block' bank flags what matches it; an 'allow' bank\n"
@@ -44,6 +46,11 @@ static void usage(void)
            "\n"
            "The database: --db PATH, else $CHILDGUARD_DB, else\n"
            "$XDG_DATA_HOME/childguard/childguard.db (~/.local/share/childguard/childguard.db).\n"
+           "Every change (create, add, import, disable, enable, delete) appends one\n"
+           "'bank_change' record to the audit log: --log PATH, else $CHILDGUARD_AUDIT_LOG,\n"
+           "else audit.log beside the database; the actor is $CHILDGUARD_ACTOR, else $USER,\n"
+           "else 'cli'. --no-audit writes no record (for throwaway databases only). Reading\n"
+           "(list, show, export) never touches the log. See 'childguard audit'.\n"
            "Import is one transaction per file: a file that fails leaves the bank as it was;\n"
            "bad lines are reported with their line number and skipped.\n"
            "Exit status: 0 success, 2 error (1 from import when every line was rejected).\n");
@@ -51,9 +58,44 @@ static void usage(void)
 
 typedef struct bank_ctx {
     const char *db_arg;
+    const char *log_arg; /* --log PATH, else NULL */
+    int no_audit;        /* --no-audit */
     char db_path[4096];
     cg_bankdb *db;
+    cg_audit *audit;     /* open for the changing subcommands unless --no-audit */
 } bank_ctx;
+
+/* Who the audit records name: $CHILDGUARD_ACTOR, else $USER, else "cli". */
+static const char *audit_actor(void)
+{
+    const char *a = getenv("CHILDGUARD_ACTOR");
+
+    if (a == NULL || *a == '\0')
+        a = getenv("USER");
+    return a != NULL && *a != '\0' ? a : "cli";
+}
+
+static int open_db(bank_ctx *c, int create);
+
+/* open_db for a subcommand that changes the database: also opens the audit log (unless
+ * --no-audit) and attaches it, so each change appends a bank_change record. */
+static int open_db_write(bank_ctx *c, int create)
+{
+    cg_error err;
+
+    if (open_db(c, create) != 0)
+        return -1;
+    if (c->no_audit)
+        return 0;
+    c->audit = auditpath_open("bank", c->log_arg, c->db_path);
+    if (c->audit == NULL)
+        return -1;
+    if (cg_bankdb_set_audit(c->db, c->audit, audit_actor(), &err) != CG_OK) {
+        fprintf(stderr, "childguard bank: %s (set CHILDGUARD_ACTOR)\n", err.message);
+        return -1;
+    }
+    return 0;
+}
 
 static int open_db(bank_ctx *c, int create)
 {
@@ -186,7 +228,8 @@ static int do_create(bank_ctx *c, int argc, char **argv)
         fprintf(stderr, "childguard bank create: give one bank NAME\n");
         return CLI_ERROR;
     }
-    if (set_text(b.name, sizeof(b.name), "bank name", argv[optind]) != 0 || open_db(c, 1) != 0)
+    if (set_text(b.name, sizeof(b.name), "bank name", argv[optind]) != 0 ||
+        open_db_write(c, 1) != 0)
         return CLI_ERROR;
     if (cg_bank_create(c->db, &b, &err) != CG_OK) {
         fprintf(stderr, "childguard bank: %s\n", err.message);
@@ -453,7 +496,7 @@ static int do_add(bank_ctx *c, int argc, char **argv)
                 files ? "file" : "hash");
         return CLI_ERROR;
     }
-    if (open_db(c, 0) != 0 || get_bank(c, argv[optind], &b) != 0)
+    if (open_db_write(c, 0) != 0 || get_bank(c, argv[optind], &b) != 0)
         return CLI_ERROR;
     tmpl.bank_id = b.id;
     if (files)
@@ -555,7 +598,7 @@ static int do_import(bank_ctx *c, int argc, char **argv)
         fprintf(stderr, "childguard bank import: give a bank NAME and at least one FILE\n");
         return CLI_ERROR;
     }
-    if (open_db(c, create) != 0)
+    if (open_db_write(c, create) != 0)
         return CLI_ERROR;
     cg_bank b;
     cg_error err;
@@ -755,7 +798,7 @@ static int do_toggle(bank_ctx *c, int argc, char **argv, int enable)
     if (!enable && parse_until(until, dur, &when) != 0)
         return CLI_ERROR;
     cg_bank b;
-    if (open_db(c, 0) != 0 || get_bank(c, argv[optind], &b) != 0)
+    if (open_db_write(c, 0) != 0 || get_bank(c, argv[optind], &b) != 0)
         return CLI_ERROR;
     if (optind + 1 < argc)
         return set_signals(c, &b, type, when, argc - optind - 1, argv + optind + 1);
@@ -783,7 +826,7 @@ static int do_delete(bank_ctx *c, int argc, char **argv)
                         "bank; export it first if unsure)\n");
         return CLI_ERROR;
     }
-    if (open_db(c, 0) != 0)
+    if (open_db_write(c, 0) != 0)
         return CLI_ERROR;
     if (cg_bank_delete(c->db, argv[1], &err) != CG_OK) {
         fprintf(stderr, "childguard bank: %s\n", err.message);
@@ -808,6 +851,15 @@ static int run(int argc, char **argv)
         } else if (strncmp(argv[i], "--db=", 5) == 0) {
             c.db_arg = argv[i] + 5;
             i++;
+        } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+            c.log_arg = argv[i + 1];
+            i += 2;
+        } else if (strncmp(argv[i], "--log=", 6) == 0) {
+            c.log_arg = argv[i] + 6;
+            i++;
+        } else if (strcmp(argv[i], "--no-audit") == 0) {
+            c.no_audit = 1;
+            i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage();
             return CLI_OK;
@@ -820,7 +872,7 @@ static int run(int argc, char **argv)
         usage();
         return CLI_ERROR;
     }
-    /* Pull a --db given after the subcommand out of its arguments. */
+    /* Pull --db, --log and --no-audit given after the subcommand out of its arguments. */
     char **sub = calloc((size_t)(argc - i) + 1, sizeof(*sub));
     int n = 0;
     if (sub == NULL)
@@ -834,7 +886,27 @@ static int run(int argc, char **argv)
             c.db_arg = argv[k] + 5;
             continue;
         }
+        if (strcmp(argv[k], "--log") == 0 && k + 1 < argc) {
+            c.log_arg = argv[++k];
+            continue;
+        }
+        if (strncmp(argv[k], "--log=", 6) == 0) {
+            c.log_arg = argv[k] + 6;
+            continue;
+        }
+        if (strcmp(argv[k], "--no-audit") == 0) {
+            c.no_audit = 1;
+            continue;
+        }
         sub[n++] = argv[k];
+    }
+    if (n == 0 || (c.no_audit && c.log_arg != NULL)) {
+        if (n == 0)
+            usage();
+        else
+            fprintf(stderr, "childguard bank: --log and --no-audit exclude each other\n");
+        free(sub);
+        return CLI_ERROR;
     }
     const char *name = sub[0];
     if (strcmp(name, "create") == 0)
@@ -864,6 +936,7 @@ static int run(int argc, char **argv)
     }
     free(sub);
     cg_bankdb_close(c.db);
+    cg_audit_close(c.audit); /* after the database: it must outlive every change */
     return rc;
 }
 

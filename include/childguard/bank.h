@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "audit.h"
 #include "export.h"
 #include "signal.h"
 #include "status.h"
@@ -41,6 +42,31 @@ CG_API cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg
 CG_API void cg_bankdb_close(cg_bankdb *db);
 /* The schema version this build writes (PRAGMA user_version of its databases). */
 CG_API int cg_bankdb_schema_version(void);
+
+/* Audits every change made through db: after this call each successful bank_create,
+ * bank_update, bank_delete, signal_add (and merge), signal_set_disabled, signal_delete and
+ * import appends ONE record of kind "bank_change" to log (audit.h), with actor = actor and
+ * subject "bank:<name>". Its data is an object with "op" ("bank_create", "bank_update",
+ * "bank_delete", "signal_add", "signal_merge", "signal_disable", "signal_enable",
+ * "signal_delete" or "import") and "bank" (the name), plus per op: the bank's settings
+ * ("bank_id", "label", "kind", "enabled", "description", "thresholds"; an update adds
+ * "changed", the list of settings that differ), "signals" deleted with a bank, the signal's
+ * "signal_type", "value" (lower-case hex) and "signal_id" (an add also "quality", "source",
+ * "external_id"; a merge "filled": whether it filled an empty field; disable/enable "until"),
+ * or an import's "source", "lines", "added", "merged", "rejected" (one record per file, not
+ * per line). docs/banks.md lists them.
+ *
+ * Ordering and atomicity: the record is appended right AFTER the SQLite transaction commits,
+ * so a change that fails or rolls back is never recorded. If the append fails after the
+ * commit, the call returns CG_E_IO with a message saying the change was committed but not
+ * audited; the change stays (and out-parameters such as bank->id, s->id or *rep are filled as
+ * on success). A merge that fills nothing is still recorded (the hash was submitted again).
+ *
+ * log NULL turns auditing off. db does not own log: keep it open while db may change things,
+ * and close it yourself after cg_bankdb_close or after turning auditing off. actor (NULL: "")
+ * is copied: at most 63 bytes of UTF-8, else CG_E_INVAL and the previous setting stays. */
+CG_API cg_status cg_bankdb_set_audit(cg_bankdb *db, cg_audit *log, const char *actor,
+                                     cg_error *err);
 
 /* Limits of the text fields (bytes, UTF-8). Longer input is rejected (CG_E_INVAL), never cut. */
 #define CG_BANK_NAME_MAX 64     /* [A-Za-z0-9_.-], 1..64, unique */

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "bank/list.h"
+#include "bank/store_audit.h"
 #include "common/error.h"
 
 /* Lines between two progress callbacks. */
@@ -149,5 +150,16 @@ cg_status cg_bank_import(cg_bankdb *db, int64_t bank_id, FILE *in, const cg_impo
                         db->path, bank.name, without_path(db, e.message));
     if (rep != NULL)
         *rep = r;
-    return CG_OK;
+    /* One record for the whole file, after its commit (a failed import records nothing). The
+     * counts are filled in *rep even if the record fails: the import itself is kept. */
+    if (!cg__bankdb_audited(db))
+        return CG_OK;
+    return cg__bankdb_audit(db, "import", bank.name,
+                            json_pack("{s:I, s:s, s:I, s:I, s:I, s:I}", "bank_id",
+                                      (json_int_t)bank_id, "source",
+                                      opt != NULL && opt->source != NULL ? opt->source : "",
+                                      "lines", (json_int_t)r.lines, "added",
+                                      (json_int_t)r.added, "merged", (json_int_t)r.merged,
+                                      "rejected", (json_int_t)r.rejected),
+                            err);
 }

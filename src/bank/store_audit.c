@@ -1,0 +1,108 @@
+/* Audit records of bank changes: cg_bankdb_set_audit and the helper the store's write paths
+ * call after they commit (store_audit.h).
+ *
+ * Why after the commit and not inside the transaction: the audit log is a separate file with
+ * its own lock, so the two cannot commit atomically. Appending first would record changes that
+ * then roll back (a busy database, a full disk, a failed COMMIT); appending after means the log
+ * never claims a change that did not happen, and the one gap left (the process dies, or the log
+ * fails, between the commit and the append) is reported to the caller as CG_E_IO rather than
+ * hidden. The bank's own change log (store_changes.c) is transactional and still lists the
+ * change in that case. */
+#include "bank/store_audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+/* The record kind of every bank change. */
+#define BANK_AUDIT_KIND "bank_change"
+/* Why a record could not be built: jansson reports neither cause apart. */
+#define BUILD_FAILED "could not build the record (out of memory, or text not UTF-8)"
+
+cg_status cg_bankdb_set_audit(cg_bankdb *db, cg_audit *log, const char *actor, cg_error *err)
+{
+    size_t n;
+
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_set_audit: db is NULL");
+    if (log == NULL) {
+        db->audit = NULL;
+        db->audit_actor[0] = '\0';
+        return CG_OK;
+    }
+    if (actor == NULL)
+        actor = "";
+    n = strlen(actor);
+    if (n >= sizeof(db->audit_actor))
+        return cg__fail(err, CG_E_INVAL, "%s: audit actor longer than %zu bytes", db->path,
+                        sizeof(db->audit_actor) - 1);
+    if (!cg__utf8_valid(actor, n))
+        return cg__fail(err, CG_E_INVAL, "%s: audit actor is not valid UTF-8", db->path);
+    memcpy(db->audit_actor, actor, n + 1);
+    db->audit = log;
+    return CG_OK;
+}
+
+int cg__bankdb_audited(const cg_bankdb *db)
+{
+    return db != NULL && db->audit != NULL;
+}
+
+/* The error of a change that committed but whose record could not be written. */
+static cg_status not_audited(cg_bankdb *db, const char *op, const char *bank, const char *why,
+                             cg_error *err)
+{
+    return cg__fail(err, CG_E_IO, "%s: bank \"%s\": %s committed but not audited: %s", db->path,
+                    bank, op, why);
+}
+
+cg_status cg__bankdb_audit(cg_bankdb *db, const char *op, const char *bank, json_t *data,
+                           cg_error *err)
+{
+    cg_error aerr = {CG_OK, ""};
+    char subject[CG_BANK_NAME_MAX + 8];
+    char *text;
+    cg_status st;
+
+    if (!cg__bankdb_audited(db)) {
+        json_decref(data);
+        return CG_OK;
+    }
+    if (data == NULL || json_object_set_new(data, "op", json_string(op)) != 0 ||
+        json_object_set_new(data, "bank", json_string(bank)) != 0) {
+        json_decref(data);
+        return not_audited(db, op, bank, BUILD_FAILED, err);
+    }
+    text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(data);
+    if (text == NULL)
+        return not_audited(db, op, bank, BUILD_FAILED, err);
+    snprintf(subject, sizeof(subject), "bank:%s", bank);
+    st = cg_audit_append(db->audit, BANK_AUDIT_KIND, db->audit_actor, subject, text, NULL, &aerr);
+    free(text);
+    if (st != CG_OK)
+        return not_audited(db, op, bank, aerr.message, err);
+    return CG_OK;
+}
+
+cg_status cg__bankdb_audit_signal(cg_bankdb *db, const char *op, const char *bank,
+                                  const cg_bank_signal *s, json_t *extra, cg_error *err)
+{
+    char hex[CG_SIGNAL_MAX_BYTES * 2 + 1];
+    json_t *data;
+
+    if (!cg__bankdb_audited(db)) {
+        json_decref(extra);
+        return CG_OK;
+    }
+    s->type->format(s->value, hex);
+    data = json_pack("{s:s, s:s, s:I}", "signal_type", s->type->name, "value", hex, "signal_id",
+                     (json_int_t)s->id);
+    if (data != NULL && extra != NULL && json_object_update(data, extra) != 0) {
+        json_decref(data);
+        data = NULL;
+    }
+    json_decref(extra);
+    return cg__bankdb_audit(db, op, bank, data, err);
+}
