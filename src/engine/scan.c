@@ -9,16 +9,22 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
+/* How many bytes of s (n long) fit in max bytes without cutting a UTF-8 character. */
+static size_t fit(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 /* Sets dst to src cut to cap - 1 bytes at a UTF-8 character boundary. */
 static void copy_field(char *dst, size_t cap, const char *src)
 {
-    size_t n = src != NULL ? strlen(src) : 0;
+    size_t n = src != NULL ? fit(src, strlen(src), cap - 1) : 0;
 
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
     if (n > 0)
         memcpy(dst, src, n);
     dst[n] = '\0';
@@ -80,8 +86,10 @@ static cg_status hash_image(cg_engine *e, const cg_content *c, cg_verdict *v, cg
     v->ms.decode_ms = cg__engine_now_ms() - t0;
     if (st != CG_OK) {
         v->decode_status = st;
-        snprintf(v->decode_error, sizeof(v->decode_error), "%.96s: %.150s", display(c),
-                 derr.message);
+        const char *name = display(c);
+        snprintf(v->decode_error, sizeof(v->decode_error), "%.*s: %.*s",
+                 (int)fit(name, strlen(name), 96), name,
+                 (int)fit(derr.message, strlen(derr.message), 150), derr.message);
         return CG_OK;
     }
     v->width = img->width;
@@ -184,8 +192,9 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
     copy_field(v->sender, sizeof(v->sender), m.sender != NULL ? m.sender : "");
     copy_field(v->recipient, sizeof(v->recipient), m.recipient != NULL ? m.recipient : "");
     v->ts_ms = m.ts_ms;
-    snprintf(v->content_id, sizeof(v->content_id), "msg:%.60s/%.60s", v->conversation,
-             v->message_id);
+    snprintf(v->content_id, sizeof(v->content_id), "msg:%.*s/%.*s",
+             (int)fit(v->conversation, strlen(v->conversation), 60), v->conversation,
+             (int)fit(v->message_id, strlen(v->message_id), 60), v->message_id);
     return CG_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <utf8proc.h>
 
 #include "common/alloc.h"
 
@@ -45,6 +46,40 @@ static void set(json_t *o, const char *key, json_t *value)
     json_object_set_new(o, key, value);
 }
 
+/* A JSON string of s; bytes that are not UTF-8 (a file name, an id from a front end) become
+ * U+FFFD, so no field silently disappears. */
+static json_t *str(const char *s)
+{
+    json_t *j = json_string(s != NULL ? s : "");
+    size_t n, used = 0;
+    char *buf;
+
+    if (j != NULL || s == NULL)
+        return j;
+    n = strlen(s);
+    buf = malloc(3 * n + 1);
+    if (buf == NULL)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(n - i), &cp);
+        if (k > 0 && cp != 0) {
+            memcpy(buf + used, s + i, (size_t)k);
+            used += (size_t)k;
+            i += (size_t)k;
+        } else {
+            memcpy(buf + used, "\xEF\xBF\xBD", 3);
+            used += 3;
+            i++;
+        }
+    }
+    buf[used] = '\0';
+    j = json_stringn(buf, used);
+    free(buf);
+    return j;
+}
+
 static json_t *hex_of(const char *type, const uint8_t *value)
 {
     char hex[2 * CG_SIGNAL_MAX_BYTES + 1];
@@ -60,7 +95,7 @@ static json_t *signals_json(const cg_verdict *v)
 
     if (v->has_pdq) {
         cg_pdq_to_hex(&v->pdq.hash, hex);
-        set(o, "pdq", json_string(hex));
+        set(o, "pdq", str(hex));
         set(o, "pdq_quality", json_integer(v->pdq.quality));
     }
     if (v->has_digests) {
@@ -74,17 +109,17 @@ static json_t *match_json(const cg_match *m)
 {
     json_t *o = json_object();
 
-    set(o, "bank", json_string(m->bank));
-    set(o, "label", json_string(m->label));
-    set(o, "kind", json_string(m->kind == CG_BANK_ALLOW ? "allow" : "block"));
-    set(o, "signal_type", json_string(m->type->name));
+    set(o, "bank", str(m->bank));
+    set(o, "label", str(m->label));
+    set(o, "kind", str(m->kind == CG_BANK_ALLOW ? "allow" : "block"));
+    set(o, "signal_type", str(m->type->name));
     set(o, "distance", json_integer(m->distance));
     set(o, "threshold", json_integer(m->threshold));
     set(o, "signal_id", json_integer(m->signal_id));
-    set(o, "external_id", json_string(m->external_id));
-    set(o, "source", json_string(m->source));
+    set(o, "external_id", str(m->external_id));
+    set(o, "source", str(m->source));
     set(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
-    set(o, "variant", json_string(cg_pdq_dihedral_name(m->variant)));
+    set(o, "variant", str(cg_pdq_dihedral_name(m->variant)));
     set(o, "suppressed", json_boolean(m->suppressed));
     return o;
 }
@@ -111,13 +146,13 @@ static json_t *text_json(const cg_verdict *v)
     const cg_text_result *t = &v->text;
     json_t *o = json_object(), *ev = json_array();
 
-    set(o, "conversation", json_string(v->conversation));
-    set(o, "message_id", json_string(v->message_id));
-    set(o, "sender", json_string(v->sender));
-    set(o, "recipient", json_string(v->recipient));
+    set(o, "conversation", str(v->conversation));
+    set(o, "message_id", str(v->message_id));
+    set(o, "sender", str(v->sender));
+    set(o, "recipient", str(v->recipient));
     set(o, "ts_ms", json_integer(v->ts_ms));
-    set(o, "alert", json_string(cg_alert_name(t->alert)));
-    set(o, "stage", json_string(cg_facet_name(t->stage)));
+    set(o, "alert", str(cg_alert_name(t->alert)));
+    set(o, "stage", str(cg_facet_name(t->stage)));
     set(o, "message_risk", risks_json(t->message_risk));
     set(o, "risk", risks_json(t->risk));
     set(o, "sender_age", age_json(t->sender_age_min, t->sender_age_max));
@@ -127,10 +162,10 @@ static json_t *text_json(const cg_verdict *v)
     for (size_t i = 0; i < t->n_evidence; i++) {
         const cg_text_evidence *e = &t->evidence[i];
         json_t *x = json_object();
-        set(x, "message_id", json_string(e->message_id));
-        set(x, "harm", json_string(cg_harm_name(e->harm)));
-        set(x, "facet", json_string(cg_facet_name(e->facet)));
-        set(x, "cue", json_string(e->cue));
+        set(x, "message_id", str(e->message_id));
+        set(x, "harm", str(cg_harm_name(e->harm)));
+        set(x, "facet", str(cg_facet_name(e->facet)));
+        set(x, "cue", str(e->cue));
         set(x, "start", json_integer(e->start));
         set(x, "end", json_integer(e->end));
         set(x, "weight", score(e->weight));
@@ -148,14 +183,14 @@ static json_t *decision_json(const cg_verdict *v)
 
     for (size_t i = 0; i < d->n_actions; i++) {
         json_t *a = json_object();
-        set(a, "action", json_string(cg_policy_action_name(d->actions[i].action)));
+        set(a, "action", str(cg_policy_action_name(d->actions[i].action)));
         if (d->actions[i].target[0] != '\0')
-            set(a, "target", json_string(d->actions[i].target));
+            set(a, "target", str(d->actions[i].target));
         json_array_append_new(actions, a);
     }
     for (size_t i = 0; i < d->n_fired; i++)
-        json_array_append_new(fired, json_pack("{s:s,s:s}", "id", d->fired[i].id, "why",
-                                               d->fired[i].why));
+        json_array_append_new(fired, json_pack("{s:o,s:o}", "id", str(d->fired[i].id), "why",
+                                               str(d->fired[i].why)));
     set(o, "actions", actions);
     set(o, "blocked", json_boolean(cg_verdict_blocks(v)));
     set(o, "fired", fired);
@@ -167,9 +202,9 @@ static json_t *guidance_text_json(const cg_text_guidance *g)
 {
     json_t *o = json_object(), *help = json_array();
 
-    set(o, "text", g->text != NULL ? json_string(g->text) : json_null());
+    set(o, "text", g->text != NULL ? str(g->text) : json_null());
     for (size_t i = 0; i < g->n_help; i++)
-        json_array_append_new(help, json_string(g->help[i]));
+        json_array_append_new(help, str(g->help[i]));
     set(o, "help", help);
     return o;
 }
@@ -181,9 +216,9 @@ static json_t *guidance_json(const cg_verdict *v, unsigned flags)
     for (size_t i = 0; i < v->n_guidance; i++) {
         const cg_verdict_guidance *g = &v->guidance[i];
         json_t *o = json_object();
-        set(o, "topic", json_string(g->topic));
-        set(o, "audience", json_string(cg_audience_name(g->audience)));
-        set(o, "age_band", json_string(cg_age_band_name(g->age)));
+        set(o, "topic", str(g->topic));
+        set(o, "audience", str(cg_audience_name(g->audience)));
+        set(o, "age_band", str(cg_age_band_name(g->age)));
         if (!(flags & CG_VERDICT_JSON_NO_GUIDANCE_TEXT)) {
             set(o, "vi", guidance_text_json(&g->vi));
             set(o, "en", guidance_text_json(&g->en));
@@ -211,29 +246,29 @@ static json_t *when_json(int64_t ms)
         return json_null();
     snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-    return json_string(buf);
+    return str(buf);
 }
 
 static json_t *verdict_json(const cg_verdict *v, unsigned flags)
 {
     json_t *o = json_object(), *matches = json_array(), *facts = json_object();
 
-    set(o, "content_id", json_string(v->content_id));
-    set(o, "kind", json_string(cg_verdict_kind_name(v)));
-    set(o, "name", v->name != NULL ? json_string(v->name) : json_null());
+    set(o, "content_id", str(v->content_id));
+    set(o, "kind", str(cg_verdict_kind_name(v)));
+    set(o, "name", v->name != NULL ? str(v->name) : json_null());
     set(o, "scanned_at", when_json(v->scanned_at_ms));
     if (v->kind == CG_CONTENT_BYTES) {
         set(o, "bytes", json_integer((json_int_t)v->bytes));
         set(o, "format", v->format != CG_FORMAT_UNKNOWN
-                             ? json_string(cg_image_format_name(v->format)) : json_null());
+                             ? str(cg_image_format_name(v->format)) : json_null());
         if (v->width > 0) {
             set(o, "width", json_integer(v->width));
             set(o, "height", json_integer(v->height));
         }
         if (v->decode_status != CG_OK)
-            set(o, "decode_error", json_pack("{s:s,s:s}", "status",
+            set(o, "decode_error", json_pack("{s:s,s:o}", "status",
                                              cg_status_name(v->decode_status), "message",
-                                             v->decode_error));
+                                             str(v->decode_error)));
         set(o, "signals", signals_json(v));
     }
     for (size_t i = 0; i < v->matches.n; i++)
@@ -241,9 +276,9 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     set(o, "matches", matches);
     if (v->has_text)
         set(o, "text", text_json(v));
-    set(facts, "context", v->context >= 0 ? json_string(cg_policy_context_name(v->context))
+    set(facts, "context", v->context >= 0 ? str(cg_policy_context_name(v->context))
                                           : json_null());
-    set(facts, "audience", json_string(cg_audience_name(v->audience)));
+    set(facts, "audience", str(cg_audience_name(v->audience)));
     set(facts, "sender_is_child", v->sender_is_child < 0 ? json_null()
                                                          : json_boolean(v->sender_is_child));
     set(facts, "repeat", json_integer(v->repeat));
