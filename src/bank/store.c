@@ -78,6 +78,40 @@ static const char *const migrations[] = {
     "  INSERT INTO changes(kind, ref_id, at)"
     "  VALUES (1, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"
     "END;",
+    /* 1 -> 2: the human review queue (store_review.c, docs/review.md). No content bytes: the
+     * verdict is JSON of hashes, matches and spans; preview is the optional blurred greyscale
+     * quarantine image. state holds the names of cg_review_state. */
+    "CREATE TABLE review_items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  content_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  priority INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed',"
+    "    'confirmed', 'false_positive', 'escalated')),"
+    "  reviewer TEXT NOT NULL DEFAULT '',"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  claimed_at INTEGER NOT NULL DEFAULT 0,"
+    "  decided_at INTEGER NOT NULL DEFAULT 0,"
+    "  bank_signal_count INTEGER NOT NULL DEFAULT 0,"
+    "  bank TEXT NOT NULL DEFAULT '',"
+    "  verdict_json TEXT NOT NULL DEFAULT '{}',"
+    "  preview BLOB"
+    ");"
+    /* The queue order (state, then priority high first, then oldest): list and claim --next
+     * walk it without a sort. */
+    "CREATE INDEX review_items_queue ON review_items(state, priority DESC, created, id);"
+    "CREATE INDEX review_items_created ON review_items(created);"
+    "CREATE TABLE review_signals ("
+    "  item_id INTEGER NOT NULL REFERENCES review_items(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  signal_type TEXT NOT NULL,"
+    "  value BLOB NOT NULL,"
+    "  quality INTEGER NOT NULL DEFAULT -1,"
+    "  PRIMARY KEY (item_id, seq)"
+    ") WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,
