@@ -115,3 +115,95 @@ echo "-- Summary: $matched uploads matched the bank, $allowed were let through b
 echo "   $none did not match. Resizing, re-encoding, a 1 % crop and rotation (with --dihedral)"
 echo "   still match; the 4 % crop does not: PDQ is not crop-robust, a known limit of the"
 echo "   algorithm (docs/pdq.md). The exact copy also matches by MD5."
+
+# ---------------------------------------------------------------------------------------------
+root=$(cd "$(dirname "$0")/.." && pwd)
+log=$work/audit.log   # the default: audit.log beside the bank database
+export CHILDGUARD_ACTOR=demo
+echo
+echo "== Decide and record: every upload above went through the engine; the policy decided"
+echo "-- The decisions of the scan (data/policy/default.json: an ncii match is blocked and"
+echo "   queued for review; the allow bank overrides):"
+grep -P '\tDECISION\t' "$work/scan.out" | sed "s|$scan/||; s/^/   /" | head -4
+echo "   ... ($(grep -c -P '\tDECISION\t' "$work/scan.out") uploads acted on)"
+first=$(grep -P '\tMATCH\t' "$work/scan.out" | head -1 | cut -f1)
+echo "-- The verdict of one of them, for a child who received it on their phone"
+echo "   (childguard scan --json --context child_device; guidance in both languages):"
+"$CG" scan --db "$db" --json --dihedral --no-review --no-audit --context child_device "$first" |
+    python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+print("   content id:", v["content_id"])
+print("   matches:", ", ".join("%s (%s, distance %d)" % (m["bank"], m["label"], m["distance"]) for m in v["matches"]))
+print("   actions:", ", ".join(a["action"] + (":" + a["target"] if "target" in a else "") for a in v["decision"]["actions"]))
+print("   rules:", ", ".join(f["id"] for f in v["decision"]["fired"]))
+for g in v["guidance"]:
+    print("   guidance %s for the %s:" % (g["topic"], g["audience"]))
+    for lang in ("vi", "en"):
+        print("     [%s] %s" % (lang, g[lang]["text"]))
+        for h in g[lang]["help"]:
+            print("          help: %s" % h)
+'
+echo
+convfile=$root/tests/text/fixtures/grooming_en.jsonl
+echo "-- A conversation (synthetic, written for tests: $(basename "$convfile")) through the same"
+echo "   engine, on a child's device: each message updates the conversation's risk"
+"$CG" text scan --db "$db" --context child_device --data "$root/data" "$convfile" >"$work/chat.out" || true
+python3 - "$work/chat.out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+for v in rows:
+    t = v["text"]
+    acts = ", ".join(a["action"] + (":" + a["target"] if "target" in a else "") for a in v["decision"]["actions"])
+    print("   %-10s alert=%-6s stage=%-16s grooming=%.2f  -> %s%s" % (v["content_id"], t["alert"], t["stage"],
+          t["risk"]["grooming"], acts, "  (review item %d)" % v["review_id"] if v["review_id"] else ""))
+g = rows[-1]["guidance"][0]
+print("   guidance for the child (%s, age band %s):" % (g["topic"], g["age_band"]))
+for lang in ("vi", "en"):
+    print("     [%s] %s" % (lang, g[lang]["text"]))
+    print("          help: %s" % g[lang]["help"][0])
+PY
+echo
+echo "-- The review queue: hashes, scores and decisions only (no image, no message text):"
+"$CG" review --db "$db" counts | sed 's/^/   /'
+"$CG" review --db "$db" list --limit 4 | sed 's/^/   /'
+conv_item=$(tail -1 "$work/chat.out" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["review_id"])')
+img_item=$("$CG" review --db "$db" list --json --label ncii --limit 1 |
+           python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+img_file=$(grep -P '\tDECISION\t.*review item '"$img_item"'$' "$work/scan.out" | cut -f1)
+echo "-- Reviewer 'ana' claims the conversation (item $conv_item) and confirms it; upload item"
+echo "   $img_item ($(basename "$img_file")) is a false positive: it goes to the allow bank."
+"$CG" review --db "$db" claim "$conv_item" --reviewer ana | sed 's/^/   /'
+"$CG" review --db "$db" decide "$conv_item" --reviewer ana --confirm \
+    --note "staged grooming ending in a meeting request" | sed 's/^/   /'
+"$CG" review --db "$db" decide "$img_item" --reviewer ana --false-positive --bank demo-reviewed \
+    --note "demo: a known false positive" | sed 's/^/   /'
+echo "-- The feedback loop: scanned again, that upload is now let through by the allow bank:"
+"$CG" scan --db "$db" --no-review --no-audit --dihedral -q "$img_file" | sed "s|$scan/||; s/^/   /" || true
+echo
+echo "-- A CyberTipline report draft for the confirmed conversation (online enticement; a draft"
+echo "   for a person to check and file: nothing is sent):"
+"$CG" report draft "$conv_item" --db "$db" --format ncmec-xml --reporter-name "Demo Reviewer" \
+    --reporter-email reviewer@example.org --org "Demo Platform" -o "$work/report.xml" | sed "s/^/   /"
+sed 's/^/   /' "$work/report.xml" | head -30
+echo "   ..."
+"$CG" report validate "$work/report.xml" | sed 's/^/   /'
+echo
+echo "== The audit log: every decision, review, bank change and report draft, hash-chained"
+"$CG" audit show --log "$log" --last 4 | sed 's/^/   /' | cut -c1-160
+"$CG" audit verify --log "$log" | sed 's/^/   /'
+echo "-- Someone edits one byte of an old record (a decision's 'block' becomes 'black'):"
+python3 - "$log" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p, "rb").read().split(b"\n")
+n = next(k for k, l in enumerate(lines) if b'"decision"' in l and b'"block"' in l)
+lines[n] = lines[n].replace(b'"block"', b'"black"', 1)
+open(p, "wb").write(b"\n".join(lines))
+print("   edited record %d" % (n + 1))
+PY
+set +e
+"$CG" audit verify --log "$log" 2>&1 | sed 's/^/   /'
+rc=${PIPESTATUS[0]}
+set -e
+echo "   (exit status $rc: 1 = tampering found; the checkpoint kept elsewhere no longer matches)"

@@ -78,6 +78,13 @@ CG_API cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *
                                const uint8_t *preview, size_t preview_len, cg_audit *audit,
                                cg_error *err);
 
+/* Refreshes the open item (pending or claimed) for item->content_id with a newer verdict: its
+ * verdict JSON, reason and label are replaced and its priority raised to item->priority when
+ * higher; item->id receives its id. One item per conversation or per repeatedly uploaded file,
+ * not one per message or upload. CG_E_NOTFOUND when there is no open item (then add one). */
+CG_API cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
+                                   cg_audit *audit, cg_error *err);
+
 /* Reads item id; *verdict_json (may be NULL) receives a copy freed with cg_free.
  * CG_E_NOTFOUND when there is no such item. */
 CG_API cg_status cg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out,

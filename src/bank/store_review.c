@@ -468,6 +468,88 @@ cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict
     return audit_record(db, audit, "childguard", item->id, rec, err);
 }
 
+/* The newest open (pending or claimed) item for content_id inside the caller's transaction;
+ * *id = 0 when there is none. */
+static cg_status find_open(cg_bankdb *db, const char *content_id, int64_t *id, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    *id = 0;
+    s = cg__bankdb_prepare(db,
+                           "SELECT id FROM review_items WHERE content_id = ?1"
+                           " AND state IN ('pending', 'claimed') ORDER BY id DESC LIMIT 1",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, content_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "looking up review items of \"%s\"", content_id);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
+                            cg_audit *audit, cg_error *err)
+{
+    const char *verdict = verdict_json != NULL ? verdict_json : "{}";
+    sqlite3_stmt *st = NULL;
+    json_t *rec = NULL;
+    const char *why;
+    int64_t id = 0;
+    cg_status s;
+    int rc;
+
+    if (db == NULL || item == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_review_refresh: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    why = item_invalid(item);
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": %s", db->path,
+                        CG_REVIEW_ID_MAX, item->content_id, why);
+    s = verdict_check(db, verdict, err);
+    if (s != CG_OK)
+        return s;
+    s = cg__bankdb_begin_write(db, "refreshing a review item", err);
+    if (s != CG_OK)
+        return s;
+    s = find_open(db, item->content_id, &id, err);
+    if (s == CG_OK && id == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no open review item for \"%s\"", db->path,
+                     item->content_id);
+    if (s == CG_OK)
+        s = cg__bankdb_prepare(db,
+                               "UPDATE review_items SET label = ?1, reason = ?2,"
+                               " priority = max(priority, ?3), verdict_json = ?4 WHERE id = ?5",
+                               &st, err);
+    if (s == CG_OK) {
+        sqlite3_bind_text(st, 1, item->label, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, item->reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, item->priority);
+        sqlite3_bind_text(st, 4, verdict, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = cg__bankdb_fail(db, err, rc, "refreshing review item %lld", (long long)id);
+        sqlite3_finalize(st);
+    }
+    if (s == CG_OK)
+        s = audit_data(db, audit, id,
+                       json_pack("{s:s,s:I,s:s,s:s,s:i}", "action", "refresh", "item",
+                                 (json_int_t)id, "content_id", item->content_id, "label",
+                                 item->label, "priority", item->priority),
+                       &rec, err);
+    if (s == CG_OK)
+        item->id = id;
+    return finish(db, s, "refreshing a review item", audit, "childguard", id, rec, err);
+}
+
 cg_status cg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict_json,
                         cg_error *err)
 {

@@ -80,10 +80,20 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
     size_t preview_len = 0, used = 0;
     char *json = NULL;
     cg_status st = CG_OK;
+    int fresh = 0;
 
     if (it == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
-    snprintf(it->content_id, sizeof(it->content_id), "%s", v->content_id);
+    /* A conversation is reviewed as one item (refreshed by each message that asks for review);
+     * a file as one item however often it is uploaded while the item is open. */
+    if (v->has_text) {
+        size_t n = strlen(v->conversation);
+        if (n > 120) /* cut at a character boundary */
+            for (n = 120; n > 0 && ((unsigned char)v->conversation[n] & 0xC0) == 0x80; n--)
+                ;
+        snprintf(it->content_id, sizeof(it->content_id), "conv:%.*s", (int)n, v->conversation);
+    } else
+        snprintf(it->content_id, sizeof(it->content_id), "%s", v->content_id);
     snprintf(it->kind, sizeof(it->kind), "%s", cg_verdict_kind_name(v));
     item_label(v, it->label, sizeof(it->label));
     it->priority = item_priority(v);
@@ -98,10 +108,17 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
     json = cg_verdict_to_json(v, CG_VERDICT_JSON_NO_TIMINGS | CG_VERDICT_JSON_NO_GUIDANCE_TEXT);
     if (json == NULL)
         st = cg__fail(err, CG_E_NOMEM, "engine: out of memory");
-    if (st == CG_OK && img != NULL)
+    if (st == CG_OK) {
+        /* An open item for the same conversation or file: refresh it, else add one. */
+        st = cg_review_refresh(e->review_db, it, json, e->audit, err);
+        fresh = st == CG_E_NOTFOUND;
+        if (fresh)
+            st = CG_OK;
+    }
+    if (st == CG_OK && fresh && img != NULL)
         st = cg_review_preview(img->pixels, (int)img->width, (int)img->height,
                                (int)img->channels, 0, 0, &preview, &preview_len, err);
-    if (st == CG_OK)
+    if (st == CG_OK && fresh)
         st = cg_review_add(e->review_db, it, json, preview, preview_len, e->audit, err);
     if (st == CG_OK)
         v->review_id = it->id;
