@@ -289,6 +289,22 @@ static void count_match_repeat(cg_engine *e, const cg_content *c, cg_verdict *v)
     pthread_mutex_unlock(&e->text_lock);
 }
 
+/* Empties a verdict for the next scan, keeping the buffers of its match list and text result
+ * (a worker scanning message after message allocates them once). */
+static void verdict_reset(cg_verdict *v)
+{
+    cg_match_list matches = v->matches;
+    cg_text_result text = v->text;
+
+    v->matches = (cg_match_list){0};
+    v->text = (cg_text_result){0};
+    cg_verdict_free(v);
+    matches.n = 0;
+    text.n_evidence = 0;
+    v->matches = matches;
+    v->text = text;
+}
+
 cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
 {
     cg_image *img = NULL;
@@ -297,7 +313,7 @@ cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_er
 
     if (v == NULL)
         return cg__fail(err, CG_E_INVAL, "engine: no verdict to fill");
-    cg_verdict_free(v);
+    verdict_reset(v);
     if (e == NULL || c == NULL)
         return cg__fail(err, CG_E_INVAL, "engine: no engine or no content");
     v->scanned_at_ms = wall_ms();
