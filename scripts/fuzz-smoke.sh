@@ -20,7 +20,7 @@ build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${CC:-clang}
 all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
     fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list fuzz_text_normalize
-    fuzz_text_detect"
+    fuzz_text_detect fuzz_policy fuzz_report"
 targets=${CG_FUZZ_TARGETS:-$all_targets}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -61,9 +61,19 @@ mkdir -p "$run"
     exit 1
 }
 
+# Seeds of the JSON inputs: the shipped and test policies, two stored verdicts.
+mkdir -p "$run/seeds/policy" "$run/seeds/report"
+cp "$root"/data/policy/default.json "$root"/tests/policy/*.json "$run/seeds/policy/"
+printf '%s' '{"content_id":"msg:c/1","kind":"message","text":{"conversation":"c","message_id":"1","sender":"a","recipient":"b","ts_ms":1790000000000,"alert":"urgent","risk":{"grooming":0.9},"evidence":[{"message_id":"1","harm":"grooming","facet":"meeting","cue":"gr.meet","start":0,"end":4,"weight":0.5}]},"decision":{"actions":[{"action":"queue_review"}],"fired":[{"id":"grooming-alert","why":"alert urgent"}]},"scanned_at":"2026-11-29T10:00:00.000Z"}' \
+    >"$run/seeds/report/message.json"
+printf '%s' '{"content_id":"sha256:0000000000000000000000000000000000000000000000000000000000000000","kind":"image","name":"a.jpg","signals":{"pdq":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","pdq_quality":100,"md5":"00000000000000000000000000000000","sha256":"0000000000000000000000000000000000000000000000000000000000000000"},"matches":[{"bank":"b","label":"csam","kind":"block","signal_type":"pdq","distance":3,"external_id":"x"}],"decision":{"actions":[{"action":"block"}],"fired":[]},"scanned_at":"2026-11-29T10:00:00.000Z"}' \
+    >"$run/seeds/report/image.json"
+
 # Which seed directories feed which target.
 seeds_for() {
     case $1 in
+        fuzz_policy) echo "policy" ;;
+        fuzz_report) echo "report" ;;
         fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
         fuzz_hex) echo "hex" ;;
         fuzz_bank_list) echo "list" ;;
