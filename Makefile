@@ -42,6 +42,7 @@ bench: deps
 	@build-bench/bench/hash_bench --synth 40
 	@build-bench/bench/match_bench --n 1000000 --queries 2000 --radius 31 --kind mih --threads 2
 	@build-bench/bench/update_bench --n 200000 --trials 20
+	@build-bench/bench/engine_bench --min-seconds 2
 
 install: build
 	@cmake --install $(BUILD)

@@ -20,7 +20,7 @@ __attribute__((format(printf, 2, 3))) static void add(line *l, const char *fmt, 
 {
     va_list ap;
 
-    if (l->used + 1 >= l->size)
+    if (l == NULL || l->used + 1 >= l->size) /* NULL: only checking whether a rule holds */
         return;
     va_start(ap, fmt);
     int w = vsnprintf(l->buf + l->used, l->size - l->used, fmt, ap);
@@ -31,7 +31,7 @@ __attribute__((format(printf, 2, 3))) static void add(line *l, const char *fmt, 
 
 static void sep(line *l)
 {
-    if (l->used > 0)
+    if (l != NULL && l->used > 0)
         add(l, "; ");
 }
 
@@ -52,7 +52,8 @@ static int match_holds(const cg__policy_rule *r, const cg_policy_match *m)
            (r->max_distance < 0 || m->distance <= r->max_distance);
 }
 
-/* Whether every condition of r holds for f; why gets the conditions that held, with values. */
+/* Whether every condition of r holds for f; why (NULL: just check) gets the conditions that held,
+ * with values. */
 static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *why)
 {
     if (has_match_condition(r)) {
@@ -77,7 +78,11 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
         if (best < 0)
             return 0;
         sep(why);
-        add(why, "%s risk %.2f >= %.2f", cg_harm_name((cg_harm)best), (double)f->risk[best], min);
+        if (why != NULL) { /* two decimals without printf's floating-point path */
+            int v = (int)((double)f->risk[best] * 100.0 + 0.5), m = (int)(min * 100.0 + 0.5);
+            add(why, "%s risk %d.%02d >= %d.%02d", cg_harm_name((cg_harm)best), v / 100, v % 100,
+                m / 100, m % 100);
+        }
     }
     if (r->min_alert >= 0) {
         if ((int)f->alert < r->min_alert)
@@ -109,7 +114,7 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
         sep(why);
         add(why, "repeat %d >= %d", f->repeat, r->repeat_at_least);
     }
-    if (why->used == 0)
+    if (why != NULL && why->used == 0)
         add(why, "no conditions (always)");
     return 1;
 }
@@ -163,9 +168,10 @@ cg_status cg_policy_decide(const cg_policy *p, const cg_policy_facts *f, cg_poli
         const cg__policy_rule *r = &p->rules[i];
         cg_policy_fired *fi = &out->fired[out->n_fired];
         line why = {fi->why, sizeof(fi->why), 0};
-        fi->why[0] = '\0';
-        if (!rule_holds(r, f, &why))
+        if (!rule_holds(r, f, NULL)) /* check first; explain only the rules that fire */
             continue;
+        fi->why[0] = '\0';
+        rule_holds(r, f, &why);
         memcpy(fi->id, r->id, sizeof(fi->id));
         fired_rules[out->n_fired++] = i;
         for (int a = 0; a < r->n_acts; a++)
