@@ -20,5 +20,8 @@
 #include "childguard/review.h"
 #include "childguard/report.h"
 #include "childguard/engine.h"
+#include "childguard/keys.h"
+#include "childguard/video.h"
+#include "childguard/vpdq.h"
 
 #endif

@@ -23,5 +23,7 @@ extern const cli_command cmd_policy;
 extern const cli_command cmd_audit;
 extern const cli_command cmd_review;
 extern const cli_command cmd_report;
+extern const cli_command cmd_serve;
+extern const cli_command cmd_keys;
 
 #endif

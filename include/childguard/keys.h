@@ -1,0 +1,81 @@
+/* childguard: API keys for the HTTP service, kept in the bank database.
+ *
+ * A key is shown once, when it is created: "cgk_<id>_<secret>" (the id is public, the secret 32
+ * random bytes in hex from OpenSSL's RAND_bytes). The database keeps only the SHA-256 of the
+ * secret, the key's name, its scopes, optional per-key rate limit, creation, last use and
+ * revocation times. Verification looks the key up by id and compares the hashes in constant
+ * time (CRYPTO_memcmp); a revoked or unknown key, a malformed token and a wrong secret are all
+ * CG_E_NOTFOUND with the same message, so callers cannot tell them apart.
+ *
+ * Every create and revoke appends an audit record (kind "api_key") when a log is given; the
+ * secret never appears in it.
+ *
+ * Threading: like cg_bankdb, one thread at a time per handle. */
+#ifndef CHILDGUARD_KEYS_H
+#define CHILDGUARD_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "bank.h"
+#include "export.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Scopes, one bit each (text names in parentheses, used by the CLI and in the database). */
+enum {
+    CG_SCOPE_HASH = 1 << 0,       /* "hash": hash content */
+    CG_SCOPE_MATCH = 1 << 1,      /* "match": look hashes up */
+    CG_SCOPE_SCAN = 1 << 2,       /* "scan": scan content and messages through the engine */
+    CG_SCOPE_BANK_READ = 1 << 3,  /* "bank:read" */
+    CG_SCOPE_BANK_WRITE = 1 << 4, /* "bank:write" */
+    CG_SCOPE_REVIEW = 1 << 5,     /* "review": the review queue and report drafts */
+    CG_SCOPE_ADMIN = 1 << 6,      /* "admin": keys, policy reload, audit; implies every scope */
+    CG_SCOPE_ALL = (1 << 7) - 1
+};
+
+/* Parses "hash,match,bank:read" (or "all") into bits; CG_E_INVAL naming the bad scope. */
+CG_API cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err);
+/* Writes the names of scopes, comma-separated, into buf (truncated to size). */
+CG_API void cg_scopes_format(unsigned scopes, char *buf, size_t size);
+
+#define CG_APIKEY_NAME_MAX 64
+/* "cgk_" + id (decimal) + "_" + 64 hex digits + NUL fits in this. */
+#define CG_APIKEY_TOKEN_MAX 96
+
+typedef struct cg_apikey {
+    int64_t id;
+    char name[CG_APIKEY_NAME_MAX + 1];
+    unsigned scopes;
+    int rate_per_second;       /* requests per second allowed, 0 = the server's default */
+    int64_t created, last_used, revoked; /* unix seconds; 0 = never / not revoked */
+} cg_apikey;
+
+/* Creates a key; writes the token (shown once) into token (CG_APIKEY_TOKEN_MAX + 1 bytes) and
+ * the key's row into *out (may be NULL). Name: 1-64 bytes of UTF-8, unique among live keys. */
+CG_API cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes,
+                                  int rate_per_second, char *token, cg_apikey *out,
+                                  cg_audit *audit, cg_error *err);
+
+/* Checks a token; on success fills *out (may be NULL) and records the use (last_used, at most
+ * once a minute per key, so verification stays a read in the common case). */
+CG_API cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out,
+                                  cg_error *err);
+
+/* Revokes key id (by id or, when id <= 0, by name). CG_E_NOTFOUND if there is no live key. */
+CG_API cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+                                  cg_error *err);
+
+/* Calls fn for every key (revoked ones too), oldest first; non-zero from fn stops. */
+CG_API cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud),
+                                void *ud, cg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

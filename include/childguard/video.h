@@ -1,0 +1,1 @@
+/* placeholder: video frames (issue 7) */

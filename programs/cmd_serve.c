@@ -1,0 +1,19 @@
+/* `childguard serve`: placeholder until the command lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static void usage(void)
+{
+    printf("usage: childguard serve (not built yet)\n");
+}
+
+static int run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "childguard serve: not built yet\n");
+    return CLI_ERROR;
+}
+
+const cli_command cmd_serve = {"serve", "(not built yet)", run, usage};

@@ -1,0 +1,1 @@
+/* vPDQ (include/childguard/vpdq.h): placeholder until it lands. */
