@@ -21,6 +21,7 @@
 #include "childguard/report.h"
 #include "childguard/engine.h"
 #include "childguard/keys.h"
+#include "childguard/outbox.h"
 #include "childguard/video.h"
 #include "childguard/vpdq.h"
 

@@ -38,10 +38,20 @@ enum {
     CG_SCOPE_ALL = (1 << 7) - 1
 };
 
-/* Parses "hash,match,bank:read" (or "all") into bits; CG_E_INVAL naming the bad scope. */
+/* Parses "hash,match,bank:read" (or "all") into bits; spaces around a name are ignored. An
+ * empty list, an empty name ("hash,,match") or an unknown name is CG_E_INVAL naming it; *out is
+ * then 0. */
 CG_API cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err);
-/* Writes the names of scopes, comma-separated, into buf (truncated to size). */
+/* Writes the names of scopes, comma-separated in the order of the enum, into buf ("" for none;
+ * bits outside CG_SCOPE_ALL are ignored). When buf is too small the text is cut at a name
+ * boundary and always NUL-terminated (size 0: nothing is written). */
 CG_API void cg_scopes_format(unsigned scopes, char *buf, size_t size);
+/* The longest text cg_scopes_format writes (every scope), NUL included. */
+#define CG_SCOPES_TEXT_MAX 64
+
+/* 1 when a key with scopes `have` may do what `need` asks (every bit of need; CG_SCOPE_ADMIN
+ * implies every scope), else 0. need = 0 is always allowed. */
+CG_API int cg_scopes_allow(unsigned have, unsigned need);
 
 #define CG_APIKEY_NAME_MAX 64
 /* "cgk_" + id (decimal) + "_" + 64 hex digits + NUL fits in this. */
@@ -55,22 +65,39 @@ typedef struct cg_apikey {
     int64_t created, last_used, revoked; /* unix seconds; 0 = never / not revoked */
 } cg_apikey;
 
+/* The largest rate_per_second a key may carry. */
+#define CG_APIKEY_RATE_MAX 1000000
+
 /* Creates a key; writes the token (shown once) into token (CG_APIKEY_TOKEN_MAX + 1 bytes) and
- * the key's row into *out (may be NULL). Name: 1-64 bytes of UTF-8, unique among live keys. */
+ * the key's row into *out (may be NULL). Name: 1-64 bytes of UTF-8 without control characters,
+ * not all digits (so "keys revoke 12" is never ambiguous), unique among live keys (a second
+ * live key of the same name is CG_E_INVAL; a revoked key's name may be reused). scopes: a
+ * non-empty subset of CG_SCOPE_ALL. rate_per_second: 0..CG_APIKEY_RATE_MAX. The row is
+ * inserted and the token built in one transaction; audit (may be NULL) receives an "api_key"
+ * record {action: "create", key, name, scopes, rate} after the commit (a failing append is
+ * CG_E_IO "committed but not audited": the key exists; the token is still written). On any other
+ * failure token is "" and *out zeroed. The secret is wiped from the library's memory; the
+ * caller owns token and should wipe it after showing it. */
 CG_API cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes,
                                   int rate_per_second, char *token, cg_apikey *out,
                                   cg_audit *audit, cg_error *err);
 
 /* Checks a token; on success fills *out (may be NULL) and records the use (last_used, at most
- * once a minute per key, so verification stays a read in the common case). */
+ * once a minute per key, so verification stays a read in the common case). Any failure to
+ * accept the token is CG_E_NOTFOUND "API key not accepted"; other statuses are database
+ * errors. Recording the use is best effort on a read-only handle or a locked database (the
+ * request is not refused because last_used could not be written). */
 CG_API cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out,
                                   cg_error *err);
 
-/* Revokes key id (by id or, when id <= 0, by name). CG_E_NOTFOUND if there is no live key. */
+/* Revokes key id (by id or, when id <= 0, by name). CG_E_NOTFOUND if there is no live key.
+ * On success, audit (may be NULL) receives an "api_key" record {action:
+ * "revoke", key, name} after the commit (CG_E_IO "committed but not audited" if it fails). */
 CG_API cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
                                   cg_error *err);
 
-/* Calls fn for every key (revoked ones too), oldest first; non-zero from fn stops. */
+/* Calls fn for every key (revoked ones too), oldest first; non-zero from fn stops. The key
+ * passed to fn is valid during the call only; fn may call into the same db. */
 CG_API cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud),
                                 void *ud, cg_error *err);
 

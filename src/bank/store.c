@@ -112,6 +112,38 @@ static const char *const migrations[] = {
     "  quality INTEGER NOT NULL DEFAULT -1,"
     "  PRIMARY KEY (item_id, seq)"
     ") WITHOUT ROWID;",
+    /* 2 -> 3: API keys of the HTTP service (store_keys.c, docs/keys.md) and the webhook
+     * outbox (store_outbox.c). A key row keeps the SHA-256 of its secret, never the secret;
+     * revoked is the revocation time (0 = live), and a name is unique among live keys only,
+     * so a revoked key's name can be reused for its replacement. An outbox row is pending
+     * until delivered or failed (both unix times, 0 = not yet). IF NOT EXISTS: a file whose
+     * user_version was set back by hand (the older migration tests do this to fake an old
+     * file) still has these tables, and must migrate. */
+    "CREATE TABLE IF NOT EXISTS api_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  scopes INTEGER NOT NULL,"
+    "  rate INTEGER NOT NULL DEFAULT 0,"
+    "  secret_sha256 BLOB NOT NULL,"
+    "  created INTEGER,"
+    "  last_used INTEGER DEFAULT 0,"
+    "  revoked INTEGER DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS api_keys_live_name ON api_keys(name) WHERE revoked = 0;"
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  target TEXT NOT NULL,"
+    "  payload TEXT NOT NULL,"
+    "  created INTEGER,"
+    "  attempts INTEGER DEFAULT 0,"
+    "  next_attempt INTEGER,"
+    "  last_error TEXT DEFAULT '',"
+    "  delivered INTEGER DEFAULT 0,"
+    "  failed INTEGER DEFAULT 0"
+    ");"
+    /* The due entries in order, without a sort and without the delivered history. */
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt, id)"
+    "  WHERE delivered = 0 AND failed = 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,

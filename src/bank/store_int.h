@@ -25,7 +25,7 @@
 /* PRAGMA application_id of a childguard bank database: 'CGBK'. */
 #define CG__BANKDB_APPLICATION_ID 0x4347424b
 /* PRAGMA user_version this build writes: the number of migration steps in store.c. */
-#define CG__BANKDB_SCHEMA_VERSION 2
+#define CG__BANKDB_SCHEMA_VERSION 3
 /* The triggers that log every signal change (part of schema step 1). A large import drops them
  * inside its transaction and recreates them from this text before committing (store_import.c):
  * other connections never see them missing, and a crash rolls the drop back. */

@@ -1,0 +1,590 @@
+/* API keys of the HTTP service (include/childguard/keys.h, docs/keys.md), in the bank database.
+ *
+ * Table (store.c, schema step 3): api_keys keeps, per key, its name, scope bits, rate limit,
+ * the SHA-256 of its secret and its creation, last use and revocation times. The secret itself
+ * is never stored, logged or kept in the library's memory after the call that made it.
+ *
+ * Token: "cgk_<id>_<64 lowercase hex digits>". The id is the row id and is public (it only says
+ * which row to compare against); the 32 secret bytes come from RAND_bytes. The stored hash is
+ * SHA-256 of the 32 raw secret bytes: the secret is uniformly random and 256 bits long, so a
+ * plain hash (no salt, no slow KDF) is enough; a stolen database gives no usable token.
+ *
+ * Verification parses the token strictly, hashes the presented secret, reads the row by id and
+ * compares the hashes with CRYPTO_memcmp. Every way of not matching (malformed, unknown id,
+ * revoked, wrong secret) returns the same status and message, and the hash is computed in all of
+ * them, so neither the reply nor, to first order, its timing says which it was.
+ *
+ * Creating inserts the row first (to learn its id) and builds the token inside the same
+ * transaction. Audit records follow store_review.c: built before the commit, appended after it;
+ * they name the key (id, name, scopes, rate), never the secret or its hash. */
+#include "bank/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "childguard/keys.h"
+#include "common/error.h"
+#include "common/hex.h"
+
+/* The random part of a token, in bytes (64 hex digits). */
+#define SECRET_BYTES 32
+#define HASH_BYTES 32
+#define TOKEN_PREFIX "cgk_"
+/* A key's last_used is rewritten at most this often (seconds). */
+#define LAST_USED_INTERVAL 60
+/* The one message of every refused token. */
+#define NOT_ACCEPTED "API key not accepted"
+#define AUDIT_KIND "api_key"
+
+_Static_assert(sizeof(TOKEN_PREFIX) - 1 + 19 + 1 + 2 * SECRET_BYTES <= CG_APIKEY_TOKEN_MAX,
+               "the longest token fits CG_APIKEY_TOKEN_MAX");
+
+/* ---- scopes ------------------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} scope_names[] = {
+    {"hash", CG_SCOPE_HASH},           {"match", CG_SCOPE_MATCH},
+    {"scan", CG_SCOPE_SCAN},           {"bank:read", CG_SCOPE_BANK_READ},
+    {"bank:write", CG_SCOPE_BANK_WRITE}, {"review", CG_SCOPE_REVIEW},
+    {"admin", CG_SCOPE_ADMIN},
+};
+#define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
+
+cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
+{
+    unsigned bits = 0;
+    const char *p;
+
+    if (out != NULL)
+        *out = 0;
+    if (text == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_scopes_parse: NULL argument");
+    p = text;
+    for (;;) {
+        const char *start, *end;
+        size_t n;
+        unsigned bit = 0;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        start = p;
+        while (*p != '\0' && *p != ',')
+            p++;
+        end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        n = (size_t)(end - start);
+        if (n == 3 && memcmp(start, "all", 3) == 0)
+            bit = CG_SCOPE_ALL;
+        for (size_t i = 0; i < N_SCOPES && bit == 0; i++)
+            if (strlen(scope_names[i].name) == n && memcmp(start, scope_names[i].name, n) == 0)
+                bit = scope_names[i].bit;
+        if (bit == 0) {
+            if (n == 0)
+                return cg__fail(err, CG_E_INVAL,
+                                "scopes \"%.64s\": empty scope name (known: hash, match, scan,"
+                                " bank:read, bank:write, review, admin, all)",
+                                text);
+            return cg__fail(err, CG_E_INVAL,
+                            "unknown scope \"%.*s\" (known: hash, match, scan, bank:read,"
+                            " bank:write, review, admin, all)",
+                            (int)(n > 64 ? 64 : n), start);
+        }
+        bits |= bit;
+        if (*p == '\0')
+            break;
+        p++; /* the comma */
+    }
+    *out = bits;
+    return CG_OK;
+}
+
+void cg_scopes_format(unsigned scopes, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    if (buf == NULL || size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_SCOPES; i++) {
+        const size_t n = strlen(scope_names[i].name);
+        const size_t need = n + (used > 0);
+
+        if (!(scopes & scope_names[i].bit))
+            continue;
+        if (used + need + 1 > size)
+            break; /* cut at a name boundary */
+        if (used > 0)
+            buf[used++] = ',';
+        memcpy(buf + used, scope_names[i].name, n);
+        used += n;
+        buf[used] = '\0';
+    }
+}
+
+int cg_scopes_allow(unsigned have, unsigned need)
+{
+    if (have & CG_SCOPE_ADMIN)
+        return 1;
+    return (have & need) == need;
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* SHA-256 of the secret bytes through EVP (the one-shot SHA256() is deprecated in 3.0). */
+static cg_status secret_hash(const uint8_t *secret, uint8_t out[HASH_BYTES], cg_error *err)
+{
+    unsigned int len = 0;
+
+    if (EVP_Digest(secret, SECRET_BYTES, out, &len, EVP_sha256(), NULL) != 1 ||
+        len != HASH_BYTES) {
+        memset(out, 0, HASH_BYTES);
+        return cg__fail(err, CG_E_BACKEND, "API key: SHA-256 failed (OpenSSL)");
+    }
+    return CG_OK;
+}
+
+/* A key name: 1..CG_APIKEY_NAME_MAX bytes of UTF-8, no control characters, not all digits. */
+static const char *name_invalid(const char *s)
+{
+    size_t n;
+    int digits = 1;
+
+    if (s == NULL)
+        return "name is missing";
+    n = strnlen(s, CG_APIKEY_NAME_MAX + 1);
+    if (n == 0)
+        return "name is empty";
+    if (n > CG_APIKEY_NAME_MAX)
+        return "name longer than 64 bytes";
+    if (!cg__utf8_valid(s, n))
+        return "name is not valid UTF-8";
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f)
+            return "name holds a control character";
+        if (c < '0' || c > '9')
+            digits = 0;
+    }
+    if (digits)
+        return "name is all digits (it would read as a key id)";
+    return NULL;
+}
+
+/* Parses a token into its id and secret bytes; 0 when it is not exactly "cgk_<id>_<64 hex>"
+ * with a canonical decimal id (1..INT64_MAX, no sign, no leading zero). */
+static int token_parse(const char *token, int64_t *id, uint8_t secret[SECRET_BYTES])
+{
+    const size_t len = token != NULL ? strnlen(token, CG_APIKEY_TOKEN_MAX + 1) : 0;
+    const char *p, *us;
+    int64_t v = 0;
+
+    *id = 0;
+    memset(secret, 0, SECRET_BYTES);
+    if (len > CG_APIKEY_TOKEN_MAX || len < sizeof(TOKEN_PREFIX) - 1 + 2 + 2 * SECRET_BYTES)
+        return 0;
+    if (memcmp(token, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) != 0)
+        return 0;
+    p = token + sizeof(TOKEN_PREFIX) - 1;
+    us = memchr(p, '_', len - (size_t)(p - token));
+    if (us == NULL || us == p || us - p > 19 || *p == '0')
+        return 0;
+    for (const char *q = p; q < us; q++) {
+        if (*q < '0' || *q > '9')
+            return 0;
+        if (v > (INT64_MAX - (*q - '0')) / 10)
+            return 0;
+        v = v * 10 + (*q - '0');
+    }
+    if ((size_t)(token + len - (us + 1)) != 2 * SECRET_BYTES)
+        return 0;
+    for (const char *q = us + 1; q < token + len; q++)
+        if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f')))
+            return 0; /* lowercase only: one spelling per token */
+    if (cg__hex_decode(us + 1, 2 * SECRET_BYTES, secret, SECRET_BYTES) != CG_OK)
+        return 0;
+    *id = v;
+    return 1;
+}
+
+#define KEY_COLUMNS "id, name, scopes, rate, created, last_used, revoked"
+
+/* Fills out from a row of KEY_COLUMNS. */
+static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, cg_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(st, 0);
+    if (cg__bankdb_column_text(st, 1, out->name, sizeof(out->name)) < 0)
+        return cg__fail(err, CG_E_DECODE, "%s: API key %lld: stored name exceeds its limit",
+                        db->path, (long long)out->id);
+    out->scopes = (unsigned)sqlite3_column_int64(st, 2) & CG_SCOPE_ALL;
+    out->rate_per_second = sqlite3_column_int(st, 3);
+    out->created = sqlite3_column_int64(st, 4);
+    out->last_used = sqlite3_column_int64(st, 5);
+    out->revoked = sqlite3_column_int64(st, 6);
+    return CG_OK;
+}
+
+/* ---- audit -------------------------------------------------------------------------------- */
+
+/* Appends one "api_key" record after the change committed; data is stolen (NULL: no audit). */
+static cg_status audit_append(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
+                              cg_error *err)
+{
+    cg_error aerr = {CG_OK, ""};
+    char subject[40];
+    char *text;
+    cg_status st;
+
+    if (audit == NULL || data == NULL) {
+        json_decref(data);
+        return CG_OK;
+    }
+    text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(data);
+    if (text == NULL)
+        return cg__fail(err, CG_E_IO,
+                        "%s: API key %lld: change committed but not audited: out of memory",
+                        db->path, (long long)id);
+    snprintf(subject, sizeof(subject), "api_key:%lld", (long long)id);
+    st = cg_audit_append(audit, AUDIT_KIND, db->audit_actor[0] != '\0' ? db->audit_actor
+                                                                       : "childguard",
+                         subject, text, NULL, &aerr);
+    free(text); /* jansson's allocator: the default malloc */
+    if (st != CG_OK)
+        return cg__fail(err, CG_E_IO, "%s: API key %lld: change committed but not audited: %s",
+                        db->path, (long long)id, aerr.message);
+    return CG_OK;
+}
+
+/* ---- create ------------------------------------------------------------------------------- */
+
+/* Inserts the row inside the caller's transaction; *id receives its row id. A live key of the
+ * same name is CG_E_INVAL. */
+static cg_status key_insert(cg_bankdb *db, const char *name, unsigned scopes, int rate,
+                            const uint8_t hash[HASH_BYTES], int64_t now, int64_t *id,
+                            cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    *id = 0;
+    s = cg__bankdb_prepare(db, "SELECT id FROM api_keys WHERE name = ?1 AND revoked = 0", &st,
+                           err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        s = cg__fail(err, CG_E_INVAL, "%s: a live API key named \"%s\" already exists (id %lld)",
+                     db->path, name, (long long)sqlite3_column_int64(st, 0));
+    else if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "looking up API key \"%s\"", name);
+    sqlite3_finalize(st);
+    if (s != CG_OK)
+        return s;
+
+    s = cg__bankdb_prepare(db,
+                           "INSERT INTO api_keys(name, scopes, rate, secret_sha256, created,"
+                           " last_used, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)scopes);
+    sqlite3_bind_int(st, 3, rate);
+    sqlite3_bind_blob(st, 4, hash, HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "adding API key \"%s\"", name);
+    else
+        *id = sqlite3_last_insert_rowid(db->db);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int rate_per_second,
+                           char *token, cg_apikey *out, cg_audit *audit, cg_error *err)
+{
+    const int64_t now = (int64_t)time(NULL);
+    uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
+    char hex[2 * SECRET_BYTES + 1];
+    char scopes_text[CG_SCOPES_TEXT_MAX];
+    json_t *rec = NULL;
+    int64_t id = 0;
+    int committed = 0;
+    const char *why;
+    cg_status s;
+    int n;
+
+    if (token != NULL)
+        token[0] = '\0';
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (db == NULL || token == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_apikey_create: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    why = name_invalid(name);
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: API key \"%.64s\": %s", db->path,
+                        name != NULL ? name : "", why);
+    if (scopes == 0 || (scopes & ~(unsigned)CG_SCOPE_ALL) != 0)
+        return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": scopes 0x%x (need a non-empty"
+                        " subset of 0x%x)", db->path, name, scopes, (unsigned)CG_SCOPE_ALL);
+    if (rate_per_second < 0 || rate_per_second > CG_APIKEY_RATE_MAX)
+        return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": rate %d out of range (0..%d)",
+                        db->path, name, rate_per_second, CG_APIKEY_RATE_MAX);
+    if (RAND_bytes(secret, SECRET_BYTES) != 1)
+        return cg__fail(err, CG_E_BACKEND, "%s: API key \"%s\": no random bytes (RAND_bytes)",
+                        db->path, name);
+    s = secret_hash(secret, hash, err);
+    if (s != CG_OK)
+        goto done;
+    cg_scopes_format(scopes, scopes_text, sizeof(scopes_text));
+
+    s = cg__bankdb_begin_write(db, "creating an API key", err);
+    if (s != CG_OK)
+        goto done;
+    s = key_insert(db, name, scopes, rate_per_second, hash, now, &id, err);
+    if (s == CG_OK) {
+        cg__hex_encode(secret, SECRET_BYTES, hex);
+        n = snprintf(token, CG_APIKEY_TOKEN_MAX + 1, TOKEN_PREFIX "%lld_%s", (long long)id, hex);
+        if (n < 0 || n > CG_APIKEY_TOKEN_MAX)
+            s = cg__fail(err, CG_E_LIMIT, "%s: API key %lld: token too long", db->path,
+                         (long long)id);
+    }
+    if (s == CG_OK && audit != NULL) {
+        rec = json_pack("{s:s,s:I,s:s,s:s,s:i}", "action", "create", "key", (json_int_t)id,
+                        "name", name, "scopes", scopes_text, "rate", rate_per_second);
+        if (rec == NULL)
+            s = cg__fail(err, CG_E_NOMEM, "%s: API key \"%s\": out of memory (audit record)",
+                         db->path, name);
+    }
+    if (s != CG_OK) {
+        cg__bankdb_rollback(db);
+        goto done;
+    }
+    s = cg__bankdb_commit(db, "creating an API key", err);
+    if (s != CG_OK) {
+        json_decref(rec);
+        goto done;
+    }
+    committed = 1;
+    if (out != NULL) {
+        out->id = id;
+        memcpy(out->name, name, strlen(name) + 1);
+        out->scopes = scopes;
+        out->rate_per_second = rate_per_second;
+        out->created = now;
+    }
+    /* Committed: the key exists and the token is the only way to use it, so it stays written
+     * even when the record cannot be appended. */
+    s = audit_append(db, audit, id, rec, err);
+done:
+    if (s != CG_OK && !committed) {
+        OPENSSL_cleanse(token, CG_APIKEY_TOKEN_MAX + 1);
+        token[0] = '\0';
+        if (out != NULL)
+            memset(out, 0, sizeof(*out));
+    }
+    OPENSSL_cleanse(secret, sizeof(secret));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    return s;
+}
+
+/* ---- verify ------------------------------------------------------------------------------- */
+
+/* Records a use at now when the last one is older than LAST_USED_INTERVAL. Best effort on a
+ * read-only handle or a locked database; other failures are reported. */
+static cg_status touch(cg_bankdb *db, cg_apikey *k, int64_t now, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    if (now - k->last_used < LAST_USED_INTERVAL && now >= k->last_used)
+        return CG_OK;
+    if (db->flags & CG_BANKDB_READONLY)
+        return CG_OK;
+    s = cg__bankdb_prepare(db,
+                           "UPDATE api_keys SET last_used = ?2 WHERE id = ?1 AND revoked = 0",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, k->id);
+    sqlite3_bind_int64(st, 2, now);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        k->last_used = now;
+    else if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED &&
+             (rc & 0xff) != SQLITE_READONLY)
+        s = cg__bankdb_fail(db, err, rc, "recording the use of API key %lld", (long long)k->id);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err)
+{
+    static const uint8_t nothing[HASH_BYTES] = {0};
+    uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
+    const void *stored = nothing;
+    sqlite3_stmt *st = NULL;
+    cg_apikey k = {0};
+    int64_t id = 0;
+    int ok, found = 0, rc;
+    cg_status s;
+
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_apikey_verify: NULL argument");
+    /* A malformed token goes on with id 0 (no row) and a zero secret: the same work as a real
+     * miss, and the same answer. */
+    ok = token_parse(token, &id, secret);
+    s = secret_hash(secret, hash, err);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    if (s != CG_OK)
+        return s;
+    s = cg__bankdb_prepare(db, "SELECT " KEY_COLUMNS ", secret_sha256 FROM api_keys WHERE id = ?1",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        s = key_from_row(db, st, &k, err);
+        if (s == CG_OK && sqlite3_column_bytes(st, 7) == HASH_BYTES &&
+            sqlite3_column_blob(st, 7) != NULL) {
+            stored = sqlite3_column_blob(st, 7);
+            found = 1;
+        }
+    } else if (rc != SQLITE_DONE) {
+        s = cg__bankdb_fail(db, err, rc, "looking up an API key");
+    }
+    /* Compare even when there is nothing to compare against, so a miss costs the same. */
+    if (CRYPTO_memcmp(hash, stored, HASH_BYTES) != 0)
+        found = 0;
+    sqlite3_finalize(st); /* stored pointed into the row: not used past here */
+    OPENSSL_cleanse(hash, sizeof(hash));
+    if (s != CG_OK)
+        return s;
+    if (!ok || !found || k.revoked != 0)
+        return cg__fail(err, CG_E_NOTFOUND, NOT_ACCEPTED);
+    s = touch(db, &k, (int64_t)time(NULL), err);
+    if (s != CG_OK)
+        return s;
+    if (out != NULL)
+        *out = k;
+    return CG_OK;
+}
+
+/* ---- revoke and list ---------------------------------------------------------------------- */
+
+cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+                           cg_error *err)
+{
+    const int64_t now = (int64_t)time(NULL);
+    sqlite3_stmt *st = NULL;
+    json_t *rec = NULL;
+    cg_apikey k = {0};
+    cg_status s;
+    int rc;
+
+    if (db == NULL || (id <= 0 && name == NULL))
+        return cg__fail(err, CG_E_INVAL, "cg_apikey_revoke: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    s = cg__bankdb_begin_write(db, "revoking an API key", err);
+    if (s != CG_OK)
+        return s;
+    s = cg__bankdb_prepare(db,
+                           id > 0 ? "SELECT " KEY_COLUMNS " FROM api_keys WHERE id = ?1"
+                                    " AND revoked = 0"
+                                  : "SELECT " KEY_COLUMNS " FROM api_keys WHERE name = ?2"
+                                    " AND revoked = 0",
+                           &st, err);
+    if (s == CG_OK) {
+        if (id > 0)
+            sqlite3_bind_int64(st, 1, id);
+        else
+            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            s = key_from_row(db, st, &k, err);
+        else if (rc == SQLITE_DONE && id > 0)
+            s = cg__fail(err, CG_E_NOTFOUND, "%s: no live API key with id %lld", db->path,
+                         (long long)id);
+        else if (rc == SQLITE_DONE)
+            s = cg__fail(err, CG_E_NOTFOUND, "%s: no live API key named \"%.64s\"", db->path,
+                         name);
+        else
+            s = cg__bankdb_fail(db, err, rc, "looking up an API key");
+        sqlite3_finalize(st);
+    }
+    if (s == CG_OK)
+        s = cg__bankdb_prepare(db, "UPDATE api_keys SET revoked = ?2 WHERE id = ?1", &st, err);
+    if (s == CG_OK) {
+        sqlite3_bind_int64(st, 1, k.id);
+        sqlite3_bind_int64(st, 2, now > 0 ? now : 1);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = cg__bankdb_fail(db, err, rc, "revoking API key %lld", (long long)k.id);
+        sqlite3_finalize(st);
+    }
+    if (s == CG_OK && audit != NULL) {
+        rec = json_pack("{s:s,s:I,s:s}", "action", "revoke", "key", (json_int_t)k.id, "name",
+                        k.name);
+        if (rec == NULL)
+            s = cg__fail(err, CG_E_NOMEM, "%s: API key %lld: out of memory (audit record)",
+                         db->path, (long long)k.id);
+    }
+    if (s != CG_OK) {
+        cg__bankdb_rollback(db);
+        return s;
+    }
+    s = cg__bankdb_commit(db, "revoking an API key", err);
+    if (s != CG_OK) {
+        json_decref(rec);
+        return s;
+    }
+    return audit_append(db, audit, k.id, rec, err);
+}
+
+cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+                         cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_apikey k;
+    cg_status s;
+    int rc;
+
+    if (db == NULL || fn == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_apikey_list: NULL argument");
+    s = cg__bankdb_prepare(db, "SELECT " KEY_COLUMNS " FROM api_keys ORDER BY id", &st, err);
+    if (s != CG_OK)
+        return s;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        s = key_from_row(db, st, &k, err);
+        if (s != CG_OK || fn(&k, ud) != 0)
+            break;
+    }
+    if (s == CG_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "listing API keys");
+    sqlite3_finalize(st);
+    return s;
+}
