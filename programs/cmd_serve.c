@@ -1,19 +1,145 @@
-/* `childguard serve`: placeholder until the command lands. */
+/* `childguard serve`: the HTTP service (programs/serve/, docs/api.md). This file reads the
+ * command line over the config file and hands the result to serve_run. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "auditpath.h"
 #include "cli.h"
+#include "dbpath.h"
+#include "hashfile.h"
+#include "serve/serve.h"
 
 static void usage(void)
 {
-    printf("usage: childguard serve (not built yet)\n");
+    printf("usage: childguard serve [OPTIONS]\n\n"
+           "Serves the HMA-compatible hashing, matching and curation API (/h, /m, /c, /status)\n"
+           "and childguard's native API (/v1) over HTTP. docs/api.md lists every route.\n\n"
+           "Options (each overrides the same key of the config file):\n"
+           "  --config FILE       JSON config file (keys: listen, db, log, policy, data,\n"
+           "                      country, threads, connection_limit, timeout, max_body,\n"
+           "                      no_auth, rate_per_second, burst, refresh_ms, stale_seconds,\n"
+           "                      review, db_handles); contrib/serve.json is a sample\n"
+           "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
+           "  --db PATH           the bank database (created when missing; default as `bank`)\n"
+           "  --log PATH          the audit log (default: audit.log beside the database)\n"
+           "  --policy FILE       the policy (default: the shipped one)\n"
+           "  --threads N         worker threads (default: one per CPU)\n"
+           "  --max-body BYTES    largest request body (default 33554432); larger: 413\n"
+           "  --timeout SECONDS   idle connection timeout (default 30)\n"
+           "  --connections N     simultaneous connections (default 1024)\n"
+           "  --rate N            default requests per second per API key (0 = unlimited)\n"
+           "  --refresh-ms N      how often lookups pick up bank changes (default 200)\n"
+           "  --no-auth           do not check API keys (DEVELOPMENT ONLY)\n"
+           "  -h, --help          this help\n\n"
+           "API keys: `childguard keys create NAME --scopes ...`; clients send\n"
+           "\"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting, finish the\n"
+           "requests in flight, exit 0.\n");
 }
 
 static int run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "childguard serve: not built yet\n");
-    return CLI_ERROR;
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'D'},
+        {"log", required_argument, NULL, 'L'},
+        {"policy", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"max-body", required_argument, NULL, 'B'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"connections", required_argument, NULL, 'C'},
+        {"rate", required_argument, NULL, 'r'},
+        {"refresh-ms", required_argument, NULL, 'R'},
+        {"no-auth", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    serve_config cfg;
+    char path[SERVE_PATH_MAX], log_path[SERVE_PATH_MAX];
+    uint64_t v;
+    int ch;
+
+    serve_config_default(&cfg);
+    /* The config file first, so that options given on the command line win. */
+    for (int i = 1; i < argc; i++) {
+        const char *file = NULL;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            file = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+        if (file != NULL && serve_config_load(&cfg, file) != 0)
+            return CLI_ERROR;
+    }
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': break;
+        case 'l':
+            if (serve_config_listen(&cfg, optarg) != 0) {
+                fprintf(stderr, "childguard serve: bad --listen '%s' (ADDR:PORT)\n", optarg);
+                return CLI_ERROR;
+            }
+            break;
+        case 'D': snprintf(cfg.db, sizeof(cfg.db), "%s", optarg); break;
+        case 'L': snprintf(cfg.log, sizeof(cfg.log), "%s", optarg); break;
+        case 'p': snprintf(cfg.policy, sizeof(cfg.policy), "%s", optarg); break;
+        case 't':
+            if (cli_parse_u64("serve", "--threads", optarg, &v) != 0 || v > 1024)
+                return CLI_ERROR;
+            cfg.threads = (unsigned)v;
+            break;
+        case 'B':
+            if (cli_parse_u64("serve", "--max-body", optarg, &v) != 0 || v == 0)
+                return CLI_ERROR;
+            cfg.max_body = (size_t)v;
+            break;
+        case 'T':
+            if (cli_parse_u64("serve", "--timeout", optarg, &v) != 0 || v == 0 || v > 86400)
+                return CLI_ERROR;
+            cfg.timeout_s = (unsigned)v;
+            break;
+        case 'C':
+            if (cli_parse_u64("serve", "--connections", optarg, &v) != 0 || v == 0 ||
+                v > 1000000)
+                return CLI_ERROR;
+            cfg.connection_limit = (unsigned)v;
+            break;
+        case 'r':
+            if (cli_parse_u64("serve", "--rate", optarg, &v) != 0 || v > 10000000)
+                return CLI_ERROR;
+            cfg.rate_per_second = (int)v;
+            break;
+        case 'R':
+            if (cli_parse_u64("serve", "--refresh-ms", optarg, &v) != 0 || v > 3600000)
+                return CLI_ERROR;
+            cfg.refresh_ms = (int)v;
+            break;
+        case 'N': cfg.no_auth = 1; break;
+        case 'h': usage(); return CLI_OK;
+        default:
+            fprintf(stderr, "Try 'childguard serve --help'.\n");
+            return CLI_ERROR;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "childguard serve: unexpected argument '%s'\n", argv[optind]);
+        return CLI_ERROR;
+    }
+    if (dbpath_resolve("serve", cfg.db[0] != '\0' ? cfg.db : NULL, 1, path, sizeof(path)) != 0)
+        return CLI_ERROR;
+    snprintf(cfg.db, sizeof(cfg.db), "%s", path);
+    if (auditpath_resolve("serve", cfg.log[0] != '\0' ? cfg.log : NULL, cfg.db, log_path,
+                          sizeof(log_path)) != 0)
+        return CLI_ERROR;
+    snprintf(cfg.log, sizeof(cfg.log), "%s", log_path);
+    if (cfg.no_auth)
+        fprintf(stderr, "childguard serve: WARNING: --no-auth: API keys are NOT checked. Anyone "
+                        "who can reach %s:%u can read and change the banks. Development "
+                        "only.\n",
+                cfg.listen_addr, cfg.port);
+    return serve_run(&cfg);
 }
 
-const cli_command cmd_serve = {"serve", "(not built yet)", run, usage};
+const cli_command cmd_serve = {"serve", "serve the HMA-compatible and native HTTP API", run,
+                               usage};

@@ -1,0 +1,158 @@
+/* API keys, scopes and rate limits. A request names its key with "Authorization: Bearer
+ * <token>" or, as HMA deployments behind an API gateway do, "X-API-Key: <token>". The key is
+ * checked by the library (hashed secret, constant-time comparison, revocation); this file maps
+ * the outcome to 401 (no, malformed, unknown or revoked key: one message, so a caller learns
+ * nothing about which), 403 (the key lacks the route's scope) and 429 (the key's token bucket
+ * is empty; Retry-After says when one token is back). Buckets are keyed by key id, refilled
+ * continuously at the key's rate (the server default when the key says 0) and hold at most
+ * `burst` tokens. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "serve.h"
+
+struct serve_bucket {
+    int64_t key_id;
+    double tokens;
+    int64_t last_us;
+    serve_bucket *next;
+};
+
+void auth_fini(serve_server *s)
+{
+    for (size_t i = 0; i < sizeof(s->buckets) / sizeof(s->buckets[0]); i++) {
+        serve_bucket *b = s->buckets[i];
+        while (b != NULL) {
+            serve_bucket *next = b->next;
+            free(b);
+            b = next;
+        }
+        s->buckets[i] = NULL;
+    }
+}
+
+/* Takes one token from key_id's bucket. Returns 0, or the seconds to wait (>= 1). */
+static long take_token(serve_server *s, int64_t key_id, int rate, long *wait_s)
+{
+    int burst = s->cfg.burst > 0 ? s->cfg.burst : (rate > 0 ? rate : 1);
+    size_t slot = (size_t)((uint64_t)key_id * 0x9E3779B97F4A7C15ull >> 56);
+    int64_t now = serve_now_us();
+    serve_bucket *b;
+    long rc = 0;
+
+    *wait_s = 0;
+    pthread_mutex_lock(&s->rate_mu);
+    for (b = s->buckets[slot]; b != NULL; b = b->next)
+        if (b->key_id == key_id)
+            break;
+    if (b == NULL) {
+        b = calloc(1, sizeof(*b));
+        if (b == NULL) {
+            pthread_mutex_unlock(&s->rate_mu);
+            return 0; /* out of memory: do not refuse service because of the limiter */
+        }
+        b->key_id = key_id;
+        b->tokens = burst;
+        b->last_us = now;
+        b->next = s->buckets[slot];
+        s->buckets[slot] = b;
+    }
+    b->tokens += (double)(now - b->last_us) * rate / 1e6;
+    if (b->tokens > burst)
+        b->tokens = burst;
+    b->last_us = now;
+    if (b->tokens >= 1.0) {
+        b->tokens -= 1.0;
+    } else {
+        *wait_s = (long)ceil((1.0 - b->tokens) / rate);
+        if (*wait_s < 1)
+            *wait_s = 1;
+        rc = -1;
+    }
+    pthread_mutex_unlock(&s->rate_mu);
+    return rc;
+}
+
+static const char *bearer(serve_req *r)
+{
+    const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+
+    if (h != NULL) {
+        if (strncasecmp(h, "Bearer ", 7) != 0)
+            return "";
+        h += 7;
+        while (*h == ' ')
+            h++;
+        return h;
+    }
+    return http_header(r, "X-API-Key");
+}
+
+int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret)
+{
+    serve_server *s = r->srv;
+    const char *token;
+    serve_db *d;
+    cg_error err;
+    cg_status st;
+    int rate;
+    long wait_s;
+
+    if (scope == 0 || s->cfg.no_auth)
+        return 0;
+    token = bearer(r);
+    if (token == NULL || token[0] == '\0') {
+        *ret = http_error(r, 401, "unauthorized",
+                          "an API key is required: Authorization: Bearer <key>");
+        return -1;
+    }
+    if (strlen(token) > CG_APIKEY_TOKEN_MAX) {
+        *ret = http_error(r, 401, "unauthorized", "invalid or revoked API key");
+        return -1;
+    }
+    d = serve_db_get(r, ret);
+    if (d == NULL)
+        return -1;
+    st = cg_apikey_verify(d->db, token, &r->key, &err);
+    serve_db_put(r, d);
+    if (st == CG_E_NOTFOUND || st == CG_E_INVAL) {
+        *ret = http_error(r, 401, "unauthorized", "invalid or revoked API key");
+        return -1;
+    }
+    if (st != CG_OK) {
+        *ret = http_cg_error(r, st, err.message);
+        return -1;
+    }
+    r->key_id = r->key.id;
+    if ((r->key.scopes & (scope | CG_SCOPE_ADMIN)) == 0) {
+        char need[128];
+        cg_scopes_format(scope, need, sizeof(need));
+        *ret = http_error(r, 403, "forbidden", "this API key lacks the scope '%s'", need);
+        return -1;
+    }
+    rate = r->key.rate_per_second > 0 ? r->key.rate_per_second : s->cfg.rate_per_second;
+    if (rate > 0 && take_token(s, r->key_id, rate, &wait_s) != 0) {
+        char secs[32];
+        struct MHD_Response *resp;
+        char body[160];
+        int n = snprintf(body, sizeof(body),
+                         "{\"error\":\"rate_limited\",\"message\":\"rate limit of %d requests "
+                         "per second exceeded; retry after %ld s\"}",
+                         rate, wait_s);
+        snprintf(secs, sizeof(secs), "%ld", wait_s);
+        resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+        if (resp != NULL &&
+            (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json") !=
+                 MHD_YES ||
+             MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs) != MHD_YES)) {
+            MHD_destroy_response(resp);
+            resp = NULL;
+        }
+        *ret = http_queue(r, 429, resp);
+        return -1;
+    }
+    return 0;
+}

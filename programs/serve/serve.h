@@ -1,0 +1,249 @@
+/* `childguard serve`: the HTTP service's internal contract, shared by the files of
+ * programs/serve/. One file per concept:
+ *   config.c      the configuration (defaults, JSON config file, command-line overrides)
+ *   server.c      the daemon: engine lifetime (refcounted swap), dispatch, logs, shutdown
+ *   pool.c        small mutex-guarded pools (bank database handles, PDQ hashers)
+ *   http.c        request bodies (capped), multipart uploads, query values, JSON replies
+ *   auth.c        API keys, scopes and per-key token-bucket rate limits
+ *   hashing.c     hashing uploaded bytes (PDQ, MD5, SHA-256) for /h/hash, /m/lookup, /c/...
+ *   routes_hma.c  HMA 1.x hashing and matching routes (/h, /m, /status)
+ *   routes_bank.c HMA 1.x curation routes (/c)
+ *   routes_v1.c   the native API (/v1)
+ *   export.c      streaming bank exports (a writer thread and a pipe)
+ * Only the public API (include/childguard.h) is used. docs/api.md documents the routes. */
+#ifndef CG_PROGRAMS_SERVE_H
+#define CG_PROGRAMS_SERVE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "childguard.h"
+
+#define SERVE_PATH_MAX 4096
+
+/* ---- config.c ---------------------------------------------------------------------------- */
+
+typedef struct serve_config {
+    char listen_addr[64];          /* IPv4 or IPv6 literal, "127.0.0.1" by default */
+    unsigned port;                 /* 8080 by default */
+    char db[SERVE_PATH_MAX];       /* "" until resolved (dbpath_resolve) */
+    char log[SERVE_PATH_MAX];      /* the audit log; "" until resolved (auditpath_resolve) */
+    char policy[SERVE_PATH_MAX];   /* "" the shipped policy */
+    char data_dir[SERVE_PATH_MAX]; /* "" the shipped text data */
+    char country[8];               /* "" the text engine's default */
+    unsigned threads;              /* MHD thread pool size, 0 = online CPUs */
+    unsigned connection_limit;     /* simultaneous connections */
+    unsigned timeout_s;            /* idle timeout per connection, seconds */
+    size_t max_body;               /* bytes; larger bodies get 413 */
+    int no_auth;                   /* 1: no API keys checked (development only) */
+    int rate_per_second;           /* default per-key rate, 0 = unlimited */
+    int burst;                     /* bucket size, 0 = max(1, rate) */
+    int refresh_ms;                /* matcher refresh period */
+    int stale_seconds;             /* /status says INDEX-STALE past this lag, 0 = never */
+    int review;                    /* 1: scans queue review items (default) */
+    unsigned db_handles;           /* bank database handles kept open, 0 = threads + 2 */
+} serve_config;
+
+void serve_config_default(serve_config *c);
+/* Reads a JSON config file (keys in docs/api.md) over c. Returns 0, or -1 with a message
+ * printed. */
+int serve_config_load(serve_config *c, const char *path);
+/* Parses "ADDR:PORT", "[v6]:PORT" or ":PORT" into c. Returns 0 or -1. */
+int serve_config_listen(serve_config *c, const char *text);
+
+/* ---- pool.c ------------------------------------------------------------------------------ */
+
+/* A bounded pool of objects used by one thread at a time: get() takes a free one, creates one
+ * when fewer than max exist, else waits. */
+typedef struct serve_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    void **free_items;
+    size_t n_free, n_total, max;
+    cg_status (*create)(void *ud, void **out, cg_error *err);
+    void (*destroy)(void *item);
+    void *ud;
+} serve_pool;
+
+int serve_pool_init(serve_pool *p, size_t max, cg_status (*create)(void *, void **, cg_error *),
+                    void (*destroy)(void *), void *ud);
+cg_status serve_pool_get(serve_pool *p, void **out, cg_error *err);
+void serve_pool_put(serve_pool *p, void *item);
+/* Destroys the free objects; every object must have been put back. */
+void serve_pool_fini(serve_pool *p);
+
+/* A read-write bank database handle with its own audit-log handle. */
+typedef struct serve_db {
+    cg_bankdb *db;
+    cg_audit *audit;     /* NULL without an audit log */
+} serve_db;
+
+/* ---- server state ------------------------------------------------------------------------- */
+
+/* An engine with a reference count: a policy reload swaps in a new one, and the old one is
+ * closed when its last in-flight request releases it. */
+typedef struct serve_engine {
+    cg_engine *engine;
+    int refs;            /* under serve_server.engine_mu; the server's own reference counts */
+} serve_engine;
+
+typedef struct serve_bucket serve_bucket;
+
+typedef struct serve_server {
+    serve_config cfg;
+    struct MHD_Daemon *daemon;
+    pthread_mutex_t engine_mu;
+    serve_engine *engine;          /* current engine (holds one reference) */
+    serve_pool dbs;                /* serve_db */
+    serve_pool hashers;            /* cg_pdq_hasher */
+    pthread_mutex_t rate_mu;       /* guards buckets */
+    serve_bucket *buckets[256];
+    atomic_int inflight;           /* requests between first call and completion */
+    atomic_llong lag_since_ms;     /* when the matcher was first seen behind the db, 0 none */
+    int64_t started_ms;
+} serve_server;
+
+/* ---- http.c ------------------------------------------------------------------------------ */
+
+#define SERVE_MAX_PARAMS 3
+
+typedef struct serve_req {
+    serve_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    char *body;                    /* raw body, NUL-terminated, at most cfg.max_body bytes */
+    size_t len, cap;
+    int too_large;                 /* the body went past max_body; the rest was discarded */
+    int64_t t0_us;
+    unsigned status;               /* the status queued, for the log */
+    int64_t key_id;                /* the API key used, 0 none */
+    cg_apikey key;
+    const char *route;             /* the matched route pattern, e.g. "/c/bank/{*}"; NULL none */
+    char params[SERVE_MAX_PARAMS][256]; /* path segments captured by the route pattern */
+    /* multipart upload (http_upload) */
+    struct MHD_PostProcessor *pp;
+    char *file;
+    size_t file_len;
+    int n_files;
+    int file_too_large;
+    char file_field[64];
+    char file_name[256];
+    json_t *fields;                /* text fields of the form */
+} serve_req;
+
+int64_t serve_now_us(void);
+void serve_req_free(serve_req *r);
+
+/* Replies. Each queues a response and returns MHD's result; json replies steal j. */
+enum MHD_Result http_json(serve_req *r, unsigned status, json_t *j);
+enum MHD_Result http_error(serve_req *r, unsigned status, const char *error, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
+enum MHD_Result http_bytes(serve_req *r, unsigned status, const char *ctype, const void *data,
+                           size_t len);
+/* An error reply for a library failure: the status mapped to HTTP (http_status_of). */
+enum MHD_Result http_cg_error(serve_req *r, cg_status st, const char *message);
+unsigned http_status_of(cg_status st);
+enum MHD_Result http_queue(serve_req *r, unsigned status, struct MHD_Response *resp);
+
+const char *http_query(serve_req *r, const char *name);
+const char *http_header(serve_req *r, const char *name);
+/* 1 when the query value is "true"/"1"/"yes". */
+int http_query_bool(serve_req *r, const char *name);
+
+/* Parses the body as a JSON object into *out. On failure queues a 400 and returns -1 with
+ * *ret set. */
+int http_body_json(serve_req *r, json_t **out, enum MHD_Result *ret);
+/* The uploaded content: the first file of a multipart/form-data body, else the raw body. On
+ * failure (no content, more than one file) queues a 400 and returns -1 with *ret set. */
+int http_upload(serve_req *r, const uint8_t **data, size_t *len, enum MHD_Result *ret);
+
+/* ---- auth.c ------------------------------------------------------------------------------ */
+
+/* Checks the request's key for scope (0: no key needed) and its rate. Returns 0 when the
+ * request may go on; else queues 401/403/429 (or 500) and returns -1 with *ret set. */
+int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret);
+void auth_fini(serve_server *s);
+
+/* ---- server.c ---------------------------------------------------------------------------- */
+
+serve_engine *serve_engine_acquire(serve_server *s);
+void serve_engine_release(serve_server *s, serve_engine *e);
+/* Opens a new engine from the configuration and swaps it in. */
+cg_status serve_engine_reload(serve_server *s, cg_error *err);
+/* A database handle from the pool, with actor set for audit records; NULL with a 500 queued
+ * (and *ret set) when none can be opened. */
+serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret);
+void serve_db_put(serve_req *r, serve_db *d);
+
+/* Runs the server until SIGTERM/SIGINT. Returns a CLI exit status. */
+int serve_run(const serve_config *cfg);
+
+/* ---- hashing.c --------------------------------------------------------------------------- */
+
+typedef struct serve_hashes {
+    int has_pdq;
+    cg_pdq_result pdq;
+    cg_digests digests;
+    cg_image_format format;
+    cg_status decode_status;
+    char decode_error[CG_ERROR_MAX];
+} serve_hashes;
+
+/* Digests the bytes and, when they are an image, PDQ-hashes them (a decode failure leaves
+ * has_pdq 0 and says why). Returns CG_OK unless out of memory or no hasher. */
+cg_status serve_hash_bytes(serve_server *s, const uint8_t *data, size_t len, serve_hashes *out,
+                           cg_error *err);
+/* Lowercase hex of the signal of type name in h into out (65 bytes); 0 when h has none. */
+int serve_hash_hex(const serve_hashes *h, const char *type, char *out);
+
+/* ---- routes ------------------------------------------------------------------------------ */
+
+typedef enum MHD_Result (*serve_route_fn)(serve_req *r);
+
+enum MHD_Result hma_hash_get(serve_req *r);
+enum MHD_Result hma_hash_post(serve_req *r);
+enum MHD_Result hma_raw_lookup(serve_req *r);
+enum MHD_Result hma_lookup_get(serve_req *r);
+enum MHD_Result hma_lookup_post(serve_req *r);
+enum MHD_Result hma_index_status(serve_req *r);
+enum MHD_Result hma_compare(serve_req *r);
+enum MHD_Result hma_status(serve_req *r);
+enum MHD_Result hma_status_live(serve_req *r);
+
+enum MHD_Result bank_list(serve_req *r);
+enum MHD_Result bank_create_route(serve_req *r);
+enum MHD_Result bank_get_route(serve_req *r);
+enum MHD_Result bank_update_route(serve_req *r);
+enum MHD_Result bank_delete_route(serve_req *r);
+enum MHD_Result bank_signal_add_route(serve_req *r);
+enum MHD_Result bank_content_add_route(serve_req *r);
+enum MHD_Result bank_content_get_route(serve_req *r);
+enum MHD_Result bank_content_update_route(serve_req *r);
+enum MHD_Result bank_content_delete_route(serve_req *r);
+/* Shared with routes_v1.c: the bank named name through d, or a 404 queued. */
+int bank_lookup(serve_req *r, serve_db *d, const char *name, cg_bank *b, enum MHD_Result *ret);
+
+enum MHD_Result v1_scan(serve_req *r);
+enum MHD_Result v1_message(serve_req *r);
+enum MHD_Result v1_review_list(serve_req *r);
+enum MHD_Result v1_review_get(serve_req *r);
+enum MHD_Result v1_review_claim(serve_req *r);
+enum MHD_Result v1_review_release(serve_req *r);
+enum MHD_Result v1_review_decide(serve_req *r);
+enum MHD_Result v1_review_report(serve_req *r);
+enum MHD_Result v1_audit_verify(serve_req *r);
+enum MHD_Result v1_bank_export(serve_req *r);
+enum MHD_Result v1_bank_import(serve_req *r);
+enum MHD_Result v1_policy_reload(serve_req *r);
+
+/* export.c: a streaming response of bank_id's signals in fmt (NULL on failure). */
+struct MHD_Response *export_response(const char *db_path, int64_t bank_id, cg_list_format fmt,
+                                     cg_error *err);
+
+#endif
