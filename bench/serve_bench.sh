@@ -108,7 +108,7 @@ PY
     t0=$(date +%s.%N)
     "$CG" bank --db "$db" --no-audit import bench "$tmp/hashes-$n.txt" >/dev/null
     t1=$(date +%s.%N)
-    token=$("$CG" keys --db "$db" create "bench-$n" --scope all 2>/dev/null | grep -o 'cgk_[0-9]*_[0-9a-f]*' | head -1)
+    token=$("$CG" keys --db "$db" create "bench-$n" --scope all --rate 1000000 2>/dev/null | grep -o 'cgk_[0-9]*_[0-9a-f]*' | head -1)
     [ -n "$token" ] || { echo "serve_bench: could not create a key" >&2; exit 2; }
     start_server "$db"
     before=$(rss "$pid")

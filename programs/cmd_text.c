@@ -12,6 +12,7 @@
 #include "childguard.h"
 #include "auditpath.h"
 #include "cli.h"
+#include "timestamp.h"
 #include "textmodel_cli.h"
 
 #define MAX_LINE (16u << 20) /* longer input lines are skipped with an error */
@@ -103,57 +104,6 @@ static long read_line(FILE *in, char **buf, size_t *cap)
     return (long)n;
 }
 
-/* ISO-8601 ("2024-05-01T10:00:00Z", "+07:00" offsets, fractions) or unix seconds → ms; -1 bad. */
-static int64_t parse_ts(json_t *v)
-{
-    if (v == NULL || json_is_null(v))
-        return 0;
-    if (json_is_integer(v))
-        return (int64_t)json_integer_value(v) * 1000;
-    if (json_is_real(v))
-        return (int64_t)(json_real_value(v) * 1000.0);
-    if (!json_is_string(v))
-        return -1;
-    const char *s = json_string_value(v);
-    int Y, M, D, h = 0, m = 0, sec = 0, used = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &used) != 3)
-        return -1;
-    s += used;
-    double frac = 0;
-    if (*s == 'T' || *s == ' ') {
-        if (sscanf(s + 1, "%2d:%2d:%2d%n", &h, &m, &sec, &used) != 3)
-            return -1;
-        s += 1 + used;
-        if (*s == '.') {
-            char *end;
-            frac = strtod(s, &end);
-            s = end;
-        }
-    }
-    int off = 0;
-    if (*s == '+' || *s == '-') {
-        int oh, om = 0;
-        if (sscanf(s + 1, "%2d:%2d", &oh, &om) < 1)
-            return -1;
-        off = (oh * 60 + om) * (*s == '+' ? 1 : -1);
-    } else if (*s == 'Z') {
-        s++;
-    } else if (*s != '\0') {
-        return -1;
-    }
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-        return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    return ((int64_t)t - off * 60) * 1000 + (int64_t)(frac * 1000.0);
-}
 
 static const char *str_field(json_t *o, const char *k, char *buf, size_t n)
 {
@@ -297,7 +247,7 @@ static int run_scan(const text_opts *o, const char *file)
             m.recipient = str_field(obj, "recipient", rbuf, sizeof(rbuf));
             m.text = json_string_value(text);
             m.len = json_string_length(text);
-            m.ts_ms = parse_ts(json_object_get(obj, "ts"));
+            m.ts_ms = timestamp_parse_ms(json_object_get(obj, "ts"));
             if (m.ts_ms < 0) {
                 fprintf(stderr, "childguard text: %s:%llu: bad \"ts\" (ISO-8601 or unix seconds); "
                         "using the conversation's last time\n", name, (unsigned long long)lineno);

@@ -5,8 +5,13 @@
  * nothing about which), 403 (the key lacks the route's scope) and 429 (the key's token bucket
  * is empty; Retry-After says when one token is back). Buckets are keyed by key id, refilled
  * continuously at the key's rate (the server default when the key says 0) and hold at most
- * `burst` tokens. */
+ * `burst` tokens.
+ *
+ * Verified keys are remembered for key_cache seconds (default 5), keyed by the SHA-256 of the
+ * token, so a busy client costs one database read per key per period, not one per request; a
+ * revocation therefore takes effect within that period (docs/api.md). */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +81,44 @@ static long take_token(serve_server *s, int64_t key_id, int rate, long *wait_s)
     return rc;
 }
 
+/* ---- the cache of verified keys ----------------------------------------------------------- */
+
+#define CACHE_SLOTS 256
+
+typedef struct cached_key {
+    uint8_t digest[CG_SHA256_BYTES];
+    cg_apikey key;
+    int64_t expires_us;
+} cached_key;
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static cached_key cache[CACHE_SLOTS];
+
+static int cache_get(const uint8_t *digest, cg_apikey *out)
+{
+    cached_key *c = &cache[digest[0]];
+    int hit = 0;
+
+    pthread_mutex_lock(&cache_mu);
+    if (c->expires_us > serve_now_us() && memcmp(c->digest, digest, CG_SHA256_BYTES) == 0) {
+        *out = c->key;
+        hit = 1;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return hit;
+}
+
+static void cache_put(const uint8_t *digest, const cg_apikey *key, int seconds)
+{
+    cached_key *c = &cache[digest[0]];
+
+    pthread_mutex_lock(&cache_mu);
+    memcpy(c->digest, digest, CG_SHA256_BYTES);
+    c->key = *key;
+    c->expires_us = serve_now_us() + (int64_t)seconds * 1000000;
+    pthread_mutex_unlock(&cache_mu);
+}
+
 static const char *bearer(serve_req *r)
 {
     const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -113,11 +156,20 @@ int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret)
         *ret = http_error(r, 401, "unauthorized", "invalid or revoked API key");
         return -1;
     }
-    d = serve_db_get(r, ret);
-    if (d == NULL)
-        return -1;
-    st = cg_apikey_verify(d->db, token, &r->key, &err);
-    serve_db_put(r, d);
+    cg_digests dg;
+    int cached = s->cfg.key_cache_s > 0 &&
+                 cg_digest_mem(CG_DIGEST_SHA256, token, strlen(token), &dg) == CG_OK;
+    if (cached && cache_get(dg.sha256, &r->key)) {
+        st = CG_OK;
+    } else {
+        d = serve_db_get(r, ret);
+        if (d == NULL)
+            return -1;
+        st = cg_apikey_verify(d->db, token, &r->key, &err);
+        serve_db_put(r, d);
+        if (st == CG_OK && cached)
+            cache_put(dg.sha256, &r->key, s->cfg.key_cache_s);
+    }
     if (st == CG_E_NOTFOUND || st == CG_E_INVAL) {
         *ret = http_error(r, 401, "unauthorized", "invalid or revoked API key");
         return -1;

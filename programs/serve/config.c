@@ -20,6 +20,7 @@ void serve_config_default(serve_config *c)
     c->refresh_ms = 200;
     c->stale_seconds = 65;
     c->review = 1;
+    c->key_cache_s = 5;
 }
 
 int serve_config_listen(serve_config *c, const char *text)
@@ -89,7 +90,51 @@ static int get_int(json_t *root, const char *key, long long lo, long long hi, lo
 static const char *const known_keys[] = {
     "listen", "db", "log", "policy", "data", "country", "threads", "connection_limit",
     "timeout", "max_body", "no_auth", "rate_per_second", "burst", "refresh_ms",
-    "stale_seconds", "review", "db_handles", NULL};
+    "stale_seconds", "review", "db_handles", "key_cache", "webhooks", "webhook_poll_ms",
+    "webhook_max_attempts", "webhook_backoff_s", NULL};
+
+/* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
+static int get_webhooks(json_t *root, serve_config *c, const char *path)
+{
+    json_t *arr = json_object_get(root, "webhooks"), *w;
+    size_t i;
+
+    if (arr == NULL)
+        return 0;
+    if (!json_is_array(arr) || json_array_size(arr) > sizeof(c->webhooks) / sizeof(c->webhooks[0])) {
+        fprintf(stderr, "childguard serve: %s: \"webhooks\" must be an array of at most %zu "
+                        "objects\n", path, sizeof(c->webhooks) / sizeof(c->webhooks[0]));
+        return -1;
+    }
+    json_array_foreach(arr, i, w) {
+        webhook_target *t = &c->webhooks[i];
+        const char *key;
+        json_t *v;
+        if (!json_is_object(w)) {
+            fprintf(stderr, "childguard serve: %s: webhooks[%zu] must be an object\n", path, i);
+            return -1;
+        }
+        json_object_foreach(w, key, v) {
+            if (strcmp(key, "target") != 0 && strcmp(key, "url") != 0 && strcmp(key, "secret") != 0) {
+                fprintf(stderr, "childguard serve: %s: webhooks[%zu]: unknown key \"%s\" "
+                                "(target, url, secret)\n", path, i, key);
+                return -1;
+            }
+        }
+        if (get_string(w, "target", t->name, sizeof(t->name), path) != 0 ||
+            get_string(w, "url", t->url, sizeof(t->url), path) != 0 ||
+            get_string(w, "secret", t->secret, sizeof(t->secret), path) != 0)
+            return -1;
+        if (t->name[0] == '\0' || (strncmp(t->url, "http://", 7) != 0 &&
+                                    strncmp(t->url, "https://", 8) != 0)) {
+            fprintf(stderr, "childguard serve: %s: webhooks[%zu] needs a \"target\" and an "
+                            "http(s) \"url\"\n", path, i);
+            return -1;
+        }
+    }
+    c->n_webhooks = json_array_size(arr);
+    return 0;
+}
 
 int serve_config_load(serve_config *c, const char *path)
 {
@@ -125,6 +170,8 @@ int serve_config_load(serve_config *c, const char *path)
         get_string(root, "data", c->data_dir, sizeof(c->data_dir), path) != 0 ||
         get_string(root, "country", c->country, sizeof(c->country), path) != 0)
         goto out;
+    if (get_webhooks(root, c, path) != 0)
+        goto out;
     if (listen[0] != '\0' && serve_config_listen(c, listen) != 0) {
         fprintf(stderr, "childguard serve: %s: bad \"listen\" '%s' (ADDR:PORT)\n", path, listen);
         goto out;
@@ -149,6 +196,10 @@ int serve_config_load(serve_config *c, const char *path)
             {"stale_seconds", 0, 86400, NULL, &c->stale_seconds, NULL},
             {"review", 0, 1, NULL, &c->review, NULL},
             {"db_handles", 0, 4096, &c->db_handles, NULL, NULL},
+            {"key_cache", 0, 3600, NULL, &c->key_cache_s, NULL},
+            {"webhook_poll_ms", 10, 3600000, NULL, &c->webhook_poll_ms, NULL},
+            {"webhook_max_attempts", 1, 1000, NULL, &c->webhook_max_attempts, NULL},
+            {"webhook_backoff_s", 1, 3600, NULL, &c->webhook_backoff_s, NULL},
         };
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
             r = get_int(root, ints[i].name, ints[i].lo, ints[i].hi, &v, path);

@@ -107,6 +107,9 @@ static int lookup(serve_req *r, const cg_signal_type *type, const uint8_t *value
         *ret = http_cg_error(r, st, err.message);
         return -1;
     }
+    for (size_t i = 0; i < list->n; i++)
+        if (!list->v[i].suppressed)
+            metrics_match(r->srv->metrics, list->v[i].bank, list->v[i].label, 1);
     return 0;
 }
 

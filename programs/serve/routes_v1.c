@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "serve.h"
+#include "../timestamp.h"
 
 static enum MHD_Result verdict_reply(serve_req *r, cg_verdict *v)
 {
@@ -18,6 +19,57 @@ static enum MHD_Result verdict_reply(serve_req *r, cg_verdict *v)
     ret = http_bytes(r, 200, "application/json", json, strlen(json));
     cg_free(json);
     return ret;
+}
+
+int serve_notify(serve_req *r, const cg_verdict *v)
+{
+    const cg_policy_decision *dec = &v->decision;
+    serve_db *d = NULL;
+    enum MHD_Result ignored;
+    int written = 0;
+
+    for (size_t i = 0; i < dec->n_actions; i++) {
+        const cg_policy_action_item *a = &dec->actions[i];
+        json_t *payload, *actions = json_array(), *rules = json_array();
+        char *text;
+        cg_error err;
+        int64_t id;
+
+        if (a->action != CG_ACTION_NOTIFY || a->target[0] == '\0')
+            continue;
+        if (d == NULL && (d = serve_db_get(r, &ignored)) == NULL)
+            return -1;
+        for (size_t k = 0; k < dec->n_actions; k++)
+            json_array_append_new(actions,
+                                  json_string(cg_policy_action_name(dec->actions[k].action)));
+        for (size_t k = 0; k < dec->n_fired; k++)
+            json_array_append_new(rules, json_string(dec->fired[k].id));
+        /* What a guardian's or moderator's system needs to act: ids, the decision, never the
+         * content or the message text. */
+        payload = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify", "target",
+                            a->target, "content_id", v->content_id, "kind",
+                            json_string(cg_verdict_kind_name(v)), "actions", actions, "rules",
+                            rules, "alert",
+                            v->has_text ? json_string(cg_alert_name(v->text.alert)) : json_null(),
+                            "review_id", v->review_id > 0 ? json_integer(v->review_id)
+                                                          : json_null());
+        text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
+        json_decref(payload);
+        if (text == NULL || cg_outbox_add(d->db, a->target, text, &id, &err) != CG_OK) {
+            fprintf(stderr, "{\"event\":\"notify\",\"error\":\"%s\"}\n",
+                    text == NULL ? "out of memory" : "outbox write failed");
+            free(text);
+            serve_db_put(r, d);
+            return -1;
+        }
+        free(text);
+        written++;
+    }
+    if (d != NULL)
+        serve_db_put(r, d);
+    if (written > 0)
+        webhooks_kick(r->srv->webhooks);
+    return written;
 }
 
 static enum MHD_Result scan(serve_req *r, const cg_content *c)
@@ -33,6 +85,12 @@ static enum MHD_Result scan(serve_req *r, const cg_content *c)
         return http_error(r, 503, "not_ready", "the engine is not loaded");
     st = cg_engine_scan(e->engine, c, &v, &err);
     serve_engine_release(r->srv, e);
+    if (st == CG_OK) {
+        for (size_t i = 0; i < v.matches.n; i++)
+            if (!v.matches.v[i].suppressed)
+                metrics_match(r->srv->metrics, v.matches.v[i].bank, v.matches.v[i].label, 1);
+        serve_notify(r, &v); /* a store failure is logged; the verdict still stands */
+    }
     if (st != CG_OK)
         ret = http_cg_error(r, st, err.message);
     else
@@ -104,13 +162,18 @@ enum MHD_Result v1_message(serve_req *r)
         json_decref(body);
         return ret;
     }
-    v = json_object_get(body, "ts");
+    /* "ts" as in chat exports and `text scan` input (ISO-8601 or unix seconds), or "ts_ms". */
+    v = json_object_get(body, "ts_ms");
     if (v != NULL && !json_is_null(v)) {
         if (!json_is_integer(v) || json_integer_value(v) < 0) {
             json_decref(body);
-            return http_error(r, 400, "bad_request", "\"ts\" must be unix milliseconds");
+            return http_error(r, 400, "bad_request", "\"ts_ms\" must be unix milliseconds");
         }
         c.message.ts_ms = json_integer_value(v);
+    } else if ((c.message.ts_ms = timestamp_parse_ms(json_object_get(body, "ts"))) < 0) {
+        json_decref(body);
+        return http_error(r, 400, "bad_request",
+                          "\"ts\" must be an ISO-8601 time or unix seconds");
     }
     v = json_object_get(body, "sender_age");
     if (json_is_integer(v))

@@ -23,6 +23,8 @@
 #include <microhttpd.h>
 
 #include "childguard.h"
+#include "metrics.h"
+#include "webhook.h"
 
 #define SERVE_PATH_MAX 4096
 
@@ -47,6 +49,10 @@ typedef struct serve_config {
     int stale_seconds;             /* /status says INDEX-STALE past this lag, 0 = never */
     int review;                    /* 1: scans queue review items (default) */
     unsigned db_handles;           /* bank database handles kept open, 0 = threads + 2 */
+    int key_cache_s;               /* verified API keys are trusted this long (default 5) */
+    webhook_target webhooks[16];   /* "webhooks": receivers of notify actions, by target */
+    size_t n_webhooks;
+    int webhook_poll_ms, webhook_max_attempts, webhook_backoff_s;
 } serve_config;
 
 void serve_config_default(serve_config *c);
@@ -106,6 +112,8 @@ typedef struct serve_server {
     atomic_int inflight;           /* requests between first call and completion */
     atomic_llong lag_since_ms;     /* when the matcher was first seen behind the db, 0 none */
     int64_t started_ms;
+    metrics *metrics;              /* /metrics */
+    webhooks *webhooks;            /* delivers the outbox (notify actions) */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
@@ -241,6 +249,11 @@ enum MHD_Result v1_audit_verify(serve_req *r);
 enum MHD_Result v1_bank_export(serve_req *r);
 enum MHD_Result v1_bank_import(serve_req *r);
 enum MHD_Result v1_policy_reload(serve_req *r);
+enum MHD_Result serve_metrics_route(serve_req *r);
+
+/* routes_v1.c: writes each notify action of v to the outbox (one entry per target) and wakes
+ * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
+int serve_notify(serve_req *r, const cg_verdict *v);
 
 /* export.c: a streaming response of bank_id's signals in fmt (NULL on failure). */
 struct MHD_Response *export_response(const char *db_path, int64_t bank_id, cg_list_format fmt,

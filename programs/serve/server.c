@@ -204,6 +204,7 @@ typedef struct route {
 static const route routes[] = {
     {"GET", "/status", 0, hma_status},
     {"GET", "/status/live", 0, hma_status_live},
+    {"GET", "/metrics", CG_SCOPE_ADMIN, serve_metrics_route},
     {"GET", "/h/hash", CG_SCOPE_HASH, hma_hash_get},
     {"POST", "/h/hash", CG_SCOPE_HASH, hma_hash_post},
     {"GET", "/m/raw_lookup", CG_SCOPE_MATCH, hma_raw_lookup},
@@ -371,6 +372,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r == NULL)
         return;
     *con_cls = NULL;
+    metrics_request(s->metrics, r->route != NULL ? r->route : "(no route)", (int)r->status,
+                    (double)(serve_now_us() - r->t0_us) / 1000.0);
     line = json_pack("{s:I, s:s, s:s, s:i, s:f, s:o, s:I}", "ts",
                      (json_int_t)time(NULL), "method", r->method, "path", r->url,
                      "status", r->status != 0 ? (int)r->status : 0, "ms",
@@ -486,6 +489,20 @@ int serve_run(const serve_config *cfg)
         goto out;
     }
     s->started_ms = (int64_t)time(NULL) * 1000;
+    s->metrics = metrics_new();
+    if (s->metrics == NULL) {
+        fprintf(stderr, "childguard serve: out of memory\n");
+        goto out;
+    }
+    {
+        webhook_options wo = {s->cfg.webhooks, s->cfg.n_webhooks, s->cfg.webhook_poll_ms,
+                              s->cfg.webhook_max_attempts, 0, s->cfg.webhook_backoff_s};
+        s->webhooks = webhooks_start(s->cfg.db, &wo, s->metrics, &err);
+        if (s->webhooks == NULL) {
+            fprintf(stderr, "childguard serve: %s\n", err.message);
+            goto out;
+        }
+    }
 
     flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ipv6)
@@ -524,11 +541,15 @@ int serve_run(const serve_config *cfg)
 out:
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon);
+    webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
+    s->webhooks = NULL;
     serve_pool_fini(&s->dbs);
     serve_pool_fini(&s->hashers);
     auth_fini(s);
     serve_engine_release(s, s->engine);
     s->engine = NULL;
+    metrics_free(s->metrics);
+    s->metrics = NULL;
     if (rc == 0)
         log_event("stopped", "clean shutdown");
     return rc;

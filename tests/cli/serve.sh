@@ -241,9 +241,9 @@ code=$(req "$SCANNER" POST /v1/scan --data-binary "@$tmp/a.png")
 check "POST /v1/scan (raw): verdict with the bank match" "[ $code = 200 ] && py \"assert j['kind']=='image' and j['signals']['pdq']=='$pdq_a' and j['matches'][0]['bank']=='TEST_BANK' and 'decision' in j, j\""
 code=$(req "$SCANNER" POST /v1/scan -F "file=@$tmp/b.jpg")
 check "POST /v1/scan (multipart): verdict named by the upload" "[ $code = 200 ] && py \"assert j['name']=='b.jpg' and j['matches']==[], j\""
-code=$(req "$SCANNER" POST /v1/messages -d '{"conversation":"c1","id":"1","sender":"adult","recipient":"kid","ts":1700000000000,"text":"you are so mature for your age. dont tell your parents about us"}')
+code=$(req "$SCANNER" POST /v1/messages -d '{"conversation":"c1","id":"1","sender":"adult","recipient":"kid","ts_ms":1700000000000,"text":"you are so mature for your age. dont tell your parents about us"}')
 check "POST /v1/messages: message verdict" "[ $code = 200 ] && py \"assert j['kind']=='message' and j['text']['conversation']=='c1', j\""
-code=$(req "$SCANNER" POST /v1/messages -d '{"conversation":"c1","id":"2","sender":"adult","recipient":"kid","ts":1700000060000,"text":"send me a photo of you, our secret"}')
+code=$(req "$SCANNER" POST /v1/messages -d '{"conversation":"c1","id":"2","sender":"adult","recipient":"kid","ts_ms":1700000060000,"text":"send me a photo of you, our secret"}')
 check "the conversation state carries over" "[ $code = 200 ] && py \"assert j['text']['message_id']=='2'\""
 code=$(req "$SCANNER" POST /v1/messages -d '{"conversation":"c1"}')
 check "message without text: 400" "is_error 400"

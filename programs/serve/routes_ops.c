@@ -1,0 +1,42 @@
+/* Operations routes: GET /metrics (Prometheus text format: requests, latencies, matches by
+ * bank and label, webhook deliveries, index size and age, outbox counts). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "serve.h"
+
+enum MHD_Result serve_metrics_route(serve_req *r)
+{
+    serve_server *s = r->srv;
+    metrics_gauges g;
+    serve_engine *e;
+    serve_db *d;
+    enum MHD_Result ret;
+    cg_matcher *m;
+    cg_error err;
+    char *text;
+
+    memset(&g, 0, sizeof(g));
+    g.now = (int64_t)time(NULL);
+    e = serve_engine_acquire(s);
+    m = e != NULL ? cg_engine_matcher(e->engine) : NULL;
+    if (m != NULL) {
+        cg_matcher_stats_get(m, &g.index);
+        g.has_index = 1;
+    }
+    serve_engine_release(s, e);
+    d = serve_db_get(r, &ret);
+    if (d == NULL)
+        return ret;
+    if (cg_outbox_counts(d->db, &g.outbox_pending, &g.outbox_delivered, &g.outbox_failed,
+                         &err) == CG_OK)
+        g.has_outbox = 1;
+    serve_db_put(r, d);
+    text = metrics_render(s->metrics, &g);
+    if (text == NULL)
+        return http_error(r, 500, "nomem", "out of memory");
+    ret = http_bytes(r, 200, "text/plain; version=0.0.4", text, strlen(text));
+    free(text);
+    return ret;
+}

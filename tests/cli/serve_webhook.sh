@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# childguard serve: notify actions become signed webhooks that survive failures and restarts.
+# A synthetic sextortion conversation (tests/text/fixtures/sextortion_en.jsonl, written for
+# tests) is posted to /v1/messages; the default policy notifies the guardian. A local receiver
+# (python3) first answers 500 (the delivery is retried with back-off), the server is then
+# stopped with the entry still pending, the receiver starts answering 200, the server comes back
+# and delivers it: exactly the payload (ids and decision, no message text), signed with
+# HMAC-SHA256 over "<timestamp>.<body>". /metrics shows the deliveries and the outbox.
+# Usage: bash serve_webhook.sh /path/to/childguard /path/to/source-root [testdata]
+set -u
+CG=$1
+ROOT=$2
+tmp=$(mktemp -d)
+server_pid= recv_pid=
+cleanup() {
+    for p in $server_pid $recv_pid; do
+        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+for tool in curl python3; do
+    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
+done
+export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The receiver: records every POST (headers + body) as a JSON line; answers with the status in
+# $tmp/answer (500 or 200).
+cat >"$tmp/recv.py" <<'PY'
+import http.server, json, sys
+out, answer = sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        code = int(open(answer).read().strip())
+        with open(out, "a") as f:
+            f.write(json.dumps({"code": code, "path": self.path, "headers": dict(self.headers),
+                                "body": body.decode()}) + "\n")
+        self.send_response(code); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+rport=$(free_port)
+echo 500 >"$tmp/answer"
+python3 "$tmp/recv.py" "$rport" "$tmp/got.jsonl" "$tmp/answer" &
+recv_pid=$!
+
+cat >"$tmp/serve.json" <<EOF2
+{"webhooks": [{"target": "guardian", "url": "http://127.0.0.1:$rport/hook", "secret": "s3cret-for-tests"}],
+ "webhook_poll_ms": 100, "webhook_backoff_s": 1, "webhook_max_attempts": 50}
+EOF2
+ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
+check "an admin key" "[ -n \"$ADMIN\" ]"
+
+port=$(free_port)
+B="http://127.0.0.1:$port"
+start() {
+    "$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
+        --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
+    server_pid=$!
+    for _ in $(seq 1 300); do
+        curl -s -o /dev/null "$B/status/live" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+stop() { kill -TERM "$server_pid"; wait "$server_pid"; local rc=$?; server_pid=; return $rc; }
+check "the server comes up with the webhook config" "start"
+
+python3 - "$ROOT/tests/text/fixtures/sextortion_en.jsonl" "$tmp/msgs" <<'PY'
+import json, sys, os
+os.makedirs(sys.argv[2], exist_ok=True)
+for i, l in enumerate(open(sys.argv[1])):
+    if l.strip():
+        open("%s/%02d.json" % (sys.argv[2], i), "w").write(l)
+PY
+last=
+for f in "$tmp"/msgs/*.json; do
+    last=$(curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+        --data-binary @"$f" "$B/v1/messages")
+done
+echo "$last" >"$tmp/last.json"
+check "the conversation's last verdict notifies the guardian" \
+    "python3 -c \"import json; v=json.load(open('$tmp/last.json')); assert any(a['action']=='notify' and a.get('target')=='guardian' for a in v['decision']['actions']), v['decision']\""
+
+# Failures are retried (the receiver answers 500): wait for at least two attempts.
+for _ in $(seq 1 100); do
+    [ "$(grep -c . "$tmp/got.jsonl" 2>/dev/null || echo 0)" -ge 2 ] && break
+    sleep 0.1
+done
+check "a failed delivery is retried with back-off" "[ \$(grep -c '\"code\": 500' $tmp/got.jsonl) -ge 2 ]"
+code=$(curl -s -o "$tmp/metrics" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/metrics")
+check "/metrics counts failed deliveries and a pending outbox entry" \
+    "[ $code = 200 ] && grep -q 'childguard_webhook_deliveries_total{result=\"failed\"} [1-9]' $tmp/metrics && grep -q 'childguard_outbox_entries{state=\"pending\"} [1-9]' $tmp/metrics"
+check "/metrics has request counts and latency histograms" \
+    "grep -q 'childguard_http_requests_total{route=\"/v1/messages\",code=\"2xx\"}' $tmp/metrics && grep -q 'childguard_http_request_duration_seconds_bucket' $tmp/metrics && grep -q 'childguard_index_signals' $tmp/metrics"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$B/metrics")
+check "/metrics needs a key" "[ $code = 401 ]"
+
+# A restart with the entry still pending loses nothing.
+check "SIGTERM: the server stops cleanly" "stop"
+echo 200 >"$tmp/answer"
+n_before=$(grep -c . "$tmp/got.jsonl")
+check "the server comes back" "start"
+for _ in $(seq 1 100); do
+    grep -q '"code": 200' "$tmp/got.jsonl" && break
+    sleep 0.1
+done
+check "after the restart the pending notification is delivered" "grep -q '\"code\": 200' $tmp/got.jsonl"
+python3 - "$tmp/got.jsonl" "$ROOT/tests/text/fixtures/sextortion_en.jsonl" >"$tmp/verify.out" 2>&1 <<'PY'
+import hmac, hashlib, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ok = [r for r in rows if r["code"] == 200]
+ids = [r["headers"]["X-Childguard-Delivery"] for r in ok]
+assert ok and len(ids) == len(set(ids)), "an entry delivered twice: %s" % ids
+assert set(ids) == {r["headers"]["X-Childguard-Delivery"] for r in rows}, "an entry never delivered"
+texts = [json.loads(l)["text"] for l in open(sys.argv[2]) if l.strip()]
+for r in ok:
+    h = {k.lower(): v for k, v in r["headers"].items()}
+    body = r["body"]
+    mac = hmac.new(b"s3cret-for-tests", ("%s.%s" % (h["x-childguard-timestamp"], body)).encode(), hashlib.sha256).hexdigest()
+    assert h["x-childguard-signature"] == "sha256=" + mac, "bad signature"
+    assert h["x-childguard-target"] == "guardian"
+    p = json.loads(body)
+    assert p["target"] == "guardian" and p["content_id"].startswith("msg:s1/") and "notify" in p["actions"], p
+    assert not any(t in body for t in texts), "message text in the payload"
+print("verified")
+PY
+check "each delivery is signed (HMAC-SHA256), carries ids and the decision, never message text" \
+    "grep -q verified $tmp/verify.out || { cat $tmp/verify.out; false; }"
+sleep 0.5
+check "and no entry is delivered twice (the outbox marks them)" "python3 -c \"import json; ids=[json.loads(l)['headers']['X-Childguard-Delivery'] for l in open('$tmp/got.jsonl') if json.loads(l)['code']==200]; assert len(ids)==len(set(ids))\""
+check "SIGTERM again" "stop"
+exit $fail
