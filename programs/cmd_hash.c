@@ -1,4 +1,7 @@
-/* `childguard hash`: PDQ / MD5 / SHA-256 of files and directories, on all cores.
+/* `childguard hash`: PDQ / vPDQ / MD5 / SHA-256 of files and directories, on all cores.
+ *
+ * Videos (MP4/MOV, WebM/MKV, AVI, ... by their magic bytes) get vPDQ: one PDQ hash per sampled
+ * frame, printed in the reference vpdq-hash-video format (docs/vpdq.md).
  *
  * Files are processed in chunks on a thread pool (one PDQ hasher per worker); each chunk's
  * results are printed in input order before the next chunk starts, so output order never
@@ -31,9 +34,9 @@ static void usage(void)
 {
     printf("usage: childguard hash [options] PATH...\n"
            "\n"
-           "Hashes image files (and any file for md5/sha256). Directories are walked\n"
-           "recursively; '-' reads standard input. PDQ hashes are bit-identical to Meta's\n"
-           "reference pdq-photo-hasher.\n"
+           "Hashes image files, videos (vPDQ) and any file (md5/sha256). Directories are\n"
+           "walked recursively; '-' reads standard input. PDQ hashes are bit-identical to\n"
+           "Meta's reference pdq-photo-hasher, vPDQ to its vpdq-hash-video (docs/vpdq.md).\n"
            "\n"
            "Options:\n"
            "  -t, --types LIST    signal types, comma-separated: pdq,md5,sha256 (default pdq)\n"
@@ -44,12 +47,19 @@ static void usage(void)
            "                      smallest size >= 512 (faster; hashes may differ by a few bits)\n"
            "      --max-pixels N  refuse images over N pixels (default 100000000)\n"
            "      --max-bytes N   refuse files over N bytes (default 268435456)\n"
+           "      --video-rate S  videos: hash one frame every S seconds (frames whose number\n"
+           "                      is a multiple of (int)(S * fps)); 0 = every frame (default)\n"
+           "      --video-size N  videos: scale frames to NxN (SWS_AREA) before hashing;\n"
+           "                      0 = the video's own size (default)\n"
+           "      --max-video-seconds N  refuse videos longer than N seconds (default 14400)\n"
            "  -q, --quiet         no progress bar\n"
            "  -h, --help          this help\n"
            "\n"
            "Output (text): the reference's 'hash,quality,filename' for PDQ; with --dihedral\n"
            "its --pdqdih-across form '8 hashes,quality,filename'; md5 and sha256 hex columns\n"
            "follow the PDQ columns, in that order, before the filename.\n"
+           "Videos print the reference vPDQ lines 'frame,quality,hash,seconds', one per\n"
+           "hashed frame and nothing else (md5/sha256 of a video: use --json).\n"
            "Files in a directory that are not images are skipped when only PDQ is asked.\n"
            "Errors go to standard error, one line per file; the other files are still hashed.\n"
            "Exit status: 0 when every file was hashed, 2 when any failed.\n");
@@ -62,9 +72,45 @@ static void hash_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, v
     hashfile_run(&o->file, item, hasher, result);
 }
 
+/* A video's text form is exactly the reference's file, so it can be fed to its matchers. */
+static void print_video_text(const hash_result *r)
+{
+    char line[CG_VPDQ_LINE_MAX];
+
+    for (size_t i = 0; i < r->vpdq->count; i++)
+        if (cg_vpdq_format_line(&r->vpdq->frames[i], line, sizeof(line)) > 0)
+            printf("%s\n", line);
+}
+
+static json_t *video_json(const hash_result *r)
+{
+    json_t *frames = json_array();
+    char hex[65];
+
+    for (size_t i = 0; i < r->vpdq->count; i++) {
+        const cg_vpdq_frame *f = &r->vpdq->frames[i];
+        json_t *jf = json_object();
+        char ts[32];
+
+        cg_pdq_to_hex(&f->hash, hex);
+        snprintf(ts, sizeof(ts), "%.3f", (double)f->timestamp);
+        json_object_set_new(jf, "frame", json_integer((json_int_t)f->frame_number));
+        json_object_set_new(jf, "quality", json_integer(f->quality));
+        json_object_set_new(jf, "pdq", json_string(hex));
+        json_object_set_new(jf, "timestamp", json_real(strtod(ts, NULL)));
+        json_array_append_new(frames, jf);
+    }
+    return frames;
+}
+
 static void print_text(const hash_opts *o, const walk_item *item, const hash_result *r)
 {
     char hex[65];
+
+    if (r->vpdq != NULL) {
+        print_video_text(r);
+        return;
+    }
 
     if (o->file.types & WANT_PDQ) {
         if (o->file.dihedral) {
@@ -101,7 +147,21 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
         json_object_set_new(obj, "message", json_string(r->err.message));
     } else {
         json_object_set_new(obj, "bytes", json_integer((json_int_t)r->bytes));
-        if (o->file.types & WANT_PDQ) {
+        if (r->vpdq != NULL) {
+            json_object_set_new(obj, "format", json_string("video"));
+            json_object_set_new(obj, "container", json_string(r->video_container));
+            json_object_set_new(obj, "width", json_integer(r->source_width));
+            json_object_set_new(obj, "height", json_integer(r->source_height));
+            json_object_set_new(obj, "frame_rate", json_real(r->vpdq->frame_rate));
+            json_object_set_new(obj, "frames_decoded",
+                                json_integer((json_int_t)r->vpdq->frames_decoded));
+            json_object_set_new(obj, "seconds_per_hash",
+                                json_real(o->file.video.seconds_per_hash));
+            json_object_set_new(obj, "video_size", json_integer(o->file.video.width));
+            json_object_set_new(obj, "vpdq", video_json(r));
+            json_object_set_new(timings, "decode_ms", json_real(r->ms_decode));
+            json_object_set_new(timings, "pdq_ms", json_real(r->ms_hash));
+        } else if (o->file.types & WANT_PDQ) {
             json_object_set_new(obj, "format", json_string(cg_image_format_name(r->format)));
             json_object_set_new(obj, "width", json_integer(r->source_width));
             json_object_set_new(obj, "height", json_integer(r->source_height));
@@ -146,7 +206,8 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
     }
     json_object_set_new(timings, "read_ms", json_real(r->ms_read));
     json_object_set_new(obj, "timings", timings);
-    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(4));
+    /* Videos: 10 digits so that timestamps keep their 3 decimals (16.533). */
+    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(r->vpdq != NULL ? 10 : 4));
     if (text != NULL) {
         puts(text);
         free(text);
@@ -192,7 +253,8 @@ static int parse_types(const char *list, unsigned *out)
 static int hash_emit(void *ctx, const walk_item *item, void *result)
 {
     const hash_opts *o = ctx;
-    const hash_result *r = result;
+    hash_result *r = result;
+    int failed = r->status != CG_OK;
 
     if (r->skipped)
         return 0;
@@ -203,7 +265,8 @@ static int hash_emit(void *ctx, const walk_item *item, void *result)
         print_json(o, item, r);
     else if (r->status == CG_OK)
         print_text(o, item, r);
-    return r->status != CG_OK;
+    hashfile_result_fini(r);
+    return failed;
 }
 
 static int run(int argc, char **argv)
@@ -216,6 +279,9 @@ static int run(int argc, char **argv)
         {"fast", no_argument, NULL, 'F'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"max-bytes", required_argument, NULL, 'B'},
+        {"video-rate", required_argument, NULL, 'R'},
+        {"video-size", required_argument, NULL, 'S'},
+        {"max-video-seconds", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -229,6 +295,9 @@ static int run(int argc, char **argv)
     o.file.types = WANT_PDQ;
     o.file.non_image = 2;
     cg_decode_options_default(&o.file.decode);
+    o.file.videos = 1;
+    cg_vpdq_options_default(&o.file.video);
+    cg_video_set_ffmpeg_quiet(1);
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:dj:qh", longopts, NULL)) != -1) {
         switch (c) {
@@ -254,6 +323,30 @@ static int run(int argc, char **argv)
             if (cli_parse_u64("hash", "--max-bytes", optarg, &v) != 0)
                 return CLI_ERROR;
             o.file.decode.limits.max_file_bytes = v;
+            break;
+        case 'R': {
+            char *end = NULL;
+            double d = strtod(optarg, &end);
+
+            if (end == optarg || *end != '\0' || !(d >= 0) || d > 1e6) {
+                fprintf(stderr, "childguard hash: --video-rate needs seconds >= 0, got '%s'\n",
+                        optarg);
+                return CLI_ERROR;
+            }
+            o.file.video.seconds_per_hash = d;
+            break;
+        }
+        case 'S':
+            if (cli_parse_u64("hash", "--video-size", optarg, &v) != 0 || v > 8192) {
+                fprintf(stderr, "childguard hash: --video-size must be 0..8192\n");
+                return CLI_ERROR;
+            }
+            o.file.video.width = o.file.video.height = (uint32_t)v;
+            break;
+        case 'D':
+            if (cli_parse_u64("hash", "--max-video-seconds", optarg, &v) != 0)
+                return CLI_ERROR;
+            o.file.video.limits.max_duration_s = (double)v;
             break;
         case 'h': usage(); return CLI_OK;
         default:

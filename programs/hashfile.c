@@ -39,15 +39,37 @@ void hashfile_run(const hashfile_opts *o, const walk_item *item, cg_pdq_hasher *
     r->bytes = len;
     if (o->types & WANT_PDQ) {
         cg_image *img = NULL;
+        const char *container = NULL;
 
         r->format = cg_image_sniff(data, len);
-        if (r->format == CG_FORMAT_UNKNOWN && o->non_image == 2 && item->from_dir &&
-            o->types == WANT_PDQ) {
+        if (r->format == CG_FORMAT_UNKNOWN && o->videos)
+            container = cg_video_sniff(data, len);
+        if (r->format == CG_FORMAT_UNKNOWN && container == NULL && o->non_image == 2 &&
+            item->from_dir && o->types == WANT_PDQ) {
             r->skipped = 1;
             goto done;
         }
-        if (r->format == CG_FORMAT_UNKNOWN && o->non_image == 1)
+        if (r->format == CG_FORMAT_UNKNOWN && container == NULL && o->non_image == 1)
             goto digests;
+        if (container != NULL) {
+            r->video_container = container;
+            t0 = progress_now();
+            r->status = cg_vpdq_hash_video_mem(data, len, hashfile_display_name(item),
+                                               &o->video, hasher, &r->vpdq, &r->err);
+            r->ms_decode = ms_since(t0);
+            if (r->status != CG_OK)
+                goto done;
+            r->ms_hash = r->vpdq->hash_s * 1000.0;
+            r->ms_decode -= r->ms_hash;
+            r->width = r->source_width = r->vpdq->width;
+            r->height = r->source_height = r->vpdq->height;
+            r->channels = 3;
+            r->bit_depth = 8;
+            r->frame_count = (int)(r->vpdq->frames_decoded > INT32_MAX
+                                       ? INT32_MAX
+                                       : r->vpdq->frames_decoded);
+            goto digests;
+        }
         t0 = progress_now();
         r->status = cg_image_decode_mem(data, len, &o->decode, &img, &r->err);
         r->ms_decode = ms_since(t0);
@@ -93,6 +115,12 @@ digests:
     }
 done:
     cg_free(data);
+}
+
+void hashfile_result_fini(hashfile_result *r)
+{
+    cg_vpdq_destroy(r->vpdq);
+    r->vpdq = NULL;
 }
 
 void hashfile_hex(const uint8_t *b, size_t n, char *out)

@@ -19,6 +19,10 @@ typedef struct hashfile_opts {
      * it came from a directory walk (hash). */
     int non_image;
     cg_decode_options decode;
+    /* Videos (sniffed by cg_video_sniff after the image formats): 0 = treated as non-images,
+     * 1 = hashed with vPDQ using the options below (childguard hash). */
+    int videos;
+    cg_vpdq_options video;
 } hashfile_opts;
 
 typedef struct hashfile_result {
@@ -33,6 +37,9 @@ typedef struct hashfile_result {
     uint32_t width, height, source_width, source_height, channels;
     int exif_orientation, has_alpha, bit_depth, frame_count;
     double ms_read, ms_decode, ms_hash, ms_digest;
+    /* A video: vpdq is set (free with hashfile_result_fini), video_container names it. */
+    cg_vpdq *vpdq;
+    const char *video_container;
 } hashfile_result;
 
 /* "-" for standard input, else the path. */
@@ -41,6 +48,9 @@ const char *hashfile_display_name(const walk_item *item);
 /* Hashes one file with hasher (owned by the calling thread) into r. */
 void hashfile_run(const hashfile_opts *o, const walk_item *item, cg_pdq_hasher *hasher,
                   hashfile_result *r);
+
+/* Frees what hashfile_run allocated in r (the vPDQ of a video). Safe to call twice. */
+void hashfile_result_fini(hashfile_result *r);
 
 /* Lowercase hex of a 16- or 32-byte digest into out (2n + 1 bytes), by the signal types. */
 void hashfile_hex(const uint8_t *b, size_t n, char *out);

@@ -1,0 +1,666 @@
+/* vPDQ and video decoding (include/childguard/vpdq.h, video.h).
+ *
+ * Conformance over ../shared/testdata/vpdq (README there): every video is hashed at its own size
+ * and at 128x128 and compared line by line with expected/generated-s0 and generated-s128 (made
+ * by the reference vpdq-hash-video on the same FFmpeg 5.1 libav*), then with the upstream sample
+ * hashes (distance < 31 where both qualities >= 50, the upstream test's rule). One CTest case per
+ * video and size keeps each under the timeout in sanitizer builds. Prints SKIPPED (exit 77) when
+ * the vectors are absent; never passes without them.
+ *
+ * Bad inputs: truncated, empty, random, audio-only and huge-dimension files (the last two made
+ * with the ffmpeg CLI at test time, skipped with a message when it is not on PATH), and each
+ * limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cg_test.h"
+#include "childguard.h"
+
+#define MAX_LINES 4096
+
+typedef struct lines {
+    char *buf;
+    char *line[MAX_LINES];
+    size_t n;
+} lines;
+
+static const char *vpdq_dir(void)
+{
+    static char dir[1024];
+    const char *shared = cg_test_shared_dir();
+
+    if (shared == NULL)
+        CG_SKIP("../shared/testdata not found (set CG_TESTDATA_DIR)");
+    snprintf(dir, sizeof(dir), "%s/vpdq", shared);
+    if (access(dir, R_OK) != 0)
+        CG_SKIP("../shared/testdata/vpdq missing");
+    return dir;
+}
+
+/* Splits a text into lines (no trailing empty line); 0 when the file is missing. */
+static int split_lines(char *text, lines *l)
+{
+    char *p = text;
+
+    l->buf = text;
+    l->n = 0;
+    while (*p != '\0' && l->n < MAX_LINES) {
+        char *nl = strchr(p, '\n');
+
+        l->line[l->n++] = p;
+        if (nl == NULL)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    return 1;
+}
+
+static int read_lines(const char *path, lines *l)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char *text;
+
+    if (cg_content_read_file(path, 64u << 20, &data, &len, NULL) != CG_OK)
+        return 0;
+    text = malloc(len + 1);
+    CG_ASSERT(text != NULL);
+    memcpy(text, data, len);
+    text[len] = '\0';
+    cg_free(data);
+    return split_lines(text, l);
+}
+
+static void free_lines(lines *l)
+{
+    free(l->buf);
+    l->buf = NULL;
+    l->n = 0;
+}
+
+/* Hashes videos/NAME.mp4 at size (0 = native) into text lines. */
+static cg_vpdq *hash_video(const char *dir, const char *name, uint32_t size, double rate)
+{
+    char path[4096];
+    cg_vpdq_options opt;
+    cg_pdq_hasher *h = NULL;
+    cg_vpdq *v = NULL;
+    cg_error err = {0};
+
+    snprintf(path, sizeof(path), "%s/videos/%s.mp4", dir, name);
+    if (access(path, R_OK) != 0)
+        CG_SKIP("a shared video is missing");
+    cg_video_set_ffmpeg_quiet(1);
+    cg_vpdq_options_default(&opt);
+    opt.width = opt.height = size;
+    opt.seconds_per_hash = rate;
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    CG_ASSERT_OK(cg_vpdq_hash_video_file(path, &opt, h, &v, &err), &err);
+    cg_pdq_hasher_destroy(h);
+    return v;
+}
+
+/* The fields of one reference line; 0 when malformed. */
+static int line_fields(const char *line, unsigned long *frame, int *quality, cg_pdq *hash)
+{
+    char hex[65];
+
+    if (sscanf(line, "%lu,%d,%64[0-9a-f],", frame, quality, hex) != 3)
+        return 0;
+    return cg_pdq_from_hex(hex, 64, hash) == CG_OK;
+}
+
+/* Compares our lines with the generated vectors: prints how many lines are identical and, for
+ * the others, the Hamming distance. Returns the number of non-identical lines; asserts frame
+ * numbers, qualities and timestamps agree and distances stay <= max_dist. */
+static size_t compare_generated(const char *what, const lines *ours, const lines *ref,
+                                int max_dist)
+{
+    size_t same = 0, n = ours->n < ref->n ? ours->n : ref->n;
+    int worst = 0;
+
+    CG_ASSERT_EQ(ours->n, ref->n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned long fa, fb;
+        int qa, qb, d;
+        cg_pdq ha, hb;
+
+        if (strcmp(ours->line[i], ref->line[i]) == 0) {
+            same++;
+            continue;
+        }
+        CG_ASSERT(line_fields(ours->line[i], &fa, &qa, &ha));
+        CG_ASSERT(line_fields(ref->line[i], &fb, &qb, &hb));
+        CG_ASSERT_EQ(fa, fb);
+        CG_ASSERT_STR_EQ(strrchr(ours->line[i], ','), strrchr(ref->line[i], ','));
+        d = cg_pdq_distance(&ha, &hb);
+        printf("  %s frame %lu: quality %d vs %d, distance %d\n", what, fa, qa, qb, d);
+        if (d > worst)
+            worst = d;
+        CG_ASSERT_LE(d, max_dist);
+    }
+    printf("%s: %zu/%zu lines identical to generated (worst distance %d)\n", what, same,
+           ref->n, worst);
+    return ref->n - same;
+}
+
+/* The upstream rule: every frame in both lists with both qualities >= 50 is within 30 bits. */
+static void compare_upstream(const char *what, const cg_vpdq *v, const lines *up)
+{
+    size_t checked = 0, same = 0;
+    int worst = 0;
+
+    for (size_t i = 0; i < up->n; i++) {
+        unsigned long f;
+        int q;
+        cg_pdq h;
+
+        CG_ASSERT(line_fields(up->line[i], &f, &q, &h));
+        if (f >= v->count)
+            continue;
+        CG_ASSERT_EQ(v->frames[f].frame_number, f);
+        if (q < 50 || v->frames[f].quality < 50)
+            continue;
+        {
+            int d = cg_pdq_distance(&h, &v->frames[f].hash);
+
+            checked++;
+            same += d == 0;
+            if (d > worst)
+                worst = d;
+            CG_ASSERT_LT(d, 31);
+        }
+    }
+    printf("%s: upstream %zu frames compared (both q>=50), %zu identical, max distance %d\n",
+           what, checked, same, worst);
+    CG_ASSERT_GT(checked, 0);
+}
+
+/* Known non-identical lines per (video, size): the median near-ties in docs/vpdq.md. */
+static size_t known_mismatches(const char *name, uint32_t size)
+{
+    if (size == 128 && strcmp(name, "chair-22-sd-sepia-bar") == 0)
+        return 2;
+    return 0;
+}
+
+static void conformance(const char *name, uint32_t size)
+{
+    const char *dir = vpdq_dir();
+    char path[4096], what[256];
+    lines ref = {0}, ours = {0}, up = {0};
+    cg_vpdq *v;
+    char *text = NULL;
+    size_t bad;
+
+    snprintf(path, sizeof(path), "%s/expected/generated-s%u/%s%s.txt", dir, size, name,
+             size ? "-128x128" : "");
+    if (!read_lines(path, &ref))
+        CG_SKIP("generated vPDQ vectors missing");
+    v = hash_video(dir, name, size, 0);
+    CG_ASSERT_OK(cg_vpdq_format(v, &text, NULL), NULL);
+    split_lines(text, &ours);
+    snprintf(what, sizeof(what), "%s s%u", name, size);
+    bad = compare_generated(what, &ours, &ref, 2);
+    CG_ASSERT_LE(bad, known_mismatches(name, size));
+    snprintf(path, sizeof(path), "%s/expected/upstream-sample-hashes/%s%s.txt", dir, name,
+             size ? "-128x128" : "");
+    if (read_lines(path, &up)) {
+        compare_upstream(what, v, &up);
+        free_lines(&up);
+    }
+    ours.buf = NULL; /* text is the library's */
+    cg_free(text);
+    free_lines(&ref);
+    cg_vpdq_destroy(v);
+}
+
+/* One case per video and size (CTest finds cases by the CG_TEST( lines). */
+CG_TEST(vpdq_s0_chair_19_sd_bar)
+{
+    conformance("chair-19-sd-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_19_sd_bar)
+{
+    conformance("chair-19-sd-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_20_sd_bar)
+{
+    conformance("chair-20-sd-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_20_sd_bar)
+{
+    conformance("chair-20-sd-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_22_sd_grey_bar)
+{
+    conformance("chair-22-sd-grey-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_22_sd_grey_bar)
+{
+    conformance("chair-22-sd-grey-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_22_sd_sepia_bar)
+{
+    conformance("chair-22-sd-sepia-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_22_sd_sepia_bar)
+{
+    conformance("chair-22-sd-sepia-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_22_with_large_logo_bar)
+{
+    conformance("chair-22-with-large-logo-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_22_with_large_logo_bar)
+{
+    conformance("chair-22-with-large-logo-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_22_with_small_logo_bar)
+{
+    conformance("chair-22-with-small-logo-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_22_with_small_logo_bar)
+{
+    conformance("chair-22-with-small-logo-bar", 128);
+}
+
+CG_TEST(vpdq_s0_chair_orig_22_sd_bar)
+{
+    conformance("chair-orig-22-sd-bar", 0);
+}
+
+CG_TEST(vpdq_s128_chair_orig_22_sd_bar)
+{
+    conformance("chair-orig-22-sd-bar", 128);
+}
+
+CG_TEST(vpdq_s0_doorknob_hd_no_bar)
+{
+    conformance("doorknob-hd-no-bar", 0);
+}
+
+CG_TEST(vpdq_s128_doorknob_hd_no_bar)
+{
+    conformance("doorknob-hd-no-bar", 128);
+}
+
+CG_TEST(vpdq_s0_pattern_hd_no_bar)
+{
+    conformance("pattern-hd-no-bar", 0);
+}
+
+CG_TEST(vpdq_s128_pattern_hd_no_bar)
+{
+    conformance("pattern-hd-no-bar", 128);
+}
+
+CG_TEST(vpdq_s0_pattern_longer_no_bar)
+{
+    conformance("pattern-longer-no-bar", 0);
+}
+
+CG_TEST(vpdq_s128_pattern_longer_no_bar)
+{
+    conformance("pattern-longer-no-bar", 128);
+}
+
+CG_TEST(vpdq_s0_pattern_sd_grey_bar)
+{
+    conformance("pattern-sd-grey-bar", 0);
+}
+
+CG_TEST(vpdq_s128_pattern_sd_grey_bar)
+{
+    conformance("pattern-sd-grey-bar", 128);
+}
+
+CG_TEST(vpdq_s0_pattern_sd_with_large_logo_bar)
+{
+    conformance("pattern-sd-with-large-logo-bar", 0);
+}
+
+CG_TEST(vpdq_s128_pattern_sd_with_large_logo_bar)
+{
+    conformance("pattern-sd-with-large-logo-bar", 128);
+}
+
+CG_TEST(vpdq_s0_pattern_sd_with_small_logo_bar)
+{
+    conformance("pattern-sd-with-small-logo-bar", 0);
+}
+
+CG_TEST(vpdq_s128_pattern_sd_with_small_logo_bar)
+{
+    conformance("pattern-sd-with-small-logo-bar", 128);
+}
+
+CG_TEST(vpdq_s0_test_padded_dimensions)
+{
+    conformance("test-padded-dimensions", 0);
+}
+
+CG_TEST(vpdq_s128_test_padded_dimensions)
+{
+    conformance("test-padded-dimensions", 128);
+}
+
+/* -r 1 keeps the generated-s0 lines whose frame number is a multiple of (int)(1 * 30). */
+CG_TEST(vpdq_sampling_rate)
+{
+    const char *dir = vpdq_dir();
+    char path[4096];
+    lines ref = {0};
+    cg_vpdq *v = hash_video(dir, "test-padded-dimensions", 0, 1.0);
+    size_t k = 0;
+
+    snprintf(path, sizeof(path), "%s/expected/generated-s0/test-padded-dimensions.txt", dir);
+    if (!read_lines(path, &ref))
+        CG_SKIP("generated vPDQ vectors missing");
+    CG_ASSERT_EQ(v->frames_decoded, 150);
+    for (size_t i = 0; i < ref.n; i++) {
+        char line[CG_VPDQ_LINE_MAX];
+
+        if (i % 30 != 0)
+            continue;
+        CG_ASSERT(k < v->count);
+        CG_ASSERT(cg_vpdq_format_line(&v->frames[k++], line, sizeof(line)) > 0);
+        CG_ASSERT_STR_EQ(line, ref.line[i]);
+    }
+    CG_ASSERT_EQ(k, v->count);
+    CG_ASSERT_EQ(k, 5);
+    free_lines(&ref);
+    cg_vpdq_destroy(v);
+}
+
+/* The text parser reads the reference files back and the writer reproduces them byte for byte;
+ * matching a video with itself gives 100 %, with an unrelated one much less. */
+CG_TEST(vpdq_parse_format_match)
+{
+    const char *dir = vpdq_dir();
+    const char *names[2] = {"chair-22-sd-grey-bar", "pattern-sd-grey-bar"};
+    cg_vpdq *v[2] = {NULL, NULL};
+    cg_vpdq_match_result m;
+    cg_error err = {0};
+
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        uint8_t *data = NULL;
+        size_t len = 0, out_len = 0;
+        char *out = NULL;
+
+        snprintf(path, sizeof(path), "%s/expected/generated-s0/%s.txt", dir, names[i]);
+        if (cg_content_read_file(path, 64u << 20, &data, &len, NULL) != CG_OK)
+            CG_SKIP("generated vPDQ vectors missing");
+        CG_ASSERT_OK(cg_vpdq_parse((const char *)data, len, 0, &v[i], &err), &err);
+        CG_ASSERT_OK(cg_vpdq_format(v[i], &out, &out_len), NULL);
+        CG_ASSERT_EQ(out_len, len);
+        CG_ASSERT(memcmp(out, data, len) == 0);
+        cg_free(out);
+        cg_free(data);
+    }
+    CG_ASSERT_OK(cg_vpdq_match(v[0], v[0], CG_VPDQ_DISTANCE_TOLERANCE,
+                               CG_VPDQ_QUALITY_TOLERANCE, 1, &m), NULL);
+    CG_ASSERT(m.query_percent == 100.0 && m.target_percent == 100.0);
+    CG_ASSERT(cg_vpdq_is_match(&m, CG_VPDQ_QUERY_MATCH_PERCENT, CG_VPDQ_TARGET_MATCH_PERCENT));
+    CG_ASSERT_OK(cg_vpdq_match(v[0], v[1], CG_VPDQ_DISTANCE_TOLERANCE,
+                               CG_VPDQ_QUALITY_TOLERANCE, 0, &m), NULL);
+    printf("chair vs pattern: query %.2f %% target %.2f %%\n", m.query_percent,
+           m.target_percent);
+    CG_ASSERT(!cg_vpdq_is_match(&m, CG_VPDQ_QUERY_MATCH_PERCENT, CG_VPDQ_TARGET_MATCH_PERCENT));
+    cg_vpdq_destroy(v[1]);
+    /* Malformed text names the line. */
+    CG_ASSERT_EQ(cg_vpdq_parse("0,100,zz,0.000\n", 15, 0, &v[1], &err) == CG_OK, 0);
+    CG_ASSERT(strstr(err.message, "line 1") != NULL);
+    CG_ASSERT(v[1] == NULL);
+    CG_ASSERT_EQ(cg_vpdq_parse("", 0, 0, &v[1], &err), CG_E_INVAL);
+    cg_vpdq_destroy(v[0]);
+}
+
+/* A chair clip and its sepia / grey re-encodes match with the reference's thresholds. */
+CG_TEST(vpdq_match_variants)
+{
+    const char *dir = vpdq_dir();
+    cg_vpdq *a = hash_video(dir, "chair-orig-22-sd-bar", 128, 1.0);
+    cg_vpdq *b = hash_video(dir, "chair-22-sd-sepia-bar", 128, 1.0);
+    cg_vpdq_match_result m;
+
+    CG_ASSERT_OK(cg_vpdq_match(a, b, CG_VPDQ_DISTANCE_TOLERANCE, CG_VPDQ_QUALITY_TOLERANCE, 1,
+                               &m), NULL);
+    printf("orig vs sepia: query %.2f %% target %.2f %% (%zu / %zu frames)\n", m.query_percent,
+           m.target_percent, m.query_frames, m.target_frames);
+    CG_ASSERT(cg_vpdq_is_match(&m, CG_VPDQ_QUERY_MATCH_PERCENT, CG_VPDQ_TARGET_MATCH_PERCENT));
+    cg_vpdq_destroy(a);
+    cg_vpdq_destroy(b);
+}
+
+/* Reads a shared video into memory (caller frees with cg_free). */
+static uint8_t *read_video(const char *name, size_t *len)
+{
+    char path[4096];
+    uint8_t *data = NULL;
+
+    snprintf(path, sizeof(path), "%s/videos/%s.mp4", vpdq_dir(), name);
+    if (cg_content_read_file(path, 64u << 20, &data, len, NULL) != CG_OK)
+        CG_SKIP("a shared video is missing");
+    return data;
+}
+
+/* Memory input (custom AVIOContext) gives the same hashes as the file path. */
+CG_TEST(vpdq_memory_equals_file)
+{
+    size_t len = 0;
+    uint8_t *data = read_video("test-padded-dimensions", &len);
+    cg_vpdq *f = hash_video(vpdq_dir(), "test-padded-dimensions", 0, 0.5);
+    cg_vpdq_options opt;
+    cg_pdq_hasher *h = NULL;
+    cg_vpdq *m = NULL;
+    cg_error err = {0};
+
+    cg_vpdq_options_default(&opt);
+    opt.seconds_per_hash = 0.5;
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    CG_ASSERT_OK(cg_vpdq_hash_video_mem(data, len, "padded", &opt, h, &m, &err), &err);
+    CG_ASSERT_EQ(m->count, f->count);
+    CG_ASSERT_EQ(m->count, 10);
+    for (size_t i = 0; i < m->count; i++) {
+        CG_ASSERT_EQ(cg_pdq_distance(&m->frames[i].hash, &f->frames[i].hash), 0);
+        CG_ASSERT_EQ(m->frames[i].frame_number, f->frames[i].frame_number);
+    }
+    cg_vpdq_destroy(m);
+    cg_vpdq_destroy(f);
+    cg_pdq_hasher_destroy(h);
+    cg_free(data);
+}
+
+/* Runs the memory hasher and expects status want with a message containing needle. */
+static void expect_mem_error(const uint8_t *data, size_t len, const char *name,
+                             const cg_vpdq_options *opt, cg_status want, const char *needle)
+{
+    cg_pdq_hasher *h = NULL;
+    cg_vpdq *v = NULL;
+    cg_error err = {0};
+    cg_status st;
+
+    cg_video_set_ffmpeg_quiet(1);
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    st = cg_vpdq_hash_video_mem(data, len, name, opt, h, &v, &err);
+    printf("%s: %s: %s\n", name, cg_status_name(st), err.message);
+    CG_ASSERT_STR_EQ(cg_status_name(st), cg_status_name(want));
+    CG_ASSERT(v == NULL);
+    CG_ASSERT(strstr(err.message, name) != NULL);
+    if (needle != NULL)
+        CG_ASSERT(strstr(err.message, needle) != NULL);
+    cg_pdq_hasher_destroy(h);
+}
+
+CG_TEST(video_bad_truncated_empty_random)
+{
+    size_t len = 0;
+    uint8_t *data = read_video("chair-19-sd-bar", &len);
+    uint8_t *rnd = malloc(65536);
+    uint32_t x = 12345;
+
+    /* Cut in the middle of the media data: the header is intact, decoding fails part-way. */
+    expect_mem_error(data, len / 2, "half.mp4", NULL, CG_E_DECODE, "truncated");
+    /* Cut inside the header. */
+    expect_mem_error(data, 1000, "head.mp4", NULL, CG_E_DECODE, "truncated");
+    expect_mem_error(data, 0, "empty.mp4", NULL, CG_E_DECODE, "empty");
+    CG_ASSERT(rnd != NULL);
+    for (size_t i = 0; i < 65536; i++) {
+        x = x * 1103515245u + 12345u;
+        rnd[i] = (uint8_t)(x >> 24);
+    }
+    expect_mem_error(rnd, 65536, "random.bin", NULL, CG_E_DECODE, NULL);
+    free(rnd);
+    cg_free(data);
+}
+
+CG_TEST(video_limits)
+{
+    size_t len = 0;
+    uint8_t *data = read_video("doorknob-hd-no-bar", &len);
+    cg_vpdq_options opt;
+
+    cg_vpdq_options_default(&opt);
+    opt.limits.max_frames = 10;
+    expect_mem_error(data, len, "frames.mp4", &opt, CG_E_LIMIT, "more than 10 frames");
+    cg_vpdq_options_default(&opt);
+    opt.limits.max_duration_s = 1;
+    expect_mem_error(data, len, "long.mp4", &opt, CG_E_LIMIT, "over the limit of 1 s");
+    cg_vpdq_options_default(&opt);
+    opt.limits.max_side = 640;
+    expect_mem_error(data, len, "wide.mp4", &opt, CG_E_LIMIT, "per side");
+    cg_vpdq_options_default(&opt);
+    opt.limits.max_pixels = 1000;
+    expect_mem_error(data, len, "pixels.mp4", &opt, CG_E_LIMIT, "pixels");
+    cg_vpdq_options_default(&opt);
+    opt.limits.timeout_s = 1e-6;
+    expect_mem_error(data, len, "slow.mp4", &opt, CG_E_LIMIT, "timeout");
+    cg_free(data);
+}
+
+/* Makes a clip with the ffmpeg CLI in the case's temporary directory; skips without it. */
+static void make_clip(const char *args, const char *file, char *path, size_t n)
+{
+    char cmd[8192];
+
+    if (system("command -v ffmpeg >/dev/null 2>&1") != 0)
+        CG_SKIP("ffmpeg CLI not on PATH (scripts/install-deps.sh installs it)");
+    snprintf(path, n, "%s/%s", cg_test_tmpdir(), file);
+    snprintf(cmd, sizeof(cmd), "ffmpeg -hide_banner -loglevel error -y %s '%s'", args, path);
+    CG_ASSERT_EQ(system(cmd), 0);
+}
+
+static void expect_file_error(const char *path, const cg_vpdq_options *opt, cg_status want,
+                              const char *needle)
+{
+    cg_pdq_hasher *h = NULL;
+    cg_vpdq *v = NULL;
+    cg_error err = {0};
+    cg_status st;
+
+    cg_video_set_ffmpeg_quiet(1);
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    st = cg_vpdq_hash_video_file(path, opt, h, &v, &err);
+    printf("%s: %s\n", cg_status_name(st), err.message);
+    CG_ASSERT_STR_EQ(cg_status_name(st), cg_status_name(want));
+    CG_ASSERT(v == NULL);
+    CG_ASSERT(strstr(err.message, path) != NULL);
+    CG_ASSERT(strstr(err.message, needle) != NULL);
+    cg_pdq_hasher_destroy(h);
+}
+
+CG_TEST(video_bad_audio_only)
+{
+    char path[4096];
+
+    make_clip("-f lavfi -i sine=duration=1 -c:a aac", "audio.m4a", path, sizeof(path));
+    expect_file_error(path, NULL, CG_E_UNSUPPORTED, "no video stream");
+}
+
+CG_TEST(video_bad_huge_dimensions)
+{
+    char path[4096];
+
+    make_clip("-f lavfi -i testsrc2=size=8208x64:duration=0.2 -c:v libx264 -pix_fmt yuv420p",
+              "huge.mp4", path, sizeof(path));
+    expect_file_error(path, NULL, CG_E_LIMIT, "over the limit of 8192 per side");
+}
+
+CG_TEST(video_missing_file)
+{
+    expect_file_error("/nonexistent/dir/clip.mp4", NULL, CG_E_IO, "cannot open");
+}
+
+/* Other containers and codecs decode through the same path (WebM/VP9 here). */
+CG_TEST(video_webm_and_frames)
+{
+    char path[4096];
+    cg_video_options opt;
+    cg_video *v = NULL;
+    cg_video_frame f;
+    cg_error err = {0};
+    int done = 0, n = 0;
+
+    make_clip("-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v libvpx-vp9",
+              "clip.webm", path, sizeof(path));
+    cg_video_options_default(&opt);
+    opt.sample_every = 3;
+    opt.out_width = 64;
+    opt.out_height = 32;
+    CG_ASSERT_OK(cg_video_open_file(path, &opt, &v, &err), &err);
+    CG_ASSERT_EQ(cg_video_get_info(v)->width, 160);
+    CG_ASSERT(cg_video_get_info(v)->frame_rate == 10.0);
+    for (;;) {
+        CG_ASSERT_OK(cg_video_next(v, &f, &done, &err), &err);
+        if (done)
+            break;
+        CG_ASSERT_EQ(f.index, 3 * (uint64_t)n);
+        CG_ASSERT_EQ(f.width, 64);
+        CG_ASSERT_EQ(f.height, 32);
+        CG_ASSERT(f.stride >= 3 * 64);
+        n++;
+    }
+    CG_ASSERT_EQ(n, 4); /* frames 0, 3, 6, 9 of 10 */
+    CG_ASSERT_EQ(cg_video_frames_decoded(v), 10);
+    CG_ASSERT_OK(cg_video_next(v, &f, &done, &err), &err);
+    CG_ASSERT_EQ(done, 1);
+    cg_video_close(v);
+    cg_video_close(NULL);
+}
+
+CG_TEST(video_sniff)
+{
+    static const uint8_t mp4[] = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm',
+                                  0, 0, 2, 0, 'i', 's', 'o', 'm', 'a', 'v', 'c', '1'};
+    static const uint8_t heic[] = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c',
+                                   0, 0, 0, 0, 'm', 'i', 'f', '1', 'h', 'e', 'i', 'c'};
+    static const uint8_t mkv[] = {0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81};
+    static const uint8_t avi[] = {'R', 'I', 'F', 'F', 1, 2, 3, 4, 'A', 'V', 'I', ' '};
+    static const uint8_t webp[] = {'R', 'I', 'F', 'F', 1, 2, 3, 4, 'W', 'E', 'B', 'P'};
+    static const uint8_t jpg[] = {0xff, 0xd8, 0xff, 0xe0};
+
+    CG_ASSERT_STR_EQ(cg_video_sniff(mp4, sizeof(mp4)), "mp4");
+    CG_ASSERT(cg_video_sniff(heic, sizeof(heic)) == NULL);
+    CG_ASSERT_STR_EQ(cg_video_sniff(mkv, sizeof(mkv)), "webm");
+    CG_ASSERT_STR_EQ(cg_video_sniff(avi, sizeof(avi)), "avi");
+    CG_ASSERT(cg_video_sniff(webp, sizeof(webp)) == NULL);
+    CG_ASSERT(cg_video_sniff(jpg, sizeof(jpg)) == NULL);
+    CG_ASSERT(cg_video_sniff(mp4, 7) == NULL);
+    CG_ASSERT(cg_video_sniff(NULL, 0) == NULL);
+}
