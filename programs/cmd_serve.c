@@ -31,6 +31,7 @@ static void usage(void)
            "  --rate N            default requests per second per API key (0 = unlimited)\n"
            "  --refresh-ms N      how often lookups pick up bank changes (default 200)\n"
            "  --no-auth           do not check API keys (DEVELOPMENT ONLY)\n"
+           "  --errors-only-log   log only failed requests (4xx/5xx), not every request\n"
            "  -h, --help          this help\n\n"
            "API keys: `childguard keys create NAME --scopes ...`; clients send\n"
            "\"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting, finish the\n"
@@ -52,6 +53,7 @@ static int run(int argc, char **argv)
         {"rate", required_argument, NULL, 'r'},
         {"refresh-ms", required_argument, NULL, 'R'},
         {"no-auth", no_argument, NULL, 'N'},
+        {"errors-only-log", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -116,6 +118,7 @@ static int run(int argc, char **argv)
             cfg.refresh_ms = (int)v;
             break;
         case 'N': cfg.no_auth = 1; break;
+        case 'E': cfg.access_log = 0; break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard serve --help'.\n");

@@ -50,6 +50,7 @@ typedef struct serve_config {
     int review;                    /* 1: scans queue review items (default) */
     unsigned db_handles;           /* bank database handles kept open, 0 = threads + 2 */
     int key_cache_s;               /* verified API keys are trusted this long (default 5) */
+    int access_log;                /* 1: a JSON line per request (default); 0: failures only */
     webhook_target webhooks[16];   /* "webhooks": receivers of notify actions, by target */
     size_t n_webhooks;
     int webhook_poll_ms, webhook_max_attempts, webhook_backoff_s;

@@ -374,6 +374,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     metrics_request(s->metrics, r->route != NULL ? r->route : "(no route)", (int)r->status,
                     (double)(serve_now_us() - r->t0_us) / 1000.0);
+    if (!s->cfg.access_log && r->status < 400 && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        serve_req_free(r); /* failures only: a success costs no log line */
+        atomic_fetch_sub(&s->inflight, 1);
+        return;
+    }
     line = json_pack("{s:I, s:s, s:s, s:i, s:f, s:o, s:I}", "ts",
                      (json_int_t)time(NULL), "method", r->method, "path", r->url,
                      "status", r->status != 0 ? (int)r->status : 0, "ms",
