@@ -30,13 +30,15 @@ int serve_notify(serve_req *r, const cg_verdict *v)
 
     for (size_t i = 0; i < dec->n_actions; i++) {
         const cg_policy_action_item *a = &dec->actions[i];
-        json_t *payload, *actions = json_array(), *rules = json_array();
+        json_t *payload, *actions, *rules;
         char *text;
         cg_error err;
         int64_t id;
 
         if (a->action != CG_ACTION_NOTIFY || a->target[0] == '\0')
             continue;
+        actions = json_array();
+        rules = json_array();
         if (d == NULL && (d = serve_db_get(r, &ignored)) == NULL)
             return -1;
         for (size_t k = 0; k < dec->n_actions; k++)

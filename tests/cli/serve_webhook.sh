@@ -16,7 +16,7 @@ cleanup() {
     for p in $server_pid $recv_pid; do
         kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
-    rm -rf "$tmp"
+    [ -n "${SERVE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail=0
