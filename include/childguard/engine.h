@@ -37,6 +37,8 @@
 #include "policy.h"
 #include "status.h"
 #include "text.h"
+#include "video.h"
+#include "vpdq.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +72,11 @@ typedef struct cg_engine_config {
     cg_decode_options decode;
     /* 1: also look up the 7 rotated/mirrored PDQ variants. */
     int dihedral;
+    /* Videos (sniffed by container): one vPDQ frame hash per this many seconds (0: 1 second,
+     * as HMA hashes videos; < 0: every frame), and the decoding limits (zero fields: the
+     * defaults of cg_video_limits_default). */
+    double video_seconds_per_hash;
+    cg_video_limits video_limits;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -144,6 +151,9 @@ typedef struct cg_verdict {
     int has_digests;
     cg_digests digests;
     cg_match_list matches;
+    /* video (format is CG_FORMAT_UNKNOWN; video_format names the container) */
+    char video_format[16];       /* "mp4", "webm", ...; "" when not a video */
+    cg_vpdq *vpdq;               /* the sampled frames' PDQ hashes, owned; NULL when none */
     /* message */
     int has_text;
     char conversation[128];
@@ -177,7 +187,7 @@ CG_API cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *o
 
 /* 1 when the decision blocks the content (a block action), for exit codes. */
 CG_API int cg_verdict_blocks(const cg_verdict *v);
-/* "image", "file" (bytes that are not an image) or "message". */
+/* "image", "video", "file" (bytes that are neither) or "message". */
 CG_API const char *cg_verdict_kind_name(const cg_verdict *v);
 
 enum {

@@ -109,6 +109,51 @@ static cg_status hash_image(cg_engine *e, const cg_content *c, cg_verdict *v, cg
     return CG_OK;
 }
 
+/* Hashes a video's sampled frames (vPDQ); a video that cannot be decoded is kept in the verdict
+ * like an image that cannot (its digests are still matched). */
+static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v)
+{
+    cg_vpdq_options opt;
+    cg_pdq_hasher *h = NULL;
+    cg_error verr;
+    cg_status st;
+    double t0 = cg__engine_now_ms();
+
+    cg_vpdq_options_default(&opt);
+    opt.seconds_per_hash = e->cfg.video_seconds_per_hash == 0 ? 1.0
+                           : e->cfg.video_seconds_per_hash < 0 ? 0 : e->cfg.video_seconds_per_hash;
+    if (e->cfg.video_limits.max_duration_s > 0)
+        opt.limits.max_duration_s = e->cfg.video_limits.max_duration_s;
+    if (e->cfg.video_limits.max_side > 0)
+        opt.limits.max_side = e->cfg.video_limits.max_side;
+    if (e->cfg.video_limits.max_pixels > 0)
+        opt.limits.max_pixels = e->cfg.video_limits.max_pixels;
+    if (e->cfg.video_limits.max_frames > 0)
+        opt.limits.max_frames = e->cfg.video_limits.max_frames;
+    if (e->cfg.video_limits.timeout_s > 0)
+        opt.limits.timeout_s = e->cfg.video_limits.timeout_s;
+    st = cg__engine_hasher_take(e, &h);
+    if (st != CG_OK)
+        return st;
+    st = cg_vpdq_hash_video_mem(c->data, c->len, display(c), &opt, h, &v->vpdq, &verr);
+    cg__engine_hasher_give(e, h);
+    v->ms.decode_ms = cg__engine_now_ms() - t0;
+    if (st == CG_E_NOMEM)
+        return st;
+    if (st != CG_OK) {
+        v->vpdq = NULL;
+        v->decode_status = st;
+        snprintf(v->decode_error, sizeof(v->decode_error), "%.*s", (int)fit(verr.message,
+                 strlen(verr.message), sizeof(v->decode_error) - 1), verr.message);
+        return CG_OK;
+    }
+    v->ms.decode_ms = v->vpdq->decode_s * 1000.0;
+    v->ms.hash_ms = v->vpdq->hash_s * 1000.0;
+    v->width = v->vpdq->width;
+    v->height = v->vpdq->height;
+    return CG_OK;
+}
+
 static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg_image **img,
                             cg_error *err)
 {
@@ -137,6 +182,15 @@ static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg
         if (st != CG_OK)
             return cg__fail(err, st, "%s: PDQ hashing failed: %s", display(c),
                             cg_status_text(st));
+    } else if (c->len > 0) {
+        const char *container = cg_video_sniff(c->data, c->len);
+        if (container != NULL) {
+            copy_field(v->video_format, sizeof(v->video_format), container);
+            st = hash_video(e, c, v);
+            if (st != CG_OK)
+                return cg__fail(err, st, "%s: vPDQ hashing failed: %s", display(c),
+                                cg_status_text(st));
+        }
     }
     t0 = cg__engine_now_ms();
     st = match_bytes(e, v, err);

@@ -20,6 +20,7 @@ void cg_verdict_free(cg_verdict *v)
     cg_text_result_free(&v->text);
     cg_policy_decision_free(&v->decision);
     cg__free(v->guidance);
+    cg_vpdq_destroy(v->vpdq);
     memset(v, 0, sizeof(*v));
 }
 
@@ -32,6 +33,8 @@ const char *cg_verdict_kind_name(const cg_verdict *v)
 {
     if (v->kind == CG_CONTENT_MESSAGE)
         return "message";
+    if (v->video_format[0] != '\0')
+        return "video";
     return v->format != CG_FORMAT_UNKNOWN ? "image" : "file";
 }
 
@@ -97,6 +100,18 @@ static json_t *signals_json(const cg_verdict *v)
         cg_pdq_to_hex(&v->pdq.hash, hex);
         set(o, "pdq", str(hex));
         set(o, "pdq_quality", json_integer(v->pdq.quality));
+    }
+    if (v->vpdq != NULL) {
+        json_t *frames = json_array();
+        for (size_t i = 0; i < v->vpdq->count; i++) {
+            const cg_vpdq_frame *f = &v->vpdq->frames[i];
+            cg_pdq_to_hex(&f->hash, hex);
+            json_array_append_new(frames, json_pack("{s:I,s:i,s:s,s:f}", "frame",
+                                                    (json_int_t)f->frame_number, "quality",
+                                                    f->quality, "pdq", hex, "timestamp",
+                                                    (double)(long)(f->timestamp * 1000.0f + 0.5f) / 1000.0));
+        }
+        set(o, "vpdq", frames);
     }
     if (v->has_digests) {
         set(o, "md5", hex_of("md5", v->digests.md5));
@@ -259,8 +274,13 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     set(o, "scanned_at", when_json(v->scanned_at_ms));
     if (v->kind == CG_CONTENT_BYTES) {
         set(o, "bytes", json_integer((json_int_t)v->bytes));
-        set(o, "format", v->format != CG_FORMAT_UNKNOWN
-                             ? str(cg_image_format_name(v->format)) : json_null());
+        set(o, "format", v->format != CG_FORMAT_UNKNOWN ? str(cg_image_format_name(v->format))
+                         : v->video_format[0] != '\0' ? str(v->video_format)
+                                                       : json_null());
+        if (v->vpdq != NULL) {
+            set(o, "frame_rate", json_real((double)(long)(v->vpdq->frame_rate * 1000.0 + 0.5) / 1000.0));
+            set(o, "frames_decoded", json_integer((json_int_t)v->vpdq->frames_decoded));
+        }
         if (v->width > 0) {
             set(o, "width", json_integer(v->width));
             set(o, "height", json_integer(v->height));
