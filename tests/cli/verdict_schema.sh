@@ -153,6 +153,18 @@ PY"
     >"$tmp/scan3.jsonl" 2>"$tmp/err"
 check "a directory walk: one verdict per file, all conforming" \
     "[ \$(wc -l <$tmp/scan3.jsonl) -eq \$(ls up | wc -l) ] && validate $tmp/scan3.jsonl"
+# Videos: a short synthetic clip (ffmpeg's testsrc2) and a truncated copy (decode_error).
+if command -v ffmpeg >/dev/null 2>&1; then
+    ffmpeg -loglevel error -f lavfi -i testsrc2=size=320x240:rate=25 -t 3 -pix_fmt yuv420p \
+        "$tmp/clip.mp4" 2>/dev/null
+    head -c 2000 "$tmp/clip.mp4" >"$tmp/clip-cut.mp4"
+    "$CG" scan -q --json --no-review --no-audit "$tmp/clip.mp4" "$tmp/clip-cut.mp4" \
+        >"$tmp/video.jsonl" 2>"$tmp/err"
+    check "video verdicts conform (a clip, and a truncated one with decode_error)" \
+        "validate $tmp/video.jsonl && python3 -c \"import json; a,b=[json.loads(l) for l in open('$tmp/video.jsonl')]; assert a['kind']=='video' and len(a['signals']['vpdq'])==3 and a['frames_decoded']==75, a; assert b['kind']=='video' and 'decode_error' in b, b\""
+else
+    echo "note: ffmpeg missing: the video verdict case is not run (scripts/install-deps.sh installs it)"
+fi
 # Awkward names: a long multi-byte name on an image that cannot be decoded (the decode error
 # message quotes it, cut to fit) and a name that is not UTF-8 at all.
 long="a$(python3 -c 'print("\u00e9" * 60)').jpg"
