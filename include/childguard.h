@@ -24,5 +24,6 @@
 #include "childguard/outbox.h"
 #include "childguard/video.h"
 #include "childguard/vpdq.h"
+#include "childguard/vpdq_bank.h"
 
 #endif

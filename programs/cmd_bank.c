@@ -34,7 +34,8 @@ static void usage(void)
            "  show NAME [--json]                    one bank in detail\n"
            "  add NAME [--type T] [--external-id ID] [--note TEXT] [--quality Q]\n"
            "           [--source S] HASH...         add hashes given in hex\n"
-           "  add NAME --files PATH...              hash files (PDQ of images + MD5) and add\n"
+           "  add NAME --files PATH...              hash files (PDQ of images, vPDQ of videos,\n"
+           "                                        + MD5) and add\n"
            "  import NAME [--format auto|lines|csv|tsv|jsonl] [--type T] [--source S]\n"
            "              [--create] [--label L] FILE...   ('-' is standard input)\n"
            "  export NAME|--all [--format csv|tsv|jsonl|lines] [-o FILE]\n"
@@ -378,6 +379,27 @@ static int add_signal(bank_ctx *c, cg_bank_signal *s, const char *what)
     return 0;
 }
 
+/* A video's frames as one vpdq signal (vpdq_bank.h), with tmpl's bank and provenance. */
+static int add_video(bank_ctx *c, const cg_bank_signal *tmpl, const cg_vpdq *v, const char *what)
+{
+    cg_error err;
+    int merged = 0;
+    int64_t id = 0;
+    uint8_t ident[32];
+    char hex[65];
+
+    if (cg_bank_vpdq_add(c->db, tmpl->bank_id, v->frames, v->count, tmpl->source,
+                         tmpl->external_id, tmpl->note, &id, &merged, &err) != CG_OK) {
+        fprintf(stderr, "childguard bank: %s: %s\n", what, err.message);
+        return -1;
+    }
+    if (cg_bank_vpdq_identity(v->frames, v->count, ident) == CG_OK) {
+        cg_signal_type_find("vpdq")->format(ident, hex);
+        printf("%s vpdq %s (%zu frames)\n", merged ? "merged" : "added", hex, v->count);
+    }
+    return 0;
+}
+
 /* The file's name without its directories: a note must not leak where the file was kept. */
 static const char *base_name(const char *path)
 {
@@ -396,6 +418,8 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
     o.types = WANT_PDQ | WANT_MD5;
     o.non_image = 1;
     cg_decode_options_default(&o.decode);
+    o.videos = 1; /* a video becomes one vpdq signal (every frame, as `childguard hash`) */
+    cg_vpdq_options_default(&o.video);
     for (int i = 0; i < argc; i++)
         if (walk_add(&list, argv[i]) != 0)
             rc = CLI_ERROR;
@@ -412,11 +436,14 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
         if (r.status != CG_OK) {
             fprintf(stderr, "childguard bank: %s\n", r.err.message);
             rc = CLI_ERROR;
+            hashfile_result_fini(&r);
             continue;
         }
         cg_bank_signal s = *tmpl;
         if (s.note[0] == '\0')
             snprintf(s.note, sizeof(s.note), "%s", base_name(name));
+        if (r.vpdq != NULL && add_video(c, &s, r.vpdq, name) != 0)
+            rc = CLI_ERROR;
         if (r.has_pdq) {
             s.type = cg_signal_type_find("pdq");
             char hex[65];
@@ -435,6 +462,7 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
         s.quality = -1;
         if (add_signal(c, &s, name) != 0)
             rc = CLI_ERROR;
+        hashfile_result_fini(&r);
     }
     cg_pdq_hasher_destroy(hasher);
     walk_free(&list);

@@ -16,6 +16,9 @@ static void usage(void)
 {
     printf("usage: childguard match [--db PATH] [--bank NAME]... [--type pdq|md5|sha256]\n"
            "                        [--max-distance N] [--json] HASH... | -\n"
+           "       childguard match --video [--db PATH] [--bank NAME]... [--max-distance N]\n"
+           "                        [--query-percent P] [--target-percent P] [--early-exit]\n"
+           "                        [--json] VIDEO...\n"
            "\n"
            "Looks each hash up in the banks (all enabled banks, or those named) and prints its\n"
            "matches: PDQ within each bank's threshold (31 unless the bank says otherwise),\n"
@@ -28,6 +31,12 @@ static void usage(void)
            "  -t, --type TYPE       signal type of the hashes\n"
            "      --max-distance N  match within N instead of the banks' thresholds\n"
            "      --json            one JSON object per hash\n"
+           "      --video           the arguments are video files: hash each with vPDQ (every\n"
+           "                        frame) and look it up against the banks' vpdq signals\n"
+           "      --query-percent P  video match: share of the query's frames (quality >= 50,\n"
+           "                        distinct) that must match, default 80\n"
+           "      --target-percent P share of the stored video's frames, default 0\n"
+           "      --early-exit      stop at the first video match (yes/no policies)\n"
            "\n"
            "Text output: one line per match, 'HASH<TAB>match description', or 'HASH<TAB>no\n"
            "match'. A block-bank match is ignored (marked suppressed) when the same hash also\n"
@@ -37,6 +46,9 @@ static void usage(void)
 
 typedef struct match_ctx {
     cg_matcher *m;
+    int video;
+    cg_video_match_options vo;
+    cg_pdq_hasher *hasher;
     const cg_signal_type *type;
     cg_lookup_options lo;
     int json;
@@ -90,6 +102,67 @@ static void match_one(match_ctx *c, const char *hex)
     cg_match_list_free(&list);
 }
 
+/* Hashes one video and prints its video matches. */
+static void match_video(match_ctx *c, const char *path)
+{
+    cg_vpdq_options opt;
+    cg_vpdq *v = NULL;
+    cg_match_list list = {0};
+    cg_error err;
+
+    cg_vpdq_options_default(&opt);
+    if (cg_vpdq_hash_video_file(path, &opt, c->hasher, &v, &err) != CG_OK ||
+        cg_matcher_lookup_video(c->m, v->frames, v->count, &c->vo, &list, &err) != CG_OK) {
+        fprintf(stderr, "childguard match: %s\n", err.message);
+        c->errors++;
+        cg_vpdq_destroy(v);
+        return;
+    }
+    c->any |= matchprint_any_hit(&list, 0);
+    if (c->json) {
+        json_t *o = json_object(), *arr = json_array();
+        json_object_set_new(o, "file", json_string(path));
+        json_object_set_new(o, "signal_type", json_string("vpdq"));
+        json_object_set_new(o, "frames", json_integer((json_int_t)v->count));
+        for (size_t i = 0; i < list.n; i++) {
+            json_t *m = matchprint_json(&list.v[i]);
+            json_object_set_new(m, "query_percent", json_real(list.v[i].query_percent));
+            json_object_set_new(m, "target_percent", json_real(list.v[i].target_percent));
+            json_array_append_new(arr, m);
+        }
+        json_object_set_new(o, "matches", arr);
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s != NULL)
+            puts(s);
+        free(s);
+        json_decref(o);
+    } else if (list.n == 0) {
+        printf("%s\tno match\n", path);
+    } else {
+        for (size_t i = 0; i < list.n; i++) {
+            char line[1024];
+            matchprint_text(&list.v[i], line, sizeof(line));
+            printf("%s\tquery=%.2f%% target=%.2f%% %s\n", path, list.v[i].query_percent,
+                   list.v[i].target_percent, line);
+        }
+    }
+    cg_match_list_free(&list);
+    cg_vpdq_destroy(v);
+}
+
+static int parse_percent(const char *opt, const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (*s == '\0' || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
+        fprintf(stderr, "childguard match: %s must be a number 0..100, not '%s'\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -98,6 +171,10 @@ static int run(int argc, char **argv)
         {"type", required_argument, NULL, 't'},
         {"max-distance", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'J'},
+        {"video", no_argument, NULL, 'V'},
+        {"query-percent", required_argument, NULL, 'Q'},
+        {"target-percent", required_argument, NULL, 'T'},
+        {"early-exit", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -111,6 +188,7 @@ static int run(int argc, char **argv)
 
     memset(&c, 0, sizeof(c));
     c.lo.max_distance = -1;
+    cg_video_match_options_default(&c.vo);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "b:t:h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -136,6 +214,16 @@ static int run(int argc, char **argv)
             c.lo.max_distance = (int)v;
             break;
         case 'J': c.json = 1; break;
+        case 'V': c.video = 1; break;
+        case 'E': c.vo.early_exit = 1; break;
+        case 'Q':
+            if (parse_percent("--query-percent", optarg, &c.vo.query_percent) != 0)
+                return CLI_ERROR;
+            break;
+        case 'T':
+            if (parse_percent("--target-percent", optarg, &c.vo.target_percent) != 0)
+                return CLI_ERROR;
+            break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard match --help'.\n");
@@ -148,13 +236,27 @@ static int run(int argc, char **argv)
     }
     if (n_banks > 0)
         c.lo.banks = banks;
-    if (dbpath_resolve("match", db_arg, 0, path, sizeof(path)) != 0)
-        return CLI_ERROR;
-    if (cg_matcher_open(path, NULL, &c.m, &err) != CG_OK) {
-        fprintf(stderr, "childguard match: %s\n", err.message);
+    c.vo.banks = c.lo.banks;
+    c.vo.max_distance = c.lo.max_distance;
+    if (c.video) {
+        if (cg_pdq_hasher_create(&c.hasher) != CG_OK) {
+            fprintf(stderr, "childguard match: out of memory\n");
+            return CLI_ERROR;
+        }
+        cg_video_set_ffmpeg_quiet(1);
+    }
+    if (dbpath_resolve("match", db_arg, 0, path, sizeof(path)) != 0) {
+        cg_pdq_hasher_destroy(c.hasher);
         return CLI_ERROR;
     }
-    for (int i = optind; i < argc; i++) {
+    if (cg_matcher_open(path, NULL, &c.m, &err) != CG_OK) {
+        fprintf(stderr, "childguard match: %s\n", err.message);
+        cg_pdq_hasher_destroy(c.hasher);
+        return CLI_ERROR;
+    }
+    for (int i = optind; c.video && i < argc; i++)
+        match_video(&c, argv[i]);
+    for (int i = optind; !c.video && i < argc; i++) {
         if (strcmp(argv[i], "-") != 0) {
             match_one(&c, argv[i]);
             continue;
@@ -170,6 +272,7 @@ static int run(int argc, char **argv)
     }
     fflush(stdout);
     cg_matcher_close(c.m);
+    cg_pdq_hasher_destroy(c.hasher);
     return c.errors ? CLI_ERROR : c.any ? CLI_OK : CLI_NONE;
 }
 

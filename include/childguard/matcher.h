@@ -27,6 +27,7 @@
 #include "index.h"
 #include "signal.h"
 #include "status.h"
+#include "vpdq.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,12 @@ typedef struct cg_match {
     int quality;                                /* of the stored signal, -1 unknown */
     char external_id[CG_BANK_FIELD_MAX + 1];
     char source[CG_BANK_FIELD_MAX + 1];
+    /* Video matches (cg_matcher_lookup_video; 0 for other lookups): the share of the query's
+     * frames (after the quality filter and de-duplication) with a frame of the stored video
+     * within the threshold, and the share of the stored video's indexed frames matched by some
+     * query frame, both in percent. distance is then the best frame distance. */
+    double query_percent;
+    double target_percent;
 } cg_match;
 
 /* A caller-owned, growable list. Zero-initialise; lookups append; free with
@@ -93,6 +100,43 @@ CG_API cg_status cg_matcher_lookup(cg_matcher *m, const cg_signal_type *type,
                                    const uint8_t *values, size_t n_values,
                                    const cg_lookup_options *opt, cg_match_list *out,
                                    cg_error *err);
+
+/* Options of a video lookup. Start from cg_video_match_options_default: the defaults are
+ * python-threatexchange's (extensions/vpdq/vpdq_util.py, vpdq_index.py). */
+typedef struct cg_video_match_options {
+    /* Only these banks (NULL-terminated names); NULL = all. An unknown name is CG_E_NOTFOUND. */
+    const char *const *banks;
+    /* Frame distance: overrides every bank's "vpdq" threshold when >= 0; -1 = the banks'
+     * (default 31, VPDQ_DISTANCE_THRESHOLD; a frame pair matches at distance <= it). */
+    int max_distance;
+    /* Query frames below this quality are dropped (VPDQ_QUALITY_THRESHOLD, 50). Stored frames
+     * are indexed when their quality is >= 50, whatever this says. */
+    int quality;
+    /* A stored video matches when query_percent >= this (VPDQ_QUERY_MATCH_THRESHOLD_PERCENT,
+     * 80) and target_percent >= target_percent (VPDQ_INDEX_MATCH_THRESHOLD_PERCENT, 0). */
+    double query_percent;
+    double target_percent;
+    /* Stop at the first query frame after which some video passes both thresholds, for a
+     * policy that needs only a yes/no. The reported percentages are then lower bounds. Ignored
+     * (the lookup runs to the end) when an allow bank could match, so that the allow-list
+     * still suppresses. Default 0. */
+    int early_exit;
+} cg_video_match_options;
+
+/* Fills opt with the defaults above (all banks, banks' thresholds, 50, 80 %, 0 %, no early
+ * exit). */
+CG_API void cg_video_match_options_default(cg_video_match_options *opt);
+
+/* Looks a video up by its n vPDQ frames (vpdq.h; e.g. cg_vpdq_hash_video_file's) against the
+ * enabled vpdq signals of the banks: query frames are filtered by quality and de-duplicated,
+ * each is searched in the frame index within the threshold, hits are aggregated per stored
+ * video, and one cg_match is appended per video that passes both percentages (type "vpdq",
+ * distance = best frame distance, query_percent / target_percent set), most-matched first.
+ * Allow-list suppression as cg_matcher_lookup. opt NULL = defaults. A query with no frame
+ * left after the filter matches nothing (CG_OK). Thread-safe like cg_matcher_lookup. */
+CG_API cg_status cg_matcher_lookup_video(cg_matcher *m, const cg_vpdq_frame *frames, size_t n,
+                                         const cg_video_match_options *opt, cg_match_list *out,
+                                         cg_error *err);
 
 typedef struct cg_matcher_stats {
     uint64_t seq;              /* change-log sequence the snapshot reflects */

@@ -1,6 +1,7 @@
 /* childguard: signal types. A signal type is one table row (ThreatExchange's names: "pdq",
- * "md5", "sha256"; "vpdq" later): its size, text form, distance and default threshold. Adding a
- * hash type means adding a row and its functions.
+ * "md5", "sha256", "vpdq"): its size, text form, distance and default threshold. Adding a
+ * hash type means adding a row and its functions. A "vpdq" value is the identity (SHA-256) of
+ * a video's frame list; the frames themselves are stored beside it (vpdq_bank.h).
  * Threading: the table is immutable; everything here is thread-safe. */
 #ifndef CHILDGUARD_SIGNAL_H
 #define CHILDGUARD_SIGNAL_H

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "childguard/bank.h"
+#include "childguard/vpdq_bank.h"
 
 typedef struct cg__list_reader cg__list_reader;
 
@@ -28,6 +29,10 @@ cg_status cg__list_reader_open(FILE *in, const cg_import_options *opt, cg__list_
 cg_status cg__list_reader_next(cg__list_reader *r, cg_bank_signal *s, int *got,
                                const char **reject, cg_error *err);
 
+/* The frames of the last good record when it is a vpdq signal (its value is their identity);
+ * reader-owned, valid until the next call. */
+void cg__list_reader_vpdq(const cg__list_reader *r, const cg_vpdq_frame **frames, size_t *n);
+
 /* Number of the line the last record came from (from 1), and bytes consumed so far. */
 uint64_t cg__list_reader_line(const cg__list_reader *r);
 uint64_t cg__list_reader_bytes(const cg__list_reader *r);
@@ -42,5 +47,9 @@ void cg__list_reader_close(cg__list_reader *r);
 cg_status cg__list_write_header(FILE *out, cg_list_format format, cg_error *err);
 cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_signal *s,
                              const cg_bank *bank, cg_error *err);
+/* The same with the signal field given as text (a vpdq frame list, cg_bank_vpdq_format)
+ * instead of the value's hex; LINES writes "<type> <text>". text NULL is cg__list_write_row. */
+cg_status cg__list_write_row_text(FILE *out, cg_list_format format, const cg_bank_signal *s,
+                                  const cg_bank *bank, const char *text, cg_error *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -113,6 +114,10 @@ struct cg__list_reader {
     size_t row_ntyped, row_next;
     json_t *json;        /* the JSONL row's object; row[] points into it */
     char num[R_COUNT][24]; /* JSON integers written out as text */
+
+    char *json_value;    /* a JSONL signal given as a JSON array (vpdq), as text */
+    cg_vpdq_frame *vframes; /* the frames of the last vpdq record (vpdq_bank.h) */
+    size_t vn;
 
     uint64_t seen, good; /* data records so far, and the good ones among them */
     char reason[256];    /* the last reject reason */
@@ -251,9 +256,11 @@ static const cg_signal_type *type_from_spelling(const char *text)
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         const size_t n = strlen(prefixes[i]);
 
-        if (strncmp(folded, prefixes[i], n) == 0) {
+        /* "hash_" may precede "video_": ThreatExchange's HASH_VIDEO_VPDQ. */
+        if (strncmp(name, prefixes[i], n) == 0) {
             name += n;
-            break;
+            if (i > 0)
+                break;
         }
     }
     return cg_signal_type_find(name);
@@ -458,6 +465,28 @@ static rec_result read_record(cg__list_reader *r, int delim, int quotes, int esc
 
 /* ---- fields to a signal -------------------------------------------------------------------- */
 
+/* A vpdq signal: the frame list (vpdq_bank.h), kept in the reader for the store; the value is
+ * its identity. */
+static const char *parse_vpdq(cg__list_reader *r, const cg_signal_type *type, const char *text,
+                              size_t n, cg_bank_signal *s)
+{
+    cg_error e;
+    cg_status st;
+
+    cg__free(r->vframes);
+    r->vframes = NULL;
+    r->vn = 0;
+    st = cg_bank_vpdq_parse(text, n, 0, &r->vframes, &r->vn, &e);
+    if (st == CG_E_NOMEM)
+        return "out of memory reading vpdq frames";
+    if (st != CG_OK)
+        return set_reason(r, "%s", e.message);
+    if (cg_bank_vpdq_identity(r->vframes, r->vn, s->value) != CG_OK)
+        return "vpdq frames cannot be encoded";
+    s->type = type;
+    return NULL;
+}
+
 /* Parses text (surrounding whitespace ignored) as a value of type (NULL: opt->default_type,
  * else guessed by length). */
 static const char *parse_value(cg__list_reader *r, const cg_signal_type *type, const char *text,
@@ -474,6 +503,8 @@ static const char *parse_value(cg__list_reader *r, const cg_signal_type *type, c
         return "missing signal value";
     if (type == NULL)
         type = r->default_type;
+    if (type != NULL && strcmp(type->name, "vpdq") == 0)
+        return parse_vpdq(r, type, text, n, s);
     if (type == NULL) {
         const cg_signal_type *pdq = cg_signal_type_find("pdq"), *md5 = cg_signal_type_find("md5");
 
@@ -598,6 +629,8 @@ static void clear_row(cg__list_reader *r)
 {
     memset(r->row, 0, sizeof(r->row));
     r->row_ntyped = r->row_next = 0;
+    free(r->json_value); /* jansson's allocator */
+    r->json_value = NULL;
     if (r->json != NULL) {
         json_decref(r->json);
         r->json = NULL;
@@ -644,6 +677,21 @@ static int map_lines(cg__list_reader *r, const cg_signal_type **type_fixed)
     *type_fixed = NULL;
     if (line[0] == '#')
         return 0;
+    /* "vpdq [frames]": the value is the rest of the line (a JSON list has commas, spaces). */
+    rest = line + strcspn(line, " \t");
+    if (*rest != '\0') {
+        char save = *rest;
+        const cg_signal_type *t;
+
+        *rest = '\0';
+        t = type_from_spelling(line);
+        *rest = save;
+        if (t != NULL && strcmp(t->name, "vpdq") == 0) {
+            *type_fixed = t;
+            r->row[R_VALUE] = trim(rest);
+            return 1;
+        }
+    }
     rest = strchr(line, ',');
     if (rest != NULL) {
         char *name;
@@ -790,6 +838,12 @@ static const char *map_json(cg__list_reader *r)
             continue;
         if (json_is_string(v)) {
             text = json_string_value(v);
+        } else if (json_is_array(v) && (role == R_VALUE || t != NULL) && r->json_value == NULL) {
+            /* A vpdq frame list given as a JSON list rather than as its text. */
+            r->json_value = json_dumps(v, JSON_COMPACT);
+            if (r->json_value == NULL)
+                return "out of memory reading a JSON list";
+            text = r->json_value;
         } else if (json_is_integer(v) && t == NULL && role != R_VALUE && role != R_TYPE) {
             snprintf(r->num[role], sizeof(r->num[role]), "%" JSON_INTEGER_FORMAT,
                      json_integer_value(v));
@@ -1054,6 +1108,12 @@ cg_status cg__list_reader_next(cg__list_reader *r, cg_bank_signal *s, int *got,
     }
 }
 
+void cg__list_reader_vpdq(const cg__list_reader *r, const cg_vpdq_frame **frames, size_t *n)
+{
+    *frames = r->vframes;
+    *n = r->vn;
+}
+
 uint64_t cg__list_reader_line(const cg__list_reader *r)
 {
     return r->rec_line;
@@ -1074,6 +1134,7 @@ void cg__list_reader_close(cg__list_reader *r)
     if (r == NULL)
         return;
     clear_row(r);
+    cg__free(r->vframes);
     cg__free(r->buf);
     cg__free(r->rec);
     cg__free(r->fields);

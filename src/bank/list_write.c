@@ -149,7 +149,14 @@ done:
 cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_signal *s,
                              const cg_bank *bank, cg_error *err)
 {
-    char hex[2 * CG_SIGNAL_MAX_BYTES + 1];
+    return cg__list_write_row_text(out, format, s, bank, NULL, err);
+}
+
+cg_status cg__list_write_row_text(FILE *out, cg_list_format format, const cg_bank_signal *s,
+                                  const cg_bank *bank, const char *text, cg_error *err)
+{
+    char hexbuf[2 * CG_SIGNAL_MAX_BYTES + 1];
+    const char *hex = hexbuf;
     char quality[16], added[24], until[24];
 
     if (format == CG_LIST_AUTO)
@@ -158,13 +165,16 @@ cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_sig
         return cg__fail(err, CG_E_INVAL, "list writer: unknown format %d", (int)format);
     if (s == NULL || s->type == NULL)
         return cg__fail(err, CG_E_INVAL, "list writer: signal without a type");
-    s->type->format(s->value, hex);
+    s->type->format(s->value, hexbuf);
+    if (text != NULL)
+        hex = text;
     if (format == CG_LIST_JSONL)
         return write_json(out, s, hex, bank, err);
     errno = 0;
     if (format == CG_LIST_LINES) {
-        if (!put(out, hex, strlen(hex)) || !put(out, "\n", 1) ||
-            ferror(out))
+        if ((text != NULL && (!put(out, s->type->name, strlen(s->type->name)) ||
+                              !put(out, " ", 1))) ||
+            !put(out, hex, strlen(hex)) || !put(out, "\n", 1) || ferror(out))
             return io_fail(err, "list");
         return CG_OK;
     }

@@ -144,6 +144,19 @@ static const char *const migrations[] = {
     /* The due entries in order, without a sort and without the delivered history. */
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt, id)"
     "  WHERE delivered = 0 AND failed = 0;",
+    /* 3 -> 4: the frames of vPDQ signals (store_vpdq.c, docs/vpdq.md). The signal row holds
+     * the identity (SHA-256 of the canonical frame list); its frames are rows here, in list
+     * order (rowid), deleted with it. hash is the 32 bytes of the PDQ hex, as a pdq value;
+     * timestamp (seconds) is kept for the exchange format. IF NOT EXISTS for the same reason
+     * as step 3. */
+    "CREATE TABLE IF NOT EXISTS vpdq_frames ("
+    "  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE CASCADE,"
+    "  frame INTEGER NOT NULL,"
+    "  quality INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  timestamp REAL NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX IF NOT EXISTS vpdq_frames_signal ON vpdq_frames(signal_id);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,

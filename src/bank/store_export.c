@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bank/list.h"
+#include "common/alloc.h"
 #include "common/error.h"
 
 typedef struct export_ctx {
@@ -18,11 +19,60 @@ typedef struct export_ctx {
     cg_error *err;
 } export_ctx;
 
+/* The frames of one vpdq signal, collected for its text form. */
+typedef struct frame_vec {
+    cg_vpdq_frame *v;
+    size_t n, cap;
+    int nomem;
+} frame_vec;
+
+static int collect_frame(const cg_vpdq_frame *f, void *ud)
+{
+    frame_vec *fv = ud;
+
+    if (fv->n == fv->cap) {
+        size_t cap = fv->cap ? fv->cap * 2 : 256;
+        cg_vpdq_frame *v = cg__realloc(fv->v, cap * sizeof(*v));
+        if (v == NULL) {
+            fv->nomem = 1;
+            return 1;
+        }
+        fv->v = v;
+        fv->cap = cap;
+    }
+    fv->v[fv->n++] = *f;
+    return 0;
+}
+
+/* A vpdq signal's row carries its frame list (vpdq_bank.h) as the signal field. */
+static cg_status write_vpdq(export_ctx *x, const cg_bank_signal *s)
+{
+    frame_vec fv = {0};
+    char *text = NULL;
+    cg_status st = cg_bank_vpdq_frames(x->db, s->id, collect_frame, &fv, x->err);
+
+    if (st == CG_OK && fv.nomem)
+        st = cg__fail(x->err, CG_E_NOMEM, "%s: exporting: out of memory", x->db->path);
+    if (st == CG_OK && fv.n == 0)
+        st = cg__fail(x->err, CG_E_DECODE, "%s: signal %lld: vpdq signal without frames",
+                      x->db->path, (long long)s->id);
+    if (st == CG_OK && cg_bank_vpdq_format(fv.v, fv.n, &text, NULL) != CG_OK)
+        st = cg__fail(x->err, CG_E_NOMEM, "%s: exporting: out of memory", x->db->path);
+    if (st == CG_OK)
+        st = cg__list_write_row_text(x->out, x->format, s, &x->bank, text, x->err);
+    cg__free(text);
+    cg__free(fv.v);
+    return st;
+}
+
 static int write_signal(const cg_bank_signal *s, void *ud)
 {
     export_ctx *x = ud;
 
-    x->st = cg__list_write_row(x->out, x->format, s, &x->bank, x->err);
+    if (strcmp(s->type->name, "vpdq") == 0)
+        x->st = write_vpdq(x, s);
+    else
+        x->st = cg__list_write_row(x->out, x->format, s, &x->bank, x->err);
     return x->st != CG_OK;
 }
 

@@ -93,7 +93,15 @@ static cg_status import_rows(cg_bankdb *db, int64_t bank_id, cg__list_reader *rd
             if (opt != NULL && opt->on_reject != NULL)
                 opt->on_reject(cg__list_reader_line(rd), reject, opt->ud);
         } else {
-            st = cg__bank_signal_add_in_tx(db, &s, now, &merged, e);
+            if (strcmp(s.type->name, "vpdq") == 0) {
+                const cg_vpdq_frame *frames;
+                size_t nf;
+
+                cg__list_reader_vpdq(rd, &frames, &nf);
+                st = cg__bank_vpdq_add_in_tx(db, &s, frames, nf, now, &merged, e);
+            } else {
+                st = cg__bank_signal_add_in_tx(db, &s, now, &merged, e);
+            }
             if (st != CG_OK) {
                 /* Name the line: the store's message names the database and the bank. */
                 char msg[CG_ERROR_MAX];

@@ -21,11 +21,12 @@
 
 #include "childguard/audit.h"
 #include "childguard/bank.h"
+#include "childguard/vpdq_bank.h"
 
 /* PRAGMA application_id of a childguard bank database: 'CGBK'. */
 #define CG__BANKDB_APPLICATION_ID 0x4347424b
 /* PRAGMA user_version this build writes: the number of migration steps in store.c. */
-#define CG__BANKDB_SCHEMA_VERSION 3
+#define CG__BANKDB_SCHEMA_VERSION 4
 /* The triggers that log every signal change (part of schema step 1). A large import drops them
  * inside its transaction and recreates them from this text before committing (store_import.c):
  * other connections never see them missing, and a crash rolls the drop back. */
@@ -60,6 +61,8 @@ typedef enum cg__bank_stmt {
     CG__STMT_SIGNAL_GET,        /* by id */
     CG__STMT_BANK_BY_NAME,
     CG__STMT_BANK_BY_ID,
+    CG__STMT_VPDQ_FRAME_INSERT, /* one frame of a vpdq signal (store_vpdq.c) */
+    CG__STMT_VPDQ_FRAMES,       /* the frames of one vpdq signal, in list order */
     CG__STMT_COUNT
 } cg__bank_stmt;
 
@@ -130,6 +133,13 @@ cg_status cg__bank_load_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *er
  * now is the time stored in `added` for a new signal. */
 cg_status cg__bank_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
                                     cg_error *err);
+
+/* ---- vPDQ signals (store_vpdq.c) ---- */
+
+/* Adds or merges the vpdq signal s (type vpdq; its value is set here to the identity of the
+ * frames) and, when new, its n frames, inside the caller's transaction: the import path. */
+cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                                  size_t n, int64_t now, int *merged, cg_error *err);
 
 /* ---- test hooks (exported for the unit tests; never used by the library itself) ---- */
 

@@ -1,5 +1,11 @@
 /* The signal-type table (include/childguard/signal.h). Values are stored as the bytes of their
- * hex text (big-endian), so PDQ's distance is the popcount of the XOR in any byte order. */
+ * hex text (big-endian), so PDQ's distance is the popcount of the XOR in any byte order.
+ *
+ * "vpdq" (a video: a list of PDQ frame hashes, vpdq_bank.h) has as its fixed value the SHA-256
+ * of its canonical frame list: the identity used to merge and find it, compared exactly. Its
+ * max_distance and default_threshold are those of its frames (PDQ bits, 31 as in
+ * python-threatexchange's VPDQ_DISTANCE_THRESHOLD): a bank's "vpdq=N" threshold applies to
+ * frame distances in cg_matcher_lookup_video. */
 #include "childguard/signal.h"
 
 #include <string.h>
@@ -32,6 +38,7 @@ static const cg_signal_type signal_types[] = {
     {"pdq", 32, 64, 256, 31, parse_pdq, format_32, hamming_256},
     {"md5", 16, 32, 1, 0, parse_md5, format_16, exact_16},
     {"sha256", 32, 64, 1, 0, parse_sha256, format_32, exact_32},
+    {"vpdq", 32, 64, 256, 31, parse_sha256, format_32, exact_32},
 };
 
 #define SIGNAL_TYPE_COUNT (sizeof(signal_types) / sizeof(signal_types[0]))

@@ -181,6 +181,17 @@ static cg_status merge_changes(cg_bankdb *db, const cg__change *prev, size_t n_p
     return CG_OK;
 }
 
+/* 1 when changes hold a live vpdq signal that main has not indexed. */
+static int new_video(const cg__main *main, const cg__change *changes, size_t n)
+{
+    const int vt = cg__vpdq_type_index();
+
+    for (size_t i = 0; vt >= 0 && i < n; i++)
+        if (changes[i].type_index == vt && !cg__main_has_video(main, changes[i].entry.signal_id))
+            return 1;
+    return 0;
+}
+
 /* ---- rebuilding ---- */
 
 static void *build_main(void *arg)
@@ -300,6 +311,20 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
     }
     if (st == CG_OK && (c.last_seq != cur->seq || main != cur->main)) {
         st = merge_changes(m->db, prev, n_prev, c.ids, c.n, &changes, &n_changes, err);
+        if (st == CG_OK && new_video(main, changes, n_changes)) {
+            /* A new vpdq signal: its frames are indexed only in a main index (snapshot.h). */
+            pthread_mutex_unlock(&m->db_lock);
+            cg__free(changes);
+            changes = NULL;
+            st = start_rebuild(m, err);
+            if (st == CG_OK && !m->has_thread) {
+                cg__main_release(main);
+                cg__snapshot_release(cur);
+                cg__free(c.ids);
+                return refresh_locked(m, changed, err);
+            }
+            goto done;
+        }
         if (st == CG_OK && (c.banks_changed || main != cur->main)) {
             st = cg__banks_load(m->db, &banks, &n_banks, err);
             banks_loaded = st == CG_OK;
@@ -460,6 +485,20 @@ void cg_match_list_free(cg_match_list *list)
     memset(list, 0, sizeof(*list));
 }
 
+/* Matches are rare: their provenance comes from the database, not from memory. */
+static void fill_provenance(cg_matcher *m, cg_match_list *out, size_t first)
+{
+    pthread_mutex_lock(&m->db_lock);
+    for (size_t i = first; i < out->n; i++) {
+        cg_bank_signal sig;
+        if (cg_bank_signal_get(m->db, out->v[i].signal_id, &sig, NULL) == CG_OK) {
+            memcpy(out->v[i].external_id, sig.external_id, sizeof(sig.external_id));
+            memcpy(out->v[i].source, sig.source, sizeof(sig.source));
+        }
+    }
+    pthread_mutex_unlock(&m->db_lock);
+}
+
 cg_status cg_matcher_lookup(cg_matcher *m, const cg_signal_type *type, const uint8_t *values,
                             size_t n_values, const cg_lookup_options *opt, cg_match_list *out,
                             cg_error *err)
@@ -472,17 +511,38 @@ cg_status cg_matcher_lookup(cg_matcher *m, const cg_signal_type *type, const uin
     cg__snapshot_release(s);
     if (st != CG_OK || out->n == first)
         return st;
+    fill_provenance(m, out, first);
+    return CG_OK;
+}
 
-    /* Matches are rare: their provenance comes from the database, not from memory. */
-    pthread_mutex_lock(&m->db_lock);
-    for (size_t i = first; i < out->n; i++) {
-        cg_bank_signal sig;
-        if (cg_bank_signal_get(m->db, out->v[i].signal_id, &sig, NULL) == CG_OK) {
-            memcpy(out->v[i].external_id, sig.external_id, sizeof(sig.external_id));
-            memcpy(out->v[i].source, sig.source, sizeof(sig.source));
-        }
+void cg_video_match_options_default(cg_video_match_options *opt)
+{
+    memset(opt, 0, sizeof(*opt));
+    opt->max_distance = -1;
+    opt->quality = CG_VPDQ_QUALITY_TOLERANCE;
+    opt->query_percent = CG_VPDQ_QUERY_MATCH_PERCENT;
+    opt->target_percent = CG_VPDQ_TARGET_MATCH_PERCENT;
+}
+
+cg_status cg_matcher_lookup_video(cg_matcher *m, const cg_vpdq_frame *frames, size_t n,
+                                  const cg_video_match_options *opt, cg_match_list *out,
+                                  cg_error *err)
+{
+    cg_video_match_options def;
+
+    if (m == NULL || (frames == NULL && n > 0) || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "invalid video lookup arguments");
+    if (opt == NULL) {
+        cg_video_match_options_default(&def);
+        opt = &def;
     }
-    pthread_mutex_unlock(&m->db_lock);
+    size_t first = out->n;
+    cg__snapshot *s = snap_acquire(m);
+    cg_status st = cg__snapshot_lookup_video(s, frames, n, opt, out, err);
+    cg__snapshot_release(s);
+    if (st != CG_OK || out->n == first)
+        return st;
+    fill_provenance(m, out, first);
     return CG_OK;
 }
 
@@ -511,6 +571,9 @@ void cg_matcher_stats_get(cg_matcher *m, cg_matcher_stats *out)
         if (d->exact != NULL)
             out->index_bytes += cg_exact_index_memory(d->exact);
     }
+    if (s->main->videos.frames != NULL) /* vpdq frames: 32 bytes + owner each */
+        out->index_bytes += cg_pdq_index_memory(s->main->videos.frames) +
+                            s->main->videos.n_frames * sizeof(uint32_t);
     out->delta = s->n_changes;
     cg__snapshot_release(s);
 }

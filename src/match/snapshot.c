@@ -17,6 +17,11 @@ int cg__type_index(const cg_signal_type *t)
     return -1;
 }
 
+int cg__vpdq_type_index(void)
+{
+    return cg__type_index(cg_signal_type_find("vpdq"));
+}
+
 static int is_exact(const cg_signal_type *t)
 {
     return t->max_distance <= 1;
@@ -39,6 +44,144 @@ static cg_status part_index(cg__part *p, const cg_signal_type *t, cg_index_kind 
         return cg_exact_index_build(p->values, t->bytes, NULL, p->n, &p->exact, err);
     cg_index_options o = {.kind = kind, .tuned_radius = 0};
     return cg_pdq_index_build(p->values, NULL, p->n, &o, &p->pdq, err);
+}
+
+/* ---- videos (the frames of the vpdq signals) ---- */
+
+typedef struct video_frames {
+    uint8_t *values;     /* 32 bytes per frame slot */
+    uint32_t *owner;
+    size_t n, cap;
+    size_t video_first;  /* first slot of the video being read */
+    uint32_t video;
+    int nomem;
+} video_frames;
+
+static int collect_frame(const cg_vpdq_frame *f, void *ud)
+{
+    video_frames *vf = ud;
+    char hex[CG_PDQ_HEX_LEN + 1];
+
+    if (f->quality < CG_VPDQ_QUALITY_TOLERANCE)
+        return 0;
+    if (vf->n == vf->cap) {
+        size_t cap = vf->cap ? vf->cap * 2 : 4096;
+        uint8_t *v = cg__realloc(vf->values, cap * 32);
+        if (v == NULL) {
+            vf->nomem = 1;
+            return 1;
+        }
+        vf->values = v;
+        uint32_t *o = cg__realloc(vf->owner, cap * sizeof(*o));
+        if (o == NULL) {
+            vf->nomem = 1;
+            return 1;
+        }
+        vf->owner = o;
+        vf->cap = cap;
+    }
+    cg_pdq_to_hex(&f->hash, hex);
+    if (cg_signal_type_find("pdq")->parse(hex, CG_PDQ_HEX_LEN, vf->values + vf->n * 32) != CG_OK)
+        return 0;
+    vf->owner[vf->n++] = vf->video;
+    return 0;
+}
+
+static int value_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 32);
+}
+
+/* Sorts the slots of the video just read and drops repeated hashes. */
+static void dedupe_video(video_frames *vf)
+{
+    uint8_t *first = vf->values + vf->video_first * 32;
+    size_t n = vf->n - vf->video_first, w = 0;
+
+    if (n < 2)
+        return;
+    qsort(first, n, 32, value_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || memcmp(first + (w - 1) * 32, first + i * 32, 32) != 0) {
+            if (w != i)
+                memcpy(first + w * 32, first + i * 32, 32);
+            w++;
+        }
+    vf->n = vf->video_first + w;
+}
+
+/* Reads the frames of the n vpdq entries and indexes them into v. */
+static cg_status videos_build(cg_bankdb *db, const cg__part *p, cg_index_kind kind,
+                              cg__videos *v, cg_error *err)
+{
+    video_frames vf;
+    cg_status st = CG_OK;
+
+    memset(&vf, 0, sizeof(vf));
+    if (p->n == 0)
+        return CG_OK;
+    if (p->n > UINT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "too many vpdq signals");
+    v->count = cg__calloc(p->n, sizeof(*v->count));
+    if (v->count == NULL)
+        return cg__fail(err, CG_E_NOMEM, "out of memory reading vpdq frames");
+    for (size_t i = 0; st == CG_OK && i < p->n; i++) {
+        cg_error e;
+
+        vf.video = (uint32_t)i;
+        vf.video_first = vf.n;
+        st = cg_bank_vpdq_frames(db, p->entries[i].signal_id, collect_frame, &vf, &e);
+        if (st == CG_E_NOTFOUND) {
+            st = CG_OK; /* deleted since the signal was read: the delta says so */
+            vf.n = vf.video_first;
+        } else if (st != CG_OK && err != NULL) {
+            *err = e;
+        }
+        if (st == CG_OK && vf.nomem)
+            st = cg__fail(err, CG_E_NOMEM, "out of memory reading vpdq frames");
+        if (st == CG_OK) {
+            dedupe_video(&vf);
+            v->count[i] = (uint32_t)(vf.n - vf.video_first);
+        }
+    }
+    if (st == CG_OK) {
+        cg_index_options o = {.kind = kind, .tuned_radius = 0};
+        st = cg_pdq_index_build(vf.values, NULL, vf.n, &o, &v->frames, err);
+    }
+    cg__free(vf.values);
+    if (st != CG_OK) {
+        cg__free(vf.owner);
+        return st;
+    }
+    v->owner = vf.owner;
+    v->n_frames = vf.n;
+    return CG_OK;
+}
+
+static void videos_free(cg__videos *v)
+{
+    cg_pdq_index_free(v->frames);
+    cg__free(v->owner);
+    cg__free(v->count);
+    memset(v, 0, sizeof(*v));
+}
+
+int cg__main_has_video(const cg__main *m, int64_t signal_id)
+{
+    int vt = cg__vpdq_type_index();
+    if (vt < 0)
+        return 0;
+    const cg__part *p = &m->parts[vt];
+    size_t lo = 0, hi = p->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->entries[mid].signal_id < signal_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->n && p->entries[lo].signal_id == signal_id;
 }
 
 /* ---- main ---- */
@@ -103,7 +246,10 @@ cg_status cg__main_build(cg_bankdb *db, cg_index_kind kind, cg__main **out, cg_e
     for (size_t i = 0; st == CG_OK && i < cg_signal_type_count() && i < CG__MAX_TYPES; i++) {
         m->parts[i] = g.parts[i];
         memset(&g.parts[i], 0, sizeof(g.parts[i]));
-        st = part_index(&m->parts[i], cg_signal_type_at(i), kind, err);
+        if ((int)i == cg__vpdq_type_index())
+            st = videos_build(db, &m->parts[i], kind, &m->videos, err);
+        else
+            st = part_index(&m->parts[i], cg_signal_type_at(i), kind, err);
         /* The index keeps its own copy of the values; main needs only the entries. */
         cg__free(m->parts[i].values);
         m->parts[i].values = NULL;
@@ -130,6 +276,7 @@ void cg__main_release(cg__main *m)
         return;
     for (size_t i = 0; i < CG__MAX_TYPES; i++)
         part_free(&m->parts[i]);
+    videos_free(&m->videos);
     cg__free(m);
 }
 
@@ -220,8 +367,8 @@ cg_status cg__snapshot_new(cg__main *main, int64_t seq, cg__change *changes, siz
     for (int t = 0; st == CG_OK && t < CG__MAX_TYPES; t++) {
         const cg_signal_type *type = cg_signal_type_at((size_t)t);
         cg__part *p = &s->delta[t];
-        if (count[t] == 0 || type == NULL)
-            continue;
+        if (count[t] == 0 || type == NULL || t == cg__vpdq_type_index())
+            continue; /* new videos go through a rebuild (cg__videos) */
         p->entries = cg__malloc_array(count[t], sizeof(*p->entries));
         p->values = cg__malloc_array(count[t], type->bytes);
         if (p->entries == NULL || p->values == NULL) {

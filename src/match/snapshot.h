@@ -12,6 +12,7 @@
 #include "childguard/bank.h"
 #include "childguard/index.h"
 #include "childguard/matcher.h"
+#include "childguard/vpdq_bank.h"
 
 #define CG__MAX_TYPES 8
 
@@ -32,11 +33,25 @@ typedef struct cg__part {
     size_t n;
 } cg__part;
 
+/* The frames of the vpdq signals of a main index (the signals themselves are the entries of
+ * the vpdq part, in signal id order). Only frames of quality >= 50 are indexed, each distinct
+ * hash once per video (python-threatexchange's VPDQIndex does the same). Frames of a signal
+ * never change (its value is their identity), so a change to a vpdq signal (disable, enable,
+ * merge, bank) supersedes the entry's metadata and keeps these frames; a new vpdq signal is
+ * not in the delta: the matcher rebuilds the main index for it (matcher.c). */
+typedef struct cg__videos {
+    cg_pdq_index *frames;   /* ids are frame slots */
+    uint32_t *owner;        /* slot -> video (index into the vpdq part's entries) */
+    uint32_t *count;        /* video -> frames indexed */
+    size_t n_frames;
+} cg__videos;
+
 typedef struct cg__main {
     atomic_long refs;
     int64_t seq;            /* change-log sequence it reflects */
     int64_t built_at;
     cg__part parts[CG__MAX_TYPES];
+    cg__videos videos;
 } cg__main;
 
 /* A changed signal, as the delta remembers it: type_index -1 means deleted. */
@@ -72,6 +87,12 @@ void cg__snapshot_release(cg__snapshot *s);
 /* Position of t in the signal-type table (the index into parts), or -1. */
 int cg__type_index(const cg_signal_type *t);
 
+/* Position of "vpdq" in the signal-type table. */
+int cg__vpdq_type_index(void);
+
+/* 1 when main has the vpdq signal id among its videos. */
+int cg__main_has_video(const cg__main *m, int64_t signal_id);
+
 /* Reads every bank of db into a new array sorted by id. */
 cg_status cg__banks_load(cg_bankdb *db, cg_bank **out, size_t *n, cg_error *err);
 
@@ -80,5 +101,10 @@ cg_status cg__banks_load(cg_bankdb *db, cg_bank **out, size_t *n, cg_error *err)
 cg_status cg__snapshot_lookup(const cg__snapshot *s, const cg_signal_type *type,
                               const uint8_t *values, size_t n_values,
                               const cg_lookup_options *opt, cg_match_list *out, cg_error *err);
+
+/* The video lookup on one snapshot (matcher.h: cg_matcher_lookup_video), opt not NULL. */
+cg_status cg__snapshot_lookup_video(const cg__snapshot *s, const cg_vpdq_frame *frames, size_t n,
+                                    const cg_video_match_options *opt, cg_match_list *out,
+                                    cg_error *err);
 
 #endif

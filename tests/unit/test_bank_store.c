@@ -201,7 +201,7 @@ CG_TEST(bank_store_banks_crud)
     names seen = {{{0}}, 0, 0};
     const time_t before = time(NULL);
 
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 3); /* 3: API keys and the webhook outbox */
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 4); /* 4: vPDQ frames (3: API keys, outbox) */
     a = make_bank(db, "zeta");
     b = make_bank(db, "alpha.1");
     CG_ASSERT_NE(a.id, b.id);
@@ -396,9 +396,9 @@ CG_TEST(bank_store_thresholds)
     CG_ASSERT_EQ(got.n_thresholds, 0);
 
     /* A threshold of a type this build does not know (a newer writer) is an error, not lost. */
-    sql_exec(cg__bankdb_sqlite(db), "UPDATE banks SET thresholds = 'vpdq=10' WHERE name = 'thr'");
+    sql_exec(cg__bankdb_sqlite(db), "UPDATE banks SET thresholds = 'tmk=10' WHERE name = 'thr'");
     CG_ASSERT_EQ(cg_bank_get(db, "thr", &got, &err), CG_E_UNSUPPORTED);
-    CG_ASSERT_CONTAINS(err.message, "vpdq");
+    CG_ASSERT_CONTAINS(err.message, "tmk");
     sql_exec(cg__bankdb_sqlite(db), "UPDATE banks SET thresholds = 'pdq=x' WHERE name = 'thr'");
     CG_ASSERT_EQ(cg_bank_get(db, "thr", &got, &err), CG_E_DECODE);
     cg_bankdb_close(db);

@@ -519,7 +519,7 @@ CG_TEST(keys_migration_from_version_2)
     CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
     CG_ASSERT_OK(cg_outbox_counts(db, &pending, NULL, NULL, &err), &err);
     CG_ASSERT_EQ(pending, 0);
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 3);
+    CG_ASSERT_GE(cg_bankdb_schema_version(), 3); /* 3 added keys and the outbox */
     cg_bankdb_close(db);
 }
 

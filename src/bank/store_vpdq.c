@@ -1,0 +1,199 @@
+/* vPDQ signals in the store (include/childguard/vpdq_bank.h): a "vpdq" row in signals whose
+ * value is the identity of the frame list, and its frames in vpdq_frames (schema step 4).
+ *
+ * The signal row goes through the same insert-or-merge as every other signal
+ * (cg__bank_signal_add_in_tx), so merging, the change-log triggers and the audit records are
+ * the ordinary ones; the frames are written only when the row is new, in the same transaction,
+ * so a matcher that rereads the signal after its change-log entry always finds its frames.
+ * Frames never change after that: the identity is their hash. */
+#include "bank/store_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "bank/store_audit.h"
+#include "common/error.h"
+#include "common/hex.h"
+
+static cg_status insert_frames(cg_bankdb *db, int64_t signal_id, const cg_vpdq_frame *frames,
+                               size_t n, cg_error *err)
+{
+    sqlite3_stmt *st;
+    cg_status r = cg__bankdb_stmt(db, CG__STMT_VPDQ_FRAME_INSERT,
+                                  "INSERT INTO vpdq_frames(signal_id, frame, quality, hash,"
+                                  " timestamp) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                  &st, err);
+
+    for (size_t i = 0; r == CG_OK && i < n; i++) {
+        char hex[CG_PDQ_HEX_LEN + 1];
+        uint8_t value[32];
+        int rc;
+
+        cg_pdq_to_hex(&frames[i].hash, hex);
+        r = cg__hex_decode(hex, CG_PDQ_HEX_LEN, value, 32);
+        if (r != CG_OK)
+            break;
+        sqlite3_bind_int64(st, 1, signal_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)frames[i].frame_number);
+        sqlite3_bind_int(st, 3, frames[i].quality);
+        sqlite3_bind_blob(st, 4, value, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_double(st, 5, (double)frames[i].timestamp);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            r = cg__bankdb_fail(db, err, rc, "signal %lld: storing vpdq frame %zu",
+                                (long long)signal_id, i + 1);
+        sqlite3_reset(st);
+    }
+    return r;
+}
+
+static const char *frames_invalid(const cg_vpdq_frame *frames, size_t n)
+{
+    if (n == 0)
+        return "a vpdq signal needs at least one frame";
+    if (n > CG_BANK_VPDQ_MAX_FRAMES)
+        return "too many vpdq frames";
+    if (frames == NULL)
+        return "no frames";
+    for (size_t i = 0; i < n; i++)
+        if (frames[i].quality < 0 || frames[i].quality > 100 || !(frames[i].timestamp >= 0) ||
+            frames[i].frame_number > (uint64_t)INT64_MAX)
+            return "invalid vpdq frame (quality 0..100, timestamp >= 0)";
+    return NULL;
+}
+
+cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                                  size_t n, int64_t now, int *merged, cg_error *err)
+{
+    const char *why = frames_invalid(frames, n);
+    cg_status r;
+
+    *merged = 0;
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: %s", db->path,
+                        (long long)s->bank_id, why);
+    s->type = cg_signal_type_find("vpdq");
+    if (cg_bank_vpdq_identity(frames, n, s->value) != CG_OK)
+        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: vpdq frames cannot be encoded",
+                        db->path, (long long)s->bank_id);
+    r = cg__bank_signal_add_in_tx(db, s, now, merged, err);
+    if (r != CG_OK || *merged)
+        return r;
+    return insert_frames(db, s->id, frames, n, err);
+}
+
+/* Copies src (NULL = "") into a field of cap bytes; 0 when it does not fit. */
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    size_t n = src != NULL ? strlen(src) : 0;
+
+    if (n >= cap)
+        return 0;
+    memcpy(dst, src != NULL ? src : "", n);
+    dst[n] = '\0';
+    return 1;
+}
+
+cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
+                           size_t n, const char *source, const char *external_id,
+                           const char *note, int64_t *signal_id, int *merged, cg_error *err)
+{
+    cg_bank_signal s;
+    cg_bank bank;
+    cg_status r;
+    int m = 0, before;
+
+    if (signal_id != NULL)
+        *signal_id = 0;
+    if (merged != NULL)
+        *merged = 0;
+    if (db == NULL || (frames == NULL && n > 0))
+        return cg__fail(err, CG_E_INVAL, "cg_bank_vpdq_add: NULL argument");
+    memset(&s, 0, sizeof(s));
+    s.bank_id = bank_id;
+    s.quality = -1;
+    if (!copy_field(s.source, sizeof(s.source), source) ||
+        !copy_field(s.external_id, sizeof(s.external_id), external_id) ||
+        !copy_field(s.note, sizeof(s.note), note))
+        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: signal: a text field is too long",
+                        db->path, (long long)bank_id);
+    r = cg__bankdb_check_writable(db, err);
+    if (r != CG_OK)
+        return r;
+    r = cg__bankdb_begin_write(db, "adding a vpdq signal", err);
+    if (r != CG_OK)
+        return r;
+    before = sqlite3_total_changes(db->db);
+    r = cg__bank_vpdq_add_in_tx(db, &s, frames, n, (int64_t)time(NULL), &m, err);
+    if (r == CG_OK && cg__bankdb_audited(db))
+        r = cg__bank_load_id(db, bank_id, &bank, err);
+    if (r == CG_OK)
+        r = cg__bankdb_commit(db, "adding a vpdq signal", err);
+    else
+        cg__bankdb_rollback(db);
+    if (r != CG_OK)
+        return r;
+    if (signal_id != NULL)
+        *signal_id = s.id;
+    if (merged != NULL)
+        *merged = m;
+    if (!cg__bankdb_audited(db))
+        return CG_OK;
+    return cg__bankdb_audit_signal(
+        db, m ? "signal_merge" : "signal_add", bank.name, &s,
+        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(db->db) != before)
+          : json_pack("{s:i, s:s, s:s, s:I}", "quality", s.quality, "source", s.source,
+                      "external_id", s.external_id, "frames", (json_int_t)n),
+        err);
+}
+
+cg_status cg_bank_vpdq_frames(cg_bankdb *db, int64_t signal_id,
+                              int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
+                              cg_error *err)
+{
+    cg_bank_signal sig;
+    sqlite3_stmt *st;
+    cg_status r;
+    int rc;
+
+    if (db == NULL || fn == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_vpdq_frames: NULL argument");
+    r = cg_bank_signal_get(db, signal_id, &sig, err);
+    if (r != CG_OK)
+        return r;
+    r = cg__bankdb_stmt(db, CG__STMT_VPDQ_FRAMES,
+                        "SELECT frame, quality, hash, timestamp FROM vpdq_frames"
+                        " WHERE signal_id = ?1 ORDER BY rowid",
+                        &st, err);
+    if (r != CG_OK)
+        return r;
+    sqlite3_bind_int64(st, 1, signal_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cg_vpdq_frame f;
+        char hex[CG_PDQ_HEX_LEN + 1];
+        const void *blob = sqlite3_column_blob(st, 2);
+
+        memset(&f, 0, sizeof(f));
+        if (blob == NULL || sqlite3_column_bytes(st, 2) != 32) {
+            r = cg__fail(err, CG_E_DECODE, "%s: signal %lld: a vpdq frame hash is not 32 bytes",
+                         db->path, (long long)signal_id);
+            break;
+        }
+        cg__hex_encode(blob, 32, hex);
+        if (cg_pdq_from_hex(hex, CG_PDQ_HEX_LEN, &f.hash) != CG_OK) {
+            r = cg__fail(err, CG_E_DECODE, "%s: signal %lld: bad vpdq frame hash", db->path,
+                         (long long)signal_id);
+            break;
+        }
+        f.frame_number = (uint64_t)sqlite3_column_int64(st, 0);
+        f.quality = sqlite3_column_int(st, 1);
+        f.timestamp = (float)sqlite3_column_double(st, 3);
+        if (fn(&f, ud) != 0)
+            break;
+    }
+    if (r == CG_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        r = cg__bankdb_fail(db, err, rc, "signal %lld: reading vpdq frames",
+                            (long long)signal_id);
+    sqlite3_reset(st);
+    return r;
+}
