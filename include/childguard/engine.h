@@ -77,6 +77,10 @@ typedef struct cg_engine_config {
      * defaults of cg_video_limits_default). */
     double video_seconds_per_hash;
     cg_video_limits video_limits;
+    /* 1: a video lookup stops at the first stored video that passes the thresholds (the
+     * percentages are then lower bounds): enough when the policy only needs a yes/no. Ignored
+     * by the matcher when an allow bank could match. */
+    int video_early_exit;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,

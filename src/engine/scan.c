@@ -67,6 +67,13 @@ static cg_status match_bytes(cg_engine *e, cg_verdict *v, cg_error *err)
         }
         st = lookup(e, "pdq", values, n, v, err);
     }
+    if (st == CG_OK && v->vpdq != NULL && v->vpdq->count > 0) {
+        cg_video_match_options vo;
+        cg_video_match_options_default(&vo);
+        vo.early_exit = e->cfg.video_early_exit;
+        st = cg_matcher_lookup_video(e->matcher, v->vpdq->frames, v->vpdq->count, &vo,
+                                     &v->matches, err);
+    }
     if (st == CG_OK && v->has_digests)
         st = lookup(e, "md5", v->digests.md5, 1, v, err);
     if (st == CG_OK && v->has_digests)

@@ -43,4 +43,19 @@ check "export" "[ $? -eq 0 ] && grep -q '^vpdq,\"\\[' $tmp/vids.csv"
 check "import of the export" "[ $? -eq 0 ]"
 "$CG" match --video --bank copy "$dir/chair-orig-22-sd-bar.mp4" >"$tmp/out" 2>"$tmp/err"
 check "imported copy matches" "[ $? -eq 0 ] && grep -q 'bank=copy' $tmp/out"
+# childguard scan: videos go through the engine (one frame per second) and the policy.
+if command -v ffmpeg >/dev/null 2>&1; then
+    ffmpeg -loglevel error -i "$dir/chair-orig-22-sd-bar.mp4" -ss 2 -vf scale=320:-2 -b:v 300k \
+        "$tmp/reencoded.mp4"
+    "$CG" scan -q --no-review --no-audit "$tmp/reencoded.mp4" "$dir/pattern-sd-grey-bar.mp4" \
+        >"$tmp/out" 2>"$tmp/err"
+    check "scan: a re-encoded, trimmed, downscaled copy matches and is blocked (exit 0)" \
+        "[ $? -eq 0 ] && grep -P 'reencoded.mp4\tMATCH\tvpdq bank=vids' $tmp/out && grep -P 'reencoded.mp4\tDECISION\tblock' $tmp/out"
+    check "scan: the unrelated video does not" "grep -P 'pattern-sd-grey-bar.mp4\tno match' $tmp/out"
+    "$CG" scan -q --json --no-review --no-audit "$tmp/reencoded.mp4" >"$tmp/out" 2>"$tmp/err"
+    check "scan --json: kind video, frame hashes, match percentages" \
+        "python3 -c \"import json; v=json.loads(open('$tmp/out').readline()); assert v['kind']=='video' and v['signals']['vpdq'] and any(m['signal_type']=='vpdq' and m['query_percent']>=80 for m in v['matches']), v['matches']\""
+else
+    echo "note: ffmpeg missing: the scan cases are not run (scripts/install-deps.sh installs it)"
+fi
 exit $fail
