@@ -44,8 +44,8 @@ static void usage(void)
 {
     printf("usage: childguard scan [--db PATH] [options] PATH...\n"
            "\n"
-           "Scans every file through the engine: hashes (PDQ for images, MD5 and SHA-256 for\n"
-           "all), looks them up in the banks and applies the policy (block, review, report\n"
+           "Scans every file through the engine: hashes (PDQ for images, vPDQ for videos, MD5\n"
+           "and SHA-256 for all), looks them up in the banks and applies the policy (block, review, report\n"
            "draft, guidance). Directories are walked recursively; '-' reads standard input.\n"
            "No content is stored: review items and audit records carry hashes and decisions.\n"
            "\n"
@@ -67,6 +67,11 @@ static void usage(void)
            "  -j, --jobs N         worker threads (default: all CPUs)\n"
            "      --max-pixels N   refuse images over N pixels (default 100000000)\n"
            "      --max-bytes N    refuse files over N bytes (default 268435456)\n"
+           "      --video-rate S   videos: hash one frame per S seconds (default 1; 0: every\n"
+           "                       frame)\n"
+           "      --video-early-exit  videos: stop at the first banked video that matches\n"
+           "                       (enough for a yes/no; the percentages are then lower bounds)\n"
+           "      --max-video-seconds N  refuse videos longer than N seconds (default 14400)\n"
            "  -q, --quiet          no progress bar\n"
            "\n"
            "Text output, one line per match: 'PATH<TAB>MATCH<TAB>description' (or ALLOWED for\n"
@@ -235,6 +240,9 @@ static int run(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"max-bytes", required_argument, NULL, 'B'},
+        {"video-rate", required_argument, NULL, 'V'},
+        {"video-early-exit", no_argument, NULL, 'X'},
+        {"max-video-seconds", required_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -297,6 +305,23 @@ static int run(int argc, char **argv)
                 return CLI_ERROR;
             cfg.decode.limits.max_file_bytes = v;
             break;
+        case 'V': {
+            char *end = NULL;
+            double r = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || r < 0 || r > 3600) {
+                fprintf(stderr, "childguard scan: --video-rate needs seconds in 0..3600, got '%s'\n",
+                        optarg);
+                return CLI_ERROR;
+            }
+            cfg.video_seconds_per_hash = r == 0 ? -1 : r;
+            break;
+        }
+        case 'X': cfg.video_early_exit = 1; break;
+        case 'M':
+            if (cli_parse_u64("scan", "--max-video-seconds", optarg, &v) != 0 || v == 0)
+                return CLI_ERROR;
+            cfg.video_limits.max_duration_s = (double)v;
+            break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard scan --help'.\n");
@@ -345,7 +370,7 @@ out:
 
 const cli_command cmd_scan = {
     "scan",
-    "scan files through the engine: hashes, bank matches, the policy's decision",
+    "scan files and videos through the engine: hashes, bank matches, the policy's decision",
     run,
     usage,
 };

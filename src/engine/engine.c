@@ -105,15 +105,17 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
     st = cg_text_session_new(e->text, &e->session, err);
     if (st != CG_OK)
         return st;
+    /* The read-write handle first: opening it migrates an older database, which the
+     * read-only matcher would refuse. */
+    if (c->review) {
+        st = cg_bankdb_open(c->db_path, 0, &e->review_db, err);
+        if (st != CG_OK)
+            return st;
+    }
     if (c->db_path != NULL) {
         cg_matcher_options mo = {0};
         mo.refresh_ms = c->refresh_ms;
         st = cg_matcher_open(c->db_path, &mo, &e->matcher, err);
-        if (st != CG_OK)
-            return st;
-    }
-    if (c->review) {
-        st = cg_bankdb_open(c->db_path, 0, &e->review_db, err);
         if (st != CG_OK)
             return st;
     }
