@@ -3,8 +3,9 @@
  *
  * For each size it reports, single thread (one decoder thread, one hashing thread):
  *   - frames hashed per second and seconds of video per second, every frame hashed (-r 0);
- *   - the split: demux + decode + RGB conversion ("decode") against luma + PDQ ("hash"), and
- *     the ratio hash / decode (the target is <= 10 %);
+ *   - the split: demux + decode + RGB conversion ("decode") against luma + PDQ ("hash",
+ *     cg_pdq_hash_rgb on the RGB frame), the ratio hash / decode (the target is <= 10 %), and
+ *     both per hashed frame in milliseconds;
  *   - the same with one hash per second (-r 1), where only the colour conversion of the sampled
  *     frames is skipped: every frame must still be decoded (docs/vpdq.md).
  *
@@ -123,20 +124,22 @@ int main(int argc, char **argv)
         if (json) {
             printf("{\"clip\":\"%dp\",\"seconds\":%.1f,\"frames\":%llu,"
                    "\"all\":{\"fps\":%.1f,\"video_s_per_s\":%.2f,\"decode_s\":%.3f,"
-                   "\"hash_s\":%.3f,\"hash_over_decode\":%.4f},"
+                   "\"hash_s\":%.3f,\"hash_over_decode\":%.4f,\"hash_ms_per_frame\":%.3f},"
                    "\"r1\":{\"hashed\":%zu,\"fps_decoded\":%.1f,\"video_s_per_s\":%.2f,"
                    "\"decode_s\":%.3f,\"hash_s\":%.3f}}\n",
                    height, all.video_seconds, (unsigned long long)all.decoded,
                    (double)all.hashed / all.wall, all.video_seconds / all.wall, all.decode,
-                   all.hash, all.hash / all.decode, r1.hashed, (double)r1.decoded / r1.wall,
-                   r1.video_seconds / r1.wall, r1.decode, r1.hash);
+                   all.hash, all.hash / all.decode, 1e3 * all.hash / (double)all.hashed,
+                   r1.hashed, (double)r1.decoded / r1.wall, r1.video_seconds / r1.wall,
+                   r1.decode, r1.hash);
         } else {
             printf("%dp H.264, %.1f s, %llu frames, 1 thread\n", height, all.video_seconds,
                    (unsigned long long)all.decoded);
             printf("  -r 0: %7.1f frames hashed/s  %6.2f s of video/s  decode %.3f s  "
-                   "hash %.3f s  hash/decode %.1f %%\n",
+                   "hash %.3f s  hash/decode %.1f %%  (%.2f + %.2f ms/frame)\n",
                    (double)all.hashed / all.wall, all.video_seconds / all.wall, all.decode,
-                   all.hash, 100.0 * all.hash / all.decode);
+                   all.hash, 100.0 * all.hash / all.decode,
+                   1e3 * all.decode / (double)all.hashed, 1e3 * all.hash / (double)all.hashed);
             printf("  -r 1: %zu frames hashed, %6.2f s of video/s  decode %.3f s  hash %.3f s\n",
                    r1.hashed, r1.video_seconds / r1.wall, r1.decode, r1.hash);
         }

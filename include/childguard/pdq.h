@@ -71,6 +71,17 @@ CG_API cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int di
 CG_API cg_status cg_pdq_hash_luma(cg_pdq_hasher *h, const float *luma, uint32_t width,
                                   uint32_t height, int dihedral, cg_pdq_result *res);
 
+/* Hashes RGB24 pixels (3 bytes a pixel, R first; row y at rgb + y * stride, stride >= 3 *
+ * width; only the first 3 * width bytes of each row are read) of any size, without the 512
+ * resize: what the reference vPDQ does per frame. Bit-identical to filling a float plane with
+ * 0.299 R + 0.587 G + 0.114 B in float32 (the reference's fillFloatLumaFromRGB) and calling
+ * cg_pdq_hash_luma, but on AVX2 CPUs the luma is computed while the filter reads the rows and
+ * no float plane is built. Sides below 5 give all zeros with quality 0. CG_E_INVAL on NULL
+ * arguments or stride < 3 * width. */
+CG_API cg_status cg_pdq_hash_rgb(cg_pdq_hasher *h, const uint8_t *rgb, uint32_t width,
+                                 uint32_t height, size_t stride, int dihedral,
+                                 cg_pdq_result *res);
+
 /* Writes 64 lowercase hex digits and a NUL into out (at least 65 bytes). */
 CG_API void cg_pdq_to_hex(const cg_pdq *hash, char *out);
 

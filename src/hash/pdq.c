@@ -20,6 +20,10 @@
  * last two passes only compute what decimation reads: the last row pass only the 64 sampled
  * columns (their running sums still cover every pixel), the last column pass only those columns.
  *
+ * Entry points: cg_pdq_hash_image (photos: 512 resize), cg_pdq_hash_luma (a float plane) and
+ * cg_pdq_hash_rgb (RGB24 of any size, no resize: video frames; the same floats as building
+ * the plane and calling cg_pdq_hash_luma, without the plane on AVX2 CPUs).
+ *
  * On x86 CPUs with AVX2 (checked at run time), pdq_avx2.c replaces luma + filter + decimation
  * with one streaming sweep over 16-row strips that never writes a full plane, and the DCT with a
  * vectorised one; both give the same floats as the code here (the portable path, used
@@ -87,6 +91,11 @@ static int simd_ready(cg_pdq_hasher *h, size_t rows, size_t cols)
 
 static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
 {
+    /* sums also serves column_pass across a row-pass strip (STRIP sums) and over the 64
+     * sampled columns. (A hasher made on a CPU without AVX2 starts at 512; this matters when
+     * the first allocation comes from a small plane.) */
+    if (width < 64)
+        width = 64;
     if (n > h->cap) {
         float *a = cg__malloc_array(n, sizeof(float));
         float *b = cg__malloc_array(n, sizeof(float));
@@ -153,6 +162,11 @@ cg_status cg_pdq_hasher_create(cg_pdq_hasher **out)
     }
     *out = h;
     return CG_OK;
+}
+
+void cg__pdq_hasher_set_simd(cg_pdq_hasher *h, int on)
+{
+    h->simd = on && cg__pdq_avx2_usable();
 }
 
 void cg_pdq_hasher_destroy(cg_pdq_hasher *h)
@@ -678,9 +692,12 @@ cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
 
             src.pixels = img->pixels;
             src.stride = (size_t)img->width * img->channels;
+            src.row_bytes = src.stride;
             src.channels = img->channels;
-            src.ys = h->ys;
-            src.xs = h->xs;
+            /* Without a resize the sweep reads rows and columns in order (NULL), and RGB rows
+             * take its contiguous loader. */
+            src.ys = rows == img->height ? NULL : h->ys;
+            src.xs = cols == img->width ? NULL : h->xs;
             cg__pdq_filter_avx2(&src, rows, cols, h->fs_col, h->fs_row, m64);
             hash_decimated(h, m64, dihedral, res);
             return CG_OK;
@@ -693,6 +710,55 @@ cg_status cg_pdq_hash_image(cg_pdq_hasher *h, const cg_image *img, int dihedral,
         return CG_E_NOMEM;
     load_luma(h, img, rows, cols);
     hash_filtered(h, rows, cols, dihedral, res);
+    return CG_OK;
+}
+
+cg_status cg_pdq_hash_rgb(cg_pdq_hasher *h, const uint8_t *rgb, uint32_t width, uint32_t height,
+                          size_t stride, int dihedral, cg_pdq_result *res)
+{
+    const size_t row_bytes = (size_t)width * 3;
+
+    clear_result(res);
+    if (h == NULL || rgb == NULL || stride < row_bytes)
+        return CG_E_INVAL;
+    if (width < PDQ_MIN_DIM || height < PDQ_MIN_DIM)
+        return CG_OK;
+    if (width == 64 && height == 64) {
+        /* No blur at exactly 64x64: the luma plane is the decimation. */
+        float m64[64][64];
+
+        for (size_t i = 0; i < 64; i++)
+            luma_rgb(h, rgb + i * stride, m64[i], 64);
+        hash_decimated(h, m64, dihedral, res);
+        return CG_OK;
+    }
+    /* The AVX2 sweep reads the pixels in place (luma computed as it loads each strip), with
+     * byte offsets within a row in 32 bits. */
+    if (row_bytes < 0x7fffffffu) {
+        switch (simd_ready(h, height, width)) {
+        case -1:
+            return CG_E_NOMEM;
+        case 1: {
+            cg__pdq_src src = {0};
+            float m64[64][64];
+
+            src.pixels = rgb;
+            src.stride = stride;
+            src.row_bytes = row_bytes;
+            src.channels = 3;
+            cg__pdq_filter_avx2(&src, height, width, h->fs_col, h->fs_row, m64);
+            hash_decimated(h, m64, dihedral, res);
+            return CG_OK;
+        }
+        default:
+            break;
+        }
+    }
+    if (ensure_capacity(h, (size_t)width * height, width > height ? width : height) != CG_OK)
+        return CG_E_NOMEM;
+    for (size_t i = 0; i < height; i++)
+        luma_rgb(h, rgb + i * stride, h->a + i * width, width);
+    hash_filtered(h, height, width, dihedral, res);
     return CG_OK;
 }
 

@@ -8,16 +8,24 @@
 
 /* Where the luma of output pixel (r, c) comes from (rows x cols after the 512 resize):
  *   pixels != NULL: 8-bit samples, channels 1 or 3, row y at pixels + y * stride; output row r
- *                   reads source row ys[r], output column c reads source column xs[c];
+ *                   reads source row ys[r], output column c reads source column xs[c] (NULL
+ *                   ys or xs: the identity, no resize); only the first row_bytes bytes of a
+ *                   row are read (row_bytes <= stride, below 2^31);
  *   luma != NULL:   a float plane of rows x cols, row-major (no resize). */
 typedef struct cg__pdq_src {
     const uint8_t *pixels;
-    size_t stride;        /* bytes per source row */
+    size_t stride;        /* bytes from one source row to the next */
+    size_t row_bytes;     /* readable bytes of each source row */
     uint32_t channels;    /* 1 or 3 */
-    const uint32_t *ys;   /* rows entries */
-    const uint32_t *xs;   /* cols entries */
+    const uint32_t *ys;   /* rows entries, or NULL */
+    const uint32_t *xs;   /* cols entries, or NULL */
     const float *luma;
 } cg__pdq_src;
+
+/* Tests only: with on == 0, h uses the portable path from now on (as on a CPU without AVX2),
+ * so that the two paths can be compared on one machine. */
+struct cg_pdq_hasher;
+void cg__pdq_hasher_set_simd(struct cg_pdq_hasher *h, int on);
 
 /* Non-zero when this build has the AVX2 path and the CPU runs it. */
 int cg__pdq_avx2_usable(void);

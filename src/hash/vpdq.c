@@ -4,9 +4,11 @@
  * "The TMK+PDQF video-hashing algorithm and the PDQ image similarity algorithm", 2019):
  * frames come from video.c as RGB24 (SWS_AREA, at the stream's size or the requested one), the
  * luma of each pixel is 0.299 R + 0.587 G + 0.114 B in float32 (the PDQ reference's
- * fillFloatLumaFromRGB), and the plane is hashed at its own size by pdqHash256FromFloatLuma,
- * which here is cg_pdq_hash_luma: Jarosz box filter, 64x64 decimation, DCT, median
- * threshold. The photo hasher's 512x512 pre-resize is not part of vPDQ.
+ * fillFloatLumaFromRGB), and the plane is hashed at its own size by pdqHash256FromFloatLuma:
+ * Jarosz box filter, 64x64 decimation, DCT, median threshold. Here both steps are one call,
+ * cg_pdq_hash_rgb, bit-identical to building the plane and calling cg_pdq_hash_luma but
+ * without the plane (on AVX2 CPUs the luma is computed while the filter reads the rows). The
+ * photo hasher's 512x512 pre-resize is not part of vPDQ.
  *
  * Sampling is the reference's: with S seconds per hash, frames whose number is a multiple of
  * (int)(S * fps) are hashed (every frame when that is 0); video.c skips the colour conversion
@@ -63,51 +65,13 @@ static cg_status push_frame(cg_vpdq *v, size_t *cap, const cg_vpdq_frame *f)
     return CG_OK;
 }
 
-/* The three products come from tables: lut_r[v] == 0.299f * (float)v exactly, so the sum is
- * the reference's ((0.299 R + 0.587 G) + 0.114 B) in float32 whatever the compiler's
- * floating-point contraction setting (no multiply-add can be fused). */
-typedef struct luma_tables {
-    float r[256], g[256], b[256];
-} luma_tables;
-
-static void luma_tables_init(luma_tables *t)
-{
-    for (int v = 0; v < 256; v++) {
-        t->r[v] = 0.299f * (float)v;
-        t->g[v] = 0.587f * (float)v;
-        t->b[v] = 0.114f * (float)v;
-    }
-}
-
-static void frame_luma(const luma_tables *t, const cg_video_frame *f, float *dst)
-{
-    for (uint32_t y = 0; y < f->height; y++) {
-        const uint8_t *p = f->rgb + (size_t)y * f->stride;
-        float *d = dst + (size_t)y * f->width;
-
-        for (uint32_t x = 0; x < f->width; x++)
-            d[x] = t->r[p[3 * x]] + t->g[p[3 * x + 1]] + t->b[p[3 * x + 2]];
-    }
-}
-
 /* Reads every sampled frame of an opened video and hashes it. */
 static cg_status hash_frames(cg_video *vid, const char *name, cg_pdq_hasher *hasher,
                              cg_vpdq *out, cg_error *err)
 {
-    const cg_video_info *info = cg_video_get_info(vid);
-    size_t cap = 0, n = (size_t)info->out_width * info->out_height;
-    float *luma = NULL;
-    luma_tables *lt = NULL;
+    size_t cap = 0;
     cg_status st;
 
-    luma = cg__malloc_array(n, sizeof(float));
-    lt = cg__malloc(sizeof(*lt));
-    if (luma == NULL || lt == NULL) {
-        st = cg__fail(err, CG_E_NOMEM, "%s: out of memory for a %ux%u luma plane", name,
-                      info->out_width, info->out_height);
-        goto done;
-    }
-    luma_tables_init(lt);
     for (;;) {
         cg_video_frame f;
         cg_pdq_result res;
@@ -127,8 +91,8 @@ static cg_status hash_frames(cg_video *vid, const char *name, cg_pdq_hasher *has
                           name, (unsigned long long)f.index, f.width, f.height);
             goto done;
         }
-        frame_luma(lt, &f, luma);
-        st = cg_pdq_hash_luma(hasher, luma, f.width, f.height, 0, &res);
+        /* The RGB frame straight in: luma is computed as the filter reads each row. */
+        st = cg_pdq_hash_rgb(hasher, f.rgb, f.width, f.height, f.stride, 0, &res);
         if (st != CG_OK) {
             cg__fail(err, st, "%s: PDQ hashing of frame %llu failed", name,
                      (unsigned long long)f.index);
@@ -147,8 +111,6 @@ static cg_status hash_frames(cg_video *vid, const char *name, cg_pdq_hasher *has
     }
     st = CG_OK;
 done:
-    cg__free(lt);
-    cg__free(luma);
     return st;
 }
 
