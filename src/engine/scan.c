@@ -118,7 +118,7 @@ static cg_status hash_image(cg_engine *e, const cg_content *c, cg_verdict *v, cg
 
 /* Hashes a video's sampled frames (vPDQ); a video that cannot be decoded is kept in the verdict
  * like an image that cannot (its digests are still matched). */
-static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v)
+static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v, int animation)
 {
     cg_vpdq_options opt;
     cg_pdq_hasher *h = NULL;
@@ -147,6 +147,10 @@ static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v)
     v->ms.decode_ms = cg__engine_now_ms() - t0;
     if (st == CG_E_NOMEM)
         return st;
+    if (st != CG_OK && animation) { /* the first frame's PDQ stands; no frames beyond it */
+        v->vpdq = NULL;
+        return CG_OK;
+    }
     if (st != CG_OK) {
         v->vpdq = NULL;
         v->decode_status = st;
@@ -154,10 +158,13 @@ static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v)
                  strlen(verr.message), sizeof(v->decode_error) - 1), verr.message);
         return CG_OK;
     }
-    v->ms.decode_ms = v->vpdq->decode_s * 1000.0;
-    v->ms.hash_ms = v->vpdq->hash_s * 1000.0;
-    v->width = v->vpdq->width;
-    v->height = v->vpdq->height;
+    v->ms.decode_ms += v->vpdq->decode_s * 1000.0;
+    v->ms.hash_ms += v->vpdq->hash_s * 1000.0;
+    if (!animation) {
+        v->ms.decode_ms = v->vpdq->decode_s * 1000.0;
+        v->width = v->vpdq->width;
+        v->height = v->vpdq->height;
+    }
     return CG_OK;
 }
 
@@ -189,11 +196,19 @@ static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg
         if (st != CG_OK)
             return cg__fail(err, st, "%s: PDQ hashing failed: %s", display(c),
                             cg_status_text(st));
+        /* An animated GIF is also a video: its frames are hashed as vPDQ (FFmpeg reads GIF)
+         * and matched against video signals, besides its first frame's PDQ. */
+        if (v->format == CG_FORMAT_GIF && *img != NULL && (*img)->frame_count > 1) {
+            st = hash_video(e, c, v, 1);
+            if (st != CG_OK)
+                return cg__fail(err, st, "%s: vPDQ hashing failed: %s", display(c),
+                                cg_status_text(st));
+        }
     } else if (c->len > 0) {
         const char *container = cg_video_sniff(c->data, c->len);
         if (container != NULL) {
             copy_field(v->video_format, sizeof(v->video_format), container);
-            st = hash_video(e, c, v);
+            st = hash_video(e, c, v, 0);
             if (st != CG_OK)
                 return cg__fail(err, st, "%s: vPDQ hashing failed: %s", display(c),
                                 cg_status_text(st));

@@ -55,6 +55,12 @@ if command -v ffmpeg >/dev/null 2>&1; then
     "$CG" scan -q --json --no-review --no-audit "$tmp/reencoded.mp4" >"$tmp/out" 2>"$tmp/err"
     check "scan --json: kind video, frame hashes, match percentages" \
         "python3 -c \"import json; v=json.loads(open('$tmp/out').readline()); assert v['kind']=='video' and v['signals']['vpdq'] and any(m['signal_type']=='vpdq' and m['query_percent']>=80 for m in v['matches']), v['matches']\""
+    # An animated GIF made from the banked clip is a video too (its frames through FFmpeg).
+    ffmpeg -loglevel error -i "$dir/chair-orig-22-sd-bar.mp4" -t 4 -vf fps=10,scale=320:-1 \
+        "$tmp/anim.gif"
+    "$CG" scan -q --no-review --no-audit "$tmp/anim.gif" >"$tmp/out" 2>"$tmp/err"
+    check "scan: an animated GIF of the banked clip matches by vPDQ" \
+        "[ $? -eq 0 ] && grep -P 'anim.gif\tMATCH\tvpdq bank=vids' $tmp/out"
 else
     echo "note: ffmpeg missing: the scan cases are not run (scripts/install-deps.sh installs it)"
 fi
