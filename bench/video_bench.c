@@ -91,7 +91,8 @@ static int run_parallel(const char *path, int n, double *fps, double *video_s_pe
     if (n > 64)
         n = 64;
     for (int i = 0; i < n; i++) {
-        jobs[i] = (par_job){path, {0}, 0};
+        memset(&jobs[i], 0, sizeof(jobs[i]));
+        jobs[i].path = path;
         if (pthread_create(&t[i], NULL, par_worker, &jobs[i]) != 0)
             return -1;
     }
