@@ -12,6 +12,7 @@
 #include "auditpath.h"
 #include "childguard.h"
 #include "cli.h"
+#include "subcommand.h"
 #include "dbpath.h"
 #include "hashfile.h"
 
@@ -265,28 +266,13 @@ static int run(int argc, char **argv)
     };
     keys_opts o;
     keys_ctx c;
-    int ch, rc, first = 1;
+    int ch, rc, first;
 
     memset(&o, 0, sizeof(o));
     memset(&c, 0, sizeof(c));
-    /* Global options may come before the subcommand: find the first non-option word. */
-    while (first < argc && argv[first][0] == '-' && strcmp(argv[first], "-") != 0) {
-        if (strcmp(argv[first], "--help") == 0 || strcmp(argv[first], "-h") == 0) {
-            usage();
-            return CLI_OK;
-        }
-        if ((strcmp(argv[first], "--db") == 0 || strcmp(argv[first], "--log") == 0) &&
-            first + 1 < argc)
-            first += 2;
-        else if (strncmp(argv[first], "--db=", 5) == 0 || strncmp(argv[first], "--log=", 6) == 0)
-            first++;
-        else
-            break;
-    }
-    if (first >= argc || argv[first][0] == '-') {
-        fprintf(stderr, "childguard keys: which subcommand?\nTry 'childguard keys --help'.\n");
-        return CLI_ERROR;
-    }
+    first = subcommand_find("keys", argc, argv, usage);
+    if (first <= 0)
+        return first == 0 ? CLI_OK : CLI_ERROR;
     const char *action = argv[first];
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
