@@ -3,8 +3,9 @@
  * (docs/vpdq.md has the conformance numbers).
  *
  * A frame is decoded and converted to RGB24 as the reference does (video.h), its luma is
- * 0.299 R + 0.587 G + 0.114 B in float32, and the luma plane is hashed at its own size with
- * cg_pdq_hash_luma (no 512x512 resize: that belongs to the photo hasher only).
+ * 0.299 R + 0.587 G + 0.114 B in float32, and it is hashed at its own size with
+ * cg_pdq_hash_rgb (the same as building the luma plane and calling cg_pdq_hash_luma; no
+ * 512x512 resize: that belongs to the photo hasher only).
  *
  * Text format, one line per hashed frame, no header (the reference's vpdqio):
  *     frameNumber,quality,pdqHex,timestampSeconds      e.g. 30,100,e271…055c,1.000
