@@ -106,3 +106,28 @@ cg_status cg__bankdb_audit_signal(cg_bankdb *db, const char *op, const char *ban
     json_decref(extra);
     return cg__bankdb_audit(db, op, bank, data, err);
 }
+
+cg_status cg__store_audit_committed(cg_bankdb *db, cg_audit *audit, const char *kind,
+                                    const char *actor, const char *subject, const char *what,
+                                    json_t *data, cg_error *err)
+{
+    cg_error aerr = {CG_OK, ""};
+    char *text;
+    cg_status st;
+
+    if (audit == NULL || data == NULL) {
+        json_decref(data);
+        return CG_OK;
+    }
+    text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(data);
+    if (text == NULL)
+        return cg__fail(err, CG_E_IO, "%s: %s: change committed but not audited: out of memory",
+                        db->path, what);
+    st = cg_audit_append(audit, kind, actor, subject, text, NULL, &aerr);
+    free(text); /* jansson's allocator: the default malloc */
+    if (st != CG_OK)
+        return cg__fail(err, CG_E_IO, "%s: %s: change committed but not audited: %s", db->path,
+                        what, aerr.message);
+    return CG_OK;
+}

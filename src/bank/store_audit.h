@@ -30,4 +30,12 @@ cg_status cg__bankdb_audit(cg_bankdb *db, const char *op, const char *bank, json
 cg_status cg__bankdb_audit_signal(cg_bankdb *db, const char *op, const char *bank,
                                   const cg_bank_signal *s, json_t *extra, cg_error *err);
 
+/* Appends one record of kind to audit for a change that already committed (review items, API
+ * keys): data (stolen; NULL: nothing to record) is written as sorted compact JSON with actor
+ * and subject. what names the changed thing in the error, e.g. "review item 12". Failure:
+ * CG_E_IO "<path>: <what>: change committed but not audited: <reason>". audit NULL: nothing. */
+cg_status cg__store_audit_committed(cg_bankdb *db, cg_audit *audit, const char *kind,
+                                    const char *actor, const char *subject, const char *what,
+                                    json_t *data, cg_error *err);
+
 #endif

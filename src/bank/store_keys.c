@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "bank/store_audit.h"
 #include "childguard/keys.h"
 #include "common/error.h"
 #include "common/hex.h"
@@ -241,30 +242,13 @@ static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, c
 static cg_status audit_append(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
                               cg_error *err)
 {
-    cg_error aerr = {CG_OK, ""};
-    char subject[40];
-    char *text;
-    cg_status st;
+    char subject[40], what[48];
 
-    if (audit == NULL || data == NULL) {
-        json_decref(data);
-        return CG_OK;
-    }
-    text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(data);
-    if (text == NULL)
-        return cg__fail(err, CG_E_IO,
-                        "%s: API key %lld: change committed but not audited: out of memory",
-                        db->path, (long long)id);
     snprintf(subject, sizeof(subject), "api_key:%lld", (long long)id);
-    st = cg_audit_append(audit, AUDIT_KIND, db->audit_actor[0] != '\0' ? db->audit_actor
-                                                                       : "childguard",
-                         subject, text, NULL, &aerr);
-    free(text); /* jansson's allocator: the default malloc */
-    if (st != CG_OK)
-        return cg__fail(err, CG_E_IO, "%s: API key %lld: change committed but not audited: %s",
-                        db->path, (long long)id, aerr.message);
-    return CG_OK;
+    snprintf(what, sizeof(what), "API key %lld", (long long)id);
+    return cg__store_audit_committed(db, audit, AUDIT_KIND,
+                                     db->audit_actor[0] != '\0' ? db->audit_actor : "childguard",
+                                     subject, what, data, err);
 }
 
 /* ---- create ------------------------------------------------------------------------------- */

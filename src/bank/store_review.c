@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "bank/store_audit.h"
 #include "childguard/review.h"
 #include "common/alloc.h"
 #include "common/error.h"
@@ -156,28 +157,11 @@ static cg_status verdict_check(cg_bankdb *db, const char *json, cg_error *err)
 static cg_status audit_record(cg_bankdb *db, cg_audit *audit, const char *actor, int64_t id,
                               json_t *data, cg_error *err)
 {
-    cg_error aerr = {CG_OK, ""};
-    char subject[32];
-    char *text;
-    cg_status st;
+    char subject[32], what[48];
 
-    if (audit == NULL || data == NULL) {
-        json_decref(data);
-        return CG_OK;
-    }
-    text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(data);
-    if (text == NULL)
-        return cg__fail(err, CG_E_IO,
-                        "%s: review item %lld: change committed but not audited: out of memory",
-                        db->path, (long long)id);
     snprintf(subject, sizeof(subject), "review:%lld", (long long)id);
-    st = cg_audit_append(audit, "review", actor, subject, text, NULL, &aerr);
-    free(text); /* jansson's allocator: the default malloc */
-    if (st != CG_OK)
-        return cg__fail(err, CG_E_IO, "%s: review item %lld: change committed but not audited: %s",
-                        db->path, (long long)id, aerr.message);
-    return CG_OK;
+    snprintf(what, sizeof(what), "review item %lld", (long long)id);
+    return cg__store_audit_committed(db, audit, "review", actor, subject, what, data, err);
 }
 
 /* The record of a change, built before the commit: NULL from json_pack (out of memory, or text
