@@ -325,6 +325,26 @@ static cg_status item_load(cg_bankdb *db, int64_t id, cg_review_item *out, char 
 
 /* ---- public: adding and reading ----------------------------------------------------------- */
 
+/* What adding and refreshing both check first: arguments, a writable handle, a valid item and
+ * verdict. fn names the caller in the NULL-argument message. */
+static cg_status check_new_item(cg_bankdb *db, const cg_review_item *item, const char *verdict,
+                                const char *fn, cg_error *err)
+{
+    const char *why;
+    cg_status s;
+
+    if (db == NULL || item == NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: NULL argument", fn);
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    why = item_invalid(item);
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": %s", db->path,
+                        CG_REVIEW_ID_MAX, item->content_id, why);
+    return verdict_check(db, verdict, err);
+}
+
 /* Inserts the item row and its signals inside the caller's transaction. */
 static cg_status item_insert(cg_bankdb *db, cg_review_item *item, const char *verdict,
                              const uint8_t *preview, size_t preview_len, int64_t now,
@@ -392,19 +412,9 @@ cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict
     const int64_t now = (int64_t)time(NULL);
     const char *verdict = verdict_json != NULL ? verdict_json : "{}";
     json_t *rec = NULL;
-    const char *why;
     cg_status s;
 
-    if (db == NULL || item == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_review_add: NULL argument");
-    s = cg__bankdb_check_writable(db, err);
-    if (s != CG_OK)
-        return s;
-    why = item_invalid(item);
-    if (why != NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": %s", db->path,
-                        CG_REVIEW_ID_MAX, item->content_id, why);
-    s = verdict_check(db, verdict, err);
+    s = check_new_item(db, item, verdict, "cg_review_add", err);
     if (s != CG_OK)
         return s;
     if ((preview == NULL) != (preview_len == 0))
@@ -483,21 +493,11 @@ cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *ver
     const char *verdict = verdict_json != NULL ? verdict_json : "{}";
     sqlite3_stmt *st = NULL;
     json_t *rec = NULL;
-    const char *why;
     int64_t id = 0;
     cg_status s;
     int rc;
 
-    if (db == NULL || item == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_review_refresh: NULL argument");
-    s = cg__bankdb_check_writable(db, err);
-    if (s != CG_OK)
-        return s;
-    why = item_invalid(item);
-    if (why != NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": %s", db->path,
-                        CG_REVIEW_ID_MAX, item->content_id, why);
-    s = verdict_check(db, verdict, err);
+    s = check_new_item(db, item, verdict, "cg_review_refresh", err);
     if (s != CG_OK)
         return s;
     s = cg__bankdb_begin_write(db, "refreshing a review item", err);
