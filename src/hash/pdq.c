@@ -140,7 +140,7 @@ static cg_status ensure_capacity(cg_pdq_hasher *h, size_t n, size_t width)
 cg_status cg_pdq_hasher_create(cg_pdq_hasher **out)
 {
     cg_pdq_hasher *h;
-    const double scale = sqrt(2.0 / 64.0);
+    const float scale = (float)sqrt(2.0 / 64.0); /* float, as the reference holds it */
 
     *out = NULL;
     h = cg__calloc(1, sizeof(*h));

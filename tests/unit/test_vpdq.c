@@ -179,14 +179,6 @@ static void compare_upstream(const char *what, const cg_vpdq *v, const lines *up
     CG_ASSERT_GT(checked, 0);
 }
 
-/* Known non-identical lines per (video, size): the median near-ties in docs/vpdq.md. */
-static size_t known_mismatches(const char *name, uint32_t size)
-{
-    if (size == 128 && strcmp(name, "chair-22-sd-sepia-bar") == 0)
-        return 2;
-    return 0;
-}
-
 static void conformance(const char *name, uint32_t size)
 {
     const char *dir = vpdq_dir();
@@ -204,8 +196,8 @@ static void conformance(const char *name, uint32_t size)
     CG_ASSERT_OK(cg_vpdq_format(v, &text, NULL), NULL);
     split_lines(text, &ours);
     snprintf(what, sizeof(what), "%s s%u", name, size);
-    bad = compare_generated(what, &ours, &ref, 2);
-    CG_ASSERT_LE(bad, known_mismatches(name, size));
+    bad = compare_generated(what, &ours, &ref, 0);
+    CG_ASSERT_EQ(bad, 0);
     snprintf(path, sizeof(path), "%s/expected/upstream-sample-hashes/%s%s.txt", dir, name,
              size ? "-128x128" : "");
     if (read_lines(path, &up)) {
