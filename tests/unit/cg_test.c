@@ -17,6 +17,13 @@ static struct {
 static int n_tests;
 static const char *current;
 static char tmpdir[256];
+static int n_args;
+static char **args;
+
+const char *cg_test_arg(int i)
+{
+    return i >= 0 && i < n_args ? args[i] : NULL;
+}
 
 void cg_test_register(const char *name, cg_test_fn fn)
 {
@@ -63,6 +70,22 @@ const char *cg_test_shared_dir(void)
     return buf;
 }
 
+const char *cg_test_vectors_dir(int *full)
+{
+    static int said;
+    const char *shared = cg_test_shared_dir();
+    const char *dir = shared != NULL ? shared : CG_SOURCE_VECTORS_DIR;
+
+    if (!said) {
+        printf("reference vectors: %s (%s)\n", dir,
+               shared != NULL ? "full set" : "compact set in the repository");
+        said = 1;
+    }
+    if (full != NULL)
+        *full = shared != NULL;
+    return dir;
+}
+
 const char *cg_test_error_text(const void *err)
 {
     return err == NULL ? "" : ((const cg_error *)err)->message;
@@ -96,6 +119,10 @@ int main(int argc, char **argv)
     int ran = 0;
 
     atexit(cleanup_tmpdir);
+    if (argc > 2) {
+        n_args = argc - 2;
+        args = argv + 2;
+    }
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {
         for (int i = 0; i < n_tests; i++)
             printf("%s\n", tests[i].name);

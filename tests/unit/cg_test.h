@@ -20,6 +20,10 @@ void cg_test_fail(const char *file, int line, const char *fmt, ...)
 void cg_test_skip(const char *why) __attribute__((noreturn));
 /* Directory of ../shared/testdata (from CG_TESTDATA_DIR or the build's default), or NULL. */
 const char *cg_test_shared_dir(void);
+/* The reference vectors to check conformance with: the full sets in ../shared/testdata when
+ * they are there, else the compact set that travels with the repository (tests/vectors, the
+ * same layout). Never NULL. *full (optional) says which; the choice is printed once. */
+const char *cg_test_vectors_dir(int *full);
 /* The message of a cg_error (NULL gives ""). */
 const char *cg_test_error_text(const void *err);
 /* A fresh temporary directory for this case (created on first call). */
@@ -31,6 +35,12 @@ const char *cg_test_tmpdir(void);
 long cg_test_fail_each_allocation(const char *what, cg_status (*op)(void *arg), void *arg,
                                   int decode_ok);
 
+/* Case arguments after the case's name on the command line (i = 0 is the first), or NULL. A
+ * case that takes arguments is declared with CG_TEST_PARAM and registered by tests/CMakeLists.txt
+ * once per argument set (the CG_TEST( scan does not see it). */
+const char *cg_test_arg(int i);
+
+#define CG_TEST_PARAM(name) CG_TEST(name)
 #define CG_TEST(name)                                                   \
     static void test_##name(void);                                      \
     __attribute__((constructor)) static void register_##name(void)      \

@@ -1,11 +1,11 @@
 /* vPDQ and video decoding (include/childguard/vpdq.h, video.h).
  *
- * Conformance over ../shared/testdata/vpdq (README there): every video is hashed at its own size
- * and at 128x128 and compared line by line with expected/generated-s0 and generated-s128 (made
- * by the reference vpdq-hash-video on the same FFmpeg 5.1 libav*), then with the upstream sample
- * hashes (distance < 31 where both qualities >= 50, the upstream test's rule). One CTest case per
- * video and size keeps each under the timeout in sanitizer builds. Prints SKIPPED (exit 77) when
- * the vectors are absent; never passes without them.
+ * Conformance over the vPDQ vectors (../shared/testdata/vpdq when it is there, else the compact
+ * set in tests/vectors/vpdq; READMEs there): every video is hashed at its own size and at 128x128
+ * and compared line by line with expected/generated-s0 and generated-s128 (made by the reference
+ * vpdq-hash-video on the same FFmpeg 5.1 libav*), then with the upstream sample hashes (distance
+ * < 31 where both qualities >= 50, the upstream test's rule). One CTest case per video and size
+ * keeps each under the timeout in sanitizer builds; a missing vector fails, never skips.
  *
  * Bad inputs: truncated, empty, random, audio-only and huge-dimension files (the last two made
  * with the ffmpeg CLI at test time, skipped with a message when it is not on PATH), and each
@@ -26,16 +26,13 @@ typedef struct lines {
     size_t n;
 } lines;
 
+/* The vPDQ vectors: ../shared/testdata/vpdq (14 videos) or the compact set in tests/vectors
+ * (two videos, every generated-s0 text). */
 static const char *vpdq_dir(void)
 {
-    static char dir[1024];
-    const char *shared = cg_test_shared_dir();
+    static char dir[2048];
 
-    if (shared == NULL)
-        CG_SKIP("../shared/testdata not found (set CG_TESTDATA_DIR)");
-    snprintf(dir, sizeof(dir), "%s/vpdq", shared);
-    if (access(dir, R_OK) != 0)
-        CG_SKIP("../shared/testdata/vpdq missing");
+    snprintf(dir, sizeof(dir), "%.2000s/vpdq", cg_test_vectors_dir(NULL));
     return dir;
 }
 
@@ -92,7 +89,7 @@ static cg_vpdq *hash_video(const char *dir, const char *name, uint32_t size, dou
 
     snprintf(path, sizeof(path), "%s/videos/%s.mp4", dir, name);
     if (access(path, R_OK) != 0)
-        CG_SKIP("a shared video is missing");
+        cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
     cg_video_set_ffmpeg_quiet(1);
     cg_vpdq_options_default(&opt);
     opt.width = opt.height = size;
@@ -191,7 +188,7 @@ static void conformance(const char *name, uint32_t size)
     snprintf(path, sizeof(path), "%s/expected/generated-s%u/%s%s.txt", dir, size, name,
              size ? "-128x128" : "");
     if (!read_lines(path, &ref))
-        CG_SKIP("generated vPDQ vectors missing");
+        cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
     v = hash_video(dir, name, size, 0);
     CG_ASSERT_OK(cg_vpdq_format(v, &text, NULL), NULL);
     split_lines(text, &ours);
@@ -210,145 +207,15 @@ static void conformance(const char *name, uint32_t size)
     cg_vpdq_destroy(v);
 }
 
-/* One case per video and size (CTest finds cases by the CG_TEST( lines). */
-CG_TEST(vpdq_s0_chair_19_sd_bar)
+/* One case per video and size: tests/CMakeLists.txt registers "vpdq_conformance NAME SIZE" for
+ * every video of the vector set the tests read. */
+CG_TEST_PARAM(vpdq_conformance)
 {
-    conformance("chair-19-sd-bar", 0);
-}
+    const char *name = cg_test_arg(0), *size = cg_test_arg(1);
 
-CG_TEST(vpdq_s128_chair_19_sd_bar)
-{
-    conformance("chair-19-sd-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_20_sd_bar)
-{
-    conformance("chair-20-sd-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_20_sd_bar)
-{
-    conformance("chair-20-sd-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_22_sd_grey_bar)
-{
-    conformance("chair-22-sd-grey-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_22_sd_grey_bar)
-{
-    conformance("chair-22-sd-grey-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_22_sd_sepia_bar)
-{
-    conformance("chair-22-sd-sepia-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_22_sd_sepia_bar)
-{
-    conformance("chair-22-sd-sepia-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_22_with_large_logo_bar)
-{
-    conformance("chair-22-with-large-logo-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_22_with_large_logo_bar)
-{
-    conformance("chair-22-with-large-logo-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_22_with_small_logo_bar)
-{
-    conformance("chair-22-with-small-logo-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_22_with_small_logo_bar)
-{
-    conformance("chair-22-with-small-logo-bar", 128);
-}
-
-CG_TEST(vpdq_s0_chair_orig_22_sd_bar)
-{
-    conformance("chair-orig-22-sd-bar", 0);
-}
-
-CG_TEST(vpdq_s128_chair_orig_22_sd_bar)
-{
-    conformance("chair-orig-22-sd-bar", 128);
-}
-
-CG_TEST(vpdq_s0_doorknob_hd_no_bar)
-{
-    conformance("doorknob-hd-no-bar", 0);
-}
-
-CG_TEST(vpdq_s128_doorknob_hd_no_bar)
-{
-    conformance("doorknob-hd-no-bar", 128);
-}
-
-CG_TEST(vpdq_s0_pattern_hd_no_bar)
-{
-    conformance("pattern-hd-no-bar", 0);
-}
-
-CG_TEST(vpdq_s128_pattern_hd_no_bar)
-{
-    conformance("pattern-hd-no-bar", 128);
-}
-
-CG_TEST(vpdq_s0_pattern_longer_no_bar)
-{
-    conformance("pattern-longer-no-bar", 0);
-}
-
-CG_TEST(vpdq_s128_pattern_longer_no_bar)
-{
-    conformance("pattern-longer-no-bar", 128);
-}
-
-CG_TEST(vpdq_s0_pattern_sd_grey_bar)
-{
-    conformance("pattern-sd-grey-bar", 0);
-}
-
-CG_TEST(vpdq_s128_pattern_sd_grey_bar)
-{
-    conformance("pattern-sd-grey-bar", 128);
-}
-
-CG_TEST(vpdq_s0_pattern_sd_with_large_logo_bar)
-{
-    conformance("pattern-sd-with-large-logo-bar", 0);
-}
-
-CG_TEST(vpdq_s128_pattern_sd_with_large_logo_bar)
-{
-    conformance("pattern-sd-with-large-logo-bar", 128);
-}
-
-CG_TEST(vpdq_s0_pattern_sd_with_small_logo_bar)
-{
-    conformance("pattern-sd-with-small-logo-bar", 0);
-}
-
-CG_TEST(vpdq_s128_pattern_sd_with_small_logo_bar)
-{
-    conformance("pattern-sd-with-small-logo-bar", 128);
-}
-
-CG_TEST(vpdq_s0_test_padded_dimensions)
-{
-    conformance("test-padded-dimensions", 0);
-}
-
-CG_TEST(vpdq_s128_test_padded_dimensions)
-{
-    conformance("test-padded-dimensions", 128);
+    if (name == NULL || size == NULL)
+        cg_test_fail(__FILE__, __LINE__, "usage: vpdq_conformance VIDEO SIZE");
+    conformance(name, (uint32_t)atoi(size));
 }
 
 /* -r 1 keeps the generated-s0 lines whose frame number is a multiple of (int)(1 * 30). */
@@ -362,7 +229,7 @@ CG_TEST(vpdq_sampling_rate)
 
     snprintf(path, sizeof(path), "%s/expected/generated-s0/test-padded-dimensions.txt", dir);
     if (!read_lines(path, &ref))
-        CG_SKIP("generated vPDQ vectors missing");
+        cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
     CG_ASSERT_EQ(v->frames_decoded, 150);
     for (size_t i = 0; i < ref.n; i++) {
         char line[CG_VPDQ_LINE_MAX];
@@ -397,7 +264,7 @@ CG_TEST(vpdq_parse_format_match)
 
         snprintf(path, sizeof(path), "%s/expected/generated-s0/%s.txt", dir, names[i]);
         if (cg_content_read_file(path, 64u << 20, &data, &len, NULL) != CG_OK)
-            CG_SKIP("generated vPDQ vectors missing");
+            cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
         CG_ASSERT_OK(cg_vpdq_parse((const char *)data, len, 0, &v[i], &err), &err);
         CG_ASSERT_OK(cg_vpdq_format(v[i], &out, &out_len), NULL);
         CG_ASSERT_EQ(out_len, len);
@@ -423,24 +290,47 @@ CG_TEST(vpdq_parse_format_match)
     cg_vpdq_destroy(v[0]);
 }
 
-/* A chair clip and its sepia / grey re-encodes match with the reference's thresholds. */
+static void make_clip(const char *args, const char *file, char *path, size_t n);
+
+/* A clip and a re-edit of it (grey, half size, re-encoded at a low bit rate by the ffmpeg CLI)
+ * match with the reference's thresholds; an unrelated clip does not. */
 CG_TEST(vpdq_match_variants)
 {
     const char *dir = vpdq_dir();
-    cg_vpdq *a = hash_video(dir, "chair-orig-22-sd-bar", 128, 1.0);
-    cg_vpdq *b = hash_video(dir, "chair-22-sd-sepia-bar", 128, 1.0);
+    char src[4300], edit[4300], args[9000];
+    cg_vpdq *a = hash_video(dir, "doorknob-hd-no-bar", 128, 0.5);
+    cg_vpdq *c = hash_video(dir, "test-padded-dimensions", 128, 0.5);
+    cg_vpdq *b = NULL;
+    cg_vpdq_options opt;
+    cg_pdq_hasher *h = NULL;
     cg_vpdq_match_result m;
+    cg_error err = {0};
 
+    snprintf(src, sizeof(src), "%s/videos/doorknob-hd-no-bar.mp4", dir);
+    snprintf(args, sizeof(args),
+             "-i '%s' -vf hue=s=0,scale=iw/2:-2 -c:v libx264 -b:v 200k -an", src);
+    make_clip(args, "edit.mp4", edit, sizeof(edit));
+    cg_vpdq_options_default(&opt);
+    opt.width = opt.height = 128;
+    opt.seconds_per_hash = 0.5;
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    CG_ASSERT_OK(cg_vpdq_hash_video_file(edit, &opt, h, &b, &err), &err);
     CG_ASSERT_OK(cg_vpdq_match(a, b, CG_VPDQ_DISTANCE_TOLERANCE, CG_VPDQ_QUALITY_TOLERANCE, 1,
                                &m), NULL);
-    printf("orig vs sepia: query %.2f %% target %.2f %% (%zu / %zu frames)\n", m.query_percent,
-           m.target_percent, m.query_frames, m.target_frames);
+    printf("doorknob vs grey half-size re-encode: query %.2f %% target %.2f %% (%zu / %zu)\n",
+           m.query_percent, m.target_percent, m.query_frames, m.target_frames);
     CG_ASSERT(cg_vpdq_is_match(&m, CG_VPDQ_QUERY_MATCH_PERCENT, CG_VPDQ_TARGET_MATCH_PERCENT));
+    CG_ASSERT_OK(cg_vpdq_match(c, b, CG_VPDQ_DISTANCE_TOLERANCE, CG_VPDQ_QUALITY_TOLERANCE, 0,
+                               &m), NULL);
+    printf("padded clip vs the re-encode: query %.2f %%\n", m.query_percent);
+    CG_ASSERT(!cg_vpdq_is_match(&m, CG_VPDQ_QUERY_MATCH_PERCENT, CG_VPDQ_TARGET_MATCH_PERCENT));
     cg_vpdq_destroy(a);
     cg_vpdq_destroy(b);
+    cg_vpdq_destroy(c);
+    cg_pdq_hasher_destroy(h);
 }
 
-/* Reads a shared video into memory (caller frees with cg_free). */
+/* Reads a vector video into memory (caller frees with cg_free). */
 static uint8_t *read_video(const char *name, size_t *len)
 {
     char path[4096];
@@ -448,7 +338,7 @@ static uint8_t *read_video(const char *name, size_t *len)
 
     snprintf(path, sizeof(path), "%s/videos/%s.mp4", vpdq_dir(), name);
     if (cg_content_read_file(path, 64u << 20, &data, len, NULL) != CG_OK)
-        CG_SKIP("a shared video is missing");
+        cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
     return data;
 }
 

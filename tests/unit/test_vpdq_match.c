@@ -4,9 +4,9 @@
  * each video) are stored as signals, then looked up as queries: each video matches itself, the
  * "chair" re-edits match their original, "pattern" videos do not match "chair" ones. A clip
  * re-encoded at another size and bitrate with two seconds trimmed (made with the ffmpeg CLI at
- * test time) still matches its original. Bank changes, the allow-list, import/export round trip
- * and malformed lines use small synthetic frame lists. Cases needing the vectors print SKIPPED
- * (exit 77) when they are absent. */
+ * test time) still matches its original (the chair clip with the full set, the doorknob clip with
+ * the compact set). Bank changes, the allow-list, import/export round trip and malformed lines
+ * use small synthetic frame lists. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +26,13 @@ static const char *const videos[] = {
 };
 #define N_VIDEOS (sizeof(videos) / sizeof(videos[0]))
 
+/* ../shared/testdata/vpdq, or the compact set in tests/vectors/vpdq (every generated-s0 text,
+ * two of the videos). */
 static const char *vpdq_dir(void)
 {
     static char dir[1024];
-    const char *shared = cg_test_shared_dir();
 
-    if (shared == NULL)
-        CG_SKIP("../shared/testdata not found (set CG_TESTDATA_DIR)");
-    snprintf(dir, sizeof(dir), "%s/vpdq", shared);
-    if (access(dir, R_OK) != 0)
-        CG_SKIP("../shared/testdata/vpdq missing");
+    snprintf(dir, sizeof(dir), "%.1000s/vpdq", cg_test_vectors_dir(NULL));
     return dir;
 }
 
@@ -226,23 +223,29 @@ CG_TEST(vpdq_match_reencoded_trimmed)
 {
     char in[1200], outp[1200], cmd[4096];
     const char *dir = vpdq_dir();
-    cg_vpdq *orig = load_vector("chair-orig-22-sd-bar");
-    cg_vpdq *other = load_vector("pattern-sd-grey-bar");
+    const char *clip = "chair-orig-22-sd-bar";
+    int cut = 2;
+    cg_vpdq *orig, *other = load_vector("pattern-sd-grey-bar");
     cg_vpdq *q = NULL;
     cg_pdq_hasher *h = NULL;
     cg_vpdq_options vo;
     cg_error err;
 
     if (system("ffmpeg -version >/dev/null 2>&1") != 0) {
-        cg_vpdq_destroy(orig);
         cg_vpdq_destroy(other);
         CG_SKIP("ffmpeg CLI not on PATH: the re-encoded clip cannot be made");
     }
-    snprintf(in, sizeof(in), "%s/videos/chair-orig-22-sd-bar.mp4", dir);
+    snprintf(in, sizeof(in), "%s/videos/%s.mp4", dir, clip);
+    if (access(in, R_OK) != 0) { /* the compact set: a shorter clip, a shorter cut */
+        clip = "doorknob-hd-no-bar";
+        cut = 1;
+        snprintf(in, sizeof(in), "%s/videos/%s.mp4", dir, clip);
+    }
+    orig = load_vector(clip);
     snprintf(outp, sizeof(outp), "%s/reenc.mp4", cg_test_tmpdir());
     snprintf(cmd, sizeof(cmd),
-             "ffmpeg -nostdin -loglevel error -y -i '%s' -ss 2 -vf scale=320:-2 -b:v 300k '%s'",
-             in, outp);
+             "ffmpeg -nostdin -loglevel error -y -i '%s' -ss %d -vf scale=320:-2 -b:v 300k '%s'",
+             in, cut, outp);
     CG_ASSERT_EQ(system(cmd), 0);
     CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
     cg_vpdq_options_default(&vo);
@@ -251,17 +254,17 @@ CG_TEST(vpdq_match_reencoded_trimmed)
     const char *path = db_path("reenc.db");
     cg_bankdb *db = open_rw(path);
     int64_t bank = make_bank(db, "videos", CG_BANK_BLOCK);
-    add_video(db, bank, orig, "chair-orig-22-sd-bar");
+    add_video(db, bank, orig, clip);
     add_video(db, bank, other, "pattern-sd-grey-bar");
     cg_bankdb_close(db);
     cg_matcher *m = open_matcher(path);
     cg_match_list l = {0};
     CG_ASSERT_OK(cg_matcher_lookup_video(m, q->frames, q->count, NULL, &l, &err), &err);
-    const cg_match *x = find_match(&l, "chair-orig-22-sd-bar");
+    const cg_match *x = find_match(&l, clip);
     CG_ASSERT(x != NULL);
-    printf("re-encoded 320 wide, 300 kb/s, first 2 s cut (%zu frames): query %.2f %%, target "
-           "%.2f %%, best frame distance %d\n",
-           q->count, x->query_percent, x->target_percent, x->distance);
+    printf("%s re-encoded 320 wide, 300 kb/s, first %d s cut (%zu frames): query %.2f %%, "
+           "target %.2f %%, best frame distance %d\n",
+           clip, cut, q->count, x->query_percent, x->target_percent, x->distance);
     CG_ASSERT(find_match(&l, "pattern-sd-grey-bar") == NULL);
     cg_match_list_free(&l);
     cg_matcher_close(m);
