@@ -24,17 +24,20 @@ json_t *matchprint_json(const cg_match *m)
     json_object_set_new(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
     json_object_set_new(o, "variant", json_string(matchprint_variant_name(m->variant)));
     json_object_set_new(o, "suppressed", json_boolean(m->suppressed));
+    json_object_set_new(o, "suppressed_by",
+                        m->suppressed ? json_string(m->suppressed_by) : json_null());
     return o;
 }
 
 void matchprint_text(const cg_match *m, char *out, size_t n)
 {
-    snprintf(out, n, "%s bank=%s label=%s %s distance=%d/%d%s%s%s%s%s", m->type->name, m->bank,
-             m->label[0] ? m->label : "-", m->kind == CG_BANK_ALLOW ? "allow" : "block",
+    snprintf(out, n, "%s bank=%s label=%s %s distance=%d/%d%s%s%s%s%s%s%s", m->type->name,
+             m->bank, m->label[0] ? m->label : "-", m->kind == CG_BANK_ALLOW ? "allow" : "block",
              m->distance, m->threshold, m->external_id[0] ? " id=" : "", m->external_id,
              m->variant > 0 ? " variant=" : "",
              m->variant > 0 ? matchprint_variant_name(m->variant) : "",
-             m->suppressed ? " (suppressed by an allow-list match)" : "");
+             m->suppressed ? " (suppressed by allow bank " : "",
+             m->suppressed ? m->suppressed_by : "", m->suppressed ? ")" : "");
 }
 
 int matchprint_any_hit(const cg_match_list *list, size_t first)

@@ -13,7 +13,9 @@
  * Semantics of a lookup: a signal matches when its bank is enabled, the signal is not disabled
  * (disabled_until in the past), and the distance is <= the bank's threshold for that type. When
  * anything matches in an allow bank, every block match of the same lookup is marked suppressed
- * (the allow-list wins over the block lists).
+ * (the allow-list wins over the block lists). A caller that looks up several signals of one
+ * content (PDQ, MD5, SHA-256, vPDQ) applies the same rule across all of them with
+ * cg_match_list_apply_allow: an allow match of any type suppresses block matches of every type.
  *
  * Threading: cg_matcher_lookup is thread-safe (any number of threads); open/close on one thread. */
 #ifndef CHILDGUARD_MATCHER_H
@@ -65,6 +67,7 @@ typedef struct cg_match {
     int threshold;                              /* the bank's, for this type */
     int variant;                                /* which of the query values matched (0..) */
     int suppressed;                             /* a block match overridden by an allow match */
+    char suppressed_by[CG_BANK_NAME_MAX + 1];   /* then the allow bank that won (else "") */
     int quality;                                /* of the stored signal, -1 unknown */
     char external_id[CG_BANK_FIELD_MAX + 1];
     char source[CG_BANK_FIELD_MAX + 1];
@@ -85,6 +88,13 @@ typedef struct cg_match_list {
 } cg_match_list;
 
 CG_API void cg_match_list_free(cg_match_list *list);
+
+/* The allow-list rule, the one place it is written: when any match in list->v[first..] is in an
+ * allow bank, every block match there is marked suppressed, naming the allow bank of the
+ * nearest allow match (ties: the first in list order). Lookups apply it to what they append; a
+ * caller that collects the matches of all of one content's signals in one list applies it again
+ * from the content's first match, so the rule holds across signal types. Idempotent. */
+CG_API void cg_match_list_apply_allow(cg_match_list *list, size_t first);
 
 typedef struct cg_lookup_options {
     /* Only these banks (NULL-terminated names); NULL = all. An unknown name is CG_E_NOTFOUND. */

@@ -78,6 +78,10 @@ static cg_status match_bytes(cg_engine *e, cg_verdict *v, cg_error *err)
         st = lookup(e, "md5", v->digests.md5, 1, v, err);
     if (st == CG_OK && v->has_digests)
         st = lookup(e, "sha256", v->digests.sha256, 1, v, err);
+    /* An allow match of any of the content's signals suppresses its block matches of every
+     * type (each lookup above applied the rule within its own type only). */
+    if (st == CG_OK)
+        cg_match_list_apply_allow(&v->matches, 0);
     return st;
 }
 

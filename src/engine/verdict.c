@@ -136,6 +136,7 @@ static json_t *match_json(const cg_match *m)
     set(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
     set(o, "variant", str(cg_pdq_dihedral_name(m->variant)));
     set(o, "suppressed", json_boolean(m->suppressed));
+    set(o, "suppressed_by", m->suppressed ? str(m->suppressed_by) : json_null());
     if (m->type != NULL && strcmp(m->type->name, "vpdq") == 0) {
         set(o, "query_percent", json_real((double)(long)(m->query_percent * 100.0 + 0.5) / 100.0));
         set(o, "target_percent", json_real((double)(long)(m->target_percent * 100.0 + 0.5) / 100.0));

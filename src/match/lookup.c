@@ -199,11 +199,7 @@ cg_status cg__snapshot_lookup(const cg__snapshot *s, const cg_signal_type *type,
         out->n = w;
     }
 
-    int allowed = 0;
-    for (size_t i = first; i < out->n; i++)
-        allowed |= out->v[i].kind == CG_BANK_ALLOW;
-    for (size_t i = first; allowed && i < out->n; i++)
-        out->v[i].suppressed = out->v[i].kind == CG_BANK_BLOCK;
+    cg_match_list_apply_allow(out, first);
     if (out->n - first > 1)
         qsort(out->v + first, out->n - first, sizeof(*out->v), match_cmp);
     return CG_OK;
@@ -428,11 +424,7 @@ cg_status cg__snapshot_lookup_video(const cg__snapshot *s, const cg_vpdq_frame *
         m->query_percent = qp;
         m->target_percent = tp;
     }
-    int allowed = 0;
-    for (size_t i = first; i < out->n; i++)
-        allowed |= out->v[i].kind == CG_BANK_ALLOW;
-    for (size_t i = first; allowed && i < out->n; i++)
-        out->v[i].suppressed = out->v[i].kind == CG_BANK_BLOCK;
+    cg_match_list_apply_allow(out, first);
     if (out->n - first > 1)
         qsort(out->v + first, out->n - first, sizeof(*out->v), video_match_cmp);
 done:

@@ -519,3 +519,109 @@ CG_TEST(engine_concurrent_scans_agree_with_one_thread)
     CG_ASSERT(rep.ok);
     CG_ASSERT_GE(rep.records, (uint64_t)blocked);
 }
+
+/* The allow-list holds across signal types (cg_match_list_apply_allow): an operator who
+ * allow-lists a content by one hash sees it allowed whatever type its block match came from.
+ * Three pairs - a SHA-256 allow against a PDQ block, an MD5 allow against a vPDQ block (a video),
+ * a PDQ allow against an MD5 block - and a control (a PDQ block alone still blocks). */
+CG_TEST(engine_allow_list_holds_across_signal_types)
+{
+    cg_bankdb *db = NULL;
+    cg_error err;
+    cg_membuf a = {0}, b = {0}, c = {0};
+    cg_digests d;
+    uint8_t pdq[32];
+    char path[1200];
+    uint8_t *clip = NULL;
+    size_t clip_len = 0;
+    cg_vpdq *frames = NULL;
+    cg_vpdq_options vo;
+    cg_pdq_hasher *h = NULL;
+    cg_verdict v = {0};
+
+    snprintf(db_path, sizeof(db_path), "%s/allow-types.db", cg_test_tmpdir());
+    make_png(11, &a);
+    make_png(12, &b);
+    make_png(13, &c);
+    snprintf(path, sizeof(path), "%s/vpdq/videos/doorknob-hd-no-bar.mp4", CG_SOURCE_VECTORS_DIR);
+    CG_ASSERT_OK(cg_content_read_file(path, 64u << 20, &clip, &clip_len, &err), &err);
+    cg_vpdq_options_default(&vo);
+    vo.seconds_per_hash = 0; /* every frame in the bank; the engine samples one a second */
+    CG_ASSERT_OK(cg_pdq_hasher_create(&h), NULL);
+    CG_ASSERT_OK(cg_vpdq_hash_video_mem(clip, clip_len, "clip", &vo, h, &frames, &err), &err);
+    cg_pdq_hasher_destroy(h);
+
+    CG_ASSERT_OK(cg_bankdb_open(db_path, CG_BANKDB_CREATE, &db, &err), &err);
+    int64_t blk = make_bank(db, "blk", "csam", CG_BANK_BLOCK);
+    int64_t alw = make_bank(db, "alw", "", CG_BANK_ALLOW);
+    /* a: PDQ blocked, SHA-256 allowed. */
+    pdq_of(&a, pdq);
+    add_signal(db, blk, "pdq", pdq);
+    CG_ASSERT_EQ(cg_digest_mem(CG_DIGEST_SHA256 | CG_DIGEST_MD5, a.data, a.len, &d), CG_OK);
+    add_signal(db, alw, "sha256", d.sha256);
+    /* The clip: vPDQ blocked, MD5 allowed. */
+    CG_ASSERT_OK(cg_bank_vpdq_add(db, blk, frames->frames, frames->count, NULL, "clip", NULL,
+                                  NULL, NULL, &err), &err);
+    CG_ASSERT_EQ(cg_digest_mem(CG_DIGEST_SHA256 | CG_DIGEST_MD5, clip, clip_len, &d), CG_OK);
+    add_signal(db, alw, "md5", d.md5);
+    /* b: MD5 blocked, PDQ allowed. */
+    CG_ASSERT_EQ(cg_digest_mem(CG_DIGEST_SHA256 | CG_DIGEST_MD5, b.data, b.len, &d), CG_OK);
+    add_signal(db, blk, "md5", d.md5);
+    pdq_of(&b, pdq);
+    add_signal(db, alw, "pdq", pdq);
+    /* c: PDQ blocked only. */
+    pdq_of(&c, pdq);
+    add_signal(db, blk, "pdq", pdq);
+    cg_bankdb_close(db);
+
+    cg_engine *e = open_engine(0, 0);
+    const struct {
+        const cg_membuf *bytes;
+        cg_membuf clipbuf;
+        const char *name, *blocked_type, *allowed_type;
+    } cases[3] = {
+        {&a, {0}, "a.png", "pdq", "sha256"},
+        {NULL, {clip, clip_len, clip_len}, "clip.mp4", "vpdq", "md5"},
+        {&b, {0}, "b.png", "md5", "pdq"},
+    };
+    for (int i = 0; i < 3; i++) {
+        int saw_block = 0, saw_allow = 0;
+
+        scan_bytes(e, cases[i].bytes != NULL ? cases[i].bytes : &cases[i].clipbuf, cases[i].name,
+                   &v);
+        for (size_t k = 0; k < v.matches.n; k++) {
+            const cg_match *m = &v.matches.v[k];
+
+            if (m->kind == CG_BANK_BLOCK) {
+                CG_ASSERT_STR_EQ(m->type->name, cases[i].blocked_type);
+                CG_ASSERT(m->suppressed);
+                CG_ASSERT_STR_EQ(m->suppressed_by, "alw");
+                saw_block = 1;
+            } else {
+                CG_ASSERT_STR_EQ(m->type->name, cases[i].allowed_type);
+                CG_ASSERT(!m->suppressed);
+                saw_allow = 1;
+            }
+        }
+        printf("%s: %s block suppressed by a %s allow match\n", cases[i].name,
+               cases[i].blocked_type, cases[i].allowed_type);
+        CG_ASSERT(saw_block && saw_allow);
+        CG_ASSERT(!cg_verdict_blocks(&v));
+        CG_ASSERT(cg_policy_decision_has(&v.decision, CG_ACTION_ALLOW));
+        char *json = cg_verdict_to_json(&v, 0);
+        CG_ASSERT(json != NULL && strstr(json, "\"suppressed_by\":\"alw\"") != NULL);
+        cg_free(json);
+    }
+    scan_bytes(e, &c, "c.png", &v);
+    CG_ASSERT_EQ(v.matches.n, 1);
+    CG_ASSERT(!v.matches.v[0].suppressed);
+    CG_ASSERT_STR_EQ(v.matches.v[0].suppressed_by, "");
+    CG_ASSERT(cg_verdict_blocks(&v));
+    cg_verdict_free(&v);
+    cg_engine_close(e);
+    cg_vpdq_destroy(frames);
+    cg_free(clip);
+    cg_membuf_free(&a);
+    cg_membuf_free(&b);
+    cg_membuf_free(&c);
+}
