@@ -20,6 +20,15 @@ static char tmpdir[256];
 static int n_args;
 static char **args;
 
+uint64_t cg_test_rng_next(cg_test_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 const char *cg_test_arg(int i)
 {
     return i >= 0 && i < n_args ? args[i] : NULL;

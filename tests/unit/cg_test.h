@@ -35,6 +35,12 @@ const char *cg_test_tmpdir(void);
 long cg_test_fail_each_allocation(const char *what, cg_status (*op)(void *arg), void *arg,
                                   int decode_ok);
 
+/* Seeded random numbers (splitmix64): the same sequence on every machine and build. */
+typedef struct cg_test_rng {
+    uint64_t s;
+} cg_test_rng;
+uint64_t cg_test_rng_next(cg_test_rng *r);
+
 /* Case arguments after the case's name on the command line (i = 0 is the first), or NULL. A
  * case that takes arguments is declared with CG_TEST_PARAM and registered by tests/CMakeLists.txt
  * once per argument set (the CG_TEST( scan does not see it). */

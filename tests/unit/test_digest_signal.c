@@ -35,18 +35,7 @@ static void assert_digests(const cg_digests *d, const char *md5, const char *sha
     }
 }
 
-typedef struct splitmix {
-    uint64_t s;
-} splitmix;
-
-static uint64_t next64(splitmix *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+typedef cg_test_rng splitmix;
 
 /* ---- digests -------------------------------------------------------------------------------- */
 
@@ -176,7 +165,7 @@ CG_TEST(digest_file_equals_mem)
 
         CG_ASSERT(data != NULL);
         for (size_t i = 0; i < n; i++)
-            data[i] = (uint8_t)next64(&r);
+            data[i] = (uint8_t)cg_test_rng_next(&r);
         snprintf(path, sizeof(path), "%s/d%zu.bin", cg_test_tmpdir(), k);
         write_file(path, data, n);
         CG_ASSERT_OK(cg_digest_mem(CG_DIGEST_MD5 | CG_DIGEST_SHA256, data, n, &fm), NULL);
@@ -290,7 +279,7 @@ CG_TEST(signal_parse_format_round_trip)
             char text[2 * CG_SIGNAL_MAX_BYTES + 2], upper[2 * CG_SIGNAL_MAX_BYTES + 2];
 
             for (size_t i = 0; i < st->bytes; i++)
-                v[i] = (uint8_t)next64(&r);
+                v[i] = (uint8_t)cg_test_rng_next(&r);
             if (rep == 0)
                 memset(v, 0, st->bytes);
             if (rep == 1)
@@ -361,7 +350,7 @@ CG_TEST(signal_exact_distance)
         uint8_t a[CG_SIGNAL_MAX_BYTES], b[CG_SIGNAL_MAX_BYTES];
 
         for (size_t i = 0; i < st->bytes; i++)
-            a[i] = (uint8_t)next64(&r);
+            a[i] = (uint8_t)cg_test_rng_next(&r);
         memcpy(b, a, st->bytes);
         CG_ASSERT_EQ(st->distance(a, b), 0);
         CG_ASSERT_LE(st->distance(a, b), st->default_threshold);
@@ -405,7 +394,7 @@ CG_TEST(signal_pdq_distance_matches_pdq)
     /* Random hashes, plus a few structured ones (all zero, all one, single rows). */
     for (int i = 0; i < 24; i++)
         for (int w = 0; w < 16; w++)
-            hashes[i].words[w] = (uint16_t)next64(&r);
+            hashes[i].words[w] = (uint16_t)cg_test_rng_next(&r);
     memset(&hashes[0], 0, sizeof(cg_pdq));
     memset(&hashes[1], 0xff, sizeof(cg_pdq));
     memset(&hashes[2], 0, sizeof(cg_pdq));

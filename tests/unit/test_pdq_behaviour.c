@@ -31,23 +31,12 @@
 
 /* ---- seeded random numbers (splitmix64) ---------------------------------------------------- */
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+typedef cg_test_rng rng;
 
 /* Uniform in [0, 1). */
 static double rng_unit(rng *r)
 {
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(cg_test_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Uniform in [lo, hi). */
@@ -59,7 +48,7 @@ static double rng_uniform(rng *r, double lo, double hi)
 /* Uniform integer in [lo, hi]. */
 static int rng_int(rng *r, int lo, int hi)
 {
-    return lo + (int)(rng_next(r) % (uint64_t)(hi - lo + 1));
+    return lo + (int)(cg_test_rng_next(r) % (uint64_t)(hi - lo + 1));
 }
 
 static void rng_colour(rng *r, double c[3])
@@ -178,7 +167,7 @@ static void gen_shapes(cg_image *img, rng *r)
         const double s = (i < big ? rng_uniform(r, 0.25, 0.5) : rng_uniform(r, 0.06, 0.2)) * m;
 
         rng_colour(r, c);
-        if (rng_next(r) & 1)
+        if (cg_test_rng_next(r) & 1)
             fill_circle(img, cx, cy, s / 2, c);
         else
             fill_rect(img, cx - s / 2, cy - s * 0.35, cx + s / 2, cy + s * 0.35, c);
@@ -191,7 +180,7 @@ static double lattice(uint64_t seed, int oct, int ch, int ix, int iy)
     rng t = {seed ^ ((uint64_t)(uint32_t)ix * 0x9E3779B1ULL) ^
              ((uint64_t)(uint32_t)iy << 32) ^ ((uint64_t)oct << 56) ^ ((uint64_t)ch << 60)};
 
-    rng_next(&t);
+    cg_test_rng_next(&t);
     return rng_unit(&t);
 }
 
@@ -214,7 +203,7 @@ static double value_noise(uint64_t seed, int oct, int ch, double x, double y)
  * a little per-pixel grain. */
 static void gen_noise(cg_image *img, rng *r)
 {
-    const uint64_t seed = rng_next(r);
+    const uint64_t seed = cg_test_rng_next(r);
     static const double cells[5] = {128, 64, 32, 16, 8}, amps[5] = {1.0, 0.6, 0.4, 0.25, 0.15};
     const double total = 1.0 + 0.6 + 0.4 + 0.25 + 0.15;
     double c[3];
@@ -1212,7 +1201,7 @@ CG_TEST(hex_round_trip)
     hashes[0] = res.hash;
     for (int i = 1; i < 9; i++)
         for (int w = 0; w < 16; w++)
-            hashes[i].words[w] = (uint16_t)rng_next(&r);
+            hashes[i].words[w] = (uint16_t)cg_test_rng_next(&r);
     for (int i = 0; i < 9; i++) {
         memset(hex, 'Z', sizeof(hex));
         cg_pdq_to_hex(&hashes[i], hex);

@@ -22,22 +22,11 @@
 
 #define IMAGES_PER_CASE 96
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+typedef cg_test_rng rng;
 
 static uint32_t below(rng *r, uint32_t n)
 {
-    return (uint32_t)(next(r) % n);
+    return (uint32_t)(cg_test_rng_next(r) % n);
 }
 
 static const uint32_t sides[] = {1,   2,   3,   4,   5,    6,    7,    8,    13,   21,   31,

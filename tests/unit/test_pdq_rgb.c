@@ -20,18 +20,7 @@
 #include "childguard.h"
 #include "hash/pdq_int.h"
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+typedef cg_test_rng rng;
 
 /* Content kinds: 0 noise, 1 gradients with noise, 2 blocks, 3 flat colour, 4 thin stripes. */
 static uint8_t *make_rgb(uint32_t w, uint32_t h, size_t stride, int kind, uint64_t seed,
@@ -46,7 +35,7 @@ static uint8_t *make_rgb(uint32_t w, uint32_t h, size_t stride, int kind, uint64
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
             uint8_t *q = p + (size_t)y * stride + (size_t)x * 3;
-            const uint64_t z = rng_next(&r);
+            const uint64_t z = cg_test_rng_next(&r);
 
             for (int c = 0; c < 3; c++) {
                 int v;
@@ -228,11 +217,11 @@ CG_TEST(rgb_matches_luma_random_sizes)
 
     hashers_init(&hs);
     for (int i = 0; i < 60; i++) {
-        const uint32_t w = 5 + (uint32_t)(rng_next(&r) % (i < 40 ? 300 : 1100));
-        const uint32_t h = 5 + (uint32_t)(rng_next(&r) % (i < 40 ? 300 : 700));
-        const int s = (int)(rng_next(&r) % 4), kind = (int)(rng_next(&r) % 5);
+        const uint32_t w = 5 + (uint32_t)(cg_test_rng_next(&r) % (i < 40 ? 300 : 1100));
+        const uint32_t h = 5 + (uint32_t)(cg_test_rng_next(&r) % (i < 40 ? 300 : 700));
+        const int s = (int)(cg_test_rng_next(&r) % 4), kind = (int)(cg_test_rng_next(&r) % 5);
 
-        check_case(&hs, w, h, stride_of(w, s), kind, rng_next(&r));
+        check_case(&hs, w, h, stride_of(w, s), kind, cg_test_rng_next(&r));
     }
     hashers_free(&hs);
 }
