@@ -393,7 +393,7 @@ static void expect_mem_error(const uint8_t *data, size_t len, const char *name,
 CG_TEST(video_bad_truncated_empty_random)
 {
     size_t len = 0;
-    uint8_t *data = read_video("chair-19-sd-bar", &len);
+    uint8_t *data = read_video("doorknob-hd-no-bar", &len);
     uint8_t *rnd = malloc(65536);
     uint32_t x = 12345;
 
