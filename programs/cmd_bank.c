@@ -29,7 +29,9 @@ static void usage(void)
            "\n"
            "Subcommands:\n"
            "  create NAME [--label L] [--kind block|allow] [--description TEXT]\n"
-           "              [--threshold TYPE=N]... [--disabled]\n"
+           "              [--threshold TYPE=N]... [--pdq-min-quality Q] [--disabled]\n"
+           "              (PDQ matches where either hash's quality is below Q, default 50,\n"
+           "              are shown but not acted on: such hashes match unrelated images)\n"
            "  list [--json]                         banks with their signal counts\n"
            "  show NAME [--json]                    one bank in detail\n"
            "  add NAME [--type T] [--external-id ID] [--note TEXT] [--quality Q]\n"
@@ -187,9 +189,11 @@ static int do_create(bank_ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"description", required_argument, NULL, 'D'},
         {"threshold", required_argument, NULL, 'T'},
+        {"pdq-min-quality", required_argument, NULL, 'q'},
         {"disabled", no_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
+    uint64_t q;
     cg_bank b;
     cg_error err;
     int ch;
@@ -220,6 +224,14 @@ static int do_create(bank_ctx *c, int argc, char **argv)
         case 'T':
             if (parse_threshold(&b, optarg) != 0)
                 return CLI_ERROR;
+            break;
+        case 'q':
+            if (cli_parse_u64("bank", "--pdq-min-quality", optarg, &q) != 0 || q < 1 ||
+                q > 100) {
+                fprintf(stderr, "childguard bank: --pdq-min-quality is 1..100\n");
+                return CLI_ERROR;
+            }
+            b.pdq_min_quality = (int)q;
             break;
         case 'x': b.enabled = 0; break;
         default: return CLI_ERROR;
@@ -265,6 +277,7 @@ static json_t *bank_json(bank_ctx *c, const cg_bank *b)
     json_object_set_new(o, "signals", json_integer(total));
     json_object_set_new(o, "by_type", counts);
     json_object_set_new(o, "thresholds", thr);
+    json_object_set_new(o, "pdq_min_quality", json_integer(cg_bank_pdq_min_quality(b)));
     return o;
 }
 
@@ -346,8 +359,11 @@ static int do_show(bank_ctx *c, int argc, char **argv)
     for (size_t i = 0; i < cg_signal_type_count(); i++) {
         const cg_signal_type *t = cg_signal_type_at(i);
         json_t *n = json_object_get(json_object_get(o, "by_type"), t->name);
-        printf("  %-8s %10" JSON_INTEGER_FORMAT " signals, match at distance <= %d\n", t->name,
+        printf("  %-8s %10" JSON_INTEGER_FORMAT " signals, match at distance <= %d", t->name,
                n ? json_integer_value(n) : 0, cg_bank_threshold_for(&b, t));
+        if (strcmp(t->name, "pdq") == 0)
+            printf(", acted on when both qualities >= %d", cg_bank_pdq_min_quality(&b));
+        putchar('\n');
     }
     json_decref(o);
     return CLI_OK;

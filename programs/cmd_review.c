@@ -431,6 +431,7 @@ static int do_release(review_ctx *c, const review_opts *o)
 static int do_decide(review_ctx *c, const review_opts *o)
 {
     cg_review_decision d;
+    cg_review_outcome outcome;
     cg_review_item it;
     cg_error err;
     int64_t id;
@@ -450,10 +451,12 @@ static int do_decide(review_ctx *c, const review_opts *o)
     d.state = (cg_review_state)o->decision;
     d.note = o->note;
     d.bank = o->bank;
-    if (cg_review_decide(c->db, id, &d, c->audit, &err) != CG_OK) {
+    if (cg_review_decide_outcome(c->db, id, &d, c->audit, &outcome, &err) != CG_OK) {
         fprintf(stderr, "childguard review decide: %s\n", err.message);
         return CLI_ERROR;
     }
+    if (outcome.note[0] != '\0')
+        fprintf(stderr, "childguard review decide: note: %s\n", outcome.note);
     if (cg_review_get(c->db, id, &it, NULL, &err) != CG_OK) {
         fprintf(stderr, "childguard review decide: %s\n", err.message);
         return CLI_ERROR;

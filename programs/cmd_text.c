@@ -12,6 +12,7 @@
 #include "childguard.h"
 #include "auditpath.h"
 #include "cli.h"
+#include "dbpath.h"
 #include "timestamp.h"
 #include "textmodel_cli.h"
 
@@ -51,7 +52,10 @@ static void usage(void)
            "                          guardian, moderator\n"
            "      --db PATH           a bank database: decisions asking for review add items\n"
            "                          to its queue (--no-review: not) and acting decisions\n"
-           "                          are recorded in the audit log beside it\n"
+           "                          are recorded in the audit log beside it. scan uses the\n"
+           "                          default database as 'childguard scan' does; when there\n"
+           "                          is none yet it says so (review items are not kept)\n"
+           "      --no-review         queue no review items (and use no default database)\n"
            "      --log PATH          the audit log (also without --db); --no-audit: none\n"
            "\n"
            "Exit status: 0 some message reached watch or higher, 1 none did, 2 an error (bad\n"
@@ -423,8 +427,23 @@ static int run(int argc, char **argv)
         fprintf(stderr, "childguard text: give one FILE (or - for standard input)\n");
         return CLI_ERROR;
     }
-    /* With a database: review items are queued and decisions recorded beside it. */
-    char log_path[4096];
+    /* With a database: review items are queued and decisions recorded beside it. scan uses the
+     * same default database as `childguard scan` when it exists, and says so when there is
+     * none; explain reads only, and uses a database only when given one. */
+    char log_path[4096], db_path[4096];
+    if (o.db != NULL && dbpath_missing(o.db)) {
+        dbpath_error_missing("text", o.db);
+        return CLI_ERROR;
+    }
+    if (o.db == NULL && !o.explain && !o.no_review) {
+        if (dbpath_resolve("text", NULL, 0, db_path, sizeof(db_path)) != 0)
+            return CLI_ERROR;
+        if (!dbpath_missing(db_path))
+            o.db = db_path;
+        else
+            dbpath_notice_missing("text", db_path,
+                                  "review items are not kept (\"review_id\": null)");
+    }
     o.engine.db_path = o.db;
     o.engine.review = o.db != NULL && !o.no_review;
     if (!o.no_audit && (o.db != NULL || o.log != NULL)) {

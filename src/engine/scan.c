@@ -46,7 +46,14 @@ static const char *display(const cg_content *c)
 static cg_status lookup(cg_engine *e, const char *type_name, const uint8_t *values, size_t n,
                         cg_verdict *v, cg_error *err)
 {
-    return cg_matcher_lookup(e->matcher, cg_signal_type_find(type_name), values, n, NULL,
+    /* A PDQ query carries its quality: a low-quality upload is shown, not acted on. */
+    cg_lookup_options lo = {.banks = NULL, .max_distance = -1};
+
+    if (strcmp(type_name, "pdq") == 0 && v->has_pdq) {
+        lo.has_query_quality = 1;
+        lo.query_quality = v->pdq.quality;
+    }
+    return cg_matcher_lookup(e->matcher, cg_signal_type_find(type_name), values, n, &lo,
                              &v->matches, err);
 }
 

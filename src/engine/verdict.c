@@ -136,6 +136,9 @@ static json_t *match_json(const cg_match *m)
     set(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
     set(o, "variant", str(cg_pdq_dihedral_name(m->variant)));
     set(o, "suppressed", json_boolean(m->suppressed));
+    set(o, "low_quality", json_boolean(m->low_quality));
+    if (m->min_quality > 0)
+        set(o, "min_quality", json_integer(m->min_quality));
     if (m->type != NULL && strcmp(m->type->name, "vpdq") == 0) {
         set(o, "query_percent", json_real((double)(long)(m->query_percent * 100.0 + 0.5) / 100.0));
         set(o, "target_percent", json_real((double)(long)(m->target_percent * 100.0 + 0.5) / 100.0));
@@ -291,7 +294,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
         }
         if (v->decode_status != CG_OK)
             set(o, "decode_error", json_pack("{s:s,s:o}", "status",
-                                             cg_status_name(v->decode_status), "message",
+                                             cg_status_word(v->decode_status), "message",
                                              str(v->decode_error)));
         set(o, "signals", signals_json(v));
     }
