@@ -107,7 +107,9 @@ static int open_db(bank_ctx *c, int create)
     if (dbpath_resolve("bank", c->db_arg, create, c->db_path, sizeof(c->db_path)) != 0)
         return -1;
     if (!create && access(c->db_path, F_OK) != 0) {
-        fprintf(stderr, "childguard bank: %s: no database yet (create a bank first)\n",
+        fprintf(stderr,
+                "childguard bank: %s: no database yet: create a bank first ('childguard bank "
+                "create NAME --label LABEL', or 'bank import NAME --create FILE')\n",
                 c->db_path);
         return -1;
     }
@@ -466,10 +468,14 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
             cg_pdq_to_hex(&r.pdq.hash, hex);
             s.type->parse(hex, 64, s.value);
             s.quality = r.pdq.quality;
-            if (r.pdq.quality < CG_PDQ_MIN_QUALITY)
+            cg_bank owner;
+            int min_q = cg_bank_get_by_id(c->db, s.bank_id, &owner, NULL) == CG_OK
+                            ? cg_bank_pdq_min_quality(&owner)
+                            : CG_PDQ_MIN_QUALITY;
+            if (r.pdq.quality < min_q)
                 fprintf(stderr, "childguard bank: %s: PDQ quality %d is below %d; such hashes "
-                        "match unrelated images, added anyway\n", name, r.pdq.quality,
-                        CG_PDQ_MIN_QUALITY);
+                        "match unrelated images: added, but its PDQ matches are shown as low "
+                        "quality and not acted on\n", name, r.pdq.quality, min_q);
             if (add_signal(c, &s, name) != 0)
                 rc = CLI_ERROR;
         }
@@ -657,6 +663,9 @@ static int do_import(bank_ctx *c, int argc, char **argv)
             return CLI_ERROR;
         }
     } else if (get_bank(c, argv[optind], &b) != 0) {
+        fprintf(stderr, "childguard bank import: to create bank '%s' while importing, add "
+                        "--create (and --label LABEL)\n",
+                argv[optind]);
         return CLI_ERROR;
     }
     for (int i = optind + 1; i < argc; i++) {
@@ -802,7 +811,19 @@ static int set_signals(bank_ctx *c, const cg_bank *b, const cg_signal_type *type
             rc = CLI_ERROR;
             continue;
         }
-        printf("%s %s %s\n", until ? "disabled" : "enabled", t->name, argv[i]);
+        if (until == 0) {
+            printf("enabled %s %s\n", t->name, argv[i]);
+        } else if (until == INT64_MAX) {
+            printf("disabled %s %s until enabled again\n", t->name, argv[i]);
+        } else {
+            char when[32] = "?";
+            time_t tt = (time_t)until;
+            struct tm tm;
+
+            if (gmtime_r(&tt, &tm) != NULL)
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            printf("disabled %s %s until %s\n", t->name, argv[i], when);
+        }
     }
     return rc;
 }
@@ -847,8 +868,9 @@ static int do_toggle(bank_ctx *c, int argc, char **argv, int enable)
     if (optind + 1 < argc)
         return set_signals(c, &b, type, when, argc - optind - 1, argv + optind + 1);
     if (until != NULL || dur != NULL) {
-        fprintf(stderr, "childguard bank: --until/--for apply to signals; a bank is enabled "
-                        "or disabled until changed\n");
+        fprintf(stderr, "childguard bank: --until/--for apply to signals (give their hashes); "
+                        "a whole bank stays disabled until 'childguard bank enable %s'\n",
+                b.name);
         return CLI_ERROR;
     }
     cg_error err;
@@ -857,7 +879,9 @@ static int do_toggle(bank_ctx *c, int argc, char **argv, int enable)
         fprintf(stderr, "childguard bank: %s\n", err.message);
         return CLI_ERROR;
     }
-    fprintf(stderr, "bank '%s' %s\n", b.name, enable ? "enabled" : "disabled");
+    fprintf(stderr, "bank '%s' %s\n", b.name,
+            enable ? "enabled" : "disabled until 'childguard bank enable' (its matches are shown "
+                                 "as disabled, never acted on)");
     return CLI_OK;
 }
 

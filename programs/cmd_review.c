@@ -203,6 +203,8 @@ static int list_one(const cg_review_item *it, void *ud)
         return 0;
     }
     time_text(it->created, when, sizeof(when));
+    if (ls->n == 1) /* a header above the first row; an empty queue prints nothing */
+        printf("ID\tSTATE\tPRIORITY\tLABEL\tKIND\tCONTENT\tREVIEWER\tQUEUED\n");
     printf("%" PRId64 "\t%s\tp%d\t%s\t%s\t%s\t%s\t%s\n", it->id, cg_review_state_name(it->state),
            it->priority, it->label[0] ? it->label : "-", it->kind, it->content_id,
            it->reviewer[0] ? it->reviewer : "-", when);
