@@ -173,6 +173,7 @@ static json_t *text_json(const cg_verdict *v)
     set(o, "sender", str(v->sender));
     set(o, "recipient", str(v->recipient));
     set(o, "ts_ms", json_integer(v->ts_ms));
+    set(o, "lang", v->lang[0] != '\0' ? str(v->lang) : json_null());
     set(o, "alert", str(cg_alert_name(t->alert)));
     set(o, "stage", str(cg_facet_name(t->stage)));
     set(o, "message_risk", risks_json(t->message_risk));
@@ -312,6 +313,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     set(o, "facts", facts);
     set(o, "decision", decision_json(v));
     set(o, "guidance", guidance_json(v, flags));
+    set(o, "guidance_lang", str(v->guidance_lang[0] != '\0' ? v->guidance_lang : "vi"));
     set(o, "review_id", v->review_id > 0 ? json_integer(v->review_id) : json_null());
     set(o, "audit_seq", v->audit_seq > 0 ? json_integer((json_int_t)v->audit_seq) : json_null());
     if (!(flags & CG_VERDICT_JSON_NO_TIMINGS))
