@@ -25,6 +25,8 @@ static void put(note *n, const char *a, const char *b, const char *c)
     for (int i = 0; i < 3 && n->st == CG_OK; i++) {
         size_t k = parts[i] != NULL ? strlen(parts[i]) : 0;
 
+        if (k == 0)
+            continue;
         if (n->used + k + 1 > CG__REPORT_MAX_BYTES) {
             n->st = CG_E_LIMIT;
             return;
