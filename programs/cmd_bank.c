@@ -29,7 +29,9 @@ static void usage(void)
            "\n"
            "Subcommands:\n"
            "  create NAME [--label L] [--kind block|allow] [--description TEXT]\n"
-           "              [--threshold TYPE=N]... [--disabled]\n"
+           "              [--threshold TYPE=N]... [--pdq-min-quality Q] [--disabled]\n"
+           "              (PDQ matches where either hash's quality is below Q, default 50,\n"
+           "              are shown but not acted on: such hashes match unrelated images)\n"
            "  list [--json]                         banks with their signal counts\n"
            "  show NAME [--json]                    one bank in detail\n"
            "  add NAME [--type T] [--external-id ID] [--note TEXT] [--quality Q]\n"
@@ -105,7 +107,9 @@ static int open_db(bank_ctx *c, int create)
     if (dbpath_resolve("bank", c->db_arg, create, c->db_path, sizeof(c->db_path)) != 0)
         return -1;
     if (!create && access(c->db_path, F_OK) != 0) {
-        fprintf(stderr, "childguard bank: %s: no database yet (create a bank first)\n",
+        fprintf(stderr,
+                "childguard bank: %s: no database yet: create a bank first ('childguard bank "
+                "create NAME --label LABEL', or 'bank import NAME --create FILE')\n",
                 c->db_path);
         return -1;
     }
@@ -187,9 +191,11 @@ static int do_create(bank_ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"description", required_argument, NULL, 'D'},
         {"threshold", required_argument, NULL, 'T'},
+        {"pdq-min-quality", required_argument, NULL, 'q'},
         {"disabled", no_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
+    uint64_t q;
     cg_bank b;
     cg_error err;
     int ch;
@@ -220,6 +226,14 @@ static int do_create(bank_ctx *c, int argc, char **argv)
         case 'T':
             if (parse_threshold(&b, optarg) != 0)
                 return CLI_ERROR;
+            break;
+        case 'q':
+            if (cli_parse_u64("bank", "--pdq-min-quality", optarg, &q) != 0 || q < 1 ||
+                q > 100) {
+                fprintf(stderr, "childguard bank: --pdq-min-quality is 1..100\n");
+                return CLI_ERROR;
+            }
+            b.pdq_min_quality = (int)q;
             break;
         case 'x': b.enabled = 0; break;
         default: return CLI_ERROR;
@@ -265,6 +279,7 @@ static json_t *bank_json(bank_ctx *c, const cg_bank *b)
     json_object_set_new(o, "signals", json_integer(total));
     json_object_set_new(o, "by_type", counts);
     json_object_set_new(o, "thresholds", thr);
+    json_object_set_new(o, "pdq_min_quality", json_integer(cg_bank_pdq_min_quality(b)));
     return o;
 }
 
@@ -346,8 +361,11 @@ static int do_show(bank_ctx *c, int argc, char **argv)
     for (size_t i = 0; i < cg_signal_type_count(); i++) {
         const cg_signal_type *t = cg_signal_type_at(i);
         json_t *n = json_object_get(json_object_get(o, "by_type"), t->name);
-        printf("  %-8s %10" JSON_INTEGER_FORMAT " signals, match at distance <= %d\n", t->name,
+        printf("  %-8s %10" JSON_INTEGER_FORMAT " signals, match at distance <= %d", t->name,
                n ? json_integer_value(n) : 0, cg_bank_threshold_for(&b, t));
+        if (strcmp(t->name, "pdq") == 0)
+            printf(", acted on when both qualities >= %d", cg_bank_pdq_min_quality(&b));
+        putchar('\n');
     }
     json_decref(o);
     return CLI_OK;
@@ -450,10 +468,14 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
             cg_pdq_to_hex(&r.pdq.hash, hex);
             s.type->parse(hex, 64, s.value);
             s.quality = r.pdq.quality;
-            if (r.pdq.quality < CG_PDQ_MIN_QUALITY)
+            cg_bank owner;
+            int min_q = cg_bank_get_by_id(c->db, s.bank_id, &owner, NULL) == CG_OK
+                            ? cg_bank_pdq_min_quality(&owner)
+                            : CG_PDQ_MIN_QUALITY;
+            if (r.pdq.quality < min_q)
                 fprintf(stderr, "childguard bank: %s: PDQ quality %d is below %d; such hashes "
-                        "match unrelated images, added anyway\n", name, r.pdq.quality,
-                        CG_PDQ_MIN_QUALITY);
+                        "match unrelated images: added, but its PDQ matches are shown as low "
+                        "quality and not acted on\n", name, r.pdq.quality, min_q);
             if (add_signal(c, &s, name) != 0)
                 rc = CLI_ERROR;
         }
@@ -641,6 +663,9 @@ static int do_import(bank_ctx *c, int argc, char **argv)
             return CLI_ERROR;
         }
     } else if (get_bank(c, argv[optind], &b) != 0) {
+        fprintf(stderr, "childguard bank import: to create bank '%s' while importing, add "
+                        "--create (and --label LABEL)\n",
+                argv[optind]);
         return CLI_ERROR;
     }
     for (int i = optind + 1; i < argc; i++) {
@@ -786,7 +811,19 @@ static int set_signals(bank_ctx *c, const cg_bank *b, const cg_signal_type *type
             rc = CLI_ERROR;
             continue;
         }
-        printf("%s %s %s\n", until ? "disabled" : "enabled", t->name, argv[i]);
+        if (until == 0) {
+            printf("enabled %s %s\n", t->name, argv[i]);
+        } else if (until == INT64_MAX) {
+            printf("disabled %s %s until enabled again\n", t->name, argv[i]);
+        } else {
+            char when[32] = "?";
+            time_t tt = (time_t)until;
+            struct tm tm;
+
+            if (gmtime_r(&tt, &tm) != NULL)
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            printf("disabled %s %s until %s\n", t->name, argv[i], when);
+        }
     }
     return rc;
 }
@@ -831,8 +868,9 @@ static int do_toggle(bank_ctx *c, int argc, char **argv, int enable)
     if (optind + 1 < argc)
         return set_signals(c, &b, type, when, argc - optind - 1, argv + optind + 1);
     if (until != NULL || dur != NULL) {
-        fprintf(stderr, "childguard bank: --until/--for apply to signals; a bank is enabled "
-                        "or disabled until changed\n");
+        fprintf(stderr, "childguard bank: --until/--for apply to signals (give their hashes); "
+                        "a whole bank stays disabled until 'childguard bank enable %s'\n",
+                b.name);
         return CLI_ERROR;
     }
     cg_error err;
@@ -841,7 +879,9 @@ static int do_toggle(bank_ctx *c, int argc, char **argv, int enable)
         fprintf(stderr, "childguard bank: %s\n", err.message);
         return CLI_ERROR;
     }
-    fprintf(stderr, "bank '%s' %s\n", b.name, enable ? "enabled" : "disabled");
+    fprintf(stderr, "bank '%s' %s\n", b.name,
+            enable ? "enabled" : "disabled until 'childguard bank enable' (its matches are shown "
+                                 "as disabled, never acted on)");
     return CLI_OK;
 }
 

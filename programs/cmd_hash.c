@@ -143,7 +143,7 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
 
     json_object_set_new(obj, "path", json_string(hashfile_display_name(item)));
     if (r->status != CG_OK) {
-        json_object_set_new(obj, "error", json_string(cg_status_name(r->status)));
+        json_object_set_new(obj, "error", json_string(cg_status_word(r->status)));
         json_object_set_new(obj, "message", json_string(r->err.message));
     } else {
         json_object_set_new(obj, "bytes", json_integer((json_int_t)r->bytes));

@@ -192,6 +192,8 @@ static int list_one(const cg_apikey *k, void *ud)
     time_text(k->created, created, sizeof(created));
     time_text(k->last_used, used, sizeof(used));
     time_text(k->revoked, revoked, sizeof(revoked));
+    if (ls->n == 1) /* a header above the first row */
+        printf("ID\tNAME\tSCOPES\tRATE\tCREATED\tLAST_USED\tSTATE\n");
     printf("%" PRId64 "\t%s\t%s\t%d\t%s\t%s\t%s\n", k->id, k->name, scopes, k->rate_per_second,
            created, used, k->revoked != 0 ? revoked : "live");
     return 0;

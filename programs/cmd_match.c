@@ -22,8 +22,9 @@ static void usage(void)
            "\n"
            "Looks each hash up in the banks (all enabled banks, or those named) and prints its\n"
            "matches: PDQ within each bank's threshold (31 unless the bank says otherwise),\n"
-           "md5/sha256 exactly. The type comes from --type or from the length (64 hex digits:\n"
-           "pdq, 32: md5). '-' reads hashes from standard input, one per line.\n"
+           "md5/sha256 exactly. The type comes from --type, else from the length: 64 hex\n"
+           "digits are looked up as pdq and as sha256 (each match says which), 32 as md5.\n"
+           "'-' reads hashes from standard input, one per line.\n"
            "\n"
            "Options:\n"
            "      --db PATH         the bank database (see 'childguard help bank')\n"
@@ -39,9 +40,13 @@ static void usage(void)
            "      --early-exit      stop at the first video match (yes/no policies)\n"
            "\n"
            "Text output: one line per match, 'HASH<TAB>match description', or 'HASH<TAB>no\n"
-           "match'. A block-bank match is ignored (marked suppressed) when the same hash also\n"
-           "matches an allow bank.\n"
-           "Exit status: 0 some hash matched, 1 none matched, 2 an error.\n");
+           "match'. Matches that are shown but not acted on say why: a block match is\n"
+           "suppressed when the same hash also matches an allow bank; a PDQ match is low\n"
+           "quality when the stored hash's quality is below the bank's minimum (default 50);\n"
+           "a disabled bank or hash is shown as disabled.\n"
+           "Exit status: 0 some hash matched a block bank and is acted on, 1 none did (no\n"
+           "match, or only allow-list, suppressed, low-quality or disabled matches), 2 an\n"
+           "error (a bad hash, no bank database).\n");
 }
 
 typedef struct match_ctx {
@@ -56,32 +61,65 @@ typedef struct match_ctx {
     int errors;
 } match_ctx;
 
+/* The types a hash of len hex digits is looked up as, without --type: a 64-digit value may be
+ * a PDQ hash or a SHA-256 digest (an analyst pastes either), so both are tried. */
+static size_t types_for(const match_ctx *c, size_t len, const cg_signal_type **out)
+{
+    if (c->type != NULL) {
+        out[0] = c->type;
+        return 1;
+    }
+    if (len == 64) {
+        out[0] = cg_signal_type_find("pdq");
+        out[1] = cg_signal_type_find("sha256");
+        return 2;
+    }
+    out[0] = len == 32 ? cg_signal_type_find("md5") : NULL;
+    return out[0] != NULL ? 1 : 0;
+}
+
 static void match_one(match_ctx *c, const char *hex)
 {
-    size_t len = strlen(hex);
-    const cg_signal_type *t = c->type;
+    size_t len = strlen(hex), n_types;
+    const cg_signal_type *types[2] = {NULL, NULL};
     uint8_t value[CG_SIGNAL_MAX_BYTES];
     cg_match_list list = {0};
     cg_error err;
 
-    if (t == NULL)
-        t = cg_signal_type_find(len == 64 ? "pdq" : len == 32 ? "md5" : "");
-    if (t == NULL || t->parse(hex, len, value) != CG_OK) {
-        fprintf(stderr, "childguard match: '%s' is not a %s hash\n", hex,
-                t ? t->name : "pdq (64 hex digits) or md5 (32 hex digits)");
-        c->errors++;
-        return;
+    n_types = types_for(c, len, types);
+    for (size_t k = 0; k < n_types; k++) {
+        if (types[k]->parse(hex, len, value) != CG_OK) {
+            fprintf(stderr, "childguard match: '%s' is not a %s hash (%zu hex digits)\n", hex,
+                    types[k]->name, types[k]->hex_len);
+            c->errors++;
+            cg_match_list_free(&list);
+            return;
+        }
+        if (cg_matcher_lookup(c->m, types[k], value, 1, &c->lo, &list, &err) != CG_OK) {
+            fprintf(stderr, "childguard match: %s: %s\n", hex, err.message);
+            c->errors++;
+            cg_match_list_free(&list);
+            return;
+        }
     }
-    if (cg_matcher_lookup(c->m, t, value, 1, &c->lo, &list, &err) != CG_OK) {
-        fprintf(stderr, "childguard match: %s: %s\n", hex, err.message);
+    if (n_types == 0) {
+        fprintf(stderr,
+                "childguard match: '%s' is not a hash: 64 hex digits (pdq or sha256) or 32 "
+                "(md5), or give --type\n",
+                hex);
         c->errors++;
         return;
     }
     c->any |= matchprint_any_hit(&list, 0);
     if (c->json) {
-        json_t *o = json_object(), *arr = json_array();
-        json_object_set_new(o, "signal_type", json_string(t->name));
+        json_t *o = json_object(), *arr = json_array(), *tried = json_array();
+        for (size_t k = 0; k < n_types; k++)
+            json_array_append_new(tried, json_string(types[k]->name));
+        /* signal_type: the type that matched (the first match's), else the first tried. */
+        json_object_set_new(o, "signal_type",
+                            json_string(list.n > 0 ? list.v[0].type->name : types[0]->name));
         json_object_set_new(o, "signal", json_string(hex));
+        json_object_set_new(o, "tried", tried);
         for (size_t i = 0; i < list.n; i++)
             json_array_append_new(arr, matchprint_json(&list.v[i]));
         json_object_set_new(o, "matches", arr);
@@ -91,7 +129,11 @@ static void match_one(match_ctx *c, const char *hex)
         free(s);
         json_decref(o);
     } else if (list.n == 0) {
-        printf("%s\tno match\n", hex);
+        if (n_types == 2)
+            printf("%s\tno match (looked up as %s and %s)\n", hex, types[0]->name,
+                   types[1]->name);
+        else
+            printf("%s\tno match\n", hex);
     } else {
         for (size_t i = 0; i < list.n; i++) {
             char line[1024];
@@ -188,6 +230,7 @@ static int run(int argc, char **argv)
 
     memset(&c, 0, sizeof(c));
     c.lo.max_distance = -1;
+    c.lo.include_disabled = 1; /* a disabled bank or hash says so, not "no match" */
     cg_video_match_options_default(&c.vo);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "b:t:h", longopts, NULL)) != -1) {
@@ -246,6 +289,11 @@ static int run(int argc, char **argv)
         cg_video_set_ffmpeg_quiet(1);
     }
     if (dbpath_resolve("match", db_arg, 0, path, sizeof(path)) != 0) {
+        cg_pdq_hasher_destroy(c.hasher);
+        return CLI_ERROR;
+    }
+    if (dbpath_missing(path)) { /* nothing to match against: say how to get banks */
+        dbpath_error_missing("match", path);
         cg_pdq_hasher_destroy(c.hasher);
         return CLI_ERROR;
     }

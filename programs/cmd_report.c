@@ -20,11 +20,11 @@
 
 static void usage(void)
 {
-    printf("usage: childguard report draft ID --format ncmec-xml|json [--db PATH] [--log PATH]\n"
-           "                          [--reporter-name NAME] [--reporter-email EMAIL]\n"
-           "                          [--org NAME] [--country CC] [--service NAME] [--url URL]\n"
-           "                          [--incident-type TYPE] [--escalate REASON]\n"
-           "                          [--actor NAME] [-o FILE]\n"
+    printf("usage: childguard report draft ID --format ncmec-xml|json|referral [--db PATH]\n"
+           "                          [--log PATH] [--reporter-name NAME]\n"
+           "                          [--reporter-email EMAIL] [--org NAME] [--country CC]\n"
+           "                          [--service NAME] [--url URL] [--incident-type TYPE]\n"
+           "                          [--escalate REASON] [--force] [--actor NAME] [-o FILE]\n"
            "       childguard report validate FILE.xml [--schema XSD]\n"
            "\n"
            "Makes a DRAFT hotline report from review queue item ID: nothing is sent anywhere.\n"
@@ -32,12 +32,18 @@ static void usage(void)
            "\n"
            "  draft     ncmec-xml: NCMEC CyberTipline report elements in the documented order,\n"
            "            validated against the shipped schema (report/cybertipline-draft.xsd);\n"
-           "            json: the same content for other hotlines (INHOPE members, police).\n"
+           "            json: the same content for other hotlines (INHOPE members, police);\n"
+           "            referral: a plain-text note for the service a harm belongs to.\n"
+           "            The incident type follows the item's harm: csam, grooming, sexual\n"
+           "            solicitation and sextortion only; other harms (bullying, self-harm,\n"
+           "            personal data) get no NCMEC draft, and the command says whom to refer\n"
+           "            them to. An item ruled a false positive gets no draft (--force);\n"
+           "            one no reviewer confirmed yet gets a warning.\n"
            "            Appends an audit record (kind report_draft) with the draft's SHA-256.\n"
            "  validate  checks an XML draft (edited or not) against the schema\n"
            "\n"
            "Options:\n"
-           "      --format F          ncmec-xml or json (required for draft)\n"
+           "      --format F          ncmec-xml, json or referral (required for draft)\n"
            "      --db PATH           bank database (see 'childguard help bank')\n"
            "      --log PATH          audit log; default $CHILDGUARD_AUDIT_LOG, else audit.log\n"
            "                          next to the database\n"
@@ -49,12 +55,14 @@ static void usage(void)
            "      --url URL           where the content was seen (webPageIncident)\n"
            "      --incident-type T   override the CyberTipline incident type\n"
            "      --escalate REASON   escalateToHighPriority (an immediate risk to a child)\n"
+           "      --force             draft an item ruled a false positive (the override is\n"
+           "                          recorded in the audit log)\n"
            "      --actor NAME        who made the draft, for the audit log (default $USER)\n"
            "  -o, --output FILE       write the draft to FILE (mode 0600) instead of stdout\n"
            "      --schema XSD        validate against another schema file\n"
            "\n"
-           "Exit status: 0 ok (draft made, or the file is valid), 2 an error or an invalid "
-           "file.\n");
+           "Exit status: 0 ok (draft made, or the file is valid), 2 an error, a refused draft\n"
+           "or an invalid file.\n");
 }
 
 typedef struct report_opts {
@@ -125,6 +133,7 @@ static int do_draft(const report_opts *o, const char *id_text)
     cg_bankdb *db = NULL;
     cg_audit *log = NULL;
     cg_review_item item;
+    cg_report_advice advice;
     cg_digests dg;
     cg_error err;
     size_t len = 0;
@@ -141,12 +150,13 @@ static int do_draft(const report_opts *o, const char *id_text)
         return CLI_ERROR;
     }
     if (o->format == NULL) {
-        fprintf(stderr, "childguard report draft: --format ncmec-xml|json is required\n");
+        fprintf(stderr, "childguard report draft: --format ncmec-xml|json|referral is required\n");
         return CLI_ERROR;
     }
     fmt = cg_report_format_from_name(o->format);
     if (fmt < 0) {
-        fprintf(stderr, "childguard report draft: unknown format '%s' (ncmec-xml or json)\n",
+        fprintf(stderr,
+                "childguard report draft: unknown format '%s' (ncmec-xml, json or referral)\n",
                 o->format);
         return CLI_ERROR;
     }
@@ -160,11 +170,19 @@ static int do_draft(const report_opts *o, const char *id_text)
         fprintf(stderr, "childguard report draft: review item %lld: %s\n", id, err.message);
         goto done;
     }
+    /* The library refuses what should not be drafted; its advice is printed either way. */
+    cg_report_advise(&item, (cg_report_format)fmt, &o->ro, &advice);
     if (cg_report_draft(&item, verdict, (cg_report_format)fmt, &o->ro, &text, &len, &err) !=
         CG_OK) {
-        fprintf(stderr, "childguard report draft: review item %lld: %s\n", id, err.message);
+        fprintf(stderr, "childguard report draft: %s\n", err.message);
+        if (advice.kind == CG_REPORT_ADVICE_REFUSE && advice.incident_type == NULL &&
+            item.state != CG_REVIEW_FALSE_POSITIVE)
+            fprintf(stderr, "childguard report draft: if a CyberTipline incident type does "
+                            "apply, give it with --incident-type TYPE (docs/report.md)\n");
         goto done;
     }
+    if (advice.kind == CG_REPORT_ADVICE_WARN)
+        fprintf(stderr, "childguard report draft: warning: %s\n", advice.message);
     /* The log is opened before the draft is written: a draft that cannot be recorded is not
      * handed out. */
     log = auditpath_open("report", o->log, dbpath);
@@ -181,6 +199,10 @@ static int do_draft(const report_opts *o, const char *id_text)
                   "sha256", sha, "bytes", (json_int_t)len);
     if (j != NULL && o->output != NULL)
         json_object_set_new(j, "output", json_string(o->output));
+    if (j != NULL && advice.forced) {
+        json_object_set_new(j, "forced", json_true());
+        json_object_set_new(j, "override", json_string(advice.message));
+    }
     data = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (data == NULL) {
@@ -241,6 +263,7 @@ static int run(int argc, char **argv)
         {"url", required_argument, NULL, 'U'},
         {"incident-type", required_argument, NULL, 'T'},
         {"escalate", required_argument, NULL, 'X'},
+        {"force", no_argument, NULL, 'F'},
         {"actor", required_argument, NULL, 'a'},
         {"output", required_argument, NULL, 'o'},
         {"schema", required_argument, NULL, 's'},
@@ -275,6 +298,7 @@ static int run(int argc, char **argv)
         case 'U': o.ro.url = optarg; break;
         case 'T': o.ro.incident_type = optarg; break;
         case 'X': o.ro.escalate = optarg; break;
+        case 'F': o.ro.force = 1; break;
         case 'a': o.actor = optarg; break;
         case 'o': o.output = optarg; break;
         case 's': o.schema = optarg; break;
@@ -301,7 +325,8 @@ static int run(int argc, char **argv)
 
 const cli_command cmd_report = {
     "report",
-    "make hotline report drafts (NCMEC CyberTipline XML, JSON) from review items",
+    "make hotline report drafts (NCMEC CyberTipline XML, JSON, referral notes) from review "
+    "items",
     run,
     usage,
 };

@@ -203,6 +203,8 @@ static int list_one(const cg_review_item *it, void *ud)
         return 0;
     }
     time_text(it->created, when, sizeof(when));
+    if (ls->n == 1) /* a header above the first row; an empty queue prints nothing */
+        printf("ID\tSTATE\tPRIORITY\tLABEL\tKIND\tCONTENT\tREVIEWER\tQUEUED\n");
     printf("%" PRId64 "\t%s\tp%d\t%s\t%s\t%s\t%s\t%s\n", it->id, cg_review_state_name(it->state),
            it->priority, it->label[0] ? it->label : "-", it->kind, it->content_id,
            it->reviewer[0] ? it->reviewer : "-", when);
@@ -431,6 +433,7 @@ static int do_release(review_ctx *c, const review_opts *o)
 static int do_decide(review_ctx *c, const review_opts *o)
 {
     cg_review_decision d;
+    cg_review_outcome outcome;
     cg_review_item it;
     cg_error err;
     int64_t id;
@@ -450,10 +453,12 @@ static int do_decide(review_ctx *c, const review_opts *o)
     d.state = (cg_review_state)o->decision;
     d.note = o->note;
     d.bank = o->bank;
-    if (cg_review_decide(c->db, id, &d, c->audit, &err) != CG_OK) {
+    if (cg_review_decide_outcome(c->db, id, &d, c->audit, &outcome, &err) != CG_OK) {
         fprintf(stderr, "childguard review decide: %s\n", err.message);
         return CLI_ERROR;
     }
+    if (outcome.note[0] != '\0')
+        fprintf(stderr, "childguard review decide: note: %s\n", outcome.note);
     if (cg_review_get(c->db, id, &it, NULL, &err) != CG_OK) {
         fprintf(stderr, "childguard review decide: %s\n", err.message);
         return CLI_ERROR;

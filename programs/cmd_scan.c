@@ -50,7 +50,9 @@ static void usage(void)
            "No content is stored: review items and audit records carry hashes and decisions.\n"
            "\n"
            "Options:\n"
-           "      --db PATH        the bank database (see 'childguard help bank')\n"
+           "      --db PATH        the bank database (see 'childguard help bank'); without it\n"
+           "                       the default one, and when there is none yet, scan runs\n"
+           "                       without banks (no matches) and says how to create one\n"
            "      --policy FILE    the policy (default: the shipped defaults, docs/policy.md)\n"
            "      --context NAME   platform_upload (default), child_device or school_tablet\n"
            "      --audience NAME  whom the decision is for: recipient (default), sender,\n"
@@ -62,7 +64,9 @@ static void usage(void)
            "      --log PATH       the audit log (default: audit.log beside the database)\n"
            "      --no-audit       do not record decisions in the audit log\n"
            "      --data DIR       data directory (lexicons, guidance; default: installed)\n"
-           "      --country CC     help lines of this country in guidance (default VN)\n"
+           "      --country CC     help lines of this country in guidance (default VN; a\n"
+           "                       country the catalogue lacks is an error listing those it\n"
+           "                       has)\n"
            "      --json           one verdict per file as JSON (docs/verdict.md)\n"
            "  -j, --jobs N         worker threads (default: all CPUs)\n"
            "      --max-pixels N   refuse images over N pixels (default 100000000)\n"
@@ -74,8 +78,10 @@ static void usage(void)
            "      --max-video-seconds N  refuse videos longer than N seconds (default 14400)\n"
            "  -q, --quiet          no progress bar\n"
            "\n"
-           "Text output, one line per match: 'PATH<TAB>MATCH<TAB>description' (or ALLOWED for\n"
-           "a match an allow bank suppresses), files without a match: 'PATH<TAB>no match';\n"
+           "Text output, one line per match: 'PATH<TAB>MATCH<TAB>description' (ALLOWED for a\n"
+           "match an allow bank suppresses, LOW-QUALITY for a PDQ match where either hash's\n"
+           "quality is below the bank's minimum, default 50: shown, never acted on), files\n"
+           "without a match: 'PATH<TAB>no match';\n"
            "then, when the policy acts: 'PATH<TAB>DECISION<TAB>actions; rules; review item'.\n"
            "Errors go to standard error, one line per file; the other files are scanned (a\n"
            "file that cannot be decoded is still matched by its MD5 and SHA-256).\n"
@@ -143,8 +149,7 @@ static void print_text(const char *name, const cg_verdict *v)
     for (size_t i = 0; i < v->matches.n; i++) {
         const cg_match *m = &v->matches.v[i];
         matchprint_text(m, line, sizeof(line));
-        printf("%s\t%s\t%s\n", name,
-               m->kind == CG_BANK_ALLOW || m->suppressed ? "ALLOWED" : "MATCH", line);
+        printf("%s\t%s\t%s\n", name, matchprint_tag(m), line);
     }
     if (!acts(v))
         return;
@@ -159,7 +164,7 @@ static void print_text(const char *name, const cg_verdict *v)
 
 static void print_error_json(const char *name, const scan_result *r)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s}", "name", name, "error", cg_status_name(r->status),
+    json_t *o = json_pack("{s:s,s:s,s:s}", "name", name, "error", cg_status_word(r->status),
                           "message", r->err.message);
     char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 
@@ -336,6 +341,21 @@ static int run(int argc, char **argv)
     if (dbpath_resolve("scan", db_arg, 0, path, sizeof(path)) != 0)
         return CLI_ERROR;
     cfg.db_path = path;
+    /* No database yet: a newcomer's first scan still hashes and decides (there is nothing to
+     * match); a --db that names no file is a mistake to report. */
+    if (dbpath_missing(path)) {
+        if (db_arg != NULL) {
+            dbpath_error_missing("scan", path);
+            return CLI_ERROR;
+        }
+        dbpath_notice_missing("scan", path,
+                              "scanning without banks (hashes and decisions, no matches, no "
+                              "review queue)");
+        cfg.db_path = NULL;
+        cfg.review = 0;
+        if (log_arg == NULL && getenv("CHILDGUARD_AUDIT_LOG") == NULL)
+            no_audit = 1; /* the default log lives beside the database */
+    }
     if (!no_audit) {
         if (auditpath_resolve("scan", log_arg, path, log_path, sizeof(log_path)) != 0)
             return CLI_ERROR;

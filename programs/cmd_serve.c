@@ -33,7 +33,7 @@ static void usage(void)
            "  --no-auth           do not check API keys (DEVELOPMENT ONLY)\n"
            "  --errors-only-log   log only failed requests (4xx/5xx), not every request\n"
            "  -h, --help          this help\n\n"
-           "API keys: `childguard keys create NAME --scopes ...`; clients send\n"
+           "API keys: `childguard keys create NAME --scope ...`; clients send\n"
            "\"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting, finish the\n"
            "requests in flight, exit 0.\n");
 }

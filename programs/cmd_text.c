@@ -12,6 +12,7 @@
 #include "childguard.h"
 #include "auditpath.h"
 #include "cli.h"
+#include "dbpath.h"
 #include "timestamp.h"
 #include "textmodel_cli.h"
 
@@ -39,8 +40,12 @@ static void usage(void)
            "\n"
            "Options:\n"
            "      --lang auto|vi|en   cues of one language only (default auto: all)\n"
-           "      --guidance vi|en    language of the guidance texts (default vi)\n"
-           "      --country CC        help lines for this country (default VN: hotline 111)\n"
+           "      --guidance auto|vi|en  language of the guidance texts: auto (default) is\n"
+           "                          the message's language, else Vietnamese; vi or en also\n"
+           "                          become the default when a message's language is unknown\n"
+           "      --country CC        help lines for this country (default VN: hotline 111);\n"
+           "                          a country the catalogue lacks is an error listing those\n"
+           "                          it has\n"
            "      --data DIR          data directory (lexicons, teencode, guidance)\n"
            "      --lexicon FILE      an extra lexicon file (repeatable)\n"
            "      --model FILE        a trained classifier (text train) whose labels are harm\n"
@@ -51,7 +56,10 @@ static void usage(void)
            "                          guardian, moderator\n"
            "      --db PATH           a bank database: decisions asking for review add items\n"
            "                          to its queue (--no-review: not) and acting decisions\n"
-           "                          are recorded in the audit log beside it\n"
+           "                          are recorded in the audit log beside it. scan uses the\n"
+           "                          default database as 'childguard scan' does; when there\n"
+           "                          is none yet it says so (review items are not kept)\n"
+           "      --no-review         queue no review items (and use no default database)\n"
            "      --log PATH          the audit log (also without --db); --no-audit: none\n"
            "\n"
            "Exit status: 0 some message reached watch or higher, 1 none did, 2 an error (bad\n"
@@ -157,7 +165,7 @@ static void print_explain(const cg_text_message *m, const char *id, const cg_tex
 }
 
 static void explain_summary(const text_opts *o, const cg_text_engine *e, const char *conv,
-                            const cg_text_result *r)
+                            const cg_text_result *r, const char *last_lang)
 {
     printf("\n== conversation %s: alert %s, grooming stage %s\n", conv, cg_alert_name(r->alert),
            cg_facet_name(r->stage));
@@ -166,13 +174,17 @@ static void explain_summary(const text_opts *o, const cg_text_engine *e, const c
             printf("   %-20s %.2f\n", cg_harm_name((cg_harm)h), (double)r->risk[h]);
     if (r->alert == CG_ALERT_NONE)
         return;
+    /* auto: the language the conversation's last message was in (else the default). */
+    const char *lang = strcmp(o->guidance_lang, "auto") != 0 ? o->guidance_lang
+                       : last_lang[0] != '\0'                ? last_lang
+                                                             : "vi";
     cg_harm top = CG_HARM_GROOMING;
     for (int h = 0; h < CG_HARM_COUNT; h++)
         if (r->risk[h] > r->risk[top])
             top = (cg_harm)h;
     for (int a = 0; a < 4; a++) {
         cg_text_guidance g;
-        cg_text_guidance_get(e, top, (cg_audience)a, o->guidance_lang, &g);
+        cg_text_guidance_get(e, top, (cg_audience)a, lang, &g);
         if (g.text != NULL)
             printf("   guidance for the %s: %s\n", cg_audience_name((cg_audience)a), g.text);
         if (a == 0)
@@ -199,7 +211,7 @@ static int run_scan(const text_opts *o, const char *file)
     size_t cap = 0;
     uint64_t lineno = 0;
     int rc = CLI_NONE, errors = 0, colour = o->explain && isatty(STDOUT_FILENO);
-    char last_conv[256] = "";
+    char last_conv[256] = "", last_lang[4] = "";
     cg_text_result last;
 
     memset(&v, 0, sizeof(v));
@@ -263,7 +275,7 @@ static int run_scan(const text_opts *o, const char *file)
         }
         const char *conv = m.conversation ? m.conversation : "default";
         if (o->explain && last_conv[0] != '\0' && strcmp(conv, last_conv) != 0)
-            explain_summary(o, cg_engine_text(engine), last_conv, &last);
+            explain_summary(o, cg_engine_text(engine), last_conv, &last, last_lang);
         cg_content content;
         cg_content_init(&content);
         content.kind = CG_CONTENT_MESSAGE;
@@ -285,6 +297,7 @@ static int run_scan(const text_opts *o, const char *file)
                 memcpy(last.risk, res->risk, sizeof(last.risk));
                 last.alert = res->alert;
                 last.stage = res->stage;
+                snprintf(last_lang, sizeof(last_lang), "%s", v.guidance_lang);
             } else {
                 char *text = cg_verdict_to_json(&v, 0);
                 if (text != NULL)
@@ -295,7 +308,7 @@ static int run_scan(const text_opts *o, const char *file)
         json_decref(obj);
     }
     if (o->explain && last_conv[0] != '\0')
-        explain_summary(o, cg_engine_text(engine), last_conv, &last);
+        explain_summary(o, cg_engine_text(engine), last_conv, &last, last_lang);
     if (ferror(in)) {
         fprintf(stderr, "childguard text: %s: read error\n", name);
         errors++;
@@ -348,7 +361,7 @@ static int run(int argc, char **argv)
                 argv[1]);
         return CLI_ERROR;
     }
-    o.guidance_lang = "vi";
+    o.guidance_lang = "auto";
     o.engine.text.on_bad_row = on_bad_row;
     argc--;
     argv++;
@@ -364,11 +377,13 @@ static int run(int argc, char **argv)
             o.engine.text.lang = optarg;
             break;
         case 'G':
-            if (strcmp(optarg, "vi") != 0 && strcmp(optarg, "en") != 0) {
-                fprintf(stderr, "childguard text: --guidance is vi or en\n");
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "vi") != 0 &&
+                strcmp(optarg, "en") != 0) {
+                fprintf(stderr, "childguard text: --guidance is auto, vi or en\n");
                 return CLI_ERROR;
             }
             o.guidance_lang = optarg;
+            o.engine.guidance_lang = strcmp(optarg, "auto") != 0 ? optarg : NULL;
             break;
         case 'C': o.engine.text.country = optarg; break;
         case 'M': o.engine.text.model_path = optarg; break;
@@ -423,8 +438,23 @@ static int run(int argc, char **argv)
         fprintf(stderr, "childguard text: give one FILE (or - for standard input)\n");
         return CLI_ERROR;
     }
-    /* With a database: review items are queued and decisions recorded beside it. */
-    char log_path[4096];
+    /* With a database: review items are queued and decisions recorded beside it. scan uses the
+     * same default database as `childguard scan` when it exists, and says so when there is
+     * none; explain reads only, and uses a database only when given one. */
+    char log_path[4096], db_path[4096];
+    if (o.db != NULL && dbpath_missing(o.db)) {
+        dbpath_error_missing("text", o.db);
+        return CLI_ERROR;
+    }
+    if (o.db == NULL && !o.explain && !o.no_review) {
+        if (dbpath_resolve("text", NULL, 0, db_path, sizeof(db_path)) != 0)
+            return CLI_ERROR;
+        if (!dbpath_missing(db_path))
+            o.db = db_path;
+        else
+            dbpath_notice_missing("text", db_path,
+                                  "review items are not kept (\"review_id\": null)");
+    }
     o.engine.db_path = o.db;
     o.engine.review = o.db != NULL && !o.no_review;
     if (!o.no_audit && (o.db != NULL || o.log != NULL)) {

@@ -160,8 +160,8 @@ static void data_finish(data_args *da)
 
 static void print_error(const char *cmd, cg_status st, const cg_error *err)
 {
-    fprintf(stderr, "childguard text %s: %s (%s)\n", cmd,
-            err->message[0] ? err->message : cg_status_text(st), cg_status_name(st));
+    fprintf(stderr, "childguard text %s: %s\n", cmd,
+            err->message[0] ? err->message : cg_status_text(st));
 }
 
 /* ---- train --------------------------------------------------------------------------------- */

@@ -56,3 +56,30 @@ int dbpath_resolve(const char *cmd, const char *given, int create_dir, char *buf
         return -1;
     return create_dir ? make_parents(cmd, buf) : 0;
 }
+
+int dbpath_missing(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) != 0 && errno == ENOENT;
+}
+
+static void create_hint(const char *cmd)
+{
+    fprintf(stderr,
+            "childguard %s: to add banks: childguard bank create NAME --label LABEL, then "
+            "childguard bank add NAME --files IMAGE... (see 'childguard help bank')\n",
+            cmd);
+}
+
+void dbpath_notice_missing(const char *cmd, const char *path, const char *consequence)
+{
+    fprintf(stderr, "childguard %s: no bank database at %s yet: %s\n", cmd, path, consequence);
+    create_hint(cmd);
+}
+
+void dbpath_error_missing(const char *cmd, const char *path)
+{
+    fprintf(stderr, "childguard %s: no bank database at %s\n", cmd, path);
+    create_hint(cmd);
+}

@@ -93,10 +93,17 @@ typedef struct cg_bank {
     /* Overrides of the signal types' default thresholds; types not listed use the default. */
     cg_bank_threshold thresholds[CG_BANK_MAX_THRESHOLDS];
     size_t n_thresholds;
+    /* PDQ matches where the query's or the stored hash's quality is below this (1..100) are
+     * not acted on (the field's rule: such hashes match unrelated images). 0: the default,
+     * CG_PDQ_MIN_QUALITY (50). Kept with the thresholds ("pdq_min_quality=N"). */
+    int pdq_min_quality;
 } cg_bank;
 
 /* The threshold bank b uses for type t. */
 CG_API int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t);
+/* The PDQ quality below which bank b's matches are not acted on (b->pdq_min_quality, else
+ * 50). */
+CG_API int cg_bank_pdq_min_quality(const cg_bank *b);
 
 /* Creates a bank (id and created are filled in). CG_E_INVAL if the name is taken or invalid. */
 CG_API cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err);

@@ -81,6 +81,9 @@ typedef struct cg_engine_config {
      * percentages are then lower bounds): enough when the policy only needs a yes/no. Ignored
      * by the matcher when an allow bank could match. */
     int video_early_exit;
+    /* The guidance language ("vi" or "en") when a message's language is not detected, and for
+     * files; NULL: "vi". A message's detected language (cg_text_detect_lang) comes first. */
+    const char *guidance_lang;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -175,6 +178,10 @@ typedef struct cg_verdict {
     cg_policy_decision decision;
     cg_verdict_guidance *guidance;
     size_t n_guidance;
+    /* languages: the message's, as detected ("vi", "en", "" unknown or not a message), and the
+     * one its guidance should be shown in (the detected one, else the configured default) */
+    char lang[4];
+    char guidance_lang[4];
     int64_t review_id;           /* the review item added, 0 none */
     uint64_t audit_seq;          /* the audit record appended, 0 none */
     cg_verdict_timings ms;

@@ -17,6 +17,13 @@
  * content (PDQ, MD5, SHA-256, vPDQ) applies the same rule across all of them with
  * cg_match_list_apply_allow: an allow match of any type suppresses block matches of every type.
  *
+ * PDQ quality (the field's rule): a PDQ match where the stored hash's quality, or the query's
+ * when the caller gives it, is below the bank's minimum (cg_bank_pdq_min_quality, 50 by default)
+ * is marked low_quality and suppressed: it is shown, never acted on, and a low-quality allow
+ * match suppresses nothing. Likewise a match in a disabled bank or on a disabled signal, which
+ * a lookup returns only when asked (include_disabled), is marked disabled and suppressed.
+ * "suppressed" therefore means "not acted on"; the flags say why.
+ *
  * Threading: cg_matcher_lookup is thread-safe (any number of threads); open/close on one thread. */
 #ifndef CHILDGUARD_MATCHER_H
 #define CHILDGUARD_MATCHER_H
@@ -66,8 +73,10 @@ typedef struct cg_match {
     int distance;
     int threshold;                              /* the bank's, for this type */
     int variant;                                /* which of the query values matched (0..) */
-    int suppressed;                             /* a block match overridden by an allow match */
-    char suppressed_by[CG_BANK_NAME_MAX + 1];   /* then the allow bank that won (else "") */
+    /* Not acted on: a block match overridden by an allow match, or any match that is
+     * low_quality or disabled. Every consumer acts only on matches with suppressed == 0. */
+    int suppressed;
+    char suppressed_by[CG_BANK_NAME_MAX + 1];   /* the allow bank that overrode it (else "") */
     int quality;                                /* of the stored signal, -1 unknown */
     char external_id[CG_BANK_FIELD_MAX + 1];
     char source[CG_BANK_FIELD_MAX + 1];
@@ -77,6 +86,11 @@ typedef struct cg_match {
      * query frame, both in percent. distance is then the best frame distance. */
     double query_percent;
     double target_percent;
+    /* PDQ: the bank's minimum quality, and 1 when the stored or the query hash is below it. */
+    int min_quality;
+    int low_quality;
+    /* 1: the bank or the signal is disabled (only with cg_lookup_options.include_disabled). */
+    int disabled;
 } cg_match;
 
 /* A caller-owned, growable list. Zero-initialise; lookups append; free with
@@ -90,7 +104,8 @@ typedef struct cg_match_list {
 CG_API void cg_match_list_free(cg_match_list *list);
 
 /* The allow-list rule, the one place it is written: when any match in list->v[first..] is in an
- * allow bank, every block match there is marked suppressed, naming the allow bank of the
+ * allow bank and is itself acted on (suppressed == 0: not low quality, not disabled), every block
+ * match there is marked suppressed, naming the allow bank of the
  * nearest allow match (ties: the first in list order). Lookups apply it to what they append; a
  * caller that collects the matches of all of one content's signals in one list applies it again
  * from the content's first match, so the rule holds across signal types. Idempotent. */
@@ -101,6 +116,13 @@ typedef struct cg_lookup_options {
     const char *const *banks;
     /* Overrides every bank's threshold when >= 0 (e.g. `match --max-distance`); -1 = banks'. */
     int max_distance;
+    /* 1: query_quality is the PDQ quality (0..100) of the values looked up; their matches are
+     * low_quality when it is below the bank's minimum. 0: the query's quality is unknown. */
+    int has_query_quality;
+    int query_quality;
+    /* 1: also return matches in disabled banks and on disabled signals, marked disabled and
+     * suppressed (to tell a person "disabled" rather than "no match"). */
+    int include_disabled;
 } cg_lookup_options;
 
 /* Looks up n_values values of type (each type->bytes long, back to back: e.g. the 8 dihedral

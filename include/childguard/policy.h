@@ -12,8 +12,9 @@
  * adds its actions and guidance, and ends the evaluation when it has "stop": true. Then the
  * dispositions are resolved: block beats blur and warn, any of them beats allow, and when no
  * fired rule chose a disposition the decision is allow. queue_review, draft_report and notify
- * add up. A bank match with suppressed = 1 (a block match overridden by an allow-list match) is
- * invisible to every rule, so it never triggers a block rule.
+ * add up. A bank match with suppressed = 1 (not acted on: a block match overridden by an
+ * allow-list match, or a low-quality PDQ match) is invisible to every rule, so it never triggers
+ * a block rule.
  *
  * Threading: a loaded cg_policy is immutable; cg_policy_decide may run on any number of threads
  * at once. Each decision is owned by its caller. */
@@ -94,7 +95,7 @@ typedef struct cg_policy_match {
     const char *label;     /* the bank's label: "csam", "ncii", ... */
     cg_bank_kind kind;     /* block or allow bank */
     int distance;          /* 0 for exact (md5/sha256) matches */
-    int suppressed;        /* 1: a block match overridden by an allow match (ignored by rules) */
+    int suppressed;        /* 1: not acted on (allow-list, low quality; ignored by rules) */
 } cg_policy_match;
 
 /* Everything the policy looks at. Zero-initialised facts mean: platform upload, recipient,

@@ -11,8 +11,17 @@
  *    data/report/cybertipline-draft.xsd before it is returned.
  *  - CG_REPORT_JSON: the same content as a documented JSON object, for other hotlines (INHOPE
  *    members, national police).
+ *  - CG_REPORT_REFERRAL: a short plain-text note for the service that handles a harm the
+ *    CyberTipline does not (bullying: the school and a child helpline; self-harm risk: a
+ *    helpline now; personal data: the child, their guardian and the platform's privacy team).
  * A draft carries hashes, matches, fired rules and evidence cues/spans: never content bytes or
  * message text (the review store holds none). Shapes and element order: docs/report.md.
+ *
+ * Which draft fits an item is decided first (cg_report_advise): an item a reviewer ruled a
+ * false positive gets no draft unless the caller forces one; an item no reviewer has confirmed
+ * yet gets a draft with a warning; the CyberTipline incident type follows the item's harm, and a
+ * harm that is no CyberTipline incident type gets no NCMEC draft (the JSON draft or a referral
+ * note instead). cg_report_draft applies the same advice, so every front end behaves alike.
  *
  * Threading: every function is thread-safe; the schema is parsed per call. */
 #ifndef CHILDGUARD_REPORT_H
@@ -31,15 +40,18 @@ extern "C" {
 /* Append-only: values are pinned. */
 typedef enum cg_report_format {
     CG_REPORT_NCMEC_XML = 0, /* "ncmec-xml" */
-    CG_REPORT_JSON = 1       /* "json" */
+    CG_REPORT_JSON = 1,      /* "json" */
+    CG_REPORT_REFERRAL = 2   /* "referral": plain text for the service a harm belongs to */
 } cg_report_format;
 
-/* The text name of a format ("ncmec-xml", "json"), or NULL for values not in the table. */
+/* The text name of a format ("ncmec-xml", "json", "referral"), or NULL for values not in the table. */
 CG_API const char *cg_report_format_name(cg_report_format f);
 /* The format named name, or -1. */
 CG_API int cg_report_format_from_name(const char *name);
 
-/* The two CyberTipline incident types a draft chooses between on its own. */
+/* The two CyberTipline incident types a draft chooses on its own: CSAM for the "csam" label;
+ * enticement for "grooming", "sexual_solicitation" and "sextortion" (NCMEC files sextortion
+ * under online enticement). Other labels get no type unless the caller gives one. */
 #define CG_REPORT_INCIDENT_CSAM "Child Pornography (possession, manufacture, and distribution)"
 #define CG_REPORT_INCIDENT_ENTICEMENT "Online Enticement of Children for Sexual Acts"
 
@@ -56,13 +68,51 @@ typedef struct cg_report_options {
     const char *url;            /* where the content was seen: webPageIncident/url */
     const char *escalate;       /* a reason for incidentSummary/escalateToHighPriority */
     long long now;              /* unix seconds for "generated at"; 0 = the current time */
+    /* 1: draft even an item ruled a false positive (the draft says so, and the advice has
+     * forced = 1 so the caller can record the override). */
+    int force;
 } cg_report_options;
+
+/* What cg_report_advise says about drafting an item in a format. */
+typedef enum cg_report_advice_kind {
+    CG_REPORT_ADVICE_OK = 0,     /* draft as asked */
+    CG_REPORT_ADVICE_WARN = 1,   /* a draft is made, but read message first */
+    CG_REPORT_ADVICE_REFUSE = 2  /* no draft: message says why and what to do instead */
+} cg_report_advice_kind;
+
+typedef struct cg_report_advice {
+    cg_report_advice_kind kind;
+    /* The harm the item is about: its label ("csam", "grooming", "bullying", ...; "" none).
+     * Points into the item. */
+    const char *harm;
+    /* The CyberTipline incident type that fits the harm (or the caller's --incident-type),
+     * NULL when none does. Static or the option's string. */
+    const char *incident_type;
+    /* Who handles this harm, as one English phrase ("the child's school and a child helpline
+     * (Viet Nam: 111)"); static, never NULL. */
+    const char *refer_to;
+    int forced;                  /* 1: a false-positive ruling overridden by opt->force */
+    char message[512];           /* one line for a person; "" when kind is OK */
+} cg_report_advice;
+
+/* Decides whether and how item can be drafted in fmt (opt may be NULL):
+ *  - state false_positive: REFUSE, unless opt->force (then WARN with forced = 1);
+ *  - fmt ncmec-xml and a harm that is no CyberTipline incident type (bullying, self-harm risk,
+ *    personal data, ncii, unknown labels) without opt->incident_type: REFUSE, naming the service
+ *    to refer it to and the formats that fit (json, referral);
+ *  - pending, claimed or escalated (no reviewer confirmed it): WARN.
+ * Reads only the item; never fails. Thread-safe. */
+CG_API void cg_report_advise(const cg_review_item *item, cg_report_format fmt,
+                             const cg_report_options *opt, cg_report_advice *out);
 
 /* Builds a draft of fmt from a review item and its stored verdict JSON (verdict_json: the text
  * cg_review_get returned; NULL or "" treated as {}; fields are read defensively, missing ones
  * are left out). opt may be NULL. On success *out receives the draft (NUL-terminated, freed with
  * cg_free) and *len its length in bytes (without the NUL). Text from the item or the verdict
  * that is not valid UTF-8, or holds control characters, is written with U+FFFD in their place.
+ * The advice of cg_report_advise is applied first: a refusal is CG_E_INVAL for a false-positive
+ * item and CG_E_UNSUPPORTED for a harm the format does not cover, with the advice's message in
+ * err; a warning is written into the draft (additionalInfo, the JSON "warnings").
  * Errors: CG_E_INVAL (bad options, a verdict that is not a JSON object), CG_E_NOTFOUND / CG_E_IO
  * (the schema file), CG_E_DECODE (the draft failed schema validation: a bug, reported with the
  * validator's message), CG_E_LIMIT (a draft over 1 MiB), CG_E_NOMEM. */

@@ -122,6 +122,14 @@ CG_API cg_status cg_review_claim(cg_bankdb *db, int64_t id, const char *reviewer
 CG_API cg_status cg_review_release(cg_bankdb *db, int64_t id, const char *reviewer,
                                    cg_audit *audit, cg_error *err);
 
+/* What a decision did to its bank (cg_review_decide_outcome). */
+typedef struct cg_review_outcome {
+    int64_t added;               /* signals new to the bank */
+    size_t skipped_low_quality;  /* PDQ hashes below the bank's minimum quality: not added */
+    int min_quality;             /* that minimum (0: no bank was fed) */
+    char note[256];              /* one line for a person on what was left out, "" none */
+} cg_review_outcome;
+
 typedef struct cg_review_decision {
     cg_review_state state;       /* confirmed, false_positive or escalated */
     const char *reviewer;
@@ -134,9 +142,16 @@ typedef struct cg_review_decision {
 /* Decides item id. The item must be pending or claimed by the same reviewer (else CG_E_BUSY),
  * or escalated (a senior reviewer decides it again). The decision and the bank additions are one
  * transaction: the signals are added with source "review", external id "review:<id>" and the
- * note. */
+ * note. A PDQ hash whose quality is below the bank's minimum (cg_bank_pdq_min_quality) is left
+ * out (it would match unrelated images and is never acted on); the exact hashes still go in, and
+ * the audit record ("skipped_low_quality") says what was left out. */
 CG_API cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                   cg_audit *audit, cg_error *err);
+/* cg_review_decide, also filling *outcome (may be NULL) on success: what the bank got and a
+ * note on what was left out, for the person deciding. */
+CG_API cg_status cg_review_decide_outcome(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                          cg_audit *audit, cg_review_outcome *outcome,
+                                          cg_error *err);
 
 /* ---- previews (quarantine only) ---------------------------------------------------------
  * A reviewer-safe preview of an image: greyscale, downscaled so the longer side is at most

@@ -40,6 +40,11 @@ CG_API const char *cg_status_name(cg_status s);
 /* A short English description, e.g. "input exceeds configured limit". */
 CG_API const char *cg_status_text(cg_status s);
 
+/* The status as one lower-case word for people and for JSON a client reads ("decode",
+ * "limit", "not_found", "invalid", ...; "internal" for values not in the table). Front ends
+ * show this, never the enum name: it is the same table as cg_status_name. */
+CG_API const char *cg_status_word(cg_status s);
+
 /* Frees memory that the library returned as writable (strings, arrays). NULL is a no-op. */
 CG_API void cg_free(void *p);
 

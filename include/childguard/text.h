@@ -216,6 +216,13 @@ CG_API void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic,
  * CG_AGE_UNKNOWN, out). */
 CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
                                  const char *lang, cg_text_guidance *out);
+/* The language of a message, for choosing the guidance language: "vi", "en", or NULL when it
+ * cannot tell (too short, no cue either way). Vietnamese letters (ă â đ ê ô ơ ư, tone marks)
+ * and Vietnamese function words typed without diacritics or in teencode ("ko", "dc", "minh")
+ * count for Vietnamese; English function words for English. len bytes of UTF-8 (invalid bytes
+ * are skipped). Pure and thread-safe. */
+CG_API const char *cg_text_detect_lang(const char *text, size_t len);
+
 /* 1 when the catalogue has texts for a topic of that name, else 0. */
 CG_API int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic);
 

@@ -109,11 +109,7 @@ unsigned http_status_of(cg_status st)
 
 enum MHD_Result http_cg_error(serve_req *r, cg_status st, const char *message)
 {
-    static const char *const codes[] = {"ok", "nomem", "invalid", "io", "decode", "limit",
-                                        "unsupported", "not_found", "backend", "busy"};
-    const char *code = (unsigned)st < sizeof(codes) / sizeof(codes[0]) ? codes[st] : "internal";
-
-    return http_error(r, http_status_of(st), code, "%s",
+    return http_error(r, http_status_of(st), cg_status_word(st), "%s",
                       message != NULL && message[0] != '\0' ? message : cg_status_text(st));
 }
 

@@ -74,7 +74,7 @@ static int lookup(serve_req *r, const cg_signal_type *type, const uint8_t *value
 {
     char buf[4096];
     const char *banks[MAX_BANKS];
-    cg_lookup_options opt = {NULL, -1};
+    cg_lookup_options opt = {.banks = NULL, .max_distance = -1};
     serve_engine *e;
     cg_matcher *m;
     cg_error err;

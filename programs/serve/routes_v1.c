@@ -453,7 +453,7 @@ enum MHD_Result v1_review_report(serve_req *r)
     cg_status st;
 
     if (fmt < 0)
-        return http_error(r, 400, "bad_request", "format must be ncmec-xml or json");
+        return http_error(r, 400, "bad_request", "format must be ncmec-xml, json or referral");
     if (item_id(r, 0, &id, &ret) != 0)
         return ret;
     d = serve_db_get(r, &ret);
@@ -475,7 +475,10 @@ enum MHD_Result v1_review_report(serve_req *r)
     cg_free(verdict);
     if (st != CG_OK)
         return http_cg_error(r, st, err.message);
-    ret = http_bytes(r, 200, fmt == CG_REPORT_NCMEC_XML ? "application/xml" : "application/json",
+    ret = http_bytes(r, 200,
+                     fmt == CG_REPORT_NCMEC_XML ? "application/xml"
+                     : fmt == CG_REPORT_REFERRAL ? "text/plain; charset=utf-8"
+                                                 : "application/json",
                      draft, len);
     cg_free(draft);
     return ret;

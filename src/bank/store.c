@@ -341,8 +341,8 @@ static cg_status check_identity(cg_bankdb *db, const db_identity *id, int *migra
         /* A new, empty database. */
         if (!(db->flags & CG_BANKDB_CREATE))
             return cg__fail(err, CG_E_INVAL,
-                            "%s: empty file, not a childguard bank database (open it with "
-                            "CG_BANKDB_CREATE to initialise it)",
+                            "%s: empty file, not a childguard bank database yet (creating a "
+                            "bank initialises it)",
                             db->path);
         if (db->flags & CG_BANKDB_READONLY)
             return cg__fail(err, CG_E_INVAL, "%s: empty database opened read-only", db->path);
@@ -449,7 +449,8 @@ static cg_status open_connection(cg_bankdb *db, cg_error *err)
 
         if ((rc & 0xff) == SQLITE_CANTOPEN && sys == ENOENT && !(db->flags & CG_BANKDB_CREATE))
             st = cg__fail(err, CG_E_NOTFOUND,
-                          "%s: no such bank database (CG_BANKDB_CREATE creates it)", db->path);
+                          "%s: no bank database here yet (creating a bank creates it)",
+                          db->path);
         else if ((rc & 0xff) == SQLITE_CANTOPEN && sys != 0)
             st = cg__fail(err, CG_E_IO, "%s: cannot open the bank database: %s", db->path,
                           strerror(sys));

@@ -2,14 +2,19 @@
  *
  * Thresholds are stored in banks.thresholds as compact text, "pdq=31,md5=0": a bank has at
  * most CG_BANK_MAX_THRESHOLDS of them, they are always read and written with the bank, and
- * keeping them in the row makes an update one UPDATE, so one change-log entry. */
+ * keeping them in the row makes an update one UPDATE, so one change-log entry. The bank's PDQ
+ * minimum quality, when it is not the default, is one more entry of the same text,
+ * "pdq_min_quality=N": a setting that travels with the thresholds needs no schema change. */
 #include "bank/store_int.h"
 
 #include <string.h>
 #include <time.h>
 
 #include "bank/store_audit.h"
+#include "childguard/pdq.h"
 #include "common/error.h"
+
+#define MIN_QUALITY_KEY "pdq_min_quality"
 
 #define BANK_COLUMNS "id, name, label, kind, enabled, description, created, thresholds"
 
@@ -22,6 +27,12 @@ int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t)
             if (b->thresholds[i].type == t)
                 return b->thresholds[i].distance;
     return t->default_threshold;
+}
+
+int cg_bank_pdq_min_quality(const cg_bank *b)
+{
+    return b != NULL && b->pdq_min_quality > 0 && b->pdq_min_quality <= 100 ? b->pdq_min_quality
+                                                                            : CG_PDQ_MIN_QUALITY;
 }
 
 /* ---- thresholds as text ------------------------------------------------------------------- */
@@ -40,6 +51,9 @@ static void thresholds_format(const cg_bank *b, char *out, size_t cap)
             break; /* cannot happen: cap covers 8 entries of the longest type name */
         used += (size_t)n;
     }
+    if (b->pdq_min_quality > 0 && used < cap)
+        snprintf(out + used, cap - used, "%s" MIN_QUALITY_KEY "=%d", used > 0 ? "," : "",
+                 b->pdq_min_quality);
 }
 
 /* Parses the stored text back. A type this build does not know (written by a newer one) or a
@@ -50,6 +64,7 @@ static cg_status thresholds_parse(cg_bankdb *db, const char *bank, const char *t
     const char *p = text;
 
     out->n_thresholds = 0;
+    out->pdq_min_quality = 0;
     while (*p != '\0') {
         const char *eq = strchr(p, '=');
         const char *end = strchr(p, ',');
@@ -68,6 +83,13 @@ static cg_status thresholds_parse(cg_bankdb *db, const char *bank, const char *t
             if (*q < '0' || *q > '9' || v > 100000)
                 goto bad;
             v = v * 10 + (*q - '0');
+        }
+        if (strcmp(name, MIN_QUALITY_KEY) == 0) {
+            if (v < 1 || v > 100)
+                goto bad;
+            out->pdq_min_quality = (int)v;
+            p = *end == ',' ? end + 1 : end;
+            continue;
         }
         t = cg_signal_type_find(name);
         if (t == NULL)
@@ -102,6 +124,10 @@ static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, c
         return cg__fail(err, CG_E_INVAL,
                         "%s: bank \"%s\": kind %d is neither block (0) nor allow (1)", db->path,
                         name, (int)b->kind);
+    if (b->pdq_min_quality < 0 || b->pdq_min_quality > 100)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: bank \"%s\": PDQ minimum quality %d outside 1..100 (0: default)",
+                        db->path, name, b->pdq_min_quality);
     if (b->n_thresholds > CG_BANK_MAX_THRESHOLDS)
         return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": %zu thresholds (at most %d)", db->path,
                         name, b->n_thresholds, CG_BANK_MAX_THRESHOLDS);

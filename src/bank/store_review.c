@@ -885,16 +885,26 @@ static const char *decision_invalid(const cg_review_decision *d)
     return NULL;
 }
 
-/* Adds item's signals to bank (inside the caller's transaction); *added counts the new ones. */
+/* Adds item's signals to bank (inside the caller's transaction); *added counts the new ones.
+ * PDQ hashes below the bank's minimum quality are left out and counted in *out. */
 static cg_status feed_bank(cg_bankdb *db, const cg_review_item *item, const cg_bank *bank,
-                           const char *note, int64_t now, int64_t *added, cg_error *err)
+                           const char *note, int64_t now, int64_t *added, cg_review_outcome *out,
+                           cg_error *err)
 {
+    const int min_q = cg_bank_pdq_min_quality(bank);
     cg_bank_signal bs;
     cg_status s = CG_OK;
-    int merged;
+    int merged, low_q = -1;
 
     *added = 0;
+    out->min_quality = min_q;
     for (size_t i = 0; i < item->n_signals && s == CG_OK; i++) {
+        if (strcmp(item->signals[i].type->name, "pdq") == 0 && item->signals[i].quality >= 0 &&
+            item->signals[i].quality < min_q) {
+            out->skipped_low_quality++;
+            low_q = item->signals[i].quality;
+            continue;
+        }
         memset(&bs, 0, sizeof(bs));
         bs.bank_id = bank->id;
         bs.type = item->signals[i].type;
@@ -907,18 +917,27 @@ static cg_status feed_bank(cg_bankdb *db, const cg_review_item *item, const cg_b
         if (s == CG_OK && !merged)
             (*added)++;
     }
+    if (out->skipped_low_quality > 0)
+        snprintf(out->note, sizeof(out->note),
+                 "the PDQ hash (quality %d, below bank \"%s\"'s minimum %d) was not added: "
+                 "such hashes match unrelated images; the exact hashes were",
+                 low_q, bank->name, min_q);
+    out->added = *added;
     return s;
 }
 
 static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
-                               int64_t now, cg_audit *audit, json_t **rec, cg_error *err)
+                               int64_t now, cg_audit *audit, json_t **rec,
+                               cg_review_outcome *out, cg_error *err)
 {
     cg_review_item item;
+    cg_review_outcome outcome;
     cg_bank bank;
     sqlite3_stmt *st = NULL;
     int64_t added = 0;
     cg_status s;
 
+    memset(&outcome, 0, sizeof(outcome));
     s = item_load(db, id, &item, NULL, err);
     if (s != CG_OK)
         return s;
@@ -937,12 +956,12 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
             return s;
         if (bank.kind != want)
             return cg__fail(err, CG_E_INVAL,
-                            "%s: review item %lld: bank \"%s\" is an %s bank; a %s decision "
-                            "feeds an %s bank",
+                            "%s: review item %lld: bank \"%s\" is %s bank; a %s decision "
+                            "feeds %s bank",
                             db->path, (long long)id, bank.name,
-                            bank.kind == CG_BANK_BLOCK ? "block" : "allow",
-                            state_names[d->state], want == CG_BANK_BLOCK ? "block" : "allow");
-        s = feed_bank(db, &item, &bank, d->note, now, &added, err);
+                            bank.kind == CG_BANK_BLOCK ? "a block" : "an allow",
+                            state_names[d->state], want == CG_BANK_BLOCK ? "a block" : "an allow");
+        s = feed_bank(db, &item, &bank, d->note, now, &added, &outcome, err);
         if (s != CG_OK)
             return s;
     }
@@ -962,17 +981,26 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     s = update_step(db, st, id, "deciding", err);
     if (s == CG_OK)
         s = audit_data(db, audit, id,
-                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:s,s:s}", "action", "decide", "item",
-                                 (json_int_t)id, "content_id", item.content_id, "from",
+                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "action", "decide",
+                                 "item", (json_int_t)id, "content_id", item.content_id, "from",
                                  state_names[item.state], "state", state_names[d->state],
-                                 "bank_signals", (json_int_t)added, "bank", bank.name, "note",
-                                 d->note != NULL ? d->note : ""),
+                                 "bank_signals", (json_int_t)added, "skipped_low_quality",
+                                 (json_int_t)outcome.skipped_low_quality, "bank", bank.name,
+                                 "note", d->note != NULL ? d->note : ""),
                        rec, err);
+    if (s == CG_OK && out != NULL)
+        *out = outcome;
     return s;
 }
 
 cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                            cg_audit *audit, cg_error *err)
+{
+    return cg_review_decide_outcome(db, id, d, audit, NULL, err);
+}
+
+cg_status cg_review_decide_outcome(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                   cg_audit *audit, cg_review_outcome *outcome, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     json_t *rec = NULL;
@@ -991,6 +1019,8 @@ cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *
     s = cg__bankdb_begin_write(db, "deciding a review item", err);
     if (s != CG_OK)
         return s;
-    s = decide_locked(db, id, d, now, audit, &rec, err);
+    if (outcome != NULL)
+        memset(outcome, 0, sizeof(*outcome));
+    s = decide_locked(db, id, d, now, audit, &rec, outcome, err);
     return finish(db, s, "deciding a review item", audit, d->reviewer, id, rec, err);
 }

@@ -95,6 +95,14 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         return cg__fail(err, CG_E_INVAL, "engine: the review queue needs a bank database");
     if (c->context < 0 || c->context >= CG_CONTEXT_COUNT)
         return cg__fail(err, CG_E_INVAL, "engine: unknown context %d", (int)c->context);
+    if (c->guidance_lang != NULL && strcmp(c->guidance_lang, "vi") != 0 &&
+        strcmp(c->guidance_lang, "en") != 0)
+        return cg__fail(err, CG_E_INVAL, "engine: guidance language \"%.16s\" is not vi or en",
+                        c->guidance_lang);
+    /* The configured default as a static string: the caller's may not outlive the engine. */
+    e->cfg.guidance_lang = c->guidance_lang != NULL && strcmp(c->guidance_lang, "en") == 0
+                               ? "en"
+                               : "vi";
     st = cg_policy_load(c->policy_path != NULL ? c->policy_path : cg_policy_default_path(),
                         &e->policy, err);
     if (st != CG_OK)

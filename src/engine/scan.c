@@ -46,7 +46,14 @@ static const char *display(const cg_content *c)
 static cg_status lookup(cg_engine *e, const char *type_name, const uint8_t *values, size_t n,
                         cg_verdict *v, cg_error *err)
 {
-    return cg_matcher_lookup(e->matcher, cg_signal_type_find(type_name), values, n, NULL,
+    /* A PDQ query carries its quality: a low-quality upload is shown, not acted on. */
+    cg_lookup_options lo = {.banks = NULL, .max_distance = -1};
+
+    if (strcmp(type_name, "pdq") == 0 && v->has_pdq) {
+        lo.has_query_quality = 1;
+        lo.query_quality = v->pdq.quality;
+    }
+    return cg_matcher_lookup(e->matcher, cg_signal_type_find(type_name), values, n, &lo,
                              &v->matches, err);
 }
 
@@ -272,6 +279,11 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
     copy_field(v->sender, sizeof(v->sender), m.sender != NULL ? m.sender : "");
     copy_field(v->recipient, sizeof(v->recipient), m.recipient != NULL ? m.recipient : "");
     v->ts_ms = m.ts_ms;
+    /* The child reads guidance in the language they wrote in. */
+    {
+        const char *lang = cg_text_detect_lang(m.text, m.len);
+        copy_field(v->lang, sizeof(v->lang), lang != NULL ? lang : "");
+    }
     snprintf(v->content_id, sizeof(v->content_id), "msg:%.*s/%.*s",
              (int)fit(v->conversation, strlen(v->conversation), 60), v->conversation,
              (int)fit(v->message_id, strlen(v->message_id), 60), v->message_id);
@@ -287,6 +299,8 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
     int rmin = v->has_text ? v->text.recipient_age_min : 0;
     int rmax = v->has_text ? v->text.recipient_age_max : 0;
 
+    copy_field(v->guidance_lang, sizeof(v->guidance_lang),
+               v->lang[0] != '\0' ? v->lang : e->cfg.guidance_lang);
     if (d->n_guidance == 0)
         return CG_OK;
     v->guidance = cg__calloc(d->n_guidance, sizeof(*v->guidance));

@@ -136,7 +136,10 @@ static json_t *match_json(const cg_match *m)
     set(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
     set(o, "variant", str(cg_pdq_dihedral_name(m->variant)));
     set(o, "suppressed", json_boolean(m->suppressed));
-    set(o, "suppressed_by", m->suppressed ? str(m->suppressed_by) : json_null());
+    set(o, "suppressed_by", m->suppressed_by[0] ? str(m->suppressed_by) : json_null());
+    set(o, "low_quality", json_boolean(m->low_quality));
+    if (m->min_quality > 0)
+        set(o, "min_quality", json_integer(m->min_quality));
     if (m->type != NULL && strcmp(m->type->name, "vpdq") == 0) {
         set(o, "query_percent", json_real((double)(long)(m->query_percent * 100.0 + 0.5) / 100.0));
         set(o, "target_percent", json_real((double)(long)(m->target_percent * 100.0 + 0.5) / 100.0));
@@ -171,6 +174,7 @@ static json_t *text_json(const cg_verdict *v)
     set(o, "sender", str(v->sender));
     set(o, "recipient", str(v->recipient));
     set(o, "ts_ms", json_integer(v->ts_ms));
+    set(o, "lang", v->lang[0] != '\0' ? str(v->lang) : json_null());
     set(o, "alert", str(cg_alert_name(t->alert)));
     set(o, "stage", str(cg_facet_name(t->stage)));
     set(o, "message_risk", risks_json(t->message_risk));
@@ -292,7 +296,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
         }
         if (v->decode_status != CG_OK)
             set(o, "decode_error", json_pack("{s:s,s:o}", "status",
-                                             cg_status_name(v->decode_status), "message",
+                                             cg_status_word(v->decode_status), "message",
                                              str(v->decode_error)));
         set(o, "signals", signals_json(v));
     }
@@ -310,6 +314,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     set(o, "facts", facts);
     set(o, "decision", decision_json(v));
     set(o, "guidance", guidance_json(v, flags));
+    set(o, "guidance_lang", str(v->guidance_lang[0] != '\0' ? v->guidance_lang : "vi"));
     set(o, "review_id", v->review_id > 0 ? json_integer(v->review_id) : json_null());
     set(o, "audit_seq", v->audit_seq > 0 ? json_integer((json_int_t)v->audit_seq) : json_null());
     if (!(flags & CG_VERDICT_JSON_NO_TIMINGS))

@@ -13,7 +13,9 @@ void cg_match_list_apply_allow(cg_match_list *list, size_t first)
     for (size_t i = first; i < list->n; i++) {
         const cg_match *m = &list->v[i];
 
-        if (m->kind == CG_BANK_ALLOW && (winner == NULL || m->distance < winner->distance))
+        /* Only an allow match that is itself acted on (not low quality, not disabled) wins. */
+        if (m->kind == CG_BANK_ALLOW && !m->suppressed &&
+            (winner == NULL || m->distance < winner->distance))
             winner = m;
     }
     if (winner == NULL)

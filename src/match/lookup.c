@@ -1,7 +1,8 @@
 /* Looking a signal up in one snapshot: search the main index and the delta, drop what the
- * delta supersedes, what is disabled, what the bank's threshold or the caller's bank filter
- * excludes; keep the nearest variant per signal; mark block matches suppressed when an allow
- * bank matched. See matcher.h for the semantics. */
+ * delta supersedes, what is disabled (unless asked to keep it, marked), what the bank's threshold
+ * or the caller's bank filter excludes; keep the nearest variant per signal; mark low-quality
+ * PDQ matches; mark block matches suppressed when an allow bank matched with a match that is
+ * itself acted on. See matcher.h for the semantics. */
 #include "match/snapshot.h"
 
 #include <stdint.h>
@@ -65,12 +66,18 @@ typedef struct lookup_ctx {
     cg_match_list *out;
 } lookup_ctx;
 
+static int include_disabled(const cg_lookup_options *opt)
+{
+    return opt != NULL && opt->include_disabled;
+}
+
 static cg_status add_hit(lookup_ctx *c, const cg__entry *e, int distance, int variant)
 {
-    if (e->disabled_until > c->now)
+    const int disabled_signal = e->disabled_until > c->now;
+    if (disabled_signal && !include_disabled(c->opt))
         return CG_OK;
     const cg_bank *b = bank_find(c->s, e->bank_id);
-    if (b == NULL || !b->enabled || !bank_selected(b, c->opt))
+    if (b == NULL || (!b->enabled && !include_disabled(c->opt)) || !bank_selected(b, c->opt))
         return CG_OK;
     int thr = threshold_of(b, c->type, c->opt);
     if (distance > thr)
@@ -97,6 +104,14 @@ static cg_status add_hit(lookup_ctx *c, const cg__entry *e, int distance, int va
     m->threshold = thr;
     m->variant = variant;
     m->quality = e->quality;
+    m->disabled = disabled_signal || !b->enabled;
+    if (c->type->name != NULL && strcmp(c->type->name, "pdq") == 0) {
+        m->min_quality = cg_bank_pdq_min_quality(b);
+        m->low_quality = (e->quality >= 0 && e->quality < m->min_quality) ||
+                         (c->opt != NULL && c->opt->has_query_quality &&
+                          c->opt->query_quality < m->min_quality);
+    }
+    m->suppressed = m->disabled || m->low_quality;
     return CG_OK;
 }
 
@@ -160,7 +175,7 @@ cg_status cg__snapshot_lookup(const cg__snapshot *s, const cg_signal_type *type,
     /* The radius is the largest threshold of the banks this lookup can match. */
     int radius = -1;
     for (size_t i = 0; i < s->n_banks; i++)
-        if (s->banks[i].enabled && bank_selected(&s->banks[i], opt)) {
+        if ((s->banks[i].enabled || include_disabled(opt)) && bank_selected(&s->banks[i], opt)) {
             int t = threshold_of(&s->banks[i], type, opt);
             radius = t > radius ? t : radius;
         }
@@ -241,7 +256,7 @@ static void video_resolve(const cg__snapshot *s, const cg_signal_type *type, int
 {
     const cg__entry *e = &s->main->parts[vt].entries[v];
     const cg__change *c = change_find(s, e->signal_id);
-    cg_lookup_options lo = {o->banks, o->max_distance};
+    cg_lookup_options lo = {.banks = o->banks, .max_distance = o->max_distance};
 
     vs->state = -1;
     if (c != NULL) {
@@ -293,7 +308,7 @@ cg_status cg__snapshot_lookup_video(const cg__snapshot *s, const cg_vpdq_frame *
 {
     const cg_signal_type *type = cg_signal_type_find("vpdq");
     const int vt = cg__vpdq_type_index();
-    cg_lookup_options lo = {o->banks, o->max_distance};
+    cg_lookup_options lo = {.banks = o->banks, .max_distance = o->max_distance};
     const cg__videos *vids = &s->main->videos;
     uint8_t *q = NULL;
     uint8_t *tseen = NULL;

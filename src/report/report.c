@@ -21,7 +21,7 @@
 
 #define SCHEMA_FILE "report/cybertipline-draft.xsd"
 
-static const char *const format_names[] = {"ncmec-xml", "json"};
+static const char *const format_names[] = {"ncmec-xml", "json", "referral"};
 
 const char *cg_report_format_name(cg_report_format f)
 {
@@ -221,11 +221,25 @@ cg_status cg_report_draft(const cg_review_item *item, const char *verdict_json,
         return cg__fail(err, CG_E_INVAL, "cg_report_draft: item, out and len are required");
     if (cg_report_format_name(fmt) == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_report_draft: unknown format %d", (int)fmt);
-    st = cg__report_facts_init(&f, item, verdict_json, opt, err);
+    /* The same advice every front end shows: no draft for what should not be drafted. */
+    {
+        cg_report_advice adv;
+
+        cg_report_advise(item, fmt, opt, &adv);
+        if (adv.kind == CG_REPORT_ADVICE_REFUSE)
+            return cg__fail(err,
+                            item->state == CG_REVIEW_FALSE_POSITIVE && !(opt != NULL && opt->force)
+                                ? CG_E_INVAL
+                                : CG_E_UNSUPPORTED,
+                            "%s", adv.message);
+    }
+    st = cg__report_facts_init(&f, item, verdict_json, fmt, opt, err);
     if (st != CG_OK)
         return st;
     if (fmt == CG_REPORT_JSON) {
         st = cg__report_write_json(&f, out, len, err);
+    } else if (fmt == CG_REPORT_REFERRAL) {
+        st = cg__report_write_referral(&f, out, len, err);
     } else {
         st = cg__report_write_xml(&f, out, len, err);
         if (st == CG_OK) {

@@ -366,6 +366,8 @@ static cg_status write_summary(cg__report_facts *f)
     tb_printf(&b, "DRAFT prepared by childguard from review item %lld for a person to review, "
                   "complete and send; nothing has been sent.\n",
               (long long)it->id);
+    if (f->advice.kind == CG_REPORT_ADVICE_WARN)
+        tb_printf(&b, "WARNING: %s.\n", f->advice.message);
     tb_printf(&b, "Content: id \"%s\", kind %s, queued for label \"%s\" (priority %d).\n",
               f->content_id ? f->content_id : "", f->kind ? f->kind : "unknown",
               f->label ? f->label : "", it->priority);
@@ -555,7 +557,8 @@ static void choose_time(cg__report_facts *f, long long now)
     }
 }
 
-static cg_status gather(cg__report_facts *f, const cg_report_options *opt, cg_error *err)
+static cg_status gather(cg__report_facts *f, cg_report_format fmt, const cg_report_options *opt,
+                        cg_error *err)
 {
     const cg_review_item *it = f->item;
     const json_t *text = json_object_get(f->verdict, "text");
@@ -598,12 +601,10 @@ static cg_status gather(cg__report_facts *f, const cg_report_options *opt, cg_er
 
     gather_hashes(f);
     f->text_only = f->n_hashes == 0;
-    if (f->incident_type_opt != NULL)
-        f->incident_type = f->incident_type_opt;
-    else if (f->text_only || (f->kind != NULL && strcmp(f->kind, "message") == 0))
-        f->incident_type = CG_REPORT_INCIDENT_ENTICEMENT;
-    else
-        f->incident_type = CG_REPORT_INCIDENT_CSAM;
+    /* The incident type follows the item's harm (cg_report_advise), or the caller's choice. */
+    cg_report_advise(it, fmt, opt, &f->advice);
+    f->incident_type = f->incident_type_opt != NULL ? f->incident_type_opt
+                                                    : f->advice.incident_type;
 
     format_time(now, f->generated_at);
     choose_time(f, now);
@@ -622,8 +623,8 @@ nomem:
 }
 
 cg_status cg__report_facts_init(cg__report_facts *f, const cg_review_item *item,
-                                const char *verdict_json, const cg_report_options *opt,
-                                cg_error *err)
+                                const char *verdict_json, cg_report_format fmt,
+                                const cg_report_options *opt, cg_error *err)
 {
     static const cg_report_options no_opt;
     json_error_t jerr;
@@ -649,7 +650,7 @@ cg_status cg__report_facts_init(cg__report_facts *f, const cg_review_item *item,
             return st;
         }
     }
-    st = gather(f, opt != NULL ? opt : &no_opt, err);
+    st = gather(f, fmt, opt != NULL ? opt : &no_opt, err);
     if (st != CG_OK)
         cg__report_facts_fini(f);
     return st;

@@ -25,8 +25,11 @@ typedef struct cg__report_facts {
     json_t *verdict;              /* owned, always an object */
     /* cleaned copies of the item's text fields */
     char *content_id, *kind, *label, *reviewer, *note;
+    /* what fits the item (cg_report_advise) */
+    cg_report_advice advice;
     /* incident */
-    const char *incident_type;    /* a CyberTipline incident type (static or an option copy) */
+    const char *incident_type;    /* a CyberTipline incident type (static or an option copy);
+                                   * NULL when none fits (JSON and referral drafts only) */
     char *incident_type_opt;
     char *escalate;
     char date_time[32];           /* xs:dateTime in UTC */
@@ -48,10 +51,10 @@ typedef struct cg__report_facts {
     char *file_info;
 } cg__report_facts;
 
-/* Gathers the facts. verdict_json NULL or "" is {}. */
+/* Gathers the facts for a draft in fmt. verdict_json NULL or "" is {}. */
 cg_status cg__report_facts_init(cg__report_facts *f, const cg_review_item *item,
-                                const char *verdict_json, const cg_report_options *opt,
-                                cg_error *err);
+                                const char *verdict_json, cg_report_format fmt,
+                                const cg_report_options *opt, cg_error *err);
 void cg__report_facts_fini(cg__report_facts *f);
 
 /* A cleaned, cg__malloc'd copy of n bytes of s: invalid UTF-8 and control characters other than
@@ -65,5 +68,7 @@ cg_status cg__report_write_xml(const cg__report_facts *f, char **out, size_t *le
                                cg_error *err);
 cg_status cg__report_write_json(const cg__report_facts *f, char **out, size_t *len,
                                 cg_error *err);
+cg_status cg__report_write_referral(const cg__report_facts *f, char **out, size_t *len,
+                                    cg_error *err);
 
 #endif

@@ -89,7 +89,8 @@ static json_t *party(const char *id, const char *service)
 
 static int add_people(json_t *root, const cg__report_facts *f)
 {
-    int enticement = strcmp(f->incident_type, CG_REPORT_INCIDENT_ENTICEMENT) == 0;
+    int enticement = f->incident_type != NULL &&
+                     strcmp(f->incident_type, CG_REPORT_INCIDENT_ENTICEMENT) == 0;
     json_t *recipients, *victims;
 
     if (f->sender != NULL && !set_new(root, "reported_user", party(f->sender, f->organization)))
@@ -222,8 +223,14 @@ static json_t *build(const cg__report_facts *f)
         !set_str(item, "state", state) || !set_str(item, "reviewer", f->reviewer) ||
         !set_str(item, "note", f->note))
         goto fail;
+    if (f->advice.kind == CG_REPORT_ADVICE_WARN &&
+        !set_new(root, "warnings", json_pack("[s]", f->advice.message)))
+        goto fail;
     inc = json_object();
-    if (!set_new(root, "incident", inc) || !set_str(inc, "type", f->incident_type) ||
+    if (!set_new(root, "incident", inc) ||
+        !set_new(inc, "type", f->incident_type != NULL ? json_string(f->incident_type)
+                                                        : json_null()) ||
+        !set_str(inc, "harm", f->advice.harm) || !set_str(inc, "refer_to", f->advice.refer_to) ||
         !set_str(inc, "date_time", f->date_time) ||
         !set_str(inc, "date_time_source", f->date_time_source) ||
         !set_str(inc, "escalate", f->escalate) ||

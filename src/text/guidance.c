@@ -7,11 +7,15 @@
  * without a harm still gives that harm its help lines, as before topics existed), but only the
  * topics under "messages" count as present (cg__guidance_has_topic).
  *
- * Help routing is data, never code: a help line may carry "harms" (topics it is for) and "ages"
- * (the age band of the person concerned: "child" under 18, "adult"). With an unknown age every
- * line passes the age filter, which is why each age-filtered line says in its own text who it is
- * for. Every country's list is validated, not only the one loaded, so a mistake anywhere in the
- * file is reported whatever the engine's country. */
+ * Help routing is data, never code: a help line may carry "harms" (topics it is for), "ages"
+ * (the age band of the person concerned: "child" under 18, "adult") and "audiences" (whom it is
+ * for: a child helpline for the recipient and sender, a hotline's reporting form for moderators
+ * and guardians). With an unknown age every line passes the age filter, which is why each
+ * age-filtered line says in its own text who it is for. A line without "audiences" is for every
+ * audience. "source" names where the line's facts come from (kept in the file for the people
+ * who maintain it). Every country's list is validated, not only the one loaded, so a mistake
+ * anywhere in the file is reported whatever the engine's country; a country the file does not
+ * list is an error naming those it does. */
 #include "text/guidance.h"
 
 #include <jansson.h>
@@ -44,6 +48,7 @@ typedef struct help_line {
     char *text[N_LANG];
     uint64_t topics;                    /* bit per topic index; 0 = every topic */
     unsigned ages;                      /* bit per cg_age_band (child, adult); 0 = every age */
+    unsigned audiences;                 /* bit per cg_audience; 0 = every audience */
 } help_line;
 
 struct cg__guidance {
@@ -252,6 +257,30 @@ static cg_status parse_line_ages(const loader *L, const char *place, json_t *v, 
     return CG_OK;
 }
 
+/* help.COUNTRY[i].audiences: ["recipient", "guardian", ...] → bits. */
+static cg_status parse_line_audiences(const loader *L, const char *place, json_t *v,
+                                      unsigned *bits)
+{
+    char where[200];
+
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return bad(L, place, "expected a non-empty array of audiences (recipient, sender, "
+                   "guardian, moderator), got %s",
+                   json_is_array(v) ? "an empty array" : type_name(v));
+    for (size_t k = 0; k < json_array_size(v); k++) {
+        const char *s = json_string_value(json_array_get(v, k));
+        int a = 0;
+
+        snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
+        while (s != NULL && a < N_AUDIENCE && strcmp(s, audience_names[a]) != 0)
+            a++;
+        if (s == NULL || a == N_AUDIENCE)
+            return bad(L, where, "not an audience (recipient, sender, guardian, moderator)");
+        *bits |= 1u << a;
+    }
+    return CG_OK;
+}
+
 /* One help line into *h (empty on entry; the caller frees it on any result). */
 static cg_status parse_line(const loader *L, const cg__guidance *g, const char *country,
                             size_t i, json_t *o, help_line *h)
@@ -274,11 +303,13 @@ static cg_status parse_line(const loader *L, const cg__guidance *g, const char *
             st = parse_line_topics(L, g, place, v, &h->topics);
         else if (strcmp(key, "ages") == 0)
             st = parse_line_ages(L, place, v, &h->ages);
-        else if (strcmp(key, "note") == 0)
+        else if (strcmp(key, "audiences") == 0)
+            st = parse_line_audiences(L, place, v, &h->audiences);
+        else if (strcmp(key, "note") == 0 || strcmp(key, "source") == 0)
             st = json_is_string(v) ? CG_OK
                                    : bad(L, place, "expected a text, got %s", type_name(v));
         else
-            st = bad(L, place, "unknown key (en, vi, harms, ages, note)");
+            st = bad(L, place, "unknown key (en, vi, harms, ages, audiences, source, note)");
         if (st != CG_OK)
             return st;
     }
@@ -321,6 +352,23 @@ static cg_status parse_help(const loader *L, cg__guidance *g, json_t *help, cons
             if (st != CG_OK)
                 return st;
         }
+    }
+    if (json_object_get(help, country) == NULL && strcmp(country, "default") != 0) {
+        /* A country the catalogue does not know: say which it knows, never fall back
+         * silently to lines for somewhere else. */
+        char known[400];
+        size_t used = 0;
+
+        known[0] = '\0';
+        json_object_foreach(help, key, lines) {
+            int w = snprintf(known + used, sizeof(known) - used, "%s%s", used ? ", " : "", key);
+            if (w < 0 || (size_t)w >= sizeof(known) - used)
+                break;
+            used += (size_t)w;
+        }
+        return cg__fail(L->err, CG_E_INVAL,
+                        "unknown country \"%.16s\": the help lines know %s (%s)", country,
+                        known, L->path);
     }
     return CG_OK;
 }
@@ -378,7 +426,14 @@ cg_status cg__guidance_load(const char *path, const char *country, cg__guidance 
         json_decref(root);
         return nomem(&L);
     }
-    st = parse_root(&L, g, root, country != NULL ? country : "VN");
+    /* "us" and "US" are the same country; "default" stays as it is. */
+    char cc[17];
+    snprintf(cc, sizeof(cc), "%s", country != NULL && *country != '\0' ? country : "VN");
+    if (strcmp(cc, "default") != 0)
+        for (char *p = cc; *p != '\0'; p++)
+            if (*p >= 'a' && *p <= 'z')
+                *p = (char)(*p - 'a' + 'A');
+    st = parse_root(&L, g, root, cc);
     json_decref(root);
     if (st != CG_OK) {
         cg__guidance_free(g);
@@ -413,6 +468,8 @@ void cg__guidance_lookup(const cg__guidance *g, const char *name, cg_audience au
             continue;
         if (h->ages != 0 && (age == CG_AGE_CHILD || age == CG_AGE_ADULT) &&
             !(h->ages & (1u << age)))
+            continue;
+        if (h->audiences != 0 && !(h->audiences & (1u << audience)))
             continue;
         out->help[out->n_help++] = h->text[l] ? h->text[l] : h->text[l ? 0 : 1];
     }

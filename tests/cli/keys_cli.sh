@@ -39,7 +39,7 @@ check "create without --scope is an error" "[ $? -eq 2 ]"
 check "an unknown subcommand is an error" "[ $? -eq 2 ] && grep -q frobnicate $tmp/err"
 
 "$CG" keys list >"$tmp/out" 2>"$tmp/err"
-check "list: two live keys, oldest first" "[ $? -eq 0 ] && [ \"\$(cut -f1,2,7 $tmp/out | tr '\t\n' ': ')\" = '1:web:live 2:ops:live ' ]"
+check "list: a header, then two live keys, oldest first" "[ $? -eq 0 ] && [ \"\$(cut -f1,2,7 $tmp/out | tr '\t\n' ': ')\" = 'ID:NAME:STATE 1:web:live 2:ops:live ' ]"
 check "list shows scopes and rate" "grep -q \$'^1\tweb\thash,match\t5\t' $tmp/out"
 "$CG" keys list --json >"$tmp/out" 2>"$tmp/err"
 check "list --json: one object per line" "[ $? -eq 0 ] && python3 -c '
@@ -73,7 +73,7 @@ check "the audit log verifies" "[ $? -eq 0 ]"
 "$CG" keys create x --scope hash --db "$tmp/e2.db" >/dev/null 2>"$tmp/err"
 "$CG" keys revoke x --db "$tmp/e2.db" >/dev/null 2>"$tmp/err"
 "$CG" keys list --db "$tmp/e2.db" >"$tmp/out" 2>"$tmp/err"
-check "--db works; revoked keys are still listed" "[ $? -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 1 ]"
+check "--db works; revoked keys are still listed" "[ $? -eq 0 ] && [ \$(tail -n +2 $tmp/out | wc -l) -eq 1 ]"
 # A database without any key (made by another command): an empty list exits 1.
 "$CG" bank create b1 --db "$tmp/e3.db" >/dev/null 2>"$tmp/err"
 "$CG" keys list --db "$tmp/e3.db" >"$tmp/out" 2>"$tmp/err"

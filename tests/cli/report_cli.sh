@@ -163,4 +163,29 @@ assert [r['data']['sha256'] for r in drafts] == want, (drafts, want)
 assert [r['data']['format'] for r in drafts] == ['ncmec-xml', 'ncmec-xml', 'json']
 assert all(r['subject'].startswith('review:') and r['actor'] == 'tester' for r in drafts)
 PY"
+# ---- issue 20.1/20.2: what gets drafted at all ------------------------------------------------
+bully='{"content_id": "msg:c-9/m-1", "kind": "message", "text": {"conversation": "c-9",
+ "message_id": "m-1", "sender": "classmate-3", "recipient": "kid-4", "alert": "alert",
+ "risk": {"bullying": 0.9}}}'
+"$CG" review add --db "$db" --log "$log" --content-id "msg:c-9/m-1" --kind message \
+    --label bullying --verdict "$bully" >"$tmp/out" 2>"$tmp/err"
+bid=$(item_id "$tmp/out" 3)
+"$CG" report draft "$bid" --format ncmec-xml --db "$db" --log "$log" >"$tmp/out" 2>"$tmp/err"
+check "a bullying item gets no NCMEC draft (exit 2), and the command says why and whom to refer" \
+    "[ \$? -eq 2 ] && [ ! -s $tmp/out ] && grep -q 'not a CyberTipline incident type' $tmp/err && grep -q 'school' $tmp/err"
+"$CG" report draft "$bid" --format json --db "$db" --log "$log" >"$tmp/out" 2>"$tmp/err"
+check "its JSON draft has no CyberTipline type, names the harm and warns it is unconfirmed" \
+    "python3 -c 'import json,sys; d=json.load(open(\"$tmp/out\")); i=d[\"incident\"]; assert i[\"type\"] is None and i[\"harm\"]==\"bullying\" and \"school\" in i[\"refer_to\"] and d[\"victims\"]==[]' && grep -q 'warning: .*pending' $tmp/err"
+"$CG" report draft "$bid" --format referral --db "$db" --log "$log" >"$tmp/out" 2>"$tmp/err"
+check "a referral note for the school and helpline 111" \
+    "[ \$? -eq 0 ] && head -1 $tmp/out | grep -q 'REFERRAL NOTE' && grep -q '111' $tmp/out"
+"$CG" review decide "$img" --db "$db" --log "$log" --reviewer ana --false-positive \
+    >"$tmp/out" 2>"$tmp/err"
+"$CG" report draft "$img" --format ncmec-xml --db "$db" --log "$log" >"$tmp/out" 2>"$tmp/err"
+check "an item ruled a false positive gets no draft (exit 2) and the command says --force" \
+    "[ \$? -eq 2 ] && [ ! -s $tmp/out ] && grep -q 'false positive by ana' $tmp/err && grep -q -- '--force' $tmp/err"
+"$CG" report draft "$img" --format ncmec-xml --force --db "$db" --log "$log" --actor insist \
+    >"$tmp/out" 2>"$tmp/err"
+check "--force drafts it anyway, the draft and the audit record say so" \
+    "[ \$? -eq 0 ] && grep -q 'WARNING: review item $img was ruled a false positive' $tmp/out && tail -1 $log | grep -q '\"forced\":true'"
 exit $fail

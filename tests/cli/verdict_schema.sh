@@ -130,7 +130,7 @@ assert any(m['external_id'] == 'ext-7' and m['source'] == 'test-hotline' for m i
 assert v['note.txt']['kind'] == 'file' and v['note.txt']['format'] is None
 assert v['empty.bin']['kind'] == 'file' and v['empty.bin']['bytes'] == 0
 t = v['truncated.jpg']
-assert t['kind'] == 'image' and t['decode_error']['status'] == 'CG_E_DECODE' and 'pdq' not in t['signals']
+assert t['kind'] == 'image' and t['decode_error']['status'] == 'decode' and 'pdq' not in t['signals']
 assert v['flat.gif']['format'] == 'gif' and v['photo.jpg']['format'] == 'jpeg'
 assert all(x['review_id'] is None and x['audit_seq'] is None for x in v.values())
 PY"

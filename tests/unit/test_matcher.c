@@ -160,14 +160,14 @@ CG_TEST(matcher_thresholds_and_provenance)
     }
     /* An explicit distance overrides the banks'; a bank filter restricts. */
     flip_bits(b, 20, q);
-    cg_lookup_options lo = {NULL, 25};
+    cg_lookup_options lo = {.banks = NULL, .max_distance = 25};
     CG_ASSERT_EQ(lookup(m, PDQ, q, 1, &lo, &out), 1);
     const char *only[] = {"known-csam", NULL};
-    cg_lookup_options lo2 = {only, -1};
+    cg_lookup_options lo2 = {.banks = only, .max_distance = -1};
     CG_ASSERT_EQ(lookup(m, PDQ, b, 1, &lo2, &out), 0);
     CG_ASSERT_EQ(lookup(m, PDQ, a, 1, &lo2, &out), 1);
     const char *bad[] = {"no-such-bank", NULL};
-    cg_lookup_options lo3 = {bad, -1};
+    cg_lookup_options lo3 = {.banks = bad, .max_distance = -1};
     cg_error err;
     out.n = 0;
     CG_ASSERT_EQ(cg_matcher_lookup(m, PDQ, a, 1, &lo3, &out, &err), CG_E_NOTFOUND);
@@ -513,6 +513,125 @@ CG_TEST(matcher_bulk_import_rebuilds)
     CG_ASSERT_EQ(st.signals, 6100);
     CG_ASSERT_EQ(lookup(m, PDQ, first, 1, NULL, &out), 1);
     CG_ASSERT_EQ(lookup(m, PDQ, last, 1, NULL, &out), 1);
+    cg_match_list_free(&out);
+    cg_matcher_close(m);
+    cg_bankdb_close(db);
+}
+
+/* Issue 20.4, the field's rule: a PDQ match where the stored hash's quality or the query's is
+ * below the bank's minimum (50 unless the bank says otherwise) is shown, marked low_quality and
+ * suppressed (never acted on); a low-quality allow match suppresses nothing. */
+CG_TEST(matcher_low_quality_pdq_not_acted_on)
+{
+    types();
+    const char *path = db_path("q.db");
+    cg_bankdb *db = open_rw(path);
+    int64_t blk = make_bank(db, "blk", "csam", CG_BANK_BLOCK, -1);
+    int64_t alw = make_bank(db, "alw", "reviewed", CG_BANK_ALLOW, -1);
+    cg_bank loose;
+    cg_error err;
+    uint8_t good[32], poor[32], shared[32];
+    cg_bank_signal s;
+
+    memset(&loose, 0, sizeof(loose));
+    snprintf(loose.name, sizeof(loose.name), "loose");
+    loose.enabled = 1;
+    loose.pdq_min_quality = 30;
+    CG_ASSERT_OK(cg_bank_create(db, &loose, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "loose", &loose, &err), &err);
+    CG_ASSERT_EQ(cg_bank_pdq_min_quality(&loose), 30);
+    random_value(good, 32);
+    random_value(poor, 32);
+    random_value(shared, 32);
+    add(db, blk, PDQ, good, "good"); /* quality 90 */
+    memset(&s, 0, sizeof(s));
+    s.bank_id = blk;
+    s.type = PDQ;
+    memcpy(s.value, poor, 32);
+    s.quality = 8;
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    s.bank_id = loose.id;
+    s.quality = 40; /* below 50, above the loose bank's 30 */
+    memcpy(s.value, shared, 32);
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    s.bank_id = alw;
+    s.quality = 8; /* a junk allow hash */
+    memcpy(s.value, good, 32);
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+
+    cg_matcher *m = open_matcher(path, 0, 0);
+    cg_match_list out = {0};
+
+    /* Stored quality 8: shown, low quality, not acted on. */
+    CG_ASSERT_EQ(lookup(m, PDQ, poor, 1, NULL, &out), 1);
+    CG_ASSERT_EQ(out.v[0].low_quality, 1);
+    CG_ASSERT_EQ(out.v[0].suppressed, 1);
+    CG_ASSERT_EQ(out.v[0].min_quality, 50);
+    /* Quality 90 in the block bank, and a quality-8 allow match: the junk allow hash is low
+     * quality itself and does not suppress the block match. */
+    CG_ASSERT_EQ(lookup(m, PDQ, good, 1, NULL, &out), 2);
+    for (size_t i = 0; i < out.n; i++) {
+        if (out.v[i].kind == CG_BANK_BLOCK) {
+            CG_ASSERT_EQ(out.v[i].low_quality, 0);
+            CG_ASSERT_EQ(out.v[i].suppressed, 0);
+        } else {
+            CG_ASSERT_EQ(out.v[i].low_quality, 1);
+            CG_ASSERT_EQ(out.v[i].suppressed, 1);
+        }
+    }
+    /* The query's quality, when given: 45 is below 50 for every bank that uses the default. */
+    cg_lookup_options lq = {.banks = NULL, .max_distance = -1, .has_query_quality = 1,
+                            .query_quality = 45};
+    CG_ASSERT_EQ(lookup(m, PDQ, good, 1, &lq, &out), 2);
+    for (size_t i = 0; i < out.n; i++)
+        CG_ASSERT_EQ(out.v[i].suppressed, 1);
+    /* Per bank: the loose bank acts on quality 40 (stored) and 45 (query). */
+    CG_ASSERT_EQ(lookup(m, PDQ, shared, 1, &lq, &out), 1);
+    CG_ASSERT_EQ(out.v[0].min_quality, 30);
+    CG_ASSERT_EQ(out.v[0].low_quality, 0);
+    CG_ASSERT_EQ(out.v[0].suppressed, 0);
+    lq.query_quality = 20;
+    CG_ASSERT_EQ(lookup(m, PDQ, shared, 1, &lq, &out), 1);
+    CG_ASSERT_EQ(out.v[0].low_quality, 1);
+    cg_match_list_free(&out);
+    cg_matcher_close(m);
+    cg_bankdb_close(db);
+}
+
+/* Issue 20.10: a hash in a disabled bank, or a disabled hash, is no match, unless the caller
+ * asks to see such matches (a person told "disabled" rather than "no match"): then it comes back
+ * marked disabled and suppressed. */
+CG_TEST(matcher_disabled_shown_only_when_asked)
+{
+    types();
+    const char *path = db_path("d.db");
+    cg_bankdb *db = open_rw(path);
+    int64_t b1 = make_bank(db, "off", "csam", CG_BANK_BLOCK, -1);
+    int64_t b2 = make_bank(db, "on", "csam", CG_BANK_BLOCK, -1);
+    uint8_t x[32], y[32];
+    cg_bank b;
+    cg_error err;
+
+    random_value(x, 32);
+    random_value(y, 32);
+    add(db, b1, SHA, x, "x");
+    int64_t sy = add(db, b2, SHA, y, "y");
+    CG_ASSERT_OK(cg_bank_get(db, "off", &b, &err), &err);
+    b.enabled = 0;
+    CG_ASSERT_OK(cg_bank_update(db, &b, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_set_disabled(db, sy, INT64_MAX, &err), &err);
+    cg_matcher *m = open_matcher(path, 0, 0);
+    cg_match_list out = {0};
+    cg_lookup_options show = {.banks = NULL, .max_distance = -1, .include_disabled = 1};
+
+    CG_ASSERT_EQ(lookup(m, SHA, x, 1, NULL, &out), 0);
+    CG_ASSERT_EQ(lookup(m, SHA, y, 1, NULL, &out), 0);
+    CG_ASSERT_EQ(lookup(m, SHA, x, 1, &show, &out), 1);
+    CG_ASSERT_EQ(out.v[0].disabled, 1);
+    CG_ASSERT_EQ(out.v[0].suppressed, 1);
+    CG_ASSERT_EQ(lookup(m, SHA, y, 1, &show, &out), 1);
+    CG_ASSERT_EQ(out.v[0].disabled, 1);
+    CG_ASSERT_EQ(out.v[0].suppressed, 1);
     cg_match_list_free(&out);
     cg_matcher_close(m);
     cg_bankdb_close(db);

@@ -481,10 +481,143 @@ CG_TEST(report_every_allocation_failure_is_clean)
     CG_ASSERT_GT(cg_test_fail_each_allocation("report json", draft_op, &b, 0), 3);
 }
 
+/* Issue 20.1: an item ruled a false positive gets no draft unless forced; the forced draft
+ * says so; an item nobody confirmed gets a warning in the draft. */
+CG_TEST(report_false_positive_refused_unless_forced)
+{
+    cg_review_item it = image_item();
+    cg_report_options opt = reporter;
+    cg_report_advice adv;
+    char *out = (char *)1, *json;
+    size_t len = 9;
+    cg_error err;
+
+    it.state = CG_REVIEW_FALSE_POSITIVE;
+    snprintf(it.reviewer, sizeof(it.reviewer), "ana");
+    cg_report_advise(&it, CG_REPORT_NCMEC_XML, &opt, &adv);
+    CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_REFUSE);
+    CG_ASSERT(strstr(adv.message, "false positive by ana") != NULL);
+    for (int fmt = 0; fmt <= CG_REPORT_REFERRAL; fmt++) {
+        CG_ASSERT_EQ(cg_report_draft(&it, image_verdict, (cg_report_format)fmt, &opt, &out, &len,
+                                     &err),
+                     CG_E_INVAL);
+        CG_ASSERT(out == NULL);
+        CG_ASSERT_EQ(len, 0);
+        CG_ASSERT(strstr(err.message, "false positive") != NULL);
+        CG_ASSERT(strstr(err.message, "--force") != NULL);
+    }
+    opt.force = 1;
+    cg_report_advise(&it, CG_REPORT_JSON, &opt, &adv);
+    CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_WARN);
+    CG_ASSERT_EQ(adv.forced, 1);
+    json = draft(&it, image_verdict, CG_REPORT_JSON, &opt, &len);
+    CG_ASSERT(strstr(json, "\"warnings\"") != NULL);
+    CG_ASSERT(strstr(json, "ruled a false positive by ana") != NULL);
+    cg_free(json);
+
+    /* Pending and escalated items: drafted, with a warning; confirmed: no warning. */
+    it.state = CG_REVIEW_PENDING;
+    opt.force = 0;
+    cg_report_advise(&it, CG_REPORT_NCMEC_XML, &opt, &adv);
+    CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_WARN);
+    CG_ASSERT(strstr(adv.message, "pending") != NULL);
+    json = draft(&it, image_verdict, CG_REPORT_NCMEC_XML, &opt, &len);
+    CG_ASSERT(strstr(json, "WARNING: review item 17 is pending") != NULL);
+    cg_free(json);
+    it.state = CG_REVIEW_CONFIRMED;
+    cg_report_advise(&it, CG_REPORT_NCMEC_XML, &opt, &adv);
+    CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_OK);
+    CG_ASSERT_STR_EQ(adv.message, "");
+}
+
+/* Issue 20.2: the incident type follows the harm; bullying, self-harm and personal data get no
+ * NCMEC draft (the message names whom to refer them to), a JSON draft without a CyberTipline
+ * type, or a referral note. */
+CG_TEST(report_incident_type_follows_the_harm)
+{
+    static const struct {
+        const char *label;
+        const char *type; /* NULL: no NCMEC draft */
+        const char *refer;
+    } cases[] = {
+        {"csam", CG_REPORT_INCIDENT_CSAM, "CyberTipline"},
+        {"grooming", CG_REPORT_INCIDENT_ENTICEMENT, "hotline"},
+        {"sextortion", CG_REPORT_INCIDENT_ENTICEMENT, "hotline"},
+        {"sexual_solicitation", CG_REPORT_INCIDENT_ENTICEMENT, "hotline"},
+        {"bullying", NULL, "school"},
+        {"self_harm_risk", NULL, "111"},
+        {"personal_data", NULL, "guardian"},
+        {"ncii", NULL, "StopNCII"},
+        {"terror", NULL, "handles this label"},
+    };
+    cg_report_options opt = reporter;
+    cg_error err;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cg_review_item it = text_item();
+        cg_report_advice adv;
+        char *out = NULL;
+        size_t len = 0;
+
+        it.state = CG_REVIEW_CONFIRMED;
+        snprintf(it.label, sizeof(it.label), "%s", cases[i].label);
+        cg_report_advise(&it, CG_REPORT_NCMEC_XML, &opt, &adv);
+        CG_ASSERT_STR_EQ(adv.harm, cases[i].label);
+        CG_ASSERT(strstr(adv.refer_to, cases[i].refer) != NULL);
+        if (cases[i].type != NULL) {
+            CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_OK);
+            CG_ASSERT_STR_EQ(adv.incident_type, cases[i].type);
+            out = draft(&it, text_verdict, CG_REPORT_NCMEC_XML, &opt, &len);
+            CG_ASSERT(strstr(out, cases[i].type) != NULL);
+            cg_free(out);
+            continue;
+        }
+        CG_ASSERT_EQ(adv.kind, CG_REPORT_ADVICE_REFUSE);
+        CG_ASSERT(adv.incident_type == NULL);
+        CG_ASSERT_EQ(cg_report_draft(&it, text_verdict, CG_REPORT_NCMEC_XML, &opt, &out, &len,
+                                     &err),
+                     CG_E_UNSUPPORTED);
+        CG_ASSERT(out == NULL);
+        CG_ASSERT(strstr(err.message, "not a CyberTipline incident type") != NULL);
+        CG_ASSERT(strstr(err.message, cases[i].refer) != NULL);
+        /* The generic JSON draft: no CyberTipline type, the harm and whom to refer it to. */
+        out = draft(&it, text_verdict, CG_REPORT_JSON, &opt, &len);
+        {
+            json_error_t je;
+            json_t *j = json_loads(out, 0, &je);
+            json_t *inc = json_object_get(j, "incident");
+
+            CG_ASSERT(j != NULL);
+            CG_ASSERT(json_is_null(json_object_get(inc, "type")));
+            CG_ASSERT_STR_EQ(json_string_value(json_object_get(inc, "harm")), cases[i].label);
+            CG_ASSERT(strstr(json_string_value(json_object_get(inc, "refer_to")),
+                             cases[i].refer) != NULL);
+            /* Not an enticement report: the recipient is no "victim". */
+            CG_ASSERT_EQ(json_array_size(json_object_get(j, "victims")), 0);
+            json_decref(j);
+        }
+        cg_free(out);
+        /* The referral note: for whom, about what, no message text. */
+        out = draft(&it, text_verdict, CG_REPORT_REFERRAL, &opt, &len);
+        CG_ASSERT(strncmp(out, "REFERRAL NOTE", 13) == 0);
+        CG_ASSERT(strstr(out, cases[i].refer) != NULL);
+        CG_ASSERT(strstr(out, "conversation \"conv-7\"") != NULL);
+        CG_ASSERT(strstr(out, "SECRET") == NULL);
+        cg_free(out);
+        /* An analyst who knows a CyberTipline type applies says so explicitly. */
+        opt.incident_type = CG_REPORT_INCIDENT_ENTICEMENT;
+        out = draft(&it, text_verdict, CG_REPORT_NCMEC_XML, &opt, &len);
+        cg_free(out);
+        opt.incident_type = NULL;
+    }
+}
+
 CG_TEST(report_format_names_and_schema_path)
 {
     CG_ASSERT_STR_EQ(cg_report_format_name(CG_REPORT_NCMEC_XML), "ncmec-xml");
     CG_ASSERT_STR_EQ(cg_report_format_name(CG_REPORT_JSON), "json");
+    CG_ASSERT_STR_EQ(cg_report_format_name(CG_REPORT_REFERRAL), "referral");
+    CG_ASSERT_EQ(cg_report_format_from_name("referral"), CG_REPORT_REFERRAL);
     CG_ASSERT(cg_report_format_name((cg_report_format)9) == NULL);
     CG_ASSERT_EQ(cg_report_format_from_name("json"), CG_REPORT_JSON);
     CG_ASSERT_EQ(cg_report_format_from_name("ncmec-xml"), CG_REPORT_NCMEC_XML);
