@@ -13,6 +13,7 @@
 #include "auditpath.h"
 #include "cli.h"
 #include "timestamp.h"
+#include "texteval_cli.h"
 #include "textmodel_cli.h"
 
 #define MAX_LINE (16u << 20) /* longer input lines are skipped with an error */
@@ -21,6 +22,7 @@ static void usage(void)
 {
     printf("usage: childguard text scan [options] FILE|-\n"
            "       childguard text explain [options] FILE|-\n"
+           "       childguard text eval --conversations FILE [--split train|dev] [--json]\n"
            "       childguard text train|eval|predict ...   (see 'childguard text train --help')\n"
            "\n"
            "Finds grooming, sexual solicitation, sextortion, bullying, self-harm risk and\n"
@@ -36,6 +38,8 @@ static void usage(void)
            "harm, facet, byte span), the policy's decision and guidance in Vietnamese and\n"
            "English.\n"
            "explain prints a readable report with the evidence highlighted.\n"
+           "eval --conversations measures the engine on a labelled corpus of conversations\n"
+           "(see 'childguard text eval --conversations - --help').\n"
            "\n"
            "Options:\n"
            "      --lang auto|vi|en   cues of one language only (default auto: all)\n"
@@ -335,6 +339,8 @@ static int run(int argc, char **argv)
         usage();
         return argc < 2 ? CLI_ERROR : CLI_OK;
     }
+    if (strcmp(argv[1], "eval") == 0 && texteval_wanted(argc - 1, argv + 1))
+        return texteval_cli(argc - 1, argv + 1);
     if (strcmp(argv[1], "train") == 0 || strcmp(argv[1], "eval") == 0 ||
         strcmp(argv[1], "predict") == 0)
         return textmodel_cli(argc - 1, argv + 1);

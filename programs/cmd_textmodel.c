@@ -24,6 +24,8 @@ void textmodel_cli_usage(void)
     printf("usage: childguard text train --data FILE [--data FILE ...] --out MODEL [options]\n"
            "       childguard text eval --model MODEL --data FILE [...] [--threshold X] [--json]\n"
            "       childguard text predict --model MODEL [--threshold X] [FILE ...]\n"
+           "       (childguard text eval --conversations FILE measures the whole engine on\n"
+           "       labelled conversations: 'childguard text eval --conversations x --help')\n"
            "\n"
            "A multi-label linear classifier over hashed character and word n-grams of the\n"
            "normalised text (docs/text-model.md). No trained model ships with childguard.\n"
