@@ -111,7 +111,7 @@ static cg_text_model *train_file(const char *path, cg_text_format fmt)
 
 CG_TEST(text_linear_feature_counts)
 {
-    cg__lin_params p = {16, 3, 5, 2, 65536};
+    cg__lin_params p = {16, 3, 5, 2, 65536, 0};
     cg__lin_feats f = {0};
     cg_error err = {CG_OK, {0}};
     uint32_t first[16];
@@ -448,9 +448,9 @@ CG_TEST(text_linear_corrupt_model_files)
     write_bytes(bad, b, n);
     expect_load(bad, CG_E_DECODE, "checksum");
     b[n / 2] ^= 0x40;
-    b[8] = 2;
+    b[8] = 3; /* format 2 exists (softmax, TF-IDF, thresholds); 3 does not yet */
     write_bytes(bad, b, n);
-    expect_load(bad, CG_E_UNSUPPORTED, "version 2");
+    expect_load(bad, CG_E_UNSUPPORTED, "version 3");
     b[8] = 1;
     b[12] = 40; /* 2^40 buckets */
     write_bytes(bad, b, n);
