@@ -320,7 +320,11 @@ static cg_status build_vectors(train_set *t, float *idf, int count_df, work *w, 
                 df[w->v.idx[k]]++;
         }
         for (size_t b = 0; b < nb && st == CG_OK; b++)
-            idf[b] = (float)(log((1.0 + (double)t->n) / (1.0 + (double)df[b])) + 1.0);
+            /* A bucket no training text has is out of the vocabulary: weight 0, so that text
+             * unseen in training does not dilute the known features (scikit-learn's
+             * vectoriser drops unknown terms the same way). */
+            idf[b] = df[b] == 0 ? 0.0f
+                                : (float)(log((1.0 + (double)t->n) / (1.0 + (double)df[b])) + 1.0);
         cg__free(df);
         if (st != CG_OK)
             return st;
