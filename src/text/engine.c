@@ -301,6 +301,7 @@ void cg_text_result_free(cg_text_result *res)
     if (res == NULL)
         return;
     cg__free(res->evidence);
+    cg__free(res->participants);
     memset(res, 0, sizeof(*res));
 }
 
