@@ -510,7 +510,7 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
         float x = 0.0f;
         if (aimed(h)) {
             const double k = h == CG_HARM_BULLYING ? 0.9 : h == CG_HARM_SEXTORTION ? 0.3 : 1.2;
-            x = 1.0f - (float)exp(-k * q->expo_e[h]);
+            x = q->expo_e[h] > 0.0f ? 1.0f - (float)exp(-k * q->expo_e[h]) : 0.0f;
             if (q->expo_from[h] >= 0 && all_own[q->expo_from[h]][h] > x)
                 x = all_own[q->expo_from[h]][h];
             if (targeted && msg_all[h] > x)

@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "common/alloc.h"
 #include "text/detect_words.h"
 
 /* A list entry: a word, or two words "a b" matched against two words in a row. */
@@ -99,39 +98,57 @@ static const entry report_vi[] = {
     E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), {NULL, 0}
 };
 
-/* Laughing and crying-laughing emoji in the original (UTF-8). */
+/* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
+ * emoticons "=))", ":))", "xD". One pass over the bytes. */
 static int has_laugh_emoji(const char *t, size_t len)
 {
-    static const char *const emoji[] = {"\xf0\x9f\x98\x82", "\xf0\x9f\xa4\xa3", "\xf0\x9f\x98\x86",
-                                        "\xf0\x9f\x98\x9c", "\xf0\x9f\x98\x9d", "\xf0\x9f\x98\x85",
-                                        "=))", ":))", "=)))", "xD", "XD"};
-    for (size_t e = 0; e < sizeof(emoji) / sizeof(emoji[0]); e++) {
-        const size_t n = strlen(emoji[e]);
-        for (size_t i = 0; i + n <= len; i++)
-            if (memcmp(t + i, emoji[e], n) == 0)
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)t[i];
+
+        if (c == 0xf0 && i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
+            const unsigned char b2 = (unsigned char)t[i + 2], b3 = (unsigned char)t[i + 3];
+            if (b2 == 0x98 && (b3 == 0x82 || b3 == 0x86 || b3 == 0x9c || b3 == 0x9d || b3 == 0x85))
                 return 1;
+            if (b2 == 0xa4 && b3 == 0xa3)
+                return 1;
+        } else if ((c == '=' || c == ':') && i + 2 < len && t[i + 1] == ')' && t[i + 2] == ')') {
+            return 1;
+        } else if ((c == 'x' || c == 'X') && i + 1 < len && t[i + 1] == 'D' &&
+                   (i + 2 == len || t[i + 2] == ' ') && (i == 0 || t[i - 1] == ' ')) {
+            return 1;
+        }
     }
     return 0;
 }
 
-/* The markers found in the words of one form against each list (a marker per list). */
-static unsigned scan_form(const cg__textform *f, const char *text, size_t len,
-                          const entry *const lists[6])
+/* The markers found in the words of one form against each list (a marker per list). The form
+ * holds words separated by single spaces (normalize.h), so it is split in place. */
+static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
 {
     static const unsigned bit[6] = {CG__CTX_LAUGH, CG__CTX_GAME, CG__CTX_TASK, CG__CTX_OBJECT,
                                     CG__CTX_KIN, CG__CTX_REPORT};
-    cg__word stack[96], *w = NULL;
-    size_t nw = 0;
+    cg__word w[2];
     unsigned m = 0;
+    size_t i = 0;
 
-    if (cg__words_split(f, text, len, stack, sizeof(stack) / sizeof(stack[0]), &w, &nw) != CG_OK)
-        return 0;
-    for (size_t i = 0; i < nw; i++)
-        for (int k = 0; k < 6; k++)
-            if (!(m & bit[k]) && in_list(w, nw, i, lists[k]))
-                m |= bit[k];
-    if (w != stack)
-        cg__free(w);
+    while (i < f->n) {
+        size_t j = i;
+        while (j < f->n && f->s[j] != ' ')
+            j++;
+        w[0].s = f->s + i;
+        w[0].n = (uint32_t)(j - i);
+        size_t k = j + 1, e = k;
+        while (e < f->n && f->s[e] != ' ')
+            e++;
+        w[1].s = f->s + (k < f->n ? k : f->n);
+        w[1].n = (uint32_t)(k < f->n ? e - k : 0);
+        /* No entry is longer than 12 bytes: longer words are skipped at once. */
+        if (w[0].n > 0 && w[0].n <= 12)
+            for (int l = 0; l < 6; l++)
+                if (!(m & bit[l]) && in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
+                    m |= bit[l];
+        i = j + 1;
+    }
     return m;
 }
 
@@ -140,8 +157,14 @@ unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm
     static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
     static const entry *const vi[6] = {laugh_vi, game_vi, task_vi, object_vi, kin_vi, report_vi};
     unsigned m = has_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
+    int ascii = 1;
 
-    m |= scan_form(&nm->plain, text, len, en);
-    m |= scan_form(&nm->folded, text, len, vi);
+    for (size_t i = 0; i < nm->folded.n && ascii; i++)
+        ascii = (unsigned char)nm->folded.s[i] < 0x80;
+    m |= scan_form(&nm->plain, en);
+    /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
+     * for a few unaccented words they share with English, which the English lists hold too. */
+    if (!ascii)
+        m |= scan_form(&nm->folded, vi);
     return m;
 }

@@ -359,7 +359,7 @@ static void apply_context(const char *text, size_t len, const cg__normalized *nm
     int any = 0;
 
     for (size_t i = 0; i < n && !any; i++)
-        any = f[i].harm != CG_HARM_PERSONAL_DATA;
+        any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
         return;
     const unsigned ctx = cg__context_scan(text, len, nm);
