@@ -37,6 +37,7 @@ fuzz-smoke: deps
 test: test-release test-asan fuzz-smoke
 
 bench: deps
+	@bash scripts/install-deps.sh --bench
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCG_BUILD_BENCH=ON >/dev/null
 	@cmake --build build-bench -j $(JOBS)
 	@build-bench/bench/hash_bench --synth 40

@@ -116,6 +116,7 @@ int main(int argc, char **argv)
     long n_msgs = 200000, n_convs = 1000;
     double min_seconds = 1.0;
     const char *data = NULL;
+    const char *model = NULL;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc)
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
             n_convs = atol(argv[++i]);
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data = argv[++i];
+        else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
+            model = argv[++i];
         else if (strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
             min_seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
     cg_text_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.data_dir = data != NULL ? data : CG_BENCH_DATA_DIR;
+    cfg.model_path = model; /* NULL: the engine's default (docs/text-model.md) */
     cg_text_engine *e = NULL;
     cg_text_session *s = NULL;
     cg_error err;

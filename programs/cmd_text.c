@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "dbpath.h"
 #include "timestamp.h"
+#include "texteval_cli.h"
 #include "textmodel_cli.h"
 
 #define MAX_LINE (16u << 20) /* longer input lines are skipped with an error */
@@ -22,6 +23,7 @@ static void usage(void)
 {
     printf("usage: childguard text scan [options] FILE|-\n"
            "       childguard text explain [options] FILE|-\n"
+           "       childguard text eval --conversations FILE [--split train|dev] [--json]\n"
            "       childguard text train|eval|predict ...   (see 'childguard text train --help')\n"
            "\n"
            "Finds grooming, sexual solicitation, sextortion, bullying, self-harm risk and\n"
@@ -37,6 +39,8 @@ static void usage(void)
            "harm, facet, byte span), the policy's decision and guidance in Vietnamese and\n"
            "English.\n"
            "explain prints a readable report with the evidence highlighted.\n"
+           "eval --conversations measures the engine on a labelled corpus of conversations\n"
+           "(see 'childguard text eval --conversations - --help').\n"
            "\n"
            "Options:\n"
            "      --lang auto|vi|en   cues of one language only (default auto: all)\n"
@@ -164,33 +168,139 @@ static void print_explain(const cg_text_message *m, const char *id, const cg_tex
     }
 }
 
-static void explain_summary(const text_opts *o, const cg_text_engine *e, const char *conv,
-                            const cg_text_result *r, const char *last_lang)
+/* What the summary of a conversation needs from its last result (the participants copied). */
+typedef struct conv_summary {
+    cg_text_result r;
+    cg_text_participant parts[8];
+    char lang[4]; /* the guidance language of its last verdict ("" unknown) */
+} conv_summary;
+
+static void summary_keep(conv_summary *s, const cg_text_result *res)
 {
+    memcpy(s->r.risk, res->risk, sizeof(s->r.risk));
+    memcpy(s->r.peak, res->peak, sizeof(s->r.peak));
+    s->r.alert = res->alert;
+    s->r.stage = res->stage;
+    s->r.n_participants = res->n_participants < 8 ? res->n_participants : 8;
+    memcpy(s->parts, res->participants, s->r.n_participants * sizeof(s->parts[0]));
+}
+
+/* The harm a person's guidance is about: the gravest of those at or over watch in vals (by
+ * level, then value); -1 when none. */
+static int gravest(const float vals[CG_HARM_COUNT], const int *allowed)
+{
+    int best = -1;
+    cg_alert best_l = CG_ALERT_NONE;
+
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        if (allowed != NULL && !allowed[h])
+            continue;
+        cg_alert l = cg_text_harm_level((cg_harm)h, vals[h], 0);
+        if (l >= CG_ALERT_WATCH && (l > best_l || (l == best_l && vals[h] > vals[best])))
+            best = h, best_l = l;
+    }
+    return best;
+}
+
+static void print_guidance(const char *lang, const cg_text_engine *e, cg_harm h, cg_audience a,
+                           const char *who, int help)
+{
+    cg_text_guidance g;
+
+    cg_text_guidance_get(e, h, a, lang, &g);
+    if (g.text == NULL)
+        return;
+    if (who != NULL)
+        printf("   guidance for %s (%s, as the %s): %s\n", who, cg_harm_name(h),
+               cg_audience_name(a), g.text);
+    else
+        printf("   guidance for the %s: %s\n", cg_audience_name(a), g.text);
+    for (size_t i = 0; help && i < g.n_help; i++)
+        printf("     help: %s\n", g.help[i]);
+}
+
+static void explain_summary(const text_opts *o, const cg_text_engine *e, const char *conv,
+                            const conv_summary *s)
+{
+    const cg_text_result *r = &s->r;
+    static const int at_risk_harms[CG_HARM_COUNT] = {1, 1, 1, 1, 1, 1};
+    static const int own_harms[CG_HARM_COUNT] = {0, 0, 0, 0, 1, 1};
+    static const int aimed_harms[CG_HARM_COUNT] = {1, 1, 1, 1, 0, 0};
+
     printf("\n== conversation %s: alert %s, grooming stage %s\n", conv, cg_alert_name(r->alert),
            cg_facet_name(r->stage));
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        if (r->risk[h] >= 0.05f)
-            printf("   %-20s %.2f\n", cg_harm_name((cg_harm)h), (double)r->risk[h]);
+        if (r->risk[h] >= 0.05f || r->peak[h].level != CG_ALERT_NONE) {
+            printf("   %-20s %.2f", cg_harm_name((cg_harm)h), (double)r->risk[h]);
+            if (r->peak[h].level != CG_ALERT_NONE)
+                printf("   (peak %s at message %s%s%s)", cg_alert_name(r->peak[h].level),
+                       r->peak[h].message_id, r->peak[h].at_risk[0] ? ", at risk: " : "",
+                       r->peak[h].at_risk);
+            putchar('\n');
+        }
+    /* Every participant: their own state as a child at risk (never lowered below a held
+     * urgent), and what they wrote against others. */
+    for (size_t i = 0; i < r->n_participants; i++) {
+        const cg_text_participant *q = &s->parts[i];
+        if (q->peak == CG_ALERT_NONE && q->author_alert == CG_ALERT_NONE)
+            continue;
+        printf("   participant %s: %s", q->name, cg_alert_name(q->alert));
+        if (q->peak != CG_ALERT_NONE)
+            printf(" (peak %s: %s at message %s)", cg_alert_name(q->peak),
+                   cg_harm_name(q->peak_harm), q->peak_message);
+        if (q->author_alert != CG_ALERT_NONE)
+            printf("; wrote harm against others: %s", cg_alert_name(q->author_alert));
+        putchar('\n');
+    }
     if (r->alert == CG_ALERT_NONE)
         return;
     /* auto: the language the conversation's last message was in (else the default). */
     const char *lang = strcmp(o->guidance_lang, "auto") != 0 ? o->guidance_lang
-                       : last_lang[0] != '\0'                ? last_lang
+                       : s->lang[0] != '\0'                 ? s->lang
                                                              : "vi";
-    cg_harm top = CG_HARM_GROOMING;
-    for (int h = 0; h < CG_HARM_COUNT; h++)
-        if (r->risk[h] > r->risk[top])
-            top = (cg_harm)h;
-    for (int a = 0; a < 4; a++) {
-        cg_text_guidance g;
-        cg_text_guidance_get(e, top, (cg_audience)a, lang, &g);
-        if (g.text != NULL)
-            printf("   guidance for the %s: %s\n", cg_audience_name((cg_audience)a), g.text);
-        if (a == 0)
-            for (size_t i = 0; i < g.n_help; i++)
-                printf("     help: %s\n", g.help[i]);
+    /* Guidance per person: the child at risk gets the guidance of their gravest harm (their
+     * own self-harm or personal data, or what was aimed at them) with the help lines; the
+     * author of a harm gets the sender guidance. */
+    int named_at_risk = 0, named_author = 0;
+    for (size_t i = 0; i < r->n_participants; i++) {
+        const cg_text_participant *q = &s->parts[i];
+        float at[CG_HARM_COUNT];
+        for (int h = 0; h < CG_HARM_COUNT; h++)
+            at[h] = own_harms[h] ? q->risk[h] : q->exposure[h];
+        /* Their peak first (a child who wrote despair gets the self-harm guidance even when
+         * the bullying aimed at them scores higher now), then what they face now. */
+        int first = q->peak != CG_ALERT_NONE ? (int)q->peak_harm : -1;
+        int h = gravest(at, at_risk_harms);
+        if (first >= 0) {
+            print_guidance(lang, e, (cg_harm)first, own_harms[first] ? CG_AUDIENCE_SENDER
+                                                                  : CG_AUDIENCE_RECIPIENT,
+                           q->name, 1);
+            named_at_risk = 1;
+        }
+        if (h >= 0 && h != first) {
+            print_guidance(lang, e, (cg_harm)h, own_harms[h] ? CG_AUDIENCE_SENDER
+                                                          : CG_AUDIENCE_RECIPIENT, q->name,
+                           first < 0);
+            named_at_risk = 1;
+        }
+        h = gravest(q->risk, aimed_harms);
+        if (h >= 0) {
+            print_guidance(lang, e, (cg_harm)h, CG_AUDIENCE_SENDER, q->name, 0);
+            named_author = 1;
+        }
     }
+    /* The conversation's gravest harm (by peak level, then risk) for everyone else. */
+    int top = -1;
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        if (top < 0 || r->peak[h].level > r->peak[top].level ||
+            (r->peak[h].level == r->peak[top].level && r->risk[h] > r->risk[top]))
+            top = h;
+    /* The audiences no participant was named for: the recipient (with the help lines) when
+     * nobody at risk is known, the sender when no author is. */
+    for (int a = 0; a < 4; a++)
+        if (!(a == CG_AUDIENCE_RECIPIENT && named_at_risk) &&
+            !(a == CG_AUDIENCE_SENDER && named_author))
+            print_guidance(lang, e, (cg_harm)top, (cg_audience)a, NULL, a == 0);
 }
 
 static void on_bad_row(const char *path, uint64_t line, const char *reason, void *ud)
@@ -211,8 +321,8 @@ static int run_scan(const text_opts *o, const char *file)
     size_t cap = 0;
     uint64_t lineno = 0;
     int rc = CLI_NONE, errors = 0, colour = o->explain && isatty(STDOUT_FILENO);
-    char last_conv[256] = "", last_lang[4] = "";
-    cg_text_result last;
+    char last_conv[256] = "";
+    conv_summary last;
 
     memset(&v, 0, sizeof(v));
     memset(&last, 0, sizeof(last));
@@ -275,7 +385,7 @@ static int run_scan(const text_opts *o, const char *file)
         }
         const char *conv = m.conversation ? m.conversation : "default";
         if (o->explain && last_conv[0] != '\0' && strcmp(conv, last_conv) != 0)
-            explain_summary(o, cg_engine_text(engine), last_conv, &last, last_lang);
+            explain_summary(o, cg_engine_text(engine), last_conv, &last);
         cg_content content;
         cg_content_init(&content);
         content.kind = CG_CONTENT_MESSAGE;
@@ -294,10 +404,8 @@ static int run_scan(const text_opts *o, const char *file)
                     printf("\n-- conversation %s\n", conv);
                 print_explain(&m, m.id, res, colour);
                 snprintf(last_conv, sizeof(last_conv), "%s", conv);
-                memcpy(last.risk, res->risk, sizeof(last.risk));
-                last.alert = res->alert;
-                last.stage = res->stage;
-                snprintf(last_lang, sizeof(last_lang), "%s", v.guidance_lang);
+                summary_keep(&last, res);
+                snprintf(last.lang, sizeof(last.lang), "%s", v.guidance_lang);
             } else {
                 char *text = cg_verdict_to_json(&v, 0);
                 if (text != NULL)
@@ -308,7 +416,7 @@ static int run_scan(const text_opts *o, const char *file)
         json_decref(obj);
     }
     if (o->explain && last_conv[0] != '\0')
-        explain_summary(o, cg_engine_text(engine), last_conv, &last, last_lang);
+        explain_summary(o, cg_engine_text(engine), last_conv, &last);
     if (ferror(in)) {
         fprintf(stderr, "childguard text: %s: read error\n", name);
         errors++;
@@ -348,6 +456,8 @@ static int run(int argc, char **argv)
         usage();
         return argc < 2 ? CLI_ERROR : CLI_OK;
     }
+    if (strcmp(argv[1], "eval") == 0 && texteval_wanted(argc - 1, argv + 1))
+        return texteval_cli(argc - 1, argv + 1);
     if (strcmp(argv[1], "train") == 0 || strcmp(argv[1], "eval") == 0 ||
         strcmp(argv[1], "predict") == 0)
         return textmodel_cli(argc - 1, argv + 1);

@@ -24,9 +24,12 @@ void textmodel_cli_usage(void)
     printf("usage: childguard text train --data FILE [--data FILE ...] --out MODEL [options]\n"
            "       childguard text eval --model MODEL --data FILE [...] [--threshold X] [--json]\n"
            "       childguard text predict --model MODEL [--threshold X] [FILE ...]\n"
+           "       (childguard text eval --conversations FILE measures the whole engine on\n"
+           "       labelled conversations: 'childguard text eval --conversations x --help')\n"
            "\n"
-           "A multi-label linear classifier over hashed character and word n-grams of the\n"
-           "normalised text (docs/text-model.md). No trained model ships with childguard.\n"
+           "A linear classifier over hashed character and word n-grams of the normalised\n"
+           "text (docs/text-model.md): one-vs-rest (any subset of labels) or softmax (one\n"
+           "label per example).\n"
            "\n"
            "Data files (--data, repeatable):\n"
            "  JSON lines   {\"text\": \"...\", \"labels\": [\"bullying\"]}   ([] is a negative)\n"
@@ -40,10 +43,31 @@ void textmodel_cli_usage(void)
            "  --bits N               2^N hash buckets, 8..26 (20)\n"
            "  --char-ngrams MIN-MAX  character n-gram lengths (3-5); 0-0 for none\n"
            "  --word-ngrams N        word n-grams up to N, 1..3 (2)\n"
-           "  --epochs N (5)  --lr X (0.2)  --l2 X (0)  --seed N (0)\n"
+           "  --char-scope text|words  character n-grams over the whole text (text) or\n"
+           "                         within each word (words)\n"
+           "  --tfidf                sublinear tf x idf, scaled to unit length (default:\n"
+           "                         1/sqrt(n) per occurrence)\n"
+           "  --keep-diacritics      n-grams of the text with its Vietnamese diacritics\n"
+           "                         (default: without, so 'khong' meets 'không')\n"
+           "  --tokens               texts are space-separated feature tokens (no\n"
+           "                         normalisation, no character n-grams)\n"
+           "  --mode ovr|softmax     one-vs-rest (ovr, default) or multinomial (softmax:\n"
+           "                         one label per example; no label is its own class)\n"
+           "  --class-weight auto|balanced|none   (auto: balanced when the data are skewed)\n"
+           "  --dev FILE             held-out data (repeatable): keeps the epoch with the\n"
+           "                         best macro-F1 on it (up to --epochs, default 20), tries\n"
+           "                         --l2 0, 1e-6, 1e-5, 1e-4 unless --l2 is given, and\n"
+           "                         chooses thresholds (ovr) or class shifts (softmax)\n"
+           "  --solver auto|lbfgs|sgd  full-batch L-BFGS to convergence (auto: when the\n"
+           "                         vectors fit in memory) or AdaGrad SGD\n"
+           "  --c X                  L-BFGS: inverse L2 strength, scikit-learn's C (4);\n"
+           "                         with --dev and no --c, 1, 4, 16 and 64 are tried\n"
+           "  SGD: --epochs N (5)  --lr X (0.2)  --l2 X (0)  --seed N (0)\n"
            "  --max-text-bytes N     cut longer texts (65536)\n"
            "eval options:\n"
-           "  --threshold X          assign a label at score >= X (0.5)\n"
+           "  --threshold X          assign a label at score >= X (default: the model's\n"
+           "                         thresholds, 0.5 unless chosen with --dev; softmax\n"
+           "                         models assign their most probable class)\n"
            "  --json                 metrics and confusion matrix as one JSON object\n"
            "predict: one JSON line of label scores per input line (FILE or stdin; '-' is\n"
            "stdin): {\"scores\": {...}, \"labels\": [labels at or over the threshold]}\n"
@@ -127,7 +151,8 @@ typedef struct data_args {
 } data_args;
 
 enum { OPT_DATA = 1000, OPT_FORMAT, OPT_PAN, OPT_OUT, OPT_BITS, OPT_CHAR, OPT_WORD, OPT_EPOCHS,
-       OPT_LR, OPT_L2, OPT_SEED, OPT_MAXTEXT, OPT_MODEL, OPT_THRESHOLD, OPT_JSON, OPT_HELP };
+       OPT_LR, OPT_L2, OPT_SEED, OPT_MAXTEXT, OPT_MODEL, OPT_THRESHOLD, OPT_JSON, OPT_HELP,
+       OPT_MODE, OPT_CW, OPT_TFIDF, OPT_SCOPE, OPT_TOKENS, OPT_DEV, OPT_SOLVER, OPT_C, OPT_DIAC };
 
 static int data_option(const char *cmd, int c, const char *arg, data_args *da)
 {
@@ -181,10 +206,19 @@ static int run_train(int argc, char **argv)
         {"l2", required_argument, NULL, OPT_L2},
         {"seed", required_argument, NULL, OPT_SEED},
         {"max-text-bytes", required_argument, NULL, OPT_MAXTEXT},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"class-weight", required_argument, NULL, OPT_CW},
+        {"tfidf", no_argument, NULL, OPT_TFIDF},
+        {"char-scope", required_argument, NULL, OPT_SCOPE},
+        {"tokens", no_argument, NULL, OPT_TOKENS},
+        {"dev", required_argument, NULL, OPT_DEV},
+        {"solver", required_argument, NULL, OPT_SOLVER},
+        {"c", required_argument, NULL, OPT_C},
+        {"keep-diacritics", no_argument, NULL, OPT_DIAC},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    data_args da;
+    data_args da, dev;
     cg_text_train_options o;
     cg_text_train_stats stats;
     bad_report br = {"train", 0};
@@ -196,6 +230,7 @@ static int run_train(int argc, char **argv)
     int c;
 
     memset(&da, 0, sizeof(da));
+    memset(&dev, 0, sizeof(dev));
     memset(&o, 0, sizeof(o));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -261,6 +296,54 @@ static int run_train(int argc, char **argv)
                 goto bad_value;
             o.max_text_bytes = v;
             break;
+        case OPT_MODE:
+            if (strcmp(optarg, "ovr") == 0)
+                o.mode = CG_TEXT_MODE_OVR;
+            else if (strcmp(optarg, "softmax") == 0)
+                o.mode = CG_TEXT_MODE_SOFTMAX;
+            else
+                goto bad_value;
+            break;
+        case OPT_CW:
+            if (strcmp(optarg, "auto") == 0)
+                o.class_weight = CG_TEXT_WEIGHT_AUTO;
+            else if (strcmp(optarg, "none") == 0)
+                o.class_weight = CG_TEXT_WEIGHT_NONE;
+            else if (strcmp(optarg, "balanced") == 0)
+                o.class_weight = CG_TEXT_WEIGHT_BALANCED;
+            else
+                goto bad_value;
+            break;
+        case OPT_TFIDF: o.tfidf = 1; break;
+        case OPT_DIAC: o.keep_diacritics = 1; break;
+        case OPT_TOKENS: o.raw_tokens = 1; break;
+        case OPT_SCOPE:
+            if (strcmp(optarg, "text") == 0)
+                o.char_scope = CG_TEXT_CHARS_TEXT;
+            else if (strcmp(optarg, "words") == 0)
+                o.char_scope = CG_TEXT_CHARS_WORDS;
+            else
+                goto bad_value;
+            break;
+        case OPT_DEV:
+            if (data_option("train", OPT_DATA, optarg, &dev) < 0)
+                return CLI_ERROR;
+            break;
+        case OPT_SOLVER:
+            if (strcmp(optarg, "auto") == 0)
+                o.solver = CG_TEXT_SOLVER_AUTO;
+            else if (strcmp(optarg, "lbfgs") == 0)
+                o.solver = CG_TEXT_SOLVER_LBFGS;
+            else if (strcmp(optarg, "sgd") == 0)
+                o.solver = CG_TEXT_SOLVER_SGD;
+            else
+                goto bad_value;
+            break;
+        case OPT_C:
+            if (parse_double(optarg, &d) != 0 || d <= 0.0 || d > 1e9)
+                goto bad_value;
+            o.c = (float)d;
+            break;
         case OPT_HELP:
         case 'h': textmodel_cli_usage(); return CLI_OK;
         default: return CLI_ERROR;
@@ -279,6 +362,10 @@ bad_value:
         return CLI_ERROR;
     }
     data_finish(&da);
+    dev.format = da.format;
+    data_finish(&dev);
+    o.dev = dev.n > 0 ? dev.d : NULL;
+    o.n_dev = dev.n;
     o.on_bad_line = on_bad_line;
     o.ud = &br;
     t0 = now_seconds();
@@ -296,10 +383,19 @@ bad_value:
     }
     fprintf(stderr,
             "childguard text train: %llu examples (%llu with no label), %u labels, %llu bad "
-            "lines; final loss %.4f; %.2f s (reading, normalising and %u epochs)\n",
+            "lines; final loss %.4f; %.2f s (reading, normalising and training)\n",
             (unsigned long long)stats.examples, (unsigned long long)stats.negatives,
-            stats.labels, (unsigned long long)stats.bad_lines, stats.final_loss, secs,
-            o.epochs ? o.epochs : 5);
+            stats.labels, (unsigned long long)stats.bad_lines, stats.final_loss, secs);
+    if (stats.solver == CG_TEXT_SOLVER_LBFGS)
+        fprintf(stderr, "childguard text train: L-BFGS, C %g, %u iterations\n",
+                (double)stats.c, stats.epochs_run);
+    else
+        fprintf(stderr, "childguard text train: SGD, %u epochs, l2 %g\n", stats.epochs_run,
+                (double)stats.l2);
+    if (stats.dev_examples > 0)
+        fprintf(stderr, "childguard text train: dev: %llu examples; macro-F1 %.4f with the "
+                "thresholds chosen\n", (unsigned long long)stats.dev_examples,
+                stats.dev_macro_f1);
     cg_text_model_destroy(m);
     return CLI_OK;
 }
@@ -310,7 +406,10 @@ static void print_eval_text(const cg_text_eval *ev)
 {
     const unsigned L = ev->label_count, W = L + 1;
 
-    printf("%llu examples, threshold %.3g", (unsigned long long)ev->examples, ev->threshold);
+    if (ev->threshold > 0)
+        printf("%llu examples, threshold %.3g", (unsigned long long)ev->examples, ev->threshold);
+    else
+        printf("%llu examples, the model's thresholds", (unsigned long long)ev->examples);
     if (ev->unknown_labels)
         printf(", %llu true labels unknown to the model (ignored)",
                (unsigned long long)ev->unknown_labels);
@@ -324,6 +423,7 @@ static void print_eval_text(const cg_text_eval *ev)
                (unsigned long long)lm->fn, (unsigned long long)lm->tn, lm->precision,
                lm->recall, lm->f1, lm->f05);
     }
+    printf("%-24s %80.4f\n", "macro-F1", ev->macro_f1);
     printf("\nconfusion (rows: true label, columns: assigned label; (none) = no label)\n");
     printf("%-24s", "");
     for (unsigned b = 0; b < W; b++)
@@ -371,7 +471,9 @@ static int print_eval_json(const cg_text_eval *ev)
     ok = ok && json_object_set_new(root, "bad_lines", json_integer((json_int_t)ev->bad_lines)) == 0;
     ok = ok && json_object_set_new(root, "unknown_labels",
                                    json_integer((json_int_t)ev->unknown_labels)) == 0;
-    ok = ok && json_object_set_new(root, "threshold", json_real(ev->threshold)) == 0;
+    ok = ok && json_object_set_new(root, "threshold", ev->threshold > 0 ? json_real(ev->threshold)
+                                                                         : json_null()) == 0;
+    ok = ok && json_object_set_new(root, "macro_f1", json_real(ev->macro_f1)) == 0;
     ok = ok && json_object_set(root, "labels", labels) == 0;
     ok = ok && json_object_set_new(root, "micro", metrics_json(&ev->micro)) == 0;
     ok = ok && json_object_set_new(root, "confusion",
@@ -504,11 +606,13 @@ static int predict_stream(const cg_text_model *m, FILE *f, const char *name, dou
         obj = json_object();
         sc = json_object();
         labs = json_array();
+        unsigned char assigned[CG_TEXT_MODEL_MAX_LABELS];
+        cg_text_model_assign(m, scores, threshold, assigned);
         for (unsigned l = 0; obj && sc && labs && l < cg_text_model_label_count(m); l++) {
             const char *ln = cg_text_model_label_name(m, l);
 
             json_object_set_new(sc, ln, json_real(scores[l]));
-            if (scores[l] >= threshold)
+            if (assigned[l])
                 json_array_append_new(labs, json_string(ln));
         }
         s = NULL;
@@ -545,7 +649,7 @@ static int run_predict(int argc, char **argv)
     float scores[CG_TEXT_MODEL_MAX_LABELS];
     cg_text_model *m = NULL;
     const char *model = NULL;
-    double threshold = 0.5;
+    double threshold = 0.0; /* the model's own */
     int c, rc = CLI_OK;
 
     optind = 1;

@@ -12,6 +12,11 @@ PKGS=(
     libmicrohttpd-dev libcurl4-openssl-dev wrk curl
     desktop-base imagemagick
 )
+# `install-deps.sh --bench`: also what the benchmarks compare against (not needed to build or
+# test): scikit-learn for bench/text_trainer_bench.py.
+if [ "${1:-}" = "--bench" ]; then
+    PKGS+=(python3-sklearn)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -134,6 +134,10 @@ typedef struct cg_verdict_guidance {
     cg_age_band age;
     cg_text_guidance vi;
     cg_text_guidance en;
+    /* Messages: the participant it is for (the child at risk of that harm, e.g. the one who
+     * wrote despair in a group chat, or the one bullied; the author of a harm for the sender
+     * audience); "" when the text engine names nobody. */
+    char participant[64];
 } cg_verdict_guidance;
 
 typedef struct cg_verdict_timings {

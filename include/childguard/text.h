@@ -145,6 +145,35 @@ typedef struct cg_text_evidence {
     int in_this_message;      /* 1 for evidence found in the message just scanned */
 } cg_text_evidence;
 
+/* One participant of a conversation as of the message just scanned (per-participant risk:
+ * docs/text.md, "Participants"). A child who writes despair, or whom others bully, groom or
+ * extort, is at risk; whoever writes the harm is its author. In a group chat a harm is aimed at
+ * the participants it names, else at the last other participant who wrote. */
+typedef struct cg_text_participant {
+    char name[64];                 /* the sender id, cut to fit */
+    float risk[CG_HARM_COUNT];     /* harms in what they wrote (self-harm: their own despair;
+                                      personal data: their own data shared or asked for) */
+    float exposure[CG_HARM_COUNT]; /* harms aimed at them by others (grooming, solicitation,
+                                      sextortion, bullying) */
+    cg_alert alert;                /* their state as a child at risk: the level of their own
+                                      self-harm and personal-data risk and of their exposure;
+                                      an urgent state is held for 72 hours */
+    cg_alert peak;                 /* the highest that state has been in the conversation */
+    cg_harm peak_harm;             /* its harm */
+    char peak_message[64];         /* the message that raised it */
+    cg_alert author_alert;         /* the level of the harms they wrote against others */
+    int age_min, age_max;          /* from age signals; 0 unknown */
+} cg_text_participant;
+
+/* The highest level one harm has reached in a conversation, and where. */
+typedef struct cg_text_harm_peak {
+    cg_alert level;                /* CG_ALERT_NONE: not seen */
+    float risk;                    /* the conversation's risk of the harm at that message */
+    char message_id[64];
+    char at_risk[64];              /* the participant at risk ("" unknown) */
+    char author[64];               /* who wrote it (self-harm: the same child; "" unknown) */
+} cg_text_harm_peak;
+
 typedef struct cg_text_result {
     float message_risk[CG_HARM_COUNT]; /* this message alone, 0..1 */
     float risk[CG_HARM_COUNT];         /* the conversation as of this message, 0..1 */
@@ -156,10 +185,21 @@ typedef struct cg_text_result {
     size_t invalid_utf8;               /* invalid sequences replaced in this message */
     cg_text_evidence *evidence;        /* this message's and the conversation's (owned) */
     size_t n_evidence, cap_evidence;
+    /* Added after the first release. */
+    cg_text_participant *participants; /* every participant so far, in order of appearance
+                                          (owned; at most 8, the last slot shared beyond) */
+    size_t n_participants, cap_participants;
+    cg_text_harm_peak peak[CG_HARM_COUNT]; /* per harm, its highest level so far */
 } cg_text_result;
 
+/* The level one harm's risk stands for (the thresholds of the alert: docs/text.md), with
+ * minor = 1 when a party has stated an age under 18. */
+CG_API cg_alert cg_text_harm_level(cg_harm h, float risk, int minor);
+
 /* Scans one message in its conversation and fills res (zero it before the first use; reuse
- * it; free with cg_text_result_free). A message over 1 MiB is CG_E_LIMIT; invalid UTF-8 is
+ * it; free with cg_text_result_free). res->alert is the conversation's: the highest of the
+ * level of its risks and of every participant's state, so it never drops below a participant's
+ * held urgent state. A message over 1 MiB is CG_E_LIMIT; invalid UTF-8 is
  * replaced and counted. A failed message leaves the conversation state unchanged. */
 CG_API cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg,
                               cg_text_result *res, cg_error *err);

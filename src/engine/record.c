@@ -24,7 +24,9 @@ static int acts(const cg_verdict *v)
     return 0;
 }
 
-/* The label that queued the item: the first block match's, else the riskiest harm's. */
+/* The label that queued the item: the first block match's, else the conversation's gravest
+ * harm: the highest level any harm has reached (self-harm urgent outranks bullying alert),
+ * then the highest risk. The item's verdict JSON carries every harm's peak (text.peaks). */
 static void item_label(const cg_verdict *v, char *out, size_t cap)
 {
     int best = -1;
@@ -34,7 +36,15 @@ static void item_label(const cg_verdict *v, char *out, size_t cap)
             snprintf(out, cap, "%s", v->matches.v[i].label[0] ? v->matches.v[i].label : "match");
             return;
         }
-    for (int h = 0; v->has_text && h < CG_HARM_COUNT; h++)
+    for (int h = 0; v->has_text && h < CG_HARM_COUNT; h++) {
+        const cg_text_harm_peak *p = &v->text.peak[h];
+        if (p->level == CG_ALERT_NONE)
+            continue;
+        if (best < 0 || p->level > v->text.peak[best].level ||
+            (p->level == v->text.peak[best].level && p->risk > v->text.peak[best].risk))
+            best = h;
+    }
+    for (int h = 0; best < 0 && v->has_text && h < CG_HARM_COUNT; h++)
         if (v->text.risk[h] > 0.0f && (best < 0 || v->text.risk[h] > v->text.risk[best]))
             best = h;
     snprintf(out, cap, "%s", best >= 0 ? cg_harm_name((cg_harm)best) : "other");

@@ -290,6 +290,37 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
     return CG_OK;
 }
 
+/* For a message, the participant a harm's guidance is for (docs/text.md, "Participants"):
+ * self-harm and personal data concern the child who wrote them; another harm's recipient
+ * guidance is for the participant it was aimed at, its sender guidance for its author. NULL
+ * when the text engine names nobody (then the audience names the person, as for files). */
+static const cg_text_participant *guidance_for(const cg_verdict *v, const char *topic,
+                                               cg_audience audience, int *age_min, int *age_max)
+{
+    const int h = cg_harm_from_name(topic);
+    const cg_text_participant *best = NULL;
+    float top = 0.0f;
+
+    if (!v->has_text || h < 0 || audience > CG_AUDIENCE_SENDER)
+        return NULL;
+    const int own = h == CG_HARM_SELF_HARM_RISK || h == CG_HARM_PERSONAL_DATA ||
+                    audience == CG_AUDIENCE_SENDER;
+    for (size_t i = 0; i < v->text.n_participants; i++) {
+        const cg_text_participant *q = &v->text.participants[i];
+        float x = own ? q->risk[h] : q->exposure[h];
+        /* The sender of this message wins a tie: the guidance is about what they see. */
+        if (x > top || (best != NULL && x == top && x > 0 && strcmp(q->name, v->sender) == 0)) {
+            top = x;
+            best = q;
+        }
+    }
+    if (best != NULL) {
+        *age_min = best->age_min;
+        *age_max = best->age_max;
+    }
+    return best;
+}
+
 static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict *v,
                                   cg_error *err)
 {
@@ -309,8 +340,20 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
     for (size_t i = 0; i < d->n_guidance; i++) {
         const cg_policy_guidance_request *r = &d->guidance[i];
         cg_verdict_guidance *g = &v->guidance[v->n_guidance];
-        g->age = r->audience == CG_AUDIENCE_SENDER ? band_of(c->sender_age, smin, smax)
-                                                   : band_of(c->recipient_age, rmin, rmax);
+        int pmin = 0, pmax = 0;
+        const cg_text_participant *who = guidance_for(v, r->topic, r->audience, &pmin, &pmax);
+        const int is_sender = who != NULL && strcmp(who->name, v->sender) == 0;
+        const int is_recipient = who != NULL && strcmp(who->name, v->recipient) == 0;
+        g->participant[0] = '\0';
+        if (who != NULL)
+            copy_field(g->participant, sizeof(g->participant), who->name);
+        if (who == NULL || (is_sender && r->audience == CG_AUDIENCE_SENDER) ||
+            (is_recipient && r->audience == CG_AUDIENCE_RECIPIENT))
+            g->age = r->audience == CG_AUDIENCE_SENDER ? band_of(c->sender_age, smin, smax)
+                                                       : band_of(c->recipient_age, rmin, rmax);
+        else
+            g->age = band_of(is_sender ? c->sender_age : is_recipient ? c->recipient_age : 0,
+                             pmin, pmax);
         copy_field(g->topic, sizeof(g->topic), r->topic);
         g->audience = r->audience;
         cg_text_guidance_lookup(e->text, r->topic, r->audience, "vi", g->age, &g->vi);

@@ -197,6 +197,35 @@ static json_t *text_json(const cg_verdict *v)
         json_array_append_new(ev, x);
     }
     set(o, "evidence", ev);
+    json_t *parts = json_array(), *peaks = json_object();
+    for (size_t i = 0; i < t->n_participants; i++) {
+        const cg_text_participant *q = &t->participants[i];
+        json_t *x = json_object();
+        set(x, "name", str(q->name));
+        set(x, "alert", str(cg_alert_name(q->alert)));
+        set(x, "peak", str(cg_alert_name(q->peak)));
+        set(x, "peak_harm", q->peak != CG_ALERT_NONE ? str(cg_harm_name(q->peak_harm))
+                                                     : json_null());
+        set(x, "peak_message_id", q->peak != CG_ALERT_NONE ? str(q->peak_message) : json_null());
+        set(x, "author_alert", str(cg_alert_name(q->author_alert)));
+        set(x, "risk", risks_json(q->risk));
+        set(x, "exposure", risks_json(q->exposure));
+        json_array_append_new(parts, x);
+    }
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        const cg_text_harm_peak *pk = &t->peak[h];
+        if (pk->level == CG_ALERT_NONE)
+            continue;
+        json_t *x = json_object();
+        set(x, "level", str(cg_alert_name(pk->level)));
+        set(x, "risk", score(pk->risk));
+        set(x, "message_id", str(pk->message_id));
+        set(x, "at_risk", pk->at_risk[0] ? str(pk->at_risk) : json_null());
+        set(x, "author", pk->author[0] ? str(pk->author) : json_null());
+        set(peaks, cg_harm_name((cg_harm)h), x);
+    }
+    set(o, "participants", parts);
+    set(o, "peaks", peaks);
     return o;
 }
 
@@ -243,6 +272,8 @@ static json_t *guidance_json(const cg_verdict *v, unsigned flags)
         set(o, "topic", str(g->topic));
         set(o, "audience", str(cg_audience_name(g->audience)));
         set(o, "age_band", str(cg_age_band_name(g->age)));
+        if (v->has_text)
+            set(o, "participant", g->participant[0] ? str(g->participant) : json_null());
         if (!(flags & CG_VERDICT_JSON_NO_GUIDANCE_TEXT)) {
             set(o, "vi", guidance_text_json(&g->vi));
             set(o, "en", guidance_text_json(&g->en));

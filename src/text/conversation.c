@@ -25,6 +25,9 @@
 #define CAP_EVIDENCE 3.0f
 #define DAY_MS (24.0 * 3600.0 * 1000.0)
 #define SEXTORTION_WINDOW_MS (72LL * 3600 * 1000)
+#define URGENT_HOLD_MS (72LL * 3600 * 1000)
+#define PENDING 4
+#define PENDING_WORDS 16
 
 static const double half_life_days[CG_HARM_COUNT] = {14.0, 7.0, 2.0, 3.0, 1.0, 1.0};
 
@@ -35,6 +38,13 @@ typedef struct party {
     int64_t facet_ts[CG_FACET_COUNT]; /* last time each facet was seen */
     int age_min, age_max;
     int asked_age;
+    /* As a child at risk: evidence of harms aimed at this party, and who aimed them last. */
+    float expo_e[CG_HARM_COUNT];
+    int expo_from[CG_HARM_COUNT];     /* party index, -1 none */
+    cg_alert peak;
+    cg_harm peak_harm;
+    char peak_msg[64];
+    int64_t urgent_ts;                /* when their state was last urgent; 0 never */
 } party;
 
 typedef struct conv {
@@ -44,6 +54,17 @@ typedef struct conv {
     uint64_t n_messages;
     party parties[MAX_PARTIES];
     size_t n_parties;
+    int last_sender;               /* party index of the last message's sender, -1 none */
+    cg_text_harm_peak peak[CG_HARM_COUNT];
+    /* Harms aimed in a group chat at nobody known yet: the hashes of the message's words (not
+     * the words), so a participant who writes later and was named there is found. */
+    struct pending {
+        uint32_t word[PENDING_WORDS];
+        uint8_t n;
+        int from;                  /* the author's party index */
+        float w[CG_HARM_COUNT];
+    } pend[PENDING];
+    size_t pend_next;
     cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
 } conv;
@@ -140,6 +161,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
         cg__free(v);
         return NULL;
     }
+    v->last_sender = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
     if (++c->n > c->n_buckets)
@@ -161,6 +183,8 @@ static party *find_party(conv *v, const char *name, int *nomem)
         *nomem = 1;
         return NULL;
     }
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        p->expo_from[h] = -1;
     v->n_parties++;
     return p;
 }
@@ -177,8 +201,10 @@ static void decay_party(party *p, const float k[CG_HARM_COUNT])
     for (int f = 1; f < CG_FACET_COUNT; f++)
         if (p->facet_e[f] > 0)
             p->facet_e[f] *= k[cg_facet_harm((cg_facet)f)];
-    for (int h = 0; h < CG_HARM_COUNT; h++)
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
         p->harm_e[h] *= k[h];
+        p->expo_e[h] *= k[h];
+    }
 }
 
 /* Copies a NUL-terminated string into a fixed field, cut to fit. */
@@ -259,33 +285,296 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float r
     risk[CG_HARM_PERSONAL_DATA] = 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA]);
 }
 
-static cg_alert alert_of(const float risk[CG_HARM_COUNT], int minor_involved)
+cg_alert cg_text_harm_level(cg_harm h, float r, int minor)
 {
-    if (risk[CG_HARM_SEXTORTION] >= 0.85f || risk[CG_HARM_SELF_HARM_RISK] >= 0.75f ||
-        risk[CG_HARM_GROOMING] >= 0.85f ||
-        (risk[CG_HARM_SEXUAL_SOLICITATION] >= 0.6f && minor_involved))
-        return CG_ALERT_URGENT;
-    float top = 0;
-    for (int h = 0; h < CG_HARM_COUNT; h++) {
-        float r = risk[h];
-        if (h == CG_HARM_PERSONAL_DATA && r > 0.59f)
-            r = 0.59f; /* sharing a phone number alone is worth watching, not an alert */
-        top = r > top ? r : top;
+    switch (h) {
+    case CG_HARM_SEXTORTION:
+    case CG_HARM_GROOMING:
+        if (r >= 0.85f)
+            return CG_ALERT_URGENT;
+        break;
+    case CG_HARM_SELF_HARM_RISK:
+        if (r >= 0.75f)
+            return CG_ALERT_URGENT;
+        break;
+    case CG_HARM_SEXUAL_SOLICITATION:
+        if (r >= 0.6f && minor)
+            return CG_ALERT_URGENT;
+        break;
+    case CG_HARM_PERSONAL_DATA:
+        /* sharing a phone number alone is worth watching, not an alert */
+        return r >= 0.3f ? CG_ALERT_WATCH : CG_ALERT_NONE;
+    default:
+        break;
     }
-    return top >= 0.6f ? CG_ALERT_ALERT : top >= 0.3f ? CG_ALERT_WATCH : CG_ALERT_NONE;
+    return r >= 0.6f ? CG_ALERT_ALERT : r >= 0.3f ? CG_ALERT_WATCH : CG_ALERT_NONE;
 }
 
-/* Makes room for want evidence items, before any state changes. */
-static int reserve_evidence(cg_text_result *res, size_t want)
+static cg_alert alert_of(const float risk[CG_HARM_COUNT], int minor_involved)
 {
-    if (want <= res->cap_evidence)
+    cg_alert a = CG_ALERT_NONE;
+
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        cg_alert l = cg_text_harm_level((cg_harm)h, risk[h], minor_involved);
+        a = l > a ? l : a;
+    }
+    return a;
+}
+
+/* Harms written against someone else: their target is at risk, not their author. */
+static int aimed(int h)
+{
+    return h == CG_HARM_GROOMING || h == CG_HARM_SEXUAL_SOLICITATION ||
+           h == CG_HARM_SEXTORTION || h == CG_HARM_BULLYING;
+}
+
+static int is_word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* 1 when name appears in text as a whole word, ASCII case ignored. */
+static int mentions(const char *text, size_t len, const char *name)
+{
+    const size_t n = strlen(name);
+
+    if (n < 2 || n > len)
         return 0;
-    cg_text_evidence *v = cg__realloc(res->evidence, want * sizeof(*v));
-    if (v == NULL)
-        return -1;
-    res->evidence = v;
-    res->cap_evidence = want;
+    for (size_t i = 0; i + n <= len; i++) {
+        if ((i > 0 && is_word_byte((unsigned char)text[i - 1])) ||
+            (i + n < len && is_word_byte((unsigned char)text[i + n])))
+            continue;
+        size_t k = 0;
+        while (k < n) {
+            unsigned char a = (unsigned char)text[i + k], b = (unsigned char)name[k];
+            if (a >= 'A' && a <= 'Z')
+                a = (unsigned char)(a - 'A' + 'a');
+            if (b >= 'A' && b <= 'Z')
+                b = (unsigned char)(b - 'A' + 'a');
+            if (a != b)
+                break;
+            k++;
+        }
+        if (k == n)
+            return 1;
+    }
     return 0;
+}
+
+/* The FNV-1a hash of a word, ASCII letters lower-cased (names are compared this way). */
+static uint32_t word_hash(const char *w, size_t n)
+{
+    uint32_t h = 2166136261u;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h = (h ^ c) * 16777619u;
+    }
+    return h;
+}
+
+/* Keeps the word hashes of a group message whose harms were aimed at no known participant. */
+static void pend_add(conv *v, size_t pi, const cg_text_message *msg, const cg__finding *f,
+                     size_t nf)
+{
+    struct pending *e = &v->pend[v->pend_next];
+
+    memset(e, 0, sizeof(*e));
+    e->from = (int)pi;
+    for (size_t i = 0; i < nf; i++)
+        if (aimed(f[i].harm))
+            e->w[f[i].harm] += f[i].weight;
+    for (size_t i = 0; msg->text != NULL && i < msg->len && e->n < PENDING_WORDS;) {
+        size_t j = i;
+        while (j < msg->len && is_word_byte((unsigned char)msg->text[j]))
+            j++;
+        if (j - i >= 2)
+            e->word[e->n++] = word_hash(msg->text + i, j - i);
+        i = j + 1;
+    }
+    v->pend_next = (v->pend_next + 1) % PENDING;
+}
+
+/* A participant who has just appeared takes the exposure of pending messages that named them. */
+static void pend_claim(conv *v, size_t qi)
+{
+    party *q = &v->parties[qi];
+    const uint32_t h = word_hash(q->name, strlen(q->name));
+
+    for (size_t k = 0; k < PENDING; k++) {
+        struct pending *e = &v->pend[k];
+        for (uint8_t i = 0; i < e->n; i++)
+            if (e->word[i] == h && e->from != (int)qi) {
+                for (int hm = 0; hm < CG_HARM_COUNT; hm++)
+                    if (e->w[hm] > 0) {
+                        q->expo_e[hm] += e->w[hm];
+                        if (q->expo_e[hm] > CAP_EVIDENCE)
+                            q->expo_e[hm] = CAP_EVIDENCE;
+                        q->expo_from[hm] = e->from;
+                    }
+                e->n = 0; /* claimed once */
+                break;
+            }
+    }
+}
+
+/* Whom a message's harms are aimed at (party indices into out, at most MAX_PARTIES) and how
+ * surely (*share: 1, or 0.5 for a guess): its recipient when it has one; in a group, the
+ * participants it names, else, as a guess, the last other participant who wrote (a chat reply
+ * goes to the message before) unless they write the same harm themselves (a fellow bully). */
+static size_t targets_of(const conv *v, size_t pi, const party *r, const cg_text_message *msg,
+                         const cg__finding *f, size_t nf, size_t out[MAX_PARTIES], float *share)
+{
+    size_t n = 0;
+
+    *share = 1.0f;
+    if (r != NULL) {
+        size_t ri = (size_t)(r - v->parties);
+        if (ri != pi)
+            out[n++] = ri;
+        return n;
+    }
+    for (size_t q = 0; q < v->n_parties && msg->text != NULL; q++)
+        if (q != pi && mentions(msg->text, msg->len, v->parties[q].name))
+            out[n++] = q;
+    if (n == 0 && v->last_sender >= 0 && (size_t)v->last_sender != pi) {
+        const party *q = &v->parties[v->last_sender];
+        int fellow = 0;
+        for (size_t i = 0; i < nf; i++)
+            fellow |= aimed(f[i].harm) && q->harm_e[f[i].harm] >= STAGE_PRESENT;
+        if (!fellow) {
+            out[n++] = (size_t)v->last_sender;
+            *share = 0.5f;
+        }
+    }
+    return n;
+}
+
+/* A recipient that stands for the whole chat rather than one person. */
+static int group_recipient(const char *r)
+{
+    return strcmp(r, "group") == 0 || strcmp(r, "all") == 0 || strcmp(r, "everyone") == 0 ||
+           strcmp(r, "channel") == 0;
+}
+
+/* Makes room for want evidence items and every participant, before any state changes. */
+static int reserve_result(cg_text_result *res, size_t want)
+{
+    if (want > res->cap_evidence) {
+        cg_text_evidence *v = cg__realloc(res->evidence, want * sizeof(*v));
+        if (v == NULL)
+            return -1;
+        res->evidence = v;
+        res->cap_evidence = want;
+    }
+    if (res->cap_participants < MAX_PARTIES) {
+        cg_text_participant *q = cg__realloc(res->participants, MAX_PARTIES * sizeof(*q));
+        if (q == NULL)
+            return -1;
+        res->participants = q;
+        res->cap_participants = MAX_PARTIES;
+    }
+    return 0;
+}
+
+static int is_minor(const party *q)
+{
+    return q->age_max > 0 && q->age_max <= 17;
+}
+
+/* Fills one participant's entry: their own risks, their exposure, their states. own is their
+ * risk as computed for the conversation (party_risks), msg_risk this message's risks when they
+ * wrote it (else NULL), targeted 1 when this message was aimed at them. */
+static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT],
+                              float all_own[][CG_HARM_COUNT], const float *msg_risk,
+                              int targeted, const float *msg_all, int64_t now,
+                              const char *msg_id, cg_text_participant *out)
+{
+    party *q = &v->parties[qi];
+    const int minor = is_minor(q);
+    int other_minor = 0;
+    cg_alert at = CG_ALERT_NONE, author = CG_ALERT_NONE;
+    cg_harm at_harm = CG_HARM_SELF_HARM_RISK;
+
+    for (size_t j = 0; j < v->n_parties; j++)
+        other_minor |= j != qi && is_minor(&v->parties[j]);
+    set_field(out->name, sizeof(out->name), q->name);
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        float r = own[h];
+        if (msg_risk != NULL && msg_risk[h] > r)
+            r = msg_risk[h];
+        out->risk[h] = r;
+        float x = 0.0f;
+        if (aimed(h)) {
+            const double k = h == CG_HARM_BULLYING ? 0.9 : h == CG_HARM_SEXTORTION ? 0.3 : 1.2;
+            x = q->expo_e[h] > 0.0f ? 1.0f - (float)exp(-k * q->expo_e[h]) : 0.0f;
+            if (q->expo_from[h] >= 0 && all_own[q->expo_from[h]][h] > x)
+                x = all_own[q->expo_from[h]][h];
+            if (targeted && msg_all[h] > x)
+                x = msg_all[h];
+            if (x > 1.0f)
+                x = 1.0f;
+        }
+        out->exposure[h] = x;
+        const cg_alert la = cg_text_harm_level((cg_harm)h, aimed(h) ? x : r, minor);
+        if (la > at) {
+            at = la;
+            at_harm = (cg_harm)h;
+        }
+        if (aimed(h)) {
+            const cg_alert lo = cg_text_harm_level((cg_harm)h, r, other_minor);
+            author = lo > author ? lo : author;
+        }
+    }
+    if (at == CG_ALERT_URGENT)
+        q->urgent_ts = now > 0 ? now : 1;
+    if (at > q->peak) {
+        q->peak = at;
+        q->peak_harm = at_harm;
+        set_field(q->peak_msg, sizeof(q->peak_msg), msg_id);
+    }
+    /* An urgent state is held: a child who wrote despair stays urgent while others go on. */
+    if (q->urgent_ts != 0 && now - q->urgent_ts <= URGENT_HOLD_MS)
+        at = CG_ALERT_URGENT;
+    out->alert = at;
+    out->peak = q->peak;
+    out->peak_harm = q->peak_harm;
+    set_field(out->peak_message, sizeof(out->peak_message), q->peak_msg);
+    out->author_alert = author;
+    out->age_min = q->age_min;
+    out->age_max = q->age_max;
+}
+
+/* Updates the conversation's per-harm peaks with this message's risks. */
+static void update_peaks(conv *v, const cg_text_result *res, int minor, const char *msg_id)
+{
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
+        const cg_alert l = cg_text_harm_level((cg_harm)h, res->risk[h], minor);
+        cg_text_harm_peak *pk = &v->peak[h];
+
+        if (l == CG_ALERT_NONE || l < pk->level || (l == pk->level && res->risk[h] <= pk->risk))
+            continue;
+        pk->level = l;
+        pk->risk = res->risk[h];
+        set_field(pk->message_id, sizeof(pk->message_id), msg_id);
+        /* Who: the participant most at risk of it, and its strongest author. */
+        size_t at = 0, au = 0;
+        for (size_t i = 1; i < res->n_participants; i++) {
+            const cg_text_participant *q = &res->participants[i];
+            if ((aimed(h) ? q->exposure[h] : q->risk[h]) >
+                (aimed(h) ? res->participants[at].exposure[h] : res->participants[at].risk[h]))
+                at = i;
+            if (q->risk[h] > res->participants[au].risk[h])
+                au = i;
+        }
+        const cg_text_participant *pa = &res->participants[at], *pu = &res->participants[au];
+        set_field(pk->at_risk, sizeof(pk->at_risk),
+                  (aimed(h) ? pa->exposure[h] : pa->risk[h]) > 0 ? pa->name : "");
+        set_field(pk->author, sizeof(pk->author), pu->risk[h] > 0 ? pu->name : "");
+    }
 }
 
 cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,
@@ -294,18 +583,21 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
 {
     const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
     const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
-    const char *recipient = msg->recipient && *msg->recipient ? msg->recipient : NULL;
+    const char *recipient = msg->recipient && *msg->recipient && !group_recipient(msg->recipient)
+                                ? msg->recipient : NULL;
     int nomem = 0;
     conv *v = find_conv(c, cid, 1);
     char idbuf[64];
 
     if (v == NULL)
         return cg__fail(err, CG_E_NOMEM, "out of memory for conversation '%s'", cid);
+    const size_t known = v->n_parties;
     party *p = find_party(v, sender, &nomem);
     party *r = recipient ? find_party(v, recipient, &nomem) : NULL;
-    if (nomem || p == NULL || reserve_evidence(res, n + EVIDENCE_RING) != 0)
+    if (nomem || p == NULL || reserve_result(res, n + EVIDENCE_RING) != 0)
         return cg__fail(err, CG_E_NOMEM, "out of memory for conversation '%s'", cid);
     /* Nothing below fails: the state changes all or not at all. */
+    const size_t pi = (size_t)(p - v->parties);
 
     /* Time: unknown or out of order messages take the conversation's latest time. */
     int64_t now = msg->ts_ms > v->last_ts ? msg->ts_ms : v->last_ts;
@@ -323,6 +615,20 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     else
         snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)v->n_messages);
 
+    /* Whom this message's harms are aimed at. */
+    for (size_t i = known; i < v->n_parties; i++)
+        pend_claim(v, i);
+    size_t tg[MAX_PARTIES];
+    float share;
+    const size_t n_tg = targets_of(v, pi, r, msg, f, n, tg, &share);
+    if (r == NULL && share < 1.0f) {
+        int any = 0;
+        for (size_t i = 0; i < n; i++)
+            any |= aimed(f[i].harm);
+        if (any)
+            pend_add(v, pi, msg, f, n);
+    }
+
     /* Message-level risk: noisy-OR of the weights found, per harm. */
     double keep[CG_HARM_COUNT];
     for (int h = 0; h < CG_HARM_COUNT; h++)
@@ -333,6 +639,15 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         p->harm_e[f[i].harm] += f[i].weight;
         if (p->harm_e[f[i].harm] > CAP_EVIDENCE)
             p->harm_e[f[i].harm] = CAP_EVIDENCE;
+        if (aimed(f[i].harm))
+            for (size_t t = 0; t < n_tg; t++) {
+                party *q = &v->parties[tg[t]];
+                q->expo_e[f[i].harm] += share * f[i].weight;
+                if (q->expo_e[f[i].harm] > CAP_EVIDENCE)
+                    q->expo_e[f[i].harm] = CAP_EVIDENCE;
+                if (share >= 1.0f)
+                    q->expo_from[f[i].harm] = (int)pi;
+            }
         if (f[i].facet != CG_FACET_NONE) {
             p->facet_e[f[i].facet] += f[i].weight;
             if (p->facet_e[f[i].facet] > CAP_EVIDENCE)
@@ -368,7 +683,8 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     }
 
     /* Conversation risk: the worst party's, never below this message's. */
-    int minor_recipient = r != NULL && r->age_max > 0 && r->age_max <= 17;
+    int minor_recipient = r != NULL && is_minor(r);
+    float own[MAX_PARTIES][CG_HARM_COUNT];
     memset(res->risk, 0, sizeof(res->risk));
     res->stage = CG_FACET_NONE;
     int minor_involved = 0;
@@ -376,13 +692,12 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         party *q = &v->parties[i];
         int other_minor = 0;
         for (size_t j = 0; j < v->n_parties; j++)
-            if (j != i && v->parties[j].age_max > 0 && v->parties[j].age_max <= 17)
+            if (j != i && is_minor(&v->parties[j]))
                 other_minor = 1;
-        float risk[CG_HARM_COUNT];
         cg_facet st;
-        party_risks(q, other_minor, now, risk, &st);
+        party_risks(q, other_minor, now, own[i], &st);
         for (int h = 0; h < CG_HARM_COUNT; h++)
-            res->risk[h] = risk[h] > res->risk[h] ? risk[h] : res->risk[h];
+            res->risk[h] = own[i][h] > res->risk[h] ? own[i][h] : res->risk[h];
         if (st > res->stage)
             res->stage = st;
         minor_involved |= other_minor;
@@ -391,6 +706,24 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         if (res->message_risk[h] > res->risk[h])
             res->risk[h] = res->message_risk[h];
     res->alert = alert_of(res->risk, minor_involved || minor_recipient);
+
+    /* Participants: each one's own risks, exposure and state; the conversation's alert is
+     * never below any participant's state (a held urgent state included). */
+    res->n_participants = v->n_parties;
+    for (size_t i = 0; i < v->n_parties; i++) {
+        int targeted = 0;
+        for (size_t t = 0; t < n_tg; t++)
+            targeted |= tg[t] == i;
+        participant_state(v, i, own[i], own, i == pi ? res->message_risk : NULL,
+                          targeted && share >= 1.0f,
+                          res->message_risk, now, idbuf, &res->participants[i]);
+        if (res->participants[i].alert > res->alert)
+            res->alert = res->participants[i].alert;
+    }
+    update_peaks(v, res, minor_involved || minor_recipient, idbuf);
+    memcpy(res->peak, v->peak, sizeof(res->peak));
+    v->last_sender = (int)pi;
+
     res->sender_age_min = p->age_min;
     res->sender_age_max = p->age_max;
     res->recipient_age_min = r ? r->age_min : 0;

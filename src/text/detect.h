@@ -56,5 +56,17 @@ int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *ma
 cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
                             int this_year, cg__age_signals *out, cg_error *err);
 
+/* ---- context markers (detect_context.c) ----------------------------------------------------- */
+
+#define CG__CTX_LAUGH 1u   /* laughter: lol, haha, "đùa", 😂 */
+#define CG__CTX_GAME 2u    /* game vocabulary: gg, noob, round, spike; "trận", "ván" */
+#define CG__CTX_TASK 4u    /* schoolwork as the subject: exam, homework; "đề", "thi" */
+#define CG__CTX_OBJECT 8u  /* a thing as the object of a request: homework, cake, model;
+                              "bánh", "mô hình" */
+#define CG__CTX_KIN 16u    /* family and school roles: mom, aunt, teacher; "mẹ", "cô giáo" */
+#define CG__CTX_REPORT 32u /* quoting or reporting: "told me", "report"; "nó bảo", "tố cáo" */
+
+/* The context markers of a message (bit set). */
+unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
 
 #endif

@@ -301,7 +301,72 @@ void cg_text_result_free(cg_text_result *res)
     if (res == NULL)
         return;
     cg__free(res->evidence);
+    cg__free(res->participants);
     memset(res, 0, sizeof(*res));
+}
+
+#define MODEL_MIN_SCORE 0.7f
+#define MODEL_WEIGHT 0.7f
+
+/* How much a context marker weakens a cue of a harm and facet (docs/text.md, "Context"):
+ * laughter and game talk make threats, "go die" and despair read as banter; schoolwork as the
+ * subject makes "it will kill me" hyperbole; a thing as the object of a photo request, or a
+ * relative or teacher asking, makes it a family or school request; quoting or reporting makes
+ * the writer a witness. Factors multiply. */
+static float context_factor(unsigned ctx, cg_harm h, cg_facet f)
+{
+    float k = 1.0f;
+    const int threat = h == CG_HARM_BULLYING &&
+                       (f == CG_FACET_BULLY_THREAT || f == CG_FACET_INCITEMENT);
+
+    if (ctx & CG__CTX_LAUGH) {
+        if (h == CG_HARM_SELF_HARM_RISK || threat)
+            k *= 0.4f;
+    }
+    if (ctx & CG__CTX_GAME) {
+        if (threat)
+            k *= 0.5f;
+        else if (h == CG_HARM_BULLYING && f == CG_FACET_INSULT)
+            k *= 0.7f;
+        else if (h == CG_HARM_SELF_HARM_RISK)
+            k *= 0.7f;
+    }
+    if ((ctx & CG__CTX_TASK) && (h == CG_HARM_SELF_HARM_RISK || threat))
+        k *= 0.5f;
+    if (ctx & CG__CTX_OBJECT) {
+        if (h == CG_HARM_SEXUAL_SOLICITATION)
+            k *= 0.3f;
+        else if (h == CG_HARM_SEXTORTION && f == CG_FACET_IMAGE)
+            k *= 0.5f;
+    }
+    if (ctx & CG__CTX_KIN) {
+        if (h == CG_HARM_SEXUAL_SOLICITATION)
+            k *= 0.6f;
+        else if (h == CG_HARM_GROOMING &&
+                 (f == CG_FACET_FRIENDSHIP || f == CG_FACET_RELATIONSHIP || f == CG_FACET_MEETING))
+            k *= 0.6f;
+    }
+    if ((ctx & CG__CTX_REPORT) && h != CG_HARM_SELF_HARM_RISK && h != CG_HARM_PERSONAL_DATA)
+        k *= 0.5f;
+    return k;
+}
+
+/* Weakens the lexicon cues of a message by its context markers (detected only when a cue that
+ * context can weaken was found, so most messages pay nothing). */
+static void apply_context(const char *text, size_t len, const cg__normalized *nm,
+                          cg__finding *f, size_t n)
+{
+    int any = 0;
+
+    for (size_t i = 0; i < n && !any; i++)
+        any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
+    if (!any)
+        return;
+    const unsigned ctx = cg__context_scan(text, len, nm);
+    if (ctx == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
 }
 
 static const char *pii_cue_name(cg_facet f)
@@ -366,11 +431,20 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet)};
     }
-    for (unsigned i = 0; i < n_labels; i++)
-        if (s->e->model_harm[i] >= 0 && s->scores[i] >= 0.5f)
+    apply_context(text, msg->len, &s->nm, s->findings, n);
+    /* The model's labels join as evidence when they reach the model's own threshold (chosen on
+     * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
+     * score: a learned guess counts less than a listed phrase (both constants chosen on a
+     * held-out fifth of the corpus's train split, docs/text-model.md). */
+    for (unsigned i = 0; i < n_labels; i++) {
+        float t = (float)cg_text_model_threshold(s->e->model, i);
+        if (t < MODEL_MIN_SCORE)
+            t = MODEL_MIN_SCORE;
+        if (s->e->model_harm[i] >= 0 && s->scores[i] >= t)
             s->findings[n++] = (cg__finding){(cg_harm)s->e->model_harm[i], CG_FACET_NONE,
-                                             s->scores[i], 0, (uint32_t)msg->len,
+                                             MODEL_WEIGHT * s->scores[i], 0, (uint32_t)msg->len,
                                              s->e->model_cue[i]};
+    }
     cg__age_facts age = {0, 0, 0};
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)

@@ -1,41 +1,28 @@
-/* The linear text classifier (linear.h): features, training, prediction and evaluation.
+/* The linear text classifier (linear.h): features, vectors, models and prediction. Training is
+ * in linear_train.c, evaluation in linear_eval.c.
  *
  * Features follow the hashing trick (Weinberger et al., "Feature Hashing for Large Scale
  * Multitask Learning", ICML 2009) over character n-grams and word n-grams, as fastText does
  * (Joulin et al., "Bag of Tricks for Efficient Text Classification", 2016), so that no
- * vocabulary is stored and any text maps to features in one pass. Each label is an independent
- * logistic regression (one-vs-rest), so an example may carry any subset of labels, and an
- * example with none is a negative for all of them.
+ * vocabulary is stored and any text maps to features in one pass. Character n-grams are taken
+ * over the whole text (grams that cross a space see word pairs) or, like scikit-learn's
+ * "char_wb" analyser, within each word padded with a space on both sides (a misspelt word still
+ * shares most of its grams, and the vector does not grow with the pairs of words).
  *
- * Training is stochastic gradient descent with AdaGrad step sizes (Duchi, Hazan and Singer,
- * JMLR 2011): rare n-grams keep large steps while frequent ones settle, which suits hashed
- * sparse text without tuning a schedule. Only the buckets an example touches are updated, so an
- * epoch costs O(total features), not O(examples x buckets). L2, when asked for, is applied to
- * the touched weights only (the usual sparse approximation). The weight and its AdaGrad sum
- * sit side by side, so one update touches one cache line per bucket.
- *
- * Determinism: the texts are normalised once and kept; each epoch visits them in an order
- * shuffled by a splitmix64 generator seeded from the options, on one thread, so the same data
- * and options give bit-identical weights. */
+ * Vectors: in the first format each occurrence is one entry of value 1/sqrt(occurrences), so
+ * texts of any length have vectors of equal length. With TF-IDF (Salton and Buckley, 1988; the
+ * sublinear form of Manning, Raghavan and Schütze, "Introduction to Information Retrieval", ch.
+ * 6) each distinct bucket weighs (1 + ln tf) * idf and the vector is scaled to unit length: a
+ * word repeated ten times counts about three times, and grams that every text has (" a", "the")
+ * count little. */
 #include "text/linear.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
-
-#define DEF_BITS 20
-#define DEF_CHAR_MIN 3
-#define DEF_CHAR_MAX 5
-#define DEF_WORD_NGRAMS 2
-#define DEF_EPOCHS 5
-#define DEF_LR 0.2f
-#define DEF_MAX_TEXT ((size_t)64 << 10)
-#define DEF_MAX_EXAMPLES 50000000ULL
-#define DEF_MAX_TOTAL ((uint64_t)4 << 30)
-#define ADAGRAD_EPS 1e-6f
-#define PREFETCH_AHEAD 8
 
 /* ---- features ------------------------------------------------------------------------------ */
 
@@ -68,20 +55,52 @@ void cg__lin_feats_free(cg__lin_feats *f)
     memset(f, 0, sizeof(*f));
 }
 
+/* The character n-grams of s (n bytes) padded with a space on each side, written at idx[k..];
+ * returns the new k. Grams start and end at UTF-8 character boundaries. */
+static size_t char_grams(const cg__lin_params *p, const char *s, size_t n, uint32_t *idx,
+                         size_t k)
+{
+    const size_t padded = n + 2;
+
+    for (size_t i = 0; i < padded; i++) {
+        uint64_t h = FNV_BASIS;
+        size_t j = i;
+        uint32_t nchar = 0;
+
+        if (i > 0 && i <= n && !char_start((unsigned char)s[i - 1]))
+            continue;
+        while (j < padded) {
+            do {
+                unsigned char b = j == 0 || j == n + 1 ? ' ' : (unsigned char)s[j - 1];
+
+                h = (h ^ b) * FNV_PRIME;
+                j++;
+            } while (j <= n && !char_start((unsigned char)s[j - 1]));
+            nchar++;
+            if (nchar >= p->char_min)
+                idx[k++] = bucket(h, SEED_CHAR, p->bits);
+            if (nchar == p->char_max)
+                break;
+        }
+    }
+    return k;
+}
+
 cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg__lin_feats *f,
                             cg_error *err)
 {
-    const size_t padded = n + 2; /* a space before and after: word boundary markers */
     const int chars = p->char_max > 0 && p->char_min <= p->char_max;
+    const int in_words = (p->flags & CG__LIN_CHAR_WORDS) != 0;
     const size_t per_pos = chars ? p->char_max - p->char_min + 1 : 0;
     size_t bound, i, k = 0;
     uint64_t prev[CG__LIN_MAX_WORD_N - 1] = {0};
     size_t nprev = 0;
 
     f->n = 0;
-    /* An upper bound on the features: per_pos grams per character start, and word_ngrams
-     * per word (at most n / 2 + 1 words). Reserving it once keeps the loops free of checks. */
-    bound = padded * per_pos + (n / 2 + 1) * p->word_ngrams;
+    /* An upper bound on the features: per_pos grams per character start of the padded text
+     * (or of every padded word: at most 2n + 2 positions), and word_ngrams per word (at most
+     * n / 2 + 1 words). Reserving it once keeps the loops free of checks. */
+    bound = (in_words ? 2 * n + 2 : n + 2) * per_pos + (n / 2 + 1) * p->word_ngrams;
     if (bound > f->cap) {
         uint32_t *ni = cg__malloc_array(bound, sizeof(*ni));
 
@@ -92,29 +111,18 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
         f->idx = ni;
         f->cap = bound;
     }
-    if (chars) {
-        for (i = 0; i < padded; i++) {
-            uint64_t h = FNV_BASIS;
-            size_t j = i;
-            uint32_t nchar = 0;
+    if (chars && !in_words)
+        k = char_grams(p, s, n, f->idx, k);
+    for (i = 0; chars && in_words && i < n;) {
+        size_t j = i;
 
-            if (i > 0 && i <= n && !char_start((unsigned char)s[i - 1]))
-                continue;
-            while (j < padded) {
-                do {
-                    unsigned char b = j == 0 || j == n + 1 ? ' ' : (unsigned char)s[j - 1];
-
-                    h = (h ^ b) * FNV_PRIME;
-                    j++;
-                } while (j <= n && !char_start((unsigned char)s[j - 1]));
-                nchar++;
-                if (nchar >= p->char_min)
-                    f->idx[k++] = bucket(h, SEED_CHAR, p->bits);
-                if (nchar == p->char_max)
-                    break;
-            }
-        }
+        while (j < n && s[j] != ' ')
+            j++;
+        if (j > i)
+            k = char_grams(p, s + i, j - i, f->idx, k);
+        i = j + 1;
     }
+    f->n_char = k;
     /* Words (in Vietnamese, syllables): the plain form separates them by single spaces. */
     for (i = 0; i < n;) {
         size_t j = i;
@@ -142,6 +150,131 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
     return CG_OK;
 }
 
+/* ---- vectors ------------------------------------------------------------------------------- */
+
+void cg__lin_vec_free(cg__lin_vec *v)
+{
+    cg__free(v->idx);
+    cg__free(v->val);
+    memset(v, 0, sizeof(*v));
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts a few indices by insertion (short messages), many with qsort. */
+static void sort_u32(uint32_t *v, size_t n)
+{
+    if (n > 48) {
+        qsort(v, n, sizeof(*v), cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+cg_status cg__lin_vectorize(const cg__lin_params *p, const float *idf, cg__lin_feats *f,
+                            cg__lin_vec *v, cg_error *err)
+{
+    v->n = 0;
+    if (f->n > v->cap) {
+        uint32_t *ni = cg__malloc_array(f->n, sizeof(*ni));
+        float *nv = cg__malloc_array(f->n, sizeof(*nv));
+
+        if (ni == NULL || nv == NULL) {
+            cg__free(ni);
+            cg__free(nv);
+            return cg__fail(err, CG_E_NOMEM, "text model: out of memory for %zu features", f->n);
+        }
+        cg__free(v->idx);
+        cg__free(v->val);
+        v->idx = ni;
+        v->val = nv;
+        v->cap = f->n;
+    }
+    if (f->n == 0)
+        return CG_OK;
+    if (!(p->flags & CG__LIN_TFIDF) || idf == NULL) {
+        const float x = 1.0f / sqrtf((float)f->n);
+
+        memcpy(v->idx, f->idx, f->n * sizeof(*v->idx));
+        for (size_t k = 0; k < f->n; k++)
+            v->val[k] = x;
+        v->n = f->n;
+        return CG_OK;
+    }
+    /* Each part (character grams, then words) sorted, merged and scaled on its own. */
+    const size_t part_end[2] = {f->n_char, f->n};
+    size_t a = 0;
+    for (int part = 0; part < 2; part++) {
+        const size_t b = part_end[part], first = v->n;
+        double norm = 0.0;
+
+        sort_u32(f->idx + a, b - a);
+        for (size_t k = a; k < b;) {
+            size_t e = k + 1;
+
+            while (e < b && f->idx[e] == f->idx[k])
+                e++;
+            const float x = (1.0f + logf((float)(e - k))) * idf[f->idx[k]];
+            v->idx[v->n] = f->idx[k];
+            v->val[v->n++] = x;
+            norm += (double)x * x;
+            k = e;
+        }
+        if (norm > 0) {
+            const float sc = (float)(1.0 / sqrt(norm));
+
+            for (size_t k = first; k < v->n; k++)
+                v->val[k] *= sc;
+        }
+        a = b;
+    }
+    return CG_OK;
+}
+
+size_t cg__lin_cut_utf8(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+size_t cg__lin_norm_max(size_t max_text_bytes)
+{
+    /* The normaliser's own cap; texts are cut to max_text_bytes before. */
+    return max_text_bytes > ((size_t)1 << 20) ? max_text_bytes : 0;
+}
+
+cg_status cg__lin_text_features(const cg__lin_params *p, cg__normalizer *nz, cg__normalized *nm,
+                                const char *text, size_t len, cg__lin_feats *f, cg_error *err)
+{
+    cg_status st;
+
+    len = cg__lin_cut_utf8(text, len, p->max_text_bytes);
+    if (p->flags & CG__LIN_RAW)
+        return cg__lin_featurize(p, text, len, f, err);
+    st = cg__normalize(nz, text, len, CG__UTF8_REPLACE, cg__lin_norm_max(p->max_text_bytes), nm,
+                       err);
+    if (st != CG_OK)
+        return st;
+    if (p->flags & CG__LIN_FOLDED)
+        return cg__lin_featurize(p, nm->folded.s, nm->folded.n, f, err);
+    return cg__lin_featurize(p, nm->plain.s, nm->plain.n, f, err);
+}
+
 /* ---- models -------------------------------------------------------------------------------- */
 
 int cg__lin_label_ok(const char *name, size_t len)
@@ -167,6 +300,9 @@ cg_status cg__lin_params_check(const cg__lin_params *p, const char *what, cg_err
                         p->word_ngrams, CG__LIN_MAX_WORD_N);
     if (p->max_text_bytes == 0)
         return cg__fail(err, CG_E_INVAL, "%s: text cut of 0 bytes", what);
+    if ((p->flags & ~CG__LIN_FLAGS_KNOWN) != 0 ||
+        ((p->flags & CG__LIN_NONE_CLASS) && !(p->flags & CG__LIN_SOFTMAX)))
+        return cg__fail(err, CG_E_INVAL, "%s: unknown flags 0x%x", what, p->flags);
     return CG_OK;
 }
 
@@ -175,7 +311,8 @@ cg_status cg__lin_model_new(const cg__lin_params *p, uint32_t nlabels, cg_text_m
 {
     cg_text_model *m;
     cg_status st;
-    const uint64_t nw = ((uint64_t)1 << p->bits) * nlabels;
+    const uint32_t ncls = nlabels + ((p->flags & CG__LIN_NONE_CLASS) != 0);
+    const uint64_t nw = ((uint64_t)1 << p->bits) * ncls;
 
     *out = NULL;
     if (nlabels == 0 || nlabels > CG_TEXT_MODEL_MAX_LABELS || nw > CG__LIN_MAX_WEIGHTS)
@@ -186,16 +323,25 @@ cg_status cg__lin_model_new(const cg__lin_params *p, uint32_t nlabels, cg_text_m
         return cg__fail(err, CG_E_NOMEM, "text model: out of memory");
     m->p = *p;
     m->nlabels = nlabels;
-    m->bias = cg__calloc(nlabels, sizeof(float));
+    m->ncls = ncls;
+    m->bias = cg__calloc(ncls, sizeof(float));
+    m->threshold = cg__calloc(nlabels, sizeof(float));
     m->w = cg__calloc((size_t)nw, sizeof(float));
-    if (m->bias == NULL || m->w == NULL) {
+    if (p->flags & CG__LIN_TFIDF)
+        m->idf = cg__calloc((size_t)1 << p->bits, sizeof(float));
+    if (m->bias == NULL || m->threshold == NULL || m->w == NULL ||
+        ((p->flags & CG__LIN_TFIDF) && m->idf == NULL)) {
         st = cg__fail(err, CG_E_NOMEM, "text model: out of memory for %llu weights",
                       (unsigned long long)nw);
         goto fail;
     }
-    st = cg__normalizer_open(NULL, NULL, NULL, &m->nz, err);
-    if (st != CG_OK)
-        goto fail;
+    for (uint32_t l = 0; l < nlabels; l++)
+        m->threshold[l] = 0.5f;
+    if (!(p->flags & CG__LIN_RAW)) {
+        st = cg__normalizer_open(NULL, NULL, NULL, &m->nz, err);
+        if (st != CG_OK)
+            goto fail;
+    }
     *out = m;
     return CG_OK;
 fail:
@@ -210,6 +356,8 @@ void cg_text_model_destroy(cg_text_model *m)
     for (uint32_t i = 0; i < CG_TEXT_MODEL_MAX_LABELS; i++)
         cg__free(m->labels[i]);
     cg__free(m->bias);
+    cg__free(m->threshold);
+    cg__free(m->idf);
     cg__free(m->w);
     cg__normalizer_free(m->nz);
     cg__free(m);
@@ -225,6 +373,33 @@ const char *cg_text_model_label_name(const cg_text_model *m, unsigned i)
     return m && i < m->nlabels ? m->labels[i] : NULL;
 }
 
+cg_text_model_mode cg_text_model_mode_of(const cg_text_model *m)
+{
+    return m != NULL && (m->p.flags & CG__LIN_SOFTMAX) ? CG_TEXT_MODE_SOFTMAX : CG_TEXT_MODE_OVR;
+}
+
+double cg_text_model_threshold(const cg_text_model *m, unsigned i)
+{
+    return m != NULL && i < m->nlabels ? (double)m->threshold[i] : 0.5;
+}
+
+/* ---- prediction ---------------------------------------------------------------------------- */
+
+void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z)
+{
+    const uint32_t C = m->ncls;
+
+    for (uint32_t c = 0; c < C; c++)
+        z[c] = m->bias[c];
+    for (size_t k = 0; k < v->n; k++) {
+        const float *w = m->w + (size_t)v->idx[k] * C;
+        const float x = v->val[k];
+
+        for (uint32_t c = 0; c < C; c++)
+            z[c] += w[c] * x;
+    }
+}
+
 static inline float sigmoid(float z)
 {
     if (z > 30.0f)
@@ -234,535 +409,103 @@ static inline float sigmoid(float z)
     return 1.0f / (1.0f + expf(-z));
 }
 
-/* Raw scores (before the sigmoid) of a feature vector. */
-static void linear_scores(const cg_text_model *m, const uint32_t *idx, size_t n, float *z)
+void cg__lin_link(const cg__lin_params *p, uint32_t ncls, float *z)
 {
-    const uint32_t L = m->nlabels;
-    const float x = n > 0 ? 1.0f / sqrtf((float)n) : 0.0f;
-
-    for (uint32_t l = 0; l < L; l++)
-        z[l] = 0.0f;
-    for (size_t k = 0; k < n; k++) {
-        const float *w = m->w + (size_t)idx[k] * L;
-
-        for (uint32_t l = 0; l < L; l++)
-            z[l] += w[l];
+    if (!(p->flags & CG__LIN_SOFTMAX)) {
+        for (uint32_t c = 0; c < ncls; c++)
+            z[c] = sigmoid(z[c]);
+        return;
     }
-    for (uint32_t l = 0; l < L; l++)
-        z[l] = z[l] * x + m->bias[l];
+    float top = z[0], sum = 0.0f;
+    for (uint32_t c = 1; c < ncls; c++)
+        top = z[c] > top ? z[c] : top;
+    for (uint32_t c = 0; c < ncls; c++) {
+        z[c] = expf(z[c] - top);
+        sum += z[c];
+    }
+    for (uint32_t c = 0; c < ncls; c++)
+        z[c] /= sum;
+}
+
+uint64_t cg__lin_assign(const cg__lin_params *p, uint32_t nlabels, uint32_t ncls,
+                        const float *prob, const float *thresholds, double threshold)
+{
+    uint64_t bits = 0;
+
+    if (p->flags & CG__LIN_SOFTMAX) {
+        uint32_t best = 0;
+        float rest = 1.0f;
+
+        for (uint32_t c = 0; c < nlabels; c++) {
+            rest -= prob[c];
+            if (prob[c] > prob[best])
+                best = c;
+        }
+        /* The implicit "no label" class holds what the labels leave. */
+        if (ncls > nlabels && rest > prob[best])
+            return 0;
+        return (uint64_t)1 << best;
+    }
+    for (uint32_t l = 0; l < nlabels; l++) {
+        const double t = threshold > 0 || thresholds == NULL ? threshold : thresholds[l];
+
+        if (prob[l] >= t)
+            bits |= (uint64_t)1 << l;
+    }
+    return bits;
+}
+
+unsigned cg_text_model_assign(const cg_text_model *m, const float *scores, double threshold,
+                              unsigned char *assigned)
+{
+    unsigned n = 0;
+
+    if (m == NULL || scores == NULL || assigned == NULL)
+        return 0;
+    const uint64_t bits = cg__lin_assign(&m->p, m->nlabels, m->ncls, scores, m->threshold,
+                                         threshold);
+    for (uint32_t l = 0; l < m->nlabels; l++) {
+        assigned[l] = (unsigned char)((bits >> l) & 1);
+        n += assigned[l];
+    }
+    return n;
 }
 
 /* Per-call scratch of prediction. */
 typedef struct scratch {
     cg__normalized nm;
     cg__lin_feats f;
+    cg__lin_vec v;
 } scratch;
 
 static void scratch_free(scratch *s)
 {
     cg__normalized_free(&s->nm);
     cg__lin_feats_free(&s->f);
-}
-
-static size_t norm_max(size_t max_text_bytes)
-{
-    /* The normaliser's own cap; texts are cut to max_text_bytes before. */
-    return max_text_bytes > ((size_t)1 << 20) ? max_text_bytes : 0;
-}
-
-/* The length of text cut to max bytes without splitting a UTF-8 character. */
-static size_t cut_utf8(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    return max;
-}
-
-static cg_status predict_with(const cg_text_model *m, scratch *s, const char *text, size_t len,
-                              float *scores, cg_error *err)
-{
-    cg_status st;
-
-    len = cut_utf8(text, len, m->p.max_text_bytes);
-    st = cg__normalize(m->nz, text, len, CG__UTF8_REPLACE, norm_max(m->p.max_text_bytes), &s->nm,
-                       err);
-    if (st != CG_OK)
-        return st;
-    st = cg__lin_featurize(&m->p, s->nm.plain.s, s->nm.plain.n, &s->f, err);
-    if (st != CG_OK)
-        return st;
-    linear_scores(m, s->f.idx, s->f.n, scores);
-    for (uint32_t l = 0; l < m->nlabels; l++)
-        scores[l] = sigmoid(scores[l]);
-    return CG_OK;
+    cg__lin_vec_free(&s->v);
 }
 
 cg_status cg_text_model_predict(const cg_text_model *m, const char *text, size_t len,
                                 float *scores, cg_error *err)
 {
+    float z[CG_TEXT_MODEL_MAX_LABELS + 1];
     scratch s;
     cg_status st;
 
     memset(&s, 0, sizeof(s));
     if (m == NULL || (text == NULL && len > 0) || scores == NULL)
         return cg__fail(err, CG_E_INVAL, "text model predict: NULL argument");
-    st = predict_with(m, &s, text ? text : "", len, scores, err);
+    st = cg__lin_text_features(&m->p, m->nz, &s.nm, text ? text : "", len, &s.f, err);
+    if (st == CG_OK)
+        st = cg__lin_vectorize(&m->p, m->idf, &s.f, &s.v, err);
+    if (st == CG_OK) {
+        cg__lin_scores(m, &s.v, z);
+        cg__lin_link(&m->p, m->ncls, z);
+        memcpy(scores, z, m->nlabels * sizeof(*scores));
+    }
     scratch_free(&s);
     if (st != CG_OK)
         for (uint32_t l = 0; l < m->nlabels; l++)
             scores[l] = 0.0f;
-    return st;
-}
-
-/* ---- training ------------------------------------------------------------------------------ */
-
-/* The training set: normalised (plain) texts back to back, and each example's label bits. */
-typedef struct train_set {
-    const cg_text_train_options *opt;
-    cg__lin_params p;
-    cg__normalizer *nz;
-    cg__normalized nm;
-    char *text;
-    uint64_t len, cap;
-    uint64_t *off;          /* n + 1 offsets into text */
-    uint64_t *labels;       /* n label bit sets */
-    uint64_t n, ncap;
-    char *names[CG_TEXT_MODEL_MAX_LABELS];
-    uint32_t nlabels;
-    uint64_t negatives;
-} train_set;
-
-static void set_free(train_set *t)
-{
-    cg__normalized_free(&t->nm);
-    cg__normalizer_free(t->nz);
-    cg__free(t->text);
-    cg__free(t->off);
-    cg__free(t->labels);
-    for (uint32_t i = 0; i < t->nlabels; i++)
-        cg__free(t->names[i]);
-}
-
-/* The bit of label name, registering it when new. */
-static cg_status label_bit(char **names, uint32_t *nlabels, const char *name, const char *where,
-                           uint64_t line, uint64_t *bit, cg_error *err)
-{
-    uint32_t i;
-
-    for (i = 0; i < *nlabels; i++)
-        if (strcmp(names[i], name) == 0)
-            break;
-    if (i == *nlabels) {
-        if (i == CG_TEXT_MODEL_MAX_LABELS)
-            return cg__fail(err, CG_E_LIMIT, "%s:%llu: label '%s' is one more than the %d a "
-                            "model can hold", where, (unsigned long long)line, name,
-                            CG_TEXT_MODEL_MAX_LABELS);
-        names[i] = cg__strdup(name);
-        if (names[i] == NULL)
-            return cg__fail(err, CG_E_NOMEM, "%s:%llu: out of memory", where,
-                            (unsigned long long)line);
-        (*nlabels)++;
-    }
-    *bit = (uint64_t)1 << i;
-    return CG_OK;
-}
-
-static cg_status add_example(void *ud, const char *text, size_t len, const char *const *labels,
-                             size_t nlabels, const char *where, uint64_t line, cg_error *err)
-{
-    train_set *t = ud;
-    uint64_t bits = 0;
-    cg_status st;
-
-    for (size_t i = 0; i < nlabels; i++) {
-        uint64_t b = 0;
-
-        st = label_bit(t->names, &t->nlabels, labels[i], where, line, &b, err);
-        if (st != CG_OK)
-            return st;
-        bits |= b;
-    }
-    if (t->n >= t->opt->max_examples)
-        return cg__fail(err, CG_E_LIMIT, "%s:%llu: more than %llu examples", where,
-                        (unsigned long long)line, (unsigned long long)t->opt->max_examples);
-    st = cg__normalize(t->nz, text, len, CG__UTF8_REPLACE, norm_max(t->p.max_text_bytes), &t->nm,
-                       err);
-    if (st != CG_OK)
-        return st;
-    if (t->len + t->nm.plain.n > t->opt->max_total_bytes)
-        return cg__fail(err, CG_E_LIMIT, "%s:%llu: training text over %llu bytes", where,
-                        (unsigned long long)line, (unsigned long long)t->opt->max_total_bytes);
-    if (t->n + 1 >= t->ncap) {
-        uint64_t nc = t->ncap ? t->ncap * 2 : 4096;
-        uint64_t *no = cg__realloc(t->off, (size_t)(nc + 1) * sizeof(*no));
-        uint64_t *nl;
-
-        if (no == NULL)
-            return cg__fail(err, CG_E_NOMEM, "%s:%llu: out of memory", where,
-                            (unsigned long long)line);
-        t->off = no;
-        nl = cg__realloc(t->labels, (size_t)nc * sizeof(*nl));
-        if (nl == NULL)
-            return cg__fail(err, CG_E_NOMEM, "%s:%llu: out of memory", where,
-                            (unsigned long long)line);
-        t->labels = nl;
-        t->ncap = nc;
-    }
-    if (t->len + t->nm.plain.n > t->cap) {
-        uint64_t nc = t->cap ? t->cap : 65536;
-        char *nt;
-
-        while (nc < t->len + t->nm.plain.n)
-            nc *= 2;
-        nt = cg__realloc(t->text, (size_t)nc);
-        if (nt == NULL)
-            return cg__fail(err, CG_E_NOMEM, "%s:%llu: out of memory", where,
-                            (unsigned long long)line);
-        t->text = nt;
-        t->cap = nc;
-    }
-    if (t->nm.plain.n > 0)
-        memcpy(t->text + t->len, t->nm.plain.s, t->nm.plain.n);
-    t->off[t->n] = t->len;
-    t->len += t->nm.plain.n;
-    t->off[t->n + 1] = t->len;
-    t->labels[t->n] = bits;
-    t->negatives += bits == 0;
-    t->n++;
-    return CG_OK;
-}
-
-static inline uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void options_resolve(const cg_text_train_options *in, cg_text_train_options *o,
-                            cg__lin_params *p)
-{
-    if (in != NULL)
-        *o = *in;
-    else
-        memset(o, 0, sizeof(*o));
-    if (o->char_min == 0 && o->char_max == 0) {
-        o->char_min = DEF_CHAR_MIN;
-        o->char_max = DEF_CHAR_MAX;
-    }
-    p->bits = o->hash_bits ? o->hash_bits : DEF_BITS;
-    p->char_min = o->char_min;
-    p->char_max = o->char_max;
-    p->word_ngrams = o->word_ngrams ? o->word_ngrams : DEF_WORD_NGRAMS;
-    if (o->epochs == 0)
-        o->epochs = DEF_EPOCHS;
-    if (!(o->learning_rate > 0.0f))
-        o->learning_rate = DEF_LR;
-    if (!(o->l2 >= 0.0f))
-        o->l2 = 0.0f;
-    if (o->max_text_bytes == 0)
-        o->max_text_bytes = DEF_MAX_TEXT;
-    if (o->max_examples == 0)
-        o->max_examples = DEF_MAX_EXAMPLES;
-    if (o->max_total_bytes == 0)
-        o->max_total_bytes = DEF_MAX_TOTAL;
-    p->max_text_bytes = o->max_text_bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)o->max_text_bytes;
-}
-
-/* The AdaGrad passes. wg holds, per bucket and label, the weight and its sum of squared
- * gradients side by side; gb the biases' sums. */
-static cg_status sgd(const train_set *t, const cg_text_train_options *o, cg_text_model *m,
-                     double *final_loss, cg_error *err)
-{
-    const uint32_t L = m->nlabels;
-    const uint64_t nw = ((uint64_t)1 << m->p.bits) * L;
-    float *wg = cg__calloc((size_t)nw * 2, sizeof(float));
-    float gb[CG_TEXT_MODEL_MAX_LABELS] = {0};
-    float z[CG_TEXT_MODEL_MAX_LABELS], g[CG_TEXT_MODEL_MAX_LABELS];
-    uint64_t *order = cg__malloc_array((size_t)t->n, sizeof(uint64_t));
-    cg__lin_feats f = {0};
-    const float lr = o->learning_rate, l2 = o->l2;
-    cg_status st = CG_OK;
-
-    *final_loss = 0.0;
-    if (wg == NULL || order == NULL) {
-        st = cg__fail(err, CG_E_NOMEM, "text model: out of memory for training state");
-        goto done;
-    }
-    for (uint64_t i = 0; i < t->n; i++)
-        order[i] = i;
-    for (unsigned ep = 0; ep < o->epochs; ep++) {
-        uint64_t rng = o->seed ^ (0x5851f42d4c957f2dULL * (ep + 1));
-        double loss = 0.0;
-
-        /* Fisher-Yates with a fixed seed: deterministic. */
-        for (uint64_t i = t->n; i > 1; i--) {
-            uint64_t j = splitmix64(&rng) % i, tmp = order[i - 1];
-
-            order[i - 1] = order[j];
-            order[j] = tmp;
-        }
-        for (uint64_t e = 0; e < t->n; e++) {
-            const uint64_t ex = order[e];
-            const uint64_t y = t->labels[ex];
-            float x;
-
-            st = cg__lin_featurize(&m->p, t->text + t->off[ex],
-                                   (size_t)(t->off[ex + 1] - t->off[ex]), &f, err);
-            if (st != CG_OK)
-                goto done;
-            x = f.n > 0 ? 1.0f / sqrtf((float)f.n) : 0.0f;
-            for (uint32_t l = 0; l < L; l++)
-                z[l] = 0.0f;
-            /* The buckets are random: fetch a few features ahead (the update loop below then
-             * finds them in cache). */
-            for (size_t k = 0; k < f.n && k < PREFETCH_AHEAD; k++)
-                __builtin_prefetch(wg + (size_t)f.idx[k] * L * 2, 1);
-            for (size_t k = 0; k < f.n; k++) {
-                const float *w = wg + (size_t)f.idx[k] * L * 2;
-
-                if (k + PREFETCH_AHEAD < f.n)
-                    __builtin_prefetch(wg + (size_t)f.idx[k + PREFETCH_AHEAD] * L * 2, 1);
-                for (uint32_t l = 0; l < L; l++)
-                    z[l] += w[2 * l];
-            }
-            for (uint32_t l = 0; l < L; l++) {
-                const float p = sigmoid(z[l] * x + m->bias[l]);
-                const int yl = (int)((y >> l) & 1);
-
-                g[l] = p - (float)yl;
-                loss -= log(yl ? (p > 1e-7f ? p : 1e-7f) : (1.0f - p > 1e-7f ? 1.0f - p : 1e-7f));
-                gb[l] += g[l] * g[l];
-                m->bias[l] -= lr * g[l] / (sqrtf(gb[l]) + ADAGRAD_EPS);
-            }
-            for (size_t k = 0; k < f.n; k++) {
-                float *w = wg + (size_t)f.idx[k] * L * 2;
-
-                for (uint32_t l = 0; l < L; l++) {
-                    const float gi = g[l] * x + l2 * w[2 * l];
-
-                    if (gi == 0.0f)
-                        continue;
-                    w[2 * l + 1] += gi * gi;
-                    w[2 * l] -= lr * gi / (sqrtf(w[2 * l + 1]) + ADAGRAD_EPS);
-                }
-            }
-        }
-        *final_loss = t->n ? loss / ((double)t->n * L) : 0.0;
-    }
-    for (uint64_t i = 0; i < nw; i++)
-        m->w[i] = wg[2 * i];
-done:
-    cg__lin_feats_free(&f);
-    cg__free(order);
-    cg__free(wg);
-    return st;
-}
-
-cg_status cg_text_model_train(const cg_text_data *data, size_t n,
-                              const cg_text_train_options *opt, cg_text_model **out,
-                              cg_text_train_stats *stats, cg_error *err)
-{
-    cg_text_train_options o;
-    train_set t;
-    cg_text_model *m = NULL;
-    uint64_t bad = 0;
-    double loss = 0.0;
-    cg_status st;
-
-    *out = NULL;
-    if (stats != NULL)
-        memset(stats, 0, sizeof(*stats));
-    memset(&t, 0, sizeof(t));
-    options_resolve(opt, &o, &t.p);
-    t.opt = &o;
-    if (data == NULL || n == 0)
-        return cg__fail(err, CG_E_INVAL, "text model: no training data given");
-    st = cg__lin_params_check(&t.p, "text model options", err);
-    if (st != CG_OK)
-        return st;
-    st = cg__normalizer_open(NULL, NULL, NULL, &t.nz, err);
-    if (st != CG_OK)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        st = cg__dataset_read(&data[i], o.max_text_bytes, o.on_bad_line, o.ud, &bad, add_example,
-                              &t, err);
-        if (st != CG_OK)
-            goto fail;
-    }
-    if (t.n == 0) {
-        st = cg__fail(err, CG_E_INVAL, "%s: no usable example (%llu bad lines)", data[0].path,
-                      (unsigned long long)bad);
-        goto fail;
-    }
-    if (t.nlabels == 0) {
-        st = cg__fail(err, CG_E_INVAL, "%s: no example has a label; nothing to learn",
-                      data[0].path);
-        goto fail;
-    }
-    st = cg__lin_model_new(&t.p, t.nlabels, &m, err);
-    if (st != CG_OK)
-        goto fail;
-    for (uint32_t i = 0; i < t.nlabels; i++) {
-        m->labels[i] = t.names[i];
-        t.names[i] = NULL;
-    }
-    st = sgd(&t, &o, m, &loss, err);
-    if (st != CG_OK)
-        goto fail;
-    if (stats != NULL) {
-        stats->examples = t.n;
-        stats->negatives = t.negatives;
-        stats->bad_lines = bad;
-        stats->labels = t.nlabels;
-        stats->final_loss = loss;
-    }
-    set_free(&t);
-    *out = m;
-    return CG_OK;
-fail:
-    set_free(&t);
-    cg_text_model_destroy(m);
-    return st;
-}
-
-/* ---- evaluation ---------------------------------------------------------------------------- */
-
-typedef struct eval_state {
-    const cg_text_model *m;
-    cg_text_eval *ev;
-    scratch s;
-    float scores[CG_TEXT_MODEL_MAX_LABELS];
-} eval_state;
-
-static cg_status eval_example(void *ud, const char *text, size_t len, const char *const *labels,
-                              size_t nlabels, const char *where, uint64_t line, cg_error *err)
-{
-    eval_state *es = ud;
-    const cg_text_model *m = es->m;
-    cg_text_eval *ev = es->ev;
-    const uint32_t L = m->nlabels, W = L + 1;
-    uint64_t truth = 0, pred = 0;
-    cg_status st;
-
-    (void)where;
-    (void)line;
-    for (size_t i = 0; i < nlabels; i++) {
-        uint32_t l;
-
-        for (l = 0; l < L; l++)
-            if (strcmp(m->labels[l], labels[i]) == 0)
-                break;
-        if (l == L)
-            ev->unknown_labels++;
-        else
-            truth |= (uint64_t)1 << l;
-    }
-    st = predict_with(m, &es->s, text, len, es->scores, err);
-    if (st != CG_OK)
-        return st;
-    for (uint32_t l = 0; l < L; l++)
-        if (es->scores[l] >= ev->threshold)
-            pred |= (uint64_t)1 << l;
-    for (uint32_t l = 0; l < L; l++) {
-        const int t = (int)((truth >> l) & 1), p = (int)((pred >> l) & 1);
-        cg_text_label_metrics *lm = &ev->labels[l];
-
-        lm->tp += t && p;
-        lm->fp += !t && p;
-        lm->fn += t && !p;
-        lm->tn += !t && !p;
-    }
-    for (uint32_t a = 0; a < W; a++) {
-        if (a < L ? !((truth >> a) & 1) : truth != 0)
-            continue;
-        for (uint32_t b = 0; b < W; b++)
-            if (b < L ? (pred >> b) & 1 : pred == 0)
-                ev->confusion[(size_t)a * W + b]++;
-    }
-    ev->examples++;
-    return CG_OK;
-}
-
-static double ratio(uint64_t a, uint64_t b)
-{
-    return b ? (double)a / (double)b : 0.0;
-}
-
-static void finish_metrics(cg_text_label_metrics *lm)
-{
-    const double p = ratio(lm->tp, lm->tp + lm->fp), r = ratio(lm->tp, lm->tp + lm->fn);
-
-    lm->precision = p;
-    lm->recall = r;
-    lm->f1 = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
-    lm->f05 = p + r > 0 ? 1.25 * p * r / (0.25 * p + r) : 0.0;
-}
-
-void cg_text_eval_destroy(cg_text_eval *ev)
-{
-    if (ev == NULL)
-        return;
-    cg__free(ev->labels);
-    cg__free(ev->confusion);
-    cg__free(ev);
-}
-
-cg_status cg_text_model_eval(const cg_text_model *m, const cg_text_data *data, size_t n,
-                             const cg_text_eval_options *opt, cg_text_eval **out, cg_error *err)
-{
-    eval_state es;
-    cg_text_eval *ev;
-    uint64_t bad = 0;
-    size_t W;
-    cg_status st = CG_OK;
-
-    *out = NULL;
-    if (m == NULL || data == NULL || n == 0)
-        return cg__fail(err, CG_E_INVAL, "text model eval: no model or no data");
-    W = (size_t)m->nlabels + 1;
-    memset(&es, 0, sizeof(es));
-    ev = cg__calloc(1, sizeof(*ev));
-    if (ev == NULL)
-        return cg__fail(err, CG_E_NOMEM, "text model eval: out of memory");
-    ev->label_count = m->nlabels;
-    ev->threshold = opt != NULL && opt->threshold > 0.0 ? opt->threshold : 0.5;
-    ev->labels = cg__calloc(m->nlabels, sizeof(*ev->labels));
-    ev->confusion = cg__calloc(W * W, sizeof(*ev->confusion));
-    if (ev->labels == NULL || ev->confusion == NULL) {
-        st = cg__fail(err, CG_E_NOMEM, "text model eval: out of memory");
-        goto fail;
-    }
-    es.m = m;
-    es.ev = ev;
-    for (size_t i = 0; i < n; i++) {
-        st = cg__dataset_read(&data[i], m->p.max_text_bytes, opt ? opt->on_bad_line : NULL,
-                              opt ? opt->ud : NULL, &bad, eval_example, &es, err);
-        if (st != CG_OK)
-            goto fail;
-    }
-    ev->bad_lines = bad;
-    ev->micro.name = "micro";
-    for (uint32_t l = 0; l < m->nlabels; l++) {
-        cg_text_label_metrics *lm = &ev->labels[l];
-
-        lm->name = m->labels[l];
-        finish_metrics(lm);
-        ev->micro.tp += lm->tp;
-        ev->micro.fp += lm->fp;
-        ev->micro.fn += lm->fn;
-        ev->micro.tn += lm->tn;
-    }
-    finish_metrics(&ev->micro);
-    scratch_free(&es.s);
-    *out = ev;
-    return CG_OK;
-fail:
-    scratch_free(&es.s);
-    cg_text_eval_destroy(ev);
     return st;
 }

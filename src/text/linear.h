@@ -1,13 +1,18 @@
 /* Internal: the linear text classifier behind include/childguard/textmodel.h.
  *
  * - Features (linear.c): hashed character n-grams (at UTF-8 character boundaries, over the plain
- *   form padded with a space on each side, so word starts and ends are marked) and hashed word
- *   n-grams of the plain form of normalize.h. Each occurrence is one entry of a sparse vector of
- *   2^bits buckets; every entry has the value 1/sqrt(entries).
- * - Model: per label a bias and a weight per bucket, stored bucket-major (w[bucket * L + label])
- *   so that the labels of one bucket share a cache line.
- * - Data (dataset.c): JSONL, fastText and PAN-2012 readers that call back once per example.
- * - File (linear_io.c): save and load.
+ *   form padded with a space on each side, so word starts and ends are marked; or within each
+ *   word padded the same way) and hashed word n-grams of the plain form of normalize.h (or of
+ *   the raw text, for models over feature tokens). Each occurrence is one bucket index.
+ * - Vectors (linear.c): the occurrences as a sparse vector: each occurrence one entry of value
+ *   1/sqrt(occurrences) (the first format), or, with TF-IDF, one entry per distinct bucket of
+ *   value (1 + ln tf) * idf, scaled to unit length.
+ * - Model: per class a bias and a weight per bucket, stored bucket-major (w[bucket * C + class])
+ *   so that the classes of one bucket share a cache line. One-vs-rest models have one class per
+ *   label; softmax models one per label plus, when the training data had examples without a
+ *   label, an implicit last "no label" class.
+ * - Training (linear_train.c), evaluation (linear_eval.c), data readers (dataset.c: JSONL,
+ *   fastText and PAN-2012, calling back once per example), file (linear_io.c).
  *
  * Threading: a model is immutable after training or loading. */
 #ifndef CG_TEXT_LINEAR_H
@@ -26,6 +31,15 @@
 /* Weights of one model (buckets * labels): 1 GiB of float32. */
 #define CG__LIN_MAX_WEIGHTS ((uint64_t)1 << 28)
 
+/* Model flags (the file's header word; 0 in the first format). */
+#define CG__LIN_SOFTMAX 1u     /* multinomial */
+#define CG__LIN_TFIDF 2u       /* TF-IDF vectors; the model holds idf per bucket */
+#define CG__LIN_CHAR_WORDS 4u  /* character n-grams within words */
+#define CG__LIN_RAW 8u         /* texts are feature tokens: no normalisation */
+#define CG__LIN_NONE_CLASS 16u /* softmax with an implicit last "no label" class */
+#define CG__LIN_FOLDED 32u     /* features of the folded form (Vietnamese diacritics kept) */
+#define CG__LIN_FLAGS_KNOWN 63u
+
 /* What determines the features of a text. */
 typedef struct cg__lin_params {
     uint32_t bits;          /* buckets = 2^bits */
@@ -33,21 +47,33 @@ typedef struct cg__lin_params {
     uint32_t char_max;      /* char_min > char_max or char_max == 0 */
     uint32_t word_ngrams;   /* 1..3 */
     uint32_t max_text_bytes;
+    uint32_t flags;         /* CG__LIN_* */
 } cg__lin_params;
 
 struct cg_text_model {
     cg__lin_params p;
     uint32_t nlabels;
+    uint32_t ncls;          /* weight columns: nlabels, + 1 with CG__LIN_NONE_CLASS */
     char *labels[CG_TEXT_MODEL_MAX_LABELS];
-    float *bias;            /* nlabels */
-    float *w;               /* (1 << bits) * nlabels, bucket-major */
+    float *bias;            /* ncls */
+    float *threshold;       /* nlabels (0.5 unless chosen on dev data) */
+    float *idf;             /* 1 << bits with CG__LIN_TFIDF, else NULL */
+    float *w;               /* (1 << bits) * ncls, bucket-major */
     cg__normalizer *nz;     /* no teencode table: see docs/text-model.md */
 };
+
+/* A sparse vector: entry k is bucket idx[k] with value val[k]. */
+typedef struct cg__lin_vec {
+    uint32_t *idx;
+    float *val;
+    size_t n, cap;
+} cg__lin_vec;
 
 /* A growable list of bucket indices (one per feature occurrence). */
 typedef struct cg__lin_feats {
     uint32_t *idx;
     size_t n, cap;
+    size_t n_char;          /* idx[0 .. n_char) are character n-grams, the rest word n-grams */
 } cg__lin_feats;
 
 /* Appends the features of the plain form s (n bytes) to f (f->n is reset first). */
@@ -55,15 +81,68 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
                             cg_error *err);
 void cg__lin_feats_free(cg__lin_feats *f);
 
-/* A model with zeroed weights and no labels (labels are added by the caller with cg__strdup). */
+/* Makes the vector of features f (reordered in place when TF-IDF sorts them): TF-IDF with
+ * idf (1 << bits floats) when p has CG__LIN_TFIDF (the character and the word n-grams each
+ * scaled to unit length, as two TF-IDF vectorisers side by side would be), else 1/sqrt(n) per
+ * occurrence. */
+cg_status cg__lin_vectorize(const cg__lin_params *p, const float *idf, cg__lin_feats *f,
+                            cg__lin_vec *v, cg_error *err);
+void cg__lin_vec_free(cg__lin_vec *v);
+
+/* The features of a text as the model sees it: cut to max_text_bytes, normalised to its plain
+ * form (unless CG__LIN_RAW; nz and nm are the normaliser and its output buffer), featurised. */
+cg_status cg__lin_text_features(const cg__lin_params *p, cg__normalizer *nz, cg__normalized *nm,
+                                const char *text, size_t len, cg__lin_feats *f, cg_error *err);
+
+/* Raw scores (before the link function) of vector v: z[c] for each of the ncls classes. */
+void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z);
+
+/* Turns raw scores into probabilities in place: sigmoid per class (one-vs-rest) or softmax. */
+void cg__lin_link(const cg__lin_params *p, uint32_t ncls, float *z);
+
+/* The labels assigned to probabilities (bit set): see cg_text_model_assign; thresholds NULL
+ * means threshold for every label. */
+uint64_t cg__lin_assign(const cg__lin_params *p, uint32_t nlabels, uint32_t ncls,
+                        const float *prob, const float *thresholds, double threshold);
+
+/* A model with zeroed weights, thresholds 0.5 and no labels (labels are added by the caller
+ * with cg__strdup). ncls is nlabels, or nlabels + 1 with CG__LIN_NONE_CLASS. */
 cg_status cg__lin_model_new(const cg__lin_params *p, uint32_t nlabels, cg_text_model **out,
                             cg_error *err);
+
+/* The length of text cut to max bytes without splitting a UTF-8 character. */
+size_t cg__lin_cut_utf8(const char *s, size_t len, size_t max);
+/* The normaliser's own cap for texts already cut to max_text_bytes. */
+size_t cg__lin_norm_max(size_t max_text_bytes);
 
 /* Checks params read from a file or given as options; err names what. */
 cg_status cg__lin_params_check(const cg__lin_params *p, const char *what, cg_error *err);
 
 /* Is name a valid label (1..CG_TEXT_LABEL_MAX printable ASCII bytes, no spaces)? */
 int cg__lin_label_ok(const char *name, size_t len);
+
+/* ---- full-batch training (linear_lbfgs.c) --------------------------------------------------- */
+
+/* A training problem over the dim buckets the data touch (renumbered 0 .. dim): example i is
+ * entries voff[i] .. voff[i + 1] of vidx/vval, its labels the bit set labels[i]; wpos/wneg are
+ * the class weights (softmax: wpos per class). */
+typedef struct cg__lin_problem {
+    uint32_t flags;           /* CG__LIN_SOFTMAX or not */
+    uint32_t nlabels, ncls;
+    uint64_t n;
+    const uint64_t *voff;
+    const uint32_t *vidx;
+    const float *vval;
+    const uint64_t *labels;
+    const float *wpos, *wneg;
+    uint32_t dim;
+    double lambda;            /* L2 on the weights (not the biases) */
+} cg__lin_problem;
+
+/* Minimises the problem's objective from x (dim * ncls weights, bucket-major, then ncls
+ * biases), at most max_iter iterations; x holds the result, *final_loss the objective. */
+cg_status cg__lin_lbfgs(const cg__lin_problem *pb, unsigned max_iter, double *x,
+                        double *final_loss, unsigned *iters, cg_error *err);
 
 /* ---- data (dataset.c) ---------------------------------------------------------------------- */
 

@@ -1,15 +1,22 @@
 /* Saving and loading linear text models (linear.h). The file, all integers little-endian:
  *
  *   magic     8 bytes  "CGTXTLIN"
- *   version   u32      1
+ *   version   u32      1 or 2
  *   bits      u32      buckets = 2^bits
  *   char_min  u32, char_max u32, word_ngrams u32, max_text_bytes u32
  *   nlabels   u32      1..64
- *   reserved  u32      0
+ *   flags     u32      version 1: 0 (reserved); version 2: CG__LIN_* (softmax, TF-IDF,
+ *                      character n-grams within words, raw tokens, "no label" class)
  *   labels    nlabels x (u8 length, that many bytes)
- *   bias      nlabels x float32 (IEEE 754 bits, little-endian)
- *   weights   2^bits x nlabels float32, bucket-major
+ *   bias      C x float32 (IEEE 754 bits, little-endian); C = nlabels, + 1 with the
+ *                      "no label" class
+ *   thresholds nlabels x float32                       (version 2 only)
+ *   idf       2^bits x float32                        (version 2 with TF-IDF only)
+ *   weights   2^bits x C float32, bucket-major
  *   sha256    32 bytes over everything before it
+ *
+ * A model that uses nothing of version 2 (one-vs-rest, no TF-IDF, grams over the whole text,
+ * every threshold 0.5) is written as version 1, which older builds read.
  *
  * Loading checks, in this order, the magic (CG_E_DECODE: not a model), the version
  * (CG_E_UNSUPPORTED), the header and the exact length the header implies (CG_E_DECODE:
@@ -29,7 +36,7 @@
 
 #define MAGIC "CGTXTLIN"
 #define MAGIC_LEN 8
-#define VERSION 1u
+#define VERSION 2u
 #define HEADER_BYTES (MAGIC_LEN + 8 * 4)
 #define SHA_BYTES 32
 
@@ -101,6 +108,7 @@ cg_status cg_text_model_save(const cg_text_model *m, const char *path, cg_error 
     writer w = {NULL, NULL, 0};
     char *tmp = NULL;
     size_t plen;
+    int v2;
     cg_status st = CG_OK;
 
     if (m == NULL || path == NULL)
@@ -121,15 +129,18 @@ cg_status cg_text_model_save(const cg_text_model *m, const char *path, cg_error 
         st = cg__fail(err, CG_E_IO, "%s: %s", tmp, strerror(errno));
         goto done;
     }
+    v2 = m->p.flags != 0;
+    for (uint32_t l = 0; l < m->nlabels; l++)
+        v2 |= m->threshold[l] != 0.5f;
     memcpy(hdr, MAGIC, MAGIC_LEN);
-    put_u32(hdr + 8, VERSION);
+    put_u32(hdr + 8, v2 ? 2u : 1u);
     put_u32(hdr + 12, m->p.bits);
     put_u32(hdr + 16, m->p.char_min);
     put_u32(hdr + 20, m->p.char_max);
     put_u32(hdr + 24, m->p.word_ngrams);
     put_u32(hdr + 28, m->p.max_text_bytes);
     put_u32(hdr + 32, m->nlabels);
-    put_u32(hdr + 36, 0);
+    put_u32(hdr + 36, v2 ? m->p.flags : 0u);
     emit(&w, hdr, sizeof(hdr));
     for (uint32_t l = 0; l < m->nlabels; l++) {
         const uint8_t len = (uint8_t)strlen(m->labels[l]);
@@ -137,8 +148,12 @@ cg_status cg_text_model_save(const cg_text_model *m, const char *path, cg_error 
         emit(&w, &len, 1);
         emit(&w, m->labels[l], len);
     }
-    emit_floats(&w, m->bias, m->nlabels);
-    emit_floats(&w, m->w, ((size_t)1 << m->p.bits) * m->nlabels);
+    emit_floats(&w, m->bias, m->ncls);
+    if (v2)
+        emit_floats(&w, m->threshold, m->nlabels);
+    if (v2 && (m->p.flags & CG__LIN_TFIDF))
+        emit_floats(&w, m->idf, (size_t)1 << m->p.bits);
+    emit_floats(&w, m->w, ((size_t)1 << m->p.bits) * m->ncls);
     if (!w.failed && EVP_DigestFinal_ex(w.md, sha, &shalen) == 1 && shalen == SHA_BYTES)
         w.failed = fwrite(sha, 1, SHA_BYTES, w.f) != SHA_BYTES;
     else
@@ -175,9 +190,10 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
     unsigned int shalen = 0;
     size_t len = 0, pos, need;
     cg__lin_params p;
-    uint32_t version, nlabels;
+    uint32_t version, nlabels, ncls;
     cg_text_model *m = NULL;
-    const uint64_t max_file = HEADER_BYTES + 64 * 65 + 4 * (CG__LIN_MAX_WEIGHTS + 64) + SHA_BYTES;
+    const uint64_t max_file = HEADER_BYTES + 64 * 65 + 4 * (CG__LIN_MAX_WEIGHTS + 200) +
+                              4 * ((uint64_t)1 << CG__LIN_MAX_BITS) + SHA_BYTES;
     cg_error perr = {CG_OK, {0}};
     cg_status st;
 
@@ -196,9 +212,9 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
         goto fail;
     }
     version = get_u32(buf + 8);
-    if (version != VERSION) {
+    if (version < 1 || version > VERSION) {
         st = cg__fail(err, CG_E_UNSUPPORTED, "%s: text model format version %u, this build "
-                      "reads version %u", path, version, VERSION);
+                      "reads versions 1 to %u", path, version, VERSION);
         goto fail;
     }
     p.bits = get_u32(buf + 12);
@@ -207,13 +223,16 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
     p.word_ngrams = get_u32(buf + 24);
     p.max_text_bytes = get_u32(buf + 28);
     nlabels = get_u32(buf + 32);
+    p.flags = version >= 2 ? get_u32(buf + 36) : 0;
     if (cg__lin_params_check(&p, "parameters", &perr) != CG_OK) {
         st = cg__fail(err, CG_E_DECODE, "%s: corrupt text model header (%s)", path,
                       perr.message);
         goto fail;
     }
-    if (nlabels == 0 || nlabels > CG_TEXT_MODEL_MAX_LABELS || get_u32(buf + 36) != 0 ||
-        ((uint64_t)1 << p.bits) * nlabels > CG__LIN_MAX_WEIGHTS) {
+    ncls = nlabels + ((p.flags & CG__LIN_NONE_CLASS) != 0);
+    if (nlabels == 0 || nlabels > CG_TEXT_MODEL_MAX_LABELS ||
+        (version == 1 && get_u32(buf + 36) != 0) ||
+        ((uint64_t)1 << p.bits) * ncls > CG__LIN_MAX_WEIGHTS) {
         st = cg__fail(err, CG_E_DECODE, "%s: corrupt text model header (%u labels)", path,
                       nlabels);
         goto fail;
@@ -238,7 +257,9 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
         }
         pos += n;
     }
-    need = pos + 4 * ((size_t)nlabels + ((size_t)1 << p.bits) * nlabels) + SHA_BYTES;
+    need = pos + 4 * ((size_t)ncls + ((size_t)1 << p.bits) * ncls) + SHA_BYTES;
+    if (version >= 2)
+        need += 4 * ((size_t)nlabels + ((p.flags & CG__LIN_TFIDF) ? (size_t)1 << p.bits : 0));
     if (len != need) {
         st = cg__fail(err, CG_E_DECODE, "%s: %s text model (%zu bytes, expected %zu)", path,
                       len < need ? "truncated" : "trailing bytes after the", len, need);
@@ -269,9 +290,19 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
         m->labels[l][n] = '\0';
         pos += n;
     }
-    for (uint32_t l = 0; l < nlabels; l++, pos += 4)
-        m->bias[l] = bits_float(get_u32(buf + pos));
-    for (size_t i = 0; i < ((size_t)1 << p.bits) * nlabels; i++, pos += 4)
+    for (uint32_t c = 0; c < ncls; c++, pos += 4)
+        m->bias[c] = bits_float(get_u32(buf + pos));
+    for (uint32_t l = 0; version >= 2 && l < nlabels; l++, pos += 4) {
+        m->threshold[l] = bits_float(get_u32(buf + pos));
+        if (!(m->threshold[l] >= 0.0f && m->threshold[l] <= 1.0f)) {
+            st = cg__fail(err, CG_E_DECODE, "%s: corrupt text model (threshold %u)", path, l);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; version >= 2 && (p.flags & CG__LIN_TFIDF) && i < (size_t)1 << p.bits;
+         i++, pos += 4)
+        m->idf[i] = bits_float(get_u32(buf + pos));
+    for (size_t i = 0; i < ((size_t)1 << p.bits) * ncls; i++, pos += 4)
         m->w[i] = bits_float(get_u32(buf + pos));
     cg__free(buf);
     *out = m;

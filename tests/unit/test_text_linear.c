@@ -111,7 +111,7 @@ static cg_text_model *train_file(const char *path, cg_text_format fmt)
 
 CG_TEST(text_linear_feature_counts)
 {
-    cg__lin_params p = {16, 3, 5, 2, 65536};
+    cg__lin_params p = {16, 3, 5, 2, 65536, 0};
     cg__lin_feats f = {0};
     cg_error err = {CG_OK, {0}};
     uint32_t first[16];
@@ -448,9 +448,9 @@ CG_TEST(text_linear_corrupt_model_files)
     write_bytes(bad, b, n);
     expect_load(bad, CG_E_DECODE, "checksum");
     b[n / 2] ^= 0x40;
-    b[8] = 2;
+    b[8] = 3; /* format 2 exists (softmax, TF-IDF, thresholds); 3 does not yet */
     write_bytes(bad, b, n);
-    expect_load(bad, CG_E_UNSUPPORTED, "version 2");
+    expect_load(bad, CG_E_UNSUPPORTED, "version 3");
     b[8] = 1;
     b[12] = 40; /* 2^40 buckets */
     write_bytes(bad, b, n);
@@ -688,4 +688,174 @@ CG_TEST(text_linear_alloc_failure)
     a.d.path = pan;
     a.d.pan_predators = list;
     fail_each_allocation("text model train on PAN-2012", op_train, &a);
+}
+
+/* ---- softmax, TF-IDF, class weights, dev data, format 2 ---------------------------------- */
+
+/* Writes n examples with exactly one class each: "sports", "weather", or none (a negative). */
+static void write_exclusive(const char *path, int n, uint64_t seed)
+{
+    FILE *f = fopen(path, "w");
+    uint64_t rng = seed;
+    char s[512];
+
+    CG_ASSERT(f != NULL);
+    for (int i = 0; i < n; i++) {
+        unsigned bits = (unsigned)(rng_next(&rng) % 3); /* 0 none, 1 sports, 2 weather */
+
+        make_sentence(&rng, bits, s, sizeof(s));
+        fprintf(f, "{\"text\": \"%s\", \"labels\": [%s]}\n", s,
+                bits == 1 ? "\"sports\"" : bits == 2 ? "\"weather\"" : "");
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *b;
+
+    CG_ASSERT(f != NULL);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    b = malloc(*n);
+    CG_ASSERT(b != NULL);
+    CG_ASSERT_EQ(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+CG_TEST(text_linear_softmax_tfidf_format2_roundtrip)
+{
+    char train[512], test[512], model[512];
+    cg_text_data d = {train, CG_TEXT_FORMAT_AUTO, NULL}, t = {test, CG_TEXT_FORMAT_AUTO, NULL};
+    cg_text_train_options o = small_options();
+    cg_text_train_stats stats;
+    cg_text_model *m = NULL, *back = NULL;
+    cg_text_eval *ev = NULL;
+    cg_error err = {CG_OK, {0}};
+    float s1[4], s2[4];
+    unsigned char as[4];
+    uint8_t *b;
+    size_t n;
+
+    tmp_path(train, sizeof(train), "ex_train.jsonl");
+    tmp_path(test, sizeof(test), "ex_test.jsonl");
+    tmp_path(model, sizeof(model), "ex_model.bin");
+    write_exclusive(train, 600, 11);
+    write_exclusive(test, 300, 12);
+    o.mode = CG_TEXT_MODE_SOFTMAX;
+    o.tfidf = 1;
+    o.char_scope = CG_TEXT_CHARS_WORDS;
+    o.char_min = 1;
+    o.char_max = 5;
+    o.word_ngrams = 3;
+    o.class_weight = CG_TEXT_WEIGHT_BALANCED;
+    CG_ASSERT_OK(cg_text_model_train(&d, 1, &o, &m, &stats, &err), &err);
+    CG_ASSERT_EQ(stats.solver, CG_TEXT_SOLVER_LBFGS); /* auto: the vectors fit */
+    CG_ASSERT_EQ(cg_text_model_mode_of(m), CG_TEXT_MODE_SOFTMAX);
+    CG_ASSERT_EQ(cg_text_model_label_count(m), 2);
+    CG_ASSERT_OK(cg_text_model_eval(m, &t, 1, NULL, &ev, &err), &err);
+    printf("softmax + TF-IDF: macro-F1 %.3f\n", ev->macro_f1);
+    CG_ASSERT_GT(ev->macro_f1 * 1000, 950);
+    cg_text_eval_destroy(ev);
+    /* A softmax model's scores leave the rest to "no label" and assign one class at most. */
+    CG_ASSERT_OK(cg_text_model_predict(m, "the referee and the striker", 27, s1, &err), &err);
+    CG_ASSERT(s1[0] + s1[1] <= 1.0001f);
+    CG_ASSERT_LE(cg_text_model_assign(m, s1, 0.0, as), 1);
+    CG_ASSERT_OK(cg_text_model_save(m, model, &err), &err);
+    b = slurp(model, &n);
+    CG_ASSERT_EQ(b[8], 2); /* format 2: softmax, TF-IDF, grams within words */
+    free(b);
+    CG_ASSERT_OK(cg_text_model_load(model, &back, &err), &err);
+    CG_ASSERT_OK(cg_text_model_predict(back, "the referee and the striker", 27, s2, &err), &err);
+    CG_ASSERT(memcmp(s1, s2, sizeof(float) * 2) == 0);
+    cg_text_model_destroy(back);
+    cg_text_model_destroy(m);
+}
+
+CG_TEST(text_linear_dev_data_deterministic_thresholds)
+{
+    char train[512], dev[512], m1[512], m2[512];
+    cg_text_data d = {train, CG_TEXT_FORMAT_AUTO, NULL}, v = {dev, CG_TEXT_FORMAT_AUTO, NULL};
+    cg_text_train_options o = small_options();
+    cg_text_train_stats stats;
+    cg_text_model *a = NULL, *b = NULL;
+    cg_error err = {CG_OK, {0}};
+    uint8_t *x, *y;
+    size_t nx, ny;
+
+    tmp_path(train, sizeof(train), "dv_train.jsonl");
+    tmp_path(dev, sizeof(dev), "dv_dev.jsonl");
+    tmp_path(m1, sizeof(m1), "dv_1.bin");
+    tmp_path(m2, sizeof(m2), "dv_2.bin");
+    write_set(train, 400, 21, 0);
+    write_set(dev, 150, 22, 0);
+    o.dev = &v;
+    o.n_dev = 1;
+    o.tfidf = 1;
+    for (int solver = CG_TEXT_SOLVER_SGD; solver <= CG_TEXT_SOLVER_LBFGS; solver++) {
+        o.solver = (cg_text_solver)solver;
+        CG_ASSERT_OK(cg_text_model_train(&d, 1, &o, &a, &stats, &err), &err);
+        CG_ASSERT_OK(cg_text_model_train(&d, 1, &o, &b, NULL, &err), &err);
+        CG_ASSERT_EQ(stats.dev_examples, 150);
+        CG_ASSERT_GT(stats.dev_macro_f1 * 1000, 900);
+        CG_ASSERT_GE(stats.epochs_run, 1);
+        for (unsigned l = 0; l < 2; l++) {
+            double t = cg_text_model_threshold(a, l);
+            CG_ASSERT(t > 0.0 && t < 1.0);
+        }
+        CG_ASSERT_OK(cg_text_model_save(a, m1, &err), &err);
+        CG_ASSERT_OK(cg_text_model_save(b, m2, &err), &err);
+        x = slurp(m1, &nx);
+        y = slurp(m2, &ny);
+        CG_ASSERT_EQ(nx, ny);
+        CG_ASSERT(memcmp(x, y, nx) == 0); /* the same data and options: the same bytes */
+        free(x);
+        free(y);
+        cg_text_model_destroy(a);
+        cg_text_model_destroy(b);
+    }
+}
+
+CG_TEST(text_linear_balanced_weights_help_a_rare_label)
+{
+    char train[512], test[512];
+    cg_text_data d = {train, CG_TEXT_FORMAT_AUTO, NULL}, t = {test, CG_TEXT_FORMAT_AUTO, NULL};
+    cg_text_train_options o = small_options();
+    cg_text_model *m = NULL;
+    cg_text_eval *ev = NULL;
+    cg_error err = {CG_OK, {0}};
+    double recall[2];
+    FILE *f;
+    uint64_t rng = 31;
+    char s[512];
+
+    tmp_path(train, sizeof(train), "rare_train.jsonl");
+    tmp_path(test, sizeof(test), "rare_test.jsonl");
+    /* One positive in 25, and its cue words appear in negatives too (noise): a skewed label. */
+    for (int k = 0; k < 2; k++) {
+        f = fopen(k ? test : train, "w");
+        CG_ASSERT(f != NULL);
+        for (int i = 0; i < (k ? 500 : 1000); i++) {
+            int pos = rng_next(&rng) % 25 == 0;
+            make_sentence(&rng, pos || rng_next(&rng) % 8 == 0 ? 1 : 0, s, sizeof(s));
+            fprintf(f, "{\"text\": \"%s%s\", \"labels\": [%s]}\n", s, pos ? " goal goal" : "",
+                    pos ? "\"sports\"" : "");
+        }
+        CG_ASSERT_EQ(fclose(f), 0);
+    }
+    for (int k = 0; k < 2; k++) {
+        o.class_weight = k ? CG_TEXT_WEIGHT_BALANCED : CG_TEXT_WEIGHT_NONE;
+        o.solver = CG_TEXT_SOLVER_LBFGS;
+        o.c = 0.05f; /* strong regularisation: the prior of the majority shows */
+        CG_ASSERT_OK(cg_text_model_train(&d, 1, &o, &m, NULL, &err), &err);
+        CG_ASSERT_OK(cg_text_model_eval(m, &t, 1, NULL, &ev, &err), &err);
+        recall[k] = ev->labels[0].recall;
+        cg_text_eval_destroy(ev);
+        cg_text_model_destroy(m);
+    }
+    printf("rare label recall: unweighted %.3f, balanced %.3f\n", recall[0], recall[1]);
+    CG_ASSERT(recall[1] > recall[0]);
 }

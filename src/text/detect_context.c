@@ -1,0 +1,170 @@
+/* Context markers of a message (detect.h): what changes how its cues read. A death threat with
+ * "lol" and "plant the spike" is game trash talk; "this exam will kill me" is about a task;
+ * "send me a photo of your homework" asks for a thing, not the child; "he told me to send pics"
+ * is a child reporting, not someone asking. Each marker is a small set of words of the plain form
+ * (diacritics folded, so "đề" is "de"), in Vietnamese and English, plus laughing emoji in the
+ * original. The engine scales the weights of the cues these markers make weaker (engine.c,
+ * docs/text.md "Context"). Deliberately short lists of unambiguous words: a marker only ever
+ * weakens evidence, so a missing word costs a false alert, never a missed harm. */
+#include "text/detect.h"
+
+#include <string.h>
+
+#include "text/detect_words.h"
+
+/* A list entry: a word, or two words "a b" matched against two words in a row. */
+typedef struct entry {
+    const char *s;
+    unsigned char n;
+} entry;
+#define E(x) {x, sizeof(x) - 1}
+
+/* Word i (and, for an entry "a b", word i + 1) of w matches an entry of list (ended by a NULL
+ * entry). */
+static int in_list(const cg__word *w, size_t nw, size_t i, const entry *list)
+{
+    for (const entry *p = list; p->s != NULL; p++) {
+        if (p->s[0] != w[i].s[0] || w[i].n > p->n)
+            continue; /* most entries fail on the first byte or the length */
+        const char *sp = memchr(p->s, ' ', p->n);
+        const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
+        if (w[i].n != n1 || memcmp(w[i].s, p->s, n1) != 0)
+            continue;
+        if (sp == NULL)
+            return 1;
+        const size_t n2 = p->n - n1 - 1;
+        if (i + 1 < nw && w[i + 1].n == n2 && memcmp(w[i + 1].s, sp + 1, n2) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* English (and other unaccented) words, matched on the plain form. */
+static const entry laugh_en[] = {
+    E("lol"), E("lmao"), E("lmfao"), E("rofl"), E("haha"), E("hahaha"), E("hehe"), E("hihi"),
+    E("xd"), E("jk"), E("jkjk"), E("hjhj"), E("keke"), E("hoho"), {NULL, 0}
+};
+static const entry game_en[] = {
+    E("gg"), E("noob"), E("noobs"), E("respawn"), E("ult"), E("clutch"), E("ranked"), E("boss"),
+    E("raid"), E("lobby"), E("spike"), E("defuse"), E("headshot"), E("afk"), E("nerf"),
+    E("teammate"), E("squad"), E("round"), E("match"), E("game"), E("minecraft"), E("fortnite"),
+    E("valorant"), E("roblox"), E("pubg"), E("freefire"), E("lienquan"), E("skin"), E("carry"),
+    E("feed"), E("feeding"), E("push"), E("plant"), E("rush"), E("camping"), E("spawn"),
+    E("kill cam"), {NULL, 0}
+};
+static const entry task_en[] = {
+    E("exam"), E("exams"), E("test"), E("tests"), E("quiz"), E("homework"), E("essay"),
+    E("assignment"), E("deadline"), E("finals"), E("math"), E("maths"), E("physics"),
+    E("chemistry"), E("revision"), E("btvn"), {NULL, 0}
+};
+static const entry object_en[] = {
+    E("homework"), E("cake"), E("model"), E("drawing"), E("painting"), E("project"), E("poster"),
+    E("craft"), E("lego"), E("garden"), E("dog"), E("cat"), E("puppy"), E("kitten"), E("dish"),
+    E("food"), E("dinner"), E("lunch"), E("bill"), E("receipt"), E("screen"), E("certificate"),
+    E("report card"), E("results"), E("grades"), E("trophy"), E("medal"), E("slime"),
+    E("outfit for"), {NULL, 0}
+};
+static const entry kin_en[] = {
+    E("mom"), E("mum"), E("mommy"), E("mama"), E("dad"), E("daddy"), E("aunt"), E("auntie"),
+    E("uncle"), E("grandma"), E("grandpa"), E("granny"), E("nana"), E("teacher"), E("coach"),
+    E("cousin"), {NULL, 0}
+};
+static const entry report_en[] = {
+    E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
+    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
+};
+
+/* Vietnamese words with their diacritics, matched on the folded form ("để" is not "đề"). */
+static const entry laugh_vi[] = {
+    E("đùa"), E("hihi"), E("haha"), E("hehe"), E("kaka"), {NULL, 0}
+};
+static const entry game_vi[] = {
+    E("trận"), E("ván"), E("leo rank"), E("bắn"), E("game"), E("liên quân"), E("free fire"), {NULL, 0}
+};
+static const entry task_vi[] = {
+    E("đề"), E("thi"), E("kiểm tra"), E("bài tập"), E("môn"), E("ôn thi"), E("học bài"),
+    E("bài kiểm"), E("điểm"), {NULL, 0}
+};
+static const entry object_vi[] = {
+    E("bánh"), E("mô hình"), E("bài tập"), E("sản phẩm"), E("hoạt động"), E("bảng điểm"),
+    E("giấy khen"), E("món ăn"), E("hóa đơn"), E("màn hình"), E("tranh"), E("bài vẽ"),
+    E("đồ án"), E("con chó"), E("con mèo"), {NULL, 0}
+};
+static const entry kin_vi[] = {
+    E("mẹ"), E("bố"), E("má"), E("bà"), E("ông"), E("dì"), E("cô"), E("thầy"), E("bác"),
+    E("ngoại"), E("nội"), E("cô giáo"), E("thầy giáo"), E("phụ huynh"), {NULL, 0}
+};
+static const entry report_vi[] = {
+    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), {NULL, 0}
+};
+
+/* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
+ * emoticons "=))", ":))", "xD". One pass over the bytes. */
+static int has_laugh_emoji(const char *t, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)t[i];
+
+        if (c == 0xf0 && i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
+            const unsigned char b2 = (unsigned char)t[i + 2], b3 = (unsigned char)t[i + 3];
+            if (b2 == 0x98 && (b3 == 0x82 || b3 == 0x86 || b3 == 0x9c || b3 == 0x9d || b3 == 0x85))
+                return 1;
+            if (b2 == 0xa4 && b3 == 0xa3)
+                return 1;
+        } else if ((c == '=' || c == ':') && i + 2 < len && t[i + 1] == ')' && t[i + 2] == ')') {
+            return 1;
+        } else if ((c == 'x' || c == 'X') && i + 1 < len && t[i + 1] == 'D' &&
+                   (i + 2 == len || t[i + 2] == ' ') && (i == 0 || t[i - 1] == ' ')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The markers found in the words of one form against each list (a marker per list). The form
+ * holds words separated by single spaces (normalize.h), so it is split in place. */
+static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
+{
+    static const unsigned bit[6] = {CG__CTX_LAUGH, CG__CTX_GAME, CG__CTX_TASK, CG__CTX_OBJECT,
+                                    CG__CTX_KIN, CG__CTX_REPORT};
+    cg__word w[2];
+    unsigned m = 0;
+    size_t i = 0;
+
+    while (i < f->n) {
+        size_t j = i;
+        while (j < f->n && f->s[j] != ' ')
+            j++;
+        w[0].s = f->s + i;
+        w[0].n = (uint32_t)(j - i);
+        size_t k = j + 1, e = k;
+        while (e < f->n && f->s[e] != ' ')
+            e++;
+        w[1].s = f->s + (k < f->n ? k : f->n);
+        w[1].n = (uint32_t)(k < f->n ? e - k : 0);
+        /* No entry is longer than 12 bytes: longer words are skipped at once. */
+        if (w[0].n > 0 && w[0].n <= 12)
+            for (int l = 0; l < 6; l++)
+                if (!(m & bit[l]) && in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
+                    m |= bit[l];
+        i = j + 1;
+    }
+    return m;
+}
+
+unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
+{
+    static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
+    static const entry *const vi[6] = {laugh_vi, game_vi, task_vi, object_vi, kin_vi, report_vi};
+    unsigned m = has_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
+    int ascii = 1;
+
+    for (size_t i = 0; i < nm->folded.n && ascii; i++)
+        ascii = (unsigned char)nm->folded.s[i] < 0x80;
+    m |= scan_form(&nm->plain, en);
+    /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
+     * for a few unaccented words they share with English, which the English lists hold too. */
+    if (!ascii)
+        m |= scan_form(&nm->folded, vi);
+    return m;
+}
