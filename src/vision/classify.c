@@ -1,12 +1,10 @@
 /* The vision API: loading a model file, per-thread contexts, and the forward pass that chains
- * the kernels (resize.c, conv.c, gemm*.c) through MobileNetV2 and the classifier head.
+ * the kernels (resize.c, conv.c, block.c, gemm*.c) through MobileNetV2 and the classifier head.
  *
- * Activations are NHWC float32 in three buffers per context, each as large as the largest
- * activation (112 x 112 x 96) plus MR rows of the widest input, because the GEMM kernel reads
- * whole 6-row tiles: X holds a block's input and output, E the expansion, D the depthwise
- * output. An inverted residual block computes X -> E (1x1, ReLU6) -> D (3x3 depthwise, ReLU6)
- * -> X (1x1, + X when residual): the add reads each input element just before the same element
- * is overwritten, so the output may reuse X. */
+ * Activations are NHWC float32. A context has two buffers for the blocks' inputs and outputs
+ * (ping-pong; the larger of 112 x 112 x 32 and the 224 x 224 x 3 input) and one scratch buffer
+ * for a block's inner activations (block.c says how much it needs), each padded by MR rows of
+ * the widest input, because the GEMM kernel reads whole 6-row tiles. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +26,9 @@
 
 struct cg_vision_ctx {
     const cg_vision_model *m;
-    float *x, *e, *d;
+    float *x, *y, *scratch;
     int avx2;
+    float lut[256]; /* q -> float32(q / 255) */
 };
 
 static const char *const CLASS_NAMES[CG_VISION_CLASSES] = { "Drawing", "Hentai", "Neutral",
@@ -159,13 +158,21 @@ cg_status cg_vision_ctx_create(const cg_vision_model *m, cg_vision_ctx **out)
         return CG_E_NOMEM;
     /* Zeroed, so the rows a GEMM tile reads past M are finite from the start; later they hold
      * earlier activations, also finite. */
-    const size_t floats = m->max_floats + (size_t)CG_VGEMM_MR * CG_VNET_FEATURES;
+    const size_t pad = (size_t)CG_VGEMM_MR * CG_VNET_FEATURES;
+    size_t scratch = (size_t)49 * CG_VNET_FEATURES; /* the head's output */
+    int side = CG_VNET_INPUT / 2;
+    for (int i = 0; i < CG_VNET_BLOCKS; i++) {
+        const size_t need = cg__vblock_scratch(&m->blocks[i], side);
+        scratch = need > scratch ? need : scratch;
+        side /= m->blocks[i].stride;
+    }
     c->m = m;
-    c->x = cg__calloc(floats, sizeof(float));
-    c->e = cg__calloc(floats, sizeof(float));
-    c->d = cg__calloc(floats, sizeof(float));
+    c->x = cg__calloc(m->max_floats + pad, sizeof(float));
+    c->y = cg__calloc(m->max_floats + pad, sizeof(float));
+    c->scratch = cg__calloc(scratch + pad, sizeof(float));
     c->avx2 = cg__vision_cpu_avx2();
-    if (c->x == NULL || c->e == NULL || c->d == NULL) {
+    cg__vresize_lut(c->lut);
+    if (c->x == NULL || c->y == NULL || c->scratch == NULL) {
         cg_vision_ctx_destroy(c);
         return CG_E_NOMEM;
     }
@@ -178,8 +185,8 @@ void cg_vision_ctx_destroy(cg_vision_ctx *ctx)
     if (ctx == NULL)
         return;
     cg__free(ctx->x);
-    cg__free(ctx->e);
-    cg__free(ctx->d);
+    cg__free(ctx->y);
+    cg__free(ctx->scratch);
     cg__free(ctx);
 }
 
@@ -206,25 +213,23 @@ static void dense(const cg__vdense *d, const float *x, int relu, float *y)
     }
 }
 
+/* The network on the preprocessed input in c->y. */
 static void forward(cg_vision_ctx *c, cg_vision_scores *out)
 {
     const cg_vision_model *m = c->m;
     int side = CG_VNET_INPUT / 2;
+    float *in = c->x, *next = c->y;
 
-    cg__vstem(c->e, m->stem_w, m->stem_b, c->x, c->avx2);
+    cg__vstem(c->y, m->stem_w, m->stem_b, c->x, c->avx2);
     for (int i = 0; i < CG_VNET_BLOCKS; i++) {
         const cg__vblock *b = &m->blocks[i];
-        const float *dw_in = c->x;
-        if (b->expand) {
-            cg__vpointwise(c->x, side * side, &b->exp, 1, NULL, c->e, c->avx2);
-            dw_in = c->e;
-        }
-        cg__vdepthwise(dw_in, side, side, &b->dw, b->stride, c->d, c->avx2);
+        cg__vblock_run(b, in, side, next, c->scratch, c->avx2);
         side /= b->stride;
-        cg__vpointwise(c->d, side * side, &b->proj, 0, b->residual ? c->x : NULL, c->x,
-                       c->avx2);
+        float *t = in;
+        in = next;
+        next = t;
     }
-    cg__vpointwise(c->x, side * side, &m->head, 1, NULL, c->e, c->avx2);
+    cg__vpointwise(in, side * side, &m->head, 1, NULL, c->scratch, c->avx2);
 
     /* Global mean (AveragePooling2D 7x7): summed in double, as tfjs's pooling kernel does. */
     float feat[CG_VNET_FEATURES], h1[256], h2[128], logits[CG_VISION_CLASSES];
@@ -232,7 +237,7 @@ static void forward(cg_vision_ctx *c, cg_vision_scores *out)
     for (int ch = 0; ch < CG_VNET_FEATURES; ch++) {
         double s = 0.0;
         for (int p = 0; p < px; p++)
-            s += c->e[(size_t)p * CG_VNET_FEATURES + (size_t)ch];
+            s += c->scratch[(size_t)p * CG_VNET_FEATURES + (size_t)ch];
         feat[ch] = (float)(s / px);
     }
     dense(&m->dense[0], feat, 1, h1);
@@ -264,7 +269,7 @@ cg_status cg_vision_classify_rgb(cg_vision_ctx *ctx, const uint8_t *pixels, uint
     if (stride < (size_t)width * channels)
         return cg__fail(err, CG_E_INVAL, "classify: row stride %zu below the row's %zu bytes",
                         stride, (size_t)width * channels);
-    cg__vresize(pixels, width, height, channels, stride, ctx->e);
+    cg__vresize(ctx->lut, pixels, width, height, channels, stride, ctx->y);
     forward(ctx, out);
     return CG_OK;
 }

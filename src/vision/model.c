@@ -247,13 +247,11 @@ cg_status cg__vnet_build(const cg__vfile *f, const char *name, cg_vision_model *
                 st = pointwise(&b, layer, bn, cin, blk->cmid, &blk->exp);
                 if (st != CG_OK)
                     return st;
-                grow(&m->max_floats, side, side, (size_t)blk->cmid);
             }
             st = depthwise(&b, prefix, blk->cmid, &blk->dw);
             if (st != CG_OK)
                 return st;
             side /= (size_t)blk->stride;
-            grow(&m->max_floats, side, side, (size_t)blk->cmid);
             snprintf(layer, sizeof layer, "%sproject", prefix);
             snprintf(bn, sizeof bn, "%sproject_BN", prefix);
             st = pointwise(&b, layer, bn, blk->cmid, c, &blk->proj);
@@ -266,7 +264,6 @@ cg_status cg__vnet_build(const cg__vfile *f, const char *name, cg_vision_model *
     st = pointwise(&b, "Conv_1", "Conv_1_bn", 320, CG_VNET_FEATURES, &m->head);
     if (st != CG_OK)
         return st;
-    grow(&m->max_floats, side, side, CG_VNET_FEATURES);
     st = dense(&b, 1, CG_VNET_FEATURES, 256, &m->dense[0]);
     if (st == CG_OK)
         st = dense(&b, 2, 256, 128, &m->dense[1]);

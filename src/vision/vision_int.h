@@ -90,7 +90,7 @@ struct cg_vision_model {
     cg__vpw head;   /* Conv_1: 320 -> 1280 */
     cg__vdense dense[3];
     char id[65];
-    size_t max_floats; /* the largest activation of the forward pass */
+    size_t max_floats; /* the largest block input or output (or the 224x224x3 input) */
 };
 
 /* Builds the network from a parsed file (dequantise, check shapes, fold BN, pack). */
@@ -100,9 +100,11 @@ void cg__vnet_free(cg_vision_model *m);
 
 /* ---- Kernels ---- */
 
+/* lut[q] = float32(q / 255), the first step of the preprocessing. */
+void cg__vresize_lut(float lut[256]);
 /* out[y][x][0..2] = nsfwjs's preprocessing of the source pixels (channels 1, 3 or 4). */
-void cg__vresize(const uint8_t *px, uint32_t w, uint32_t h, uint32_t ch, size_t stride,
-                 float *out);
+void cg__vresize(const float *lut, const uint8_t *px, uint32_t w, uint32_t h, uint32_t ch,
+                 size_t stride, float *out);
 
 /* The stem: 3x3 stride-2 convolution of the 224x224x3 input (padded bottom/right by one),
  * + bias, ReLU6 -> 112x112x32. */
@@ -111,6 +113,17 @@ void cg__vstem(const float *in, const float *w, const float *b, float *out, int 
 /* A 3x3 depthwise convolution, + bias, ReLU6: stride 1 pads by one on every side ("same"),
  * stride 2 pads only bottom/right (TF "same" for even sizes). */
 void cg__vdepthwise(const float *in, int h, int w, const cg__vdw *dw, int stride, float *out,
+                    int avx2);
+/* One output row of it: rows[dy] is input row oy * stride + dy - (stride == 1), NULL where
+ * that row is padding; w is the input width. */
+void cg__vdepthwise_row(const float *const rows[3], int w, const cg__vdw *dw, int stride,
+                        float *out, int avx2);
+
+/* An inverted residual block: in (side x side x cin) -> out (side/stride squared x cout).
+ * Blocks on large images run row by row (block.c) so the expanded activation never leaves the
+ * cache; scratch is the context's buffer for it (cg__vblock_scratch floats). */
+size_t cg__vblock_scratch(const cg__vblock *b, int side);
+void cg__vblock_run(const cg__vblock *b, const float *in, int side, float *out, float *scratch,
                     int avx2);
 
 /* out[M x cout] = in[M x cin] * W + bias (+ ReLU6 when relu6) (+ res[M x cout] when res is not
