@@ -59,9 +59,9 @@ CG_API cg_status cg_vision_default_model_path(char *buf, size_t cap);
  * against the architecture, then dequantises the weights and folds the batch normalisations into
  * them. path NULL means cg_vision_default_model_path. On success *out is a new immutable model
  * (free with cg_vision_model_destroy). On failure *out is NULL and err names the file and the
- * reason: CG_E_NOTFOUND (missing), CG_E_IO (unreadable), CG_E_DECODE (truncated, corrupt, checksum mismatch,
- * a tensor missing or of the wrong shape), CG_E_UNSUPPORTED (another format version),
- * CG_E_NOMEM. */
+ * reason: CG_E_NOTFOUND (missing), CG_E_IO (unreadable), CG_E_DECODE (truncated, corrupt,
+ * checksum mismatch, a tensor missing or of the wrong shape), CG_E_UNSUPPORTED (another format
+ * version), CG_E_NOMEM. */
 CG_API cg_status cg_vision_model_load(const char *path, cg_vision_model **out, cg_error *err);
 
 /* The same from bytes in memory (borrowed for the call); name labels the error messages. */

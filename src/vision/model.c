@@ -106,9 +106,11 @@ static cg_status conv_bn(build *b, const char *kname, const char *bn, uint32_t k
     if (st != CG_OK)
         goto done;
     const size_t rows = (size_t)k * k * (size_t)cin;
-    for (size_t r = 0; r < rows; r++)
+    for (size_t r = 0; r < rows; r++) {
+        float *row = *w + r * (size_t)cout;
         for (int o = 0; o < cout; o++)
-            (*w)[r * (size_t)cout + (size_t)o] = (float)((double)(*w)[r * (size_t)cout + (size_t)o] * s[o]);
+            row[o] = (float)((double)row[o] * s[o]);
+    }
     for (int o = 0; o < cout; o++)
         (*bias)[o] = (float)sh[o];
 done:

@@ -114,7 +114,8 @@ cg_status cg__vfile_parse(const uint8_t *data, size_t len, const char *name, cg_
             goto truncated;
         t->name_len = (size_t)p[0] | (size_t)p[1] << 8;
         p += 2;
-        if (t->name_len == 0 || t->name_len > CG_VFILE_MAX_NAME || (size_t)(end - p) < t->name_len + 2)
+        if (t->name_len == 0 || t->name_len > CG_VFILE_MAX_NAME ||
+            (size_t)(end - p) < t->name_len + 2)
             goto bad_record;
         t->name = (const char *)p;
         if (memchr(t->name, '\0', t->name_len) != NULL)

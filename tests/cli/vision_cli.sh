@@ -199,6 +199,14 @@ v = json.loads(open('$tmp/v.jsonl').read())
 acts = [a['action'] for a in v['decision']['actions']]
 assert 'queue_review' in acts and 'block' not in acts and v['review_id'], v['decision']
 \""
+cat >"$tmp/samples.json" <<'JSON'
+[{"note": "an image scored 0.93 on a child's phone", "context": "child_device", "nudity": 0.93},
+ {"note": "the same score, uploaded to a platform", "context": "platform_upload", "nudity": 0.93},
+ {"note": "0.85 on a platform", "context": "platform_upload", "nudity": 0.85}]
+JSON
+"$CG" policy check --sample "$tmp/samples.json" >"$tmp/out" 2>"$tmp/err"
+check "policy check --sample with nudity facts: the shipped rules fire at their thresholds" \
+    "[ $? -eq 0 ] && grep -q 'fires nudity-on-device-received' $tmp/out && [ \$(grep -c 'fires nudity-platform-review' $tmp/out) -eq 1 ]"
 for bad in 0 1.5 '"high"'; do
     printf '{"version": 1, "rules": [{"id": "x", "when": {"min_nudity": %s}, "actions": ["blur"]}]}' "$bad" >"$tmp/bad.json"
     "$CG" policy check "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"
