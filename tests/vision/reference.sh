@@ -21,8 +21,9 @@ fail() { echo "vision_reference: FAIL: $*" >&2; exit 1; }
 command -v node >/dev/null || fail "node not found (scripts/install-deps.sh installs it)"
 [ -d "$src/node_modules/nsfwjs" ] || fail "$src/node_modules/nsfwjs missing (run scripts/install-deps.sh: npm ci)"
 # Debian's package, wherever its Python lives (a python3 earlier in PATH may not see it).
-skimage=$(dpkg -L python3-skimage 2>/dev/null | grep -m1 '/skimage/data$') \
-    || fail "python3-skimage is not installed"
+# (awk reads the whole list: with pipefail, grep -m1 would SIGPIPE dpkg and fail at random.)
+skimage=$(dpkg -L python3-skimage 2>/dev/null | awk '/\/skimage\/data$/ && !n { print; n = 1 }')
+[ -n "$skimage" ] || fail "python3-skimage is not installed"
 [ -d /usr/share/desktop-base ] || fail "desktop-base is not installed"
 
 bash "$src/tests/vision/draw.sh" "$tmp/draw"
