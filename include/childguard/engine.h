@@ -73,6 +73,14 @@ typedef struct cg_engine_config {
     cg_decode_options decode;
     /* 1: also look up the 7 rotated/mirrored PDQ variants. */
     int dihedral;
+    /* The nudity classifier (vision.h, docs/vision.md): 1 (the default) scores images, the
+     * first frame of animations and the sampled frames of videos (the vPDQ sampling); 0 turns
+     * it off. A model file that is missing, truncated or corrupt is not an error: the engine
+     * opens without the classifier, cg_engine_vision_error says why, and every verdict of bytes
+     * says so. */
+    int classify;
+    /* The model file; NULL: cg_vision_default_model_path. */
+    const char *vision_model_path;
     /* Videos (sniffed by container): one vPDQ frame hash per this many seconds (0: 1 second,
      * as HMA hashes videos; < 0: every frame), and the decoding limits (zero fields: the
      * defaults of cg_video_limits_default). */
@@ -82,14 +90,6 @@ typedef struct cg_engine_config {
      * percentages are then lower bounds): enough when the policy only needs a yes/no. Ignored
      * by the matcher when an allow bank could match. */
     int video_early_exit;
-    /* The nudity classifier (vision.h, docs/vision.md): 1 (the default) scores images, the
-     * first frame of animations and the sampled frames of videos (the vPDQ sampling); 0 turns
-     * it off. A model file that is missing, truncated or corrupt is not an error: the engine
-     * opens without the classifier, cg_engine_vision_error says why, and every verdict of bytes
-     * says so. */
-    int classify;
-    /* The model file; NULL: cg_vision_default_model_path. */
-    const char *vision_model_path;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
