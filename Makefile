@@ -44,6 +44,8 @@ bench: deps
 	@build-bench/bench/match_bench --n 1000000 --queries 2000 --radius 31 --kind mih --threads 2
 	@build-bench/bench/update_bench --n 200000 --trials 20
 	@build-bench/bench/engine_bench --min-seconds 2
+	@build-bench/bench/vision_bench --min-seconds 2 $$(find /usr/share/desktop-base -type f \
+		\( -name '*.png' -o -name '*.jpg' \) | LC_ALL=C sort)
 
 install: build
 	@cmake --install $(BUILD)

@@ -25,5 +25,6 @@
 #include "childguard/video.h"
 #include "childguard/vpdq.h"
 #include "childguard/vpdq_bank.h"
+#include "childguard/vision.h"
 
 #endif

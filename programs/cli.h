@@ -25,5 +25,6 @@ extern const cli_command cmd_review;
 extern const cli_command cmd_report;
 extern const cli_command cmd_serve;
 extern const cli_command cmd_keys;
+extern const cli_command cmd_classify;
 
 #endif

@@ -29,6 +29,7 @@ static void usage(void)
            "   \"matches\": [{\"label\": \"csam\", \"kind\": \"block\"|\"allow\", \"distance\": 4,\n"
            "                \"suppressed\": false}],\n"
            "   \"risk\": {\"grooming\": 0.8, ...}, \"alert\": \"none\"|\"watch\"|\"alert\"|\"urgent\",\n"
+           "   \"nudity\": 0.93 (the nudity model's explicit score),\n"
            "   \"note\": \"free text\"}\n"
            "\n"
            "Exit status: 0 the policy (and the samples) are valid, 2 an error, with the file,\n"
@@ -87,6 +88,9 @@ static int parse_facts(const char *file, size_t idx, json_t *obj, cg_policy_fact
             ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
                  json_integer_value(v) <= 1000000;
             f->repeat = ok ? (int)json_integer_value(v) : 1;
+        } else if (strcmp(key, "nudity") == 0) {
+            ok = json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
+            f->nudity = ok ? (float)json_number_value(v) : 0.0f;
         } else if (strcmp(key, "alert") == 0) {
             int a = s ? name_index(s, alert_n, 4) : -1;
             ok = a >= 0;
@@ -147,8 +151,8 @@ static int parse_facts(const char *file, size_t idx, json_t *obj, cg_policy_fact
             f->n_matches = ok ? json_array_size(v) : 0;
         } else {
             fprintf(stderr, "childguard policy: %s: sample %zu: unknown key \"%s\" (context, "
-                    "audience, sender_is_child, repeat, matches, risk, alert, note)\n", file,
-                    idx, key);
+                    "audience, sender_is_child, repeat, matches, risk, alert, nudity, note)\n",
+                    file, idx, key);
             return -1;
         }
         if (!ok) {

@@ -46,7 +46,9 @@ static void usage(void)
            "\n"
            "Scans every file through the engine: hashes (PDQ for images, vPDQ for videos, MD5\n"
            "and SHA-256 for all), looks them up in the banks and applies the policy (block, review, report\n"
-           "draft, guidance). Directories are walked recursively; '-' reads standard input.\n"
+           "draft, guidance). Images and videos are also scored by the nudity model (the\n"
+           "'nudity' of the verdict; a 'NUDITY' line in text output when a rule acts on it).\n"
+           "Directories are walked recursively; '-' reads standard input.\n"
            "No content is stored: review items and audit records carry hashes and decisions.\n"
            "\n"
            "Options:\n"
@@ -76,6 +78,8 @@ static void usage(void)
            "      --video-early-exit  videos: stop at the first banked video that matches\n"
            "                       (enough for a yes/no; the percentages are then lower bounds)\n"
            "      --max-video-seconds N  refuse videos longer than N seconds (default 14400)\n"
+           "      --no-classify    do not run the nudity model (docs/vision.md)\n"
+           "      --vision-model FILE  the nudity model file (default: the installed one)\n"
            "  -q, --quiet          no progress bar\n"
            "\n"
            "Text output, one line per match: 'PATH<TAB>MATCH<TAB>description' (ALLOWED for a\n"
@@ -153,6 +157,16 @@ static void print_text(const char *name, const cg_verdict *v)
     }
     if (!acts(v))
         return;
+    if (v->nudity.status == CG_NUDITY_CLASSIFIED && v->nudity.scores.explicit_score > 0.0f)
+        for (size_t i = 0; i < v->decision.n_fired; i++)
+            if (strstr(v->decision.fired[i].why, "nudity ") != NULL) {
+                printf("%s\tNUDITY\texplicit %.2f (porn %.2f, hentai %.2f, sexy %.2f)\n", name,
+                       (double)v->nudity.scores.explicit_score,
+                       (double)v->nudity.scores.p[CG_VISION_PORN],
+                       (double)v->nudity.scores.p[CG_VISION_HENTAI],
+                       (double)v->nudity.scores.p[CG_VISION_SEXY]);
+                break;
+            }
     actions_text(&v->decision, line, sizeof(line));
     printf("%s\tDECISION\t%s; rules:", name, line);
     for (size_t i = 0; i < v->decision.n_fired; i++)
@@ -249,6 +263,8 @@ static int run(int argc, char **argv)
         {"video-early-exit", no_argument, NULL, 'X'},
         {"max-video-seconds", required_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},
+        {"no-classify", no_argument, NULL, 'K'},
+        {"vision-model", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -322,6 +338,8 @@ static int run(int argc, char **argv)
             break;
         }
         case 'X': cfg.video_early_exit = 1; break;
+        case 'K': cfg.classify = 0; break;
+        case 'W': cfg.vision_model_path = optarg; break;
         case 'M':
             if (cli_parse_u64("scan", "--max-video-seconds", optarg, &v) != 0 || v == 0)
                 return CLI_ERROR;
@@ -366,6 +384,9 @@ static int run(int argc, char **argv)
         fprintf(stderr, "childguard scan: %s\n", err.message);
         return CLI_ERROR;
     }
+    if (cg_engine_vision_error(sc.engine) != NULL)
+        fprintf(stderr, "childguard scan: nudity classifier unavailable, scanning without it: "
+                        "%s\n", cg_engine_vision_error(sc.engine));
     sc.audience = audience;
     for (int i = optind; i < argc; i++)
         if (walk_add(&list, argv[i]) != 0) {

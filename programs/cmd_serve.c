@@ -19,7 +19,8 @@ static void usage(void)
            "  --config FILE       JSON config file (keys: listen, db, log, policy, data,\n"
            "                      country, threads, connection_limit, timeout, max_body,\n"
            "                      no_auth, rate_per_second, burst, refresh_ms, stale_seconds,\n"
-           "                      review, db_handles); contrib/serve.json is a sample\n"
+           "                      review, db_handles, classify); contrib/serve.json is a\n"
+           "                      sample\n"
            "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
            "  --db PATH           the bank database (created when missing; default as `bank`)\n"
            "  --log PATH          the audit log (default: audit.log beside the database)\n"
@@ -32,6 +33,7 @@ static void usage(void)
            "  --refresh-ms N      how often lookups pick up bank changes (default 200)\n"
            "  --no-auth           do not check API keys (DEVELOPMENT ONLY)\n"
            "  --errors-only-log   log only failed requests (4xx/5xx), not every request\n"
+           "  --no-classify       do not run the nudity model on scanned images and videos\n"
            "  -h, --help          this help\n\n"
            "API keys: `childguard keys create NAME --scope ...`; clients send\n"
            "\"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting, finish the\n"
@@ -54,6 +56,7 @@ static int run(int argc, char **argv)
         {"refresh-ms", required_argument, NULL, 'R'},
         {"no-auth", no_argument, NULL, 'N'},
         {"errors-only-log", no_argument, NULL, 'E'},
+        {"no-classify", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -119,6 +122,7 @@ static int run(int argc, char **argv)
             break;
         case 'N': cfg.no_auth = 1; break;
         case 'E': cfg.access_log = 0; break;
+        case 'K': cfg.classify = 0; break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard serve --help'.\n");

@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {&cmd_hash, &cmd_distance, &cmd_bank, &cmd_match,
-                                              &cmd_scan, &cmd_text, &cmd_policy,
+                                              &cmd_scan, &cmd_classify, &cmd_text, &cmd_policy,
                                               &cmd_audit, &cmd_review, &cmd_report, &cmd_serve, &cmd_keys};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 

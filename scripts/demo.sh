@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`: hashes sample images that Debian's desktop-base package ships
 # (installed by scripts/install-deps.sh) and shows what childguard finds: PDQ hashes bit-identical
-# to Meta's reference, exact digests, EXIF and format facts, and near-duplicate distances.
+# to Meta's reference, exact digests, EXIF and format facts, and near-duplicate distances; the
+# nudity model's scores for a neutral image and a child_device decision on it.
 set -euo pipefail
 CG=${1:-build/programs/childguard}
 DB=/usr/share/desktop-base
@@ -148,6 +149,30 @@ for g in v["guidance"]:
         for h in g[lang]["help"]:
             print("          help: %s" % h)
 '
+echo
+echo "== Unknown images: the nudity model (nsfwjs's MobileNetV2 run in C, equal to TensorFlow.js;"
+echo "   docs/vision.md). Hash lists only know known images; this scores any image."
+echo "-- childguard classify on three of the sample images (neutral wallpapers):"
+"$CG" classify "${samples[@]:0:3}" | sed "s|$DB/||; s/^/   /"
+neutral=${unrelated[0]:-${samples[0]}}   # not in the demo's bank: only the model speaks
+echo "-- The same engine on a child's phone (scan --json --context child_device), for"
+echo "   $(basename "$(dirname "$(dirname "$neutral")")")/$(basename "$neutral"):"
+set +e
+"$CG" scan --db "$db" --json --no-review --no-audit --context child_device "$neutral" |
+    python3 -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+n = v["nudity"]
+print("   nudity: %s by model %s..., explicit %.4f" % (n["status"], n["model"][:12], n["explicit"]))
+print("   scores: " + ", ".join("%s %.4f" % kv for kv in n["scores"].items()))
+acts = ", ".join(a["action"] for a in v["decision"]["actions"]) or "allow"
+fired = ", ".join(f["id"] for f in v["decision"]["fired"]) or "none"
+print("   decision: %s (rules fired: %s)" % (acts, fired))
+print("   The shipped policy blurs on a child'"'"'s device from explicit 0.8, with guidance for the")
+print("   child (vi + en: \"you don'"'"'t have to look; tell someone you trust\"); 0.9 % of 330 neutral")
+print("   images score that high (docs/vision.md). Platforms: human review from 0.9, never a block.")
+'
+set -e
 echo
 convfile=$root/tests/text/fixtures/grooming_en.jsonl
 echo "-- A conversation (synthetic, written for tests: $(basename "$convfile")) through the same"

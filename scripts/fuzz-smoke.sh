@@ -20,7 +20,7 @@ build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${CC:-clang}
 all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
     fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list fuzz_text_normalize
-    fuzz_text_detect fuzz_policy fuzz_report"
+    fuzz_text_detect fuzz_policy fuzz_report fuzz_vision_model"
 targets=${CG_FUZZ_TARGETS:-$all_targets}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -69,11 +69,18 @@ printf '%s' '{"content_id":"msg:c/1","kind":"message","text":{"conversation":"c"
 printf '%s' '{"content_id":"sha256:0000000000000000000000000000000000000000000000000000000000000000","kind":"image","name":"a.jpg","signals":{"pdq":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","pdq_quality":100,"md5":"00000000000000000000000000000000","sha256":"0000000000000000000000000000000000000000000000000000000000000000"},"matches":[{"bank":"b","label":"csam","kind":"block","signal_type":"pdq","distance":3,"external_id":"x"}],"decision":{"actions":[{"action":"block"}],"fired":[]},"scanned_at":"2026-11-29T10:00:00.000Z"}' \
     >"$run/seeds/report/image.json"
 
+# Seeds of the model loader: the head of the shipped model (its header, metadata and first
+# tensors), odd first byte kept so the target reseals it and parses the records.
+mkdir -p "$run/seeds/vision"
+head -c 60000 "$root/data/vision/nsfw_mobilenet_v2.cgvm" >"$run/seeds/vision/head.cgvm"
+head -c 4096 "$root/data/vision/nsfw_mobilenet_v2.cgvm" >"$run/seeds/vision/short.cgvm"
+
 # Which seed directories feed which target.
 seeds_for() {
     case $1 in
         fuzz_policy) echo "policy" ;;
         fuzz_report) echo "report" ;;
+        fuzz_vision_model) echo "vision" ;;
         fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
         fuzz_hex) echo "hex" ;;
         fuzz_bank_list) echo "list" ;;

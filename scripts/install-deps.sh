@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that childguard needs to build, test and run its demo.
+# Installs the Debian 12 packages that childguard needs to build, test and run its demo, and
+# the npm packages of package.json (nsfwjs's model and TensorFlow.js, the vision layer's
+# reference: docs/vision.md) with `npm ci`.
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
+#
+#   scripts/install-deps.sh             what `make demo` and `make test` need
+#   scripts/install-deps.sh --bench     also scikit-learn, the text trainer's baseline (`make bench`)
+#   scripts/install-deps.sh vision-fp   also every Debian wallpaper package, the neutral images
+#                                       of the nudity model's false-positive table
 set -euo pipefail
 
 PKGS=(
@@ -11,12 +18,32 @@ PKGS=(
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
     libmicrohttpd-dev libcurl4-openssl-dev wrk curl
     desktop-base imagemagick
+    python3-skimage
 )
 # `install-deps.sh --bench`: also what the benchmarks compare against (not needed to build or
 # test): scikit-learn for bench/text_trainer_bench.py.
 if [ "${1:-}" = "--bench" ]; then
     PKGS+=(python3-sklearn)
 fi
+# Node.js and npm run the vision layer's reference (tfjs) and its converter. A Node.js from
+# elsewhere (NodeSource bundles npm and conflicts with Debian's npm) is used as it is.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PKGS+=(nodejs npm)
+fi
+if [ "${1:-}" = "vision-fp" ]; then
+    PKGS+=(gnome-backgrounds mate-backgrounds sway-backgrounds plasma-workspace-wallpapers
+           ukui-wallpapers lomiri-wallpapers)
+fi
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# npm packages (package-lock.json pins them): installed again when the lock file changed.
+npm_deps() {
+    if [ ! -f "$root/node_modules/.package-lock.json" ] ||
+        [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+        echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm)" >&2
+        (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -26,6 +53,7 @@ for p in "${PKGS[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+    npm_deps
     exit 0
 fi
 
@@ -37,3 +65,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_deps

@@ -38,6 +38,7 @@
 #include "status.h"
 #include "text.h"
 #include "video.h"
+#include "vision.h"
 #include "vpdq.h"
 
 #ifdef __cplusplus
@@ -72,6 +73,14 @@ typedef struct cg_engine_config {
     cg_decode_options decode;
     /* 1: also look up the 7 rotated/mirrored PDQ variants. */
     int dihedral;
+    /* The nudity classifier (vision.h, docs/vision.md): 1 (the default) scores images, the
+     * first frame of animations and the sampled frames of videos (the vPDQ sampling); 0 turns
+     * it off. A model file that is missing, truncated or corrupt is not an error: the engine
+     * opens without the classifier, cg_engine_vision_error says why, and every verdict of bytes
+     * says so. */
+    int classify;
+    /* The model file; NULL: cg_vision_default_model_path. */
+    const char *vision_model_path;
     /* Videos (sniffed by container): one vPDQ frame hash per this many seconds (0: 1 second,
      * as HMA hashes videos; < 0: every frame), and the decoding limits (zero fields: the
      * defaults of cg_video_limits_default). */
@@ -100,6 +109,9 @@ CG_API void cg_engine_close(cg_engine *e);
 CG_API cg_matcher *cg_engine_matcher(cg_engine *e);
 CG_API const cg_policy *cg_engine_policy(const cg_engine *e);
 CG_API const cg_text_engine *cg_engine_text(const cg_engine *e);
+/* Why the nudity classifier is not running although configured (the model file and the
+ * reason, one line), or NULL when it runs or was turned off. Owned by the engine. */
+CG_API const char *cg_engine_vision_error(const cg_engine *e);
 
 typedef enum cg_content_kind {
     CG_CONTENT_BYTES = 0,   /* a file: an image (sniffed by magic bytes) or anything else */
@@ -142,7 +154,28 @@ typedef struct cg_verdict_guidance {
 
 typedef struct cg_verdict_timings {
     double decode_ms, hash_ms, digest_ms, match_ms, text_ms, decide_ms, record_ms, total_ms;
+    double classify_ms;          /* the nudity model (video: its own frame decoding included) */
 } cg_verdict_timings;
+
+/* What the nudity classifier said about bytes ("nudity" in the verdict JSON). */
+typedef enum cg_nudity_status {
+    CG_NUDITY_NONE = 0,        /* nothing to classify: a message, or bytes that are neither an
+                                  image nor a video */
+    CG_NUDITY_CLASSIFIED = 1,  /* scores hold the image's (or the worst video frame's) scores */
+    CG_NUDITY_OFF = 2,         /* turned off (cg_engine_config.classify = 0) */
+    CG_NUDITY_UNAVAILABLE = 3, /* the model could not be loaded; error says why */
+    CG_NUDITY_FAILED = 4       /* the image or video could not be decoded; error says why */
+} cg_nudity_status;
+
+typedef struct cg_verdict_nudity {
+    cg_nudity_status status;
+    cg_vision_scores scores;
+    int64_t frame;               /* videos: the frame number of the worst sampled frame (the
+                                    highest explicit score); -1 for images */
+    uint32_t frames;             /* videos: sampled frames classified; 1 for images */
+    char model[65];              /* the model's id (SHA-256 of its weights) */
+    char error[CG_ERROR_MAX];    /* UNAVAILABLE / FAILED: one line naming the file */
+} cg_verdict_nudity;
 
 /* Zero-initialise; cg_engine_scan fills it (freeing what it held); free with cg_verdict_free. */
 typedef struct cg_verdict {
@@ -189,6 +222,7 @@ typedef struct cg_verdict {
     int64_t review_id;           /* the review item added, 0 none */
     uint64_t audit_seq;          /* the audit record appended, 0 none */
     cg_verdict_timings ms;
+    cg_verdict_nudity nudity;    /* bytes only; status NONE for messages */
 } cg_verdict;
 
 CG_API void cg_verdict_free(cg_verdict *v);

@@ -111,6 +111,7 @@ typedef struct cg_policy_facts {
     size_t n_matches;
     float risk[CG_HARM_COUNT];     /* the conversation's risk per harm, 0..1 */
     cg_alert alert;                /* the conversation's alert level */
+    float nudity;                  /* the nudity model's explicit score, 0..1 (0: not scored) */
 } cg_policy_facts;
 
 typedef struct cg_policy_action_item {

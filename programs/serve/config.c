@@ -20,6 +20,7 @@ void serve_config_default(serve_config *c)
     c->refresh_ms = 200;
     c->stale_seconds = 65;
     c->review = 1;
+    c->classify = 1;
     c->key_cache_s = 5;
     c->access_log = 1;
 }
@@ -92,7 +93,7 @@ static const char *const known_keys[] = {
     "listen", "db", "log", "policy", "data", "country", "threads", "connection_limit",
     "timeout", "max_body", "no_auth", "rate_per_second", "burst", "refresh_ms",
     "stale_seconds", "review", "db_handles", "key_cache", "webhooks", "webhook_poll_ms",
-    "webhook_max_attempts", "webhook_backoff_s", "access_log", NULL};
+    "webhook_max_attempts", "webhook_backoff_s", "access_log", "classify", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
 static int get_webhooks(json_t *root, serve_config *c, const char *path)
@@ -196,6 +197,7 @@ int serve_config_load(serve_config *c, const char *path)
             {"refresh_ms", 0, 3600000, NULL, &c->refresh_ms, NULL},
             {"stale_seconds", 0, 86400, NULL, &c->stale_seconds, NULL},
             {"review", 0, 1, NULL, &c->review, NULL},
+            {"classify", 0, 1, NULL, &c->classify, NULL},
             {"db_handles", 0, 4096, &c->db_handles, NULL, NULL},
             {"key_cache", 0, 3600, NULL, &c->key_cache_s, NULL},
             {"access_log", 0, 1, NULL, &c->access_log, NULL},

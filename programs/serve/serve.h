@@ -48,6 +48,7 @@ typedef struct serve_config {
     int refresh_ms;                /* matcher refresh period */
     int stale_seconds;             /* /status says INDEX-STALE past this lag, 0 = never */
     int review;                    /* 1: scans queue review items (default) */
+    int classify;                  /* 1: scans run the nudity model (default) */
     unsigned db_handles;           /* bank database handles kept open, 0 = threads + 2 */
     int key_cache_s;               /* verified API keys are trusted this long (default 5) */
     int access_log;                /* 1: a JSON line per request (default); 0: failures only */

@@ -50,6 +50,7 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     ec.audit_fsync = 1;
     ec.actor = "serve";
     ec.review = c->review;
+    ec.classify = c->classify;
     st = cg_engine_open(&ec, &e->engine, err);
     if (st != CG_OK) {
         free(e);
@@ -487,6 +488,9 @@ int serve_run(const serve_config *cfg)
         fprintf(stderr, "childguard serve: %s\n", err.message);
         return 2;
     }
+    if (cg_engine_vision_error(s->engine->engine) != NULL)
+        fprintf(stderr, "childguard serve: nudity classifier unavailable, serving without it: "
+                        "%s\n", cg_engine_vision_error(s->engine->engine));
     if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + 2,
                         db_create, db_destroy, &s->cfg) != 0 ||
         serve_pool_init(&s->hashers, threads + 2, hasher_create, hasher_destroy, NULL) != 0) {

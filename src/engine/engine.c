@@ -13,6 +13,7 @@ void cg_engine_config_default(cg_engine_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->context = CG_CONTEXT_PLATFORM_UPLOAD;
     cg_decode_options_default(&cfg->decode);
+    cfg->classify = 1;
 }
 
 void cg_content_init(cg_content *c)
@@ -51,7 +52,8 @@ static int copy_config(cg_engine *e, const cg_engine_config *cfg)
         keep(cfg->audit_path, &e->audit_path) ||
         keep(cfg->actor != NULL ? cfg->actor : "engine", &e->actor) ||
         keep(cfg->text.data_dir, &e->data_dir) || keep(cfg->text.lang, &e->lang) ||
-        keep(cfg->text.country, &e->country) || keep(cfg->text.model_path, &e->model_path))
+        keep(cfg->text.country, &e->country) || keep(cfg->text.model_path, &e->model_path) ||
+        keep(cfg->vision_model_path, &e->vision_path))
         return -1;
     while (cfg->text.extra_lexicons != NULL && cfg->text.extra_lexicons[n] != NULL)
         n++;
@@ -71,6 +73,7 @@ static int copy_config(cg_engine *e, const cg_engine_config *cfg)
     e->cfg.text.lang = e->lang;
     e->cfg.text.country = e->country;
     e->cfg.text.model_path = e->model_path;
+    e->cfg.vision_model_path = e->vision_path;
     e->cfg.text.extra_lexicons = (const char *const *)e->extra_lexicons;
     if (e->cfg.decode.limits.max_file_bytes == 0 || e->cfg.decode.limits.max_pixels == 0 ||
         e->cfg.decode.limits.max_side == 0) {
@@ -135,7 +138,7 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
     }
     if (cg__repeat_init(&e->repeat) != CG_OK)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
-    return CG_OK;
+    return cg__engine_vision_open(e, err);
 }
 
 cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err)
@@ -152,6 +155,7 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
     pthread_mutex_init(&e->text_lock, NULL);
     pthread_mutex_init(&e->hasher_lock, NULL);
     pthread_mutex_init(&e->record_lock, NULL);
+    pthread_mutex_init(&e->vision_lock, NULL);
     if (cfg == NULL) {
         cg_engine_config d;
         cg_engine_config_default(&d);
@@ -185,6 +189,8 @@ void cg_engine_close(cg_engine *e)
     for (size_t i = 0; i < e->n_hashers; i++)
         cg_pdq_hasher_destroy(e->hashers[i]);
     cg__free(e->hashers);
+    cg__engine_vision_close(e);
+    cg__free(e->vision_path);
     if (e->extra_lexicons != NULL)
         for (size_t i = 0; e->extra_lexicons[i] != NULL; i++)
             cg__free(e->extra_lexicons[i]);
@@ -200,6 +206,7 @@ void cg_engine_close(cg_engine *e)
     pthread_mutex_destroy(&e->text_lock);
     pthread_mutex_destroy(&e->hasher_lock);
     pthread_mutex_destroy(&e->record_lock);
+    pthread_mutex_destroy(&e->vision_lock);
     cg__free(e);
 }
 

@@ -3,6 +3,7 @@
  *   scan.c     content → signals, matches, text risks → policy facts → decision + guidance
  *   record.c   decisions into the audit log and the review queue
  *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
+ *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
  *   verdict.c  freeing a verdict and its one JSON serialiser */
 #ifndef CG_ENGINE_INT_H
 #define CG_ENGINE_INT_H
@@ -41,6 +42,7 @@ int cg__repeat_add(cg__repeat *r, const char *sender, unsigned shown, int64_t no
 struct cg_engine {
     cg_engine_config cfg;               /* strings below are the engine's own copies */
     char *db_path, *policy_path, *audit_path, *actor, *data_dir, *lang, *country, *model_path;
+    char *vision_path;
     char **extra_lexicons;
 
     cg_matcher *matcher;                /* NULL without a database */
@@ -56,6 +58,12 @@ struct cg_engine {
     cg_pdq_hasher **hashers;
     size_t n_hashers, cap_hashers;
 
+    cg_vision_model *vision;            /* NULL: classifier off or unavailable */
+    char *vision_error;                 /* why it is unavailable; NULL when off or running */
+    pthread_mutex_t vision_lock;        /* free classifier contexts (each scan borrows one) */
+    cg_vision_ctx **vision_ctxs;
+    size_t n_vision_ctxs, cap_vision_ctxs;
+
     pthread_mutex_t record_lock;        /* the audit handle and the review database */
     cg_audit *audit;
     cg_bankdb *review_db;
@@ -68,6 +76,16 @@ void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h);
 /* Records a decided verdict: review item (when review is on and the decision queues it) and
  * audit record (when an audit log is open). pixels may be NULL (no preview). */
 cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err);
+
+/* Loads the classifier when configured; a model that cannot be loaded leaves e->vision NULL
+ * and e->vision_error set (only running out of memory fails). Close frees both and the pool. */
+cg_status cg__engine_vision_open(cg_engine *e, cg_error *err);
+void cg__engine_vision_close(cg_engine *e);
+/* Fills v->nudity for scanned bytes: img is the decoded image (NULL when the bytes are not an
+ * image or could not be decoded); videos are decoded again and their sampled frames scored.
+ * Fails only when out of memory. */
+cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image *img,
+                              cg_verdict *v, cg_error *err);
 
 /* Monotonic milliseconds, for timings. */
 double cg__engine_now_ms(void);

@@ -225,6 +225,9 @@ static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg
                                 cg_status_text(st));
         }
     }
+    st = cg__engine_classify(e, c, *img, v, err);
+    if (st != CG_OK)
+        return st;
     t0 = cg__engine_now_ms();
     st = match_bytes(e, v, err);
     v->ms.match_ms = cg__engine_now_ms() - t0;
@@ -390,6 +393,8 @@ static cg_status decide(cg_engine *e, const cg_content *c, cg_verdict *v, cg_err
         memcpy(f.risk, v->text.risk, sizeof(f.risk));
         f.alert = v->text.alert;
     }
+    if (v->nudity.status == CG_NUDITY_CLASSIFIED)
+        f.nudity = v->nudity.scores.explicit_score;
     st = cg_policy_decide(e->policy, &f, &v->decision, err);
     cg__free(pm);
     if (st == CG_OK)

@@ -285,10 +285,36 @@ static json_t *guidance_json(const cg_verdict *v, unsigned flags)
 
 static json_t *timings_json(const cg_verdict_timings *t)
 {
-    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "decode_ms", t->decode_ms, "hash_ms",
-                     t->hash_ms, "digest_ms", t->digest_ms, "match_ms", t->match_ms, "text_ms",
-                     t->text_ms, "decide_ms", t->decide_ms, "record_ms", t->record_ms,
-                     "total_ms", t->total_ms);
+    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "decode_ms", t->decode_ms,
+                     "hash_ms", t->hash_ms, "digest_ms", t->digest_ms, "match_ms", t->match_ms,
+                     "text_ms", t->text_ms, "decide_ms", t->decide_ms, "record_ms", t->record_ms,
+                     "classify_ms", t->classify_ms, "total_ms", t->total_ms);
+}
+
+/* The nudity classifier's result (docs/verdict.md, "nudity"). */
+static json_t *nudity_json(const cg_verdict_nudity *n, int video)
+{
+    static const char *const status[] = { "none", "classified", "off", "unavailable", "failed" };
+    json_t *o = json_object();
+
+    set(o, "status", str(status[n->status]));
+    if (n->status == CG_NUDITY_CLASSIFIED) {
+        json_t *sc = json_object();
+        static const char *const keys[CG_VISION_CLASSES] = { "drawing", "hentai", "neutral",
+                                                             "porn", "sexy" };
+        for (int k = 0; k < CG_VISION_CLASSES; k++)
+            set(sc, keys[k], score(n->scores.p[k]));
+        set(o, "model", str(n->model));
+        set(o, "scores", sc);
+        set(o, "explicit", score(n->scores.explicit_score));
+        if (video) {
+            set(o, "frame", json_integer((json_int_t)n->frame));
+            set(o, "frames", json_integer((json_int_t)n->frames));
+        }
+    } else if (n->status == CG_NUDITY_UNAVAILABLE || n->status == CG_NUDITY_FAILED) {
+        set(o, "error", str(n->error));
+    }
+    return o;
 }
 
 static json_t *when_json(int64_t ms)
@@ -330,6 +356,8 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
                                              cg_status_word(v->decode_status), "message",
                                              str(v->decode_error)));
         set(o, "signals", signals_json(v));
+        if (v->nudity.status != CG_NUDITY_NONE)
+            set(o, "nudity", nudity_json(&v->nudity, v->video_format[0] != '\0'));
     }
     for (size_t i = 0; i < v->matches.n; i++)
         json_array_append_new(matches, match_json(&v->matches.v[i]));
@@ -342,6 +370,8 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     set(facts, "sender_is_child", v->sender_is_child < 0 ? json_null()
                                                          : json_boolean(v->sender_is_child));
     set(facts, "repeat", json_integer(v->repeat));
+    if (v->nudity.status == CG_NUDITY_CLASSIFIED)
+        set(facts, "nudity", score(v->nudity.scores.explicit_score));
     set(o, "facts", facts);
     set(o, "decision", decision_json(v));
     set(o, "guidance", guidance_json(v, flags));

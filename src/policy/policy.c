@@ -392,9 +392,17 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
             r->sender_is_child = json_is_true(v);
         } else if (strcmp(key, "repeat_at_least") == 0) {
             st = parse_int(L, v, 1, 1000000, &r->repeat_at_least);
+        } else if (strcmp(key, "min_nudity") == 0) {
+            if (!json_is_number(v))
+                st = bad(L, "expected a number above 0 and up to 1, got %s", type_name(v));
+            else if (!(json_number_value(v) > 0) || json_number_value(v) > 1)
+                st = bad(L, "%g is out of range (0, 1]", json_number_value(v));
+            else
+                r->min_nudity = json_number_value(v);
         } else {
             st = bad(L, "unknown condition (bank_label, bank_kind, max_distance, harm, min_risk, "
-                     "min_alert, context, audience, sender_is_child, repeat_at_least)");
+                     "min_alert, context, audience, sender_is_child, repeat_at_least, "
+                     "min_nudity)");
         }
         if (st != CG_OK)
             return st;
@@ -534,6 +542,7 @@ static cg_status parse_rule(loader *L, json_t *o, cg__policy_rule *rules, size_t
     r->kind = -1;
     r->max_distance = -1;
     r->min_risk = -1;
+    r->min_nudity = -1;
     r->min_alert = -1;
     r->sender_is_child = -1;
     if (!json_is_object(o))

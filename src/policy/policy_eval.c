@@ -84,6 +84,15 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
                 m / 100, m % 100);
         }
     }
+    if (r->min_nudity >= 0) {
+        if (!((double)f->nudity >= r->min_nudity))
+            return 0;
+        sep(why);
+        if (why != NULL) {
+            int v = (int)((double)f->nudity * 100.0 + 0.5), m = (int)(r->min_nudity * 100.0 + 0.5);
+            add(why, "nudity %d.%02d >= %d.%02d", v / 100, v % 100, m / 100, m % 100);
+        }
+    }
     if (r->min_alert >= 0) {
         if ((int)f->alert < r->min_alert)
             return 0;
@@ -297,6 +306,11 @@ void cg_policy_rule_describe(const cg_policy *p, size_t i, char *buf, size_t siz
             add(&l, "any harm");
         }
         add(&l, " risk >= %.2f", r->min_risk >= 0 ? r->min_risk : CG__POLICY_DEFAULT_MIN_RISK);
+    }
+    if (r->min_nudity >= 0) {
+        if (l.used > start)
+            add(&l, "; ");
+        add(&l, "nudity >= %.2f", r->min_nudity);
     }
     if (r->min_alert >= 0) {
         if (l.used > start)

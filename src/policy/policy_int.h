@@ -15,7 +15,8 @@
 typedef struct cg__policy_rule {
     char id[CG_POLICY_ID_MAX + 1];
     /* Conditions; "any" is n_labels 0, kind -1, max_distance -1, harms 0, min_risk < 0,
-     * min_alert -1, contexts 0, audiences 0, sender_is_child -1, repeat_at_least 0. */
+     * min_alert -1, contexts 0, audiences 0, sender_is_child -1, repeat_at_least 0,
+     * min_nudity -1. */
     char labels[CG__POLICY_MAX_LABELS][CG_BANK_LABEL_MAX + 1];
     int n_labels;
     int kind;
@@ -27,6 +28,7 @@ typedef struct cg__policy_rule {
     unsigned audiences;         /* bit per cg_audience */
     int sender_is_child;
     int repeat_at_least;
+    double min_nudity;          /* the nudity model's explicit score, (0, 1]; < 0: any */
     cg_policy_action_item acts[CG__POLICY_MAX_ACTIONS];
     int n_acts;
     cg_policy_guidance_request guid[CG__POLICY_MAX_GUIDANCE];
