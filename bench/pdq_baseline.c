@@ -25,7 +25,7 @@
 
 void pdq_baseline_init(pdq_baseline *b)
 {
-    const double scale = sqrt(2.0 / 64.0);
+    const float scale = (float)sqrt(2.0 / 64.0); /* a float, as the reference holds it */
 
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
