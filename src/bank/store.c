@@ -157,6 +157,48 @@ static const char *const migrations[] = {
     "  timestamp REAL NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX IF NOT EXISTS vpdq_frames_signal ON vpdq_frames(signal_id);",
+    /* 4 -> 5: keys name their holder and tenant and may be limited to some banks; review items
+     * and outbox entries belong to a tenant; a false-positive decision that would allow-list
+     * the content of a csam block match is first proposed, then confirmed by a second
+     * reviewer (store_review.c, docs/review.md); any change to a key that can take a right
+     * away bumps meta 'keys_generation', so a server caching verified keys sees a revocation
+     * on its next request (store_keys.c, docs/keys.md). The new columns are added by
+     * added_columns below (SQLite has no ADD COLUMN IF NOT EXISTS); this text holds what
+     * can say IF NOT EXISTS itself. */
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('keys_generation', 0);"
+    "CREATE TRIGGER IF NOT EXISTS api_keys_generation_update"
+    "  AFTER UPDATE OF name, scopes, rate, secret_sha256, revoked, holder, tenant, banks"
+    "  ON api_keys BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';"
+    "END;"
+    "CREATE TRIGGER IF NOT EXISTS api_keys_generation_delete AFTER DELETE ON api_keys BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';"
+    "END;"
+    "CREATE INDEX IF NOT EXISTS review_items_tenant_queue"
+    "  ON review_items(tenant, state, priority DESC, created, id);"
+    "CREATE INDEX IF NOT EXISTS review_items_tenant_content"
+    "  ON review_items(tenant, content_id);"
+    "CREATE INDEX IF NOT EXISTS outbox_tenant_pending ON outbox(tenant)"
+    "  WHERE delivered = 0 AND failed = 0;",
+};
+
+/* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
+ * whose user_version was set back by hand keeps the columns it had). */
+static const struct {
+    int version; /* the step that adds it: user_version after the step */
+    const char *table, *column, *decl;
+} added_columns[] = {
+    {5, "api_keys", "holder", "TEXT NOT NULL DEFAULT ''"},
+    {5, "api_keys", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    {5, "api_keys", "banks", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    {5, "review_items", "proposed_state", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_by", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_bank", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_note", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_at", "INTEGER NOT NULL DEFAULT 0"},
+    {5, "review_items", "confirmed_by", "TEXT NOT NULL DEFAULT ''"},
+    {5, "outbox", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,
@@ -371,6 +413,40 @@ static cg_status check_identity(cg_bankdb *db, const db_identity *id, int *migra
     return CG_OK;
 }
 
+/* Adds the columns of step `version` that their tables lack (inside the migration's
+ * transaction). */
+static cg_status add_columns(cg_bankdb *db, int64_t version, cg_error *err)
+{
+    char sql[256];
+    cg_status st = CG_OK;
+
+    for (size_t i = 0; st == CG_OK && i < sizeof(added_columns) / sizeof(added_columns[0]);
+         i++) {
+        sqlite3_stmt *q = NULL;
+        int rc, present;
+
+        if (added_columns[i].version != version)
+            continue;
+        st = cg__bankdb_prepare(db, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                                &q, err);
+        if (st != CG_OK)
+            break;
+        sqlite3_bind_text(q, 1, added_columns[i].table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, added_columns[i].column, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        present = rc == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+        if (rc != SQLITE_ROW)
+            st = cg__bankdb_fail(db, err, rc, "migrating the schema");
+        sqlite3_finalize(q);
+        if (st != CG_OK || present)
+            continue;
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+                 added_columns[i].column, added_columns[i].decl);
+        st = cg__bankdb_exec(db, sql, "migrating the schema", err);
+    }
+    return st;
+}
+
 /* Brings the schema to this build's version in one transaction; rechecks identity under the
  * write lock, since another process may have created or migrated the file meanwhile. */
 static cg_status migrate(cg_bankdb *db, cg_error *err)
@@ -387,7 +463,9 @@ static cg_status migrate(cg_bankdb *db, cg_error *err)
     if (st == CG_OK)
         st = check_identity(db, &id, &need, err);
     for (int64_t v = id.version; st == CG_OK && need && v < CG__BANKDB_SCHEMA_VERSION; v++) {
-        st = cg__bankdb_exec(db, migrations[v], "migrating the schema", err);
+        st = add_columns(db, v + 1, err);
+        if (st == CG_OK)
+            st = cg__bankdb_exec(db, migrations[v], "migrating the schema", err);
         if (st != CG_OK)
             break;
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)(v + 1));
