@@ -462,7 +462,17 @@ static int do_decide(review_ctx *c, const review_opts *o)
         print_json(item_json(&it), JSON_COMPACT);
         return CLI_OK;
     }
+    if (it.proposed_by[0] != '\0' && (it.state == CG_REVIEW_PENDING ||
+                                       it.state == CG_REVIEW_ESCALATED)) {
+        /* The two-reviewer rule (docs/review.md): nothing changed in the banks yet. */
+        printf("%" PRId64 " %s into bank %s proposed by %s; a second reviewer must make the same"
+               " decision before it takes effect\n",
+               id, cg_review_state_name(it.proposed_state), it.proposed_bank, it.proposed_by);
+        return CLI_OK;
+    }
     printf("%" PRId64 " %s by %s", id, cg_review_state_name(it.state), it.reviewer);
+    if (it.confirmed_by[0] != '\0')
+        printf(" (proposed by %s)", it.proposed_by);
     if (it.bank[0])
         printf("; %" PRId64 " new signals in bank %s", it.bank_signal_count, it.bank);
     printf("\n");
