@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -482,33 +483,63 @@ static cg_status migrate(cg_bankdb *db, cg_error *err)
 }
 
 /* Refuses a non-empty file that does not start with the SQLite header. A missing file is left
- * to sqlite3_open_v2 (CREATE decides). */
+ * to sqlite3_open_v2 (CREATE decides).
+ *
+ * The header is read through SQLite's own VFS, never with open()/close(): closing any
+ * descriptor of a file releases every POSIX lock this process holds on it, including the locks
+ * of the process's other SQLite connections to the same database (a server opens handles
+ * lazily while others are in use). Without those locks, another process closing its last
+ * connection believes the WAL is unused, checkpoints and deletes it under the live
+ * connections, and committed pages are lost (seen as a corrupt index). SQLite's unix VFS
+ * defers such a close until the process's locks on the file are gone. */
 static cg_status precheck_file(const char *path, cg_error *err)
 {
     static const char magic[16] = "SQLite format 3";
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    sqlite3_file *f = NULL;
+    sqlite3_filename name = NULL;
+    sqlite3_int64 size = 0;
     char head[16];
-    ssize_t n;
-    int fd;
+    struct stat sb;
+    int rc, flags = 0;
+    cg_status st = CG_OK;
 
     if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
         return CG_OK;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (stat(path, &sb) != 0) {
         if (errno == ENOENT)
             return CG_OK;
         return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(errno));
     }
-    n = read(fd, head, sizeof(head));
-    if (n < 0) {
-        int e = errno;
-
-        close(fd);
-        return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(e));
+    if (vfs == NULL)
+        return cg__fail(err, CG_E_BACKEND, "%s: no SQLite VFS", path);
+    f = cg__calloc(1, (size_t)vfs->szOsFile);
+    name = sqlite3_create_filename(path, "", "", 0, NULL);
+    if (f == NULL || name == NULL) {
+        cg__free(f);
+        sqlite3_free_filename(name);
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
     }
-    close(fd);
-    if (n > 0 && (n < (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0))
-        return cg__fail(err, CG_E_INVAL, "%s: file is not a database (no SQLite header)", path);
-    return CG_OK;
+    rc = vfs->xOpen(vfs, name, f, SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_READONLY, &flags);
+    if (rc != SQLITE_OK) {
+        st = cg__fail(err, CG_E_IO, "%s: cannot open: %s", path,
+                      sb.st_mode & S_IFDIR ? "is a directory" : sqlite3_errstr(rc));
+    } else {
+        /* The size from stat: the unix VFS reports a 1-byte file as empty. */
+        size = (sqlite3_int64)sb.st_size;
+        if (size > 0)
+            rc = f->pMethods->xRead(f, head, size < 16 ? (int)size : 16, 0);
+        if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
+            st = cg__fail(err, CG_E_IO, "%s: cannot read: %s", path, sqlite3_errstr(rc));
+        else if (size > 0 && (size < 16 || memcmp(head, magic, sizeof(head)) != 0))
+            st = cg__fail(err, CG_E_INVAL, "%s: file is not a database (no SQLite header)",
+                          path);
+    }
+    if (f->pMethods != NULL)
+        f->pMethods->xClose(f);
+    cg__free(f);
+    sqlite3_free_filename(name);
+    return st;
 }
 
 static cg_status open_connection(cg_bankdb *db, cg_error *err)
