@@ -354,6 +354,22 @@ static int do_preview(review_ctx *c, const review_opts *o)
         fprintf(stderr, "childguard review preview: %s\n", err.message);
         return CLI_ERROR;
     }
+    {
+        /* Recorded before it is written: a preview that cannot be recorded is not shown. */
+        char subject[48], data_json[160];
+        const char *who = reviewer_of(o);
+
+        snprintf(subject, sizeof(subject), "review:%" PRId64, id);
+        snprintf(data_json, sizeof(data_json), "{\"bytes\":%zu,\"format\":\"pgm\",\"via\":\"cli\"}",
+                 len);
+        if (cg_audit_append(c->audit, "review_preview", who != NULL ? who : "cli", subject,
+                            data_json, NULL, &err) != CG_OK) {
+            fprintf(stderr, "childguard review preview: audit log: %s (the preview was not "
+                            "written)\n", err.message);
+            cg_free(data);
+            return CLI_ERROR;
+        }
+    }
     f = strcmp(o->output, "-") == 0 ? stdout : fopen(o->output, "wb");
     if (f == NULL) {
         perror(o->output);
@@ -711,7 +727,8 @@ static int run(int argc, char **argv)
                 "Try 'childguard review --help'.\n", action);
         return CLI_ERROR;
     }
-    if (open_ctx(&c, &o, writes, is_add) != 0) {
+    /* Showing a preview is audited too (docs/security.md): it opens the log as a change does. */
+    if (open_ctx(&c, &o, writes || strcmp(action, "preview") == 0, is_add) != 0) {
         close_ctx(&c);
         return CLI_ERROR;
     }

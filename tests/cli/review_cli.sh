@@ -72,6 +72,7 @@ check "a non-numeric id is an error" "[ $? -eq 2 ]"
 
 "$CG" review preview 1 -o "$tmp/p.pgm" >"$tmp/out" 2>"$tmp/err"
 check "preview written as a 256x128 greyscale PGM" "[ $? -eq 0 ] && [ \"\$(head -c 15 $tmp/p.pgm | tr '\n' ' ')\" = 'P5 256 128 255 ' ]"
+check "showing the preview is audited (review_preview, item 1)" "grep -q '\"kind\":\"review_preview\".*\"subject\":\"review:1\"' $tmp/audit.log || grep '\"kind\":\"review_preview\"' $tmp/audit.log | grep -q 'review:1'"
 "$CG" review preview 2 -o "$tmp/p2.pgm" >"$tmp/out" 2>"$tmp/err"
 check "an item without a preview: exit 1" "[ $? -eq 1 ] && [ ! -e $tmp/p2.pgm ]"
 
