@@ -182,6 +182,14 @@ static json_t *item_json(const cg_review_item *it)
                   "decided_at", (json_int_t)it->decided_at, "bank", it->bank,
                   "bank_signal_count", (json_int_t)it->bank_signal_count, "has_preview",
                   it->has_preview, "signals", sigs);
+    if (j != NULL && it->proposed_by[0] != '\0')
+        json_object_set_new(j, "proposal",
+                            json_pack("{s:s,s:s,s:s,s:I}", "state",
+                                      cg_review_state_name(it->proposed_state), "by",
+                                      it->proposed_by, "bank", it->proposed_bank, "at",
+                                      (json_int_t)it->proposed_at));
+    if (j != NULL && it->confirmed_by[0] != '\0')
+        json_object_set_new(j, "confirmed_by", json_string(it->confirmed_by));
     return j;
 }
 

@@ -49,6 +49,7 @@ typedef struct fail_slot {
 
 struct serve_auth_limits {
     pthread_mutex_t mu;
+    atomic_int any;                /* a failure was ever counted: before that, no lock needed */
     fail_slot slots[FAIL_SLOTS];
 };
 
@@ -58,6 +59,7 @@ int auth_init(serve_server *s)
     if (s->auth_limits == NULL)
         return -1;
     pthread_mutex_init(&s->auth_limits->mu, NULL);
+    atomic_init(&s->auth_limits->any, 0);
     return 0;
 }
 
@@ -125,6 +127,8 @@ static int fail_blocked(serve_server *s, const uint8_t addr[16], long *wait_s)
     fail_slot *f;
     int blocked = 0;
 
+    if (!atomic_load_explicit(&s->auth_limits->any, memory_order_relaxed))
+        return 0; /* the common case of a server nobody has guessed at: no lock */
     pthread_mutex_lock(&s->auth_limits->mu);
     f = fail_slot_of(s, addr, 0);
     if (f != NULL && f->tokens < 1.0) {
@@ -144,6 +148,7 @@ static void fail_count(serve_server *s, const uint8_t addr[16])
     pthread_mutex_lock(&s->auth_limits->mu);
     f = fail_slot_of(s, addr, 1);
     f->tokens -= 1.0;
+    atomic_store(&s->auth_limits->any, 1);
     pthread_mutex_unlock(&s->auth_limits->mu);
 }
 

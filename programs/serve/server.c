@@ -377,13 +377,37 @@ static void log_event(const char *event, const char *fmt, ...)
     json_decref(j);
 }
 
-/* libmicrohttpd's own messages, as JSON lines like every other (MHD_OPTION_EXTERNAL_LOGGER). */
+/* libmicrohttpd's own messages, as JSON lines like every other (MHD_OPTION_EXTERNAL_LOGGER).
+ * An attack can make it say the same thing thousands of times a second (every connection over
+ * the per-address limit): at most 20 lines a second are written, and how many were not. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t second;
+    static unsigned written, dropped;
     char msg[512];
     size_t n;
+    unsigned report = 0;
+    int write_it;
 
     (void)cls;
+    pthread_mutex_lock(&mu);
+    if (time(NULL) != second) {
+        report = dropped;
+        second = time(NULL);
+        written = dropped = 0;
+    }
+    write_it = written < 20;
+    if (write_it)
+        written++;
+    else
+        dropped++;
+    pthread_mutex_unlock(&mu);
+    if (report > 0)
+        log_event("libmicrohttpd", "%u more messages in the previous second were not logged",
+                  report);
+    if (!write_it)
+        return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
