@@ -139,16 +139,19 @@ check "alice claims as herself" "[ $code = 200 ] && py \"assert j['reviewer']=='
 code=$(req "$ALICE" POST "/v1/review/$ITEM_A/decide" -d '{"state":"false_positive","bank":"fp_allow","note":"benign"}')
 check "alice's false positive on a csam match is only a proposal (item pending again)" \
     "[ $code = 200 ] && py \"assert j['state']=='pending' and j['proposal']['by']=='alice' and j['proposal']['bank']=='fp_allow' and j['bank_signal_count']==0, j\""
-sleep 0.4
+code=$(req "$ADMIN" GET "/v1/banks/fp_allow/export?format=csv")
+check "the proposal added nothing to the allow bank" "[ $code = 200 ] && ! grep -q 'review:' $tmp/out"
 check "the content is still blocked after the proposal" "blocked $tmp/a.png $SCANNER"
 code=$(req "$ALICE" POST "/v1/review/$ITEM_A/decide" -d '{"state":"false_positive","bank":"fp_allow"}')
 check "alice cannot confirm her own proposal (409)" "[ $code = 409 ]"
 code=$(req "$BOB" POST "/v1/review/$ITEM_A/decide" -d '{"state":"false_positive","bank":"fp_allow"}')
 check "bob, a second reviewer, confirms it" \
     "[ $code = 200 ] && py \"assert j['state']=='false_positive' and j['reviewer']=='bob' and j['confirmed_by']=='bob' and j['proposal']['by']=='alice' and j['bank_signal_count']>0, j\""
+code=$(req "$ADMIN" GET "/v1/banks/fp_allow/export?format=csv")
+check "now the allow bank holds the item's signals" "[ $code = 200 ] && grep -q 'review:$ITEM_A' $tmp/out"
 ok=0
-for _ in $(seq 1 50); do blocked "$tmp/a.png" "$SCANNER" || { ok=1; break; }; sleep 0.1; done
-check "only then is the content allow-listed" "[ $ok -eq 1 ]"
+for _ in $(seq 1 300); do blocked "$tmp/a.png" "$SCANNER" || { ok=1; break; }; sleep 0.1; done
+check "and the content is allow-listed" "[ $ok -eq 1 ]"
 check "the audit records name the key and its holder: api:<id>(alice) proposed, api:<id>(bob) decided" \
     "audit_has \"r['actor']=='api:$(keyid "$ALICE")(alice)' and r['data'].get('action')=='propose'\" && audit_has \"r['actor']=='api:$(keyid "$BOB")(bob)' and r['data'].get('action')=='decide' and r['data'].get('proposed_by')=='alice'\""
 
