@@ -14,10 +14,10 @@
  * the slot of the one that failed least recently).
  *
  * Verified keys are remembered for key_cache seconds (default 5), keyed by the SHA-256 of the
- * token, so a busy client costs one database read per key per period. Every request also reads
- * the keys generation (cg_apikey_generation: one indexed read, on a dedicated read-only handle)
- * and drops the whole cache when it moved, so a revocation takes effect on the next request
- * (docs/keys.md). */
+ * token, so a busy client costs one database read per key per period. Every request also checks
+ * the keys generation (cg_apikey_generation: one indexed read, on a dedicated read-only handle,
+ * skipped while nothing at all was committed to the database: keysgen.c) and drops the whole
+ * cache when it moved, so a revocation takes effect on the next request (docs/keys.md). */
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -266,7 +266,10 @@ static int generation_check(serve_server *s)
     cg_error err;
     int rc = 0;
 
+    if (keysgen_unchanged(s))
+        return 0; /* nothing committed since the last read (keysgen.c) */
     pthread_mutex_lock(&s->keys_mu);
+    keysgen_remember(s); /* before the read: a commit in between is seen next time */
     if (cg_apikey_generation(s->keys_db, &g, &err) != CG_OK) {
         rc = -1;
     } else if (g != s->keys_generation) {

@@ -9,6 +9,7 @@
  *   pool.c        small mutex-guarded pools (bank database handles, PDQ hashers)
  *   http.c        multipart uploads, query values, JSON replies, generic error replies
  *   auth.c        API keys, scopes, per-key rate limits, failed-auth limits per address
+ *   keysgen.c     noticing key changes (revocations) at the cost of a memory compare
  *   hashing.c     hashing uploaded bytes (PDQ, MD5, SHA-256) for /h/hash, /m/lookup, /c/...
  *   routes_hma.c  HMA 1.x hashing and matching routes (/h, /m, /status)
  *   routes_bank.c HMA 1.x curation routes (/c)
@@ -158,6 +159,9 @@ typedef struct serve_server {
     pthread_mutex_t keys_mu;       /* keys_db, keys_generation */
     cg_bankdb *keys_db;            /* read-only, for the keys generation on every request */
     int64_t keys_generation;
+    int keys_shm_fd;               /* keysgen.c: the database's -shm file, kept open */
+    const volatile uint8_t *keys_shm; /* its wal-index header, mapped; NULL: not available */
+    atomic_uint_least64_t keys_shm_seen[6]; /* the header when the generation was last read */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
@@ -244,6 +248,18 @@ int auth_has(const serve_req *r, unsigned scope);
  * (body "reviewer"), recorded as both (docs/security.md). NULL with a 403 queued when a
  * non-admin key names someone else. */
 const char *auth_reviewer(serve_req *r, json_t *body, enum MHD_Result *ret);
+
+/* ---- keysgen.c --------------------------------------------------------------------------- */
+
+/* Maps the wal-index header of the database (after keys_db was opened and read). */
+void keysgen_open(serve_server *s);
+/* 1 when nothing was committed to the database since keysgen_remember: the keys generation
+ * cannot have moved. 0 otherwise (or when the header is not mapped). Lock-free. */
+int keysgen_unchanged(serve_server *s);
+/* Remembers the current header; call before reading the generation. */
+void keysgen_remember(serve_server *s);
+/* Unmaps and closes: only once every SQLite connection of the process is closed. */
+void keysgen_close(serve_server *s);
 
 /* ---- router.c ---------------------------------------------------------------------------- */
 

@@ -444,6 +444,7 @@ int serve_run(const serve_config *cfg)
 
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
+    s->keys_shm_fd = -1;
     pthread_mutex_init(&s->engine_mu, NULL);
     pthread_mutex_init(&s->rate_mu, NULL);
     pthread_mutex_init(&s->keys_mu, NULL);
@@ -508,6 +509,7 @@ int serve_run(const serve_config *cfg)
         close(lfd);
         goto out;
     }
+    keysgen_open(s);
     s->started_ms = (int64_t)time(NULL) * 1000;
     s->metrics = metrics_new();
     s->conns = s->metrics != NULL ? conns_start(s) : NULL;
@@ -593,6 +595,7 @@ out:
     s->engine = NULL;
     metrics_free(s->metrics);
     s->metrics = NULL;
+    keysgen_close(s); /* last: every SQLite connection of the process is closed now */
     if (rc == 0)
         log_event("stopped", "clean shutdown");
     return rc;

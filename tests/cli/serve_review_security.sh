@@ -246,6 +246,12 @@ code2=$(req "$MATCHER" GET /m/index/status)
 "$CG" keys revoke matcher >/dev/null 2>&1
 code3=$(req "$MATCHER" GET /m/index/status)
 check "a revoked key is refused on its very next request (key cache of an hour)" "[ $code1 = 200 ] && [ $code2 = 200 ] && [ $code3 = 401 ]"
+if command -v sqlite3 >/dev/null; then
+    code1=$(req "$LIMITED" GET "/m/index/status")
+    sqlite3 "$CHILDGUARD_DB" "UPDATE api_keys SET scopes = 1 WHERE name = 'limited'"
+    code2=$(req "$LIMITED" GET "/m/index/status")
+    check "a scope taken away by any writer (here the sqlite3 shell) counts on the next request" "[ $code1 = 200 ] && [ $code2 = 403 ]"
+fi
 
 kill -TERM $server_pid
 wait $server_pid
