@@ -12,6 +12,7 @@
 #include "childguard/content.h"
 #include "childguard/index.h"
 #include "childguard/bank.h"
+#include "childguard/tenant.h"
 #include "childguard/matcher.h"
 #include "childguard/text.h"
 #include "childguard/textmodel.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -25,13 +26,21 @@ static void usage(void)
            "revoke it and create another.\n"
            "\n"
            "Subcommands:\n"
-           "  create NAME --scope LIST [--rate N] [--json]\n"
-           "                     make a key and print its token (once); LIST is comma-separated:\n"
-           "                     hash, match, scan, bank:read, bank:write, review, admin, all\n"
-           "                     (admin implies every scope); --rate N: requests per second for\n"
-           "                     this key (0, the default: the server's limit)\n"
-           "  list [--json]      every key, revoked ones too (never a secret)\n"
-           "  revoke ID|NAME     revoke a live key (by its id, or its name)\n"
+           "  create NAME --scope LIST [--holder WHO] [--tenant T] [--banks LIST] [--rate N]\n"
+           "         [--json]\n"
+           "                     make a key and print its token (once). --scope LIST,\n"
+           "                     comma-separated: " CG_SCOPES_KNOWN "\n"
+           "                     (admin implies every scope; review:senior decides escalated\n"
+           "                     items; match:distance sees exact distances).\n"
+           "                     --holder: the person or service given the key; as a reviewer\n"
+           "                     it is who decides (default: NAME). --tenant: whose review items,\n"
+           "                     conversations and reports it sees (default \"default\", the\n"
+           "                     command line's). --banks: the only banks it may read (default:\n"
+           "                     all). --rate N: requests per second (0: the server's limit)\n"
+           "  list [--json]      every key, revoked ones too (never a secret), below a\n"
+           "                     header line\n"
+           "  revoke ID|NAME     revoke a live key (by its id, or its name); a running server\n"
+           "                     refuses it from its next request\n"
            "\n"
            "The database: --db PATH, else $CHILDGUARD_DB, else the default (see 'childguard\n"
            "help bank'). create and revoke append an 'api_key' record to the audit log (--log\n"
@@ -45,6 +54,9 @@ typedef struct keys_opts {
     const char *db;
     const char *log;
     const char *scope;
+    const char *holder;
+    const char *tenant;
+    const char *banks;
     uint64_t rate;
     int json;
     const char *arg; /* the positional NAME / ID */
@@ -124,6 +136,7 @@ static int do_create(keys_ctx *c, const keys_opts *o)
 {
     char token[CG_APIKEY_TOKEN_MAX + 1];
     char scopes[CG_SCOPES_TEXT_MAX];
+    cg_apikey_spec spec;
     cg_apikey k;
     cg_error err;
     unsigned bits;
@@ -134,7 +147,13 @@ static int do_create(keys_ctx *c, const keys_opts *o)
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;
     }
-    st = cg_apikey_create(c->db, o->arg, bits, (int)o->rate, token, &k, c->audit, &err);
+    spec.name = o->arg;
+    spec.holder = o->holder;
+    spec.tenant = o->tenant;
+    spec.scopes = bits;
+    spec.rate_per_second = (int)o->rate;
+    spec.banks = o->banks;
+    st = cg_apikey_create_ex(c->db, &spec, token, &k, c->audit, &err);
     if (st != CG_OK && token[0] == '\0') {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;
@@ -143,18 +162,20 @@ static int do_create(keys_ctx *c, const keys_opts *o)
      * never be shown again), then report that failure. */
     cg_scopes_format(k.scopes, scopes, sizeof(scopes));
     if (o->json) {
-        if (print_json(json_pack("{s:I,s:s,s:s,s:i,s:s}", "id", (json_int_t)k.id, "name",
-                                 k.name, "scopes", scopes, "rate", k.rate_per_second, "token",
-                                 token)) != 0)
+        if (print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "id", (json_int_t)k.id,
+                                 "name", k.name, "holder", k.holder, "tenant", k.tenant,
+                                 "scopes", scopes, "banks", k.banks, "rate", k.rate_per_second,
+                                 "token", token)) != 0)
             rc = CLI_ERROR;
     } else {
         printf("%s\n", token);
     }
     fflush(stdout);
     fprintf(stderr,
-            "childguard keys: created API key %" PRId64 " \"%s\" (scopes %s). The token above is"
-            " shown only now and is not stored: keep it somewhere safe.\n",
-            k.id, k.name, scopes);
+            "childguard keys: created API key %" PRId64 " \"%s\" for %s, tenant %s (scopes %s%s%s)."
+            " The token above is shown only now and is not stored: keep it somewhere safe.\n",
+            k.id, k.name, k.holder, k.tenant, scopes, k.banks[0] != '\0' ? "; banks " : "",
+            k.banks);
     if (st != CG_OK) {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         rc = CLI_ERROR;
@@ -179,11 +200,12 @@ static int list_one(const cg_apikey *k, void *ud)
     ls->n++;
     cg_scopes_format(k->scopes, scopes, sizeof(scopes));
     if (ls->o->json) {
-        if (print_json(json_pack("{s:I,s:s,s:s,s:i,s:I,s:I,s:I,s:b}", "id", (json_int_t)k->id,
-                                 "name", k->name, "scopes", scopes, "rate", k->rate_per_second,
-                                 "created", (json_int_t)k->created, "last_used",
-                                 (json_int_t)k->last_used, "revoked", (json_int_t)k->revoked,
-                                 "live", k->revoked == 0)) != 0) {
+        if (print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:I,s:b}", "id",
+                                 (json_int_t)k->id, "name", k->name, "holder", k->holder,
+                                 "tenant", k->tenant, "scopes", scopes, "banks", k->banks,
+                                 "rate", k->rate_per_second, "created", (json_int_t)k->created,
+                                 "last_used", (json_int_t)k->last_used, "revoked",
+                                 (json_int_t)k->revoked, "live", k->revoked == 0)) != 0) {
             ls->failed = 1;
             return 1;
         }
@@ -193,9 +215,10 @@ static int list_one(const cg_apikey *k, void *ud)
     time_text(k->last_used, used, sizeof(used));
     time_text(k->revoked, revoked, sizeof(revoked));
     if (ls->n == 1) /* a header above the first row */
-        printf("ID\tNAME\tSCOPES\tRATE\tCREATED\tLAST_USED\tSTATE\n");
-    printf("%" PRId64 "\t%s\t%s\t%d\t%s\t%s\t%s\n", k->id, k->name, scopes, k->rate_per_second,
-           created, used, k->revoked != 0 ? revoked : "live");
+        printf("ID\tNAME\tSCOPES\tRATE\tCREATED\tLAST_USED\tSTATE\tHOLDER\tTENANT\tBANKS\n");
+    printf("%" PRId64 "\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", k->id, k->name, scopes,
+           k->rate_per_second, created, used, k->revoked != 0 ? revoked : "live", k->holder,
+           k->tenant, k->banks[0] != '\0' ? k->banks : "*");
     return 0;
 }
 
@@ -255,12 +278,15 @@ static int do_revoke(keys_ctx *c, const keys_opts *o)
 
 static int run(int argc, char **argv)
 {
-    enum { O_DB = 256, O_LOG, O_SCOPE, O_RATE, O_JSON };
+    enum { O_DB = 256, O_LOG, O_SCOPE, O_RATE, O_JSON, O_HOLDER, O_TENANT, O_BANKS };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},
         {"log", required_argument, NULL, O_LOG},
         {"scope", required_argument, NULL, O_SCOPE},
-        {"scopes", required_argument, NULL, O_SCOPE},
+        {"scopes", required_argument, NULL, O_SCOPE}, /* accepted; documented as --scope */
+        {"holder", required_argument, NULL, O_HOLDER},
+        {"tenant", required_argument, NULL, O_TENANT},
+        {"banks", required_argument, NULL, O_BANKS},
         {"rate", required_argument, NULL, O_RATE},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, 'h'},
@@ -282,6 +308,9 @@ static int run(int argc, char **argv)
         case O_DB: o.db = optarg; break;
         case O_LOG: o.log = optarg; break;
         case O_SCOPE: o.scope = optarg; break;
+        case O_HOLDER: o.holder = optarg; break;
+        case O_TENANT: o.tenant = optarg; break;
+        case O_BANKS: o.banks = optarg; break;
         case O_RATE:
             if (cli_parse_u64("keys", "--rate", optarg, &o.rate) != 0)
                 return CLI_ERROR;

@@ -182,6 +182,14 @@ static json_t *item_json(const cg_review_item *it)
                   "decided_at", (json_int_t)it->decided_at, "bank", it->bank,
                   "bank_signal_count", (json_int_t)it->bank_signal_count, "has_preview",
                   it->has_preview, "signals", sigs);
+    if (j != NULL && it->proposed_by[0] != '\0')
+        json_object_set_new(j, "proposal",
+                            json_pack("{s:s,s:s,s:s,s:I}", "state",
+                                      cg_review_state_name(it->proposed_state), "by",
+                                      it->proposed_by, "bank", it->proposed_bank, "at",
+                                      (json_int_t)it->proposed_at));
+    if (j != NULL && it->confirmed_by[0] != '\0')
+        json_object_set_new(j, "confirmed_by", json_string(it->confirmed_by));
     return j;
 }
 
@@ -356,6 +364,22 @@ static int do_preview(review_ctx *c, const review_opts *o)
         fprintf(stderr, "childguard review preview: %s\n", err.message);
         return CLI_ERROR;
     }
+    {
+        /* Recorded before it is written: a preview that cannot be recorded is not shown. */
+        char subject[48], data_json[160];
+        const char *who = reviewer_of(o);
+
+        snprintf(subject, sizeof(subject), "review:%" PRId64, id);
+        snprintf(data_json, sizeof(data_json), "{\"bytes\":%zu,\"format\":\"pgm\",\"via\":\"cli\"}",
+                 len);
+        if (cg_audit_append(c->audit, "review_preview", who != NULL ? who : "cli", subject,
+                            data_json, NULL, &err) != CG_OK) {
+            fprintf(stderr, "childguard review preview: audit log: %s (the preview was not "
+                            "written)\n", err.message);
+            cg_free(data);
+            return CLI_ERROR;
+        }
+    }
     f = strcmp(o->output, "-") == 0 ? stdout : fopen(o->output, "wb");
     if (f == NULL) {
         perror(o->output);
@@ -467,7 +491,17 @@ static int do_decide(review_ctx *c, const review_opts *o)
         print_json(item_json(&it), JSON_COMPACT);
         return CLI_OK;
     }
+    if (it.proposed_by[0] != '\0' && (it.state == CG_REVIEW_PENDING ||
+                                       it.state == CG_REVIEW_ESCALATED)) {
+        /* The two-reviewer rule (docs/review.md): nothing changed in the banks yet. */
+        printf("%" PRId64 " %s into bank %s proposed by %s; a second reviewer must make the same"
+               " decision before it takes effect\n",
+               id, cg_review_state_name(it.proposed_state), it.proposed_bank, it.proposed_by);
+        return CLI_OK;
+    }
     printf("%" PRId64 " %s by %s", id, cg_review_state_name(it.state), it.reviewer);
+    if (it.confirmed_by[0] != '\0')
+        printf(" (proposed by %s)", it.proposed_by);
     if (it.bank[0])
         printf("; %" PRId64 " new signals in bank %s", it.bank_signal_count, it.bank);
     printf("\n");
@@ -706,7 +740,8 @@ static int run(int argc, char **argv)
                 "Try 'childguard review --help'.\n", action);
         return CLI_ERROR;
     }
-    if (open_ctx(&c, &o, writes, is_add) != 0) {
+    /* Showing a preview is audited too (docs/security.md): it opens the log as a change does. */
+    if (open_ctx(&c, &o, writes || strcmp(action, "preview") == 0, is_add) != 0) {
         close_ctx(&c);
         return CLI_ERROR;
     }

@@ -14,30 +14,31 @@ static void usage(void)
 {
     printf("usage: childguard serve [OPTIONS]\n\n"
            "Serves the HMA-compatible hashing, matching and curation API (/h, /m, /c, /status)\n"
-           "and childguard's native API (/v1) over HTTP. docs/api.md lists every route.\n\n"
+           "and childguard's native API (/v1) over HTTP. docs/api.md lists every route;\n"
+           "docs/security.md says who may do what and the limits that protect the server.\n\n"
            "Options (each overrides the same key of the config file):\n"
-           "  --config FILE       JSON config file (keys: listen, db, log, policy, data,\n"
-           "                      country, threads, connection_limit, timeout, max_body,\n"
-           "                      no_auth, rate_per_second, burst, refresh_ms, stale_seconds,\n"
-           "                      review, db_handles, classify); contrib/serve.json is a\n"
-           "                      sample\n"
-           "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
+           "  --config FILE       JSON config file (contrib/serve.json is a sample; docs/api.md\n"
+           "                      lists every key: listen, db, log, policy, limits, webhooks...)\n"
+           "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080; HOST may be a name,\n"
+           "                      e.g. localhost:8080, or [::1]:8080)\n"
            "  --db PATH           the bank database (created when missing; default as `bank`)\n"
            "  --log PATH          the audit log (default: audit.log beside the database)\n"
            "  --policy FILE       the policy (default: the shipped one)\n"
-           "  --threads N         worker threads (default: one per CPU)\n"
-           "  --max-body BYTES    largest request body (default 33554432); larger: 413\n"
+           "  --threads N         I/O threads (default: one per CPU)\n"
+           "  --max-body BYTES    largest upload or import (default 33554432); larger: 413\n"
            "  --timeout SECONDS   idle connection timeout (default 30)\n"
            "  --connections N     simultaneous connections (default 1024)\n"
            "  --rate N            default requests per second per API key (0 = unlimited)\n"
            "  --refresh-ms N      how often lookups pick up bank changes (default 200)\n"
-           "  --no-auth           do not check API keys (DEVELOPMENT ONLY)\n"
+           "  --no-auth           do not check API keys (DEVELOPMENT ONLY; refused unless\n"
+           "                      listening on a loopback address)\n"
            "  --errors-only-log   log only failed requests (4xx/5xx), not every request\n"
            "  --no-classify       do not run the nudity model on scanned images and videos\n"
            "  -h, --help          this help\n\n"
-           "API keys: `childguard keys create NAME --scope ...`; clients send\n"
-           "\"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting, finish the\n"
-           "requests in flight, exit 0.\n");
+           "API keys: `childguard keys create NAME --holder WHO --tenant T --scope LIST`\n"
+           "(scopes: " CG_SCOPES_KNOWN ");\n"
+           "clients send \"Authorization: Bearer <key>\". SIGTERM or SIGINT: stop accepting,\n"
+           "finish the requests in flight, exit 0.\n");
 }
 
 static int run(int argc, char **argv)
@@ -82,7 +83,8 @@ static int run(int argc, char **argv)
         case 'c': break;
         case 'l':
             if (serve_config_listen(&cfg, optarg) != 0) {
-                fprintf(stderr, "childguard serve: bad --listen '%s' (ADDR:PORT)\n", optarg);
+                fprintf(stderr, "childguard serve: bad --listen '%s' (HOST:PORT, e.g. "
+                                "127.0.0.1:8080, localhost:8080 or [::1]:8080)\n", optarg);
                 return CLI_ERROR;
             }
             break;
@@ -140,11 +142,6 @@ static int run(int argc, char **argv)
                           sizeof(log_path)) != 0)
         return CLI_ERROR;
     snprintf(cfg.log, sizeof(cfg.log), "%s", log_path);
-    if (cfg.no_auth)
-        fprintf(stderr, "childguard serve: WARNING: --no-auth: API keys are NOT checked. Anyone "
-                        "who can reach %s:%u can read and change the banks. Development "
-                        "only.\n",
-                cfg.listen_addr, cfg.port);
     return serve_run(&cfg);
 }
 

@@ -36,6 +36,7 @@
 #include "pdq.h"
 #include "policy.h"
 #include "status.h"
+#include "tenant.h"
 #include "text.h"
 #include "video.h"
 #include "vision.h"
@@ -93,6 +94,11 @@ typedef struct cg_engine_config {
     /* The guidance language ("vi" or "en") when a message's language is not detected, and for
      * files; NULL: "vi". A message's detected language (cg_text_detect_lang) comes first. */
     const char *guidance_lang;
+    /* Conversations remembered at once (text state per conversation and tenant): past this the
+     * least recently used is forgotten (0: 100,000). conversation_ttl_s > 0 also forgets those
+     * idle for longer. Evictions are counted (cg_engine_stats_get). */
+    size_t max_conversations;
+    int64_t conversation_ttl_s;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -133,6 +139,10 @@ typedef struct cg_content {
     int sender_age;              /* years, 0 unknown */
     int recipient_age;           /* the child receiving / depicted, years, 0 unknown */
     const char *sender_id;       /* counts repeats per sender; NULL: the message's sender */
+    /* The tenant the content is scanned for (tenant.h; NULL: CG_TENANT_DEFAULT): conversation
+     * state, repeat counts and review items are kept per tenant, so two tenants using the same
+     * conversation or sender ids never see or change each other's. */
+    const char *tenant;
 } cg_content;
 
 CG_API void cg_content_init(cg_content *c);
@@ -223,6 +233,7 @@ typedef struct cg_verdict {
     uint64_t audit_seq;          /* the audit record appended, 0 none */
     cg_verdict_timings ms;
     cg_verdict_nudity nudity;    /* bytes only; status NONE for messages */
+    char tenant[CG_TENANT_MAX + 1]; /* the tenant scanned for (not in the JSON) */
 } cg_verdict;
 
 CG_API void cg_verdict_free(cg_verdict *v);
@@ -233,6 +244,15 @@ CG_API void cg_verdict_free(cg_verdict *v);
  * carries decode_status and the exact digests are still matched. */
 CG_API cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *out,
                                 cg_error *err);
+
+/* What the engine holds now. */
+typedef struct cg_engine_stats {
+    uint64_t conversations;          /* conversations remembered */
+    uint64_t conversations_evicted;  /* forgotten to stay within the bound, since open */
+} cg_engine_stats;
+
+/* Thread-safe (takes the conversation lock briefly). */
+CG_API void cg_engine_stats_get(cg_engine *e, cg_engine_stats *out);
 
 /* 1 when the decision blocks the content (a block action), for exit codes. */
 CG_API int cg_verdict_blocks(const cg_verdict *v);

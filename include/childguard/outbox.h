@@ -11,6 +11,9 @@
  * (send it, e.g. as an idempotency header). One deliverer per database at a time: two would
  * each see the same due entries.
  *
+ * Every entry belongs to the tenant of the handle that wrote it (tenant.h); the deliverer sees
+ * the entries of every tenant and each entry names its tenant.
+ *
  * Threading: like cg_bankdb, one thread at a time per handle. */
 #ifndef CHILDGUARD_OUTBOX_H
 #define CHILDGUARD_OUTBOX_H
@@ -20,6 +23,7 @@
 #include "bank.h"
 #include "export.h"
 #include "status.h"
+#include "tenant.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +48,7 @@ typedef struct cg_outbox_entry {
     int attempts;         /* failed attempts so far */
     int64_t next_attempt; /* unix seconds; due when <= now */
     const char *last_error; /* "" before the first failure */
+    const char *tenant;   /* the tenant whose scan wrote it (tenant.h) */
 } cg_outbox_entry;
 
 /* Adds an entry, due at once, and commits it. target: see CG_OUTBOX_TARGET_MAX; payload_json:
@@ -52,6 +57,14 @@ typedef struct cg_outbox_entry {
  * an oversized payload. */
 CG_API cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
                                int64_t *id, cg_error *err);
+
+/* cg_outbox_add for the handle's tenant (tenant.h), refusing with CG_E_LIMIT (nothing written)
+ * when that tenant already has max_pending entries pending (0: no bound). The count and the
+ * insert are one transaction. A tenant that floods its own outbox cannot hold back another's
+ * notifications, and the table cannot grow without bound while a receiver is down. */
+CG_API cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target,
+                                       const char *payload_json, int64_t max_pending, int64_t *id,
+                                       cg_error *err);
 
 /* Calls fn for the pending entries (neither delivered nor failed) with next_attempt <= now,
  * oldest (lowest id) first, at most limit of them (1..CG_OUTBOX_DUE_MAX); non-zero from fn

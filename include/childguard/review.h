@@ -10,6 +10,22 @@
  * Every change (add, claim, release, decide) is written with the reviewer and the time; when an
  * audit log is given, one audit record per change is appended (kind "review").
  *
+ * Tenants (tenant.h): an item belongs to the tenant of the handle that added it; every call
+ * reads and changes only the items of the handle's current tenant (another tenant's item is
+ * CG_E_NOTFOUND, exactly as a missing one).
+ *
+ * Who acts (cg_review_set_actor): the reviewer names the person whose decision it is; the
+ * handle may name a different audit actor (the HTTP service names the API key, and an admin key
+ * acting for a reviewer is recorded as both) and may lack the senior right needed to decide
+ * escalated items. A new handle acts with every right, as the reviewer (the command line).
+ *
+ * Two reviewers: a false-positive decision that would add the signals of an item to an allow
+ * bank, when the item holds a block match labelled "csam" (or is labelled "csam"), is an
+ * irreversible change to what is blocked; the first reviewer's decision is recorded as a
+ * proposal and the item returns to the queue (pending; an escalated item stays escalated); it
+ * takes effect when a second, different reviewer
+ * makes the same decision (same bank). A different decision by anyone replaces the proposal.
+ *
  * Threading: like cg_bankdb, a handle is used by one thread at a time; any number of processes
  * may use the same database (SQLite locking; claims are atomic, so two reviewers never claim
  * the same item). */
@@ -24,6 +40,7 @@
 #include "export.h"
 #include "signal.h"
 #include "status.h"
+#include "tenant.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,7 +86,29 @@ typedef struct cg_review_item {
     int64_t bank_signal_count;               /* signals a decision added to a bank */
     char bank[CG_BANK_NAME_MAX + 1];         /* the bank a decision fed, "" none */
     int has_preview;
+    char tenant[CG_TENANT_MAX + 1];          /* "" when adding: the handle's tenant */
+    /* A decision awaiting a second reviewer (see "Two reviewers"); proposed_by "" = none. */
+    cg_review_state proposed_state;
+    char proposed_by[CG_REVIEW_NAME_MAX + 1];
+    char proposed_bank[CG_BANK_NAME_MAX + 1];
+    int64_t proposed_at;
+    char confirmed_by[CG_REVIEW_NAME_MAX + 1]; /* the second reviewer of a confirmed proposal */
 } cg_review_item;
+
+/* Rights of whoever acts through a handle (cg_review_set_actor). */
+enum {
+    CG_REVIEW_RIGHT_SENIOR = 1 << 0 /* may decide escalated items */
+};
+
+/* Names who acts on the review queue through db from now on. actor: the audit actor of review
+ * records (UTF-8, at most 159 bytes; NULL or "": the reviewer's name, as before); when it is
+ * set, each record also names the reviewer. rights: CG_REVIEW_RIGHT_* bits. */
+CG_API cg_status cg_review_set_actor(cg_bankdb *db, const char *actor, unsigned rights,
+                                     cg_error *err);
+
+/* 1 when the two-reviewer rule applies to a false-positive decision feeding an allow bank for
+ * this item (its label, or its verdict's block matches, say "csam"). verdict_json may be NULL. */
+CG_API int cg_review_needs_two(const cg_review_item *item, const char *verdict_json);
 
 /* Adds an item (id, state = pending and created are set). verdict_json: the verdict as JSON
  * text (kept as is, must be a JSON object; NULL gives {}). preview: an image the library made
@@ -140,11 +179,15 @@ typedef struct cg_review_decision {
 } cg_review_decision;
 
 /* Decides item id. The item must be pending or claimed by the same reviewer (else CG_E_BUSY),
- * or escalated (a senior reviewer decides it again). The decision and the bank additions are one
- * transaction: the signals are added with source "review", external id "review:<id>" and the
- * note. A PDQ hash whose quality is below the bank's minimum (cg_bank_pdq_min_quality) is left
- * out (it would match unrelated images and is never acted on); the exact hashes still go in, and
- * the audit record ("skipped_low_quality") says what was left out. */
+ * or escalated (a senior reviewer decides it again: without CG_REVIEW_RIGHT_SENIOR on the handle
+ * it is CG_E_BUSY). The decision and the bank additions are one transaction: the signals are
+ * added with source "review", external id "review:<id>" and the note. A PDQ hash whose quality
+ * is below the bank's minimum (cg_bank_pdq_min_quality) is left out (it would match unrelated
+ * images and is never acted on); the exact hashes still go in, and the audit record
+ * ("skipped_low_quality") says what was left out. A decision the two-reviewer rule covers is
+ * recorded as a proposal (the item is pending again, or still escalated, proposed_* set, no bank
+ * changed; CG_OK); the same decision by a second reviewer then takes effect (the proposer
+ * deciding it again is CG_E_BUSY). */
 CG_API cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                   cg_audit *audit, cg_error *err);
 /* cg_review_decide, also filling *outcome (may be NULL) on success: what the bank got and a

@@ -115,6 +115,10 @@ CG_API size_t cg_text_engine_cue_count(const cg_text_engine *e);
 /* A session of conversations; use from one thread at a time (one per worker). */
 CG_API cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err);
 CG_API void cg_text_session_free(cg_text_session *s);
+/* Drops everything the session remembers of a conversation (NULL or "": the default one), as
+ * if it had never been seen; returns 1 when there was state, else 0. Front ends that bound how
+ * many conversations they keep (the engine) call it to evict one. */
+CG_API int cg_text_session_forget(cg_text_session *s, const char *conversation);
 
 typedef struct cg_text_message {
     const char *conversation; /* NULL or "": one default conversation */

@@ -2,6 +2,7 @@
  * options (docs/api.md, contrib/serve.json), and the listen address. The command line is
  * applied after the file, so an option always wins over the file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "serve.h"
@@ -23,6 +24,23 @@ void serve_config_default(serve_config *c)
     c->classify = 1;
     c->key_cache_s = 5;
     c->access_log = 1;
+    /* docs/security.md explains each value. */
+    c->per_ip_connections = 64;
+    c->header_timeout_s = 10;
+    c->body_min_rate = 1024;
+    c->max_buffered = (size_t)256 << 20;
+    c->auth_failures_per_minute = 30;
+    c->auth_failure_burst = 10;
+    c->max_pixels = 24000000;     /* 6000 x 4000; 72 MB of RGB per decode */
+    c->max_side = 16384;
+    c->video_max_frames = 18000;  /* 10 minutes at 30 frames/s */
+    c->video_max_seconds = 600;
+    c->video_timeout_s = 20;
+    c->decode_workers = 0;
+    c->decode_queue = 64;
+    c->max_conversations = 20000;
+    c->conversation_ttl_s = 30LL * 86400;
+    c->outbox_max_pending = 10000;
 }
 
 int serve_config_listen(serve_config *c, const char *text)
@@ -40,17 +58,43 @@ int serve_config_listen(serve_config *c, const char *text)
         if (colon == text || colon[-1] != ']')
             return -1;
         host_end = colon - 1;
+    } else if (memchr(text, ':', (size_t)(colon - text)) != NULL) {
+        return -1; /* an IPv6 literal must be bracketed: [::1]:8080 */
     }
     port = strtoul(colon + 1, &end, 10);
     if (*end != '\0' || colon[1] == '\0' || port > 65535)
         return -1;
     if ((size_t)(host_end - host) >= sizeof(c->listen_addr))
         return -1;
+    for (const char *p = host; p < host_end; p++)
+        if (*p == ' ' || *p == '/' || *p == '[' || *p == ']' || (unsigned char)*p < 0x21)
+            return -1;
     if (host_end == host)
         snprintf(c->listen_addr, sizeof(c->listen_addr), "0.0.0.0");
     else
         snprintf(c->listen_addr, sizeof(c->listen_addr), "%.*s", (int)(host_end - host), host);
     c->port = (unsigned)port;
+    return 0;
+}
+
+int serve_config_check(const serve_config *c)
+{
+    for (size_t i = 0; i < c->n_webhooks; i++) {
+        const webhook_target *t = &c->webhooks[i];
+
+        if (t->secret[0] == '\0') {
+            fprintf(stderr, "childguard serve: webhook \"%s\": a \"secret\" is required (receivers "
+                            "check each delivery's HMAC signature; unsigned deliveries are "
+                            "refused)\n", t->name);
+            return -1;
+        }
+        if (strncmp(t->url, "https://", 8) != 0 && !t->allow_plain_http) {
+            fprintf(stderr, "childguard serve: webhook \"%s\": the url must be https:// (set "
+                            "\"allow_plain_http\": true on the webhook for a receiver on a trusted "
+                            "network)\n", t->name);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -93,7 +137,11 @@ static const char *const known_keys[] = {
     "listen", "db", "log", "policy", "data", "country", "threads", "connection_limit",
     "timeout", "max_body", "no_auth", "rate_per_second", "burst", "refresh_ms",
     "stale_seconds", "review", "db_handles", "key_cache", "webhooks", "webhook_poll_ms",
-    "webhook_max_attempts", "webhook_backoff_s", "access_log", "classify", NULL};
+    "webhook_max_attempts", "webhook_backoff_s", "access_log", "per_ip_connections",
+    "header_timeout", "body_min_rate", "max_buffered", "auth_failures_per_minute",
+    "auth_failure_burst", "max_pixels", "max_side", "video_max_frames", "video_max_seconds",
+    "video_timeout", "decode_workers", "decode_queue", "max_conversations", "conversation_ttl",
+    "outbox_max_pending", "classify", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
 static int get_webhooks(json_t *root, serve_config *c, const char *path)
@@ -117,12 +165,20 @@ static int get_webhooks(json_t *root, serve_config *c, const char *path)
             return -1;
         }
         json_object_foreach(w, key, v) {
-            if (strcmp(key, "target") != 0 && strcmp(key, "url") != 0 && strcmp(key, "secret") != 0) {
+            if (strcmp(key, "target") != 0 && strcmp(key, "url") != 0 &&
+                strcmp(key, "secret") != 0 && strcmp(key, "allow_plain_http") != 0) {
                 fprintf(stderr, "childguard serve: %s: webhooks[%zu]: unknown key \"%s\" "
-                                "(target, url, secret)\n", path, i, key);
+                                "(target, url, secret, allow_plain_http)\n", path, i, key);
                 return -1;
             }
         }
+        v = json_object_get(w, "allow_plain_http");
+        if (v != NULL && !json_is_boolean(v)) {
+            fprintf(stderr, "childguard serve: %s: webhooks[%zu]: \"allow_plain_http\" must be "
+                            "true or false\n", path, i);
+            return -1;
+        }
+        t->allow_plain_http = json_is_true(v);
         if (get_string(w, "target", t->name, sizeof(t->name), path) != 0 ||
             get_string(w, "url", t->url, sizeof(t->url), path) != 0 ||
             get_string(w, "secret", t->secret, sizeof(t->secret), path) != 0)
@@ -175,7 +231,7 @@ int serve_config_load(serve_config *c, const char *path)
     if (get_webhooks(root, c, path) != 0)
         goto out;
     if (listen[0] != '\0' && serve_config_listen(c, listen) != 0) {
-        fprintf(stderr, "childguard serve: %s: bad \"listen\" '%s' (ADDR:PORT)\n", path, listen);
+        fprintf(stderr, "childguard serve: %s: bad \"listen\" '%s' (HOST:PORT)\n", path, listen);
         goto out;
     }
     {
@@ -204,6 +260,16 @@ int serve_config_load(serve_config *c, const char *path)
             {"webhook_poll_ms", 10, 3600000, NULL, &c->webhook_poll_ms, NULL},
             {"webhook_max_attempts", 1, 1000, NULL, &c->webhook_max_attempts, NULL},
             {"webhook_backoff_s", 1, 3600, NULL, &c->webhook_backoff_s, NULL},
+            {"per_ip_connections", 0, 1000000, &c->per_ip_connections, NULL, NULL},
+            {"header_timeout", 1, 3600, &c->header_timeout_s, NULL, NULL},
+            {"body_min_rate", 0, 1LL << 30, &c->body_min_rate, NULL, NULL},
+            {"max_buffered", 1 << 16, (long long)1 << 40, NULL, NULL, &c->max_buffered},
+            {"auth_failures_per_minute", 1, 1000000, NULL, &c->auth_failures_per_minute, NULL},
+            {"auth_failure_burst", 1, 1000000, NULL, &c->auth_failure_burst, NULL},
+            {"max_side", 16, 65535, &c->max_side, NULL, NULL},
+            {"decode_workers", 0, 1024, &c->decode_workers, NULL, NULL},
+            {"decode_queue", 1, 1000000, &c->decode_queue, NULL, NULL},
+            {"max_conversations", 1, 100000000, NULL, NULL, &c->max_conversations},
         };
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
             r = get_int(root, ints[i].name, ints[i].lo, ints[i].hi, &v, path);
@@ -217,6 +283,36 @@ int serve_config_load(serve_config *c, const char *path)
                 *ints[i].i = (int)v;
             else
                 *ints[i].z = (size_t)v;
+        }
+    }
+    {
+        /* 64-bit and fractional keys. */
+        struct {
+            const char *name;
+            long long lo, hi;
+            uint64_t *u64;
+            int64_t *i64;
+            double *d;
+        } wide[] = {
+            {"max_pixels", 1, (long long)1 << 40, &c->max_pixels, NULL, NULL},
+            {"video_max_frames", 1, (long long)1 << 40, &c->video_max_frames, NULL, NULL},
+            {"video_max_seconds", 1, 86400, NULL, NULL, &c->video_max_seconds},
+            {"video_timeout", 1, 86400, NULL, NULL, &c->video_timeout_s},
+            {"conversation_ttl", 0, 10LL * 365 * 86400, NULL, &c->conversation_ttl_s, NULL},
+            {"outbox_max_pending", 1, 100000000, NULL, &c->outbox_max_pending, NULL},
+        };
+        for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+            r = get_int(root, wide[i].name, wide[i].lo, wide[i].hi, &v, path);
+            if (r < 0)
+                goto out;
+            if (r == 0)
+                continue;
+            if (wide[i].u64 != NULL)
+                *wide[i].u64 = (uint64_t)v;
+            else if (wide[i].i64 != NULL)
+                *wide[i].i64 = (int64_t)v;
+            else
+                *wide[i].d = (double)v;
         }
     }
     rc = 0;

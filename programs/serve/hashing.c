@@ -7,6 +7,14 @@
 
 #include "serve.h"
 
+void serve_decode_options(const serve_config *c, cg_decode_options *opt)
+{
+    cg_decode_options_default(opt);
+    opt->limits.max_pixels = c->max_pixels;
+    opt->limits.max_side = c->max_side;
+    opt->limits.max_file_bytes = c->max_body;
+}
+
 cg_status serve_hash_bytes(serve_server *s, const uint8_t *data, size_t len, serve_hashes *out,
                            cg_error *err)
 {
@@ -29,7 +37,7 @@ cg_status serve_hash_bytes(serve_server *s, const uint8_t *data, size_t len, ser
         snprintf(out->decode_error, sizeof(out->decode_error), "not an image");
         return CG_OK;
     }
-    cg_decode_options_default(&opt);
+    serve_decode_options(&s->cfg, &opt);
     st = cg_image_decode_mem(data, len, &opt, &img, &derr);
     if (st != CG_OK) {
         out->decode_status = st;

@@ -107,10 +107,46 @@ unsigned http_status_of(cg_status st)
     }
 }
 
+void serve_log(const char *event, uint64_t request, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    json_t *j;
+    char *text;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    j = json_pack("{s:I, s:s, s:I, s:s}", "ts", (json_int_t)time(NULL), "event", event,
+                  "request", (json_int_t)request, "detail", msg);
+    text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (text != NULL)
+        fprintf(stderr, "%s\n", text);
+    free(text);
+    json_decref(j);
+}
+
 enum MHD_Result http_cg_error(serve_req *r, cg_status st, const char *message)
 {
-    return http_error(r, http_status_of(st), cg_status_word(st), "%s",
-                      message != NULL && message[0] != '\0' ? message : cg_status_text(st));
+    const char *code = cg_status_word(st);
+    const char *text;
+
+    /* The library's messages name database paths, reviewers and other internals: they go to
+     * the server log under the request id, and the client gets words for the status. */
+    serve_log("error", r->id, "%s: %s", cg_status_name(st),
+              message != NULL && message[0] != '\0' ? message : cg_status_text(st));
+    switch (st) {
+    case CG_E_INVAL: text = "the request cannot be carried out as given"; break;
+    case CG_E_NOTFOUND: text = "not found"; break;
+    case CG_E_BUSY: text = "held by another reviewer, or waiting for a second reviewer"; break;
+    case CG_E_LIMIT: text = "the content is over this server's limits"; break;
+    case CG_E_DECODE: text = "the content could not be decoded"; break;
+    case CG_E_UNSUPPORTED: text = "unsupported content"; break;
+    default: text = "internal error; the server log has the details"; break;
+    }
+    return http_json(r, http_status_of(st),
+                     json_pack("{s:s, s:s, s:I}", "error", code, "message", text, "request",
+                               (json_int_t)r->id));
 }
 
 const char *http_query(serve_req *r, const char *name)

@@ -11,6 +11,7 @@
 #define MAX_ROUTES 64
 #define MAX_BANKS 128
 #define N_BUCKETS 12
+#define MAX_EVENTS 32
 
 /* Latency buckets, milliseconds (the last is +Inf). */
 static const double bucket_ms[N_BUCKETS - 1] = {0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000};
@@ -36,6 +37,11 @@ struct metrics {
     bank_stat banks[MAX_BANKS];
     size_t n_banks;
     uint64_t webhook_ok, webhook_failed;
+    struct {
+        const char *name;          /* a string literal */
+        uint64_t n;
+    } events[MAX_EVENTS];
+    size_t n_events;
 };
 
 metrics *metrics_new(void)
@@ -110,6 +116,22 @@ void metrics_webhook(metrics *m, int ok)
         m->webhook_ok++;
     else
         m->webhook_failed++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_event(metrics *m, const char *event)
+{
+    size_t i;
+
+    if (m == NULL)
+        return;
+    pthread_mutex_lock(&m->lock);
+    for (i = 0; i < m->n_events && strcmp(m->events[i].name, event) != 0; i++)
+        ;
+    if (i == m->n_events && m->n_events < MAX_EVENTS)
+        m->events[m->n_events++].name = event;
+    if (i < m->n_events)
+        m->events[i].n++;
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -221,7 +243,36 @@ char *metrics_render(metrics *m, const metrics_gauges *g)
             "childguard_webhook_deliveries_total{result=\"delivered\"} %llu\n"
             "childguard_webhook_deliveries_total{result=\"failed\"} %llu\n",
         (unsigned long long)m->webhook_ok, (unsigned long long)m->webhook_failed);
+    put(&t, "# HELP childguard_events_total Protective events: connections cut for slow headers "
+            "or bodies, requests refused for a full buffer or queue, failed and limited "
+            "authentications, dropped outbox entries.\n"
+            "# TYPE childguard_events_total counter\n");
+    for (size_t i = 0; i < m->n_events; i++) {
+        char e[64];
+        put(&t, "childguard_events_total{event=\"%s\"} %llu\n",
+            clean(m->events[i].name, e, sizeof(e)), (unsigned long long)m->events[i].n);
+    }
     pthread_mutex_unlock(&m->lock);
+    if (g != NULL && g->has_engine)
+        put(&t, "# HELP childguard_conversations Conversations whose state is kept.\n"
+                "# TYPE childguard_conversations gauge\n"
+                "childguard_conversations %llu\n"
+                "# HELP childguard_conversations_evicted_total Conversations forgotten to stay "
+                "within max_conversations or conversation_ttl.\n"
+                "# TYPE childguard_conversations_evicted_total counter\n"
+                "childguard_conversations_evicted_total %llu\n",
+            (unsigned long long)g->conversations, (unsigned long long)g->conversations_evicted);
+    if (g != NULL)
+        put(&t, "# HELP childguard_buffered_bytes Request body bytes held across connections.\n"
+                "# TYPE childguard_buffered_bytes gauge\n"
+                "childguard_buffered_bytes %llu\n"
+                "# HELP childguard_decode_queued Decoding requests waiting for a worker.\n"
+                "# TYPE childguard_decode_queued gauge\n"
+                "childguard_decode_queued %u\n"
+                "# HELP childguard_decode_running Decoding requests being worked on.\n"
+                "# TYPE childguard_decode_running gauge\n"
+                "childguard_decode_running %u\n",
+            (unsigned long long)g->buffered_bytes, g->decode_queued, g->decode_running);
     if (g != NULL && g->has_index) {
         put(&t, "# HELP childguard_index_signals Signals in the matcher's snapshot.\n"
                 "# TYPE childguard_index_signals gauge\n"

@@ -21,6 +21,10 @@ void metrics_request(metrics *m, const char *route, int status, double ms);
 void metrics_match(metrics *m, const char *bank, const char *label, unsigned n);
 /* A webhook delivery attempt: ok 1 delivered, 0 failed (will retry or gave up). */
 void metrics_webhook(metrics *m, int ok);
+/* Counts one event ("header_timeout", "slow_body", "buffer_full", "auth_failed",
+ * "auth_failures_limited", "decode_queue_full", "outbox_full", ...); a handful of fixed names,
+ * rendered as childguard_events_total{event="..."}. Thread-safe. */
+void metrics_event(metrics *m, const char *event);
 
 /* Facts read when rendering (any may be absent: has_* = 0). */
 typedef struct metrics_gauges {
@@ -29,6 +33,10 @@ typedef struct metrics_gauges {
     int has_outbox;
     int64_t outbox_pending, outbox_delivered, outbox_failed;
     int64_t now;                /* unix seconds, for the index age */
+    int has_engine;
+    uint64_t conversations, conversations_evicted;
+    uint64_t buffered_bytes;
+    unsigned decode_queued, decode_running;
 } metrics_gauges;
 
 /* The exposition text (malloc'd, NUL-terminated), or NULL when out of memory. */

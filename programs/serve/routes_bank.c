@@ -5,7 +5,8 @@
  * bank_content_id is a signal id, and adding content that yields several signals (a photo:
  * pdq and md5) returns the first id plus every id under "ids". Every change goes through a
  * pooled read-write database handle, is committed in one SQLite transaction and audited with
- * the key's name as the actor; the matcher sees it within refresh_ms. */
+ * the key as the actor ("api:<id>(<holder>)"); the matcher sees it within refresh_ms. A key
+ * limited to some banks (keys.h) sees and touches only those: the others answer 404. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ static json_t *bank_json(const cg_bank *b)
 int bank_lookup(serve_req *r, serve_db *d, const char *name, cg_bank *b, enum MHD_Result *ret)
 {
     cg_error err;
-    cg_status st = cg_bank_get(d->db, name, b, &err);
+    /* A bank outside the key's bank list is answered exactly as a missing one. */
+    cg_status st = serve_bank_visible(r, name) ? cg_bank_get(d->db, name, b, &err) : CG_E_NOTFOUND;
 
     if (st == CG_E_NOTFOUND || st == CG_E_INVAL) {
         *ret = http_error(r, 404, "bank_not_found", "bank '%s' not found", name);
@@ -126,9 +128,17 @@ static int apply_settings(json_t *body, cg_bank *b, char *why, size_t n)
     return 0;
 }
 
+typedef struct list_ctx {
+    serve_req *r;
+    json_t *arr;
+} list_ctx;
+
 static int list_one(const cg_bank *b, void *ud)
 {
-    json_array_append_new(ud, bank_json(b));
+    list_ctx *c = ud;
+
+    if (serve_bank_visible(c->r, b->name))
+        json_array_append_new(c->arr, bank_json(b));
     return 0;
 }
 
@@ -143,7 +153,10 @@ enum MHD_Result bank_list(serve_req *r)
     if (d == NULL)
         return ret;
     arr = json_array();
-    st = cg_bank_list(d->db, list_one, arr, &err);
+    {
+        list_ctx c = {r, arr};
+        st = cg_bank_list(d->db, list_one, &c, &err);
+    }
     serve_db_put(r, d);
     if (st != CG_OK) {
         json_decref(arr);

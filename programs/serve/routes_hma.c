@@ -9,7 +9,12 @@
  *   POST /m/compare          {"<signal type>": [matches, {"distance": d}]}
  *   GET  /status             "I-AM-ALIVE", or 503 "INDEX-NOT-LOADED" / "INDEX-STALE"
  * A bank_content_id is a childguard signal id. Lookups go through the engine's matcher, which
- * a refresher thread keeps within refresh_ms of the database. */
+ * a refresher thread keeps within refresh_ms of the database.
+ *
+ * What a key sees: only the banks its bank list allows (a bank it may not read is answered as
+ * one that does not exist), and exact distances only with the match:distance scope (without
+ * it, matches carry no "distance" and include_distance is refused): a distance is a gradient an
+ * adversary can follow to edit an image until it just escapes the threshold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +73,25 @@ static int parse_signal(serve_req *r, const char *type_name, const char *signal,
     return 0;
 }
 
+int serve_bank_visible(const serve_req *r, const char *bank)
+{
+    return cg_apikey_may_read_bank(&r->key, bank);
+}
+
+/* Drops the matches of banks the key may not read, keeping the order. */
+static void visible_only(const serve_req *r, cg_match_list *list)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < list->n; i++)
+        if (serve_bank_visible(r, list->v[i].bank)) {
+            if (k != i)
+                list->v[k] = list->v[i];
+            k++;
+        }
+    list->n = k;
+}
+
 /* Looks value up; on failure queues an error and returns -1. */
 static int lookup(serve_req *r, const cg_signal_type *type, const uint8_t *value,
                   const char *banks_text, cg_match_list *list, enum MHD_Result *ret)
@@ -88,6 +112,11 @@ static int lookup(serve_req *r, const cg_signal_type *type, const uint8_t *value
         *ret = http_error(r, 400, "bad_request", "at most %d banks may be named", MAX_BANKS - 1);
         return -1;
     }
+    for (size_t i = 0; banks[i] != NULL; i++)
+        if (!serve_bank_visible(r, banks[i])) {
+            *ret = http_error(r, 400, "unknown_bank", "no bank named '%s'", banks[i]);
+            return -1;
+        }
     if (banks[0] != NULL)
         opt.banks = banks;
     e = serve_engine_acquire(r->srv);
@@ -107,23 +136,28 @@ static int lookup(serve_req *r, const cg_signal_type *type, const uint8_t *value
         *ret = http_cg_error(r, st, err.message);
         return -1;
     }
+    visible_only(r, list);
     for (size_t i = 0; i < list->n; i++)
         if (!list->v[i].suppressed)
             metrics_match(r->srv->metrics, list->v[i].bank, list->v[i].label, 1);
     return 0;
 }
 
-static json_t *match_entry(const cg_match *m)
+static json_t *match_entry(const cg_match *m, int with_distance)
 {
     char d[16];
 
+    if (!with_distance)
+        return json_pack("{s:I}", "bank_content_id", (json_int_t)m->signal_id);
     snprintf(d, sizeof(d), "%d", m->distance);
     return json_pack("{s:I, s:s}", "bank_content_id", (json_int_t)m->signal_id, "distance", d);
 }
 
-/* {"<bank>": [{"bank_content_id": id, "distance": "d"}, ...]} */
-static json_t *by_bank(const cg_match_list *list)
+/* {"<bank>": [{"bank_content_id": id, "distance": "d"}, ...]}; distances only with the
+ * match:distance scope. */
+static json_t *by_bank(serve_req *r, const cg_match_list *list)
 {
+    const int with_distance = auth_has(r, CG_SCOPE_DISTANCE);
     json_t *o = json_object();
 
     for (size_t i = 0; o != NULL && i < list->n; i++) {
@@ -132,7 +166,7 @@ static json_t *by_bank(const cg_match_list *list)
             arr = json_array();
             json_object_set_new(o, list->v[i].bank, arr);
         }
-        json_array_append_new(arr, match_entry(&list->v[i]));
+        json_array_append_new(arr, match_entry(&list->v[i], with_distance));
     }
     return o;
 }
@@ -146,6 +180,9 @@ enum MHD_Result hma_raw_lookup(serve_req *r)
     int with_distance = http_query_bool(r, "include_distance");
     json_t *arr;
 
+    if (with_distance && !auth_has(r, CG_SCOPE_DISTANCE))
+        return http_error(r, 403, "forbidden",
+                          "include_distance needs the scope 'match:distance'");
     if (parse_signal(r, http_query(r, "signal_type"), http_query(r, "signal"), &type, value,
                      &ret) != 0)
         return ret;
@@ -155,7 +192,7 @@ enum MHD_Result hma_raw_lookup(serve_req *r)
     }
     arr = json_array();
     for (size_t i = 0; arr != NULL && i < list.n; i++)
-        json_array_append_new(arr, with_distance ? match_entry(&list.v[i])
+        json_array_append_new(arr, with_distance ? match_entry(&list.v[i], 1)
                                                  : json_integer(list.v[i].signal_id));
     cg_match_list_free(&list);
     return http_json(r, 200, json_pack("{s:o}", "matches", arr));
@@ -183,7 +220,7 @@ enum MHD_Result hma_lookup_get(serve_req *r)
         cg_match_list_free(&list);
         return ret;
     }
-    o = by_bank(&list);
+    o = by_bank(r, &list);
     cg_match_list_free(&list);
     return http_json(r, 200, o);
 }
@@ -239,7 +276,7 @@ enum MHD_Result hma_lookup_post(serve_req *r)
             json_decref(out);
             return ret;
         }
-        json_object_set_new(out, upload_types[i], by_bank(&list));
+        json_object_set_new(out, upload_types[i], by_bank(r, &list));
         cg_match_list_free(&list);
     }
     return http_json(r, 200, out);

@@ -1,5 +1,6 @@
 /* Operations routes: GET /metrics (Prometheus text format: requests, latencies, matches by
- * bank and label, webhook deliveries, index size and age, outbox counts). */
+ * bank and label, webhook deliveries, index size and age, outbox counts, conversations kept
+ * and evicted, buffered bytes, the decoding queue, protective events). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +26,16 @@ enum MHD_Result serve_metrics_route(serve_req *r)
         cg_matcher_stats_get(m, &g.index);
         g.has_index = 1;
     }
+    if (e != NULL) {
+        cg_engine_stats es;
+        cg_engine_stats_get(e->engine, &es);
+        g.has_engine = 1;
+        g.conversations = es.conversations;
+        g.conversations_evicted = es.conversations_evicted;
+    }
     serve_engine_release(s, e);
+    g.buffered_bytes = atomic_load(&s->buffered);
+    heavy_counts(s->heavy, &g.decode_queued, &g.decode_running);
     d = serve_db_get(r, &ret);
     if (d == NULL)
         return ret;

@@ -1,6 +1,13 @@
 /* The native API (/v1): scans through the engine (the verdict JSON every front end shares,
  * docs/verdict.md), chat messages with conversation state kept by the engine, the review queue
- * and its report drafts, audit verification, bank import and export, and policy reload. */
+ * and its report drafts, audit verification, bank import and export, and policy reload.
+ *
+ * Everything is per tenant (the key's): conversations, review items, report drafts, outbox
+ * entries. The reviewer is the key's holder (an admin key may name another, audited as both);
+ * a decision that adds to a bank also needs bank:write, one on an escalated item needs
+ * review:senior, and allow-listing the content of a csam match needs a second reviewer
+ * (store_review.c). Every report draft handed out and every preview shown is audited first: one
+ * that cannot be recorded is not handed out (docs/security.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +16,47 @@
 #include "serve.h"
 #include "../timestamp.h"
 
+/* The verdict as the key may see it: matches of banks outside its bank list are left out, and
+ * distances (and vPDQ match percentages) too without match:distance. The decision itself was
+ * taken on every bank and stands. */
 static enum MHD_Result verdict_reply(serve_req *r, cg_verdict *v)
 {
     char *json = cg_verdict_to_json(v, 0);
+    const int distances = auth_has(r, CG_SCOPE_DISTANCE);
+    json_t *j, *matches, *kept, *m;
+    size_t i;
     enum MHD_Result ret;
 
     if (json == NULL)
         return http_error(r, 500, "nomem", "out of memory");
-    ret = http_bytes(r, 200, "application/json", json, strlen(json));
+    if (distances && r->key.banks[0] == '\0') {
+        ret = http_bytes(r, 200, "application/json", json, strlen(json));
+        cg_free(json);
+        return ret;
+    }
+    j = json_loads(json, 0, NULL);
     cg_free(json);
-    return ret;
+    matches = json_object_get(j, "matches");
+    kept = json_array();
+    if (j == NULL || kept == NULL) {
+        json_decref(j);
+        json_decref(kept);
+        return http_error(r, 500, "nomem", "out of memory");
+    }
+    json_array_foreach(matches, i, m) {
+        const char *bank = json_string_value(json_object_get(m, "bank"));
+
+        if (bank == NULL || !serve_bank_visible(r, bank))
+            continue;
+        if (!distances) {
+            json_object_del(m, "distance");
+            json_object_del(m, "query_percent");
+            json_object_del(m, "target_percent");
+        }
+        json_array_append(kept, m);
+    }
+    json_object_set_new(j, "matches", kept);
+    return http_json(r, 200, j);
 }
 
 int serve_notify(serve_req *r, const cg_verdict *v)
@@ -33,6 +71,7 @@ int serve_notify(serve_req *r, const cg_verdict *v)
         json_t *payload, *actions, *rules;
         char *text;
         cg_error err;
+        cg_status st;
         int64_t id;
 
         if (a->action != CG_ACTION_NOTIFY || a->target[0] == '\0')
@@ -48,8 +87,9 @@ int serve_notify(serve_req *r, const cg_verdict *v)
             json_array_append_new(rules, json_string(dec->fired[k].id));
         /* What a guardian's or moderator's system needs to act: ids, the decision, never the
          * content or the message text. */
-        payload = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify", "target",
-                            a->target, "content_id", v->content_id, "kind",
+        payload = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify",
+                            "target", a->target, "tenant", v->tenant, "content_id",
+                            v->content_id, "kind",
                             json_string(cg_verdict_kind_name(v)), "actions", actions, "rules",
                             rules, "alert",
                             v->has_text ? json_string(cg_alert_name(v->text.alert)) : json_null(),
@@ -57,9 +97,23 @@ int serve_notify(serve_req *r, const cg_verdict *v)
                                                           : json_null());
         text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
         json_decref(payload);
-        if (text == NULL || cg_outbox_add(d->db, a->target, text, &id, &err) != CG_OK) {
-            fprintf(stderr, "{\"event\":\"notify\",\"error\":\"%s\"}\n",
-                    text == NULL ? "out of memory" : "outbox write failed");
+        if (text == NULL) {
+            serve_log("notify", r->id, "out of memory");
+            serve_db_put(r, d);
+            return -1;
+        }
+        st = cg_outbox_add_bounded(d->db, a->target, text, r->srv->cfg.outbox_max_pending, &id,
+                                   &err);
+        if (st == CG_E_LIMIT) {
+            /* The receiver is down or the tenant floods: the notification is dropped (the
+             * verdict and its review item stand), counted and logged. */
+            metrics_event(r->srv->metrics, "outbox_full");
+            serve_log("notify", r->id, "dropped: %s", err.message);
+            free(text);
+            continue;
+        }
+        if (st != CG_OK) {
+            serve_log("notify", r->id, "outbox write failed: %s", err.message);
             free(text);
             serve_db_put(r, d);
             return -1;
@@ -113,6 +167,7 @@ enum MHD_Result v1_scan(serve_req *r)
         return ret;
     cg_content_init(&c);
     c.kind = CG_CONTENT_BYTES;
+    c.tenant = r->key.tenant;
     c.data = data;
     c.len = len;
     c.name = name != NULL ? name : (r->file_name[0] != '\0' ? r->file_name : NULL);
@@ -149,6 +204,7 @@ enum MHD_Result v1_message(serve_req *r)
         return ret;
     cg_content_init(&c);
     c.kind = CG_CONTENT_MESSAGE;
+    c.tenant = r->key.tenant; /* conversations are kept per tenant */
     v = json_object_get(body, "text");
     if (!json_is_string(v)) {
         json_decref(body);
@@ -195,7 +251,7 @@ enum MHD_Result v1_message(serve_req *r)
 
 static json_t *review_json(const cg_review_item *it)
 {
-    json_t *sigs = json_array();
+    json_t *sigs = json_array(), *j;
 
     for (size_t i = 0; sigs != NULL && i < it->n_signals; i++) {
         char hex[CG_SIGNAL_MAX_BYTES * 2 + 1];
@@ -204,7 +260,7 @@ static json_t *review_json(const cg_review_item *it)
                                               it->signals[i].type->name, "signal", hex,
                                               "quality", it->signals[i].quality));
     }
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
+    j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
                      " s:I, s:b}",
                      "id", (json_int_t)it->id, "content_id", it->content_id, "kind", it->kind,
                      "label", it->label, "priority", it->priority, "reason", it->reason,
@@ -213,6 +269,17 @@ static json_t *review_json(const cg_review_item *it)
                      "claimed_at", (json_int_t)it->claimed_at, "decided_at",
                      (json_int_t)it->decided_at, "bank", it->bank, "bank_signal_count",
                      (json_int_t)it->bank_signal_count, "has_preview", it->has_preview);
+    if (j != NULL)
+        json_object_set_new(
+            j, "proposal",
+            it->proposed_by[0] == '\0'
+                ? json_null()
+                : json_pack("{s:s, s:s, s:s, s:I}", "state",
+                            cg_review_state_name(it->proposed_state), "by", it->proposed_by,
+                            "bank", it->proposed_bank, "at", (json_int_t)it->proposed_at));
+    if (j != NULL && it->confirmed_by[0] != '\0')
+        json_object_set_new(j, "confirmed_by", json_string(it->confirmed_by));
+    return j;
 }
 
 static int list_one(const cg_review_item *it, void *ud)
@@ -322,16 +389,6 @@ enum MHD_Result v1_review_get(serve_req *r)
     return ret;
 }
 
-/* The reviewer: the body's "reviewer", else the key's name, else "api". */
-static const char *reviewer_of(serve_req *r, json_t *body)
-{
-    const char *who = json_string_value(json_object_get(body, "reviewer"));
-
-    if (who != NULL && who[0] != '\0' && strlen(who) <= CG_REVIEW_NAME_MAX)
-        return who;
-    return r->key.name[0] != '\0' ? r->key.name : "api";
-}
-
 /* Bodies of claim/release are optional: an empty body is {}. */
 static int optional_body(serve_req *r, json_t **body, enum MHD_Result *ret)
 {
@@ -346,6 +403,7 @@ enum MHD_Result v1_review_claim(serve_req *r)
 {
     int64_t id, claimed = 0;
     enum MHD_Result ret;
+    const char *who;
     json_t *body;
     serve_db *d;
     cg_error err;
@@ -355,12 +413,16 @@ enum MHD_Result v1_review_claim(serve_req *r)
         return ret;
     if (optional_body(r, &body, &ret) != 0)
         return ret;
+    if ((who = auth_reviewer(r, body, &ret)) == NULL) {
+        json_decref(body);
+        return ret;
+    }
     d = serve_db_get(r, &ret);
     if (d == NULL) {
         json_decref(body);
         return ret;
     }
-    st = cg_review_claim(d->db, id, reviewer_of(r, body), &claimed, d->audit, &err);
+    st = cg_review_claim(d->db, id, who, &claimed, d->audit, &err);
     if (st != CG_OK)
         ret = http_cg_error(r, st, err.message);
     else
@@ -374,6 +436,7 @@ enum MHD_Result v1_review_release(serve_req *r)
 {
     int64_t id;
     enum MHD_Result ret;
+    const char *who;
     json_t *body;
     serve_db *d;
     cg_error err;
@@ -383,12 +446,16 @@ enum MHD_Result v1_review_release(serve_req *r)
         return ret;
     if (optional_body(r, &body, &ret) != 0)
         return ret;
+    if ((who = auth_reviewer(r, body, &ret)) == NULL) {
+        json_decref(body);
+        return ret;
+    }
     d = serve_db_get(r, &ret);
     if (d == NULL) {
         json_decref(body);
         return ret;
     }
-    st = cg_review_release(d->db, id, reviewer_of(r, body), d->audit, &err);
+    st = cg_review_release(d->db, id, who, d->audit, &err);
     ret = st != CG_OK ? http_cg_error(r, st, err.message) : item_reply(r, d, id);
     serve_db_put(r, d);
     json_decref(body);
@@ -420,22 +487,105 @@ enum MHD_Result v1_review_decide(serve_req *r)
     }
     memset(&dec, 0, sizeof(dec));
     dec.state = (cg_review_state)s;
-    dec.reviewer = reviewer_of(r, body);
+    dec.reviewer = auth_reviewer(r, body, &ret);
+    if (dec.reviewer == NULL) {
+        json_decref(body);
+        return ret;
+    }
     if (opt_string(r, body, "note", CG_REVIEW_TEXT_MAX, &dec.note, &ret) != 0 ||
         opt_string(r, body, "bank", CG_BANK_NAME_MAX, &dec.bank, &ret) != 0) {
         json_decref(body);
         return ret;
+    }
+    /* Writing into a bank (an allow bank above all) is a bank change: it needs bank:write. */
+    if (dec.bank != NULL && !auth_has(r, CG_SCOPE_BANK_WRITE)) {
+        json_decref(body);
+        return http_error(r, 403, "forbidden", "a decision that adds to a bank needs the scope "
+                                               "'bank:write' besides 'review'");
+    }
+    if (dec.bank != NULL && !serve_bank_visible(r, dec.bank)) {
+        json_decref(body);
+        return http_error(r, 404, "bank_not_found", "bank '%s' not found", dec.bank);
     }
     d = serve_db_get(r, &ret);
     if (d == NULL) {
         json_decref(body);
         return ret;
     }
+    {
+        /* Escalated items are for senior reviewers: a clear 403 here; the store enforces it
+         * again inside the decision's transaction (409 if the item was escalated meanwhile). */
+        cg_review_item cur;
+
+        if (!auth_has(r, CG_SCOPE_REVIEW_SENIOR) &&
+            cg_review_get(d->db, id, &cur, NULL, &err) == CG_OK &&
+            cur.state == CG_REVIEW_ESCALATED) {
+            serve_db_put(r, d);
+            json_decref(body);
+            return http_error(r, 403, "forbidden", "this item is escalated: deciding it needs "
+                                                   "the scope 'review:senior'");
+        }
+    }
     st = cg_review_decide(d->db, id, &dec, d->audit, &err);
     ret = st != CG_OK ? http_cg_error(r, st, err.message) : item_reply(r, d, id);
     serve_db_put(r, d);
     json_decref(body);
     return ret;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Appends the record of something handed out about item id (a report draft, a preview) before
+ * it is: kind, the SHA-256 and size of what is handed out, the tenant. -1 with a 500 queued when
+ * it cannot be recorded (then nothing is handed out, as on the command line). */
+static int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id,
+                         const char *format, const void *data, size_t len,
+                         enum MHD_Result *ret)
+{
+    char actor[64], subject[48], sha[2 * CG_SHA256_BYTES + 1];
+    cg_digests dg;
+    cg_error err;
+    json_t *j;
+    char *text;
+    cg_status st;
+
+    if (d->audit == NULL) {
+        *ret = http_error(r, 503, "no_audit_log",
+                          "this server keeps no audit log, so it hands out no %s",
+                          strcmp(kind, "report_draft") == 0 ? "report drafts" : "previews");
+        return -1;
+    }
+    if (cg_digest_mem(CG_DIGEST_SHA256, data, len, &dg) != CG_OK) {
+        *ret = http_error(r, 500, "nomem", "out of memory");
+        return -1;
+    }
+    hex(dg.sha256, CG_SHA256_BYTES, sha);
+    serve_actor(r, actor, sizeof(actor));
+    snprintf(subject, sizeof(subject), "review:%lld", (long long)id);
+    j = json_pack("{s:s, s:s, s:I, s:s, s:s}", "format", format, "sha256", sha, "bytes",
+                  (json_int_t)len, "via", "api", "tenant", cg_bankdb_tenant(d->db));
+    text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (text == NULL) {
+        *ret = http_error(r, 500, "nomem", "out of memory");
+        return -1;
+    }
+    st = cg_audit_append(d->audit, kind, actor, subject, text, NULL, &err);
+    free(text);
+    if (st != CG_OK) {
+        *ret = http_cg_error(r, st, err.message);
+        return -1;
+    }
+    return 0;
 }
 
 enum MHD_Result v1_review_report(serve_req *r)
@@ -460,9 +610,10 @@ enum MHD_Result v1_review_report(serve_req *r)
     if (d == NULL)
         return ret;
     st = cg_review_get(d->db, id, &it, &verdict, &err);
-    serve_db_put(r, d);
-    if (st != CG_OK)
+    if (st != CG_OK) {
+        serve_db_put(r, d);
         return http_cg_error(r, st, err.message);
+    }
     memset(&opt, 0, sizeof(opt));
     opt.reporter_name = http_query(r, "reporter_name");
     opt.reporter_email = http_query(r, "reporter_email");
@@ -473,14 +624,66 @@ enum MHD_Result v1_review_report(serve_req *r)
     opt.escalate = http_query(r, "escalate");
     st = cg_report_draft(&it, verdict, (cg_report_format)fmt, &opt, &draft, &len, &err);
     cg_free(verdict);
-    if (st != CG_OK)
+    if (st != CG_OK) {
+        serve_db_put(r, d);
+        /* The two refusals a reviewer must understand, in words that name nobody. */
+        if (st == CG_E_INVAL && it.state == CG_REVIEW_FALSE_POSITIVE) {
+            serve_log("info", r->id, "report draft refused: %s", err.message);
+            return http_error(r, 400, cg_status_word(st), "%s",
+                              "this item was ruled a false positive: no report draft");
+        }
+        if (st == CG_E_UNSUPPORTED) {
+            serve_log("info", r->id, "report draft refused: %s", err.message);
+            return http_error(r, 415, cg_status_word(st), "%s",
+                              "this harm is not a CyberTipline incident type: ask for "
+                              "format=json or format=referral (whom to refer it to)");
+        }
         return http_cg_error(r, st, err.message);
+    }
+    if (audit_handout(r, d, "report_draft", id, cg_report_format_name((cg_report_format)fmt),
+                      draft, len, &ret) != 0) {
+        serve_db_put(r, d);
+        cg_free(draft);
+        return ret;
+    }
+    serve_db_put(r, d);
     ret = http_bytes(r, 200,
                      fmt == CG_REPORT_NCMEC_XML ? "application/xml"
                      : fmt == CG_REPORT_REFERRAL ? "text/plain; charset=utf-8"
                                                  : "application/json",
                      draft, len);
     cg_free(draft);
+    return ret;
+}
+
+enum MHD_Result v1_review_preview(serve_req *r)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int64_t id;
+    enum MHD_Result ret;
+    serve_db *d;
+    cg_error err;
+    cg_status st;
+
+    if (item_id(r, 0, &id, &ret) != 0)
+        return ret;
+    d = serve_db_get(r, &ret);
+    if (d == NULL)
+        return ret;
+    st = cg_review_preview_get(d->db, id, &data, &len, &err);
+    if (st != CG_OK) {
+        serve_db_put(r, d);
+        return http_cg_error(r, st, err.message);
+    }
+    if (audit_handout(r, d, "review_preview", id, "pgm", data, len, &ret) != 0) {
+        serve_db_put(r, d);
+        cg_free(data);
+        return ret;
+    }
+    serve_db_put(r, d);
+    ret = http_bytes(r, 200, "image/x-portable-graymap", data, len);
+    cg_free(data);
     return ret;
 }
 

@@ -1,10 +1,15 @@
 /* `childguard serve`: the HTTP service's internal contract, shared by the files of
  * programs/serve/. One file per concept:
  *   config.c      the configuration (defaults, JSON config file, command-line overrides)
- *   server.c      the daemon: engine lifetime (refcounted swap), dispatch, logs, shutdown
+ *   listen.c      the listening socket (host names resolved, one clear line when busy)
+ *   server.c      the daemon: engine lifetime (refcounted swap), request bodies, logs, shutdown
+ *   router.c      the route table; routing and authentication as soon as the headers arrive
+ *   conns.c       connection deadlines (headers, body rate): the slowloris watchdog
+ *   heavy.c       decoding routes run on a bounded pool of workers, never on the I/O threads
  *   pool.c        small mutex-guarded pools (bank database handles, PDQ hashers)
- *   http.c        request bodies (capped), multipart uploads, query values, JSON replies
- *   auth.c        API keys, scopes and per-key token-bucket rate limits
+ *   http.c        multipart uploads, query values, JSON replies, generic error replies
+ *   auth.c        API keys, scopes, per-key rate limits, failed-auth limits per address
+ *   keysgen.c     noticing key changes (revocations) at the cost of a memory compare
  *   hashing.c     hashing uploaded bytes (PDQ, MD5, SHA-256) for /h/hash, /m/lookup, /c/...
  *   routes_hma.c  HMA 1.x hashing and matching routes (/h, /m, /status)
  *   routes_bank.c HMA 1.x curation routes (/c)
@@ -31,7 +36,7 @@
 /* ---- config.c ---------------------------------------------------------------------------- */
 
 typedef struct serve_config {
-    char listen_addr[64];          /* IPv4 or IPv6 literal, "127.0.0.1" by default */
+    char listen_addr[256];         /* host name or IPv4/IPv6 literal, "127.0.0.1" by default */
     unsigned port;                 /* 8080 by default */
     char db[SERVE_PATH_MAX];       /* "" until resolved (dbpath_resolve) */
     char log[SERVE_PATH_MAX];      /* the audit log; "" until resolved (auditpath_resolve) */
@@ -55,14 +60,42 @@ typedef struct serve_config {
     webhook_target webhooks[16];   /* "webhooks": receivers of notify actions, by target */
     size_t n_webhooks;
     int webhook_poll_ms, webhook_max_attempts, webhook_backoff_s;
+    /* Hardening (docs/security.md). */
+    unsigned per_ip_connections;   /* simultaneous connections per client address, 0 = none */
+    unsigned header_timeout_s;     /* the request headers must be complete within this */
+    unsigned body_min_rate;        /* bytes/s a body must keep up, after header_timeout_s */
+    size_t max_buffered;           /* request bytes held across all connections; over: 503 */
+    int auth_failures_per_minute;  /* failed authentications per address, then 429 */
+    int auth_failure_burst;
+    uint64_t max_pixels;           /* images (and video frames) decoded for scans and hashing */
+    unsigned max_side;
+    uint64_t video_max_frames;
+    double video_max_seconds;      /* duration of a video */
+    double video_timeout_s;        /* wall clock spent on one video */
+    unsigned decode_workers;       /* decoding routes run on these, 0 = half the CPUs (>= 1) */
+    unsigned decode_queue;         /* waiting decoding requests; more: 503 */
+    size_t max_conversations;      /* conversation states kept (least recently used out) */
+    int64_t conversation_ttl_s;    /* idle conversations are forgotten after this, 0 = never */
+    int64_t outbox_max_pending;    /* pending webhook entries per tenant; more are dropped */
 } serve_config;
 
 void serve_config_default(serve_config *c);
 /* Reads a JSON config file (keys in docs/api.md) over c. Returns 0, or -1 with a message
  * printed. */
 int serve_config_load(serve_config *c, const char *path);
-/* Parses "ADDR:PORT", "[v6]:PORT" or ":PORT" into c. Returns 0 or -1. */
+/* Parses "HOST:PORT", "[v6]:PORT" or ":PORT" into c (HOST: a name or an address literal,
+ * resolved when the server starts). Returns 0 or -1. */
 int serve_config_listen(serve_config *c, const char *text);
+/* Checks what a config file or the command line cannot check alone (no --no-auth off
+ * loopback is checked at bind time). Returns 0, or -1 with a message printed. */
+int serve_config_check(const serve_config *c);
+
+/* ---- listen.c ---------------------------------------------------------------------------- */
+
+/* Resolves c's host and binds a listening TCP socket. *loopback is 1 when the address bound is
+ * a loopback one. Returns the socket, or -1 with one line printed ("cannot listen on HOST:PORT:
+ * the address is already in use ..."). */
+int serve_listen(const serve_config *c, int *loopback, int *ipv6);
 
 /* ---- pool.c ------------------------------------------------------------------------------ */
 
@@ -101,6 +134,9 @@ typedef struct serve_engine {
 } serve_engine;
 
 typedef struct serve_bucket serve_bucket;
+typedef struct serve_conns serve_conns;
+typedef struct serve_heavy serve_heavy;
+typedef struct serve_auth_limits serve_auth_limits;
 
 typedef struct serve_server {
     serve_config cfg;
@@ -116,24 +152,44 @@ typedef struct serve_server {
     int64_t started_ms;
     metrics *metrics;              /* /metrics */
     webhooks *webhooks;            /* delivers the outbox (notify actions) */
+    atomic_size_t buffered;        /* request body bytes held across connections */
+    atomic_ullong next_request;    /* request ids, for the log and error replies */
+    serve_conns *conns;            /* connection deadlines (conns.c) */
+    serve_heavy *heavy;            /* decoding workers (heavy.c) */
+    serve_auth_limits *auth_limits; /* failed authentications per address (auth.c) */
+    pthread_mutex_t keys_mu;       /* keys_db, keys_generation */
+    cg_bankdb *keys_db;            /* read-only, for the keys generation on every request */
+    int64_t keys_generation;
+    int keys_shm_fd;               /* keysgen.c: the database's -shm file, kept open */
+    const volatile uint8_t *keys_shm; /* its wal-index header, mapped; NULL: not available */
+    atomic_uint_least64_t keys_shm_seen[6]; /* the header when the generation was last read */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
 
 #define SERVE_MAX_PARAMS 3
 
+typedef struct serve_route serve_route;
+typedef struct serve_conn serve_conn;
+
 typedef struct serve_req {
     serve_server *srv;
     struct MHD_Connection *conn;
+    serve_conn *sc;                /* the connection's deadlines (conns.c), NULL untracked */
     const char *method;
     const char *url;
-    char *body;                    /* raw body, NUL-terminated, at most cfg.max_body bytes */
+    uint64_t id;                   /* request id: in the log line and in error replies */
+    char *body;                    /* raw body, NUL-terminated, at most limit bytes */
     size_t len, cap;
-    int too_large;                 /* the body went past max_body; the rest was discarded */
+    size_t limit;                  /* the route's body limit (router.c) */
+    size_t reserved;               /* bytes counted in srv->buffered for this request */
+    int too_large;                 /* the body went past limit; the rest was discarded */
+    int overloaded;                /* max_buffered reached; the rest was discarded (503) */
     int64_t t0_us;
     unsigned status;               /* the status queued, for the log */
     int64_t key_id;                /* the API key used, 0 none */
-    cg_apikey key;
+    cg_apikey key;                 /* with --no-auth: an "anonymous" key of every scope */
+    const serve_route *rt;         /* the matched route, NULL before routing */
     const char *route;             /* the matched route pattern, e.g. "/c/bank/{*}"; NULL none */
     char params[SERVE_MAX_PARAMS][256]; /* path segments captured by the route pattern */
     /* multipart upload (http_upload) */
@@ -149,6 +205,10 @@ typedef struct serve_req {
 
 int64_t serve_now_us(void);
 void serve_req_free(serve_req *r);
+/* Logs one server-side line {"event": event, "request": id, ...} on stderr (details that never
+ * go to clients). */
+void serve_log(const char *event, uint64_t request, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Replies. Each queues a response and returns MHD's result; json replies steal j. */
 enum MHD_Result http_json(serve_req *r, unsigned status, json_t *j);
@@ -156,7 +216,9 @@ enum MHD_Result http_error(serve_req *r, unsigned status, const char *error, con
                            ...) __attribute__((format(printf, 4, 5)));
 enum MHD_Result http_bytes(serve_req *r, unsigned status, const char *ctype, const void *data,
                            size_t len);
-/* An error reply for a library failure: the status mapped to HTTP (http_status_of). */
+/* An error reply for a library failure: the status mapped to HTTP (http_status_of), with a
+ * generic message and the request id; message (which may name files, reviewers or internals)
+ * goes to the server log only. */
 enum MHD_Result http_cg_error(serve_req *r, cg_status st, const char *message);
 unsigned http_status_of(cg_status st);
 enum MHD_Result http_queue(serve_req *r, unsigned status, struct MHD_Response *resp);
@@ -176,9 +238,71 @@ int http_upload(serve_req *r, const uint8_t **data, size_t *len, enum MHD_Result
 /* ---- auth.c ------------------------------------------------------------------------------ */
 
 /* Checks the request's key for scope (0: no key needed) and its rate. Returns 0 when the
- * request may go on; else queues 401/403/429 (or 500) and returns -1 with *ret set. */
+ * request may go on; else queues 401/403/429 (or 500) and returns -1 with *ret set. A client
+ * address with too many failed authentications gets 429 before its token is even looked at. */
 int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret);
+int auth_init(serve_server *s);
 void auth_fini(serve_server *s);
+/* 1 when the request's key has every bit of scope (admin has all). */
+int auth_has(const serve_req *r, unsigned scope);
+/* The reviewer the request acts as: the key's holder; an admin key may name another reviewer
+ * (body "reviewer"), recorded as both (docs/security.md). NULL with a 403 queued when a
+ * non-admin key names someone else. */
+const char *auth_reviewer(serve_req *r, json_t *body, enum MHD_Result *ret);
+
+/* ---- keysgen.c --------------------------------------------------------------------------- */
+
+/* Maps the wal-index header of the database (after keys_db was opened and read). */
+void keysgen_open(serve_server *s);
+/* 1 when nothing was committed to the database since keysgen_remember: the keys generation
+ * cannot have moved. 0 otherwise (or when the header is not mapped). Lock-free. */
+int keysgen_unchanged(serve_server *s);
+/* Remembers the current header; call before reading the generation. */
+void keysgen_remember(serve_server *s);
+/* Unmaps and closes: only once every SQLite connection of the process is closed. */
+void keysgen_close(serve_server *s);
+
+/* ---- router.c ---------------------------------------------------------------------------- */
+
+/* Routes and authenticates r as soon as its headers are in (the first call): unknown routes,
+ * wrong methods, missing or bad keys, bodies declared larger than the route allows and a full
+ * buffer are answered at once, without reading the body. Returns 0 when the body may come;
+ * else -1 with *ret set. */
+int router_headers(serve_req *r, enum MHD_Result *ret);
+/* Counts more of the server-wide buffer for a body growing to need bytes (chunked bodies);
+ * -1 when max_buffered is reached. */
+int router_grow(serve_req *r, size_t need);
+/* Runs the routed request once its body is in: on this thread, or on a decoding worker
+ * (suspending the connection) for the routes that decode content. */
+enum MHD_Result router_run(serve_req *r);
+/* Calls the route's function (what a decoding worker runs). */
+enum MHD_Result router_call(serve_req *r);
+
+/* ---- conns.c ----------------------------------------------------------------------------- */
+
+/* Per-connection deadlines: the headers of each request within header_timeout_s of the
+ * connection opening (or of the previous response), and then a body that keeps up
+ * body_min_rate bytes/s; a connection that misses one is shut down by a watchdog thread. */
+serve_conns *conns_start(serve_server *s);
+void conns_stop(serve_conns *c);
+/* MHD's connection notifications (MHD_OPTION_NOTIFY_CONNECTION). */
+void conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                  enum MHD_ConnectionNotificationCode toe);
+serve_conn *conns_of(struct MHD_Connection *conn);
+void conns_body_started(serve_conn *c);
+void conns_body_bytes(serve_conn *c, size_t n);
+void conns_processing(serve_conn *c);
+void conns_idle(serve_conn *c);
+
+/* ---- heavy.c ----------------------------------------------------------------------------- */
+
+serve_heavy *heavy_start(serve_server *s, unsigned workers, unsigned queue_max);
+/* Suspends r's connection and queues it for a worker, which runs router_call and resumes the
+ * connection. -1 when the queue is full (nothing suspended). */
+int heavy_submit(serve_heavy *h, serve_req *r);
+/* Answers 503 to the requests still queued, waits for the running ones, joins the workers. */
+void heavy_stop(serve_heavy *h);
+void heavy_counts(serve_heavy *h, unsigned *queued, unsigned *running);
 
 /* ---- server.c ---------------------------------------------------------------------------- */
 
@@ -190,6 +314,9 @@ cg_status serve_engine_reload(serve_server *s, cg_error *err);
  * (and *ret set) when none can be opened. */
 serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret);
 void serve_db_put(serve_req *r, serve_db *d);
+/* The audit actor of the request: "api:<key id>(<holder>)", or "api" without a key; at most 63
+ * bytes. */
+void serve_actor(const serve_req *r, char *out, size_t cap);
 
 /* Runs the server until SIGTERM/SIGINT. Returns a CLI exit status. */
 int serve_run(const serve_config *cfg);
@@ -209,6 +336,8 @@ typedef struct serve_hashes {
  * has_pdq 0 and says why). Returns CG_OK unless out of memory or no hasher. */
 cg_status serve_hash_bytes(serve_server *s, const uint8_t *data, size_t len, serve_hashes *out,
                            cg_error *err);
+/* The decoding limits of the server (max_pixels, max_side, max_body). */
+void serve_decode_options(const serve_config *c, cg_decode_options *opt);
 /* Lowercase hex of the signal of type name in h into out (65 bytes); 0 when h has none. */
 int serve_hash_hex(const serve_hashes *h, const char *type, char *out);
 
@@ -247,6 +376,7 @@ enum MHD_Result v1_review_claim(serve_req *r);
 enum MHD_Result v1_review_release(serve_req *r);
 enum MHD_Result v1_review_decide(serve_req *r);
 enum MHD_Result v1_review_report(serve_req *r);
+enum MHD_Result v1_review_preview(serve_req *r);
 enum MHD_Result v1_audit_verify(serve_req *r);
 enum MHD_Result v1_bank_export(serve_req *r);
 enum MHD_Result v1_bank_import(serve_req *r);
@@ -256,6 +386,9 @@ enum MHD_Result serve_metrics_route(serve_req *r);
 /* routes_v1.c: writes each notify action of v to the outbox (one entry per target) and wakes
  * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
 int serve_notify(serve_req *r, const cg_verdict *v);
+
+/* routes_hma.c: 1 when the request's key may see bank (its bank list). */
+int serve_bank_visible(const serve_req *r, const char *bank);
 
 /* export.c: a streaming response of bank_id's signals in fmt (NULL on failure). */
 struct MHD_Response *export_response(const char *db_path, int64_t bank_id, cg_list_format fmt,

@@ -1,7 +1,10 @@
-/* The daemon: libmicrohttpd with epoll and a pool of threads, each connection served by one
- * thread from its first byte to its last. A request goes: first call (limits on the declared
- * body size) → body chunks (accumulated, capped) → dispatch (route table, method, auth, rate)
- * → a route → completion (one JSON log line on stderr, resources freed).
+/* The daemon: libmicrohttpd with epoll and a pool of I/O threads, each connection served by one
+ * thread from its first byte to its last. A request goes: headers in (router.c: route, key,
+ * body limit, room in the buffer; refused requests are answered before any body byte is
+ * kept) → body chunks (accumulated, capped by the route's limit and the server-wide
+ * max_buffered) → the route, on this thread or on a decoding worker (heavy.c) → completion
+ * (one JSON log line on stderr, resources freed). conns.c enforces the header and body
+ * deadlines of every connection.
  *
  * The engine (policy, text engine, matcher with its refresher thread) is shared by every
  * request and held by a reference count, so that a policy reload can open a new engine, swap
@@ -28,6 +31,8 @@
 
 /* ---- engine lifetime --------------------------------------------------------------------- */
 
+static void engine_limits(const serve_config *c, cg_engine_config *ec);
+
 static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error *err)
 {
     cg_engine_config ec;
@@ -51,6 +56,7 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     ec.actor = "serve";
     ec.review = c->review;
     ec.classify = c->classify;
+    engine_limits(c, &ec);
     st = cg_engine_open(&ec, &e->engine, err);
     if (st != CG_OK) {
         free(e);
@@ -164,26 +170,51 @@ static void hasher_destroy(void *item)
     cg_pdq_hasher_destroy(item);
 }
 
+/* Who the request acts as, for the audit log: "api:<key id>(<holder>)" ("api" without a key),
+ * cut to fit the bank audit actor (63 bytes) at a character boundary; the key id alone is
+ * unambiguous. */
+void serve_actor(const serve_req *r, char *out, size_t cap)
+{
+    size_t n;
+
+    if (r->key_id <= 0) {
+        snprintf(out, cap, "api");
+        return;
+    }
+    n = (size_t)snprintf(out, cap, "api:%lld(%s)", (long long)r->key_id, r->key.holder);
+    if (n < cap)
+        return;
+    n = cap - 2; /* room for ")" */
+    while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
+        n--;
+    out[n] = ')';
+    out[n + 1] = '\0';
+}
+
 serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
 {
     void *item;
     serve_db *d;
     cg_error err;
-    char actor[CG_APIKEY_NAME_MAX + 16];
+    char actor[64];
 
     if (serve_pool_get(&r->srv->dbs, &item, &err) != CG_OK) {
-        *ret = http_error(r, 500, "backend", "cannot open the database: %s", err.message);
+        *ret = http_cg_error(r, CG_E_BACKEND, err.message);
         return NULL;
     }
     d = item;
-    if (d->audit != NULL) {
-        /* Bank changes are audited under the key that made them. */
-        if (r->key_id > 0)
-            snprintf(actor, sizeof(actor), "api:%s", r->key.name);
-        else
-            snprintf(actor, sizeof(actor), "api");
-        if (cg_bankdb_set_audit(d->db, d->audit, actor, &err) != CG_OK)
-            cg_bankdb_set_audit(d->db, d->audit, "api", &err);
+    /* A pooled handle carries the previous request's settings: set all of them. The tenant
+     * scopes the review queue and the outbox; the actor names the key in audit records; the
+     * review rights say whether escalated items may be decided. */
+    serve_actor(r, actor, sizeof(actor));
+    if (cg_bankdb_set_tenant(d->db, r->key.tenant, &err) != CG_OK ||
+        cg_review_set_actor(d->db, actor,
+                            auth_has(r, CG_SCOPE_REVIEW_SENIOR) ? CG_REVIEW_RIGHT_SENIOR : 0,
+                            &err) != CG_OK ||
+        (d->audit != NULL && cg_bankdb_set_audit(d->db, d->audit, actor, &err) != CG_OK)) {
+        serve_pool_put(&r->srv->dbs, d);
+        *ret = http_cg_error(r, CG_E_INVAL, err.message);
+        return NULL;
     }
     return d;
 }
@@ -193,99 +224,11 @@ void serve_db_put(serve_req *r, serve_db *d)
     serve_pool_put(&r->srv->dbs, d);
 }
 
-/* ---- dispatch ---------------------------------------------------------------------------- */
+/* ---- requests --------------------------------------------------------------------------- */
 
-typedef struct route {
-    const char *method;
-    const char *pattern;   /* segments; "*" captures one segment into r->params */
-    unsigned scope;        /* 0: no key needed */
-    serve_route_fn fn;
-} route;
-
-static const route routes[] = {
-    {"GET", "/status", 0, hma_status},
-    {"GET", "/status/live", 0, hma_status_live},
-    {"GET", "/metrics", CG_SCOPE_ADMIN, serve_metrics_route},
-    {"GET", "/h/hash", CG_SCOPE_HASH, hma_hash_get},
-    {"POST", "/h/hash", CG_SCOPE_HASH, hma_hash_post},
-    {"GET", "/m/raw_lookup", CG_SCOPE_MATCH, hma_raw_lookup},
-    {"GET", "/m/lookup", CG_SCOPE_MATCH, hma_lookup_get},
-    {"POST", "/m/lookup", CG_SCOPE_MATCH, hma_lookup_post},
-    {"GET", "/m/index/status", CG_SCOPE_MATCH, hma_index_status},
-    {"POST", "/m/compare", CG_SCOPE_MATCH, hma_compare},
-    {"GET", "/c/banks", CG_SCOPE_BANK_READ, bank_list},
-    {"POST", "/c/banks", CG_SCOPE_BANK_WRITE, bank_create_route},
-    {"GET", "/c/bank/*", CG_SCOPE_BANK_READ, bank_get_route},
-    {"PUT", "/c/bank/*", CG_SCOPE_BANK_WRITE, bank_update_route},
-    {"DELETE", "/c/bank/*", CG_SCOPE_BANK_WRITE, bank_delete_route},
-    {"POST", "/c/bank/*/signal", CG_SCOPE_BANK_WRITE, bank_signal_add_route},
-    {"POST", "/c/bank/*/content", CG_SCOPE_BANK_WRITE, bank_content_add_route},
-    {"GET", "/c/bank/*/content/*", CG_SCOPE_BANK_READ, bank_content_get_route},
-    {"PUT", "/c/bank/*/content/*", CG_SCOPE_BANK_WRITE, bank_content_update_route},
-    {"DELETE", "/c/bank/*/content/*", CG_SCOPE_BANK_WRITE, bank_content_delete_route},
-    {"POST", "/v1/scan", CG_SCOPE_SCAN, v1_scan},
-    {"POST", "/v1/messages", CG_SCOPE_SCAN, v1_message},
-    {"GET", "/v1/review", CG_SCOPE_REVIEW, v1_review_list},
-    {"GET", "/v1/review/*", CG_SCOPE_REVIEW, v1_review_get},
-    {"POST", "/v1/review/*/claim", CG_SCOPE_REVIEW, v1_review_claim},
-    {"POST", "/v1/review/*/release", CG_SCOPE_REVIEW, v1_review_release},
-    {"POST", "/v1/review/*/decide", CG_SCOPE_REVIEW, v1_review_decide},
-    {"GET", "/v1/review/*/report", CG_SCOPE_REVIEW, v1_review_report},
-    {"GET", "/v1/audit/verify", CG_SCOPE_ADMIN, v1_audit_verify},
-    {"GET", "/v1/banks/*/export", CG_SCOPE_BANK_READ, v1_bank_export},
-    {"POST", "/v1/banks/*/import", CG_SCOPE_BANK_WRITE, v1_bank_import},
-    {"POST", "/v1/policy/reload", CG_SCOPE_ADMIN, v1_policy_reload},
-};
-
-/* Matches url against pattern segment by segment, capturing "*" segments into r->params.
- * Returns 1 on a match. A trailing slash is ignored. */
-static int match_path(serve_req *r, const char *pattern, const char *url)
-{
-    int n = 0;
-
-    while (*pattern != '\0') {
-        if (*pattern == '*') {
-            size_t len = strcspn(url, "/");
-            if (len == 0 || len >= sizeof(r->params[0]) || n >= SERVE_MAX_PARAMS)
-                return 0;
-            memcpy(r->params[n], url, len);
-            r->params[n][len] = '\0';
-            n++;
-            url += len;
-            pattern++;
-            continue;
-        }
-        if (*pattern != *url)
-            return 0;
-        pattern++;
-        url++;
-    }
-    return *url == '\0' || strcmp(url, "/") == 0;
-}
-
-static enum MHD_Result dispatch(serve_req *r)
-{
-    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
-    int path_known = 0;
-    enum MHD_Result ret;
-
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (!match_path(r, routes[i].pattern, r->url))
-            continue;
-        path_known = 1;
-        if (strcmp(routes[i].method, method) != 0)
-            continue;
-        r->route = routes[i].pattern;
-        if (auth_check(r, routes[i].scope, &ret) != 0)
-            return ret;
-        return routes[i].fn(r);
-    }
-    if (path_known)
-        return http_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
-                          r->url);
-    return http_error(r, 404, "not_found", "no route %s %s", r->method, r->url);
-}
-
+/* libmicrohttpd calls this once when the headers are in (r == NULL), then once per chunk of the
+ * body, then once more with no data; and, for a request a decoding worker answered, after the
+ * connection is resumed (the response is already queued then). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -293,54 +236,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     serve_server *s = cls;
     serve_req *r = *con_cls;
+    enum MHD_Result ret;
 
     (void)version;
     if (r == NULL) {
-        const char *cl;
-
         r = calloc(1, sizeof(*r));
         if (r == NULL)
             return MHD_NO;
         r->srv = s;
         r->conn = conn;
+        r->sc = conns_of(conn);
         r->method = method;
         r->url = url;
+        r->id = atomic_fetch_add(&s->next_request, 1) + 1;
         r->t0_us = serve_now_us();
         atomic_fetch_add(&s->inflight, 1);
         *con_cls = r;
-        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg.max_body) {
-            r->too_large = 1;
-            return http_error(r, 413, "payload_too_large",
-                              "the body is larger than the server's limit of %zu bytes",
-                              s->cfg.max_body);
-        }
+        if (router_headers(r, &ret) != 0)
+            return ret;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
 
         *upload_data_size = 0;
-        if (r->too_large || r->status != 0)
+        conns_body_bytes(r->sc, n);
+        if (r->too_large || r->overloaded || r->status != 0)
             return MHD_YES;
-        if (r->len + n > s->cfg.max_body) {
+        if (r->len + n > r->limit) {
             /* A chunked body that grew past the limit: drop it, answer 413 at the end. */
             r->too_large = 1;
+        } else if (r->len + n + 1 > r->cap) {
+            /* A declared length was counted in full already: one buffer of that size. */
+            size_t cap = r->cap != 0 ? r->cap : r->reserved > 0 ? r->reserved : 16384;
+            char *p;
+
+            while (cap < r->len + n + 1)
+                cap *= 2;
+            if (cap > r->limit + 1)
+                cap = r->limit + 1;
+            if (router_grow(r, cap) != 0) {
+                r->overloaded = 1;
+                metrics_event(s->metrics, "buffer_full");
+            } else {
+                p = realloc(r->body, cap);
+                if (p == NULL)
+                    return MHD_NO;
+                r->body = p;
+                r->cap = cap;
+            }
+        }
+        if (r->too_large || r->overloaded) {
             free(r->body);
             r->body = NULL;
             r->len = r->cap = 0;
             return MHD_YES;
-        }
-        if (r->len + n + 1 > r->cap) {
-            size_t cap = r->cap == 0 ? 16384 : r->cap;
-            char *p;
-            while (cap < r->len + n + 1)
-                cap *= 2;
-            p = realloc(r->body, cap);
-            if (p == NULL)
-                return MHD_NO;
-            r->body = p;
-            r->cap = cap;
         }
         memcpy(r->body + r->len, upload_data, n);
         r->len += n;
@@ -351,14 +301,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     if (r->too_large)
         return http_error(r, 413, "payload_too_large",
-                          "the body is larger than the server's limit of %zu bytes",
-                          s->cfg.max_body);
+                          "the body is larger than this route accepts (%zu bytes)", r->limit);
+    if (r->overloaded)
+        return http_error(r, 503, "overloaded",
+                          "the server is holding as many request bodies as it may; retry "
+                          "shortly");
     if (r->body == NULL) {
         r->body = calloc(1, 1);
         if (r->body == NULL)
             return MHD_NO;
     }
-    return dispatch(r);
+    return router_run(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -369,10 +322,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     json_t *line;
     char *text;
 
-    (void)conn;
     if (r == NULL)
         return;
     *con_cls = NULL;
+    conns_idle(conns_of(conn)); /* the next request's headers are due from now */
+    if (r->reserved > 0)
+        atomic_fetch_sub(&s->buffered, r->reserved);
     metrics_request(s->metrics, r->route != NULL ? r->route : "(no route)", (int)r->status,
                     (double)(serve_now_us() - r->t0_us) / 1000.0);
     if (!s->cfg.access_log && r->status < 400 && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
@@ -380,8 +335,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&s->inflight, 1);
         return;
     }
-    line = json_pack("{s:I, s:s, s:s, s:i, s:f, s:o, s:I}", "ts",
-                     (json_int_t)time(NULL), "method", r->method, "path", r->url,
+    line = json_pack("{s:I, s:I, s:s, s:s, s:i, s:f, s:o, s:I}", "ts",
+                     (json_int_t)time(NULL), "request", (json_int_t)r->id, "method", r->method,
+                     "path", r->url,
                      "status", r->status != 0 ? (int)r->status : 0, "ms",
                      (double)(serve_now_us() - r->t0_us) / 1000.0, "key",
                      r->key_id > 0 ? json_integer(r->key_id) : json_null(), "bytes_in",
@@ -422,51 +378,100 @@ static void log_event(const char *event, const char *fmt, ...)
     json_decref(j);
 }
 
+/* libmicrohttpd's own messages, as JSON lines like every other (MHD_OPTION_EXTERNAL_LOGGER).
+ * An attack can make it say the same thing thousands of times a second (every connection over
+ * the per-address limit): at most 20 lines a second are written, and how many were not. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t second;
+    static unsigned written, dropped;
+    char msg[512];
+    size_t n;
+    unsigned report = 0;
+    int write_it;
+
+    (void)cls;
+    pthread_mutex_lock(&mu);
+    if (time(NULL) != second) {
+        report = dropped;
+        second = time(NULL);
+        written = dropped = 0;
+    }
+    write_it = written < 20;
+    if (write_it)
+        written++;
+    else
+        dropped++;
+    pthread_mutex_unlock(&mu);
+    if (report > 0)
+        log_event("libmicrohttpd", "%u more messages in the previous second were not logged",
+                  report);
+    if (!write_it)
+        return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_event("libmicrohttpd", "%s", msg);
+}
+
+/* The engine's decoding limits and conversation bound come from the server's configuration
+ * (lower than the library's defaults: an upload is untrusted). */
+static void engine_limits(const serve_config *c, cg_engine_config *ec)
+{
+    serve_decode_options(c, &ec->decode);
+    cg_video_limits_default(&ec->video_limits);
+    ec->video_limits.max_duration_s = c->video_max_seconds;
+    ec->video_limits.max_side = c->max_side;
+    ec->video_limits.max_pixels = c->max_pixels;
+    ec->video_limits.max_frames = c->video_max_frames;
+    ec->video_limits.timeout_s = c->video_timeout_s;
+    ec->max_conversations = c->max_conversations;
+    ec->conversation_ttl_s = c->conversation_ttl_s;
+}
+
 int serve_run(const serve_config *cfg)
 {
     static serve_server srv; /* lives for the whole run; the daemon's threads point at it */
     serve_server *s = &srv;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
     sigset_t set;
     cg_error err;
-    unsigned threads;
-    int sig = 0, rc = 2, ipv6;
+    unsigned threads, workers;
+    int sig = 0, rc = 2, ipv6 = 0, loopback = 0, lfd;
     long ncpu;
     MHD_socket lsock;
     unsigned flags;
 
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
+    s->keys_shm_fd = -1;
     pthread_mutex_init(&s->engine_mu, NULL);
     pthread_mutex_init(&s->rate_mu, NULL);
+    pthread_mutex_init(&s->keys_mu, NULL);
     atomic_init(&s->inflight, 0);
     atomic_init(&s->lag_since_ms, 0);
+    atomic_init(&s->buffered, 0);
+    atomic_init(&s->next_request, 0);
 
     ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     threads = s->cfg.threads > 0 ? s->cfg.threads : (ncpu > 0 ? (unsigned)ncpu : 2);
-    memset(&addr, 0, sizeof(addr));
-    ipv6 = strchr(s->cfg.listen_addr, ':') != NULL;
-    if (ipv6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)s->cfg.port);
-        addr_len = sizeof(*a6);
-        if (inet_pton(AF_INET6, s->cfg.listen_addr, &a6->sin6_addr) != 1) {
-            fprintf(stderr, "childguard serve: bad listen address '%s'\n", s->cfg.listen_addr);
-            return 2;
-        }
-    } else {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons((uint16_t)s->cfg.port);
-        addr_len = sizeof(*a4);
-        if (inet_pton(AF_INET, s->cfg.listen_addr, &a4->sin_addr) != 1) {
-            fprintf(stderr, "childguard serve: bad listen address '%s'\n", s->cfg.listen_addr);
-            return 2;
-        }
+    workers = s->cfg.decode_workers > 0 ? s->cfg.decode_workers
+                                        : (ncpu > 1 ? (unsigned)ncpu / 2 : 1);
+    if (serve_config_check(&s->cfg) != 0)
+        return 2;
+    lfd = serve_listen(&s->cfg, &loopback, &ipv6);
+    if (lfd < 0)
+        return 2;
+    if (s->cfg.no_auth && !loopback) {
+        fprintf(stderr, "childguard serve: --no-auth is refused on %s:%u, which is not a loopback "
+                        "address: without keys anyone who can reach it could change the banks. "
+                        "Listen on 127.0.0.1 for development, or create keys (childguard keys "
+                        "create).\n",
+                s->cfg.listen_addr, s->cfg.port);
+        close(lfd);
+        return 2;
     }
-    (void)addr_len;
 
     /* Signals: every thread started from here on inherits the mask; only sigwait takes them. */
     signal(SIGPIPE, SIG_IGN);
@@ -480,27 +485,42 @@ int serve_run(const serve_config *cfg)
         cg_bankdb *db;
         if (cg_bankdb_open(s->cfg.db, CG_BANKDB_CREATE, &db, &err) != CG_OK) {
             fprintf(stderr, "childguard serve: %s\n", err.message);
+            close(lfd);
             return 2;
         }
         cg_bankdb_close(db);
     }
     if (engine_open(&s->cfg, &s->engine, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
+        close(lfd);
         return 2;
     }
     if (cg_engine_vision_error(s->engine->engine) != NULL)
         fprintf(stderr, "childguard serve: nudity classifier unavailable, serving without it: "
                         "%s\n", cg_engine_vision_error(s->engine->engine));
-    if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + 2,
+    if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
                         db_create, db_destroy, &s->cfg) != 0 ||
-        serve_pool_init(&s->hashers, threads + 2, hasher_create, hasher_destroy, NULL) != 0) {
+        serve_pool_init(&s->hashers, threads + workers + 2, hasher_create, hasher_destroy,
+                        NULL) != 0 ||
+        auth_init(s) != 0) {
         fprintf(stderr, "childguard serve: out of memory\n");
+        close(lfd);
         goto out;
     }
+    if (cg_bankdb_open(s->cfg.db, CG_BANKDB_READONLY, &s->keys_db, &err) != CG_OK ||
+        cg_apikey_generation(s->keys_db, &s->keys_generation, &err) != CG_OK) {
+        fprintf(stderr, "childguard serve: %s\n", err.message);
+        close(lfd);
+        goto out;
+    }
+    keysgen_open(s);
     s->started_ms = (int64_t)time(NULL) * 1000;
     s->metrics = metrics_new();
-    if (s->metrics == NULL) {
-        fprintf(stderr, "childguard serve: out of memory\n");
+    s->conns = s->metrics != NULL ? conns_start(s) : NULL;
+    s->heavy = s->conns != NULL ? heavy_start(s, workers, s->cfg.decode_queue) : NULL;
+    if (s->heavy == NULL) {
+        fprintf(stderr, "childguard serve: out of memory (or no threads)\n");
+        close(lfd);
         goto out;
     }
     {
@@ -509,31 +529,39 @@ int serve_run(const serve_config *cfg)
         s->webhooks = webhooks_start(s->cfg.db, &wo, s->metrics, &err);
         if (s->webhooks == NULL) {
             fprintf(stderr, "childguard serve: %s\n", err.message);
+            close(lfd);
             goto out;
         }
     }
 
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME;
     if (ipv6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, s->cfg.connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        s->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
+        (MHD_socket)lfd, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        s->cfg.connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, conns_notify, s->conns,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         /* MHD clears a connection's pool between requests: keep it small (headers only; bodies
-         * go to our own buffers), or the clearing costs more than the lookup. */
+         * go to our own buffers), or the clearing costs more than the lookup. It also bounds
+         * what a client can make the server hold before the headers are complete. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
     if (s->daemon == NULL) {
-        fprintf(stderr, "childguard serve: cannot listen on %s:%u (%s)\n", s->cfg.listen_addr,
-                s->cfg.port, errno != 0 ? strerror(errno) : "libmicrohttpd refused");
+        fprintf(stderr, "childguard serve: cannot serve on %s:%u (libmicrohttpd refused to "
+                        "start: %s)\n",
+                s->cfg.listen_addr, s->cfg.port, errno != 0 ? strerror(errno) : "no reason");
+        close(lfd);
         goto out;
     }
     if (s->cfg.no_auth)
-        log_event("warning", "--no-auth: API keys are NOT checked; every client may change the "
-                             "banks. Use this only on a development machine.");
-    log_event("listening", "childguard %s serving on %s:%u with %u threads, database %s",
-              cg_version(), s->cfg.listen_addr, s->cfg.port, threads, s->cfg.db);
+        log_event("warning", "--no-auth: API keys are NOT checked; every local client may "
+                             "change the banks. Use this only on a development machine.");
+    log_event("listening", "childguard %s serving on %s:%u with %u threads and %u decoding "
+                           "workers, database %s",
+              cg_version(), s->cfg.listen_addr, s->cfg.port, threads, workers, s->cfg.db);
 
     while (sigwait(&set, &sig) != 0)
         ;
@@ -544,23 +572,34 @@ int serve_run(const serve_config *cfg)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* No connection may stay suspended when the daemon stops: the decoding queue is answered
+     * and its workers joined first. */
+    heavy_stop(s->heavy);
+    s->heavy = NULL;
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
     rc = 0;
 out:
+    heavy_stop(s->heavy);
+    s->heavy = NULL;
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon);
+    conns_stop(s->conns);
+    s->conns = NULL;
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
     serve_pool_fini(&s->dbs);
     serve_pool_fini(&s->hashers);
     auth_fini(s);
+    cg_bankdb_close(s->keys_db);
+    s->keys_db = NULL;
     serve_engine_release(s, s->engine);
     s->engine = NULL;
     metrics_free(s->metrics);
     s->metrics = NULL;
+    keysgen_close(s); /* last: every SQLite connection of the process is closed now */
     if (rc == 0)
         log_event("stopped", "clean shutdown");
     return rc;

@@ -83,13 +83,19 @@ static int post(webhooks *w, const webhook_target *t, const cg_outbox_entry *e, 
     h = curl_slist_append(h, line);
     snprintf(line, sizeof(line), "X-Childguard-Timestamp: %lld", now);
     h = curl_slist_append(h, line);
-    if (t->secret[0] != '\0') {
-        webhook_sign(t->secret, now, e->payload, len, sig);
-        snprintf(line, sizeof(line), "X-Childguard-Signature: sha256=%s", sig);
-        h = curl_slist_append(h, line);
+    /* Never unsigned: a receiver cannot tell a forged delivery from a real one without the
+     * signature (serve_config_check refuses targets without a secret; a failed HMAC is a
+     * failed attempt, not an unsigned one). */
+    webhook_sign(t->secret, now, e->payload, len, sig);
+    if (t->secret[0] == '\0' || sig[0] == '\0') {
+        curl_slist_free_all(h);
+        snprintf(why, n, "not sent: the delivery could not be signed");
+        return -1;
     }
+    snprintf(line, sizeof(line), "X-Childguard-Signature: sha256=%s", sig);
+    h = curl_slist_append(h, line);
     curl_easy_setopt(w->curl, CURLOPT_URL, t->url);
-    curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, t->allow_plain_http ? "http,https" : "https");
     curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, e->payload);
     curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -14,7 +14,8 @@
 typedef struct webhook_target {
     char name[CG_OUTBOX_TARGET_MAX + 1]; /* "guardian", "moderator", ... */
     char url[1024];                      /* http:// or https:// */
-    char secret[256];                    /* HMAC key; "" = unsigned */
+    char secret[256];                    /* HMAC key (required: unsigned is refused) */
+    int allow_plain_http;                /* 1: an http:// url is accepted (trusted network) */
 } webhook_target;
 
 typedef struct webhook_options {
@@ -38,7 +39,9 @@ void webhooks_kick(webhooks *w);
 void webhooks_stop(webhooks *w);
 
 /* Writes the hex HMAC-SHA256 of "<timestamp>.<body>" with key into out (65 bytes): the value
- * of the X-Childguard-Signature header ("sha256=" + this), for receivers to check. */
+ * of the X-Childguard-Signature header ("sha256=" + this), for receivers to check; "" when it
+ * cannot be computed (the delivery is then not sent). Receivers should also refuse a
+ * X-Childguard-Timestamp more than 5 minutes from their clock (replays; docs/keys.md). */
 void webhook_sign(const char *key, long long timestamp, const char *body, size_t len,
                   char out[65]);
 

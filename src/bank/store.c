@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -157,6 +158,48 @@ static const char *const migrations[] = {
     "  timestamp REAL NOT NULL DEFAULT 0"
     ");"
     "CREATE INDEX IF NOT EXISTS vpdq_frames_signal ON vpdq_frames(signal_id);",
+    /* 4 -> 5: keys name their holder and tenant and may be limited to some banks; review items
+     * and outbox entries belong to a tenant; a false-positive decision that would allow-list
+     * the content of a csam block match is first proposed, then confirmed by a second
+     * reviewer (store_review.c, docs/review.md); any change to a key that can take a right
+     * away bumps meta 'keys_generation', so a server caching verified keys sees a revocation
+     * on its next request (store_keys.c, docs/keys.md). The new columns are added by
+     * added_columns below (SQLite has no ADD COLUMN IF NOT EXISTS); this text holds what
+     * can say IF NOT EXISTS itself. */
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('keys_generation', 0);"
+    "CREATE TRIGGER IF NOT EXISTS api_keys_generation_update"
+    "  AFTER UPDATE OF name, scopes, rate, secret_sha256, revoked, holder, tenant, banks"
+    "  ON api_keys BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';"
+    "END;"
+    "CREATE TRIGGER IF NOT EXISTS api_keys_generation_delete AFTER DELETE ON api_keys BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'keys_generation';"
+    "END;"
+    "CREATE INDEX IF NOT EXISTS review_items_tenant_queue"
+    "  ON review_items(tenant, state, priority DESC, created, id);"
+    "CREATE INDEX IF NOT EXISTS review_items_tenant_content"
+    "  ON review_items(tenant, content_id);"
+    "CREATE INDEX IF NOT EXISTS outbox_tenant_pending ON outbox(tenant)"
+    "  WHERE delivered = 0 AND failed = 0;",
+};
+
+/* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
+ * whose user_version was set back by hand keeps the columns it had). */
+static const struct {
+    int version; /* the step that adds it: user_version after the step */
+    const char *table, *column, *decl;
+} added_columns[] = {
+    {5, "api_keys", "holder", "TEXT NOT NULL DEFAULT ''"},
+    {5, "api_keys", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    {5, "api_keys", "banks", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    {5, "review_items", "proposed_state", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_by", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_bank", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_note", "TEXT NOT NULL DEFAULT ''"},
+    {5, "review_items", "proposed_at", "INTEGER NOT NULL DEFAULT 0"},
+    {5, "review_items", "confirmed_by", "TEXT NOT NULL DEFAULT ''"},
+    {5, "outbox", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,
@@ -371,6 +414,40 @@ static cg_status check_identity(cg_bankdb *db, const db_identity *id, int *migra
     return CG_OK;
 }
 
+/* Adds the columns of step `version` that their tables lack (inside the migration's
+ * transaction). */
+static cg_status add_columns(cg_bankdb *db, int64_t version, cg_error *err)
+{
+    char sql[256];
+    cg_status st = CG_OK;
+
+    for (size_t i = 0; st == CG_OK && i < sizeof(added_columns) / sizeof(added_columns[0]);
+         i++) {
+        sqlite3_stmt *q = NULL;
+        int rc, present;
+
+        if (added_columns[i].version != version)
+            continue;
+        st = cg__bankdb_prepare(db, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                                &q, err);
+        if (st != CG_OK)
+            break;
+        sqlite3_bind_text(q, 1, added_columns[i].table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, added_columns[i].column, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        present = rc == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+        if (rc != SQLITE_ROW)
+            st = cg__bankdb_fail(db, err, rc, "migrating the schema");
+        sqlite3_finalize(q);
+        if (st != CG_OK || present)
+            continue;
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+                 added_columns[i].column, added_columns[i].decl);
+        st = cg__bankdb_exec(db, sql, "migrating the schema", err);
+    }
+    return st;
+}
+
 /* Brings the schema to this build's version in one transaction; rechecks identity under the
  * write lock, since another process may have created or migrated the file meanwhile. */
 static cg_status migrate(cg_bankdb *db, cg_error *err)
@@ -387,7 +464,9 @@ static cg_status migrate(cg_bankdb *db, cg_error *err)
     if (st == CG_OK)
         st = check_identity(db, &id, &need, err);
     for (int64_t v = id.version; st == CG_OK && need && v < CG__BANKDB_SCHEMA_VERSION; v++) {
-        st = cg__bankdb_exec(db, migrations[v], "migrating the schema", err);
+        st = add_columns(db, v + 1, err);
+        if (st == CG_OK)
+            st = cg__bankdb_exec(db, migrations[v], "migrating the schema", err);
         if (st != CG_OK)
             break;
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)(v + 1));
@@ -404,33 +483,63 @@ static cg_status migrate(cg_bankdb *db, cg_error *err)
 }
 
 /* Refuses a non-empty file that does not start with the SQLite header. A missing file is left
- * to sqlite3_open_v2 (CREATE decides). */
+ * to sqlite3_open_v2 (CREATE decides).
+ *
+ * The header is read through SQLite's own VFS, never with open()/close(): closing any
+ * descriptor of a file releases every POSIX lock this process holds on it, including the locks
+ * of the process's other SQLite connections to the same database (a server opens handles
+ * lazily while others are in use). Without those locks, another process closing its last
+ * connection believes the WAL is unused, checkpoints and deletes it under the live
+ * connections, and committed pages are lost (seen as a corrupt index). SQLite's unix VFS
+ * defers such a close until the process's locks on the file are gone. */
 static cg_status precheck_file(const char *path, cg_error *err)
 {
     static const char magic[16] = "SQLite format 3";
+    sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+    sqlite3_file *f = NULL;
+    sqlite3_filename name = NULL;
+    sqlite3_int64 size = 0;
     char head[16];
-    ssize_t n;
-    int fd;
+    struct stat sb;
+    int rc, flags = 0;
+    cg_status st = CG_OK;
 
     if (strcmp(path, ":memory:") == 0 || path[0] == '\0')
         return CG_OK;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (stat(path, &sb) != 0) {
         if (errno == ENOENT)
             return CG_OK;
         return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(errno));
     }
-    n = read(fd, head, sizeof(head));
-    if (n < 0) {
-        int e = errno;
-
-        close(fd);
-        return cg__fail(err, CG_E_IO, "%s: %s", path, strerror(e));
+    if (vfs == NULL)
+        return cg__fail(err, CG_E_BACKEND, "%s: no SQLite VFS", path);
+    f = cg__calloc(1, (size_t)vfs->szOsFile);
+    name = sqlite3_create_filename(path, "", "", 0, NULL);
+    if (f == NULL || name == NULL) {
+        cg__free(f);
+        sqlite3_free_filename(name);
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
     }
-    close(fd);
-    if (n > 0 && (n < (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(head)) != 0))
-        return cg__fail(err, CG_E_INVAL, "%s: file is not a database (no SQLite header)", path);
-    return CG_OK;
+    rc = vfs->xOpen(vfs, name, f, SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_READONLY, &flags);
+    if (rc != SQLITE_OK) {
+        st = cg__fail(err, CG_E_IO, "%s: cannot open: %s", path,
+                      sb.st_mode & S_IFDIR ? "is a directory" : sqlite3_errstr(rc));
+    } else {
+        /* The size from stat: the unix VFS reports a 1-byte file as empty. */
+        size = (sqlite3_int64)sb.st_size;
+        if (size > 0)
+            rc = f->pMethods->xRead(f, head, size < 16 ? (int)size : 16, 0);
+        if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
+            st = cg__fail(err, CG_E_IO, "%s: cannot read: %s", path, sqlite3_errstr(rc));
+        else if (size > 0 && (size < 16 || memcmp(head, magic, sizeof(head)) != 0))
+            st = cg__fail(err, CG_E_INVAL, "%s: file is not a database (no SQLite header)",
+                          path);
+    }
+    if (f->pMethods != NULL)
+        f->pMethods->xClose(f);
+    cg__free(f);
+    sqlite3_free_filename(name);
+    return st;
 }
 
 static cg_status open_connection(cg_bankdb *db, cg_error *err)

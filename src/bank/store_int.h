@@ -26,7 +26,7 @@
 /* PRAGMA application_id of a childguard bank database: 'CGBK'. */
 #define CG__BANKDB_APPLICATION_ID 0x4347424b
 /* PRAGMA user_version this build writes: the number of migration steps in store.c. */
-#define CG__BANKDB_SCHEMA_VERSION 4
+#define CG__BANKDB_SCHEMA_VERSION 5
 /* The triggers that log every signal change (part of schema step 1). A large import drops them
  * inside its transaction and recreates them from this text before committing (store_import.c):
  * other connections never see them missing, and a crash rolls the drop back. */
@@ -63,6 +63,7 @@ typedef enum cg__bank_stmt {
     CG__STMT_BANK_BY_ID,
     CG__STMT_VPDQ_FRAME_INSERT, /* one frame of a vpdq signal (store_vpdq.c) */
     CG__STMT_VPDQ_FRAMES,       /* the frames of one vpdq signal, in list order */
+    CG__STMT_KEYS_GENERATION,   /* meta 'keys_generation' (store_keys.c) */
     CG__STMT_COUNT
 } cg__bank_stmt;
 
@@ -73,6 +74,10 @@ struct cg_bankdb {
     sqlite3_stmt *stmt[CG__STMT_COUNT];   /* prepared lazily, finalized by close */
     cg_audit *audit;                      /* cg_bankdb_set_audit: bank changes logged here */
     char audit_actor[64];                 /* who makes the changes, for the audit records */
+    char tenant[65];                      /* cg_bankdb_set_tenant; "" = "default" */
+    char review_actor[160];               /* cg_review_set_actor; "" = the reviewer's name */
+    unsigned review_rights;               /* cg_review_set_actor; ~0u until set */
+    int review_rights_set;                /* 0: every right (a new handle) */
 };
 
 /* Records a SQLite failure in err: "<path>: <what>: <sqlite message>", with the status rc maps

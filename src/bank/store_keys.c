@@ -1,8 +1,11 @@
 /* API keys of the HTTP service (include/childguard/keys.h, docs/keys.md), in the bank database.
  *
- * Table (store.c, schema step 3): api_keys keeps, per key, its name, scope bits, rate limit,
- * the SHA-256 of its secret and its creation, last use and revocation times. The secret itself
- * is never stored, logged or kept in the library's memory after the call that made it.
+ * Table (store.c, schema steps 3 and 5): api_keys keeps, per key, its name, holder, tenant,
+ * scope bits, the banks it may read, rate limit, the SHA-256 of its secret and its creation,
+ * last use and revocation times. The secret itself is never stored, logged or kept in the
+ * library's memory after the call that made it. Triggers (step 5) bump meta 'keys_generation'
+ * whenever a key loses or changes a right, so a server's key cache can be dropped on the next
+ * request (cg_apikey_generation).
  *
  * Token: "cgk_<id>_<64 lowercase hex digits>". The id is the row id and is public (it only says
  * which row to compare against); the 32 secret bytes come from RAND_bytes. The stored hash is
@@ -31,6 +34,7 @@
 
 #include "bank/store_audit.h"
 #include "childguard/keys.h"
+#include "childguard/tenant.h"
 #include "common/error.h"
 #include "common/hex.h"
 
@@ -56,7 +60,8 @@ static const struct {
     {"hash", CG_SCOPE_HASH},           {"match", CG_SCOPE_MATCH},
     {"scan", CG_SCOPE_SCAN},           {"bank:read", CG_SCOPE_BANK_READ},
     {"bank:write", CG_SCOPE_BANK_WRITE}, {"review", CG_SCOPE_REVIEW},
-    {"admin", CG_SCOPE_ADMIN},
+    {"admin", CG_SCOPE_ADMIN},         {"review:senior", CG_SCOPE_REVIEW_SENIOR},
+    {"match:distance", CG_SCOPE_DISTANCE},
 };
 #define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 
@@ -89,15 +94,15 @@ cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
         for (size_t i = 0; i < N_SCOPES && bit == 0; i++)
             if (strlen(scope_names[i].name) == n && memcmp(start, scope_names[i].name, n) == 0)
                 bit = scope_names[i].bit;
+        if (bit == CG_SCOPE_REVIEW_SENIOR)
+            bit |= CG_SCOPE_REVIEW; /* a senior reviewer is a reviewer */
         if (bit == 0) {
             if (n == 0)
                 return cg__fail(err, CG_E_INVAL,
-                                "scopes \"%.64s\": empty scope name (known: hash, match, scan,"
-                                " bank:read, bank:write, review, admin, all)",
+                                "scopes \"%.64s\": empty scope name (known: " CG_SCOPES_KNOWN
+                                ")",
                                 text);
-            return cg__fail(err, CG_E_INVAL,
-                            "unknown scope \"%.*s\" (known: hash, match, scan, bank:read,"
-                            " bank:write, review, admin, all)",
+            return cg__fail(err, CG_E_INVAL, "unknown scope \"%.*s\" (known: " CG_SCOPES_KNOWN ")",
                             (int)(n > 64 ? 64 : n), start);
         }
         bits |= bit;
@@ -218,15 +223,26 @@ static int token_parse(const char *token, int64_t *id, uint8_t secret[SECRET_BYT
     return 1;
 }
 
-#define KEY_COLUMNS "id, name, scopes, rate, created, last_used, revoked"
+#define KEY_COLUMNS "id, name, scopes, rate, created, last_used, revoked, holder, tenant, banks"
+/* The column after KEY_COLUMNS in verify's query. */
+#define KEY_SECRET_COLUMN 10
 
-/* Fills out from a row of KEY_COLUMNS. */
+/* Fills out from a row of KEY_COLUMNS. A key made before schema 5 has no holder: its name
+ * stands for it. */
 static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, cg_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(st, 0);
-    if (cg__bankdb_column_text(st, 1, out->name, sizeof(out->name)) < 0)
-        return cg__fail(err, CG_E_DECODE, "%s: API key %lld: stored name exceeds its limit",
+    if (cg__bankdb_column_text(st, 1, out->name, sizeof(out->name)) < 0 ||
+        cg__bankdb_column_text(st, 7, out->holder, sizeof(out->holder)) < 0 ||
+        cg__bankdb_column_text(st, 8, out->tenant, sizeof(out->tenant)) < 0 ||
+        cg__bankdb_column_text(st, 9, out->banks, sizeof(out->banks)) < 0)
+        return cg__fail(err, CG_E_DECODE, "%s: API key %lld: a stored field exceeds its limit",
+                        db->path, (long long)out->id);
+    if (out->holder[0] == '\0')
+        memcpy(out->holder, out->name, sizeof(out->name));
+    if (!cg_tenant_valid(out->tenant))
+        return cg__fail(err, CG_E_DECODE, "%s: API key %lld: stored tenant is not valid",
                         db->path, (long long)out->id);
     out->scopes = (unsigned)sqlite3_column_int64(st, 2) & CG_SCOPE_ALL;
     out->rate_per_second = sqlite3_column_int(st, 3);
@@ -234,6 +250,102 @@ static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, c
     out->last_used = sqlite3_column_int64(st, 5);
     out->revoked = sqlite3_column_int64(st, 6);
     return CG_OK;
+}
+
+/* Normalises a bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
+ * returns NULL, or why it is not valid. */
+static const char *banks_normalise(const char *in, char *out)
+{
+    size_t used = 0;
+    const char *p = in;
+
+    out[0] = '\0';
+    if (in == NULL)
+        return NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0')
+        return NULL;
+    for (;;) {
+        char name[CG_BANK_NAME_MAX + 1];
+        const char *start, *end;
+        size_t n;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        start = p;
+        while (*p != '\0' && *p != ',')
+            p++;
+        end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        n = (size_t)(end - start);
+        if (n == 0)
+            return "an empty bank name in the list";
+        if (n > CG_BANK_NAME_MAX)
+            return "a bank name in the list is too long";
+        memcpy(name, start, n);
+        name[n] = '\0';
+        if (!cg__bank_name_valid(name))
+            return "a bank name in the list is not valid ([A-Za-z0-9_.-])";
+        if (used + n + (used > 0) > CG_APIKEY_BANKS_MAX)
+            return "the bank list is longer than 512 bytes";
+        if (used > 0)
+            out[used++] = ',';
+        memcpy(out + used, name, n);
+        used += n;
+        out[used] = '\0';
+        if (*p == '\0')
+            break;
+        p++; /* the comma */
+    }
+    return NULL;
+}
+
+int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank)
+{
+    const char *p;
+    size_t n;
+
+    if (key == NULL || bank == NULL)
+        return 0;
+    if (key->banks[0] == '\0')
+        return 1;
+    n = strlen(bank);
+    for (p = key->banks; *p != '\0';) {
+        const char *comma = strchr(p, ',');
+        const size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+        if (len == n && memcmp(p, bank, n) == 0)
+            return 1;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+cg_status cg_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    if (out != NULL)
+        *out = 0;
+    if (db == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_apikey_generation: NULL argument");
+    s = cg__bankdb_stmt(db, CG__STMT_KEYS_GENERATION,
+                        "SELECT value FROM meta WHERE key = 'keys_generation'", &st, err);
+    if (s != CG_OK)
+        return s;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "reading the keys generation");
+    sqlite3_reset(st);
+    return s;
 }
 
 /* ---- audit -------------------------------------------------------------------------------- */
@@ -255,10 +367,10 @@ static cg_status audit_append(cg_bankdb *db, cg_audit *audit, int64_t id, json_t
 
 /* Inserts the row inside the caller's transaction; *id receives its row id. A live key of the
  * same name is CG_E_INVAL. */
-static cg_status key_insert(cg_bankdb *db, const char *name, unsigned scopes, int rate,
-                            const uint8_t hash[HASH_BYTES], int64_t now, int64_t *id,
-                            cg_error *err)
+static cg_status key_insert(cg_bankdb *db, const cg_apikey *k, const uint8_t hash[HASH_BYTES],
+                            int64_t now, int64_t *id, cg_error *err)
 {
+    const char *name = k->name;
     sqlite3_stmt *st = NULL;
     cg_status s;
     int rc;
@@ -281,15 +393,19 @@ static cg_status key_insert(cg_bankdb *db, const char *name, unsigned scopes, in
 
     s = cg__bankdb_prepare(db,
                            "INSERT INTO api_keys(name, scopes, rate, secret_sha256, created,"
-                           " last_used, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+                           " last_used, revoked, holder, tenant, banks)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?8)",
                            &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)scopes);
-    sqlite3_bind_int(st, 3, rate);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)k->scopes);
+    sqlite3_bind_int(st, 3, k->rate_per_second);
     sqlite3_bind_blob(st, 4, hash, HASH_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_text(st, 6, k->holder, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, k->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, k->banks, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "adding API key \"%s\"", name);
@@ -302,6 +418,18 @@ static cg_status key_insert(cg_bankdb *db, const char *name, unsigned scopes, in
 cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int rate_per_second,
                            char *token, cg_apikey *out, cg_audit *audit, cg_error *err)
 {
+    const cg_apikey_spec spec = {name, NULL, NULL, scopes, rate_per_second, NULL};
+
+    return cg_apikey_create_ex(db, &spec, token, out, audit, err);
+}
+
+cg_status cg_apikey_create_ex(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
+                              cg_apikey *out, cg_audit *audit, cg_error *err)
+{
+    const char *name = spec != NULL ? spec->name : NULL;
+    const unsigned scopes = spec != NULL ? spec->scopes : 0;
+    const int rate_per_second = spec != NULL ? spec->rate_per_second : 0;
+    cg_apikey k;
     const int64_t now = (int64_t)time(NULL);
     uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
     char hex[2 * SECRET_BYTES + 1];
@@ -317,7 +445,7 @@ cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int
         token[0] = '\0';
     if (out != NULL)
         memset(out, 0, sizeof(*out));
-    if (db == NULL || token == NULL)
+    if (db == NULL || token == NULL || spec == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_apikey_create: NULL argument");
     s = cg__bankdb_check_writable(db, err);
     if (s != CG_OK)
@@ -326,6 +454,25 @@ cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int
     if (why != NULL)
         return cg__fail(err, CG_E_INVAL, "%s: API key \"%.64s\": %s", db->path,
                         name != NULL ? name : "", why);
+    memset(&k, 0, sizeof(k));
+    memcpy(k.name, name, strlen(name) + 1);
+    why = name_invalid(spec->holder != NULL ? spec->holder : name);
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": holder: %s", db->path, name,
+                        strncmp(why, "name ", 5) == 0 ? why + 5 : why);
+    snprintf(k.holder, sizeof(k.holder), "%s", spec->holder != NULL ? spec->holder : name);
+    if (spec->tenant != NULL && spec->tenant[0] != '\0' && !cg_tenant_valid(spec->tenant))
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: API key \"%s\": tenant \"%.64s\": 1-64 characters of"
+                        " [A-Za-z0-9_.-] expected",
+                        db->path, name, spec->tenant);
+    snprintf(k.tenant, sizeof(k.tenant), "%s",
+             spec->tenant != NULL && spec->tenant[0] != '\0' ? spec->tenant : CG_TENANT_DEFAULT);
+    why = banks_normalise(spec->banks, k.banks);
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": banks: %s", db->path, name, why);
+    k.scopes = scopes;
+    k.rate_per_second = rate_per_second;
     if (scopes == 0 || (scopes & ~(unsigned)CG_SCOPE_ALL) != 0)
         return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": scopes 0x%x (need a non-empty"
                         " subset of 0x%x)", db->path, name, scopes, (unsigned)CG_SCOPE_ALL);
@@ -343,7 +490,7 @@ cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int
     s = cg__bankdb_begin_write(db, "creating an API key", err);
     if (s != CG_OK)
         goto done;
-    s = key_insert(db, name, scopes, rate_per_second, hash, now, &id, err);
+    s = key_insert(db, &k, hash, now, &id, err);
     if (s == CG_OK) {
         cg__hex_encode(secret, SECRET_BYTES, hex);
         n = snprintf(token, CG_APIKEY_TOKEN_MAX + 1, TOKEN_PREFIX "%lld_%s", (long long)id, hex);
@@ -352,8 +499,10 @@ cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int
                          (long long)id);
     }
     if (s == CG_OK && audit != NULL) {
-        rec = json_pack("{s:s,s:I,s:s,s:s,s:i}", "action", "create", "key", (json_int_t)id,
-                        "name", name, "scopes", scopes_text, "rate", rate_per_second);
+        rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:i,s:s}", "action", "create", "key",
+                        (json_int_t)id, "name", name, "holder", k.holder, "tenant", k.tenant,
+                        "scopes", scopes_text, "rate", rate_per_second, "banks",
+                        k.banks[0] != '\0' ? k.banks : "*");
         if (rec == NULL)
             s = cg__fail(err, CG_E_NOMEM, "%s: API key \"%s\": out of memory (audit record)",
                          db->path, name);
@@ -369,10 +518,8 @@ cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int
     }
     committed = 1;
     if (out != NULL) {
+        *out = k;
         out->id = id;
-        memcpy(out->name, name, strlen(name) + 1);
-        out->scopes = scopes;
-        out->rate_per_second = rate_per_second;
         out->created = now;
     }
     /* Committed: the key exists and the token is the only way to use it, so it stays written
@@ -451,9 +598,9 @@ cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         s = key_from_row(db, st, &k, err);
-        if (s == CG_OK && sqlite3_column_bytes(st, 7) == HASH_BYTES &&
-            sqlite3_column_blob(st, 7) != NULL) {
-            stored = sqlite3_column_blob(st, 7);
+        if (s == CG_OK && sqlite3_column_bytes(st, KEY_SECRET_COLUMN) == HASH_BYTES &&
+            sqlite3_column_blob(st, KEY_SECRET_COLUMN) != NULL) {
+            stored = sqlite3_column_blob(st, KEY_SECRET_COLUMN);
             found = 1;
         }
     } else if (rc != SQLITE_DONE) {

@@ -96,8 +96,39 @@ static void error_text_copy(const char *text, char *buf)
 cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_json, int64_t *id,
                         cg_error *err)
 {
+    return cg_outbox_add_bounded(db, target, payload_json, 0, id, err);
+}
+
+/* The number of pending entries of tenant, inside the caller's transaction. */
+static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    *n = 0;
+    s = cg__bankdb_prepare(db,
+                           "SELECT count(*) FROM outbox WHERE tenant = ?1 AND delivered = 0"
+                           " AND failed = 0",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        s = cg__bankdb_fail(db, err, rc, "outbox: counting pending entries");
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *payload_json,
+                                int64_t max_pending, int64_t *id, cg_error *err)
+{
     const int64_t now = (int64_t)time(NULL);
     sqlite3_stmt *st = NULL;
+    int64_t pending = 0;
     cg_status s;
     int rc;
 
@@ -115,21 +146,45 @@ cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_j
     s = payload_check(db, payload_json, err);
     if (s != CG_OK)
         return s;
-    s = cg__bankdb_prepare(db,
-                           "INSERT INTO outbox(target, payload, created, attempts, next_attempt,"
-                           " last_error, delivered, failed) VALUES (?1, ?2, ?3, 0, ?3, '', 0, 0)",
-                           &st, err);
+    /* The count and the insert in one write transaction, so concurrent writers cannot both
+     * pass the bound. */
+    s = cg__bankdb_begin_write(db, "adding an outbox entry", err);
     if (s != CG_OK)
         return s;
-    sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, payload_json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
-    else if (id != NULL)
-        *id = sqlite3_last_insert_rowid(db->db);
-    sqlite3_finalize(st);
+    if (max_pending > 0) {
+        s = pending_of(db, cg_bankdb_tenant(db), &pending, err);
+        if (s == CG_OK && pending >= max_pending)
+            s = cg__fail(err, CG_E_LIMIT,
+                         "%s: outbox: tenant \"%s\" already has %lld pending entries (the limit)",
+                         db->path, cg_bankdb_tenant(db), (long long)pending);
+    }
+    if (s == CG_OK)
+        s = cg__bankdb_prepare(db,
+                               "INSERT INTO outbox(target, payload, created, attempts,"
+                               " next_attempt, last_error, delivered, failed, tenant)"
+                               " VALUES (?1, ?2, ?3, 0, ?3, '', 0, 0, ?4)",
+                               &st, err);
+    if (s == CG_OK) {
+        sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, payload_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_text(st, 4, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
+        else if (id != NULL)
+            *id = sqlite3_last_insert_rowid(db->db);
+        sqlite3_finalize(st);
+    }
+    if (s != CG_OK) {
+        cg__bankdb_rollback(db);
+        if (id != NULL)
+            *id = 0;
+        return s;
+    }
+    s = cg__bankdb_commit(db, "adding an outbox entry", err);
+    if (s != CG_OK && id != NULL)
+        *id = 0;
     return s;
 }
 
@@ -310,6 +365,7 @@ static cg_status due_ids(cg_bankdb *db, int64_t now, int limit, int64_t **ids, s
 typedef struct entry_copy {
     cg_outbox_entry e;
     char target[CG_OUTBOX_TARGET_MAX + 1];
+    char tenant[CG_TENANT_MAX + 1];
     char last_error[CG_OUTBOX_ERROR_MAX + 1];
     char *payload; /* cg__malloc'd */
 } entry_copy;
@@ -336,6 +392,9 @@ static cg_status entry_load(cg_bankdb *db, sqlite3_stmt *st, int64_t id, int64_t
         else if (cg__bankdb_column_text(st, 6, c->last_error, sizeof(c->last_error)) < 0)
             s = cg__fail(err, CG_E_DECODE, "%s: outbox entry %lld: stored error too long",
                          db->path, (long long)id);
+        else if (cg__bankdb_column_text(st, 7, c->tenant, sizeof(c->tenant)) < 0)
+            s = cg__fail(err, CG_E_DECODE, "%s: outbox entry %lld: stored tenant too long",
+                         db->path, (long long)id);
         if (s == CG_OK) {
             c->payload = cg__strdup(payload != NULL ? payload : "{}");
             if (c->payload == NULL)
@@ -349,6 +408,7 @@ static cg_status entry_load(cg_bankdb *db, sqlite3_stmt *st, int64_t id, int64_t
             c->e.attempts = sqlite3_column_int(st, 4);
             c->e.next_attempt = sqlite3_column_int64(st, 5);
             c->e.last_error = c->last_error;
+            c->e.tenant = c->tenant;
             *found = 1;
         }
     } else if (rc != SQLITE_DONE) {
@@ -378,7 +438,7 @@ cg_status cg_outbox_due(cg_bankdb *db, int64_t now, int limit,
         goto done;
     s = cg__bankdb_prepare(db,
                            "SELECT id, target, payload, created, attempts, next_attempt,"
-                           " last_error FROM outbox WHERE id = ?1 AND delivered = 0"
+                           " last_error, tenant FROM outbox WHERE id = ?1 AND delivered = 0"
                            " AND failed = 0 AND next_attempt <= ?2",
                            &st, err);
     for (size_t i = 0; i < n && s == CG_OK; i++) {

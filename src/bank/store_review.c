@@ -28,6 +28,7 @@
 
 #include "bank/store_audit.h"
 #include "childguard/review.h"
+#include "childguard/tenant.h"
 #include "common/alloc.h"
 #include "common/error.h"
 
@@ -40,7 +41,12 @@
 
 #define ITEM_COLUMNS                                                                             \
     "id, content_id, kind, label, priority, reason, state, reviewer, note, created, claimed_at," \
-    " decided_at, bank_signal_count, bank, preview IS NOT NULL"
+    " decided_at, bank_signal_count, bank, preview IS NOT NULL, tenant, proposed_state,"       \
+    " proposed_by, proposed_bank, proposed_at, confirmed_by"
+/* The column after ITEM_COLUMNS in item_load's query. */
+#define ITEM_VERDICT_COLUMN 21
+/* The label whose allow-listing needs two reviewers. */
+#define TWO_REVIEWER_LABEL "csam"
 
 static const char *const state_names[CG_REVIEW_STATE_COUNT] = {
     "pending", "claimed", "confirmed", "false_positive", "escalated",
@@ -61,6 +67,24 @@ int cg_review_state_from_name(const char *name)
         if (strcmp(name, state_names[i]) == 0)
             return i;
     return -1;
+}
+
+cg_status cg_review_set_actor(cg_bankdb *db, const char *actor, unsigned rights, cg_error *err)
+{
+    size_t n;
+
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_review_set_actor: db is NULL");
+    if (actor == NULL)
+        actor = "";
+    n = strnlen(actor, sizeof(db->review_actor));
+    if (n >= sizeof(db->review_actor) || !cg__utf8_valid(actor, n))
+        return cg__fail(err, CG_E_INVAL, "%s: review actor longer than %zu bytes or not UTF-8",
+                        db->path, sizeof(db->review_actor) - 1);
+    memcpy(db->review_actor, actor, n + 1);
+    db->review_rights = rights;
+    db->review_rights_set = 1;
+    return CG_OK;
 }
 
 /* ---- validation --------------------------------------------------------------------------- */
@@ -185,6 +209,14 @@ static cg_status audit_data(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *
 static cg_status finish(cg_bankdb *db, cg_status s, const char *what, cg_audit *audit,
                         const char *actor, int64_t id, json_t *rec, cg_error *err)
 {
+    /* A handle that names its own actor (the HTTP service: the API key) records the change
+     * under it, and the reviewer whose decision it is in the record. */
+    if (s == CG_OK && rec != NULL && db->review_actor[0] != '\0') {
+        if (json_object_set_new(rec, "reviewer", json_string(actor)) != 0)
+            s = cg__fail(err, CG_E_NOMEM, "%s: review item %lld: out of memory (audit record)",
+                         db->path, (long long)id);
+        actor = db->review_actor;
+    }
     if (s == CG_OK)
         s = cg__bankdb_commit(db, what, err); /* rolls back itself when it fails */
     else
@@ -227,6 +259,22 @@ static cg_status item_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_review_item *
     out->decided_at = sqlite3_column_int64(st, 11);
     out->bank_signal_count = sqlite3_column_int64(st, 12);
     out->has_preview = sqlite3_column_int(st, 14);
+    if (cg__bankdb_column_text(st, 15, out->tenant, sizeof(out->tenant)) < 0 ||
+        cg__bankdb_column_text(st, 17, out->proposed_by, sizeof(out->proposed_by)) < 0 ||
+        cg__bankdb_column_text(st, 18, out->proposed_bank, sizeof(out->proposed_bank)) < 0 ||
+        cg__bankdb_column_text(st, 20, out->confirmed_by, sizeof(out->confirmed_by)) < 0)
+        return cg__fail(err, CG_E_DECODE, "%s: review item %lld: a stored field exceeds its limit",
+                        db->path, (long long)out->id);
+    if (out->proposed_by[0] != '\0') {
+        const char *ps = (const char *)sqlite3_column_text(st, 16);
+
+        s = cg_review_state_from_name(ps);
+        if (s < 0)
+            return cg__fail(err, CG_E_DECODE, "%s: review item %lld: unknown proposed state",
+                            db->path, (long long)out->id);
+        out->proposed_state = (cg_review_state)s;
+        out->proposed_at = sqlite3_column_int64(st, 19);
+    }
     return CG_OK;
 }
 
@@ -289,11 +337,13 @@ static cg_status item_load(cg_bankdb *db, int64_t id, cg_review_item *out, char 
     int rc;
 
     s = cg__bankdb_prepare(db,
-                           "SELECT " ITEM_COLUMNS ", verdict_json FROM review_items WHERE id = ?1",
+                           "SELECT " ITEM_COLUMNS ", verdict_json FROM review_items"
+                           " WHERE id = ?1 AND tenant = ?2",
                            &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
@@ -302,7 +352,7 @@ static cg_status item_load(cg_bankdb *db, int64_t id, cg_review_item *out, char 
     } else {
         s = item_from_row(db, st, out, err);
         if (s == CG_OK && verdict != NULL) {
-            const char *v = (const char *)sqlite3_column_text(st, 15);
+            const char *v = (const char *)sqlite3_column_text(st, ITEM_VERDICT_COLUMN);
 
             *verdict = cg__strdup(v != NULL ? v : "{}");
             if (*verdict == NULL)
@@ -342,7 +392,17 @@ static cg_status check_new_item(cg_bankdb *db, const cg_review_item *item, const
     if (why != NULL)
         return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": %s", db->path,
                         CG_REVIEW_ID_MAX, item->content_id, why);
+    if (memchr(item->tenant, '\0', sizeof(item->tenant)) == NULL ||
+        (item->tenant[0] != '\0' && !cg_tenant_valid(item->tenant)))
+        return cg__fail(err, CG_E_INVAL, "%s: review item \"%.*s\": invalid tenant", db->path,
+                        CG_REVIEW_ID_MAX, item->content_id);
     return verdict_check(db, verdict, err);
+}
+
+/* The tenant an item is added or refreshed for: its own, else the handle's. */
+static const char *item_tenant(const cg_bankdb *db, const cg_review_item *item)
+{
+    return item->tenant[0] != '\0' ? item->tenant : cg_bankdb_tenant(db);
 }
 
 /* Inserts the item row and its signals inside the caller's transaction. */
@@ -356,8 +416,8 @@ static cg_status item_insert(cg_bankdb *db, cg_review_item *item, const char *ve
 
     s = cg__bankdb_prepare(db,
                            "INSERT INTO review_items(content_id, kind, label, priority, reason,"
-                           " state, created, verdict_json, preview)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8)",
+                           " state, created, verdict_json, preview, tenant)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?9)",
                            &st, err);
     if (s != CG_OK)
         return s;
@@ -372,6 +432,7 @@ static cg_status item_insert(cg_bankdb *db, cg_review_item *item, const char *ve
         sqlite3_bind_blob(st, 8, preview, (int)preview_len, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 8);
+    sqlite3_bind_text(st, 9, item_tenant(db, item), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "adding review item for \"%s\"", item->content_id);
@@ -435,11 +496,11 @@ cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict
     s = item_insert(db, item, verdict, preview, preview_len, now, err);
     if (s == CG_OK)
         s = audit_data(db, audit, item->id,
-                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:I,s:b}", "action", "add", "item",
-                                 (json_int_t)item->id, "content_id", item->content_id, "kind",
-                                 item->kind, "label", item->label, "priority", item->priority,
-                                 "signals", (json_int_t)item->n_signals, "preview",
-                                 preview != NULL),
+                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:i,s:I,s:b,s:s}", "action", "add",
+                                 "item", (json_int_t)item->id, "content_id", item->content_id,
+                                 "kind", item->kind, "label", item->label, "priority",
+                                 item->priority, "signals", (json_int_t)item->n_signals,
+                                 "preview", preview != NULL, "tenant", item_tenant(db, item)),
                        &rec, err);
     if (s != CG_OK) {
         cg__bankdb_rollback(db);
@@ -458,13 +519,15 @@ cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict
     item->reviewer[0] = item->note[0] = item->bank[0] = '\0';
     item->bank_signal_count = 0;
     item->has_preview = preview != NULL;
+    snprintf(item->tenant, sizeof(item->tenant), "%s", item_tenant(db, item));
     /* Committed: the item exists (its id stands) even if its record cannot be appended. */
     return audit_record(db, audit, "childguard", item->id, rec, err);
 }
 
 /* The newest open (pending or claimed) item for content_id inside the caller's transaction;
  * *id = 0 when there is none. */
-static cg_status find_open(cg_bankdb *db, const char *content_id, int64_t *id, cg_error *err)
+static cg_status find_open(cg_bankdb *db, const char *tenant, const char *content_id, int64_t *id,
+                           cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -472,12 +535,13 @@ static cg_status find_open(cg_bankdb *db, const char *content_id, int64_t *id, c
 
     *id = 0;
     s = cg__bankdb_prepare(db,
-                           "SELECT id FROM review_items WHERE content_id = ?1"
+                           "SELECT id FROM review_items WHERE tenant = ?2 AND content_id = ?1"
                            " AND state IN ('pending', 'claimed') ORDER BY id DESC LIMIT 1",
                            &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_text(st, 1, content_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
@@ -503,7 +567,7 @@ cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *ver
     s = cg__bankdb_begin_write(db, "refreshing a review item", err);
     if (s != CG_OK)
         return s;
-    s = find_open(db, item->content_id, &id, err);
+    s = find_open(db, item_tenant(db, item), item->content_id, &id, err);
     if (s == CG_OK && id == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no open review item for \"%s\"", db->path,
                      item->content_id);
@@ -560,10 +624,12 @@ cg_status cg_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_
     *len = 0;
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_preview_get: db is NULL");
-    s = cg__bankdb_prepare(db, "SELECT preview FROM review_items WHERE id = ?1", &st, err);
+    s = cg__bankdb_prepare(db, "SELECT preview FROM review_items WHERE id = ?1 AND tenant = ?2",
+                           &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
@@ -608,7 +674,7 @@ cg_status cg_review_list(cg_bankdb *db, const cg_review_filter *filter,
     /* Only fixed text goes into the SQL; values are bound. With a state the queue index serves
      * both the filter and the order. */
     w = snprintf(sql, sizeof(sql),
-                 "SELECT " ITEM_COLUMNS " FROM review_items WHERE 1%s%s%s"
+                 "SELECT " ITEM_COLUMNS " FROM review_items WHERE tenant = ?5%s%s%s"
                  " ORDER BY priority DESC, created, id LIMIT ?4",
                  filter != NULL && filter->state >= 0 ? " AND state = ?1" : "",
                  filter != NULL && filter->label != NULL ? " AND label = ?2" : "",
@@ -628,6 +694,7 @@ cg_status cg_review_list(cg_bankdb *db, const cg_review_filter *filter,
         sqlite3_bind_text(st, 2, filter->label, -1, SQLITE_STATIC);
     if (filter != NULL && filter->reviewer != NULL)
         sqlite3_bind_text(st, 3, filter->reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4,
                        filter != NULL && filter->limit > 0 && filter->limit <= INT64_MAX
                            ? (int64_t)filter->limit
@@ -657,10 +724,13 @@ cg_status cg_review_counts(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT], cg
     memset(out, 0, sizeof(int64_t) * CG_REVIEW_STATE_COUNT);
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_counts: db is NULL");
-    s = cg__bankdb_prepare(db, "SELECT state, count(*) FROM review_items GROUP BY state", &st,
-                           err);
+    s = cg__bankdb_prepare(db,
+                           "SELECT state, count(*) FROM review_items WHERE tenant = ?1"
+                           " GROUP BY state",
+                           &st, err);
     if (s != CG_OK)
         return s;
+    sqlite3_bind_text(st, 1, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const int k = cg_review_state_from_name((const char *)sqlite3_column_text(st, 0));
 
@@ -689,11 +759,13 @@ static cg_status item_state(cg_bankdb *db, int64_t id, cg_review_state *state, c
     cg_status s;
     int rc, k;
 
-    s = cg__bankdb_prepare(db, "SELECT state, reviewer FROM review_items WHERE id = ?1", &st,
-                           err);
+    s = cg__bankdb_prepare(db,
+                           "SELECT state, reviewer FROM review_items WHERE id = ?1 AND tenant = ?2",
+                           &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
@@ -719,11 +791,12 @@ static cg_status next_pending(cg_bankdb *db, int64_t *id, cg_error *err)
     int rc;
 
     s = cg__bankdb_prepare(db,
-                           "SELECT id FROM review_items WHERE state = 'pending'"
+                           "SELECT id FROM review_items WHERE tenant = ?1 AND state = 'pending'"
                            " ORDER BY priority DESC, created, id LIMIT 1",
                            &st, err);
     if (s != CG_OK)
         return s;
+    sqlite3_bind_text(st, 1, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
@@ -926,6 +999,68 @@ static cg_status feed_bank(cg_bankdb *db, const cg_review_item *item, const cg_b
     return s;
 }
 
+int cg_review_needs_two(const cg_review_item *item, const char *verdict_json)
+{
+    json_t *v, *matches, *m;
+    size_t i;
+    int hit = 0;
+
+    if (item == NULL)
+        return 0;
+    if (strcmp(item->label, TWO_REVIEWER_LABEL) == 0)
+        return 1;
+    if (verdict_json == NULL)
+        return 0;
+    v = json_loads(verdict_json, 0, NULL);
+    matches = json_object_get(v, "matches");
+    json_array_foreach(matches, i, m) {
+        const char *label = json_string_value(json_object_get(m, "label"));
+        const char *kind = json_string_value(json_object_get(m, "kind"));
+
+        if (label != NULL && kind != NULL && strcmp(kind, "block") == 0 &&
+            strcmp(label, TWO_REVIEWER_LABEL) == 0)
+            hit = 1;
+    }
+    json_decref(v);
+    return hit;
+}
+
+/* Records d as a proposal awaiting a second reviewer: the item goes back to pending (an
+ * escalated one stays escalated, so that a senior reviewer confirms it). */
+static cg_status propose_locked(cg_bankdb *db, const cg_review_item *item,
+                                const cg_review_decision *d, int64_t now, cg_audit *audit,
+                                json_t **rec, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+
+    s = cg__bankdb_prepare(db,
+                           "UPDATE review_items SET"
+                           " state = CASE state WHEN 'escalated' THEN state ELSE 'pending' END,"
+                           " reviewer = CASE state WHEN 'escalated' THEN reviewer ELSE '' END,"
+                           " claimed_at = 0, proposed_state = ?2, proposed_by = ?3,"
+                           " proposed_bank = ?4, proposed_note = ?5, proposed_at = ?6"
+                           " WHERE id = ?1",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, item->id);
+    sqlite3_bind_text(st, 2, state_names[d->state], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, d->reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, d->bank, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->note != NULL ? d->note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    s = update_step(db, st, item->id, "recording a proposal", err);
+    if (s == CG_OK)
+        s = audit_data(db, audit, item->id,
+                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "action", "propose", "item",
+                                 (json_int_t)item->id, "content_id", item->content_id, "from",
+                                 state_names[item->state], "state", state_names[d->state],
+                                 "bank", d->bank, "note", d->note != NULL ? d->note : ""),
+                       rec, err);
+    return s;
+}
+
 static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                int64_t now, cg_audit *audit, json_t **rec,
                                cg_review_outcome *out, cg_error *err)
@@ -934,19 +1069,54 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     cg_review_outcome outcome;
     cg_bank bank;
     sqlite3_stmt *st = NULL;
+    char *verdict = NULL;
     int64_t added = 0;
+    int needs_two, confirms = 0;
     cg_status s;
 
     memset(&outcome, 0, sizeof(outcome));
-    s = item_load(db, id, &item, NULL, err);
+    s = item_load(db, id, &item, &verdict, err);
     if (s != CG_OK)
         return s;
+    needs_two = d->state == CG_REVIEW_FALSE_POSITIVE && d->bank != NULL &&
+                cg_review_needs_two(&item, verdict);
+    cg__free(verdict);
     if (item.state == CG_REVIEW_CLAIMED && strcmp(item.reviewer, d->reviewer) != 0)
         return cg__fail(err, CG_E_BUSY, "%s: review item %lld is claimed by %s", db->path,
                         (long long)id, item.reviewer);
     if (item.state == CG_REVIEW_CONFIRMED || item.state == CG_REVIEW_FALSE_POSITIVE)
         return cg__fail(err, CG_E_INVAL, "%s: review item %lld is already decided (%s by %s)",
                         db->path, (long long)id, state_names[item.state], item.reviewer);
+    if (item.state == CG_REVIEW_ESCALATED && db->review_rights_set &&
+        !(db->review_rights & CG_REVIEW_RIGHT_SENIOR))
+        return cg__fail(err, CG_E_BUSY,
+                        "%s: review item %lld is escalated: only a senior reviewer decides it",
+                        db->path, (long long)id);
+    if (needs_two) {
+        /* The same decision proposed by someone else confirms it; by oneself, it waits. */
+        const int same = item.proposed_by[0] != '\0' &&
+                         item.proposed_state == CG_REVIEW_FALSE_POSITIVE &&
+                         strcmp(item.proposed_bank, d->bank) == 0;
+
+        if (same && strcmp(item.proposed_by, d->reviewer) == 0)
+            return cg__fail(err, CG_E_BUSY,
+                            "%s: review item %lld: allow-listing content of a csam match needs a "
+                            "second reviewer to confirm it (proposed by %s)",
+                            db->path, (long long)id, item.proposed_by);
+        if (!same) {
+            memset(&bank, 0, sizeof(bank));
+            s = cg_bank_get(db, d->bank, &bank, err);
+            if (s != CG_OK)
+                return s;
+            if (bank.kind != CG_BANK_ALLOW)
+                return cg__fail(err, CG_E_INVAL,
+                                "%s: review item %lld: bank \"%s\" is a block bank; a "
+                                "false_positive decision feeds an allow bank",
+                                db->path, (long long)id, bank.name);
+            return propose_locked(db, &item, d, now, audit, rec, err);
+        }
+        confirms = 1;
+    }
     memset(&bank, 0, sizeof(bank));
     if (d->bank != NULL) {
         const cg_bank_kind want = d->state == CG_REVIEW_CONFIRMED ? CG_BANK_BLOCK : CG_BANK_ALLOW;
@@ -956,18 +1126,27 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
             return s;
         if (bank.kind != want)
             return cg__fail(err, CG_E_INVAL,
-                            "%s: review item %lld: bank \"%s\" is %s bank; a %s decision "
-                            "feeds %s bank",
+                            "%s: review item %lld: bank \"%s\" is %s; a %s decision feeds %s",
                             db->path, (long long)id, bank.name,
-                            bank.kind == CG_BANK_BLOCK ? "a block" : "an allow",
-                            state_names[d->state], want == CG_BANK_BLOCK ? "a block" : "an allow");
+                            bank.kind == CG_BANK_BLOCK ? "a block bank" : "an allow bank",
+                            state_names[d->state],
+                            want == CG_BANK_BLOCK ? "a block bank" : "an allow bank");
         s = feed_bank(db, &item, &bank, d->note, now, &added, &outcome, err);
         if (s != CG_OK)
             return s;
     }
+    /* A decision clears any proposal it does not confirm (the proposal stays named in the
+     * audit log); a confirmation keeps the proposer and names the second reviewer. */
     s = cg__bankdb_prepare(db,
                            "UPDATE review_items SET state = ?2, reviewer = ?3, note = ?4,"
-                           " decided_at = ?5, bank = ?6, bank_signal_count = ?7 WHERE id = ?1",
+                           " decided_at = ?5, bank = ?6, bank_signal_count = ?7,"
+                           " confirmed_by = ?8,"
+                           " proposed_state = CASE WHEN ?9 THEN proposed_state ELSE '' END,"
+                           " proposed_by = CASE WHEN ?9 THEN proposed_by ELSE '' END,"
+                           " proposed_bank = CASE WHEN ?9 THEN proposed_bank ELSE '' END,"
+                           " proposed_note = CASE WHEN ?9 THEN proposed_note ELSE '' END,"
+                           " proposed_at = CASE WHEN ?9 THEN proposed_at ELSE 0 END"
+                           " WHERE id = ?1",
                            &st, err);
     if (s != CG_OK)
         return s;
@@ -978,16 +1157,25 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_text(st, 6, bank.name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, added);
+    sqlite3_bind_text(st, 8, confirms ? d->reviewer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, confirms);
     s = update_step(db, st, id, "deciding", err);
-    if (s == CG_OK)
-        s = audit_data(db, audit, id,
-                       json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "action", "decide",
+    if (s == CG_OK) {
+        json_t *data = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "action", "decide",
                                  "item", (json_int_t)id, "content_id", item.content_id, "from",
                                  state_names[item.state], "state", state_names[d->state],
                                  "bank_signals", (json_int_t)added, "skipped_low_quality",
                                  (json_int_t)outcome.skipped_low_quality, "bank", bank.name,
-                                 "note", d->note != NULL ? d->note : ""),
-                       rec, err);
+                                 "note", d->note != NULL ? d->note : "");
+
+        if (data != NULL && item.proposed_by[0] != '\0' &&
+            json_object_set_new(data, confirms ? "proposed_by" : "replaces_proposal_by",
+                                json_string(item.proposed_by)) != 0) {
+            json_decref(data);
+            data = NULL;
+        }
+        s = audit_data(db, audit, id, data, rec, err);
+    }
     if (s == CG_OK && out != NULL)
         *out = outcome;
     return s;

@@ -138,6 +138,14 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
     }
     if (cg__repeat_init(&e->repeat) != CG_OK)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    if (c->conversation_ttl_s < 0)
+        return cg__fail(err, CG_E_INVAL, "engine: conversation_ttl_s %lld is negative",
+                        (long long)c->conversation_ttl_s);
+    if (cg__convtable_init(&e->convs,
+                           c->max_conversations > 0 ? c->max_conversations
+                                                    : CG__CONVERSATIONS_DEFAULT,
+                           c->conversation_ttl_s * 1000) != CG_OK)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     return cg__engine_vision_open(e, err);
 }
 
@@ -186,6 +194,7 @@ void cg_engine_close(cg_engine *e)
     cg_audit_close(e->audit);
     cg_bankdb_close(e->review_db);
     cg__repeat_free(&e->repeat);
+    cg__convtable_free(&e->convs);
     for (size_t i = 0; i < e->n_hashers; i++)
         cg_pdq_hasher_destroy(e->hashers[i]);
     cg__free(e->hashers);
@@ -208,6 +217,17 @@ void cg_engine_close(cg_engine *e)
     pthread_mutex_destroy(&e->record_lock);
     pthread_mutex_destroy(&e->vision_lock);
     cg__free(e);
+}
+
+void cg_engine_stats_get(cg_engine *e, cg_engine_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&e->text_lock);
+    out->conversations = e->convs.n;
+    out->conversations_evicted = e->convs.evicted;
+    pthread_mutex_unlock(&e->text_lock);
 }
 
 cg_matcher *cg_engine_matcher(cg_engine *e)

@@ -4,6 +4,7 @@
  *   record.c   decisions into the audit log and the review queue
  *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
  *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
+ *   convtable.c which conversations are remembered (bounded, least recently used out)
  *   verdict.c  freeing a verdict and its one JSON serialiser */
 #ifndef CG_ENGINE_INT_H
 #define CG_ENGINE_INT_H
@@ -39,6 +40,27 @@ void cg__repeat_free(cg__repeat *r);
  * among them (0 when shown is 0). Caller holds the lock. */
 int cg__repeat_add(cg__repeat *r, const char *sender, unsigned shown, int64_t now_ms);
 
+/* The conversations the engine remembers, least recently used first out (convtable.c). */
+typedef struct cg__conv_entry cg__conv_entry;
+typedef struct cg__convtable {
+    cg__conv_entry **buckets;
+    size_t n_buckets, n, cap;
+    int64_t ttl_ms;                     /* 0: no time to live */
+    cg__conv_entry *head, *tail;        /* most and least recently used */
+    uint64_t evicted;
+} cg__convtable;
+
+cg_status cg__convtable_init(cg__convtable *t, size_t cap, int64_t ttl_ms);
+void cg__convtable_free(cg__convtable *t);
+/* Marks key used at now_ms, then evicts idle entries (older than the time to live) and, while
+ * more than cap are kept, the least recently used; forget(ud, key) is called for each evicted
+ * key before it is freed. CG_E_NOMEM leaves the table as it was. Caller holds the lock. */
+cg_status cg__convtable_touch(cg__convtable *t, const char *key, int64_t now_ms,
+                              void (*forget)(void *ud, const char *key), void *ud);
+
+/* Conversations kept when the configuration says 0. */
+#define CG__CONVERSATIONS_DEFAULT 100000
+
 struct cg_engine {
     cg_engine_config cfg;               /* strings below are the engine's own copies */
     char *db_path, *policy_path, *audit_path, *actor, *data_dir, *lang, *country, *model_path;
@@ -52,6 +74,7 @@ struct cg_engine {
     pthread_mutex_t text_lock;          /* the conversation state and the repeat counts */
     cg_text_session *session;
     cg__repeat repeat;
+    cg__convtable convs;                /* which conversations the session remembers */
     uint64_t next_message;              /* numbers messages that come without an id */
 
     pthread_mutex_t hasher_lock;        /* free PDQ hashers (each scan borrows one) */

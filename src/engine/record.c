@@ -105,6 +105,7 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
     } else
         snprintf(it->content_id, sizeof(it->content_id), "%s", v->content_id);
     snprintf(it->kind, sizeof(it->kind), "%s", cg_verdict_kind_name(v));
+    snprintf(it->tenant, sizeof(it->tenant), "%s", v->tenant); /* per tenant, never shared */
     item_label(v, it->label, sizeof(it->label));
     it->priority = item_priority(v);
     for (size_t i = 0; i < v->decision.n_fired; i++) {
@@ -146,6 +147,7 @@ static json_t *decision_record(const cg_verdict *v)
 
     json_object_set_new(o, "content_id", json_string(v->content_id));
     json_object_set_new(o, "kind", json_string(cg_verdict_kind_name(v)));
+    json_object_set_new(o, "tenant", json_string(v->tenant));
     for (size_t i = 0; i < d->n_actions; i++) {
         char buf[CG_POLICY_TARGET_MAX + 16];
         snprintf(buf, sizeof(buf), "%s%s%s", cg_policy_action_name(d->actions[i].action),

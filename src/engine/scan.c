@@ -246,10 +246,34 @@ static cg_age_band band_of(int age, int text_min, int text_max)
     return CG_AGE_UNKNOWN;
 }
 
+/* "<tenant>" 0x1f "<id>" into buf (malloc'd when it does not fit): how conversations and senders
+ * are keyed, so that tenants never share state. NULL when out of memory. */
+static char *scoped(const char *tenant, const char *id, char *buf, size_t cap)
+{
+    const size_t nt = strlen(tenant), ni = id != NULL ? strlen(id) : 0;
+    char *out = nt + ni + 2 <= cap ? buf : cg__malloc(nt + ni + 2);
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, tenant, nt);
+    out[nt] = '\x1f';
+    if (ni > 0)
+        memcpy(out + nt + 1, id, ni);
+    out[nt + 1 + ni] = '\0';
+    return out;
+}
+
+static void forget_conversation(void *ud, const char *key)
+{
+    cg_text_session_forget(ud, key);
+}
+
 static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
 {
     cg_text_message m = c->message;
-    char id[32];
+    char id[32], conv_buf[256], who_buf[256];
+    char *conv_key, *who_key = NULL;
+    const char *who = c->sender_id != NULL ? c->sender_id : m.sender;
     unsigned shown = 0;
     cg_status st;
     double t0 = cg__engine_now_ms();
@@ -258,20 +282,37 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
         return cg__fail(err, CG_E_INVAL, "%s: message without text", display(c));
     if (m.text == NULL)
         m.text = "";
+    conv_key = scoped(v->tenant, m.conversation, conv_buf, sizeof(conv_buf));
+    if (conv_key != NULL && who != NULL && *who != '\0')
+        who_key = scoped(v->tenant, who, who_buf, sizeof(who_buf));
+    if (conv_key == NULL || (who != NULL && *who != '\0' && who_key == NULL)) {
+        if (conv_key != conv_buf)
+            cg__free(conv_key);
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    }
+    m.conversation = conv_key;
     pthread_mutex_lock(&e->text_lock);
     if (m.id == NULL || *m.id == '\0') {
         snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->next_message);
         m.id = id;
     }
-    st = cg_text_scan(e->session, &m, &v->text, err);
+    st = cg__convtable_touch(&e->convs, conv_key, wall_ms(), forget_conversation, e->session);
+    if (st != CG_OK)
+        cg__fail(err, st, "engine: out of memory");
+    else
+        st = cg_text_scan(e->session, &m, &v->text, err);
     if (st == CG_OK) {
-        const char *who = c->sender_id != NULL ? c->sender_id : m.sender;
         for (int h = 0; h < CG_HARM_COUNT; h++)
             if (v->text.message_risk[h] >= 0.5f)
                 shown |= 1u << h;
-        v->repeat = cg__repeat_add(&e->repeat, who, shown, wall_ms());
+        v->repeat = cg__repeat_add(&e->repeat, who_key, shown, wall_ms());
     }
     pthread_mutex_unlock(&e->text_lock);
+    if (conv_key != conv_buf)
+        cg__free(conv_key);
+    if (who_key != who_buf)
+        cg__free(who_key);
+    m.conversation = c->message.conversation;
     v->ms.text_ms = cg__engine_now_ms() - t0;
     if (st != CG_OK)
         return st;
@@ -424,11 +465,18 @@ static void count_match_repeat(cg_engine *e, const cg_content *c, cg_verdict *v)
     for (size_t i = 0; i < v->matches.n; i++)
         if (v->matches.v[i].kind == CG_BANK_BLOCK && !v->matches.v[i].suppressed)
             hit = 1;
+    char buf[256], *key;
+
     if (!hit || c->sender_id == NULL)
         return;
+    key = scoped(v->tenant, c->sender_id, buf, sizeof(buf));
+    if (key == NULL)
+        return; /* out of memory: the repeat count is a hint, the scan stands */
     pthread_mutex_lock(&e->text_lock);
-    v->repeat = cg__repeat_add(&e->repeat, c->sender_id, 1u << CG__REPEAT_MATCH, wall_ms());
+    v->repeat = cg__repeat_add(&e->repeat, key, 1u << CG__REPEAT_MATCH, wall_ms());
     pthread_mutex_unlock(&e->text_lock);
+    if (key != buf)
+        cg__free(key);
 }
 
 /* Empties a verdict for the next scan, keeping the buffers of its match list and text result
@@ -461,6 +509,10 @@ cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_er
     v->scanned_at_ms = wall_ms();
     v->kind = c->kind;
     v->review_id = 0;
+    if (c->tenant != NULL && c->tenant[0] != '\0' && !cg_tenant_valid(c->tenant))
+        return cg__fail(err, CG_E_INVAL, "%s: invalid tenant", display(c));
+    copy_field(v->tenant, sizeof(v->tenant),
+               c->tenant != NULL && c->tenant[0] != '\0' ? c->tenant : CG_TENANT_DEFAULT);
     if (c->name != NULL && (v->name = cg__strdup(c->name)) == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     v->context = c->context == -2 ? e->cfg.context : (cg_policy_context)c->context;

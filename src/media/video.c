@@ -352,10 +352,40 @@ static cg_status video_new(const char *name, const cg_video_options *opt, cg_vid
     return CG_OK;
 }
 
-/* avformat_open_input frees the context on failure; this keeps v->fmt consistent. */
-static cg_status open_input(cg_video *v, const char *url, cg_error *err)
+/* The FFmpeg demuxers allowed for a container cg_video_sniff (or the image sniffer) named: an
+ * upload that says it is an MP4 is never handed to another of FFmpeg's many demuxers. NULL: no
+ * restriction (the container was not recognised). */
+static const char *demuxers_for(const uint8_t *d, size_t len)
 {
-    int ret = avformat_open_input(&v->fmt, url, NULL, NULL);
+    static const struct {
+        const char *sniffed, *demuxers;
+    } map[] = {
+        {"mp4", "mov,mp4,m4a,3gp,3g2,mj2"}, {"mov", "mov,mp4,m4a,3gp,3g2,mj2"},
+        {"webm", "matroska,webm"},          {"avi", "avi"},
+        {"flv", "flv"},                     {"mpegts", "mpegts"},
+        {"mpegps", "mpeg"},
+    };
+    const char *c = cg_video_sniff(d, len);
+
+    if (c == NULL)
+        return cg_image_sniff(d, len) == CG_FORMAT_GIF ? "gif" : NULL;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].sniffed, c) == 0)
+            return map[i].demuxers;
+    return NULL;
+}
+
+/* avformat_open_input frees the context on failure; this keeps v->fmt consistent. whitelist
+ * (may be NULL) limits the demuxers FFmpeg may probe. */
+static cg_status open_input(cg_video *v, const char *url, const char *whitelist, cg_error *err)
+{
+    AVDictionary *opts = NULL;
+    int ret;
+
+    if (whitelist != NULL && av_dict_set(&opts, "format_whitelist", whitelist, 0) < 0)
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", v->name);
+    ret = avformat_open_input(&v->fmt, url, NULL, opts != NULL ? &opts : NULL);
+    av_dict_free(&opts);
 
     if (ret < 0) {
         v->fmt = NULL;
@@ -381,7 +411,7 @@ cg_status cg_video_open_file(const char *path, const cg_video_options *opt, cg_v
     st = video_new(path, opt, &v, err);
     if (st != CG_OK)
         return st;
-    st = open_input(v, path, err);
+    st = open_input(v, path, NULL, err);
     if (st != CG_OK)
         goto fail;
     *out = v;
@@ -423,7 +453,7 @@ cg_status cg_video_open_mem_ref(const uint8_t *data, size_t len, const char *nam
     }
     v->fmt->pb = v->io;
     v->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    st = open_input(v, "", err);
+    st = open_input(v, "", demuxers_for(data, len), err);
     if (st != CG_OK)
         goto fail;
     *out = v;

@@ -126,6 +126,24 @@ void cg__convs_free(cg__convs *c)
     cg__free(c);
 }
 
+int cg__convs_forget(cg__convs *c, const char *id)
+{
+    size_t k;
+
+    if (c == NULL || id == NULL)
+        return 0;
+    k = hash_str(id) & (c->n_buckets - 1);
+    for (conv **pv = &c->buckets[k]; *pv != NULL; pv = &(*pv)->next)
+        if (strcmp((*pv)->id, id) == 0) {
+            conv *v = *pv;
+            *pv = v->next;
+            conv_free(v);
+            c->n--;
+            return 1;
+        }
+    return 0;
+}
+
 /* Doubles the table when it is full on average (chains stay short). */
 static void grow(cg__convs *c)
 {

@@ -29,6 +29,8 @@ typedef struct cg__age_facts {
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);
 void cg__convs_free(cg__convs *c);
+/* Drops the state of conversation id; 1 when there was some, else 0. */
+int cg__convs_forget(cg__convs *c, const char *id);
 
 /* Applies the message's findings to its conversation and fills res (risks, stage, alert,
  * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */

@@ -382,6 +382,14 @@ static const char *pii_cue_name(cg_facet f)
     }
 }
 
+int cg_text_session_forget(cg_text_session *s, const char *conversation)
+{
+    if (s == NULL)
+        return 0;
+    return cg__convs_forget(s->convs,
+                            conversation != NULL && *conversation ? conversation : "default");
+}
+
 cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_result *res,
                        cg_error *err)
 {

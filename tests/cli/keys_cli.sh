@@ -41,6 +41,13 @@ check "an unknown subcommand is an error" "[ $? -eq 2 ] && grep -q frobnicate $t
 "$CG" keys list >"$tmp/out" 2>"$tmp/err"
 check "list: a header, then two live keys, oldest first" "[ $? -eq 0 ] && [ \"\$(cut -f1,2,7 $tmp/out | tr '\t\n' ': ')\" = 'ID:NAME:STATE 1:web:live 2:ops:live ' ]"
 check "list shows scopes and rate" "grep -q \$'^1\tweb\thash,match\t5\t' $tmp/out"
+check "list shows holder, tenant and banks (defaults: the name, default, *)" "grep -q \$'^1\tweb\t.*\tweb\tdefault\t\\*\$' $tmp/out"
+"$CG" keys create ana-review --db "$tmp/x.db" --log "$tmp/x.log" --scope review:senior --holder "Ana Lima" --tenant acme --banks "fp-allow, csam" >"$tmp/out" 2>"$tmp/err"
+check "create --holder --tenant --banks; review:senior implies review" "[ $? -eq 0 ] && grep -q 'for Ana Lima, tenant acme (scopes review,review:senior; banks fp-allow,csam)' $tmp/err"
+"$CG" keys create bad-tenant --db "$tmp/x.db" --log "$tmp/x.log" --scope hash --tenant 'a b' >"$tmp/out" 2>"$tmp/err"
+check "a bad --tenant is an error naming it" "[ $? -eq 2 ] && grep -q tenant $tmp/err"
+"$CG" keys create bad-banks --db "$tmp/x.db" --log "$tmp/x.log" --scope hash --banks 'ok,,x' >"$tmp/out" 2>"$tmp/err"
+check "a bad --banks list is an error naming it" "[ $? -eq 2 ] && grep -q banks $tmp/err"
 "$CG" keys list --json >"$tmp/out" 2>"$tmp/err"
 check "list --json: one object per line" "[ $? -eq 0 ] && python3 -c '
 import json
@@ -63,7 +70,7 @@ check "revoke without an argument is an error" "[ $? -eq 2 ]"
 check "a revoked key's name can be reused" "[ $? -eq 0 ] && grep -Eq '^cgk_3_[0-9a-f]{64}\$' $tmp/out"
 tok3=$(cat "$tmp/out")
 "$CG" keys list >"$tmp/out" 2>"$tmp/err"
-check "list shows revoked keys with their revocation time" "[ $? -eq 0 ] && [ \$(grep -c 'Z\$' $tmp/out) -eq 2 ] && [ \$(grep -c 'live\$' $tmp/out) -eq 1 ]"
+check "list shows revoked keys with their revocation time" "[ $? -eq 0 ] && [ \$(cut -f7 $tmp/out | grep -c 'Z\$') -eq 2 ] && [ \$(cut -f7 $tmp/out | grep -c '^live\$') -eq 1 ]"
 
 check "the audit log has 2+1 creates and 2 revokes by the actor" "[ \$(grep -c '\"create\"' $tmp/audit.log) -eq 3 ] && [ \$(grep -c '\"revoke\"' $tmp/audit.log) -eq 2 ] && grep -q keys-tester $tmp/audit.log"
 check "the audit log never contains a secret" "! grep -q \"\${tok1#cgk_1_}\" $tmp/audit.log && ! grep -q \"\${tok2#cgk_2_}\" $tmp/audit.log && ! grep -q \"\${tok3#cgk_3_}\" $tmp/audit.log"

@@ -72,6 +72,7 @@ check "a non-numeric id is an error" "[ $? -eq 2 ]"
 
 "$CG" review preview 1 -o "$tmp/p.pgm" >"$tmp/out" 2>"$tmp/err"
 check "preview written as a 256x128 greyscale PGM" "[ $? -eq 0 ] && [ \"\$(head -c 15 $tmp/p.pgm | tr '\n' ' ')\" = 'P5 256 128 255 ' ]"
+check "showing the preview is audited (review_preview, item 1)" "grep -q '\"kind\":\"review_preview\".*\"subject\":\"review:1\"' $tmp/audit.log || grep '\"kind\":\"review_preview\"' $tmp/audit.log | grep -q 'review:1'"
 "$CG" review preview 2 -o "$tmp/p2.pgm" >"$tmp/out" 2>"$tmp/err"
 check "an item without a preview: exit 1" "[ $? -eq 1 ] && [ ! -e $tmp/p2.pgm ]"
 
@@ -107,7 +108,13 @@ check "the block bank now holds item 2's hash from review" "grep -q $md5b $tmp/o
 "$CG" review decide 2 --reviewer alice --false-positive >"$tmp/out" 2>"$tmp/err"
 check "a decided item cannot be decided again" "[ $? -eq 2 ] && grep -q 'already decided' $tmp/err"
 "$CG" review decide 1 --reviewer tester --false-positive --bank fp >"$tmp/out" 2>"$tmp/err"
-check "a false positive feeds the allow bank" "[ $? -eq 0 ] && grep -q '2 new signals in bank fp' $tmp/out"
+check "allow-listing a csam item is only proposed by the first reviewer" "[ $? -eq 0 ] && grep -q 'proposed by tester; a second reviewer' $tmp/out"
+"$CG" bank export fp --format csv >"$tmp/out" 2>"$tmp/err"
+check "the proposal changed no bank" "! grep -q 'review:1' $tmp/out"
+"$CG" review decide 1 --reviewer tester --false-positive --bank fp >"$tmp/out" 2>"$tmp/err"
+check "the proposer cannot confirm it" "[ $? -eq 2 ] && grep -q 'second reviewer' $tmp/err"
+"$CG" review decide 1 --reviewer erin --false-positive --bank fp >"$tmp/out" 2>"$tmp/err"
+check "a second reviewer confirms: the false positive feeds the allow bank" "[ $? -eq 0 ] && grep -q 'false_positive by erin (proposed by tester); 2 new signals in bank fp' $tmp/out"
 "$CG" review decide 3 --reviewer carol --escalate --note "needs legal" >"$tmp/out" 2>"$tmp/err"
 check "carol escalates 3" "[ $? -eq 0 ] && grep -q '3 escalated by carol' $tmp/out"
 "$CG" review decide 3 --reviewer senior --confirm --bank confirmed >"$tmp/out" 2>"$tmp/err"
@@ -121,8 +128,8 @@ check "counts --json" "[ $? -eq 0 ] && python3 -c 'import json; j=json.load(open
 "$CG" audit verify --log "$tmp/audit.log" >"$tmp/out" 2>"$tmp/err"
 check "the audit log verifies" "[ $? -eq 0 ]"
 n=$(grep -c '"kind":"review"' "$tmp/audit.log")
-# 3 adds, 4 claims, 1 release, 4 decisions.
-check "one review record per change (12, got $n)" "[ $n -eq 12 ]"
+# 3 adds, 4 claims, 1 release, 1 proposal, 4 decisions.
+check "one review record per change (13, got $n)" "[ $n -eq 13 ]"
 
 "$CG" review add --content-id x --kind image --signal md5:zz >"$tmp/out" 2>"$tmp/err"
 check "a bad --signal is an error naming it" "[ $? -eq 2 ] && grep -q 'md5:zz' $tmp/err"

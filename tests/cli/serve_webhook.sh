@@ -49,14 +49,27 @@ python3 "$tmp/recv.py" "$rport" "$tmp/got.jsonl" "$tmp/answer" &
 recv_pid=$!
 
 cat >"$tmp/serve.json" <<EOF2
-{"webhooks": [{"target": "guardian", "url": "http://127.0.0.1:$rport/hook", "secret": "s3cret-for-tests"}],
- "webhook_poll_ms": 100, "webhook_backoff_s": 1, "webhook_max_attempts": 50}
+{"webhooks": [{"target": "guardian", "url": "http://127.0.0.1:$rport/hook", "secret": "s3cret-for-tests",
+               "allow_plain_http": true}],
+ "webhook_poll_ms": 100, "webhook_backoff_s": 1, "webhook_max_attempts": 50, "outbox_max_pending": 1}
+EOF2
+# Refused configurations (issue 13.11): an unsigned webhook, and plain http:// without
+# allow_plain_http. The server does not start.
+cat >"$tmp/unsigned.json" <<EOF2
+{"webhooks": [{"target": "guardian", "url": "https://127.0.0.1:$rport/hook"}]}
+EOF2
+cat >"$tmp/plain.json" <<EOF2
+{"webhooks": [{"target": "guardian", "url": "http://127.0.0.1:$rport/hook", "secret": "x"}]}
 EOF2
 ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
 check "an admin key" "[ -n \"$ADMIN\" ]"
 
 port=$(free_port)
 B="http://127.0.0.1:$port"
+timeout 20 "$CG" serve --config "$tmp/unsigned.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" >/dev/null 2>"$tmp/refused"
+check "an unsigned webhook is refused at start" "[ $? -eq 2 ] && grep -q 'secret' $tmp/refused"
+timeout 20 "$CG" serve --config "$tmp/plain.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" >/dev/null 2>"$tmp/refused"
+check "an http:// webhook without allow_plain_http is refused at start" "[ $? -eq 2 ] && grep -q 'https://' $tmp/refused"
 start() {
     "$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
         --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
@@ -78,9 +91,11 @@ for i, l in enumerate(open(sys.argv[1])):
         open("%s/%02d.json" % (sys.argv[2], i), "w").write(l)
 PY
 last=
+notifies=0
 for f in "$tmp"/msgs/*.json; do
     last=$(curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
         --data-binary @"$f" "$B/v1/messages")
+    case $last in *'"notify"'*) notifies=$((notifies + 1)) ;; esac
 done
 echo "$last" >"$tmp/last.json"
 check "the conversation's last verdict notifies the guardian" \
@@ -95,6 +110,9 @@ check "a failed delivery is retried with back-off" "[ \$(grep -c '\"code\": 500'
 code=$(curl -s -o "$tmp/metrics" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" "$B/metrics")
 check "/metrics counts failed deliveries and a pending outbox entry" \
     "[ $code = 200 ] && grep -q 'childguard_webhook_deliveries_total{result=\"failed\"} [1-9]' $tmp/metrics && grep -q 'childguard_outbox_entries{state=\"pending\"} [1-9]' $tmp/metrics"
+echo "   ($notifies verdicts notified; outbox_max_pending 1)"
+check "the outbox is bounded: one entry pending, the others dropped and counted" \
+    "grep -q 'childguard_outbox_entries{state=\"pending\"} 1\$' $tmp/metrics && { [ $notifies -le 1 ] || grep -q 'childguard_events_total{event=\"outbox_full\"} [1-9]' $tmp/metrics; }"
 check "/metrics has request counts and latency histograms" \
     "grep -q 'childguard_http_requests_total{route=\"/v1/messages\",code=\"2xx\"}' $tmp/metrics && grep -q 'childguard_http_request_duration_seconds_bucket' $tmp/metrics && grep -q 'childguard_index_signals' $tmp/metrics"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$B/metrics")
@@ -126,6 +144,7 @@ for r in ok:
     assert h["x-childguard-target"] == "guardian"
     p = json.loads(body)
     assert p["target"] == "guardian" and p["content_id"].startswith("msg:s1/") and "notify" in p["actions"], p
+    assert p["tenant"] == "default", p
     assert not any(t in body for t in texts), "message text in the payload"
 print("verified")
 PY

@@ -330,6 +330,105 @@ CG_TEST(engine_conversation_gets_review_and_guidance_in_both_languages)
     cg_engine_close(e);
 }
 
+/* Two tenants using the same conversation id keep separate state: the second tenant's first
+ * message starts from nothing, and their review items are separate. The conversation table is
+ * bounded: past max_conversations the least recently used is forgotten (and counted). */
+static void scan_message_for(cg_engine *e, const char *tenant, const char *conv, size_t i,
+                             cg_verdict *v)
+{
+    cg_content c;
+    cg_error err;
+
+    cg_content_init(&c);
+    c.kind = CG_CONTENT_MESSAGE;
+    c.tenant = tenant;
+    c.message.conversation = conv;
+    c.message.id = groom[i].id;
+    c.message.sender = groom[i].sender;
+    c.message.recipient = groom[i].recipient;
+    c.message.ts_ms = 1772377200000LL + (int64_t)i * 86400000LL / 2;
+    c.message.text = groom[i].text;
+    c.message.len = strlen(groom[i].text);
+    CG_ASSERT_OK(cg_engine_scan(e, &c, v, &err), &err);
+}
+
+CG_TEST(engine_tenants_keep_separate_conversations)
+{
+    cg_verdict v = {0}, w = {0};
+    cg_engine_stats st;
+    setup();
+    cg_engine *e = open_engine(1, 0);
+
+    for (size_t i = 0; i < N_GROOM; i++)
+        scan_message_for(e, "acme", "shared-id", i, &v);
+    CG_ASSERT_GE(v.text.alert, CG_ALERT_ALERT);
+    CG_ASSERT_STR_EQ(v.conversation, "shared-id"); /* the caller's id, not the key */
+    CG_ASSERT_STR_EQ(v.tenant, "acme");
+    /* Another tenant, same conversation id, one harmless-looking message: none of acme's
+     * evidence, no item of acme's touched. */
+    scan_message_for(e, "globex", "shared-id", 0, &w);
+    CG_ASSERT_LT(w.text.alert, v.text.alert);
+    CG_ASSERT(w.review_id == 0 || w.review_id != v.review_id);
+    cg_engine_stats_get(e, &st);
+    CG_ASSERT_EQ(st.conversations, 2);
+    {
+        cg_content c;
+        cg_error err;
+
+        cg_content_init(&c);
+        c.kind = CG_CONTENT_MESSAGE;
+        c.tenant = "not a tenant";
+        c.message.text = "hi";
+        c.message.len = 2;
+        CG_ASSERT_EQ(cg_engine_scan(e, &c, &w, &err), CG_E_INVAL);
+    }
+    cg_verdict_free(&v);
+    cg_verdict_free(&w);
+    cg_engine_close(e);
+}
+
+CG_TEST(engine_conversation_table_is_bounded)
+{
+    cg_engine_config cfg;
+    cg_engine *e = NULL;
+    cg_engine_stats st;
+    cg_verdict v = {0}, first = {0};
+    cg_error err;
+    char conv[32];
+
+    setup();
+    cg_engine_config_default(&cfg);
+    cfg.text.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.policy_path = CG_SOURCE_DATA_DIR "/policy/default.json";
+    cfg.max_conversations = 4;
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    /* Conversation c0 builds up evidence over three messages. */
+    for (size_t i = 2; i < 5; i++)
+        scan_message_for(e, NULL, "c0", i, &first);
+    /* 100 other conversations: the table never holds more than 4. */
+    for (int k = 1; k <= 100; k++) {
+        snprintf(conv, sizeof(conv), "c%d", k);
+        scan_message_for(e, NULL, conv, 0, &v);
+        cg_engine_stats_get(e, &st);
+        CG_ASSERT_LE(st.conversations, 4);
+    }
+    CG_ASSERT_EQ(st.conversations_evicted, 97); /* 101 seen, 4 kept */
+    /* c0 was evicted: its next message starts over (lower risk than with its history). */
+    scan_message_for(e, NULL, "c0", 5, &v);
+    {
+        cg_verdict fresh = {0};
+        cg_engine_close(e);
+        CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+        scan_message_for(e, NULL, "c0", 5, &fresh);
+        CG_ASSERT_EQ(v.text.alert, fresh.text.alert);
+        CG_ASSERT(v.text.risk[CG_HARM_GROOMING] == fresh.text.risk[CG_HARM_GROOMING]);
+        cg_verdict_free(&fresh);
+    }
+    cg_verdict_free(&v);
+    cg_verdict_free(&first);
+    cg_engine_close(e);
+}
+
 CG_TEST(engine_image_json_shape)
 {
     cg_verdict v = {0};

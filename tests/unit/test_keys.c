@@ -322,8 +322,13 @@ CG_TEST(keys_scopes_parse_format)
     CG_ASSERT_EQ(cg_scopes_parse("bank", &bits, &err), CG_E_INVAL);
     CG_ASSERT_EQ(cg_scopes_parse(NULL, &bits, &err), CG_E_INVAL);
 
+    CG_ASSERT_OK(cg_scopes_parse("review:senior", &bits, &err), &err);
+    CG_ASSERT_EQ(bits, CG_SCOPE_REVIEW | CG_SCOPE_REVIEW_SENIOR); /* senior implies review */
+    CG_ASSERT_OK(cg_scopes_parse("match,match:distance", &bits, &err), &err);
+    CG_ASSERT_EQ(bits, CG_SCOPE_MATCH | CG_SCOPE_DISTANCE);
     cg_scopes_format(CG_SCOPE_ALL, buf, sizeof(buf));
-    CG_ASSERT_STR_EQ(buf, "hash,match,scan,bank:read,bank:write,review,admin");
+    CG_ASSERT_STR_EQ(buf, "hash,match,scan,bank:read,bank:write,review,admin,review:senior,"
+                          "match:distance");
     CG_ASSERT_OK(cg_scopes_parse(buf, &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_ALL);
     cg_scopes_format(CG_SCOPE_MATCH | CG_SCOPE_REVIEW, buf, sizeof(buf));
@@ -346,6 +351,94 @@ CG_TEST(keys_scopes_parse_format)
     CG_ASSERT(!cg_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_HASH | CG_SCOPE_MATCH));
     CG_ASSERT(cg_scopes_allow(CG_SCOPE_ADMIN, CG_SCOPE_BANK_WRITE | CG_SCOPE_REVIEW));
     CG_ASSERT(cg_scopes_allow(CG_SCOPE_HASH, 0));
+    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_REVIEW, CG_SCOPE_REVIEW_SENIOR));
+    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_MATCH, CG_SCOPE_DISTANCE));
+}
+
+/* ---- holders, tenants, banks, generation -------------------------------------------------- */
+
+CG_TEST(keys_holder_tenant_banks)
+{
+    cg_bankdb *db = open_db("h.db", 0);
+    char token[CG_APIKEY_TOKEN_MAX + 1];
+    cg_error err = {0};
+    cg_apikey k, v;
+    cg_apikey_spec spec = {"alice-review", "Alice Nguyen", "acme", CG_SCOPE_REVIEW, 0,
+                           " fp-allow , csam_hashes"};
+
+    CG_ASSERT_OK(cg_apikey_create_ex(db, &spec, token, &k, NULL, &err), &err);
+    CG_ASSERT_STR_EQ(k.holder, "Alice Nguyen");
+    CG_ASSERT_STR_EQ(k.tenant, "acme");
+    CG_ASSERT_STR_EQ(k.banks, "fp-allow,csam_hashes");
+    CG_ASSERT_OK(cg_apikey_verify(db, token, &v, &err), &err);
+    CG_ASSERT_STR_EQ(v.holder, "Alice Nguyen");
+    CG_ASSERT_STR_EQ(v.tenant, "acme");
+    CG_ASSERT_STR_EQ(v.banks, "fp-allow,csam_hashes");
+    CG_ASSERT(cg_apikey_may_read_bank(&v, "csam_hashes"));
+    CG_ASSERT(cg_apikey_may_read_bank(&v, "fp-allow"));
+    CG_ASSERT(!cg_apikey_may_read_bank(&v, "csam"));     /* a prefix is not the name */
+    CG_ASSERT(!cg_apikey_may_read_bank(&v, "fp-allow,")); /* nor a list */
+    CG_ASSERT(!cg_apikey_may_read_bank(&v, "other"));
+
+    /* Defaults: holder = name, tenant "default", every bank. */
+    CG_ASSERT_OK(cg_apikey_create(db, "plain", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_apikey_verify(db, token, &v, &err), &err);
+    CG_ASSERT_STR_EQ(v.holder, "plain");
+    CG_ASSERT_STR_EQ(v.tenant, CG_TENANT_DEFAULT);
+    CG_ASSERT_STR_EQ(v.banks, "");
+    CG_ASSERT(cg_apikey_may_read_bank(&v, "anything"));
+
+    /* Bad holders, tenants and bank lists are refused, naming what was wrong. */
+    {
+        const char *bad_tenants[] = {"a b", "x/y", "", "ü"};
+        cg_apikey_spec b = spec;
+
+        b.name = "bad";
+        b.tenant = "a b";
+        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT(strstr(err.message, "tenant") != NULL);
+        CG_ASSERT_STR_EQ(token, "");
+        for (size_t i = 0; i < sizeof(bad_tenants) / sizeof(bad_tenants[0]); i++)
+            CG_ASSERT(!cg_tenant_valid(bad_tenants[i]));
+        CG_ASSERT(cg_tenant_valid("acme-eu.2"));
+        b.tenant = NULL;
+        b.holder = "tab\there";
+        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT(strstr(err.message, "holder") != NULL);
+        b.holder = NULL;
+        b.banks = "a,,b";
+        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT(strstr(err.message, "banks") != NULL);
+        b.banks = "bad name!";
+        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_apikey_create_ex(db, NULL, token, &k, NULL, &err), CG_E_INVAL);
+    }
+    cg_bankdb_close(db);
+}
+
+CG_TEST(keys_generation_moves_on_revoke)
+{
+    cg_bankdb *db = open_db("g.db", 0);
+    char token[CG_APIKEY_TOKEN_MAX + 1];
+    cg_error err = {0};
+    cg_apikey k;
+    int64_t g0, g1, g2;
+
+    CG_ASSERT_OK(cg_apikey_generation(db, &g0, &err), &err);
+    CG_ASSERT_OK(cg_apikey_create(db, "svc", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
+    /* Using a key (last_used) does not move it: a busy server keeps its cache. */
+    CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
+    CG_ASSERT_OK(cg_apikey_generation(db, &g1, &err), &err);
+    CG_ASSERT_EQ(g1, g0);
+    CG_ASSERT_OK(cg_apikey_revoke(db, k.id, NULL, NULL, &err), &err);
+    CG_ASSERT_OK(cg_apikey_generation(db, &g2, &err), &err);
+    CG_ASSERT_GT(g2, g1);
+    /* Any writer moves it, even one that bypasses the library (the trigger keeps it). */
+    sql(db, "UPDATE api_keys SET scopes = 1");
+    CG_ASSERT_OK(cg_apikey_generation(db, &g1, &err), &err);
+    CG_ASSERT_GT(g1, g2);
+    CG_ASSERT_EQ(cg_apikey_generation(NULL, &g1, &err), CG_E_INVAL);
+    cg_bankdb_close(db);
 }
 
 /* ---- audit -------------------------------------------------------------------------------- */

@@ -41,6 +41,7 @@ static int64_t add(cg_bankdb *db, const char *target, const char *payload)
 
 typedef struct due_seen {
     int64_t ids[16];
+    char tenants[16][CG_TENANT_MAX + 1];
     int attempts[16];
     char targets[16][CG_OUTBOX_TARGET_MAX + 1];
     char payloads[16][64];
@@ -57,6 +58,7 @@ static int collect(const cg_outbox_entry *e, void *ud)
     if (s->n < 16) {
         s->ids[s->n] = e->id;
         s->attempts[s->n] = e->attempts;
+        snprintf(s->tenants[s->n], sizeof(s->tenants[0]), "%s", e->tenant);
         snprintf(s->targets[s->n], sizeof(s->targets[0]), "%s", e->target);
         snprintf(s->payloads[s->n], sizeof(s->payloads[0]), "%s", e->payload);
         snprintf(s->errors[s->n], sizeof(s->errors[0]), "%s", e->last_error);
@@ -377,6 +379,41 @@ static cg_status op_outbox(void *arg)
         st = cg_outbox_mark_retry(db, id, "later", 0, &err);
     cg_bankdb_close(db);
     return st;
+}
+
+/* A tenant's pending entries are bounded: a receiver that is down, or a tenant that floods,
+ * cannot grow the table without limit, and another tenant's notifications still go in. */
+CG_TEST(outbox_bounded_per_tenant)
+{
+    cg_bankdb *db = open_db("bound.db");
+    cg_error err = {0};
+    int64_t id = 0, pending = 0;
+    due_seen seen;
+
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "acme", &err), &err);
+    for (int i = 0; i < 3; i++)
+        CG_ASSERT_OK(cg_outbox_add_bounded(db, "guardian", "{}", 3, &id, &err), &err);
+    CG_ASSERT_EQ(cg_outbox_add_bounded(db, "guardian", "{}", 3, &id, &err), CG_E_LIMIT);
+    CG_ASSERT_EQ(id, 0);
+    CG_ASSERT(strstr(err.message, "acme") != NULL);
+    CG_ASSERT_OK(cg_outbox_counts(db, &pending, NULL, NULL, &err), &err);
+    CG_ASSERT_EQ(pending, 3);
+    /* Another tenant is not held back by acme's entries. */
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, NULL, &err), &err);
+    CG_ASSERT_OK(cg_outbox_add_bounded(db, "guardian", "{}", 3, &id, &err), &err);
+    /* Delivering one of acme's makes room again. */
+    memset(&seen, 0, sizeof(seen));
+    CG_ASSERT_OK(cg_outbox_due(db, (int64_t)time(NULL) + 1, 16, collect, &seen, &err), &err);
+    CG_ASSERT_EQ(seen.n, 4);
+    CG_ASSERT_STR_EQ(seen.tenants[0], "acme");
+    CG_ASSERT_STR_EQ(seen.tenants[3], CG_TENANT_DEFAULT);
+    CG_ASSERT_OK(cg_outbox_mark_delivered(db, seen.ids[0], &err), &err);
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "acme", &err), &err);
+    CG_ASSERT_OK(cg_outbox_add_bounded(db, "guardian", "{}", 3, &id, &err), &err);
+    CG_ASSERT_GT(id, 0);
+    /* 0: no bound (cg_outbox_add). */
+    CG_ASSERT_OK(cg_outbox_add_bounded(db, "guardian", "{}", 0, &id, &err), &err);
+    cg_bankdb_close(db);
 }
 
 CG_TEST(outbox_allocation_failures)

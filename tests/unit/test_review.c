@@ -385,15 +385,30 @@ CG_TEST(review_decide_feeds_banks)
         CG_ASSERT_EQ(cg_review_claim(db, it.id, "alice", NULL, NULL, &err), CG_E_INVAL);
     }
 
-    /* A false positive feeds the allow bank; a pending item can be decided without a claim. */
+    /* A false positive feeds the allow bank; a pending item can be decided without a claim.
+     * Allow-listing a csam item takes two reviewers: bob proposes, carol confirms. */
     it = make_item("sha256:2", "csam", 0, 2, 80);
     CG_ASSERT_OK(cg_review_add(db, &it, NULL, NULL, 0, NULL, &err), &err);
     {
         cg_review_decision wrong = {CG_REVIEW_FALSE_POSITIVE, "bob", NULL, "confirmed"};
         cg_review_decision fp = {CG_REVIEW_FALSE_POSITIVE, "bob", NULL, "fp"};
+        cg_review_decision second = {CG_REVIEW_FALSE_POSITIVE, "carol", NULL, "fp"};
 
         CG_ASSERT_EQ(cg_review_decide(db, it.id, &wrong, NULL, &err), CG_E_INVAL);
         CG_ASSERT_OK(cg_review_decide(db, it.id, &fp, NULL, &err), &err);
+        CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+        CG_ASSERT_EQ(got.state, CG_REVIEW_PENDING);
+        CG_ASSERT_STR_EQ(got.proposed_by, "bob");
+        CG_ASSERT_EQ(cg_bank_signal_find(db, allow.id, it.signals[1].type, it.signals[1].value,
+                                         &bs, &err),
+                     CG_E_NOTFOUND);
+        CG_ASSERT_EQ(cg_review_decide(db, it.id, &fp, NULL, &err), CG_E_BUSY);
+        CG_ASSERT(strstr(err.message, "second reviewer") != NULL);
+        CG_ASSERT_OK(cg_review_decide(db, it.id, &second, NULL, &err), &err);
+        CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+        CG_ASSERT_EQ(got.state, CG_REVIEW_FALSE_POSITIVE);
+        CG_ASSERT_STR_EQ(got.proposed_by, "bob");
+        CG_ASSERT_STR_EQ(got.confirmed_by, "carol");
     }
     CG_ASSERT_OK(cg_bank_signal_find(db, allow.id, it.signals[1].type, it.signals[1].value, &bs,
                                      &err),
@@ -522,6 +537,164 @@ CG_TEST(review_migrates_older_database)
     CG_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     CG_ASSERT_EQ(sqlite3_column_int(st, 0), cg_bankdb_schema_version());
     sqlite3_finalize(st);
+    cg_bankdb_close(db);
+}
+
+/* ---- tenants, actors, rights, two reviewers ----------------------------------------------- */
+
+CG_TEST(review_tenants_isolated)
+{
+    char path[512];
+    cg_bankdb *acme = open_db("tenants.db"), *other;
+    cg_error err = {0};
+    cg_review_item it, got;
+    cg_review_decision d = {CG_REVIEW_CONFIRMED, "eve", NULL, NULL};
+    int64_t counts[CG_REVIEW_STATE_COUNT], claimed = 0, id;
+    uint8_t *data = NULL;
+    size_t len = 0;
+
+    CG_ASSERT_OK(cg_bankdb_set_tenant(acme, "acme", &err), &err);
+    CG_ASSERT_STR_EQ(cg_bankdb_tenant(acme), "acme");
+    id = add_item(acme, "conv:c1", "grooming", 1, NULL);
+    CG_ASSERT_OK(cg_review_get(acme, id, &got, NULL, &err), &err);
+    CG_ASSERT_STR_EQ(got.tenant, "acme");
+
+    tmp_path(path, sizeof(path), "tenants.db");
+    CG_ASSERT_OK(cg_bankdb_open(path, 0, &other, &err), &err);
+    CG_ASSERT_STR_EQ(cg_bankdb_tenant(other), CG_TENANT_DEFAULT);
+    /* Another tenant sees nothing and can change nothing: exactly as if the item did not
+     * exist. */
+    CG_ASSERT_EQ(cg_review_get(other, id, &got, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(list(other, -1, NULL, NULL, 0).n, 0);
+    CG_ASSERT_OK(cg_review_counts(other, counts, &err), &err);
+    CG_ASSERT_EQ(counts[CG_REVIEW_PENDING], 0);
+    CG_ASSERT_EQ(cg_review_claim(other, id, "eve", NULL, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_review_claim(other, -1, "eve", &claimed, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_review_release(other, id, "eve", NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_review_decide(other, id, &d, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_review_preview_get(other, id, &data, &len, &err), CG_E_NOTFOUND);
+    /* The same conversation id in another tenant is another item, never a refresh of acme's. */
+    it = make_item("conv:c1", "grooming", 3, 1, 7);
+    CG_ASSERT_EQ(cg_review_refresh(other, &it, "{}", NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_OK(cg_review_add(other, &it, "{}", NULL, 0, NULL, &err), &err);
+    CG_ASSERT(it.id != id);
+    CG_ASSERT_OK(cg_review_get(acme, id, &got, NULL, &err), &err);
+    CG_ASSERT_EQ(got.priority, 1); /* untouched */
+    CG_ASSERT_EQ(list(acme, -1, NULL, NULL, 0).n, 1);
+    /* An item may name its tenant when added (the engine does, per scan). */
+    it = make_item("sha256:x", "csam", 0, 1, 9);
+    snprintf(it.tenant, sizeof(it.tenant), "acme");
+    CG_ASSERT_OK(cg_review_add(other, &it, "{}", NULL, 0, NULL, &err), &err);
+    CG_ASSERT_EQ(list(acme, -1, NULL, NULL, 0).n, 2);
+    snprintf(it.tenant, sizeof(it.tenant), "bad tenant");
+    CG_ASSERT_EQ(cg_review_add(other, &it, "{}", NULL, 0, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bankdb_set_tenant(other, "no/slash", &err), CG_E_INVAL);
+    CG_ASSERT_STR_EQ(cg_bankdb_tenant(other), CG_TENANT_DEFAULT);
+    cg_bankdb_close(other);
+    cg_bankdb_close(acme);
+}
+
+CG_TEST(review_actor_rights_and_audit)
+{
+    cg_bankdb *db = open_db("actor.db");
+    char logpath[512];
+    cg_audit *log = NULL;
+    cg_error err = {0};
+    cg_review_decision esc = {CG_REVIEW_ESCALATED, "alice", NULL, NULL};
+    cg_review_decision fin = {CG_REVIEW_CONFIRMED, "alice", NULL, NULL};
+    int64_t id;
+    int found = 0;
+
+    tmp_path(logpath, sizeof(logpath), "actor.log");
+    CG_ASSERT_OK(cg_audit_open(logpath, CG_AUDIT_CREATE, &log, &err), &err);
+    id = add_item(db, "x", "grooming", 0, NULL);
+    /* The HTTP service: the key is the actor, alice the reviewer; no senior right. */
+    CG_ASSERT_OK(cg_review_set_actor(db, "api:7(Alice N)", 0, &err), &err);
+    CG_ASSERT_OK(cg_review_decide(db, id, &esc, log, &err), &err);
+    CG_ASSERT_EQ(cg_review_decide(db, id, &fin, log, &err), CG_E_BUSY);
+    CG_ASSERT(strstr(err.message, "senior") != NULL);
+    CG_ASSERT_OK(cg_review_set_actor(db, "api:8(Bo)", CG_REVIEW_RIGHT_SENIOR, &err), &err);
+    fin.reviewer = "Bo";
+    CG_ASSERT_OK(cg_review_decide(db, id, &fin, log, &err), &err);
+    cg_audit_close(log);
+    {
+        FILE *f = fopen(logpath, "r");
+        char line[4096];
+
+        CG_ASSERT(f != NULL);
+        while (fgets(line, sizeof(line), f) != NULL)
+            found += strstr(line, "\"actor\":\"api:7(Alice N)\"") != NULL &&
+                     strstr(line, "\"reviewer\":\"alice\"") != NULL;
+        fclose(f);
+    }
+    CG_ASSERT_EQ(found, 1);
+    CG_ASSERT_EQ(cg_review_set_actor(db, "bad \xff", 0, &err), CG_E_INVAL);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(review_two_reviewers_for_csam_allow)
+{
+    cg_bankdb *db = open_db("two.db");
+    cg_bank allow = make_bank(db, "fp", CG_BANK_ALLOW);
+    cg_error err = {0};
+    cg_review_item it = make_item("sha256:9", "nudity", 2, 2, 40), got;
+    const char *verdict = "{\"matches\":[{\"bank\":\"b\",\"label\":\"csam\","
+                          "\"kind\":\"block\",\"distance\":4}]}";
+    cg_review_decision fp_a = {CG_REVIEW_FALSE_POSITIVE, "ana", "looks benign", "fp"};
+    cg_review_decision fp_b = {CG_REVIEW_FALSE_POSITIVE, "bo", NULL, "fp"};
+    cg_review_decision fp_nobank = {CG_REVIEW_FALSE_POSITIVE, "ana", NULL, NULL};
+    cg_review_decision conf = {CG_REVIEW_CONFIRMED, "cy", NULL, NULL};
+    cg_review_decision esc = {CG_REVIEW_ESCALATED, "ana", NULL, NULL};
+    cg_bank_signal bs;
+
+    /* The label is not csam, but the verdict holds a csam block match: the rule applies. */
+    CG_ASSERT(cg_review_needs_two(&it, verdict));
+    CG_ASSERT(!cg_review_needs_two(&it, "{\"matches\":[]}"));
+    CG_ASSERT(!cg_review_needs_two(&it, NULL));
+    CG_ASSERT_OK(cg_review_add(db, &it, verdict, NULL, 0, NULL, &err), &err);
+    /* A proposal by the claimer returns the item to the queue, changes no bank. */
+    CG_ASSERT_OK(cg_review_claim(db, it.id, "ana", NULL, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_decide(db, it.id, &fp_a, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+    CG_ASSERT_EQ(got.state, CG_REVIEW_PENDING);
+    CG_ASSERT_STR_EQ(got.reviewer, "");
+    CG_ASSERT_EQ(got.proposed_state, CG_REVIEW_FALSE_POSITIVE);
+    CG_ASSERT_STR_EQ(got.proposed_bank, "fp");
+    CG_ASSERT_EQ(cg_bank_signal_find(db, allow.id, it.signals[1].type, it.signals[1].value, &bs,
+                                     &err),
+                 CG_E_NOTFOUND);
+    /* The proposer cannot confirm her own proposal, claimed again or not. */
+    CG_ASSERT_OK(cg_review_claim(db, it.id, "ana", NULL, NULL, &err), &err);
+    CG_ASSERT_EQ(cg_review_decide(db, it.id, &fp_a, NULL, &err), CG_E_BUSY);
+    CG_ASSERT_OK(cg_review_release(db, it.id, "ana", NULL, &err), &err);
+    /* A false positive that feeds no bank changes nothing that is blocked: one reviewer. But a
+     * different decision replaces the proposal: here a third reviewer confirms the harm. */
+    (void)fp_nobank;
+    CG_ASSERT_OK(cg_review_decide(db, it.id, &conf, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+    CG_ASSERT_EQ(got.state, CG_REVIEW_CONFIRMED);
+    CG_ASSERT_STR_EQ(got.proposed_by, "");
+    CG_ASSERT_EQ(cg_review_decide(db, it.id, &fp_b, NULL, &err), CG_E_INVAL);
+
+    /* Escalated: a proposal keeps it escalated; the second reviewer must be senior. */
+    it = make_item("sha256:10", "csam", 2, 2, 50);
+    CG_ASSERT_OK(cg_review_add(db, &it, "{}", NULL, 0, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_decide(db, it.id, &esc, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_decide(db, it.id, &fp_a, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+    CG_ASSERT_EQ(got.state, CG_REVIEW_ESCALATED);
+    CG_ASSERT_STR_EQ(got.proposed_by, "ana");
+    CG_ASSERT_OK(cg_review_set_actor(db, "api:3(bo)", 0, &err), &err);
+    CG_ASSERT_EQ(cg_review_decide(db, it.id, &fp_b, NULL, &err), CG_E_BUSY);
+    CG_ASSERT_OK(cg_review_set_actor(db, "api:3(bo)", CG_REVIEW_RIGHT_SENIOR, &err), &err);
+    CG_ASSERT_OK(cg_review_decide(db, it.id, &fp_b, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_get(db, it.id, &got, NULL, &err), &err);
+    CG_ASSERT_EQ(got.state, CG_REVIEW_FALSE_POSITIVE);
+    CG_ASSERT_STR_EQ(got.confirmed_by, "bo");
+    CG_ASSERT_EQ(got.bank_signal_count, 2);
+    CG_ASSERT_OK(cg_bank_signal_find(db, allow.id, it.signals[1].type, it.signals[1].value, &bs,
+                                     &err),
+                 &err);
     cg_bankdb_close(db);
 }
 
