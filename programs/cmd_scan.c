@@ -69,6 +69,8 @@ static void usage(void)
            "      --country CC     help lines of this country in guidance (default VN; a\n"
            "                       country the catalogue lacks is an error listing those it\n"
            "                       has)\n"
+           "      --guidance LANG  guidance language for files and for messages whose\n"
+           "                       language is not detected: vi (default) or en\n"
            "      --json           one verdict per file as JSON (docs/verdict.md)\n"
            "  -j, --jobs N         worker threads (default: all CPUs)\n"
            "      --max-pixels N   refuse images over N pixels (default 100000000)\n"
@@ -255,6 +257,7 @@ static int run(int argc, char **argv)
         {"no-audit", no_argument, NULL, 'N'},
         {"data", required_argument, NULL, 'T'},
         {"country", required_argument, NULL, 'c'},
+        {"guidance", required_argument, NULL, 'G'},
         {"json", no_argument, NULL, 'J'},
         {"jobs", required_argument, NULL, 'j'},
         {"max-pixels", required_argument, NULL, 'P'},
@@ -309,6 +312,13 @@ static int run(int argc, char **argv)
         case 'N': no_audit = 1; break;
         case 'T': cfg.text.data_dir = optarg; break;
         case 'c': cfg.text.country = optarg; break;
+        case 'G':
+            if (strcmp(optarg, "vi") != 0 && strcmp(optarg, "en") != 0) {
+                fprintf(stderr, "childguard scan: --guidance is vi or en\n");
+                return CLI_ERROR;
+            }
+            cfg.guidance_lang = optarg;
+            break;
         case 'J': o.json = 1; break;
         case 'q': o.quiet = 1; break;
         case 'j':

@@ -134,7 +134,7 @@ static int get_int(json_t *root, const char *key, long long lo, long long hi, lo
 }
 
 static const char *const known_keys[] = {
-    "listen", "db", "log", "policy", "data", "country", "threads", "connection_limit",
+    "listen", "db", "log", "policy", "data", "country", "guidance_lang", "threads", "connection_limit",
     "timeout", "max_body", "no_auth", "rate_per_second", "burst", "refresh_ms",
     "stale_seconds", "review", "db_handles", "key_cache", "webhooks", "webhook_poll_ms",
     "webhook_max_attempts", "webhook_backoff_s", "access_log", "per_ip_connections",
@@ -226,8 +226,14 @@ int serve_config_load(serve_config *c, const char *path)
         get_string(root, "log", c->log, sizeof(c->log), path) != 0 ||
         get_string(root, "policy", c->policy, sizeof(c->policy), path) != 0 ||
         get_string(root, "data", c->data_dir, sizeof(c->data_dir), path) != 0 ||
-        get_string(root, "country", c->country, sizeof(c->country), path) != 0)
+        get_string(root, "country", c->country, sizeof(c->country), path) != 0 ||
+        get_string(root, "guidance_lang", c->guidance_lang, sizeof(c->guidance_lang), path) != 0)
         goto out;
+    if (c->guidance_lang[0] != '\0' && strcmp(c->guidance_lang, "vi") != 0 &&
+        strcmp(c->guidance_lang, "en") != 0) {
+        fprintf(stderr, "childguard serve: %s: \"guidance_lang\" is \"vi\" or \"en\"\n", path);
+        goto out;
+    }
     if (get_webhooks(root, c, path) != 0)
         goto out;
     if (listen[0] != '\0' && serve_config_listen(c, listen) != 0) {

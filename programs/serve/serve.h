@@ -43,6 +43,7 @@ typedef struct serve_config {
     char policy[SERVE_PATH_MAX];   /* "" the shipped policy */
     char data_dir[SERVE_PATH_MAX]; /* "" the shipped text data */
     char country[8];               /* "" the text engine's default */
+    char guidance_lang[4];         /* "" vi; guidance for undetected languages and files */
     unsigned threads;              /* MHD thread pool size, 0 = online CPUs */
     unsigned connection_limit;     /* simultaneous connections */
     unsigned timeout_s;            /* idle timeout per connection, seconds */

@@ -51,6 +51,8 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
         ec.text.data_dir = c->data_dir;
     if (c->country[0] != '\0')
         ec.text.country = c->country;
+    if (c->guidance_lang[0] != '\0')
+        ec.guidance_lang = c->guidance_lang;
     ec.audit_path = c->log[0] != '\0' ? c->log : NULL;
     ec.audit_fsync = 1;
     ec.actor = "serve";

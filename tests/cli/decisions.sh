@@ -146,4 +146,12 @@ check "--country US gives US help lines, not Viet Nam's" \
 "$CG" scan -q --json --no-review --no-audit --audience moderator "$tmp/good.bmp" >"$tmp/out" 2>"$tmp/err"
 check "a moderator's guidance for a CSAM match has no 'Under 18? Take It Down'" \
     "python3 -c 'import json; v=json.load(open(\"$tmp/out\")); g=[x for x in v[\"guidance\"] if x[\"audience\"]==\"moderator\"]; assert g, v[\"guidance\"]; assert all(\"takeitdown\" not in h.lower() for x in g for h in x[\"en\"][\"help\"]+x[\"vi\"][\"help\"]), g'"
+"$CG" scan -q --json --no-review --no-audit --guidance en "$tmp/good.bmp" >"$tmp/out" 2>"$tmp/err"
+check "scan --guidance en: a file's verdict says guidance_lang en" \
+    "python3 -c 'import json; v=json.load(open(\"$tmp/out\")); assert v[\"guidance_lang\"]==\"en\", v[\"guidance_lang\"]'"
+"$CG" scan -q --json --no-review --no-audit "$tmp/good.bmp" >"$tmp/out" 2>"$tmp/err"
+check "scan without --guidance: a file's verdict says guidance_lang vi" \
+    "python3 -c 'import json; v=json.load(open(\"$tmp/out\")); assert v[\"guidance_lang\"]==\"vi\", v[\"guidance_lang\"]'"
+"$CG" scan -q --guidance fr "$tmp/good.bmp" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "scan --guidance fr is an error" "[ $rc -eq 2 ] && grep -q 'vi or en' $tmp/err"
 exit $fail

@@ -52,10 +52,13 @@ check "fixtures: a 100 MP PNG, a 40,000-frame MP4, a 3,600-frame 640x480 MP4" \
     "[ -s $tmp/huge.png ] && [ -s $tmp/many.mp4 ] && [ -s $tmp/heavy.mp4 ]"
 echo "   (sizes: $(stat -c '%n %s' "$tmp/huge.png" "$tmp/many.mp4" "$tmp/heavy.mp4" | sed "s|$tmp/||g" | tr '\n' ' '))"
 
+echo '{"guidance_lang": "fr"}' >"$tmp/bad.json"
+"$CG" serve --config "$tmp/bad.json" --listen 127.0.0.1:0 --db "$CHILDGUARD_DB" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a config with guidance_lang \"fr\" is refused before listening" "[ $rc -eq 2 ] && grep -q 'guidance_lang' $tmp/err"
 port=$(free_port)
 B="http://127.0.0.1:$port"
 cat >"$tmp/serve.json" <<EOF2
-{"video_max_frames": 20000, "decode_workers": 1, "decode_queue": 2}
+{"video_max_frames": 20000, "decode_workers": 1, "decode_queue": 2, "guidance_lang": "en"}
 EOF2
 "$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
     --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >"$tmp/server.out" 2>"$tmp/server.log" &
@@ -76,6 +79,8 @@ before=$(hwm)
 code=$(curl -s -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $KEY" --data-binary "@$tmp/huge.png" "$B/v1/scan")
 check "a 100 MP PNG: the verdict says it is over the pixel limit (digests still matched)" \
     "[ $code = 200 ] && py \"assert j['decode_error']['status']=='limit' and 'over the limit' in j['decode_error']['message'] and 'md5' in j['signals'], j\""
+check "the config's guidance_lang en is the verdict's guidance language" \
+    "py \"assert j['guidance_lang']=='en', j['guidance_lang']\""
 code=$(curl -s -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $KEY" --data-binary "@$tmp/huge.png" "$B/h/hash")
 check "/h/hash of it: 422 naming the limit" "[ $code = 422 ] && grep -q 'over the limit' $tmp/out"
 after=$(hwm)
