@@ -22,6 +22,7 @@
  * colour conversion (the costly part after decoding) of frames that are not sampled. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -353,8 +354,10 @@ static cg_status video_new(const char *name, const cg_video_options *opt, cg_vid
 }
 
 /* The FFmpeg demuxers allowed for a container cg_video_sniff (or the image sniffer) named: an
- * upload that says it is an MP4 is never handed to another of FFmpeg's many demuxers. NULL: no
- * restriction (the container was not recognised). */
+ * upload that says it is an MP4 is never handed to another of FFmpeg's many demuxers. A
+ * container the sniffer does not recognise may still be one of those it knows (an unusual MPEG
+ * stream, a truncated header): it gets all of them, never the rest — playlists (hls, concat),
+ * image sequences and the like open other files or URLs named inside the input. */
 static const char *demuxers_for(const uint8_t *d, size_t len)
 {
     static const struct {
@@ -365,26 +368,30 @@ static const char *demuxers_for(const uint8_t *d, size_t len)
         {"flv", "flv"},                     {"mpegts", "mpegts"},
         {"mpegps", "mpeg"},
     };
+    static const char every_known[] = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,gif";
     const char *c = cg_video_sniff(d, len);
 
     if (c == NULL)
-        return cg_image_sniff(d, len) == CG_FORMAT_GIF ? "gif" : NULL;
+        return cg_image_sniff(d, len) == CG_FORMAT_GIF ? "gif" : every_known;
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(map[i].sniffed, c) == 0)
             return map[i].demuxers;
-    return NULL;
+    return every_known;
 }
 
 /* avformat_open_input frees the context on failure; this keeps v->fmt consistent. whitelist
- * (may be NULL) limits the demuxers FFmpeg may probe. */
+ * limits the demuxers FFmpeg may probe; a file is read through the file protocol only. */
 static cg_status open_input(cg_video *v, const char *url, const char *whitelist, cg_error *err)
 {
     AVDictionary *opts = NULL;
     int ret;
 
-    if (whitelist != NULL && av_dict_set(&opts, "format_whitelist", whitelist, 0) < 0)
+    if (av_dict_set(&opts, "format_whitelist", whitelist, 0) < 0 ||
+        (v->io == NULL && av_dict_set(&opts, "protocol_whitelist", "file", 0) < 0)) {
+        av_dict_free(&opts);
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", v->name);
-    ret = avformat_open_input(&v->fmt, url, NULL, opts != NULL ? &opts : NULL);
+    }
+    ret = avformat_open_input(&v->fmt, url, NULL, &opts);
     av_dict_free(&opts);
 
     if (ret < 0) {
@@ -397,9 +404,28 @@ static cg_status open_input(cg_video *v, const char *url, const char *whitelist,
     return open_decoder(v, err);
 }
 
+/* The first bytes of a file, for the sniffer (fewer when the file is shorter). */
+static cg_status read_head(const char *path, uint8_t *head, size_t cap, size_t *len,
+                           cg_error *err)
+{
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL)
+        return cg__fail(err, CG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    *len = fread(head, 1, cap, f);
+    if (ferror(f)) {
+        fclose(f);
+        return cg__fail(err, CG_E_IO, "%s: cannot read: %s", path, strerror(errno));
+    }
+    fclose(f);
+    return CG_OK;
+}
+
 cg_status cg_video_open_file(const char *path, const cg_video_options *opt, cg_video **out,
                              cg_error *err)
 {
+    uint8_t head[4096];
+    size_t head_len = 0;
     cg_video *v = NULL;
     cg_status st;
 
@@ -408,10 +434,13 @@ cg_status cg_video_open_file(const char *path, const cg_video_options *opt, cg_v
     *out = NULL;
     if (path == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_video_open_file: path is NULL");
+    st = read_head(path, head, sizeof(head), &head_len, err);
+    if (st != CG_OK)
+        return st;
     st = video_new(path, opt, &v, err);
     if (st != CG_OK)
         return st;
-    st = open_input(v, path, NULL, err);
+    st = open_input(v, path, demuxers_for(head, head_len), err);
     if (st != CG_OK)
         goto fail;
     *out = v;

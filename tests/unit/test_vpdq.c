@@ -484,6 +484,52 @@ CG_TEST(video_bad_huge_dimensions)
     expect_file_error(path, NULL, CG_E_LIMIT, "over the limit of 8192 per side");
 }
 
+/* A playlist names other files (or URLs) for FFmpeg to open: hashing one would read whatever it
+ * names and hand back its frame hashes. Only the containers the sniffer knows are demuxed, from a
+ * file (read through the file protocol only) or from memory; the playlist is refused as not a
+ * video, and the file it names is never opened. (Before the demuxer whitelist, the file below
+ * hashed as the doorknob clip it names.) */
+CG_TEST(video_playlist_not_followed)
+{
+    char seg[4300], list[4300], link[4300];
+    size_t len = 0;
+    uint8_t *data = read_video("doorknob-hd-no-bar", &len);
+    const char *names[] = {"seg.mp4", "seg.ts", "seg"};
+    FILE *f;
+
+    snprintf(seg, sizeof(seg), "%s/seg.mp4", cg_test_tmpdir());
+    f = fopen(seg, "wb");
+    CG_ASSERT(f != NULL);
+    CG_ASSERT_EQ(fwrite(data, 1, len, f), len);
+    fclose(f);
+    for (size_t i = 1; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(link, sizeof(link), "%s/%s", cg_test_tmpdir(), names[i]);
+        CG_ASSERT_EQ(symlink(seg, link), 0);
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char text[512];
+        int n = snprintf(text, sizeof(text),
+                         "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n%s\n#EXT-X-ENDLIST\n",
+                         names[i]);
+
+        snprintf(list, sizeof(list), "%s/list%zu.m3u8", cg_test_tmpdir(), i);
+        f = fopen(list, "wb");
+        CG_ASSERT(f != NULL);
+        CG_ASSERT_EQ(fwrite(text, 1, (size_t)n, f), (size_t)n);
+        fclose(f);
+        expect_file_error(list, NULL, CG_E_DECODE, "not a video");
+        expect_mem_error((const uint8_t *)text, (size_t)n, "list.m3u8", NULL, CG_E_DECODE,
+                         "not a video");
+    }
+    snprintf(list, sizeof(list), "%s/list.ffconcat", cg_test_tmpdir());
+    f = fopen(list, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "ffconcat version 1.0\nfile seg.mp4\n");
+    fclose(f);
+    expect_file_error(list, NULL, CG_E_DECODE, "not a video");
+    cg_free(data);
+}
+
 CG_TEST(video_missing_file)
 {
     expect_file_error("/nonexistent/dir/clip.mp4", NULL, CG_E_IO, "cannot open");
