@@ -237,7 +237,8 @@ static int count_pending(const cg_review_item *item, void *ud)
 enum MHD_Result selfhash_submit(serve_req *r)
 {
     json_t *body = NULL, *images, *img, *age_j, *verdict;
-    const char *age = "unknown";
+    char age[8] = "unknown";
+    int n_images;
     cg_review_item item;
     char case_no[30], *verdict_text;
     serve_db *d;
@@ -276,7 +277,7 @@ enum MHD_Result selfhash_submit(serve_req *r)
             json_decref(body);
             return http_error(r, 400, "bad_request", "\"age\" must be child, adult or unknown");
         }
-        age = json_string_value(age_j);
+        snprintf(age, sizeof(age), "%s", json_string_value(age_j));
     }
     json_array_foreach(images, i, img) {
         const char *key;
@@ -300,7 +301,8 @@ enum MHD_Result selfhash_submit(serve_req *r)
             return ret;
         }
     }
-    json_decref(body);
+    n_images = (int)json_array_size(images);
+    json_decref(body); /* images and the strings in it are gone from here on */
 
     if (case_new(case_no) != 0 || case_content_id(case_no, item.content_id) != 0)
         return http_error(r, 500, "io", "no random numbers available");
@@ -311,8 +313,8 @@ enum MHD_Result selfhash_submit(serve_req *r)
              "self-hash: hashes a person made of their own images on the self-hash page "
              "(age: %s); pending until a reviewer confirms them into an intake bank",
              age);
-    verdict = json_pack("{s:s, s:i, s:s, s:s}", "kind", "selfhash", "images",
-                        (int)json_array_size(images), "age", age, "source", "selfhash page");
+    verdict = json_pack("{s:s, s:i, s:s, s:s}", "kind", "selfhash", "images", n_images, "age",
+                        age, "source", "selfhash page");
     verdict_text = verdict != NULL ? json_dumps(verdict, JSON_COMPACT) : NULL;
     json_decref(verdict);
     if (verdict_text == NULL)
