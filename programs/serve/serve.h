@@ -407,6 +407,16 @@ enum MHD_Result selfhash_status(serve_req *r);
  * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
 int serve_notify(serve_req *r, const cg_verdict *v);
 
+/* routes_v1.c: records in the audit log that data (a report draft, a preview) of review item
+ * id is handed out (kind, format, its SHA-256 and size, the key); -1 with *ret set when it
+ * cannot be recorded (then it must not be handed out). */
+int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id, const char *format,
+                  const void *data, size_t len, enum MHD_Result *ret);
+
+/* routes_reveal.c: GET /v1/review/<id>/reveal?level=1|2|3 (the review console's stepwise
+ * reveal of a quarantine preview, each level audited). */
+enum MHD_Result v1_review_reveal(serve_req *r);
+
 /* routes_hma.c: 1 when the request's key may see bank (its bank list). */
 int serve_bank_visible(const serve_req *r, const char *bank);
 
