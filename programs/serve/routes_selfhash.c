@@ -256,9 +256,10 @@ enum MHD_Result selfhash_submit(serve_req *r)
         json_t *v;
         json_object_foreach(body, key, v) {
             if (strcmp(key, "images") != 0 && strcmp(key, "age") != 0) {
-                json_decref(body);
-                return http_error(r, 400, "bad_request", "unknown field '%.64s' (images, age): "
-                                  "only hashes are accepted here", key);
+                ret = http_error(r, 400, "bad_request", "unknown field '%.64s' (images, age): "
+                                 "only hashes are accepted here", key);
+                json_decref(body); /* key lives in body */
+                return ret;
             }
         }
     }
@@ -289,9 +290,10 @@ enum MHD_Result selfhash_submit(serve_req *r)
         json_object_foreach(img, key, v) {
             if (strcmp(key, "pdq") != 0 && strcmp(key, "pdq_quality") != 0 &&
                 strcmp(key, "md5") != 0 && strcmp(key, "sha256") != 0) {
-                json_decref(body);
-                return http_error(r, 400, "bad_request", "images[%zu]: unknown field '%.64s' "
-                                  "(pdq, pdq_quality, md5, sha256)", i, key);
+                ret = http_error(r, 400, "bad_request", "images[%zu]: unknown field '%.64s' "
+                                 "(pdq, pdq_quality, md5, sha256)", i, key);
+                json_decref(body); /* key lives in body */
+                return ret;
             }
         }
         if (add_signal(r, img, i, "pdq", 1, &item, &ret) != 0 ||

@@ -12,7 +12,7 @@
 // withdrawn from the page (no longer matched), a pending case withdrawn, the per-address limit.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { run, check, startServer, launchBrowser, screenshotPath, axeSerious, existsSync, readFileSync, join } from './harness.mjs';
 
@@ -248,8 +248,17 @@ run(async (opts) => {
     check('a pending case withdrawn (case number typed in lower case)', r.status === 200 && (await r.json()).state === 'withdrawn');
     r = await fetch(srv.base + '/v1/selfhash', { method: 'POST', body: JSON.stringify({ images: [{ pdq: rows[1][1], image: 'AAAA' }] }) });
     check('a field other than hashes is refused', r.status === 400);
-    r = await fetch(srv.base + '/v1/selfhash', { method: 'POST', body: 'x'.repeat(20000) });
-    check('a large body is refused before it is read', r.status === 413);
+    r = await fetch(srv.base + '/v1/selfhash', { method: 'POST', body: JSON.stringify({ images: [{ pdq: rows[1][1] }], photo: 'AAAA' }) });
+    check('a top-level field other than images and age is refused', r.status === 400);
+    // Only the headers are sent: the server must answer from the declared size alone.
+    const status413 = await new Promise((resolve, reject) => {
+      const u = new URL(srv.base + '/v1/selfhash');
+      const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+        headers: { 'Content-Length': '20000' } }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    check('a large body is refused before it is read', status413 === 413, String(status413));
     r = await fetch(srv.base + '/v1/selfhash/status', { method: 'POST', body: JSON.stringify({ case: 'AAAAA-AAAAA-AAAAA-AAAAA-AAAAA' }) });
     check('an unknown case: 404', r.status === 404);
     let limited = false;
