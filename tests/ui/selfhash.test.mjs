@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
-import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { run, check, startServer, launchBrowser, screenshotPath, axeSerious, existsSync, readFileSync, join } from './harness.mjs';
 
 function imagesUnder(dir) {
@@ -115,6 +115,7 @@ run(async (opts) => {
     await ctx.close();
     const native = execFileSync(pdqPdqRgba(opts), [...wasm.keys()], { encoding: 'utf8', maxBuffer: 1 << 24 })
       .trim().split('\n').map((l) => l.split(' '));
+    rmSync(rgbaDir, { recursive: true, force: true }); // up to hundreds of MB of pixels
     let same = 0;
     const differ = [];
     for (const [path, hex, q] of native) {
