@@ -50,7 +50,7 @@ try {
   console.log(`cghash.wasm: ${wasmBytes} bytes`);
   console.log(`chromium wasm: median ${res.median.toFixed(3)} ms, min ${res.min.toFixed(3)} ms per 1000x1000 image (${runs} runs) ${res.pdq}`);
   console.log(`chromium decode of a 1000x1000 PNG (createImageBitmap + canvas): median ${res.decodeMedian.toFixed(2)} ms`);
-  console.log(`native: ${native}`);
+  console.log(`native (one thread): ${native}`);
 } finally {
   await browser.close();
   await srv.stop();
