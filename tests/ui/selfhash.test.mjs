@@ -129,6 +129,14 @@ run(async (opts) => {
     check('native hashed every buffer', native.length === wasm.size);
     check(`WASM PDQ == native PDQ on the same RGBA (${same}/${wasm.size})`, same === wasm.size && same > 0, differ.slice(0, 5).join('; '));
 
+    // Photos with an EXIF orientation: the browser turns them when decoding, the library never
+    // does; the page undoes the turn (exif.js), so its PDQ is the library's for the file itself.
+    const oriented = [...wasm.values()].filter((w) => /exif/i.test(w.file));
+    const orientedSame = oriented.filter((w) => srv.cg('hash', w.file).split(',')[0] === w.pdq);
+    check(`EXIF-oriented photos: the page's PDQ == childguard hash of the file (${orientedSame.length}/${oriented.length})`,
+      oriented.length > 0 && orientedSame.length === oriented.length,
+      oriented.filter((w) => !orientedSame.includes(w)).map((w) => w.file).join(' '));
+
     // ---------------------------------------------------------------- proof 2 and the intake
     const picked = images.filter((f) => /\.(jpe?g|png)$/i.test(f) && statSync(f).size > 20000).slice(0, 3);
     check('three test images to pick', picked.length === 3);

@@ -4,6 +4,7 @@
 // MD5 through the npm spark-md5 module (vendor/spark-md5.min.js, loaded by the page). Nothing
 // here makes a network request with the file or its pixels.
 import createSelfhashCore from './cghash.mjs';
+import { jpegOrientation, unorient } from './exif.js';
 
 let corePromise = null;
 function core() {
@@ -13,15 +14,16 @@ function core() {
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-// The pixels of an image file as the browser decodes them: {width, height, rgba}.
+// The pixels of an image file as the library decodes them: {width, height, rgba}. The browser
+// applies a JPEG's EXIF orientation when it decodes; the library never does (it hashes the
+// stored pixels), so the orientation is undone here (exif.js).
 export async function decode(blob) {
+  const orientation = jpegOrientation(await blob.slice(0, 256 * 1024).arrayBuffer());
   const bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   try {
-    const canvas = new OffscreenCanvas(bmp.width, bmp.height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(bmp, 0, 0);
-    const data = ctx.getImageData(0, 0, bmp.width, bmp.height, { colorSpace: 'srgb' }).data;
-    return { width: bmp.width, height: bmp.height, rgba: data };
+    const { ctx, width, height } = unorient(bmp, orientation);
+    const data = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data;
+    return { width, height, rgba: data, orientation };
   } finally {
     bmp.close();
   }
