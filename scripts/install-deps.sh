@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that childguard needs to build, test and run its demo, and
 # the npm packages of package.json (nsfwjs's model and TensorFlow.js, the vision layer's
-# reference: docs/vision.md; playwright-core and axe-core, the web pages' browser tests:
-# docs/web.md) with `npm ci`. emscripten builds the self-hashing page's WebAssembly and
+# reference: docs/vision.md; playwright-core and axe-core, the web pages' browser tests, and
+# spark-md5, the self-hashing page's MD5: docs/web.md) with `npm ci`. emscripten builds the self-hashing page's WebAssembly and
 # chromium runs the browser tests (docs/web.md).
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
 #
@@ -43,7 +43,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 npm_deps() {
     if [ ! -f "$root/node_modules/.package-lock.json" ] ||
         [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-        echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, playwright-core, axe-core)" >&2
+        echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, playwright-core, axe-core, spark-md5)" >&2
         (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
     fi
 }
