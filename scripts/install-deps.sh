@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages that childguard needs to build, test and run its demo, and
 # the npm packages of package.json (nsfwjs's model and TensorFlow.js, the vision layer's
 # reference: docs/vision.md; playwright-core and axe-core, the web pages' browser tests, and
-# spark-md5, the self-hashing page's MD5: docs/web.md) with `npm ci`. emscripten builds the self-hashing page's WebAssembly and
-# chromium runs the browser tests (docs/web.md).
+# spark-md5, the self-hashing page's MD5: docs/web.md) with `npm ci`. emscripten builds the
+# self-hashing page's WebAssembly and chromium runs the browser tests (docs/web.md).
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
 #
 #   scripts/install-deps.sh             what `make demo` and `make test` need
