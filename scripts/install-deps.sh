@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that childguard needs to build, test and run its demo, and
 # the npm packages of package.json (nsfwjs's model and TensorFlow.js, the vision layer's
-# reference: docs/vision.md) with `npm ci`.
+# reference: docs/vision.md; playwright-core and axe-core, the web pages' browser tests, and
+# spark-md5, the self-hashing page's MD5: docs/web.md) with `npm ci`. emscripten builds the
+# self-hashing page's WebAssembly and chromium runs the browser tests (docs/web.md).
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
 #
 #   scripts/install-deps.sh             what `make demo` and `make test` need
@@ -19,6 +21,7 @@ PKGS=(
     libmicrohttpd-dev libcurl4-openssl-dev wrk curl
     desktop-base imagemagick
     python3-skimage
+    emscripten chromium
 )
 # `install-deps.sh --bench`: also what the benchmarks compare against (not needed to build or
 # test): scikit-learn for bench/text_trainer_bench.py.
@@ -40,7 +43,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 npm_deps() {
     if [ ! -f "$root/node_modules/.package-lock.json" ] ||
         [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-        echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm)" >&2
+        echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, playwright-core, axe-core, spark-md5)" >&2
         (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
     fi
 }

@@ -85,6 +85,11 @@ static int client_addr(serve_req *r, uint8_t out[16])
     return 0;
 }
 
+int auth_client_addr(serve_req *r, uint8_t out[16])
+{
+    return client_addr(r, out);
+}
+
 /* The slot of addr (taking the least recently failed one for a new address), refilled to now.
  * Caller holds the lock. */
 static fail_slot *fail_slot_of(serve_server *s, const uint8_t addr[16], int create)

@@ -41,6 +41,9 @@ void serve_config_default(serve_config *c)
     c->max_conversations = 20000;
     c->conversation_ttl_s = 30LL * 86400;
     c->outbox_max_pending = 10000;
+    c->selfhash = 0;
+    c->selfhash_per_hour = 20;
+    c->selfhash_max_pending = 10000;
 }
 
 int serve_config_listen(serve_config *c, const char *text)
@@ -141,7 +144,8 @@ static const char *const known_keys[] = {
     "header_timeout", "body_min_rate", "max_buffered", "auth_failures_per_minute",
     "auth_failure_burst", "max_pixels", "max_side", "video_max_frames", "video_max_seconds",
     "video_timeout", "decode_workers", "decode_queue", "max_conversations", "conversation_ttl",
-    "outbox_max_pending", "classify", NULL};
+    "outbox_max_pending", "classify", "web", "selfhash", "selfhash_per_hour",
+    "selfhash_max_pending", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
 static int get_webhooks(json_t *root, serve_config *c, const char *path)
@@ -227,7 +231,8 @@ int serve_config_load(serve_config *c, const char *path)
         get_string(root, "policy", c->policy, sizeof(c->policy), path) != 0 ||
         get_string(root, "data", c->data_dir, sizeof(c->data_dir), path) != 0 ||
         get_string(root, "country", c->country, sizeof(c->country), path) != 0 ||
-        get_string(root, "guidance_lang", c->guidance_lang, sizeof(c->guidance_lang), path) != 0)
+        get_string(root, "guidance_lang", c->guidance_lang, sizeof(c->guidance_lang), path) != 0 ||
+        get_string(root, "web", c->web_dir, sizeof(c->web_dir), path) != 0)
         goto out;
     if (c->guidance_lang[0] != '\0' && strcmp(c->guidance_lang, "vi") != 0 &&
         strcmp(c->guidance_lang, "en") != 0) {
@@ -276,6 +281,9 @@ int serve_config_load(serve_config *c, const char *path)
             {"decode_workers", 0, 1024, &c->decode_workers, NULL, NULL},
             {"decode_queue", 1, 1000000, &c->decode_queue, NULL, NULL},
             {"max_conversations", 1, 100000000, NULL, NULL, &c->max_conversations},
+            {"selfhash", 0, 1, NULL, &c->selfhash, NULL},
+            {"selfhash_per_hour", 1, 1000000, NULL, &c->selfhash_per_hour, NULL},
+            {"selfhash_max_pending", 1, 100000000, NULL, &c->selfhash_max_pending, NULL},
         };
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
             r = get_int(root, ints[i].name, ints[i].lo, ints[i].hi, &v, path);

@@ -62,19 +62,29 @@ static const serve_route routes[] = {
     {"POST", "/v1/review/*/decide", CG_SCOPE_REVIEW, BODY_SMALL, 0, v1_review_decide},
     {"GET", "/v1/review/*/report", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_report},
     {"GET", "/v1/review/*/preview", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_preview},
+    {"GET", "/v1/review/*/reveal", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_reveal},
     {"GET", "/v1/audit/verify", CG_SCOPE_ADMIN, BODY_NONE, 0, v1_audit_verify},
     {"GET", "/v1/banks/*/export", CG_SCOPE_BANK_READ, BODY_NONE, 0, v1_bank_export},
     {"POST", "/v1/banks/*/import", CG_SCOPE_BANK_WRITE, BODY_MAX, 0, v1_bank_import},
     {"POST", "/v1/policy/reload", CG_SCOPE_ADMIN, BODY_NONE, 0, v1_policy_reload},
+    /* The web pages (static.c, routes_ui.c, routes_selfhash.c; docs/web.md). */
+    {"POST", "/v1/selfhash", 0, BODY_SMALL, 0, selfhash_submit},
+    {"POST", "/v1/selfhash/withdraw", 0, BODY_SMALL, 0, selfhash_withdraw},
+    {"POST", "/v1/selfhash/status", 0, BODY_SMALL, 0, selfhash_status},
+    {"GET", "/ui/guidance.json", 0, BODY_NONE, 0, ui_guidance},
+    {"GET", "/ui/**", 0, BODY_NONE, 0, ui_static},
+    {"GET", "/ui", 0, BODY_NONE, 0, ui_redirect}, /* last: it matches "/ui/" too */
 };
 
-/* Matches url against pattern segment by segment, capturing "*" segments into r->params.
- * Returns 1 on a match. A trailing slash is ignored. */
+/* Matches url against pattern segment by segment, capturing "*" segments into r->params; a
+ * final "**" matches whatever is left. Returns 1 on a match. A trailing slash is ignored. */
 static int match_path(serve_req *r, const char *pattern, const char *url)
 {
     int n = 0;
 
     while (*pattern != '\0') {
+        if (strcmp(pattern, "**") == 0)
+            return 1;
         if (*pattern == '*') {
             size_t len = strcspn(url, "/");
             if (len == 0 || len >= sizeof(r->params[0]) || n >= SERVE_MAX_PARAMS)

@@ -547,7 +547,7 @@ static void hex(const uint8_t *b, size_t n, char *out)
 /* Appends the record of something handed out about item id (a report draft, a preview) before
  * it is: kind, the SHA-256 and size of what is handed out, the tenant. -1 with a 500 queued when
  * it cannot be recorded (then nothing is handed out, as on the command line). */
-static int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id,
+int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id,
                          const char *format, const void *data, size_t len,
                          enum MHD_Result *ret)
 {

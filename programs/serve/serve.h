@@ -78,6 +78,10 @@ typedef struct serve_config {
     size_t max_conversations;      /* conversation states kept (least recently used out) */
     int64_t conversation_ttl_s;    /* idle conversations are forgotten after this, 0 = never */
     int64_t outbox_max_pending;    /* pending webhook entries per tenant; more are dropped */
+    char web_dir[SERVE_PATH_MAX];  /* the web pages (static.c); "" the built-in search */
+    int selfhash;                  /* 1: POST /v1/selfhash takes submissions (routes_selfhash.c) */
+    int selfhash_per_hour;         /* submissions and withdrawals per client address per hour */
+    int selfhash_max_pending;      /* self-hash items waiting for review; more: 503 */
 } serve_config;
 
 void serve_config_default(serve_config *c);
@@ -243,6 +247,8 @@ int http_upload(serve_req *r, const uint8_t **data, size_t *len, enum MHD_Result
  * address with too many failed authentications gets 429 before its token is even looked at. */
 int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret);
 int auth_init(serve_server *s);
+/* The client's address as 16 bytes (IPv4 as v4-mapped IPv6); 0 when unknown. */
+int auth_client_addr(serve_req *r, uint8_t out[16]);
 void auth_fini(serve_server *s);
 /* 1 when the request's key has every bit of scope (admin has all). */
 int auth_has(const serve_req *r, unsigned scope);
@@ -384,9 +390,33 @@ enum MHD_Result v1_bank_import(serve_req *r);
 enum MHD_Result v1_policy_reload(serve_req *r);
 enum MHD_Result serve_metrics_route(serve_req *r);
 
+/* static.c and routes_ui.c: the web pages under /ui/ (docs/web.md). */
+enum MHD_Result ui_static(serve_req *r);
+enum MHD_Result ui_redirect(serve_req *r);
+enum MHD_Result ui_guidance(serve_req *r);
+/* "vi" or "en" for r: ?lang=, else Accept-Language, else "en". */
+const char *static_lang(serve_req *r);
+/* Content-Type plus the pages' security headers (CSP, nosniff, no-referrer, no framing). */
+int static_headers(struct MHD_Response *resp, const char *ctype);
+
+/* routes_selfhash.c: the victims' self-hashing intake (docs/api.md, docs/security.md). */
+enum MHD_Result selfhash_submit(serve_req *r);
+enum MHD_Result selfhash_withdraw(serve_req *r);
+enum MHD_Result selfhash_status(serve_req *r);
+
 /* routes_v1.c: writes each notify action of v to the outbox (one entry per target) and wakes
  * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
 int serve_notify(serve_req *r, const cg_verdict *v);
+
+/* routes_v1.c: records in the audit log that data (a report draft, a preview) of review item
+ * id is handed out (kind, format, its SHA-256 and size, the key); -1 with *ret set when it
+ * cannot be recorded (then it must not be handed out). */
+int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id, const char *format,
+                  const void *data, size_t len, enum MHD_Result *ret);
+
+/* routes_reveal.c: GET /v1/review/<id>/reveal?level=1|2|3 (the review console's stepwise
+ * reveal of a quarantine preview, each level audited). */
+enum MHD_Result v1_review_reveal(serve_req *r);
 
 /* routes_hma.c: 1 when the request's key may see bank (its bank list). */
 int serve_bank_visible(const serve_req *r, const char *bank);

@@ -1,0 +1,69 @@
+// The self-hashing page's WebAssembly core in Chromium against the native build of the same C
+// (docs/web.md, bench/RESULTS.md): size of cghash.wasm, and ms to PDQ-hash one 1-megapixel
+// (1000x1000) RGBA image, the per-image work the page does after decoding (copy into the
+// module's memory, RGBA -> RGB, the 512 resize, PDQ). Native: pdq_rgba --bench (one thread, the
+// library's AVX2 path where the CPU has it).
+//   node bench/selfhash_wasm_bench.mjs --cg build/programs/childguard --pdq-rgba build/tests/pdq_rgba [--runs 50] [--side 1000]
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { args, startServer, launchBrowser } from '../tests/ui/harness.mjs';
+
+const opts = args();
+const i = process.argv.indexOf('--pdq-rgba');
+const pdqRgba = i >= 0 ? process.argv[i + 1] : join(opts.src, 'build', 'tests', 'pdq_rgba');
+const r = process.argv.indexOf('--runs');
+const runs = r >= 0 ? Number(process.argv[r + 1]) : 50;
+const srv = await startServer(opts);
+const browser = await launchBrowser();
+try {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(srv.base + '/ui/selfhash/');
+  const side = process.argv.includes('--side') ? Number(process.argv[process.argv.indexOf('--side') + 1]) : 1000;
+  const res = await page.evaluate(async ([runs, side]) => {
+    const core = await import('/ui/selfhash/core.js');
+    const w = side, h = side;
+    const rgba = new Uint8Array(w * h * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = Number((BigInt(i) * 2654435761n) >> 13n & 255n);
+    const first = await core.pdqOfRgba(rgba, w, h); // instantiates the module, grows its memory
+    const times = [];
+    for (let k = 0; k < runs; k++) {
+      const t0 = performance.now();
+      await core.pdqOfRgba(rgba, w, h);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    // Decoding a 1-megapixel PNG of those pixels, as the page decodes a picked file.
+    const c = new OffscreenCanvas(w, h);
+    c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), w, h), 0, 0);
+    const blob = await c.convertToBlob({ type: 'image/png' });
+    const dt = [];
+    for (let k = 0; k < 10; k++) {
+      const t0 = performance.now();
+      await core.decode(blob);
+      dt.push(performance.now() - t0);
+    }
+    dt.sort((a, b) => a - b);
+    // The copy into the module's memory alone (part of every hash above).
+    const m = await (await import('/ui/selfhash/cghash.mjs')).default();
+    const p = m._malloc(rgba.length);
+    const ct = [];
+    for (let k = 0; k < runs; k++) {
+      const t0 = performance.now();
+      m.HEAPU8.set(rgba, p);
+      ct.push(performance.now() - t0);
+    }
+    ct.sort((a, b) => a - b);
+    return { pdq: first.pdq, median: times[times.length >> 1], min: times[0], decodeMedian: dt[5], copyMedian: ct[ct.length >> 1] };
+  }, [runs, side]);
+  const wasmBytes = statSync(join(opts.cg, '..', '..', 'web', 'selfhash', 'cghash.wasm')).size;
+  const native = execFileSync(pdqRgba, ['--bench', String(side), String(side), String(runs)], { encoding: 'utf8' }).trim();
+  console.log(`cghash.wasm: ${wasmBytes} bytes`);
+  console.log(`chromium wasm: median ${res.median.toFixed(3)} ms, min ${res.min.toFixed(3)} ms per ${side}x${side} image (${runs} runs) ${res.pdq}`);
+  console.log(`  of which the copy of the RGBA into the module's memory: median ${res.copyMedian.toFixed(3)} ms`);
+  console.log(`chromium decode of a ${side}x${side} PNG (createImageBitmap + canvas): median ${res.decodeMedian.toFixed(2)} ms`);
+  console.log(`native (one thread): ${native}`);
+} finally {
+  await browser.close();
+  await srv.stop();
+}
