@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bank/list.h"
+#include "store/list.h"
 #include "childguard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 
 #define LIST_LINES 300000

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "bank/list.h"
+#include "store/list.h"
 #include "childguard.h"
 #include "common/alloc.h"
 

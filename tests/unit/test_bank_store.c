@@ -13,7 +13,7 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 #include "common/alloc.h"
 

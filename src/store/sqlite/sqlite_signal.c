@@ -5,12 +5,12 @@
  * read the stored row, and UPDATE it only when the new one fills something (unknown quality,
  * empty source, external_id or note), so a pure repeat writes nothing and logs no change.
  * disabled_until is never merged: a reviewer's decision stands over a re-import. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "bank/store_audit.h"
+#include "store/store_audit.h"
 #include "common/error.h"
 
 #define SIGNAL_COLUMNS                                                                           \
@@ -168,9 +168,9 @@ cg_status cg__bank_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t no
     sqlite3_bind_int64(st, 8, now);
     sqlite3_bind_int64(st, 9, s->disabled_until);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE && sqlite3_changes(db->db) == 1) {
+    if (rc == SQLITE_DONE && sqlite3_changes(cg__sq(db)) == 1) {
         /* The trigger's own insert does not disturb last_insert_rowid once it has ended. */
-        s->id = sqlite3_last_insert_rowid(db->db);
+        s->id = sqlite3_last_insert_rowid(cg__sq(db));
         s->added = now;
         sqlite3_reset(st);
         return CG_OK;
@@ -186,7 +186,7 @@ cg_status cg__bank_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t no
     return merge_into_stored(db, s, err);
 }
 
-cg_status cg_bank_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err)
+cg_status cg__sqlite_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err)
 {
     int m = 0;
     cg_bank bank;
@@ -205,7 +205,7 @@ cg_status cg_bank_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_e
     if (r != CG_OK)
         return r;
     /* A merge that fills nothing writes no row: the change counter tells the two apart. */
-    before = sqlite3_total_changes(db->db);
+    before = sqlite3_total_changes(cg__sq(db));
     r = cg__bank_signal_add_in_tx(db, s, (int64_t)time(NULL), &m, err);
     if (r == CG_OK && cg__bankdb_audited(db))
         r = cg__bank_load_id(db, s->bank_id, &bank, err); /* the record names the bank */
@@ -222,7 +222,7 @@ cg_status cg_bank_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_e
     /* A merge is recorded even when it filled nothing: someone submitted the hash again. */
     return cg__bankdb_audit_signal(
         db, m ? "signal_merge" : "signal_add", bank.name, s,
-        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(db->db) != before)
+        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(cg__sq(db)) != before)
           : json_pack("{s:i, s:s, s:s}", "quality", s->quality, "source", s->source,
                       "external_id", s->external_id),
         err);
@@ -230,7 +230,7 @@ cg_status cg_bank_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_e
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-cg_status cg_bank_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err)
+cg_status cg__sqlite_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err)
 {
     sqlite3_stmt *st;
     char what[32];
@@ -250,7 +250,7 @@ cg_status cg_bank_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_
     return signal_fetch(db, st, what, out, err);
 }
 
-cg_status cg_bank_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+cg_status cg__sqlite_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                               const uint8_t *value, cg_bank_signal *out, cg_error *err)
 {
     sqlite3_stmt *st;
@@ -291,7 +291,7 @@ static cg_status run_by_id(cg_bankdb *db, const char *sql, int64_t id, int64_t a
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         r = cg__bankdb_fail(db, err, rc, "%s signal %lld", what, (long long)id);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         r = cg__fail(err, CG_E_NOTFOUND, "%s: no signal %lld", db->path, (long long)id);
     sqlite3_finalize(st);
     return r;
@@ -378,7 +378,7 @@ static cg_status modify_by_id(cg_bankdb *db, const char *sql, int64_t id, int64_
     return cg__bankdb_audit(db, op, f.bank, f.data, err);
 }
 
-cg_status cg_bank_signal_set_disabled(cg_bankdb *db, int64_t id, int64_t until, cg_error *err)
+cg_status cg__sqlite_signal_set_disabled(cg_bankdb *db, int64_t id, int64_t until, cg_error *err)
 {
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bank_signal_set_disabled: db is NULL");
@@ -392,7 +392,7 @@ cg_status cg_bank_signal_set_disabled(cg_bankdb *db, int64_t id, int64_t until, 
                         err);
 }
 
-cg_status cg_bank_signal_delete(cg_bankdb *db, int64_t id, cg_error *err)
+cg_status cg__sqlite_signal_delete(cg_bankdb *db, int64_t id, cg_error *err)
 {
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bank_signal_delete: db is NULL");
@@ -430,7 +430,7 @@ static cg_status filter_prepare(cg_bankdb *db, int64_t bank_id, const cg_signal_
     return CG_OK;
 }
 
-cg_status cg_bank_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+cg_status cg__sqlite_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                                  int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
                                  cg_error *err)
 {
@@ -467,7 +467,7 @@ cg_status cg_bank_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal
     return r;
 }
 
-cg_status cg_bank_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+cg_status cg__sqlite_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                                int64_t *out, cg_error *err)
 {
     static const char sql_bank[] = "SELECT count(*) FROM signals"

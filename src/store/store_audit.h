@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
 /* 1 when changes made through db are audited (the callers skip the reads that only feed the
  * record when it is not). */

@@ -6,12 +6,12 @@
  * the ordinary ones; the frames are written only when the row is new, in the same transaction,
  * so a matcher that rereads the signal after its change-log entry always finds its frames.
  * Frames never change after that: the identity is their hash. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "bank/store_audit.h"
+#include "store/store_audit.h"
 #include "common/error.h"
 #include "common/hex.h"
 
@@ -94,7 +94,7 @@ static int copy_field(char *dst, size_t cap, const char *src)
     return 1;
 }
 
-cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
+cg_status cg__sqlite_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
                            size_t n, const char *source, const char *external_id,
                            const char *note, int64_t *signal_id, int *merged, cg_error *err)
 {
@@ -123,7 +123,7 @@ cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *
     r = cg__bankdb_begin_write(db, "adding a vpdq signal", err);
     if (r != CG_OK)
         return r;
-    before = sqlite3_total_changes(db->db);
+    before = sqlite3_total_changes(cg__sq(db));
     r = cg__bank_vpdq_add_in_tx(db, &s, frames, n, (int64_t)time(NULL), &m, err);
     if (r == CG_OK && cg__bankdb_audited(db))
         r = cg__bank_load_id(db, bank_id, &bank, err);
@@ -141,13 +141,13 @@ cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *
         return CG_OK;
     return cg__bankdb_audit_signal(
         db, m ? "signal_merge" : "signal_add", bank.name, &s,
-        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(db->db) != before)
+        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(cg__sq(db)) != before)
           : json_pack("{s:i, s:s, s:s, s:I}", "quality", s.quality, "source", s.source,
                       "external_id", s.external_id, "frames", (json_int_t)n),
         err);
 }
 
-cg_status cg_bank_vpdq_frames(cg_bankdb *db, int64_t signal_id,
+cg_status cg__sqlite_vpdq_frames(cg_bankdb *db, int64_t signal_id,
                               int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
                               cg_error *err)
 {

@@ -12,7 +12,7 @@
  *
  * Liberal in what it accepts, but never guessing silently: every record is either a complete
  * signal or a rejection with a short reason naming what is wrong. Nothing is truncated. */
-#include "bank/list.h"
+#include "store/list.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,7 @@
-/* The webhook outbox (include/childguard/outbox.h, docs/keys.md): notifications the HTTP service
- * must deliver, in the bank database so that a restart loses none.
+/* The webhook outbox in SQLite (include/childguard/outbox.h, docs/keys.md): notifications the
+ * HTTP service must deliver, in the bank database so that a restart loses none.
  *
- * Table (store.c, schema step 3): outbox holds one row per notification. delivered and failed
+ * Table (sqlite_store.c, schema step 3): outbox holds one row per notification. delivered and failed
  * are unix times (0 = not yet); an entry is pending while both are 0. The partial index
  * outbox_due covers only the pending rows, so finding what is due stays cheap however long the
  * delivered history grows.
@@ -14,7 +14,7 @@
  * right before its callback and finalizes that statement before calling: a callback making an
  * HTTP request must not hold a read transaction open (it would block WAL checkpoints, and the
  * callback's own mark_* writes would not commit until that statement ended). */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 #include <time.h>
@@ -93,12 +93,6 @@ static void error_text_copy(const char *text, char *buf)
 
 /* ---- writes ------------------------------------------------------------------------------- */
 
-cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_json, int64_t *id,
-                        cg_error *err)
-{
-    return cg_outbox_add_bounded(db, target, payload_json, 0, id, err);
-}
-
 /* The number of pending entries of tenant, inside the caller's transaction. */
 static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err)
 {
@@ -123,7 +117,7 @@ static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_er
     return s;
 }
 
-cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *payload_json,
+cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
                                 int64_t max_pending, int64_t *id, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
@@ -173,7 +167,7 @@ cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *p
         if (rc != SQLITE_DONE)
             s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
         else if (id != NULL)
-            *id = sqlite3_last_insert_rowid(db->db);
+            *id = sqlite3_last_insert_rowid(cg__sq(db));
         sqlite3_finalize(st);
     }
     if (s != CG_OK) {
@@ -210,7 +204,7 @@ static cg_status update_pending(cg_bankdb *db, const char *sql, int64_t id, cons
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "outbox: %s entry %lld", what, (long long)id);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: outbox: no pending entry %lld", db->path,
                      (long long)id);
     sqlite3_finalize(st);
@@ -219,7 +213,7 @@ static cg_status update_pending(cg_bankdb *db, const char *sql, int64_t id, cons
 
 #define PENDING " WHERE id = ?1 AND delivered = 0 AND failed = 0"
 
-cg_status cg_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
+cg_status cg__sqlite_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
 
@@ -229,7 +223,7 @@ cg_status cg_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
                           now > 0 ? now : 1, "marking delivered", err);
 }
 
-cg_status cg_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
+cg_status cg__sqlite_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
                                int64_t next_attempt, cg_error *err)
 {
     char buf[CG_OUTBOX_ERROR_MAX + 1];
@@ -243,7 +237,7 @@ cg_status cg_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text
                           id, buf, next_attempt, "recording a retry of", err);
 }
 
-cg_status cg_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text, cg_error *err)
+cg_status cg__sqlite_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     char buf[CG_OUTBOX_ERROR_MAX + 1];
@@ -257,7 +251,7 @@ cg_status cg_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_tex
                           id, buf, now > 0 ? now : 1, "giving up", err);
 }
 
-cg_status cg_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err)
+cg_status cg__sqlite_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -281,14 +275,14 @@ cg_status cg_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_er
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "outbox: pruning");
     else if (removed != NULL)
-        *removed = sqlite3_changes64(db->db);
+        *removed = sqlite3_changes64(cg__sq(db));
     sqlite3_finalize(st);
     return s;
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-cg_status cg_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered, int64_t *failed,
+cg_status cg__sqlite_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered, int64_t *failed,
                            cg_error *err)
 {
     sqlite3_stmt *st = NULL;
@@ -419,7 +413,7 @@ static cg_status entry_load(cg_bankdb *db, sqlite3_stmt *st, int64_t id, int64_t
     return s;
 }
 
-cg_status cg_outbox_due(cg_bankdb *db, int64_t now, int limit,
+cg_status cg__sqlite_outbox_due(cg_bankdb *db, int64_t now, int limit,
                         int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
                         cg_error *err)
 {

@@ -1,153 +1,18 @@
-/* Banks: create, read, update, delete, list; per-type thresholds.
+/* Banks in SQLite: create, read, update, delete, list.
  *
- * Thresholds are stored in banks.thresholds as compact text, "pdq=31,md5=0": a bank has at
- * most CG_BANK_MAX_THRESHOLDS of them, they are always read and written with the bank, and
- * keeping them in the row makes an update one UPDATE, so one change-log entry. The bank's PDQ
- * minimum quality, when it is not the default, is one more entry of the same text,
- * "pdq_min_quality=N": a setting that travels with the thresholds needs no schema change. */
-#include "bank/store_int.h"
+ * Thresholds are stored in banks.thresholds as the compact text of cg__bank_thresholds_format
+ * (store_bank.c): keeping them in the row makes an update one UPDATE, so one change-log
+ * entry. */
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "bank/store_audit.h"
+#include "store/store_audit.h"
 #include "childguard/pdq.h"
 #include "common/error.h"
 
-#define MIN_QUALITY_KEY "pdq_min_quality"
-
 #define BANK_COLUMNS "id, name, label, kind, enabled, description, created, thresholds"
-
-int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t)
-{
-    if (t == NULL)
-        return 0;
-    if (b != NULL)
-        for (size_t i = 0; i < b->n_thresholds && i < CG_BANK_MAX_THRESHOLDS; i++)
-            if (b->thresholds[i].type == t)
-                return b->thresholds[i].distance;
-    return t->default_threshold;
-}
-
-int cg_bank_pdq_min_quality(const cg_bank *b)
-{
-    return b != NULL && b->pdq_min_quality > 0 && b->pdq_min_quality <= 100 ? b->pdq_min_quality
-                                                                            : CG_PDQ_MIN_QUALITY;
-}
-
-/* ---- thresholds as text ------------------------------------------------------------------- */
-
-/* Writes "name=distance,..." into out (cap bytes). The bank was validated. */
-static void thresholds_format(const cg_bank *b, char *out, size_t cap)
-{
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (size_t i = 0; i < b->n_thresholds; i++) {
-        const int n = snprintf(out + used, cap - used, "%s%s=%d", i > 0 ? "," : "",
-                               b->thresholds[i].type->name, b->thresholds[i].distance);
-
-        if (n < 0 || (size_t)n >= cap - used)
-            break; /* cannot happen: cap covers 8 entries of the longest type name */
-        used += (size_t)n;
-    }
-    if (b->pdq_min_quality > 0 && used < cap)
-        snprintf(out + used, cap - used, "%s" MIN_QUALITY_KEY "=%d", used > 0 ? "," : "",
-                 b->pdq_min_quality);
-}
-
-/* Parses the stored text back. A type this build does not know (written by a newer one) or a
- * malformed entry is an error, never dropped silently. */
-static cg_status thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
-                                  cg_bank *out, cg_error *err)
-{
-    const char *p = text;
-
-    out->n_thresholds = 0;
-    out->pdq_min_quality = 0;
-    while (*p != '\0') {
-        const char *eq = strchr(p, '=');
-        const char *end = strchr(p, ',');
-        char name[32];
-        long v = 0;
-        const char *q;
-        const cg_signal_type *t;
-
-        if (end == NULL)
-            end = p + strlen(p);
-        if (eq == NULL || eq > end || eq == p || (size_t)(eq - p) >= sizeof(name) || eq + 1 == end)
-            goto bad;
-        memcpy(name, p, (size_t)(eq - p));
-        name[eq - p] = '\0';
-        for (q = eq + 1; q < end; q++) {
-            if (*q < '0' || *q > '9' || v > 100000)
-                goto bad;
-            v = v * 10 + (*q - '0');
-        }
-        if (strcmp(name, MIN_QUALITY_KEY) == 0) {
-            if (v < 1 || v > 100)
-                goto bad;
-            out->pdq_min_quality = (int)v;
-            p = *end == ',' ? end + 1 : end;
-            continue;
-        }
-        t = cg_signal_type_find(name);
-        if (t == NULL)
-            return cg__fail(err, CG_E_UNSUPPORTED,
-                            "%s: bank \"%s\": threshold for unknown signal type \"%s\"", db->path,
-                            bank, name);
-        if (out->n_thresholds == CG_BANK_MAX_THRESHOLDS || v > t->max_distance)
-            goto bad;
-        out->thresholds[out->n_thresholds].type = t;
-        out->thresholds[out->n_thresholds].distance = (int)v;
-        out->n_thresholds++;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return CG_OK;
-bad:
-    return cg__fail(err, CG_E_DECODE, "%s: bank \"%s\": malformed thresholds \"%s\"", db->path,
-                    bank, text);
-}
-
-/* ---- validation --------------------------------------------------------------------------- */
-
-static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_error *err)
-{
-    if (cg__bank_text_check(b->label, sizeof(b->label)) < 0)
-        return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": label longer than %d bytes or not UTF-8",
-                        db->path, name, CG_BANK_LABEL_MAX);
-    if (cg__bank_text_check(b->description, sizeof(b->description)) < 0)
-        return cg__fail(err, CG_E_INVAL,
-                        "%s: bank \"%s\": description longer than %d bytes or not UTF-8", db->path,
-                        name, CG_BANK_TEXT_MAX);
-    if (b->kind != CG_BANK_BLOCK && b->kind != CG_BANK_ALLOW)
-        return cg__fail(err, CG_E_INVAL,
-                        "%s: bank \"%s\": kind %d is neither block (0) nor allow (1)", db->path,
-                        name, (int)b->kind);
-    if (b->pdq_min_quality < 0 || b->pdq_min_quality > 100)
-        return cg__fail(err, CG_E_INVAL,
-                        "%s: bank \"%s\": PDQ minimum quality %d outside 1..100 (0: default)",
-                        db->path, name, b->pdq_min_quality);
-    if (b->n_thresholds > CG_BANK_MAX_THRESHOLDS)
-        return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": %zu thresholds (at most %d)", db->path,
-                        name, b->n_thresholds, CG_BANK_MAX_THRESHOLDS);
-    for (size_t i = 0; i < b->n_thresholds; i++) {
-        const cg_signal_type *t = b->thresholds[i].type;
-
-        if (t == NULL || t->name == NULL || cg_signal_type_find(t->name) != t)
-            return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": threshold %zu has no known type",
-                            db->path, name, i);
-        if (b->thresholds[i].distance < 0 || b->thresholds[i].distance > t->max_distance)
-            return cg__fail(err, CG_E_INVAL,
-                            "%s: bank \"%s\": %s threshold %d outside 0..%d", db->path, name,
-                            t->name, b->thresholds[i].distance, t->max_distance);
-        for (size_t k = 0; k < i; k++)
-            if (b->thresholds[k].type == t)
-                return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": two %s thresholds", db->path,
-                                name, t->name);
-    }
-    return CG_OK;
-}
 
 /* ---- rows --------------------------------------------------------------------------------- */
 
@@ -166,7 +31,7 @@ static cg_status bank_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank *out, cg
     out->kind = sqlite3_column_int(st, 3) == 1 ? CG_BANK_ALLOW : CG_BANK_BLOCK;
     out->enabled = sqlite3_column_int(st, 4) != 0;
     out->created = sqlite3_column_int64(st, 6);
-    return thresholds_parse(db, out->name, thr != NULL ? thr : "", out, err);
+    return cg__bank_thresholds_parse(db, out->name, thr != NULL ? thr : "", out, err);
 }
 
 /* Runs a cached one-row bank query with one bound parameter (already bound). */
@@ -251,7 +116,7 @@ static json_t *bank_audit_changed(json_t *data, const cg_bank *old, const char *
 
 /* ---- public ------------------------------------------------------------------------------- */
 
-cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
+cg_status cg__sqlite_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
 {
     static const char sql[] =
         "INSERT INTO banks(name, label, kind, enabled, description, created, thresholds) "
@@ -271,10 +136,10 @@ cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
         return cg__fail(err, CG_E_INVAL,
                         "%s: invalid bank name \"%.*s\" (1 to %d of A-Z a-z 0-9 _ . -)", db->path,
                         CG_BANK_NAME_MAX, bank->name, CG_BANK_NAME_MAX);
-    s = bank_check(db, bank, bank->name, err);
+    s = cg__bank_check(db, bank, bank->name, err);
     if (s != CG_OK)
         return s;
-    thresholds_format(bank, thr, sizeof(thr));
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
     s = cg__bankdb_prepare(db, sql, &st, err);
     if (s != CG_OK)
         return s;
@@ -287,7 +152,7 @@ cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
     sqlite3_bind_text(st, 7, thr, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
-        bank->id = sqlite3_last_insert_rowid(db->db);
+        bank->id = sqlite3_last_insert_rowid(cg__sq(db));
         bank->created = now;
     } else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
         s = cg__fail(err, CG_E_INVAL, "%s: bank \"%s\" already exists", db->path, bank->name);
@@ -301,7 +166,7 @@ cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
     return s;
 }
 
-cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
+cg_status cg__sqlite_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
 {
     sqlite3_stmt *st;
     char what[CG_BANK_NAME_MAX + 8];
@@ -326,7 +191,7 @@ cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *e
     return s;
 }
 
-cg_status cg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
+cg_status cg__sqlite_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
 {
     if (out == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: out is NULL");
@@ -359,13 +224,13 @@ static cg_status bank_update_row(cg_bankdb *db, const cg_bank *bank, const char 
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "updating bank %s", name);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank %s", db->path, name);
     sqlite3_finalize(st);
     return s;
 }
 
-cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
+cg_status cg__sqlite_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
 {
     char thr[CG_BANK_MAX_THRESHOLDS * 48], old_thr[CG_BANK_MAX_THRESHOLDS * 48];
     char name[32];
@@ -379,10 +244,10 @@ cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
         return s;
     /* The name is not written; messages name the bank by id in case bank->name is stale. */
     snprintf(name, sizeof(name), "id %lld", (long long)bank->id);
-    s = bank_check(db, bank, name, err);
+    s = cg__bank_check(db, bank, name, err);
     if (s != CG_OK)
         return s;
-    thresholds_format(bank, thr, sizeof(thr));
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
     if (!cg__bankdb_audited(db))
         return bank_update_row(db, bank, thr, name, err);
     /* Audited: read the stored bank (its name is the record's subject, its settings tell what
@@ -399,7 +264,7 @@ cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
         cg__bankdb_rollback(db);
     if (s != CG_OK)
         return s;
-    thresholds_format(&old, old_thr, sizeof(old_thr));
+    cg__bank_thresholds_format(&old, old_thr, sizeof(old_thr));
     return cg__bankdb_audit(db, "bank_update", old.name,
                             bank_audit_changed(bank_audit_data(bank, thr), &old, old_thr, bank,
                                                thr),
@@ -422,7 +287,7 @@ static cg_status bank_delete_row(cg_bankdb *db, const char *name, cg_error *err)
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "deleting bank \"%s\"", name);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank \"%s\"", db->path, name);
     sqlite3_finalize(st);
     return s;
@@ -456,7 +321,7 @@ static cg_status bank_delete_facts(cg_bankdb *db, const char *name, int64_t *id,
     return s;
 }
 
-cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
+cg_status cg__sqlite_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
 {
     int64_t id = 0, count = 0;
     cg_status s;
@@ -491,7 +356,7 @@ cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
                             err);
 }
 
-cg_status cg_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
+cg_status cg__sqlite_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                        cg_error *err)
 {
     sqlite3_stmt *st = NULL;

@@ -5,7 +5,7 @@
  * reader at seq S has a complete log after S exactly when S >= pruned_seq; otherwise it missed
  * entries and gets CG_E_NOTFOUND ("reread everything"). seq is AUTOINCREMENT, so numbers are
  * never reused even when the newest entries are deleted. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <time.h>
 
@@ -37,7 +37,7 @@ static cg_status pruned_seq(cg_bankdb *db, int64_t *out, cg_error *err)
                      "reading the change log's pruned_seq", err);
 }
 
-cg_status cg_bankdb_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
+cg_status cg__sqlite_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
 {
     if (out == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bankdb_change_seq: out is NULL");
@@ -93,7 +93,7 @@ static cg_status list_since(cg_bankdb *db, int64_t seq,
     return r;
 }
 
-cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
+cg_status cg__sqlite_changes_since(cg_bankdb *db, int64_t seq,
                                   int (*fn)(int64_t seq, cg_change_kind kind, int64_t id,
                                             void *ud),
                                   void *ud, cg_error *err)
@@ -108,7 +108,7 @@ cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
                         (long long)seq);
     /* The pruned check and the listing must see one snapshot, or a prune between them would
      * hide entries: read both in one transaction (unless the caller is already in one). */
-    own_tx = sqlite3_get_autocommit(db->db);
+    own_tx = sqlite3_get_autocommit(cg__sq(db));
     if (own_tx) {
         r = cg__bankdb_begin_read(db, "reading the change log", err);
         if (r != CG_OK)
@@ -142,7 +142,7 @@ static cg_status exec_with_seq(cg_bankdb *db, const char *sql, int64_t seq, cg_e
     return r;
 }
 
-cg_status cg_bankdb_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err)
+cg_status cg__sqlite_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err)
 {
     /* ?1 = 0: everything but the newest entry; else entries older than ?1 seconds. Pruning by
      * seq prefix keeps the "complete after pruned_seq" invariant even if the clock stepped

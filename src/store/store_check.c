@@ -1,6 +1,6 @@
 /* Validation of what the store writes: bank names, text fields (byte limits of bank.h, UTF-8),
  * signal fields. Input over a limit is rejected, never cut (bank.h). */
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
 #include <string.h>
 
