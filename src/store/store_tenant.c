@@ -1,4 +1,4 @@
-/* The handle's current tenant (include/childguard/tenant.h): the review queue (store_review.c)
+/* The handle's current tenant (include/childguard/tenant.h): the review queue (src/review/)
  * and the outbox (store_outbox.c) scope every read and write by it. */
 #include "store/store_int.h"
 

@@ -1,4 +1,4 @@
-/* Bank changes in the audit log (cg_bankdb_set_audit, src/bank/store_audit.c): every change
+/* Bank changes in the audit log (cg_bankdb_set_audit, src/store/store_audit.c): every change
  * made through an audited handle appends exactly one "bank_change" record with the right op,
  * subject and actor; failed changes append none; an import appends one record for the whole
  * file; the log verifies; auditing can be turned off; a bad actor is refused; and a log that

@@ -1,7 +1,7 @@
-/* The SQLite bank store (include/childguard/bank.h, src/bank/store*.c): banks, signals, merge,
- * the change log, import/export round trips, and the failure cases: bad lines, a fatal reader
- * error, a full disk, a foreign or newer file, read-only opens, a locked database, failing
- * allocations. Every database lives in cg_test_tmpdir(). */
+/* The bank store (include/childguard/bank.h, src/store/; on each backend: --store): banks,
+ * signals, merge, the change log, import/export round trips, and the failure cases: bad lines, a
+ * fatal reader error, a full disk, a foreign or newer file, read-only opens, a locked database,
+ * failing allocations. Every database lives in cg_test_tmpdir(). */
 #define _GNU_SOURCE /* fopencookie: a stream that fails mid-file */
 #include "cg_test.h"
 

@@ -1,4 +1,4 @@
-/* API keys (include/childguard/keys.h, src/bank/store_keys.c): creating, verifying, revoking and
+/* API keys (include/childguard/keys.h, src/store/store_keys.c): creating, verifying, revoking and
  * listing keys; every refused token looking the same; scope parsing and formatting; audit
  * records that never carry the secret; last_used updates; bad input; the schema migration; and
  * failing allocations. Every file lives in cg_test_tmpdir(). */

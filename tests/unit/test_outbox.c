@@ -1,4 +1,4 @@
-/* The webhook outbox (include/childguard/outbox.h, src/bank/store_outbox.c): adding entries,
+/* The webhook outbox (include/childguard/outbox.h, src/store/store_outbox.c): adding entries,
  * what is due and in which order, retries, delivery, giving up, counts, pruning, surviving a
  * restart (closing and reopening the database), bad targets and payloads, callbacks that write,
  * and failing allocations. Every file lives in cg_test_tmpdir(). */

@@ -1,4 +1,4 @@
-/* The human review queue (include/childguard/review.h, src/bank/store_review.c) and reviewer
+/* The human review queue (include/childguard/review.h, src/review/) and reviewer
  * previews (src/media/preview.c): adding and reading items, queue order and filters, claims by
  * two reviewers, release, decisions feeding block and allow banks, audit records, the schema
  * migration, failing allocations, and preview geometry and blur. Every file lives in

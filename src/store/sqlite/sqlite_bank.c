@@ -357,7 +357,7 @@ cg_status cg__sqlite_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
 }
 
 cg_status cg__sqlite_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
-                       cg_error *err)
+                               cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_bank b;

@@ -1,5 +1,6 @@
-/* The change log: read and pruned here, written only by the triggers of the schema (store.c),
- * so every writer logs in the same transaction as its change, even the sqlite3 shell.
+/* The change log: read and pruned here, written only by the triggers of the schema
+ * (sqlite_store.c), so every writer logs in the same transaction as its change, even the sqlite3
+ * shell.
  *
  * Pruning deletes a prefix of the log (every seq <= P) and records P in meta.pruned_seq. A
  * reader at seq S has a complete log after S exactly when S >= pruned_seq; otherwise it missed
@@ -94,9 +95,9 @@ static cg_status list_since(cg_bankdb *db, int64_t seq,
 }
 
 cg_status cg__sqlite_changes_since(cg_bankdb *db, int64_t seq,
-                                  int (*fn)(int64_t seq, cg_change_kind kind, int64_t id,
-                                            void *ud),
-                                  void *ud, cg_error *err)
+                                   int (*fn)(int64_t seq, cg_change_kind kind, int64_t id,
+                                             void *ud),
+                                   void *ud, cg_error *err)
 {
     int own_tx;
     cg_status r;

@@ -300,7 +300,7 @@ static cg_status key_insert(cg_bankdb *db, const cg_apikey *k, const uint8_t has
 }
 
 cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                              cg_apikey *out, cg_audit *audit, cg_error *err)
+                                   cg_apikey *out, cg_audit *audit, cg_error *err)
 {
     const char *name = spec != NULL ? spec->name : NULL;
     const unsigned scopes = spec != NULL ? spec->scopes : 0;
@@ -502,7 +502,7 @@ cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *
 /* ---- revoke and list ---------------------------------------------------------------------- */
 
 cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                           cg_error *err)
+                                   cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     sqlite3_stmt *st = NULL;
@@ -573,7 +573,7 @@ cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, 
 }
 
 cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
-                         cg_error *err)
+                                 cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_apikey k;

@@ -1,8 +1,8 @@
 /* The webhook outbox in SQLite (include/childguard/outbox.h, docs/keys.md): notifications the
  * HTTP service must deliver, in the bank database so that a restart loses none.
  *
- * Table (sqlite_store.c, schema step 3): outbox holds one row per notification. delivered and failed
- * are unix times (0 = not yet); an entry is pending while both are 0. The partial index
+ * Table (sqlite_store.c, schema step 3): outbox holds one row per notification. delivered and
+ * failed are unix times (0 = not yet); an entry is pending while both are 0. The partial index
  * outbox_due covers only the pending rows, so finding what is due stays cheap however long the
  * delivered history grows.
  *
@@ -224,7 +224,7 @@ cg_status cg__sqlite_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *
 }
 
 cg_status cg__sqlite_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
-                               int64_t next_attempt, cg_error *err)
+                                       int64_t next_attempt, cg_error *err)
 {
     char buf[CG_OUTBOX_ERROR_MAX + 1];
 
@@ -237,7 +237,8 @@ cg_status cg__sqlite_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *er
                           id, buf, next_attempt, "recording a retry of", err);
 }
 
-cg_status cg__sqlite_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text, cg_error *err)
+cg_status cg__sqlite_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text,
+                                        cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     char buf[CG_OUTBOX_ERROR_MAX + 1];
@@ -282,8 +283,8 @@ cg_status cg__sqlite_outbox_prune(cg_bankdb *db, int64_t before, int64_t *remove
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-cg_status cg__sqlite_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered, int64_t *failed,
-                           cg_error *err)
+cg_status cg__sqlite_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered,
+                                   int64_t *failed, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -414,8 +415,8 @@ static cg_status entry_load(cg_bankdb *db, sqlite3_stmt *st, int64_t id, int64_t
 }
 
 cg_status cg__sqlite_outbox_due(cg_bankdb *db, int64_t now, int limit,
-                        int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
-                        cg_error *err)
+                                int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
+                                cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     int64_t *ids = NULL;

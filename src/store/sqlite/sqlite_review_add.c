@@ -111,8 +111,8 @@ static cg_status item_insert(cg_bankdb *db, cg_review_item *item, const char *ve
 }
 
 cg_status cg__sqlite_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                        const uint8_t *preview, size_t preview_len, cg_audit *audit,
-                        cg_error *err)
+                                const uint8_t *preview, size_t preview_len, cg_audit *audit,
+                                cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     const char *verdict = verdict_json != NULL ? verdict_json : "{}";
@@ -196,7 +196,7 @@ static cg_status find_open(cg_bankdb *db, const char *tenant, const char *conten
 }
 
 cg_status cg__sqlite_review_refresh(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                            cg_audit *audit, cg_error *err)
+                                    cg_audit *audit, cg_error *err)
 {
     const char *verdict = verdict_json != NULL ? verdict_json : "{}";
     sqlite3_stmt *st = NULL;
@@ -239,6 +239,7 @@ cg_status cg__sqlite_review_refresh(cg_bankdb *db, cg_review_item *item, const c
                        &rec, err);
     if (s == CG_OK)
         item->id = id;
-    return cg__sqlite_review_finish(db, s, "refreshing a review item", audit, "childguard", id, rec, err);
+    return cg__sqlite_review_finish(db, s, "refreshing a review item", audit, "childguard", id, rec,
+                                    err);
 }
 

@@ -19,8 +19,8 @@
 
 /* Appends one "review" record for item id after its change committed; data is stolen (NULL:
  * no change, no record). A failure is CG_E_IO naming the committed change. */
-cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const char *actor, int64_t id,
-                              json_t *data, cg_error *err)
+cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const char *actor,
+                                         int64_t id, json_t *data, cg_error *err)
 {
     char subject[32], what[48];
 
@@ -32,7 +32,7 @@ cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const c
 /* The record of a change, built before the commit: NULL from json_pack (out of memory, or text
  * that is not UTF-8) fails the change instead of losing its record. */
 cg_status cg__sqlite_review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
-                            json_t **out, cg_error *err)
+                                       json_t **out, cg_error *err)
 {
     *out = NULL;
     if (audit == NULL) {
@@ -48,7 +48,7 @@ cg_status cg__sqlite_review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t i
 
 /* Ends a state change: commit and then append its record on success; rollback otherwise. */
 cg_status cg__sqlite_review_finish(cg_bankdb *db, cg_status s, const char *what, cg_audit *audit,
-                        const char *actor, int64_t id, json_t *rec, cg_error *err)
+                                   const char *actor, int64_t id, json_t *rec, cg_error *err)
 {
     /* A handle that names its own actor (the HTTP service: the API key) records the change
      * under it, and the reviewer whose decision it is in the record. */

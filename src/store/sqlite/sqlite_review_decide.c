@@ -133,8 +133,8 @@ static cg_status claim_locked(cg_bankdb *db, int64_t id, const char *reviewer, i
     return s;
 }
 
-cg_status cg__sqlite_review_claim(cg_bankdb *db, int64_t id, const char *reviewer, int64_t *claimed_id,
-                          cg_audit *audit, cg_error *err)
+cg_status cg__sqlite_review_claim(cg_bankdb *db, int64_t id, const char *reviewer,
+                                  int64_t *claimed_id, cg_audit *audit, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     json_t *rec = NULL;
@@ -163,8 +163,8 @@ cg_status cg__sqlite_review_claim(cg_bankdb *db, int64_t id, const char *reviewe
     return s;
 }
 
-cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *reviewer, cg_audit *audit,
-                            cg_error *err)
+cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *reviewer,
+                                    cg_audit *audit, cg_error *err)
 {
     char holder[CG_REVIEW_NAME_MAX + 1];
     cg_review_state state = CG_REVIEW_PENDING;
@@ -204,7 +204,8 @@ cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *revie
         s = cg__sqlite_review_audit_data(db, audit, id,
                        json_pack("{s:s,s:I}", "action", "release", "item", (json_int_t)id), &rec,
                        err);
-    return cg__sqlite_review_finish(db, s, "releasing a review item", audit, reviewer, id, rec, err);
+    return cg__sqlite_review_finish(db, s, "releasing a review item", audit, reviewer, id, rec,
+                                    err);
 }
 
 static cg_status feed_bank(cg_bankdb *db, const cg_review_item *item, const cg_bank *bank,
@@ -274,7 +275,8 @@ static cg_status propose_locked(cg_bankdb *db, const cg_review_item *item,
         s = cg__sqlite_review_audit_data(db, audit, item->id,
                        json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "action", "propose", "item",
                                  (json_int_t)item->id, "content_id", item->content_id, "from",
-                                 cg__review_state_names[item->state], "state", cg__review_state_names[d->state],
+                                 cg__review_state_names[item->state], "state",
+                                 cg__review_state_names[d->state],
                                  "bank", d->bank, "note", d->note != NULL ? d->note : ""),
                        rec, err);
     return s;
@@ -382,7 +384,8 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     if (s == CG_OK) {
         json_t *data = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "action", "decide",
                                  "item", (json_int_t)id, "content_id", item.content_id, "from",
-                                 cg__review_state_names[item.state], "state", cg__review_state_names[d->state],
+                                 cg__review_state_names[item.state], "state",
+                                 cg__review_state_names[d->state],
                                  "bank_signals", (json_int_t)added, "skipped_low_quality",
                                  (json_int_t)outcome.skipped_low_quality, "bank", bank.name,
                                  "note", d->note != NULL ? d->note : "");
@@ -424,6 +427,7 @@ cg_status cg__sqlite_review_decide(cg_bankdb *db, int64_t id, const cg_review_de
     if (outcome != NULL)
         memset(outcome, 0, sizeof(*outcome));
     s = decide_locked(db, id, d, needs_two, now, audit, &rec, outcome, err);
-    return cg__sqlite_review_finish(db, s, "deciding a review item", audit, d->reviewer, id, rec, err);
+    return cg__sqlite_review_finish(db, s, "deciding a review item", audit, d->reviewer, id, rec,
+                                    err);
 }
 

@@ -115,8 +115,8 @@ static const char SIGNALS_SQL[] =
 
 /* Reads item id (with its signals) into out; CG_E_NOTFOUND when absent. verdict (may be NULL)
  * receives a copy of the verdict JSON. */
-cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict,
-                           cg_error *err)
+cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item *out,
+                                      char **verdict, cg_error *err)
 {
     sqlite3_stmt *st = NULL, *sig = NULL;
     cg_status s;
@@ -162,7 +162,7 @@ cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item 
 /* ---- the public reads ---------------------------------------------------------------------- */
 
 cg_status cg__sqlite_review_get(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict_json,
-                        cg_error *err)
+                                cg_error *err)
 {
     if (verdict_json != NULL)
         *verdict_json = NULL;
@@ -175,7 +175,7 @@ cg_status cg__sqlite_review_get(cg_bankdb *db, int64_t id, cg_review_item *out, 
 }
 
 cg_status cg__sqlite_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
-                                cg_error *err)
+                                        cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -221,7 +221,8 @@ cg_status cg__sqlite_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **dat
 }
 
 cg_status cg__sqlite_review_list(cg_bankdb *db, const cg_review_filter *filter,
-                         int (*fn)(const cg_review_item *item, void *ud), void *ud, cg_error *err)
+                                 int (*fn)(const cg_review_item *item, void *ud), void *ud,
+                                 cg_error *err)
 {
     char sql[512];
     sqlite3_stmt *st = NULL, *sig = NULL;

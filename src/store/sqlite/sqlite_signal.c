@@ -251,7 +251,7 @@ cg_status cg__sqlite_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, 
 }
 
 cg_status cg__sqlite_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                              const uint8_t *value, cg_bank_signal *out, cg_error *err)
+                                 const uint8_t *value, cg_bank_signal *out, cg_error *err)
 {
     sqlite3_stmt *st;
     char what[CG_SIGNAL_MAX_BYTES * 2 + 64];
@@ -431,8 +431,8 @@ static cg_status filter_prepare(cg_bankdb *db, int64_t bank_id, const cg_signal_
 }
 
 cg_status cg__sqlite_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                                 int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
-                                 cg_error *err)
+                                    int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
+                                    cg_error *err)
 {
     /* INDEXED BY: signals_bank holds a bank's rows in rowid order, so no sort (which would
      * buffer the whole bank) is needed for ORDER BY id. */
@@ -468,7 +468,7 @@ cg_status cg__sqlite_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_sig
 }
 
 cg_status cg__sqlite_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                               int64_t *out, cg_error *err)
+                                  int64_t *out, cg_error *err)
 {
     static const char sql_bank[] = "SELECT count(*) FROM signals"
                                    " WHERE bank_id = ?1 AND (?2 IS NULL OR signal_type = ?2)";

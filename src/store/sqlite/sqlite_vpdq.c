@@ -94,9 +94,9 @@ static int copy_field(char *dst, size_t cap, const char *src)
     return 1;
 }
 
-cg_status cg__sqlite_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
-                           size_t n, const char *source, const char *external_id,
-                           const char *note, int64_t *signal_id, int *merged, cg_error *err)
+cg_status cg__sqlite_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames, size_t n,
+                              const char *source, const char *external_id, const char *note,
+                              int64_t *signal_id, int *merged, cg_error *err)
 {
     cg_bank_signal s;
     cg_bank bank;
@@ -148,8 +148,8 @@ cg_status cg__sqlite_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_fram
 }
 
 cg_status cg__sqlite_vpdq_frames(cg_bankdb *db, int64_t signal_id,
-                              int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
-                              cg_error *err)
+                                 int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
+                                 cg_error *err)
 {
     cg_bank_signal sig;
     sqlite3_stmt *st;
