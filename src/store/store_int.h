@@ -69,6 +69,12 @@ void cg__bank_thresholds_format(const cg_bank *b, char *out, size_t cap);
 cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
                                     cg_bank *out, cg_error *err);
 
+/* ---- API keys (store_keys.c) ---- */
+
+/* Normalises a key's bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
+ * returns NULL, or why it is not valid. */
+const char *cg__apikey_banks_normalise(const char *in, char *out);
+
 /* ---- review rows (review_rows.c) ---- */
 
 /* The stored name of each cg_review_state (cg_review_state_name). */

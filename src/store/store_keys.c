@@ -23,6 +23,24 @@ static const struct {
 };
 #define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 
+/* The next item of a comma-separated list at *p, without the blanks around it: returns its start
+ * and sets *n to its length; *p is left on the comma after it or on the end of the text. */
+static const char *list_item(const char **p, size_t *n)
+{
+    const char *start, *end;
+
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+    start = *p;
+    while (**p != '\0' && **p != ',')
+        (*p)++;
+    end = *p;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *n = (size_t)(end - start);
+    return start;
+}
+
 cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
 {
     unsigned bits = 0;
@@ -34,19 +52,10 @@ cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
         return cg__fail(err, CG_E_INVAL, "cg_scopes_parse: NULL argument");
     p = text;
     for (;;) {
-        const char *start, *end;
         size_t n;
+        const char *start = list_item(&p, &n);
         unsigned bit = 0;
 
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p != '\0' && *p != ',')
-            p++;
-        end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        n = (size_t)(end - start);
         if (n == 3 && memcmp(start, "all", 3) == 0)
             bit = CG_SCOPE_ALL;
         for (size_t i = 0; i < N_SCOPES && bit == 0; i++)
@@ -100,6 +109,47 @@ int cg_scopes_allow(unsigned have, unsigned need)
     if (have & CG_SCOPE_ADMIN)
         return 1;
     return (have & need) == need;
+}
+
+/* Normalises a bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
+ * returns NULL, or why it is not valid. */
+const char *cg__apikey_banks_normalise(const char *in, char *out)
+{
+    size_t used = 0;
+    const char *p = in;
+
+    out[0] = '\0';
+    if (in == NULL)
+        return NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0')
+        return NULL;
+    for (;;) {
+        char name[CG_BANK_NAME_MAX + 1];
+        size_t n;
+        const char *start = list_item(&p, &n);
+
+        if (n == 0)
+            return "an empty bank name in the list";
+        if (n > CG_BANK_NAME_MAX)
+            return "a bank name in the list is too long";
+        memcpy(name, start, n);
+        name[n] = '\0';
+        if (!cg__bank_name_valid(name))
+            return "a bank name in the list is not valid ([A-Za-z0-9_.-])";
+        if (used + n + (used > 0) > CG_APIKEY_BANKS_MAX)
+            return "the bank list is longer than 512 bytes";
+        if (used > 0)
+            out[used++] = ',';
+        memcpy(out + used, name, n);
+        used += n;
+        out[used] = '\0';
+        if (*p == '\0')
+            break;
+        p++; /* the comma */
+    }
+    return NULL;
 }
 
 int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank)

@@ -12,30 +12,10 @@
 
 #include "common/error.h"
 
-static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, const char *what,
-                           cg_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    cg_status r;
-    int rc;
-
-    *out = 0;
-    r = cg__bankdb_prepare(db, sql, &st, err);
-    if (r != CG_OK)
-        return r;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        r = cg__bankdb_fail(db, err, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "%s", what);
-    sqlite3_finalize(st);
-    return r;
-}
-
 static cg_status pruned_seq(cg_bankdb *db, int64_t *out, cg_error *err)
 {
-    return query_int(db, "SELECT value FROM meta WHERE key = 'pruned_seq'", out,
-                     "reading the change log's pruned_seq", err);
+    return cg__bankdb_query_int(db, "SELECT value FROM meta WHERE key = 'pruned_seq'", out,
+                                0, "reading the change log's pruned_seq", err);
 }
 
 cg_status cg__sqlite_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
@@ -46,10 +26,10 @@ cg_status cg__sqlite_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bankdb_change_seq: db is NULL");
     /* After pruning everything the log may be empty; the last seq is then pruned_seq. */
-    return query_int(db,
-                     "SELECT max(ifnull((SELECT max(seq) FROM changes), 0),"
-                     " (SELECT value FROM meta WHERE key = 'pruned_seq'))",
-                     out, "reading the change sequence", err);
+    return cg__bankdb_query_int(db,
+                                "SELECT max(ifnull((SELECT max(seq) FROM changes), 0),"
+                                " (SELECT value FROM meta WHERE key = 'pruned_seq'))",
+                                out, 0, "reading the change sequence", err);
 }
 
 /* Lists the entries after seq; runs inside the caller's (read) transaction. */

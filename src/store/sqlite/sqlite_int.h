@@ -102,6 +102,12 @@ cg_status cg__bankdb_stmt(cg_bankdb *db, cg__bank_stmt slot, const char *sql, sq
  * as ""); -1 when it does not fit. */
 int cg__bankdb_column_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
 
+/* Reads the integer in the first column of sql's one row into *out. No row: *out = 0 and CG_OK
+ * when none_ok, else a CG_E_DECODE failure (the row must be there: the file is damaged); what
+ * names the step in messages. */
+cg_status cg__bankdb_query_int(cg_bankdb *db, const char *sql, int64_t *out, int none_ok,
+                               const char *what, cg_error *err);
+
 /* A fresh statement (finalized by the caller). */
 cg_status cg__bankdb_prepare(cg_bankdb *db, const char *sql, sqlite3_stmt **out, cg_error *err);
 
@@ -144,6 +150,11 @@ cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpd
 /* The column after CG__REVIEW_ITEM_COLUMNS in the item query of cg__sqlite_review_item_load. */
 #define CG__REVIEW_ITEM_VERDICT_COLUMN 21
 
+/* Runs sql (parameters: ?1 the item id, ?2 the handle's tenant) and leaves the statement on its
+ * row in *out (finalized by the caller); CG_E_NOTFOUND "no review item" when there is none, a
+ * store failure "<what> <id>" otherwise (*out NULL then). */
+cg_status cg__sqlite_review_row(cg_bankdb *db, const char *sql, int64_t id, const char *what,
+                                sqlite3_stmt **out, cg_error *err);
 /* Reads item id with its signals (and, when verdict is not NULL, its verdict JSON, cg_free). */
 cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item *out,
                                       char **verdict, cg_error *err);

@@ -159,56 +159,6 @@ static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, c
     return CG_OK;
 }
 
-/* Normalises a bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
- * returns NULL, or why it is not valid. */
-static const char *banks_normalise(const char *in, char *out)
-{
-    size_t used = 0;
-    const char *p = in;
-
-    out[0] = '\0';
-    if (in == NULL)
-        return NULL;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == '\0')
-        return NULL;
-    for (;;) {
-        char name[CG_BANK_NAME_MAX + 1];
-        const char *start, *end;
-        size_t n;
-
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p != '\0' && *p != ',')
-            p++;
-        end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        n = (size_t)(end - start);
-        if (n == 0)
-            return "an empty bank name in the list";
-        if (n > CG_BANK_NAME_MAX)
-            return "a bank name in the list is too long";
-        memcpy(name, start, n);
-        name[n] = '\0';
-        if (!cg__bank_name_valid(name))
-            return "a bank name in the list is not valid ([A-Za-z0-9_.-])";
-        if (used + n + (used > 0) > CG_APIKEY_BANKS_MAX)
-            return "the bank list is longer than 512 bytes";
-        if (used > 0)
-            out[used++] = ',';
-        memcpy(out + used, name, n);
-        used += n;
-        out[used] = '\0';
-        if (*p == '\0')
-            break;
-        p++; /* the comma */
-    }
-    return NULL;
-}
-
 cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
@@ -344,7 +294,7 @@ cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, ch
                         db->path, name, spec->tenant);
     snprintf(k.tenant, sizeof(k.tenant), "%s",
              spec->tenant != NULL && spec->tenant[0] != '\0' ? spec->tenant : CG_TENANT_DEFAULT);
-    why = banks_normalise(spec->banks, k.banks);
+    why = cg__apikey_banks_normalise(spec->banks, k.banks);
     if (why != NULL)
         return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": banks: %s", db->path, name, why);
     k.scopes = scopes;

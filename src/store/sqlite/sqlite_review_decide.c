@@ -25,28 +25,20 @@ static cg_status item_state(cg_bankdb *db, int64_t id, cg_review_state *state, c
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
-    int rc, k;
+    int k;
 
-    s = cg__bankdb_prepare(db,
-                           "SELECT state, reviewer FROM review_items WHERE id = ?1 AND tenant = ?2",
-                           &st, err);
+    s = cg__sqlite_review_row(db,
+                              "SELECT state, reviewer FROM review_items"
+                              " WHERE id = ?1 AND tenant = ?2",
+                              id, "reading review item", &st, err);
     if (s != CG_OK)
         return s;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
-    } else if (rc != SQLITE_ROW) {
-        s = cg__bankdb_fail(db, err, rc, "reading review item %lld", (long long)id);
-    } else {
-        k = cg_review_state_from_name((const char *)sqlite3_column_text(st, 0));
-        if (k < 0 || cg__bankdb_column_text(st, 1, reviewer, CG_REVIEW_NAME_MAX + 1) < 0)
-            s = cg__fail(err, CG_E_DECODE, "%s: review item %lld: bad stored state or reviewer",
-                         db->path, (long long)id);
-        else
-            *state = (cg_review_state)k;
-    }
+    k = cg_review_state_from_name((const char *)sqlite3_column_text(st, 0));
+    if (k < 0 || cg__bankdb_column_text(st, 1, reviewer, CG_REVIEW_NAME_MAX + 1) < 0)
+        s = cg__fail(err, CG_E_DECODE, "%s: review item %lld: bad stored state or reviewer",
+                     db->path, (long long)id);
+    else
+        *state = (cg_review_state)k;
     sqlite3_finalize(st);
     return s;
 }

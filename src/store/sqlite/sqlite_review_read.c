@@ -113,6 +113,32 @@ static cg_status item_signals(cg_bankdb *db, sqlite3_stmt *sig, cg_review_item *
 static const char SIGNALS_SQL[] =
     "SELECT signal_type, value, quality FROM review_signals WHERE item_id = ?1 ORDER BY seq";
 
+cg_status cg__sqlite_review_row(cg_bankdb *db, const char *sql, int64_t id, const char *what,
+                                sqlite3_stmt **out, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    *out = NULL;
+    s = cg__bankdb_prepare(db, sql, &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = st;
+        return CG_OK;
+    }
+    if (rc == SQLITE_DONE)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
+    else
+        s = cg__bankdb_fail(db, err, rc, "%s %lld", what, (long long)id);
+    sqlite3_finalize(st);
+    return s;
+}
+
 /* Reads item id (with its signals) into out; CG_E_NOTFOUND when absent. verdict (may be NULL)
  * receives a copy of the verdict JSON. */
 cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item *out,
@@ -120,22 +146,12 @@ cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item 
 {
     sqlite3_stmt *st = NULL, *sig = NULL;
     cg_status s;
-    int rc;
 
-    s = cg__bankdb_prepare(db,
-                           "SELECT " CG__REVIEW_ITEM_COLUMNS ", verdict_json FROM review_items"
-                           " WHERE id = ?1 AND tenant = ?2",
-                           &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
-    } else if (rc != SQLITE_ROW) {
-        s = cg__bankdb_fail(db, err, rc, "reading review item %lld", (long long)id);
-    } else {
+    s = cg__sqlite_review_row(db,
+                              "SELECT " CG__REVIEW_ITEM_COLUMNS ", verdict_json FROM review_items"
+                              " WHERE id = ?1 AND tenant = ?2",
+                              id, "reading review item", &st, err);
+    if (s == CG_OK) {
         s = item_from_row(db, st, out, err);
         if (s == CG_OK && verdict != NULL) {
             const char *v = (const char *)sqlite3_column_text(st, CG__REVIEW_ITEM_VERDICT_COLUMN);
@@ -179,7 +195,6 @@ cg_status cg__sqlite_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **dat
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
-    int rc;
 
     if (data == NULL || len == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_preview_get: NULL argument");
@@ -187,19 +202,11 @@ cg_status cg__sqlite_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **dat
     *len = 0;
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_preview_get: db is NULL");
-    s = cg__bankdb_prepare(db, "SELECT preview FROM review_items WHERE id = ?1 AND tenant = ?2",
-                           &st, err);
+    s = cg__sqlite_review_row(db, "SELECT preview FROM review_items WHERE id = ?1 AND tenant = ?2",
+                              id, "reading the preview of review item", &st, err);
     if (s != CG_OK)
         return s;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no review item %lld", db->path, (long long)id);
-    } else if (rc != SQLITE_ROW) {
-        s = cg__bankdb_fail(db, err, rc, "reading the preview of review item %lld",
-                            (long long)id);
-    } else if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
         s = cg__fail(err, CG_E_NOTFOUND, "%s: review item %lld has no preview", db->path,
                      (long long)id);
     } else {

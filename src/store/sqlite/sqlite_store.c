@@ -339,10 +339,8 @@ void cg__bankdb_rollback(cg_bankdb *db)
         (void)sqlite3_exec(cg__sq(db), "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* ---- opening ------------------------------------------------------------------------------ */
-
-/* Reads one integer from a single-row query. */
-static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_error *err)
+cg_status cg__bankdb_query_int(cg_bankdb *db, const char *sql, int64_t *out, int none_ok,
+                               const char *what, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -353,16 +351,20 @@ static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_erro
     if (s != CG_OK)
         return s;
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK)
-        s = cg__bankdb_fail(db, err, rc, "reading the database header");
+    else if (rc != SQLITE_DONE || !none_ok)
+        s = cg__bankdb_fail(db, err, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "%s", what);
     sqlite3_finalize(st);
     return s;
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+/* Reads one integer of the database header. */
+static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_error *err)
+{
+    return cg__bankdb_query_int(db, sql, out, 1, "reading the database header", err);
 }
 
 /* What the file's header says about it. */
