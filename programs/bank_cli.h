@@ -29,6 +29,8 @@ int bank_get(bank_ctx *c, const char *name, cg_bank *b);
 int bank_set_text(char *dst, size_t cap, const char *what, const char *src);
 /* Adds a "TYPE=DISTANCE" threshold to b; -1 after printing why. */
 int bank_parse_threshold(cg_bank *b, const char *arg);
+/* The signal type named arg (--type) into *out; -1 after printing that it is unknown. */
+int bank_type_arg(const char *arg, const cg_signal_type **out);
 /* "block" or "allow". */
 const char *bank_kind_name(cg_bank_kind k);
 /* The signal type of a hex value: given, else guessed from its length. */

@@ -139,11 +139,9 @@ int bank_parse_threshold(cg_bank *b, const char *arg)
     }
     memcpy(name, arg, (size_t)(eq - arg));
     name[eq - arg] = '\0';
-    const cg_signal_type *t = cg_signal_type_find(name);
-    if (t == NULL) {
-        fprintf(stderr, "childguard bank: unknown signal type '%s'\n", name);
+    const cg_signal_type *t;
+    if (bank_type_arg(name, &t) != 0)
         return -1;
-    }
     if (cli_parse_u64("bank", "--threshold", eq + 1, &v) != 0)
         return -1;
     if (v > (uint64_t)t->max_distance) {
@@ -159,6 +157,16 @@ int bank_parse_threshold(cg_bank *b, const char *arg)
     if (b->n_thresholds == CG_BANK_MAX_THRESHOLDS)
         return -1;
     b->thresholds[b->n_thresholds++] = (cg_bank_threshold){t, (int)v};
+    return 0;
+}
+
+int bank_type_arg(const char *arg, const cg_signal_type **out)
+{
+    *out = cg_signal_type_find(arg);
+    if (*out == NULL) {
+        fprintf(stderr, "childguard bank: unknown signal type '%s'\n", arg);
+        return -1;
+    }
     return 0;
 }
 

@@ -151,11 +151,8 @@ int bank_do_add(bank_ctx *c, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
         switch (ch) {
         case 't':
-            type = cg_signal_type_find(optarg);
-            if (type == NULL) {
-                fprintf(stderr, "childguard bank: unknown signal type '%s'\n", optarg);
+            if (bank_type_arg(optarg, &type) != 0)
                 return CLI_ERROR;
-            }
             break;
         case 'e':
             if (bank_set_text(tmpl.external_id, sizeof(tmpl.external_id), "--external-id", optarg))

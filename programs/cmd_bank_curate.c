@@ -105,11 +105,8 @@ int bank_do_toggle(bank_ctx *c, int argc, char **argv, int enable)
         case 'u': until = optarg; break;
         case 'f': dur = optarg; break;
         case 't':
-            type = cg_signal_type_find(optarg);
-            if (type == NULL) {
-                fprintf(stderr, "childguard bank: unknown signal type '%s'\n", optarg);
+            if (bank_type_arg(optarg, &type) != 0)
                 return CLI_ERROR;
-            }
             break;
         default: return CLI_ERROR;
         }

@@ -72,11 +72,8 @@ int bank_do_import(bank_ctx *c, int argc, char **argv)
                 return CLI_ERROR;
             break;
         case 't':
-            io.default_type = cg_signal_type_find(optarg);
-            if (io.default_type == NULL) {
-                fprintf(stderr, "childguard bank: unknown signal type '%s'\n", optarg);
+            if (bank_type_arg(optarg, &io.default_type) != 0)
                 return CLI_ERROR;
-            }
             break;
         case 's': io.source = optarg; break;
         case 'c': create = 1; break;
