@@ -91,7 +91,7 @@ int bank_open_db(bank_ctx *c, int create)
 
     if (dbpath_resolve("bank", c->db_arg, create, c->db_path, sizeof(c->db_path)) != 0)
         return -1;
-    if (!create && access(c->db_path, F_OK) != 0) {
+    if (!create && dbpath_missing(c->db_path)) {
         fprintf(stderr,
                 "childguard bank: %s: no database yet: create a bank first ('childguard bank "
                 "create NAME --label LABEL', or 'bank import NAME --create FILE')\n",
