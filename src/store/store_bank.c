@@ -9,8 +9,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "childguard/pdq.h"
+#include "store/store_audit.h"
 #include "common/error.h"
 
 #define MIN_QUALITY_KEY "pdq_min_quality"
@@ -146,13 +150,151 @@ cg_status cg__bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_e
     return CG_OK;
 }
 
+/* ---- audit records ------------------------------------------------------------------------ */
+
+static const char *kind_text(cg_bank_kind k)
+{
+    return k == CG_BANK_ALLOW ? "allow" : "block";
+}
+
+/* The settings of a bank as audit data (thr: its thresholds as stored); NULL when out of
+ * memory (cg__bankdb_audit reports it). */
+static json_t *bank_audit_data(const cg_bank *b, const char *thr)
+{
+    return json_pack("{s:I, s:s, s:s, s:b, s:s, s:s}", "bank_id", (json_int_t)b->id, "label",
+                     b->label, "kind", kind_text(b->kind), "enabled", b->enabled != 0,
+                     "description", b->description, "thresholds", thr);
+}
+
+/* Adds to data the list of settings that differ between old and new ("changed"). */
+static json_t *bank_audit_changed(json_t *data, const cg_bank *old, const char *old_thr,
+                                  const cg_bank *new, const char *new_thr)
+{
+    json_t *changed = json_array();
+
+    if (data == NULL || changed == NULL) {
+        json_decref(changed);
+        json_decref(data);
+        return NULL;
+    }
+    if (strcmp(old->label, new->label) != 0)
+        json_array_append_new(changed, json_string("label"));
+    if (old->kind != new->kind)
+        json_array_append_new(changed, json_string("kind"));
+    if ((old->enabled != 0) != (new->enabled != 0))
+        json_array_append_new(changed, json_string("enabled"));
+    if (strcmp(old->description, new->description) != 0)
+        json_array_append_new(changed, json_string("description"));
+    if (strcmp(old_thr, new_thr) != 0)
+        json_array_append_new(changed, json_string("thresholds"));
+    if (json_object_set_new(data, "changed", changed) != 0) {
+        json_decref(data);
+        return NULL;
+    }
+    return data;
+}
+
 /* ---- banks over the store ---------------------------------------------------------------- */
 
 cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
 {
-    if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_create: db is NULL");
-    return db->ops->bank_create(db, bank, err);
+    char thr[CG_BANK_MAX_THRESHOLDS * 48];
+    cg_status s;
+
+    if (db == NULL || bank == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_create: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    if (memchr(bank->name, '\0', sizeof(bank->name)) == NULL || !cg__bank_name_valid(bank->name))
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: invalid bank name \"%.*s\" (1 to %d of A-Z a-z 0-9 _ . -)", db->path,
+                        CG_BANK_NAME_MAX, bank->name, CG_BANK_NAME_MAX);
+    s = cg__bank_check(db, bank, bank->name, err);
+    if (s != CG_OK)
+        return s;
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
+    s = db->ops->bank_insert(db, bank, thr, (int64_t)time(NULL), err);
+    /* One statement in autocommit mode: committed once it is done, so recorded now. */
+    if (s == CG_OK && cg__bankdb_audited(db))
+        s = cg__bankdb_audit(db, "bank_create", bank->name, bank_audit_data(bank, thr), err);
+    return s;
+}
+
+cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
+{
+    char thr[CG_BANK_MAX_THRESHOLDS * 48], old_thr[CG_BANK_MAX_THRESHOLDS * 48];
+    char name[32];
+    cg_bank old;
+    cg_status s;
+
+    if (db == NULL || bank == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_update: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    /* The name is not written; messages name the bank by id in case bank->name is stale. */
+    snprintf(name, sizeof(name), "id %lld", (long long)bank->id);
+    s = cg__bank_check(db, bank, name, err);
+    if (s != CG_OK)
+        return s;
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
+    if (!cg__bankdb_audited(db))
+        return db->ops->bank_update_row(db, bank, thr, name, err);
+    /* Audited: read the stored bank (its name is the record's subject, its settings tell what
+     * changed) in the same transaction as the update. */
+    s = db->ops->begin_write(db, "updating a bank", err);
+    if (s != CG_OK)
+        return s;
+    s = db->ops->bank_get_by_id(db, bank->id, &old, err);
+    if (s == CG_OK)
+        s = db->ops->bank_update_row(db, bank, thr, name, err);
+    if (s == CG_OK)
+        s = db->ops->commit(db, "updating a bank", err);
+    else
+        db->ops->rollback(db);
+    if (s != CG_OK)
+        return s;
+    cg__bank_thresholds_format(&old, old_thr, sizeof(old_thr));
+    return cg__bankdb_audit(db, "bank_update", old.name,
+                            bank_audit_changed(bank_audit_data(bank, thr), &old, old_thr, bank,
+                                               thr),
+                            err);
+}
+
+cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
+{
+    int64_t id = 0, count = 0;
+    cg_status s;
+
+    if (db == NULL || name == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_delete: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    if (!cg__bank_name_valid(name))
+        return cg__fail(err, CG_E_INVAL, "%s: invalid bank name \"%.*s\"", db->path,
+                        CG_BANK_NAME_MAX, name);
+    if (!cg__bankdb_audited(db))
+        return db->ops->bank_delete_row(db, name, err);
+    /* Audited: the record says how many signals went with the bank, counted in the same
+     * transaction as the delete. */
+    s = db->ops->begin_write(db, "deleting a bank", err);
+    if (s != CG_OK)
+        return s;
+    s = db->ops->bank_delete_facts(db, name, &id, &count, err);
+    if (s == CG_OK)
+        s = db->ops->bank_delete_row(db, name, err);
+    if (s == CG_OK)
+        s = db->ops->commit(db, "deleting a bank", err);
+    else
+        db->ops->rollback(db);
+    if (s != CG_OK)
+        return s;
+    return cg__bankdb_audit(db, "bank_delete", name,
+                            json_pack("{s:I, s:I}", "bank_id", (json_int_t)id, "signals",
+                                      (json_int_t)count),
+                            err);
 }
 
 cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
@@ -173,20 +315,6 @@ cg_status cg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *e
         return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: db is NULL");
     }
     return db->ops->bank_get_by_id(db, id, out, err);
-}
-
-cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
-{
-    if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_update: db is NULL");
-    return db->ops->bank_update(db, bank, err);
-}
-
-cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
-{
-    if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_delete: db is NULL");
-    return db->ops->bank_delete(db, name, err);
 }
 
 cg_status cg_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,

@@ -64,12 +64,32 @@ typedef struct cg__store_ops {
     /* Ends it; what NULL: after a failure (never fails then). */
     cg_status (*snapshot_end)(cg_bankdb *db, const char *what, cg_error *err);
 
-    /* ---- banks ---- */
-    cg_status (*bank_create)(cg_bankdb *db, cg_bank *bank, cg_error *err);
+    /* ---- write transactions (a public write that spans several ops) ---- */
+    /* Starts a write transaction that holds the write lock from here (so a busy store fails
+     * now, not halfway); what names the step in messages. */
+    cg_status (*begin_write)(cg_bankdb *db, const char *what, cg_error *err);
+    /* Commits it; a failed commit rolls back (all or nothing). */
+    cg_status (*commit)(cg_bankdb *db, const char *what, cg_error *err);
+    /* Rolls back the open transaction, if any; never fails (the first error stands). */
+    void (*rollback)(cg_bankdb *db);
+
+    /* ---- banks (store_bank.c checks, formats the thresholds and audits) ---- */
+    /* Inserts the checked bank created at now, with its thresholds as stored text; sets
+     * bank->id and bank->created. A taken name: CG_E_INVAL "bank "NAME" already exists". */
+    cg_status (*bank_insert)(cg_bankdb *db, cg_bank *bank, const char *thresholds, int64_t now,
+                             cg_error *err);
     cg_status (*bank_get)(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err);
     cg_status (*bank_get_by_id)(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err);
-    cg_status (*bank_update)(cg_bankdb *db, const cg_bank *bank, cg_error *err);
-    cg_status (*bank_delete)(cg_bankdb *db, const char *name, cg_error *err);
+    /* Writes every setting of bank->id but its name; name names it in messages. CG_E_NOTFOUND
+     * when there is no such bank. */
+    cg_status (*bank_update_row)(cg_bankdb *db, const cg_bank *bank, const char *thresholds,
+                                 const char *name, cg_error *err);
+    /* The id and signal count of bank name (the record of its deletion). */
+    cg_status (*bank_delete_facts)(cg_bankdb *db, const char *name, int64_t *id, int64_t *count,
+                                   cg_error *err);
+    /* Deletes bank name and all its signals, atomically; the change log gets one bank entry.
+     * CG_E_NOTFOUND when there is no such bank. */
+    cg_status (*bank_delete_row)(cg_bankdb *db, const char *name, cg_error *err);
     cg_status (*bank_list)(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                            cg_error *err);
 

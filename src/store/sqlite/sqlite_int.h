@@ -178,11 +178,18 @@ cg_status cg__sqlite_open(cg_bankdb *db, const char *where, cg_error *err);
 void cg__sqlite_close(cg_bankdb *db);
 cg_status cg__sqlite_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__sqlite_snapshot_end(cg_bankdb *db, const char *what, cg_error *err);
-cg_status cg__sqlite_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err);
+cg_status cg__sqlite_begin_write(cg_bankdb *db, const char *what, cg_error *err);
+cg_status cg__sqlite_commit(cg_bankdb *db, const char *what, cg_error *err);
+void cg__sqlite_rollback(cg_bankdb *db);
+cg_status cg__sqlite_bank_insert(cg_bankdb *db, cg_bank *bank, const char *thresholds, int64_t now,
+                                 cg_error *err);
 cg_status cg__sqlite_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err);
 cg_status cg__sqlite_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err);
-cg_status cg__sqlite_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err);
-cg_status cg__sqlite_bank_delete(cg_bankdb *db, const char *name, cg_error *err);
+cg_status cg__sqlite_bank_update_row(cg_bankdb *db, const cg_bank *bank, const char *thr,
+                                     const char *name, cg_error *err);
+cg_status cg__sqlite_bank_delete_facts(cg_bankdb *db, const char *name, int64_t *id,
+                                       int64_t *count, cg_error *err);
+cg_status cg__sqlite_bank_delete_row(cg_bankdb *db, const char *name, cg_error *err);
 cg_status cg__sqlite_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                                cg_error *err);
 cg_status cg__sqlite_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err);

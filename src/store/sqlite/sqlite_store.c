@@ -317,6 +317,21 @@ cg_status cg__bankdb_commit(cg_bankdb *db, const char *what, cg_error *err)
     return st;
 }
 
+cg_status cg__sqlite_begin_write(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_begin_write(db, what, err);
+}
+
+cg_status cg__sqlite_commit(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_commit(db, what, err);
+}
+
+void cg__sqlite_rollback(cg_bankdb *db)
+{
+    cg__bankdb_rollback(db);
+}
+
 cg_status cg__sqlite_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err)
 {
     return cg__bankdb_begin_read(db, what, err);
