@@ -47,6 +47,14 @@
  * that the store applies it inside the decision's transaction without depending on it. */
 typedef int (*cg__review_rule)(const cg_review_item *item, const char *verdict_json);
 
+/* A stored signal as the audit record of a change names it (signal_describe). */
+typedef struct cg__signal_facts {
+    char bank[CG_BANK_NAME_MAX + 1];            /* its bank's name */
+    int64_t bank_id;
+    char type[32];                              /* the stored type name */
+    char hex[2 * CG_SIGNAL_MAX_BYTES + 1];      /* the stored value, lower-case hex */
+} cg__signal_facts;
+
 typedef struct cg__store_ops {
     const char *name; /* "sqlite": the scheme that selects it */
 
@@ -93,13 +101,24 @@ typedef struct cg__store_ops {
     cg_status (*bank_list)(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                            cg_error *err);
 
-    /* ---- signals ---- */
-    cg_status (*signal_add)(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err);
+    /* ---- signals (store_signal.c checks and audits the writes) ---- */
+    /* Adds s, or merges it into the stored signal of the same (bank, type, value), inside the
+     * caller's write transaction; now is the `added` time of a new one. *merged: it was there;
+     * *filled: the merge filled a field the stored one lacked (bank.h). */
+    cg_status (*signal_put)(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                            int *filled, cg_error *err);
     cg_status (*signal_get)(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err);
     cg_status (*signal_find)(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                              const uint8_t *value, cg_bank_signal *out, cg_error *err);
-    cg_status (*signal_set_disabled)(cg_bankdb *db, int64_t id, int64_t until, cg_error *err);
-    cg_status (*signal_delete)(cg_bankdb *db, int64_t id, cg_error *err);
+    /* What the audit record of a change to signal id names, read as stored (raw, so that a row
+     * this build cannot decode can still be changed). CG_E_NOTFOUND when absent. */
+    cg_status (*signal_describe)(cg_bankdb *db, int64_t id, cg__signal_facts *out,
+                                 cg_error *err);
+    /* Sets disabled_until of signal id (0: enabled); CG_E_NOTFOUND when absent. */
+    cg_status (*signal_set_disabled_row)(cg_bankdb *db, int64_t id, int64_t until,
+                                         cg_error *err);
+    /* Deletes signal id (and its frames); CG_E_NOTFOUND when absent. */
+    cg_status (*signal_delete_row)(cg_bankdb *db, int64_t id, cg_error *err);
     /* Streams the signals in id order; fn may call into the same db (no cursor held across
      * a call is shared with it). */
     cg_status (*signal_foreach)(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,

@@ -192,12 +192,16 @@ cg_status cg__sqlite_bank_delete_facts(cg_bankdb *db, const char *name, int64_t 
 cg_status cg__sqlite_bank_delete_row(cg_bankdb *db, const char *name, cg_error *err);
 cg_status cg__sqlite_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                                cg_error *err);
-cg_status cg__sqlite_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err);
+cg_status cg__sqlite_signal_put(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                                int *filled, cg_error *err);
 cg_status cg__sqlite_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err);
 cg_status cg__sqlite_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                                  const uint8_t *value, cg_bank_signal *out, cg_error *err);
-cg_status cg__sqlite_signal_set_disabled(cg_bankdb *db, int64_t id, int64_t until, cg_error *err);
-cg_status cg__sqlite_signal_delete(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__sqlite_signal_describe(cg_bankdb *db, int64_t id, cg__signal_facts *f,
+                                     cg_error *err);
+cg_status cg__sqlite_signal_set_disabled_row(cg_bankdb *db, int64_t id, int64_t until,
+                                             cg_error *err);
+cg_status cg__sqlite_signal_delete_row(cg_bankdb *db, int64_t id, cg_error *err);
 cg_status cg__sqlite_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
                                     int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
                                     cg_error *err);
