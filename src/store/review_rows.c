@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-#include <jansson.h>
-
 #include "childguard/review.h"
 #include "common/error.h"
 
@@ -99,27 +97,10 @@ const char *cg__review_item_invalid(const cg_review_item *it)
     return NULL;
 }
 
-/* Checks the verdict: a JSON object of at most REVIEW_VERDICT_MAX bytes. */
 cg_status cg__review_verdict_check(cg_bankdb *db, const char *json, cg_error *err)
 {
-    const size_t n = strnlen(json, REVIEW_VERDICT_MAX + 1);
-    json_error_t jerr;
-    json_t *v;
-    int obj;
-
-    if (n > REVIEW_VERDICT_MAX)
-        return cg__fail(err, CG_E_LIMIT, "%s: review item: verdict JSON longer than %u bytes",
-                        db->path, REVIEW_VERDICT_MAX);
-    v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: review item: verdict is not JSON: %s (column %d)",
-                        db->path, jerr.text, jerr.column);
-    obj = json_is_object(v);
-    json_decref(v);
-    if (!obj)
-        return cg__fail(err, CG_E_INVAL, "%s: review item: verdict JSON is not an object",
-                        db->path);
-    return CG_OK;
+    return cg__store_json_object_check(db, json, REVIEW_VERDICT_MAX, "review item: verdict",
+                                       err);
 }
 
 /* Checks a decision's fields; returns NULL when valid, else a static reason. */

@@ -56,6 +56,11 @@ long cg__bank_text_check(const char *field, size_t cap);
  * disabled_until); returns NULL when valid, else a static reason. */
 const char *cg__bank_signal_invalid(const cg_bank_signal *s);
 
+/* Checks text given as JSON: an object of at most max bytes, no duplicate keys; what names it
+ * in messages ("outbox: payload"). CG_E_LIMIT when longer, else CG_E_INVAL. */
+cg_status cg__store_json_object_check(cg_bankdb *db, const char *json, size_t max,
+                                      const char *what, cg_error *err);
+
 /* ---- banks (store_bank.c) ---- */
 
 /* Checks the fields of bank b before it is written (text limits, kind, thresholds); name names
@@ -74,6 +79,14 @@ cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char 
 /* Normalises a key's bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
  * returns NULL, or why it is not valid. */
 const char *cg__apikey_banks_normalise(const char *in, char *out);
+
+/* ---- the outbox (store_outbox.c) ---- */
+
+/* 1 when s is a delivery target name: 1..CG_OUTBOX_TARGET_MAX of [a-z0-9_.-]. */
+int cg__outbox_target_valid(const char *s);
+/* Copies an error text into buf (CG_OUTBOX_ERROR_MAX + 1 bytes) as valid UTF-8: cut at a
+ * character boundary when longer, control characters and bytes of invalid UTF-8 become '?'. */
+void cg__outbox_error_text_copy(const char *text, char *buf);
 
 /* ---- review rows (review_rows.c) ---- */
 

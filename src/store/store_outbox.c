@@ -1,10 +1,56 @@
-/* The webhook outbox (include/childguard/outbox.h, docs/keys.md): the public cg_outbox_*
- * functions over the store's operations (store_ops.h; the SQLite rows are sqlite_outbox.c).
+/* The webhook outbox (include/childguard/outbox.h, docs/keys.md): what an entry may hold, and
+ * the public cg_outbox_* functions over the store's operations (store_ops.h; the SQLite rows
+ * are sqlite_outbox.c).
  * Delivery is the program's (programs/serve/webhook.c): the library keeps the entries. */
 #include "store/store_int.h"
 
+#include <string.h>
+
 #include "childguard/outbox.h"
 #include "common/error.h"
+
+int cg__outbox_target_valid(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return 0;
+    n = strnlen(s, CG_OUTBOX_TARGET_MAX + 1);
+    if (n == 0 || n > CG_OUTBOX_TARGET_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Copies an error text into buf (CG_OUTBOX_ERROR_MAX + 1 bytes) as valid UTF-8: cut at a
+ * character boundary when longer, control characters and bytes of invalid UTF-8 become '?'
+ * (the text comes from network libraries and servers, and ends up in logs and JSON). */
+void cg__outbox_error_text_copy(const char *text, char *buf)
+{
+    size_t n = text != NULL ? strnlen(text, CG_OUTBOX_ERROR_MAX + 1) : 0;
+
+    if (n > CG_OUTBOX_ERROR_MAX) {
+        n = CG_OUTBOX_ERROR_MAX;
+        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+            n--; /* text[n] continues a character: cut before that character */
+    }
+    if (n > 0)
+        memcpy(buf, text, n);
+    buf[n] = '\0';
+    if (!cg__utf8_valid(buf, n))
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)buf[i] >= 0x80)
+                buf[i] = '?';
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+            buf[i] = '?';
+}
 
 cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_json, int64_t *id,
                         cg_error *err)

@@ -25,72 +25,6 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-/* ---- validation --------------------------------------------------------------------------- */
-
-static int target_valid(const char *s)
-{
-    size_t n;
-
-    if (s == NULL)
-        return 0;
-    n = strnlen(s, CG_OUTBOX_TARGET_MAX + 1);
-    if (n == 0 || n > CG_OUTBOX_TARGET_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static cg_status payload_check(cg_bankdb *db, const char *json, cg_error *err)
-{
-    const size_t n = strnlen(json, CG_OUTBOX_PAYLOAD_MAX + 1);
-    json_error_t jerr;
-    json_t *v;
-    int obj;
-
-    if (n > CG_OUTBOX_PAYLOAD_MAX)
-        return cg__fail(err, CG_E_LIMIT, "%s: outbox: payload longer than %u bytes", db->path,
-                        CG_OUTBOX_PAYLOAD_MAX);
-    v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: outbox: payload is not JSON: %s (column %d)",
-                        db->path, jerr.text, jerr.column);
-    obj = json_is_object(v);
-    json_decref(v);
-    if (!obj)
-        return cg__fail(err, CG_E_INVAL, "%s: outbox: payload JSON is not an object", db->path);
-    return CG_OK;
-}
-
-/* Copies an error text into buf (CG_OUTBOX_ERROR_MAX + 1 bytes) as valid UTF-8: cut at a
- * character boundary when longer, control characters and bytes of invalid UTF-8 become '?'
- * (the text comes from network libraries and servers, and ends up in logs and JSON). */
-static void error_text_copy(const char *text, char *buf)
-{
-    size_t n = text != NULL ? strnlen(text, CG_OUTBOX_ERROR_MAX + 1) : 0;
-
-    if (n > CG_OUTBOX_ERROR_MAX) {
-        n = CG_OUTBOX_ERROR_MAX;
-        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-            n--; /* text[n] continues a character: cut before that character */
-    }
-    if (n > 0)
-        memcpy(buf, text, n);
-    buf[n] = '\0';
-    if (!cg__utf8_valid(buf, n))
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)buf[i] >= 0x80)
-                buf[i] = '?';
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-            buf[i] = '?';
-}
-
 /* ---- writes ------------------------------------------------------------------------------- */
 
 /* The number of pending entries of tenant, inside the caller's transaction. */
@@ -133,11 +67,12 @@ cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *p
     s = cg__bankdb_check_writable(db, err);
     if (s != CG_OK)
         return s;
-    if (!target_valid(target))
+    if (!cg__outbox_target_valid(target))
         return cg__fail(err, CG_E_INVAL,
                         "%s: outbox: target \"%.64s\" must be 1-64 characters of [a-z0-9_.-]",
                         db->path, target);
-    s = payload_check(db, payload_json, err);
+    s = cg__store_json_object_check(db, payload_json, CG_OUTBOX_PAYLOAD_MAX, "outbox: payload",
+                                     err);
     if (s != CG_OK)
         return s;
     /* The count and the insert in one write transaction, so concurrent writers cannot both
@@ -230,7 +165,7 @@ cg_status cg__sqlite_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *er
 
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_outbox_mark_retry: NULL argument");
-    error_text_copy(error_text, buf);
+    cg__outbox_error_text_copy(error_text, buf);
     return update_pending(db,
                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
                           " next_attempt = ?3" PENDING,
@@ -245,7 +180,7 @@ cg_status cg__sqlite_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *e
 
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_outbox_mark_failed: NULL argument");
-    error_text_copy(error_text, buf);
+    cg__outbox_error_text_copy(error_text, buf);
     return update_pending(db,
                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
                           " failed = ?3" PENDING,
