@@ -1,7 +1,7 @@
 /* Internal: audit records of bank changes (cg_bankdb_set_audit), shared by store_bank.c,
  * store_signal.c and store_import.c; implemented in store_audit.c.
  *
- * Ordering: a change is recorded right after its SQLite transaction commits (for a single
+ * Ordering: a change is recorded right after its transaction commits (for a single
  * statement in autocommit mode, right after the statement), never before, so a change that
  * fails or rolls back is never recorded. A record that cannot be appended after the commit
  * makes the call fail with CG_E_IO "... committed but not audited: ...": the change stays.

@@ -142,9 +142,10 @@ typedef struct cg__store_ops {
     cg_status (*import_end)(cg_bankdb *db, int commit, cg_error *err);
 
     /* ---- vPDQ frames ---- */
-    cg_status (*vpdq_add)(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames, size_t n,
-                          const char *source, const char *external_id, const char *note,
-                          int64_t *signal_id, int *merged, cg_error *err);
+    /* signal_put for a vpdq signal s and its n frames (checked here; s->value is set to their
+     * identity), inside the caller's write transaction. */
+    cg_status (*vpdq_put)(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                          size_t n, int64_t now, int *merged, int *filled, cg_error *err);
     cg_status (*vpdq_frames)(cg_bankdb *db, int64_t signal_id,
                              int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
                              cg_error *err);

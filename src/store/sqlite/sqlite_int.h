@@ -212,9 +212,8 @@ cg_status cg__sqlite_import_put(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_
                                 size_t n, int64_t now, int *merged, cg_error *err);
 cg_status cg__sqlite_import_bulk(cg_bankdb *db, int64_t bank_id, cg_error *err);
 cg_status cg__sqlite_import_end(cg_bankdb *db, int commit, cg_error *err);
-cg_status cg__sqlite_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
-                              size_t n, const char *source, const char *external_id,
-                              const char *note, int64_t *signal_id, int *merged, cg_error *err);
+cg_status cg__sqlite_vpdq_put(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                              size_t n, int64_t now, int *merged, int *filled, cg_error *err);
 cg_status cg__sqlite_vpdq_frames(cg_bankdb *db, int64_t signal_id,
                                  int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
                                  cg_error *err);
