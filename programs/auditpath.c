@@ -14,7 +14,11 @@ int auditpath_resolve(const char *cmd, const char *given, const char *db, char *
     if (p != NULL) {
         w = snprintf(buf, n, "%s", p);
     } else {
-        const char *slash = strrchr(db, '/');
+        const char *slash;
+
+        if (strncmp(db, "sqlite:", 7) == 0) /* a store location naming a file (docs/banks.md) */
+            db += 7;
+        slash = strrchr(db, '/');
         w = slash == NULL ? snprintf(buf, n, "audit.log")
                           : snprintf(buf, n, "%.*s/audit.log", (int)(slash - db), db);
     }

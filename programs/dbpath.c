@@ -61,6 +61,10 @@ int dbpath_missing(const char *path)
 {
     struct stat sb;
 
+    if (strncmp(path, "sqlite:", 7) == 0)
+        path += 7;
+    else if (strstr(path, "://") != NULL)
+        return 0;
     return stat(path, &sb) != 0 && errno == ENOENT;
 }
 

@@ -10,7 +10,9 @@
  * the default directory when missing. Returns 0, or -1 with a message printed for cmd. */
 int dbpath_resolve(const char *cmd, const char *given, int create_dir, char *buf, size_t n);
 
-/* 1 when no file exists at path yet (no bank was ever created there). */
+/* 1 when no file exists at path yet (no bank was ever created there). path is a store location
+ * (docs/banks.md): "sqlite:FILE" is checked as FILE; a location of another scheme
+ * ("postgresql://...") is never missing here: opening it says what is wrong. */
 int dbpath_missing(const char *path);
 
 /* Prints for cmd, on standard error, that there is no bank database at path yet, what the

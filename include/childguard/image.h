@@ -88,6 +88,16 @@ CG_API cg_status cg_image_decode_file(const char *path, const cg_decode_options 
 /* Frees an image and its pixels. NULL is a no-op. */
 CG_API void cg_image_destroy(cg_image *img);
 
+/* A reduced, safer view of pixels (rgb: width x height, channels 1 or 3, row-major, borrowed for
+ * the call): greyscale, downscaled so the longer side is at most max_side (0: 256, at most
+ * 1024) and blurred with a box blur of radius blur_radius (0: max_side / 16; -1: no blur),
+ * encoded as PGM (portable greymap, no metadata). On success *out (cg_free) and *out_len hold
+ * the PGM; on failure they are NULL and 0. Reviewers' previews (cg_review_preview) are made
+ * with it. Thread-safe: a pure function. */
+CG_API cg_status cg_image_preview(const uint8_t *rgb, int width, int height, int channels,
+                                  int max_side, int blur_radius, uint8_t **out, size_t *out_len,
+                                  cg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
-/* Reviewer-safe previews (include/childguard/review.h, docs/review.md): greyscale, downscaled,
- * blurred, PGM.
+/* Reduced, safer views of images (cg_image_preview, include/childguard/image.h): greyscale,
+ * downscaled, blurred, PGM. The review queue's quarantine previews are made with it
+ * (src/review/review_preview.c, docs/review.md); this file knows nothing of reviews.
  *
  * Reviewers of abuse material see it often; blurring and removing colour are the measures
  * hotlines and trust-and-safety teams use to reduce the harm of repeated exposure while still
@@ -17,15 +18,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "childguard/review.h"
+#include "childguard/image.h"
 #include "common/alloc.h"
 #include "common/error.h"
 
 /* Limits of the input: the same as the decoders' defaults (image.h). */
 #define PREVIEW_MAX_DIM 65535
 #define PREVIEW_MAX_PIXELS 100000000ull
-/* The largest max_side: 1024 x 1024 bytes of PGM at most (store_review.c caps stored previews
- * at that size). */
+/* The largest max_side: 1024 x 1024 bytes of PGM at most (the review queue caps stored
+ * previews at that size). */
 #define PREVIEW_MAX_SIDE 1024
 #define PREVIEW_DEFAULT_SIDE 256
 
@@ -107,9 +108,9 @@ static void box_pass(float *v, size_t stride, int n, int r, float *tmp)
     }
 }
 
-cg_status cg_review_preview(const uint8_t *rgb, int width, int height, int channels,
-                            int max_side, int blur_radius, uint8_t **out, size_t *out_len,
-                            cg_error *err)
+cg_status cg_image_preview(const uint8_t *rgb, int width, int height, int channels,
+                           int max_side, int blur_radius, uint8_t **out, size_t *out_len,
+                           cg_error *err)
 {
     float *grey = NULL, *acc = NULL, *tmp = NULL;
     uint8_t *pgm = NULL;
@@ -118,32 +119,32 @@ cg_status cg_review_preview(const uint8_t *rgb, int width, int height, int chann
     cg_status st = CG_OK;
 
     if (out == NULL || out_len == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_review_preview: out is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_image_preview: out is NULL");
     *out = NULL;
     *out_len = 0;
     if (rgb == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_review_preview: pixels are NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_image_preview: pixels are NULL");
     if (channels != 1 && channels != 3)
-        return cg__fail(err, CG_E_INVAL, "cg_review_preview: %d channels (1 or 3 expected)",
+        return cg__fail(err, CG_E_INVAL, "cg_image_preview: %d channels (1 or 3 expected)",
                         channels);
     if (width < 1 || height < 1)
-        return cg__fail(err, CG_E_INVAL, "cg_review_preview: bad size %dx%d", width, height);
+        return cg__fail(err, CG_E_INVAL, "cg_image_preview: bad size %dx%d", width, height);
     if (width > PREVIEW_MAX_DIM || height > PREVIEW_MAX_DIM ||
         (uint64_t)width * (uint64_t)height > PREVIEW_MAX_PIXELS)
         return cg__fail(err, CG_E_LIMIT,
-                        "cg_review_preview: %dx%d exceeds the limits (sides <= %d, <= %llu "
+                        "cg_image_preview: %dx%d exceeds the limits (sides <= %d, <= %llu "
                         "pixels)",
                         width, height, PREVIEW_MAX_DIM, PREVIEW_MAX_PIXELS);
     if (max_side == 0)
         max_side = PREVIEW_DEFAULT_SIDE;
     if (max_side < 1 || max_side > PREVIEW_MAX_SIDE)
-        return cg__fail(err, CG_E_INVAL, "cg_review_preview: max_side %d out of range (1..%d)",
+        return cg__fail(err, CG_E_INVAL, "cg_image_preview: max_side %d out of range (1..%d)",
                         max_side, PREVIEW_MAX_SIDE);
     if (blur_radius == 0)
         blur_radius = max_side / 16 > 0 ? max_side / 16 : 1;
     if (blur_radius < -1 || blur_radius > PREVIEW_MAX_SIDE)
         return cg__fail(err, CG_E_INVAL,
-                        "cg_review_preview: blur radius %d out of range (-1 none, 0 default, "
+                        "cg_image_preview: blur radius %d out of range (-1 none, 0 default, "
                         "1..%d)",
                         blur_radius, PREVIEW_MAX_SIDE);
 
@@ -152,7 +153,7 @@ cg_status cg_review_preview(const uint8_t *rgb, int width, int height, int chann
     acc = cg__calloc((size_t)ow * (size_t)oh, sizeof(float));
     tmp = cg__malloc_array((size_t)(ow > oh ? ow : oh) + (size_t)ow, sizeof(float));
     if (grey == NULL || acc == NULL || tmp == NULL) {
-        st = cg__fail(err, CG_E_NOMEM, "cg_review_preview: out of memory (%dx%d)", width,
+        st = cg__fail(err, CG_E_NOMEM, "cg_image_preview: out of memory (%dx%d)", width,
                       height);
         goto done;
     }
@@ -197,7 +198,7 @@ cg_status cg_review_preview(const uint8_t *rgb, int width, int height, int chann
     hl = snprintf(header, sizeof(header), "P5\n%d %d\n255\n", ow, oh);
     pgm = cg__malloc((size_t)hl + (size_t)ow * oh);
     if (pgm == NULL) {
-        st = cg__fail(err, CG_E_NOMEM, "cg_review_preview: out of memory (%dx%d)", ow, oh);
+        st = cg__fail(err, CG_E_NOMEM, "cg_image_preview: out of memory (%dx%d)", ow, oh);
         goto done;
     }
     memcpy(pgm, header, (size_t)hl);

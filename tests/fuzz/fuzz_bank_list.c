@@ -1,4 +1,4 @@
-/* libFuzzer target for the hash-list reader and writer (src/bank/list.h). The first byte picks
+/* libFuzzer target for the hash-list reader and writer (src/store/list.h). The first byte picks
  * the options (format, default type, a small max_line so overlong lines and resynchronisation
  * are reached); the rest is the file, read through fmemopen to its end. Traps unless:
  *   - the reader ends (no record without progress: at most one record per input byte, plus
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bank/list.h"
+#include "store/list.h"
 #include "childguard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -128,6 +128,12 @@ int main(int argc, char **argv)
     int ran = 0;
 
     atexit(cleanup_tmpdir);
+    if (argc > 2 && strcmp(argv[1], "--store") == 0) {
+        if (cg__test_store_select(argv[2]) != 0)
+            return 2;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc > 2) {
         n_args = argc - 2;
         args = argv + 2;

@@ -46,6 +46,24 @@ uint64_t cg_test_rng_next(cg_test_rng *r);
  * once per argument set (the CG_TEST( scan does not see it). */
 const char *cg_test_arg(int i);
 
+/* ---- the store backend under test (cg_test_store.c) ----
+ * Store tests run on every backend from the same binary: `test_x --store NAME case` (CTest
+ * registers each case once per backend in CG_STORE_BACKENDS; without --store, sqlite). A case
+ * opens its databases at cg_test_store_location, never at a path of its own, so a backend that
+ * is not a file (PostgreSQL, issue 17) can map the name to a database of its own. A case that
+ * inspects or damages the SQLite file itself is declared with CG_TEST_SQLITE and registered for
+ * the sqlite backend only. */
+/* "sqlite" (the default) or the backend given with --store. */
+const char *cg_test_store(void);
+/* The location (for cg_bankdb_open) of this case's store called name: "sqlite:<tmpdir>/<name>"
+ * for sqlite. */
+void cg_test_store_location(const char *name, char *out, size_t cap);
+/* Removes this case's store called name, so that the next open creates it afresh. */
+void cg_test_store_drop(const char *name);
+/* Used by the runner's main: selects the backend; prints why and returns -1 when unknown. */
+int cg__test_store_select(const char *name);
+
+#define CG_TEST_SQLITE(name) CG_TEST(name)
 #define CG_TEST_PARAM(name) CG_TEST(name)
 #define CG_TEST(name)                                                   \
     static void test_##name(void);                                      \

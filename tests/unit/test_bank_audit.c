@@ -1,4 +1,4 @@
-/* Bank changes in the audit log (cg_bankdb_set_audit, src/bank/store_audit.c): every change
+/* Bank changes in the audit log (cg_bankdb_set_audit, src/store/store_audit.c): every change
  * made through an audited handle appends exactly one "bank_change" record with the right op,
  * subject and actor; failed changes append none; an import appends one record for the whole
  * file; the log verifies; auditing can be turned off; a bad actor is refused; and a log that
@@ -29,8 +29,10 @@ typedef struct fixture {
 static void fixture_open(fixture *f, const char *name)
 {
     cg_error err = {0};
+    char db_name[128];
 
-    snprintf(f->db_path, sizeof(f->db_path), "%s/%s.db", cg_test_tmpdir(), name);
+    snprintf(db_name, sizeof(db_name), "%s.db", name);
+    cg_test_store_location(db_name, f->db_path, sizeof(f->db_path));
     snprintf(f->log_path, sizeof(f->log_path), "%s/%s.log", cg_test_tmpdir(), name);
     f->db = NULL;
     f->log = NULL;
@@ -365,7 +367,7 @@ CG_TEST(bank_audit_actor_checked)
     expect_verifies(&f, 2);
 }
 
-CG_TEST(bank_audit_failure_after_commit_is_reported)
+CG_TEST_SQLITE(bank_audit_failure_after_commit_is_reported)
 {
     fixture f;
     cg_error err = {0};

@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 
 #define LIST_LINES 300000
@@ -274,7 +274,7 @@ static int crash_round(const char *db_path, const char *list_path, int round, in
     return complete;
 }
 
-CG_TEST(bank_crash_kill_mid_import)
+CG_TEST_SQLITE(bank_crash_kill_mid_import)
 {
     /* Kill points: early, middle, at the last progress report (the commit follows within
      * milliseconds), around the commit, and one run left to finish. */

@@ -1,4 +1,4 @@
-/* Hash-list files (src/bank/list.h): every format and column alias, AUTO detection, quoting,
+/* Hash-list files (src/store/list.h): every format and column alias, AUTO detection, quoting,
  * BOM and CRLF, each reject reason with its line number, the fatal cases, streaming in bounded
  * memory, round trips through the writer, write errors, and allocation failures. */
 #include "cg_test.h"
@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "bank/list.h"
+#include "store/list.h"
 #include "childguard.h"
 #include "common/alloc.h"
 

@@ -1,4 +1,4 @@
-/* API keys (include/childguard/keys.h, src/bank/store_keys.c): creating, verifying, revoking and
+/* API keys (include/childguard/keys.h, src/store/store_keys.c): creating, verifying, revoking and
  * listing keys; every refused token looking the same; scope parsing and formatting; audit
  * records that never carry the secret; last_used updates; bad input; the schema migration; and
  * failing allocations. Every file lives in cg_test_tmpdir(). */
@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 #include "common/alloc.h"
 
@@ -26,7 +26,7 @@ static cg_bankdb *open_db(const char *name, int flags)
     cg_error err = {0};
     cg_bankdb *db = NULL;
 
-    tmp_path(path, sizeof(path), name);
+    cg_test_store_location(name, path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, flags | (flags & CG_BANKDB_READONLY ? 0 : CG_BANKDB_CREATE),
                                 &db, &err),
                  &err);
@@ -91,7 +91,7 @@ static char *slurp(const char *path)
 
 /* ---- create and verify -------------------------------------------------------------------- */
 
-CG_TEST(keys_create_verify)
+CG_TEST_SQLITE(keys_create_verify)
 {
     cg_bankdb *db = open_db("k.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1], token2[CG_APIKEY_TOKEN_MAX + 1], prefix[32];
@@ -416,7 +416,7 @@ CG_TEST(keys_holder_tenant_banks)
     cg_bankdb_close(db);
 }
 
-CG_TEST(keys_generation_moves_on_revoke)
+CG_TEST_SQLITE(keys_generation_moves_on_revoke)
 {
     cg_bankdb *db = open_db("g.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1];
@@ -507,7 +507,7 @@ static int64_t last_used_of(cg_bankdb *db, int64_t id)
     return v;
 }
 
-CG_TEST(keys_last_used)
+CG_TEST_SQLITE(keys_last_used)
 {
     cg_bankdb *db = open_db("k.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1], q[128];
@@ -596,7 +596,7 @@ CG_TEST(keys_bad_input)
 
 /* ---- schema ------------------------------------------------------------------------------- */
 
-CG_TEST(keys_migration_from_version_2)
+CG_TEST_SQLITE(keys_migration_from_version_2)
 {
     char path[512], token[CG_APIKEY_TOKEN_MAX + 1];
     cg_bankdb *db = open_db("old.db", 0);
@@ -629,8 +629,8 @@ static cg_status op_keys(void *arg)
 
     (void)arg;
     /* A fresh file each run: a run cut short may leave a live key of the same name behind. */
-    tmp_path(path, sizeof(path), "alloc.db");
-    remove(path);
+    cg_test_store_drop("alloc.db");
+    cg_test_store_location("alloc.db", path, sizeof(path));
     st = cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err);
     if (st != CG_OK)
         return st;

@@ -48,10 +48,12 @@ static void flip_bits(const uint8_t *v, int d, uint8_t *out)
     }
 }
 
+/* The store location of name (cg_test_store_location), valid until the next call. */
 static const char *db_path(const char *name)
 {
     static char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", cg_test_tmpdir(), name);
+
+    cg_test_store_location(name, path, sizeof(path));
     return path;
 }
 
@@ -445,12 +447,18 @@ CG_TEST(matcher_new_hash_visible_without_reopen)
     cg_bankdb_close(db);
 }
 
-CG_TEST(matcher_bad_database)
+/* Garbage written over the SQLite file itself. */
+CG_TEST_SQLITE(matcher_bad_database)
 {
     cg_matcher *m = NULL;
     cg_error err;
+    char file[1024];
     const char *path = db_path("garbage.db");
-    FILE *f = fopen(path, "wb");
+    FILE *f;
+
+    snprintf(file, sizeof(file), "%s/garbage.db", cg_test_tmpdir());
+    f = fopen(file, "wb");
+    CG_ASSERT(f != NULL);
     for (int i = 0; i < 4096; i++)
         fputc((int)(rnd() & 0xff), f);
     fclose(f);

@@ -1,4 +1,4 @@
-/* The webhook outbox (include/childguard/outbox.h, src/bank/store_outbox.c): adding entries,
+/* The webhook outbox (include/childguard/outbox.h, src/store/store_outbox.c): adding entries,
  * what is due and in which order, retries, delivery, giving up, counts, pruning, surviving a
  * restart (closing and reopening the database), bad targets and payloads, callbacks that write,
  * and failing allocations. Every file lives in cg_test_tmpdir(). */
@@ -9,14 +9,9 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 #include "common/alloc.h"
-
-static void tmp_path(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", cg_test_tmpdir(), name);
-}
 
 static cg_bankdb *open_db(const char *name)
 {
@@ -24,7 +19,7 @@ static cg_bankdb *open_db(const char *name)
     cg_error err = {0};
     cg_bankdb *db = NULL;
 
-    tmp_path(path, sizeof(path), name);
+    cg_test_store_location(name, path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err), &err);
     return db;
 }
@@ -157,7 +152,7 @@ CG_TEST(outbox_add_due_deliver)
     cg_bankdb_close(db);
 }
 
-CG_TEST(outbox_retry_and_fail)
+CG_TEST_SQLITE(outbox_retry_and_fail)
 {
     cg_bankdb *db = open_db("o.db");
     const int64_t now = (int64_t)time(NULL);
@@ -218,7 +213,7 @@ CG_TEST(outbox_retry_and_fail)
     cg_bankdb_close(db);
 }
 
-CG_TEST(outbox_long_error_cut_at_character)
+CG_TEST_SQLITE(outbox_long_error_cut_at_character)
 {
     cg_bankdb *db = open_db("o.db");
     const int64_t now = (int64_t)time(NULL);
@@ -345,7 +340,7 @@ CG_TEST(outbox_bad_input)
         char path[512];
         cg_bankdb *ro = NULL;
 
-        tmp_path(path, sizeof(path), "o.db");
+        cg_test_store_location("o.db", path, sizeof(path));
         CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_READONLY, &ro, &err), &err);
         CG_ASSERT_EQ(cg_outbox_add(ro, "t", "{}", &id, &err), CG_E_INVAL);
         CG_ASSERT_EQ(cg_outbox_mark_delivered(ro, 1, &err), CG_E_INVAL);
@@ -364,8 +359,8 @@ static cg_status op_outbox(void *arg)
     cg_status st;
 
     (void)arg;
-    tmp_path(path, sizeof(path), "alloc.db");
-    remove(path);
+    cg_test_store_drop("alloc.db");
+    cg_test_store_location("alloc.db", path, sizeof(path));
     st = cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err);
     if (st != CG_OK)
         return st;

@@ -1,4 +1,4 @@
-/* The human review queue (include/childguard/review.h, src/bank/store_review.c) and reviewer
+/* The human review queue (include/childguard/review.h, src/review/) and reviewer
  * previews (src/media/preview.c): adding and reading items, queue order and filters, claims by
  * two reviewers, release, decisions feeding block and allow banks, audit records, the schema
  * migration, failing allocations, and preview geometry and blur. Every file lives in
@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 #include "childguard.h"
 #include "common/alloc.h"
 
@@ -27,7 +27,7 @@ static cg_bankdb *open_db(const char *name)
     cg_error err = {0};
     cg_bankdb *db = NULL;
 
-    tmp_path(path, sizeof(path), name);
+    cg_test_store_location(name, path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err), &err);
     return db;
 }
@@ -115,7 +115,7 @@ CG_TEST(review_state_names)
     CG_ASSERT_STR_EQ(cg_review_state_name((cg_review_state)99), "unknown");
 }
 
-CG_TEST(review_add_get_roundtrip)
+CG_TEST_SQLITE(review_add_get_roundtrip)
 {
     cg_bankdb *db = open_db("rt.db");
     cg_review_item it = make_item("sha256:abc", "csam", 2, 3, 7), got;
@@ -218,7 +218,7 @@ CG_TEST(review_add_rejects_bad_input)
 
 /* ---- list, counts ------------------------------------------------------------------------- */
 
-CG_TEST(review_list_order_and_filters)
+CG_TEST_SQLITE(review_list_order_and_filters)
 {
     cg_bankdb *db = open_db("list.db");
     cg_error err = {0};
@@ -279,7 +279,7 @@ CG_TEST(review_claim_two_reviewers)
     cg_review_item it;
 
     db1 = open_db("claim.db");
-    tmp_path(path, sizeof(path), "claim.db");
+    cg_test_store_location("claim.db", path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, 0, &db2, &err), &err);
     a = add_item(db1, "a", "csam", 1, NULL);
     b = add_item(db1, "b", "csam", 0, NULL);
@@ -501,7 +501,7 @@ CG_TEST(review_changes_are_audited)
 
 /* ---- migration ---------------------------------------------------------------------------- */
 
-CG_TEST(review_migrates_older_database)
+CG_TEST_SQLITE(review_migrates_older_database)
 {
     char path[512];
     cg_bankdb *db;
@@ -559,7 +559,7 @@ CG_TEST(review_tenants_isolated)
     CG_ASSERT_OK(cg_review_get(acme, id, &got, NULL, &err), &err);
     CG_ASSERT_STR_EQ(got.tenant, "acme");
 
-    tmp_path(path, sizeof(path), "tenants.db");
+    cg_test_store_location("tenants.db", path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, 0, &other, &err), &err);
     CG_ASSERT_STR_EQ(cg_bankdb_tenant(other), CG_TENANT_DEFAULT);
     /* Another tenant sees nothing and can change nothing: exactly as if the item did not

@@ -1,7 +1,7 @@
 /* Internal: audit records of bank changes (cg_bankdb_set_audit), shared by store_bank.c,
  * store_signal.c and store_import.c; implemented in store_audit.c.
  *
- * Ordering: a change is recorded right after its SQLite transaction commits (for a single
+ * Ordering: a change is recorded right after its transaction commits (for a single
  * statement in autocommit mode, right after the statement), never before, so a change that
  * fails or rolls back is never recorded. A record that cannot be appended after the commit
  * makes the call fail with CG_E_IO "... committed but not audited: ...": the change stays.
@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
 /* 1 when changes made through db are audited (the callers skip the reads that only feed the
  * record when it is not). */

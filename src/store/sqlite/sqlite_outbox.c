@@ -1,8 +1,8 @@
-/* The webhook outbox (include/childguard/outbox.h, docs/keys.md): notifications the HTTP service
- * must deliver, in the bank database so that a restart loses none.
+/* The webhook outbox in SQLite (include/childguard/outbox.h, docs/keys.md): notifications the
+ * HTTP service must deliver, in the bank database so that a restart loses none.
  *
- * Table (store.c, schema step 3): outbox holds one row per notification. delivered and failed
- * are unix times (0 = not yet); an entry is pending while both are 0. The partial index
+ * Table (sqlite_store.c, schema step 3): outbox holds one row per notification. delivered and
+ * failed are unix times (0 = not yet); an entry is pending while both are 0. The partial index
  * outbox_due covers only the pending rows, so finding what is due stays cheap however long the
  * delivered history grows.
  *
@@ -14,7 +14,7 @@
  * right before its callback and finalizes that statement before calling: a callback making an
  * HTTP request must not hold a read transaction open (it would block WAL checkpoints, and the
  * callback's own mark_* writes would not commit until that statement ended). */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
 #include <time.h>
@@ -25,79 +25,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-/* ---- validation --------------------------------------------------------------------------- */
-
-static int target_valid(const char *s)
-{
-    size_t n;
-
-    if (s == NULL)
-        return 0;
-    n = strnlen(s, CG_OUTBOX_TARGET_MAX + 1);
-    if (n == 0 || n > CG_OUTBOX_TARGET_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static cg_status payload_check(cg_bankdb *db, const char *json, cg_error *err)
-{
-    const size_t n = strnlen(json, CG_OUTBOX_PAYLOAD_MAX + 1);
-    json_error_t jerr;
-    json_t *v;
-    int obj;
-
-    if (n > CG_OUTBOX_PAYLOAD_MAX)
-        return cg__fail(err, CG_E_LIMIT, "%s: outbox: payload longer than %u bytes", db->path,
-                        CG_OUTBOX_PAYLOAD_MAX);
-    v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
-    if (v == NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: outbox: payload is not JSON: %s (column %d)",
-                        db->path, jerr.text, jerr.column);
-    obj = json_is_object(v);
-    json_decref(v);
-    if (!obj)
-        return cg__fail(err, CG_E_INVAL, "%s: outbox: payload JSON is not an object", db->path);
-    return CG_OK;
-}
-
-/* Copies an error text into buf (CG_OUTBOX_ERROR_MAX + 1 bytes) as valid UTF-8: cut at a
- * character boundary when longer, control characters and bytes of invalid UTF-8 become '?'
- * (the text comes from network libraries and servers, and ends up in logs and JSON). */
-static void error_text_copy(const char *text, char *buf)
-{
-    size_t n = text != NULL ? strnlen(text, CG_OUTBOX_ERROR_MAX + 1) : 0;
-
-    if (n > CG_OUTBOX_ERROR_MAX) {
-        n = CG_OUTBOX_ERROR_MAX;
-        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-            n--; /* text[n] continues a character: cut before that character */
-    }
-    if (n > 0)
-        memcpy(buf, text, n);
-    buf[n] = '\0';
-    if (!cg__utf8_valid(buf, n))
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)buf[i] >= 0x80)
-                buf[i] = '?';
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-            buf[i] = '?';
-}
-
 /* ---- writes ------------------------------------------------------------------------------- */
-
-cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_json, int64_t *id,
-                        cg_error *err)
-{
-    return cg_outbox_add_bounded(db, target, payload_json, 0, id, err);
-}
 
 /* The number of pending entries of tenant, inside the caller's transaction. */
 static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err)
@@ -123,7 +51,7 @@ static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_er
     return s;
 }
 
-cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *payload_json,
+cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
                                 int64_t max_pending, int64_t *id, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
@@ -139,11 +67,12 @@ cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *p
     s = cg__bankdb_check_writable(db, err);
     if (s != CG_OK)
         return s;
-    if (!target_valid(target))
+    if (!cg__outbox_target_valid(target))
         return cg__fail(err, CG_E_INVAL,
                         "%s: outbox: target \"%.64s\" must be 1-64 characters of [a-z0-9_.-]",
                         db->path, target);
-    s = payload_check(db, payload_json, err);
+    s = cg__store_json_object_check(db, payload_json, CG_OUTBOX_PAYLOAD_MAX, "outbox: payload",
+                                     err);
     if (s != CG_OK)
         return s;
     /* The count and the insert in one write transaction, so concurrent writers cannot both
@@ -173,7 +102,7 @@ cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *p
         if (rc != SQLITE_DONE)
             s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
         else if (id != NULL)
-            *id = sqlite3_last_insert_rowid(db->db);
+            *id = sqlite3_last_insert_rowid(cg__sq(db));
         sqlite3_finalize(st);
     }
     if (s != CG_OK) {
@@ -210,7 +139,7 @@ static cg_status update_pending(cg_bankdb *db, const char *sql, int64_t id, cons
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "outbox: %s entry %lld", what, (long long)id);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: outbox: no pending entry %lld", db->path,
                      (long long)id);
     sqlite3_finalize(st);
@@ -219,7 +148,7 @@ static cg_status update_pending(cg_bankdb *db, const char *sql, int64_t id, cons
 
 #define PENDING " WHERE id = ?1 AND delivered = 0 AND failed = 0"
 
-cg_status cg_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
+cg_status cg__sqlite_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
 
@@ -229,35 +158,36 @@ cg_status cg_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err)
                           now > 0 ? now : 1, "marking delivered", err);
 }
 
-cg_status cg_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
-                               int64_t next_attempt, cg_error *err)
+cg_status cg__sqlite_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
+                                       int64_t next_attempt, cg_error *err)
 {
     char buf[CG_OUTBOX_ERROR_MAX + 1];
 
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_outbox_mark_retry: NULL argument");
-    error_text_copy(error_text, buf);
+    cg__outbox_error_text_copy(error_text, buf);
     return update_pending(db,
                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
                           " next_attempt = ?3" PENDING,
                           id, buf, next_attempt, "recording a retry of", err);
 }
 
-cg_status cg_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text, cg_error *err)
+cg_status cg__sqlite_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text,
+                                        cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     char buf[CG_OUTBOX_ERROR_MAX + 1];
 
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_outbox_mark_failed: NULL argument");
-    error_text_copy(error_text, buf);
+    cg__outbox_error_text_copy(error_text, buf);
     return update_pending(db,
                           "UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
                           " failed = ?3" PENDING,
                           id, buf, now > 0 ? now : 1, "giving up", err);
 }
 
-cg_status cg_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err)
+cg_status cg__sqlite_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -281,15 +211,15 @@ cg_status cg_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_er
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "outbox: pruning");
     else if (removed != NULL)
-        *removed = sqlite3_changes64(db->db);
+        *removed = sqlite3_changes64(cg__sq(db));
     sqlite3_finalize(st);
     return s;
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-cg_status cg_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered, int64_t *failed,
-                           cg_error *err)
+cg_status cg__sqlite_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered,
+                                   int64_t *failed, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -419,9 +349,9 @@ static cg_status entry_load(cg_bankdb *db, sqlite3_stmt *st, int64_t id, int64_t
     return s;
 }
 
-cg_status cg_outbox_due(cg_bankdb *db, int64_t now, int limit,
-                        int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
-                        cg_error *err)
+cg_status cg__sqlite_outbox_due(cg_bankdb *db, int64_t now, int limit,
+                                int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
+                                cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     int64_t *ids = NULL;

@@ -1,25 +1,24 @@
-/* cg_bank_import: a hash-list file into one bank, in ONE transaction.
+/* cg_bank_import: a hash-list file into one bank, in ONE transaction, through the store's
+ * import ops (store_ops.h; the SQLite ones are sqlite_import.c).
  *
- * BEGIN IMMEDIATE takes the write lock before the first line, so a busy database fails at once
+ * import_begin takes the write lock before the first line, so a busy database fails at once
  * (after the busy timeout) rather than halfway. Bad lines (the reader's rejects, and records
  * the store refuses: too-long fields, invalid UTF-8) are counted, reported through on_reject
- * and skipped. Anything else (a fatal reader error, an I/O error, SQLITE_FULL, a failed
- * COMMIT, an allocation failure) rolls the whole file back: the bank is exactly as before.
- * Rows go through the cached INSERT of store_signal.c; with one transaction the cost per line
- * is one B-tree insert into the table and its two indexes, and, for the first BULK_AFTER
- * signals, one change-log entry each (a matcher applies those as a delta within a tick).
- * Past BULK_AFTER the import switches to bulk mode: it replaces its per-signal entries with one
- * CG_CHANGE_BULK entry for the bank and drops the signal triggers inside its transaction (they
- * are recreated, from the same text as the schema's, before the commit; a crash or a failure
- * rolls the drop back with everything else): that more than halves the cost per line, and a
- * matcher rebuilds its index for an import that large anyway. */
-#include "bank/store_int.h"
+ * and skipped. Anything else (a fatal reader error, an I/O error, a full disk, a failed
+ * commit, an allocation failure) rolls the whole file back: the bank is exactly as before.
+ * The first BULK_AFTER signals are logged one change-log entry each (a matcher applies those as
+ * a delta within a tick); past BULK_AFTER the import switches to bulk mode (import_bulk: one
+ * CG_CHANGE_BULK entry for the bank), as a matcher rebuilds its index for an import that large
+ * anyway. */
+#include "store/store_int.h"
+
+#include <stdio.h>
 
 #include <string.h>
 #include <time.h>
 
-#include "bank/list.h"
-#include "bank/store_audit.h"
+#include "store/list.h"
+#include "store/store_audit.h"
 #include "common/error.h"
 
 /* Lines between two progress callbacks. */
@@ -27,19 +26,6 @@
 /* Signals stored one change-log entry each before an import switches to bulk mode. */
 #define BULK_AFTER 4096
 
-/* Replaces this transaction's per-signal log entries (after seq0) by one bulk entry. */
-static cg_status enter_bulk(cg_bankdb *db, int64_t bank_id, int64_t seq0, cg_error *e)
-{
-    char sql[256];
-
-    snprintf(sql, sizeof(sql),
-             "DELETE FROM changes WHERE seq > %lld AND kind = 0;"
-             "INSERT INTO changes(kind, ref_id, at)"
-             " VALUES (2, %lld, CAST(strftime('%%s', 'now') AS INTEGER));"
-             CG__SIGNAL_LOG_TRIGGERS_DROP,
-             (long long)seq0, (long long)bank_id);
-    return cg__bankdb_exec(db, sql, "switching the import to bulk mode", e);
-}
 /* Store messages start with "<path>: "; the import's own message says the path once. */
 static const char *without_path(const cg_bankdb *db, const char *msg)
 {
@@ -58,12 +44,7 @@ static cg_status import_rows(cg_bankdb *db, int64_t bank_id, cg__list_reader *rd
     const int64_t now = (int64_t)time(NULL);
     cg_bank_signal s;
     cg_status st;
-    int64_t seq0;
     int bulk = 0;
-
-    st = cg_bankdb_change_seq(db, &seq0, e);
-    if (st != CG_OK)
-        return st;
 
     for (;;) {
         const char *reject = NULL;
@@ -73,10 +54,9 @@ static cg_status import_rows(cg_bankdb *db, int64_t bank_id, cg__list_reader *rd
         if (st != CG_OK)
             return st;
         if (!got)
-            return bulk ? cg__bankdb_exec(db, CG__SIGNAL_LOG_TRIGGERS, "leaving bulk mode", e)
-                        : CG_OK;
+            return CG_OK;
         if (!bulk && rep->added + rep->merged >= BULK_AFTER) {
-            st = enter_bulk(db, bank_id, seq0, e);
+            st = db->ops->import_bulk(db, bank_id, e);
             if (st != CG_OK)
                 return st;
             bulk = 1;
@@ -93,15 +73,12 @@ static cg_status import_rows(cg_bankdb *db, int64_t bank_id, cg__list_reader *rd
             if (opt != NULL && opt->on_reject != NULL)
                 opt->on_reject(cg__list_reader_line(rd), reject, opt->ud);
         } else {
-            if (strcmp(s.type->name, "vpdq") == 0) {
-                const cg_vpdq_frame *frames;
-                size_t nf;
+            const cg_vpdq_frame *frames = NULL;
+            size_t nf = 0;
 
+            if (strcmp(s.type->name, "vpdq") == 0)
                 cg__list_reader_vpdq(rd, &frames, &nf);
-                st = cg__bank_vpdq_add_in_tx(db, &s, frames, nf, now, &merged, e);
-            } else {
-                st = cg__bank_signal_add_in_tx(db, &s, now, &merged, e);
-            }
+            st = db->ops->import_put(db, &s, frames, nf, now, &merged, e);
             if (st != CG_OK) {
                 /* Name the line: the store's message names the database and the bank. */
                 char msg[CG_ERROR_MAX];
@@ -136,23 +113,17 @@ cg_status cg_bank_import(cg_bankdb *db, int64_t bank_id, FILE *in, const cg_impo
     st = cg__bankdb_check_writable(db, err);
     if (st != CG_OK)
         return st;
-    st = cg__bankdb_begin_write(db, "starting an import", err);
+    st = db->ops->import_begin(db, bank_id, &bank, err);
     if (st != CG_OK)
         return st;
-    /* Inside the transaction, so the bank cannot vanish under the import. */
-    st = cg__bank_load_id(db, bank_id, &bank, err);
-    if (st != CG_OK) {
-        cg__bankdb_rollback(db);
-        return st;
-    }
     st = cg__list_reader_open(in, opt, &rd, &e);
     if (st == CG_OK)
         st = import_rows(db, bank_id, rd, opt, &r, &e);
     cg__list_reader_close(rd);
     if (st == CG_OK)
-        st = cg__bankdb_commit(db, "committing the import", &e); /* rolls back if it fails */
+        st = db->ops->import_end(db, 1, &e); /* rolls back if the commit fails */
     else
-        cg__bankdb_rollback(db);
+        (void)db->ops->import_end(db, 0, NULL);
     if (st != CG_OK)
         return cg__fail(err, st, "%s: bank \"%s\": import failed, nothing of it was kept: %s",
                         db->path, bank.name, without_path(db, e.message));

@@ -1,8 +1,12 @@
 /* Validation of what the store writes: bank names, text fields (byte limits of bank.h, UTF-8),
  * signal fields. Input over a limit is rejected, never cut (bank.h). */
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
 #include <string.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
 
 int cg__bank_name_valid(const char *s)
 {
@@ -97,4 +101,26 @@ const char *cg__bank_signal_invalid(const cg_bank_signal *s)
     if (s->disabled_until < 0)
         return "disabled_until is negative";
     return NULL;
+}
+
+cg_status cg__store_json_object_check(cg_bankdb *db, const char *json, size_t max,
+                                      const char *what, cg_error *err)
+{
+    const size_t n = strnlen(json, max + 1);
+    json_error_t jerr;
+    json_t *v;
+    int obj;
+
+    if (n > max)
+        return cg__fail(err, CG_E_LIMIT, "%s: %s JSON longer than %zu bytes", db->path, what,
+                        max);
+    v = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: %s is not JSON: %s (column %d)", db->path, what,
+                        jerr.text, jerr.column);
+    obj = json_is_object(v);
+    json_decref(v);
+    if (!obj)
+        return cg__fail(err, CG_E_INVAL, "%s: %s JSON is not an object", db->path, what);
+    return CG_OK;
 }

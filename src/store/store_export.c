@@ -1,12 +1,13 @@
 /* cg_bank_export: the signals of one bank (or of all, bank by bank in name order) to a list
  * file, streamed row by row through cg_bank_signal_foreach, so memory does not grow with the
- * bank. The whole export reads one snapshot (a read transaction; WAL lets writers go on). */
-#include "bank/store_int.h"
+ * bank. The whole export reads one snapshot (snapshot_begin: a read transaction; SQLite's WAL
+ * lets writers go on). */
+#include "store/store_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "bank/list.h"
+#include "store/list.h"
 #include "common/alloc.h"
 #include "common/error.h"
 
@@ -114,11 +115,11 @@ cg_status cg_bank_export(cg_bankdb *db, int64_t bank_id, FILE *out, cg_list_form
     x.out = out;
     x.format = format;
     x.err = err;
-    st = cg__bankdb_begin_read(db, "starting an export", err);
+    st = db->ops->snapshot_begin(db, "starting an export", err);
     if (st != CG_OK)
         return st;
     if (bank_id != 0)
-        st = cg__bank_load_id(db, bank_id, &x.bank, err);
+        st = cg_bank_get_by_id(db, bank_id, &x.bank, err);
     if (st == CG_OK)
         st = cg__list_write_header(out, format, err);
     if (st == CG_OK && bank_id != 0)
@@ -128,9 +129,9 @@ cg_status cg_bank_export(cg_bankdb *db, int64_t bank_id, FILE *out, cg_list_form
     if (st == CG_OK)
         st = x.st;
     if (st == CG_OK)
-        st = cg__bankdb_commit(db, "finishing an export", err);
+        st = db->ops->snapshot_end(db, "finishing an export", err);
     else
-        cg__bankdb_rollback(db);
+        (void)db->ops->snapshot_end(db, NULL, NULL);
     if (st == CG_OK && fflush(out) != 0)
         st = cg__fail(err, CG_E_IO, "%s: exporting: writing the list failed: %s", db->path,
                       strerror(errno));

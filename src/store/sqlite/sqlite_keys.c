@@ -1,6 +1,6 @@
-/* API keys of the HTTP service (include/childguard/keys.h, docs/keys.md), in the bank database.
+/* API keys of the HTTP service (include/childguard/keys.h, docs/keys.md), in SQLite.
  *
- * Table (store.c, schema steps 3 and 5): api_keys keeps, per key, its name, holder, tenant,
+ * Table (sqlite_store.c, schema steps 3 and 5): api_keys keeps, per key, its name, holder, tenant,
  * scope bits, the banks it may read, rate limit, the SHA-256 of its secret and its creation,
  * last use and revocation times. The secret itself is never stored, logged or kept in the
  * library's memory after the call that made it. Triggers (step 5) bump meta 'keys_generation'
@@ -18,9 +18,9 @@
  * them, so neither the reply nor, to first order, its timing says which it was.
  *
  * Creating inserts the row first (to learn its id) and builds the token inside the same
- * transaction. Audit records follow store_review.c: built before the commit, appended after it;
+ * transaction. Audit records follow sqlite_review.c: built before the commit, appended after it;
  * they name the key (id, name, scopes, rate), never the secret or its hash. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "bank/store_audit.h"
+#include "store/store_audit.h"
 #include "childguard/keys.h"
 #include "childguard/tenant.h"
 #include "common/error.h"
@@ -50,99 +50,6 @@
 
 _Static_assert(sizeof(TOKEN_PREFIX) - 1 + 19 + 1 + 2 * SECRET_BYTES <= CG_APIKEY_TOKEN_MAX,
                "the longest token fits CG_APIKEY_TOKEN_MAX");
-
-/* ---- scopes ------------------------------------------------------------------------------- */
-
-static const struct {
-    const char *name;
-    unsigned bit;
-} scope_names[] = {
-    {"hash", CG_SCOPE_HASH},           {"match", CG_SCOPE_MATCH},
-    {"scan", CG_SCOPE_SCAN},           {"bank:read", CG_SCOPE_BANK_READ},
-    {"bank:write", CG_SCOPE_BANK_WRITE}, {"review", CG_SCOPE_REVIEW},
-    {"admin", CG_SCOPE_ADMIN},         {"review:senior", CG_SCOPE_REVIEW_SENIOR},
-    {"match:distance", CG_SCOPE_DISTANCE},
-};
-#define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
-
-cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
-{
-    unsigned bits = 0;
-    const char *p;
-
-    if (out != NULL)
-        *out = 0;
-    if (text == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_scopes_parse: NULL argument");
-    p = text;
-    for (;;) {
-        const char *start, *end;
-        size_t n;
-        unsigned bit = 0;
-
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p != '\0' && *p != ',')
-            p++;
-        end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        n = (size_t)(end - start);
-        if (n == 3 && memcmp(start, "all", 3) == 0)
-            bit = CG_SCOPE_ALL;
-        for (size_t i = 0; i < N_SCOPES && bit == 0; i++)
-            if (strlen(scope_names[i].name) == n && memcmp(start, scope_names[i].name, n) == 0)
-                bit = scope_names[i].bit;
-        if (bit == CG_SCOPE_REVIEW_SENIOR)
-            bit |= CG_SCOPE_REVIEW; /* a senior reviewer is a reviewer */
-        if (bit == 0) {
-            if (n == 0)
-                return cg__fail(err, CG_E_INVAL,
-                                "scopes \"%.64s\": empty scope name (known: " CG_SCOPES_KNOWN
-                                ")",
-                                text);
-            return cg__fail(err, CG_E_INVAL, "unknown scope \"%.*s\" (known: " CG_SCOPES_KNOWN ")",
-                            (int)(n > 64 ? 64 : n), start);
-        }
-        bits |= bit;
-        if (*p == '\0')
-            break;
-        p++; /* the comma */
-    }
-    *out = bits;
-    return CG_OK;
-}
-
-void cg_scopes_format(unsigned scopes, char *buf, size_t size)
-{
-    size_t used = 0;
-
-    if (buf == NULL || size == 0)
-        return;
-    buf[0] = '\0';
-    for (size_t i = 0; i < N_SCOPES; i++) {
-        const size_t n = strlen(scope_names[i].name);
-        const size_t need = n + (used > 0);
-
-        if (!(scopes & scope_names[i].bit))
-            continue;
-        if (used + need + 1 > size)
-            break; /* cut at a name boundary */
-        if (used > 0)
-            buf[used++] = ',';
-        memcpy(buf + used, scope_names[i].name, n);
-        used += n;
-        buf[used] = '\0';
-    }
-}
-
-int cg_scopes_allow(unsigned have, unsigned need)
-{
-    if (have & CG_SCOPE_ADMIN)
-        return 1;
-    return (have & need) == need;
-}
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -252,80 +159,7 @@ static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, c
     return CG_OK;
 }
 
-/* Normalises a bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);
- * returns NULL, or why it is not valid. */
-static const char *banks_normalise(const char *in, char *out)
-{
-    size_t used = 0;
-    const char *p = in;
-
-    out[0] = '\0';
-    if (in == NULL)
-        return NULL;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p == '\0')
-        return NULL;
-    for (;;) {
-        char name[CG_BANK_NAME_MAX + 1];
-        const char *start, *end;
-        size_t n;
-
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p != '\0' && *p != ',')
-            p++;
-        end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        n = (size_t)(end - start);
-        if (n == 0)
-            return "an empty bank name in the list";
-        if (n > CG_BANK_NAME_MAX)
-            return "a bank name in the list is too long";
-        memcpy(name, start, n);
-        name[n] = '\0';
-        if (!cg__bank_name_valid(name))
-            return "a bank name in the list is not valid ([A-Za-z0-9_.-])";
-        if (used + n + (used > 0) > CG_APIKEY_BANKS_MAX)
-            return "the bank list is longer than 512 bytes";
-        if (used > 0)
-            out[used++] = ',';
-        memcpy(out + used, name, n);
-        used += n;
-        out[used] = '\0';
-        if (*p == '\0')
-            break;
-        p++; /* the comma */
-    }
-    return NULL;
-}
-
-int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank)
-{
-    const char *p;
-    size_t n;
-
-    if (key == NULL || bank == NULL)
-        return 0;
-    if (key->banks[0] == '\0')
-        return 1;
-    n = strlen(bank);
-    for (p = key->banks; *p != '\0';) {
-        const char *comma = strchr(p, ',');
-        const size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-
-        if (len == n && memcmp(p, bank, n) == 0)
-            return 1;
-        if (comma == NULL)
-            break;
-        p = comma + 1;
-    }
-    return 0;
-}
-
-cg_status cg_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err)
+cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -410,21 +244,13 @@ static cg_status key_insert(cg_bankdb *db, const cg_apikey *k, const uint8_t has
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "adding API key \"%s\"", name);
     else
-        *id = sqlite3_last_insert_rowid(db->db);
+        *id = sqlite3_last_insert_rowid(cg__sq(db));
     sqlite3_finalize(st);
     return s;
 }
 
-cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int rate_per_second,
-                           char *token, cg_apikey *out, cg_audit *audit, cg_error *err)
-{
-    const cg_apikey_spec spec = {name, NULL, NULL, scopes, rate_per_second, NULL};
-
-    return cg_apikey_create_ex(db, &spec, token, out, audit, err);
-}
-
-cg_status cg_apikey_create_ex(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                              cg_apikey *out, cg_audit *audit, cg_error *err)
+cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
+                                   cg_apikey *out, cg_audit *audit, cg_error *err)
 {
     const char *name = spec != NULL ? spec->name : NULL;
     const unsigned scopes = spec != NULL ? spec->scopes : 0;
@@ -468,7 +294,7 @@ cg_status cg_apikey_create_ex(cg_bankdb *db, const cg_apikey_spec *spec, char *t
                         db->path, name, spec->tenant);
     snprintf(k.tenant, sizeof(k.tenant), "%s",
              spec->tenant != NULL && spec->tenant[0] != '\0' ? spec->tenant : CG_TENANT_DEFAULT);
-    why = banks_normalise(spec->banks, k.banks);
+    why = cg__apikey_banks_normalise(spec->banks, k.banks);
     if (why != NULL)
         return cg__fail(err, CG_E_INVAL, "%s: API key \"%s\": banks: %s", db->path, name, why);
     k.scopes = scopes;
@@ -568,7 +394,7 @@ static cg_status touch(cg_bankdb *db, cg_apikey *k, int64_t now, cg_error *err)
     return s;
 }
 
-cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err)
+cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err)
 {
     static const uint8_t nothing[HASH_BYTES] = {0};
     uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
@@ -625,8 +451,8 @@ cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_
 
 /* ---- revoke and list ---------------------------------------------------------------------- */
 
-cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                           cg_error *err)
+cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+                                   cg_error *err)
 {
     const int64_t now = (int64_t)time(NULL);
     sqlite3_stmt *st = NULL;
@@ -696,8 +522,8 @@ cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit
     return audit_append(db, audit, k.id, rec, err);
 }
 
-cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
-                         cg_error *err)
+cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+                                 cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_apikey k;

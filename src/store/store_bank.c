@@ -1,22 +1,23 @@
-/* Banks: create, read, update, delete, list; per-type thresholds.
+/* Banks: per-type thresholds, the threshold text every backend stores, validation, and the
+ * public cg_bank_* functions of bank.h over the store's operations (store_ops.h).
  *
- * Thresholds are stored in banks.thresholds as compact text, "pdq=31,md5=0": a bank has at
- * most CG_BANK_MAX_THRESHOLDS of them, they are always read and written with the bank, and
- * keeping them in the row makes an update one UPDATE, so one change-log entry. The bank's PDQ
- * minimum quality, when it is not the default, is one more entry of the same text,
+ * Thresholds are kept with the bank as compact text, "pdq=31,md5=0": a bank has at most
+ * CG_BANK_MAX_THRESHOLDS of them and they are always read and written with the bank. The bank's
+ * PDQ minimum quality, when it is not the default, is one more entry of the same text,
  * "pdq_min_quality=N": a setting that travels with the thresholds needs no schema change. */
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "bank/store_audit.h"
+#include <jansson.h>
+
 #include "childguard/pdq.h"
+#include "store/store_audit.h"
 #include "common/error.h"
 
 #define MIN_QUALITY_KEY "pdq_min_quality"
-
-#define BANK_COLUMNS "id, name, label, kind, enabled, description, created, thresholds"
 
 int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t)
 {
@@ -38,7 +39,7 @@ int cg_bank_pdq_min_quality(const cg_bank *b)
 /* ---- thresholds as text ------------------------------------------------------------------- */
 
 /* Writes "name=distance,..." into out (cap bytes). The bank was validated. */
-static void thresholds_format(const cg_bank *b, char *out, size_t cap)
+void cg__bank_thresholds_format(const cg_bank *b, char *out, size_t cap)
 {
     size_t used = 0;
 
@@ -58,8 +59,8 @@ static void thresholds_format(const cg_bank *b, char *out, size_t cap)
 
 /* Parses the stored text back. A type this build does not know (written by a newer one) or a
  * malformed entry is an error, never dropped silently. */
-static cg_status thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
-                                  cg_bank *out, cg_error *err)
+cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
+                                    cg_bank *out, cg_error *err)
 {
     const char *p = text;
 
@@ -111,7 +112,7 @@ bad:
 
 /* ---- validation --------------------------------------------------------------------------- */
 
-static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_error *err)
+cg_status cg__bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_error *err)
 {
     if (cg__bank_text_check(b->label, sizeof(b->label)) < 0)
         return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": label longer than %d bytes or not UTF-8",
@@ -147,62 +148,6 @@ static cg_status bank_check(cg_bankdb *db, const cg_bank *b, const char *name, c
                                 name, t->name);
     }
     return CG_OK;
-}
-
-/* ---- rows --------------------------------------------------------------------------------- */
-
-/* Fills out from a row of BANK_COLUMNS. */
-static cg_status bank_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_bank *out, cg_error *err)
-{
-    const char *thr = (const char *)sqlite3_column_text(st, 7);
-
-    memset(out, 0, sizeof(*out));
-    out->id = sqlite3_column_int64(st, 0);
-    if (cg__bankdb_column_text(st, 1, out->name, sizeof(out->name)) < 0 ||
-        cg__bankdb_column_text(st, 2, out->label, sizeof(out->label)) < 0 ||
-        cg__bankdb_column_text(st, 5, out->description, sizeof(out->description)) < 0)
-        return cg__fail(err, CG_E_DECODE, "%s: bank %lld: a stored field exceeds its limit",
-                        db->path, (long long)out->id);
-    out->kind = sqlite3_column_int(st, 3) == 1 ? CG_BANK_ALLOW : CG_BANK_BLOCK;
-    out->enabled = sqlite3_column_int(st, 4) != 0;
-    out->created = sqlite3_column_int64(st, 6);
-    return thresholds_parse(db, out->name, thr != NULL ? thr : "", out, err);
-}
-
-/* Runs a cached one-row bank query with one bound parameter (already bound). */
-static cg_status bank_fetch(cg_bankdb *db, sqlite3_stmt *st, const char *what, cg_bank *out,
-                            cg_error *err)
-{
-    cg_status s;
-    int rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW)
-        s = bank_from_row(db, st, out, err);
-    else if (rc == SQLITE_DONE)
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank %s", db->path, what);
-    else
-        s = cg__bankdb_fail(db, err, rc, "reading bank %s", what);
-    sqlite3_reset(st);
-    if (s != CG_OK)
-        memset(out, 0, sizeof(*out));
-    return s;
-}
-
-cg_status cg__bank_load_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
-{
-    sqlite3_stmt *st;
-    char what[32];
-    cg_status s;
-
-    s = cg__bankdb_stmt(db, CG__STMT_BANK_BY_ID,
-                        "SELECT " BANK_COLUMNS " FROM banks WHERE id = ?1", &st, err);
-    if (s != CG_OK) {
-        memset(out, 0, sizeof(*out));
-        return s;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    snprintf(what, sizeof(what), "id %lld", (long long)id);
-    return bank_fetch(db, st, what, out, err);
 }
 
 /* ---- audit records ------------------------------------------------------------------------ */
@@ -249,18 +194,12 @@ static json_t *bank_audit_changed(json_t *data, const cg_bank *old, const char *
     return data;
 }
 
-/* ---- public ------------------------------------------------------------------------------- */
+/* ---- banks over the store ---------------------------------------------------------------- */
 
 cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
 {
-    static const char sql[] =
-        "INSERT INTO banks(name, label, kind, enabled, description, created, thresholds) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     char thr[CG_BANK_MAX_THRESHOLDS * 48];
-    sqlite3_stmt *st = NULL;
-    const int64_t now = (int64_t)time(NULL);
     cg_status s;
-    int rc;
 
     if (db == NULL || bank == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bank_create: NULL argument");
@@ -271,97 +210,14 @@ cg_status cg_bank_create(cg_bankdb *db, cg_bank *bank, cg_error *err)
         return cg__fail(err, CG_E_INVAL,
                         "%s: invalid bank name \"%.*s\" (1 to %d of A-Z a-z 0-9 _ . -)", db->path,
                         CG_BANK_NAME_MAX, bank->name, CG_BANK_NAME_MAX);
-    s = bank_check(db, bank, bank->name, err);
+    s = cg__bank_check(db, bank, bank->name, err);
     if (s != CG_OK)
         return s;
-    thresholds_format(bank, thr, sizeof(thr));
-    s = cg__bankdb_prepare(db, sql, &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_text(st, 1, bank->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, bank->label, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, (int)bank->kind);
-    sqlite3_bind_int(st, 4, bank->enabled != 0);
-    sqlite3_bind_text(st, 5, bank->description, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now);
-    sqlite3_bind_text(st, 7, thr, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        bank->id = sqlite3_last_insert_rowid(db->db);
-        bank->created = now;
-    } else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-        s = cg__fail(err, CG_E_INVAL, "%s: bank \"%s\" already exists", db->path, bank->name);
-    } else {
-        s = cg__bankdb_fail(db, err, rc, "creating bank \"%s\"", bank->name);
-    }
-    sqlite3_finalize(st);
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
+    s = db->ops->bank_insert(db, bank, thr, (int64_t)time(NULL), err);
     /* One statement in autocommit mode: committed once it is done, so recorded now. */
     if (s == CG_OK && cg__bankdb_audited(db))
         s = cg__bankdb_audit(db, "bank_create", bank->name, bank_audit_data(bank, thr), err);
-    return s;
-}
-
-cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
-{
-    sqlite3_stmt *st;
-    char what[CG_BANK_NAME_MAX + 8];
-    cg_status s;
-
-    if (out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_get: out is NULL");
-    memset(out, 0, sizeof(*out));
-    if (db == NULL || name == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_get: NULL argument");
-    if (!cg__bank_name_valid(name))
-        return cg__fail(err, CG_E_INVAL, "%s: invalid bank name \"%.*s\"", db->path,
-                        CG_BANK_NAME_MAX, name);
-    s = cg__bankdb_stmt(db, CG__STMT_BANK_BY_NAME,
-                        "SELECT " BANK_COLUMNS " FROM banks WHERE name = ?1", &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    snprintf(what, sizeof(what), "\"%s\"", name);
-    s = bank_fetch(db, st, what, out, err);
-    sqlite3_clear_bindings(st); /* name is borrowed only for this call */
-    return s;
-}
-
-cg_status cg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
-{
-    if (out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: out is NULL");
-    if (db == NULL) {
-        memset(out, 0, sizeof(*out));
-        return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: db is NULL");
-    }
-    return cg__bank_load_id(db, id, out, err);
-}
-
-/* The UPDATE of cg_bank_update; name names the bank in messages. */
-static cg_status bank_update_row(cg_bankdb *db, const cg_bank *bank, const char *thr,
-                                 const char *name, cg_error *err)
-{
-    static const char sql[] = "UPDATE banks SET label = ?2, kind = ?3, enabled = ?4, "
-                              "description = ?5, thresholds = ?6 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
-    cg_status s;
-    int rc;
-
-    s = cg__bankdb_prepare(db, sql, &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_int64(st, 1, bank->id);
-    sqlite3_bind_text(st, 2, bank->label, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, (int)bank->kind);
-    sqlite3_bind_int(st, 4, bank->enabled != 0);
-    sqlite3_bind_text(st, 5, bank->description, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, thr, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        s = cg__bankdb_fail(db, err, rc, "updating bank %s", name);
-    else if (sqlite3_changes(db->db) == 0)
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank %s", db->path, name);
-    sqlite3_finalize(st);
     return s;
 }
 
@@ -379,81 +235,31 @@ cg_status cg_bank_update(cg_bankdb *db, const cg_bank *bank, cg_error *err)
         return s;
     /* The name is not written; messages name the bank by id in case bank->name is stale. */
     snprintf(name, sizeof(name), "id %lld", (long long)bank->id);
-    s = bank_check(db, bank, name, err);
+    s = cg__bank_check(db, bank, name, err);
     if (s != CG_OK)
         return s;
-    thresholds_format(bank, thr, sizeof(thr));
+    cg__bank_thresholds_format(bank, thr, sizeof(thr));
     if (!cg__bankdb_audited(db))
-        return bank_update_row(db, bank, thr, name, err);
+        return db->ops->bank_update_row(db, bank, thr, name, err);
     /* Audited: read the stored bank (its name is the record's subject, its settings tell what
      * changed) in the same transaction as the update. */
-    s = cg__bankdb_begin_write(db, "updating a bank", err);
+    s = db->ops->begin_write(db, "updating a bank", err);
     if (s != CG_OK)
         return s;
-    s = cg__bank_load_id(db, bank->id, &old, err);
+    s = db->ops->bank_get_by_id(db, bank->id, &old, err);
     if (s == CG_OK)
-        s = bank_update_row(db, bank, thr, name, err);
+        s = db->ops->bank_update_row(db, bank, thr, name, err);
     if (s == CG_OK)
-        s = cg__bankdb_commit(db, "updating a bank", err);
+        s = db->ops->commit(db, "updating a bank", err);
     else
-        cg__bankdb_rollback(db);
+        db->ops->rollback(db);
     if (s != CG_OK)
         return s;
-    thresholds_format(&old, old_thr, sizeof(old_thr));
+    cg__bank_thresholds_format(&old, old_thr, sizeof(old_thr));
     return cg__bankdb_audit(db, "bank_update", old.name,
                             bank_audit_changed(bank_audit_data(bank, thr), &old, old_thr, bank,
                                                thr),
                             err);
-}
-
-/* The DELETE of cg_bank_delete. */
-static cg_status bank_delete_row(cg_bankdb *db, const char *name, cg_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    cg_status s;
-    int rc;
-
-    /* One statement, so atomic: the bank row goes and its signals and their index entries
-     * follow by ON DELETE CASCADE (foreign_keys is on for every connection we open). */
-    s = cg__bankdb_prepare(db, "DELETE FROM banks WHERE name = ?1", &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        s = cg__bankdb_fail(db, err, rc, "deleting bank \"%s\"", name);
-    else if (sqlite3_changes(db->db) == 0)
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank \"%s\"", db->path, name);
-    sqlite3_finalize(st);
-    return s;
-}
-
-/* The id and signal count of the bank named name, for the audit record of its deletion. */
-static cg_status bank_delete_facts(cg_bankdb *db, const char *name, int64_t *id, int64_t *count,
-                                   cg_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    cg_status s;
-    int rc;
-
-    s = cg__bankdb_prepare(db,
-                           "SELECT id, (SELECT count(*) FROM signals WHERE bank_id = banks.id)"
-                           " FROM banks WHERE name = ?1",
-                           &st, err);
-    if (s != CG_OK)
-        return s;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        *count = sqlite3_column_int64(st, 1);
-    } else if (rc == SQLITE_DONE) {
-        s = cg__fail(err, CG_E_NOTFOUND, "%s: no bank \"%s\"", db->path, name);
-    } else {
-        s = cg__bankdb_fail(db, err, rc, "reading bank \"%s\"", name);
-    }
-    sqlite3_finalize(st);
-    return s;
 }
 
 cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
@@ -470,19 +276,19 @@ cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
         return cg__fail(err, CG_E_INVAL, "%s: invalid bank name \"%.*s\"", db->path,
                         CG_BANK_NAME_MAX, name);
     if (!cg__bankdb_audited(db))
-        return bank_delete_row(db, name, err);
+        return db->ops->bank_delete_row(db, name, err);
     /* Audited: the record says how many signals went with the bank, counted in the same
      * transaction as the delete. */
-    s = cg__bankdb_begin_write(db, "deleting a bank", err);
+    s = db->ops->begin_write(db, "deleting a bank", err);
     if (s != CG_OK)
         return s;
-    s = bank_delete_facts(db, name, &id, &count, err);
+    s = db->ops->bank_delete_facts(db, name, &id, &count, err);
     if (s == CG_OK)
-        s = bank_delete_row(db, name, err);
+        s = db->ops->bank_delete_row(db, name, err);
     if (s == CG_OK)
-        s = cg__bankdb_commit(db, "deleting a bank", err);
+        s = db->ops->commit(db, "deleting a bank", err);
     else
-        cg__bankdb_rollback(db);
+        db->ops->rollback(db);
     if (s != CG_OK)
         return s;
     return cg__bankdb_audit(db, "bank_delete", name,
@@ -491,31 +297,30 @@ cg_status cg_bank_delete(cg_bankdb *db, const char *name, cg_error *err)
                             err);
 }
 
+cg_status cg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err)
+{
+    if (db == NULL) {
+        if (out != NULL)
+            memset(out, 0, sizeof(*out));
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get: db is NULL");
+    }
+    return db->ops->bank_get(db, name, out, err);
+}
+
+cg_status cg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err)
+{
+    if (db == NULL) {
+        if (out != NULL)
+            memset(out, 0, sizeof(*out));
+        return cg__fail(err, CG_E_INVAL, "cg_bank_get_by_id: db is NULL");
+    }
+    return db->ops->bank_get_by_id(db, id, out, err);
+}
+
 cg_status cg_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
                        cg_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    cg_bank b;
-    cg_status s;
-    int rc;
-
-    if (db == NULL || fn == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_list: NULL argument");
-    s = cg__bankdb_prepare(db, "SELECT " BANK_COLUMNS " FROM banks ORDER BY name", &st, err);
-    if (s != CG_OK)
-        return s;
-    for (;;) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            s = cg__bankdb_fail(db, err, rc, "listing banks");
-            break;
-        }
-        s = bank_from_row(db, st, &b, err);
-        if (s != CG_OK || fn(&b, ud) != 0)
-            break;
-    }
-    sqlite3_finalize(st);
-    return s;
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bank_list: db is NULL");
+    return db->ops->bank_list(db, fn, ud, err);
 }

@@ -7,7 +7,7 @@
  * make exports of millions of hashes slow): a write error is reported (CG_E_IO with the
  * system's reason) by the call whose write failed, and the caller flushes and checks once at
  * the end (store_export.c does). */
-#include "bank/list.h"
+#include "store/list.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -6,12 +6,10 @@
  * the ordinary ones; the frames are written only when the row is new, in the same transaction,
  * so a matcher that rereads the signal after its change-log entry always finds its frames.
  * Frames never change after that: the identity is their hash. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <string.h>
-#include <time.h>
 
-#include "bank/store_audit.h"
 #include "common/error.h"
 #include "common/hex.h"
 
@@ -82,74 +80,20 @@ cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpd
     return insert_frames(db, s->id, frames, n, err);
 }
 
-/* Copies src (NULL = "") into a field of cap bytes; 0 when it does not fit. */
-static int copy_field(char *dst, size_t cap, const char *src)
+cg_status cg__sqlite_vpdq_put(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                              size_t n, int64_t now, int *merged, int *filled, cg_error *err)
 {
-    size_t n = src != NULL ? strlen(src) : 0;
+    /* A merge that fills nothing writes no row: the change counter tells the two apart. */
+    const int before = sqlite3_total_changes(cg__sq(db));
+    const cg_status r = cg__bank_vpdq_add_in_tx(db, s, frames, n, now, merged, err);
 
-    if (n >= cap)
-        return 0;
-    memcpy(dst, src != NULL ? src : "", n);
-    dst[n] = '\0';
-    return 1;
+    *filled = r == CG_OK && *merged && sqlite3_total_changes(cg__sq(db)) != before;
+    return r;
 }
 
-cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames,
-                           size_t n, const char *source, const char *external_id,
-                           const char *note, int64_t *signal_id, int *merged, cg_error *err)
-{
-    cg_bank_signal s;
-    cg_bank bank;
-    cg_status r;
-    int m = 0, before;
-
-    if (signal_id != NULL)
-        *signal_id = 0;
-    if (merged != NULL)
-        *merged = 0;
-    if (db == NULL || (frames == NULL && n > 0))
-        return cg__fail(err, CG_E_INVAL, "cg_bank_vpdq_add: NULL argument");
-    memset(&s, 0, sizeof(s));
-    s.bank_id = bank_id;
-    s.quality = -1;
-    if (!copy_field(s.source, sizeof(s.source), source) ||
-        !copy_field(s.external_id, sizeof(s.external_id), external_id) ||
-        !copy_field(s.note, sizeof(s.note), note))
-        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: signal: a text field is too long",
-                        db->path, (long long)bank_id);
-    r = cg__bankdb_check_writable(db, err);
-    if (r != CG_OK)
-        return r;
-    r = cg__bankdb_begin_write(db, "adding a vpdq signal", err);
-    if (r != CG_OK)
-        return r;
-    before = sqlite3_total_changes(db->db);
-    r = cg__bank_vpdq_add_in_tx(db, &s, frames, n, (int64_t)time(NULL), &m, err);
-    if (r == CG_OK && cg__bankdb_audited(db))
-        r = cg__bank_load_id(db, bank_id, &bank, err);
-    if (r == CG_OK)
-        r = cg__bankdb_commit(db, "adding a vpdq signal", err);
-    else
-        cg__bankdb_rollback(db);
-    if (r != CG_OK)
-        return r;
-    if (signal_id != NULL)
-        *signal_id = s.id;
-    if (merged != NULL)
-        *merged = m;
-    if (!cg__bankdb_audited(db))
-        return CG_OK;
-    return cg__bankdb_audit_signal(
-        db, m ? "signal_merge" : "signal_add", bank.name, &s,
-        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(db->db) != before)
-          : json_pack("{s:i, s:s, s:s, s:I}", "quality", s.quality, "source", s.source,
-                      "external_id", s.external_id, "frames", (json_int_t)n),
-        err);
-}
-
-cg_status cg_bank_vpdq_frames(cg_bankdb *db, int64_t signal_id,
-                              int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
-                              cg_error *err)
+cg_status cg__sqlite_vpdq_frames(cg_bankdb *db, int64_t signal_id,
+                                 int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
+                                 cg_error *err)
 {
     cg_bank_signal sig;
     sqlite3_stmt *st;

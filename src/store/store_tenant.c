@@ -1,6 +1,6 @@
-/* The handle's current tenant (include/childguard/tenant.h): the review queue (store_review.c)
+/* The handle's current tenant (include/childguard/tenant.h): the review queue (src/review/)
  * and the outbox (store_outbox.c) scope every read and write by it. */
-#include "bank/store_int.h"
+#include "store/store_int.h"
 
 #include <string.h>
 

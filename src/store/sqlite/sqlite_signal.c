@@ -5,12 +5,12 @@
  * read the stored row, and UPDATE it only when the new one fills something (unknown quality,
  * empty source, external_id or note), so a pure repeat writes nothing and logs no change.
  * disabled_until is never merged: a reviewer's decision stands over a re-import. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "bank/store_audit.h"
 #include "common/error.h"
 
 #define SIGNAL_COLUMNS                                                                           \
@@ -168,9 +168,9 @@ cg_status cg__bank_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t no
     sqlite3_bind_int64(st, 8, now);
     sqlite3_bind_int64(st, 9, s->disabled_until);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE && sqlite3_changes(db->db) == 1) {
+    if (rc == SQLITE_DONE && sqlite3_changes(cg__sq(db)) == 1) {
         /* The trigger's own insert does not disturb last_insert_rowid once it has ended. */
-        s->id = sqlite3_last_insert_rowid(db->db);
+        s->id = sqlite3_last_insert_rowid(cg__sq(db));
         s->added = now;
         sqlite3_reset(st);
         return CG_OK;
@@ -186,51 +186,20 @@ cg_status cg__bank_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t no
     return merge_into_stored(db, s, err);
 }
 
-cg_status cg_bank_signal_add(cg_bankdb *db, cg_bank_signal *s, int *merged, cg_error *err)
+cg_status cg__sqlite_signal_put(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                                int *filled, cg_error *err)
 {
-    int m = 0;
-    cg_bank bank;
-    cg_status r;
-    int before;
-
-    if (merged != NULL)
-        *merged = 0;
-    if (db == NULL || s == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_signal_add: NULL argument");
-    r = cg__bankdb_check_writable(db, err);
-    if (r != CG_OK)
-        return r;
-    /* One transaction: the insert and, for a duplicate, the read and fill are atomic. */
-    r = cg__bankdb_begin_write(db, "adding a signal", err);
-    if (r != CG_OK)
-        return r;
     /* A merge that fills nothing writes no row: the change counter tells the two apart. */
-    before = sqlite3_total_changes(db->db);
-    r = cg__bank_signal_add_in_tx(db, s, (int64_t)time(NULL), &m, err);
-    if (r == CG_OK && cg__bankdb_audited(db))
-        r = cg__bank_load_id(db, s->bank_id, &bank, err); /* the record names the bank */
-    if (r == CG_OK)
-        r = cg__bankdb_commit(db, "adding a signal", err);
-    else
-        cg__bankdb_rollback(db);
-    if (r != CG_OK)
-        return r;
-    if (merged != NULL)
-        *merged = m;
-    if (!cg__bankdb_audited(db))
-        return CG_OK;
-    /* A merge is recorded even when it filled nothing: someone submitted the hash again. */
-    return cg__bankdb_audit_signal(
-        db, m ? "signal_merge" : "signal_add", bank.name, s,
-        m ? json_pack("{s:b}", "filled", sqlite3_total_changes(db->db) != before)
-          : json_pack("{s:i, s:s, s:s}", "quality", s->quality, "source", s->source,
-                      "external_id", s->external_id),
-        err);
+    const int before = sqlite3_total_changes(cg__sq(db));
+    const cg_status r = cg__bank_signal_add_in_tx(db, s, now, merged, err);
+
+    *filled = r == CG_OK && *merged && sqlite3_total_changes(cg__sq(db)) != before;
+    return r;
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-cg_status cg_bank_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err)
+cg_status cg__sqlite_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err)
 {
     sqlite3_stmt *st;
     char what[32];
@@ -250,8 +219,8 @@ cg_status cg_bank_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_
     return signal_fetch(db, st, what, out, err);
 }
 
-cg_status cg_bank_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                              const uint8_t *value, cg_bank_signal *out, cg_error *err)
+cg_status cg__sqlite_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                                 const uint8_t *value, cg_bank_signal *out, cg_error *err)
 {
     sqlite3_stmt *st;
     char what[CG_SIGNAL_MAX_BYTES * 2 + 64];
@@ -291,27 +260,20 @@ static cg_status run_by_id(cg_bankdb *db, const char *sql, int64_t id, int64_t a
     rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         r = cg__bankdb_fail(db, err, rc, "%s signal %lld", what, (long long)id);
-    else if (sqlite3_changes(db->db) == 0)
+    else if (sqlite3_changes(cg__sq(db)) == 0)
         r = cg__fail(err, CG_E_NOTFOUND, "%s: no signal %lld", db->path, (long long)id);
     sqlite3_finalize(st);
     return r;
 }
 
-/* What the audit record of a change to signal id says about it, read as stored (raw, so a row
- * this build cannot decode can still be deleted): its bank's name, its type and value. */
-typedef struct signal_facts {
-    char bank[CG_BANK_NAME_MAX + 1];
-    json_t *data; /* {"bank_id", "signal_type", "value", "signal_id"} */
-} signal_facts;
-
-static cg_status signal_facts_read(cg_bankdb *db, int64_t id, signal_facts *f, cg_error *err)
+cg_status cg__sqlite_signal_describe(cg_bankdb *db, int64_t id, cg__signal_facts *f,
+                                     cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status r;
     int rc;
 
-    f->bank[0] = '\0';
-    f->data = NULL;
+    memset(f, 0, sizeof(*f));
     r = cg__bankdb_prepare(db,
                            "SELECT b.name, s.bank_id, s.signal_type, lower(hex(s.value))"
                            " FROM signals s JOIN banks b ON b.id = s.bank_id WHERE s.id = ?1",
@@ -321,17 +283,18 @@ static cg_status signal_facts_read(cg_bankdb *db, int64_t id, signal_facts *f, c
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        const char *type = (const char *)sqlite3_column_text(st, 2);
-        const char *hex = (const char *)sqlite3_column_text(st, 3);
-
+        f->bank_id = sqlite3_column_int64(st, 1);
+        /* A type name or value longer than any this build knows is kept cut: the record
+         * still names the row. */
         if (cg__bankdb_column_text(st, 0, f->bank, sizeof(f->bank)) < 0)
             r = cg__fail(err, CG_E_DECODE, "%s: signal %lld: its bank's name is too long",
                          db->path, (long long)id);
-        /* NULL data is reported by cg__bankdb_audit after the commit, like any failed record. */
-        f->data = json_pack("{s:I, s:s, s:s, s:I}", "bank_id",
-                            (json_int_t)sqlite3_column_int64(st, 1), "signal_type",
-                            type != NULL ? type : "", "value", hex != NULL ? hex : "",
-                            "signal_id", (json_int_t)id);
+        snprintf(f->type, sizeof(f->type), "%s",
+                 sqlite3_column_text(st, 2) != NULL ? (const char *)sqlite3_column_text(st, 2)
+                                                    : "");
+        snprintf(f->hex, sizeof(f->hex), "%s",
+                 sqlite3_column_text(st, 3) != NULL ? (const char *)sqlite3_column_text(st, 3)
+                                                    : "");
     } else if (rc == SQLITE_DONE) {
         r = cg__fail(err, CG_E_NOTFOUND, "%s: no signal %lld", db->path, (long long)id);
     } else {
@@ -341,63 +304,16 @@ static cg_status signal_facts_read(cg_bankdb *db, int64_t id, signal_facts *f, c
     return r;
 }
 
-/* A change to one signal by id. Not audited: one statement. Audited: the signal is read, the
- * statement run and the record's facts kept in one transaction, then recorded as op (extra:
- * more data, ownership taken). */
-static cg_status modify_by_id(cg_bankdb *db, const char *sql, int64_t id, int64_t arg,
-                              const char *what, const char *op, json_t *extra, cg_error *err)
+cg_status cg__sqlite_signal_set_disabled_row(cg_bankdb *db, int64_t id, int64_t until,
+                                             cg_error *err)
 {
-    signal_facts f = {"", NULL};
-    cg_status r;
-
-    r = cg__bankdb_check_writable(db, err);
-    if (r != CG_OK || !cg__bankdb_audited(db)) {
-        json_decref(extra);
-        return r != CG_OK ? r : run_by_id(db, sql, id, arg, what, err);
-    }
-    r = cg__bankdb_begin_write(db, what, err);
-    if (r == CG_OK) {
-        r = signal_facts_read(db, id, &f, err);
-        if (r == CG_OK)
-            r = run_by_id(db, sql, id, arg, what, err);
-        if (r == CG_OK)
-            r = cg__bankdb_commit(db, what, err);
-        else
-            cg__bankdb_rollback(db);
-    }
-    if (r != CG_OK) {
-        json_decref(f.data);
-        json_decref(extra);
-        return r;
-    }
-    if (f.data != NULL && extra != NULL && json_object_update(f.data, extra) != 0) {
-        json_decref(f.data);
-        f.data = NULL;
-    }
-    json_decref(extra);
-    return cg__bankdb_audit(db, op, f.bank, f.data, err);
+    return run_by_id(db, "UPDATE signals SET disabled_until = ?2 WHERE id = ?1", id, until,
+                     "disabling", err);
 }
 
-cg_status cg_bank_signal_set_disabled(cg_bankdb *db, int64_t id, int64_t until, cg_error *err)
+cg_status cg__sqlite_signal_delete_row(cg_bankdb *db, int64_t id, cg_error *err)
 {
-    if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_signal_set_disabled: db is NULL");
-    if (until < 0)
-        return cg__fail(err, CG_E_INVAL, "%s: signal %lld: disabled_until %lld is negative",
-                        db->path, (long long)id, (long long)until);
-    return modify_by_id(db, "UPDATE signals SET disabled_until = ?2 WHERE id = ?1", id, until,
-                        "disabling", until != 0 ? "signal_disable" : "signal_enable",
-                        cg__bankdb_audited(db) ? json_pack("{s:I}", "until", (json_int_t)until)
-                                               : NULL,
-                        err);
-}
-
-cg_status cg_bank_signal_delete(cg_bankdb *db, int64_t id, cg_error *err)
-{
-    if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bank_signal_delete: db is NULL");
-    return modify_by_id(db, "DELETE FROM signals WHERE id = ?1", id, 0, "deleting",
-                        "signal_delete", NULL, err);
+    return run_by_id(db, "DELETE FROM signals WHERE id = ?1", id, 0, "deleting", err);
 }
 
 /* ---- many --------------------------------------------------------------------------------- */
@@ -430,9 +346,9 @@ static cg_status filter_prepare(cg_bankdb *db, int64_t bank_id, const cg_signal_
     return CG_OK;
 }
 
-cg_status cg_bank_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                                 int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
-                                 cg_error *err)
+cg_status cg__sqlite_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                                    int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
+                                    cg_error *err)
 {
     /* INDEXED BY: signals_bank holds a bank's rows in rowid order, so no sort (which would
      * buffer the whole bank) is needed for ORDER BY id. */
@@ -467,8 +383,8 @@ cg_status cg_bank_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal
     return r;
 }
 
-cg_status cg_bank_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
-                               int64_t *out, cg_error *err)
+cg_status cg__sqlite_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                                  int64_t *out, cg_error *err)
 {
     static const char sql_bank[] = "SELECT count(*) FROM signals"
                                    " WHERE bank_id = ?1 AND (?2 IS NULL OR signal_type = ?2)";

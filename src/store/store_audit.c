@@ -8,7 +8,7 @@
  * fails, between the commit and the append) is reported to the caller as CG_E_IO rather than
  * hidden. The bank's own change log (store_changes.c) is transactional and still lists the
  * change in that case. */
-#include "bank/store_audit.h"
+#include "store/store_audit.h"
 
 #include <stdlib.h>
 #include <string.h>

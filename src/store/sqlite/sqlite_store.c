@@ -1,4 +1,4 @@
-/* The bank database connection: open/close, identity checks, schema migrations, pragmas,
+/* The SQLite backend's connection: open/close, identity checks, schema migrations, pragmas,
  * transactions and the statement cache (docs/banks.md).
  *
  * Opening runs in this order so that a file that is not ours is never modified:
@@ -9,7 +9,7 @@
  *      new (empty: only with CG_BANKDB_CREATE), foreign, or newer than this build;
  *   4. pragmas (WAL, synchronous=NORMAL, foreign_keys), then migrations in one IMMEDIATE
  *      transaction that rechecks the version (another process may have migrated meanwhile). */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,7 +79,7 @@ static const char *const migrations[] = {
     "  INSERT INTO changes(kind, ref_id, at)"
     "  VALUES (1, OLD.id, CAST(strftime('%s', 'now') AS INTEGER));"
     "END;",
-    /* 1 -> 2: the human review queue (store_review.c, docs/review.md). No content bytes: the
+    /* 1 -> 2: the human review queue (src/review/, docs/review.md). No content bytes: the
      * verdict is JSON of hashes, matches and spans; preview is the optional blurred greyscale
      * quarantine image. state holds the names of cg_review_state. */
     "CREATE TABLE review_items ("
@@ -113,8 +113,8 @@ static const char *const migrations[] = {
     "  quality INTEGER NOT NULL DEFAULT -1,"
     "  PRIMARY KEY (item_id, seq)"
     ") WITHOUT ROWID;",
-    /* 2 -> 3: API keys of the HTTP service (store_keys.c, docs/keys.md) and the webhook
-     * outbox (store_outbox.c). A key row keeps the SHA-256 of its secret, never the secret;
+    /* 2 -> 3: API keys of the HTTP service (sqlite_keys.c, docs/keys.md) and the webhook
+     * outbox (sqlite_outbox.c). A key row keeps the SHA-256 of its secret, never the secret;
      * revoked is the revocation time (0 = live), and a name is unique among live keys only,
      * so a revoked key's name can be reused for its replacement. An outbox row is pending
      * until delivered or failed (both unix times, 0 = not yet). IF NOT EXISTS: a file whose
@@ -145,7 +145,7 @@ static const char *const migrations[] = {
     /* The due entries in order, without a sort and without the delivered history. */
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt, id)"
     "  WHERE delivered = 0 AND failed = 0;",
-    /* 3 -> 4: the frames of vPDQ signals (store_vpdq.c, docs/vpdq.md). The signal row holds
+    /* 3 -> 4: the frames of vPDQ signals (sqlite_vpdq.c, docs/vpdq.md). The signal row holds
      * the identity (SHA-256 of the canonical frame list); its frames are rows here, in list
      * order (rowid), deleted with it. hash is the 32 bytes of the PDQ hex, as a pdq value;
      * timestamp (seconds) is kept for the exchange format. IF NOT EXISTS for the same reason
@@ -161,9 +161,9 @@ static const char *const migrations[] = {
     /* 4 -> 5: keys name their holder and tenant and may be limited to some banks; review items
      * and outbox entries belong to a tenant; a false-positive decision that would allow-list
      * the content of a csam block match is first proposed, then confirmed by a second
-     * reviewer (store_review.c, docs/review.md); any change to a key that can take a right
+     * reviewer (src/review/, docs/review.md); any change to a key that can take a right
      * away bumps meta 'keys_generation', so a server caching verified keys sees a revocation
-     * on its next request (store_keys.c, docs/keys.md). The new columns are added by
+     * on its next request (sqlite_keys.c, docs/keys.md). The new columns are added by
      * added_columns below (SQLite has no ADD COLUMN IF NOT EXISTS); this text holds what
      * can say IF NOT EXISTS itself. */
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('keys_generation', 0);"
@@ -243,17 +243,12 @@ cg_status cg__bankdb_fail(cg_bankdb *db, cg_error *err, int rc, const char *fmt,
     va_end(ap);
     /* The connection's message is the specific one ("UNIQUE constraint failed: banks.name");
      * when it does not belong to rc (the error came from elsewhere), use rc's generic text. */
-    msg = db->db != NULL && (sqlite3_errcode(db->db) & 0xff) == (rc & 0xff)
-              ? sqlite3_errmsg(db->db)
+    sqlite3 *conn = db->be != NULL ? cg__sq(db) : NULL;
+
+    msg = conn != NULL && (sqlite3_errcode(conn) & 0xff) == (rc & 0xff)
+              ? sqlite3_errmsg(conn)
               : sqlite3_errstr(rc);
     return cg__fail(err, cg__bankdb_status(rc), "%s: %s: %s", db->path, what, msg);
-}
-
-cg_status cg__bankdb_check_writable(cg_bankdb *db, cg_error *err)
-{
-    if (db->flags & CG_BANKDB_READONLY)
-        return cg__fail(err, CG_E_INVAL, "%s: the bank database was opened read-only", db->path);
-    return CG_OK;
 }
 
 /* ---- statements and transactions ---------------------------------------------------------- */
@@ -261,28 +256,28 @@ cg_status cg__bankdb_check_writable(cg_bankdb *db, cg_error *err)
 cg_status cg__bankdb_stmt(cg_bankdb *db, cg__bank_stmt slot, const char *sql, sqlite3_stmt **out,
                           cg_error *err)
 {
+    cg__sqlite *c = db->be;
     int rc;
 
     if ((unsigned)slot >= CG__STMT_COUNT) {
         *out = NULL;
         return cg__fail(err, CG_E_INVAL, "%s: bad statement slot", db->path);
     }
-    if (db->stmt[slot] == NULL) {
-        rc = sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &db->stmt[slot],
-                                NULL);
+    if (c->stmt[slot] == NULL) {
+        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[slot], NULL);
         if (rc != SQLITE_OK) {
-            db->stmt[slot] = NULL;
+            c->stmt[slot] = NULL;
             *out = NULL;
             return cg__bankdb_fail(db, err, rc, "preparing a statement");
         }
     }
-    *out = db->stmt[slot];
+    *out = c->stmt[slot];
     return CG_OK;
 }
 
 cg_status cg__bankdb_prepare(cg_bankdb *db, const char *sql, sqlite3_stmt **out, cg_error *err)
 {
-    int rc = sqlite3_prepare_v2(db->db, sql, -1, out, NULL);
+    int rc = sqlite3_prepare_v2(cg__sq(db), sql, -1, out, NULL);
 
     if (rc != SQLITE_OK) {
         sqlite3_finalize(*out);
@@ -294,7 +289,7 @@ cg_status cg__bankdb_prepare(cg_bankdb *db, const char *sql, sqlite3_stmt **out,
 
 cg_status cg__bankdb_exec(cg_bankdb *db, const char *sql, const char *what, cg_error *err)
 {
-    int rc = sqlite3_exec(db->db, sql, NULL, NULL, NULL);
+    int rc = sqlite3_exec(cg__sq(db), sql, NULL, NULL, NULL);
 
     if (rc != SQLITE_OK)
         return cg__bankdb_fail(db, err, rc, "%s", what);
@@ -322,18 +317,45 @@ cg_status cg__bankdb_commit(cg_bankdb *db, const char *what, cg_error *err)
     return st;
 }
 
+cg_status cg__sqlite_begin_write(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_begin_write(db, what, err);
+}
+
+cg_status cg__sqlite_commit(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_commit(db, what, err);
+}
+
+void cg__sqlite_rollback(cg_bankdb *db)
+{
+    cg__bankdb_rollback(db);
+}
+
+cg_status cg__sqlite_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err)
+{
+    return cg__bankdb_begin_read(db, what, err);
+}
+
+cg_status cg__sqlite_snapshot_end(cg_bankdb *db, const char *what, cg_error *err)
+{
+    if (what == NULL) {
+        cg__bankdb_rollback(db);
+        return CG_OK;
+    }
+    return cg__bankdb_commit(db, what, err);
+}
+
 void cg__bankdb_rollback(cg_bankdb *db)
 {
     /* Statements still running would make ROLLBACK fail with SQLITE_BUSY on old SQLite
      * versions; the cached ones are always reset by their users, so none are. */
-    if (!sqlite3_get_autocommit(db->db))
-        (void)sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(cg__sq(db)))
+        (void)sqlite3_exec(cg__sq(db), "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* ---- opening ------------------------------------------------------------------------------ */
-
-/* Reads one integer from a single-row query. */
-static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_error *err)
+cg_status cg__bankdb_query_int(cg_bankdb *db, const char *sql, int64_t *out, int none_ok,
+                               const char *what, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -344,16 +366,20 @@ static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_erro
     if (s != CG_OK)
         return s;
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK)
-        s = cg__bankdb_fail(db, err, rc, "reading the database header");
+    else if (rc != SQLITE_DONE || !none_ok)
+        s = cg__bankdb_fail(db, err, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "%s", what);
     sqlite3_finalize(st);
     return s;
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+/* Reads one integer of the database header. */
+static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, cg_error *err)
+{
+    return cg__bankdb_query_int(db, sql, out, 1, "reading the database header", err);
 }
 
 /* What the file's header says about it. */
@@ -551,9 +577,9 @@ static cg_status open_connection(cg_bankdb *db, cg_error *err)
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE | ((db->flags & CG_BANKDB_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    rc = sqlite3_open_v2(db->path, &db->db, oflags, NULL);
+    rc = sqlite3_open_v2(db->path, &((cg__sqlite *)db->be)->db, oflags, NULL);
     if (rc != SQLITE_OK) {
-        int sys = sqlite3_system_errno(db->db);
+        int sys = sqlite3_system_errno(cg__sq(db));
         cg_status st;
 
         if ((rc & 0xff) == SQLITE_CANTOPEN && sys == ENOENT && !(db->flags & CG_BANKDB_CREATE))
@@ -567,8 +593,8 @@ static cg_status open_connection(cg_bankdb *db, cg_error *err)
             st = cg__bankdb_fail(db, err, rc, "opening the bank database");
         return st;
     }
-    sqlite3_extended_result_codes(db->db, 1);
-    rc = sqlite3_busy_timeout(db->db, CG__BANKDB_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(cg__sq(db), 1);
+    rc = sqlite3_busy_timeout(cg__sq(db), CG__BANKDB_BUSY_TIMEOUT_MS);
     if (rc != SQLITE_OK)
         return cg__bankdb_fail(db, err, rc, "setting the busy timeout");
     return CG_OK;
@@ -594,35 +620,21 @@ static cg_status apply_pragmas(cg_bankdb *db, cg_error *err)
     return st;
 }
 
-cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg_error *err)
+/* The store's open op: db->path is the file (the location without "sqlite:"), db->flags
+ * checked by cg_bankdb_open. */
+cg_status cg__sqlite_open(cg_bankdb *db, const char *where, cg_error *err)
 {
     db_identity id = {0, 0, 0};
-    cg_bankdb *db = NULL;
     int need = 0;
     cg_status st;
 
-    if (out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bankdb_open: out is NULL");
-    *out = NULL;
-    if (path == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_bankdb_open: path is NULL");
-    if (flags & ~(CG_BANKDB_READONLY | CG_BANKDB_CREATE))
-        return cg__fail(err, CG_E_INVAL, "%s: unknown open flags %#x", path, (unsigned)flags);
-    if ((flags & CG_BANKDB_READONLY) && (flags & CG_BANKDB_CREATE))
-        return cg__fail(err, CG_E_INVAL, "%s: CG_BANKDB_CREATE needs a read-write open", path);
-    st = precheck_file(path, err);
+    (void)where; /* the same text as db->path */
+    st = precheck_file(db->path, err);
     if (st != CG_OK)
         return st;
-
-    db = cg__calloc(1, sizeof(*db));
-    if (db == NULL)
-        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
-    db->flags = flags;
-    db->path = cg__strdup(path);
-    if (db->path == NULL) {
-        cg__free(db);
-        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
-    }
+    db->be = cg__calloc(1, sizeof(cg__sqlite));
+    if (db->be == NULL)
+        return cg__fail(err, CG_E_NOMEM, "%s: out of memory", db->path);
     st = open_connection(db, err);
     if (st == CG_OK)
         st = read_identity(db, &id, err);
@@ -632,42 +644,33 @@ cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg_error 
         st = apply_pragmas(db, err);
     if (st == CG_OK && need)
         st = migrate(db, err);
-    if (st != CG_OK)
-        goto fail;
-    *out = db;
-    return CG_OK;
-fail:
-    cg_bankdb_close(db);
     return st;
 }
 
-void cg_bankdb_close(cg_bankdb *db)
+void cg__sqlite_close(cg_bankdb *db)
 {
-    if (db == NULL)
+    cg__sqlite *c = db->be;
+
+    if (c == NULL)
         return;
     for (size_t i = 0; i < CG__STMT_COUNT; i++)
-        sqlite3_finalize(db->stmt[i]);
+        sqlite3_finalize(c->stmt[i]);
     /* close_v2 cannot fail for a busy connection: every statement is finalized above. */
-    sqlite3_close_v2(db->db);
-    cg__free(db->path);
-    cg__free(db);
-}
-
-int cg_bankdb_schema_version(void)
-{
-    return CG__BANKDB_SCHEMA_VERSION;
+    sqlite3_close_v2(c->db);
+    cg__free(c);
+    db->be = NULL;
 }
 
 /* ---- test hooks --------------------------------------------------------------------------- */
 
 sqlite3 *cg__bankdb_sqlite(cg_bankdb *db)
 {
-    return db->db;
+    return db->ops == &cg__store_sqlite ? cg__sq(db) : NULL;
 }
 
 cg_status cg__bankdb_set_busy_timeout(cg_bankdb *db, int ms, cg_error *err)
 {
-    int rc = sqlite3_busy_timeout(db->db, ms);
+    int rc = sqlite3_busy_timeout(cg__sq(db), ms);
 
     if (rc != SQLITE_OK)
         return cg__bankdb_fail(db, err, rc, "setting the busy timeout");

@@ -1,43 +1,24 @@
-/* The change log: read and pruned here, written only by the triggers of the schema (store.c),
- * so every writer logs in the same transaction as its change, even the sqlite3 shell.
+/* The change log: read and pruned here, written only by the triggers of the schema
+ * (sqlite_store.c), so every writer logs in the same transaction as its change, even the sqlite3
+ * shell.
  *
  * Pruning deletes a prefix of the log (every seq <= P) and records P in meta.pruned_seq. A
  * reader at seq S has a complete log after S exactly when S >= pruned_seq; otherwise it missed
  * entries and gets CG_E_NOTFOUND ("reread everything"). seq is AUTOINCREMENT, so numbers are
  * never reused even when the newest entries are deleted. */
-#include "bank/store_int.h"
+#include "store/sqlite/sqlite_int.h"
 
 #include <time.h>
 
 #include "common/error.h"
 
-static cg_status query_int(cg_bankdb *db, const char *sql, int64_t *out, const char *what,
-                           cg_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    cg_status r;
-    int rc;
-
-    *out = 0;
-    r = cg__bankdb_prepare(db, sql, &st, err);
-    if (r != CG_OK)
-        return r;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        r = cg__bankdb_fail(db, err, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, "%s", what);
-    sqlite3_finalize(st);
-    return r;
-}
-
 static cg_status pruned_seq(cg_bankdb *db, int64_t *out, cg_error *err)
 {
-    return query_int(db, "SELECT value FROM meta WHERE key = 'pruned_seq'", out,
-                     "reading the change log's pruned_seq", err);
+    return cg__bankdb_query_int(db, "SELECT value FROM meta WHERE key = 'pruned_seq'", out,
+                                0, "reading the change log's pruned_seq", err);
 }
 
-cg_status cg_bankdb_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
+cg_status cg__sqlite_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
 {
     if (out == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bankdb_change_seq: out is NULL");
@@ -45,10 +26,10 @@ cg_status cg_bankdb_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_bankdb_change_seq: db is NULL");
     /* After pruning everything the log may be empty; the last seq is then pruned_seq. */
-    return query_int(db,
-                     "SELECT max(ifnull((SELECT max(seq) FROM changes), 0),"
-                     " (SELECT value FROM meta WHERE key = 'pruned_seq'))",
-                     out, "reading the change sequence", err);
+    return cg__bankdb_query_int(db,
+                                "SELECT max(ifnull((SELECT max(seq) FROM changes), 0),"
+                                " (SELECT value FROM meta WHERE key = 'pruned_seq'))",
+                                out, 0, "reading the change sequence", err);
 }
 
 /* Lists the entries after seq; runs inside the caller's (read) transaction. */
@@ -93,10 +74,10 @@ static cg_status list_since(cg_bankdb *db, int64_t seq,
     return r;
 }
 
-cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
-                                  int (*fn)(int64_t seq, cg_change_kind kind, int64_t id,
-                                            void *ud),
-                                  void *ud, cg_error *err)
+cg_status cg__sqlite_changes_since(cg_bankdb *db, int64_t seq,
+                                   int (*fn)(int64_t seq, cg_change_kind kind, int64_t id,
+                                             void *ud),
+                                   void *ud, cg_error *err)
 {
     int own_tx;
     cg_status r;
@@ -108,7 +89,7 @@ cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
                         (long long)seq);
     /* The pruned check and the listing must see one snapshot, or a prune between them would
      * hide entries: read both in one transaction (unless the caller is already in one). */
-    own_tx = sqlite3_get_autocommit(db->db);
+    own_tx = sqlite3_get_autocommit(cg__sq(db));
     if (own_tx) {
         r = cg__bankdb_begin_read(db, "reading the change log", err);
         if (r != CG_OK)
@@ -142,7 +123,7 @@ static cg_status exec_with_seq(cg_bankdb *db, const char *sql, int64_t seq, cg_e
     return r;
 }
 
-cg_status cg_bankdb_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err)
+cg_status cg__sqlite_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err)
 {
     /* ?1 = 0: everything but the newest entry; else entries older than ?1 seconds. Pruning by
      * seq prefix keeps the "complete after pruned_seq" invariant even if the clock stepped

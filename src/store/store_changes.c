@@ -1,0 +1,31 @@
+/* The change log (bank.h): the public functions over the store's operations. A reader (the
+ * matcher's refresher, docs/matching.md) polls it by sequence number. */
+#include "store/store_int.h"
+
+#include "common/error.h"
+
+cg_status cg_bankdb_change_seq(cg_bankdb *db, int64_t *out, cg_error *err)
+{
+    if (db == NULL) {
+        if (out != NULL)
+            *out = 0;
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_change_seq: db is NULL");
+    }
+    return db->ops->change_seq(db, out, err);
+}
+
+cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq, int (*fn)(int64_t seq,
+                                  cg_change_kind kind, int64_t id, void *ud), void *ud,
+                                  cg_error *err)
+{
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_changes_since: db is NULL");
+    return db->ops->changes_since(db, seq, fn, ud, err);
+}
+
+cg_status cg_bankdb_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err)
+{
+    if (db == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_prune_changes: db is NULL");
+    return db->ops->prune_changes(db, keep_seconds, err);
+}

@@ -1,0 +1,212 @@
+/* Internal: the store interface, the table of operations a storage backend implements
+ * (docs/banks.md "Backends"). One table per backend, like libuv's per-platform files or redis's
+ * ae_epoll.c/ae_kqueue.c: src/store/sqlite/ is the first (sqlite_ops.c holds its table); a
+ * PostgreSQL backend (issue 17) adds src/store/postgresql/ and one more row in store.c.
+ *
+ * Who does what:
+ *   - src/store/store.c parses the location given to cg_bankdb_open ("sqlite:PATH", a plain path,
+ *     "postgresql://...") and picks the table; the public cg_bankdb, cg_bank, cg_apikey,
+ *     cg_outbox and (src/review/) cg_review functions check their arguments, then call through
+ *     db->ops. Nothing outside src/store/<backend>/ knows which database is underneath.
+ *   - A backend keeps its connection in db->be and uses the shared, backend-neutral helpers:
+ *     validation (store_check.c), audit records after commit (store_audit.h), the threshold text
+ *     (cg__bank_thresholds_*), the review state names.
+ *
+ * What a second backend must honour (the rules the SQLite one follows; docs/banks.md):
+ *   - Every op that writes is all or nothing: one transaction per call, and one per imported
+ *     file (import_begin .. import_end).
+ *   - Import is a stream: import_begin opens the file's transaction and reads the bank,
+ *     import_put hands over one signal at a time (a COPY-like backend may buffer rows and flush
+ *     them in batches, as long as *merged is right and errors name the line they came from:
+ *     flush before returning a failure), import_bulk switches the change log from one entry per
+ *     signal to one CG_CHANGE_BULK entry for the bank, import_end commits or rolls back.
+ *   - The change log is a sequence: change_seq gives the last number committed, changes_since
+ *     every entry after a number, in order; a reader polls it (a backend with notifications may
+ *     also wake readers, but polling must always work). prune_changes drops old entries and
+ *     changes_since reports CG_E_NOTFOUND for a number older than the pruned point.
+ *   - Errors name the database (db->path) and the thing; store failures map to cg_status as
+ *     bank.h says (a busy database is CG_E_BACKEND "database is locked", a full disk CG_E_IO).
+ *   - A cg_bankdb is used by one thread at a time; ops need no locking of their own.
+ * Each op has the contract of the public function of the same name (bank.h, review.h, keys.h,
+ * outbox.h, vpdq_bank.h) after the argument checks of the public layer; the others are stated
+ * here. */
+#ifndef CG_STORE_OPS_H
+#define CG_STORE_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "childguard/audit.h"
+#include "childguard/bank.h"
+#include "childguard/keys.h"
+#include "childguard/outbox.h"
+#include "childguard/review.h"
+#include "childguard/vpdq_bank.h"
+
+/* The two-reviewer rule of the review layer (cg_review_needs_two), handed to review_decide so
+ * that the store applies it inside the decision's transaction without depending on it. */
+typedef int (*cg__review_rule)(const cg_review_item *item, const char *verdict_json);
+
+/* A stored signal as the audit record of a change names it (signal_describe). */
+typedef struct cg__signal_facts {
+    char bank[CG_BANK_NAME_MAX + 1];            /* its bank's name */
+    int64_t bank_id;
+    char type[32];                              /* the stored type name */
+    char hex[2 * CG_SIGNAL_MAX_BYTES + 1];      /* the stored value, lower-case hex */
+} cg__signal_facts;
+
+typedef struct cg__store_ops {
+    const char *name; /* "sqlite": the scheme that selects it */
+
+    /* ---- connection ---- */
+    /* Opens the store at where (the location without its scheme), with db->flags and db->path
+     * set; fills db->be. On failure db->be may be partly set: close is called. */
+    cg_status (*open)(cg_bankdb *db, const char *where, cg_error *err);
+    /* Releases db->be (may be NULL after a failed open). */
+    void (*close)(cg_bankdb *db);
+
+    /* ---- read snapshots ---- */
+    /* Starts a read transaction: the reads until snapshot_end see one state of the store (an
+     * export reads banks and signals from it while writers go on). */
+    cg_status (*snapshot_begin)(cg_bankdb *db, const char *what, cg_error *err);
+    /* Ends it; what NULL: after a failure (never fails then). */
+    cg_status (*snapshot_end)(cg_bankdb *db, const char *what, cg_error *err);
+
+    /* ---- write transactions (a public write that spans several ops) ---- */
+    /* Starts a write transaction that holds the write lock from here (so a busy store fails
+     * now, not halfway); what names the step in messages. */
+    cg_status (*begin_write)(cg_bankdb *db, const char *what, cg_error *err);
+    /* Commits it; a failed commit rolls back (all or nothing). */
+    cg_status (*commit)(cg_bankdb *db, const char *what, cg_error *err);
+    /* Rolls back the open transaction, if any; never fails (the first error stands). */
+    void (*rollback)(cg_bankdb *db);
+
+    /* ---- banks (store_bank.c checks, formats the thresholds and audits) ---- */
+    /* Inserts the checked bank created at now, with its thresholds as stored text; sets
+     * bank->id and bank->created. A taken name: CG_E_INVAL "bank "NAME" already exists". */
+    cg_status (*bank_insert)(cg_bankdb *db, cg_bank *bank, const char *thresholds, int64_t now,
+                             cg_error *err);
+    cg_status (*bank_get)(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err);
+    cg_status (*bank_get_by_id)(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err);
+    /* Writes every setting of bank->id but its name; name names it in messages. CG_E_NOTFOUND
+     * when there is no such bank. */
+    cg_status (*bank_update_row)(cg_bankdb *db, const cg_bank *bank, const char *thresholds,
+                                 const char *name, cg_error *err);
+    /* The id and signal count of bank name (the record of its deletion). */
+    cg_status (*bank_delete_facts)(cg_bankdb *db, const char *name, int64_t *id, int64_t *count,
+                                   cg_error *err);
+    /* Deletes bank name and all its signals, atomically; the change log gets one bank entry.
+     * CG_E_NOTFOUND when there is no such bank. */
+    cg_status (*bank_delete_row)(cg_bankdb *db, const char *name, cg_error *err);
+    cg_status (*bank_list)(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
+                           cg_error *err);
+
+    /* ---- signals (store_signal.c checks and audits the writes) ---- */
+    /* Adds s, or merges it into the stored signal of the same (bank, type, value), inside the
+     * caller's write transaction; now is the `added` time of a new one. *merged: it was there;
+     * *filled: the merge filled a field the stored one lacked (bank.h). */
+    cg_status (*signal_put)(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                            int *filled, cg_error *err);
+    cg_status (*signal_get)(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err);
+    cg_status (*signal_find)(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                             const uint8_t *value, cg_bank_signal *out, cg_error *err);
+    /* What the audit record of a change to signal id names, read as stored (raw, so that a row
+     * this build cannot decode can still be changed). CG_E_NOTFOUND when absent. */
+    cg_status (*signal_describe)(cg_bankdb *db, int64_t id, cg__signal_facts *out,
+                                 cg_error *err);
+    /* Sets disabled_until of signal id (0: enabled); CG_E_NOTFOUND when absent. */
+    cg_status (*signal_set_disabled_row)(cg_bankdb *db, int64_t id, int64_t until,
+                                         cg_error *err);
+    /* Deletes signal id (and its frames); CG_E_NOTFOUND when absent. */
+    cg_status (*signal_delete_row)(cg_bankdb *db, int64_t id, cg_error *err);
+    /* Streams the signals in id order; fn may call into the same db (no cursor held across
+     * a call is shared with it). */
+    cg_status (*signal_foreach)(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                                int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
+                                cg_error *err);
+    cg_status (*signal_count)(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                              int64_t *out, cg_error *err);
+
+    /* ---- import: one file, one transaction (store_import.c drives it) ---- */
+    /* Starts the file's write transaction and reads the bank into *bank inside it (so it cannot
+     * vanish under the import). On failure nothing is open. */
+    cg_status (*import_begin)(cg_bankdb *db, int64_t bank_id, cg_bank *bank, cg_error *err);
+    /* Adds or merges one signal (frames: its vpdq frames, n 0 for other types); now is the
+     * `added` time of a new signal. */
+    cg_status (*import_put)(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                            size_t n, int64_t now, int *merged, cg_error *err);
+    /* From now on the file's signals are logged as one CG_CHANGE_BULK entry for bank_id; the
+     * per-signal entries this import wrote so far are replaced by it. */
+    cg_status (*import_bulk)(cg_bankdb *db, int64_t bank_id, cg_error *err);
+    /* Commits (commit 1) or rolls back (0) the file; a failed commit rolls back. */
+    cg_status (*import_end)(cg_bankdb *db, int commit, cg_error *err);
+
+    /* ---- vPDQ frames ---- */
+    /* signal_put for a vpdq signal s and its n frames (checked here; s->value is set to their
+     * identity), inside the caller's write transaction. */
+    cg_status (*vpdq_put)(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                          size_t n, int64_t now, int *merged, int *filled, cg_error *err);
+    cg_status (*vpdq_frames)(cg_bankdb *db, int64_t signal_id,
+                             int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
+                             cg_error *err);
+
+    /* ---- the change log ---- */
+    cg_status (*change_seq)(cg_bankdb *db, int64_t *out, cg_error *err);
+    cg_status (*changes_since)(cg_bankdb *db, int64_t seq,
+                               int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),
+                               void *ud, cg_error *err);
+    cg_status (*prune_changes)(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+
+    /* ---- the review queue (rows of src/review/) ---- */
+    cg_status (*review_add)(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
+                            const uint8_t *preview, size_t preview_len, cg_audit *audit,
+                            cg_error *err);
+    cg_status (*review_refresh)(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
+                                cg_audit *audit, cg_error *err);
+    cg_status (*review_get)(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict_json,
+                            cg_error *err);
+    cg_status (*review_preview_get)(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
+                                    cg_error *err);
+    cg_status (*review_list)(cg_bankdb *db, const cg_review_filter *filter,
+                             int (*fn)(const cg_review_item *item, void *ud), void *ud,
+                             cg_error *err);
+    cg_status (*review_counts)(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT], cg_error *err);
+    cg_status (*review_claim)(cg_bankdb *db, int64_t id, const char *reviewer,
+                              int64_t *claimed_id, cg_audit *audit, cg_error *err);
+    cg_status (*review_release)(cg_bankdb *db, int64_t id, const char *reviewer, cg_audit *audit,
+                                cg_error *err);
+    /* needs_two: the two-reviewer rule, applied to the item as stored. */
+    cg_status (*review_decide)(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                               cg__review_rule needs_two, cg_audit *audit,
+                               cg_review_outcome *outcome, cg_error *err);
+
+    /* ---- API keys ---- */
+    cg_status (*apikey_create)(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
+                               cg_apikey *out, cg_audit *audit, cg_error *err);
+    cg_status (*apikey_generation)(cg_bankdb *db, int64_t *out, cg_error *err);
+    cg_status (*apikey_verify)(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err);
+    cg_status (*apikey_revoke)(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+                               cg_error *err);
+    cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+                             cg_error *err);
+
+    /* ---- the webhook outbox ---- */
+    cg_status (*outbox_add)(cg_bankdb *db, const char *target, const char *payload_json,
+                            int64_t max_pending, int64_t *id, cg_error *err);
+    cg_status (*outbox_due)(cg_bankdb *db, int64_t now, int limit,
+                            int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
+                            cg_error *err);
+    cg_status (*outbox_mark_delivered)(cg_bankdb *db, int64_t id, cg_error *err);
+    cg_status (*outbox_mark_retry)(cg_bankdb *db, int64_t id, const char *error_text,
+                                   int64_t next_attempt, cg_error *err);
+    cg_status (*outbox_mark_failed)(cg_bankdb *db, int64_t id, const char *error_text,
+                                    cg_error *err);
+    cg_status (*outbox_counts)(cg_bankdb *db, int64_t *pending, int64_t *delivered,
+                               int64_t *failed, cg_error *err);
+    cg_status (*outbox_prune)(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err);
+} cg__store_ops;
+
+/* The backends built into this library. */
+extern const cg__store_ops cg__store_sqlite;
+
+#endif
