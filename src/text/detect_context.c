@@ -100,7 +100,7 @@ static const entry report_vi[] = {
 
 /* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
  * emoticons "=))", ":))", "xD". One pass over the bytes. */
-static int has_laugh_emoji(const char *t, size_t len)
+int cg__context_laugh_emoji(const char *t, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         const unsigned char c = (unsigned char)t[i];
@@ -156,7 +156,7 @@ unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm
 {
     static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
     static const entry *const vi[6] = {laugh_vi, game_vi, task_vi, object_vi, kin_vi, report_vi};
-    unsigned m = has_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
+    unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
     int ascii = 1;
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)

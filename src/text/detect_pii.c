@@ -177,20 +177,17 @@ static cg_status split_words(scan *sc, const cg__textform *f)
     return cg__words_split(f, sc->t, sc->len, sc->stack, WORDS_STACK, &sc->w, &sc->nw);
 }
 
-static void push(scan *sc, cg_facet facet, float weight, size_t start, size_t end)
+int cg__pii_push(cg__pii_hits *h, cg_facet facet, float weight, size_t start, size_t end,
+                 size_t len)
 {
-    cg__pii_hits *h = sc->out;
-
-    if (sc->nomem || start >= end || end > sc->len)
-        return;
+    if (start >= end || end > len)
+        return 0;
     if (h->n == h->cap) {
         const size_t cap = h->cap ? 2 * h->cap : 8;
         cg__pii_hit *v = cg__realloc(h->v, cap * sizeof(*v));
 
-        if (v == NULL) {
-            sc->nomem = 1;
-            return;
-        }
+        if (v == NULL)
+            return -1;
         h->v = v;
         h->cap = cap;
     }
@@ -199,7 +196,15 @@ static void push(scan *sc, cg_facet facet, float weight, size_t start, size_t en
     h->v[h->n].start = (uint32_t)start;
     h->v[h->n].end = (uint32_t)end;
     h->n++;
+    return 0;
 }
+
+static void push(scan *sc, cg_facet facet, float weight, size_t start, size_t end)
+{
+    if (!sc->nomem && cg__pii_push(sc->out, facet, weight, start, end, sc->len) != 0)
+        sc->nomem = 1;
+}
+
 
 #define W_IS(sc, i, lit) weq((sc), (i), (lit), sizeof(lit) - 1)
 
@@ -1292,6 +1297,8 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
         if (m & T_HANDLE)
             handle_cue(&sc, i);
     }
+    if (!sc.nomem && cg__pii_scan_spoken(sc.t, sc.len, sc.w, sc.nw, out) != 0)
+        sc.nomem = 1;
     if (sc.w != sc.stack)
         cg__free(sc.w);
     if (sc.nomem) {
