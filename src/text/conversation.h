@@ -19,6 +19,7 @@ typedef struct cg__finding {
     float weight;
     uint32_t start, end;
     const char *cue;  /* id; copied */
+    unsigned char learned; /* 1: the learned layer's score, kept apart from rule evidence */
 } cg__finding;
 
 /* Age facts found in the message being scanned (0: none). */

@@ -152,6 +152,82 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
     return m;
 }
 
+/* The word of form f that starts at byte i (length in *n); i is a word start. */
+static const char *word_at(const cg__textform *f, size_t i, size_t *n)
+{
+    size_t j = i;
+    while (j < f->n && f->s[j] != ' ')
+        j++;
+    *n = j - i;
+    return f->s + i;
+}
+
+static int word_in(const char *w, size_t n, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A photo of a thing, not of a person: "a photo of page 1", "pics of ur dresses", "ảnh cái
+ * bánh", "hình bài tập". English: a photo word, "of", determiners, then a word that is not the
+ * reader, a person or a body part; Vietnamese: a photo word and a classifier for things (cái,
+ * chiếc, bức, tờ, trang, bài …). */
+static int photo_of_thing(const cg__normalized *nm, int vi)
+{
+    static const char *const photo_en[] = {"photo", "photos", "pic", "pics", "picture",
+                                           "pictures", "pix", "video", "vid", NULL};
+    static const char *const det_en[] = {"a", "an", "the", "ur", "your", "my", "his", "her",
+                                         "this", "that", "these", "those", "our", "their",
+                                         "all", "some", "any", "just", NULL};
+    static const char *const person_en[] = {
+        "u", "you", "yourself", "urself", "yourselves", "body", "face", "chest", "boobs",
+        "butt", "ass", "legs", "feet", "thighs", "underwear", "bra", "panties", "self", "selfie",
+        "outfit", "bed", "room", "mirror", "bath", "shower", "naked", "nude", "nudes", "girl",
+        "boy", "lips", "back", "belly", "stomach", "skin", "hair", "pajamas", "pyjamas", "pjs",
+        "what", "how", "wearing", "yourself", "legs", "towel", NULL};
+    static const char *const photo_vi[] = {"ảnh", "hình", "clip", NULL};
+    static const char *const thing_vi[] = {"cái", "chiếc", "bức", "tờ", "trang", "quyển",
+                                           "cuốn", "món", "bài", "bản", "đề", "mô", NULL};
+    const cg__textform *pf = &nm->plain, *ff = &nm->folded;
+
+    for (size_t i = 0; i < pf->n; i++) {
+        if (i > 0 && pf->s[i - 1] != ' ')
+            continue;
+        size_t n, k = i;
+        const char *w = word_at(pf, i, &n);
+        if (!word_in(w, n, photo_en))
+            continue;
+        k = i + n + 1;
+        if (k >= pf->n || !(w = word_at(pf, k, &n), n == 2 && memcmp(w, "of", 2) == 0))
+            continue;
+        for (int d = 0; d < 4; d++) {
+            k += n + 1;
+            if (k >= pf->n)
+                break;
+            w = word_at(pf, k, &n);
+            if (word_in(w, n, det_en))
+                continue;
+            if (!word_in(w, n, person_en))
+                return 1;
+            break;
+        }
+    }
+    for (size_t i = 0; vi && i < ff->n; i++) {
+        if (i > 0 && ff->s[i - 1] != ' ')
+            continue;
+        size_t n;
+        const char *w = word_at(ff, i, &n);
+        if (!word_in(w, n, photo_vi) || i + n + 1 >= ff->n)
+            continue;
+        w = word_at(ff, i + n + 1, &n);
+        if (word_in(w, n, thing_vi))
+            return 1;
+    }
+    return 0;
+}
+
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
     static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
@@ -166,5 +242,7 @@ unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
         m |= scan_form(&nm->folded, vi);
+    if (!(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
+        m |= CG__CTX_OBJECT;
     return m;
 }
