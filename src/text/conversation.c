@@ -203,24 +203,27 @@ static party *find_party(conv *v, const char *name, int *nomem)
     return p;
 }
 
-/* Decay factors of every harm for a time step (computed once per message, not per party). */
-static void decay_factors(double dt_ms, float k[CG_HARM_COUNT])
+/* Decay factors of every harm for a time step (computed once per message, not per party):
+ * k for evidence of several messages, k1 for evidence of one message alone. */
+static void decay_factors(double dt_ms, float k[CG_HARM_COUNT], float k1[CG_HARM_COUNT])
 {
-    for (int h = 0; h < CG_HARM_COUNT; h++)
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
         k[h] = dt_ms > 0 ? (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS)) : 1.0f;
+        k1[h] = k[h] * k[h] * k[h] * k[h]; /* SINGLE_DECAY_POWER */
+    }
 }
 
 /* Evidence from one message alone fades four times as fast as a harm's half-life says: a
  * single weak cue is soon forgotten, a trajectory of several messages is kept. */
-#define SINGLE_DECAY_POWER 4.0f
+#define SINGLE_DECAY_POWER 4 /* decay_factors raises k to it */
 #define FADED 0.05f
 
-static void decay_party(party *p, const float k[CG_HARM_COUNT])
+static void decay_party(party *p, const float k[CG_HARM_COUNT], const float k1[CG_HARM_COUNT])
 {
     float kk[CG_HARM_COUNT];
 
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        kk[h] = p->msgs[h] <= 1 ? powf(k[h], SINGLE_DECAY_POWER) : k[h];
+        kk[h] = p->msgs[h] <= 1 ? k1[h] : k[h];
     for (int f = 1; f < CG_FACET_COUNT; f++)
         if (p->facet_e[f] > 0)
             p->facet_e[f] *= kk[cg_facet_harm((cg_facet)f)];
@@ -665,10 +668,10 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     int64_t now = msg->ts_ms > v->last_ts ? msg->ts_ms : v->last_ts;
     double dt = (double)(now - v->last_ts);
     if (v->n_messages > 0 && dt > 0) {
-        float k[CG_HARM_COUNT];
-        decay_factors(dt, k);
+        float k[CG_HARM_COUNT], k1[CG_HARM_COUNT];
+        decay_factors(dt, k, k1);
         for (size_t i = 0; i < v->n_parties; i++)
-            decay_party(&v->parties[i], k);
+            decay_party(&v->parties[i], k, k1);
     }
     v->last_ts = now;
     v->n_messages++;

@@ -102,21 +102,30 @@ static const entry report_vi[] = {
  * emoticons "=))", ":))", "xD". One pass over the bytes. */
 int cg__context_laugh_emoji(const char *t, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        const unsigned char c = (unsigned char)t[i];
-
-        if (c == 0xf0 && i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
+    /* memchr finds the few bytes that can start one (it runs on every message). */
+    for (const char *p = memchr(t, 0xf0, len); p != NULL;
+         p = memchr(p + 1, 0xf0, len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
             const unsigned char b2 = (unsigned char)t[i + 2], b3 = (unsigned char)t[i + 3];
             if (b2 == 0x98 && (b3 == 0x82 || b3 == 0x86 || b3 == 0x9c || b3 == 0x9d || b3 == 0x85))
                 return 1;
             if (b2 == 0xa4 && b3 == 0xa3)
                 return 1;
-        } else if ((c == '=' || c == ':') && i + 2 < len && t[i + 1] == ')' && t[i + 2] == ')') {
-            return 1;
-        } else if ((c == 'x' || c == 'X') && i + 1 < len && t[i + 1] == 'D' &&
-                   (i + 2 == len || t[i + 2] == ' ') && (i == 0 || t[i - 1] == ' ')) {
-            return 1;
         }
+    }
+    for (const char *p = memchr(t, ')', len); p != NULL;
+         p = memchr(p + 1, ')', len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i >= 1 && i + 1 < len && t[i + 1] == ')' && (t[i - 1] == '=' || t[i - 1] == ':'))
+            return 1;
+    }
+    for (const char *p = memchr(t, 'D', len); p != NULL;
+         p = memchr(p + 1, 'D', len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i >= 1 && (t[i - 1] == 'x' || t[i - 1] == 'X') && (i + 1 == len || t[i + 1] == ' ') &&
+            (i == 1 || t[i - 2] == ' '))
+            return 1;
     }
     return 0;
 }

@@ -24,26 +24,35 @@ typedef cg__word word;
 
 #define MAX_DIGITS 16
 
+/* w is the NUL-terminated lit. */
+static int is(const word *w, const char *lit)
+{
+    return cg__word_is(w, 1, 0, lit);
+}
+
 /* The digit a number word stands for, or -1. Vietnamese (plain form: "không" and "ko" are
- * "khong", "bảy" is "bay") and English. */
+ * "khong", "bảy" is "bay") and English. One switch on the first letter: this runs for words of
+ * every message. */
 static int digit_word(const word *w)
 {
-    static const struct {
-        const char *s;
-        int d;
-    } words[] = {
-        {"khong", 0}, {"linh", 0}, {"mot", 1}, {"hai", 2}, {"ba", 3}, {"bon", 4}, {"nam", 5},
-        {"lam", 5}, {"sau", 6}, {"bay", 7}, {"tam", 8}, {"chin", 9},
-        {"zero", 0}, {"oh", 0}, {"o", 0}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4},
-        {"five", 5}, {"six", 6}, {"seven", 7}, {"eight", 8}, {"nine", 9},
-    };
-
-    if (w->n > 5)
+    if (w->n == 0 || w->n > 5)
         return -1;
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (cg__word_is(w, 1, 0, words[i].s))
-            return words[i].d;
-    return -1;
+    switch (w->s[0]) {
+    case 'b': return is(w, "ba") ? 3 : is(w, "bon") ? 4 : is(w, "bay") ? 7 : -1;
+    case 'c': return is(w, "chin") ? 9 : -1;
+    case 'e': return is(w, "eight") ? 8 : -1;
+    case 'f': return is(w, "five") ? 5 : is(w, "four") ? 4 : -1;
+    case 'h': return is(w, "hai") ? 2 : -1;
+    case 'k': return is(w, "khong") ? 0 : -1;
+    case 'l': return is(w, "linh") ? 0 : is(w, "lam") ? 5 : -1;
+    case 'm': return is(w, "mot") ? 1 : -1;
+    case 'n': return is(w, "nam") ? 5 : is(w, "nine") ? 9 : -1;
+    case 'o': return is(w, "o") || is(w, "oh") ? 0 : is(w, "one") ? 1 : -1;
+    case 's': return is(w, "sau") ? 6 : is(w, "six") ? 6 : is(w, "seven") ? 7 : -1;
+    case 't': return is(w, "tam") ? 8 : is(w, "two") ? 2 : is(w, "three") ? 3 : -1;
+    case 'z': return is(w, "zero") ? 0 : -1;
+    default: return -1;
+    }
 }
 
 /* Appends the digits word w stands for to d (at *n, at most MAX_DIGITS): a numeral of at most
@@ -273,11 +282,62 @@ static int classes(const char *t, size_t len, const word *w, size_t nw, cg__pii_
     return 0;
 }
 
+/* What a word may start, so that each detector runs only on messages that have its words. */
+enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16 };
+
+static unsigned word_class(const word *w)
+{
+    unsigned m = 0;
+
+    if (w->n == 0)
+        return 0;
+    if ((w->s[0] >= '0' && w->s[0] <= '9') || digit_word(w) >= 0)
+        m |= W_DIGIT;
+    else if (w->n <= 4 && (w->s[0] == 'o' || w->s[0] == 'i' || w->s[0] == 'l'))
+        for (uint32_t k = 1; k < w->n; k++)
+            m |= w->s[k] >= '0' && w->s[k] <= '9' ? W_DIGIT : 0; /* "o9l2" */
+    switch (w->s[0]) {
+    case 'c': m |= is(w, "con") || is(w, "chau") ? W_FIRST : 0; break;
+    case 'e': m |= is(w, "em") || is(w, "e") ? W_FIRST : 0; break;
+    case 'f': m |= is(w, "finish") ? W_LEAVE : 0; break;
+    case 'g': m |= is(w, "get") || is(w, "gets") ? W_LEAVE : 0; break;
+    case 'h': m |= is(w, "hoc") ? W_HOC : is(w, "house") ? W_HOME : 0; break;
+    case 'i': m |= w->n == 1 ? W_FIRST | W_HOME : 0; break;
+    case 'l': m |= is(w, "leave") ? W_LEAVE : 0; break;
+    case 'm': m |= is(w, "minh") ? W_FIRST : is(w, "my") ? W_FIRST | W_HOME : 0; break;
+    case 'n': m |= is(w, "nha") ? W_HOME : 0; break;
+    case 'o': m |= is(w, "our") ? W_HOME : 0; break;
+    case 'r': m |= is(w, "ra") ? W_LEAVE : 0; break;
+    case 's': m |= is(w, "school") ? W_LEAVE : 0; break;
+    case 't':
+        m |= is(w, "to") || is(w, "tao") || is(w, "t") || is(w, "tui") || is(w, "toi") ? W_FIRST
+             : is(w, "tan")                                                          ? W_LEAVE
+                                                                                     : 0;
+        break;
+    case 'w': m |= is(w, "we") ? W_HOME : is(w, "walk") ? W_LEAVE : 0; break;
+    default: break;
+    }
+    return m;
+}
+
 int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t nw,
                         cg__pii_hits *out)
 {
-    if (spoken_numbers(text, len, w, nw, out) != 0 || described_homes(len, w, nw, out) != 0 ||
-        schedules(text, len, w, nw, out) != 0 || classes(text, len, w, nw, out) != 0)
+    unsigned any = 0, digits = 0;
+
+    for (size_t i = 0; i < nw; i++) {
+        const unsigned m = word_class(&w[i]);
+        any |= m;
+        digits += (m & W_DIGIT) != 0;
+    }
+    /* A number in words needs three tokens at least; a home, a first person or a class. */
+    if (digits >= 3 && spoken_numbers(text, len, w, nw, out) != 0)
+        return -1;
+    if ((any & (W_HOME | W_FIRST)) && described_homes(len, w, nw, out) != 0)
+        return -1;
+    if ((any & W_LEAVE) && (any & W_FIRST) && schedules(text, len, w, nw, out) != 0)
+        return -1;
+    if ((any & W_HOC) && classes(text, len, w, nw, out) != 0)
         return -1;
     return 0;
 }
