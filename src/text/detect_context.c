@@ -3,7 +3,7 @@
  * "send me a photo of your homework" asks for a thing, not the child; "he told me to send pics"
  * is a child reporting, not someone asking. Each marker is a small set of words of the plain form
  * (diacritics folded, so "đề" is "de"), in Vietnamese and English, plus laughing emoji in the
- * original. The engine scales the weights of the cues these markers make weaker (engine.c,
+ * original. The engine scales the weights of the cues these markers make weaker (text_engine.c,
  * docs/text.md "Context"). Deliberately short lists of unambiguous words: a marker only ever
  * weakens evidence, so a missing word costs a false alert, never a missed harm. */
 #include "text/detect.h"
