@@ -77,6 +77,8 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
                               "bánh", "mô hình" */
 #define CG__CTX_KIN 16u    /* family and school roles: mom, aunt, teacher; "mẹ", "cô giáo" */
 #define CG__CTX_REPORT 32u /* quoting or reporting: "told me", "report"; "nó bảo", "tố cáo" */
+#define CG__CTX_STORY 64u  /* a story or a show as the subject: movie, episode, lyrics; "phim",
+                              "truyện", "nhân vật" */
 
 /* 1 when the original holds a laughing emoji or emoticon (😂 🤣 😆 😜 😝 😅, "=))", ":))",
  * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */
@@ -84,5 +86,10 @@ int cg__context_laugh_emoji(const char *text, size_t len);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
+
+struct cg__word;
+/* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):
+ * "I won't send", "đừng chuyển tiền", "không muốn chết". w: the plain form's words of t. */
+int cg__context_negated(const char *t, const struct cg__word *w, size_t nw, uint32_t start);
 
 #endif

@@ -69,6 +69,13 @@ static const entry kin_en[] = {
     E("uncle"), E("grandma"), E("grandpa"), E("granny"), E("nana"), E("teacher"), E("coach"),
     E("cousin"), {NULL, 0}
 };
+static const entry story_en[] = {
+    E("movie"), E("movies"), E("film"), E("episode"), E("series"), E("anime"), E("manga"),
+    E("novel"), E("book"), E("character"), E("plot"), E("villain"), E("the song"),
+    E("this song"), E("lyrics"),
+    E("trailer"), E("netflix"), E("season"), E("chapter"), E("scene"), E("mv"), E("cartoon"),
+    E("drama"), {NULL, 0}
+};
 static const entry report_en[] = {
     E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
     E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
@@ -93,6 +100,10 @@ static const entry object_vi[] = {
 static const entry kin_vi[] = {
     E("mẹ"), E("bố"), E("má"), E("bà"), E("ông"), E("dì"), E("cô"), E("thầy"), E("bác"),
     E("ngoại"), E("nội"), E("cô giáo"), E("thầy giáo"), E("phụ huynh"), {NULL, 0}
+};
+static const entry story_vi[] = {
+    E("phim"), E("truyện"), E("nhân vật"), E("hung thủ"), E("bài hát"), E("lời bài"),
+    E("tiểu thuyết"), E("tập mới"), E("tập cuối"), E("tập này"), E("hoạt hình"), {NULL, 0}
 };
 static const entry report_vi[] = {
     E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), {NULL, 0}
@@ -132,13 +143,23 @@ int cg__context_laugh_emoji(const char *t, size_t len)
 
 /* The markers found in the words of one form against each list (a marker per list). The form
  * holds words separated by single spaces (normalize.h), so it is split in place. */
-static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
+/* Negators, plain and folded: before a reporting word they make it an order to keep quiet. */
+static const entry negators[] = {
+    E("dont"), E("never"), E("not"), E("đừng"), E("không"), E("ko"), E("k"), E("chớ"),
+    E("dung"), E("khong"), {NULL, 0}
+};
+
+#define N_LISTS 7
+
+static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS])
 {
-    static const unsigned bit[6] = {CG__CTX_LAUGH, CG__CTX_GAME, CG__CTX_TASK, CG__CTX_OBJECT,
-                                    CG__CTX_KIN, CG__CTX_REPORT};
+    static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
+                                          CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
+                                          CG__CTX_STORY};
     cg__word w[2];
     unsigned m = 0;
     size_t i = 0;
+    int prev_neg = 0; /* the word before is a negator: "đừng kể", "don't tell" is secrecy */
 
     while (i < f->n) {
         size_t j = i;
@@ -153,9 +174,11 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
         w[1].n = (uint32_t)(k < f->n ? e - k : 0);
         /* No entry is longer than 12 bytes: longer words are skipped at once. */
         if (w[0].n > 0 && w[0].n <= 12)
-            for (int l = 0; l < 6; l++)
-                if (!(m & bit[l]) && in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
+            for (int l = 0; l < N_LISTS; l++)
+                if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
+                    in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
                     m |= bit[l];
+        prev_neg = in_list(w, 1, 0, negators);
         i = j + 1;
     }
     return m;
@@ -239,8 +262,10 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
 
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
-    static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
-    static const entry *const vi[6] = {laugh_vi, game_vi, task_vi, object_vi, kin_vi, report_vi};
+    static const entry *const en[N_LISTS] = {laugh_en,  game_en,   task_en, object_en,
+                                             kin_en,    report_en, story_en};
+    static const entry *const vi[N_LISTS] = {laugh_vi,  game_vi,   task_vi, object_vi,
+                                             kin_vi,    report_vi, story_vi};
     unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
     int ascii = 1;
 

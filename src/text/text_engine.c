@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "text/conversation.h"
 #include "text/detect.h"
+#include "text/detect_words.h"
 #include "text/guidance.h"
 #include "text/learned.h"
 #include "text/lexicon.h"
@@ -426,8 +427,39 @@ static float context_factor(unsigned ctx, cg_harm h, cg_facet f)
     }
     if ((ctx & CG__CTX_REPORT) && h != CG_HARM_SELF_HARM_RISK && h != CG_HARM_PERSONAL_DATA)
         k *= 0.5f;
+    if (ctx & CG__CTX_STORY) {
+        if (h == CG_HARM_SELF_HARM_RISK)
+            k *= 0.4f;
+        else if (threat)
+            k *= 0.5f;
+    }
     return k;
 }
+
+/* The facet a learned finding of harm h is read as by the context (it has none of its own):
+ * the facet its harm's context factors are meant for. */
+static cg_facet learned_facet(cg_harm h)
+{
+    switch (h) {
+    case CG_HARM_GROOMING: return CG_FACET_FRIENDSHIP;
+    case CG_HARM_SEXUAL_SOLICITATION: return CG_FACET_REQUEST;
+    case CG_HARM_SEXTORTION: return CG_FACET_IMAGE;
+    case CG_HARM_BULLYING: return CG_FACET_INSULT;
+    case CG_HARM_SELF_HARM_RISK: return CG_FACET_DESPAIR;
+    default: return CG_FACET_NONE;
+    }
+}
+
+/* Facets a negator before the cue turns around (detect_negation.c): a request or a demand
+ * refused or advised against, an image denied, despair denied. Threats stay: "pay and I won't
+ * post it" is still a threat. */
+static int negatable(cg_facet f)
+{
+    return f == CG_FACET_REQUEST || f == CG_FACET_DEMAND || f == CG_FACET_IMAGE ||
+           f == CG_FACET_DESPAIR;
+}
+
+#define NEGATED_FACTOR 0.3f
 
 /* 1 when bytes [a, b) of text lie between an opening and a closing quotation mark (ASCII '"',
  * “ ” „ « »): a cue inside quotes is someone else's words, quoted. */
@@ -466,33 +498,51 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
 #define QUOTED_FACTOR 0.4f
 
 /* Weakens the lexicon cues of a message by its context markers (detected only when a cue that
- * context can weaken was found, so most messages pay nothing), and cues inside quotation marks
- * (a child quoting what was said to them, lyrics, a title) of every harm but personal data. */
-static void apply_context(const char *text, size_t len, const cg__normalized *nm,
-                          cg__finding *f, size_t n)
+ * context can weaken was found, so most messages pay nothing), cues inside quotation marks
+ * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
+ * and negated cues. *quoted_harms gets the harms with a quoted cue; returns the markers (0 when
+ * they were not needed). */
+static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
+                              cg__finding *f, size_t n, unsigned *quoted_harms)
 {
-    int any = 0;
-
+    int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
 
+    *quoted_harms = 0;
     for (size_t i = 0; i < n; i++) {
         if (f[i].harm == CG_HARM_PERSONAL_DATA)
             continue;
+        neg |= negatable(f[i].facet);
         if (quotes < 0)
             quotes = memchr(text, '"', len) != NULL || memchr(text, 0xe2, len) != NULL ||
                      memchr(text, 0xc2, len) != NULL;
-        if (quotes && quoted(text, len, f[i].start, f[i].end))
+        if (quotes && quoted(text, len, f[i].start, f[i].end)) {
             f[i].weight *= QUOTED_FACTOR;
+            *quoted_harms |= 1u << f[i].harm;
+        }
+    }
+    if (neg) {
+        cg__word stack[64], *w = NULL;
+        size_t nw = 0;
+        if (cg__words_split(&nm->plain, text, len, stack, 64, &w, &nw) == CG_OK) {
+            for (size_t i = 0; i < n; i++)
+                if (f[i].harm != CG_HARM_PERSONAL_DATA && negatable(f[i].facet) &&
+                    cg__context_negated(text, w, nw, f[i].start))
+                    f[i].weight *= NEGATED_FACTOR;
+            if (w != stack)
+                cg__free(w);
+        } /* out of memory: the cues keep their weight (negation only ever weakens) */
     }
     for (size_t i = 0; i < n && !any; i++)
         any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
-        return;
+        return 0;
     const unsigned ctx = cg__context_scan(text, len, nm);
     if (ctx == 0)
-        return;
+        return 0;
     for (size_t i = 0; i < n; i++)
         f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
+    return ctx | 0x80000000u; /* scanned */
 }
 
 /* Cues of one harm and facet over overlapping words from lexicons of two languages are one
@@ -612,15 +662,26 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (st != CG_OK)
             return st;
     }
-    apply_context(text, msg->len, &s->nm, s->findings, n);
+    unsigned quoted_harms;
+    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
-     * conversation model combines the two (conversation.c). */
+     * conversation model combines the two (conversation.c). The context but kinship weakens
+     * it as it weakens a cue of its harm (read as that harm's usual facet), and so does a
+     * quoted cue of its harm: the words the layer read were someone else's. */
     for (unsigned i = 0; i < n_learned; i++)
-        if (learned[i] >= learned_threshold(s->e->learned, i))
-            s->findings[n++] = (cg__finding){(cg_harm)s->e->learned_harm[i], CG_FACET_NONE,
-                                             LEARNED_WEIGHT * learned[i], 0,
-                                             (uint32_t)msg->len, s->e->learned_cue[i], 1};
+        if (learned[i] >= learned_threshold(s->e->learned, i)) {
+            const cg_harm h = (cg_harm)s->e->learned_harm[i];
+            float w = LEARNED_WEIGHT * learned[i];
+            if (ctx == 0)
+                ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
+            /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
+            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));
+            if (quoted_harms & (1u << h))
+                w *= QUOTED_FACTOR;
+            s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
+                                             s->e->learned_cue[i], 1};
+        }
     /* The model's labels join as evidence when they reach the model's own threshold (chosen on
      * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
      * score: a learned guess counts less than a listed phrase (both constants chosen on a
