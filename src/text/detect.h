@@ -91,5 +91,8 @@ struct cg__word;
 /* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):
  * "I won't send", "đừng chuyển tiền", "không muốn chết". w: the plain form's words of t. */
 int cg__context_negated(const char *t, const struct cg__word *w, size_t nw, uint32_t start);
+/* 1 when the cue starting at byte start is the writer offering to send something themselves
+ * ("I'll send a pic when I get it", "let me send"): not a request of the reader. */
+int cg__context_self_offer(const struct cg__word *w, size_t nw, uint32_t start);
 
 #endif

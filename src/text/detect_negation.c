@@ -45,6 +45,30 @@ static int dung_orig(const char *t, const cg__word *w)
                       memcmp(o, "\xc4\x90\xe1\xbb\xabng", 7) == 0);
 }
 
+/* English first person before a sending word: "I'll send a pic", "let me send", "i can send". */
+static const char *const SELF[] = {"i", "ill", "im", "ive", "lemme", "me", NULL};
+static const char *const SELF_AUX[] = {"will", "can", "could", "gonna", "going", "to", "just",
+                                       "already", "sent", "also", "might", NULL};
+static const char *const SENDING[] = {"send", "sent", "sending", "share", "post", "snap", NULL};
+
+int cg__context_self_offer(const cg__word *w, size_t nw, uint32_t start)
+{
+    size_t c = 0;
+
+    while (c < nw && w[c].oe <= start)
+        c++;
+    if (c >= nw || c == 0 || w[c].os > start || !in(w, nw, c, SENDING))
+        return 0;
+    for (size_t back = 1; back <= 3 && back <= c; back++) {
+        const size_t i = c - back;
+        if (in(w, nw, i, SELF))
+            return !(i > 0 && in(w, nw, i - 1, (const char *const[]){"you", "u", "if", NULL}));
+        if (!in(w, nw, i, SELF_AUX))
+            return 0;
+    }
+    return 0;
+}
+
 int cg__context_negated(const char *t, const cg__word *w, size_t nw, uint32_t start)
 {
     size_t c = 0;

@@ -500,8 +500,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
 /* Weakens the lexicon cues of a message by its context markers (detected only when a cue that
  * context can weaken was found, so most messages pay nothing), cues inside quotation marks
  * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
- * and negated cues. *quoted_harms gets the harms with a quoted cue; returns the markers (0 when
- * they were not needed). */
+ * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
+ * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
 static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
                               cg__finding *f, size_t n, unsigned *quoted_harms)
 {
@@ -525,10 +525,15 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
         cg__word stack[64], *w = NULL;
         size_t nw = 0;
         if (cg__words_split(&nm->plain, text, len, stack, 64, &w, &nw) == CG_OK) {
-            for (size_t i = 0; i < n; i++)
-                if (f[i].harm != CG_HARM_PERSONAL_DATA && negatable(f[i].facet) &&
-                    cg__context_negated(text, w, nw, f[i].start))
+            for (size_t i = 0; i < n; i++) {
+                if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
+                    continue;
+                if (cg__context_negated(text, w, nw, f[i].start) ||
+                    (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
                     f[i].weight *= NEGATED_FACTOR;
+                    *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
+                }
+            }
             if (w != stack)
                 cg__free(w);
         } /* out of memory: the cues keep their weight (negation only ever weakens) */

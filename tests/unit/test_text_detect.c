@@ -633,3 +633,32 @@ CG_TEST(detect_negation)
     /* Only cues that start with an act or a wish: "can't take it" stays despair. */
     CG_ASSERT(!negated("i can't take it anymore", "take it"));
 }
+
+static int offer(const char *text, const char *cue)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    size_t nw = 0;
+    const char *at = strstr(text, cue);
+    int r;
+
+    CG_ASSERT(at != NULL);
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
+    r = cg__context_self_offer(w, nw, (uint32_t)(at - text));
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+CG_TEST(detect_self_offer)
+{
+    CG_ASSERT(offer("ill send a pic when i get it", "send a pic"));
+    CG_ASSERT(offer("I will send pics later", "send pics"));
+    CG_ASSERT(!offer("send me a pic", "send me a pic"));
+    CG_ASSERT(!offer("can you send a pic", "send a pic"));
+    CG_ASSERT(!offer("if i send you a pic will you send one", "send one"));
+}
