@@ -58,6 +58,7 @@ typedef struct party {
     cg_harm peak_harm;
     char peak_msg[64];
     int64_t urgent_ts;                /* when their state was last urgent; 0 never */
+    int parent;                       /* another party has called them mom, dad, "mẹ" */
 } party;
 
 typedef struct conv {
@@ -276,6 +277,24 @@ static float message_weight(const cg__finding *f)
     return f->weight;
 }
 
+
+/* A parent's photo request or "I'll pick you up" is family talk: a party another has called
+ * mom or dad counts their solicitation cues and their friendship, relationship and meeting
+ * grooming cues at this much (rules and learned layer alike). */
+#define PARENT_FACTOR 0.4f
+
+static float parent_factor(const party *p, const cg__finding *f)
+{
+    if (!p->parent)
+        return 1.0f;
+    if (f->harm == CG_HARM_SEXUAL_SOLICITATION)
+        return PARENT_FACTOR;
+    if (f->harm == CG_HARM_GROOMING &&
+        (f->learned || f->facet == CG_FACET_FRIENDSHIP || f->facet == CG_FACET_RELATIONSHIP ||
+         f->facet == CG_FACET_MEETING))
+        return PARENT_FACTOR;
+    return 1.0f;
+}
 
 /* How fast the learned layer's evidence of each harm turns into risk: 1 - exp(-k e). */
 static const double learned_k[CG_HARM_COUNT] = {0.8, 0.9, 0.9, 0.9, 0.9, 0.6};
@@ -710,18 +729,22 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         keep[h] = 1.0;
     res->n_evidence = 0;
     unsigned counted = 0, aimed_at[MAX_PARTIES] = {0};
+    if (age != NULL && age->to_parent && r != NULL)
+        r->parent = 1;
     for (size_t i = 0; i < n; i++) {
-        keep[f[i].harm] *= 1.0 - message_weight(&f[i]);
+        cg__finding fi = f[i];
+        fi.weight *= parent_factor(p, &f[i]);
+        keep[f[i].harm] *= 1.0 - message_weight(&fi);
         float *pe = f[i].learned ? &p->learn_e[f[i].harm] : &p->harm_e[f[i].harm];
         counted |= 1u << f[i].harm;
-        *pe += f[i].weight;
+        *pe += fi.weight;
         if (*pe > CAP_EVIDENCE)
             *pe = CAP_EVIDENCE;
         if (aimed(f[i].harm))
             for (size_t t = 0; t < n_tg; t++) {
                 party *q = &v->parties[tg[t]];
                 float *qe = f[i].learned ? &q->expo_l[f[i].harm] : &q->expo_e[f[i].harm];
-                *qe += share * f[i].weight;
+                *qe += share * fi.weight;
                 if (*qe > CAP_EVIDENCE)
                     *qe = CAP_EVIDENCE;
                 if (!(aimed_at[t] & (1u << f[i].harm)) && q->expo_msgs[f[i].harm] < 255)
@@ -731,7 +754,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
                     q->expo_from[f[i].harm] = (int)pi;
             }
         if (f[i].facet != CG_FACET_NONE && !f[i].learned) {
-            p->facet_e[f[i].facet] += f[i].weight;
+            p->facet_e[f[i].facet] += fi.weight;
             if (p->facet_e[f[i].facet] > CAP_EVIDENCE)
                 p->facet_e[f[i].facet] = CAP_EVIDENCE;
             p->facet_ts[f[i].facet] = now;
@@ -743,7 +766,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         set_field(e.cue, sizeof(e.cue), f[i].cue);
         e.start = f[i].start;
         e.end = f[i].end;
-        e.weight = f[i].weight;
+        e.weight = fi.weight;
         e.in_this_message = 1;
         res->evidence[res->n_evidence++] = e;
         v->ring[(v->ring_head + v->ring_n) % EVIDENCE_RING] = e;

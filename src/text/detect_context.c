@@ -260,6 +260,31 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
     return 0;
 }
 
+int cg__context_to_parent(const cg__normalized *nm)
+{
+    static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
+                                           "daddy", "papa", "grandma", "grandpa", "granny",
+                                           "nana", NULL};
+    static const char *const vi[] = {"mẹ ơi", "má ơi", "bố ơi", "ba ơi", NULL};
+    size_t n;
+    const char *w = word_at(&nm->plain, 0, &n);
+
+    if (word_in(w, n, first_en))
+        return 1;
+    /* "mẹ ơi" anywhere: "ơi" after a name calls that person. */
+    const cg__textform *f = &nm->folded;
+    if (memchr(f->s, 0xc6, f->n) == NULL) /* no "ơ" (0xc6 0xa1): no vocative */
+        return 0;
+    for (const char *const *v = vi; *v != NULL; v++) {
+        const size_t k = strlen(*v);
+        for (size_t i = 0; i + k <= f->n; i++)
+            if ((i == 0 || f->s[i - 1] == ' ') && memcmp(f->s + i, *v, k) == 0 &&
+                (i + k == f->n || f->s[i + k] == ' '))
+                return 1;
+    }
+    return 0;
+}
+
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
     static const entry *const en[N_LISTS] = {laugh_en,  game_en,   task_en, object_en,

@@ -643,7 +643,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0};
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)
             age.asked = 1;
@@ -652,6 +652,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
             age.stated_max = s->ages.v[i].max_age;
         }
     }
+    age.to_parent = cg__context_to_parent(&s->nm);
     /* The learned layer reads the rule findings before the context weakens them (the words
      * that make a cue banter are among its own features). */
     s->have_features = 0;

@@ -149,7 +149,7 @@ CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
     CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
 
     /* The child says they are 13: the other party's score is raised again, ^1.5. */
-    const cg__age_facts age = {13, 13, 0};
+    const cg__age_facts age = {13, 13, 0, 0};
     CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
     CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
     CG_ASSERT_EQ(res.sender_age_max, 13);
@@ -319,4 +319,24 @@ CG_TEST(conversation_an_allocation_failure_changes_nothing)
         cg__convs_free(c);
     }
     CG_ASSERT_GT(failed, 0);
+}
+
+CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
+    const cg__age_facts mom = {0, 0, 0, 1};
+
+    /* The child calls the other "mom": that party's photo request counts at 0.4. */
+    CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
+    CG_ASSERT_OK(send(c, "family", "mom", "kid", T0, &req, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXUAL_SOLICITATION], 0.2);
+    CG_ASSERT_EQ(res.evidence[0].weight * 100, 20);
+    /* The same request from someone nobody called a parent counts in full. */
+    CG_ASSERT_OK(send(c, "stranger", "kid", "x", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "stranger", "x", "kid", T0, &req, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXUAL_SOLICITATION], 0.5);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
 }
