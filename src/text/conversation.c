@@ -744,7 +744,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             for (size_t t = 0; t < n_tg; t++) {
                 party *q = &v->parties[tg[t]];
                 float *qe = f[i].learned ? &q->expo_l[f[i].harm] : &q->expo_e[f[i].harm];
-                *qe += share * fi.weight;
+                /* Grooming aimed at a child counts with its stage's weight, as in the
+                 * author's own score: compliments alone do not put a child at risk. */
+                *qe += share * (f[i].harm == CG_HARM_GROOMING ? message_weight(&fi) : fi.weight);
                 if (*qe > CAP_EVIDENCE)
                     *qe = CAP_EVIDENCE;
                 if (!(aimed_at[t] & (1u << f[i].harm)) && q->expo_msgs[f[i].harm] < 255)
