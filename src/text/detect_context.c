@@ -78,7 +78,8 @@ static const entry story_en[] = {
 };
 static const entry report_en[] = {
     E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
-    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
+    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), E("news"),
+    E("article"), E("reportedly"), E("according to"), {NULL, 0}
 };
 
 /* Vietnamese words with their diacritics, matched on the folded form ("để" is not "đề"). */
@@ -106,7 +107,8 @@ static const entry story_vi[] = {
     E("tiểu thuyết"), E("tập mới"), E("tập cuối"), E("tập này"), E("hoạt hình"), {NULL, 0}
 };
 static const entry report_vi[] = {
-    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), {NULL, 0}
+    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("bài báo"),
+    E("báo viết"), E("đọc tin"), E("tin tức"), E("thời sự"), E("báo đài"), {NULL, 0}
 };
 
 /* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
