@@ -9,6 +9,7 @@
 #include "text/detect.h"
 
 #include <string.h>
+#include <threads.h>
 
 #include "text/detect_words.h"
 
@@ -153,7 +154,22 @@ static const entry negators[] = {
 
 #define N_LISTS 7
 
-static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS])
+/* The first bytes of each list's entries, one bit per byte value: most words of a message
+ * start with a byte no entry of a list starts with, and are passed over at once. */
+typedef uint32_t first_bytes[N_LISTS][8];
+
+static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
+{
+    memset(out, 0, sizeof(first_bytes));
+    for (int l = 0; l < N_LISTS; l++)
+        for (const entry *p = lists[l]; p->s != NULL; p++) {
+            const unsigned char c = (unsigned char)p->s[0];
+            out[l][c >> 5] |= 1u << (c & 31);
+        }
+}
+
+static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS],
+                          const first_bytes fb)
 {
     static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
                                           CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
@@ -176,10 +192,14 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
         w[1].n = (uint32_t)(k < f->n ? e - k : 0);
         /* No entry is longer than 12 bytes: longer words are skipped at once. */
         if (w[0].n > 0 && w[0].n <= 12)
-            for (int l = 0; l < N_LISTS; l++)
+            for (int l = 0; l < N_LISTS; l++) {
+                const unsigned char c = (unsigned char)w[0].s[0];
+                if (!(fb[l][c >> 5] & (1u << (c & 31))))
+                    continue;
                 if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
                     in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
                     m |= bit[l];
+            }
         prev_neg = in_list(w, 1, 0, negators);
         i = j + 1;
     }
@@ -267,42 +287,55 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
                                            "daddy", "papa", "grandma", "grandpa", "granny",
                                            "nana", NULL};
-    static const char *const vi[] = {"mẹ ơi", "má ơi", "bố ơi", "ba ơi", NULL};
+    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
 
     if (word_in(w, n, first_en))
         return 1;
-    /* "mẹ ơi" anywhere: "ơi" after a name calls that person. */
     const cg__textform *f = &nm->folded;
-    if (memchr(f->s, 0xc6, f->n) == NULL) /* no "ơ" (0xc6 0xa1): no vocative */
-        return 0;
-    for (const char *const *v = vi; *v != NULL; v++) {
-        const size_t k = strlen(*v);
-        for (size_t i = 0; i + k <= f->n; i++)
-            if ((i == 0 || f->s[i - 1] == ' ') && memcmp(f->s + i, *v, k) == 0 &&
-                (i + k == f->n || f->s[i + k] == ' '))
-                return 1;
+    /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */
+    const char *end = f->s + f->n;
+    for (const char *q = f->s; (q = memchr(q, 0xc6, (size_t)(end - q))) != NULL; q++) {
+        if (q - f->s < 2 || q[-1] != ' ' || end - q < 3 || (unsigned char)q[1] != 0xa1 ||
+            q[2] != 'i' || (q + 3 != end && q[3] != ' '))
+            continue;
+        const char *p = q - 1;
+        const char *b = p;
+        while (b > f->s && b[-1] != ' ')
+            b--;
+        if (word_in(b, (size_t)(p - b), parent_vi))
+            return 1;
     }
     return 0;
 }
 
+static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en, object_en,
+                                         kin_en,   report_en, story_en};
+static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi, object_vi,
+                                         kin_vi,   report_vi, story_vi};
+static first_bytes fb_en, fb_vi;
+static once_flag fb_once = ONCE_FLAG_INIT;
+
+static void fb_init(void)
+{
+    first_bytes_of(en, fb_en);
+    first_bytes_of(vi, fb_vi);
+}
+
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
-    static const entry *const en[N_LISTS] = {laugh_en,  game_en,   task_en, object_en,
-                                             kin_en,    report_en, story_en};
-    static const entry *const vi[N_LISTS] = {laugh_vi,  game_vi,   task_vi, object_vi,
-                                             kin_vi,    report_vi, story_vi};
+    call_once(&fb_once, fb_init);
     unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
     int ascii = 1;
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)
         ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, en);
+    m |= scan_form(&nm->plain, en, fb_en);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, vi);
+        m |= scan_form(&nm->folded, vi, fb_vi);
     if (!(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
         m |= CG__CTX_OBJECT;
     return m;

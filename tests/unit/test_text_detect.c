@@ -581,6 +581,30 @@ static unsigned context_of(const char *text)
     return m;
 }
 
+static int to_parent(const char *text)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    int r;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    r = cg__context_to_parent(&nm);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+CG_TEST(detect_context_to_parent)
+{
+    CG_ASSERT(to_parent("mom my lips r kinda swelling"));
+    CG_ASSERT(to_parent("Mẹ ơi con về muộn nhé"));
+    CG_ASSERT(to_parent("con kể mẹ chuyện này nha mẹ ơi"));
+    CG_ASSERT(to_parent("bố ơi"));
+    CG_ASSERT(!to_parent("my mom says hi"));
+    CG_ASSERT(!to_parent("anh ơi cho em hỏi"));
+    CG_ASSERT(!to_parent("mẹ tao bảo thế"));
+}
+
 CG_TEST(detect_context_markers)
 {
     CG_ASSERT(context_of("ez round, gg noobs 😂") & CG__CTX_GAME);
