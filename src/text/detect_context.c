@@ -174,34 +174,39 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
     static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
                                           CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
                                           CG__CTX_STORY};
+    const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
-    size_t i = 0;
     int prev_neg = 0; /* the word before is a negator: "đừng kể", "don't tell" is secrecy */
 
-    while (i < f->n) {
-        size_t j = i;
-        while (j < f->n && f->s[j] != ' ')
-            j++;
-        w[0].s = f->s + i;
-        w[0].n = (uint32_t)(j - i);
-        size_t k = j + 1, e = k;
-        while (e < f->n && f->s[e] != ' ')
-            e++;
-        w[1].s = f->s + (k < f->n ? k : f->n);
-        w[1].n = (uint32_t)(k < f->n ? e - k : 0);
+    /* w[0] is the word, w[1] the next one (found once, then moved into w[0]). */
+    const char *sp = f->n > 0 ? memchr(f->s, ' ', f->n) : NULL;
+    w[0].s = f->s;
+    w[0].n = (uint32_t)((sp != NULL ? sp : end) - f->s);
+    while (w[0].s < end) {
+        const char *ns = w[0].s + w[0].n + 1;
+        if (ns < end) {
+            const char *nsp = memchr(ns, ' ', (size_t)(end - ns));
+            w[1].s = ns;
+            w[1].n = (uint32_t)((nsp != NULL ? nsp : end) - ns);
+        } else {
+            w[1].s = end;
+            w[1].n = 0;
+        }
+        const unsigned char c = w[0].n > 0 ? (unsigned char)w[0].s[0] : 0;
         /* No entry is longer than 12 bytes: longer words are skipped at once. */
         if (w[0].n > 0 && w[0].n <= 12)
             for (int l = 0; l < N_LISTS; l++) {
-                const unsigned char c = (unsigned char)w[0].s[0];
                 if (!(fb[l][c >> 5] & (1u << (c & 31))))
                     continue;
                 if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
                     in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
                     m |= bit[l];
             }
-        prev_neg = in_list(w, 1, 0, negators);
-        i = j + 1;
+        /* Negators start with d, n, k, c or "đ" (0xc4). */
+        prev_neg = (c == 'd' || c == 'n' || c == 'k' || c == 'c' || c == 0xc4) &&
+                   in_list(w, 1, 0, negators);
+        w[0] = w[1];
     }
     return m;
 }
