@@ -2,7 +2,8 @@
  * detectors + conversation update per message — against a naive baseline in the same run: for
  * each message, lower-case it and strstr() every cue pattern of the same lexicon files.
  *
- *   text_bench [--messages N] [--conversations C] [--data DIR] [--min-seconds S] [--json]
+ *   text_bench [--messages N] [--conversations C] [--data DIR] [--model FILE] [--no-learned]
+ *              [--min-seconds S] [--json]
  *
  * Messages are synthetic short chat lines (20–120 bytes, Vietnamese and English, some with
  * cues), generated from a fixed seed. Prints messages/s and MB/s for both and their ratio. */
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
     double min_seconds = 1.0;
     const char *data = NULL;
     const char *model = NULL;
+    int no_learned = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc)
@@ -127,13 +129,15 @@ int main(int argc, char **argv)
             data = argv[++i];
         else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc)
             model = argv[++i];
+        else if (strcmp(argv[i], "--no-learned") == 0)
+            no_learned = 1;
         else if (strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
             min_seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else {
             fprintf(stderr, "usage: text_bench [--messages N] [--conversations C] [--data DIR] "
-                            "[--min-seconds S] [--json]\n");
+                            "[--model FILE] [--no-learned] [--min-seconds S] [--json]\n");
             return 2;
         }
     }
@@ -145,6 +149,7 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     cfg.data_dir = data != NULL ? data : CG_BENCH_DATA_DIR;
     cfg.model_path = model; /* NULL: the engine's default (docs/text-model.md) */
+    cfg.no_learned = no_learned; /* the learned layer is on by default (docs/text.md) */
     cg_text_engine *e = NULL;
     cg_text_session *s = NULL;
     cg_error err;

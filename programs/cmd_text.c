@@ -54,6 +54,9 @@ static void usage(void)
            "      --lexicon FILE      an extra lexicon file (repeatable)\n"
            "      --model FILE        a trained classifier (text train) whose labels are harm\n"
            "                          names; its scores join the lexicon evidence\n"
+           "      --learned FILE      the engine's learned layer (default: DATA/text/\n"
+           "                          learned.bin when it exists)\n"
+           "      --no-learned        the rules alone (lexicons and detectors)\n"
            "      --policy FILE       the policy (default: the shipped defaults)\n"
            "      --context NAME      platform_upload (default), child_device, school_tablet\n"
            "      --audience NAME     whom decisions are for: recipient (default), sender,\n"
@@ -438,6 +441,8 @@ static int run(int argc, char **argv)
         {"data", required_argument, NULL, 'D'},
         {"lexicon", required_argument, NULL, 'X'},
         {"model", required_argument, NULL, 'M'},
+        {"learned", required_argument, NULL, 'E'},
+        {"no-learned", no_argument, NULL, 'e'},
         {"json", no_argument, NULL, 'J'},
         {"db", required_argument, NULL, 'B'},
         {"policy", required_argument, NULL, 'P'},
@@ -497,6 +502,8 @@ static int run(int argc, char **argv)
             break;
         case 'C': o.engine.text.country = optarg; break;
         case 'M': o.engine.text.model_path = optarg; break;
+        case 'E': o.engine.text.learned_path = optarg; break;
+        case 'e': o.engine.text.no_learned = 1; break;
         case 'D': o.engine.text.data_dir = optarg; break;
         case 'X':
             if (o.n_extra == 16) {

@@ -61,6 +61,11 @@ void texteval_cli_usage(void)
            "      --list                one line per conversation: peak alert, harms missed,\n"
            "                            harms raised without a label\n"
            "      --lang auto|vi|en  --data DIR  --lexicon FILE  --model FILE   as for text scan\n"
+           "      --learned FILE        the learned layer (default: DATA/text/learned.bin)\n"
+           "      --no-learned          the rules alone\n"
+           "      --features-out FILE   write each message's feature line with its labels\n"
+           "                            (JSON lines: text, labels, conversation, split): the\n"
+           "                            training data of the learned layer\n"
            "\n"
            "(`text eval --model MODEL --data FILE` evaluates a trained classifier on labelled\n"
            "texts instead: see 'childguard text train --help'.)\n"
@@ -100,6 +105,7 @@ typedef struct eval_opts {
     cg_text_config text;
     const char *extra[17];
     size_t n_extra;
+    const char *features_out; /* --features-out: the learned layer's training lines */
 } eval_opts;
 
 typedef struct eval_run {
@@ -108,6 +114,7 @@ typedef struct eval_run {
     cg_text_result res;
     tally t;
     unsigned long long bad;
+    FILE *features;
 } eval_run;
 
 static void bad_line(eval_run *r, const char *file, unsigned long long line, const char *why)
@@ -212,6 +219,32 @@ static void harm_list(int bits, char *out, size_t cap)
         }
 }
 
+/* One training line of the learned layer: the message's feature line and its harms. */
+static int write_features(eval_run *r, json_t *c, const char *id, int harms,
+                          const cg_text_session *s)
+{
+    const char *line = cg_text_session_features(s);
+    json_t *o = json_object(), *labels = json_array();
+    int rc = -1;
+
+    if (o != NULL && labels != NULL && line != NULL) {
+        for (int h = 0; h < CG_HARM_COUNT; h++)
+            if (harms & (1 << h))
+                json_array_append_new(labels, json_string(cg_harm_name((cg_harm)h)));
+        json_object_set_new(o, "text", json_string(line));
+        json_object_set(o, "labels", labels);
+        json_object_set_new(o, "conversation", json_string(id));
+        json_object_set(o, "split", json_object_get(c, "split"));
+        char *dump = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (dump != NULL && fprintf(r->features, "%s\n", dump) > 0)
+            rc = 0;
+        free(dump);
+    }
+    json_decref(labels);
+    json_decref(o);
+    return rc;
+}
+
 /* Scans one checked conversation and adds it to the tally. */
 static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, int harms,
                                   long stage, const char *file, unsigned long long line)
@@ -232,6 +265,8 @@ static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, in
         fprintf(stderr, "childguard text eval: %s\n", err.message);
         return st;
     }
+    if (r->features != NULL)
+        cg_text_session_keep_features(s, 1);
     json_array_foreach(msgs, i, m) {
         json_t *text = json_object_get(m, "text");
         char idbuf[24];
@@ -253,6 +288,11 @@ static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, in
             break;
         }
         int truth = harm_bits(json_object_get(m, "harms"));
+        if (r->features != NULL && write_features(r, c, id, truth, s) != 0) {
+            fprintf(stderr, "childguard text eval: %s: cannot write\n", r->o->features_out);
+            st = CG_E_IO;
+            break;
+        }
         for (int h = 0; h < CG_HARM_COUNT; h++) {
             int want = (truth >> h) & 1, got = r->res.message_risk[h] >= RISK_HIT;
             t->msg_tp[h] += want && got;
@@ -544,7 +584,8 @@ static void on_bad_row(const char *path, uint64_t line, const char *reason, void
 
 int texteval_cli(int argc, char **argv)
 {
-    enum { O_CONV = 1000, O_SPLIT, O_JSON, O_LIST, O_LANG, O_DATA, O_LEX, O_MODEL, O_HELP };
+    enum { O_CONV = 1000, O_SPLIT, O_JSON, O_LIST, O_LANG, O_DATA, O_LEX, O_MODEL, O_HELP,
+           O_FEATURES, O_LEARNED, O_NO_LEARNED };
     static const struct option longopts[] = {
         {"conversations", required_argument, NULL, O_CONV},
         {"split", required_argument, NULL, O_SPLIT},
@@ -554,6 +595,9 @@ int texteval_cli(int argc, char **argv)
         {"data", required_argument, NULL, O_DATA},
         {"lexicon", required_argument, NULL, O_LEX},
         {"model", required_argument, NULL, O_MODEL},
+        {"features-out", required_argument, NULL, O_FEATURES},
+        {"learned", required_argument, NULL, O_LEARNED},
+        {"no-learned", no_argument, NULL, O_NO_LEARNED},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -596,6 +640,9 @@ int texteval_cli(int argc, char **argv)
             break;
         case O_DATA: o.text.data_dir = optarg; break;
         case O_MODEL: o.text.model_path = optarg; break;
+        case O_FEATURES: o.features_out = optarg; break;
+        case O_LEARNED: o.text.learned_path = optarg; break;
+        case O_NO_LEARNED: o.text.no_learned = 1; break;
         case O_LEX:
             if (o.n_extra == 16) {
                 fprintf(stderr, "childguard text eval: at most 16 --lexicon files\n");
@@ -621,8 +668,20 @@ int texteval_cli(int argc, char **argv)
         fprintf(stderr, "childguard text eval: %s\n", err.message);
         return CLI_ERROR;
     }
+    if (o.features_out != NULL) {
+        r.features = fopen(o.features_out, "w");
+        if (r.features == NULL) {
+            fprintf(stderr, "childguard text eval: %s: cannot create: %m\n", o.features_out);
+            cg_text_engine_close(r.engine);
+            return CLI_ERROR;
+        }
+    }
     for (size_t i = 0; i < o.n_files && st == CG_OK; i++)
         st = run_file(&r, o.files[i]);
+    if (r.features != NULL && fclose(r.features) != 0 && st == CG_OK) {
+        fprintf(stderr, "childguard text eval: %s: cannot write\n", o.features_out);
+        st = CG_E_IO;
+    }
     cg_text_result_free(&r.res);
     cg_text_engine_close(r.engine);
     if (st != CG_OK)

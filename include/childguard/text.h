@@ -104,6 +104,12 @@ typedef struct cg_text_config {
      * scoring >= 0.5 on a message adds a finding "model.<label>" with the score as its weight,
      * spanning the message. NULL: lexicons and detectors only. */
     const char *model_path;
+    /* Added after the first release. The engine's learned layer (docs/text.md, "The learned
+     * layer"): a raw-token model over the features the engine computes (words of the normalised
+     * forms, cue, detector and age tokens), on by default. NULL: data_dir/text/learned.bin when
+     * that file exists (a data directory without it runs the rules alone). */
+    const char *learned_path;
+    int no_learned;               /* 1: rules only, even when learned.bin exists */
 } cg_text_config;
 
 CG_API cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out,
@@ -119,6 +125,14 @@ CG_API void cg_text_session_free(cg_text_session *s);
  * if it had never been seen; returns 1 when there was state, else 0. Front ends that bound how
  * many conversations they keep (the engine) call it to evict one. */
 CG_API int cg_text_session_forget(cg_text_session *s, const char *conversation);
+/* 1 when the engine's learned layer is loaded (cg_text_config.learned_path). */
+CG_API int cg_text_engine_has_learned(const cg_text_engine *e);
+/* Keep (on = 1) the feature line of each scanned message, even without a learned layer: the
+ * text the learned layer scores, for training it (`childguard text eval --features-out`). */
+CG_API void cg_text_session_keep_features(cg_text_session *s, int on);
+/* The feature line of the last message scanned (owned by the session, valid until the next
+ * scan), or NULL when features are not built (no learned layer and not kept). */
+CG_API const char *cg_text_session_features(const cg_text_session *s);
 
 typedef struct cg_text_message {
     const char *conversation; /* NULL or "": one default conversation */

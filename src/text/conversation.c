@@ -28,6 +28,13 @@
 #define URGENT_HOLD_MS (72LL * 3600 * 1000)
 #define PENDING 4
 #define PENDING_WORDS 16
+/* Reciprocity: a party who gets back as much bullying as they give counts at this much less. */
+#define RECIPROCITY 0.5f
+/* The most a learned guess makes of a harm without the rules' evidence of it or a run of three
+ * messages, below the alert level (0.6); and what one learned finding says about its message
+ * alone (so that a single guess never alerts). Chosen by cross-validation on the train split. */
+#define LEARNED_ALONE_CAP 0.55f
+#define LEARNED_MESSAGE 0.55f
 
 static const double half_life_days[CG_HARM_COUNT] = {14.0, 7.0, 2.0, 3.0, 1.0, 1.0};
 
@@ -35,16 +42,23 @@ typedef struct party {
     char *name;
     float facet_e[CG_FACET_COUNT];
     float harm_e[CG_HARM_COUNT];
+    float learn_e[CG_HARM_COUNT];     /* the learned layer's evidence, apart from the rules' */
+    uint8_t msgs[CG_HARM_COUNT];      /* messages that added to it since it last faded out */
+    int bully_at;                     /* whom their last bullying was said to (recipient, named,
+                                         or the last other writer, fellow bullies included); -1 */
     int64_t facet_ts[CG_FACET_COUNT]; /* last time each facet was seen */
     int age_min, age_max;
     int asked_age;
     /* As a child at risk: evidence of harms aimed at this party, and who aimed them last. */
     float expo_e[CG_HARM_COUNT];
+    float expo_l[CG_HARM_COUNT];      /* of which from the learned layer (kept apart) */
+    uint8_t expo_msgs[CG_HARM_COUNT]; /* messages aimed at them since it last faded out */
     int expo_from[CG_HARM_COUNT];     /* party index, -1 none */
     cg_alert peak;
     cg_harm peak_harm;
     char peak_msg[64];
     int64_t urgent_ts;                /* when their state was last urgent; 0 never */
+    int parent;                       /* another party has called them mom, dad, "mẹ" */
 } party;
 
 typedef struct conv {
@@ -203,25 +217,44 @@ static party *find_party(conv *v, const char *name, int *nomem)
     }
     for (int h = 0; h < CG_HARM_COUNT; h++)
         p->expo_from[h] = -1;
+    p->bully_at = -1;
     v->n_parties++;
     return p;
 }
 
-/* Decay factors of every harm for a time step (computed once per message, not per party). */
-static void decay_factors(double dt_ms, float k[CG_HARM_COUNT])
+/* Decay factors of every harm for a time step (computed once per message, not per party):
+ * k for evidence of several messages, k1 for evidence of one message alone. */
+static void decay_factors(double dt_ms, float k[CG_HARM_COUNT], float k1[CG_HARM_COUNT])
 {
-    for (int h = 0; h < CG_HARM_COUNT; h++)
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
         k[h] = dt_ms > 0 ? (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS)) : 1.0f;
+        k1[h] = k[h] * k[h] * k[h] * k[h]; /* SINGLE_DECAY_POWER */
+    }
 }
 
-static void decay_party(party *p, const float k[CG_HARM_COUNT])
+/* Evidence from one message alone fades four times as fast as a harm's half-life says: a
+ * single weak cue is soon forgotten, a trajectory of several messages is kept. */
+#define SINGLE_DECAY_POWER 4 /* decay_factors raises k to it */
+#define FADED 0.05f
+
+static void decay_party(party *p, const float k[CG_HARM_COUNT], const float k1[CG_HARM_COUNT])
 {
+    float kk[CG_HARM_COUNT];
+
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        kk[h] = p->msgs[h] <= 1 ? k1[h] : k[h];
     for (int f = 1; f < CG_FACET_COUNT; f++)
         if (p->facet_e[f] > 0)
-            p->facet_e[f] *= k[cg_facet_harm((cg_facet)f)];
+            p->facet_e[f] *= kk[cg_facet_harm((cg_facet)f)];
     for (int h = 0; h < CG_HARM_COUNT; h++) {
-        p->harm_e[h] *= k[h];
+        p->harm_e[h] *= kk[h];
+        p->learn_e[h] *= kk[h];
         p->expo_e[h] *= k[h];
+        p->expo_l[h] *= k[h];
+        if (p->expo_e[h] + p->expo_l[h] < FADED)
+            p->expo_msgs[h] = 0;
+        if (p->harm_e[h] + p->learn_e[h] < FADED)
+            p->msgs[h] = 0;
     }
 }
 
@@ -251,6 +284,8 @@ static const float stage_weight[] = {0.2f, 0.3f, 0.55f, 0.65f, 0.75f, 0.65f};
  * without images and a demand is not sextortion yet); the conversation scores the combination. */
 static float message_weight(const cg__finding *f)
 {
+    if (f->learned)
+        return LEARNED_MESSAGE * f->weight;
     if (f->harm == CG_HARM_SEXTORTION)
         return 0.4f * f->weight;
     if (f->harm == CG_HARM_GROOMING)
@@ -260,9 +295,31 @@ static float message_weight(const cg__finding *f)
     return f->weight;
 }
 
+
+/* A parent's photo request or "I'll pick you up" is family talk: a party another has called
+ * mom or dad counts their solicitation cues and their friendship, relationship and meeting
+ * grooming cues at this much (rules and learned layer alike). */
+#define PARENT_FACTOR 0.4f
+
+static float parent_factor(const party *p, const cg__finding *f)
+{
+    if (!p->parent)
+        return 1.0f;
+    if (f->harm == CG_HARM_SEXUAL_SOLICITATION)
+        return PARENT_FACTOR;
+    if (f->harm == CG_HARM_GROOMING &&
+        (f->learned || f->facet == CG_FACET_FRIENDSHIP || f->facet == CG_FACET_RELATIONSHIP ||
+         f->facet == CG_FACET_MEETING))
+        return PARENT_FACTOR;
+    return 1.0f;
+}
+
+/* How fast the learned layer's evidence of each harm turns into risk: 1 - exp(-k e). */
+static const double learned_k[CG_HARM_COUNT] = {0.8, 0.9, 0.9, 0.9, 0.9, 0.6};
+
 /* The risks of one sending party, given what the other parties said about their age. */
-static void party_risks(const party *p, int other_is_minor, int64_t now, float risk[CG_HARM_COUNT],
-                        cg_facet *stage)
+static void party_risks(const party *p, int other_is_minor, int64_t now, float mutual,
+                        float risk[CG_HARM_COUNT], cg_facet *stage)
 {
     double keep = 1.0;
     int distinct = 0;
@@ -298,9 +355,24 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float r
     if (other_is_minor)
         sol = 1.0f - (1.0f - sol) * (1.0f - sol);
     risk[CG_HARM_SEXUAL_SOLICITATION] = sol;
-    risk[CG_HARM_BULLYING] = 1.0f - (float)exp(-0.9 * p->harm_e[CG_HARM_BULLYING]);
+    /* Insults traded both ways are banter more often than bullying (reciprocity): a party
+     * who gets as much as they give counts at half weight. */
+    const float recip = 1.0f - RECIPROCITY * mutual;
+    risk[CG_HARM_BULLYING] = 1.0f - (float)exp(-0.9 * recip * p->harm_e[CG_HARM_BULLYING]);
     risk[CG_HARM_SELF_HARM_RISK] = 1.0f - (float)exp(-1.5 * p->harm_e[CG_HARM_SELF_HARM_RISK]);
     risk[CG_HARM_PERSONAL_DATA] = 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA]);
+
+    /* The learned layer's evidence joins as an independent source: noisy-OR with the rules. */
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        if (p->learn_e[h] > 0.0f) {
+            const float e = h == CG_HARM_BULLYING ? recip * p->learn_e[h] : p->learn_e[h];
+            float l = 1.0f - (float)exp(-learned_k[h] * e);
+            /* Alone, a learned guess is worth watching, not an alert: it needs the rules'
+             * evidence of the same harm or a run of messages (a trajectory) to go further. */
+            if (l > LEARNED_ALONE_CAP && p->harm_e[h] < STAGE_PRESENT && p->msgs[h] < 3)
+                l = LEARNED_ALONE_CAP;
+            risk[h] = 1.0f - (1.0f - risk[h]) * (1.0f - l);
+        }
 }
 
 cg_alert cg_text_harm_level(cg_harm h, float r, int minor)
@@ -528,7 +600,19 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
         float x = 0.0f;
         if (aimed(h)) {
             const double k = h == CG_HARM_BULLYING ? 0.9 : h == CG_HARM_SEXTORTION ? 0.3 : 1.2;
-            x = q->expo_e[h] > 0.0f ? 1.0f - (float)exp(-k * q->expo_e[h]) : 0.0f;
+            /* Bullying traded both ways is banter more often than bullying: a child who gives
+             * back as much as they get counts as less exposed (reciprocity). */
+            float recip = 1.0f;
+            if (h == CG_HARM_BULLYING && q->expo_e[h] + q->expo_l[h] > 0.0f)
+                recip = 1.0f - RECIPROCITY * clamp1((q->harm_e[h] + q->learn_e[h]) /
+                                                    (q->expo_e[h] + q->expo_l[h]));
+            x = q->expo_e[h] > 0.0f ? 1.0f - (float)exp(-k * recip * q->expo_e[h]) : 0.0f;
+            if (q->expo_l[h] > 0.0f) {
+                float l = 1.0f - (float)exp(-k * recip * q->expo_l[h]);
+                if (l > LEARNED_ALONE_CAP && q->expo_e[h] < STAGE_PRESENT && q->expo_msgs[h] < 3)
+                    l = LEARNED_ALONE_CAP;
+                x = 1.0f - (1.0f - x) * (1.0f - l);
+            }
             if (q->expo_from[h] >= 0 && all_own[q->expo_from[h]][h] > x)
                 x = all_own[q->expo_from[h]][h];
             if (targeted && msg_all[h] > x)
@@ -621,10 +705,10 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     int64_t now = msg->ts_ms > v->last_ts ? msg->ts_ms : v->last_ts;
     double dt = (double)(now - v->last_ts);
     if (v->n_messages > 0 && dt > 0) {
-        float k[CG_HARM_COUNT];
-        decay_factors(dt, k);
+        float k[CG_HARM_COUNT], k1[CG_HARM_COUNT];
+        decay_factors(dt, k, k1);
         for (size_t i = 0; i < v->n_parties; i++)
-            decay_party(&v->parties[i], k);
+            decay_party(&v->parties[i], k, k1);
     }
     v->last_ts = now;
     v->n_messages++;
@@ -647,27 +731,50 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             pend_add(v, pi, msg, f, n);
     }
 
+    /* Whom this bullying was said to, fellow bullies included (for reciprocity). */
+    for (size_t i = 0; i < n; i++)
+        if (f[i].harm == CG_HARM_BULLYING) {
+            if (n_tg > 0)
+                p->bully_at = (int)tg[0];
+            else if (v->last_sender >= 0 && (size_t)v->last_sender != pi)
+                p->bully_at = v->last_sender;
+            break;
+        }
+
     /* Message-level risk: noisy-OR of the weights found, per harm. */
     double keep[CG_HARM_COUNT];
     for (int h = 0; h < CG_HARM_COUNT; h++)
         keep[h] = 1.0;
     res->n_evidence = 0;
+    unsigned counted = 0, aimed_at[MAX_PARTIES] = {0};
+    if (age != NULL && age->to_parent && r != NULL)
+        r->parent = 1;
     for (size_t i = 0; i < n; i++) {
-        keep[f[i].harm] *= 1.0 - message_weight(&f[i]);
-        p->harm_e[f[i].harm] += f[i].weight;
-        if (p->harm_e[f[i].harm] > CAP_EVIDENCE)
-            p->harm_e[f[i].harm] = CAP_EVIDENCE;
+        cg__finding fi = f[i];
+        fi.weight *= parent_factor(p, &f[i]);
+        keep[f[i].harm] *= 1.0 - message_weight(&fi);
+        float *pe = f[i].learned ? &p->learn_e[f[i].harm] : &p->harm_e[f[i].harm];
+        counted |= 1u << f[i].harm;
+        *pe += fi.weight;
+        if (*pe > CAP_EVIDENCE)
+            *pe = CAP_EVIDENCE;
         if (aimed(f[i].harm))
             for (size_t t = 0; t < n_tg; t++) {
                 party *q = &v->parties[tg[t]];
-                q->expo_e[f[i].harm] += share * f[i].weight;
-                if (q->expo_e[f[i].harm] > CAP_EVIDENCE)
-                    q->expo_e[f[i].harm] = CAP_EVIDENCE;
+                float *qe = f[i].learned ? &q->expo_l[f[i].harm] : &q->expo_e[f[i].harm];
+                /* Grooming aimed at a child counts with its stage's weight, as in the
+                 * author's own score: compliments alone do not put a child at risk. */
+                *qe += share * (f[i].harm == CG_HARM_GROOMING ? message_weight(&fi) : fi.weight);
+                if (*qe > CAP_EVIDENCE)
+                    *qe = CAP_EVIDENCE;
+                if (!(aimed_at[t] & (1u << f[i].harm)) && q->expo_msgs[f[i].harm] < 255)
+                    q->expo_msgs[f[i].harm]++;
+                aimed_at[t] |= 1u << f[i].harm;
                 if (share >= 1.0f)
                     q->expo_from[f[i].harm] = (int)pi;
             }
-        if (f[i].facet != CG_FACET_NONE) {
-            p->facet_e[f[i].facet] += f[i].weight;
+        if (f[i].facet != CG_FACET_NONE && !f[i].learned) {
+            p->facet_e[f[i].facet] += fi.weight;
             if (p->facet_e[f[i].facet] > CAP_EVIDENCE)
                 p->facet_e[f[i].facet] = CAP_EVIDENCE;
             p->facet_ts[f[i].facet] = now;
@@ -679,7 +786,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         set_field(e.cue, sizeof(e.cue), f[i].cue);
         e.start = f[i].start;
         e.end = f[i].end;
-        e.weight = f[i].weight;
+        e.weight = fi.weight;
         e.in_this_message = 1;
         res->evidence[res->n_evidence++] = e;
         v->ring[(v->ring_head + v->ring_n) % EVIDENCE_RING] = e;
@@ -689,8 +796,11 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         else
             v->ring_head = (v->ring_head + 1) % EVIDENCE_RING;
     }
-    for (int h = 0; h < CG_HARM_COUNT; h++)
+    for (int h = 0; h < CG_HARM_COUNT; h++) {
         res->message_risk[h] = (float)(1.0 - keep[h]);
+        if ((counted >> h) & 1 && p->msgs[h] < 255)
+            p->msgs[h]++;
+    }
 
     if (age != NULL) {
         if (age->stated_min > 0) {
@@ -713,7 +823,14 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             if (j != i && is_minor(&v->parties[j]))
                 other_minor = 1;
         cg_facet st;
-        party_risks(q, other_minor, now, own[i], &st);
+        /* Reciprocity: what the one they said it to gives back, against what they give. */
+        const float given = q->harm_e[CG_HARM_BULLYING] + q->learn_e[CG_HARM_BULLYING];
+        float mutual = 0.0f;
+        if (given > 0.0f && q->bully_at >= 0 && (size_t)q->bully_at != i) {
+            const party *o = &v->parties[q->bully_at];
+            mutual = clamp1((o->harm_e[CG_HARM_BULLYING] + o->learn_e[CG_HARM_BULLYING]) / given);
+        }
+        party_risks(q, other_minor, now, mutual, own[i], &st);
         for (int h = 0; h < CG_HARM_COUNT; h++)
             res->risk[h] = own[i][h] > res->risk[h] ? own[i][h] : res->risk[h];
         if (st > res->stage)

@@ -19,12 +19,14 @@ typedef struct cg__finding {
     float weight;
     uint32_t start, end;
     const char *cue;  /* id; copied */
+    unsigned char learned; /* 1: the learned layer's score, kept apart from rule evidence */
 } cg__finding;
 
-/* Age facts found in the message being scanned (0: none). */
+/* Age facts found in the message being scanned (0: none), and whom it addresses. */
 typedef struct cg__age_facts {
     int stated_min, stated_max;
     int asked;
+    int to_parent; /* it calls its recipient a parent ("mom, ...", "mẹ ơi"): detect_context.c */
 } cg__age_facts;
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);

@@ -30,6 +30,18 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
                        cg_error *err);
 void cg__pii_hits_free(cg__pii_hits *h);
 
+/* Appends one hit (detect_pii.c); ignored when the range is empty or beyond len bytes. -1 when
+ * out of memory. */
+int cg__pii_push(cg__pii_hits *out, cg_facet facet, float weight, size_t start, size_t end,
+                 size_t len);
+
+struct cg__word;
+/* Personal data said in words (detect_pii_spoken.c): dictated and spelled-out phone numbers,
+ * homes described by where they are, leaving school at a time, a class; w[0 .. nw) are the
+ * plain form's words of text (len bytes). -1 when out of memory. */
+int cg__pii_scan_spoken(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                        cg__pii_hits *out);
+
 typedef enum cg__age_kind {
     CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
     CG__AGE_ASKED = 1   /* the writer asks the other's age */
@@ -65,8 +77,26 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
                               "bánh", "mô hình" */
 #define CG__CTX_KIN 16u    /* family and school roles: mom, aunt, teacher; "mẹ", "cô giáo" */
 #define CG__CTX_REPORT 32u /* quoting or reporting: "told me", "report"; "nó bảo", "tố cáo" */
+#define CG__CTX_STORY 64u  /* a story or a show as the subject: movie, episode, lyrics; "phim",
+                              "truyện", "nhân vật" */
+
+/* 1 when the original holds a laughing emoji or emoticon (😂 🤣 😆 😜 😝 😅, "=))", ":))",
+ * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */
+int cg__context_laugh_emoji(const char *text, size_t len);
+
+/* 1 when the message calls its recipient a parent: it starts with "mom", "dad", "grandma"...,
+ * or holds "mẹ ơi", "má ơi", "bố ơi", "ba ơi" (the vocative). */
+int cg__context_to_parent(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
+
+struct cg__word;
+/* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):
+ * "I won't send", "đừng chuyển tiền", "không muốn chết". w: the plain form's words of t. */
+int cg__context_negated(const char *t, const struct cg__word *w, size_t nw, uint32_t start);
+/* 1 when the cue starting at byte start is the writer offering to send something themselves
+ * ("I'll send a pic when I get it", "let me send"): not a request of the reader. */
+int cg__context_self_offer(const struct cg__word *w, size_t nw, uint32_t start);
 
 #endif

@@ -3,12 +3,13 @@
  * "send me a photo of your homework" asks for a thing, not the child; "he told me to send pics"
  * is a child reporting, not someone asking. Each marker is a small set of words of the plain form
  * (diacritics folded, so "đề" is "de"), in Vietnamese and English, plus laughing emoji in the
- * original. The engine scales the weights of the cues these markers make weaker (engine.c,
+ * original. The engine scales the weights of the cues these markers make weaker (text_engine.c,
  * docs/text.md "Context"). Deliberately short lists of unambiguous words: a marker only ever
  * weakens evidence, so a missing word costs a false alert, never a missed harm. */
 #include "text/detect.h"
 
 #include <string.h>
+#include <threads.h>
 
 #include "text/detect_words.h"
 
@@ -69,9 +70,17 @@ static const entry kin_en[] = {
     E("uncle"), E("grandma"), E("grandpa"), E("granny"), E("nana"), E("teacher"), E("coach"),
     E("cousin"), {NULL, 0}
 };
+static const entry story_en[] = {
+    E("movie"), E("movies"), E("film"), E("episode"), E("series"), E("anime"), E("manga"),
+    E("novel"), E("book"), E("character"), E("plot"), E("villain"), E("the song"),
+    E("this song"), E("lyrics"),
+    E("trailer"), E("netflix"), E("season"), E("chapter"), E("scene"), E("mv"), E("cartoon"),
+    E("drama"), {NULL, 0}
+};
 static const entry report_en[] = {
     E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
-    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
+    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), E("news"),
+    E("article"), E("reportedly"), E("according to"), {NULL, 0}
 };
 
 /* Vietnamese words with their diacritics, matched on the folded form ("để" is not "đề"). */
@@ -94,77 +103,245 @@ static const entry kin_vi[] = {
     E("mẹ"), E("bố"), E("má"), E("bà"), E("ông"), E("dì"), E("cô"), E("thầy"), E("bác"),
     E("ngoại"), E("nội"), E("cô giáo"), E("thầy giáo"), E("phụ huynh"), {NULL, 0}
 };
+static const entry story_vi[] = {
+    E("phim"), E("truyện"), E("nhân vật"), E("hung thủ"), E("bài hát"), E("lời bài"),
+    E("tiểu thuyết"), E("tập mới"), E("tập cuối"), E("tập này"), E("hoạt hình"), {NULL, 0}
+};
 static const entry report_vi[] = {
-    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), {NULL, 0}
+    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("bài báo"),
+    E("báo viết"), E("đọc tin"), E("tin tức"), E("thời sự"), E("báo đài"), {NULL, 0}
 };
 
 /* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
  * emoticons "=))", ":))", "xD". One pass over the bytes. */
-static int has_laugh_emoji(const char *t, size_t len)
+int cg__context_laugh_emoji(const char *t, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        const unsigned char c = (unsigned char)t[i];
-
-        if (c == 0xf0 && i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
+    /* memchr finds the few bytes that can start one (it runs on every message). */
+    for (const char *p = memchr(t, 0xf0, len); p != NULL;
+         p = memchr(p + 1, 0xf0, len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i + 3 < len && (unsigned char)t[i + 1] == 0x9f) {
             const unsigned char b2 = (unsigned char)t[i + 2], b3 = (unsigned char)t[i + 3];
             if (b2 == 0x98 && (b3 == 0x82 || b3 == 0x86 || b3 == 0x9c || b3 == 0x9d || b3 == 0x85))
                 return 1;
             if (b2 == 0xa4 && b3 == 0xa3)
                 return 1;
-        } else if ((c == '=' || c == ':') && i + 2 < len && t[i + 1] == ')' && t[i + 2] == ')') {
-            return 1;
-        } else if ((c == 'x' || c == 'X') && i + 1 < len && t[i + 1] == 'D' &&
-                   (i + 2 == len || t[i + 2] == ' ') && (i == 0 || t[i - 1] == ' ')) {
-            return 1;
         }
+    }
+    for (const char *p = memchr(t, ')', len); p != NULL;
+         p = memchr(p + 1, ')', len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i >= 1 && i + 1 < len && t[i + 1] == ')' && (t[i - 1] == '=' || t[i - 1] == ':'))
+            return 1;
+    }
+    for (const char *p = memchr(t, 'D', len); p != NULL;
+         p = memchr(p + 1, 'D', len - (size_t)(p + 1 - t))) {
+        const size_t i = (size_t)(p - t);
+        if (i >= 1 && (t[i - 1] == 'x' || t[i - 1] == 'X') && (i + 1 == len || t[i + 1] == ' ') &&
+            (i == 1 || t[i - 2] == ' '))
+            return 1;
     }
     return 0;
 }
 
 /* The markers found in the words of one form against each list (a marker per list). The form
  * holds words separated by single spaces (normalize.h), so it is split in place. */
-static unsigned scan_form(const cg__textform *f, const entry *const lists[6])
+/* Negators, plain and folded: before a reporting word they make it an order to keep quiet. */
+static const entry negators[] = {
+    E("dont"), E("never"), E("not"), E("đừng"), E("không"), E("ko"), E("k"), E("chớ"),
+    E("dung"), E("khong"), {NULL, 0}
+};
+
+#define N_LISTS 7
+
+/* The first bytes of each list's entries, one bit per byte value: most words of a message
+ * start with a byte no entry of a list starts with, and are passed over at once. */
+typedef uint32_t first_bytes[N_LISTS][8];
+
+static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
 {
-    static const unsigned bit[6] = {CG__CTX_LAUGH, CG__CTX_GAME, CG__CTX_TASK, CG__CTX_OBJECT,
-                                    CG__CTX_KIN, CG__CTX_REPORT};
+    memset(out, 0, sizeof(first_bytes));
+    for (int l = 0; l < N_LISTS; l++)
+        for (const entry *p = lists[l]; p->s != NULL; p++) {
+            const unsigned char c = (unsigned char)p->s[0];
+            out[l][c >> 5] |= 1u << (c & 31);
+        }
+}
+
+static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS],
+                          const first_bytes fb)
+{
+    static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
+                                          CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
+                                          CG__CTX_STORY};
+    const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
-    size_t i = 0;
+    int prev_neg = 0; /* the word before is a negator: "đừng kể", "don't tell" is secrecy */
 
-    while (i < f->n) {
-        size_t j = i;
-        while (j < f->n && f->s[j] != ' ')
-            j++;
-        w[0].s = f->s + i;
-        w[0].n = (uint32_t)(j - i);
-        size_t k = j + 1, e = k;
-        while (e < f->n && f->s[e] != ' ')
-            e++;
-        w[1].s = f->s + (k < f->n ? k : f->n);
-        w[1].n = (uint32_t)(k < f->n ? e - k : 0);
+    /* w[0] is the word, w[1] the next one (found once, then moved into w[0]). */
+    const char *sp = f->n > 0 ? memchr(f->s, ' ', f->n) : NULL;
+    w[0].s = f->s;
+    w[0].n = (uint32_t)((sp != NULL ? sp : end) - f->s);
+    while (w[0].s < end) {
+        const char *ns = w[0].s + w[0].n + 1;
+        if (ns < end) {
+            const char *nsp = memchr(ns, ' ', (size_t)(end - ns));
+            w[1].s = ns;
+            w[1].n = (uint32_t)((nsp != NULL ? nsp : end) - ns);
+        } else {
+            w[1].s = end;
+            w[1].n = 0;
+        }
+        const unsigned char c = w[0].n > 0 ? (unsigned char)w[0].s[0] : 0;
         /* No entry is longer than 12 bytes: longer words are skipped at once. */
         if (w[0].n > 0 && w[0].n <= 12)
-            for (int l = 0; l < 6; l++)
-                if (!(m & bit[l]) && in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
+            for (int l = 0; l < N_LISTS; l++) {
+                if (!(fb[l][c >> 5] & (1u << (c & 31))))
+                    continue;
+                if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
+                    in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
                     m |= bit[l];
-        i = j + 1;
+            }
+        /* Negators start with d, n, k, c or "đ" (0xc4). */
+        prev_neg = (c == 'd' || c == 'n' || c == 'k' || c == 'c' || c == 0xc4) &&
+                   in_list(w, 1, 0, negators);
+        w[0] = w[1];
     }
     return m;
 }
 
+/* The word of form f that starts at byte i (length in *n); i is a word start. */
+static const char *word_at(const cg__textform *f, size_t i, size_t *n)
+{
+    size_t j = i;
+    while (j < f->n && f->s[j] != ' ')
+        j++;
+    *n = j - i;
+    return f->s + i;
+}
+
+static int word_in(const char *w, size_t n, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (strlen(*list) == n && memcmp(*list, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A photo of a thing, not of a person: "a photo of page 1", "pics of ur dresses", "ảnh cái
+ * bánh", "hình bài tập". English: a photo word, "of", determiners, then a word that is not the
+ * reader, a person or a body part; Vietnamese: a photo word and a classifier for things (cái,
+ * chiếc, bức, tờ, trang, bài …). */
+static int photo_of_thing(const cg__normalized *nm, int vi)
+{
+    static const char *const photo_en[] = {"photo", "photos", "pic", "pics", "picture",
+                                           "pictures", "pix", "video", "vid", NULL};
+    static const char *const det_en[] = {"a", "an", "the", "ur", "your", "my", "his", "her",
+                                         "this", "that", "these", "those", "our", "their",
+                                         "all", "some", "any", "just", NULL};
+    static const char *const person_en[] = {
+        "u", "you", "yourself", "urself", "yourselves", "body", "face", "chest", "boobs",
+        "butt", "ass", "legs", "feet", "thighs", "underwear", "bra", "panties", "self", "selfie",
+        "outfit", "bed", "room", "mirror", "bath", "shower", "naked", "nude", "nudes", "girl",
+        "boy", "lips", "back", "belly", "stomach", "skin", "hair", "pajamas", "pyjamas", "pjs",
+        "what", "how", "wearing", "yourself", "legs", "towel", NULL};
+    static const char *const photo_vi[] = {"ảnh", "hình", "clip", NULL};
+    static const char *const thing_vi[] = {"cái", "chiếc", "bức", "tờ", "trang", "quyển",
+                                           "cuốn", "món", "bài", "bản", "đề", "mô", NULL};
+    const cg__textform *pf = &nm->plain, *ff = &nm->folded;
+
+    for (size_t i = 0; i < pf->n; i++) {
+        if (i > 0 && pf->s[i - 1] != ' ')
+            continue;
+        size_t n, k = i;
+        const char *w = word_at(pf, i, &n);
+        if (!word_in(w, n, photo_en))
+            continue;
+        k = i + n + 1;
+        if (k >= pf->n || !(w = word_at(pf, k, &n), n == 2 && memcmp(w, "of", 2) == 0))
+            continue;
+        for (int d = 0; d < 4; d++) {
+            k += n + 1;
+            if (k >= pf->n)
+                break;
+            w = word_at(pf, k, &n);
+            if (word_in(w, n, det_en))
+                continue;
+            if (!word_in(w, n, person_en))
+                return 1;
+            break;
+        }
+    }
+    for (size_t i = 0; vi && i < ff->n; i++) {
+        if (i > 0 && ff->s[i - 1] != ' ')
+            continue;
+        size_t n;
+        const char *w = word_at(ff, i, &n);
+        if (!word_in(w, n, photo_vi) || i + n + 1 >= ff->n)
+            continue;
+        w = word_at(ff, i + n + 1, &n);
+        if (word_in(w, n, thing_vi))
+            return 1;
+    }
+    return 0;
+}
+
+int cg__context_to_parent(const cg__normalized *nm)
+{
+    static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
+                                           "daddy", "papa", "grandma", "grandpa", "granny",
+                                           "nana", NULL};
+    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", NULL};
+    size_t n;
+    const char *w = word_at(&nm->plain, 0, &n);
+
+    if (word_in(w, n, first_en))
+        return 1;
+    const cg__textform *f = &nm->folded;
+    /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */
+    const char *end = f->s + f->n;
+    for (const char *q = f->s; (q = memchr(q, 0xc6, (size_t)(end - q))) != NULL; q++) {
+        if (q - f->s < 2 || q[-1] != ' ' || end - q < 3 || (unsigned char)q[1] != 0xa1 ||
+            q[2] != 'i' || (q + 3 != end && q[3] != ' '))
+            continue;
+        const char *p = q - 1;
+        const char *b = p;
+        while (b > f->s && b[-1] != ' ')
+            b--;
+        if (word_in(b, (size_t)(p - b), parent_vi))
+            return 1;
+    }
+    return 0;
+}
+
+static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en, object_en,
+                                         kin_en,   report_en, story_en};
+static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi, object_vi,
+                                         kin_vi,   report_vi, story_vi};
+static first_bytes fb_en, fb_vi;
+static once_flag fb_once = ONCE_FLAG_INIT;
+
+static void fb_init(void)
+{
+    first_bytes_of(en, fb_en);
+    first_bytes_of(vi, fb_vi);
+}
+
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
-    static const entry *const en[6] = {laugh_en, game_en, task_en, object_en, kin_en, report_en};
-    static const entry *const vi[6] = {laugh_vi, game_vi, task_vi, object_vi, kin_vi, report_vi};
-    unsigned m = has_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
+    call_once(&fb_once, fb_init);
+    unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
     int ascii = 1;
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)
         ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, en);
+    m |= scan_form(&nm->plain, en, fb_en);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, vi);
+        m |= scan_form(&nm->folded, vi, fb_vi);
+    if (!(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
+        m |= CG__CTX_OBJECT;
     return m;
 }

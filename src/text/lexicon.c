@@ -124,12 +124,13 @@ static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, ch
                          size_t whylen)
 {
     cg__lexicon *lx = ld->lx;
-    char *plain = NULL;
-    size_t plen = 0;
+    char *plain = NULL, *folded = NULL;
+    size_t plen = 0, flen = 0;
     cg_error nerr = {0};
     cg_status st;
+    int toned = 0;
 
-    st = cg__normalize_plain(ld->nz, s, n, &plain, &plen, &nerr);
+    st = cg__normalize_pattern(ld->nz, s, n, &plain, &plen, &folded, &flen, &nerr);
     if (st == CG_E_NOMEM)
         return st;
     if (st != CG_OK) {
@@ -140,21 +141,35 @@ static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, ch
     if (plen == 0) {
         snprintf(why, whylen, "pattern word \"%.*s\" is empty once normalised", (int)n, s);
         cg__free(plain);
+        cg__free(folded);
         return CG_E_INVAL;
     }
-    if (lx->ntext + plen > UINT32_MAX ||
-        !cg__lex_grow((void **)&lx->text, &lx->textcap, lx->ntext + plen, 1) ||
+    /* A word written with diacritics is checked against the message's own spelling when that
+     * has diacritics too (lexicon_scan.c); prefixes are not. */
+    for (size_t i = 0; i < flen && !prefix && !toned; i++)
+        toned = (unsigned char)folded[i] >= 0x80;
+    if (!toned)
+        flen = 0;
+    if (lx->ntext + plen + flen > UINT32_MAX ||
+        !cg__lex_grow((void **)&lx->text, &lx->textcap, lx->ntext + plen + flen, 1) ||
         !cg__lex_grow((void **)&lx->alts, &lx->altcap, lx->nalt + 1, sizeof *lx->alts)) {
         cg__free(plain);
+        cg__free(folded);
         return CG_E_NOMEM;
     }
     memcpy(lx->text + lx->ntext, plain, plen);
     lx->alts[lx->nalt].off = (uint32_t)lx->ntext;
     lx->alts[lx->nalt].len = (uint32_t)plen;
     lx->alts[lx->nalt].prefix = (uint8_t)prefix;
+    lx->alts[lx->nalt].toned = (uint8_t)toned;
+    lx->alts[lx->nalt].foff = (uint32_t)(lx->ntext + plen);
+    lx->alts[lx->nalt].flen = (uint32_t)flen;
+    if (flen > 0)
+        memcpy(lx->text + lx->ntext + plen, folded, flen);
     lx->nalt++;
-    lx->ntext += plen;
+    lx->ntext += plen + flen;
     cg__free(plain);
+    cg__free(folded);
     return CG_OK;
 }
 

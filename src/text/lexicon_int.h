@@ -16,6 +16,8 @@ enum { TOK_WORDS = 0, TOK_GAP = 1 };
 typedef struct lex_alt {
     uint32_t off, len; /* the normalised text, in lx->text */
     uint8_t prefix;    /* 1: matches any word starting with the text's last word */
+    uint8_t toned;     /* 1: written with diacritics: the folded spelling is checked */
+    uint32_t foff, flen; /* that folded spelling, in lx->text */
 } lex_alt;
 
 typedef struct lex_tok {

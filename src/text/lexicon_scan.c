@@ -6,8 +6,11 @@
 
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "common/alloc.h"
 #include "common/error.h"
+#include "text/normalize_int.h"
 
 cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **out,
                                   cg_error *err)
@@ -51,12 +54,127 @@ void cg__lexicon_scratch_free(cg__lexicon_scratch *s)
 
 /* ---- scanning ----------------------------------------------------------------------------- */
 
+/* 1 when words a (an bytes) and b (bn bytes) of folded text have the same letters once their
+ * diacritics are removed ("khói", "khỏi" and "khoi" do; "đt" and "điện" do not). */
+static int same_letters(const char *a, size_t an, const char *b, size_t bn)
+{
+    const cg__nchar *tab = cg__nchar_table();
+    size_t i = 0, j = 0;
+
+    while (i < an && j < bn) {
+        int32_t ca, cb;
+        i += cg__utf8_next((const uint8_t *)a + i, an - i, &ca);
+        j += cg__utf8_next((const uint8_t *)b + j, bn - j, &cb);
+        if (ca < 0 || cb < 0)
+            return 0;
+        const uint32_t pa = ca < CG__NCHAR_TABLE ? tab[ca].plain : (uint32_t)ca;
+        const uint32_t pb = cb < CG__NCHAR_TABLE ? tab[cb].plain : (uint32_t)cb;
+        if (pa != pb)
+            return 0;
+    }
+    return i == an && j == bn;
+}
+
+/* The spelling of a folded word as Vietnamese reads it: its letters with their vowel marks
+ * (â ă ê ô ơ ư đ), canonically decomposed, with the tone marks (grave, acute, tilde, hook,
+ * dot below) taken out into *tones (a bit each), so that "xoá" and "xóa" (the same word with the
+ * tone on another vowel, both in use) are one spelling. Returns the code points written to
+ * out (at most cap; 0 when the word does not fit). */
+static size_t spelling(const char *w, size_t n, int32_t *out, size_t cap, unsigned *tones)
+{
+    size_t k = 0;
+
+    *tones = 0;
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t c, d[4];
+        int bc = 0;
+        utf8proc_ssize_t r = 1;
+
+        i += cg__utf8_next((const uint8_t *)w + i, n - i, &c);
+        if (c < 0)
+            return 0;
+        d[0] = c;
+        if (c >= 0x80)
+            r = utf8proc_decompose_char(c, d, 4, UTF8PROC_DECOMPOSE, &bc);
+        if (r < 1 || r > 4)
+            return 0;
+        for (utf8proc_ssize_t j = 0; j < r; j++) {
+            switch (d[j]) {
+            case 0x300: *tones |= 1; break;
+            case 0x301: *tones |= 2; break;
+            case 0x303: *tones |= 4; break;
+            case 0x309: *tones |= 8; break;
+            case 0x323: *tones |= 16; break;
+            default:
+                if (k == cap)
+                    return 0;
+                out[k++] = d[j];
+            }
+        }
+    }
+    return k;
+}
+
+/* 1 when folded words a and b are one Vietnamese spelling (see spelling()), or too long to
+ * tell. */
+static int same_spelling(const char *a, size_t an, const char *b, size_t bn)
+{
+    int32_t x[48], y[48];
+    unsigned tx, ty;
+    const size_t nx = spelling(a, an, x, 48, &tx), ny = spelling(b, bn, y, 48, &ty);
+
+    return nx == 0 || ny == 0 || (nx == ny && tx == ty && memcmp(x, y, nx * sizeof(*x)) == 0);
+}
+
+/* 1 when a word of the message at plain offset pos is written with diacritics other than
+ * those of alternative al (which has them) on the same letters: "khói" (smoke) is not "khỏi"
+ * (out of), though both are "khoi" in the plain form. Words typed without diacritics, as chat
+ * often is, still match, and so do teencode words ("ko" for "không"), both placements of a
+ * tone ("xoá", "xóa") and places the folded form cannot be aligned with. Runs only on
+ * candidate matches, which are rare. */
+static int tone_mismatch(const cg__lexicon *lx, const lex_alt *al, const cg__normalized *nm,
+                         size_t pos)
+{
+    const cg__textform *pf = &nm->plain, *ff = &nm->folded;
+    const char *a = lx->text + al->foff;
+    size_t lo = 0, hi = ff->n, k = 0;
+
+    if (!al->toned || pos >= pf->n)
+        return 0;
+    const uint32_t o = pf->src[pos];
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (ff->src[mid] < o)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= ff->n || ff->src[lo] != o || (lo > 0 && ff->s[lo - 1] != ' '))
+        return 0;
+    /* Word by word: the alternative's folded words against the message's from lo. */
+    while (k < al->flen && lo < ff->n) {
+        size_t ke = k, e = lo;
+        int ascii = 1;
+
+        while (ke < al->flen && a[ke] != ' ')
+            ke++;
+        while (e < ff->n && ff->s[e] != ' ')
+            ascii &= (unsigned char)ff->s[e++] < 0x80;
+        if (!ascii && same_letters(ff->s + lo, e - lo, a + k, ke - k) &&
+            !same_spelling(ff->s + lo, e - lo, a + k, ke - k))
+            return 1;
+        k = ke + 1;
+        lo = e + 1;
+    }
+    return 0;
+}
+
 /* Whether tokens toks[0 .. nt) match s from pos and end exactly at end. The language is the
  * regex's: a word token ends at a word end, a token that follows is after one space, a gap
  * skips 0..3 whole words each followed by a space. Recursion depth is at most the number of
  * tokens; branching is at most (alternatives × 4 per gap), tiny for real patterns. */
-static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt, const char *s,
-                        size_t n, size_t pos, size_t end)
+static int match_tokens(const cg__lexicon *lx, const cg__normalized *nm, const lex_tok *toks,
+                        uint32_t nt, const char *s, size_t n, size_t pos, size_t end)
 {
     const lex_tok *t = toks;
 
@@ -66,7 +184,7 @@ static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt,
         for (int k = 0;; k++) {
             size_t q = p;
 
-            if (match_tokens(lx, toks + 1, nt - 1, s, n, p, end))
+            if (match_tokens(lx, nm, toks + 1, nt - 1, s, n, p, end))
                 return 1;
             if (k == LEX_GAP_WORDS)
                 return 0;
@@ -88,6 +206,8 @@ static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt,
                 q++;
         if (q < n && s[q] != ' ')
             continue;
+        if (tone_mismatch(lx, al, nm, pos))
+            continue;
         if (nt == 1) {
             if (q == end)
                 return 1;
@@ -95,7 +215,7 @@ static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt,
         }
         if (q >= n || q >= end)
             continue;
-        if (match_tokens(lx, toks + 1, nt - 1, s, n, q + 1, end))
+        if (match_tokens(lx, nm, toks + 1, nt - 1, s, n, q + 1, end))
             return 1;
     }
     return 0;
@@ -104,8 +224,8 @@ static int match_tokens(const cg__lexicon *lx, const lex_tok *toks, uint32_t nt,
 /* The nearest word start from which cue e matches s and ends exactly at end, in *start; 0 when
  * there is none (Vectorscan matched inside a word). Only the span_words word starts before end
  * can begin a match, which bounds the work on long messages. */
-static int find_start(const cg__lexicon *lx, const lex_entry *e, const char *s, size_t n,
-                      size_t end, size_t *start)
+static int find_start(const cg__lexicon *lx, const cg__normalized *nm, const lex_entry *e,
+                      const char *s, size_t n, size_t end, size_t *start)
 {
     size_t p = end, tried = 0;
 
@@ -114,7 +234,7 @@ static int find_start(const cg__lexicon *lx, const lex_entry *e, const char *s, 
         if (p > 0 && s[p - 1] != ' ')
             continue;
         tried++;
-        if (match_tokens(lx, lx->toks + e->first_tok, e->ntok, s, n, p, end)) {
+        if (match_tokens(lx, nm, lx->toks + e->first_tok, e->ntok, s, n, p, end)) {
             *start = p;
             return 1;
         }
@@ -142,7 +262,7 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)from;
     (void)flags;
     if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
-        !find_start(c->lx, e, pf->s, pf->n, end, &start))
+        !find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start))
         return 0;
     if (!cg__lex_grow((void **)&c->out->v, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) {
         c->nomem = 1;

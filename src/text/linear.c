@@ -169,7 +169,7 @@ static int cmp_u32(const void *a, const void *b)
 /* Sorts a few indices by insertion (short messages), many with qsort. */
 static void sort_u32(uint32_t *v, size_t n)
 {
-    if (n > 48) {
+    if (n > 96) {
         qsort(v, n, sizeof(*v), cmp_u32);
         return;
     }
@@ -226,7 +226,8 @@ cg_status cg__lin_vectorize(const cg__lin_params *p, const float *idf, cg__lin_f
 
             while (e < b && f->idx[e] == f->idx[k])
                 e++;
-            const float x = (1.0f + logf((float)(e - k))) * idf[f->idx[k]];
+            /* 1 + ln 1 = 1: most grams occur once, and logf is the costly part. */
+            const float x = (e - k == 1 ? 1.0f : 1.0f + logf((float)(e - k))) * idf[f->idx[k]];
             v->idx[v->n] = f->idx[k];
             v->val[v->n++] = x;
             norm += (double)x * x;

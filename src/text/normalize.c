@@ -707,6 +707,36 @@ done:
     return st;
 }
 
+cg_status cg__normalize_pattern(const cg__normalizer *nz, const char *text, size_t len,
+                                char **plain, size_t *plain_len, char **folded,
+                                size_t *folded_len, cg_error *err)
+{
+    cg__normalized tmp;
+    cg_status st;
+
+    *plain = *folded = NULL;
+    *plain_len = *folded_len = 0;
+    memset(&tmp, 0, sizeof(tmp));
+    st = cg__normalize_ex(nz, text, len, CG__UTF8_REPLACE, len > 0 ? len : 1, 1, &tmp, err);
+    if (st == CG_OK) {
+        *plain = cg__malloc(tmp.plain.n + 1);
+        *folded = cg__malloc(tmp.folded.n + 1);
+        if (*plain == NULL || *folded == NULL) {
+            cg__free(*plain);
+            cg__free(*folded);
+            *plain = *folded = NULL;
+            st = cg__fail(err, CG_E_NOMEM, "normalise: out of memory");
+        } else {
+            memcpy(*plain, tmp.plain.s, tmp.plain.n + 1);
+            memcpy(*folded, tmp.folded.s, tmp.folded.n + 1);
+            *plain_len = tmp.plain.n;
+            *folded_len = tmp.folded.n;
+        }
+    }
+    cg__normalized_free(&tmp);
+    return st;
+}
+
 /* ---- the normaliser ---- */
 
 cg_status cg__normalizer_open_files(const char *const *paths, size_t n,

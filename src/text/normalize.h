@@ -87,4 +87,11 @@ void cg__textform_span(const cg__textform *f, size_t a, size_t b, size_t *start,
 cg_status cg__normalize_plain(const cg__normalizer *nz, const char *text, size_t len, char **out,
                               size_t *out_len, cg_error *err);
 
+/* Like cg__normalize_plain, and the folded form too (*folded, freed with cg__free): the
+ * lexicon keeps a pattern word's spelling with diacritics to tell apart words that only their
+ * tones separate ("khói" smoke, "khỏi" out of). */
+cg_status cg__normalize_pattern(const cg__normalizer *nz, const char *text, size_t len,
+                                char **plain, size_t *plain_len, char **folded,
+                                size_t *folded_len, cg_error *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include "childguard.h"
 #include "common/alloc.h"
 #include "text/detect.h"
+#include "text/detect_words.h"
 
 #define YEAR 2025
 
@@ -563,4 +564,125 @@ CG_TEST(detect_alloc_failure)
         CG_ASSERT_GT(n, 2);
     }
     cg__normalized_free(&nm);
+}
+
+/* ---- context markers and negation (detect_context.c, detect_negation.c) ------------------ */
+
+static unsigned context_of(const char *text)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    unsigned m;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    m = cg__context_scan(text, strlen(text), &nm);
+    cg__normalized_free(&nm);
+    return m;
+}
+
+static int to_parent(const char *text)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    int r;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    r = cg__context_to_parent(&nm);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+CG_TEST(detect_context_to_parent)
+{
+    CG_ASSERT(to_parent("mom my lips r kinda swelling"));
+    CG_ASSERT(to_parent("Mẹ ơi con về muộn nhé"));
+    CG_ASSERT(to_parent("con kể mẹ chuyện này nha mẹ ơi"));
+    CG_ASSERT(to_parent("bố ơi"));
+    CG_ASSERT(!to_parent("my mom says hi"));
+    CG_ASSERT(!to_parent("anh ơi cho em hỏi"));
+    CG_ASSERT(!to_parent("mẹ tao bảo thế"));
+}
+
+CG_TEST(detect_context_markers)
+{
+    CG_ASSERT(context_of("ez round, gg noobs 😂") & CG__CTX_GAME);
+    CG_ASSERT(context_of("ez round, gg noobs 😂") & CG__CTX_LAUGH);
+    CG_ASSERT(context_of("coi tập mới Conan chưa, hung thủ ghê vl") & CG__CTX_STORY);
+    CG_ASSERT(context_of("that movie scene where he dies") & CG__CTX_STORY);
+    /* "sống" is "song" once diacritics go: not a song. */
+    CG_ASSERT_EQ(context_of("t chán sống r") & CG__CTX_STORY, 0);
+    CG_ASSERT(context_of("nó bảo tao gửi ảnh") & CG__CTX_REPORT);
+    /* "đừng kể" asks for secrecy: not reporting. */
+    CG_ASSERT_EQ(context_of("đừng kể ai là chị hỏi nha") & CG__CTX_REPORT, 0);
+    CG_ASSERT(context_of("send me a photo of the cake") & CG__CTX_OBJECT);
+    CG_ASSERT_EQ(context_of("send me a photo of you") & CG__CTX_OBJECT, 0);
+}
+
+/* 1 when the cue starting at the first occurrence of cue in text is negated. */
+static int negated(const char *text, const char *cue)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    size_t nw = 0;
+    const char *at = strstr(text, cue);
+    int r;
+
+    CG_ASSERT(at != NULL);
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
+    r = cg__context_negated(text, w, nw, (uint32_t)(at - text));
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+CG_TEST(detect_negation)
+{
+    CG_ASSERT(negated("I won't send it", "send it"));
+    CG_ASSERT(negated("no i'm not going to send pics", "send pics"));
+    CG_ASSERT(negated("em không gửi đâu", "gửi"));
+    CG_ASSERT(negated("đừng chuyển tiền, đừng gửi thêm", "chuyển tiền"));
+    CG_ASSERT(negated("tao không muốn chết", "muốn chết"));
+    CG_ASSERT(negated("ko phải muốn chết đâu, chỉ mệt thôi", "muốn chết"));
+    /* A condition keeps the demand; no negator, or one too far, keeps the cue. */
+    CG_ASSERT(!negated("nếu không chuyển tiền thì tao đăng", "chuyển tiền"));
+    CG_ASSERT(!negated("if you don't send more I post them", "send more"));
+    CG_ASSERT(!negated("send it now", "send it"));
+    CG_ASSERT(!negated("ko ai quan tâm t, muốn chết", "muốn chết"));
+    /* Only cues that start with an act or a wish: "can't take it" stays despair. */
+    CG_ASSERT(!negated("i can't take it anymore", "take it"));
+}
+
+static int offer(const char *text, const char *cue)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    size_t nw = 0;
+    const char *at = strstr(text, cue);
+    int r;
+
+    CG_ASSERT(at != NULL);
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
+    r = cg__context_self_offer(w, nw, (uint32_t)(at - text));
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+CG_TEST(detect_self_offer)
+{
+    CG_ASSERT(offer("ill send a pic when i get it", "send a pic"));
+    CG_ASSERT(offer("I will send pics later", "send pics"));
+    CG_ASSERT(!offer("send me a pic", "send me a pic"));
+    CG_ASSERT(!offer("can you send a pic", "send a pic"));
+    CG_ASSERT(!offer("if i send you a pic will you send one", "send one"));
 }

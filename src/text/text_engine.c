@@ -15,7 +15,9 @@
 #include "common/error.h"
 #include "text/conversation.h"
 #include "text/detect.h"
+#include "text/detect_words.h"
 #include "text/guidance.h"
+#include "text/learned.h"
 #include "text/lexicon.h"
 #include "text/normalize.h"
 
@@ -35,6 +37,9 @@ struct cg_text_engine {
     cg_text_model *model;         /* optional */
     int *model_harm;              /* per model label: the harm it scores, or -1 */
     char (*model_cue)[64];        /* per model label: "model.<label>" */
+    cg_text_model *learned;       /* the learned layer (learned.h), or NULL */
+    int learned_harm[CG_TEXT_MODEL_MAX_LABELS];
+    char learned_cue[CG_TEXT_MODEL_MAX_LABELS][64]; /* "learned.<harm>" */
 };
 
 struct cg_text_session {
@@ -45,9 +50,13 @@ struct cg_text_session {
     cg__pii_hits pii;
     cg__age_signals ages;
     cg__finding *findings;
+    const char **langs;           /* per cue finding: its lexicon's language */
     size_t cap_findings;
     float *scores;                /* per model label */
     cg__convs *convs;
+    cg__learned_scratch lf;       /* the learned layer's feature line and vectors */
+    int keep_features;
+    int have_features;            /* lf holds the last message's line */
 };
 
 static int is_dir(const char *p)
@@ -141,6 +150,41 @@ static cg_status lexicon_paths(const char *dir, const char *const *extra, path_l
     return CG_OK;
 }
 
+/* Loads the learned layer: the configured file, else dir/text/learned.bin when it exists. It
+ * must be a raw-token model whose labels are harm names. */
+static cg_status learned_open(cg_text_engine *e, const cg_text_config *cfg, const char *dir,
+                              cg_error *err)
+{
+    char path[4096];
+    struct stat sb;
+    cg_status st;
+
+    if (cfg != NULL && cfg->no_learned)
+        return CG_OK;
+    if (cfg != NULL && cfg->learned_path != NULL)
+        snprintf(path, sizeof(path), "%s", cfg->learned_path);
+    else {
+        snprintf(path, sizeof(path), "%s/text/learned.bin", dir);
+        if (stat(path, &sb) != 0)
+            return CG_OK;
+    }
+    st = cg_text_model_load(path, &e->learned, err);
+    if (st != CG_OK)
+        return st;
+    if (!(e->learned->p.flags & CG__LIN_RAW) || e->learned->nlabels == 0)
+        return cg__fail(err, CG_E_INVAL, "%s: not a learned layer (a model trained with "
+                        "--tokens on the engine's feature lines)", path);
+    for (unsigned i = 0; i < e->learned->nlabels; i++) {
+        const char *label = e->learned->labels[i];
+        e->learned_harm[i] = cg_harm_from_name(label);
+        if (e->learned_harm[i] < 0)
+            return cg__fail(err, CG_E_INVAL, "%s: label \"%s\" is not a harm name", path,
+                            label);
+        snprintf(e->learned_cue[i], sizeof(e->learned_cue[i]), "learned.%s", label);
+    }
+    return CG_OK;
+}
+
 void cg_text_engine_close(cg_text_engine *e)
 {
     if (e == NULL)
@@ -150,6 +194,7 @@ void cg_text_engine_close(cg_text_engine *e)
     cg__guidance_free(e->guidance);
     cg__free(e->cue_allowed);
     cg_text_model_destroy(e->model);
+    cg_text_model_destroy(e->learned);
     cg__free(e->model_harm);
     cg__free(e->model_cue);
     cg__free(e->data_dir);
@@ -217,6 +262,9 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
             snprintf(e->model_cue[i], sizeof(e->model_cue[i]), "model.%s", label);
         }
     }
+    st = learned_open(e, cfg, dir, err);
+    if (st != CG_OK)
+        goto fail;
     snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
     st = cg__guidance_load(path, cfg && cfg->country ? cfg->country : "VN", &e->guidance, err);
     if (st != CG_OK)
@@ -226,6 +274,22 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
 fail:
     cg_text_engine_close(e);
     return st;
+}
+
+int cg_text_engine_has_learned(const cg_text_engine *e)
+{
+    return e != NULL && e->learned != NULL;
+}
+
+void cg_text_session_keep_features(cg_text_session *s, int on)
+{
+    if (s != NULL)
+        s->keep_features = on != 0;
+}
+
+const char *cg_text_session_features(const cg_text_session *s)
+{
+    return s != NULL && s->have_features ? s->lf.s : NULL;
 }
 
 size_t cg_text_engine_cue_count(const cg_text_engine *e)
@@ -291,8 +355,10 @@ void cg_text_session_free(cg_text_session *s)
     cg__pii_hits_free(&s->pii);
     cg__age_signals_free(&s->ages);
     cg__free(s->findings);
+    cg__free(s->langs);
     cg__free(s->scores);
     cg__convs_free(s->convs);
+    cg__learned_scratch_free(&s->lf);
     cg__free(s);
 }
 
@@ -303,6 +369,19 @@ void cg_text_result_free(cg_text_result *res)
     cg__free(res->evidence);
     cg__free(res->participants);
     memset(res, 0, sizeof(*res));
+}
+
+/* The learned layer's constants, chosen by 5-fold cross-validation over the corpus's train
+ * split (docs/text.md, "The learned layer"): a label counts from LEARNED_MIN_SCORE (or the
+ * model's own threshold when higher), as evidence of LEARNED_WEIGHT times its score. */
+#define LEARNED_MIN_SCORE 0.6f
+#define LEARNED_WEIGHT 1.0f
+
+/* The score from which a learned label counts. */
+static float learned_threshold(const cg_text_model *m, unsigned i)
+{
+    const float t = m->threshold[i];
+    return t > LEARNED_MIN_SCORE ? t : LEARNED_MIN_SCORE;
 }
 
 #define MODEL_MIN_SCORE 0.7f
@@ -348,25 +427,152 @@ static float context_factor(unsigned ctx, cg_harm h, cg_facet f)
     }
     if ((ctx & CG__CTX_REPORT) && h != CG_HARM_SELF_HARM_RISK && h != CG_HARM_PERSONAL_DATA)
         k *= 0.5f;
+    if (ctx & CG__CTX_STORY) {
+        if (h == CG_HARM_SELF_HARM_RISK)
+            k *= 0.4f;
+        else if (threat)
+            k *= 0.5f;
+    }
     return k;
 }
 
-/* Weakens the lexicon cues of a message by its context markers (detected only when a cue that
- * context can weaken was found, so most messages pay nothing). */
-static void apply_context(const char *text, size_t len, const cg__normalized *nm,
-                          cg__finding *f, size_t n)
+/* The facet a learned finding of harm h is read as by the context (it has none of its own):
+ * the facet its harm's context factors are meant for. */
+static cg_facet learned_facet(cg_harm h)
 {
-    int any = 0;
+    switch (h) {
+    case CG_HARM_GROOMING: return CG_FACET_FRIENDSHIP;
+    case CG_HARM_SEXUAL_SOLICITATION: return CG_FACET_REQUEST;
+    case CG_HARM_SEXTORTION: return CG_FACET_IMAGE;
+    case CG_HARM_BULLYING: return CG_FACET_INSULT;
+    case CG_HARM_SELF_HARM_RISK: return CG_FACET_DESPAIR;
+    default: return CG_FACET_NONE;
+    }
+}
 
+/* Facets a negator before the cue turns around (detect_negation.c): a request or a demand
+ * refused or advised against, an image denied, despair denied. Threats stay: "pay and I won't
+ * post it" is still a threat. */
+static int negatable(cg_facet f)
+{
+    return f == CG_FACET_REQUEST || f == CG_FACET_DEMAND || f == CG_FACET_IMAGE ||
+           f == CG_FACET_DESPAIR;
+}
+
+#define NEGATED_FACTOR 0.3f
+
+/* 1 when bytes [a, b) of text lie between an opening and a closing quotation mark (ASCII '"',
+ * “ ” „ « »): a cue inside quotes is someone else's words, quoted. */
+static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
+{
+    int inside = 0;
+    size_t open = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)text[i];
+        size_t w = 0;
+        if (c == '"')
+            w = 1;
+        else if (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80 &&
+                 ((unsigned char)text[i + 2] == 0x9c || (unsigned char)text[i + 2] == 0x9d ||
+                  (unsigned char)text[i + 2] == 0x9e))
+            w = 3;
+        else if (c == 0xc2 && i + 1 < len &&
+                 ((unsigned char)text[i + 1] == 0xab || (unsigned char)text[i + 1] == 0xbb))
+            w = 2;
+        if (w == 0)
+            continue;
+        if (!inside) {
+            inside = 1;
+            open = i;
+        } else {
+            inside = 0;
+            if (open < a && b <= i)
+                return 1;
+        }
+        i += w - 1;
+    }
+    return 0;
+}
+
+#define QUOTED_FACTOR 0.4f
+
+/* Weakens the lexicon cues of a message by its context markers (detected only when a cue that
+ * context can weaken was found, so most messages pay nothing), cues inside quotation marks
+ * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
+ * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
+ * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
+static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
+                              cg__finding *f, size_t n, unsigned *quoted_harms)
+{
+    int any = 0, neg = 0;
+    int quotes = -1; /* unknown until a cue asks */
+
+    *quoted_harms = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].harm == CG_HARM_PERSONAL_DATA)
+            continue;
+        neg |= negatable(f[i].facet);
+        if (quotes < 0)
+            quotes = memchr(text, '"', len) != NULL || memchr(text, 0xe2, len) != NULL ||
+                     memchr(text, 0xc2, len) != NULL;
+        if (quotes && quoted(text, len, f[i].start, f[i].end)) {
+            f[i].weight *= QUOTED_FACTOR;
+            *quoted_harms |= 1u << f[i].harm;
+        }
+    }
+    if (neg) {
+        cg__word stack[64], *w = NULL;
+        size_t nw = 0;
+        if (cg__words_split(&nm->plain, text, len, stack, 64, &w, &nw) == CG_OK) {
+            for (size_t i = 0; i < n; i++) {
+                if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
+                    continue;
+                if (cg__context_negated(text, w, nw, f[i].start) ||
+                    (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
+                    f[i].weight *= NEGATED_FACTOR;
+                    *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
+                }
+            }
+            if (w != stack)
+                cg__free(w);
+        } /* out of memory: the cues keep their weight (negation only ever weakens) */
+    }
     for (size_t i = 0; i < n && !any; i++)
         any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
-        return;
+        return 0;
     const unsigned ctx = cg__context_scan(text, len, nm);
     if (ctx == 0)
-        return;
+        return 0;
     for (size_t i = 0; i < n; i++)
         f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
+    return ctx | 0x80000000u; /* scanned */
+}
+
+/* Cues of one harm and facet over overlapping words from lexicons of two languages are one
+ * piece of evidence said twice (the English and the Vietnamese "send a pic" both match "send a
+ * pic"): the strongest is kept, so a phrase never counts twice. Returns the new count; lang[i]
+ * is the language of finding i. */
+static size_t merge_languages(cg__finding *f, const char **lang, size_t n)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < k && !(f[j].harm == f[i].harm && f[j].facet == f[i].facet &&
+                          f[j].start < f[i].end && f[i].start < f[j].end &&
+                          strcmp(lang[j], lang[i]) != 0))
+            j++;
+        if (j == k) {
+            lang[k] = lang[i];
+            f[k++] = f[i];
+        } else if (f[i].weight > f[j].weight) {
+            lang[j] = lang[i];
+            f[j] = f[i];
+        }
+    }
+    return k;
 }
 
 static const char *pii_cue_name(cg_facet f)
@@ -418,12 +624,16 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (st != CG_OK)
             return st;
     }
-    size_t need = s->cues.n + s->pii.n + n_labels;
+    const unsigned n_learned = s->e->learned ? s->e->learned->nlabels : 0;
+    size_t need = s->cues.n + s->pii.n + n_labels + n_learned;
     if (need > s->cap_findings) {
         cg__finding *f = cg__realloc(s->findings, need * sizeof(*f));
-        if (f == NULL)
+        if (f != NULL)
+            s->findings = f;
+        const char **l = f != NULL ? cg__realloc(s->langs, need * sizeof(*l)) : NULL;
+        if (l == NULL)
             return cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
-        s->findings = f;
+        s->langs = l;
         s->cap_findings = need;
     }
     size_t n = 0;
@@ -431,15 +641,61 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (!s->e->cue_allowed[s->cues.v[i].cue])
             continue;
         const cg__cue *c = cg__lexicon_cue(s->e->lx, s->cues.v[i].cue);
+        s->langs[n] = c->lang;
         s->findings[n++] = (cg__finding){c->harm, c->facet, c->weight, s->cues.v[i].start,
-                                         s->cues.v[i].end, c->id};
+                                         s->cues.v[i].end, c->id, 0};
     }
+    n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
-                                         h->end, pii_cue_name(h->facet)};
+                                         h->end, pii_cue_name(h->facet), 0};
     }
-    apply_context(text, msg->len, &s->nm, s->findings, n);
+    cg__age_facts age = {0, 0, 0, 0};
+    for (size_t i = 0; i < s->ages.n; i++) {
+        if (s->ages.v[i].kind == CG__AGE_ASKED)
+            age.asked = 1;
+        else if (age.stated_min == 0) {
+            age.stated_min = s->ages.v[i].min_age;
+            age.stated_max = s->ages.v[i].max_age;
+        }
+    }
+    age.to_parent = cg__context_to_parent(&s->nm);
+    /* The learned layer reads the rule findings before the context weakens them (the words
+     * that make a cue banter are among its own features). */
+    s->have_features = 0;
+    if (s->e->learned != NULL || s->keep_features) {
+        st = cg__learned_features(&s->nm, text, msg->len, s->findings, n, &age, &s->lf, err);
+        if (st != CG_OK)
+            return st;
+        s->have_features = 1;
+    }
+    float learned[CG_TEXT_MODEL_MAX_LABELS];
+    if (s->e->learned != NULL) {
+        st = cg__learned_score(s->e->learned, &s->lf, learned, err);
+        if (st != CG_OK)
+            return st;
+    }
+    unsigned quoted_harms;
+    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
+    /* A learned score counts from its label's threshold (chosen on held-out data at training),
+     * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
+     * conversation model combines the two (conversation.c). The context but kinship weakens
+     * it as it weakens a cue of its harm (read as that harm's usual facet), and so does a
+     * quoted cue of its harm: the words the layer read were someone else's. */
+    for (unsigned i = 0; i < n_learned; i++)
+        if (learned[i] >= learned_threshold(s->e->learned, i)) {
+            const cg_harm h = (cg_harm)s->e->learned_harm[i];
+            float w = LEARNED_WEIGHT * learned[i];
+            if (ctx == 0)
+                ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
+            /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
+            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));
+            if (quoted_harms & (1u << h))
+                w *= QUOTED_FACTOR;
+            s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
+                                             s->e->learned_cue[i], 1};
+        }
     /* The model's labels join as evidence when they reach the model's own threshold (chosen on
      * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
      * score: a learned guess counts less than a listed phrase (both constants chosen on a
@@ -451,16 +707,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (s->e->model_harm[i] >= 0 && s->scores[i] >= t)
             s->findings[n++] = (cg__finding){(cg_harm)s->e->model_harm[i], CG_FACET_NONE,
                                              MODEL_WEIGHT * s->scores[i], 0, (uint32_t)msg->len,
-                                             s->e->model_cue[i]};
-    }
-    cg__age_facts age = {0, 0, 0};
-    for (size_t i = 0; i < s->ages.n; i++) {
-        if (s->ages.v[i].kind == CG__AGE_ASKED)
-            age.asked = 1;
-        else if (age.stated_min == 0) {
-            age.stated_min = s->ages.v[i].min_age;
-            age.stated_max = s->ages.v[i].max_age;
-        }
+                                             s->e->model_cue[i], 0};
     }
     st = cg__convs_update(s->convs, msg, s->findings, n, &age, res, err);
     if (st == CG_OK)

@@ -1,0 +1,342 @@
+/* The conversation model (src/text/conversation.h): findings go in, risks, stage and alert come
+ * out, by the formulas of docs/text.md. Each case feeds cg__convs_update findings by hand (no
+ * lexicon, no text analysis) and checks the number the formula gives: the noisy-OR of a
+ * message, sextortion's co-occurrence window, the grooming trajectory and a stated minor,
+ * decay (a single cue fades four times as fast as a run of messages), out-of-order time,
+ * reciprocity of insults, the learned layer's cap, the held urgent state, the shared last
+ * participant slot, and an allocation failure leaving the state as it was. */
+#include "cg_test.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "childguard.h"
+#include "common/alloc.h"
+#include "text/conversation.h"
+
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+#define T0 (1767225600LL * 1000) /* 2026-01-01T00:00:00Z */
+
+/* |a - b| <= 1e-3: the model computes in float. */
+#define CG_ASSERT_NEAR(a, b)                                                                  \
+    do {                                                                                      \
+        double a_ = (a), b_ = (b);                                                            \
+        if (fabs(a_ - b_) > 1e-3)                                                             \
+            cg_test_fail(__FILE__, __LINE__, "%s ~ %s: %.5f vs %.5f", #a, #b, a_, b_);        \
+    } while (0)
+
+static cg__finding rule(cg_harm h, cg_facet f, float w)
+{
+    cg__finding x;
+
+    memset(&x, 0, sizeof(x));
+    x.harm = h;
+    x.facet = f;
+    x.weight = w;
+    x.start = 0;
+    x.end = 1;
+    x.cue = "test.cue";
+    return x;
+}
+
+static cg__finding learned(cg_harm h, float w)
+{
+    cg__finding x = rule(h, CG_FACET_NONE, w);
+
+    x.learned = 1;
+    x.cue = "learned.test";
+    return x;
+}
+
+/* One message of conversation conv from sender to recipient (NULL: none) at ts with findings. */
+static cg_status send(cg__convs *c, const char *conv, const char *sender, const char *recipient,
+                      int64_t ts, const cg__finding *f, size_t n, const cg__age_facts *age,
+                      cg_text_result *res)
+{
+    cg_text_message m;
+    cg_error err = {0};
+
+    memset(&m, 0, sizeof(m));
+    m.conversation = conv;
+    m.sender = sender;
+    m.recipient = recipient;
+    m.ts_ms = ts;
+    m.text = "x";
+    m.len = 1;
+    return cg__convs_update(c, &m, f, n, age, res, &err);
+}
+
+static cg__convs *open_convs(void)
+{
+    cg__convs *c = NULL;
+    cg_error err = {0};
+
+    CG_ASSERT_OK(cg__convs_new(&c, &err), &err);
+    return c;
+}
+
+CG_TEST(conversation_message_risk_is_noisy_or)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding f[] = {rule(CG_HARM_BULLYING, CG_FACET_INSULT, 0.5f),
+                             rule(CG_HARM_BULLYING, CG_FACET_EXCLUSION, 0.5f),
+                             rule(CG_HARM_GROOMING, CG_FACET_FRIENDSHIP, 1.0f),
+                             rule(CG_HARM_SEXTORTION, CG_FACET_THREAT, 1.0f)};
+
+    CG_ASSERT_OK(send(c, "a", "bully", "kid", T0, f, 4, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_BULLYING], 0.75);
+    /* A compliment alone is not grooming: the friendship stage's weight, 0.2. */
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_GROOMING], 0.2);
+    /* A threat alone is not sextortion yet: 0.4 of its weight. */
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXTORTION], 0.4);
+    /* The conversation's risk is the party's, 1 - e^(-0.9 * 1.0), but never below the
+     * message's; at the next message without findings it is the party's. */
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 0.75);
+    CG_ASSERT_EQ(res.n_evidence, 4);
+    CG_ASSERT_EQ(res.evidence[0].in_this_message, 1);
+    CG_ASSERT_OK(send(c, "a", "kid", "bully", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9));
+    /* Its evidence: none of its own, the four earlier findings from the conversation's ring. */
+    CG_ASSERT_EQ(res.n_evidence, 4);
+    CG_ASSERT_EQ(res.evidence[0].in_this_message, 0);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_sextortion_needs_its_facets_together)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding threat = rule(CG_HARM_SEXTORTION, CG_FACET_THREAT, 1.0f);
+    const cg__finding image = rule(CG_HARM_SEXTORTION, CG_FACET_IMAGE, 1.0f);
+    const cg__finding demand = rule(CG_HARM_SEXTORTION, CG_FACET_DEMAND, 1.0f);
+
+    CG_ASSERT_OK(send(c, "a", "x", "kid", T0, &threat, 1, NULL, &res), NULL);
+    CG_ASSERT_LT(res.risk[CG_HARM_SEXTORTION] * 100, 50);
+    CG_ASSERT_OK(send(c, "a", "x", "kid", T0 + HOUR_MS, &image, 1, NULL, &res), NULL);
+    CG_ASSERT_GE(res.risk[CG_HARM_SEXTORTION] * 100, 60);
+    CG_ASSERT_LT(res.risk[CG_HARM_SEXTORTION] * 100, 85);
+    CG_ASSERT_OK(send(c, "a", "x", "kid", T0 + 2 * HOUR_MS, &demand, 1, NULL, &res), NULL);
+    CG_ASSERT_GE(res.risk[CG_HARM_SEXTORTION] * 100, 95);
+    CG_ASSERT_EQ(res.alert, CG_ALERT_URGENT);
+
+    /* The same three, the demand four days after the rest: outside the 72-hour window. */
+    CG_ASSERT_OK(send(c, "b", "x", "kid", T0, &threat, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "b", "x", "kid", T0, &image, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "b", "x", "kid", T0 + 4 * DAY_MS, &demand, 1, NULL, &res), NULL);
+    CG_ASSERT_LT(res.risk[CG_HARM_SEXTORTION] * 100, 85);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg_facet st[] = {CG_FACET_FRIENDSHIP, CG_FACET_RELATIONSHIP, CG_FACET_RISK_ASSESSMENT};
+    const float k[] = {0.2f, 0.3f, 0.55f};
+    double keep = 1.0;
+
+    for (int i = 0; i < 3; i++) {
+        const cg__finding f = rule(CG_HARM_GROOMING, st[i], 1.0f);
+        CG_ASSERT_OK(send(c, "a", "adult", "kid", T0, &f, 1, NULL, &res), NULL);
+        keep *= 1.0 - k[i];
+    }
+    /* Three stages present: a trajectory, g <- 1 - (1 - g)^(1 + 0.5). */
+    CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5));
+    CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
+
+    /* The child says they are 13: the other party's score is raised again, ^1.5. */
+    const cg__age_facts age = {13, 13, 0, 0};
+    CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
+    CG_ASSERT_EQ(res.sender_age_max, 13);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_a_single_cue_fades_faster_than_a_run)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding one = rule(CG_HARM_BULLYING, CG_FACET_INSULT, 1.0f);
+    const cg__finding half = rule(CG_HARM_BULLYING, CG_FACET_INSULT, 0.5f);
+
+    /* One insult, then three days (bullying's half-life) of silence: the evidence is
+     * 1 * (1/2)^4, a single message fading four times as fast. */
+    CG_ASSERT_OK(send(c, "single", "x", "kid", T0, &one, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "single", "kid", "x", T0 + 3 * DAY_MS, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9 * 1.0 / 16));
+    /* Two insults of half the weight: a run, which halves once in the same time. */
+    CG_ASSERT_OK(send(c, "run", "x", "kid", T0, &half, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "run", "x", "kid", T0, &half, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "run", "kid", "x", T0 + 3 * DAY_MS, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9 * 1.0 / 2));
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_out_of_order_time_never_regrows_evidence)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding f = rule(CG_HARM_SELF_HARM_RISK, CG_FACET_DESPAIR, 0.4f);
+    const cg__finding g = rule(CG_HARM_SELF_HARM_RISK, CG_FACET_DESPAIR, 0.4f);
+    float after;
+
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0, &g, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0 + 2 * DAY_MS, NULL, 0, NULL, &res), NULL);
+    after = res.risk[CG_HARM_SELF_HARM_RISK];
+    CG_ASSERT_NEAR(after, 1.0 - exp(-1.5 * 0.8 / 4));
+    /* Older than the last message, and without a time: both take the latest time. */
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0 + DAY_MS, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_SELF_HARM_RISK], after);
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, 0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_SELF_HARM_RISK], after);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_insults_traded_both_ways_count_half)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding f = rule(CG_HARM_BULLYING, CG_FACET_INSULT, 1.0f);
+
+    /* Two insults one way: 1 - e^(-0.9 * 2), an alert (read at a message without findings:
+     * the conversation's risk is never below the message's own). */
+    CG_ASSERT_OK(send(c, "oneway", "x", "kid", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "oneway", "x", "kid", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "oneway", "kid", "x", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9 * 2));
+    CG_ASSERT_EQ(res.alert, CG_ALERT_ALERT);
+
+    /* The same given back as much: each side counts at half weight, below the alert. */
+    CG_ASSERT_OK(send(c, "banter", "x", "y", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "banter", "y", "x", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "banter", "x", "y", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "banter", "y", "x", T0, &f, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "banter", "z", "group", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9 * 0.5 * 2));
+    CG_ASSERT_LT(res.alert, CG_ALERT_ALERT);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_a_learned_guess_alone_stays_below_alert)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding l = learned(CG_HARM_SELF_HARM_RISK, 1.0f);
+    const cg__finding r = rule(CG_HARM_SELF_HARM_RISK, CG_FACET_DESPAIR, 0.4f);
+
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0, &l, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SELF_HARM_RISK], 0.55);
+    CG_ASSERT_LE(res.risk[CG_HARM_SELF_HARM_RISK] * 1000, 550);
+    CG_ASSERT_LT(res.alert, CG_ALERT_ALERT);
+    /* The rules' evidence of the same harm lifts the cap: noisy-OR of both sources. */
+    CG_ASSERT_OK(send(c, "a", "kid", NULL, T0, &r, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_SELF_HARM_RISK],
+                   1.0 - exp(-1.5 * 0.4) * exp(-0.9 * 1.0));
+    CG_ASSERT_GE(res.alert, CG_ALERT_ALERT);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_an_urgent_state_is_held_72_hours)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding d = rule(CG_HARM_SELF_HARM_RISK, CG_FACET_DESPAIR, 1.0f);
+
+    CG_ASSERT_OK(send(c, "a", "kid", "group", T0, &d, 1, NULL, &res), NULL);
+    CG_ASSERT_EQ(res.alert, CG_ALERT_URGENT);
+    /* Others go on talking: the child's state stays urgent for 72 hours, then lets go. */
+    CG_ASSERT_OK(send(c, "a", "other", "group", T0 + 48 * HOUR_MS, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_LT(res.risk[CG_HARM_SELF_HARM_RISK] * 100, 30);
+    CG_ASSERT_EQ(res.alert, CG_ALERT_URGENT);
+    CG_ASSERT_EQ(res.n_participants, 2);
+    CG_ASSERT_STR_EQ(res.participants[0].name, "kid");
+    CG_ASSERT_EQ(res.participants[0].alert, CG_ALERT_URGENT);
+    CG_ASSERT_EQ(res.participants[0].peak_harm, CG_HARM_SELF_HARM_RISK);
+    CG_ASSERT_EQ(res.peak[CG_HARM_SELF_HARM_RISK].level, CG_ALERT_URGENT);
+    CG_ASSERT_STR_EQ(res.peak[CG_HARM_SELF_HARM_RISK].at_risk, "kid");
+    CG_ASSERT_OK(send(c, "a", "other", "group", T0 + 73 * HOUR_MS, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_EQ(res.alert, CG_ALERT_NONE);
+    CG_ASSERT_EQ(res.participants[0].peak, CG_ALERT_URGENT);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_parties_beyond_eight_share_the_last_slot)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    char name[16];
+
+    for (int i = 0; i < 12; i++) {
+        snprintf(name, sizeof(name), "p%d", i);
+        CG_ASSERT_OK(send(c, "a", name, "group", T0 + i, NULL, 0, NULL, &res), NULL);
+    }
+    CG_ASSERT_EQ(res.n_participants, 8);
+    CG_ASSERT_STR_EQ(res.participants[7].name, "p7");
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_an_allocation_failure_changes_nothing)
+{
+    const cg__finding f = rule(CG_HARM_BULLYING, CG_FACET_INSULT, 1.0f);
+    int failed = 0;
+
+    for (long n = 1; n < 64; n++) {
+        cg__convs *c = open_convs();
+        cg_text_result res = {0};
+        cg_status st;
+        long made;
+
+        CG_ASSERT_OK(send(c, "a", "x", "kid", T0, &f, 1, NULL, &res), NULL);
+        cg__alloc_fail_at(n);
+        st = send(c, "a", "newcomer", "someone", T0, &f, 1, NULL, &res);
+        made = cg__alloc_count();
+        cg__alloc_fail_at(0);
+        if (made >= n) {
+            /* The n-th allocation failed: the message is refused, the state as it was. */
+            CG_ASSERT_EQ(st, CG_E_NOMEM);
+            failed++;
+            CG_ASSERT_OK(send(c, "a", "kid", "x", T0, NULL, 0, NULL, &res), NULL);
+            CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9));
+        } else {
+            CG_ASSERT_OK(st, NULL);
+            cg_text_result_free(&res);
+            cg__convs_free(c);
+            break;
+        }
+        cg_text_result_free(&res);
+        cg__convs_free(c);
+    }
+    CG_ASSERT_GT(failed, 0);
+}
+
+CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
+    const cg__age_facts mom = {0, 0, 0, 1};
+
+    /* The child calls the other "mom": that party's photo request counts at 0.4. */
+    CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
+    CG_ASSERT_OK(send(c, "family", "mom", "kid", T0, &req, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXUAL_SOLICITATION], 0.2);
+    CG_ASSERT_EQ(res.evidence[0].weight * 100, 20);
+    /* The same request from someone nobody called a parent counts in full. */
+    CG_ASSERT_OK(send(c, "stranger", "kid", "x", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "stranger", "x", "kid", T0, &req, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXUAL_SOLICITATION], 0.5);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
