@@ -93,8 +93,18 @@ struct cg__list_reader {
 /* The canonical name of each role (messages, JSONL keys). */
 extern const char *const cg__list_role_name[R_COUNT];
 
-int cg__list_is_space(int c);
-int cg__list_is_hex(int c);
+/* Per-character tests, inline: the reader calls them for every byte of a field, from several
+ * files, and a call into another file is never inlined (no LTO). */
+static inline int cg__list_is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static inline int cg__list_is_hex(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 /* Returns s with leading and trailing whitespace removed, in place. */
 char *cg__list_trim(char *s);
 /* Writes at most 40 bytes of untrusted text into out (64 bytes), printable ASCII only, so a
