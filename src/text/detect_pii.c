@@ -70,7 +70,7 @@ static unsigned trigger_mask(const word *w)
 {
     switch (w->s[0]) {
     case 'a':
-        return WM(w, "ap", T_AREA) | WM(w, "at", T_AT);
+        return WM(w, "ap", T_AREA) | WM(w, "at", T_AT) | WM(w, "acc", T_HANDLE);
     case 'c':
         return WM(w, "chung", T_ADDR) | WM(w, "code", T_CODE);
     case 'd':
@@ -114,7 +114,8 @@ static unsigned trigger_mask(const word *w)
         return WM(w, "tele", T_HANDLE) | WM(w, "telegram", T_HANDLE) | WM(w, "tg", T_HANDLE) |
                WM(w, "thcs", T_SCHOOL) | WM(w, "thon", T_AREA) | WM(w, "thpt", T_SCHOOL) |
                WM(w, "tieu", T_SCHOOL) | WM(w, "tiktok", T_HANDLE) | WM(w, "to", T_ADDR) |
-               WM(w, "toi", T_ADDR) | WM(w, "truong", T_SCHOOL) | WM(w, "tui", T_ADDR);
+               WM(w, "toi", T_ADDR) | WM(w, "truong", T_SCHOOL) | WM(w, "tui", T_ADDR) |
+               WM(w, "tk", T_HANDLE);
     case 'u':
         return WM(w, "user", T_HANDLE) | WM(w, "username", T_HANDLE);
     case 'v':
@@ -139,6 +140,9 @@ static unsigned triggers(const scan *sc, size_t i)
     /* A number may start an English street ("221 Baker Street") or a grade ("6th grade"). */
     if (o_starts_digit(sc, i))
         m |= T_ADDR | T_SCHOOL;
+    /* "mk" is teencode for both "mình" and "mật khẩu": a password cue when written so. */
+    if ((m & T_ADDR) && cg__pii_mk(sc, i))
+        m |= T_PASS;
     return m;
 }
 

@@ -48,13 +48,14 @@ void cg__pii_password_cue(scan *sc, size_t i)
                                          "the", "nhé", "nhe", "nha", "đi", "di", "ko", "k",
                                          "không", "khong", "ấy", "ay", "đó", "do", "nào", "nao",
                                          "mới", "moi", "cũ", "cu", "of", "for", "ơi", "oi", NULL};
-    const size_t k = phrase_any(sc, i, cues);
+    const int mk = cg__pii_mk(sc, i); /* "mk là ...", "mk: ..." */
+    const size_t k = mk ? 1 : phrase_any(sc, i, cues);
     size_t n, digits = 0;
     value v;
 
     if (k == 0 || (k == 2 && W_IS(sc, i + 1, "ma") && !cg__pii_amb_ok(sc, i, "mật")))
         return;
-    if (!cg__pii_value_after(sc, sc->w[i + k - 1].oe, 3, &v))
+    if (!cg__pii_value_after(sc, sc->w[i + k - 1].oe, mk ? 0 : 3, &v) || (mk && v.sep != 1))
         return;
     n = v.e - v.s;
     for (size_t q = v.s; q < v.e; q++)
@@ -63,5 +64,7 @@ void cg__pii_password_cue(scan *sc, size_t i)
         return;
     if (!v.sep && (n < 4 || digits == 0 || digits == n))
         return; /* "pass 2 cái", "pass 2023": not a password without "là" or ':' */
+    if (mk && digits == 0)
+        return; /* "mk là Lan" is "mình là Lan": a password written "mk" needs a digit */
     push(sc, CG_FACET_CODE, 0.9f, sc->w[i].os, v.e);
 }

@@ -10,7 +10,7 @@ static const char *const APPS_STRONG[] = {
     "kik", "wechat", "viber", "skype", "tiktok", "whatsapp", "messenger", NULL};
 /* Short or common words that name an app or an ID only with ':' or "là" ("ig: x", "id: 123"). */
 static const char *const APPS_WEAK[] = {"ig", "sc", "tg", "fb", "id", "nick", "username", "user",
-                                        "line", "wa", "ins", "face", "skp", NULL};
+                                        "line", "wa", "ins", "face", "skp", "tk", "acc", NULL};
 static const char *const NOT_HANDLES[] = {"gì", "gi", "j", "nhé", "nhe", "nha", "đi", "di",
                                           "ko", "k", "không", "khong", "what", "đâu", "dau",
                                           "nào", "nao", "ok", "oke", "chưa", "chua", NULL};

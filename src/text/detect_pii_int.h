@@ -113,6 +113,8 @@ int cg__pii_amb_ok(const scan *sc, size_t i, const char *lit);
 size_t cg__pii_o_digits(const scan *sc, size_t i);
 /* The original of word i starts with an upper-case letter. */
 int cg__pii_o_upper(const scan *sc, size_t i);
+/* Word i is "mk" in the original (teencode for "mật khẩu", and for "mình"). */
+int cg__pii_mk(const scan *sc, size_t i);
 
 /* ---- the detectors: each appends its hits with push() ------------------------------------- */
 

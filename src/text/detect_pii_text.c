@@ -150,3 +150,8 @@ int cg__pii_o_upper(const scan *sc, size_t i)
     c = cg__pii_utf8_next((const unsigned char *)orig(sc, i), olen(sc, i), &adv);
     return cg__pii_lower_vi(c) != c;
 }
+
+int cg__pii_mk(const scan *sc, size_t i)
+{
+    return i < sc->nw && olen(sc, i) == 2 && cg__pii_ieq(orig(sc, i), 2, "mk");
+}

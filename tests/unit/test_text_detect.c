@@ -302,6 +302,8 @@ CG_TEST(detect_handles)
 {
     PII_YES("follow @linh_2010 nhé", CG_FACET_HANDLE, "@linh_2010", 0.6f);
     PII_YES("zalo: 0912345678", CG_FACET_HANDLE, "zalo: 0912345678", 0.7f);
+    PII_YES("tk là bin6c_vip nhé", CG_FACET_HANDLE, "tk là bin6c_vip", 0.7f);
+    PII_YES("acc: hoang_2010", CG_FACET_HANDLE, "acc: hoang_2010", 0.7f);
     PII_YES("zalo: 0912345678", CG_FACET_PHONE, "0912345678", 0.9f);
     PII_YES("add my zalo", CG_FACET_HANDLE, "add my zalo", 0.5f);
     PII_YES("kết bạn zalo em nha", CG_FACET_HANDLE, "kết bạn zalo", 0.5f);
@@ -333,6 +335,7 @@ CG_TEST(detect_handles_false_positives)
 CG_TEST(detect_codes_passwords)
 {
     PII_YES("mã OTP 123456", CG_FACET_CODE, "mã OTP 123456", 0.9f);
+    PII_YES("tk là bin6c, mk là b1n.2013", CG_FACET_CODE, "mk là b1n.2013", 0.9f);
     PII_YES("ma otp la 123456", CG_FACET_CODE, "ma otp la 123456", 0.9f);
     PII_YES("mã xác nhận: 4829", CG_FACET_CODE, "mã xác nhận: 4829", 0.9f);
     PII_YES("code is 482913", CG_FACET_CODE, "code is 482913", 0.9f);
@@ -348,6 +351,9 @@ CG_TEST(detect_codes_passwords)
 
 CG_TEST(detect_codes_false_positives)
 {
+    /* "mk" is also "mình": "mk là Lan" introduces someone, "mk đi học" is "I go to school". */
+    PII_NO("mk là Lan nè", CG_FACET_CODE);
+    PII_NO("mk đi học đây", CG_FACET_CODE);
     PII_NO("pass 2 cái", CG_FACET_CODE);
     PII_NO("pin 5000 mah", CG_FACET_CODE);
     PII_NO("mật khẩu là gì", CG_FACET_CODE);
