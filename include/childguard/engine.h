@@ -99,6 +99,14 @@ typedef struct cg_engine_config {
      * idle for longer. Evictions are counted (cg_engine_stats_get). */
     size_t max_conversations;
     int64_t conversation_ttl_s;
+    /* 1: each notify action of a decision becomes a row of the webhook outbox (outbox.h) in the
+     * bank database, written in the record step after the review item and before the audit
+     * record (needs db_path; the database is then opened read-write). Delivery is the job of a
+     * program that runs a sender (`childguard serve`): rows written by `childguard scan` wait
+     * there. outbox_max_pending > 0 bounds a tenant's pending rows: past it the notification
+     * is dropped (cg_outbox_add_bounded) and counted in the verdict, the scan stands. */
+    int notify;
+    int64_t outbox_max_pending;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -234,6 +242,8 @@ typedef struct cg_verdict {
     cg_verdict_timings ms;
     cg_verdict_nudity nudity;    /* bytes only; status NONE for messages */
     char tenant[CG_TENANT_MAX + 1]; /* the tenant scanned for (not in the JSON) */
+    int notified;                /* outbox rows written for notify actions (not in the JSON) */
+    int notify_dropped;          /* notify actions dropped: the tenant's outbox was full */
 } cg_verdict;
 
 CG_API void cg_verdict_free(cg_verdict *v);
@@ -268,6 +278,15 @@ enum {
 /* The verdict as one JSON object (docs/verdict.md), NUL-terminated, freed with cg_free. NULL
  * only when out of memory. */
 CG_API char *cg_verdict_to_json(const cg_verdict *v, unsigned flags);
+
+enum {
+    CG_MATCH_JSON_DISABLED = 1 << 0 /* also "disabled" (listings of `childguard match`) */
+};
+
+/* One match as the JSON object it has in a verdict's "matches" (docs/verdict.md), compact,
+ * NUL-terminated, freed with cg_free; the same serialiser cg_verdict_to_json uses. NULL only
+ * when out of memory. */
+CG_API char *cg_match_to_json(const cg_match *m, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* Bounded object pools. SQLite connections and PDQ hashers are used by one thread at a time,
+/* Bounded object pools. SQLite connections are used by one thread at a time,
  * and the MHD thread pool has a fixed number of threads, so a small pool (created lazily, at
  * most `max` objects) gives each request its own without opening one per request. */
 #include <stdlib.h>

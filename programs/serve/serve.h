@@ -6,7 +6,7 @@
  *   router.c      the route table; routing and authentication as soon as the headers arrive
  *   conns.c       connection deadlines (headers, body rate): the slowloris watchdog
  *   heavy.c       decoding routes run on a bounded pool of workers, never on the I/O threads
- *   pool.c        small mutex-guarded pools (bank database handles, PDQ hashers)
+ *   pool.c        small mutex-guarded pools (bank database handles)
  *   http.c        multipart uploads, query values, JSON replies, generic error replies
  *   auth.c        API keys, scopes, per-key rate limits, failed-auth limits per address
  *   keysgen.c     noticing key changes (revocations) at the cost of a memory compare
@@ -144,7 +144,7 @@ typedef struct serve_server {
     pthread_mutex_t engine_mu;
     serve_engine *engine;          /* current engine (holds one reference) */
     serve_pool dbs;                /* serve_db */
-    serve_pool hashers;            /* cg_pdq_hasher */
+    cg_pdq_hasher_pool *hashers;   /* PDQ hashers for the hashing routes */
     pthread_mutex_t rate_mu;       /* guards buckets */
     serve_bucket *buckets[256];
     atomic_int inflight;           /* requests between first call and completion */
@@ -383,8 +383,9 @@ enum MHD_Result v1_bank_import(serve_req *r);
 enum MHD_Result v1_policy_reload(serve_req *r);
 enum MHD_Result serve_metrics_route(serve_req *r);
 
-/* routes_v1.c: writes each notify action of v to the outbox (one entry per target) and wakes
- * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
+/* routes_v1.c: after a scan whose record step wrote outbox rows (the engine's notify), wakes
+ * the deliverer; counts and logs notifications dropped by a full outbox. Returns the number of
+ * rows written. */
 int serve_notify(serve_req *r, const cg_verdict *v);
 
 /* routes_hma.c: 1 when the request's key may see bank (its bank list). */

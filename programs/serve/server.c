@@ -55,6 +55,8 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     ec.audit_fsync = 1;
     ec.actor = "serve";
     ec.review = c->review;
+    ec.notify = 1;
+    ec.outbox_max_pending = c->outbox_max_pending;
     ec.classify = c->classify;
     engine_limits(c, &ec);
     st = cg_engine_open(&ec, &e->engine, err);
@@ -147,27 +149,6 @@ static void db_destroy(void *item)
     cg_bankdb_close(d->db);
     cg_audit_close(d->audit);
     free(d);
-}
-
-static cg_status hasher_create(void *ud, void **out, cg_error *err)
-{
-    cg_pdq_hasher *h;
-    cg_status st = cg_pdq_hasher_create(&h);
-
-    (void)ud;
-    *out = NULL;
-    if (st != CG_OK) {
-        err->status = st;
-        snprintf(err->message, sizeof(err->message), "cannot create a PDQ hasher");
-        return st;
-    }
-    *out = h;
-    return CG_OK;
-}
-
-static void hasher_destroy(void *item)
-{
-    cg_pdq_hasher_destroy(item);
 }
 
 /* Who the request acts as, for the audit log: "api:<key id>(<holder>)" ("api" without a key),
@@ -500,8 +481,7 @@ int serve_run(const serve_config *cfg)
                         "%s\n", cg_engine_vision_error(s->engine->engine));
     if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
                         db_create, db_destroy, &s->cfg) != 0 ||
-        serve_pool_init(&s->hashers, threads + workers + 2, hasher_create, hasher_destroy,
-                        NULL) != 0 ||
+        cg_pdq_hasher_pool_create(threads + workers + 2, &s->hashers) != CG_OK ||
         auth_init(s) != 0) {
         fprintf(stderr, "childguard serve: out of memory\n");
         close(lfd);
@@ -591,7 +571,7 @@ out:
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
     serve_pool_fini(&s->dbs);
-    serve_pool_fini(&s->hashers);
+    cg_pdq_hasher_pool_destroy(s->hashers);
     auth_fini(s);
     cg_bankdb_close(s->keys_db);
     s->keys_db = NULL;

@@ -1,5 +1,5 @@
 /* The engine's lifetime: open (matcher, text engine, policy, audit log, review database),
- * close, accessors and the pool of PDQ hashers (engine.h). */
+ * close, accessors and the engine's PDQ hasher pool (engine.h). */
 #include "engine/engine_int.h"
 
 #include <string.h>
@@ -96,6 +96,8 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
 
     if (c->review && c->db_path == NULL)
         return cg__fail(err, CG_E_INVAL, "engine: the review queue needs a bank database");
+    if (c->notify && c->db_path == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: notifications need a bank database (outbox)");
     if (c->context < 0 || c->context >= CG_CONTEXT_COUNT)
         return cg__fail(err, CG_E_INVAL, "engine: unknown context %d", (int)c->context);
     if (c->guidance_lang != NULL && strcmp(c->guidance_lang, "vi") != 0 &&
@@ -118,8 +120,8 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         return st;
     /* The read-write handle first: opening it migrates an older database, which the
      * read-only matcher would refuse. */
-    if (c->review) {
-        st = cg_bankdb_open(c->db_path, 0, &e->review_db, err);
+    if (c->review || c->notify) {
+        st = cg_bankdb_open(c->db_path, 0, &e->rw_db, err);
         if (st != CG_OK)
             return st;
     }
@@ -136,7 +138,7 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         if (st != CG_OK)
             return st;
     }
-    if (cg__repeat_init(&e->repeat) != CG_OK)
+    if (cg__repeat_init(&e->repeat) != CG_OK || cg_pdq_hasher_pool_create(0, &e->hashers) != CG_OK)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     if (c->conversation_ttl_s < 0)
         return cg__fail(err, CG_E_INVAL, "engine: conversation_ttl_s %lld is negative",
@@ -161,7 +163,6 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
     if (e == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     pthread_mutex_init(&e->text_lock, NULL);
-    pthread_mutex_init(&e->hasher_lock, NULL);
     pthread_mutex_init(&e->record_lock, NULL);
     pthread_mutex_init(&e->vision_lock, NULL);
     if (cfg == NULL) {
@@ -192,12 +193,10 @@ void cg_engine_close(cg_engine *e)
     cg_text_engine_close(e->text);
     cg_policy_free(e->policy);
     cg_audit_close(e->audit);
-    cg_bankdb_close(e->review_db);
+    cg_bankdb_close(e->rw_db);
     cg__repeat_free(&e->repeat);
     cg__convtable_free(&e->convs);
-    for (size_t i = 0; i < e->n_hashers; i++)
-        cg_pdq_hasher_destroy(e->hashers[i]);
-    cg__free(e->hashers);
+    cg_pdq_hasher_pool_destroy(e->hashers);
     cg__engine_vision_close(e);
     cg__free(e->vision_path);
     if (e->extra_lexicons != NULL)
@@ -213,7 +212,6 @@ void cg_engine_close(cg_engine *e)
     cg__free(e->country);
     cg__free(e->model_path);
     pthread_mutex_destroy(&e->text_lock);
-    pthread_mutex_destroy(&e->hasher_lock);
     pthread_mutex_destroy(&e->record_lock);
     pthread_mutex_destroy(&e->vision_lock);
     cg__free(e);
@@ -243,34 +241,4 @@ const cg_policy *cg_engine_policy(const cg_engine *e)
 const cg_text_engine *cg_engine_text(const cg_engine *e)
 {
     return e != NULL ? e->text : NULL;
-}
-
-cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out)
-{
-    *out = NULL;
-    pthread_mutex_lock(&e->hasher_lock);
-    if (e->n_hashers > 0)
-        *out = e->hashers[--e->n_hashers];
-    pthread_mutex_unlock(&e->hasher_lock);
-    return *out != NULL ? CG_OK : cg_pdq_hasher_create(out);
-}
-
-void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h)
-{
-    if (h == NULL)
-        return;
-    pthread_mutex_lock(&e->hasher_lock);
-    if (e->n_hashers == e->cap_hashers) {
-        size_t cap = e->cap_hashers == 0 ? 4 : e->cap_hashers * 2;
-        cg_pdq_hasher **v = cg__realloc(e->hashers, cap * sizeof(*v));
-        if (v == NULL) {
-            pthread_mutex_unlock(&e->hasher_lock);
-            cg_pdq_hasher_destroy(h);
-            return;
-        }
-        e->hashers = v;
-        e->cap_hashers = cap;
-    }
-    e->hashers[e->n_hashers++] = h;
-    pthread_mutex_unlock(&e->hasher_lock);
 }

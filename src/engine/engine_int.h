@@ -1,7 +1,8 @@
 /* The engine's internals (include/childguard/engine.h), shared by its files:
- *   engine.c   open/close, accessors, the pool of PDQ hashers
- *   scan.c     content → signals, matches, text risks → policy facts → decision + guidance
- *   record.c   decisions into the audit log and the review queue
+ *   engine.c   open/close, accessors, the engine's PDQ hasher pool
+ *   signals.c  content → signals: the one pipeline (signals.h), also used by the front ends
+ *   scan.c     signals → matches, text risks → policy facts → decision + guidance
+ *   record.c   decisions into the review queue, the webhook outbox and the audit log
  *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
  *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
  *   convtable.c which conversations are remembered (bounded, least recently used out)
@@ -14,6 +15,7 @@
 #include "childguard/audit.h"
 #include "childguard/bank.h"
 #include "childguard/engine.h"
+#include "childguard/signals.h"
 
 /* Senders remembered for repeat counts; past this the table starts over (documented). */
 #define CG__REPEAT_SLOTS 65536
@@ -77,9 +79,7 @@ struct cg_engine {
     cg__convtable convs;                /* which conversations the session remembers */
     uint64_t next_message;              /* numbers messages that come without an id */
 
-    pthread_mutex_t hasher_lock;        /* free PDQ hashers (each scan borrows one) */
-    cg_pdq_hasher **hashers;
-    size_t n_hashers, cap_hashers;
+    cg_pdq_hasher_pool *hashers;        /* each scan borrows one (pdq.h) */
 
     cg_vision_model *vision;            /* NULL: classifier off or unavailable */
     char *vision_error;                 /* why it is unavailable; NULL when off or running */
@@ -87,17 +87,14 @@ struct cg_engine {
     cg_vision_ctx **vision_ctxs;
     size_t n_vision_ctxs, cap_vision_ctxs;
 
-    pthread_mutex_t record_lock;        /* the audit handle and the review database */
+    pthread_mutex_t record_lock;        /* the audit handle and the read-write database */
     cg_audit *audit;
-    cg_bankdb *review_db;
+    cg_bankdb *rw_db;                   /* review queue and outbox; NULL when neither is on */
 };
 
-/* Borrows a hasher (creating one when none is free) and gives it back. */
-cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out);
-void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h);
-
-/* Records a decided verdict: review item (when review is on and the decision queues it) and
- * audit record (when an audit log is open). pixels may be NULL (no preview). */
+/* Records a decided verdict: review item (when review is on and the decision queues it), an
+ * outbox row per notify action (when notify is on), and the audit record (when an audit log is
+ * open). img may be NULL (no preview). */
 cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err);
 
 /* Loads the classifier when configured; a model that cannot be loaded leaves e->vision NULL
