@@ -118,8 +118,30 @@ CG_API void cg_engine_config_default(cg_engine_config *cfg);
 CG_API cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err);
 CG_API void cg_engine_close(cg_engine *e);
 
+/* Replaces the engine's policy with the one in policy_path (NULL: the shipped defaults),
+ * atomically: scans that are deciding finish with the policy they took, later scans use the
+ * new one, and the old one is freed when its last scan is done. Nothing else is rebuilt: the
+ * matcher and its indexes, the text engine, the conversation state and the repeat counts stay
+ * as they are. A policy that does not load (a typo: file:line in err) leaves the current one.
+ * Thread-safe against scans; not against itself, open or close (one thread reloads). */
+CG_API cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *err);
+
+/* The engine's live state (what senders have shown: the repeat counts, and the message
+ * counter) as bytes, so that a restart does not forget it: *out (freed with cg_free) and *len.
+ * Version 1 does not yet hold the conversations' text evidence (the text session cannot
+ * serialise itself yet); persisting the bytes in the store is the caller's. Thread-safe
+ * against scans (taken under the state's lock). */
+CG_API cg_status cg_engine_state_save(cg_engine *e, uint8_t **out, size_t *len, cg_error *err);
+/* Replaces the live state's repeat counts with those saved in buf (len bytes), keeping the
+ * conversations the engine has. The bytes are checked whole before anything changes: a
+ * truncated, foreign or newer buffer is refused (CG_E_DECODE, CG_E_UNSUPPORTED) with err
+ * saying why, and the engine keeps its state. Thread-safe against scans. */
+CG_API cg_status cg_engine_state_restore(cg_engine *e, const uint8_t *buf, size_t len,
+                                         cg_error *err);
+
 /* What the engine holds, for front ends that need more than scans (stats, explain, guidance).
- * Owned by the engine; the matcher is NULL without a database. */
+ * Owned by the engine; the matcher is NULL without a database. The policy is valid until the
+ * next cg_engine_set_policy. */
 CG_API cg_matcher *cg_engine_matcher(cg_engine *e);
 CG_API const cg_policy *cg_engine_policy(const cg_engine *e);
 CG_API const cg_text_engine *cg_engine_text(const cg_engine *e);

@@ -7,8 +7,9 @@
  * deadlines of every connection.
  *
  * The engine (policy, text engine, matcher with its refresher thread) is shared by every
- * request and held by a reference count, so that a policy reload can open a new engine, swap
- * it in, and let the old one close when its last request is done. Bank and review writes use a
+ * request and held by a reference count, so that it closes when its last request is done; a
+ * policy reload swaps only the policy inside it (cg_engine_set_policy), keeping the indexes,
+ * the conversations and the repeat counts. Bank and review writes use a
  * database handle from a small pool: a cg_bankdb is used by one thread at a time.
  *
  * Shutdown (SIGTERM/SIGINT, taken with sigwait in the main thread; every other thread blocks
@@ -98,17 +99,20 @@ void serve_engine_release(serve_server *s, serve_engine *e)
 
 cg_status serve_engine_reload(serve_server *s, cg_error *err)
 {
-    serve_engine *fresh, *old;
-    cg_status st = engine_open(&s->cfg, &fresh, err);
+    /* Only the policy is swapped (cg_engine_set_policy): the indexes are not rebuilt and the
+     * conversations' grooming evidence and the repeat counts survive the reload. Reloads are
+     * serialised: the engine allows one at a time. */
+    static pthread_mutex_t reload_mu = PTHREAD_MUTEX_INITIALIZER;
+    serve_engine *e = serve_engine_acquire(s);
+    cg_status st;
 
-    if (st != CG_OK)
-        return st;
-    pthread_mutex_lock(&s->engine_mu);
-    old = s->engine;
-    s->engine = fresh;
-    pthread_mutex_unlock(&s->engine_mu);
-    serve_engine_release(s, old); /* the server's reference; requests hold theirs */
-    return CG_OK;
+    if (e == NULL)
+        return CG_E_INVAL;
+    pthread_mutex_lock(&reload_mu);
+    st = cg_engine_set_policy(e->engine, s->cfg.policy[0] != '\0' ? s->cfg.policy : NULL, err);
+    pthread_mutex_unlock(&reload_mu);
+    serve_engine_release(s, e);
+    return st;
 }
 
 /* ---- pools ------------------------------------------------------------------------------- */

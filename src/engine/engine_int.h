@@ -6,6 +6,7 @@
  *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
  *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
  *   convtable.c which conversations are remembered (bounded, least recently used out)
+ *   state.c    the live state (conversations, repeat counts) saved to and restored from bytes
  *   verdict.c  freeing a verdict and its one JSON serialiser */
 #ifndef CG_ENGINE_INT_H
 #define CG_ENGINE_INT_H
@@ -60,6 +61,25 @@ void cg__convtable_free(cg__convtable *t);
 cg_status cg__convtable_touch(cg__convtable *t, const char *key, int64_t now_ms,
                               void (*forget)(void *ud, const char *key), void *ud);
 
+/* A loaded policy and the number of holders (the engine and the scans deciding with it). */
+typedef struct cg__policy_ref {
+    cg_policy *policy;
+    int refs;                           /* under cg_engine.policy_lock */
+} cg__policy_ref;
+
+/* The engine's live state, one bounded object apart from its configuration: what the
+ * conversations have shown (the text session, per conversation and tenant, least recently used
+ * forgotten first) and how often each sender has shown a harm. It is kept across policy
+ * reloads (cg_engine_set_policy) and saved and restored with cg_engine_state_save/restore
+ * (state.c). */
+typedef struct cg__engine_state {
+    pthread_mutex_t lock;               /* everything below */
+    cg_text_session *session;
+    cg__repeat repeat;
+    cg__convtable convs;                /* which conversations the session remembers */
+    uint64_t next_message;              /* numbers messages that come without an id */
+} cg__engine_state;
+
 /* Conversations kept when the configuration says 0. */
 #define CG__CONVERSATIONS_DEFAULT 100000
 
@@ -70,14 +90,13 @@ struct cg_engine {
     char **extra_lexicons;
 
     cg_matcher *matcher;                /* NULL without a database */
-    cg_policy *policy;
+    /* The current policy, refcounted: a scan holds a reference for its decision, so that
+     * cg_engine_set_policy can swap it in while scans run; the last holder frees it. */
+    pthread_mutex_t policy_lock;
+    cg__policy_ref *policy;
     cg_text_engine *text;
 
-    pthread_mutex_t text_lock;          /* the conversation state and the repeat counts */
-    cg_text_session *session;
-    cg__repeat repeat;
-    cg__convtable convs;                /* which conversations the session remembers */
-    uint64_t next_message;              /* numbers messages that come without an id */
+    cg__engine_state state;             /* live state: survives cg_engine_set_policy */
 
     cg_pdq_hasher_pool *hashers;        /* each scan borrows one (pdq.h) */
 
@@ -106,6 +125,11 @@ void cg__engine_vision_close(cg_engine *e);
  * Fails only when out of memory. */
 cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image *img,
                               cg_verdict *v, cg_error *err);
+
+/* Takes a reference to the current policy (never NULL on an open engine) and gives it back;
+ * the policy is freed when the last reference goes. */
+cg__policy_ref *cg__engine_policy_take(cg_engine *e);
+void cg__engine_policy_give(cg_engine *e, cg__policy_ref *ref);
 
 /* Monotonic milliseconds, for timings. */
 double cg__engine_now_ms(void);

@@ -241,23 +241,23 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     }
     m.conversation = conv_key;
-    pthread_mutex_lock(&e->text_lock);
+    pthread_mutex_lock(&e->state.lock);
     if (m.id == NULL || *m.id == '\0') {
-        snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->next_message);
+        snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->state.next_message);
         m.id = id;
     }
-    st = cg__convtable_touch(&e->convs, conv_key, wall_ms(), forget_conversation, e->session);
+    st = cg__convtable_touch(&e->state.convs, conv_key, wall_ms(), forget_conversation, e->state.session);
     if (st != CG_OK)
         cg__fail(err, st, "engine: out of memory");
     else
-        st = cg_text_scan(e->session, &m, &v->text, err);
+        st = cg_text_scan(e->state.session, &m, &v->text, err);
     if (st == CG_OK) {
         for (int h = 0; h < CG_HARM_COUNT; h++)
             if (v->text.message_risk[h] >= 0.5f)
                 shown |= 1u << h;
-        v->repeat = cg__repeat_add(&e->repeat, who_key, shown, wall_ms());
+        v->repeat = cg__repeat_add(&e->state.repeat, who_key, shown, wall_ms());
     }
-    pthread_mutex_unlock(&e->text_lock);
+    pthread_mutex_unlock(&e->state.lock);
     if (conv_key != conv_buf)
         cg__free(conv_key);
     if (who_key != who_buf)
@@ -386,7 +386,9 @@ static cg_status decide(cg_engine *e, const cg_content *c, cg_verdict *v, cg_err
     }
     if (v->nudity.status == CG_NUDITY_CLASSIFIED)
         f.nudity = v->nudity.scores.explicit_score;
-    st = cg_policy_decide(e->policy, &f, &v->decision, err);
+    cg__policy_ref *policy = cg__engine_policy_take(e);
+    st = cg_policy_decide(policy->policy, &f, &v->decision, err);
+    cg__engine_policy_give(e, policy);
     cg__free(pm);
     if (st == CG_OK)
         st = resolve_guidance(e, c, v, err);
@@ -422,9 +424,9 @@ static void count_match_repeat(cg_engine *e, const cg_content *c, cg_verdict *v)
     key = scoped(v->tenant, c->sender_id, buf, sizeof(buf));
     if (key == NULL)
         return; /* out of memory: the repeat count is a hint, the scan stands */
-    pthread_mutex_lock(&e->text_lock);
-    v->repeat = cg__repeat_add(&e->repeat, key, 1u << CG__REPEAT_MATCH, wall_ms());
-    pthread_mutex_unlock(&e->text_lock);
+    pthread_mutex_lock(&e->state.lock);
+    v->repeat = cg__repeat_add(&e->state.repeat, key, 1u << CG__REPEAT_MATCH, wall_ms());
+    pthread_mutex_unlock(&e->state.lock);
     if (key != buf)
         cg__free(key);
 }
