@@ -183,7 +183,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
     cg_error err;
     char actor[64];
 
-    if (serve_pool_get(&r->srv->dbs, &item, &err) != CG_OK) {
+    if (cg_object_pool_take(r->srv->dbs, &item, &err) != CG_OK) {
         *ret = http_cg_error(r, CG_E_BACKEND, err.message);
         return NULL;
     }
@@ -197,7 +197,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
                             auth_has(r, CG_SCOPE_REVIEW_SENIOR) ? CG_REVIEW_RIGHT_SENIOR : 0,
                             &err) != CG_OK ||
         (d->audit != NULL && cg_bankdb_set_audit(d->db, d->audit, actor, &err) != CG_OK)) {
-        serve_pool_put(&r->srv->dbs, d);
+        cg_object_pool_give(r->srv->dbs, d);
         *ret = http_cg_error(r, CG_E_INVAL, err.message);
         return NULL;
     }
@@ -206,7 +206,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
 
 void serve_db_put(serve_req *r, serve_db *d)
 {
-    serve_pool_put(&r->srv->dbs, d);
+    cg_object_pool_give(r->srv->dbs, d);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -483,8 +483,8 @@ int serve_run(const serve_config *cfg)
     if (cg_engine_vision_error(s->engine->engine) != NULL)
         fprintf(stderr, "childguard serve: nudity classifier unavailable, serving without it: "
                         "%s\n", cg_engine_vision_error(s->engine->engine));
-    if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
-                        db_create, db_destroy, &s->cfg) != 0 ||
+    if (cg_object_pool_create(s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
+                              db_create, db_destroy, &s->cfg, &s->dbs) != CG_OK ||
         cg_pdq_hasher_pool_create(threads + workers + 2, &s->hashers) != CG_OK ||
         auth_init(s) != 0) {
         fprintf(stderr, "childguard serve: out of memory\n");
@@ -574,7 +574,7 @@ out:
     s->conns = NULL;
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
-    serve_pool_fini(&s->dbs);
+    cg_object_pool_destroy(s->dbs);
     cg_pdq_hasher_pool_destroy(s->hashers);
     auth_fini(s);
     cg_bankdb_close(s->keys_db);

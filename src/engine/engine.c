@@ -169,7 +169,6 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     pthread_mutex_init(&e->state.lock, NULL);
     pthread_mutex_init(&e->record_lock, NULL);
-    pthread_mutex_init(&e->vision_lock, NULL);
     pthread_mutex_init(&e->policy_lock, NULL);
     if (cfg == NULL) {
         cg_engine_config d;
@@ -220,7 +219,6 @@ void cg_engine_close(cg_engine *e)
     cg__free(e->model_path);
     pthread_mutex_destroy(&e->state.lock);
     pthread_mutex_destroy(&e->record_lock);
-    pthread_mutex_destroy(&e->vision_lock);
     pthread_mutex_destroy(&e->policy_lock);
     cg__free(e);
 }

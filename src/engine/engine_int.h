@@ -16,6 +16,7 @@
 #include "childguard/audit.h"
 #include "childguard/bank.h"
 #include "childguard/engine.h"
+#include "childguard/pool.h"
 #include "childguard/signals.h"
 
 /* Senders remembered for repeat counts; past this the table starts over (documented). */
@@ -102,9 +103,7 @@ struct cg_engine {
 
     cg_vision_model *vision;            /* NULL: classifier off or unavailable */
     char *vision_error;                 /* why it is unavailable; NULL when off or running */
-    pthread_mutex_t vision_lock;        /* free classifier contexts (each scan borrows one) */
-    cg_vision_ctx **vision_ctxs;
-    size_t n_vision_ctxs, cap_vision_ctxs;
+    cg_object_pool *vision_ctxs;        /* cg_vision_ctx (each scan borrows one) */
 
     pthread_mutex_t record_lock;        /* the audit handle and the read-write database */
     cg_audit *audit;

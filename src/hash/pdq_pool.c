@@ -1,102 +1,54 @@
-/* The one pool of PDQ hashers (pdq.h): the engine, the command-line workers and the server's
- * request threads all borrow from one of these. A hasher holds ~0.3-2.5 MiB of scratch, so
- * they are created lazily and kept for reuse; with a bound, a caller waits for a free one
- * rather than creating more than the program has threads. */
-#include <pthread.h>
-
+/* The pool of PDQ hashers (pdq.h): a cg_object_pool of cg_pdq_hasher. The engine, the
+ * command-line workers and the server's request threads each borrow from one of these. */
 #include "childguard/pdq.h"
-#include "common/alloc.h"
+#include "childguard/pool.h"
+#include "common/error.h"
 
-struct cg_pdq_hasher_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    cg_pdq_hasher **free_items;  /* n_free hashers ready to lend */
-    size_t n_free, cap_free;
-    size_t n_total;              /* created and not destroyed: lent + free */
-    size_t max;                  /* 0: no bound */
-};
+/* The type is the object pool itself, seen through the PDQ hasher API. */
+static cg_object_pool *objects(cg_pdq_hasher_pool *p)
+{
+    return (cg_object_pool *)p;
+}
+
+static cg_status hasher_create(void *ud, void **obj, cg_error *err)
+{
+    cg_pdq_hasher *h = NULL;
+    cg_status st = cg_pdq_hasher_create(&h);
+
+    (void)ud;
+    *obj = h;
+    return st == CG_OK ? CG_OK : cg__fail(err, st, "cannot create a PDQ hasher");
+}
+
+static void hasher_destroy(void *obj)
+{
+    cg_pdq_hasher_destroy(obj);
+}
 
 cg_status cg_pdq_hasher_pool_create(size_t max, cg_pdq_hasher_pool **out)
 {
-    cg_pdq_hasher_pool *p;
+    cg_object_pool *p = NULL;
+    cg_status st = cg_object_pool_create(max, hasher_create, hasher_destroy, NULL, &p);
 
-    *out = NULL;
-    p = cg__calloc(1, sizeof(*p));
-    if (p == NULL)
-        return CG_E_NOMEM;
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        cg__free(p);
-        return CG_E_NOMEM;
-    }
-    if (pthread_cond_init(&p->cv, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        cg__free(p);
-        return CG_E_NOMEM;
-    }
-    p->max = max;
-    *out = p;
-    return CG_OK;
+    *out = (cg_pdq_hasher_pool *)p;
+    return st;
 }
 
 void cg_pdq_hasher_pool_destroy(cg_pdq_hasher_pool *p)
 {
-    if (p == NULL)
-        return;
-    for (size_t i = 0; i < p->n_free; i++)
-        cg_pdq_hasher_destroy(p->free_items[i]);
-    cg__free(p->free_items);
-    pthread_cond_destroy(&p->cv);
-    pthread_mutex_destroy(&p->mu);
-    cg__free(p);
+    cg_object_pool_destroy(objects(p));
 }
 
 cg_status cg_pdq_hasher_pool_take(cg_pdq_hasher_pool *p, cg_pdq_hasher **out)
 {
-    cg_status st;
+    void *obj = NULL;
+    cg_status st = cg_object_pool_take(objects(p), &obj, NULL);
 
-    *out = NULL;
-    pthread_mutex_lock(&p->mu);
-    while (p->max > 0 && p->n_free == 0 && p->n_total >= p->max)
-        pthread_cond_wait(&p->cv, &p->mu);
-    if (p->n_free > 0) {
-        *out = p->free_items[--p->n_free];
-        pthread_mutex_unlock(&p->mu);
-        return CG_OK;
-    }
-    /* Reserve the slot and create outside the lock: a hasher's buffers take a moment. */
-    p->n_total++;
-    pthread_mutex_unlock(&p->mu);
-    st = cg_pdq_hasher_create(out);
-    if (st != CG_OK) {
-        pthread_mutex_lock(&p->mu);
-        p->n_total--;
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
+    *out = obj;
     return st;
 }
 
 void cg_pdq_hasher_pool_give(cg_pdq_hasher_pool *p, cg_pdq_hasher *h)
 {
-    if (h == NULL)
-        return;
-    pthread_mutex_lock(&p->mu);
-    if (p->n_free == p->cap_free) {
-        /* Grows at most to n_total, which is bounded by the callers' threads. */
-        size_t cap = p->cap_free > 0 ? 2 * p->cap_free : 8;
-        cg_pdq_hasher **grown = cg__realloc(p->free_items, cap * sizeof(*grown));
-        if (grown == NULL) {
-            /* Cannot keep it: free it, and free its slot for another caller. */
-            p->n_total--;
-            pthread_cond_signal(&p->cv);
-            pthread_mutex_unlock(&p->mu);
-            cg_pdq_hasher_destroy(h);
-            return;
-        }
-        p->free_items = grown;
-        p->cap_free = cap;
-    }
-    p->free_items[p->n_free++] = h;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    cg_object_pool_give(objects(p), h);
 }
