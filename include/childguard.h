@@ -4,6 +4,8 @@
 
 #include "childguard/export.h"
 #include "childguard/status.h"
+#include "childguard/hex.h"
+#include "childguard/timestamp.h"
 #include "childguard/image.h"
 #include "childguard/pdq.h"
 #include "childguard/digest.h"
@@ -25,6 +27,7 @@
 #include "childguard/outbox.h"
 #include "childguard/video.h"
 #include "childguard/vpdq.h"
+#include "childguard/signals.h"
 #include "childguard/vpdq_bank.h"
 #include "childguard/vision.h"
 

@@ -11,7 +11,6 @@ typedef struct batch_job {
     const batch_spec *spec;
     const walk_item *items;
     unsigned char *results;
-    cg_pdq_hasher **hashers; /* one per worker */
 } batch_job;
 
 static void run_one(void *arg, size_t i, unsigned worker)
@@ -19,12 +18,13 @@ static void run_one(void *arg, size_t i, unsigned worker)
     batch_job *job = arg;
     const batch_spec *s = job->spec;
 
-    s->work(s->ctx, &job->items[i], job->hashers[worker], job->results + i * s->result_size);
+    (void)worker;
+    s->work(s->ctx, &job->items[i], job->results + i * s->result_size);
 }
 
 long batch_run(const batch_spec *spec, const walk_list *list)
 {
-    batch_job job = {spec, NULL, NULL, NULL};
+    batch_job job = {spec, NULL, NULL};
     cg_pool *pool = NULL;
     progress prog;
     size_t chunk = 0;
@@ -35,13 +35,9 @@ long batch_run(const batch_spec *spec, const walk_list *list)
         return -1;
     }
     chunk = 16 * (size_t)cg_pool_size(pool);
-    job.hashers = calloc(cg_pool_size(pool), sizeof(*job.hashers));
     job.results = calloc(chunk, spec->result_size);
-    if (job.hashers == NULL || job.results == NULL)
+    if (job.results == NULL)
         goto nomem;
-    for (unsigned w = 0; w < cg_pool_size(pool); w++)
-        if (cg_pdq_hasher_create(&job.hashers[w]) != CG_OK)
-            goto nomem;
 
     failed = 0;
     progress_init(&prog, list->count, "files", spec->quiet);
@@ -62,13 +58,9 @@ long batch_run(const batch_spec *spec, const walk_list *list)
 nomem:
     fprintf(stderr, "childguard %s: out of memory\n", spec->cmd);
 out:
-    if (job.hashers != NULL)
-        for (unsigned w = 0; w < cg_pool_size(pool); w++)
-            cg_pdq_hasher_destroy(job.hashers[w]);
     if (job.results != NULL && spec->release != NULL)
         for (size_t k = 0; k < chunk; k++)
             spec->release(job.results + k * spec->result_size);
-    free(job.hashers);
     free(job.results);
     cg_pool_destroy(pool);
     return failed;

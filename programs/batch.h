@@ -14,8 +14,9 @@ typedef struct batch_spec {
     unsigned jobs;       /* 0 = all CPUs */
     int quiet;           /* no progress bar */
     size_t result_size;  /* bytes of one result slot */
-    /* On a worker: fills result for item with the worker's own hasher. */
-    void (*work)(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result);
+    /* On a worker: fills result for item (PDQ hashers come from the job's cg_pdq_hasher_pool
+     * or the engine's). */
+    void (*work)(void *ctx, const walk_item *item, void *result);
     /* On the main thread, in input order: prints result; returns 1 when it is a failure. */
     int (*emit)(void *ctx, const walk_item *item, void *result);
     /* Frees what a result slot holds (called once per slot at the end); may be NULL. */

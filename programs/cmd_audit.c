@@ -258,11 +258,11 @@ static int do_append(const audit_opts *o, const char *path)
     return CLI_OK;
 }
 
-/* DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or @UNIXSECONDS. */
+/* DATE: an ISO-8601 date or time (cg_timestamp_parse; UTC unless a zone is given) or
+ * @UNIXSECONDS. */
 static int parse_date(const char *s, int64_t *out)
 {
-    struct tm tm;
-    int y, mo, d, h = 0, mi = 0, se = 0, used = 0;
+    int64_t ms;
 
     if (s[0] == '@') {
         char *end;
@@ -273,24 +273,9 @@ static int parse_date(const char *s, int64_t *out)
         *out = v;
         return 0;
     }
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+    if (cg_timestamp_parse(s, &ms, NULL) != CG_OK)
         return -1;
-    if (s[used] == 'T') {
-        int used2 = 0;
-        if (sscanf(s + used, "T%2d:%2d:%2dZ%n", &h, &mi, &se, &used2) != 3 || used2 == 0)
-            return -1;
-        used += used2;
-    }
-    if (s[used] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = (int64_t)timegm(&tm);
+    *out = ms / 1000;
     return 0;
 }
 

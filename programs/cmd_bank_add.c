@@ -15,8 +15,8 @@ const cg_signal_type *bank_type_of(const cg_signal_type *given, const char *hex)
 {
     if (given != NULL)
         return given;
-    size_t n = strlen(hex);
-    return n == 64 ? cg_signal_type_find("pdq") : n == 32 ? cg_signal_type_find("md5") : NULL;
+    const cg_signal_type *t = NULL;
+    return cg_signal_type_guess(strlen(hex), &t, 1) > 0 ? t : NULL;
 }
 
 static int add_signal(bank_ctx *c, cg_bank_signal *s, const char *what)
@@ -66,7 +66,7 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
 {
     walk_list list = {0};
     hashfile_opts o;
-    cg_pdq_hasher *hasher = NULL;
+    cg_pdq_hasher_pool *hashers = NULL;
     int rc = CLI_OK;
 
     memset(&o, 0, sizeof(o));
@@ -80,14 +80,14 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
             rc = CLI_ERROR;
     if (list.errors > 0)
         rc = CLI_ERROR;
-    if (cg_pdq_hasher_create(&hasher) != CG_OK) {
+    if (cg_pdq_hasher_pool_create(1, &hashers) != CG_OK) {
         walk_free(&list);
         return CLI_ERROR;
     }
     for (size_t i = 0; i < list.count; i++) {
         hashfile_result r;
         const char *name = hashfile_display_name(&list.items[i]);
-        hashfile_run(&o, &list.items[i], hasher, &r);
+        hashfile_run(&o, &list.items[i], hashers, &r);
         if (r.status != CG_OK) {
             fprintf(stderr, "childguard bank: %s\n", r.err.message);
             rc = CLI_ERROR;
@@ -97,33 +97,31 @@ static int add_files(bank_ctx *c, const cg_bank_signal *tmpl, int argc, char **a
         cg_bank_signal s = *tmpl;
         if (s.note[0] == '\0')
             snprintf(s.note, sizeof(s.note), "%s", base_name(name));
-        if (r.vpdq != NULL && add_video(c, &s, r.vpdq, name) != 0)
+        if (r.s.vpdq != NULL && add_video(c, &s, r.s.vpdq, name) != 0)
             rc = CLI_ERROR;
-        if (r.has_pdq) {
+        if (r.s.has_pdq) {
             s.type = cg_signal_type_find("pdq");
-            char hex[65];
-            cg_pdq_to_hex(&r.pdq.hash, hex);
-            s.type->parse(hex, 64, s.value);
-            s.quality = r.pdq.quality;
+            cg_pdq_to_bytes(&r.s.pdq.hash, s.value);
+            s.quality = r.s.pdq.quality;
             cg_bank owner;
             int min_q = cg_bank_get_by_id(c->db, s.bank_id, &owner, NULL) == CG_OK
                             ? cg_bank_pdq_min_quality(&owner)
                             : CG_PDQ_MIN_QUALITY;
-            if (r.pdq.quality < min_q)
+            if (r.s.pdq.quality < min_q)
                 fprintf(stderr, "childguard bank: %s: PDQ quality %d is below %d; such hashes "
                         "match unrelated images: added, but its PDQ matches are shown as low "
-                        "quality and not acted on\n", name, r.pdq.quality, min_q);
+                        "quality and not acted on\n", name, r.s.pdq.quality, min_q);
             if (add_signal(c, &s, name) != 0)
                 rc = CLI_ERROR;
         }
         s.type = cg_signal_type_find("md5");
-        memcpy(s.value, r.digests.md5, CG_MD5_BYTES);
+        memcpy(s.value, r.s.digests.md5, CG_MD5_BYTES);
         s.quality = -1;
         if (add_signal(c, &s, name) != 0)
             rc = CLI_ERROR;
         hashfile_result_fini(&r);
     }
-    cg_pdq_hasher_destroy(hasher);
+    cg_pdq_hasher_pool_destroy(hashers);
     walk_free(&list);
     return rc;
 }

@@ -1,5 +1,4 @@
 /* `childguard bank disable`, `enable` and `delete`: curating signals and banks (bank_cli.h). */
-#define _XOPEN_SOURCE 700 /* strptime */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,15 +29,9 @@ static int parse_until(const char *until, const char *dur, int64_t *out)
         *out = INT64_MAX;
         return 0;
     }
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    const char *end = strptime(until, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end == NULL || *end != '\0') {
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(until, "%Y-%m-%d", &tm);
-    }
-    if (end != NULL && *end == '\0') {
-        *out = (int64_t)timegm(&tm);
+    int64_t ms;
+    if (cg_timestamp_parse(until, &ms, NULL) == CG_OK) {
+        *out = ms / 1000;
         return 0;
     }
     uint64_t v;

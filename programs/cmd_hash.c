@@ -3,7 +3,7 @@
  * Videos (MP4/MOV, WebM/MKV, AVI, ... by their magic bytes) get vPDQ: one PDQ hash per sampled
  * frame, printed in the reference vpdq-hash-video format (docs/vpdq.md).
  *
- * Files are processed in chunks on a thread pool (one PDQ hasher per worker); each chunk's
+ * Files are processed in chunks on a thread pool (PDQ hashers from one shared pool); each chunk's
  * results are printed in input order before the next chunk starts, so output order never
  * depends on scheduling, and memory stays bounded by the chunk size. */
 #include <getopt.h>
@@ -26,6 +26,7 @@ typedef struct hash_opts {
     int fast;
     int quiet;
     unsigned jobs;
+    cg_pdq_hasher_pool *hashers; /* shared by the workers */
 } hash_opts;
 
 typedef hashfile_result hash_result;
@@ -65,11 +66,11 @@ static void usage(void)
            "Exit status: 0 when every file was hashed, 2 when any failed.\n");
 }
 
-static void hash_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result)
+static void hash_work(void *ctx, const walk_item *item, void *result)
 {
     const hash_opts *o = ctx;
 
-    hashfile_run(&o->file, item, hasher, result);
+    hashfile_run(&o->file, item, o->hashers, result);
 }
 
 /* A video's text form is exactly the reference's file, so it can be fed to its matchers. */
@@ -77,8 +78,8 @@ static void print_video_text(const hash_result *r)
 {
     char line[CG_VPDQ_LINE_MAX];
 
-    for (size_t i = 0; i < r->vpdq->count; i++)
-        if (cg_vpdq_format_line(&r->vpdq->frames[i], line, sizeof(line)) > 0)
+    for (size_t i = 0; i < r->s.vpdq->count; i++)
+        if (cg_vpdq_format_line(&r->s.vpdq->frames[i], line, sizeof(line)) > 0)
             printf("%s\n", line);
 }
 
@@ -87,8 +88,8 @@ static json_t *video_json(const hash_result *r)
     json_t *frames = json_array();
     char hex[65];
 
-    for (size_t i = 0; i < r->vpdq->count; i++) {
-        const cg_vpdq_frame *f = &r->vpdq->frames[i];
+    for (size_t i = 0; i < r->s.vpdq->count; i++) {
+        const cg_vpdq_frame *f = &r->s.vpdq->frames[i];
         json_t *jf = json_object();
         char ts[32];
 
@@ -107,7 +108,7 @@ static void print_text(const hash_opts *o, const walk_item *item, const hash_res
 {
     char hex[65];
 
-    if (r->vpdq != NULL) {
+    if (r->s.vpdq != NULL) {
         print_video_text(r);
         return;
     }
@@ -115,21 +116,21 @@ static void print_text(const hash_opts *o, const walk_item *item, const hash_res
     if (o->file.types & WANT_PDQ) {
         if (o->file.dihedral) {
             for (int v = 0; v < 8; v++) {
-                cg_pdq_to_hex(&r->pdq.dihedral[v], hex);
+                cg_pdq_to_hex(&r->s.pdq.dihedral[v], hex);
                 printf("%s,", hex);
             }
         } else {
-            cg_pdq_to_hex(&r->pdq.hash, hex);
+            cg_pdq_to_hex(&r->s.pdq.hash, hex);
             printf("%s,", hex);
         }
-        printf("%d,", r->pdq.quality);
+        printf("%d,", r->s.pdq.quality);
     }
     if (o->file.types & WANT_MD5) {
-        hashfile_hex(r->digests.md5, CG_MD5_BYTES, hex);
+        cg_hex_encode(r->s.digests.md5, CG_MD5_BYTES, hex);
         printf("%s,", hex);
     }
     if (o->file.types & WANT_SHA256) {
-        hashfile_hex(r->digests.sha256, CG_SHA256_BYTES, hex);
+        cg_hex_encode(r->s.digests.sha256, CG_SHA256_BYTES, hex);
         printf("%s,", hex);
     }
     printf("%s\n", hashfile_display_name(item));
@@ -146,68 +147,68 @@ static void print_json(const hash_opts *o, const walk_item *item, const hash_res
         json_object_set_new(obj, "error", json_string(cg_status_word(r->status)));
         json_object_set_new(obj, "message", json_string(r->err.message));
     } else {
-        json_object_set_new(obj, "bytes", json_integer((json_int_t)r->bytes));
-        if (r->vpdq != NULL) {
+        json_object_set_new(obj, "bytes", json_integer((json_int_t)r->s.bytes));
+        if (r->s.vpdq != NULL) {
             json_object_set_new(obj, "format", json_string("video"));
-            json_object_set_new(obj, "container", json_string(r->video_container));
-            json_object_set_new(obj, "width", json_integer(r->source_width));
-            json_object_set_new(obj, "height", json_integer(r->source_height));
-            json_object_set_new(obj, "frame_rate", json_real(r->vpdq->frame_rate));
+            json_object_set_new(obj, "container", json_string(r->s.video_container));
+            json_object_set_new(obj, "width", json_integer(r->s.source_width));
+            json_object_set_new(obj, "height", json_integer(r->s.source_height));
+            json_object_set_new(obj, "frame_rate", json_real(r->s.vpdq->frame_rate));
             json_object_set_new(obj, "frames_decoded",
-                                json_integer((json_int_t)r->vpdq->frames_decoded));
+                                json_integer((json_int_t)r->s.vpdq->frames_decoded));
             json_object_set_new(obj, "seconds_per_hash",
                                 json_real(o->file.video.seconds_per_hash));
             json_object_set_new(obj, "video_size", json_integer(o->file.video.width));
             json_object_set_new(obj, "vpdq", video_json(r));
-            json_object_set_new(timings, "decode_ms", json_real(r->ms_decode));
-            json_object_set_new(timings, "pdq_ms", json_real(r->ms_hash));
+            json_object_set_new(timings, "decode_ms", json_real(r->s.decode_ms));
+            json_object_set_new(timings, "pdq_ms", json_real(r->s.hash_ms));
         } else if (o->file.types & WANT_PDQ) {
-            json_object_set_new(obj, "format", json_string(cg_image_format_name(r->format)));
-            json_object_set_new(obj, "width", json_integer(r->source_width));
-            json_object_set_new(obj, "height", json_integer(r->source_height));
-            if (r->width != r->source_width || r->height != r->source_height) {
-                json_object_set_new(obj, "decoded_width", json_integer(r->width));
-                json_object_set_new(obj, "decoded_height", json_integer(r->height));
+            json_object_set_new(obj, "format", json_string(cg_image_format_name(r->s.format)));
+            json_object_set_new(obj, "width", json_integer(r->s.source_width));
+            json_object_set_new(obj, "height", json_integer(r->s.source_height));
+            if (r->s.width != r->s.source_width || r->s.height != r->s.source_height) {
+                json_object_set_new(obj, "decoded_width", json_integer(r->s.width));
+                json_object_set_new(obj, "decoded_height", json_integer(r->s.height));
             }
-            json_object_set_new(obj, "channels", json_integer(r->channels));
-            json_object_set_new(obj, "bit_depth", json_integer(r->bit_depth));
-            json_object_set_new(obj, "has_alpha", json_boolean(r->has_alpha));
-            json_object_set_new(obj, "frames", json_integer(r->frame_count));
+            json_object_set_new(obj, "channels", json_integer(r->s.channels));
+            json_object_set_new(obj, "bit_depth", json_integer(r->s.bit_depth));
+            json_object_set_new(obj, "has_alpha", json_boolean(r->s.has_alpha));
+            json_object_set_new(obj, "frames", json_integer(r->s.frame_count));
             json_object_set_new(obj, "exif_orientation",
-                                r->exif_orientation ? json_integer(r->exif_orientation)
+                                r->s.exif_orientation ? json_integer(r->s.exif_orientation)
                                                     : json_null());
-            cg_pdq_to_hex(&r->pdq.hash, hex);
+            cg_pdq_to_hex(&r->s.pdq.hash, hex);
             json_object_set_new(obj, "pdq", json_string(hex));
-            json_object_set_new(obj, "quality", json_integer(r->pdq.quality));
+            json_object_set_new(obj, "quality", json_integer(r->s.pdq.quality));
             if (o->file.dihedral) {
                 static const char *names[8] = {"original", "rot90", "rot180", "rot270",
                                                "flipx", "flipy", "flip_plus1", "flip_minus1"};
                 json_t *dih = json_object();
 
                 for (int v = 0; v < 8; v++) {
-                    cg_pdq_to_hex(&r->pdq.dihedral[v], hex);
+                    cg_pdq_to_hex(&r->s.pdq.dihedral[v], hex);
                     json_object_set_new(dih, names[v], json_string(hex));
                 }
                 json_object_set_new(obj, "pdq_dihedral", dih);
             }
-            json_object_set_new(timings, "decode_ms", json_real(r->ms_decode));
-            json_object_set_new(timings, "pdq_ms", json_real(r->ms_hash));
+            json_object_set_new(timings, "decode_ms", json_real(r->s.decode_ms));
+            json_object_set_new(timings, "pdq_ms", json_real(r->s.hash_ms));
         }
         if (o->file.types & WANT_MD5) {
-            hashfile_hex(r->digests.md5, CG_MD5_BYTES, hex);
+            cg_hex_encode(r->s.digests.md5, CG_MD5_BYTES, hex);
             json_object_set_new(obj, "md5", json_string(hex));
         }
         if (o->file.types & WANT_SHA256) {
-            hashfile_hex(r->digests.sha256, CG_SHA256_BYTES, hex);
+            cg_hex_encode(r->s.digests.sha256, CG_SHA256_BYTES, hex);
             json_object_set_new(obj, "sha256", json_string(hex));
         }
         if (o->file.types & (WANT_MD5 | WANT_SHA256))
-            json_object_set_new(timings, "digest_ms", json_real(r->ms_digest));
+            json_object_set_new(timings, "digest_ms", json_real(r->s.digest_ms));
     }
     json_object_set_new(timings, "read_ms", json_real(r->ms_read));
     json_object_set_new(obj, "timings", timings);
     /* Videos: 10 digits so that timestamps keep their 3 decimals (16.533). */
-    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(r->vpdq != NULL ? 10 : 4));
+    text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(r->s.vpdq != NULL ? 10 : 4));
     if (text != NULL) {
         puts(text);
         free(text);
@@ -372,11 +373,17 @@ static int run(int argc, char **argv)
         }
     if (list.errors > 0)
         rc = CLI_ERROR;
+    if (cg_pdq_hasher_pool_create(0, &o.hashers) != CG_OK) {
+        fprintf(stderr, "childguard hash: out of memory\n");
+        rc = CLI_ERROR;
+        goto out;
+    }
     batch_spec spec = {"hash", o.jobs, o.quiet, sizeof(hash_result), hash_work, hash_emit,
                        NULL, &o};
     if (batch_run(&spec, &list) != 0)
         rc = CLI_ERROR;
 out:
+    cg_pdq_hasher_pool_destroy(o.hashers);
     walk_free(&list);
     return rc;
 }

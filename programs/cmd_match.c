@@ -69,13 +69,7 @@ static size_t types_for(const match_ctx *c, size_t len, const cg_signal_type **o
         out[0] = c->type;
         return 1;
     }
-    if (len == 64) {
-        out[0] = cg_signal_type_find("pdq");
-        out[1] = cg_signal_type_find("sha256");
-        return 2;
-    }
-    out[0] = len == 32 ? cg_signal_type_find("md5") : NULL;
-    return out[0] != NULL ? 1 : 0;
+    return cg_signal_type_guess(len, out, 2);
 }
 
 static void match_one(match_ctx *c, const char *hex)
@@ -123,7 +117,7 @@ static void match_one(match_ctx *c, const char *hex)
         for (size_t i = 0; i < list.n; i++)
             json_array_append_new(arr, matchprint_json(&list.v[i]));
         json_object_set_new(o, "matches", arr);
-        char *s = json_dumps(o, JSON_COMPACT);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
         if (s != NULL)
             puts(s);
         free(s);
@@ -167,13 +161,10 @@ static void match_video(match_ctx *c, const char *path)
         json_object_set_new(o, "signal_type", json_string("vpdq"));
         json_object_set_new(o, "frames", json_integer((json_int_t)v->count));
         for (size_t i = 0; i < list.n; i++) {
-            json_t *m = matchprint_json(&list.v[i]);
-            json_object_set_new(m, "query_percent", json_real(list.v[i].query_percent));
-            json_object_set_new(m, "target_percent", json_real(list.v[i].target_percent));
-            json_array_append_new(arr, m);
+            json_array_append_new(arr, matchprint_json(&list.v[i]));
         }
         json_object_set_new(o, "matches", arr);
-        char *s = json_dumps(o, JSON_COMPACT);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
         if (s != NULL)
             puts(s);
         free(s);

@@ -114,17 +114,6 @@ static int write_draft(const char *path, const char *text, size_t len)
     return 0;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int do_draft(const report_opts *o, const char *id_text)
 {
     char dbpath[4096], *end = NULL, *verdict = NULL, *text = NULL, *data = NULL;
@@ -192,7 +181,7 @@ static int do_draft(const report_opts *o, const char *id_text)
         fprintf(stderr, "childguard report draft: hashing the draft failed\n");
         goto done;
     }
-    hex(dg.sha256, CG_SHA256_BYTES, sha);
+    cg_hex_encode(dg.sha256, CG_SHA256_BYTES, sha);
     if (write_draft(o->output, text, len) != 0)
         goto done;
     j = json_pack("{s:s,s:s,s:I}", "format", cg_report_format_name((cg_report_format)fmt),

@@ -62,6 +62,8 @@ static void usage(void)
            "  -d, --dihedral       also match rotated and mirrored copies (8 PDQ variants)\n"
            "      --no-review      do not add review items (default: decisions that ask for\n"
            "                       review add one to the queue, see 'childguard review')\n"
+           "      --no-notify      do not queue notifications (default: each notify action\n"
+           "                       becomes an outbox row that 'childguard serve' delivers)\n"
            "      --quarantine     keep a blurred greyscale preview with image review items\n"
            "      --log PATH       the audit log (default: audit.log beside the database)\n"
            "      --no-audit       do not record decisions in the audit log\n"
@@ -95,7 +97,7 @@ static void usage(void)
            "2 an error.\n");
 }
 
-static void scan_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, void *result)
+static void scan_work(void *ctx, const walk_item *item, void *result)
 {
     scan_ctx *c = ctx;
     scan_result *r = result;
@@ -103,7 +105,6 @@ static void scan_work(void *ctx, const walk_item *item, cg_pdq_hasher *hasher, v
     size_t len = 0;
     cg_content content;
 
-    (void)hasher; /* the engine keeps its own */
     r->status = strcmp(item->path, "-") == 0
                     ? cg_content_read_fd(STDIN_FILENO, "(standard input)", c->opts->max_bytes,
                                          &data, &len, &r->err)
@@ -252,6 +253,7 @@ static int run(int argc, char **argv)
         {"audience", required_argument, NULL, 'A'},
         {"dihedral", no_argument, NULL, 'd'},
         {"no-review", no_argument, NULL, 'R'},
+        {"no-notify", no_argument, NULL, 'O'},
         {"quarantine", no_argument, NULL, 'Q'},
         {"log", required_argument, NULL, 'L'},
         {"no-audit", no_argument, NULL, 'N'},
@@ -285,6 +287,7 @@ static int run(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     cg_engine_config_default(&cfg);
     cfg.review = 1;
+    cfg.notify = 1;
     cfg.actor = getenv("CHILDGUARD_ACTOR") != NULL ? getenv("CHILDGUARD_ACTOR") : "cli";
     optind = 1;
     while ((ch = getopt_long(argc, argv, "dj:qh", longopts, NULL)) != -1) {
@@ -307,6 +310,7 @@ static int run(int argc, char **argv)
             break;
         case 'd': cfg.dihedral = 1; break;
         case 'R': cfg.review = 0; break;
+        case 'O': cfg.notify = 0; break;
         case 'Q': cfg.quarantine = 1; break;
         case 'L': log_arg = optarg; break;
         case 'N': no_audit = 1; break;
@@ -381,6 +385,7 @@ static int run(int argc, char **argv)
                               "review queue)");
         cfg.db_path = NULL;
         cfg.review = 0;
+        cfg.notify = 0;
         if (log_arg == NULL && getenv("CHILDGUARD_AUDIT_LOG") == NULL)
             no_audit = 1; /* the default log lives beside the database */
     }

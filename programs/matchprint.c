@@ -10,27 +10,11 @@ const char *matchprint_variant_name(int v)
 
 json_t *matchprint_json(const cg_match *m)
 {
-    json_t *o = json_object();
+    char *text = cg_match_to_json(m, CG_MATCH_JSON_DISABLED);
+    json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
 
-    json_object_set_new(o, "bank", json_string(m->bank));
-    json_object_set_new(o, "label", json_string(m->label));
-    json_object_set_new(o, "kind", json_string(m->kind == CG_BANK_ALLOW ? "allow" : "block"));
-    json_object_set_new(o, "signal_type", json_string(m->type->name));
-    json_object_set_new(o, "distance", json_integer(m->distance));
-    json_object_set_new(o, "threshold", json_integer(m->threshold));
-    json_object_set_new(o, "signal_id", json_integer(m->signal_id));
-    json_object_set_new(o, "external_id", json_string(m->external_id));
-    json_object_set_new(o, "source", json_string(m->source));
-    json_object_set_new(o, "quality", m->quality >= 0 ? json_integer(m->quality) : json_null());
-    json_object_set_new(o, "variant", json_string(matchprint_variant_name(m->variant)));
-    json_object_set_new(o, "suppressed", json_boolean(m->suppressed));
-    json_object_set_new(o, "suppressed_by",
-                        m->suppressed_by[0] ? json_string(m->suppressed_by) : json_null());
-    json_object_set_new(o, "low_quality", json_boolean(m->low_quality));
-    if (m->min_quality > 0)
-        json_object_set_new(o, "min_quality", json_integer(m->min_quality));
-    json_object_set_new(o, "disabled", json_boolean(m->disabled));
-    return o;
+    cg_free(text);
+    return o != NULL ? o : json_object();
 }
 
 /* Why a match is not acted on, as a parenthesis for people ("" when it is acted on). */

@@ -6,9 +6,8 @@
 
 #include "childguard.h"
 
-/* {"bank":..,"label":..,"kind":..,"signal_type":..,"distance":..,"threshold":..,
- *  "external_id":..,"source":..,"quality":..,"variant":..,"suppressed":..,"low_quality":..,
- *  "min_quality":.. (pdq),"disabled":..} */
+/* The library's match object (cg_match_to_json, with "disabled") as a jansson value, to be
+ * placed in a command's own output object. */
 json_t *matchprint_json(const cg_match *m);
 
 /* "bank=NAME label=L distance=D/T id=EXT [variant] [why it is not acted on]". */

@@ -99,6 +99,14 @@ typedef struct cg_engine_config {
      * idle for longer. Evictions are counted (cg_engine_stats_get). */
     size_t max_conversations;
     int64_t conversation_ttl_s;
+    /* 1: each notify action of a decision becomes a row of the webhook outbox (outbox.h) in the
+     * bank database, written in the record step after the review item and before the audit
+     * record (needs db_path; the database is then opened read-write). Delivery is the job of a
+     * program that runs a sender (`childguard serve`): rows written by `childguard scan` wait
+     * there. outbox_max_pending > 0 bounds a tenant's pending rows: past it the notification
+     * is dropped (cg_outbox_add_bounded) and counted in the verdict, the scan stands. */
+    int notify;
+    int64_t outbox_max_pending;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -110,8 +118,30 @@ CG_API void cg_engine_config_default(cg_engine_config *cfg);
 CG_API cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err);
 CG_API void cg_engine_close(cg_engine *e);
 
+/* Replaces the engine's policy with the one in policy_path (NULL: the shipped defaults),
+ * atomically: scans that are deciding finish with the policy they took, later scans use the
+ * new one, and the old one is freed when its last scan is done. Nothing else is rebuilt: the
+ * matcher and its indexes, the text engine, the conversation state and the repeat counts stay
+ * as they are. A policy that does not load (a typo: file:line in err) leaves the current one.
+ * Thread-safe against scans; not against itself, open or close (one thread reloads). */
+CG_API cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *err);
+
+/* The engine's live state (what senders have shown: the repeat counts, and the message
+ * counter) as bytes, so that a restart does not forget it: *out (freed with cg_free) and *len.
+ * Version 1 does not yet hold the conversations' text evidence (the text session cannot
+ * serialise itself yet); persisting the bytes in the store is the caller's. Thread-safe
+ * against scans (taken under the state's lock). */
+CG_API cg_status cg_engine_state_save(cg_engine *e, uint8_t **out, size_t *len, cg_error *err);
+/* Replaces the live state's repeat counts with those saved in buf (len bytes), keeping the
+ * conversations the engine has. The bytes are checked whole before anything changes: a
+ * truncated, foreign or newer buffer is refused (CG_E_DECODE, CG_E_UNSUPPORTED) with err
+ * saying why, and the engine keeps its state. Thread-safe against scans. */
+CG_API cg_status cg_engine_state_restore(cg_engine *e, const uint8_t *buf, size_t len,
+                                         cg_error *err);
+
 /* What the engine holds, for front ends that need more than scans (stats, explain, guidance).
- * Owned by the engine; the matcher is NULL without a database. */
+ * Owned by the engine; the matcher is NULL without a database. The policy is valid until the
+ * next cg_engine_set_policy. */
 CG_API cg_matcher *cg_engine_matcher(cg_engine *e);
 CG_API const cg_policy *cg_engine_policy(const cg_engine *e);
 CG_API const cg_text_engine *cg_engine_text(const cg_engine *e);
@@ -234,6 +264,8 @@ typedef struct cg_verdict {
     cg_verdict_timings ms;
     cg_verdict_nudity nudity;    /* bytes only; status NONE for messages */
     char tenant[CG_TENANT_MAX + 1]; /* the tenant scanned for (not in the JSON) */
+    int notified;                /* outbox rows written for notify actions (not in the JSON) */
+    int notify_dropped;          /* notify actions dropped: the tenant's outbox was full */
 } cg_verdict;
 
 CG_API void cg_verdict_free(cg_verdict *v);
@@ -268,6 +300,15 @@ enum {
 /* The verdict as one JSON object (docs/verdict.md), NUL-terminated, freed with cg_free. NULL
  * only when out of memory. */
 CG_API char *cg_verdict_to_json(const cg_verdict *v, unsigned flags);
+
+enum {
+    CG_MATCH_JSON_DISABLED = 1 << 0 /* also "disabled" (listings of `childguard match`) */
+};
+
+/* One match as the JSON object it has in a verdict's "matches" (docs/verdict.md), compact,
+ * NUL-terminated, freed with cg_free; the same serialiser cg_verdict_to_json uses. NULL only
+ * when out of memory. */
+CG_API char *cg_match_to_json(const cg_match *m, unsigned flags);
 
 #ifdef __cplusplus
 }

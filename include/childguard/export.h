@@ -13,6 +13,9 @@
 #define CG_VERSION_MINOR 1
 #define CG_VERSION_PATCH 0
 #define CG_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH: compare with cg_version_number() to find the library a
+ * program runs with (it may be newer than the headers it was built with). */
+#define CG_VERSION_NUMBER (CG_VERSION_MAJOR * 10000 + CG_VERSION_MINOR * 100 + CG_VERSION_PATCH)
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +23,8 @@ extern "C" {
 
 /* The library's version as "MAJOR.MINOR.PATCH"; a static string. */
 CG_API const char *cg_version(void);
+/* The running library's CG_VERSION_NUMBER (e.g. 100 for 0.1.0). */
+CG_API unsigned cg_version_number(void);
 
 #ifdef __cplusplus
 }

@@ -28,9 +28,13 @@ typedef enum cg_index_kind {
     CG_INDEX_MIH = 2   /* multi-index hashing over 16-bit slices + the scan's array */
 } cg_index_kind;
 
+/* The radius searches are tuned for by default: 31, the field's PDQ match threshold (the index
+ * itself knows 256-bit values, not PDQ). */
+#define CG_INDEX_DEFAULT_RADIUS 31
+
 typedef struct cg_index_options {
     cg_index_kind kind;
-    /* Largest radius searches are tuned for (0 means CG_PDQ_MATCH_THRESHOLD, 31). Larger radii
+    /* Largest radius searches are tuned for (0 means CG_INDEX_DEFAULT_RADIUS). Larger radii
      * still give exact results, only slower. */
     int tuned_radius;
 } cg_index_options;

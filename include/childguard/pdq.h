@@ -82,6 +82,30 @@ CG_API cg_status cg_pdq_hash_rgb(cg_pdq_hasher *h, const uint8_t *rgb, uint32_t 
                                  uint32_t height, size_t stride, int dihedral,
                                  cg_pdq_result *res);
 
+/* A pool of hashers shared by the threads of a program (the engine, a command's workers, a
+ * server's request threads): each caller borrows one for a call and gives it back. At most max
+ * hashers exist (0: no bound); take blocks while max are lent. The pool is thread-safe; the
+ * hasher a caller holds is its own until it gives it back. */
+typedef struct cg_pdq_hasher_pool cg_pdq_hasher_pool;
+
+/* Creates an empty pool (hashers are created on first use). Free with
+ * cg_pdq_hasher_pool_destroy, after every hasher was given back. */
+CG_API cg_status cg_pdq_hasher_pool_create(size_t max, cg_pdq_hasher_pool **out);
+/* Frees the pool and the hashers in it. NULL is a no-op. */
+CG_API void cg_pdq_hasher_pool_destroy(cg_pdq_hasher_pool *p);
+/* Lends a hasher: a free one, else a new one (blocking while max are lent). CG_E_NOMEM when a
+ * new one cannot be created; *out is then NULL. */
+CG_API cg_status cg_pdq_hasher_pool_take(cg_pdq_hasher_pool *p, cg_pdq_hasher **out);
+/* Gives back a hasher taken from p. NULL is a no-op. */
+CG_API void cg_pdq_hasher_pool_give(cg_pdq_hasher_pool *p, cg_pdq_hasher *h);
+
+/* The hash as the 32 bytes of its hex text read as one big-endian number (row 15 first): the
+ * form the signal table, the banks and the indexes keep ("pdq" values). This is how a PDQ
+ * crosses module boundaries; text is only for people and files. */
+#define CG_PDQ_BYTES 32
+CG_API void cg_pdq_to_bytes(const cg_pdq *hash, uint8_t out[CG_PDQ_BYTES]);
+CG_API void cg_pdq_from_bytes(const uint8_t in[CG_PDQ_BYTES], cg_pdq *out);
+
 /* Writes 64 lowercase hex digits and a NUL into out (at least 65 bytes). */
 CG_API void cg_pdq_to_hex(const cg_pdq *hash, char *out);
 

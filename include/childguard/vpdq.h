@@ -116,6 +116,10 @@ typedef struct cg_vpdq_match_result {
 CG_API cg_status cg_vpdq_match(const cg_vpdq *query, const cg_vpdq *target, int distance_tolerance,
                                int quality_tolerance, int dedup, cg_vpdq_match_result *res);
 
+/* The share of frames matched, in percent (0 when frames is 0): the one percentage of vPDQ,
+ * used by cg_vpdq_match and by the matcher's video lookups (query_percent, target_percent). */
+CG_API double cg_vpdq_percent(size_t matched, size_t frames);
+
 /* 1 when query_percent >= query_threshold and target_percent >= target_threshold (the
  * reference's comparison; defaults CG_VPDQ_QUERY_MATCH_PERCENT and CG_VPDQ_TARGET_MATCH_PERCENT). */
 CG_API int cg_vpdq_is_match(const cg_vpdq_match_result *res, double query_threshold,

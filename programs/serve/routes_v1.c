@@ -61,71 +61,17 @@ static enum MHD_Result verdict_reply(serve_req *r, cg_verdict *v)
 
 int serve_notify(serve_req *r, const cg_verdict *v)
 {
-    const cg_policy_decision *dec = &v->decision;
-    serve_db *d = NULL;
-    enum MHD_Result ignored;
-    int written = 0;
-
-    for (size_t i = 0; i < dec->n_actions; i++) {
-        const cg_policy_action_item *a = &dec->actions[i];
-        json_t *payload, *actions, *rules;
-        char *text;
-        cg_error err;
-        cg_status st;
-        int64_t id;
-
-        if (a->action != CG_ACTION_NOTIFY || a->target[0] == '\0')
-            continue;
-        actions = json_array();
-        rules = json_array();
-        if (d == NULL && (d = serve_db_get(r, &ignored)) == NULL)
-            return -1;
-        for (size_t k = 0; k < dec->n_actions; k++)
-            json_array_append_new(actions,
-                                  json_string(cg_policy_action_name(dec->actions[k].action)));
-        for (size_t k = 0; k < dec->n_fired; k++)
-            json_array_append_new(rules, json_string(dec->fired[k].id));
-        /* What a guardian's or moderator's system needs to act: ids, the decision, never the
-         * content or the message text. */
-        payload = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify",
-                            "target", a->target, "tenant", v->tenant, "content_id",
-                            v->content_id, "kind",
-                            json_string(cg_verdict_kind_name(v)), "actions", actions, "rules",
-                            rules, "alert",
-                            v->has_text ? json_string(cg_alert_name(v->text.alert)) : json_null(),
-                            "review_id", v->review_id > 0 ? json_integer(v->review_id)
-                                                          : json_null());
-        text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
-        json_decref(payload);
-        if (text == NULL) {
-            serve_log("notify", r->id, "out of memory");
-            serve_db_put(r, d);
-            return -1;
-        }
-        st = cg_outbox_add_bounded(d->db, a->target, text, r->srv->cfg.outbox_max_pending, &id,
-                                   &err);
-        if (st == CG_E_LIMIT) {
-            /* The receiver is down or the tenant floods: the notification is dropped (the
-             * verdict and its review item stand), counted and logged. */
-            metrics_event(r->srv->metrics, "outbox_full");
-            serve_log("notify", r->id, "dropped: %s", err.message);
-            free(text);
-            continue;
-        }
-        if (st != CG_OK) {
-            serve_log("notify", r->id, "outbox write failed: %s", err.message);
-            free(text);
-            serve_db_put(r, d);
-            return -1;
-        }
-        free(text);
-        written++;
+    /* The engine wrote the outbox rows in its record step; the server only delivers them. */
+    if (v->notify_dropped > 0) {
+        /* The receiver is down or the tenant floods: dropped (the verdict and its review item
+         * stand), counted and logged. */
+        metrics_event(r->srv->metrics, "outbox_full");
+        serve_log("notify", r->id, "dropped %d notification(s): the tenant's outbox is full",
+                  v->notify_dropped);
     }
-    if (d != NULL)
-        serve_db_put(r, d);
-    if (written > 0)
+    if (v->notified > 0)
         webhooks_kick(r->srv->webhooks);
-    return written;
+    return v->notified;
 }
 
 static enum MHD_Result scan(serve_req *r, const cg_content *c)
@@ -145,7 +91,7 @@ static enum MHD_Result scan(serve_req *r, const cg_content *c)
         for (size_t i = 0; i < v.matches.n; i++)
             if (!v.matches.v[i].suppressed)
                 metrics_match(r->srv->metrics, v.matches.v[i].bank, v.matches.v[i].label, 1);
-        serve_notify(r, &v); /* a store failure is logged; the verdict still stands */
+        serve_notify(r, &v);
     }
     if (st != CG_OK)
         ret = http_cg_error(r, st, err.message);
@@ -533,17 +479,6 @@ enum MHD_Result v1_review_decide(serve_req *r)
     return ret;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Appends the record of something handed out about item id (a report draft, a preview) before
  * it is: kind, the SHA-256 and size of what is handed out, the tenant. -1 with a 500 queued when
  * it cannot be recorded (then nothing is handed out, as on the command line). */
@@ -568,7 +503,7 @@ int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id,
         *ret = http_error(r, 500, "nomem", "out of memory");
         return -1;
     }
-    hex(dg.sha256, CG_SHA256_BYTES, sha);
+    cg_hex_encode(dg.sha256, CG_SHA256_BYTES, sha);
     serve_actor(r, actor, sizeof(actor));
     snprintf(subject, sizeof(subject), "review:%lld", (long long)id);
     j = json_pack("{s:s, s:s, s:I, s:s, s:s}", "format", format, "sha256", sha, "bytes",

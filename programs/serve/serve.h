@@ -6,7 +6,6 @@
  *   router.c      the route table; routing and authentication as soon as the headers arrive
  *   conns.c       connection deadlines (headers, body rate): the slowloris watchdog
  *   heavy.c       decoding routes run on a bounded pool of workers, never on the I/O threads
- *   pool.c        small mutex-guarded pools (bank database handles, PDQ hashers)
  *   http.c        multipart uploads, query values, JSON replies, generic error replies
  *   auth.c        API keys, scopes, per-key rate limits, failed-auth limits per address
  *   keysgen.c     noticing key changes (revocations) at the cost of a memory compare
@@ -102,27 +101,6 @@ int serve_config_check(const serve_config *c);
  * the address is already in use ..."). */
 int serve_listen(const serve_config *c, int *loopback, int *ipv6);
 
-/* ---- pool.c ------------------------------------------------------------------------------ */
-
-/* A bounded pool of objects used by one thread at a time: get() takes a free one, creates one
- * when fewer than max exist, else waits. */
-typedef struct serve_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    void **free_items;
-    size_t n_free, n_total, max;
-    cg_status (*create)(void *ud, void **out, cg_error *err);
-    void (*destroy)(void *item);
-    void *ud;
-} serve_pool;
-
-int serve_pool_init(serve_pool *p, size_t max, cg_status (*create)(void *, void **, cg_error *),
-                    void (*destroy)(void *), void *ud);
-cg_status serve_pool_get(serve_pool *p, void **out, cg_error *err);
-void serve_pool_put(serve_pool *p, void *item);
-/* Destroys the free objects; every object must have been put back. */
-void serve_pool_fini(serve_pool *p);
-
 /* A read-write bank database handle with its own audit-log handle. */
 typedef struct serve_db {
     cg_bankdb *db;
@@ -148,8 +126,8 @@ typedef struct serve_server {
     struct MHD_Daemon *daemon;
     pthread_mutex_t engine_mu;
     serve_engine *engine;          /* current engine (holds one reference) */
-    serve_pool dbs;                /* serve_db */
-    serve_pool hashers;            /* cg_pdq_hasher */
+    cg_object_pool *dbs;           /* serve_db: a cg_bankdb is used by one thread at a time */
+    cg_pdq_hasher_pool *hashers;   /* PDQ hashers for the hashing routes */
     pthread_mutex_t rate_mu;       /* guards buckets */
     serve_bucket *buckets[256];
     atomic_int inflight;           /* requests between first call and completion */
@@ -404,8 +382,9 @@ enum MHD_Result selfhash_submit(serve_req *r);
 enum MHD_Result selfhash_withdraw(serve_req *r);
 enum MHD_Result selfhash_status(serve_req *r);
 
-/* routes_v1.c: writes each notify action of v to the outbox (one entry per target) and wakes
- * the deliverer. Returns the number of entries written, -1 on a store failure (logged). */
+/* routes_v1.c: after a scan whose record step wrote outbox rows (the engine's notify), wakes
+ * the deliverer; counts and logs notifications dropped by a full outbox. Returns the number of
+ * rows written. */
 int serve_notify(serve_req *r, const cg_verdict *v);
 
 /* routes_v1.c: records in the audit log that data (a report draft, a preview) of review item

@@ -7,8 +7,9 @@
  * deadlines of every connection.
  *
  * The engine (policy, text engine, matcher with its refresher thread) is shared by every
- * request and held by a reference count, so that a policy reload can open a new engine, swap
- * it in, and let the old one close when its last request is done. Bank and review writes use a
+ * request and held by a reference count, so that it closes when its last request is done; a
+ * policy reload swaps only the policy inside it (cg_engine_set_policy), keeping the indexes,
+ * the conversations and the repeat counts. Bank and review writes use a
  * database handle from a small pool: a cg_bankdb is used by one thread at a time.
  *
  * Shutdown (SIGTERM/SIGINT, taken with sigwait in the main thread; every other thread blocks
@@ -57,6 +58,8 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     ec.audit_fsync = 1;
     ec.actor = "serve";
     ec.review = c->review;
+    ec.notify = 1;
+    ec.outbox_max_pending = c->outbox_max_pending;
     ec.classify = c->classify;
     engine_limits(c, &ec);
     st = cg_engine_open(&ec, &e->engine, err);
@@ -98,17 +101,20 @@ void serve_engine_release(serve_server *s, serve_engine *e)
 
 cg_status serve_engine_reload(serve_server *s, cg_error *err)
 {
-    serve_engine *fresh, *old;
-    cg_status st = engine_open(&s->cfg, &fresh, err);
+    /* Only the policy is swapped (cg_engine_set_policy): the indexes are not rebuilt and the
+     * conversations' grooming evidence and the repeat counts survive the reload. Reloads are
+     * serialised: the engine allows one at a time. */
+    static pthread_mutex_t reload_mu = PTHREAD_MUTEX_INITIALIZER;
+    serve_engine *e = serve_engine_acquire(s);
+    cg_status st;
 
-    if (st != CG_OK)
-        return st;
-    pthread_mutex_lock(&s->engine_mu);
-    old = s->engine;
-    s->engine = fresh;
-    pthread_mutex_unlock(&s->engine_mu);
-    serve_engine_release(s, old); /* the server's reference; requests hold theirs */
-    return CG_OK;
+    if (e == NULL)
+        return CG_E_INVAL;
+    pthread_mutex_lock(&reload_mu);
+    st = cg_engine_set_policy(e->engine, s->cfg.policy[0] != '\0' ? s->cfg.policy : NULL, err);
+    pthread_mutex_unlock(&reload_mu);
+    serve_engine_release(s, e);
+    return st;
 }
 
 /* ---- pools ------------------------------------------------------------------------------- */
@@ -151,27 +157,6 @@ static void db_destroy(void *item)
     free(d);
 }
 
-static cg_status hasher_create(void *ud, void **out, cg_error *err)
-{
-    cg_pdq_hasher *h;
-    cg_status st = cg_pdq_hasher_create(&h);
-
-    (void)ud;
-    *out = NULL;
-    if (st != CG_OK) {
-        err->status = st;
-        snprintf(err->message, sizeof(err->message), "cannot create a PDQ hasher");
-        return st;
-    }
-    *out = h;
-    return CG_OK;
-}
-
-static void hasher_destroy(void *item)
-{
-    cg_pdq_hasher_destroy(item);
-}
-
 /* Who the request acts as, for the audit log: "api:<key id>(<holder>)" ("api" without a key),
  * cut to fit the bank audit actor (63 bytes) at a character boundary; the key id alone is
  * unambiguous. */
@@ -200,7 +185,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
     cg_error err;
     char actor[64];
 
-    if (serve_pool_get(&r->srv->dbs, &item, &err) != CG_OK) {
+    if (cg_object_pool_take(r->srv->dbs, &item, &err) != CG_OK) {
         *ret = http_cg_error(r, CG_E_BACKEND, err.message);
         return NULL;
     }
@@ -214,7 +199,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
                             auth_has(r, CG_SCOPE_REVIEW_SENIOR) ? CG_REVIEW_RIGHT_SENIOR : 0,
                             &err) != CG_OK ||
         (d->audit != NULL && cg_bankdb_set_audit(d->db, d->audit, actor, &err) != CG_OK)) {
-        serve_pool_put(&r->srv->dbs, d);
+        cg_object_pool_give(r->srv->dbs, d);
         *ret = http_cg_error(r, CG_E_INVAL, err.message);
         return NULL;
     }
@@ -223,7 +208,7 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
 
 void serve_db_put(serve_req *r, serve_db *d)
 {
-    serve_pool_put(&r->srv->dbs, d);
+    cg_object_pool_give(r->srv->dbs, d);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -500,10 +485,9 @@ int serve_run(const serve_config *cfg)
     if (cg_engine_vision_error(s->engine->engine) != NULL)
         fprintf(stderr, "childguard serve: nudity classifier unavailable, serving without it: "
                         "%s\n", cg_engine_vision_error(s->engine->engine));
-    if (serve_pool_init(&s->dbs, s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
-                        db_create, db_destroy, &s->cfg) != 0 ||
-        serve_pool_init(&s->hashers, threads + workers + 2, hasher_create, hasher_destroy,
-                        NULL) != 0 ||
+    if (cg_object_pool_create(s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
+                              db_create, db_destroy, &s->cfg, &s->dbs) != CG_OK ||
+        cg_pdq_hasher_pool_create(threads + workers + 2, &s->hashers) != CG_OK ||
         auth_init(s) != 0) {
         fprintf(stderr, "childguard serve: out of memory\n");
         close(lfd);
@@ -592,8 +576,8 @@ out:
     s->conns = NULL;
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
-    serve_pool_fini(&s->dbs);
-    serve_pool_fini(&s->hashers);
+    cg_object_pool_destroy(s->dbs);
+    cg_pdq_hasher_pool_destroy(s->hashers);
     auth_fini(s);
     cg_bankdb_close(s->keys_db);
     s->keys_db = NULL;

@@ -42,8 +42,7 @@ void webhook_sign(const char *key, long long timestamp, const char *body, size_t
         EVP_MAC_update(ctx, (const unsigned char *)body, len) == 1 &&
         EVP_MAC_final(ctx, mac, &got, sizeof(mac)) == 1) {
         mac_len = (unsigned int)got;
-        for (unsigned int i = 0; i < mac_len && i < 32; i++)
-            snprintf(out + 2 * i, 3, "%02x", mac[i]);
+        cg_hex_encode(mac, mac_len < 32 ? mac_len : 32, out);
     }
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(m);

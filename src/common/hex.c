@@ -1,4 +1,4 @@
-/* Hexadecimal text (hex.h). */
+/* Hexadecimal text (include/childguard/hex.h): the one hex codec. */
 #include "common/hex.h"
 
 #include <string.h>
@@ -14,7 +14,7 @@ static int digit_value(unsigned char c)
     return -1;
 }
 
-void cg__hex_encode(const uint8_t *bytes, size_t n, char *out)
+void cg_hex_encode(const uint8_t *bytes, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
 
@@ -25,7 +25,7 @@ void cg__hex_encode(const uint8_t *bytes, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-cg_status cg__hex_decode(const char *text, size_t len, uint8_t *out, size_t n)
+cg_status cg_hex_decode(const char *text, size_t len, uint8_t *out, size_t n)
 {
     if (text == NULL || len != 2 * n) {
         memset(out, 0, n);

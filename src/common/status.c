@@ -30,6 +30,11 @@ const char *cg_version(void)
     return CG_VERSION_STRING;
 }
 
+unsigned cg_version_number(void)
+{
+    return CG_VERSION_NUMBER;
+}
+
 const char *cg_status_name(cg_status s)
 {
     if ((unsigned)s >= STATUS_COUNT || status_table[s].name == NULL)

@@ -1,5 +1,5 @@
 /* The engine's lifetime: open (matcher, text engine, policy, audit log, review database),
- * close, accessors and the pool of PDQ hashers (engine.h). */
+ * close, accessors and the engine's PDQ hasher pool (engine.h). */
 #include "engine/engine_int.h"
 
 #include <string.h>
@@ -96,6 +96,8 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
 
     if (c->review && c->db_path == NULL)
         return cg__fail(err, CG_E_INVAL, "engine: the review queue needs a bank database");
+    if (c->notify && c->db_path == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: notifications need a bank database (outbox)");
     if (c->context < 0 || c->context >= CG_CONTEXT_COUNT)
         return cg__fail(err, CG_E_INVAL, "engine: unknown context %d", (int)c->context);
     if (c->guidance_lang != NULL && strcmp(c->guidance_lang, "vi") != 0 &&
@@ -106,20 +108,24 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
     e->cfg.guidance_lang = c->guidance_lang != NULL && strcmp(c->guidance_lang, "en") == 0
                                ? "en"
                                : "vi";
+    e->policy = cg__calloc(1, sizeof(*e->policy));
+    if (e->policy == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    e->policy->refs = 1; /* the engine's */
     st = cg_policy_load(c->policy_path != NULL ? c->policy_path : cg_policy_default_path(),
-                        &e->policy, err);
+                        &e->policy->policy, err);
     if (st != CG_OK)
         return st;
     st = cg_text_engine_open(&c->text, &e->text, err);
     if (st != CG_OK)
         return st;
-    st = cg_text_session_new(e->text, &e->session, err);
+    st = cg_text_session_new(e->text, &e->state.session, err);
     if (st != CG_OK)
         return st;
     /* The read-write handle first: opening it migrates an older database, which the
      * read-only matcher would refuse. */
-    if (c->review) {
-        st = cg_bankdb_open(c->db_path, 0, &e->review_db, err);
+    if (c->review || c->notify) {
+        st = cg_bankdb_open(c->db_path, 0, &e->rw_db, err);
         if (st != CG_OK)
             return st;
     }
@@ -136,12 +142,13 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         if (st != CG_OK)
             return st;
     }
-    if (cg__repeat_init(&e->repeat) != CG_OK)
+    if (cg__repeat_init(&e->state.repeat) != CG_OK ||
+        cg_pdq_hasher_pool_create(0, &e->hashers) != CG_OK)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     if (c->conversation_ttl_s < 0)
         return cg__fail(err, CG_E_INVAL, "engine: conversation_ttl_s %lld is negative",
                         (long long)c->conversation_ttl_s);
-    if (cg__convtable_init(&e->convs,
+    if (cg__convtable_init(&e->state.convs,
                            c->max_conversations > 0 ? c->max_conversations
                                                     : CG__CONVERSATIONS_DEFAULT,
                            c->conversation_ttl_s * 1000) != CG_OK)
@@ -160,10 +167,9 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
     e = cg__calloc(1, sizeof(*e));
     if (e == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
-    pthread_mutex_init(&e->text_lock, NULL);
-    pthread_mutex_init(&e->hasher_lock, NULL);
+    pthread_mutex_init(&e->state.lock, NULL);
     pthread_mutex_init(&e->record_lock, NULL);
-    pthread_mutex_init(&e->vision_lock, NULL);
+    pthread_mutex_init(&e->policy_lock, NULL);
     if (cfg == NULL) {
         cg_engine_config d;
         cg_engine_config_default(&d);
@@ -188,16 +194,15 @@ void cg_engine_close(cg_engine *e)
     if (e == NULL)
         return;
     cg_matcher_close(e->matcher);
-    cg_text_session_free(e->session);
+    cg_text_session_free(e->state.session);
     cg_text_engine_close(e->text);
-    cg_policy_free(e->policy);
+    if (e->policy != NULL)
+        cg__engine_policy_give(e, e->policy);
     cg_audit_close(e->audit);
-    cg_bankdb_close(e->review_db);
-    cg__repeat_free(&e->repeat);
-    cg__convtable_free(&e->convs);
-    for (size_t i = 0; i < e->n_hashers; i++)
-        cg_pdq_hasher_destroy(e->hashers[i]);
-    cg__free(e->hashers);
+    cg_bankdb_close(e->rw_db);
+    cg__repeat_free(&e->state.repeat);
+    cg__convtable_free(&e->state.convs);
+    cg_pdq_hasher_pool_destroy(e->hashers);
     cg__engine_vision_close(e);
     cg__free(e->vision_path);
     if (e->extra_lexicons != NULL)
@@ -212,10 +217,9 @@ void cg_engine_close(cg_engine *e)
     cg__free(e->lang);
     cg__free(e->country);
     cg__free(e->model_path);
-    pthread_mutex_destroy(&e->text_lock);
-    pthread_mutex_destroy(&e->hasher_lock);
+    pthread_mutex_destroy(&e->state.lock);
     pthread_mutex_destroy(&e->record_lock);
-    pthread_mutex_destroy(&e->vision_lock);
+    pthread_mutex_destroy(&e->policy_lock);
     cg__free(e);
 }
 
@@ -224,10 +228,10 @@ void cg_engine_stats_get(cg_engine *e, cg_engine_stats *out)
     memset(out, 0, sizeof(*out));
     if (e == NULL)
         return;
-    pthread_mutex_lock(&e->text_lock);
-    out->conversations = e->convs.n;
-    out->conversations_evicted = e->convs.evicted;
-    pthread_mutex_unlock(&e->text_lock);
+    pthread_mutex_lock(&e->state.lock);
+    out->conversations = e->state.convs.n;
+    out->conversations_evicted = e->state.convs.evicted;
+    pthread_mutex_unlock(&e->state.lock);
 }
 
 cg_matcher *cg_engine_matcher(cg_engine *e)
@@ -237,40 +241,60 @@ cg_matcher *cg_engine_matcher(cg_engine *e)
 
 const cg_policy *cg_engine_policy(const cg_engine *e)
 {
-    return e != NULL ? e->policy : NULL;
+    return e != NULL && e->policy != NULL ? e->policy->policy : NULL;
+}
+
+cg__policy_ref *cg__engine_policy_take(cg_engine *e)
+{
+    cg__policy_ref *r;
+
+    pthread_mutex_lock(&e->policy_lock);
+    r = e->policy;
+    r->refs++;
+    pthread_mutex_unlock(&e->policy_lock);
+    return r;
+}
+
+void cg__engine_policy_give(cg_engine *e, cg__policy_ref *r)
+{
+    int last;
+
+    pthread_mutex_lock(&e->policy_lock);
+    last = --r->refs == 0;
+    pthread_mutex_unlock(&e->policy_lock);
+    if (last) {
+        cg_policy_free(r->policy);
+        cg__free(r);
+    }
+}
+
+cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *err)
+{
+    cg__policy_ref *fresh, *old;
+    cg_status st;
+
+    if (e == NULL || e->policy == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: no engine");
+    fresh = cg__calloc(1, sizeof(*fresh));
+    if (fresh == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    fresh->refs = 1;
+    /* Loaded (strictly) before anything changes: a policy with a typo leaves the old one. */
+    st = cg_policy_load(policy_path != NULL ? policy_path : cg_policy_default_path(),
+                        &fresh->policy, err);
+    if (st != CG_OK) {
+        cg__free(fresh);
+        return st;
+    }
+    pthread_mutex_lock(&e->policy_lock);
+    old = e->policy;
+    e->policy = fresh;
+    pthread_mutex_unlock(&e->policy_lock);
+    cg__engine_policy_give(e, old); /* the engine's reference; scans deciding hold theirs */
+    return CG_OK;
 }
 
 const cg_text_engine *cg_engine_text(const cg_engine *e)
 {
     return e != NULL ? e->text : NULL;
-}
-
-cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out)
-{
-    *out = NULL;
-    pthread_mutex_lock(&e->hasher_lock);
-    if (e->n_hashers > 0)
-        *out = e->hashers[--e->n_hashers];
-    pthread_mutex_unlock(&e->hasher_lock);
-    return *out != NULL ? CG_OK : cg_pdq_hasher_create(out);
-}
-
-void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h)
-{
-    if (h == NULL)
-        return;
-    pthread_mutex_lock(&e->hasher_lock);
-    if (e->n_hashers == e->cap_hashers) {
-        size_t cap = e->cap_hashers == 0 ? 4 : e->cap_hashers * 2;
-        cg_pdq_hasher **v = cg__realloc(e->hashers, cap * sizeof(*v));
-        if (v == NULL) {
-            pthread_mutex_unlock(&e->hasher_lock);
-            cg_pdq_hasher_destroy(h);
-            return;
-        }
-        e->hashers = v;
-        e->cap_hashers = cap;
-    }
-    e->hashers[e->n_hashers++] = h;
-    pthread_mutex_unlock(&e->hasher_lock);
 }

@@ -1,10 +1,12 @@
 /* The engine's internals (include/childguard/engine.h), shared by its files:
- *   engine.c   open/close, accessors, the pool of PDQ hashers
- *   scan.c     content → signals, matches, text risks → policy facts → decision + guidance
- *   record.c   decisions into the audit log and the review queue
+ *   engine.c   open/close, accessors, the engine's PDQ hasher pool
+ *   signals.c  content → signals: the one pipeline (signals.h), also used by the front ends
+ *   scan.c     signals → matches, text risks → policy facts → decision + guidance
+ *   record.c   decisions into the review queue, the webhook outbox and the audit log
  *   repeat.c   how often a sender has shown a harm (the policy's "repeat")
  *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
  *   convtable.c which conversations are remembered (bounded, least recently used out)
+ *   state.c    the live state (conversations, repeat counts) saved to and restored from bytes
  *   verdict.c  freeing a verdict and its one JSON serialiser */
 #ifndef CG_ENGINE_INT_H
 #define CG_ENGINE_INT_H
@@ -14,6 +16,8 @@
 #include "childguard/audit.h"
 #include "childguard/bank.h"
 #include "childguard/engine.h"
+#include "childguard/pool.h"
+#include "childguard/signals.h"
 
 /* Senders remembered for repeat counts; past this the table starts over (documented). */
 #define CG__REPEAT_SLOTS 65536
@@ -58,6 +62,25 @@ void cg__convtable_free(cg__convtable *t);
 cg_status cg__convtable_touch(cg__convtable *t, const char *key, int64_t now_ms,
                               void (*forget)(void *ud, const char *key), void *ud);
 
+/* A loaded policy and the number of holders (the engine and the scans deciding with it). */
+typedef struct cg__policy_ref {
+    cg_policy *policy;
+    int refs;                           /* under cg_engine.policy_lock */
+} cg__policy_ref;
+
+/* The engine's live state, one bounded object apart from its configuration: what the
+ * conversations have shown (the text session, per conversation and tenant, least recently used
+ * forgotten first) and how often each sender has shown a harm. It is kept across policy
+ * reloads (cg_engine_set_policy) and saved and restored with cg_engine_state_save/restore
+ * (state.c). */
+typedef struct cg__engine_state {
+    pthread_mutex_t lock;               /* everything below */
+    cg_text_session *session;
+    cg__repeat repeat;
+    cg__convtable convs;                /* which conversations the session remembers */
+    uint64_t next_message;              /* numbers messages that come without an id */
+} cg__engine_state;
+
 /* Conversations kept when the configuration says 0. */
 #define CG__CONVERSATIONS_DEFAULT 100000
 
@@ -68,36 +91,28 @@ struct cg_engine {
     char **extra_lexicons;
 
     cg_matcher *matcher;                /* NULL without a database */
-    cg_policy *policy;
+    /* The current policy, refcounted: a scan holds a reference for its decision, so that
+     * cg_engine_set_policy can swap it in while scans run; the last holder frees it. */
+    pthread_mutex_t policy_lock;
+    cg__policy_ref *policy;
     cg_text_engine *text;
 
-    pthread_mutex_t text_lock;          /* the conversation state and the repeat counts */
-    cg_text_session *session;
-    cg__repeat repeat;
-    cg__convtable convs;                /* which conversations the session remembers */
-    uint64_t next_message;              /* numbers messages that come without an id */
+    cg__engine_state state;             /* live state: survives cg_engine_set_policy */
 
-    pthread_mutex_t hasher_lock;        /* free PDQ hashers (each scan borrows one) */
-    cg_pdq_hasher **hashers;
-    size_t n_hashers, cap_hashers;
+    cg_pdq_hasher_pool *hashers;        /* each scan borrows one (pdq.h) */
 
     cg_vision_model *vision;            /* NULL: classifier off or unavailable */
     char *vision_error;                 /* why it is unavailable; NULL when off or running */
-    pthread_mutex_t vision_lock;        /* free classifier contexts (each scan borrows one) */
-    cg_vision_ctx **vision_ctxs;
-    size_t n_vision_ctxs, cap_vision_ctxs;
+    cg_object_pool *vision_ctxs;        /* cg_vision_ctx (each scan borrows one) */
 
-    pthread_mutex_t record_lock;        /* the audit handle and the review database */
+    pthread_mutex_t record_lock;        /* the audit handle and the read-write database */
     cg_audit *audit;
-    cg_bankdb *review_db;
+    cg_bankdb *rw_db;                   /* review queue and outbox; NULL when neither is on */
 };
 
-/* Borrows a hasher (creating one when none is free) and gives it back. */
-cg_status cg__engine_hasher_take(cg_engine *e, cg_pdq_hasher **out);
-void cg__engine_hasher_give(cg_engine *e, cg_pdq_hasher *h);
-
-/* Records a decided verdict: review item (when review is on and the decision queues it) and
- * audit record (when an audit log is open). pixels may be NULL (no preview). */
+/* Records a decided verdict: review item (when review is on and the decision queues it), an
+ * outbox row per notify action (when notify is on), and the audit record (when an audit log is
+ * open). img may be NULL (no preview). */
 cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err);
 
 /* Loads the classifier when configured; a model that cannot be loaded leaves e->vision NULL
@@ -109,6 +124,11 @@ void cg__engine_vision_close(cg_engine *e);
  * Fails only when out of memory. */
 cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image *img,
                               cg_verdict *v, cg_error *err);
+
+/* Takes a reference to the current policy (never NULL on an open engine) and gives it back;
+ * the policy is freed when the last reference goes. */
+cg__policy_ref *cg__engine_policy_take(cg_engine *e);
+void cg__engine_policy_give(cg_engine *e, cg__policy_ref *ref);
 
 /* Monotonic milliseconds, for timings. */
 double cg__engine_now_ms(void);

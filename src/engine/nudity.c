@@ -15,6 +15,20 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
+static cg_status ctx_create(void *model, void **obj, cg_error *err)
+{
+    cg_vision_ctx *c = NULL;
+    cg_status st = cg_vision_ctx_create(model, &c);
+
+    *obj = c;
+    return st == CG_OK ? CG_OK : cg__fail(err, st, "engine: cannot create a classifier context");
+}
+
+static void ctx_destroy(void *obj)
+{
+    cg_vision_ctx_destroy(obj);
+}
+
 cg_status cg__engine_vision_open(cg_engine *e, cg_error *err)
 {
     cg_error verr;
@@ -23,8 +37,12 @@ cg_status cg__engine_vision_open(cg_engine *e, cg_error *err)
     if (!e->cfg.classify)
         return CG_OK;
     st = cg_vision_model_load(e->cfg.vision_model_path, &e->vision, &verr);
-    if (st == CG_OK)
+    if (st == CG_OK) {
+        if (cg_object_pool_create(0, ctx_create, ctx_destroy, e->vision, &e->vision_ctxs) !=
+            CG_OK)
+            return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
         return CG_OK;
+    }
     if (st == CG_E_NOMEM)
         return cg__fail(err, st, "engine: out of memory loading the nudity model");
     e->vision_error = cg__strdup(verr.message);
@@ -35,11 +53,8 @@ cg_status cg__engine_vision_open(cg_engine *e, cg_error *err)
 
 void cg__engine_vision_close(cg_engine *e)
 {
-    for (size_t i = 0; i < e->n_vision_ctxs; i++)
-        cg_vision_ctx_destroy(e->vision_ctxs[i]);
-    cg__free(e->vision_ctxs);
+    cg_object_pool_destroy(e->vision_ctxs);
     e->vision_ctxs = NULL;
-    e->n_vision_ctxs = e->cap_vision_ctxs = 0;
     cg_vision_model_destroy(e->vision);
     e->vision = NULL;
     cg__free(e->vision_error);
@@ -49,36 +64,6 @@ void cg__engine_vision_close(cg_engine *e)
 const char *cg_engine_vision_error(const cg_engine *e)
 {
     return e != NULL ? e->vision_error : NULL;
-}
-
-static cg_status ctx_take(cg_engine *e, cg_vision_ctx **out)
-{
-    *out = NULL;
-    pthread_mutex_lock(&e->vision_lock);
-    if (e->n_vision_ctxs > 0)
-        *out = e->vision_ctxs[--e->n_vision_ctxs];
-    pthread_mutex_unlock(&e->vision_lock);
-    return *out != NULL ? CG_OK : cg_vision_ctx_create(e->vision, out);
-}
-
-static void ctx_give(cg_engine *e, cg_vision_ctx *c)
-{
-    if (c == NULL)
-        return;
-    pthread_mutex_lock(&e->vision_lock);
-    if (e->n_vision_ctxs == e->cap_vision_ctxs) {
-        size_t cap = e->cap_vision_ctxs == 0 ? 4 : e->cap_vision_ctxs * 2;
-        cg_vision_ctx **v = cg__realloc(e->vision_ctxs, cap * sizeof(*v));
-        if (v == NULL) {
-            pthread_mutex_unlock(&e->vision_lock);
-            cg_vision_ctx_destroy(c);
-            return;
-        }
-        e->vision_ctxs = v;
-        e->cap_vision_ctxs = cap;
-    }
-    e->vision_ctxs[e->n_vision_ctxs++] = c;
-    pthread_mutex_unlock(&e->vision_lock);
 }
 
 /* As vPDQ samples: every (int)(seconds * fps) frames, at least 1; <= 0 seconds: every frame. */
@@ -157,6 +142,7 @@ cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image 
     const int is_image = v->format != CG_FORMAT_UNKNOWN;
     const int is_video = v->video_format[0] != '\0';
     cg_vision_ctx *ctx = NULL;
+    void *obj = NULL;
     cg_error verr;
     cg_status st;
     const double t0 = cg__engine_now_ms();
@@ -181,9 +167,10 @@ cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image 
         snprintf(v->nudity.error, sizeof v->nudity.error, "%s", v->decode_error);
         return CG_OK;
     }
-    st = ctx_take(e, &ctx);
+    st = cg_object_pool_take(e->vision_ctxs, &obj, NULL);
     if (st != CG_OK)
         return cg__fail(err, st, "engine: out of memory for the nudity classifier");
+    ctx = obj;
     if (is_image) {
         st = cg_vision_classify_image(ctx, img, &v->nudity.scores, &verr);
         if (st == CG_OK) {
@@ -197,7 +184,7 @@ cg_status cg__engine_classify(cg_engine *e, const cg_content *c, const cg_image 
     } else {
         st = classify_video(e, c, ctx, v);
     }
-    ctx_give(e, ctx);
+    cg_object_pool_give(e->vision_ctxs, ctx);
     v->ms.classify_ms = cg__engine_now_ms() - t0;
     if (st != CG_OK)
         return cg__fail(err, st, "engine: out of memory in the nudity classifier");

@@ -1,12 +1,13 @@
-/* Recording a decision (engine_int.h): a review item when the decision queues one, then a
- * "decision" audit record naming it. Both carry hashes, scores, evidence spans and decisions;
- * never content bytes or message text. */
+/* Recording a decision (engine_int.h): a review item when the decision queues one, an outbox
+ * row for each notify action, then a "decision" audit record naming the item. They carry
+ * hashes, scores, evidence spans and decisions; never content bytes or message text. */
 #include "engine/engine_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "childguard/outbox.h"
 #include "childguard/review.h"
 #include "common/alloc.h"
 #include "common/error.h"
@@ -65,10 +66,8 @@ static void item_signals(const cg_verdict *v, cg_review_item *it)
 {
     if (v->has_pdq) {
         cg_review_signal *s = &it->signals[it->n_signals++];
-        char hex[CG_PDQ_HEX_LEN + 1];
         s->type = cg_signal_type_find("pdq");
-        cg_pdq_to_hex(&v->pdq.hash, hex);
-        s->type->parse(hex, CG_PDQ_HEX_LEN, s->value);
+        cg_pdq_to_bytes(&v->pdq.hash, s->value);
         s->quality = v->pdq.quality;
     }
     if (v->has_digests) {
@@ -121,7 +120,7 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
         st = cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     if (st == CG_OK) {
         /* An open item for the same conversation or file: refresh it, else add one. */
-        st = cg_review_refresh(e->review_db, it, json, e->audit, err);
+        st = cg_review_refresh(e->rw_db, it, json, e->audit, err);
         fresh = st == CG_E_NOTFOUND;
         if (fresh)
             st = CG_OK;
@@ -130,7 +129,7 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
         st = cg_review_preview(img->pixels, (int)img->width, (int)img->height,
                                (int)img->channels, 0, 0, &preview, &preview_len, err);
     if (st == CG_OK && fresh)
-        st = cg_review_add(e->review_db, it, json, preview, preview_len, e->audit, err);
+        st = cg_review_add(e->rw_db, it, json, preview, preview_len, e->audit, err);
     if (st == CG_OK)
         v->review_id = it->id;
     cg__free(preview);
@@ -192,18 +191,83 @@ static cg_status append_decision(cg_engine *e, cg_verdict *v, cg_error *err)
     return st;
 }
 
+/* What a guardian's or moderator's system needs to act on a notify action: ids and the
+ * decision, never the content or the message text (docs/keys.md, "Outbox"). */
+static char *notify_payload(const cg_verdict *v, const char *target)
+{
+    const cg_policy_decision *d = &v->decision;
+    json_t *actions = json_array(), *rules = json_array(), *o;
+    char *text;
+
+    for (size_t k = 0; k < d->n_actions; k++)
+        json_array_append_new(actions, json_string(cg_policy_action_name(d->actions[k].action)));
+    for (size_t k = 0; k < d->n_fired; k++)
+        json_array_append_new(rules, json_string(d->fired[k].id));
+    o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify", "target", target,
+                  "tenant", v->tenant, "content_id", v->content_id, "kind",
+                  json_string(cg_verdict_kind_name(v)), "actions", actions, "rules", rules,
+                  "alert", v->has_text ? json_string(cg_alert_name(v->text.alert)) : json_null(),
+                  "review_id", v->review_id > 0 ? json_integer(v->review_id) : json_null());
+    text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
+}
+
+/* One outbox row per notify action with a target, in the verdict's tenant. A full outbox (the
+ * tenant's bound) drops the notification and counts it; anything else fails the record. */
+static cg_status add_notifications(cg_engine *e, cg_verdict *v, cg_error *err)
+{
+    const cg_policy_decision *d = &v->decision;
+    cg_status st = CG_OK;
+    int tenant_set = 0;
+
+    for (size_t i = 0; i < d->n_actions && st == CG_OK; i++) {
+        const cg_policy_action_item *a = &d->actions[i];
+        cg_error aerr;
+        char *text;
+
+        if (a->action != CG_ACTION_NOTIFY || a->target[0] == '\0')
+            continue;
+        if (!tenant_set) {
+            st = cg_bankdb_set_tenant(e->rw_db, v->tenant, err);
+            if (st != CG_OK)
+                break;
+            tenant_set = 1;
+        }
+        text = notify_payload(v, a->target);
+        if (text == NULL)
+            return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+        st = cg_outbox_add_bounded(e->rw_db, a->target, text, e->cfg.outbox_max_pending, NULL,
+                                   &aerr);
+        free(text);
+        if (st == CG_E_LIMIT) {
+            v->notify_dropped++;
+            st = CG_OK;
+        } else if (st == CG_OK) {
+            v->notified++;
+        } else if (err != NULL) {
+            *err = aerr;
+        }
+    }
+    return st;
+}
+
 cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err)
 {
-    int queue = e->review_db != NULL &&
+    int queue = e->cfg.review && e->rw_db != NULL &&
                 cg_policy_decision_has(&v->decision, CG_ACTION_QUEUE_REVIEW);
+    int notify = e->cfg.notify && e->rw_db != NULL &&
+                 cg_policy_decision_has(&v->decision, CG_ACTION_NOTIFY);
     int audit = e->audit != NULL && (e->cfg.audit_all || acts(v));
     cg_status st = CG_OK;
 
-    if (!queue && !audit)
+    if (!queue && !notify && !audit)
         return CG_OK;
     pthread_mutex_lock(&e->record_lock);
     if (queue)
         st = add_review(e, v, img, err);
+    if (st == CG_OK && notify)
+        st = add_notifications(e, v, err);
     if (st == CG_OK && audit)
         st = append_decision(e, v, err);
     pthread_mutex_unlock(&e->record_lock);

@@ -66,12 +66,9 @@ static cg_status match_bytes(cg_engine *e, cg_verdict *v, cg_error *err)
     if (v->has_pdq) {
         uint8_t values[8 * 32];
         size_t n = e->cfg.dihedral ? 8 : 1;
-        const cg_signal_type *pdq = cg_signal_type_find("pdq");
-        for (size_t i = 0; i < n; i++) {
-            char hex[CG_PDQ_HEX_LEN + 1];
-            cg_pdq_to_hex(e->cfg.dihedral ? &v->pdq.dihedral[i] : &v->pdq.hash, hex);
-            pdq->parse(hex, CG_PDQ_HEX_LEN, values + 32 * i);
-        }
+        for (size_t i = 0; i < n; i++)
+            cg_pdq_to_bytes(e->cfg.dihedral ? &v->pdq.dihedral[i] : &v->pdq.hash,
+                            values + CG_PDQ_BYTES * i);
         st = lookup(e, "pdq", values, n, v, err);
     }
     if (st == CG_OK && v->vpdq != NULL && v->vpdq->count > 0) {
@@ -92,97 +89,73 @@ static cg_status match_bytes(cg_engine *e, cg_verdict *v, cg_error *err)
     return st;
 }
 
-/* Decodes and hashes an image; a decode failure is kept in the verdict, not returned. */
-static cg_status hash_image(cg_engine *e, const cg_content *c, cg_verdict *v, cg_image **img_out)
+/* The signals options of the engine's configuration: every signal, the decoded image kept for
+ * the classifier and the quarantine preview, animations and videos as vPDQ. */
+static void signals_options(const cg_engine *e, const cg_content *c, cg_signals_options *o)
 {
-    cg_image *img = NULL;
-    cg_pdq_hasher *h = NULL;
-    cg_error derr;
-    double t0 = cg__engine_now_ms();
-    cg_status st = cg_image_decode_mem(c->data, c->len, &e->cfg.decode, &img, &derr);
-
-    v->ms.decode_ms = cg__engine_now_ms() - t0;
-    if (st != CG_OK) {
-        v->decode_status = st;
-        const char *name = display(c);
-        snprintf(v->decode_error, sizeof(v->decode_error), "%.*s: %.*s",
-                 (int)fit(name, strlen(name), 96), name,
-                 (int)fit(derr.message, strlen(derr.message), 150), derr.message);
-        return CG_OK;
-    }
-    v->width = img->width;
-    v->height = img->height;
-    t0 = cg__engine_now_ms();
-    st = cg__engine_hasher_take(e, &h);
-    if (st == CG_OK)
-        st = cg_pdq_hash_image(h, img, e->cfg.dihedral, &v->pdq);
-    cg__engine_hasher_give(e, h);
-    v->ms.hash_ms = cg__engine_now_ms() - t0;
-    if (st != CG_OK) {
-        cg_image_destroy(img);
-        return st;
-    }
-    v->has_pdq = 1;
-    *img_out = img;
-    return CG_OK;
+    cg_signals_options_default(o);
+    o->want |= CG_SIGNALS_VIDEO | CG_SIGNALS_ANIMATION | CG_SIGNALS_KEEP_IMAGE;
+    o->dihedral = e->cfg.dihedral;
+    o->decode = e->cfg.decode;
+    o->name = display(c);
+    o->video.seconds_per_hash = e->cfg.video_seconds_per_hash == 0 ? 1.0
+                                : e->cfg.video_seconds_per_hash < 0 ? 0
+                                                                    : e->cfg.video_seconds_per_hash;
+    if (e->cfg.video_limits.max_duration_s > 0)
+        o->video.limits.max_duration_s = e->cfg.video_limits.max_duration_s;
+    if (e->cfg.video_limits.max_side > 0)
+        o->video.limits.max_side = e->cfg.video_limits.max_side;
+    if (e->cfg.video_limits.max_pixels > 0)
+        o->video.limits.max_pixels = e->cfg.video_limits.max_pixels;
+    if (e->cfg.video_limits.max_frames > 0)
+        o->video.limits.max_frames = e->cfg.video_limits.max_frames;
+    if (e->cfg.video_limits.timeout_s > 0)
+        o->video.limits.timeout_s = e->cfg.video_limits.timeout_s;
 }
 
-/* Hashes a video's sampled frames (vPDQ); a video that cannot be decoded is kept in the verdict
- * like an image that cannot (its digests are still matched). */
-static cg_status hash_video(cg_engine *e, const cg_content *c, cg_verdict *v, int animation)
+/* Moves the computed signals into the verdict (the decoded image into *img). A content that
+ * could not be decoded keeps its error in the verdict, named; one that is neither an image nor
+ * a video has no decoding error, only its digests. */
+static void take_signals(const cg_content *c, cg_signals *s, cg_verdict *v, cg_image **img)
 {
-    cg_vpdq_options opt;
-    cg_pdq_hasher *h = NULL;
-    cg_error verr;
-    cg_status st;
-    double t0 = cg__engine_now_ms();
+    const char *name = display(c);
 
-    cg_vpdq_options_default(&opt);
-    opt.seconds_per_hash = e->cfg.video_seconds_per_hash == 0 ? 1.0
-                           : e->cfg.video_seconds_per_hash < 0 ? 0 : e->cfg.video_seconds_per_hash;
-    if (e->cfg.video_limits.max_duration_s > 0)
-        opt.limits.max_duration_s = e->cfg.video_limits.max_duration_s;
-    if (e->cfg.video_limits.max_side > 0)
-        opt.limits.max_side = e->cfg.video_limits.max_side;
-    if (e->cfg.video_limits.max_pixels > 0)
-        opt.limits.max_pixels = e->cfg.video_limits.max_pixels;
-    if (e->cfg.video_limits.max_frames > 0)
-        opt.limits.max_frames = e->cfg.video_limits.max_frames;
-    if (e->cfg.video_limits.timeout_s > 0)
-        opt.limits.timeout_s = e->cfg.video_limits.timeout_s;
-    st = cg__engine_hasher_take(e, &h);
-    if (st != CG_OK)
-        return st;
-    st = cg_vpdq_hash_video_mem(c->data, c->len, display(c), &opt, h, &v->vpdq, &verr);
-    cg__engine_hasher_give(e, h);
-    v->ms.decode_ms = cg__engine_now_ms() - t0;
-    if (st == CG_E_NOMEM)
-        return st;
-    if (st != CG_OK && animation) { /* the first frame's PDQ stands; no frames beyond it */
-        v->vpdq = NULL;
-        return CG_OK;
+    v->has_digests = s->has_digests;
+    v->digests = s->digests;
+    v->format = s->format;
+    if (s->video_container != NULL)
+        copy_field(v->video_format, sizeof(v->video_format), s->video_container);
+    v->has_pdq = s->has_pdq;
+    v->pdq = s->pdq;
+    v->vpdq = s->vpdq;
+    s->vpdq = NULL;
+    *img = s->image;
+    s->image = NULL;
+    if (s->decode_status == CG_OK) {
+        v->width = s->width;
+        v->height = s->height;
+    } else if (s->video_container != NULL) {
+        v->decode_status = s->decode_status;
+        copy_field(v->decode_error, sizeof(v->decode_error), s->decode_error.message);
+    } else if (s->format != CG_FORMAT_UNKNOWN) {
+        v->decode_status = s->decode_status;
+        snprintf(v->decode_error, sizeof(v->decode_error), "%.*s: %.*s",
+                 (int)fit(name, strlen(name), 96), name,
+                 (int)fit(s->decode_error.message, strlen(s->decode_error.message), 150),
+                 s->decode_error.message);
     }
-    if (st != CG_OK) {
-        v->vpdq = NULL;
-        v->decode_status = st;
-        snprintf(v->decode_error, sizeof(v->decode_error), "%.*s", (int)fit(verr.message,
-                 strlen(verr.message), sizeof(v->decode_error) - 1), verr.message);
-        return CG_OK;
-    }
-    v->ms.decode_ms += v->vpdq->decode_s * 1000.0;
-    v->ms.hash_ms += v->vpdq->hash_s * 1000.0;
-    if (!animation) {
-        v->ms.decode_ms = v->vpdq->decode_s * 1000.0;
-        v->width = v->vpdq->width;
-        v->height = v->vpdq->height;
-    }
-    return CG_OK;
+    v->ms.digest_ms = s->digest_ms;
+    v->ms.decode_ms = s->decode_ms;
+    v->ms.hash_ms = s->hash_ms;
 }
 
 static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg_image **img,
                             cg_error *err)
 {
     char hex[CG_SHA256_BYTES * 2 + 1];
+    cg_signals_options so;
+    cg_signals sig;
+    cg_error serr;
     double t0;
     cg_status st;
 
@@ -192,39 +165,16 @@ static cg_status scan_bytes(cg_engine *e, const cg_content *c, cg_verdict *v, cg
         return cg__fail(err, CG_E_LIMIT, "%s: %zu bytes, over the limit of %llu", display(c),
                         c->len, (unsigned long long)e->cfg.decode.limits.max_file_bytes);
     v->bytes = c->len;
-    t0 = cg__engine_now_ms();
-    st = cg_digest_mem(CG_DIGEST_MD5 | CG_DIGEST_SHA256, c->data != NULL ? c->data : (const uint8_t *)"",
-                       c->len, &v->digests);
-    v->ms.digest_ms = cg__engine_now_ms() - t0;
-    if (st != CG_OK)
-        return cg__fail(err, st, "%s: digest failed: %s", display(c), cg_status_text(st));
-    v->has_digests = 1;
+    signals_options(e, c, &so);
+    st = cg_signals_compute(c->data, c->len, &so, e->hashers, &sig, &serr);
+    if (st != CG_OK) {
+        cg_signals_fini(&sig);
+        return cg__fail(err, st, "%s: %s", display(c), serr.message);
+    }
+    take_signals(c, &sig, v, img);
+    cg_signals_fini(&sig);
     cg_signal_type_find("sha256")->format(v->digests.sha256, hex);
     snprintf(v->content_id, sizeof(v->content_id), "sha256:%s", hex);
-    v->format = c->len > 0 ? cg_image_sniff(c->data, c->len) : CG_FORMAT_UNKNOWN;
-    if (v->format != CG_FORMAT_UNKNOWN) {
-        st = hash_image(e, c, v, img);
-        if (st != CG_OK)
-            return cg__fail(err, st, "%s: PDQ hashing failed: %s", display(c),
-                            cg_status_text(st));
-        /* An animated GIF is also a video: its frames are hashed as vPDQ (FFmpeg reads GIF)
-         * and matched against video signals, besides its first frame's PDQ. */
-        if (v->format == CG_FORMAT_GIF && *img != NULL && (*img)->frame_count > 1) {
-            st = hash_video(e, c, v, 1);
-            if (st != CG_OK)
-                return cg__fail(err, st, "%s: vPDQ hashing failed: %s", display(c),
-                                cg_status_text(st));
-        }
-    } else if (c->len > 0) {
-        const char *container = cg_video_sniff(c->data, c->len);
-        if (container != NULL) {
-            copy_field(v->video_format, sizeof(v->video_format), container);
-            st = hash_video(e, c, v, 0);
-            if (st != CG_OK)
-                return cg__fail(err, st, "%s: vPDQ hashing failed: %s", display(c),
-                                cg_status_text(st));
-        }
-    }
     st = cg__engine_classify(e, c, *img, v, err);
     if (st != CG_OK)
         return st;
@@ -291,23 +241,23 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     }
     m.conversation = conv_key;
-    pthread_mutex_lock(&e->text_lock);
+    pthread_mutex_lock(&e->state.lock);
     if (m.id == NULL || *m.id == '\0') {
-        snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->next_message);
+        snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->state.next_message);
         m.id = id;
     }
-    st = cg__convtable_touch(&e->convs, conv_key, wall_ms(), forget_conversation, e->session);
+    st = cg__convtable_touch(&e->state.convs, conv_key, wall_ms(), forget_conversation, e->state.session);
     if (st != CG_OK)
         cg__fail(err, st, "engine: out of memory");
     else
-        st = cg_text_scan(e->session, &m, &v->text, err);
+        st = cg_text_scan(e->state.session, &m, &v->text, err);
     if (st == CG_OK) {
         for (int h = 0; h < CG_HARM_COUNT; h++)
             if (v->text.message_risk[h] >= 0.5f)
                 shown |= 1u << h;
-        v->repeat = cg__repeat_add(&e->repeat, who_key, shown, wall_ms());
+        v->repeat = cg__repeat_add(&e->state.repeat, who_key, shown, wall_ms());
     }
-    pthread_mutex_unlock(&e->text_lock);
+    pthread_mutex_unlock(&e->state.lock);
     if (conv_key != conv_buf)
         cg__free(conv_key);
     if (who_key != who_buf)
@@ -436,7 +386,9 @@ static cg_status decide(cg_engine *e, const cg_content *c, cg_verdict *v, cg_err
     }
     if (v->nudity.status == CG_NUDITY_CLASSIFIED)
         f.nudity = v->nudity.scores.explicit_score;
-    st = cg_policy_decide(e->policy, &f, &v->decision, err);
+    cg__policy_ref *policy = cg__engine_policy_take(e);
+    st = cg_policy_decide(policy->policy, &f, &v->decision, err);
+    cg__engine_policy_give(e, policy);
     cg__free(pm);
     if (st == CG_OK)
         st = resolve_guidance(e, c, v, err);
@@ -472,9 +424,9 @@ static void count_match_repeat(cg_engine *e, const cg_content *c, cg_verdict *v)
     key = scoped(v->tenant, c->sender_id, buf, sizeof(buf));
     if (key == NULL)
         return; /* out of memory: the repeat count is a hint, the scan stands */
-    pthread_mutex_lock(&e->text_lock);
-    v->repeat = cg__repeat_add(&e->repeat, key, 1u << CG__REPEAT_MATCH, wall_ms());
-    pthread_mutex_unlock(&e->text_lock);
+    pthread_mutex_lock(&e->state.lock);
+    v->repeat = cg__repeat_add(&e->state.repeat, key, 1u << CG__REPEAT_MATCH, wall_ms());
+    pthread_mutex_unlock(&e->state.lock);
     if (key != buf)
         cg__free(key);
 }

@@ -1,5 +1,6 @@
 /* A verdict's memory and its one JSON form (engine.h; the schema is docs/verdict.md and
- * docs/verdict.schema.json). Every front end prints verdicts through cg_verdict_to_json. */
+ * docs/verdict.schema.json). Every front end prints verdicts through cg_verdict_to_json, and
+ * matches through cg_match_to_json (the same match serialiser). */
 #include "engine/engine_int.h"
 
 #include <jansson.h>
@@ -120,7 +121,7 @@ static json_t *signals_json(const cg_verdict *v)
     return o;
 }
 
-static json_t *match_json(const cg_match *m)
+static json_t *match_json(const cg_match *m, unsigned flags)
 {
     json_t *o = json_object();
 
@@ -140,7 +141,9 @@ static json_t *match_json(const cg_match *m)
     set(o, "low_quality", json_boolean(m->low_quality));
     if (m->min_quality > 0)
         set(o, "min_quality", json_integer(m->min_quality));
-    if (m->type != NULL && strcmp(m->type->name, "vpdq") == 0) {
+    if (flags & CG_MATCH_JSON_DISABLED)
+        set(o, "disabled", json_boolean(m->disabled));
+    if (m->type != NULL && (m->type->flags & CG_SIGNAL_VIDEO)) {
         set(o, "query_percent", json_real((double)(long)(m->query_percent * 100.0 + 0.5) / 100.0));
         set(o, "target_percent", json_real((double)(long)(m->target_percent * 100.0 + 0.5) / 100.0));
     }
@@ -360,7 +363,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
             set(o, "nudity", nudity_json(&v->nudity, v->video_format[0] != '\0'));
     }
     for (size_t i = 0; i < v->matches.n; i++)
-        json_array_append_new(matches, match_json(&v->matches.v[i]));
+        json_array_append_new(matches, match_json(&v->matches.v[i], 0));
     set(o, "matches", matches);
     if (v->has_text)
         set(o, "text", text_json(v));
@@ -383,27 +386,38 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
     return o;
 }
 
-char *cg_verdict_to_json(const cg_verdict *v, unsigned flags)
+/* o as JSON text in memory the caller frees with cg_free, whatever allocator jansson uses;
+ * takes o's reference. */
+static char *dump(json_t *o, size_t flags)
 {
-    json_t *o;
     char *text, *out;
     size_t n;
 
-    if (v == NULL)
-        return NULL;
-    o = verdict_json(v, flags);
     if (o == NULL)
         return NULL;
-    text = json_dumps(o, (flags & CG_VERDICT_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
-                             JSON_REAL_PRECISION(6));
+    text = json_dumps(o, flags | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (text == NULL)
         return NULL;
-    /* Hand back memory the caller frees with cg_free, whatever allocator jansson uses. */
     n = strlen(text);
     out = cg__malloc(n + 1);
     if (out != NULL)
         memcpy(out, text, n + 1);
     free(text);
     return out;
+}
+
+char *cg_verdict_to_json(const cg_verdict *v, unsigned flags)
+{
+    if (v == NULL)
+        return NULL;
+    return dump(verdict_json(v, flags),
+                flags & CG_VERDICT_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
+}
+
+char *cg_match_to_json(const cg_match *m, unsigned flags)
+{
+    if (m == NULL)
+        return NULL;
+    return dump(match_json(m, flags), JSON_COMPACT);
 }

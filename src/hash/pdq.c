@@ -764,26 +764,36 @@ cg_status cg_pdq_hash_rgb(cg_pdq_hasher *h, const uint8_t *rgb, uint32_t width, 
 
 /* ---- text form and distance ---------------------------------------------------------------- */
 
+void cg_pdq_to_bytes(const cg_pdq *hash, uint8_t out[CG_PDQ_BYTES])
+{
+    /* One big-endian 256-bit number whose first 16 bits are row 15. */
+    for (int i = 0; i < 16; i++) {
+        out[(15 - i) * 2] = (uint8_t)(hash->words[i] >> 8);
+        out[(15 - i) * 2 + 1] = (uint8_t)(hash->words[i] & 0xff);
+    }
+}
+
+void cg_pdq_from_bytes(const uint8_t in[CG_PDQ_BYTES], cg_pdq *out)
+{
+    for (int i = 0; i < 16; i++)
+        out->words[i] = (uint16_t)(in[(15 - i) * 2] << 8 | in[(15 - i) * 2 + 1]);
+}
+
 void cg_pdq_to_hex(const cg_pdq *hash, char *out)
 {
-    uint8_t bytes[32];
+    uint8_t bytes[CG_PDQ_BYTES];
 
-    /* The text is one big-endian 256-bit number whose first 16 bits are row 15. */
-    for (int i = 0; i < 16; i++) {
-        bytes[(15 - i) * 2] = (uint8_t)(hash->words[i] >> 8);
-        bytes[(15 - i) * 2 + 1] = (uint8_t)(hash->words[i] & 0xff);
-    }
+    cg_pdq_to_bytes(hash, bytes);
     cg__hex_encode(bytes, sizeof(bytes), out);
 }
 
 cg_status cg_pdq_from_hex(const char *hex, size_t len, cg_pdq *out)
 {
-    uint8_t bytes[32];
+    uint8_t bytes[CG_PDQ_BYTES];
     cg_status st;
 
     st = cg__hex_decode(hex, len, bytes, sizeof(bytes));
-    for (int i = 0; i < 16; i++)
-        out->words[i] = (uint16_t)(bytes[(15 - i) * 2] << 8 | bytes[(15 - i) * 2 + 1]);
+    cg_pdq_from_bytes(bytes, out);
     return st;
 }
 

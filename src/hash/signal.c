@@ -35,10 +35,12 @@ static int exact_16(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 16
 static int exact_32(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 32) != 0; }
 
 static const cg_signal_type signal_types[] = {
-    {"pdq", 32, 64, 256, 31, parse_pdq, format_32, hamming_256},
-    {"md5", 16, 32, 1, 0, parse_md5, format_16, exact_16},
-    {"sha256", 32, 64, 1, 0, parse_sha256, format_32, exact_32},
-    {"vpdq", 32, 64, 256, 31, parse_sha256, format_32, exact_32},
+    {"pdq", 32, 64, 256, 31, parse_pdq, format_32, hamming_256, CG_SIGNAL_PERCEPTUAL},
+    {"md5", 16, 32, 1, 0, parse_md5, format_16, exact_16, CG_SIGNAL_EXACT | CG_SIGNAL_DIGEST},
+    {"sha256", 32, 64, 1, 0, parse_sha256, format_32, exact_32,
+     CG_SIGNAL_EXACT | CG_SIGNAL_DIGEST},
+    {"vpdq", 32, 64, 256, 31, parse_sha256, format_32, exact_32,
+     CG_SIGNAL_EXACT | CG_SIGNAL_VIDEO},
 };
 
 #define SIGNAL_TYPE_COUNT (sizeof(signal_types) / sizeof(signal_types[0]))
@@ -51,6 +53,21 @@ const cg_signal_type *cg_signal_type_find(const char *name)
         if (strcmp(signal_types[i].name, name) == 0)
             return &signal_types[i];
     return NULL;
+}
+
+size_t cg_signal_type_guess(size_t hex_len, const cg_signal_type **out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < SIGNAL_TYPE_COUNT; i++) {
+        const cg_signal_type *t = &signal_types[i];
+        if ((t->flags & CG_SIGNAL_VIDEO) || t->hex_len != hex_len)
+            continue;
+        if (n < max)
+            out[n] = t;
+        n++;
+    }
+    return n;
 }
 
 size_t cg_signal_type_count(void)

@@ -454,15 +454,18 @@ cg_status cg_vpdq_match(const cg_vpdq *query, const cg_vpdq *target, int distanc
     if (nq == 0 || nt == 0)
         goto done;
     res->query_percent =
-        (double)count_matched(query, iq, nq, target, it, nt, distance_tolerance) * 100.0 /
-        (double)nq;
+        cg_vpdq_percent(count_matched(query, iq, nq, target, it, nt, distance_tolerance), nq);
     res->target_percent =
-        (double)count_matched(target, it, nt, query, iq, nq, distance_tolerance) * 100.0 /
-        (double)nt;
+        cg_vpdq_percent(count_matched(target, it, nt, query, iq, nq, distance_tolerance), nt);
 done:
     cg__free(iq);
     cg__free(it);
     return st;
+}
+
+double cg_vpdq_percent(size_t matched, size_t frames)
+{
+    return frames > 0 ? (double)matched * 100.0 / (double)frames : 0.0;
 }
 
 int cg_vpdq_is_match(const cg_vpdq_match_result *res, double query_threshold,

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <threads.h>
 
-#include "childguard/pdq.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "index/index_int.h"
@@ -139,7 +138,7 @@ cg_status cg_pdq_index_build(const uint8_t *hashes, const uint64_t *ids, size_t 
                              const cg_index_options *opt, cg_pdq_index **out, cg_error *err)
 {
     cg_index_kind kind = opt ? opt->kind : CG_INDEX_AUTO;
-    int tuned = opt && opt->tuned_radius ? opt->tuned_radius : CG_PDQ_MATCH_THRESHOLD;
+    int tuned = opt && opt->tuned_radius ? opt->tuned_radius : CG_INDEX_DEFAULT_RADIUS;
     cg_pdq_index *idx = NULL;
     cg_status st;
 

@@ -297,8 +297,8 @@ static int video_passes(const video_state *vs, size_t nq, uint32_t count,
 {
     if (vs->state != 1 || vs->qhits == 0 || count == 0)
         return 0;
-    *qp = (double)vs->qhits * 100.0 / (double)nq;
-    *tp = (double)vs->thits * 100.0 / (double)count;
+    *qp = cg_vpdq_percent(vs->qhits, nq);
+    *tp = cg_vpdq_percent(vs->thits, count);
     return *qp >= o->query_percent && *tp >= o->target_percent;
 }
 
@@ -349,12 +349,10 @@ cg_status cg__snapshot_lookup_video(const cg__snapshot *s, const cg_vpdq_frame *
     if (q == NULL)
         return cg__fail(err, CG_E_NOMEM, "out of memory in a video lookup");
     for (size_t i = 0; i < n; i++) {
-        char hex[CG_PDQ_HEX_LEN + 1];
         if (frames[i].quality < o->quality)
             continue;
-        cg_pdq_to_hex(&frames[i].hash, hex);
-        if (cg_signal_type_find("pdq")->parse(hex, CG_PDQ_HEX_LEN, q + nq * 32) == CG_OK)
-            nq++;
+        cg_pdq_to_bytes(&frames[i].hash, q + nq * CG_PDQ_BYTES);
+        nq++;
     }
     if (nq > 1) {
         qsort(q, nq, 32, hash_cmp);

@@ -60,7 +60,6 @@ typedef struct video_frames {
 static int collect_frame(const cg_vpdq_frame *f, void *ud)
 {
     video_frames *vf = ud;
-    char hex[CG_PDQ_HEX_LEN + 1];
 
     if (f->quality < CG_VPDQ_QUALITY_TOLERANCE)
         return 0;
@@ -80,9 +79,7 @@ static int collect_frame(const cg_vpdq_frame *f, void *ud)
         vf->owner = o;
         vf->cap = cap;
     }
-    cg_pdq_to_hex(&f->hash, hex);
-    if (cg_signal_type_find("pdq")->parse(hex, CG_PDQ_HEX_LEN, vf->values + vf->n * 32) != CG_OK)
-        return 0;
+    cg_pdq_to_bytes(&f->hash, vf->values + vf->n * CG_PDQ_BYTES);
     vf->owner[vf->n++] = vf->video;
     return 0;
 }

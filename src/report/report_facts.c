@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "childguard/timestamp.h"
 #include "common/alloc.h"
 #include "common/error.h"
 #include "report/report_int.h"
@@ -217,38 +218,16 @@ static void format_time(long long t, char out[32])
         snprintf(out, 32, "1970-01-01T00:00:00Z");
 }
 
-/* Parses "YYYY-MM-DDTHH:MM:SS" with optional fraction and a "Z" (or nothing: UTC assumed) into
- * unix seconds; 0 when it is not such a time. */
+/* Parses a full ISO-8601 time (a date and a time of day; cg_timestamp_parse) into unix
+ * seconds; 0 when it is not such a time. */
 static int parse_time(const char *s, long long *out)
 {
-    int y, mo, d, h, mi, se, used = 0;
-    struct tm tm;
-    time_t t;
+    int64_t ms;
+    int timed = 0;
 
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &used) != 6 ||
-        used != 19)
+    if (s == NULL || cg_timestamp_parse(s, &ms, &timed) != CG_OK || !timed)
         return 0;
-    s += used;
-    if (*s == '.') {
-        s++;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    if (!(*s == '\0' || (s[0] == 'Z' && s[1] == '\0')))
-        return 0;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    t = timegm(&tm);
-    /* timegm normalises out-of-range fields: a round trip catches "2026-13-45". */
-    if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
-        tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != se)
-        return 0;
-    *out = (long long)t;
+    *out = (long long)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
     return 1;
 }
 

@@ -23,6 +23,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "vision/vision_int.h"
 
 static uint32_t rd32(const uint8_t *p)
@@ -63,8 +64,7 @@ static cg_status check_digest(const uint8_t *payload, size_t len, const uint8_t 
         return cg__fail(err, CG_E_DECODE,
                         "%s: corrupt model file: the weights' SHA-256 does not match the header",
                         name);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", got[i]);
+    cg__hex_encode(got, 32, hex);
     return CG_OK;
 }
 

@@ -1,4 +1,4 @@
-/* libFuzzer target for the text forms of hashes: cg__hex_decode, cg_pdq_from_hex and the parse
+/* libFuzzer target for the text forms of hashes: cg_hex_decode, cg_pdq_from_hex and the parse
  * and format functions of every signal type (cg_signal_type_at / cg_signal_type_find). The input
  * is used both as text (it is not NUL-terminated: parsers must read only len bytes, which ASan
  * checks) and as a binary value. Traps unless:
@@ -52,7 +52,7 @@ static void fuzz_hex_decode(const char *text, size_t size)
     cg_status st;
 
     memset(out, 0xa5, sizeof(out));
-    st = cg__hex_decode(text, size, out, n);
+    st = cg_hex_decode(text, size, out, n);
     if (st != CG_OK) {
         if (st != CG_E_INVAL || !is_zero(out, n))
             __builtin_trap();
@@ -60,8 +60,8 @@ static void fuzz_hex_decode(const char *text, size_t size)
     }
     if (size != 2 * n)
         __builtin_trap();
-    cg__hex_encode(out, n, hex);
-    if (!same_text_folded(hex, text, size) || cg__hex_decode(hex, 2 * n, again, n) != CG_OK ||
+    cg_hex_encode(out, n, hex);
+    if (!same_text_folded(hex, text, size) || cg_hex_decode(hex, 2 * n, again, n) != CG_OK ||
         memcmp(out, again, n) != 0)
         __builtin_trap();
 }

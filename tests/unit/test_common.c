@@ -326,32 +326,32 @@ CG_TEST(hex_encode_decode)
     char all_text[513];
 
     memset(text, 'Z', sizeof(text));
-    cg__hex_encode(bytes, sizeof(bytes), text);
+    cg_hex_encode(bytes, sizeof(bytes), text);
     CG_ASSERT_STR_EQ(text, "00017f80abcdefff109a");
-    CG_ASSERT_OK(cg__hex_decode(text, strlen(text), back, sizeof(back)), NULL);
+    CG_ASSERT_OK(cg_hex_decode(text, strlen(text), back, sizeof(back)), NULL);
     CG_ASSERT(memcmp(back, bytes, sizeof(bytes)) == 0);
     memset(back, 0, sizeof(back));
-    CG_ASSERT_OK(cg__hex_decode("00017F80ABCDEFFF109A", 20, back, sizeof(back)), NULL);
+    CG_ASSERT_OK(cg_hex_decode("00017F80ABCDEFFF109A", 20, back, sizeof(back)), NULL);
     CG_ASSERT(memcmp(back, bytes, sizeof(bytes)) == 0);
-    CG_ASSERT_OK(cg__hex_decode("00017f80AbCdEfFf109a", 20, back, sizeof(back)), NULL);
+    CG_ASSERT_OK(cg_hex_decode("00017f80AbCdEfFf109a", 20, back, sizeof(back)), NULL);
     CG_ASSERT(memcmp(back, bytes, sizeof(bytes)) == 0);
 
     /* Every byte value round-trips. */
     for (int i = 0; i < 256; i++)
         all[i] = (uint8_t)i;
-    cg__hex_encode(all, 256, all_text);
+    cg_hex_encode(all, 256, all_text);
     CG_ASSERT_EQ(strlen(all_text), 512);
     memset(back, 0, sizeof(back));
     {
         uint8_t all_back[256];
-        CG_ASSERT_OK(cg__hex_decode(all_text, 512, all_back, 256), NULL);
+        CG_ASSERT_OK(cg_hex_decode(all_text, 512, all_back, 256), NULL);
         CG_ASSERT(memcmp(all_back, all, 256) == 0);
     }
 
     /* Empty. */
-    cg__hex_encode(bytes, 0, text);
+    cg_hex_encode(bytes, 0, text);
     CG_ASSERT_STR_EQ(text, "");
-    CG_ASSERT_OK(cg__hex_decode("", 0, back, 0), NULL);
+    CG_ASSERT_OK(cg_hex_decode("", 0, back, 0), NULL);
 }
 
 CG_TEST(hex_decode_rejects_bad_text)
@@ -364,20 +364,20 @@ CG_TEST(hex_decode_rejects_bad_text)
 
     /* Wrong lengths: too short, too long, odd. The output is zeroed. */
     memset(out, 0x55, sizeof(out));
-    CG_ASSERT_EQ(cg__hex_decode(good, 18, out, 10), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_hex_decode(good, 18, out, 10), CG_E_INVAL);
     for (size_t i = 0; i < sizeof(out); i++)
         CG_ASSERT_EQ(out[i], 0);
-    CG_ASSERT_EQ(cg__hex_decode(good, 19, out, 10), CG_E_INVAL);
-    CG_ASSERT_EQ(cg__hex_decode("00017f80abcdefff109a00", 22, out, 10), CG_E_INVAL);
-    CG_ASSERT_EQ(cg__hex_decode(good, 0, out, 10), CG_E_INVAL);
-    CG_ASSERT_EQ(cg__hex_decode(NULL, 20, out, 10), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_hex_decode(good, 19, out, 10), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_hex_decode("00017f80abcdefff109a00", 22, out, 10), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_hex_decode(good, 0, out, 10), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_hex_decode(NULL, 20, out, 10), CG_E_INVAL);
     /* A bad character anywhere, in either nibble. */
     for (size_t c = 0; c < sizeof(bad_chars); c++)
         for (size_t pos = 0; pos < 20; pos++) {
             memcpy(text, good, sizeof(text));
             text[pos] = bad_chars[c];
             memset(out, 0x55, sizeof(out));
-            CG_ASSERT_EQ(cg__hex_decode(text, 20, out, 10), CG_E_INVAL);
+            CG_ASSERT_EQ(cg_hex_decode(text, 20, out, 10), CG_E_INVAL);
             for (size_t i = 0; i < sizeof(out); i++)
                 CG_ASSERT_EQ(out[i], 0);
         }

@@ -724,3 +724,189 @@ CG_TEST(engine_allow_list_holds_across_signal_types)
     cg_membuf_free(&b);
     cg_membuf_free(&c);
 }
+
+typedef struct outbox_seen {
+    int n;
+    char target[2][CG_OUTBOX_TARGET_MAX + 1];
+    char tenant[2][CG_TENANT_MAX + 1];
+    int payload_ok;
+} outbox_seen;
+
+static int see_outbox(const cg_outbox_entry *e, void *ud)
+{
+    outbox_seen *s = ud;
+    json_t *j = json_loads(e->payload, 0, NULL);
+
+    if (s->n < 2) {
+        snprintf(s->target[s->n], sizeof(s->target[s->n]), "%s", e->target);
+        snprintf(s->tenant[s->n], sizeof(s->tenant[s->n]), "%s", e->tenant);
+    }
+    s->n++;
+    /* ids and the decision, never content: the payload names the content by its id only */
+    s->payload_ok += j != NULL &&
+                     strcmp(json_string_value(json_object_get(j, "event")), "notify") == 0 &&
+                     strncmp(json_string_value(json_object_get(j, "content_id")), "sha256:", 7) == 0 &&
+                     json_is_integer(json_object_get(j, "review_id"));
+    json_decref(j);
+    return 0;
+}
+
+/* A policy notify becomes an outbox row in the engine's record step (what `childguard scan`
+ * and the server share), in the content's tenant, after the review item it names; a bounded
+ * outbox drops and counts; with notify off nothing is written. */
+CG_TEST(engine_notify_writes_the_outbox_in_the_record_step)
+{
+    char policy[1024];
+    cg_engine_config cfg;
+    cg_engine *e = NULL;
+    cg_verdict v = {0};
+    cg_content c;
+    cg_bankdb *db = NULL;
+    outbox_seen seen;
+    cg_error err;
+    FILE *f;
+
+    setup();
+    snprintf(policy, sizeof(policy), "%s/notify.json", cg_test_tmpdir());
+    f = fopen(policy, "w");
+    CG_ASSERT(f != NULL);
+    fputs("{\"version\": 1, \"rules\": [{\"id\": \"csam-notify\", \"when\": {\"bank_label\": "
+          "[\"csam\"], \"bank_kind\": \"block\"}, \"actions\": [\"block\", \"queue_review\", "
+          "{\"notify\": \"guardian\"}, {\"notify\": \"moderator\"}]}]}\n", f);
+    fclose(f);
+    cg_engine_config_default(&cfg);
+    cfg.db_path = db_path;
+    cfg.text.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.policy_path = policy;
+    cfg.review = 1;
+    cfg.notify = 1;
+    cfg.outbox_max_pending = 3;
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    cg_content_init(&c);
+    c.kind = CG_CONTENT_BYTES;
+    c.name = "one.png";
+    c.data = img1.data;
+    c.len = img1.len;
+    c.tenant = "school-a";
+    CG_ASSERT_OK(cg_engine_scan(e, &c, &v, &err), &err);
+    CG_ASSERT_EQ(v.notified, 2);
+    CG_ASSERT_EQ(v.notify_dropped, 0);
+    CG_ASSERT_GT(v.review_id, 0);
+
+    memset(&seen, 0, sizeof(seen));
+    CG_ASSERT_OK(cg_bankdb_open(db_path, 0, &db, &err), &err);
+    CG_ASSERT_OK(cg_outbox_due(db, INT64_MAX / 2, 100, see_outbox, &seen, &err), &err);
+    CG_ASSERT_EQ(seen.n, 2);
+    CG_ASSERT_EQ(seen.payload_ok, 2);
+    CG_ASSERT_STR_EQ(seen.target[0], "guardian");
+    CG_ASSERT_STR_EQ(seen.target[1], "moderator");
+    CG_ASSERT_STR_EQ(seen.tenant[0], "school-a");
+
+    /* Three pending for the tenant at most: the second scan writes one and drops one. */
+    CG_ASSERT_OK(cg_engine_scan(e, &c, &v, &err), &err);
+    CG_ASSERT_EQ(v.notified, 1);
+    CG_ASSERT_EQ(v.notify_dropped, 1);
+    cg_engine_close(e);
+
+    /* Notify off: the decision still says notify, nothing more is written. */
+    cfg.notify = 0;
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    CG_ASSERT_OK(cg_engine_scan(e, &c, &v, &err), &err);
+    CG_ASSERT(cg_policy_decision_has(&v.decision, CG_ACTION_NOTIFY));
+    CG_ASSERT_EQ(v.notified, 0);
+    memset(&seen, 0, sizeof(seen));
+    CG_ASSERT_OK(cg_outbox_due(db, INT64_MAX / 2, 100, see_outbox, &seen, &err), &err);
+    CG_ASSERT_EQ(seen.n, 3);
+    cg_bankdb_close(db);
+    cg_verdict_free(&v);
+    cg_engine_close(e);
+
+    /* Notify needs the database. */
+    cfg.notify = 1;
+    cfg.review = 0;
+    cfg.db_path = NULL;
+    CG_ASSERT_EQ(cg_engine_open(&cfg, &e, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "outbox") != NULL);
+}
+
+static void scan_from(cg_engine *e, const cg_membuf *b, const char *sender, cg_verdict *v)
+{
+    cg_content c;
+    cg_error err;
+
+    cg_content_init(&c);
+    c.kind = CG_CONTENT_BYTES;
+    c.name = "one.png";
+    c.data = b->data;
+    c.len = b->len;
+    c.sender_id = sender;
+    CG_ASSERT_OK(cg_engine_scan(e, &c, v, &err), &err);
+}
+
+/* cg_engine_set_policy swaps the policy without reopening: the repeat counts go on, the new
+ * rules decide at once, a policy with a typo leaves the old one. The live state saved as bytes
+ * comes back in another engine; damaged bytes are refused and change nothing. */
+CG_TEST(engine_policy_swap_keeps_state_and_state_round_trips)
+{
+    char good[1024], bad[1024];
+    cg_verdict v = {0};
+    uint8_t *saved = NULL;
+    size_t saved_len = 0;
+    cg_error err;
+    FILE *f;
+
+    setup();
+    snprintf(good, sizeof(good), "%s/swap.json", cg_test_tmpdir());
+    snprintf(bad, sizeof(bad), "%s/typo.json", cg_test_tmpdir());
+    f = fopen(good, "w");
+    CG_ASSERT(f != NULL);
+    fputs("{\"version\": 1, \"rules\": [{\"id\": \"warn-only\", \"when\": {\"bank_kind\": "
+          "\"block\"}, \"actions\": [\"warn\"]}]}\n", f);
+    fclose(f);
+    f = fopen(bad, "w");
+    CG_ASSERT(f != NULL);
+    fputs("{\"version\": 1, \"rules\": [{\"id\": \"x\", \"wen\": {}}]}\n", f);
+    fclose(f);
+
+    cg_engine *e = open_engine(0, 0);
+    scan_from(e, &img1, "sender-1", &v);
+    CG_ASSERT_EQ(v.repeat, 1);
+    CG_ASSERT(cg_verdict_blocks(&v));
+    scan_from(e, &img1, "sender-1", &v);
+    CG_ASSERT_EQ(v.repeat, 2);
+
+    CG_ASSERT_OK(cg_engine_set_policy(e, good, &err), &err);
+    scan_from(e, &img1, "sender-1", &v);
+    CG_ASSERT_EQ(v.repeat, 3); /* the counts survived the reload */
+    CG_ASSERT(!cg_verdict_blocks(&v));
+    CG_ASSERT_STR_EQ(v.decision.fired[0].id, "warn-only");
+
+    CG_ASSERT_NE(cg_engine_set_policy(e, bad, &err), CG_OK);
+    CG_ASSERT(strstr(err.message, "typo.json") != NULL);
+    scan_from(e, &img1, "sender-1", &v);
+    CG_ASSERT_STR_EQ(v.decision.fired[0].id, "warn-only"); /* the old policy stayed */
+    CG_ASSERT_EQ(v.repeat, 4);
+
+    CG_ASSERT_OK(cg_engine_state_save(e, &saved, &saved_len, &err), &err);
+    CG_ASSERT_GT(saved_len, 24);
+    cg_engine_close(e);
+
+    e = open_engine(0, 0);
+    /* Damaged bytes: refused, nothing changes. */
+    CG_ASSERT_EQ(cg_engine_state_restore(e, saved, saved_len - 1, &err), CG_E_DECODE);
+    CG_ASSERT(strstr(err.message, "engine state") != NULL);
+    saved[0] ^= 1;
+    CG_ASSERT_EQ(cg_engine_state_restore(e, saved, saved_len, &err), CG_E_DECODE);
+    saved[0] ^= 1;
+    saved[4] = 99; /* a newer version */
+    CG_ASSERT_EQ(cg_engine_state_restore(e, saved, saved_len, &err), CG_E_UNSUPPORTED);
+    saved[4] = 1;
+    CG_ASSERT_OK(cg_engine_state_restore(e, saved, saved_len, &err), &err);
+    scan_from(e, &img1, "sender-1", &v);
+    CG_ASSERT_EQ(v.repeat, 5);
+    scan_from(e, &img1, "sender-2", &v);
+    CG_ASSERT_EQ(v.repeat, 1);
+    cg_free(saved);
+    cg_verdict_free(&v);
+    cg_engine_close(e);
+}
