@@ -46,6 +46,27 @@ npm_deps() {
         echo "install-deps: npm ci (nsfwjs, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, playwright-core, axe-core, spark-md5)" >&2
         (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
     fi
+    vision_model
+}
+
+# The nudity classifier's model file is converted from the npm package (0.3 s, deterministic)
+# rather than kept in git; its SHA-256 is kept beside the licence, so a changed package or
+# converter is an error here, not a silently different model (docs/vision.md).
+vision_model() {
+    local model="$root/data/vision/nsfw_mobilenet_v2.cgvm"
+    local want
+    want=$(cut -d' ' -f1 "$root/data/vision/nsfw_mobilenet_v2.cgvm.sha256")
+    if [ -f "$model" ] && [ "$(sha256sum "$model" | cut -d' ' -f1)" = "$want" ]; then
+        return 0
+    fi
+    echo "install-deps: converting nsfwjs's model into $model" >&2
+    node "$root/tools/vision/convert-nsfwjs.mjs" "$model.tmp" >/dev/null
+    if [ "$(sha256sum "$model.tmp" | cut -d' ' -f1)" != "$want" ]; then
+        echo "install-deps: $model.tmp: SHA-256 differs from data/vision/nsfw_mobilenet_v2.cgvm.sha256 (a different nsfwjs package or converter?)" >&2
+        rm -f "$model.tmp"
+        exit 2
+    fi
+    mv "$model.tmp" "$model"
 }
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The nudity classifier from the command line and through the engine (docs/vision.md):
-#   - the shipped converter turns the npm package into exactly the committed model file;
+#   - the shipped converter turns the npm package into exactly the model file whose SHA-256 is
+#     recorded in data/vision/nsfw_mobilenet_v2.cgvm.sha256;
 #   - `childguard classify`: table and JSON, a non-image among images, and clear errors naming
 #     the model file when it is missing, truncated, corrupt or of another version;
 #   - `scan --json`: the nudity signal in verdicts of images, animations and videos (worst
@@ -35,7 +36,9 @@ check "synthetic drawings made" "[ -f $tmp/d/house.png ] && [ -f $tmp/d/boat.jpg
 # ---- the converter ---------------------------------------------------------------------------
 (cd "$ROOT" && node tools/vision/convert-nsfwjs.mjs "$tmp/conv.cgvm") >"$tmp/out" 2>"$tmp/err"
 check "the converter runs on the npm package (node + npm ci)" "[ $? -eq 0 ] && grep -q '266 tensors, 2619461 parameters' $tmp/out"
-check "its output is byte for byte the committed model" "cmp -s $tmp/conv.cgvm $MODEL"
+check "its output has the recorded SHA-256 (data/vision/nsfw_mobilenet_v2.cgvm.sha256)" \
+    "[ \"\$(sha256sum $tmp/conv.cgvm | cut -d' ' -f1)\" = \"\$(cut -d' ' -f1 $ROOT/data/vision/nsfw_mobilenet_v2.cgvm.sha256)\" ]"
+check "and is byte for byte the model the set-up installed" "cmp -s $tmp/conv.cgvm $MODEL"
 
 # ---- classify --------------------------------------------------------------------------------
 "$CG" classify "$tmp/d/house.png" "$tmp/d/boat.jpg" >"$tmp/out" 2>"$tmp/err"
