@@ -318,10 +318,10 @@ int main(int argc, char **argv)
     cg_text_session *ts = NULL;
     cg_text_config tc;
     memset(&tc, 0, sizeof(tc));
-    if (cg_text_engine_open(&tc, &te, &err) != CG_OK || cg_text_session_new(te, &ts, &err) != CG_OK)
+    if (cg_text_engine_open(&tc, &te, &err) != CG_OK || cg_text_session_create(te, &ts, &err) != CG_OK)
         die("text engine", &err);
     double mbase = run_messages(&o, ts, NULL);
-    cg_text_session_free(ts);
+    cg_text_session_destroy(ts);
     cg_text_engine_close(te);
     cg_engine_config_default(&cfg);
     if (cg_engine_open(&cfg, &r.e, &err) != CG_OK)

@@ -629,7 +629,7 @@ int main(int argc, char **argv)
     free(got);
     free(truth);
     cg_index_hits_free(&hits);
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     free(db);
     free(qs);
     if (!exact) {

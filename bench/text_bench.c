@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     cg_text_engine *e = NULL;
     cg_text_session *s = NULL;
     cg_error err;
-    if (cg_text_engine_open(&cfg, &e, &err) != CG_OK || cg_text_session_new(e, &s, &err) != CG_OK) {
+    if (cg_text_engine_open(&cfg, &e, &err) != CG_OK || cg_text_session_create(e, &s, &err) != CG_OK) {
         fprintf(stderr, "text_bench: %s\n", err.message);
         return 2;
     }
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
     free(msgs);
     free(lens);
     cg_text_result_free(&res);
-    cg_text_session_free(s);
+    cg_text_session_destroy(s);
     cg_text_engine_close(e);
     return bhits == (uint64_t)-1; /* keeps the baseline's work observable */
 }

@@ -227,7 +227,7 @@ static int train_eval(const char *train, const char *test, unsigned epochs, unsi
         if (cg_text_model_train(&d, 1, &o, &m, &stats, &err) != CG_OK)
             goto fail;
         r->train1_s = now() - t0;
-        cg_text_model_destroy(m);
+        cg_text_model_close(m);
         m = NULL;
     }
     o.epochs = epochs;
@@ -249,11 +249,11 @@ static int train_eval(const char *train, const char *test, unsigned epochs, unsi
         r->m.name = "spam";
         cg_text_eval_destroy(ev);
     }
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return 0;
 fail:
     fprintf(stderr, "text_model_bench: %s (%s)\n", err.message, cg_status_name(err.status));
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return -1;
 }
 

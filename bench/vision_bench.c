@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         return 2;
     }
     cg_vision_model *m = NULL;
-    if (cg_vision_model_load(NULL, &m, &err) != CG_OK) {
+    if (cg_vision_model_open(NULL, &m, &err) != CG_OK) {
         fprintf(stderr, "vision_bench: %s\n", err.message);
         return 2;
     }
@@ -222,6 +222,6 @@ int main(int argc, char **argv)
         cg_image_destroy(b.img[i]);
     free(b.img);
     cg_pool_destroy(pool);
-    cg_vision_model_destroy(m);
+    cg_vision_model_close(m);
     return run_tfjs && tf_ms <= 0 ? 1 : 0;
 }

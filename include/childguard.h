@@ -30,5 +30,6 @@
 #include "childguard/signals.h"
 #include "childguard/vpdq_bank.h"
 #include "childguard/vision.h"
+#include "childguard/deprecated.h"
 
 #endif

@@ -177,7 +177,7 @@ static int run(int argc, char **argv)
         return CLI_ERROR;
     }
     job.max_bytes = job.decode.limits.max_file_bytes;
-    if (cg_vision_model_load(model_path, &model, &err) != CG_OK) {
+    if (cg_vision_model_open(model_path, &model, &err) != CG_OK) {
         fprintf(stderr, "childguard classify: cannot load the nudity model: %s\n", err.message);
         return CLI_ERROR;
     }
@@ -221,7 +221,7 @@ out:
     free(job.results);
     cg_pool_destroy(pool);
     walk_free(&list);
-    cg_vision_model_destroy(model);
+    cg_vision_model_close(model);
     return rc;
 }
 

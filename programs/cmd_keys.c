@@ -136,14 +136,14 @@ static int do_create(keys_ctx *c, const keys_opts *o)
 {
     char token[CG_APIKEY_TOKEN_MAX + 1];
     char scopes[CG_SCOPES_TEXT_MAX];
-    cg_apikey_spec spec;
-    cg_apikey k;
+    cg_key_spec spec;
+    cg_key k;
     cg_error err;
     unsigned bits;
     cg_status st;
     int rc = CLI_OK;
 
-    if (cg_scopes_parse(o->scope, &bits, &err) != CG_OK) {
+    if (cg_keys_scopes_parse(o->scope, &bits, &err) != CG_OK) {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;
     }
@@ -153,14 +153,14 @@ static int do_create(keys_ctx *c, const keys_opts *o)
     spec.scopes = bits;
     spec.rate_per_second = (int)o->rate;
     spec.banks = o->banks;
-    st = cg_apikey_create_ex(c->db, &spec, token, &k, c->audit, &err);
+    st = cg_keys_create_ex(c->db, &spec, token, &k, c->audit, &err);
     if (st != CG_OK && token[0] == '\0') {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;
     }
     /* From here the key exists: print its token even if its audit record failed (it could
      * never be shown again), then report that failure. */
-    cg_scopes_format(k.scopes, scopes, sizeof(scopes));
+    cg_keys_scopes_format(k.scopes, scopes, sizeof(scopes));
     if (o->json) {
         if (print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "id", (json_int_t)k.id,
                                  "name", k.name, "holder", k.holder, "tenant", k.tenant,
@@ -192,13 +192,13 @@ typedef struct list_state {
     int failed;
 } list_state;
 
-static int list_one(const cg_apikey *k, void *ud)
+static int list_one(const cg_key *k, void *ud)
 {
     list_state *ls = ud;
     char scopes[CG_SCOPES_TEXT_MAX], created[32], used[32], revoked[32];
 
     ls->n++;
-    cg_scopes_format(k->scopes, scopes, sizeof(scopes));
+    cg_keys_scopes_format(k->scopes, scopes, sizeof(scopes));
     if (ls->o->json) {
         if (print_json(json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:I,s:b}", "id",
                                  (json_int_t)k->id, "name", k->name, "holder", k->holder,
@@ -231,7 +231,7 @@ static int do_list(keys_ctx *c, const keys_opts *o)
         fprintf(stderr, "childguard keys list: unexpected argument '%s'\n", o->arg);
         return CLI_ERROR;
     }
-    if (cg_apikey_list(c->db, list_one, &ls, &err) != CG_OK) {
+    if (cg_keys_list(c->db, list_one, &ls, &err) != CG_OK) {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;
     }
@@ -265,7 +265,7 @@ static int do_revoke(keys_ctx *c, const keys_opts *o)
         }
         id = (int64_t)v;
     }
-    st = cg_apikey_revoke(c->db, id, id > 0 ? NULL : a, c->audit, &err);
+    st = cg_keys_revoke(c->db, id, id > 0 ? NULL : a, c->audit, &err);
     if (st != CG_OK) {
         fprintf(stderr, "childguard keys: %s\n", err.message);
         return CLI_ERROR;

@@ -47,12 +47,12 @@ static int name_index(const char *name, const char *(*fn)(int), int n)
 
 static const char *audience_n(int i)
 {
-    return cg_audience_name((cg_audience)i);
+    return cg_policy_audience_name((cg_audience)i);
 }
 
 static const char *alert_n(int i)
 {
-    return cg_alert_name((cg_alert)i);
+    return cg_text_alert_name((cg_alert)i);
 }
 
 /* Fills f (and matches) from one facts object; labels point into obj. Prints the error. */
@@ -100,7 +100,7 @@ static int parse_facts(const char *file, size_t idx, json_t *obj, cg_policy_fact
             json_t *hv;
             ok = json_is_object(v);
             json_object_foreach(v, hk, hv) {
-                int h = cg_harm_from_name(hk);
+                int h = cg_text_harm_from_name(hk);
                 if (h < 0 || !json_is_number(hv) || json_number_value(hv) < 0 ||
                     json_number_value(hv) > 1) {
                     fprintf(stderr, "childguard policy: %s: sample %zu: risk.%s: expected a harm "
@@ -181,7 +181,7 @@ static void print_decision(const cg_policy_decision *d)
     printf("\n");
     for (size_t i = 0; i < d->n_guidance; i++)
         printf("  guidance: %s for the %s\n", d->guidance[i].topic,
-               cg_audience_name(d->guidance[i].audience));
+               cg_policy_audience_name(d->guidance[i].audience));
 }
 
 static int run_samples(const cg_policy *p, const char *file)
@@ -245,7 +245,7 @@ static int run_check(int argc, char **argv)
         return CLI_ERROR;
     }
     file = optind < argc ? argv[optind] : cg_policy_default_path();
-    if (cg_policy_load(file, &p, &err) != CG_OK) {
+    if (cg_policy_open(file, &p, &err) != CG_OK) {
         fprintf(stderr, "childguard policy: %s\n", err.message);
         return CLI_ERROR;
     }
@@ -256,7 +256,7 @@ static int run_check(int argc, char **argv)
         printf("  %zu. %s: %s\n", i + 1, cg_policy_rule_id(p, i), line);
     }
     rc = sample != NULL ? run_samples(p, sample) : CLI_OK;
-    cg_policy_free(p);
+    cg_policy_destroy(p);
     return rc;
 }
 

@@ -241,7 +241,7 @@ static const char *context_name(int i)
 
 static const char *audience_name(int i)
 {
-    return cg_audience_name((cg_audience)i);
+    return cg_policy_audience_name((cg_audience)i);
 }
 
 static int run(int argc, char **argv)

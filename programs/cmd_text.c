@@ -157,7 +157,7 @@ static void print_highlighted(const cg_text_message *m, const cg_text_result *r,
 static void print_explain(const cg_text_message *m, const char *id, const cg_text_result *r,
                           int colour)
 {
-    printf("%-6s %s %s -> %s: ", cg_alert_name(r->alert), id, m->sender ? m->sender : "?",
+    printf("%-6s %s %s -> %s: ", cg_text_alert_name(r->alert), id, m->sender ? m->sender : "?",
            m->recipient ? m->recipient : "?");
     print_highlighted(m, r, colour);
     putchar('\n');
@@ -165,8 +165,8 @@ static void print_explain(const cg_text_message *m, const char *id, const cg_tex
         const cg_text_evidence *x = &r->evidence[k];
         if (!x->in_this_message)
             continue;
-        printf("         %s/%s  %s  w=%.2f  \"%.*s\"\n", cg_harm_name(x->harm),
-               cg_facet_name(x->facet), x->cue, (double)x->weight, (int)(x->end - x->start),
+        printf("         %s/%s  %s  w=%.2f  \"%.*s\"\n", cg_text_harm_name(x->harm),
+               cg_text_facet_name(x->facet), x->cue, (double)x->weight, (int)(x->end - x->start),
                m->text + x->start);
     }
 }
@@ -214,10 +214,10 @@ static void print_guidance(const char *lang, const cg_text_engine *e, cg_harm h,
     if (g.text == NULL)
         return;
     if (who != NULL)
-        printf("   guidance for %s (%s, as the %s): %s\n", who, cg_harm_name(h),
-               cg_audience_name(a), g.text);
+        printf("   guidance for %s (%s, as the %s): %s\n", who, cg_text_harm_name(h),
+               cg_policy_audience_name(a), g.text);
     else
-        printf("   guidance for the %s: %s\n", cg_audience_name(a), g.text);
+        printf("   guidance for the %s: %s\n", cg_policy_audience_name(a), g.text);
     for (size_t i = 0; help && i < g.n_help; i++)
         printf("     help: %s\n", g.help[i]);
 }
@@ -230,13 +230,13 @@ static void explain_summary(const text_opts *o, const cg_text_engine *e, const c
     static const int own_harms[CG_HARM_COUNT] = {0, 0, 0, 0, 1, 1};
     static const int aimed_harms[CG_HARM_COUNT] = {1, 1, 1, 1, 0, 0};
 
-    printf("\n== conversation %s: alert %s, grooming stage %s\n", conv, cg_alert_name(r->alert),
-           cg_facet_name(r->stage));
+    printf("\n== conversation %s: alert %s, grooming stage %s\n", conv, cg_text_alert_name(r->alert),
+           cg_text_facet_name(r->stage));
     for (int h = 0; h < CG_HARM_COUNT; h++)
         if (r->risk[h] >= 0.05f || r->peak[h].level != CG_ALERT_NONE) {
-            printf("   %-20s %.2f", cg_harm_name((cg_harm)h), (double)r->risk[h]);
+            printf("   %-20s %.2f", cg_text_harm_name((cg_harm)h), (double)r->risk[h]);
             if (r->peak[h].level != CG_ALERT_NONE)
-                printf("   (peak %s at message %s%s%s)", cg_alert_name(r->peak[h].level),
+                printf("   (peak %s at message %s%s%s)", cg_text_alert_name(r->peak[h].level),
                        r->peak[h].message_id, r->peak[h].at_risk[0] ? ", at risk: " : "",
                        r->peak[h].at_risk);
             putchar('\n');
@@ -247,12 +247,12 @@ static void explain_summary(const text_opts *o, const cg_text_engine *e, const c
         const cg_text_participant *q = &s->parts[i];
         if (q->peak == CG_ALERT_NONE && q->author_alert == CG_ALERT_NONE)
             continue;
-        printf("   participant %s: %s", q->name, cg_alert_name(q->alert));
+        printf("   participant %s: %s", q->name, cg_text_alert_name(q->alert));
         if (q->peak != CG_ALERT_NONE)
-            printf(" (peak %s: %s at message %s)", cg_alert_name(q->peak),
-                   cg_harm_name(q->peak_harm), q->peak_message);
+            printf(" (peak %s: %s at message %s)", cg_text_alert_name(q->peak),
+                   cg_text_harm_name(q->peak_harm), q->peak_message);
         if (q->author_alert != CG_ALERT_NONE)
-            printf("; wrote harm against others: %s", cg_alert_name(q->author_alert));
+            printf("; wrote harm against others: %s", cg_text_alert_name(q->author_alert));
         putchar('\n');
     }
     if (r->alert == CG_ALERT_NONE)
@@ -535,7 +535,7 @@ static int run(int argc, char **argv)
         case 'A': {
             int k = -1;
             for (int i = 0; i <= CG_AUDIENCE_MODERATOR; i++)
-                if (strcmp(optarg, cg_audience_name((cg_audience)i)) == 0)
+                if (strcmp(optarg, cg_policy_audience_name((cg_audience)i)) == 0)
                     k = i;
             if (k < 0) {
                 fprintf(stderr, "childguard text: --audience is recipient, sender, guardian "

@@ -144,7 +144,7 @@ static int harm_bits(json_t *a)
     if (!json_is_array(a))
         return -1;
     json_array_foreach(a, i, v) {
-        int h = json_is_string(v) ? cg_harm_from_name(json_string_value(v)) : -1;
+        int h = json_is_string(v) ? cg_text_harm_from_name(json_string_value(v)) : -1;
         if (h < 0)
             return -1;
         bits |= 1 << h;
@@ -212,7 +212,7 @@ static void harm_list(int bits, char *out, size_t cap)
     for (int h = 0; h < CG_HARM_COUNT; h++)
         if (bits & (1 << h)) {
             int w = snprintf(out + used, cap - used, "%s%s", used ? "," : "",
-                             cg_harm_name((cg_harm)h));
+                             cg_text_harm_name((cg_harm)h));
             if (w < 0 || (size_t)w >= cap - used)
                 return;
             used += (size_t)w;
@@ -230,7 +230,7 @@ static int write_features(eval_run *r, json_t *c, const char *id, int harms,
     if (o != NULL && labels != NULL && line != NULL) {
         for (int h = 0; h < CG_HARM_COUNT; h++)
             if (harms & (1 << h))
-                json_array_append_new(labels, json_string(cg_harm_name((cg_harm)h)));
+                json_array_append_new(labels, json_string(cg_text_harm_name((cg_harm)h)));
         json_object_set_new(o, "text", json_string(line));
         json_object_set(o, "labels", labels);
         json_object_set_new(o, "conversation", json_string(id));
@@ -259,7 +259,7 @@ static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, in
     int timely = 0;
     size_t i;
     json_t *m;
-    cg_status st = cg_text_session_new(r->engine, &s, &err);
+    cg_status st = cg_text_session_create(r->engine, &s, &err);
 
     if (st != CG_OK) {
         fprintf(stderr, "childguard text eval: %s\n", err.message);
@@ -307,7 +307,7 @@ static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, in
             timely = 1;
         t->messages++;
     }
-    cg_text_session_free(s);
+    cg_text_session_destroy(s);
     if (st != CG_OK)
         return st;
 
@@ -350,7 +350,7 @@ static cg_status run_conversation(eval_run *r, json_t *c, int kind, int lang, in
         harm_list(extra, b, sizeof(b));
         printf("%-14s %-19s %-5s %-6s peak %-6s%s%s%s%s%s%s\n", id, kind_names[kind],
                lang_names[lang], opt_string(c, "split") ? opt_string(c, "split") : "-",
-               cg_alert_name(top), labels[0] ? "  labels " : "", labels,
+               cg_text_alert_name(top), labels[0] ? "  labels " : "", labels,
                missed ? "  MISSED " : "", a, extra ? "  RAISED " : "", b);
         if ((harms & (1 << CG_HARM_GROOMING)) && !timely)
             printf("%-14s grooming not alerted by the sexual stage (message %ld)\n", id, stage);
@@ -477,7 +477,7 @@ static void print_text(const eval_opts *o, const tally *t)
                  (unsigned long long)t->harm_n[h]);
         snprintf(b, sizeof(b), "%llu/%llu", (unsigned long long)t->harm_fp[h],
                  (unsigned long long)t->harm_neg_n[h]);
-        printf("  %-30s %16s %17s\n", cg_harm_name((cg_harm)h), a, b);
+        printf("  %-30s %16s %17s\n", cg_text_harm_name((cg_harm)h), a, b);
     }
     printf("\n  %-30s %16s %17s\n", "language", "harmful found", "negatives alerted");
     for (int l = 0; l < N_LANGS; l++) {
@@ -494,7 +494,7 @@ static void print_text(const eval_opts *o, const tally *t)
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         double p, rc, f1;
         prf(t, h, &p, &rc, &f1);
-        printf("  %-22s %6llu %6llu %6llu %9.3f %9.3f %9.3f\n", cg_harm_name((cg_harm)h),
+        printf("  %-22s %6llu %6llu %6llu %9.3f %9.3f %9.3f\n", cg_text_harm_name((cg_harm)h),
                (unsigned long long)t->msg_tp[h], (unsigned long long)t->msg_fp[h],
                (unsigned long long)t->msg_fn[h], p, rc, f1);
     }
@@ -516,7 +516,7 @@ static int print_json(const eval_opts *o, const tally *t)
 
     for (int h = 0; ok && h < CG_HARM_COUNT; h++) {
         double p, rc, f1;
-        const char *name = cg_harm_name((cg_harm)h);
+        const char *name = cg_text_harm_name((cg_harm)h);
         prf(t, h, &p, &rc, &f1);
         ok = json_object_set_new(recall, name, frac(t->harm_hit[h], t->harm_n[h])) == 0 &&
              json_object_set_new(fp, name, frac(t->harm_fp[h], t->harm_neg_n[h])) == 0 &&

@@ -378,7 +378,7 @@ bad_value:
     st = cg_text_model_save(m, out, &err);
     if (st != CG_OK) {
         print_error("train", st, &err);
-        cg_text_model_destroy(m);
+        cg_text_model_close(m);
         return CLI_ERROR;
     }
     fprintf(stderr,
@@ -396,7 +396,7 @@ bad_value:
         fprintf(stderr, "childguard text train: dev: %llu examples; macro-F1 %.4f with the "
                 "thresholds chosen\n", (unsigned long long)stats.dev_examples,
                 stats.dev_macro_f1);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return CLI_OK;
 }
 
@@ -496,7 +496,7 @@ static int print_eval_json(const cg_text_eval *ev)
 static cg_status load_model(const char *cmd, const char *path, cg_text_model **m)
 {
     cg_error err = {CG_OK, {0}};
-    cg_status st = cg_text_model_load(path, m, &err);
+    cg_status st = cg_text_model_open(path, m, &err);
 
     if (st != CG_OK)
         print_error(cmd, st, &err);
@@ -572,7 +572,7 @@ static int run_eval(int argc, char **argv)
         print_eval_text(ev);
     }
     cg_text_eval_destroy(ev);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return rc;
 }
 
@@ -690,7 +690,7 @@ static int run_predict(int argc, char **argv)
                 fclose(f);
         }
     }
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return rc;
 }
 

@@ -64,7 +64,7 @@ CG_API cg_status cg_pdq_index_build(const uint8_t *hashes, const uint64_t *ids, 
                                     const cg_index_options *opt, cg_pdq_index **out,
                                     cg_error *err);
 
-CG_API void cg_pdq_index_free(cg_pdq_index *idx);
+CG_API void cg_pdq_index_destroy(cg_pdq_index *idx);
 
 /* Appends to hits every stored hash whose distance to query (32 bytes) is <= radius (0..256),
  * each exactly once, in no particular order. CG_E_NOMEM if hits cannot grow. */
@@ -84,7 +84,7 @@ typedef struct cg_exact_index cg_exact_index;
 
 CG_API cg_status cg_exact_index_build(const uint8_t *values, size_t width, const uint64_t *ids,
                                       size_t n, cg_exact_index **out, cg_error *err);
-CG_API void cg_exact_index_free(cg_exact_index *idx);
+CG_API void cg_exact_index_destroy(cg_exact_index *idx);
 /* Appends a hit (distance 0) for every entry equal to value (width bytes). */
 CG_API cg_status cg_exact_index_search(const cg_exact_index *idx, const uint8_t *value,
                                        cg_index_hits *hits);

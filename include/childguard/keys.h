@@ -48,12 +48,12 @@ enum {
 /* Parses "hash,match,bank:read" (or "all") into bits; spaces around a name are ignored.
  * "review:senior" also sets "review" (a senior reviewer is a reviewer). An empty list, an empty
  * name ("hash,,match") or an unknown name is CG_E_INVAL naming it; *out is then 0. */
-CG_API cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err);
+CG_API cg_status cg_keys_scopes_parse(const char *text, unsigned *out, cg_error *err);
 /* Writes the names of scopes, comma-separated in the order of the enum, into buf ("" for none;
  * bits outside CG_SCOPE_ALL are ignored). When buf is too small the text is cut at a name
  * boundary and always NUL-terminated (size 0: nothing is written). */
-CG_API void cg_scopes_format(unsigned scopes, char *buf, size_t size);
-/* The longest text cg_scopes_format writes (every scope), NUL included. */
+CG_API void cg_keys_scopes_format(unsigned scopes, char *buf, size_t size);
+/* The longest text cg_keys_scopes_format writes (every scope), NUL included. */
 #define CG_SCOPES_TEXT_MAX 96
 /* Every scope name, comma-separated, for help texts and messages. */
 #define CG_SCOPES_KNOWN                                                                        \
@@ -61,7 +61,7 @@ CG_API void cg_scopes_format(unsigned scopes, char *buf, size_t size);
 
 /* 1 when a key with scopes `have` may do what `need` asks (every bit of need; CG_SCOPE_ADMIN
  * implies every scope), else 0. need = 0 is always allowed. */
-CG_API int cg_scopes_allow(unsigned have, unsigned need);
+CG_API int cg_keys_scopes_allow(unsigned have, unsigned need);
 
 #define CG_APIKEY_NAME_MAX 64
 /* The holder: the person or service the key was given to (it is who a reviewer is). */
@@ -71,7 +71,7 @@ CG_API int cg_scopes_allow(unsigned have, unsigned need);
 /* "cgk_" + id (decimal) + "_" + 64 hex digits + NUL fits in this. */
 #define CG_APIKEY_TOKEN_MAX 96
 
-typedef struct cg_apikey {
+typedef struct cg_key {
     int64_t id;
     char name[CG_APIKEY_NAME_MAX + 1];
     unsigned scopes;
@@ -80,7 +80,7 @@ typedef struct cg_apikey {
     char holder[CG_APIKEY_HOLDER_MAX + 1]; /* who holds it; keys made before schema 5: name */
     char tenant[CG_TENANT_MAX + 1];        /* the tenant it acts for ("default") */
     char banks[CG_APIKEY_BANKS_MAX + 1];   /* banks it may read, "" = every bank */
-} cg_apikey;
+} cg_key;
 
 /* The largest rate_per_second a key may carry. */
 #define CG_APIKEY_RATE_MAX 1000000
@@ -95,55 +95,55 @@ typedef struct cg_apikey {
  * CG_E_IO "committed but not audited": the key exists; the token is still written). On any other
  * failure token is "" and *out zeroed. The secret is wiped from the library's memory; the
  * caller owns token and should wipe it after showing it. The key's holder is its name, its
- * tenant CG_TENANT_DEFAULT, and it may read every bank (cg_apikey_create_ex sets them). */
-CG_API cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes,
-                                  int rate_per_second, char *token, cg_apikey *out,
+ * tenant CG_TENANT_DEFAULT, and it may read every bank (cg_keys_create_ex sets them). */
+CG_API cg_status cg_keys_create(cg_bankdb *db, const char *name, unsigned scopes,
+                                  int rate_per_second, char *token, cg_key *out,
                                   cg_audit *audit, cg_error *err);
 
-/* What cg_apikey_create_ex makes. */
-typedef struct cg_apikey_spec {
-    const char *name;          /* as cg_apikey_create */
+/* What cg_keys_create_ex makes. */
+typedef struct cg_key_spec {
+    const char *name;          /* as cg_keys_create */
     const char *holder;        /* 1-64 bytes of UTF-8 without control characters; NULL: name */
     const char *tenant;        /* a tenant name (tenant.h); NULL: CG_TENANT_DEFAULT */
-    unsigned scopes;           /* as cg_apikey_create */
-    int rate_per_second;       /* as cg_apikey_create */
+    unsigned scopes;           /* as cg_keys_create */
+    int rate_per_second;       /* as cg_keys_create */
     const char *banks;         /* comma-separated bank names the key may read (spaces around
                                 * names ignored; at most CG_APIKEY_BANKS_MAX bytes once joined);
                                 * NULL or "": every bank */
-} cg_apikey_spec;
+} cg_key_spec;
 
-/* cg_apikey_create with a holder, a tenant and a bank list (the audit record names them too).
+/* cg_keys_create with a holder, a tenant and a bank list (the audit record names them too).
  * A bad holder, tenant or bank list is CG_E_INVAL naming it. The banks need not exist yet. */
-CG_API cg_status cg_apikey_create_ex(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                                     cg_apikey *out, cg_audit *audit, cg_error *err);
+CG_API cg_status cg_keys_create_ex(cg_bankdb *db, const cg_key_spec *spec, char *token,
+                                     cg_key *out, cg_audit *audit, cg_error *err);
 
 /* 1 when key may read bank (its list is empty, or names the bank), else 0. */
-CG_API int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank);
+CG_API int cg_keys_may_read_bank(const cg_key *key, const char *bank);
 
 /* The keys generation: a number that grows whenever a key is revoked, deleted or has its
  * scopes, banks, tenant, holder or rate changed (by this library, another process or the
  * sqlite3 shell: a trigger keeps it). A server that caches verified keys reads it on every
  * request and drops its cache when it moved, so a revocation takes effect on the next request.
  * One indexed read of a cached statement. */
-CG_API cg_status cg_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
+CG_API cg_status cg_keys_generation(cg_bankdb *db, int64_t *out, cg_error *err);
 
 /* Checks a token; on success fills *out (may be NULL) and records the use (last_used, at most
  * once a minute per key, so verification stays a read in the common case). Any failure to
  * accept the token is CG_E_NOTFOUND "API key not accepted"; other statuses are database
  * errors. Recording the use is best effort on a read-only handle or a locked database (the
  * request is not refused because last_used could not be written). */
-CG_API cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out,
+CG_API cg_status cg_keys_verify(cg_bankdb *db, const char *token, cg_key *out,
                                   cg_error *err);
 
 /* Revokes key id (by id or, when id <= 0, by name). CG_E_NOTFOUND if there is no live key.
  * On success, audit (may be NULL) receives an "api_key" record {action:
  * "revoke", key, name} after the commit (CG_E_IO "committed but not audited" if it fails). */
-CG_API cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+CG_API cg_status cg_keys_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
                                   cg_error *err);
 
 /* Calls fn for every key (revoked ones too), oldest first; non-zero from fn stops. The key
  * passed to fn is valid during the call only; fn may call into the same db. */
-CG_API cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud),
+CG_API cg_status cg_keys_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud),
                                 void *ud, cg_error *err);
 
 #ifdef __cplusplus

@@ -72,11 +72,11 @@ typedef struct cg_policy cg_policy;
  * file is CG_E_NOTFOUND, an unreadable one CG_E_IO, over 4 MiB CG_E_LIMIT) whose message names
  * the file, the line and the place ("rules[2].when.harm") with the bad key or value: unknown
  * keys are errors, so a typo never silently changes what the policy does. */
-CG_API cg_status cg_policy_load(const char *path, cg_policy **out, cg_error *err);
+CG_API cg_status cg_policy_open(const char *path, cg_policy **out, cg_error *err);
 /* The same from a buffer; name is used in messages in place of the path. */
-CG_API cg_status cg_policy_load_buffer(const char *name, const char *text, size_t len,
+CG_API cg_status cg_policy_create(const char *name, const char *text, size_t len,
                                        cg_policy **out, cg_error *err);
-CG_API void cg_policy_free(cg_policy *p);
+CG_API void cg_policy_destroy(cg_policy *p);
 
 /* The path of the shipped defaults: $CHILDGUARD_DATA/policy/default.json, else the installed
  * share/childguard/policy/default.json, else the source tree's. Static storage. */

@@ -69,11 +69,11 @@ typedef enum cg_facet {
 } cg_facet;
 
 /* "grooming", "sexual_solicitation", ...; NULL out of range. */
-CG_API const char *cg_harm_name(cg_harm h);
+CG_API const char *cg_text_harm_name(cg_harm h);
 /* The harm named name (exact, lowercase); -1 if none. */
-CG_API int cg_harm_from_name(const char *name);
+CG_API int cg_text_harm_from_name(const char *name);
 /* "none", "friendship", ...; NULL out of range. */
-CG_API const char *cg_facet_name(cg_facet f);
+CG_API const char *cg_text_facet_name(cg_facet f);
 CG_API int cg_facet_from_name(const char *name);
 /* The harm a facet belongs to (CG_FACET_NONE: -1). */
 CG_API int cg_facet_harm(cg_facet f);
@@ -119,8 +119,8 @@ CG_API void cg_text_engine_close(cg_text_engine *e);
 CG_API size_t cg_text_engine_cue_count(const cg_text_engine *e);
 
 /* A session of conversations; use from one thread at a time (one per worker). */
-CG_API cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err);
-CG_API void cg_text_session_free(cg_text_session *s);
+CG_API cg_status cg_text_session_create(cg_text_engine *e, cg_text_session **out, cg_error *err);
+CG_API void cg_text_session_destroy(cg_text_session *s);
 /* Drops everything the session remembers of a conversation (NULL or "": the default one), as
  * if it had never been seen; returns 1 when there was state, else 0. Front ends that bound how
  * many conversations they keep (the engine) call it to evict one. */
@@ -151,7 +151,7 @@ typedef enum cg_alert {
     CG_ALERT_URGENT = 3
 } cg_alert;
 
-CG_API const char *cg_alert_name(cg_alert a);
+CG_API const char *cg_text_alert_name(cg_alert a);
 
 typedef struct cg_text_evidence {
     char message_id[64];
@@ -230,7 +230,7 @@ typedef enum cg_audience {
     CG_AUDIENCE_MODERATOR = 3
 } cg_audience;
 
-CG_API const char *cg_audience_name(cg_audience a);
+CG_API const char *cg_policy_audience_name(cg_audience a);
 
 /* ---- guidance ------------------------------------------------------------------------------
  * One catalogue (data/text/guidance.json, loaded with the engine) holds what to tell each
@@ -251,7 +251,7 @@ typedef enum cg_age_band {
 } cg_age_band;
 
 /* "unknown", "child", "adult"; NULL out of range. */
-CG_API const char *cg_age_band_name(cg_age_band b);
+CG_API const char *cg_policy_age_band_name(cg_age_band b);
 
 /* Most help lines one lookup returns (and one country may list). */
 #define CG_TEXT_GUIDANCE_MAX_HELP 16
@@ -270,7 +270,7 @@ typedef struct cg_text_guidance {
 CG_API void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic,
                                     cg_audience audience, const char *lang, cg_age_band age,
                                     cg_text_guidance *out);
-/* The same for a harm with the age unknown: cg_text_guidance_lookup(e, cg_harm_name(harm), ..,
+/* The same for a harm with the age unknown: cg_text_guidance_lookup(e, cg_text_harm_name(harm), ..,
  * CG_AGE_UNKNOWN, out). */
 CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
                                  const char *lang, cg_text_guidance *out);

@@ -139,7 +139,7 @@ typedef struct cg_text_train_stats {
 } cg_text_train_stats;
 
 /* Reads every file of data (n of them), learns a model and returns it in *out (free with
- * cg_text_model_destroy). stats may be NULL. Bad lines are reported and skipped; no example at
+ * cg_text_model_close). stats may be NULL. Bad lines are reported and skipped; no example at
  * all, or no label at all, is CG_E_INVAL; more than CG_TEXT_MODEL_MAX_LABELS labels is
  * CG_E_LIMIT. Deterministic for given data, options and seed. */
 CG_API cg_status cg_text_model_train(const cg_text_data *data, size_t n,
@@ -153,10 +153,10 @@ CG_API cg_status cg_text_model_save(const cg_text_model *m, const char *path, cg
 /* Loads a model written by cg_text_model_save. A file that is not a model, truncated or
  * corrupt (checksum mismatch) is CG_E_DECODE; another format version is CG_E_UNSUPPORTED. The
  * message names the file. */
-CG_API cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *err);
+CG_API cg_status cg_text_model_open(const char *path, cg_text_model **out, cg_error *err);
 
 /* Frees a model. NULL is a no-op. */
-CG_API void cg_text_model_destroy(cg_text_model *m);
+CG_API void cg_text_model_close(cg_text_model *m);
 
 /* The number of labels, and the name of label i (owned by the model; NULL out of range). */
 CG_API unsigned cg_text_model_label_count(const cg_text_model *m);

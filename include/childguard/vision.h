@@ -58,18 +58,18 @@ CG_API cg_status cg_vision_default_model_path(char *buf, size_t cap);
 /* Loads a model file: checks its header, version and SHA-256, every tensor's name and shape
  * against the architecture, then dequantises the weights and folds the batch normalisations into
  * them. path NULL means cg_vision_default_model_path. On success *out is a new immutable model
- * (free with cg_vision_model_destroy). On failure *out is NULL and err names the file and the
+ * (free with cg_vision_model_close). On failure *out is NULL and err names the file and the
  * reason: CG_E_NOTFOUND (missing), CG_E_IO (unreadable), CG_E_DECODE (truncated, corrupt,
  * checksum mismatch, a tensor missing or of the wrong shape), CG_E_UNSUPPORTED (another format
  * version), CG_E_NOMEM. */
-CG_API cg_status cg_vision_model_load(const char *path, cg_vision_model **out, cg_error *err);
+CG_API cg_status cg_vision_model_open(const char *path, cg_vision_model **out, cg_error *err);
 
 /* The same from bytes in memory (borrowed for the call); name labels the error messages. */
-CG_API cg_status cg_vision_model_load_mem(const uint8_t *data, size_t len, const char *name,
+CG_API cg_status cg_vision_model_open_mem(const uint8_t *data, size_t len, const char *name,
                                           cg_vision_model **out, cg_error *err);
 
 /* Frees a model. NULL is a no-op. No context of the model may be in use. */
-CG_API void cg_vision_model_destroy(cg_vision_model *m);
+CG_API void cg_vision_model_close(cg_vision_model *m);
 
 /* The SHA-256 of the model's weights as 64 lowercase hex digits (owned by the model). It
  * identifies the model in verdicts. */

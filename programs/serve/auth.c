@@ -15,7 +15,7 @@
  *
  * Verified keys are remembered for key_cache seconds (default 5), keyed by the SHA-256 of the
  * token, so a busy client costs one database read per key per period. Every request also checks
- * the keys generation (cg_apikey_generation: one indexed read, on a dedicated read-only handle,
+ * the keys generation (cg_keys_generation: one indexed read, on a dedicated read-only handle,
  * skipped while nothing at all was committed to the database: keysgen.c) and drops the whole
  * cache when it moved, so a revocation takes effect on the next request (docs/keys.md). */
 #include <arpa/inet.h>
@@ -223,14 +223,14 @@ static long take_token(serve_server *s, int64_t key_id, int rate, long *wait_s)
 
 typedef struct cached_key {
     uint8_t digest[CG_SHA256_BYTES];
-    cg_apikey key;
+    cg_key key;
     int64_t expires_us;
 } cached_key;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static cached_key cache[CACHE_SLOTS];
 
-static int cache_get(const uint8_t *digest, cg_apikey *out)
+static int cache_get(const uint8_t *digest, cg_key *out)
 {
     cached_key *c = &cache[digest[0]];
     int hit = 0;
@@ -244,7 +244,7 @@ static int cache_get(const uint8_t *digest, cg_apikey *out)
     return hit;
 }
 
-static void cache_put(const uint8_t *digest, const cg_apikey *key, int seconds)
+static void cache_put(const uint8_t *digest, const cg_key *key, int seconds)
 {
     cached_key *c = &cache[digest[0]];
 
@@ -275,7 +275,7 @@ static int generation_check(serve_server *s)
         return 0; /* nothing committed since the last read (keysgen.c) */
     pthread_mutex_lock(&s->keys_mu);
     keysgen_remember(s); /* before the read: a commit in between is seen next time */
-    if (cg_apikey_generation(s->keys_db, &g, &err) != CG_OK) {
+    if (cg_keys_generation(s->keys_db, &g, &err) != CG_OK) {
         rc = -1;
     } else if (g != s->keys_generation) {
         cache_clear();
@@ -320,7 +320,7 @@ static enum MHD_Result too_many(serve_req *r, const char *error, const char *mes
 
 int auth_has(const serve_req *r, unsigned scope)
 {
-    return cg_scopes_allow(r->key.scopes, scope);
+    return cg_keys_scopes_allow(r->key.scopes, scope);
 }
 
 int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret)
@@ -371,7 +371,7 @@ int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret)
             d = serve_db_get(r, ret);
             if (d == NULL)
                 return -1;
-            st = cg_apikey_verify(d->db, token, &r->key, &err);
+            st = cg_keys_verify(d->db, token, &r->key, &err);
             serve_db_put(r, d);
             if (st == CG_OK && cached)
                 cache_put(dg.sha256, &r->key, s->cfg.key_cache_s);
@@ -390,9 +390,9 @@ int auth_check(serve_req *r, unsigned scope, enum MHD_Result *ret)
         return -1;
     }
     r->key_id = r->key.id;
-    if (!cg_scopes_allow(r->key.scopes, scope)) {
+    if (!cg_keys_scopes_allow(r->key.scopes, scope)) {
         char need[CG_SCOPES_TEXT_MAX];
-        cg_scopes_format(scope, need, sizeof(need));
+        cg_keys_scopes_format(scope, need, sizeof(need));
         *ret = http_error(r, 403, "forbidden", "this API key lacks the scope '%s'", need);
         return -1;
     }

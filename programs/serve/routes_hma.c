@@ -75,7 +75,7 @@ static int parse_signal(serve_req *r, const char *type_name, const char *signal,
 
 int serve_bank_visible(const serve_req *r, const char *bank)
 {
-    return cg_apikey_may_read_bank(&r->key, bank);
+    return cg_keys_may_read_bank(&r->key, bank);
 }
 
 /* Drops the matches of banks the key may not read, keeping the order. */

@@ -52,7 +52,7 @@ static json_t *guidance_json(const cg_text_engine *te, const char *country)
         json_object_set_new(hj, topics[t], by_age);
         for (size_t a = 0; a < sizeof(audiences) / sizeof(audiences[0]); a++) {
             json_t *aj = json_object();
-            json_object_set_new(topic, cg_audience_name(audiences[a]), aj);
+            json_object_set_new(topic, cg_policy_audience_name(audiences[a]), aj);
             for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
                 cg_text_guidance g;
                 json_t *lj = json_object();
@@ -64,7 +64,7 @@ static json_t *guidance_json(const cg_text_engine *te, const char *country)
         }
         for (int age = CG_AGE_CHILD; age <= CG_AGE_ADULT; age++) {
             json_t *agej = json_object();
-            json_object_set_new(by_age, cg_age_band_name((cg_age_band)age), agej);
+            json_object_set_new(by_age, cg_policy_age_band_name((cg_age_band)age), agej);
             for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
                 cg_text_guidance g;
                 cg_text_guidance_lookup(te, topics[t], CG_AUDIENCE_RECIPIENT, langs[l],

@@ -171,7 +171,7 @@ typedef struct serve_req {
     int64_t t0_us;
     unsigned status;               /* the status queued, for the log */
     int64_t key_id;                /* the API key used, 0 none */
-    cg_apikey key;                 /* with --no-auth: an "anonymous" key of every scope */
+    cg_key key;                 /* with --no-auth: an "anonymous" key of every scope */
     const serve_route *rt;         /* the matched route, NULL before routing */
     const char *route;             /* the matched route pattern, e.g. "/c/bank/{*}"; NULL none */
     char params[SERVE_MAX_PARAMS][256]; /* path segments captured by the route pattern */

@@ -494,7 +494,7 @@ int serve_run(const serve_config *cfg)
         goto out;
     }
     if (cg_bankdb_open(s->cfg.db, CG_BANKDB_READONLY, &s->keys_db, &err) != CG_OK ||
-        cg_apikey_generation(s->keys_db, &s->keys_generation, &err) != CG_OK) {
+        cg_keys_generation(s->keys_db, &s->keys_generation, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
         close(lfd);
         goto out;

@@ -112,14 +112,14 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
     if (e->policy == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     e->policy->refs = 1; /* the engine's */
-    st = cg_policy_load(c->policy_path != NULL ? c->policy_path : cg_policy_default_path(),
+    st = cg_policy_open(c->policy_path != NULL ? c->policy_path : cg_policy_default_path(),
                         &e->policy->policy, err);
     if (st != CG_OK)
         return st;
     st = cg_text_engine_open(&c->text, &e->text, err);
     if (st != CG_OK)
         return st;
-    st = cg_text_session_new(e->text, &e->state.session, err);
+    st = cg_text_session_create(e->text, &e->state.session, err);
     if (st != CG_OK)
         return st;
     /* The read-write handle first: opening it migrates an older database, which the
@@ -194,7 +194,7 @@ void cg_engine_close(cg_engine *e)
     if (e == NULL)
         return;
     cg_matcher_close(e->matcher);
-    cg_text_session_free(e->state.session);
+    cg_text_session_destroy(e->state.session);
     cg_text_engine_close(e->text);
     if (e->policy != NULL)
         cg__engine_policy_give(e, e->policy);
@@ -263,7 +263,7 @@ void cg__engine_policy_give(cg_engine *e, cg__policy_ref *r)
     last = --r->refs == 0;
     pthread_mutex_unlock(&e->policy_lock);
     if (last) {
-        cg_policy_free(r->policy);
+        cg_policy_destroy(r->policy);
         cg__free(r);
     }
 }
@@ -280,7 +280,7 @@ cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
     fresh->refs = 1;
     /* Loaded (strictly) before anything changes: a policy with a typo leaves the old one. */
-    st = cg_policy_load(policy_path != NULL ? policy_path : cg_policy_default_path(),
+    st = cg_policy_open(policy_path != NULL ? policy_path : cg_policy_default_path(),
                         &fresh->policy, err);
     if (st != CG_OK) {
         cg__free(fresh);

@@ -36,7 +36,7 @@ cg_status cg__engine_vision_open(cg_engine *e, cg_error *err)
 
     if (!e->cfg.classify)
         return CG_OK;
-    st = cg_vision_model_load(e->cfg.vision_model_path, &e->vision, &verr);
+    st = cg_vision_model_open(e->cfg.vision_model_path, &e->vision, &verr);
     if (st == CG_OK) {
         if (cg_object_pool_create(0, ctx_create, ctx_destroy, e->vision, &e->vision_ctxs) !=
             CG_OK)
@@ -55,7 +55,7 @@ void cg__engine_vision_close(cg_engine *e)
 {
     cg_object_pool_destroy(e->vision_ctxs);
     e->vision_ctxs = NULL;
-    cg_vision_model_destroy(e->vision);
+    cg_vision_model_close(e->vision);
     e->vision = NULL;
     cg__free(e->vision_error);
     e->vision_error = NULL;

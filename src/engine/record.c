@@ -48,7 +48,7 @@ static void item_label(const cg_verdict *v, char *out, size_t cap)
     for (int h = 0; best < 0 && v->has_text && h < CG_HARM_COUNT; h++)
         if (v->text.risk[h] > 0.0f && (best < 0 || v->text.risk[h] > v->text.risk[best]))
             best = h;
-    snprintf(out, cap, "%s", best >= 0 ? cg_harm_name((cg_harm)best) : "other");
+    snprintf(out, cap, "%s", best >= 0 ? cg_text_harm_name((cg_harm)best) : "other");
 }
 
 static int item_priority(const cg_verdict *v)
@@ -167,11 +167,11 @@ static json_t *decision_record(const cg_verdict *v)
     json_object_set_new(o, "matches", matches);
     for (int h = 0; v->has_text && h < CG_HARM_COUNT; h++)
         if (v->text.risk[h] > 0.0f)
-            json_object_set_new(risk, cg_harm_name((cg_harm)h),
+            json_object_set_new(risk, cg_text_harm_name((cg_harm)h),
                                 json_real((double)(int)(v->text.risk[h] * 1000.0f) / 1000.0));
     json_object_set_new(o, "risk", risk);
     if (v->has_text)
-        json_object_set_new(o, "alert", json_string(cg_alert_name(v->text.alert)));
+        json_object_set_new(o, "alert", json_string(cg_text_alert_name(v->text.alert)));
     json_object_set_new(o, "review_id", v->review_id > 0 ? json_integer(v->review_id)
                                                           : json_null());
     return o;
@@ -206,7 +206,7 @@ static char *notify_payload(const cg_verdict *v, const char *target)
     o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "event", "notify", "target", target,
                   "tenant", v->tenant, "content_id", v->content_id, "kind",
                   json_string(cg_verdict_kind_name(v)), "actions", actions, "rules", rules,
-                  "alert", v->has_text ? json_string(cg_alert_name(v->text.alert)) : json_null(),
+                  "alert", v->has_text ? json_string(cg_text_alert_name(v->text.alert)) : json_null(),
                   "review_id", v->review_id > 0 ? json_integer(v->review_id) : json_null());
     text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);

@@ -291,7 +291,7 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
 static const cg_text_participant *guidance_for(const cg_verdict *v, const char *topic,
                                                cg_audience audience, int *age_min, int *age_max)
 {
-    const int h = cg_harm_from_name(topic);
+    const int h = cg_text_harm_from_name(topic);
     const cg_text_participant *best = NULL;
     float top = 0.0f;
 

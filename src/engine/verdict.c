@@ -155,7 +155,7 @@ static json_t *risks_json(const float *risk)
     json_t *o = json_object();
 
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        set(o, cg_harm_name((cg_harm)h), score(risk[h]));
+        set(o, cg_text_harm_name((cg_harm)h), score(risk[h]));
     return o;
 }
 
@@ -178,8 +178,8 @@ static json_t *text_json(const cg_verdict *v)
     set(o, "recipient", str(v->recipient));
     set(o, "ts_ms", json_integer(v->ts_ms));
     set(o, "lang", v->lang[0] != '\0' ? str(v->lang) : json_null());
-    set(o, "alert", str(cg_alert_name(t->alert)));
-    set(o, "stage", str(cg_facet_name(t->stage)));
+    set(o, "alert", str(cg_text_alert_name(t->alert)));
+    set(o, "stage", str(cg_text_facet_name(t->stage)));
     set(o, "message_risk", risks_json(t->message_risk));
     set(o, "risk", risks_json(t->risk));
     set(o, "sender_age", age_json(t->sender_age_min, t->sender_age_max));
@@ -190,8 +190,8 @@ static json_t *text_json(const cg_verdict *v)
         const cg_text_evidence *e = &t->evidence[i];
         json_t *x = json_object();
         set(x, "message_id", str(e->message_id));
-        set(x, "harm", str(cg_harm_name(e->harm)));
-        set(x, "facet", str(cg_facet_name(e->facet)));
+        set(x, "harm", str(cg_text_harm_name(e->harm)));
+        set(x, "facet", str(cg_text_facet_name(e->facet)));
         set(x, "cue", str(e->cue));
         set(x, "start", json_integer(e->start));
         set(x, "end", json_integer(e->end));
@@ -205,12 +205,12 @@ static json_t *text_json(const cg_verdict *v)
         const cg_text_participant *q = &t->participants[i];
         json_t *x = json_object();
         set(x, "name", str(q->name));
-        set(x, "alert", str(cg_alert_name(q->alert)));
-        set(x, "peak", str(cg_alert_name(q->peak)));
-        set(x, "peak_harm", q->peak != CG_ALERT_NONE ? str(cg_harm_name(q->peak_harm))
+        set(x, "alert", str(cg_text_alert_name(q->alert)));
+        set(x, "peak", str(cg_text_alert_name(q->peak)));
+        set(x, "peak_harm", q->peak != CG_ALERT_NONE ? str(cg_text_harm_name(q->peak_harm))
                                                      : json_null());
         set(x, "peak_message_id", q->peak != CG_ALERT_NONE ? str(q->peak_message) : json_null());
-        set(x, "author_alert", str(cg_alert_name(q->author_alert)));
+        set(x, "author_alert", str(cg_text_alert_name(q->author_alert)));
         set(x, "risk", risks_json(q->risk));
         set(x, "exposure", risks_json(q->exposure));
         json_array_append_new(parts, x);
@@ -220,12 +220,12 @@ static json_t *text_json(const cg_verdict *v)
         if (pk->level == CG_ALERT_NONE)
             continue;
         json_t *x = json_object();
-        set(x, "level", str(cg_alert_name(pk->level)));
+        set(x, "level", str(cg_text_alert_name(pk->level)));
         set(x, "risk", score(pk->risk));
         set(x, "message_id", str(pk->message_id));
         set(x, "at_risk", pk->at_risk[0] ? str(pk->at_risk) : json_null());
         set(x, "author", pk->author[0] ? str(pk->author) : json_null());
-        set(peaks, cg_harm_name((cg_harm)h), x);
+        set(peaks, cg_text_harm_name((cg_harm)h), x);
     }
     set(o, "participants", parts);
     set(o, "peaks", peaks);
@@ -273,8 +273,8 @@ static json_t *guidance_json(const cg_verdict *v, unsigned flags)
         const cg_verdict_guidance *g = &v->guidance[i];
         json_t *o = json_object();
         set(o, "topic", str(g->topic));
-        set(o, "audience", str(cg_audience_name(g->audience)));
-        set(o, "age_band", str(cg_age_band_name(g->age)));
+        set(o, "audience", str(cg_policy_audience_name(g->audience)));
+        set(o, "age_band", str(cg_policy_age_band_name(g->age)));
         if (v->has_text)
             set(o, "participant", g->participant[0] ? str(g->participant) : json_null());
         if (!(flags & CG_VERDICT_JSON_NO_GUIDANCE_TEXT)) {
@@ -369,7 +369,7 @@ static json_t *verdict_json(const cg_verdict *v, unsigned flags)
         set(o, "text", text_json(v));
     set(facts, "context", v->context >= 0 ? str(cg_policy_context_name(v->context))
                                           : json_null());
-    set(facts, "audience", str(cg_audience_name(v->audience)));
+    set(facts, "audience", str(cg_policy_audience_name(v->audience)));
     set(facts, "sender_is_child", v->sender_is_child < 0 ? json_null()
                                                          : json_boolean(v->sender_is_child));
     set(facts, "repeat", json_integer(v->repeat));

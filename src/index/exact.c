@@ -121,11 +121,11 @@ cg_status cg_exact_index_build(const uint8_t *values, size_t width, const uint64
 nomem:
     cg__free(keys);
     cg__free(tmp);
-    cg_exact_index_free(idx);
+    cg_exact_index_destroy(idx);
     return cg__fail(err, CG_E_NOMEM, "exact index: out of memory building %zu values", n);
 }
 
-void cg_exact_index_free(cg_exact_index *idx)
+void cg_exact_index_destroy(cg_exact_index *idx)
 {
     if (idx == NULL)
         return;

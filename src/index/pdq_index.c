@@ -183,18 +183,18 @@ cg_status cg_pdq_index_build(const uint8_t *hashes, const uint64_t *ids, size_t 
         if (st == CG_E_NOMEM)
             goto nomem;
         if (st != CG_OK) {
-            cg_pdq_index_free(idx);
+            cg_pdq_index_destroy(idx);
             return cg__fail(err, st, "pdq index: %zu hashes are too many for MIH here", n);
         }
     }
     *out = idx;
     return CG_OK;
 nomem:
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     return cg__fail(err, CG_E_NOMEM, "pdq index: out of memory building %zu hashes", n);
 }
 
-void cg_pdq_index_free(cg_pdq_index *idx)
+void cg_pdq_index_destroy(cg_pdq_index *idx)
 {
     if (idx == NULL)
         return;

@@ -29,8 +29,8 @@ static int is_exact(const cg_signal_type *t)
 
 static void part_free(cg__part *p)
 {
-    cg_pdq_index_free(p->pdq);
-    cg_exact_index_free(p->exact);
+    cg_pdq_index_destroy(p->pdq);
+    cg_exact_index_destroy(p->exact);
     cg__free(p->entries);
     cg__free(p->values);
     memset(p, 0, sizeof(*p));
@@ -157,7 +157,7 @@ static cg_status videos_build(cg_bankdb *db, const cg__part *p, cg_index_kind ki
 
 static void videos_free(cg__videos *v)
 {
-    cg_pdq_index_free(v->frames);
+    cg_pdq_index_destroy(v->frames);
     cg__free(v->owner);
     cg__free(v->count);
     memset(v, 0, sizeof(*v));

@@ -55,7 +55,7 @@ int cg_policy_context_from_name(const char *name)
 static int audience_from_name(const char *name)
 {
     for (int i = 0; i < CG__N_AUDIENCE; i++)
-        if (strcmp(name, cg_audience_name((cg_audience)i)) == 0)
+        if (strcmp(name, cg_policy_audience_name((cg_audience)i)) == 0)
             return i;
     return -1;
 }
@@ -63,7 +63,7 @@ static int audience_from_name(const char *name)
 static int alert_from_name(const char *name)
 {
     for (int i = CG_ALERT_NONE; i <= CG_ALERT_URGENT; i++)
-        if (strcmp(name, cg_alert_name((cg_alert)i)) == 0)
+        if (strcmp(name, cg_text_alert_name((cg_alert)i)) == 0)
             return i;
     return -1;
 }
@@ -284,7 +284,7 @@ static cg_status name_set(loader *L, json_t *v, const char *what, const char *ch
 
 static int harm_from(const char *s)
 {
-    return cg_harm_from_name(s);
+    return cg_text_harm_from_name(s);
 }
 
 static const char harm_choices[] =
@@ -479,7 +479,7 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
         push_key(L, key);
         const char *s = json_string_value(v);
         if (strcmp(key, "harm") == 0) {
-            harm = s ? cg_harm_from_name(s) : -1;
+            harm = s ? cg_text_harm_from_name(s) : -1;
             if (harm < 0)
                 return s ? bad(L, "\"%s\" is not a harm (%s)", s, harm_choices)
                          : bad(L, "expected a harm name, got %s", type_name(v));
@@ -510,7 +510,7 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
         return bad(L, "guidance needs \"harm\" or \"topic\", and \"audience\"");
     cg_policy_guidance_request *q = &r->guid[r->n_guid++];
     snprintf(q->topic, sizeof(q->topic), "%s", topic);
-    q->harm = cg_harm_from_name(topic);
+    q->harm = cg_text_harm_from_name(topic);
     q->audience = (cg_audience)aud;
     return CG_OK;
 }
@@ -636,7 +636,7 @@ static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
     return CG_OK;
 }
 
-cg_status cg_policy_load_buffer(const char *name, const char *text, size_t len,
+cg_status cg_policy_create(const char *name, const char *text, size_t len,
                                 cg_policy **out, cg_error *err)
 {
     json_error_t je;
@@ -645,7 +645,7 @@ cg_status cg_policy_load_buffer(const char *name, const char *text, size_t len,
     cg_status st;
 
     if (out == NULL || (text == NULL && len > 0))
-        return cg__fail(err, CG_E_INVAL, "cg_policy_load: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_policy_open: NULL argument");
     *out = NULL;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL)
@@ -659,31 +659,31 @@ cg_status cg_policy_load_buffer(const char *name, const char *text, size_t len,
     st = parse_root(&L, root, p);
     json_decref(root);
     if (st != CG_OK) {
-        cg_policy_free(p);
+        cg_policy_destroy(p);
         return st;
     }
     *out = p;
     return CG_OK;
 }
 
-cg_status cg_policy_load(const char *path, cg_policy **out, cg_error *err)
+cg_status cg_policy_open(const char *path, cg_policy **out, cg_error *err)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
     cg_status st;
 
     if (path == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_policy_load: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_policy_open: NULL argument");
     *out = NULL;
     st = cg__read_file(path, MAX_POLICY_BYTES, &buf, &len, err);
     if (st != CG_OK)
         return st;
-    st = cg_policy_load_buffer(path, (const char *)buf, len, out, err);
+    st = cg_policy_create(path, (const char *)buf, len, out, err);
     cg__free(buf);
     return st;
 }
 
-void cg_policy_free(cg_policy *p)
+void cg_policy_destroy(cg_policy *p)
 {
     if (p == NULL)
         return;

@@ -80,7 +80,7 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
         sep(why);
         if (why != NULL) { /* two decimals without printf's floating-point path */
             int v = (int)((double)f->risk[best] * 100.0 + 0.5), m = (int)(min * 100.0 + 0.5);
-            add(why, "%s risk %d.%02d >= %d.%02d", cg_harm_name((cg_harm)best), v / 100, v % 100,
+            add(why, "%s risk %d.%02d >= %d.%02d", cg_text_harm_name((cg_harm)best), v / 100, v % 100,
                 m / 100, m % 100);
         }
     }
@@ -97,7 +97,7 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
         if ((int)f->alert < r->min_alert)
             return 0;
         sep(why);
-        add(why, "alert %s >= %s", cg_alert_name(f->alert), cg_alert_name((cg_alert)r->min_alert));
+        add(why, "alert %s >= %s", cg_text_alert_name(f->alert), cg_text_alert_name((cg_alert)r->min_alert));
     }
     if (r->contexts != 0) {
         if ((unsigned)f->context >= CG_CONTEXT_COUNT || !(r->contexts & (1u << f->context)))
@@ -109,7 +109,7 @@ static int rule_holds(const cg__policy_rule *r, const cg_policy_facts *f, line *
         if ((unsigned)f->audience >= CG__N_AUDIENCE || !(r->audiences & (1u << f->audience)))
             return 0;
         sep(why);
-        add(why, "audience %s", cg_audience_name(f->audience));
+        add(why, "audience %s", cg_policy_audience_name(f->audience));
     }
     if (r->sender_is_child >= 0) {
         if (f->sender_is_child != r->sender_is_child)
@@ -257,7 +257,7 @@ static void add_bits(line *l, const char *what, unsigned bits, int count,
 
 static const char *harm_n(int i)
 {
-    return cg_harm_name((cg_harm)i);
+    return cg_text_harm_name((cg_harm)i);
 }
 
 static const char *context_n(int i)
@@ -267,7 +267,7 @@ static const char *context_n(int i)
 
 static const char *audience_n(int i)
 {
-    return cg_audience_name((cg_audience)i);
+    return cg_policy_audience_name((cg_audience)i);
 }
 
 void cg_policy_rule_describe(const cg_policy *p, size_t i, char *buf, size_t size)
@@ -315,7 +315,7 @@ void cg_policy_rule_describe(const cg_policy *p, size_t i, char *buf, size_t siz
     if (r->min_alert >= 0) {
         if (l.used > start)
             add(&l, "; ");
-        add(&l, "alert >= %s", cg_alert_name((cg_alert)r->min_alert));
+        add(&l, "alert >= %s", cg_text_alert_name((cg_alert)r->min_alert));
     }
     if (r->contexts != 0) {
         if (l.used > start)
@@ -348,7 +348,7 @@ void cg_policy_rule_describe(const cg_policy *p, size_t i, char *buf, size_t siz
     }
     for (int k = 0; k < r->n_guid; k++)
         add(&l, "%sguidance %s/%s", k || r->n_acts ? ", " : "", r->guid[k].topic,
-            cg_audience_name(r->guid[k].audience));
+            cg_policy_audience_name(r->guid[k].audience));
     if (r->stop)
         add(&l, "; stop");
 }

@@ -1,5 +1,5 @@
 /* API keys (include/childguard/keys.h, docs/keys.md): scopes, the bank list of a key, and the
- * public cg_apikey_* functions over the store's operations (store_ops.h; the SQLite rows, the
+ * public cg_keys_* functions over the store's operations (store_ops.h; the SQLite rows, the
  * token format and its verification are sqlite_keys.c). */
 #include "store/store_int.h"
 
@@ -41,7 +41,7 @@ static const char *list_item(const char **p, size_t *n)
     return start;
 }
 
-cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
+cg_status cg_keys_scopes_parse(const char *text, unsigned *out, cg_error *err)
 {
     unsigned bits = 0;
     const char *p;
@@ -49,7 +49,7 @@ cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
     if (out != NULL)
         *out = 0;
     if (text == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_scopes_parse: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_scopes_parse: NULL argument");
     p = text;
     for (;;) {
         size_t n;
@@ -81,7 +81,7 @@ cg_status cg_scopes_parse(const char *text, unsigned *out, cg_error *err)
     return CG_OK;
 }
 
-void cg_scopes_format(unsigned scopes, char *buf, size_t size)
+void cg_keys_scopes_format(unsigned scopes, char *buf, size_t size)
 {
     size_t used = 0;
 
@@ -104,7 +104,7 @@ void cg_scopes_format(unsigned scopes, char *buf, size_t size)
     }
 }
 
-int cg_scopes_allow(unsigned have, unsigned need)
+int cg_keys_scopes_allow(unsigned have, unsigned need)
 {
     if (have & CG_SCOPE_ADMIN)
         return 1;
@@ -152,7 +152,7 @@ const char *cg__apikey_banks_normalise(const char *in, char *out)
     return NULL;
 }
 
-int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank)
+int cg_keys_may_read_bank(const cg_key *key, const char *bank)
 {
     const char *p;
     size_t n;
@@ -175,57 +175,57 @@ int cg_apikey_may_read_bank(const cg_apikey *key, const char *bank)
     return 0;
 }
 
-cg_status cg_apikey_create(cg_bankdb *db, const char *name, unsigned scopes, int rate_per_second,
-                           char *token, cg_apikey *out, cg_audit *audit, cg_error *err)
+cg_status cg_keys_create(cg_bankdb *db, const char *name, unsigned scopes, int rate_per_second,
+                           char *token, cg_key *out, cg_audit *audit, cg_error *err)
 {
-    const cg_apikey_spec spec = {name, NULL, NULL, scopes, rate_per_second, NULL};
+    const cg_key_spec spec = {name, NULL, NULL, scopes, rate_per_second, NULL};
 
-    return cg_apikey_create_ex(db, &spec, token, out, audit, err);
+    return cg_keys_create_ex(db, &spec, token, out, audit, err);
 }
 
-cg_status cg_apikey_create_ex(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                              cg_apikey *out, cg_audit *audit, cg_error *err)
+cg_status cg_keys_create_ex(cg_bankdb *db, const cg_key_spec *spec, char *token,
+                              cg_key *out, cg_audit *audit, cg_error *err)
 {
     if (db == NULL) {
         if (out != NULL)
             memset(out, 0, sizeof(*out));
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_create_ex: db is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_create_ex: db is NULL");
     }
     return db->ops->apikey_create(db, spec, token, out, audit, err);
 }
 
-cg_status cg_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err)
+cg_status cg_keys_generation(cg_bankdb *db, int64_t *out, cg_error *err)
 {
     if (db == NULL) {
         if (out != NULL)
             *out = 0;
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_generation: db is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_generation: db is NULL");
     }
     return db->ops->apikey_generation(db, out, err);
 }
 
-cg_status cg_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err)
+cg_status cg_keys_verify(cg_bankdb *db, const char *token, cg_key *out, cg_error *err)
 {
     if (db == NULL) {
         if (out != NULL)
             memset(out, 0, sizeof(*out));
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_verify: db is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_verify: db is NULL");
     }
     return db->ops->apikey_verify(db, token, out, err);
 }
 
-cg_status cg_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
+cg_status cg_keys_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
                            cg_error *err)
 {
     if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_revoke: db is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_revoke: db is NULL");
     return db->ops->apikey_revoke(db, id, name, audit, err);
 }
 
-cg_status cg_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+cg_status cg_keys_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                          cg_error *err)
 {
     if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_list: db is NULL");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_list: db is NULL");
     return db->ops->apikey_list(db, fn, ud, err);
 }

@@ -5,7 +5,7 @@
  *
  * Who does what:
  *   - src/store/store.c parses the location given to cg_bankdb_open ("sqlite:PATH", a plain path,
- *     "postgresql://...") and picks the table; the public cg_bankdb, cg_bank, cg_apikey,
+ *     "postgresql://...") and picks the table; the public cg_bankdb, cg_bank, cg_key,
  *     cg_outbox and (src/review/) cg_review functions check their arguments, then call through
  *     db->ops. Nothing outside src/store/<backend>/ knows which database is underneath.
  *   - A backend keeps its connection in db->be and uses the shared, backend-neutral helpers:
@@ -181,13 +181,13 @@ typedef struct cg__store_ops {
                                cg_review_outcome *outcome, cg_error *err);
 
     /* ---- API keys ---- */
-    cg_status (*apikey_create)(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                               cg_apikey *out, cg_audit *audit, cg_error *err);
+    cg_status (*apikey_create)(cg_bankdb *db, const cg_key_spec *spec, char *token,
+                               cg_key *out, cg_audit *audit, cg_error *err);
     cg_status (*apikey_generation)(cg_bankdb *db, int64_t *out, cg_error *err);
-    cg_status (*apikey_verify)(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err);
+    cg_status (*apikey_verify)(cg_bankdb *db, const char *token, cg_key *out, cg_error *err);
     cg_status (*apikey_revoke)(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
                                cg_error *err);
-    cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+    cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                              cg_error *err);
 
     /* ---- the webhook outbox ---- */

@@ -88,7 +88,7 @@ struct cg__convs {
     size_t n_buckets, n;
 };
 
-const char *cg_alert_name(cg_alert a)
+const char *cg_text_alert_name(cg_alert a)
 {
     static const char *const names[] = {"none", "watch", "alert", "urgent"};
     return (unsigned)a < 4 ? names[a] : NULL;

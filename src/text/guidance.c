@@ -64,12 +64,12 @@ typedef struct loader {
     cg_error *err;
 } loader;
 
-const char *cg_audience_name(cg_audience a)
+const char *cg_policy_audience_name(cg_audience a)
 {
     return (unsigned)a < N_AUDIENCE ? audience_names[a] : NULL;
 }
 
-const char *cg_age_band_name(cg_age_band b)
+const char *cg_policy_age_band_name(cg_age_band b)
 {
     return (unsigned)b <= CG_AGE_ADULT ? age_names[b] : NULL;
 }
@@ -226,7 +226,7 @@ static cg_status parse_line_topics(const loader *L, const cg__guidance *g, const
         snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
         if (s == NULL)
             return bad(L, where, "expected a topic name, got %s", type_name(e));
-        if (t < 0 || !(g->topics[t].present || cg_harm_from_name(s) >= 0))
+        if (t < 0 || !(g->topics[t].present || cg_text_harm_from_name(s) >= 0))
             return bad(L, where, "\"%s\" is neither a harm nor a topic under \"messages\"", s);
         *bits |= UINT64_C(1) << t;
     }
@@ -395,7 +395,7 @@ static cg_status parse_root(const loader *L, cg__guidance *g, json_t *root, cons
     }
     /* The harms first, so they are topics even when the file has no messages for them. */
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        snprintf(g->topics[h].name, sizeof(g->topics[h].name), "%s", cg_harm_name((cg_harm)h));
+        snprintf(g->topics[h].name, sizeof(g->topics[h].name), "%s", cg_text_harm_name((cg_harm)h));
     g->n_topics = CG_HARM_COUNT;
     json_t *messages = json_object_get(root, "messages");
     if (messages != NULL && !json_is_object(messages))

@@ -78,7 +78,7 @@ cg_status cg__learned_features(const cg__normalized *nm, const char *text, size_
         i = j + 1;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *facet = cg_facet_name(f[i].facet);
+        const char *facet = cg_text_facet_name(f[i].facet);
         put(s, "#", f[i].cue, strnlen(f[i].cue, 63));
         if (f[i].facet != CG_FACET_NONE && facet != NULL)
             put(s, "#", facet, strlen(facet));

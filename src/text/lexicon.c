@@ -419,7 +419,7 @@ static cg_status add_row(lex_loader *ld, char **f, size_t nf, const char *path, 
         snprintf(why, whylen, "bad lang \"%.20s\" (\"*\" or a lowercase ISO 639 code)", f[1]);
         return CG_E_INVAL;
     }
-    harm = cg_harm_from_name(f[2]);
+    harm = cg_text_harm_from_name(f[2]);
     if (harm < 0) {
         snprintf(why, whylen, "unknown harm \"%.40s\"", f[2]);
         return CG_E_INVAL;
@@ -432,7 +432,7 @@ static cg_status add_row(lex_loader *ld, char **f, size_t nf, const char *path, 
     fh = cg_facet_harm((cg_facet)facet);
     if (facet != CG_FACET_NONE && fh != harm) {
         snprintf(why, whylen, "facet %s belongs to harm %s, not %s", f[3],
-                 cg_harm_name((cg_harm)fh), f[2]);
+                 cg_text_harm_name((cg_harm)fh), f[2]);
         return CG_E_INVAL;
     }
     if (!parse_weight(f[4], &weight)) {

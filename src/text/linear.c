@@ -346,11 +346,11 @@ cg_status cg__lin_model_new(const cg__lin_params *p, uint32_t nlabels, cg_text_m
     *out = m;
     return CG_OK;
 fail:
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return st;
 }
 
-void cg_text_model_destroy(cg_text_model *m)
+void cg_text_model_close(cg_text_model *m)
 {
     if (m == NULL)
         return;

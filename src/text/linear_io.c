@@ -184,7 +184,7 @@ done:
 
 /* ---- load ---------------------------------------------------------------------------------- */
 
-cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *err)
+cg_status cg_text_model_open(const char *path, cg_text_model **out, cg_error *err)
 {
     uint8_t *buf = NULL, sha[SHA_BYTES];
     unsigned int shalen = 0;
@@ -309,6 +309,6 @@ cg_status cg_text_model_load(const char *path, cg_text_model **out, cg_error *er
     return CG_OK;
 fail:
     cg__free(buf);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return st;
 }

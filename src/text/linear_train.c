@@ -1044,6 +1044,6 @@ fail:
     for (uint32_t i = 0; i < CG_TEXT_MODEL_MAX_LABELS; i++)
         cg__free(names[i]);
     cg__normalizer_free(nz);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return st;
 }

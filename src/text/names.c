@@ -37,12 +37,12 @@ static const struct {
     {"code", CG_HARM_PERSONAL_DATA},
 };
 
-const char *cg_harm_name(cg_harm h)
+const char *cg_text_harm_name(cg_harm h)
 {
     return (unsigned)h < CG_HARM_COUNT ? harm_names[h] : NULL;
 }
 
-int cg_harm_from_name(const char *name)
+int cg_text_harm_from_name(const char *name)
 {
     for (int i = 0; name != NULL && i < CG_HARM_COUNT; i++)
         if (strcmp(harm_names[i], name) == 0)
@@ -50,7 +50,7 @@ int cg_harm_from_name(const char *name)
     return -1;
 }
 
-const char *cg_facet_name(cg_facet f)
+const char *cg_text_facet_name(cg_facet f)
 {
     return (unsigned)f < CG_FACET_COUNT ? facets[f].name : NULL;
 }

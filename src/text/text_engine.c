@@ -168,7 +168,7 @@ static cg_status learned_open(cg_text_engine *e, const cg_text_config *cfg, cons
         if (stat(path, &sb) != 0)
             return CG_OK;
     }
-    st = cg_text_model_load(path, &e->learned, err);
+    st = cg_text_model_open(path, &e->learned, err);
     if (st != CG_OK)
         return st;
     if (!(e->learned->p.flags & CG__LIN_RAW) || e->learned->nlabels == 0)
@@ -176,7 +176,7 @@ static cg_status learned_open(cg_text_engine *e, const cg_text_config *cfg, cons
                         "--tokens on the engine's feature lines)", path);
     for (unsigned i = 0; i < e->learned->nlabels; i++) {
         const char *label = e->learned->labels[i];
-        e->learned_harm[i] = cg_harm_from_name(label);
+        e->learned_harm[i] = cg_text_harm_from_name(label);
         if (e->learned_harm[i] < 0)
             return cg__fail(err, CG_E_INVAL, "%s: label \"%s\" is not a harm name", path,
                             label);
@@ -193,8 +193,8 @@ void cg_text_engine_close(cg_text_engine *e)
     cg__normalizer_free(e->nz);
     cg__guidance_free(e->guidance);
     cg__free(e->cue_allowed);
-    cg_text_model_destroy(e->model);
-    cg_text_model_destroy(e->learned);
+    cg_text_model_close(e->model);
+    cg_text_model_close(e->learned);
     cg__free(e->model_harm);
     cg__free(e->model_cue);
     cg__free(e->data_dir);
@@ -246,7 +246,7 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
         e->cue_allowed[i] = e->lang[0] == '\0' || strcmp(l, "*") == 0 || strcmp(l, e->lang) == 0;
     }
     if (cfg != NULL && cfg->model_path != NULL) {
-        st = cg_text_model_load(cfg->model_path, &e->model, err);
+        st = cg_text_model_open(cfg->model_path, &e->model, err);
         if (st != CG_OK)
             goto fail;
         unsigned nl = cg_text_model_label_count(e->model);
@@ -258,7 +258,7 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
         }
         for (unsigned i = 0; i < nl; i++) {
             const char *label = cg_text_model_label_name(e->model, i);
-            e->model_harm[i] = cg_harm_from_name(label);
+            e->model_harm[i] = cg_text_harm_from_name(label);
             snprintf(e->model_cue[i], sizeof(e->model_cue[i]), "model.%s", label);
         }
     }
@@ -300,7 +300,7 @@ size_t cg_text_engine_cue_count(const cg_text_engine *e)
 void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
                           const char *lang, cg_text_guidance *out)
 {
-    const char *topic = cg_harm_name(harm);
+    const char *topic = cg_text_harm_name(harm);
 
     if (topic == NULL) {
         memset(out, 0, sizeof(*out));
@@ -320,7 +320,7 @@ int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic)
     return cg__guidance_has_topic(e ? e->guidance : NULL, topic);
 }
 
-cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error *err)
+cg_status cg_text_session_create(cg_text_engine *e, cg_text_session **out, cg_error *err)
 {
     cg_status st;
     cg_text_session *s = cg__calloc(1, sizeof(*s));
@@ -338,14 +338,14 @@ cg_status cg_text_session_new(cg_text_engine *e, cg_text_session **out, cg_error
     if (st == CG_OK)
         st = cg__convs_new(&s->convs, err);
     if (st != CG_OK) {
-        cg_text_session_free(s);
+        cg_text_session_destroy(s);
         return st;
     }
     *out = s;
     return CG_OK;
 }
 
-void cg_text_session_free(cg_text_session *s)
+void cg_text_session_destroy(cg_text_session *s)
 {
     if (s == NULL)
         return;

@@ -86,7 +86,7 @@ cg_status cg_vision_default_model_path(char *buf, size_t cap)
     return CG_OK;
 }
 
-cg_status cg_vision_model_load_mem(const uint8_t *data, size_t len, const char *name,
+cg_status cg_vision_model_open_mem(const uint8_t *data, size_t len, const char *name,
                                    cg_vision_model **out, cg_error *err)
 {
     cg__vfile f;
@@ -109,14 +109,14 @@ cg_status cg_vision_model_load_mem(const uint8_t *data, size_t len, const char *
     st = cg__vnet_build(&f, name, m, err);
     cg__vfile_fini(&f);
     if (st != CG_OK) {
-        cg_vision_model_destroy(m);
+        cg_vision_model_close(m);
         return st;
     }
     *out = m;
     return CG_OK;
 }
 
-cg_status cg_vision_model_load(const char *path, cg_vision_model **out, cg_error *err)
+cg_status cg_vision_model_open(const char *path, cg_vision_model **out, cg_error *err)
 {
     char def[4096];
     uint8_t *data = NULL;
@@ -132,12 +132,12 @@ cg_status cg_vision_model_load(const char *path, cg_vision_model **out, cg_error
     st = cg__read_file(path, MAX_MODEL_BYTES, &data, &len, err);
     if (st != CG_OK)
         return st;
-    st = cg_vision_model_load_mem(data, len, path, out, err);
+    st = cg_vision_model_open_mem(data, len, path, out, err);
     cg__free(data);
     return st;
 }
 
-void cg_vision_model_destroy(cg_vision_model *m)
+void cg_vision_model_close(cg_vision_model *m)
 {
     if (m == NULL)
         return;

@@ -1,4 +1,4 @@
-/* libFuzzer target for the policy loader (cg_policy_load_buffer) and, for every policy that
+/* libFuzzer target for the policy loader (cg_policy_create) and, for every policy that
  * loads, its evaluation (cg_policy_decide) on a few fixed sets of facts. Traps unless a load
  * either succeeds or fails with CG_E_INVAL / CG_E_LIMIT and a message naming the input, and a
  * decision on a loaded policy succeeds with every action known and dispositions resolved (at
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cg_policy *p = NULL;
     cg_error err;
-    cg_status st = cg_policy_load_buffer("fuzz.json", (const char *)data, size, &p, &err);
+    cg_status st = cg_policy_create("fuzz.json", (const char *)data, size, &p, &err);
 
     if (st != CG_OK) {
         if (p != NULL || (st != CG_E_INVAL && st != CG_E_LIMIT) ||
@@ -65,6 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.context = CG_CONTEXT_UNKNOWN;
     f.sender_is_child = -1;
     check_decision(p, &f);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
     return 0;
 }

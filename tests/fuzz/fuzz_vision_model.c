@@ -1,4 +1,4 @@
-/* libFuzzer target for the nudity model's loader (cg_vision_model_load_mem and the file parser
+/* libFuzzer target for the nudity model's loader (cg_vision_model_open_mem and the file parser
  * under it, src/vision/model_file.c + model.c): hostile model files. A corrupt file must be
  * refused with CG_E_DECODE or CG_E_UNSUPPORTED (CG_E_NOMEM for huge claimed sizes is not
  * possible: sizes are checked against the bytes present), *out NULL and a message naming the
@@ -24,7 +24,7 @@ static void check(const uint8_t *p, size_t n)
     cg__vfile f;
 
     memset(&err, 0, sizeof err);
-    const cg_status st = cg_vision_model_load_mem(p, n, "fuzz.cgvm", &m, &err);
+    const cg_status st = cg_vision_model_open_mem(p, n, "fuzz.cgvm", &m, &err);
     if (st == CG_OK) {
         /* Only a complete network loads; it must then classify. */
         cg_vision_ctx *c = NULL;
@@ -34,7 +34,7 @@ static void check(const uint8_t *p, size_t n)
             cg_vision_classify_rgb(c, px, 1, 1, 3, 3, &s, NULL) != CG_OK)
             __builtin_trap();
         cg_vision_ctx_destroy(c);
-        cg_vision_model_destroy(m);
+        cg_vision_model_close(m);
         return;
     }
     if (m != NULL || (st != CG_E_DECODE && st != CG_E_UNSUPPORTED) ||

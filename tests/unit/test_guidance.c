@@ -41,11 +41,11 @@ static int help_has(const cg_text_guidance *g, const char *needle)
 
 CG_TEST(age_band_names)
 {
-    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_UNKNOWN), "unknown");
-    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_CHILD), "child");
-    CG_ASSERT_STR_EQ(cg_age_band_name(CG_AGE_ADULT), "adult");
-    CG_ASSERT(cg_age_band_name((cg_age_band)3) == NULL);
-    CG_ASSERT(cg_age_band_name((cg_age_band)-1) == NULL);
+    CG_ASSERT_STR_EQ(cg_policy_age_band_name(CG_AGE_UNKNOWN), "unknown");
+    CG_ASSERT_STR_EQ(cg_policy_age_band_name(CG_AGE_CHILD), "child");
+    CG_ASSERT_STR_EQ(cg_policy_age_band_name(CG_AGE_ADULT), "adult");
+    CG_ASSERT(cg_policy_age_band_name((cg_age_band)3) == NULL);
+    CG_ASSERT(cg_policy_age_band_name((cg_age_band)-1) == NULL);
 }
 
 CG_TEST(every_topic_audience_and_language_has_a_text)
@@ -54,7 +54,7 @@ CG_TEST(every_topic_audience_and_language_has_a_text)
     cg_text_guidance g;
 
     for (int t = 0; t < CG_HARM_COUNT + 3; t++) {
-        const char *topic = t < CG_HARM_COUNT ? cg_harm_name((cg_harm)t)
+        const char *topic = t < CG_HARM_COUNT ? cg_text_harm_name((cg_harm)t)
                                               : image_topics[t - CG_HARM_COUNT];
         CG_ASSERT(cg_text_guidance_has_topic(e, topic));
         for (int a = CG_AUDIENCE_RECIPIENT; a <= CG_AUDIENCE_MODERATOR; a++) {
@@ -63,14 +63,14 @@ CG_TEST(every_topic_audience_and_language_has_a_text)
                 cg_text_guidance_lookup(e, topic, (cg_audience)a, langs[l], CG_AGE_UNKNOWN, &g);
                 if (g.text == NULL || g.text[0] == '\0')
                     cg_test_fail(__FILE__, __LINE__, "no %s text for %s/%s", langs[l], topic,
-                                 cg_audience_name((cg_audience)a));
+                                 cg_policy_audience_name((cg_audience)a));
                 CG_ASSERT_GE(g.n_help, 1);
                 seen[l] = g.text;
             }
             /* Both languages are really there (no silent fallback to English). */
             if (strcmp(seen[0], seen[1]) == 0)
                 cg_test_fail(__FILE__, __LINE__, "%s/%s: vi and en are the same text", topic,
-                             cg_audience_name((cg_audience)a));
+                             cg_policy_audience_name((cg_audience)a));
         }
     }
     cg_text_engine_close(e);
@@ -235,7 +235,7 @@ CG_TEST(harm_wrapper_and_unknown_topics)
     /* cg_text_guidance_get is the lookup of the harm's name with the age unknown. */
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         cg_text_guidance_get(e, (cg_harm)h, CG_AUDIENCE_GUARDIAN, "vi", &a);
-        cg_text_guidance_lookup(e, cg_harm_name((cg_harm)h), CG_AUDIENCE_GUARDIAN, "vi",
+        cg_text_guidance_lookup(e, cg_text_harm_name((cg_harm)h), CG_AUDIENCE_GUARDIAN, "vi",
                                 CG_AGE_UNKNOWN, &b);
         CG_ASSERT(a.text != NULL && a.text == b.text);
         CG_ASSERT_EQ(a.n_help, b.n_help);

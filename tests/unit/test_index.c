@@ -253,7 +253,7 @@ CG_TEST(index_recall_uniform_every_kind)
         cg_pdq_index *idx = build(&ds, kinds[k], 1);
 
         check_public(&ds, idx, radii, NRADII, 1, "uniform");
-        cg_pdq_index_free(idx);
+        cg_pdq_index_destroy(idx);
     }
     dataset_free(&ds);
 }
@@ -272,7 +272,7 @@ CG_TEST(index_recall_uniform_mih_forced)
                  "mih portable");
     check_forced(&ds, idx, large_radii, NLARGE, 2, 1, CG__KERNEL_BEST, CG__PATH_MIH,
                  "mih large radius");
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }
 
@@ -294,7 +294,7 @@ CG_TEST(index_recall_clustered)
             check_forced(&ds, idx, large_radii, NLARGE, 2, 0, CG__KERNEL_BEST, CG__PATH_MIH,
                          "clustered mih large radius");
         }
-        cg_pdq_index_free(idx);
+        cg_pdq_index_destroy(idx);
     }
     dataset_free(&ds);
 }
@@ -314,7 +314,7 @@ CG_TEST(index_recall_all_equal)
     idx = build(&ds, CG_INDEX_MIH, 1);
     check_forced(&ds, idx, radii, NRADII, 4, 1, CG__KERNEL_BEST, CG__PATH_MIH, "all equal");
     check_public(&ds, idx, radii, NRADII, 1, "all equal");
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }
 
@@ -366,7 +366,7 @@ CG_TEST(index_kernels_agree)
             cg_index_hits_free(&d);
         }
     }
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }
 
@@ -392,7 +392,7 @@ CG_TEST(index_empty_and_single)
             CG_ASSERT_OK(cg__pdq_index_search_ex(idx, h, 31, &hits, CG__KERNEL_BEST,
                                                  CG__PATH_MIH), NULL);
         CG_ASSERT_EQ(hits.n, 0);
-        cg_pdq_index_free(idx);
+        cg_pdq_index_destroy(idx);
 
         CG_ASSERT_OK(cg_pdq_index_build(h, &id, 1, &opt, &idx, NULL), NULL);
         CG_ASSERT_EQ(cg_pdq_index_count(idx), 1);
@@ -411,7 +411,7 @@ CG_TEST(index_empty_and_single)
             }
         }
         cg_index_hits_free(&hits);
-        cg_pdq_index_free(idx);
+        cg_pdq_index_destroy(idx);
     }
 }
 
@@ -430,8 +430,8 @@ CG_TEST(index_ids_null_or_given)
         /* Without ids the index holds 8 bytes less per hash. */
         CG_ASSERT_GE(cg_pdq_index_memory(scan), 32 * ds.n + (with_ids ? 8 * ds.n : 0));
         CG_ASSERT_LT(cg_pdq_index_memory(scan), 32 * ds.n + (with_ids ? 8 * ds.n : 0) + 4096);
-        cg_pdq_index_free(scan);
-        cg_pdq_index_free(mih);
+        cg_pdq_index_destroy(scan);
+        cg_pdq_index_destroy(mih);
     }
     dataset_free(&ds);
 }
@@ -463,8 +463,8 @@ CG_TEST(index_invalid_arguments)
     CG_ASSERT_EQ(cg_pdq_index_kind(idx), CG_INDEX_SCAN);
     CG_ASSERT_EQ(cg__pdq_index_search_ex(idx, h, 3, &hits, CG__KERNEL_BEST, CG__PATH_MIH),
                  CG_E_INVAL);
-    cg_pdq_index_free(idx);
-    cg_pdq_index_free(NULL);
+    cg_pdq_index_destroy(idx);
+    cg_pdq_index_destroy(NULL);
     cg_index_hits_free(NULL);
     CG_ASSERT_EQ(cg_pdq_index_count(NULL), 0);
     CG_ASSERT_EQ(cg_pdq_index_memory(NULL), 0);
@@ -495,7 +495,7 @@ CG_TEST(index_hits_reuse_appends)
     CG_ASSERT_EQ(hits.cap, cap);
     cg_index_hits_free(&hits);
     CG_ASSERT(hits.v == NULL && hits.n == 0 && hits.cap == 0);
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }
 
@@ -512,13 +512,13 @@ CG_TEST(index_tuned_radius_and_auto)
     CG_ASSERT_EQ(cg__pdq_index_choose_path(idx, 15), CG__PATH_MIH);
     CG_ASSERT_EQ(cg__pdq_index_choose_path(idx, 16), CG__PATH_SCAN);
     check_public(&ds, idx, radii, NRADII, 0, "tuned 15");
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
 
     opt.kind = CG_INDEX_AUTO;
     opt.tuned_radius = 0;
     CG_ASSERT_OK(cg_pdq_index_build(ds.hashes, NULL, 100, &opt, &idx, NULL), NULL);
     CG_ASSERT_EQ(cg_pdq_index_kind(idx), CG_INDEX_SCAN);
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     CG_ASSERT_OK(cg_pdq_index_build(ds.hashes, NULL, ds.n, &opt, &idx, NULL), NULL);
     CG_ASSERT_EQ(cg_pdq_index_kind(idx), CG_INDEX_MIH);
     CG_ASSERT_EQ(cg__pdq_index_choose_path(idx, 31), CG__PATH_MIH);
@@ -526,7 +526,7 @@ CG_TEST(index_tuned_radius_and_auto)
     CG_ASSERT_GE(cg_pdq_index_memory(idx), 352 * ds.n + 16 * 65537 * 4);
     CG_ASSERT_LT(cg_pdq_index_memory(idx), 352 * ds.n + 16 * 65537 * 4 + 4096);
     cg_index_hits_free(&hits);
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }
 
@@ -591,7 +591,7 @@ static void check_exact(size_t width)
         CG_ASSERT_OK(cg_exact_index_search(idx, h, &hits), NULL);
         CG_ASSERT_EQ(hits.n, 0);
     }
-    cg_exact_index_free(idx);
+    cg_exact_index_destroy(idx);
 
     /* Without ids, the id is the position. */
     CG_ASSERT_OK(cg_exact_index_build(v, width, NULL, N, &idx, &err), &err);
@@ -600,7 +600,7 @@ static void check_exact(size_t width)
     CG_ASSERT_GE(hits.n, 1);
     for (size_t k = 0; k < hits.n; k++)
         CG_ASSERT(memcmp(v + hits.v[k].id * width, v + 10 * width, width) == 0);
-    cg_exact_index_free(idx);
+    cg_exact_index_destroy(idx);
     cg_index_hits_free(&hits);
     free(v);
     free(ids);
@@ -632,13 +632,13 @@ CG_TEST(index_exact_edges)
     CG_ASSERT_EQ(hits.n, 0);
     CG_ASSERT_EQ(cg_exact_index_search(idx, NULL, &hits), CG_E_INVAL);
     CG_ASSERT_EQ(cg_exact_index_search(NULL, v, &hits), CG_E_INVAL);
-    cg_exact_index_free(idx);
+    cg_exact_index_destroy(idx);
     /* Four copies of one value: all four come back. */
     CG_ASSERT_OK(cg_exact_index_build(v, 16, NULL, 4, &idx, NULL), NULL);
     CG_ASSERT_OK(cg_exact_index_search(idx, v, &hits), NULL);
     CG_ASSERT_EQ(hits.n, 4);
-    cg_exact_index_free(idx);
-    cg_exact_index_free(NULL);
+    cg_exact_index_destroy(idx);
+    cg_exact_index_destroy(NULL);
     CG_ASSERT_EQ(cg_exact_index_count(NULL), 0);
     cg_index_hits_free(&hits);
 }
@@ -666,7 +666,7 @@ static cg_status op_pdq_build(void *arg)
             CG_ASSERT_EQ(err.status, st);
             return st;
         }
-        cg_pdq_index_free(idx);
+        cg_pdq_index_destroy(idx);
     }
     return CG_OK;
 }
@@ -704,7 +704,7 @@ static cg_status op_exact(void *arg)
     for (size_t i = 0; i < ds->n && st == CG_OK; i++)
         st = cg_exact_index_search(idx, ds->hashes + 32 * i, &hits);
     cg_index_hits_free(&hits);
-    cg_exact_index_free(idx);
+    cg_exact_index_destroy(idx);
     return st;
 }
 
@@ -718,6 +718,6 @@ CG_TEST(index_allocation_failures)
     fail_each_allocation("exact", op_exact, &ds);
     CG_ASSERT_OK(cg_pdq_index_build(ds.hashes, NULL, ds.n, NULL, &idx, NULL), NULL);
     fail_each_allocation("pdq search", op_pdq_search, idx);
-    cg_pdq_index_free(idx);
+    cg_pdq_index_destroy(idx);
     dataset_free(&ds);
 }

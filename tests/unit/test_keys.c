@@ -41,12 +41,12 @@ static void sql(cg_bankdb *db, const char *text)
         cg_test_fail(__FILE__, __LINE__, "%s: %s", text, msg != NULL ? msg : "?");
 }
 
-static cg_apikey make_key(cg_bankdb *db, const char *name, unsigned scopes, char *token)
+static cg_key make_key(cg_bankdb *db, const char *name, unsigned scopes, char *token)
 {
     cg_error err = {0};
-    cg_apikey k;
+    cg_key k;
 
-    CG_ASSERT_OK(cg_apikey_create(db, name, scopes, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_create(db, name, scopes, 0, token, &k, NULL, &err), &err);
     return k;
 }
 
@@ -54,11 +54,11 @@ static cg_apikey make_key(cg_bankdb *db, const char *name, unsigned scopes, char
 static void assert_refused(cg_bankdb *db, const char *token, int line)
 {
     cg_error err = {0};
-    cg_apikey k;
+    cg_key k;
     cg_status st;
 
     memset(&k, 0x55, sizeof(k));
-    st = cg_apikey_verify(db, token, &k, &err);
+    st = cg_keys_verify(db, token, &k, &err);
     if (st != CG_E_NOTFOUND)
         cg_test_fail(__FILE__, line, "token \"%s\": %s, expected CG_E_NOTFOUND",
                      token != NULL ? token : "(null)", cg_status_name(st));
@@ -97,9 +97,9 @@ CG_TEST_SQLITE(keys_create_verify)
     char token[CG_APIKEY_TOKEN_MAX + 1], token2[CG_APIKEY_TOKEN_MAX + 1], prefix[32];
     const int64_t before = (int64_t)time(NULL);
     cg_error err = {0};
-    cg_apikey k, got;
+    cg_key k, got;
 
-    CG_ASSERT_OK(cg_apikey_create(db, "web frontend", CG_SCOPE_HASH | CG_SCOPE_MATCH, 25, token,
+    CG_ASSERT_OK(cg_keys_create(db, "web frontend", CG_SCOPE_HASH | CG_SCOPE_MATCH, 25, token,
                                   &k, NULL, &err),
                  &err);
     CG_ASSERT_GT(k.id, 0);
@@ -114,18 +114,18 @@ CG_TEST_SQLITE(keys_create_verify)
     CG_ASSERT_EQ(strlen(token), strlen(prefix) + 64);
     CG_ASSERT_EQ(strspn(token + strlen(prefix), "0123456789abcdef"), 64);
 
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &got, &err), &err);
     CG_ASSERT_EQ(got.id, k.id);
     CG_ASSERT_STR_EQ(got.name, "web frontend");
     CG_ASSERT_EQ(got.scopes, k.scopes);
     CG_ASSERT_EQ(got.rate_per_second, 25);
     CG_ASSERT_EQ(got.created, k.created);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, NULL, &err), &err);
 
     /* Two keys never share a secret. */
     make_key(db, "second", CG_SCOPE_ALL, token2);
     CG_ASSERT(strcmp(token + strlen(prefix), strchr(token2 + 4, '_') + 1) != 0);
-    CG_ASSERT_OK(cg_apikey_verify(db, token2, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token2, &got, &err), &err);
     CG_ASSERT_EQ(got.scopes, CG_SCOPE_ALL);
 
     /* The database holds the hash of the secret, not the secret. */
@@ -144,7 +144,7 @@ CG_TEST_SQLITE(keys_create_verify)
 
     /* A restart: the key still verifies from a fresh connection, also a read-only one. */
     db = open_db("k.db", CG_BANKDB_READONLY);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &got, &err), &err);
     CG_ASSERT_EQ(got.id, k.id);
     cg_bankdb_close(db);
 }
@@ -153,8 +153,8 @@ CG_TEST(keys_refused_tokens_look_alike)
 {
     cg_bankdb *db = open_db("k.db", 0);
     char a[CG_APIKEY_TOKEN_MAX + 1], b[CG_APIKEY_TOKEN_MAX + 1], t[256];
-    const cg_apikey ka = make_key(db, "a", CG_SCOPE_HASH, a);
-    const cg_apikey kb = make_key(db, "b", CG_SCOPE_HASH, b);
+    const cg_key ka = make_key(db, "a", CG_SCOPE_HASH, a);
+    const cg_key kb = make_key(db, "b", CG_SCOPE_HASH, b);
     const char *sa = strchr(a + 4, '_') + 1, *sb = strchr(b + 4, '_') + 1;
     size_t n = strlen(a);
 
@@ -214,20 +214,20 @@ CG_TEST(keys_refused_tokens_look_alike)
     memcpy(t, "cgk_1_", 6);
     ASSERT_REFUSED(db, t);
     /* The real ones still pass. */
-    CG_ASSERT_OK(cg_apikey_verify(db, a, NULL, NULL), NULL);
-    CG_ASSERT_OK(cg_apikey_verify(db, b, NULL, NULL), NULL);
+    CG_ASSERT_OK(cg_keys_verify(db, a, NULL, NULL), NULL);
+    CG_ASSERT_OK(cg_keys_verify(db, b, NULL, NULL), NULL);
     cg_bankdb_close(db);
 }
 
 /* ---- revoke and list ---------------------------------------------------------------------- */
 
 typedef struct seen {
-    cg_apikey keys[8];
+    cg_key keys[8];
     size_t n;
     size_t stop_after; /* 0: never */
 } seen;
 
-static int collect(const cg_apikey *k, void *ud)
+static int collect(const cg_key *k, void *ud)
 {
     seen *s = ud;
 
@@ -241,46 +241,46 @@ CG_TEST(keys_revoke_and_list)
 {
     cg_bankdb *db = open_db("k.db", 0);
     char a[CG_APIKEY_TOKEN_MAX + 1], b[CG_APIKEY_TOKEN_MAX + 1], c[CG_APIKEY_TOKEN_MAX + 1];
-    cg_apikey ka = make_key(db, "alpha", CG_SCOPE_SCAN, a);
-    cg_apikey kb = make_key(db, "beta", CG_SCOPE_REVIEW | CG_SCOPE_BANK_READ, b);
+    cg_key ka = make_key(db, "alpha", CG_SCOPE_SCAN, a);
+    cg_key kb = make_key(db, "beta", CG_SCOPE_REVIEW | CG_SCOPE_BANK_READ, b);
     seen s;
     cg_error err = {0};
-    cg_apikey kc;
+    cg_key kc;
 
     /* A second live key of the same name is refused. */
-    CG_ASSERT_EQ(cg_apikey_create(db, "alpha", CG_SCOPE_SCAN, 0, c, &kc, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_create(db, "alpha", CG_SCOPE_SCAN, 0, c, &kc, NULL, &err), CG_E_INVAL);
     CG_ASSERT(strstr(err.message, "alpha") != NULL);
     CG_ASSERT_STR_EQ(c, "");
     CG_ASSERT_EQ(kc.id, 0);
 
     memset(&s, 0, sizeof(s));
-    CG_ASSERT_OK(cg_apikey_list(db, collect, &s, &err), &err);
+    CG_ASSERT_OK(cg_keys_list(db, collect, &s, &err), &err);
     CG_ASSERT_EQ(s.n, 2);
     CG_ASSERT_EQ(s.keys[0].id, ka.id);
     CG_ASSERT_EQ(s.keys[1].id, kb.id);
     CG_ASSERT_EQ(s.keys[1].scopes, CG_SCOPE_REVIEW | CG_SCOPE_BANK_READ);
 
     /* By id: refused afterwards, and a second revoke is NOTFOUND. */
-    CG_ASSERT_OK(cg_apikey_revoke(db, ka.id, NULL, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_revoke(db, ka.id, NULL, NULL, &err), &err);
     ASSERT_REFUSED(db, a);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, ka.id, NULL, NULL, &err), CG_E_NOTFOUND);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, 0, "alpha", NULL, &err), CG_E_NOTFOUND);
-    CG_ASSERT_OK(cg_apikey_verify(db, b, NULL, &err), &err);
+    CG_ASSERT_EQ(cg_keys_revoke(db, ka.id, NULL, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_keys_revoke(db, 0, "alpha", NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_OK(cg_keys_verify(db, b, NULL, &err), &err);
     /* By name. */
-    CG_ASSERT_OK(cg_apikey_revoke(db, 0, "beta", NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_revoke(db, 0, "beta", NULL, &err), &err);
     ASSERT_REFUSED(db, b);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, 0, "nobody", NULL, &err), CG_E_NOTFOUND);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, 12345, NULL, NULL, &err), CG_E_NOTFOUND);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, 0, NULL, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_revoke(db, 0, "nobody", NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_keys_revoke(db, 12345, NULL, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_keys_revoke(db, 0, NULL, NULL, &err), CG_E_INVAL);
 
     /* A revoked key's name may be reused (rotation); the old token stays refused. */
     kc = make_key(db, "alpha", CG_SCOPE_SCAN, c);
     CG_ASSERT_GT(kc.id, kb.id);
-    CG_ASSERT_OK(cg_apikey_verify(db, c, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, c, NULL, &err), &err);
     ASSERT_REFUSED(db, a);
 
     memset(&s, 0, sizeof(s));
-    CG_ASSERT_OK(cg_apikey_list(db, collect, &s, &err), &err);
+    CG_ASSERT_OK(cg_keys_list(db, collect, &s, &err), &err);
     CG_ASSERT_EQ(s.n, 3);
     CG_ASSERT_GT(s.keys[0].revoked, 0);
     CG_ASSERT_GT(s.keys[1].revoked, 0);
@@ -289,7 +289,7 @@ CG_TEST(keys_revoke_and_list)
     /* Non-zero from the callback stops. */
     memset(&s, 0, sizeof(s));
     s.stop_after = 1;
-    CG_ASSERT_OK(cg_apikey_list(db, collect, &s, &err), &err);
+    CG_ASSERT_OK(cg_keys_list(db, collect, &s, &err), &err);
     CG_ASSERT_EQ(s.n, 1);
     cg_bankdb_close(db);
 }
@@ -302,57 +302,57 @@ CG_TEST(keys_scopes_parse_format)
     cg_error err = {0};
     unsigned bits = 99;
 
-    CG_ASSERT_OK(cg_scopes_parse("hash,match", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse("hash,match", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_HASH | CG_SCOPE_MATCH);
-    CG_ASSERT_OK(cg_scopes_parse(" bank:read , bank:write,review ", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse(" bank:read , bank:write,review ", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_BANK_READ | CG_SCOPE_BANK_WRITE | CG_SCOPE_REVIEW);
-    CG_ASSERT_OK(cg_scopes_parse("all", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse("all", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_ALL);
-    CG_ASSERT_OK(cg_scopes_parse("scan,scan,admin", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse("scan,scan,admin", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_SCAN | CG_SCOPE_ADMIN);
 
     bits = 99;
-    CG_ASSERT_EQ(cg_scopes_parse("hash,bogus", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("hash,bogus", &bits, &err), CG_E_INVAL);
     CG_ASSERT_EQ(bits, 0);
     CG_ASSERT(strstr(err.message, "\"bogus\"") != NULL);
-    CG_ASSERT_EQ(cg_scopes_parse("", &bits, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_scopes_parse("hash,,match", &bits, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_scopes_parse("hash,", &bits, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_scopes_parse("HASH", &bits, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_scopes_parse("bank", &bits, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_scopes_parse(NULL, &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("hash,,match", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("hash,", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("HASH", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse("bank", &bits, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_scopes_parse(NULL, &bits, &err), CG_E_INVAL);
 
-    CG_ASSERT_OK(cg_scopes_parse("review:senior", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse("review:senior", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_REVIEW | CG_SCOPE_REVIEW_SENIOR); /* senior implies review */
-    CG_ASSERT_OK(cg_scopes_parse("match,match:distance", &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse("match,match:distance", &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_MATCH | CG_SCOPE_DISTANCE);
-    cg_scopes_format(CG_SCOPE_ALL, buf, sizeof(buf));
+    cg_keys_scopes_format(CG_SCOPE_ALL, buf, sizeof(buf));
     CG_ASSERT_STR_EQ(buf, "hash,match,scan,bank:read,bank:write,review,admin,review:senior,"
                           "match:distance");
-    CG_ASSERT_OK(cg_scopes_parse(buf, &bits, &err), &err);
+    CG_ASSERT_OK(cg_keys_scopes_parse(buf, &bits, &err), &err);
     CG_ASSERT_EQ(bits, CG_SCOPE_ALL);
-    cg_scopes_format(CG_SCOPE_MATCH | CG_SCOPE_REVIEW, buf, sizeof(buf));
+    cg_keys_scopes_format(CG_SCOPE_MATCH | CG_SCOPE_REVIEW, buf, sizeof(buf));
     CG_ASSERT_STR_EQ(buf, "match,review");
-    cg_scopes_format(0, buf, sizeof(buf));
+    cg_keys_scopes_format(0, buf, sizeof(buf));
     CG_ASSERT_STR_EQ(buf, "");
-    cg_scopes_format(1u << 20, buf, sizeof(buf));
+    cg_keys_scopes_format(1u << 20, buf, sizeof(buf));
     CG_ASSERT_STR_EQ(buf, "");
     /* Cut at a name boundary, always terminated. */
-    cg_scopes_format(CG_SCOPE_ALL, buf, 12);
+    cg_keys_scopes_format(CG_SCOPE_ALL, buf, 12);
     CG_ASSERT_STR_EQ(buf, "hash,match");
-    cg_scopes_format(CG_SCOPE_ALL, buf, 4);
+    cg_keys_scopes_format(CG_SCOPE_ALL, buf, 4);
     CG_ASSERT_STR_EQ(buf, "");
     buf[0] = 'x';
-    cg_scopes_format(CG_SCOPE_ALL, buf, 0);
+    cg_keys_scopes_format(CG_SCOPE_ALL, buf, 0);
     CG_ASSERT_EQ(buf[0], 'x');
 
-    CG_ASSERT(cg_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_HASH));
-    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_MATCH));
-    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_HASH | CG_SCOPE_MATCH));
-    CG_ASSERT(cg_scopes_allow(CG_SCOPE_ADMIN, CG_SCOPE_BANK_WRITE | CG_SCOPE_REVIEW));
-    CG_ASSERT(cg_scopes_allow(CG_SCOPE_HASH, 0));
-    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_REVIEW, CG_SCOPE_REVIEW_SENIOR));
-    CG_ASSERT(!cg_scopes_allow(CG_SCOPE_MATCH, CG_SCOPE_DISTANCE));
+    CG_ASSERT(cg_keys_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_HASH));
+    CG_ASSERT(!cg_keys_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_MATCH));
+    CG_ASSERT(!cg_keys_scopes_allow(CG_SCOPE_HASH, CG_SCOPE_HASH | CG_SCOPE_MATCH));
+    CG_ASSERT(cg_keys_scopes_allow(CG_SCOPE_ADMIN, CG_SCOPE_BANK_WRITE | CG_SCOPE_REVIEW));
+    CG_ASSERT(cg_keys_scopes_allow(CG_SCOPE_HASH, 0));
+    CG_ASSERT(!cg_keys_scopes_allow(CG_SCOPE_REVIEW, CG_SCOPE_REVIEW_SENIOR));
+    CG_ASSERT(!cg_keys_scopes_allow(CG_SCOPE_MATCH, CG_SCOPE_DISTANCE));
 }
 
 /* ---- holders, tenants, banks, generation -------------------------------------------------- */
@@ -362,40 +362,40 @@ CG_TEST(keys_holder_tenant_banks)
     cg_bankdb *db = open_db("h.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1];
     cg_error err = {0};
-    cg_apikey k, v;
-    cg_apikey_spec spec = {"alice-review", "Alice Nguyen", "acme", CG_SCOPE_REVIEW, 0,
+    cg_key k, v;
+    cg_key_spec spec = {"alice-review", "Alice Nguyen", "acme", CG_SCOPE_REVIEW, 0,
                            " fp-allow , csam_hashes"};
 
-    CG_ASSERT_OK(cg_apikey_create_ex(db, &spec, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_create_ex(db, &spec, token, &k, NULL, &err), &err);
     CG_ASSERT_STR_EQ(k.holder, "Alice Nguyen");
     CG_ASSERT_STR_EQ(k.tenant, "acme");
     CG_ASSERT_STR_EQ(k.banks, "fp-allow,csam_hashes");
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &v, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &v, &err), &err);
     CG_ASSERT_STR_EQ(v.holder, "Alice Nguyen");
     CG_ASSERT_STR_EQ(v.tenant, "acme");
     CG_ASSERT_STR_EQ(v.banks, "fp-allow,csam_hashes");
-    CG_ASSERT(cg_apikey_may_read_bank(&v, "csam_hashes"));
-    CG_ASSERT(cg_apikey_may_read_bank(&v, "fp-allow"));
-    CG_ASSERT(!cg_apikey_may_read_bank(&v, "csam"));     /* a prefix is not the name */
-    CG_ASSERT(!cg_apikey_may_read_bank(&v, "fp-allow,")); /* nor a list */
-    CG_ASSERT(!cg_apikey_may_read_bank(&v, "other"));
+    CG_ASSERT(cg_keys_may_read_bank(&v, "csam_hashes"));
+    CG_ASSERT(cg_keys_may_read_bank(&v, "fp-allow"));
+    CG_ASSERT(!cg_keys_may_read_bank(&v, "csam"));     /* a prefix is not the name */
+    CG_ASSERT(!cg_keys_may_read_bank(&v, "fp-allow,")); /* nor a list */
+    CG_ASSERT(!cg_keys_may_read_bank(&v, "other"));
 
     /* Defaults: holder = name, tenant "default", every bank. */
-    CG_ASSERT_OK(cg_apikey_create(db, "plain", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &v, &err), &err);
+    CG_ASSERT_OK(cg_keys_create(db, "plain", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &v, &err), &err);
     CG_ASSERT_STR_EQ(v.holder, "plain");
     CG_ASSERT_STR_EQ(v.tenant, CG_TENANT_DEFAULT);
     CG_ASSERT_STR_EQ(v.banks, "");
-    CG_ASSERT(cg_apikey_may_read_bank(&v, "anything"));
+    CG_ASSERT(cg_keys_may_read_bank(&v, "anything"));
 
     /* Bad holders, tenants and bank lists are refused, naming what was wrong. */
     {
         const char *bad_tenants[] = {"a b", "x/y", "", "ü"};
-        cg_apikey_spec b = spec;
+        cg_key_spec b = spec;
 
         b.name = "bad";
         b.tenant = "a b";
-        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_keys_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
         CG_ASSERT(strstr(err.message, "tenant") != NULL);
         CG_ASSERT_STR_EQ(token, "");
         for (size_t i = 0; i < sizeof(bad_tenants) / sizeof(bad_tenants[0]); i++)
@@ -403,15 +403,15 @@ CG_TEST(keys_holder_tenant_banks)
         CG_ASSERT(cg_tenant_valid("acme-eu.2"));
         b.tenant = NULL;
         b.holder = "tab\there";
-        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_keys_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
         CG_ASSERT(strstr(err.message, "holder") != NULL);
         b.holder = NULL;
         b.banks = "a,,b";
-        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_keys_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
         CG_ASSERT(strstr(err.message, "banks") != NULL);
         b.banks = "bad name!";
-        CG_ASSERT_EQ(cg_apikey_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
-        CG_ASSERT_EQ(cg_apikey_create_ex(db, NULL, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_keys_create_ex(db, &b, token, &k, NULL, &err), CG_E_INVAL);
+        CG_ASSERT_EQ(cg_keys_create_ex(db, NULL, token, &k, NULL, &err), CG_E_INVAL);
     }
     cg_bankdb_close(db);
 }
@@ -421,23 +421,23 @@ CG_TEST_SQLITE(keys_generation_moves_on_revoke)
     cg_bankdb *db = open_db("g.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1];
     cg_error err = {0};
-    cg_apikey k;
+    cg_key k;
     int64_t g0, g1, g2;
 
-    CG_ASSERT_OK(cg_apikey_generation(db, &g0, &err), &err);
-    CG_ASSERT_OK(cg_apikey_create(db, "svc", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_generation(db, &g0, &err), &err);
+    CG_ASSERT_OK(cg_keys_create(db, "svc", CG_SCOPE_MATCH, 0, token, &k, NULL, &err), &err);
     /* Using a key (last_used) does not move it: a busy server keeps its cache. */
-    CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
-    CG_ASSERT_OK(cg_apikey_generation(db, &g1, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_generation(db, &g1, &err), &err);
     CG_ASSERT_EQ(g1, g0);
-    CG_ASSERT_OK(cg_apikey_revoke(db, k.id, NULL, NULL, &err), &err);
-    CG_ASSERT_OK(cg_apikey_generation(db, &g2, &err), &err);
+    CG_ASSERT_OK(cg_keys_revoke(db, k.id, NULL, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_generation(db, &g2, &err), &err);
     CG_ASSERT_GT(g2, g1);
     /* Any writer moves it, even one that bypasses the library (the trigger keeps it). */
     sql(db, "UPDATE api_keys SET scopes = 1");
-    CG_ASSERT_OK(cg_apikey_generation(db, &g1, &err), &err);
+    CG_ASSERT_OK(cg_keys_generation(db, &g1, &err), &err);
     CG_ASSERT_GT(g1, g2);
-    CG_ASSERT_EQ(cg_apikey_generation(NULL, &g1, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_generation(NULL, &g1, &err), CG_E_INVAL);
     cg_bankdb_close(db);
 }
 
@@ -450,17 +450,17 @@ CG_TEST(keys_audit_records_without_secret)
     cg_audit_report rep;
     cg_error err = {0};
     cg_audit *log = NULL;
-    cg_apikey k;
+    cg_key k;
     char *text;
 
     tmp_path(path, sizeof(path), "audit.log");
     CG_ASSERT_OK(cg_audit_open(path, CG_AUDIT_CREATE, &log, &err), &err);
     CG_ASSERT_OK(cg_bankdb_set_audit(db, log, "operator-7", &err), &err);
-    CG_ASSERT_OK(cg_apikey_create(db, "ingest", CG_SCOPE_HASH | CG_SCOPE_MATCH, 3, token, &k, log,
+    CG_ASSERT_OK(cg_keys_create(db, "ingest", CG_SCOPE_HASH | CG_SCOPE_MATCH, 3, token, &k, log,
                                   &err),
                  &err);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
-    CG_ASSERT_OK(cg_apikey_revoke(db, 0, "ingest", log, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_revoke(db, 0, "ingest", log, &err), &err);
     cg_audit_close(log);
 
     text = slurp(path);
@@ -511,13 +511,13 @@ CG_TEST_SQLITE(keys_last_used)
 {
     cg_bankdb *db = open_db("k.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1], q[128];
-    const cg_apikey k = make_key(db, "lu", CG_SCOPE_HASH, token);
+    const cg_key k = make_key(db, "lu", CG_SCOPE_HASH, token);
     const int64_t now = (int64_t)time(NULL);
     cg_error err = {0};
-    cg_apikey got;
+    cg_key got;
 
     CG_ASSERT_EQ(last_used_of(db, k.id), 0);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &got, &err), &err);
     CG_ASSERT_GE(last_used_of(db, k.id), now);
     CG_ASSERT_EQ(got.last_used, last_used_of(db, k.id));
 
@@ -525,14 +525,14 @@ CG_TEST_SQLITE(keys_last_used)
     snprintf(q, sizeof(q), "UPDATE api_keys SET last_used = %lld WHERE id = %lld",
              (long long)(now - 10), (long long)k.id);
     sql(db, q);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &got, &err), &err);
     CG_ASSERT_EQ(last_used_of(db, k.id), now - 10);
     CG_ASSERT_EQ(got.last_used, now - 10);
     /* Older than a minute: written again. */
     snprintf(q, sizeof(q), "UPDATE api_keys SET last_used = %lld WHERE id = %lld",
              (long long)(now - 3600), (long long)k.id);
     sql(db, q);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, &got, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, &got, &err), &err);
     CG_ASSERT_GE(last_used_of(db, k.id), now);
     /* A failed verification records nothing. */
     sql(db, "UPDATE api_keys SET last_used = 5");
@@ -549,48 +549,48 @@ CG_TEST(keys_bad_input)
     cg_bankdb *db = open_db("k.db", 0);
     char token[CG_APIKEY_TOKEN_MAX + 1], long_name[80];
     cg_error err = {0};
-    cg_apikey k;
+    cg_key k;
     static const char *const bad_names[] = {"", "123", "0", "tab\there", "nl\n", "\xff\xfe",
                                             "a\x7f"};
 
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
         snprintf(token, sizeof(token), "x");
-        CG_ASSERT_EQ(cg_apikey_create(db, bad_names[i], CG_SCOPE_HASH, 0, token, &k, NULL, &err),
+        CG_ASSERT_EQ(cg_keys_create(db, bad_names[i], CG_SCOPE_HASH, 0, token, &k, NULL, &err),
                      CG_E_INVAL);
         CG_ASSERT_STR_EQ(token, "");
         CG_ASSERT_EQ(k.id, 0);
     }
-    CG_ASSERT_EQ(cg_apikey_create(db, NULL, CG_SCOPE_HASH, 0, token, &k, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_create(db, NULL, CG_SCOPE_HASH, 0, token, &k, NULL, &err), CG_E_INVAL);
     memset(long_name, 'n', 65);
     long_name[65] = '\0';
-    CG_ASSERT_EQ(cg_apikey_create(db, long_name, CG_SCOPE_HASH, 0, token, &k, NULL, &err),
+    CG_ASSERT_EQ(cg_keys_create(db, long_name, CG_SCOPE_HASH, 0, token, &k, NULL, &err),
                  CG_E_INVAL);
     long_name[64] = '\0';
-    CG_ASSERT_OK(cg_apikey_create(db, long_name, CG_SCOPE_HASH, 0, token, &k, NULL, &err), &err);
-    CG_ASSERT_OK(cg_apikey_create(db, "ключ-1", CG_SCOPE_HASH, 0, token, &k, NULL, &err), &err);
-    CG_ASSERT_EQ(cg_apikey_create(db, "s", 0, 0, token, &k, NULL, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_create(db, "s", CG_SCOPE_ALL + 1, 0, token, &k, NULL, &err),
+    CG_ASSERT_OK(cg_keys_create(db, long_name, CG_SCOPE_HASH, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_create(db, "ключ-1", CG_SCOPE_HASH, 0, token, &k, NULL, &err), &err);
+    CG_ASSERT_EQ(cg_keys_create(db, "s", 0, 0, token, &k, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_create(db, "s", CG_SCOPE_ALL + 1, 0, token, &k, NULL, &err),
                  CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_create(db, "s", CG_SCOPE_HASH, -1, token, &k, NULL, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_create(db, "s", CG_SCOPE_HASH, CG_APIKEY_RATE_MAX + 1, token, &k, NULL,
+    CG_ASSERT_EQ(cg_keys_create(db, "s", CG_SCOPE_HASH, -1, token, &k, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_create(db, "s", CG_SCOPE_HASH, CG_APIKEY_RATE_MAX + 1, token, &k, NULL,
                                   &err),
                  CG_E_INVAL);
-    CG_ASSERT_OK(cg_apikey_create(db, "s", CG_SCOPE_HASH, CG_APIKEY_RATE_MAX, token, &k, NULL,
+    CG_ASSERT_OK(cg_keys_create(db, "s", CG_SCOPE_HASH, CG_APIKEY_RATE_MAX, token, &k, NULL,
                                   &err),
                  &err);
-    CG_ASSERT_EQ(cg_apikey_create(NULL, "s2", CG_SCOPE_HASH, 0, token, &k, NULL, &err),
+    CG_ASSERT_EQ(cg_keys_create(NULL, "s2", CG_SCOPE_HASH, 0, token, &k, NULL, &err),
                  CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_create(db, "s2", CG_SCOPE_HASH, 0, NULL, &k, NULL, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_verify(NULL, token, &k, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_apikey_list(db, NULL, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_create(db, "s2", CG_SCOPE_HASH, 0, NULL, &k, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_verify(NULL, token, &k, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_list(db, NULL, NULL, &err), CG_E_INVAL);
     cg_bankdb_close(db);
 
     /* A read-only handle refuses changes but verifies. */
     db = open_db("k.db", CG_BANKDB_READONLY);
-    CG_ASSERT_EQ(cg_apikey_create(db, "ro", CG_SCOPE_HASH, 0, token, &k, NULL, &err),
+    CG_ASSERT_EQ(cg_keys_create(db, "ro", CG_SCOPE_HASH, 0, token, &k, NULL, &err),
                  CG_E_INVAL);
     CG_ASSERT(strstr(err.message, "read-only") != NULL);
-    CG_ASSERT_EQ(cg_apikey_revoke(db, 0, "s", NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_keys_revoke(db, 0, "s", NULL, &err), CG_E_INVAL);
     cg_bankdb_close(db);
 }
 
@@ -609,7 +609,7 @@ CG_TEST_SQLITE(keys_migration_from_version_2)
     tmp_path(path, sizeof(path), "old.db");
     db = open_db("old.db", 0);
     make_key(db, "after-migration", CG_SCOPE_HASH, token);
-    CG_ASSERT_OK(cg_apikey_verify(db, token, NULL, &err), &err);
+    CG_ASSERT_OK(cg_keys_verify(db, token, NULL, &err), &err);
     CG_ASSERT_OK(cg_outbox_counts(db, &pending, NULL, NULL, &err), &err);
     CG_ASSERT_EQ(pending, 0);
     CG_ASSERT_GE(cg_bankdb_schema_version(), 3); /* 3 added keys and the outbox */
@@ -623,7 +623,7 @@ static cg_status op_keys(void *arg)
     char path[512], token[CG_APIKEY_TOKEN_MAX + 1];
     cg_bankdb *db = NULL;
     cg_error err;
-    cg_apikey k;
+    cg_key k;
     seen s;
     cg_status st;
 
@@ -634,14 +634,14 @@ static cg_status op_keys(void *arg)
     st = cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err);
     if (st != CG_OK)
         return st;
-    st = cg_apikey_create(db, "alloc", CG_SCOPE_HASH, 0, token, &k, NULL, &err);
+    st = cg_keys_create(db, "alloc", CG_SCOPE_HASH, 0, token, &k, NULL, &err);
     if (st == CG_OK)
-        st = cg_apikey_verify(db, token, &k, &err);
+        st = cg_keys_verify(db, token, &k, &err);
     memset(&s, 0, sizeof(s));
     if (st == CG_OK)
-        st = cg_apikey_list(db, collect, &s, &err);
+        st = cg_keys_list(db, collect, &s, &err);
     if (st == CG_OK)
-        st = cg_apikey_revoke(db, k.id, NULL, NULL, &err);
+        st = cg_keys_revoke(db, k.id, NULL, NULL, &err);
     cg_bankdb_close(db);
     return st;
 }

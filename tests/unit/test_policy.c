@@ -13,7 +13,7 @@ static cg_policy *load_default(void)
     cg_policy *p = NULL;
     cg_error err;
 
-    CG_ASSERT_OK(cg_policy_load(DEFAULT_POLICY, &p, &err), &err);
+    CG_ASSERT_OK(cg_policy_open(DEFAULT_POLICY, &p, &err), &err);
     CG_ASSERT(p != NULL);
     return p;
 }
@@ -23,7 +23,7 @@ static cg_policy *load_text(const char *text)
     cg_policy *p = NULL;
     cg_error err;
 
-    CG_ASSERT_OK(cg_policy_load_buffer("test.json", text, strlen(text), &p, &err), &err);
+    CG_ASSERT_OK(cg_policy_create("test.json", text, strlen(text), &p, &err), &err);
     return p;
 }
 
@@ -69,7 +69,7 @@ static int has_topic(const cg_policy_decision *d, const char *topic, int harm, c
 
 static int has_guidance(const cg_policy_decision *d, cg_harm h, cg_audience a)
 {
-    return has_topic(d, cg_harm_name(h), (int)h, a);
+    return has_topic(d, cg_text_harm_name(h), (int)h, a);
 }
 
 static void facts_init(cg_policy_facts *f)
@@ -114,7 +114,7 @@ CG_TEST(defaults_csam_block_review_report)
     CG_ASSERT(fired(&d, "csam-on-device"));
     CG_ASSERT_EQ(d.n_guidance, 2);
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(defaults_ncii_block_review)
@@ -134,7 +134,7 @@ CG_TEST(defaults_ncii_block_review)
     CG_ASSERT(has_topic(&d, "ncii", -1, CG_AUDIENCE_RECIPIENT));
     CG_ASSERT(has_topic(&d, "ncii", -1, CG_AUDIENCE_SENDER));
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(defaults_allow_list_overrides_block)
@@ -158,7 +158,7 @@ CG_TEST(defaults_allow_list_overrides_block)
     CG_ASSERT_STR_EQ(actions_text(&d), "allow");
     CG_ASSERT_EQ(d.n_fired, 0);
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(defaults_bullying_child_warn_then_notify)
@@ -191,7 +191,7 @@ CG_TEST(defaults_bullying_child_warn_then_notify)
     decide(p, &f, &d);
     CG_ASSERT(!fired(&d, "bullying-nudge"));
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(defaults_grooming_alert_review_and_guidance)
@@ -219,7 +219,7 @@ CG_TEST(defaults_grooming_alert_review_and_guidance)
     CG_ASSERT_STR_EQ(actions_text(&d), "allow");
     CG_ASSERT_EQ(d.n_guidance, 0);
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(precedence_dedup_and_stop)
@@ -258,7 +258,7 @@ CG_TEST(precedence_dedup_and_stop)
     decide(p, &f, &d);
     CG_ASSERT(!fired(&d, "c"));
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(match_conditions_distance_kind_label)
@@ -282,7 +282,7 @@ CG_TEST(match_conditions_distance_kind_label)
     decide(p, &f, &d);
     CG_ASSERT_STR_EQ(actions_text(&d), "allow");
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 typedef struct bad_case {
@@ -378,7 +378,7 @@ CG_TEST(malformed_policies_are_clear_errors)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cg_policy *p = (cg_policy *)&p;
         cg_error err = {0};
-        cg_status st = cg_policy_load_buffer("test.json", cases[i].text, strlen(cases[i].text),
+        cg_status st = cg_policy_create("test.json", cases[i].text, strlen(cases[i].text),
                                              &p, &err);
         if (st != CG_E_INVAL || p != NULL || strstr(err.message, cases[i].want) == NULL ||
             strncmp(err.message, "test.json:", 10) != 0)
@@ -422,7 +422,7 @@ CG_TEST(guidance_topic_requests_parse_and_dedup)
     cg_policy_rule_describe(p, 0, buf, sizeof(buf));
     CG_ASSERT(strstr(buf, "guidance ncii/recipient, guidance grooming/guardian") != NULL);
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(bad_guidance_topic_names_file_and_line)
@@ -442,7 +442,7 @@ CG_TEST(bad_guidance_topic_names_file_and_line)
     CG_ASSERT(fp != NULL);
     fputs(text, fp);
     fclose(fp);
-    CG_ASSERT_EQ(cg_policy_load(path, &p, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_policy_open(path, &p, &err), CG_E_INVAL);
     CG_ASSERT(p == NULL);
     if (strstr(err.message, "topic.json:9: rules[0].guidance[1].topic: \"NCII image\" is not a "
                             "topic") == NULL)
@@ -465,14 +465,14 @@ CG_TEST(error_names_the_line_in_a_file)
     CG_ASSERT(fp != NULL);
     fputs(text, fp);
     fclose(fp);
-    CG_ASSERT_EQ(cg_policy_load(path, &p, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_policy_open(path, &p, &err), CG_E_INVAL);
     CG_ASSERT(p == NULL);
     char want[1100];
     snprintf(want, sizeof(want), "%s:8: rules[1].when.bank_lable: unknown condition", path);
     CG_ASSERT(strncmp(err.message, want, strlen(want)) == 0 || (printf("%s\n", err.message), 0));
 
     snprintf(path, sizeof(path), "%s/absent.json", cg_test_tmpdir());
-    CG_ASSERT_EQ(cg_policy_load(path, &p, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_policy_open(path, &p, &err), CG_E_NOTFOUND);
     CG_ASSERT(strstr(err.message, "absent.json") != NULL);
 }
 
@@ -510,7 +510,7 @@ CG_TEST(describe_lists_every_rule)
                           "-> guidance csam/recipient");
     cg_policy_rule_describe(p, 0, buf, 8); /* truncated, terminated */
     CG_ASSERT_EQ(strlen(buf), 7);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 /* Mutated copies of the defaults (bytes replaced, deleted, truncated): each loads or is an
@@ -542,11 +542,11 @@ CG_TEST(mutated_policies_never_crash)
         }
         cg_policy *p = NULL;
         cg_error err = {0};
-        cg_status st = cg_policy_load_buffer("m.json", buf, len, &p, &err);
+        cg_status st = cg_policy_create("m.json", buf, len, &p, &err);
         CG_ASSERT(st == CG_OK || st == CG_E_INVAL);
         CG_ASSERT(st != CG_OK || p != NULL);
         CG_ASSERT(st == CG_OK || strncmp(err.message, "m.json:", 7) == 0);
-        cg_policy_free(p);
+        cg_policy_destroy(p);
     }
     free(orig);
     free(buf);
@@ -566,14 +566,14 @@ static cg_status load_and_decide(void *arg)
     f.n_matches = 1;
     f.risk[CG_HARM_GROOMING] = 0.9f;
     f.alert = CG_ALERT_URGENT;
-    st = cg_policy_load(DEFAULT_POLICY, &p, NULL);
+    st = cg_policy_open(DEFAULT_POLICY, &p, NULL);
     if (st != CG_OK)
         return st;
     st = cg_policy_decide(p, &f, &d, NULL);
     if (st != CG_OK && (d.actions != NULL || d.n_actions != 0))
         st = CG_E_INVAL; /* a failed decision must be empty */
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
     return st;
 }
 
@@ -591,8 +591,8 @@ CG_TEST(null_arguments)
     cg_error err;
 
     CG_ASSERT_EQ(cg_policy_decide(NULL, &f, &d, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg_policy_load(NULL, &p, &err), CG_E_INVAL);
-    cg_policy_free(NULL);
+    CG_ASSERT_EQ(cg_policy_open(NULL, &p, &err), CG_E_INVAL);
+    cg_policy_destroy(NULL);
     cg_policy_decision_free(NULL);
     CG_ASSERT_EQ(cg_policy_rule_count(NULL), 0);
     /* An empty policy: every decision is allow. */
@@ -600,5 +600,5 @@ CG_TEST(null_arguments)
     decide(p, &f, &d);
     CG_ASSERT_STR_EQ(actions_text(&d), "allow");
     cg_policy_decision_free(&d);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }

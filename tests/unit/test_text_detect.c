@@ -76,7 +76,7 @@ static void dump(const char *text, const result *r)
 {
     fprintf(stderr, "  scanned \"%s\" (plain \"%s\"):\n", text, r->nm.plain.s ? r->nm.plain.s : "");
     for (size_t i = 0; i < r->pii.n; i++)
-        fprintf(stderr, "    %s %.2f \"%.*s\"\n", cg_facet_name(r->pii.v[i].facet),
+        fprintf(stderr, "    %s %.2f \"%.*s\"\n", cg_text_facet_name(r->pii.v[i].facet),
                 (double)r->pii.v[i].weight, (int)(r->pii.v[i].end - r->pii.v[i].start),
                 text + r->pii.v[i].start);
     for (size_t i = 0; i < r->age.n; i++)
@@ -102,7 +102,7 @@ static void pii_yes_at(int line, const char *text, cg_facet facet, const char *s
         dump(text, &r);
         done(&r);
         cg_test_fail(__FILE__, line, "no %s hit \"%s\" (weight >= %.2f) in \"%s\"",
-                     cg_facet_name(facet), span, (double)min_w, text);
+                     cg_text_facet_name(facet), span, (double)min_w, text);
     }
     done(&r);
 }
@@ -118,7 +118,7 @@ static void pii_no_at(int line, const char *text, cg_facet facet)
             dump(text, &r);
             done(&r);
             cg_test_fail(__FILE__, line, "unexpected %s hit in \"%s\"",
-                         cg_facet_name(facet), text);
+                         cg_text_facet_name(facet), text);
         }
     done(&r);
 }

@@ -172,7 +172,7 @@ CG_TEST(lexicon_shipped_files_load_clean)
         cg__lexicon_free(lx);
     }
     for (int h = 0; h < CG_HARM_COUNT; h++)
-        printf("%-20s vi %3d en %3d\n", cg_harm_name((cg_harm)h), per[h][0], per[h][1]);
+        printf("%-20s vi %3d en %3d\n", cg_text_harm_name((cg_harm)h), per[h][0], per[h][1]);
     CG_ASSERT_GE(per[CG_HARM_GROOMING][0] + per[CG_HARM_SEXTORTION][0] + per[CG_HARM_BULLYING][0] +
                      per[CG_HARM_SELF_HARM_RISK][0] + per[CG_HARM_SEXUAL_SOLICITATION][0],
                  60);

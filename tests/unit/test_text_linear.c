@@ -194,7 +194,7 @@ CG_TEST(text_linear_train_save_load_eval)
     }
 
     CG_ASSERT_OK(cg_text_model_save(m, model, &err), &err);
-    CG_ASSERT_OK(cg_text_model_load(model, &m2, &err), &err);
+    CG_ASSERT_OK(cg_text_model_open(model, &m2, &err), &err);
     CG_ASSERT_EQ(cg_text_model_label_count(m2), 2);
     for (unsigned l = 0; l < 2; l++)
         CG_ASSERT_STR_EQ(cg_text_model_label_name(m2, l), cg_text_model_label_name(m, l));
@@ -222,8 +222,8 @@ CG_TEST(text_linear_train_save_load_eval)
     }
     cg_text_eval_destroy(ev);
     cg_text_eval_destroy(ev2);
-    cg_text_model_destroy(m);
-    cg_text_model_destroy(m2);
+    cg_text_model_close(m);
+    cg_text_model_close(m2);
 }
 
 /* The same data, options and seed give the same model file, byte for byte. */
@@ -262,8 +262,8 @@ CG_TEST(text_linear_deterministic)
     CG_ASSERT(memcmp(x, y, nx) == 0);
     free(x);
     free(y);
-    cg_text_model_destroy(a);
-    cg_text_model_destroy(b);
+    cg_text_model_close(a);
+    cg_text_model_close(b);
 }
 
 CG_TEST(text_linear_fasttext_format)
@@ -285,7 +285,7 @@ CG_TEST(text_linear_fasttext_format)
     CG_ASSERT_OK(cg_text_model_eval(m, &d, 1, NULL, &ev, &err), &err);
     assert_good(ev, 400);
     cg_text_eval_destroy(ev);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
 }
 
 /* ---- bad input ---------------------------------------------------------------------------- */
@@ -348,7 +348,7 @@ CG_TEST(text_linear_bad_lines_reported_and_skipped)
         CG_ASSERT_EQ(bl.lines[i], want[i]);
     CG_ASSERT_EQ(cg_text_model_label_count(m), 1);
     CG_ASSERT_STR_EQ(cg_text_model_label_name(m, 0), "sports");
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
 }
 
 CG_TEST(text_linear_no_data_errors)
@@ -402,7 +402,7 @@ static void expect_load(const char *path, cg_status want, const char *words)
     cg_text_model *m = (cg_text_model *)&m;
     cg_error err = {CG_OK, {0}};
 
-    CG_ASSERT_EQ(cg_text_model_load(path, &m, &err), want);
+    CG_ASSERT_EQ(cg_text_model_open(path, &m, &err), want);
     CG_ASSERT(m == NULL);
     printf("%s\n", err.message);
     CG_ASSERT(strstr(err.message, path) != NULL);
@@ -424,7 +424,7 @@ CG_TEST(text_linear_corrupt_model_files)
     write_set(train, 300, 5, 0);
     m = train_file(train, CG_TEXT_FORMAT_AUTO);
     CG_ASSERT_OK(cg_text_model_save(m, model, &err), &err);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     f = fopen(model, "rb");
     CG_ASSERT(f != NULL);
     fseek(f, 0, SEEK_END);
@@ -461,13 +461,13 @@ CG_TEST(text_linear_corrupt_model_files)
     expect_load(bad, CG_E_DECODE, "bad magic");
     b[0] = 'C';
     write_bytes(bad, b, n);
-    CG_ASSERT_OK(cg_text_model_load(bad, &m, &err), &err);
-    cg_text_model_destroy(m);
+    CG_ASSERT_OK(cg_text_model_open(bad, &m, &err), &err);
+    cg_text_model_close(m);
     tmp_path(bad, sizeof(bad), "nonexistent.bin");
     {
         cg_text_model *m2 = NULL;
 
-        CG_ASSERT(cg_text_model_load(bad, &m2, &err) != CG_OK);
+        CG_ASSERT(cg_text_model_open(bad, &m2, &err) != CG_OK);
         CG_ASSERT(m2 == NULL);
     }
     free(b);
@@ -604,7 +604,7 @@ CG_TEST(text_linear_pan2012_train_eval)
     CG_ASSERT_EQ(ev->labels[0].tp + ev->labels[0].fn, 1);
     CG_ASSERT_EQ(ev->labels[0].tp, 1); /* learnt on its own data */
     cg_text_eval_destroy(ev);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
 }
 
 /* ---- allocation failures ------------------------------------------------------------------ */
@@ -631,7 +631,7 @@ static cg_status op_train(void *p)
     o.epochs = 1;
     st = cg_text_model_train(&a->d, 1, &o, &m, NULL, &err);
     if (st == CG_OK)
-        cg_text_model_destroy(m);
+        cg_text_model_close(m);
     else
         CG_ASSERT(m == NULL && err.status == st);
     return st;
@@ -646,7 +646,7 @@ static cg_status op_load_eval_predict(void *p)
     float s[2];
     cg_status st;
 
-    st = cg_text_model_load(a->model, &m, &err);
+    st = cg_text_model_open(a->model, &m, &err);
     if (st != CG_OK) {
         CG_ASSERT(m == NULL);
         return st;
@@ -657,7 +657,7 @@ static cg_status op_load_eval_predict(void *p)
     cg_text_eval_destroy(st == CG_OK ? ev : NULL);
     if (st == CG_OK)
         st = cg_text_model_predict(m, "rain and a goal", 15, s, &err);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     return st;
 }
 
@@ -679,7 +679,7 @@ CG_TEST(text_linear_alloc_failure)
     o.hash_bits = 10;
     CG_ASSERT_OK(cg_text_model_train(&a.d, 1, &o, &m, NULL, &err), &err);
     CG_ASSERT_OK(cg_text_model_save(m, model, &err), &err);
-    cg_text_model_destroy(m);
+    cg_text_model_close(m);
     fail_each_allocation("text model train", op_train, &a);
     fail_each_allocation("text model load + eval + predict", op_load_eval_predict, &a);
     tmp_path(pan, sizeof(pan), "pan.xml");
@@ -768,11 +768,11 @@ CG_TEST(text_linear_softmax_tfidf_format2_roundtrip)
     b = slurp(model, &n);
     CG_ASSERT_EQ(b[8], 2); /* format 2: softmax, TF-IDF, grams within words */
     free(b);
-    CG_ASSERT_OK(cg_text_model_load(model, &back, &err), &err);
+    CG_ASSERT_OK(cg_text_model_open(model, &back, &err), &err);
     CG_ASSERT_OK(cg_text_model_predict(back, "the referee and the striker", 27, s2, &err), &err);
     CG_ASSERT(memcmp(s1, s2, sizeof(float) * 2) == 0);
-    cg_text_model_destroy(back);
-    cg_text_model_destroy(m);
+    cg_text_model_close(back);
+    cg_text_model_close(m);
 }
 
 CG_TEST(text_linear_dev_data_deterministic_thresholds)
@@ -814,8 +814,8 @@ CG_TEST(text_linear_dev_data_deterministic_thresholds)
         CG_ASSERT(memcmp(x, y, nx) == 0); /* the same data and options: the same bytes */
         free(x);
         free(y);
-        cg_text_model_destroy(a);
-        cg_text_model_destroy(b);
+        cg_text_model_close(a);
+        cg_text_model_close(b);
     }
 }
 
@@ -854,7 +854,7 @@ CG_TEST(text_linear_balanced_weights_help_a_rare_label)
         CG_ASSERT_OK(cg_text_model_eval(m, &t, 1, NULL, &ev, &err), &err);
         recall[k] = ev->labels[0].recall;
         cg_text_eval_destroy(ev);
-        cg_text_model_destroy(m);
+        cg_text_model_close(m);
     }
     printf("rare label recall: unweighted %.3f, balanced %.3f\n", recall[0], recall[1]);
     CG_ASSERT(recall[1] > recall[0]);

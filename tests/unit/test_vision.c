@@ -67,7 +67,7 @@ CG_TEST(vision_model_loads)
     cg_vision_scores s;
     cg_error err;
 
-    CG_ASSERT_OK(cg_vision_model_load(NULL, &m, &err), &err);
+    CG_ASSERT_OK(cg_vision_model_open(NULL, &m, &err), &err);
     CG_ASSERT_STR_EQ(cg_vision_model_id(m),
                      "8d1c1b50956c1afd0a9c32ba6c93b1b7e8097f4d9f361acce535f9a3e7dfb4d5");
     CG_ASSERT_OK(cg_vision_ctx_create(m, &c), NULL);
@@ -85,8 +85,8 @@ CG_TEST(vision_model_loads)
     CG_ASSERT(cg_vision_class_name((cg_vision_class)5) == NULL);
     free(px);
     cg_vision_ctx_destroy(c);
-    cg_vision_model_destroy(m);
-    cg_vision_model_destroy(NULL);
+    cg_vision_model_close(m);
+    cg_vision_model_close(NULL);
     cg_vision_ctx_destroy(NULL);
 }
 
@@ -94,7 +94,7 @@ CG_TEST(vision_model_missing_file)
 {
     cg_vision_model *m = (cg_vision_model *)1;
     cg_error err;
-    const cg_status st = cg_vision_model_load("/nonexistent/dir/model.cgvm", &m, &err);
+    const cg_status st = cg_vision_model_open("/nonexistent/dir/model.cgvm", &m, &err);
     CG_ASSERT_EQ(st, CG_E_NOTFOUND);
     CG_ASSERT(m == NULL);
     CG_ASSERT(strstr(err.message, "/nonexistent/dir/model.cgvm") != NULL);
@@ -108,7 +108,7 @@ CG_TEST(vision_model_truncated)
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         cg_vision_model *m = NULL;
         cg_error err;
-        const cg_status st = cg_vision_model_load_mem(data, cuts[i], "cut.cgvm", &m, &err);
+        const cg_status st = cg_vision_model_open_mem(data, cuts[i], "cut.cgvm", &m, &err);
         CG_ASSERT_EQ(st, CG_E_DECODE);
         CG_ASSERT(m == NULL);
         CG_ASSERT(strstr(err.message, "cut.cgvm: ") == err.message);
@@ -127,26 +127,26 @@ CG_TEST(vision_model_corrupt)
 
     /* One flipped bit anywhere in the weights: the checksum catches it. */
     data[len - 1000] ^= 0x10;
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "flip.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "flip.cgvm", &m, &err), CG_E_DECODE);
     CG_ASSERT(strstr(err.message, "SHA-256") != NULL);
     data[len - 1000] ^= 0x10;
     /* Bad magic; another version; a trailing byte. */
     data[0] = 'X';
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "magic.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "magic.cgvm", &m, &err), CG_E_DECODE);
     data[0] = 'C';
     data[8] = 2;
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "v2.cgvm", &m, &err), CG_E_UNSUPPORTED);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "v2.cgvm", &m, &err), CG_E_UNSUPPORTED);
     CG_ASSERT(strstr(err.message, "version 2") != NULL);
     data[8] = 1;
     uint8_t *longer = malloc(len + 1);
     memcpy(longer, data, len);
     longer[len] = 0;
-    CG_ASSERT_EQ(cg_vision_model_load_mem(longer, len + 1, "long.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(longer, len + 1, "long.cgvm", &m, &err), CG_E_DECODE);
     free(longer);
     CG_ASSERT(m == NULL);
     /* Unchanged, it loads. */
-    CG_ASSERT_OK(cg_vision_model_load_mem(data, len, "ok.cgvm", &m, &err), &err);
-    cg_vision_model_destroy(m);
+    CG_ASSERT_OK(cg_vision_model_open_mem(data, len, "ok.cgvm", &m, &err), &err);
+    cg_vision_model_close(m);
     free(data);
 }
 
@@ -164,17 +164,17 @@ CG_TEST(vision_model_wrong_tensors)
     CG_ASSERT(memcmp(first + 2, "Conv1/kernel", 12) == 0);
     first[2 + 5] = '2'; /* "Conv12kernel": sorted order still holds, the network lacks Conv1 */
     reseal(data, len);
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "renamed.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "renamed.cgvm", &m, &err), CG_E_DECODE);
     CG_ASSERT(strstr(err.message, "lacks tensor Conv1/kernel") != NULL);
     first[2 + 5] = '/';
     const size_t dims = 2 + 12 + 2;
     first[dims] = 1; /* [3,3,3,32] -> [1,3,3,32]: fewer values than the data behind it */
     reseal(data, len);
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "shape.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "shape.cgvm", &m, &err), CG_E_DECODE);
     first[dims] = 3;
     first[2] = 'Z'; /* "Zonv1/kernel" sorts after "Conv_1/...": out of order */
     reseal(data, len);
-    CG_ASSERT_EQ(cg_vision_model_load_mem(data, len, "order.cgvm", &m, &err), CG_E_DECODE);
+    CG_ASSERT_EQ(cg_vision_model_open_mem(data, len, "order.cgvm", &m, &err), CG_E_DECODE);
     CG_ASSERT(strstr(err.message, "out of order") != NULL);
     CG_ASSERT(m == NULL);
     free(data);
@@ -191,7 +191,7 @@ static cg_status load_and_classify(void *arg)
     cg_vision_model *m = NULL;
     cg_vision_ctx *c = NULL;
     cg_vision_scores s;
-    cg_status st = cg_vision_model_load_mem(a->data, a->len, "alloc.cgvm", &m, NULL);
+    cg_status st = cg_vision_model_open_mem(a->data, a->len, "alloc.cgvm", &m, NULL);
     if (st == CG_OK)
         st = cg_vision_ctx_create(m, &c);
     if (st == CG_OK) {
@@ -199,7 +199,7 @@ static cg_status load_and_classify(void *arg)
         st = cg_vision_classify_rgb(c, px, 2, 2, 3, 6, &s, NULL);
     }
     cg_vision_ctx_destroy(c);
-    cg_vision_model_destroy(m);
+    cg_vision_model_close(m);
     return st;
 }
 
@@ -244,7 +244,7 @@ CG_TEST(vision_input_paths)
     cg_error err;
     const uint32_t w = 97, h = 61;
 
-    CG_ASSERT_OK(cg_vision_model_load(NULL, &m, &err), &err);
+    CG_ASSERT_OK(cg_vision_model_open(NULL, &m, &err), &err);
     CG_ASSERT_OK(cg_vision_ctx_create(m, &c), NULL);
     uint8_t *grey = drawing(w, h, 1, 2);
     uint8_t *rgb = malloc((size_t)w * h * 3), *rgba = malloc((size_t)w * h * 4);
@@ -276,7 +276,7 @@ CG_TEST(vision_input_paths)
     free(rgba);
     free(padded);
     cg_vision_ctx_destroy(c);
-    cg_vision_model_destroy(m);
+    cg_vision_model_close(m);
 }
 
 /* The portable kernels and the AVX2 + FMA ones differ only by rounding. Covers both resize
@@ -289,7 +289,7 @@ CG_TEST(vision_portable_matches_avx2)
 
     if (!cg__vision_cpu_avx2())
         CG_SKIP("this CPU has no AVX2 + FMA: only the portable path runs");
-    CG_ASSERT_OK(cg_vision_model_load(NULL, &m, &err), &err);
+    CG_ASSERT_OK(cg_vision_model_open(NULL, &m, &err), &err);
     CG_ASSERT_OK(cg_vision_ctx_create(m, &c), NULL);
     const uint32_t sizes[][2] = { { 224, 224 }, { 320, 200 }, { 31, 500 } };
     for (int i = 0; i < 3; i++) {
@@ -307,7 +307,7 @@ CG_TEST(vision_portable_matches_avx2)
         free(px);
     }
     cg_vision_ctx_destroy(c);
-    cg_vision_model_destroy(m);
+    cg_vision_model_close(m);
 }
 
 typedef struct thread_arg {
@@ -337,7 +337,7 @@ CG_TEST(vision_threads_share_model)
     pthread_t t[4];
     thread_arg a[4];
 
-    CG_ASSERT_OK(cg_vision_model_load(NULL, &m, &err), &err);
+    CG_ASSERT_OK(cg_vision_model_open(NULL, &m, &err), &err);
     uint8_t *px = drawing(150, 100, 3, 3);
     thread_arg one = { m, px, { { 0 }, 0 }, CG_OK };
     classify_thread(&one);
@@ -352,5 +352,5 @@ CG_TEST(vision_threads_share_model)
         CG_ASSERT(memcmp(&a[i].s, &one.s, sizeof one.s) == 0);
     }
     free(px);
-    cg_vision_model_destroy(m);
+    cg_vision_model_close(m);
 }

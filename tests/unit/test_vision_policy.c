@@ -9,7 +9,7 @@
 static cg_policy *load(const char *text, cg_status *st, cg_error *err)
 {
     cg_policy *p = NULL;
-    *st = cg_policy_load_buffer("t.json", text, strlen(text), &p, err);
+    *st = cg_policy_create("t.json", text, strlen(text), &p, err);
     return p;
 }
 
@@ -32,7 +32,7 @@ CG_TEST(min_nudity_bounds)
     cg_policy *p = load("{\"version\": 1, \"rules\": [{\"id\": \"x\", \"when\": "
                         "{\"min_nudity\": 1}, \"actions\": [\"blur\"]}]}", &st, &err);
     CG_ASSERT_OK(st, &err);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 CG_TEST(min_nudity_evaluation)
@@ -60,7 +60,7 @@ CG_TEST(min_nudity_evaluation)
     }
     cg_policy_rule_describe(p, 0, desc, sizeof desc);
     CG_ASSERT(strstr(desc, "nudity >= 0.80") != NULL);
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }
 
 /* The shipped rules: blur + guidance for the audience on a child's or a school's device from
@@ -83,7 +83,7 @@ CG_TEST(shipped_nudity_rules)
         { CG_CONTEXT_PLATFORM_UPLOAD, CG_AUDIENCE_RECIPIENT, 0.85f, 0, 0, NULL },
     };
 
-    CG_ASSERT_OK(cg_policy_load(cg_policy_default_path(), &p, &err), &err);
+    CG_ASSERT_OK(cg_policy_open(cg_policy_default_path(), &p, &err), &err);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cg_policy_facts f;
         cg_policy_decision d = { 0 };
@@ -100,12 +100,12 @@ CG_TEST(shipped_nudity_rules)
         if (cases[i].guidance_audience != NULL) {
             CG_ASSERT_EQ(d.n_guidance, 1);
             CG_ASSERT_STR_EQ(d.guidance[0].topic, "nudity");
-            CG_ASSERT_STR_EQ(cg_audience_name(d.guidance[0].audience),
+            CG_ASSERT_STR_EQ(cg_policy_audience_name(d.guidance[0].audience),
                              cases[i].guidance_audience);
         } else {
             CG_ASSERT_EQ(d.n_guidance, 0);
         }
         cg_policy_decision_free(&d);
     }
-    cg_policy_free(p);
+    cg_policy_destroy(p);
 }

@@ -244,14 +244,14 @@ cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *revie
 cg_status cg__sqlite_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                    cg__review_rule needs_two, cg_audit *audit,
                                    cg_review_outcome *outcome, cg_error *err);
-cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                                   cg_apikey *out, cg_audit *audit, cg_error *err);
+cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_key_spec *spec, char *token,
+                                   cg_key *out, cg_audit *audit, cg_error *err);
 cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
-cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out,
+cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_key *out,
                                    cg_error *err);
 cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
                                    cg_error *err);
-cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud),
+cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud),
                                  void *ud, cg_error *err);
 cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
                                 int64_t max_pending, int64_t *id, cg_error *err);

@@ -5,7 +5,7 @@
  * last use and revocation times. The secret itself is never stored, logged or kept in the
  * library's memory after the call that made it. Triggers (step 5) bump meta 'keys_generation'
  * whenever a key loses or changes a right, so a server's key cache can be dropped on the next
- * request (cg_apikey_generation).
+ * request (cg_keys_generation).
  *
  * Token: "cgk_<id>_<64 lowercase hex digits>". The id is the row id and is public (it only says
  * which row to compare against); the 32 secret bytes come from RAND_bytes. The stored hash is
@@ -136,7 +136,7 @@ static int token_parse(const char *token, int64_t *id, uint8_t secret[SECRET_BYT
 
 /* Fills out from a row of KEY_COLUMNS. A key made before schema 5 has no holder: its name
  * stands for it. */
-static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_apikey *out, cg_error *err)
+static cg_status key_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_key *out, cg_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->id = sqlite3_column_int64(st, 0);
@@ -168,7 +168,7 @@ cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *er
     if (out != NULL)
         *out = 0;
     if (db == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_generation: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_generation: NULL argument");
     s = cg__bankdb_stmt(db, CG__STMT_KEYS_GENERATION,
                         "SELECT value FROM meta WHERE key = 'keys_generation'", &st, err);
     if (s != CG_OK)
@@ -201,7 +201,7 @@ static cg_status audit_append(cg_bankdb *db, cg_audit *audit, int64_t id, json_t
 
 /* Inserts the row inside the caller's transaction; *id receives its row id. A live key of the
  * same name is CG_E_INVAL. */
-static cg_status key_insert(cg_bankdb *db, const cg_apikey *k, const uint8_t hash[HASH_BYTES],
+static cg_status key_insert(cg_bankdb *db, const cg_key *k, const uint8_t hash[HASH_BYTES],
                             int64_t now, int64_t *id, cg_error *err)
 {
     const char *name = k->name;
@@ -249,13 +249,13 @@ static cg_status key_insert(cg_bankdb *db, const cg_apikey *k, const uint8_t has
     return s;
 }
 
-cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, char *token,
-                                   cg_apikey *out, cg_audit *audit, cg_error *err)
+cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_key_spec *spec, char *token,
+                                   cg_key *out, cg_audit *audit, cg_error *err)
 {
     const char *name = spec != NULL ? spec->name : NULL;
     const unsigned scopes = spec != NULL ? spec->scopes : 0;
     const int rate_per_second = spec != NULL ? spec->rate_per_second : 0;
-    cg_apikey k;
+    cg_key k;
     const int64_t now = (int64_t)time(NULL);
     uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
     char hex[2 * SECRET_BYTES + 1];
@@ -272,7 +272,7 @@ cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, ch
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (db == NULL || token == NULL || spec == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_create: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_create: NULL argument");
     s = cg__bankdb_check_writable(db, err);
     if (s != CG_OK)
         return s;
@@ -311,7 +311,7 @@ cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_apikey_spec *spec, ch
     s = secret_hash(secret, hash, err);
     if (s != CG_OK)
         goto done;
-    cg_scopes_format(scopes, scopes_text, sizeof(scopes_text));
+    cg_keys_scopes_format(scopes, scopes_text, sizeof(scopes_text));
 
     s = cg__bankdb_begin_write(db, "creating an API key", err);
     if (s != CG_OK)
@@ -367,7 +367,7 @@ done:
 
 /* Records a use at now when the last one is older than LAST_USED_INTERVAL. Best effort on a
  * read-only handle or a locked database; other failures are reported. */
-static cg_status touch(cg_bankdb *db, cg_apikey *k, int64_t now, cg_error *err)
+static cg_status touch(cg_bankdb *db, cg_key *k, int64_t now, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -394,13 +394,13 @@ static cg_status touch(cg_bankdb *db, cg_apikey *k, int64_t now, cg_error *err)
     return s;
 }
 
-cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *out, cg_error *err)
+cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_key *out, cg_error *err)
 {
     static const uint8_t nothing[HASH_BYTES] = {0};
     uint8_t secret[SECRET_BYTES], hash[HASH_BYTES];
     const void *stored = nothing;
     sqlite3_stmt *st = NULL;
-    cg_apikey k = {0};
+    cg_key k = {0};
     int64_t id = 0;
     int ok, found = 0, rc;
     cg_status s;
@@ -408,7 +408,7 @@ cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_apikey *
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (db == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_verify: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_verify: NULL argument");
     /* A malformed token goes on with id 0 (no row) and a zero secret: the same work as a real
      * miss, and the same answer. */
     ok = token_parse(token, &id, secret);
@@ -457,12 +457,12 @@ cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, 
     const int64_t now = (int64_t)time(NULL);
     sqlite3_stmt *st = NULL;
     json_t *rec = NULL;
-    cg_apikey k = {0};
+    cg_key k = {0};
     cg_status s;
     int rc;
 
     if (db == NULL || (id <= 0 && name == NULL))
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_revoke: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_revoke: NULL argument");
     s = cg__bankdb_check_writable(db, err);
     if (s != CG_OK)
         return s;
@@ -522,16 +522,16 @@ cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, 
     return audit_append(db, audit, k.id, rec, err);
 }
 
-cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_apikey *key, void *ud), void *ud,
+cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                                  cg_error *err)
 {
     sqlite3_stmt *st = NULL;
-    cg_apikey k;
+    cg_key k;
     cg_status s;
     int rc;
 
     if (db == NULL || fn == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_apikey_list: NULL argument");
+        return cg__fail(err, CG_E_INVAL, "cg_keys_list: NULL argument");
     s = cg__bankdb_prepare(db, "SELECT " KEY_COLUMNS " FROM api_keys ORDER BY id", &st, err);
     if (s != CG_OK)
         return s;
