@@ -19,25 +19,10 @@
 # Usage: bash serve_attack.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
 CG=$1
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null
-        wait "$server_pid" 2>/dev/null
-    fi
-    [ -n "${SERVE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in curl python3; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+cg_test_init curl python3
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2", 0))' 2>/dev/null ||
     { echo "SKIPPED: cannot bind 127.0.0.2 (loopback aliases)"; exit 77; }
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 HASHER=$("$CG" keys create hasher --scope hash,match 2>/dev/null | grep -m1 '^cgk_')
 check "a key" "[ -n \"$HASHER\" ]"
@@ -49,12 +34,7 @@ start() { # extra config JSON
     "$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
         --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
     server_pid=$!
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null "$B/status/live" 2>/dev/null && return 0
-        kill -0 "$server_pid" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    cg_wait_live "$B" "$server_pid"
 }
 stop() { kill -TERM "$server_pid"; wait "$server_pid"; local rc=$?; server_pid=; return $rc; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }   # peak RSS, KiB

@@ -12,24 +12,9 @@
 # Usage: bash serve_limits.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
 CG=$1
-tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null
-        wait "$server_pid" 2>/dev/null
-    fi
-    [ -n "${SERVE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; head -c 400 "$tmp/out" 2>/dev/null; echo; fi; }
-for tool in curl python3 ffmpeg; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+cg_test_init curl python3 ffmpeg
 "$CG" hash --help 2>&1 | grep -qi video || { echo "SKIPPED: built without video support"; exit 77; }
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 KEY=$("$CG" keys create worker --scope scan,hash,match 2>/dev/null | grep -m1 '^cgk_')
 ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
 
@@ -64,11 +49,7 @@ EOF2
     --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >"$tmp/server.out" 2>"$tmp/server.log" &
 server_pid=$!
 up=0
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null "$B/status/live" 2>/dev/null && { up=1; break; }
-    kill -0 $server_pid 2>/dev/null || break
-    sleep 0.1
-done
+cg_wait_live "$B" "$server_pid" && up=1
 check "the server comes up" "[ $up -eq 1 ]"
 [ $up -eq 1 ] || { cat "$tmp/server.log"; exit 1; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status"; }

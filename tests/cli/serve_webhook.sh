@@ -10,22 +10,8 @@
 set -u
 CG=$1
 ROOT=$2
-tmp=$(mktemp -d)
-server_pid= recv_pid=
-cleanup() {
-    for p in $server_pid $recv_pid; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${SERVE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in curl python3; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+cg_test_init curl python3
 
 # The receiver: records every POST (headers + body) as a JSON line; answers with the status in
 # $tmp/answer (500 or 200).
@@ -47,6 +33,7 @@ rport=$(free_port)
 echo 500 >"$tmp/answer"
 python3 "$tmp/recv.py" "$rport" "$tmp/got.jsonl" "$tmp/answer" &
 recv_pid=$!
+cg_track $recv_pid
 
 cat >"$tmp/serve.json" <<EOF2
 {"webhooks": [{"target": "guardian", "url": "http://127.0.0.1:$rport/hook", "secret": "s3cret-for-tests",
@@ -74,11 +61,7 @@ start() {
     "$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
         --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
     server_pid=$!
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null "$B/status/live" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    cg_wait_live "$B" "$server_pid"
 }
 stop() { kill -TERM "$server_pid"; wait "$server_pid"; local rc=$?; server_pid=; return $rc; }
 check "the server comes up with the webhook config" "start"
