@@ -218,6 +218,39 @@ sed 's/^/   /' "$work/report.xml" | head -30
 echo "   ..."
 "$CG" report validate "$work/report.xml" | sed 's/^/   /'
 echo
+echo "== The web pages: childguard serve hands out /ui/help/, /ui/selfhash/ and /ui/review/"
+# A server on a free loopback port for a moment, with the self-hash intake on. The self-hash page
+# hashes images in the browser (WebAssembly) and sends only hashes; here the same request is made
+# with the hash of a desktop-base image, as the page would send it.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo '{"selfhash": 1}' >"$work/serve.json"
+"$CG" bank create selfhash-intake --db "$db" --label ncii >/dev/null
+"$CG" serve --config "$work/serve.json" --listen "127.0.0.1:$port" --db "$db" --log "$log" \
+    >"$work/serve.out" 2>"$work/serve.log" &
+serve_pid=$!
+trap 'kill -TERM $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/status/live" && break
+    sleep 0.1
+done
+for page in help selfhash review; do
+    title=$(curl -s "http://127.0.0.1:$port/ui/$page/" | sed -n 's:.*<title>\(.*\)</title>.*:\1:p' | head -1)
+    echo "   /ui/$page/  \"$title\""
+done
+pdq=$("$CG" hash -q -t pdq,md5,sha256 --json "${samples[0]}" | python3 -c 'import json,sys; j=json.loads(sys.stdin.readline()); print(j["pdq"], j["quality"], j["md5"], j["sha256"])')
+read -r p q m h <<<"$pdq"
+body="{\"images\": [{\"pdq\": \"$p\", \"pdq_quality\": $q, \"md5\": \"$m\", \"sha256\": \"$h\"}]}"
+echo "-- What the self-hash page sends (hashes only, never the image): $(echo "$body" | cut -c1-110)..."
+case_no=$(curl -s -d "$body" "http://127.0.0.1:$port/v1/selfhash" | python3 -c 'import json,sys; print(json.load(sys.stdin)["case"])')
+echo "   case number: $case_no"
+echo "   status: $(curl -s -d "{\"case\": \"$case_no\"}" "http://127.0.0.1:$port/v1/selfhash/status")"
+echo "   (pending: nothing is blocked until a reviewer confirms it in /ui/review/)"
+echo "   withdrawn by the person: $(curl -s -d "{\"case\": \"$case_no\"}" "http://127.0.0.1:$port/v1/selfhash/withdraw")"
+kill -TERM $serve_pid; wait $serve_pid 2>/dev/null || true
+trap 'rm -rf "$work"' EXIT
+echo "   To open the pages yourself: $CG serve --config FILE-WITH-{\"selfhash\":1} --listen 127.0.0.1:8080,"
+echo "   then http://127.0.0.1:8080/ui/help/ in a browser (docs/web.md)."
+echo
 echo "== The audit log: every decision, review, bank change and report draft, hash-chained"
 "$CG" audit show --log "$log" --last 4 | sed 's/^/   /' | cut -c1-160
 "$CG" audit verify --log "$log" | sed 's/^/   /'
