@@ -31,6 +31,7 @@
 #include "childguard/vpdq_bank.h"
 #include "childguard/vision.h"
 #include "childguard/exchange.h"
+#include "childguard/package.h"
 #include "childguard/deprecated.h"
 
 #endif
