@@ -195,8 +195,11 @@ static cg_status ncmec_fetch(const cg_exchange_config *cfg, const char *checkpoi
     } else if (next != NULL) {
         if (strlen(next) >= sizeof(cp.next)) {
             cg__free(next);
-            return cg__fail(err, CG_E_DECODE, "%s: paging/next longer than %d bytes", url,
-                            CG_EXCHANGE_URL_MAX);
+            cg__delta_truncate(out, 0);
+            st = cg__fail(err, CG_E_DECODE, "%s: paging/next longer than %d bytes", url,
+                          CG_EXCHANGE_URL_MAX);
+            return cp_write(&cp, out) == CG_OK ? st
+                                               : cg__fail(err, CG_E_NOMEM, "ncmec: out of memory");
         }
         memcpy(cp.next, next, strlen(next) + 1);
         cp.next_at = now;

@@ -183,17 +183,17 @@ static cg_status sn_fetch(const cg_exchange_config *cfg, const char *checkpoint,
         return page_failed(cfg, &cp, out, st, err);
     if (st != CG_OK)
         return st;
+    if (page.next_page_token != NULL && strlen(page.next_page_token) >= sizeof(cp.token)) {
+        cg__free(page.next_page_token);
+        return page_failed(cfg, &cp, out,
+                           cg__fail(err, CG_E_DECODE, "%s: nextPageToken too long", url), err);
+    }
     for (size_t i = 0; i < out->n_records; i++)
         if (out->records[i].timestamp > cp.last)
             cp.last = out->records[i].timestamp;
     cp.attempts = 0;
     cp.skip = 0;
     if (page.has_more) {
-        if (strlen(page.next_page_token) >= sizeof(cp.token)) {
-            cg__free(page.next_page_token);
-            cg__delta_truncate(out, 0);
-            return cg__fail(err, CG_E_DECODE, "%s: nextPageToken too long", url);
-        }
         memcpy(cp.token, page.next_page_token, strlen(page.next_page_token) + 1);
         out->more = 1;
     } else {

@@ -170,12 +170,17 @@ static cg_status te_fetch(const cg_exchange_config *cfg, const char *checkpoint,
         return w == CG_OK ? st : cg__fail(err, w, "fb_threatexchange: out of memory");
     }
     if (next != NULL) {
-        if (strncmp(next, base, strlen(base)) != 0) {
+        size_t bl = strlen(base);
+
+        if (strncmp(next, base, bl) != 0 || (next[bl] != '/' && next[bl] != '?')) {
             cg__delta_truncate(out, 0);
             st = cg__fail(err, CG_E_DECODE, "%s: paging.next \"%.80s\" leaves %s", url, next,
                           base);
             cg__free(next);
-            return st;
+            /* The checkpoint unchanged: the page is asked again (and refused again, visibly). */
+            return cp_write(&cp, out) == CG_OK
+                       ? st
+                       : cg__fail(err, CG_E_NOMEM, "fb_threatexchange: out of memory");
         }
         strip_token(next);
         snprintf(cp.next, sizeof(cp.next), "%s", next);

@@ -509,3 +509,32 @@ CG_TEST(exchange_parsers_alloc_failure)
 {
     CG_ASSERT_GT(cg_test_fail_each_allocation("exchange parsers", parse_all, NULL, 0), 3);
 }
+
+/* A next link that leaves the configured base URL is refused (the token is never sent there). */
+CG_TEST(exchange_threatexchange_next_leaves_base)
+{
+    static const char page[] =
+        "{\"data\":[],\"paging\":{\"next\":\"https://te.test/v1.evil.example/g1/x\"}}";
+    const cg_exchange_driver *drv = cg_exchange_driver_find("fb_threatexchange");
+    mock m;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_delta d;
+    cg_error err;
+
+    memset(&m, 0, sizeof(m));
+    mock_config(&m, &cfg, &tr, &ck);
+    cfg.base_url = "https://te.test/v1";
+    cfg.api_key = "k";
+    cfg.collab = "g1";
+    m.now = NOW;
+    mock_route_add(&m, "https://te.test/v1/g1/", 200, page, 0);
+    cg_exchange_delta_init(&d);
+    CG_ASSERT_EQ(drv->fetch(&cfg, NULL, &d, &err), CG_E_DECODE);
+    CG_ASSERT(strstr(err.message, "leaves https://te.test/v1") != NULL);
+    CG_ASSERT_EQ(m.n_urls, 1);
+    CG_ASSERT_EQ(d.n_records, 0);
+    CG_ASSERT(d.checkpoint != NULL && strstr(d.checkpoint, "evil") == NULL);
+    cg_exchange_delta_fini(&d);
+}
