@@ -6,13 +6,14 @@
  *   </images><videos>..</videos><paging><next>/v2/entries?..&start=&size=&max=</next></paging>
  *   </queryResult>
  *
- * libxml2 parses it with the network off and no entity substitution, and a document with a
- * DOCTYPE is refused outright (no entity can expand: the billion-laughs page is just an
- * error). Namespaces are ignored: elements are matched by local name. */
+ * libxml2 parses it as UTF-8 with the network off and no entity substitution, and a document
+ * with a DOCTYPE or an entity declaration is refused before parsing (no entity can expand: the
+ * billion-laughs page is just an error). Namespaces are ignored: elements are matched by local name. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -23,6 +24,29 @@
 #include "exchange_int.h"
 
 #define NCMEC_FIELD_MAX 120 /* member and entry ids: the key fits an external id */
+
+static once_flag xml_once = ONCE_FLAG_INIT;
+
+/* libxml2 2.9 wants xmlInitParser called once before threads use it. */
+static void xml_init(void)
+{
+    xmlInitParser();
+}
+
+/* 1 when the text holds "<!DOCTYPE" or "<!ENTITY" anywhere. */
+static int has_declaration(const char *s, size_t len)
+{
+    for (const char *p = s; (p = memchr(p, '<', len - (size_t)(p - s))) != NULL; p++) {
+        size_t left = len - (size_t)(p - s);
+
+        if ((left >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) ||
+            (left >= 8 && memcmp(p, "<!ENTITY", 8) == 0))
+            return 1;
+        if (left == 1)
+            break;
+    }
+    return 0;
+}
 
 static int is_el(const xmlNode *n, const char *name)
 {
@@ -211,7 +235,12 @@ cg_status cg_exchange_parse_ncmec(const char *name, const char *xml, size_t len,
     *in_range = 0;
     if (len > (size_t)INT32_MAX)
         return cg__fail(err, CG_E_LIMIT, "%s: page larger than 2 GiB", name);
-    doc = xmlReadMemory(xml, (int)len, name, NULL,
+    call_once(&xml_once, xml_init);
+    /* Refused before libxml2 sees it: no DTD is ever parsed, so no entity is ever declared. */
+    if (has_declaration(xml, len))
+        return cg__fail(err, CG_E_DECODE, "%s: a DOCTYPE is not accepted in a queryResult",
+                        name);
+    doc = xmlReadMemory(xml, (int)len, name, "UTF-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc == NULL) {
         const xmlError *e = xmlGetLastError();
