@@ -58,8 +58,9 @@ CG_API cg_status cg_http_response_append(cg_http_response *r, const void *data, 
 /* Frees the body; the struct may be reused after it. NULL is a no-op. */
 CG_API void cg_http_response_fini(cg_http_response *r);
 
-/* Sends req and fills resp (status, body). Returns CG_OK when a response arrived, whatever its
- * status; CG_E_IO (with err naming the URL) when none did (refused, timed out). */
+/* Sends req and fills resp (status, body; truncated when the body ended early). Returns CG_OK
+ * when a response arrived, whatever its status; CG_E_IO (with err, which may be NULL, naming the
+ * URL) when none did (refused, timed out). Never logs header values: they carry credentials. */
 typedef struct cg_http_transport {
     cg_status (*send)(void *ud, const cg_http_request *req, cg_http_response *resp,
                       cg_error *err);
