@@ -30,6 +30,8 @@
 #include "childguard/signals.h"
 #include "childguard/vpdq_bank.h"
 #include "childguard/vision.h"
+#include "childguard/exchange.h"
+#include "childguard/package.h"
 #include "childguard/deprecated.h"
 
 #endif

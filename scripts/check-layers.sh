@@ -3,7 +3,7 @@
 # reads every #include line of src/, include/childguard/ and programs/ and fails when
 #   - a module includes a module of a higher layer, or another module of its own layer:
 #       common ← media ← hash, index, text, vision ← store ← policy, audit,
-#       review ← match, report ← engine ← programs
+#       review ← match, report, exchange ← engine ← programs
 #     (a public header include/childguard/X.h counts as part of its module, below);
 #   - a file of programs/ includes anything of the library but include/childguard*.h (its own
 #     headers and system headers are fine);
@@ -76,6 +76,7 @@ function public_module(h) {
     if (h ~ /^(bank|tenant|keys|outbox|vpdq_bank)$/) return "store"
     if (h ~ /^(policy|audit|review|report)$/) return h
     if (h == "matcher") return "match"
+    if (h ~ /^(exchange|package)$/) return "exchange"
     if (h ~ /^(engine|signals|childguard)$/) return "engine"
     return ""
 }

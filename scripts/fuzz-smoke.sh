@@ -20,7 +20,8 @@ build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${CC:-clang}
 all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
     fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list fuzz_text_normalize
-    fuzz_text_detect fuzz_policy fuzz_report fuzz_vision_model"
+    fuzz_text_detect fuzz_policy fuzz_report fuzz_vision_model fuzz_exchange_ncmec
+    fuzz_exchange_stopncii fuzz_exchange_threat_updates fuzz_package"
 targets=${CG_FUZZ_TARGETS:-$all_targets}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -75,12 +76,30 @@ mkdir -p "$run/seeds/vision"
 head -c 60000 "$root/data/vision/nsfw_mobilenet_v2.cgvm" >"$run/seeds/vision/head.cgvm"
 head -c 4096 "$root/data/vision/nsfw_mobilenet_v2.cgvm" >"$run/seeds/vision/short.cgvm"
 
+# Seeds of the exchange pages and signed packages (synthetic values; tests/unit/test_exchange.c
+# and test_package.c hold fuller pages).
+mkdir -p "$run/seeds/ncmec" "$run/seeds/stopncii" "$run/seeds/threat_updates" "$run/seeds/package"
+printf '%s' '<queryResult><images count="2" maxTimestamp="2026-11-30T12:00:05Z"><image><member id="42">x</member><id>e1</id><timestamp>2026-11-30T12:00:05Z</timestamp><classification>A1</classification><fingerprints><md5>0123456789abcdef0123456789abcdef</md5><sha1>0123456789abcdef0123456789abcdef01234567</sha1><pdq>f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22</pdq></fingerprints></image><deletedImage><member id="42"/><id>e0</id></deletedImage></images><videos><video><member id="7"/><id>v1</id><fingerprints><md5>11111111111111111111111111111111</md5></fingerprints></video></videos><paging><next>/v2/entries?from=a&amp;start=1000&amp;size=1000&amp;max=1500</next></paging></queryResult>' \
+    >"$run/seeds/ncmec/page.xml"
+printf '%s' '{"count":2,"nextPageToken":"t1","nextSetTimestamp":5,"hasMoreRecords":true,"hashRecords":[{"lastModtimestamp":1,"signalType":"ImagePDQ","hashValue":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","hashStatus":"Active","caseNumbers":{},"CSPFeedbacks":[]},{"lastModtimestamp":2,"signalType":"VideoMD5","hashValue":"0123456789abcdef0123456789abcdef","hashStatus":"Withdrawn"}]}' \
+    >"$run/seeds/stopncii/page.json"
+printf '%s' '{"data":[{"id":"1","indicator":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","type":"HASH_PDQ","last_updated":1,"should_delete":false,"tags":["a"],"descriptors":{"data":[{"owner":{"id":"5"}}]}},{"id":"2","indicator":"0123456789abcdef0123456789abcdef","type":"HASH_MD5","should_delete":true}],"paging":{"next":"https://te.test/g/threat_updates/?after=c"}}' \
+    >"$run/seeds/threat_updates/page.json"
+printf '%s' '{"format":"childguard-package/1","producer":"p","bank":"b","label":"l","sequence":3,"base_sequence":2,"created":"2026-01-01T00:00:00Z","expires":"2026-02-01T00:00:00Z","files":[{"name":"adds.jsonl","sha256":"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff","count":2,"bytes":10}]}' \
+    >"$run/seeds/package/manifest.json"
+printf '%s' '{"signal_type":"pdq","signal":"f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22","until":1800000000}' \
+    >"$run/seeds/package/line.json"
+printf 'untrusted comment: x\nRUQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\ntrusted comment: c\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n' \
+    >"$run/seeds/package/sig.minisig"
+
 # Which seed directories feed which target.
 seeds_for() {
     case $1 in
         fuzz_policy) echo "policy" ;;
         fuzz_report) echo "report" ;;
         fuzz_vision_model) echo "vision" ;;
+        fuzz_exchange_*) echo "${1#fuzz_exchange_}" ;;
+        fuzz_package) echo "package" ;;
         fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
         fuzz_hex) echo "hex" ;;
         fuzz_bank_list) echo "list" ;;

@@ -18,7 +18,7 @@ PKGS=(
     libssl-dev libjansson-dev libsqlite3-dev libutf8proc-dev libvectorscan-dev libxml2-dev
     clang libclang-rt-14-dev python3 python3-jsonschema
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-    libmicrohttpd-dev libcurl4-openssl-dev wrk curl
+    libmicrohttpd-dev libcurl4-openssl-dev wrk curl minisign
     desktop-base imagemagick
     python3-skimage
     emscripten chromium

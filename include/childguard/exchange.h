@@ -1,0 +1,227 @@
+/* childguard: hash exchanges (docs/exchange.md). An exchange is a remote hash-sharing API
+ * (NCMEC hash sharing, StopNCII, Meta ThreatExchange) read page by page: each fetch takes the
+ * checkpoint stored after the previous page and returns an ordered delta {key: record |
+ * deleted}, the checkpoint to store with it, and whether more pages are waiting. The caller
+ * applies the delta to the exchange's bank (cg_exchange_apply) and stores the checkpoint; the
+ * library keeps neither.
+ *
+ * The library has no network code: HTTP goes through a transport the application injects
+ * (the childguard program uses libcurl; the unit tests answer from memory), and time through
+ * an injected clock, so every paging rule is a pure function of the responses and the clock.
+ *
+ * Threading: the driver table is immutable; a delta, a response and a config belong to one
+ * thread at a time. The transport and clock are called on the calling thread. */
+#ifndef CHILDGUARD_EXCHANGE_H
+#define CHILDGUARD_EXCHANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bank.h"
+#include "export.h"
+#include "signal.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the injected transport and clock ---- */
+
+typedef struct cg_http_header {
+    const char *name;
+    const char *value;
+} cg_http_header;
+
+typedef struct cg_http_request {
+    const char *method;             /* "GET", "POST", "PUT" */
+    const char *url;                /* absolute */
+    const cg_http_header *headers;  /* may be NULL when n_headers is 0 */
+    size_t n_headers;
+    const char *body;               /* NULL: none */
+    size_t body_len;
+} cg_http_request;
+
+/* A response the transport fills through cg_http_response_append / _set_header; the library
+ * owns its memory and caps its body (max_body, set by the library before the call). */
+typedef struct cg_http_response {
+    int status;          /* HTTP status; 0 when nothing came back */
+    char *body;          /* NUL-terminated (the NUL is not counted in body_len) */
+    size_t body_len;
+    size_t body_cap;
+    size_t max_body;     /* appending past this fails with CG_E_LIMIT */
+    int truncated;       /* the transport saw the body end early (a short read) */
+} cg_http_response;
+
+/* Appends n bytes to the response body. CG_E_LIMIT past max_body, CG_E_NOMEM. */
+CG_API cg_status cg_http_response_append(cg_http_response *r, const void *data, size_t n);
+/* Frees the body; the struct may be reused after it. NULL is a no-op. */
+CG_API void cg_http_response_fini(cg_http_response *r);
+
+/* Sends req and fills resp (status, body; truncated when the body ended early). Returns CG_OK
+ * when a response arrived, whatever its status; CG_E_IO (with err, which may be NULL, naming the
+ * URL) when none did (refused, timed out). Never logs header values: they carry credentials. */
+typedef struct cg_http_transport {
+    cg_status (*send)(void *ud, const cg_http_request *req, cg_http_response *resp,
+                      cg_error *err);
+    void *ud;
+} cg_http_transport;
+
+/* Unix seconds. */
+typedef struct cg_clock {
+    int64_t (*now)(void *ud);
+    void *ud;
+} cg_clock;
+
+/* ---- records and deltas ---- */
+
+#define CG_EXCHANGE_MAX_HASHES 8
+
+typedef struct cg_exchange_hash {
+    const cg_signal_type *type;
+    uint8_t value[CG_SIGNAL_MAX_BYTES];
+} cg_exchange_hash;
+
+/* One entry of a delta. key identifies the entry across pages ("ncmec:<member>-<entry>",
+ * "stopncii:<type>:<hash>", "fbte:<indicator id>"); a later record with the same key replaces
+ * the earlier one. deleted: the exchange withdrew it (its signals leave the bank). */
+typedef struct cg_exchange_record {
+    char *key;
+    int deleted;
+    char *member;          /* who shared it (NCMEC member id, StopNCII "", TE owner); may be "" */
+    char *entry_id;        /* the exchange's own id for the entry */
+    char *classification;  /* NCMEC classification, StopNCII status, TE tags; may be "" */
+    int64_t timestamp;     /* unix seconds of the entry's last change; 0 unknown */
+    cg_exchange_hash hashes[CG_EXCHANGE_MAX_HASHES];
+    size_t n_hashes;
+    /* Fingerprints of kinds this build has no signal type for (NCMEC sha1 and pdna, TE TMK). */
+    size_t n_unsupported;
+} cg_exchange_record;
+
+/* The result of one fetch. Records are in the exchange's order. */
+typedef struct cg_exchange_delta {
+    cg_exchange_record *records;
+    size_t n_records;
+    size_t cap_records;
+    size_t n_rejected;      /* entries of the page skipped as malformed (see first_reject) */
+    char first_reject[CG_ERROR_MAX];
+    char *checkpoint;       /* the checkpoint to store with this page (JSON text), never NULL
+                               after a fetch that returned CG_OK or CG_E_DECODE */
+    int more;               /* 1: fetch again now, more pages are waiting */
+    int checkpoint_reset;   /* 1: the given checkpoint was stale and this page starts over */
+} cg_exchange_delta;
+
+CG_API void cg_exchange_delta_init(cg_exchange_delta *d);
+/* Frees records and checkpoint; d is empty and reusable afterwards. */
+CG_API void cg_exchange_delta_fini(cg_exchange_delta *d);
+
+/* ---- drivers ---- */
+
+/* What a driver needs. Strings are borrowed for the call. Fields a driver does not use are
+ * ignored; a missing field it needs is CG_E_INVAL naming the field. */
+typedef struct cg_exchange_config {
+    const char *name;          /* the exchange's name (its bank's name, provenance) */
+    const char *base_url;      /* without a trailing slash; NULL: the driver's default */
+    const char *user;          /* NCMEC: HTTP Basic user */
+    const char *password;      /* NCMEC: HTTP Basic password */
+    const char *api_key;       /* StopNCII x-functions-key; TE access token */
+    const char *subscription_key; /* StopNCII Ocp-Apim-Subscription-Key */
+    const char *feedback_key;  /* StopNCII SubmitFeedback's x-functions-key (NULL: api_key) */
+    const char *collab;        /* TE privacy group id */
+    size_t page_size;          /* 0: the driver's default */
+    size_t max_body;           /* largest response accepted, 0: 64 MiB */
+    int64_t start_time;        /* unix seconds the first fetch starts from, 0: the beginning */
+    const cg_http_transport *transport;
+    const cg_clock *clock;     /* NULL: time(NULL) */
+} cg_exchange_config;
+
+typedef enum cg_exchange_verdict {
+    CG_EXCHANGE_FEEDBACK_CONFIRMED = 0,      /* a reviewer confirmed the match */
+    CG_EXCHANGE_FEEDBACK_FALSE_POSITIVE = 1  /* the matched content was not what the entry is */
+} cg_exchange_verdict;
+
+/* Feedback on one entry, sent back to the exchange it came from. */
+typedef struct cg_exchange_feedback {
+    const cg_exchange_record *record; /* key, entry_id, member, hashes of the entry */
+    cg_exchange_verdict verdict;
+    const char *reason;               /* free text or the exchange's reason id; may be NULL */
+} cg_exchange_feedback;
+
+typedef struct cg_exchange_driver {
+    const char *name;  /* "ncmec", "stopncii", "fb_threatexchange" (HMA's API names) */
+    /* Fetches the page after checkpoint (NULL or "": the beginning) into out (which must be
+     * initialised and empty). CG_OK: out holds the delta, its checkpoint and more. CG_E_DECODE:
+     * the page was malformed; out->checkpoint is still set (it counts the failed attempts so
+     * that a page that never parses is retried smaller and then skipped, never forever: store
+     * it) and the delta is empty. CG_E_IO / CG_E_BACKEND: the exchange did not answer or
+     * answered with an error status; keep the old checkpoint and retry later. */
+    cg_status (*fetch)(const cg_exchange_config *cfg, const char *checkpoint,
+                       cg_exchange_delta *out, cg_error *err);
+    /* Sends feedback on one entry. CG_E_UNSUPPORTED when the driver cannot. */
+    cg_status (*feedback)(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
+                          cg_error *err);
+    /* 1 when checkpoint is too old to resume from at unix time now (a full refetch follows). */
+    int (*checkpoint_stale)(const char *checkpoint, int64_t now);
+} cg_exchange_driver;
+
+/* The driver called name, or NULL. */
+CG_API const cg_exchange_driver *cg_exchange_driver_find(const char *name);
+CG_API size_t cg_exchange_driver_count(void);
+CG_API const cg_exchange_driver *cg_exchange_driver_at(size_t i);
+
+/* ---- page parsers (pure functions of the bytes; the fuzz targets call them) ---- */
+
+/* Parses one NCMEC hash-sharing queryResult page (XML; no DTD, no entities, no network).
+ * Appends its records to out; *next gets the paging/next URL (cg_free; NULL when none) and
+ * *in_range the entries the server says the whole query holds (estimated as HMA does). name
+ * names the input in errors. CG_E_DECODE on a malformed page (nothing appended). */
+CG_API cg_status cg_exchange_parse_ncmec(const char *name, const char *xml, size_t len,
+                                         cg_exchange_delta *out, char **next,
+                                         uint64_t *in_range, cg_error *err);
+
+/* A StopNCII FetchHashes page's paging fields. */
+typedef struct cg_stopncii_page {
+    char *next_page_token;     /* cg_free; NULL when absent */
+    int64_t next_set_timestamp;
+    int has_more;
+} cg_stopncii_page;
+
+/* Parses one StopNCII FetchHashes page (JSON). Records with hashStatus Withdrawn or Deleted
+ * are deletions. A malformed record is skipped and counted in out->n_rejected; a page whose
+ * envelope is malformed is CG_E_DECODE (nothing appended). */
+CG_API cg_status cg_exchange_parse_stopncii(const char *name, const char *json, size_t len,
+                                            cg_exchange_delta *out, cg_stopncii_page *page,
+                                            cg_error *err);
+
+/* Parses one ThreatExchange threat_updates page (JSON): should_delete or no descriptors is a
+ * deletion. *next: paging.next (cg_free; NULL when none). Malformed records are skipped and
+ * counted; a malformed envelope is CG_E_DECODE. */
+CG_API cg_status cg_exchange_parse_threat_updates(const char *name, const char *json, size_t len,
+                                                  cg_exchange_delta *out, char **next,
+                                                  cg_error *err);
+
+/* ---- applying a page to a bank ---- */
+
+typedef struct cg_exchange_apply_report {
+    uint64_t added;      /* signals added */
+    uint64_t merged;     /* already in the bank (possibly from elsewhere): merged */
+    uint64_t removed;    /* signals deleted (withdrawn entries, or hashes an entry dropped) */
+    uint64_t skipped;    /* records without a hash of a supported type */
+} cg_exchange_apply_report;
+
+/* Applies delta d, in its order, to the bank bank_id through the public bank API: for each
+ * record the signals whose external_id is its key are found (one pass over the bank per call),
+ * a deleted record's are deleted, an upserted record's hashes are added (source
+ * "exchange:<exchange>", external_id = key, note = "member=..; entry=..; class=..") and its
+ * stored hashes that the record no longer lists are deleted. Not one transaction: a failure
+ * half-way leaves the records before it applied; applying the same page again is harmless
+ * (adds merge, deletes of absent signals are skipped), so the caller stores the checkpoint
+ * only after CG_OK and refetches otherwise. */
+CG_API cg_status cg_exchange_apply(cg_bankdb *db, int64_t bank_id, const char *exchange,
+                                   const cg_exchange_delta *d, cg_exchange_apply_report *rep,
+                                   cg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+/* Internal: what the exchange drivers, parsers and the apply step share. */
+#ifndef CG_EXCHANGE_INT_H
+#define CG_EXCHANGE_INT_H
+
+#include <stdint.h>
+
+#include "childguard/exchange.h"
+
+/* Longest URL a driver builds or accepts from a page (a next link). */
+#define CG_EXCHANGE_URL_MAX 4096
+
+/* Appends a zeroed record to d and returns it in *out (CG_E_NOMEM). key, member, entry_id and
+ * classification are copied (NULL: ""). */
+cg_status cg__delta_add(cg_exchange_delta *d, const char *key, const char *member,
+                        const char *entry_id, const char *classification,
+                        cg_exchange_record **out);
+/* Drops records from index n on (undoes the appends of a page that then failed). */
+void cg__delta_truncate(cg_exchange_delta *d, size_t n);
+/* Counts a skipped entry and keeps the first reason. */
+void cg__delta_reject(cg_exchange_delta *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Sets d->checkpoint to a copy of text (CG_E_NOMEM). */
+cg_status cg__delta_set_checkpoint(cg_exchange_delta *d, const char *text);
+
+/* Adds a hash of the signal type named type_name ("pdq", "md5", "sha256") given as hex text to
+ * rec. 1: added; 0: a kind this build has no type for (counted in n_unsupported); -1: the text
+ * is not a valid value of the type (reason in why). */
+int cg__record_add_hash(cg_exchange_record *rec, const char *type_name, const char *text,
+                        char *why, size_t why_cap);
+
+/* The clock's time (time(NULL) when cfg->clock is NULL). */
+int64_t cg__exchange_now(const cg_exchange_config *cfg);
+/* Sends one request through cfg->transport into resp (initialised here, capped at
+ * cfg->max_body). A status outside 200..299 is CG_E_BACKEND (CG_E_LIMIT for 429), a truncated
+ * body CG_E_DECODE, each with err naming the exchange and the URL; resp is freed on failure. */
+cg_status cg__exchange_send(const cg_exchange_config *cfg, const char *method, const char *url,
+                            const cg_http_header *headers, size_t n_headers, const char *body,
+                            size_t body_len, cg_http_response *resp, cg_error *err);
+/* Percent-encodes s into out (cap bytes with the NUL). CG_E_LIMIT when it does not fit. */
+cg_status cg__url_escape(const char *s, char *out, size_t cap);
+/* Formats unix seconds as 2024-01-02T03:04:05Z into out (21 bytes at least). */
+void cg__exchange_format_time(int64_t t, char *out, size_t cap);
+
+/* The drivers (driver table in exchange.c). */
+extern const cg_exchange_driver cg__exchange_ncmec;
+extern const cg_exchange_driver cg__exchange_stopncii;
+extern const cg_exchange_driver cg__exchange_threatexchange;
+
+#endif
