@@ -2,6 +2,7 @@
 #ifndef CG_EXCHANGE_INT_H
 #define CG_EXCHANGE_INT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "childguard/exchange.h"
@@ -21,6 +22,13 @@ void cg__delta_reject(cg_exchange_delta *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sets d->checkpoint to a copy of text (CG_E_NOMEM). */
 cg_status cg__delta_set_checkpoint(cg_exchange_delta *d, const char *text);
+
+/* Checkpoints (checkpoint.c). Reads key of o into *out: 1 when it is a non-negative integer or
+ * absent (*out unchanged), 0 when it is anything else. */
+int cg__cp_get_int(json_t *o, const char *key, int64_t *out);
+/* Sets d's checkpoint to o as compact JSON with sorted keys, and releases o (NULL: CG_E_NOMEM,
+ * so that a failed json_pack or field set can be handed over as NULL). */
+cg_status cg__cp_emit(cg_exchange_delta *d, json_t *o);
 
 /* Adds a hash of the signal type named type_name ("pdq", "md5", "sha256") given as hex text to
  * rec. 1: added; 0: a kind this build has no type for (counted in n_unsupported); -1: the text

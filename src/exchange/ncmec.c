@@ -34,18 +34,6 @@ typedef struct ncmec_cp {
     char next[CG_EXCHANGE_URL_MAX];
 } ncmec_cp;
 
-static int get_int(json_t *o, const char *k, int64_t *out)
-{
-    json_t *v = json_object_get(o, k);
-
-    if (v == NULL)
-        return 1;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return 0;
-    *out = (int64_t)json_integer_value(v);
-    return 1;
-}
-
 /* Reads a stored checkpoint; an empty one starts at start. CG_E_INVAL when malformed. */
 static cg_status cp_read(const char *text, int64_t start, ncmec_cp *cp, cg_error *err)
 {
@@ -60,9 +48,9 @@ static cg_status cp_read(const char *text, int64_t start, ncmec_cp *cp, cg_error
         return CG_OK;
     o = json_loads(text, 0, &je);
     next = json_string_value(json_object_get(o, "next"));
-    if (!json_is_object(o) || !get_int(o, "done", &cp->done) ||
-        !get_int(o, "window", &cp->window) || !get_int(o, "from", &cp->from) ||
-        !get_int(o, "to", &cp->to) || !get_int(o, "next_at", &cp->next_at) || cp->window < 1 ||
+    if (!json_is_object(o) || !cg__cp_get_int(o, "done", &cp->done) ||
+        !cg__cp_get_int(o, "window", &cp->window) || !cg__cp_get_int(o, "from", &cp->from) ||
+        !cg__cp_get_int(o, "to", &cp->to) || !cg__cp_get_int(o, "next_at", &cp->next_at) || cp->window < 1 ||
         (next != NULL && (next[0] != '/' || strlen(next) >= sizeof(cp->next)))) {
         json_decref(o);
         return cg__fail(err, CG_E_INVAL, "ncmec: malformed checkpoint");
@@ -77,26 +65,16 @@ static cg_status cp_write(const ncmec_cp *cp, cg_exchange_delta *out)
 {
     json_t *o = json_pack("{sIsI}", "done", (json_int_t)cp->done, "window",
                           (json_int_t)cp->window);
-    char *text;
-    cg_status st;
 
-    if (o == NULL)
-        return CG_E_NOMEM;
-    if (cp->next[0] != '\0' &&
+    if (o != NULL && cp->next[0] != '\0' &&
         (json_object_set_new(o, "from", json_integer(cp->from)) != 0 ||
          json_object_set_new(o, "to", json_integer(cp->to)) != 0 ||
          json_object_set_new(o, "next", json_string(cp->next)) != 0 ||
          json_object_set_new(o, "next_at", json_integer(cp->next_at)) != 0)) {
         json_decref(o);
-        return CG_E_NOMEM;
+        o = NULL;
     }
-    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    if (text == NULL)
-        return CG_E_NOMEM;
-    st = cg__delta_set_checkpoint(out, text);
-    free(text);
-    return st;
+    return cg__cp_emit(out, o);
 }
 
 static cg_status ncmec_fetch(const cg_exchange_config *cfg, const char *checkpoint,

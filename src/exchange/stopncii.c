@@ -36,18 +36,6 @@ typedef struct sn_cp {
     char token[CG_EXCHANGE_URL_MAX / 2];
 } sn_cp;
 
-static int get_int(json_t *o, const char *k, int64_t *out)
-{
-    json_t *v = json_object_get(o, k);
-
-    if (v == NULL)
-        return 1;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return 0;
-    *out = (int64_t)json_integer_value(v);
-    return 1;
-}
-
 static cg_status cp_read(const cg_exchange_config *cfg, const char *text, sn_cp *cp,
                          cg_error *err)
 {
@@ -63,9 +51,9 @@ static cg_status cp_read(const cg_exchange_config *cfg, const char *text, sn_cp 
         return CG_OK;
     o = json_loads(text, 0, &je);
     tok = json_string_value(json_object_get(o, "token"));
-    if (!json_is_object(o) || !get_int(o, "start", &cp->start) ||
-        !get_int(o, "last", &cp->last) || !get_int(o, "attempts", &cp->attempts) ||
-        !get_int(o, "page_size", &cp->page_size) || !get_int(o, "skip", &cp->skip) ||
+    if (!json_is_object(o) || !cg__cp_get_int(o, "start", &cp->start) ||
+        !cg__cp_get_int(o, "last", &cp->last) || !cg__cp_get_int(o, "attempts", &cp->attempts) ||
+        !cg__cp_get_int(o, "page_size", &cp->page_size) || !cg__cp_get_int(o, "skip", &cp->skip) ||
         cp->page_size < 1 || (tok != NULL && strlen(tok) >= sizeof(cp->token))) {
         json_decref(o);
         return cg__fail(err, CG_E_INVAL, "stopncii: malformed checkpoint");
@@ -81,22 +69,13 @@ static cg_status cp_write(const sn_cp *cp, cg_exchange_delta *out)
     json_t *o = json_pack("{sIsIsIsIsI}", "start", (json_int_t)cp->start, "last",
                           (json_int_t)cp->last, "attempts", (json_int_t)cp->attempts,
                           "page_size", (json_int_t)cp->page_size, "skip", (json_int_t)cp->skip);
-    char *text;
-    cg_status st;
 
-    if (o == NULL)
-        return CG_E_NOMEM;
-    if (cp->token[0] != '\0' && json_object_set_new(o, "token", json_string(cp->token)) != 0) {
+    if (o != NULL && cp->token[0] != '\0' &&
+        json_object_set_new(o, "token", json_string(cp->token)) != 0) {
         json_decref(o);
-        return CG_E_NOMEM;
+        o = NULL;
     }
-    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    if (text == NULL)
-        return CG_E_NOMEM;
-    st = cg__delta_set_checkpoint(out, text);
-    free(text);
-    return st;
+    return cg__cp_emit(out, o);
 }
 
 static cg_status headers_for(const cg_exchange_config *cfg, const char *fn_key,

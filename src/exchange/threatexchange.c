@@ -30,18 +30,6 @@ typedef struct te_cp {
     char next[CG_EXCHANGE_URL_MAX];
 } te_cp;
 
-static int get_int(json_t *o, const char *k, int64_t *out)
-{
-    json_t *v = json_object_get(o, k);
-
-    if (v == NULL)
-        return 1;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return 0;
-    *out = (int64_t)json_integer_value(v);
-    return 1;
-}
-
 static cg_status cp_read(const char *text, int64_t start, te_cp *cp, cg_error *err)
 {
     json_error_t je;
@@ -54,8 +42,8 @@ static cg_status cp_read(const char *text, int64_t start, te_cp *cp, cg_error *e
         return CG_OK;
     o = json_loads(text, 0, &je);
     next = json_string_value(json_object_get(o, "next"));
-    if (!json_is_object(o) || !get_int(o, "since", &cp->since) ||
-        !get_int(o, "stop", &cp->stop) || !get_int(o, "at", &cp->at) ||
+    if (!json_is_object(o) || !cg__cp_get_int(o, "since", &cp->since) ||
+        !cg__cp_get_int(o, "stop", &cp->stop) || !cg__cp_get_int(o, "at", &cp->at) ||
         (next != NULL && strlen(next) >= sizeof(cp->next))) {
         json_decref(o);
         return cg__fail(err, CG_E_INVAL, "fb_threatexchange: malformed checkpoint");
@@ -70,22 +58,12 @@ static cg_status cp_write(const te_cp *cp, cg_exchange_delta *out)
 {
     json_t *o = json_pack("{sIsIsI}", "since", (json_int_t)cp->since, "stop",
                           (json_int_t)cp->stop, "at", (json_int_t)cp->at);
-    char *text;
-    cg_status st;
 
-    if (o == NULL)
-        return CG_E_NOMEM;
-    if (cp->next[0] != '\0' && json_object_set_new(o, "next", json_string(cp->next)) != 0) {
+    if (o != NULL && cp->next[0] != '\0' && json_object_set_new(o, "next", json_string(cp->next)) != 0) {
         json_decref(o);
-        return CG_E_NOMEM;
+        o = NULL;
     }
-    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    if (text == NULL)
-        return CG_E_NOMEM;
-    st = cg__delta_set_checkpoint(out, text);
-    free(text);
-    return st;
+    return cg__cp_emit(out, o);
 }
 
 /* Removes the access_token parameter from url's query (in place). */
