@@ -43,6 +43,9 @@
 #include "childguard/review.h"
 #include "childguard/vpdq_bank.h"
 
+/* The SHA-256 of a key's secret as the store keeps it. */
+#define CG__APIKEY_HASH_BYTES 32
+
 /* The two-reviewer rule of the review layer (cg_review_needs_two), handed to review_decide so
  * that the store applies it inside the decision's transaction without depending on it. */
 typedef int (*cg__review_rule)(const cg_review_item *item, const char *verdict_json);
@@ -181,18 +184,39 @@ typedef struct cg__store_ops {
                                cg_review_outcome *outcome, cg_error *err);
 
     /* ---- API keys ---- */
-    cg_status (*apikey_create)(cg_bankdb *db, const cg_key_spec *spec, char *token,
-                               cg_key *out, cg_audit *audit, cg_error *err);
+    /* The store keeps rows; the token, its verification and the audit records are
+     * store_keys.c's. */
+    /* The key of row id with its stored secret hash (zeros when it is not HASH_BYTES long);
+     * *found 0 when there is no such row (not an error). */
+    cg_status (*apikey_get)(cg_bankdb *db, int64_t id, cg_key *out,
+                            uint8_t hash[CG__APIKEY_HASH_BYTES], int *found, cg_error *err);
+    /* The live (not revoked) key with id (id > 0) or else name; *found 0 when there is none. */
+    cg_status (*apikey_find_live)(cg_bankdb *db, int64_t id, const char *name, cg_key *out,
+                                  int *found, cg_error *err);
+    /* Inserts the checked key k (name, holder, tenant, banks, scopes, rate) with the secret's
+     * hash, created at now, inside the caller's write transaction; sets *id. */
+    cg_status (*apikey_insert)(cg_bankdb *db, const cg_key *k,
+                               const uint8_t hash[CG__APIKEY_HASH_BYTES], int64_t now,
+                               int64_t *id, cg_error *err);
+    /* Sets last_used of live key id to now in its own transaction; a busy or read-only store
+     * is no error (*done 0). */
+    cg_status (*apikey_touch)(cg_bankdb *db, int64_t id, int64_t now, int *done, cg_error *err);
+    /* Marks key id revoked at now inside the caller's write transaction; the keys generation
+     * grows with the commit. */
+    cg_status (*apikey_revoke_row)(cg_bankdb *db, int64_t id, int64_t now, cg_error *err);
+    /* A number that grows with every commit that takes a right from a key. */
     cg_status (*apikey_generation)(cg_bankdb *db, int64_t *out, cg_error *err);
-    cg_status (*apikey_verify)(cg_bankdb *db, const char *token, cg_key *out, cg_error *err);
-    cg_status (*apikey_revoke)(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                               cg_error *err);
     cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                              cg_error *err);
 
     /* ---- the webhook outbox ---- */
-    cg_status (*outbox_add)(cg_bankdb *db, const char *target, const char *payload_json,
-                            int64_t max_pending, int64_t *id, cg_error *err);
+    /* The number of pending entries of tenant, inside the caller's write transaction. */
+    cg_status (*outbox_pending)(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
+    /* Inserts a checked pending entry created at now (due now), inside the caller's write
+     * transaction; sets *id. */
+    cg_status (*outbox_insert)(cg_bankdb *db, const char *tenant, const char *target,
+                               const char *payload_json, int64_t now, int64_t *id,
+                               cg_error *err);
     cg_status (*outbox_due)(cg_bankdb *db, int64_t now, int limit,
                             int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
                             cg_error *err);

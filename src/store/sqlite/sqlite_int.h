@@ -244,17 +244,23 @@ cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *revie
 cg_status cg__sqlite_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                    cg__review_rule needs_two, cg_audit *audit,
                                    cg_review_outcome *outcome, cg_error *err);
-cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_key_spec *spec, char *token,
-                                   cg_key *out, cg_audit *audit, cg_error *err);
+cg_status cg__sqlite_apikey_get(cg_bankdb *db, int64_t id, cg_key *out,
+                                uint8_t hash[CG__APIKEY_HASH_BYTES], int *found, cg_error *err);
+cg_status cg__sqlite_apikey_find_live(cg_bankdb *db, int64_t id, const char *name, cg_key *out,
+                                      int *found, cg_error *err);
+cg_status cg__sqlite_apikey_insert(cg_bankdb *db, const cg_key *k,
+                                   const uint8_t hash[CG__APIKEY_HASH_BYTES], int64_t now,
+                                   int64_t *id, cg_error *err);
+cg_status cg__sqlite_apikey_touch(cg_bankdb *db, int64_t id, int64_t now, int *done,
+                                  cg_error *err);
+cg_status cg__sqlite_apikey_revoke_row(cg_bankdb *db, int64_t id, int64_t now, cg_error *err);
 cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
-cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_key *out,
-                                   cg_error *err);
-cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                                   cg_error *err);
 cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud),
                                  void *ud, cg_error *err);
-cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
-                                int64_t max_pending, int64_t *id, cg_error *err);
+cg_status cg__sqlite_outbox_pending(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
+cg_status cg__sqlite_outbox_insert(cg_bankdb *db, const char *tenant, const char *target,
+                                   const char *payload_json, int64_t now, int64_t *id,
+                                   cg_error *err);
 cg_status cg__sqlite_outbox_due(cg_bankdb *db, int64_t now, int limit,
                                 int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
                                 cg_error *err);
