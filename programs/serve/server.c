@@ -432,7 +432,6 @@ int serve_run(const serve_config *cfg)
 
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
-    s->keys_shm_fd = -1;
     pthread_mutex_init(&s->engine_mu, NULL);
     pthread_mutex_init(&s->rate_mu, NULL);
     pthread_mutex_init(&s->keys_mu, NULL);
@@ -585,7 +584,6 @@ out:
     s->engine = NULL;
     metrics_free(s->metrics);
     s->metrics = NULL;
-    keysgen_close(s); /* last: every SQLite connection of the process is closed now */
     if (rc == 0)
         log_event("stopped", "clean shutdown");
     return rc;

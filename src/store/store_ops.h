@@ -159,6 +159,11 @@ typedef struct cg__store_ops {
                                int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),
                                void *ud, cg_error *err);
     cg_status (*prune_changes)(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+    /* cg_bankdb_data_version: a number that changes with every commit to the store by anyone,
+     * read without a query; CG_E_UNSUPPORTED (sets no error) when the store cannot tell that
+     * way. Unlike every other op it may run while another thread uses db: it may only read
+     * state fixed at open and memory the database shares. NULL: never supported. */
+    cg_status (*data_version)(cg_bankdb *db, uint64_t *out);
 
     /* ---- the review queue (rows of src/review/) ---- */
     cg_status (*review_add)(cg_bankdb *db, cg_review_item *item, const char *verdict_json,

@@ -6,6 +6,7 @@
  * sqlite_signal.c   signals (add/merge, get, find, disable, delete, foreach, count).
  * sqlite_import.c   the import ops: one transaction per file, bulk change logging.
  * sqlite_changes.c  the change log (written by triggers, read and pruned here).
+ * sqlite_version.c  the data version: the wal-index change counter, read without a query.
  * sqlite_vpdq.c     the frames of vPDQ signals.
  * sqlite_review_*.c the review queue's rows, sqlite_keys.c API keys, sqlite_outbox.c the outbox.
  * sqlite_ops.c      the table of operations (cg__store_sqlite).
@@ -77,6 +78,8 @@ typedef struct cg__sqlite {
     sqlite3_stmt *stmt[CG__STMT_COUNT];   /* prepared lazily, finalized by close */
     int64_t import_seq0;                  /* the change seq when the running import began */
     int import_bulk;                      /* 1: the running import dropped the signal triggers */
+    const volatile uint8_t *wal_index;    /* SQLite's own mapping of the -shm file's first page
+                                             (sqlite_version.c); NULL: not in WAL mode */
 } cg__sqlite;
 
 /* The connection of db (a cg_bankdb opened on this backend). */
@@ -223,6 +226,9 @@ cg_status cg__sqlite_changes_since(cg_bankdb *db, int64_t seq,
                                              void *ud),
                                    void *ud, cg_error *err);
 cg_status cg__sqlite_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+/* Finds the connection's wal-index mapping after open (sqlite_version.c); never fails. */
+void cg__sqlite_version_init(cg_bankdb *db);
+cg_status cg__sqlite_data_version(cg_bankdb *db, uint64_t *out);
 cg_status cg__sqlite_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
                                 const uint8_t *preview, size_t preview_len, cg_audit *audit,
                                 cg_error *err);

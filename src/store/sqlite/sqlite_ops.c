@@ -35,6 +35,7 @@ const cg__store_ops cg__store_sqlite = {
     .change_seq = cg__sqlite_change_seq,
     .changes_since = cg__sqlite_changes_since,
     .prune_changes = cg__sqlite_prune_changes,
+    .data_version = cg__sqlite_data_version,
     .review_add = cg__sqlite_review_add,
     .review_refresh = cg__sqlite_review_refresh,
     .review_get = cg__sqlite_review_get,

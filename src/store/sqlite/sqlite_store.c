@@ -644,6 +644,8 @@ cg_status cg__sqlite_open(cg_bankdb *db, const char *where, cg_error *err)
         st = apply_pragmas(db, err);
     if (st == CG_OK && need)
         st = migrate(db, err);
+    if (st == CG_OK)
+        cg__sqlite_version_init(db);
     return st;
 }
 
