@@ -234,6 +234,15 @@ typedef struct cg__store_ops {
     cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                              cg_error *err);
 
+    /* ---- the engine's live state (cg_bankdb_state_put/get) ---- */
+    /* Replaces tenant's saved state with the len bytes at data, saved at now, in one
+     * transaction of its own. */
+    cg_status (*state_put)(cg_bankdb *db, const char *tenant, const uint8_t *data, size_t len,
+                           int64_t now, cg_error *err);
+    /* tenant's saved state into a new buffer (*data, cg_free; *len); *found 0 when none. */
+    cg_status (*state_get)(cg_bankdb *db, const char *tenant, uint8_t **data, size_t *len,
+                           int64_t *saved, int *found, cg_error *err);
+
     /* ---- the webhook outbox ---- */
     /* The number of pending entries of tenant, inside the caller's write transaction. */
     cg_status (*outbox_pending)(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);

@@ -6,6 +6,7 @@
  * sqlite_signal.c   signals (add/merge, get, find, disable, delete, foreach, count).
  * sqlite_import.c   the import ops: one transaction per file, bulk change logging.
  * sqlite_changes.c  the change log (written by triggers, read and pruned here).
+ * sqlite_state.c    the engine's saved live state (one row per tenant).
  * sqlite_version.c  the data version: the wal-index change counter, read without a query.
  * sqlite_vpdq.c     the frames of vPDQ signals.
  * sqlite_review_read.c, sqlite_review_write.c  the review queue's rows (src/review/ holds the
@@ -257,6 +258,10 @@ cg_status cg__sqlite_apikey_revoke_row(cg_bankdb *db, int64_t id, int64_t now, c
 cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
 cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud),
                                  void *ud, cg_error *err);
+cg_status cg__sqlite_state_put(cg_bankdb *db, const char *tenant, const uint8_t *data, size_t len,
+                               int64_t now, cg_error *err);
+cg_status cg__sqlite_state_get(cg_bankdb *db, const char *tenant, uint8_t **data, size_t *len,
+                               int64_t *saved, int *found, cg_error *err);
 cg_status cg__sqlite_outbox_pending(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
 cg_status cg__sqlite_outbox_insert(cg_bankdb *db, const char *tenant, const char *target,
                                    const char *payload_json, int64_t now, int64_t *id,
