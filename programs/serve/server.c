@@ -33,6 +33,7 @@
 /* ---- engine lifetime --------------------------------------------------------------------- */
 
 static void engine_limits(const serve_config *c, cg_engine_config *ec);
+static void log_event(const char *event, const char *fmt, ...);
 
 static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error *err)
 {
@@ -66,6 +67,12 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     if (st != CG_OK) {
         free(e);
         return st;
+    }
+    {
+        char note[CG_ERROR_MAX + 64];
+
+        if (cg_engine_state_note(e->engine, note, sizeof(note)) > 0)
+            log_event("state", "%s", note);
     }
     e->refs = 1;
     *out = e;
@@ -416,6 +423,9 @@ static void engine_limits(const serve_config *c, cg_engine_config *ec)
     ec->video_limits.timeout_s = c->video_timeout_s;
     ec->max_conversations = c->max_conversations;
     ec->conversation_ttl_s = c->conversation_ttl_s;
+    /* The live state (repeat counts, conversations' grooming evidence) survives a restart:
+     * kept in the bank database, saved at most once a minute and at shutdown. */
+    ec->state_save_s = c->db[0] != '\0' ? 60 : 0;
 }
 
 int serve_run(const serve_config *cfg)
