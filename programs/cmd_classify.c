@@ -63,7 +63,6 @@ static void work(void *arg, size_t i, unsigned worker)
     const walk_item *it = &j->items[i];
     uint8_t *data = NULL;
     size_t len = 0;
-    cg_image *img = NULL;
     const char *name = hashfile_display_name(it);
 
     r->status = strcmp(it->path, "-") == 0
@@ -72,18 +71,9 @@ static void work(void *arg, size_t i, unsigned worker)
                     : cg_content_read_file(it->path, j->max_bytes, &data, &len, &r->err);
     if (r->status != CG_OK)
         return;
-    r->status = cg_image_decode_mem(data, len, &j->decode, &img, &r->err);
+    r->status = cg_vision_classify_content(j->ctxs[worker], data, len, &j->decode, name, &r->s,
+                                           &r->width, &r->height, &r->err);
     cg_free(data);
-    if (r->status != CG_OK) {
-        char msg[CG_ERROR_MAX];
-        snprintf(msg, sizeof msg, "%s", r->err.message);
-        snprintf(r->err.message, sizeof r->err.message, "%.100s: %.150s", name, msg);
-        return;
-    }
-    r->width = img->width;
-    r->height = img->height;
-    r->status = cg_vision_classify_image(j->ctxs[worker], img, &r->s, &r->err);
-    cg_image_destroy(img);
 }
 
 static int emit(const walk_item *it, const item_result *r, const char *model_id, int json)

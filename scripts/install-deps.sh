@@ -16,6 +16,7 @@ PKGS=(
     build-essential cmake pkg-config git
     libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev libheif-dev libstb-dev libexif-dev
     libssl-dev libjansson-dev libsqlite3-dev libutf8proc-dev libvectorscan-dev libxml2-dev
+    libpq-dev postgresql-15
     clang libclang-rt-14-dev python3 python3-jsonschema
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
     libmicrohttpd-dev libcurl4-openssl-dev wrk curl minisign

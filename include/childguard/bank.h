@@ -215,6 +215,27 @@ CG_API cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
                                                    void *ud),
                                          void *ud, cg_error *err);
 
+/* A number that changes whenever anything is committed to the store, by any connection or
+ * process, read without a database query where the backend allows it (SQLite in WAL mode: the
+ * wal-index header's change counter, shared memory). Equal numbers mean nothing was committed
+ * in between; a different number means something (perhaps unrelated) was. CG_E_UNSUPPORTED
+ * when this store cannot tell cheaply (SQLite not in WAL mode, a file without shared memory):
+ * read what you need instead. Thread-safe: unlike the other functions it may be called while
+ * another thread uses db (the HTTP service checks it on every request before reading the keys
+ * generation). */
+CG_API cg_status cg_bankdb_data_version(cg_bankdb *db, uint64_t *out, cg_error *err);
+
+/* ---- the engine's saved live state ---- */
+
+/* Keeps data (len bytes: what cg_engine_state_save wrote) as the saved state of the handle's
+ * tenant, replacing the previous one, in one transaction. The store does not look inside. */
+CG_API cg_status cg_bankdb_state_put(cg_bankdb *db, const uint8_t *data, size_t len,
+                                     cg_error *err);
+/* The saved state of the handle's tenant into a new buffer (*data, cg_free; *len bytes) and
+ * when it was saved (*saved, unix seconds; may be NULL); CG_E_NOTFOUND when there is none. */
+CG_API cg_status cg_bankdb_state_get(cg_bankdb *db, uint8_t **data, size_t *len, int64_t *saved,
+                                     cg_error *err);
+
 /* Drops change-log entries older than keep_seconds (0: all but the last). */
 CG_API cg_status cg_bankdb_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
 

@@ -107,6 +107,13 @@ typedef struct cg_engine_config {
      * is dropped (cg_outbox_add_bounded) and counted in the verdict, the scan stands. */
     int notify;
     int64_t outbox_max_pending;
+    /* > 0: the live state (repeat counts and every conversation's text evidence: an ongoing
+     * grooming trajectory) is kept in the bank database (cg_bankdb_state_put, under the
+     * database's default tenant): restored at open, saved at most every state_save_s seconds
+     * after a message and at close. Needs db_path (opened read-write). A stored state that
+     * cannot be restored (truncated, another version, corrupt) is refused and the engine
+     * starts fresh; cg_engine_state_note says why. 0: not kept. */
+    int64_t state_save_s;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -126,14 +133,22 @@ CG_API void cg_engine_close(cg_engine *e);
  * Thread-safe against scans; not against itself, open or close (one thread reloads). */
 CG_API cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *err);
 
-/* The engine's live state (what senders have shown: the repeat counts, and the message
- * counter) as bytes, so that a restart does not forget it: *out (freed with cg_free) and *len.
- * Version 1 does not yet hold the conversations' text evidence (the text session cannot
- * serialise itself yet); persisting the bytes in the store is the caller's. Thread-safe
+/* Copies into buf (cap bytes, NUL-terminated) why the state saved in the store was not
+ * restored at open, or why the last save failed; "" when all went well or state_save_s is 0.
+ * Returns the text's length. Thread-safe. */
+CG_API size_t cg_engine_state_note(cg_engine *e, char *buf, size_t cap);
+/* Saves the live state to the store now (state_save_s > 0); CG_E_INVAL when it is 0. */
+CG_API cg_status cg_engine_state_flush(cg_engine *e, cg_error *err);
+
+/* The engine's live state (what senders have shown: the repeat counts, the message counter,
+ * and every conversation's text evidence) as bytes, so that a restart does not forget it:
+ * *out (freed with cg_free) and *len. Version 2 (state.c); with state_save_s the engine keeps
+ * them in the store itself. Thread-safe
  * against scans (taken under the state's lock). */
 CG_API cg_status cg_engine_state_save(cg_engine *e, uint8_t **out, size_t *len, cg_error *err);
-/* Replaces the live state's repeat counts with those saved in buf (len bytes), keeping the
- * conversations the engine has. The bytes are checked whole before anything changes: a
+/* Replaces the live state (repeat counts and, from version 2, the conversations) with that
+ * saved in buf (len bytes); a version 1 buffer keeps the conversations the engine has. The
+ * bytes are checked whole before anything changes: a
  * truncated, foreign or newer buffer is refused (CG_E_DECODE, CG_E_UNSUPPORTED) with err
  * saying why, and the engine keeps its state. Thread-safe against scans. */
 CG_API cg_status cg_engine_state_restore(cg_engine *e, const uint8_t *buf, size_t len,

@@ -94,6 +94,15 @@ CG_API cg_status cg_vision_classify_rgb(cg_vision_ctx *ctx, const uint8_t *pixel
 CG_API cg_status cg_vision_classify_image(cg_vision_ctx *ctx, const cg_image *img,
                                           cg_vision_scores *out, cg_error *err);
 
+/* Classifies an image given as its bytes: the format is sniffed from the bytes, the image
+ * decoded under decode's limits (NULL: the defaults; cg_image_decode_mem), then classified.
+ * name (NULL: "(content)") starts a decoding error's message. width and height (may be NULL)
+ * receive the decoded size. data is borrowed for the call. */
+CG_API cg_status cg_vision_classify_content(cg_vision_ctx *ctx, const uint8_t *data, size_t len,
+                                            const cg_decode_options *decode, const char *name,
+                                            cg_vision_scores *out, uint32_t *width,
+                                            uint32_t *height, cg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

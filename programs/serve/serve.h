@@ -143,9 +143,9 @@ typedef struct serve_server {
     pthread_mutex_t keys_mu;       /* keys_db, keys_generation */
     cg_bankdb *keys_db;            /* read-only, for the keys generation on every request */
     int64_t keys_generation;
-    int keys_shm_fd;               /* keysgen.c: the database's -shm file, kept open */
-    const volatile uint8_t *keys_shm; /* its wal-index header, mapped; NULL: not available */
-    atomic_uint_least64_t keys_shm_seen[6]; /* the header when the generation was last read */
+    atomic_uint_least64_t keys_version_seen; /* keysgen.c: the store's data version when the
+                                                generation was last read */
+    atomic_int keys_version_known; /* 1: keys_version_seen was set */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
@@ -237,15 +237,13 @@ const char *auth_reviewer(serve_req *r, json_t *body, enum MHD_Result *ret);
 
 /* ---- keysgen.c --------------------------------------------------------------------------- */
 
-/* Maps the wal-index header of the database (after keys_db was opened and read). */
+/* Forgets any remembered data version (after keys_db was opened). */
 void keysgen_open(serve_server *s);
-/* 1 when nothing was committed to the database since keysgen_remember: the keys generation
- * cannot have moved. 0 otherwise (or when the header is not mapped). Lock-free. */
+/* 1 when nothing was committed to the store since keysgen_remember: the keys generation
+ * cannot have moved. 0 otherwise (or when the store cannot tell cheaply). Lock-free. */
 int keysgen_unchanged(serve_server *s);
-/* Remembers the current header; call before reading the generation. */
+/* Remembers the store's data version; call (under keys_mu) before reading the generation. */
 void keysgen_remember(serve_server *s);
-/* Unmaps and closes: only once every SQLite connection of the process is closed. */
-void keysgen_close(serve_server *s);
 
 /* ---- router.c ---------------------------------------------------------------------------- */
 

@@ -33,6 +33,7 @@
 /* ---- engine lifetime --------------------------------------------------------------------- */
 
 static void engine_limits(const serve_config *c, cg_engine_config *ec);
+static void log_event(const char *event, const char *fmt, ...);
 
 static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error *err)
 {
@@ -66,6 +67,12 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     if (st != CG_OK) {
         free(e);
         return st;
+    }
+    {
+        char note[CG_ERROR_MAX + 64];
+
+        if (cg_engine_state_note(e->engine, note, sizeof(note)) > 0)
+            log_event("state", "%s", note);
     }
     e->refs = 1;
     *out = e;
@@ -416,6 +423,9 @@ static void engine_limits(const serve_config *c, cg_engine_config *ec)
     ec->video_limits.timeout_s = c->video_timeout_s;
     ec->max_conversations = c->max_conversations;
     ec->conversation_ttl_s = c->conversation_ttl_s;
+    /* The live state (repeat counts, conversations' grooming evidence) survives a restart:
+     * kept in the bank database, saved at most once a minute and at shutdown. */
+    ec->state_save_s = c->db[0] != '\0' ? 60 : 0;
 }
 
 int serve_run(const serve_config *cfg)
@@ -432,7 +442,6 @@ int serve_run(const serve_config *cfg)
 
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
-    s->keys_shm_fd = -1;
     pthread_mutex_init(&s->engine_mu, NULL);
     pthread_mutex_init(&s->rate_mu, NULL);
     pthread_mutex_init(&s->keys_mu, NULL);
@@ -585,7 +594,6 @@ out:
     s->engine = NULL;
     metrics_free(s->metrics);
     s->metrics = NULL;
-    keysgen_close(s); /* last: every SQLite connection of the process is closed now */
     if (rc == 0)
         log_event("stopped", "clean shutdown");
     return rc;

@@ -124,7 +124,12 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         return st;
     /* The read-write handle first: opening it migrates an older database, which the
      * read-only matcher would refuse. */
-    if (c->review || c->notify) {
+    if (c->state_save_s < 0)
+        return cg__fail(err, CG_E_INVAL, "engine: state_save_s %lld is negative",
+                        (long long)c->state_save_s);
+    if (c->state_save_s > 0 && c->db_path == NULL)
+        return cg__fail(err, CG_E_INVAL, "engine: keeping the live state needs a bank database");
+    if (c->review || c->notify || c->state_save_s > 0) {
         st = cg_bankdb_open(c->db_path, 0, &e->rw_db, err);
         if (st != CG_OK)
             return st;
@@ -153,7 +158,10 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
                                                     : CG__CONVERSATIONS_DEFAULT,
                            c->conversation_ttl_s * 1000) != CG_OK)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
-    return cg__engine_vision_open(e, err);
+    st = cg__engine_vision_open(e, err);
+    if (st == CG_OK && c->state_save_s > 0)
+        cg__engine_state_load(e); /* last: everything it restores into exists */
+    return st;
 }
 
 cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error *err)
@@ -170,6 +178,7 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
     pthread_mutex_init(&e->state.lock, NULL);
     pthread_mutex_init(&e->record_lock, NULL);
     pthread_mutex_init(&e->policy_lock, NULL);
+    pthread_mutex_init(&e->save_lock, NULL);
     if (cfg == NULL) {
         cg_engine_config d;
         cg_engine_config_default(&d);
@@ -193,6 +202,7 @@ void cg_engine_close(cg_engine *e)
 {
     if (e == NULL)
         return;
+    cg__engine_state_autosave(e, 1); /* before anything it saves is freed */
     cg_matcher_close(e->matcher);
     cg_text_session_destroy(e->state.session);
     cg_text_engine_close(e->text);
@@ -220,6 +230,7 @@ void cg_engine_close(cg_engine *e)
     pthread_mutex_destroy(&e->state.lock);
     pthread_mutex_destroy(&e->record_lock);
     pthread_mutex_destroy(&e->policy_lock);
+    pthread_mutex_destroy(&e->save_lock);
     cg__free(e);
 }
 

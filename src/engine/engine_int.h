@@ -7,6 +7,7 @@
  *   nudity.c   the nudity classifier: its model, a pool of contexts, images and video frames
  *   convtable.c which conversations are remembered (bounded, least recently used out)
  *   state.c    the live state (conversations, repeat counts) saved to and restored from bytes
+ *   state_store.c  those bytes kept in the store: restored at open, saved on an interval and at close
  *   verdict.c  freeing a verdict and its one JSON serialiser */
 #ifndef CG_ENGINE_INT_H
 #define CG_ENGINE_INT_H
@@ -107,8 +108,21 @@ struct cg_engine {
 
     pthread_mutex_t record_lock;        /* the audit handle and the read-write database */
     cg_audit *audit;
-    cg_bankdb *rw_db;                   /* review queue and outbox; NULL when neither is on */
+    cg_bankdb *rw_db;                   /* review queue, outbox, saved state; NULL when none */
+
+    /* The live state kept in the store (state_store.c; cfg.state_save_s > 0). */
+    pthread_mutex_t save_lock;          /* one save at a time; state_note */
+    int64_t saved_ms;                   /* wall time of the last save (under save_lock) */
+    int state_loaded;                   /* 1: open got as far as restoring: close may save */
+    char state_note[CG_ERROR_MAX + 64];  /* why the last restore or save failed; "" */
 };
+
+/* Restores the live state saved in the store (at open, cfg.state_save_s > 0); a state that
+ * cannot be read or restored is noted (cg_engine_state_note) and the engine starts fresh. */
+void cg__engine_state_load(cg_engine *e);
+/* Saves the live state when state_save_s has passed since the last save (force: now); a
+ * failure is noted, never returned (a scan does not fail because its state was not saved). */
+void cg__engine_state_autosave(cg_engine *e, int force);
 
 /* Records a decided verdict: review item (when review is on and the decision queues it), an
  * outbox row per notify action (when notify is on), and the audit record (when an audit log is

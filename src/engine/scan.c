@@ -494,6 +494,8 @@ cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_er
     t1 = cg__engine_now_ms();
     st = cg__engine_record(e, v, e->cfg.quarantine ? img : NULL, err);
     v->ms.record_ms = cg__engine_now_ms() - t1;
+    if (c->kind == CG_CONTENT_MESSAGE)
+        cg__engine_state_autosave(e, 0); /* at most every state_save_s (state_store.c) */
 out:
     cg_image_destroy(img);
     v->ms.total_ms = cg__engine_now_ms() - t0;

@@ -3,13 +3,14 @@
  * two-reviewer rule.
  *
  * Items live in the store beside the banks, so a decision and the bank additions it makes are
- * one transaction of the backend (src/store/sqlite/sqlite_review_*.c). No content bytes are
- * stored: the verdict is hashes, matches and spans, and the preview (quarantine only) is the
- * blurred greyscale image cg_review_preview made (review_preview.c). The stored state names and
+ * one transaction of the store: review_add.c and review_decide.c drive the store's row
+ * operations (src/store/store_ops.h) inside the transactions they open, review_record.c writes
+ * their audit records. No content bytes are stored: the verdict is hashes, matches and spans,
+ * and the preview (quarantine only) is the blurred greyscale image cg_review_preview made
+ * (review_preview.c). The stored state names and
  * the checks of what may be written are the store's (src/store/review_rows.c); the rule of who
- * must agree before content is allow-listed is this layer's, handed to the store's decide
- * operation. */
-#include "store/store_int.h"
+ * must agree before content is allow-listed is this layer's (review_decide.c). */
+#include "review/review_int.h"
 
 #include <string.h>
 
@@ -73,7 +74,7 @@ cg_status cg_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict
 {
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_add: db is NULL");
-    return db->ops->review_add(db, item, verdict_json, preview, preview_len, audit, err);
+    return cg__review_add(db, item, verdict_json, preview, preview_len, audit, err);
 }
 
 cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
@@ -81,7 +82,7 @@ cg_status cg_review_refresh(cg_bankdb *db, cg_review_item *item, const char *ver
 {
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_refresh: db is NULL");
-    return db->ops->review_refresh(db, item, verdict_json, audit, err);
+    return cg__review_refresh(db, item, verdict_json, audit, err);
 }
 
 cg_status cg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict_json,
@@ -136,7 +137,7 @@ cg_status cg_review_claim(cg_bankdb *db, int64_t id, const char *reviewer, int64
             *claimed_id = 0;
         return cg__fail(err, CG_E_INVAL, "cg_review_claim: db is NULL");
     }
-    return db->ops->review_claim(db, id, reviewer, claimed_id, audit, err);
+    return cg__review_claim(db, id, reviewer, claimed_id, audit, err);
 }
 
 cg_status cg_review_release(cg_bankdb *db, int64_t id, const char *reviewer, cg_audit *audit,
@@ -144,7 +145,7 @@ cg_status cg_review_release(cg_bankdb *db, int64_t id, const char *reviewer, cg_
 {
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_release: db is NULL");
-    return db->ops->review_release(db, id, reviewer, audit, err);
+    return cg__review_release(db, id, reviewer, audit, err);
 }
 
 cg_status cg_review_decide_outcome(cg_bankdb *db, int64_t id, const cg_review_decision *d,
@@ -154,7 +155,7 @@ cg_status cg_review_decide_outcome(cg_bankdb *db, int64_t id, const cg_review_de
         memset(outcome, 0, sizeof(*outcome));
     if (db == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_review_decide: db is NULL");
-    return db->ops->review_decide(db, id, d, cg_review_needs_two, audit, outcome, err);
+    return cg__review_decide(db, id, d, audit, outcome, err);
 }
 
 cg_status cg_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,

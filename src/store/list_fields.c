@@ -54,15 +54,15 @@ static const char *parse_value(cg__list_reader *r, const cg_signal_type *type, c
         return "missing signal value";
     if (type == NULL)
         type = r->default_type;
-    if (type != NULL && strcmp(type->name, "vpdq") == 0)
+    if (type != NULL && (type->flags & CG_SIGNAL_VIDEO))
         return parse_vpdq(r, type, text, n, s);
     if (type == NULL) {
-        const cg_signal_type *pdq = cg_signal_type_find("pdq"), *md5 = cg_signal_type_find("md5");
+        /* A bare value: the first type of its length in table order (64 digits: pdq before
+         * sha256, the way hash lists are written; a sha256 list names its column). */
+        const cg_signal_type *guess[4];
 
-        if (pdq != NULL && n == pdq->hex_len)
-            type = pdq;
-        else if (md5 != NULL && n == md5->hex_len)
-            type = md5;
+        if (cg_signal_type_guess(n, guess, 4) > 0)
+            type = guess[0];
         else
             return cg__list_set_reason(r, "bad hex in signal (expected 32 hex digits for md5 or 64 for "
                                  "pdq, got %zu)", n);

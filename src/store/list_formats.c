@@ -59,7 +59,7 @@ int cg__list_map_lines(cg__list_reader *r, const cg_signal_type **type_fixed)
         *rest = '\0';
         t = cg__list_type_from_spelling(line);
         *rest = save;
-        if (t != NULL && strcmp(t->name, "vpdq") == 0) {
+        if (t != NULL && (t->flags & CG_SIGNAL_VIDEO)) {
             *type_fixed = t;
             r->row[R_VALUE] = cg__list_trim(rest);
             return 1;
@@ -143,7 +143,8 @@ int cg__list_map_header(cg__list_reader *r)
     if (!found && r->nfields > 0 && cg__list_all_hex(cg__list_trim(r->rec + r->fields[0]))) {
         const size_t n = strlen(cg__list_trim(r->rec + r->fields[0]));
 
-        if (n == 32 || n == 64 || (r->default_type != NULL && n == r->default_type->hex_len)) {
+        if (cg_signal_type_guess(n, NULL, 0) > 0 ||
+            (r->default_type != NULL && n == r->default_type->hex_len)) {
             r->col[R_VALUE] = 0;
             r->col[R_QUALITY] = 1;
             r->col[R_NOTE] = 2;

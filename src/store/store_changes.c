@@ -29,3 +29,15 @@ cg_status cg_bankdb_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error 
         return cg__fail(err, CG_E_INVAL, "cg_bankdb_prune_changes: db is NULL");
     return db->ops->prune_changes(db, keep_seconds, err);
 }
+
+cg_status cg_bankdb_data_version(cg_bankdb *db, uint64_t *out, cg_error *err)
+{
+    if (out != NULL)
+        *out = 0;
+    if (db == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_data_version: NULL argument");
+    if (db->ops->data_version == NULL || db->ops->data_version(db, out) != CG_OK)
+        return cg__fail(err, CG_E_UNSUPPORTED,
+                        "%s: this store cannot tell cheaply whether it changed", db->path);
+    return CG_OK;
+}

@@ -70,7 +70,7 @@ static int write_signal(const cg_bank_signal *s, void *ud)
 {
     export_ctx *x = ud;
 
-    if (strcmp(s->type->name, "vpdq") == 0)
+    if (s->type->flags & CG_SIGNAL_VIDEO)
         x->st = write_vpdq(x, s);
     else
         x->st = cg__list_write_row(x->out, x->format, s, &x->bank, x->err);

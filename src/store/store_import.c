@@ -76,7 +76,7 @@ static cg_status import_rows(cg_bankdb *db, int64_t bank_id, cg__list_reader *rd
             const cg_vpdq_frame *frames = NULL;
             size_t nf = 0;
 
-            if (strcmp(s.type->name, "vpdq") == 0)
+            if (s.type->flags & CG_SIGNAL_VIDEO)
                 cg__list_reader_vpdq(rd, &frames, &nf);
             st = db->ops->import_put(db, &s, frames, nf, now, &merged, e);
             if (st != CG_OK) {

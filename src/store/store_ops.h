@@ -8,9 +8,12 @@
  *     "postgresql://...") and picks the table; the public cg_bankdb, cg_bank, cg_key,
  *     cg_outbox and (src/review/) cg_review functions check their arguments, then call through
  *     db->ops. Nothing outside src/store/<backend>/ knows which database is underneath.
- *   - A backend keeps its connection in db->be and uses the shared, backend-neutral helpers:
- *     validation (store_check.c), audit records after commit (store_audit.h), the threshold text
- *     (cg__bank_thresholds_*), the review state names.
+ *   - A backend keeps its connection in db->be and stores rows: the checks, the logic over
+ *     rows and the audit records are in the backend-neutral modules above it (store_bank.c,
+ *     store_signal.c, store_keys.c, store_outbox.c, src/review/), which call the ops below
+ *     inside the write transactions they open (begin_write .. commit). Helpers a backend may
+ *     use: validation (store_check.c), the threshold text (cg__bank_thresholds_*), the review
+ *     state names.
  *
  * What a second backend must honour (the rules the SQLite one follows; docs/banks.md):
  *   - Every op that writes is all or nothing: one transaction per call, and one per imported
@@ -36,16 +39,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "childguard/audit.h"
 #include "childguard/bank.h"
 #include "childguard/keys.h"
 #include "childguard/outbox.h"
 #include "childguard/review.h"
 #include "childguard/vpdq_bank.h"
 
-/* The two-reviewer rule of the review layer (cg_review_needs_two), handed to review_decide so
- * that the store applies it inside the decision's transaction without depending on it. */
-typedef int (*cg__review_rule)(const cg_review_item *item, const char *verdict_json);
+/* The SHA-256 of a key's secret as the store keeps it. */
+#define CG__APIKEY_HASH_BYTES 32
 
 /* A stored signal as the audit record of a change names it (signal_describe). */
 typedef struct cg__signal_facts {
@@ -156,13 +157,27 @@ typedef struct cg__store_ops {
                                int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),
                                void *ud, cg_error *err);
     cg_status (*prune_changes)(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+    /* cg_bankdb_data_version: a number that changes with every commit to the store by anyone,
+     * read without a query; CG_E_UNSUPPORTED (sets no error) when the store cannot tell that
+     * way. Unlike every other op it may run while another thread uses db: it may only read
+     * state fixed at open and memory the database shares. NULL: never supported. */
+    cg_status (*data_version)(cg_bankdb *db, uint64_t *out);
 
-    /* ---- the review queue (rows of src/review/) ---- */
-    cg_status (*review_add)(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                            const uint8_t *preview, size_t preview_len, cg_audit *audit,
-                            cg_error *err);
-    cg_status (*review_refresh)(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                                cg_audit *audit, cg_error *err);
+    /* ---- the review queue's rows (src/review/ holds the rest: the checks, the state machine,
+     * the two-reviewer rule, the bank additions of a decision and the audit records) ---- */
+    /* Inserts the checked item (state pending, created now, for tenant) and its signals inside
+     * the caller's write transaction; sets item->id. */
+    cg_status (*review_insert)(cg_bankdb *db, cg_review_item *item, const char *tenant,
+                               const char *verdict_json, const uint8_t *preview,
+                               size_t preview_len, int64_t now, cg_error *err);
+    /* The newest open (pending or claimed) item of tenant for content_id; *id 0 when none. */
+    cg_status (*review_find_open)(cg_bankdb *db, const char *tenant, const char *content_id,
+                                  int64_t *id, cg_error *err);
+    /* Sets label, reason, verdict and priority = max(stored, item's) of item id. */
+    cg_status (*review_refresh_row)(cg_bankdb *db, int64_t id, const cg_review_item *item,
+                                    const char *verdict_json, cg_error *err);
+    /* Item id of the handle's tenant with its signals (and a copy of its verdict, cg_free, when
+     * verdict_json is not NULL); CG_E_NOTFOUND "no review item ID" when absent. */
     cg_status (*review_get)(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict_json,
                             cg_error *err);
     cg_status (*review_preview_get)(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
@@ -171,28 +186,71 @@ typedef struct cg__store_ops {
                              int (*fn)(const cg_review_item *item, void *ud), void *ud,
                              cg_error *err);
     cg_status (*review_counts)(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT], cg_error *err);
-    cg_status (*review_claim)(cg_bankdb *db, int64_t id, const char *reviewer,
-                              int64_t *claimed_id, cg_audit *audit, cg_error *err);
-    cg_status (*review_release)(cg_bankdb *db, int64_t id, const char *reviewer, cg_audit *audit,
-                                cg_error *err);
-    /* needs_two: the two-reviewer rule, applied to the item as stored. */
-    cg_status (*review_decide)(cg_bankdb *db, int64_t id, const cg_review_decision *d,
-                               cg__review_rule needs_two, cg_audit *audit,
-                               cg_review_outcome *outcome, cg_error *err);
+    /* The state and reviewer (CG_REVIEW_NAME_MAX + 1 bytes) of item id of the handle's tenant;
+     * CG_E_NOTFOUND when absent. */
+    cg_status (*review_state)(cg_bankdb *db, int64_t id, cg_review_state *state, char *reviewer,
+                              cg_error *err);
+    /* The handle's tenant's next pending item by priority (highest first), then age, then id;
+     * CG_E_NOTFOUND "no pending review item" when there is none. */
+    cg_status (*review_next_pending)(cg_bankdb *db, int64_t *id, cg_error *err);
+    /* The state updates, each of one row inside the caller's write transaction; a row that is
+     * not (or no longer) in the state the update expects is CG_E_NOTFOUND "vanished".
+     * claim: pending -> claimed by reviewer at now. release: claimed -> pending. propose:
+     * records d as a proposal (pending again, unless escalated). decide: d's state, reviewer,
+     * note, the bank fed and the signals added to it; confirms 1 keeps the proposal and names
+     * d->reviewer as the confirming second reviewer, 0 clears any proposal. */
+    cg_status (*review_claim_row)(cg_bankdb *db, int64_t id, const char *reviewer, int64_t now,
+                                  cg_error *err);
+    cg_status (*review_release_row)(cg_bankdb *db, int64_t id, cg_error *err);
+    cg_status (*review_propose_row)(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                    int64_t now, cg_error *err);
+    cg_status (*review_decide_row)(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                   const char *bank, int64_t added, int confirms, int64_t now,
+                                   cg_error *err);
 
     /* ---- API keys ---- */
-    cg_status (*apikey_create)(cg_bankdb *db, const cg_key_spec *spec, char *token,
-                               cg_key *out, cg_audit *audit, cg_error *err);
+    /* The store keeps rows; the token, its verification and the audit records are
+     * store_keys.c's. */
+    /* The key of row id with its stored secret hash (zeros when it is not HASH_BYTES long);
+     * *found 0 when there is no such row (not an error). */
+    cg_status (*apikey_get)(cg_bankdb *db, int64_t id, cg_key *out,
+                            uint8_t hash[CG__APIKEY_HASH_BYTES], int *found, cg_error *err);
+    /* The live (not revoked) key with id (id > 0) or else name; *found 0 when there is none. */
+    cg_status (*apikey_find_live)(cg_bankdb *db, int64_t id, const char *name, cg_key *out,
+                                  int *found, cg_error *err);
+    /* Inserts the checked key k (name, holder, tenant, banks, scopes, rate) with the secret's
+     * hash, created at now, inside the caller's write transaction; sets *id. */
+    cg_status (*apikey_insert)(cg_bankdb *db, const cg_key *k,
+                               const uint8_t hash[CG__APIKEY_HASH_BYTES], int64_t now,
+                               int64_t *id, cg_error *err);
+    /* Sets last_used of live key id to now in its own transaction; a busy or read-only store
+     * is no error (*done 0). */
+    cg_status (*apikey_touch)(cg_bankdb *db, int64_t id, int64_t now, int *done, cg_error *err);
+    /* Marks key id revoked at now inside the caller's write transaction; the keys generation
+     * grows with the commit. */
+    cg_status (*apikey_revoke_row)(cg_bankdb *db, int64_t id, int64_t now, cg_error *err);
+    /* A number that grows with every commit that takes a right from a key. */
     cg_status (*apikey_generation)(cg_bankdb *db, int64_t *out, cg_error *err);
-    cg_status (*apikey_verify)(cg_bankdb *db, const char *token, cg_key *out, cg_error *err);
-    cg_status (*apikey_revoke)(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                               cg_error *err);
     cg_status (*apikey_list)(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
                              cg_error *err);
 
+    /* ---- the engine's live state (cg_bankdb_state_put/get) ---- */
+    /* Replaces tenant's saved state with the len bytes at data, saved at now, in one
+     * transaction of its own. */
+    cg_status (*state_put)(cg_bankdb *db, const char *tenant, const uint8_t *data, size_t len,
+                           int64_t now, cg_error *err);
+    /* tenant's saved state into a new buffer (*data, cg_free; *len); *found 0 when none. */
+    cg_status (*state_get)(cg_bankdb *db, const char *tenant, uint8_t **data, size_t *len,
+                           int64_t *saved, int *found, cg_error *err);
+
     /* ---- the webhook outbox ---- */
-    cg_status (*outbox_add)(cg_bankdb *db, const char *target, const char *payload_json,
-                            int64_t max_pending, int64_t *id, cg_error *err);
+    /* The number of pending entries of tenant, inside the caller's write transaction. */
+    cg_status (*outbox_pending)(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
+    /* Inserts a checked pending entry created at now (due now), inside the caller's write
+     * transaction; sets *id. */
+    cg_status (*outbox_insert)(cg_bankdb *db, const char *tenant, const char *target,
+                               const char *payload_json, int64_t now, int64_t *id,
+                               cg_error *err);
     cg_status (*outbox_due)(cg_bankdb *db, int64_t now, int limit,
                             int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
                             cg_error *err);

@@ -1,10 +1,12 @@
 /* The webhook outbox (include/childguard/outbox.h, docs/keys.md): what an entry may hold, and
- * the public cg_outbox_* functions over the store's operations (store_ops.h; the SQLite rows
+ * the public cg_outbox_* functions over the store's operations (the bounded add: checks, the
+ * per-tenant bound and the insert in one transaction) (store_ops.h; the SQLite rows
  * are sqlite_outbox.c).
  * Delivery is the program's (programs/serve/webhook.c): the library keeps the entries. */
 #include "store/store_int.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "childguard/outbox.h"
 #include "common/error.h"
@@ -58,15 +60,51 @@ cg_status cg_outbox_add(cg_bankdb *db, const char *target, const char *payload_j
     return cg_outbox_add_bounded(db, target, payload_json, 0, id, err);
 }
 
+/* The bound and the insert run in one write transaction, so concurrent writers (other
+ * processes too) cannot both pass the bound. */
 cg_status cg_outbox_add_bounded(cg_bankdb *db, const char *target, const char *payload_json,
                                 int64_t max_pending, int64_t *id, cg_error *err)
 {
-    if (db == NULL) {
-        if (id != NULL)
-            *id = 0;
-        return cg__fail(err, CG_E_INVAL, "cg_outbox_add_bounded: db is NULL");
+    const int64_t now = (int64_t)time(NULL);
+    int64_t pending = 0, new_id = 0;
+    cg_status s;
+
+    if (id != NULL)
+        *id = 0;
+    if (db == NULL || target == NULL || payload_json == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_outbox_add: NULL argument");
+    s = cg__bankdb_check_writable(db, err);
+    if (s != CG_OK)
+        return s;
+    if (!cg__outbox_target_valid(target))
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: outbox: target \"%.64s\" must be 1-64 characters of [a-z0-9_.-]",
+                        db->path, target);
+    s = cg__store_json_object_check(db, payload_json, CG_OUTBOX_PAYLOAD_MAX, "outbox: payload",
+                                     err);
+    if (s != CG_OK)
+        return s;
+    s = db->ops->begin_write(db, "adding an outbox entry", err);
+    if (s != CG_OK)
+        return s;
+    if (max_pending > 0) {
+        s = db->ops->outbox_pending(db, cg_bankdb_tenant(db), &pending, err);
+        if (s == CG_OK && pending >= max_pending)
+            s = cg__fail(err, CG_E_LIMIT,
+                         "%s: outbox: tenant \"%s\" already has %lld pending entries (the limit)",
+                         db->path, cg_bankdb_tenant(db), (long long)pending);
     }
-    return db->ops->outbox_add(db, target, payload_json, max_pending, id, err);
+    if (s == CG_OK)
+        s = db->ops->outbox_insert(db, cg_bankdb_tenant(db), target, payload_json, now, &new_id,
+                                   err);
+    if (s != CG_OK) {
+        db->ops->rollback(db);
+        return s;
+    }
+    s = db->ops->commit(db, "adding an outbox entry", err);
+    if (s == CG_OK && id != NULL)
+        *id = new_id;
+    return s;
 }
 
 cg_status cg_outbox_due(cg_bankdb *db, int64_t now, int limit,

@@ -11,7 +11,7 @@
  *   least 0.95; two: at least 0.6);
  * - other harms: 1 - exp(-k * evidence).
  * The alert is the highest level any harm reaches. */
-#include "text/conversation.h"
+#include "text/conversation_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,14 +20,10 @@
 #include "common/alloc.h"
 #include "common/error.h"
 
-#define EVIDENCE_RING 16
-#define MAX_PARTIES 8
 #define CAP_EVIDENCE 3.0f
 #define DAY_MS (24.0 * 3600.0 * 1000.0)
 #define SEXTORTION_WINDOW_MS (72LL * 3600 * 1000)
 #define URGENT_HOLD_MS (72LL * 3600 * 1000)
-#define PENDING 4
-#define PENDING_WORDS 16
 /* Reciprocity: a party who gets back as much bullying as they give counts at this much less. */
 #define RECIPROCITY 0.5f
 /* The most a learned guess makes of a harm without the rules' evidence of it or a run of three
@@ -37,56 +33,6 @@
 #define LEARNED_MESSAGE 0.55f
 
 static const double half_life_days[CG_HARM_COUNT] = {14.0, 7.0, 2.0, 3.0, 1.0, 1.0};
-
-typedef struct party {
-    char *name;
-    float facet_e[CG_FACET_COUNT];
-    float harm_e[CG_HARM_COUNT];
-    float learn_e[CG_HARM_COUNT];     /* the learned layer's evidence, apart from the rules' */
-    uint8_t msgs[CG_HARM_COUNT];      /* messages that added to it since it last faded out */
-    int bully_at;                     /* whom their last bullying was said to (recipient, named,
-                                         or the last other writer, fellow bullies included); -1 */
-    int64_t facet_ts[CG_FACET_COUNT]; /* last time each facet was seen */
-    int age_min, age_max;
-    int asked_age;
-    /* As a child at risk: evidence of harms aimed at this party, and who aimed them last. */
-    float expo_e[CG_HARM_COUNT];
-    float expo_l[CG_HARM_COUNT];      /* of which from the learned layer (kept apart) */
-    uint8_t expo_msgs[CG_HARM_COUNT]; /* messages aimed at them since it last faded out */
-    int expo_from[CG_HARM_COUNT];     /* party index, -1 none */
-    cg_alert peak;
-    cg_harm peak_harm;
-    char peak_msg[64];
-    int64_t urgent_ts;                /* when their state was last urgent; 0 never */
-    int parent;                       /* another party has called them mom, dad, "mẹ" */
-} party;
-
-typedef struct conv {
-    char *id;
-    struct conv *next;             /* hash chain */
-    int64_t last_ts;
-    uint64_t n_messages;
-    party parties[MAX_PARTIES];
-    size_t n_parties;
-    int last_sender;               /* party index of the last message's sender, -1 none */
-    cg_text_harm_peak peak[CG_HARM_COUNT];
-    /* Harms aimed in a group chat at nobody known yet: the hashes of the message's words (not
-     * the words), so a participant who writes later and was named there is found. */
-    struct pending {
-        uint32_t word[PENDING_WORDS];
-        uint8_t n;
-        int from;                  /* the author's party index */
-        float w[CG_HARM_COUNT];
-    } pend[PENDING];
-    size_t pend_next;
-    cg_text_evidence ring[EVIDENCE_RING];
-    size_t ring_n, ring_head;
-} conv;
-
-struct cg__convs {
-    conv **buckets;
-    size_t n_buckets, n;
-};
 
 const char *cg_text_alert_name(cg_alert a)
 {
@@ -199,6 +145,11 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
     if (++c->n > c->n_buckets)
         grow(c);
     return v;
+}
+
+conv *cg__convs_find(cg__convs *c, const char *id, int create)
+{
+    return find_conv(c, id, create);
 }
 
 /* The party named name (created if there is room; the last slot is shared beyond that). */

@@ -14,6 +14,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "text/conversation.h"
+#include "text/session_state.h"
 #include "text/detect.h"
 #include "text/detect_words.h"
 #include "text/guidance.h"
@@ -713,4 +714,10 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     if (st == CG_OK)
         res->invalid_utf8 = s->nm.invalid;
     return st;
+}
+
+/* For session_state.c (session_state.h): the table it saves and replaces. */
+cg__convs **cg__text_session_convs(cg_text_session *s)
+{
+    return &s->convs;
 }

@@ -201,7 +201,7 @@ CG_TEST(bank_store_banks_crud)
     names seen = {{{0}}, 0, 0};
     const time_t before = time(NULL);
 
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 5); /* 5: key holders and tenants (4: vPDQ frames) */
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 6); /* 6: engine state (5: key holders and tenants) */
     a = make_bank(db, "zeta");
     b = make_bank(db, "alpha.1");
     CG_ASSERT_NE(a.id, b.id);
@@ -588,6 +588,47 @@ static int stop_at_first(int64_t seq, cg_change_kind kind, int64_t id, void *ud)
     (void)seq, (void)kind, (void)id;
     ++*(int *)ud;
     return 1;
+}
+
+/* cg_bankdb_data_version: equal while nothing is committed, different after a commit by
+ * another handle (another connection, as another process would be) or by this one; SQLite
+ * stores (WAL) always support it. */
+CG_TEST(bank_store_data_version)
+{
+    cg_bankdb *db = open_db("ver.db", CG_BANKDB_CREATE);
+    cg_bankdb *other = open_db("ver.db", 0);
+    cg_bankdb *ro = open_db("ver.db", CG_BANKDB_READONLY);
+    cg_error err = {0};
+    uint64_t v0 = 0, v1 = 0, v2 = 0, r0 = 0, r1 = 0;
+    cg_status st;
+    cg_bank b;
+
+    st = cg_bankdb_data_version(ro, &r0, &err);
+    if (strcmp(cg_test_store(), "sqlite") == 0)
+        CG_ASSERT_OK(st, &err);
+    if (st == CG_E_UNSUPPORTED) {
+        CG_ASSERT(strstr(err.message, "cannot tell") != NULL);
+    } else {
+        CG_ASSERT_OK(st, &err);
+        CG_ASSERT_OK(cg_bankdb_data_version(db, &v0, &err), &err);
+        CG_ASSERT_OK(cg_bankdb_data_version(db, &v1, &err), &err);
+        CG_ASSERT(v0 == v1); /* nothing committed in between */
+        b = make_bank(other, "ver");
+        CG_ASSERT_OK(cg_bankdb_data_version(db, &v2, &err), &err);
+        CG_ASSERT(v2 != v1); /* another connection's commit */
+        CG_ASSERT_OK(cg_bankdb_data_version(ro, &r1, &err), &err);
+        CG_ASSERT(r1 != r0); /* seen by a read-only handle too */
+        b.enabled = 0;
+        CG_ASSERT_OK(cg_bank_update(db, &b, &err), &err);
+        CG_ASSERT_OK(cg_bankdb_data_version(other, &v1, &err), &err);
+        CG_ASSERT_OK(cg_bankdb_data_version(db, &v0, &err), &err);
+        CG_ASSERT(v0 == v1 && v0 != v2); /* its own commit, seen alike by both */
+    }
+    CG_ASSERT_EQ(cg_bankdb_data_version(NULL, &v0, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_bankdb_data_version(db, NULL, &err), CG_E_INVAL);
+    cg_bankdb_close(ro);
+    cg_bankdb_close(other);
+    cg_bankdb_close(db);
 }
 
 CG_TEST_SQLITE(bank_store_change_log)

@@ -900,7 +900,7 @@ CG_TEST(engine_policy_swap_keeps_state_and_state_round_trips)
     saved[0] ^= 1;
     saved[4] = 99; /* a newer version */
     CG_ASSERT_EQ(cg_engine_state_restore(e, saved, saved_len, &err), CG_E_UNSUPPORTED);
-    saved[4] = 1;
+    saved[4] = 2;
     CG_ASSERT_OK(cg_engine_state_restore(e, saved, saved_len, &err), &err);
     scan_from(e, &img1, "sender-1", &v);
     CG_ASSERT_EQ(v.repeat, 5);
@@ -909,4 +909,136 @@ CG_TEST(engine_policy_swap_keeps_state_and_state_round_trips)
     cg_free(saved);
     cg_verdict_free(&v);
     cg_engine_close(e);
+}
+
+/* The live state kept in the store (state_save_s): a conversation scanned half by one engine
+ * and half, after a "restart", by another on the same database reaches exactly the risk of a
+ * conversation scanned by one engine throughout; without the saved state it does not. */
+static cg_engine *open_engine_kept(int64_t save_s)
+{
+    cg_engine_config cfg;
+    cg_engine *e = NULL;
+    cg_error err;
+
+    cg_engine_config_default(&cfg);
+    cfg.db_path = db_path;
+    cfg.text.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.policy_path = CG_SOURCE_DATA_DIR "/policy/default.json";
+    cfg.actor = "test";
+    cfg.state_save_s = save_s;
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    return e;
+}
+
+CG_TEST(engine_state_survives_restart_through_the_store)
+{
+    cg_verdict v = {0};
+    float whole, resumed, fresh;
+    cg_alert whole_alert;
+    char note[512];
+    cg_error err;
+    cg_engine *e;
+
+    setup();
+    e = open_engine(0, 0); /* the reference: one engine throughout */
+    for (size_t i = 0; i < N_GROOM; i++)
+        scan_message(e, "g1", i, &v);
+    whole = v.text.risk[CG_HARM_GROOMING];
+    whole_alert = v.text.alert;
+    cg_engine_close(e);
+
+    e = open_engine_kept(3600);
+    CG_ASSERT_EQ(cg_engine_state_note(e, note, sizeof(note)), 0); /* nothing saved yet: fine */
+    for (size_t i = 0; i < 4; i++)
+        scan_message(e, "g1", i, &v);
+    cg_engine_close(e); /* saves */
+
+    e = open_engine_kept(3600); /* the restart */
+    CG_ASSERT_EQ(cg_engine_state_note(e, note, sizeof(note)), 0);
+    for (size_t i = 4; i < N_GROOM; i++)
+        scan_message(e, "g1", i, &v);
+    resumed = v.text.risk[CG_HARM_GROOMING];
+    CG_ASSERT(resumed == whole);
+    CG_ASSERT_EQ(v.text.alert, whole_alert);
+    cg_engine_close(e);
+
+    e = open_engine(0, 0); /* the control: the second half alone */
+    for (size_t i = 4; i < N_GROOM; i++)
+        scan_message(e, "g2", i, &v);
+    fresh = v.text.risk[CG_HARM_GROOMING];
+    CG_ASSERT(fresh < whole);
+    cg_verdict_free(&v);
+    cg_engine_close(e);
+
+    /* Without a database there is nowhere to keep it. */
+    {
+        cg_engine_config cfg;
+        cg_engine *x = NULL;
+
+        cg_engine_config_default(&cfg);
+        cfg.text.data_dir = CG_SOURCE_DATA_DIR;
+        cfg.state_save_s = 60;
+        CG_ASSERT_EQ(cg_engine_open(&cfg, &x, &err), CG_E_INVAL);
+        CG_ASSERT(strstr(err.message, "bank database") != NULL);
+    }
+}
+
+/* A stored state that is truncated, of another version or corrupt is refused with a note and
+ * the engine starts fresh (and works); restoring any prefix of a saved state, or one with a
+ * byte changed, never crashes (ASan/UBSan run this) and a prefix is always refused. */
+CG_TEST(engine_state_hostile_bytes_are_refused)
+{
+    cg_verdict v = {0};
+    uint8_t *saved = NULL, *copy;
+    size_t len = 0, refused = 0;
+    char note[512];
+    cg_bankdb *db = NULL;
+    cg_error err;
+    cg_engine *e;
+
+    setup();
+    e = open_engine_kept(3600);
+    for (size_t i = 0; i < N_GROOM; i++)
+        scan_message(e, "g1", i, &v);
+    CG_ASSERT_OK(cg_engine_state_save(e, &saved, &len, &err), &err);
+    CG_ASSERT_GT(len, 1000); /* the conversation is in it */
+    copy = malloc(len);
+    CG_ASSERT(copy != NULL);
+
+    for (size_t n = 0; n < len; n += (len > 4000 ? 7 : 1)) {
+        memcpy(copy, saved, n);
+        CG_ASSERT_NE(cg_engine_state_restore(e, copy, n, &err), CG_OK);
+        refused++;
+    }
+    CG_ASSERT_GT(refused, 100);
+    for (size_t at = 0; at < len; at += 3) {
+        memcpy(copy, saved, len);
+        copy[at] ^= (uint8_t)(0x5a + at);
+        (void)cg_engine_state_restore(e, copy, len, &err); /* either way: no crash */
+    }
+    CG_ASSERT_OK(cg_engine_state_restore(e, saved, len, &err), &err); /* the real one */
+    cg_engine_close(e);
+
+    /* In the store: a corrupt row is refused at open, the engine starts fresh and works, and
+     * its next save replaces the row. */
+    CG_ASSERT_OK(cg_bankdb_open(db_path, 0, &db, &err), &err);
+    CG_ASSERT_OK(cg_bankdb_state_put(db, saved, len / 2, &err), &err);
+    e = open_engine_kept(3600);
+    CG_ASSERT_GT(cg_engine_state_note(e, note, sizeof(note)), 0);
+    CG_ASSERT(strstr(note, "refused") != NULL);
+    scan_message(e, "g1", 0, &v);
+    CG_ASSERT_OK(cg_engine_state_flush(e, &err), &err);
+    CG_ASSERT_EQ(cg_engine_state_note(e, note, sizeof(note)), 0);
+    cg_engine_close(e);
+    memcpy(copy, saved, len);
+    copy[4] = 77; /* another version */
+    CG_ASSERT_OK(cg_bankdb_state_put(db, copy, len, &err), &err);
+    e = open_engine_kept(3600);
+    CG_ASSERT_GT(cg_engine_state_note(e, note, sizeof(note)), 0);
+    CG_ASSERT(strstr(note, "version 77") != NULL);
+    cg_engine_close(e);
+    cg_bankdb_close(db);
+    free(copy);
+    cg_free(saved);
+    cg_verdict_free(&v);
 }

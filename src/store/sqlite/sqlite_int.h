@@ -6,8 +6,12 @@
  * sqlite_signal.c   signals (add/merge, get, find, disable, delete, foreach, count).
  * sqlite_import.c   the import ops: one transaction per file, bulk change logging.
  * sqlite_changes.c  the change log (written by triggers, read and pruned here).
+ * sqlite_state.c    the engine's saved live state (one row per tenant).
+ * sqlite_version.c  the data version: the wal-index change counter, read without a query.
  * sqlite_vpdq.c     the frames of vPDQ signals.
- * sqlite_review_*.c the review queue's rows, sqlite_keys.c API keys, sqlite_outbox.c the outbox.
+ * sqlite_review_read.c, sqlite_review_write.c  the review queue's rows (src/review/ holds the
+ *                   state machine and the audit records), sqlite_keys.c API keys' rows,
+ *                   sqlite_outbox.c the outbox.
  * sqlite_ops.c      the table of operations (cg__store_sqlite).
  *
  * docs/banks.md describes the schema and the transaction rules.
@@ -24,7 +28,6 @@
 
 #include "store/store_int.h"
 
-#include "childguard/audit.h"
 #include "childguard/bank.h"
 #include "childguard/vpdq_bank.h"
 
@@ -77,6 +80,8 @@ typedef struct cg__sqlite {
     sqlite3_stmt *stmt[CG__STMT_COUNT];   /* prepared lazily, finalized by close */
     int64_t import_seq0;                  /* the change seq when the running import began */
     int import_bulk;                      /* 1: the running import dropped the signal triggers */
+    const volatile uint8_t *wal_index;    /* SQLite's own mapping of the -shm file's first page
+                                             (sqlite_version.c); NULL: not in WAL mode */
 } cg__sqlite;
 
 /* The connection of db (a cg_bankdb opened on this backend). */
@@ -158,19 +163,6 @@ cg_status cg__sqlite_review_row(cg_bankdb *db, const char *sql, int64_t id, cons
 /* Reads item id with its signals (and, when verdict is not NULL, its verdict JSON, cg_free). */
 cg_status cg__sqlite_review_item_load(cg_bankdb *db, int64_t id, cg_review_item *out,
                                       char **verdict, cg_error *err);
-/* Appends one "review" record for item id after its change committed; data is stolen (NULL:
- * no change, no record). A failure is CG_E_IO naming the committed change. */
-cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const char *actor,
-                                         int64_t id, json_t *data, cg_error *err);
-/* The audit record of a change, built before the commit: NULL data (out of memory, or text
- * that is not UTF-8) fails the change instead of losing its record; *out is the record to
- * append after the commit (NULL: audit is NULL, nothing to record). data is stolen. */
-cg_status cg__sqlite_review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
-                                       json_t **out, cg_error *err);
-/* Ends a state change of item id: commits and then appends rec (stolen) on success; rolls back
- * otherwise. actor is the reviewer whose change it is. */
-cg_status cg__sqlite_review_finish(cg_bankdb *db, cg_status s, const char *what, cg_audit *audit,
-                                   const char *actor, int64_t id, json_t *rec, cg_error *err);
 
 /* ---- the operations (store_ops.h; each has the contract of the public function) ---- */
 
@@ -223,11 +215,16 @@ cg_status cg__sqlite_changes_since(cg_bankdb *db, int64_t seq,
                                              void *ud),
                                    void *ud, cg_error *err);
 cg_status cg__sqlite_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
-cg_status cg__sqlite_review_add(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                                const uint8_t *preview, size_t preview_len, cg_audit *audit,
-                                cg_error *err);
-cg_status cg__sqlite_review_refresh(cg_bankdb *db, cg_review_item *item, const char *verdict_json,
-                                    cg_audit *audit, cg_error *err);
+/* Finds the connection's wal-index mapping after open (sqlite_version.c); never fails. */
+void cg__sqlite_version_init(cg_bankdb *db);
+cg_status cg__sqlite_data_version(cg_bankdb *db, uint64_t *out);
+cg_status cg__sqlite_review_insert(cg_bankdb *db, cg_review_item *item, const char *tenant,
+                                   const char *verdict, const uint8_t *preview,
+                                   size_t preview_len, int64_t now, cg_error *err);
+cg_status cg__sqlite_review_find_open(cg_bankdb *db, const char *tenant, const char *content_id,
+                                      int64_t *id, cg_error *err);
+cg_status cg__sqlite_review_refresh_row(cg_bankdb *db, int64_t id, const cg_review_item *item,
+                                        const char *verdict, cg_error *err);
 cg_status cg__sqlite_review_get(cg_bankdb *db, int64_t id, cg_review_item *out,
                                 char **verdict_json, cg_error *err);
 cg_status cg__sqlite_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
@@ -237,24 +234,38 @@ cg_status cg__sqlite_review_list(cg_bankdb *db, const cg_review_filter *filter,
                                  cg_error *err);
 cg_status cg__sqlite_review_counts(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT],
                                    cg_error *err);
-cg_status cg__sqlite_review_claim(cg_bankdb *db, int64_t id, const char *reviewer,
-                                  int64_t *claimed_id, cg_audit *audit, cg_error *err);
-cg_status cg__sqlite_review_release(cg_bankdb *db, int64_t id, const char *reviewer,
-                                    cg_audit *audit, cg_error *err);
-cg_status cg__sqlite_review_decide(cg_bankdb *db, int64_t id, const cg_review_decision *d,
-                                   cg__review_rule needs_two, cg_audit *audit,
-                                   cg_review_outcome *outcome, cg_error *err);
-cg_status cg__sqlite_apikey_create(cg_bankdb *db, const cg_key_spec *spec, char *token,
-                                   cg_key *out, cg_audit *audit, cg_error *err);
+cg_status cg__sqlite_review_state(cg_bankdb *db, int64_t id, cg_review_state *state,
+                                  char *reviewer, cg_error *err);
+cg_status cg__sqlite_review_next_pending(cg_bankdb *db, int64_t *id, cg_error *err);
+cg_status cg__sqlite_review_claim_row(cg_bankdb *db, int64_t id, const char *reviewer,
+                                      int64_t now, cg_error *err);
+cg_status cg__sqlite_review_release_row(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__sqlite_review_propose_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                        int64_t now, cg_error *err);
+cg_status cg__sqlite_review_decide_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                       const char *bank, int64_t added, int confirms,
+                                       int64_t now, cg_error *err);
+cg_status cg__sqlite_apikey_get(cg_bankdb *db, int64_t id, cg_key *out,
+                                uint8_t hash[CG__APIKEY_HASH_BYTES], int *found, cg_error *err);
+cg_status cg__sqlite_apikey_find_live(cg_bankdb *db, int64_t id, const char *name, cg_key *out,
+                                      int *found, cg_error *err);
+cg_status cg__sqlite_apikey_insert(cg_bankdb *db, const cg_key *k,
+                                   const uint8_t hash[CG__APIKEY_HASH_BYTES], int64_t now,
+                                   int64_t *id, cg_error *err);
+cg_status cg__sqlite_apikey_touch(cg_bankdb *db, int64_t id, int64_t now, int *done,
+                                  cg_error *err);
+cg_status cg__sqlite_apikey_revoke_row(cg_bankdb *db, int64_t id, int64_t now, cg_error *err);
 cg_status cg__sqlite_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
-cg_status cg__sqlite_apikey_verify(cg_bankdb *db, const char *token, cg_key *out,
-                                   cg_error *err);
-cg_status cg__sqlite_apikey_revoke(cg_bankdb *db, int64_t id, const char *name, cg_audit *audit,
-                                   cg_error *err);
 cg_status cg__sqlite_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud),
                                  void *ud, cg_error *err);
-cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
-                                int64_t max_pending, int64_t *id, cg_error *err);
+cg_status cg__sqlite_state_put(cg_bankdb *db, const char *tenant, const uint8_t *data, size_t len,
+                               int64_t now, cg_error *err);
+cg_status cg__sqlite_state_get(cg_bankdb *db, const char *tenant, uint8_t **data, size_t *len,
+                               int64_t *saved, int *found, cg_error *err);
+cg_status cg__sqlite_outbox_pending(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
+cg_status cg__sqlite_outbox_insert(cg_bankdb *db, const char *tenant, const char *target,
+                                   const char *payload_json, int64_t now, int64_t *id,
+                                   cg_error *err);
 cg_status cg__sqlite_outbox_due(cg_bankdb *db, int64_t now, int limit,
                                 int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
                                 cg_error *err);

@@ -6,7 +6,8 @@
  * outbox_due covers only the pending rows, so finding what is due stays cheap however long the
  * delivered history grows.
  *
- * Every write is one statement in autocommit mode: atomic, and durable as far as the
+ * Every write is one statement in autocommit mode (the bounded add is store_outbox.c's: its
+ * count and insert run in one write transaction it opens): atomic, and durable as far as the
  * database's synchronous setting goes (WAL + NORMAL: survives a process crash; the last
  * commits may be lost on power failure).
  *
@@ -27,8 +28,7 @@
 
 /* ---- writes ------------------------------------------------------------------------------- */
 
-/* The number of pending entries of tenant, inside the caller's transaction. */
-static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err)
+cg_status cg__sqlite_outbox_pending(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err)
 {
     sqlite3_stmt *st = NULL;
     cg_status s;
@@ -51,69 +51,31 @@ static cg_status pending_of(cg_bankdb *db, const char *tenant, int64_t *n, cg_er
     return s;
 }
 
-cg_status cg__sqlite_outbox_add(cg_bankdb *db, const char *target, const char *payload_json,
-                                int64_t max_pending, int64_t *id, cg_error *err)
+cg_status cg__sqlite_outbox_insert(cg_bankdb *db, const char *tenant, const char *target,
+                                   const char *payload_json, int64_t now, int64_t *id,
+                                   cg_error *err)
 {
-    const int64_t now = (int64_t)time(NULL);
     sqlite3_stmt *st = NULL;
-    int64_t pending = 0;
     cg_status s;
     int rc;
 
-    if (id != NULL)
-        *id = 0;
-    if (db == NULL || target == NULL || payload_json == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_outbox_add: NULL argument");
-    s = cg__bankdb_check_writable(db, err);
+    s = cg__bankdb_prepare(db,
+                           "INSERT INTO outbox(target, payload, created, attempts,"
+                           " next_attempt, last_error, delivered, failed, tenant)"
+                           " VALUES (?1, ?2, ?3, 0, ?3, '', 0, 0, ?4)",
+                           &st, err);
     if (s != CG_OK)
         return s;
-    if (!cg__outbox_target_valid(target))
-        return cg__fail(err, CG_E_INVAL,
-                        "%s: outbox: target \"%.64s\" must be 1-64 characters of [a-z0-9_.-]",
-                        db->path, target);
-    s = cg__store_json_object_check(db, payload_json, CG_OUTBOX_PAYLOAD_MAX, "outbox: payload",
-                                     err);
-    if (s != CG_OK)
-        return s;
-    /* The count and the insert in one write transaction, so concurrent writers cannot both
-     * pass the bound. */
-    s = cg__bankdb_begin_write(db, "adding an outbox entry", err);
-    if (s != CG_OK)
-        return s;
-    if (max_pending > 0) {
-        s = pending_of(db, cg_bankdb_tenant(db), &pending, err);
-        if (s == CG_OK && pending >= max_pending)
-            s = cg__fail(err, CG_E_LIMIT,
-                         "%s: outbox: tenant \"%s\" already has %lld pending entries (the limit)",
-                         db->path, cg_bankdb_tenant(db), (long long)pending);
-    }
-    if (s == CG_OK)
-        s = cg__bankdb_prepare(db,
-                               "INSERT INTO outbox(target, payload, created, attempts,"
-                               " next_attempt, last_error, delivered, failed, tenant)"
-                               " VALUES (?1, ?2, ?3, 0, ?3, '', 0, 0, ?4)",
-                               &st, err);
-    if (s == CG_OK) {
-        sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, payload_json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, now);
-        sqlite3_bind_text(st, 4, cg_bankdb_tenant(db), -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-            s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
-        else if (id != NULL)
-            *id = sqlite3_last_insert_rowid(cg__sq(db));
-        sqlite3_finalize(st);
-    }
-    if (s != CG_OK) {
-        cg__bankdb_rollback(db);
-        if (id != NULL)
-            *id = 0;
-        return s;
-    }
-    s = cg__bankdb_commit(db, "adding an outbox entry", err);
-    if (s != CG_OK && id != NULL)
-        *id = 0;
+    sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, payload_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_text(st, 4, tenant, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "outbox: adding an entry for \"%s\"", target);
+    else
+        *id = sqlite3_last_insert_rowid(cg__sq(db));
+    sqlite3_finalize(st);
     return s;
 }
 

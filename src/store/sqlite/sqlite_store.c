@@ -181,6 +181,14 @@ static const char *const migrations[] = {
     "  ON review_items(tenant, content_id);"
     "CREATE INDEX IF NOT EXISTS outbox_tenant_pending ON outbox(tenant)"
     "  WHERE delivered = 0 AND failed = 0;",
+    /* 5 -> 6: the engine's live state (repeat counts and conversations' text evidence, the
+     * bytes of cg_engine_state_save), one row per tenant, so that a restart of the service
+     * does not forget an ongoing grooming trajectory (sqlite_state.c, docs/banks.md). */
+    "CREATE TABLE IF NOT EXISTS engine_state("
+    "  tenant TEXT PRIMARY KEY,"
+    "  state BLOB NOT NULL,"
+    "  saved INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
@@ -644,6 +652,8 @@ cg_status cg__sqlite_open(cg_bankdb *db, const char *where, cg_error *err)
         st = apply_pragmas(db, err);
     if (st == CG_OK && need)
         st = migrate(db, err);
+    if (st == CG_OK)
+        cg__sqlite_version_init(db);
     return st;
 }
 

@@ -1,25 +1,17 @@
-/* Audit records of review changes in the SQLite backend (docs/review.md): the record is built
- * before the commit (so running out of memory rolls the change back) and appended after it, so
- * the log never claims a change that did not land; if the append fails after the commit, the
- * caller gets CG_E_IO saying the change "committed but not audited". */
-#include "store/sqlite/sqlite_int.h"
+/* Audit records of review changes (docs/review.md; review_int.h): the record is built before
+ * the commit (so running out of memory rolls the change back) and appended after it, so the log
+ * never claims a change that did not land; if the append fails after the commit, the caller
+ * gets CG_E_IO saying the change "committed but not audited". */
+#include "review/review_int.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include <jansson.h>
-
-#include "store/store_audit.h"
-#include "childguard/review.h"
-#include "childguard/tenant.h"
-#include "common/alloc.h"
 #include "common/error.h"
+#include "store/store_audit.h"
 
 /* Appends one "review" record for item id after its change committed; data is stolen (NULL:
  * no change, no record). A failure is CG_E_IO naming the committed change. */
-cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const char *actor,
+cg_status cg__review_audit_record(cg_bankdb *db, cg_audit *audit, const char *actor,
                                          int64_t id, json_t *data, cg_error *err)
 {
     char subject[32], what[48];
@@ -31,7 +23,7 @@ cg_status cg__sqlite_review_audit_record(cg_bankdb *db, cg_audit *audit, const c
 
 /* The record of a change, built before the commit: NULL from json_pack (out of memory, or text
  * that is not UTF-8) fails the change instead of losing its record. */
-cg_status cg__sqlite_review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
+cg_status cg__review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t id, json_t *data,
                                        json_t **out, cg_error *err)
 {
     *out = NULL;
@@ -47,7 +39,7 @@ cg_status cg__sqlite_review_audit_data(cg_bankdb *db, cg_audit *audit, int64_t i
 }
 
 /* Ends a state change: commit and then append its record on success; rollback otherwise. */
-cg_status cg__sqlite_review_finish(cg_bankdb *db, cg_status s, const char *what, cg_audit *audit,
+cg_status cg__review_finish(cg_bankdb *db, cg_status s, const char *what, cg_audit *audit,
                                    const char *actor, int64_t id, json_t *rec, cg_error *err)
 {
     /* A handle that names its own actor (the HTTP service: the API key) records the change
@@ -59,13 +51,13 @@ cg_status cg__sqlite_review_finish(cg_bankdb *db, cg_status s, const char *what,
         actor = db->review_actor;
     }
     if (s == CG_OK)
-        s = cg__bankdb_commit(db, what, err); /* rolls back itself when it fails */
+        s = db->ops->commit(db, what, err); /* rolls back itself when it fails */
     else
-        cg__bankdb_rollback(db);
+        db->ops->rollback(db);
     if (s != CG_OK) {
         json_decref(rec);
         return s;
     }
-    return cg__sqlite_review_audit_record(db, audit, actor, id, rec, err);
+    return cg__review_audit_record(db, audit, actor, id, rec, err);
 }
 

@@ -1,0 +1,67 @@
+/* Internal: the conversation state's layout, shared by conversation.c (scoring) and
+ * session_state.c (saving and restoring it). */
+#ifndef CG_TEXT_CONVERSATION_INT_H
+#define CG_TEXT_CONVERSATION_INT_H
+
+#include "text/conversation.h"
+
+#define EVIDENCE_RING 16
+#define MAX_PARTIES 8
+#define PENDING 4
+#define PENDING_WORDS 16
+
+typedef struct party {
+    char *name;
+    float facet_e[CG_FACET_COUNT];
+    float harm_e[CG_HARM_COUNT];
+    float learn_e[CG_HARM_COUNT];     /* the learned layer's evidence, apart from the rules' */
+    uint8_t msgs[CG_HARM_COUNT];      /* messages that added to it since it last faded out */
+    int bully_at;                     /* whom their last bullying was said to (recipient, named,
+                                         or the last other writer, fellow bullies included); -1 */
+    int64_t facet_ts[CG_FACET_COUNT]; /* last time each facet was seen */
+    int age_min, age_max;
+    int asked_age;
+    /* As a child at risk: evidence of harms aimed at this party, and who aimed them last. */
+    float expo_e[CG_HARM_COUNT];
+    float expo_l[CG_HARM_COUNT];      /* of which from the learned layer (kept apart) */
+    uint8_t expo_msgs[CG_HARM_COUNT]; /* messages aimed at them since it last faded out */
+    int expo_from[CG_HARM_COUNT];     /* party index, -1 none */
+    cg_alert peak;
+    cg_harm peak_harm;
+    char peak_msg[64];
+    int64_t urgent_ts;                /* when their state was last urgent; 0 never */
+    int parent;                       /* another party has called them mom, dad, "mẹ" */
+} party;
+
+typedef struct conv {
+    char *id;
+    struct conv *next;             /* hash chain */
+    int64_t last_ts;
+    uint64_t n_messages;
+    party parties[MAX_PARTIES];
+    size_t n_parties;
+    int last_sender;               /* party index of the last message's sender, -1 none */
+    cg_text_harm_peak peak[CG_HARM_COUNT];
+    /* Harms aimed in a group chat at nobody known yet: the hashes of the message's words (not
+     * the words), so a participant who writes later and was named there is found. */
+    struct pending {
+        uint32_t word[PENDING_WORDS];
+        uint8_t n;
+        int from;                  /* the author's party index */
+        float w[CG_HARM_COUNT];
+    } pend[PENDING];
+    size_t pend_next;
+    cg_text_evidence ring[EVIDENCE_RING];
+    size_t ring_n, ring_head;
+} conv;
+
+struct cg__convs {
+    conv **buckets;
+    size_t n_buckets, n;
+};
+
+/* The conversation id (created, empty, when create is 1 and it is not there; NULL when it is
+ * not there or out of memory). */
+conv *cg__convs_find(cg__convs *c, const char *id, int create);
+
+#endif
