@@ -124,7 +124,7 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         return st;
     /* The read-write handle first: opening it migrates an older database, which the
      * read-only matcher would refuse. */
-    if (c->review || c->notify) {
+    if (c->review || c->notify || c->jobs) {
         st = cg_bankdb_open(c->db_path, 0, &e->rw_db, err);
         if (st != CG_OK)
             return st;
