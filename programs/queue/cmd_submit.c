@@ -28,6 +28,9 @@ static void usage(void)
            "      --tenant NAME      the tenant the jobs are scanned for (default: default)\n"
            "      --ref              send paths, not bytes: each file must lie under --root\n"
            "      --root DIR         the directory the workers' --root names (with --ref)\n"
+           "      --paths            the arguments are paths relative to the workers' --root,\n"
+           "                         sent as they are (this machine need not see the files;\n"
+           "                         the workers refuse any that would leave their root)\n"
            "      --callback TARGET  an outbox target told when each job is recorded\n"
            "      --max-bytes N      largest file sent as bytes (default 33554432)\n"
            "      --replicas N       stream replicas when the streams are created (default 1)\n"
@@ -60,11 +63,12 @@ static int run(int argc, char **argv)
         {"root", required_argument, NULL, 'R'},     {"callback", required_argument, NULL, 'c'},
         {"max-bytes", required_argument, NULL, 'B'}, {"replicas", required_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"paths", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     const char *nats = NULL, *stream = QUEUE_STREAM_DEFAULT, *tenant = CG_TENANT_DEFAULT;
     const char *root = NULL, *callback = NULL;
-    int ref = 0, quiet = 0, ch, replicas = 1;
+    int ref = 0, quiet = 0, ch, replicas = 1, as_is = 0;
     uint64_t max_bytes = 32u << 20, v;
     size_t queued = 0, failed = 0;
     walk_list list = {0};
@@ -80,6 +84,7 @@ static int run(int argc, char **argv)
         case 's': stream = optarg; break;
         case 't': tenant = optarg; break;
         case 'r': ref = 1; break;
+        case 'p': as_is = 1; break;
         case 'R': root = optarg; break;
         case 'c': callback = optarg; break;
         case 'B':
@@ -117,7 +122,20 @@ static int run(int argc, char **argv)
         fprintf(stderr, "childguard submit: no files given\n");
         return CLI_NONE;
     }
-    for (int i = optind; i < argc; i++)
+    for (int i = optind; i < argc && as_is; i++) { /* not walked: the workers' paths */
+        walk_item *items = realloc(list.items, (list.count + 1) * sizeof(*items));
+        if (items == NULL || (items[list.count].path = strdup(argv[i])) == NULL) {
+            fprintf(stderr, "childguard submit: out of memory\n");
+            if (items != NULL)
+                list.items = items;
+            walk_free(&list);
+            return CLI_ERROR;
+        }
+        items[list.count].from_dir = 0;
+        list.items = items;
+        list.count++;
+    }
+    for (int i = optind; i < argc && !as_is; i++)
         if (walk_add(&list, argv[i]) != 0) {
             fprintf(stderr, "childguard submit: out of memory\n");
             walk_free(&list);
@@ -152,7 +170,9 @@ static int run(int argc, char **argv)
         natsStatus s;
         cg_error err;
 
-        if (ref) {
+        if (as_is) {
+            rel = path;
+        } else if (ref) {
             rel = under_root(root, path);
             if (rel == NULL) {
                 fprintf(stderr, "childguard submit: %s: not under --root %s\n", path, root);

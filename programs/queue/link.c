@@ -83,19 +83,19 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
         s = natsOptions_SetReconnectWait(opts, 250);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(opts, 5000);
-    if (s == NATS_OK)
-        s = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
-    if (s == NATS_OK)
+    /* A server that is starting (or a cluster coming up) gets about 5 s; then it is an error
+     * to report, not a hang. Once connected, reconnection is the client's (forever). */
+    for (int attempt = 0; s == NATS_OK && attempt < 20; attempt++) {
         s = natsConnection_Connect(&out->nc, opts);
+        if (s != NATS_NO_SERVER)
+            break;
+        s = NATS_OK;
+        nap_ms(250);
+    }
+    if (s == NATS_OK && out->nc == NULL)
+        s = NATS_NO_SERVER;
     natsOptions_Destroy(opts);
     free(copy);
-    if (s == NATS_NOT_YET_CONNECTED) { /* retrying in the background: wait a little */
-        for (int i = 0; i < 100 && natsConnection_Status(out->nc) != NATS_CONN_STATUS_CONNECTED;
-             i++)
-            nap_ms(100);
-        s = natsConnection_Status(out->nc) == NATS_CONN_STATUS_CONNECTED ? NATS_OK
-                                                                          : NATS_NO_SERVER;
-    }
     if (s == NATS_OK)
         s = natsConnection_JetStream(&out->js, out->nc, NULL);
     if (s != NATS_OK) {
