@@ -64,8 +64,14 @@ worker() { # worker LOGNAME [args...]: starts a worker in the background; its pi
     wpid=$!
     pids+=("$wpid")
 }
+ready() { # ready LOGNAME: waits (bounded) for the worker's "ready" line
+    for _ in $(seq 1 300); do grep -q 'ready:' "$tmp/$1.log" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+phase() { echo "# $1 (at ${SECONDS}s)"; }
 
 # ---- 1. N jobs, 2 workers, one killed ----
+phase "N jobs, 2 workers, kill -9"
 "$CG" submit --nats "$U" --quiet "$tmp/files" >"$tmp/ids.txt" 2>"$tmp/submit.log"
 check "submit queues $N jobs (exit 0)" "[ \$? -eq 0 ] && [ \$(wc -l <$tmp/ids.txt) -eq $N ]"
 check "submit prints a summary" "grep -q '$N jobs queued, 0 failed' $tmp/submit.log"
@@ -111,6 +117,7 @@ wait "$b"
 check "SIGTERM: worker B drains and exits 0" "[ \$? -eq 0 ] && grep -q 'stopped:' $tmp/wB.log"
 
 # ---- 2. hostile jobs ----
+phase "hostile jobs"
 mkdir -p "$tmp/root/sub"
 echo "synthetic file inside the root" >"$tmp/root/ok.bin"
 echo "synthetic secret outside the root" >"$tmp/outside.bin"
@@ -120,8 +127,6 @@ head -c 5000 /dev/zero >"$tmp/root/big.bin"
 "$CG" submit --nats "$U" --quiet --paths ok.bin ../outside.bin "$tmp/outside.bin" link.bin \
     sub/up/outside.bin sub/../ok.bin big.bin missing.bin >"$tmp/hostile.txt" 2>>"$tmp/submit.log"
 check "submit --paths queues 8 path jobs" "[ \$(wc -l <$tmp/hostile.txt) -eq 8 ]"
-python3 - "$U" <<'PY' 2>/dev/null
-PY
 worker wH --root "$tmp/root" --max-bytes 4096
 h=$wpid
 wait_done "$CHILDGUARD_DB" "$((N + 1))" 30
@@ -147,52 +152,51 @@ kill -TERM "$h"
 wait "$h"
 
 # ---- 3. a busy store: nak with back-off, then done; dead-lettered after --max-attempts ----
+phase "busy store"
 printf 'synthetic busy-store job\n' >"$tmp/busy1.bin"
 printf 'synthetic busy-store job two\n' >"$tmp/busy2.bin"
-python3 - "$CHILDGUARD_DB" "$tmp/locked" <<'PY' &
+lock() { # lock SECONDS FLAG: holds the store's write lock from another process
+    python3 - "$CHILDGUARD_DB" "$2" "$1" <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(11)  # the first attempt waits out the store's busy timeout (5 s) and fails
+time.sleep(float(sys.argv[3]))
 c.execute("ROLLBACK")
 PY
-lock_pid=$!
-pids+=("$lock_pid")
-for _ in $(seq 1 50); do [ -e "$tmp/locked" ] && break; sleep 0.1; done
-"$CG" submit --nats "$U" --quiet "$tmp/busy1.bin" >"$tmp/busy.txt" 2>>"$tmp/submit.log"
+    lock_pid=$!
+    pids+=("$lock_pid")
+    for _ in $(seq 1 50); do [ -e "$2" ] && break; sleep 0.1; done
+}
+# The first attempt waits out the store's busy timeout (5 s) and fails; the retry 0.5 s later
+# gets the lock when it is released at 8 s.
 worker wT --max-attempts 4 --backoff 500
 t=$wpid
+ready wT
+lock 8 "$tmp/locked"
+"$CG" submit --nats "$U" --quiet "$tmp/busy1.bin" >"$tmp/busy.txt" 2>>"$tmp/submit.log"
 wait "$lock_pid"
-wait_done "$CHILDGUARD_DB" "$((N + 2))" 60
+wait_done "$CHILDGUARD_DB" "$((N + 2))" 30
 check "a job that met a locked store is retried and then done" "[ \$? -eq 0 ]"
-check "the retry is said on stderr with its delay" "grep -q 'retry in' $tmp/wT.log"
+check "the retry is said on stderr with its delay" "grep -q 'retry in 500 ms' $tmp/wT.log"
 kill -TERM "$t"
 wait "$t"
-python3 - "$CHILDGUARD_DB" "$tmp/locked2" <<'PY' &
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(7)
-c.execute("ROLLBACK")
-PY
-lock_pid=$!
-pids+=("$lock_pid")
-for _ in $(seq 1 50); do [ -e "$tmp/locked2" ] && break; sleep 0.1; done
-"$CG" submit --nats "$U" --quiet "$tmp/busy2.bin" >"$tmp/busy2.txt" 2>>"$tmp/submit.log"
 worker wM --max-attempts 1
 m=$wpid
-wait "$lock_pid"
+ready wM
+lock 6 "$tmp/locked2"
+"$CG" submit --nats "$U" --quiet "$tmp/busy2.bin" >"$tmp/busy2.txt" 2>>"$tmp/submit.log"
 for _ in $(seq 1 100); do
     grep -q 'dead-lettered' "$tmp/wM.log" 2>/dev/null && break
     sleep 0.1
 done
 check "with --max-attempts 1 a failing job is dead-lettered" "grep -q 'dead-lettered.*locked' $tmp/wM.log"
+wait "$lock_pid"
 kill -TERM "$m"
 wait "$m"
 
 # ---- usage errors ----
+phase "usage errors"
 "$CG" worker --concurrency 2 >/dev/null 2>"$tmp/err"
 check "worker without --nats: exit 2 and a message" "[ \$? -eq 2 ] && grep -q -- '--nats' $tmp/err"
 "$CG" submit --nats "$U" >/dev/null 2>"$tmp/err"
@@ -206,4 +210,5 @@ for _ in $(seq 1 300); do kill -0 $np 2>/dev/null || break; sleep 0.1; done
 kill -KILL $np 2>/dev/null
 wait $np
 check "worker with no server: exit 2 naming the URL" "[ \$? -eq 2 ] && grep -q '127.0.0.1:1' $tmp/err"
+phase "end"
 exit $fail
