@@ -46,13 +46,10 @@ for a in d.get("account_details") or []:
             print((s.get("cluster") or {}).get("leader", ""))' "$2"
 }
 
-# sql DB QUERY: one value (or rows, tab-separated) from the SQLite store.
+# sql DB QUERY: one value (or rows, tab-separated) from the SQLite store (the sqlite3 shell:
+# these run in polling loops, and a python3 start costs more on a loaded machine).
 sql() {
-    python3 -c '
-import sqlite3, sys
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=30)
-for r in c.execute(sys.argv[2]):
-    print("\t".join(str(x) for x in r))' "$1" "$2"
+    sqlite3 -readonly -separator "$(printf '\t')" -cmd ".timeout 30000" "$1" "$2"
 }
 
 # wait_done DB N SECONDS: waits until the ledger holds N done jobs; 0 when it does.

@@ -152,48 +152,42 @@ kill -TERM "$h"
 wait "$h"
 
 # ---- 3. a busy store: nak with back-off, then done; dead-lettered after --max-attempts ----
+# Two workers on two streams, one lock of the store's write lock by another process for 10 s:
+# each job's first attempt waits out the busy timeout (5 s) and fails; the first worker retries
+# 0.5 s later and gets the lock when it is released; the second (--max-attempts 1) dead-letters.
 phase "busy store"
 printf 'synthetic busy-store job\n' >"$tmp/busy1.bin"
 printf 'synthetic busy-store job two\n' >"$tmp/busy2.bin"
-lock() { # lock SECONDS FLAG: holds the store's write lock from another process
-    python3 - "$CHILDGUARD_DB" "$2" "$1" <<'PY' &
+worker wT --max-attempts 4 --backoff 500
+t=$wpid
+worker wM --max-attempts 1 --stream CG_ONE
+m=$wpid
+ready wT && ready wM
+check "two workers ready" "[ \$? -eq 0 ]"
+python3 - "$CHILDGUARD_DB" "$tmp/locked" <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(float(sys.argv[3]))
+time.sleep(10)
 c.execute("ROLLBACK")
 PY
-    lock_pid=$!
-    pids+=("$lock_pid")
-    for _ in $(seq 1 50); do [ -e "$2" ] && break; sleep 0.1; done
-}
-# The first attempt waits out the store's busy timeout (5 s) and fails; the retry 0.5 s later
-# gets the lock when it is released at 8 s.
-worker wT --max-attempts 4 --backoff 500
-t=$wpid
-ready wT
-lock 8 "$tmp/locked"
+lock_pid=$!
+pids+=("$lock_pid")
+for _ in $(seq 1 300); do [ -e "$tmp/locked" ] && break; sleep 0.1; done
 "$CG" submit --nats "$U" --quiet "$tmp/busy1.bin" >"$tmp/busy.txt" 2>>"$tmp/submit.log"
+"$CG" submit --nats "$U" --stream CG_ONE --quiet "$tmp/busy2.bin" >"$tmp/busy2.txt" 2>>"$tmp/submit.log"
 wait "$lock_pid"
 wait_done "$CHILDGUARD_DB" "$((N + 2))" 30
 check "a job that met a locked store is retried and then done" "[ \$? -eq 0 ]"
 check "the retry is said on stderr with its delay" "grep -q 'retry in 500 ms' $tmp/wT.log"
-kill -TERM "$t"
-wait "$t"
-worker wM --max-attempts 1
-m=$wpid
-ready wM
-lock 6 "$tmp/locked2"
-"$CG" submit --nats "$U" --quiet "$tmp/busy2.bin" >"$tmp/busy2.txt" 2>>"$tmp/submit.log"
 for _ in $(seq 1 100); do
     grep -q 'dead-lettered' "$tmp/wM.log" 2>/dev/null && break
     sleep 0.1
 done
 check "with --max-attempts 1 a failing job is dead-lettered" "grep -q 'dead-lettered.*locked' $tmp/wM.log"
-wait "$lock_pid"
-kill -TERM "$m"
-wait "$m"
+kill -TERM "$t" "$m"
+wait "$t" "$m"
 
 # ---- usage errors ----
 phase "usage errors"
