@@ -27,10 +27,10 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in nats-server curl python3; do
+for tool in nats-server curl python3 sqlite3; do
     command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
 done
-. "$ROOT/tests/cli/queue_lib.sh"
+. "$ROOT/tests/tools/queue_lib.sh"
 N=${QUEUE_TEST_JOBS:-2000}
 export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
 

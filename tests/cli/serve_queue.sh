@@ -20,10 +20,10 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in nats-server curl python3; do
+for tool in nats-server curl python3 sqlite3; do
     command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
 done
-. "$ROOT/tests/cli/queue_lib.sh"
+. "$ROOT/tests/tools/queue_lib.sh"
 export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
 
 printf 'synthetic queued upload one\n' >"$tmp/one.bin"

@@ -1,4 +1,4 @@
-# Shared by the queue tests (queue_workers.sh, queue_cluster.sh, serve_queue.sh) and
+# Shared by the queue tests (tests/cli/queue_workers.sh, queue_cluster.sh, serve_queue.sh) and
 # bench/queue_bench.sh: free ports, nats-server start/stop, counts from the store and from
 # JetStream's monitoring endpoint. Sourced; expects $tmp and sets nothing else global.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
