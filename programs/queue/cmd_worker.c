@@ -245,8 +245,8 @@ static void process(worker_shared *w, natsMsg *m)
             int64_t delay = o->backoff_ms;
             for (uint64_t k = 1; k < delivered && delay < 60000; k++)
                 delay *= 2;
-            fprintf(stderr, "childguard worker: job %s: attempt %llu failed, retry in %lld ms: %s\n",
-                    id, (unsigned long long)delivered, (long long)delay, err.message);
+            fprintf(stderr,
+                    "childguard worker: job %s: attempt %llu failed, retry in %lld ms: %s\n", id, (unsigned long long)delivered, (long long)delay, err.message);
             atomic_fetch_add(&w->retried, 1);
             natsMsg_NakWithDelay(m, delay, NULL);
         } else {
@@ -369,14 +369,16 @@ static int run(int argc, char **argv)
         {"concurrency", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'D'},
         {"policy", required_argument, NULL, 'p'},     {"log", required_argument, NULL, 'L'},
         {"no-audit", no_argument, NULL, 'N'},         {"root", required_argument, NULL, 'r'},
-        {"max-bytes", required_argument, NULL, 'B'},  {"max-attempts", required_argument, NULL, 'a'},
+        {"max-bytes", required_argument, NULL, 'B'},
+        {"max-attempts", required_argument, NULL, 'a'},
         {"backoff", required_argument, NULL, 'b'},    {"ack-wait", required_argument, NULL, 'w'},
         {"replicas", required_argument, NULL, 'R'},   {"batch", required_argument, NULL, 'k'},
         {"json", no_argument, NULL, 'J'},             {"stats-every", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},            {"no-classify", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
     };
-    worker_opts o = {NULL, QUEUE_STREAM_DEFAULT, NULL, 2, 32u << 20, 5, 500, 30000, 1, 16, 0, 0, 5.0};
+    worker_opts o = {NULL, QUEUE_STREAM_DEFAULT, NULL, 2, 32u << 20, 5, 500, 30000,
+                     1,    16,                   0,    0, 5.0};
     static worker_shared w;
     const char *db_arg = NULL, *log_arg = NULL;
     int no_audit = 0, ch, rc = CLI_OK;
@@ -459,7 +461,8 @@ static int run(int argc, char **argv)
         }
     }
     if (o.nats == NULL) {
-        fprintf(stderr, "childguard worker: --nats URL is required\nTry 'childguard worker --help'.\n");
+        fprintf(stderr,
+                "childguard worker: --nats URL is required\nTry 'childguard worker --help'.\n");
         return CLI_ERROR;
     }
     if (optind < argc) {

@@ -98,8 +98,9 @@ int queue_path_read(int root_fd, const char *path, size_t max, uint8_t **data, s
         fd = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             refuse(why, why_len, path,
-                   errno == ELOOP || errno == ENOTDIR ? "a component is a symbolic link or not a directory"
-                                                      : strerror(errno));
+                   errno == ELOOP || errno == ENOTDIR
+                       ? "a component is a symbolic link or not a directory"
+                       : strerror(errno));
             break;
         }
         if (dir != root_fd)

@@ -103,7 +103,8 @@ enum MHD_Result v1_job_submit(serve_req *r)
         return http_error(r, 400, "bad_request",
                           "callback: an outbox target, 1-64 characters of [a-z0-9_.-]");
     }
-    if (data != NULL && (int64_t)len > natsConnection_GetMaxPayload(r->srv->queue->link.nc) - 4096) {
+    if (data != NULL &&
+        (int64_t)len > natsConnection_GetMaxPayload(r->srv->queue->link.nc) - 4096) {
         json_decref(body);
         return http_error(r, 413, "too_large",
                           "content of %zu bytes is over what the queue takes (%lld); send a "
