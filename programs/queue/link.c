@@ -173,6 +173,9 @@ int queue_link_setup(const char *cmd, queue_link *l, const queue_setup *q, int c
     sc.Subjects = out;
     sc.SubjectsLen = 2;
     sc.Storage = js_FileStorage;
+    /* Verdicts and dead letters are read by whoever follows the results; a week bounds what
+     * the stream keeps (hashes and decisions, never content). */
+    sc.MaxAge = (int64_t)7 * 24 * 3600 * 1000000000LL;
     sc.Replicas = q->replicas > 0 ? q->replicas : 1;
     if (ensure_stream(cmd, l, &sc) != 0)
         return -1;
