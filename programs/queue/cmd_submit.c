@@ -148,6 +148,7 @@ static int run(int argc, char **argv)
     }
     if (queue_link_open("submit", nats, stream, &link) != 0) {
         walk_free(&list);
+        nats_Close();
         return CLI_ERROR;
     }
     qs.replicas = replicas;
@@ -156,6 +157,7 @@ static int run(int argc, char **argv)
     if (queue_link_setup("submit", &link, &qs, 0) != 0) {
         queue_link_close(&link);
         walk_free(&list);
+        nats_Close();
         return CLI_ERROR;
     }
     progress_init(&pr, list.count, "jobs", quiet);
@@ -219,6 +221,7 @@ static int run(int argc, char **argv)
     fprintf(stderr, "childguard submit: %zu jobs queued, %zu failed, %.1f jobs/s\n", queued,
             failed + list.errors, (double)queued / (progress_now() - t0 + 1e-9));
     queue_link_close(&link);
+    nats_Close(); /* the client library's threads and globals, after the last connection */
     failed += list.errors;
     walk_free(&list);
     return failed > 0 ? CLI_ERROR : CLI_OK;

@@ -559,6 +559,7 @@ out:
     cg_engine_close(w.engine);
     cg_bankdb_close(w.ledger);
     pthread_mutex_destroy(&w.ledger_lock);
+    nats_Close(); /* the client library's threads and globals, after the last connection */
     if (w.root_fd >= 0)
         close(w.root_fd);
     return rc;

@@ -47,6 +47,7 @@ void serve_queue_stop(serve_server *s)
     queue_link_close(&s->queue->link);
     free(s->queue);
     s->queue = NULL;
+    nats_Close(); /* the client library's threads and globals, after the last connection */
 }
 
 static int is_json(serve_req *r)
