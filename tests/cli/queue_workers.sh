@@ -10,7 +10,8 @@
 #   2. Hostile jobs: paths that leave --root (.., absolute, a symbolic link), content over
 #      --max-bytes, a job without an id: each dead-lettered with a reason, the worker goes on.
 #   3. A store that is busy (locked by another process) longer than its timeout: the job is
-#      nak'ed with back-off and done afterwards; with --max-attempts 1 it is dead-lettered.
+#      nak'ed with back-off and done once the lock goes; with --max-attempts 1 it is
+#      dead-lettered.
 #   4. SIGTERM: the worker drains and exits 0.
 # Usage: bash queue_workers.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
@@ -152,40 +153,50 @@ kill -TERM "$h"
 wait "$h"
 
 # ---- 3. a busy store: nak with back-off, then done; dead-lettered after --max-attempts ----
-# Two workers on two streams, one lock of the store's write lock by another process for 10 s:
-# each job's first attempt waits out the busy timeout (5 s) and fails; the first worker retries
-# 0.5 s later and gets the lock when it is released; the second (--max-attempts 1) dead-letters.
+# Two workers on two streams; another process holds the store's write lock until told to let
+# go (bounded): each job's attempts wait out the busy timeout (5 s) and fail. The first worker
+# says it retries; the second (--max-attempts 1) dead-letters at once. Then the lock goes and
+# the first worker's next retry records its job. No step depends on how fast anything runs.
 phase "busy store"
 printf 'synthetic busy-store job\n' >"$tmp/busy1.bin"
 printf 'synthetic busy-store job two\n' >"$tmp/busy2.bin"
-worker wT --max-attempts 4 --backoff 500
+# Their own streams, whose consumers get an ack wait longer than an attempt that waits out the
+# busy timeout (with 2 s the job would be delivered again while its first attempt still waits).
+worker wT --max-attempts 100 --backoff 500 --stream CG_BUSY --ack-wait 30000
 t=$wpid
-worker wM --max-attempts 1 --stream CG_ONE
+worker wM --max-attempts 1 --stream CG_ONE --ack-wait 30000
 m=$wpid
 ready wT && ready wM
 check "two workers ready" "[ \$? -eq 0 ]"
-python3 - "$CHILDGUARD_DB" "$tmp/locked" <<'PY' &
-import sqlite3, sys, time
+python3 - "$CHILDGUARD_DB" "$tmp/locked" "$tmp/release" <<'PY' &
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
-time.sleep(10)
+for _ in range(3000):  # at most 300 s: a guard against a hang, not a timing
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
 c.execute("ROLLBACK")
 PY
 lock_pid=$!
 pids+=("$lock_pid")
-for _ in $(seq 1 300); do [ -e "$tmp/locked" ] && break; sleep 0.1; done
-"$CG" submit --nats "$U" --quiet "$tmp/busy1.bin" >"$tmp/busy.txt" 2>>"$tmp/submit.log"
+for _ in $(seq 1 600); do [ -e "$tmp/locked" ] && break; sleep 0.1; done
+"$CG" submit --nats "$U" --stream CG_BUSY --quiet "$tmp/busy1.bin" >"$tmp/busy.txt" 2>>"$tmp/submit.log"
 "$CG" submit --nats "$U" --stream CG_ONE --quiet "$tmp/busy2.bin" >"$tmp/busy2.txt" 2>>"$tmp/submit.log"
-wait "$lock_pid"
-wait_done "$CHILDGUARD_DB" "$((N + 2))" 30
-check "a job that met a locked store is retried and then done" "[ \$? -eq 0 ]"
-check "the retry is said on stderr with its delay" "grep -q 'retry in 500 ms' $tmp/wT.log"
-for _ in $(seq 1 100); do
-    grep -q 'dead-lettered' "$tmp/wM.log" 2>/dev/null && break
+for _ in $(seq 1 1200); do
+    grep -q 'retry in' "$tmp/wT.log" && grep -q 'dead-lettered' "$tmp/wM.log" && break
     sleep 0.1
 done
+check "a job that meets a locked store is nak'ed, the retry said with its delay" \
+    "grep -q 'attempt 1 failed, retry in 500 ms.*locked' $tmp/wT.log"
 check "with --max-attempts 1 a failing job is dead-lettered" "grep -q 'dead-lettered.*locked' $tmp/wM.log"
+check "the dead-lettered job's row says failed" \
+    "[ \"\$(sql $CHILDGUARD_DB \"SELECT state FROM jobs WHERE id='\$(cut -f1 $tmp/busy2.txt)'\")\" = failed ]"
+touch "$tmp/release"
+wait "$lock_pid"
+wait_done "$CHILDGUARD_DB" "$((N + 2))" 120
+check "once the store is free, the retried job is done" "[ \$? -eq 0 ]"
 kill -TERM "$t" "$m"
 wait "$t" "$m"
 
