@@ -25,6 +25,7 @@
 #include "childguard/engine.h"
 #include "childguard/keys.h"
 #include "childguard/outbox.h"
+#include "childguard/jobs.h"
 #include "childguard/video.h"
 #include "childguard/vpdq.h"
 #include "childguard/signals.h"

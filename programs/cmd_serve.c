@@ -34,6 +34,9 @@ static void usage(void)
            "                      listening on a loopback address)\n"
            "  --errors-only-log   log only failed requests (4xx/5xx), not every request\n"
            "  --no-classify       do not run the nudity model on scanned images and videos\n"
+           "  --queue --nats URLS scan jobs through NATS JetStream: POST /v1/jobs, GET\n"
+           "                      /v1/jobs/<id> (docs/queue.md); `childguard worker` scans\n"
+           "  --stream NAME       the jobs stream (default CG_JOBS)\n"
            "  -h, --help          this help\n\n"
            "API keys: `childguard keys create NAME --holder WHO --tenant T --scope LIST`\n"
            "(scopes: " CG_SCOPES_KNOWN ");\n"
@@ -58,13 +61,16 @@ static int run(int argc, char **argv)
         {"no-auth", no_argument, NULL, 'N'},
         {"errors-only-log", no_argument, NULL, 'E'},
         {"no-classify", no_argument, NULL, 'K'},
+        {"queue", no_argument, NULL, 'Q'},
+        {"nats", required_argument, NULL, 'n'},
+        {"stream", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     serve_config cfg;
     char path[SERVE_PATH_MAX], log_path[SERVE_PATH_MAX];
     uint64_t v;
-    int ch;
+    int ch, queue = 0;
 
     serve_config_default(&cfg);
     /* The config file first, so that options given on the command line win. */
@@ -125,6 +131,9 @@ static int run(int argc, char **argv)
         case 'N': cfg.no_auth = 1; break;
         case 'E': cfg.access_log = 0; break;
         case 'K': cfg.classify = 0; break;
+        case 'Q': queue = 1; break;
+        case 'n': snprintf(cfg.nats, sizeof(cfg.nats), "%s", optarg); break;
+        case 's': snprintf(cfg.queue_stream, sizeof(cfg.queue_stream), "%s", optarg); break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard serve --help'.\n");
@@ -133,6 +142,10 @@ static int run(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "childguard serve: unexpected argument '%s'\n", argv[optind]);
+        return CLI_ERROR;
+    }
+    if (queue != (cfg.nats[0] != '\0')) {
+        fprintf(stderr, "childguard serve: --queue and --nats URL go together\n");
         return CLI_ERROR;
     }
     if (dbpath_resolve("serve", cfg.db[0] != '\0' ? cfg.db : NULL, 1, path, sizeof(path)) != 0)

@@ -3,7 +3,8 @@
 # the npm packages of package.json (nsfwjs's model and TensorFlow.js, the vision layer's
 # reference: docs/vision.md; playwright-core and axe-core, the web pages' browser tests, and
 # spark-md5, the self-hashing page's MD5: docs/web.md) with `npm ci`. emscripten builds the
-# self-hashing page's WebAssembly and chromium runs the browser tests (docs/web.md).
+# self-hashing page's WebAssembly and chromium runs the browser tests (docs/web.md). libnats-dev and
+# nats-server: the queue workers and their tests (docs/queue.md); sqlite3: those tests read the store.
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
 #
 #   scripts/install-deps.sh             what `make demo` and `make test` need
@@ -23,6 +24,7 @@ PKGS=(
     desktop-base imagemagick
     python3-skimage
     emscripten chromium
+    libnats-dev nats-server sqlite3
 )
 # `install-deps.sh --bench`: also what the benchmarks compare against (not needed to build or
 # test): scikit-learn for bench/text_trainer_bench.py.

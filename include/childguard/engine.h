@@ -114,6 +114,11 @@ typedef struct cg_engine_config {
      * cannot be restored (truncated, another version, corrupt) is refused and the engine
      * starts fresh; cg_engine_state_note says why. 0: not kept. */
     int64_t state_save_s;
+    /* 1: a scan whose content carries a job id (cg_content.job_id) is recorded once: its review
+     * item, outbox rows and a ledger row holding the verdict commit together (jobs.h), and a
+     * scan of a job already recorded records nothing again (cg_verdict.job_replayed). Needs
+     * db_path (the database is then opened read-write). For queue workers (docs/queue.md). */
+    int jobs;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
@@ -188,6 +193,11 @@ typedef struct cg_content {
      * state, repeat counts and review items are kept per tenant, so two tenants using the same
      * conversation or sender ids never see or change each other's. */
     const char *tenant;
+    /* A queued job's id (jobs.h; NULL: not a job): with cg_engine_config.jobs the scan is
+     * recorded at most once per (tenant, job id), however often it is delivered. */
+    const char *job_id;
+    /* With job_id: an outbox target (outbox.h) told when the job is recorded (NULL: none). */
+    const char *job_callback;
 } cg_content;
 
 CG_API void cg_content_init(cg_content *c);
@@ -281,6 +291,8 @@ typedef struct cg_verdict {
     char tenant[CG_TENANT_MAX + 1]; /* the tenant scanned for (not in the JSON) */
     int notified;                /* outbox rows written for notify actions (not in the JSON) */
     int notify_dropped;          /* notify actions dropped: the tenant's outbox was full */
+    int job_replayed;            /* 1: the content's job was already recorded; nothing was
+                                    recorded again (review_id is the recorded one) */
 } cg_verdict;
 
 CG_API void cg_verdict_free(cg_verdict *v);

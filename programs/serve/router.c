@@ -55,6 +55,8 @@ static const serve_route routes[] = {
      bank_content_delete_route},
     {"POST", "/v1/scan", CG_SCOPE_SCAN, BODY_MAX, 1, v1_scan},
     {"POST", "/v1/messages", CG_SCOPE_SCAN, BODY_MESSAGE, 0, v1_message},
+    {"POST", "/v1/jobs", CG_SCOPE_SCAN, BODY_MAX, 0, v1_job_submit},
+    {"GET", "/v1/jobs/*", CG_SCOPE_SCAN, BODY_NONE, 0, v1_job_get},
     {"GET", "/v1/review", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_list},
     {"GET", "/v1/review/*", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_get},
     {"POST", "/v1/review/*/claim", CG_SCOPE_REVIEW, BODY_SMALL, 0, v1_review_claim},

@@ -81,6 +81,9 @@ typedef struct serve_config {
     int selfhash;                  /* 1: POST /v1/selfhash takes submissions (routes_selfhash.c) */
     int selfhash_per_hour;         /* submissions and withdrawals per client address per hour */
     int selfhash_max_pending;      /* self-hash items waiting for review; more: 503 */
+    char nats[1024];               /* --queue: the NATS servers of the job queue; "" off */
+    char queue_stream[65];         /* the jobs stream, "" CG_JOBS (docs/queue.md) */
+    int queue_replicas;            /* stream replicas when serve creates the streams */
 } serve_config;
 
 void serve_config_default(serve_config *c);
@@ -120,6 +123,7 @@ typedef struct serve_bucket serve_bucket;
 typedef struct serve_conns serve_conns;
 typedef struct serve_heavy serve_heavy;
 typedef struct serve_auth_limits serve_auth_limits;
+typedef struct serve_queue serve_queue;
 
 typedef struct serve_server {
     serve_config cfg;
@@ -146,6 +150,7 @@ typedef struct serve_server {
     atomic_uint_least64_t keys_version_seen; /* keysgen.c: the store's data version when the
                                                 generation was last read */
     atomic_int keys_version_known; /* 1: keys_version_seen was set */
+    serve_queue *queue;            /* --queue: the NATS link of /v1/jobs (routes_jobs.c) */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
@@ -394,6 +399,13 @@ int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id, const
 /* routes_reveal.c: GET /v1/review/<id>/reveal?level=1|2|3 (the review console's stepwise
  * reveal of a quarantine preview, each level audited). */
 enum MHD_Result v1_review_reveal(serve_req *r);
+
+/* routes_jobs.c: POST /v1/jobs, GET /v1/jobs/<id> (serve --queue, docs/queue.md); the NATS
+ * link is opened by serve_queue_start (0, or -1 with a message; nothing without cfg.nats). */
+enum MHD_Result v1_job_submit(serve_req *r);
+enum MHD_Result v1_job_get(serve_req *r);
+int serve_queue_start(serve_server *s);
+void serve_queue_stop(serve_server *s);
 
 /* routes_hma.c: 1 when the request's key may see bank (its bank list). */
 int serve_bank_visible(const serve_req *r, const char *bank);

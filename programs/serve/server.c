@@ -528,6 +528,10 @@ int serve_run(const serve_config *cfg)
             goto out;
         }
     }
+    if (serve_queue_start(s) != 0) {
+        close(lfd);
+        goto out;
+    }
 
     flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
             MHD_ALLOW_SUSPEND_RESUME;
@@ -585,6 +589,7 @@ out:
     s->conns = NULL;
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
+    serve_queue_stop(s);
     cg_object_pool_destroy(s->dbs);
     cg_pdq_hasher_pool_destroy(s->hashers);
     auth_fini(s);

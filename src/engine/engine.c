@@ -129,7 +129,7 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
                         (long long)c->state_save_s);
     if (c->state_save_s > 0 && c->db_path == NULL)
         return cg__fail(err, CG_E_INVAL, "engine: keeping the live state needs a bank database");
-    if (c->review || c->notify || c->state_save_s > 0) {
+    if (c->review || c->notify || c->state_save_s > 0 || c->jobs) {
         st = cg_bankdb_open(c->db_path, 0, &e->rw_db, err);
         if (st != CG_OK)
             return st;

@@ -127,7 +127,8 @@ void cg__engine_state_autosave(cg_engine *e, int force);
 /* Records a decided verdict: review item (when review is on and the decision queues it), an
  * outbox row per notify action (when notify is on), and the audit record (when an audit log is
  * open). img may be NULL (no preview). */
-cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err);
+cg_status cg__engine_record(cg_engine *e, const cg_content *c, cg_verdict *v, const cg_image *img,
+                            cg_error *err);
 
 /* Loads the classifier when configured; a model that cannot be loaded leaves e->vision NULL
  * and e->vision_error set (only running out of memory fails). Close frees both and the pool. */

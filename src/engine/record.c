@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "childguard/jobs.h"
 #include "childguard/outbox.h"
 #include "childguard/review.h"
 #include "common/alloc.h"
@@ -252,7 +253,85 @@ static cg_status add_notifications(cg_engine *e, cg_verdict *v, cg_error *err)
     return st;
 }
 
-cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err)
+/* The outbox row that tells a job's callback target it is recorded: ids and the decision, as
+ * for a notify action, plus the job id. */
+static cg_status add_job_callback(cg_engine *e, const cg_content *c, cg_verdict *v,
+                                  cg_error *err)
+{
+    const cg_policy_decision *d = &v->decision;
+    json_t *actions = json_array(), *o;
+    cg_status st;
+    char *text;
+
+    for (size_t k = 0; k < d->n_actions; k++)
+        json_array_append_new(actions, json_string(cg_policy_action_name(d->actions[k].action)));
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "event", "job", "job", c->job_id, "tenant",
+                  v->tenant, "content_id", v->content_id, "kind", cg_verdict_kind_name(v),
+                  "actions", actions, "review_id",
+                  v->review_id > 0 ? json_integer(v->review_id) : json_null());
+    text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (text == NULL)
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    st = cg_outbox_add(e->rw_db, c->job_callback, text, NULL, err);
+    free(text);
+    return st;
+}
+
+/* A job's record (cg_engine_config.jobs): the review item, the outbox rows and the ledger row
+ * with the verdict in one transaction of the store (jobs.h), then the audit record. A job
+ * already recorded records nothing. Called under record_lock. */
+static cg_status record_job(cg_engine *e, const cg_content *c, cg_verdict *v, const cg_image *img,
+                            int queue, int notify, int audit, cg_error *err)
+{
+    cg_job row;
+    char *json = NULL;
+    int done = 0;
+    cg_status st;
+
+    st = cg_bankdb_set_tenant(e->rw_db, v->tenant, err);
+    if (st == CG_OK)
+        st = cg_job_record_begin(e->rw_db, c->job_id, &done, &row, err);
+    if (st != CG_OK)
+        return st;
+    if (done) {
+        v->job_replayed = 1;
+        v->review_id = row.review_id;
+        cg_job_clear(&row);
+        return CG_OK;
+    }
+    if (queue)
+        st = add_review(e, v, img, err);
+    if (st == CG_OK && notify)
+        st = add_notifications(e, v, err);
+    if (st == CG_OK && c->job_callback != NULL && c->job_callback[0] != '\0')
+        st = add_job_callback(e, c, v, err);
+    if (st == CG_OK) {
+        json = cg_verdict_to_json(v, CG_VERDICT_JSON_NO_TIMINGS |
+                                         CG_VERDICT_JSON_NO_GUIDANCE_TEXT);
+        if (json == NULL)
+            st = cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    }
+    if (st != CG_OK) {
+        cg_job_record_abort(e->rw_db);
+        v->review_id = 0;
+        return st;
+    }
+    st = cg_job_record_commit(e->rw_db, c->job_id, json, v->review_id, err);
+    cg__free(json);
+    if (st != CG_OK) {
+        v->review_id = 0;
+        return st;
+    }
+    /* After the commit: a process killed between the two loses this job's decision record
+     * rather than writing it twice on the redelivery (docs/queue.md). */
+    if (audit)
+        st = append_decision(e, v, err);
+    return st;
+}
+
+cg_status cg__engine_record(cg_engine *e, const cg_content *c, cg_verdict *v, const cg_image *img,
+                            cg_error *err)
 {
     int queue = e->cfg.review && e->rw_db != NULL &&
                 cg_policy_decision_has(&v->decision, CG_ACTION_QUEUE_REVIEW);
@@ -261,6 +340,12 @@ cg_status cg__engine_record(cg_engine *e, cg_verdict *v, const cg_image *img, cg
     int audit = e->audit != NULL && (e->cfg.audit_all || acts(v));
     cg_status st = CG_OK;
 
+    if (e->cfg.jobs && e->rw_db != NULL && c->job_id != NULL) {
+        pthread_mutex_lock(&e->record_lock);
+        st = record_job(e, c, v, img, queue, notify, audit, err);
+        pthread_mutex_unlock(&e->record_lock);
+        return st;
+    }
     if (!queue && !notify && !audit)
         return CG_OK;
     pthread_mutex_lock(&e->record_lock);

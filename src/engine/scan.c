@@ -492,7 +492,7 @@ cg_status cg_engine_scan(cg_engine *e, const cg_content *c, cg_verdict *v, cg_er
     if (st != CG_OK)
         goto out;
     t1 = cg__engine_now_ms();
-    st = cg__engine_record(e, v, e->cfg.quarantine ? img : NULL, err);
+    st = cg__engine_record(e, c, v, e->cfg.quarantine ? img : NULL, err);
     v->ms.record_ms = cg__engine_now_ms() - t1;
     if (c->kind == CG_CONTENT_MESSAGE)
         cg__engine_state_autosave(e, 0); /* at most every state_save_s (state_store.c) */

@@ -118,6 +118,7 @@ void cg_bankdb_close(cg_bankdb *db)
 {
     if (db == NULL)
         return;
+    (void)cg__store_audit_release(db, 0, NULL); /* a job's record left open: rolled back */
     db->ops->close(db);
     cg__free(db->path);
     cg__free(db);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/error.h"
 
 /* The record kind of every bank change. */
@@ -107,6 +108,71 @@ cg_status cg__bankdb_audit_signal(cg_bankdb *db, const char *op, const char *ban
     return cg__bankdb_audit(db, op, bank, data, err);
 }
 
+/* One record held for a job's commit. */
+struct cg__audit_held {
+    struct cg__audit_held *next;
+    cg_audit *audit;
+    char *kind, *actor, *subject, *what, *text;
+};
+
+static void held_free(struct cg__audit_held *h)
+{
+    cg__free(h->kind);
+    cg__free(h->actor);
+    cg__free(h->subject);
+    cg__free(h->what);
+    free(h->text); /* jansson's allocator */
+    cg__free(h);
+}
+
+/* Keeps a record (text taken) until the job's transaction ends: inside it, the nested commits
+ * of a review item are not yet durable, and a record appended now would be written again by
+ * the redelivery of a job whose process died before the commit. */
+static cg_status hold(cg_bankdb *db, cg_audit *audit, const char *kind, const char *actor,
+                      const char *subject, const char *what, char *text, cg_error *err)
+{
+    struct cg__audit_held *h = cg__calloc(1, sizeof(*h)), **tail = &db->held;
+
+    if (h == NULL || (h->kind = cg__strdup(kind)) == NULL ||
+        (h->actor = cg__strdup(actor != NULL ? actor : "")) == NULL ||
+        (h->subject = cg__strdup(subject != NULL ? subject : "")) == NULL ||
+        (h->what = cg__strdup(what)) == NULL) {
+        if (h != NULL) {
+            h->text = text;
+            held_free(h);
+        } else {
+            free(text);
+        }
+        return cg__fail(err, CG_E_NOMEM, "%s: %s: out of memory", db->path, what);
+    }
+    h->audit = audit;
+    h->text = text;
+    while (*tail != NULL)
+        tail = &(*tail)->next;
+    *tail = h;
+    return CG_OK;
+}
+
+cg_status cg__store_audit_release(cg_bankdb *db, int committed, cg_error *err)
+{
+    cg_status st = CG_OK;
+
+    db->holding = 0;
+    while (db->held != NULL) {
+        struct cg__audit_held *h = db->held;
+        cg_error aerr = {CG_OK, ""};
+
+        db->held = h->next;
+        if (committed && st == CG_OK &&
+            cg_audit_append(h->audit, h->kind, h->actor, h->subject, h->text, NULL, &aerr) !=
+                CG_OK)
+            st = cg__fail(err, CG_E_IO, "%s: %s: change committed but not audited: %s",
+                          db->path, h->what, aerr.message);
+        held_free(h);
+    }
+    return st;
+}
+
 cg_status cg__store_audit_committed(cg_bankdb *db, cg_audit *audit, const char *kind,
                                     const char *actor, const char *subject, const char *what,
                                     json_t *data, cg_error *err)
@@ -124,6 +190,8 @@ cg_status cg__store_audit_committed(cg_bankdb *db, cg_audit *audit, const char *
     if (text == NULL)
         return cg__fail(err, CG_E_IO, "%s: %s: change committed but not audited: out of memory",
                         db->path, what);
+    if (db->holding)
+        return hold(db, audit, kind, actor, subject, what, text, err);
     st = cg_audit_append(audit, kind, actor, subject, text, NULL, &aerr);
     free(text); /* jansson's allocator: the default malloc */
     if (st != CG_OK)

@@ -25,7 +25,7 @@
 
 /* The schema version this build writes (every backend keeps the same version numbers: a
  * version is a set of tables and columns, whatever the database). */
-#define CG__BANKDB_SCHEMA_VERSION 6
+#define CG__BANKDB_SCHEMA_VERSION 7
 
 struct cg_bankdb {
     const cg__store_ops *ops;             /* the backend */
@@ -38,7 +38,17 @@ struct cg_bankdb {
     char review_actor[160];               /* cg_review_set_actor; "" = the reviewer's name */
     unsigned review_rights;               /* cg_review_set_actor; ~0u until set */
     int review_rights_set;                /* 0: every right (a new handle) */
+    struct cg__audit_held *held;          /* a job's record: audit records of its changes,
+                                             appended after its commit (store_jobs.c) */
+    int holding;                          /* 1 inside cg_job_record_begin .. commit/abort */
 };
+
+/* ---- audit records held for a job's commit (store_audit.c) ---- */
+
+/* Appends the records held since cg_job_record_begin in order (committed is 1), or drops them
+ * (0: rolled back); holding ends. The first append that fails is reported as
+ * cg__store_audit_committed reports it. */
+cg_status cg__store_audit_release(cg_bankdb *db, int committed, cg_error *err);
 
 /* CG_E_INVAL naming the path when db was opened read-only. */
 cg_status cg__bankdb_check_writable(cg_bankdb *db, cg_error *err);

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "childguard/bank.h"
+#include "childguard/jobs.h"
 #include "childguard/keys.h"
 #include "childguard/outbox.h"
 #include "childguard/review.h"
@@ -262,6 +263,28 @@ typedef struct cg__store_ops {
     cg_status (*outbox_counts)(cg_bankdb *db, int64_t *pending, int64_t *delivered,
                                int64_t *failed, cg_error *err);
     cg_status (*outbox_prune)(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err);
+
+    /* ---- the job ledger (jobs.h; store_jobs.c checks; the rows: sqlite_jobs.c) ----
+     * A job is recorded inside one write transaction (cg_job_record_begin): begin_write,
+     * job_get, the caller's review/outbox writes, job_done, commit. So a backend's begin_write
+     * and commit must nest: inside an open write transaction they open and release an inner
+     * level (a savepoint), and rollback inside one undoes only that level (an outbox entry
+     * refused by its bound does not undo the review item before it). */
+    /* Adds the queued row of (tenant, id) unless one exists; *created: it was added. */
+    cg_status (*job_queue)(cg_bankdb *db, const char *tenant, const char *id, int64_t now,
+                           int *created, cg_error *err);
+    /* Reads (tenant, id) into *out (cleared by the caller); CG_E_NOTFOUND when absent. */
+    cg_status (*job_get)(cg_bankdb *db, const char *tenant, const char *id, cg_job *out,
+                         cg_error *err);
+    /* Writes (tenant, id) as done, inside the caller's write transaction. */
+    cg_status (*job_done)(cg_bankdb *db, const char *tenant, const char *id,
+                          const char *verdict_json, int64_t review_id, int64_t now,
+                          cg_error *err);
+    /* Writes (tenant, id) as failed with reason unless it is done; committed. */
+    cg_status (*job_fail)(cg_bankdb *db, const char *tenant, const char *id, const char *reason,
+                          int64_t now, cg_error *err);
+    cg_status (*job_counts)(cg_bankdb *db, const char *tenant, int64_t counts[3],
+                            cg_error *err);
 } cg__store_ops;
 
 /* The backends built into this library. */

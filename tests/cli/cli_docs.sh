@@ -42,7 +42,8 @@ if ok:
     print("ok: %s: --help and docs/cli.md name the same %d options" % (cmd, len(in_help)))
 sys.exit(0 if ok else 1)
 PY
-for cmd in hash distance bank match scan classify text policy audit review report serve keys; do
+for cmd in hash distance bank match scan classify text policy audit review report serve keys \
+    worker submit; do
     "$CG" "$cmd" --help >"$tmp/$cmd.help" 2>&1
     rc=$?
     if [ "$rc" -ne 0 ]; then

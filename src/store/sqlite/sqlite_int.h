@@ -82,6 +82,8 @@ typedef struct cg__sqlite {
     int import_bulk;                      /* 1: the running import dropped the signal triggers */
     const volatile uint8_t *wal_index;    /* SQLite's own mapping of the -shm file's first page
                                              (sqlite_version.c); NULL: not in WAL mode */
+    int tx_depth;                         /* open transaction levels: 1 the transaction, more
+                                             are savepoints inside it (a job's record) */
 } cg__sqlite;
 
 /* The connection of db (a cg_bankdb opened on this backend). */
@@ -288,5 +290,33 @@ CG_API sqlite3 *cg__bankdb_sqlite(cg_bankdb *db);
 CG_API cg_status cg__bankdb_set_busy_timeout(cg_bankdb *db, int ms, cg_error *err);
 /* Caps the file at pages pages (PRAGMA max_page_count), to simulate a full disk. */
 CG_API cg_status cg__bankdb_set_max_pages(cg_bankdb *db, int64_t pages, cg_error *err);
+
+/* The job ledger (sqlite_jobs.c; store_ops.h). */
+cg_status cg__sqlite_job_queue(cg_bankdb *db, const char *tenant, const char *id, int64_t now,
+                               int *created, cg_error *err);
+cg_status cg__sqlite_job_get(cg_bankdb *db, const char *tenant, const char *id, cg_job *out,
+                             cg_error *err);
+cg_status cg__sqlite_job_done(cg_bankdb *db, const char *tenant, const char *id,
+                              const char *verdict_json, int64_t review_id, int64_t now,
+                              cg_error *err);
+cg_status cg__sqlite_job_fail(cg_bankdb *db, const char *tenant, const char *id,
+                              const char *reason, int64_t now, cg_error *err);
+cg_status cg__sqlite_job_counts(cg_bankdb *db, const char *tenant, int64_t counts[3],
+                                cg_error *err);
+/* Schema step 7 (6 -> 7): the job ledger. */
+#define CG__SQLITE_JOBS_SCHEMA                                                        \
+    "CREATE TABLE IF NOT EXISTS jobs ("                                                \
+    "  tenant TEXT NOT NULL,"                                                          \
+    "  id TEXT NOT NULL,"                                                              \
+    "  state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'failed')),"             \
+    "  created INTEGER NOT NULL,"                                                      \
+    "  updated INTEGER NOT NULL,"                                                      \
+    "  review_id INTEGER NOT NULL DEFAULT 0,"                                          \
+    "  attempts INTEGER NOT NULL DEFAULT 0,"                                           \
+    "  verdict_json TEXT,"                                                             \
+    "  error TEXT NOT NULL DEFAULT '',"                                                \
+    "  PRIMARY KEY (tenant, id)"                                                       \
+    ") WITHOUT ROWID;"                                                                 \
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(tenant, state);"
 
 #endif

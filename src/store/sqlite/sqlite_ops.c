@@ -66,4 +66,9 @@ const cg__store_ops cg__store_sqlite = {
     .outbox_mark_failed = cg__sqlite_outbox_mark_failed,
     .outbox_counts = cg__sqlite_outbox_counts,
     .outbox_prune = cg__sqlite_outbox_prune,
+    .job_queue = cg__sqlite_job_queue,
+    .job_get = cg__sqlite_job_get,
+    .job_done = cg__sqlite_job_done,
+    .job_fail = cg__sqlite_job_fail,
+    .job_counts = cg__sqlite_job_counts,
 };

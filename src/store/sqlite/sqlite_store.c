@@ -189,6 +189,8 @@ static const char *const migrations[] = {
     "  state BLOB NOT NULL,"
     "  saved INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+    /* 6 -> 7: the job ledger of queued scans (sqlite_jobs.c, docs/queue.md). */
+    CG__SQLITE_JOBS_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
@@ -304,24 +306,53 @@ cg_status cg__bankdb_exec(cg_bankdb *db, const char *sql, const char *what, cg_e
     return CG_OK;
 }
 
+/* Transactions nest (store_ops.h: a job's record holds one open around the review and outbox
+ * writes): inside an open one, begin opens a savepoint, commit releases it and rollback undoes
+ * only it. Outside, they are BEGIN / COMMIT / ROLLBACK as before. */
+static cg_status tx_begin(cg_bankdb *db, const char *sql, const char *what, cg_error *err)
+{
+    cg__sqlite *c = db->be;
+    cg_status st;
+
+    if (c->tx_depth > 0 && !sqlite3_get_autocommit(c->db))
+        sql = "SAVEPOINT cg_nested";
+    else
+        c->tx_depth = 0;
+    st = cg__bankdb_exec(db, sql, what, err);
+    if (st == CG_OK)
+        c->tx_depth++;
+    return st;
+}
+
 cg_status cg__bankdb_begin_write(cg_bankdb *db, const char *what, cg_error *err)
 {
-    return cg__bankdb_exec(db, "BEGIN IMMEDIATE", what, err);
+    return tx_begin(db, "BEGIN IMMEDIATE", what, err);
 }
 
 cg_status cg__bankdb_begin_read(cg_bankdb *db, const char *what, cg_error *err)
 {
-    return cg__bankdb_exec(db, "BEGIN", what, err);
+    return tx_begin(db, "BEGIN", what, err);
 }
 
 cg_status cg__bankdb_commit(cg_bankdb *db, const char *what, cg_error *err)
 {
-    cg_status st = cg__bankdb_exec(db, "COMMIT", what, err);
+    cg__sqlite *c = db->be;
+    cg_status st;
 
+    if (c->tx_depth > 1) {
+        st = cg__bankdb_exec(db, "RELEASE cg_nested", what, err);
+        if (st != CG_OK)
+            cg__bankdb_rollback(db);
+        else
+            c->tx_depth--;
+        return st;
+    }
+    st = cg__bankdb_exec(db, "COMMIT", what, err);
     /* A failed COMMIT (disk full, busy readers on a checkpoint) leaves the transaction open;
      * the callers' contract is all or nothing, so end it. */
     if (st != CG_OK)
         cg__bankdb_rollback(db);
+    c->tx_depth = 0;
     return st;
 }
 
@@ -358,6 +389,14 @@ void cg__bankdb_rollback(cg_bankdb *db)
 {
     /* Statements still running would make ROLLBACK fail with SQLITE_BUSY on old SQLite
      * versions; the cached ones are always reset by their users, so none are. */
+    cg__sqlite *c = db->be;
+
+    if (c->tx_depth > 1 && !sqlite3_get_autocommit(c->db)) {
+        (void)sqlite3_exec(c->db, "ROLLBACK TO cg_nested; RELEASE cg_nested", NULL, NULL, NULL);
+        c->tx_depth--;
+        return;
+    }
+    c->tx_depth = 0;
     if (!sqlite3_get_autocommit(cg__sq(db)))
         (void)sqlite3_exec(cg__sq(db), "ROLLBACK", NULL, NULL, NULL);
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# childguard serve --queue (docs/queue.md): POST /v1/jobs hands content (or a path) to
+# `childguard worker` through a real nats-server with JetStream started here on free loopback
+# ports; GET /v1/jobs/<id> answers the state and then the verdict. Attacks: no key, a key
+# without the scan scope, another tenant's job ids, ids that are not ids, bodies over the
+# limit (declared and chunked), a bad callback; the synchronous /v1/scan keeps working.
+# Synthetic content only.
+# Usage: bash serve_queue.sh /path/to/childguard /path/to/source-root [testdata]
+set -u
+CG=$1
+ROOT=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    [ -n "${QUEUE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+for tool in nats-server curl python3 sqlite3; do
+    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
+done
+. "$ROOT/tests/tools/queue_lib.sh"
+export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
+
+printf 'synthetic queued upload one\n' >"$tmp/one.bin"
+mkdir -p "$tmp/root"
+printf 'synthetic queued file by path\n' >"$tmp/root/two.bin"
+"$CG" bank create known --label csam >/dev/null 2>&1
+md5sum "$tmp/one.bin" "$tmp/root/two.bin" | cut -d' ' -f1 >"$tmp/md5.txt"
+"$CG" bank import known --type md5 "$tmp/md5.txt" >/dev/null 2>&1
+A=$("$CG" keys create scanner-a --scope scan --tenant alpha 2>/dev/null | grep -m1 '^cgk_')
+B=$("$CG" keys create scanner-b --scope scan --tenant beta 2>/dev/null | grep -m1 '^cgk_')
+R=$("$CG" keys create reviewer --scope review --tenant alpha 2>/dev/null | grep -m1 '^cgk_')
+check "keys of two tenants and a review-only key" "[ -n \"$A\" ] && [ -n \"$B\" ] && [ -n \"$R\" ]"
+
+port=$(free_port)
+mport=$(free_port)
+U=nats://127.0.0.1:$port
+pids+=("$(nats_start n1 "$port" "$mport")")
+hport=$(free_port)
+H="http://127.0.0.1:$hport"
+"$CG" serve --queue --nats "$U" --listen 127.0.0.1:$hport --threads 2 --max-body 65536 \
+    --no-classify >"$tmp/serve.out" 2>"$tmp/serve.log" &
+pids+=("$!")
+for _ in $(seq 1 300); do curl -s -o /dev/null "$H/status/live" && break; sleep 0.1; done
+check "serve --queue is up" "curl -s -o /dev/null $H/status/live"
+"$CG" serve --queue --listen 127.0.0.1:1 >/dev/null 2>"$tmp/err"
+check "--queue without --nats: exit 2" "[ \$? -eq 2 ] && grep -q -- '--nats' $tmp/err"
+
+code() { curl -s -o "$tmp/body" -w '%{http_code}' "$@"; }
+# ---- attacks before anything is queued ----
+check "POST /v1/jobs without a key: 401" "[ \$(code -X POST --data-binary @$tmp/one.bin $H/v1/jobs) = 401 ]"
+check "POST /v1/jobs with a review-only key: 403" \
+    "[ \$(code -H 'Authorization: Bearer $R' -X POST --data-binary @$tmp/one.bin $H/v1/jobs) = 403 ]"
+head -c 70000 /dev/zero >"$tmp/big.bin"
+check "a body over --max-body (declared): 413" \
+    "[ \$(code -H 'Authorization: Bearer $A' -X POST --data-binary @$tmp/big.bin $H/v1/jobs) = 413 ]"
+check "a body over --max-body (chunked): 413" \
+    "[ \$(code -H 'Authorization: Bearer $A' -H 'Transfer-Encoding: chunked' -X POST --data-binary @$tmp/big.bin $H/v1/jobs) = 413 ]"
+check "an empty body: 400" \
+    "[ \$(code -H 'Authorization: Bearer $A' -X POST $H/v1/jobs) = 400 ]"
+check "a bad callback target: 400" \
+    "[ \$(code -H 'Authorization: Bearer $A' -X POST --data-binary @$tmp/one.bin '$H/v1/jobs?callback=Bad%20Target') = 400 ]"
+check "a JSON body without a path: 400" \
+    "[ \$(code -H 'Authorization: Bearer $A' -H 'Content-Type: application/json' -d '{\"x\":1}' $H/v1/jobs) = 400 ]"
+
+# ---- jobs ----
+c=$(code -H "Authorization: Bearer $A" -X POST --data-binary @"$tmp/one.bin" "$H/v1/jobs?name=one.bin&callback=guardian")
+J1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/body" 2>/dev/null)
+check "POST /v1/jobs (bytes): 202 with a job id" "[ $c = 202 ] && [ -n \"$J1\" ] && grep -q '\"queued\"' $tmp/body"
+c=$(code -H "Authorization: Bearer $A" -H 'Content-Type: application/json' -d '{"path":"two.bin"}' "$H/v1/jobs")
+J2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/body" 2>/dev/null)
+check "POST /v1/jobs (a path): 202" "[ $c = 202 ] && [ -n \"$J2\" ]"
+c=$(code -H "Authorization: Bearer $A" -H 'Content-Type: application/json' -d '{"path":"../t.db"}' "$H/v1/jobs")
+J3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/body" 2>/dev/null)
+check "POST /v1/jobs (a path leaving the root) is accepted, to be refused by the worker" "[ $c = 202 ]"
+c=$(code -H "Authorization: Bearer $A" "$H/v1/jobs/$J1")
+check "GET before a worker ran: queued" "[ $c = 200 ] && grep -q '\"state\": *\"queued\"' $tmp/body"
+check "another tenant's job id: 404" "[ \$(code -H 'Authorization: Bearer $B' $H/v1/jobs/$J1) = 404 ]"
+check "a review-only key of the same tenant: 403" "[ \$(code -H 'Authorization: Bearer $R' $H/v1/jobs/$J1) = 403 ]"
+check "no key: 401" "[ \$(code $H/v1/jobs/$J1) = 401 ]"
+check "an id that is not one: 404" "[ \$(code -H 'Authorization: Bearer $A' '$H/v1/jobs/..%2F..%2Fetc') = 404 ]"
+check "an unknown id: 404" "[ \$(code -H 'Authorization: Bearer $A' $H/v1/jobs/jdeadbeef) = 404 ]"
+
+"$CG" worker --nats "$U" --root "$tmp/root" --concurrency 1 --no-classify --stats-every 0 \
+    2>"$tmp/worker.log" &
+wpid=$!
+pids+=("$wpid")
+for _ in $(seq 1 300); do
+    [ "$(sql "$CHILDGUARD_DB" "SELECT count(*) FROM jobs WHERE state<>'queued'")" = 3 ] && break
+    sleep 0.1
+done
+c=$(code -H "Authorization: Bearer $A" "$H/v1/jobs/$J1")
+check "GET after the worker: done, with the verdict and its review item" \
+    "[ $c = 200 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"state\"] == \"done\" and d[\"review_id\"] and d[\"verdict\"][\"matches\"], d
+assert d[\"verdict\"][\"name\"] == \"one.bin\"' $tmp/body"
+check "the path job is done" "[ \$(code -H 'Authorization: Bearer $A' $H/v1/jobs/$J2) = 200 ] && grep -q '\"done\"' $tmp/body"
+check "the escaping path job failed, saying why" \
+    "[ \$(code -H 'Authorization: Bearer $A' $H/v1/jobs/$J3) = 200 ] && grep -q '\"failed\"' $tmp/body && grep -q \"'..'\" $tmp/body"
+check "the other tenant still sees nothing" "[ \$(code -H 'Authorization: Bearer $B' $H/v1/jobs/$J2) = 404 ]"
+check "the callback became one outbox row of the job's tenant" \
+    "[ \"\$(sql $CHILDGUARD_DB \"SELECT count(*), tenant FROM outbox WHERE target='guardian' AND payload LIKE '%$J1%'\")\" = \"1	alpha\" ]"
+check "the review item belongs to the job's tenant" \
+    "[ \"\$(sql $CHILDGUARD_DB \"SELECT tenant FROM review_items WHERE id=(SELECT review_id FROM jobs WHERE id='$J1')\")\" = alpha ]"
+check "the synchronous /v1/scan still works" \
+    "[ \$(code -H 'Authorization: Bearer $A' -X POST --data-binary @$tmp/one.bin $H/v1/scan) = 200 ]"
+kill -TERM "$wpid"
+wait "$wpid"
+exit $fail
