@@ -292,6 +292,11 @@ const char *cg_text_session_features(const cg_text_session *s)
     return s != NULL && s->have_features ? s->lf.s : NULL;
 }
 
+const cg__learned_scratch *cg__text_session_learned(const cg_text_session *s)
+{
+    return s != NULL ? &s->lf : NULL;
+}
+
 size_t cg_text_engine_cue_count(const cg_text_engine *e)
 {
     return e != NULL && e->lx != NULL ? cg__lexicon_count(e->lx) : 0;
@@ -501,7 +506,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
  * context can weaken was found, so most messages pay nothing), cues inside quotation marks
  * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
  * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
- * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
+ * harms with a quoted, negated or offered cue; returns the markers with bit 31 set once scanned
+ * (0 when not needed). */
 static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
                               cg__finding *f, size_t n, unsigned *quoted_harms)
 {
@@ -544,7 +550,7 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
         return 0;
     const unsigned ctx = cg__context_scan(text, len, nm);
     if (ctx == 0)
-        return 0;
+        return 0x80000000u; /* scanned, nothing found: the learned findings need not scan again */
     for (size_t i = 0; i < n; i++)
         f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
     return ctx | 0x80000000u; /* scanned */
@@ -664,17 +670,19 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     /* The learned layer reads the rule findings before the context weakens them (the words
      * that make a cue banter are among its own features). */
     s->have_features = 0;
-    if (s->e->learned != NULL || s->keep_features) {
+    if (s->keep_features) {
         st = cg__learned_features(&s->nm, text, msg->len, s->findings, n, &age, &s->lf, err);
         if (st != CG_OK)
             return st;
         s->have_features = 1;
     }
     float learned[CG_TEXT_MODEL_MAX_LABELS];
-    if (s->e->learned != NULL) {
-        st = cg__learned_score(s->e->learned, &s->lf, learned, err);
+    if (s->e->learned != NULL) { /* the same features, hashed without the line (learned.h) */
+        st = cg__learned_vector(s->e->learned, &s->nm, text, msg->len, s->findings, n, &age,
+                                &s->lf, err);
         if (st != CG_OK)
             return st;
+        cg__learned_score_vector(s->e->learned, &s->lf, learned);
     }
     unsigned quoted_harms;
     unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
@@ -687,7 +695,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (learned[i] >= learned_threshold(s->e->learned, i)) {
             const cg_harm h = (cg_harm)s->e->learned_harm[i];
             float w = LEARNED_WEIGHT * learned[i];
-            if (ctx == 0)
+            if (ctx == 0 && context_factor(~(0x80000000u | CG__CTX_KIN), h, learned_facet(h)) < 1.0f)
                 ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
             w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));
