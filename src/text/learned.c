@@ -309,7 +309,17 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
     }
     stream t = {p, s->f.idx, 0, 0, 0, {{0}, 0}};
 
-    feed(&t, nm->plain.s, nm->plain.n);
+    /* The plain form's words (the line's first bytes, no token pending yet). */
+    for (size_t i = 0; i < nm->plain.n;) {
+        size_t j = i;
+        uint64_t h = CG__LIN_FNV_BASIS;
+
+        while (j < nm->plain.n && nm->plain.s[j] != ' ')
+            h = (h ^ (unsigned char)nm->plain.s[j++]) * CG__LIN_FNV_PRIME;
+        if (j > i)
+            t.k = cg__lin_word_emit(p, &t.w, h, t.idx, t.k);
+        i = j + 1;
+    }
     /* Words with Vietnamese letters, in their folded spelling, as "~" + the word. */
     for (size_t i = 0; i < nm->folded.n;) {
         size_t j = i;

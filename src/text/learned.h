@@ -59,7 +59,7 @@ cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, floa
                             cg_error *err);
 
 /* The direct path: the vector of the features cg__learned_features would write (same arguments)
- * for model m, made without the line, into s->v (s->s is left alone). Bit-identical to
+ * for model m, made without the line, into s->v. Bit-identical to
  * featurising and vectorising the line (test_text_learned); falls back to the line itself for
  * models with character n-grams or lines longer than the model's cut. */
 cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,

@@ -364,18 +364,41 @@ double cg_text_model_threshold(const cg_text_model *m, unsigned i)
 
 /* ---- prediction ---------------------------------------------------------------------------- */
 
-void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z)
+/* z[c] = bias[c] + sum over the entries of w[bucket * C + c] * value, entry by entry. Inlined
+ * with C a constant for the usual class counts, so the sums stay in registers (z may alias
+ * nothing the loop reads) and the compiler can use vector instructions across the classes:
+ * each class's sum still adds the same products in the same order, so the scores are the same
+ * to the bit. */
+static inline __attribute__((always_inline)) void scores_c(const cg_text_model *m,
+                                                           const cg__lin_vec *v, float *z,
+                                                           const uint32_t C)
 {
-    const uint32_t C = m->ncls;
+    float acc[CG_TEXT_MODEL_MAX_LABELS + 1];
 
     for (uint32_t c = 0; c < C; c++)
-        z[c] = m->bias[c];
+        acc[c] = m->bias[c];
     for (size_t k = 0; k < v->n; k++) {
         const float *w = m->w + (size_t)v->idx[k] * C;
         const float x = v->val[k];
 
         for (uint32_t c = 0; c < C; c++)
-            z[c] += w[c] * x;
+            acc[c] += w[c] * x;
+    }
+    for (uint32_t c = 0; c < C; c++)
+        z[c] = acc[c];
+}
+
+void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z)
+{
+    switch (m->ncls) {
+    case 2: scores_c(m, v, z, 2); break;
+    case 3: scores_c(m, v, z, 3); break;
+    case 4: scores_c(m, v, z, 4); break;
+    case 5: scores_c(m, v, z, 5); break;
+    case 6: scores_c(m, v, z, 6); break;
+    case 7: scores_c(m, v, z, 7); break;
+    case 8: scores_c(m, v, z, 8); break;
+    default: scores_c(m, v, z, m->ncls); break;
     }
 }
 

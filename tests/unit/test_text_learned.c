@@ -64,6 +64,15 @@ static void check_message(cg_text_session *s, oracle *o, const char *conv, const
     const cg__learned_scratch line_only = {.v = o->v};
     cg__learned_score_vector(o->m, &line_only, b);
     CG_ASSERT(memcmp(a, b, o->m->nlabels * sizeof(float)) == 0);
+    /* The scores against the plain scalar sums (cg__lin_scores specialises them by class count). */
+    float z[CG_TEXT_MODEL_MAX_LABELS + 1];
+    for (uint32_t c = 0; c < o->m->ncls; c++) {
+        z[c] = o->m->bias[c];
+        for (size_t k = 0; k < o->v.n; k++)
+            z[c] += o->m->w[(size_t)o->v.idx[k] * o->m->ncls + c] * o->v.val[k];
+    }
+    cg__lin_link(&o->m->p, o->m->ncls, z);
+    CG_ASSERT(memcmp(a, z, o->m->nlabels * sizeof(float)) == 0);
     o->messages++;
     o->entries += o->v.n;
     o->repeated += o->f.n - o->v.n;
