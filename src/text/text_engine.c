@@ -16,7 +16,6 @@
 #include "text/conversation.h"
 #include "text/detect.h"
 #include "text/detect_words.h"
-#include "text/guidance.h"
 #include "text/learned.h"
 #include "text/lexicon.h"
 #include "text/normalize.h"
@@ -32,7 +31,6 @@ struct cg_text_engine {
     char lang[8];                 /* "" = all */
     cg__normalizer *nz;
     cg__lexicon *lx;
-    cg__guidance *guidance;
     unsigned char *cue_allowed;   /* per cue: its language is wanted */
     cg_text_model *model;         /* optional */
     int *model_harm;              /* per model label: the harm it scores, or -1 */
@@ -191,7 +189,6 @@ void cg_text_engine_close(cg_text_engine *e)
         return;
     cg__lexicon_free(e->lx);
     cg__normalizer_free(e->nz);
-    cg__guidance_free(e->guidance);
     cg__free(e->cue_allowed);
     cg_text_model_close(e->model);
     cg_text_model_close(e->learned);
@@ -206,7 +203,6 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     const char *dir = pick_data_dir(cfg);
     void (*bad)(const char *, uint64_t, const char *, void *) = cfg ? cfg->on_bad_row : NULL;
     void *ud = cfg ? cfg->ud : NULL;
-    char path[4096];
     path_list paths;
     cg_status st;
 
@@ -265,10 +261,6 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     st = learned_open(e, cfg, dir, err);
     if (st != CG_OK)
         goto fail;
-    snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
-    st = cg__guidance_load(path, cfg && cfg->country ? cfg->country : "VN", &e->guidance, err);
-    if (st != CG_OK)
-        goto fail;
     *out = e;
     return CG_OK;
 fail:
@@ -300,29 +292,6 @@ const cg__learned_scratch *cg__text_session_learned(const cg_text_session *s)
 size_t cg_text_engine_cue_count(const cg_text_engine *e)
 {
     return e != NULL && e->lx != NULL ? cg__lexicon_count(e->lx) : 0;
-}
-
-void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
-                          const char *lang, cg_text_guidance *out)
-{
-    const char *topic = cg_text_harm_name(harm);
-
-    if (topic == NULL) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, CG_AGE_UNKNOWN, out);
-}
-
-void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic, cg_audience audience,
-                             const char *lang, cg_age_band age, cg_text_guidance *out)
-{
-    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, age, out);
-}
-
-int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic)
-{
-    return cg__guidance_has_topic(e ? e->guidance : NULL, topic);
 }
 
 cg_status cg_text_session_create(cg_text_engine *e, cg_text_session **out, cg_error *err)

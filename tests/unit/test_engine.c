@@ -302,11 +302,16 @@ CG_TEST(engine_conversation_gets_review_and_guidance_in_both_languages)
     CG_ASSERT_STR_EQ(v.guidance[0].topic, "grooming");
     CG_ASSERT_EQ(v.guidance[0].audience, CG_AUDIENCE_RECIPIENT);
     CG_ASSERT_EQ(v.guidance[0].age, CG_AGE_CHILD); /* "i'm 12" */
-    CG_ASSERT(v.guidance[0].vi.text != NULL && v.guidance[0].en.text != NULL);
-    CG_ASSERT(strcmp(v.guidance[0].vi.text, v.guidance[0].en.text) != 0);
+    /* One entry per catalogue language, in the catalogue's order (vi, then en). */
+    CG_ASSERT_EQ(v.guidance[0].n_texts, 2);
+    const cg_verdict_guidance_text *vi = &v.guidance[0].texts[0], *en = &v.guidance[0].texts[1];
+    CG_ASSERT_STR_EQ(vi->lang, "vi");
+    CG_ASSERT_STR_EQ(en->lang, "en");
+    CG_ASSERT(vi->text != NULL && en->text != NULL);
+    CG_ASSERT(strcmp(vi->text, en->text) != 0);
     int has_111 = 0;
-    for (size_t i = 0; i < v.guidance[0].vi.n_help; i++)
-        if (strstr(v.guidance[0].vi.help[i], "111") != NULL)
+    for (size_t i = 0; i < vi->n_help; i++)
+        if (strstr(vi->help[i], "111") != NULL)
             has_111 = 1;
     CG_ASSERT(has_111);
 
