@@ -1,7 +1,7 @@
 /* childguard: the harms and alert levels — the vocabulary the text engine finds and the policy
- * decides on. In a header of their own so that the policy (policy.h) names harms without the
- * text engine's API. Part of the text module (their names are defined by src/text/names.c).
- * The name functions are pure and thread-safe. */
+ * decides on. In a header of their own, in the lowest layer (src/common/harm.c), so that the
+ * policy (policy.h) and the guidance catalogue name harms without the text engine's API. The
+ * name functions keep their cg_text_ names (docs/api-c.md); they are pure and thread-safe. */
 #ifndef CHILDGUARD_HARM_H
 #define CHILDGUARD_HARM_H
 

@@ -88,12 +88,6 @@ struct cg__convs {
     size_t n_buckets, n;
 };
 
-const char *cg_text_alert_name(cg_alert a)
-{
-    static const char *const names[] = {"none", "watch", "alert", "urgent"};
-    return (unsigned)a < 4 ? names[a] : NULL;
-}
-
 static uint64_t hash_str(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
