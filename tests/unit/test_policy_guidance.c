@@ -481,3 +481,39 @@ CG_TEST(allocation_failures_are_clean)
                                           (void *)(DATA "/text/guidance.json"), 0);
     CG_ASSERT_GT(n, 50);
 }
+
+CG_TEST(languages_are_data)
+{
+    /* A third language needs no code: it is a column like the others, in file order, with the
+     * same fallbacks (a language the file lacks reads "en"; a text missing in "fr" too). */
+    const char *dir = write_catalogue(
+        "three", "{\"version\": 1,\n"
+                 " \"messages\": {\"ncii\": {\"recipient\": {\"fr\": \"Ce n'est pas ta faute.\","
+                 " \"vi\": \"Không phải lỗi của em.\", \"en\": \"It is not your fault.\"},\n"
+                 "                          \"sender\": {\"en\": \"Stop.\"}}},\n"
+                 " \"help\": {\"FR\": [{\"fr\": \"119\", \"en\": \"119 (France)\"}]}}\n");
+    cg_guidance_catalog *e = NULL;
+    cg_guidance g;
+    cg_error err;
+
+    CG_ASSERT_OK(open_dir(dir, "fr", &e, &err), &err);
+    CG_ASSERT_EQ(cg_guidance_lang_count(e), 3);
+    CG_ASSERT_STR_EQ(cg_guidance_lang(e, 0), "fr");
+    CG_ASSERT_STR_EQ(cg_guidance_lang(e, 1), "vi");
+    CG_ASSERT_STR_EQ(cg_guidance_lang(e, 2), "en");
+    CG_ASSERT(cg_guidance_lang(e, 3) == NULL);
+    cg_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "fr", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_STR_EQ(g.text, "Ce n'est pas ta faute.");
+    CG_ASSERT_EQ(g.n_help, 1);
+    CG_ASSERT_STR_EQ(g.help[0], "119");
+    cg_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "vi", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_STR_EQ(g.text, "Không phải lỗi của em.");
+    CG_ASSERT_STR_EQ(g.help[0], "119 (France)"); /* no vi line: en */
+    cg_guidance_lookup(e, "ncii", CG_AUDIENCE_RECIPIENT, "de", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_STR_EQ(g.text, "It is not your fault.");
+    cg_guidance_lookup(e, "ncii", CG_AUDIENCE_SENDER, "fr", CG_AGE_UNKNOWN, &g);
+    CG_ASSERT_STR_EQ(g.text, "Stop.");
+    cg_guidance_catalog_destroy(e);
+    CG_ASSERT_EQ(cg_guidance_lang_count(NULL), 0);
+    CG_ASSERT(cg_guidance_lang(NULL, 0) == NULL);
+}
