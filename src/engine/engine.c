@@ -110,14 +110,15 @@ static cg_status open_parts(cg_engine *e, const char *guidance_path, cg_error *e
         return st;
     /* The configured default as the catalogue's string: the caller's may not outlive the
      * engine. */
+    const char *want = c->guidance_lang; /* c is e->cfg: read before it is replaced */
     e->cfg.guidance_lang = "vi";
-    for (size_t i = 0; c->guidance_lang != NULL && i < cg_guidance_lang_count(e->guidance); i++)
-        if (strcmp(c->guidance_lang, cg_guidance_lang(e->guidance, i)) == 0)
+    for (size_t i = 0; want != NULL && i < cg_guidance_lang_count(e->guidance); i++)
+        if (strcmp(want, cg_guidance_lang(e->guidance, i)) == 0)
             e->cfg.guidance_lang = cg_guidance_lang(e->guidance, i);
-    if (c->guidance_lang != NULL && strcmp(c->guidance_lang, e->cfg.guidance_lang) != 0)
+    if (want != NULL && strcmp(want, e->cfg.guidance_lang) != 0)
         return cg__fail(err, CG_E_INVAL,
                         "engine: guidance language \"%.16s\" is not one of the catalogue's",
-                        c->guidance_lang);
+                        want);
     e->policy = cg__calloc(1, sizeof(*e->policy));
     if (e->policy == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
