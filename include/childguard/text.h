@@ -82,7 +82,8 @@ typedef struct cg_text_config {
     const char *const *extra_lexicons;
     /* Only cues of this language ("vi", "en") and language-neutral ones; NULL or "auto": all. */
     const char *lang;
-    /* Country for help routing in guidance ("VN" default). */
+    /* Country for help routing in guidance ("VN" default): read by cg_engine_open for its
+     * guidance catalogue (guidance.h); the text engine itself reads no guidance. */
     const char *country;
     /* Bad rows of data files: reported here (path, line, reason) and skipped. May be NULL. */
     void (*on_bad_row)(const char *path, uint64_t line, const char *reason, void *ud);
