@@ -205,12 +205,12 @@ static int gravest(const float vals[CG_HARM_COUNT], const int *allowed)
     return best;
 }
 
-static void print_guidance(const char *lang, const cg_text_engine *e, cg_harm h, cg_audience a,
-                           const char *who, int help)
+static void print_guidance(const char *lang, const cg_guidance_catalog *e, cg_harm h,
+                           cg_audience a, const char *who, int help)
 {
-    cg_text_guidance g;
+    cg_guidance g;
 
-    cg_text_guidance_get(e, h, a, lang, &g);
+    cg_guidance_lookup(e, cg_text_harm_name(h), a, lang, CG_AGE_UNKNOWN, &g);
     if (g.text == NULL)
         return;
     if (who != NULL)
@@ -222,7 +222,7 @@ static void print_guidance(const char *lang, const cg_text_engine *e, cg_harm h,
         printf("     help: %s\n", g.help[i]);
 }
 
-static void explain_summary(const text_opts *o, const cg_text_engine *e, const char *conv,
+static void explain_summary(const text_opts *o, const cg_guidance_catalog *e, const char *conv,
                             const conv_summary *s)
 {
     const cg_text_result *r = &s->r;
@@ -388,7 +388,7 @@ static int run_scan(const text_opts *o, const char *file)
         }
         const char *conv = m.conversation ? m.conversation : "default";
         if (o->explain && last_conv[0] != '\0' && strcmp(conv, last_conv) != 0)
-            explain_summary(o, cg_engine_text(engine), last_conv, &last);
+            explain_summary(o, cg_engine_guidance(engine), last_conv, &last);
         cg_content content;
         cg_content_init(&content);
         content.kind = CG_CONTENT_MESSAGE;
@@ -419,7 +419,7 @@ static int run_scan(const text_opts *o, const char *file)
         json_decref(obj);
     }
     if (o->explain && last_conv[0] != '\0')
-        explain_summary(o, cg_engine_text(engine), last_conv, &last);
+        explain_summary(o, cg_engine_guidance(engine), last_conv, &last);
     if (ferror(in)) {
         fprintf(stderr, "childguard text: %s: read error\n", name);
         errors++;

@@ -6,10 +6,10 @@
  *                                                                                              review queue
  *
  * cg_engine_open loads once what every scan needs: the banks' indexes (a cg_matcher kept up to
- * date by a refresher thread), the lexicons, guidance catalogue and optional text model, and the
- * policy. cg_engine_scan takes the bytes of a file (an image or anything else) or one message of
+ * date by a refresher thread), the text engine (lexicons, learned layer, optional model; unless
+ * no_text), the guidance catalogue and the policy. cg_engine_scan takes the bytes of a file (an image or anything else) or one message of
  * a conversation and returns a verdict: plain data — the content id, signals, matches, text
- * risks with evidence, the decided actions, the guidance (Vietnamese and English) and timings.
+ * risks with evidence, the decided actions, the guidance (in the catalogue's languages) and timings.
  * cg_verdict_to_json is the one serialiser every front end uses (schema: docs/verdict.md and
  * docs/verdict.schema.json).
  *
@@ -31,6 +31,7 @@
 
 #include "export.h"
 #include "digest.h"
+#include "guidance.h"
 #include "image.h"
 #include "matcher.h"
 #include "pdq.h"
@@ -55,8 +56,16 @@ typedef struct cg_engine_config {
     int refresh_ms;
     /* The policy file; NULL: the shipped defaults (cg_policy_default_path()). */
     const char *policy_path;
-    /* Lexicons, guidance catalogue, language, country, optional model (see text.h). */
+    /* Lexicons, language, optional models (see text.h); text.data_dir and text.country also
+     * choose the guidance catalogue (below). */
     cg_text_config text;
+    /* Added after the first release. 1: no text detection: the text engine (lexicons,
+     * teencode, learned layer) is not opened and message scans fail with CG_E_UNSUPPORTED;
+     * files are scanned, decided and given guidance as usual. */
+    int no_text;
+    /* Added after the first release. The guidance catalogue (guidance.h); NULL:
+     * cg_guidance_default_path(text.data_dir). Its help lines are text.country's. */
+    const char *guidance_path;
     /* The audit log (created when missing); NULL: decisions are not recorded. */
     const char *audit_path;
     int audit_all;            /* 1: record allow decisions too */
@@ -91,8 +100,9 @@ typedef struct cg_engine_config {
      * percentages are then lower bounds): enough when the policy only needs a yes/no. Ignored
      * by the matcher when an allow bank could match. */
     int video_early_exit;
-    /* The guidance language ("vi" or "en") when a message's language is not detected, and for
-     * files; NULL: "vi". A message's detected language (cg_text_detect_lang) comes first. */
+    /* The guidance language (a language of the catalogue: "vi", "en", ...) when a message's
+     * language is not detected, and for files; NULL: "vi". A message's detected language
+     * (cg_text_detect_lang) comes first. */
     const char *guidance_lang;
     /* Conversations remembered at once (text state per conversation and tenant): past this the
      * least recently used is forgotten (0: 100,000). conversation_ttl_s > 0 also forgets those
@@ -164,7 +174,10 @@ CG_API cg_status cg_engine_state_restore(cg_engine *e, const uint8_t *buf, size_
  * next cg_engine_set_policy. */
 CG_API cg_matcher *cg_engine_matcher(cg_engine *e);
 CG_API const cg_policy *cg_engine_policy(const cg_engine *e);
+/* NULL when the engine runs without text detection (no_text). */
 CG_API const cg_text_engine *cg_engine_text(const cg_engine *e);
+/* The guidance catalogue the engine's verdicts are worded from (never NULL for an open engine). */
+CG_API const cg_guidance_catalog *cg_engine_guidance(const cg_engine *e);
 /* Why the nudity classifier is not running although configured (the model file and the
  * reason, one line), or NULL when it runs or was turned off. Owned by the engine. */
 CG_API const char *cg_engine_vision_error(const cg_engine *e);
@@ -202,15 +215,26 @@ typedef struct cg_content {
 
 CG_API void cg_content_init(cg_content *c);
 
-/* One guidance entry: the catalogue's text for a topic and audience in both languages, with
- * the help lines for the engine's country and the audience's age band. Strings are owned by the
- * engine and live as long as it. */
+/* A guidance entry's words in one language: the catalogue's text for the topic and audience,
+ * and the help lines for the engine's country and the audience's age band. Strings are owned by
+ * the engine and live as long as it. */
+typedef struct cg_verdict_guidance_text {
+    char lang[CG_GUIDANCE_LANG_MAX + 1];      /* "vi", "en", ... */
+    const char *text;                         /* NULL when the catalogue has none (not even
+                                                 in the fallback language) */
+    const char *help[CG_GUIDANCE_MAX_HELP];
+    size_t n_help;
+} cg_verdict_guidance_text;
+
+/* One guidance entry: a topic and audience, in every language of the catalogue (texts[0 ..
+ * n_texts), in the catalogue's order; the shipped one has vi, then en). Languages are data: a
+ * catalogue with another language gives another entry, no code changes. */
 typedef struct cg_verdict_guidance {
     char topic[32];
     cg_audience audience;
     cg_age_band age;
-    cg_text_guidance vi;
-    cg_text_guidance en;
+    cg_verdict_guidance_text texts[CG_GUIDANCE_MAX_LANGS];
+    size_t n_texts;
     /* Messages: the participant it is for (the child at risk of that harm, e.g. the one who
      * wrote despair in a group chat, or the one bullied; the author of a harm for the sender
      * audience); "" when the text engine names nobody. */

@@ -25,8 +25,9 @@
 
 #include "bank.h"
 #include "export.h"
+#include "guidance.h"
+#include "harm.h"
 #include "status.h"
-#include "text.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -122,8 +123,8 @@ typedef struct cg_policy_action_item {
 /* Longest guidance topic (bytes). */
 #define CG_POLICY_TOPIC_MAX 31
 
-/* What to show whom: the text is cg_text_guidance_lookup(engine, topic, audience, lang, age,
- * ..). Two requests are the same when topic and audience are. */
+/* What to show whom: the text is cg_guidance_lookup(catalogue, topic, audience, lang, age,
+ * ..) (guidance.h). Two requests are the same when topic and audience are. */
 typedef struct cg_policy_guidance_request {
     char topic[CG_POLICY_TOPIC_MAX + 1]; /* a harm name or an image topic ("csam", "ncii",
                                             "nudity") */

@@ -13,22 +13,13 @@
 #include <stdint.h>
 
 #include "export.h"
+#include "harm.h"
 #include "status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Append-only: values are pinned. */
-typedef enum cg_harm {
-    CG_HARM_GROOMING = 0,
-    CG_HARM_SEXUAL_SOLICITATION = 1, /* requests for sexual images or video */
-    CG_HARM_SEXTORTION = 2,          /* threat to expose + images + a demand */
-    CG_HARM_BULLYING = 3,
-    CG_HARM_SELF_HARM_RISK = 4,      /* the writer's own statements of despair */
-    CG_HARM_PERSONAL_DATA = 5,       /* phone, e-mail, address, school, handles, codes */
-    CG_HARM_COUNT = 6
-} cg_harm;
 
 /* The sub-category of a cue, by harm (text names in parentheses):
  * - grooming stages after O'Connell: friendship forming (friendship), relationship forming
@@ -68,10 +59,6 @@ typedef enum cg_facet {
     CG_FACET_COUNT = 23
 } cg_facet;
 
-/* "grooming", "sexual_solicitation", ...; NULL out of range. */
-CG_API const char *cg_text_harm_name(cg_harm h);
-/* The harm named name (exact, lowercase); -1 if none. */
-CG_API int cg_text_harm_from_name(const char *name);
 /* "none", "friendship", ...; NULL out of range. */
 CG_API const char *cg_text_facet_name(cg_facet f);
 CG_API int cg_facet_from_name(const char *name);
@@ -79,7 +66,7 @@ CG_API int cg_facet_from_name(const char *name);
 CG_API int cg_facet_harm(cg_facet f);
 
 /* ---- the engine ---------------------------------------------------------------------------
- * An engine holds what is loaded once (normaliser, lexicons, guidance catalogue, optional model);
+ * An engine holds what is loaded once (normaliser, lexicons, learned layer, optional model);
  * a session holds conversation state (per conversation: decayed evidence per harm and grooming
  * stage, the order stages appeared in, age signals per party, sextortion facets in a window).
  * docs/text.md describes the scoring; every score is explained by the evidence it returns. */
@@ -88,14 +75,15 @@ typedef struct cg_text_engine cg_text_engine;
 typedef struct cg_text_session cg_text_session;
 
 typedef struct cg_text_config {
-    /* The data directory (lexicons/NAME.tsv, text/teencode-LANG.tsv, text/guidance.json); NULL means
+    /* The data directory (lexicons/NAME.tsv, text/teencode-LANG.tsv, text/learned.bin); NULL means
      * $CHILDGUARD_DATA, else the install's share/childguard. */
     const char *data_dir;
     /* More lexicon files to load (NULL-terminated), e.g. an operator's own. */
     const char *const *extra_lexicons;
     /* Only cues of this language ("vi", "en") and language-neutral ones; NULL or "auto": all. */
     const char *lang;
-    /* Country for help routing in guidance ("VN" default). */
+    /* Country for help routing in guidance ("VN" default): read by cg_engine_open for its
+     * guidance catalogue (guidance.h); the text engine itself reads no guidance. */
     const char *country;
     /* Bad rows of data files: reported here (path, line, reason) and skipped. May be NULL. */
     void (*on_bad_row)(const char *path, uint64_t line, const char *reason, void *ud);
@@ -144,14 +132,7 @@ typedef struct cg_text_message {
     size_t len;
 } cg_text_message;
 
-typedef enum cg_alert {
-    CG_ALERT_NONE = 0,
-    CG_ALERT_WATCH = 1,
-    CG_ALERT_ALERT = 2,
-    CG_ALERT_URGENT = 3
-} cg_alert;
 
-CG_API const char *cg_text_alert_name(cg_alert a);
 
 typedef struct cg_text_evidence {
     char message_id[64];
@@ -223,57 +204,7 @@ CG_API cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg,
                               cg_text_result *res, cg_error *err);
 CG_API void cg_text_result_free(cg_text_result *res);
 
-typedef enum cg_audience {
-    CG_AUDIENCE_RECIPIENT = 0, /* the child who received it */
-    CG_AUDIENCE_SENDER = 1,    /* the child who sent it: a nudge to think again */
-    CG_AUDIENCE_GUARDIAN = 2,
-    CG_AUDIENCE_MODERATOR = 3
-} cg_audience;
 
-CG_API const char *cg_policy_audience_name(cg_audience a);
-
-/* ---- guidance ------------------------------------------------------------------------------
- * One catalogue (data/text/guidance.json, loaded with the engine) holds what to tell each
- * audience about a topic, and who can help. A topic is a harm name ("grooming", ...) or an
- * image topic named after a bank label: "csam" (a match against known child sexual abuse
- * material), "ncii" (non-consensual intimate images), "nudity" (reserved for a nudity model).
- * Help lines come from the engine's country (cg_text_config.country, else "default") and are
- * routed by data: a line may be limited to some topics and to an age band of the person
- * concerned (e.g. Take It Down for images of someone under 18, StopNCII for 18 and over).
- * Lookups only read the engine, so they may run on any number of threads. */
-
-/* The age band of the person concerned (the child or adult shown in an image, or the user the
- * guidance is about). Values are pinned. */
-typedef enum cg_age_band {
-    CG_AGE_UNKNOWN = 0, /* every help line passes the age filter; lines say who they are for */
-    CG_AGE_CHILD = 1,   /* under 18 */
-    CG_AGE_ADULT = 2    /* 18 and over */
-} cg_age_band;
-
-/* "unknown", "child", "adult"; NULL out of range. */
-CG_API const char *cg_policy_age_band_name(cg_age_band b);
-
-/* Most help lines one lookup returns (and one country may list). */
-#define CG_TEXT_GUIDANCE_MAX_HELP 16
-
-/* A guidance text and its help lines. Strings are owned by the engine and live as long as it. */
-typedef struct cg_text_guidance {
-    const char *text;                               /* NULL when the catalogue has none */
-    const char *help[CG_TEXT_GUIDANCE_MAX_HELP];    /* in catalogue order */
-    size_t n_help;
-} cg_text_guidance;
-
-/* Guidance on topic for audience in lang ("vi" or "en"; a missing text falls back to "en"),
- * with the help lines of the engine's country that are for this topic and age band (an age
- * band out of range counts as unknown). An unknown topic gives text NULL and no help lines; a
- * harm the catalogue has no texts for gives text NULL with its help lines. */
-CG_API void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic,
-                                    cg_audience audience, const char *lang, cg_age_band age,
-                                    cg_text_guidance *out);
-/* The same for a harm with the age unknown: cg_text_guidance_lookup(e, cg_text_harm_name(harm), ..,
- * CG_AGE_UNKNOWN, out). */
-CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
-                                 const char *lang, cg_text_guidance *out);
 /* The language of a message, for choosing the guidance language: "vi", "en", or NULL when it
  * cannot tell (too short, no cue either way). Vietnamese letters (ă â đ ê ô ơ ư, tone marks)
  * and Vietnamese function words typed without diacritics or in teencode ("ko", "dc", "minh")
@@ -281,8 +212,6 @@ CG_API void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audie
  * are skipped). Pure and thread-safe. */
 CG_API const char *cg_text_detect_lang(const char *text, size_t len);
 
-/* 1 when the catalogue has texts for a topic of that name, else 0. */
-CG_API int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* GET /ui/guidance.json: the help page's words, read from the engine's own guidance catalogue
- * (data/text/guidance.json through cg_text_guidance_lookup), so that the help page and the
+ * (data/text/guidance.json through cg_guidance_lookup), so that the help page and the
  * verdicts never disagree: the same texts, the same help lines for the server's country,
  * routed by topic and age band the same way. No key: the catalogue is public help.
  *
@@ -7,7 +7,8 @@
  * "help": ["...", ...]}}}}} for the topics a child, the adults around them and a person whose
  * images were shared need (moderator texts stay out: they are for the review console), with the
  * age band unknown (every help line passes, and each says who it is for), plus "help_by_age":
- * {"<topic>": {"child"|"adult": {"<lang>": [...]}}} for the pages that ask the age first. */
+ * {"<topic>": {"child"|"adult": {"<lang>": [...]}}} for the pages that ask the age first. The
+ * languages are the catalogue's (the shipped one: vi and en). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +18,8 @@ static const char *const topics[] = {"grooming", "sextortion", "ncii", "bullying
                                      "sexual_solicitation", "self_harm_risk", "personal_data"};
 static const cg_audience audiences[] = {CG_AUDIENCE_RECIPIENT, CG_AUDIENCE_SENDER,
                                         CG_AUDIENCE_GUARDIAN};
-static const char *const langs[] = {"vi", "en"};
 
-static json_t *help_array(const cg_text_guidance *g)
+static json_t *help_array(const cg_guidance *g)
 {
     json_t *a = json_array();
 
@@ -28,7 +28,7 @@ static json_t *help_array(const cg_text_guidance *g)
     return a;
 }
 
-static json_t *guidance_json(const cg_text_engine *te, const char *country)
+static json_t *guidance_json(const cg_guidance_catalog *te, const char *country)
 {
     json_t *root = json_object(), *tj = json_object(), *hj = json_object();
 
@@ -44,7 +44,7 @@ static json_t *guidance_json(const cg_text_engine *te, const char *country)
     for (size_t t = 0; t < sizeof(topics) / sizeof(topics[0]); t++) {
         json_t *topic, *by_age;
 
-        if (!cg_text_guidance_has_topic(te, topics[t]))
+        if (!cg_guidance_has_topic(te, topics[t]))
             continue;
         topic = json_object();
         by_age = json_object();
@@ -53,23 +53,25 @@ static json_t *guidance_json(const cg_text_engine *te, const char *country)
         for (size_t a = 0; a < sizeof(audiences) / sizeof(audiences[0]); a++) {
             json_t *aj = json_object();
             json_object_set_new(topic, cg_policy_audience_name(audiences[a]), aj);
-            for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
-                cg_text_guidance g;
+            for (size_t l = 0; l < cg_guidance_lang_count(te); l++) {
+                const char *lang = cg_guidance_lang(te, l);
+                cg_guidance g;
                 json_t *lj = json_object();
-                cg_text_guidance_lookup(te, topics[t], audiences[a], langs[l], CG_AGE_UNKNOWN, &g);
+                cg_guidance_lookup(te, topics[t], audiences[a], lang, CG_AGE_UNKNOWN, &g);
                 json_object_set_new(lj, "text", g.text != NULL ? json_string(g.text) : json_null());
                 json_object_set_new(lj, "help", help_array(&g));
-                json_object_set_new(aj, langs[l], lj);
+                json_object_set_new(aj, lang, lj);
             }
         }
         for (int age = CG_AGE_CHILD; age <= CG_AGE_ADULT; age++) {
             json_t *agej = json_object();
             json_object_set_new(by_age, cg_policy_age_band_name((cg_age_band)age), agej);
-            for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++) {
-                cg_text_guidance g;
-                cg_text_guidance_lookup(te, topics[t], CG_AUDIENCE_RECIPIENT, langs[l],
-                                        (cg_age_band)age, &g);
-                json_object_set_new(agej, langs[l], help_array(&g));
+            for (size_t l = 0; l < cg_guidance_lang_count(te); l++) {
+                const char *lang = cg_guidance_lang(te, l);
+                cg_guidance g;
+                cg_guidance_lookup(te, topics[t], CG_AUDIENCE_RECIPIENT, lang, (cg_age_band)age,
+                                   &g);
+                json_object_set_new(agej, lang, help_array(&g));
             }
         }
     }
@@ -79,17 +81,17 @@ static json_t *guidance_json(const cg_text_engine *te, const char *country)
 enum MHD_Result ui_guidance(serve_req *r)
 {
     serve_engine *e = serve_engine_acquire(r->srv);
-    const cg_text_engine *te;
+    const cg_guidance_catalog *te;
     json_t *j;
     char *text;
     struct MHD_Response *resp;
 
     if (e == NULL)
         return http_error(r, 503, "not_ready", "the engine is not loaded");
-    te = cg_engine_text(e->engine);
+    te = cg_engine_guidance(e->engine);
     if (te == NULL) {
         serve_engine_release(r->srv, e);
-        return http_error(r, 503, "not_ready", "the text engine is not loaded");
+        return http_error(r, 503, "not_ready", "the guidance catalogue is not loaded");
     }
     j = guidance_json(te, r->srv->cfg.country[0] != '\0' ? r->srv->cfg.country : "VN");
     serve_engine_release(r->srv, e);

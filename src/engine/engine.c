@@ -75,6 +75,7 @@ static int copy_config(cg_engine *e, const cg_engine_config *cfg)
     e->cfg.text.model_path = e->model_path;
     e->cfg.vision_model_path = e->vision_path;
     e->cfg.text.extra_lexicons = (const char *const *)e->extra_lexicons;
+    e->cfg.guidance_path = NULL; /* read once, at open */
     if (e->cfg.decode.limits.max_file_bytes == 0 || e->cfg.decode.limits.max_pixels == 0 ||
         e->cfg.decode.limits.max_side == 0) {
         cg_decode_options d;
@@ -89,7 +90,7 @@ static int copy_config(cg_engine *e, const cg_engine_config *cfg)
     return 0;
 }
 
-static cg_status open_parts(cg_engine *e, cg_error *err)
+static cg_status open_parts(cg_engine *e, const char *guidance_path, cg_error *err)
 {
     const cg_engine_config *c = &e->cfg;
     cg_status st;
@@ -100,14 +101,24 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
         return cg__fail(err, CG_E_INVAL, "engine: notifications need a bank database (outbox)");
     if (c->context < 0 || c->context >= CG_CONTEXT_COUNT)
         return cg__fail(err, CG_E_INVAL, "engine: unknown context %d", (int)c->context);
-    if (c->guidance_lang != NULL && strcmp(c->guidance_lang, "vi") != 0 &&
-        strcmp(c->guidance_lang, "en") != 0)
-        return cg__fail(err, CG_E_INVAL, "engine: guidance language \"%.16s\" is not vi or en",
-                        c->guidance_lang);
-    /* The configured default as a static string: the caller's may not outlive the engine. */
-    e->cfg.guidance_lang = c->guidance_lang != NULL && strcmp(c->guidance_lang, "en") == 0
-                               ? "en"
-                               : "vi";
+    char gpath[4096];
+    st = cg_guidance_catalog_open(
+        guidance_path != NULL ? guidance_path
+                              : cg_guidance_default_path(c->text.data_dir, gpath, sizeof(gpath)),
+        c->text.country, &e->guidance, err);
+    if (st != CG_OK)
+        return st;
+    /* The configured default as the catalogue's string: the caller's may not outlive the
+     * engine. */
+    const char *want = c->guidance_lang; /* c is e->cfg: read before it is replaced */
+    e->cfg.guidance_lang = "vi";
+    for (size_t i = 0; want != NULL && i < cg_guidance_lang_count(e->guidance); i++)
+        if (strcmp(want, cg_guidance_lang(e->guidance, i)) == 0)
+            e->cfg.guidance_lang = cg_guidance_lang(e->guidance, i);
+    if (want != NULL && strcmp(want, e->cfg.guidance_lang) != 0)
+        return cg__fail(err, CG_E_INVAL,
+                        "engine: guidance language \"%.16s\" is not one of the catalogue's",
+                        want);
     e->policy = cg__calloc(1, sizeof(*e->policy));
     if (e->policy == NULL)
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
@@ -116,12 +127,14 @@ static cg_status open_parts(cg_engine *e, cg_error *err)
                         &e->policy->policy, err);
     if (st != CG_OK)
         return st;
-    st = cg_text_engine_open(&c->text, &e->text, err);
-    if (st != CG_OK)
-        return st;
-    st = cg_text_session_create(e->text, &e->state.session, err);
-    if (st != CG_OK)
-        return st;
+    if (!c->no_text) {
+        st = cg_text_engine_open(&c->text, &e->text, err);
+        if (st != CG_OK)
+            return st;
+        st = cg_text_session_create(e->text, &e->state.session, err);
+        if (st != CG_OK)
+            return st;
+    }
     /* The read-write handle first: opening it migrates an older database, which the
      * read-only matcher would refuse. */
     if (c->state_save_s < 0)
@@ -189,7 +202,7 @@ cg_status cg_engine_open(const cg_engine_config *cfg, cg_engine **out, cg_error 
     if (st != CG_OK)
         cg__fail(err, st, "engine: out of memory");
     else
-        st = open_parts(e, err);
+        st = open_parts(e, cfg != NULL ? cfg->guidance_path : NULL, err);
     if (st != CG_OK) {
         cg_engine_close(e);
         return st;
@@ -206,6 +219,7 @@ void cg_engine_close(cg_engine *e)
     cg_matcher_close(e->matcher);
     cg_text_session_destroy(e->state.session);
     cg_text_engine_close(e->text);
+    cg_guidance_catalog_destroy(e->guidance);
     if (e->policy != NULL)
         cg__engine_policy_give(e, e->policy);
     cg_audit_close(e->audit);
@@ -308,4 +322,9 @@ cg_status cg_engine_set_policy(cg_engine *e, const char *policy_path, cg_error *
 const cg_text_engine *cg_engine_text(const cg_engine *e)
 {
     return e != NULL ? e->text : NULL;
+}
+
+const cg_guidance_catalog *cg_engine_guidance(const cg_engine *e)
+{
+    return e != NULL ? e->guidance : NULL;
 }

@@ -96,7 +96,8 @@ struct cg_engine {
      * cg_engine_set_policy can swap it in while scans run; the last holder frees it. */
     pthread_mutex_t policy_lock;
     cg__policy_ref *policy;
-    cg_text_engine *text;
+    cg_text_engine *text;               /* NULL with no_text */
+    cg_guidance_catalog *guidance;      /* the words of every verdict's guidance */
 
     cg__engine_state state;             /* live state: survives cg_engine_set_policy */
 

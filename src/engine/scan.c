@@ -230,6 +230,9 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
 
     if (m.text == NULL && m.len > 0)
         return cg__fail(err, CG_E_INVAL, "%s: message without text", display(c));
+    if (e->text == NULL)
+        return cg__fail(err, CG_E_UNSUPPORTED, "%s: this engine runs without text detection",
+                        display(c));
     if (m.text == NULL)
         m.text = "";
     conv_key = scoped(v->tenant, m.conversation, conv_buf, sizeof(conv_buf));
@@ -350,9 +353,20 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
                              pmin, pmax);
         copy_field(g->topic, sizeof(g->topic), r->topic);
         g->audience = r->audience;
-        cg_text_guidance_lookup(e->text, r->topic, r->audience, "vi", g->age, &g->vi);
-        cg_text_guidance_lookup(e->text, r->topic, r->audience, "en", g->age, &g->en);
-        if (g->vi.text != NULL || g->en.text != NULL)
+        /* Every language of the catalogue (languages are data). */
+        int any = 0;
+        g->n_texts = 0;
+        for (size_t l = 0; l < cg_guidance_lang_count(e->guidance); l++) {
+            cg_verdict_guidance_text *t = &g->texts[g->n_texts++];
+            cg_guidance w;
+            copy_field(t->lang, sizeof(t->lang), cg_guidance_lang(e->guidance, l));
+            cg_guidance_lookup(e->guidance, r->topic, r->audience, t->lang, g->age, &w);
+            t->text = w.text;
+            memcpy(t->help, w.help, sizeof(t->help));
+            t->n_help = w.n_help;
+            any |= t->text != NULL;
+        }
+        if (any)
             v->n_guidance++;
     }
     return CG_OK;

@@ -254,7 +254,7 @@ static json_t *decision_json(const cg_verdict *v)
     return o;
 }
 
-static json_t *guidance_text_json(const cg_text_guidance *g)
+static json_t *guidance_text_json(const cg_verdict_guidance_text *g)
 {
     json_t *o = json_object(), *help = json_array();
 
@@ -278,8 +278,9 @@ static json_t *guidance_json(const cg_verdict *v, unsigned flags)
         if (v->has_text)
             set(o, "participant", g->participant[0] ? str(g->participant) : json_null());
         if (!(flags & CG_VERDICT_JSON_NO_GUIDANCE_TEXT)) {
-            set(o, "vi", guidance_text_json(&g->vi));
-            set(o, "en", guidance_text_json(&g->en));
+            /* One key per language (docs/verdict.md): "vi", "en", ... */
+            for (size_t l = 0; l < g->n_texts; l++)
+                set(o, g->texts[l].lang, guidance_text_json(&g->texts[l]));
         }
         json_array_append_new(a, o);
     }

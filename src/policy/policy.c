@@ -453,7 +453,7 @@ static cg_status parse_actions(loader *L, json_t *v, cg__policy_rule *r)
 
 /* [a-z0-9_]{1,31}: a guidance topic that is not a harm name (an image topic such as "ncii").
  * The policy does not know the catalogue, so any such name is accepted; a front end asks
- * cg_text_guidance_has_topic when it wants to check. */
+ * cg_guidance_has_topic when it wants to check. */
 static int topic_ok(const char *s)
 {
     size_t n = strlen(s);

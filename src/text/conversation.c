@@ -34,11 +34,6 @@
 
 static const double half_life_days[CG_HARM_COUNT] = {14.0, 7.0, 2.0, 3.0, 1.0, 1.0};
 
-const char *cg_text_alert_name(cg_alert a)
-{
-    static const char *const names[] = {"none", "watch", "alert", "urgent"};
-    return (unsigned)a < 4 ? names[a] : NULL;
-}
 
 static uint64_t hash_str(const char *s)
 {

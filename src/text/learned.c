@@ -8,6 +8,7 @@
  * over the forms. The model is trained by the project's trainer in raw-token mode. */
 #include "text/learned.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -19,6 +20,8 @@ void cg__learned_scratch_free(cg__learned_scratch *s)
     cg__free(s->s);
     cg__lin_feats_free(&s->f);
     cg__lin_vec_free(&s->v);
+    cg__free(s->seen);
+    cg__free(s->seen_sum);
     memset(s, 0, sizeof(*s));
 }
 
@@ -51,13 +54,19 @@ static void put(cg__learned_scratch *s, const char *prefix, const char *a, size_
     s->n += an;
 }
 
+/* A bound on the length of a message's feature line: the plain form's words, the folded
+ * form's (at most as long, each with "~" and a space), per finding its cue id and facet name
+ * (under 64 bytes each, with "#" and a space), and a few fixed tokens. */
+static size_t line_bound(const cg__normalized *nm, size_t n)
+{
+    return nm->plain.n + 2 * nm->folded.n + 2 + n * 136 + 64;
+}
+
 cg_status cg__learned_features(const cg__normalized *nm, const char *text, size_t len,
                                const cg__finding *f, size_t n, const cg__age_facts *age,
                                cg__learned_scratch *s, cg_error *err)
 {
-    /* The plain form's words, the folded form's (at most as long), and per finding its cue id
-     * and facet name (under 64 bytes each), and a few fixed tokens. */
-    const size_t need = nm->plain.n + 2 * nm->folded.n + 2 + n * 136 + 64;
+    const size_t need = line_bound(nm, n);
 
     s->n = 0;
     if (reserve(s, need) != 0)
@@ -93,10 +102,19 @@ cg_status cg__learned_features(const cg__normalized *nm, const char *text, size_
     return CG_OK;
 }
 
+void cg__learned_score_vector(const cg_text_model *m, const cg__learned_scratch *s,
+                              float *scores)
+{
+    float z[CG_TEXT_MODEL_MAX_LABELS + 1];
+
+    cg__lin_scores(m, &s->v, z);
+    cg__lin_link(&m->p, m->ncls, z);
+    memcpy(scores, z, m->nlabels * sizeof(*scores));
+}
+
 cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, float *scores,
                             cg_error *err)
 {
-    float z[CG_TEXT_MODEL_MAX_LABELS + 1];
     const size_t len = cg__lin_cut_utf8(s->s, s->n, m->p.max_text_bytes);
     cg_status st = cg__lin_featurize(&m->p, s->s, len, &s->f, err);
 
@@ -104,8 +122,237 @@ cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, floa
         st = cg__lin_vectorize(&m->p, m->idf, &s->f, &s->v, err);
     if (st != CG_OK)
         return st;
-    cg__lin_scores(m, &s->v, z);
-    cg__lin_link(&m->p, m->ncls, z);
-    memcpy(scores, z, m->nlabels * sizeof(*scores));
+    cg__learned_score_vector(m, s, scores);
     return CG_OK;
+}
+
+/* ---- the direct path ----------------------------------------------------------------------- */
+
+/* The feature line as a stream of bytes split at spaces, as cg__lin_featurize splits it: each
+ * token's FNV-1a hash is turned into buckets when the token ends. */
+typedef struct stream {
+    const cg__lin_params *p;
+    uint32_t *idx;
+    size_t k;
+    uint64_t h;
+    int in;  /* inside a token */
+    cg__lin_words w;
+} stream;
+
+static inline void end_token(stream *t)
+{
+    if (t->in) {
+        t->k = cg__lin_word_emit(t->p, &t->w, t->h, t->idx, t->k);
+        t->in = 0;
+    }
+}
+
+static inline void feed(stream *t, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)b[i];
+
+        if (c == ' ') {
+            end_token(t);
+            continue;
+        }
+        if (!t->in) {
+            t->h = CG__LIN_FNV_BASIS;
+            t->in = 1;
+        }
+        t->h = (t->h ^ c) * CG__LIN_FNV_PRIME;
+    }
+}
+
+/* What put() appends to the line: a separator, then prefix and a. */
+static void token(stream *t, char prefix, const char *a, size_t an)
+{
+    end_token(t);
+    feed(t, &prefix, 1);
+    feed(t, a, an);
+}
+
+/* The TF-IDF vector of the word features in s->f, as cg__lin_vectorize makes it (entries by
+ * increasing bucket, value (1 + ln tf) * idf scaled to unit length), with the buckets sorted by
+ * a bitmap instead of comparisons: the message's buckets are set in s->seen (and the words of
+ * s->seen that hold any in s->seen_sum), then read back in order, clearing as it goes. Returns
+ * 0, or -1 when too many buckets repeat (the caller sorts instead; the bitmap is left clear). */
+static int vectorize_bitmap(const float *idf, cg__learned_scratch *s)
+{
+    const cg__lin_feats *f = &s->f;
+    uint64_t *seen = s->seen, *sum = s->seen_sum;
+    size_t nd = 0;
+    double norm = 0.0;
+
+    for (size_t i = 0; i < f->n; i++) {
+        const uint32_t b = f->idx[i], w = b >> 6;
+        const uint64_t bit = (uint64_t)1 << (b & 63);
+
+        if (seen[w] & bit) {
+            if (nd == sizeof(s->dups) / sizeof(s->dups[0])) {
+                for (size_t j = 0; j < i; j++) {
+                    seen[f->idx[j] >> 6] = 0;
+                    sum[f->idx[j] >> 12] = 0;
+                }
+                return -1;
+            }
+            s->dups[nd++] = b;
+            continue;
+        }
+        seen[w] |= bit;
+        sum[w >> 6] |= (uint64_t)1 << (w & 63);
+    }
+    cg__lin_vec *v = &s->v;
+    const size_t nsum = ((size_t)1 << s->seen_bits >> 12) + (s->seen_bits < 12);
+
+    v->n = 0;
+    for (size_t sw = 0; sw < nsum; sw++) {
+        for (uint64_t words = sum[sw]; words != 0; words &= words - 1) {
+            const size_t w = sw * 64 + (size_t)__builtin_ctzll(words);
+
+            for (uint64_t bits = seen[w]; bits != 0; bits &= bits - 1) {
+                const uint32_t b = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+                size_t tf = 1;
+
+                for (size_t d = 0; d < nd; d++)
+                    tf += s->dups[d] == b;
+                const float x = (tf == 1 ? 1.0f : 1.0f + logf((float)tf)) * idf[b];
+                v->idx[v->n] = b;
+                v->val[v->n++] = x;
+                norm += (double)x * x;
+            }
+            seen[w] = 0;
+        }
+        sum[sw] = 0;
+    }
+    if (norm > 0) {
+        const float sc = (float)(1.0 / sqrt(norm));
+
+        for (size_t k = 0; k < v->n; k++)
+            v->val[k] *= sc;
+    }
+    return 0;
+}
+
+/* The largest model the bitmap serves: 2^16 buckets, 8 KiB per session. */
+#define BITMAP_MAX_BITS 16
+
+/* Makes s->v from s->f (word features only) for model m. */
+static cg_status vectorize(const cg_text_model *m, cg__learned_scratch *s, cg_error *err)
+{
+    const cg__lin_params *p = &m->p;
+
+    if (!(p->flags & CG__LIN_TFIDF) || m->idf == NULL || p->bits > BITMAP_MAX_BITS)
+        return cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
+    if (s->seen_bits != p->bits) {
+        const size_t nw = ((size_t)1 << p->bits) / 64;
+        uint64_t *seen = cg__calloc(nw, sizeof(*seen));
+        uint64_t *sum = cg__calloc(nw / 64 + 1, sizeof(*sum));
+
+        if (seen == NULL || sum == NULL) {
+            cg__free(seen);
+            cg__free(sum);
+            return cg__fail(err, CG_E_NOMEM, "out of memory for the learned layer's vector");
+        }
+        cg__free(s->seen);
+        cg__free(s->seen_sum);
+        s->seen = seen;
+        s->seen_sum = sum;
+        s->seen_bits = p->bits;
+    }
+    if (s->f.n > s->v.cap) {
+        uint32_t *ni = cg__malloc_array(s->f.n, sizeof(*ni));
+        float *nv = cg__malloc_array(s->f.n, sizeof(*nv));
+
+        if (ni == NULL || nv == NULL) {
+            cg__free(ni);
+            cg__free(nv);
+            return cg__fail(err, CG_E_NOMEM, "out of memory for the learned layer's vector");
+        }
+        cg__free(s->v.idx);
+        cg__free(s->v.val);
+        s->v.idx = ni;
+        s->v.val = nv;
+        s->v.cap = s->f.n;
+    }
+    if (vectorize_bitmap(m->idf, s) == 0)
+        return CG_OK;
+    return cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
+}
+
+cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,
+                             size_t len, const cg__finding *f, size_t n,
+                             const cg__age_facts *age, cg__learned_scratch *s, cg_error *err)
+{
+    const cg__lin_params *p = &m->p;
+    const size_t bound = line_bound(nm, n);
+    cg_status st;
+
+    if ((p->char_max > 0 && p->char_min <= p->char_max) || bound > p->max_text_bytes) {
+        st = cg__learned_features(nm, text, len, f, n, age, s, err);
+        if (st != CG_OK)
+            return st;
+        st = cg__lin_featurize(p, s->s, cg__lin_cut_utf8(s->s, s->n, p->max_text_bytes), &s->f,
+                               err);
+        return st != CG_OK ? st : cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
+    }
+    /* At most bound / 2 + 1 tokens, word_ngrams buckets each (cg__lin_featurize's bound). */
+    const size_t cap = (bound / 2 + 1) * p->word_ngrams;
+    if (cap > s->f.cap) {
+        uint32_t *ni = cg__malloc_array(cap, sizeof(*ni));
+
+        if (ni == NULL)
+            return cg__fail(err, CG_E_NOMEM, "out of memory for the learned layer's features");
+        cg__free(s->f.idx);
+        s->f.idx = ni;
+        s->f.cap = cap;
+    }
+    stream t = {p, s->f.idx, 0, 0, 0, {{0}, 0}};
+
+    /* The plain form's words (the line's first bytes, no token pending yet). */
+    for (size_t i = 0; i < nm->plain.n;) {
+        size_t j = i;
+        uint64_t h = CG__LIN_FNV_BASIS;
+
+        while (j < nm->plain.n && nm->plain.s[j] != ' ')
+            h = (h ^ (unsigned char)nm->plain.s[j++]) * CG__LIN_FNV_PRIME;
+        if (j > i)
+            t.k = cg__lin_word_emit(p, &t.w, h, t.idx, t.k);
+        i = j + 1;
+    }
+    /* Words with Vietnamese letters, in their folded spelling, as "~" + the word. */
+    for (size_t i = 0; i < nm->folded.n;) {
+        size_t j = i;
+        int wide = 0;
+        uint64_t h = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
+
+        while (j < nm->folded.n && nm->folded.s[j] != ' ') {
+            const unsigned char c = (unsigned char)nm->folded.s[j++];
+
+            wide |= c >= 0x80;
+            h = (h ^ c) * CG__LIN_FNV_PRIME;
+        }
+        if (wide) {
+            end_token(&t);
+            t.h = h;
+            t.in = 1;
+        }
+        i = j + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *facet = cg_text_facet_name(f[i].facet);
+        token(&t, '#', f[i].cue, strnlen(f[i].cue, 63));
+        if (f[i].facet != CG_FACET_NONE && facet != NULL)
+            token(&t, '#', facet, strlen(facet));
+    }
+    if (age != NULL && age->stated_min > 0)
+        token(&t, '#', "age.stated", 10);
+    if (age != NULL && age->asked)
+        token(&t, '#', "age.asked", 9);
+    if (cg__context_laugh_emoji(text, len))
+        token(&t, '#', "laugh", 5);
+    end_token(&t);
+    s->f.n = t.k;
+    s->f.n_char = 0;
+    return vectorize(m, s, err);
 }

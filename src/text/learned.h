@@ -7,11 +7,15 @@
  *   one plain word "may"), as unigrams;
  * - one token per lexicon cue found ("#" + cue id) and per facet ("#" + facet name), one per
  *   personal-data and age finding, and one for laughing emoji.
- * The features are written as a line of space-separated tokens and hashed by the model's own
+ * The features are defined as a line of space-separated tokens hashed by the model's own
  * raw-token featuriser (CG__LIN_RAW), so the text `childguard text eval --features-out` writes
  * for training is exactly what the engine scores: train/serve skew is impossible by
- * construction. tests/text/train_model.sh trains data/text/learned.bin from the corpus's train
- * split.
+ * construction. The engine does not build that line per message: cg__learned_vector hashes the
+ * same tokens, in the same order, straight into bucket indices (linear.h's cg__lin_word_emit,
+ * the featuriser's own code) and makes the TF-IDF vector without sorting; the line builder
+ * stays for --features-out and explain, and as the oracle of test_text_learned, which checks
+ * over the whole corpus that both paths give the same buckets and values, bit for bit.
+ * tests/text/train_model.sh trains data/text/learned.bin from the corpus's train split.
  *
  * Threading: the builder and the scorer use only their arguments; a scratch belongs to one
  * session. */
@@ -21,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "childguard/text.h"
 #include "childguard/textmodel.h"
 #include "text/conversation.h"
 #include "text/linear.h"
@@ -31,7 +36,11 @@ typedef struct cg__learned_scratch {
     char *s;             /* the feature line of the last message, NUL-terminated */
     size_t n, cap;
     cg__lin_feats f;
-    cg__lin_vec v;
+    cg__lin_vec v;       /* the vector of the last message scored */
+    uint64_t *seen;      /* the direct path's bucket bitmap (2^bits bits) and its summary */
+    uint64_t *seen_sum;  /* (one bit per word of seen), all zero between messages */
+    uint32_t seen_bits;  /* bits of the model seen was sized for, 0 before */
+    uint32_t dups[32];   /* buckets met again within one message */
 } cg__learned_scratch;
 
 void cg__learned_scratch_free(cg__learned_scratch *s);
@@ -44,8 +53,26 @@ cg_status cg__learned_features(const cg__normalized *nm, const char *text, size_
                                cg__learned_scratch *s, cg_error *err);
 
 /* Scores the feature line in s with model m (a raw-token model): the probability of each label
- * in scores[0 .. label count). Allocates only when s has never held that many features. */
+ * in scores[0 .. label count); s->v gets the vector. Allocates only when s has never held that
+ * many features. */
 cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, float *scores,
                             cg_error *err);
+
+/* The direct path: the vector of the features cg__learned_features would write (same arguments)
+ * for model m, made without the line, into s->v. Bit-identical to
+ * featurising and vectorising the line (test_text_learned); falls back to the line itself for
+ * models with character n-grams or lines longer than the model's cut. */
+cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,
+                             size_t len, const cg__finding *f, size_t n,
+                             const cg__age_facts *age, cg__learned_scratch *s, cg_error *err);
+
+/* The probability of each label of model m for the vector in s->v, in scores[0 .. label
+ * count). */
+void cg__learned_score_vector(const cg_text_model *m, const cg__learned_scratch *s,
+                              float *scores);
+
+/* For tests: the learned layer's scratch of session s (its last message's vector in v, and its
+ * feature line in s when the session keeps features). */
+const cg__learned_scratch *cg__text_session_learned(const cg_text_session *s);
 
 #endif

@@ -26,22 +26,13 @@
 
 /* ---- features ------------------------------------------------------------------------------ */
 
-#define FNV_BASIS 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+#define FNV_BASIS CG__LIN_FNV_BASIS
+#define FNV_PRIME CG__LIN_FNV_PRIME
 #define SEED_CHAR 0x9e3779b97f4a7c15ULL
-#define SEED_WORD 0xc2b2ae3d27d4eb4fULL
 
-/* A multiply-xorshift finaliser (Stafford's mix13) so that the top bits of FNV-1a, which mix
- * poorly for short inputs, are usable as the bucket. */
 static inline uint32_t bucket(uint64_t h, uint64_t seed, uint32_t bits)
 {
-    h ^= seed;
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return (uint32_t)(h >> (64 - bits));
+    return cg__lin_bucket(h, seed, bits);
 }
 
 static inline int char_start(unsigned char b)
@@ -93,8 +84,7 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
     const int in_words = (p->flags & CG__LIN_CHAR_WORDS) != 0;
     const size_t per_pos = chars ? p->char_max - p->char_min + 1 : 0;
     size_t bound, i, k = 0;
-    uint64_t prev[CG__LIN_MAX_WORD_N - 1] = {0};
-    size_t nprev = 0;
+    cg__lin_words words = {{0}, 0};
 
     f->n = 0;
     /* An upper bound on the features: per_pos grams per character start of the padded text
@@ -130,20 +120,8 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
 
         while (j < n && s[j] != ' ')
             h = (h ^ (unsigned char)s[j++]) * FNV_PRIME;
-        if (j > i) {
-            uint64_t g = h;
-
-            f->idx[k++] = bucket(h, SEED_WORD, p->bits);
-            for (size_t m = 0; m + 1 < p->word_ngrams && m < nprev; m++) {
-                g = (prev[m] * 0x9e3779b97f4a7c15ULL + g) ^ (g >> 17);
-                f->idx[k++] = bucket(g, SEED_WORD + m + 1, p->bits);
-            }
-            for (size_t m = CG__LIN_MAX_WORD_N - 2; m > 0; m--)
-                prev[m] = prev[m - 1];
-            prev[0] = h;
-            if (nprev < CG__LIN_MAX_WORD_N - 1)
-                nprev++;
-        }
+        if (j > i)
+            k = cg__lin_word_emit(p, &words, h, f->idx, k);
         i = j + 1;
     }
     f->n = k;
@@ -386,18 +364,41 @@ double cg_text_model_threshold(const cg_text_model *m, unsigned i)
 
 /* ---- prediction ---------------------------------------------------------------------------- */
 
-void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z)
+/* z[c] = bias[c] + sum over the entries of w[bucket * C + c] * value, entry by entry. Inlined
+ * with C a constant for the usual class counts, so the sums stay in registers (z may alias
+ * nothing the loop reads) and the compiler can use vector instructions across the classes:
+ * each class's sum still adds the same products in the same order, so the scores are the same
+ * to the bit. */
+static inline __attribute__((always_inline)) void scores_c(const cg_text_model *m,
+                                                           const cg__lin_vec *v, float *z,
+                                                           const uint32_t C)
 {
-    const uint32_t C = m->ncls;
+    float acc[CG_TEXT_MODEL_MAX_LABELS + 1];
 
     for (uint32_t c = 0; c < C; c++)
-        z[c] = m->bias[c];
+        acc[c] = m->bias[c];
     for (size_t k = 0; k < v->n; k++) {
         const float *w = m->w + (size_t)v->idx[k] * C;
         const float x = v->val[k];
 
         for (uint32_t c = 0; c < C; c++)
-            z[c] += w[c] * x;
+            acc[c] += w[c] * x;
+    }
+    for (uint32_t c = 0; c < C; c++)
+        z[c] = acc[c];
+}
+
+void cg__lin_scores(const cg_text_model *m, const cg__lin_vec *v, float *z)
+{
+    switch (m->ncls) {
+    case 2: scores_c(m, v, z, 2); break;
+    case 3: scores_c(m, v, z, 3); break;
+    case 4: scores_c(m, v, z, 4); break;
+    case 5: scores_c(m, v, z, 5); break;
+    case 6: scores_c(m, v, z, 6); break;
+    case 7: scores_c(m, v, z, 7); break;
+    case 8: scores_c(m, v, z, 8); break;
+    default: scores_c(m, v, z, m->ncls); break;
     }
 }
 

@@ -76,6 +76,54 @@ typedef struct cg__lin_feats {
     size_t n_char;          /* idx[0 .. n_char) are character n-grams, the rest word n-grams */
 } cg__lin_feats;
 
+/* ---- word features, shared by cg__lin_featurize and the learned layer's direct path ---------
+ * A word is hashed with FNV-1a over its bytes (cg__lin_word_hash); cg__lin_word_emit turns the
+ * hash into the word's unigram bucket and, with the hashes of the words before it, its 2- and
+ * 3-gram buckets. One definition, so a token stream hashed without building its text (learned.c)
+ * gets exactly the buckets featurising the text would. */
+#define CG__LIN_FNV_BASIS 0xcbf29ce484222325ULL
+#define CG__LIN_FNV_PRIME 0x100000001b3ULL
+#define CG__LIN_SEED_WORD 0xc2b2ae3d27d4eb4fULL
+
+/* A multiply-xorshift finaliser (Stafford's mix13) so that the top bits of FNV-1a, which mix
+ * poorly for short inputs, are usable as the bucket. */
+static inline uint32_t cg__lin_bucket(uint64_t h, uint64_t seed, uint32_t bits)
+{
+    h ^= seed;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return (uint32_t)(h >> (64 - bits));
+}
+
+/* The words seen so far (for n-grams); zero it at the start of a text. */
+typedef struct cg__lin_words {
+    uint64_t prev[CG__LIN_MAX_WORD_N - 1];
+    size_t nprev;
+} cg__lin_words;
+
+/* Writes the buckets of a word of hash h (its unigram, then its n-grams with the words before
+ * it, up to p->word_ngrams) at idx[k..]; returns the new k. */
+static inline size_t cg__lin_word_emit(const cg__lin_params *p, cg__lin_words *w, uint64_t h,
+                                       uint32_t *idx, size_t k)
+{
+    uint64_t g = h;
+
+    idx[k++] = cg__lin_bucket(h, CG__LIN_SEED_WORD, p->bits);
+    for (size_t m = 0; m + 1 < p->word_ngrams && m < w->nprev; m++) {
+        g = (w->prev[m] * 0x9e3779b97f4a7c15ULL + g) ^ (g >> 17);
+        idx[k++] = cg__lin_bucket(g, CG__LIN_SEED_WORD + m + 1, p->bits);
+    }
+    for (size_t m = CG__LIN_MAX_WORD_N - 2; m > 0; m--)
+        w->prev[m] = w->prev[m - 1];
+    w->prev[0] = h;
+    if (w->nprev < CG__LIN_MAX_WORD_N - 1)
+        w->nprev++;
+    return k;
+}
+
 /* Appends the features of the plain form s (n bytes) to f (f->n is reset first). */
 cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg__lin_feats *f,
                             cg_error *err);

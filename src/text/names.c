@@ -1,12 +1,8 @@
-/* The harm and facet name tables (include/childguard/text.h). */
+/* The facet name table (include/childguard/text.h); the harms' names are in
+ * src/common/harm.c. */
 #include "childguard/text.h"
 
 #include <string.h>
-
-static const char *const harm_names[CG_HARM_COUNT] = {
-    "grooming", "sexual_solicitation", "sextortion", "bullying", "self_harm_risk",
-    "personal_data",
-};
 
 static const struct {
     const char *name;
@@ -36,19 +32,6 @@ static const struct {
     {"handle", CG_HARM_PERSONAL_DATA},
     {"code", CG_HARM_PERSONAL_DATA},
 };
-
-const char *cg_text_harm_name(cg_harm h)
-{
-    return (unsigned)h < CG_HARM_COUNT ? harm_names[h] : NULL;
-}
-
-int cg_text_harm_from_name(const char *name)
-{
-    for (int i = 0; name != NULL && i < CG_HARM_COUNT; i++)
-        if (strcmp(harm_names[i], name) == 0)
-            return i;
-    return -1;
-}
 
 const char *cg_text_facet_name(cg_facet f)
 {

@@ -17,7 +17,6 @@
 #include "text/session_state.h"
 #include "text/detect.h"
 #include "text/detect_words.h"
-#include "text/guidance.h"
 #include "text/learned.h"
 #include "text/lexicon.h"
 #include "text/normalize.h"
@@ -33,7 +32,6 @@ struct cg_text_engine {
     char lang[8];                 /* "" = all */
     cg__normalizer *nz;
     cg__lexicon *lx;
-    cg__guidance *guidance;
     unsigned char *cue_allowed;   /* per cue: its language is wanted */
     cg_text_model *model;         /* optional */
     int *model_harm;              /* per model label: the harm it scores, or -1 */
@@ -192,7 +190,6 @@ void cg_text_engine_close(cg_text_engine *e)
         return;
     cg__lexicon_free(e->lx);
     cg__normalizer_free(e->nz);
-    cg__guidance_free(e->guidance);
     cg__free(e->cue_allowed);
     cg_text_model_close(e->model);
     cg_text_model_close(e->learned);
@@ -207,7 +204,6 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     const char *dir = pick_data_dir(cfg);
     void (*bad)(const char *, uint64_t, const char *, void *) = cfg ? cfg->on_bad_row : NULL;
     void *ud = cfg ? cfg->ud : NULL;
-    char path[4096];
     path_list paths;
     cg_status st;
 
@@ -266,10 +262,6 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     st = learned_open(e, cfg, dir, err);
     if (st != CG_OK)
         goto fail;
-    snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
-    st = cg__guidance_load(path, cfg && cfg->country ? cfg->country : "VN", &e->guidance, err);
-    if (st != CG_OK)
-        goto fail;
     *out = e;
     return CG_OK;
 fail:
@@ -293,32 +285,14 @@ const char *cg_text_session_features(const cg_text_session *s)
     return s != NULL && s->have_features ? s->lf.s : NULL;
 }
 
+const cg__learned_scratch *cg__text_session_learned(const cg_text_session *s)
+{
+    return s != NULL ? &s->lf : NULL;
+}
+
 size_t cg_text_engine_cue_count(const cg_text_engine *e)
 {
     return e != NULL && e->lx != NULL ? cg__lexicon_count(e->lx) : 0;
-}
-
-void cg_text_guidance_get(const cg_text_engine *e, cg_harm harm, cg_audience audience,
-                          const char *lang, cg_text_guidance *out)
-{
-    const char *topic = cg_text_harm_name(harm);
-
-    if (topic == NULL) {
-        memset(out, 0, sizeof(*out));
-        return;
-    }
-    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, CG_AGE_UNKNOWN, out);
-}
-
-void cg_text_guidance_lookup(const cg_text_engine *e, const char *topic, cg_audience audience,
-                             const char *lang, cg_age_band age, cg_text_guidance *out)
-{
-    cg__guidance_lookup(e ? e->guidance : NULL, topic, audience, lang, age, out);
-}
-
-int cg_text_guidance_has_topic(const cg_text_engine *e, const char *topic)
-{
-    return cg__guidance_has_topic(e ? e->guidance : NULL, topic);
 }
 
 cg_status cg_text_session_create(cg_text_engine *e, cg_text_session **out, cg_error *err)
@@ -502,7 +476,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
  * context can weaken was found, so most messages pay nothing), cues inside quotation marks
  * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
  * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
- * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
+ * harms with a quoted, negated or offered cue; returns the markers with bit 31 set once scanned
+ * (0 when not needed). */
 static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
                               cg__finding *f, size_t n, unsigned *quoted_harms)
 {
@@ -545,7 +520,7 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
         return 0;
     const unsigned ctx = cg__context_scan(text, len, nm);
     if (ctx == 0)
-        return 0;
+        return 0x80000000u; /* scanned, nothing found: the learned findings need not scan again */
     for (size_t i = 0; i < n; i++)
         f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
     return ctx | 0x80000000u; /* scanned */
@@ -665,17 +640,19 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     /* The learned layer reads the rule findings before the context weakens them (the words
      * that make a cue banter are among its own features). */
     s->have_features = 0;
-    if (s->e->learned != NULL || s->keep_features) {
+    if (s->keep_features) {
         st = cg__learned_features(&s->nm, text, msg->len, s->findings, n, &age, &s->lf, err);
         if (st != CG_OK)
             return st;
         s->have_features = 1;
     }
     float learned[CG_TEXT_MODEL_MAX_LABELS];
-    if (s->e->learned != NULL) {
-        st = cg__learned_score(s->e->learned, &s->lf, learned, err);
+    if (s->e->learned != NULL) { /* the same features, hashed without the line (learned.h) */
+        st = cg__learned_vector(s->e->learned, &s->nm, text, msg->len, s->findings, n, &age,
+                                &s->lf, err);
         if (st != CG_OK)
             return st;
+        cg__learned_score_vector(s->e->learned, &s->lf, learned);
     }
     unsigned quoted_harms;
     unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
@@ -688,7 +665,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (learned[i] >= learned_threshold(s->e->learned, i)) {
             const cg_harm h = (cg_harm)s->e->learned_harm[i];
             float w = LEARNED_WEIGHT * learned[i];
-            if (ctx == 0)
+            if (ctx == 0 && context_factor(~(0x80000000u | CG__CTX_KIN), h, learned_facet(h)) < 1.0f)
                 ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
             w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));

@@ -237,6 +237,8 @@ cases = {
   'unknown audience': broken(msg, lambda v: v['facts'].__setitem__('audience', 'teacher')),
   'unknown context': broken(msg, lambda v: v['facts'].__setitem__('context', 'browser')),
   'unknown age band': broken(msg, lambda v: v['guidance'][0].__setitem__('age_band', 'teen')),
+  'guidance language not a code': broken(msg, lambda v: v['guidance'][0].__setitem__('French', v['guidance'][0]['en'])),
+  'guidance text without help': broken(msg, lambda v: v['guidance'][0]['vi'].pop('help')),
   'message with signals': broken(msg, lambda v: v.__setitem__('signals', img['signals'])),
   'message without text': broken(msg, lambda v: v.pop('text')),
   'image without signals': broken(img, lambda v: v.pop('signals')),
@@ -249,6 +251,8 @@ assert not ok, 'accepted: %s' % ok
 # Optional parts: stored copies leave timings and guidance text out.
 assert val.is_valid(broken(img, lambda v: v.pop('timings')))
 assert val.is_valid(broken(msg, lambda v: [g.pop(l) for g in v['guidance'] for l in ('vi', 'en')]))
+# Languages are data: a catalogue with a third language gives a third key.
+assert val.is_valid(broken(msg, lambda v: v['guidance'][0].__setitem__('fr', v['guidance'][0]['en'])))
 PY"
 
 # ---- privacy: no message text in any verdict --------------------------------------------------

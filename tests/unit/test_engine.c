@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cg_test.h"
 #include "cg_testenc.h"
@@ -302,11 +303,16 @@ CG_TEST(engine_conversation_gets_review_and_guidance_in_both_languages)
     CG_ASSERT_STR_EQ(v.guidance[0].topic, "grooming");
     CG_ASSERT_EQ(v.guidance[0].audience, CG_AUDIENCE_RECIPIENT);
     CG_ASSERT_EQ(v.guidance[0].age, CG_AGE_CHILD); /* "i'm 12" */
-    CG_ASSERT(v.guidance[0].vi.text != NULL && v.guidance[0].en.text != NULL);
-    CG_ASSERT(strcmp(v.guidance[0].vi.text, v.guidance[0].en.text) != 0);
+    /* One entry per catalogue language, in the catalogue's order (vi, then en). */
+    CG_ASSERT_EQ(v.guidance[0].n_texts, 2);
+    const cg_verdict_guidance_text *vi = &v.guidance[0].texts[0], *en = &v.guidance[0].texts[1];
+    CG_ASSERT_STR_EQ(vi->lang, "vi");
+    CG_ASSERT_STR_EQ(en->lang, "en");
+    CG_ASSERT(vi->text != NULL && en->text != NULL);
+    CG_ASSERT(strcmp(vi->text, en->text) != 0);
     int has_111 = 0;
-    for (size_t i = 0; i < v.guidance[0].vi.n_help; i++)
-        if (strstr(v.guidance[0].vi.help[i], "111") != NULL)
+    for (size_t i = 0; i < vi->n_help; i++)
+        if (strstr(vi->help[i], "111") != NULL)
             has_111 = 1;
     CG_ASSERT(has_111);
 
@@ -1041,4 +1047,96 @@ CG_TEST(engine_state_hostile_bytes_are_refused)
     free(copy);
     cg_free(saved);
     cg_verdict_free(&v);
+}
+
+/* Text detection off: the engine opens from a data directory that holds the guidance catalogue
+ * and nothing of the text engine (no lexicons, teencode or learned layer), which it could not
+ * open with text on; images are matched, decided and given guidance, in every language of the
+ * catalogue (here a third one, "fr": languages are data), and messages are refused. */
+CG_TEST(engine_without_text_opens_no_text_data)
+{
+    static const char catalogue[] =
+        "{\"version\": 1, \"messages\": {\"csam\": {\"moderator\": "
+        "{\"vi\": \"Xem xét.\", \"en\": \"Review it.\", \"fr\": \"A examiner.\"}}},\n"
+        " \"help\": {\"VN\": [{\"vi\": \"Gọi 111\", \"en\": \"Call 111\", \"fr\": \"Appelez le 111\"}]}}\n";
+    char dir[1024], path[1200];
+    cg_engine_config cfg;
+    cg_engine *e = NULL;
+    cg_verdict v = {0};
+    cg_error err;
+    FILE *fp;
+
+    setup();
+    snprintf(dir, sizeof(dir), "%s/notext", cg_test_tmpdir());
+    CG_ASSERT_EQ(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/text", dir);
+    CG_ASSERT_EQ(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/text/guidance.json", dir);
+    fp = fopen(path, "w");
+    CG_ASSERT(fp != NULL);
+    fputs(catalogue, fp);
+    CG_ASSERT_EQ(fclose(fp), 0);
+
+    cg_engine_config_default(&cfg);
+    cfg.db_path = db_path;
+    cfg.text.data_dir = dir;
+    cfg.policy_path = CG_SOURCE_DATA_DIR "/policy/default.json";
+    cfg.classify = 0;
+    cfg.actor = "test";
+    /* With text on, the same directory is not enough: the text engine needs its lexicons. */
+    CG_ASSERT(cg_engine_open(&cfg, &e, &err) != CG_OK);
+    CG_ASSERT(e == NULL);
+    if (strstr(err.message, "lexicon") == NULL && strstr(err.message, "teencode") == NULL)
+        cg_test_fail(__FILE__, __LINE__, "not a text data error: %s", err.message);
+
+    cfg.no_text = 1;
+    memset(&err, 0, sizeof(err));
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    CG_ASSERT(cg_engine_text(e) == NULL);
+    CG_ASSERT(cg_engine_guidance(e) != NULL);
+    CG_ASSERT_EQ(cg_guidance_lang_count(cg_engine_guidance(e)), 3);
+
+    scan_bytes(e, &img1, "one.png", &v);
+    CG_ASSERT(cg_verdict_blocks(&v));
+    CG_ASSERT_GE(v.n_guidance, 1);
+    CG_ASSERT_STR_EQ(v.guidance[0].topic, "csam");
+    CG_ASSERT_EQ(v.guidance[0].n_texts, 3);
+    const char *const langs[] = {"vi", "en", "fr"}, *const texts[] = {"Xem xét.", "Review it.",
+                                                                      "A examiner."};
+    for (size_t l = 0; l < 3; l++) {
+        const cg_verdict_guidance_text *t = &v.guidance[0].texts[l];
+        CG_ASSERT_STR_EQ(t->lang, langs[l]);
+        CG_ASSERT_STR_EQ(t->text, texts[l]);
+        CG_ASSERT_EQ(t->n_help, 1);
+    }
+    CG_ASSERT_STR_EQ(v.guidance[0].texts[2].help[0], "Appelez le 111");
+    /* The JSON has one key per language, each {text, help}. */
+    char *json = cg_verdict_to_json(&v, 0);
+    json_error_t je;
+    json_t *o = json_loads(json, 0, &je);
+    CG_ASSERT(o != NULL);
+    json_t *g = json_array_get(json_object_get(o, "guidance"), 0);
+    CG_ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(g, "fr"), "text")),
+                     "A examiner.");
+    CG_ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(g, "vi"), "text")),
+                     "Xem xét.");
+    CG_ASSERT_EQ(json_array_size(json_object_get(json_object_get(g, "en"), "help")), 1);
+    json_decref(o);
+    cg_free(json);
+    cg_verdict_free(&v);
+
+    /* Messages are refused, clearly, and the engine keeps going. */
+    cg_content c;
+    cg_content_init(&c);
+    c.kind = CG_CONTENT_MESSAGE;
+    c.message.text = "hi";
+    c.message.len = 2;
+    memset(&v, 0, sizeof(v));
+    CG_ASSERT_EQ(cg_engine_scan(e, &c, &v, &err), CG_E_UNSUPPORTED);
+    CG_ASSERT(strstr(err.message, "without text detection") != NULL);
+    cg_verdict_free(&v);
+    scan_bytes(e, &img1, "again.png", &v);
+    CG_ASSERT(cg_verdict_blocks(&v));
+    cg_verdict_free(&v);
+    cg_engine_close(e);
 }

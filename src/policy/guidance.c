@@ -1,11 +1,17 @@
-/* The guidance catalogue (guidance.h): parsed with jansson and flattened into a small table of
- * topics by name (each with texts [audience][language]) plus the help lines of one country, so
- * lookups never touch JSON.
+/* The guidance catalogue (include/childguard/guidance.h): parsed with jansson and flattened into
+ * a small table of topics by name (each with texts [audience][language]) plus the help lines of
+ * one country, so lookups never touch JSON. Policy output, in the policy layer: it reads no text
+ * engine data (only the harm names, harm.h).
+ *
+ * Languages are data: each language code the file uses (ISO 639-1: two lowercase letters, up to
+ * CG_GUIDANCE_MAX_LANGS) gets a column in the order of first appearance (so a longer mistyped
+ * key is an error, not a new language); a lookup in a language the file lacks falls back to
+ * "en", then to the first language.
  *
  * A topic is a harm name ("grooming", ...) or an image topic named after a bank label ("csam",
  * "ncii") or a later model ("nudity"). The harm names are always in the table (so a catalogue
  * without a harm still gives that harm its help lines, as before topics existed), but only the
- * topics under "messages" count as present (cg__guidance_has_topic).
+ * topics under "messages" count as present (cg_guidance_catalog_has_topic).
  *
  * Help routing is data, never code: a help line may carry "harms" (topics it is for), "ages"
  * (the age band of the person concerned: "child" under 18, "adult") and "audiences" (whom it is
@@ -16,24 +22,26 @@
  * who maintain it). Every country's list is validated, not only the one loaded, so a mistake
  * anywhere in the file is reported whatever the engine's country; a country the file does not
  * list is an error naming those it does. */
-#include "text/guidance.h"
+#include "childguard/guidance.h"
 
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "childguard/harm.h"
 
 #define N_AUDIENCE 4
-#define N_LANG 2
+#define N_LANG CG_GUIDANCE_MAX_LANGS
 #define MAX_TOPICS 64 /* topic bits are one uint64_t per help line */
 #define TOPIC_MAX 31
-#define MAX_HELP CG_TEXT_GUIDANCE_MAX_HELP
+#define MAX_HELP CG_GUIDANCE_MAX_HELP
 
-static const char *const lang_names[N_LANG] = {"en", "vi"};
 static const char *const audience_names[N_AUDIENCE] = {"recipient", "sender", "guardian",
                                                        "moderator"};
 static const char *const age_names[] = {"unknown", "child", "adult"};
@@ -51,7 +59,9 @@ typedef struct help_line {
     unsigned audiences;                 /* bit per cg_audience; 0 = every audience */
 } help_line;
 
-struct cg__guidance {
+struct cg_guidance_catalog {
+    char langs[N_LANG][CG_GUIDANCE_LANG_MAX + 1]; /* language codes, in order of appearance */
+    size_t n_langs;
     topic topics[MAX_TOPICS];
     size_t n_topics;
     help_line help[MAX_HELP];
@@ -82,7 +92,7 @@ static void help_line_fini(help_line *h)
     }
 }
 
-void cg__guidance_free(cg__guidance *g)
+void cg_guidance_catalog_destroy(cg_guidance_catalog *g)
 {
     if (g == NULL)
         return;
@@ -127,11 +137,35 @@ static const char *type_name(const json_t *v)
     }
 }
 
-static int lang_index(const char *key)
+/* The column of language code key, added when new; -1 when key is not a language code
+ * (two lowercase letters) or the catalogue has no room (*full is then 1). */
+static int lang_index(cg_guidance_catalog *g, const char *key, int *full)
 {
-    for (int l = 0; l < N_LANG; l++)
-        if (strcmp(key, lang_names[l]) == 0)
-            return l;
+    const size_t n = strlen(key);
+
+    *full = 0;
+    if (n != 2)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (key[i] < 'a' || key[i] > 'z')
+            return -1;
+    for (size_t l = 0; l < g->n_langs; l++)
+        if (strcmp(key, g->langs[l]) == 0)
+            return (int)l;
+    if (g->n_langs == N_LANG) {
+        *full = 1;
+        return -1;
+    }
+    memcpy(g->langs[g->n_langs], key, n + 1);
+    return (int)g->n_langs++;
+}
+
+/* The column of language code lang, or -1. */
+static int find_lang(const cg_guidance_catalog *g, const char *lang)
+{
+    for (size_t l = 0; lang != NULL && l < g->n_langs; l++)
+        if (strcmp(lang, g->langs[l]) == 0)
+            return (int)l;
     return -1;
 }
 
@@ -148,7 +182,7 @@ static int topic_name_ok(const char *s)
     return 1;
 }
 
-static int find_topic(const cg__guidance *g, const char *name)
+static int find_topic(const cg_guidance_catalog *g, const char *name)
 {
     for (size_t t = 0; name != NULL && t < g->n_topics; t++)
         if (strcmp(g->topics[t].name, name) == 0)
@@ -166,7 +200,7 @@ static cg_status take_text(const loader *L, const char *place, json_t *v, char *
 }
 
 /* messages.TOPIC: {"recipient": {"en": text, "vi": text}, "sender": ..., ...}. */
-static cg_status parse_topic(const loader *L, cg__guidance *g, const char *name, json_t *byaud)
+static cg_status parse_topic(const loader *L, cg_guidance_catalog *g, const char *name, json_t *byaud)
 {
     char place[160];
     const char *akey, *lkey;
@@ -195,13 +229,16 @@ static cg_status parse_topic(const loader *L, cg__guidance *g, const char *name,
         if (a == N_AUDIENCE)
             return bad(L, place, "unknown audience (recipient, sender, guardian, moderator)");
         if (!json_is_object(bylang))
-            return bad(L, place, "expected {\"en\": text, \"vi\": text}, got %s",
+            return bad(L, place, "expected {\"vi\": text, \"en\": text, ...}, got %s",
                        type_name(bylang));
         json_object_foreach(bylang, lkey, v) {
-            int l = lang_index(lkey);
+            int full;
+            int l = lang_index(g, lkey, &full);
             snprintf(place, sizeof(place), "messages.%s.%s.%s", name, akey, lkey);
+            if (l < 0 && full)
+                return bad(L, place, "more than %d languages", N_LANG);
             if (l < 0)
-                return bad(L, place, "unknown language (en, vi)");
+                return bad(L, place, "not a language code (two lowercase letters: vi, en, ...)");
             cg_status st = take_text(L, place, v, &tp->text[a][l]);
             if (st != CG_OK)
                 return st;
@@ -211,7 +248,7 @@ static cg_status parse_topic(const loader *L, cg__guidance *g, const char *name,
 }
 
 /* help.COUNTRY[i].harms: topic names (harms or topics under "messages") → bits. */
-static cg_status parse_line_topics(const loader *L, const cg__guidance *g, const char *place,
+static cg_status parse_line_topics(const loader *L, const cg_guidance_catalog *g, const char *place,
                                    json_t *v, uint64_t *bits)
 {
     char where[200];
@@ -282,7 +319,7 @@ static cg_status parse_line_audiences(const loader *L, const char *place, json_t
 }
 
 /* One help line into *h (empty on entry; the caller frees it on any result). */
-static cg_status parse_line(const loader *L, const cg__guidance *g, const char *country,
+static cg_status parse_line(const loader *L, cg_guidance_catalog *g, const char *country,
                             size_t i, json_t *o, help_line *h)
 {
     char place[160];
@@ -292,14 +329,11 @@ static cg_status parse_line(const loader *L, const cg__guidance *g, const char *
 
     snprintf(place, sizeof(place), "help.%s[%zu]", country, i);
     if (!json_is_object(o))
-        return bad(L, place, "expected {\"en\": text, \"vi\": text, \"harms\": [...], "
+        return bad(L, place, "expected {\"vi\": text, \"en\": text, \"harms\": [...], "
                    "\"ages\": [...]}, got %s", type_name(o));
     json_object_foreach(o, key, v) {
-        int l = lang_index(key);
         snprintf(place, sizeof(place), "help.%s[%zu].%s", country, i, key);
-        if (l >= 0)
-            st = take_text(L, place, v, &h->text[l]);
-        else if (strcmp(key, "harms") == 0)
+        if (strcmp(key, "harms") == 0)
             st = parse_line_topics(L, g, place, v, &h->topics);
         else if (strcmp(key, "ages") == 0)
             st = parse_line_ages(L, place, v, &h->ages);
@@ -308,21 +342,31 @@ static cg_status parse_line(const loader *L, const cg__guidance *g, const char *
         else if (strcmp(key, "note") == 0 || strcmp(key, "source") == 0)
             st = json_is_string(v) ? CG_OK
                                    : bad(L, place, "expected a text, got %s", type_name(v));
-        else
-            st = bad(L, place, "unknown key (en, vi, harms, ages, audiences, source, note)");
+        else {
+            int full;
+            int l = lang_index(g, key, &full);
+            st = l >= 0 ? take_text(L, place, v, &h->text[l])
+                 : full ? bad(L, place, "more than %d languages", N_LANG)
+                        : bad(L, place, "unknown key (a language code such as vi or en, harms, "
+                              "ages, audiences, source, note)");
+        }
         if (st != CG_OK)
             return st;
     }
-    if (h->text[0] == NULL && h->text[1] == NULL) {
+    int any = 0;
+    for (int l = 0; l < N_LANG; l++)
+        any |= h->text[l] != NULL;
+    if (!any) {
         snprintf(place, sizeof(place), "help.%s[%zu]", country, i);
-        return bad(L, place, "a help line needs a text (\"en\" and/or \"vi\")");
+        return bad(L, place, "a help line needs a text in at least one language (\"vi\", "
+                   "\"en\", ...)");
     }
     return CG_OK;
 }
 
 /* help: {"VN": [line, ...], "default": [...]}. Every list is validated; only the lines of
  * the chosen country (country, else "default") are kept. */
-static cg_status parse_help(const loader *L, cg__guidance *g, json_t *help, const char *country)
+static cg_status parse_help(const loader *L, cg_guidance_catalog *g, json_t *help, const char *country)
 {
     const char *key;
     json_t *lines;
@@ -373,7 +417,7 @@ static cg_status parse_help(const loader *L, cg__guidance *g, json_t *help, cons
     return CG_OK;
 }
 
-static cg_status parse_root(const loader *L, cg__guidance *g, json_t *root, const char *country)
+static cg_status parse_root(const loader *L, cg_guidance_catalog *g, json_t *root, const char *country)
 {
     const char *key;
     json_t *v;
@@ -410,18 +454,22 @@ static cg_status parse_root(const loader *L, cg__guidance *g, json_t *root, cons
     return help != NULL ? parse_help(L, g, help, country) : CG_OK;
 }
 
-cg_status cg__guidance_load(const char *path, const char *country, cg__guidance **out,
-                            cg_error *err)
+cg_status cg_guidance_catalog_open(const char *path, const char *country,
+                                   cg_guidance_catalog **out, cg_error *err)
 {
     const loader L = {path, err};
     json_error_t je;
     cg_status st;
 
+    if (out == NULL)
+        return cg__fail(err, CG_E_INVAL, "guidance: NULL argument");
     *out = NULL;
+    if (path == NULL)
+        return cg__fail(err, CG_E_INVAL, "guidance: no catalogue path");
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL)
         return cg__fail(err, CG_E_INVAL, "%s:%d: %s", path, je.line, je.text);
-    cg__guidance *g = cg__calloc(1, sizeof(*g));
+    cg_guidance_catalog *g = cg__calloc(1, sizeof(*g));
     if (g == NULL) {
         json_decref(root);
         return nomem(&L);
@@ -436,32 +484,76 @@ cg_status cg__guidance_load(const char *path, const char *country, cg__guidance 
     st = parse_root(&L, g, root, cc);
     json_decref(root);
     if (st != CG_OK) {
-        cg__guidance_free(g);
+        cg_guidance_catalog_destroy(g);
         return st;
     }
     *out = g;
     return CG_OK;
 }
 
-int cg__guidance_has_topic(const cg__guidance *g, const char *name)
+const char *cg_guidance_default_path(const char *data_dir, char *buf, size_t cap)
+{
+    const char *env = getenv("CHILDGUARD_DATA");
+    struct stat sb;
+
+    if (data_dir == NULL && env != NULL && *env != '\0')
+        data_dir = env;
+    if (data_dir == NULL) {
+        data_dir = CG_DEFAULT_DATA_DIR;
+#ifdef CG_SOURCE_DATA_DIR
+        if (stat(CG_DEFAULT_DATA_DIR, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            data_dir = CG_SOURCE_DATA_DIR;
+#else
+        (void)sb;
+#endif
+    }
+    snprintf(buf, cap, "%s/text/guidance.json", data_dir);
+    return buf;
+}
+
+int cg_guidance_has_topic(const cg_guidance_catalog *g, const char *name)
 {
     int t = g != NULL ? find_topic(g, name) : -1;
     return t >= 0 && g->topics[t].present;
 }
 
-void cg__guidance_lookup(const cg__guidance *g, const char *name, cg_audience audience,
-                         const char *lang, cg_age_band age, cg_text_guidance *out)
+size_t cg_guidance_lang_count(const cg_guidance_catalog *g)
 {
-    int l = lang != NULL && strcmp(lang, "vi") == 0 ? 1 : 0;
+    return g != NULL ? g->n_langs : 0;
+}
 
+const char *cg_guidance_lang(const cg_guidance_catalog *g, size_t i)
+{
+    return g != NULL && i < g->n_langs ? g->langs[i] : NULL;
+}
+
+/* The first text of texts[0 .. N_LANG) in the order: lang l, "en", the first language. */
+static const char *pick(const cg_guidance_catalog *g, char *const *texts, int l)
+{
+    const int en = find_lang(g, "en");
+
+    if (l >= 0 && texts[l] != NULL)
+        return texts[l];
+    if (en >= 0 && texts[en] != NULL)
+        return texts[en];
+    for (size_t k = 0; k < g->n_langs; k++)
+        if (texts[k] != NULL)
+            return texts[k];
+    return NULL;
+}
+
+void cg_guidance_lookup(const cg_guidance_catalog *g, const char *name, cg_audience audience,
+                        const char *lang, cg_age_band age, cg_guidance *out)
+{
     memset(out, 0, sizeof(*out));
     if (g == NULL || (unsigned)audience >= N_AUDIENCE)
         return;
     int t = find_topic(g, name);
     if (t < 0)
         return;
+    const int l = find_lang(g, lang);
     const topic *tp = &g->topics[t];
-    out->text = tp->text[audience][l] ? tp->text[audience][l] : tp->text[audience][0];
+    out->text = pick(g, tp->text[audience], l);
     for (size_t i = 0; i < g->n_help; i++) {
         const help_line *h = &g->help[i];
         if (h->topics != 0 && !(h->topics & (UINT64_C(1) << t)))
@@ -471,6 +563,6 @@ void cg__guidance_lookup(const cg__guidance *g, const char *name, cg_audience au
             continue;
         if (h->audiences != 0 && !(h->audiences & (1u << audience)))
             continue;
-        out->help[out->n_help++] = h->text[l] ? h->text[l] : h->text[l ? 0 : 1];
+        out->help[out->n_help++] = pick(g, h->text, l);
     }
 }
