@@ -27,6 +27,9 @@
 #define SEXTORTION_WINDOW_MS (72LL * 3600 * 1000)
 #define URGENT_HOLD_MS (72LL * 3600 * 1000)
 #define PENDING 4
+/* Topic context markers (a game, schoolwork, laughter) hold for this many messages. */
+#define CONTEXT_BITS 8
+#define CONTEXT_CARRY 6
 #define PENDING_WORDS 16
 /* Reciprocity: a party who gets back as much bullying as they give counts at this much less. */
 #define RECIPROCITY 0.5f
@@ -79,6 +82,8 @@ typedef struct conv {
         float w[CG_HARM_COUNT];
     } pend[PENDING];
     size_t pend_next;
+    uint64_t ctx_at[CONTEXT_BITS]; /* the message (1-based count) that last had each topic
+                                      context marker; 0 never */
     cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
 } conv;
@@ -199,6 +204,20 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
     if (++c->n > c->n_buckets)
         grow(c);
     return v;
+}
+
+unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+    unsigned m = 0;
+
+    if (v == NULL)
+        return 0;
+    for (unsigned b = 0; b < CONTEXT_BITS; b++)
+        if (v->ctx_at[b] != 0 && v->ctx_at[b] + CONTEXT_CARRY > v->n_messages)
+            m |= 1u << b;
+    return m;
 }
 
 /* The party named name (created if there is room; the last slot is shared beyond that). */
@@ -712,6 +731,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     }
     v->last_ts = now;
     v->n_messages++;
+    for (unsigned b = 0; age != NULL && b < CONTEXT_BITS; b++)
+        if ((age->context >> b) & 1u)
+            v->ctx_at[b] = v->n_messages;
     if (msg->id != NULL && *msg->id != '\0')
         set_field(idbuf, sizeof(idbuf), msg->id);
     else
@@ -816,6 +838,8 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     memset(res->risk, 0, sizeof(res->risk));
     res->stage = CG_FACET_NONE;
     int minor_involved = 0;
+    float grp_e = 0.0f, grp_l = 0.0f;
+    int grp_m = 0, grp_n = 0;
     for (size_t i = 0; i < v->n_parties; i++) {
         party *q = &v->parties[i];
         int other_minor = 0;
@@ -831,11 +855,31 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             mutual = clamp1((o->harm_e[CG_HARM_BULLYING] + o->learn_e[CG_HARM_BULLYING]) / given);
         }
         party_risks(q, other_minor, now, mutual, own[i], &st);
+        {
+            /* Insults traded both ways are no pile-on: only what is not given back counts. */
+            const float rc = 1.0f - mutual;
+            grp_e += rc * q->harm_e[CG_HARM_BULLYING];
+            grp_l += rc * q->learn_e[CG_HARM_BULLYING];
+            grp_m += q->msgs[CG_HARM_BULLYING];
+            grp_n += given > 0.0f && rc > 0.0f;
+        }
         for (int h = 0; h < CG_HARM_COUNT; h++)
             res->risk[h] = own[i][h] > res->risk[h] ? own[i][h] : res->risk[h];
         if (st > res->stage)
             res->stage = st;
         minor_involved |= other_minor;
+    }
+    /* A pile-on: two or more parties bullying in one chat, each of whom may have said too
+     * little alone. Their evidence that was not given back is summed; from the
+     * learned layer alone it is worth watching, not an alert (LEARNED_ALONE_CAP). */
+    if (grp_n >= 2) {
+        float g = 1.0f - (float)exp(-0.9 * grp_e);
+        const float l = 1.0f - (float)exp(-0.9 * grp_l);
+        g = 1.0f - (1.0f - g) * (1.0f - l);
+        if (g > LEARNED_ALONE_CAP && grp_e < STAGE_PRESENT)
+            g = LEARNED_ALONE_CAP;
+        if (g > res->risk[CG_HARM_BULLYING])
+            res->risk[CG_HARM_BULLYING] = g;
     }
     for (int h = 0; h < CG_HARM_COUNT; h++)
         if (res->message_risk[h] > res->risk[h])

@@ -371,19 +371,22 @@ void cg_text_result_free(cg_text_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-/* The learned layer's constants, chosen by 5-fold cross-validation over the corpus's train
- * split (docs/text.md, "The learned layer"): a label counts from LEARNED_MIN_SCORE (or the
- * model's own threshold when higher), as evidence of LEARNED_WEIGHT times its score. */
-#define LEARNED_MIN_SCORE 0.6f
+
+/* The learned layer's constants, chosen by 4-fold cross-validation over the corpus's train
+ * split (docs/text.md, "The learned layer"): a label counts from its harm's minimum score (or
+ * the model's own threshold when higher), as evidence of LEARNED_WEIGHT times its score. The
+ * harms whose evidence builds up over a conversation (grooming, bullying, personal data) count
+ * from 0.5: one such guess stays below the alert level, a run of them is a trajectory. */
+static const float learned_min_score[CG_HARM_COUNT] = {0.5f, 0.6f, 0.6f, 0.5f, 0.6f, 0.5f};
 #define LEARNED_WEIGHT 1.0f
 
 /* The score from which a learned label counts. */
-static float learned_threshold(const cg_text_model *m, unsigned i)
+static float learned_threshold(const cg_text_model *m, unsigned i, int h)
 {
     const float t = m->threshold[i];
-    return t > LEARNED_MIN_SCORE ? t : LEARNED_MIN_SCORE;
+    const float mn = learned_min_score[h];
+    return t > mn ? t : mn;
 }
-
 #define MODEL_MIN_SCORE 0.7f
 #define MODEL_WEIGHT 0.7f
 
@@ -503,7 +506,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
  * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
  * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
 static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
-                              cg__finding *f, size_t n, unsigned *quoted_harms)
+                              cg__finding *f, size_t n, unsigned known, unsigned carried,
+                              unsigned *quoted_harms)
 {
     int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
@@ -542,11 +546,12 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
         any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
         return 0;
-    const unsigned ctx = cg__context_scan(text, len, nm);
+    const unsigned ctx = known != 0 ? known & ~0x80000000u : cg__context_scan(text, len, nm);
     if (ctx == 0)
         return 0;
     for (size_t i = 0; i < n; i++)
-        f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
+        f[i].weight *= context_factor(f[i].harm == CG_HARM_SELF_HARM_RISK ? ctx & ~carried : ctx,
+                                      f[i].harm, f[i].facet);
     return ctx | 0x80000000u; /* scanned */
 }
 
@@ -651,7 +656,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0};
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)
             age.asked = 1;
@@ -676,21 +681,33 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (st != CG_OK)
             return st;
     }
-    unsigned quoted_harms;
-    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
+    unsigned quoted_harms, known = 0, carried = 0;
+    /* The topic of the last few messages (a game, an exam, laughter) is context too: every
+     * message's markers are read and kept by the conversation for the next ones. */
+    {
+        const unsigned own = cg__context_scan(text, msg->len, &s->nm);
+        age.context = own & CG__CTX_TOPIC;
+        carried = cg__convs_context(s->convs, msg) & ~own;
+        known = own | carried | 0x80000000u;
+    }
+    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, known, carried, &quoted_harms);
+    if (known != 0)
+        ctx = known;
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens
      * it as it weakens a cue of its harm (read as that harm's usual facet), and so does a
      * quoted cue of its harm: the words the layer read were someone else's. */
     for (unsigned i = 0; i < n_learned; i++)
-        if (learned[i] >= learned_threshold(s->e->learned, i)) {
+        if (learned[i] >= learned_threshold(s->e->learned, i, s->e->learned_harm[i])) {
             const cg_harm h = (cg_harm)s->e->learned_harm[i];
             float w = LEARNED_WEIGHT * learned[i];
             if (ctx == 0)
                 ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
-            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));
+            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN |
+                                        (h == CG_HARM_SELF_HARM_RISK ? carried : 0)),
+                                h, learned_facet(h));
             if (quoted_harms & (1u << h))
                 w *= QUOTED_FACTOR;
             s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
