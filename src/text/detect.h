@@ -79,9 +79,11 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
 #define CG__CTX_REPORT 32u /* quoting or reporting: "told me", "report"; "nó bảo", "tố cáo" */
 #define CG__CTX_STORY 64u  /* a story or a show as the subject: movie, episode, lyrics; "phim",
                               "truyện", "nhân vật" */
+#define CG__CTX_NEWS 128u /* news as the subject: news, article; "tin tức", "bài báo" (weakens as
+                             reporting does) */
 /* Markers that describe the conversation's topic rather than one message: they carry over to
  * the next messages (conversation.c, cg__convs_context). */
-#define CG__CTX_TOPIC (CG__CTX_LAUGH | CG__CTX_GAME | CG__CTX_TASK | CG__CTX_STORY)
+#define CG__CTX_TOPIC (CG__CTX_LAUGH | CG__CTX_GAME | CG__CTX_TASK | CG__CTX_STORY | CG__CTX_NEWS)
 
 /* 1 when the original holds a laughing emoji or emoticon (😂 🤣 😆 😜 😝 😅, "=))", ":))",
  * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */

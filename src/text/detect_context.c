@@ -79,8 +79,11 @@ static const entry story_en[] = {
 };
 static const entry report_en[] = {
     E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
-    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), E("news"),
-    E("article"), E("reportedly"), E("according to"), {NULL, 0}
+    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
+};
+static const entry news_en[] = {
+    E("news"), E("article"), E("reportedly"), E("according to"), E("headline"),
+    E("headlines"), E("journalist"), E("police said"), {NULL, 0}
 };
 
 /* Vietnamese words with their diacritics, matched on the folded form ("để" is not "đề"). */
@@ -108,8 +111,12 @@ static const entry story_vi[] = {
     E("tiểu thuyết"), E("tập mới"), E("tập cuối"), E("tập này"), E("hoạt hình"), {NULL, 0}
 };
 static const entry report_vi[] = {
-    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("bài báo"),
-    E("báo viết"), E("đọc tin"), E("tin tức"), E("thời sự"), E("báo đài"), {NULL, 0}
+    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("đọc tin"),
+    {NULL, 0}
+};
+static const entry news_vi[] = {
+    E("bài báo"), E("báo viết"), E("tin tức"), E("thời sự"), E("báo đài"),
+    E("bản tin"), E("báo chí"), E("phóng sự"), E("báo nói"), E("lên báo"), {NULL, 0}
 };
 
 /* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
@@ -152,7 +159,7 @@ static const entry negators[] = {
     E("dung"), E("khong"), {NULL, 0}
 };
 
-#define N_LISTS 7
+#define N_LISTS 8
 
 /* The first bytes of each list's entries, one bit per byte value: most words of a message
  * start with a byte no entry of a list starts with, and are passed over at once. */
@@ -173,7 +180,7 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
 {
     static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
                                           CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
-                                          CG__CTX_STORY};
+                                          CG__CTX_STORY, CG__CTX_NEWS};
     const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
@@ -315,10 +322,10 @@ int cg__context_to_parent(const cg__normalized *nm)
     return 0;
 }
 
-static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en, object_en,
-                                         kin_en,   report_en, story_en};
-static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi, object_vi,
-                                         kin_vi,   report_vi, story_vi};
+static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en,  object_en,
+                                         kin_en,   report_en, story_en, news_en};
+static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi,  object_vi,
+                                         kin_vi,   report_vi, story_vi, news_vi};
 static first_bytes fb_en, fb_vi;
 static once_flag fb_once = ONCE_FLAG_INIT;
 

@@ -428,7 +428,8 @@ static float context_factor(unsigned ctx, cg_harm h, cg_facet f)
                  (f == CG_FACET_FRIENDSHIP || f == CG_FACET_RELATIONSHIP || f == CG_FACET_MEETING))
             k *= 0.6f;
     }
-    if ((ctx & CG__CTX_REPORT) && h != CG_HARM_SELF_HARM_RISK && h != CG_HARM_PERSONAL_DATA)
+    if ((ctx & (CG__CTX_REPORT | CG__CTX_NEWS)) && h != CG_HARM_SELF_HARM_RISK &&
+        h != CG_HARM_PERSONAL_DATA)
         k *= 0.5f;
     if (ctx & CG__CTX_STORY) {
         if (h == CG_HARM_SELF_HARM_RISK)
