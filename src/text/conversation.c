@@ -769,8 +769,11 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         keep[h] = 1.0;
     res->n_evidence = 0;
     unsigned counted = 0, aimed_at[MAX_PARTIES] = {0};
+    /* In a group, a message calling someone mom or grandma answers the last other writer. */
     if (age != NULL && age->to_parent && r != NULL)
         r->parent = 1;
+    else if (age != NULL && age->to_parent && v->last_sender >= 0 && (size_t)v->last_sender != pi)
+        v->parties[v->last_sender].parent = 1;
     for (size_t i = 0; i < n; i++) {
         cg__finding fi = f[i];
         fi.weight *= parent_factor(p, &f[i]);

@@ -299,13 +299,27 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
                                            "daddy", "papa", "grandma", "grandpa", "granny",
                                            "nana", NULL};
-    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", NULL};
+    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", "nội", "ngoại", NULL};
+    static const char *const yes_vi[] = {"dạ", "vâng", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
 
     if (word_in(w, n, first_en))
         return 1;
     const cg__textform *f = &nm->folded;
+    /* A polite answer to a parent: "dạ mẹ, …", "vâng bố" at the start (not "dạ bố mẹ đi
+     * làm", the parents as the subject; not "ba", also "three"). */
+    static const char *const answered_vi[] = {"mẹ", "má", "bố", NULL};
+    static const char *const couple_vi[] = {"mẹ", "má", "bố", "ba", NULL};
+    size_t k = 0;
+    w = word_at(f, 0, &n);
+    if (word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
+        w = word_at(f, k, &n);
+        k += n + 1;
+        if (word_in(w, n, answered_vi) &&
+            (k >= f->n || (w = word_at(f, k, &n), !word_in(w, n, couple_vi))))
+            return 1;
+    }
     /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */
     const char *end = f->s + f->n;
     for (const char *q = f->s; (q = memchr(q, 0xc6, (size_t)(end - q))) != NULL; q++) {
