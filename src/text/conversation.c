@@ -27,6 +27,8 @@
 #define SEXTORTION_WINDOW_MS (72LL * 3600 * 1000)
 #define URGENT_HOLD_MS (72LL * 3600 * 1000)
 #define PENDING 4
+/* What an answer to a question for personal data or about who is home weighs (personal data). */
+#define ANSWER_WEIGHT 0.5f
 /* Topic context markers (a game, schoolwork, laughter) hold for this many messages. */
 #define CONTEXT_BITS 8
 #define CONTEXT_CARRY 6
@@ -82,6 +84,11 @@ typedef struct conv {
         float w[CG_HARM_COUNT];
     } pend[PENDING];
     size_t pend_next;
+    int probe_from;                /* who last asked where a child lives, is, or is alone
+                                      (party index, -1 none), to whom (-1: the group), and at
+                                      which message */
+    int probe_to;
+    uint64_t probe_at;
     uint64_t ctx_at[CONTEXT_BITS]; /* the message (1-based count) that last had each topic
                                       context marker; 0 never */
     cg_text_evidence ring[EVIDENCE_RING];
@@ -199,6 +206,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
         return NULL;
     }
     v->last_sender = -1;
+    v->probe_from = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
     if (++c->n > c->n_buckets)
@@ -698,6 +706,34 @@ static void update_peaks(conv *v, const cg_text_result *res, int minor, const ch
     }
 }
 
+/* A probe: a question for personal data ("what school do u go to", "nhà em ở đâu") or about
+ * who is around (grooming risk assessment: "are you alone", "bố mẹ có nhà không"). Deleting
+ * messages is no question. */
+static int is_probe(const cg__finding *f)
+{
+    if (f->learned || f->cue == NULL)
+        return 0;
+    return strncmp(f->cue, "pd.ask.", 7) == 0 ||
+           (f->harm == CG_HARM_GROOMING && f->facet == CG_FACET_RISK_ASSESSMENT &&
+            strstr(f->cue, "delete") == NULL);
+}
+
+/* 1 when a message reads as an answer with content: three words or more and no question
+ * back ("why?", "how do u know that?"). */
+static int is_answer(const cg_text_message *msg)
+{
+    int words = 0, in = 0;
+
+    if (msg->text == NULL || memchr(msg->text, '?', msg->len) != NULL)
+        return 0;
+    for (size_t i = 0; i < msg->len; i++) {
+        const int w = is_word_byte((unsigned char)msg->text[i]);
+        words += w && !in;
+        in = w;
+    }
+    return words >= 3;
+}
+
 cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,
                            size_t n, const cg__age_facts *age, cg_text_result *res,
                            cg_error *err)
@@ -715,7 +751,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     const size_t known = v->n_parties;
     party *p = find_party(v, sender, &nomem);
     party *r = recipient ? find_party(v, recipient, &nomem) : NULL;
-    if (nomem || p == NULL || reserve_result(res, n + EVIDENCE_RING) != 0)
+    if (nomem || p == NULL || reserve_result(res, n + 1 + EVIDENCE_RING) != 0)
         return cg__fail(err, CG_E_NOMEM, "out of memory for conversation '%s'", cid);
     /* Nothing below fails: the state changes all or not at all. */
     const size_t pi = (size_t)(p - v->parties);
@@ -820,6 +856,39 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             v->ring_n++;
         else
             v->ring_head = (v->ring_head + 1) % EVIDENCE_RING;
+    }
+    /* The answer to a probe discloses where the child is, lives or will be alone, in words
+     * the detectors may not know ("we're in fairfield", "bố mẹ đi làm tối mới về"): the one
+     * asked, answering within the next two messages, without personal data found already. */
+    int probe = 0, pd_found = 0;
+    for (size_t i = 0; i < n; i++) {
+        probe |= is_probe(&f[i]);
+        pd_found |= f[i].harm == CG_HARM_PERSONAL_DATA && !f[i].learned;
+    }
+    if (!probe && !pd_found && v->probe_from >= 0 && (size_t)v->probe_from != pi &&
+        v->n_messages <= v->probe_at + 2 && (v->probe_to < 0 || (size_t)v->probe_to == pi) &&
+        is_answer(msg)) {
+        cg_text_evidence e;
+        keep[CG_HARM_PERSONAL_DATA] *= 1.0 - ANSWER_WEIGHT;
+        counted |= 1u << CG_HARM_PERSONAL_DATA;
+        p->harm_e[CG_HARM_PERSONAL_DATA] += ANSWER_WEIGHT;
+        if (p->harm_e[CG_HARM_PERSONAL_DATA] > CAP_EVIDENCE)
+            p->harm_e[CG_HARM_PERSONAL_DATA] = CAP_EVIDENCE;
+        set_field(e.message_id, sizeof(e.message_id), idbuf);
+        e.harm = CG_HARM_PERSONAL_DATA;
+        e.facet = CG_FACET_NONE;
+        set_field(e.cue, sizeof(e.cue), "pd.answer");
+        e.start = 0;
+        e.end = (uint32_t)msg->len;
+        e.weight = ANSWER_WEIGHT;
+        e.in_this_message = 1;
+        res->evidence[res->n_evidence++] = e;
+        v->probe_from = -1;
+    }
+    if (probe) {
+        v->probe_from = (int)pi;
+        v->probe_to = r != NULL ? (int)(r - v->parties) : -1;
+        v->probe_at = v->n_messages;
     }
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         res->message_risk[h] = (float)(1.0 - keep[h]);
