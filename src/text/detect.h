@@ -95,6 +95,8 @@ int cg__context_to_parent(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
+/* Its topic markers only (CG__CTX_TOPIC), cheaper: every message is read for them. */
+unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm);
 
 struct cg__word;
 /* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):

@@ -161,9 +161,11 @@ static const entry negators[] = {
 
 #define N_LISTS 8
 
-/* The first bytes of each list's entries, one bit per byte value: most words of a message
- * start with a byte no entry of a list starts with, and are passed over at once. */
-typedef uint32_t first_bytes[N_LISTS][8];
+/* The first bytes of each list's entries by the length of their first word, one bit per byte
+ * value: most words of a message have a first byte and a length no entry of a list has, and
+ * are passed over at once. No entry's first word is longer than MAX_WORD bytes. */
+#define MAX_WORD 12
+typedef uint32_t first_bytes[N_LISTS + 1][MAX_WORD + 1][8]; /* [N_LISTS]: all lists */
 
 static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
 {
@@ -171,12 +173,17 @@ static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
     for (int l = 0; l < N_LISTS; l++)
         for (const entry *p = lists[l]; p->s != NULL; p++) {
             const unsigned char c = (unsigned char)p->s[0];
-            out[l][c >> 5] |= 1u << (c & 31);
+            const char *sp = memchr(p->s, ' ', p->n);
+            const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
+            if (n1 <= MAX_WORD) {
+                out[l][n1][c >> 5] |= 1u << (c & 31);
+                out[N_LISTS][n1][c >> 5] |= 1u << (c & 31);
+            }
         }
 }
 
 static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS],
-                          const first_bytes fb)
+                          const first_bytes fb, unsigned want)
 {
     static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
                                           CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
@@ -201,10 +208,9 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
             w[1].n = 0;
         }
         const unsigned char c = w[0].n > 0 ? (unsigned char)w[0].s[0] : 0;
-        /* No entry is longer than 12 bytes: longer words are skipped at once. */
-        if (w[0].n > 0 && w[0].n <= 12)
+        if (w[0].n > 0 && w[0].n <= MAX_WORD && (fb[N_LISTS][w[0].n][c >> 5] & (1u << (c & 31))))
             for (int l = 0; l < N_LISTS; l++) {
-                if (!(fb[l][c >> 5] & (1u << (c & 31))))
+                if (!(want & bit[l]) || !(fb[l][w[0].n][c >> 5] & (1u << (c & 31))))
                     continue;
                 if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
                     in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
@@ -349,7 +355,8 @@ static void fb_init(void)
     first_bytes_of(vi, fb_vi);
 }
 
-unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
+/* The markers of want (a bit set) found in the message. */
+static unsigned scan(const char *text, size_t len, const cg__normalized *nm, unsigned want)
 {
     call_once(&fb_once, fb_init);
     unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
@@ -357,12 +364,22 @@ unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)
         ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, en, fb_en);
+    m |= scan_form(&nm->plain, en, fb_en, want & ~m);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, vi, fb_vi);
-    if (!(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
+        m |= scan_form(&nm->folded, vi, fb_vi, want & ~m);
+    if ((want & CG__CTX_OBJECT) && !(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
         m |= CG__CTX_OBJECT;
     return m;
+}
+
+unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
+{
+    return scan(text, len, nm, ~0u);
+}
+
+unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm)
+{
+    return scan(text, len, nm, CG__CTX_TOPIC) & CG__CTX_TOPIC;
 }

@@ -505,10 +505,15 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
  * context can weaken was found, so most messages pay nothing), cues inside quotation marks
  * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
  * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
- * harms with a quoted, negated or offered cue; returns the markers (0 when not needed). */
-static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
-                              cg__finding *f, size_t n, unsigned known, unsigned carried,
-                              unsigned *quoted_harms)
+ * harms with a quoted, negated or offered cue; *own gets the message's markers | SCANNED when
+ * they were read, else 0. carried: the topic markers of the conversation's last messages, which count as this
+ * message's own except for despair (a child may despair in the middle of a game or an exam
+ * chat: cross-validation lost self-harm conversations when they counted). */
+#define SCANNED 0x80000000u
+
+static void apply_context(const char *text, size_t len, const cg__normalized *nm,
+                          cg__finding *f, size_t n, unsigned carried, unsigned *own,
+                          unsigned *quoted_harms)
 {
     int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
@@ -543,17 +548,18 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
                 cg__free(w);
         } /* out of memory: the cues keep their weight (negation only ever weakens) */
     }
+    *own = 0;
     for (size_t i = 0; i < n && !any; i++)
         any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
-        return 0;
-    const unsigned ctx = known != 0 ? known & ~0x80000000u : cg__context_scan(text, len, nm);
-    if (ctx == 0)
-        return 0;
+        return;
+    *own = cg__context_scan(text, len, nm) | SCANNED;
+    const unsigned mine = *own & ~SCANNED;
+    if ((mine | carried) == 0)
+        return;
     for (size_t i = 0; i < n; i++)
-        f[i].weight *= context_factor(f[i].harm == CG_HARM_SELF_HARM_RISK ? ctx & ~carried : ctx,
+        f[i].weight *= context_factor(f[i].harm == CG_HARM_SELF_HARM_RISK ? mine : mine | carried,
                                       f[i].harm, f[i].facet);
-    return ctx | 0x80000000u; /* scanned */
 }
 
 /* Cues of one harm and facet over overlapping words from lexicons of two languages are one
@@ -682,18 +688,11 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (st != CG_OK)
             return st;
     }
-    unsigned quoted_harms, known = 0, carried = 0;
-    /* The topic of the last few messages (a game, an exam, laughter) is context too: every
-     * message's markers are read and kept by the conversation for the next ones. */
-    {
-        const unsigned own = cg__context_scan(text, msg->len, &s->nm);
-        age.context = own & CG__CTX_TOPIC;
-        carried = cg__convs_context(s->convs, msg) & ~own;
-        known = own | carried | 0x80000000u;
-    }
-    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, known, carried, &quoted_harms);
-    if (known != 0)
-        ctx = known;
+    unsigned quoted_harms, own;
+    /* The topic of the last few messages (a game, an exam, laughter, the news) is context too:
+     * every message's topic markers are kept by the conversation for the next ones. */
+    const unsigned carried = cg__convs_context(s->convs, msg);
+    apply_context(text, msg->len, &s->nm, s->findings, n, carried, &own, &quoted_harms);
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens
@@ -703,17 +702,18 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         if (learned[i] >= learned_threshold(s->e->learned, i, s->e->learned_harm[i])) {
             const cg_harm h = (cg_harm)s->e->learned_harm[i];
             float w = LEARNED_WEIGHT * learned[i];
-            if (ctx == 0)
-                ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
+            if (own == 0)
+                own = cg__context_scan(text, msg->len, &s->nm) | SCANNED;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
-            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN |
-                                        (h == CG_HARM_SELF_HARM_RISK ? carried : 0)),
-                                h, learned_facet(h));
+            const unsigned ctx = (own | (h == CG_HARM_SELF_HARM_RISK ? 0 : carried)) &
+                                 ~(SCANNED | CG__CTX_KIN);
+            w *= context_factor(ctx, h, learned_facet(h));
             if (quoted_harms & (1u << h))
                 w *= QUOTED_FACTOR;
             s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
                                              s->e->learned_cue[i], 1};
         }
+    age.context = own != 0 ? own & CG__CTX_TOPIC : cg__context_topic(text, msg->len, &s->nm);
     /* The model's labels join as evidence when they reach the model's own threshold (chosen on
      * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
      * score: a learned guess counts less than a listed phrase (both constants chosen on a
