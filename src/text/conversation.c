@@ -135,6 +135,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
         return NULL;
     }
     v->last_sender = -1;
+    v->probe_from = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
     if (++c->n > c->n_buckets)
@@ -145,6 +146,20 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
 conv *cg__convs_find(cg__convs *c, const char *id, int create)
 {
     return find_conv(c, id, create);
+}
+
+unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+    unsigned m = 0;
+
+    if (v == NULL)
+        return 0;
+    for (unsigned b = 0; b < CONTEXT_BITS; b++)
+        if (v->ctx_at[b] != 0 && v->ctx_at[b] + CONTEXT_CARRY > v->n_messages)
+            m |= 1u << b;
+    return m;
 }
 
 /* The party named name (created if there is room; the last slot is shared beyond that). */
@@ -625,6 +640,34 @@ static void update_peaks(conv *v, const cg_text_result *res, int minor, const ch
     }
 }
 
+/* A probe: a question for personal data ("what school do u go to", "nhà em ở đâu") or about
+ * who is around (grooming risk assessment: "are you alone", "bố mẹ có nhà không"). Deleting
+ * messages is no question. */
+static int is_probe(const cg__finding *f)
+{
+    if (f->learned || f->cue == NULL)
+        return 0;
+    return strncmp(f->cue, "pd.ask.", 7) == 0 ||
+           (f->harm == CG_HARM_GROOMING && f->facet == CG_FACET_RISK_ASSESSMENT &&
+            strstr(f->cue, "delete") == NULL);
+}
+
+/* 1 when a message reads as an answer with content: three words or more and no question
+ * back ("why?", "how do u know that?"). */
+static int is_answer(const cg_text_message *msg)
+{
+    int words = 0, in = 0;
+
+    if (msg->text == NULL || memchr(msg->text, '?', msg->len) != NULL)
+        return 0;
+    for (size_t i = 0; i < msg->len; i++) {
+        const int w = is_word_byte((unsigned char)msg->text[i]);
+        words += w && !in;
+        in = w;
+    }
+    return words >= 3;
+}
+
 cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,
                            size_t n, const cg__age_facts *age, cg_text_result *res,
                            cg_error *err)
@@ -642,7 +685,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     const size_t known = v->n_parties;
     party *p = find_party(v, sender, &nomem);
     party *r = recipient ? find_party(v, recipient, &nomem) : NULL;
-    if (nomem || p == NULL || reserve_result(res, n + EVIDENCE_RING) != 0)
+    if (nomem || p == NULL || reserve_result(res, n + 1 + EVIDENCE_RING) != 0)
         return cg__fail(err, CG_E_NOMEM, "out of memory for conversation '%s'", cid);
     /* Nothing below fails: the state changes all or not at all. */
     const size_t pi = (size_t)(p - v->parties);
@@ -658,6 +701,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     }
     v->last_ts = now;
     v->n_messages++;
+    for (unsigned b = 0; age != NULL && b < CONTEXT_BITS; b++)
+        if ((age->context >> b) & 1u)
+            v->ctx_at[b] = v->n_messages;
     if (msg->id != NULL && *msg->id != '\0')
         set_field(idbuf, sizeof(idbuf), msg->id);
     else
@@ -693,8 +739,11 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         keep[h] = 1.0;
     res->n_evidence = 0;
     unsigned counted = 0, aimed_at[MAX_PARTIES] = {0};
+    /* In a group, a message calling someone mom or grandma answers the last other writer. */
     if (age != NULL && age->to_parent && r != NULL)
         r->parent = 1;
+    else if (age != NULL && age->to_parent && v->last_sender >= 0 && (size_t)v->last_sender != pi)
+        v->parties[v->last_sender].parent = 1;
     for (size_t i = 0; i < n; i++) {
         cg__finding fi = f[i];
         fi.weight *= parent_factor(p, &f[i]);
@@ -742,6 +791,39 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         else
             v->ring_head = (v->ring_head + 1) % EVIDENCE_RING;
     }
+    /* The answer to a probe discloses where the child is, lives or will be alone, in words
+     * the detectors may not know ("we're in fairfield", "bố mẹ đi làm tối mới về"): the one
+     * asked, answering within the next two messages, without personal data found already. */
+    int probe = 0, pd_found = 0;
+    for (size_t i = 0; i < n; i++) {
+        probe |= is_probe(&f[i]);
+        pd_found |= f[i].harm == CG_HARM_PERSONAL_DATA && !f[i].learned;
+    }
+    if (!probe && !pd_found && v->probe_from >= 0 && (size_t)v->probe_from != pi &&
+        v->n_messages <= v->probe_at + 2 && (v->probe_to < 0 || (size_t)v->probe_to == pi) &&
+        is_answer(msg)) {
+        cg_text_evidence e;
+        keep[CG_HARM_PERSONAL_DATA] *= 1.0 - ANSWER_WEIGHT;
+        counted |= 1u << CG_HARM_PERSONAL_DATA;
+        p->harm_e[CG_HARM_PERSONAL_DATA] += ANSWER_WEIGHT;
+        if (p->harm_e[CG_HARM_PERSONAL_DATA] > CAP_EVIDENCE)
+            p->harm_e[CG_HARM_PERSONAL_DATA] = CAP_EVIDENCE;
+        set_field(e.message_id, sizeof(e.message_id), idbuf);
+        e.harm = CG_HARM_PERSONAL_DATA;
+        e.facet = CG_FACET_NONE;
+        set_field(e.cue, sizeof(e.cue), "pd.answer");
+        e.start = 0;
+        e.end = (uint32_t)msg->len;
+        e.weight = ANSWER_WEIGHT;
+        e.in_this_message = 1;
+        res->evidence[res->n_evidence++] = e;
+        v->probe_from = -1;
+    }
+    if (probe) {
+        v->probe_from = (int)pi;
+        v->probe_to = r != NULL ? (int)(r - v->parties) : -1;
+        v->probe_at = v->n_messages;
+    }
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         res->message_risk[h] = (float)(1.0 - keep[h]);
         if ((counted >> h) & 1 && p->msgs[h] < 255)
@@ -762,6 +844,8 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     memset(res->risk, 0, sizeof(res->risk));
     res->stage = CG_FACET_NONE;
     int minor_involved = 0;
+    float grp_e = 0.0f, grp_l = 0.0f;
+    int grp_m = 0, grp_n = 0;
     for (size_t i = 0; i < v->n_parties; i++) {
         party *q = &v->parties[i];
         int other_minor = 0;
@@ -777,11 +861,31 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             mutual = clamp1((o->harm_e[CG_HARM_BULLYING] + o->learn_e[CG_HARM_BULLYING]) / given);
         }
         party_risks(q, other_minor, now, mutual, own[i], &st);
+        {
+            /* Insults traded both ways are no pile-on: only what is not given back counts. */
+            const float rc = 1.0f - mutual;
+            grp_e += rc * q->harm_e[CG_HARM_BULLYING];
+            grp_l += rc * q->learn_e[CG_HARM_BULLYING];
+            grp_m += q->msgs[CG_HARM_BULLYING];
+            grp_n += given > 0.0f && rc > 0.0f;
+        }
         for (int h = 0; h < CG_HARM_COUNT; h++)
             res->risk[h] = own[i][h] > res->risk[h] ? own[i][h] : res->risk[h];
         if (st > res->stage)
             res->stage = st;
         minor_involved |= other_minor;
+    }
+    /* A pile-on: two or more parties bullying in one chat, each of whom may have said too
+     * little alone. Their evidence that was not given back is summed; from the
+     * learned layer alone it is worth watching, not an alert (LEARNED_ALONE_CAP). */
+    if (grp_n >= 2) {
+        float g = 1.0f - (float)exp(-0.9 * grp_e);
+        const float l = 1.0f - (float)exp(-0.9 * grp_l);
+        g = 1.0f - (1.0f - g) * (1.0f - l);
+        if (g > LEARNED_ALONE_CAP && grp_e < STAGE_PRESENT)
+            g = LEARNED_ALONE_CAP;
+        if (g > res->risk[CG_HARM_BULLYING])
+            res->risk[CG_HARM_BULLYING] = g;
     }
     for (int h = 0; h < CG_HARM_COUNT; h++)
         if (res->message_risk[h] > res->risk[h])

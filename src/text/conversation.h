@@ -27,12 +27,18 @@ typedef struct cg__age_facts {
     int stated_min, stated_max;
     int asked;
     int to_parent; /* it calls its recipient a parent ("mom, ...", "mẹ ơi"): detect_context.c */
+    unsigned context; /* its context markers (detect.h CG__CTX_*), kept for the next messages */
 } cg__age_facts;
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);
 void cg__convs_free(cg__convs *c);
 /* Drops the state of conversation id; 1 when there was some, else 0. */
 int cg__convs_forget(cg__convs *c, const char *id);
+
+/* The topic context markers (CG__CTX_TOPIC) of the last few messages of msg's conversation
+ * before msg: a death threat two messages after "FC Online, ván 10" is still game talk. 0 for
+ * a new conversation. Changes nothing. */
+unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg);
 
 /* Applies the message's findings to its conversation and fills res (risks, stage, alert,
  * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */

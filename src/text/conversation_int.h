@@ -9,6 +9,11 @@
 #define MAX_PARTIES 8
 #define PENDING 4
 #define PENDING_WORDS 16
+/* What an answer to a question for personal data or about who is home weighs (personal data). */
+#define ANSWER_WEIGHT 0.5f
+/* Topic context markers (a game, schoolwork, laughter) hold for this many messages. */
+#define CONTEXT_BITS 8
+#define CONTEXT_CARRY 6
 
 typedef struct party {
     char *name;
@@ -51,6 +56,13 @@ typedef struct conv {
         float w[CG_HARM_COUNT];
     } pend[PENDING];
     size_t pend_next;
+    int probe_from;                /* who last asked where a child lives, is, or is alone
+                                      (party index, -1 none), to whom (-1: the group), and at
+                                      which message */
+    int probe_to;
+    uint64_t probe_at;
+    uint64_t ctx_at[CONTEXT_BITS]; /* the message (1-based count) that last had each topic
+                                      context marker; 0 never */
     cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
 } conv;

@@ -79,6 +79,11 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
 #define CG__CTX_REPORT 32u /* quoting or reporting: "told me", "report"; "nó bảo", "tố cáo" */
 #define CG__CTX_STORY 64u  /* a story or a show as the subject: movie, episode, lyrics; "phim",
                               "truyện", "nhân vật" */
+#define CG__CTX_NEWS 128u /* news as the subject: news, article; "tin tức", "bài báo" (weakens as
+                             reporting does) */
+/* Markers that describe the conversation's topic rather than one message: they carry over to
+ * the next messages (conversation.c, cg__convs_context). */
+#define CG__CTX_TOPIC (CG__CTX_LAUGH | CG__CTX_GAME | CG__CTX_TASK | CG__CTX_STORY | CG__CTX_NEWS)
 
 /* 1 when the original holds a laughing emoji or emoticon (😂 🤣 😆 😜 😝 😅, "=))", ":))",
  * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */
@@ -90,6 +95,8 @@ int cg__context_to_parent(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
+/* Its topic markers only (CG__CTX_TOPIC), cheaper: every message is read for them. */
+unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm);
 
 struct cg__word;
 /* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):

@@ -79,8 +79,11 @@ static const entry story_en[] = {
 };
 static const entry report_en[] = {
     E("told me"), E("said to"), E("he said"), E("she said"), E("they said"), E("asked me"),
-    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), E("news"),
-    E("article"), E("reportedly"), E("according to"), {NULL, 0}
+    E("report"), E("reported"), E("reporting"), E("told him"), E("told her"), {NULL, 0}
+};
+static const entry news_en[] = {
+    E("news"), E("article"), E("reportedly"), E("according to"), E("headline"),
+    E("headlines"), E("journalist"), E("police said"), {NULL, 0}
 };
 
 /* Vietnamese words with their diacritics, matched on the folded form ("để" is not "đề"). */
@@ -108,8 +111,12 @@ static const entry story_vi[] = {
     E("tiểu thuyết"), E("tập mới"), E("tập cuối"), E("tập này"), E("hoạt hình"), {NULL, 0}
 };
 static const entry report_vi[] = {
-    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("bài báo"),
-    E("báo viết"), E("đọc tin"), E("tin tức"), E("thời sự"), E("báo đài"), {NULL, 0}
+    E("bảo"), E("kể"), E("tố cáo"), E("báo cáo"), E("nói là"), E("bảo là"), E("đọc tin"),
+    {NULL, 0}
+};
+static const entry news_vi[] = {
+    E("bài báo"), E("báo viết"), E("tin tức"), E("thời sự"), E("báo đài"),
+    E("bản tin"), E("báo chí"), E("phóng sự"), E("báo nói"), E("lên báo"), {NULL, 0}
 };
 
 /* Laughing and crying-laughing emoji in the original (UTF-8: 😂 🤣 😆 😜 😝 😅), and the
@@ -152,11 +159,13 @@ static const entry negators[] = {
     E("dung"), E("khong"), {NULL, 0}
 };
 
-#define N_LISTS 7
+#define N_LISTS 8
 
-/* The first bytes of each list's entries, one bit per byte value: most words of a message
- * start with a byte no entry of a list starts with, and are passed over at once. */
-typedef uint32_t first_bytes[N_LISTS][8];
+/* The first bytes of each list's entries by the length of their first word, one bit per byte
+ * value: most words of a message have a first byte and a length no entry of a list has, and
+ * are passed over at once. No entry's first word is longer than MAX_WORD bytes. */
+#define MAX_WORD 12
+typedef uint32_t first_bytes[N_LISTS + 1][MAX_WORD + 1][8]; /* [N_LISTS]: all lists */
 
 static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
 {
@@ -164,16 +173,21 @@ static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
     for (int l = 0; l < N_LISTS; l++)
         for (const entry *p = lists[l]; p->s != NULL; p++) {
             const unsigned char c = (unsigned char)p->s[0];
-            out[l][c >> 5] |= 1u << (c & 31);
+            const char *sp = memchr(p->s, ' ', p->n);
+            const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
+            if (n1 <= MAX_WORD) {
+                out[l][n1][c >> 5] |= 1u << (c & 31);
+                out[N_LISTS][n1][c >> 5] |= 1u << (c & 31);
+            }
         }
 }
 
 static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS],
-                          const first_bytes fb)
+                          const first_bytes fb, unsigned want)
 {
     static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
                                           CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
-                                          CG__CTX_STORY};
+                                          CG__CTX_STORY, CG__CTX_NEWS};
     const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
@@ -194,10 +208,9 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
             w[1].n = 0;
         }
         const unsigned char c = w[0].n > 0 ? (unsigned char)w[0].s[0] : 0;
-        /* No entry is longer than 12 bytes: longer words are skipped at once. */
-        if (w[0].n > 0 && w[0].n <= 12)
+        if (w[0].n > 0 && w[0].n <= MAX_WORD && (fb[N_LISTS][w[0].n][c >> 5] & (1u << (c & 31))))
             for (int l = 0; l < N_LISTS; l++) {
-                if (!(fb[l][c >> 5] & (1u << (c & 31))))
+                if (!(want & bit[l]) || !(fb[l][w[0].n][c >> 5] & (1u << (c & 31))))
                     continue;
                 if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
                     in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
@@ -292,13 +305,27 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
                                            "daddy", "papa", "grandma", "grandpa", "granny",
                                            "nana", NULL};
-    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", NULL};
+    static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", "nội", "ngoại", NULL};
+    static const char *const yes_vi[] = {"dạ", "vâng", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
 
     if (word_in(w, n, first_en))
         return 1;
     const cg__textform *f = &nm->folded;
+    /* A polite answer to a parent: "dạ mẹ, …", "vâng bố" at the start (not "dạ bố mẹ đi
+     * làm", the parents as the subject; not "ba", also "three"). */
+    static const char *const answered_vi[] = {"mẹ", "má", "bố", NULL};
+    static const char *const couple_vi[] = {"mẹ", "má", "bố", "ba", NULL};
+    size_t k = 0;
+    w = word_at(f, 0, &n);
+    if (word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
+        w = word_at(f, k, &n);
+        k += n + 1;
+        if (word_in(w, n, answered_vi) &&
+            (k >= f->n || (w = word_at(f, k, &n), !word_in(w, n, couple_vi))))
+            return 1;
+    }
     /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */
     const char *end = f->s + f->n;
     for (const char *q = f->s; (q = memchr(q, 0xc6, (size_t)(end - q))) != NULL; q++) {
@@ -315,10 +342,10 @@ int cg__context_to_parent(const cg__normalized *nm)
     return 0;
 }
 
-static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en, object_en,
-                                         kin_en,   report_en, story_en};
-static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi, object_vi,
-                                         kin_vi,   report_vi, story_vi};
+static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en,  object_en,
+                                         kin_en,   report_en, story_en, news_en};
+static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi,  object_vi,
+                                         kin_vi,   report_vi, story_vi, news_vi};
 static first_bytes fb_en, fb_vi;
 static once_flag fb_once = ONCE_FLAG_INIT;
 
@@ -328,7 +355,8 @@ static void fb_init(void)
     first_bytes_of(vi, fb_vi);
 }
 
-unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
+/* The markers of want (a bit set) found in the message. */
+static unsigned scan(const char *text, size_t len, const cg__normalized *nm, unsigned want)
 {
     call_once(&fb_once, fb_init);
     unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
@@ -336,12 +364,22 @@ unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)
         ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, en, fb_en);
+    m |= scan_form(&nm->plain, en, fb_en, want & ~m);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, vi, fb_vi);
-    if (!(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
+        m |= scan_form(&nm->folded, vi, fb_vi, want & ~m);
+    if ((want & CG__CTX_OBJECT) && !(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
         m |= CG__CTX_OBJECT;
     return m;
+}
+
+unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
+{
+    return scan(text, len, nm, ~0u);
+}
+
+unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm)
+{
+    return scan(text, len, nm, CG__CTX_TOPIC) & CG__CTX_TOPIC;
 }

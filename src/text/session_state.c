@@ -1,11 +1,12 @@
 /* Saving and restoring a text session's conversations (session_state.h).
  *
- * Format, version 1, little-endian, no padding: "CGTS", u32 version, six u32 dimensions of this
+ * Format, version 2, little-endian, no padding: "CGTS", u32 version, six u32 dimensions of this
  * build (facets, harms, parties per conversation, evidence ring, pending group messages, words
  * per pending message: a build with other dimensions refuses the state rather than guess), u32
  * conversation count, then each conversation: its id (u32 length + bytes), i64 last_ts, u64
- * messages, u32 parties, i32 last sender, the harm peaks, the pending group messages, the
- * evidence ring, then its parties. Strings are a length and bytes, never NUL-terminated; floats
+ * messages, u32 parties, i32 last sender, the harm peaks, the pending group messages, the last
+ * probe for personal data (i32 from, i32 to, u64 at) and the message of each topic context
+ * marker (8 x u64), the evidence ring, then its parties (version 1 had no probe and markers). Strings are a length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -22,7 +23,7 @@
 #include "text/conversation_int.h"
 
 #define MAGIC "CGTS"
-#define VERSION 1u
+#define VERSION 2u
 /* The longest id (conversation, party) accepted. */
 #define ID_MAX 4096u
 
@@ -156,6 +157,11 @@ static void write_conv(writer *w, const conv *v)
         put_f32s(w, v->pend[i].w, CG_HARM_COUNT);
     }
     put_u32(w, (uint32_t)v->pend_next);
+    put_i32(w, v->probe_from);
+    put_i32(w, v->probe_to);
+    put_u64(w, v->probe_at);
+    for (int i = 0; i < CONTEXT_BITS; i++)
+        put_u64(w, v->ctx_at[i]);
     for (int i = 0; i < EVIDENCE_RING; i++) {
         const cg_text_evidence *ev = &v->ring[i];
 
@@ -402,6 +408,16 @@ static void read_conv(reader *r, cg__convs *c)
     }
     v->pend_next = get_u32(r);
     check(r, v->pend_next < PENDING, "the pending ring position is out of range");
+    v->probe_from = get_i32(r);
+    v->probe_to = get_i32(r);
+    check(r, index_ok(v->probe_from, np) && index_ok(v->probe_to, np),
+          "a party index is out of range");
+    v->probe_at = get_u64(r);
+    for (int i = 0; i < CONTEXT_BITS; i++) {
+        v->ctx_at[i] = get_u64(r);
+        check(r, v->ctx_at[i] <= v->n_messages, "a context marker is after the last message");
+    }
+    check(r, v->probe_at <= v->n_messages, "a probe is after the last message");
     for (int i = 0; i < EVIDENCE_RING; i++) {
         cg_text_evidence *ev = &v->ring[i];
 

@@ -346,19 +346,22 @@ void cg_text_result_free(cg_text_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-/* The learned layer's constants, chosen by 5-fold cross-validation over the corpus's train
- * split (docs/text.md, "The learned layer"): a label counts from LEARNED_MIN_SCORE (or the
- * model's own threshold when higher), as evidence of LEARNED_WEIGHT times its score. */
-#define LEARNED_MIN_SCORE 0.6f
+
+/* The learned layer's constants, chosen by 4-fold cross-validation over the corpus's train
+ * split (docs/text.md, "The learned layer"): a label counts from its harm's minimum score (or
+ * the model's own threshold when higher), as evidence of LEARNED_WEIGHT times its score. The
+ * harms whose evidence builds up over a conversation (grooming, bullying, personal data) count
+ * from 0.5: one such guess stays below the alert level, a run of them is a trajectory. */
+static const float learned_min_score[CG_HARM_COUNT] = {0.5f, 0.6f, 0.6f, 0.5f, 0.6f, 0.5f};
 #define LEARNED_WEIGHT 1.0f
 
 /* The score from which a learned label counts. */
-static float learned_threshold(const cg_text_model *m, unsigned i)
+static float learned_threshold(const cg_text_model *m, unsigned i, int h)
 {
     const float t = m->threshold[i];
-    return t > LEARNED_MIN_SCORE ? t : LEARNED_MIN_SCORE;
+    const float mn = learned_min_score[h];
+    return t > mn ? t : mn;
 }
-
 #define MODEL_MIN_SCORE 0.7f
 #define MODEL_WEIGHT 0.7f
 
@@ -400,7 +403,8 @@ static float context_factor(unsigned ctx, cg_harm h, cg_facet f)
                  (f == CG_FACET_FRIENDSHIP || f == CG_FACET_RELATIONSHIP || f == CG_FACET_MEETING))
             k *= 0.6f;
     }
-    if ((ctx & CG__CTX_REPORT) && h != CG_HARM_SELF_HARM_RISK && h != CG_HARM_PERSONAL_DATA)
+    if ((ctx & (CG__CTX_REPORT | CG__CTX_NEWS)) && h != CG_HARM_SELF_HARM_RISK &&
+        h != CG_HARM_PERSONAL_DATA)
         k *= 0.5f;
     if (ctx & CG__CTX_STORY) {
         if (h == CG_HARM_SELF_HARM_RISK)
@@ -476,10 +480,15 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
  * context can weaken was found, so most messages pay nothing), cues inside quotation marks
  * (a child quoting what was said to them, lyrics, a title) of every harm but personal data,
  * negated cues and the writer's own offers to send ("I'll send a pic"). *quoted_harms gets the
- * harms with a quoted, negated or offered cue; returns the markers with bit 31 set once scanned
- * (0 when not needed). */
-static unsigned apply_context(const char *text, size_t len, const cg__normalized *nm,
-                              cg__finding *f, size_t n, unsigned *quoted_harms)
+ * harms with a quoted, negated or offered cue; *own gets the message's markers | SCANNED when
+ * they were read, else 0. carried: the topic markers of the conversation's last messages, which count as this
+ * message's own except for despair (a child may despair in the middle of a game or an exam
+ * chat: cross-validation lost self-harm conversations when they counted). */
+#define SCANNED 0x80000000u
+
+static void apply_context(const char *text, size_t len, const cg__normalized *nm,
+                          cg__finding *f, size_t n, unsigned carried, unsigned *own,
+                          unsigned *quoted_harms)
 {
     int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
@@ -514,16 +523,18 @@ static unsigned apply_context(const char *text, size_t len, const cg__normalized
                 cg__free(w);
         } /* out of memory: the cues keep their weight (negation only ever weakens) */
     }
+    *own = 0;
     for (size_t i = 0; i < n && !any; i++)
         any = context_factor(~0u, f[i].harm, f[i].facet) < 1.0f;
     if (!any)
-        return 0;
-    const unsigned ctx = cg__context_scan(text, len, nm);
-    if (ctx == 0)
-        return 0x80000000u; /* scanned, nothing found: the learned findings need not scan again */
+        return;
+    *own = cg__context_scan(text, len, nm) | SCANNED;
+    const unsigned mine = *own & ~SCANNED;
+    if ((mine | carried) == 0)
+        return;
     for (size_t i = 0; i < n; i++)
-        f[i].weight *= context_factor(ctx, f[i].harm, f[i].facet);
-    return ctx | 0x80000000u; /* scanned */
+        f[i].weight *= context_factor(f[i].harm == CG_HARM_SELF_HARM_RISK ? mine : mine | carried,
+                                      f[i].harm, f[i].facet);
 }
 
 /* Cues of one harm and facet over overlapping words from lexicons of two languages are one
@@ -627,7 +638,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0};
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)
             age.asked = 1;
@@ -654,26 +665,32 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
             return st;
         cg__learned_score_vector(s->e->learned, &s->lf, learned);
     }
-    unsigned quoted_harms;
-    unsigned ctx = apply_context(text, msg->len, &s->nm, s->findings, n, &quoted_harms);
+    unsigned quoted_harms, own;
+    /* The topic of the last few messages (a game, an exam, laughter, the news) is context too:
+     * every message's topic markers are kept by the conversation for the next ones. */
+    const unsigned carried = cg__convs_context(s->convs, msg);
+    apply_context(text, msg->len, &s->nm, s->findings, n, carried, &own, &quoted_harms);
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens
      * it as it weakens a cue of its harm (read as that harm's usual facet), and so does a
      * quoted cue of its harm: the words the layer read were someone else's. */
     for (unsigned i = 0; i < n_learned; i++)
-        if (learned[i] >= learned_threshold(s->e->learned, i)) {
+        if (learned[i] >= learned_threshold(s->e->learned, i, s->e->learned_harm[i])) {
             const cg_harm h = (cg_harm)s->e->learned_harm[i];
             float w = LEARNED_WEIGHT * learned[i];
-            if (ctx == 0 && context_factor(~(0x80000000u | CG__CTX_KIN), h, learned_facet(h)) < 1.0f)
-                ctx = cg__context_scan(text, msg->len, &s->nm) | 0x80000000u;
+            if (own == 0 && context_factor(~(SCANNED | CG__CTX_KIN), h, learned_facet(h)) < 1.0f)
+                own = cg__context_scan(text, msg->len, &s->nm) | SCANNED;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
-            w *= context_factor(ctx & ~(0x80000000u | CG__CTX_KIN), h, learned_facet(h));
+            const unsigned ctx = (own | (h == CG_HARM_SELF_HARM_RISK ? 0 : carried)) &
+                                 ~(SCANNED | CG__CTX_KIN);
+            w *= context_factor(ctx, h, learned_facet(h));
             if (quoted_harms & (1u << h))
                 w *= QUOTED_FACTOR;
             s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
                                              s->e->learned_cue[i], 1};
         }
+    age.context = own != 0 ? own & CG__CTX_TOPIC : cg__context_topic(text, msg->len, &s->nm);
     /* The model's labels join as evidence when they reach the model's own threshold (chosen on
      * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
      * score: a learned guess counts less than a listed phrase (both constants chosen on a

@@ -67,6 +67,24 @@ static cg_status send(cg__convs *c, const char *conv, const char *sender, const 
     return cg__convs_update(c, &m, f, n, age, res, &err);
 }
 
+/* The same with the message's text. */
+static cg_status send_text(cg__convs *c, const char *conv, const char *sender,
+                           const char *recipient, const char *text, const cg__finding *f,
+                           size_t n, cg_text_result *res)
+{
+    cg_text_message m;
+    cg_error err = {0};
+
+    memset(&m, 0, sizeof(m));
+    m.conversation = conv;
+    m.sender = sender;
+    m.recipient = recipient;
+    m.ts_ms = T0;
+    m.text = text;
+    m.len = strlen(text);
+    return cg__convs_update(c, &m, f, n, NULL, res, &err);
+}
+
 static cg__convs *open_convs(void)
 {
     cg__convs *c = NULL;
@@ -149,7 +167,7 @@ CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
     CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
 
     /* The child says they are 13: the other party's score is raised again, ^1.5. */
-    const cg__age_facts age = {13, 13, 0, 0};
+    const cg__age_facts age = {13, 13, 0, 0, 0};
     CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
     CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
     CG_ASSERT_EQ(res.sender_age_max, 13);
@@ -326,7 +344,7 @@ CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
     cg__convs *c = open_convs();
     cg_text_result res = {0};
     const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
-    const cg__age_facts mom = {0, 0, 0, 1};
+    const cg__age_facts mom = {0, 0, 0, 1, 0};
 
     /* The child calls the other "mom": that party's photo request counts at 0.4. */
     CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
@@ -337,6 +355,81 @@ CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
     CG_ASSERT_OK(send(c, "stranger", "kid", "x", T0, NULL, 0, NULL, &res), NULL);
     CG_ASSERT_OK(send(c, "stranger", "x", "kid", T0, &req, 1, NULL, &res), NULL);
     CG_ASSERT_NEAR(res.message_risk[CG_HARM_SEXUAL_SOLICITATION], 0.5);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_topic_context_carries_over_six_messages)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__age_facts game = {0, 0, 0, 0, 2u};
+    cg_text_message m;
+
+    memset(&m, 0, sizeof(m));
+    m.conversation = "match";
+    CG_ASSERT_EQ(cg__convs_context(c, &m), 0); /* a new conversation */
+    CG_ASSERT_OK(send(c, "match", "a", "b", T0, NULL, 0, &game, &res), NULL);
+    for (int i = 0; i < 6; i++) { /* the marker's message is one of the last six */
+        CG_ASSERT_EQ(cg__convs_context(c, &m), 2u);
+        CG_ASSERT_OK(send(c, "match", i % 2 ? "a" : "b", NULL, T0, NULL, 0, NULL, &res), NULL);
+    }
+    CG_ASSERT_EQ(cg__convs_context(c, &m), 0); /* seven messages on: forgotten */
+    m.conversation = "other";
+    CG_ASSERT_EQ(cg__convs_context(c, &m), 0);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_a_pile_on_is_summed_over_parties)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding l = learned(CG_HARM_BULLYING, 0.7f);
+    const cg__finding ins = rule(CG_HARM_BULLYING, CG_FACET_INSULT, 0.4f);
+    const char *bully[] = {"b1", "b2", "b3"};
+
+    /* Three parties each say a little to a child who says nothing back: each alone is below
+     * 0.5 (1 - e^(-0.9 * 0.7)); together, from the learned layer alone, capped at 0.55. */
+    for (int i = 0; i < 3; i++) {
+        CG_ASSERT_OK(send(c, "pile", "kid", "group", T0, NULL, 0, NULL, &res), NULL);
+        CG_ASSERT_OK(send(c, "pile", bully[i], "group", T0, &l, 1, NULL, &res), NULL);
+        CG_ASSERT_LT(res.participants[i + 1].risk[CG_HARM_BULLYING] * 1000, 500);
+    }
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 0.55);
+    /* (The child's own state is their exposure: three messages aimed at them, a run.) */
+    /* A rule's cue joins: the sum is no longer capped. */
+    CG_ASSERT_OK(send(c, "pile", "kid", "group", T0, NULL, 0, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "pile", "b1", "group", T0, &ins, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_BULLYING], 1.0 - exp(-0.9 * 0.4) * exp(-0.9 * 2.1));
+    CG_ASSERT_EQ(res.alert, CG_ALERT_ALERT);
+    /* Two who trade insults are no pile-on (conversation_insults_traded_both_ways_count_half). */
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+CG_TEST(conversation_an_answer_to_a_probe_is_personal_data)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    cg__finding ask = rule(CG_HARM_PERSONAL_DATA, CG_FACET_ADDRESS, 0.35f);
+
+    ask.cue = "pd.ask.live.en";
+    CG_ASSERT_OK(send_text(c, "q", "x", "kid", "where do u live", &ask, 1, &res), NULL);
+    CG_ASSERT_OK(send_text(c, "q", "kid", "x", "near the big park by the station", NULL, 0, &res),
+                 NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_PERSONAL_DATA], 0.5);
+    CG_ASSERT_EQ(res.n_evidence > 0 && strcmp(res.evidence[0].cue, "pd.answer") == 0, 1);
+    /* A question back, a one-word reply or an answer to nobody's question is not. */
+    CG_ASSERT_OK(send_text(c, "q2", "x", "kid", "where do u live", &ask, 1, &res), NULL);
+    CG_ASSERT_OK(send_text(c, "q2", "kid", "x", "why do u want to know?", NULL, 0, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_PERSONAL_DATA], 0.0);
+    CG_ASSERT_OK(send_text(c, "q3", "x", "kid", "where do u live", &ask, 1, &res), NULL);
+    CG_ASSERT_OK(send_text(c, "q3", "kid", "x", "no", NULL, 0, &res), NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_PERSONAL_DATA], 0.0);
+    CG_ASSERT_OK(send_text(c, "q4", "kid", "x", "we had pizza at the park today", NULL, 0, &res),
+                 NULL);
+    CG_ASSERT_NEAR(res.message_risk[CG_HARM_PERSONAL_DATA], 0.0);
     cg_text_result_free(&res);
     cg__convs_free(c);
 }

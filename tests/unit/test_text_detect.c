@@ -609,6 +609,12 @@ CG_TEST(detect_context_to_parent)
     CG_ASSERT(!to_parent("my mom says hi"));
     CG_ASSERT(!to_parent("anh ơi cho em hỏi"));
     CG_ASSERT(!to_parent("mẹ tao bảo thế"));
+    /* A polite answer to a parent, not the parents as the subject, not "ba" (three). */
+    CG_ASSERT(to_parent("Dạ mẹ, con quay video rồi"));
+    CG_ASSERT(to_parent("vâng bố"));
+    CG_ASSERT(to_parent("bà nội ơi con về rồi"));
+    CG_ASSERT(!to_parent("dạ bố mẹ đi làm tối mới về"));
+    CG_ASSERT(!to_parent("dạ ba giờ chiều ạ"));
 }
 
 CG_TEST(detect_context_markers)
@@ -624,6 +630,11 @@ CG_TEST(detect_context_markers)
     CG_ASSERT_EQ(context_of("đừng kể ai là chị hỏi nha") & CG__CTX_REPORT, 0);
     CG_ASSERT(context_of("send me a photo of the cake") & CG__CTX_OBJECT);
     CG_ASSERT_EQ(context_of("send me a photo of you") & CG__CTX_OBJECT, 0);
+    /* News is a topic (carried over to the next messages); reading one's messages is not. */
+    CG_ASSERT(context_of("đọc tin tức chưa, công an vừa bắt cả nhóm") & CG__CTX_NEWS);
+    CG_ASSERT(context_of("did u see the news about the scam ring") & CG__CTX_NEWS);
+    CG_ASSERT_EQ(context_of("chị con có hay đọc tin nhắn của con ko") & CG__CTX_NEWS, 0);
+    CG_ASSERT_EQ(CG__CTX_TOPIC & (CG__CTX_OBJECT | CG__CTX_KIN | CG__CTX_REPORT), 0);
 }
 
 /* 1 when the cue starting at the first occurrence of cue in text is negated. */
