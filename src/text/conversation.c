@@ -845,7 +845,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     res->stage = CG_FACET_NONE;
     int minor_involved = 0;
     float grp_e = 0.0f, grp_l = 0.0f;
-    int grp_m = 0, grp_n = 0;
+    int grp_n = 0;
     for (size_t i = 0; i < v->n_parties; i++) {
         party *q = &v->parties[i];
         int other_minor = 0;
@@ -866,7 +866,6 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             const float rc = 1.0f - mutual;
             grp_e += rc * q->harm_e[CG_HARM_BULLYING];
             grp_l += rc * q->learn_e[CG_HARM_BULLYING];
-            grp_m += q->msgs[CG_HARM_BULLYING];
             grp_n += given > 0.0f && rc > 0.0f;
         }
         for (int h = 0; h < CG_HARM_COUNT; h++)
