@@ -29,7 +29,7 @@ test-asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCG_SANITIZE=address,undefined \
 		$(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
-	@cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -LE bench
+	@cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -LE 'bench|reference'
 
 fuzz-smoke: deps
 	@bash scripts/fuzz-smoke.sh $(FUZZ_SECONDS)
