@@ -51,7 +51,8 @@ static int get_time(json_t *o, const char *k, int64_t *out)
     const char *s = json_string_value(json_object_get(o, k));
     int64_t ms;
 
-    if (s == NULL || cg_timestamp_parse(s, &ms, NULL) != CG_OK)
+    /* Before 1970 is refused: no package is that old, and a manifest must write back the same. */
+    if (s == NULL || cg_timestamp_parse(s, &ms, NULL) != CG_OK || ms < 0)
         return 0;
     *out = ms / 1000;
     return 1;
@@ -158,7 +159,7 @@ cg_status cg_package_manifest_parse(const char *name, const char *json, size_t l
                                        "below sequence", name);
     } else if (!get_time(o, "created", &m->created) || !get_time(o, "expires", &m->expires)) {
         st = cg__fail(err, CG_E_INVAL, "%s: \"created\" and \"expires\" must be ISO-8601 "
-                                       "times", name);
+                                       "times from 1970 on", name);
     } else if (m->expires <= m->created) {
         st = cg__fail(err, CG_E_INVAL, "%s: \"expires\" is not after \"created\"", name);
     } else {

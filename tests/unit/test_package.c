@@ -101,6 +101,10 @@ CG_TEST(package_manifest_strict)
         "{\"format\":\"childguard-package/1\",\"producer\":\"p\",\"bank\":\"b\",\"sequence\":3,"
         "\"base_sequence\":null,\"created\":\"2026-03-01\",\"expires\":\"2026-02-01\","
         "\"files\":[]}",
+        /* Before 1970 (found by fuzz_package: year 16 did not write back the same). */
+        "{\"format\":\"childguard-package/1\",\"producer\":\"p\",\"bank\":\"b\",\"sequence\":3,"
+        "\"base_sequence\":null,\"created\":\"0016-01-01T00:00:00Z\","
+        "\"expires\":\"2026-02-01T00:00:00Z\",\"files\":[]}",
     };
     cg_package_manifest m, m2;
     cg_error err;
