@@ -34,6 +34,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "policy/json_words.h"
 #include "childguard/harm.h"
 
 #define N_AUDIENCE 4
@@ -123,20 +124,6 @@ static cg_status nomem(const loader *L)
     return cg__fail(L->err, CG_E_NOMEM, "out of memory loading %s", L->path);
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
-
 /* The column of language code key, added when new; -1 when key is not a language code
  * (two lowercase letters) or the catalogue has no room (*full is then 1). */
 static int lang_index(cg_guidance_catalog *g, const char *key, int *full)
@@ -194,13 +181,14 @@ static int find_topic(const cg_guidance_catalog *g, const char *name)
 static cg_status take_text(const loader *L, const char *place, json_t *v, char **dst)
 {
     if (!json_is_string(v))
-        return bad(L, place, "expected a text, got %s", type_name(v));
+        return bad(L, place, "expected a text, got %s", cg__json_type_words(v));
     *dst = cg__strdup(json_string_value(v));
     return *dst == NULL ? nomem(L) : CG_OK;
 }
 
 /* messages.TOPIC: {"recipient": {"en": text, "vi": text}, "sender": ..., ...}. */
-static cg_status parse_topic(const loader *L, cg_guidance_catalog *g, const char *name, json_t *byaud)
+static cg_status parse_topic(const loader *L, cg_guidance_catalog *g,
+                             const char *name, json_t *byaud)
 {
     char place[160];
     const char *akey, *lkey;
@@ -220,7 +208,7 @@ static cg_status parse_topic(const loader *L, cg_guidance_catalog *g, const char
     tp->present = 1;
     if (!json_is_object(byaud))
         return bad(L, place, "expected an object of audiences (recipient, sender, guardian, "
-                   "moderator), got %s", type_name(byaud));
+                   "moderator), got %s", cg__json_type_words(byaud));
     json_object_foreach(byaud, akey, bylang) {
         int a = 0;
         while (a < N_AUDIENCE && strcmp(akey, audience_names[a]) != 0)
@@ -230,7 +218,7 @@ static cg_status parse_topic(const loader *L, cg_guidance_catalog *g, const char
             return bad(L, place, "unknown audience (recipient, sender, guardian, moderator)");
         if (!json_is_object(bylang))
             return bad(L, place, "expected {\"vi\": text, \"en\": text, ...}, got %s",
-                       type_name(bylang));
+                       cg__json_type_words(bylang));
         json_object_foreach(bylang, lkey, v) {
             int full;
             int l = lang_index(g, lkey, &full);
@@ -255,14 +243,14 @@ static cg_status parse_line_topics(const loader *L, const cg_guidance_catalog *g
 
     if (!json_is_array(v) || json_array_size(v) == 0)
         return bad(L, place, "expected a non-empty array of topic names, got %s",
-                   json_is_array(v) ? "an empty array" : type_name(v));
+                   json_is_array(v) ? "an empty array" : cg__json_type_words(v));
     for (size_t k = 0; k < json_array_size(v); k++) {
         json_t *e = json_array_get(v, k);
         const char *s = json_string_value(e);
         int t = find_topic(g, s);
         snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
         if (s == NULL)
-            return bad(L, where, "expected a topic name, got %s", type_name(e));
+            return bad(L, where, "expected a topic name, got %s", cg__json_type_words(e));
         if (t < 0 || !(g->topics[t].present || cg_text_harm_from_name(s) >= 0))
             return bad(L, where, "\"%s\" is neither a harm nor a topic under \"messages\"", s);
         *bits |= UINT64_C(1) << t;
@@ -277,7 +265,7 @@ static cg_status parse_line_ages(const loader *L, const char *place, json_t *v, 
 
     if (!json_is_array(v) || json_array_size(v) == 0)
         return bad(L, place, "expected a non-empty array of age bands (child, adult), got %s",
-                   json_is_array(v) ? "an empty array" : type_name(v));
+                   json_is_array(v) ? "an empty array" : cg__json_type_words(v));
     for (size_t k = 0; k < json_array_size(v); k++) {
         const char *s = json_string_value(json_array_get(v, k));
         snprintf(where, sizeof(where), "%.160s[%zu]", place, k);
@@ -289,7 +277,7 @@ static cg_status parse_line_ages(const loader *L, const char *place, json_t *v, 
             return bad(L, where, "\"%s\" is not an age band (child, adult)", s);
         else
             return bad(L, where, "expected an age band (child, adult), got %s",
-                       type_name(json_array_get(v, k)));
+                       cg__json_type_words(json_array_get(v, k)));
     }
     return CG_OK;
 }
@@ -303,7 +291,7 @@ static cg_status parse_line_audiences(const loader *L, const char *place, json_t
     if (!json_is_array(v) || json_array_size(v) == 0)
         return bad(L, place, "expected a non-empty array of audiences (recipient, sender, "
                    "guardian, moderator), got %s",
-                   json_is_array(v) ? "an empty array" : type_name(v));
+                   json_is_array(v) ? "an empty array" : cg__json_type_words(v));
     for (size_t k = 0; k < json_array_size(v); k++) {
         const char *s = json_string_value(json_array_get(v, k));
         int a = 0;
@@ -330,7 +318,7 @@ static cg_status parse_line(const loader *L, cg_guidance_catalog *g, const char 
     snprintf(place, sizeof(place), "help.%s[%zu]", country, i);
     if (!json_is_object(o))
         return bad(L, place, "expected {\"vi\": text, \"en\": text, \"harms\": [...], "
-                   "\"ages\": [...]}, got %s", type_name(o));
+                   "\"ages\": [...]}, got %s", cg__json_type_words(o));
     json_object_foreach(o, key, v) {
         snprintf(place, sizeof(place), "help.%s[%zu].%s", country, i, key);
         if (strcmp(key, "harms") == 0)
@@ -341,7 +329,8 @@ static cg_status parse_line(const loader *L, cg_guidance_catalog *g, const char 
             st = parse_line_audiences(L, place, v, &h->audiences);
         else if (strcmp(key, "note") == 0 || strcmp(key, "source") == 0)
             st = json_is_string(v) ? CG_OK
-                                   : bad(L, place, "expected a text, got %s", type_name(v));
+                                   : bad(L, place, "expected a text, got %s",
+                                       cg__json_type_words(v));
         else {
             int full;
             int l = lang_index(g, key, &full);
@@ -366,14 +355,15 @@ static cg_status parse_line(const loader *L, cg_guidance_catalog *g, const char 
 
 /* help: {"VN": [line, ...], "default": [...]}. Every list is validated; only the lines of
  * the chosen country (country, else "default") are kept. */
-static cg_status parse_help(const loader *L, cg_guidance_catalog *g, json_t *help, const char *country)
+static cg_status parse_help(const loader *L, cg_guidance_catalog *g,
+                            json_t *help, const char *country)
 {
     const char *key;
     json_t *lines;
     char place[160];
 
     if (!json_is_object(help))
-        return bad(L, "help", "expected an object of countries, got %s", type_name(help));
+        return bad(L, "help", "expected an object of countries, got %s", cg__json_type_words(help));
     const char *keep = json_object_get(help, country) != NULL ? country : "default";
     json_object_foreach(help, key, lines) {
         int is_cc = strlen(key) == 2 && key[0] >= 'A' && key[0] <= 'Z' && key[1] >= 'A' &&
@@ -382,7 +372,8 @@ static cg_status parse_help(const loader *L, cg_guidance_catalog *g, json_t *hel
         if (!is_cc && strcmp(key, "default") != 0)
             return bad(L, place, "not a country (ISO 3166 alpha-2, e.g. \"VN\") or \"default\"");
         if (!json_is_array(lines))
-            return bad(L, place, "expected an array of help lines, got %s", type_name(lines));
+            return bad(L, place, "expected an array of help lines, got %s",
+                cg__json_type_words(lines));
         if (json_array_size(lines) > MAX_HELP)
             return bad(L, place, "%zu help lines, more than %d", json_array_size(lines),
                        MAX_HELP);
@@ -417,7 +408,8 @@ static cg_status parse_help(const loader *L, cg_guidance_catalog *g, json_t *hel
     return CG_OK;
 }
 
-static cg_status parse_root(const loader *L, cg_guidance_catalog *g, json_t *root, const char *country)
+static cg_status parse_root(const loader *L, cg_guidance_catalog *g,
+                            json_t *root, const char *country)
 {
     const char *key;
     json_t *v;
@@ -425,14 +417,14 @@ static cg_status parse_root(const loader *L, cg_guidance_catalog *g, json_t *roo
 
     if (!json_is_object(root))
         return bad(L, "(top level)", "expected an object with \"messages\" and \"help\", got %s",
-                   type_name(root));
+                   cg__json_type_words(root));
     json_object_foreach(root, key, v) {
         if (strcmp(key, "version") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) != 1)
                 return bad(L, "version", "this build reads version 1");
         } else if (strcmp(key, "note") == 0) {
             if (!json_is_string(v))
-                return bad(L, "note", "expected a text, got %s", type_name(v));
+                return bad(L, "note", "expected a text, got %s", cg__json_type_words(v));
         } else if (strcmp(key, "messages") != 0 && strcmp(key, "help") != 0) {
             return bad(L, key, "unknown key (version, note, messages, help)");
         }
@@ -443,7 +435,8 @@ static cg_status parse_root(const loader *L, cg_guidance_catalog *g, json_t *roo
     g->n_topics = CG_HARM_COUNT;
     json_t *messages = json_object_get(root, "messages");
     if (messages != NULL && !json_is_object(messages))
-        return bad(L, "messages", "expected an object of topics, got %s", type_name(messages));
+        return bad(L, "messages", "expected an object of topics, got %s",
+            cg__json_type_words(messages));
     json_object_foreach(messages, key, v) {
         st = parse_topic(L, g, key, v);
         if (st != CG_OK)

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "policy/json_words.h"
 #include "common/file.h"
 
 #define MAX_POLICY_BYTES (4u << 20)
@@ -239,20 +240,6 @@ static void pop(loader *L)
     L->depth--;
 }
 
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
-}
-
 /* ---- values ------------------------------------------------------------------------------- */
 
 /* A name list: a string or an array of strings, each resolved by from_name into a bit. */
@@ -262,7 +249,8 @@ static cg_status name_set(loader *L, json_t *v, const char *what, const char *ch
     size_t n = json_is_array(v) ? json_array_size(v) : 1;
 
     if (!json_is_string(v) && !json_is_array(v))
-        return bad(L, "expected a %s name or an array of them, got %s", what, type_name(v));
+        return bad(L, "expected a %s name or an array of them, got %s", what,
+            cg__json_type_words(v));
     if (n == 0)
         return bad(L, "empty list (leave the condition out to mean any %s)", what);
     *bits = 0;
@@ -271,7 +259,7 @@ static cg_status name_set(loader *L, json_t *v, const char *what, const char *ch
         if (json_is_array(v))
             push_index(L, i);
         if (!json_is_string(e))
-            return bad(L, "expected a %s name, got %s", what, type_name(e));
+            return bad(L, "expected a %s name, got %s", what, cg__json_type_words(e));
         int k = from_name(json_string_value(e));
         if (k < 0)
             return bad(L, "\"%s\" is not a %s (%s)", json_string_value(e), what, choices);
@@ -309,7 +297,7 @@ static cg_status parse_labels(loader *L, json_t *v, cg__policy_rule *r)
     size_t n = json_is_array(v) ? json_array_size(v) : 1;
 
     if (!json_is_string(v) && !json_is_array(v))
-        return bad(L, "expected a bank label or an array of them, got %s", type_name(v));
+        return bad(L, "expected a bank label or an array of them, got %s", cg__json_type_words(v));
     if (n == 0)
         return bad(L, "empty list (leave bank_label out to mean any label)");
     if (n > CG__POLICY_MAX_LABELS)
@@ -319,7 +307,7 @@ static cg_status parse_labels(loader *L, json_t *v, cg__policy_rule *r)
         if (json_is_array(v))
             push_index(L, i);
         if (!json_is_string(e))
-            return bad(L, "expected a bank label (a string), got %s", type_name(e));
+            return bad(L, "expected a bank label (a string), got %s", cg__json_type_words(e));
         const char *s = json_string_value(e);
         if (json_string_length(e) == 0 || json_string_length(e) > CG_BANK_LABEL_MAX ||
             strlen(s) != json_string_length(e))
@@ -334,7 +322,7 @@ static cg_status parse_labels(loader *L, json_t *v, cg__policy_rule *r)
 static cg_status parse_int(loader *L, json_t *v, int lo, int hi, int *out)
 {
     if (!json_is_integer(v))
-        return bad(L, "expected an integer %d..%d, got %s", lo, hi, type_name(v));
+        return bad(L, "expected an integer %d..%d, got %s", lo, hi, cg__json_type_words(v));
     json_int_t x = json_integer_value(v);
     if (x < lo || x > hi)
         return bad(L, "%lld is out of range %d..%d", (long long)x, lo, hi);
@@ -349,7 +337,7 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
     cg_status st = CG_OK;
 
     if (!json_is_object(when))
-        return bad(L, "expected an object of conditions, got %s", type_name(when));
+        return bad(L, "expected an object of conditions, got %s", cg__json_type_words(when));
     json_object_foreach(when, key, v) {
         push_key(L, key);
         if (strcmp(key, "bank_label") == 0) {
@@ -357,7 +345,7 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
         } else if (strcmp(key, "bank_kind") == 0) {
             const char *s = json_string_value(v);
             if (s == NULL)
-                st = bad(L, "expected \"block\" or \"allow\", got %s", type_name(v));
+                st = bad(L, "expected \"block\" or \"allow\", got %s", cg__json_type_words(v));
             else if (strcmp(s, "block") == 0 || strcmp(s, "allow") == 0)
                 r->kind = strcmp(s, "block") == 0 ? CG_BANK_BLOCK : CG_BANK_ALLOW;
             else
@@ -368,7 +356,7 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
             st = name_set(L, v, "harm", harm_choices, harm_from, &r->harms);
         } else if (strcmp(key, "min_risk") == 0) {
             if (!json_is_number(v))
-                st = bad(L, "expected a number 0..1, got %s", type_name(v));
+                st = bad(L, "expected a number 0..1, got %s", cg__json_type_words(v));
             else if (json_number_value(v) < 0 || json_number_value(v) > 1)
                 st = bad(L, "%g is out of range 0..1", json_number_value(v));
             else
@@ -378,7 +366,7 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
             int a = s ? alert_from_name(s) : -1;
             if (a < 0)
                 st = s ? bad(L, "\"%s\" is not an alert level (none, watch, alert, urgent)", s)
-                       : bad(L, "expected an alert level name, got %s", type_name(v));
+                       : bad(L, "expected an alert level name, got %s", cg__json_type_words(v));
             r->min_alert = a;
         } else if (strcmp(key, "context") == 0) {
             st = name_set(L, v, "context", "platform_upload, child_device, school_tablet",
@@ -388,13 +376,14 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
                           audience_from_name, &r->audiences);
         } else if (strcmp(key, "sender_is_child") == 0) {
             if (!json_is_boolean(v))
-                st = bad(L, "expected true or false, got %s", type_name(v));
+                st = bad(L, "expected true or false, got %s", cg__json_type_words(v));
             r->sender_is_child = json_is_true(v);
         } else if (strcmp(key, "repeat_at_least") == 0) {
             st = parse_int(L, v, 1, 1000000, &r->repeat_at_least);
         } else if (strcmp(key, "min_nudity") == 0) {
             if (!json_is_number(v))
-                st = bad(L, "expected a number above 0 and up to 1, got %s", type_name(v));
+                st = bad(L, "expected a number above 0 and up to 1, got %s",
+                    cg__json_type_words(v));
             else if (!(json_number_value(v) > 0) || json_number_value(v) > 1)
                 st = bad(L, "%g is out of range (0, 1]", json_number_value(v));
             else
@@ -414,7 +403,7 @@ static cg_status parse_when(loader *L, json_t *when, cg__policy_rule *r)
 static cg_status parse_actions(loader *L, json_t *v, cg__policy_rule *r)
 {
     if (!json_is_array(v))
-        return bad(L, "expected an array of actions, got %s", type_name(v));
+        return bad(L, "expected an array of actions, got %s", cg__json_type_words(v));
     if (json_array_size(v) > CG__POLICY_MAX_ACTIONS)
         return bad(L, "more than %d actions", CG__POLICY_MAX_ACTIONS);
     for (size_t i = 0; i < json_array_size(v); i++) {
@@ -443,7 +432,7 @@ static cg_status parse_actions(loader *L, json_t *v, cg__policy_rule *r)
             strcpy(it->target, json_string_value(t));
         } else {
             return bad(L, "expected an action name or {\"notify\": TARGET}, got %s",
-                       type_name(e));
+                       cg__json_type_words(e));
         }
         r->n_acts++;
         pop(L);
@@ -474,7 +463,7 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
 
     if (!json_is_object(g))
         return bad(L, "expected {\"harm\": HARM, \"audience\": AUDIENCE} or {\"topic\": TOPIC, "
-                   "\"audience\": AUDIENCE}, got %s", type_name(g));
+                   "\"audience\": AUDIENCE}, got %s", cg__json_type_words(g));
     json_object_foreach(g, key, v) {
         push_key(L, key);
         const char *s = json_string_value(v);
@@ -482,13 +471,13 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
             harm = s ? cg_text_harm_from_name(s) : -1;
             if (harm < 0)
                 return s ? bad(L, "\"%s\" is not a harm (%s)", s, harm_choices)
-                         : bad(L, "expected a harm name, got %s", type_name(v));
+                         : bad(L, "expected a harm name, got %s", cg__json_type_words(v));
             if (topic != NULL)
                 return bad(L, "give either \"harm\" or \"topic\", not both");
             topic = s;
         } else if (strcmp(key, "topic") == 0) {
             if (s == NULL)
-                return bad(L, "expected a topic name, got %s", type_name(v));
+                return bad(L, "expected a topic name, got %s", cg__json_type_words(v));
             if (!topic_ok(s))
                 return bad(L, "\"%s\" is not a topic (a harm name, or [a-z0-9_]{1,31} such as "
                            "csam, ncii, nudity)", s);
@@ -500,7 +489,7 @@ static cg_status parse_one_guidance(loader *L, json_t *g, cg__policy_rule *r)
             if (aud < 0)
                 return s ? bad(L, "\"%s\" is not an audience (recipient, sender, guardian, "
                                "moderator)", s)
-                         : bad(L, "expected an audience name, got %s", type_name(v));
+                         : bad(L, "expected an audience name, got %s", cg__json_type_words(v));
         } else {
             return bad(L, "unknown key (harm or topic, audience)");
         }
@@ -546,7 +535,7 @@ static cg_status parse_rule(loader *L, json_t *o, cg__policy_rule *rules, size_t
     r->min_alert = -1;
     r->sender_is_child = -1;
     if (!json_is_object(o))
-        return bad(L, "expected a rule object, got %s", type_name(o));
+        return bad(L, "expected a rule object, got %s", cg__json_type_words(o));
     json_t *id = json_object_get(o, "id");
     if (!json_is_string(id) || !name_ok(json_string_value(id), CG_POLICY_ID_MAX))
         return bad(L, "every rule needs an \"id\": 1..%d characters [A-Za-z0-9_.-]",
@@ -561,7 +550,7 @@ static cg_status parse_rule(loader *L, json_t *o, cg__policy_rule *rules, size_t
             /* done above */
         } else if (strcmp(key, "note") == 0) {
             if (!json_is_string(v))
-                st = bad(L, "expected a string, got %s", type_name(v));
+                st = bad(L, "expected a string, got %s", cg__json_type_words(v));
         } else if (strcmp(key, "when") == 0) {
             st = parse_when(L, v, r);
         } else if (strcmp(key, "actions") == 0) {
@@ -570,7 +559,7 @@ static cg_status parse_rule(loader *L, json_t *o, cg__policy_rule *rules, size_t
             st = parse_guidance(L, v, r);
         } else if (strcmp(key, "stop") == 0) {
             if (!json_is_boolean(v))
-                st = bad(L, "expected true or false, got %s", type_name(v));
+                st = bad(L, "expected true or false, got %s", cg__json_type_words(v));
             r->stop = json_is_true(v);
         } else {
             st = bad(L, "unknown key in rule \"%s\" (id, note, when, actions, guidance, stop)",
@@ -592,7 +581,7 @@ static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
 
     if (!json_is_object(root))
         return bad(L, "expected an object {\"version\": 1, \"rules\": [...]}, got %s",
-                   type_name(root));
+                   cg__json_type_words(root));
     json_object_foreach(root, key, v) {
         if (strcmp(key, "version") != 0 && strcmp(key, "rules") != 0 &&
             strcmp(key, "note") != 0) {
@@ -611,13 +600,13 @@ static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
     pop(L);
     if (note != NULL && !json_is_string(note)) {
         push_key(L, "note");
-        return bad(L, "expected a string, got %s", type_name(note));
+        return bad(L, "expected a string, got %s", cg__json_type_words(note));
     }
     if (rules == NULL)
         return bad(L, "missing \"rules\": [...]");
     push_key(L, "rules");
     if (!json_is_array(rules))
-        return bad(L, "expected an array of rules, got %s", type_name(rules));
+        return bad(L, "expected an array of rules, got %s", cg__json_type_words(rules));
     if (json_array_size(rules) > CG__POLICY_MAX_RULES)
         return bad(L, "more than %d rules", CG__POLICY_MAX_RULES);
     if (json_array_size(rules) > 0) {
