@@ -141,7 +141,7 @@ check "an unknown --country is an error listing the known ones" \
     "[ $rc -eq 2 ] && grep -q 'unknown country \"ZZZ\"' $tmp/err && grep -q 'GB' $tmp/err && grep -q 'US' $tmp/err"
 "$CG" text scan $D --no-review --country US "$tmp/chat.jsonl" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "--country US gives US help lines, not Viet Nam's" \
-    "[ $rc -eq 0 ] && grep -q 'Childhelp' $tmp/out && ! grep -q '111' $tmp/out"
+    "[ $rc -eq 0 ] && python3 -c 'import json; v=json.load(open(\"$tmp/out\")); H=[h for g in v[\"guidance\"] for l in (\"vi\",\"en\") for h in g[l][\"help\"]]; assert any(\"Childhelp\" in h for h in H) and not any(\"111\" in h for h in H), H'"
 "$CG" bank enable loose >/dev/null 2>&1
 "$CG" scan -q --json --no-review --no-audit --audience moderator "$tmp/good.bmp" >"$tmp/out" 2>"$tmp/err"
 check "a moderator's guidance for a CSAM match has no 'Under 18? Take It Down'" \
