@@ -19,7 +19,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cc=${CC:-clang}
 all_targets="fuzz_decode_jpeg fuzz_decode_png fuzz_decode_webp fuzz_decode_gif fuzz_decode_heif
-    fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_bank_list fuzz_text_normalize
+    fuzz_decode_bmp fuzz_decode_any fuzz_hex fuzz_vpdq_text fuzz_bank_list fuzz_text_normalize
     fuzz_text_detect fuzz_policy fuzz_report fuzz_vision_model fuzz_exchange_ncmec
     fuzz_exchange_stopncii fuzz_exchange_threat_updates fuzz_package"
 targets=${CG_FUZZ_TARGETS:-$all_targets}
@@ -92,6 +92,13 @@ printf '%s' '{"signal_type":"pdq","signal":"f8f8f0cee0f4a84f06370a22038f63f0b36e
 printf 'untrusted comment: x\nRUQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\ntrusted comment: c\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n' \
     >"$run/seeds/package/sig.minisig"
 
+# Seeds of the vPDQ text: a file-form excerpt of the reference vectors and the exchange form.
+mkdir -p "$run/seeds/vpdq"
+printf '0,100,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,0.000\r\n30,87,0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,1.000\n\n' \
+    >"$run/seeds/vpdq/file.txt"
+printf '%s' '["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,100,0.000","30,87,0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef,1e+02"]' \
+    >"$run/seeds/vpdq/exchange.json"
+
 # Which seed directories feed which target.
 seeds_for() {
     case $1 in
@@ -102,6 +109,7 @@ seeds_for() {
         fuzz_package) echo "package" ;;
         fuzz_decode_any) echo "jpeg png webp gif heif bmp" ;;
         fuzz_hex) echo "hex" ;;
+        fuzz_vpdq_text) echo "vpdq" ;;
         fuzz_bank_list) echo "list" ;;
         fuzz_text_normalize | fuzz_text_detect) echo "text" ;;
         fuzz_decode_*) echo "${1#fuzz_decode_}" ;;

@@ -39,6 +39,27 @@
 #define cg_scopes_allow          cg_keys_scopes_allow
 #define cg_scopes_format         cg_keys_scopes_format
 #define cg_scopes_parse          cg_keys_scopes_parse
+#define cg_bank_vpdq_format      cg_vpdq_format_json
+
+/* cg_bank_vpdq_parse read the exchange form into a bare frame array; cg_vpdq_parse reads both
+ * forms into a cg_vpdq. */
+static inline cg_status cg_bank_vpdq_parse(const char *text, size_t len, size_t max_frames,
+                                           cg_vpdq_frame **out, size_t *n, cg_error *err)
+{
+    cg_vpdq *v = NULL;
+    cg_status st = cg_vpdq_parse(text, len, max_frames ? max_frames : CG_BANK_VPDQ_MAX_FRAMES,
+                                 &v, err);
+
+    *out = NULL;
+    *n = 0;
+    if (st == CG_OK) {
+        *out = v->frames;
+        *n = v->count;
+        v->frames = NULL;
+        cg_vpdq_destroy(v);
+    }
+    return st;
+}
 
 #endif /* CG_NO_DEPRECATED */
 

@@ -7,8 +7,12 @@
  * cg_pdq_hash_rgb (the same as building the luma plane and calling cg_pdq_hash_luma; no
  * 512x512 resize: that belongs to the photo hasher only).
  *
- * Text format, one line per hashed frame, no header (the reference's vpdqio):
+ * Text: a frame list has two forms in the field, both read by cg_vpdq_parse with one set of
+ * rules for a frame's fields (src/hash/vpdq_text.c):
+ *   file form, one line per hashed frame, no header (the reference's vpdqio):
  *     frameNumber,quality,pdqHex,timestampSeconds      e.g. 30,100,e271…055c,1.000
+ *   exchange form, python-threatexchange's and HMA's "vpdq" signal (list files, exchanges):
+ *     ["pdqHex,quality,timestampSeconds", …]           e.g. ["e271…055c,100,1.000"]
  * with the timestamp (float)frameNumber / (float)frameRate printed with 3 decimals.
  *
  * Threading: the functions are thread-safe; a cg_pdq_hasher passed in is used by one thread at
@@ -85,18 +89,33 @@ CG_API cg_status cg_vpdq_hash_video_mem(const uint8_t *data, size_t len, const c
 /* Frees a cg_vpdq. NULL is a no-op. */
 CG_API void cg_vpdq_destroy(cg_vpdq *v);
 
-/* Writes one frame's line ("N,Q,hex,T.TTT", no newline) into out. Returns the line's length,
- * or 0 when cap (use CG_VPDQ_LINE_MAX) is too small. */
+/* Writes one frame's file-form line ("N,Q,hex,T.TTT", no newline) into out. Returns the line's
+ * length, or 0 when cap (use CG_VPDQ_LINE_MAX) is too small. */
 #define CG_VPDQ_LINE_MAX 128
 CG_API size_t cg_vpdq_format_line(const cg_vpdq_frame *f, char *out, size_t cap);
 
-/* The whole text form: one line per frame, each ending in '\n'. *out is NUL-terminated, freed
+/* Writes one frame's exchange-form element ("hex,Q,T.TTT", no quotes) into out; the same
+ * return as cg_vpdq_format_line. It is also the line a vPDQ signal's identity hashes
+ * (vpdq_bank.h). */
+CG_API size_t cg_vpdq_format_element(const cg_vpdq_frame *f, char *out, size_t cap);
+
+/* The whole file form: one line per frame, each ending in '\n'. *out is NUL-terminated, freed
  * with cg_free; *len (optional) is its length. */
 CG_API cg_status cg_vpdq_format(const cg_vpdq *v, char **out, size_t *len);
 
-/* Parses the text form (as the reference's loader: four comma-separated fields per line; blank
- * lines and a trailing newline are ignored; an empty text is an error). At most max_frames
- * lines (0: 10,000,000). On success *out is a new cg_vpdq; on failure err names the line. */
+/* The exchange form of n frames: a JSON array of elements, no spaces, no newline. *out is
+ * NUL-terminated, freed with cg_free; *len (optional) is its length. */
+CG_API cg_status cg_vpdq_format_json(const cg_vpdq_frame *frames, size_t n, char **out,
+                                     size_t *len);
+
+/* Parses either form; text whose first non-blank byte is '[' is the exchange form. A frame is
+ * "pdqHex,quality,timestamp" (numbered by its position from 0) or "frameNumber,quality,pdqHex,
+ * timestamp": 64 hex digits, quality 0..100, seconds as strtod reads them without sign or
+ * blank (python-threatexchange writes "1e+02"), 0..1e9. The file form tolerates CR/LF and
+ * blank lines; the exchange form is strict JSON (jansson) whose elements may be of either
+ * kind. At least one frame, at most max_frames (0: 10,000,000). On success *out is a new
+ * cg_vpdq; on failure err names the place: "vpdq line 3: quality must be 0..100", "vpdq frame
+ * 2: bad timestamp (seconds >= 0)", "vpdq: empty frame list", "vpdq: not a JSON list …". */
 CG_API cg_status cg_vpdq_parse(const char *text, size_t len, size_t max_frames, cg_vpdq **out,
                                cg_error *err);
 

@@ -7,18 +7,16 @@
  * docs/banks.md), deleted with the signal. Everything else (bank, provenance, disabled_until,
  * the change log, the audit records) is the signal's, as for the other types.
  *
- * Text form of a frame list (the signal field of CSV/TSV/JSONL lists, docs/vpdq.md): the one
- * python-threatexchange and HMA use for their "vpdq" signal type, a JSON array of strings
- * "pdqHex,quality,timestampSeconds", e.g. ["e271…055c,100,0.000","c0f1…055c,98,1.000"].
- * Reading also accepts the reference's four-field frame line "frameNumber,quality,pdqHex,
- * timestamp" as an element. Frames read from the three-field form are numbered by position.
+ * Text: a frame list in a list file or an exchange is vpdq.h's exchange form (a JSON array of
+ * "pdqHex,quality,timestamp" strings, python-threatexchange's and HMA's), written by
+ * cg_vpdq_format_json and read by cg_vpdq_parse (which also reads the reference's file form).
  *
- * Canonical text (identity): one line "pdqhex,quality,timestamp\n" per frame in list order,
- * lower-case hex, the timestamp with three decimals ("%.3f"). Frame numbers are not part of it
- * (the exchange format has none), so a video hashed here and the same list read back from HMA
- * have the same identity.
+ * Canonical text (identity): one line per frame in list order, cg_vpdq_format_element and a
+ * "\n" ("pdqhex,quality,timestamp", lower-case hex, the timestamp with three decimals). Frame
+ * numbers are not part of it (the exchange form has none), so a video hashed here and the same
+ * list read back from HMA have the same identity.
  *
- * Threading: as bank.h (one thread per cg_bankdb); the text functions are thread-safe. */
+ * Threading: as bank.h (one thread per cg_bankdb); cg_bank_vpdq_identity is thread-safe. */
 #ifndef CHILDGUARD_VPDQ_BANK_H
 #define CHILDGUARD_VPDQ_BANK_H
 
@@ -40,18 +38,6 @@ extern "C" {
 /* The identity of a frame list: SHA-256 (32 bytes) of its canonical text. CG_E_NOMEM, or
  * CG_E_INVAL when frames is NULL with n > 0. */
 CG_API cg_status cg_bank_vpdq_identity(const cg_vpdq_frame *frames, size_t n, uint8_t out[32]);
-
-/* Writes the exchange text of a frame list (a JSON array, no spaces, no newline). *out is
- * NUL-terminated and freed with cg_free; *len (optional) is its length. */
-CG_API cg_status cg_bank_vpdq_format(const cg_vpdq_frame *frames, size_t n, char **out,
-                                     size_t *len);
-
-/* Parses the exchange text (see above; surrounding whitespace allowed, at least one frame, at
- * most max_frames, 0 meaning CG_BANK_VPDQ_MAX_FRAMES). On success *out (freed with cg_free) holds
- * *n frames in list order. On failure err says what is wrong and at which element (from 1):
- * "vpdq frame 3: quality must be 0..100". */
-CG_API cg_status cg_bank_vpdq_parse(const char *text, size_t len, size_t max_frames,
-                                    cg_vpdq_frame **out, size_t *n, cg_error *err);
 
 /* Stores the n frames (1..CG_BANK_VPDQ_MAX_FRAMES, as given: no quality filter at storage) as a
  * "vpdq" signal of bank_id, with optional provenance (NULL = ""). When the bank already holds

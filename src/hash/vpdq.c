@@ -13,18 +13,13 @@
  * Sampling is the reference's: with S seconds per hash, frames whose number is a multiple of
  * (int)(S * fps) are hashed (every frame when that is 0); video.c skips the colour conversion
  * of the others but must still decode them. */
-#include <errno.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "childguard/vpdq.h"
 #include "common/alloc.h"
 #include "common/error.h"
-
-#define VPDQ_PARSE_MAX_DEFAULT 10000000u
+#include "vpdq_int.h"
 
 static double now_s(void)
 {
@@ -49,8 +44,7 @@ void cg_vpdq_destroy(cg_vpdq *v)
     cg__free(v);
 }
 
-/* Appends a frame, growing the array geometrically. */
-static cg_status push_frame(cg_vpdq *v, size_t *cap, const cg_vpdq_frame *f)
+cg_status cg__vpdq_push(cg_vpdq *v, size_t *cap, const cg_vpdq_frame *f)
 {
     if (v->count == *cap) {
         size_t ncap = *cap ? *cap * 2 : 256;
@@ -102,7 +96,7 @@ static cg_status hash_frames(cg_video *vid, const char *name, cg_pdq_hasher *has
         vf.quality = res.quality;
         vf.frame_number = f.index;
         vf.timestamp = f.timestamp;
-        st = push_frame(out, &cap, &vf);
+        st = cg__vpdq_push(out, &cap, &vf);
         out->hash_s += now_s() - t0;
         if (st != CG_OK) {
             cg__fail(err, st, "%s: out of memory for %zu frame hashes", name, out->count + 1);
@@ -217,179 +211,6 @@ cg_status cg_vpdq_hash_video_mem(const uint8_t *data, size_t len, const char *na
         return st;
     st = hash_opened(vid, name != NULL ? name : "(memory)", opt, hasher, out, err);
     cg_video_close(vid);
-    return st;
-}
-
-/* ---- text form ----------------------------------------------------------------------------- */
-
-size_t cg_vpdq_format_line(const cg_vpdq_frame *f, char *out, size_t cap)
-{
-    char hex[CG_PDQ_HEX_LEN + 1];
-    int n;
-
-    cg_pdq_to_hex(&f->hash, hex);
-    n = snprintf(out, cap, "%llu,%d,%s,%.3f", (unsigned long long)f->frame_number, f->quality,
-                 hex, (double)f->timestamp);
-    if (n < 0 || (size_t)n >= cap) {
-        if (cap > 0)
-            out[0] = '\0';
-        return 0;
-    }
-    return (size_t)n;
-}
-
-cg_status cg_vpdq_format(const cg_vpdq *v, char **out, size_t *len)
-{
-    size_t cap, pos = 0;
-    char *buf;
-
-    *out = NULL;
-    if (len != NULL)
-        *len = 0;
-    if (v == NULL)
-        return CG_E_INVAL;
-    if (v->count > (SIZE_MAX - 1) / CG_VPDQ_LINE_MAX)
-        return CG_E_LIMIT;
-    cap = v->count * CG_VPDQ_LINE_MAX + 1;
-    buf = cg__malloc(cap);
-    if (buf == NULL)
-        return CG_E_NOMEM;
-    buf[0] = '\0';
-    for (size_t i = 0; i < v->count; i++) {
-        size_t n = cg_vpdq_format_line(&v->frames[i], buf + pos, cap - pos);
-
-        if (n == 0) {
-            cg__free(buf);
-            return CG_E_INVAL;
-        }
-        pos += n;
-        buf[pos++] = '\n';
-        buf[pos] = '\0';
-    }
-    *out = buf;
-    if (len != NULL)
-        *len = pos;
-    return CG_OK;
-}
-
-/* Parses a whole unsigned decimal number in [s, e). */
-static int parse_u64(const char *s, const char *e, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (s == e)
-        return -1;
-    for (; s < e; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Parses a non-negative decimal like "12.345" in [s, e) (what the format writes). */
-static int parse_seconds(const char *s, const char *e, float *out)
-{
-    char tmp[64];
-    char *end = NULL;
-    double d;
-    size_t n = (size_t)(e - s);
-
-    if (n == 0 || n >= sizeof(tmp))
-        return -1;
-    for (const char *p = s; p < e; p++)
-        if (!((*p >= '0' && *p <= '9') || *p == '.'))
-            return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    errno = 0;
-    d = strtod(tmp, &end);
-    if (errno != 0 || end != tmp + n || !isfinite(d))
-        return -1;
-    *out = (float)d;
-    return 0;
-}
-
-static cg_status parse_line(const char *s, const char *e, cg_vpdq_frame *f)
-{
-    const char *c[3];
-    const char *p = s;
-    uint64_t q;
-
-    for (int i = 0; i < 3; i++) {
-        c[i] = memchr(p, ',', (size_t)(e - p));
-        if (c[i] == NULL)
-            return CG_E_INVAL;
-        p = c[i] + 1;
-    }
-    if (memchr(p, ',', (size_t)(e - p)) != NULL)
-        return CG_E_INVAL;
-    if (parse_u64(s, c[0], &f->frame_number) != 0)
-        return CG_E_INVAL;
-    if (parse_u64(c[0] + 1, c[1], &q) != 0 || q > 100)
-        return CG_E_INVAL;
-    f->quality = (int)q;
-    if (cg_pdq_from_hex(c[1] + 1, (size_t)(c[2] - c[1] - 1), &f->hash) != CG_OK)
-        return CG_E_INVAL;
-    if (parse_seconds(c[2] + 1, e, &f->timestamp) != 0)
-        return CG_E_INVAL;
-    return CG_OK;
-}
-
-cg_status cg_vpdq_parse(const char *text, size_t len, size_t max_frames, cg_vpdq **out,
-                        cg_error *err)
-{
-    cg_vpdq *v;
-    size_t cap = 0, line = 0;
-    const char *p = text, *end = text + len;
-    cg_status st;
-
-    if (out == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_vpdq_parse: out is NULL");
-    *out = NULL;
-    if (text == NULL && len != 0)
-        return cg__fail(err, CG_E_INVAL, "cg_vpdq_parse: text is NULL");
-    if (max_frames == 0)
-        max_frames = VPDQ_PARSE_MAX_DEFAULT;
-    v = cg__calloc(1, sizeof(*v));
-    if (v == NULL)
-        return cg__fail(err, CG_E_NOMEM, "out of memory");
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl != NULL ? nl : end;
-        cg_vpdq_frame f;
-
-        line++;
-        if (e > p && e[-1] == '\r')
-            e--;
-        if (e > p) {
-            if (v->count >= max_frames) {
-                st = cg__fail(err, CG_E_LIMIT, "vPDQ text: more than %zu frames (line %zu)",
-                              max_frames, line);
-                goto fail;
-            }
-            if (parse_line(p, e, &f) != CG_OK) {
-                st = cg__fail(err, CG_E_INVAL,
-                              "vPDQ text line %zu: expected frameNumber,quality,pdqHex,seconds",
-                              line);
-                goto fail;
-            }
-            if (push_frame(v, &cap, &f) != CG_OK) {
-                st = cg__fail(err, CG_E_NOMEM, "out of memory at vPDQ line %zu", line);
-                goto fail;
-            }
-        }
-        p = nl != NULL ? nl + 1 : end;
-    }
-    if (v->count == 0) {
-        st = cg__fail(err, CG_E_INVAL, "vPDQ text: no frame lines");
-        goto fail;
-    }
-    *out = v;
-    return CG_OK;
-fail:
-    cg_vpdq_destroy(v);
     return st;
 }
 

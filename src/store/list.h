@@ -47,7 +47,7 @@ void cg__list_reader_close(cg__list_reader *r);
 cg_status cg__list_write_header(FILE *out, cg_list_format format, cg_error *err);
 cg_status cg__list_write_row(FILE *out, cg_list_format format, const cg_bank_signal *s,
                              const cg_bank *bank, cg_error *err);
-/* The same with the signal field given as text (a vpdq frame list, cg_bank_vpdq_format)
+/* The same with the signal field given as text (a vpdq frame list, cg_vpdq_format_json)
  * instead of the value's hex; LINES writes "<type> <text>". text NULL is cg__list_write_row. */
 cg_status cg__list_write_row_text(FILE *out, cg_list_format format, const cg_bank_signal *s,
                                   const cg_bank *bank, const char *text, cg_error *err);

@@ -23,15 +23,22 @@ static const char *parse_vpdq(cg__list_reader *r, const cg_signal_type *type, co
 {
     cg_error e;
     cg_status st;
+    cg_vpdq *v = NULL;
 
     cg__free(r->vframes);
     r->vframes = NULL;
     r->vn = 0;
-    st = cg_bank_vpdq_parse(text, n, 0, &r->vframes, &r->vn, &e);
+    if (n == 0 || text[0] != '[') /* a list field holds the exchange form only */
+        return "vpdq: not a JSON list of \"pdqHex,quality,timestamp\" strings";
+    st = cg_vpdq_parse(text, n, CG_BANK_VPDQ_MAX_FRAMES, &v, &e);
     if (st == CG_E_NOMEM)
         return "out of memory reading vpdq frames";
     if (st != CG_OK)
         return cg__list_set_reason(r, "%s", e.message);
+    r->vframes = v->frames;
+    r->vn = v->count;
+    v->frames = NULL;
+    cg_vpdq_destroy(v);
     if (cg_bank_vpdq_identity(r->vframes, r->vn, s->value) != CG_OK)
         return "vpdq frames cannot be encoded";
     s->type = type;

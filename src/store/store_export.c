@@ -57,7 +57,7 @@ static cg_status write_vpdq(export_ctx *x, const cg_bank_signal *s)
     if (st == CG_OK && fv.n == 0)
         st = cg__fail(x->err, CG_E_DECODE, "%s: signal %lld: vpdq signal without frames",
                       x->db->path, (long long)s->id);
-    if (st == CG_OK && cg_bank_vpdq_format(fv.v, fv.n, &text, NULL) != CG_OK)
+    if (st == CG_OK && cg_vpdq_format_json(fv.v, fv.n, &text, NULL) != CG_OK)
         st = cg__fail(x->err, CG_E_NOMEM, "%s: exporting: out of memory", x->db->path);
     if (st == CG_OK)
         st = cg__list_write_row_text(x->out, x->format, s, &x->bank, text, x->err);

@@ -290,6 +290,84 @@ CG_TEST(vpdq_parse_format_match)
     cg_vpdq_destroy(v[0]);
 }
 
+/* One parser for both text forms: the reference's file read back as the exchange form gives the
+ * same frames; both forms share the field rules (python-threatexchange's "1e+02" seconds, the
+ * quality range, the hex length) and name the place of an error. */
+CG_TEST(vpdq_text_forms)
+{
+    const char *dir = vpdq_dir();
+    char path[4096];
+    uint8_t *data = NULL;
+    size_t len = 0, jlen = 0;
+    char *json = NULL;
+    cg_vpdq *a = NULL, *b = NULL;
+    cg_error err = {0};
+    const char *hex = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    char text[512];
+
+    snprintf(path, sizeof(path), "%s/expected/generated-s0/chair-22-sd-grey-bar.txt", dir);
+    if (cg_content_read_file(path, 64u << 20, &data, &len, NULL) != CG_OK)
+        cg_test_fail(__FILE__, __LINE__, "%s is missing", path);
+    CG_ASSERT_OK(cg_vpdq_parse((const char *)data, len, 0, &a, &err), &err);
+    CG_ASSERT_OK(cg_vpdq_format_json(a->frames, a->count, &json, &jlen), NULL);
+    CG_ASSERT(json[0] == '[' && json[jlen - 1] == ']');
+    CG_ASSERT_OK(cg_vpdq_parse(json, jlen, 0, &b, &err), &err);
+    CG_ASSERT_EQ(b->count, a->count);
+    for (size_t i = 0; i < a->count; i++) {
+        CG_ASSERT(memcmp(&a->frames[i].hash, &b->frames[i].hash, sizeof(cg_pdq)) == 0);
+        CG_ASSERT_EQ(a->frames[i].quality, b->frames[i].quality);
+        CG_ASSERT(a->frames[i].timestamp == b->frames[i].timestamp);
+        CG_ASSERT_EQ(b->frames[i].frame_number, i); /* the exchange form has none */
+    }
+    cg_vpdq_destroy(b);
+    cg_free(json);
+    cg_free(data);
+    cg_vpdq_destroy(a);
+
+    /* python-threatexchange's "{:.3}" seconds, read in both forms, elements of both kinds */
+    snprintf(text, sizeof(text), "7,90,%s,1e+02\r\n\n", hex);
+    CG_ASSERT_OK(cg_vpdq_parse(text, strlen(text), 0, &a, &err), &err);
+    CG_ASSERT(a->count == 1 && a->frames[0].frame_number == 7 && a->frames[0].quality == 90 &&
+              a->frames[0].timestamp == 100.0f);
+    snprintf(text, sizeof(text), " \n[\"%s,90,1e+02\", \"3,80,%s,0.5\"]", hex, hex);
+    CG_ASSERT_OK(cg_vpdq_parse(text, strlen(text), 0, &b, &err), &err);
+    CG_ASSERT(b->count == 2 && b->frames[0].timestamp == 100.0f && b->frames[0].frame_number == 0);
+    CG_ASSERT(b->frames[1].frame_number == 3 && b->frames[1].quality == 80);
+    CG_ASSERT(memcmp(&a->frames[0].hash, &b->frames[0].hash, sizeof(cg_pdq)) == 0);
+    cg_vpdq_destroy(a);
+    cg_vpdq_destroy(b);
+
+    struct {
+        const char *fmt, *why;
+        cg_status st;
+    } bad[] = {
+        {"0,101,%s,0.0\n", "vpdq line 1: quality must be 0..100", CG_E_INVAL},
+        {"0,100,%s,0.0\n\n0,100,%s,-1\n", "vpdq line 3: bad timestamp", CG_E_INVAL},
+        {"0,100,%s,+1\n", "vpdq line 1: bad timestamp", CG_E_INVAL},
+        {"0,100,%s,nan\n", "vpdq line 1: bad timestamp", CG_E_INVAL},
+        {"0,100,%s,1e10\n", "vpdq line 1: bad timestamp", CG_E_INVAL},
+        {"0,100,%s,0.0,9\n", "vpdq line 1: expected", CG_E_INVAL},
+        {"0,100,%s\n", "vpdq line 1: bad PDQ hash", CG_E_INVAL},
+        {"x,100,%s,0.0\n", "vpdq line 1: bad frame number", CG_E_INVAL},
+        {"[\"%s,100,0.0\",\"%s,100\"]", "vpdq frame 2: expected", CG_E_INVAL},
+        {"[\"%s,100,0.0\", 7]", "vpdq frame 2: not a string", CG_E_INVAL},
+        {"[\"%s,100,0.0\"] x", "vpdq: not a JSON list", CG_E_INVAL},
+        {"[]", "vpdq: empty frame list", CG_E_INVAL},
+        {"\r\n\n", "vpdq: empty frame list", CG_E_INVAL},
+        {"[\"%s,100,0.0\",\"%s,100,0.0\",\"%s,100,0.0\"]", "vpdq: 3 frames, more than",
+         CG_E_LIMIT},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), bad[i].fmt, hex, hex, hex);
+        a = (cg_vpdq *)&err; /* must be reset to NULL on failure */
+        CG_ASSERT_EQ(cg_vpdq_parse(text, strlen(text), 2, &a, &err), bad[i].st);
+        CG_ASSERT(a == NULL);
+        if (strstr(err.message, bad[i].why) == NULL)
+            cg_test_fail(__FILE__, __LINE__, "case %zu: \"%s\" does not say \"%s\"", i,
+                         err.message, bad[i].why);
+    }
+}
+
 static void make_clip(const char *args, const char *file, char *path, size_t n);
 
 /* A clip and a re-edit of it (grey, half size, re-encoded at a low bit rate by the ffmpeg CLI)

@@ -502,7 +502,7 @@ CG_TEST(vpdq_bank_import_export_round_trip)
                                            sizeof(rejects));
         CG_ASSERT_STR_EQ(rejects, "");
         CG_ASSERT_EQ(rep.added, 1);
-        CG_ASSERT_OK(cg_bank_vpdq_format(b, 3, &fmt_text, NULL), NULL);
+        CG_ASSERT_OK(cg_vpdq_format_json(b, 3, &fmt_text, NULL), NULL);
         snprintf(text, sizeof(text), "{\"signal_type\":\"HASH_VIDEO_VPDQ\",\"signal\":%s}\n",
                  fmt_text);
         cg_free(fmt_text);
