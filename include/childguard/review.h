@@ -26,6 +26,9 @@
  * takes effect when a second, different reviewer
  * makes the same decision (same bank). A different decision by anyone replaces the proposal.
  *
+ * The rows themselves (cg_review_item, its states, a filter, a decision) are plain data in
+ * review_item.h, which the store that keeps them shares.
+ *
  * Threading: like cg_bankdb, a handle is used by one thread at a time; any number of processes
  * may use the same database (SQLite locking; claims are atomic, so two reviewers never claim
  * the same item). */
@@ -38,62 +41,12 @@
 #include "audit.h"
 #include "bank.h"
 #include "export.h"
-#include "signal.h"
+#include "review_item.h"
 #include "status.h"
-#include "tenant.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Append-only: values are pinned; the text names are used in the database and JSON. */
-typedef enum cg_review_state {
-    CG_REVIEW_PENDING = 0,        /* "pending": waiting for a reviewer */
-    CG_REVIEW_CLAIMED = 1,        /* "claimed": a reviewer is looking at it */
-    CG_REVIEW_CONFIRMED = 2,      /* "confirmed": the harm is real */
-    CG_REVIEW_FALSE_POSITIVE = 3, /* "false_positive" */
-    CG_REVIEW_ESCALATED = 4,      /* "escalated": to a senior reviewer, legal or a hotline */
-    CG_REVIEW_STATE_COUNT = 5
-} cg_review_state;
-
-CG_API const char *cg_review_state_name(cg_review_state s);
-CG_API int cg_review_state_from_name(const char *name);
-
-#define CG_REVIEW_ID_MAX 127      /* content id, e.g. "sha256:<hex>" or "msg:<conv>/<id>" */
-#define CG_REVIEW_NAME_MAX 63     /* reviewer, content kind */
-#define CG_REVIEW_TEXT_MAX 1023   /* reason, note */
-#define CG_REVIEW_MAX_SIGNALS 16
-
-typedef struct cg_review_signal {
-    const cg_signal_type *type;
-    uint8_t value[CG_SIGNAL_MAX_BYTES];
-    int quality;                  /* PDQ quality, -1 unknown */
-} cg_review_signal;
-
-typedef struct cg_review_item {
-    int64_t id;                              /* set by the store */
-    char content_id[CG_REVIEW_ID_MAX + 1];
-    char kind[CG_REVIEW_NAME_MAX + 1];       /* "image", "file", "message", later "video" */
-    char label[CG_BANK_LABEL_MAX + 1];       /* the harm or bank label that queued it */
-    int priority;                            /* higher first: 0 normal .. 3 urgent */
-    char reason[CG_REVIEW_TEXT_MAX + 1];     /* the fired rules, one per line */
-    cg_review_signal signals[CG_REVIEW_MAX_SIGNALS];
-    size_t n_signals;
-    cg_review_state state;
-    char reviewer[CG_REVIEW_NAME_MAX + 1];   /* who claimed / decided, "" none */
-    char note[CG_REVIEW_TEXT_MAX + 1];       /* the reviewer's note */
-    int64_t created, claimed_at, decided_at; /* unix seconds; 0 = not yet */
-    int64_t bank_signal_count;               /* signals a decision added to a bank */
-    char bank[CG_BANK_NAME_MAX + 1];         /* the bank a decision fed, "" none */
-    int has_preview;
-    char tenant[CG_TENANT_MAX + 1];          /* "" when adding: the handle's tenant */
-    /* A decision awaiting a second reviewer (see "Two reviewers"); proposed_by "" = none. */
-    cg_review_state proposed_state;
-    char proposed_by[CG_REVIEW_NAME_MAX + 1];
-    char proposed_bank[CG_BANK_NAME_MAX + 1];
-    int64_t proposed_at;
-    char confirmed_by[CG_REVIEW_NAME_MAX + 1]; /* the second reviewer of a confirmed proposal */
-} cg_review_item;
 
 /* Rights of whoever acts through a handle (cg_review_set_actor). */
 enum {
@@ -133,13 +86,6 @@ CG_API cg_status cg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out,
 CG_API cg_status cg_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
                                        cg_error *err);
 
-typedef struct cg_review_filter {
-    int state;                   /* a cg_review_state, or -1 for any */
-    const char *label;           /* NULL any */
-    const char *reviewer;        /* NULL any */
-    size_t limit;                /* 0 = no limit */
-} cg_review_filter;
-
 /* Calls fn for every item that passes filter (NULL: all), highest priority first, then oldest
  * first; a non-zero return from fn stops. */
 CG_API cg_status cg_review_list(cg_bankdb *db, const cg_review_filter *filter,
@@ -168,15 +114,6 @@ typedef struct cg_review_outcome {
     int min_quality;             /* that minimum (0: no bank was fed) */
     char note[256];              /* one line for a person on what was left out, "" none */
 } cg_review_outcome;
-
-typedef struct cg_review_decision {
-    cg_review_state state;       /* confirmed, false_positive or escalated */
-    const char *reviewer;
-    const char *note;            /* NULL: none */
-    /* confirmed: a block bank to add the item's signals to; false_positive: an allow bank.
-     * NULL: the banks are not changed. A bank of the wrong kind is CG_E_INVAL. */
-    const char *bank;
-} cg_review_decision;
 
 /* Decides item id. The item must be pending or claimed by the same reviewer (else CG_E_BUSY),
  * or escalated (a senior reviewer decides it again: without CG_REVIEW_RIGHT_SENIOR on the handle

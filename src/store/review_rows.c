@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "childguard/review.h"
+#include "childguard/review_item.h"
 #include "common/error.h"
 
 /* The largest verdict JSON accepted (bytes): a verdict is hashes, matches and spans, never

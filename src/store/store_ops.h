@@ -43,7 +43,7 @@
 #include "childguard/jobs.h"
 #include "childguard/keys.h"
 #include "childguard/outbox.h"
-#include "childguard/review.h"
+#include "childguard/review_item.h"
 #include "childguard/vpdq_bank.h"
 
 /* The SHA-256 of a key's secret as the store keeps it. */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "store/store_audit.h"
-#include "childguard/review.h"
+#include "childguard/review_item.h"
 #include "childguard/tenant.h"
 #include "common/alloc.h"
 #include "common/error.h"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "childguard/review.h"
+#include "childguard/review_item.h"
 #include "common/error.h"
 
 cg_status cg__sqlite_review_insert(cg_bankdb *db, cg_review_item *item, const char *tenant,
