@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cachepath.h"
 #include "childguard.h"
 #include "cli.h"
 
@@ -66,5 +67,6 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_ERROR;
     }
+    cachepath_default();
     return cmd->run(argc - 1, argv + 1);
 }

@@ -98,6 +98,11 @@ typedef struct cg_text_config {
      * that file exists (a data directory without it runs the rules alone). */
     const char *learned_path;
     int no_learned;               /* 1: rules only, even when learned.bin exists */
+    /* Added after the first release. A directory where the compiled lexicon database is kept
+     * for the next open with the same cues (compiling is most of an open's time); it must be
+     * the user's own and not writable by others, else it is not used. NULL: the environment's
+     * CHILDGUARD_CACHE_DIR; "" or "off": no cache. Results are the same with or without. */
+    const char *cache_dir;
 } cg_text_config;
 
 CG_API cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out,

@@ -40,6 +40,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/file.h"
+#include "text/lexicon_cache.h"
 
 #define LEX_MAX_FILE_BYTES ((uint64_t)64 << 20) /* one lexicon file */
 #define LEX_MAX_CUES 1000000u                   /* all files together */
@@ -56,6 +57,7 @@ typedef struct lex_loader {
     void *ud;
     char *rx; /* regexes, each NUL-terminated */
     size_t nrx, rxcap;
+    const char *cache_dir; /* compiled databases (lexicon_cache.h); NULL: none */
 } lex_loader;
 
 /* Grows *v (elements of size) so that it holds at least need; 0 on allocation failure. */
@@ -625,7 +627,9 @@ cg_status cg__lex_hs_status(hs_error_t e)
 }
 
 /* Compiles every cue into one block-mode database. A pattern Vectorscan rejects is reported as
- * a bad row and dropped, and the rest is compiled again. */
+ * a bad row and dropped, and the rest is compiled again. With a cache directory, a database
+ * compiled before from the very same expressions is read back instead (lexicon_cache.h); only
+ * a set that compiled whole is stored, so a rejected pattern is always reported. */
 static cg_status build_db(lex_loader *ld, cg_error *err)
 {
     cg__lexicon *lx = ld->lx;
@@ -642,9 +646,11 @@ static cg_status build_db(lex_loader *ld, cg_error *err)
         st = cg__fail(err, CG_E_NOMEM, "lexicon: out of memory compiling %zu cues", lx->n);
         goto done;
     }
-    for (;;) {
+    for (int attempt = 0;; attempt++) {
         hs_compile_error_t *cerr = NULL;
         hs_error_t he;
+        uint8_t key[32];
+        int keyed = 0;
 
         if (lx->n == 0) {
             st = cg__fail(err, CG_E_INVAL, "lexicon: no cue compiled");
@@ -656,10 +662,19 @@ static cg_status build_db(lex_loader *ld, cg_error *err)
             ids[i] = (unsigned)i;
             keep[i] = 1;
         }
+        if (ld->cache_dir != NULL && attempt == 0) {
+            keyed = cg__lexcache_key(exprs, flags, ids, lx->n, key);
+            lx->db = keyed ? cg__lexcache_load(ld->cache_dir, key) : NULL;
+            if (lx->db != NULL)
+                break;
+        }
         he = hs_compile_multi(exprs, flags, ids, (unsigned)lx->n, HS_MODE_BLOCK, NULL, &lx->db,
                               &cerr);
-        if (he == HS_SUCCESS)
+        if (he == HS_SUCCESS) {
+            if (keyed)
+                cg__lexcache_store(ld->cache_dir, key, lx->db);
             break;
+        }
         lx->db = NULL;
         if (cerr != NULL && cerr->expression >= 0 && (size_t)cerr->expression < lx->n) {
             const cg__cue *c = &lx->cues[cerr->expression].cue;
@@ -699,7 +714,7 @@ done:
 cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, size_t n,
                            void (*on_bad_row)(const char *path, uint64_t line,
                                               const char *reason, void *ud),
-                           void *ud, cg__lexicon **out, cg_error *err)
+                           void *ud, const char *cache_dir, cg__lexicon **out, cg_error *err)
 {
     lex_loader ld = {0};
     cg__lexicon *lx = NULL;
@@ -725,6 +740,7 @@ cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, s
     ld.nz = nz;
     ld.on_bad_row = on_bad_row;
     ld.ud = ud;
+    ld.cache_dir = cache_dir;
     for (size_t i = 0; i < n; i++) {
         if (paths[i] == NULL) {
             st = cg__fail(err, CG_E_INVAL, "lexicon: path %zu is NULL", i);

@@ -36,11 +36,12 @@ typedef struct cg__lexicon_scratch cg__lexicon_scratch;
 
 /* Loads and compiles every file of paths (n of them). Bad rows (wrong column count, unknown
  * harm or facet, bad weight, a pattern that does not compile, a duplicate id) are reported
- * through on_bad_row and skipped; the rest loads. CG_E_INVAL when no cue at all loads. */
+ * through on_bad_row and skipped; the rest loads. CG_E_INVAL when no cue at all loads.
+ * cache_dir (NULL: none) keeps compiled databases for the next load (lexicon_cache.h). */
 cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, size_t n,
                            void (*on_bad_row)(const char *path, uint64_t line,
                                               const char *reason, void *ud),
-                           void *ud, cg__lexicon **out, cg_error *err);
+                           void *ud, const char *cache_dir, cg__lexicon **out, cg_error *err);
 void cg__lexicon_free(cg__lexicon *lx);
 
 size_t cg__lexicon_count(const cg__lexicon *lx);

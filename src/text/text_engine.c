@@ -199,6 +199,16 @@ void cg_text_engine_close(cg_text_engine *e)
     cg__free(e);
 }
 
+/* Where compiled lexicons are kept: cfg->cache_dir, else $CHILDGUARD_CACHE_DIR; "" or "off"
+ * (in either) is none. */
+static const char *pick_cache_dir(const cg_text_config *cfg)
+{
+    const char *d = cfg != NULL && cfg->cache_dir != NULL ? cfg->cache_dir
+                                                          : getenv("CHILDGUARD_CACHE_DIR");
+
+    return d == NULL || d[0] == '\0' || strcmp(d, "off") == 0 ? NULL : d;
+}
+
 cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, cg_error *err)
 {
     const char *dir = pick_data_dir(cfg);
@@ -228,7 +238,8 @@ cg_status cg_text_engine_open(const cg_text_config *cfg, cg_text_engine **out, c
     st = lexicon_paths(dir, cfg ? cfg->extra_lexicons : NULL, &paths, err);
     if (st != CG_OK)
         goto fail;
-    st = cg__lexicon_load(e->nz, (const char *const *)paths.v, paths.n, bad, ud, &e->lx, err);
+    st = cg__lexicon_load(e->nz, (const char *const *)paths.v, paths.n, bad, ud,
+                          pick_cache_dir(cfg), &e->lx, err);
     path_list_free(&paths);
     if (st != CG_OK)
         goto fail;

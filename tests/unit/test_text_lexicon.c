@@ -69,7 +69,8 @@ static void fixture_open(fixture *f)
 
     memset(f, 0, sizeof *f);
     f->nz = open_nz();
-    CG_ASSERT_OK(cg__lexicon_load(f->nz, shipped, NSHIPPED, on_bad, &bad, &f->lx, &err), &err);
+    CG_ASSERT_OK(cg__lexicon_load(f->nz, shipped, NSHIPPED, on_bad, &bad, NULL, &f->lx, &err),
+                 &err);
     CG_ASSERT_EQ(bad.n, 0);
     CG_ASSERT_OK(cg__lexicon_scratch_new(f->lx, &f->scratch, &err), &err);
 }
@@ -151,7 +152,7 @@ CG_TEST(lexicon_shipped_files_load_clean)
         bad_rows bad = {0};
         int vi = 0, en = 0;
 
-        CG_ASSERT_OK(cg__lexicon_load(nz, &shipped[i], 1, on_bad, &bad, &lx, &err), &err);
+        CG_ASSERT_OK(cg__lexicon_load(nz, &shipped[i], 1, on_bad, &bad, NULL, &lx, &err), &err);
         CG_ASSERT_EQ(bad.n, 0);
         for (uint32_t k = 0; k < cg__lexicon_count(lx); k++) {
             const cg__cue *c = cg__lexicon_cue(lx, k);
@@ -416,7 +417,7 @@ CG_TEST(lexicon_pattern_syntax)
         {"end my whole sad stupid life", "t.prefix t.star"},
     };
 
-    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, on_bad, &bad, &lx, &err), &err);
+    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, on_bad, &bad, NULL, &lx, &err), &err);
     CG_ASSERT_EQ(bad.n, 0);
     CG_ASSERT_EQ(cg__lexicon_count(lx), 5);
     CG_ASSERT_EQ(cg__lexicon_cue(lx, 3)->facet, CG_FACET_NONE);
@@ -609,7 +610,7 @@ CG_TEST(lexicon_bad_rows_reported_rest_loads)
     bad_rows bad = {0};
     uint8_t seen[32] = {0};
 
-    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, on_bad, &bad, &lx, &err), &err);
+    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, on_bad, &bad, NULL, &lx, &err), &err);
     CG_ASSERT_EQ(bad.n, (int)(sizeof want / sizeof want[0]));
     for (int i = 0; i < bad.n; i++) {
         CG_ASSERT_LT(bad.lines[i], 32);
@@ -638,18 +639,18 @@ CG_TEST(lexicon_only_bad_rows_is_inval)
     cg_error err = {0};
     bad_rows bad = {0};
 
-    CG_ASSERT_EQ(cg__lexicon_load(nz, &path, 1, on_bad, &bad, &lx, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg__lexicon_load(nz, &path, 1, on_bad, &bad, NULL, &lx, &err), CG_E_INVAL);
     CG_ASSERT(lx == NULL);
     CG_ASSERT_EQ(bad.n, 2);
     CG_ASSERT_EQ(err.status, CG_E_INVAL);
     printf("%s\n", err.message);
     /* A file with nothing in it, and no files at all. */
     empty = write_tmp("empty.tsv", "# nothing\n\n");
-    CG_ASSERT_EQ(cg__lexicon_load(nz, &empty, 1, NULL, NULL, &lx, &err), CG_E_INVAL);
-    CG_ASSERT_EQ(cg__lexicon_load(nz, NULL, 0, NULL, NULL, &lx, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg__lexicon_load(nz, &empty, 1, NULL, NULL, NULL, &lx, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg__lexicon_load(nz, NULL, 0, NULL, NULL, NULL, &lx, &err), CG_E_INVAL);
     /* A missing file fails the whole load. */
     path = LEX_DIR "no-such-file.tsv";
-    CG_ASSERT_EQ(cg__lexicon_load(nz, &path, 1, NULL, NULL, &lx, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg__lexicon_load(nz, &path, 1, NULL, NULL, NULL, &lx, &err), CG_E_NOTFOUND);
     CG_ASSERT(lx == NULL);
     cg__normalizer_free(nz);
 }
@@ -671,7 +672,7 @@ static cg_status op_load(void *p)
     const load_arg *a = p;
     cg__lexicon *lx = (cg__lexicon *)&lx;
     cg_error err = {0};
-    cg_status st = cg__lexicon_load(a->nz, &a->path, 1, NULL, NULL, &lx, &err);
+    cg_status st = cg__lexicon_load(a->nz, &a->path, 1, NULL, NULL, NULL, &lx, &err);
 
     if (st == CG_OK) {
         CG_ASSERT_EQ(cg__lexicon_count(lx), 4);
@@ -742,7 +743,7 @@ CG_TEST(lexicon_alloc_failure_scan)
     cg_error err = {0};
     scan_arg a;
 
-    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, NULL, NULL, &lx, &err), &err);
+    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, NULL, NULL, NULL, &lx, &err), &err);
     a.nz = nz;
     a.lx = lx;
     fail_each_allocation("lexicon scratch + normalise + scan", op_scan, &a);
