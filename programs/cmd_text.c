@@ -13,7 +13,7 @@
 #include "auditpath.h"
 #include "cli.h"
 #include "dbpath.h"
-#include "timestamp.h"
+#include "msgtime.h"
 #include "texteval_cli.h"
 #include "textmodel_cli.h"
 

@@ -20,7 +20,7 @@
 
 #include "childguard.h"
 #include "cli.h"
-#include "timestamp.h"
+#include "msgtime.h"
 
 #define MAX_FILES 64
 #define MAX_LINE ((size_t)16 << 20)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "serve.h"
-#include "../timestamp.h"
+#include "../msgtime.h"
 
 /* The verdict as the key may see it: matches of banks outside its bank list are left out, and
  * distances (and vPDQ match percentages) too without match:distance. The decision itself was

@@ -169,6 +169,23 @@ cg_status cg__lin_params_check(const cg__lin_params *p, const char *what, cg_err
 /* Is name a valid label (1..CG_TEXT_LABEL_MAX printable ASCII bytes, no spaces)? */
 int cg__lin_label_ok(const char *name, size_t len);
 
+/* ---- choices on held-out data (linear_dev.c) ------------------------------------------------ */
+
+/* Macro-F1 over m's labels of the assignments of prob (n x ncls, after the link) against the
+ * label bit sets labels[n], with m's thresholds. */
+double cg__lin_macro_f1(const cg_text_model *m, uint64_t n, const uint64_t *labels,
+                        const float *prob);
+/* prob (n x ncls) = the link of the raw scores z. */
+void cg__lin_link_all(const cg_text_model *m, uint64_t n, const float *z, float *prob);
+/* One-vs-rest: each label's threshold for the best F1 on (labels, prob), ties to the one
+ * nearest 0.5; a label no example carries keeps 0.5. */
+cg_status cg__lin_choose_thresholds(cg_text_model *m, uint64_t n, const uint64_t *labels,
+                                    const float *prob, cg_error *err);
+/* Softmax: per-class shifts of the biases (coordinate ascent over a grid) for the best
+ * macro-F1 on (labels, raw scores z); added to m's biases. */
+cg_status cg__lin_choose_shifts(cg_text_model *m, uint64_t n, const uint64_t *labels,
+                                const float *z, cg_error *err);
+
 /* ---- full-batch training (linear_lbfgs.c) --------------------------------------------------- */
 
 /* A training problem over the dim buckets the data touch (renumbered 0 .. dim): example i is

@@ -1,5 +1,5 @@
-/* Message timestamps in the JSON the front ends read (timestamp.h). */
-#include "timestamp.h"
+/* Message timestamps in the JSON the front ends read (msgtime.h). */
+#include "msgtime.h"
 
 #include "childguard.h"
 
