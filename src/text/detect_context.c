@@ -248,9 +248,12 @@ static unsigned set_lookup(const word_set *ws, const cg__word *w, const cg__word
  * separated by single spaces (normalize.h), so it is split in place. */
 static unsigned scan_form(const cg__textform *f, const word_set *ws, unsigned want)
 {
-    static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
-                                          CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
-                                          CG__CTX_STORY, CG__CTX_NEWS};
+    /* List l marks bit 1 << l (the order of en[] and vi[] below). */
+    _Static_assert(CG__CTX_LAUGH == 1u << 0 && CG__CTX_GAME == 1u << 1 &&
+                       CG__CTX_TASK == 1u << 2 && CG__CTX_OBJECT == 1u << 3 &&
+                       CG__CTX_KIN == 1u << 4 && CG__CTX_REPORT == 1u << 5 &&
+                       CG__CTX_STORY == 1u << 6 && CG__CTX_NEWS == 1u << 7,
+                   "a list's marker is 1 << its index");
     const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
@@ -271,10 +274,7 @@ static unsigned scan_form(const cg__textform *f, const word_set *ws, unsigned wa
             w[1].n = 0;
         }
         const unsigned hit = w[0].n > 0 ? set_lookup(ws, &w[0], &w[1]) : 0;
-        if (hit & ~NEG_BIT)
-            for (int l = 0; l < N_LISTS; l++)
-                if ((hit & (1u << l)) && (want & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT))
-                    m |= bit[l];
+        m |= hit & want & (prev_neg ? ~(NEG_BIT | CG__CTX_REPORT) : ~NEG_BIT);
         prev_neg = (hit & NEG_BIT) != 0;
         w[0] = w[1];
     }
@@ -373,8 +373,10 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const yes_vi[] = {"dạ", "vâng", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
+    const char c0 = n > 0 ? w[0] : 0;
 
-    if (word_in(w, n, first_en))
+    /* The first words start with m, d, p, g or n: most messages are passed over at once. */
+    if ((c0 == 'm' || c0 == 'd' || c0 == 'p' || c0 == 'g' || c0 == 'n') && word_in(w, n, first_en))
         return 1;
     const cg__textform *f = &nm->folded;
     /* A polite answer to a parent: "dạ mẹ, …", "vâng bố" at the start (not "dạ bố mẹ đi
@@ -383,7 +385,7 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const couple_vi[] = {"mẹ", "má", "bố", "ba", NULL};
     size_t k = 0;
     w = word_at(f, 0, &n);
-    if (word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
+    if (n > 0 && (w[0] == 'd' || w[0] == 'v') && word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
         w = word_at(f, k, &n);
         k += n + 1;
         if (word_in(w, n, answered_vi) &&
