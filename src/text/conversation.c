@@ -162,6 +162,18 @@ unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg)
     return m;
 }
 
+float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+
+    for (size_t i = 0; v != NULL && i < v->n_parties; i++)
+        if (strcmp(v->parties[i].name, sender) == 0)
+            return v->parties[i].harm_e[h] + v->parties[i].learn_e[h];
+    return 0.0f;
+}
+
 /* The party named name (created if there is room; the last slot is shared beyond that). */
 static party *find_party(conv *v, const char *name, int *nomem)
 {
