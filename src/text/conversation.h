@@ -40,6 +40,11 @@ int cg__convs_forget(cg__convs *c, const char *id);
  * a new conversation. Changes nothing. */
 unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg);
 
+/* The evidence of harm h that msg's sender has built up in msg's conversation before msg (the
+ * rules' and the learned layer's, as of the sender's last message; 0 for a new sender or
+ * conversation). Changes nothing. */
+float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h);
+
 /* Applies the message's findings to its conversation and fills res (risks, stage, alert,
  * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */
 cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,

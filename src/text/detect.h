@@ -97,6 +97,9 @@ int cg__context_to_parent(const cg__normalized *nm);
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
 /* Its topic markers only (CG__CTX_TOPIC), cheaper: every message is read for them. */
 unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm);
+/* For tests: how many entries of the marker lists (and negators) their word sets do not find
+ * (0: every list fits its hash set). */
+int cg__context_check(void);
 
 struct cg__word;
 /* 1 when the cue starting at byte start of the original t is negated (detect_negation.c):

@@ -20,26 +20,6 @@ typedef struct entry {
 } entry;
 #define E(x) {x, sizeof(x) - 1}
 
-/* Word i (and, for an entry "a b", word i + 1) of w matches an entry of list (ended by a NULL
- * entry). */
-static int in_list(const cg__word *w, size_t nw, size_t i, const entry *list)
-{
-    for (const entry *p = list; p->s != NULL; p++) {
-        if (p->s[0] != w[i].s[0] || w[i].n > p->n)
-            continue; /* most entries fail on the first byte or the length */
-        const char *sp = memchr(p->s, ' ', p->n);
-        const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
-        if (w[i].n != n1 || memcmp(w[i].s, p->s, n1) != 0)
-            continue;
-        if (sp == NULL)
-            return 1;
-        const size_t n2 = p->n - n1 - 1;
-        if (i + 1 < nw && w[i + 1].n == n2 && memcmp(w[i + 1].s, sp + 1, n2) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* English (and other unaccented) words, matched on the plain form. */
 static const entry laugh_en[] = {
     E("lol"), E("lmao"), E("lmfao"), E("rofl"), E("haha"), E("hahaha"), E("hehe"), E("hihi"),
@@ -151,8 +131,6 @@ int cg__context_laugh_emoji(const char *t, size_t len)
     return 0;
 }
 
-/* The markers found in the words of one form against each list (a marker per list). The form
- * holds words separated by single spaces (normalize.h), so it is split in place. */
 /* Negators, plain and folded: before a reporting word they make it an order to keep quiet. */
 static const entry negators[] = {
     E("dont"), E("never"), E("not"), E("đừng"), E("không"), E("ko"), E("k"), E("chớ"),
@@ -160,34 +138,122 @@ static const entry negators[] = {
 };
 
 #define N_LISTS 8
+#define NEG_BIT (1u << N_LISTS) /* the word is a negator */
 
-/* The first bytes of each list's entries by the length of their first word, one bit per byte
- * value: most words of a message have a first byte and a length no entry of a list has, and
- * are passed over at once. No entry's first word is longer than MAX_WORD bytes. */
+/* The lists of one language, made at first use into one open-addressing hash set of first
+ * words: a word's slot says which lists hold it alone (mask) and which hold it as the first of
+ * two words (the pairs chained from it). A scan costs one hash and one probe or two per word
+ * that passes the first-byte filter, instead of a walk over every entry of every list.
+ * The first bytes of each first word by its length (one bit per byte value) still pass most
+ * words of a message over at once. No entry's first word is longer than MAX_WORD bytes. */
 #define MAX_WORD 12
-typedef uint32_t first_bytes[N_LISTS + 1][MAX_WORD + 1][8]; /* [N_LISTS]: all lists */
+#define SLOTS 512   /* a power of two, over twice the distinct first words of a language */
+#define MAX_PAIRS 64
 
-static void first_bytes_of(const entry *const lists[N_LISTS], first_bytes out)
+typedef struct pair {
+    const char *s; /* the second word */
+    uint8_t n;
+    uint16_t mask; /* the lists holding "first second" */
+    int16_t next;  /* the next pair of the same first word, or -1 */
+} pair;
+
+typedef struct slot {
+    const char *s; /* the first word, or NULL for an empty slot */
+    uint8_t n;
+    uint16_t mask; /* the lists holding it alone, and NEG_BIT */
+    int16_t pairs; /* its first pair, or -1 */
+} slot;
+
+typedef struct word_set {
+    slot slots[SLOTS];
+    pair pairs[MAX_PAIRS];
+    int n_pairs;
+    uint32_t first[MAX_WORD + 1][8]; /* first bytes by length */
+} word_set;
+
+static uint32_t word_hash(const char *s, size_t n)
 {
-    memset(out, 0, sizeof(first_bytes));
-    for (int l = 0; l < N_LISTS; l++)
-        for (const entry *p = lists[l]; p->s != NULL; p++) {
-            const unsigned char c = (unsigned char)p->s[0];
-            const char *sp = memchr(p->s, ' ', p->n);
-            const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
-            if (n1 <= MAX_WORD) {
-                out[l][n1][c >> 5] |= 1u << (c & 31);
-                out[N_LISTS][n1][c >> 5] |= 1u << (c & 31);
-            }
-        }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
 }
 
-static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LISTS],
-                          const first_bytes fb, unsigned want)
+/* The slot of word s (n bytes): its own, or the empty one where it would go. */
+static slot *set_slot(word_set *ws, const char *s, size_t n)
 {
-    static const unsigned bit[N_LISTS] = {CG__CTX_LAUGH, CG__CTX_GAME,   CG__CTX_TASK,
-                                          CG__CTX_OBJECT, CG__CTX_KIN,   CG__CTX_REPORT,
-                                          CG__CTX_STORY, CG__CTX_NEWS};
+    for (uint32_t i = word_hash(s, n) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+        slot *sl = &ws->slots[i];
+        if (sl->s == NULL || (sl->n == n && memcmp(sl->s, s, n) == 0))
+            return sl;
+    }
+}
+
+/* Adds the entries of list (bit mask) to ws. The lists are this file's constants, sized well
+ * within SLOTS and MAX_PAIRS (test_text_context checks every entry is found). */
+static void set_add(word_set *ws, const entry *list, unsigned mask)
+{
+    for (const entry *p = list; p->s != NULL; p++) {
+        const char *sp = memchr(p->s, ' ', p->n);
+        const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
+        if (n1 > MAX_WORD)
+            continue;
+        const unsigned char c = (unsigned char)p->s[0];
+        ws->first[n1][c >> 5] |= 1u << (c & 31);
+        slot *sl = set_slot(ws, p->s, n1);
+        if (sl->s == NULL) {
+            sl->s = p->s;
+            sl->n = (uint8_t)n1;
+            sl->pairs = -1;
+        }
+        if (sp == NULL) {
+            sl->mask |= (uint16_t)mask;
+            continue;
+        }
+        const size_t n2 = p->n - n1 - 1;
+        int16_t k = sl->pairs;
+        while (k >= 0 && !(ws->pairs[k].n == n2 && memcmp(ws->pairs[k].s, sp + 1, n2) == 0))
+            k = ws->pairs[k].next;
+        if (k < 0 && ws->n_pairs < MAX_PAIRS) {
+            k = (int16_t)ws->n_pairs++;
+            ws->pairs[k] = (pair){sp + 1, (uint8_t)n2, 0, sl->pairs};
+            sl->pairs = k;
+        }
+        if (k >= 0)
+            ws->pairs[k].mask |= (uint16_t)mask;
+    }
+}
+
+/* The lists (and NEG_BIT) that hold word w alone, or w followed by next (n2 bytes, 0: none). */
+static unsigned set_lookup(const word_set *ws, const cg__word *w, const cg__word *next)
+{
+    const unsigned char c = (unsigned char)w->s[0];
+    if (w->n > MAX_WORD || !(ws->first[w->n][c >> 5] & (1u << (c & 31))))
+        return 0;
+    for (uint32_t i = word_hash(w->s, w->n) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+        const slot *sl = &ws->slots[i];
+        if (sl->s == NULL)
+            return 0;
+        if (sl->n != w->n || memcmp(sl->s, w->s, w->n) != 0)
+            continue;
+        unsigned m = sl->mask;
+        for (int16_t k = sl->pairs; k >= 0 && next->n > 0; k = ws->pairs[k].next)
+            if (ws->pairs[k].n == next->n && memcmp(ws->pairs[k].s, next->s, next->n) == 0)
+                m |= ws->pairs[k].mask;
+        return m;
+    }
+}
+
+/* The markers found in the words of one form (a marker per list). The form holds words
+ * separated by single spaces (normalize.h), so it is split in place. */
+static unsigned scan_form(const cg__textform *f, const word_set *ws, unsigned want)
+{
+    /* List l marks bit 1 << l (the order of en[] and vi[] below). */
+    _Static_assert(CG__CTX_LAUGH == 1u << 0 && CG__CTX_GAME == 1u << 1 &&
+                       CG__CTX_TASK == 1u << 2 && CG__CTX_OBJECT == 1u << 3 &&
+                       CG__CTX_KIN == 1u << 4 && CG__CTX_REPORT == 1u << 5 &&
+                       CG__CTX_STORY == 1u << 6 && CG__CTX_NEWS == 1u << 7,
+                   "a list's marker is 1 << its index");
     const char *const end = f->s + f->n;
     cg__word w[2];
     unsigned m = 0;
@@ -207,18 +273,9 @@ static unsigned scan_form(const cg__textform *f, const entry *const lists[N_LIST
             w[1].s = end;
             w[1].n = 0;
         }
-        const unsigned char c = w[0].n > 0 ? (unsigned char)w[0].s[0] : 0;
-        if (w[0].n > 0 && w[0].n <= MAX_WORD && (fb[N_LISTS][w[0].n][c >> 5] & (1u << (c & 31))))
-            for (int l = 0; l < N_LISTS; l++) {
-                if (!(want & bit[l]) || !(fb[l][w[0].n][c >> 5] & (1u << (c & 31))))
-                    continue;
-                if (!(m & bit[l]) && !(prev_neg && bit[l] == CG__CTX_REPORT) &&
-                    in_list(w, w[1].n > 0 ? 2 : 1, 0, lists[l]))
-                    m |= bit[l];
-            }
-        /* Negators start with d, n, k, c or "đ" (0xc4). */
-        prev_neg = (c == 'd' || c == 'n' || c == 'k' || c == 'c' || c == 0xc4) &&
-                   in_list(w, 1, 0, negators);
+        const unsigned hit = w[0].n > 0 ? set_lookup(ws, &w[0], &w[1]) : 0;
+        m |= hit & want & (prev_neg ? ~(NEG_BIT | CG__CTX_REPORT) : ~NEG_BIT);
+        prev_neg = (hit & NEG_BIT) != 0;
         w[0] = w[1];
     }
     return m;
@@ -267,6 +324,9 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
     for (size_t i = 0; i < pf->n; i++) {
         if (i > 0 && pf->s[i - 1] != ' ')
             continue;
+        /* Photo words start with p or v: most words are passed over on their first byte. */
+        if (pf->s[i] != 'p' && pf->s[i] != 'v')
+            continue;
         size_t n, k = i;
         const char *w = word_at(pf, i, &n);
         if (!word_in(w, n, photo_en))
@@ -289,6 +349,10 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
     for (size_t i = 0; vi && i < ff->n; i++) {
         if (i > 0 && ff->s[i - 1] != ' ')
             continue;
+        /* "ảnh" starts with 0xe1, "hình" with h, "clip" with c. */
+        const unsigned char c0 = (unsigned char)ff->s[i];
+        if (c0 != 0xe1 && c0 != 'h' && c0 != 'c')
+            continue;
         size_t n;
         const char *w = word_at(ff, i, &n);
         if (!word_in(w, n, photo_vi) || i + n + 1 >= ff->n)
@@ -309,8 +373,10 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const yes_vi[] = {"dạ", "vâng", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
+    const char c0 = n > 0 ? w[0] : 0;
 
-    if (word_in(w, n, first_en))
+    /* The first words start with m, d, p, g or n: most messages are passed over at once. */
+    if ((c0 == 'm' || c0 == 'd' || c0 == 'p' || c0 == 'g' || c0 == 'n') && word_in(w, n, first_en))
         return 1;
     const cg__textform *f = &nm->folded;
     /* A polite answer to a parent: "dạ mẹ, …", "vâng bố" at the start (not "dạ bố mẹ đi
@@ -319,7 +385,7 @@ int cg__context_to_parent(const cg__normalized *nm)
     static const char *const couple_vi[] = {"mẹ", "má", "bố", "ba", NULL};
     size_t k = 0;
     w = word_at(f, 0, &n);
-    if (word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
+    if (n > 0 && (w[0] == 'd' || w[0] == 'v') && word_in(w, n, yes_vi) && (k = n + 1) < f->n) {
         w = word_at(f, k, &n);
         k += n + 1;
         if (word_in(w, n, answered_vi) &&
@@ -346,29 +412,53 @@ static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en,  object_e
                                          kin_en,   report_en, story_en, news_en};
 static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi,  object_vi,
                                          kin_vi,   report_vi, story_vi, news_vi};
-static first_bytes fb_en, fb_vi;
-static once_flag fb_once = ONCE_FLAG_INIT;
+static word_set set_en, set_vi;
+static once_flag sets_once = ONCE_FLAG_INIT;
 
-static void fb_init(void)
+static void sets_init(void)
 {
-    first_bytes_of(en, fb_en);
-    first_bytes_of(vi, fb_vi);
+    for (int l = 0; l < N_LISTS; l++) {
+        set_add(&set_en, en[l], 1u << l);
+        set_add(&set_vi, vi[l], 1u << l);
+    }
+    set_add(&set_en, negators, NEG_BIT);
+    set_add(&set_vi, negators, NEG_BIT);
+}
+
+int cg__context_check(void)
+{
+    int missed = 0;
+
+    call_once(&sets_once, sets_init);
+    for (int lang = 0; lang < 2; lang++) {
+        const word_set *ws = lang ? &set_vi : &set_en;
+        for (int l = 0; l <= N_LISTS; l++)
+            for (const entry *p = l < N_LISTS ? (lang ? vi : en)[l] : negators; p->s != NULL;
+                 p++) {
+                const char *sp = memchr(p->s, ' ', p->n);
+                const cg__word w0 = {p->s, sp ? (uint32_t)(sp - p->s) : p->n, 0, 0};
+                const cg__word w1 = {sp ? sp + 1 : p->s + p->n,
+                                     sp ? (uint32_t)(p->n - (size_t)(sp - p->s) - 1) : 0, 0, 0};
+                missed += !(set_lookup(ws, &w0, &w1) & (l < N_LISTS ? 1u << l : NEG_BIT));
+            }
+    }
+    return missed;
 }
 
 /* The markers of want (a bit set) found in the message. */
 static unsigned scan(const char *text, size_t len, const cg__normalized *nm, unsigned want)
 {
-    call_once(&fb_once, fb_init);
+    call_once(&sets_once, sets_init);
     unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
     int ascii = 1;
 
     for (size_t i = 0; i < nm->folded.n && ascii; i++)
         ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, en, fb_en, want & ~m);
+    m |= scan_form(&nm->plain, &set_en, want & ~m);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, vi, fb_vi, want & ~m);
+        m |= scan_form(&nm->folded, &set_vi, want & ~m);
     if ((want & CG__CTX_OBJECT) && !(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
         m |= CG__CTX_OBJECT;
     return m;

@@ -573,6 +573,35 @@ static size_t merge_languages(cg__finding *f, const char **lang, size_t n)
     return k;
 }
 
+/* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") are
+ * solicitation only from a sender who has already asked for images: their id starts with
+ * PRESSURE_PREFIX, and they count only when the sender's solicitation evidence before this
+ * message is at least PRESSURE_MIN; otherwise they are dropped before anything reads them
+ * (the learned layer included), so "pls" in a chat about homework is no evidence of anything. */
+#define PRESSURE_PREFIX "sol.press."
+#define PRESSURE_MIN 0.3f
+
+static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, size_t n)
+{
+    cg__finding *f = s->findings;
+    int open = -1; /* unknown until a pressure cue asks */
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].cue[0] == 's' && strncmp(f[i].cue, PRESSURE_PREFIX,
+                                          sizeof(PRESSURE_PREFIX) - 1) == 0) {
+            if (open < 0)
+                open = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION) >=
+                       PRESSURE_MIN;
+            if (!open)
+                continue;
+        }
+        s->langs[k] = s->langs[i];
+        f[k++] = f[i];
+    }
+    return k;
+}
+
 static const char *pii_cue_name(cg_facet f)
 {
     switch (f) {
@@ -643,6 +672,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){c->harm, c->facet, c->weight, s->cues.v[i].start,
                                          s->cues.v[i].end, c->id, 0};
     }
+    n = pressure_filter(s, msg, n);
     n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];

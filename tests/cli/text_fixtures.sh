@@ -41,6 +41,18 @@ for name, want in sorted(expect.items()):
         problems.append("a risk above %.2f: %s" % (want["max_risk"], last.get("risk")))
     if "stage" in want and last.get("stage") not in want["stage"]:
         problems.append("stage %s, want %s" % (last.get("stage"), want["stage"]))
+    # "cues_in_last": cue ids the last message's own evidence must hold; "no_cue_prefix": no
+    # message's own evidence may hold a cue whose id starts with it (pressure cues without a
+    # request before them, for instance).
+    own_last = {e["cue"] for e in last.get("evidence", []) if e.get("in_this_message")}
+    for cue in want.get("cues_in_last", []):
+        if cue not in own_last:
+            problems.append("the last message lacks cue %s (has %s)" % (cue, sorted(own_last)))
+    if "no_cue_prefix" in want:
+        bad = sorted({e["cue"] for l in lines for e in l.get("evidence", [])
+                      if e.get("in_this_message") and e["cue"].startswith(want["no_cue_prefix"])})
+        if bad:
+            problems.append("cues %s found" % bad)
     if problems:
         fail = 1
         print("FAIL: %s: %s" % (name, "; ".join(problems)))

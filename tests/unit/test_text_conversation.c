@@ -264,6 +264,27 @@ CG_TEST(conversation_a_learned_guess_alone_stays_below_alert)
     cg__convs_free(c);
 }
 
+/* Grooming builds up slowly: two learned guesses from the same sender are a run that may
+ * alert; for the other harms a run is three messages, so two bullying guesses stay capped. */
+CG_TEST(conversation_two_learned_grooming_guesses_are_a_run)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    const cg__finding g = learned(CG_HARM_GROOMING, 0.9f);
+    const cg__finding b = learned(CG_HARM_BULLYING, 0.9f);
+
+    CG_ASSERT_OK(send(c, "g", "adult", "kid", T0, &g, 1, NULL, &res), NULL);
+    CG_ASSERT_LE(res.risk[CG_HARM_GROOMING] * 1000, 550);
+    CG_ASSERT_OK(send(c, "g", "adult", "kid", T0, &g, 1, NULL, &res), NULL);
+    CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - exp(-0.8 * 1.8));
+    CG_ASSERT_GE(res.alert, CG_ALERT_ALERT);
+    CG_ASSERT_OK(send(c, "b", "bully", "kid", T0, &b, 1, NULL, &res), NULL);
+    CG_ASSERT_OK(send(c, "b", "bully", "kid", T0, &b, 1, NULL, &res), NULL);
+    CG_ASSERT_LE(res.risk[CG_HARM_BULLYING] * 1000, 550);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
 CG_TEST(conversation_an_urgent_state_is_held_72_hours)
 {
     cg__convs *c = open_convs();

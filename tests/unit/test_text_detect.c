@@ -637,6 +637,39 @@ CG_TEST(detect_context_markers)
     CG_ASSERT_EQ(CG__CTX_TOPIC & (CG__CTX_OBJECT | CG__CTX_KIN | CG__CTX_REPORT), 0);
 }
 
+/* The marker lists are hash sets made at first use: every entry is found, two-word entries
+ * need both words in a row, and hostile text (empty, spaces only, a word longer than any
+ * entry, an entry's first word at the very end, bytes that are not UTF-8) marks nothing it
+ * should not. */
+CG_TEST(detect_context_word_sets)
+{
+    CG_ASSERT_EQ(cg__context_check(), 0);
+    CG_ASSERT_EQ(context_of(""), 0);
+    CG_ASSERT_EQ(context_of("    "), 0);
+    CG_ASSERT(context_of("ur report card pls") & CG__CTX_OBJECT);
+    CG_ASSERT_EQ(context_of("show me the card") & CG__CTX_OBJECT, 0);
+    /* "report" alone is reporting; "report card" is both. */
+    CG_ASSERT(context_of("i will report") & CG__CTX_REPORT);
+    CG_ASSERT_EQ(context_of("i will report") & CG__CTX_OBJECT, 0);
+    CG_ASSERT(context_of("watch the kill cam") & CG__CTX_GAME);
+    CG_ASSERT_EQ(context_of("kill") & CG__CTX_GAME, 0);
+    CG_ASSERT_EQ(context_of("the kill") & CG__CTX_GAME, 0);
+    CG_ASSERT_EQ(context_of("homeworkhomeworkhomeworkhomework") & CG__CTX_TASK, 0);
+    CG_ASSERT(context_of("homework homeworkhomeworkhomework") & CG__CTX_TASK);
+    CG_ASSERT(context_of("bài tập") & CG__CTX_TASK);
+    CG_ASSERT(context_of("bài tập") & CG__CTX_OBJECT);
+    CG_ASSERT_EQ(context_of("bài") & (CG__CTX_TASK | CG__CTX_OBJECT), 0);
+    /* A negator before a reporting word (not before other markers). */
+    CG_ASSERT_EQ(context_of("dont report") & CG__CTX_REPORT, 0);
+    CG_ASSERT(context_of("dont report the exam") & CG__CTX_TASK);
+    CG_ASSERT(context_of("\xff\xfe exam \xc3") & CG__CTX_TASK);
+    char big[4096];
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = i % 7 == 6 ? ' ' : "lolgame"[i % 7];
+    big[sizeof(big) - 1] = '\0';
+    CG_ASSERT_EQ(context_of(big) & (CG__CTX_LAUGH | CG__CTX_GAME), 0);
+}
+
 /* 1 when the cue starting at the first occurrence of cue in text is negated. */
 static int negated(const char *text, const char *cue)
 {
