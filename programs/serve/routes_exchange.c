@@ -195,7 +195,7 @@ enum MHD_Result exchange_create_route(serve_req *r)
         ret = http_error(r, 403, "forbidden", "this key may not use bank '%s'", bank);
         goto out;
     }
-    cfg_text = json_dumps(cfg != NULL ? cfg : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+    cfg_text = cfg != NULL ? json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
     if (cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX) {
         ret = http_error(r, 400, "bad_request", "\"api_json\" longer than %d bytes",
                          CG_EXCHANGE_CONFIG_MAX);
