@@ -27,6 +27,7 @@ extern const cli_command cmd_serve;
 extern const cli_command cmd_keys;
 extern const cli_command cmd_classify;
 extern const cli_command cmd_package;
+extern const cli_command cmd_exchange;
 extern const cli_command cmd_worker;
 extern const cli_command cmd_submit;
 

@@ -9,7 +9,8 @@
 static const cli_command *const commands[] = {&cmd_hash, &cmd_distance, &cmd_bank, &cmd_match,
                                               &cmd_scan, &cmd_classify, &cmd_text, &cmd_policy,
                                               &cmd_audit, &cmd_review, &cmd_report, &cmd_serve, &cmd_keys,
-                                              &cmd_package, &cmd_worker, &cmd_submit};
+                                              &cmd_package, &cmd_exchange, &cmd_worker,
+                                              &cmd_submit};
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)

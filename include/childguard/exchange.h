@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bank.h"
+#include "exchange_store.h"
 #include "export.h"
 #include "signal.h"
 #include "status.h"
@@ -220,6 +221,82 @@ typedef struct cg_exchange_apply_report {
 CG_API cg_status cg_exchange_apply(cg_bankdb *db, int64_t bank_id, const char *exchange,
                                    const cg_exchange_delta *d, cg_exchange_apply_report *rep,
                                    cg_error *err);
+
+
+/* ---- exchanges kept in the store (exchange_store.h) ---- */
+
+/* Applies delta d to exchange ex's bank (ex from cg_exchange_get) and stores d->checkpoint,
+ * in ONE write transaction: after a crash the store holds the page and its checkpoint, or
+ * neither. Each record's signals are linked to its key (provenance: member, entry id,
+ * classification); a deleted record (or one that no longer lists a hash) is unlinked, and a
+ * signal the exchange added loses its last link is deleted: signals that were in the bank
+ * before the exchange listed them stay. Only the last record of a key in the page counts.
+ * Applying the same page twice changes nothing. */
+CG_API cg_status cg_exchange_apply_page(cg_bankdb *db, const cg_exchange_info *ex,
+                                        const cg_exchange_delta *d,
+                                        cg_exchange_apply_report *rep, cg_error *err);
+
+/* The progress of a fetch run, given to the progress callback after each page. */
+typedef struct cg_exchange_run_result {
+    size_t pages;            /* pages applied */
+    size_t pages_failed;     /* malformed pages (retried, shrunk or skipped by the driver) */
+    uint64_t records;        /* records applied */
+    uint64_t rejected;       /* malformed records skipped inside applied pages */
+    cg_exchange_apply_report applied; /* summed over the pages */
+    int checkpoint_reset;    /* the stored checkpoint was stale or unreadable: started over */
+    int up_to_date;          /* the run read every page there was and skipped none */
+    int succeeded;           /* the run ended without an error */
+    cg_status status;        /* the error that ended (or marked) the run, CG_OK */
+    char error[CG_ERROR_MAX];/* its text, "" */
+} cg_exchange_run_result;
+
+typedef struct cg_exchange_run_options {
+    size_t max_pages;        /* pages per run, 0: 1000 */
+    int64_t max_seconds;     /* the run stops after this long on the config's clock, 0: 60 */
+    size_t max_bad_pages;    /* consecutive malformed pages before the run stops, 0: 16 */
+    int full;                /* 1: start from the beginning (a full refetch) */
+    /* Called after each page (may be NULL); non-zero stops the run (as a budget would). */
+    int (*progress)(const cg_exchange_run_result *so_far, void *ud);
+    void *progress_ud;
+} cg_exchange_run_options;
+
+/* One fetch run of the handle's tenant's exchange name: reads the stored checkpoint (stale:
+ * start over), fetches page after page through cfg (its transport, clock and credentials;
+ * cfg->name is set to name for the call), applies each page with its checkpoint
+ * (cg_exchange_apply_page) until the exchange has no more pages, the page or time budget is
+ * spent, or an error stops it, and records the status (running_fetch_start_ts while it runs,
+ * then last_fetch_complete_ts, last_fetch_succeeded, up_to_date, last_error).
+ *
+ * A malformed page (CG_E_DECODE) stores the driver's checkpoint (which counts the attempt so
+ * that the page is retried, shrunk, then skipped: never forever) and the run goes on; a
+ * driver that keeps its checkpoint unchanged (NCMEC: pages are regenerated per request) ends
+ * the run, to be retried by the next. up_to_date is 1 only when the run reached the end and
+ * no page was skipped or failed in it. CG_E_IO / CG_E_BACKEND / CG_E_LIMIT end the run with
+ * the checkpoint unchanged. Returns CG_OK when the run was recorded (res says how it went;
+ * res->status its error), or the store's error. */
+CG_API cg_status cg_exchange_run(cg_bankdb *db, const char *name, const cg_exchange_config *cfg,
+                                 const cg_exchange_run_options *opt, cg_exchange_run_result *res,
+                                 cg_error *err);
+
+
+/* ---- credentials at rest (docs/exchange.md, "Credentials") ---- */
+
+#define CG_EXCHANGE_SEAL_KEY_BYTES 32
+
+/* Seals the n bytes of plaintext (the exchange's credentials, JSON) with AES-256-GCM under key,
+ * bound to (tenant, name): a blob copied to another exchange or tenant does not open. The blob
+ * is "CGS1", a random 12-byte nonce, the ciphertext and the 16-byte tag (*out, cg_free). */
+CG_API cg_status cg_exchange_secret_seal(const uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES],
+                                         const char *tenant, const char *name,
+                                         const char *plaintext, size_t n, uint8_t **out,
+                                         size_t *out_len, cg_error *err);
+/* Opens a blob of cg_exchange_secret_seal into a NUL-terminated plaintext (*out, cg_free;
+ * wipe it after use). A wrong key, a blob of another exchange or tenant, or a tampered blob is
+ * CG_E_DECODE naming the exchange (never the plaintext). */
+CG_API cg_status cg_exchange_secret_open(const uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES],
+                                         const char *tenant, const char *name,
+                                         const uint8_t *blob, size_t len, char **out,
+                                         cg_error *err);
 
 #ifdef __cplusplus
 }

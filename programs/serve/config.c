@@ -44,6 +44,9 @@ void serve_config_default(serve_config *c)
     c->selfhash = 0;
     c->selfhash_per_hour = 20;
     c->selfhash_max_pending = 10000;
+    c->exchange_fetch = 1;
+    c->exchange_interval_s = 60;
+    c->exchange_run_s = 30;
 }
 
 int serve_config_listen(serve_config *c, const char *text)
@@ -145,7 +148,8 @@ static const char *const known_keys[] = {
     "auth_failure_burst", "max_pixels", "max_side", "video_max_frames", "video_max_seconds",
     "video_timeout", "decode_workers", "decode_queue", "max_conversations", "conversation_ttl",
     "outbox_max_pending", "classify", "web", "selfhash", "selfhash_per_hour",
-    "selfhash_max_pending", NULL};
+    "selfhash_max_pending", "exchange_fetch", "exchange_interval", "exchange_run_seconds",
+    "exchange_key_file", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
 static int get_webhooks(json_t *root, serve_config *c, const char *path)
@@ -232,7 +236,9 @@ int serve_config_load(serve_config *c, const char *path)
         get_string(root, "data", c->data_dir, sizeof(c->data_dir), path) != 0 ||
         get_string(root, "country", c->country, sizeof(c->country), path) != 0 ||
         get_string(root, "guidance_lang", c->guidance_lang, sizeof(c->guidance_lang), path) != 0 ||
-        get_string(root, "web", c->web_dir, sizeof(c->web_dir), path) != 0)
+        get_string(root, "web", c->web_dir, sizeof(c->web_dir), path) != 0 ||
+        get_string(root, "exchange_key_file", c->exchange_key_file,
+                   sizeof(c->exchange_key_file), path) != 0)
         goto out;
     if (c->guidance_lang[0] != '\0' && strcmp(c->guidance_lang, "vi") != 0 &&
         strcmp(c->guidance_lang, "en") != 0) {
@@ -284,6 +290,9 @@ int serve_config_load(serve_config *c, const char *path)
             {"selfhash", 0, 1, NULL, &c->selfhash, NULL},
             {"selfhash_per_hour", 1, 1000000, NULL, &c->selfhash_per_hour, NULL},
             {"selfhash_max_pending", 1, 100000000, NULL, &c->selfhash_max_pending, NULL},
+            {"exchange_fetch", 0, 1, NULL, &c->exchange_fetch, NULL},
+            {"exchange_interval", 1, 86400, NULL, &c->exchange_interval_s, NULL},
+            {"exchange_run_seconds", 1, 3600, NULL, &c->exchange_run_s, NULL},
         };
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
             r = get_int(root, ints[i].name, ints[i].lo, ints[i].hi, &v, path);

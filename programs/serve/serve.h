@@ -84,6 +84,11 @@ typedef struct serve_config {
     char nats[1024];               /* --queue: the NATS servers of the job queue; "" off */
     char queue_stream[65];         /* the jobs stream, "" CG_JOBS (docs/queue.md) */
     int queue_replicas;            /* stream replicas when serve creates the streams */
+    /* Exchanges (docs/exchange.md, "In serve"). */
+    int exchange_fetch;            /* 1: the fetch scheduler runs (default) */
+    int exchange_interval_s;       /* between runs of one exchange (default 60) */
+    int exchange_run_s;            /* the longest run (default 30) */
+    char exchange_key_file[SERVE_PATH_MAX]; /* "" DB.exchange-key */
 } serve_config;
 
 void serve_config_default(serve_config *c);
@@ -151,6 +156,7 @@ typedef struct serve_server {
                                                 generation was last read */
     atomic_int keys_version_known; /* 1: keys_version_seen was set */
     serve_queue *queue;            /* --queue: the NATS link of /v1/jobs (routes_jobs.c) */
+    struct exchange_fetcher *fetcher; /* the exchanges' fetch scheduler, NULL when off */
 } serve_server;
 
 /* ---- http.c ------------------------------------------------------------------------------ */
@@ -334,6 +340,14 @@ int serve_hash_hex(const serve_hashes *h, const char *type, char *out);
 typedef enum MHD_Result (*serve_route_fn)(serve_req *r);
 
 enum MHD_Result hma_hash_get(serve_req *r);
+/* routes_exchange.c */
+enum MHD_Result exchange_apis_route(serve_req *r);
+enum MHD_Result exchange_list_route(serve_req *r);
+enum MHD_Result exchange_create_route(serve_req *r);
+enum MHD_Result exchange_get_route(serve_req *r);
+enum MHD_Result exchange_update_route(serve_req *r);
+enum MHD_Result exchange_delete_route(serve_req *r);
+enum MHD_Result exchange_status_route(serve_req *r);
 enum MHD_Result hma_hash_post(serve_req *r);
 enum MHD_Result hma_raw_lookup(serve_req *r);
 enum MHD_Result hma_lookup_get(serve_req *r);

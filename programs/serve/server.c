@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "serve.h"
+#include "exchange_fetcher.h"
 
 /* ---- engine lifetime --------------------------------------------------------------------- */
 
@@ -532,6 +533,16 @@ int serve_run(const serve_config *cfg)
         close(lfd);
         goto out;
     }
+    if (s->cfg.exchange_fetch) {
+        exchange_fetcher_options fo = {s->cfg.db, s->cfg.log, s->cfg.exchange_key_file,
+                                       s->cfg.exchange_interval_s, s->cfg.exchange_run_s};
+        s->fetcher = exchange_fetcher_start(&fo, &err);
+        if (s->fetcher == NULL) {
+            fprintf(stderr, "childguard serve: exchange fetcher: %s\n", err.message);
+            close(lfd);
+            goto out;
+        }
+    }
 
     flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
             MHD_ALLOW_SUSPEND_RESUME;
@@ -587,6 +598,8 @@ out:
         MHD_stop_daemon(s->daemon);
     conns_stop(s->conns);
     s->conns = NULL;
+    exchange_fetcher_stop(s->fetcher); /* the page in flight commits or rolls back first */
+    s->fetcher = NULL;
     webhooks_stop(s->webhooks); /* an attempt in flight finishes; pending entries stay stored */
     s->webhooks = NULL;
     serve_queue_stop(s);

@@ -1,9 +1,9 @@
 /* Applying one page of an exchange to its bank through the public bank API (bank.h).
  *
  * Provenance goes where the bank API has room for it: source "exchange:<name>", external_id
- * the record's key, note "member=..; entry=..; class=..". The bank has no column for the
- * exchange's checkpoint or for a key shared by several entries yet (the store's exchange
- * tables come with the store seam, docs/exchange.md), so:
+ * the record's key, note "member=..; entry=..; class=..". This is the store-less path, for a
+ * caller that keeps its own checkpoints; an exchange kept in the store is applied by
+ * exchange_page.c, with provenance links and its checkpoint in one transaction. Here:
  *   - a record's stored signals are found by one pass over the bank per page (external_id and
  *     source compared), not by an index;
  *   - a value that two entries share belongs to the first one that added it (the second is

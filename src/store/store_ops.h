@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "childguard/bank.h"
+#include "childguard/exchange_store.h"
 #include "childguard/jobs.h"
 #include "childguard/keys.h"
 #include "childguard/outbox.h"
@@ -285,6 +286,51 @@ typedef struct cg__store_ops {
                           int64_t now, cg_error *err);
     cg_status (*job_counts)(cg_bankdb *db, const char *tenant, int64_t counts[3],
                             cg_error *err);
+
+    /* ---- exchanges (exchange_store.h; store_exchange.c checks; the rows: sqlite_exchange.c;
+     * schema 8). NULL in a backend that does not have them yet: the public functions answer
+     * CG_E_UNSUPPORTED. ---- */
+    /* Inserts the checked exchange ex of tenant (bank_id set), created at now; sets ex->id. A
+     * taken (tenant, name): CG_E_INVAL "exchange "NAME" already exists". */
+    cg_status (*exchange_insert)(cg_bankdb *db, const char *tenant, cg_exchange_info *ex,
+                                 int64_t now, cg_error *err);
+    cg_status (*exchange_get)(cg_bankdb *db, const char *tenant, const char *name,
+                              cg_exchange_info *out, cg_error *err);
+    /* tenant NULL: every tenant's, by tenant then name. */
+    cg_status (*exchange_list)(cg_bankdb *db, const char *tenant,
+                               int (*fn)(const cg_exchange_info *ex, void *ud), void *ud,
+                               cg_error *err);
+    /* Writes api_json and enabled of ex->id. */
+    cg_status (*exchange_update_row)(cg_bankdb *db, const cg_exchange_info *ex, cg_error *err);
+    /* Deletes exchange id with its secret and links (not its bank). */
+    cg_status (*exchange_delete_row)(cg_bankdb *db, int64_t id, cg_error *err);
+    /* len 0 deletes. */
+    cg_status (*exchange_secret_put)(cg_bankdb *db, int64_t id, const uint8_t *blob, size_t len,
+                                     cg_error *err);
+    cg_status (*exchange_secret_get)(cg_bankdb *db, int64_t id, uint8_t **blob, size_t *len,
+                                     int *found, cg_error *err);
+    cg_status (*exchange_checkpoint_get)(cg_bankdb *db, int64_t id, char **checkpoint,
+                                         cg_error *err);
+    /* Sets the checkpoint, checkpoint_ts = now, fetched_items += items, inside the caller's
+     * write transaction (or autocommit). */
+    cg_status (*exchange_checkpoint_put)(cg_bankdb *db, int64_t id, const char *checkpoint,
+                                         int64_t now, int64_t items, cg_error *err);
+    /* started 1: running_fetch_start_ts = now; 0: the run ended at now with the fields. */
+    cg_status (*exchange_fetch_mark)(cg_bankdb *db, int64_t id, int started, int64_t now,
+                                     int succeeded, int up_to_date, const char *error,
+                                     cg_error *err);
+    cg_status (*exchange_key_signals)(cg_bankdb *db, int64_t id, const char *key,
+                                      int (*fn)(int64_t signal_id, int owned, void *ud),
+                                      void *ud, cg_error *err);
+    cg_status (*exchange_link)(cg_bankdb *db, int64_t id, const cg_exchange_link *l,
+                               int *owned_any, cg_error *err);
+    cg_status (*exchange_unlink)(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
+                                 int *orphaned, cg_error *err);
+    cg_status (*exchange_provenance)(cg_bankdb *db, int64_t signal_id,
+                                     int (*fn)(const char *exchange, const char *key,
+                                               const char *member, const char *entry_id,
+                                               const char *classification, void *ud),
+                                     void *ud, cg_error *err);
 } cg__store_ops;
 
 /* The backends built into this library. */

@@ -319,4 +319,79 @@ cg_status cg__sqlite_job_counts(cg_bankdb *db, const char *tenant, int64_t count
     ") WITHOUT ROWID;"                                                                 \
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(tenant, state);"
 
+/* Exchanges (sqlite_exchange.c; store_ops.h). */
+cg_status cg__sqlite_exchange_insert(cg_bankdb *db, const char *tenant, cg_exchange_info *ex,
+                                     int64_t now, cg_error *err);
+cg_status cg__sqlite_exchange_get(cg_bankdb *db, const char *tenant, const char *name,
+                                  cg_exchange_info *out, cg_error *err);
+cg_status cg__sqlite_exchange_list(cg_bankdb *db, const char *tenant,
+                                   int (*fn)(const cg_exchange_info *ex, void *ud), void *ud,
+                                   cg_error *err);
+cg_status cg__sqlite_exchange_update_row(cg_bankdb *db, const cg_exchange_info *ex,
+                                         cg_error *err);
+cg_status cg__sqlite_exchange_delete_row(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__sqlite_exchange_secret_put(cg_bankdb *db, int64_t id, const uint8_t *blob,
+                                         size_t len, cg_error *err);
+cg_status cg__sqlite_exchange_secret_get(cg_bankdb *db, int64_t id, uint8_t **blob, size_t *len,
+                                         int *found, cg_error *err);
+cg_status cg__sqlite_exchange_checkpoint_get(cg_bankdb *db, int64_t id, char **checkpoint,
+                                             cg_error *err);
+cg_status cg__sqlite_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *checkpoint,
+                                             int64_t now, int64_t items, cg_error *err);
+cg_status cg__sqlite_exchange_fetch_mark(cg_bankdb *db, int64_t id, int started, int64_t now,
+                                         int succeeded, int up_to_date, const char *error,
+                                         cg_error *err);
+cg_status cg__sqlite_exchange_key_signals(cg_bankdb *db, int64_t id, const char *key,
+                                          int (*fn)(int64_t signal_id, int owned, void *ud),
+                                          void *ud, cg_error *err);
+cg_status cg__sqlite_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link *l,
+                                   int *owned_any, cg_error *err);
+cg_status cg__sqlite_exchange_unlink(cg_bankdb *db, int64_t id, const char *key,
+                                     int64_t signal_id, int *orphaned, cg_error *err);
+cg_status cg__sqlite_exchange_provenance(cg_bankdb *db, int64_t signal_id,
+                                         int (*fn)(const char *exchange, const char *key,
+                                                   const char *member, const char *entry_id,
+                                                   const char *classification, void *ud),
+                                         void *ud, cg_error *err);
+/* Schema step 8 (7 -> 8): exchanges, their sealed credentials (a table of their own, so a
+ * query of the configuration never reads them) and the provenance links of their signals.
+ * owned: the exchange's put created the signal (it was not in the bank before), so removing
+ * its last link deletes it. */
+#define CG__SQLITE_EXCHANGES_SCHEMA                                                   \
+    "CREATE TABLE IF NOT EXISTS exchanges ("                                           \
+    "  id INTEGER PRIMARY KEY,"                                                        \
+    "  tenant TEXT NOT NULL DEFAULT 'default',"                                        \
+    "  name TEXT NOT NULL,"                                                            \
+    "  api TEXT NOT NULL,"                                                             \
+    "  api_json TEXT NOT NULL DEFAULT '{}',"                                           \
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"                  \
+    "  bank_id INTEGER NOT NULL REFERENCES banks(id) ON DELETE CASCADE,"               \
+    "  created INTEGER NOT NULL,"                                                      \
+    "  checkpoint TEXT NOT NULL DEFAULT '',"                                           \
+    "  checkpoint_ts INTEGER NOT NULL DEFAULT 0,"                                      \
+    "  running_fetch_start_ts INTEGER NOT NULL DEFAULT 0,"                             \
+    "  last_fetch_complete_ts INTEGER NOT NULL DEFAULT 0,"                             \
+    "  last_fetch_succeeded INTEGER NOT NULL DEFAULT 0,"                               \
+    "  up_to_date INTEGER NOT NULL DEFAULT 0,"                                         \
+    "  fetched_items INTEGER NOT NULL DEFAULT 0,"                                      \
+    "  last_error TEXT NOT NULL DEFAULT '',"                                           \
+    "  UNIQUE (tenant, name)"                                                          \
+    ");"                                                                               \
+    "CREATE TABLE IF NOT EXISTS exchange_secrets ("                                    \
+    "  exchange_id INTEGER PRIMARY KEY REFERENCES exchanges(id) ON DELETE CASCADE,"    \
+    "  sealed BLOB NOT NULL"                                                           \
+    ");"                                                                               \
+    "CREATE TABLE IF NOT EXISTS exchange_links ("                                      \
+    "  exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"       \
+    "  key TEXT NOT NULL,"                                                             \
+    "  signal_id INTEGER NOT NULL REFERENCES signals(id) ON DELETE CASCADE,"           \
+    "  owned INTEGER NOT NULL DEFAULT 0 CHECK (owned IN (0, 1)),"                      \
+    "  member TEXT NOT NULL DEFAULT '',"                                               \
+    "  entry_id TEXT NOT NULL DEFAULT '',"                                             \
+    "  classification TEXT NOT NULL DEFAULT '',"                                       \
+    "  timestamp INTEGER NOT NULL DEFAULT 0,"                                          \
+    "  PRIMARY KEY (exchange_id, key, signal_id)"                                      \
+    ") WITHOUT ROWID;"                                                                 \
+    "CREATE INDEX IF NOT EXISTS exchange_links_signal ON exchange_links(signal_id);"
+
 #endif

@@ -191,6 +191,9 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;",
     /* 6 -> 7: the job ledger of queued scans (sqlite_jobs.c, docs/queue.md). */
     CG__SQLITE_JOBS_SCHEMA,
+    /* 7 -> 8: exchanges, their credentials and signal provenance (sqlite_exchange.c,
+     * docs/exchange.md). */
+    CG__SQLITE_EXCHANGES_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file

@@ -1,0 +1,256 @@
+/* Exchange configuration for the programs (exchange_conf.h). */
+#include "exchange_conf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "childguard/hex.h"
+
+int exchange_key_path(const char *given, const char *dbpath, char *buf, size_t n)
+{
+    const char *env = getenv("CHILDGUARD_EXCHANGE_KEY");
+    int w;
+
+    if (given != NULL)
+        w = snprintf(buf, n, "%s", given);
+    else if (env != NULL && env[0] != '\0')
+        w = snprintf(buf, n, "%s", env);
+    else
+        w = snprintf(buf, n, "%s.exchange-key",
+                     strncmp(dbpath, "sqlite:", 7) == 0 ? dbpath + 7 : dbpath);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+static int make_key(const char *path, uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES], char *why,
+                    size_t why_n)
+{
+    char hex[2 * CG_EXCHANGE_SEAL_KEY_BYTES + 2];
+    FILE *r = fopen("/dev/urandom", "rb");
+    int fd;
+    size_t got = 0;
+
+    if (r != NULL) {
+        got = fread(key, 1, CG_EXCHANGE_SEAL_KEY_BYTES, r);
+        fclose(r);
+    }
+    if (got != CG_EXCHANGE_SEAL_KEY_BYTES) {
+        snprintf(why, why_n, "%s: no random bytes for a new key", path);
+        return -1;
+    }
+    cg_hex_encode(key, CG_EXCHANGE_SEAL_KEY_BYTES, hex);
+    hex[2 * CG_EXCHANGE_SEAL_KEY_BYTES] = '\n';
+    hex[2 * CG_EXCHANGE_SEAL_KEY_BYTES + 1] = '\0';
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(why, why_n, "%s: cannot create the key file: %s", path, strerror(errno));
+        return -1;
+    }
+    if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) != 0) {
+        snprintf(why, why_n, "%s: cannot write the key file: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    close(fd);
+    memset(hex, 0, sizeof(hex));
+    return 0;
+}
+
+int exchange_key_load(const char *path, int create, uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES],
+                      char *why, size_t why_n)
+{
+    char buf[2 * CG_EXCHANGE_SEAL_KEY_BYTES + 8];
+    struct stat sb;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 && errno == ENOENT && create)
+        return make_key(path, key, why, why_n);
+    if (fd < 0) {
+        snprintf(why, why_n, "%s: cannot open the exchange key file: %s%s", path,
+                 strerror(errno),
+                 errno == ENOENT ? " (it is made by the first 'childguard exchange add')" : "");
+        return -1;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
+        close(fd);
+        snprintf(why, why_n, "%s: the exchange key file must be a regular file that only its "
+                 "owner can read (chmod 600)", path);
+        return -1;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 2 * CG_EXCHANGE_SEAL_KEY_BYTES) {
+        snprintf(why, why_n, "%s: not an exchange key (64 hex characters)", path);
+        return -1;
+    }
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    if (n != 2 * CG_EXCHANGE_SEAL_KEY_BYTES ||
+        cg_hex_decode(buf, (size_t)n, key, CG_EXCHANGE_SEAL_KEY_BYTES) != CG_OK) {
+        memset(buf, 0, sizeof(buf));
+        snprintf(why, why_n, "%s: not an exchange key (64 hex characters)", path);
+        return -1;
+    }
+    memset(buf, 0, sizeof(buf));
+    return 0;
+}
+
+static const char *const cred_keys[] = {"user", "password", "api_key", "subscription_key",
+                                        "feedback_key", NULL};
+
+const char *exchange_conf_credential_fields(const char *api)
+{
+    if (strcmp(api, "ncmec") == 0)
+        return "user, password";
+    if (strcmp(api, "stopncii") == 0)
+        return "api_key, subscription_key, feedback_key (optional)";
+    if (strcmp(api, "fb_threatexchange") == 0)
+        return "api_key (the access token)";
+    return "";
+}
+
+static int known(const char *k, const char *const *keys)
+{
+    for (size_t i = 0; keys[i] != NULL; i++)
+        if (strcmp(k, keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int exchange_conf_check_secret(const char *api, const char *json, char *why, size_t why_n)
+{
+    json_error_t je;
+    json_t *o = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+    const char *k;
+    json_t *v;
+    int rc = 0;
+
+    (void)api;
+    if (!json_is_object(o)) {
+        /* Never quote the text: it holds secrets. */
+        snprintf(why, why_n, "credentials: not a JSON object (line %d)", o == NULL ? je.line : 1);
+        json_decref(o);
+        return -1;
+    }
+    json_object_foreach(o, k, v)
+    {
+        if (!known(k, cred_keys) || !json_is_string(v)) {
+            snprintf(why, why_n, "credentials: \"%.40s\" is not a credential field, or not a "
+                     "string (fields: user, password, api_key, subscription_key, feedback_key)",
+                     k);
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+static const char *const api_keys[] = {"base_url", "collab", "page_size", "max_body",
+                                       "start_time", NULL};
+
+int exchange_conf_check(const char *api, const char *api_json, char *why, size_t why_n)
+{
+    json_error_t je;
+    json_t *o = json_loads(api_json[0] != '\0' ? api_json : "{}", JSON_REJECT_DUPLICATES, &je);
+    const char *k;
+    json_t *v;
+    int rc = 0;
+
+    if (cg_exchange_driver_find(api) == NULL) {
+        snprintf(why, why_n, "no exchange API \"%.40s\" (childguard exchange apis lists them)",
+                 api);
+        json_decref(o);
+        return -1;
+    }
+    if (!json_is_object(o)) {
+        snprintf(why, why_n, "api_json: not a JSON object: %s", o == NULL ? je.text : "");
+        json_decref(o);
+        return -1;
+    }
+    json_object_foreach(o, k, v)
+    {
+        int ok = known(k, api_keys);
+
+        if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "collab") == 0))
+            ok = json_is_string(v);
+        else if (ok)
+            ok = json_is_integer(v) && json_integer_value(v) >= 0;
+        if (ok && strcmp(k, "base_url") == 0) {
+            const char *u = json_string_value(v);
+
+            ok = strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.", 11) == 0 ||
+                 strncmp(u, "http://localhost", 16) == 0;
+        }
+        if (!ok) {
+            snprintf(why, why_n, "api_json: \"%.40s\" is not a setting or has a bad value "
+                     "(base_url: an https:// URL, collab: text, page_size, max_body, "
+                     "start_time: non-negative integers)", k);
+            rc = -1;
+            break;
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+int exchange_conf_init(exchange_conf *c, const cg_exchange_info *ex, const char *secret,
+                       char *why, size_t why_n)
+{
+    json_error_t je;
+    json_t *a, *s = NULL;
+
+    memset(c, 0, sizeof(*c));
+    if (exchange_conf_check(ex->api, ex->api_json, why, why_n) != 0)
+        return -1;
+    if (secret != NULL && exchange_conf_check_secret(ex->api, secret, why, why_n) != 0)
+        return -1;
+    a = json_loads(ex->api_json[0] != '\0' ? ex->api_json : "{}", 0, &je);
+    if (secret != NULL)
+        s = json_loads(secret, 0, &je);
+    if (a == NULL || (secret != NULL && s == NULL)) {
+        json_decref(a);
+        json_decref(s);
+        snprintf(why, why_n, "out of memory");
+        return -1;
+    }
+    c->api = a;
+    c->secret = s;
+    c->cfg.name = ex->name;
+    c->cfg.base_url = str(a, "base_url");
+    c->cfg.collab = str(a, "collab");
+    c->cfg.page_size = (size_t)json_integer_value(json_object_get(a, "page_size"));
+    c->cfg.max_body = (size_t)json_integer_value(json_object_get(a, "max_body"));
+    c->cfg.start_time = (int64_t)json_integer_value(json_object_get(a, "start_time"));
+    if (s != NULL) {
+        c->cfg.user = str(s, "user");
+        c->cfg.password = str(s, "password");
+        c->cfg.api_key = str(s, "api_key");
+        c->cfg.subscription_key = str(s, "subscription_key");
+        c->cfg.feedback_key = str(s, "feedback_key");
+    }
+    return 0;
+}
+
+void exchange_conf_fini(exchange_conf *c)
+{
+    if (c == NULL)
+        return;
+    json_decref(c->api);
+    json_decref(c->secret);
+    memset(c, 0, sizeof(*c));
+}

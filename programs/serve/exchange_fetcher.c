@@ -1,0 +1,283 @@
+/* The fetch scheduler (exchange_fetcher.h). */
+#include "exchange_fetcher.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "../exchange_conf.h"
+#include "../exchange_http.h"
+#include "childguard/exchange.h"
+#include "childguard/exchange_store.h"
+
+struct exchange_fetcher {
+    exchange_fetcher_options opt;
+    char db[4096], log[4096], key_file[4096];
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop, kicked;
+    atomic_ulong runs;
+    cg_bankdb *bankdb;
+    cg_audit *audit;
+    exchange_http *http;
+};
+
+typedef struct due_list {
+    char (*tenant)[CG_TENANT_MAX + 1];
+    char (*name)[CG_BANK_NAME_MAX + 1];
+    size_t n, cap;
+    int64_t now, interval;
+} due_list;
+
+static int collect_due(const cg_exchange_info *ex, void *ud)
+{
+    due_list *d = ud;
+
+    if (!ex->enabled)
+        return 0;
+    if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval)
+        return 0;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        void *t = realloc(d->tenant, cap * sizeof(*d->tenant));
+
+        if (t == NULL)
+            return 1;
+        d->tenant = t;
+        t = realloc(d->name, cap * sizeof(*d->name));
+        if (t == NULL)
+            return 1;
+        d->name = t;
+        d->cap = cap;
+    }
+    snprintf(d->tenant[d->n], sizeof(d->tenant[0]), "%s", ex->tenant);
+    snprintf(d->name[d->n], sizeof(d->name[0]), "%s", ex->name);
+    d->n++;
+    return 0;
+}
+
+static void logf_line(const char *event, const char *tenant, const char *name, const char *msg)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "event", event, "tenant", tenant, "exchange",
+                          name, "message", msg);
+    char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+    if (s != NULL)
+        fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int should_stop(const cg_exchange_run_result *r, void *ud)
+{
+    exchange_fetcher *f = ud;
+    int stop;
+
+    (void)r;
+    pthread_mutex_lock(&f->mu);
+    stop = f->stop;
+    pthread_mutex_unlock(&f->mu);
+    return stop;
+}
+
+/* One run of one exchange; failures are logged and recorded in its status. */
+static void run_one(exchange_fetcher *f, const char *tenant, const char *name, const uint8_t *key,
+                    int have_key)
+{
+    cg_exchange_info *ex = calloc(1, sizeof(*ex));
+    cg_exchange_run_options opt;
+    cg_exchange_run_result res;
+    exchange_conf conf;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    char *secret = NULL, why[512], msg[768];
+    int found = 0, conf_ok = 0;
+    cg_error err;
+
+    memset(&conf, 0, sizeof(conf));
+    if (ex == NULL)
+        return;
+    if (cg_bankdb_set_tenant(f->bankdb, tenant, &err) != CG_OK ||
+        cg_exchange_get(f->bankdb, name, ex, &err) != CG_OK ||
+        cg_exchange_secret_get(f->bankdb, ex->id, &blob, &len, &found, &err) != CG_OK) {
+        logf_line("exchange_error", tenant, name, err.message);
+        goto out;
+    }
+    if (found && !have_key) {
+        snprintf(msg, sizeof(msg), "credentials are stored but the key file %.300s is unusable",
+                 f->key_file);
+        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, msg, NULL);
+        logf_line("exchange_error", tenant, name, msg);
+        goto out;
+    }
+    if (found && cg_exchange_secret_open(key, tenant, name, blob, len, &secret, &err) != CG_OK) {
+        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, err.message,
+                                      NULL);
+        logf_line("exchange_error", tenant, name, err.message);
+        goto out;
+    }
+    if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {
+        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
+        logf_line("exchange_error", tenant, name, why);
+        goto out;
+    }
+    conf_ok = 1;
+    conf.cfg.transport = exchange_http_transport(f->http);
+    memset(&opt, 0, sizeof(opt));
+    opt.max_seconds = f->opt.run_seconds;
+    opt.progress = should_stop;
+    opt.progress_ud = f;
+    if (cg_exchange_run(f->bankdb, name, &conf.cfg, &opt, &res, &err) != CG_OK) {
+        logf_line("exchange_error", tenant, name, err.message);
+    } else {
+        snprintf(msg, sizeof(msg),
+                 "%zu pages, %llu records (+%llu -%llu), up_to_date %d%s%s", res.pages,
+                 (unsigned long long)res.records, (unsigned long long)res.applied.added,
+                 (unsigned long long)res.applied.removed, res.up_to_date,
+                 res.error[0] ? ": " : "", res.error);
+        logf_line(res.succeeded ? "exchange_fetch" : "exchange_fetch_failed", tenant, name, msg);
+    }
+    atomic_fetch_add(&f->runs, 1);
+out:
+    if (conf_ok)
+        exchange_conf_fini(&conf);
+    if (secret != NULL) {
+        memset(secret, 0, strlen(secret));
+        cg_free(secret);
+    }
+    cg_free(blob);
+    free(ex);
+}
+
+static void *loop(void *arg)
+{
+    exchange_fetcher *f = arg;
+    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
+    char why[512];
+    int have_key;
+
+    have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
+    for (;;) {
+        due_list d;
+        cg_error err;
+        struct timespec until;
+
+        pthread_mutex_lock(&f->mu);
+        if (f->stop) {
+            pthread_mutex_unlock(&f->mu);
+            break;
+        }
+        f->kicked = 0;
+        pthread_mutex_unlock(&f->mu);
+        if (!have_key) /* made later by the first POST /c/exchanges with credentials */
+            have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
+        memset(&d, 0, sizeof(d));
+        d.now = (int64_t)time(NULL);
+        d.interval = f->opt.interval_s;
+        if (cg_exchange_list_all(f->bankdb, collect_due, &d, &err) != CG_OK)
+            logf_line("exchange_error", "", "", err.message);
+        for (size_t i = 0; i < d.n && !should_stop(NULL, f); i++)
+            run_one(f, d.tenant[i], d.name[i], key, have_key);
+        free(d.tenant);
+        free(d.name);
+        pthread_mutex_lock(&f->mu);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        while (!f->stop && !f->kicked &&
+               pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+            ;
+        pthread_mutex_unlock(&f->mu);
+    }
+    memset(key, 0, sizeof(key));
+    return NULL;
+}
+
+exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg_error *err)
+{
+    exchange_fetcher *f = calloc(1, sizeof(*f));
+    exchange_http_options hopt;
+
+    if (f == NULL) {
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return NULL;
+    }
+    f->opt = *opt;
+    if (f->opt.interval_s <= 0)
+        f->opt.interval_s = 60;
+    if (f->opt.run_seconds <= 0)
+        f->opt.run_seconds = 30;
+    snprintf(f->db, sizeof(f->db), "%s", opt->db);
+    snprintf(f->log, sizeof(f->log), "%s", opt->log != NULL ? opt->log : "");
+    if (exchange_key_path(opt->key_file != NULL && opt->key_file[0] ? opt->key_file : NULL,
+                          f->db, f->key_file, sizeof(f->key_file)) != 0) {
+        free(f);
+        snprintf(err->message, sizeof(err->message), "exchange key file path too long");
+        return NULL;
+    }
+    memset(&hopt, 0, sizeof(hopt));
+    hopt.timeout_ms = (long)f->opt.run_seconds * 1000;
+    f->http = exchange_http_create(&hopt);
+    if (f->http == NULL || cg_bankdb_open(f->db, 0, &f->bankdb, err) != CG_OK ||
+        (f->log[0] != '\0' && (cg_audit_open(f->log, 0, &f->audit, err) != CG_OK ||
+                               cg_bankdb_set_audit(f->bankdb, f->audit, "exchange-fetcher",
+                                                   err) != CG_OK))) {
+        if (f->http == NULL)
+            snprintf(err->message, sizeof(err->message), "out of memory");
+        cg_bankdb_close(f->bankdb);
+        cg_audit_close(f->audit);
+        exchange_http_destroy(f->http);
+        free(f);
+        return NULL;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    if (pthread_create(&f->thread, NULL, loop, f) != 0) {
+        snprintf(err->message, sizeof(err->message), "cannot start the exchange fetcher thread");
+        pthread_mutex_destroy(&f->mu);
+        pthread_cond_destroy(&f->cv);
+        cg_bankdb_close(f->bankdb);
+        cg_audit_close(f->audit);
+        exchange_http_destroy(f->http);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void exchange_fetcher_kick(exchange_fetcher *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->kicked = 1;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+void exchange_fetcher_stop(exchange_fetcher *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->thread, NULL);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    cg_bankdb_close(f->bankdb);
+    cg_audit_close(f->audit);
+    exchange_http_destroy(f->http);
+    free(f);
+}
+
+unsigned long exchange_fetcher_runs(exchange_fetcher *f)
+{
+    return f != NULL ? atomic_load(&f->runs) : 0;
+}

@@ -1,0 +1,31 @@
+/* The exchanges' fetch scheduler of `childguard serve` (docs/exchange.md, "In serve"): one
+ * background thread with its own database handle runs a bounded fetch run (exchange.h's
+ * cg_exchange_run, at most run_seconds) for each enabled exchange of every tenant whose last
+ * run ended interval_s ago or more, one after the other. Fetching and applying never happen on
+ * the request threads: lookups read the matcher's snapshot and SQLite's WAL lets them read
+ * while a page is written. */
+#ifndef CG_SERVE_EXCHANGE_FETCHER_H
+#define CG_SERVE_EXCHANGE_FETCHER_H
+
+#include "childguard.h"
+
+typedef struct exchange_fetcher exchange_fetcher;
+
+typedef struct exchange_fetcher_options {
+    const char *db;        /* the bank database */
+    const char *log;       /* the audit log ("" none) */
+    const char *key_file;  /* the credentials key ("" DB.exchange-key) */
+    int interval_s;        /* between runs of one exchange (default 60) */
+    int run_seconds;       /* the longest run (default 30) */
+} exchange_fetcher_options;
+
+/* Starts the thread. NULL with err set when the database or log cannot be opened. */
+exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg_error *err);
+/* Wakes the thread now (an exchange was added or changed). */
+void exchange_fetcher_kick(exchange_fetcher *f);
+/* Stops after the page in flight (a run checks between pages) and frees everything. */
+void exchange_fetcher_stop(exchange_fetcher *f);
+/* Runs finished since start, for /metrics and the tests. */
+unsigned long exchange_fetcher_runs(exchange_fetcher *f);
+
+#endif

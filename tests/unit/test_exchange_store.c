@@ -1,0 +1,584 @@
+/* Exchanges kept in the store (exchange_store.h, schema 8) and fetch runs over them
+ * (cg_exchange_apply_page, cg_exchange_run): configuration per tenant, sealed credentials,
+ * a page and its checkpoint in one transaction, provenance (a deletion removes only what the
+ * exchange added), StopNCII withdrawals purged, a malformed page skipped without reporting
+ * up_to_date, an unreachable exchange recorded as failed. In-memory transport; synthetic
+ * hash values. */
+#include "cg_test.h"
+
+#include "childguard/exchange.h"
+#include "childguard/exchange_store.h"
+#include "childguard/hex.h"
+#include "common/alloc.h"
+#include "exchange/exchange_int.h"
+#include "exchange_mock.h"
+
+#define PDQ1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+#define MD5A "0123456789abcdef0123456789abcdef"
+#define MD5B "11111111111111111111111111111111"
+#define MD5C "22222222222222222222222222222222"
+#define NOW 1796083200 /* 2026-12-01 */
+
+static int count_cb(const cg_exchange_info *ex, void *ud);
+
+static cg_bankdb *open_db(const char *file)
+{
+    int n = 0;
+    char path[512];
+    cg_bankdb *db = NULL;
+    cg_error err;
+
+    cg_test_store_location(file, path, sizeof(path));
+    CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err), &err);
+    if (cg_exchange_list(db, count_cb, &n, &err) == CG_E_UNSUPPORTED) {
+        /* A backend without the exchange tables yet (the lead ports them): skipped, as CTest
+         * reports it, never counted as passing. */
+        printf("SKIPPED: %s\n", err.message);
+        cg_bankdb_close(db);
+        exit(77);
+    }
+    return db;
+}
+
+static void make_exchange(cg_bankdb *db, const char *name, const char *api,
+                          cg_exchange_info *ex)
+{
+    cg_error err;
+
+    memset(ex, 0, sizeof(*ex));
+    snprintf(ex->name, sizeof(ex->name), "%s", name);
+    snprintf(ex->api, sizeof(ex->api), "%s", api);
+    snprintf(ex->api_json, sizeof(ex->api_json), "{\"base_url\":\"https://x.test\"}");
+    ex->enabled = 1;
+    CG_ASSERT_OK(cg_exchange_create(db, ex, "csam", 0, &err), &err);
+    CG_ASSERT(ex->id > 0);
+    CG_ASSERT(ex->bank_id > 0);
+}
+
+static int count_cb(const cg_exchange_info *ex, void *ud)
+{
+    (void)ex;
+    (*(int *)ud)++;
+    return 0;
+}
+
+CG_TEST(exchange_store_config_per_tenant)
+{
+    cg_bankdb *db = open_db("exs.db");
+    cg_exchange_info ex, got;
+    cg_bank bank;
+    cg_error err;
+    int n = 0;
+
+    make_exchange(db, "sn-main", "stopncii", &ex);
+    CG_ASSERT_OK(cg_bank_get(db, "sn-main", &bank, &err), &err);
+    CG_ASSERT_EQ(bank.id, ex.bank_id);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn-main", &got, &err), &err);
+    CG_ASSERT_STR_EQ(got.api, "stopncii");
+    CG_ASSERT_STR_EQ(got.api_json, "{\"base_url\":\"https://x.test\"}");
+    CG_ASSERT_EQ(got.enabled, 1);
+    CG_ASSERT_EQ(got.has_secret, 0);
+    CG_ASSERT_EQ(got.up_to_date, 0);
+    CG_ASSERT_EQ(got.fetched_items, 0);
+    /* The same name again, and a name whose bank exists, are refused. */
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    memset(&bank, 0, sizeof(bank));
+    snprintf(bank.name, sizeof(bank.name), "manual");
+    bank.enabled = 1;
+    CG_ASSERT_OK(cg_bank_create(db, &bank, &err), &err);
+    snprintf(ex.name, sizeof(ex.name), "manual");
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "already exists") != NULL);
+    CG_ASSERT_OK(cg_exchange_create(db, &ex, NULL, 1, &err), &err); /* adopted explicitly */
+    CG_ASSERT_EQ(ex.bank_id, bank.id);
+    /* Hostile configuration: not an object, not JSON, a bad api name, a bad exchange name. */
+    snprintf(ex.name, sizeof(ex.name), "other");
+    snprintf(ex.api_json, sizeof(ex.api_json), "[1,2]");
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    snprintf(ex.api_json, sizeof(ex.api_json), "{\"a\":1,\"a\":2}");
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    snprintf(ex.api_json, sizeof(ex.api_json), "{}");
+    snprintf(ex.api, sizeof(ex.api), "Bad Api");
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    snprintf(ex.api, sizeof(ex.api), "ncmec");
+    snprintf(ex.name, sizeof(ex.name), "../etc");
+    CG_ASSERT_EQ(cg_exchange_create(db, &ex, NULL, 0, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_exchange_get(db, "other", &got, &err), CG_E_NOTFOUND);
+
+    /* Update: enabled and api_json. */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn-main", &got, &err), &err);
+    got.enabled = 0;
+    snprintf(got.api_json, sizeof(got.api_json), "{\"page_size\":100}");
+    CG_ASSERT_OK(cg_exchange_update(db, &got, &err), &err);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn-main", &got, &err), &err);
+    CG_ASSERT_EQ(got.enabled, 0);
+    CG_ASSERT_STR_EQ(got.api_json, "{\"page_size\":100}");
+
+    CG_ASSERT_OK(cg_exchange_list(db, count_cb, &n, &err), &err);
+    CG_ASSERT_EQ(n, 2);
+    /* Another tenant sees none of them and cannot change them. */
+    ex = got;
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "tenant-b", &err), &err);
+    n = 0;
+    CG_ASSERT_OK(cg_exchange_list(db, count_cb, &n, &err), &err);
+    CG_ASSERT_EQ(n, 0);
+    CG_ASSERT_EQ(cg_exchange_get(db, "sn-main", &got, &err), CG_E_NOTFOUND);
+    ex.enabled = 1;
+    CG_ASSERT_EQ(cg_exchange_update(db, &ex, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_exchange_delete(db, "sn-main", 1, &err), CG_E_NOTFOUND);
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "default", &err), &err);
+
+    /* Delete keeping the bank, then with it. */
+    CG_ASSERT_OK(cg_exchange_delete(db, "manual", 0, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "manual", &bank, &err), &err);
+    CG_ASSERT_OK(cg_exchange_delete(db, "sn-main", 1, &err), &err);
+    CG_ASSERT_EQ(cg_bank_get(db, "sn-main", &bank, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_exchange_get(db, "sn-main", &got, &err), CG_E_NOTFOUND);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_store_sealed_credentials)
+{
+    cg_bankdb *db = open_db("exsec.db");
+    static const char creds[] = "{\"api_key\":\"fk-secret-1\",\"subscription_key\":\"sk-2\"}";
+    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES], other[CG_EXCHANGE_SEAL_KEY_BYTES];
+    cg_exchange_info ex, got;
+    uint8_t *blob = NULL, *back = NULL;
+    size_t len = 0, back_len = 0;
+    char *plain = NULL;
+    int found = 0;
+    cg_error err;
+
+    for (size_t i = 0; i < sizeof(key); i++) {
+        key[i] = (uint8_t)(i * 7 + 1);
+        other[i] = (uint8_t)(i * 7 + 2);
+    }
+    make_exchange(db, "sn", "stopncii", &ex);
+    CG_ASSERT_OK(cg_exchange_secret_seal(key, "default", "sn", creds, strlen(creds), &blob, &len,
+                                         &err), &err);
+    CG_ASSERT(len == strlen(creds) + 32);
+    for (size_t i = 0; i + 11 <= len; i++) /* not in the clear */
+        CG_ASSERT(memcmp(blob + i, "fk-secret-1", 11) != 0);
+    CG_ASSERT_OK(cg_exchange_secret_put(db, ex.id, blob, len, &err), &err);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.has_secret, 1);
+    CG_ASSERT(strstr(got.api_json, "secret") == NULL);
+    CG_ASSERT_OK(cg_exchange_secret_get(db, ex.id, &back, &back_len, &found, &err), &err);
+    CG_ASSERT_EQ(found, 1);
+    CG_ASSERT_EQ(back_len, len);
+    CG_ASSERT_OK(cg_exchange_secret_open(key, "default", "sn", back, back_len, &plain, &err),
+                 &err);
+    CG_ASSERT_STR_EQ(plain, creds);
+    cg_free(plain);
+    plain = NULL;
+    /* The wrong key, another exchange's name, another tenant, a flipped bit: refused, and the
+     * message never holds the plaintext. */
+    CG_ASSERT_EQ(cg_exchange_secret_open(other, "default", "sn", back, back_len, &plain, &err),
+                 CG_E_DECODE);
+    CG_ASSERT(strstr(err.message, "fk-secret") == NULL);
+    CG_ASSERT_EQ(cg_exchange_secret_open(key, "default", "sn2", back, back_len, &plain, &err),
+                 CG_E_DECODE);
+    CG_ASSERT_EQ(cg_exchange_secret_open(key, "tenant-b", "sn", back, back_len, &plain, &err),
+                 CG_E_DECODE);
+    back[back_len / 2] ^= 1;
+    CG_ASSERT_EQ(cg_exchange_secret_open(key, "default", "sn", back, back_len, &plain, &err),
+                 CG_E_DECODE);
+    CG_ASSERT_EQ(cg_exchange_secret_open(key, "default", "sn", back, 10, &plain, &err),
+                 CG_E_DECODE);
+    CG_ASSERT(plain == NULL);
+    /* Removing them. */
+    CG_ASSERT_OK(cg_exchange_secret_put(db, ex.id, NULL, 0, &err), &err);
+    cg_free(back);
+    back = NULL;
+    CG_ASSERT_OK(cg_exchange_secret_get(db, ex.id, &back, &back_len, &found, &err), &err);
+    CG_ASSERT_EQ(found, 0);
+    CG_ASSERT(back == NULL);
+    cg_free(blob);
+    cg_bankdb_close(db);
+}
+
+/* Appends a record to d (hashes given as "type:hex" strings, NULL-terminated). */
+static void add_rec(cg_exchange_delta *d, const char *key, int deleted, const char *member,
+                    const char *const *hashes)
+{
+    cg_exchange_record *r = NULL;
+
+    if (d->n_records == d->cap_records) {
+        size_t cap = d->cap_records ? d->cap_records * 2 : 8;
+        cg_exchange_record *g = cg__realloc(d->records, cap * sizeof(*g));
+
+        CG_ASSERT(g != NULL);
+        d->records = g;
+        d->cap_records = cap;
+    }
+    r = &d->records[d->n_records++];
+    memset(r, 0, sizeof(*r));
+    r->key = cg__strdup(key);
+    r->member = cg__strdup(member);
+    r->entry_id = cg__strdup(key);
+    r->classification = cg__strdup("A1");
+    r->deleted = deleted;
+    for (size_t i = 0; hashes != NULL && hashes[i] != NULL; i++) {
+        const char *colon = strchr(hashes[i], ':');
+        char type[16];
+
+        snprintf(type, sizeof(type), "%.*s", (int)(colon - hashes[i]), hashes[i]);
+        r->hashes[i].type = cg_signal_type_find(type);
+        CG_ASSERT(r->hashes[i].type != NULL);
+        CG_ASSERT_OK(cg_hex_decode(colon + 1, strlen(colon + 1), r->hashes[i].value,
+                                   r->hashes[i].type->bytes), NULL);
+        r->n_hashes++;
+    }
+}
+
+static int64_t bank_count(cg_bankdb *db, int64_t bank)
+{
+    int64_t n = -1;
+    cg_error err;
+
+    CG_ASSERT_OK(cg_bank_signal_count(db, bank, NULL, &n, &err), &err);
+    return n;
+}
+
+static int have(cg_bankdb *db, int64_t bank, const char *type, const char *hex,
+                cg_bank_signal *out)
+{
+    const cg_signal_type *t = cg_signal_type_find(type);
+    uint8_t v[32];
+    cg_bank_signal s;
+    cg_error err;
+
+    CG_ASSERT_OK(cg_hex_decode(hex, strlen(hex), v, t->bytes), NULL);
+    return cg_bank_signal_find(db, bank, t, v, out != NULL ? out : &s, &err) == CG_OK;
+}
+
+static char *checkpoint(cg_bankdb *db, int64_t id)
+{
+    char *cp = NULL;
+    cg_error err;
+
+    CG_ASSERT_OK(cg_exchange_checkpoint_get(db, id, &cp, &err), &err);
+    return cp;
+}
+
+typedef struct prov {
+    char text[512];
+    int n;
+} prov;
+
+static int prov_cb(const char *exchange, const char *key, const char *member,
+                   const char *entry_id, const char *classification, void *ud)
+{
+    prov *p = ud;
+    size_t used = strlen(p->text);
+
+    snprintf(p->text + used, sizeof(p->text) - used, "%s|%s|%s|%s|%s;", exchange, key, member,
+             entry_id, classification);
+    p->n++;
+    return 0;
+}
+
+CG_TEST(exchange_store_page_provenance)
+{
+    static const char *const a_hashes[] = {"md5:" MD5A, "pdq:" PDQ1, NULL};
+    static const char *const b_hashes[] = {"md5:" MD5B, "md5:" MD5A, NULL}; /* shares MD5A */
+    static const char *const a_pdq_only[] = {"pdq:" PDQ1, NULL};
+    static const char *const manual_hash[] = {"md5:" MD5C, NULL};
+    cg_bankdb *db = open_db("expage.db");
+    cg_exchange_info ex, got;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    cg_bank_signal sig;
+    prov p;
+    char *cp;
+    cg_error err;
+    int merged = 0;
+
+    make_exchange(db, "ncmec-a", "ncmec", &ex);
+    /* A hash that was in the bank before the exchange listed it. */
+    memset(&sig, 0, sizeof(sig));
+    sig.bank_id = ex.bank_id;
+    sig.type = cg_signal_type_find("md5");
+    CG_ASSERT_OK(cg_hex_decode(MD5C, 32, sig.value, 16), NULL);
+    sig.quality = -1;
+    snprintf(sig.source, sizeof(sig.source), "hotline-review");
+    CG_ASSERT_OK(cg_bank_signal_add(db, &sig, &merged, &err), &err);
+
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-a", 0, "42", a_hashes);
+    add_rec(&d, "ncmec:image:42-b", 0, "42", b_hashes);
+    add_rec(&d, "ncmec:image:43-m", 0, "43", manual_hash);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 3);  /* MD5A, PDQ1, MD5B */
+    CG_ASSERT_EQ(rep.merged, 2); /* MD5A again (b), MD5C (there before) */
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 4);
+    cp = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp, "{\"done\":1}");
+    cg_free(cp);
+    CG_ASSERT_OK(cg_exchange_get(db, "ncmec-a", &got, &err), &err);
+    CG_ASSERT_EQ(got.fetched_items, 3);
+    CG_ASSERT(got.checkpoint_ts > 0);
+    /* Provenance of the shared hash: both records. */
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5A, &sig));
+    memset(&p, 0, sizeof(p));
+    CG_ASSERT_OK(cg_exchange_provenance(db, sig.id, prov_cb, &p, &err), &err);
+    CG_ASSERT_EQ(p.n, 2);
+    CG_ASSERT_STR_EQ(p.text, "ncmec-a|ncmec:image:42-a|42|ncmec:image:42-a|A1;"
+                             "ncmec-a|ncmec:image:42-b|42|ncmec:image:42-b|A1;");
+    cg_exchange_delta_fini(&d);
+
+    /* The same page again changes nothing but the item count. */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-a", 0, "42", a_hashes);
+    add_rec(&d, "ncmec:image:42-b", 0, "42", b_hashes);
+    add_rec(&d, "ncmec:image:43-m", 0, "43", manual_hash);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 0);
+    CG_ASSERT_EQ(rep.removed, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 4);
+    cg_exchange_delta_fini(&d);
+
+    /* a drops its md5 (b still lists it: it stays), b and the manual hash's record are deleted
+     * (MD5A and MD5B go: the exchange added them; MD5C stays: it was there before). */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-a", 0, "42", a_pdq_only);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":2}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.removed, 0);
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5A, NULL));
+    cg_exchange_delta_fini(&d);
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-b", 1, "42", NULL);
+    add_rec(&d, "ncmec:image:43-m", 1, "43", NULL);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":3}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.removed, 2);
+    CG_ASSERT(!have(db, ex.bank_id, "md5", MD5A, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "md5", MD5B, NULL));
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5C, NULL));
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL));
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_exchange_delta_fini(&d);
+
+    /* In one page, the last record of a key counts: add then delete leaves nothing. */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:44-x", 0, "44", b_hashes);
+    add_rec(&d, "ncmec:image:44-x", 1, "44", NULL);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":4}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_exchange_delta_fini(&d);
+    cg_bankdb_close(db);
+}
+
+/* A page that fails half-way leaves neither its records nor its checkpoint. */
+CG_TEST(exchange_store_page_is_one_transaction)
+{
+    static const char *const h1[] = {"md5:" MD5A, NULL};
+    static const char *const h2[] = {"md5:" MD5B, NULL};
+    cg_bankdb *db = open_db("extx.db");
+    cg_exchange_info ex, got;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    char *cp;
+    cg_error err;
+
+    make_exchange(db, "te", "fb_threatexchange", &ex);
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:1", 0, "owner", h1);
+    add_rec(&d, "fbte:2", 0, "\xff\xfe not utf-8", h2); /* its link is refused, after fbte:1 */
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":5}"), NULL);
+    CG_ASSERT_EQ(cg_exchange_apply_page(db, &ex, &d, &rep, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "UTF-8") != NULL);
+    CG_ASSERT_EQ(rep.added, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 0);
+    cp = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp, "");
+    cg_free(cp);
+    CG_ASSERT_OK(cg_exchange_get(db, "te", &got, &err), &err);
+    CG_ASSERT_EQ(got.fetched_items, 0);
+    /* The handle is usable afterwards. */
+    cg_free(d.records[1].member);
+    d.records[1].member = cg__strdup("owner");
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_exchange_delta_fini(&d);
+    cg_bankdb_close(db);
+}
+
+static const char sn_page1[] =
+    "{\"count\":2,\"nextPageToken\":\"t2\",\"nextSetTimestamp\":0,\"hasMoreRecords\":true,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":100,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" PDQ1 "\","
+    "\"hashStatus\":\"Active\"},"
+    "{\"lastModtimestamp\":101,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5A "\","
+    "\"hashStatus\":\"Active\"}]}";
+static const char sn_page2[] =
+    "{\"count\":1,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":150,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5A "\","
+    "\"hashStatus\":\"Withdrawn\"}]}";
+static const char sn_empty[] =
+    "{\"count\":0,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":[]}";
+
+static void sn_config(mock *m, cg_exchange_config *cfg, cg_http_transport *tr, cg_clock *ck)
+{
+    memset(m, 0, sizeof(*m));
+    mock_config(m, cfg, tr, ck);
+    cfg->base_url = "https://sn.test/v1";
+    cfg->api_key = "fk-secret-9";
+    cfg->subscription_key = "sk";
+    m->now = NOW;
+}
+
+/* A run reads both pages, purges the withdrawn hash, reports up_to_date; a second run is
+ * idempotent. */
+CG_TEST(exchange_run_stopncii_withdrawn_purged)
+{
+    cg_bankdb *db = open_db("exrun.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=t2", 200, sn_page2, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_page1, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_OK);
+    CG_ASSERT_EQ(res.pages, 2);
+    CG_ASSERT_EQ(res.records, 3);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.succeeded, 1);
+    CG_ASSERT_EQ(res.applied.removed, 1);
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "md5", MD5A, NULL)); /* withdrawn: purged in the run */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.up_to_date, 1);
+    CG_ASSERT_EQ(got.last_fetch_succeeded, 1);
+    CG_ASSERT_EQ(got.running_fetch_start_ts, 0);
+    CG_ASSERT_EQ(got.last_fetch_complete_ts, NOW);
+    CG_ASSERT_EQ(got.fetched_items, 3);
+    CG_ASSERT_STR_EQ(got.last_error, "");
+    /* The next run starts from the stored checkpoint (startTimestamp=200). */
+    m.n_urls = 0;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(m.n_urls, 1);
+    CG_ASSERT(strstr(m.urls[0], "startTimestamp=200&") != NULL);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    /* A full refetch reads everything again without changing the bank. */
+    {
+        cg_exchange_run_options opt;
+
+        memset(&opt, 0, sizeof(opt));
+        opt.full = 1;
+        m.n_urls = 0;
+        CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+        CG_ASSERT(strstr(m.urls[0], "startTimestamp=0&") != NULL);
+        CG_ASSERT_EQ(res.checkpoint_reset, 1);
+        CG_ASSERT_EQ(res.up_to_date, 1);
+        CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    }
+    cg_bankdb_close(db);
+}
+
+/* A page that never parses is skipped within one run (not a stall), and that run does not
+ * report up_to_date although it reached the end. */
+CG_TEST(exchange_run_malformed_page_skipped_not_up_to_date)
+{
+    cg_bankdb *db = open_db("exbad.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    cfg.start_time = 50;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=50&", 200,
+                   "<html>gateway error</html>", 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=51&", 200, sn_page2, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.pages_failed, 12); /* 3 tries at 800, 100, 12, 1; skipped on the last */
+    CG_ASSERT_EQ(res.pages, 1);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(res.status, CG_E_DECODE);
+    CG_ASSERT(strstr(res.error, "may be missing") != NULL);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.up_to_date, 0);
+    CG_ASSERT_EQ(got.last_fetch_succeeded, 0);
+    CG_ASSERT(strstr(got.last_error, "may be missing") != NULL);
+    /* The next run is clean and up to date. */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    cg_bankdb_close(db);
+}
+
+/* No answer or an error status: the checkpoint stays, the status says failed, nothing
+ * applied; a budget of one page leaves up_to_date 0 with success. */
+CG_TEST(exchange_run_errors_and_budget)
+{
+    cg_bankdb *db = open_db("exerr.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    char *cp;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 401, "{\"error\":\"bad key\"}", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_BACKEND);
+    CG_ASSERT(strstr(res.error, "401") != NULL);
+    CG_ASSERT(strstr(res.error, "fk-secret-9") == NULL); /* credentials never in messages */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.last_fetch_succeeded, 0);
+    CG_ASSERT_EQ(got.up_to_date, 0);
+    CG_ASSERT(strstr(got.last_error, "401") != NULL);
+    cp = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp, "");
+    cg_free(cp);
+    m.fail_io = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_IO);
+    m.fail_io = 0;
+
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=t2", 200, sn_page2, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_page1, 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.max_pages = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.pages, 1);
+    CG_ASSERT_EQ(res.succeeded, 1);
+    CG_ASSERT_EQ(res.up_to_date, 0); /* more pages wait */
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    /* The next run resumes at the stored next page token, not from the start. */
+    m.n_urls = 0;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT(strstr(m.urls[0], "nextPageToken=t2") != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    cg_bankdb_close(db);
+}
