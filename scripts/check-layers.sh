@@ -31,6 +31,8 @@ ALLOWED=(
     "src/store/review_rows.c: childguard/review.h"
     "src/store/sqlite/sqlite_review_read.c: childguard/review.h"
     "src/store/sqlite/sqlite_review_write.c: childguard/review.h"
+    "src/store/postgresql/pg_review_read.c: childguard/review.h"
+    "src/store/postgresql/pg_review_write.c: childguard/review.h"
     "include/childguard/bank.h: audit.h"
     "include/childguard/keys.h: audit.h"
     # The review queue's calls take the audit handle that records every reveal (review and

@@ -64,6 +64,8 @@ void cg_test_store_drop(const char *name);
 int cg__test_store_select(const char *name);
 
 #define CG_TEST_SQLITE(name) CG_TEST(name)
+/* A case about the PostgreSQL backend itself: registered for postgresql only. */
+#define CG_TEST_PG(name) CG_TEST(name)
 #define CG_TEST_PARAM(name) CG_TEST(name)
 #define CG_TEST(name)                                                   \
     static void test_##name(void);                                      \
