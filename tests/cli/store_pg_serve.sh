@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Two `childguard serve` processes on one PostgreSQL store (issue 17): a bank change made
-# through one (an HTTP add) and one made by the CLI are matched by both. The PostgreSQL is the
+# through one (an HTTP add) and one made by the CLI are matched by both. Server a polls the
+# change log every 200 ms; server b only every 60 s, so within the bounded wait below it can
+# only see a change through PostgreSQL's LISTEN/NOTIFY (store_watch.h), also after its
+# listening connection was killed (it reconnects, then refreshes). The PostgreSQL is the
 # test run's (the CTest fixture "pg", tests/support/pg_fixture.sh: its URL in
 # $CG_TEST_PG_URL_FILE); the store is a schema of this test's own. The second server is polled
 # for up to 5 s and the observed delay is printed (no wall-clock threshold: the bounded wait is
@@ -41,11 +44,11 @@ check "keys created in PostgreSQL" "[ -n \"$WRITER\" ] && [ -n \"$MATCHER\" ]"
 "$CG" bank create TEST --label csam >"$tmp/out" 2>"$tmp/err"
 check "bank create in PostgreSQL" "[ $? -eq 0 ]"
 
-start() { # name -> sets port_<name>
+start() { # name refresh_ms -> sets port_<name>
     local port
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "$CG" serve --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" --log "$tmp/audit-$1.log" \
-        --threads 2 --refresh-ms 200 >"$tmp/$1.out" 2>"$tmp/$1.log" &
+        --threads 2 --refresh-ms $2 >"$tmp/$1.out" 2>"$tmp/$1.log" &
     pids+=($!)
     for _ in $(seq 1 300); do
         curl -s -o /dev/null "http://127.0.0.1:$port/status/live" 2>/dev/null && break
@@ -54,8 +57,8 @@ start() { # name -> sets port_<name>
     done
     eval "port_$1=$port"
 }
-start a
-start b
+start a 200
+start b 60000
 check "server a comes up" "curl -s -o /dev/null http://127.0.0.1:$port_a/status/live"
 check "server b comes up" "curl -s -o /dev/null http://127.0.0.1:$port_b/status/live"
 
@@ -98,6 +101,18 @@ da=$(poll "$port_a" "$pdq2")
 db=$(poll "$port_b" "$pdq2")
 echo "   (the CLI add was matched by a after ${da}s, by b after ${db}s)"
 check "both servers match the CLI's add" "[ $da != never ] && [ $db != never ]"
+
+# Kill the listening connections (the servers' LISTEN sessions): they come back within a
+# second or so and refresh; a change made meanwhile is not lost.
+psql -q -At "$server" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+    WHERE query LIKE 'LISTEN childguard_changes%' AND pid <> pg_backend_pid()" >"$tmp/out" 2>"$tmp/err"
+check "the listening connections were killed" "[ \"\$(cat $tmp/out)\" -ge 1 ]"
+pdq3=$(python3 -c "import random; random.seed(19); print('%064x' % random.getrandbits(256))")
+"$CG" bank add TEST "$pdq3" >"$tmp/out" 2>"$tmp/err"
+check "bank add while the listeners are down" "[ $? -eq 0 ]"
+db=$(poll "$port_b" "$pdq3")
+echo "   (after the listener was killed, b matched the add after ${db}s)"
+check "server b catches up after its listener reconnects" "[ $db != never ]"
 
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${pids[@]}"; do wait "$p"; rc=$?; check "a server exits 0 on SIGTERM" "[ $rc -eq 0 ]"; done

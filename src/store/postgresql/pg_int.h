@@ -10,6 +10,7 @@
  * pg_review_read.c, pg_review_write.c  the review queue's rows.
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
+ * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
  * pg_import.c    the import ops: per-row until bulk mode, then binary COPY into a staging
  *                table merged with INSERT ... ON CONFLICT.
  * pg_ops.c       the table of operations (cg__store_postgresql).
@@ -45,8 +46,13 @@ typedef enum cg__pg_stmt {
 #define CG__PG_STR_(x) #x
 #define CG__PG_STR(x) CG__PG_STR_(x)
 
+/* A change listener (pg_notify.c). */
+typedef struct cg__pg_watch cg__pg_watch;
+
 /* The connection state behind db->be. */
 typedef struct cg__pg {
+    char *url;                       /* the URL connected to (for the listener; not printed) */
+    cg__pg_watch *watch;             /* NULL: not watched */
     PGconn *conn;
     int prepared[CG__PG_STMT_COUNT]; /* 1: slot prepared on this connection */
     int tx_depth;                    /* open levels: 1 the transaction, more are savepoints */
@@ -236,6 +242,9 @@ cg_status cg__pg_review_propose_row(cg_bankdb *db, int64_t id, const cg_review_d
 cg_status cg__pg_review_decide_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                    const char *bank, int64_t added, int confirms, int64_t now,
                                    cg_error *err);
+cg_status cg__pg_watch(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
+/* Stops and frees the listener, if any (close). */
+void cg__pg_watch_stop(cg__pg *c);
 cg_status cg__pg_change_seq(cg_bankdb *db, int64_t *out, cg_error *err);
 cg_status cg__pg_changes_since(cg_bankdb *db, int64_t seq,
                                int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),

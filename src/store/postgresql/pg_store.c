@@ -603,8 +603,8 @@ cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err)
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", db->path);
     }
     db->be = c;
+    c->url = url; /* freed by close */
     c->conn = PQconnectdb(url);
-    cg__free(url);
     if (c->conn == NULL)
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", db->path);
     if (PQstatus(c->conn) != CONNECTION_OK) {
@@ -642,8 +642,10 @@ void cg__pg_close(cg_bankdb *db)
 
     if (c == NULL)
         return;
+    cg__pg_watch_stop(c);
     if (c->conn != NULL)
         PQfinish(c->conn);
+    cg__free(c->url);
     cg__free(c->copy_buf);
     cg__free(c);
     db->be = NULL;
