@@ -1563,7 +1563,7 @@ CG_TEST(bank_store_alloc_failure)
     cg_bankdb *db;
     add_arg a;
 
-    tmp_path(path, sizeof(path), "alloc.db");
+    cg_test_store_location("alloc.db", path, sizeof(path));
     CG_ASSERT_GT(fail_each_allocation("bankdb_open (create)", op_open, path), 0);
     CG_ASSERT_GT(fail_each_allocation("bankdb_open (existing)", op_open, path), 0);
     db = open_db("alloc.db", 0);

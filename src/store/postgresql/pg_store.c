@@ -328,14 +328,20 @@ cg_status cg__pg_commit(cg_bankdb *db, const char *what, cg_error *err)
     cg__pg *c = db->be;
     cg_status st;
 
-    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK: refuse it first. */
+    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK, and COMMIT with none open
+     * only warns: refuse both, so no caller is told its writes were kept when they were not.
+     * Inside a savepoint only that level is undone (ROLLBACK TO recovers the transaction). */
     if (PQtransactionStatus(c->conn) == PQTRANS_INERROR) {
         st = cg__fail(err, CG_E_BACKEND,
                       "%s: %s: a statement of the transaction failed, nothing of it was kept",
                       db->path, what);
-        c->tx_depth = 1;
         cg__pg_rollback(db);
         return st;
+    }
+    if (!cg__pg_in_tx(db)) {
+        c->tx_depth = 0;
+        return cg__fail(err, CG_E_BACKEND, "%s: %s: the transaction is gone (rolled back)",
+                        db->path, what);
     }
     if (c->tx_depth > 1) {
         st = cg__pg_exec(db, "RELEASE SAVEPOINT cg_nested", what, err);
