@@ -242,7 +242,7 @@ cg_status cg__pg_review_propose_row(cg_bankdb *db, int64_t id, const cg_review_d
 cg_status cg__pg_review_decide_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                    const char *bank, int64_t added, int confirms, int64_t now,
                                    cg_error *err);
-cg_status cg__pg_watch(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
+cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
 /* Stops and frees the listener, if any (close). */
 void cg__pg_watch_stop(cg__pg *c);
 cg_status cg__pg_change_seq(cg_bankdb *db, int64_t *out, cg_error *err);

@@ -96,7 +96,7 @@ static void *listen_main(void *arg)
     return NULL;
 }
 
-cg_status cg__pg_watch(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err)
+cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err)
 {
     cg__pg *c = db->be;
     cg__pg_watch *w;
