@@ -147,3 +147,17 @@ void cg_test_store_drop(const char *name)
             cg_test_fail(__FILE__, __LINE__, "removing %s: %s", path, strerror(errno));
     }
 }
+
+const char *cg_test_store_mention(const char *name)
+{
+    static char buf[64];
+
+#if CG_HAVE_POSTGRESQL
+    if (strcmp(backend, "postgresql") == 0) {
+        pg_schema(name, buf, sizeof(buf));
+        return buf;
+    }
+#endif
+    snprintf(buf, sizeof(buf), "%s", name);
+    return buf;
+}
