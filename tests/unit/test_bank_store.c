@@ -1109,6 +1109,70 @@ static void seed_bank(cg_bankdb *db, int64_t bank_id, uint64_t first)
     }
 }
 
+/* Merges in an import's bulk part (past the first 4096 signals: the PostgreSQL backend copies
+ * those and merges at the end of the file) count and fill exactly as single adds do: a signal
+ * already in the bank, a value twice in the file, a later copy filling what the first lacked,
+ * and disabled_until never merged. */
+CG_TEST(bank_store_import_bulk_merges)
+{
+    cg_bankdb *db = open_db("bulkmerge.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "bm");
+    cg_import_report rep;
+    cg_bank_signal s, got;
+    cg_error err = {0};
+    char path[512], hex[65];
+    uint8_t v[32];
+    FILE *f;
+
+    /* Already stored: seed 5000 with nothing known but its value, disabled. */
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 5000);
+    s.disabled_until = 4102444800; /* 2100 */
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    tmp_path(path, sizeof(path), "bulkmerge.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t i = 0; i < 6000; i++) {
+        fill_value(v, 32, i);
+        cg_signal_type_find("pdq")->format(v, hex);
+        if (i == 5000)
+            fprintf(f, "pdq,%s,80,feed-a,\n", hex); /* fills quality and source */
+        else if (i == 5100)
+            fprintf(f, "pdq,%s,,,\n", hex); /* first copy: nothing known */
+        else
+            fprintf(f, "pdq,%s,90,,\n", hex);
+    }
+    fill_value(v, 32, 5100);
+    cg_signal_type_find("pdq")->format(v, hex);
+    fprintf(f, "pdq,%s,70,feed-b,second copy\n", hex); /* fills the first copy */
+    fprintf(f, "pdq,%s,60,feed-c,third copy\n", hex);  /* nothing left to fill */
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.lines, 6002);
+    CG_ASSERT_EQ(rep.added, 5999);
+    CG_ASSERT_EQ(rep.merged, 3);
+    CG_ASSERT_EQ(rep.rejected, 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6000);
+    fill_value(v, 32, 5000);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 80);
+    CG_ASSERT_STR_EQ(got.source, "feed-a");
+    CG_ASSERT_EQ(got.disabled_until, 4102444800); /* never merged */
+    fill_value(v, 32, 5100);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 70);
+    CG_ASSERT_STR_EQ(got.source, "feed-b");
+    CG_ASSERT_STR_EQ(got.note, "second copy");
+    fill_value(v, 32, 4999);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 90);
+    cg_bankdb_close(db);
+}
+
 CG_TEST(bank_store_import_failure_rolls_back)
 {
     cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);
