@@ -103,13 +103,13 @@ echo "   (the CLI add was matched by a after ${da}s, by b after ${db}s)"
 check "both servers match the CLI's add" "[ $da != never ] && [ $db != never ]"
 
 # Kill the listening connections (the servers' LISTEN sessions): they come back within a
-# second or so and refresh; a change made meanwhile is not lost.
+# second or so and wake their refreshers; a change made around then is not lost.
 psql -q -At "$server" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
     WHERE query LIKE 'LISTEN childguard_changes%' AND pid <> pg_backend_pid()" >"$tmp/out" 2>"$tmp/err"
 check "the listening connections were killed" "[ \"\$(cat $tmp/out)\" -ge 1 ]"
 pdq3=$(python3 -c "import random; random.seed(19); print('%064x' % random.getrandbits(256))")
 "$CG" bank add TEST "$pdq3" >"$tmp/out" 2>"$tmp/err"
-check "bank add while the listeners are down" "[ $? -eq 0 ]"
+check "bank add right after the listeners were killed" "[ $? -eq 0 ]"
 db=$(poll "$port_b" "$pdq3")
 echo "   (after the listener was killed, b matched the add after ${db}s)"
 check "server b catches up after its listener reconnects" "[ $db != never ]"
