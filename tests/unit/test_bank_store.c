@@ -19,6 +19,8 @@
 
 #if CG_HAVE_POSTGRESQL
 #include <libpq-fe.h>
+
+#include "store/postgresql/pg_int.h"
 #endif
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -1760,8 +1762,9 @@ CG_TEST_PG(bank_store_postgresql_locations)
 #endif
 }
 
-/* Another session holding the store's write lock: a write waits for it, then fails as "database
- * is locked" (CG_E_BACKEND), and the handle works again once the lock is gone. */
+/* Another session holding the store's write lock: a write waits for it (the lock timeout, 300 ms
+ * here, 5 s by default), then fails as "database is locked" (CG_E_BACKEND), and the handle
+ * works again once the lock is gone. */
 CG_TEST_PG(bank_store_postgresql_locked)
 {
 #if CG_HAVE_POSTGRESQL
@@ -1781,6 +1784,7 @@ CG_TEST_PG(bank_store_postgresql_locked)
     memset(&b, 0, sizeof(b));
     snprintf(b.name, sizeof(b.name), "waits");
     b.enabled = 1;
+    CG_ASSERT_OK(cg__pg_set_lock_timeout(db, 300, &err), &err);
     CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_BACKEND);
     CG_ASSERT(strstr(err.message, "database is locked") != NULL);
     PQfinish(holder); /* releases the lock */

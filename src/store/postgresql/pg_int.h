@@ -127,6 +127,9 @@ cg_status cg__pg_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t now,
 /* The migration steps (pg_schema.c): step i takes the version from i to i + 1. */
 extern const char *const cg__pg_migrations[CG__BANKDB_SCHEMA_VERSION];
 
+/* Test hook: the handle's lock timeout (the locked-store test waits 300 ms, not 5 s). */
+cg_status cg__pg_set_lock_timeout(cg_bankdb *db, int ms, cg_error *err);
+
 /* ---- the operations (store_ops.h) ---- */
 cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err);
 void cg__pg_close(cg_bankdb *db);

@@ -642,6 +642,14 @@ cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err)
     return st;
 }
 
+cg_status cg__pg_set_lock_timeout(cg_bankdb *db, int ms, cg_error *err)
+{
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "SET lock_timeout = %d", ms);
+    return cg__pg_exec(db, sql, "setting the lock timeout", err);
+}
+
 void cg__pg_close(cg_bankdb *db)
 {
     cg__pg *c = db->be;
