@@ -1832,3 +1832,53 @@ CG_TEST_SQLITE(bank_store_unsupported_ops)
     db->ops = own;
     cg_bankdb_close(db);
 }
+
+/* The server drops the handle's connection (a restart, an administrator): the call that meets
+ * the dead connection fails with CG_E_IO naming the store, nothing half-done is kept, and the
+ * next call reconnects and works, also when the loss hit an open write transaction. */
+CG_TEST_PG(bank_store_postgresql_reconnect)
+{
+#if CG_HAVE_POSTGRESQL
+    char loc[600], sql[256];
+    cg_error err = {0};
+    cg_bankdb *db = open_db("pgdrop", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "before"), got;
+    cg_bank_signal s;
+    cg_status st;
+    int64_t n = -1;
+
+    cg_test_store_location("pgdrop", loc, sizeof(loc));
+    /* This handle's server process only (other cases share the server). */
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(cg__pgc(db)));
+    pg_sql(loc, sql);
+    st = cg_bank_get(db, "before", &got, &err);
+    if (st != CG_OK) { /* the call that met the dead connection */
+        CG_ASSERT_EQ(st, CG_E_IO);
+        CG_ASSERT(strstr(err.message, cg_test_store_mention("pgdrop")) != NULL);
+    }
+    CG_ASSERT_OK(cg_bank_get(db, "before", &got, &err), &err);
+    CG_ASSERT_EQ(got.id, b.id);
+
+    /* Lost inside a write transaction: the import is all or nothing. */
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 7);
+    CG_ASSERT_OK(db->ops->begin_write(db, "test", &err), &err);
+    {
+        int merged = 0, filled = 0;
+
+        CG_ASSERT_OK(db->ops->signal_put(db, &s, 1, &merged, &filled, &err), &err);
+    }
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(cg__pgc(db)));
+    pg_sql(loc, sql);
+    CG_ASSERT(db->ops->commit(db, "test", &err) != CG_OK);
+    CG_ASSERT_OK(cg_bank_signal_count(db, b.id, NULL, &n, &err), &err);
+    CG_ASSERT_EQ(n, 0);
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_count(db, b.id, NULL, &n, &err), &err);
+    CG_ASSERT_EQ(n, 1);
+    cg_bankdb_close(db);
+#endif
+}
