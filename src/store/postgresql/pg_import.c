@@ -17,7 +17,6 @@
  * (import_end). */
 #include "store/postgresql/pg_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,17 +43,24 @@ static int buf_reserve(cg__pg *c, size_t more)
     return 0;
 }
 
+/* Big-endian (network order), as the binary COPY format wants. */
 static void put_u16(cg__pg *c, uint16_t v)
 {
-    v = htons(v);
-    memcpy(c->copy_buf + c->copy_len, &v, 2);
+    unsigned char *p = (unsigned char *)c->copy_buf + c->copy_len;
+
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)v;
     c->copy_len += 2;
 }
 
 static void put_u32(cg__pg *c, uint32_t v)
 {
-    v = htonl(v);
-    memcpy(c->copy_buf + c->copy_len, &v, 4);
+    unsigned char *p = (unsigned char *)c->copy_buf + c->copy_len;
+
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
     c->copy_len += 4;
 }
 
