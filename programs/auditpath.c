@@ -13,6 +13,13 @@ int auditpath_resolve(const char *cmd, const char *given, const char *db, char *
 
     if (p != NULL) {
         w = snprintf(buf, n, "%s", p);
+    } else if (strstr(db, "://") != NULL) {
+        /* A server's URL has no directory to put the log beside. */
+        fprintf(stderr,
+                "childguard %s: the database is not a file (%.*s...): give the audit log with "
+                "--log PATH or CHILDGUARD_AUDIT_LOG\n",
+                cmd, (int)(strstr(db, "://") - db + 3), db);
+        return -1;
     } else {
         const char *slash;
 

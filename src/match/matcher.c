@@ -18,6 +18,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "match/snapshot.h"
+#include "store/store_watch.h"
 
 struct cg_matcher {
     char *path;
@@ -43,6 +44,7 @@ struct cg_matcher {
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
     int stop;
+    int woken;                   /* the store told of a change: refresh now (store_watch.h) */
 };
 
 static cg__snapshot *snap_acquire(cg_matcher *m)
@@ -374,7 +376,10 @@ static void *refresher(void *arg)
         long ns = ts.tv_nsec + (long)(m->opt.refresh_ms % 1000) * 1000000L;
         ts.tv_sec += m->opt.refresh_ms / 1000 + ns / 1000000000L;
         ts.tv_nsec = ns % 1000000000L;
-        pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &ts);
+        /* Every refresh_ms, or sooner when the store tells of a change (woken). */
+        if (!m->woken)
+            pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &ts);
+        m->woken = 0;
         if (m->stop)
             break;
         pthread_mutex_unlock(&m->stop_lock);
@@ -385,6 +390,17 @@ static void *refresher(void *arg)
     }
     pthread_mutex_unlock(&m->stop_lock);
     return NULL;
+}
+
+/* The store's change notice (store_watch.h, from the store's thread): refresh now. */
+static void wake_refresher(void *ud)
+{
+    cg_matcher *m = ud;
+
+    pthread_mutex_lock(&m->stop_lock);
+    m->woken = 1;
+    pthread_cond_signal(&m->stop_cond);
+    pthread_mutex_unlock(&m->stop_lock);
 }
 
 /* ---- the handle ---- */
@@ -435,6 +451,9 @@ cg_status cg_matcher_open(const char *path, const cg_matcher_options *opt, cg_ma
     if (st == CG_OK)
         st = cg_matcher_refresh(m, NULL, err);
     if (st == CG_OK && m->opt.refresh_ms > 0) {
+        /* A store that tells of changes (PostgreSQL) wakes the refresher before its tick;
+         * one that cannot is polled every refresh_ms. Either way the polling goes on. */
+        (void)cg__bankdb_watch(m->db, wake_refresher, m, NULL);
         if (pthread_create(&m->thread, NULL, refresher, m) != 0)
             st = cg__fail(err, CG_E_BACKEND, "%s: cannot start the refresher thread", path);
         else

@@ -3,8 +3,9 @@
  *   sqlite:PATH          the embedded SQLite file (the default)
  *   PATH                 the same: anything without a scheme is a file path, so every path
  *                        that worked before keeps working (":memory:" too)
- *   postgresql://...     PostgreSQL (also postgres://): not built into this library yet; the
- *                        error says so rather than treating the URL as a file name
+ *   postgresql://...     PostgreSQL (also postgres://), when this library is built with libpq
+ *                        (src/store/postgresql/); otherwise the error says so rather than
+ *                        treating the URL as a file name
  *
  * A scheme is letters, digits, '+', '-' or '.' followed by ':' (RFC 3986); a one-letter one is
  * not taken as a scheme, so that a Windows-style "C:\..." stays a path. */
@@ -16,17 +17,38 @@
 #include "common/error.h"
 
 /* The backends built in, by scheme. */
-static const cg__store_ops *const backends[] = {&cg__store_sqlite};
+static const cg__store_ops *const backends[] = {
+    &cg__store_sqlite,
+#if CG_HAVE_POSTGRESQL
+    &cg__store_postgresql,
+#endif
+};
+
+/* Other names of built-in backends' schemes. */
+static const struct {
+    const char *scheme;
+    const cg__store_ops *ops;
+} aliases[] = {
+#if CG_HAVE_POSTGRESQL
+    {"postgres", &cg__store_postgresql},
+#else
+    {"", NULL},
+#endif
+};
 
 /* Schemes of backends this build does not have, with what enables them. */
 static const struct {
     const char *scheme;
     const char *how;
 } missing[] = {
-    {"postgresql", "PostgreSQL support is not built into this childguard (it is planned: "
-                   "issue 17); use a SQLite file (a path or sqlite:PATH)"},
-    {"postgres", "PostgreSQL support is not built into this childguard (it is planned: "
-                 "issue 17); use a SQLite file (a path or sqlite:PATH)"},
+#if !CG_HAVE_POSTGRESQL
+    {"postgresql", "PostgreSQL support is not built into this childguard (build it with "
+                   "libpq-dev installed); use a SQLite file (a path or sqlite:PATH)"},
+    {"postgres", "PostgreSQL support is not built into this childguard (build it with "
+                 "libpq-dev installed); use a SQLite file (a path or sqlite:PATH)"},
+#else
+    {"", ""},
+#endif
 };
 
 /* The length of location's scheme (0: none, a plain path). */
@@ -65,13 +87,22 @@ static cg_status pick_backend(const char *location, const cg__store_ops **ops, c
             return CG_OK;
         }
     }
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+        if (aliases[i].ops != NULL && strlen(aliases[i].scheme) == n &&
+            strncmp(location, aliases[i].scheme, n) == 0) {
+            *ops = aliases[i].ops;
+            *where = location + n + 1;
+            return CG_OK;
+        }
+    }
     for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
-        if (strlen(missing[i].scheme) == n && strncmp(location, missing[i].scheme, n) == 0)
+        if (missing[i].scheme[0] != '\0' && strlen(missing[i].scheme) == n && strncmp(location, missing[i].scheme, n) == 0)
             return cg__fail(err, CG_E_UNSUPPORTED, "%.*s: database not built: %s", (int)n,
                             location, missing[i].how);
     }
     return cg__fail(err, CG_E_UNSUPPORTED,
-                    "%.*s: unknown database scheme (sqlite:PATH or a file path expected)", (int)n,
+                    "%.*s: unknown database scheme (sqlite:PATH, a file path or postgresql://... "
+                    "expected)", (int)n,
                     location);
 }
 
@@ -97,7 +128,7 @@ cg_status cg_bankdb_open(const char *path, int flags, cg_bankdb **out, cg_error 
     db = cg__calloc(1, sizeof(*db));
     if (db == NULL)
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", path);
-    db->ops = ops;
+    db->ops = cg__store_ops_fill(ops, &db->own_ops) ? &db->own_ops : ops;
     db->flags = flags;
     db->path = cg__strdup(where);
     if (db->path == NULL) {

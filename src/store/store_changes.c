@@ -1,6 +1,7 @@
 /* The change log (bank.h): the public functions over the store's operations. A reader (the
  * matcher's refresher, docs/matching.md) polls it by sequence number. */
 #include "store/store_int.h"
+#include "store/store_watch.h"
 
 #include "common/error.h"
 
@@ -40,4 +41,13 @@ cg_status cg_bankdb_data_version(cg_bankdb *db, uint64_t *out, cg_error *err)
         return cg__fail(err, CG_E_UNSUPPORTED,
                         "%s: this store cannot tell cheaply whether it changed", db->path);
     return CG_OK;
+}
+
+cg_status cg__bankdb_watch(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err)
+{
+    if (db == NULL || fn == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg__bankdb_watch: NULL argument");
+    if (db->ops->watch == NULL)
+        return CG_E_UNSUPPORTED;
+    return db->ops->watch(db, fn, ud, err);
 }

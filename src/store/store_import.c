@@ -120,6 +120,13 @@ cg_status cg_bank_import(cg_bankdb *db, int64_t bank_id, FILE *in, const cg_impo
     if (st == CG_OK)
         st = import_rows(db, bank_id, rd, opt, &r, &e);
     cg__list_reader_close(rd);
+    if (st == CG_OK && db->ops->import_merged_late != NULL) {
+        int64_t late = 0; /* a buffering backend learns of some merges only now */
+
+        st = db->ops->import_merged_late(db, &late, &e);
+        r.added -= (uint64_t)late;
+        r.merged += (uint64_t)late;
+    }
     if (st == CG_OK)
         st = db->ops->import_end(db, 1, &e); /* rolls back if the commit fails */
     else

@@ -28,7 +28,9 @@
 #define CG__BANKDB_SCHEMA_VERSION 8
 
 struct cg_bankdb {
-    const cg__store_ops *ops;             /* the backend */
+    const cg__store_ops *ops;             /* the backend (or own_ops) */
+    cg__store_ops own_ops;                /* its table with the ops it lacks answering
+                                             CG_E_UNSUPPORTED (cg__store_ops_fill) */
     void *be;                             /* the backend's connection state */
     char *path;                           /* the location as given to open, for messages */
     int flags;                            /* CG_BANKDB_* */

@@ -1,7 +1,7 @@
 /* Internal: the store interface, the table of operations a storage backend implements
  * (docs/banks.md "Backends"). One table per backend, like libuv's per-platform files or redis's
- * ae_epoll.c/ae_kqueue.c: src/store/sqlite/ is the first (sqlite_ops.c holds its table); a
- * PostgreSQL backend (issue 17) adds src/store/postgresql/ and one more row in store.c.
+ * ae_epoll.c/ae_kqueue.c: src/store/sqlite/ is the first (sqlite_ops.c holds its table),
+ * src/store/postgresql/ the second (pg_ops.c, issue 17; built when libpq is found).
  *
  * Who does what:
  *   - src/store/store.c parses the location given to cg_bankdb_open ("sqlite:PATH", a plain path,
@@ -141,6 +141,11 @@ typedef struct cg__store_ops {
     /* From now on the file's signals are logged as one CG_CHANGE_BULK entry for bank_id; the
      * per-signal entries this import wrote so far are replaced by it. */
     cg_status (*import_bulk)(cg_bankdb *db, int64_t bank_id, cg_error *err);
+    /* Optional (NULL: import_put always knows *merged). Called once after the file's last
+     * import_put, before import_end(db, 1): a backend that buffers rows (PostgreSQL's COPY)
+     * writes them now and sets *merged to how many of the signals import_put reported as
+     * added turned out to be merges. A failure rolls the file back like any other. */
+    cg_status (*import_merged_late)(cg_bankdb *db, int64_t *merged, cg_error *err);
     /* Commits (commit 1) or rolls back (0) the file; a failed commit rolls back. */
     cg_status (*import_end)(cg_bankdb *db, int commit, cg_error *err);
 
@@ -164,6 +169,9 @@ typedef struct cg__store_ops {
      * way. Unlike every other op it may run while another thread uses db: it may only read
      * state fixed at open and memory the database shares. NULL: never supported. */
     cg_status (*data_version)(cg_bankdb *db, uint64_t *out);
+    /* store_watch.h: calls fn(ud) from a thread of the backend's own after commits that write
+     * the change log, until close (which stops it first). NULL: polling only. */
+    cg_status (*watch)(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
 
     /* ---- the review queue's rows (src/review/ holds the rest: the checks, the state machine,
      * the two-reviewer rule, the bank additions of a decision and the audit records) ---- */
@@ -335,5 +343,15 @@ typedef struct cg__store_ops {
 
 /* The backends built into this library. */
 extern const cg__store_ops cg__store_sqlite;
+#if CG_HAVE_POSTGRESQL
+extern const cg__store_ops cg__store_postgresql;
+#endif
+
+/* A backend's table may leave ops NULL (not implemented yet). cg_bankdb_open uses a copy of
+ * the table with every such op (but the optional data_version, watch and import_merged_late)
+ * answering CG_E_UNSUPPORTED "<what> is not supported by the <backend> store yet", so no
+ * caller ever calls NULL (store_unsupported.c). Returns 1 when out was filled that way, 0
+ * when the table is complete (use it as is). */
+int cg__store_ops_fill(const cg__store_ops *in, cg__store_ops *out);
 
 #endif

@@ -58,12 +58,17 @@ const char *cg_test_store(void);
 /* The location (for cg_bankdb_open) of this case's store called name: "sqlite:<tmpdir>/<name>"
  * for sqlite. */
 void cg_test_store_location(const char *name, char *out, size_t cap);
+/* What messages about this case's store called name contain to name it: the file name for
+ * sqlite, the schema's name for postgresql (a static buffer, valid until the next call). */
+const char *cg_test_store_mention(const char *name);
 /* Removes this case's store called name, so that the next open creates it afresh. */
 void cg_test_store_drop(const char *name);
 /* Used by the runner's main: selects the backend; prints why and returns -1 when unknown. */
 int cg__test_store_select(const char *name);
 
 #define CG_TEST_SQLITE(name) CG_TEST(name)
+/* A case about the PostgreSQL backend itself: registered for postgresql only. */
+#define CG_TEST_PG(name) CG_TEST(name)
 #define CG_TEST_PARAM(name) CG_TEST(name)
 #define CG_TEST(name)                                                   \
     static void test_##name(void);                                      \

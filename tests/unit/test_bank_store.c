@@ -17,6 +17,12 @@
 #include "childguard.h"
 #include "common/alloc.h"
 
+#if CG_HAVE_POSTGRESQL
+#include <libpq-fe.h>
+
+#include "store/postgresql/pg_int.h"
+#endif
+
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 static void tmp_path(char *out, size_t cap, const char *name)
@@ -223,7 +229,7 @@ CG_TEST(bank_store_banks_crud)
     snprintf(got.name, sizeof(got.name), "zeta");
     CG_ASSERT_EQ(cg_bank_create(db, &got, &err), CG_E_INVAL);
     CG_ASSERT_CONTAINS(err.message, "already exists");
-    CG_ASSERT_CONTAINS(err.message, "banks.db");
+    CG_ASSERT_CONTAINS(err.message, cg_test_store_mention("banks.db"));
 
     /* List: name order; a non-zero return stops. */
     CG_ASSERT_OK(cg_bank_list(db, collect_bank, &seen, &err), &err);
@@ -1106,6 +1112,70 @@ static void seed_bank(cg_bankdb *db, int64_t bank_id, uint64_t first)
     }
 }
 
+/* Merges in an import's bulk part (past the first 4096 signals: the PostgreSQL backend copies
+ * those and merges at the end of the file) count and fill exactly as single adds do: a signal
+ * already in the bank, a value twice in the file, a later copy filling what the first lacked,
+ * and disabled_until never merged. */
+CG_TEST(bank_store_import_bulk_merges)
+{
+    cg_bankdb *db = open_db("bulkmerge.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "bm");
+    cg_import_report rep;
+    cg_bank_signal s, got;
+    cg_error err = {0};
+    char path[512], hex[65];
+    uint8_t v[32];
+    FILE *f;
+
+    /* Already stored: seed 5000 with nothing known but its value, disabled. */
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 5000);
+    s.disabled_until = 4102444800; /* 2100 */
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    tmp_path(path, sizeof(path), "bulkmerge.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t i = 0; i < 6000; i++) {
+        fill_value(v, 32, i);
+        cg_signal_type_find("pdq")->format(v, hex);
+        if (i == 5000)
+            fprintf(f, "pdq,%s,80,feed-a,\n", hex); /* fills quality and source */
+        else if (i == 5100)
+            fprintf(f, "pdq,%s,,,\n", hex); /* first copy: nothing known */
+        else
+            fprintf(f, "pdq,%s,90,,\n", hex);
+    }
+    fill_value(v, 32, 5100);
+    cg_signal_type_find("pdq")->format(v, hex);
+    fprintf(f, "pdq,%s,70,feed-b,second copy\n", hex); /* fills the first copy */
+    fprintf(f, "pdq,%s,60,feed-c,third copy\n", hex);  /* nothing left to fill */
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.lines, 6002);
+    CG_ASSERT_EQ(rep.added, 5999);
+    CG_ASSERT_EQ(rep.merged, 3);
+    CG_ASSERT_EQ(rep.rejected, 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6000);
+    fill_value(v, 32, 5000);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 80);
+    CG_ASSERT_STR_EQ(got.source, "feed-a");
+    CG_ASSERT_EQ(got.disabled_until, 4102444800); /* never merged */
+    fill_value(v, 32, 5100);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 70);
+    CG_ASSERT_STR_EQ(got.source, "feed-b");
+    CG_ASSERT_STR_EQ(got.note, "second copy");
+    fill_value(v, 32, 4999);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 90);
+    cg_bankdb_close(db);
+}
+
 CG_TEST(bank_store_import_failure_rolls_back)
 {
     cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);
@@ -1130,7 +1200,7 @@ CG_TEST(bank_store_import_failure_rolls_back)
         rep.lines = 77;
         CG_ASSERT_EQ(import_file(db, b.id, path, NULL, &rep, &err), CG_E_INVAL);
         CG_ASSERT_EQ(rep.lines, 0);
-        CG_ASSERT_CONTAINS(err.message, "fail.db");
+        CG_ASSERT_CONTAINS(err.message, cg_test_store_mention("fail.db"));
         CG_ASSERT_CONTAINS(err.message, "\"keep\"");
         CG_ASSERT_CONTAINS(err.message, "line 100");
         CG_ASSERT_EQ(count_of(db, b.id, NULL), 100);
@@ -1259,8 +1329,8 @@ static sqlite3 *raw_open(const char *name)
  * scheme is refused naming it. */
 CG_TEST_SQLITE(bank_store_location_schemes)
 {
-    static const char *const urls[] = {"postgresql://childguard@127.0.0.1:5432/banks",
-                                       "postgres://localhost/banks"};
+    static const char *const urls[] = {"postgresql://childguard@127.0.0.1:1/banks",
+                                       "postgres://127.0.0.1:1/banks"};
     char loc[600], path[512];
     cg_error err = {0};
     cg_bankdb *db = NULL;
@@ -1277,10 +1347,17 @@ CG_TEST_SQLITE(bank_store_location_schemes)
     cg_bankdb_close(db);
     for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
         db = (cg_bankdb *)&db;
+#if CG_HAVE_POSTGRESQL
+        /* Built: a URL is a PostgreSQL location (nothing listens on port 1). */
+        CG_ASSERT_EQ(cg_bankdb_open(urls[i], CG_BANKDB_CREATE, &db, &err), CG_E_IO);
+        CG_ASSERT(db == NULL);
+        CG_ASSERT(strstr(err.message, "cannot connect to PostgreSQL") != NULL);
+#else
         CG_ASSERT_EQ(cg_bankdb_open(urls[i], CG_BANKDB_CREATE, &db, &err), CG_E_UNSUPPORTED);
         CG_ASSERT(db == NULL);
         CG_ASSERT(strstr(err.message, "not built") != NULL);
         CG_ASSERT(strstr(err.message, "PostgreSQL") != NULL);
+#endif
     }
     CG_ASSERT_EQ(cg_bankdb_open("mysql://x/y", 0, &db, &err), CG_E_UNSUPPORTED);
     CG_ASSERT(strstr(err.message, "mysql") != NULL);
@@ -1553,7 +1630,7 @@ CG_TEST(bank_store_alloc_failure)
     cg_bankdb *db;
     add_arg a;
 
-    tmp_path(path, sizeof(path), "alloc.db");
+    cg_test_store_location("alloc.db", path, sizeof(path));
     CG_ASSERT_GT(fail_each_allocation("bankdb_open (create)", op_open, path), 0);
     CG_ASSERT_GT(fail_each_allocation("bankdb_open (existing)", op_open, path), 0);
     db = open_db("alloc.db", 0);
@@ -1566,4 +1643,243 @@ CG_TEST(bank_store_alloc_failure)
     a.list = list;
     CG_ASSERT_GT(fail_each_allocation("bank_import", op_import, &a), 0);
     cg_bankdb_close(db);
+}
+
+/* ---- PostgreSQL locations (postgresql only) ------------------------------------------------ */
+
+#if CG_HAVE_POSTGRESQL
+/* Runs sql on a connection of its own to location (the store's schema). */
+static void pg_sql(const char *location, const char *sql)
+{
+    PGconn *c = PQconnectdb(location);
+    PGresult *res;
+
+    if (PQstatus(c) != CONNECTION_OK)
+        cg_test_fail(__FILE__, __LINE__, "connecting: %s", PQerrorMessage(c));
+    res = PQexec(c, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        cg_test_fail(__FILE__, __LINE__, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(res);
+    PQfinish(c);
+}
+#endif
+
+/* Hostile and foreign locations, what a schema must be to be opened, parameters that look like
+ * SQL, and the error of an op the backend does not implement yet. */
+CG_TEST_PG(bank_store_postgresql_locations)
+{
+#if CG_HAVE_POSTGRESQL
+    static const char *const bad[] = {"postgresql://[::1", "postgresql://%zz@h/x",
+                                      "postgresql://u@h/x?sslmode",
+                                      "postgresql://u@127.0.0.1:1/x?nosuchoption=1"};
+    char loc[600];
+    cg_error err = {0};
+    cg_bankdb *db = NULL;
+    cg_bank b, got;
+    uint8_t state[4] = {1, 2, 3, 4};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CG_ASSERT_EQ(cg_bankdb_open(bad[i], CG_BANKDB_CREATE, &db, &err), CG_E_INVAL);
+        CG_ASSERT(db == NULL);
+        CG_ASSERT(strstr(err.message, "not a valid PostgreSQL URL") != NULL);
+    }
+    /* A password in the URL never reaches a message. */
+    CG_ASSERT_EQ(cg_bankdb_open("postgresql://u:s3cr3t@127.0.0.1:1/x", 0, &db, &err), CG_E_IO);
+    CG_ASSERT(strstr(err.message, "s3cr3t") == NULL);
+    CG_ASSERT(strstr(err.message, "u:***@127.0.0.1:1") != NULL);
+
+    /* An empty schema: created only with CG_BANKDB_CREATE. */
+    cg_test_store_location("pgloc", loc, sizeof(loc));
+    CG_ASSERT_EQ(cg_bankdb_open(loc, 0, &db, &err), CG_E_NOTFOUND);
+    CG_ASSERT(strstr(err.message, "no bank database here yet") != NULL);
+    db = open_db("pgloc", CG_BANKDB_CREATE);
+    /* Text that looks like SQL is data: parameters, never spliced. */
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "quotes");
+    snprintf(b.label, sizeof(b.label), "x'); DROP TABLE banks; --");
+    snprintf(b.description, sizeof(b.description), "\\x00 $1 \"%%s\" ' ''");
+    b.enabled = 1;
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "quotes", &got, &err), &err);
+    CG_ASSERT_STR_EQ(got.label, b.label);
+    CG_ASSERT_STR_EQ(got.description, b.description);
+    /* No data version to read without a query: callers read the store instead. */
+    {
+        uint64_t v = 1;
+
+        CG_ASSERT_EQ(cg_bankdb_data_version(db, &v, &err), CG_E_UNSUPPORTED);
+    }
+    /* Bytes (bytea) round trip, NUL and 0xff included. */
+    {
+        uint8_t *back = NULL;
+        size_t n = 0;
+
+        state[1] = 0;
+        state[2] = 0xff;
+        CG_ASSERT_OK(cg_bankdb_state_put(db, state, sizeof(state), &err), &err);
+        CG_ASSERT_OK(cg_bankdb_state_get(db, &back, &n, NULL, &err), &err);
+        CG_ASSERT_EQ(n, sizeof(state));
+        CG_ASSERT(memcmp(back, state, n) == 0);
+        cg_free(back);
+    }
+    cg_bankdb_close(db);
+
+    /* Read-only: reads work, writes are refused. */
+    CG_ASSERT_OK(cg_bankdb_open(loc, CG_BANKDB_READONLY, &db, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "quotes", &got, &err), &err);
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "nope");
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_INVAL);
+    cg_bankdb_close(db);
+
+    /* Newer than this build: refused, and left alone. */
+    pg_sql(loc, "UPDATE childguard_schema SET version = 999");
+    CG_ASSERT_EQ(cg_bankdb_open(loc, CG_BANKDB_CREATE, &db, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "newer than this build") != NULL);
+    pg_sql(loc, "UPDATE childguard_schema SET version = 7");
+    db = open_db("pgloc", 0);
+    cg_bankdb_close(db);
+
+    /* A schema with tables that are not ours: refused, never written to. */
+    cg_test_store_location("foreign", loc, sizeof(loc));
+    pg_sql(loc, "CREATE TABLE payroll (id integer)");
+    CG_ASSERT_EQ(cg_bankdb_open(loc, CG_BANKDB_CREATE, &db, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "not a childguard bank database") != NULL);
+    /* childguard_schema of another app: refused too. */
+    pg_sql(loc, "CREATE TABLE childguard_schema (app text, version integer);"
+                "INSERT INTO childguard_schema VALUES ('other', 1)");
+    CG_ASSERT_EQ(cg_bankdb_open(loc, CG_BANKDB_CREATE, &db, &err), CG_E_INVAL);
+
+    /* A search_path naming no schema that exists. */
+    {
+        char nowhere[700];
+
+        snprintf(nowhere, sizeof(nowhere), "%s", loc);
+        *strstr(nowhere, "search_path%3D") = '\0';
+        strcat(nowhere, "search_path%3Dno_such_schema_here");
+        CG_ASSERT_EQ(cg_bankdb_open(nowhere, CG_BANKDB_CREATE, &db, &err), CG_E_NOTFOUND);
+        CG_ASSERT(strstr(err.message, "no schema") != NULL);
+    }
+#endif
+}
+
+/* Another session holding the store's write lock: a write waits for it (the lock timeout, 300 ms
+ * here, 5 s by default), then fails as "database is locked" (CG_E_BACKEND), and the handle
+ * works again once the lock is gone. */
+CG_TEST_PG(bank_store_postgresql_locked)
+{
+#if CG_HAVE_POSTGRESQL
+    char loc[600];
+    cg_error err = {0};
+    cg_bankdb *db = open_db("pglock", CG_BANKDB_CREATE);
+    cg_bank b;
+    PGconn *holder;
+    PGresult *res;
+
+    cg_test_store_location("pglock", loc, sizeof(loc));
+    holder = PQconnectdb(loc);
+    CG_ASSERT(PQstatus(holder) == CONNECTION_OK);
+    res = PQexec(holder, "SELECT pg_advisory_lock(hashtext('childguard:' || current_schema()))");
+    CG_ASSERT(PQresultStatus(res) == PGRES_TUPLES_OK);
+    PQclear(res);
+    memset(&b, 0, sizeof(b));
+    snprintf(b.name, sizeof(b.name), "waits");
+    b.enabled = 1;
+    CG_ASSERT_OK(cg__pg_set_lock_timeout(db, 300, &err), &err);
+    CG_ASSERT_EQ(cg_bank_create(db, &b, &err), CG_E_BACKEND);
+    CG_ASSERT(strstr(err.message, "database is locked") != NULL);
+    PQfinish(holder); /* releases the lock */
+    CG_ASSERT_OK(cg_bank_create(db, &b, &err), &err);
+    cg_bankdb_close(db);
+#endif
+}
+
+/* An op a backend leaves NULL is answered by the dispatcher with a clear CG_E_UNSUPPORTED
+ * naming the feature, the op and the backend, and the handle goes on working; a complete table
+ * is used as is. */
+CG_TEST_SQLITE(bank_store_unsupported_ops)
+{
+    cg__store_ops partial = cg__store_sqlite, filled;
+    const cg__store_ops *own;
+    cg_bankdb *db = open_db("partial.db", CG_BANKDB_CREATE);
+    cg_error err = {0};
+    uint8_t state[2] = {1, 2};
+    cg_bank got;
+
+    CG_ASSERT_EQ(cg__store_ops_fill(&cg__store_sqlite, &filled), 0);
+    partial.name = "partial";
+    partial.review_counts = NULL;
+    partial.state_put = NULL;
+    partial.data_version = NULL;
+    CG_ASSERT_EQ(cg__store_ops_fill(&partial, &filled), 1);
+    CG_ASSERT(filled.review_counts != NULL && filled.state_put != NULL);
+    CG_ASSERT(filled.data_version == NULL); /* optional: callers test it */
+    make_bank(db, "stays");
+    own = db->ops;
+    db->ops = &filled;
+    CG_ASSERT_EQ(cg_review_counts(db, (int64_t[CG_REVIEW_STATE_COUNT]){0}, &err),
+                 CG_E_UNSUPPORTED);
+    CG_ASSERT(strstr(err.message,
+                     "the review queue (review_counts) is not supported by the partial store "
+                     "yet") != NULL);
+    CG_ASSERT_EQ(cg_bankdb_state_put(db, state, sizeof(state), &err), CG_E_UNSUPPORTED);
+    CG_ASSERT(strstr(err.message, "the engine's saved state") != NULL);
+    {
+        uint64_t v;
+
+        CG_ASSERT_EQ(cg_bankdb_data_version(db, &v, &err), CG_E_UNSUPPORTED);
+    }
+    CG_ASSERT_OK(cg_bank_get(db, "stays", &got, &err), &err);
+    db->ops = own;
+    cg_bankdb_close(db);
+}
+
+/* The server drops the handle's connection (a restart, an administrator): the call that meets
+ * the dead connection fails with CG_E_IO naming the store, nothing half-done is kept, and the
+ * next call reconnects and works, also when the loss hit an open write transaction. */
+CG_TEST_PG(bank_store_postgresql_reconnect)
+{
+#if CG_HAVE_POSTGRESQL
+    char loc[600], sql[256];
+    cg_error err = {0};
+    cg_bankdb *db = open_db("pgdrop", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "before"), got;
+    cg_bank_signal s;
+    cg_status st;
+    int64_t n = -1;
+
+    cg_test_store_location("pgdrop", loc, sizeof(loc));
+    /* This handle's server process only (other cases share the server). */
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(cg__pgc(db)));
+    pg_sql(loc, sql);
+    st = cg_bank_get(db, "before", &got, &err);
+    if (st != CG_OK) { /* the call that met the dead connection */
+        CG_ASSERT_EQ(st, CG_E_IO);
+        CG_ASSERT(strstr(err.message, cg_test_store_mention("pgdrop")) != NULL);
+    }
+    CG_ASSERT_OK(cg_bank_get(db, "before", &got, &err), &err);
+    CG_ASSERT_EQ(got.id, b.id);
+
+    /* Lost inside a write transaction: the import is all or nothing. */
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 7);
+    CG_ASSERT_OK(db->ops->begin_write(db, "test", &err), &err);
+    {
+        int merged = 0, filled = 0;
+
+        CG_ASSERT_OK(db->ops->signal_put(db, &s, 1, &merged, &filled, &err), &err);
+    }
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(cg__pgc(db)));
+    pg_sql(loc, sql);
+    CG_ASSERT(db->ops->commit(db, "test", &err) != CG_OK);
+    CG_ASSERT_OK(cg_bank_signal_count(db, b.id, NULL, &n, &err), &err);
+    CG_ASSERT_EQ(n, 0);
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+    CG_ASSERT_OK(cg_bank_signal_count(db, b.id, NULL, &n, &err), &err);
+    CG_ASSERT_EQ(n, 1);
+    cg_bankdb_close(db);
+#endif
 }

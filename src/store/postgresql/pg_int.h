@@ -1,0 +1,257 @@
+/* Internal: the PostgreSQL backend of the store (store_ops.h, issue 17), shared by its files.
+ *
+ * pg_store.c     the connection: open/close, the location (a postgresql:// URL), identity
+ *                and schema migrations, transactions (savepoints when nested), the statement
+ *                helpers and PostgreSQL errors -> cg_status.
+ * pg_schema.c    the migration steps (the same versions as the SQLite schema, up to 7).
+ * pg_bank.c      banks.
+ * pg_signal.c    signals.
+ * pg_changes.c   the change log (written by triggers) and its notifications.
+ * pg_review_read.c, pg_review_write.c  the review queue's rows.
+ * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
+ * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
+ * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
+ * pg_import.c    the import ops: per-row until bulk mode, then binary COPY into a staging
+ *                table merged with INSERT ... ON CONFLICT.
+ * pg_ops.c       the table of operations (cg__store_postgresql).
+ *
+ * docs/banks.md ("Backends") describes what this backend supports.
+ * Threading: a cg_bankdb is used by one thread at a time (one PGconn per handle). */
+#ifndef CG_STORE_PG_INT_H
+#define CG_STORE_PG_INT_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store/store_int.h"
+
+/* How long a statement waits for another connection's lock (the write lock of begin_write)
+ * before failing with "database is locked" (milliseconds), as the SQLite busy timeout. */
+#define CG__PG_LOCK_TIMEOUT_MS 5000
+
+/* Statements prepared once per connection (PQprepare), by slot: the hot paths. */
+typedef enum cg__pg_stmt {
+    CG__PG_SIGNAL_INSERT = 0,
+    CG__PG_SIGNAL_LOOKUP,
+    CG__PG_SIGNAL_FILL,
+    CG__PG_SIGNAL_GET,
+    CG__PG_BANK_BY_NAME,
+    CG__PG_BANK_BY_ID,
+    CG__PG_STMT_COUNT
+} cg__pg_stmt;
+
+/* Rows an import buffers before it copies them to the staging table. */
+#define CG__PG_COPY_BATCH 65536
+#define CG__PG_STR_(x) #x
+#define CG__PG_STR(x) CG__PG_STR_(x)
+
+/* A change listener (pg_notify.c). */
+typedef struct cg__pg_watch cg__pg_watch;
+
+/* The connection state behind db->be. */
+typedef struct cg__pg {
+    char *url;                       /* the URL connected to (for the listener; not printed) */
+    cg__pg_watch *watch;             /* NULL: not watched */
+    PGconn *conn;
+    int prepared[CG__PG_STMT_COUNT]; /* 1: slot prepared on this connection */
+    int tx_depth;                    /* open levels: 1 the transaction, more are savepoints */
+    char schema[64];                 /* current_schema() at open: names the notify channel */
+    char last_state[6];              /* SQLSTATE of the last failure ("" for none) */
+    int64_t import_seq0;             /* the change seq when the running import began */
+    int import_bulk;                 /* 1: the running import copies rows (pg_import.c) */
+    int64_t import_bank;             /* its bank */
+    int64_t import_now;              /* the `added` time of its new signals */
+    char *copy_buf;                  /* binary COPY rows of the batch being built */
+    size_t copy_len, copy_cap;
+    size_t copy_rows;                /* rows in copy_buf */
+    int64_t copy_total;              /* rows copied to the staging table by this import */
+} cg__pg;
+
+/* Parameters of one statement: text (format 0) or binary bytes (format 1). */
+#define CG__PG_MAX_PARAMS 16
+typedef struct cg__pg_params {
+    const char *val[CG__PG_MAX_PARAMS];
+    int len[CG__PG_MAX_PARAMS];
+    int fmt[CG__PG_MAX_PARAMS];
+    char num[CG__PG_MAX_PARAMS][24];
+    int n;
+} cg__pg_params;
+
+void cg__pg_param_int(cg__pg_params *p, int64_t v);
+void cg__pg_param_text(cg__pg_params *p, const char *s);
+void cg__pg_param_bytes(cg__pg_params *p, const void *data, size_t n);
+/* A NULL parameter. */
+void cg__pg_param_null(cg__pg_params *p);
+
+static inline PGconn *cg__pgc(const cg_bankdb *db)
+{
+    return ((const cg__pg *)db->be)->conn;
+}
+
+/* Maps a SQLSTATE to a cg_status (23: INVAL, 53100: IO, 53200: NOMEM, 55P03/40001/40P01:
+ * BACKEND "database is locked", 08: IO, 22: INVAL, XX001: DECODE, else BACKEND). */
+cg_status cg__pg_status(const char *sqlstate);
+/* Records the failure of res (or of the connection when res is NULL) in err:
+ * "<path>: <what>: <PostgreSQL's message>"; returns the mapped status. */
+cg_status cg__pg_fail(cg_bankdb *db, const PGresult *res, cg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Runs sql with params (NULL: none); text results. On success *out holds the result (PQclear
+ * by the caller; NULL out: cleared here). what names the step in messages. */
+cg_status cg__pg_query(cg_bankdb *db, const char *sql, const cg__pg_params *params,
+                       const char *what, PGresult **out, cg_error *err);
+/* The same with the statement of slot, prepared from sql on its first use. */
+cg_status cg__pg_query_slot(cg_bankdb *db, cg__pg_stmt slot, const char *sql,
+                            const cg__pg_params *params, const char *what, PGresult **out,
+                            cg_error *err);
+/* Runs SQL without parameters or results (may hold several statements). */
+cg_status cg__pg_exec(cg_bankdb *db, const char *sql, const char *what, cg_error *err);
+/* The integer in row 0, column col of res (0 when NULL). */
+int64_t cg__pg_int(const PGresult *res, int row, int col);
+/* Copies text field (row, col) into dst (cap bytes); -1 when it does not fit. */
+int cg__pg_text(const PGresult *res, int row, int col, char *dst, size_t cap);
+/* Decodes the hex text of field (row, col) into dst (exactly n bytes expected); -1 otherwise. */
+int cg__pg_hex(const PGresult *res, int row, int col, uint8_t *dst, size_t n);
+
+/* 1 while a transaction (or a failed one) is open on the connection. */
+int cg__pg_in_tx(cg_bankdb *db);
+
+/* Banks (pg_bank.c): bank id into out; CG_E_NOTFOUND when absent. */
+cg_status cg__pg_bank_load_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err);
+/* Signals (pg_signal.c): the add/merge of one checked signal inside the caller's
+ * transaction. */
+cg_status cg__pg_signal_add_in_tx(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                                  int *filled, cg_error *err);
+
+/* The migration steps (pg_schema.c): step i takes the version from i to i + 1. */
+extern const char *const cg__pg_migrations[CG__BANKDB_SCHEMA_VERSION];
+
+/* Test hook: the handle's lock timeout (the locked-store test waits 300 ms, not 5 s). */
+cg_status cg__pg_set_lock_timeout(cg_bankdb *db, int ms, cg_error *err);
+
+/* ---- the operations (store_ops.h) ---- */
+cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err);
+void cg__pg_close(cg_bankdb *db);
+cg_status cg__pg_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);
+cg_status cg__pg_snapshot_end(cg_bankdb *db, const char *what, cg_error *err);
+cg_status cg__pg_begin_write(cg_bankdb *db, const char *what, cg_error *err);
+cg_status cg__pg_commit(cg_bankdb *db, const char *what, cg_error *err);
+void cg__pg_rollback(cg_bankdb *db);
+cg_status cg__pg_bank_insert(cg_bankdb *db, cg_bank *bank, const char *thresholds, int64_t now,
+                             cg_error *err);
+cg_status cg__pg_bank_get(cg_bankdb *db, const char *name, cg_bank *out, cg_error *err);
+cg_status cg__pg_bank_get_by_id(cg_bankdb *db, int64_t id, cg_bank *out, cg_error *err);
+cg_status cg__pg_bank_update_row(cg_bankdb *db, const cg_bank *bank, const char *thr,
+                                 const char *name, cg_error *err);
+cg_status cg__pg_bank_delete_facts(cg_bankdb *db, const char *name, int64_t *id, int64_t *count,
+                                   cg_error *err);
+cg_status cg__pg_bank_delete_row(cg_bankdb *db, const char *name, cg_error *err);
+cg_status cg__pg_bank_list(cg_bankdb *db, int (*fn)(const cg_bank *bank, void *ud), void *ud,
+                           cg_error *err);
+cg_status cg__pg_signal_put(cg_bankdb *db, cg_bank_signal *s, int64_t now, int *merged,
+                            int *filled, cg_error *err);
+cg_status cg__pg_signal_get(cg_bankdb *db, int64_t id, cg_bank_signal *out, cg_error *err);
+cg_status cg__pg_signal_find(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                             const uint8_t *value, cg_bank_signal *out, cg_error *err);
+cg_status cg__pg_signal_describe(cg_bankdb *db, int64_t id, cg__signal_facts *f, cg_error *err);
+cg_status cg__pg_signal_set_disabled_row(cg_bankdb *db, int64_t id, int64_t until,
+                                         cg_error *err);
+cg_status cg__pg_signal_delete_row(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_signal_foreach(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                                int (*fn)(const cg_bank_signal *s, void *ud), void *ud,
+                                cg_error *err);
+cg_status cg__pg_signal_count(cg_bankdb *db, int64_t bank_id, const cg_signal_type *type,
+                              int64_t *out, cg_error *err);
+cg_status cg__pg_import_begin(cg_bankdb *db, int64_t bank_id, cg_bank *bank, cg_error *err);
+cg_status cg__pg_import_put(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                            size_t n, int64_t now, int *merged, cg_error *err);
+cg_status cg__pg_import_bulk(cg_bankdb *db, int64_t bank_id, cg_error *err);
+cg_status cg__pg_import_merged_late(cg_bankdb *db, int64_t *merged, cg_error *err);
+cg_status cg__pg_import_end(cg_bankdb *db, int commit, cg_error *err);
+cg_status cg__pg_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                                size_t n, int64_t now, int *merged, int *filled, cg_error *err);
+cg_status cg__pg_vpdq_put(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
+                          size_t n, int64_t now, int *merged, int *filled, cg_error *err);
+cg_status cg__pg_vpdq_frames(cg_bankdb *db, int64_t signal_id,
+                             int (*fn)(const cg_vpdq_frame *frame, void *ud), void *ud,
+                             cg_error *err);
+cg_status cg__pg_state_put(cg_bankdb *db, const char *tenant, const uint8_t *data, size_t len,
+                           int64_t now, cg_error *err);
+cg_status cg__pg_state_get(cg_bankdb *db, const char *tenant, uint8_t **data, size_t *len,
+                           int64_t *saved, int *found, cg_error *err);
+cg_status cg__pg_apikey_get(cg_bankdb *db, int64_t id, cg_key *out,
+                            uint8_t hash[CG__APIKEY_HASH_BYTES], int *found, cg_error *err);
+cg_status cg__pg_apikey_find_live(cg_bankdb *db, int64_t id, const char *name, cg_key *out,
+                                  int *found, cg_error *err);
+cg_status cg__pg_apikey_insert(cg_bankdb *db, const cg_key *k,
+                               const uint8_t hash[CG__APIKEY_HASH_BYTES], int64_t now,
+                               int64_t *id, cg_error *err);
+cg_status cg__pg_apikey_touch(cg_bankdb *db, int64_t id, int64_t now, int *done, cg_error *err);
+cg_status cg__pg_apikey_revoke_row(cg_bankdb *db, int64_t id, int64_t now, cg_error *err);
+cg_status cg__pg_apikey_generation(cg_bankdb *db, int64_t *out, cg_error *err);
+cg_status cg__pg_apikey_list(cg_bankdb *db, int (*fn)(const cg_key *key, void *ud), void *ud,
+                             cg_error *err);
+cg_status cg__pg_outbox_pending(cg_bankdb *db, const char *tenant, int64_t *n, cg_error *err);
+cg_status cg__pg_outbox_insert(cg_bankdb *db, const char *tenant, const char *target,
+                               const char *payload_json, int64_t now, int64_t *id,
+                               cg_error *err);
+cg_status cg__pg_outbox_due(cg_bankdb *db, int64_t now, int limit,
+                            int (*fn)(const cg_outbox_entry *entry, void *ud), void *ud,
+                            cg_error *err);
+cg_status cg__pg_outbox_mark_delivered(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_outbox_mark_retry(cg_bankdb *db, int64_t id, const char *error_text,
+                                   int64_t next_attempt, cg_error *err);
+cg_status cg__pg_outbox_mark_failed(cg_bankdb *db, int64_t id, const char *error_text,
+                                    cg_error *err);
+cg_status cg__pg_outbox_counts(cg_bankdb *db, int64_t *pending, int64_t *delivered,
+                               int64_t *failed, cg_error *err);
+cg_status cg__pg_outbox_prune(cg_bankdb *db, int64_t before, int64_t *removed, cg_error *err);
+cg_status cg__pg_job_queue(cg_bankdb *db, const char *tenant, const char *id, int64_t now,
+                           int *created, cg_error *err);
+cg_status cg__pg_job_get(cg_bankdb *db, const char *tenant, const char *id, cg_job *out,
+                         cg_error *err);
+cg_status cg__pg_job_done(cg_bankdb *db, const char *tenant, const char *id,
+                          const char *verdict_json, int64_t review_id, int64_t now,
+                          cg_error *err);
+cg_status cg__pg_job_fail(cg_bankdb *db, const char *tenant, const char *id, const char *reason,
+                          int64_t now, cg_error *err);
+cg_status cg__pg_job_counts(cg_bankdb *db, const char *tenant, int64_t counts[3], cg_error *err);
+cg_status cg__pg_review_row(cg_bankdb *db, const char *sql, int64_t id, const char *what,
+                            PGresult **out, cg_error *err);
+cg_status cg__pg_review_insert(cg_bankdb *db, cg_review_item *item, const char *tenant,
+                               const char *verdict, const uint8_t *preview, size_t preview_len,
+                               int64_t now, cg_error *err);
+cg_status cg__pg_review_find_open(cg_bankdb *db, const char *tenant, const char *content_id,
+                                  int64_t *id, cg_error *err);
+cg_status cg__pg_review_refresh_row(cg_bankdb *db, int64_t id, const cg_review_item *item,
+                                    const char *verdict, cg_error *err);
+cg_status cg__pg_review_get(cg_bankdb *db, int64_t id, cg_review_item *out, char **verdict,
+                            cg_error *err);
+cg_status cg__pg_review_preview_get(cg_bankdb *db, int64_t id, uint8_t **data, size_t *len,
+                                    cg_error *err);
+cg_status cg__pg_review_list(cg_bankdb *db, const cg_review_filter *filter,
+                             int (*fn)(const cg_review_item *item, void *ud), void *ud,
+                             cg_error *err);
+cg_status cg__pg_review_counts(cg_bankdb *db, int64_t out[CG_REVIEW_STATE_COUNT], cg_error *err);
+cg_status cg__pg_review_state(cg_bankdb *db, int64_t id, cg_review_state *state, char *reviewer,
+                              cg_error *err);
+cg_status cg__pg_review_next_pending(cg_bankdb *db, int64_t *id, cg_error *err);
+cg_status cg__pg_review_claim_row(cg_bankdb *db, int64_t id, const char *reviewer, int64_t now,
+                                  cg_error *err);
+cg_status cg__pg_review_release_row(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_review_propose_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                    int64_t now, cg_error *err);
+cg_status cg__pg_review_decide_row(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                   const char *bank, int64_t added, int confirms, int64_t now,
+                                   cg_error *err);
+cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
+/* Stops and frees the listener, if any (close). */
+void cg__pg_watch_stop(cg__pg *c);
+cg_status cg__pg_change_seq(cg_bankdb *db, int64_t *out, cg_error *err);
+cg_status cg__pg_changes_since(cg_bankdb *db, int64_t seq,
+                               int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),
+                               void *ud, cg_error *err);
+cg_status cg__pg_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+
+#endif
