@@ -191,6 +191,12 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;",
     /* 6 -> 7: the job ledger of queued scans (sqlite_jobs.c, docs/queue.md). */
     CG__SQLITE_JOBS_SCHEMA,
+    /* 7 -> 8: the exchanges' tables (issue 18's branch). Empty on this branch: merging keeps
+     * that branch's step here and the step below as 8 -> 9. */
+    "",
+    /* 8 -> 9: text excerpts of review items, kept only under the policy's text quarantine
+     * (sqlite_review_excerpt.c, docs/review.md "Text excerpts"). */
+    CG__SQLITE_EXCERPT_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
