@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "childguard/review.h"
 #include "common/alloc.h"
 #include "common/error.h"
 

@@ -91,7 +91,7 @@ static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_
 {
     cg__policy_ref *policy = cg__engine_policy_take(e);
     cg_policy_text_quarantine q;
-    char buf[256], *key, *json = NULL;
+    char buf[256], was[CG_TENANT_MAX + 1], *key, *json = NULL;
     const size_t nt = strlen(v->tenant), nc = strlen(v->conversation);
     cg_status st;
 
@@ -99,13 +99,18 @@ static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_
     cg__engine_policy_give(e, policy);
     if (!q.enabled)
         return CG_OK;
-    st = cg_bankdb_set_tenant(e->rw_db, v->tenant, err); /* the item's tenant */
+    /* The item's tenant for the write; the handle's own is put back after it (the saved live
+     * state is written under the handle's tenant, state_store.c). */
+    snprintf(was, sizeof(was), "%s", cg_bankdb_tenant(e->rw_db));
+    st = cg_bankdb_set_tenant(e->rw_db, v->tenant, err);
     if (st != CG_OK)
         return st;
     /* The conversation's key as scan.c made it: "<tenant>" 0x1f "<conversation>". */
     key = nt + nc + 2 <= sizeof(buf) ? buf : cg__malloc(nt + nc + 2);
-    if (key == NULL)
+    if (key == NULL) {
+        (void)cg_bankdb_set_tenant(e->rw_db, was, NULL);
         return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    }
     snprintf(key, nt + nc + 2, "%s\x1f%s", v->tenant, v->conversation);
     pthread_mutex_lock(&e->state.lock);
     st = cg__excerpt_build(&e->state.excerpts, key, v->conversation, &v->text, &q, &json, err);
@@ -116,6 +121,7 @@ static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_
         st = cg_review_excerpt_set(e->rw_db, id, json, strlen(json),
                                    (int64_t)time(NULL) + q.retention_s, e->audit, err);
     cg__free(json);
+    (void)cg_bankdb_set_tenant(e->rw_db, was, NULL); /* valid: it was the handle's */
     return st;
 }
 

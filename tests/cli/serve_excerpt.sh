@@ -55,10 +55,19 @@ msg() { # key conversation id text
         --data-binary "@$tmp/msg.json" "$B/v1/messages"
 }
 
-msg "$SCAN_A" c1 1 "you are so mature for your age. dont tell your parents about us" >/dev/null
-msg "$SCAN_A" c1 2 "what did you have for lunch today" >/dev/null
-msg "$SCAN_A" c1 3 "send me a photo of you, our secret. are you alone right now?" >/dev/null
-code=$(msg "$SCAN_A" c1 4 "lets meet after school, i can pick you up. delete this chat")
+i=0
+while IFS= read -r line; do
+    i=$((i + 1))
+    code=$(msg "$SCAN_A" c1 $i "$line")
+done <<'MSGS'
+hey, you're so mature for your age
+what did you have for lunch today
+I understand you better than your parents do
+are you alone right now? are your parents home?
+this is our little secret, don't tell anyone. delete this chat ok
+add me on snap, it's more private
+let's meet after school, I can pick you up
+MSGS
 ITEM=$(py "print(j.get('review_id') or 0)")
 check "the conversation went to review (item $ITEM)" "[ $code = 200 ] && [ \"$ITEM\" -gt 0 ]"
 
@@ -69,8 +78,8 @@ check "ana claims the item" "[ $code = 200 ]"
 before=$(grep -c review_excerpt "$CHILDGUARD_AUDIT_LOG")
 code=$(req "$ANA" GET "/v1/review/$ITEM/excerpt")
 check "the claimant gets the excerpt" "[ $code = 200 ] && py \"assert j['version']==1 and j['offsets']=='utf8_bytes' and j['conversation']=='c1'\""
-check "it holds the messages with evidence, as sent, and not the one without" \
-    "py \"t=[m['text'] for m in j['messages']]; assert any('meet after school' in x for x in t) and not any('lunch' in x for x in t), t\""
+check "it holds the newest messages with evidence, as sent, and not the one without" \
+    "py \"t=[m['text'] for m in j['messages']]; assert t[-1]==\\\"let's meet after school, I can pick you up\\\" and not any('lunch' in x for x in t), t\""
 check "every span lies inside its message, with a harm" \
     "py \"assert all(0<=s['start']<s['end']<=len(m['text'].encode()) and s['harm'] for m in j['messages'] for s in m['spans']) and any(m['spans'] for m in j['messages'])\""
 check "within the policy's caps (4 messages, 2048 bytes)" \
