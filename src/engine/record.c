@@ -117,9 +117,12 @@ static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_
     pthread_mutex_unlock(&e->state.lock);
     if (key != buf)
         cg__free(key);
-    if (st == CG_OK && json != NULL)
+    if (st == CG_OK && json != NULL) {
         st = cg_review_excerpt_set(e->rw_db, id, json, strlen(json),
                                    (int64_t)time(NULL) + q.retention_s, e->audit, err);
+        if (st == CG_E_UNSUPPORTED) /* a store without excerpts yet: the item stands without */
+            st = CG_OK;
+    }
     cg__free(json);
     (void)cg_bankdb_set_tenant(e->rw_db, was, NULL); /* valid: it was the handle's */
     return st;

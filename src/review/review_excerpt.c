@@ -86,9 +86,18 @@ static const char *check_message(json_t *m, size_t i, size_t *text_bytes, char *
         json_t *a = json_object_get(s, "start"), *b = json_object_get(s, "end");
         int64_t lo, hi;
 
+        const char *sk;
+        json_t *sv;
+        int unknown = 0;
+
+        json_object_foreach(s, sk, sv) {
+            unknown |= strcmp(sk, "start") != 0 && strcmp(sk, "end") != 0 &&
+                       strcmp(sk, "harm") != 0 && strcmp(sk, "facet") != 0 &&
+                       strcmp(sk, "cue") != 0;
+        }
         if (!json_is_object(s) || !json_is_integer(a) || !json_is_integer(b) ||
             !short_string(s, "harm", 31, 1) || !short_string(s, "facet", 31, 0) ||
-            !short_string(s, "cue", 63, 0) || json_object_size(s) > 5)
+            !short_string(s, "cue", 63, 0) || unknown)
             return say(why, cap, "messages[%zu].spans[%zu]: expected {start, end, harm, "
                                       "facet, cue}", i, k);
         lo = json_integer_value(a);

@@ -2,8 +2,13 @@
 // span offsets are UTF-8 bytes, JavaScript strings count UTF-16 code units; the pieces must be
 // exactly the evidence words on synthetic Vietnamese text with diacritics and emoji (a letter
 // with two diacritics is 3 bytes and 1 code unit, an emoji 4 bytes and 2 code units).
+import { readFileSync } from 'node:fs';
 import { run, check } from './harness.mjs';
-import { segments } from '../../web/review/excerpt.js';
+
+// The page's module as the browser loads it (web/ has no package.json saying "module", so Node
+// would read a .js file as CommonJS: load its text as an ES module instead).
+const src = readFileSync(new URL('../../web/review/excerpt.js', import.meta.url), 'utf8');
+const { segments } = await import('data:text/javascript,' + encodeURIComponent(src));
 
 const bytesOf = (s) => Buffer.byteLength(s, 'utf8');
 // A span over `word` in `text` (its first occurrence), in UTF-8 bytes.

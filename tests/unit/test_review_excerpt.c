@@ -163,6 +163,8 @@ CG_TEST_SQLITE(excerpt_hostile_input_refused)
          "\"start\":1,\"end\":4,\"harm\":\"grooming\"}]}]}", CG_E_INVAL, "cuts a UTF-8"},
         {"{\"version\":1,\"messages\":[{\"id\":\"1\",\"text\":\"abc\",\"spans\":[{\"start\":0,"
          "\"end\":1}]}]}", CG_E_INVAL, "expected {start"},
+        {"{\"version\":1,\"messages\":[{\"id\":\"1\",\"text\":\"abc\",\"spans\":[{\"start\":0,"
+         "\"end\":1,\"harm\":\"grooming\",\"html\":\"<b>\"}]}]}", CG_E_INVAL, "expected {start"},
         {"{\"version\":1,\"offsets\":\"utf16\",\"messages\":[{\"id\":\"1\",\"text\":\"a\"}]}",
          CG_E_INVAL, "utf8_bytes"},
         {"{\"version\":1,\"version\":1,\"messages\":[{\"id\":\"1\",\"text\":\"a\"}]}",
