@@ -81,7 +81,7 @@ cg_status cg__excerpt_keep(cg__excerpt_ring *r, const char *key, const cg_text_m
 /* Drops every message of conversation key. Caller holds the state lock. */
 void cg__excerpt_forget(cg__excerpt_ring *r, const char *key);
 /* The excerpt JSON (review.h) of conversation key for the evidence in res, within q's caps,
- * into *out (cg_free; NULL when no message that holds evidence is remembered). Caller holds the
+ * into *out (free(): jansson's json_dumps; NULL when no message that holds evidence is remembered). Caller holds the
  * state lock. */
 cg_status cg__excerpt_build(const cg__excerpt_ring *r, const char *key, const char *conversation,
                             const cg_text_result *res, const cg_policy_text_quarantine *q,

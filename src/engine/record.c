@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -123,7 +124,7 @@ static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_
         if (st == CG_E_UNSUPPORTED) /* a store without excerpts yet: the item stands without */
             st = CG_OK;
     }
-    cg__free(json);
+    free(json); /* jansson's json_dumps */
     (void)cg_bankdb_set_tenant(e->rw_db, was, NULL); /* valid: it was the handle's */
     return st;
 }
