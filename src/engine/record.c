@@ -1,6 +1,8 @@
 /* Recording a decision (engine_int.h): a review item when the decision queues one, an outbox
  * row for each notify action, then a "decision" audit record naming the item. They carry
- * hashes, scores, evidence spans and decisions; never content bytes or message text. */
+ * hashes, scores, evidence spans and decisions; never content bytes or message text, except
+ * the excerpt of a conversation's evidence messages under the policy's text quarantine
+ * (keep_excerpt, excerpt.c). */
 #include "engine/engine_int.h"
 
 #include <jansson.h>
