@@ -155,10 +155,11 @@ static cg_status check_excerpt(cg_bankdb *db, int64_t id, const char *json, size
                         (long long)id, why);
     }
     if (json_array_size(msgs) > CG_REVIEW_EXCERPT_MESSAGES_MAX) {
+        const size_t n = json_array_size(msgs);
         json_decref(o);
         return cg__fail(err, CG_E_LIMIT, "%s: review item %lld: excerpt of %zu messages (at "
-                                         "most %d)", db->path, (long long)id,
-                        json_array_size(msgs), CG_REVIEW_EXCERPT_MESSAGES_MAX);
+                                         "most %d)", db->path, (long long)id, n,
+                        CG_REVIEW_EXCERPT_MESSAGES_MAX);
     }
     for (size_t i = 0; i < json_array_size(msgs); i++) {
         const char *bad = check_message(json_array_get(msgs, i), i, &text_bytes, why,
