@@ -129,7 +129,7 @@ run(async (opts) => {
     // The excerpt: hidden at first, refused before the claim (no request), then shown by the
     // keyboard (x), audited, the evidence marked with its harm, hidden again by x.
     check('excerpt hidden at first', await page.isHidden('#excerpt') && await page.isVisible('#show-excerpt'));
-    const excerptReqs = () => requests.filter((r) => r.url.includes('/excerpt')).length;
+    const excerptReqs = () => requests.filter((r) => /\/v1\/review\/\d+\/excerpt$/.test(r.url)).length;
     await page.keyboard.press('x');
     await page.waitForFunction(() => document.getElementById('excerpt-note').textContent.includes('Claim'));
     check('no excerpt before the claim, and no request', excerptReqs() === 0 && await page.isHidden('#excerpt'));
