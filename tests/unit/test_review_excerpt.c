@@ -303,8 +303,9 @@ static void write_policy(const char *path, const char *quarantine)
     json_decref(p);
 }
 
-/* Scans the conversation for tenant acme with the policy at policy; returns the item id. */
-static int64_t scan_conversation(const char *db_path, const char *policy)
+/* Scans the conversation for tenant acme with the policy at policy (last: the last message's
+ * text, NULL: as above); returns the item id. */
+static int64_t scan_conversation(const char *db_path, const char *policy, const char *last)
 {
     cg_engine_config cfg;
     cg_engine *e = NULL;
@@ -334,8 +335,8 @@ static int64_t scan_conversation(const char *db_path, const char *policy)
         c.message.sender = groom[i].sender;
         c.message.recipient = strcmp(groom[i].sender, "mia") == 0 ? "stranger" : "mia";
         c.message.ts_ms = 1772377200000LL + (int64_t)i * 60000;
-        c.message.text = groom[i].text;
-        c.message.len = strlen(groom[i].text);
+        c.message.text = last != NULL && i + 1 == N_GROOM ? last : groom[i].text;
+        c.message.len = strlen(c.message.text);
         CG_ASSERT_OK(cg_engine_scan(e, &c, &v, &err), &err);
         if (v.review_id > 0)
             item = v.review_id;
@@ -397,13 +398,13 @@ CG_TEST(excerpt_engine_keeps_evidence_messages_only_under_text_quarantine)
 
     /* Off (the shipped policy): the item holds no text at all. */
     snprintf(db_path, sizeof(db_path), "%s/engine-off.db", cg_test_tmpdir());
-    item = scan_conversation(db_path, off);
+    item = scan_conversation(db_path, off, NULL);
     CG_ASSERT(read_excerpt(db_path, item) == NULL);
 
     /* On: the messages that hold evidence, oldest first, their text as sent, each span inside
      * its message on the words of the evidence. */
     snprintf(db_path, sizeof(db_path), "%s/engine-on.db", cg_test_tmpdir());
-    item = scan_conversation(db_path, on);
+    item = scan_conversation(db_path, on, NULL);
     ex = read_excerpt(db_path, item);
     CG_ASSERT(ex != NULL);
     CG_ASSERT_STR_EQ(json_string_value(json_object_get(ex, "conversation")), "g1");
@@ -438,16 +439,42 @@ CG_TEST(excerpt_engine_keeps_evidence_messages_only_under_text_quarantine)
 
     /* The policy's caps: at most 2 messages, 256 bytes of text. */
     snprintf(db_path, sizeof(db_path), "%s/engine-small.db", cg_test_tmpdir());
-    item = scan_conversation(db_path, small);
+    item = scan_conversation(db_path, small, NULL);
     ex = read_excerpt(db_path, item);
     CG_ASSERT(ex != NULL);
     msgs = json_object_get(ex, "messages");
-    CG_ASSERT_GE(json_array_size(msgs), 1);
-    CG_ASSERT_LE(json_array_size(msgs), 2);
+    CG_ASSERT_EQ(json_array_size(msgs), 2);
     for (size_t i = 0; i < json_array_size(msgs); i++)
         total += strlen(json_string_value(json_object_get(json_array_get(msgs, i), "text")));
     CG_ASSERT_LE(total, 256);
     json_decref(ex);
+
+    /* A newest message longer than max_bytes: it alone is kept, cut at a character boundary
+     * (the padding is 3-byte Vietnamese letters) and marked truncated, its span intact. */
+    {
+        char longer[1024];
+        size_t used = (size_t)snprintf(longer, sizeof(longer), "%s", groom[N_GROOM - 1].text);
+        json_t *m;
+        const char *text;
+
+        while (used + 5 < sizeof(longer) && used < 600)
+            used += (size_t)snprintf(longer + used, sizeof(longer) - used, " \xe1\xbb\x9d");
+        snprintf(db_path, sizeof(db_path), "%s/engine-long.db", cg_test_tmpdir());
+        item = scan_conversation(db_path, small, longer);
+        ex = read_excerpt(db_path, item);
+        CG_ASSERT(ex != NULL);
+        msgs = json_object_get(ex, "messages");
+        CG_ASSERT_EQ(json_array_size(msgs), 1);
+        m = json_array_get(msgs, 0);
+        text = json_string_value(json_object_get(m, "text"));
+        CG_ASSERT_STR_EQ(json_string_value(json_object_get(m, "id")), "7");
+        CG_ASSERT(json_is_true(json_object_get(m, "truncated")));
+        CG_ASSERT_LE(strlen(text), 256);
+        CG_ASSERT_GE(strlen(text), 253); /* cut at most a character short */
+        CG_ASSERT_EQ(strncmp(text, longer, strlen(text)), 0);
+        CG_ASSERT_GT(json_array_size(json_object_get(m, "spans")), 0);
+        json_decref(ex);
+    }
 }
 
 CG_TEST(excerpt_policy_quarantine_is_checked)
