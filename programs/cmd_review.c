@@ -41,6 +41,8 @@ static void usage(void)
            "                     --escalate hands it to a senior reviewer (who decides again)\n"
            "  preview ID -o FILE write the item's blurred greyscale preview (PGM; '-' stdout)\n"
            "  counts [--json]    items per state\n"
+           "  purge-excerpts [--json]\n"
+           "                     delete text excerpts past their expiry (text quarantine)\n"
            "  add --content-id ID --kind K --label L [--signal TYPE:HEX]... [--reason TEXT]\n"
            "      [--priority 0-3] [--verdict JSON] [--preview-from IMAGE] [--excerpt FILE]\n"
            "                     queue an item by hand (operators importing items, tests);\n"
@@ -312,6 +314,24 @@ static int do_show(review_ctx *c, const review_opts *o)
     }
     json_decref(v);
     cg_free(verdict);
+    return CLI_OK;
+}
+
+/* Deletes the text excerpts past their expiry (docs/review.md "Text excerpts"); for a cron job
+ * (the next excerpt written also purges them). */
+static int do_purge_excerpts(review_ctx *c, const review_opts *o)
+{
+    int64_t n = 0;
+    cg_error err;
+
+    if (cg_review_excerpt_purge(c->db, (int64_t)time(NULL), &n, &err) != CG_OK) {
+        fprintf(stderr, "childguard review purge-excerpts: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    if (o->json)
+        print_json(json_pack("{s:I}", "purged", (json_int_t)n), JSON_COMPACT);
+    else
+        printf("%" PRId64 " expired excerpts deleted\n", n);
     return CLI_OK;
 }
 
@@ -763,7 +783,8 @@ static int run(int argc, char **argv)
 
     const int is_add = strcmp(action, "add") == 0;
     const int writes = is_add || strcmp(action, "claim") == 0 ||
-                       strcmp(action, "release") == 0 || strcmp(action, "decide") == 0;
+                       strcmp(action, "release") == 0 || strcmp(action, "decide") == 0 ||
+                       strcmp(action, "purge-excerpts") == 0;
     const int known = writes || strcmp(action, "list") == 0 || strcmp(action, "show") == 0 ||
                       strcmp(action, "counts") == 0 || strcmp(action, "preview") == 0;
     if (!known) {
@@ -790,6 +811,8 @@ static int run(int argc, char **argv)
         rc = do_release(&c, &o);
     else if (strcmp(action, "decide") == 0)
         rc = do_decide(&c, &o);
+    else if (strcmp(action, "purge-excerpts") == 0)
+        rc = do_purge_excerpts(&c, &o);
     else
         rc = do_add(&c, &o);
     close_ctx(&c);

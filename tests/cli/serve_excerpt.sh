@@ -158,6 +158,14 @@ rc=$?
 server_pid=
 check "the server stops cleanly" "[ $rc -eq 0 ]"
 check "no sanitizer or crash report" "! grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' $tmp/server.log"
+out=$("$CG" review purge-excerpts)
+check "purge-excerpts: nothing has expired yet" "[ \"$out\" = '0 expired excerpts deleted' ]"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$CHILDGUARD_DB" "UPDATE review_excerpts SET expires = 1 WHERE item_id = $ITEM"
+    out=$("$CG" review purge-excerpts --json)
+    check "purge-excerpts deletes an expired excerpt" \
+        '[ "$out" = "{\"purged\":1}" ] && [ $(sqlite3 "$CHILDGUARD_DB" "SELECT count(*) FROM review_excerpts") -eq 0 ]'
+fi
 "$CG" audit verify --log "$CHILDGUARD_AUDIT_LOG" >/dev/null 2>&1
 check "the audit log verifies" "[ $? -eq 0 ]"
 [ $fail -eq 0 ] && echo "all serve excerpt checks passed"
