@@ -41,10 +41,15 @@ static void usage(void)
            "                     --escalate hands it to a senior reviewer (who decides again)\n"
            "  preview ID -o FILE write the item's blurred greyscale preview (PGM; '-' stdout)\n"
            "  counts [--json]    items per state\n"
+           "  purge-excerpts [--json]\n"
+           "                     delete text excerpts past their expiry (text quarantine)\n"
            "  add --content-id ID --kind K --label L [--signal TYPE:HEX]... [--reason TEXT]\n"
-           "      [--priority 0-3] [--verdict JSON] [--preview-from IMAGE]\n"
+           "      [--priority 0-3] [--verdict JSON] [--preview-from IMAGE] [--excerpt FILE]\n"
            "                     queue an item by hand (operators importing items, tests);\n"
-           "                     --preview-from stores a blurred greyscale preview of IMAGE\n"
+           "                     --preview-from stores a blurred greyscale preview of IMAGE;\n"
+           "                     --excerpt stores FILE as its conversation excerpt (JSON,\n"
+           "                     docs/review.md \"Text excerpts\"), kept for --retention-days\n"
+           "                     (default 30)\n"
            "\n"
            "States: pending, claimed, confirmed, false_positive, escalated.\n"
            "The reviewer is --reviewer, else $CHILDGUARD_REVIEWER, else $USER.\n"
@@ -75,6 +80,8 @@ typedef struct review_opts {
     uint64_t priority;
     const char *verdict;
     const char *preview_from;
+    const char *excerpt;   /* --excerpt FILE */
+    uint64_t retention_days;
     const char *signals[CG_REVIEW_MAX_SIGNALS];
     size_t n_signals;
     const char *id_arg;    /* the positional ID */
@@ -307,6 +314,24 @@ static int do_show(review_ctx *c, const review_opts *o)
     }
     json_decref(v);
     cg_free(verdict);
+    return CLI_OK;
+}
+
+/* Deletes the text excerpts past their expiry (docs/review.md "Text excerpts"); for a cron job
+ * (the next excerpt written also purges them). */
+static int do_purge_excerpts(review_ctx *c, const review_opts *o)
+{
+    int64_t n = 0;
+    cg_error err;
+
+    if (cg_review_excerpt_purge(c->db, (int64_t)time(NULL), &n, &err) != CG_OK) {
+        fprintf(stderr, "childguard review purge-excerpts: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    if (o->json)
+        print_json(json_pack("{s:I}", "purged", (json_int_t)n), JSON_COMPACT);
+    else
+        printf("%" PRId64 " expired excerpts deleted\n", n);
     return CLI_OK;
 }
 
@@ -566,8 +591,8 @@ static int copy_field(const char *opt, const char *v, char *dst, size_t cap)
 static int do_add(review_ctx *c, const review_opts *o)
 {
     cg_review_item it;
-    uint8_t *preview = NULL;
-    size_t plen = 0;
+    uint8_t *preview = NULL, *excerpt = NULL;
+    size_t plen = 0, elen = 0;
     cg_error err;
     cg_status st;
 
@@ -592,8 +617,26 @@ static int do_add(review_ctx *c, const review_opts *o)
     it.n_signals = o->n_signals;
     if (o->preview_from != NULL && make_preview(o->preview_from, &preview, &plen) != 0)
         return CLI_ERROR;
+    if (o->excerpt != NULL &&
+        cg_content_read_file(o->excerpt, CG_REVIEW_EXCERPT_MAX, &excerpt, &elen, &err) != CG_OK) {
+        fprintf(stderr, "childguard review add: --excerpt %s: %s\n", o->excerpt, err.message);
+        cg_free(preview);
+        return CLI_ERROR;
+    }
+    if (o->retention_days < 1 || o->retention_days > 365) {
+        fprintf(stderr, "childguard review add: --retention-days is 1 to 365\n");
+        cg_free(preview);
+        cg_free(excerpt);
+        return CLI_ERROR;
+    }
     st = cg_review_add(c->db, &it, o->verdict, preview, plen, c->audit, &err);
     cg_free(preview);
+    /* The item first, then its excerpt: a refused excerpt leaves the item without one. */
+    if (st == CG_OK && excerpt != NULL)
+        st = cg_review_excerpt_set(c->db, it.id, (const char *)excerpt, elen,
+                                   (int64_t)time(NULL) + (int64_t)o->retention_days * 86400,
+                                   c->audit, &err);
+    cg_free(excerpt);
     if (st != CG_OK) {
         fprintf(stderr, "childguard review add: %s\n", err.message);
         if (it.id == 0)
@@ -614,7 +657,7 @@ static int run(int argc, char **argv)
     enum {
         O_DB = 256, O_LOG, O_STATE, O_LABEL, O_REVIEWER, O_LIMIT, O_JSON, O_NEXT, O_CONFIRM,
         O_FP, O_ESCALATE, O_BANK, O_NOTE, O_CONTENT, O_KIND, O_SIGNAL, O_REASON, O_PRIORITY,
-        O_VERDICT, O_PREVIEW_FROM
+        O_VERDICT, O_PREVIEW_FROM, O_EXCERPT, O_RETENTION
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, O_DB},
@@ -638,6 +681,8 @@ static int run(int argc, char **argv)
         {"priority", required_argument, NULL, O_PRIORITY},
         {"verdict", required_argument, NULL, O_VERDICT},
         {"preview-from", required_argument, NULL, O_PREVIEW_FROM},
+        {"excerpt", required_argument, NULL, O_EXCERPT},
+        {"retention-days", required_argument, NULL, O_RETENTION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -646,6 +691,7 @@ static int run(int argc, char **argv)
     int ch, rc, first;
 
     memset(&o, 0, sizeof(o));
+    o.retention_days = 30;
     memset(&c, 0, sizeof(c));
     o.state = -1;
     o.decision = -1;
@@ -706,6 +752,10 @@ static int run(int argc, char **argv)
             o.signals[o.n_signals++] = optarg;
             break;
         case O_REASON: o.reason = optarg; break;
+        case O_RETENTION:
+            if (cli_parse_u64("review", "--retention-days", optarg, &o.retention_days) != 0)
+                return CLI_ERROR;
+            break;
         case O_PRIORITY:
             if (cli_parse_u64("review", "--priority", optarg, &v) != 0)
                 return CLI_ERROR;
@@ -713,6 +763,7 @@ static int run(int argc, char **argv)
             break;
         case O_VERDICT: o.verdict = optarg; break;
         case O_PREVIEW_FROM: o.preview_from = optarg; break;
+        case O_EXCERPT: o.excerpt = optarg; break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard review --help'.\n");
@@ -732,7 +783,8 @@ static int run(int argc, char **argv)
 
     const int is_add = strcmp(action, "add") == 0;
     const int writes = is_add || strcmp(action, "claim") == 0 ||
-                       strcmp(action, "release") == 0 || strcmp(action, "decide") == 0;
+                       strcmp(action, "release") == 0 || strcmp(action, "decide") == 0 ||
+                       strcmp(action, "purge-excerpts") == 0;
     const int known = writes || strcmp(action, "list") == 0 || strcmp(action, "show") == 0 ||
                       strcmp(action, "counts") == 0 || strcmp(action, "preview") == 0;
     if (!known) {
@@ -759,6 +811,8 @@ static int run(int argc, char **argv)
         rc = do_release(&c, &o);
     else if (strcmp(action, "decide") == 0)
         rc = do_decide(&c, &o);
+    else if (strcmp(action, "purge-excerpts") == 0)
+        rc = do_purge_excerpts(&c, &o);
     else
         rc = do_add(&c, &o);
     close_ctx(&c);

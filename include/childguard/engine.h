@@ -18,7 +18,9 @@
  * when review is on, each decision holding queue_review adds an item to the review queue of the
  * bank database. Privacy: no content byte and no message text is written anywhere — records and
  * queue items carry hashes, scores, evidence spans and decisions. Previews of images are kept
- * only when the operator turns quarantine on, and then blurred and greyscale.
+ * only when the operator turns quarantine on, and then blurred and greyscale; the text of the
+ * messages that hold a conversation's evidence only when the policy turns text quarantine on
+ * (policy.h, cg_policy_text_quarantine), capped and expiring, with the conversation's item.
  *
  * Threading: cg_engine_scan is thread-safe; any number of threads may scan at once (image scans
  * run in parallel; messages share the conversation state under a lock, held only while the

@@ -22,6 +22,7 @@
 #define CHILDGUARD_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bank.h"
 #include "export.h"
@@ -82,6 +83,24 @@ CG_API void cg_policy_destroy(cg_policy *p);
 /* The path of the shipped defaults: $CHILDGUARD_DATA/policy/default.json, else the installed
  * share/childguard/policy/default.json, else the source tree's. Static storage. */
 CG_API const char *cg_policy_default_path(void);
+
+/* Text quarantine ("quarantine": {"text": {...}} in the policy file; docs/review.md "Text
+ * excerpts"): whether a review item of a conversation keeps an excerpt of the messages that hold
+ * its evidence, how much, and for how long. Off unless the policy turns it on. */
+#define CG_POLICY_EXCERPT_MESSAGES_DEFAULT 8
+#define CG_POLICY_EXCERPT_MESSAGES_MAX 32
+#define CG_POLICY_EXCERPT_BYTES_DEFAULT 8192     /* message text bytes, all messages together */
+#define CG_POLICY_EXCERPT_BYTES_MAX 65536
+#define CG_POLICY_EXCERPT_RETENTION_DEFAULT (30 * 86400)
+typedef struct cg_policy_text_quarantine {
+    int enabled;            /* "enabled": false by default */
+    int max_messages;       /* "max_messages" 1..32 (default 8): the newest that hold evidence */
+    int max_bytes;          /* "max_bytes" 256..65536 (default 8192): their text together */
+    int64_t retention_s;    /* "retention_days" 1..365 (default 30), in seconds */
+} cg_policy_text_quarantine;
+
+/* Fills *out with p's text quarantine (p NULL: the defaults, off). */
+CG_API void cg_policy_text_quarantine_get(const cg_policy *p, cg_policy_text_quarantine *out);
 
 /* Rules of a loaded policy, for listing (`childguard policy check`). */
 CG_API size_t cg_policy_rule_count(const cg_policy *p);

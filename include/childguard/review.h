@@ -133,6 +133,38 @@ CG_API cg_status cg_review_decide_outcome(cg_bankdb *db, int64_t id, const cg_re
                                           cg_audit *audit, cg_review_outcome *outcome,
                                           cg_error *err);
 
+/* ---- text excerpts (text quarantine only; docs/review.md "Text excerpts") ------------------
+ * When the policy turns text quarantine on (policy.h, cg_policy_text_quarantine), the review item
+ * of a conversation keeps an excerpt: the messages that hold its evidence, capped, as JSON:
+ *   {"version": 1, "conversation": "...", "offsets": "utf8_bytes",
+ *    "messages": [{"id": "...", "sender": "...", "ts_ms": 0, "text": "...", "truncated": false,
+ *                  "spans": [{"start": 0, "end": 5, "harm": "grooming", "facet": "meeting",
+ *                             "cue": "..."}]}]}
+ * span offsets are UTF-8 byte offsets into that message's text, on character boundaries. Nothing
+ * else is stored of a message. An excerpt has an expiry: after it, it is never handed out, and
+ * the next excerpt written (or cg_review_excerpt_purge) deletes it. Deciding an item keeps its
+ * excerpt until then, as previews are kept. */
+#define CG_REVIEW_EXCERPT_MAX (256 * 1024)   /* bytes of excerpt JSON */
+#define CG_REVIEW_EXCERPT_MESSAGES_MAX 32
+#define CG_REVIEW_EXCERPT_TEXT_MAX 65536     /* message text bytes, all messages together */
+#define CG_REVIEW_EXCERPT_SPANS_MAX 64       /* per message */
+
+/* Replaces item id's excerpt with the len bytes of JSON at excerpt (checked: the shape above,
+ * valid UTF-8, within the caps; CG_E_INVAL / CG_E_LIMIT naming what is wrong), kept until
+ * expires (unix seconds, after now). Excerpts already expired are purged in the same
+ * transaction. One "review" audit record {"action": "excerpt", messages, bytes, expires}. The
+ * item must be the handle's tenant's (else CG_E_NOTFOUND). */
+CG_API cg_status cg_review_excerpt_set(cg_bankdb *db, int64_t id, const char *excerpt, size_t len,
+                                       int64_t expires, cg_audit *audit, cg_error *err);
+/* Copies item id's excerpt (*excerpt NUL-terminated, cg_free; *len its bytes; expires may be
+ * NULL). CG_E_NOTFOUND when the item is not the handle's tenant's, has no excerpt, or its
+ * excerpt has expired. The caller audits whom it shows it to. */
+CG_API cg_status cg_review_excerpt_get(cg_bankdb *db, int64_t id, char **excerpt, size_t *len,
+                                       int64_t *expires, cg_error *err);
+/* Deletes every excerpt (of every tenant) expired at now; *removed (may be NULL) counts them. */
+CG_API cg_status cg_review_excerpt_purge(cg_bankdb *db, int64_t now, int64_t *removed,
+                                         cg_error *err);
+
 /* ---- previews (quarantine only) ---------------------------------------------------------
  * A reviewer-safe preview of an image: greyscale, downscaled so the longer side is at most
  * max_side (0: 256) and blurred with a box blur of radius blur_radius (0: max_side / 16; -1: no

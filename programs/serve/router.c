@@ -72,6 +72,7 @@ static const serve_route routes[] = {
     {"GET", "/v1/review/*/report", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_report},
     {"GET", "/v1/review/*/preview", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_preview},
     {"GET", "/v1/review/*/reveal", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_reveal},
+    {"GET", "/v1/review/*/excerpt", CG_SCOPE_REVIEW, BODY_NONE, 0, v1_review_excerpt},
     {"GET", "/v1/audit/verify", CG_SCOPE_ADMIN, BODY_NONE, 0, v1_audit_verify},
     {"GET", "/v1/banks/*/export", CG_SCOPE_BANK_READ, BODY_NONE, 0, v1_bank_export},
     {"POST", "/v1/banks/*/import", CG_SCOPE_BANK_WRITE, BODY_MAX, 0, v1_bank_import},

@@ -414,6 +414,10 @@ int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id, const
  * reveal of a quarantine preview, each level audited). */
 enum MHD_Result v1_review_reveal(serve_req *r);
 
+/* routes_excerpt.c: GET /v1/review/<id>/excerpt (a text item's conversation excerpt under the
+ * policy's text quarantine; claimed items only, audited). */
+enum MHD_Result v1_review_excerpt(serve_req *r);
+
 /* routes_jobs.c: POST /v1/jobs, GET /v1/jobs/<id> (serve --queue, docs/queue.md); the NATS
  * link is opened by serve_queue_start (0, or -1 with a message; nothing without cfg.nats). */
 enum MHD_Result v1_job_submit(serve_req *r);

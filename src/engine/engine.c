@@ -226,6 +226,7 @@ void cg_engine_close(cg_engine *e)
     cg_bankdb_close(e->rw_db);
     cg__repeat_free(&e->state.repeat);
     cg__convtable_free(&e->state.convs);
+    cg__excerpt_ring_free(&e->state.excerpts);
     cg_pdq_hasher_pool_destroy(e->hashers);
     cg__engine_vision_close(e);
     cg__free(e->vision_path);

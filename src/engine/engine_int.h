@@ -63,6 +63,30 @@ void cg__convtable_free(cg__convtable *t);
 cg_status cg__convtable_touch(cg__convtable *t, const char *key, int64_t now_ms,
                               void (*forget)(void *ud, const char *key), void *ud);
 
+/* The text of recent messages that hold evidence, for review excerpts under the policy's text
+ * quarantine (excerpt.c): a ring for every tenant and conversation together, memory only. */
+#define CG__EXCERPT_SLOTS 2048
+#define CG__EXCERPT_BYTES (8u << 20)
+#define CG__EXCERPT_TEXT_MAX CG_POLICY_EXCERPT_BYTES_MAX /* of one message */
+typedef struct cg__excerpt_msg cg__excerpt_msg;
+typedef struct cg__excerpt_ring {
+    cg__excerpt_msg *slots;             /* CG__EXCERPT_SLOTS, allocated at the first keep */
+    size_t next, n, bytes;              /* the slot written next; messages and text kept */
+} cg__excerpt_ring;
+
+void cg__excerpt_ring_free(cg__excerpt_ring *r);
+/* Remembers message m of conversation key (scoped by tenant), replacing the oldest when full.
+ * CG_E_NOMEM leaves the ring without it. Caller holds the state lock. */
+cg_status cg__excerpt_keep(cg__excerpt_ring *r, const char *key, const cg_text_message *m);
+/* Drops every message of conversation key. Caller holds the state lock. */
+void cg__excerpt_forget(cg__excerpt_ring *r, const char *key);
+/* The excerpt JSON (review.h) of conversation key for the evidence in res, within q's caps,
+ * into *out (free(): jansson's json_dumps; NULL when no message that holds evidence is remembered). Caller holds the
+ * state lock. */
+cg_status cg__excerpt_build(const cg__excerpt_ring *r, const char *key, const char *conversation,
+                            const cg_text_result *res, const cg_policy_text_quarantine *q,
+                            char **out, cg_error *err);
+
 /* A loaded policy and the number of holders (the engine and the scans deciding with it). */
 typedef struct cg__policy_ref {
     cg_policy *policy;
@@ -80,6 +104,7 @@ typedef struct cg__engine_state {
     cg__repeat repeat;
     cg__convtable convs;                /* which conversations the session remembers */
     uint64_t next_message;              /* numbers messages that come without an id */
+    cg__excerpt_ring excerpts;          /* texts for review excerpts (text quarantine only) */
 } cg__engine_state;
 
 /* Conversations kept when the configuration says 0. */

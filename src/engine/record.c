@@ -1,11 +1,15 @@
 /* Recording a decision (engine_int.h): a review item when the decision queues one, an outbox
  * row for each notify action, then a "decision" audit record naming the item. They carry
- * hashes, scores, evidence spans and decisions; never content bytes or message text. */
+ * hashes, scores, evidence spans and decisions; never content bytes or message text, except
+ * the excerpt of a conversation's evidence messages under the policy's text quarantine
+ * (keep_excerpt, excerpt.c). */
 #include "engine/engine_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "childguard/jobs.h"
 #include "childguard/outbox.h"
@@ -83,6 +87,50 @@ static void item_signals(const cg_verdict *v, cg_review_item *it)
     }
 }
 
+/* Under the policy's text quarantine, the conversation's excerpt (excerpt.c) replaces item id's,
+ * kept for the policy's retention (docs/review.md "Text excerpts"). Called under record_lock;
+ * takes the state lock to read the remembered messages. */
+static cg_status keep_excerpt(cg_engine *e, const cg_verdict *v, int64_t id, cg_error *err)
+{
+    cg__policy_ref *policy = cg__engine_policy_take(e);
+    cg_policy_text_quarantine q;
+    char buf[256], was[CG_TENANT_MAX + 1], *key, *json = NULL;
+    const size_t nt = strlen(v->tenant), nc = strlen(v->conversation);
+    cg_status st;
+
+    cg_policy_text_quarantine_get(policy->policy, &q);
+    cg__engine_policy_give(e, policy);
+    if (!q.enabled)
+        return CG_OK;
+    /* The item's tenant for the write; the handle's own is put back after it (the saved live
+     * state is written under the handle's tenant, state_store.c). */
+    snprintf(was, sizeof(was), "%s", cg_bankdb_tenant(e->rw_db));
+    st = cg_bankdb_set_tenant(e->rw_db, v->tenant, err);
+    if (st != CG_OK)
+        return st;
+    /* The conversation's key as scan.c made it: "<tenant>" 0x1f "<conversation>". */
+    key = nt + nc + 2 <= sizeof(buf) ? buf : cg__malloc(nt + nc + 2);
+    if (key == NULL) {
+        (void)cg_bankdb_set_tenant(e->rw_db, was, NULL);
+        return cg__fail(err, CG_E_NOMEM, "engine: out of memory");
+    }
+    snprintf(key, nt + nc + 2, "%s\x1f%s", v->tenant, v->conversation);
+    pthread_mutex_lock(&e->state.lock);
+    st = cg__excerpt_build(&e->state.excerpts, key, v->conversation, &v->text, &q, &json, err);
+    pthread_mutex_unlock(&e->state.lock);
+    if (key != buf)
+        cg__free(key);
+    if (st == CG_OK && json != NULL) {
+        st = cg_review_excerpt_set(e->rw_db, id, json, strlen(json),
+                                   (int64_t)time(NULL) + q.retention_s, e->audit, err);
+        if (st == CG_E_UNSUPPORTED) /* a store without excerpts yet: the item stands without */
+            st = CG_OK;
+    }
+    free(json); /* jansson's json_dumps */
+    (void)cg_bankdb_set_tenant(e->rw_db, was, NULL); /* valid: it was the handle's */
+    return st;
+}
+
 static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg_error *err)
 {
     cg_review_item *it = cg__calloc(1, sizeof(*it));
@@ -133,6 +181,8 @@ static cg_status add_review(cg_engine *e, cg_verdict *v, const cg_image *img, cg
         st = cg_review_add(e->rw_db, it, json, preview, preview_len, e->audit, err);
     if (st == CG_OK)
         v->review_id = it->id;
+    if (st == CG_OK && v->has_text)
+        st = keep_excerpt(e, v, it->id, err);
     cg__free(preview);
     cg__free(json);
     cg__free(it);

@@ -215,7 +215,30 @@ static char *scoped(const char *tenant, const char *id, char *buf, size_t cap)
 
 static void forget_conversation(void *ud, const char *key)
 {
-    cg_text_session_forget(ud, key);
+    cg__engine_state *state = ud;
+
+    cg_text_session_forget(state->session, key);
+    cg__excerpt_forget(&state->excerpts, key);
+}
+
+/* 1 when the current policy keeps review excerpts of conversations (text quarantine). */
+static int keeps_excerpts(cg_engine *e)
+{
+    cg__policy_ref *policy = cg__engine_policy_take(e);
+    cg_policy_text_quarantine q;
+
+    cg_policy_text_quarantine_get(policy->policy, &q);
+    cg__engine_policy_give(e, policy);
+    return q.enabled && e->cfg.review && e->rw_db != NULL;
+}
+
+/* 1 when the message just scanned holds evidence of its own. */
+static int has_own_evidence(const cg_text_result *res)
+{
+    for (size_t i = 0; i < res->n_evidence; i++)
+        if (res->evidence[i].in_this_message)
+            return 1;
+    return 0;
 }
 
 static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, cg_error *err)
@@ -227,6 +250,7 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
     unsigned shown = 0;
     cg_status st;
     double t0 = cg__engine_now_ms();
+    const int keep = keeps_excerpts(e);
 
     if (m.text == NULL && m.len > 0)
         return cg__fail(err, CG_E_INVAL, "%s: message without text", display(c));
@@ -249,7 +273,8 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
         snprintf(id, sizeof(id), "m%llu", (unsigned long long)++e->state.next_message);
         m.id = id;
     }
-    st = cg__convtable_touch(&e->state.convs, conv_key, wall_ms(), forget_conversation, e->state.session);
+    st = cg__convtable_touch(&e->state.convs, conv_key, wall_ms(), forget_conversation,
+                             &e->state);
     if (st != CG_OK)
         cg__fail(err, st, "engine: out of memory");
     else
@@ -259,6 +284,9 @@ static cg_status scan_message(cg_engine *e, const cg_content *c, cg_verdict *v, 
             if (v->text.message_risk[h] >= 0.5f)
                 shown |= 1u << h;
         v->repeat = cg__repeat_add(&e->state.repeat, who_key, shown, wall_ms());
+        /* Out of memory only costs the excerpt this message (the scan stands). */
+        if (keep && has_own_evidence(&v->text))
+            (void)cg__excerpt_keep(&e->state.excerpts, conv_key, &m);
     }
     pthread_mutex_unlock(&e->state.lock);
     if (conv_key != conv_buf)

@@ -160,6 +160,7 @@ static void convtable_rebuild(cg_engine *e, int64_t now_ms)
     id_list l = {NULL, 0, 0, 0};
 
     cg__text_session_each(e->state.session, collect_id, &l);
+    cg__excerpt_ring_free(&e->state.excerpts); /* texts of the replaced conversations */
     cg__convtable_free(&e->state.convs);
     if (cg__convtable_init(&e->state.convs, cap, ttl) != CG_OK)
         l.nomem = 1;

@@ -574,6 +574,80 @@ static cg_status parse_rule(loader *L, json_t *o, cg__policy_rule *rules, size_t
     return CG_OK;
 }
 
+/* "quarantine": {"text": {...}}: what review items may keep of a conversation (policy.h,
+ * docs/review.md "Text excerpts"). Absent: nothing is kept. */
+static cg_status parse_text_quarantine(loader *L, json_t *o, cg_policy_text_quarantine *q)
+{
+    static const struct {
+        const char *key;
+        int lo, hi;
+    } ints[] = {{"max_messages", 1, CG_POLICY_EXCERPT_MESSAGES_MAX},
+                {"max_bytes", 256, CG_POLICY_EXCERPT_BYTES_MAX},
+                {"retention_days", 1, 365}};
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(o))
+        return bad(L, "expected an object {\"enabled\": true, ...}, got %s",
+                   cg__json_type_words(o));
+    json_object_foreach(o, key, v) {
+        size_t k;
+        push_key(L, key);
+        if (strcmp(key, "enabled") == 0) {
+            if (!json_is_boolean(v))
+                return bad(L, "expected true or false, got %s", cg__json_type_words(v));
+            q->enabled = json_is_true(v);
+            pop(L);
+            continue;
+        }
+        for (k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
+            if (strcmp(key, ints[k].key) == 0)
+                break;
+        if (k == sizeof(ints) / sizeof(ints[0]))
+            return bad(L, "unknown key (enabled, max_messages, max_bytes, retention_days)");
+        if (!json_is_integer(v) || json_integer_value(v) < ints[k].lo ||
+            json_integer_value(v) > ints[k].hi)
+            return bad(L, "expected an integer %d..%d", ints[k].lo, ints[k].hi);
+        if (k == 0)
+            q->max_messages = (int)json_integer_value(v);
+        else if (k == 1)
+            q->max_bytes = (int)json_integer_value(v);
+        else
+            q->retention_s = (int64_t)json_integer_value(v) * 86400;
+        pop(L);
+    }
+    return CG_OK;
+}
+
+static cg_status parse_quarantine(loader *L, json_t *o, cg_policy *p)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(o))
+        return bad(L, "expected an object {\"text\": {...}}, got %s", cg__json_type_words(o));
+    json_object_foreach(o, key, v) {
+        push_key(L, key);
+        if (strcmp(key, "text") != 0)
+            return bad(L, "unknown key (text; image previews are the engine's --quarantine)");
+        cg_status st = parse_text_quarantine(L, v, &p->text_quarantine);
+        if (st != CG_OK)
+            return st;
+        pop(L);
+    }
+    return CG_OK;
+}
+
+void cg_policy_text_quarantine_get(const cg_policy *p, cg_policy_text_quarantine *out)
+{
+    const cg_policy_text_quarantine off = {0, CG_POLICY_EXCERPT_MESSAGES_DEFAULT,
+                                           CG_POLICY_EXCERPT_BYTES_DEFAULT,
+                                           CG_POLICY_EXCERPT_RETENTION_DEFAULT};
+
+    if (out != NULL)
+        *out = p != NULL ? p->text_quarantine : off;
+}
+
 static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
 {
     const char *key;
@@ -584,9 +658,9 @@ static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
                    cg__json_type_words(root));
     json_object_foreach(root, key, v) {
         if (strcmp(key, "version") != 0 && strcmp(key, "rules") != 0 &&
-            strcmp(key, "note") != 0) {
+            strcmp(key, "note") != 0 && strcmp(key, "quarantine") != 0) {
             push_key(L, key);
-            return bad(L, "unknown key (version, rules, note)");
+            return bad(L, "unknown key (version, rules, note, quarantine)");
         }
     }
     json_t *ver = json_object_get(root, "version");
@@ -601,6 +675,16 @@ static cg_status parse_root(loader *L, json_t *root, cg_policy *p)
     if (note != NULL && !json_is_string(note)) {
         push_key(L, "note");
         return bad(L, "expected a string, got %s", cg__json_type_words(note));
+    }
+    p->text_quarantine = (cg_policy_text_quarantine){0, CG_POLICY_EXCERPT_MESSAGES_DEFAULT,
+                                                     CG_POLICY_EXCERPT_BYTES_DEFAULT,
+                                                     CG_POLICY_EXCERPT_RETENTION_DEFAULT};
+    if (json_object_get(root, "quarantine") != NULL) {
+        push_key(L, "quarantine");
+        cg_status st = parse_quarantine(L, json_object_get(root, "quarantine"), p);
+        if (st != CG_OK)
+            return st;
+        pop(L);
     }
     if (rules == NULL)
         return bad(L, "missing \"rules\": [...]");

@@ -39,6 +39,7 @@ typedef struct cg__policy_rule {
 struct cg_policy {
     cg__policy_rule *rules;
     size_t n_rules;
+    cg_policy_text_quarantine text_quarantine; /* "quarantine.text"; off unless given */
 };
 
 /* Risk at or above which a "harm" condition holds when the rule gives no min_risk. */

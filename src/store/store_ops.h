@@ -217,6 +217,17 @@ typedef struct cg__store_ops {
     cg_status (*review_decide_row)(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                    const char *bank, int64_t added, int confirms, int64_t now,
                                    cg_error *err);
+    /* Text excerpts (review.h; src/review/review_excerpt.c checks them). put replaces item
+     * id's excerpt (json, len bytes, checked) inside the caller's write transaction; get copies
+     * the excerpt of item id of the handle's tenant unless it expired at now (CG_E_NOTFOUND
+     * otherwise); purge deletes every excerpt expired at now. NULL in a backend that does not
+     * keep them yet: the review layer answers CG_E_UNSUPPORTED. */
+    cg_status (*review_excerpt_put)(cg_bankdb *db, int64_t id, const char *json, size_t len,
+                                    int64_t expires, cg_error *err);
+    cg_status (*review_excerpt_get)(cg_bankdb *db, int64_t id, int64_t now, char **json,
+                                    size_t *len, int64_t *expires, cg_error *err);
+    cg_status (*review_excerpt_purge)(cg_bankdb *db, int64_t now, int64_t *removed,
+                                      cg_error *err);
 
     /* ---- API keys ---- */
     /* The store keeps rows; the token, its verification and the audit records are

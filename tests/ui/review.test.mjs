@@ -3,8 +3,10 @@
 // by keyboard, a quarantine preview revealed step by step (each level a request the server
 // audits, each less blurred than the one before, none before the claim), the evidence, a
 // decision with a reason feeding a bank, a report draft downloaded, the break reminder, the
-// two-reviewer rule across two browsers, the route's refusals, axe-core in both languages.
-import { readFileSync as rf } from 'node:fs';
+// two-reviewer rule across two browsers, the route's refusals, axe-core in both languages; a
+// text item's conversation excerpt shown only on request after the claim (audited), its
+// evidence spans marked with their harm on synthetic Vietnamese text with diacritics and emoji.
+import { readFileSync as rf, writeFileSync } from 'node:fs';
 import { run, check, startServer, launchBrowser, screenshotPath, axeSerious, join } from './harness.mjs';
 
 run(async (opts) => {
@@ -24,7 +26,22 @@ run(async (opts) => {
       '--signal', `pdq:${pdq1}`, '--reason', 'csam-block: match in a block bank labelled "csam" at distance 4',
       '--verdict', JSON.stringify({ matches: [{ bank: 'hotline-list', label: 'csam', kind: 'block', signal_type: 'pdq', distance: 4 }] }),
       '--preview-from', img);
-    add('--content-id', 'msg:c1/7', '--kind', 'message', '--label', 'grooming', '--priority', '2',
+    // Synthetic messages written for tests; the spans are UTF-8 byte offsets, as the engine
+    // gives them (the first ones come after diacritics and an emoji).
+    const viText = 'Bạn ơi 😊 mình gặp nhau nhé? 🙈 đừng nói với bố mẹ';
+    const enText = "let's meet after school";
+    const bspan = (text, word, harm, facet, cue) => {
+      const start = Buffer.byteLength(text.slice(0, text.indexOf(word)), 'utf8');
+      return { start, end: start + Buffer.byteLength(word, 'utf8'), harm, facet, cue };
+    };
+    const excerptFile = join(srv.dir, 'excerpt.json');
+    writeFileSync(excerptFile, JSON.stringify({ version: 1, conversation: 'c1', offsets: 'utf8_bytes', messages: [
+      { id: '6', sender: 'stranger', ts_ms: 1772377200000, text: viText, truncated: false,
+        spans: [bspan(viText, 'gặp nhau', 'grooming', 'meeting', 'gr.meet.vi'), bspan(viText, 'đừng nói với bố mẹ', 'grooming', 'secrecy', 'gr.secret.vi')] },
+      { id: '7', sender: 'stranger', ts_ms: 1772377260000, text: enText, truncated: false,
+        spans: [bspan(enText, "let's meet", 'grooming', 'meeting', 'gr.meet.lets_meet.en')] },
+    ] }));
+    add('--content-id', 'msg:c1/7', '--kind', 'message', '--label', 'grooming', '--priority', '2', '--excerpt', excerptFile,
       '--reason', 'grooming-meeting: a request to meet',
       '--verdict', JSON.stringify({ matches: [], text: { risk: { grooming: 0.81, sextortion: 0 },
         evidence: [{ message_id: '7', harm: 'grooming', facet: 'meeting', cue: 'gr.meet.lets_meet.en', start: 0, end: 10, weight: 0.4, in_this_message: true }] } }));
@@ -109,8 +126,43 @@ run(async (opts) => {
     await page.waitForSelector('#item-h >> text=grooming');
     check('text evidence shown by position', (await page.textContent('#evidence')).includes('gr.meet.lets_meet.en') && (await page.textContent('#evidence')).includes('grooming: 0.81'));
     check('no preview for a message', await page.isDisabled('#reveal'));
+    // The excerpt: hidden at first, refused before the claim (no request), then shown by the
+    // keyboard (x), audited, the evidence marked with its harm, hidden again by x.
+    check('excerpt hidden at first', await page.isHidden('#excerpt') && await page.isVisible('#show-excerpt'));
+    const excerptReqs = () => requests.filter((r) => /\/v1\/review\/\d+\/excerpt$/.test(r.url)).length;
+    await page.keyboard.press('x');
+    await page.waitForFunction(() => document.getElementById('excerpt-note').textContent.includes('Claim'));
+    check('no excerpt before the claim, and no request', excerptReqs() === 0 && await page.isHidden('#excerpt'));
     await page.keyboard.press('c');
     await page.waitForSelector('#queue tbody tr[data-id="2"] >> text=ana');
+    await page.keyboard.press('x');
+    await page.waitForSelector('#excerpt:not([hidden]) mark.evidence');
+    check('one request for the excerpt', excerptReqs() === 1);
+    const marks = await page.$$eval('#excerpt mark.evidence', (ms) => ms.map((m) => ({
+      words: m.querySelector('.evidence-words').textContent, harm: m.dataset.harm,
+      said: m.textContent, tag: m.querySelector('.harm-tag').textContent })));
+    check('the evidence spans are marked on exactly their words (UTF-8 offsets after diacritics and emoji)',
+      JSON.stringify(marks.map((m) => m.words)) === JSON.stringify(['gặp nhau', 'đừng nói với bố mẹ', "let's meet"]), JSON.stringify(marks));
+    check('each mark names its harm in words, not by colour alone', marks.every((m) => m.harm === 'grooming' && m.tag.includes('grooming') && m.said.includes('Evidence (grooming) begins')), JSON.stringify(marks));
+    const shownText = await page.$$eval('#excerpt .excerpt-text', (ps) => ps.map((p) => p.querySelector('small') ? '' : p.textContent));
+    check('the messages are shown whole, in order', shownText[0].includes('Bạn ơi 😊 mình') && shownText[1].includes('after school'), JSON.stringify(shownText));
+    check('the button says the excerpt is open', await page.getAttribute('#show-excerpt', 'aria-expanded') === 'true');
+    const exAudit = srv.audit().split('\n').filter((l) => l.includes('review_excerpt'));
+    check('the excerpt hand-out is audited (who, which item)', exAudit.length === 1 && exAudit[0].includes('review:2') && exAudit[0].includes('(ana)'), exAudit.join('\n'));
+    serious = await axeSerious(page);
+    check('axe: excerpt shown (en)', serious.length === 0, JSON.stringify(serious));
+    await page.screenshot({ path: screenshotPath(opts, 'review-excerpt'), fullPage: true });
+    await page.click('#lang-switch');
+    await page.waitForFunction(() => document.getElementById('show-excerpt').textContent.includes('Ẩn'));
+    check('vi: the marks speak Vietnamese too', (await page.textContent('#excerpt mark.evidence')).includes('Bằng chứng (grooming) bắt đầu'));
+    serious = await axeSerious(page);
+    check('axe: excerpt shown (vi)', serious.length === 0, JSON.stringify(serious));
+    await page.click('#lang-switch');
+    await page.keyboard.press('x');
+    check('x hides the excerpt again, with no new request', await page.isHidden('#excerpt') && excerptReqs() === 1 && (await page.$$('#excerpt mark')).length === 0);
+    const ex2 = await get(bob, '/v1/review/2/excerpt');
+    check('excerpt: another reviewer than the claimant is 409', ex2.status === 409);
+    check('excerpt: a key without review scope is 403', (await get(hashOnly, '/v1/review/2/excerpt')).status === 403);
     await page.keyboard.press('3');
     await page.waitForSelector('#decide-result[data-state="escalated"]');
     check('escalated by keyboard (3)', true);

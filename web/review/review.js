@@ -4,6 +4,7 @@
 // localStorage.
 import { setupLangSwitch } from '../common/i18n.js';
 import { strings } from './strings.js';
+import { renderExcerpt } from './excerpt.js';
 
 const BREAK_AFTER = Number(new URLSearchParams(location.search).get('break_after')) || 10;
 let lang = 'en';
@@ -13,6 +14,7 @@ let items = [];
 let current = null; // {item, verdict}
 let level = 0;
 let decisions = 0;
+let lastExcerpt = null; // the excerpt shown, to redraw it in the other language
 
 const $ = (id) => document.getElementById(id);
 const S = () => strings[lang];
@@ -110,6 +112,41 @@ async function loadQueue() {
 }
 
 // ---- one item
+// The conversation excerpt (text items, text quarantine only): hidden until asked for, fetched
+// once per showing (each fetch audited by the server), dropped when the item changes.
+function clearExcerpt() {
+  lastExcerpt = null;
+  $('excerpt').replaceChildren();
+  $('excerpt').hidden = true;
+  $('show-excerpt').setAttribute('aria-expanded', 'false');
+  $('show-excerpt').textContent = S().show_excerpt;
+  $('excerpt-note').textContent = S().excerpt_hidden;
+}
+
+async function toggleExcerpt() {
+  if (!current || $('excerpt-section').hidden) return;
+  if (!$('excerpt').hidden) {
+    clearExcerpt();
+    return;
+  }
+  if (current.item.state !== 'claimed') {
+    $('excerpt-note').textContent = S().excerpt_claim;
+    return;
+  }
+  const r = await api('GET', `/v1/review/${current.item.id}/excerpt`);
+  const j = await json(r);
+  if (!r.ok || !j) {
+    $('excerpt-note').textContent = r.status === 404 ? S().excerpt_none : S().failed((j && j.message) || r.status);
+    return;
+  }
+  lastExcerpt = j;
+  renderExcerpt($('excerpt'), j, S());
+  $('excerpt').hidden = false;
+  $('show-excerpt').setAttribute('aria-expanded', 'true');
+  $('show-excerpt').textContent = S().hide_excerpt;
+  $('excerpt-note').textContent = S().excerpt_shown;
+}
+
 function clearPreview() {
   level = 0;
   const c = $('preview');
@@ -163,6 +200,8 @@ async function openItem(id) {
   const { verdict, ...item } = j;
   current = { item, verdict };
   clearPreview();
+  clearExcerpt();
+  $('excerpt-section').hidden = !(item.kind === 'message' || (verdict && verdict.text));
   $('item').hidden = false;
   $('item-h').textContent = S().item_h(item);
   $('item-reason').textContent = item.reason;
@@ -193,6 +232,7 @@ async function claim() {
 async function release() {
   if (!current) return;
   clearPreview();
+  clearExcerpt();
   const r = await api('POST', `/v1/review/${current.item.id}/release`, {});
   const j = await json(r);
   if (!r.ok) $('decide-result').textContent = S().failed((j && j.message) || r.status);
@@ -257,6 +297,7 @@ async function decide(state) {
   }
   current.item = j;
   clearPreview();
+  clearExcerpt();
   // A proposal leaves the item pending (or escalated) with "proposal" set; a decision that took
   // effect has its final state (a confirmed proposal still lists who proposed it).
   const isProposal = Boolean(j.proposal) && (j.state === 'pending' || j.state === 'escalated');
@@ -304,7 +345,7 @@ function onKey(e) {
   const t = e.target;
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
-  const actions = { j: () => move(1), k: () => move(-1), c: claim, r: release, v: reveal,
+  const actions = { j: () => move(1), k: () => move(-1), c: claim, r: release, v: reveal, x: toggleExcerpt,
     1: () => decide('confirmed'), 2: () => decide('false_positive'), 3: () => decide('escalated') };
   const f = actions[e.key];
   if (f) {
@@ -318,6 +359,9 @@ setupLangSwitch(strings, (l) => {
   if (holder) $('who').textContent = S().signed_in_as(holder);
   if (current) $('item-h').textContent = S().item_h(current.item);
   if (level > 0) $('reveal-level').textContent = S().level(level);
+  $('show-excerpt').textContent = $('excerpt').hidden ? S().show_excerpt : S().hide_excerpt;
+  $('excerpt-note').textContent = $('excerpt').hidden ? S().excerpt_hidden : S().excerpt_shown;
+  if (lastExcerpt && !$('excerpt').hidden) renderExcerpt($('excerpt'), lastExcerpt, S());
 });
 $('signin-form').addEventListener('submit', (e) => { e.preventDefault(); signIn($('key').value.trim()); });
 $('signout').addEventListener('click', signOut);
@@ -325,6 +369,7 @@ $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadQueue()
 $('claim').addEventListener('click', claim);
 $('release').addEventListener('click', release);
 $('reveal').addEventListener('click', reveal);
+$('show-excerpt').addEventListener('click', toggleExcerpt);
 $('d-confirm').addEventListener('click', () => decide('confirmed'));
 $('d-fp').addEventListener('click', () => decide('false_positive'));
 $('d-escalate').addEventListener('click', () => decide('escalated'));

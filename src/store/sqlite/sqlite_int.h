@@ -303,6 +303,23 @@ cg_status cg__sqlite_job_fail(cg_bankdb *db, const char *tenant, const char *id,
                               const char *reason, int64_t now, cg_error *err);
 cg_status cg__sqlite_job_counts(cg_bankdb *db, const char *tenant, int64_t counts[3],
                                 cg_error *err);
+/* Text excerpts of review items (sqlite_review_excerpt.c). */
+cg_status cg__sqlite_review_excerpt_put(cg_bankdb *db, int64_t id, const char *json, size_t len,
+                                        int64_t expires, cg_error *err);
+cg_status cg__sqlite_review_excerpt_get(cg_bankdb *db, int64_t id, int64_t now, char **json,
+                                        size_t *len, int64_t *expires, cg_error *err);
+cg_status cg__sqlite_review_excerpt_purge(cg_bankdb *db, int64_t now, int64_t *removed,
+                                          cg_error *err);
+/* Schema step 9 (8 -> 9): text excerpts of review items, one row per item, deleted with it
+ * (docs/review.md "Text excerpts"); the expiry index serves the purge. */
+#define CG__SQLITE_EXCERPT_SCHEMA                                                     \
+    "CREATE TABLE IF NOT EXISTS review_excerpts ("                                     \
+    "  item_id INTEGER PRIMARY KEY REFERENCES review_items(id) ON DELETE CASCADE,"     \
+    "  excerpt TEXT NOT NULL,"                                                         \
+    "  created INTEGER NOT NULL,"                                                      \
+    "  expires INTEGER NOT NULL"                                                       \
+    ");"                                                                               \
+    "CREATE INDEX IF NOT EXISTS review_excerpts_expires ON review_excerpts(expires);"
 /* Schema step 7 (6 -> 7): the job ledger. */
 #define CG__SQLITE_JOBS_SCHEMA                                                        \
     "CREATE TABLE IF NOT EXISTS jobs ("                                                \

@@ -194,6 +194,9 @@ static const char *const migrations[] = {
     /* 7 -> 8: exchanges, their credentials and signal provenance (sqlite_exchange.c,
      * docs/exchange.md). */
     CG__SQLITE_EXCHANGES_SCHEMA,
+    /* 8 -> 9: text excerpts of review items, kept only under the policy's text quarantine
+     * (sqlite_review_excerpt.c, docs/review.md "Text excerpts"). */
+    CG__SQLITE_EXCERPT_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
