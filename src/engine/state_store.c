@@ -30,6 +30,14 @@ static void note(cg_engine *e, const char *what, const cg_error *err)
     snprintf(e->state_note, sizeof(e->state_note), "%s: %s", what, err->message);
 }
 
+/* The one state covers every tenant's conversations, so it is kept under the default tenant,
+ * whatever tenant the last record switched the read-write handle to (notify, jobs). Called
+ * under record_lock. */
+static cg_status home_tenant(cg_engine *e, cg_error *err)
+{
+    return cg_bankdb_set_tenant(e->rw_db, NULL, err);
+}
+
 void cg__engine_state_load(cg_engine *e)
 {
     uint8_t *buf = NULL;
@@ -41,7 +49,9 @@ void cg__engine_state_load(cg_engine *e)
     e->state_note[0] = '\0';
     e->saved_ms = wall_ms();
     pthread_mutex_lock(&e->record_lock);
-    st = cg_bankdb_state_get(e->rw_db, &buf, &len, NULL, &err);
+    st = home_tenant(e, &err);
+    if (st == CG_OK)
+        st = cg_bankdb_state_get(e->rw_db, &buf, &len, NULL, &err);
     pthread_mutex_unlock(&e->record_lock);
     if (st == CG_OK)
         st = cg_engine_state_restore(e, buf, len, &err);
@@ -63,7 +73,9 @@ static cg_status save(cg_engine *e, cg_error *err)
     st = cg_engine_state_save(e, &buf, &len, err);
     if (st == CG_OK) {
         pthread_mutex_lock(&e->record_lock);
-        st = cg_bankdb_state_put(e->rw_db, buf, len, err);
+        st = home_tenant(e, err);
+        if (st == CG_OK)
+            st = cg_bankdb_state_put(e->rw_db, buf, len, err);
         pthread_mutex_unlock(&e->record_lock);
     }
     cg_free(buf);

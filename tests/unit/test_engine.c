@@ -989,6 +989,45 @@ CG_TEST(engine_state_survives_restart_through_the_store)
     }
 }
 
+/* The live state is kept under the default tenant even when the last record (a notify, which
+ * writes the outbox in the verdict's tenant) left the read-write handle in another tenant: a
+ * multi-tenant server finds its conversations again after a restart. */
+CG_TEST(engine_state_is_kept_under_the_default_tenant)
+{
+    cg_engine_config cfg;
+    cg_verdict v = {0};
+    cg_bankdb *db = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int notified = 0;
+    cg_error err;
+    cg_engine *e = NULL;
+
+    setup();
+    cg_engine_config_default(&cfg);
+    cfg.db_path = db_path;
+    cfg.text.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.policy_path = CG_SOURCE_DATA_DIR "/policy/default.json";
+    cfg.actor = "test";
+    cfg.notify = 1;
+    cfg.state_save_s = 3600;
+    CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
+    for (size_t i = 0; i < N_GROOM; i++) {
+        scan_message_for(e, "school-b", "g1", i, &v);
+        notified += v.notified;
+    }
+    CG_ASSERT(notified > 0); /* the notify path ran, in tenant school-b */
+    cg_engine_close(e);      /* saves */
+    CG_ASSERT_OK(cg_bankdb_open(db_path, CG_BANKDB_READONLY, &db, &err), &err);
+    CG_ASSERT_OK(cg_bankdb_state_get(db, &buf, &len, NULL, &err), &err);
+    CG_ASSERT(len > 0);
+    cg_free(buf);
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "school-b", &err), &err);
+    CG_ASSERT_EQ(cg_bankdb_state_get(db, &buf, &len, NULL, &err), CG_E_NOTFOUND);
+    cg_bankdb_close(db);
+    cg_verdict_free(&v);
+}
+
 /* A stored state that is truncated, of another version or corrupt is refused with a note and
  * the engine starts fresh (and works); restoring any prefix of a saved state, or one with a
  * byte changed, never crashes (ASan/UBSan run this) and a prefix is always refused. */
