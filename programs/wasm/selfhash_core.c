@@ -94,7 +94,9 @@ int cgw_hash_rgba(const uint8_t *rgba, uint32_t width, uint32_t height, char *he
         return -1;
     if (hasher == NULL && cg_pdq_hasher_create(&hasher) != CG_OK)
         return -2;
-    resize = width > RESIZE || height > RESIZE;
+    /* cg_pdq_hash_image hashes nothing when a side is under 5 pixels, resize or not: such an
+     * image keeps its size here, and cg_pdq_hash_luma then does the same. */
+    resize = (width > RESIZE || height > RESIZE) && width >= 5 && height >= 5;
     if (resize)
         rows = cols = RESIZE;
     if (rows * cols > plane_cap) {

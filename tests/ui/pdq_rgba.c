@@ -7,6 +7,9 @@
  * image): a difference is reported on stderr and makes the exit status 1.
  *
  *   pdq_rgba FILE...   each FILE: "W H\n" then W*H*4 bytes; prints "FILE HEX QUALITY" per file
+ *   pdq_rgba --sizes         the check above on synthetic images of awkward sizes (sides under
+ *                            5, exactly 64, just over 512, widths not a multiple of 4); exit 0
+ *                            when all agree (ctest selfhash_core_sizes)
  *   pdq_rgba --bench W H N   hashes a W x H synthetic image N times: median and min ms; then
  *                            the PDQ core alone (cg_pdq_hash_luma of the 512x512 luma plane
  *                            that image gives) on the AVX2 path (where the CPU has it) and on
@@ -141,9 +144,42 @@ static int bench(unsigned w, unsigned h, int n)
     return 0;
 }
 
+static int sizes(void)
+{
+    static const unsigned dims[][2] = {{1, 1},     {3, 1000},   {1000, 4},  {5, 5},
+                                       {64, 64},   {65, 63},    {513, 512}, {512, 513},
+                                       {1000, 7},  {7, 1000},   {333, 777}, {1001, 999},
+                                       {4000, 10}, {2048, 1536}};
+    int bad = 0;
+
+    for (size_t d = 0; d < sizeof(dims) / sizeof(dims[0]); d++) {
+        const unsigned w = dims[d][0], h = dims[d][1];
+        size_t len = (size_t)w * h * 4;
+        uint8_t *px = malloc(len);
+        char hex[65], name[32];
+        int q;
+
+        if (px == NULL)
+            return 1;
+        for (size_t i = 0; i < len; i++)
+            px[i] = (uint8_t)(((uint64_t)(i + d) * 2654435761u) >> 13);
+        snprintf(name, sizeof(name), "%ux%u", w, h);
+        if (cgw_hash_rgba(px, w, h, hex, &q) != 0 || same_as_library(px, w, h, hex, q, name) != 0)
+            bad++;
+        else
+            printf("ok - %s %s %d\n", name, hex, q);
+        free(px);
+    }
+    printf("%d passed, %d failed\n", (int)(sizeof(dims) / sizeof(dims[0])) - bad, bad);
+    return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc = 0;
+
+    if (argc == 2 && strcmp(argv[1], "--sizes") == 0)
+        return sizes();
 
     if (argc == 5 && strcmp(argv[1], "--bench") == 0)
         return bench((unsigned)strtoul(argv[2], NULL, 10), (unsigned)strtoul(argv[3], NULL, 10),
