@@ -6,7 +6,8 @@
 // Chromium loads, and the no-SIMD cghash that browsers without SIMD load), and the very same
 // RGBA bytes are written out and hashed by the native build of the same C (pdq_rgba, which also
 // checks each against the library's cg_pdq_hash_image); hash and quality must be equal for
-// every image. The page's choice of core is checked too: SIMD here, the fallback when the
+// every image; so must synthetic images of awkward sizes (pdq_rgba --sizes). The page's choice
+// of core is checked too: SIMD here, the fallback when the
 // browser rejects the SIMD probe module.
 // Proof 2, no image bytes leave the page: every request the page makes is intercepted; none
 // goes elsewhere than the server, and none carries any slice of a picked file or of its pixels.
@@ -116,6 +117,29 @@ run(async (opts) => {
       if (process.env.CG_UI_DEBUG) console.log(`# ${Date.now()} ${r.t} ${r.width}x${r.height} ${file}`);
     }
     sink.close();
+    // Awkward sizes (sides under 5, exactly 64, just over 512, widths not a multiple of 4):
+    // pdq_rgba --sizes hashes synthetic pixels natively and checks them against
+    // cg_pdq_hash_image; both modules must give the same on the same pixels, made here.
+    const sized = execFileSync(pdqPdqRgba(opts), ['--sizes'], { encoding: 'utf8' }).trim().split('\n')
+      .filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5).split(' '));
+    const sizedWasm = await page.evaluate(async (list) => {
+      const core = await import('/ui/selfhash/core.js');
+      const out = [];
+      for (const [d, [dim]] of list.entries()) {
+        const [w, h] = dim.split('x').map(Number);
+        const rgba = new Uint8Array(w * h * 4);
+        // byte i = ((i + d) * 2654435761) >> 13, as pdq_rgba makes it (bits 13..20: mod 2^21).
+        for (let i = 0; i < rgba.length; i++) rgba[i] = Math.floor((((i + d) % 2097152) * 1538481) % 2097152 / 8192) & 255;
+        const s = await core.pdqOfRgba(rgba, w, h, 'simd');
+        const b = await core.pdqOfRgba(rgba, w, h, 'baseline');
+        out.push([dim, s.pdq, s.quality, b.pdq, b.quality]);
+      }
+      return out;
+    }, sized);
+    const sizedBad = sizedWasm.filter(([dim, sp, sq, bp, bq], i) =>
+      !(sized[i][0] === dim && sp === sized[i][1] && bp === sized[i][1] && sq === Number(sized[i][2]) && bq === Number(sized[i][2])));
+    check(`awkward sizes: both modules == native == cg_pdq_hash_image (${sizedWasm.length - sizedBad.length}/${sized.length})`,
+      sized.length >= 14 && sizedBad.length === 0, JSON.stringify(sizedBad.slice(0, 3)));
     const variant = await page.evaluate(async () => (await import('/ui/selfhash/core.js')).coreVariant());
     await ctx.close();
     check('this Chromium gets the SIMD core', variant === 'simd', variant);
