@@ -7,8 +7,7 @@
 // RGBA bytes are written out and hashed by the native build of the same C (pdq_rgba, which also
 // checks each against the library's cg_pdq_hash_image); hash and quality must be equal for
 // every image; so must synthetic images of awkward sizes (pdq_rgba --sizes). The page's choice
-// of core is checked too: SIMD here, the fallback when the
-// browser rejects the SIMD probe module.
+// of core is checked too: SIMD here, the fallback when the browser rejects the SIMD probe module.
 // Proof 2, no image bytes leave the page: every request the page makes is intercepted; none
 // goes elsewhere than the server, and none carries any slice of a picked file or of its pixels.
 // Then the intake end to end: three images hashed and submitted (a pending review item, no bank
