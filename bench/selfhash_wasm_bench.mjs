@@ -1,9 +1,10 @@
-// The self-hashing page's WebAssembly core in Chromium against the native build of the same C
-// (docs/web.md, bench/RESULTS.md): size of cghash.wasm, and ms to PDQ-hash one 1-megapixel
-// (1000x1000) RGBA image, the per-image work the page does after decoding (copy into the
-// module's memory, RGBA -> RGB, the 512 resize, PDQ). Native: pdq_rgba --bench (one thread, the
-// library's AVX2 path where the CPU has it).
-//   node bench/selfhash_wasm_bench.mjs --cg build/programs/childguard --pdq-rgba build/tests/pdq_rgba [--runs 50] [--side 1000]
+// The self-hashing page's WebAssembly cores in Chromium against the native build of the same C
+// (docs/web.md, bench/RESULTS.md): size of cghash-simd.wasm (SIMD) and cghash.wasm (no SIMD),
+// and ms to PDQ-hash one 1-megapixel (1000x1000) RGBA image with each, the per-image work the
+// page does after decoding (copy into the module's memory, the 512 resize and luma, PDQ); runs
+// alternate between the two cores. Native: pdq_rgba --bench (one thread, the library's AVX2 path
+// where the CPU has it; then the PDQ core alone on the AVX2 and the portable C paths).
+//   node bench/selfhash_wasm_bench.mjs --cg build/programs/childguard --pdq-rgba build/tests/pdq_rgba [--runs 200] [--side 1000] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,14 +26,23 @@ try {
     const w = side, h = side;
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < rgba.length; i++) rgba[i] = Number((BigInt(i) * 2654435761n) >> 13n & 255n);
-    const first = await core.pdqOfRgba(rgba, w, h); // instantiates the module, grows its memory
-    const times = [];
+    // Instantiates the modules, grows their memory.
+    const first = await core.pdqOfRgba(rgba, w, h, 'simd');
+    const firstBase = await core.pdqOfRgba(rgba, w, h, 'baseline');
+    // performance.now() here is coarsened to 0.1 ms (the page is not cross-origin isolated), so
+    // each timed run is a batch of 10 hashes, and its time / 10 is the run's figure.
+    const batch = 10;
+    const times = [], timesBase = [];
     for (let k = 0; k < runs; k++) {
-      const t0 = performance.now();
-      await core.pdqOfRgba(rgba, w, h);
-      times.push(performance.now() - t0);
+      let t0 = performance.now();
+      for (let b = 0; b < batch; b++) await core.pdqOfRgba(rgba, w, h, 'simd');
+      times.push((performance.now() - t0) / batch);
+      t0 = performance.now();
+      for (let b = 0; b < batch; b++) await core.pdqOfRgba(rgba, w, h, 'baseline');
+      timesBase.push((performance.now() - t0) / batch);
     }
     times.sort((a, b) => a - b);
+    timesBase.sort((a, b) => a - b);
     // Decoding a 1-megapixel PNG of those pixels, as the page decodes a picked file.
     const c = new OffscreenCanvas(w, h);
     c.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), w, h), 0, 0);
@@ -45,7 +55,7 @@ try {
     }
     dt.sort((a, b) => a - b);
     // The copy into the module's memory alone (part of every hash above).
-    const m = await (await import('/ui/selfhash/cghash.mjs')).default();
+    const m = await core.core('simd');
     const p = m._malloc(rgba.length);
     const ct = [];
     for (let k = 0; k < runs; k++) {
@@ -54,15 +64,20 @@ try {
       ct.push(performance.now() - t0);
     }
     ct.sort((a, b) => a - b);
-    return { pdq: first.pdq, median: times[times.length >> 1], min: times[0], decodeMedian: dt[5], copyMedian: ct[ct.length >> 1] };
+    m._free(p);
+    return { pdq: first.pdq, median: times[times.length >> 1], min: times[0], variant: core.coreVariant(),
+      pdqBase: firstBase.pdq, medianBase: timesBase[timesBase.length >> 1], minBase: timesBase[0],
+      decodeMedian: dt[5], copyMedian: ct[ct.length >> 1] };
   }, [runs, side]);
-  const wasmBytes = statSync(join(opts.cg, '..', '..', 'web', 'selfhash', 'cghash.wasm')).size;
+  const size = (f) => statSync(join(opts.cg, '..', '..', 'web', 'selfhash', f)).size;
   const native = execFileSync(pdqRgba, ['--bench', String(side), String(side), String(runs)], { encoding: 'utf8' }).trim();
-  console.log(`cghash.wasm: ${wasmBytes} bytes`);
-  console.log(`chromium wasm: median ${res.median.toFixed(3)} ms, min ${res.min.toFixed(3)} ms per ${side}x${side} image (${runs} runs) ${res.pdq}`);
+  console.log(`cghash-simd.wasm: ${size('cghash-simd.wasm')} bytes, cghash.wasm: ${size('cghash.wasm')} bytes; this browser's core: ${res.variant}`);
+  console.log(`chromium wasm SIMD:    median ${res.median.toFixed(3)} ms, min ${res.min.toFixed(3)} ms per ${side}x${side} image (${runs} runs of 10) ${res.pdq}`);
+  console.log(`chromium wasm no SIMD: median ${res.medianBase.toFixed(3)} ms, min ${res.minBase.toFixed(3)} ms per ${side}x${side} image (${runs} runs of 10) ${res.pdqBase}`);
   console.log(`  of which the copy of the RGBA into the module's memory: median ${res.copyMedian.toFixed(3)} ms`);
   console.log(`chromium decode of a ${side}x${side} PNG (createImageBitmap + canvas): median ${res.decodeMedian.toFixed(2)} ms`);
-  console.log(`native (one thread): ${native}`);
+  console.log(`native (one thread): ${native.replace('\n', '\n  ')}`);
+  console.log(`load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
   await browser.close();
   await srv.stop();

@@ -37,6 +37,29 @@
 #include "common/hex.h"
 #include "hash/pdq_int.h"
 
+#ifdef __wasm_simd128__
+/* WebAssembly SIMD builds (the self-hashing page's cghash-simd core, cmake/web.cmake): the row
+ * pass's strip transposes move 4x4 blocks through lane shuffles instead of one float at a time
+ * (the compiler vectorises the running sums but not the strided copies). Values are only
+ * moved, never computed, so the floats are those of the scalar copies. */
+#include <wasm_simd128.h>
+
+/* dst[j * dst_stride + i] = src[i * src_stride + j] for a 4x4 block. */
+static inline void transpose4(const float *src, size_t src_stride, float *dst, size_t dst_stride)
+{
+    v128_t r0 = wasm_v128_load(src), r1 = wasm_v128_load(src + src_stride);
+    v128_t r2 = wasm_v128_load(src + 2 * src_stride), r3 = wasm_v128_load(src + 3 * src_stride);
+    v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+    v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+
+    wasm_v128_store(dst, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+    wasm_v128_store(dst + dst_stride, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+    wasm_v128_store(dst + 2 * dst_stride, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+    wasm_v128_store(dst + 3 * dst_stride, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+}
+#define CG_PDQ_TRANSPOSE4 1
+#endif
+
 #define PDQ_MIN_DIM 5
 #define PDQ_RESIZE 512
 #define PDQ_PASSES 2
@@ -306,7 +329,8 @@ static void column_pass(const float *in, float *out, size_t rows, size_t cols, s
  * small buffer (cols x STRIP, in L1/L2 cache), the column recurrence runs over it with STRIP
  * independent running sums side by side (vectorised, and independent chains hide the add
  * latency that makes a plain per-row loop slow), and the result is transposed back. Only the
- * columns listed in keep (or all when keep is NULL) are written back. */
+ * columns listed in keep (or all when keep is NULL) are written back. In WebAssembly SIMD
+ * builds a full strip whose width is a multiple of 4 is transposed in 4x4 blocks. */
 static void row_pass(cg_pdq_hasher *h, const float *in, float *out, size_t rows, size_t cols,
                      size_t w, const int *keep, size_t nkeep)
 {
@@ -322,15 +346,33 @@ static void row_pass(cg_pdq_hasher *h, const float *in, float *out, size_t rows,
 
     for (size_t r0 = 0; r0 < rows; r0 += STRIP) {
         const size_t k = rows - r0 < STRIP ? rows - r0 : STRIP;
+#ifdef CG_PDQ_TRANSPOSE4
+        const int blocks = k == STRIP && cols % 4 == 0;
+#else
+        const int blocks = 0;
+#endif
 
-        for (size_t c = 0; c < cols; c++) {
+        for (size_t c = 0; c < cols && !blocks; c++) {
             float *dst = t_in + c * STRIP;
             for (size_t r = 0; r < k; r++)
                 dst[r] = in[(r0 + r) * cols + c];
             for (size_t r = k; r < STRIP; r++)
                 dst[r] = 0.0f;
         }
+#ifdef CG_PDQ_TRANSPOSE4
+        for (size_t c = 0; c < cols && blocks; c += 4)
+            for (size_t r = 0; r < STRIP; r += 4)
+                transpose4(in + (r0 + r) * cols + c, cols, t_in + c * STRIP + r, STRIP);
+#endif
         column_pass(t_in, t_out, cols, STRIP, w, h->sums, NULL, 0, keep_mask);
+#ifdef CG_PDQ_TRANSPOSE4
+        if (keep == NULL && blocks) {
+            for (size_t c = 0; c < cols; c += 4)
+                for (size_t r = 0; r < STRIP; r += 4)
+                    transpose4(t_out + c * STRIP + r, STRIP, out + (r0 + r) * cols + c, cols);
+            continue;
+        }
+#endif
         if (keep == NULL) {
             for (size_t r = 0; r < k; r++) {
                 float *dst = out + (r0 + r) * cols;

@@ -2,9 +2,12 @@
 //
 // Proof 1, same pixels, same PDQ: every PDQ vector image (tests/vectors/pdq, and
 // ../shared/testdata/pdq when present) is decoded by the browser (createImageBitmap + canvas, as
-// the page does), hashed by the WebAssembly core in the browser, and the very same RGBA bytes
-// are written out and hashed by the native build of the same C (pdq_rgba); hash and quality
-// must be equal for every image.
+// the page does), hashed by both WebAssembly cores in the browser (cghash-simd, which this
+// Chromium loads, and the no-SIMD cghash that browsers without SIMD load), and the very same
+// RGBA bytes are written out and hashed by the native build of the same C (pdq_rgba, which also
+// checks each against the library's cg_pdq_hash_image); hash and quality must be equal for
+// every image; so must synthetic images of awkward sizes (pdq_rgba --sizes). The page's choice
+// of core is checked too: SIMD here, the fallback when the browser rejects the SIMD probe module.
 // Proof 2, no image bytes leave the page: every request the page makes is intercepted; none
 // goes elsewhere than the server, and none carries any slice of a picked file or of its pixels.
 // Then the intake end to end: three images hashed and submitted (a pending review item, no bank
@@ -98,36 +101,90 @@ run(async (opts) => {
           return { error: String(e) };
         }
         const t1 = performance.now();
-        const h = await core.pdqOfRgba(img.rgba, img.width, img.height);
+        const h = await core.pdqOfRgba(img.rgba, img.width, img.height, 'simd');
+        const base = await core.pdqOfRgba(img.rgba, img.width, img.height, 'baseline');
         const t2 = performance.now();
         await fetch(`${url}/${img.width}x${img.height}`, { method: 'POST', mode: 'no-cors', body: new Blob([img.rgba]) });
         const t3 = performance.now();
-        return { width: img.width, height: img.height, pdq: h.pdq, quality: h.quality, t: [t1, t2, t3].map((x) => Math.round(x - t0)) };
+        return { width: img.width, height: img.height, pdq: h.pdq, quality: h.quality, base, t: [t1, t2, t3].map((x) => Math.round(x - t0)) };
       }, [`${sinkBase}/img/${n}`, `${sinkBase}/rgba/${idx}`]);
       if (r.error) {
         undecodable.push(`${file}: ${r.error}`);
         continue;
       }
-      wasm.set(join(rgbaDir, `${idx++}.rgba`), { file, pdq: r.pdq, quality: r.quality });
+      wasm.set(join(rgbaDir, `${idx++}.rgba`), { file, pdq: r.pdq, quality: r.quality, base: r.base });
       if (process.env.CG_UI_DEBUG) console.log(`# ${Date.now()} ${r.t} ${r.width}x${r.height} ${file}`);
     }
     sink.close();
+    // Awkward sizes (sides under 5, exactly 64, just over 512, widths not a multiple of 4):
+    // pdq_rgba --sizes hashes synthetic pixels natively and checks them against
+    // cg_pdq_hash_image; both modules must give the same on the same pixels, made here.
+    const sized = execFileSync(pdqPdqRgba(opts), ['--sizes'], { encoding: 'utf8' }).trim().split('\n')
+      .filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5).split(' '));
+    const sizedWasm = await page.evaluate(async (list) => {
+      const core = await import('/ui/selfhash/core.js');
+      const out = [];
+      for (const [d, [dim]] of list.entries()) {
+        const [w, h] = dim.split('x').map(Number);
+        const rgba = new Uint8Array(w * h * 4);
+        // byte i = ((i + d) * 2654435761) >> 13, as pdq_rgba makes it (bits 13..20: mod 2^21).
+        for (let i = 0; i < rgba.length; i++) rgba[i] = Math.floor((((i + d) % 2097152) * 1538481) % 2097152 / 8192) & 255;
+        const s = await core.pdqOfRgba(rgba, w, h, 'simd');
+        const b = await core.pdqOfRgba(rgba, w, h, 'baseline');
+        out.push([dim, s.pdq, s.quality, b.pdq, b.quality]);
+      }
+      return out;
+    }, sized);
+    const sizedBad = sizedWasm.filter(([dim, sp, sq, bp, bq], i) =>
+      !(sized[i][0] === dim && sp === sized[i][1] && bp === sized[i][1] && sq === Number(sized[i][2]) && bq === Number(sized[i][2])));
+    check(`awkward sizes: both modules == native == cg_pdq_hash_image (${sizedWasm.length - sizedBad.length}/${sized.length})`,
+      sized.length >= 14 && sizedBad.length === 0, JSON.stringify(sizedBad.slice(0, 3)));
+    const variant = await page.evaluate(async () => (await import('/ui/selfhash/core.js')).coreVariant());
     await ctx.close();
+    check('this Chromium gets the SIMD core', variant === 'simd', variant);
+    // A browser without WebAssembly SIMD (simulated: WebAssembly.validate says no to the probe
+    // module): the page picks the no-SIMD core and still hashes.
+    const old = await browser.newContext({ locale: 'en-US' });
+    await old.addInitScript(() => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (bytes) => {
+        const b = new Uint8Array(bytes.buffer || bytes);
+        return b.length < 64 && b.includes(123) ? false : validate(bytes); // 123: v128 type
+      };
+    });
+    const oldPage = await old.newPage();
+    await oldPage.goto(srv.base + '/ui/selfhash/');
+    const fallback = await oldPage.evaluate(async () => {
+      const core = await import('/ui/selfhash/core.js');
+      const rgba = new Uint8Array(96 * 80 * 4).map((_, i) => (i * 37) & 255);
+      const h = await core.pdqOfRgba(rgba, 96, 80);
+      const s = await core.pdqOfRgba(rgba, 96, 80, 'simd');
+      const loaded = performance.getEntriesByType('resource').map((e) => e.name.split('/').pop());
+      return { variant: core.coreVariant(), h, s, loaded };
+    });
+    await old.close();
+    check('without SIMD the page picks the no-SIMD core', fallback.variant === 'baseline', JSON.stringify(fallback.variant));
+    check('  and loads cghash.wasm by default', fallback.loaded.includes('cghash.wasm'), fallback.loaded.join(' '));
+    check('  which hashes as the SIMD core does', /^[0-9a-f]{64}$/.test(fallback.h.pdq) && fallback.h.pdq === fallback.s.pdq &&
+      fallback.h.quality === fallback.s.quality, JSON.stringify(fallback));
     const native = execFileSync(pdqPdqRgba(opts), [...wasm.keys()], { encoding: 'utf8', maxBuffer: 1 << 24 })
       .trim().split('\n').map((l) => l.split(' '));
     rmSync(rgbaDir, { recursive: true, force: true }); // up to hundreds of MB of pixels
-    let same = 0;
+    let same = 0, sameBase = 0;
     const differ = [];
     for (const [path, hex, q] of native) {
       const w = wasm.get(path);
       if (w && w.pdq === hex && w.quality === Number(q)) same++;
-      else differ.push(`${w ? w.file : path}: wasm ${w && w.pdq}/${w && w.quality} native ${hex}/${q}`);
+      else differ.push(`${w ? w.file : path}: wasm-simd ${w && w.pdq}/${w && w.quality} native ${hex}/${q}`);
+      if (w && w.base.pdq === hex && w.base.quality === Number(q)) sameBase++;
+      else differ.push(`${w ? w.file : path}: wasm ${w && w.base.pdq}/${w && w.base.quality} native ${hex}/${q}`);
     }
-    console.log(`# proof: ${images.length} vector images, ${wasm.size} decoded by the browser, ${same} equal`);
+    console.log(`# proof: ${images.length} vector images, ${wasm.size} decoded by the browser, ${same} equal (SIMD core), ${sameBase} equal (no-SIMD core)`);
     check('vector images found (compact set at least)', images.length >= 50, String(images.length));
     check('the browser decodes every vector image', undecodable.length === 0, undecodable.join('; '));
     check('native hashed every buffer', native.length === wasm.size);
-    check(`WASM PDQ == native PDQ on the same RGBA (${same}/${wasm.size})`, same === wasm.size && same > 0, differ.slice(0, 5).join('; '));
+    check(`WASM PDQ (SIMD core) == native PDQ on the same RGBA (${same}/${wasm.size})`, same === wasm.size && same > 0, differ.slice(0, 5).join('; '));
+    check(`WASM PDQ (no-SIMD core) == native PDQ on the same RGBA (${sameBase}/${wasm.size})`, sameBase === wasm.size && sameBase > 0, differ.slice(0, 5).join('; '));
 
     // Photos with an EXIF orientation: the browser turns them when decoding, the library never
     // does; the page undoes the turn (exif.js), so its PDQ is the library's for the file itself.
