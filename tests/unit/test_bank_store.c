@@ -1736,7 +1736,13 @@ CG_TEST_PG(bank_store_postgresql_locations)
     pg_sql(loc, "UPDATE childguard_schema SET version = 999");
     CG_ASSERT_EQ(cg_bankdb_open(loc, CG_BANKDB_CREATE, &db, &err), CG_E_INVAL);
     CG_ASSERT(strstr(err.message, "newer than this build") != NULL);
-    pg_sql(loc, "UPDATE childguard_schema SET version = 7");
+    {
+        char sql[80];
+
+        snprintf(sql, sizeof(sql), "UPDATE childguard_schema SET version = %d",
+                 (int)cg_bankdb_schema_version());
+        pg_sql(loc, sql);
+    }
     db = open_db("pgloc", 0);
     cg_bankdb_close(db);
 

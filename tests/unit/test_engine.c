@@ -1010,6 +1010,7 @@ CG_TEST(engine_state_is_kept_under_the_default_tenant)
     cfg.policy_path = CG_SOURCE_DATA_DIR "/policy/default.json";
     cfg.actor = "test";
     cfg.notify = 1;
+    cfg.context = CG_CONTEXT_CHILD_DEVICE; /* urgent grooming notifies the guardian there */
     cfg.state_save_s = 3600;
     CG_ASSERT_OK(cg_engine_open(&cfg, &e, &err), &err);
     for (size_t i = 0; i < N_GROOM; i++) {
