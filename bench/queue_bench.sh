@@ -36,26 +36,17 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-. "$root/tests/tools/queue_lib.sh"
+. "$root/tests/cli/lib/queue_lib.sh"
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; print('%.0f' % (float(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2]))))" "$@"; }
 auditopt=(--no-audit)
 [ $audit = 1 ] && auditopt=()
 
-mkdir -p "$tmp/files"
-python3 - "$tmp/files" "$N" <<'PY'
-import hashlib, os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-with open(os.path.join(d, "..", "md5.txt"), "w") as m:
-    for i in range(n):
-        b = b"synthetic bench job %d\n" % i
-        open(os.path.join(d, "f%06d.bin" % i), "wb").write(b)
-        m.write(hashlib.md5(b).hexdigest() + "\n")
-PY
+queue_make_files "$tmp/files" "$N" bench
 fresh_db() { # fresh_db NAME: a database with the bank, in $db
     db=$tmp/$1.db
     CHILDGUARD_DB=$db "$CG" bank --no-audit create known --label csam >/dev/null 2>&1
-    CHILDGUARD_DB=$db "$CG" bank --no-audit import known --type md5 "$tmp/md5.txt" >/dev/null 2>&1
+    CHILDGUARD_DB=$db "$CG" bank --no-audit import known --type md5 "$tmp/files.md5" >/dev/null 2>&1
 }
 
 echo "queue_bench: $N jobs, concurrency $C per process, audit $([ $audit = 1 ] && echo on || echo off), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"

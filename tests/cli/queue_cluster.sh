@@ -8,37 +8,13 @@
 # Usage: bash queue_cluster.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
 CG=$1
-ROOT=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do
-        kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${QUEUE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in nats-server curl python3 sqlite3; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
-. "$ROOT/tests/tools/queue_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/queue_lib.sh"
+queue_test_init nats-server curl python3 sqlite3
 N=${QUEUE_CLUSTER_JOBS:-600}
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
 
-mkdir -p "$tmp/files"
-python3 - "$tmp/files" "$N" <<'PY'
-import hashlib, os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-with open(os.path.join(d, "..", "md5.txt"), "w") as m:
-    for i in range(n):
-        b = b"synthetic cluster job %d\n" % i
-        open(os.path.join(d, "f%05d.bin" % i), "wb").write(b)
-        m.write(hashlib.md5(b).hexdigest() + "\n")
-PY
+queue_make_files "$tmp/files" "$N" cluster
 "$CG" bank create known --label csam >/dev/null 2>&1
-"$CG" bank import known --type md5 "$tmp/md5.txt" >/dev/null 2>&1
+"$CG" bank import known --type md5 "$tmp/files.md5" >/dev/null 2>&1
 
 declare -A port mport cport spid
 for n in n1 n2 n3; do
@@ -89,7 +65,7 @@ check "none recorded twice: $N ledger rows" \
     "[ \"\$(sql $CHILDGUARD_DB 'SELECT count(*), count(DISTINCT id) FROM jobs')\" = \"$N	$N\" ]"
 check "one review item per job" \
     "[ \"\$(sql $CHILDGUARD_DB 'SELECT count(*), count(DISTINCT content_id) FROM review_items')\" = \"$N	$N\" ]"
-read -r dmax dtotal < <(audit_counts "$CHILDGUARD_AUDIT_LOG" decision)
+read -r dmax dtotal < <(audit_counts decision "$CHILDGUARD_AUDIT_LOG")
 check "no decision record twice (max $dmax; $dtotal of $N)" "[ $dmax -eq 1 ] && [ $dtotal -le $N ]"
 for _ in $(seq 1 100); do [ "$(stream_msgs "${mport[$live]}" CG_JOBS_RESULTS)" = "$N" ] && break; sleep 0.1; done
 check "one verdict per job on the results stream, seen from $live ($(stream_msgs "${mport[$live]}" CG_JOBS_RESULTS))" \

@@ -6,7 +6,8 @@
 #   1. N jobs (QUEUE_TEST_JOBS, default 2000) through 2 worker processes; one is killed with
 #      kill -9 mid-stream: every job has exactly one ledger row (done), one review item, at most
 #      one decision record (a kill between a commit and its audit append loses that record; it
-#      never doubles), and the results stream holds one verdict per job.
+#      never doubles), one callback row in the outbox, and the results stream holds one verdict
+#      per job (tests/cli/lib/queue_lib.sh: queue_kill_run, shared with queue_pg.sh).
 #   2. Hostile jobs: paths that leave --root (.., absolute, a symbolic link), content over
 #      --max-bytes, a job without an id: each dead-lettered with a reason, the worker goes on.
 #   3. A store that is busy (locked by another process) longer than its timeout: the job is
@@ -16,103 +17,25 @@
 # Usage: bash queue_workers.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
 CG=$1
-ROOT=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do
-        kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${QUEUE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in nats-server curl python3 sqlite3; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
-. "$ROOT/tests/tools/queue_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/queue_lib.sh"
+queue_test_init nats-server curl python3 sqlite3
 N=${QUEUE_TEST_JOBS:-2000}
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
 
 # ---- the content and the bank ----
-mkdir -p "$tmp/files"
-python3 - "$tmp/files" "$N" <<'PY'
-import hashlib, os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-with open(os.path.join(d, "..", "md5.txt"), "w") as m:
-    for i in range(n):
-        b = b"synthetic queue job %d\n" % i
-        open(os.path.join(d, "f%05d.bin" % i), "wb").write(b)
-        m.write(hashlib.md5(b).hexdigest() + "\n")
-PY
+queue_make_files "$tmp/files" "$N" queue
 "$CG" bank create known --label csam >/dev/null 2>"$tmp/err"
-"$CG" bank import known --type md5 "$tmp/md5.txt" >/dev/null 2>>"$tmp/err"
+"$CG" bank import known --type md5 "$tmp/files.md5" >/dev/null 2>>"$tmp/err"
 check "a block bank of the $N files' MD5s" "[ \$? -eq 0 ]"
 
 port=$(free_port)
 mport=$(free_port)
 U=nats://127.0.0.1:$port
-pid=$(nats_start n1 "$port" "$mport")
-pids+=("$pid")
+pids+=("$(nats_start n1 "$port" "$mport")")
 check "nats-server with JetStream answers" "curl -s -o /dev/null http://127.0.0.1:$mport/healthz"
 
-worker() { # worker LOGNAME [args...]: starts a worker in the background; its pid in $wpid
-    local log=$1
-    shift
-    "$CG" worker --nats "$U" --concurrency 2 --ack-wait 2000 --backoff 200 --no-classify \
-        --stats-every 0 "$@" 2>>"$tmp/$log.log" &
-    wpid=$!
-    pids+=("$wpid")
-}
-ready() { # ready LOGNAME: waits (bounded) for the worker's "ready" line
-    for _ in $(seq 1 300); do grep -q 'ready:' "$tmp/$1.log" 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
-phase() { echo "# $1 (at ${SECONDS}s)"; }
-
-# ---- 1. N jobs, 2 workers, one killed ----
-phase "N jobs, 2 workers, kill -9"
-"$CG" submit --nats "$U" --quiet "$tmp/files" >"$tmp/ids.txt" 2>"$tmp/submit.log"
-check "submit queues $N jobs (exit 0)" "[ \$? -eq 0 ] && [ \$(wc -l <$tmp/ids.txt) -eq $N ]"
-check "submit prints a summary" "grep -q '$N jobs queued, 0 failed' $tmp/submit.log"
-worker wA
-a=$wpid
-worker wB
-b=$wpid
-# Kill A once a quarter of the jobs are recorded (bounded wait).
-for _ in $(seq 1 600); do
-    d=$(sql "$CHILDGUARD_DB" "SELECT count(*) FROM jobs WHERE state='done'" 2>/dev/null || echo 0)
-    [ "${d:-0}" -ge $((N / 4)) ] && break
-    sleep 0.1
-done
-kill -KILL "$a"
-wait "$a" 2>/dev/null
-check "worker A killed with kill -9 mid-stream (done when killed: $d of $N)" "[ ${d:-0} -lt $N ]"
-wait_done "$CHILDGUARD_DB" "$N" 90
-check "all $N jobs recorded after the kill (A's unacked jobs redelivered)" "[ \$? -eq 0 ]"
-check "no job recorded twice: $N ledger rows, all done" \
-    "[ \"\$(sql $CHILDGUARD_DB 'SELECT count(*), count(DISTINCT id) FROM jobs')\" = \"$N	$N\" ]"
-check "every submitted id has a row" \
-    "[ \"\$(cut -f1 $tmp/ids.txt | sort -u | wc -l)\" = $N ] && python3 -c '
-import sqlite3, sys
-ids = set(l.split(chr(9))[0] for l in open(sys.argv[2]))
-got = set(r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT id FROM jobs WHERE state=\\\"done\\\"\"))
-sys.exit(0 if ids == got else 1)' $CHILDGUARD_DB $tmp/ids.txt"
-check "one review item per job, none twice" \
-    "[ \"\$(sql $CHILDGUARD_DB 'SELECT count(*), count(DISTINCT content_id) FROM review_items')\" = \"$N	$N\" ]"
-check "each ledger row names its review item" \
-    "[ \"\$(sql $CHILDGUARD_DB 'SELECT count(DISTINCT j.review_id) FROM jobs j JOIN review_items r ON r.id = j.review_id')\" = $N ]"
-read -r dmax dtotal < <(audit_counts "$CHILDGUARD_AUDIT_LOG" decision)
-read -r rmax rtotal < <(audit_counts "$CHILDGUARD_AUDIT_LOG" review)
-check "no decision record twice (max $dmax per content; $dtotal of $N written)" \
-    "[ $dmax -eq 1 ] && [ $dtotal -ge $((N - 4)) ] && [ $dtotal -le $N ]"
-check "no review-add record twice (max $rmax; $rtotal of $N)" "[ $rmax -eq 1 ] && [ $rtotal -le $N ] && [ $rtotal -ge $((N - 4)) ]"
-check "the audit log verifies" "\"$CG\" audit verify --log $CHILDGUARD_AUDIT_LOG >/dev/null 2>&1"
-for _ in $(seq 1 50); do [ "$(stream_msgs "$mport" CG_JOBS_RESULTS)" = "$N" ] && break; sleep 0.1; done
-check "one verdict per job on the results stream ($(stream_msgs "$mport" CG_JOBS_RESULTS))" \
-    "[ \"\$(stream_msgs $mport CG_JOBS_RESULTS)\" = $N ]"
-check "the work queue is empty" "[ \"\$(stream_msgs $mport CG_JOBS)\" = 0 ]"
+# ---- 1. N jobs, 2 workers, one killed (both write the one audit log) ----
+queue_kill_run "$CHILDGUARD_DB" "$N" "$tmp/files" "$CHILDGUARD_AUDIT_LOG" "$CHILDGUARD_AUDIT_LOG"
+b=$worker_b
 kill -TERM "$b"
 wait "$b"
 check "SIGTERM: worker B drains and exits 0" "[ \$? -eq 0 ] && grep -q 'stopped:' $tmp/wB.log"
@@ -128,7 +51,7 @@ head -c 5000 /dev/zero >"$tmp/root/big.bin"
 "$CG" submit --nats "$U" --quiet --paths ok.bin ../outside.bin "$tmp/outside.bin" link.bin \
     sub/up/outside.bin sub/../ok.bin big.bin missing.bin >"$tmp/hostile.txt" 2>>"$tmp/submit.log"
 check "submit --paths queues 8 path jobs" "[ \$(wc -l <$tmp/hostile.txt) -eq 8 ]"
-worker wH --root "$tmp/root" --max-bytes 4096
+queue_worker wH --root "$tmp/root" --max-bytes 4096
 h=$wpid
 wait_done "$CHILDGUARD_DB" "$((N + 1))" 30
 for _ in $(seq 1 100); do
@@ -162,11 +85,11 @@ printf 'synthetic busy-store job\n' >"$tmp/busy1.bin"
 printf 'synthetic busy-store job two\n' >"$tmp/busy2.bin"
 # Their own streams, whose consumers get an ack wait longer than an attempt that waits out the
 # busy timeout (with 2 s the job would be delivered again while its first attempt still waits).
-worker wT --max-attempts 100 --backoff 500 --stream CG_BUSY --ack-wait 30000
+queue_worker wT --max-attempts 100 --backoff 500 --stream CG_BUSY --ack-wait 30000
 t=$wpid
-worker wM --max-attempts 1 --stream CG_ONE --ack-wait 30000
+queue_worker wM --max-attempts 1 --stream CG_ONE --ack-wait 30000
 m=$wpid
-ready wT && ready wM
+queue_ready wT && queue_ready wM
 check "two workers ready" "[ \$? -eq 0 ]"
 python3 - "$CHILDGUARD_DB" "$tmp/locked" "$tmp/release" <<'PY' &
 import os, sqlite3, sys, time

@@ -8,23 +8,8 @@
 # Usage: bash serve_queue.sh /path/to/childguard /path/to/source-root [testdata]
 set -u
 CG=$1
-ROOT=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do
-        kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    [ -n "${QUEUE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-for tool in nats-server curl python3 sqlite3; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
-. "$ROOT/tests/tools/queue_lib.sh"
-export CHILDGUARD_DB=$tmp/t.db CHILDGUARD_AUDIT_LOG=$tmp/audit.log USER=tester
+. "$(dirname "${BASH_SOURCE[0]}")/lib/queue_lib.sh"
+queue_test_init nats-server curl python3 sqlite3
 
 printf 'synthetic queued upload one\n' >"$tmp/one.bin"
 mkdir -p "$tmp/root"
