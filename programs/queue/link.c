@@ -50,6 +50,64 @@ static void nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Writes urls to f with the password of each "scheme://user:password@host" masked: the
+ * messages reach logs, which must not hold a secret. */
+static void urls_masked(FILE *f, const char *urls)
+{
+    const char *p = urls;
+
+    while (*p != '\0') {
+        const char *end = strchr(p, ','), *at, *colon, *user;
+        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+
+        user = strstr(p, "://");
+        user = user != NULL && (size_t)(user - p) < n ? user + 3 : p;
+        at = memchr(user, '@', n - (size_t)(user - p));
+        colon = at != NULL ? memchr(user, ':', (size_t)(at - user)) : NULL;
+        if (colon != NULL)
+            fprintf(f, "%.*s:***%.*s", (int)(colon - p), p, (int)(n - (size_t)(at - p)), at);
+        else
+            fprintf(f, "%.*s", (int)n, p);
+        p += n;
+        if (*p == ',')
+            fputc(*p++, f);
+    }
+}
+
+/* TLS from the environment (docs/scale.md "Security"): CHILDGUARD_NATS_CA, the CA file the
+ * servers' certificates are checked against, and CHILDGUARD_NATS_CERT + CHILDGUARD_NATS_KEY, a
+ * client certificate (the servers map its subject to a user with its permissions). Files, not
+ * arguments: nothing secret on a command line, which every local user can read. Any of them
+ * turns TLS on; none leaves the URLs' schemes to decide (tls:// is TLS too). */
+static natsStatus link_tls(const char *cmd, natsOptions *opts)
+{
+    const char *ca = getenv("CHILDGUARD_NATS_CA"), *cert = getenv("CHILDGUARD_NATS_CERT"),
+               *key = getenv("CHILDGUARD_NATS_KEY");
+    natsStatus s;
+
+    if (ca == NULL && cert == NULL && key == NULL)
+        return NATS_OK;
+    if ((cert == NULL) != (key == NULL)) {
+        fprintf(stderr, "childguard %s: CHILDGUARD_NATS_CERT and CHILDGUARD_NATS_KEY go together\n",
+                cmd);
+        return NATS_INVALID_ARG;
+    }
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK && ca != NULL) {
+        s = natsOptions_LoadCATrustedCertificates(opts, ca);
+        if (s != NATS_OK)
+            fprintf(stderr, "childguard %s: CHILDGUARD_NATS_CA %s: %s\n", cmd, ca,
+                    natsStatus_GetText(s));
+    }
+    if (s == NATS_OK && cert != NULL) {
+        s = natsOptions_LoadCertificatesChain(opts, cert, key);
+        if (s != NATS_OK)
+            fprintf(stderr, "childguard %s: CHILDGUARD_NATS_CERT %s / CHILDGUARD_NATS_KEY %s: %s\n",
+                    cmd, cert, key, natsStatus_GetText(s));
+    }
+    return s;
+}
+
 int queue_link_open(const char *cmd, const char *urls, const char *stream, queue_link *out)
 {
     natsOptions *opts = NULL;
@@ -70,7 +128,9 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
         if (t[0] != '\0')
             servers[n++] = t;
     if (n == 0) {
-        fprintf(stderr, "childguard %s: --nats '%s': no server URL\n", cmd, urls);
+        fprintf(stderr, "childguard %s: --nats '", cmd);
+        urls_masked(stderr, urls);
+        fprintf(stderr, "': no server URL\n");
         free(copy);
         return -1;
     }
@@ -83,6 +143,8 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
         s = natsOptions_SetReconnectWait(opts, 250);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(opts, 5000);
+    if (s == NATS_OK)
+        s = link_tls(cmd, opts);
     /* A server that is starting (or a cluster coming up) gets about 5 s; then it is an error
      * to report, not a hang. Once connected, reconnection is the client's (forever). */
     for (int attempt = 0; s == NATS_OK && attempt < 20; attempt++) {
@@ -99,7 +161,9 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
     if (s == NATS_OK)
         s = natsConnection_JetStream(&out->js, out->nc, NULL);
     if (s != NATS_OK) {
-        fprintf(stderr, "childguard %s: --nats %s: %s\n", cmd, urls, natsStatus_GetText(s));
+        fprintf(stderr, "childguard %s: --nats ", cmd);
+        urls_masked(stderr, urls);
+        fprintf(stderr, ": %s\n", natsStatus_GetText(s));
         queue_link_close(out);
         return -1;
     }
