@@ -6,6 +6,7 @@
 # measured in the same run.
 #
 #   bench/scale_bench.sh [CHILDGUARD] [--n N] [--lat-jobs K] [--import I] [--trials T]
+#                        [--only "scan queue latency propagate import"]
 #
 #   N  synthetic files (default 3000; small text bytes whose MD5s are in a block bank, so each
 #      job records a review item, a ledger row and audit records, like a real hit: the figures
@@ -30,14 +31,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 CG=$root/build/programs/childguard
-N=3000 K=400 I=200000 T=10
-usage() { echo "usage: $0 [CHILDGUARD] [--n N] [--lat-jobs K] [--import I] [--trials T]" >&2; exit 2; }
+N=3000 K=400 I=200000 T=10 ONLY="scan queue latency propagate import"
+usage() { echo "usage: $0 [CHILDGUARD] [--n N] [--lat-jobs K] [--import I] [--trials T] [--only STAGES]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
         --n) N=$2; shift 2 ;;
         --lat-jobs) K=$2; shift 2 ;;
         --import) I=$2; shift 2 ;;
         --trials) T=$2; shift 2 ;;
+        --only) ONLY=$2; shift 2 ;;
         -*) usage ;;
         *) CG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift ;;
     esac
@@ -57,7 +59,7 @@ trap cleanup EXIT
 . "$root/tests/cli/lib/queue_lib.sh"
 export USER=bench
 now() { date +%s.%N; }
-calc() { python3 -c "import sys; print($1)" "${@:2}"; }
+calc() { python3 -c "import sys; print($1)" "${@:2}" 2>/dev/null || echo n/a; }
 rate() { calc "'%.0f' % (float(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])))" "$@"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 # cpu_ticks PID...: the user + system clock ticks the processes have used so far.
@@ -101,9 +103,15 @@ fresh() {
     CHILDGUARD_DB=$db "$CG" bank --no-audit import known --type md5 "$tmp/all.md5" >/dev/null 2>&1
 }
 declare -A R
+for k in scan_sqlite scan_pg queue_1 queue_2 cpu_worker_1 cpu_worker_2 cpu_pg_1 cpu_pg_2 lat50_pg \
+    lat99_pg lat50_sqlite lat99_sqlite prop50_pg propmax_pg prop50_sqlite propmax_sqlite \
+    import_sqlite import_pg; do
+    R[$k]=n/a # a stage not run (--only)
+done
+stage() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # ---- scan: the single-process figures ----
-for b in sqlite pg; do
+stage scan && for b in sqlite pg; do
     fresh $b
     t0=$(now)
     CHILDGUARD_DB=$db CHILDGUARD_AUDIT_LOG=$tmp/scan-$b.log "$CG" scan --jobs 1 --quiet \
@@ -144,19 +152,21 @@ run_queue() { # run_queue WORKERS: sets R[queue_W], R[cpu_worker_W], R[cpu_pg_W]
     wt=$(cpu_ticks "${wp[@]}")
     pp="$pp $(pg_procs)"
     pt1=$(cpu_ticks $(echo "$pp" | tr ' ' '\n' | sort -u))
-    kill -TERM "${wp[@]}"
+    kill -TERM "${wp[@]}" 2>/dev/null || true
     wait "${wp[@]}" || true
     R[queue_$workers]=$(rate "$((N - d0))" "$t0" "$t1")
     R[cpu_worker_$workers]=$(calc "'%.2f' % (int(sys.argv[1]) * 1000.0 / int(sys.argv[3]) / int(sys.argv[2]))" "$wt" "$N" "$HZ")
     R[cpu_pg_$workers]=$(calc "'%.2f' % (max(0, int(sys.argv[1])) * 1000.0 / int(sys.argv[3]) / int(sys.argv[2]))" "$((pt1 - pt0))" "$N" "$HZ")
     echo "queue x$workers on pg: ${R[queue_$workers]} jobs/s ($((N - d0)) jobs after all were ready); CPU per job: workers ${R[cpu_worker_$workers]} ms, PostgreSQL ${R[cpu_pg_$workers]} ms (load $(load))"
 }
-run_queue 1
-run_queue 2
+if stage queue; then
+    run_queue 1
+    run_queue 2
+fi
 
 # ---- latency: submit -> verdict, 2 workers, PostgreSQL and SQLite ----
-lat_rate=$(calc "'%.0f' % max(5.0, float(sys.argv[1]) / 2)" "${R[queue_2]}")
-for b in pg sqlite; do
+lat_rate=$(calc "'%.0f' % max(5.0, float(sys.argv[1]) / 2)" "${R[queue_2]:-20}")
+stage latency && for b in pg sqlite; do
     stream_n=$((stream_n + 1))
     stream=L$stream_n
     fresh $b
@@ -173,7 +183,7 @@ for b in pg sqlite; do
     done
     read -r p50 p99 pmax got sent < <(python3 "$root/bench/scale_latency.py" "$nport" "$stream" \
         "$lat_rate" "$tmp"/lat/*.bin || true)
-    kill -TERM "${wp[@]}"
+    kill -TERM "${wp[@]}" 2>/dev/null || true
     wait "${wp[@]}" || true
     R[lat50_$b]=$p50
     R[lat99_$b]=$p99
@@ -233,13 +243,16 @@ else:
     print("%.0f %.0f %d" % (got[len(got) // 2], got[-1], len(got)))
 PY
 )
-    kill -TERM $sa $sb
+    kill -0 $sa $sb 2>/dev/null || { echo "propagate ($b): a serve exited" >&2; cat "$tmp"/s[ab]-$b.err >&2; }
+    kill -TERM $sa $sb 2>/dev/null || true
     wait $sa $sb || true
     read -r R[prop50_$b] R[propmax_$b] n <<<"$out"
     echo "propagation $b: p50 ${R[prop50_$b]} ms, max ${R[propmax_$b]} ms ($n of $T changes seen by the second serve within 10 s; refresh of the second serve: $refresh_b ms; load $(load))"
 }
-propagate pg
-propagate sqlite
+if stage propagate; then
+    propagate pg
+    propagate sqlite
+fi
 
 # ---- import ----
 python3 -c '
@@ -248,7 +261,7 @@ r = random.Random(4242)
 with open(sys.argv[1], "w") as f:
     for _ in range(int(sys.argv[2])):
         f.write("%064x\n" % r.getrandbits(256))' "$tmp/pdq.txt" "$I"
-for b in sqlite pg; do
+stage import && for b in sqlite pg; do
     fresh $b
     CHILDGUARD_DB=$db "$CG" bank --no-audit create imp --label csam >/dev/null
     t0=$(now)
@@ -258,7 +271,8 @@ for b in sqlite pg; do
     echo "import $b: ${R[import_$b]} signals/s into an empty bank (load $(load))"
 done
 
-# ---- summary ----
+# ---- summary (a stage not run leaves n/a) ----
+set +e
 r() { calc "'%.2f' % (float(sys.argv[1]) / float(sys.argv[2]))" "$1" "$2" 2>/dev/null || echo "n/a"; }
 eff=$(calc "'%.2f' % (float(sys.argv[1]) / (2 * float(sys.argv[2])))" "${R[queue_2]}" "${R[queue_1]}")
 proj=$(calc "'%.0f' % (1000.0 / float(sys.argv[1]))" "${R[cpu_worker_2]}")
