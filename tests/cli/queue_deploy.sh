@@ -189,7 +189,8 @@ check "the worker is still running" "kill -0 $w"
 kill -TERM "$w"
 wait "$w"
 rc=$?
-# Known bug (reported): after a TLS connection the worker drains, says "stopped" and then
+# Known bug (reported; docs/scale.md "Not there yet" has the cause): after a TLS connection the
+# worker drains, says "stopped" and then
 # crashes in OpenSSL's exit handler (OPENSSL_cleanup, a NULL stack), exit 139 or 134 (under
 # AddressSanitizer: its report names OPENSSL_cleanup). Counted
 # as neither passed nor failed until it is fixed; any other non-zero exit fails.
