@@ -190,10 +190,9 @@ kill -TERM "$w"
 wait "$w"
 rc=$?
 # Known bug (reported; docs/scale.md "Not there yet" has the cause): after a TLS connection the
-# worker drains, says "stopped" and then
-# crashes in OpenSSL's exit handler (OPENSSL_cleanup, a NULL stack), exit 139 or 134 (under
-# AddressSanitizer: its report names OPENSSL_cleanup). Counted
-# as neither passed nor failed until it is fixed; any other non-zero exit fails.
+# worker drains, says "stopped" and then crashes in OpenSSL's exit handler (OPENSSL_cleanup),
+# exit 139 or 134 (under AddressSanitizer its report names OPENSSL_cleanup). Counted as neither
+# passed nor failed until it is fixed; any other non-zero exit fails.
 if [ $rc -eq 139 ] || [ $rc -eq 134 ] ||
     { [ $rc -ne 0 ] && grep -q 'in OPENSSL_cleanup' "$tmp/worker.log"; }; then
     echo "known bug (not counted as passed): the worker drained but crashed at exit ($rc) after TLS"
