@@ -465,6 +465,8 @@ static int run(int argc, char **argv)
                 "childguard worker: --nats URL is required\nTry 'childguard worker --help'.\n");
         return CLI_ERROR;
     }
+    if (queue_link_wants_tls(o.nats))
+        queue_tls_prepare(); /* before the engine first uses libcrypto (queue.h) */
     if (optind < argc) {
         fprintf(stderr, "childguard worker: unexpected argument '%s'\n", argv[optind]);
         return CLI_ERROR;

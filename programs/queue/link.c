@@ -3,6 +3,7 @@
 #include "queue.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,17 @@ static natsStatus link_tls(const char *cmd, natsOptions *opts)
                     cmd, cert, key, natsStatus_GetText(s));
     }
     return s;
+}
+
+int queue_link_wants_tls(const char *urls)
+{
+    return getenv("CHILDGUARD_NATS_CA") != NULL || getenv("CHILDGUARD_NATS_CERT") != NULL ||
+           getenv("CHILDGUARD_NATS_KEY") != NULL || (urls != NULL && strstr(urls, "tls://") != NULL);
+}
+
+void queue_tls_prepare(void)
+{
+    (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 }
 
 int queue_link_open(const char *cmd, const char *urls, const char *stream, queue_link *out)

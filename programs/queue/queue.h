@@ -45,6 +45,17 @@ typedef struct queue_setup {
 /* Fills names from a stream name: 1-64 of [A-Za-z0-9_-]; -1 (message on stderr) when bad. */
 int queue_names_make(const char *cmd, const char *stream, queue_names *out);
 
+/* 1 when queue_link_open will use TLS: a CHILDGUARD_NATS_CA, _CERT or _KEY file is set, or a URL
+ * is tls://. A program that will, and that uses libcrypto before it connects, calls
+ * queue_tls_prepare() first thing. */
+int queue_link_wants_tls(const char *urls);
+
+/* libnats 3.4 frees OpenSSL's list of compression methods in an exit handler of its own, and
+ * OpenSSL's exit handler (OPENSSL_cleanup), when it was registered before libnats's, frees it
+ * again: a crash at exit. Called before anything initialises libcrypto, this keeps OpenSSL
+ * from registering its handler (the process is exiting: nothing is lost). */
+void queue_tls_prepare(void);
+
 /* Connects to urls ("nats://a:4222,nats://b:4222"; several need natsOptions_SetServers) with
  * reconnection on, and makes the JetStream context. -1 with a message naming cmd and urls. */
 int queue_link_open(const char *cmd, const char *urls, const char *stream, queue_link *out);
