@@ -123,6 +123,22 @@ stage scan && for b in sqlite pg; do
     echo "scan $b: ${R[scan_$b]} files/s (load $(load))"
 done
 
+# start_workers STREAM COUNT: COUNT worker processes (--concurrency 1) on STREAM and the store
+# $db, their pids in wp; returns once each has said it is ready (bounded).
+start_workers() {
+    local w
+    wp=()
+    for w in $(seq 1 "$2"); do
+        CHILDGUARD_DB=$db CHILDGUARD_AUDIT_LOG=$tmp/audit-$1-$w.log "$CG" worker --nats "$U" \
+            --stream "$1" --concurrency 1 --no-classify --stats-every 0 2>>"$tmp/w$1-$w.log" &
+        wp+=("$!")
+        pids+=("$!")
+    done
+    for w in $(seq 1 "$2"); do
+        for _ in $(seq 1 600); do grep -q 'ready:' "$tmp/w$1-$w.log" && break; sleep 0.05; done
+    done
+}
+
 # ---- queue on PostgreSQL: 1 and 2 worker processes ----
 stream_n=0
 run_queue() { # run_queue WORKERS: sets R[queue_W], R[cpu_worker_W], R[cpu_pg_W]
@@ -131,20 +147,9 @@ run_queue() { # run_queue WORKERS: sets R[queue_W], R[cpu_worker_W], R[cpu_pg_W]
     local stream=Q$stream_n
     fresh pg
     "$CG" submit --nats "$U" --stream "$stream" --quiet "$tmp/files" >/dev/null 2>"$tmp/submit.err"
-    local wp=()
-    : >"$tmp/ready.log"
     pp=$(pg_procs)
     pt0=$(cpu_ticks $pp)
-    for w in $(seq 1 "$workers"); do
-        CHILDGUARD_DB=$db CHILDGUARD_AUDIT_LOG=$tmp/audit-$stream-$w.log "$CG" worker --nats "$U" \
-            --stream "$stream" --concurrency 1 --no-classify --stats-every 0 \
-            2>>"$tmp/w$stream-$w.log" &
-        wp+=("$!")
-        pids+=("$!")
-    done
-    for w in $(seq 1 "$workers"); do
-        for _ in $(seq 1 600); do grep -q 'ready:' "$tmp/w$stream-$w.log" && break; sleep 0.05; done
-    done
+    start_workers "$stream" "$workers"
     t0=$(now)
     d0=$(sql "$db" "SELECT count(*) FROM jobs WHERE state='done'")
     wait_done "$db" "$N" 1200 || { echo "queue: not every job recorded" >&2; tail "$tmp"/w*.log >&2; exit 2; }
@@ -170,17 +175,7 @@ stage latency && for b in pg sqlite; do
     stream_n=$((stream_n + 1))
     stream=L$stream_n
     fresh $b
-    wp=()
-    for w in 1 2; do
-        CHILDGUARD_DB=$db CHILDGUARD_AUDIT_LOG=$tmp/audit-$stream-$w.log "$CG" worker --nats "$U" \
-            --stream "$stream" --concurrency 1 --no-classify --stats-every 0 \
-            2>>"$tmp/w$stream-$w.log" &
-        wp+=("$!")
-        pids+=("$!")
-    done
-    for w in 1 2; do
-        for _ in $(seq 1 600); do grep -q 'ready:' "$tmp/w$stream-$w.log" && break; sleep 0.05; done
-    done
+    start_workers "$stream" 2
     read -r p50 p99 pmax got sent < <(python3 "$root/bench/scale_latency.py" "$nport" "$stream" \
         "$lat_rate" "$tmp"/lat/*.bin || true)
     kill -TERM "${wp[@]}" 2>/dev/null || true

@@ -42,11 +42,7 @@ md5sum "$tmp/beta.bin" | cut -d' ' -f1 | cat "$tmp/files.md5" "$tmp/more.md5" - 
 check "a block bank of the $((N + M + 1)) files' MD5s in PostgreSQL" \
     "[ \$? -eq 0 ] && [ \"\$(sql $pg 'SELECT count(*) FROM signals')\" = $((N + M + 1)) ]"
 
-port=$(free_port)
-mport=$(free_port)
-U=nats://127.0.0.1:$port
-pids+=("$(nats_start n1 "$port" "$mport")")
-check "nats-server with JetStream answers" "curl -s -o /dev/null http://127.0.0.1:$mport/healthz"
+queue_nats
 
 # ---- 1. N jobs, 2 workers with their own audit logs, one killed ----
 queue_kill_run "$pg" "$N" "$tmp/files" "$tmp/audit-a.log" "$tmp/audit-b.log"

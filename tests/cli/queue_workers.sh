@@ -27,11 +27,7 @@ queue_make_files "$tmp/files" "$N" queue
 "$CG" bank import known --type md5 "$tmp/files.md5" >/dev/null 2>>"$tmp/err"
 check "a block bank of the $N files' MD5s" "[ \$? -eq 0 ]"
 
-port=$(free_port)
-mport=$(free_port)
-U=nats://127.0.0.1:$port
-pids+=("$(nats_start n1 "$port" "$mport")")
-check "nats-server with JetStream answers" "curl -s -o /dev/null http://127.0.0.1:$mport/healthz"
+queue_nats
 
 # ---- 1. N jobs, 2 workers, one killed (both write the one audit log) ----
 queue_kill_run "$CHILDGUARD_DB" "$N" "$tmp/files" "$CHILDGUARD_AUDIT_LOG" "$CHILDGUARD_AUDIT_LOG"

@@ -71,8 +71,9 @@ nats_start() {
     echo "$pid"
 }
 
-# stream_msgs MPORT STREAM: the messages a stream holds, as one server sees it ("" if unknown).
-stream_msgs() {
+# stream_field MPORT STREAM EXPR: EXPR (Python, over the stream's detail s) for a stream, as one
+# server's monitoring endpoint sees it ("" if unknown).
+stream_field() {
     curl -s "http://127.0.0.1:$1/jsz?streams=true" 2>/dev/null | python3 -c '
 import json, sys
 try:
@@ -82,21 +83,23 @@ except Exception:
 for a in d.get("account_details") or []:
     for s in a.get("stream_detail") or []:
         if s["name"] == sys.argv[1]:
-            print(s["state"]["messages"])' "$2"
+            print(eval(sys.argv[2]))' "$2" "$3"
 }
 
+# stream_msgs MPORT STREAM: the messages a stream holds.
+stream_msgs() { stream_field "$1" "$2" 's["state"]["messages"]'; }
+
 # stream_leader MPORT STREAM: the server name leading a stream.
-stream_leader() {
-    curl -s "http://127.0.0.1:$1/jsz?streams=true" 2>/dev/null | python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-except Exception:
-    sys.exit(0)
-for a in d.get("account_details") or []:
-    for s in a.get("stream_detail") or []:
-        if s["name"] == sys.argv[1]:
-            print((s.get("cluster") or {}).get("leader", ""))' "$2"
+stream_leader() { stream_field "$1" "$2" '(s.get("cluster") or {}).get("leader", "")'; }
+
+# queue_nats: starts one JetStream server n1 on free ports; sets port, mport and U
+# (its URL) and checks that it answers.
+queue_nats() {
+    port=$(free_port)
+    mport=$(free_port)
+    U=nats://127.0.0.1:$port
+    pids+=("$(nats_start n1 "$port" "$mport")")
+    check "nats-server with JetStream answers" "curl -s -o /dev/null http://127.0.0.1:$mport/healthz"
 }
 
 # sql DB QUERY: one value (or rows, tab-separated) from the store: DB is a SQLite file (the
