@@ -6,13 +6,15 @@
 # DIR is usually not reachable by another user), named in DIR/cluster and removed by stop.
 #   pg_cluster.sh start DIR   prints the location: postgresql://USER@127.0.0.1:PORT/postgres
 #   pg_cluster.sh stop DIR    stops it (immediate mode) and leaves DIR to the caller
+#   pg_cluster.sh restart DIR restarts it (fast mode: sessions are ended, a clean shutdown), on
+#                             the same port with the same options
 # Exit 77 when the server binaries are missing (the caller skips), 1 on a failure (the
 # server's log is printed).
 set -u
 bin=/usr/lib/postgresql/15/bin
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg_cluster.sh start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg_cluster.sh start|stop|restart DIR" >&2; exit 2; }
 [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ] || { echo "pg_cluster: no $bin/initdb" >&2; exit 77; }
 
 if [ "$(id -u)" = 0 ]; then
@@ -49,8 +51,14 @@ stop)
     [ "$(id -u)" = 0 ] && case $cl in /tmp/cg-pg.*) rm -rf "$cl" ;; esac
     rm -f "$dir/cluster"
     ;;
+restart)
+    [ -f "$dir/cluster" ] || { echo "pg_cluster: no cluster in $dir" >&2; exit 1; }
+    cl=$(cat "$dir/cluster")
+    as "$bin/pg_ctl" -D "$cl/data" -l "$cl/server.log" -m fast -w -t 60 restart >/dev/null 2>&1 ||
+        { cat "$cl/server.log" >&2; exit 1; }
+    ;;
 *)
-    echo "usage: pg_cluster.sh start|stop DIR" >&2
+    echo "usage: pg_cluster.sh start|stop|restart DIR" >&2
     exit 2
     ;;
 esac

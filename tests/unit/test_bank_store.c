@@ -1176,6 +1176,71 @@ CG_TEST(bank_store_import_bulk_merges)
     cg_bankdb_close(db);
 }
 
+/* The same merges into a bank with no signal yet (PostgreSQL: the first copies chosen by a sort
+ * on value, inserted without an arbiter, then the fills), with a value repeated across the
+ * switch to bulk mode and hostile-looking text; the signals come back in file order (ids follow
+ * the file, not the sort). */
+CG_TEST(bank_store_import_bulk_into_empty_bank)
+{
+    cg_bankdb *db = open_db("bulkempty.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "be");
+    cg_import_report rep;
+    cg_bank_signal got;
+    cg_error err = {0};
+    char path[512], hex[65];
+    uint8_t v[32];
+    sigset all;
+    FILE *f;
+
+    tmp_path(path, sizeof(path), "bulkempty.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t i = 0; i < 9000; i++) {
+        /* values 0..5999 in a scrambled order, then 3000 repeats of 0..2999 */
+        uint64_t k = i < 6000 ? (i * 7919) % 6000 : i - 6000;
+
+        fill_value(v, 32, k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        if (k == 42 && i < 6000)
+            fprintf(f, "pdq,%s,,,\n", hex); /* first copy knows nothing */
+        else if (k == 42)
+            fprintf(f, "pdq,%s,55,\"'); DROP TABLE signals; --\",\"\\x00 \xe2\x98\x83\"\n",
+                    hex); /* fills quality, source and note, stored as given */
+        else
+            fprintf(f, "pdq,%s,%d,,\n", hex, i < 6000 ? 90 : 10); /* repeats fill nothing */
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.lines, 9000);
+    CG_ASSERT_EQ(rep.added, 6000);
+    CG_ASSERT_EQ(rep.merged, 3000);
+    CG_ASSERT_EQ(rep.rejected, 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6000);
+    fill_value(v, 32, 42);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 55);
+    CG_ASSERT_STR_EQ(got.source, "'); DROP TABLE signals; --");
+    CG_ASSERT_STR_EQ(got.note, "\\x00 \xe2\x98\x83");
+    fill_value(v, 32, 43);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 90); /* the first copy's, not the repeat's */
+    memset(&all, 0, sizeof(all));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, b.id, NULL, collect_all, &all, &err), &err);
+    CG_ASSERT_EQ(all.n, 6000);
+    for (size_t i = 0; i < all.n; i++) {
+        fill_value(v, 32, (i * 7919) % 6000);
+        CG_ASSERT(memcmp(all.s[i].value, v, 32) == 0);
+    }
+    free(all.s);
+    /* The same file again: all merges, nothing changes. */
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 0);
+    CG_ASSERT_EQ(rep.merged, 9000);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6000);
+    cg_bankdb_close(db);
+}
+
 CG_TEST(bank_store_import_failure_rolls_back)
 {
     cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);

@@ -11,8 +11,8 @@
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
- * pg_import.c    the import ops: per-row until bulk mode, then binary COPY into a staging
- *                table merged with INSERT ... ON CONFLICT.
+ * pg_import.c    the import ops: every row through one binary COPY into a staging table,
+ *                merged into signals by set-based statements.
  * pg_ops.c       the table of operations (cg__store_postgresql).
  *
  * docs/banks.md ("Backends") describes what this backend supports.
@@ -41,8 +41,8 @@ typedef enum cg__pg_stmt {
     CG__PG_STMT_COUNT
 } cg__pg_stmt;
 
-/* Rows an import buffers before it copies them to the staging table. */
-#define CG__PG_COPY_BATCH 65536
+/* Bytes of COPY rows an import gathers before it sends them (the COPY stays open). */
+#define CG__PG_COPY_CHUNK (1u << 20)
 #define CG__PG_STR_(x) #x
 #define CG__PG_STR(x) CG__PG_STR_(x)
 
@@ -59,13 +59,17 @@ typedef struct cg__pg {
     char schema[64];                 /* current_schema() at open: names the notify channel */
     char last_state[6];              /* SQLSTATE of the last failure ("" for none) */
     int64_t import_seq0;             /* the change seq when the running import began */
-    int import_bulk;                 /* 1: the running import copies rows (pg_import.c) */
+    int import_bulk;                 /* 1: the running import logs one bulk entry (pg_import.c) */
     int64_t import_bank;             /* its bank */
     int64_t import_now;              /* the `added` time of its new signals */
-    char *copy_buf;                  /* binary COPY rows of the batch being built */
+    int64_t import_late;             /* rows put as added that its merges found were merges */
+    int stage_ready;                 /* 1: its staging table exists */
+    int copy_open;                   /* 1: a COPY into the staging table is in progress */
+    char *copy_buf;                  /* binary COPY rows not yet sent */
     size_t copy_len, copy_cap;
     size_t copy_rows;                /* rows in copy_buf */
-    int64_t copy_total;              /* rows copied to the staging table by this import */
+    int64_t copy_total;              /* rows sent to the staging table by this import */
+    int64_t stage_rows;              /* rows in the staging table (sent, not yet merged) */
 } cg__pg;
 
 /* Parameters of one statement: text (format 0) or binary bytes (format 1). */
