@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# childguard exchange on a PostgreSQL store (issue 17; `--db postgresql://…`): an NCMEC exchange
+# added with sealed credentials and fetched over HTTP from the mock exchange of exchange_fetch.sh
+# (tests/cli/lib/mock_exchange.py on a free loopback port; synthetic hash values), then its
+# bank, provenance and status read back from PostgreSQL; the password is not in the database in
+# clear; a second run is idempotent; a StopNCII run with a malformed page records its error and
+# the next run is up to date; remove deletes the exchange, its credentials and its links. The
+# PostgreSQL is the test run's (the CTest fixture "pg": its URL in $CG_TEST_PG_URL_FILE); the
+# store is a schema of this test's own. Prints SKIPPED (exit 77) without PostgreSQL or psql.
+# Usage: bash store_pg_exchange.sh /path/to/childguard /path/to/source-root
+set -u
+CG=$1
+ROOT=$2
+[ -n "${CG_TEST_PG_URL_FILE:-}" ] && [ -s "$CG_TEST_PG_URL_FILE" ] ||
+    { echo "SKIPPED: no PostgreSQL for this run (CG_TEST_PG_URL_FILE)"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+cg_test_init python3 psql
+
+server=$(cat "$CG_TEST_PG_URL_FILE")
+schema=cli_exchange_$$
+psql -q "$server" -c "CREATE SCHEMA $schema" >/dev/null 2>"$tmp/err"
+check "a schema for the store" "[ $? -eq 0 ]"
+DB="$server?options=-csearch_path%3D$schema"
+unset CHILDGUARD_DB # every command names the store with --db
+sql() { psql -qtA "$DB" -c "$1"; }
+
+now=$(date +%s)
+start=$(( (now - 3 * 86400) / 60 * 60 ))
+port=$(free_port)
+python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$port" "$tmp/requests.jsonl" "$start" &
+cg_track $!
+for _ in $(seq 1 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+    sleep 0.1
+done
+B="http://127.0.0.1:$port"
+export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
+PDQ1=f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+MD5A=0123456789abcdef0123456789abcdef
+MD5B=11111111111111111111111111111111
+MD5C=22222222222222222222222222222222
+MD5X=33333333333333333333333333333333
+bank_has() { # BANK HEX: 0 when the bank holds the value
+    "$CG" bank export "$1" --db "$DB" --format jsonl 2>/dev/null | grep -q "\"$2\""
+}
+status_field() { # NAME FIELD
+    "$CG" exchange status "$1" --db "$DB" --json |
+        python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+printf '{"user":"esp-user","password":"pw-NCMEC-very-secret"}' >"$tmp/ncmec.json"
+"$CG" exchange add ncmec-x --db "$DB" --api ncmec --label csam --credentials "$tmp/ncmec.json" \
+    --config "{\"base_url\":\"$B/ncmec\",\"start_time\":$start}" >"$tmp/out" 2>&1
+check "add ncmec in PostgreSQL" "[ $? -eq 0 ] && grep -q 'credentials sealed' $tmp/out"
+check "the credentials are stored sealed, not in clear" "[ \"\$(sql 'SELECT count(*) FROM exchange_secrets')\" = 1 ] && ! sql \"SELECT encode(sealed, 'escape') FROM exchange_secrets\" | grep -q 'pw-NCMEC'"
+"$CG" exchange fetch ncmec-x --db "$DB" --json >"$tmp/fetch.jsonl" 2>"$tmp/err"
+rc=$?
+check "ncmec fetch succeeds (exit 0), up to date" "[ $rc -eq 0 ] && tail -n1 $tmp/fetch.jsonl | grep -q '\"up_to_date\":true'"
+check "ncmec: e1's md5 and pdq, e3 in the bank; e2 deleted" "bank_has ncmec-x $MD5A && bank_has ncmec-x $PDQ1 && bank_has ncmec-x $MD5C && ! bank_has ncmec-x $MD5B"
+check "ncmec status read from PostgreSQL" "[ \"\$(status_field ncmec-x up_to_date)\" = True ] && [ \"\$(status_field ncmec-x fetched_items)\" = 4 ] && [ \"\$(status_field ncmec-x running_fetch_start_ts)\" = 0 ]"
+prov=$(sql "SELECT string_agg(l.key || '|' || l.member || '|' || l.entry_id || '|' || l.classification, ';' ORDER BY l.key, s.signal_type) FROM exchange_links l JOIN signals s ON s.id = l.signal_id")
+check "ncmec provenance in exchange_links" "[ \"$prov\" = 'ncmec:image:42-e1|42|e1|A1;ncmec:image:42-e1|42|e1|A1;ncmec:image:42-e3|42|e3|A1' ]"
+check "the checkpoint is stored" "[ -n \"\$(sql \"SELECT checkpoint FROM exchanges WHERE name = 'ncmec-x'\")\" ]"
+"$CG" exchange fetch ncmec-x --db "$DB" --full --quiet
+rc=$?
+check "a full refetch is idempotent (same 3 signals)" "[ $rc -le 1 ] && [ \"\$($CG bank export ncmec-x --db \"$DB\" --format jsonl | wc -l)\" = 3 ]"
+
+printf '{"api_key":"fk-SN-secret","subscription_key":"sk-SN"}' >"$tmp/sn.json"
+"$CG" exchange add sn --db "$DB" --api stopncii --credentials "$tmp/sn.json" \
+    --config "{\"base_url\":\"$B/sn/v1\"}" >/dev/null
+check "add stopncii" "[ $? -eq 0 ]"
+"$CG" exchange fetch sn --db "$DB" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "stopncii: a malformed page skipped: exit 2, not up to date" "[ $rc -eq 2 ] && grep -q 'may be missing' $tmp/err"
+check "stopncii: the withdrawn hash is purged, the active one stays" "bank_has sn $PDQ1 && ! bank_has sn $MD5X"
+check "stopncii: last_error stored in PostgreSQL" "sql \"SELECT last_error FROM exchanges WHERE name = 'sn'\" | grep -q 'may be missing'"
+"$CG" exchange fetch sn --db "$DB" --quiet
+rc=$?
+check "stopncii: the next run is up to date (exit 1)" "[ $rc -eq 1 ] && [ \"\$(status_field sn up_to_date)\" = True ]"
+"$CG" exchange list --db "$DB" >"$tmp/out"
+check "list shows both exchanges" "[ \$(wc -l <$tmp/out) -eq 2 ]"
+
+nid=$(sql "SELECT id FROM exchanges WHERE name = 'ncmec-x'")
+check "ncmec-x has links before its removal" "[ \"\$(sql \"SELECT count(*) FROM exchange_links WHERE exchange_id = $nid\")\" = 3 ]"
+"$CG" exchange remove ncmec-x --db "$DB" >/dev/null
+check "remove deletes the exchange, its credentials, links and bank" "[ \"\$(sql \"SELECT count(*) FROM exchange_links WHERE exchange_id = $nid\")\" = 0 ] && [ \"\$(sql \"SELECT count(*) FROM exchange_secrets WHERE exchange_id = $nid\")\" = 0 ] && [ \"\$(sql 'SELECT count(*) FROM exchange_secrets')\" = 1 ] && ! \"$CG\" bank show ncmec-x --db \"$DB\" >/dev/null 2>&1"
+psql -q "$server" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
+exit $fail
