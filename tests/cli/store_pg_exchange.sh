@@ -40,12 +40,15 @@ MD5A=0123456789abcdef0123456789abcdef
 MD5B=11111111111111111111111111111111
 MD5C=22222222222222222222222222222222
 MD5X=33333333333333333333333333333333
-bank_has() { # BANK HEX: 0 when the bank holds the value
-    "$CG" bank export "$1" --db "$DB" --format jsonl 2>/dev/null | grep -q "\"$2\""
+export_bank() { # BANK: its signals as JSON lines into $tmp/bank
+    "$CG" bank export "$1" --db "$DB" --format jsonl >"$tmp/bank" 2>/dev/null
 }
-status_field() { # NAME FIELD
-    "$CG" exchange status "$1" --db "$DB" --json |
-        python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+bank_has() { grep -q "\"$1\"" "$tmp/bank"; } # HEX: 0 when the exported bank holds it
+status() { # NAME FIELD...: the fields of its status, space-separated
+    local name=$1
+    shift
+    "$CG" exchange status "$name" --db "$DB" --json |
+        python3 -c "import json,sys; s=json.load(sys.stdin); print(*[s[f] for f in sys.argv[1:]])" "$@"
 }
 
 printf '{"user":"esp-user","password":"pw-NCMEC-very-secret"}' >"$tmp/ncmec.json"
@@ -56,8 +59,9 @@ check "the credentials are stored sealed, not in clear" "[ \"\$(sql 'SELECT coun
 "$CG" exchange fetch ncmec-x --db "$DB" --json >"$tmp/fetch.jsonl" 2>"$tmp/err"
 rc=$?
 check "ncmec fetch succeeds (exit 0), up to date" "[ $rc -eq 0 ] && tail -n1 $tmp/fetch.jsonl | grep -q '\"up_to_date\":true'"
-check "ncmec: e1's md5 and pdq, e3 in the bank; e2 deleted" "bank_has ncmec-x $MD5A && bank_has ncmec-x $PDQ1 && bank_has ncmec-x $MD5C && ! bank_has ncmec-x $MD5B"
-check "ncmec status read from PostgreSQL" "[ \"\$(status_field ncmec-x up_to_date)\" = True ] && [ \"\$(status_field ncmec-x fetched_items)\" = 4 ] && [ \"\$(status_field ncmec-x running_fetch_start_ts)\" = 0 ]"
+export_bank ncmec-x
+check "ncmec: e1's md5 and pdq, e3 in the bank; e2 deleted" "bank_has $MD5A && bank_has $PDQ1 && bank_has $MD5C && ! bank_has $MD5B"
+check "ncmec status read from PostgreSQL" "[ \"\$(status ncmec-x up_to_date fetched_items running_fetch_start_ts)\" = 'True 4 0' ]"
 prov=$(sql "SELECT string_agg(l.key || '|' || l.member || '|' || l.entry_id || '|' || l.classification, ';' ORDER BY l.key, s.signal_type) FROM exchange_links l JOIN signals s ON s.id = l.signal_id")
 check "ncmec provenance in exchange_links" "[ \"$prov\" = 'ncmec:image:42-e1|42|e1|A1;ncmec:image:42-e1|42|e1|A1;ncmec:image:42-e3|42|e3|A1' ]"
 check "the checkpoint is stored" "[ -n \"\$(sql \"SELECT checkpoint FROM exchanges WHERE name = 'ncmec-x'\")\" ]"
@@ -72,11 +76,12 @@ check "add stopncii" "[ $? -eq 0 ]"
 "$CG" exchange fetch sn --db "$DB" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "stopncii: a malformed page skipped: exit 2, not up to date" "[ $rc -eq 2 ] && grep -q 'may be missing' $tmp/err"
-check "stopncii: the withdrawn hash is purged, the active one stays" "bank_has sn $PDQ1 && ! bank_has sn $MD5X"
+export_bank sn
+check "stopncii: the withdrawn hash is purged, the active one stays" "bank_has $PDQ1 && ! bank_has $MD5X"
 check "stopncii: last_error stored in PostgreSQL" "sql \"SELECT last_error FROM exchanges WHERE name = 'sn'\" | grep -q 'may be missing'"
 "$CG" exchange fetch sn --db "$DB" --quiet
 rc=$?
-check "stopncii: the next run is up to date (exit 1)" "[ $rc -eq 1 ] && [ \"\$(status_field sn up_to_date)\" = True ]"
+check "stopncii: the next run is up to date (exit 1)" "[ $rc -eq 1 ] && [ \"\$(status sn up_to_date)\" = True ]"
 "$CG" exchange list --db "$DB" >"$tmp/out"
 check "list shows both exchanges" "[ \$(wc -l <$tmp/out) -eq 2 ]"
 
