@@ -73,6 +73,10 @@ check "the conversation went to review (item $ITEM)" "[ $code = 200 ] && [ \"$IT
 
 code=$(req "$ANA" GET "/v1/review/$ITEM/excerpt")
 check "before the claim: 409" "[ $code = 409 ]"
+code=$(req "$ANA" GET "/v1/review/$ITEM")
+check "the item says it has an excerpt (has_excerpt), without showing it" "[ $code = 200 ] && py \"assert j['has_excerpt'] is True and 'excerpt' not in j\""
+code=$(req "$ANA" GET "/v1/review")
+check "the list says so too" "[ $code = 200 ] && py \"assert [i['has_excerpt'] for i in j['items'] if i['id']==$ITEM] == [True]\""
 code=$(req "$ANA" POST "/v1/review/$ITEM/claim" -d '{}')
 check "ana claims the item" "[ $code = 200 ]"
 before=$(grep -c review_excerpt "$CHILDGUARD_AUDIT_LOG")
@@ -137,6 +141,8 @@ code=$(req "$DORA" POST "/v1/review/$PLAIN/claim" -d '{}')
 check "dora claims the plain item" "[ $code = 200 ]"
 code=$(req "$DORA" GET "/v1/review/$PLAIN/excerpt")
 check "no excerpt stored: 404" "[ $code = 404 ]"
+code=$(req "$DORA" GET "/v1/review/$PLAIN")
+check "... and the item says has_excerpt false" "[ $code = 200 ] && py \"assert j['has_excerpt'] is False\""
 
 # ---- review add --excerpt: hostile files refused, nothing stored
 printf '{"version":1,"messages":[{"id":"1","text":"a\xffb"}]}' >"$tmp/bad-utf8.json"

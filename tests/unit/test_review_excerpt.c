@@ -34,6 +34,29 @@ static cg_bankdb *open_db(const char *name)
     return db;
 }
 
+/* has_excerpt of item id as cg_review_get and cg_review_list read it (they must agree). */
+static int list_excerpt_cb(const cg_review_item *item, void *ud)
+{
+    int64_t *want = ud;
+
+    if (item->id == want[0])
+        want[1] = item->has_excerpt;
+    return 0;
+}
+
+static int has_excerpt(cg_bankdb *db, int64_t id)
+{
+    cg_review_item it;
+    cg_review_filter f = {-1, NULL, NULL, 0};
+    cg_error err = {0};
+    int64_t seen[2] = {id, -1};
+
+    CG_ASSERT_OK(cg_review_get(db, id, &it, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_list(db, &f, list_excerpt_cb, seen, &err), &err);
+    CG_ASSERT_EQ(seen[1], it.has_excerpt);
+    return it.has_excerpt;
+}
+
 static int64_t add_text_item(cg_bankdb *db, const char *content_id)
 {
     cg_review_item it;
@@ -85,7 +108,9 @@ CG_TEST(excerpt_round_trip_and_tenants)
     id = add_text_item(db, "conv:c1");
     CG_ASSERT_EQ(cg_review_excerpt_get(db, id, &got, &len, NULL, &err), CG_E_NOTFOUND);
     CG_ASSERT(got == NULL && len == 0);
+    CG_ASSERT_EQ(has_excerpt(db, id), 0);
     CG_ASSERT_OK(cg_review_excerpt_set(db, id, ex, strlen(ex), until, audit, &err), &err);
+    CG_ASSERT_EQ(has_excerpt(db, id), 1); /* the item JSON's has_excerpt */
     CG_ASSERT_OK(cg_review_excerpt_get(db, id, &got, &len, &expires, &err), &err);
     CG_ASSERT_EQ(len, strlen(ex));
     CG_ASSERT_STR_EQ(got, ex);
@@ -226,6 +251,7 @@ CG_TEST(excerpt_hostile_input_refused)
     }
     /* Nothing was stored by any refused call. */
     CG_ASSERT_EQ(cg_review_excerpt_get(db, id, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, id), 0);
     cg_bankdb_close(db);
 }
 
@@ -292,6 +318,8 @@ CG_TEST(excerpt_retention_and_decisions)
         raw_sql(db, sql);
     }
     CG_ASSERT_EQ(cg_review_excerpt_get(db, a, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, a), 0); /* stored but expired: not announced either */
+    CG_ASSERT_EQ(has_excerpt(db, b), 1);
     CG_ASSERT_EQ(count_rows(db), 2);
     /* The next excerpt written purges it in the same transaction. */
     CG_ASSERT_OK(cg_review_excerpt_set(db, b, ok, strlen(ok), now + 7200, NULL, &err), &err);
@@ -303,6 +331,7 @@ CG_TEST(excerpt_retention_and_decisions)
     CG_ASSERT_EQ(removed, 1);
     CG_ASSERT_EQ(count_rows(db), 0);
     CG_ASSERT_EQ(cg_review_excerpt_get(db, b, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, b), 0);
     cg_bankdb_close(db);
 }
 

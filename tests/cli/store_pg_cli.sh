@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# childguard exchange on a PostgreSQL store (issue 17; `--db postgresql://…`): an NCMEC exchange
+# childguard exchange and review on a PostgreSQL store (issue 17; `--db postgresql://…`).
+# Exchanges: an NCMEC exchange
 # added with sealed credentials and fetched over HTTP from the mock exchange of exchange_fetch.sh
 # (tests/cli/lib/mock_exchange.py on a free loopback port; synthetic hash values), then its
 # bank, provenance and status read back from PostgreSQL; the password is not in the database in
 # clear; a second run is idempotent; a StopNCII run with a malformed page records its error and
-# the next run is up to date; remove deletes the exchange, its credentials and its links. The
+# the next run is up to date; remove deletes the exchange, its credentials and its links.
+# Review: an item added with a text excerpt (a synthetic message) says has_excerpt true in
+# `review show --json` and `review list --json`, one without says false, and a hostile excerpt
+# is refused with the item kept without one. The
 # PostgreSQL is the test run's (the CTest fixture "pg": its URL in $CG_TEST_PG_URL_FILE); the
 # store is a schema of this test's own. Prints SKIPPED (exit 77) without PostgreSQL or psql.
-# Usage: bash store_pg_exchange.sh /path/to/childguard /path/to/source-root
+# Usage: bash store_pg_cli.sh /path/to/childguard /path/to/source-root
 set -u
 CG=$1
 ROOT=$2
@@ -89,5 +93,24 @@ nid=$(sql "SELECT id FROM exchanges WHERE name = 'ncmec-x'")
 check "ncmec-x has links before its removal" "[ \"\$(sql \"SELECT count(*) FROM exchange_links WHERE exchange_id = $nid\")\" = 3 ]"
 "$CG" exchange remove ncmec-x --db "$DB" >/dev/null
 check "remove deletes the exchange, its credentials, links and bank" "[ \"\$(sql \"SELECT count(*) FROM exchange_links WHERE exchange_id = $nid\")\" = 0 ] && [ \"\$(sql \"SELECT count(*) FROM exchange_secrets WHERE exchange_id = $nid\")\" = 0 ] && [ \"\$(sql 'SELECT count(*) FROM exchange_secrets')\" = 1 ] && ! \"$CG\" bank show ncmec-x --db \"$DB\" >/dev/null 2>&1"
+# ---- review items and their text excerpts ----
+cat >"$tmp/excerpt.json" <<'JSON'
+{"version": 1, "conversation": "c1", "offsets": "utf8_bytes", "messages": [{"id": "7",
+ "sender": "adult", "ts_ms": 1772377200000, "text": "let's meet after school",
+ "spans": [{"start": 6, "end": 10, "harm": "grooming", "facet": "meeting"}]}]}
+JSON
+WITH=$("$CG" review add --db "$DB" --content-id conv:c1 --kind message --label grooming \
+    --excerpt "$tmp/excerpt.json" 2>"$tmp/err")
+check "review add --excerpt in PostgreSQL" "[ $? -eq 0 ] && [ -n \"$WITH\" ] && [ \"\$(sql 'SELECT count(*) FROM review_excerpts')\" = 1 ]"
+WITHOUT=$("$CG" review add --db "$DB" --content-id conv:c2 --kind message --label grooming)
+field() { python3 -c "import json,sys; print(json.loads(sys.stdin.readline())['has_excerpt'])"; }
+check "review show --json: has_excerpt true with one, false without" "[ \"\$($CG review show $WITH --db \"$DB\" --json | field)\" = True ] && [ \"\$($CG review show $WITHOUT --db \"$DB\" --json | field)\" = False ]"
+"$CG" review list --db "$DB" --json >"$tmp/list.jsonl"
+check "review list --json carries has_excerpt per item" "python3 -c \"import json; d={j['id']: j['has_excerpt'] for j in map(json.loads, open('$tmp/list.jsonl')) if 'id' in j}; assert d[$WITH] is True and d[$WITHOUT] is False, d\""
+printf '{"version":1,"messages":[{"id":"1","text":"abc","spans":[{"start":1,"end":9,"harm":"grooming"}]}]}' >"$tmp/bad.json"
+BAD=$("$CG" review add --db "$DB" --content-id conv:c3 --kind message --label grooming --excerpt "$tmp/bad.json" 2>"$tmp/err")
+rc=$?
+check "a hostile excerpt is refused (exit 2, named), the item kept without one" "[ $rc -eq 2 ] && grep -q 'not inside' $tmp/err && [ \"\$(sql 'SELECT count(*) FROM review_excerpts')\" = 1 ] && [ \"\$($CG review show $BAD --db \"$DB\" --json | field)\" = False ]"
+
 psql -q "$server" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
 exit $fail
