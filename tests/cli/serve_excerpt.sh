@@ -132,6 +132,19 @@ for bad in 0 -1 abc 1x 0x10 1.0 +$ITEM 0$ITEM%20 99999999999999999999 "$ITEM$ITE
 done
 code=$(req "$ANA" GET "/v1/review/123456789/excerpt")
 check "an item that does not exist: 404" "[ $code = 404 ]"
+# An admin key of the tenant may look whoever holds the item, and also when nobody does (unlike
+# a preview's reveal, which needs a claimed item even for an admin: review_held.c).
+ADM=$(mkkey acme-admin admin adm acme)
+code=$(req "$ADM" GET "/v1/review/$ITEM/excerpt")
+check "an admin key while ana holds the item: 200" "[ $code = 200 ] && grep -q 'meet' $tmp/out"
+code=$(req "$ANA" POST "/v1/review/$ITEM/release" -d '{}')
+check "ana releases the item" "[ $code = 200 ]"
+code=$(req "$ADM" GET "/v1/review/$ITEM/excerpt")
+check "an admin key on the unclaimed item: 200" "[ $code = 200 ]"
+code=$(req "$ANA" GET "/v1/review/$ITEM/excerpt")
+check "ana after releasing it: 409" "[ $code = 409 ] && ! grep -q 'meet' $tmp/out"
+code=$(req "$ADM" GET "/v1/review/$ITEM/reveal?level=1")
+check "an admin key's reveal of an unclaimed item: 409 (previews need a claim)" "[ $code = 409 ]"
 
 # An item without an excerpt (added by hand, no --excerpt; the default tenant): 404 even for
 # the reviewer who claimed it.

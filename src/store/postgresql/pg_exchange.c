@@ -301,7 +301,7 @@ cg_status cg__pg_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *
                                          int64_t now, int64_t items, cg_error *err)
 {
     cg__pg_params p = {0};
-    PGresult *res = NULL;
+    int64_t changed = 0;
     char what[64];
     cg_status s;
 
@@ -310,15 +310,12 @@ cg_status cg__pg_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *
     cg__pg_param_int(&p, now);
     cg__pg_param_int(&p, items);
     snprintf(what, sizeof(what), "exchange %lld: storing its checkpoint", (long long)id);
-    s = cg__pg_query(db,
-                     "UPDATE exchanges SET checkpoint = $2, checkpoint_ts = $3::bigint,"
-                     " fetched_items = fetched_items + $4::bigint WHERE id = $1::bigint",
-                     &p, what, &res, err);
-    if (s != CG_OK)
-        return s;
-    if (changed_rows(res) == 0)
+    s = run(db,
+            "UPDATE exchanges SET checkpoint = $2, checkpoint_ts = $3::bigint,"
+            " fetched_items = fetched_items + $4::bigint WHERE id = $1::bigint",
+            &p, what, &changed, err);
+    if (s == CG_OK && changed == 0)
         s = cg__fail(err, CG_E_NOTFOUND, "%s: no exchange %lld", db->path, (long long)id);
-    PQclear(res);
     return s;
 }
 
