@@ -7,8 +7,9 @@
  * Where PostgreSQL differs from SQLite: a taken (tenant, name) is answered through ON CONFLICT
  * DO NOTHING, not a constraint error, since a failed statement would abort the caller's whole
  * transaction; a list or a link query is read whole before its callback runs, so the callback
- * may call into the same handle; text longer than its field (only a hand-edited row can hold
- * one) is cut at a character boundary, as the SQLite backend cuts it. */
+ * may call into the same handle; lists are sorted in byte order (COLLATE "C"), as SQLite sorts
+ * text, whatever the database's collation; text longer than its field (only a hand-edited row
+ * can hold one) is cut, as the SQLite backend cuts it, but at a character boundary. */
 #include "store/postgresql/pg_int.h"
 
 #include <stdio.h>
