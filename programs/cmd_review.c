@@ -181,14 +181,14 @@ static json_t *item_json(const cg_review_item *it)
         json_array_append_new(sigs, json_pack("{s:s,s:s,s:i}", "type", it->signals[i].type->name,
                                               "value", hex, "quality", it->signals[i].quality));
     }
-    j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:b,s:o}", "id",
+    j = json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:b,s:b,s:o}", "id",
                   (json_int_t)it->id, "content_id", it->content_id, "kind", it->kind, "label",
                   it->label, "priority", it->priority, "reason", it->reason, "state",
                   cg_review_state_name(it->state), "reviewer", it->reviewer, "note", it->note,
                   "created", (json_int_t)it->created, "claimed_at", (json_int_t)it->claimed_at,
                   "decided_at", (json_int_t)it->decided_at, "bank", it->bank,
                   "bank_signal_count", (json_int_t)it->bank_signal_count, "has_preview",
-                  it->has_preview, "signals", sigs);
+                  it->has_preview, "has_excerpt", it->has_excerpt, "signals", sigs);
     if (j != NULL && it->proposed_by[0] != '\0')
         json_object_set_new(j, "proposal",
                             json_pack("{s:s,s:s,s:s,s:I}", "state",
@@ -287,6 +287,8 @@ static int do_show(review_ctx *c, const review_opts *o)
     if (it.bank[0])
         printf("bank        %s (%" PRId64 " signals added)\n", it.bank, it.bank_signal_count);
     printf("preview     %s\n", it.has_preview ? "yes (childguard review preview)" : "none");
+    printf("excerpt     %s\n",
+           it.has_excerpt ? "yes (GET /v1/review/<id>/excerpt, to its claimant)" : "none");
     for (size_t i = 0; i < it.n_signals; i++) {
         char hex[CG_SIGNAL_MAX_BYTES * 2 + 1];
 

@@ -67,6 +67,9 @@ typedef struct cg_review_item {
     char proposed_bank[CG_BANK_NAME_MAX + 1];
     int64_t proposed_at;
     char confirmed_by[CG_REVIEW_NAME_MAX + 1]; /* the second reviewer of a confirmed proposal */
+    /* A text excerpt is stored for the item and has not expired (review.h "text excerpts"):
+     * cg_review_excerpt_get would hand it out now. Read only: set by the store's reads. */
+    int has_excerpt;
 } cg_review_item;
 
 typedef struct cg_review_filter {

@@ -34,7 +34,6 @@ static int parse_id(const char *s, int64_t *id)
 
 enum MHD_Result v1_review_excerpt(serve_req *r)
 {
-    const char *reviewer = auth_reviewer(r, NULL, NULL);
     int64_t id = 0;
     cg_review_item item;
     char *text = NULL;
@@ -49,17 +48,9 @@ enum MHD_Result v1_review_excerpt(serve_req *r)
     d = serve_db_get(r, &ret);
     if (d == NULL)
         return ret;
-    st = cg_review_get(d->db, id, &item, NULL, &err);
-    if (st != CG_OK) {
+    if (review_item_held(r, d, id, ADMIN_ANY_STATE, "excerpts are shown", &item, &ret) != 0) {
         serve_db_put(r, d);
-        return http_cg_error(r, st, err.message);
-    }
-    if (!auth_has(r, CG_SCOPE_ADMIN) &&
-        (item.state != CG_REVIEW_CLAIMED || reviewer == NULL ||
-         strcmp(item.reviewer, reviewer) != 0)) {
-        serve_db_put(r, d);
-        return http_error(r, 409, "busy", "claim the item first: excerpts are shown only to the "
-                                          "reviewer who holds the item");
+        return ret;
     }
     st = cg_review_excerpt_get(d->db, id, &text, &len, NULL, &err);
     if (st != CG_OK) {

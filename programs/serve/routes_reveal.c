@@ -48,7 +48,6 @@ static const uint8_t *pgm_pixels(const uint8_t *data, size_t len, int *w, int *h
 enum MHD_Result v1_review_reveal(serve_req *r)
 {
     const char *lv = http_query(r, "level");
-    const char *reviewer = auth_reviewer(r, NULL, NULL);
     char *end;
     long level;
     int64_t id;
@@ -73,16 +72,9 @@ enum MHD_Result v1_review_reveal(serve_req *r)
     d = serve_db_get(r, &ret);
     if (d == NULL)
         return ret;
-    st = cg_review_get(d->db, id, &item, NULL, &err);
-    if (st != CG_OK) {
+    if (review_item_held(r, d, id, ADMIN_CLAIMED, "previews are revealed", &item, &ret) != 0) {
         serve_db_put(r, d);
-        return http_cg_error(r, st, err.message);
-    }
-    if (item.state != CG_REVIEW_CLAIMED ||
-        (!auth_has(r, CG_SCOPE_ADMIN) && (reviewer == NULL || strcmp(item.reviewer, reviewer) != 0))) {
-        serve_db_put(r, d);
-        return http_error(r, 409, "busy", "claim the item first: previews are revealed only to "
-                                          "the reviewer who holds the item");
+        return ret;
     }
     st = cg_review_preview_get(d->db, id, &data, &len, &err);
     if (st != CG_OK) {

@@ -207,14 +207,15 @@ static json_t *review_json(const cg_review_item *it)
                                               "quality", it->signals[i].quality));
     }
     j = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:s,"
-                     " s:I, s:b}",
+                     " s:I, s:b, s:b}",
                      "id", (json_int_t)it->id, "content_id", it->content_id, "kind", it->kind,
                      "label", it->label, "priority", it->priority, "reason", it->reason,
                      "signals", sigs, "state", cg_review_state_name(it->state), "reviewer",
                      it->reviewer, "note", it->note, "created", (json_int_t)it->created,
                      "claimed_at", (json_int_t)it->claimed_at, "decided_at",
                      (json_int_t)it->decided_at, "bank", it->bank, "bank_signal_count",
-                     (json_int_t)it->bank_signal_count, "has_preview", it->has_preview);
+                     (json_int_t)it->bank_signal_count, "has_preview", it->has_preview,
+                     "has_excerpt", it->has_excerpt);
     if (j != NULL)
         json_object_set_new(
             j, "proposal",

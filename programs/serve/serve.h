@@ -410,6 +410,14 @@ int serve_notify(serve_req *r, const cg_verdict *v);
 int audit_handout(serve_req *r, serve_db *d, const char *kind, int64_t id, const char *format,
                   const void *data, size_t len, enum MHD_Result *ret);
 
+/* review_held.c: reads review item id of the key's tenant into *item and checks that the
+ * request's reviewer holds it (claimed by them); an admin key passes when the item is claimed
+ * (ADMIN_CLAIMED) or in any state (ADMIN_ANY_STATE). 0, or -1 with *ret set (the store's error,
+ * 404 for a missing item; 409 "claim the item first: <what> only to the reviewer ..."). */
+enum { ADMIN_CLAIMED = 0, ADMIN_ANY_STATE = 1 };
+int review_item_held(serve_req *r, serve_db *d, int64_t id, int admin, const char *what,
+                     cg_review_item *item, enum MHD_Result *ret);
+
 /* routes_reveal.c: GET /v1/review/<id>/reveal?level=1|2|3 (the review console's stepwise
  * reveal of a quarantine preview, each level audited). */
 enum MHD_Result v1_review_reveal(serve_req *r);

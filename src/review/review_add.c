@@ -99,6 +99,7 @@ cg_status cg__review_add(cg_bankdb *db, cg_review_item *item, const char *verdic
     item->reviewer[0] = item->note[0] = item->bank[0] = '\0';
     item->bank_signal_count = 0;
     item->has_preview = preview != NULL;
+    item->has_excerpt = 0; /* cg_review_excerpt_set adds one */
     snprintf(item->tenant, sizeof(item->tenant), "%s", item_tenant(db, item));
     /* Committed: the item exists (its id stands) even if its record cannot be appended. */
     return cg__review_audit_record(db, audit, "childguard", item->id, rec, err);

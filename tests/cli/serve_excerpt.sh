@@ -73,6 +73,10 @@ check "the conversation went to review (item $ITEM)" "[ $code = 200 ] && [ \"$IT
 
 code=$(req "$ANA" GET "/v1/review/$ITEM/excerpt")
 check "before the claim: 409" "[ $code = 409 ]"
+code=$(req "$ANA" GET "/v1/review/$ITEM")
+check "the item says it has an excerpt (has_excerpt), without showing it" "[ $code = 200 ] && py \"assert j['has_excerpt'] is True and 'excerpt' not in j\""
+code=$(req "$ANA" GET "/v1/review")
+check "the list says so too" "[ $code = 200 ] && py \"assert [i['has_excerpt'] for i in j['items'] if i['id']==$ITEM] == [True]\""
 code=$(req "$ANA" POST "/v1/review/$ITEM/claim" -d '{}')
 check "ana claims the item" "[ $code = 200 ]"
 before=$(grep -c review_excerpt "$CHILDGUARD_AUDIT_LOG")
@@ -128,6 +132,19 @@ for bad in 0 -1 abc 1x 0x10 1.0 +$ITEM 0$ITEM%20 99999999999999999999 "$ITEM$ITE
 done
 code=$(req "$ANA" GET "/v1/review/123456789/excerpt")
 check "an item that does not exist: 404" "[ $code = 404 ]"
+# An admin key of the tenant may look whoever holds the item, and also when nobody does (unlike
+# a preview's reveal, which needs a claimed item even for an admin: review_held.c).
+ADM=$(mkkey acme-admin admin adm acme)
+code=$(req "$ADM" GET "/v1/review/$ITEM/excerpt")
+check "an admin key while ana holds the item: 200" "[ $code = 200 ] && grep -q 'meet' $tmp/out"
+code=$(req "$ANA" POST "/v1/review/$ITEM/release" -d '{}')
+check "ana releases the item" "[ $code = 200 ]"
+code=$(req "$ADM" GET "/v1/review/$ITEM/excerpt")
+check "an admin key on the unclaimed item: 200" "[ $code = 200 ]"
+code=$(req "$ANA" GET "/v1/review/$ITEM/excerpt")
+check "ana after releasing it: 409" "[ $code = 409 ] && ! grep -q 'meet' $tmp/out"
+code=$(req "$ADM" GET "/v1/review/$ITEM/reveal?level=1")
+check "an admin key's reveal of an unclaimed item: 409 (previews need a claim)" "[ $code = 409 ]"
 
 # An item without an excerpt (added by hand, no --excerpt; the default tenant): 404 even for
 # the reviewer who claimed it.
@@ -137,6 +154,8 @@ code=$(req "$DORA" POST "/v1/review/$PLAIN/claim" -d '{}')
 check "dora claims the plain item" "[ $code = 200 ]"
 code=$(req "$DORA" GET "/v1/review/$PLAIN/excerpt")
 check "no excerpt stored: 404" "[ $code = 404 ]"
+code=$(req "$DORA" GET "/v1/review/$PLAIN")
+check "... and the item says has_excerpt false" "[ $code = 200 ] && py \"assert j['has_excerpt'] is False\""
 
 # ---- review add --excerpt: hostile files refused, nothing stored
 printf '{"version":1,"messages":[{"id":"1","text":"a\xffb"}]}' >"$tmp/bad-utf8.json"

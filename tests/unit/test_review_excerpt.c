@@ -3,7 +3,8 @@
  * hostile excerpt refused with a clear error and nothing stored, tenants, retention (expired
  * excerpts never handed out, then purged), decisions keep them, and the engine keeping the
  * messages that hold a conversation's evidence only when the policy turns text quarantine on,
- * within the policy's caps. The conversations are synthetic, written for tests. */
+ * within the policy's caps. The conversations are synthetic, written for tests. The store cases
+ * run on every backend (--store); raw_sql reaches under the store's interface to age a row. */
 #include "cg_test.h"
 
 #include <stdint.h>
@@ -16,6 +17,11 @@
 
 #include "childguard.h"
 #include "store/sqlite/sqlite_int.h"
+#if CG_HAVE_POSTGRESQL
+#include <libpq-fe.h>
+
+#include "store/postgresql/pg_int.h"
+#endif
 
 static cg_bankdb *open_db(const char *name)
 {
@@ -26,6 +32,29 @@ static cg_bankdb *open_db(const char *name)
     cg_test_store_location(name, path, sizeof(path));
     CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err), &err);
     return db;
+}
+
+/* has_excerpt of item id as cg_review_get and cg_review_list read it (they must agree). */
+static int list_excerpt_cb(const cg_review_item *item, void *ud)
+{
+    int64_t *want = ud;
+
+    if (item->id == want[0])
+        want[1] = item->has_excerpt;
+    return 0;
+}
+
+static int has_excerpt(cg_bankdb *db, int64_t id)
+{
+    cg_review_item it;
+    cg_review_filter f = {-1, NULL, NULL, 0};
+    cg_error err = {0};
+    int64_t seen[2] = {id, -1};
+
+    CG_ASSERT_OK(cg_review_get(db, id, &it, NULL, &err), &err);
+    CG_ASSERT_OK(cg_review_list(db, &f, list_excerpt_cb, seen, &err), &err);
+    CG_ASSERT_EQ(seen[1], it.has_excerpt);
+    return it.has_excerpt;
 }
 
 static int64_t add_text_item(cg_bankdb *db, const char *content_id)
@@ -60,7 +89,7 @@ static char *excerpt_json(const char *text, long start, long end)
     return s;
 }
 
-CG_TEST_SQLITE(excerpt_round_trip_and_tenants)
+CG_TEST(excerpt_round_trip_and_tenants)
 {
     char path[512], log[512];
     cg_bankdb *db = open_db("excerpt1.db"), *other = NULL;
@@ -79,7 +108,9 @@ CG_TEST_SQLITE(excerpt_round_trip_and_tenants)
     id = add_text_item(db, "conv:c1");
     CG_ASSERT_EQ(cg_review_excerpt_get(db, id, &got, &len, NULL, &err), CG_E_NOTFOUND);
     CG_ASSERT(got == NULL && len == 0);
+    CG_ASSERT_EQ(has_excerpt(db, id), 0);
     CG_ASSERT_OK(cg_review_excerpt_set(db, id, ex, strlen(ex), until, audit, &err), &err);
+    CG_ASSERT_EQ(has_excerpt(db, id), 1); /* the item JSON's has_excerpt */
     CG_ASSERT_OK(cg_review_excerpt_get(db, id, &got, &len, &expires, &err), &err);
     CG_ASSERT_EQ(len, strlen(ex));
     CG_ASSERT_STR_EQ(got, ex);
@@ -126,7 +157,7 @@ static cg_status try_set(cg_bankdb *db, int64_t id, const char *json, size_t len
     return cg_review_excerpt_set(db, id, json, len, (int64_t)time(NULL) + 3600, NULL, err);
 }
 
-CG_TEST_SQLITE(excerpt_hostile_input_refused)
+CG_TEST(excerpt_hostile_input_refused)
 {
     cg_bankdb *db = open_db("excerpt2.db");
     cg_error err = {0};
@@ -220,24 +251,48 @@ CG_TEST_SQLITE(excerpt_hostile_input_refused)
     }
     /* Nothing was stored by any refused call. */
     CG_ASSERT_EQ(cg_review_excerpt_get(db, id, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, id), 0);
     cg_bankdb_close(db);
+}
+
+/* Runs sql on the handle's own connection, under the store interface; returns the integer in
+ * the first column of its first row (0 when it returns no rows). */
+static int64_t raw_sql(cg_bankdb *db, const char *sql)
+{
+    int64_t n = 0;
+
+#if CG_HAVE_POSTGRESQL
+    if (strcmp(cg_test_store(), "postgresql") == 0) {
+        PGresult *res = PQexec(cg__pgc(db), sql);
+
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+            cg_test_fail(__FILE__, __LINE__, "%s: %s", sql, PQresultErrorMessage(res));
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+            n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+        return n;
+    }
+#endif
+    {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        CG_ASSERT_EQ(sqlite3_prepare_v2(cg__bankdb_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
+        rc = sqlite3_step(st);
+        CG_ASSERT(rc == SQLITE_ROW || rc == SQLITE_DONE);
+        if (rc == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
 }
 
 static int64_t count_rows(cg_bankdb *db)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t n;
-
-    CG_ASSERT_EQ(sqlite3_prepare_v2(cg__bankdb_sqlite(db), "SELECT count(*) FROM review_excerpts",
-                                    -1, &st, NULL),
-                 SQLITE_OK);
-    CG_ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    return raw_sql(db, "SELECT count(*) FROM review_excerpts");
 }
 
-CG_TEST_SQLITE(excerpt_retention_and_decisions)
+CG_TEST(excerpt_retention_and_decisions)
 {
     cg_bankdb *db = open_db("excerpt3.db");
     cg_error err = {0};
@@ -255,11 +310,16 @@ CG_TEST_SQLITE(excerpt_retention_and_decisions)
     CG_ASSERT_OK(cg_review_excerpt_get(db, a, &got, &len, NULL, &err), &err);
     cg_free(got);
     /* An expired excerpt is never handed out, even before it is purged. */
-    CG_ASSERT_EQ(sqlite3_exec(cg__bankdb_sqlite(db),
-                              "UPDATE review_excerpts SET expires = 1 WHERE item_id = 1", NULL,
-                              NULL, NULL),
-                 SQLITE_OK);
+    {
+        char sql[96];
+
+        snprintf(sql, sizeof(sql), "UPDATE review_excerpts SET expires = 1 WHERE item_id = %lld",
+                 (long long)a);
+        raw_sql(db, sql);
+    }
     CG_ASSERT_EQ(cg_review_excerpt_get(db, a, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, a), 0); /* stored but expired: not announced either */
+    CG_ASSERT_EQ(has_excerpt(db, b), 1);
     CG_ASSERT_EQ(count_rows(db), 2);
     /* The next excerpt written purges it in the same transaction. */
     CG_ASSERT_OK(cg_review_excerpt_set(db, b, ok, strlen(ok), now + 7200, NULL, &err), &err);
@@ -271,6 +331,7 @@ CG_TEST_SQLITE(excerpt_retention_and_decisions)
     CG_ASSERT_EQ(removed, 1);
     CG_ASSERT_EQ(count_rows(db), 0);
     CG_ASSERT_EQ(cg_review_excerpt_get(db, b, &got, &len, NULL, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(has_excerpt(db, b), 0);
     cg_bankdb_close(db);
 }
 
@@ -397,13 +458,13 @@ CG_TEST(excerpt_engine_keeps_evidence_messages_only_under_text_quarantine)
     write_policy(small, "{\"text\": {\"enabled\": true, \"max_messages\": 2, \"max_bytes\": 256}}");
 
     /* Off (the shipped policy): the item holds no text at all. */
-    snprintf(db_path, sizeof(db_path), "%s/engine-off.db", cg_test_tmpdir());
+    cg_test_store_location("engine-off.db", db_path, sizeof(db_path));
     item = scan_conversation(db_path, off, NULL);
     CG_ASSERT(read_excerpt(db_path, item) == NULL);
 
     /* On: the messages that hold evidence, oldest first, their text as sent, each span inside
      * its message on the words of the evidence. */
-    snprintf(db_path, sizeof(db_path), "%s/engine-on.db", cg_test_tmpdir());
+    cg_test_store_location("engine-on.db", db_path, sizeof(db_path));
     item = scan_conversation(db_path, on, NULL);
     ex = read_excerpt(db_path, item);
     CG_ASSERT(ex != NULL);
@@ -438,7 +499,7 @@ CG_TEST(excerpt_engine_keeps_evidence_messages_only_under_text_quarantine)
     json_decref(ex);
 
     /* The policy's caps: at most 2 messages, 256 bytes of text. */
-    snprintf(db_path, sizeof(db_path), "%s/engine-small.db", cg_test_tmpdir());
+    cg_test_store_location("engine-small.db", db_path, sizeof(db_path));
     item = scan_conversation(db_path, small, NULL);
     ex = read_excerpt(db_path, item);
     CG_ASSERT(ex != NULL);
@@ -459,7 +520,7 @@ CG_TEST(excerpt_engine_keeps_evidence_messages_only_under_text_quarantine)
 
         while (used + 5 < sizeof(longer) && used < 600)
             used += (size_t)snprintf(longer + used, sizeof(longer) - used, " \xe1\xbb\x9d");
-        snprintf(db_path, sizeof(db_path), "%s/engine-long.db", cg_test_tmpdir());
+        cg_test_store_location("engine-long.db", db_path, sizeof(db_path));
         item = scan_conversation(db_path, small, longer);
         ex = read_excerpt(db_path, item);
         CG_ASSERT(ex != NULL);

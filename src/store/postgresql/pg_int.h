@@ -3,11 +3,14 @@
  * pg_store.c     the connection: open/close, the location (a postgresql:// URL), identity
  *                and schema migrations, transactions (savepoints when nested), the statement
  *                helpers and PostgreSQL errors -> cg_status.
- * pg_schema.c    the migration steps (the same versions as the SQLite schema, up to 7).
+ * pg_schema.c    the migration steps (the same versions as the SQLite schema).
  * pg_bank.c      banks.
  * pg_signal.c    signals.
  * pg_changes.c   the change log (written by triggers) and its notifications.
- * pg_review_read.c, pg_review_write.c  the review queue's rows.
+ * pg_review_read.c, pg_review_write.c  the review queue's rows; pg_excerpt.c the text
+ *                excerpts of review items.
+ * pg_exchange.c  exchanges: configuration, sealed credentials, checkpoint and fetch status,
+ *                signal provenance (links).
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
@@ -257,5 +260,43 @@ cg_status cg__pg_changes_since(cg_bankdb *db, int64_t seq,
                                int (*fn)(int64_t seq, cg_change_kind kind, int64_t id, void *ud),
                                void *ud, cg_error *err);
 cg_status cg__pg_prune_changes(cg_bankdb *db, int64_t keep_seconds, cg_error *err);
+cg_status cg__pg_review_excerpt_put(cg_bankdb *db, int64_t id, const char *json, size_t len,
+                                    int64_t expires, cg_error *err);
+cg_status cg__pg_review_excerpt_get(cg_bankdb *db, int64_t id, int64_t now, char **json,
+                                    size_t *len, int64_t *expires, cg_error *err);
+cg_status cg__pg_review_excerpt_purge(cg_bankdb *db, int64_t now, int64_t *removed,
+                                      cg_error *err);
+cg_status cg__pg_exchange_insert(cg_bankdb *db, const char *tenant, cg_exchange_info *ex,
+                                 int64_t now, cg_error *err);
+cg_status cg__pg_exchange_get(cg_bankdb *db, const char *tenant, const char *name,
+                              cg_exchange_info *out, cg_error *err);
+cg_status cg__pg_exchange_list(cg_bankdb *db, const char *tenant,
+                               int (*fn)(const cg_exchange_info *ex, void *ud), void *ud,
+                               cg_error *err);
+cg_status cg__pg_exchange_update_row(cg_bankdb *db, const cg_exchange_info *ex, cg_error *err);
+cg_status cg__pg_exchange_delete_row(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_exchange_secret_put(cg_bankdb *db, int64_t id, const uint8_t *blob, size_t len,
+                                     cg_error *err);
+cg_status cg__pg_exchange_secret_get(cg_bankdb *db, int64_t id, uint8_t **blob, size_t *len,
+                                     int *found, cg_error *err);
+cg_status cg__pg_exchange_checkpoint_get(cg_bankdb *db, int64_t id, char **checkpoint,
+                                         cg_error *err);
+cg_status cg__pg_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *checkpoint,
+                                         int64_t now, int64_t items, cg_error *err);
+cg_status cg__pg_exchange_fetch_mark(cg_bankdb *db, int64_t id, int started, int64_t now,
+                                     int succeeded, int up_to_date, const char *error,
+                                     cg_error *err);
+cg_status cg__pg_exchange_key_signals(cg_bankdb *db, int64_t id, const char *key,
+                                      int (*fn)(int64_t signal_id, int owned, void *ud),
+                                      void *ud, cg_error *err);
+cg_status cg__pg_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link *l,
+                               int *owned_any, cg_error *err);
+cg_status cg__pg_exchange_unlink(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
+                                 int *orphaned, cg_error *err);
+cg_status cg__pg_exchange_provenance(cg_bankdb *db, int64_t signal_id,
+                                     int (*fn)(const char *exchange, const char *key,
+                                               const char *member, const char *entry_id,
+                                               const char *classification, void *ud),
+                                     void *ud, cg_error *err);
 
 #endif

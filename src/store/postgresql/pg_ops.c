@@ -1,7 +1,9 @@
-/* The PostgreSQL backend's table of operations (store_ops.h). An op left out (NULL) would be
- * answered by the dispatcher (store_unsupported.c) with CG_E_UNSUPPORTED "... is not supported
- * by the postgresql store yet"; data_version is left out on purpose (callers then read the
- * store: docs/banks.md "Backends"). */
+/* The PostgreSQL backend's table of operations (store_ops.h): every op of the SQLite backend's
+ * table but data_version, which is left out on purpose (PostgreSQL has no number that changes
+ * with every commit and can be read without a query; callers then read the store:
+ * docs/banks.md "Backends"). An op left out (NULL) would be answered by the dispatcher
+ * (store_unsupported.c) with CG_E_UNSUPPORTED "... is not supported by the postgresql store
+ * yet". */
 #include "store/postgresql/pg_int.h"
 
 const cg__store_ops cg__store_postgresql = {
@@ -52,6 +54,9 @@ const cg__store_ops cg__store_postgresql = {
     .review_release_row = cg__pg_review_release_row,
     .review_propose_row = cg__pg_review_propose_row,
     .review_decide_row = cg__pg_review_decide_row,
+    .review_excerpt_put = cg__pg_review_excerpt_put,
+    .review_excerpt_get = cg__pg_review_excerpt_get,
+    .review_excerpt_purge = cg__pg_review_excerpt_purge,
     .apikey_get = cg__pg_apikey_get,
     .apikey_find_live = cg__pg_apikey_find_live,
     .apikey_insert = cg__pg_apikey_insert,
@@ -74,4 +79,18 @@ const cg__store_ops cg__store_postgresql = {
     .job_done = cg__pg_job_done,
     .job_fail = cg__pg_job_fail,
     .job_counts = cg__pg_job_counts,
+    .exchange_insert = cg__pg_exchange_insert,
+    .exchange_get = cg__pg_exchange_get,
+    .exchange_list = cg__pg_exchange_list,
+    .exchange_update_row = cg__pg_exchange_update_row,
+    .exchange_delete_row = cg__pg_exchange_delete_row,
+    .exchange_secret_put = cg__pg_exchange_secret_put,
+    .exchange_secret_get = cg__pg_exchange_secret_get,
+    .exchange_checkpoint_get = cg__pg_exchange_checkpoint_get,
+    .exchange_checkpoint_put = cg__pg_exchange_checkpoint_put,
+    .exchange_fetch_mark = cg__pg_exchange_fetch_mark,
+    .exchange_key_signals = cg__pg_exchange_key_signals,
+    .exchange_link = cg__pg_exchange_link,
+    .exchange_unlink = cg__pg_exchange_unlink,
+    .exchange_provenance = cg__pg_exchange_provenance,
 };

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "childguard/review_item.h"
 #include "common/alloc.h"
@@ -13,8 +14,9 @@
 #define ITEM_COLUMNS                                                                         \
     "id, content_id, kind, label, priority, reason, state, reviewer, note, created,"        \
     " claimed_at, decided_at, bank_signal_count, bank, (preview IS NOT NULL)::integer,"     \
-    " tenant, proposed_state, proposed_by, proposed_bank, proposed_at, confirmed_by"
-#define VERDICT_COLUMN 21
+    " tenant, proposed_state, proposed_by, proposed_bank, proposed_at, confirmed_by,"        \
+    " (SELECT expires FROM review_excerpts WHERE item_id = review_items.id)"
+#define VERDICT_COLUMN 22
 
 static cg_status item_from_row(cg_bankdb *db, const PGresult *res, int r, cg_review_item *out,
                                cg_error *err)
@@ -47,6 +49,8 @@ static cg_status item_from_row(cg_bankdb *db, const PGresult *res, int r, cg_rev
     out->decided_at = cg__pg_int(res, r, 11);
     out->bank_signal_count = cg__pg_int(res, r, 12);
     out->has_preview = (int)cg__pg_int(res, r, 14);
+    /* The excerpt's expiry against this process's clock, as cg_review_excerpt_get reads it. */
+    out->has_excerpt = !PQgetisnull(res, r, 21) && cg__pg_int(res, r, 21) > (int64_t)time(NULL);
     if (out->proposed_by[0] != '\0') {
         s = cg_review_state_from_name(PQgetvalue(res, r, 16));
         if (s < 0)

@@ -153,9 +153,10 @@ cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpd
 #define CG__REVIEW_ITEM_COLUMNS                                                                  \
     "id, content_id, kind, label, priority, reason, state, reviewer, note, created, claimed_at," \
     " decided_at, bank_signal_count, bank, preview IS NOT NULL, tenant, proposed_state,"       \
-    " proposed_by, proposed_bank, proposed_at, confirmed_by"
+    " proposed_by, proposed_bank, proposed_at, confirmed_by,"                                 \
+    " (SELECT expires FROM review_excerpts WHERE item_id = review_items.id)"
 /* The column after CG__REVIEW_ITEM_COLUMNS in the item query of cg__sqlite_review_item_load. */
-#define CG__REVIEW_ITEM_VERDICT_COLUMN 21
+#define CG__REVIEW_ITEM_VERDICT_COLUMN 22
 
 /* Runs sql (parameters: ?1 the item id, ?2 the handle's tenant) and leaves the statement on its
  * row in *out (finalized by the caller); CG_E_NOTFOUND "no review item" when there is none, a

@@ -45,6 +45,9 @@ static cg_status item_from_row(cg_bankdb *db, sqlite3_stmt *st, cg_review_item *
     out->decided_at = sqlite3_column_int64(st, 11);
     out->bank_signal_count = sqlite3_column_int64(st, 12);
     out->has_preview = sqlite3_column_int(st, 14);
+    /* The excerpt's expiry against this process's clock, as cg_review_excerpt_get reads it. */
+    out->has_excerpt = sqlite3_column_type(st, 21) != SQLITE_NULL &&
+                       sqlite3_column_int64(st, 21) > (int64_t)time(NULL);
     if (cg__bankdb_column_text(st, 15, out->tenant, sizeof(out->tenant)) < 0 ||
         cg__bankdb_column_text(st, 17, out->proposed_by, sizeof(out->proposed_by)) < 0 ||
         cg__bankdb_column_text(st, 18, out->proposed_bank, sizeof(out->proposed_bank)) < 0 ||
