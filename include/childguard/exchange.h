@@ -286,6 +286,8 @@ typedef struct cg_exchange_feedback_options {
     int max_attempts;      /* failed attempts before a row is given up, 0: 8 */
     int64_t retry_base;    /* seconds before the first retry, doubling each time, 0: 60 */
     int64_t retry_max;     /* the longest wait between attempts, 0: 6 hours */
+    int now;               /* 1: every pending row is tried, waiting or not (an operator's
+                              "send now"); 0: only the due ones */
 } cg_exchange_feedback_options;
 
 typedef struct cg_exchange_feedback_result {

@@ -150,7 +150,9 @@ cg_status cg_exchange_feedback_run(cg_bankdb *db, const char *name,
         st = cg__fail(err, CG_E_UNSUPPORTED, "exchange %s: unknown API \"%s\"", name, ex->api);
         goto done;
     }
-    st = cg_exchange_feedback_list(db, name, CG_EXCHANGE_FB_DUE, cg__exchange_now(&cfg),
+    st = cg_exchange_feedback_list(db, name,
+                                   opt.now ? CG_EXCHANGE_FB_ONLY_PENDING : CG_EXCHANGE_FB_DUE,
+                                   cg__exchange_now(&cfg),
                                    (int)opt.max_items, collect, &due, err);
     if (st != CG_OK)
         goto done;
