@@ -6,7 +6,8 @@
 # not resend it early), --send --now delivers it with HTTP Basic and <affirmative/>, after which
 # nothing is sent again. StopNCII: feedback by hand on an entry, SubmitFeedback with the hash
 # and NotBlocked; a 401 reported and kept pending. Never in any request: the content id, the
-# reviewer's note or name. Bad input refused with exit 2.
+# reviewer's note or name. `serve` delivers a pending row in the background. Bad input refused
+# with exit 2.
 # Usage: bash exchange_feedback.sh /path/to/childguard /path/to/source-root
 set -u
 CG=$1
@@ -106,6 +107,26 @@ check "a 401 is reported (exit 2)" "[ $? -eq 2 ] && grep -q 401 $tmp/err"
 "$CG" exchange feedback sn-deny --state pending --json >"$tmp/out"
 check "the refused row stays pending with the 401" "[ \"\$(field $tmp/out attempts)\" = 1 ] && field $tmp/out last_error | grep -q 401"
 check "no credential in any error" "! grep -q 'fb-key-synthetic\|pw-synthetic' $tmp/err $tmp/out"
+
+# ---- serve delivers the queue in the background (after each exchange's fetch run) ----
+"$CG" exchange feedback sn-x --entry stopncii:VideoMD5:$MD5B --confirmed >/dev/null 2>"$tmp/err"
+posts_before=$(requests POST)
+echo '{"exchange_interval": 1, "exchange_run_seconds": 10}' >"$tmp/serve.json"
+sport=$(free_port)
+"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$sport --db "$CHILDGUARD_DB" \
+    --log "$CHILDGUARD_AUDIT_LOG" --threads 1 >>"$tmp/server.out" 2>>"$tmp/server.log" &
+server_pid=$!
+for i in $(seq 1 600); do
+    "$CG" exchange feedback sn-x --state pending >/dev/null 2>&1 || break
+    kill -0 $server_pid 2>/dev/null || break
+    sleep 0.1
+done
+"$CG" exchange feedback sn-x --state pending >/dev/null 2>&1
+check "serve delivered the pending row" "[ $? -eq 1 ] && grep -q '\"exchange_feedback\"' $tmp/server.log"
+check "as a Blocked SubmitFeedback to sn-x" "[ \$(requests POST) -gt $posts_before ] && python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if \"/sn/v1/SubmitFeedback\" in l][-1]; assert json.loads(r[\"body\"])[\"hashFeedbacks\"][0][\"feedbackValue\"]==\"Blocked\"' $tmp/requests.jsonl"
+kill -TERM $server_pid 2>/dev/null
+wait $server_pid 2>/dev/null
+server_pid=
 
 # ---- nothing but ids and hashes ever left ----
 check "no content id, note or reviewer in any request" "! grep -q 'c0ffee\|NOTE-SYNTHETIC\|alice' $tmp/requests.jsonl"
