@@ -7,6 +7,7 @@
 #include "review/review_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -199,6 +200,33 @@ static cg_status queue_feedback(cg_bankdb *db, int64_t id, const char *verdict_j
     return s;
 }
 
+/* A flood quarantine's item (engine flood.c: kind "signal", content id
+ * "quarantine:signal:<id>"): a false_positive decision releases the signal (matching on again),
+ * in the decision's transaction; a confirmed one leaves it off. *released: the signal id, 0. */
+static cg_status release_quarantine(cg_bankdb *db, const cg_review_item *item,
+                                    const cg_review_decision *d, int64_t *released,
+                                    cg_error *err)
+{
+    const char *p = item->content_id + strlen("quarantine:signal:");
+    char *end = NULL;
+    long long id;
+    cg_status s;
+
+    *released = 0;
+    if (d->state != CG_REVIEW_FALSE_POSITIVE || strcmp(item->kind, "signal") != 0 ||
+        strncmp(item->content_id, "quarantine:signal:", strlen("quarantine:signal:")) != 0)
+        return CG_OK;
+    id = strtoll(p, &end, 10);
+    if (end == p || *end != '\0' || id <= 0)
+        return CG_OK;
+    s = db->ops->signal_set_disabled_row(db, (int64_t)id, 0, err);
+    if (s == CG_E_NOTFOUND)
+        return CG_OK; /* deleted meanwhile: nothing to release */
+    if (s == CG_OK)
+        *released = (int64_t)id;
+    return s;
+}
+
 static cg_status decide_checked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
                                 const cg_review_item *itemp, const char *verdict, int needs_two,
                                 int64_t now, cg_audit *audit, json_t **rec,
@@ -207,7 +235,7 @@ static cg_status decide_checked(cg_bankdb *db, int64_t id, const cg_review_decis
     cg_review_item item = *itemp;
     cg_review_outcome outcome;
     cg_bank bank;
-    int64_t added = 0, queued = 0;
+    int64_t added = 0, queued = 0, released = 0;
     int confirms = 0;
     cg_status s;
 
@@ -271,6 +299,8 @@ static cg_status decide_checked(cg_bankdb *db, int64_t id, const cg_review_decis
     s = db->ops->review_decide_row(db, id, d, bank.name, added, confirms, now, err);
     if (s == CG_OK)
         s = queue_feedback(db, id, verdict, d, now, &queued, err);
+    if (s == CG_OK)
+        s = release_quarantine(db, &item, d, &released, err);
     if (s == CG_OK) {
         json_t *data = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:I}", "action",
                                  "decide", "item", (json_int_t)id, "content_id",
@@ -281,6 +311,11 @@ static cg_status decide_checked(cg_bankdb *db, int64_t id, const cg_review_decis
                                  "note", d->note != NULL ? d->note : "", "exchange_feedback",
                                  (json_int_t)queued);
 
+        if (data != NULL && released > 0 &&
+            json_object_set_new(data, "released_signal", json_integer(released)) != 0) {
+            json_decref(data);
+            data = NULL;
+        }
         if (data != NULL && item.proposed_by[0] != '\0' &&
             json_object_set_new(data, confirms ? "proposed_by" : "replaces_proposal_by",
                                 json_string(item.proposed_by)) != 0) {
