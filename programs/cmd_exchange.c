@@ -17,6 +17,7 @@
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
 #include "cli.h"
+#include "cmd_exchange_feedback.h"
 #include "dbpath.h"
 #include "exchange_conf.h"
 #include "exchange_http.h"
@@ -48,6 +49,8 @@ static void usage(void)
            "                             JSON line per page and a last one with \"done\"\n"
            "  enable NAME | disable NAME\n"
            "  remove NAME [--keep-bank]  delete it (and its bank, unless --keep-bank)\n"
+           "  feedback NAME [...]        the feedback queue: list, --send, --entry KEY\n"
+           "                             (childguard exchange feedback --help)\n"
            "\n"
            "Common options: --db PATH, --key-file PATH (the key that seals credentials; default\n"
            "$CHILDGUARD_EXCHANGE_KEY, else DB.exchange-key, made by the first add, mode 0600),\n"
@@ -601,7 +604,12 @@ out:
 static int run(int argc, char **argv)
 {
     ex_opts o;
-    int r = parse_opts(argc, argv, &o);
+    int r;
+
+    /* The feedback queue takes options of its own (cmd_exchange_feedback.c). */
+    if (argc > 1 && strcmp(argv[1], "feedback") == 0)
+        return exchange_feedback_main(argc - 1, argv + 1);
+    r = parse_opts(argc, argv, &o);
 
     if (r != 0)
         return r > 0 ? CLI_OK : CLI_ERROR;
@@ -621,9 +629,14 @@ static int run(int argc, char **argv)
         return run_enable(&o, strcmp(o.sub, "enable") == 0);
     if (strcmp(o.sub, "remove") == 0)
         return run_remove(&o);
+    if (strcmp(o.sub, "feedback") == 0) {
+        fprintf(stderr, "childguard exchange: write feedback first, then its options "
+                        "(childguard exchange feedback NAME ...)\n");
+        return CLI_ERROR;
+    }
     fprintf(stderr, "childguard exchange: unknown subcommand \"%s\" (try --help)\n", o.sub);
     return CLI_ERROR;
 }
 
-const cli_command cmd_exchange = {"exchange", "hash exchanges: add, list, show, status, fetch",
+const cli_command cmd_exchange = {"exchange", "hash exchanges: add, list, show, status, fetch, feedback",
                                   run, usage};

@@ -53,7 +53,7 @@ function public_module(h) {
     if (h == "index") return "index"
     if (h ~ /^(text|textmodel)$/) return "text"
     if (h == "vision") return "vision"
-    if (h ~ /^(bank|tenant|keys|outbox|vpdq_bank|jobs|review_item|exchange_store)$/) return "store"
+    if (h ~ /^(bank|tenant|keys|outbox|vpdq_bank|jobs|review_item|exchange_store|exchange_feedback)$/) return "store"
     if (h ~ /^(policy|audit|review|report)$/) return h
     if (h == "guidance") return "policy"
     if (h == "matcher") return "match"

@@ -131,6 +131,13 @@ typedef struct cg_engine_config {
      * scan of a job already recorded records nothing again (cg_verdict.job_replayed). Needs
      * db_path (the database is then opened read-write). For queue workers (docs/queue.md). */
     int jobs;
+    /* Flood quarantine (docs/exchange.md "Flood quarantine"): a signal an exchange put in a
+     * bank (source "exchange:...") that this engine sees match more than flood_per_hour times
+     * within one clock hour is switched off (disabled until enabled again), audited
+     * ("quarantine") and queued for review (kind "signal", label "quarantine"). Needs a
+     * read-write database (review, notify, jobs or state_save_s). 0: the default, 1000;
+     * negative: off. */
+    int flood_per_hour;
 } cg_engine_config;
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,

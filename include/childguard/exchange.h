@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bank.h"
+#include "exchange_feedback.h"
 #include "exchange_store.h"
 #include "export.h"
 #include "signal.h"
@@ -278,6 +279,41 @@ CG_API cg_status cg_exchange_run(cg_bankdb *db, const char *name, const cg_excha
                                  const cg_exchange_run_options *opt, cg_exchange_run_result *res,
                                  cg_error *err);
 
+/* ---- delivering queued feedback (exchange_feedback.h; docs/exchange.md "Feedback") ---- */
+
+typedef struct cg_exchange_feedback_options {
+    size_t max_items;      /* rows tried per call, 0: 100 */
+    int max_attempts;      /* failed attempts before a row is given up, 0: 8 */
+    int64_t retry_base;    /* seconds before the first retry, doubling each time, 0: 60 */
+    int64_t retry_max;     /* the longest wait between attempts, 0: 6 hours */
+    int now;               /* 1: every pending row is tried, waiting or not (an operator's
+                              "send now"); 0: only the due ones */
+} cg_exchange_feedback_options;
+
+typedef struct cg_exchange_feedback_result {
+    size_t sent;           /* rows the exchange accepted */
+    size_t retried;        /* rows that failed and wait for a later attempt */
+    size_t failed;         /* rows given up (attempts exhausted, or the exchange cannot take
+                              them: an entry without member or id, a driver without feedback) */
+    cg_status status;      /* the error that stopped the call, CG_OK */
+    char error[CG_ERROR_MAX]; /* its text, "" */
+} cg_exchange_feedback_result;
+
+/* Delivers the due feedback rows of the handle's tenant's exchange name through its driver's
+ * feedback function and cfg (transport, clock, credentials; cfg->name is set to name), oldest
+ * first. A row the exchange accepts is marked sent. A row the exchange cannot take
+ * (CG_E_INVAL, CG_E_UNSUPPORTED from the driver) is given up with the reason. Any other failure
+ * (no answer, an error status such as 401 or 503, 429) is recorded on the row (attempts + 1,
+ * last_error; given up after max_attempts), the row is due again after retry_base * 2^(attempts
+ * - 1) seconds (at most retry_max), and the call stops there: the exchange is failing, the rest
+ * waits. Each outcome is committed before the next row is tried, so a restart neither loses nor
+ * resends a row that was marked; a crash between the exchange's answer and the mark resends that
+ * one row (NCMEC's PUT and StopNCII's feedback are idempotent). Returns CG_OK when the rows
+ * tried were recorded (res says how they went), or the store's error. */
+CG_API cg_status cg_exchange_feedback_run(cg_bankdb *db, const char *name,
+                                          const cg_exchange_config *cfg,
+                                          const cg_exchange_feedback_options *opt,
+                                          cg_exchange_feedback_result *res, cg_error *err);
 
 /* ---- credentials at rest (docs/exchange.md, "Credentials") ---- */
 

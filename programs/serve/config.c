@@ -149,7 +149,7 @@ static const char *const known_keys[] = {
     "video_timeout", "decode_workers", "decode_queue", "max_conversations", "conversation_ttl",
     "outbox_max_pending", "classify", "web", "selfhash", "selfhash_per_hour",
     "selfhash_max_pending", "exchange_fetch", "exchange_interval", "exchange_run_seconds",
-    "exchange_key_file", NULL};
+    "exchange_key_file", "flood_per_hour", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
 static int get_webhooks(json_t *root, serve_config *c, const char *path)
@@ -323,6 +323,7 @@ int serve_config_load(serve_config *c, const char *path)
             {"video_timeout", 1, 86400, NULL, NULL, &c->video_timeout_s},
             {"conversation_ttl", 0, 10LL * 365 * 86400, NULL, &c->conversation_ttl_s, NULL},
             {"outbox_max_pending", 1, 100000000, NULL, &c->outbox_max_pending, NULL},
+            {"flood_per_hour", -1, 100000000, NULL, &c->flood_per_hour, NULL},
         };
         for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
             r = get_int(root, wide[i].name, wide[i].lo, wide[i].hi, &v, path);

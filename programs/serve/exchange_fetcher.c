@@ -86,6 +86,26 @@ static int should_stop(const cg_exchange_run_result *r, void *ud)
     return stop;
 }
 
+/* Delivers the exchange's due feedback rows (docs/exchange.md "Feedback") after its fetch run,
+ * with the same configuration; what happened is logged, the rows keep their own status. */
+static void deliver_feedback(exchange_fetcher *f, const char *tenant, const char *name,
+                             const cg_exchange_config *cfg)
+{
+    cg_exchange_feedback_result res;
+    char msg[768];
+    cg_error err;
+
+    if (cg_exchange_feedback_run(f->bankdb, name, cfg, NULL, &res, &err) != CG_OK) {
+        logf_line("exchange_error", tenant, name, err.message);
+        return;
+    }
+    if (res.sent + res.retried + res.failed == 0)
+        return;
+    snprintf(msg, sizeof(msg), "%zu sent, %zu waiting for a retry, %zu given up%s%s", res.sent,
+             res.retried, res.failed, res.error[0] ? ": " : "", res.error);
+    logf_line("exchange_feedback", tenant, name, msg);
+}
+
 /* One run of one exchange; failures are logged and recorded in its status. */
 static void run_one(exchange_fetcher *f, const char *tenant, const char *name, const uint8_t *key,
                     int have_key)
@@ -144,6 +164,8 @@ static void run_one(exchange_fetcher *f, const char *tenant, const char *name, c
         logf_line(res.succeeded ? "exchange_fetch" : "exchange_fetch_failed", tenant, name, msg);
     }
     atomic_fetch_add(&f->runs, 1);
+    if (!should_stop(NULL, f))
+        deliver_feedback(f, tenant, name, &conf.cfg);
 out:
     if (conf_ok)
         exchange_conf_fini(&conf);

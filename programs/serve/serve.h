@@ -77,6 +77,7 @@ typedef struct serve_config {
     size_t max_conversations;      /* conversation states kept (least recently used out) */
     int64_t conversation_ttl_s;    /* idle conversations are forgotten after this, 0 = never */
     int64_t outbox_max_pending;    /* pending webhook entries per tenant; more are dropped */
+    int64_t flood_per_hour;        /* exchange signal flood quarantine (engine.h); 0 default */
     char web_dir[SERVE_PATH_MAX];  /* the web pages (static.c); "" the built-in search */
     int selfhash;                  /* 1: POST /v1/selfhash takes submissions (routes_selfhash.c) */
     int selfhash_per_hour;         /* submissions and withdrawals per client address per hour */

@@ -62,6 +62,7 @@ static cg_status engine_open(const serve_config *c, serve_engine **out, cg_error
     ec.review = c->review;
     ec.notify = 1;
     ec.outbox_max_pending = c->outbox_max_pending;
+    ec.flood_per_hour = (int)c->flood_per_hour;
     ec.classify = c->classify;
     engine_limits(c, &ec);
     st = cg_engine_open(&ec, &e->engine, err);

@@ -48,6 +48,8 @@ static int copy_config(cg_engine *e, const cg_engine_config *cfg)
     size_t n = 0;
 
     e->cfg = *cfg;
+    if (e->cfg.flood_per_hour == 0)
+        e->cfg.flood_per_hour = 1000; /* docs/exchange.md "Flood quarantine" */
     if (keep(cfg->db_path, &e->db_path) || keep(cfg->policy_path, &e->policy_path) ||
         keep(cfg->audit_path, &e->audit_path) ||
         keep(cfg->actor != NULL ? cfg->actor : "engine", &e->actor) ||

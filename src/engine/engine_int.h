@@ -98,6 +98,20 @@ typedef struct cg__policy_ref {
  * forgotten first) and how often each sender has shown a harm. It is kept across policy
  * reloads (cg_engine_set_policy) and saved and restored with cg_engine_state_save/restore
  * (state.c). */
+/* Flood counters (flood.c): matches per exchange signal within an hour of its first one. */
+#define CG__FLOOD_SLOTS 1024
+#define CG__FLOOD_SEEN 4
+typedef struct cg__flood_slot {
+    int64_t signal_id; /* 0: free */
+    int64_t start;     /* unix seconds of the window's first match */
+    int64_t count;     /* distinct contents counted in the window */
+    cg_pdq seen[CG__FLOOD_SEEN]; /* the last counted contents' PDQ hashes (a ring) */
+    int n_seen;
+} cg__flood_slot;
+typedef struct cg__flood {
+    cg__flood_slot slots[CG__FLOOD_SLOTS];
+} cg__flood;
+
 typedef struct cg__engine_state {
     pthread_mutex_t lock;               /* everything below */
     cg_text_session *session;
@@ -135,6 +149,7 @@ struct cg_engine {
     pthread_mutex_t record_lock;        /* the audit handle and the read-write database */
     cg_audit *audit;
     cg_bankdb *rw_db;                   /* review queue, outbox, saved state; NULL when none */
+    cg__flood flood;                    /* matches per exchange signal (flood.c) */
 
     /* The live state kept in the store (state_store.c; cfg.state_save_s > 0). */
     pthread_mutex_t save_lock;          /* one save at a time; state_note */
@@ -153,6 +168,9 @@ void cg__engine_state_autosave(cg_engine *e, int force);
 /* Records a decided verdict: review item (when review is on and the decision queues it), an
  * outbox row per notify action (when notify is on), and the audit record (when an audit log is
  * open). img may be NULL (no preview). */
+/* Counts the verdict's acted-on matches of exchange signals and quarantines a signal past
+ * cfg.flood_per_hour matches this hour (flood.c). Under record_lock. */
+cg_status cg__engine_flood_note(cg_engine *e, const cg_verdict *v, cg_error *err);
 cg_status cg__engine_record(cg_engine *e, const cg_content *c, cg_verdict *v, const cg_image *img,
                             cg_error *err);
 

@@ -390,6 +390,13 @@ cg_status cg__engine_record(cg_engine *e, const cg_content *c, cg_verdict *v, co
     int audit = e->audit != NULL && (e->cfg.audit_all || acts(v));
     cg_status st = CG_OK;
 
+    if (v->matches.n > 0 && e->rw_db != NULL && e->cfg.flood_per_hour > 0) {
+        pthread_mutex_lock(&e->record_lock);
+        st = cg__engine_flood_note(e, v, err);
+        pthread_mutex_unlock(&e->record_lock);
+        if (st != CG_OK)
+            return st;
+    }
     if (e->cfg.jobs && e->rw_db != NULL && c->job_id != NULL) {
         pthread_mutex_lock(&e->record_lock);
         st = record_job(e, c, v, img, queue, notify, audit, err);

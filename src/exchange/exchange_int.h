@@ -49,6 +49,15 @@ cg_status cg__url_escape(const char *s, char *out, size_t cap);
 /* Formats unix seconds as 2024-01-02T03:04:05Z into out (21 bytes at least). */
 void cg__exchange_format_time(int64_t t, char *out, size_t cap);
 
+/* HTTP Basic (http_basic.c): "Basic base64(user:password)" into out (cap bytes). user and
+ * password together at most CG_HTTP_BASIC_MAX bytes; who names the exchange in errors. */
+#define CG_HTTP_BASIC_MAX 512
+cg_status cg__http_basic_auth(const char *who, const char *user, const char *password,
+                              char *out, size_t cap, cg_error *err);
+/* NCMEC feedback (ncmec_feedback.c): the ncmec driver's feedback function. */
+cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
+                             cg_error *err);
+
 /* The drivers (driver table in exchange.c). */
 extern const cg_exchange_driver cg__exchange_ncmec;
 extern const cg_exchange_driver cg__exchange_stopncii;

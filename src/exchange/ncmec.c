@@ -195,14 +195,11 @@ static cg_status ncmec_fetch(const cg_exchange_config *cfg, const char *checkpoi
     return st == CG_OK ? CG_OK : cg__fail(err, st, "ncmec: out of memory");
 }
 
-/* NCMEC feedback: PUT {base}/v2/entries/{member}/{entry}/{IMAGE|VIDEO}/feedback. The body's
- * shape follows HMA's client; it is not yet checked against NCMEC's own documentation. */
+/* NCMEC feedback: ncmec_feedback.c. */
 static cg_status ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                                 cg_error *err)
 {
-    (void)cfg;
-    (void)fb;
-    return cg__fail(err, CG_E_UNSUPPORTED, "ncmec: feedback is not built yet (docs/exchange.md)");
+    return cg__ncmec_feedback(cfg, fb, err);
 }
 
 static int ncmec_stale(const char *checkpoint, int64_t now)

@@ -7,6 +7,7 @@
 #include "review/review_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -164,25 +165,81 @@ static cg_status propose_locked(cg_bankdb *db, const cg_review_item *item,
     return s;
 }
 
-static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
-                               int64_t now, cg_audit *audit, json_t **rec,
-                               cg_review_outcome *out, cg_error *err)
+/* Queues exchange feedback for a decided item (docs/exchange.md "Feedback"): every block match
+ * of its verdict that is acted on (not low quality) names a signal; each link of that signal to
+ * an exchange of the tenant becomes one feedback row, in the decision's transaction. Only ids
+ * and hashes are queued: the note and the verdict's other fields stay here. *queued counts the
+ * rows. A store without the feedback ops queues nothing. */
+static cg_status queue_feedback(cg_bankdb *db, int64_t id, const char *verdict_json,
+                                const cg_review_decision *d, int64_t now, int64_t *queued,
+                                cg_error *err)
 {
-    cg_review_item item;
+    const int fb = d->state == CG_REVIEW_CONFIRMED ? 0 : 1;
+    json_t *root, *matches;
+    cg_status s = CG_OK;
+
+    *queued = 0;
+    if (db->ops->feedback_enqueue_signal == NULL || verdict_json == NULL ||
+        (d->state != CG_REVIEW_CONFIRMED && d->state != CG_REVIEW_FALSE_POSITIVE))
+        return CG_OK;
+    root = json_loads(verdict_json, 0, NULL);
+    matches = json_object_get(root, "matches");
+    for (size_t i = 0; i < json_array_size(matches) && s == CG_OK; i++) {
+        json_t *m = json_array_get(matches, i);
+        json_t *sid = json_object_get(m, "signal_id");
+        const char *kind = json_string_value(json_object_get(m, "kind"));
+
+        if (!json_is_integer(sid) || kind == NULL || strcmp(kind, "block") != 0 ||
+            json_is_true(json_object_get(m, "low_quality")))
+            continue;
+        s = db->ops->feedback_enqueue_signal(db, cg_bankdb_tenant(db), id,
+                                             (int64_t)json_integer_value(sid), fb, d->reviewer,
+                                             now, queued, err);
+    }
+    json_decref(root);
+    return s;
+}
+
+/* A flood quarantine's item (engine flood.c: kind "signal", content id
+ * "quarantine:signal:<id>"): a false_positive decision releases the signal (matching on again),
+ * in the decision's transaction; a confirmed one leaves it off. *released: the signal id, 0. */
+static cg_status release_quarantine(cg_bankdb *db, const cg_review_item *item,
+                                    const cg_review_decision *d, int64_t *released,
+                                    cg_error *err)
+{
+    const char *p = item->content_id + strlen("quarantine:signal:");
+    char *end = NULL;
+    long long id;
+    cg_status s;
+
+    *released = 0;
+    if (d->state != CG_REVIEW_FALSE_POSITIVE || strcmp(item->kind, "signal") != 0 ||
+        strncmp(item->content_id, "quarantine:signal:", strlen("quarantine:signal:")) != 0)
+        return CG_OK;
+    id = strtoll(p, &end, 10);
+    if (end == p || *end != '\0' || id <= 0)
+        return CG_OK;
+    s = db->ops->signal_set_disabled_row(db, (int64_t)id, 0, err);
+    if (s == CG_E_NOTFOUND)
+        return CG_OK; /* deleted meanwhile: nothing to release */
+    if (s == CG_OK)
+        *released = (int64_t)id;
+    return s;
+}
+
+static cg_status decide_checked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                                const cg_review_item *itemp, const char *verdict, int needs_two,
+                                int64_t now, cg_audit *audit, json_t **rec,
+                                cg_review_outcome *out, cg_error *err)
+{
+    cg_review_item item = *itemp;
     cg_review_outcome outcome;
     cg_bank bank;
-    char *verdict = NULL;
-    int64_t added = 0;
-    int needs_two, confirms = 0;
+    int64_t added = 0, queued = 0, released = 0;
+    int confirms = 0;
     cg_status s;
 
     memset(&outcome, 0, sizeof(outcome));
-    s = db->ops->review_get(db, id, &item, &verdict, err);
-    if (s != CG_OK)
-        return s;
-    needs_two = d->state == CG_REVIEW_FALSE_POSITIVE && d->bank != NULL &&
-                cg_review_needs_two(&item, verdict);
-    cg__free(verdict);
     if (item.state == CG_REVIEW_CLAIMED && strcmp(item.reviewer, d->reviewer) != 0)
         return cg__fail(err, CG_E_BUSY, "%s: review item %lld is claimed by %s", db->path,
                         (long long)id, item.reviewer);
@@ -240,15 +297,25 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     /* A decision clears any proposal it does not confirm (the proposal stays named in the
      * audit log); a confirmation keeps the proposer and names the second reviewer. */
     s = db->ops->review_decide_row(db, id, d, bank.name, added, confirms, now, err);
+    if (s == CG_OK)
+        s = queue_feedback(db, id, verdict, d, now, &queued, err);
+    if (s == CG_OK)
+        s = release_quarantine(db, &item, d, &released, err);
     if (s == CG_OK) {
-        json_t *data = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "action", "decide",
-                                 "item", (json_int_t)id, "content_id", item.content_id, "from",
-                                 cg__review_state_names[item.state], "state",
-                                 cg__review_state_names[d->state],
+        json_t *data = json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:I}", "action",
+                                 "decide", "item", (json_int_t)id, "content_id",
+                                 item.content_id, "from", cg__review_state_names[item.state],
+                                 "state", cg__review_state_names[d->state],
                                  "bank_signals", (json_int_t)added, "skipped_low_quality",
                                  (json_int_t)outcome.skipped_low_quality, "bank", bank.name,
-                                 "note", d->note != NULL ? d->note : "");
+                                 "note", d->note != NULL ? d->note : "", "exchange_feedback",
+                                 (json_int_t)queued);
 
+        if (data != NULL && released > 0 &&
+            json_object_set_new(data, "released_signal", json_integer(released)) != 0) {
+            json_decref(data);
+            data = NULL;
+        }
         if (data != NULL && item.proposed_by[0] != '\0' &&
             json_object_set_new(data, confirms ? "proposed_by" : "replaces_proposal_by",
                                 json_string(item.proposed_by)) != 0) {
@@ -259,6 +326,25 @@ static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decisi
     }
     if (s == CG_OK && out != NULL)
         *out = outcome;
+    return s;
+}
+
+static cg_status decide_locked(cg_bankdb *db, int64_t id, const cg_review_decision *d,
+                               int64_t now, cg_audit *audit, json_t **rec,
+                               cg_review_outcome *out, cg_error *err)
+{
+    cg_review_item item;
+    char *verdict = NULL;
+    int needs_two;
+    cg_status s;
+
+    s = db->ops->review_get(db, id, &item, &verdict, err);
+    if (s != CG_OK)
+        return s;
+    needs_two = d->state == CG_REVIEW_FALSE_POSITIVE && d->bank != NULL &&
+                cg_review_needs_two(&item, verdict);
+    s = decide_checked(db, id, d, &item, verdict, needs_two, now, audit, rec, out, err);
+    cg__free(verdict);
     return s;
 }
 

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "childguard/bank.h"
+#include "childguard/exchange_feedback.h"
 #include "childguard/exchange_store.h"
 #include "childguard/jobs.h"
 #include "childguard/keys.h"
@@ -350,6 +351,30 @@ typedef struct cg__store_ops {
                                                const char *member, const char *entry_id,
                                                const char *classification, void *ud),
                                      void *ud, cg_error *err);
+
+    /* ---- the exchange feedback queue (exchange_feedback.h; store_feedback.c checks; the rows:
+     * sqlite_feedback.c; schema 10). NULL in a backend without them: the public functions
+     * answer CG_E_UNSUPPORTED and a review decision queues nothing. ---- */
+    /* Inside the caller's write transaction: one row per link of signal_id to an exchange of
+     * tenant (none already queued for that item and key); *added += rows written. */
+    cg_status (*feedback_enqueue_signal)(cg_bankdb *db, const char *tenant, int64_t review_item,
+                                         int64_t signal_id, int verdict, const char *actor,
+                                         int64_t now, int64_t *added, cg_error *err);
+    /* One row for record key of exchange_id (its first linked signal's hash); CG_E_NOTFOUND
+     * when the exchange has no such key. */
+    cg_status (*feedback_enqueue_key)(cg_bankdb *db, int64_t exchange_id, const char *key,
+                                      int verdict, const char *reason, const char *actor,
+                                      int64_t now, int64_t *id, cg_error *err);
+    /* exchange_id 0: every exchange of tenant; filter: cg_exchange_fb_filter; limit 0: all. */
+    cg_status (*feedback_list)(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                               int filter, int64_t now, int limit,
+                               int (*fn)(const cg_exchange_feedback_item *it, void *ud),
+                               void *ud, cg_error *err);
+    /* to: cg_exchange_fb_state; CG_E_NOTFOUND when id is not pending. */
+    cg_status (*feedback_mark)(cg_bankdb *db, int64_t id, int to, int64_t now,
+                               int64_t next_attempt, const char *error, cg_error *err);
+    cg_status (*feedback_counts)(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                                 int64_t out[3], cg_error *err);
 } cg__store_ops;
 
 /* The backends built into this library. */

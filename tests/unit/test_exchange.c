@@ -474,7 +474,12 @@ CG_TEST(exchange_stopncii_feedback)
     CG_ASSERT_OK(drv->feedback(&cfg, &fb, &err), &err);
     CG_ASSERT_STR_EQ(m.urls[0], "https://sn.test/v1/SubmitFeedback");
     CG_ASSERT_STR_EQ(m.auth[0], "feedk");
-    CG_ASSERT_EQ(cg_exchange_driver_find("ncmec")->feedback(&cfg, &fb, &err), CG_E_UNSUPPORTED);
+    /* NCMEC feedback on a record that is not an NCMEC entry is refused before any request;
+     * ThreatExchange reactions are not built. */
+    CG_ASSERT_EQ(cg_exchange_driver_find("ncmec")->feedback(&cfg, &fb, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_exchange_driver_find("fb_threatexchange")->feedback(&cfg, &fb, &err),
+                 CG_E_UNSUPPORTED);
+    CG_ASSERT_EQ(m.n_urls, 1);
     cg_exchange_delta_fini(&d);
 }
 

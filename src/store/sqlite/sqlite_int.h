@@ -311,6 +311,32 @@ cg_status cg__sqlite_review_excerpt_get(cg_bankdb *db, int64_t id, int64_t now, 
                                         size_t *len, int64_t *expires, cg_error *err);
 cg_status cg__sqlite_review_excerpt_purge(cg_bankdb *db, int64_t now, int64_t *removed,
                                           cg_error *err);
+/* Schema step 10 (9 -> 10): the exchange feedback queue (sqlite_feedback.c, docs/exchange.md
+ * "Feedback"): one row per (exchange, decided review item, record key), ids and the matched
+ * hash only; review_item NULL for feedback added by hand (NULLs never collide in UNIQUE). */
+#define CG__SQLITE_FEEDBACK_SCHEMA                                                    \
+    "CREATE TABLE IF NOT EXISTS exchange_feedback ("                                   \
+    "  id INTEGER PRIMARY KEY,"                                                        \
+    "  exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,"       \
+    "  review_item INTEGER,"                                                           \
+    "  key TEXT NOT NULL,"                                                             \
+    "  member TEXT NOT NULL DEFAULT '',"                                               \
+    "  entry_id TEXT NOT NULL DEFAULT '',"                                             \
+    "  signal_type TEXT NOT NULL DEFAULT '',"                                          \
+    "  value BLOB,"                                                                    \
+    "  verdict INTEGER NOT NULL CHECK (verdict IN (0, 1)),"                            \
+    "  reason TEXT NOT NULL DEFAULT '',"                                               \
+    "  actor TEXT NOT NULL DEFAULT '',"                                                \
+    "  created INTEGER NOT NULL,"                                                      \
+    "  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"                   \
+    "  attempts INTEGER NOT NULL DEFAULT 0,"                                           \
+    "  next_attempt INTEGER NOT NULL DEFAULT 0,"                                       \
+    "  finished INTEGER NOT NULL DEFAULT 0,"                                           \
+    "  last_error TEXT NOT NULL DEFAULT '',"                                           \
+    "  UNIQUE (exchange_id, review_item, key)"                                         \
+    ");"                                                                               \
+    "CREATE INDEX IF NOT EXISTS exchange_feedback_due"                                 \
+    "  ON exchange_feedback(exchange_id, state, next_attempt);"
 /* Schema step 9 (8 -> 9): text excerpts of review items, one row per item, deleted with it
  * (docs/review.md "Text excerpts"); the expiry index serves the purge. */
 #define CG__SQLITE_EXCERPT_SCHEMA                                                     \
@@ -371,6 +397,22 @@ cg_status cg__sqlite_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                                                    const char *member, const char *entry_id,
                                                    const char *classification, void *ud),
                                          void *ud, cg_error *err);
+/* sqlite_feedback.c: the exchange feedback queue (store_ops.h). */
+cg_status cg__sqlite_feedback_enqueue_signal(cg_bankdb *db, const char *tenant,
+                                             int64_t review_item, int64_t signal_id, int verdict,
+                                             const char *actor, int64_t now, int64_t *added,
+                                             cg_error *err);
+cg_status cg__sqlite_feedback_enqueue_key(cg_bankdb *db, int64_t exchange_id, const char *key,
+                                          int verdict, const char *reason, const char *actor,
+                                          int64_t now, int64_t *id, cg_error *err);
+cg_status cg__sqlite_feedback_list(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                                   int filter, int64_t now, int limit,
+                                   int (*fn)(const cg_exchange_feedback_item *it, void *ud),
+                                   void *ud, cg_error *err);
+cg_status cg__sqlite_feedback_mark(cg_bankdb *db, int64_t id, int to, int64_t now,
+                                   int64_t next_attempt, const char *error, cg_error *err);
+cg_status cg__sqlite_feedback_counts(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                                     int64_t out[3], cg_error *err);
 /* Schema step 8 (7 -> 8): exchanges, their sealed credentials (a table of their own, so a
  * query of the configuration never reads them) and the provenance links of their signals.
  * owned: the exchange's put created the signal (it was not in the bank before), so removing

@@ -88,4 +88,9 @@ const cg__store_ops cg__store_sqlite = {
     .exchange_link = cg__sqlite_exchange_link,
     .exchange_unlink = cg__sqlite_exchange_unlink,
     .exchange_provenance = cg__sqlite_exchange_provenance,
+    .feedback_enqueue_signal = cg__sqlite_feedback_enqueue_signal,
+    .feedback_enqueue_key = cg__sqlite_feedback_enqueue_key,
+    .feedback_list = cg__sqlite_feedback_list,
+    .feedback_mark = cg__sqlite_feedback_mark,
+    .feedback_counts = cg__sqlite_feedback_counts,
 };

@@ -197,6 +197,8 @@ static const char *const migrations[] = {
     /* 8 -> 9: text excerpts of review items, kept only under the policy's text quarantine
      * (sqlite_review_excerpt.c, docs/review.md "Text excerpts"). */
     CG__SQLITE_EXCERPT_SCHEMA,
+    /* 9 -> 10: the exchange feedback queue (sqlite_feedback.c, docs/exchange.md "Feedback"). */
+    CG__SQLITE_FEEDBACK_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file

@@ -1,0 +1,358 @@
+/* `childguard exchange feedback`: the exchange feedback queue (docs/exchange.md "Feedback"):
+ * list the rows (pending, sent, failed), deliver the due ones now over libcurl, or queue
+ * feedback by hand on one entry of the exchange's bank. Review decisions queue rows by
+ * themselves (childguard review decide); this command shows and sends them. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "childguard.h"
+#include "childguard/exchange.h"
+#include "childguard/exchange_feedback.h"
+#include "childguard/exchange_store.h"
+#include "cli.h"
+#include "cmd_exchange_feedback.h"
+#include "dbpath.h"
+#include "exchange_conf.h"
+#include "exchange_http.h"
+
+void exchange_feedback_usage(void)
+{
+    printf("usage: childguard exchange feedback NAME [--state pending|sent|failed|all] [--json]\n"
+           "       childguard exchange feedback NAME --send [--now] [--max N] [--json]\n"
+           "       childguard exchange feedback NAME --entry KEY (--confirmed | --false-positive)\n"
+           "                                [--reason ID]\n"
+           "\n"
+           "The feedback queue of exchange NAME. A reviewer's confirm or false-positive decision\n"
+           "on an item that matched the exchange's bank queues one row per entry; only the\n"
+           "entry's ids and the matched hash are ever sent (NCMEC: PUT .../feedback, StopNCII:\n"
+           "SubmitFeedback), never content, notes or names.\n"
+           "\n"
+           "  (no action)      list the rows (default: all), oldest first: id, state, verdict,\n"
+           "                   key, attempts, next attempt, last error\n"
+           "  --send           deliver the due rows now; a failure waits with back-off (60 s,\n"
+           "                   doubling, at most 6 h; given up after 8 attempts) and stops the\n"
+           "                   run. --now: also the rows still waiting. --max N: rows per run\n"
+           "  --entry KEY      queue feedback by hand on the entry KEY (its key as the\n"
+           "                   provenance shows it), --reason ID: an NCMEC reason id\n"
+           "\n"
+           "Options: --db PATH, --key-file PATH, --timeout SECONDS (as for exchange fetch).\n"
+           "Exit status: 0 rows listed / all tried rows sent / queued; 1 nothing to list or\n"
+           "send; 2 an error, or a row that failed or waits for a retry.\n");
+}
+
+typedef struct fb_opts {
+    const char *db, *key_file, *name, *entry, *reason, *state;
+    int send, now, json, verdict;
+    long max, timeout;
+} fb_opts;
+
+static int parse_long(const char *what, const char *s, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (*s == '\0' || *end != '\0' || v <= 0 || v > 100000) {
+        fprintf(stderr, "childguard exchange feedback: %s must be 1-100000, not \"%.40s\"\n",
+                what, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse(int argc, char **argv, fb_opts *o)
+{
+    static const struct option longs[] = {
+        {"db", required_argument, NULL, 'd'},    {"key-file", required_argument, NULL, 'K'},
+        {"entry", required_argument, NULL, 'e'}, {"reason", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 'S'}, {"send", no_argument, NULL, 's'},
+        {"now", no_argument, NULL, 'n'},         {"json", no_argument, NULL, 'j'},
+        {"confirmed", no_argument, NULL, 'c'},   {"false-positive", no_argument, NULL, 'f'},
+        {"max", required_argument, NULL, 'm'},   {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->verdict = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 'K': o->key_file = optarg; break;
+        case 'e': o->entry = optarg; break;
+        case 'r': o->reason = optarg; break;
+        case 'S': o->state = optarg; break;
+        case 's': o->send = 1; break;
+        case 'n': o->now = 1; break;
+        case 'j': o->json = 1; break;
+        case 'c': o->verdict = o->verdict == -1 ? CG_EXCHANGE_FB_CONFIRMED : 9; break;
+        case 'f': o->verdict = o->verdict == -1 ? CG_EXCHANGE_FB_FALSE_POSITIVE : 9; break;
+        case 'm': if (parse_long("--max", optarg, &o->max) != 0) return -1; break;
+        case 't': if (parse_long("--timeout", optarg, &o->timeout) != 0) return -1; break;
+        case 'h': exchange_feedback_usage(); return 1;
+        default: return -1;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "childguard exchange feedback: exactly one exchange NAME is required\n");
+        return -1;
+    }
+    o->name = argv[optind];
+    if ((o->entry != NULL) + o->send + (o->state != NULL) > 1) {
+        fprintf(stderr, "childguard exchange feedback: --entry, --send and --state do not go "
+                        "together\n");
+        return -1;
+    }
+    if ((o->entry != NULL) != (o->verdict != -1) || o->verdict == 9) {
+        fprintf(stderr, "childguard exchange feedback: --entry takes exactly one of "
+                        "--confirmed and --false-positive\n");
+        return -1;
+    }
+    if (o->reason != NULL && o->entry == NULL) {
+        fprintf(stderr, "childguard exchange feedback: --reason goes with --entry\n");
+        return -1;
+    }
+    if (o->now && !o->send) {
+        fprintf(stderr, "childguard exchange feedback: --now goes with --send\n");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *state_word(cg_exchange_fb_state s)
+{
+    return s == CG_EXCHANGE_FB_SENT ? "sent" : s == CG_EXCHANGE_FB_FAILED ? "failed" : "pending";
+}
+
+static const char *verdict_word(int v)
+{
+    return v == CG_EXCHANGE_FB_CONFIRMED ? "confirmed" : "false_positive";
+}
+
+static int print_item(const cg_exchange_feedback_item *it, void *ud)
+{
+    const int json = *(const int *)ud;
+    char hex[2 * CG_SIGNAL_MAX_BYTES + 1] = "";
+
+    if (it->type != NULL)
+        it->type->format(it->value, hex);
+    if (json) {
+        json_t *o = json_pack(
+            "{s:I,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:i,s:I,s:I,s:s}", "id",
+            (json_int_t)it->id, "exchange", it->exchange, "review_item",
+            (json_int_t)it->review_item, "key", it->key, "member", it->member, "entry_id",
+            it->entry_id, "signal_type", it->type != NULL ? it->type->name : "", "signal", hex,
+            "verdict", verdict_word(it->verdict), "reason", it->reason, "state",
+            state_word(it->state), "created", (json_int_t)it->created, "attempts", it->attempts,
+            "next_attempt", (json_int_t)it->next_attempt, "finished", (json_int_t)it->finished,
+            "last_error", it->last_error);
+        char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+        if (s != NULL)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%" PRId64 "\t%s\t%s\t%s\tattempts=%d\tnext=%" PRId64 "\t%s\n", it->id,
+               state_word(it->state), verdict_word(it->verdict), it->key, it->attempts,
+               it->next_attempt, it->last_error);
+    }
+    return 0;
+}
+
+static int count_item(const cg_exchange_feedback_item *it, void *ud)
+{
+    (void)it;
+    (*(size_t *)ud)++;
+    return 0;
+}
+
+static int run_list(cg_bankdb *db, const fb_opts *o)
+{
+    cg_exchange_fb_filter f = CG_EXCHANGE_FB_ALL;
+    size_t n = 0;
+    cg_error err;
+
+    if (o->state == NULL || strcmp(o->state, "all") == 0)
+        f = CG_EXCHANGE_FB_ALL;
+    else if (strcmp(o->state, "pending") == 0)
+        f = CG_EXCHANGE_FB_ONLY_PENDING;
+    else if (strcmp(o->state, "sent") == 0)
+        f = CG_EXCHANGE_FB_ONLY_SENT;
+    else if (strcmp(o->state, "failed") == 0)
+        f = CG_EXCHANGE_FB_ONLY_FAILED;
+    else {
+        fprintf(stderr, "childguard exchange feedback: --state is pending, sent, failed or all, "
+                        "not \"%.40s\"\n", o->state);
+        return CLI_ERROR;
+    }
+    if (cg_exchange_feedback_list(db, o->name, f, 0, 0, count_item, &n, &err) != CG_OK ||
+        cg_exchange_feedback_list(db, o->name, f, 0, 0, print_item, (void *)&o->json, &err) !=
+            CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    return n > 0 ? CLI_OK : CLI_NONE;
+}
+
+static int run_add(cg_bankdb *db, const fb_opts *o)
+{
+    const char *actor = getenv("CHILDGUARD_ACTOR");
+    int64_t id = 0;
+    cg_error err;
+
+    if (actor == NULL || *actor == '\0')
+        actor = getenv("USER");
+    if (cg_exchange_feedback_add(db, o->name, o->entry, o->verdict, o->reason, actor, &id,
+                                 &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    printf("%" PRId64 "\n", id);
+    return CLI_OK;
+}
+
+/* Opens the exchange's credentials (sealed in the database) into conf. 0 or -1 (reported). */
+static int open_conf(cg_bankdb *db, const fb_opts *o, const char *dbpath,
+                     const cg_exchange_info *ex, exchange_conf *conf, char **secret)
+{
+    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
+    char keypath[4096], why[512];
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    int found = 0, rc = -1;
+    cg_error err;
+
+    *secret = NULL;
+    if (cg_exchange_secret_get(db, ex->id, &blob, &blob_len, &found, &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        return -1;
+    }
+    if (found) {
+        if (exchange_key_path(o->key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
+            exchange_key_load(keypath, 0, key, why, sizeof(why)) != 0) {
+            fprintf(stderr, "childguard exchange feedback: %s\n", why);
+            goto out;
+        }
+        if (cg_exchange_secret_open(key, cg_bankdb_tenant(db), ex->name, blob, blob_len, secret,
+                                    &err) != CG_OK) {
+            fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+            goto out;
+        }
+    }
+    if (exchange_conf_init(conf, ex, *secret, why, sizeof(why)) != 0) {
+        fprintf(stderr, "childguard exchange feedback: exchange %s: %s\n", ex->name, why);
+        goto out;
+    }
+    rc = 0;
+out:
+    memset(key, 0, sizeof(key));
+    cg_free(blob);
+    return rc;
+}
+
+static int run_send(cg_bankdb *db, const fb_opts *o, const char *dbpath)
+{
+    cg_exchange_info *ex = calloc(1, sizeof(*ex));
+    cg_exchange_feedback_options opt;
+    cg_exchange_feedback_result res;
+    exchange_http_options hopt;
+    exchange_http *http = NULL;
+    exchange_conf conf;
+    char *secret = NULL;
+    int rc = CLI_ERROR, conf_ok = 0;
+    cg_error err;
+
+    memset(&conf, 0, sizeof(conf));
+    if (ex == NULL)
+        goto out;
+    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        goto out;
+    }
+    if (open_conf(db, o, dbpath, ex, &conf, &secret) != 0)
+        goto out;
+    conf_ok = 1;
+    memset(&hopt, 0, sizeof(hopt));
+    hopt.timeout_ms = o->timeout > 0 ? o->timeout * 1000 : 0;
+    http = exchange_http_create(&hopt);
+    if (http == NULL) {
+        fprintf(stderr, "childguard exchange feedback: out of memory\n");
+        goto out;
+    }
+    conf.cfg.transport = exchange_http_transport(http);
+    memset(&opt, 0, sizeof(opt));
+    opt.max_items = (size_t)o->max;
+    opt.now = o->now;
+    if (cg_exchange_feedback_run(db, ex->name, &conf.cfg, &opt, &res, &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        goto out;
+    }
+    if (o->json) {
+        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s}", "exchange", ex->name, "sent",
+                              (json_int_t)res.sent, "retried", (json_int_t)res.retried, "failed",
+                              (json_int_t)res.failed, "error", res.error);
+        char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+        if (s != NULL)
+            printf("%s\n", s);
+        free(s);
+        json_decref(j);
+    } else {
+        printf("%s: %zu sent, %zu waiting for a retry, %zu given up\n", ex->name, res.sent,
+               res.retried, res.failed);
+    }
+    if (res.status != CG_OK)
+        fprintf(stderr, "childguard exchange feedback: %s\n", res.error);
+    if (res.retried > 0 || res.failed > 0)
+        rc = CLI_ERROR;
+    else
+        rc = res.sent > 0 ? CLI_OK : CLI_NONE;
+out:
+    if (conf_ok)
+        exchange_conf_fini(&conf);
+    if (secret != NULL) {
+        memset(secret, 0, strlen(secret));
+        cg_free(secret);
+    }
+    exchange_http_destroy(http);
+    free(ex);
+    return rc;
+}
+
+int exchange_feedback_main(int argc, char **argv)
+{
+    char path[4096];
+    cg_bankdb *db = NULL;
+    fb_opts o;
+    cg_error err;
+    int write, rc, r = parse(argc, argv, &o);
+
+    if (r != 0)
+        return r > 0 ? CLI_OK : CLI_ERROR;
+    write = o.send || o.entry != NULL;
+    if (dbpath_resolve("exchange", o.db, write, path, sizeof(path)) != 0)
+        return CLI_ERROR;
+    if (dbpath_missing(path)) {
+        dbpath_error_missing("exchange", path);
+        return CLI_ERROR;
+    }
+    if (cg_bankdb_open(path, write ? 0 : CG_BANKDB_READONLY, &db, &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+        return CLI_ERROR;
+    }
+    if (o.send)
+        rc = run_send(db, &o, path);
+    else if (o.entry != NULL)
+        rc = run_add(db, &o);
+    else
+        rc = run_list(db, &o);
+    cg_bankdb_close(db);
+    return rc;
+}

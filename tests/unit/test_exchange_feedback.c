@@ -1,0 +1,581 @@
+/* The exchange feedback loop (exchange_feedback.h, cg_exchange_feedback_run; docs/exchange.md
+ * "Feedback"): a review decision on an item matched through an exchange's bank queues one row
+ * per entry in the decision's transaction; the deliverer sends NCMEC's PUT and StopNCII's
+ * SubmitFeedback with the right shape through an in-memory transport, retries a 5xx with
+ * back-off on the injected clock, reports a 401 and gives up after the attempts; nothing but
+ * ids and hashes leaves (the content id, the reviewer's note and the reviewer's name are
+ * checked absent from every request). Synthetic hash values. */
+#include "cg_test.h"
+
+#include "childguard/exchange.h"
+#include "childguard/exchange_feedback.h"
+#include "childguard/exchange_store.h"
+#include "childguard/hex.h"
+#include "childguard/review.h"
+#include "common/alloc.h"
+#include "exchange/exchange_int.h"
+
+#define PDQ1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+#define MD5A "0123456789abcdef0123456789abcdef"
+#define MD5B "11111111111111111111111111111111"
+#define MD5C "22222222222222222222222222222222"
+#define NOW 1796083200 /* 2026-12-01 */
+#define SECRET_NOTE "NOTE-SYNTHETIC-do-not-send"
+#define CONTENT_ID "sha256:c0ffee-synthetic-content"
+
+/* ---- a recording transport: method, URL, headers and body of each request; a script of
+ * statuses answered in turn (the last one repeats) ---- */
+
+#define REC_MAX 16
+
+typedef struct recorder {
+    char method[REC_MAX][8];
+    char url[REC_MAX][512];
+    char auth[REC_MAX][256];
+    char body[REC_MAX][1024];
+    size_t n;
+    int statuses[8];
+    size_t n_statuses;
+    int64_t now;
+} recorder;
+
+static cg_status rec_send(void *ud, const cg_http_request *req, cg_http_response *resp,
+                          cg_error *err)
+{
+    recorder *r = ud;
+    const size_t i = r->n < REC_MAX ? r->n : REC_MAX - 1;
+    const size_t k = r->n < r->n_statuses ? r->n : r->n_statuses - 1;
+
+    (void)err;
+    snprintf(r->method[i], sizeof(r->method[i]), "%s", req->method);
+    snprintf(r->url[i], sizeof(r->url[i]), "%s", req->url);
+    r->auth[i][0] = '\0';
+    for (size_t h = 0; h < req->n_headers; h++)
+        if (strcmp(req->headers[h].name, "Authorization") == 0 ||
+            strcmp(req->headers[h].name, "x-functions-key") == 0)
+            snprintf(r->auth[i], sizeof(r->auth[i]), "%s", req->headers[h].value);
+    snprintf(r->body[i], sizeof(r->body[i]), "%.*s", (int)req->body_len,
+             req->body != NULL ? req->body : "");
+    r->n++;
+    resp->status = r->statuses[k];
+    return cg_http_response_append(resp, "{}", 2);
+}
+
+static int64_t rec_now(void *ud)
+{
+    return ((recorder *)ud)->now;
+}
+
+static void rec_config(recorder *r, cg_exchange_config *cfg, cg_http_transport *tr,
+                       cg_clock *ck, const int *statuses, size_t n)
+{
+    memset(r, 0, sizeof(*r));
+    memcpy(r->statuses, statuses, n * sizeof(int));
+    r->n_statuses = n;
+    r->now = NOW;
+    memset(cfg, 0, sizeof(*cfg));
+    tr->send = rec_send;
+    tr->ud = r;
+    ck->now = rec_now;
+    ck->ud = r;
+    cfg->transport = tr;
+    cfg->clock = ck;
+    cfg->base_url = "https://x.test";
+    cfg->user = "hotline";
+    cfg->password = "pw-synthetic";
+    cfg->api_key = "key-synthetic";
+    cfg->subscription_key = "sub-synthetic";
+}
+
+/* Nothing of the item but ids and hashes in any request. */
+static void assert_no_content(const recorder *r)
+{
+    for (size_t i = 0; i < r->n && i < REC_MAX; i++) {
+        CG_ASSERT(strstr(r->body[i], SECRET_NOTE) == NULL);
+        CG_ASSERT(strstr(r->body[i], "c0ffee") == NULL);
+        CG_ASSERT(strstr(r->body[i], "alice") == NULL);
+        CG_ASSERT(strstr(r->url[i], "c0ffee") == NULL);
+        CG_ASSERT(strstr(r->url[i], "alice") == NULL);
+    }
+}
+
+/* ---- the store: an exchange, a page of records, a review item matching them ---- */
+
+static int count_cb(const cg_exchange_info *ex, void *ud)
+{
+    (void)ex;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static cg_bankdb *open_db(const char *file)
+{
+    int n = 0;
+    char path[512];
+    cg_bankdb *db = NULL;
+    cg_error err;
+
+    cg_test_store_location(file, path, sizeof(path));
+    CG_ASSERT_OK(cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err), &err);
+    if (cg_exchange_list(db, count_cb, &n, &err) == CG_E_UNSUPPORTED) {
+        printf("SKIPPED: %s\n", err.message);
+        cg_bankdb_close(db);
+        exit(77);
+    }
+    return db;
+}
+
+static void add_rec(cg_exchange_delta *d, const char *key, const char *member,
+                    const char *entry, const char *const *hashes)
+{
+    cg_exchange_record *r = NULL;
+
+    CG_ASSERT_OK(cg__delta_add(d, key, member, entry, "A1", &r), NULL);
+    for (size_t i = 0; hashes[i] != NULL; i++) {
+        const char *colon = strchr(hashes[i], ':');
+        char type[16];
+        char why[128];
+
+        snprintf(type, sizeof(type), "%.*s", (int)(colon - hashes[i]), hashes[i]);
+        CG_ASSERT_EQ(cg__record_add_hash(r, type, colon + 1, why, sizeof(why)), 1);
+    }
+}
+
+static void make_exchange(cg_bankdb *db, const char *name, const char *api,
+                          cg_exchange_info *ex)
+{
+    cg_error err;
+
+    memset(ex, 0, sizeof(*ex));
+    snprintf(ex->name, sizeof(ex->name), "%s", name);
+    snprintf(ex->api, sizeof(ex->api), "%s", api);
+    snprintf(ex->api_json, sizeof(ex->api_json), "{\"base_url\":\"https://x.test\"}");
+    ex->enabled = 1;
+    CG_ASSERT_OK(cg_exchange_create(db, ex, "csam", 0, &err), &err);
+}
+
+static int64_t signal_id(cg_bankdb *db, int64_t bank, const char *type, const char *hex)
+{
+    const cg_signal_type *t = cg_signal_type_find(type);
+    uint8_t v[32];
+    cg_bank_signal s;
+    cg_error err;
+
+    CG_ASSERT_OK(cg_hex_decode(hex, strlen(hex), v, t->bytes), NULL);
+    CG_ASSERT_OK(cg_bank_signal_find(db, bank, t, v, &s, &err), &err);
+    return s.id;
+}
+
+/* Adds a pending review item whose verdict holds block matches of the given signal ids (the
+ * second and later with distance and kind as a real verdict has them), and returns its id. */
+static int64_t add_item(cg_bankdb *db, const char *bank, const int64_t *ids, size_t n,
+                        int low_quality_last)
+{
+    cg_review_item item;
+    char verdict[4096];
+    size_t used;
+    cg_error err;
+
+    used = (size_t)snprintf(verdict, sizeof(verdict),
+                            "{\"content_id\":\"" CONTENT_ID "\",\"matches\":[");
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(verdict + used, sizeof(verdict) - used,
+                                 "%s{\"bank\":\"%s\",\"label\":\"ncii\",\"kind\":\"block\","
+                                 "\"signal_type\":\"md5\",\"distance\":0,\"signal_id\":%lld,"
+                                 "\"low_quality\":%s}",
+                                 i ? "," : "", bank, (long long)ids[i],
+                                 low_quality_last && i == n - 1 ? "true" : "false");
+    snprintf(verdict + used, sizeof(verdict) - used, "]}");
+    memset(&item, 0, sizeof(item));
+    snprintf(item.content_id, sizeof(item.content_id), CONTENT_ID);
+    snprintf(item.kind, sizeof(item.kind), "image");
+    snprintf(item.label, sizeof(item.label), "ncii");
+    CG_ASSERT_OK(cg_review_add(db, &item, verdict, NULL, 0, NULL, &err), &err);
+    return item.id;
+}
+
+static void decide(cg_bankdb *db, int64_t id, cg_review_state state)
+{
+    cg_review_decision d;
+    cg_error err;
+
+    memset(&d, 0, sizeof(d));
+    d.state = state;
+    d.reviewer = "alice";
+    d.note = SECRET_NOTE;
+    CG_ASSERT_OK(cg_review_decide(db, id, &d, NULL, &err), &err);
+}
+
+typedef struct items {
+    cg_exchange_feedback_item it[8];
+    size_t n;
+} items;
+
+static int items_cb(const cg_exchange_feedback_item *it, void *ud)
+{
+    items *l = ud;
+
+    if (l->n < 8)
+        l->it[l->n] = *it;
+    l->n++;
+    return 0;
+}
+
+static items list(cg_bankdb *db, const char *name, cg_exchange_fb_filter f, int64_t now)
+{
+    items l;
+    cg_error err;
+
+    memset(&l, 0, sizeof(l));
+    CG_ASSERT_OK(cg_exchange_feedback_list(db, name, f, now, 0, items_cb, &l, &err), &err);
+    return l;
+}
+
+/* An NCMEC exchange with entry 42-a (md5 + pdq) and 42-b (md5), and one signal of the bank
+ * that is no exchange's. */
+static void ncmec_setup(cg_bankdb *db, cg_exchange_info *ex)
+{
+    static const char *const a[] = {"md5:" MD5A, "pdq:" PDQ1, NULL};
+    static const char *const b[] = {"md5:" MD5B, NULL};
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    cg_error err;
+
+    make_exchange(db, "ncmec-a", "ncmec", ex);
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-a", "42", "a1", a);
+    add_rec(&d, "ncmec:video:42-b", "42", "b2", b);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, ex, &d, &rep, &err), &err);
+    cg_exchange_delta_fini(&d);
+}
+
+CG_TEST(exchange_feedback_confirm_ncmec_delivered_once)
+{
+    static const int ok[] = {200};
+    cg_bankdb *db = open_db("exfb1.db");
+    cg_exchange_info ex;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_result res;
+    recorder r;
+    items l;
+    int64_t ids[3], item, pending, sent, failed;
+    cg_bank_signal other;
+    cg_error err;
+    int merged;
+
+    ncmec_setup(db, &ex);
+    memset(&other, 0, sizeof(other));
+    other.bank_id = ex.bank_id;
+    other.type = cg_signal_type_find("md5");
+    CG_ASSERT_OK(cg_hex_decode(MD5C, 32, other.value, 16), NULL);
+    other.quality = -1;
+    CG_ASSERT_OK(cg_bank_signal_add(db, &other, &merged, &err), &err);
+    /* The item matched both hashes of entry a and the bank's own signal. */
+    ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
+    ids[1] = signal_id(db, ex.bank_id, "pdq", PDQ1);
+    ids[2] = signal_id(db, ex.bank_id, "md5", MD5C);
+    item = add_item(db, "ncmec-a", ids, 3, 0);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ALL, NOW);
+    CG_ASSERT_EQ(l.n, 0); /* nothing before a decision */
+    decide(db, item, CG_REVIEW_CONFIRMED);
+    /* One row for the entry (two of its hashes matched), none for the bank's own signal. */
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ALL, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_STR_EQ(l.it[0].key, "ncmec:image:42-a");
+    CG_ASSERT_STR_EQ(l.it[0].member, "42");
+    CG_ASSERT_STR_EQ(l.it[0].entry_id, "a1");
+    CG_ASSERT_EQ(l.it[0].review_item, item);
+    CG_ASSERT_EQ(l.it[0].verdict, CG_EXCHANGE_FB_CONFIRMED);
+    CG_ASSERT_EQ(l.it[0].state, CG_EXCHANGE_FB_PENDING);
+    CG_ASSERT_STR_EQ(l.it[0].actor, "alice");
+
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 1);
+    CG_ASSERT_EQ(res.status, CG_OK);
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT_STR_EQ(r.method[0], "PUT");
+    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/42/a1/IMAGE/feedback");
+    CG_ASSERT_STR_EQ(r.auth[0], "Basic aG90bGluZTpwdy1zeW50aGV0aWM="); /* hotline:pw-synthetic */
+    CG_ASSERT(strstr(r.body[0], "<affirmative/>") != NULL);
+    CG_ASSERT(strstr(r.body[0], "<feedbackSubmission") != NULL);
+    assert_no_content(&r);
+    /* Delivered once: a second run sends nothing; the row is sent. */
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT_OK(cg_exchange_feedback_counts(db, "ncmec-a", &pending, &sent, &failed, &err),
+                 &err);
+    CG_ASSERT_EQ(pending, 0);
+    CG_ASSERT_EQ(sent, 1);
+    CG_ASSERT_EQ(failed, 0);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_SENT, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.it[0].finished, NOW);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_feedback_false_positive_stopncii_retried_after_5xx)
+{
+    static const int flaky[] = {503, 200};
+    static const char *const a[] = {"md5:" MD5A, NULL};
+    cg_bankdb *db = open_db("exfb2.db");
+    char path[512];
+    cg_exchange_info ex;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_result res;
+    recorder r;
+    items l;
+    int64_t ids[1], item;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "stopncii:md5:" MD5A, "", MD5A, a);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    cg_exchange_delta_fini(&d);
+    ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
+    item = add_item(db, "sn", ids, 1, 0);
+    decide(db, item, CG_REVIEW_FALSE_POSITIVE);
+
+    rec_config(&r, &cfg, &tr, &ck, flaky, 2);
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 0);
+    CG_ASSERT_EQ(res.retried, 1);
+    CG_ASSERT_EQ(res.status, CG_E_BACKEND);
+    CG_ASSERT(strstr(res.error, "503") != NULL);
+    l = list(db, "sn", CG_EXCHANGE_FB_ONLY_PENDING, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.it[0].attempts, 1);
+    CG_ASSERT_EQ(l.it[0].next_attempt, NOW + 60);
+    CG_ASSERT(strstr(l.it[0].last_error, "503") != NULL);
+    /* The queue is durable: close and reopen the store. Not due yet: nothing is sent. */
+    cg_bankdb_close(db);
+    cg_test_store_location("exfb2.db", path, sizeof(path));
+    CG_ASSERT_OK(cg_bankdb_open(path, 0, &db, &err), &err);
+    r.now = NOW + 59;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(r.n, 1);
+    r.now = NOW + 60;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 1);
+    CG_ASSERT_EQ(r.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        CG_ASSERT_STR_EQ(r.method[i], "POST");
+        CG_ASSERT_STR_EQ(r.url[i], "https://x.test/SubmitFeedback");
+        CG_ASSERT_STR_EQ(r.auth[i], "key-synthetic");
+        CG_ASSERT_STR_EQ(r.body[i], "{\"count\":1,\"hashFeedbacks\":[{\"hashValue\":\"" MD5A
+                                    "\",\"feedbackValue\":\"NotBlocked\",\"tags\":[]}]}");
+    }
+    assert_no_content(&r);
+    l = list(db, "sn", CG_EXCHANGE_FB_ONLY_SENT, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.it[0].attempts, 1);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_feedback_401_reported_then_given_up)
+{
+    static const int denied[] = {401};
+    cg_bankdb *db = open_db("exfb3.db");
+    cg_exchange_info ex;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_options opt;
+    cg_exchange_feedback_result res;
+    recorder r;
+    items l;
+    int64_t ids[2], item;
+    cg_error err;
+
+    ncmec_setup(db, &ex);
+    ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
+    ids[1] = signal_id(db, ex.bank_id, "md5", MD5B);
+    item = add_item(db, "ncmec-a", ids, 2, 0);
+    decide(db, item, CG_REVIEW_FALSE_POSITIVE);
+    CG_ASSERT_EQ(list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_PENDING, NOW).n, 2);
+
+    rec_config(&r, &cfg, &tr, &ck, denied, 1);
+    memset(&opt, 0, sizeof(opt));
+    opt.max_attempts = 2;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, &opt, &res, &err), &err);
+    /* The first row is refused: it is reported, and the run stops (the second row waits
+     * without spending an attempt). */
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT(strstr(r.body[0], "<negative/>") != NULL);
+    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/42/a1/IMAGE/feedback");
+    CG_ASSERT_EQ(res.retried, 1);
+    CG_ASSERT_EQ(res.status, CG_E_BACKEND);
+    CG_ASSERT(strstr(res.error, "401") != NULL);
+    CG_ASSERT(strstr(res.error, "pw-synthetic") == NULL);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ALL, NOW);
+    CG_ASSERT_EQ(l.n, 2);
+    CG_ASSERT_EQ(l.it[0].attempts, 1);
+    CG_ASSERT(strstr(l.it[0].last_error, "401") != NULL);
+    CG_ASSERT_EQ(l.it[1].attempts, 0);
+    /* The second attempt is the last: the row is given up, and stays for inspection. */
+    r.now = NOW + 60;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.failed, 1);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.it[0].attempts, 2);
+    CG_ASSERT(strstr(l.it[0].last_error, "given up") != NULL);
+    /* The video entry is next. */
+    r.now = NOW + 120;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_STR_EQ(r.url[2], "https://x.test/v2/entries/42/b2/VIDEO/feedback");
+    assert_no_content(&r);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_feedback_only_decisions_queue)
+{
+    cg_bankdb *db = open_db("exfb4.db");
+    cg_exchange_info ex;
+    cg_review_decision d;
+    int64_t ids[2], item;
+    cg_error err;
+
+    ncmec_setup(db, &ex);
+    ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
+    ids[1] = signal_id(db, ex.bank_id, "md5", MD5B); /* low quality: not acted on */
+    item = add_item(db, "ncmec-a", ids, 2, 1);
+    /* Escalating is not a decision on the entry: nothing queued. */
+    memset(&d, 0, sizeof(d));
+    d.state = CG_REVIEW_ESCALATED;
+    d.reviewer = "alice";
+    CG_ASSERT_OK(cg_review_decide(db, item, &d, NULL, &err), &err);
+    CG_ASSERT_EQ(list(db, NULL, CG_EXCHANGE_FB_ALL, NOW).n, 0);
+    decide(db, item, CG_REVIEW_CONFIRMED);
+    CG_ASSERT_EQ(list(db, NULL, CG_EXCHANGE_FB_ALL, NOW).n, 1); /* not the low-quality one */
+    /* Another tenant's decision on a bank signal queues nothing for this tenant's exchange,
+     * and sees none of its rows. */
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "tenant-b", &err), &err);
+    item = add_item(db, "ncmec-a", ids, 1, 0);
+    decide(db, item, CG_REVIEW_CONFIRMED);
+    CG_ASSERT_EQ(list(db, NULL, CG_EXCHANGE_FB_ALL, NOW).n, 0);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 0, NULL, NULL, NULL,
+                                          &err),
+                 CG_E_NOTFOUND);
+    CG_ASSERT_OK(cg_bankdb_set_tenant(db, "default", &err), &err);
+    CG_ASSERT_EQ(list(db, NULL, CG_EXCHANGE_FB_ALL, NOW).n, 1);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_feedback_manual_and_hostile)
+{
+    static const int ok[] = {200};
+    static const char *const dots[] = {"md5:" MD5C, NULL};
+    cg_bankdb *db = open_db("exfb5.db");
+    cg_exchange_info ex, te;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_result res;
+    recorder r;
+    items l;
+    int64_t id = -1;
+    cg_error err;
+
+    ncmec_setup(db, &ex);
+    /* An entry whose id is a dot segment (hostile exchange data). */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "ncmec:image:42-dots", "42", "..", dots);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":2}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    cg_exchange_delta_fini(&d);
+
+    /* Refused: an unknown key, an unknown exchange, a reason that is free text or markup, a
+     * bad verdict, an empty key. */
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:99-x", 0, NULL, NULL, &id,
+                                          &err),
+                 CG_E_NOTFOUND);
+    CG_ASSERT_EQ(id, 0);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "nope", "k", 0, NULL, NULL, &id, &err),
+                 CG_E_NOTFOUND);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1,
+                                          "the child in it is my niece", NULL, &id, &err),
+                 CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "niece") == NULL);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1,
+                                          "</guid><x>", NULL, &id, &err),
+                 CG_E_INVAL);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 7, NULL, NULL, &id,
+                                          &err),
+                 CG_E_INVAL);
+    CG_ASSERT_EQ(cg_exchange_feedback_add(db, "ncmec-a", "", 0, NULL, NULL, &id, &err),
+                 CG_E_INVAL);
+    CG_ASSERT_EQ(list(db, NULL, CG_EXCHANGE_FB_ALL, NOW).n, 0);
+
+    /* Accepted: a negative with a reason id; the dot-segment entry. */
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1,
+                                          "3f1c2e0a-0000-4000-8000-00000000abcd", "ops", &id,
+                                          &err),
+                 &err);
+    CG_ASSERT(id > 0);
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-dots", 1, NULL, NULL,
+                                          NULL, &err),
+                 &err);
+    /* Manual feedback may be given twice (no review item makes it unique). */
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 0, NULL, NULL, NULL,
+                                          &err),
+                 &err);
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
+    /* The dot segment is given up without a request and does not stop the others. */
+    CG_ASSERT_EQ(res.sent, 2);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 2);
+    CG_ASSERT(strstr(r.body[0], "<negative><reasonIds><guid>3f1c2e0a-0000-4000-8000-"
+                                "00000000abcd</guid></reasonIds></negative>") != NULL);
+    CG_ASSERT(strstr(r.body[1], "<affirmative/>") != NULL);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT(strstr(l.it[0].last_error, "dot segment") != NULL);
+    CG_ASSERT_EQ(l.it[0].attempts, 1);
+
+    /* ThreatExchange reactions are not built: the row is given up saying so. */
+    make_exchange(db, "te", "fb_threatexchange", &te);
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:1234", "99", "1234", dots);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &te, &d, &rep, &err), &err);
+    cg_exchange_delta_fini(&d);
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "te", "fbte:1234", 0, NULL, NULL, NULL, &err),
+                 &err);
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 2);
+    CG_ASSERT_EQ(cg_exchange_feedback_run(db, "absent", &cfg, NULL, &res, &err), CG_E_NOTFOUND);
+    cg_bankdb_close(db);
+}
+
+CG_TEST(exchange_feedback_deleted_with_exchange)
+{
+    cg_bankdb *db = open_db("exfb6.db");
+    cg_exchange_info ex;
+    int64_t pending = -1;
+    cg_error err;
+
+    ncmec_setup(db, &ex);
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 0, NULL, NULL, NULL,
+                                          &err),
+                 &err);
+    CG_ASSERT_OK(cg_exchange_feedback_counts(db, NULL, &pending, NULL, NULL, &err), &err);
+    CG_ASSERT_EQ(pending, 1);
+    CG_ASSERT_OK(cg_exchange_delete(db, "ncmec-a", 1, &err), &err);
+    CG_ASSERT_OK(cg_exchange_feedback_counts(db, NULL, &pending, NULL, NULL, &err), &err);
+    CG_ASSERT_EQ(pending, 0);
+    cg_bankdb_close(db);
+}
