@@ -365,6 +365,23 @@ cg_status cg_exchange_fetch_ended(cg_bankdb *db, int64_t id, int64_t now, int su
     return db->ops->exchange_fetch_mark(db, id, 0, now, succeeded, up_to_date, text, err);
 }
 
+cg_status cg_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                  int64_t next_fetch_ts, cg_error *err)
+{
+    cg_status st = check_db(db, "cg_exchange_backoff_put", err);
+
+    if (st == CG_OK)
+        st = cg__bankdb_check_writable(db, err);
+    if (st == CG_OK && db->ops->exchange_backoff_put == NULL)
+        st = cg__fail(err, CG_E_UNSUPPORTED, "%s: exchange back-off is not built for the %s store",
+                      db->path, db->ops->name);
+    if (st == CG_OK && (failures < 0 || next_fetch_ts < 0))
+        st = cg__fail(err, CG_E_INVAL, "cg_exchange_backoff_put: negative failures or time");
+    if (st != CG_OK)
+        return st;
+    return db->ops->exchange_backoff_put(db, id, failures, next_fetch_ts, err);
+}
+
 /* ---- one page, one transaction ---------------------------------------------------------- */
 
 cg_status cg_exchange_page_begin(cg_bankdb *db, int64_t id, cg_error *err)

@@ -207,9 +207,10 @@ CG_TEST(bank_store_banks_crud)
     names seen = {{{0}}, 0, 0};
     const time_t before = time(NULL);
 
-    /* 9: review excerpts (8: exchanges; 7: the job ledger; 6: engine state; 5: key holders and
+    /* 10: exchanges' back-off and refetch generation (exchanges-3; 11 after exchanges-fb's
+     * 10); 9: review excerpts (8: exchanges; 7: the job ledger; 6: engine state; 5: key holders and
      * tenants; 4: vPDQ frames) */
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 9);
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 10);
     a = make_bank(db, "zeta");
     b = make_bank(db, "alpha.1");
     CG_ASSERT_NE(a.id, b.id);

@@ -6,6 +6,7 @@
  * hash values. */
 #include "cg_test.h"
 
+#include "childguard/audit.h"
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
 #include "childguard/hex.h"
@@ -407,6 +408,110 @@ CG_TEST(exchange_store_page_is_one_transaction)
     CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
     cg_exchange_delta_fini(&d);
     cg_bankdb_close(db);
+}
+
+/* The log file's text (caller frees). */
+static char *slurp(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    CG_ASSERT(in != NULL);
+    CG_ASSERT(fseek(in, 0, SEEK_END) == 0);
+    n = ftell(in);
+    CG_ASSERT(n >= 0 && fseek(in, 0, SEEK_SET) == 0);
+    buf = cg__malloc((size_t)n + 1);
+    CG_ASSERT(buf != NULL);
+    CG_ASSERT(fread(buf, 1, (size_t)n, in) == (size_t)n);
+    buf[n] = '\0';
+    fclose(in);
+    return buf;
+}
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A page on an audited handle (the batch path, no savepoint per signal) records exactly what
+ * cg_bank_signal_add/_delete record, once each, naming the bank, and only after the commit: a
+ * page that rolls back records nothing. */
+CG_TEST(exchange_store_page_audited)
+{
+    static const char *const h1[] = {"md5:" MD5A, NULL};
+    static const char *const h2[] = {"md5:" MD5B, "pdq:" PDQ1, NULL};
+    static const char *const h3[] = {"md5:" MD5A, NULL}; /* merges into fbte:1's */
+    cg_bankdb *db = open_db("exaudit.db");
+    cg_audit *log = NULL;
+    cg_exchange_info ex;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    char path[512], *text;
+    cg_error err;
+
+    snprintf(path, sizeof(path), "%s/exaudit.log", cg_test_tmpdir());
+    (void)remove(path);
+    CG_ASSERT_OK(cg_audit_open(path, CG_AUDIT_CREATE, &log, &err), &err);
+    make_exchange(db, "te-audit", "fb_threatexchange", &ex);
+    CG_ASSERT_OK(cg_bankdb_set_audit(db, log, "exchange-fetcher", &err), &err);
+
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:1", 0, "owner", h1);
+    add_rec(&d, "fbte:2", 0, "owner", h2);
+    add_rec(&d, "fbte:3", 0, "owner", h3);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 3);
+    CG_ASSERT_EQ(rep.merged, 1);
+    cg_exchange_delta_fini(&d);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_add\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_merge\""), 1);
+    CG_ASSERT_EQ(count_of(text, "\"source\":\"exchange:te-audit\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"subject\":\"bank:te-audit\""), 4);
+    CG_ASSERT_EQ(count_of(text, "exchange-fetcher"), 4);
+    cg_free(text);
+
+    /* fbte:2 withdrawn: both its signals go (two records); fbte:1 dropped from fbte:3 keeps
+     * MD5A (fbte:1 still lists it). */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:2", 1, "owner", NULL);
+    add_rec(&d, "fbte:3", 1, "owner", NULL);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":2}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.removed, 2);
+    cg_exchange_delta_fini(&d);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_delete\""), 2);
+    cg_free(text);
+
+    /* A page that fails half-way: nothing of it in the bank, nothing in the log. */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:4", 0, "owner", h2);
+    add_rec(&d, "fbte:5", 0, "\xff not utf-8", h1);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":3}"), NULL);
+    CG_ASSERT_EQ(cg_exchange_apply_page(db, &ex, &d, &rep, &err), CG_E_INVAL);
+    cg_exchange_delta_fini(&d);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_add\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_merge\""), 1);
+    cg_free(text);
+    cg_bankdb_close(db);
+    cg_audit_close(log);
+    {
+        cg_audit_report ar;
+
+        CG_ASSERT_OK(cg_audit_verify(path, &ar, &err), &err);
+        CG_ASSERT(ar.ok);
+        CG_ASSERT_EQ(ar.records, 6);
+    }
 }
 
 static const char sn_page1[] =

@@ -247,6 +247,15 @@ const char *const cg__pg_migrations[] = {
     "  expires bigint NOT NULL"
     ");"
     "CREATE INDEX review_excerpts_expires ON review_excerpts(expires);",
+    /* 9 -> 10 (exchanges-3; 11 after exchanges-fb's 10): exchanges' back-off and refetch
+     * generation (docs/exchange.md); the columns only, as above (the PostgreSQL ops are the
+     * lead's to port). */
+    "ALTER TABLE exchanges ADD COLUMN failures bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN next_fetch_ts bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN link_gen bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN sweep_pending integer NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX exchange_links_gen ON exchange_links(exchange_id, gen);",
 };
 /* pg_int.h declares the array with CG__BANKDB_SCHEMA_VERSION entries: a missing step is a
  * compile error here (conflicting types), not a NULL command at run time. */

@@ -88,4 +88,8 @@ const cg__store_ops cg__store_sqlite = {
     .exchange_link = cg__sqlite_exchange_link,
     .exchange_unlink = cg__sqlite_exchange_unlink,
     .exchange_provenance = cg__sqlite_exchange_provenance,
+    .exchange_backoff_put = cg__sqlite_exchange_backoff_put,
+    .exchange_refetch_mark = cg__sqlite_exchange_refetch_mark,
+    .exchange_stale_links = cg__sqlite_exchange_stale_links,
+    .exchange_sweep_done = cg__sqlite_exchange_sweep_done,
 };

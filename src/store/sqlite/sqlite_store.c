@@ -197,6 +197,9 @@ static const char *const migrations[] = {
     /* 8 -> 9: text excerpts of review items, kept only under the policy's text quarantine
      * (sqlite_review_excerpt.c, docs/review.md "Text excerpts"). */
     CG__SQLITE_EXCERPT_SCHEMA,
+    /* 9 -> 10 (11 after exchanges-fb's step): exchanges' back-off and refetch generation
+     * (sqlite_exchange.c, docs/exchange.md). */
+    CG__SQLITE_EXCHANGE_FETCH_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
@@ -216,6 +219,12 @@ static const struct {
     {5, "review_items", "proposed_at", "INTEGER NOT NULL DEFAULT 0"},
     {5, "review_items", "confirmed_by", "TEXT NOT NULL DEFAULT ''"},
     {5, "outbox", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    /* exchanges-3's step (CG__SQLITE_EXCHANGE_FETCH_SCHEMA): renumber with it. */
+    {10, "exchanges", "failures", "INTEGER NOT NULL DEFAULT 0"},
+    {10, "exchanges", "next_fetch_ts", "INTEGER NOT NULL DEFAULT 0"},
+    {10, "exchanges", "link_gen", "INTEGER NOT NULL DEFAULT 0"},
+    {10, "exchanges", "sweep_pending", "INTEGER NOT NULL DEFAULT 0"},
+    {10, "exchange_links", "gen", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,
