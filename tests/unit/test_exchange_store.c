@@ -687,3 +687,186 @@ CG_TEST(exchange_run_errors_and_budget)
     CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
     cg_bankdb_close(db);
 }
+
+/* The back-off delay: 0 before any failure, in [d/2, d] for d = 30 s doubling per failure,
+ * capped at an hour (no overflow however many failures), the same for the same seed, spread
+ * over seeds, and never shorter than a Retry-After (itself capped at a day). */
+CG_TEST(exchange_backoff_delay_bounds)
+{
+    int64_t lo = INT64_MAX, hi = 0;
+
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(0, 0, 1), 0);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(-3, 500, 1), 0);
+    for (int f = 1; f <= 12; f++) {
+        int64_t d = 30;
+
+        for (int i = 1; i < f && d < 3600; i++)
+            d *= 2;
+        if (d > 3600)
+            d = 3600;
+        for (uint64_t seed = 0; seed < 200; seed++) {
+            int64_t w = cg__exchange_backoff_delay(f, 0, seed);
+
+            CG_ASSERT(w >= d / 2 && w <= d);
+            CG_ASSERT_EQ(w, cg__exchange_backoff_delay(f, 0, seed));
+            if (f == 12) {
+                lo = w < lo ? w : lo;
+                hi = w > hi ? w : hi;
+            }
+        }
+    }
+    CG_ASSERT(hi - lo > 600); /* jitter spreads exchanges that failed together */
+    CG_ASSERT(cg__exchange_backoff_delay(2147483647, 0, 9) <= 3600);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(1, 600, 9), 600);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(1, INT64_MAX, 9), 86400);
+}
+
+/* Runs that end on 503, no answer or 429 back off further each time (visible in the status),
+ * a Retry-After is honoured; a success, or a failure that waiting does not cure (401), resets
+ * it. */
+CG_TEST(exchange_run_backoff)
+{
+    cg_bankdb *db = open_db("exbackoff.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 503, "busy", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(res.consecutive_failures, 1);
+    CG_ASSERT(res.next_fetch_ts >= NOW + 15 && res.next_fetch_ts <= NOW + 30);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 1);
+    CG_ASSERT_EQ(got.next_fetch_ts, res.next_fetch_ts);
+
+    m.now = NOW + 100;
+    m.fail_io = 1; /* no answer: waited out too */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 2);
+    CG_ASSERT(res.next_fetch_ts >= NOW + 100 + 30 && res.next_fetch_ts <= NOW + 100 + 60);
+    m.fail_io = 0;
+
+    m.now = NOW + 200;
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 429, "slow down", 0);
+    m.retry_after = 900;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_LIMIT);
+    CG_ASSERT_EQ(res.consecutive_failures, 3);
+    CG_ASSERT_EQ(res.retry_after, 900);
+    CG_ASSERT_EQ(res.next_fetch_ts, NOW + 200 + 900); /* longer than 120 s: Retry-After wins */
+    m.retry_after = (int64_t)1 << 40;                  /* hostile: capped at a day */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.next_fetch_ts, NOW + 200 + 86400);
+    m.retry_after = 0;
+
+    /* 401: waiting does not cure it, the back-off is reset (the plain interval applies). */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 401, "no", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 0);
+    CG_ASSERT_EQ(res.next_fetch_ts, 0);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 0);
+    CG_ASSERT_EQ(got.next_fetch_ts, 0);
+
+    /* 503 again, then a success resets it. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 502, "bad gateway", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 1);
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 1);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 0);
+    CG_ASSERT_EQ(got.next_fetch_ts, 0);
+    cg_bankdb_close(db);
+}
+
+static const char sn_refetch1[] =
+    "{\"count\":1,\"nextPageToken\":\"r2\",\"nextSetTimestamp\":0,\"hasMoreRecords\":true,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":100,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" PDQ1 "\","
+    "\"hashStatus\":\"Active\"}]}";
+static const char sn_page_c[] =
+    "{\"count\":1,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":120,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5C "\","
+    "\"hashStatus\":\"Active\"}]}";
+
+/* Mark and sweep: an entry deleted at the exchange while the checkpoint was stale (the
+ * exchange no longer reports it at all) is removed once a full refetch completes, and not
+ * before: across a refetch split over two runs the bank keeps it (no flapping). A hash that
+ * was in the bank before the exchange listed it stays. */
+CG_TEST(exchange_run_full_refetch_sweeps)
+{
+    cg_bankdb *db = open_db("exsweep.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_bank_signal sig;
+    mock m;
+    cg_error err;
+    int merged = 0;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    /* MD5C was in the bank before the exchange listed it. */
+    memset(&sig, 0, sizeof(sig));
+    sig.bank_id = ex.bank_id;
+    sig.type = cg_signal_type_find("md5");
+    CG_ASSERT_OK(cg_hex_decode(MD5C, 32, sig.value, 16), NULL);
+    sig.quality = -1;
+    CG_ASSERT_OK(cg_bank_signal_add(db, &sig, &merged, &err), &err);
+
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=t2", 200, sn_page_c, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_page1, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* PDQ1, MD5A, MD5C */
+
+    /* At the exchange, MD5A and MD5C are gone without a trace; a full refetch in two runs. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=r2", 200, sn_empty, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_refetch1, 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.full = 1;
+    opt.max_pages = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.pages, 1);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* nothing removed half-way */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 1);
+    opt.full = 0;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 1);                   /* MD5A */
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2); /* PDQ1, and MD5C that was there before */
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL));
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5C, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "md5", MD5A, NULL));
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
+    /* The refetch is over: a later run sweeps nothing more. */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_bankdb_close(db);
+}
