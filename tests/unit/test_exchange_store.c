@@ -870,3 +870,57 @@ CG_TEST(exchange_run_full_refetch_sweeps)
     CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
     cg_bankdb_close(db);
 }
+
+static const char sn_fill[] =
+    "{\"count\":2,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":60,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" PDQ1 "\","
+    "\"hashStatus\":\"Active\"},"
+    "{\"lastModtimestamp\":61,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5A "\","
+    "\"hashStatus\":\"Active\"}]}";
+
+/* A full refetch that had to skip a page (StopNCII's last resort) cannot tell an entry deleted
+ * at the exchange from one it skipped: it drops its sweep and removes nothing. */
+CG_TEST(exchange_run_refetch_with_a_skip_does_not_sweep)
+{
+    cg_bankdb *db = open_db("exskipsweep.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    cfg.start_time = 50;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=50&", 200, sn_fill, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+
+    /* The refetch: the first page stays malformed (skipped), the rest lists nothing. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=50&", 200,
+                   "<html>gateway error</html>", 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=51&", 200, sn_empty, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.full = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT(strstr(res.error, "may be missing") != NULL);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2); /* nothing removed */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
+    /* A later clean run sweeps nothing either: the refetch's sweep is gone. */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_bankdb_close(db);
+}
