@@ -205,7 +205,7 @@ enum MHD_Result exchange_create_route(serve_req *r)
                          CG_EXCHANGE_CONFIG_MAX);
         goto out;
     }
-    if (exchange_conf_check(api, cfg_text, why, sizeof(why)) != 0) {
+    if (exchange_conf_check_remote(api, cfg_text, why, sizeof(why)) != 0) {
         ret = http_error(r, 400, "bad_request", "%s", why);
         goto out;
     }
@@ -284,7 +284,7 @@ enum MHD_Result exchange_update_route(serve_req *r)
     if (cfg != NULL) {
         cfg_text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
         if (cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX ||
-            exchange_conf_check(ex->api, cfg_text, why, sizeof(why)) != 0) {
+            exchange_conf_check_remote(ex->api, cfg_text, why, sizeof(why)) != 0) {
             ret = http_error(r, 400, "bad_request", "%s",
                              cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX
                                  ? "\"api_json\" too long"

@@ -70,5 +70,6 @@ cg_status cg__exchange_apply_page(cg_bankdb *db, const cg_exchange_info *ex,
 extern const cg_exchange_driver cg__exchange_ncmec;
 extern const cg_exchange_driver cg__exchange_stopncii;
 extern const cg_exchange_driver cg__exchange_threatexchange;
+extern const cg_exchange_driver cg__exchange_file;
 
 #endif

@@ -2,7 +2,7 @@
 # childguard exchange fetch: a fetch killed with SIGKILL between two pages resumes from the
 # stored checkpoint without losing or repeating a record, and 429/503 answers are waited out
 # (Retry-After in seconds or as an HTTP date honoured, a garbage one ignored) with the back-off
-# visible in the status. Against tests/cli/lib/mock_exchange.py on a free loopback port
+# visible in the status. A file exchange (a list at a path) drops what the list no longer holds. Against tests/cli/lib/mock_exchange.py on a free loopback port
 # (synthetic hash values).
 # Usage: bash exchange_resume.sh /path/to/childguard /path/to/source-root
 set -u
@@ -68,4 +68,14 @@ now=$(date +%s)
 check "429 with a garbage Retry-After: the plain back-off (15..30 s)" "[ $? -eq 2 ] && n=\$(status_field busybad next_fetch_ts) && [ \$n -ge $((now + 15)) ] && [ \$n -le $((now + 31)) ]"
 "$CG" exchange show busy >"$tmp/out"
 check "show names the back-off" "grep -q 'consecutive_failures: 2' $tmp/out && grep -q 'next_fetch_ts:' $tmp/out"
+# ---- a file exchange: the list is the whole truth ----
+printf '%s\n%s\n' 55555555555555555555555555555555 66666666666666666666666666666666 >"$tmp/list.txt"
+"$CG" exchange add flist --api file --config "{\"base_url\":\"file://$tmp/list.txt\"}" >/dev/null
+"$CG" exchange fetch flist --quiet
+check "file exchange: the list's two hashes" "[ $? -eq 0 ] && [ \"\$($CG bank export flist --format jsonl | wc -l)\" = 2 ]"
+printf '%s\n' 66666666666666666666666666666666 >"$tmp/list.txt"
+"$CG" exchange fetch flist --quiet
+check "file exchange: a hash removed from the list leaves the bank" "[ \"\$($CG bank export flist --format jsonl | wc -l)\" = 1 ] && $CG bank export flist --format jsonl | grep -q 6666"
+"$CG" exchange add frel --api file --config '{"base_url":"file://../list.txt"}' >/dev/null 2>"$tmp/err"
+check "file exchange: a relative path is refused at add" "[ $? -eq 2 ]"
 exit $fail

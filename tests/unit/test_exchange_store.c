@@ -924,3 +924,129 @@ CG_TEST(exchange_run_refetch_with_a_skip_does_not_sweep)
     CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
     cg_bankdb_close(db);
 }
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    CG_ASSERT(f != NULL);
+    CG_ASSERT(fwrite(text, 1, n, f) == n);
+    CG_ASSERT(fclose(f) == 0);
+}
+
+/* The file exchange: a hash list at a path is the whole truth. Adds, a bad line counted, the
+ * same list again a no-op, a changed list removes what it no longer holds (unlike HMA's file
+ * exchange), a list read over several runs keeps the bank until it is complete; hostile files
+ * (binary, too large, missing, a relative path) change nothing; an https list comes through the
+ * transport. */
+CG_TEST(exchange_file_list_removals_and_hostile_files)
+{
+    cg_bankdb *db = open_db("exfile.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    char path[512], url[600], *cp, *cp2;
+    cg_error err;
+    static const char bin[] = "\x7f" "ELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"
+                              "\x3e\x00\x01\x00\x00\x00\x10\x10\x00\x00\x00\x00\x00\x00";
+
+    make_exchange(db, "list", "file", &ex);
+    snprintf(path, sizeof(path), "%s/exfile-list.txt", cg_test_tmpdir());
+    snprintf(url, sizeof(url), "file://%s", path);
+    memset(&m, 0, sizeof(m));
+    mock_config(&m, &cfg, &tr, &ck);
+    m.now = NOW;
+    cfg.base_url = url;
+
+    write_file(path, MD5A "\n" PDQ1 "\n" MD5B "\nnot-a-hash\n", 33 + 65 + 33 + 11);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.records, 3);
+    CG_ASSERT_EQ(res.rejected, 1);
+    CG_ASSERT(strstr(res.error, "line 4") != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3);
+
+    /* The same list: nothing to do. */
+    cp = checkpoint(db, ex.id);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.records, 0);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3);
+
+    /* PDQ1 and MD5B leave the list, MD5C joins: removals honoured. */
+    write_file(path, MD5A "\n" MD5C "\n", 66);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 2);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5A, NULL) && have(db, ex.bank_id, "md5", MD5C, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "pdq", PDQ1, NULL));
+
+    /* A list read one record per page over two runs: nothing leaves until it is complete. */
+    write_file(path, PDQ1 "\n" MD5B "\n", 98);
+    cfg.page_size = 1;
+    memset(&opt, 0, sizeof(opt));
+    opt.max_pages = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* PDQ1 added, MD5A and MD5C still there */
+    opt.max_pages = 5;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 2);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL) && have(db, ex.bank_id, "md5", MD5B, NULL));
+    cfg.page_size = 0;
+
+    /* Hostile files change nothing, checkpoint included. */
+    cg_free(cp);
+    cp = checkpoint(db, ex.id);
+    write_file(path, bin, sizeof(bin) - 1);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(res.status, CG_E_DECODE);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cp2 = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp2, cp);
+    cg_free(cp2);
+    write_file(path, MD5A "\n" MD5C "\n", 66);
+    cfg.max_body = 40;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_LIMIT);
+    CG_ASSERT(strstr(res.error, "larger than 40") != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cfg.max_body = 0;
+    CG_ASSERT(remove(path) == 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_IO);
+    CG_ASSERT(strstr(res.error, path) != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cfg.base_url = "file://relative/list.txt";
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_INVAL);
+    CG_ASSERT(strstr(res.error, "absolute") != NULL);
+    cp2 = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp2, cp);
+    cg_free(cp2);
+    cg_free(cp);
+
+    /* An https list through the transport; a truncated download changes nothing. */
+    cfg.base_url = "https://lists.test/csam.txt";
+    mock_route_add(&m, "https://lists.test/csam.txt", 200, MD5B "\n", 1);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    m.n_routes = 0;
+    mock_route_add(&m, "https://lists.test/csam.txt", 200, MD5B "\n", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5B, NULL));
+    CG_ASSERT_OK(cg_exchange_get(db, "list", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
+    cg_bankdb_close(db);
+}
