@@ -254,8 +254,7 @@ const char *const cg__pg_migrations[] = {
     "ALTER TABLE exchanges ADD COLUMN next_fetch_ts bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE exchanges ADD COLUMN link_gen bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE exchanges ADD COLUMN sweep_pending integer NOT NULL DEFAULT 0;"
-    "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;"
-    "CREATE INDEX exchange_links_gen ON exchange_links(exchange_id, gen);",
+    "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;",
 };
 /* pg_int.h declares the array with CG__BANKDB_SCHEMA_VERSION entries: a missing step is a
  * compile error here (conflicting types), not a NULL command at run time. */
