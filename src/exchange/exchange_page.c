@@ -108,6 +108,8 @@ cg_status cg__exchange_apply_page(cg_bankdb *db, const cg_exchange_info *ex,
     st = cg_exchange_page_begin(db, ex->id, err);
     if (st == CG_OK) {
         st = refetch ? cg_exchange_page_refetch(db, ex->id, err) : CG_OK;
+        if (st == CG_E_UNSUPPORTED)
+            st = CG_OK; /* a store without link generations: no sweep, the page applies */
         if (st == CG_OK)
             st = cg_exchange_page_apply(db, ex, entries, n, &counts, err);
         if (st == CG_OK) /* commits, or rolls the whole page back */
