@@ -214,6 +214,11 @@ static json_t *info_json(const cg_exchange_info *ex, int status_only)
                           ex->last_fetch_succeeded, "up_to_date", ex->up_to_date,
                           "fetched_items", (json_int_t)ex->fetched_items);
 
+    if (o != NULL) {
+        json_object_set_new(o, "consecutive_failures", json_integer(ex->consecutive_failures));
+        json_object_set_new(o, "next_fetch_ts", json_integer(ex->next_fetch_ts));
+        json_object_set_new(o, "sweep_pending", json_boolean(ex->sweep_pending));
+    }
     if (o == NULL || status_only)
         return o;
     json_t *cfg = json_loads(ex->api_json[0] ? ex->api_json : "{}", 0, NULL);
@@ -402,6 +407,11 @@ static int run_show(const ex_opts *o, int status_only)
                ex->fetched_items);
         if (ex->last_error[0] != '\0')
             printf("last_error: %s\n", ex->last_error);
+        if (ex->consecutive_failures > 0 || ex->next_fetch_ts > 0)
+            printf("consecutive_failures: %d\nnext_fetch_ts: %" PRId64 "\n",
+                   ex->consecutive_failures, ex->next_fetch_ts);
+        if (ex->sweep_pending)
+            printf("sweep_pending: true (a full refetch is under way)\n");
     }
     rc = CLI_OK;
 out:
@@ -480,6 +490,9 @@ static json_t *result_json(const char *name, const cg_exchange_run_result *r, in
         json_object_set_new(o, "succeeded", json_boolean(r->succeeded));
         json_object_set_new(o, "up_to_date", json_boolean(r->up_to_date));
         json_object_set_new(o, "error", json_string(r->error));
+        json_object_set_new(o, "swept", json_integer((json_int_t)r->swept));
+        json_object_set_new(o, "consecutive_failures", json_integer(r->consecutive_failures));
+        json_object_set_new(o, "next_fetch_ts", json_integer(r->next_fetch_ts));
     }
     return o;
 }

@@ -115,6 +115,8 @@ const char *exchange_conf_credential_fields(const char *api)
         return "api_key, subscription_key, feedback_key (optional)";
     if (strcmp(api, "fb_threatexchange") == 0)
         return "api_key (the access token)";
+    if (strcmp(api, "file") == 0)
+        return "none";
     return "";
 }
 
@@ -189,7 +191,10 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
             const char *u = json_string_value(v);
 
             ok = strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.", 11) == 0 ||
-                 strncmp(u, "http://localhost", 16) == 0;
+                 strncmp(u, "http://localhost", 16) == 0 ||
+                 /* a file exchange may read a list on this machine (absolute path) */
+                 (strcmp(api, "file") == 0 && strncmp(u, "file:///", 8) == 0 &&
+                  strstr(u, "/../") == NULL);
         }
         if (!ok) {
             snprintf(why, why_n, "api_json: \"%.40s\" is not a setting or has a bad value "
@@ -253,4 +258,24 @@ void exchange_conf_fini(exchange_conf *c)
     json_decref(c->api);
     json_decref(c->secret);
     memset(c, 0, sizeof(*c));
+}
+
+int exchange_conf_check_remote(const char *api, const char *api_json, char *why, size_t why_n)
+{
+    json_t *o, *u;
+    int local;
+
+    if (exchange_conf_check(api, api_json, why, why_n) != 0)
+        return -1;
+    o = json_loads(api_json[0] != '\0' ? api_json : "{}", 0, NULL);
+    u = json_object_get(o, "base_url");
+    local = json_is_string(u) && strncmp(json_string_value(u), "file:", 5) == 0;
+    json_decref(o);
+    if (local) {
+        /* Over HTTP an API key could make the server read any file it can as a hash list. */
+        snprintf(why, why_n, "api_json: a file:// base_url is set with the command line only "
+                 "(childguard exchange add), not over HTTP");
+        return -1;
+    }
+    return 0;
 }

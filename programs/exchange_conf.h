@@ -35,6 +35,8 @@ void exchange_conf_fini(exchange_conf *c);
 
 /* Checks api_json for api (the keys exchange_conf_init takes, right types). 0 or -1 + why. */
 int exchange_conf_check(const char *api, const char *api_json, char *why, size_t why_n);
+/* exchange_conf_check, and no file:// base_url (for configuration that arrives over HTTP). */
+int exchange_conf_check_remote(const char *api, const char *api_json, char *why, size_t why_n);
 /* Checks a credentials JSON object: only known keys, all strings. 0 or -1 + why. */
 int exchange_conf_check_secret(const char *api, const char *json, char *why, size_t why_n);
 

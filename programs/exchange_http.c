@@ -142,6 +142,14 @@ static cg_status send_req(void *ud, const cg_http_request *req, cg_http_response
         return CG_E_IO;
     }
     resp->status = (int)code;
+    {
+        /* Retry-After, seconds or an HTTP date (libcurl makes the date relative); a 429 or
+         * 503 that names one is waited out by the fetch scheduler (docs/exchange.md). */
+        curl_off_t ra = 0;
+
+        if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            resp->retry_after = (int64_t)ra;
+    }
     return CG_OK;
 }
 

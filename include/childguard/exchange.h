@@ -53,6 +53,7 @@ typedef struct cg_http_response {
     size_t body_cap;
     size_t max_body;     /* appending past this fails with CG_E_LIMIT */
     int truncated;       /* the transport saw the body end early (a short read) */
+    int64_t retry_after; /* the answer's Retry-After in seconds (a date made relative), 0 */
 } cg_http_response;
 
 /* Appends n bytes to the response body. CG_E_LIMIT past max_body, CG_E_NOMEM. */
@@ -249,6 +250,12 @@ typedef struct cg_exchange_run_result {
     int succeeded;           /* the run ended without an error */
     cg_status status;        /* the error that ended (or marked) the run, CG_OK */
     char error[CG_ERROR_MAX];/* its text, "" */
+    /* Back-off (docs/exchange.md): after a run that ended on 429, 5xx or no answer, the
+     * failures in a row and when the scheduler may run it again; 0 and 0 otherwise. */
+    int consecutive_failures;
+    int64_t next_fetch_ts;
+    int64_t retry_after;     /* the exchange's Retry-After of the last answer, seconds, 0 */
+    uint64_t swept;          /* signals removed by the sweep that ended a full refetch */
 } cg_exchange_run_result;
 
 typedef struct cg_exchange_run_options {

@@ -57,6 +57,10 @@ typedef struct cg_exchange_info {
     int up_to_date;                 /* the last run read every page there was */
     int64_t fetched_items;          /* records applied since the exchange was created */
     char last_error[CG_EXCHANGE_ERROR_MAX + 1]; /* why the last run failed or skipped, "" */
+    /* Back-off and refetch (schema 10 of exchanges-3; 0 on a store without them). */
+    int consecutive_failures;       /* runs in a row that ended on 429, 5xx or no answer */
+    int64_t next_fetch_ts;          /* the scheduler waits until then (back-off), 0 none */
+    int sweep_pending;              /* a full refetch is under way; its end sweeps */
 } cg_exchange_info;
 
 /* 1 when s is a valid exchange name (a bank name: [A-Za-z0-9_.-]{1,64}). */
@@ -117,6 +121,11 @@ CG_API cg_status cg_exchange_fetch_started(cg_bankdb *db, int64_t id, int64_t no
 CG_API cg_status cg_exchange_fetch_ended(cg_bankdb *db, int64_t id, int64_t now, int succeeded,
                                          int up_to_date, const char *error, cg_error *err);
 
+/* Stores the back-off state of exchange id: failures in a row and the time before which the
+ * scheduler does not run it (0: no wait). CG_E_UNSUPPORTED on a store without the columns. */
+CG_API cg_status cg_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                         int64_t next_fetch_ts, cg_error *err);
+
 /* ---- one page in one transaction (cg_exchange_apply_page drives these) ---- */
 
 /* A link from a signal to the exchange record it came from. */
@@ -150,6 +159,57 @@ CG_API cg_status cg_exchange_page_unlink(cg_bankdb *db, int64_t id, const char *
  * failure everything since cg_exchange_page_begin is rolled back. */
 CG_API cg_status cg_exchange_page_commit(cg_bankdb *db, int64_t id, const char *checkpoint,
                                          int64_t items, int64_t now, cg_error *err);
+/* One hash of a page entry (cg_exchange_page_apply). */
+typedef struct cg_exchange_page_hash {
+    const cg_signal_type *type;
+    const uint8_t *value;       /* type->bytes */
+} cg_exchange_page_hash;
+
+/* One record of a page for cg_exchange_page_apply: the last record of its key in the page. */
+typedef struct cg_exchange_page_entry {
+    const char *key;            /* the record's key (exchange.h), at most CG_BANK_FIELD_MAX */
+    int deleted;                /* the exchange withdrew it: every signal linked to key goes */
+    const char *member;         /* provenance (NULL: "") */
+    const char *entry_id;
+    const char *classification;
+    int64_t timestamp;
+    const char *note;           /* the added signals' note (NULL: "") */
+    const cg_exchange_page_hash *hashes; /* what the record lists now (ignored when deleted) */
+    size_t n_hashes;
+} cg_exchange_page_entry;
+
+/* What cg_exchange_page_apply did. */
+typedef struct cg_exchange_page_counts {
+    uint64_t added;    /* signals the page created */
+    uint64_t merged;   /* hashes already in the bank: merged and linked */
+    uint64_t removed;  /* signals deleted (their last link went and the exchange added them) */
+} cg_exchange_page_counts;
+
+/* Applies entries (at most one per key; n may be 0) to the bank of exchange ex inside the
+ * page's open transaction (cg_exchange_page_begin), in the given order, with no transaction
+ * or savepoint per signal: for each entry the signals linked to its key are read; a deleted
+ * entry unlinks them all; otherwise each hash is added to the bank (source "exchange:<name>",
+ * external_id the key, quality -1; a hash already there is merged, as cg_bank_signal_add does)
+ * and linked (owned when the add created it), then the links the entry no longer lists are
+ * removed. A removed link that was a signal's last, when the exchange added the signal,
+ * deletes the signal. Audit records (signal_add, signal_merge, signal_delete) are held until
+ * the page commits, as for cg_bank_signal_add/_delete. On failure the caller aborts the page
+ * (cg_exchange_page_abort): nothing of it stays. */
+CG_API cg_status cg_exchange_page_apply(cg_bankdb *db, const cg_exchange_info *ex,
+                                        const cg_exchange_page_entry *entries, size_t n,
+                                        cg_exchange_page_counts *counts, cg_error *err);
+/* Inside the page's transaction: this page starts a full refetch of exchange id (a new link
+ * generation; sweep_pending set). Links written from now on carry the new generation; those
+ * the refetch never lists again are removed by cg_exchange_sweep when it completes. */
+CG_API cg_status cg_exchange_page_refetch(cg_bankdb *db, int64_t id, cg_error *err);
+/* In a transaction of its own, when exchange ex has a sweep pending: removes every link older
+ * than the current generation (entries the completed refetch did not list: deleted at the
+ * exchange meanwhile), deleting the signals that leaves without a link and that the exchange
+ * added, and clears sweep_pending. counts->removed: signals deleted. keep_links 1 clears
+ * sweep_pending without removing anything (a refetch that skipped records cannot tell a
+ * deleted entry from a skipped one). */
+CG_API cg_status cg_exchange_sweep(cg_bankdb *db, const cg_exchange_info *ex, int keep_links,
+                                   cg_exchange_page_counts *counts, cg_error *err);
 /* Rolls the page back (nothing of it stays). */
 CG_API void cg_exchange_page_abort(cg_bankdb *db);
 

@@ -43,6 +43,8 @@ static int collect_due(const cg_exchange_info *ex, void *ud)
         return 0;
     if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval)
         return 0;
+    if (ex->next_fetch_ts > d->now) /* backing off after 429, 5xx or no answer */
+        return 0;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
         void *t = realloc(d->tenant, cap * sizeof(*d->tenant));

@@ -14,14 +14,18 @@
 #include "exchange_fetcher.h"
 #include "serve.h"
 
+/* HMA's six fields, then childguard's: the back-off (consecutive_failures, next_fetch_ts: the
+ * scheduler waits until then) and a full refetch under way (sweep_pending). */
 static json_t *status_json(const cg_exchange_info *ex)
 {
-    return json_pack("{s:I, s:I, s:I, s:b, s:b, s:I}", "checkpoint_ts",
+    return json_pack("{s:I, s:I, s:I, s:b, s:b, s:I, s:i, s:I, s:b}", "checkpoint_ts",
                      (json_int_t)ex->checkpoint_ts, "running_fetch_start_ts",
                      (json_int_t)ex->running_fetch_start_ts, "last_fetch_complete_ts",
                      (json_int_t)ex->last_fetch_complete_ts, "last_fetch_succeeded",
                      ex->last_fetch_succeeded, "up_to_date", ex->up_to_date, "fetched_items",
-                     (json_int_t)ex->fetched_items);
+                     (json_int_t)ex->fetched_items, "consecutive_failures",
+                     ex->consecutive_failures, "next_fetch_ts", (json_int_t)ex->next_fetch_ts,
+                     "sweep_pending", ex->sweep_pending);
 }
 
 static json_t *exchange_json(const cg_exchange_info *ex)
@@ -201,7 +205,7 @@ enum MHD_Result exchange_create_route(serve_req *r)
                          CG_EXCHANGE_CONFIG_MAX);
         goto out;
     }
-    if (exchange_conf_check(api, cfg_text, why, sizeof(why)) != 0) {
+    if (exchange_conf_check_remote(api, cfg_text, why, sizeof(why)) != 0) {
         ret = http_error(r, 400, "bad_request", "%s", why);
         goto out;
     }
@@ -280,7 +284,7 @@ enum MHD_Result exchange_update_route(serve_req *r)
     if (cfg != NULL) {
         cfg_text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
         if (cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX ||
-            exchange_conf_check(ex->api, cfg_text, why, sizeof(why)) != 0) {
+            exchange_conf_check_remote(ex->api, cfg_text, why, sizeof(why)) != 0) {
             ret = http_error(r, 400, "bad_request", "%s",
                              cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX
                                  ? "\"api_json\" too long"

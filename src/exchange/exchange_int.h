@@ -58,9 +58,27 @@ cg_status cg__http_basic_auth(const char *who, const char *user, const char *pas
 cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err);
 
+/* Back-off between runs (exchange_backoff.c): the first wait after a transient failure is
+ * BASE seconds, doubling per failure in a row up to MAX; a Retry-After is honoured up to
+ * RETRY_AFTER_MAX. */
+#define CG__EXCHANGE_BACKOFF_BASE 30
+#define CG__EXCHANGE_BACKOFF_MAX 3600
+#define CG__EXCHANGE_RETRY_AFTER_MAX 86400
+/* Seconds to wait after the failures-th transient failure in a row (0 when failures < 1): in
+ * [d/2, d] for d = min(BASE * 2^(failures-1), MAX), the point drawn from seed; at least
+ * min(retry_after, RETRY_AFTER_MAX). */
+int64_t cg__exchange_backoff_delay(int failures, int64_t retry_after, uint64_t seed);
+
+/* cg_exchange_apply_page; refetch 1: the page starts a full refetch (a new link generation,
+ * cg_exchange_page_refetch, in the page's transaction). */
+cg_status cg__exchange_apply_page(cg_bankdb *db, const cg_exchange_info *ex,
+                                  const cg_exchange_delta *d, int refetch,
+                                  cg_exchange_apply_report *rep, cg_error *err);
+
 /* The drivers (driver table in exchange.c). */
 extern const cg_exchange_driver cg__exchange_ncmec;
 extern const cg_exchange_driver cg__exchange_stopncii;
 extern const cg_exchange_driver cg__exchange_threatexchange;
+extern const cg_exchange_driver cg__exchange_file;
 
 #endif

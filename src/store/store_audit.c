@@ -51,6 +51,9 @@ int cg__bankdb_audited(const cg_bankdb *db)
 }
 
 /* The error of a change that committed but whose record could not be written. */
+static cg_status hold(cg_bankdb *db, cg_audit *audit, const char *kind, const char *actor,
+                      const char *subject, const char *what, char *text, cg_error *err);
+
 static cg_status not_audited(cg_bankdb *db, const char *op, const char *bank, const char *why,
                              cg_error *err)
 {
@@ -80,6 +83,10 @@ cg_status cg__bankdb_audit(cg_bankdb *db, const char *op, const char *bank, json
     if (text == NULL)
         return not_audited(db, op, bank, BUILD_FAILED, err);
     snprintf(subject, sizeof(subject), "bank:%s", bank);
+    /* Inside a transaction that holds its records (an exchange page, a job), the record waits
+     * for the commit: a page rolled back must leave no bank_change behind. */
+    if (db->holding)
+        return hold(db, db->audit, BANK_AUDIT_KIND, db->audit_actor, subject, op, text, err);
     st = cg_audit_append(db->audit, BANK_AUDIT_KIND, db->audit_actor, subject, text, NULL, &aerr);
     free(text);
     if (st != CG_OK)

@@ -28,6 +28,14 @@ static cg_status check_db(cg_bankdb *db, const char *fn, cg_error *err)
     return CG_OK;
 }
 
+/* The prologue of every write: the checks above, and a handle that may write. */
+static cg_status check_write(cg_bankdb *db, const char *fn, cg_error *err)
+{
+    cg_status st = check_db(db, fn, err);
+
+    return st == CG_OK ? cg__bankdb_check_writable(db, err) : st;
+}
+
 static cg_status check_name(cg_bankdb *db, const char *name, cg_error *err)
 {
     if (name == NULL || memchr(name, '\0', CG_BANK_NAME_MAX + 1) == NULL ||
@@ -74,9 +82,7 @@ cg_status cg_exchange_create(cg_bankdb *db, cg_exchange_info *ex, const char *ba
 
     if (ex == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_exchange_create: ex is NULL");
-    st = check_db(db, "cg_exchange_create", err);
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    st = check_write(db, "cg_exchange_create", err);
     if (st == CG_OK)
         st = check_info(db, ex, err);
     if (st == CG_OK && bank_label != NULL && strlen(bank_label) > CG_BANK_LABEL_MAX)
@@ -167,9 +173,7 @@ cg_status cg_exchange_update(cg_bankdb *db, const cg_exchange_info *ex, cg_error
 
     if (ex == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_exchange_update: ex is NULL");
-    st = check_db(db, "cg_exchange_update", err);
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    st = check_write(db, "cg_exchange_update", err);
     if (st == CG_OK)
         st = check_info(db, ex, err);
     if (st != CG_OK)
@@ -201,9 +205,7 @@ cg_status cg_exchange_delete(cg_bankdb *db, const char *name, int delete_bank, c
     cg_bank bank;
     cg_status st;
 
-    st = check_db(db, "cg_exchange_delete", err);
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    st = check_write(db, "cg_exchange_delete", err);
     if (st == CG_OK)
         st = check_name(db, name, err);
     if (st != CG_OK)
@@ -240,10 +242,7 @@ cg_status cg_exchange_delete(cg_bankdb *db, const char *name, int delete_bank, c
 cg_status cg_exchange_secret_put(cg_bankdb *db, int64_t id, const uint8_t *blob, size_t len,
                                  cg_error *err)
 {
-    cg_status st = check_db(db, "cg_exchange_secret_put", err);
-
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    cg_status st = check_write(db, "cg_exchange_secret_put", err);
     if (st == CG_OK && len > CG_EXCHANGE_SECRET_MAX)
         st = cg__fail(err, CG_E_LIMIT, "%s: exchange %lld: credentials longer than %d bytes",
                       db->path, (long long)id, CG_EXCHANGE_SECRET_MAX);
@@ -310,12 +309,10 @@ static cg_status check_checkpoint(cg_bankdb *db, int64_t id, const char *cp, cg_
 cg_status cg_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *checkpoint,
                                      cg_error *err)
 {
-    cg_status st = check_db(db, "cg_exchange_checkpoint_put", err);
+    cg_status st = check_write(db, "cg_exchange_checkpoint_put", err);
 
     if (checkpoint == NULL)
         checkpoint = "";
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
     if (st == CG_OK)
         st = check_checkpoint(db, id, checkpoint, err);
     if (st != CG_OK)
@@ -325,10 +322,7 @@ cg_status cg_exchange_checkpoint_put(cg_bankdb *db, int64_t id, const char *chec
 
 cg_status cg_exchange_fetch_started(cg_bankdb *db, int64_t id, int64_t now, cg_error *err)
 {
-    cg_status st = check_db(db, "cg_exchange_fetch_started", err);
-
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    cg_status st = check_write(db, "cg_exchange_fetch_started", err);
     if (st != CG_OK)
         return st;
     return db->ops->exchange_fetch_mark(db, id, 1, now, 0, 0, "", err);
@@ -339,10 +333,7 @@ cg_status cg_exchange_fetch_ended(cg_bankdb *db, int64_t id, int64_t now, int su
 {
     char text[CG_EXCHANGE_ERROR_MAX + 1];
     size_t n;
-    cg_status st = check_db(db, "cg_exchange_fetch_ended", err);
-
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
+    cg_status st = check_write(db, "cg_exchange_fetch_ended", err);
     if (st != CG_OK)
         return st;
     /* Cut at a character boundary; bytes that are not UTF-8 or control characters become '?'
@@ -365,15 +356,27 @@ cg_status cg_exchange_fetch_ended(cg_bankdb *db, int64_t id, int64_t now, int su
     return db->ops->exchange_fetch_mark(db, id, 0, now, succeeded, up_to_date, text, err);
 }
 
+cg_status cg_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                  int64_t next_fetch_ts, cg_error *err)
+{
+    cg_status st = check_write(db, "cg_exchange_backoff_put", err);
+    if (st == CG_OK && db->ops->exchange_backoff_put == NULL)
+        st = cg__fail(err, CG_E_UNSUPPORTED, "%s: exchange back-off is not built for the %s store",
+                      db->path, db->ops->name);
+    if (st == CG_OK && (failures < 0 || next_fetch_ts < 0))
+        st = cg__fail(err, CG_E_INVAL, "cg_exchange_backoff_put: negative failures or time");
+    if (st != CG_OK)
+        return st;
+    return db->ops->exchange_backoff_put(db, id, failures, next_fetch_ts, err);
+}
+
 /* ---- one page, one transaction ---------------------------------------------------------- */
 
 cg_status cg_exchange_page_begin(cg_bankdb *db, int64_t id, cg_error *err)
 {
-    cg_status st = check_db(db, "cg_exchange_page_begin", err);
+    cg_status st = check_write(db, "cg_exchange_page_begin", err);
 
     (void)id;
-    if (st == CG_OK)
-        st = cg__bankdb_check_writable(db, err);
     if (st == CG_OK)
         st = db->ops->begin_write(db, "applying an exchange page", err);
     if (st == CG_OK)

@@ -346,6 +346,18 @@ typedef struct cg__store_ops {
                                int *owned_any, cg_error *err);
     cg_status (*exchange_unlink)(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
                                  int *orphaned, cg_error *err);
+    /* Back-off and refetch generation (schema step of exchanges-3; NULL in a backend without
+     * them: the public functions answer CG_E_UNSUPPORTED). failures/next_fetch_ts of id. */
+    cg_status (*exchange_backoff_put)(cg_bankdb *db, int64_t id, int failures,
+                                      int64_t next_fetch_ts, cg_error *err);
+    /* link_gen += 1, sweep_pending = 1 (inside the page's transaction). */
+    cg_status (*exchange_refetch_mark)(cg_bankdb *db, int64_t id, cg_error *err);
+    /* fn(key, signal_id) for each link of id older than its link_gen. */
+    cg_status (*exchange_stale_links)(cg_bankdb *db, int64_t id,
+                                      int (*fn)(const char *key, int64_t signal_id, void *ud),
+                                      void *ud, cg_error *err);
+    /* sweep_pending = 0. */
+    cg_status (*exchange_sweep_done)(cg_bankdb *db, int64_t id, cg_error *err);
     cg_status (*exchange_provenance)(cg_bankdb *db, int64_t signal_id,
                                      int (*fn)(const char *exchange, const char *key,
                                                const char *member, const char *entry_id,

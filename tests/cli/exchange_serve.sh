@@ -4,7 +4,7 @@
 # a mock StopNCII on loopback (tests/cli/lib/mock_exchange.py, free port; synthetic hashes) and
 # its status read at /c/exchange/<name>/status; lookups keep answering during the fetch. Attack
 # tests: no key 401, a bank:read key changing 403, another tenant's exchange 404, a huge body
-# 413, plain http off loopback 400.
+# 413, plain http off loopback 400, a file:// list over HTTP 400.
 # Usage: bash exchange_serve.sh /path/to/childguard /path/to/source-root
 set -u
 CG=$1
@@ -52,6 +52,8 @@ code=$(req "$ADMIN" POST /c/exchanges "$big")
 check "a huge body: 413" "[ $code = 413 ]"
 code=$(req "$ADMIN" POST /c/exchanges '{"bank":"p","api":"stopncii","api_json":{"base_url":"http://example.com"}}')
 check "plain http off loopback: 400" "[ $code = 400 ]"
+code=$(req "$ADMIN" POST /c/exchanges '{"bank":"f","api":"file","api_json":{"base_url":"file:///etc/passwd"}}')
+check "a file:// list over HTTP (the server reading its own files): 400" "[ $code = 400 ] && grep -q 'command line only' $tmp/out"
 code=$(req "$ADMIN" POST /c/exchanges '{"bank":"p","api":"nope"}')
 check "an unknown api: 400" "[ $code = 400 ]"
 code=$(req "$ADMIN" POST /c/exchanges "$body")

@@ -26,6 +26,7 @@ typedef struct mock {
     char auth[MOCK_LOG][256];   /* the Authorization or x-functions-key header sent */
     size_t n_urls;
     int fail_io;                /* 1: no response at all */
+    int64_t retry_after;        /* every answer's Retry-After (seconds), 0 none */
     int64_t now;
 } mock;
 
@@ -61,6 +62,7 @@ static cg_status mock_send(void *ud, const cg_http_request *req, cg_http_respons
             continue;
         resp->status = m->routes[i].status;
         resp->truncated = m->routes[i].truncated;
+        resp->retry_after = m->retry_after;
         return cg_http_response_append(resp, m->routes[i].body, strlen(m->routes[i].body));
     }
     resp->status = 404;

@@ -208,9 +208,9 @@ CG_TEST(bank_store_banks_crud)
     names seen = {{{0}}, 0, 0};
     const time_t before = time(NULL);
 
-    /* 10: exchange feedback (9: review excerpts; 8: exchanges; 7: the job ledger; 6: engine state; 5: key holders and
+    /* 11: exchanges' back-off and refetch generation; 10: exchange feedback (9: review excerpts; 8: exchanges; 7: the job ledger; 6: engine state; 5: key holders and
      * tenants; 4: vPDQ frames) */
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 10);
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 11);
     a = make_bank(db, "zeta");
     b = make_bank(db, "alpha.1");
     CG_ASSERT_NE(a.id, b.id);

@@ -6,6 +6,7 @@
  * hash values. */
 #include "cg_test.h"
 
+#include "childguard/audit.h"
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
 #include "childguard/hex.h"
@@ -401,6 +402,110 @@ CG_TEST(exchange_store_page_is_one_transaction)
     cg_bankdb_close(db);
 }
 
+/* The log file's text (caller frees). */
+static char *slurp(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    CG_ASSERT(in != NULL);
+    CG_ASSERT(fseek(in, 0, SEEK_END) == 0);
+    n = ftell(in);
+    CG_ASSERT(n >= 0 && fseek(in, 0, SEEK_SET) == 0);
+    buf = cg__malloc((size_t)n + 1);
+    CG_ASSERT(buf != NULL);
+    CG_ASSERT(fread(buf, 1, (size_t)n, in) == (size_t)n);
+    buf[n] = '\0';
+    fclose(in);
+    return buf;
+}
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A page on an audited handle (the batch path, no savepoint per signal) records exactly what
+ * cg_bank_signal_add/_delete record, once each, naming the bank, and only after the commit: a
+ * page that rolls back records nothing. */
+CG_TEST(exchange_store_page_audited)
+{
+    static const char *const h1[] = {"md5:" MD5A, NULL};
+    static const char *const h2[] = {"md5:" MD5B, "pdq:" PDQ1, NULL};
+    static const char *const h3[] = {"md5:" MD5A, NULL}; /* merges into fbte:1's */
+    cg_bankdb *db = open_db("exaudit.db");
+    cg_audit *log = NULL;
+    cg_exchange_info ex;
+    cg_exchange_delta d;
+    cg_exchange_apply_report rep;
+    char path[512], *text;
+    cg_error err;
+
+    snprintf(path, sizeof(path), "%s/exaudit.log", cg_test_tmpdir());
+    (void)remove(path);
+    CG_ASSERT_OK(cg_audit_open(path, CG_AUDIT_CREATE, &log, &err), &err);
+    make_exchange(db, "te-audit", "fb_threatexchange", &ex);
+    CG_ASSERT_OK(cg_bankdb_set_audit(db, log, "exchange-fetcher", &err), &err);
+
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:1", 0, "owner", h1);
+    add_rec(&d, "fbte:2", 0, "owner", h2);
+    add_rec(&d, "fbte:3", 0, "owner", h3);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":1}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 3);
+    CG_ASSERT_EQ(rep.merged, 1);
+    cg_exchange_delta_fini(&d);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_add\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_merge\""), 1);
+    CG_ASSERT_EQ(count_of(text, "\"source\":\"exchange:te-audit\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"subject\":\"bank:te-audit\""), 4);
+    CG_ASSERT_EQ(count_of(text, "exchange-fetcher"), 4);
+    cg_free(text);
+
+    /* fbte:2 withdrawn: both its signals go (two records); fbte:1 dropped from fbte:3 keeps
+     * MD5A (fbte:1 still lists it). */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:2", 1, "owner", NULL);
+    add_rec(&d, "fbte:3", 1, "owner", NULL);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":2}"), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.removed, 2);
+    cg_exchange_delta_fini(&d);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_delete\""), 2);
+    cg_free(text);
+
+    /* A page that fails half-way: nothing of it in the bank, nothing in the log. */
+    cg_exchange_delta_init(&d);
+    add_rec(&d, "fbte:4", 0, "owner", h2);
+    add_rec(&d, "fbte:5", 0, "\xff not utf-8", h1);
+    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":3}"), NULL);
+    CG_ASSERT_EQ(cg_exchange_apply_page(db, &ex, &d, &rep, &err), CG_E_INVAL);
+    cg_exchange_delta_fini(&d);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    text = slurp(path);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_add\""), 3);
+    CG_ASSERT_EQ(count_of(text, "\"op\":\"signal_merge\""), 1);
+    cg_free(text);
+    cg_bankdb_close(db);
+    cg_audit_close(log);
+    {
+        cg_audit_report ar;
+
+        CG_ASSERT_OK(cg_audit_verify(path, &ar, &err), &err);
+        CG_ASSERT(ar.ok);
+        CG_ASSERT_EQ(ar.records, 6);
+    }
+}
+
 static const char sn_page1[] =
     "{\"count\":2,\"nextPageToken\":\"t2\",\"nextSetTimestamp\":0,\"hasMoreRecords\":true,"
     "\"hashRecords\":["
@@ -746,5 +851,366 @@ CG_TEST(exchange_store_hostile_values_round_trip)
         CG_ASSERT_STR_EQ(n.text, "B_tenant/m;b-tenant/-y;b-tenant/Zeta;b-tenant/_x;"
                                  "b-tenant/alpha;default/hx;");
     }
+
+/* The back-off delay: 0 before any failure, in [d/2, d] for d = 30 s doubling per failure,
+ * capped at an hour (no overflow however many failures), the same for the same seed, spread
+ * over seeds, and never shorter than a Retry-After (itself capped at a day). */
+CG_TEST(exchange_backoff_delay_bounds)
+{
+    int64_t lo = INT64_MAX, hi = 0;
+
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(0, 0, 1), 0);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(-3, 500, 1), 0);
+    for (int f = 1; f <= 12; f++) {
+        int64_t d = 30;
+
+        for (int i = 1; i < f && d < 3600; i++)
+            d *= 2;
+        if (d > 3600)
+            d = 3600;
+        for (uint64_t seed = 0; seed < 200; seed++) {
+            int64_t w = cg__exchange_backoff_delay(f, 0, seed);
+
+            CG_ASSERT(w >= d / 2 && w <= d);
+            CG_ASSERT_EQ(w, cg__exchange_backoff_delay(f, 0, seed));
+            if (f == 12) {
+                lo = w < lo ? w : lo;
+                hi = w > hi ? w : hi;
+            }
+        }
+    }
+    CG_ASSERT(hi - lo > 600); /* jitter spreads exchanges that failed together */
+    CG_ASSERT(cg__exchange_backoff_delay(2147483647, 0, 9) <= 3600);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(1, 600, 9), 600);
+    CG_ASSERT_EQ(cg__exchange_backoff_delay(1, INT64_MAX, 9), 86400);
+}
+
+/* Runs that end on 503, no answer or 429 back off further each time (visible in the status),
+ * a Retry-After is honoured; a success, or a failure that waiting does not cure (401), resets
+ * it. */
+CG_TEST(exchange_run_backoff)
+{
+    cg_bankdb *db = open_db("exbackoff.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 503, "busy", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(res.consecutive_failures, 1);
+    CG_ASSERT(res.next_fetch_ts >= NOW + 15 && res.next_fetch_ts <= NOW + 30);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 1);
+    CG_ASSERT_EQ(got.next_fetch_ts, res.next_fetch_ts);
+
+    m.now = NOW + 100;
+    m.fail_io = 1; /* no answer: waited out too */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 2);
+    CG_ASSERT(res.next_fetch_ts >= NOW + 100 + 30 && res.next_fetch_ts <= NOW + 100 + 60);
+    m.fail_io = 0;
+
+    m.now = NOW + 200;
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 429, "slow down", 0);
+    m.retry_after = 900;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_LIMIT);
+    CG_ASSERT_EQ(res.consecutive_failures, 3);
+    CG_ASSERT_EQ(res.retry_after, 900);
+    CG_ASSERT_EQ(res.next_fetch_ts, NOW + 200 + 900); /* longer than 120 s: Retry-After wins */
+    m.retry_after = (int64_t)1 << 40;                  /* hostile: capped at a day */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.next_fetch_ts, NOW + 200 + 86400);
+    m.retry_after = 0;
+
+    /* 401: waiting does not cure it, the back-off is reset (the plain interval applies). */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 401, "no", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 0);
+    CG_ASSERT_EQ(res.next_fetch_ts, 0);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 0);
+    CG_ASSERT_EQ(got.next_fetch_ts, 0);
+
+    /* 503 again, then a success resets it. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 502, "bad gateway", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.consecutive_failures, 1);
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 1);
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.consecutive_failures, 0);
+    CG_ASSERT_EQ(got.next_fetch_ts, 0);
+    cg_bankdb_close(db);
+}
+
+static const char sn_refetch1[] =
+    "{\"count\":1,\"nextPageToken\":\"r2\",\"nextSetTimestamp\":0,\"hasMoreRecords\":true,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":100,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" PDQ1 "\","
+    "\"hashStatus\":\"Active\"}]}";
+static const char sn_page_c[] =
+    "{\"count\":1,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":120,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5C "\","
+    "\"hashStatus\":\"Active\"}]}";
+
+/* Mark and sweep: an entry deleted at the exchange while the checkpoint was stale (the
+ * exchange no longer reports it at all) is removed once a full refetch completes, and not
+ * before: across a refetch split over two runs the bank keeps it (no flapping). A hash that
+ * was in the bank before the exchange listed it stays. */
+CG_TEST(exchange_run_full_refetch_sweeps)
+{
+    cg_bankdb *db = open_db("exsweep.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_bank_signal sig;
+    mock m;
+    cg_error err;
+    int merged = 0;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    /* MD5C was in the bank before the exchange listed it. */
+    memset(&sig, 0, sizeof(sig));
+    sig.bank_id = ex.bank_id;
+    sig.type = cg_signal_type_find("md5");
+    CG_ASSERT_OK(cg_hex_decode(MD5C, 32, sig.value, 16), NULL);
+    sig.quality = -1;
+    CG_ASSERT_OK(cg_bank_signal_add(db, &sig, &merged, &err), &err);
+
+    sn_config(&m, &cfg, &tr, &ck);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=t2", 200, sn_page_c, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_page1, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* PDQ1, MD5A, MD5C */
+
+    /* At the exchange, MD5A and MD5C are gone without a trace; a full refetch in two runs. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&pageSize=800&"
+                       "nextPageToken=r2", 200, sn_empty, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=0&", 200, sn_refetch1, 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.full = 1;
+    opt.max_pages = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.pages, 1);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* nothing removed half-way */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 1);
+    opt.full = 0;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 1);                   /* MD5A */
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2); /* PDQ1, and MD5C that was there before */
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL));
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5C, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "md5", MD5A, NULL));
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
+    /* The refetch is over: a later run sweeps nothing more. */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_bankdb_close(db);
+}
+
+static const char sn_fill[] =
+    "{\"count\":2,\"nextPageToken\":null,\"nextSetTimestamp\":200,\"hasMoreRecords\":false,"
+    "\"hashRecords\":["
+    "{\"lastModtimestamp\":60,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" PDQ1 "\","
+    "\"hashStatus\":\"Active\"},"
+    "{\"lastModtimestamp\":61,\"signalType\":\"VideoMD5\",\"hashValue\":\"" MD5A "\","
+    "\"hashStatus\":\"Active\"}]}";
+
+/* A full refetch that had to skip a page (StopNCII's last resort) cannot tell an entry deleted
+ * at the exchange from one it skipped: it drops its sweep and removes nothing. */
+CG_TEST(exchange_run_refetch_with_a_skip_does_not_sweep)
+{
+    cg_bankdb *db = open_db("exskipsweep.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    cg_error err;
+
+    make_exchange(db, "sn", "stopncii", &ex);
+    sn_config(&m, &cfg, &tr, &ck);
+    cfg.start_time = 50;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=50&", 200, sn_fill, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+
+    /* The refetch: the first page stays malformed (skipped), the rest lists nothing. */
+    m.n_routes = 0;
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=50&", 200,
+                   "<html>gateway error</html>", 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=51&", 200, sn_empty, 0);
+    mock_route_add(&m, "https://sn.test/v1/FetchHashes?startTimestamp=200&", 200, sn_empty, 0);
+    memset(&opt, 0, sizeof(opt));
+    opt.full = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT(strstr(res.error, "may be missing") != NULL);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2); /* nothing removed */
+    CG_ASSERT_OK(cg_exchange_get(db, "sn", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
+    /* A later clean run sweeps nothing either: the refetch's sweep is gone. */
+    CG_ASSERT_OK(cg_exchange_run(db, "sn", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cg_bankdb_close(db);
+}
+
+static void write_file(const char *path, const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    CG_ASSERT(f != NULL);
+    CG_ASSERT(fwrite(text, 1, n, f) == n);
+    CG_ASSERT(fclose(f) == 0);
+}
+
+/* The file exchange: a hash list at a path is the whole truth. Adds, a bad line counted, the
+ * same list again a no-op, a changed list removes what it no longer holds (unlike HMA's file
+ * exchange), a list read over several runs keeps the bank until it is complete; hostile files
+ * (binary, too large, missing, a relative path) change nothing; an https list comes through the
+ * transport. */
+CG_TEST(exchange_file_list_removals_and_hostile_files)
+{
+    cg_bankdb *db = open_db("exfile.db");
+    cg_exchange_info ex, got;
+    cg_exchange_run_result res;
+    cg_exchange_run_options opt;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    mock m;
+    char path[512], url[600], *cp, *cp2;
+    cg_error err;
+    static const char bin[] = "\x7f" "ELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00"
+                              "\x3e\x00\x01\x00\x00\x00\x10\x10\x00\x00\x00\x00\x00\x00";
+
+    make_exchange(db, "list", "file", &ex);
+    snprintf(path, sizeof(path), "%s/exfile-list.txt", cg_test_tmpdir());
+    snprintf(url, sizeof(url), "file://%s", path);
+    memset(&m, 0, sizeof(m));
+    mock_config(&m, &cfg, &tr, &ck);
+    m.now = NOW;
+    cfg.base_url = url;
+
+    write_file(path, MD5A "\n" PDQ1 "\n" MD5B "\nnot-a-hash\n", 33 + 65 + 33 + 11);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.records, 3);
+    CG_ASSERT_EQ(res.rejected, 1);
+    CG_ASSERT(strstr(res.error, "line 4") != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3);
+
+    /* The same list: nothing to do. */
+    cp = checkpoint(db, ex.id);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.records, 0);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3);
+
+    /* PDQ1 and MD5B leave the list, MD5C joins: removals honoured. */
+    write_file(path, MD5A "\n" MD5C "\n", 66);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 2);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5A, NULL) && have(db, ex.bank_id, "md5", MD5C, NULL));
+    CG_ASSERT(!have(db, ex.bank_id, "pdq", PDQ1, NULL));
+
+    /* A list read one record per page over two runs: nothing leaves until it is complete. */
+    write_file(path, PDQ1 "\n" MD5B "\n", 98);
+    cfg.page_size = 1;
+    memset(&opt, 0, sizeof(opt));
+    opt.max_pages = 1;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 3); /* PDQ1 added, MD5A and MD5C still there */
+    opt.max_pages = 5;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(res.swept, 2);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    CG_ASSERT(have(db, ex.bank_id, "pdq", PDQ1, NULL) && have(db, ex.bank_id, "md5", MD5B, NULL));
+    cfg.page_size = 0;
+
+    /* Hostile files change nothing, checkpoint included. */
+    cg_free(cp);
+    cp = checkpoint(db, ex.id);
+    write_file(path, bin, sizeof(bin) - 1);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(res.status, CG_E_DECODE);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cp2 = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp2, cp);
+    cg_free(cp2);
+    write_file(path, MD5A "\n" MD5C "\n", 66);
+    cfg.max_body = 40;
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_LIMIT);
+    CG_ASSERT(strstr(res.error, "larger than 40") != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cfg.max_body = 0;
+    CG_ASSERT(remove(path) == 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_IO);
+    CG_ASSERT(strstr(res.error, path) != NULL);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    cfg.base_url = "file://relative/list.txt";
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.status, CG_E_INVAL);
+    CG_ASSERT(strstr(res.error, "absolute") != NULL);
+    cp2 = checkpoint(db, ex.id);
+    CG_ASSERT_STR_EQ(cp2, cp);
+    cg_free(cp2);
+    cg_free(cp);
+
+    /* An https list through the transport; a truncated download changes nothing. */
+    cfg.base_url = "https://lists.test/csam.txt";
+    mock_route_add(&m, "https://lists.test/csam.txt", 200, MD5B "\n", 1);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.succeeded, 0);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 2);
+    m.n_routes = 0;
+    mock_route_add(&m, "https://lists.test/csam.txt", 200, MD5B "\n", 0);
+    CG_ASSERT_OK(cg_exchange_run(db, "list", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.up_to_date, 1);
+    CG_ASSERT_EQ(bank_count(db, ex.bank_id), 1);
+    CG_ASSERT(have(db, ex.bank_id, "md5", MD5B, NULL));
+    CG_ASSERT_OK(cg_exchange_get(db, "list", &got, &err), &err);
+    CG_ASSERT_EQ(got.sweep_pending, 0);
     cg_bankdb_close(db);
 }

@@ -270,6 +270,14 @@ const char *const cg__pg_migrations[] = {
     "  UNIQUE (exchange_id, review_item, key)"
     ");"
     "CREATE INDEX exchange_feedback_due ON exchange_feedback(exchange_id, state, next_attempt);",
+    /* 10 -> 11: exchanges' back-off and refetch
+     * generation (docs/exchange.md); the columns only, as above (the PostgreSQL ops are the
+     * lead's to port). */
+    "ALTER TABLE exchanges ADD COLUMN failures bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN next_fetch_ts bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN link_gen bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchanges ADD COLUMN sweep_pending integer NOT NULL DEFAULT 0;"
+    "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;",
 };
 /* pg_int.h declares the array with CG__BANKDB_SCHEMA_VERSION entries: a missing step is a
  * compile error here (conflicting types), not a NULL command at run time. */

@@ -13,7 +13,8 @@
     "id, name, api, api_json, enabled, bank_id, created, checkpoint_ts,"                    \
     " running_fetch_start_ts, last_fetch_complete_ts, last_fetch_succeeded, up_to_date,"   \
     " fetched_items, last_error,"                                                           \
-    " EXISTS (SELECT 1 FROM exchange_secrets WHERE exchange_id = exchanges.id), tenant"
+    " EXISTS (SELECT 1 FROM exchange_secrets WHERE exchange_id = exchanges.id), tenant,"       \
+    " failures, next_fetch_ts, sweep_pending"
 
 /* Copies text column col into dst (cap bytes); a longer value is cut (never happens for rows
  * written through the checks, but a hand-edited file must not overflow). */
@@ -50,6 +51,9 @@ static void read_row(sqlite3_stmt *st, cg_exchange_info *out)
     column_text(st, 13, out->last_error, sizeof(out->last_error));
     out->has_secret = sqlite3_column_int(st, 14) != 0;
     column_text(st, 15, out->tenant, sizeof(out->tenant));
+    out->consecutive_failures = sqlite3_column_int(st, 16);
+    out->next_fetch_ts = sqlite3_column_int64(st, 17);
+    out->sweep_pending = sqlite3_column_int(st, 18) != 0;
 }
 
 cg_status cg__sqlite_exchange_insert(cg_bankdb *db, const char *tenant, cg_exchange_info *ex,
@@ -350,14 +354,18 @@ cg_status cg__sqlite_exchange_key_signals(cg_bankdb *db, int64_t id, const char 
                                           int (*fn)(int64_t signal_id, int owned, void *ud),
                                           void *ud, cg_error *err)
 {
+    static const char sql[] = "SELECT signal_id, owned FROM exchange_links"
+                              " WHERE exchange_id = ?1 AND key = ?2 ORDER BY signal_id";
     sqlite3_stmt *st = NULL;
     cg_status s;
-    int rc;
+    int rc, cached = 0;
 
-    s = cg__bankdb_prepare(db,
-                           "SELECT signal_id, owned FROM exchange_links"
-                           " WHERE exchange_id = ?1 AND key = ?2 ORDER BY signal_id",
-                           &st, err);
+    /* The cached statement, unless a callback of it is calling back in (then a fresh one). */
+    s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_KEY_SIGNALS, sql, &st, err);
+    if (s == CG_OK && sqlite3_stmt_busy(st) == 0)
+        cached = 1;
+    else if (s == CG_OK)
+        s = cg__bankdb_prepare(db, sql, &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
@@ -370,7 +378,10 @@ cg_status cg__sqlite_exchange_key_signals(cg_bankdb *db, int64_t id, const char 
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "exchange %lld: reading the links of a record",
                             (long long)id);
-    sqlite3_finalize(st);
+    if (cached)
+        sqlite3_reset(st);
+    else
+        sqlite3_finalize(st);
     return s;
 }
 
@@ -381,10 +392,10 @@ static cg_status owned_any(cg_bankdb *db, int64_t signal_id, int *out, cg_error 
     cg_status s;
     int rc;
 
-    s = cg__bankdb_prepare(db,
-                           "SELECT count(*), coalesce(max(owned), 0) FROM exchange_links"
-                           " WHERE signal_id = ?1",
-                           &st, err);
+    s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_OWNED_ANY,
+                        "SELECT count(*), coalesce(max(owned), 0) FROM exchange_links"
+                        " WHERE signal_id = ?1",
+                        &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, signal_id);
@@ -393,7 +404,7 @@ static cg_status owned_any(cg_bankdb *db, int64_t signal_id, int *out, cg_error 
         *out = sqlite3_column_int(st, 1) != 0 ? 1 : (sqlite3_column_int64(st, 0) > 0 ? 0 : -1);
     else
         s = cg__bankdb_fail(db, err, rc, "signal %lld: reading its links", (long long)signal_id);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return s;
 }
 
@@ -404,16 +415,17 @@ cg_status cg__sqlite_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_
     cg_status s;
     int rc, any = 0;
 
-    s = cg__bankdb_prepare(db,
-                           "INSERT INTO exchange_links(exchange_id, key, signal_id, owned, member,"
-                           " entry_id, classification, timestamp)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-                           " ON CONFLICT (exchange_id, key, signal_id) DO UPDATE SET"
-                           " owned = max(owned, excluded.owned), member = excluded.member,"
-                           " entry_id = excluded.entry_id,"
-                           " classification = excluded.classification,"
-                           " timestamp = excluded.timestamp",
-                           &st, err);
+    s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_LINK,
+                        "INSERT INTO exchange_links(exchange_id, key, signal_id, owned, member,"
+                        " entry_id, classification, timestamp, gen)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                        " (SELECT link_gen FROM exchanges WHERE id = ?1))"
+                        " ON CONFLICT (exchange_id, key, signal_id) DO UPDATE SET"
+                        " owned = max(owned, excluded.owned), member = excluded.member,"
+                        " entry_id = excluded.entry_id,"
+                        " classification = excluded.classification,"
+                        " timestamp = excluded.timestamp, gen = excluded.gen",
+                        &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
@@ -429,15 +441,23 @@ cg_status cg__sqlite_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "exchange %lld: linking signal %lld", (long long)id,
                             (long long)l->signal_id);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     /* Ownership belongs to the signal, not to one link: when an owned link exists, every link
      * of the signal is owned, so the last one removed (whichever it is) deletes the signal. */
     if (s == CG_OK)
-        s = run_id(db,
-                   "UPDATE exchange_links SET owned = 1 WHERE signal_id = ?1 AND owned = 0"
-                   " AND EXISTS (SELECT 1 FROM exchange_links WHERE signal_id = ?1"
-                   " AND owned = 1)",
-                   l->signal_id, NULL, 0, "sharing a signal's ownership", NULL, err);
+        s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_LINK_OWN,
+                            "UPDATE exchange_links SET owned = 1 WHERE signal_id = ?1"
+                            " AND owned = 0 AND EXISTS (SELECT 1 FROM exchange_links"
+                            " WHERE signal_id = ?1 AND owned = 1)",
+                            &st, err);
+    if (s == CG_OK) {
+        sqlite3_bind_int64(st, 1, l->signal_id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = cg__bankdb_fail(db, err, rc, "exchange %lld: sharing a signal's ownership",
+                                (long long)id);
+        sqlite3_reset(st);
+    }
     if (s == CG_OK && owned_out != NULL) {
         s = owned_any(db, l->signal_id, &any, err);
         *owned_out = any == 1;
@@ -455,10 +475,10 @@ cg_status cg__sqlite_exchange_unlink(cg_bankdb *db, int64_t id, const char *key,
     *orphaned = 0;
     s = owned_any(db, signal_id, &before, err);
     if (s == CG_OK)
-        s = cg__bankdb_prepare(db,
-                               "DELETE FROM exchange_links WHERE exchange_id = ?1 AND key = ?2"
-                               " AND signal_id = ?3",
-                               &st, err);
+        s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_UNLINK,
+                            "DELETE FROM exchange_links WHERE exchange_id = ?1 AND key = ?2"
+                            " AND signal_id = ?3",
+                            &st, err);
     if (s != CG_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
@@ -468,7 +488,7 @@ cg_status cg__sqlite_exchange_unlink(cg_bankdb *db, int64_t id, const char *key,
     if (rc != SQLITE_DONE)
         s = cg__bankdb_fail(db, err, rc, "exchange %lld: unlinking signal %lld", (long long)id,
                             (long long)signal_id);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (s == CG_OK)
         s = owned_any(db, signal_id, &after, err);
     /* Orphaned: some link was owned before, and none is left. */
@@ -509,4 +529,75 @@ cg_status cg__sqlite_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                             (long long)signal_id);
     sqlite3_finalize(st);
     return s;
+}
+
+/* ---- back-off and refetch generation (schema step of exchanges-3) ----------------------- */
+
+cg_status cg__sqlite_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                          int64_t next_fetch_ts, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    s = cg__bankdb_prepare(db, "UPDATE exchanges SET failures = ?2, next_fetch_ts = ?3"
+                               " WHERE id = ?1", &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, failures);
+    sqlite3_bind_int64(st, 3, next_fetch_ts);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "exchange %lld: storing its back-off", (long long)id);
+    else if (sqlite3_changes(cg__sq(db)) == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no exchange %lld", db->path, (long long)id);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg__sqlite_exchange_refetch_mark(cg_bankdb *db, int64_t id, cg_error *err)
+{
+    int changed = 0;
+    cg_status s = run_id(db, "UPDATE exchanges SET link_gen = link_gen + 1, sweep_pending = 1"
+                             " WHERE id = ?1", id, NULL, 0, "starting a refetch", &changed, err);
+
+    if (s == CG_OK && changed == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no exchange %lld", db->path, (long long)id);
+    return s;
+}
+
+cg_status cg__sqlite_exchange_stale_links(cg_bankdb *db, int64_t id,
+                                          int (*fn)(const char *key, int64_t signal_id,
+                                                    void *ud),
+                                          void *ud, cg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    cg_status s;
+    int rc;
+
+    s = cg__bankdb_prepare(db,
+                           "SELECT key, signal_id FROM exchange_links WHERE exchange_id = ?1"
+                           " AND gen < (SELECT link_gen FROM exchanges WHERE id = ?1)"
+                           " ORDER BY key, signal_id",
+                           &st, err);
+    if (s != CG_OK)
+        return s;
+    sqlite3_bind_int64(st, 1, id);
+    for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st))
+        if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ud) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    if (rc != SQLITE_DONE)
+        s = cg__bankdb_fail(db, err, rc, "exchange %lld: reading its stale links",
+                            (long long)id);
+    sqlite3_finalize(st);
+    return s;
+}
+
+cg_status cg__sqlite_exchange_sweep_done(cg_bankdb *db, int64_t id, cg_error *err)
+{
+    return run_id(db, "UPDATE exchanges SET sweep_pending = 0 WHERE id = ?1", id, NULL, 0,
+                  "ending a sweep", NULL, err);
 }

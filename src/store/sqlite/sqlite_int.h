@@ -70,6 +70,11 @@ typedef enum cg__bank_stmt {
     CG__STMT_VPDQ_FRAME_INSERT, /* one frame of a vpdq signal (sqlite_vpdq.c) */
     CG__STMT_VPDQ_FRAMES,       /* the frames of one vpdq signal, in list order */
     CG__STMT_KEYS_GENERATION,   /* meta 'keys_generation' (sqlite_keys.c) */
+    CG__STMT_EXCHANGE_KEY_SIGNALS, /* an exchange page's statements (sqlite_exchange.c) */
+    CG__STMT_EXCHANGE_LINK,
+    CG__STMT_EXCHANGE_LINK_OWN,
+    CG__STMT_EXCHANGE_OWNED_ANY,
+    CG__STMT_EXCHANGE_UNLINK,
     CG__STMT_COUNT
 } cg__bank_stmt;
 
@@ -392,6 +397,14 @@ cg_status cg__sqlite_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_
                                    int *owned_any, cg_error *err);
 cg_status cg__sqlite_exchange_unlink(cg_bankdb *db, int64_t id, const char *key,
                                      int64_t signal_id, int *orphaned, cg_error *err);
+cg_status cg__sqlite_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                          int64_t next_fetch_ts, cg_error *err);
+cg_status cg__sqlite_exchange_refetch_mark(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__sqlite_exchange_stale_links(cg_bankdb *db, int64_t id,
+                                          int (*fn)(const char *key, int64_t signal_id,
+                                                    void *ud),
+                                          void *ud, cg_error *err);
+cg_status cg__sqlite_exchange_sweep_done(cg_bankdb *db, int64_t id, cg_error *err);
 cg_status cg__sqlite_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                                          int (*fn)(const char *exchange, const char *key,
                                                    const char *member, const char *entry_id,
@@ -453,5 +466,18 @@ cg_status cg__sqlite_feedback_counts(cg_bankdb *db, const char *tenant, int64_t 
     "  PRIMARY KEY (exchange_id, key, signal_id)"                                      \
     ") WITHOUT ROWID;"                                                                 \
     "CREATE INDEX IF NOT EXISTS exchange_links_signal ON exchange_links(signal_id);"
+
+/* Schema step "exchange fetch state" (9 -> 10 on this branch; the lead renumbers it 10 -> 11 after
+ * exchanges-fb's step 10): the back-off between failed runs and the refetch generation of
+ * mark and sweep (docs/exchange.md "Back-off", "Mark and sweep"). The columns come from
+ * added_columns (sqlite_store.c): exchanges.failures (consecutive runs that failed on a
+ * transient error), next_fetch_ts (the scheduler leaves the exchange alone until then),
+ * link_gen (the current refetch generation), sweep_pending (a full refetch is under way: its
+ * end sweeps the links older than link_gen); exchange_links.gen (the generation that last
+ * listed the link). No index on gen: every page rewrites the gen of the links it touches, and
+ * an index would cost a B-tree write per link per page; the sweep (once per full refetch)
+ * reads the exchange's links by the primary key's exchange_id prefix instead. The columns
+ * are all added_columns; this text has nothing left to say. */
+#define CG__SQLITE_EXCHANGE_FETCH_SCHEMA "SELECT 1;"
 
 #endif

@@ -93,4 +93,8 @@ const cg__store_ops cg__store_sqlite = {
     .feedback_list = cg__sqlite_feedback_list,
     .feedback_mark = cg__sqlite_feedback_mark,
     .feedback_counts = cg__sqlite_feedback_counts,
+    .exchange_backoff_put = cg__sqlite_exchange_backoff_put,
+    .exchange_refetch_mark = cg__sqlite_exchange_refetch_mark,
+    .exchange_stale_links = cg__sqlite_exchange_stale_links,
+    .exchange_sweep_done = cg__sqlite_exchange_sweep_done,
 };

@@ -199,6 +199,9 @@ static const char *const migrations[] = {
     CG__SQLITE_EXCERPT_SCHEMA,
     /* 9 -> 10: the exchange feedback queue (sqlite_feedback.c, docs/exchange.md "Feedback"). */
     CG__SQLITE_FEEDBACK_SCHEMA,
+    /* 10 -> 11: exchanges' back-off and refetch generation
+     * (sqlite_exchange.c, docs/exchange.md). */
+    CG__SQLITE_EXCHANGE_FETCH_SCHEMA,
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
@@ -218,6 +221,12 @@ static const struct {
     {5, "review_items", "proposed_at", "INTEGER NOT NULL DEFAULT 0"},
     {5, "review_items", "confirmed_by", "TEXT NOT NULL DEFAULT ''"},
     {5, "outbox", "tenant", "TEXT NOT NULL DEFAULT 'default'"},
+    /* 10 -> 11 (CG__SQLITE_EXCHANGE_FETCH_SCHEMA): back-off and refetch generation. */
+    {11, "exchanges", "failures", "INTEGER NOT NULL DEFAULT 0"},
+    {11, "exchanges", "next_fetch_ts", "INTEGER NOT NULL DEFAULT 0"},
+    {11, "exchanges", "link_gen", "INTEGER NOT NULL DEFAULT 0"},
+    {11, "exchanges", "sweep_pending", "INTEGER NOT NULL DEFAULT 0"},
+    {11, "exchange_links", "gen", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CG__BANKDB_SCHEMA_VERSION,

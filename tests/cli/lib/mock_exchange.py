@@ -11,7 +11,13 @@ Logs every request as a JSON line {"path", "auth", "fk"} to LOG. Routes:
                           with should_delete on 1002
   /huge/...               a 300 kB body;  /slow/...  a body that trickles one byte a second
   /redirect/...           302 to /stolen on this server;  /auth401/...  401
+  /big/v1/FetchHashes     StopNCII, 5 pages of 100 Active MD5s (tokens p2..p5); page 3 waits
+                          while the file LOG.hold exists (a fetch to kill -9 between pages)
+  /busy/...  503 Retry-After: 120;  /busydate/...  503 Retry-After: an HTTP date 300 s ahead;
+  /busybad/...  429 Retry-After: soon (not a number: ignored)
 """
+import email.utils
+import os
 import http.server
 import json
 import sys
@@ -68,6 +74,24 @@ def stopncii(q):
                             rec(101, "VideoMD5", MD5X, "Active")]}
 
 
+def big_hash(page, i):
+    return "%02d%030d" % (page, i)
+
+
+def big(q):
+    page = int(q.get("nextPageToken", "p1")[1:] or "1")
+    if page == 3:
+        for _ in range(600):  # at most a minute
+            if not os.path.exists(LOG + ".hold"):
+                break
+            time.sleep(0.1)
+    more = page < 5
+    return {"count": 100, "nextPageToken": "p%d" % (page + 1) if more else None,
+            "nextSetTimestamp": 1000 if not more else 0, "hasMoreRecords": more,
+            "hashRecords": [rec(100 + page, "VideoMD5", big_hash(page, i), "Active")
+                            for i in range(100)]}
+
+
 def te(q, base):
     if q.get("after") == "c2":
         return {"data": [{"id": "1002", "indicator": MD5Y, "type": "HASH_MD5",
@@ -112,6 +136,20 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.send(200, json.dumps(page))
         elif p == "/te/g1/threat_updates/":
             self.send(200, json.dumps(te(q, base)))
+        elif p == "/big/v1/FetchHashes":
+            if int(q.get("startTimestamp", "0")) >= 1000:
+                self.send(200, json.dumps({"count": 0, "nextPageToken": None,
+                                           "nextSetTimestamp": 1000, "hasMoreRecords": False,
+                                           "hashRecords": []}))
+            else:
+                self.send(200, json.dumps(big(q)))
+        elif p.startswith("/busy/"):
+            self.send(503, "busy", "text/plain", [("Retry-After", "120")])
+        elif p.startswith("/busydate/"):
+            self.send(503, "busy", "text/plain",
+                      [("Retry-After", email.utils.formatdate(time.time() + 300, usegmt=True))])
+        elif p.startswith("/busybad/"):
+            self.send(429, "slow down", "text/plain", [("Retry-After", "soon")])
         elif p.startswith("/huge/"):
             self.send(200, '{"count":0,"hashRecords":[' + " " * 300000 + "]}")
         elif p.startswith("/slow/"):
