@@ -89,9 +89,16 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
  * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */
 int cg__context_laugh_emoji(const char *text, size_t len);
 
-/* 1 when the message calls its recipient a parent: it starts with "mom", "dad", "grandma"...,
- * or holds "mẹ ơi", "má ơi", "bố ơi", "ba ơi" (the vocative). */
+/* 1 when the message calls its recipient a parent or a relative: it starts with "mom", "dad",
+ * "grandma", "auntie", "uncle"..., ends with one not named after "my", "ask", "tell"... ("love
+ * u mom", "thank u auntie", not "im telling my mom"), or holds "mẹ ơi", "má ơi", "bố ơi", "ba
+ * ơi" (the vocative). */
 int cg__context_to_parent(const cg__normalized *nm);
+
+/* 1 when the message refuses: it starts with "no", "nope", "stop", "thôi", "không", "đừng"…,
+ * or says "don't want", "not sending", "i said no", "em không muốn", "không gửi", "không dám"
+ * (plain form). The conversation reads it only after another party asked for images. */
+int cg__context_refusal(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);

@@ -573,27 +573,52 @@ static size_t merge_languages(cg__finding *f, const char **lang, size_t n)
     return k;
 }
 
-/* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") are
- * solicitation only from a sender who has already asked for images: their id starts with
- * PRESSURE_PREFIX, and they count only when the sender's solicitation evidence before this
- * message is at least PRESSURE_MIN; otherwise they are dropped before anything reads them
- * (the learned layer included), so "pls" in a chat about homework is no evidence of anything. */
+/* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") and
+ * vague asks ("send me something", "send another one", "gửi đi", "5 tấm") are solicitation only
+ * from a sender who has already asked for images: their id starts with PRESSURE_PREFIX, and
+ * they count only when, before this message, the sender's solicitation evidence is at least
+ * PRESSURE_MIN, or the sender was the last to ask (any solicitation cue, pressure included)
+ * and another party has refused since ("no", "stop", "thôi", "em không muốn": asking again
+ * after a no is pressure, whatever the words). A video call asked for (CALL_PREFIX) counts
+ * from a sender whose solicitation or grooming evidence is at least PRESSURE_MIN: friends and
+ * family call, a groomer's call is a request. Otherwise they are dropped before anything
+ * reads them (the learned layer included), so "pls" in a chat about homework is no evidence
+ * of anything. *asked: the message held a solicitation cue before the gate. */
 #define PRESSURE_PREFIX "sol.press."
+#define CALL_PREFIX "sol.call."
 #define PRESSURE_MIN 0.3f
 
-static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, size_t n)
+static int has_prefix(const char *id, const char *prefix, size_t n)
+{
+    return id[0] == prefix[0] && strncmp(id, prefix, n) == 0;
+}
+
+static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, size_t n,
+                              int *asked)
 {
     cg__finding *f = s->findings;
-    int open = -1; /* unknown until a pressure cue asks */
+    float sol = -1.0f; /* the sender's solicitation evidence, unknown until a cue asks */
+    int open = -1, call = -1;
     size_t k = 0;
 
+    *asked = 0;
     for (size_t i = 0; i < n; i++) {
-        if (f[i].cue[0] == 's' && strncmp(f[i].cue, PRESSURE_PREFIX,
-                                          sizeof(PRESSURE_PREFIX) - 1) == 0) {
+        *asked |= f[i].harm == CG_HARM_SEXUAL_SOLICITATION;
+        const int press = has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1);
+        const int calls = !press && has_prefix(f[i].cue, CALL_PREFIX, sizeof(CALL_PREFIX) - 1);
+        if ((press || calls) && sol < 0.0f)
+            sol = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION);
+        if (press) {
             if (open < 0)
-                open = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION) >=
-                       PRESSURE_MIN;
+                open = sol >= PRESSURE_MIN ||
+                       cg__convs_ask_state(s->convs, msg) == CG__ASK_MINE_REFUSED;
             if (!open)
+                continue;
+        } else if (calls) {
+            if (call < 0)
+                call = sol >= PRESSURE_MIN ||
+                       cg__convs_sender_evidence(s->convs, msg, CG_HARM_GROOMING) >= PRESSURE_MIN;
+            if (!call)
                 continue;
         }
         s->langs[k] = s->langs[i];
@@ -672,14 +697,19 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){c->harm, c->facet, c->weight, s->cues.v[i].start,
                                          s->cues.v[i].end, c->id, 0};
     }
-    n = pressure_filter(s, msg, n);
+    int sol_ask;
+    n = pressure_filter(s, msg, n, &sol_ask);
     n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0};
+    age.sol_ask = sol_ask;
+    /* A refusal matters only after another party asked for images (checked only then). */
+    if (!sol_ask && cg__convs_ask_state(s->convs, msg) == CG__ASK_OTHER)
+        age.refusal = cg__context_refusal(&s->nm);
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)
             age.asked = 1;

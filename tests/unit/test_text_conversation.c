@@ -167,7 +167,7 @@ CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
     CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
 
     /* The child says they are 13: the other party's score is raised again, ^1.5. */
-    const cg__age_facts age = {13, 13, 0, 0, 0};
+    const cg__age_facts age = {13, 13, 0, 0, 0, 0, 0};
     CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
     CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
     CG_ASSERT_EQ(res.sender_age_max, 13);
@@ -365,7 +365,7 @@ CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
     cg__convs *c = open_convs();
     cg_text_result res = {0};
     const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
-    const cg__age_facts mom = {0, 0, 0, 1, 0};
+    const cg__age_facts mom = {0, 0, 0, 1, 0, 0, 0};
 
     /* The child calls the other "mom": that party's photo request counts at 0.4. */
     CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
@@ -384,7 +384,7 @@ CG_TEST(conversation_topic_context_carries_over_six_messages)
 {
     cg__convs *c = open_convs();
     cg_text_result res = {0};
-    const cg__age_facts game = {0, 0, 0, 0, 2u};
+    const cg__age_facts game = {0, 0, 0, 0, 2u, 0, 0};
     cg_text_message m;
 
     memset(&m, 0, sizeof(m));
