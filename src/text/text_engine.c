@@ -575,16 +575,18 @@ static size_t merge_languages(cg__finding *f, const char **lang, size_t n)
 
 /* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") and
  * vague asks ("send me something", "send another one", "gửi đi", "5 tấm") are solicitation only
- * from a sender who has already asked for images: their id starts with PRESSURE_PREFIX, and
- * they count only when, before this message, the sender's solicitation evidence is at least
- * PRESSURE_MIN, or the sender was the last to ask (any solicitation cue, pressure included)
- * and another party has refused since ("no", "stop", "thôi", "em không muốn": asking again
- * after a no is pressure, whatever the words). A video call asked for (CALL_PREFIX) counts
+ * from a sender who has already asked for images: their id starts with PRESSURE_PREFIX or
+ * ASK_PREFIX, and they count only when, before this message, the sender's solicitation
+ * evidence is at least PRESSURE_MIN, or the sender was the last to ask (a solicitation cue but
+ * pressure and calls: a request or a vague ask, counted or not) and another party has refused
+ * since ("no", "stop", "thôi", "em không muốn": asking again after a no is pressure, whatever
+ * the words; "pls" about homework and a "no way" are not an ask and its refusal). A video call asked for (CALL_PREFIX) counts
  * from a sender whose solicitation or grooming evidence is at least PRESSURE_MIN: friends and
  * family call, a groomer's call is a request. Otherwise they are dropped before anything
  * reads them (the learned layer included), so "pls" in a chat about homework is no evidence
  * of anything. *asked: the message held a solicitation cue before the gate. */
 #define PRESSURE_PREFIX "sol.press."
+#define ASK_PREFIX "sol.ask."
 #define CALL_PREFIX "sol.call."
 #define PRESSURE_MIN 0.3f
 
@@ -603,9 +605,15 @@ static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, si
 
     *asked = 0;
     for (size_t i = 0; i < n; i++) {
-        *asked |= f[i].harm == CG_HARM_SEXUAL_SOLICITATION;
-        const int press = has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1);
+        if (f[i].harm != CG_HARM_SEXUAL_SOLICITATION) {
+            s->langs[k] = s->langs[i];
+            f[k++] = f[i];
+            continue;
+        }
+        const int press = has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1) ||
+                          has_prefix(f[i].cue, ASK_PREFIX, sizeof(ASK_PREFIX) - 1);
         const int calls = !press && has_prefix(f[i].cue, CALL_PREFIX, sizeof(CALL_PREFIX) - 1);
+        *asked |= !calls && !has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1);
         if ((press || calls) && sol < 0.0f)
             sol = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION);
         if (press) {

@@ -413,6 +413,14 @@ CG_TEST(lexicon_pattern_syntax)
         {"chớ kể với ai", "t.vi"},
         {"Đừng KỂ cho ai", "t.vi"},
         {"thằng ngốc", "t.multi"},
+        /* A Vietnamese cue word written without diacritics ("ngu", stupid) is a spelling of
+         * its own: a message that typed "ngủ" (sleep) with its tone did not write it, one
+         * typed without any diacritics may have. */
+        {"đồ ngu", "t.multi"},
+        {"do ngu", "t.multi"},
+        {"mẹ mua bộ đồ ngủ mới", ""},
+        {"Đồ Ngủ", ""},
+        {"bo do ngu moi", "t.multi"},
         {"end my whole sad life", "t.star"},
         {"end my whole sad stupid life", "t.prefix t.star"},
     };
