@@ -347,8 +347,10 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
             /* "pics of the real you", "a photo of cute u": an adjective before the reader. */
             size_t k2 = k + n + 1, n2 = 0;
             int person = 0;
-            for (int a = 0; a < 2 && k2 < pf->n && !person; a++, k2 += n2 + 1)
-                person = word_in(word_at(pf, k2, &n2), n2, reader_en);
+            for (int a = 0; a < 2 && k2 < pf->n && !person; a++, k2 += n2 + 1) {
+                const char *w2 = word_at(pf, k2, &n2);
+                person = word_in(w2, n2, reader_en);
+            }
             if (!person)
                 return 1;
             break;
