@@ -30,6 +30,12 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
                        cg_error *err);
 void cg__pii_hits_free(cg__pii_hits *h);
 
+struct cg__word;
+/* The same over the plain form's words already split (cg__words_split of nm->plain, w[0 ..
+ * nw)): the engine splits a message once for every detector (detect_words.h). */
+cg_status cg__pii_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             cg__pii_hits *out, cg_error *err);
+
 /* Appends one hit (detect_pii.c); ignored when the range is empty or beyond len bytes. -1 when
  * out of memory. */
 int cg__pii_push(cg__pii_hits *out, cg_facet facet, float weight, size_t start, size_t end,
@@ -67,6 +73,11 @@ void cg__age_signals_free(cg__age_signals *a);
 int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
 cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
                             int this_year, cg__age_signals *out, cg_error *err);
+/* The scan over the plain form's words already split (as cg__pii_scan_words), and the current
+ * UTC year to give it. */
+cg_status cg__age_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             int this_year, cg__age_signals *out, cg_error *err);
+int cg__age_this_year(void);
 
 /* ---- context markers (detect_context.c) ----------------------------------------------------- */
 

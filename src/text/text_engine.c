@@ -48,6 +48,8 @@ struct cg_text_session {
     cg__cue_hits cues;
     cg__pii_hits pii;
     cg__age_signals ages;
+    cg__word *words;              /* the plain form's words, split once for every detector */
+    size_t words_cap;
     cg__finding *findings;
     const char **langs;           /* per cue finding: its lexicon's language */
     size_t cap_findings;
@@ -340,6 +342,7 @@ void cg_text_session_destroy(cg_text_session *s)
     cg__cue_hits_free(&s->cues);
     cg__pii_hits_free(&s->pii);
     cg__age_signals_free(&s->ages);
+    cg__free(s->words);
     cg__free(s->findings);
     cg__free(s->langs);
     cg__free(s->scores);
@@ -498,8 +501,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
 #define SCANNED 0x80000000u
 
 static void apply_context(const char *text, size_t len, const cg__normalized *nm,
-                          cg__finding *f, size_t n, unsigned carried, unsigned *own,
-                          unsigned *quoted_harms)
+                          const cg__word *w, size_t nw, cg__finding *f, size_t n,
+                          unsigned carried, unsigned *own, unsigned *quoted_harms)
 {
     int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
@@ -518,21 +521,15 @@ static void apply_context(const char *text, size_t len, const cg__normalized *nm
         }
     }
     if (neg) {
-        cg__word stack[64], *w = NULL;
-        size_t nw = 0;
-        if (cg__words_split(&nm->plain, text, len, stack, 64, &w, &nw) == CG_OK) {
-            for (size_t i = 0; i < n; i++) {
-                if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
-                    continue;
-                if (cg__context_negated(text, w, nw, f[i].start) ||
-                    (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
-                    f[i].weight *= NEGATED_FACTOR;
-                    *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
-                }
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
+                continue;
+            if (cg__context_negated(text, w, nw, f[i].start) ||
+                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
+                f[i].weight *= NEGATED_FACTOR;
+                *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
             }
-            if (w != stack)
-                cg__free(w);
-        } /* out of memory: the cues keep their weight (negation only ever weakens) */
+        }
     }
     *own = 0;
     for (size_t i = 0; i < n && !any; i++)
@@ -670,11 +667,23 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     s->cues.n = 0;
     s->pii.n = 0;
     s->ages.n = 0;
+    /* The plain form's words, split once: the personal-data and age detectors and the negation
+     * check read the same words (a split of their own each cost ~1,250 instructions). */
+    cg__word *words = s->words;
+    size_t nw = 0;
+    st = cg__words_split(&s->nm.plain, text, msg->len, s->words, s->words_cap, &words, &nw);
+    if (st != CG_OK)
+        return cg__fail(err, st, "out of memory splitting a message into words");
+    if (words != s->words) { /* a bigger array: the session keeps it for the next messages */
+        cg__free(s->words);
+        s->words = words;
+        s->words_cap = (s->nm.plain.n + 1) / 2;
+    }
     st = cg__lexicon_scan(s->e->lx, s->scratch, &s->nm, &s->cues, err);
     if (st == CG_OK)
-        st = cg__pii_scan(text, msg->len, &s->nm, &s->pii, err);
+        st = cg__pii_scan_words(text, msg->len, words, nw, &s->pii, err);
     if (st == CG_OK)
-        st = cg__age_scan(text, msg->len, &s->nm, &s->ages, err);
+        st = cg__age_scan_words(text, msg->len, words, nw, cg__age_this_year(), &s->ages, err);
     if (st != CG_OK)
         return st;
 
@@ -748,7 +757,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     /* The topic of the last few messages (a game, an exam, laughter, the news) is context too:
      * every message's topic markers are kept by the conversation for the next ones. */
     const unsigned carried = cg__convs_context(s->convs, msg);
-    apply_context(text, msg->len, &s->nm, s->findings, n, carried, &own, &quoted_harms);
+    apply_context(text, msg->len, &s->nm, words, nw, s->findings, n, carried, &own, &quoted_harms);
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens
