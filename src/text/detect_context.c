@@ -344,14 +344,11 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
                 continue;
             if (word_in(w, n, person_en))
                 break;
-            /* "pics of the real you", "a photo of cute u": an adjective before the reader. */
-            size_t k2 = k + n + 1, n2 = 0;
-            int person = 0;
-            for (int a = 0; a < 2 && k2 < pf->n && !person; a++, k2 += n2 + 1) {
-                const char *w2 = word_at(pf, k2, &n2);
-                person = word_in(w2, n2, reader_en);
-            }
-            if (!person)
+            /* "pics of the real you", "a photo of cute u": an adjective just before the
+             * reader ("pics of the blue car you drew" is a thing). */
+            size_t n2 = 0;
+            const char *w2 = k + n + 1 < pf->n ? word_at(pf, k + n + 1, &n2) : NULL;
+            if (w2 == NULL || !word_in(w2, n2, reader_en))
                 return 1;
             break;
         }
