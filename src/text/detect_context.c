@@ -428,7 +428,11 @@ int cg__context_to_parent(const cg__normalized *nm)
         const char *e = nm->plain.s + nm->plain.n, *b = e;
         while (b > nm->plain.s && b[-1] != ' ')
             b--;
-        if (b > nm->plain.s && word_in(b, (size_t)(e - b), first_en)) {
+        const char c1 = b < e ? *b : 0;
+        if (b > nm->plain.s &&
+            (c1 == 'm' || c1 == 'd' || c1 == 'p' || c1 == 'g' || c1 == 'n' || c1 == 'a' ||
+             c1 == 'u') &&
+            word_in(b, (size_t)(e - b), first_en)) {
             const char *pe = b - 1, *pb = pe;
             while (pb > nm->plain.s && pb[-1] != ' ')
                 pb--;
