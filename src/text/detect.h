@@ -102,8 +102,8 @@ int cg__context_laugh_emoji(const char *text, size_t len);
 
 /* 1 when the message calls its recipient a parent or a relative: it starts with "mom", "dad",
  * "grandma", "auntie", "uncle"..., ends with one not named after "my", "ask", "tell"... ("love
- * u mom", "thank u auntie", not "im telling my mom"), or holds "mẹ ơi", "má ơi", "bố ơi", "ba
- * ơi" (the vocative). */
+ * u mom", "thank u auntie", not "im telling my mom"), ends with "mẹ ạ", "bố ạ", or holds "mẹ
+ * ơi", "má ơi", "bố ơi", "ba ơi" (the vocative). */
 int cg__context_to_parent(const cg__normalized *nm);
 
 /* 1 when the message refuses: it starts with "no", "nope", "stop", "thôi", "không", "đừng"…,

@@ -454,6 +454,15 @@ int cg__context_to_parent(const cg__normalized *nm)
             (k >= f->n || (w = word_at(f, k, &n), !word_in(w, n, couple_vi))))
             return 1;
     }
+    /* "ạ" (0xe1 0xba 0xa1), the polite particle, ending a message after a parent addresses
+     * them: "hơi rộng mẹ ạ", "con về rồi bố ạ". */
+    if (f->n >= 4 && memcmp(f->s + f->n - 3, "\xe1\xba\xa1", 3) == 0 && f->s[f->n - 4] == ' ') {
+        const char *pe = f->s + f->n - 4, *pb = pe;
+        while (pb > f->s && pb[-1] != ' ')
+            pb--;
+        if (word_in(pb, (size_t)(pe - pb), answered_vi))
+            return 1;
+    }
     /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */
     const char *end = f->s + f->n;
     for (const char *q = f->s; (q = memchr(q, 0xc6, (size_t)(end - q))) != NULL; q++) {

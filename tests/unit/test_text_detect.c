@@ -623,6 +623,11 @@ CG_TEST(detect_context_to_parent)
     CG_ASSERT(!to_parent("im telling my mom"));
     CG_ASSERT(!to_parent("go ask ur dad"));
     CG_ASSERT(!to_parent("i'll call mom"));
+    /* The polite particle after a parent, ending the message. */
+    CG_ASSERT(to_parent("hơi rộng ở eo mẹ ạ"));
+    CG_ASSERT(to_parent("con về rồi bố ạ"));
+    CG_ASSERT(!to_parent("em chào anh ạ"));
+    CG_ASSERT(!to_parent("mẹ em đi làm rồi ạ"));
 }
 
 static int refusal(const char *text)
