@@ -28,6 +28,9 @@ typedef struct cg__age_facts {
     int asked;
     int to_parent; /* it calls its recipient a parent ("mom, ...", "mẹ ơi"): detect_context.c */
     unsigned context; /* its context markers (detect.h CG__CTX_*), kept for the next messages */
+    int sol_ask;      /* it asks for images: a solicitation cue, pressure included, before the
+                         pressure gate (text_engine.c) */
+    int refusal;      /* it refuses ("no", "stop", "thôi", "em không muốn": detect_context.c) */
 } cg__age_facts;
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);
@@ -44,6 +47,14 @@ unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg);
  * rules' and the learned layer's, as of the sender's last message; 0 for a new sender or
  * conversation). Changes nothing. */
 float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h);
+
+/* Where msg's sender stands with asking for images: CG__ASK_MINE_REFUSED when they were the
+ * last to ask in msg's conversation and another party has refused since (asking again is
+ * pressure), CG__ASK_OTHER when another party was the last to ask (so msg may be a refusal),
+ * else 0. Changes nothing. */
+#define CG__ASK_OTHER 1
+#define CG__ASK_MINE_REFUSED 2
+int cg__convs_ask_state(const cg__convs *c, const cg_text_message *msg);
 
 /* Applies the message's findings to its conversation and fills res (risks, stage, alert,
  * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */

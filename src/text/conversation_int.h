@@ -63,6 +63,9 @@ typedef struct conv {
     uint64_t probe_at;
     uint64_t ctx_at[CONTEXT_BITS]; /* the message (1-based count) that last had each topic
                                       context marker; 0 never */
+    int ask_from;                  /* who last asked for images (a solicitation cue, pressure
+                                      included, before the gate; party index, -1 none) */
+    int ask_refused;               /* 1: another party refused after that ask */
     cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
 } conv;

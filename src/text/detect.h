@@ -30,6 +30,12 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
                        cg_error *err);
 void cg__pii_hits_free(cg__pii_hits *h);
 
+struct cg__word;
+/* The same over the plain form's words already split (cg__words_split of nm->plain, w[0 ..
+ * nw)): the engine splits a message once for every detector (detect_words.h). */
+cg_status cg__pii_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             cg__pii_hits *out, cg_error *err);
+
 /* Appends one hit (detect_pii.c); ignored when the range is empty or beyond len bytes. -1 when
  * out of memory. */
 int cg__pii_push(cg__pii_hits *out, cg_facet facet, float weight, size_t start, size_t end,
@@ -67,6 +73,11 @@ void cg__age_signals_free(cg__age_signals *a);
 int cg__age_from_birth_year(int birth_year, int this_year, int *min_age, int *max_age);
 cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
                             int this_year, cg__age_signals *out, cg_error *err);
+/* The scan over the plain form's words already split (as cg__pii_scan_words), and the current
+ * UTC year to give it. */
+cg_status cg__age_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             int this_year, cg__age_signals *out, cg_error *err);
+int cg__age_this_year(void);
 
 /* ---- context markers (detect_context.c) ----------------------------------------------------- */
 
@@ -89,9 +100,16 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
  * "xD"): the normaliser drops them, so the context scan and the learned layer read them here. */
 int cg__context_laugh_emoji(const char *text, size_t len);
 
-/* 1 when the message calls its recipient a parent: it starts with "mom", "dad", "grandma"...,
- * or holds "mẹ ơi", "má ơi", "bố ơi", "ba ơi" (the vocative). */
+/* 1 when the message calls its recipient a parent or a relative: it starts with "mom", "dad",
+ * "grandma", "auntie", "uncle"..., ends with one not named after "my", "ask", "tell"... ("love
+ * u mom", "thank u auntie", not "im telling my mom"), ends with "mẹ ạ", "bố ạ", or holds "mẹ
+ * ơi", "má ơi", "bố ơi", "ba ơi" (the vocative). */
 int cg__context_to_parent(const cg__normalized *nm);
+
+/* 1 when the message refuses: it starts with "no", "nope", "stop", "thôi", "không", "đừng"…,
+ * or says "don't want", "not sending", "i said no", "em không muốn", "không gửi", "không dám"
+ * (plain form). The conversation reads it only after another party asked for images. */
+int cg__context_refusal(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);

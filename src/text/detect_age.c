@@ -44,19 +44,12 @@ typedef cg__word word;
 typedef struct scan {
     const char *t;            /* the original */
     size_t len;
-    word *w;
+    const word *w;            /* the plain form's words (the caller's) */
     size_t nw;
     int year;                 /* this year, for birth years */
     cg__age_signals *out;
     int nomem;
-    word stack[WORDS_STACK];
 } scan;
-
-/* The plain form's words with their original ranges (detect_words.c). */
-static cg_status split_words(scan *sc, const cg__textform *f)
-{
-    return cg__words_split(f, sc->t, sc->len, sc->stack, WORDS_STACK, &sc->w, &sc->nw);
-}
 
 static void push(scan *sc, cg__age_kind kind, int min_age, int max_age, size_t wa, size_t wb)
 {
@@ -481,11 +474,30 @@ static void merge_signals(cg__age_signals *a, size_t n0)
 cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *nm,
                             int this_year, cg__age_signals *out, cg_error *err)
 {
-    scan sc;
-    size_t n0;
+    cg__word stack[WORDS_STACK], *w = stack;
+    size_t nw = 0;
     cg_status st;
 
     if (out == NULL || nm == NULL || (text == NULL && len > 0))
+        return cg__fail(err, CG_E_INVAL, "age scan: NULL argument");
+    if (len > UINT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "age scan: message of %zu bytes", len);
+    st = cg__words_split(&nm->plain, text != NULL ? text : "", len, stack, WORDS_STACK, &w, &nw);
+    if (st != CG_OK)
+        return cg__fail(err, st, "age scan: out of memory");
+    st = cg__age_scan_words(text, len, w, nw, this_year, out, err);
+    if (w != stack)
+        cg__free(w);
+    return st;
+}
+
+cg_status cg__age_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             int this_year, cg__age_signals *out, cg_error *err)
+{
+    scan sc;
+    size_t n0;
+
+    if (out == NULL || (text == NULL && len > 0) || (w == NULL && nw > 0))
         return cg__fail(err, CG_E_INVAL, "age scan: NULL argument");
     if (len > UINT32_MAX)
         return cg__fail(err, CG_E_LIMIT, "age scan: message of %zu bytes", len);
@@ -495,15 +507,12 @@ cg_status cg__age_scan_year(const char *text, size_t len, const cg__normalized *
     sc.year = this_year;
     sc.out = out;
     sc.nomem = 0;
-    st = split_words(&sc, &nm->plain);
-    if (st != CG_OK)
-        return cg__fail(err, st, "age scan: out of memory");
+    sc.w = w;
+    sc.nw = nw;
     for (size_t i = 0; i < sc.nw && !sc.nomem; i++) {
         if (may_start(&sc, i) && !stated(&sc, i))
             asked(&sc, i);
     }
-    if (sc.w != sc.stack)
-        cg__free(sc.w);
     if (sc.nomem) {
         out->n = n0;
         return cg__fail(err, CG_E_NOMEM, "age scan: out of memory");
@@ -527,14 +536,19 @@ static int utc_year(time_t t)
     return (int)(yoe + era * 400 + (mp >= 10 ? 1 : 0));
 }
 
+int cg__age_this_year(void)
+{
+    const time_t now = time(NULL);
+
+    return now == (time_t)-1 ? 2025 : utc_year(now);
+}
+
 /* Appends the age signals of text to out; on failure out keeps exactly the signals it had. Birth
  * years are counted from the current UTC year. */
 cg_status cg__age_scan(const char *text, size_t len, const cg__normalized *nm,
                        cg__age_signals *out, cg_error *err)
 {
-    const time_t now = time(NULL);
-
-    return cg__age_scan_year(text, len, nm, now == (time_t)-1 ? 2025 : utc_year(now), out, err);
+    return cg__age_scan_year(text, len, nm, cg__age_this_year(), out, err);
 }
 
 void cg__age_signals_free(cg__age_signals *a)

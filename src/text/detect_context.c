@@ -316,6 +316,7 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
         "outfit", "bed", "room", "mirror", "bath", "shower", "naked", "nude", "nudes", "girl",
         "boy", "lips", "back", "belly", "stomach", "skin", "hair", "pajamas", "pyjamas", "pjs",
         "what", "how", "wearing", "yourself", "legs", "towel", NULL};
+    static const char *const reader_en[] = {"u", "you", "yourself", "urself", "ya", NULL};
     static const char *const photo_vi[] = {"ảnh", "hình", "clip", NULL};
     static const char *const thing_vi[] = {"cái", "chiếc", "bức", "tờ", "trang", "quyển",
                                            "cuốn", "món", "bài", "bản", "đề", "mô", NULL};
@@ -341,7 +342,13 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
             w = word_at(pf, k, &n);
             if (word_in(w, n, det_en))
                 continue;
-            if (!word_in(w, n, person_en))
+            if (word_in(w, n, person_en))
+                break;
+            /* "pics of the real you", "a photo of cute u": an adjective just before the
+             * reader ("pics of the blue car you drew" is a thing). */
+            size_t n2 = 0;
+            const char *w2 = k + n + 1 < pf->n ? word_at(pf, k + n + 1, &n2) : NULL;
+            if (w2 == NULL || !word_in(w2, n2, reader_en))
                 return 1;
             break;
         }
@@ -364,20 +371,75 @@ static int photo_of_thing(const cg__normalized *nm, int vi)
     return 0;
 }
 
+int cg__context_refusal(const cg__normalized *nm)
+{
+    static const char *const first[] = {"no", "nope", "nah", "nop", "stop", "never", "ew",
+                                        "eww", "thoi", "khong", "hong", "dung", "ko", NULL};
+    static const char *const pairs_refuse[] = {"dont want", "do not", "not sending", "wont send",
+                                       "not comfortable", "said no", "i said", "no thanks",
+                                       "leave me", "not doing", "dont feel", "khong muon",
+                                       "khong gui", "khong chup", "khong dam", "khong thich",
+                                       "khong quen", "khong lam", "dung gui", "dung hoi",
+                                       "khong duoc", "chiu thoi", NULL};
+    const cg__textform *f = &nm->plain;
+    size_t n, n2;
+    const char *w = word_at(f, 0, &n);
+
+    if (n > 0 && word_in(w, n, first))
+        return 1;
+    for (size_t i = 0; i < f->n; i += n + 1) {
+        w = word_at(f, i, &n);
+        if (i + n + 1 >= f->n)
+            break;
+        const char *w2 = word_at(f, i + n + 1, &n2);
+        for (const char *const *p = pairs_refuse; *p != NULL; p++) {
+            const char *sp = strchr(*p, ' ');
+            if ((size_t)(sp - *p) == n && memcmp(*p, w, n) == 0 && strlen(sp + 1) == n2 &&
+                memcmp(sp + 1, w2, n2) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 int cg__context_to_parent(const cg__normalized *nm)
 {
     static const char *const first_en[] = {"mom", "mum", "mommy", "mummy", "mama", "dad",
                                            "daddy", "papa", "grandma", "grandpa", "granny",
-                                           "nana", NULL};
+                                           "nana", "aunt", "auntie", "aunty", "uncle", NULL};
     static const char *const parent_vi[] = {"mẹ", "má", "bố", "ba", "nội", "ngoại", NULL};
     static const char *const yes_vi[] = {"dạ", "vâng", NULL};
     size_t n;
     const char *w = word_at(&nm->plain, 0, &n);
     const char c0 = n > 0 ? w[0] : 0;
 
-    /* The first words start with m, d, p, g or n: most messages are passed over at once. */
-    if ((c0 == 'm' || c0 == 'd' || c0 == 'p' || c0 == 'g' || c0 == 'n') && word_in(w, n, first_en))
+    /* The first words start with m, d, p, g, n, a or u: most messages are passed over at once.
+     * An aunt or an uncle is family too; so is the word that ends a message ("thank u
+     * auntie", "love u mom"), the vocative in English. */
+    if ((c0 == 'm' || c0 == 'd' || c0 == 'p' || c0 == 'g' || c0 == 'n' || c0 == 'a' ||
+         c0 == 'u') && word_in(w, n, first_en))
         return 1;
+    if (nm->plain.n > 0) {
+        /* Not "im telling my mom", "ask ur dad": someone named, not called. */
+        static const char *const named[] = {"my", "your", "ur", "his", "her", "their", "our",
+                                            "the", "a", "to", "ask", "tell", "telling", "call",
+                                            "with", "about", "and", "or", "of", "for", "at",
+                                            "from", "by", "ill", "im", NULL};
+        const char *e = nm->plain.s + nm->plain.n, *b = e;
+        while (b > nm->plain.s && b[-1] != ' ')
+            b--;
+        const char c1 = b < e ? *b : 0;
+        if (b > nm->plain.s &&
+            (c1 == 'm' || c1 == 'd' || c1 == 'p' || c1 == 'g' || c1 == 'n' || c1 == 'a' ||
+             c1 == 'u') &&
+            word_in(b, (size_t)(e - b), first_en)) {
+            const char *pe = b - 1, *pb = pe;
+            while (pb > nm->plain.s && pb[-1] != ' ')
+                pb--;
+            if (!word_in(pb, (size_t)(pe - pb), named))
+                return 1;
+        }
+    }
     const cg__textform *f = &nm->folded;
     /* A polite answer to a parent: "dạ mẹ, …", "vâng bố" at the start (not "dạ bố mẹ đi
      * làm", the parents as the subject; not "ba", also "three"). */
@@ -390,6 +452,15 @@ int cg__context_to_parent(const cg__normalized *nm)
         k += n + 1;
         if (word_in(w, n, answered_vi) &&
             (k >= f->n || (w = word_at(f, k, &n), !word_in(w, n, couple_vi))))
+            return 1;
+    }
+    /* "ạ" (0xe1 0xba 0xa1), the polite particle, ending a message after a parent addresses
+     * them: "hơi rộng mẹ ạ", "con về rồi bố ạ". */
+    if (f->n >= 4 && memcmp(f->s + f->n - 3, "\xe1\xba\xa1", 3) == 0 && f->s[f->n - 4] == ' ') {
+        const char *pe = f->s + f->n - 4, *pb = pe;
+        while (pb > f->s && pb[-1] != ' ')
+            pb--;
+        if (word_in(pb, (size_t)(pe - pb), answered_vi))
             return 1;
     }
     /* "ơi" (0xc6 0xa1 'i') after a name calls that person: "mẹ ơi". */

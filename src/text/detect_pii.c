@@ -29,12 +29,6 @@
 
 /* ---- the scan state ----------------------------------------------------------------------- */
 
-/* The plain form's words with their original ranges (detect_words.c). */
-static cg_status split_words(scan *sc, const cg__textform *f)
-{
-    return cg__words_split(f, sc->t, sc->len, sc->stack, WORDS_STACK, &sc->w, &sc->nw);
-}
-
 int cg__pii_push(cg__pii_hits *h, cg_facet facet, float weight, size_t start, size_t end,
                  size_t len)
 {
@@ -189,12 +183,31 @@ static void merge_hits(cg__pii_hits *h, size_t n0)
 cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, cg__pii_hits *out,
                        cg_error *err)
 {
-    scan sc;
-    size_t n0;
+    cg__word stack[WORDS_STACK], *w = stack;
+    size_t nw = 0;
     cg_status st;
-    int spelled = 0;
 
     if (out == NULL || nm == NULL || (text == NULL && len > 0))
+        return cg__fail(err, CG_E_INVAL, "personal-data scan: NULL argument");
+    if (len > UINT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "personal-data scan: message of %zu bytes", len);
+    st = cg__words_split(&nm->plain, text != NULL ? text : "", len, stack, WORDS_STACK, &w, &nw);
+    if (st != CG_OK)
+        return cg__fail(err, st, "personal-data scan: out of memory");
+    st = cg__pii_scan_words(text, len, w, nw, out, err);
+    if (w != stack)
+        cg__free(w);
+    return st;
+}
+
+cg_status cg__pii_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                             cg__pii_hits *out, cg_error *err)
+{
+    scan sc;
+    size_t n0;
+    int spelled = 0;
+
+    if (out == NULL || (text == NULL && len > 0) || (w == NULL && nw > 0))
         return cg__fail(err, CG_E_INVAL, "personal-data scan: NULL argument");
     if (len > UINT32_MAX)
         return cg__fail(err, CG_E_LIMIT, "personal-data scan: message of %zu bytes", len);
@@ -203,9 +216,8 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
     sc.len = len;
     sc.out = out;
     sc.nomem = 0;
-    st = split_words(&sc, &nm->plain);
-    if (st != CG_OK)
-        return cg__fail(err, st, "personal-data scan: out of memory");
+    sc.w = w;
+    sc.nw = nw;
 
     cg__pii_phones(&sc);
     if (memchr(sc.t, '@', len) != NULL)
@@ -236,8 +248,6 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
     }
     if (!sc.nomem && cg__pii_scan_spoken(sc.t, sc.len, sc.w, sc.nw, out) != 0)
         sc.nomem = 1;
-    if (sc.w != sc.stack)
-        cg__free(sc.w);
     if (sc.nomem) {
         out->n = n0;
         return cg__fail(err, CG_E_NOMEM, "personal-data scan: out of memory");

@@ -22,11 +22,10 @@ typedef cg__word word;
 typedef struct scan {
     const char *t;            /* the original */
     size_t len;
-    word *w;                  /* the plain form's words: stack or heap */
+    const word *w;            /* the plain form's words (the caller's) */
     size_t nw;
     cg__pii_hits *out;
     int nomem;                /* an append failed: the scan is abandoned */
-    word stack[WORDS_STACK];
 } scan;
 
 /* A value read after a cue (detect_pii_value.c). */

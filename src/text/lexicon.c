@@ -58,6 +58,7 @@ typedef struct lex_loader {
     char *rx; /* regexes, each NUL-terminated */
     size_t nrx, rxcap;
     const char *cache_dir; /* compiled databases (lexicon_cache.h); NULL: none */
+    int vi;                /* the row being compiled is a Vietnamese cue */
 } lex_loader;
 
 /* Grows *v (elements of size) so that it holds at least need; 0 on allocation failure. */
@@ -147,9 +148,17 @@ static cg_status add_alt(lex_loader *ld, const char *s, size_t n, int prefix, ch
         return CG_E_INVAL;
     }
     /* A word written with diacritics is checked against the message's own spelling when that
-     * has diacritics too (lexicon_scan.c); prefixes are not. */
+     * has diacritics too (lexicon_scan.c); prefixes are not. So is a word of a Vietnamese cue
+     * written without any (letters only): "ngu" (stupid) is a spelling of its own, and a
+     * message that typed "ngủ" (sleep) with its tone did not write it — the diacritic form is
+     * checked before the folded one. */
     for (size_t i = 0; i < flen && !prefix && !toned; i++)
         toned = (unsigned char)folded[i] >= 0x80;
+    if (!toned && !prefix && ld->vi) {
+        toned = 1;
+        for (size_t i = 0; i < flen && toned; i++)
+            toned = (folded[i] >= 'a' && folded[i] <= 'z') || folded[i] == ' ';
+    }
     if (!toned)
         flen = 0;
     if (lx->ntext + plen + flen > UINT32_MAX ||
@@ -449,6 +458,7 @@ static cg_status add_row(lex_loader *ld, char **f, size_t nf, const char *path, 
         return CG_E_NOMEM;
     e = &lx->cues[lx->n];
     memset(e, 0, sizeof *e);
+    ld->vi = strcmp(f[1], "vi") == 0;
     st = compile_pattern(ld, e, f[5], why, whylen);
     if (st != CG_OK) {
         /* Drop what the half-compiled pattern appended, so a rejected row leaves no trace. */

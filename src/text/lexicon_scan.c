@@ -129,9 +129,18 @@ static int same_spelling(const char *a, size_t an, const char *b, size_t bn)
 /* 1 when a word of the message at plain offset pos is written with diacritics other than
  * those of alternative al (which has them) on the same letters: "khói" (smoke) is not "khỏi"
  * (out of), though both are "khoi" in the plain form. Words typed without diacritics, as chat
- * often is, still match, and so do teencode words ("ko" for "không"), both placements of a
- * tone ("xoá", "xóa") and places the folded form cannot be aligned with. Runs only on
- * candidate matches, which are rare. */
+ * often is, still match — unless the message has Vietnamese letters elsewhere (its writer
+ * types diacritics, so "gửi cho anh" is not "gửi ảnh") — and so do teencode words ("ko" for
+ * "không"), both placements of a tone ("xoá", "xóa") and places the folded form cannot be
+ * aligned with. Runs only on candidate matches, which are rare. */
+static int has_marks(const cg__textform *ff)
+{
+    for (size_t i = 0; i < ff->n; i++)
+        if ((unsigned char)ff->s[i] >= 0x80)
+            return 1;
+    return 0;
+}
+
 static int tone_mismatch(const cg__lexicon *lx, const lex_alt *al, const cg__normalized *nm,
                          size_t pos)
 {
@@ -160,7 +169,11 @@ static int tone_mismatch(const cg__lexicon *lx, const lex_alt *al, const cg__nor
             ke++;
         while (e < ff->n && ff->s[e] != ' ')
             ascii &= (unsigned char)ff->s[e++] < 0x80;
-        if (!ascii && same_letters(ff->s + lo, e - lo, a + k, ke - k) &&
+        /* A word typed without diacritics is read as any spelling, unless the writer types
+         * them: in a message with Vietnamese letters elsewhere, "anh" (you) is not "ảnh"
+         * (photo). */
+        if ((!ascii || has_marks(ff)) &&
+            same_letters(ff->s + lo, e - lo, a + k, ke - k) &&
             !same_spelling(ff->s + lo, e - lo, a + k, ke - k))
             return 1;
         k = ke + 1;

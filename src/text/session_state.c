@@ -1,12 +1,14 @@
 /* Saving and restoring a text session's conversations (session_state.h).
  *
- * Format, version 2, little-endian, no padding: "CGTS", u32 version, six u32 dimensions of this
+ * Format, version 3, little-endian, no padding: "CGTS", u32 version, six u32 dimensions of this
  * build (facets, harms, parties per conversation, evidence ring, pending group messages, words
  * per pending message: a build with other dimensions refuses the state rather than guess), u32
  * conversation count, then each conversation: its id (u32 length + bytes), i64 last_ts, u64
  * messages, u32 parties, i32 last sender, the harm peaks, the pending group messages, the last
  * probe for personal data (i32 from, i32 to, u64 at) and the message of each topic context
- * marker (8 x u64), the evidence ring, then its parties (version 1 had no probe and markers). Strings are a length and bytes, never NUL-terminated; floats
+ * marker (8 x u64), the last ask for images (i32 party, i32 refused since: version 3 only; a
+ * version 2 state reads as no ask), the evidence ring, then its parties (version 1 had no probe
+ * and markers). Strings are a length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -23,7 +25,7 @@
 #include "text/conversation_int.h"
 
 #define MAGIC "CGTS"
-#define VERSION 2u
+#define VERSION 3u
 /* The longest id (conversation, party) accepted. */
 #define ID_MAX 4096u
 
@@ -162,6 +164,8 @@ static void write_conv(writer *w, const conv *v)
     put_u64(w, v->probe_at);
     for (int i = 0; i < CONTEXT_BITS; i++)
         put_u64(w, v->ctx_at[i]);
+    put_i32(w, v->ask_from);
+    put_i32(w, v->ask_refused);
     for (int i = 0; i < EVIDENCE_RING; i++) {
         const cg_text_evidence *ev = &v->ring[i];
 
@@ -223,6 +227,7 @@ typedef struct reader {
     const uint8_t *p;
     size_t left;
     const char *fault; /* the first thing found wrong; NULL while all is well */
+    uint32_t version;  /* of the state being read (2 or 3) */
 } reader;
 
 static int take(reader *r, void *dst, size_t n)
@@ -418,6 +423,14 @@ static void read_conv(reader *r, cg__convs *c)
         check(r, v->ctx_at[i] <= v->n_messages, "a context marker is after the last message");
     }
     check(r, v->probe_at <= v->n_messages, "a probe is after the last message");
+    v->ask_from = -1;
+    v->ask_refused = 0;
+    if (r->version >= 3) {
+        v->ask_from = get_i32(r);
+        v->ask_refused = get_i32(r);
+        check(r, index_ok(v->ask_from, np), "a party index is out of range");
+        check(r, v->ask_refused == 0 || v->ask_refused == 1, "a refusal flag is not 0 or 1");
+    }
     for (int i = 0; i < EVIDENCE_RING; i++) {
         cg_text_evidence *ev = &v->ring[i];
 
@@ -456,7 +469,7 @@ cg_status cg__text_session_state_restore(cg_text_session *s, const uint8_t *buf,
 {
     static const uint32_t dims[6] = {CG_FACET_COUNT, CG_HARM_COUNT, MAX_PARTIES,
                                      EVIDENCE_RING,  PENDING,       PENDING_WORDS};
-    reader r = {buf, len, NULL};
+    reader r = {buf, len, NULL, 0};
     cg__convs *fresh = NULL, **slot;
     uint8_t magic[4] = {0};
     uint32_t version, n;
@@ -471,9 +484,11 @@ cg_status cg__text_session_state_restore(cg_text_session *s, const uint8_t *buf,
         return cg__fail(err, CG_E_DECODE, "conversation state: not a saved conversation state "
                         "(%zu bytes)", len);
     version = get_u32(&r);
-    if (r.fault == NULL && version != VERSION)
+    if (r.fault == NULL && version != VERSION && version != 2)
         return cg__fail(err, CG_E_UNSUPPORTED,
-                        "conversation state: version %u (this build reads %u)", version, VERSION);
+                        "conversation state: version %u (this build reads 2 and %u)", version,
+                        VERSION);
+    r.version = version;
     for (int i = 0; i < 6; i++) {
         const uint32_t d = get_u32(&r);
 

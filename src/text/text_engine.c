@@ -48,6 +48,8 @@ struct cg_text_session {
     cg__cue_hits cues;
     cg__pii_hits pii;
     cg__age_signals ages;
+    cg__word *words;              /* the plain form's words, split once for every detector */
+    size_t words_cap;
     cg__finding *findings;
     const char **langs;           /* per cue finding: its lexicon's language */
     size_t cap_findings;
@@ -340,6 +342,7 @@ void cg_text_session_destroy(cg_text_session *s)
     cg__cue_hits_free(&s->cues);
     cg__pii_hits_free(&s->pii);
     cg__age_signals_free(&s->ages);
+    cg__free(s->words);
     cg__free(s->findings);
     cg__free(s->langs);
     cg__free(s->scores);
@@ -498,8 +501,8 @@ static int quoted(const char *text, size_t len, uint32_t a, uint32_t b)
 #define SCANNED 0x80000000u
 
 static void apply_context(const char *text, size_t len, const cg__normalized *nm,
-                          cg__finding *f, size_t n, unsigned carried, unsigned *own,
-                          unsigned *quoted_harms)
+                          const cg__word *w, size_t nw, cg__finding *f, size_t n,
+                          unsigned carried, unsigned *own, unsigned *quoted_harms)
 {
     int any = 0, neg = 0;
     int quotes = -1; /* unknown until a cue asks */
@@ -518,21 +521,15 @@ static void apply_context(const char *text, size_t len, const cg__normalized *nm
         }
     }
     if (neg) {
-        cg__word stack[64], *w = NULL;
-        size_t nw = 0;
-        if (cg__words_split(&nm->plain, text, len, stack, 64, &w, &nw) == CG_OK) {
-            for (size_t i = 0; i < n; i++) {
-                if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
-                    continue;
-                if (cg__context_negated(text, w, nw, f[i].start) ||
-                    (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
-                    f[i].weight *= NEGATED_FACTOR;
-                    *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
-                }
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
+                continue;
+            if (cg__context_negated(text, w, nw, f[i].start) ||
+                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
+                f[i].weight *= NEGATED_FACTOR;
+                *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
             }
-            if (w != stack)
-                cg__free(w);
-        } /* out of memory: the cues keep their weight (negation only ever weakens) */
+        }
     }
     *own = 0;
     for (size_t i = 0; i < n && !any; i++)
@@ -573,27 +570,60 @@ static size_t merge_languages(cg__finding *f, const char **lang, size_t n)
     return k;
 }
 
-/* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") are
- * solicitation only from a sender who has already asked for images: their id starts with
- * PRESSURE_PREFIX, and they count only when the sender's solicitation evidence before this
- * message is at least PRESSURE_MIN; otherwise they are dropped before anything reads them
- * (the learned layer included), so "pls" in a chat about homework is no evidence of anything. */
+/* Pressure cues ("just one", "pls", "why not, everyone does it", "đi mà", "có sao đâu") and
+ * vague asks ("send me something", "send another one", "gửi đi", "5 tấm") are solicitation only
+ * from a sender who has already asked for images: their id starts with PRESSURE_PREFIX or
+ * ASK_PREFIX, and they count only when, before this message, the sender's solicitation
+ * evidence is at least PRESSURE_MIN, or the sender was the last to ask (a solicitation cue but
+ * pressure and calls: a request or a vague ask, counted or not) and another party has refused
+ * since ("no", "stop", "thôi", "em không muốn": asking again after a no is pressure, whatever
+ * the words; "pls" about homework and a "no way" are not an ask and its refusal). A video call asked for (CALL_PREFIX) counts
+ * from a sender whose solicitation or grooming evidence is at least PRESSURE_MIN: friends and
+ * family call, a groomer's call is a request. Otherwise they are dropped before anything
+ * reads them (the learned layer included), so "pls" in a chat about homework is no evidence
+ * of anything. *asked: the message held a solicitation cue before the gate. */
 #define PRESSURE_PREFIX "sol.press."
+#define ASK_PREFIX "sol.ask."
+#define CALL_PREFIX "sol.call."
 #define PRESSURE_MIN 0.3f
 
-static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, size_t n)
+static int has_prefix(const char *id, const char *prefix, size_t n)
+{
+    return id[0] == prefix[0] && strncmp(id, prefix, n) == 0;
+}
+
+static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, size_t n,
+                              int *asked)
 {
     cg__finding *f = s->findings;
-    int open = -1; /* unknown until a pressure cue asks */
+    float sol = -1.0f; /* the sender's solicitation evidence, unknown until a cue asks */
+    int open = -1, call = -1;
     size_t k = 0;
 
+    *asked = 0;
     for (size_t i = 0; i < n; i++) {
-        if (f[i].cue[0] == 's' && strncmp(f[i].cue, PRESSURE_PREFIX,
-                                          sizeof(PRESSURE_PREFIX) - 1) == 0) {
+        if (f[i].harm != CG_HARM_SEXUAL_SOLICITATION) {
+            s->langs[k] = s->langs[i];
+            f[k++] = f[i];
+            continue;
+        }
+        const int press = has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1) ||
+                          has_prefix(f[i].cue, ASK_PREFIX, sizeof(ASK_PREFIX) - 1);
+        const int calls = !press && has_prefix(f[i].cue, CALL_PREFIX, sizeof(CALL_PREFIX) - 1);
+        *asked |= !calls && !has_prefix(f[i].cue, PRESSURE_PREFIX, sizeof(PRESSURE_PREFIX) - 1);
+        if ((press || calls) && sol < 0.0f)
+            sol = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION);
+        if (press) {
             if (open < 0)
-                open = cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXUAL_SOLICITATION) >=
-                       PRESSURE_MIN;
+                open = sol >= PRESSURE_MIN ||
+                       cg__convs_ask_state(s->convs, msg) == CG__ASK_MINE_REFUSED;
             if (!open)
+                continue;
+        } else if (calls) {
+            if (call < 0)
+                call = sol >= PRESSURE_MIN ||
+                       cg__convs_sender_evidence(s->convs, msg, CG_HARM_GROOMING) >= PRESSURE_MIN;
+            if (!call)
                 continue;
         }
         s->langs[k] = s->langs[i];
@@ -637,11 +667,23 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     s->cues.n = 0;
     s->pii.n = 0;
     s->ages.n = 0;
+    /* The plain form's words, split once: the personal-data and age detectors and the negation
+     * check read the same words (a split of their own each cost ~1,250 instructions). */
+    cg__word *words = s->words;
+    size_t nw = 0;
+    st = cg__words_split(&s->nm.plain, text, msg->len, s->words, s->words_cap, &words, &nw);
+    if (st != CG_OK)
+        return cg__fail(err, st, "out of memory splitting a message into words");
+    if (words != s->words) { /* a bigger array: the session keeps it for the next messages */
+        cg__free(s->words);
+        s->words = words;
+        s->words_cap = (s->nm.plain.n + 1) / 2;
+    }
     st = cg__lexicon_scan(s->e->lx, s->scratch, &s->nm, &s->cues, err);
     if (st == CG_OK)
-        st = cg__pii_scan(text, msg->len, &s->nm, &s->pii, err);
+        st = cg__pii_scan_words(text, msg->len, words, nw, &s->pii, err);
     if (st == CG_OK)
-        st = cg__age_scan(text, msg->len, &s->nm, &s->ages, err);
+        st = cg__age_scan_words(text, msg->len, words, nw, cg__age_this_year(), &s->ages, err);
     if (st != CG_OK)
         return st;
 
@@ -672,14 +714,19 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){c->harm, c->facet, c->weight, s->cues.v[i].start,
                                          s->cues.v[i].end, c->id, 0};
     }
-    n = pressure_filter(s, msg, n);
+    int sol_ask;
+    n = pressure_filter(s, msg, n, &sol_ask);
     n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];
         s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0};
+    age.sol_ask = sol_ask;
+    /* A refusal matters only after another party asked for images (checked only then). */
+    if (!sol_ask && cg__convs_ask_state(s->convs, msg) == CG__ASK_OTHER)
+        age.refusal = cg__context_refusal(&s->nm);
     for (size_t i = 0; i < s->ages.n; i++) {
         if (s->ages.v[i].kind == CG__AGE_ASKED)
             age.asked = 1;
@@ -710,7 +757,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     /* The topic of the last few messages (a game, an exam, laughter, the news) is context too:
      * every message's topic markers are kept by the conversation for the next ones. */
     const unsigned carried = cg__convs_context(s->convs, msg);
-    apply_context(text, msg->len, &s->nm, s->findings, n, carried, &own, &quoted_harms);
+    apply_context(text, msg->len, &s->nm, words, nw, s->findings, n, carried, &own, &quoted_harms);
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens

@@ -13,6 +13,7 @@
 #include "childguard.h"
 #include "common/alloc.h"
 #include "text/conversation.h"
+#include "text/session_state.h"
 
 #define HOUR_MS (3600LL * 1000)
 #define DAY_MS (24 * HOUR_MS)
@@ -167,7 +168,7 @@ CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
     CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
 
     /* The child says they are 13: the other party's score is raised again, ^1.5. */
-    const cg__age_facts age = {13, 13, 0, 0, 0};
+    const cg__age_facts age = {13, 13, 0, 0, 0, 0, 0};
     CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
     CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
     CG_ASSERT_EQ(res.sender_age_max, 13);
@@ -365,7 +366,7 @@ CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
     cg__convs *c = open_convs();
     cg_text_result res = {0};
     const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
-    const cg__age_facts mom = {0, 0, 0, 1, 0};
+    const cg__age_facts mom = {0, 0, 0, 1, 0, 0, 0};
 
     /* The child calls the other "mom": that party's photo request counts at 0.4. */
     CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
@@ -384,7 +385,7 @@ CG_TEST(conversation_topic_context_carries_over_six_messages)
 {
     cg__convs *c = open_convs();
     cg_text_result res = {0};
-    const cg__age_facts game = {0, 0, 0, 0, 2u};
+    const cg__age_facts game = {0, 0, 0, 0, 2u, 0, 0};
     cg_text_message m;
 
     memset(&m, 0, sizeof(m));
@@ -453,4 +454,99 @@ CG_TEST(conversation_an_answer_to_a_probe_is_personal_data)
     CG_ASSERT_NEAR(res.message_risk[CG_HARM_PERSONAL_DATA], 0.0);
     cg_text_result_free(&res);
     cg__convs_free(c);
+}
+
+/* Asking for images, a refusal by another party, asking again (docs/text.md, "pressure after a
+ * request"): the conversation remembers who asked last and whether someone refused since. */
+CG_TEST(conversation_asking_again_after_a_refusal_is_known)
+{
+    cg__convs *c = open_convs();
+    cg_text_result res = {0};
+    cg_text_message a = {0}, b = {0};
+    cg__age_facts ask = {0, 0, 0, 0, 0, 1, 0}, no = {0, 0, 0, 0, 0, 0, 1};
+    const cg__age_facts none = {0, 0, 0, 0, 0, 0, 0};
+
+    a.conversation = b.conversation = "q";
+    a.sender = "asker";
+    b.sender = "kid";
+    /* A refusal before any ask is nothing. */
+    CG_ASSERT_OK(send(c, "q", "kid", NULL, T0, NULL, 0, &no, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), 0);
+    CG_ASSERT_OK(send(c, "q", "asker", NULL, T0 + 1000, NULL, 0, &ask, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), 0);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &b), CG__ASK_OTHER);
+    /* The asker's own "no" is not a refusal of their ask. */
+    CG_ASSERT_OK(send(c, "q", "asker", NULL, T0 + 2000, NULL, 0, &no, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), 0);
+    /* A message of the kid that does not refuse changes nothing; a refusal does. */
+    CG_ASSERT_OK(send(c, "q", "kid", NULL, T0 + 3000, NULL, 0, &none, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), 0);
+    CG_ASSERT_OK(send(c, "q", "kid", NULL, T0 + 4000, NULL, 0, &no, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), CG__ASK_MINE_REFUSED);
+    /* Asking again keeps the refusal; another party asking starts over. */
+    CG_ASSERT_OK(send(c, "q", "asker", NULL, T0 + 5000, NULL, 0, &ask, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), CG__ASK_MINE_REFUSED);
+    CG_ASSERT_OK(send(c, "q", "kid", NULL, T0 + 6000, NULL, 0, &ask, &res), NULL);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), CG__ASK_OTHER);
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &b), 0);
+    /* Another conversation knows nothing of it. */
+    a.conversation = "other";
+    CG_ASSERT_EQ(cg__convs_ask_state(c, &a), 0);
+    cg_text_result_free(&res);
+    cg__convs_free(c);
+}
+
+/* One message through the whole engine; 1 when its own evidence holds a cue whose id starts
+ * with prefix. */
+static int scan_has(cg_text_session *s, const char *sender, const char *text, const char *prefix)
+{
+    cg_text_message m = {0};
+    cg_text_result res = {0};
+    cg_error err = {0};
+    int has = 0;
+
+    m.conversation = "saved";
+    m.sender = sender;
+    m.text = text;
+    m.len = strlen(text);
+    CG_ASSERT_OK(cg_text_scan(s, &m, &res, &err), &err);
+    for (size_t i = 0; i < res.n_evidence; i++)
+        has |= res.evidence[i].in_this_message &&
+               strncmp(res.evidence[i].cue, prefix, strlen(prefix)) == 0;
+    cg_text_result_free(&res);
+    return has;
+}
+
+/* The last ask and the refusal since are kept in the saved state (version 3): pressure after a
+ * no still counts after a restart. A version 3 state relabelled as version 2 (which has no ask)
+ * does not read to its end and is refused, naming why. */
+CG_TEST(conversation_saved_state_keeps_the_refused_ask)
+{
+    cg_text_config cfg = {0};
+    cg_text_engine *e = NULL;
+    cg_text_session *s = NULL, *s2 = NULL;
+    cg_error err = {0};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    cfg.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.no_learned = 1;
+    CG_ASSERT_OK(cg_text_engine_open(&cfg, &e, &err), &err);
+    CG_ASSERT_OK(cg_text_session_create(e, &s, &err), &err);
+    CG_ASSERT_OK(cg_text_session_create(e, &s2, &err), &err);
+    /* Pressure with no ask before it is dropped. */
+    CG_ASSERT(!scan_has(s2, "asker", "come on, just one", "sol."));
+    CG_ASSERT(!scan_has(s, "asker", "send me something tonight", "sol."));
+    CG_ASSERT(!scan_has(s, "kid", "no. going to sleep", "sol."));
+    CG_ASSERT_OK(cg__text_session_state_save(s, &buf, &len, &err), &err);
+    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 3);
+    CG_ASSERT_OK(cg__text_session_state_restore(s2, buf, len, &err), &err);
+    CG_ASSERT(scan_has(s2, "asker", "come on, just one", "sol.press."));
+    buf[4] = 2;
+    CG_ASSERT_EQ(cg__text_session_state_restore(s2, buf, len, &err), CG_E_DECODE);
+    CG_ASSERT(strstr(err.message, "conversation state") != NULL);
+    cg_free(buf);
+    cg_text_session_destroy(s2);
+    cg_text_session_destroy(s);
+    cg_text_engine_close(e);
 }

@@ -615,6 +615,49 @@ CG_TEST(detect_context_to_parent)
     CG_ASSERT(to_parent("bà nội ơi con về rồi"));
     CG_ASSERT(!to_parent("dạ bố mẹ đi làm tối mới về"));
     CG_ASSERT(!to_parent("dạ ba giờ chiều ạ"));
+    /* An aunt or uncle is family; so is the word that ends a message, unless it is named
+     * ("my mom", "ask ur dad") rather than called. */
+    CG_ASSERT(to_parent("auntie look what i made"));
+    CG_ASSERT(to_parent("thank uuu auntie"));
+    CG_ASSERT(to_parent("love u mom"));
+    CG_ASSERT(!to_parent("im telling my mom"));
+    CG_ASSERT(!to_parent("go ask ur dad"));
+    CG_ASSERT(!to_parent("i'll call mom"));
+    /* The polite particle after a parent, ending the message. */
+    CG_ASSERT(to_parent("hơi rộng ở eo mẹ ạ"));
+    CG_ASSERT(to_parent("con về rồi bố ạ"));
+    CG_ASSERT(!to_parent("em chào anh ạ"));
+    CG_ASSERT(!to_parent("mẹ em đi làm rồi ạ"));
+}
+
+static int refusal(const char *text)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    int r;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    r = cg__context_refusal(&nm);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+/* A refusal starts with "no", "stop", "thôi"... or says "don't want", "không muốn". */
+CG_TEST(detect_context_refusal)
+{
+    CG_ASSERT(refusal("no, going to sleep"));
+    CG_ASSERT(refusal("NOPE"));
+    CG_ASSERT(refusal("i said no"));
+    CG_ASSERT(refusal("i really dont want to"));
+    CG_ASSERT(refusal("thôi em đi ngủ đây"));
+    CG_ASSERT(refusal("em ko muốn gửi đâu"));
+    CG_ASSERT(refusal("Em không dám"));
+    CG_ASSERT(!refusal("ok sure"));
+    CG_ASSERT(!refusal("dạ vâng"));
+    CG_ASSERT(!refusal("i know what u mean"));
+    CG_ASSERT(!refusal(""));
+    CG_ASSERT(!refusal("một tấm thôi"));
 }
 
 CG_TEST(detect_context_markers)
@@ -630,6 +673,10 @@ CG_TEST(detect_context_markers)
     CG_ASSERT_EQ(context_of("đừng kể ai là chị hỏi nha") & CG__CTX_REPORT, 0);
     CG_ASSERT(context_of("send me a photo of the cake") & CG__CTX_OBJECT);
     CG_ASSERT_EQ(context_of("send me a photo of you") & CG__CTX_OBJECT, 0);
+    /* An adjective before the reader: still a photo of the reader. */
+    CG_ASSERT_EQ(context_of("send me some pics of the real you then") & CG__CTX_OBJECT, 0);
+    CG_ASSERT_EQ(context_of("a photo of cute u") & CG__CTX_OBJECT, 0);
+    CG_ASSERT(context_of("send pics of the blue car you drew") & CG__CTX_OBJECT);
     /* News is a topic (carried over to the next messages); reading one's messages is not. */
     CG_ASSERT(context_of("đọc tin tức chưa, công an vừa bắt cả nhóm") & CG__CTX_NEWS);
     CG_ASSERT(context_of("did u see the news about the scam ring") & CG__CTX_NEWS);

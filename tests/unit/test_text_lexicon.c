@@ -391,7 +391,8 @@ CG_TEST(lexicon_pattern_syntax)
         "t.alt\ten\tgrooming\tmeeting\t0.5\tmeet|see me ~ tonight|tomorrow\talternatives\n"
         "t.vi\tvi\tgrooming\texclusivity\t0.5\tđừng|chớ kể ~ ai\tdiacritics\n"
         "t.multi\tvi\tbullying\tnone\t0.5\tđồ|thằng ngu|ngốc\tfacet none\n"
-        "t.star\t*\tself_harm_risk\tdespair\t1\tend ~ ~ life\ttwo gaps\n";
+        "t.star\t*\tself_harm_risk\tdespair\t1\tend ~ ~ life\ttwo gaps\n"
+        "t.photo\tvi\tsexual_solicitation\trequest\t0.5\tgửi ~ ảnh\twriter's diacritics\n";
     const char *path = write_tmp("syntax.tsv", rows);
     cg__normalizer *nz = open_nz();
     cg__lexicon *lx = NULL;
@@ -413,13 +414,26 @@ CG_TEST(lexicon_pattern_syntax)
         {"chớ kể với ai", "t.vi"},
         {"Đừng KỂ cho ai", "t.vi"},
         {"thằng ngốc", "t.multi"},
+        /* A Vietnamese cue word written without diacritics ("ngu", stupid) is a spelling of
+         * its own: a message that typed "ngủ" (sleep) with its tone did not write it, one
+         * typed without any diacritics may have. */
+        {"đồ ngu", "t.multi"},
+        {"do ngu", "t.multi"},
+        {"mẹ mua bộ đồ ngủ mới", ""},
+        {"Đồ Ngủ", ""},
+        {"bo do ngu moi", "t.multi"},
+        /* A word typed without diacritics in a message that has them elsewhere was typed so:
+         * "anh" (you) is not "ảnh" (photo) when the writer types diacritics. */
+        {"gửi ảnh đi", "t.photo"},
+        {"gửi cho anh nhé", ""},
+        {"gui cho anh nhe", "t.photo"},
         {"end my whole sad life", "t.star"},
         {"end my whole sad stupid life", "t.prefix t.star"},
     };
 
     CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, on_bad, &bad, NULL, &lx, &err), &err);
     CG_ASSERT_EQ(bad.n, 0);
-    CG_ASSERT_EQ(cg__lexicon_count(lx), 5);
+    CG_ASSERT_EQ(cg__lexicon_count(lx), 6);
     CG_ASSERT_EQ(cg__lexicon_cue(lx, 3)->facet, CG_FACET_NONE);
     CG_ASSERT_STR_EQ(cg__lexicon_cue(lx, 4)->lang, "*");
     CG_ASSERT_STR_EQ(cg__lexicon_cue(lx, 1)->pattern, "meet|see me ~ tonight|tomorrow");
