@@ -851,6 +851,8 @@ CG_TEST(exchange_store_hostile_values_round_trip)
         CG_ASSERT_STR_EQ(n.text, "B_tenant/m;b-tenant/-y;b-tenant/Zeta;b-tenant/_x;"
                                  "b-tenant/alpha;default/hx;");
     }
+    cg_bankdb_close(db);
+}
 
 /* The back-off delay: 0 before any failure, in [d/2, d] for d = 30 s doubling per failure,
  * capped at an hour (no overflow however many failures), the same for the same seed, spread
