@@ -1,8 +1,10 @@
 /* Exchanges' rows in PostgreSQL (store_ops.h, include/childguard/exchange_store.h; the rules of
  * sqlite_exchange.c), schema step 8: exchanges (configuration, checkpoint and fetch status),
  * exchange_secrets (sealed credentials, bytea, apart from the configuration) and
- * exchange_links (which exchange record each signal came from). Every op runs inside the
- * caller's transaction (a page: cg_exchange_page_begin .. _commit), or autocommit.
+ * exchange_links (which exchange record each signal came from); step 11: the back-off
+ * (failures, next_fetch_ts) and the refetch generation (link_gen, sweep_pending, and each
+ * link's gen, written by every link upsert). Every op runs inside the caller's transaction
+ * (a page: cg_exchange_page_begin .. _commit), or autocommit.
  *
  * Where PostgreSQL differs from SQLite: a taken (tenant, name) is answered through ON CONFLICT
  * DO NOTHING, not a constraint error, since a failed statement would abort the caller's whole
@@ -24,7 +26,7 @@
     " running_fetch_start_ts, last_fetch_complete_ts, last_fetch_succeeded, up_to_date,"   \
     " fetched_items, last_error,"                                                           \
     " (EXISTS (SELECT 1 FROM exchange_secrets WHERE exchange_id = exchanges.id))::integer," \
-    " tenant"
+    " tenant, failures, next_fetch_ts, sweep_pending"
 
 /* Copies text field (row, col) into dst (cap bytes), cut at a character boundary when it is
  * longer (never for rows written through the checks; a hand-edited one must not overflow). */
@@ -64,6 +66,9 @@ static void read_row(const PGresult *res, int row, cg_exchange_info *out)
     field_text(res, row, 13, out->last_error, sizeof(out->last_error));
     out->has_secret = cg__pg_int(res, row, 14) != 0;
     field_text(res, row, 15, out->tenant, sizeof(out->tenant));
+    out->consecutive_failures = (int)cg__pg_int(res, row, 16);
+    out->next_fetch_ts = cg__pg_int(res, row, 17);
+    out->sweep_pending = cg__pg_int(res, row, 18) != 0;
 }
 
 /* The number of rows a command changed. */
@@ -411,13 +416,14 @@ cg_status cg__pg_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link
              (long long)l->signal_id);
     s = cg__pg_query(db,
                      "INSERT INTO exchange_links(exchange_id, key, signal_id, owned, member,"
-                     " entry_id, classification, timestamp)"
-                     " VALUES ($1::bigint, $2, $3::bigint, $4::integer, $5, $6, $7, $8::bigint)"
+                     " entry_id, classification, timestamp, gen)"
+                     " VALUES ($1::bigint, $2, $3::bigint, $4::integer, $5, $6, $7, $8::bigint,"
+                     " (SELECT link_gen FROM exchanges WHERE id = $1::bigint))"
                      " ON CONFLICT (exchange_id, key, signal_id) DO UPDATE SET"
                      " owned = GREATEST(exchange_links.owned, excluded.owned),"
                      " member = excluded.member, entry_id = excluded.entry_id,"
                      " classification = excluded.classification,"
-                     " timestamp = excluded.timestamp",
+                     " timestamp = excluded.timestamp, gen = excluded.gen",
                      &p, what, NULL, err);
     /* Ownership belongs to the signal, not to one link: when an owned link exists, every link
      * of the signal is owned, so the last one removed (whichever it is) deletes the signal. */
@@ -495,4 +501,80 @@ cg_status cg__pg_exchange_provenance(cg_bankdb *db, int64_t signal_id,
             break;
     PQclear(res);
     return s;
+}
+
+/* ---- back-off and refetch generation (schema step 11) ----------------------------------- */
+
+cg_status cg__pg_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                      int64_t next_fetch_ts, cg_error *err)
+{
+    cg__pg_params p = {0};
+    int64_t changed = 0;
+    char what[64];
+    cg_status s;
+
+    cg__pg_param_int(&p, id);
+    cg__pg_param_int(&p, failures);
+    cg__pg_param_int(&p, next_fetch_ts);
+    snprintf(what, sizeof(what), "exchange %lld: storing its back-off", (long long)id);
+    s = run(db,
+            "UPDATE exchanges SET failures = $2::bigint, next_fetch_ts = $3::bigint"
+            " WHERE id = $1::bigint",
+            &p, what, &changed, err);
+    if (s == CG_OK && changed == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no exchange %lld", db->path, (long long)id);
+    return s;
+}
+
+cg_status cg__pg_exchange_refetch_mark(cg_bankdb *db, int64_t id, cg_error *err)
+{
+    cg__pg_params p = {0};
+    int64_t changed = 0;
+    char what[64];
+    cg_status s;
+
+    cg__pg_param_int(&p, id);
+    snprintf(what, sizeof(what), "exchange %lld: starting a refetch", (long long)id);
+    s = run(db,
+            "UPDATE exchanges SET link_gen = link_gen + 1, sweep_pending = 1"
+            " WHERE id = $1::bigint",
+            &p, what, &changed, err);
+    if (s == CG_OK && changed == 0)
+        s = cg__fail(err, CG_E_NOTFOUND, "%s: no exchange %lld", db->path, (long long)id);
+    return s;
+}
+
+cg_status cg__pg_exchange_stale_links(cg_bankdb *db, int64_t id,
+                                      int (*fn)(const char *key, int64_t signal_id, void *ud),
+                                      void *ud, cg_error *err)
+{
+    cg__pg_params p = {0};
+    PGresult *res = NULL;
+    char what[64];
+    cg_status s;
+
+    cg__pg_param_int(&p, id);
+    snprintf(what, sizeof(what), "exchange %lld: reading its stale links", (long long)id);
+    /* Read whole before the callbacks (which may call into the handle); keys in byte order. */
+    s = cg__pg_query(db,
+                     "SELECT key, signal_id FROM exchange_links WHERE exchange_id = $1::bigint"
+                     " AND gen < (SELECT link_gen FROM exchanges WHERE id = $1::bigint)"
+                     " ORDER BY key COLLATE \"C\", signal_id",
+                     &p, what, &res, err);
+    for (int i = 0; s == CG_OK && i < PQntuples(res); i++)
+        if (fn(PQgetvalue(res, i, 0), cg__pg_int(res, i, 1), ud) != 0)
+            break;
+    PQclear(res);
+    return s;
+}
+
+cg_status cg__pg_exchange_sweep_done(cg_bankdb *db, int64_t id, cg_error *err)
+{
+    cg__pg_params p = {0};
+    char what[64];
+
+    cg__pg_param_int(&p, id);
+    snprintf(what, sizeof(what), "exchange %lld: ending a sweep", (long long)id);
+    return run(db, "UPDATE exchanges SET sweep_pending = 0 WHERE id = $1::bigint", &p, what,
+               NULL, err);
 }

@@ -10,7 +10,8 @@
  * pg_review_read.c, pg_review_write.c  the review queue's rows; pg_excerpt.c the text
  *                excerpts of review items.
  * pg_exchange.c  exchanges: configuration, sealed credentials, checkpoint and fetch status,
- *                signal provenance (links).
+ *                signal provenance (links), back-off and refetch generation;
+ *                pg_feedback.c the exchange feedback queue.
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
@@ -298,5 +299,26 @@ cg_status cg__pg_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                                                const char *member, const char *entry_id,
                                                const char *classification, void *ud),
                                      void *ud, cg_error *err);
+cg_status cg__pg_exchange_backoff_put(cg_bankdb *db, int64_t id, int failures,
+                                      int64_t next_fetch_ts, cg_error *err);
+cg_status cg__pg_exchange_refetch_mark(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_exchange_stale_links(cg_bankdb *db, int64_t id,
+                                      int (*fn)(const char *key, int64_t signal_id, void *ud),
+                                      void *ud, cg_error *err);
+cg_status cg__pg_exchange_sweep_done(cg_bankdb *db, int64_t id, cg_error *err);
+cg_status cg__pg_feedback_enqueue_signal(cg_bankdb *db, const char *tenant, int64_t review_item,
+                                         int64_t signal_id, int verdict, const char *actor,
+                                         int64_t now, int64_t *added, cg_error *err);
+cg_status cg__pg_feedback_enqueue_key(cg_bankdb *db, int64_t exchange_id, const char *key,
+                                      int verdict, const char *reason, const char *actor,
+                                      int64_t now, int64_t *id, cg_error *err);
+cg_status cg__pg_feedback_list(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                               int filter, int64_t now, int limit,
+                               int (*fn)(const cg_exchange_feedback_item *it, void *ud),
+                               void *ud, cg_error *err);
+cg_status cg__pg_feedback_mark(cg_bankdb *db, int64_t id, int to, int64_t now,
+                               int64_t next_attempt, const char *error, cg_error *err);
+cg_status cg__pg_feedback_counts(cg_bankdb *db, const char *tenant, int64_t exchange_id,
+                                 int64_t out[3], cg_error *err);
 
 #endif
