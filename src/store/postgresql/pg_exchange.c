@@ -28,32 +28,13 @@
     " (EXISTS (SELECT 1 FROM exchange_secrets WHERE exchange_id = exchanges.id))::integer," \
     " tenant, failures, next_fetch_ts, sweep_pending"
 
-/* Copies text field (row, col) into dst (cap bytes), cut at a character boundary when it is
- * longer (never for rows written through the checks; a hand-edited one must not overflow). */
-static void field_text(const PGresult *res, int row, int col, char *dst, size_t cap)
-{
-    size_t n = (size_t)PQgetlength(res, row, col);
-    const char *t = PQgetvalue(res, row, col);
-
-    if (PQgetisnull(res, row, col))
-        n = 0;
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 static void read_row(const PGresult *res, int row, cg_exchange_info *out)
 {
     memset(out, 0, sizeof(*out));
     out->id = cg__pg_int(res, row, 0);
-    field_text(res, row, 1, out->name, sizeof(out->name));
-    field_text(res, row, 2, out->api, sizeof(out->api));
-    field_text(res, row, 3, out->api_json, sizeof(out->api_json));
+    cg__pg_text_cut(res, row, 1, out->name, sizeof(out->name));
+    cg__pg_text_cut(res, row, 2, out->api, sizeof(out->api));
+    cg__pg_text_cut(res, row, 3, out->api_json, sizeof(out->api_json));
     out->enabled = cg__pg_int(res, row, 4) != 0;
     out->bank_id = cg__pg_int(res, row, 5);
     out->created = cg__pg_int(res, row, 6);
@@ -63,9 +44,9 @@ static void read_row(const PGresult *res, int row, cg_exchange_info *out)
     out->last_fetch_succeeded = cg__pg_int(res, row, 10) != 0;
     out->up_to_date = cg__pg_int(res, row, 11) != 0;
     out->fetched_items = cg__pg_int(res, row, 12);
-    field_text(res, row, 13, out->last_error, sizeof(out->last_error));
+    cg__pg_text_cut(res, row, 13, out->last_error, sizeof(out->last_error));
     out->has_secret = cg__pg_int(res, row, 14) != 0;
-    field_text(res, row, 15, out->tenant, sizeof(out->tenant));
+    cg__pg_text_cut(res, row, 15, out->tenant, sizeof(out->tenant));
     out->consecutive_failures = (int)cg__pg_int(res, row, 16);
     out->next_fetch_ts = cg__pg_int(res, row, 17);
     out->sweep_pending = cg__pg_int(res, row, 18) != 0;

@@ -23,22 +23,6 @@
     " f.signal_type, encode(f.value, 'hex'), f.verdict, f.reason, f.actor, f.created,"       \
     " f.state, f.attempts, f.next_attempt, f.finished, f.last_error"
 
-/* Copies text field (row, col) into dst (cap bytes), cut at a character boundary. */
-static void field_text(const PGresult *res, int row, int col, char *dst, size_t cap)
-{
-    size_t n = PQgetisnull(res, row, col) ? 0 : (size_t)PQgetlength(res, row, col);
-    const char *t = PQgetvalue(res, row, col);
-
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
-            n--;
-    }
-    if (n > 0)
-        memcpy(dst, t, n);
-    dst[n] = '\0';
-}
-
 static void read_row(const PGresult *res, int row, cg_exchange_feedback_item *it)
 {
     char tname[32];
@@ -46,12 +30,12 @@ static void read_row(const PGresult *res, int row, cg_exchange_feedback_item *it
     memset(it, 0, sizeof(*it));
     it->id = cg__pg_int(res, row, 0);
     it->exchange_id = cg__pg_int(res, row, 1);
-    field_text(res, row, 2, it->exchange, sizeof(it->exchange));
+    cg__pg_text_cut(res, row, 2, it->exchange, sizeof(it->exchange));
     it->review_item = cg__pg_int(res, row, 3);
-    field_text(res, row, 4, it->key, sizeof(it->key));
-    field_text(res, row, 5, it->member, sizeof(it->member));
-    field_text(res, row, 6, it->entry_id, sizeof(it->entry_id));
-    field_text(res, row, 7, tname, sizeof(tname));
+    cg__pg_text_cut(res, row, 4, it->key, sizeof(it->key));
+    cg__pg_text_cut(res, row, 5, it->member, sizeof(it->member));
+    cg__pg_text_cut(res, row, 6, it->entry_id, sizeof(it->entry_id));
+    cg__pg_text_cut(res, row, 7, tname, sizeof(tname));
     it->type = tname[0] != '\0' ? cg_signal_type_find(tname) : NULL;
     /* A hand-edited row: no hash rather than a wrong one. */
     if (it->type != NULL && cg__pg_hex(res, row, 8, it->value, it->type->bytes) < 0) {
@@ -59,14 +43,14 @@ static void read_row(const PGresult *res, int row, cg_exchange_feedback_item *it
         memset(it->value, 0, sizeof(it->value));
     }
     it->verdict = (int)cg__pg_int(res, row, 9);
-    field_text(res, row, 10, it->reason, sizeof(it->reason));
-    field_text(res, row, 11, it->actor, sizeof(it->actor));
+    cg__pg_text_cut(res, row, 10, it->reason, sizeof(it->reason));
+    cg__pg_text_cut(res, row, 11, it->actor, sizeof(it->actor));
     it->created = cg__pg_int(res, row, 12);
     it->state = (cg_exchange_fb_state)cg__pg_int(res, row, 13);
     it->attempts = (int)cg__pg_int(res, row, 14);
     it->next_attempt = cg__pg_int(res, row, 15);
     it->finished = cg__pg_int(res, row, 16);
-    field_text(res, row, 17, it->last_error, sizeof(it->last_error));
+    cg__pg_text_cut(res, row, 17, it->last_error, sizeof(it->last_error));
 }
 
 /* The number of rows a command changed. */

@@ -119,6 +119,9 @@ cg_status cg__pg_exec(cg_bankdb *db, const char *sql, const char *what, cg_error
 int64_t cg__pg_int(const PGresult *res, int row, int col);
 /* Copies text field (row, col) into dst (cap bytes); -1 when it does not fit. */
 int cg__pg_text(const PGresult *res, int row, int col, char *dst, size_t cap);
+/* The same, cut at a character boundary when longer than cap - 1 bytes (for rows a hand edit
+ * may have made longer than the checks allow: never an overflow); NULL reads as "". */
+void cg__pg_text_cut(const PGresult *res, int row, int col, char *dst, size_t cap);
 /* Decodes the hex text of field (row, col) into dst (exactly n bytes expected); -1 otherwise. */
 int cg__pg_hex(const PGresult *res, int row, int col, uint8_t *dst, size_t n);
 

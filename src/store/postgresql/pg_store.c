@@ -246,6 +246,21 @@ int cg__pg_text(const PGresult *res, int row, int col, char *dst, size_t cap)
     return 0;
 }
 
+void cg__pg_text_cut(const PGresult *res, int row, int col, char *dst, size_t cap)
+{
+    size_t n = PQgetisnull(res, row, col) ? 0 : (size_t)PQgetlength(res, row, col);
+    const char *t = PQgetvalue(res, row, col);
+
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n > 0)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
