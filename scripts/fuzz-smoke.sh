@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz smoke test: builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz if needed,
-# generates the seed corpora with fuzz_seeds, and runs every target for SECONDS (default 20).
+# generates the seed corpora with fuzz_seeds, and runs every target for SECONDS (default 20),
+# one target per core at a time (CG_FUZZ_JOBS).
 # Exits non-zero, naming the target, if any target crashes, leaks, times out or breaks a
 # contract check; the crashing input is kept under build-fuzz/fuzz-run/artifacts/<target>/.
 #
@@ -118,31 +119,58 @@ seeds_for() {
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=()
-for t in $targets; do
-    corpus=$run/corpus/$t        # grows across runs; new inputs are written here
-    artifacts=$run/artifacts/$t
-    log=$run/$t.log
+# One target runs alone on each core (CG_FUZZ_JOBS, default the core count): every target still
+# gets its SECONDS of wall time on a core of its own, and the smoke run takes 1/jobs as long.
+# Results print in the list's order once each target has finished.
+fuzz_one() { # target: runs it, writes its report to $run/$t.result, its status to $run/$t.rc
+    local t=$1 corpus=$run/corpus/$1 artifacts=$run/artifacts/$1 log=$run/$1.log k
+    local dirs=()
     mkdir -p "$corpus" "$artifacts"
-    dirs=()
     for k in $(seeds_for "$t"); do
         dirs+=("$run/seeds/$k")
     done
-    echo "== $t: ${secs}s"
-    if "$bin/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${dirs[@]}" \
-        >"$log" 2>&1; then
-        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-        cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 || true)
-        echo "   ok: ${execs:-?} runs, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) files"
-    else
-        rc=$?
-        echo "   FAILED (exit $rc): $t"
-        grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|artifact_prefix|Test unit written)' \
-            "$log" | head -n 20 | sed 's/^/   /' || true
-        echo "   full log: $log"
-        failed+=("$t")
+    {
+        echo "== $t: ${secs}s"
+        if "$bin/$t" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+            -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${dirs[@]}" \
+            >"$log" 2>&1; then
+            execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+            cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 || true)
+            echo "   ok: ${execs:-?} runs, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) files"
+            echo 0 >"$run/$t.rc"
+        else
+            rc=$?
+            echo "   FAILED (exit $rc): $t"
+            grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|artifact_prefix|Test unit written)' \
+                "$log" | head -n 20 | sed 's/^/   /' || true
+            echo "   full log: $log"
+            echo "$rc" >"$run/$t.rc"
+        fi
+    } >"$run/$t.result"
+}
+
+fuzz_jobs=${CG_FUZZ_JOBS:-$jobs}
+case $fuzz_jobs in
+    '' | *[!0-9]* | 0) echo "fuzz-smoke: CG_FUZZ_JOBS must be a positive number" >&2; exit 2 ;;
+esac
+echo "fuzz-smoke: $(echo $targets | wc -w) targets, ${secs}s each, $fuzz_jobs at a time"
+running=0
+for t in $targets; do
+    rm -f "$run/$t.rc" "$run/$t.result"
+    fuzz_one "$t" &
+    running=$((running + 1))
+    if [ "$running" -ge "$fuzz_jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
     fi
+done
+wait || true
+
+failed=()
+for t in $targets; do
+    cat "$run/$t.result" 2>/dev/null || echo "== $t: no result (the runner died)"
+    rc=$(cat "$run/$t.rc" 2>/dev/null || echo missing)
+    [ "$rc" = 0 ] || failed+=("$t")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
