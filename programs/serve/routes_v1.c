@@ -346,66 +346,68 @@ static int optional_body(serve_req *r, json_t **body, enum MHD_Result *ret)
     return http_body_json(r, body, ret);
 }
 
+/* What claim and release both start with: the item id from the path (0 = "the next one" where
+ * next_ok), an optional body, the reviewer the key names and a store handle. On failure *ret is
+ * the reply and nothing is held. */
+typedef struct {
+    int64_t id;
+    json_t *body;
+    const char *who;
+    serve_db *d;
+} review_call;
+
+static int review_call_open(serve_req *r, int next_ok, review_call *c, enum MHD_Result *ret)
+{
+    memset(c, 0, sizeof(*c));
+    if (item_id(r, next_ok, &c->id, ret) != 0)
+        return -1;
+    if (optional_body(r, &c->body, ret) != 0)
+        return -1;
+    if ((c->who = auth_reviewer(r, c->body, ret)) == NULL ||
+        (c->d = serve_db_get(r, ret)) == NULL) {
+        json_decref(c->body);
+        return -1;
+    }
+    return 0;
+}
+
+static void review_call_close(serve_req *r, review_call *c)
+{
+    serve_db_put(r, c->d);
+    json_decref(c->body);
+}
+
 enum MHD_Result v1_review_claim(serve_req *r)
 {
-    int64_t id, claimed = 0;
+    int64_t claimed = 0;
     enum MHD_Result ret;
-    const char *who;
-    json_t *body;
-    serve_db *d;
+    review_call c;
     cg_error err;
     cg_status st;
 
-    if (item_id(r, 1, &id, &ret) != 0)
+    if (review_call_open(r, 1, &c, &ret) != 0)
         return ret;
-    if (optional_body(r, &body, &ret) != 0)
-        return ret;
-    if ((who = auth_reviewer(r, body, &ret)) == NULL) {
-        json_decref(body);
-        return ret;
-    }
-    d = serve_db_get(r, &ret);
-    if (d == NULL) {
-        json_decref(body);
-        return ret;
-    }
-    st = cg_review_claim(d->db, id, who, &claimed, d->audit, &err);
+    st = cg_review_claim(c.d->db, c.id, c.who, &claimed, c.d->audit, &err);
     if (st != CG_OK)
         ret = http_cg_error(r, st, err.message);
     else
-        ret = item_reply(r, d, id > 0 ? id : claimed);
-    serve_db_put(r, d);
-    json_decref(body);
+        ret = item_reply(r, c.d, c.id > 0 ? c.id : claimed);
+    review_call_close(r, &c);
     return ret;
 }
 
 enum MHD_Result v1_review_release(serve_req *r)
 {
-    int64_t id;
     enum MHD_Result ret;
-    const char *who;
-    json_t *body;
-    serve_db *d;
+    review_call c;
     cg_error err;
     cg_status st;
 
-    if (item_id(r, 0, &id, &ret) != 0)
+    if (review_call_open(r, 0, &c, &ret) != 0)
         return ret;
-    if (optional_body(r, &body, &ret) != 0)
-        return ret;
-    if ((who = auth_reviewer(r, body, &ret)) == NULL) {
-        json_decref(body);
-        return ret;
-    }
-    d = serve_db_get(r, &ret);
-    if (d == NULL) {
-        json_decref(body);
-        return ret;
-    }
-    st = cg_review_release(d->db, id, who, d->audit, &err);
-    ret = st != CG_OK ? http_cg_error(r, st, err.message) : item_reply(r, d, id);
-    serve_db_put(r, d);
-    json_decref(body);
+    st = cg_review_release(c.d->db, c.id, c.who, c.d->audit, &err);
+    ret = st != CG_OK ? http_cg_error(r, st, err.message) : item_reply(r, c.d, c.id);
+    review_call_close(r, &c);
     return ret;
 }
 
