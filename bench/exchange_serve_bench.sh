@@ -74,7 +74,7 @@ mport=$(free_port)
 python3 "$root/bench/exchange_mock.py" "$mport" "$records" &
 mpid=$!
 db=$tmp/ex.db
-token=$("$CG" keys --db "$db" create bench --scope all --rate 100000000 2>/dev/null | grep -o 'cgk_[0-9]*_[0-9a-f]*' | head -1)
+token=$("$CG" keys --db "$db" create bench --scope all --rate 1000000 2>/dev/null | grep -o 'cgk_[0-9]*_[0-9a-f]*' | head -1)
 [ -n "$token" ] || { echo "exchange_serve_bench: could not create a key" >&2; exit 2; }
 echo '{"exchange_interval": 1, "exchange_run_seconds": 600}' >"$tmp/serve.json"
 port=$(free_port)
