@@ -19,10 +19,7 @@ mport=$(free_port)
 touch "$tmp/requests.jsonl.hang"
 python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$mport" "$tmp/requests.jsonl" 0 &
 cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport), 1)" 2>/dev/null && break
-    sleep 0.1
-done
+check "the mock exchange comes up" "cg_wait_port $mport"
 M="http://127.0.0.1:$mport"
 
 ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
