@@ -53,22 +53,6 @@ with open(sys.argv[2], "w") as q:
         q.write((hashlib.sha256(str(rnd.randrange(n)).encode()).hexdigest() if i % 10 == 0
                  else "%064x" % rnd.getrandbits(256)) + "\n")
 PY
-cat >"$tmp/lookup.lua" <<'LUA'
-local queries = {}
-for line in io.lines(os.getenv("CG_QUERIES")) do queries[#queries + 1] = line end
-local token = os.getenv("CG_TOKEN")
-local i = 0
-request = function()
-  i = i % #queries + 1
-  return wrk.format("GET", "/m/raw_lookup?signal_type=pdq&signal=" .. queries[i], {["Authorization"] = "Bearer " .. token})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.3f %.3f %d %d %.3f\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration / 1e6))
-end
-LUA
 
 mport=$(free_port)
 python3 "$root/bench/exchange_mock.py" "$mport" "$records" &
@@ -90,7 +74,7 @@ B="http://127.0.0.1:$port"
 
 wrk_once() { # SECONDS -> "RESULT rps p50 p99 requests errors duration"
     CG_TOKEN=$token CG_QUERIES=$tmp/queries.txt wrk -t 1 -c "$conns" -d "${1}s" --latency \
-        -s "$tmp/lookup.lua" "$B" 2>&1 | grep '^RESULT'
+        -s "$root/bench/wrk_lookup.lua" "$B" 2>&1 | grep '^RESULT'
 }
 status() { curl -s -H "Authorization: Bearer $token" "$B/c/exchange/bench/status"; }
 show() { # LABEL RESULT...
