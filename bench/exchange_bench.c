@@ -9,9 +9,11 @@
  * expected number of signals.
  *
  * Usage: exchange_bench [--pages N] [--page-size M] [--threads T] [--quiet-seconds S] [--json]
- *                       [--apply-only] [--db PATH|URL]
+ *                       [--apply-only] [--db PATH|URL] [--refresh-ms MS]
  * --db: the store to write (a new SQLite file, or an empty PostgreSQL database's URL:
- * bench/exchange_pg_bench.sh starts one); default a temporary SQLite file.
+ * bench/exchange_pg_bench.sh starts one); default a temporary SQLite file. --refresh-ms: the
+ * matcher's refresh period (default 100, serve's): how much of the lookups' drop during a
+ * back-fill is the matcher catching up with the change log.
  * --apply-only: every page applied with nothing else running (no matcher, no lookups), for a
  * profile or an instruction count of the apply path alone (perf stat -e instructions:u).
  * Rates are given per wall-clock second spent applying and per CPU-second of the applying thread
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
     double quiet_s = 2.0;
     int json = 0, apply_only = 0;
     const char *db_arg = NULL;
+    int refresh_ms = 100;
     char dir[] = "/tmp/exchange_bench.XXXXXX", path[512];
     cg_exchange_info ex;
     cg_bankdb *db = NULL;
@@ -147,9 +150,12 @@ int main(int argc, char **argv)
             apply_only = 1;
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db_arg = argv[++i];
+        else if (strcmp(argv[i], "--refresh-ms") == 0 && i + 1 < argc)
+            refresh_ms = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: exchange_bench [--pages N] [--page-size M] [--threads T] "
-                            "[--quiet-seconds S] [--json] [--apply-only] [--db PATH|URL]\n");
+                            "[--quiet-seconds S] [--json] [--apply-only] [--db PATH|URL] "
+                            "[--refresh-ms MS]\n");
             return 2;
         }
     }
@@ -200,7 +206,7 @@ int main(int argc, char **argv)
     rate_alone = apply_pages(db, &ex, 0, pages / 4, size, pages, &applied, &cpu_alone);
 
     memset(&mo, 0, sizeof(mo));
-    mo.refresh_ms = 100;
+    mo.refresh_ms = refresh_ms;
     if (cg_matcher_open(path, &mo, &m, &err) != CG_OK) {
         fprintf(stderr, "exchange_bench: %s\n", err.message);
         return 2;
