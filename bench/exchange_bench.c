@@ -9,12 +9,17 @@
  * expected number of signals.
  *
  * Usage: exchange_bench [--pages N] [--page-size M] [--threads T] [--quiet-seconds S] [--json]
- *                       [--apply-only]
+ *                       [--apply-only] [--db PATH|URL] [--refresh-ms MS]
+ * --db: the store to write (a new SQLite file, or an empty PostgreSQL database's URL:
+ * bench/exchange_pg_bench.sh starts one); default a temporary SQLite file. --refresh-ms: the
+ * matcher's refresh period (default 100, serve's): how much of the lookups' drop during a
+ * back-fill is the matcher catching up with the change log.
  * --apply-only: every page applied with nothing else running (no matcher, no lookups), for a
  * profile or an instruction count of the apply path alone (perf stat -e instructions:u).
+ * Rates are given per wall-clock second spent applying and per CPU-second of the applying thread
+ * (CLOCK_THREAD_CPUTIME_ID): on a shared, loaded machine the second is the steadier one.
+ * The lookup threads are bench/lookers.c's (shared with update_bench).
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,44 +30,7 @@
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
 #include "exchange/exchange_int.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef struct lookers {
-    cg_matcher *m;
-    atomic_int stop;
-    atomic_ullong count;
-} lookers;
-
-static void *look_loop(void *arg)
-{
-    lookers *l = arg;
-    const cg_signal_type *pdq = cg_signal_type_find("pdq");
-    cg_match_list out = {0};
-    uint64_t local = 0, state = (uint64_t)(uintptr_t)&out | 1;
-    uint8_t q[32];
-
-    while (!atomic_load(&l->stop)) {
-        for (int i = 0; i < 32; i++) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            q[i] = (uint8_t)state;
-        }
-        out.n = 0;
-        cg_matcher_lookup(l->m, pdq, q, 1, NULL, &out, NULL);
-        if (++local % 64 == 0)
-            atomic_fetch_add(&l->count, 64);
-    }
-    cg_match_list_free(&out);
-    return NULL;
-}
+#include "lookers.h"
 
 /* The hash of record i (fixed seed). */
 static void hash_hex(uint64_t i, char out[65])
@@ -102,46 +70,50 @@ static int make_page(cg_exchange_delta *d, size_t p, size_t size, size_t pages)
     return cg__delta_set_checkpoint(d, cp) == CG_OK ? 0 : -1;
 }
 
-/* Applies pages [from, to); returns records/s, adds the records to *n. */
-static double apply_pages(cg_bankdb *db, const cg_exchange_info *ex, size_t from, size_t to,
-                          size_t size, size_t pages, uint64_t *n)
+/* This thread's CPU time in seconds (user + system). */
+static double cpu_now(void)
 {
-    double t0 = now_s(), busy = 0;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Applies pages [from, to); returns records/s of wall-clock time spent applying, sets *per_cpu
+ * to records per CPU-second of the applying thread (steadier on a loaded machine), adds the
+ * records to *n. Building the pages is not counted. */
+static double apply_pages(cg_bankdb *db, const cg_exchange_info *ex, size_t from, size_t to,
+                          size_t size, size_t pages, uint64_t *n, double *per_cpu)
+{
+    double t0 = lookers_now(), busy = 0, cpu = 0;
     uint64_t recs = 0;
 
     for (size_t p = from; p < to; p++) {
         cg_exchange_delta d;
         cg_exchange_apply_report rep;
         cg_error err;
-        double t;
+        double t, c;
 
         cg_exchange_delta_init(&d);
         if (make_page(&d, p, size, pages) != 0) {
             fprintf(stderr, "exchange_bench: out of memory\n");
             exit(2);
         }
-        t = now_s();
+        t = lookers_now();
+        c = cpu_now();
         if (cg_exchange_apply_page(db, ex, &d, &rep, &err) != CG_OK) {
             fprintf(stderr, "exchange_bench: %s\n", err.message);
             exit(2);
         }
-        busy += now_s() - t;
+        cpu += cpu_now() - c;
+        busy += lookers_now() - t;
         recs += d.n_records;
         cg_exchange_delta_fini(&d);
     }
     (void)t0;
     *n += recs;
+    *per_cpu = cpu > 0 ? (double)recs / cpu : 0;
     return busy > 0 ? (double)recs / busy : 0;
-}
-
-static double measure_lookups(lookers *l, double seconds)
-{
-    unsigned long long c0 = atomic_load(&l->count);
-    double t0 = now_s();
-
-    while (now_s() - t0 < seconds)
-        usleep(20000);
-    return (double)(atomic_load(&l->count) - c0) / (now_s() - t0);
 }
 
 int main(int argc, char **argv)
@@ -149,17 +121,18 @@ int main(int argc, char **argv)
     size_t pages = 100, size = 1000, threads = 1;
     double quiet_s = 2.0;
     int json = 0, apply_only = 0;
+    const char *db_arg = NULL;
+    int refresh_ms = 100;
     char dir[] = "/tmp/exchange_bench.XXXXXX", path[512];
     cg_exchange_info ex;
     cg_bankdb *db = NULL;
     cg_matcher *m = NULL;
     cg_matcher_options mo;
     lookers l;
-    pthread_t tids[64];
     cg_error err;
     uint64_t applied = 0;
     int64_t count = 0;
-    double rate_alone, rate_busy, look_quiet, look_busy, t0, backfill_s;
+    double rate_alone, rate_busy, cpu_alone = 0, cpu_busy = 0, look_quiet, look_busy, t0, backfill_s;
     unsigned long long c0;
 
     for (int i = 1; i < argc; i++) {
@@ -175,9 +148,14 @@ int main(int argc, char **argv)
             json = 1;
         else if (strcmp(argv[i], "--apply-only") == 0)
             apply_only = 1;
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db_arg = argv[++i];
+        else if (strcmp(argv[i], "--refresh-ms") == 0 && i + 1 < argc)
+            refresh_ms = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: exchange_bench [--pages N] [--page-size M] [--threads T] "
-                            "[--quiet-seconds S] [--json] [--apply-only]\n");
+                            "[--quiet-seconds S] [--json] [--apply-only] [--db PATH|URL] "
+                            "[--refresh-ms MS]\n");
             return 2;
         }
     }
@@ -191,6 +169,8 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(path, sizeof(path), "%s/bench.db", dir);
+    if (db_arg != NULL)
+        snprintf(path, sizeof(path), "%s", db_arg);
     if (cg_bankdb_open(path, CG_BANKDB_CREATE, &db, &err) != CG_OK) {
         fprintf(stderr, "exchange_bench: %s\n", err.message);
         return 2;
@@ -207,44 +187,42 @@ int main(int argc, char **argv)
         const size_t half = pages - pages / 2, per_page_withdrawn = (size + 9) / 10;
         const int64_t expect = (int64_t)(pages * size - 2 * half * per_page_withdrawn);
 
-        rate_alone = apply_pages(db, &ex, 0, pages, size, pages, &applied);
+        rate_alone = apply_pages(db, &ex, 0, pages, size, pages, &applied, &cpu_alone);
         if (cg_bank_signal_count(db, ex.bank_id, NULL, &count, &err) != CG_OK) {
             fprintf(stderr, "exchange_bench: %s\n", err.message);
             return 2;
         }
         cg_bankdb_close(db);
         printf("pages %zu x %zu records: %llu applied, bank %lld signals (expected %lld)\n"
-               "records/s applied, nothing else running: %.0f\n",
+               "records/s applied, nothing else running: %.0f (%.0f per CPU-second)\n",
                pages, size, (unsigned long long)applied, (long long)count, (long long)expect,
-               rate_alone);
+               rate_alone, cpu_alone);
         snprintf(path, sizeof(path), "rm -rf '%s'", dir);
         if (system(path) != 0)
             fprintf(stderr, "exchange_bench: could not remove %s\n", dir);
         return count == expect ? 0 : 1;
     }
     /* The first quarter alone (no lookups running): records/s without competition. */
-    rate_alone = apply_pages(db, &ex, 0, pages / 4, size, pages, &applied);
+    rate_alone = apply_pages(db, &ex, 0, pages / 4, size, pages, &applied, &cpu_alone);
 
     memset(&mo, 0, sizeof(mo));
-    mo.refresh_ms = 100;
+    mo.refresh_ms = refresh_ms;
     if (cg_matcher_open(path, &mo, &m, &err) != CG_OK) {
         fprintf(stderr, "exchange_bench: %s\n", err.message);
         return 2;
     }
-    memset(&l, 0, sizeof(l));
-    l.m = m;
-    for (size_t i = 0; i < threads; i++)
-        pthread_create(&tids[i], NULL, look_loop, &l);
+    if (lookers_start(&l, m, threads) != 0) {
+        fprintf(stderr, "exchange_bench: cannot start the lookup threads\n");
+        return 2;
+    }
     /* Lookups without a back-fill, then during the rest of it: the same threads, same run. */
-    look_quiet = measure_lookups(&l, quiet_s);
-    c0 = atomic_load(&l.count);
-    t0 = now_s();
-    rate_busy = apply_pages(db, &ex, pages / 4, pages, size, pages, &applied);
-    backfill_s = now_s() - t0;
-    look_busy = (double)(atomic_load(&l.count) - c0) / backfill_s;
-    atomic_store(&l.stop, 1);
-    for (size_t i = 0; i < threads; i++)
-        pthread_join(tids[i], NULL);
+    look_quiet = lookers_rate(&l, quiet_s);
+    c0 = lookers_count(&l);
+    t0 = lookers_now();
+    rate_busy = apply_pages(db, &ex, pages / 4, pages, size, pages, &applied, &cpu_busy);
+    backfill_s = lookers_now() - t0;
+    look_busy = (double)(lookers_count(&l) - c0) / backfill_s;
+    lookers_stop(&l);
     cg_matcher_close(m);
     if (cg_bank_signal_count(db, ex.bank_id, NULL, &count, &err) != CG_OK) {
         fprintf(stderr, "exchange_bench: %s\n", err.message);
@@ -259,16 +237,18 @@ int main(int argc, char **argv)
         if (json)
             printf("{\"pages\":%zu,\"page_size\":%zu,\"records\":%llu,\"signals\":%lld,"
                    "\"expected_signals\":%lld,\"records_per_s_alone\":%.0f,"
-                   "\"records_per_s_backfill\":%.0f,\"lookup_threads\":%zu,"
+                   "\"records_per_s_backfill\":%.0f,\"records_per_cpu_s_alone\":%.0f,"
+                   "\"records_per_cpu_s_backfill\":%.0f,\"lookup_threads\":%zu,"
                    "\"lookups_per_s_quiet\":%.0f,\"lookups_per_s_backfill\":%.0f}\n",
                    pages, size, (unsigned long long)applied, (long long)count, (long long)expect,
-                   rate_alone, rate_busy, threads, look_quiet, look_busy);
+                   rate_alone, rate_busy, cpu_alone, cpu_busy, threads, look_quiet, look_busy);
         else
             printf("pages %zu x %zu records: %llu applied, bank %lld signals (expected %lld)\n"
                    "records/s applied: %.0f alone, %.0f during lookups\n"
+                   "records per CPU-second: %.0f alone, %.0f during lookups\n"
                    "lookups/s (%zu threads): %.0f without a back-fill, %.0f during it\n",
                    pages, size, (unsigned long long)applied, (long long)count, (long long)expect,
-                   rate_alone, rate_busy, threads, look_quiet, look_busy);
+                   rate_alone, rate_busy, cpu_alone, cpu_busy, threads, look_quiet, look_busy);
         snprintf(path, sizeof(path), "rm -rf '%s'", dir);
         if (system(path) != 0)
             fprintf(stderr, "exchange_bench: could not remove %s\n", dir);

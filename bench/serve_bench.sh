@@ -42,22 +42,7 @@ trap cleanup EXIT
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }   # KiB
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wrk scripts: random lookups from a query file; a POSTed JPEG.
-cat >"$tmp/lookup.lua" <<'LUA'
-local queries = {}
-for line in io.lines(os.getenv("CG_QUERIES")) do queries[#queries + 1] = line end
-local token = os.getenv("CG_TOKEN")
-local i = 0
-request = function()
-  i = i % #queries + 1
-  return wrk.format("GET", "/m/raw_lookup?signal_type=pdq&signal=" .. queries[i], {["Authorization"] = "Bearer " .. token})
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-LUA
+# wrk scripts: random lookups from a query file (bench/wrk_lookup.lua); a POSTed JPEG.
 cat >"$tmp/hash.lua" <<'LUA'
 local f = assert(io.open(os.getenv("CG_JPEG"), "rb"))
 wrk.method = "POST"
@@ -117,7 +102,7 @@ PY
     start_server "$db"
     before=$(rss "$pid")
     echo "bank of $n PDQ hashes (imported in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s); server RSS ${before} KiB at start"
-    CG_TOKEN=$token CG_QUERIES=$tmp/queries-$n.txt run_wrk "$tmp/lookup.lua" "http://127.0.0.1:$port" "GET /m/raw_lookup"
+    CG_TOKEN=$token CG_QUERIES=$tmp/queries-$n.txt run_wrk "$root/bench/wrk_lookup.lua" "http://127.0.0.1:$port" "GET /m/raw_lookup"
     after=$(rss "$pid")
     echo "  server RSS ${after} KiB after the run ($(( (after - before) / 1024 )) MiB change)"
     if [ -z "$first_db" ]; then

@@ -10,8 +10,6 @@
  *   update_bench [--n 1000000] [--trials 20] [--refresh-ms 100] [--threads 1] [--json]
  */
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include <unistd.h>
 
 #include "childguard.h"
+#include "lookers.h"
 
 static double now(void)
 {
@@ -42,48 +41,10 @@ static void die(const char *what, const cg_error *err)
     exit(2);
 }
 
-typedef struct lookers {
-    cg_matcher *m;
-    atomic_int stop;
-    atomic_uint_fast64_t count;
-} lookers;
-
-static void *look_loop(void *arg)
-{
-    lookers *l = arg;
-    const cg_signal_type *pdq = cg_signal_type_find("pdq");
-    cg_match_list out = {0};
-    uint64_t local = 0, state = (uint64_t)(uintptr_t)&out | 1;
-    uint8_t q[32];
-
-    while (!atomic_load(&l->stop)) {
-        for (int i = 0; i < 32; i++) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            q[i] = (uint8_t)state;
-        }
-        out.n = 0;
-        cg_matcher_lookup(l->m, pdq, q, 1, NULL, &out, NULL);
-        if (++local % 64 == 0)
-            atomic_fetch_add(&l->count, 64);
-    }
-    cg_match_list_free(&out);
-    return NULL;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static double rate_for(lookers *l, double seconds)
-{
-    uint64_t c0 = atomic_load(&l->count);
-    double t0 = now();
-    usleep((useconds_t)(seconds * 1e6));
-    return (double)(atomic_load(&l->count) - c0) / (now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -163,19 +124,18 @@ int main(int argc, char **argv)
     cg_matcher_stats stats;
     cg_matcher_stats_get(m, &stats);
 
-    lookers l = {.m = m};
-    atomic_init(&l.stop, 0);
-    atomic_init(&l.count, 0);
-    pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
-    for (long i = 0; i < threads; i++)
-        pthread_create(&tids[i], NULL, look_loop, &l);
-    double quiet_rate = rate_for(&l, 2.0);
+    lookers l;
+    if (lookers_start(&l, m, (size_t)threads) != 0) {
+        fprintf(stderr, "update_bench: cannot start the lookup threads\n");
+        return 2;
+    }
+    double quiet_rate = lookers_rate(&l, 2.0);
 
     const cg_signal_type *pdq = cg_signal_type_find("pdq");
     double *add_lat = calloc((size_t)trials, sizeof(double));
     double *dis_lat = calloc((size_t)trials, sizeof(double));
     cg_match_list out = {0};
-    uint64_t c0 = atomic_load(&l.count);
+    uint64_t c0 = lookers_count(&l);
     double busy_t0 = now();
     for (long t = 0; t < trials; t++) {
         cg_bank_signal s;
@@ -212,10 +172,8 @@ int main(int argc, char **argv)
         dis_lat[t] = now() - c;
         usleep((useconds_t)((rnd() % 200) * 1000)); /* commits at random phases of the tick */
     }
-    double busy_rate = (double)(atomic_load(&l.count) - c0) / (now() - busy_t0);
-    atomic_store(&l.stop, 1);
-    for (long i = 0; i < threads; i++)
-        pthread_join(tids[i], NULL);
+    double busy_rate = (double)(lookers_count(&l) - c0) / (now() - busy_t0);
+    lookers_stop(&l);
 
     qsort(add_lat, (size_t)trials, sizeof(double), cmp_double);
     qsort(dis_lat, (size_t)trials, sizeof(double), cmp_double);
@@ -249,7 +207,6 @@ int main(int argc, char **argv)
     cg_match_list_free(&out);
     cg_matcher_close(m);
     cg_bankdb_close(db);
-    free(tids);
     free(add_lat);
     free(dis_lat);
     unlink(list);

@@ -5,14 +5,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 struct exchange_http {
     CURL *curl;
     exchange_http_options opt;
+    long long deadline_ms; /* 0: none */
     cg_http_transport transport;
 };
+
+long long exchange_http_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void exchange_http_set_deadline(exchange_http *h, long long deadline_ms)
+{
+    if (h != NULL)
+        h->deadline_ms = deadline_ms;
+}
+
+/* libcurl's progress callback: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    exchange_http *h = ud;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return h->opt.cancelled(h->opt.cancelled_ud) != 0;
+}
 
 typedef struct sink {
     cg_http_response *resp;
@@ -78,8 +107,20 @@ static cg_status send_req(void *ud, const cg_http_request *req, cg_http_response
     long code = 0;
     CURLcode rc;
     int plain = loopback_http(req->url);
+    long timeout_ms = h->opt.timeout_ms;
 
     url_for_message(req->url, where, sizeof(where));
+    if (h->deadline_ms > 0) {
+        const long long left = h->deadline_ms - exchange_http_now_ms();
+
+        if (left <= 0) {
+            fail(err, CG_E_IO, "%.8s %.100s: not sent: the run's time is spent", req->method,
+                 where);
+            return CG_E_IO;
+        }
+        if (left < timeout_ms)
+            timeout_ms = (long)left;
+    }
     if (!plain && strncasecmp(req->url, "https://", 8) != 0) {
         fail(err, CG_E_IO, "%.8s %.100s: refused: only https:// (plain http only to loopback)",
              req->method, where);
@@ -106,7 +147,12 @@ static cg_status send_req(void *ud, const cg_http_request *req, cg_http_response
     curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, h->opt.connect_timeout_ms);
-    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, h->opt.timeout_ms);
+    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    if (h->opt.cancelled != NULL) {
+        curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
+        curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, h->opt.low_speed_bytes);
     curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, h->opt.low_speed_seconds);
     curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdr);
@@ -137,7 +183,8 @@ static cg_status send_req(void *ud, const cg_http_request *req, cg_http_response
             err->status = CG_E_IO;
             snprintf(err->message, sizeof(err->message), "%.8s %.100s: %.80s%s", req->method, where,
                      curl_easy_strerror(rc),
-                     rc == CURLE_OPERATION_TIMEDOUT ? " (timeout or a body too slow)" : "");
+                     rc == CURLE_OPERATION_TIMEDOUT ? " (timeout or a body too slow)"
+                     : rc == CURLE_ABORTED_BY_CALLBACK ? " (the server is stopping)" : "");
         }
         return CG_E_IO;
     }

@@ -18,6 +18,10 @@ typedef struct exchange_http_options {
     long timeout_ms;         /* the whole request, 0: 120 s */
     long low_speed_bytes;    /* slower than this ... */
     long low_speed_seconds;  /* ... for this long ends the request (0: 1 byte/s for 30 s) */
+    /* Polled while a request is in flight (about once a second); non-zero aborts it (a server
+     * shutting down). NULL: never. Called on the thread that sends. */
+    int (*cancelled)(void *ud);
+    void *cancelled_ud;
 } exchange_http_options;
 
 typedef struct exchange_http exchange_http;
@@ -25,6 +29,11 @@ typedef struct exchange_http exchange_http;
 /* A transport with its own curl handle (one thread at a time). NULL when out of memory. */
 exchange_http *exchange_http_create(const exchange_http_options *opt);
 void exchange_http_destroy(exchange_http *h);
+/* Every request from now on ends by deadline_ms (CLOCK_MONOTONIC milliseconds, as from
+ * exchange_http_now_ms; 0: no deadline): its timeout is cut to what is left, and one sent
+ * after it fails at once (CG_E_IO "the run's time is spent"). A fetch run's bound. */
+void exchange_http_set_deadline(exchange_http *h, long long deadline_ms);
+long long exchange_http_now_ms(void);
 /* The transport to put in cg_exchange_config (valid while h lives). */
 const cg_http_transport *exchange_http_transport(exchange_http *h);
 

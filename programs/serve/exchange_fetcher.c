@@ -1,4 +1,6 @@
-/* The fetch scheduler (exchange_fetcher.h). */
+/* The fetch scheduler (exchange_fetcher.h): a scheduler thread and one fetcher thread per
+ * exchange being fetched. The scheduler owns the slots (used, thread); a fetcher thread only
+ * sets its slot's done flag, under the mutex, and wakes the scheduler. */
 #include "exchange_fetcher.h"
 
 #include <pthread.h>
@@ -15,6 +17,18 @@
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
 
+/* One fetcher thread: one run of one exchange, with handles of its own. */
+typedef struct worker {
+    exchange_fetcher *f;
+    char tenant[CG_TENANT_MAX + 1];
+    char name[CG_BANK_NAME_MAX + 1];
+    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
+    int have_key;
+    pthread_t thread;
+    int used;         /* the slot holds a thread not joined yet (scheduler's) */
+    atomic_int done;  /* the thread has finished its run */
+} worker;
+
 struct exchange_fetcher {
     exchange_fetcher_options opt;
     char db[4096], log[4096], key_file[4096];
@@ -23,9 +37,8 @@ struct exchange_fetcher {
     pthread_cond_t cv;
     int stop, kicked;
     atomic_ulong runs;
-    cg_bankdb *bankdb;
-    cg_audit *audit;
-    exchange_http *http;
+    cg_bankdb *bankdb; /* the scheduler's: lists the exchanges */
+    worker *workers;   /* max_fetchers slots */
 };
 
 typedef struct due_list {
@@ -90,14 +103,14 @@ static int should_stop(const cg_exchange_run_result *r, void *ud)
 
 /* Delivers the exchange's due feedback rows (docs/exchange.md "Feedback") after its fetch run,
  * with the same configuration; what happened is logged, the rows keep their own status. */
-static void deliver_feedback(exchange_fetcher *f, const char *tenant, const char *name,
+static void deliver_feedback(cg_bankdb *db, const char *tenant, const char *name,
                              const cg_exchange_config *cfg)
 {
     cg_exchange_feedback_result res;
     char msg[768];
     cg_error err;
 
-    if (cg_exchange_feedback_run(f->bankdb, name, cfg, NULL, &res, &err) != CG_OK) {
+    if (cg_exchange_feedback_run(db, name, cfg, NULL, &res, &err) != CG_OK) {
         logf_line("exchange_error", tenant, name, err.message);
         return;
     }
@@ -108,9 +121,10 @@ static void deliver_feedback(exchange_fetcher *f, const char *tenant, const char
     logf_line("exchange_feedback", tenant, name, msg);
 }
 
-/* One run of one exchange; failures are logged and recorded in its status. */
-static void run_one(exchange_fetcher *f, const char *tenant, const char *name, const uint8_t *key,
-                    int have_key)
+/* One run of one exchange on the fetcher thread's own handles (db, http); failures are logged
+ * and recorded in its status. */
+static void run_one(exchange_fetcher *f, cg_bankdb *db, exchange_http *http, const char *tenant,
+                    const char *name, const uint8_t *key, int have_key)
 {
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_run_options opt;
@@ -125,37 +139,39 @@ static void run_one(exchange_fetcher *f, const char *tenant, const char *name, c
     memset(&conf, 0, sizeof(conf));
     if (ex == NULL)
         return;
-    if (cg_bankdb_set_tenant(f->bankdb, tenant, &err) != CG_OK ||
-        cg_exchange_get(f->bankdb, name, ex, &err) != CG_OK ||
-        cg_exchange_secret_get(f->bankdb, ex->id, &blob, &len, &found, &err) != CG_OK) {
+    if (cg_bankdb_set_tenant(db, tenant, &err) != CG_OK ||
+        cg_exchange_get(db, name, ex, &err) != CG_OK ||
+        cg_exchange_secret_get(db, ex->id, &blob, &len, &found, &err) != CG_OK) {
         logf_line("exchange_error", tenant, name, err.message);
         goto out;
     }
     if (found && !have_key) {
         snprintf(msg, sizeof(msg), "credentials are stored but the key file %.300s is unusable",
                  f->key_file);
-        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, msg, NULL);
+        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, msg, NULL);
         logf_line("exchange_error", tenant, name, msg);
         goto out;
     }
     if (found && cg_exchange_secret_open(key, tenant, name, blob, len, &secret, &err) != CG_OK) {
-        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, err.message,
+        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, err.message,
                                       NULL);
         logf_line("exchange_error", tenant, name, err.message);
         goto out;
     }
     if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {
-        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
+        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
         logf_line("exchange_error", tenant, name, why);
         goto out;
     }
     conf_ok = 1;
-    conf.cfg.transport = exchange_http_transport(f->http);
+    conf.cfg.transport = exchange_http_transport(http);
+    /* The run's bound covers the request in flight too (its timeout is cut to what is left). */
+    exchange_http_set_deadline(http, exchange_http_now_ms() + 1000LL * f->opt.run_seconds);
     memset(&opt, 0, sizeof(opt));
     opt.max_seconds = f->opt.run_seconds;
     opt.progress = should_stop;
     opt.progress_ud = f;
-    if (cg_exchange_run(f->bankdb, name, &conf.cfg, &opt, &res, &err) != CG_OK) {
+    if (cg_exchange_run(db, name, &conf.cfg, &opt, &res, &err) != CG_OK) {
         logf_line("exchange_error", tenant, name, err.message);
     } else {
         snprintf(msg, sizeof(msg),
@@ -166,8 +182,10 @@ static void run_one(exchange_fetcher *f, const char *tenant, const char *name, c
         logf_line(res.succeeded ? "exchange_fetch" : "exchange_fetch_failed", tenant, name, msg);
     }
     atomic_fetch_add(&f->runs, 1);
-    if (!should_stop(NULL, f))
-        deliver_feedback(f, tenant, name, &conf.cfg);
+    if (!should_stop(NULL, f)) {
+        exchange_http_set_deadline(http, exchange_http_now_ms() + 1000LL * f->opt.run_seconds);
+        deliver_feedback(db, tenant, name, &conf.cfg);
+    }
 out:
     if (conf_ok)
         exchange_conf_fini(&conf);
@@ -179,6 +197,92 @@ out:
     free(ex);
 }
 
+static int http_cancelled(void *ud)
+{
+    return should_stop(NULL, ud);
+}
+
+/* A fetcher thread: opens its own handles, runs its exchange once, closes them, says done. */
+static void *work(void *arg)
+{
+    worker *w = arg;
+    exchange_fetcher *f = w->f;
+    exchange_http_options hopt;
+    exchange_http *http = NULL;
+    cg_bankdb *db = NULL;
+    cg_audit *audit = NULL;
+    cg_error err;
+
+    memset(&hopt, 0, sizeof(hopt));
+    hopt.timeout_ms = (long)f->opt.run_seconds * 1000;
+    hopt.cancelled = http_cancelled;
+    hopt.cancelled_ud = f;
+    http = exchange_http_create(&hopt);
+    if (http == NULL) {
+        logf_line("exchange_error", w->tenant, w->name, "out of memory");
+    } else if (cg_bankdb_open(f->db, 0, &db, &err) != CG_OK ||
+               (f->log[0] != '\0' &&
+                (cg_audit_open(f->log, 0, &audit, &err) != CG_OK ||
+                 cg_bankdb_set_audit(db, audit, "exchange-fetcher", &err) != CG_OK))) {
+        logf_line("exchange_error", w->tenant, w->name, err.message);
+    } else {
+        run_one(f, db, http, w->tenant, w->name, w->key, w->have_key);
+    }
+    cg_bankdb_close(db);
+    cg_audit_close(audit);
+    exchange_http_destroy(http);
+    memset(w->key, 0, sizeof(w->key));
+    pthread_mutex_lock(&f->mu);
+    atomic_store(&w->done, 1);
+    pthread_cond_signal(&f->cv); /* the scheduler may start the next one */
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* Joins the fetcher threads that have finished (all of them, waiting, when wait_all). */
+static void reap(exchange_fetcher *f, int wait_all)
+{
+    for (int i = 0; i < f->opt.max_fetchers; i++) {
+        worker *w = &f->workers[i];
+
+        if (w->used && (wait_all || atomic_load(&w->done))) {
+            pthread_join(w->thread, NULL);
+            w->used = 0;
+        }
+    }
+}
+
+/* Starts a fetcher thread for (tenant, name) unless one runs it already or every slot is busy
+ * (it is due again at the next tick). */
+static void start_one(exchange_fetcher *f, const char *tenant, const char *name,
+                      const uint8_t *key, int have_key)
+{
+    worker *free_slot = NULL;
+
+    for (int i = 0; i < f->opt.max_fetchers; i++) {
+        worker *w = &f->workers[i];
+
+        if (w->used && strcmp(w->tenant, tenant) == 0 && strcmp(w->name, name) == 0)
+            return; /* still running (a slow or stuck exchange): never twice at once */
+        if (!w->used && free_slot == NULL)
+            free_slot = w;
+    }
+    if (free_slot == NULL)
+        return;
+    free_slot->f = f;
+    snprintf(free_slot->tenant, sizeof(free_slot->tenant), "%s", tenant);
+    snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+    memcpy(free_slot->key, key, sizeof(free_slot->key));
+    free_slot->have_key = have_key;
+    atomic_store(&free_slot->done, 0);
+    if (pthread_create(&free_slot->thread, NULL, work, free_slot) != 0) {
+        memset(free_slot->key, 0, sizeof(free_slot->key));
+        logf_line("exchange_error", tenant, name, "cannot start a fetcher thread");
+        return;
+    }
+    free_slot->used = 1;
+}
+
 static void *loop(void *arg)
 {
     exchange_fetcher *f = arg;
@@ -186,6 +290,7 @@ static void *loop(void *arg)
     char why[512];
     int have_key;
 
+    memset(key, 0, sizeof(key));
     have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
     for (;;) {
         due_list d;
@@ -199,6 +304,7 @@ static void *loop(void *arg)
         }
         f->kicked = 0;
         pthread_mutex_unlock(&f->mu);
+        reap(f, 0);
         if (!have_key) /* made later by the first POST /c/exchanges with credentials */
             have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
         memset(&d, 0, sizeof(d));
@@ -207,7 +313,7 @@ static void *loop(void *arg)
         if (cg_exchange_list_all(f->bankdb, collect_due, &d, &err) != CG_OK)
             logf_line("exchange_error", "", "", err.message);
         for (size_t i = 0; i < d.n && !should_stop(NULL, f); i++)
-            run_one(f, d.tenant[i], d.name[i], key, have_key);
+            start_one(f, d.tenant[i], d.name[i], key, have_key);
         free(d.tenant);
         free(d.name);
         pthread_mutex_lock(&f->mu);
@@ -218,6 +324,7 @@ static void *loop(void *arg)
             ;
         pthread_mutex_unlock(&f->mu);
     }
+    reap(f, 1); /* each stops after its page in flight; a request in flight is aborted */
     memset(key, 0, sizeof(key));
     return NULL;
 }
@@ -225,7 +332,7 @@ static void *loop(void *arg)
 exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg_error *err)
 {
     exchange_fetcher *f = calloc(1, sizeof(*f));
-    exchange_http_options hopt;
+    cg_audit *audit = NULL;
 
     if (f == NULL) {
         snprintf(err->message, sizeof(err->message), "out of memory");
@@ -236,6 +343,8 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         f->opt.interval_s = 60;
     if (f->opt.run_seconds <= 0)
         f->opt.run_seconds = 30;
+    if (f->opt.max_fetchers <= 0)
+        f->opt.max_fetchers = 8;
     snprintf(f->db, sizeof(f->db), "%s", opt->db);
     snprintf(f->log, sizeof(f->log), "%s", opt->log != NULL ? opt->log : "");
     if (exchange_key_path(opt->key_file != NULL && opt->key_file[0] ? opt->key_file : NULL,
@@ -244,21 +353,19 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         snprintf(err->message, sizeof(err->message), "exchange key file path too long");
         return NULL;
     }
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.timeout_ms = (long)f->opt.run_seconds * 1000;
-    f->http = exchange_http_create(&hopt);
-    if (f->http == NULL || cg_bankdb_open(f->db, 0, &f->bankdb, err) != CG_OK ||
-        (f->log[0] != '\0' && (cg_audit_open(f->log, 0, &f->audit, err) != CG_OK ||
-                               cg_bankdb_set_audit(f->bankdb, f->audit, "exchange-fetcher",
-                                                   err) != CG_OK))) {
-        if (f->http == NULL)
+    f->workers = calloc((size_t)f->opt.max_fetchers, sizeof(*f->workers));
+    /* The audit log is opened here once only to refuse a bad path at start (each fetcher
+     * thread opens its own handle; appends are serialised by the log's flock). */
+    if (f->workers == NULL || cg_bankdb_open(f->db, 0, &f->bankdb, err) != CG_OK ||
+        (f->log[0] != '\0' && cg_audit_open(f->log, 0, &audit, err) != CG_OK)) {
+        if (f->workers == NULL)
             snprintf(err->message, sizeof(err->message), "out of memory");
         cg_bankdb_close(f->bankdb);
-        cg_audit_close(f->audit);
-        exchange_http_destroy(f->http);
+        free(f->workers);
         free(f);
         return NULL;
     }
+    cg_audit_close(audit);
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     if (pthread_create(&f->thread, NULL, loop, f) != 0) {
@@ -266,8 +373,7 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         pthread_mutex_destroy(&f->mu);
         pthread_cond_destroy(&f->cv);
         cg_bankdb_close(f->bankdb);
-        cg_audit_close(f->audit);
-        exchange_http_destroy(f->http);
+        free(f->workers);
         free(f);
         return NULL;
     }
@@ -296,8 +402,7 @@ void exchange_fetcher_stop(exchange_fetcher *f)
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     cg_bankdb_close(f->bankdb);
-    cg_audit_close(f->audit);
-    exchange_http_destroy(f->http);
+    free(f->workers);
     free(f);
 }
 

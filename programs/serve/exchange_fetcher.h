@@ -1,8 +1,11 @@
-/* The exchanges' fetch scheduler of `childguard serve` (docs/exchange.md, "In serve"): one
- * background thread with its own database handle runs a bounded fetch run (exchange.h's
- * cg_exchange_run, at most run_seconds) for each enabled exchange of every tenant whose last
- * run ended interval_s ago or more, one after the other. Fetching and applying never happen on
- * the request threads: lookups read the matcher's snapshot and SQLite's WAL lets them read
+/* The exchanges' fetch scheduler of `childguard serve` (docs/exchange.md, "In serve"): a
+ * scheduler thread lists every tenant's exchanges each second and starts a fetcher thread for
+ * each enabled one whose last run ended interval_s ago or more and that is not running yet (at
+ * most max_fetchers at once). Each fetcher thread has its own database handle, audit log handle
+ * and HTTP handle, and runs one bounded fetch run (exchange.h's cg_exchange_run): at most
+ * run_seconds, an HTTP request in flight included (its timeout is cut to what is left of the
+ * run), so a slow or stuck exchange never delays the others. Fetching and applying never happen
+ * on the request threads: lookups read the matcher's snapshot and SQLite's WAL lets them read
  * while a page is written. */
 #ifndef CG_SERVE_EXCHANGE_FETCHER_H
 #define CG_SERVE_EXCHANGE_FETCHER_H
@@ -17,13 +20,15 @@ typedef struct exchange_fetcher_options {
     const char *key_file;  /* the credentials key ("" DB.exchange-key) */
     int interval_s;        /* between runs of one exchange (default 60) */
     int run_seconds;       /* the longest run (default 30) */
+    int max_fetchers;      /* exchanges fetched at once (default 8) */
 } exchange_fetcher_options;
 
 /* Starts the thread. NULL with err set when the database or log cannot be opened. */
 exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg_error *err);
 /* Wakes the thread now (an exchange was added or changed). */
 void exchange_fetcher_kick(exchange_fetcher *f);
-/* Stops after the page in flight (a run checks between pages) and frees everything. */
+/* Stops after the pages in flight (a run checks between pages; an HTTP request in flight is
+ * aborted within about a second), joins every fetcher thread and frees everything. */
 void exchange_fetcher_stop(exchange_fetcher *f);
 /* Runs finished since start, for /metrics and the tests. */
 unsigned long exchange_fetcher_runs(exchange_fetcher *f);

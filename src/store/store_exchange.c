@@ -424,7 +424,12 @@ cg_status cg_exchange_page_link(cg_bankdb *db, int64_t id, const cg_exchange_lin
                       db->path, (long long)id, CG_BANK_FIELD_MAX);
     if (st != CG_OK)
         return st;
-    return db->ops->exchange_link(db, id, l, owned_any, err);
+    {
+        cg_exchange_link own = *l;
+
+        own.owned = l->owned != 0; /* never the store's CG__LINK_FRESH from a caller */
+        return db->ops->exchange_link(db, id, &own, owned_any, err);
+    }
 }
 
 cg_status cg_exchange_page_unlink(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,

@@ -153,7 +153,9 @@ static cg_status apply_entry(cg_bankdb *db, const cg_exchange_info *ex, const ch
             return st;
         memset(&link, 0, sizeof(link));
         link.signal_id = sig->id;
-        link.owned = !merged; /* a merge keeps an earlier link's ownership (the store's rule) */
+        /* A merge keeps an earlier link's ownership (the store's rule); a signal inserted just
+         * now has no other link to share it with (CG__LINK_FRESH). */
+        link.owned = merged ? 0 : CG__LINK_FRESH;
         link.key = e->key;
         link.member = e->member;
         link.entry_id = e->entry_id;

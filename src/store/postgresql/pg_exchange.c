@@ -407,8 +407,10 @@ cg_status cg__pg_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link
                      " timestamp = excluded.timestamp, gen = excluded.gen",
                      &p, what, NULL, err);
     /* Ownership belongs to the signal, not to one link: when an owned link exists, every link
-     * of the signal is owned, so the last one removed (whichever it is) deletes the signal. */
-    if (s == CG_OK) {
+     * of the signal is owned, so the last one removed (whichever it is) deletes the signal. A
+     * signal inserted in this transaction has no other link: nothing to share (a round trip
+     * less per new record). */
+    if (s == CG_OK && l->owned != CG__LINK_FRESH) {
         cg__pg_params q = {0};
 
         cg__pg_param_int(&q, l->signal_id);

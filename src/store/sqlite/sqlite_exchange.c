@@ -443,14 +443,17 @@ cg_status cg__sqlite_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_
                             (long long)l->signal_id);
     sqlite3_reset(st);
     /* Ownership belongs to the signal, not to one link: when an owned link exists, every link
-     * of the signal is owned, so the last one removed (whichever it is) deletes the signal. */
-    if (s == CG_OK)
+     * of the signal is owned, so the last one removed (whichever it is) deletes the signal. A
+     * signal inserted in this transaction has no other link: nothing to share. */
+    if (s == CG_OK && l->owned == CG__LINK_FRESH)
+        st = NULL;
+    else if (s == CG_OK)
         s = cg__bankdb_stmt(db, CG__STMT_EXCHANGE_LINK_OWN,
                             "UPDATE exchange_links SET owned = 1 WHERE signal_id = ?1"
                             " AND owned = 0 AND EXISTS (SELECT 1 FROM exchange_links"
                             " WHERE signal_id = ?1 AND owned = 1)",
                             &st, err);
-    if (s == CG_OK) {
+    if (s == CG_OK && st != NULL) {
         sqlite3_bind_int64(st, 1, l->signal_id);
         rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)

@@ -75,6 +75,7 @@ typedef enum cg__bank_stmt {
     CG__STMT_EXCHANGE_LINK_OWN,
     CG__STMT_EXCHANGE_OWNED_ANY,
     CG__STMT_EXCHANGE_UNLINK,
+    CG__STMT_SIGNAL_DELETE,     /* by id (an exchange's withdrawals delete one per record) */
     CG__STMT_COUNT
 } cg__bank_stmt;
 

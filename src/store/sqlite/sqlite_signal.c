@@ -313,7 +313,23 @@ cg_status cg__sqlite_signal_set_disabled_row(cg_bankdb *db, int64_t id, int64_t 
 
 cg_status cg__sqlite_signal_delete_row(cg_bankdb *db, int64_t id, cg_error *err)
 {
-    return run_by_id(db, "DELETE FROM signals WHERE id = ?1", id, 0, "deleting", err);
+    sqlite3_stmt *st = NULL;
+    cg_status r;
+    int rc;
+
+    /* Cached: an exchange page deletes one signal per withdrawn record. */
+    r = cg__bankdb_stmt(db, CG__STMT_SIGNAL_DELETE, "DELETE FROM signals WHERE id = ?1", &st,
+                        err);
+    if (r != CG_OK)
+        return r;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        r = cg__bankdb_fail(db, err, rc, "deleting signal %lld", (long long)id);
+    else if (sqlite3_changes(cg__sq(db)) == 0)
+        r = cg__fail(err, CG_E_NOTFOUND, "%s: no signal %lld", db->path, (long long)id);
+    sqlite3_reset(st);
+    return r;
 }
 
 /* ---- many --------------------------------------------------------------------------------- */

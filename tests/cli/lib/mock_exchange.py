@@ -15,6 +15,8 @@ Logs every request as a JSON line {"path", "auth", "fk"} to LOG. Routes:
                           while the file LOG.hold exists (a fetch to kill -9 between pages)
   /busy/...  503 Retry-After: 120;  /busydate/...  503 Retry-After: an HTTP date 300 s ahead;
   /busybad/...  429 Retry-After: soon (not a number: ignored)
+  /hang/...  holds every request while the file LOG.hang exists (at most a minute), then an
+             empty StopNCII set (an exchange that is stuck: exchange_fetchers.sh)
 """
 import email.utils
 import os
@@ -143,6 +145,17 @@ class H(http.server.BaseHTTPRequestHandler):
                                            "hashRecords": []}))
             else:
                 self.send(200, json.dumps(big(q)))
+        elif p.startswith("/hang/"):
+            for _ in range(600):
+                if not os.path.exists(LOG + ".hang"):
+                    break
+                time.sleep(0.1)
+            try:
+                self.send(200, json.dumps({"count": 0, "nextPageToken": None,
+                                           "nextSetTimestamp": 0, "hasMoreRecords": False,
+                                           "hashRecords": []}))
+            except OSError:
+                pass  # the client gave up (its run's time was spent)
         elif p.startswith("/busy/"):
             self.send(503, "busy", "text/plain", [("Retry-After", "120")])
         elif p.startswith("/busydate/"):

@@ -48,6 +48,16 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# cg_wait_port PORT: 0 once something accepts on 127.0.0.1:PORT (a mock server), 1 after 10 s.
+cg_wait_port() {
+    local i
+    for i in $(seq 1 100); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # cg_wait_live URL PID: 0 once URL/status/live answers, 1 if PID exits first or after 30 s.
 cg_wait_live() {
     local i
