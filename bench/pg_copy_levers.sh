@@ -13,13 +13,17 @@
 #   key12C   key12 with signal_type COLLATE "C";
 #   valord   key11, ids still in file order (assigned by row_number over ord) but the rows
 #            inserted in value order;
+#   anti     key12, full only: no arbiter; the first copies (as into an empty bank) that no
+#            stored signal has (NOT EXISTS, probed in value order), inserted plainly in file
+#            order (the import holds the store's write lock: no other writer races it);
 #   attach   a standalone table with no index: INSERT, then the three indexes built and the
 #            bank's CHECK added (what attaching a per-bank partition would cost, short of
 #            the ATTACH itself);
 # The figure is the server process's CPU (user + system, /proc/PID/stat) around the INSERT
 # (and the index builds for attach), median over the rounds, and microseconds per row.
 # Starts a throwaway server (tests/support/pg_cluster.sh: fsync off) and stops it.
-# Usage: bench/pg_copy_levers.sh [N [BASE [ROUNDS]]]   (defaults 200000 1000000 3)
+# Usage: [VARIANTS="full_key12 full_anti"] bench/pg_copy_levers.sh [N [BASE [ROUNDS]]]
+#        (defaults: every variant; 200000 1000000 3)
 set -u
 n=${1:-200000}
 base=${2:-1000000}
@@ -69,15 +73,16 @@ SQL
     echo "SET session_replication_role = replica; SET childguard.bulk = 'on'; CHECKPOINT;"
     bank=1
     for r in $(seq "$rounds"); do
-        for v in empty_key11 empty_key12 empty_key12C empty_valord empty_attach \
-            full_key11 full_key12 full_key12C full_valord; do
+        for v in ${VARIANTS:-empty_key11 empty_key12 empty_key12C empty_valord empty_attach \
+            full_key11 full_key12 full_key12C full_valord full_anti}; do
             bank=$((bank + 1))
             t=${v#*_}
             [ "$t" = valord ] && t=key11
             [ "$t" = attach ] && t=key12
+            [ "$t" = anti ] && t=key12
             target=$bank
             case $v in full_*) target=1 ;; esac
-            echo "TRUNCATE st; INSERT INTO st SELECT decode(md5((i + $bank * 100000000)::text)"
+            echo "TRUNCATE st; INSERT INTO st SELECT decode(md5((i + $bank::bigint * 100000000)::text)"
             echo " || md5((i * 7 + 1)::text), 'hex'), i, 'pdq', 90, '', '', '', 0"
             echo " FROM generate_series(0, $n - 1) i; ANALYZE st;"
             echo "\\! awk '{printf \"$v %d \", \$14 + \$15}' /proc/\$PID/stat"
@@ -100,6 +105,11 @@ SQL
                 echo "ALTER TABLE p$bank ADD PRIMARY KEY (id);"
                 echo "CREATE UNIQUE INDEX ON p$bank(bank_id, value, signal_type);"
                 echo "CREATE INDEX ON p$bank(bank_id, id); ALTER TABLE p$bank ADD CHECK (bank_id = $bank);" ;;
+            full_anti)
+                echo "INSERT INTO $t(bank_id, $cols, added, disabled_until)"
+                echo " SELECT $target, $cols, 5, disabled_until FROM $firsts WHERE NOT EXISTS"
+                echo " (SELECT 1 FROM $t s WHERE s.bank_id = $target AND s.value = f.value"
+                echo " AND s.signal_type = f.signal_type) ORDER BY ord;" ;;
             empty_*)
                 echo "INSERT INTO $t(bank_id, $cols, added, disabled_until)"
                 echo " SELECT $target, $cols, 5, disabled_until FROM $firsts ORDER BY ord;" ;;
