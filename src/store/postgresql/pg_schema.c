@@ -278,12 +278,12 @@ const char *const cg__pg_migrations[] = {
     "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;",
     /* 11 -> 12: the unique key of signals in the column order (bank_id, value, signal_type),
      * the same key (ON CONFLICT (bank_id, signal_type, value) infers it: the inference is by
-     * the set of columns). With the fixed-width bank_id then the 32-byte value first, an insert's
+     * the set of columns). With the fixed-width bank_id then the value first, an insert's
      * descent compares bank id and value at a cached offset and reaches the text column only on
      * a tie, instead of comparing the collated signal_type (the same in nearly every row) before
-     * every value: 11-15 % less server CPU per imported row (docs/scale.md "Bulk import").
+     * every value: 11-22 % less server CPU per imported row (docs/scale.md "Bulk import").
      * Rebuilds the index under the migration's lock (ACCESS EXCLUSIVE on signals while it
-     * builds: about 2 s per million signals). SQLite's step 11 is a no-op. */
+     * builds: seconds per million signals). SQLite's 11 -> 12 step is a no-op. */
     "ALTER TABLE signals DROP CONSTRAINT signals_bank_id_signal_type_value_key;"
     "ALTER TABLE signals ADD CONSTRAINT signals_bank_id_value_signal_type_key"
     "  UNIQUE (bank_id, value, signal_type);",
