@@ -184,7 +184,7 @@ static void pg_preload(PGconn *admin, int64_t bank, uint64_t m)
     admin_exec(admin, "BEGIN; SET LOCAL maintenance_work_mem = '1GB';"
                       " SET LOCAL childguard.bulk = 'on';"
                       " ALTER TABLE signals DROP CONSTRAINT signals_bank_id_fkey;"
-                      " ALTER TABLE signals DROP CONSTRAINT signals_bank_id_signal_type_value_key;"
+                      " ALTER TABLE signals DROP CONSTRAINT signals_bank_id_value_signal_type_key;"
                       " DROP INDEX signals_bank");
     snprintf(sql, sizeof(sql),
              "INSERT INTO signals(bank_id, signal_type, value, added)"
@@ -192,8 +192,8 @@ static void pg_preload(PGconn *admin, int64_t bank, uint64_t m)
              " FROM generate_series(1, %" PRIu64 ") i; SELECT cg_log(2, %" PRId64 ")",
              bank, m, bank);
     admin_exec(admin, sql);
-    admin_exec(admin, "ALTER TABLE signals ADD CONSTRAINT signals_bank_id_signal_type_value_key"
-                      " UNIQUE (bank_id, signal_type, value);"
+    admin_exec(admin, "ALTER TABLE signals ADD CONSTRAINT signals_bank_id_value_signal_type_key"
+                      " UNIQUE (bank_id, value, signal_type);"
                       " CREATE INDEX signals_bank ON signals(bank_id, id);"
                       " ALTER TABLE signals ADD CONSTRAINT signals_bank_id_fkey FOREIGN KEY"
                       " (bank_id) REFERENCES banks(id) ON DELETE CASCADE; COMMIT; ANALYZE signals");

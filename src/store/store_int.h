@@ -25,7 +25,7 @@
 
 /* The schema version this build writes (every backend keeps the same version numbers: a
  * version is a set of tables and columns, whatever the database). */
-#define CG__BANKDB_SCHEMA_VERSION 11
+#define CG__BANKDB_SCHEMA_VERSION 12
 
 struct cg_bankdb {
     const cg__store_ops *ops;             /* the backend (or own_ops) */

@@ -208,9 +208,10 @@ CG_TEST(bank_store_banks_crud)
     names seen = {{{0}}, 0, 0};
     const time_t before = time(NULL);
 
-    /* 11: exchanges' back-off and refetch generation; 10: exchange feedback (9: review excerpts; 8: exchanges; 7: the job ledger; 6: engine state; 5: key holders and
-     * tenants; 4: vPDQ frames) */
-    CG_ASSERT_EQ(cg_bankdb_schema_version(), 11);
+    /* 12: PostgreSQL's signals key reordered (SQLite: nothing); 11: exchanges' back-off and
+     * refetch generation; 10: exchange feedback (9: review excerpts; 8: exchanges; 7: the job
+     * ledger; 6: engine state; 5: key holders and tenants; 4: vPDQ frames) */
+    CG_ASSERT_EQ(cg_bankdb_schema_version(), 12);
     a = make_bank(db, "zeta");
     b = make_bank(db, "alpha.1");
     CG_ASSERT_NE(a.id, b.id);
@@ -1975,6 +1976,109 @@ CG_TEST_PG(bank_store_postgresql_reconnect)
     CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
     CG_ASSERT_OK(cg_bank_signal_count(db, b.id, NULL, &n, &err), &err);
     CG_ASSERT_EQ(n, 1);
+    cg_bankdb_close(db);
+#endif
+}
+
+#if CG_HAVE_POSTGRESQL
+/* The first column of the first row of sql, as text (empty when no row). */
+static void pg_text(const char *location, const char *sql, char *out, size_t cap)
+{
+    PGconn *c = PQconnectdb(location);
+    PGresult *res;
+
+    if (PQstatus(c) != CONNECTION_OK)
+        cg_test_fail(__FILE__, __LINE__, "connecting: %s", PQerrorMessage(c));
+    res = PQexec(c, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        cg_test_fail(__FILE__, __LINE__, "%s: %s", sql, PQerrorMessage(c));
+    snprintf(out, cap, "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+    PQclear(res);
+    PQfinish(c);
+}
+
+/* Back to schema 11's shape: the unique key in its old column order, version 11. */
+#define PG_SCHEMA_11                                                                          \
+    "BEGIN; ALTER TABLE signals DROP CONSTRAINT signals_bank_id_value_signal_type_key;"       \
+    " ALTER TABLE signals ADD CONSTRAINT signals_bank_id_signal_type_value_key"               \
+    " UNIQUE (bank_id, signal_type, value); UPDATE childguard_schema SET version = 11; COMMIT"
+#define PG_SIGNALS_KEY                                                                        \
+    "SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), '; ' ORDER BY conname)"   \
+    " FROM pg_constraint WHERE conrelid = 'signals'::regclass AND contype = 'u'"
+#endif
+
+/* Schema 11 -> 12 on a populated store (PostgreSQL's step reorders signals' unique key to
+ * (bank_id, value, signal_type)): the rows and their ids stay, the key is the new one (and only
+ * it), and the merge rules hold through the new key (a single add, an import of duplicates and
+ * new values into a bank with signals, an import into an empty bank). A schema 11 whose key was
+ * renamed by hand is not migrated: the open fails naming the step, the store is left as it was,
+ * and it migrates once the name is back. */
+CG_TEST_PG(bank_store_postgresql_migration_12)
+{
+#if CG_HAVE_POSTGRESQL
+    char loc[600], path[512], text[400];
+    cg_error err = {0};
+    cg_bankdb *db = open_db("pgmig12", CG_BANKDB_CREATE);
+    cg_bank a = make_bank(db, "before"), b;
+    cg_bank_signal s = make_signal(a.id, "pdq", 1), got;
+    cg_import_report rep;
+    int64_t first_id;
+
+    cg_test_store_location("pgmig12", loc, sizeof(loc));
+    first_id = add_signal(db, &s, 0);
+    tmp_path(path, sizeof(path), "pgmig12.txt");
+    write_pdq_list(path, 100, 300);
+    CG_ASSERT_OK(import_file(db, a.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 300);
+    cg_bankdb_close(db);
+    pg_sql(loc, PG_SCHEMA_11);
+    pg_text(loc, PG_SIGNALS_KEY, text, sizeof(text));
+    CG_ASSERT_STR_EQ(text, "signals_bank_id_signal_type_value_key"
+                           " UNIQUE (bank_id, signal_type, value)");
+
+    /* A key renamed by hand: refused, nothing changed. */
+    pg_sql(loc, "ALTER TABLE signals RENAME CONSTRAINT signals_bank_id_signal_type_value_key"
+                " TO renamed_key");
+    CG_ASSERT(cg_bankdb_open(loc, CG_BANKDB_CREATE, &db, &err) != CG_OK);
+    CG_ASSERT(strstr(err.message, "migrating the schema") != NULL);
+    CG_ASSERT(strstr(err.message, "signals_bank_id_signal_type_value_key") != NULL);
+    pg_text(loc, "SELECT version FROM childguard_schema", text, sizeof(text));
+    CG_ASSERT_STR_EQ(text, "11");
+    pg_text(loc, "SELECT count(*) FROM signals", text, sizeof(text));
+    CG_ASSERT_STR_EQ(text, "301");
+    pg_sql(loc, "ALTER TABLE signals RENAME CONSTRAINT renamed_key"
+                " TO signals_bank_id_signal_type_value_key");
+
+    /* The migration. */
+    db = open_db("pgmig12", CG_BANKDB_CREATE);
+    pg_text(loc, "SELECT version FROM childguard_schema", text, sizeof(text));
+    CG_ASSERT_STR_EQ(text, "12");
+    pg_text(loc, PG_SIGNALS_KEY, text, sizeof(text));
+    CG_ASSERT_STR_EQ(text, "signals_bank_id_value_signal_type_key"
+                           " UNIQUE (bank_id, value, signal_type)");
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 301);
+    CG_ASSERT_OK(cg_bank_signal_find(db, a.id, s.type, s.value, &got, &err), &err);
+    CG_ASSERT_EQ(got.id, first_id);
+    /* The same value again: a merge through the new key, not a second row. */
+    s.id = 0;
+    s.quality = 77;
+    CG_ASSERT_EQ(add_signal(db, &s, 1), first_id);
+    /* 100 stored values and 600 new ones into the bank with signals (the merge's statements
+     * are the same below and past bulk mode's 4,096 lines). */
+    write_pdq_list(path, 300, 700);
+    CG_ASSERT_OK(import_file(db, a.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 600);
+    CG_ASSERT_EQ(rep.merged, 100);
+    CG_ASSERT_EQ(count_of(db, a.id, NULL), 901);
+    /* Into an empty bank: the first copies only. */
+    b = make_bank(db, "after");
+    write_pdq_list(path, 0, 450);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 450);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 0);
+    CG_ASSERT_EQ(rep.merged, 450);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 450);
     cg_bankdb_close(db);
 #endif
 }

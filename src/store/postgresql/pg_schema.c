@@ -276,6 +276,17 @@ const char *const cg__pg_migrations[] = {
     "ALTER TABLE exchanges ADD COLUMN link_gen bigint NOT NULL DEFAULT 0;"
     "ALTER TABLE exchanges ADD COLUMN sweep_pending integer NOT NULL DEFAULT 0;"
     "ALTER TABLE exchange_links ADD COLUMN gen bigint NOT NULL DEFAULT 0;",
+    /* 11 -> 12: the unique key of signals in the column order (bank_id, value, signal_type),
+     * the same key (ON CONFLICT (bank_id, signal_type, value) infers it: the inference is by
+     * the set of columns). With the fixed-width bank_id then the value first, an insert's
+     * descent compares bank id and value at a cached offset and reaches the text column only on
+     * a tie, instead of comparing the collated signal_type (the same in nearly every row) before
+     * every value: 11-22 % less server CPU per imported row (docs/scale.md "Bulk import").
+     * Rebuilds the index under the migration's lock (ACCESS EXCLUSIVE on signals while it
+     * builds: seconds per million signals). SQLite's 11 -> 12 step is a no-op. */
+    "ALTER TABLE signals DROP CONSTRAINT signals_bank_id_signal_type_value_key;"
+    "ALTER TABLE signals ADD CONSTRAINT signals_bank_id_value_signal_type_key"
+    "  UNIQUE (bank_id, value, signal_type);",
 };
 /* pg_int.h declares the array with CG__BANKDB_SCHEMA_VERSION entries: a missing step is a
  * compile error here (conflicting types), not a NULL command at run time. */

@@ -202,6 +202,10 @@ static const char *const migrations[] = {
     /* 10 -> 11: exchanges' back-off and refetch generation
      * (sqlite_exchange.c, docs/exchange.md). */
     CG__SQLITE_EXCHANGE_FETCH_SCHEMA,
+    /* 11 -> 12: nothing in SQLite. PostgreSQL's step reorders the columns of signals' unique
+     * key (pg_schema.c); SQLite keeps UNIQUE (bank_id, signal_type, value), whose BINARY text
+     * compare is a memcmp. */
+    "SELECT 1;",
 };
 
 /* Columns a step adds, before its SQL runs: each is added only when its table lacks it (a file
