@@ -323,16 +323,16 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
     /* Words with Vietnamese letters, in their folded spelling, as "~" + the word. */
     for (size_t i = 0; i < nm->folded.n;) {
         size_t j = i;
-        int wide = 0;
-        uint64_t h = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
+        unsigned char any = 0;
 
-        while (j < nm->folded.n && nm->folded.s[j] != ' ') {
-            const unsigned char c = (unsigned char)nm->folded.s[j++];
+        /* Find the word's end first: only words with a byte >= 0x80 are hashed. */
+        while (j < nm->folded.n && nm->folded.s[j] != ' ')
+            any |= (unsigned char)nm->folded.s[j++];
+        if (any & 0x80) {
+            uint64_t h = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
 
-            wide |= c >= 0x80;
-            h = (h ^ c) * CG__LIN_FNV_PRIME;
-        }
-        if (wide) {
+            for (size_t k = i; k < j; k++)
+                h = (h ^ (unsigned char)nm->folded.s[k]) * CG__LIN_FNV_PRIME;
             end_token(&t);
             t.h = h;
             t.in = 1;

@@ -180,6 +180,9 @@ static int is_word(uint8_t cls)
     return cls == CG__NC_LETTER || cls == CG__NC_DIGIT;
 }
 
+/* The classes a word runs over in the emission loop, as a mask (cls < 32). */
+#define WORD_OR_DROP ((1u << CG__NC_LETTER) | (1u << CG__NC_DIGIT) | (1u << CG__NC_DROP))
+
 /* How many letters stand alone between non-word units: an upper bound of the single-letter
  * words pass_spaced can see (the symbol and leet passes only merge words), so that the pass is
  * skipped for most messages. */
@@ -352,11 +355,11 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
     }
     fws = fo->n;
     pws = pl->n;
-    /* One pass, squeezing as it goes: the second of a run is written, and taken back when a
-     * third one shows that the run is to be squeezed. */
+    /* The folded word, squeezing as it goes: the second of a run is written, and taken back
+     * when a third one shows that the run is to be squeezed. */
     {
-        const cg__nunit *fprev = NULL, *pprev = NULL;
-        size_t frun = 0, prun = 0, plast = 0;
+        const cg__nunit *fprev = NULL;
+        size_t frun = 0;
 
         for (k = wi; k < wj; k++) {
             const cg__nunit *x = &u[k];
@@ -375,6 +378,26 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
                 fprev = x;
                 frun = 1;
             }
+        }
+    }
+    if (!differs) {
+        /* Every unit is one byte that is its own plain code point (an ASCII word, the common
+         * case): the squeezing decisions are the same on both forms, so the plain word is the
+         * folded word, bytes and offsets. */
+        const size_t fl = fo->n - fws;
+
+        memcpy(pl->s + pws, fo->s + fws, fl);
+        memcpy(pl->src + pws, fo->src + fws, fl * sizeof(*pl->src));
+        pl->n = pws + fl;
+    } else {
+        const cg__nunit *pprev = NULL;
+        size_t prun = 0, plast = 0;
+
+        for (k = wi; k < wj; k++) {
+            const cg__nunit *x = &u[k];
+
+            if (x->cls == CG__NC_DROP)
+                continue;
             if (pprev != NULL && x->cls == CG__NC_LETTER && pprev->cls == CG__NC_LETTER &&
                 x->pcp == pprev->pcp) {
                 if (++prun == 2)
@@ -399,9 +422,11 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
         size_t exp_len = 0;
         const size_t fl = fo->n - fws, plen = pl->n - pws;
 
-        if (differs && nz->marked.count > 0)
+        if (differs && nz->marked.count > 0 &&
+            cg__teencode_maybe(&nz->marked, (const uint8_t *)fo->s + fws, fl))
             exp = cg__teencode_find(nz, 1, (const uint8_t *)fo->s + fws, fl, &exp_len);
-        if (exp == NULL && nz->plain.count > 0)
+        if (exp == NULL && nz->plain.count > 0 &&
+            cg__teencode_maybe(&nz->plain, (const uint8_t *)pl->s + pws, plen))
             exp = cg__teencode_find(nz, 0, (const uint8_t *)pl->s + pws, plen, &exp_len);
         if (exp != NULL) {
             struct cg__nscratch *sc = out->scratch;
@@ -477,26 +502,30 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
         int32_t cl[CG__NCLUSTER_MAX_CPS];
         size_t ncl = 1;
 
-        if (nu + CG__NCLUSTER_MAX_UNITS > sc->ucap) {
-            st = grow_units(sc, nu + CG__NCLUSTER_MAX_UNITS, err);
+        /* Room for a cluster's units and one unit for every byte left, so that a run of ASCII
+         * needs no check per byte (the units are grown only when a cluster expanded). */
+        if (nu + CG__NCLUSTER_MAX_UNITS + (len - i) > sc->ucap) {
+            st = grow_units(sc, nu + CG__NCLUSTER_MAX_UNITS + (len - i), err);
             if (st != CG_OK)
                 goto fail;
             u = sc->u;
         }
-        /* ASCII not followed by a possible combining mark: one table lookup. */
+        /* ASCII not followed by a possible combining mark: one table lookup each. */
         if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
-            const cg__nchar *e = &tab[c];
-            cg__nunit *x = &u[nu++];
+            do {
+                const cg__nchar *e = &tab[p[i]];
+                cg__nunit *x = &u[nu++];
 
-            x->src = (uint32_t)i;
-            x->pcp = e->plain;
-            x->f.off = 0;
-            x->f.b[0] = (uint8_t)e->folded;
-            x->len = 1;
-            x->cls = e->cls;
-            seen |= 1u << e->cls;
-            fbytes++;
-            i++;
+                x->src = (uint32_t)i;
+                x->pcp = e->plain;
+                x->f.off = 0;
+                x->f.b[0] = (uint8_t)e->folded;
+                x->len = 1;
+                x->cls = e->cls;
+                seen |= 1u << e->cls;
+                fbytes++;
+                i++;
+            } while (i < len && p[i] < 0x80 && (i + 1 == len || p[i + 1] < 0x80));
             continue;
         }
         start = i;
@@ -599,7 +628,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 continue;
             }
             wj = k;
-            while (wj < nu && (is_word(u[wj].cls) || u[wj].cls == CG__NC_DROP))
+            while (wj < nu && ((WORD_OR_DROP >> u[wj].cls) & 1))
                 wj++;
             /* An expansion may need more than the estimate: keep 4 bytes a unit in reserve. */
             st = emit_word(nz, teencode, u, k, wj, sc->pool, have_gap ? gap_src : u[k].src, out,

@@ -202,6 +202,13 @@ struct cg__tcmap {
                            most words are rejected by this alone, before hashing */
 };
 
+/* 0 when no key of table m can be word w[0..n) (its length and first byte rule it out): the
+ * check cg__teencode_find starts with, inline, so that most words cost no call. */
+static inline int cg__teencode_maybe(const struct cg__tcmap *m, const uint8_t *w, size_t n)
+{
+    return m->slots != NULL && n > 0 && n <= m->max_key && ((m->lens[w[0]] >> n) & 1);
+}
+
 struct cg__normalizer {
     const cg__nchar *tab;
     struct cg__tcmap plain;  /* keys without diacritics, against the plain word */
