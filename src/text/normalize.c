@@ -180,8 +180,9 @@ static int is_word(uint8_t cls)
     return cls == CG__NC_LETTER || cls == CG__NC_DIGIT;
 }
 
-/* The classes a word runs over in the emission loop, as a mask (cls < 32). */
-#define WORD_OR_DROP ((1u << CG__NC_LETTER) | (1u << CG__NC_DIGIT) | (1u << CG__NC_DROP))
+/* The word classes as a mask (cls < 32), and those a word runs over in the emission loop. */
+#define WORD_UNITS ((1u << CG__NC_LETTER) | (1u << CG__NC_DIGIT))
+#define WORD_OR_DROP (WORD_UNITS | (1u << CG__NC_DROP))
 
 /* How many letters stand alone between non-word units: an upper bound of the single-letter
  * words pass_spaced can see (the symbol and leet passes only merge words), so that the pass is
@@ -189,16 +190,17 @@ static int is_word(uint8_t cls)
 static size_t count_singles(const cg__nunit *u, size_t nu)
 {
     size_t n = 0;
-    int w1 = 0, w2 = 0; /* whether units k-1 and k-2 are word units */
+    unsigned w1 = 0, w2 = 0, l1 = 0; /* units k-1 and k-2 are word units; k-1 is a letter */
 
     for (size_t k = 0; k < nu; k++) {
-        const int w = is_word(u[k].cls);
+        const unsigned cls = u[k].cls, w = (WORD_UNITS >> cls) & 1u;
 
-        n += !w && w1 && !w2 && u[k - 1].cls == CG__NC_LETTER;
+        n += (w ^ 1u) & w1 & (w2 ^ 1u) & l1;
         w2 = w1;
         w1 = w;
+        l1 = cls == CG__NC_LETTER;
     }
-    return n + (w1 && !w2 && u[nu - 1].cls == CG__NC_LETTER);
+    return n + (w1 & (w2 ^ 1u) & l1);
 }
 
 /* Joins the letters of a chain of >= 3 spaced-out single letters: a lone space or joiner between
@@ -335,12 +337,15 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
-/* Writes the word of units [wi, wj) (wi is kept) to both forms, preceded by a space mapped to
- * space_src when the form is not empty. Runs of 3+ identical letters are written once. */
+/* Writes the word that starts at unit wi (a word unit) to both forms, preceded by a space mapped
+ * to space_src when the form is not empty; the word runs over word and dropped units up to
+ * *end (set; at most nu). Runs of 3+ identical letters are written once. The plain form is
+ * kept with room for 5 bytes a unit after the word (grown after a teencode expansion). */
 static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nunit *u, size_t wi,
-                           size_t wj, const uint8_t *pool, uint32_t space_src,
+                           size_t nu, size_t *end, const uint8_t *pool, uint32_t space_src,
                            cg__normalized *out, cg_error *err)
 {
+    size_t wj = nu;
     cg__textform *fo = &out->folded, *pl = &out->plain;
     size_t fws, pws, k;
     int differs = 0; /* the folded word is not the plain word */
@@ -361,7 +366,7 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
         const cg__nunit *fprev = NULL;
         size_t frun = 0;
 
-        for (k = wi; k < wj; k++) {
+        for (k = wi; k < nu && ((WORD_OR_DROP >> u[k].cls) & 1); k++) {
             const cg__nunit *x = &u[k];
 
             if (x->cls == CG__NC_DROP)
@@ -379,6 +384,8 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
                 frun = 1;
             }
         }
+        wj = k;
+        *end = wj;
     }
     if (!differs) {
         /* Every unit is one byte that is its own plain code point (an ASCII word, the common
@@ -386,8 +393,10 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
          * folded word, bytes and offsets. */
         const size_t fl = fo->n - fws;
 
-        memcpy(pl->s + pws, fo->s + fws, fl);
-        memcpy(pl->src + pws, fo->src + fws, fl * sizeof(*pl->src));
+        for (size_t b = 0; b < fl; b++) { /* a few bytes: a loop costs less than memcpy calls */
+            pl->s[pws + b] = fo->s[fws + b];
+            pl->src[pws + b] = fo->src[fws + b];
+        }
         pl->n = pws + fl;
     } else {
         const cg__nunit *pprev = NULL;
@@ -441,6 +450,12 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
             for (size_t r = 0; r < exp_len; r++)
                 pl->src[pws + r] = wsrc;
             pl->n = pws + exp_len;
+            /* An expansion may need more than the estimate: keep 5 bytes a unit in reserve. */
+            if (pl->n + 5 * (nu - wj) + 1 > sc->pcap) {
+                st = grow_form(pl, &sc->pcap, pl->n + 5 * (nu - wj) + 1, err);
+                if (st != CG_OK)
+                    return st;
+            }
         }
     }
     return CG_OK;
@@ -510,8 +525,23 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 goto fail;
             u = sc->u;
         }
-        /* ASCII not followed by a possible combining mark: one table lookup each. */
+        /* ASCII not followed by a possible combining mark: one table lookup each. The run of
+         * ASCII from i is found first, eight bytes at a time; its last byte is left to the
+         * paths below when a byte >= 0x80 (perhaps a combining mark) follows it. */
         if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
+            size_t j = i + 1, stop;
+
+            while (j + 8 <= len) {
+                uint64_t w8;
+
+                memcpy(&w8, p + j, 8);
+                if (w8 & 0x8080808080808080ULL)
+                    break;
+                j += 8;
+            }
+            while (j < len && p[j] < 0x80)
+                j++;
+            stop = j == len ? len : j - 1;
             do {
                 const cg__nchar *e = &tab[p[i]];
                 cg__nunit *x = &u[nu++];
@@ -525,7 +555,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 seen |= 1u << e->cls;
                 fbytes++;
                 i++;
-            } while (i < len && p[i] < 0x80 && (i + 1 == len || p[i + 1] < 0x80));
+            } while (i < stop);
             continue;
         }
         start = i;
@@ -627,19 +657,10 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 k++;
                 continue;
             }
-            wj = k;
-            while (wj < nu && ((WORD_OR_DROP >> u[wj].cls) & 1))
-                wj++;
-            /* An expansion may need more than the estimate: keep 4 bytes a unit in reserve. */
-            st = emit_word(nz, teencode, u, k, wj, sc->pool, have_gap ? gap_src : u[k].src, out,
-                           err);
+            st = emit_word(nz, teencode, u, k, nu, &wj, sc->pool, have_gap ? gap_src : u[k].src,
+                           out, err);
             if (st != CG_OK)
                 goto fail;
-            if (out->plain.n + 5 * (nu - wj) + 1 > sc->pcap) {
-                st = grow_form(&out->plain, &sc->pcap, out->plain.n + 5 * (nu - wj) + 1, err);
-                if (st != CG_OK)
-                    goto fail;
-            }
             have_gap = 0;
             k = wj;
             last_end = k < nu ? u[k].src : (uint32_t)len;
