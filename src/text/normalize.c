@@ -189,18 +189,21 @@ static int is_word(uint8_t cls)
  * skipped for most messages. */
 static size_t count_singles(const cg__nunit *u, size_t nu)
 {
-    size_t n = 0;
-    unsigned w1 = 0, w2 = 0, l1 = 0; /* units k-1 and k-2 are word units; k-1 is a letter */
+    size_t n = 0, run = 0; /* run: word units in a row so far */
+    unsigned letter = 0;   /* the last word unit is a letter */
 
     for (size_t k = 0; k < nu; k++) {
-        const unsigned cls = u[k].cls, w = (WORD_UNITS >> cls) & 1u;
+        const unsigned cls = u[k].cls;
 
-        n += (w ^ 1u) & w1 & (w2 ^ 1u) & l1;
-        w2 = w1;
-        w1 = w;
-        l1 = cls == CG__NC_LETTER;
+        if ((WORD_UNITS >> cls) & 1u) {
+            run++;
+            letter = cls == CG__NC_LETTER;
+        } else {
+            n += run == 1 && letter;
+            run = 0;
+        }
     }
-    return n + (w1 & (w2 ^ 1u) & l1);
+    return n + (run == 1 && letter);
 }
 
 /* Joins the letters of a chain of >= 3 spaced-out single letters: a lone space or joiner between
@@ -542,6 +545,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
             while (j < len && p[j] < 0x80)
                 j++;
             stop = j == len ? len : j - 1;
+            fbytes += stop - i;
             do {
                 const cg__nchar *e = &tab[p[i]];
                 cg__nunit *x = &u[nu++];
@@ -553,7 +557,6 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 x->len = 1;
                 x->cls = e->cls;
                 seen |= 1u << e->cls;
-                fbytes++;
                 i++;
             } while (i < stop);
             continue;
