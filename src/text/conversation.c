@@ -360,16 +360,27 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float m
         s = s > 0.6f ? s : 0.6f;
     risk[CG_HARM_SEXTORTION] = s;
 
-    float sol = 1.0f - (float)exp(-1.2 * p->harm_e[CG_HARM_SEXUAL_SOLICITATION]);
+    /* No evidence of a harm (the usual case) is a risk of 0 without calling exp: 1 - exp(-0)
+     * is 0 exactly. */
+    float sol = p->harm_e[CG_HARM_SEXUAL_SOLICITATION] != 0.0f
+                    ? 1.0f - (float)exp(-1.2 * p->harm_e[CG_HARM_SEXUAL_SOLICITATION])
+                    : 0.0f;
     if (other_is_minor)
         sol = 1.0f - (1.0f - sol) * (1.0f - sol);
     risk[CG_HARM_SEXUAL_SOLICITATION] = sol;
     /* Insults traded both ways are banter more often than bullying (reciprocity): a party
      * who gets as much as they give counts at half weight. */
     const float recip = 1.0f - RECIPROCITY * mutual;
-    risk[CG_HARM_BULLYING] = 1.0f - (float)exp(-0.9 * recip * p->harm_e[CG_HARM_BULLYING]);
-    risk[CG_HARM_SELF_HARM_RISK] = 1.0f - (float)exp(-1.5 * p->harm_e[CG_HARM_SELF_HARM_RISK]);
-    risk[CG_HARM_PERSONAL_DATA] = 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA]);
+    risk[CG_HARM_BULLYING] = p->harm_e[CG_HARM_BULLYING] != 0.0f
+                                 ? 1.0f - (float)exp(-0.9 * recip * p->harm_e[CG_HARM_BULLYING])
+                                 : 0.0f;
+    risk[CG_HARM_SELF_HARM_RISK] =
+        p->harm_e[CG_HARM_SELF_HARM_RISK] != 0.0f
+            ? 1.0f - (float)exp(-1.5 * p->harm_e[CG_HARM_SELF_HARM_RISK])
+            : 0.0f;
+    risk[CG_HARM_PERSONAL_DATA] = p->harm_e[CG_HARM_PERSONAL_DATA] != 0.0f
+                                      ? 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA])
+                                      : 0.0f;
 
     /* The learned layer's evidence joins as an independent source: noisy-OR with the rules. */
     for (int h = 0; h < CG_HARM_COUNT; h++)
