@@ -12,7 +12,9 @@
  *
  * Speed: the buffers of cg__normalized (forms, units, pool) are kept across calls, so a warm call
  * allocates nothing; ASCII and precomposed letters go through a table without calling utf8proc;
- * the word passes that only some messages need run only when their characters were seen. */
+ * the word passes that only some messages need run only when their characters were seen; an
+ * ASCII word is written once and copied to the plain form; teencode lookups are rejected inline
+ * by length bitmaps. */
 #include <string.h>
 
 #include "common/alloc.h"
