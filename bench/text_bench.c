@@ -1,12 +1,22 @@
 /* text_bench: the text-harm engine's throughput on one core — normalise + cue matching +
- * detectors + conversation update per message — against a naive baseline in the same run: for
- * each message, lower-case it and strstr() every cue pattern of the same lexicon files.
+ * detectors + conversation update per message — against baselines in the same run:
+ * - the naive baseline: for each message, lower-case it and strstr() every cue pattern of the
+ *   same lexicon files (a fixed amount of work per message that the engine's code does not
+ *   change);
+ * - the rules alone (the engine without its learned layer), unless --no-learned already is the
+ *   engine measured or --no-rules-run is given.
  *
  *   text_bench [--messages N] [--conversations C] [--data DIR] [--model FILE] [--no-learned]
- *              [--min-seconds S] [--json]
+ *              [--min-seconds S] [--rounds R] [--no-rules-run] [--json]
  *
  * Messages are synthetic short chat lines (20–120 bytes, Vietnamese and English, some with
- * cues), generated from a fixed seed. Prints messages/s and MB/s for both and their ratio. */
+ * cues), generated from a fixed seed. The workloads alternate, pass after pass over the same
+ * messages (engine, baseline, rules, engine, ...), for R rounds (default 5) and at least S
+ * seconds of the engine (default 1), so that a machine shared with other jobs slows them alike.
+ * For each workload it prints the median messages/s over the passes by the wall clock and by
+ * the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: the time the bench actually ran on a core,
+ * which waiting for a busy core does not inflate), and the median of the per-round ratios
+ * engine / baseline: the figure to compare between machines and runs. */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -16,11 +26,34 @@
 
 #include "childguard.h"
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+static double cpu_now(void)
+{
+    return clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorted in place). */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
@@ -112,13 +145,91 @@ static char **load_patterns(const char *dir, size_t *n)
     return v;
 }
 
+typedef struct workload {
+    const char *name;
+    cg_text_engine *e;
+    cg_text_session *s;
+    double *wall, *cpu; /* per pass: messages/s */
+    size_t n;
+    uint64_t alerts, done;
+} workload;
+
+static char *const *g_msgs;
+static const size_t *g_lens;
+static long g_n_msgs, g_n_convs;
+static char g_convs[1000][16];
+
+/* One pass of the engine of w over every message; -1 on a scan error. */
+static int engine_pass(workload *w, cg_text_result *res)
+{
+    cg_error err;
+    const double t0 = now(), c0 = cpu_now();
+
+    for (long i = 0; i < g_n_msgs; i++) {
+        cg_text_message m = {g_convs[(size_t)i % (size_t)(g_n_convs < 1000 ? g_n_convs : 1000)],
+                             NULL, (i & 1) ? "a" : "b", (i & 1) ? "b" : "a",
+                             1767225600000LL + (long long)w->done * 1000, g_msgs[i], g_lens[i]};
+        if (cg_text_scan(w->s, &m, res, &err) != CG_OK) {
+            fprintf(stderr, "text_bench: %s\n", err.message);
+            return -1;
+        }
+        w->alerts += res->alert != CG_ALERT_NONE;
+        w->done++;
+    }
+    const double el = now() - t0, cel = cpu_now() - c0;
+    w->wall[w->n] = (double)g_n_msgs / (el > 0 ? el : 1e-9);
+    w->cpu[w->n++] = (double)g_n_msgs / (cel > 0 ? cel : 1e-9);
+    return 0;
+}
+
+static char **g_pats;
+static size_t g_n_pat;
+static uint64_t g_bhits;
+
+/* One pass of the naive baseline over every message. */
+static void baseline_pass(workload *w)
+{
+    char low[512];
+    const double t0 = now(), c0 = cpu_now();
+
+    for (long i = 0; i < g_n_msgs; i++) {
+        size_t l = g_lens[i] < sizeof(low) - 1 ? g_lens[i] : sizeof(low) - 1;
+        for (size_t k = 0; k < l; k++)
+            low[k] = (char)tolower((unsigned char)g_msgs[i][k]);
+        low[l] = '\0';
+        for (size_t p = 0; p < g_n_pat; p++)
+            g_bhits += strstr(low, g_pats[p]) != NULL;
+        w->done++;
+    }
+    const double el = now() - t0, cel = cpu_now() - c0;
+    w->wall[w->n] = (double)g_n_msgs / (el > 0 ? el : 1e-9);
+    w->cpu[w->n++] = (double)g_n_msgs / (cel > 0 ? cel : 1e-9);
+}
+
+static int open_engine(const char *data, const char *model, int no_learned, workload *w)
+{
+    cg_text_config cfg;
+    cg_error err;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.data_dir = data != NULL ? data : CG_BENCH_DATA_DIR;
+    cfg.model_path = model; /* NULL: the engine's default (docs/text-model.md) */
+    cfg.no_learned = no_learned; /* the learned layer is on by default (docs/text.md) */
+    if (cg_text_engine_open(&cfg, &w->e, &err) != CG_OK ||
+        cg_text_session_create(w->e, &w->s, &err) != CG_OK) {
+        fprintf(stderr, "text_bench: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    long n_msgs = 200000, n_convs = 1000;
+    long n_msgs = 200000, n_convs = 1000, rounds = 5;
     double min_seconds = 1.0;
     const char *data = NULL;
     const char *model = NULL;
-    int no_learned = 0;
+    int no_learned = 0, rules_run = 1;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc)
@@ -131,32 +242,40 @@ int main(int argc, char **argv)
             model = argv[++i];
         else if (strcmp(argv[i], "--no-learned") == 0)
             no_learned = 1;
+        else if (strcmp(argv[i], "--no-rules-run") == 0)
+            rules_run = 0;
         else if (strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
             min_seconds = atof(argv[++i]);
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+            rounds = atol(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else {
             fprintf(stderr, "usage: text_bench [--messages N] [--conversations C] [--data DIR] "
-                            "[--model FILE] [--no-learned] [--min-seconds S] [--json]\n");
+                            "[--model FILE] [--no-learned] [--min-seconds S] [--rounds R] "
+                            "[--no-rules-run] [--json]\n");
             return 2;
         }
     }
-    if (n_msgs < 1 || n_convs < 1) {
+    if (n_msgs < 1 || n_convs < 1 || rounds < 1 || rounds > 1000) {
         fprintf(stderr, "text_bench: bad arguments\n");
         return 2;
     }
-    cg_text_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.data_dir = data != NULL ? data : CG_BENCH_DATA_DIR;
-    cfg.model_path = model; /* NULL: the engine's default (docs/text-model.md) */
-    cfg.no_learned = no_learned; /* the learned layer is on by default (docs/text.md) */
-    cg_text_engine *e = NULL;
-    cg_text_session *s = NULL;
-    cg_error err;
-    if (cg_text_engine_open(&cfg, &e, &err) != CG_OK || cg_text_session_create(e, &s, &err) != CG_OK) {
-        fprintf(stderr, "text_bench: %s\n", err.message);
-        return 2;
+    if (no_learned)
+        rules_run = 0; /* the engine measured is the rules alone already */
+    /* At most this many passes of each workload (--min-seconds may ask for more than rounds). */
+    const size_t max_passes = 4096;
+    workload eng = {"engine", NULL, NULL, NULL, NULL, 0, 0, 0};
+    workload rul = {"rules", NULL, NULL, NULL, NULL, 0, 0, 0};
+    workload base = {"baseline", NULL, NULL, NULL, NULL, 0, 0, 0};
+    workload *all[3] = {&eng, &base, &rul};
+    for (int k = 0; k < 3; k++) {
+        all[k]->wall = calloc(max_passes, sizeof(double));
+        all[k]->cpu = calloc(max_passes, sizeof(double));
     }
+    if (open_engine(data, model, no_learned, &eng) != 0 ||
+        (rules_run && open_engine(data, model, 1, &rul) != 0))
+        return 2;
     char **msgs = malloc((size_t)n_msgs * sizeof(*msgs));
     size_t *lens = malloc((size_t)n_msgs * sizeof(*lens));
     size_t bytes = 0;
@@ -164,79 +283,85 @@ int main(int argc, char **argv)
         msgs[i] = make_message(&lens[i]);
         bytes += lens[i];
     }
-    char convs[1000][16];
     for (long c = 0; c < 1000; c++)
-        snprintf(convs[c], sizeof(convs[c]), "c%ld", c);
+        snprintf(g_convs[c], sizeof(g_convs[c]), "c%ld", c);
+    g_msgs = msgs;
+    g_lens = lens;
+    g_n_msgs = n_msgs;
+    g_n_convs = n_convs;
+    g_pats = load_patterns(data != NULL ? data : CG_BENCH_DATA_DIR, &g_n_pat);
 
-    /* The engine. */
+    /* The passes, alternating; the order turns every round so that no workload always runs
+     * right after the same other one. */
     cg_text_result res;
     memset(&res, 0, sizeof(res));
-    uint64_t alerts = 0;
-    long done = 0;
-    double t0 = now(), el;
-    do {
-        for (long i = 0; i < n_msgs; i++) {
-            cg_text_message m = {convs[(size_t)i % (size_t)(n_convs < 1000 ? n_convs : 1000)],
-                                 NULL, (i & 1) ? "a" : "b", (i & 1) ? "b" : "a",
-                                 1767225600000LL + done * 1000, msgs[i], lens[i]};
-            if (cg_text_scan(s, &m, &res, &err) != CG_OK) {
-                fprintf(stderr, "text_bench: %s\n", err.message);
+    double ratio[4096], ratio_cpu[4096], rratio[4096];
+    size_t nr = 0;
+    double spent = 0.0;
+    for (long r = 0; (r < rounds || spent < min_seconds) && (size_t)r < max_passes; r++) {
+        for (int k = 0; k < 3; k++) {
+            workload *w = all[(k + r) % 3];
+            if (w == &base)
+                baseline_pass(w);
+            else if (w->s != NULL && engine_pass(w, &res) != 0)
                 return 2;
-            }
-            alerts += res.alert != CG_ALERT_NONE;
-            done++;
         }
-        el = now() - t0;
-    } while (el < min_seconds);
-    double eng_mps = (double)done / el;
-    double eng_mbs = (double)bytes * ((double)done / (double)n_msgs) / el / 1e6;
-
-    /* The naive baseline. */
-    size_t n_pat = 0;
-    char **pats = load_patterns(data != NULL ? data : CG_BENCH_DATA_DIR, &n_pat);
-    long bdone = 0;
-    uint64_t bhits = 0;
-    char low[512];
-    t0 = now();
-    do {
-        for (long i = 0; i < n_msgs; i++) {
-            size_t l = lens[i] < sizeof(low) - 1 ? lens[i] : sizeof(low) - 1;
-            for (size_t k = 0; k < l; k++)
-                low[k] = (char)tolower((unsigned char)msgs[i][k]);
-            low[l] = '\0';
-            for (size_t p = 0; p < n_pat; p++)
-                bhits += strstr(low, pats[p]) != NULL;
-            bdone++;
-        }
-        el = now() - t0;
-    } while (el < min_seconds);
-    double base_mps = (double)bdone / el;
+        ratio[nr] = eng.wall[eng.n - 1] / base.wall[base.n - 1];
+        ratio_cpu[nr] = eng.cpu[eng.n - 1] / base.cpu[base.n - 1];
+        rratio[nr++] = rules_run ? eng.cpu[eng.n - 1] / rul.cpu[rul.n - 1] : 0.0;
+        spent += (double)n_msgs / eng.wall[eng.n - 1]; /* the engine's seconds so far */
+    }
+    const double eng_wall = median(eng.wall, eng.n), eng_cpu = median(eng.cpu, eng.n);
+    const double base_wall = median(base.wall, base.n), base_cpu = median(base.cpu, base.n);
+    const double rul_cpu = rules_run ? median(rul.cpu, rul.n) : 0.0;
+    const double rul_wall = rules_run ? median(rul.wall, rul.n) : 0.0;
+    const double r_wall = median(ratio, nr), r_cpu = median(ratio_cpu, nr);
+    const double r_rules = rules_run ? median(rratio, nr) : 0.0;
+    const double eng_mbs = (double)bytes / (double)n_msgs * eng_cpu / 1e6;
+    const double alert_rate = eng.done ? (double)eng.alerts / (double)eng.done : 0.0;
 
     if (json)
-        printf("{\"messages\":%ld,\"avg_bytes\":%.1f,\"cues\":%zu,\"engine_msgs_per_s\":%.0f,"
-               "\"engine_mb_per_s\":%.2f,\"baseline_msgs_per_s\":%.0f,\"ratio\":%.2f,"
-               "\"alert_rate\":%.4f}\n", n_msgs, (double)bytes / (double)n_msgs,
-               cg_text_engine_cue_count(e), eng_mps, eng_mbs, base_mps, eng_mps / base_mps,
-               (double)alerts / (double)done);
+        printf("{\"messages\":%ld,\"avg_bytes\":%.1f,\"cues\":%zu,\"rounds\":%zu,"
+               "\"engine_msgs_per_s\":%.0f,\"engine_cpu_msgs_per_s\":%.0f,"
+               "\"engine_mb_per_s\":%.2f,\"baseline_msgs_per_s\":%.0f,"
+               "\"baseline_cpu_msgs_per_s\":%.0f,\"ratio\":%.3f,\"ratio_cpu\":%.3f,"
+               "\"rules_msgs_per_s\":%.0f,\"rules_cpu_msgs_per_s\":%.0f,"
+               "\"engine_over_rules_cpu\":%.3f,\"alert_rate\":%.4f}\n",
+               n_msgs, (double)bytes / (double)n_msgs, cg_text_engine_cue_count(eng.e), nr,
+               eng_wall, eng_cpu, eng_mbs, base_wall, base_cpu, r_wall, r_cpu, rul_wall, rul_cpu,
+               r_rules, alert_rate);
     else {
-        printf("text_bench: %ld synthetic messages (avg %.1f bytes), %zu cues, %ld conversations\n",
-               n_msgs, (double)bytes / (double)n_msgs, cg_text_engine_cue_count(e), n_convs);
-        printf("  engine (normalise + cues + detectors + conversation)  %.0f msgs/s  %.2f MB/s\n",
-               eng_mps, eng_mbs);
-        printf("  naive baseline (lower-case + strstr per cue, %zu patterns)  %.0f msgs/s\n",
-               n_pat, base_mps);
-        printf("  ratio engine / baseline  x%.2f   (messages reaching watch+: %.2f %%)\n",
-               eng_mps / base_mps, 100.0 * (double)alerts / (double)done);
+        printf("text_bench: %ld synthetic messages (avg %.1f bytes), %zu cues, %ld conversations, "
+               "%zu rounds\n", n_msgs, (double)bytes / (double)n_msgs,
+               cg_text_engine_cue_count(eng.e), n_convs, nr);
+        char label[64];
+        printf("  %-40s %12s %12s\n", "medians over the passes", "wall msgs/s", "CPU msgs/s");
+        printf("  %-40s %12.0f %12.0f  (%.2f MB/s CPU)\n",
+               no_learned ? "engine, rules alone" : "engine, rules + learned layer", eng_wall,
+               eng_cpu, eng_mbs);
+        if (rules_run)
+            printf("  %-40s %12.0f %12.0f\n", "rules alone (same run)", rul_wall, rul_cpu);
+        snprintf(label, sizeof(label), "naive baseline (%zu patterns)", g_n_pat);
+        printf("  %-40s %12.0f %12.0f\n", label, base_wall, base_cpu);
+        printf("  ratio engine / baseline (median of rounds): wall x%.3f, CPU x%.3f\n", r_wall,
+               r_cpu);
+        if (rules_run)
+            printf("  ratio engine / rules alone (CPU, median of rounds): x%.3f\n", r_rules);
+        printf("  messages reaching watch+: %.2f %%\n", 100.0 * alert_rate);
     }
-    for (size_t p = 0; p < n_pat; p++)
-        free(pats[p]);
-    free(pats);
+    for (size_t p = 0; p < g_n_pat; p++)
+        free(g_pats[p]);
+    free(g_pats);
     for (long i = 0; i < n_msgs; i++)
         free(msgs[i]);
     free(msgs);
     free(lens);
     cg_text_result_free(&res);
-    cg_text_session_destroy(s);
-    cg_text_engine_close(e);
-    return bhits == (uint64_t)-1; /* keeps the baseline's work observable */
+    for (int k = 0; k < 3; k++) {
+        cg_text_session_destroy(all[k]->s);
+        cg_text_engine_close(all[k]->e);
+        free(all[k]->wall);
+        free(all[k]->cpu);
+    }
+    return g_bhits == (uint64_t)-1; /* keeps the baseline's work observable */
 }

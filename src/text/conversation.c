@@ -262,11 +262,16 @@ static void decay_party(party *p, const float k[CG_HARM_COUNT], const float k1[C
     }
 }
 
-/* Copies a NUL-terminated string into a fixed field, cut to fit. */
-static void set_field(char *dst, size_t cap, const char *src)
+/* Copies a NUL-terminated string into a fixed field, cut to fit. A byte loop: the fields are
+ * mostly names and message ids of a few bytes, for which strnlen + memcpy cost more. */
+static inline void set_field(char *dst, size_t cap, const char *src)
 {
-    size_t n = strnlen(src, cap - 1);
-    memcpy(dst, src, n);
+    size_t n = 0;
+
+    while (n + 1 < cap && src[n] != '\0') {
+        dst[n] = src[n];
+        n++;
+    }
     dst[n] = '\0';
 }
 
@@ -355,16 +360,27 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float m
         s = s > 0.6f ? s : 0.6f;
     risk[CG_HARM_SEXTORTION] = s;
 
-    float sol = 1.0f - (float)exp(-1.2 * p->harm_e[CG_HARM_SEXUAL_SOLICITATION]);
+    /* No evidence of a harm (the usual case) is a risk of 0 without calling exp: 1 - exp(-0)
+     * is 0 exactly. */
+    float sol = p->harm_e[CG_HARM_SEXUAL_SOLICITATION] != 0.0f
+                    ? 1.0f - (float)exp(-1.2 * p->harm_e[CG_HARM_SEXUAL_SOLICITATION])
+                    : 0.0f;
     if (other_is_minor)
         sol = 1.0f - (1.0f - sol) * (1.0f - sol);
     risk[CG_HARM_SEXUAL_SOLICITATION] = sol;
     /* Insults traded both ways are banter more often than bullying (reciprocity): a party
      * who gets as much as they give counts at half weight. */
     const float recip = 1.0f - RECIPROCITY * mutual;
-    risk[CG_HARM_BULLYING] = 1.0f - (float)exp(-0.9 * recip * p->harm_e[CG_HARM_BULLYING]);
-    risk[CG_HARM_SELF_HARM_RISK] = 1.0f - (float)exp(-1.5 * p->harm_e[CG_HARM_SELF_HARM_RISK]);
-    risk[CG_HARM_PERSONAL_DATA] = 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA]);
+    risk[CG_HARM_BULLYING] = p->harm_e[CG_HARM_BULLYING] != 0.0f
+                                 ? 1.0f - (float)exp(-0.9 * recip * p->harm_e[CG_HARM_BULLYING])
+                                 : 0.0f;
+    risk[CG_HARM_SELF_HARM_RISK] =
+        p->harm_e[CG_HARM_SELF_HARM_RISK] != 0.0f
+            ? 1.0f - (float)exp(-1.5 * p->harm_e[CG_HARM_SELF_HARM_RISK])
+            : 0.0f;
+    risk[CG_HARM_PERSONAL_DATA] = p->harm_e[CG_HARM_PERSONAL_DATA] != 0.0f
+                                      ? 1.0f - (float)exp(-1.0 * p->harm_e[CG_HARM_PERSONAL_DATA])
+                                      : 0.0f;
 
     /* The learned layer's evidence joins as an independent source: noisy-OR with the rules. */
     for (int h = 0; h < CG_HARM_COUNT; h++)
@@ -383,7 +399,8 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float m
         }
 }
 
-cg_alert cg_text_harm_level(cg_harm h, float r, int minor)
+/* cg_text_harm_level, inline for the per-message loops of this file. */
+static inline cg_alert harm_level(cg_harm h, float r, int minor)
 {
     switch (h) {
     case CG_HARM_SEXTORTION:
@@ -408,12 +425,17 @@ cg_alert cg_text_harm_level(cg_harm h, float r, int minor)
     return r >= 0.6f ? CG_ALERT_ALERT : r >= 0.3f ? CG_ALERT_WATCH : CG_ALERT_NONE;
 }
 
+cg_alert cg_text_harm_level(cg_harm h, float r, int minor)
+{
+    return harm_level(h, r, minor);
+}
+
 static cg_alert alert_of(const float risk[CG_HARM_COUNT], int minor_involved)
 {
     cg_alert a = CG_ALERT_NONE;
 
     for (int h = 0; h < CG_HARM_COUNT; h++) {
-        cg_alert l = cg_text_harm_level((cg_harm)h, risk[h], minor_involved);
+        cg_alert l = harm_level((cg_harm)h, risk[h], minor_involved);
         a = l > a ? l : a;
     }
     return a;
@@ -554,6 +576,8 @@ static size_t targets_of(const conv *v, size_t pi, const party *r, const cg_text
 /* A recipient that stands for the whole chat rather than one person. */
 static int group_recipient(const char *r)
 {
+    if (r[0] != 'g' && r[0] != 'a' && r[0] != 'e' && r[0] != 'c')
+        return 0;
     return strcmp(r, "group") == 0 || strcmp(r, "all") == 0 || strcmp(r, "everyone") == 0 ||
            strcmp(r, "channel") == 0;
 }
@@ -629,13 +653,13 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
                 x = 1.0f;
         }
         out->exposure[h] = x;
-        const cg_alert la = cg_text_harm_level((cg_harm)h, aimed(h) ? x : r, minor);
+        const cg_alert la = harm_level((cg_harm)h, aimed(h) ? x : r, minor);
         if (la > at) {
             at = la;
             at_harm = (cg_harm)h;
         }
         if (aimed(h)) {
-            const cg_alert lo = cg_text_harm_level((cg_harm)h, r, other_minor);
+            const cg_alert lo = harm_level((cg_harm)h, r, other_minor);
             author = lo > author ? lo : author;
         }
     }
@@ -662,7 +686,7 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
 static void update_peaks(conv *v, const cg_text_result *res, int minor, const char *msg_id)
 {
     for (int h = 0; h < CG_HARM_COUNT; h++) {
-        const cg_alert l = cg_text_harm_level((cg_harm)h, res->risk[h], minor);
+        const cg_alert l = harm_level((cg_harm)h, res->risk[h], minor);
         cg_text_harm_peak *pk = &v->peak[h];
 
         if (l == CG_ALERT_NONE || l < pk->level || (l == pk->level && res->risk[h] <= pk->risk))

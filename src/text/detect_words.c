@@ -33,25 +33,39 @@ cg_status cg__words_split(const cg__textform *f, const char *t, size_t len, cg__
             return CG_E_NOMEM;
         }
     }
-    while (i < f->n) {
-        size_t a, s0 = 0, e0 = 0;
+    if (f->src == NULL) /* no offsets: every range would be empty */
+        return CG_OK;
+    /* Locals rather than *w and *nw, and cg__textform_span's work written out (a word ends
+     * where the next byte maps to a larger offset): it ran once for every word. */
+    const char *s = f->s;
+    const uint32_t *src = f->src;
+    const size_t n = f->n;
+    cg__word *out = *w;
+    size_t k = 0;
+    while (i < n) {
+        size_t a, j;
+        uint32_t s0, e0, last;
 
-        while (i < f->n && f->s[i] == ' ')
+        while (i < n && s[i] == ' ')
             i++;
-        if (i >= f->n)
+        if (i >= n)
             break;
         a = i;
-        while (i < f->n && f->s[i] != ' ')
+        while (i < n && s[i] != ' ')
             i++;
-        cg__textform_span(f, a, i, &s0, &e0);
+        s0 = src[a];
+        last = src[i - 1];
+        for (j = i; j < n && src[j] <= last; j++)
+            ;
+        e0 = j == n && f->last_end > last ? f->last_end : src[j];
         if (e0 > len)
-            e0 = len;
+            e0 = (uint32_t)len;
         while (e0 > s0 + 1 && closing_punct(t[e0 - 1]))
             e0--;
-        if (s0 >= e0 || *nw >= count)
+        if (s0 >= e0 || k >= count)
             continue;
-        (*w)[*nw] = (cg__word){f->s + a, (uint32_t)(i - a), (uint32_t)s0, (uint32_t)e0};
-        (*nw)++;
+        out[k++] = (cg__word){s + a, (uint32_t)(i - a), s0, e0};
     }
+    *nw = k;
     return CG_OK;
 }

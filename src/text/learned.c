@@ -204,7 +204,16 @@ static int vectorize_bitmap(const float *idf, cg__learned_scratch *s)
     }
     cg__lin_vec *v = &s->v;
     const size_t nsum = ((size_t)1 << s->seen_bits >> 12) + (s->seen_bits < 12);
+    size_t dp = 0; /* the next repeat to count: the buckets are read back in increasing order */
 
+    for (size_t d = 1; d < nd; d++) { /* a few entries: insertion sort */
+        const uint32_t x = s->dups[d];
+        size_t e = d;
+
+        for (; e > 0 && s->dups[e - 1] > x; e--)
+            s->dups[e] = s->dups[e - 1];
+        s->dups[e] = x;
+    }
     v->n = 0;
     for (size_t sw = 0; sw < nsum; sw++) {
         for (uint64_t words = sum[sw]; words != 0; words &= words - 1) {
@@ -214,8 +223,8 @@ static int vectorize_bitmap(const float *idf, cg__learned_scratch *s)
                 const uint32_t b = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
                 size_t tf = 1;
 
-                for (size_t d = 0; d < nd; d++)
-                    tf += s->dups[d] == b;
+                for (; dp < nd && s->dups[dp] == b; dp++)
+                    tf++;
                 const float x = (tf == 1 ? 1.0f : 1.0f + logf((float)tf)) * idf[b];
                 v->idx[v->n] = b;
                 v->val[v->n++] = x;
@@ -323,16 +332,16 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
     /* Words with Vietnamese letters, in their folded spelling, as "~" + the word. */
     for (size_t i = 0; i < nm->folded.n;) {
         size_t j = i;
-        int wide = 0;
-        uint64_t h = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
+        unsigned char any = 0;
 
-        while (j < nm->folded.n && nm->folded.s[j] != ' ') {
-            const unsigned char c = (unsigned char)nm->folded.s[j++];
+        /* Find the word's end first: only words with a byte >= 0x80 are hashed. */
+        while (j < nm->folded.n && nm->folded.s[j] != ' ')
+            any |= (unsigned char)nm->folded.s[j++];
+        if (any & 0x80) {
+            uint64_t h = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
 
-            wide |= c >= 0x80;
-            h = (h ^ c) * CG__LIN_FNV_PRIME;
-        }
-        if (wide) {
+            for (size_t k = i; k < j; k++)
+                h = (h ^ (unsigned char)nm->folded.s[k]) * CG__LIN_FNV_PRIME;
             end_token(&t);
             t.h = h;
             t.in = 1;

@@ -12,7 +12,9 @@
  *
  * Speed: the buffers of cg__normalized (forms, units, pool) are kept across calls, so a warm call
  * allocates nothing; ASCII and precomposed letters go through a table without calling utf8proc;
- * the word passes that only some messages need run only when their characters were seen. */
+ * the word passes that only some messages need run only when their characters were seen; an
+ * ASCII word is written once and copied to the plain form; teencode lookups are rejected inline
+ * by length bitmaps. */
 #include <string.h>
 
 #include "common/alloc.h"
@@ -180,22 +182,30 @@ static int is_word(uint8_t cls)
     return cls == CG__NC_LETTER || cls == CG__NC_DIGIT;
 }
 
+/* The word classes as a mask (cls < 32), and those a word runs over in the emission loop. */
+#define WORD_UNITS ((1u << CG__NC_LETTER) | (1u << CG__NC_DIGIT))
+#define WORD_OR_DROP (WORD_UNITS | (1u << CG__NC_DROP))
+
 /* How many letters stand alone between non-word units: an upper bound of the single-letter
  * words pass_spaced can see (the symbol and leet passes only merge words), so that the pass is
  * skipped for most messages. */
 static size_t count_singles(const cg__nunit *u, size_t nu)
 {
-    size_t n = 0;
-    int w1 = 0, w2 = 0; /* whether units k-1 and k-2 are word units */
+    size_t n = 0, run = 0; /* run: word units in a row so far */
+    unsigned letter = 0;   /* the last word unit is a letter */
 
     for (size_t k = 0; k < nu; k++) {
-        const int w = is_word(u[k].cls);
+        const unsigned cls = u[k].cls;
 
-        n += !w && w1 && !w2 && u[k - 1].cls == CG__NC_LETTER;
-        w2 = w1;
-        w1 = w;
+        if ((WORD_UNITS >> cls) & 1u) {
+            run++;
+            letter = cls == CG__NC_LETTER;
+        } else {
+            n += run == 1 && letter;
+            run = 0;
+        }
     }
-    return n + (w1 && !w2 && u[nu - 1].cls == CG__NC_LETTER);
+    return n + (run == 1 && letter);
 }
 
 /* Joins the letters of a chain of >= 3 spaced-out single letters: a lone space or joiner between
@@ -332,12 +342,15 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
-/* Writes the word of units [wi, wj) (wi is kept) to both forms, preceded by a space mapped to
- * space_src when the form is not empty. Runs of 3+ identical letters are written once. */
+/* Writes the word that starts at unit wi (a word unit) to both forms, preceded by a space mapped
+ * to space_src when the form is not empty; the word runs over word and dropped units up to
+ * *end (set; at most nu). Runs of 3+ identical letters are written once. The plain form is
+ * kept with room for 5 bytes a unit after the word (grown after a teencode expansion). */
 static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nunit *u, size_t wi,
-                           size_t wj, const uint8_t *pool, uint32_t space_src,
+                           size_t nu, size_t *end, const uint8_t *pool, uint32_t space_src,
                            cg__normalized *out, cg_error *err)
 {
+    size_t wj = nu;
     cg__textform *fo = &out->folded, *pl = &out->plain;
     size_t fws, pws, k;
     int differs = 0; /* the folded word is not the plain word */
@@ -352,13 +365,13 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
     }
     fws = fo->n;
     pws = pl->n;
-    /* One pass, squeezing as it goes: the second of a run is written, and taken back when a
-     * third one shows that the run is to be squeezed. */
+    /* The folded word, squeezing as it goes: the second of a run is written, and taken back
+     * when a third one shows that the run is to be squeezed. */
     {
-        const cg__nunit *fprev = NULL, *pprev = NULL;
-        size_t frun = 0, prun = 0, plast = 0;
+        const cg__nunit *fprev = NULL;
+        size_t frun = 0;
 
-        for (k = wi; k < wj; k++) {
+        for (k = wi; k < nu && ((WORD_OR_DROP >> u[k].cls) & 1); k++) {
             const cg__nunit *x = &u[k];
 
             if (x->cls == CG__NC_DROP)
@@ -375,6 +388,30 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
                 fprev = x;
                 frun = 1;
             }
+        }
+        wj = k;
+        *end = wj;
+    }
+    if (!differs) {
+        /* Every unit is one byte that is its own plain code point (an ASCII word, the common
+         * case): the squeezing decisions are the same on both forms, so the plain word is the
+         * folded word, bytes and offsets. */
+        const size_t fl = fo->n - fws;
+
+        for (size_t b = 0; b < fl; b++) { /* a few bytes: a loop costs less than memcpy calls */
+            pl->s[pws + b] = fo->s[fws + b];
+            pl->src[pws + b] = fo->src[fws + b];
+        }
+        pl->n = pws + fl;
+    } else {
+        const cg__nunit *pprev = NULL;
+        size_t prun = 0, plast = 0;
+
+        for (k = wi; k < wj; k++) {
+            const cg__nunit *x = &u[k];
+
+            if (x->cls == CG__NC_DROP)
+                continue;
             if (pprev != NULL && x->cls == CG__NC_LETTER && pprev->cls == CG__NC_LETTER &&
                 x->pcp == pprev->pcp) {
                 if (++prun == 2)
@@ -399,9 +436,11 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
         size_t exp_len = 0;
         const size_t fl = fo->n - fws, plen = pl->n - pws;
 
-        if (differs && nz->marked.count > 0)
+        if (differs && nz->marked.count > 0 &&
+            cg__teencode_maybe(&nz->marked, (const uint8_t *)fo->s + fws, fl))
             exp = cg__teencode_find(nz, 1, (const uint8_t *)fo->s + fws, fl, &exp_len);
-        if (exp == NULL && nz->plain.count > 0)
+        if (exp == NULL && nz->plain.count > 0 &&
+            cg__teencode_maybe(&nz->plain, (const uint8_t *)pl->s + pws, plen))
             exp = cg__teencode_find(nz, 0, (const uint8_t *)pl->s + pws, plen, &exp_len);
         if (exp != NULL) {
             struct cg__nscratch *sc = out->scratch;
@@ -416,6 +455,12 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
             for (size_t r = 0; r < exp_len; r++)
                 pl->src[pws + r] = wsrc;
             pl->n = pws + exp_len;
+            /* An expansion may need more than the estimate: keep 5 bytes a unit in reserve. */
+            if (pl->n + 5 * (nu - wj) + 1 > sc->pcap) {
+                st = grow_form(pl, &sc->pcap, pl->n + 5 * (nu - wj) + 1, err);
+                if (st != CG_OK)
+                    return st;
+            }
         }
     }
     return CG_OK;
@@ -477,26 +522,45 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
         int32_t cl[CG__NCLUSTER_MAX_CPS];
         size_t ncl = 1;
 
-        if (nu + CG__NCLUSTER_MAX_UNITS > sc->ucap) {
-            st = grow_units(sc, nu + CG__NCLUSTER_MAX_UNITS, err);
+        /* Room for a cluster's units and one unit for every byte left, so that a run of ASCII
+         * needs no check per byte (the units are grown only when a cluster expanded). */
+        if (nu + CG__NCLUSTER_MAX_UNITS + (len - i) > sc->ucap) {
+            st = grow_units(sc, nu + CG__NCLUSTER_MAX_UNITS + (len - i), err);
             if (st != CG_OK)
                 goto fail;
             u = sc->u;
         }
-        /* ASCII not followed by a possible combining mark: one table lookup. */
+        /* ASCII not followed by a possible combining mark: one table lookup each. The run of
+         * ASCII from i is found first, eight bytes at a time; its last byte is left to the
+         * paths below when a byte >= 0x80 (perhaps a combining mark) follows it. */
         if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
-            const cg__nchar *e = &tab[c];
-            cg__nunit *x = &u[nu++];
+            size_t j = i + 1, stop;
 
-            x->src = (uint32_t)i;
-            x->pcp = e->plain;
-            x->f.off = 0;
-            x->f.b[0] = (uint8_t)e->folded;
-            x->len = 1;
-            x->cls = e->cls;
-            seen |= 1u << e->cls;
-            fbytes++;
-            i++;
+            while (j + 8 <= len) {
+                uint64_t w8;
+
+                memcpy(&w8, p + j, 8);
+                if (w8 & 0x8080808080808080ULL)
+                    break;
+                j += 8;
+            }
+            while (j < len && p[j] < 0x80)
+                j++;
+            stop = j == len ? len : j - 1;
+            fbytes += stop - i;
+            do {
+                const cg__nchar *e = &tab[p[i]];
+                cg__nunit *x = &u[nu++];
+
+                x->src = (uint32_t)i;
+                x->pcp = e->plain;
+                x->f.off = 0;
+                x->f.b[0] = (uint8_t)e->folded;
+                x->len = 1;
+                x->cls = e->cls;
+                seen |= 1u << e->cls;
+                i++;
+            } while (i < stop);
             continue;
         }
         start = i;
@@ -598,19 +662,10 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 k++;
                 continue;
             }
-            wj = k;
-            while (wj < nu && (is_word(u[wj].cls) || u[wj].cls == CG__NC_DROP))
-                wj++;
-            /* An expansion may need more than the estimate: keep 4 bytes a unit in reserve. */
-            st = emit_word(nz, teencode, u, k, wj, sc->pool, have_gap ? gap_src : u[k].src, out,
-                           err);
+            st = emit_word(nz, teencode, u, k, nu, &wj, sc->pool, have_gap ? gap_src : u[k].src,
+                           out, err);
             if (st != CG_OK)
                 goto fail;
-            if (out->plain.n + 5 * (nu - wj) + 1 > sc->pcap) {
-                st = grow_form(&out->plain, &sc->pcap, out->plain.n + 5 * (nu - wj) + 1, err);
-                if (st != CG_OK)
-                    goto fail;
-            }
             have_gap = 0;
             k = wj;
             last_end = k < nu ? u[k].src : (uint32_t)len;

@@ -200,7 +200,16 @@ struct cg__tcmap {
     size_t max_key;     /* longest key, for a quick reject */
     uint32_t lens[256]; /* by first byte: bit l set when a key of l bytes (< 32) starts with it;
                            most words are rejected by this alone, before hashing */
+    uint32_t last_lens[256]; /* the same by last byte */
 };
+
+/* 0 when no key of table m can be word w[0..n) (its length with its first or its last byte
+ * rules it out): inline, so that most words cost no call of cg__teencode_find. */
+static inline int cg__teencode_maybe(const struct cg__tcmap *m, const uint8_t *w, size_t n)
+{
+    return m->slots != NULL && n > 0 && n <= m->max_key && ((m->lens[w[0]] >> n) & 1) &&
+           ((m->last_lens[w[n - 1]] >> n) & 1);
+}
 
 struct cg__normalizer {
     const cg__nchar *tab;

@@ -128,6 +128,7 @@ static cg_status map_build(struct cg__tcmap *m, const row *rows, size_t n, int m
         if (rows[i].e.key_len > m->max_key)
             m->max_key = rows[i].e.key_len;
         m->lens[(uint8_t)rows[i].kp[0]] |= 1u << rows[i].e.key_len;
+        m->last_lens[(uint8_t)rows[i].kp[rows[i].e.key_len - 1]] |= 1u << rows[i].e.key_len;
     }
     return CG_OK;
 }

@@ -324,6 +324,51 @@ CG_TEST(text_normalize_squeeze)
     expect(NULL, "soooo", "so", "so");
 }
 
+/* The fast paths (bench/RESULTS.md, "round 6"): a run of ASCII is decoded without per-byte
+ * checks up to one byte before a byte >= 0x80 (which may be a combining mark on the run's last
+ * letter), an ASCII word is copied from the folded form to the plain form, and teencode keys are
+ * rejected by length and first or last byte before hashing. The expected forms are those the
+ * byte-at-a-time code gave before these paths existed. */
+CG_TEST(text_normalize_ascii_runs)
+{
+    cg__normalizer *nz = open_tables();
+    cg__normalized n = {0};
+    char *big = cg__malloc(4096);
+
+    /* A mark after runs of 15, 8 and 7 ASCII bytes (across the eight-byte steps). */
+    expect(NULL, "abcdefghijklmne\xCC\x81 xyz", "abcdefghijklmn\xC3\xA9 xyz",
+           "abcdefghijklmne xyz");
+    expect(NULL, "abcdefgh\xCC\x81", "abcdefgh\xCC\x81", "abcdefgh");
+    expect(NULL, "abcdefg\xCC\x81 12345678 hi", "abcdef\xC7\xB5 12345678 hi",
+           "abcdefg 12345678 hi");
+    /* ASCII and Vietnamese words side by side, squeezed runs in both. */
+    expect(NULL, "CHAO xin ch\xC3\xA0o b\xE1\xBA\xA1n ooo",
+           "chao xin ch\xC3\xA0o b\xE1\xBA\xA1n o", "chao xin chao ban o");
+    /* Keys, and words that share a key's first byte and length but not its last byte. */
+    expect(nz, "k ko kx dc dcx cooool ok", "k ko kx dc dcx col ok",
+           "khong khong kx duoc dcx col ok");
+    /* An ASCII word's plain bytes map to the same original offsets as its folded bytes. */
+    norm(NULL, "see you at 7 tomorrow", 21, &n);
+    CG_ASSERT_EQ(n.plain.n, n.folded.n);
+    for (size_t i = 0; i <= n.plain.n; i++)
+        CG_ASSERT_EQ(n.plain.src[i], n.folded.src[i]);
+    /* A long hostile run: 4,000 ASCII bytes, then a mark on the last letter. */
+    CG_ASSERT(big != NULL);
+    for (size_t i = 0; i < 4000; i++)
+        big[i] = i % 2 ? 'b' : 'a';
+    big[3999] = 'e';
+    memcpy(big + 4000, "\xCC\x81", 3);
+    norm(nz, big, 4002, &n);
+    CG_ASSERT_EQ(n.folded.n, 4001);
+    CG_ASSERT(memcmp(n.folded.s + 3999, "\xC3\xA9", 2) == 0);
+    CG_ASSERT_EQ(n.plain.n, 4000);
+    CG_ASSERT_EQ(n.plain.s[3999], 'e');
+    CG_ASSERT_EQ(n.plain.src[3999], 3999);
+    cg__free(big);
+    cg__normalized_free(&n);
+    cg__normalizer_free(nz);
+}
+
 CG_TEST(text_normalize_spaced_letters)
 {
     expect(NULL, "s e x", "sex", "sex");
