@@ -442,6 +442,7 @@ int serve_run(const serve_config *cfg)
     MHD_socket lsock;
     unsigned flags;
 
+    serve_queue_prepare(cfg);
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
     pthread_mutex_init(&s->engine_mu, NULL);
@@ -504,7 +505,10 @@ int serve_run(const serve_config *cfg)
         close(lfd);
         goto out;
     }
-    if (cg_bankdb_open(s->cfg.db, CG_BANKDB_READONLY, &s->keys_db, &err) != CG_OK ||
+    /* A read-only handle would read from a replica (CHILDGUARD_DB_REPLICA): the keys
+     * generation must come from the primary, so that a revoked key stops at once. */
+    if (cg_bankdb_open(s->cfg.db, getenv("CHILDGUARD_DB_REPLICA") != NULL ? 0 : CG_BANKDB_READONLY,
+                       &s->keys_db, &err) != CG_OK ||
         cg_keys_generation(s->keys_db, &s->keys_generation, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
         close(lfd);
