@@ -53,7 +53,7 @@ PGconn *cg__pg_replica_connect(const char *url, char *why, size_t why_len)
     while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
         why[--n] = '\0';
     for (size_t i = 0; i < n; i++)
-        if (why[i] == '\n')
+        if (why[i] == '\n' || why[i] == '\t')
             why[i] = ' ';
     PQfinish(c);
     return NULL;
@@ -80,13 +80,25 @@ PGconn *cg__pg_replica_open(cg_bankdb *db)
     if (url == NULL || !(db->flags & CG_BANKDB_READONLY))
         return NULL;
     conn = cg__pg_replica_connect(url, why, sizeof(why));
-    if (conn == NULL) {
-        say(url, why, db->path);
-        c->replica_lost_at = (int64_t)time(NULL);
-        return NULL;
+    if (conn != NULL) {
+        /* A replica that has not replayed the primary's schema yet (a new store, a migration
+         * just made) would refuse the open: the primary then, until the next open. */
+        PGresult *res = PQexec(conn, "SELECT version FROM childguard_schema");
+        int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                 atoi(PQgetvalue(res, 0, 0)) >= CG__BANKDB_SCHEMA_VERSION;
+
+        PQclear(res);
+        if (ok) {
+            c->on_replica = 1;
+            return conn;
+        }
+        PQfinish(conn);
+        snprintf(why, sizeof(why), "no store of schema version %d there (not replayed yet?)",
+                 CG__BANKDB_SCHEMA_VERSION);
     }
-    c->on_replica = 1;
-    return conn;
+    say(url, why, db->path);
+    c->replica_lost_at = (int64_t)time(NULL);
+    return NULL;
 }
 
 int cg__pg_replica_check(cg_bankdb *db, int failed)
