@@ -104,11 +104,16 @@ PGconn *cg__pg_replica_open(cg_bankdb *db)
 int cg__pg_replica_check(cg_bankdb *db, int failed)
 {
     cg__pg *c = db->be;
-    const char *url = cg__pg_replica_url();
+    const char *url;
     PGconn *conn;
     char why[256];
 
-    if (c->tx_depth > 0 || url == NULL || !(db->flags & CG_BANKDB_READONLY))
+    /* Every statement passes here: nothing to do, cheaply, for a handle never on a replica. */
+    if (!(db->flags & CG_BANKDB_READONLY) || c->tx_depth > 0 ||
+        (!c->on_replica && c->replica_lost_at == 0))
+        return 0;
+    url = cg__pg_replica_url();
+    if (url == NULL)
         return 0;
     if (c->on_replica) {
         /* After a failed statement: is the replica gone? Then the primary, and again. */
