@@ -163,10 +163,11 @@ PGconn *cg__pg_replica_open(cg_bankdb *db);
  * replica some time after a loss). 1: the connection was switched; 2: the replica's connection
  * was reset; the caller runs the statement again (once). 0: nothing changed. */
 int cg__pg_replica_check(cg_bankdb *db, int failed);
-/* The listener, after a notification: waits (bounded) until the replica at url (NULL: no
+/* The listener, after a notification: waits (at most 5 s) until the replica at url (NULL: no
  * wait) has replayed the primary's WAL position as read now on primary; *replica is the
- * listener's connection to it (made, or remade, here). */
-void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url);
+ * listener's connection to it (made, or remade, here); *down_at when it could not be reached
+ * (then not tried for 30 s; 0 initially). */
+void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int64_t *down_at);
 cg_status cg__pg_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_snapshot_end(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_begin_write(cg_bankdb *db, const char *what, cg_error *err);

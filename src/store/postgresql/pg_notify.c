@@ -23,6 +23,7 @@ struct cg__pg_watch {
     char *url;         /* the store's URL (with its password, never printed) */
     char *replica;     /* CHILDGUARD_DB_REPLICA for a read-only handle, else NULL */
     PGconn *rconn;     /* the listener's connection to it (pg_replica.c) */
+    int64_t rdown;     /* when it last could not be reached, 0 */
     char schema[64];
     void (*fn)(void *ud);
     void *ud;
@@ -102,7 +103,7 @@ static void *listen_main(void *arg)
         hit = drain(w, c);
         while (hit) {
             /* Notifications that came during the replica wait's query are queued: again. */
-            cg__pg_replica_wait(c, &w->rconn, w->replica);
+            cg__pg_replica_wait(c, &w->rconn, w->replica, &w->rdown);
             w->fn(w->ud);
             hit = w->replica != NULL && drain(w, c);
         }

@@ -166,13 +166,15 @@ static int replayed(PGconn *replica, const char *lsn)
     return r;
 }
 
-void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url)
+void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int64_t *down_at)
 {
     PGresult *res;
     char lsn[64], why[256];
     int r = -1;
 
-    if (url == NULL)
+    /* Not waited for while it is away: a replica that cannot be reached (a connect timeout
+     * each) would delay every notification; tried again RETRY_S after it failed. */
+    if (url == NULL || (*down_at != 0 && time(NULL) - *down_at < RETRY_S))
         return;
     res = PQexec(primary, "SELECT pg_current_wal_lsn()");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -188,6 +190,7 @@ void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url)
         }
         if (*replica == NULL)
             *replica = cg__pg_replica_connect(url, why, sizeof(why));
+        *down_at = *replica != NULL ? 0 : (int64_t)time(NULL);
         r = *replica != NULL ? replayed(*replica, lsn) : -1;
         if (r != 0)
             return;
