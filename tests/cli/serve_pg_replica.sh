@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `childguard serve --db-replica` (docs/scale.md "A read replica", issue 17): a PostgreSQL 15
 # primary (tests/support/pg_cluster.sh) and a streaming replica of it (pg_basebackup -R, a hot
-# standby on another free loopback port), both started here as an unprivileged user. serve
-# reads its matcher's snapshots from the replica and writes (and LISTENs) on the primary:
+# standby on another free loopback port, applying each commit 1 s late:
+# recovery_min_apply_delay), both started here as an unprivileged user. serve reads its
+# matcher's snapshots from the replica and writes (and LISTENs) on the primary:
 #   - a bank change committed on the primary (the CLI, and an HTTP add through serve) is
-#     matched by serve; serve polls only every 60 s, so within the bounded wait below only the
-#     change listener, which waits for the replica to replay the commit, can explain it; the
-#     observed delays are printed (no wall-clock threshold: the bounded wait is the check);
+#     matched by serve; serve polls only every 60 s, and the NOTIFY comes a second before the
+#     replica has the change, so within the bounded wait below only the change listener
+#     waiting for the replica's replay can explain it (without that wait the refresh would read
+#     the replica too early and the change would wait for the 60 s poll); the observed delays
+#     are printed (no wall-clock threshold: the bounded wait is the check);
 #   - the replica served reads: serve's sessions are on it and its transaction counter grew;
 #     the LISTEN session is on the primary;
 #   - attacks: --db-replica that is not a postgresql:// URL, or beside a SQLite --db: exit 2;
@@ -43,7 +46,7 @@ as "$bin/pg_basebackup" -h 127.0.0.1 -p "$pport" -U "$user" -D "$cl/replica" -R 
 check "pg_basebackup -R made a standby's data directory" "[ \$? -eq 0 ] && [ -f $cl/replica/standby.signal ]"
 rstart() {
     as "$bin/pg_ctl" -D "$cl/replica" -l "$cl/replica.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$rport -c unix_socket_directories=$cl -c fsync=off" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$rport -c unix_socket_directories=$cl -c fsync=off -c recovery_min_apply_delay=1s" \
         start >/dev/null 2>&1
 }
 rstop() { as "$bin/pg_ctl" -D "$cl/replica" -m immediate -w stop >/dev/null 2>&1; }
