@@ -160,9 +160,11 @@ static int run(int argc, char **argv)
     snprintf(cfg.db, sizeof(cfg.db), "%s", path);
     if (replica != NULL && replica[0] != '\0') {
         /* The store reads CHILDGUARD_DB_REPLICA for its read-only handles (docs/scale.md). */
-        int pg = strncmp(cfg.db, "postgresql://", 13) == 0 || strncmp(cfg.db, "postgres://", 11) == 0;
-        if ((strncmp(replica, "postgresql://", 13) != 0 && strncmp(replica, "postgres://", 11) != 0) ||
-            !pg) {
+        const int pg_db = strncmp(cfg.db, "postgresql://", 13) == 0 ||
+                          strncmp(cfg.db, "postgres://", 11) == 0;
+        const int pg_replica = strncmp(replica, "postgresql://", 13) == 0 ||
+                               strncmp(replica, "postgres://", 11) == 0;
+        if (!pg_db || !pg_replica) {
             fprintf(stderr, "childguard serve: --db-replica (CHILDGUARD_DB_REPLICA): a "
                             "postgresql:// URL of a replica of a PostgreSQL --db expected\n");
             return CLI_ERROR;
