@@ -489,8 +489,15 @@ int serve_run(const serve_config *cfg)
         }
         cg_bankdb_close(db);
     }
+    /* The queue's link before the engine: a NATS that refuses us fails serve in a moment,
+     * not after the engine's models have loaded. */
+    if (serve_queue_start(s) != 0) {
+        close(lfd);
+        return 2;
+    }
     if (engine_open(&s->cfg, &s->engine, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
+        serve_queue_stop(s);
         close(lfd);
         return 2;
     }
@@ -533,10 +540,6 @@ int serve_run(const serve_config *cfg)
             close(lfd);
             goto out;
         }
-    }
-    if (serve_queue_start(s) != 0) {
-        close(lfd);
-        goto out;
     }
     if (s->cfg.exchange_fetch) {
         exchange_fetcher_options fo = {s->cfg.db, s->cfg.log, s->cfg.exchange_key_file,
