@@ -6,8 +6,9 @@
 # answers the state and then the verdict. Attacks: no key, a key without the scan scope,
 # another tenant's job ids, ids that are not ids, bodies over the limit (declared and chunked),
 # a bad callback; the synchronous /v1/scan keeps working. TLS failures fail fast (exit 2, a
-# message naming the URL): a client certificate of another CA, a server whose certificate
-# does not name the host dialled, a CA that did not sign the server's, no client certificate;
+# message naming the URL; run side by side): a client certificate of another CA, a server
+# whose certificate does not name the host dialled, a CA that did not sign the server's, no
+# client certificate, a certificate that may not publish jobs, serve trusting another CA;
 # and serve exits 0 on SIGTERM after TLS (no crash in OpenSSL's exit handler). The test's own
 # timeout bounds every wait. Synthetic content only.
 # Usage: bash serve_queue.sh /path/to/childguard /path/to/source-root [testdata]
@@ -132,36 +133,44 @@ wait "$wpid"
 check "the worker over TLS drains on SIGTERM, exit 0" "[ \$? -eq 0 ]"
 
 # ---- TLS failures: fast, exit 2, the URL named ----
+# Run side by side (each waits on the network, not on the CPU), then checked in turn.
 echo "synthetic tls probe" >"$tmp/probe.bin"
-tls_refused() { # NAME EXPECTED-WORD URL [ENV...]: a submit that must be refused at connect
-    local name=$1 word=$2 url=$3
-    shift 3
-    env "$@" "$CG" submit --nats "$url" --quiet "$tmp/probe.bin" >"$tmp/tls.out" 2>"$tmp/tls.err"
-    local rc=$?
-    check "$name: exit $rc, named: $(head -c 300 "$tmp/tls.err" | tr '\n' ' ')" \
-        "[ $rc -eq 2 ] && grep -qF -- '$url' $tmp/tls.err && grep -qi -- '$word' $tmp/tls.err && [ ! -s $tmp/tls.out ]"
+printf 'synthetic probe two\n' >"$tmp/probe2.bin"
+cases=()
+tls_try() { # N URL ENV...: submit the probes to URL with ENV, in the background;
+    local n=$1 url=$2 # $tmp/tlsN.{out,err,rc}
+    shift 2
+    (env "$@" "$CG" submit --nats "$url" --quiet "$tmp/probe.bin" "$tmp/probe2.bin" >"$tmp/tls$n.out" \
+        2>"$tmp/tls$n.err"; echo $? >"$tmp/tls$n.rc") &
+    cases+=("$!")
 }
-tls_refused "a client certificate of another CA" "certificate" "$U" \
-    CHILDGUARD_NATS_CERT="$T/stranger.crt" CHILDGUARD_NATS_KEY="$T/stranger.key"
-tls_refused "a server certificate that does not name the host (tls://localhost)" "certificate" \
-    "tls://localhost:$port"
-tls_refused "a server certificate our CA did not sign" "certificate" "$U" CHILDGUARD_NATS_CA="$T/other-ca.crt"
-tls_refused "no client certificate where the server requires one" "tls" "$U" \
-    -u CHILDGUARD_NATS_CERT -u CHILDGUARD_NATS_KEY
+tls_try 1 "$U" CHILDGUARD_NATS_CERT="$T/stranger.crt" CHILDGUARD_NATS_KEY="$T/stranger.key"
+tls_try 2 "tls://localhost:$port"
+tls_try 3 "$U" CHILDGUARD_NATS_CA="$T/other-ca.crt"
+tls_try 4 "$U" -u CHILDGUARD_NATS_CERT -u CHILDGUARD_NATS_KEY
 # Connected, but the certificate may not publish jobs: the server's permissions violation
 # stops submit at once (it used to wait for acknowledgements and retry for minutes).
-printf 'synthetic probe two\n' >"$tmp/probe2.bin"
-CHILDGUARD_NATS_CERT=$T/worker.crt CHILDGUARD_NATS_KEY=$T/worker.key \
-    "$CG" submit --nats "$U" --quiet "$tmp/probe.bin" "$tmp/probe2.bin" >"$tmp/tls.out" 2>"$tmp/tls.err"
-rc=$?
-check "a certificate that may not publish jobs: exit $rc, stops at the first: $(grep -m1 refused "$tmp/tls.err")" \
-    "[ $rc -eq 2 ] && grep -q 'Permissions Violation for Publish to \"\\?CG_JOBS.jobs' $tmp/tls.err &&
-     grep -qF -- '$U' $tmp/tls.err && grep -q '2 files not queued' $tmp/tls.err && [ ! -s $tmp/tls.out ]"
-CHILDGUARD_NATS_CA=$T/other-ca.crt "$CG" serve --queue --nats "$U" --listen "127.0.0.1:$(free_port)" \
-    --no-classify >/dev/null 2>"$tmp/serve-bad.err"
-rc=$?
-check "serve --queue trusting another CA: exit $rc, the URL named" \
-    "[ $rc -eq 2 ] && grep -qF -- '$U' $tmp/serve-bad.err && grep -qi certificate $tmp/serve-bad.err"
+tls_try 5 "$U" CHILDGUARD_NATS_CERT="$T/worker.crt" CHILDGUARD_NATS_KEY="$T/worker.key"
+(CHILDGUARD_NATS_CA=$T/other-ca.crt "$CG" serve --queue --nats "$U" \
+    --listen "127.0.0.1:$(free_port)" --no-classify >/dev/null 2>"$tmp/serve-bad.err"
+    echo $? >"$tmp/serve-bad.rc") &
+cases+=("$!")
+wait "${cases[@]}"
+tls_check() { # N NAME EXPECTED-WORD URL
+    check "$2: exit $(cat "$tmp/tls$1.rc"), named: $(head -c 300 "$tmp/tls$1.err" | tr '\n' ' ')" \
+        "[ \"\$(cat $tmp/tls$1.rc)\" = 2 ] && grep -qF -- '$4' $tmp/tls$1.err &&
+         grep -qi -- '$3' $tmp/tls$1.err && [ ! -s $tmp/tls$1.out ]"
+}
+tls_check 1 "a client certificate of another CA" "certificate" "$U"
+tls_check 2 "a server certificate that does not name the host (tls://localhost)" "hostname mismatch" \
+    "tls://localhost:$port"
+tls_check 3 "a server certificate our CA did not sign" "unable to get local issuer" "$U"
+tls_check 4 "no client certificate where the server requires one" "tls" "$U"
+tls_check 5 "a certificate that may not publish jobs, stopping at the first file" \
+    'Permissions Violation for Publish to "\?CG_JOBS.jobs.*2 files not queued' "$U"
+check "serve --queue trusting another CA: exit $(cat "$tmp/serve-bad.rc"), the URL named" \
+    "[ \"\$(cat $tmp/serve-bad.rc)\" = 2 ] && grep -qF -- '$U' $tmp/serve-bad.err &&
+     grep -qi 'unable to get local issuer' $tmp/serve-bad.err"
 check "the server took the refused clients in its stride" "curl -s -o /dev/null http://127.0.0.1:$mport/healthz"
 kill -TERM "$spid"
 wait "$spid"
