@@ -2,6 +2,7 @@
  * command line over the config file and hands the result to serve_run. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auditpath.h"
@@ -22,6 +23,9 @@ static void usage(void)
            "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080; HOST may be a name,\n"
            "                      e.g. localhost:8080, or [::1]:8080)\n"
            "  --db PATH           the bank database (created when missing; default as `bank`)\n"
+           "  --db-replica URL    a streaming replica of a PostgreSQL --db: the matcher's\n"
+           "                      snapshots and bank exports read from it, all else from the\n"
+           "                      primary (also CHILDGUARD_DB_REPLICA; docs/scale.md)\n"
            "  --log PATH          the audit log (default: audit.log beside the database)\n"
            "  --policy FILE       the policy (default: the shipped one)\n"
            "  --threads N         I/O threads (default: one per CPU)\n"
@@ -64,12 +68,14 @@ static int run(int argc, char **argv)
         {"queue", no_argument, NULL, 'Q'},
         {"nats", required_argument, NULL, 'n'},
         {"stream", required_argument, NULL, 's'},
+        {"db-replica", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     serve_config cfg;
     char path[SERVE_PATH_MAX], log_path[SERVE_PATH_MAX];
     uint64_t v;
+    const char *replica = getenv("CHILDGUARD_DB_REPLICA");
     int ch, queue = 0;
 
     serve_config_default(&cfg);
@@ -134,6 +140,7 @@ static int run(int argc, char **argv)
         case 'Q': queue = 1; break;
         case 'n': snprintf(cfg.nats, sizeof(cfg.nats), "%s", optarg); break;
         case 's': snprintf(cfg.queue_stream, sizeof(cfg.queue_stream), "%s", optarg); break;
+        case 'P': replica = optarg; break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard serve --help'.\n");
@@ -151,6 +158,22 @@ static int run(int argc, char **argv)
     if (dbpath_resolve("serve", cfg.db[0] != '\0' ? cfg.db : NULL, 1, path, sizeof(path)) != 0)
         return CLI_ERROR;
     snprintf(cfg.db, sizeof(cfg.db), "%s", path);
+    if (replica != NULL && replica[0] != '\0') {
+        /* The store reads CHILDGUARD_DB_REPLICA for its read-only handles (docs/scale.md). */
+        const int pg_db = strncmp(cfg.db, "postgresql://", 13) == 0 ||
+                          strncmp(cfg.db, "postgres://", 11) == 0;
+        const int pg_replica = strncmp(replica, "postgresql://", 13) == 0 ||
+                               strncmp(replica, "postgres://", 11) == 0;
+        if (!pg_db || !pg_replica) {
+            fprintf(stderr, "childguard serve: --db-replica (CHILDGUARD_DB_REPLICA): a "
+                            "postgresql:// URL of a replica of a PostgreSQL --db expected\n");
+            return CLI_ERROR;
+        }
+        if (setenv("CHILDGUARD_DB_REPLICA", replica, 1) != 0) {
+            fprintf(stderr, "childguard serve: out of memory\n");
+            return CLI_ERROR;
+        }
+    }
     if (auditpath_resolve("serve", cfg.log[0] != '\0' ? cfg.log : NULL, cfg.db, log_path,
                           sizeof(log_path)) != 0)
         return CLI_ERROR;

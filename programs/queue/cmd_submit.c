@@ -206,6 +206,18 @@ static int run(int argc, char **argv)
         }
         natsMsg_Destroy(m);
         cg_free(data);
+        if (s == NATS_NOT_PERMITTED) {
+            /* Every other file would be refused too, after a wait each: stop here. */
+            char why[256];
+            queue_link_denied(&link, why, sizeof(why));
+            fprintf(stderr, "childguard submit: --nats ");
+            queue_urls_masked(stderr, nats);
+            fprintf(stderr, ": the server refused the publish on %s: %s (is CHILDGUARD_NATS_CERT "
+                            "a certificate that may queue jobs?); %zu files not queued\n",
+                    link.names.jobs_subject, why, list.count - i);
+            failed += list.count - i;
+            break;
+        }
         if (s != NATS_OK) {
             fprintf(stderr, "childguard submit: %s: not queued: %s (JetStream error %d)\n", path,
                     natsStatus_GetText(s), (int)jerr);

@@ -53,7 +53,7 @@ static void nap_ms(int ms)
 
 /* Writes urls to f with the password of each "scheme://user:password@host" masked: the
  * messages reach logs, which must not hold a secret. */
-static void urls_masked(FILE *f, const char *urls)
+void queue_urls_masked(FILE *f, const char *urls)
 {
     const char *p = urls;
 
@@ -120,15 +120,60 @@ void queue_tls_prepare(void)
     (void)OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 }
 
+/* The connection's asynchronous errors: a permissions violation (the server's -ERR, e.g. a
+ * certificate that may not publish jobs) is kept for queue_publish, which would otherwise wait
+ * for an acknowledgement that never comes and retry its timeouts for minutes. */
+static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *ud)
+{
+    queue_link *l = ud;
+    const char *text = NULL;
+
+    (void)sub;
+    if (err != NATS_NOT_PERMITTED)
+        return;
+    (void)natsConnection_GetLastError(nc, &text);
+    pthread_mutex_lock(&l->denied_mu);
+    snprintf(l->denied, sizeof(l->denied), "%s",
+             text != NULL && text[0] != '\0' ? text : "permissions violation");
+    pthread_mutex_unlock(&l->denied_mu);
+}
+
+int queue_link_denied(queue_link *l, char *out, size_t cap)
+{
+    pthread_mutex_lock(&l->denied_mu);
+    snprintf(out, cap, "%s", l->denied);
+    pthread_mutex_unlock(&l->denied_mu);
+    return out[0] != '\0';
+}
+
+/* Prints why a connection failed: the status and the client library's own account of it
+ * (nats_GetLastError: "SSL handshake error: certificate verify failed", ...), with a hint for
+ * the TLS cases, which are not worth retrying. */
+static void connect_failed(const char *cmd, const char *urls, natsStatus s, const char *detail)
+{
+    fprintf(stderr, "childguard %s: --nats ", cmd);
+    queue_urls_masked(stderr, urls);
+    fprintf(stderr, ": %s", natsStatus_GetText(s));
+    if (detail != NULL && detail[0] != '\0' && strcmp(detail, natsStatus_GetText(s)) != 0)
+        fprintf(stderr, ": %s", detail);
+    if (s == NATS_SSL_ERROR || s == NATS_PROTOCOL_ERROR || s == NATS_SECURE_CONNECTION_REQUIRED ||
+        (s != NATS_NO_SERVER && queue_link_wants_tls(urls)))
+        fprintf(stderr, " (TLS: is the server's certificate signed by CHILDGUARD_NATS_CA and "
+                        "made out to the host in the URL; does the server accept the client "
+                        "certificate CHILDGUARD_NATS_CERT?)");
+    fputc('\n', stderr);
+}
+
 int queue_link_open(const char *cmd, const char *urls, const char *stream, queue_link *out)
 {
     natsOptions *opts = NULL;
     const char *servers[16];
-    char *copy = NULL, *save = NULL;
+    char *copy = NULL, *save = NULL, detail[512] = "";
     int n = 0;
     natsStatus s;
 
     memset(out, 0, sizeof(*out));
+    pthread_mutex_init(&out->denied_mu, NULL);
     if (queue_names_make(cmd, stream, &out->names) != 0)
         return -1;
     copy = strdup(urls);
@@ -141,7 +186,7 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
             servers[n++] = t;
     if (n == 0) {
         fprintf(stderr, "childguard %s: --nats '", cmd);
-        urls_masked(stderr, urls);
+        queue_urls_masked(stderr, urls);
         fprintf(stderr, "': no server URL\n");
         free(copy);
         return -1;
@@ -156,13 +201,31 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(opts, 5000);
     if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(opts, on_async_error, out);
+    if (s == NATS_OK)
         s = link_tls(cmd, opts);
     /* A server that is starting (or a cluster coming up) gets about 5 s; then it is an error
-     * to report, not a hang. Once connected, reconnection is the client's (forever). */
+     * to report, not a hang. Once connected, reconnection is the client's (forever). Only a
+     * server not listening yet is worth waiting for: a TLS failure will not go away. */
     for (int attempt = 0; s == NATS_OK && attempt < 20; attempt++) {
+        natsStatus why = NATS_OK;
+        const char *text;
+
         s = natsConnection_Connect(&out->nc, opts);
+        if (s == NATS_OK)
+            break;
+        text = nats_GetLastError(&why);
+        snprintf(detail, sizeof(detail), "%s", text != NULL ? text : "");
+        if (why == NATS_SSL_ERROR || why == NATS_PROTOCOL_ERROR ||
+            why == NATS_SECURE_CONNECTION_REQUIRED || why == NATS_NOT_PERMITTED)
+            s = why; /* the connection was made and refused: tell why, do not retry */
         if (s != NATS_NO_SERVER)
             break;
+        if (strstr(detail, "SSL") != NULL || strstr(detail, "certificate") != NULL ||
+            strstr(detail, "TLS") != NULL) {
+            s = NATS_SSL_ERROR;
+            break;
+        }
         s = NATS_OK;
         nap_ms(250);
     }
@@ -173,9 +236,7 @@ int queue_link_open(const char *cmd, const char *urls, const char *stream, queue
     if (s == NATS_OK)
         s = natsConnection_JetStream(&out->js, out->nc, NULL);
     if (s != NATS_OK) {
-        fprintf(stderr, "childguard %s: --nats ", cmd);
-        urls_masked(stderr, urls);
-        fprintf(stderr, ": %s\n", natsStatus_GetText(s));
+        connect_failed(cmd, urls, s, detail);
         queue_link_close(out);
         return -1;
     }
@@ -291,6 +352,8 @@ natsStatus queue_publish(queue_link *l, natsMsg *m, jsErrCode *jerr)
     jsPubOptions po;
     natsStatus s = NATS_OK;
 
+    char denied[sizeof(l->denied)];
+
     jsPubOptions_Init(&po);
     po.MaxWait = 5000;
     for (int attempt = 0; attempt < 40; attempt++) {
@@ -299,7 +362,13 @@ natsStatus queue_publish(queue_link *l, natsMsg *m, jsErrCode *jerr)
         *jerr = 0;
         s = js_PublishMsg(&pa, l->js, m, &po, jerr);
         jsPubAck_Destroy(pa);
-        if (s == NATS_OK || !queue_transient(s, *jerr))
+        if (s == NATS_OK)
+            return s;
+        /* A publish the server refused comes back as a timeout: the -ERR went to the error
+         * handler. Retrying would only wait again. */
+        if (queue_link_denied(l, denied, sizeof(denied)))
+            return NATS_NOT_PERMITTED;
+        if (!queue_transient(s, *jerr))
             return s;
         nap_ms(250);
     }

@@ -12,8 +12,10 @@
 #ifndef CG_PROGRAMS_QUEUE_H
 #define CG_PROGRAMS_QUEUE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <nats/nats.h>
 
@@ -33,6 +35,10 @@ typedef struct queue_link {
     natsConnection *nc;
     jsCtx *js;
     queue_names names;
+    /* A permissions violation the server reported (its text, "" none): the error handler of
+     * the connection sets it, queue_publish stops on it instead of retrying a timeout. */
+    pthread_mutex_t denied_mu;
+    char denied[256];
 } queue_link;
 
 /* The stream's settings when queue_link_setup creates it. */
@@ -57,7 +63,11 @@ int queue_link_wants_tls(const char *urls);
 void queue_tls_prepare(void);
 
 /* Connects to urls ("nats://a:4222,nats://b:4222"; several need natsOptions_SetServers) with
- * reconnection on, and makes the JetStream context. -1 with a message naming cmd and urls. */
+ * reconnection on, and makes the JetStream context. -1 with a message naming cmd and urls.
+ * Only "no server listening yet" is retried (about 5 s); a TLS failure (a certificate refused
+ * either way, a host name the server's certificate does not hold) or any other error fails at
+ * once, with the client library's reason. out must stay where it is until queue_link_close
+ * (the connection's error handler points at it). */
 int queue_link_open(const char *cmd, const char *urls, const char *stream, queue_link *out);
 void queue_link_close(queue_link *l);
 
@@ -72,8 +82,15 @@ int queue_transient(natsStatus s, jsErrCode jerr);
 int queue_job_id(char out[40]);
 
 /* Publishes m on l's JetStream, waiting for the stream's ack, retried while transient (up to
- * about 20 s). Returns the last status. */
+ * about 20 s). Returns the last status: NATS_NOT_PERMITTED, without retrying, when the server
+ * reported a permissions violation (queue_link_denied says which). */
 natsStatus queue_publish(queue_link *l, natsMsg *m, jsErrCode *jerr);
+
+/* Writes urls to f with the password of each "scheme://user:password@host" masked. */
+void queue_urls_masked(FILE *f, const char *urls);
+
+/* Copies the server's permissions-violation text (or "") into out. 1 when there is one. */
+int queue_link_denied(queue_link *l, char *out, size_t cap);
 
 /* Opens path (relative) under the directory root_fd without leaving it: no absolute path, no
  * "." or ".." component, no symbolic link anywhere (each component is opened with O_NOFOLLOW

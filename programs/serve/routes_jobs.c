@@ -15,6 +15,12 @@ struct serve_queue {
     queue_link link;
 };
 
+void serve_queue_prepare(const serve_config *c)
+{
+    if (c->nats[0] != '\0' && queue_link_wants_tls(c->nats))
+        queue_tls_prepare(); /* before libcrypto is first used (queue.h) */
+}
+
 int serve_queue_start(serve_server *s)
 {
     queue_setup qs = {s->cfg.queue_replicas > 0 ? s->cfg.queue_replicas : 1,

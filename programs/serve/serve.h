@@ -433,6 +433,9 @@ enum MHD_Result v1_job_submit(serve_req *r);
 enum MHD_Result v1_job_get(serve_req *r);
 int serve_queue_start(serve_server *s);
 void serve_queue_stop(serve_server *s);
+/* Called first thing by serve_run: a link that will use TLS keeps OpenSSL's exit handler from
+ * being registered before libnats's (queue_tls_prepare in programs/queue/queue.h). */
+void serve_queue_prepare(const serve_config *c);
 
 /* routes_hma.c: 1 when the request's key may see bank (its bank list). */
 int serve_bank_visible(const serve_req *r, const char *bank);

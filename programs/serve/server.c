@@ -442,6 +442,7 @@ int serve_run(const serve_config *cfg)
     MHD_socket lsock;
     unsigned flags;
 
+    serve_queue_prepare(cfg);
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
     pthread_mutex_init(&s->engine_mu, NULL);
@@ -488,8 +489,15 @@ int serve_run(const serve_config *cfg)
         }
         cg_bankdb_close(db);
     }
+    /* The queue's link before the engine: a NATS that refuses us fails serve in a moment,
+     * not after the engine's models have loaded. */
+    if (serve_queue_start(s) != 0) {
+        close(lfd);
+        return 2;
+    }
     if (engine_open(&s->cfg, &s->engine, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
+        serve_queue_stop(s);
         close(lfd);
         return 2;
     }
@@ -504,7 +512,10 @@ int serve_run(const serve_config *cfg)
         close(lfd);
         goto out;
     }
-    if (cg_bankdb_open(s->cfg.db, CG_BANKDB_READONLY, &s->keys_db, &err) != CG_OK ||
+    /* A read-only handle would read from a replica (CHILDGUARD_DB_REPLICA): the keys
+     * generation must come from the primary, so that a revoked key stops at once. */
+    if (cg_bankdb_open(s->cfg.db, getenv("CHILDGUARD_DB_REPLICA") != NULL ? 0 : CG_BANKDB_READONLY,
+                       &s->keys_db, &err) != CG_OK ||
         cg_keys_generation(s->keys_db, &s->keys_generation, &err) != CG_OK) {
         fprintf(stderr, "childguard serve: %s\n", err.message);
         close(lfd);
@@ -529,10 +540,6 @@ int serve_run(const serve_config *cfg)
             close(lfd);
             goto out;
         }
-    }
-    if (serve_queue_start(s) != 0) {
-        close(lfd);
-        goto out;
     }
     if (s->cfg.exchange_fetch) {
         exchange_fetcher_options fo = {s->cfg.db, s->cfg.log, s->cfg.exchange_key_file,

@@ -63,23 +63,11 @@ check "and stops on SIGTERM with exit 0" "[ \$? -eq 0 ]"
 
 # ---- 2. the NATS cluster config ----
 phase "NATS cluster config"
-mkdir -p "$tmp/tls"
-mkcert() { # NAME CN SAN [CA-PREFIX]
-    local ca=${4:-ca}
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
-        -keyout "$tmp/tls/$1.key" -out "$tmp/tls/$1.csr" 2>/dev/null &&
-        printf 'subjectAltName=%s\n' "$3" >"$tmp/tls/$1.ext" &&
-        openssl x509 -req -in "$tmp/tls/$1.csr" -CA "$tmp/tls/$ca.crt" -CAkey "$tmp/tls/$ca.key" \
-            -CAcreateserial -days 2 -extfile "$tmp/tls/$1.ext" -out "$tmp/tls/$1.crt" 2>/dev/null
-}
-for ca in ca other-ca; do
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-        -subj "/CN=childguard test $ca" -keyout "$tmp/tls/$ca.key" -out "$tmp/tls/$ca.crt" 2>/dev/null
-done
-mkcert server nats-server "IP:127.0.0.1,DNS:localhost" &&
-    mkcert worker childguard-worker "DNS:worker" &&
-    mkcert operator childguard-operator "DNS:operator" &&
-    mkcert stranger childguard-operator "DNS:stranger" other-ca
+queue_tls_ca "$tmp/tls" ca && queue_tls_ca "$tmp/tls" other-ca &&
+    queue_tls_cert "$tmp/tls" server nats-server "IP:127.0.0.1,DNS:localhost" &&
+    queue_tls_cert "$tmp/tls" worker childguard-worker "DNS:worker" &&
+    queue_tls_cert "$tmp/tls" operator childguard-operator "DNS:operator" &&
+    queue_tls_cert "$tmp/tls" stranger childguard-operator "DNS:stranger" other-ca
 check "a CA, server and client certificates made with openssl" "[ \$? -eq 0 ]"
 
 declare -A P M R S

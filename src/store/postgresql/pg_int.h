@@ -15,6 +15,7 @@
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
+ * pg_replica.c   read-only handles on a streaming replica (CHILDGUARD_DB_REPLICA).
  * pg_import.c    the import ops: every row through one binary COPY into a staging table,
  *                merged into signals by set-based statements.
  * pg_ops.c       the table of operations (cg__store_postgresql).
@@ -57,6 +58,8 @@ typedef struct cg__pg_watch cg__pg_watch;
 typedef struct cg__pg {
     char *url;                       /* the URL connected to (for the listener; not printed) */
     cg__pg_watch *watch;             /* NULL: not watched */
+    int on_replica;                  /* 1: conn is to CHILDGUARD_DB_REPLICA (pg_replica.c) */
+    int64_t replica_lost_at;         /* when a read-only handle last fell back to the primary */
     PGconn *conn;
     int prepared[CG__PG_STMT_COUNT]; /* 1: slot prepared on this connection */
     int tx_depth;                    /* open levels: 1 the transaction, more are savepoints */
@@ -144,6 +147,27 @@ cg_status cg__pg_set_lock_timeout(cg_bankdb *db, int ms, cg_error *err);
 /* ---- the operations (store_ops.h) ---- */
 cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err);
 void cg__pg_close(cg_bankdb *db);
+
+/* The URL with its password masked, for messages (a new string, cg__free; NULL no memory). */
+char *cg__pg_display_location(const char *url);
+
+/* pg_replica.c: CHILDGUARD_DB_REPLICA when it is a postgresql:// URL, else NULL. */
+const char *cg__pg_replica_url(void);
+/* A connection to url (connect_timeout 3 s unless the URL sets one), or NULL with why[]. */
+PGconn *cg__pg_replica_connect(const char *url, char *why, size_t why_len);
+/* At open: the replica's connection for a read-only handle when there is one (sets
+ * on_replica); NULL (a line on stderr when the replica is unreachable): use the primary. */
+PGconn *cg__pg_replica_open(cg_bankdb *db);
+/* Outside a transaction of a read-only handle: failed = 1 after a failed statement (a lost
+ * replica: reset, else switch to the primary, a line on stderr), 0 before one (back to the
+ * replica some time after a loss). 1: the connection was switched; 2: the replica's connection
+ * was reset; the caller runs the statement again (once). 0: nothing changed. */
+int cg__pg_replica_check(cg_bankdb *db, int failed);
+/* The listener, after a notification: waits (at most 5 s) until the replica at url (NULL: no
+ * wait) has replayed the primary's WAL position as read now on primary; *replica is the
+ * listener's connection to it (made, or remade, here); *down_at when it could not be reached
+ * (then not tried for 30 s; 0 initially). */
+void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int64_t *down_at);
 cg_status cg__pg_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_snapshot_end(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_begin_write(cg_bankdb *db, const char *what, cg_error *err);

@@ -4,7 +4,8 @@
  * for every notification of this store's schema. A lost connection is retried every second;
  * while it is down the readers' polling is all there is, and when it comes back fn is called
  * once (commits may have gone unnoticed meanwhile). close stops the thread through a pipe and
- * joins it before the handle goes. */
+ * joins it before the handle goes. A read-only handle reading from a replica (pg_replica.c)
+ * is told only once the replica has replayed the commit notified. */
 #include "store/postgresql/pg_int.h"
 
 #include <errno.h>
@@ -20,6 +21,9 @@
 /* The watcher behind cg__pg.watch. */
 struct cg__pg_watch {
     char *url;         /* the store's URL (with its password, never printed) */
+    char *replica;     /* CHILDGUARD_DB_REPLICA for a read-only handle, else NULL */
+    PGconn *rconn;     /* the listener's connection to it (pg_replica.c) */
+    int64_t rdown;     /* when it last could not be reached, 0 */
     char schema[64];
     void (*fn)(void *ud);
     void *ud;
@@ -54,6 +58,18 @@ static PGconn *listen_connect(cg__pg_watch *w)
     return c;
 }
 
+/* 1 when the notifications queued on c include one of w's schema. */
+static int drain(cg__pg_watch *w, PGconn *c)
+{
+    int hit = 0;
+
+    for (PGnotify *n = PQnotifies(c); n != NULL; n = PQnotifies(c)) {
+        hit |= strcmp(n->extra, w->schema) == 0;
+        PQfreemem(n);
+    }
+    return hit;
+}
+
 static void *listen_main(void *arg)
 {
     cg__pg_watch *w = arg;
@@ -84,15 +100,18 @@ static void *listen_main(void *arg)
             c = NULL;
             continue;
         }
-        for (PGnotify *n = PQnotifies(c); n != NULL; n = PQnotifies(c)) {
-            hit |= strcmp(n->extra, w->schema) == 0;
-            PQfreemem(n);
-        }
-        if (hit)
+        hit = drain(w, c);
+        while (hit) {
+            /* Notifications that came during the replica wait's query are queued: again. */
+            cg__pg_replica_wait(c, &w->rconn, w->replica, &w->rdown);
             w->fn(w->ud);
+            hit = w->replica != NULL && drain(w, c);
+        }
     }
     if (c != NULL)
         PQfinish(c);
+    PQfinish(w->rconn);
+    w->rconn = NULL;
     return NULL;
 }
 
@@ -107,11 +126,17 @@ cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_e
     if (w == NULL)
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", db->path);
     w->url = cg__strdup(c->url);
+    if ((db->flags & CG_BANKDB_READONLY) && cg__pg_replica_url() != NULL &&
+        (w->replica = cg__strdup(cg__pg_replica_url())) == NULL) {
+        cg__free(w->url);
+        w->url = NULL;
+    }
     snprintf(w->schema, sizeof(w->schema), "%s", c->schema);
     w->fn = fn;
     w->ud = ud;
     if (w->url == NULL || pipe(w->stop_pipe) != 0) {
         cg__free(w->url);
+        cg__free(w->replica);
         cg__free(w);
         return cg__fail(err, CG_E_NOMEM, "%s: cannot start watching for changes", db->path);
     }
@@ -119,6 +144,7 @@ cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_e
         close(w->stop_pipe[0]);
         close(w->stop_pipe[1]);
         cg__free(w->url);
+        cg__free(w->replica);
         cg__free(w);
         return cg__fail(err, CG_E_BACKEND, "%s: cannot start the change listener", db->path);
     }
@@ -138,6 +164,7 @@ void cg__pg_watch_stop(cg__pg *c)
     close(w->stop_pipe[0]);
     close(w->stop_pipe[1]);
     cg__free(w->url);
+    cg__free(w->replica);
     cg__free(w);
     c->watch = NULL;
 }

@@ -143,6 +143,14 @@ int cg__pg_in_tx(cg_bankdb *db)
 /* Settings of every session (after a connect and after a reset). */
 static cg_status session_setup(cg_bankdb *db, cg_error *err);
 
+/* 1 when res is a failure. */
+static int failed(const PGresult *res)
+{
+    const ExecStatusType t = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    return t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK;
+}
+
 /* Reconnects a connection that was lost outside a transaction (the next statement then runs
  * on a new one); inside a transaction the failure stands (the transaction is gone). */
 static void revive(cg_bankdb *db)
@@ -182,12 +190,20 @@ cg_status cg__pg_query(cg_bankdb *db, const char *sql, const cg__pg_params *p, c
 {
     PGresult *res;
 
-    if (out != NULL)
-        *out = NULL;
-    revive(db);
-    res = PQexecParams(cg__pgc(db), sql, p != NULL ? p->n : 0, NULL, p != NULL ? p->val : NULL,
-                       p != NULL ? p->len : NULL, p != NULL ? p->fmt : NULL, 0);
-    return result_check(db, res, what, out, err);
+    (void)cg__pg_replica_check(db, 0);
+    for (int again = 0;; again++) {
+        if (out != NULL)
+            *out = NULL;
+        revive(db);
+        res = PQexecParams(cg__pgc(db), sql, p != NULL ? p->n : 0, NULL,
+                           p != NULL ? p->val : NULL, p != NULL ? p->len : NULL,
+                           p != NULL ? p->fmt : NULL, 0);
+        if (!again && failed(res) && cg__pg_replica_check(db, 1)) {
+            PQclear(res); /* the replica went away: once more, on the primary (pg_replica.c) */
+            continue;
+        }
+        return result_check(db, res, what, out, err);
+    }
 }
 
 cg_status cg__pg_query_slot(cg_bankdb *db, cg__pg_stmt slot, const char *sql,
@@ -199,28 +215,45 @@ cg_status cg__pg_query_slot(cg_bankdb *db, cg__pg_stmt slot, const char *sql,
     PGresult *res;
     cg_status st;
 
-    if (out != NULL)
-        *out = NULL;
-    revive(db);
+    (void)cg__pg_replica_check(db, 0);
     snprintf(name, sizeof(name), "cg_s%d", (int)slot);
-    if (!c->prepared[slot]) {
-        res = PQprepare(c->conn, name, sql, 0, NULL);
-        st = result_check(db, res, "preparing a statement", NULL, err);
-        if (st != CG_OK)
-            return st;
-        c->prepared[slot] = 1;
+    for (int again = 0;; again++) {
+        if (out != NULL)
+            *out = NULL;
+        revive(db);
+        if (!c->prepared[slot]) {
+            res = PQprepare(c->conn, name, sql, 0, NULL);
+            if (!again && failed(res) && cg__pg_replica_check(db, 1)) {
+                PQclear(res); /* the replica went away (pg_replica.c) */
+                continue;
+            }
+            st = result_check(db, res, "preparing a statement", NULL, err);
+            if (st != CG_OK)
+                return st;
+            c->prepared[slot] = 1;
+        }
+        res = PQexecPrepared(c->conn, name, p != NULL ? p->n : 0, p != NULL ? p->val : NULL,
+                             p != NULL ? p->len : NULL, p != NULL ? p->fmt : NULL, 0);
+        if (!again && failed(res) && cg__pg_replica_check(db, 1)) {
+            PQclear(res);
+            continue;
+        }
+        return result_check(db, res, what, out, err);
     }
-    res = PQexecPrepared(c->conn, name, p != NULL ? p->n : 0, p != NULL ? p->val : NULL,
-                         p != NULL ? p->len : NULL, p != NULL ? p->fmt : NULL, 0);
-    return result_check(db, res, what, out, err);
 }
 
 cg_status cg__pg_exec(cg_bankdb *db, const char *sql, const char *what, cg_error *err)
 {
     PGresult *res;
 
+    (void)cg__pg_replica_check(db, 0);
     revive(db);
     res = PQexec(cg__pgc(db), sql);
+    if (failed(res) && cg__pg_replica_check(db, 1)) {
+        PQclear(res); /* the replica went away: once more, on the primary (pg_replica.c) */
+        revive(db);
+        res = PQexec(cg__pgc(db), sql);
+    }
     return result_check(db, res, what, NULL, err);
 }
 
@@ -454,6 +487,11 @@ static char *display_location(const char *url)
     return out;
 }
 
+char *cg__pg_display_location(const char *url)
+{
+    return display_location(url);
+}
+
 static void quiet_notices(void *arg, const char *message)
 {
     (void)arg;
@@ -625,7 +663,9 @@ cg_status cg__pg_open(cg_bankdb *db, const char *where, cg_error *err)
     }
     db->be = c;
     c->url = url; /* freed by close */
-    c->conn = PQconnectdb(url);
+    c->conn = cg__pg_replica_open(db); /* a read-only handle with a replica (pg_replica.c) */
+    if (c->conn == NULL)
+        c->conn = PQconnectdb(url);
     if (c->conn == NULL)
         return cg__fail(err, CG_E_NOMEM, "%s: out of memory", db->path);
     if (PQstatus(c->conn) != CONNECTION_OK) {

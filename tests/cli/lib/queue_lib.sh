@@ -92,6 +92,24 @@ stream_msgs() { stream_field "$1" "$2" 's["state"]["messages"]'; }
 # stream_leader MPORT STREAM: the server name leading a stream.
 stream_leader() { stream_field "$1" "$2" '(s.get("cluster") or {}).get("leader", "")'; }
 
+# queue_tls_ca DIR NAME: a test CA of its own (DIR/NAME.crt, DIR/NAME.key; P-256, 2 days).
+# queue_tls_cert DIR NAME CN SAN [CA]: a certificate DIR/NAME.crt + .key for CN with the
+# subjectAltName SAN ("IP:127.0.0.1", "DNS:worker"...), signed by CA (default "ca"). Shared by
+# queue_deploy.sh (the cluster's per-role certificates) and serve_queue.sh (serve over TLS).
+queue_tls_ca() {
+    mkdir -p "$1" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=childguard test $2" -keyout "$1/$2.key" -out "$1/$2.crt" 2>/dev/null
+}
+queue_tls_cert() {
+    local d=$1 ca=${5:-ca}
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+        -keyout "$d/$2.key" -out "$d/$2.csr" 2>/dev/null &&
+        printf 'subjectAltName=%s\n' "$4" >"$d/$2.ext" &&
+        openssl x509 -req -in "$d/$2.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" \
+            -CAcreateserial -days 2 -extfile "$d/$2.ext" -out "$d/$2.crt" 2>/dev/null
+}
+
 # queue_nats: starts one JetStream server n1 on free ports; sets port, mport and U
 # (its URL) and checks that it answers.
 queue_nats() {
