@@ -75,7 +75,9 @@ static size_t value_at(const char *t, const word *w, size_t nw, size_t i)
     while (d < n && ((o[d] >= '0' && o[d] <= '9') || o[d] == '.' || o[d] == ','))
         d++;
     if (d > lead && o[lead] >= '0' && o[lead] <= '9') {
-        if (lead == 1 || (d < n && (o[d] == 'k' || o[d] == 'K' || o[d] == '$')) ||
+        /* "$10": the normaliser may leave the "$" out of the word. */
+        if (lead == 1 || (w[i].os > 0 && t[w[i].os - 1] == '$') ||
+            (d < n && (o[d] == 'k' || o[d] == 'K' || o[d] == '$')) ||
             (d + 2 <= n && memcmp(o + d, "\xc4\x91", 2) == 0) /* đ */ || (d < n && o[d] == 'd'))
             return 1;
         if (cg__word_any(w, nw, i + 1, MONEY_UNIT))

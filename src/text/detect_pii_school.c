@@ -50,6 +50,8 @@ void cg__pii_school_cue(scan *sc, size_t i)
                                            "international", NULL};
     static const char *const not_names[] = {"my", "our", "the", "your", "his", "her", "a", "this",
                                             "that", "i", "at", "to", "in", NULL};
+    static const char *const ranks[] = {"place", "round", "period", "row", "line", "seat",
+                                        "lap", "gen", "minute", "inning", "half", NULL};
     static const char *const kinds_end[] = {"middle", "high", "elementary", "primary",
                                             "academy", "prep", NULL};
     static const char *const persons[] = {"i", "im", "u", "ur", "your", "you", "youre", "ure", "r",
@@ -100,6 +102,7 @@ void cg__pii_school_cue(scan *sc, size_t i)
     }
     /* "im in 7th", "ur in 10th at ...": an ordinal grade after "in" and a person. */
     if (i > 1 && W_IS(sc, i - 1, "in") && class_word(sc, i) && ordinal(sc, i) &&
+        !w_any(sc, i + 1, ranks) &&
         (w_any(sc, i - 2, persons) || (i > 2 && w_any(sc, i - 3, persons)))) {
         push(sc, CG_FACET_SCHOOL, 0.5f, sc->w[i - 1].os, sc->w[i].oe);
         return;

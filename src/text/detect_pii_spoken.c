@@ -220,8 +220,9 @@ static int described_homes(size_t len, const word *w, size_t nw, cg__pii_hits *o
 
 /* ---- leaving school, and the class ------------------------------------------------------ */
 
-/* Word i is a time of day: "4h30", "4h", "16:30", "3:10", "5pm", "3.30". */
-static int time_word(const char *t, const word *w)
+/* Word i is a time of day: "4h30", "4h", "16:30", "3:10", "5pm", "3.30" (the word may end
+ * before the ":" of "3:10": then the original goes on with ":" and a digit). */
+static int time_word(const char *t, size_t len, const word *w)
 {
     const char *o = t + w->os;
     const size_t n = w->oe - w->os;
@@ -229,6 +230,9 @@ static int time_word(const char *t, const word *w)
 
     while (d < n && d < 2 && o[d] >= '0' && o[d] <= '9')
         d++;
+    if (d > 0 && d == n && w->oe + 1 < len && t[w->oe] == ':' && t[w->oe + 1] >= '0' &&
+        t[w->oe + 1] <= '9')
+        return 1;
     if (d == 0 || d == n)
         return 0;
     const char c = o[d];
@@ -262,8 +266,10 @@ static int schedules(const char *t, size_t len, const word *w, size_t nw, cg__pi
         if (l == 0 || (i > 0 && cg__word_is(w, nw, i - 1, "cac")))
             continue;
         for (size_t k = i >= 4 ? i - 4 : 0; k < nw && k <= i + l + 4; k++)
-            if (time_word(t, &w[k])) {
-                const size_t a = k < i ? k : i, b = k < i ? i + l - 1 : k;
+            if (time_word(t, len, &w[k])) {
+                size_t a = k < i ? k : i, b = k < i ? i + l - 1 : k;
+                if (b == k && k + 1 < nw && w[k + 1].os == w[k].oe + 1 && t[w[k].oe] == ':')
+                    b = k + 1; /* "3:20" is two words */
                 return cg__pii_push(out, CG_FACET_SCHOOL, 0.35f, w[a].os, w[b].oe, len);
             }
     }
