@@ -447,6 +447,8 @@ CG_TEST(detect_age_asked)
 
 CG_TEST(detect_age_false_positives)
 {
+    AGE_NO("bé nhà em 6 tuổi bị sốt");
+    AGE_NO("bạn em 12 tuổi rồi");
     AGE_NO("I'm 100% sure");
     AGE_NO("I'm 12% sure");
     AGE_NO("12 apples");
