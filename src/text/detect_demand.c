@@ -134,18 +134,21 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
     int when = 0, threat = 0, benign = 0;
     size_t hand = nw, val_end = nw, neg = nw;
 
-    for (size_t i = 0; i < nw; i++) {
+    /* Most messages have no hand-over verb: one switch on each word's first byte finds out.
+     * The message's word lists (time and place, threat, repayment) are read only when a verb
+     * has a value after it or a threat on not handing over. */
+    for (size_t i = 0; i < nw && hand == nw; i++) {
         size_t k;
 
-        if (!when && (cg__phrase_any(w, nw, i, WHEN_WHERE) > 0 || clock_word(text, &w[i])))
-            when = 1;
-        if (!threat && cg__phrase_any(w, nw, i, THREAT) > 0)
-            threat = 1;
-        /* "trả" as written ("tra" may be "trà", tea). */
-        if (cg__phrase_any(w, nw, i, BENIGN) > 0 ||
-            (cg__word_is(w, nw, i, "tra") && cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
-            benign = 1;
-        if (hand < nw || (k = hand_at(text, w, nw, i)) == 0)
+        if (w[i].n < 3 || w[i].n > 5) /* the verbs have 3 to 5 letters */
+            continue;
+        switch (w[i].s[0]) {
+        case 'b': case 'd': case 'g': case 'h': case 'l': case 'm': case 'n': case 'p':
+            break;
+        default:
+            continue;
+        }
+        if ((k = hand_at(text, w, nw, i)) == 0)
             continue;
         /* The writer's own act: "I'll bring it", "t mang cho", "let me give". */
         if ((i > 0 && cg__word_any(w, nw, i - 1, SELF)) ||
@@ -153,14 +156,13 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
              !cg__word_is(w, nw, i - 1, "dont") && !cg__word_is(w, nw, i - 1, "khong")))
             continue;
         /* "ko mang thì", "không đưa thì", "if u dont bring": a threat on not handing over. */
-        if (i > 0 && (cg__word_is(w, nw, i - 1, "khong") || cg__word_is(w, nw, i - 1, "dont"))) {
-            for (size_t j = i + k; j < nw && j <= i + k + 4; j++)
-                if (cg__word_is(w, nw, j, "thi") || cg__word_is(w, nw, j, "then") ||
-                    (cg__word_is(w, nw, i - 1, "dont") && i > 2 &&
-                     cg__word_is(w, nw, i - 3, "if"))) {
+        if (neg == nw && i > 0 &&
+            (cg__word_is(w, nw, i - 1, "khong") || cg__word_is(w, nw, i - 1, "dont"))) {
+            const int iff = cg__word_is(w, nw, i - 1, "dont") && i > 2 &&
+                            cg__word_is(w, nw, i - 3, "if");
+            for (size_t j = i + k; j < nw && j <= i + k + 4 && neg == nw; j++)
+                if (iff || cg__word_is(w, nw, j, "thi") || cg__word_is(w, nw, j, "then"))
                     neg = i;
-                    break;
-                }
         }
         for (size_t j = i + k; j < nw && j <= i + k + 6; j++) {
             const size_t v = value_at(text, w, nw, j);
@@ -170,6 +172,19 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
                 break;
             }
         }
+    }
+    if (hand == nw && neg == nw)
+        return 0;
+    for (size_t i = 0; i < nw; i++) {
+        if (!when && (cg__phrase_any(w, nw, i, WHEN_WHERE) > 0 || clock_word(text, &w[i])))
+            when = 1;
+        if (!threat && cg__phrase_any(w, nw, i, THREAT) > 0)
+            threat = 1;
+        /* "trả" as written ("tra" may be "trà", tea). */
+        if (cg__phrase_any(w, nw, i, BENIGN) > 0 ||
+            (cg__word_is(w, nw, i, "tra") &&
+             cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
+            benign = 1;
     }
     if (benign)
         return 0;

@@ -361,9 +361,9 @@ static unsigned word_class(const word *w)
     case 'n': m |= is(w, "nha") ? W_HOME : 0; break;
     case 'o': m |= is(w, "our") ? W_HOME : 0; break;
     case 'r': m |= is(w, "ra") ? W_LEAVE : 0; break;
-    case 'u': m |= is(w, "u") || is(w, "ur") || is(w, "ure") ? W_FIRST | W_YOU : 0; break;
+    case 'u': m |= is(w, "u") || is(w, "ur") || is(w, "ure") ? W_YOU : 0; break;
     case 'v': m |= is(w, "ve") ? W_LEAVE : 0; break;
-    case 'y': m |= is(w, "you") || is(w, "youre") || is(w, "your") ? W_FIRST | W_YOU : 0; break;
+    case 'y': m |= is(w, "you") || is(w, "youre") || is(w, "your") ? W_YOU : 0; break;
     case 's': m |= is(w, "school") ? W_LEAVE : 0; break;
     case 't':
         m |= is(w, "to") || is(w, "tao") || is(w, "t") || is(w, "tui") || is(w, "toi") ? W_FIRST
@@ -391,7 +391,7 @@ int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t 
         return -1;
     if ((any & (W_HOME | W_FIRST)) && described_homes(len, w, nw, out) != 0)
         return -1;
-    if ((any & W_LEAVE) && (any & W_FIRST) && schedules(text, len, w, nw, out) != 0)
+    if ((any & W_LEAVE) && (any & (W_FIRST | W_YOU)) && schedules(text, len, w, nw, out) != 0)
         return -1;
     if ((any & W_HOC) && classes(text, len, w, nw, out) != 0)
         return -1;
