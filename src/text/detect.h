@@ -48,6 +48,13 @@ struct cg__word;
 int cg__pii_scan_spoken(const char *text, size_t len, const struct cg__word *w, size_t nw,
                         cg__pii_hits *out);
 
+/* Bullying by extortion (detect_demand.c): a demand to hand over money or belongings at a time
+ * or a place ("bring 20 bucks behind the gym at lunch", "mai mang 50 nghìn ra cổng sau"),
+ * appended as a CG_FACET_BULLY_THREAT hit (the engine makes it a bullying finding "bl.demand").
+ * -1 when out of memory. */
+int cg__demand_scan(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                    cg__pii_hits *out);
+
 typedef enum cg__age_kind {
     CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
     CG__AGE_ASKED = 1   /* the writer asks the other's age */

@@ -168,15 +168,21 @@ static int about_someone_else(const scan *sc, size_t i)
         "he", "she", "hes", "shes", "brother", "sister", "son", "daughter", "kid", "kids",
         "cousin", "friend", "mom", "dad", "mother", "father", "him", "her", "his", "they",
         "when", "since", "until", "trai", "gai", "con", "chau", "no", "ong", "bo", "me", "thay",
-        "day", "hoi", "luc", "khi", NULL};
+        "day", "hoi", "luc", "khi", "ban", NULL}; /* "bạn em 12 tuổi" */
     /* Only right before the number: "a 5 year old", "the 12 year olds". */
     static const char *const articles[] = {"a", "an", "the", NULL};
 
     if (i > 0 && w_any(sc, i - 1, articles))
         return 1;
-    for (size_t b = 1; b <= 3 && b <= i; b++)
+    for (size_t b = 1; b <= 3 && b <= i; b++) {
         if (w_any(sc, i - b, others))
             return 1;
+        /* "bé" (a young child: "bé nhà em 6 tuổi"), as written: plain "be" is also English. */
+        const size_t on = sc->w[i - b].oe - sc->w[i - b].os;
+        const char *o = sc->t + sc->w[i - b].os;
+        if (on == 3 && (o[0] == 'b' || o[0] == 'B') && memcmp(o + 1, "\xc3\xa9", 2) == 0)
+            return 1;
+    }
     return 0;
 }
 

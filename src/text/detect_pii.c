@@ -64,19 +64,20 @@ static unsigned trigger_mask(const word *w)
 {
     switch (w->s[0]) {
     case 'a':
-        return WM(w, "ap", T_AREA) | WM(w, "at", T_AT) | WM(w, "acc", T_HANDLE);
+        return WM(w, "ap", T_AREA) | WM(w, "at", T_AT) | WM(w, "acc", T_HANDLE) |
+               WM(w, "academy", T_SCHOOL);
     case 'c':
         return WM(w, "chung", T_ADDR) | WM(w, "code", T_CODE);
     case 'd':
         return WM(w, "dia", T_ADDR) | WM(w, "discord", T_HANDLE) | WM(w, "duong", T_AREA);
     case 'e':
-        return WM(w, "em", T_ADDR);
+        return WM(w, "em", T_ADDR) | WM(w, "elementary", T_SCHOOL);
     case 'f':
         return WM(w, "face", T_HANDLE) | WM(w, "facebook", T_HANDLE) | WM(w, "fb", T_HANDLE);
     case 'g':
         return WM(w, "grade", T_SCHOOL);
     case 'h':
-        return WM(w, "hem", T_AREA) | WM(w, "huyen", T_AREA);
+        return WM(w, "hem", T_AREA) | WM(w, "huyen", T_AREA) | WM(w, "high", T_SCHOOL);
     case 'i':
         return WM(w, "i", T_ADDR) | WM(w, "id", T_HANDLE) | WM(w, "ig", T_HANDLE) |
                WM(w, "ins", T_HANDLE) | WM(w, "insta", T_HANDLE) | WM(w, "instagram", T_HANDLE);
@@ -87,7 +88,7 @@ static unsigned trigger_mask(const word *w)
         return WM(w, "line", T_HANDLE) | WM(w, "lop", T_SCHOOL);
     case 'm':
         return WM(w, "ma", T_CODE) | WM(w, "mat", T_PASS) | WM(w, "messenger", T_HANDLE) |
-               WM(w, "minh", T_ADDR) | WM(w, "my", T_ADDR);
+               WM(w, "minh", T_ADDR) | WM(w, "my", T_ADDR) | WM(w, "middle", T_SCHOOL);
     case 'n':
         return WM(w, "ngach", T_AREA) | WM(w, "ngo", T_AREA) | WM(w, "nha", T_ADDR) |
                WM(w, "nick", T_HANDLE);
@@ -97,6 +98,7 @@ static unsigned trigger_mask(const word *w)
         return WM(w, "pass", T_PASS) | WM(w, "passcode", T_CODE) | WM(w, "passwd", T_PASS) |
                WM(w, "password", T_PASS) | WM(w, "pho", T_AREA) | WM(w, "phuong", T_AREA) |
                WM(w, "pin", T_CODE) | WM(w, "ptcs", T_SCHOOL) | WM(w, "ptth", T_SCHOOL) |
+               WM(w, "primary", T_SCHOOL) | WM(w, "prep", T_SCHOOL) |
                WM(w, "pw", T_PASS) | WM(w, "pwd", T_PASS);
     case 'q':
         return WM(w, "quan", T_AREA);
@@ -200,6 +202,33 @@ cg_status cg__pii_scan(const char *text, size_t len, const cg__normalized *nm, c
     return st;
 }
 
+/* A message to a class's parents or pupils ("kính gửi phụ huynh", "các con", "dear parents",
+ * "all students") is an announcement: a class, a school or a place in it is the school's
+ * timetable, not a child's disclosure. Its school and address hits from n0 on count
+ * ANNOUNCE_FACTOR. Phone numbers, e-mails, handles and codes keep their weight. */
+#define ANNOUNCE_FACTOR 0.4f
+
+static void announcement(scan *sc, size_t n0)
+{
+    static const char *const to_all[] = {"phu huynh", "cac con", "cac em", "kinh gui",
+                                         "dear parents", "dear families", "dear students",
+                                         "all students", "families", "parents of", NULL};
+    cg__pii_hits *h = sc->out;
+    size_t k = n0;
+
+    while (k < h->n && h->v[k].facet != CG_FACET_SCHOOL && h->v[k].facet != CG_FACET_ADDRESS)
+        k++;
+    if (k == h->n)
+        return;
+    for (size_t i = 0; i < sc->nw; i++)
+        if (phrase_any(sc, i, to_all) > 0) {
+            for (; k < h->n; k++)
+                if (h->v[k].facet == CG_FACET_SCHOOL || h->v[k].facet == CG_FACET_ADDRESS)
+                    h->v[k].weight *= ANNOUNCE_FACTOR;
+            return;
+        }
+}
+
 cg_status cg__pii_scan_words(const char *text, size_t len, const struct cg__word *w, size_t nw,
                              cg__pii_hits *out, cg_error *err)
 {
@@ -253,6 +282,7 @@ cg_status cg__pii_scan_words(const char *text, size_t len, const struct cg__word
         return cg__fail(err, CG_E_NOMEM, "personal-data scan: out of memory");
     }
     merge_hits(out, n0);
+    announcement(&sc, n0);
     return CG_OK;
 }
 

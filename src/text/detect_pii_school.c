@@ -25,6 +25,19 @@ static int class_word(const scan *sc, size_t i)
     return 1;
 }
 
+/* The original of word i ends in an English ordinal suffix ("7th", "1st", "2nd", "3rd"). */
+static int ordinal(const scan *sc, size_t i)
+{
+    const char *o = orig(sc, i);
+    const size_t n = olen(sc, i);
+
+    if (n < 3 || !is_digit((unsigned char)o[n - 3]))
+        return 0;
+    const char a = (char)lower((unsigned char)o[n - 2]), b = (char)lower((unsigned char)o[n - 1]);
+    return (a == 't' && b == 'h') || (a == 's' && b == 't') || (a == 'n' && b == 'd') ||
+           (a == 'r' && b == 'd');
+}
+
 void cg__pii_school_cue(scan *sc, size_t i)
 {
     static const char *const levels[] = {
@@ -37,6 +50,12 @@ void cg__pii_school_cue(scan *sc, size_t i)
                                            "international", NULL};
     static const char *const not_names[] = {"my", "our", "the", "your", "his", "her", "a", "this",
                                             "that", "i", "at", "to", "in", NULL};
+    static const char *const ranks[] = {"place", "round", "period", "row", "line", "seat",
+                                        "lap", "gen", "minute", "inning", "half", NULL};
+    static const char *const kinds_end[] = {"middle", "high", "elementary", "primary",
+                                            "academy", "prep", NULL};
+    static const char *const persons[] = {"i", "im", "u", "ur", "your", "you", "youre", "ure", "r",
+                                          "are", "am", "she", "he", "shes", "hes", NULL};
     size_t k;
 
     if (W_IS(sc, i, "truong") && cg__pii_amb_ok(sc, i, "trường")) {
@@ -81,8 +100,24 @@ void cg__pii_school_cue(scan *sc, size_t i)
             push(sc, CG_FACET_SCHOOL, 0.5f, sc->w[i].os, sc->w[i + 1].oe);
         return;
     }
+    /* "im in 7th", "ur in 10th at ...": an ordinal grade after "in" and a person. */
+    if (i > 1 && W_IS(sc, i - 1, "in") && class_word(sc, i) && ordinal(sc, i) &&
+        !w_any(sc, i + 1, ranks) &&
+        (w_any(sc, i - 2, persons) || (i > 2 && w_any(sc, i - 3, persons)))) {
+        push(sc, CG_FACET_SCHOOL, 0.5f, sc->w[i - 1].os, sc->w[i].oe);
+        return;
+    }
     /* "Lincoln High School", "I go to Nguyen Du school": capitalised name words before
-     * "school", the kind words between them allowed. */
+     * "school", the kind words between them allowed; "Westbrook Middle", "Oak Academy": a
+     * capitalised kind word ends the name too. */
+    const int kind_end = w_any(sc, i, kinds_end) && cg__pii_o_upper(sc, i) && i > 0 &&
+                         !W_IS(sc, i + 1, "school");
+    if (kind_end) {
+        if (cg__pii_o_upper(sc, i - 1) && !w_any(sc, i - 1, not_names) &&
+            !w_any(sc, i - 1, kinds_en) && !W_IS(sc, i - 1, "very"))
+            push(sc, CG_FACET_SCHOOL, 0.5f, sc->w[i - 1].os, sc->w[i].oe);
+        return;
+    }
     if (W_IS(sc, i, "school") && i > 0) {
         size_t j = i, names = 0;
 

@@ -164,7 +164,8 @@ static const char *const HOME_EN[] = {"house", "home", "place", "apartment", "ap
 static const char *const SPATIAL[] = {
     "canh", "gan", "sau", "truoc", "doi dien", "dau", "cuoi", "ngay", "ben canh", "trong",
     "behind", "next to", "near", "across from", "opposite", "beside", "in front of",
-    "around the corner", "on the corner", "past", "right behind", "right next to", NULL};
+    "around the corner", "on the corner", "past", "right behind", "right next to", "after",
+    "right after", "just past", "by", "down the street from", "at the end of", "ngay sau", NULL};
 static const char *const LANDMARK[] = {
     "cho", "cay xang", "nha tho", "chua", "cong vien", "sieu thi", "buu dien", "nga tu",
     "nga ba", "hem", "ngo", "kiet", "cau", "benh vien", "tiem", "cua hang", "tap hoa",
@@ -219,8 +220,9 @@ static int described_homes(size_t len, const word *w, size_t nw, cg__pii_hits *o
 
 /* ---- leaving school, and the class ------------------------------------------------------ */
 
-/* Word i is a time of day: "4h30", "4h", "16:30", "3:10", "5pm", "3.30". */
-static int time_word(const char *t, const word *w)
+/* Word i is a time of day: "4h30", "4h", "16:30", "3:10", "5pm", "3.30" (the word may end
+ * before the ":" of "3:10": then the original goes on with ":" and a digit). */
+static int time_word(const char *t, size_t len, const word *w)
 {
     const char *o = t + w->os;
     const size_t n = w->oe - w->os;
@@ -228,6 +230,9 @@ static int time_word(const char *t, const word *w)
 
     while (d < n && d < 2 && o[d] >= '0' && o[d] <= '9')
         d++;
+    if (d > 0 && d == n && w->oe + 1 < len && t[w->oe] == ':' && t[w->oe + 1] >= '0' &&
+        t[w->oe + 1] <= '9')
+        return 1;
     if (d == 0 || d == n)
         return 0;
     const char c = o[d];
@@ -235,19 +240,25 @@ static int time_word(const char *t, const word *w)
            (n >= d + 2 && (c == 'p' || c == 'a') && o[d + 1] == 'm');
 }
 
-static const char *const LEAVE[] = {"tan", "tan hoc", "ra ve", "get out", "gets out",
-                                    "finish school", "leave school", "school ends",
-                                    "school finishes", "get home", "walk home", NULL};
+static const char *const LEAVE[] = {"tan", "tan hoc", "ra ve", "ra cong", "ve nha", "get out",
+                                    "gets out", "finish school", "leave school", "school ends",
+                                    "school finishes", "get home", "walk home", "get off",
+                                    "drops me", "drop me off", NULL};
 
-/* "em tan lúc 4h30", "5h chiều em tan", "i get out at 3:10": a first person, a word for
- * leaving school and a time within four words. */
+/* The reader, as the subject: "you", "u", "ur", "you're" (the writer stating the reader's
+ * schedule or place is the reader's personal data as much as the reader saying it). */
+static const char *const YOU[] = {"you", "u", "ur", "your", "youre", "ure", NULL};
+
+/* "em tan lúc 4h30", "5h chiều em tan", "i get out at 3:10", "you walk home down Maple around
+ * 3:20": a first or second person, a word for leaving school or getting home and a time within
+ * four words. */
 static int schedules(const char *t, size_t len, const word *w, size_t nw, cg__pii_hits *out)
 {
     int first = 0;
 
     for (size_t i = 0; i < nw && !first; i++)
         first = cg__word_any(w, nw, i, FIRST_VI) || cg__word_is(w, nw, i, "i") ||
-                cg__word_is(w, nw, i, "my");
+                cg__word_is(w, nw, i, "my") || cg__word_any(w, nw, i, YOU);
     if (!first)
         return 0;
     for (size_t i = 0; i < nw; i++) {
@@ -255,8 +266,10 @@ static int schedules(const char *t, size_t len, const word *w, size_t nw, cg__pi
         if (l == 0 || (i > 0 && cg__word_is(w, nw, i - 1, "cac")))
             continue;
         for (size_t k = i >= 4 ? i - 4 : 0; k < nw && k <= i + l + 4; k++)
-            if (time_word(t, &w[k])) {
-                const size_t a = k < i ? k : i, b = k < i ? i + l - 1 : k;
+            if (time_word(t, len, &w[k])) {
+                size_t a = k < i ? k : i, b = k < i ? i + l - 1 : k;
+                if (b == k && k + 1 < nw && w[k + 1].os == w[k].oe + 1 && t[w[k].oe] == ':')
+                    b = k + 1; /* "3:20" is two words */
                 return cg__pii_push(out, CG_FACET_SCHOOL, 0.35f, w[a].os, w[b].oe, len);
             }
     }
@@ -282,8 +295,47 @@ static int classes(const char *t, size_t len, const word *w, size_t nw, cg__pii_
     return 0;
 }
 
+/* ---- the reader's place, stated and asked to confirm ------------------------------------ */
+
+static const char *const AT[] = {"in", "at", "on", "from", "near", "o", NULL};
+/* What follows "you're in/at/on" that is not a place: states, times, activities. */
+static const char *const NOT_PLACE[] = {
+    "the", "a", "an", "my", "your", "ur", "his", "her", "this", "that", "it", "trouble", "bed",
+    "class", "love", "charge", "danger", "time", "line", "game", "call", "school", "home",
+    "here", "there", "now", "today", "tonight", "pain", "fact", "general", "front", "luck",
+    "mind", "private", "public", "person", "team", "dau", "nha", "day", "do", "khong", "lop",
+    "online", "discord", "chat", NULL};
+static const char *const CONFIRM[] = {"right", "rite", "correct", "yeah", "huh", "dung khong",
+                                      "phai khong", "dung hong", "nhi", "chu gi", "dung chu",
+                                      "phai chu", NULL};
+
+/* "ur in fairfield right?", "you're at Riverside, yeah?", "em ở Cầu Giấy đúng không": the
+ * reader as the subject, a place word after "in / at / on / from / ở" (not "in trouble", "at
+ * home", "ở đâu") and a tag asking to confirm within five words: the writer states where the
+ * reader lives or studies. 0.5. */
+static int confirmed_places(size_t len, const word *w, size_t nw, cg__pii_hits *out)
+{
+    for (size_t i = 0; i + 2 < nw; i++) {
+        if (!cg__word_any(w, nw, i, YOU) && !cg__word_is(w, nw, i, "em") &&
+            !cg__word_is(w, nw, i, "e"))
+            continue;
+        size_t j = i + 1;
+        if (cg__word_is(w, nw, j, "are") || cg__word_is(w, nw, j, "r") ||
+            cg__word_is(w, nw, j, "live") || cg__word_is(w, nw, j, "go") ||
+            cg__word_is(w, nw, j, "hoc") || cg__word_is(w, nw, j, "song"))
+            j++;
+        if (cg__word_is(w, nw, j, "to") || !cg__word_any(w, nw, j, AT) ||
+            j + 1 >= nw || cg__word_any(w, nw, j + 1, NOT_PLACE))
+            continue;
+        for (size_t k = j + 2; k < nw && k <= j + 6; k++)
+            if (cg__phrase_any(w, nw, k, CONFIRM) > 0)
+                return cg__pii_push(out, CG_FACET_ADDRESS, 0.5f, w[i].os, w[k - 1].oe, len);
+    }
+    return 0;
+}
+
 /* What a word may start, so that each detector runs only on messages that have its words. */
-enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16 };
+enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16, W_YOU = 32 };
 
 static unsigned word_class(const word *w)
 {
@@ -298,7 +350,8 @@ static unsigned word_class(const word *w)
             m |= w->s[k] >= '0' && w->s[k] <= '9' ? W_DIGIT : 0; /* "o9l2" */
     switch (w->s[0]) {
     case 'c': m |= is(w, "con") || is(w, "chau") ? W_FIRST : 0; break;
-    case 'e': m |= is(w, "em") || is(w, "e") ? W_FIRST : 0; break;
+    case 'd': m |= is(w, "drops") || is(w, "drop") ? W_LEAVE : 0; break;
+    case 'e': m |= is(w, "em") || is(w, "e") ? W_FIRST | W_YOU : 0; break;
     case 'f': m |= is(w, "finish") ? W_LEAVE : 0; break;
     case 'g': m |= is(w, "get") || is(w, "gets") ? W_LEAVE : 0; break;
     case 'h': m |= is(w, "hoc") ? W_HOC : is(w, "house") ? W_HOME : 0; break;
@@ -308,6 +361,9 @@ static unsigned word_class(const word *w)
     case 'n': m |= is(w, "nha") ? W_HOME : 0; break;
     case 'o': m |= is(w, "our") ? W_HOME : 0; break;
     case 'r': m |= is(w, "ra") ? W_LEAVE : 0; break;
+    case 'u': m |= is(w, "u") || is(w, "ur") || is(w, "ure") ? W_YOU : 0; break;
+    case 'v': m |= is(w, "ve") ? W_LEAVE : 0; break;
+    case 'y': m |= is(w, "you") || is(w, "youre") || is(w, "your") ? W_YOU : 0; break;
     case 's': m |= is(w, "school") ? W_LEAVE : 0; break;
     case 't':
         m |= is(w, "to") || is(w, "tao") || is(w, "t") || is(w, "tui") || is(w, "toi") ? W_FIRST
@@ -335,9 +391,11 @@ int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t 
         return -1;
     if ((any & (W_HOME | W_FIRST)) && described_homes(len, w, nw, out) != 0)
         return -1;
-    if ((any & W_LEAVE) && (any & W_FIRST) && schedules(text, len, w, nw, out) != 0)
+    if ((any & W_LEAVE) && (any & (W_FIRST | W_YOU)) && schedules(text, len, w, nw, out) != 0)
         return -1;
     if ((any & W_HOC) && classes(text, len, w, nw, out) != 0)
+        return -1;
+    if ((any & W_YOU) && confirmed_places(len, w, nw, out) != 0)
         return -1;
     return 0;
 }

@@ -641,6 +641,7 @@ static const char *pii_cue_name(cg_facet f)
     case CG_FACET_SCHOOL: return "pii.school";
     case CG_FACET_HANDLE: return "pii.handle";
     case CG_FACET_CODE: return "pii.code";
+    case CG_FACET_BULLY_THREAT: return "bl.demand"; /* detect_demand.c */
     default: return "pii";
     }
 }
@@ -682,6 +683,8 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     st = cg__lexicon_scan(s->e->lx, s->scratch, &s->nm, &s->cues, err);
     if (st == CG_OK)
         st = cg__pii_scan_words(text, msg->len, words, nw, &s->pii, err);
+    if (st == CG_OK && cg__demand_scan(text, msg->len, words, nw, &s->pii) != 0)
+        st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
     if (st == CG_OK)
         st = cg__age_scan_words(text, msg->len, words, nw, cg__age_this_year(), &s->ages, err);
     if (st != CG_OK)
@@ -719,7 +722,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];
-        s->findings[n++] = (cg__finding){CG_HARM_PERSONAL_DATA, h->facet, h->weight, h->start,
+        s->findings[n++] = (cg__finding){(cg_harm)cg_facet_harm(h->facet), h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
     cg__age_facts age = {0, 0, 0, 0, 0, 0, 0};
@@ -758,6 +761,10 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
      * every message's topic markers are kept by the conversation for the next ones. */
     const unsigned carried = cg__convs_context(s->convs, msg);
     apply_context(text, msg->len, &s->nm, words, nw, s->findings, n, carried, &own, &quoted_harms);
+    /* A photo of a thing asked for ("a pic of the worksheet") is not an ask a refusal answers:
+     * asking again for it is no pressure. */
+    if (own & CG__CTX_OBJECT)
+        age.sol_ask = 0;
     /* A learned score counts from its label's threshold (chosen on held-out data at training),
      * as evidence of LEARNED_WEIGHT times the score, kept apart from the rules' evidence: the
      * conversation model combines the two (conversation.c). The context but kinship weakens
@@ -769,6 +776,10 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
             float w = LEARNED_WEIGHT * learned[i];
             if (own == 0 && context_factor(~(SCANNED | CG__CTX_KIN), h, learned_facet(h)) < 1.0f)
                 own = cg__context_scan(text, msg->len, &s->nm) | SCANNED;
+            /* A photo of a thing ("a pic of the worksheet"): the rules weakened the request,
+             * the layer's guess over the same words adds nothing. */
+            if (h == CG_HARM_SEXUAL_SOLICITATION && (own & CG__CTX_OBJECT))
+                continue;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
             const unsigned ctx = (own | (h == CG_HARM_SELF_HARM_RISK ? 0 : carried)) &
                                  ~(SCANNED | CG__CTX_KIN);

@@ -7,7 +7,9 @@
  *   - every hit has a personal-data facet and a weight in (0, 1]; every age signal is ASKED with
  *     ages 0, or STATED with 0 < min <= max <= 26;
  *   - a second scan appends exactly as many results again (the scans are pure);
- *   - with an allocation failing, a scan returns CG_E_NOMEM and leaves its output as it was. */
+ *   - with an allocation failing, a scan returns CG_E_NOMEM and leaves its output as it was;
+ *   - the extortion detector (cg__demand_scan over the plain form's words) appends at most one
+ *     bullying-threat hit, with a weight in (0, 1] and a span as above. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "childguard.h"
 #include "common/alloc.h"
 #include "text/detect.h"
+#include "text/detect_words.h"
 #include "text/normalize.h"
 
 #include <utf8proc.h>
@@ -93,6 +96,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     n1 = a.n;
     if (cg__age_scan_year(text, size, &nm, 2025, &a, &err) != CG_OK || a.n != 2 * n1)
         __builtin_trap();
+    {
+        cg__word stack[64], *w = NULL;
+        size_t nw = 0;
+        cg__pii_hits d = {0};
+
+        if (cg__words_split(&nm.plain, text, size, stack, 64, &w, &nw) != CG_OK)
+            __builtin_trap();
+        if (cg__demand_scan(text, size, w, nw, &d) != 0 || d.n > 1)
+            __builtin_trap();
+        for (size_t i = 0; i < d.n; i++) {
+            check_span(data, size, utf8, d.v[i].start, d.v[i].end);
+            if (d.v[i].facet != CG_FACET_BULLY_THREAT ||
+                !(d.v[i].weight > 0.0f && d.v[i].weight <= 1.0f))
+                __builtin_trap();
+        }
+        cg__pii_hits_free(&d);
+        if (w != stack)
+            cg__free(w);
+    }
     /* The clock's year may differ: only the status is known. */
     {
         cg__age_signals now = {0};

@@ -51,7 +51,7 @@ for k in range(K):
         p = subprocess.run([cg, 'text', 'eval', '--data', data, '--learned', tmp + '/l.bin',
                             '--split', 'train', '--list', '--conversations', tmp + '/ev.jsonl'] + extra,
                            capture_output=True, text=True, check=True)
-        lines += [l for l in p.stdout.split('\n') if l[:3] in ('vi-', 'en-', 'mix', 'mx-', 'r3v', 'r3e', 'r3m', 'tq-')]
+        lines += [l for l in p.stdout.split('\n') if l[:3] in ('vi-', 'en-', 'mix', 'mx-', 'r3v', 'r3e', 'r3m', 'tq-', 't6v', 't6e', 't6m')]
 c = tot['conversation_level']
 r = lambda x: '%d/%d' % (x['hit'], x['of'])
 print('CV(%d) train: in_time %s FA %s (hardneg %s) | ' % (K, r(c['grooming_alerted_by_sexual_stage']),

@@ -447,6 +447,8 @@ CG_TEST(detect_age_asked)
 
 CG_TEST(detect_age_false_positives)
 {
+    AGE_NO("bé nhà em 6 tuổi bị sốt");
+    AGE_NO("bạn em 12 tuổi rồi");
     AGE_NO("I'm 100% sure");
     AGE_NO("I'm 12% sure");
     AGE_NO("12 apples");
@@ -782,4 +784,170 @@ CG_TEST(detect_self_offer)
     CG_ASSERT(!offer("send me a pic", "send me a pic"));
     CG_ASSERT(!offer("can you send a pic", "send a pic"));
     CG_ASSERT(!offer("if i send you a pic will you send one", "send one"));
+}
+
+/* ---- personal data stated about the reader (detect_pii_spoken.c, detect_pii_school.c) ------ */
+
+/* The largest weight of a hit of facet in text (0 when none). */
+static float pii_max(const char *text, cg_facet facet)
+{
+    result r;
+    float m = 0.0f;
+
+    run(text, strlen(text), &r);
+    for (size_t i = 0; i < r.pii.n; i++)
+        if (r.pii.v[i].facet == facet && r.pii.v[i].weight > m)
+            m = r.pii.v[i].weight;
+    done(&r);
+    return m;
+}
+
+/* Personal data revealed by either side counts: the writer stating where the reader lives or
+ * studies and asking to confirm, the reader's class and schedule, a school named without
+ * "school". */
+CG_TEST(detect_pii_stated_about_the_reader)
+{
+    PII_YES("ur in fairfield right? im close", CG_FACET_ADDRESS, "ur in fairfield", 0.5f);
+    PII_YES("you live on Carver, yeah?", CG_FACET_ADDRESS, "you live on Carver", 0.5f);
+    PII_YES("em ở Cầu Giấy đúng ko", CG_FACET_ADDRESS, "em ở Cầu Giấy", 0.5f);
+    PII_YES("e o ha dong phai khong", CG_FACET_ADDRESS, "e o ha dong", 0.5f);
+    PII_YES("ur in 10th at ridgeview", CG_FACET_SCHOOL, "in 10th", 0.5f);
+    PII_YES("im in 7th and i hate it", CG_FACET_SCHOOL, "in 7th", 0.5f);
+    PII_YES("you go to Westbrook Middle", CG_FACET_SCHOOL, "Westbrook Middle", 0.5f);
+    PII_YES("she's at Oakridge Academy now", CG_FACET_SCHOOL, "Oakridge Academy", 0.5f);
+    PII_YES("you walk home down Maple around 3:20", CG_FACET_SCHOOL,
+            "walk home down Maple around 3:20", 0.35f);
+    PII_YES("chiều thứ 4 5h15 em ra cổng phụ", CG_FACET_SCHOOL, "5h15 em ra cổng", 0.35f);
+    PII_YES("its the yellow house right after the fire station", CG_FACET_ADDRESS,
+            "house right after the fire station", 0.45f);
+}
+
+CG_TEST(detect_pii_stated_about_the_reader_traps)
+{
+    PII_NO("ur in trouble right?", CG_FACET_ADDRESS);
+    PII_NO("you're at home right?", CG_FACET_ADDRESS);
+    PII_NO("ur in the car right", CG_FACET_ADDRESS);
+    PII_NO("em ở đâu đúng ko", CG_FACET_ADDRESS);
+    PII_NO("you in class rn? right", CG_FACET_ADDRESS);
+    PII_NO("you were in Paris last summer", CG_FACET_ADDRESS); /* no tag asking to confirm */
+    PII_NO("im in 1st place lol", CG_FACET_SCHOOL); /* a rank */
+    PII_NO("The High Street is closed", CG_FACET_SCHOOL);
+    PII_NO("Very High scores today", CG_FACET_SCHOOL);
+    PII_NO("came 2nd in the race", CG_FACET_SCHOOL);
+}
+
+/* A class or a place in an announcement to parents or pupils is the school's timetable: it
+ * counts 0.4 of its weight; a phone number in it keeps its weight. */
+CG_TEST(detect_pii_announcements_weigh_less)
+{
+    const float cls = pii_max("Kính gửi phụ huynh lớp 7A3, các con tan học lúc 16h45",
+                              CG_FACET_SCHOOL);
+    CG_ASSERT(cls > 0.0f && cls <= 0.5f * 0.4f + 1e-6f);
+    CG_ASSERT(pii_max("em học lớp 7A3", CG_FACET_SCHOOL) >= 0.5f);
+    CG_ASSERT(pii_max("Dear parents, Lincoln High School opens at 8", CG_FACET_SCHOOL) <= 0.25f);
+    CG_ASSERT(pii_max("Dear parents, call 0912345678 for the bus", CG_FACET_PHONE) >= 0.9f);
+}
+
+/* ---- bullying by extortion (detect_demand.c) ------------------------------------------------ */
+
+/* The weight of the demand found in text (0 when none); its span is checked. */
+static float demand(const char *text, size_t len)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    cg__pii_hits h = {0};
+    size_t nw = 0;
+    float m = 0.0f;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, len, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, len, stack, 64, &w, &nw), NULL);
+    CG_ASSERT_EQ(cg__demand_scan(text, len, w, nw, &h), 0);
+    CG_ASSERT(h.n <= 1);
+    for (size_t i = 0; i < h.n; i++) {
+        check_span(text, len, h.v[i].start, h.v[i].end);
+        CG_ASSERT_EQ(h.v[i].facet, CG_FACET_BULLY_THREAT);
+        m = h.v[i].weight;
+    }
+    cg__pii_hits_free(&h);
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return m;
+}
+
+static void demand_is_at(int line, const char *text, size_t len, float want)
+{
+    const float got = demand(text, len);
+
+    if (got < want - 1e-6f || got > want + 1e-6f)
+        cg_test_fail(__FILE__, line, "demand %.2f, want %.2f in \"%.*s\"", (double)got,
+                     (double)want, (int)(len < 80 ? len : 80), text);
+}
+
+#define DEMAND_IS(t, w) demand_is_at(__LINE__, (t), strlen(t), (w))
+
+CG_TEST(detect_demand_extortion)
+{
+    DEMAND_IS("bring 20 bucks behind the gym at lunch tomorrow", 0.45f);
+    DEMAND_IS("bring 20 bucks behind the gym at lunch tomorrow. come alone", 0.7f);
+    DEMAND_IS("give me ur lunch money before first period or else", 0.7f);
+    DEMAND_IS("leave $10 in my locker by friday", 0.45f);
+    DEMAND_IS("mai giờ ra chơi mang 50 nghìn ra cổng sau nhà xe", 0.45f);
+    DEMAND_IS("mai mang 50k ra cong sau, ko thi liệu hồn", 0.7f);
+    DEMAND_IS("mang tai nghe xuống canteen lúc 9h30 đưa t", 0.45f);
+    DEMAND_IS("dem 100k ra nha xe thu 2", 0.45f);
+    DEMAND_IS("ko mang thì chiều về cẩn thận", 0.5f);
+    DEMAND_IS("if u dont bring it ur done", 0.5f);
+}
+
+CG_TEST(detect_demand_traps)
+{
+    DEMAND_IS("mai nhớ mang 50k trả t nha, hôm bữa t cho m mượn", 0.0f); /* repaid */
+    DEMAND_IS("bring $15 for the trip to room 204 by Friday", 0.0f);      /* a fee */
+    DEMAND_IS("please bring 20k tomorrow for the class fund", 0.0f);
+    DEMAND_IS("t mang 50k cho m mai nha", 0.0f);          /* the writer's own act */
+    DEMAND_IS("I'll bring the money tomorrow", 0.0f);
+    DEMAND_IS("bring ketchup tomorrow", 0.0f);            /* no value */
+    DEMAND_IS("give me 5 bucks lol", 0.0f);               /* no time or place */
+    DEMAND_IS("mai mạng 50k yếu quá", 0.0f);              /* "mạng", not "mang" */
+    DEMAND_IS("đùa 50k mai", 0.0f);                       /* "đùa", not "đưa" */
+    DEMAND_IS("mang tiện mai", 0.0f);                     /* "tiện", not "tiền" */
+}
+
+/* Hostile input: empty, a verb or "$" at the very end, invalid UTF-8 and NUL bytes, a long
+ * message of demands (one hit), and every allocation failing (-1, nothing appended). */
+CG_TEST(detect_demand_hostile_input)
+{
+    static const char bad[] = "bring \xff\xfe$ mang 5\x80k \xc3 mai \0 gym $";
+    const size_t n = 100000;
+    static const char unit[] = "bring 20 bucks behind the gym tomorrow ";
+    char *big = malloc(n);
+
+    demand_is_at(__LINE__, "", 0, 0.0f);
+    DEMAND_IS("bring", 0.0f);
+    DEMAND_IS("tomorrow bring $", 0.0f);
+    DEMAND_IS("mang", 0.0f);
+    (void)demand(bad, sizeof(bad) - 1); /* spans checked by demand() */
+    CG_ASSERT(big != NULL);
+    for (size_t i = 0; i < n; i++)
+        big[i] = unit[i % (sizeof(unit) - 1)];
+    demand_is_at(__LINE__, big, n, 0.45f);
+    free(big);
+
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[16], *w = NULL;
+    cg__pii_hits h = {0};
+    size_t nw = 0;
+    const char *t = "bring 20 bucks behind the gym";
+    CG_ASSERT_OK(cg__normalize(normalizer(), t, strlen(t), CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, t, strlen(t), stack, 16, &w, &nw), NULL);
+    cg__alloc_fail_at(1);
+    const int r = cg__demand_scan(t, strlen(t), w, nw, &h);
+    cg__alloc_fail_at(0);
+    CG_ASSERT_EQ(r, -1);
+    CG_ASSERT_EQ(h.n, 0);
+    cg__pii_hits_free(&h);
+    cg__normalized_free(&nm);
 }

@@ -1,0 +1,197 @@
+/* Bullying by extortion (detect.h): a demand to hand over money or belongings at a time or a
+ * place, with no insult in it — "bring 20 bucks behind the gym at lunch", "mai mang 50 nghìn ra
+ * cổng sau", "mang tai nghe xuống canteen lúc 9h30". Read from the plain form's words (lower
+ * case, no diacritics, teencode expanded) and, for the words whose plain spelling is ambiguous
+ * ("mang" is also "mạng", "đưa" becomes "dua" like "đùa", "trả" like "trà"), the original.
+ *
+ * A demand is a hand-over verb (bring, give, hand, leave, pay; mang, đem, đưa, nộp) not said by
+ * the writer about themself ("I'll bring it", "t mang cho"), followed within six words by a
+ * value (an amount of money, "tiền", "lunch money", a belonging: airpods, phone, calculator, "tai
+ * nghe", "máy tính") and with a time or a place in the message (tomorrow, at lunch, behind the
+ * gym, 12:20; mai, giờ ra chơi, cổng, nhà xe, 9h30). Weight 0.45; 0.7 with a threat or a demand
+ * of secrecy in the message ("or else", "if you tell", "come alone"; "không thì", "liệu hồn",
+ * "đi một mình", "nói với ai"). A threat on not handing over ("ko mang thì", "if u dont bring")
+ * is a demand of 0.5 on its own. What it leaves alone: a repayment or a collection ("mang 50k
+ * trả t", "bring $15 for the trip", "please", "cảm ơn", "quỹ lớp", "học phí"), the writer's own
+ * offer, a demand with no value or no time and place ("bring ketchup"). Laughter, a game and a
+ * report weaken it as they weaken a bullying threat (the engine's context, docs/text.md). */
+#include <string.h>
+
+#include "text/detect.h"
+#include "text/detect_pii_int.h"
+
+/* Word i's original equals lit (lower-case UTF-8, diacritics as written) or is plain ASCII: an
+ * ambiguous plain word ("mang", "dua") typed with other diacritics is another word. */
+static int spelt(const char *t, const word *w, size_t nw, size_t i, const char *lit)
+{
+    if (i >= nw)
+        return 0;
+    const char *o = t + w[i].os;
+    const size_t n = w[i].oe - w[i].os;
+    size_t k = 0;
+
+    while (k < n && (unsigned char)o[k] < 0x80)
+        k++;
+    return k == n || cg__pii_ieq(o, n, lit);
+}
+
+static const char *const HAND_EN[] = {"bring", "give", "hand", "leave", "pay", "drop", NULL};
+static const char *const SELF[] = {"i", "ill", "im", "we", "well", "t", "tao", "minh", "to",
+                                   "tui", "toi", "let", "lemme", NULL};
+
+/* Word i is a hand-over verb; 0 when not, else its word count. */
+static size_t hand_at(const char *t, const word *w, size_t nw, size_t i)
+{
+    if (cg__word_any(w, nw, i, HAND_EN))
+        return cg__word_is(w, nw, i + 1, "over") ? 2 : 1;
+    if ((cg__word_is(w, nw, i, "mang") && spelt(t, w, nw, i, "mang")) ||
+        (cg__word_is(w, nw, i, "dem") && spelt(t, w, nw, i, "đem")) ||
+        (cg__word_is(w, nw, i, "dua") && spelt(t, w, nw, i, "đưa")) ||
+        (cg__word_is(w, nw, i, "nop") && spelt(t, w, nw, i, "nộp")))
+        return 1;
+    return 0;
+}
+
+static const char *const MONEY_UNIT[] = {"k", "nghin", "ngan", "trieu", "tr", "dong", "bucks",
+                                         "buck", "dollars", "dollar", "quid", "pounds", "euros",
+                                         "vnd", "cents", NULL};
+static const char *const BELONGING[] = {
+    "money", "cash", "lunch money", "lunch card", "airpods", "earbuds", "headphones", "phone",
+    "charger", "calculator", "casio", "switch", "watch", "bike", "wallet", "snacks", "chips",
+    "tai nghe", "dien thoai", "may tinh", "dong ho", "xe dap", "vi tien", "tien an sang",
+    "tien", "the cao", "do an", NULL};
+
+/* Word i is an amount of money ("50k", "20 bucks", "$10", "50 nghìn", "100.000đ") or a
+ * belonging; its word count, else 0. */
+static size_t value_at(const char *t, const word *w, size_t nw, size_t i)
+{
+    if (i >= nw)
+        return 0;
+    const char *o = t + w[i].os;
+    const size_t n = w[i].oe - w[i].os;
+    size_t d = o[0] == '$' ? 1 : 0;
+    const size_t lead = d;
+
+    while (d < n && ((o[d] >= '0' && o[d] <= '9') || o[d] == '.' || o[d] == ','))
+        d++;
+    if (d > lead && o[lead] >= '0' && o[lead] <= '9') {
+        /* "$10": the normaliser may leave the "$" out of the word. */
+        if (lead == 1 || (w[i].os > 0 && t[w[i].os - 1] == '$') ||
+            (d < n && (o[d] == 'k' || o[d] == 'K' || o[d] == '$')) ||
+            (d + 2 <= n && memcmp(o + d, "\xc4\x91", 2) == 0) /* đ */ || (d < n && o[d] == 'd'))
+            return 1;
+        if (cg__word_any(w, nw, i + 1, MONEY_UNIT))
+            return 2;
+        return 0;
+    }
+    const size_t k = cg__phrase_any(w, nw, i, BELONGING);
+    if (k == 0)
+        return 0;
+    /* "tiền" and "tai nghe" as written ("tiên", "tiện" are other words). */
+    if (cg__word_is(w, nw, i, "tien") && !spelt(t, w, nw, i, "tiền"))
+        return 0;
+    return k;
+}
+
+static const char *const WHEN_WHERE[] = {
+    "tomorrow", "tmrw", "tmr", "tonight", "lunch", "recess", "break", "behind", "gym",
+    "locker", "bleachers", "bathroom", "toilets", "gate", "after school", "before school",
+    "before class", "first period", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "every day", "next week", "canteen", "cafeteria", "parking lot",
+    "mai", "ngay mai", "ra choi", "tan hoc", "nha xe", "cang tin", "nha ve sinh", "sau truong",
+    "san sau", "thu hai", "thu ba", "thu tu", "thu nam", "thu sau", "thu bay", "chieu nay",
+    "toi nay", "sang nay", "tuan sau", "moi ngay", "cong sau", "cong truong", NULL};
+
+static const char *const THREAT[] = {
+    "or else", "or ur", "or youre", "or you", "or u", "or we", "if u tell", "if you tell",
+    "tell a teacher", "tell anyone", "come alone", "you know what happens",
+    "u know what happens", "khong thi", "keo", "lieu hon", "biet tay", "dung trach",
+    "can than", "di mot minh", "mot minh thoi", "noi voi ai", "ke voi ai", "mach co",
+    "mach thay", NULL};
+
+static const char *const BENIGN[] = {"please", "pls", "plz", "thanks", "thank", "cam on",
+                                     "trip", "fee", "fees", "fund", "donation", "hoc phi",
+                                     "quy lop", "ung ho", "pay back", "paid back", NULL};
+
+/* A time of day in the original: "12:20", "9h30", "5pm", "4h". */
+static int clock_word(const char *t, const word *w)
+{
+    const char *o = t + w->os;
+    const size_t n = w->oe - w->os;
+    size_t d = 0;
+
+    while (d < n && d < 2 && o[d] >= '0' && o[d] <= '9')
+        d++;
+    if (d == 0 || d == n)
+        return 0;
+    return o[d] == 'h' || o[d] == ':' || (d + 2 <= n && (o[d] == 'p' || o[d] == 'a') &&
+                                          (o[d + 1] == 'm'));
+}
+
+int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
+                    cg__pii_hits *out)
+{
+    int when = 0, threat = 0, benign = 0;
+    size_t hand = nw, val_end = nw, neg = nw;
+
+    /* Most messages have no hand-over verb: one switch on each word's first byte finds out.
+     * The message's word lists (time and place, threat, repayment) are read only when a verb
+     * has a value after it or a threat on not handing over. */
+    for (size_t i = 0; i < nw && hand == nw; i++) {
+        size_t k;
+
+        if (w[i].n < 3 || w[i].n > 5) /* the verbs have 3 to 5 letters */
+            continue;
+        switch (w[i].s[0]) {
+        case 'b': case 'd': case 'g': case 'h': case 'l': case 'm': case 'n': case 'p':
+            break;
+        default:
+            continue;
+        }
+        if ((k = hand_at(text, w, nw, i)) == 0)
+            continue;
+        /* The writer's own act: "I'll bring it", "t mang cho", "let me give". */
+        if ((i > 0 && cg__word_any(w, nw, i - 1, SELF)) ||
+            (i > 1 && cg__word_any(w, nw, i - 2, SELF) &&
+             !cg__word_is(w, nw, i - 1, "dont") && !cg__word_is(w, nw, i - 1, "khong")))
+            continue;
+        /* "ko mang thì", "không đưa thì", "if u dont bring": a threat on not handing over. */
+        if (neg == nw && i > 0 &&
+            (cg__word_is(w, nw, i - 1, "khong") || cg__word_is(w, nw, i - 1, "dont"))) {
+            const int iff = cg__word_is(w, nw, i - 1, "dont") && i > 2 &&
+                            cg__word_is(w, nw, i - 3, "if");
+            for (size_t j = i + k; j < nw && j <= i + k + 4 && neg == nw; j++)
+                if (iff || cg__word_is(w, nw, j, "thi") || cg__word_is(w, nw, j, "then"))
+                    neg = i;
+        }
+        for (size_t j = i + k; j < nw && j <= i + k + 6; j++) {
+            const size_t v = value_at(text, w, nw, j);
+            if (v > 0) {
+                hand = i;
+                val_end = j + v - 1;
+                break;
+            }
+        }
+    }
+    if (hand == nw && neg == nw)
+        return 0;
+    for (size_t i = 0; i < nw; i++) {
+        if (!when && (cg__phrase_any(w, nw, i, WHEN_WHERE) > 0 || clock_word(text, &w[i])))
+            when = 1;
+        if (!threat && cg__phrase_any(w, nw, i, THREAT) > 0)
+            threat = 1;
+        /* "trả" as written ("tra" may be "trà", tea). */
+        if (cg__phrase_any(w, nw, i, BENIGN) > 0 ||
+            (cg__word_is(w, nw, i, "tra") &&
+             cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
+            benign = 1;
+    }
+    if (benign)
+        return 0;
+    if (hand < nw && when)
+        return cg__pii_push(out, CG_FACET_BULLY_THREAT, threat ? 0.7f : 0.45f, w[hand].os,
+                            w[val_end].oe, len);
+    if (neg < nw)
+        return cg__pii_push(out, CG_FACET_BULLY_THREAT, 0.5f, w[neg - 1].os, w[neg].oe, len);
+    return 0;
+}
