@@ -57,6 +57,10 @@ cg_status cg__http_basic_auth(const char *who, const char *user, const char *pas
 /* NCMEC feedback (ncmec_feedback.c): the ncmec driver's feedback function. */
 cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err);
+/* NCMEC GET /v2/status (ncmec_parse.c): this account's member id (digits) into member (cap).
+ * CG_E_DECODE when the document is not a status with a numeric member id. */
+cg_status cg__ncmec_parse_status(const char *name, const char *xml, size_t len, char *member,
+                                 size_t cap, cg_error *err);
 
 /* Back-off between runs (exchange_backoff.c): the first wait after a transient failure is
  * BASE seconds, doubling per failure in a row up to MAX; a Retry-After is honoured up to
