@@ -23,6 +23,13 @@ void cg__delta_reject(cg_exchange_delta *d, const char *fmt, ...)
 /* Sets d->checkpoint to a copy of text (CG_E_NOMEM). */
 cg_status cg__delta_set_checkpoint(cg_exchange_delta *d, const char *text);
 
+/* Runs parse on each element of array (a JSON page's records; json_records.c): parse appends a
+ * record to out or counts the element rejected, and fails only when out of memory, which stops
+ * the page with err naming it. */
+cg_status cg__delta_parse_records(const char *name, json_t *array,
+                                  cg_status (*parse)(json_t *r, size_t i, cg_exchange_delta *out),
+                                  cg_exchange_delta *out, cg_error *err);
+
 /* Checkpoints (checkpoint.c). Reads key of o into *out: 1 when it is a non-negative integer or
  * absent (*out unchanged), 0 when it is anything else. */
 int cg__cp_get_int(json_t *o, const char *key, int64_t *out);

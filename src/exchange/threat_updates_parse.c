@@ -140,13 +140,7 @@ cg_status cg_exchange_parse_threat_updates(const char *name, const char *json, s
             goto done;
         }
     }
-    for (size_t i = 0; i < json_array_size(data); i++) {
-        st = parse_record(json_array_get(data, i), i, out);
-        if (st != CG_OK) {
-            cg__fail(err, st, "%s: out of memory", name);
-            goto done;
-        }
-    }
+    st = cg__delta_parse_records(name, data, parse_record, out, err);
 done:
     if (st != CG_OK) {
         cg__delta_truncate(out, first);
