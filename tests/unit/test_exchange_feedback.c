@@ -158,6 +158,18 @@ static void add_rec(cg_exchange_delta *d, const char *key, const char *member,
     }
 }
 
+/* Applies page d (then freed) to exchange ex with checkpoint cp. */
+static void apply_page(cg_bankdb *db, const cg_exchange_info *ex, cg_exchange_delta *d,
+                       const char *cp)
+{
+    cg_exchange_apply_report rep;
+    cg_error err;
+
+    CG_ASSERT_OK(cg__delta_set_checkpoint(d, cp), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, ex, d, &rep, &err), &err);
+    cg_exchange_delta_fini(d);
+}
+
 static void make_exchange(cg_bankdb *db, const char *name, const char *api,
                           cg_exchange_info *ex)
 {
@@ -255,16 +267,12 @@ static void ncmec_setup(cg_bankdb *db, cg_exchange_info *ex)
     static const char *const a[] = {"md5:" MD5A, "pdq:" PDQ1, NULL};
     static const char *const b[] = {"md5:" MD5B, NULL};
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
-    cg_error err;
 
     make_exchange(db, "ncmec-a", "ncmec", ex);
     cg_exchange_delta_init(&d);
     add_rec(&d, "ncmec:image:42-a", "42", "a1", a);
     add_rec(&d, "ncmec:video:42-b", "42", "b2", b);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":1}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, ex, &d, "{\"done\":1}");
 }
 
 CG_TEST(exchange_feedback_confirm_ncmec_delivered_once)
@@ -348,7 +356,6 @@ CG_TEST(exchange_feedback_false_positive_stopncii_retried_after_5xx)
     char path[512];
     cg_exchange_info ex;
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
     cg_exchange_config cfg;
     cg_http_transport tr;
     cg_clock ck;
@@ -361,9 +368,7 @@ CG_TEST(exchange_feedback_false_positive_stopncii_retried_after_5xx)
     make_exchange(db, "sn", "stopncii", &ex);
     cg_exchange_delta_init(&d);
     add_rec(&d, "stopncii:md5:" MD5A, "", MD5A, a);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, &ex, &d, "{}");
     ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
     item = add_item(db, "sn", ids, 1, 0);
     decide(db, item, CG_REVIEW_FALSE_POSITIVE);
@@ -501,7 +506,6 @@ CG_TEST(exchange_feedback_manual_and_hostile)
     cg_bankdb *db = open_db("exfb5.db");
     cg_exchange_info ex;
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
     cg_exchange_config cfg;
     cg_http_transport tr;
     cg_clock ck;
@@ -515,9 +519,7 @@ CG_TEST(exchange_feedback_manual_and_hostile)
     /* An entry whose id is a dot segment (hostile exchange data). */
     cg_exchange_delta_init(&d);
     add_rec(&d, "ncmec:image:42-dots", "42", "..", dots);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":2}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, &ex, &d, "{\"done\":2}");
 
     /* Refused: an unknown key, an unknown exchange, a reason that is free text or markup, a
      * bad verdict, an empty key. */
@@ -607,7 +609,6 @@ CG_TEST(exchange_feedback_threatexchange_reactions)
     cg_bankdb *db = open_db("exfb7.db");
     cg_exchange_info te;
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
     cg_exchange_config cfg;
     cg_http_transport tr;
     cg_clock ck;
@@ -623,9 +624,7 @@ CG_TEST(exchange_feedback_threatexchange_reactions)
     cg_exchange_delta_init(&d);
     add_rec(&d, "fbte:1234", "55", "1234", h1);
     add_rec(&d, "fbte:x/../1", "55", "x/../1", h2); /* hostile: not a Graph id */
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":1}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &te, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, &te, &d, "{\"since\":1}");
     te_row(db, "fbte:1234", 0);
     te_row(db, "fbte:1234", 1);
     rec_config(&r, &cfg, &tr, &ck, ok, 1);
