@@ -83,6 +83,12 @@ check "the PUT has NCMEC's path, HTTP Basic and an affirmative body" "grep -q 's
 check "the row is sent" "[ \$(wc -l <$tmp/out) -eq 1 ] && grep -q 'sent' $tmp/out"
 "$CG" exchange feedback ncmec-x --send --now >"$tmp/out" 2>"$tmp/err"
 check "delivered once: nothing more to send (exit 1)" "[ $? -eq 1 ] && [ \$(requests PUT) -eq 2 ]"
+# The NCMEC negative and the ThreatExchange reaction through the program: release build only
+# (EXCHANGE_FEEDBACK_SHORT, set for the sanitizer build: about 7 s there; their C paths run
+# under the sanitizers in test_exchange_feedback). Said, never counted as passed.
+if [ -n "${EXCHANGE_FEEDBACK_SHORT:-}" ]; then
+    echo "note: NCMEC negative and ThreatExchange reaction checks not run (EXCHANGE_FEEDBACK_SHORT)"
+else
 "$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
 check "an NCMEC negative without a reason id is refused without a PUT (exit 2)" "[ $? -eq 2 ] && grep -q 'needs a reason id' $tmp/err && [ \$(requests PUT) -eq 2 ]"
@@ -108,6 +114,7 @@ assert te[1]["body"] == "reactions=DISAGREE_WITH_TAGS" and te[1]["bad"] == "", t
 print("shape ok")
 PY
 check "GET the descriptors, POST DISAGREE_WITH_TAGS to 9001 only (9002 is ours), token in the header" "grep -q 'shape ok' $tmp/shape"
+fi
 
 # ---- StopNCII: feedback by hand; a 401 ----
 printf '{"api_key":"fetch-key","subscription_key":"sub","feedback_key":"fb-key-synthetic"}' >"$tmp/sn.json"
