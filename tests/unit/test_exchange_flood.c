@@ -415,28 +415,28 @@ CG_TEST(exchange_flood_limits_per_bank_and_exchange)
     CG_ASSERT_EQ(quarantined(b.id + 1000, &first), 0);
     f = quarantine_items();
     CG_ASSERT_EQ(f.n, 1);
-    /* The bank's setting (off) wins over the exchange's 2; released, the signal is counted
-     * under the new limit: four different images (twice the exchange's limit), never
-     * quarantined. A released signal is no longer listed. */
-    set_limits(-1, NULL);
+    /* The bank's 1 wins over the exchange's 2: released, the limit is read again at the next
+     * match, and the second different image trips it. A released signal is not listed. */
+    set_limits(1, NULL);
     decide(f.id, CG_REVIEW_FALSE_POSITIVE);
     CG_ASSERT_EQ(quarantined(b.id, &first), 0);
     refresh(e);
-    for (int seed = 4; seed <= 7; seed++)
-        CG_ASSERT_EQ(scan(e, seed), 1);
+    CG_ASSERT_EQ(scan(e, 4), 1);
     CG_ASSERT_EQ(disabled_until(sid), 0);
-    cg_engine_close(e);
-    /* The bank's 1 wins over the exchange's 2 (a new engine: counters are per process). */
-    set_limits(1, NULL);
-    e = open_engine(1, 100);
-    CG_ASSERT_EQ(scan(e, 1), 1);
-    CG_ASSERT_EQ(disabled_until(sid), 0);
-    CG_ASSERT_EQ(scan(e, 2), 1);
+    CG_ASSERT_EQ(scan(e, 5), 1);
     CG_ASSERT_EQ(disabled_until(sid), INT64_MAX);
     CG_ASSERT_EQ(quarantined(b.id, &first), 1);
-    /* The quarantine record names the limit that applied. */
+    /* The bank's setting off wins over the exchange's 2: four different images (twice the
+     * exchange's limit), never quarantined. */
+    set_limits(-1, NULL);
     f = quarantine_items();
     CG_ASSERT_EQ(f.n, 1);
+    decide(f.id, CG_REVIEW_FALSE_POSITIVE);
+    refresh(e);
+    for (int seed = 6; seed <= 9; seed++)
+        CG_ASSERT_EQ(scan(e, seed), 1);
+    CG_ASSERT_EQ(disabled_until(sid), 0);
+    CG_ASSERT_EQ(quarantined(0, &first), 0);
     cg_engine_close(e);
     /* A hostile stored setting is refused, not read as a limit. */
     CG_ASSERT_OK(cg_bankdb_open(db_path, 0, &db, &err), &err);
