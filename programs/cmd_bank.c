@@ -28,6 +28,8 @@ static void usage(void)
            "              [--threshold TYPE=N]... [--pdq-min-quality Q] [--disabled]\n"
            "              (PDQ matches where either hash's quality is below Q, default 50,\n"
            "              are shown but not acted on: such hashes match unrelated images)\n"
+           "              [--flood-per-hour N|off]  flood quarantine limit for the exchange\n"
+           "              signals in it (default: the exchange's, else the engine's)\n"
            "  list [--json]                         banks with their signal counts\n"
            "  show NAME [--json]                    one bank in detail\n"
            "  add NAME [--type T] [--external-id ID] [--note TEXT] [--quality Q]\n"

@@ -16,6 +16,7 @@ int bank_do_create(bank_ctx *c, int argc, char **argv)
         {"description", required_argument, NULL, 'D'},
         {"threshold", required_argument, NULL, 'T'},
         {"pdq-min-quality", required_argument, NULL, 'q'},
+        {"flood-per-hour", required_argument, NULL, 'F'},
         {"disabled", no_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
@@ -58,6 +59,18 @@ int bank_do_create(bank_ctx *c, int argc, char **argv)
                 return CLI_ERROR;
             }
             b.pdq_min_quality = (int)q;
+            break;
+        case 'F':
+            if (strcmp(optarg, "off") == 0) {
+                b.flood_per_hour = -1;
+            } else if (cli_parse_u64("bank", "--flood-per-hour", optarg, &q) != 0 || q < 1 ||
+                       q > CG_BANK_FLOOD_MAX) {
+                fprintf(stderr, "childguard bank: --flood-per-hour is 1..%d or off\n",
+                        CG_BANK_FLOOD_MAX);
+                return CLI_ERROR;
+            } else {
+                b.flood_per_hour = (int)q;
+            }
             break;
         case 'x': b.enabled = 0; break;
         default: return CLI_ERROR;

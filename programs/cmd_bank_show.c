@@ -33,7 +33,36 @@ static json_t *bank_json(bank_ctx *c, const cg_bank *b)
     json_object_set_new(o, "by_type", counts);
     json_object_set_new(o, "thresholds", thr);
     json_object_set_new(o, "pdq_min_quality", json_integer(cg_bank_pdq_min_quality(b)));
+    /* The bank's flood limit: null when not set (the exchange's, else the engine's applies). */
+    json_object_set_new(o, "flood_per_hour",
+                        b->flood_per_hour != 0 ? json_integer(b->flood_per_hour) : json_null());
     return o;
+}
+
+#define QUARANTINE_FIRST 10
+
+/* "quarantined": {"count": N, "first": [signal ids, oldest first, at most 10]}: the signals a
+ * flood quarantine switched off and no reviewer released. */
+static int add_quarantined(bank_ctx *c, const cg_bank *b, json_t *o)
+{
+    int64_t ids[QUARANTINE_FIRST];
+    size_t n = 0;
+    json_t *q = json_object(), *first = json_array();
+    cg_error err;
+
+    if (cg_flood_quarantined(c->db, b->id, (int64_t)time(NULL), ids, QUARANTINE_FIRST, &n,
+                             &err) != CG_OK) {
+        fprintf(stderr, "childguard bank: %s\n", err.message);
+        json_decref(q);
+        json_decref(first);
+        return -1;
+    }
+    for (size_t i = 0; i < n && i < QUARANTINE_FIRST; i++)
+        json_array_append_new(first, json_integer(ids[i]));
+    json_object_set_new(q, "count", json_integer((json_int_t)n));
+    json_object_set_new(q, "first", first);
+    json_object_set_new(o, "quarantined", q);
+    return 0;
 }
 
 static void print_json(json_t *o)
@@ -98,6 +127,10 @@ int bank_do_show(bank_ctx *c, int argc, char **argv)
     if (bank_open_db(c, 0) != 0 || bank_get(c, argv[1], &b) != 0)
         return CLI_ERROR;
     json_t *o = bank_json(c, &b);
+    if (add_quarantined(c, &b, o) != 0) {
+        json_decref(o);
+        return CLI_ERROR;
+    }
     if (json) {
         print_json(o);
         return CLI_OK;
@@ -118,6 +151,28 @@ int bank_do_show(bank_ctx *c, int argc, char **argv)
                n ? json_integer_value(n) : 0, cg_bank_threshold_for(&b, t));
         if (strcmp(t->name, "pdq") == 0)
             printf(", acted on when both qualities >= %d", cg_bank_pdq_min_quality(&b));
+        putchar('\n');
+    }
+    if (b.flood_per_hour > 0)
+        printf("flood:       quarantine an exchange signal matching more than %d different "
+               "images an hour\n", b.flood_per_hour);
+    else
+        printf("flood:       %s\n", b.flood_per_hour < 0 ? "off for this bank"
+                                                        : "the exchange's or engine's limit");
+    {
+        json_t *q = json_object_get(o, "quarantined"), *first = json_object_get(q, "first");
+        size_t i;
+        json_t *v;
+
+        printf("quarantined: %" JSON_INTEGER_FORMAT,
+               json_integer_value(json_object_get(q, "count")));
+        json_array_foreach(first, i, v)
+            printf("%s%" JSON_INTEGER_FORMAT, i == 0 ? " (signal " : ", ", json_integer_value(v));
+        if (json_array_size(first) > 0)
+            printf("%s)", json_integer_value(json_object_get(q, "count")) >
+                                  (json_int_t)json_array_size(first)
+                              ? ", ..."
+                              : "");
         putchar('\n');
     }
     json_decref(o);

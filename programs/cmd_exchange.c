@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -391,8 +392,22 @@ static int run_show(const ex_opts *o, int status_only)
         fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
         goto out;
     }
+    /* The signals of the exchange's bank a flood quarantine switched off (count, first 10). */
+    int64_t qids[10];
+    size_t nq = 0;
+    if (cg_flood_quarantined(db, ex->bank_id, (int64_t)time(NULL), qids, 10, &nq, &err) !=
+        CG_OK) {
+        fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
+        goto out;
+    }
     if (o->json) {
-        print_json(info_json(ex, status_only));
+        json_t *j = info_json(ex, status_only), *first = json_array();
+
+        for (size_t i = 0; i < nq && i < 10; i++)
+            json_array_append_new(first, json_integer(qids[i]));
+        json_object_set_new(j, "quarantined",
+                            json_pack("{s:I,s:o}", "count", (json_int_t)nq, "first", first));
+        print_json(j);
     } else {
         if (!status_only)
             printf("name: %s\napi: %s\napi_json: %s\nenabled: %s\nbank_id: %" PRId64
@@ -412,6 +427,10 @@ static int run_show(const ex_opts *o, int status_only)
                    ex->consecutive_failures, ex->next_fetch_ts);
         if (ex->sweep_pending)
             printf("sweep_pending: true (a full refetch is under way)\n");
+        printf("quarantined: %zu", nq);
+        for (size_t i = 0; i < nq && i < 10; i++)
+            printf("%s%" PRId64, i == 0 ? " (signal " : ", ", qids[i]);
+        printf("%s\n", nq == 0 ? "" : nq > 10 ? ", ...)" : ")");
     }
     rc = CLI_OK;
 out:

@@ -20,6 +20,7 @@
 #include "dbpath.h"
 #include "exchange_conf.h"
 #include "exchange_http.h"
+#include "hashfile.h" /* cli_parse_u64 */
 
 void exchange_feedback_usage(void)
 {
@@ -52,17 +53,19 @@ typedef struct fb_opts {
     long max, timeout;
 } fb_opts;
 
-static int parse_long(const char *what, const char *s, long *out)
+/* --max and --timeout: 1..100000 (the shared whole-number reader, then the range). */
+static int parse_count(const char *what, const char *s, long *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
+    uint64_t v;
 
-    if (*s == '\0' || *end != '\0' || v <= 0 || v > 100000) {
+    if (cli_parse_u64("exchange feedback", what, s, &v) != 0)
+        return -1;
+    if (v < 1 || v > 100000) {
         fprintf(stderr, "childguard exchange feedback: %s must be 1-100000, not \"%.40s\"\n",
                 what, s);
         return -1;
     }
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
@@ -93,8 +96,8 @@ static int parse(int argc, char **argv, fb_opts *o)
         case 'j': o->json = 1; break;
         case 'c': o->verdict = o->verdict == -1 ? CG_EXCHANGE_FB_CONFIRMED : 9; break;
         case 'f': o->verdict = o->verdict == -1 ? CG_EXCHANGE_FB_FALSE_POSITIVE : 9; break;
-        case 'm': if (parse_long("--max", optarg, &o->max) != 0) return -1; break;
-        case 't': if (parse_long("--timeout", optarg, &o->timeout) != 0) return -1; break;
+        case 'm': if (parse_count("--max", optarg, &o->max) != 0) return -1; break;
+        case 't': if (parse_count("--timeout", optarg, &o->timeout) != 0) return -1; break;
         case 'h': exchange_feedback_usage(); return 1;
         default: return -1;
         }

@@ -158,7 +158,7 @@ int exchange_conf_check_secret(const char *api, const char *json, char *why, siz
 }
 
 static const char *const api_keys[] = {"base_url", "collab", "page_size", "max_body",
-                                       "start_time", NULL};
+                                       "start_time", "flood_per_hour", NULL};
 
 int exchange_conf_check(const char *api, const char *api_json, char *why, size_t why_n)
 {
@@ -185,6 +185,9 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
 
         if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "collab") == 0))
             ok = json_is_string(v);
+        else if (ok && strcmp(k, "flood_per_hour") == 0) /* -1 off, 0 the engine's */
+            ok = json_is_integer(v) && json_integer_value(v) >= -1 &&
+                 json_integer_value(v) <= CG_BANK_FLOOD_MAX;
         else if (ok)
             ok = json_is_integer(v) && json_integer_value(v) >= 0;
         if (ok && strcmp(k, "base_url") == 0) {
@@ -199,7 +202,8 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
         if (!ok) {
             snprintf(why, why_n, "api_json: \"%.40s\" is not a setting or has a bad value "
                      "(base_url: an https:// URL, collab: text, page_size, max_body, "
-                     "start_time: non-negative integers)", k);
+                     "start_time: non-negative integers, flood_per_hour: -1..%d)", k,
+                     CG_BANK_FLOOD_MAX);
             rc = -1;
             break;
         }

@@ -97,7 +97,14 @@ typedef struct cg_bank {
      * not acted on (the field's rule: such hashes match unrelated images). 0: the default,
      * CG_PDQ_MIN_QUALITY (50). Kept with the thresholds ("pdq_min_quality=N"). */
     int pdq_min_quality;
+    /* Flood quarantine of this bank's exchange signals (docs/exchange.md "Flood quarantine"):
+     * N > 0: more than N different images an hour switch a signal off; -1: never; 0: not set
+     * (the exchange's flood_per_hour, else the engine's). At most CG_BANK_FLOOD_MAX. Kept with
+     * the thresholds ("flood_per_hour=N", off as "flood_per_hour=0"). */
+    int flood_per_hour;
 } cg_bank;
+
+#define CG_BANK_FLOOD_MAX 1000000
 
 /* The threshold bank b uses for type t. */
 CG_API int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t);

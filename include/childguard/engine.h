@@ -136,9 +136,18 @@ typedef struct cg_engine_config {
      * within one clock hour is switched off (disabled until enabled again), audited
      * ("quarantine") and queued for review (kind "signal", label "quarantine"). Needs a
      * read-write database (review, notify, jobs or state_save_s). 0: the default, 1000;
-     * negative: off. */
+     * negative: off (then for every bank and exchange). A bank's flood_per_hour setting, else
+     * an exchange's api_json "flood_per_hour", replaces this limit for its signals. */
     int flood_per_hour;
 } cg_engine_config;
+
+/* Signals a flood quarantine switched off (docs/exchange.md "Flood quarantine"): those with a
+ * quarantine review item (kind "signal", content id "quarantine:signal:<id>") that was not
+ * released (pending, claimed, escalated or confirmed) and that are still disabled at unix time
+ * now. bank_id > 0: only that bank's. *count gets how many; the first (oldest quarantine first)
+ * cap of them are written to ids (may be NULL when cap is 0). Reads only; any handle. */
+CG_API cg_status cg_flood_quarantined(cg_bankdb *db, int64_t bank_id, int64_t now, int64_t *ids,
+                                      size_t cap, size_t *count, cg_error *err);
 
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
  * default decode limits. */

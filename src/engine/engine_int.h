@@ -107,6 +107,8 @@ typedef struct cg__flood_slot {
     int64_t count;     /* distinct contents counted in the window */
     cg_pdq seen[CG__FLOOD_SEEN]; /* the last counted contents' PDQ hashes (a ring) */
     int n_seen;
+    int limit;         /* this signal's limit, read when the window starts (bank setting,
+                          else exchange config, else the engine's); -1 off, 0 not read yet */
 } cg__flood_slot;
 typedef struct cg__flood {
     cg__flood_slot slots[CG__FLOOD_SLOTS];

@@ -1,6 +1,7 @@
 /* Flood quarantine (docs/exchange.md "Flood quarantine"): a signal that an exchange put in a
- * bank and that matches more than cfg.flood_per_hour times within an hour of its first counted
- * match is switched off (cg_bank_signal_set_disabled until enabled again: matching off, audited
+ * bank and that matches more than its limit times within an hour of its first counted match
+ * (the limit: the bank's flood_per_hour setting, else the exchange's api_json flood_per_hour,
+ * else cfg.flood_per_hour; read once per signal when its window starts) is switched off (cg_bank_signal_set_disabled until enabled again: matching off, audited
  * as signal_disable), and a review item asks a person to release it (false_positive: the
  * quarantine was a false alarm, matching on again) or confirm it (the signal stays off). One
  * "quarantine" audit record says why.
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "childguard/exchange_store.h"
 #include "childguard/review.h"
 #include "common/alloc.h"
 #include "common/error.h"
@@ -65,10 +67,11 @@ static cg__flood_slot *slot_for(cg__flood *f, int64_t id, int64_t now)
         const int expired = now - s->start >= 3600;
 
         if (s->signal_id == id) {
-            if (expired) { /* the window ended: a new one */
+            if (expired) { /* the window ended: a new one, the limit read again */
                 s->start = now;
                 s->count = 0;
                 s->n_seen = 0;
+                s->limit = 0;
             }
             return s;
         }
@@ -84,11 +87,38 @@ static cg__flood_slot *slot_for(cg__flood *f, int64_t id, int64_t now)
     take->start = now;
     take->count = 0;
     take->n_seen = 0;
+    take->limit = 0;
     return take;
 }
 
+/* The limit for m's signal: its bank's flood_per_hour when set, else its exchange's api_json
+ * flood_per_hour when set (0 there is "not set" too), else the engine's. A store error or a
+ * bank or exchange that is gone (deleted meanwhile) falls back to the engine's: a read failure
+ * never stops counting. -1: off. */
+static int resolve_limit(cg_engine *e, const cg_match *m)
+{
+    cg_bank b;
+    cg_exchange_info *ex;
+    int limit = 0;
+
+    if (cg_bank_get(e->rw_db, m->bank, &b, NULL) == CG_OK && b.flood_per_hour != 0)
+        return b.flood_per_hour;
+    ex = cg__malloc(sizeof(*ex));
+    if (ex != NULL && cg_exchange_get(e->rw_db, m->source + 9, ex, NULL) == CG_OK) {
+        json_t *o = json_loads(ex->api_json, 0, NULL);
+        json_t *v = json_object_get(o, "flood_per_hour");
+
+        if (json_is_integer(v) && json_integer_value(v) >= -1 &&
+            json_integer_value(v) <= CG_BANK_FLOOD_MAX)
+            limit = (int)json_integer_value(v);
+        json_decref(o);
+    }
+    cg__free(ex);
+    return limit != 0 ? limit : e->cfg.flood_per_hour;
+}
+
 static cg_status quarantine(cg_engine *e, const cg_verdict *v, const cg_match *m, int64_t count,
-                            int64_t now, cg_error *err)
+                            int limit, int64_t now, cg_error *err)
 {
     cg_review_item *it;
     cg_bank_signal sig;
@@ -118,7 +148,7 @@ static cg_status quarantine(cg_engine *e, const cg_verdict *v, const cg_match *m
                  "(limit %d): matching is off until a reviewer releases it (false_positive) or "
                  "confirms the quarantine",
                  (long long)m->signal_id, m->bank, m->source, m->external_id, (long long)count,
-                 e->cfg.flood_per_hour);
+                 limit);
         it->signals[0].type = sig.type;
         memcpy(it->signals[0].value, sig.value, sig.type->bytes);
         it->signals[0].quality = sig.quality;
@@ -127,7 +157,7 @@ static cg_status quarantine(cg_engine *e, const cg_verdict *v, const cg_match *m
         rec = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:i,s:I}", "signal_id",
                         (json_int_t)m->signal_id, "bank", m->bank, "source", m->source,
                         "signal_type", sig.type->name, "signal", hex, "matches",
-                        (json_int_t)count, "limit_per_hour", e->cfg.flood_per_hour, "at",
+                        (json_int_t)count, "limit_per_hour", limit, "at",
                         (json_int_t)now);
         text = rec != NULL ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(rec);
@@ -148,6 +178,8 @@ cg_status cg__engine_flood_note(cg_engine *e, const cg_verdict *v, cg_error *err
     const int64_t now = (int64_t)time(NULL);
     cg_status st = CG_OK;
 
+    /* The engine's limit off turns off the per-bank and per-exchange ones too: an operator's
+     * "never" for this process (a bank cannot switch it back on). */
     if (e->cfg.flood_per_hour <= 0 || e->rw_db == NULL)
         return CG_OK;
     for (size_t i = 0; i < v->matches.n && st == CG_OK; i++) {
@@ -157,15 +189,19 @@ cg_status cg__engine_flood_note(cg_engine *e, const cg_verdict *v, cg_error *err
         if (!counted_signal(m) || !v->has_pdq)
             continue;
         s = slot_for(&e->flood, m->signal_id, now);
-        if (!new_content(s, &v->pdq.hash))
+        if (s->limit == 0)
+            s->limit = resolve_limit(e, m);
+        if (s->limit < 0 || !new_content(s, &v->pdq.hash))
             continue;
-        if (++s->count <= e->cfg.flood_per_hour)
+        if (++s->count <= s->limit)
             continue;
-        /* Counted again from 0: released within the hour, it needs a new flood. */
-        st = quarantine(e, v, m, s->count, now, err);
+        /* Counted again from 0: released within the hour, it needs a new flood (and the limit
+         * is read again: a setting changed meanwhile applies). */
+        st = quarantine(e, v, m, s->count, s->limit, now, err);
         s->count = 0;
         s->n_seen = 0;
         s->start = now;
+        s->limit = 0;
     }
     return st;
 }

@@ -23,6 +23,13 @@ void cg__delta_reject(cg_exchange_delta *d, const char *fmt, ...)
 /* Sets d->checkpoint to a copy of text (CG_E_NOMEM). */
 cg_status cg__delta_set_checkpoint(cg_exchange_delta *d, const char *text);
 
+/* Runs parse on each element of array (a JSON page's records; json_records.c): parse appends a
+ * record to out or counts the element rejected, and fails only when out of memory, which stops
+ * the page with err naming it. */
+cg_status cg__delta_parse_records(const char *name, json_t *array,
+                                  cg_status (*parse)(json_t *r, size_t i, cg_exchange_delta *out),
+                                  cg_exchange_delta *out, cg_error *err);
+
 /* Checkpoints (checkpoint.c). Reads key of o into *out: 1 when it is a non-negative integer or
  * absent (*out unchanged), 0 when it is anything else. */
 int cg__cp_get_int(json_t *o, const char *key, int64_t *out);
@@ -57,6 +64,10 @@ cg_status cg__http_basic_auth(const char *who, const char *user, const char *pas
 /* NCMEC feedback (ncmec_feedback.c): the ncmec driver's feedback function. */
 cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err);
+/* NCMEC GET /v2/status (ncmec_parse.c): this account's member id (digits) into member (cap).
+ * CG_E_DECODE when the document is not a status with a numeric member id. */
+cg_status cg__ncmec_parse_status(const char *name, const char *xml, size_t len, char *member,
+                                 size_t cap, cg_error *err);
 
 /* Back-off between runs (exchange_backoff.c): the first wait after a transient failure is
  * BASE seconds, doubling per failure in a row up to MAX; a Retry-After is honoured up to

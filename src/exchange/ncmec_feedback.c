@@ -1,14 +1,19 @@
-/* NCMEC hash-sharing feedback: PUT {base}/v2/entries/{member}/{entry}/{IMAGE|VIDEO}/feedback
- * with HTTP Basic and an XML body, affirmative (a reviewer confirmed the entry matched what it
- * is) or negative with the reason ids NCMEC lists (GET /v2/feedback/reasons):
+/* NCMEC hash-sharing feedback: PUT {base}/v2/entries/{our member id}/{entry id}/{FINGERPRINT}/
+ * feedback with HTTP Basic and an XML body, affirmative (a reviewer confirmed the entry matched
+ * what it is) or negative with one of the reason ids NCMEC lists per fingerprint type
+ * (GET /v2/feedback/{FINGERPRINT}/reasons):
  *
  *   <feedbackSubmission xmlns="https://hashsharing.ncmec.org/hashsharing/v2">
  *     <affirmative/>  |  <negative><reasonIds><guid>REASON</guid></reasonIds></negative>
  *   </feedbackSubmission>
  *
- * The shape is taken from the public description of the API used by HMA's client; it has not
- * been checked against NCMEC's own documentation (docs/exchange.md says so). Only the member id,
- * the entry id, the entry type and the reason id leave: never content or a reviewer's words. */
+ * Checked against python-threatexchange's NCMEC client (clients/ncmec/hash_api.py,
+ * submit_feedback) and its test fixtures (AFFIRMATIVE_FEEDBACK_XML, NEGATIVE_FEEDBACK_XML):
+ * feedback is given on one FINGERPRINT of an entry (MD5, PDQ, ...: the hash that matched), the
+ * path names the member id of the account giving it (read from GET /v2/status, "who you
+ * are"), and a negative must carry a reason id. NCMEC's own documentation (a PDF behind the
+ * login) was not read: docs/exchange.md says so. Only our member id, the entry id, the
+ * fingerprint type and the reason id leave: never content or a reviewer's words. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +22,7 @@
 
 #define NCMEC_DEFAULT_BASE "https://report.cybertip.org/hashsharing"
 #define NCMEC_NS "https://hashsharing.ncmec.org/hashsharing/v2"
+#define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feedbackSubmission xmlns=\"" NCMEC_NS "\">"
 
 /* A reason id is inserted into XML as is: only [A-Za-z0-9_.:-] is accepted. */
 static int reason_ok(const char *s)
@@ -35,60 +41,78 @@ static int reason_ok(const char *s)
     return 1;
 }
 
+/* NCMEC's fingerprint type for the matched hash (NCMECFeedbackType in python-threatexchange). */
+static const char *fingerprint_type(const cg_exchange_record *r)
+{
+    if (r->n_hashes == 0 || r->hashes[0].type == NULL)
+        return NULL;
+    if (strcmp(r->hashes[0].type->name, "md5") == 0)
+        return "MD5";
+    if (strcmp(r->hashes[0].type->name, "pdq") == 0)
+        return "PDQ";
+    return NULL;
+}
+
+/* Our own member id: GET {base}/v2/status. */
+static cg_status own_member(const cg_exchange_config *cfg, const char *base,
+                            const cg_http_header *auth, char *member, size_t cap, cg_error *err)
+{
+    char url[CG_EXCHANGE_URL_MAX];
+    cg_http_response resp;
+    cg_status st;
+
+    if (snprintf(url, sizeof(url), "%s/v2/status", base) >= (int)sizeof(url))
+        return cg__fail(err, CG_E_LIMIT, "ncmec: base URL too long");
+    st = cg__exchange_send(cfg, "GET", url, auth, 1, NULL, 0, &resp, err);
+    if (st != CG_OK)
+        return st;
+    st = cg__ncmec_parse_status(url, resp.body, resp.body_len, member, cap, err);
+    cg_http_response_fini(&resp);
+    return st;
+}
+
 cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err)
 {
     const char *base = cfg->base_url ? cfg->base_url : NCMEC_DEFAULT_BASE;
     const cg_exchange_record *r = fb->record;
-    char url[CG_EXCHANGE_URL_MAX], member[512], entry[512], body[512], auth[1024];
+    char url[CG_EXCHANGE_URL_MAX], member[64], entry[512], body[512], auth[1024];
     const char *type;
     cg_http_header hdr[3];
     cg_http_response resp;
     cg_status st;
 
-    if (r == NULL || r->key == NULL || r->member == NULL || r->entry_id == NULL ||
-        r->member[0] == '\0' || r->entry_id[0] == '\0')
-        return cg__fail(err, CG_E_INVAL, "ncmec: feedback needs an entry with member and id");
-    if (strncmp(r->key, "ncmec:image:", 12) == 0)
-        type = "IMAGE";
-    else if (strncmp(r->key, "ncmec:video:", 12) == 0)
-        type = "VIDEO";
-    else
+    if (r == NULL || r->key == NULL || r->entry_id == NULL || r->entry_id[0] == '\0')
+        return cg__fail(err, CG_E_INVAL, "ncmec: feedback needs an entry with an id");
+    if (strncmp(r->key, "ncmec:image:", 12) != 0 && strncmp(r->key, "ncmec:video:", 12) != 0)
         return cg__fail(err, CG_E_INVAL, "ncmec: \"%.80s\" is not an NCMEC image or video key",
                         r->key);
+    type = fingerprint_type(r);
+    if (type == NULL)
+        return cg__fail(err, CG_E_INVAL, "ncmec: feedback is given on an MD5 or PDQ "
+                                         "fingerprint; the row holds none");
     if (fb->verdict == CG_EXCHANGE_FEEDBACK_CONFIRMED) {
-        snprintf(body, sizeof(body),
-                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                 "<feedbackSubmission xmlns=\"" NCMEC_NS "\"><affirmative/>"
-                 "</feedbackSubmission>");
+        snprintf(body, sizeof(body), XML_HEAD "<affirmative/></feedbackSubmission>");
     } else if (fb->verdict == CG_EXCHANGE_FEEDBACK_FALSE_POSITIVE) {
         if (fb->reason == NULL || fb->reason[0] == '\0')
-            snprintf(body, sizeof(body),
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                     "<feedbackSubmission xmlns=\"" NCMEC_NS "\"><negative/>"
-                     "</feedbackSubmission>");
-        else if (reason_ok(fb->reason))
-            snprintf(body, sizeof(body),
-                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                     "<feedbackSubmission xmlns=\"" NCMEC_NS "\"><negative><reasonIds><guid>%s"
-                     "</guid></reasonIds></negative></feedbackSubmission>",
-                     fb->reason);
-        else
+            return cg__fail(err, CG_E_INVAL,
+                            "ncmec: negative feedback needs a reason id (GET /v2/feedback/%s/"
+                            "reasons lists them; queue it again with --reason ID)", type);
+        if (!reason_ok(fb->reason))
             return cg__fail(err, CG_E_INVAL, "ncmec: the feedback reason must be a reason id "
                                              "([A-Za-z0-9_.:-], at most 64)");
+        snprintf(body, sizeof(body),
+                 XML_HEAD "<negative><reasonIds><guid>%s</guid></reasonIds></negative>"
+                          "</feedbackSubmission>",
+                 fb->reason);
     } else {
         return cg__fail(err, CG_E_INVAL, "ncmec: unknown feedback verdict %d", (int)fb->verdict);
     }
-    if (cg__url_escape(r->member, member, sizeof(member)) != CG_OK ||
-        cg__url_escape(r->entry_id, entry, sizeof(entry)) != CG_OK)
-        return cg__fail(err, CG_E_LIMIT, "ncmec: member or entry id too long");
+    if (cg__url_escape(r->entry_id, entry, sizeof(entry)) != CG_OK)
+        return cg__fail(err, CG_E_LIMIT, "ncmec: entry id too long");
     /* A dot segment would be squashed by the HTTP client and address another resource. */
-    if (strcmp(member, ".") == 0 || strcmp(member, "..") == 0 || strcmp(entry, ".") == 0 ||
-        strcmp(entry, "..") == 0)
-        return cg__fail(err, CG_E_INVAL, "ncmec: member or entry id is a dot segment");
-    if (snprintf(url, sizeof(url), "%s/v2/entries/%s/%s/%s/feedback", base, member, entry,
-                 type) >= (int)sizeof(url))
-        return cg__fail(err, CG_E_LIMIT, "ncmec: feedback URL too long");
+    if (strcmp(entry, ".") == 0 || strcmp(entry, "..") == 0)
+        return cg__fail(err, CG_E_INVAL, "ncmec: the entry id is a dot segment");
     st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, sizeof(auth), err);
     if (st != CG_OK)
         return st;
@@ -98,7 +122,12 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
     hdr[1].value = "application/xml";
     hdr[2].name = "Accept";
     hdr[2].value = "application/xml";
-    st = cg__exchange_send(cfg, "PUT", url, hdr, 3, body, strlen(body), &resp, err);
+    st = own_member(cfg, base, hdr, member, sizeof(member), err);
+    if (st == CG_OK && snprintf(url, sizeof(url), "%s/v2/entries/%s/%s/%s/feedback", base,
+                                member, entry, type) >= (int)sizeof(url))
+        st = cg__fail(err, CG_E_LIMIT, "ncmec: feedback URL too long");
+    if (st == CG_OK)
+        st = cg__exchange_send(cfg, "PUT", url, hdr, 3, body, strlen(body), &resp, err);
     memset(auth, 0, sizeof(auth));
     if (st == CG_OK)
         cg_http_response_fini(&resp);

@@ -292,3 +292,36 @@ done:
     xmlFreeDoc(doc);
     return st;
 }
+
+/* GET /v2/status: <status><member id="N">name</member>..</status>, parsed with the same
+ * guards as a page (no DOCTYPE, no network). The member id is this account's own ESP id,
+ * which NCMEC's feedback path names (docs/exchange.md, NCMEC feedback). */
+cg_status cg__ncmec_parse_status(const char *name, const char *xml, size_t len, char *member,
+                                 size_t cap, cg_error *err)
+{
+    xmlDoc *doc;
+    const xmlNode *root;
+    cg_status st = CG_OK;
+
+    member[0] = '\0';
+    if (len > (size_t)INT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "%s: status larger than 2 GiB", name);
+    call_once(&xml_once, xml_init);
+    if (has_declaration(xml, len))
+        return cg__fail(err, CG_E_DECODE, "%s: a DOCTYPE is not accepted in a status", name);
+    doc = xmlReadMemory(xml, (int)len, name, "UTF-8",
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == NULL) {
+        xmlResetLastError();
+        return cg__fail(err, CG_E_DECODE, "%s: the status is not well-formed XML", name);
+    }
+    root = xmlDocGetRootElement(doc);
+    if (doc->intSubset != NULL || doc->extSubset != NULL || !is_el(root, "status") ||
+        !attr_of(child(root, "member"), "id", member, cap) || member[0] == '\0' ||
+        strspn(member, "0123456789") != strlen(member)) {
+        member[0] = '\0';
+        st = cg__fail(err, CG_E_DECODE, "%s: no status/member with a numeric id", name);
+    }
+    xmlFreeDoc(doc);
+    return st;
+}

@@ -129,13 +129,7 @@ cg_status cg_exchange_parse_stopncii(const char *name, const char *json, size_t 
         st = cg__fail(err, CG_E_DECODE, "%s: hasMoreRecords without a nextPageToken", name);
         goto done;
     }
-    for (size_t i = 0; i < json_array_size(records); i++) {
-        st = parse_record(json_array_get(records, i), i, out);
-        if (st != CG_OK) {
-            cg__fail(err, st, "%s: out of memory", name);
-            goto done;
-        }
-    }
+    st = cg__delta_parse_records(name, records, parse_record, out, err);
 done:
     if (st != CG_OK) {
         cg__delta_truncate(out, first);

@@ -44,9 +44,14 @@ static cg_status parse_record(json_t *r, size_t i, cg_exchange_delta *out)
     cg_status st;
 
     if (!json_is_object(r) || id == NULL || ind == NULL || type == NULL ||
-        strlen(id) > 64 || (del != NULL && !json_is_boolean(del))) {
+        strlen(id) > 20 || (del != NULL && !json_is_boolean(del))) {
         cg__delta_reject(out, "data[%zu]: not an object with id, indicator and type strings",
                          i);
+        return CG_OK;
+    }
+    /* Graph ids are decimal digits; the id names the indicator in reaction URLs. */
+    if (id[0] == '\0' || strspn(id, "0123456789") != strlen(id)) {
+        cg__delta_reject(out, "data[%zu]: id \"%.20s\" is not a numeric Graph id", i, id);
         return CG_OK;
     }
     n = strlen(ind);
@@ -135,13 +140,7 @@ cg_status cg_exchange_parse_threat_updates(const char *name, const char *json, s
             goto done;
         }
     }
-    for (size_t i = 0; i < json_array_size(data); i++) {
-        st = parse_record(json_array_get(data, i), i, out);
-        if (st != CG_OK) {
-            cg__fail(err, st, "%s: out of memory", name);
-            goto done;
-        }
-    }
+    st = cg__delta_parse_records(name, data, parse_record, out, err);
 done:
     if (st != CG_OK) {
         cg__delta_truncate(out, first);

@@ -174,13 +174,146 @@ static cg_status te_fetch(const cg_exchange_config *cfg, const char *checkpoint,
     return st == CG_OK ? CG_OK : cg__fail(err, st, "fb_threatexchange: out of memory");
 }
 
+/* ---- reactions (feedback) ---------------------------------------------------------------
+ *
+ * ThreatExchange takes opinions as reactions on descriptors, not on indicators: each member
+ * that shared an indicator owns one descriptor of it. As HMA's reaction writebacker does, the
+ * indicator's current descriptors are read at delivery (GET {base}/{indicator}?fields=
+ * descriptors: the set changes as members add or retract theirs, so ids kept from the fetch
+ * could be stale) and every descriptor another app owns gets the reaction: POST
+ * {base}/{descriptor} with reactions=SAW_THIS_TOO (confirmed: HMA's "seen" writeback) or
+ * DISAGREE_WITH_TAGS (false positive: HMA's false-positive writeback). Our own descriptors are
+ * skipped (ThreatExchange refuses reactions to them); the app id is the access token's part
+ * before '|'. A reaction is a set member on ThreatExchange's side, so sending one again after
+ * a partial failure changes nothing. */
+
+#define TE_MAX_DESCRIPTORS 64
+#define TE_ID_MAX 20
+
+/* Graph ids are decimal digits. */
+static int graph_id_ok(const char *s)
+{
+    const size_t n = s != NULL ? strlen(s) : 0;
+
+    return n > 0 && n <= TE_ID_MAX && strspn(s, "0123456789") == n;
+}
+
+typedef struct te_targets {
+    char id[TE_MAX_DESCRIPTORS][TE_ID_MAX + 1];
+    size_t n;
+} te_targets;
+
+/* Reads the descriptors of a GET {indicator}?fields=descriptors answer into t, leaving out
+ * those app_id owns. */
+static cg_status te_descriptors(const char *url, const char *body, size_t len,
+                                const char *app_id, te_targets *t, cg_error *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *data = json_object_get(json_object_get(root, "descriptors"), "data");
+    cg_status st = CG_OK;
+
+    t->n = 0;
+    if (!json_is_array(data)) {
+        st = cg__fail(err, CG_E_DECODE, "%s: not an indicator with descriptors.data", url);
+        goto done;
+    }
+    if (json_array_size(data) > TE_MAX_DESCRIPTORS) {
+        st = cg__fail(err, CG_E_INVAL, "%s: the indicator lists %zu descriptors (at most %d "
+                                       "are reacted to): none sent", url, json_array_size(data),
+                      TE_MAX_DESCRIPTORS);
+        goto done;
+    }
+    for (size_t i = 0; i < json_array_size(data); i++) {
+        json_t *d = json_array_get(data, i);
+        const char *id = json_string_value(json_object_get(d, "id"));
+        const char *owner = json_string_value(json_object_get(json_object_get(d, "owner"), "id"));
+
+        if (!graph_id_ok(id) || !graph_id_ok(owner)) {
+            st = cg__fail(err, CG_E_DECODE, "%s: descriptors.data[%zu]: id and owner.id must be "
+                                            "numeric Graph ids", url, i);
+            goto done;
+        }
+        if (app_id[0] != '\0' && strcmp(owner, app_id) == 0)
+            continue;
+        memcpy(t->id[t->n++], id, strlen(id) + 1);
+    }
+    if (t->n == 0)
+        st = cg__fail(err, CG_E_INVAL, "%s: no descriptor of another member to react to", url);
+done:
+    json_decref(root);
+    return st;
+}
+
 static cg_status te_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err)
 {
-    (void)cfg;
-    (void)fb;
-    return cg__fail(err, CG_E_UNSUPPORTED,
-                    "fb_threatexchange: reactions are not built yet (docs/exchange.md)");
+    const char *base = cfg->base_url ? cfg->base_url : TE_DEFAULT_BASE;
+    const cg_exchange_record *r = fb->record;
+    const char *reaction;
+    char url[CG_EXCHANGE_URL_MAX], auth[1024], app_id[TE_ID_MAX + 1] = "", body[64];
+    cg_http_header hdr[2];
+    cg_http_response resp;
+    te_targets *t = NULL;
+    cg_status st;
+
+    if (r == NULL || r->key == NULL || strncmp(r->key, "fbte:", 5) != 0 ||
+        !graph_id_ok(r->entry_id))
+        return cg__fail(err, CG_E_INVAL, "fb_threatexchange: a reaction needs an fbte: entry "
+                                         "whose id is a numeric indicator id");
+    if (fb->verdict == CG_EXCHANGE_FEEDBACK_CONFIRMED)
+        reaction = "SAW_THIS_TOO";
+    else if (fb->verdict == CG_EXCHANGE_FEEDBACK_FALSE_POSITIVE)
+        reaction = "DISAGREE_WITH_TAGS";
+    else
+        return cg__fail(err, CG_E_INVAL, "fb_threatexchange: unknown feedback verdict %d",
+                        (int)fb->verdict);
+    if (cfg->api_key == NULL || cfg->api_key[0] == '\0')
+        return cg__fail(err, CG_E_INVAL, "fb_threatexchange: api_key (the access token) is "
+                                         "needed");
+    if (snprintf(auth, sizeof(auth), "OAuth %s", cfg->api_key) >= (int)sizeof(auth))
+        return cg__fail(err, CG_E_LIMIT, "fb_threatexchange: access token too long");
+    {
+        const char *bar = strchr(cfg->api_key, '|');
+        const size_t n = bar != NULL ? (size_t)(bar - cfg->api_key) : 0;
+
+        if (n > 0 && n <= TE_ID_MAX && strspn(cfg->api_key, "0123456789") == n)
+            memcpy(app_id, cfg->api_key, n);
+    }
+    hdr[0].name = "Authorization";
+    hdr[0].value = auth;
+    hdr[1].name = "Content-Type";
+    hdr[1].value = "application/x-www-form-urlencoded";
+    t = cg__malloc(sizeof(*t));
+    if (t == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "fb_threatexchange: out of memory");
+        goto done;
+    }
+    snprintf(url, sizeof(url), "%s/%s?fields=descriptors", base, r->entry_id);
+    st = cg__exchange_send(cfg, "GET", url, hdr, 1, NULL, 0, &resp, err);
+    if (st != CG_OK)
+        goto done;
+    st = te_descriptors(url, resp.body, resp.body_len, app_id, t, err);
+    cg_http_response_fini(&resp);
+    snprintf(body, sizeof(body), "reactions=%s", reaction);
+    for (size_t i = 0; i < t->n && st == CG_OK; i++) {
+        json_t *o;
+
+        snprintf(url, sizeof(url), "%s/%s", base, t->id[i]);
+        st = cg__exchange_send(cfg, "POST", url, hdr, 2, body, strlen(body), &resp, err);
+        if (st != CG_OK)
+            break;
+        o = json_loadb(resp.body, resp.body_len, 0, NULL);
+        if (json_is_false(json_object_get(o, "success")))
+            st = cg__fail(err, CG_E_BACKEND, "%s: the reaction %s was not accepted "
+                                             "(\"success\": false)", url, reaction);
+        json_decref(o);
+        cg_http_response_fini(&resp);
+    }
+done:
+    memset(auth, 0, sizeof(auth));
+    cg__free(t);
+    return st;
 }
 
 const cg_exchange_driver cg__exchange_threatexchange = {"fb_threatexchange", te_fetch,

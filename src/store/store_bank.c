@@ -18,6 +18,7 @@
 #include "common/error.h"
 
 #define MIN_QUALITY_KEY "pdq_min_quality"
+#define FLOOD_KEY "flood_per_hour"
 
 int cg_bank_threshold_for(const cg_bank *b, const cg_signal_type *t)
 {
@@ -52,9 +53,15 @@ void cg__bank_thresholds_format(const cg_bank *b, char *out, size_t cap)
             break; /* cannot happen: cap covers 8 entries of the longest type name */
         used += (size_t)n;
     }
-    if (b->pdq_min_quality > 0 && used < cap)
-        snprintf(out + used, cap - used, "%s" MIN_QUALITY_KEY "=%d", used > 0 ? "," : "",
-                 b->pdq_min_quality);
+    if (b->pdq_min_quality > 0 && used < cap) {
+        const int n = snprintf(out + used, cap - used, "%s" MIN_QUALITY_KEY "=%d",
+                               used > 0 ? "," : "", b->pdq_min_quality);
+
+        used = n > 0 && (size_t)n < cap - used ? used + (size_t)n : cap;
+    }
+    if (b->flood_per_hour != 0 && used < cap) /* -1 (off) is stored as 0 */
+        snprintf(out + used, cap - used, "%s" FLOOD_KEY "=%d", used > 0 ? "," : "",
+                 b->flood_per_hour > 0 ? b->flood_per_hour : 0);
 }
 
 /* Parses the stored text back. A type this build does not know (written by a newer one) or a
@@ -66,6 +73,7 @@ cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char 
 
     out->n_thresholds = 0;
     out->pdq_min_quality = 0;
+    out->flood_per_hour = 0;
     while (*p != '\0') {
         const char *eq = strchr(p, '=');
         const char *end = strchr(p, ',');
@@ -89,6 +97,13 @@ cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char 
             if (v < 1 || v > 100)
                 goto bad;
             out->pdq_min_quality = (int)v;
+            p = *end == ',' ? end + 1 : end;
+            continue;
+        }
+        if (strcmp(name, FLOOD_KEY) == 0) {
+            if (v > CG_BANK_FLOOD_MAX)
+                goto bad;
+            out->flood_per_hour = v == 0 ? -1 : (int)v;
             p = *end == ',' ? end + 1 : end;
             continue;
         }
@@ -129,6 +144,10 @@ cg_status cg__bank_check(cg_bankdb *db, const cg_bank *b, const char *name, cg_e
         return cg__fail(err, CG_E_INVAL,
                         "%s: bank \"%s\": PDQ minimum quality %d outside 1..100 (0: default)",
                         db->path, name, b->pdq_min_quality);
+    if (b->flood_per_hour < -1 || b->flood_per_hour > CG_BANK_FLOOD_MAX)
+        return cg__fail(err, CG_E_INVAL,
+                        "%s: bank \"%s\": flood_per_hour %d outside -1 (off), 0 (not set) and "
+                        "1..%d", db->path, name, b->flood_per_hour, CG_BANK_FLOOD_MAX);
     if (b->n_thresholds > CG_BANK_MAX_THRESHOLDS)
         return cg__fail(err, CG_E_INVAL, "%s: bank \"%s\": %zu thresholds (at most %d)", db->path,
                         name, b->n_thresholds, CG_BANK_MAX_THRESHOLDS);

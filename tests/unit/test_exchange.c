@@ -349,7 +349,9 @@ static const char te_page1[] =
     "\"descriptors\":{\"data\":[{\"owner\":{\"id\":\"55\"}}]}},"
     "{\"id\":\"1003\",\"indicator\":\"" MD5B "\",\"type\":\"HASH_MD5\",\"should_delete\":false,"
     "\"descriptors\":{\"data\":[]}},"
-    "{\"id\":7}],"
+    "{\"id\":7},"
+    "{\"id\":\"../1001\",\"indicator\":\"" MD5B "\",\"type\":\"HASH_MD5\"},"
+    "{\"id\":\"123456789012345678901\",\"indicator\":\"" MD5B "\",\"type\":\"HASH_MD5\"}],"
     "\"paging\":{\"next\":\"https://te.test/v1/g1/threat_updates/?access_token=SECRET&after=c2\"}}";
 static const char te_page2[] = "{\"data\":[],\"paging\":{}}";
 
@@ -384,7 +386,9 @@ CG_TEST(exchange_threatexchange_paging_and_deletions)
     CG_ASSERT_EQ(d.records[0].deleted, 0);
     CG_ASSERT_EQ(d.records[1].deleted, 1); /* should_delete */
     CG_ASSERT_EQ(d.records[2].deleted, 1); /* no descriptors left */
-    CG_ASSERT_EQ(d.n_rejected, 1);
+    /* A number id, an id that is not digits (it names the indicator in reaction URLs), an id
+     * of 21 digits: rejected, counted. */
+    CG_ASSERT_EQ(d.n_rejected, 3);
     CG_ASSERT_EQ(d.more, 1);
     CG_ASSERT(strstr(cp, "SECRET") == NULL); /* no credential in the checkpoint */
     CG_ASSERT_OK(fetch(drv, &cfg, &cp, &d, &err), &err);
@@ -474,11 +478,12 @@ CG_TEST(exchange_stopncii_feedback)
     CG_ASSERT_OK(drv->feedback(&cfg, &fb, &err), &err);
     CG_ASSERT_STR_EQ(m.urls[0], "https://sn.test/v1/SubmitFeedback");
     CG_ASSERT_STR_EQ(m.auth[0], "feedk");
-    /* NCMEC feedback on a record that is not an NCMEC entry is refused before any request;
-     * ThreatExchange reactions are not built. */
+    /* NCMEC feedback, or a ThreatExchange reaction, on a record that is not that exchange's
+     * entry is refused before any request. */
     CG_ASSERT_EQ(cg_exchange_driver_find("ncmec")->feedback(&cfg, &fb, &err), CG_E_INVAL);
     CG_ASSERT_EQ(cg_exchange_driver_find("fb_threatexchange")->feedback(&cfg, &fb, &err),
-                 CG_E_UNSUPPORTED);
+                 CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "fbte:") != NULL);
     CG_ASSERT_EQ(m.n_urls, 1);
     cg_exchange_delta_fini(&d);
 }

@@ -23,8 +23,10 @@
 #define SECRET_NOTE "NOTE-SYNTHETIC-do-not-send"
 #define CONTENT_ID "sha256:c0ffee-synthetic-content"
 
-/* ---- a recording transport: method, URL, headers and body of each request; a script of
- * statuses answered in turn (the last one repeats) ---- */
+/* ---- a recording transport: method, URL, headers and body of each request but GETs; a
+ * script of statuses answered in turn (the last one repeats). GETs (NCMEC's /v2/status, a
+ * ThreatExchange indicator's descriptors) are counted apart and answered get_status with
+ * get_body (by default NCMEC's status of member 7) ---- */
 
 #define REC_MAX 16
 
@@ -37,7 +39,18 @@ typedef struct recorder {
     int statuses[8];
     size_t n_statuses;
     int64_t now;
+    char get_url[REC_MAX][512];
+    char get_auth[REC_MAX][256];
+    size_t n_get;
+    int get_status;
+    const char *get_body;
+    const char *post_body;   /* NULL: "{}" */
 } recorder;
+
+#define NCMEC_STATUS_XML                                                                         \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><status xmlns=\"https://"      \
+    "hashsharing.ncmec.org/hashsharing/v2\"><ipAddress>127.0.0.1</ipAddress><member id=\"7\">"    \
+    "Hotline (synthetic)</member></status>"
 
 static cg_status rec_send(void *ud, const cg_http_request *req, cg_http_response *resp,
                           cg_error *err)
@@ -45,8 +58,21 @@ static cg_status rec_send(void *ud, const cg_http_request *req, cg_http_response
     recorder *r = ud;
     const size_t i = r->n < REC_MAX ? r->n : REC_MAX - 1;
     const size_t k = r->n < r->n_statuses ? r->n : r->n_statuses - 1;
+    const char *answer = r->post_body != NULL ? r->post_body : "{}";
 
     (void)err;
+    if (strcmp(req->method, "GET") == 0) {
+        const size_t g = r->n_get < REC_MAX ? r->n_get : REC_MAX - 1;
+
+        snprintf(r->get_url[g], sizeof(r->get_url[g]), "%s", req->url);
+        r->get_auth[g][0] = '\0';
+        for (size_t h = 0; h < req->n_headers; h++)
+            if (strcmp(req->headers[h].name, "Authorization") == 0)
+                snprintf(r->get_auth[g], sizeof(r->get_auth[g]), "%s", req->headers[h].value);
+        r->n_get++;
+        resp->status = r->get_status;
+        return cg_http_response_append(resp, r->get_body, strlen(r->get_body));
+    }
     snprintf(r->method[i], sizeof(r->method[i]), "%s", req->method);
     snprintf(r->url[i], sizeof(r->url[i]), "%s", req->url);
     r->auth[i][0] = '\0';
@@ -58,7 +84,7 @@ static cg_status rec_send(void *ud, const cg_http_request *req, cg_http_response
              req->body != NULL ? req->body : "");
     r->n++;
     resp->status = r->statuses[k];
-    return cg_http_response_append(resp, "{}", 2);
+    return cg_http_response_append(resp, answer, strlen(answer));
 }
 
 static int64_t rec_now(void *ud)
@@ -73,6 +99,8 @@ static void rec_config(recorder *r, cg_exchange_config *cfg, cg_http_transport *
     memcpy(r->statuses, statuses, n * sizeof(int));
     r->n_statuses = n;
     r->now = NOW;
+    r->get_status = 200;
+    r->get_body = NCMEC_STATUS_XML;
     memset(cfg, 0, sizeof(*cfg));
     tr->send = rec_send;
     tr->ud = r;
@@ -128,6 +156,18 @@ static void add_rec(cg_exchange_delta *d, const char *key, const char *member,
         snprintf(type, sizeof(type), "%.*s", (int)(colon - hashes[i]), hashes[i]);
         CG_ASSERT_EQ(cg__record_add_hash(r, type, colon + 1, why, sizeof(why)), 1);
     }
+}
+
+/* Applies page d (then freed) to exchange ex with checkpoint cp. */
+static void apply_page(cg_bankdb *db, const cg_exchange_info *ex, cg_exchange_delta *d,
+                       const char *cp)
+{
+    cg_exchange_apply_report rep;
+    cg_error err;
+
+    CG_ASSERT_OK(cg__delta_set_checkpoint(d, cp), NULL);
+    CG_ASSERT_OK(cg_exchange_apply_page(db, ex, d, &rep, &err), &err);
+    cg_exchange_delta_fini(d);
 }
 
 static void make_exchange(cg_bankdb *db, const char *name, const char *api,
@@ -227,16 +267,12 @@ static void ncmec_setup(cg_bankdb *db, cg_exchange_info *ex)
     static const char *const a[] = {"md5:" MD5A, "pdq:" PDQ1, NULL};
     static const char *const b[] = {"md5:" MD5B, NULL};
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
-    cg_error err;
 
     make_exchange(db, "ncmec-a", "ncmec", ex);
     cg_exchange_delta_init(&d);
     add_rec(&d, "ncmec:image:42-a", "42", "a1", a);
     add_rec(&d, "ncmec:video:42-b", "42", "b2", b);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":1}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, ex, &d, "{\"done\":1}");
 }
 
 CG_TEST(exchange_feedback_confirm_ncmec_delivered_once)
@@ -287,10 +323,16 @@ CG_TEST(exchange_feedback_confirm_ncmec_delivered_once)
     CG_ASSERT_EQ(res.status, CG_OK);
     CG_ASSERT_EQ(r.n, 1);
     CG_ASSERT_STR_EQ(r.method[0], "PUT");
-    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/42/a1/IMAGE/feedback");
+    /* On the matched fingerprint (MD5), under our own member id read from GET /v2/status
+     * (python-threatexchange's submit_feedback), not the sharing member's 42. */
+    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/7/a1/MD5/feedback");
+    CG_ASSERT_EQ(r.n_get, 1);
+    CG_ASSERT_STR_EQ(r.get_url[0], "https://x.test/v2/status");
+    CG_ASSERT_STR_EQ(r.get_auth[0], "Basic aG90bGluZTpwdy1zeW50aGV0aWM=");
     CG_ASSERT_STR_EQ(r.auth[0], "Basic aG90bGluZTpwdy1zeW50aGV0aWM="); /* hotline:pw-synthetic */
-    CG_ASSERT(strstr(r.body[0], "<affirmative/>") != NULL);
-    CG_ASSERT(strstr(r.body[0], "<feedbackSubmission") != NULL);
+    CG_ASSERT_STR_EQ(r.body[0], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feedbackSubmission "
+                                "xmlns=\"https://hashsharing.ncmec.org/hashsharing/v2\">"
+                                "<affirmative/></feedbackSubmission>");
     assert_no_content(&r);
     /* Delivered once: a second run sends nothing; the row is sent. */
     CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
@@ -314,7 +356,6 @@ CG_TEST(exchange_feedback_false_positive_stopncii_retried_after_5xx)
     char path[512];
     cg_exchange_info ex;
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
     cg_exchange_config cfg;
     cg_http_transport tr;
     cg_clock ck;
@@ -327,9 +368,7 @@ CG_TEST(exchange_feedback_false_positive_stopncii_retried_after_5xx)
     make_exchange(db, "sn", "stopncii", &ex);
     cg_exchange_delta_init(&d);
     add_rec(&d, "stopncii:md5:" MD5A, "", MD5A, a);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, &ex, &d, "{}");
     ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
     item = add_item(db, "sn", ids, 1, 0);
     decide(db, item, CG_REVIEW_FALSE_POSITIVE);
@@ -389,7 +428,7 @@ CG_TEST(exchange_feedback_401_reported_then_given_up)
     ids[0] = signal_id(db, ex.bank_id, "md5", MD5A);
     ids[1] = signal_id(db, ex.bank_id, "md5", MD5B);
     item = add_item(db, "ncmec-a", ids, 2, 0);
-    decide(db, item, CG_REVIEW_FALSE_POSITIVE);
+    decide(db, item, CG_REVIEW_CONFIRMED);
     CG_ASSERT_EQ(list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_PENDING, NOW).n, 2);
 
     rec_config(&r, &cfg, &tr, &ck, denied, 1);
@@ -399,8 +438,8 @@ CG_TEST(exchange_feedback_401_reported_then_given_up)
     /* The first row is refused: it is reported, and the run stops (the second row waits
      * without spending an attempt). */
     CG_ASSERT_EQ(r.n, 1);
-    CG_ASSERT(strstr(r.body[0], "<negative/>") != NULL);
-    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/42/a1/IMAGE/feedback");
+    CG_ASSERT(strstr(r.body[0], "<affirmative/>") != NULL);
+    CG_ASSERT_STR_EQ(r.url[0], "https://x.test/v2/entries/7/a1/MD5/feedback");
     CG_ASSERT_EQ(res.retried, 1);
     CG_ASSERT_EQ(res.status, CG_E_BACKEND);
     CG_ASSERT(strstr(res.error, "401") != NULL);
@@ -421,7 +460,7 @@ CG_TEST(exchange_feedback_401_reported_then_given_up)
     /* The video entry is next. */
     r.now = NOW + 120;
     CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, &opt, &res, &err), &err);
-    CG_ASSERT_STR_EQ(r.url[2], "https://x.test/v2/entries/42/b2/VIDEO/feedback");
+    CG_ASSERT_STR_EQ(r.url[2], "https://x.test/v2/entries/7/b2/MD5/feedback");
     assert_no_content(&r);
     cg_bankdb_close(db);
 }
@@ -465,9 +504,8 @@ CG_TEST(exchange_feedback_manual_and_hostile)
     static const int ok[] = {200};
     static const char *const dots[] = {"md5:" MD5C, NULL};
     cg_bankdb *db = open_db("exfb5.db");
-    cg_exchange_info ex, te;
+    cg_exchange_info ex;
     cg_exchange_delta d;
-    cg_exchange_apply_report rep;
     cg_exchange_config cfg;
     cg_http_transport tr;
     cg_clock ck;
@@ -481,9 +519,7 @@ CG_TEST(exchange_feedback_manual_and_hostile)
     /* An entry whose id is a dot segment (hostile exchange data). */
     cg_exchange_delta_init(&d);
     add_rec(&d, "ncmec:image:42-dots", "42", "..", dots);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"done\":2}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &ex, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
+    apply_page(db, &ex, &d, "{\"done\":2}");
 
     /* Refused: an unknown key, an unknown exchange, a reason that is free text or markup, a
      * bad verdict, an empty key. */
@@ -513,8 +549,13 @@ CG_TEST(exchange_feedback_manual_and_hostile)
                                           &err),
                  &err);
     CG_ASSERT(id > 0);
-    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-dots", 1, NULL, NULL,
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-dots", 0, NULL, NULL,
                                           NULL, &err),
+                 &err);
+    /* NCMEC refuses a negative without a reason id (python-threatexchange: "Negative feedback
+     * must have a reason_id"): given up at once, naming what to do. */
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:video:42-b", 1, NULL, NULL, NULL,
+                                          &err),
                  &err);
     /* Manual feedback may be given twice (no review item makes it unique). */
     CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 0, NULL, NULL, NULL,
@@ -522,31 +563,140 @@ CG_TEST(exchange_feedback_manual_and_hostile)
                  &err);
     rec_config(&r, &cfg, &tr, &ck, ok, 1);
     CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
-    /* The dot segment is given up without a request and does not stop the others. */
+    /* The dot segment and the negative without a reason are given up without a request and do
+     * not stop the others. */
     CG_ASSERT_EQ(res.sent, 2);
-    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(res.failed, 2);
     CG_ASSERT_EQ(r.n, 2);
     CG_ASSERT(strstr(r.body[0], "<negative><reasonIds><guid>3f1c2e0a-0000-4000-8000-"
                                 "00000000abcd</guid></reasonIds></negative>") != NULL);
     CG_ASSERT(strstr(r.body[1], "<affirmative/>") != NULL);
     l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
-    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.n, 2);
     CG_ASSERT(strstr(l.it[0].last_error, "dot segment") != NULL);
     CG_ASSERT_EQ(l.it[0].attempts, 1);
+    CG_ASSERT(strstr(l.it[1].last_error, "needs a reason id") != NULL);
 
-    /* ThreatExchange reactions are not built: the row is given up saying so. */
+    CG_ASSERT_EQ(cg_exchange_feedback_run(db, "absent", &cfg, NULL, &res, &err), CG_E_NOTFOUND);
+    cg_bankdb_close(db);
+}
+
+/* ThreatExchange: one reaction per descriptor of another app, HMA's mapping (confirmed
+ * SAW_THIS_TOO, false positive DISAGREE_WITH_TAGS); hostile answers and entries. */
+#define TE_DESCRIPTORS                                                                           \
+    "{\"id\":\"1234\",\"descriptors\":{\"data\":[{\"id\":\"9001\",\"owner\":{\"id\":\"55\"}},"        \
+    "{\"id\":\"9002\",\"owner\":{\"id\":\"777\"}},{\"id\":\"9003\",\"owner\":{\"id\":\"56\"}}]}}"
+
+static void te_row(cg_bankdb *db, const char *key, int verdict)
+{
+    cg_error err;
+
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "te", key, verdict, NULL, NULL, NULL, &err), &err);
+}
+
+static const cg_exchange_feedback_item *te_last_failed(cg_bankdb *db, items *l)
+{
+    *l = list(db, "te", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
+    CG_ASSERT(l->n > 0);
+    return &l->it[l->n - 1];
+}
+
+CG_TEST(exchange_feedback_threatexchange_reactions)
+{
+    static const int ok[] = {200};
+    static const char *const h1[] = {"md5:" MD5A, NULL};
+    static const char *const h2[] = {"md5:" MD5B, NULL};
+    cg_bankdb *db = open_db("exfb7.db");
+    cg_exchange_info te;
+    cg_exchange_delta d;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_result res;
+    cg_exchange_feedback_options opt;
+    recorder r;
+    items l;
+    char huge[8192];
+    size_t used;
+    cg_error err;
+
     make_exchange(db, "te", "fb_threatexchange", &te);
     cg_exchange_delta_init(&d);
-    add_rec(&d, "fbte:1234", "99", "1234", dots);
-    CG_ASSERT_OK(cg__delta_set_checkpoint(&d, "{\"since\":1}"), NULL);
-    CG_ASSERT_OK(cg_exchange_apply_page(db, &te, &d, &rep, &err), &err);
-    cg_exchange_delta_fini(&d);
-    CG_ASSERT_OK(cg_exchange_feedback_add(db, "te", "fbte:1234", 0, NULL, NULL, NULL, &err),
-                 &err);
+    add_rec(&d, "fbte:1234", "55", "1234", h1);
+    add_rec(&d, "fbte:x/../1", "55", "x/../1", h2); /* hostile: not a Graph id */
+    apply_page(db, &te, &d, "{\"since\":1}");
+    te_row(db, "fbte:1234", 0);
+    te_row(db, "fbte:1234", 1);
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    cfg.api_key = "777|te-token-synthetic";
+    r.get_body = TE_DESCRIPTORS;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 2);
+    CG_ASSERT_EQ(res.failed, 0);
+    /* Each row reads the indicator's descriptors, then reacts on 9001 and 9003 (9002 is the
+     * token's own app, 777): the token in the header only, the reaction in a form body. */
+    CG_ASSERT_EQ(r.n_get, 2);
+    CG_ASSERT_STR_EQ(r.get_url[0], "https://x.test/1234?fields=descriptors");
+    CG_ASSERT_STR_EQ(r.get_auth[0], "OAuth 777|te-token-synthetic");
+    CG_ASSERT_EQ(r.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        CG_ASSERT_STR_EQ(r.method[i], "POST");
+        CG_ASSERT_STR_EQ(r.url[i], i % 2 == 0 ? "https://x.test/9001" : "https://x.test/9003");
+        CG_ASSERT_STR_EQ(r.auth[i], "OAuth 777|te-token-synthetic");
+        CG_ASSERT_STR_EQ(r.body[i], i < 2 ? "reactions=SAW_THIS_TOO"
+                                          : "reactions=DISAGREE_WITH_TAGS");
+    }
+    assert_no_content(&r);
+
+    /* An entry id that is not a Graph id: given up before any request. */
+    te_row(db, "fbte:x/../1", 0);
     CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, NULL, &res, &err), &err);
     CG_ASSERT_EQ(res.failed, 1);
-    CG_ASSERT_EQ(r.n, 2);
-    CG_ASSERT_EQ(cg_exchange_feedback_run(db, "absent", &cfg, NULL, &res, &err), CG_E_NOTFOUND);
+    CG_ASSERT_EQ(r.n_get, 2);
+    CG_ASSERT(strstr(te_last_failed(db, &l)->last_error, "numeric indicator id") != NULL);
+
+    /* A malformed descriptor id in the answer: nothing posted, retried later. */
+    te_row(db, "fbte:1234", 0);
+    r.get_body = "{\"descriptors\":{\"data\":[{\"id\":\"9001\",\"owner\":{\"id\":\"55\"}},"
+                 "{\"id\":\"../me\",\"owner\":{\"id\":\"56\"}}]}}";
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.retried, 1);
+    CG_ASSERT_EQ(res.status, CG_E_DECODE);
+    CG_ASSERT(strstr(res.error, "numeric Graph ids") != NULL);
+    CG_ASSERT_EQ(r.n, 4);
+    /* A huge list (65 descriptors): refused whole, none sent, given up. */
+    used = (size_t)snprintf(huge, sizeof(huge), "{\"descriptors\":{\"data\":[");
+    for (int i = 0; i < 65; i++)
+        used += (size_t)snprintf(huge + used, sizeof(huge) - used,
+                                 "%s{\"id\":\"%d\",\"owner\":{\"id\":\"%d\"}}", i ? "," : "",
+                                 10000 + i, 20000 + i);
+    snprintf(huge + used, sizeof(huge) - used, "]}}");
+    r.get_body = huge;
+    memset(&opt, 0, sizeof(opt));
+    opt.now = 1;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 4);
+    CG_ASSERT(strstr(te_last_failed(db, &l)->last_error, "65 descriptors") != NULL);
+    /* Only our own descriptor: nothing to react to, given up saying so. */
+    te_row(db, "fbte:1234", 1);
+    r.get_body = "{\"descriptors\":{\"data\":[{\"id\":\"9002\",\"owner\":{\"id\":\"777\"}}]}}";
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 4);
+    CG_ASSERT(strstr(te_last_failed(db, &l)->last_error, "another member") != NULL);
+    /* Not JSON, and "success": false on the reaction: retried, never marked sent. */
+    te_row(db, "fbte:1234", 1);
+    r.get_body = "<html>";
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.retried, 1);
+    r.get_body = TE_DESCRIPTORS;
+    r.post_body = "{\"success\":false}";
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "te", &cfg, &opt, &res, &err), &err);
+    CG_ASSERT_EQ(res.retried, 1);
+    CG_ASSERT_EQ(res.sent, 0);
+    CG_ASSERT(strstr(res.error, "not accepted") != NULL);
+    CG_ASSERT(strstr(res.error, "te-token-synthetic") == NULL);
     cg_bankdb_close(db);
 }
 

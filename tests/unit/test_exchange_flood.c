@@ -9,6 +9,7 @@
 #include "cg_test.h"
 
 #include <stdint.h>
+#include <time.h>
 
 #include "childguard/audit.h"
 #include "childguard/digest.h"
@@ -343,6 +344,109 @@ CG_TEST(exchange_flood_off_and_without_review)
     cg_engine_close(e);
     CG_ASSERT_EQ(disabled_until(sid), 0);
     CG_ASSERT_EQ(quarantine_items().n, 0);
+    for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+        cg_membuf_free(&images[i]);
+}
+
+/* Sets bank "sn"'s flood_per_hour and, when api_json is not NULL, the exchange's api_json. */
+static void set_limits(int bank_limit, const char *api_json)
+{
+    cg_bankdb *db = NULL;
+    cg_exchange_info *ex = calloc(1, sizeof(*ex));
+    cg_bank b;
+    cg_error err;
+
+    CG_ASSERT(ex != NULL);
+    CG_ASSERT_OK(cg_bankdb_open(db_path, 0, &db, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "sn", &b, &err), &err);
+    b.flood_per_hour = bank_limit;
+    CG_ASSERT_OK(cg_bank_update(db, &b, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "sn", &b, &err), &err);
+    CG_ASSERT_EQ(b.flood_per_hour, bank_limit); /* kept with the thresholds */
+    CG_ASSERT_EQ(b.thresholds[0].distance, 256);
+    if (api_json != NULL) {
+        CG_ASSERT_OK(cg_exchange_get(db, "sn", ex, &err), &err);
+        snprintf(ex->api_json, sizeof(ex->api_json), "%s", api_json);
+        CG_ASSERT_OK(cg_exchange_update(db, ex, &err), &err);
+    }
+    cg_bankdb_close(db);
+    free(ex);
+}
+
+static size_t quarantined(int64_t bank_id, int64_t *first)
+{
+    cg_bankdb *db = NULL;
+    size_t n = 0;
+    cg_error err;
+
+    CG_ASSERT_OK(cg_bankdb_open(db_path, CG_BANKDB_READONLY, &db, &err), &err);
+    CG_ASSERT_OK(cg_flood_quarantined(db, bank_id, (int64_t)time(NULL), first, 1, &n, &err),
+                 &err);
+    cg_bankdb_close(db);
+    return n;
+}
+
+CG_TEST(exchange_flood_limits_per_bank_and_exchange)
+{
+    int64_t own_id = 0, md5_id = 0, sid = setup(&own_id, &md5_id), first = 0;
+    cg_engine *e;
+    cg_bankdb *db = NULL;
+    cg_bank b;
+    cg_error err;
+    found f;
+
+    /* The exchange's api_json limit (2) replaces the engine's (100): the third image trips. */
+    set_limits(0, "{\"flood_per_hour\":2}");
+    e = open_engine(1, 100);
+    for (int seed = 1; seed <= 2; seed++)
+        CG_ASSERT_EQ(scan(e, seed), 1);
+    CG_ASSERT_EQ(disabled_until(sid), 0);
+    CG_ASSERT_EQ(quarantined(0, &first), 0);
+    CG_ASSERT_EQ(scan(e, 3), 1);
+    CG_ASSERT_EQ(disabled_until(sid), INT64_MAX);
+    /* Named where an operator looks: count and first ids, for its bank and for all banks, not
+     * for another bank. */
+    CG_ASSERT_OK(cg_bankdb_open(db_path, CG_BANKDB_READONLY, &db, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "sn", &b, &err), &err);
+    cg_bankdb_close(db);
+    CG_ASSERT_EQ(quarantined(b.id, &first), 1);
+    CG_ASSERT_EQ(first, sid);
+    CG_ASSERT_EQ(quarantined(0, &first), 1);
+    CG_ASSERT_EQ(quarantined(b.id + 1000, &first), 0);
+    f = quarantine_items();
+    CG_ASSERT_EQ(f.n, 1);
+    /* The bank's 1 wins over the exchange's 2: released, the limit is read again at the next
+     * match, and the second different image trips it. A released signal is not listed. */
+    set_limits(1, NULL);
+    decide(f.id, CG_REVIEW_FALSE_POSITIVE);
+    CG_ASSERT_EQ(quarantined(b.id, &first), 0);
+    refresh(e);
+    CG_ASSERT_EQ(scan(e, 4), 1);
+    CG_ASSERT_EQ(disabled_until(sid), 0);
+    CG_ASSERT_EQ(scan(e, 5), 1);
+    CG_ASSERT_EQ(disabled_until(sid), INT64_MAX);
+    CG_ASSERT_EQ(quarantined(b.id, &first), 1);
+    /* The bank's setting off wins over the exchange's 2: four different images (twice the
+     * exchange's limit), never quarantined. */
+    set_limits(-1, NULL);
+    f = quarantine_items();
+    CG_ASSERT_EQ(f.n, 1);
+    decide(f.id, CG_REVIEW_FALSE_POSITIVE);
+    refresh(e);
+    for (int seed = 6; seed <= 9; seed++)
+        CG_ASSERT_EQ(scan(e, seed), 1);
+    CG_ASSERT_EQ(disabled_until(sid), 0);
+    CG_ASSERT_EQ(quarantined(0, &first), 0);
+    cg_engine_close(e);
+    /* A hostile stored setting is refused, not read as a limit. */
+    CG_ASSERT_OK(cg_bankdb_open(db_path, 0, &db, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "sn", &b, &err), &err);
+    b.flood_per_hour = -2;
+    CG_ASSERT_EQ(cg_bank_update(db, &b, &err), CG_E_INVAL);
+    CG_ASSERT(strstr(err.message, "flood_per_hour") != NULL);
+    b.flood_per_hour = CG_BANK_FLOOD_MAX + 1;
+    CG_ASSERT_EQ(cg_bank_update(db, &b, &err), CG_E_INVAL);
+    cg_bankdb_close(db);
     for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
         cg_membuf_free(&images[i]);
 }
