@@ -232,6 +232,12 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
             break;
         }
     }
+    if (rc == 0 && strcmp(api, "package") == 0 &&
+        (json_object_get(o, "trusted_keys") == NULL || json_object_get(o, "base_url") == NULL)) {
+        snprintf(why, why_n, "api_json: a package exchange needs base_url and trusted_keys (the "
+                 "producers' minisign public keys)");
+        rc = -1;
+    }
     json_decref(o);
     return rc;
 }

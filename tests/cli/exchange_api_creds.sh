@@ -59,6 +59,17 @@ check "schema of an API without credentials: credentials_schema null" "[ $code =
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange/schema); keep
 check "schema of ThreatExchange names collab" "[ $code = 200 ] && grep -q '\"collab\"' $tmp/out"
 
+code=$(req "$READER" GET /c/exchanges/api/package/schema); keep
+check "the package exchange's schema: trusted_keys, full_url, no credentials" "[ $code = 200 ] && grep -q '\"trusted_keys\"' $tmp/out && grep -q '\"full_url\"' $tmp/out && grep -q '\"credentials_schema\":null' $tmp/out"
+PK=RWTGBWbUMjIX6JCznGBuaXToMc0woPmYT4PEcuISGsBJIO70+2e56wKH
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"pk1\",\"api\":\"package\",\"api_json\":{\"base_url\":\"file:///etc\",\"trusted_keys\":[\"$PK\"]}}")
+check "a package exchange reading this machine's disk, over HTTP: 400" "[ $code = 400 ] && grep -q 'command line only' $tmp/out"
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"pk1\",\"api\":\"package\",\"api_json\":{\"base_url\":\"https://example.org/p.tar\",\"trusted_keys\":[\"$PK\"],\"full_url\":\"file:///etc\"}}")
+check "a file:// full_url over HTTP: 400" "[ $code = 400 ]"
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"pk1\",\"api\":\"package\",\"api_json\":{\"base_url\":\"https://example.org/p.tar\"}}")
+check "a package exchange without trusted_keys: 400" "[ $code = 400 ] && grep -q 'needs base_url and trusted_keys' $tmp/out"
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"pk1\",\"api\":\"package\",\"enabled\":false,\"api_json\":{\"base_url\":\"https://example.org/p.tar\",\"trusted_keys\":[\"$PK\"]}}")
+check "a package exchange at an https URL over HTTP: 201" "[ $code = 201 ] && grep -q '\"api\":\"package\"' $tmp/out"
 SN='{"credential_json":{"api_key":"fk-API-secret","subscription_key":"sub-API-secret"}}'
 code=$(req "" POST /c/exchanges/api/stopncii "$SN")
 check "no key: 401" "[ $code = 401 ]"
