@@ -183,9 +183,11 @@ enum MHD_Result exchange_api_post_route(serve_req *r)
     json_object_foreach(body, k, v)
     {
         if (strcmp(k, "credential_json") != 0) {
+            /* the reply is made before the body (which holds k) is released */
+            ret = http_error(r, 400, "bad_request", "unknown field \"%.40s\" (only "
+                             "\"credential_json\")", k);
             json_decref(body);
-            return http_error(r, 400, "bad_request", "unknown field \"%.40s\" (only "
-                              "\"credential_json\")", k);
+            return ret;
         }
     }
     c = json_object_get(body, "credential_json");
