@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
+#include "exchange_api_creds.h"
 #include "exchange_conf.h"
 #include "exchange_http.h"
 
@@ -573,6 +574,12 @@ static int run_fetch(const ex_opts *o)
             goto out;
         }
         memset(key, 0, sizeof(key));
+    } else if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
+               exchange_api_creds_fallback(keypath, cg_bankdb_tenant(db), ex->api, &secret,
+                                           why, sizeof(why)) != 0) {
+        /* none of its own: its API's, if set (docs/exchange.md "Credentials per API") */
+        fprintf(stderr, "childguard exchange fetch: %s\n", why);
+        goto out;
     }
     if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {
         fprintf(stderr, "childguard exchange fetch: exchange %s: %s\n", ex->name, why);

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
+#include "exchange_api_creds.h"
 #include "exchange_conf.h"
 #include "exchange_http.h"
 #include "hashfile.h" /* cli_parse_u64 */
@@ -248,6 +249,11 @@ static int open_conf(cg_bankdb *db, const fb_opts *o, const char *dbpath,
             fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
             goto out;
         }
+    } else if (exchange_key_path(o->key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
+               exchange_api_creds_fallback(keypath, cg_bankdb_tenant(db), ex->api, secret, why,
+                                           sizeof(why)) != 0) {
+        fprintf(stderr, "childguard exchange feedback: %s\n", why);
+        goto out;
     }
     if (exchange_conf_init(conf, ex, *secret, why, sizeof(why)) != 0) {
         fprintf(stderr, "childguard exchange feedback: exchange %s: %s\n", ex->name, why);

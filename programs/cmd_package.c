@@ -263,7 +263,7 @@ static int run_export(const pkg_opts *o)
 
 static int run_verify(const pkg_opts *o)
 {
-    cg_package_trust t = {o->trusted, o->state, 0};
+    cg_package_trust t = {o->trusted, o->state, 0, NULL, 0, NULL};
     cg_package_manifest m;
     cg_error err;
 
@@ -279,7 +279,7 @@ static int run_verify(const pkg_opts *o)
 
 static int run_import(const pkg_opts *o)
 {
-    cg_package_trust t = {o->trusted, o->state, 0};
+    cg_package_trust t = {o->trusted, o->state, 0, NULL, 0, NULL};
     cg_package_import_report rep;
     cg_package_manifest m;
     cg_bank b;

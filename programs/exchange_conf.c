@@ -115,7 +115,7 @@ const char *exchange_conf_credential_fields(const char *api)
         return "api_key, subscription_key, feedback_key (optional)";
     if (strcmp(api, "fb_threatexchange") == 0)
         return "api_key (the access token)";
-    if (strcmp(api, "file") == 0)
+    if (strcmp(api, "file") == 0 || strcmp(api, "package") == 0)
         return "none";
     return "";
 }
@@ -157,8 +157,36 @@ int exchange_conf_check_secret(const char *api, const char *json, char *why, siz
     return rc;
 }
 
-static const char *const api_keys[] = {"base_url", "collab", "page_size", "max_body",
-                                       "start_time", "flood_per_hour", NULL};
+static const char *const api_keys[] = {"base_url",   "collab",         "page_size",
+                                       "max_body",   "start_time",     "flood_per_hour",
+                                       "trusted_keys", "full_url",     NULL};
+
+/* An exchange URL: https, http on loopback (tests, a local proxy), or for the file and package
+ * exchanges an absolute file:// path. */
+static int url_ok(const char *api, const char *u)
+{
+    return strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.", 11) == 0 ||
+           strncmp(u, "http://localhost", 16) == 0 ||
+           ((strcmp(api, "file") == 0 || strcmp(api, "package") == 0) &&
+            strncmp(u, "file:///", 8) == 0 && strstr(u, "/../") == NULL);
+}
+
+/* package's trusted_keys: 1 to EXCHANGE_CONF_MAX_KEYS strings. */
+static int keys_ok(json_t *v)
+{
+    size_t i;
+    json_t *k;
+
+    if (!json_is_array(v) || json_array_size(v) == 0 ||
+        json_array_size(v) > EXCHANGE_CONF_MAX_KEYS)
+        return 0;
+    json_array_foreach(v, i, k)
+    {
+        if (!json_is_string(k) || json_string_length(k) > 200)
+            return 0;
+    }
+    return 1;
+}
 
 int exchange_conf_check(const char *api, const char *api_json, char *why, size_t why_n)
 {
@@ -183,30 +211,37 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
     {
         int ok = known(k, api_keys);
 
-        if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "collab") == 0))
+        const int package_only = strcmp(k, "trusted_keys") == 0 || strcmp(k, "full_url") == 0;
+
+        if (ok && package_only && strcmp(api, "package") != 0)
+            ok = 0;
+        else if (ok && strcmp(k, "trusted_keys") == 0)
+            ok = keys_ok(v);
+        else if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "collab") == 0 ||
+                        strcmp(k, "full_url") == 0))
             ok = json_is_string(v);
         else if (ok && strcmp(k, "flood_per_hour") == 0) /* -1 off, 0 the engine's */
             ok = json_is_integer(v) && json_integer_value(v) >= -1 &&
                  json_integer_value(v) <= CG_BANK_FLOOD_MAX;
         else if (ok)
             ok = json_is_integer(v) && json_integer_value(v) >= 0;
-        if (ok && strcmp(k, "base_url") == 0) {
-            const char *u = json_string_value(v);
-
-            ok = strncmp(u, "https://", 8) == 0 || strncmp(u, "http://127.", 11) == 0 ||
-                 strncmp(u, "http://localhost", 16) == 0 ||
-                 /* a file exchange may read a list on this machine (absolute path) */
-                 (strcmp(api, "file") == 0 && strncmp(u, "file:///", 8) == 0 &&
-                  strstr(u, "/../") == NULL);
-        }
+        if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "full_url") == 0))
+            ok = url_ok(api, json_string_value(v));
         if (!ok) {
             snprintf(why, why_n, "api_json: \"%.40s\" is not a setting or has a bad value "
                      "(base_url: an https:// URL, collab: text, page_size, max_body, "
-                     "start_time: non-negative integers, flood_per_hour: -1..%d)", k,
-                     CG_BANK_FLOOD_MAX);
+                     "start_time: non-negative integers, flood_per_hour: -1..%d; package "
+                     "only: trusted_keys: 1 to %d minisign public keys, full_url: a URL)", k,
+                     CG_BANK_FLOOD_MAX, EXCHANGE_CONF_MAX_KEYS);
             rc = -1;
             break;
         }
+    }
+    if (rc == 0 && strcmp(api, "package") == 0 &&
+        (json_object_get(o, "trusted_keys") == NULL || json_object_get(o, "base_url") == NULL)) {
+        snprintf(why, why_n, "api_json: a package exchange needs base_url and trusted_keys (the "
+                 "producers' minisign public keys)");
+        rc = -1;
     }
     json_decref(o);
     return rc;
@@ -245,6 +280,12 @@ int exchange_conf_init(exchange_conf *c, const cg_exchange_info *ex, const char 
     c->cfg.page_size = (size_t)json_integer_value(json_object_get(a, "page_size"));
     c->cfg.max_body = (size_t)json_integer_value(json_object_get(a, "max_body"));
     c->cfg.start_time = (int64_t)json_integer_value(json_object_get(a, "start_time"));
+    c->cfg.full_url = str(a, "full_url");
+    for (size_t i = 0; i < json_array_size(json_object_get(a, "trusted_keys")) &&
+                       i < EXCHANGE_CONF_MAX_KEYS; i++)
+        c->keys[c->cfg.n_trusted_keys++] =
+            json_string_value(json_array_get(json_object_get(a, "trusted_keys"), i));
+    c->cfg.trusted_keys = c->keys;
     if (s != NULL) {
         c->cfg.user = str(s, "user");
         c->cfg.password = str(s, "password");
@@ -274,6 +315,8 @@ int exchange_conf_check_remote(const char *api, const char *api_json, char *why,
     o = json_loads(api_json[0] != '\0' ? api_json : "{}", 0, NULL);
     u = json_object_get(o, "base_url");
     local = json_is_string(u) && strncmp(json_string_value(u), "file:", 5) == 0;
+    u = json_object_get(o, "full_url");
+    local = local || (json_is_string(u) && strncmp(json_string_value(u), "file:", 5) == 0);
     json_decref(o);
     if (local) {
         /* Over HTTP an API key could make the server read any file it can as a hash list. */

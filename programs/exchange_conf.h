@@ -21,9 +21,11 @@ int exchange_key_load(const char *path, int create, uint8_t key[CG_EXCHANGE_SEAL
 const char *exchange_conf_credential_fields(const char *api);
 
 /* A config and the strings it borrows. */
+#define EXCHANGE_CONF_MAX_KEYS 16
 typedef struct exchange_conf {
     cg_exchange_config cfg;
     void *api, *secret;    /* json_t *: the parsed JSON the fields point into */
+    const char *keys[EXCHANGE_CONF_MAX_KEYS]; /* package: trusted_keys */
 } exchange_conf;
 
 /* Fills c from ex->api_json (base_url, collab, page_size, max_body, start_time: unknown keys

@@ -136,6 +136,12 @@ typedef struct cg_exchange_config {
     int64_t start_time;        /* unix seconds the first fetch starts from, 0: the beginning */
     const cg_http_transport *transport;
     const cg_clock *clock;     /* NULL: time(NULL) */
+    /* package: the minisign public keys trusted (the base64 line of each .pub), and where the
+     * producer's latest full list is (read when a delta does not follow the last package
+     * applied; NULL: such a delta fails the run). */
+    const char *const *trusted_keys;
+    size_t n_trusted_keys;
+    const char *full_url;
 } cg_exchange_config;
 
 typedef enum cg_exchange_verdict {

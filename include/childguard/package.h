@@ -129,6 +129,13 @@ typedef struct cg_package_trust {
     const char *keys_dir;   /* trusted minisign public keys: every *.pub in it */
     const char *state_path; /* last sequence per key; NULL: <keys_dir>/sequences.json */
     int64_t now;            /* unix seconds; 0: time(NULL) */
+    /* The package exchange (docs/exchange.md "A signed package as an exchange"): keys given
+     * in memory instead of keys_dir (used when n_keys > 0), and the last sequence applied kept
+     * by the caller (its checkpoint) instead of the state file (used when non-NULL; a lower
+     * sequence is still refused, and whether a delta's base fits is then the caller's check). */
+    const cg_minisign_pubkey *keys;
+    size_t n_keys;
+    const int64_t *last_sequence;
 } cg_package_trust;
 
 /* Verifies the package in dir: signature by a trusted key, payloads as the manifest says,

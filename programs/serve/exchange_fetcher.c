@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "../exchange_api_creds.h"
 #include "../exchange_conf.h"
 #include "../exchange_http.h"
 #include "childguard/exchange.h"
@@ -156,6 +157,13 @@ static void run_one(exchange_fetcher *f, cg_bankdb *db, exchange_http *http, con
         (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, err.message,
                                       NULL);
         logf_line("exchange_error", tenant, name, err.message);
+        goto out;
+    }
+    if (!found && exchange_api_creds_fallback(f->key_file, tenant, ex->api, &secret, why,
+                                              sizeof(why)) != 0) {
+        /* none of its own: its API's, if set (docs/exchange.md "Credentials per API") */
+        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
+        logf_line("exchange_error", tenant, name, why);
         goto out;
     }
     if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {

@@ -349,6 +349,10 @@ enum MHD_Result exchange_get_route(serve_req *r);
 enum MHD_Result exchange_update_route(serve_req *r);
 enum MHD_Result exchange_delete_route(serve_req *r);
 enum MHD_Result exchange_status_route(serve_req *r);
+/* routes_exchange_api.c: HMA's per-API credential routes */
+enum MHD_Result exchange_api_get_route(serve_req *r);
+enum MHD_Result exchange_api_post_route(serve_req *r);
+enum MHD_Result exchange_api_schema_route(serve_req *r);
 enum MHD_Result hma_hash_post(serve_req *r);
 enum MHD_Result hma_raw_lookup(serve_req *r);
 enum MHD_Result hma_lookup_get(serve_req *r);

@@ -15,6 +15,7 @@ static const cg_exchange_driver *const drivers[] = {
     &cg__exchange_stopncii,
     &cg__exchange_threatexchange,
     &cg__exchange_file,
+    &cg__exchange_package,
 };
 
 const cg_exchange_driver *cg_exchange_driver_find(const char *name)

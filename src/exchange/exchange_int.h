@@ -91,5 +91,6 @@ extern const cg_exchange_driver cg__exchange_ncmec;
 extern const cg_exchange_driver cg__exchange_stopncii;
 extern const cg_exchange_driver cg__exchange_threatexchange;
 extern const cg_exchange_driver cg__exchange_file;
+extern const cg_exchange_driver cg__exchange_package; /* package_exchange.c */
 
 #endif

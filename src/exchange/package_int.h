@@ -42,6 +42,39 @@ typedef struct cg__package {
 
 cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__package *out,
                            cg_error *err);
+
+/* Where a package's files come from (a directory, a tar in memory): read gives a copy of the
+ * file called file (cg__free) of at most max bytes, CG_E_NOTFOUND when the package has none. */
+typedef struct cg__package_source {
+    const char *name; /* names the package in errors: a directory, a tar, a URL */
+    cg_status (*read)(void *ud, const char *file, uint64_t max, uint8_t **buf, size_t *len,
+                      cg_error *err);
+    void *ud;
+} cg__package_source;
+
+/* cg__package_open for any source: the same checks, in the same order. */
+cg_status cg__package_open_source(const cg__package_source *src, const cg_package_trust *trust,
+                                  cg__package *out, cg_error *err);
+
+/* A ustar/pax archive held in memory (package_tar.c): the package's regular files, found by
+ * name. */
+typedef struct cg__package_tar {
+    const char *name;                    /* names the archive in errors */
+    const uint8_t *data[5];              /* by cg__package_tar_files order; NULL: absent */
+    size_t len[5];
+} cg__package_tar;
+/* The five names a package may hold, in the order of cg__package_tar's arrays. */
+extern const char *const cg__package_tar_files[5];
+/* Indexes the archive buf (len bytes, borrowed; it must outlive *out). Members may be named
+ * "F", "./F" or "DIR/F" for the five package files; directories and pax headers are skipped;
+ * any other member (another name, a link, a device, a file twice) is CG_E_INVAL, a cut archive
+ * (a member running past the end, no end-of-archive block) or a bad header checksum
+ * CG_E_DECODE, each naming the archive. */
+cg_status cg__package_tar_index(const char *name, const uint8_t *buf, size_t len,
+                                cg__package_tar *out, cg_error *err);
+/* A source reading from an indexed archive (ud: the cg__package_tar). */
+cg_status cg__package_tar_read(void *ud, const char *file, uint64_t max, uint8_t **buf,
+                               size_t *len, cg_error *err);
 void cg__package_close(cg__package *p);
 
 /* The last sequence imported from key_id (0: none) in the trust's state file. */

@@ -99,9 +99,28 @@ void cg__package_close(cg__package *p)
     }
 }
 
+/* A directory source: <dir>/<file> read with cg__read_file. */
+static cg_status dir_read(void *ud, const char *file, uint64_t max, uint8_t **buf, size_t *len,
+                          cg_error *err)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", (const char *)ud, file);
+    return cg__read_file(path, max, buf, len, err);
+}
+
 cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__package *out,
                            cg_error *err)
 {
+    cg__package_source src = {dir, dir_read, (void *)dir};
+
+    return cg__package_open_source(&src, trust, out, err);
+}
+
+cg_status cg__package_open_source(const cg__package_source *src, const cg_package_trust *trust,
+                                  cg__package *out, cg_error *err)
+{
+    const char *dir = src->name;
     cg_minisign_pubkey *trusted = NULL;
     char path[4096], sigpath[4096];
     uint8_t *man = NULL, *sig = NULL;
@@ -113,14 +132,21 @@ cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__p
     trusted = cg__malloc_array(MAX_TRUSTED, sizeof(*trusted));
     if (trusted == NULL)
         return cg__fail(err, CG_E_NOMEM, "package: out of memory");
-    st = load_keys(trust->keys_dir, trusted, &n_keys, err);
+    if (trust->n_keys > 0) {
+        n_keys = trust->n_keys < MAX_TRUSTED ? trust->n_keys : MAX_TRUSTED;
+        memcpy(trusted, trust->keys, n_keys * sizeof(*trusted));
+        st = CG_OK;
+    } else {
+        st = load_keys(trust->keys_dir, trusted, &n_keys, err);
+    }
     if (st != CG_OK)
         goto fail;
     snprintf(path, sizeof(path), "%s/manifest.json", dir);
     snprintf(sigpath, sizeof(sigpath), "%s/manifest.json.minisig", dir);
-    st = cg__read_file(path, CG_PACKAGE_MANIFEST_MAX, &man, &man_len, err);
+    st = src->read(src->ud, "manifest.json", CG_PACKAGE_MANIFEST_MAX, &man, &man_len, err);
     if (st == CG_OK)
-        st = cg__read_file(sigpath, CG_PACKAGE_SIG_MAX, &sig, &sig_len, err);
+        st = src->read(src->ud, "manifest.json.minisig", CG_PACKAGE_SIG_MAX, &sig, &sig_len,
+                       err);
     if (st != CG_OK)
         goto fail;
     st = cg_minisign_verify(trusted, n_keys, sigpath, (const char *)sig, sig_len, man, man_len,
@@ -140,7 +166,10 @@ cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__p
                       (long long)out->m.sequence, when);
         goto fail;
     }
-    st = cg__package_state_get(trust, out->key_id, &last, err);
+    if (trust->last_sequence != NULL)
+        last = *trust->last_sequence;
+    else
+        st = cg__package_state_get(trust, out->key_id, &last, err);
     if (st != CG_OK)
         goto fail;
     if (out->m.sequence < last) {
@@ -149,7 +178,8 @@ cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__p
                       (long long)out->m.sequence, (long long)last);
         goto fail;
     }
-    if (out->m.base_sequence >= 0 && last < out->m.base_sequence) {
+    if (trust->last_sequence == NULL && out->m.base_sequence >= 0 &&
+        last < out->m.base_sequence) {
         st = cg__fail(err, CG_E_INVAL, "%s: package %lld is a delta on %lld, but the last "
                                        "imported from this key is %lld: import %lld first", dir,
                       (long long)out->m.sequence, (long long)out->m.base_sequence,
@@ -163,8 +193,8 @@ cg_status cg__package_open(const char *dir, const cg_package_trust *trust, cg__p
         unsigned dl = 0;
 
         snprintf(path, sizeof(path), "%s/%s", dir, fname);
-        st = cg__read_file(path, CG_PACKAGE_PAYLOAD_MAX, &out->payload[i],
-                           &out->payload_len[i], err);
+        st = src->read(src->ud, fname, CG_PACKAGE_PAYLOAD_MAX, &out->payload[i],
+                       &out->payload_len[i], err);
         if (st != CG_OK)
             goto fail;
         if (EVP_Digest(out->payload[i], out->payload_len[i], digest, &dl, EVP_sha256(), NULL) !=

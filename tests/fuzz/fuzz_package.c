@@ -1,6 +1,7 @@
 /* libFuzzer target for the signed-package parsers: manifest.json (a manifest that parses must
  * write and parse back to the same struct), a payload line of each kind, a minisign public
- * key, secret key and signature (verified against a fixed key over a fixed message). Traps
+ * key, secret key and signature (verified against a fixed key over a fixed message), and the
+ * package exchange's tar reader (package_tar.c). Traps
  * when a failure is not CG_E_INVAL / CG_E_NOTFOUND / CG_E_UNSUPPORTED or its message does not
  * name the input. */
 #include <stdint.h>
@@ -60,5 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == CG_OK) /* no input can carry a valid signature by this made-up key */
         __builtin_trap();
     expect_clean_failure(st, &err, "fuzz.minisig");
+    {
+        /* The package exchange's tar reader: a clean refusal naming the archive, or members
+         * that lie inside the input. */
+        cg__package_tar t;
+
+        st = cg__package_tar_index("fuzz.tar", data, size, &t, &err);
+        if (st != CG_OK && ((st != CG_E_INVAL && st != CG_E_DECODE) ||
+                            strstr(err.message, "fuzz.tar") == NULL))
+            __builtin_trap();
+        for (int i = 0; st == CG_OK && i < 5; i++)
+            if (t.data[i] != NULL && (t.data[i] < data || t.data[i] + t.len[i] > data + size))
+                __builtin_trap();
+    }
     return 0;
 }
