@@ -95,6 +95,11 @@ code=$(req "" GET /status)
 check "GET /status: 200 I-AM-ALIVE without a key" "[ $code = 200 ] && [ \"\$(cat $tmp/out)\" = I-AM-ALIVE ]"
 code=$(req "" GET /status/live)
 check "GET /status/live" "[ $code = 200 ] && grep -q I-AM-ALIVE $tmp/out"
+# The help page's guidance (routes_ui.c): public, every child-facing topic in vi and en (the
+# browser test ui.help checks the page itself, in the release run only).
+code=$(req "" GET /ui/guidance.json)
+check "GET /ui/guidance.json: the help topics in vi and en without a key" \
+    "[ $code = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d[\"topics\"]; assert {\"grooming\",\"bullying\",\"personal_data\"} <= set(t); assert t[\"grooming\"][\"recipient\"][\"vi\"][\"text\"] and t[\"grooming\"][\"recipient\"][\"en\"][\"text\"]' $tmp/out"
 
 # ---- auth ------------------------------------------------------------------------------------
 code=$(req "" GET /c/banks)
