@@ -297,6 +297,8 @@ cg_status cg__pg_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link
                                int *owned_any, cg_error *err);
 cg_status cg__pg_exchange_unlink(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
                                  int *orphaned, cg_error *err);
+/* pg_exchange_page.c: an exchange page's segment, set-based (store_ops.h). */
+cg_status cg__pg_exchange_page_apply(cg_bankdb *db, cg__xpage *xp, cg_error *err);
 cg_status cg__pg_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                                      int (*fn)(const char *exchange, const char *key,
                                                const char *member, const char *entry_id,
