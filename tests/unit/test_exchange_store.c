@@ -1407,11 +1407,12 @@ CG_TEST(exchange_store_set_apply_matches_record_by_record)
 {
     static const char *const keys[] = {"k1", "k2", "k3", "k4", "k5", "k6",
                                        "k7", "k8", "k\tey\n\\9", NULL};
-    enum { A, B, C, D, E, M, P, NV };
+    enum { A, B, C, D, E, F, M, P, NV };
     static const char *const hexes[NV] = {
         "0123456789abcdef0123456789abcdef", "11111111111111111111111111111111",
         "22222222222222222222222222222222", "33333333333333333333333333333333",
-        "44444444444444444444444444444444", "55555555555555555555555555555555", PDQ1};
+        "44444444444444444444444444444444", "66666666666666666666666666666666",
+        "55555555555555555555555555555555", PDQ1};
     const cg_signal_type *md5 = cg_signal_type_find("md5"), *pdq = cg_signal_type_find("pdq");
     uint8_t v[NV][32];
     cg_exchange_page_hash h[NV];
@@ -1452,17 +1453,19 @@ CG_TEST(exchange_store_set_apply_matches_record_by_record)
     /* Page 2: a deletion then a re-add of one key; dropping a hash another key keeps; two
      * keys of a page unlinking one signal (record by record decides); a hash listed twice in
      * one record; a deletion whose key is too long (and its member not UTF-8: unused); a
-     * merge into a signal another key links. */
+     * merge into a signal another key links; a key dropping a hash that a later key lists
+     * (record by record: deleted, then added afresh). */
     pages[1].e[0] = (cg_exchange_page_entry){"k5", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
     pages[1].e[1] = (cg_exchange_page_entry){"k5", 0, "m5", "e5b", "", 10, "again", &h[D], 1};
-    pages[1].e[2] = (cg_exchange_page_entry){"k1", 0, "m1", "e1", "A2", 11, NULL, &h[P], 1};
-    pages[1].e[3] = (cg_exchange_page_entry){"k2", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[1].e[2] = (cg_exchange_page_entry){"k2", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[1].e[3] = (cg_exchange_page_entry){"k1", 0, "m1", "e1", "A2", 11, NULL, &h[P], 1};
     pages[1].e[4] = (cg_exchange_page_entry){"k6", 0, "m6", "e6", "", 12, NULL, NULL, 2};
     pages[1].e[4].hashes = (cg_exchange_page_hash[]){h[C], h[C]};
     pages[1].e[5] = (cg_exchange_page_entry){long_key, 1, "\xff", NULL, NULL, 0, NULL, NULL, 0};
     pages[1].e[6] = (cg_exchange_page_entry){"k7", 0, "m7", "e7", "", 13, "n7", &h[M], 1};
-    pages[1].e[7] = (cg_exchange_page_entry){"k8", 0, "m8", "e8", "", 14, NULL, NULL, 0};
-    pages[1].n = 8;
+    pages[1].e[7] = (cg_exchange_page_entry){"k\tey\n\\9", 0, "m9", "e9", "", 14, NULL, &h[F], 1};
+    pages[1].e[8] = (cg_exchange_page_entry){"k8", 0, "m8", "e8", "", 14, NULL, &h[E], 1};
+    pages[1].n = 9;
     /* Page 3: hostile, fails whole: a good record, then one with a member that is not UTF-8. */
     pages[2].e[0] = (cg_exchange_page_entry){"k8", 0, "m8", "e8", "", 15, NULL, &h[B], 1};
     pages[2].e[1] = (cg_exchange_page_entry){"k9", 0, "\xc3(", "e9", "", 16, NULL, &h[E], 1};
