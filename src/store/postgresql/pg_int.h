@@ -11,7 +11,8 @@
  *                excerpts of review items.
  * pg_exchange.c  exchanges: configuration, sealed credentials, checkpoint and fetch status,
  *                signal provenance (links), back-off and refetch generation;
- *                pg_feedback.c the exchange feedback queue.
+ *                pg_feedback.c the exchange feedback queue; pg_exchange_page.c an exchange
+ *                page applied set-based (one COPY, a few statements per segment).
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
