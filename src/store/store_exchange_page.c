@@ -20,6 +20,9 @@
 #include "common/error.h"
 #include "store/store_audit.h"
 
+/* The hashes one record may list (apply_entry keeps their ids on the stack). */
+#define CG__PAGE_MAX_HASHES 64
+
 typedef struct ids {
     int64_t *v;
     size_t n, cap;
@@ -106,7 +109,7 @@ static cg_status apply_entry(cg_bankdb *db, const cg_exchange_info *ex, const ch
                              ids *old, cg_bank_signal *sig, cg_exchange_page_counts *c,
                              cg_error *err)
 {
-    int64_t now_ids[64];
+    int64_t now_ids[CG__PAGE_MAX_HASHES];
     size_t n_now = 0;
     cg_status st;
 
@@ -281,9 +284,10 @@ static cg_status check_entry(cg_bankdb *db, const cg_exchange_info *ex,
                         db->path, (long long)ex->id, CG_BANK_FIELD_MAX);
     if (!e->deleted && e->n_hashes > 0 && e->hashes == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_exchange_page_apply: hashes is NULL");
-    if (!e->deleted && e->n_hashes > 64)
+    if (!e->deleted && e->n_hashes > CG__PAGE_MAX_HASHES)
         return cg__fail(err, CG_E_LIMIT, "%s: exchange %s: record %s lists %zu hashes (at most "
-                        "%zu)", db->path, ex->name, e->key, e->n_hashes, (size_t)64);
+                        "%zu)", db->path, ex->name, e->key, e->n_hashes,
+                        (size_t)CG__PAGE_MAX_HASHES);
     for (size_t h = 0; !e->deleted && h < e->n_hashes; h++) {
         const cg_exchange_page_hash *hh = &e->hashes[h];
         const char *why;
