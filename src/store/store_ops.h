@@ -63,6 +63,37 @@ typedef struct cg__signal_facts {
     char hex[2 * CG_SIGNAL_MAX_BYTES + 1];      /* the stored value, lower-case hex */
 } cg__signal_facts;
 
+/* An exchange page's segment for exchange_page_apply (store_exchange_page.c cuts and checks
+ * it: every entry passed the generic path's checks, and no key and no (type, value) appears
+ * twice in it). */
+typedef struct cg__xpage_hash {
+    int64_t signal_id;
+    int fresh;  /* the segment inserted the signal */
+    int filled; /* merged, and an empty field of the stored signal was filled */
+} cg__xpage_hash;
+
+typedef struct cg__xpage_removed {
+    size_t entry;          /* index (in the segment) of the entry whose unlink deleted it */
+    int64_t signal_id;
+    cg__signal_facts facts;
+} cg__xpage_removed;
+
+typedef struct cg__xpage {
+    const cg_exchange_info *ex;
+    const cg_exchange_page_entry *entries;
+    size_t n;
+    const char *source;          /* "exchange:<name>" as the signals hold it */
+    size_t note_max;             /* an entry's note is cut to this many bytes */
+    int64_t now;                 /* the new signals' added time */
+    cg__xpage_hash *hashes;      /* out (caller's array): one per hash of the non-deleted
+                                  * entries, in page order */
+    cg__xpage_removed *removed;  /* out (the op allocates, the caller frees): in entry order,
+                                  * then signal id */
+    size_t n_removed;
+    int generic;                 /* out: 1 nothing was written; apply the segment record by
+                                  * record (a set-based apply would differ from it) */
+} cg__xpage;
+
 typedef struct cg__store_ops {
     const char *name; /* "sqlite": the scheme that selects it */
 
@@ -353,6 +384,10 @@ typedef struct cg__store_ops {
                                int *owned_any, cg_error *err);
     cg_status (*exchange_unlink)(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
                                  int *orphaned, cg_error *err);
+    /* Optional (NULL: the generic path, record by record): the segment xp applied in a few
+     * set-based statements inside the page's transaction, with exactly the generic path's
+     * result; or xp->generic = 1 and nothing written. */
+    cg_status (*exchange_page_apply)(cg_bankdb *db, cg__xpage *xp, cg_error *err);
     /* Back-off and refetch generation (schema step of exchanges-3; NULL in a backend without
      * them: the public functions answer CG_E_UNSUPPORTED). failures/next_fetch_ts of id. */
     cg_status (*exchange_backoff_put)(cg_bankdb *db, int64_t id, int failures,

@@ -1216,3 +1216,317 @@ CG_TEST(exchange_file_list_removals_and_hostile_files)
     CG_ASSERT_EQ(got.sweep_pending, 0);
     cg_bankdb_close(db);
 }
+
+/* ---- the set-based page apply (PostgreSQL) against the record-by-record one -------------- */
+
+/* A text that grows (the dumps compared below). */
+typedef struct dump {
+    char *s;
+    size_t len, cap;
+} dump;
+
+static void dump_add(dump *d, const char *s)
+{
+    const size_t n = strlen(s);
+
+    if (d->len + n + 1 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        char *g;
+
+        while (d->len + n + 1 > cap)
+            cap *= 2;
+        g = cg__realloc(d->s, cap);
+        CG_ASSERT(g != NULL);
+        d->s = g;
+        d->cap = cap;
+    }
+    memcpy(d->s + d->len, s, n + 1);
+    d->len += n;
+}
+
+typedef struct cmp_ctx {
+    cg_bankdb *db;
+    dump *d;
+} cmp_ctx;
+
+static int cmp_prov_cb(const char *exchange, const char *key, const char *member,
+                       const char *entry_id, const char *classification, void *ud)
+{
+    char line[1600];
+
+    snprintf(line, sizeof(line), "  link %s|%s|%s|%s|%s\n", exchange, key, member, entry_id,
+             classification);
+    dump_add(ud, line);
+    return 0;
+}
+
+static int cmp_signal_cb(const cg_bank_signal *s, void *ud)
+{
+    cmp_ctx *c = ud;
+    char hex[2 * CG_SIGNAL_MAX_BYTES + 1], line[2048];
+    cg_error err;
+
+    s->type->format(s->value, hex);
+    snprintf(line, sizeof(line), "signal %lld %s:%s q=%d src=%s ext=%s note=%s dis=%lld\n",
+             (long long)s->id, s->type->name, hex, s->quality, s->source, s->external_id,
+             s->note, (long long)s->disabled_until);
+    dump_add(c->d, line);
+    CG_ASSERT_OK(cg_exchange_provenance(c->db, s->id, cmp_prov_cb, c->d, &err), &err);
+    return 0;
+}
+
+static int cmp_owned_cb(int64_t signal_id, int owned, void *ud)
+{
+    char line[64];
+
+    snprintf(line, sizeof(line), " %lld:%d", (long long)signal_id, owned);
+    dump_add(ud, line);
+    return 0;
+}
+
+static int cmp_change_cb(int64_t seq, cg_change_kind kind, int64_t id, void *ud)
+{
+    char line[64];
+
+    (void)seq;
+    snprintf(line, sizeof(line), "%d:%lld\n", (int)kind, (long long)id);
+    dump_add(ud, line);
+    return 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted (the change log's order within a page may differ). */
+static void sort_lines(char *text)
+{
+    char *lines[512], *out;
+    size_t n = 0, used = 0, len = strlen(text);
+
+    for (char *p = strtok(text, "\n"); p != NULL && n < 512; p = strtok(NULL, "\n"))
+        lines[n++] = p;
+    qsort(lines, n, sizeof(lines[0]), line_cmp);
+    out = cg__malloc(len + 2);
+    CG_ASSERT(out != NULL);
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, len + 2 - used, "%s\n", lines[i]);
+    out[used] = '\0';
+    memcpy(text, out, used + 1);
+    cg__free(out);
+}
+
+/* The store as the comparison sees it: signals, links, ownership per key, change log. */
+static char *cmp_dump(cg_bankdb *db, const cg_exchange_info *ex, const char *const *keys)
+{
+    dump d = {0}, ch = {0};
+    cmp_ctx c = {db, &d};
+    cg_error err;
+
+    dump_add(&d, "");
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, ex->bank_id, NULL, cmp_signal_cb, &c, &err), &err);
+    for (size_t i = 0; keys[i] != NULL; i++) {
+        dump_add(&d, "owned ");
+        dump_add(&d, keys[i]);
+        CG_ASSERT_OK(cg_exchange_page_key_signals(db, ex->id, keys[i], cmp_owned_cb, &d, &err),
+                     &err);
+        dump_add(&d, "\n");
+    }
+    dump_add(&ch, "");
+    CG_ASSERT_OK(cg_bankdb_changes_since(db, 0, cmp_change_cb, &ch, &err), &err);
+    sort_lines(ch.s);
+    dump_add(&d, "changes\n");
+    dump_add(&d, ch.s);
+    cg__free(ch.s);
+    return d.s;
+}
+
+/* The data of each audit record, in order (time, seq and chain differ between the logs). */
+static char *cmp_audit(const char *path)
+{
+    char *text = slurp(path), *save = NULL;
+    dump d = {0};
+
+    dump_add(&d, "");
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        json_t *o = json_loads(line, 0, NULL);
+        char *data;
+
+        CG_ASSERT(o != NULL);
+        data = json_dumps(json_object_get(o, "data"), JSON_SORT_KEYS | JSON_COMPACT);
+        CG_ASSERT(data != NULL);
+        dump_add(&d, data);
+        dump_add(&d, "\n");
+        free(data);
+        json_decref(o);
+    }
+    cg_free(text);
+    return d.s;
+}
+
+typedef struct cmp_page {
+    cg_exchange_page_entry e[16];
+    size_t n;
+} cmp_page;
+
+static const uint8_t *hv(const char *hex, uint8_t *buf)
+{
+    CG_ASSERT_OK(cg_hex_decode(hex, strlen(hex), buf, strlen(hex) / 2), NULL);
+    return buf;
+}
+
+/* Applies page to db as one committed page; the status, counts and message (without the
+ * store's name, which differs) are written to out. */
+static cg_status cmp_apply(cg_bankdb *db, const cg_exchange_info *ex, const cmp_page *p,
+                           char *out, size_t cap)
+{
+    cg_exchange_page_counts c;
+    cg_error err;
+    cg_status st;
+
+    memset(&err, 0, sizeof(err));
+    CG_ASSERT_OK(cg_exchange_page_begin(db, ex->id, &err), &err);
+    st = cg_exchange_page_apply(db, ex, p->e, p->n, &c, &err);
+    if (st == CG_OK) {
+        CG_ASSERT_OK(cg_exchange_page_commit(db, ex->id, "{}", (int64_t)p->n, NOW, &err), &err);
+        snprintf(out, cap, "ok added=%llu merged=%llu removed=%llu",
+                 (unsigned long long)c.added, (unsigned long long)c.merged,
+                 (unsigned long long)c.removed);
+    } else {
+        const char *m = strstr(err.message, ": ");
+
+        cg_exchange_page_abort(db);
+        snprintf(out, cap, "status %d: %s", (int)st, m != NULL ? m : err.message);
+    }
+    return st;
+}
+
+CG_TEST(exchange_store_set_apply_matches_record_by_record)
+{
+    static const char *const keys[] = {"k1", "k2", "k3", "k4", "k5", "k6",
+                                       "k7", "k8", "k\tey\n\\9", NULL};
+    enum { A, B, C, D, E, F, M, P, NV };
+    static const char *const hexes[NV] = {
+        "0123456789abcdef0123456789abcdef", "11111111111111111111111111111111",
+        "22222222222222222222222222222222", "33333333333333333333333333333333",
+        "44444444444444444444444444444444", "66666666666666666666666666666666",
+        "55555555555555555555555555555555", PDQ1};
+    const cg_signal_type *md5 = cg_signal_type_find("md5"), *pdq = cg_signal_type_find("pdq");
+    uint8_t v[NV][32];
+    cg_exchange_page_hash h[NV];
+    cg_exchange_page_hash too_many[65];
+    cmp_page pages[4];
+    char long_note[1100], long_key[CG_BANK_FIELD_MAX + 2];
+    cg_bankdb *db[2];
+    cg_audit *log[2];
+    cg_exchange_info ex[2];
+    char *dumps[2], *audits[2], logpath[2][512];
+    char result[4][2][1400];
+    cg_error err;
+
+    for (int i = 0; i < NV; i++) {
+        h[i].type = i == P ? pdq : md5;
+        h[i].value = hv(hexes[i], v[i]);
+    }
+    for (int i = 0; i < 65; i++)
+        too_many[i] = h[A];
+    /* A note longer than a signal holds (cut at a character boundary: 1024 bytes of 'n'). */
+    memset(long_note, 'n', sizeof(long_note) - 1);
+    long_note[sizeof(long_note) - 1] = '\0';
+    memset(long_key, 'k', sizeof(long_key) - 1); /* one byte too long: a deletion's key only */
+    long_key[sizeof(long_key) - 1] = '\0';
+    memset(pages, 0, sizeof(pages));
+    /* Page 1: adds, a hash two keys share (the page is cut there), a merge filling a manual
+     * signal's empty fields, a deletion of a key never seen, text COPY must escape. */
+    pages[0].e[0] = (cg_exchange_page_entry){"k1", 0, "m\t1", "e\\1", "A1", 5,
+                                             "synthetic\tnote\nwith \\ and \"", &h[A], 2};
+    pages[0].e[0].hashes = (cg_exchange_page_hash[]){h[A], h[P]};
+    pages[0].e[1] = (cg_exchange_page_entry){"k2", 0, "m2", "e2", "A1", 6, NULL, NULL, 2};
+    pages[0].e[1].hashes = (cg_exchange_page_hash[]){h[B], h[A]};
+    pages[0].e[2] = (cg_exchange_page_entry){"k3", 0, "m3", "e3", "B1", 7, "n3", &h[M], 1};
+    pages[0].e[3] = (cg_exchange_page_entry){"k4", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[0].e[4] = (cg_exchange_page_entry){"k5", 0, "m5", "e5", "", 8, long_note, &h[C], 1};
+    pages[0].e[5] = (cg_exchange_page_entry){"k\tey\n\\9", 0, "m9", "e9", "", 9, "", &h[E], 1};
+    pages[0].n = 6;
+    /* Page 2: a deletion then a re-add of one key; dropping a hash another key keeps; two
+     * keys of a page unlinking one signal (record by record decides); a hash listed twice in
+     * one record; a deletion whose key is too long (and its member not UTF-8: unused); a
+     * merge into a signal another key links; a key dropping a hash that a later key lists
+     * (record by record: deleted, then added afresh). */
+    pages[1].e[0] = (cg_exchange_page_entry){"k5", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[1].e[1] = (cg_exchange_page_entry){"k5", 0, "m5", "e5b", "", 10, "again", &h[D], 1};
+    pages[1].e[2] = (cg_exchange_page_entry){"k2", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[1].e[3] = (cg_exchange_page_entry){"k1", 0, "m1", "e1", "A2", 11, NULL, &h[P], 1};
+    pages[1].e[4] = (cg_exchange_page_entry){"k6", 0, "m6", "e6", "", 12, NULL, NULL, 2};
+    pages[1].e[4].hashes = (cg_exchange_page_hash[]){h[C], h[C]};
+    pages[1].e[5] = (cg_exchange_page_entry){long_key, 1, "\xff", NULL, NULL, 0, NULL, NULL, 0};
+    pages[1].e[6] = (cg_exchange_page_entry){"k7", 0, "m7", "e7", "", 13, "n7", &h[M], 1};
+    pages[1].e[7] = (cg_exchange_page_entry){"k\tey\n\\9", 0, "m9", "e9", "", 14, NULL, &h[F], 1};
+    pages[1].e[8] = (cg_exchange_page_entry){"k8", 0, "m8", "e8", "", 14, NULL, &h[E], 1};
+    pages[1].n = 9;
+    /* Page 3: hostile, fails whole: a good record, then one with a member that is not UTF-8. */
+    pages[2].e[0] = (cg_exchange_page_entry){"k8", 0, "m8", "e8", "", 15, NULL, &h[B], 1};
+    pages[2].e[1] = (cg_exchange_page_entry){"k9", 0, "\xc3(", "e9", "", 16, NULL, &h[E], 1};
+    pages[2].n = 2;
+    /* Page 4: hostile, fails whole: a deletion whose key is not UTF-8 (PostgreSQL refuses
+     * it, SQLite finds nothing), then 65 hashes in one record: the same error either way. */
+    pages[3].e[0] = (cg_exchange_page_entry){"k3", 1, NULL, NULL, NULL, 0, NULL, NULL, 0};
+    pages[3].e[1] = (cg_exchange_page_entry){"\xff\xfe", 1, "\xff", NULL, NULL, 0, NULL, NULL, 0};
+    pages[3].e[2] = (cg_exchange_page_entry){"k10", 0, "m", "e", "", 17, NULL, too_many, 65};
+    pages[3].n = 3;
+
+    for (int s = 0; s < 2; s++) {
+        const char *name = s == 0 ? "excmp-generic.db" : "excmp-sets.db";
+        cg_bank_signal man;
+        int merged = 0;
+
+        cg_test_store_drop(name);
+        db[s] = open_db(name);
+        snprintf(logpath[s], sizeof(logpath[s]), "%s/excmp-%d.log", cg_test_tmpdir(), s);
+        (void)remove(logpath[s]);
+        CG_ASSERT_OK(cg_audit_open(logpath[s], CG_AUDIT_CREATE, &log[s], &err), &err);
+        make_exchange(db[s], "cmp", "ncmec", &ex[s]);
+        CG_ASSERT_OK(cg_bankdb_set_audit(db[s], log[s], "exchange-fetcher", &err), &err);
+        /* A manual signal with empty external_id and note (the merge fills them). */
+        memset(&man, 0, sizeof(man));
+        man.bank_id = ex[s].bank_id;
+        man.type = md5;
+        memcpy(man.value, v[M], 16);
+        man.quality = 80;
+        snprintf(man.source, sizeof(man.source), "manual");
+        CG_ASSERT_OK(cg_bank_signal_add(db[s], &man, &merged, &err), &err);
+        if (s == 0)
+            CG_ASSERT_EQ(setenv("CG_EXCHANGE_PAGE_APPLY", "generic", 1), 0);
+        for (int p = 0; p < 4; p++) {
+            const cg_status st = cmp_apply(db[s], &ex[s], &pages[p], result[p][s],
+                                           sizeof(result[p][s]));
+
+            if (p < 2)
+                CG_ASSERT_EQ(st, CG_OK);
+            else if (p == 2)
+                CG_ASSERT_EQ(st, CG_E_INVAL);
+            else
+                CG_ASSERT(st != CG_OK);
+        }
+        CG_ASSERT_EQ(unsetenv("CG_EXCHANGE_PAGE_APPLY"), 0);
+        dumps[s] = cmp_dump(db[s], &ex[s], keys);
+        cg_bankdb_close(db[s]);
+        cg_audit_close(log[s]);
+        audits[s] = cmp_audit(logpath[s]);
+    }
+    for (int p = 0; p < 4; p++)
+        CG_ASSERT_STR_EQ(result[p][1], result[p][0]);
+    /* What page 1 and 2 did (so the comparison cannot pass on two empty stores). */
+    CG_ASSERT_STR_EQ(result[0][0], "ok added=5 merged=2 removed=0");
+    CG_ASSERT(strstr(dumps[0], "note=synthetic\tnote\nwith \\ and \"") != NULL);
+    CG_ASSERT(strstr(dumps[0], "src=manual ext=k3 note=n3") != NULL);
+    CG_ASSERT(strstr(audits[0], "\"op\":\"signal_delete\"") != NULL);
+    CG_ASSERT_STR_EQ(dumps[1], dumps[0]);
+    CG_ASSERT_STR_EQ(audits[1], audits[0]);
+    for (int s = 0; s < 2; s++) {
+        cg__free(dumps[s]);
+        cg__free(audits[s]);
+    }
+}

@@ -11,7 +11,8 @@
  *                excerpts of review items.
  * pg_exchange.c  exchanges: configuration, sealed credentials, checkpoint and fetch status,
  *                signal provenance (links), back-off and refetch generation;
- *                pg_feedback.c the exchange feedback queue.
+ *                pg_feedback.c the exchange feedback queue; pg_exchange_page.c an exchange
+ *                page applied set-based (one COPY, a few statements per segment).
  * pg_keys.c      API keys' rows; pg_outbox.c the webhook outbox; pg_jobs.c the job ledger.
  * pg_vpdq.c      the frames of vPDQ signals; pg_state.c the engine's saved state.
  * pg_notify.c    the change listener (LISTEN on a connection of its own, store_watch.h).
@@ -321,6 +322,8 @@ cg_status cg__pg_exchange_link(cg_bankdb *db, int64_t id, const cg_exchange_link
                                int *owned_any, cg_error *err);
 cg_status cg__pg_exchange_unlink(cg_bankdb *db, int64_t id, const char *key, int64_t signal_id,
                                  int *orphaned, cg_error *err);
+/* pg_exchange_page.c: an exchange page's segment, set-based (store_ops.h). */
+cg_status cg__pg_exchange_page_apply(cg_bankdb *db, cg__xpage *xp, cg_error *err);
 cg_status cg__pg_exchange_provenance(cg_bankdb *db, int64_t signal_id,
                                      int (*fn)(const char *exchange, const char *key,
                                                const char *member, const char *entry_id,

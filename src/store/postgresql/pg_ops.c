@@ -92,6 +92,7 @@ const cg__store_ops cg__store_postgresql = {
     .exchange_key_signals = cg__pg_exchange_key_signals,
     .exchange_link = cg__pg_exchange_link,
     .exchange_unlink = cg__pg_exchange_unlink,
+    .exchange_page_apply = cg__pg_exchange_page_apply,
     .exchange_backoff_put = cg__pg_exchange_backoff_put,
     .exchange_refetch_mark = cg__pg_exchange_refetch_mark,
     .exchange_stale_links = cg__pg_exchange_stale_links,
