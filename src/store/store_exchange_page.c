@@ -104,19 +104,14 @@ static int field_ok(const char *s)
     return n <= CG_BANK_FIELD_MAX && cg__utf8_valid(s, n);
 }
 
-static cg_status apply_entry(cg_bankdb *db, const cg_exchange_info *ex, const char *bank,
-                             const cg_exchange_page_entry *e, int64_t now,
-                             ids *old, cg_bank_signal *sig, cg_exchange_page_counts *c,
-                             cg_error *err)
+/* A record's own checks, before its hashes: a key, provenance text within bounds (checked where
+ * cg_exchange_page_link checks them: before the first link, so a deletion of a key with odd
+ * provenance text only unlinks) and a hash count within CG__PAGE_MAX_HASHES. */
+static cg_status check_record(cg_bankdb *db, const cg_exchange_info *ex,
+                              const cg_exchange_page_entry *e, cg_error *err)
 {
-    int64_t now_ids[CG__PAGE_MAX_HASHES];
-    size_t n_now = 0;
-    cg_status st;
-
     if (e->key == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_exchange_page_apply: an entry without a key");
-    /* Checked where cg_exchange_page_link checks them: before the first link (a deletion of a
-     * key with odd provenance text only unlinks). */
     if (!e->deleted && e->n_hashes > 0 &&
         (e->key[0] == '\0' || !field_ok(e->key) || !field_ok(e->member) ||
          !field_ok(e->entry_id) || !field_ok(e->classification)))
@@ -126,10 +121,25 @@ static cg_status apply_entry(cg_bankdb *db, const cg_exchange_info *ex, const ch
                         db->path, (long long)ex->id, CG_BANK_FIELD_MAX);
     if (!e->deleted && e->n_hashes > 0 && e->hashes == NULL)
         return cg__fail(err, CG_E_INVAL, "cg_exchange_page_apply: hashes is NULL");
-    if (!e->deleted && e->n_hashes > sizeof(now_ids) / sizeof(now_ids[0]))
+    if (!e->deleted && e->n_hashes > CG__PAGE_MAX_HASHES)
         return cg__fail(err, CG_E_LIMIT, "%s: exchange %s: record %s lists %zu hashes (at most "
                         "%zu)", db->path, ex->name, e->key, e->n_hashes,
-                        sizeof(now_ids) / sizeof(now_ids[0]));
+                        (size_t)CG__PAGE_MAX_HASHES);
+    return CG_OK;
+}
+
+static cg_status apply_entry(cg_bankdb *db, const cg_exchange_info *ex, const char *bank,
+                             const cg_exchange_page_entry *e, int64_t now,
+                             ids *old, cg_bank_signal *sig, cg_exchange_page_counts *c,
+                             cg_error *err)
+{
+    int64_t now_ids[CG__PAGE_MAX_HASHES];
+    size_t n_now = 0;
+    cg_status st;
+
+    st = check_record(db, ex, e, err);
+    if (st != CG_OK)
+        return st;
     old->n = 0;
     st = db->ops->exchange_key_signals(db, ex->id, e->key, collect, old, err);
     if (st == CG_OK && old->nomem)
@@ -273,21 +283,10 @@ static cg_status check_entry(cg_bankdb *db, const cg_exchange_info *ex,
                              const cg_exchange_page_entry *e, cg_bank_signal *sig,
                              cg_error *err)
 {
-    if (e->key == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_exchange_page_apply: an entry without a key");
-    if (!e->deleted && e->n_hashes > 0 &&
-        (e->key[0] == '\0' || !field_ok(e->key) || !field_ok(e->member) ||
-         !field_ok(e->entry_id) || !field_ok(e->classification)))
-        return cg__fail(err, CG_E_INVAL,
-                        "%s: exchange %lld: a record's key, member, entry id or classification "
-                        "is empty, longer than %d bytes or not UTF-8",
-                        db->path, (long long)ex->id, CG_BANK_FIELD_MAX);
-    if (!e->deleted && e->n_hashes > 0 && e->hashes == NULL)
-        return cg__fail(err, CG_E_INVAL, "cg_exchange_page_apply: hashes is NULL");
-    if (!e->deleted && e->n_hashes > CG__PAGE_MAX_HASHES)
-        return cg__fail(err, CG_E_LIMIT, "%s: exchange %s: record %s lists %zu hashes (at most "
-                        "%zu)", db->path, ex->name, e->key, e->n_hashes,
-                        (size_t)CG__PAGE_MAX_HASHES);
+    cg_status st = check_record(db, ex, e, err);
+
+    if (st != CG_OK)
+        return st;
     for (size_t h = 0; !e->deleted && h < e->n_hashes; h++) {
         const cg_exchange_page_hash *hh = &e->hashes[h];
         const char *why;
