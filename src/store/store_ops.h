@@ -63,7 +63,7 @@ typedef struct cg__signal_facts {
     char hex[2 * CG_SIGNAL_MAX_BYTES + 1];      /* the stored value, lower-case hex */
 } cg__signal_facts;
 
-/* An exchange page's segment for exchange_page_apply (store_exchange_page.c cuts and checks
+/* An exchange page's segment for exchange_page_apply (store_exchange_segment.c cuts and checks
  * it: every entry passed the generic path's checks, and no key and no (type, value) appears
  * twice in it). */
 typedef struct cg__xpage_hash {

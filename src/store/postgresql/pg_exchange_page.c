@@ -1,7 +1,7 @@
 /* An exchange page applied set-based in PostgreSQL (store_ops.h exchange_page_apply; the
  * generic path, one record at a time, is store_exchange_page.c's, whose rules this follows).
  *
- * The caller (store_exchange_page.c) has checked every entry in C and cut the page into
+ * The caller (store_exchange_segment.c) has checked every entry in C and cut the page into
  * segments where no key and no (type, value) appears twice. Here, per segment:
  *   1. one COPY (text format) of its hashes into the temp table cg_xpage (one row per hash;
  *      an entry without hashes, or deleted, is one row without a hash);
