@@ -20,17 +20,14 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/queue_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh"
 queue_test_init nats-server curl python3 psql
 N=${QUEUE_PG_JOBS:-10000}
 M=${QUEUE_PG_MORE:-300}
 
 phase "PostgreSQL and nats-server"
-pg=$(bash "$ROOT/tests/support/pg_cluster.sh" start "$tmp/pg" 2>"$tmp/pg.err")
-rc=$?
-[ $rc -eq 77 ] && { echo "SKIPPED: no PostgreSQL server binaries"; exit 77; }
-at_exit+=("bash '$ROOT/tests/support/pg_cluster.sh' stop '$tmp/pg'")
-check "a PostgreSQL of this test's own (pg_cluster.sh start)" "[ $rc -eq 0 ] && [ -n \"$pg\" ]"
-[ $rc -eq 0 ] || { cat "$tmp/pg.err"; exit 1; }
+pg_own_start # stopped at exit, after the workers
+pg=$pg_server
 export CHILDGUARD_DB=$pg
 
 queue_make_files "$tmp/files" "$N" pg

@@ -15,16 +15,13 @@
 set -u
 CG=$1
 ROOT=$2
-[ -n "${CG_TEST_PG_URL_FILE:-}" ] && [ -s "$CG_TEST_PG_URL_FILE" ] ||
-    { echo "SKIPPED: no PostgreSQL for this run (CG_TEST_PG_URL_FILE)"; exit 77; }
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh"
+pg_use_shared
 cg_test_init python3 psql
 
-server=$(cat "$CG_TEST_PG_URL_FILE")
-schema=cli_exchange_$$
-psql -q "$server" -c "CREATE SCHEMA $schema" >/dev/null 2>"$tmp/err"
-check "a schema for the store" "[ $? -eq 0 ]"
-DB="$server?options=-csearch_path%3D$schema"
+pg_store_schema cli_exchange_$$
+DB=$pg_db
 unset CHILDGUARD_DB # every command names the store with --db
 sql() { psql -qtA "$DB" -c "$1"; }
 
@@ -112,5 +109,5 @@ BAD=$("$CG" review add --db "$DB" --content-id conv:c3 --kind message --label gr
 rc=$?
 check "a hostile excerpt is refused (exit 2, named), the item kept without one" "[ $rc -eq 2 ] && grep -q 'not inside' $tmp/err && [ \"\$(sql 'SELECT count(*) FROM review_excerpts')\" = 1 ] && [ \"\$($CG review show $BAD --db \"$DB\" --json | field)\" = False ]"
 
-psql -q "$server" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
+psql -q "$pg_server" -c "DROP SCHEMA $pg_schema CASCADE" >/dev/null 2>&1
 exit $fail

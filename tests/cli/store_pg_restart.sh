@@ -28,7 +28,6 @@ cleanup() {
     for p in "${pids[@]}"; do
         kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
-    bash "$SRC/tests/support/pg_cluster.sh" stop "$tmp/pg"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -36,14 +35,10 @@ fail=0
 check() { # description, condition
     if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; head -c 600 "$tmp/err" 2>/dev/null; echo; fi
 }
-server=$(bash "$SRC/tests/support/pg_cluster.sh" start "$tmp/pg")
-rc=$?
-[ $rc -eq 77 ] && { echo "SKIPPED: no PostgreSQL server binaries"; exit 77; }
-check "a PostgreSQL of this test's own" "[ $rc -eq 0 ]"
-[ $rc -eq 0 ] || exit 1
-psql -q "$server" -c "CREATE SCHEMA restart" >/dev/null 2>"$tmp/err"
-check "a schema for the store" "[ $? -eq 0 ]"
-export CHILDGUARD_DB="$server?options=-csearch_path%3Drestart"
+. "$SRC/tests/cli/lib/pg_lib.sh"
+pg_own_start # stopped at exit, after cleanup
+pg_store_schema restart
+export CHILDGUARD_DB=$pg_db
 export CHILDGUARD_AUDIT_LOG=$tmp/audit-cli.log
 export USER=tester
 
@@ -127,7 +122,7 @@ for _ in $(seq 1 600); do
 done
 before=$(awk '$2 == 0' "$tmp/attempts" 2>/dev/null | wc -l)
 check "imports commit before the restart ($before)" "[ $before -ge 2 ]"
-bash "$SRC/tests/support/pg_cluster.sh" restart "$tmp/pg" 2>"$tmp/err"
+pg_own_restart 2>"$tmp/err"
 check "pg_ctl restart -m fast" "[ $? -eq 0 ]"
 touch "$tmp/restarted"
 wait $loop
@@ -173,7 +168,7 @@ read -r missing stray partial <"$tmp/verdict"
 check "every committed import is in the bank (missing: $missing)" "[ $missing -eq 0 ]"
 check "nothing in the bank that was not imported (stray: $stray)" "[ $stray -eq 0 ]"
 check "no file is in the bank in part (partial: $partial)" "[ $partial -eq 0 ]"
-check "the restart was a clean shutdown" "grep -q 'database system is shut down' $(cat "$tmp/pg/cluster")/server.log"
+check "the restart was a clean shutdown" "grep -q 'database system is shut down' $pg_cluster_dir/server.log"
 
 kill -TERM "${pids[0]}" 2>/dev/null
 wait "${pids[0]}"

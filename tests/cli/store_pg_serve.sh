@@ -11,12 +11,11 @@
 # Usage: bash store_pg_serve.sh /path/to/childguard
 set -u
 CG=$1
-[ -n "${CG_TEST_PG_URL_FILE:-}" ] && [ -s "$CG_TEST_PG_URL_FILE" ] ||
-    { echo "SKIPPED: no PostgreSQL for this run (CG_TEST_PG_URL_FILE)"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh"
+pg_use_shared
 for tool in curl python3 psql; do
     command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
 done
-server=$(cat "$CG_TEST_PG_URL_FILE")
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -30,10 +29,8 @@ fail=0
 check() { # description, condition
     if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; head -c 600 "$tmp/out" 2>/dev/null; echo; fi
 }
-schema=cli_serve_$$
-psql -q "$server" -c "CREATE SCHEMA $schema" >/dev/null 2>"$tmp/err"
-check "a schema for the store" "[ $? -eq 0 ]"
-export CHILDGUARD_DB="$server?options=-csearch_path%3D$schema"
+pg_store_schema cli_serve_$$
+export CHILDGUARD_DB=$pg_db
 export CHILDGUARD_AUDIT_LOG=$tmp/audit-cli.log
 export USER=tester
 
@@ -104,7 +101,7 @@ check "both servers match the CLI's add" "[ $da != never ] && [ $db != never ]"
 
 # Kill the listening connections (the servers' LISTEN sessions): they come back within a
 # second or so and wake their refreshers; a change made around then is not lost.
-psql -q -At "$server" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+psql -q -At "$pg_server" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
     WHERE query LIKE 'LISTEN childguard_changes%' AND pid <> pg_backend_pid()" >"$tmp/out" 2>"$tmp/err"
 check "the listening connections were killed" "[ \"\$(cat $tmp/out)\" -ge 1 ]"
 pdq3=$(python3 -c "import random; random.seed(19); print('%064x' % random.getrandbits(256))")
