@@ -69,26 +69,7 @@ done
 check "serve comes up" "curl -s -o /dev/null http://127.0.0.1:$port/status/live"
 
 # lookup HEX [SECONDS]: seconds until serve matches HEX, or "never" (bounded wait).
-lookup() {
-    python3 - "$port" "$1" "$MATCHER" "${2:-10}" <<'PY'
-import json, sys, time, urllib.request
-port, hexv, key, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-t0 = time.monotonic()
-while time.monotonic() - t0 < limit:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/m/raw_lookup?signal_type=pdq&signal={hexv}",
-        headers={"Authorization": "Bearer " + key})
-    try:
-        with urllib.request.urlopen(req, timeout=2) as r:
-            if json.load(r).get("matches"):
-                print(round(time.monotonic() - t0, 3))
-                sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.05)
-print("never")
-PY
-}
+lookup() { pg_wait_match "$port" "$1" "$MATCHER" "${2:-10}" 0.05; }
 
 # The import loop: one file per attempt, in order; "i rc after_restart" per attempt.
 (

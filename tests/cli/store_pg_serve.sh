@@ -60,26 +60,7 @@ check "server a comes up" "curl -s -o /dev/null http://127.0.0.1:$port_a/status/
 check "server b comes up" "curl -s -o /dev/null http://127.0.0.1:$port_b/status/live"
 
 # poll PORT HEX: seconds until /m/raw_lookup on PORT matches HEX, or "never" after 5 s.
-poll() {
-    python3 - "$1" "$2" "$MATCHER" <<'PY'
-import json, sys, time, urllib.request
-port, hexv, key = sys.argv[1], sys.argv[2], sys.argv[3]
-t0 = time.monotonic()
-while time.monotonic() - t0 < 5.0:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/m/raw_lookup?signal_type=pdq&signal={hexv}",
-        headers={"Authorization": "Bearer " + key})
-    try:
-        with urllib.request.urlopen(req, timeout=2) as r:
-            if json.load(r).get("matches"):
-                print(round(time.monotonic() - t0, 3))
-                sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.01)
-print("never")
-PY
-}
+poll() { pg_wait_match "$1" "$2" "$MATCHER" 5 0.01; }
 
 pdq1=$(python3 -c "import random; random.seed(17); print('%064x' % random.getrandbits(256))")
 code=$(curl -s -o "$tmp/out" -w '%{http_code}' -H "Authorization: Bearer $WRITER" \

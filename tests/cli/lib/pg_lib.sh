@@ -19,6 +19,11 @@
 # pg_store_schema NAME: creates schema NAME on $pg_server (a check, so the caller's `check` and
 #   $tmp must exist) and sets pg_schema=NAME and pg_db, the URL of a store in that schema (each
 #   test keeps its store in a schema of its own: the shared server holds every test's).
+#
+# pg_wait_match PORT HEX KEY SECONDS STEP: polls `childguard serve` on 127.0.0.1:PORT
+#   (/m/raw_lookup, PDQ HEX, API key KEY) every STEP seconds until it matches, at most SECONDS;
+#   prints the seconds it took, or "never" (a bank change reaching the servers of a store: the
+#   bounded wait is the check, the time is only printed).
 
 pg_lib_support=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../support" && pwd)
 pg_dir=
@@ -35,6 +40,28 @@ pg_store_schema() { # NAME
     check "a schema for the store" "[ $? -eq 0 ]"
     pg_schema=$1
     pg_db="$pg_server?options=-csearch_path%3D$1"
+}
+
+pg_wait_match() { # PORT HEX KEY SECONDS STEP
+    python3 - "$@" <<'PY'
+import json, sys, time, urllib.request
+port, hexv, key = sys.argv[1], sys.argv[2], sys.argv[3]
+limit, step = float(sys.argv[4]), float(sys.argv[5])
+t0 = time.monotonic()
+while time.monotonic() - t0 < limit:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/m/raw_lookup?signal_type=pdq&signal={hexv}",
+        headers={"Authorization": "Bearer " + key})
+    try:
+        with urllib.request.urlopen(req, timeout=2) as r:
+            if json.load(r).get("matches"):
+                print(round(time.monotonic() - t0, 3))
+                sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(step)
+print("never")
+PY
 }
 
 # The EXIT trap once pg_own_start ran: the caller's trap, then the server's stop. The shell's
