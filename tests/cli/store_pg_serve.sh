@@ -11,24 +11,10 @@
 # Usage: bash store_pg_serve.sh /path/to/childguard
 set -u
 CG=$1
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh"
 pg_use_shared
-for tool in curl python3 psql; do
-    command -v $tool >/dev/null || { echo "SKIPPED: $tool missing"; exit 77; }
-done
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() { # description, condition
-    if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; head -c 600 "$tmp/out" 2>/dev/null; echo; fi
-}
+cg_test_init curl python3 psql
 pg_store_schema cli_serve_$$
 export CHILDGUARD_DB=$pg_db
 export CHILDGUARD_AUDIT_LOG=$tmp/audit-cli.log
@@ -43,15 +29,11 @@ check "bank create in PostgreSQL" "[ $? -eq 0 ]"
 
 start() { # name refresh_ms -> sets port_<name>
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     "$CG" serve --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" --log "$tmp/audit-$1.log" \
         --threads 2 --refresh-ms $2 >"$tmp/$1.out" 2>"$tmp/$1.log" &
-    pids+=($!)
-    for _ in $(seq 1 300); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/status/live" 2>/dev/null && break
-        kill -0 "${pids[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
+    cg_track $!
+    cg_wait_live "http://127.0.0.1:$port" $!
     eval "port_$1=$port"
 }
 start a 200
@@ -92,7 +74,7 @@ db=$(poll "$port_b" "$pdq3")
 echo "   (after the listener was killed, b matched the add after ${db}s)"
 check "server b catches up after its listener reconnects" "[ $db != never ]"
 
-for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-for p in "${pids[@]}"; do wait "$p"; rc=$?; check "a server exits 0 on SIGTERM" "[ $rc -eq 0 ]"; done
-pids=()
+for p in $cg_pids; do kill -TERM "$p" 2>/dev/null; done
+for p in $cg_pids; do wait "$p"; rc=$?; check "a server exits 0 on SIGTERM" "[ $rc -eq 0 ]"; done
+cg_pids=
 exit $fail
