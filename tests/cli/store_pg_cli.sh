@@ -30,10 +30,7 @@ start=$(( (now - 3 * 86400) / 60 * 60 ))
 port=$(free_port)
 python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$port" "$tmp/requests.jsonl" "$start" &
 cg_track $!
-for _ in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-    sleep 0.1
-done
+cg_wait_port "$port"
 B="http://127.0.0.1:$port"
 export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 PDQ1=f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
