@@ -103,6 +103,21 @@ const char *cg__bank_signal_invalid(const cg_bank_signal *s)
     return NULL;
 }
 
+const char *cg__vpdq_frames_invalid(const cg_vpdq_frame *frames, size_t n)
+{
+    if (n == 0)
+        return "a vpdq signal needs at least one frame";
+    if (n > CG_BANK_VPDQ_MAX_FRAMES)
+        return "too many vpdq frames";
+    if (frames == NULL)
+        return "no frames";
+    for (size_t i = 0; i < n; i++)
+        if (frames[i].quality < 0 || frames[i].quality > 100 || !(frames[i].timestamp >= 0) ||
+            frames[i].frame_number > (uint64_t)INT64_MAX)
+            return "invalid vpdq frame (quality 0..100, timestamp >= 0)";
+    return NULL;
+}
+
 cg_status cg__store_json_object_check(cg_bankdb *db, const char *json, size_t max,
                                       const char *what, cg_error *err)
 {

@@ -2,7 +2,7 @@
  * backends (src/store/<backend>/) and the review layer (src/review/).
  *
  * store.c          cg_bankdb_open/close: picks the backend from the location (store_ops.h).
- * store_check.c    validation of names and text fields (limits, UTF-8).
+ * store_check.c    validation of names, text fields (limits, UTF-8) and vPDQ frame lists.
  * store_bank.c     banks and signals: argument checks, thresholds as text, dispatch.
  * store_import.c   cg_bank_import: drives the list reader (list.h) through the import ops.
  * store_export.c   cg_bank_export: drives the list writer from a streaming foreach.
@@ -67,6 +67,10 @@ long cg__bank_text_check(const char *field, size_t cap);
 /* Checks the fields of a signal before it is stored (type, quality, text fields,
  * disabled_until); returns NULL when valid, else a static reason. */
 const char *cg__bank_signal_invalid(const cg_bank_signal *s);
+/* Checks the n frames of a vPDQ signal before it is stored (count 1..CG_BANK_VPDQ_MAX_FRAMES,
+ * quality 0..100, timestamp >= 0, frame number within int64); NULL when valid, else a static
+ * reason. Every backend's vpdq add checks with it (a signal added one by one or imported). */
+const char *cg__vpdq_frames_invalid(const cg_vpdq_frame *frames, size_t n);
 
 /* Checks text given as JSON: an object of at most max bytes, no duplicate keys; what names it
  * in messages ("outbox: payload"). CG_E_LIMIT when longer, else CG_E_INVAL. */

@@ -349,6 +349,53 @@ CG_TEST(bank_store_validation)
     cg_bankdb_close(db);
 }
 
+/* cg_bank_vpdq_add with hostile frame lists (the one check every backend makes,
+ * cg__vpdq_frames_invalid in store_check.c): each is refused with CG_E_INVAL naming why, and
+ * nothing is stored; a good list still goes in. A count over CG_BANK_VPDQ_MAX_FRAMES is refused
+ * on the count alone (the array holds two frames: under ASan a read past them would fail). */
+CG_TEST(bank_store_vpdq_hostile_frames)
+{
+    cg_bankdb *db = open_db("vpdq_frames.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "videos");
+    cg_vpdq_frame f[2];
+    cg_error err = {0};
+    int64_t id = 0;
+
+    memset(f, 0, sizeof(f));
+    fill_value((uint8_t *)f[0].hash.words, sizeof(f[0].hash.words), 11);
+    f[0].quality = 100;
+    f[1] = f[0];
+    f[1].frame_number = 1;
+    f[1].timestamp = 0.5f;
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 0, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "at least one frame");
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, (size_t)CG_BANK_VPDQ_MAX_FRAMES + 1, NULL, NULL,
+                                  NULL, &id, NULL, &err),
+                 CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "too many vpdq frames");
+    f[1].quality = 101;
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "invalid vpdq frame");
+    f[1].quality = -1;
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    f[1].quality = 50;
+    f[1].timestamp = -0.5f;
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_CONTAINS(err.message, "timestamp");
+    f[1].timestamp = 0.0f / 0.0f; /* NaN fails timestamp >= 0 */
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    f[1].timestamp = 0.5f;
+    f[1].frame_number = (uint64_t)INT64_MAX + 1;
+    CG_ASSERT_EQ(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(id, 0);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 0);
+    f[1].frame_number = 1;
+    CG_ASSERT_OK(cg_bank_vpdq_add(db, b.id, f, 2, NULL, NULL, NULL, &id, NULL, &err), &err);
+    CG_ASSERT_GT(id, 0);
+    CG_ASSERT_EQ(count_of(db, b.id, "vpdq"), 1);
+    cg_bankdb_close(db);
+}
+
 CG_TEST_SQLITE(bank_store_thresholds)
 {
     cg_bankdb *db = open_db("thr.db", CG_BANKDB_CREATE);

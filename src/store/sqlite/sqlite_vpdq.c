@@ -45,25 +45,10 @@ static cg_status insert_frames(cg_bankdb *db, int64_t signal_id, const cg_vpdq_f
     return r;
 }
 
-static const char *frames_invalid(const cg_vpdq_frame *frames, size_t n)
-{
-    if (n == 0)
-        return "a vpdq signal needs at least one frame";
-    if (n > CG_BANK_VPDQ_MAX_FRAMES)
-        return "too many vpdq frames";
-    if (frames == NULL)
-        return "no frames";
-    for (size_t i = 0; i < n; i++)
-        if (frames[i].quality < 0 || frames[i].quality > 100 || !(frames[i].timestamp >= 0) ||
-            frames[i].frame_number > (uint64_t)INT64_MAX)
-            return "invalid vpdq frame (quality 0..100, timestamp >= 0)";
-    return NULL;
-}
-
 cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
                                   size_t n, int64_t now, int *merged, cg_error *err)
 {
-    const char *why = frames_invalid(frames, n);
+    const char *why = cg__vpdq_frames_invalid(frames, n);
     cg_status r;
 
     *merged = 0;
