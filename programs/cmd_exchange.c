@@ -20,8 +20,8 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
-#include "exchange_api_creds.h"
 #include "exchange_conf.h"
+#include "exchange_creds.h"
 #include "exchange_http.h"
 
 static void usage(void)
@@ -533,8 +533,7 @@ static int on_page(const cg_exchange_run_result *r, void *ud)
 
 static int run_fetch(const ex_opts *o)
 {
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    char path[4096], keypath[4096], why[512];
+    char path[4096], keypath[4096], why[512] = "";
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_run_options opt;
     cg_exchange_run_result res;
@@ -544,10 +543,9 @@ static int run_fetch(const ex_opts *o)
     fetch_ctx ctx;
     cg_audit *audit = NULL;
     cg_bankdb *db = NULL;
-    uint8_t *blob = NULL;
-    size_t blob_len = 0;
+    exchange_creds_source source;
     char *secret = NULL;
-    int found = 0, rc = CLI_ERROR, conf_ok = 0;
+    int rc = CLI_ERROR, conf_ok = 0;
     cg_error err;
 
     memset(&conf, 0, sizeof(conf));
@@ -556,29 +554,14 @@ static int run_fetch(const ex_opts *o)
     db = open_db(o, 1, path, sizeof(path), &audit);
     if (db == NULL)
         goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK ||
-        cg_exchange_secret_get(db, ex->id, &blob, &blob_len, &found, &err) != CG_OK) {
+    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
         fprintf(stderr, "childguard exchange fetch: %s\n", err.message);
         goto out;
     }
-    if (found) {
-        if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
-            exchange_key_load(keypath, 0, key, why, sizeof(why)) != 0) {
-            fprintf(stderr, "childguard exchange fetch: %s\n", why);
-            goto out;
-        }
-        if (cg_exchange_secret_open(key, cg_bankdb_tenant(db), ex->name, blob, blob_len, &secret,
-                                    &err) != CG_OK) {
-            memset(key, 0, sizeof(key));
-            fprintf(stderr, "childguard exchange fetch: %s\n", err.message);
-            goto out;
-        }
-        memset(key, 0, sizeof(key));
-    } else if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
-               exchange_api_creds_fallback(keypath, cg_bankdb_tenant(db), ex->api, &secret,
-                                           why, sizeof(why)) != 0) {
-        /* none of its own: its API's, if set (docs/exchange.md "Credentials per API") */
-        fprintf(stderr, "childguard exchange fetch: %s\n", why);
+    if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
+        exchange_creds_open(db, ex, keypath, &secret, &source, why, sizeof(why)) != 0) {
+        fprintf(stderr, "childguard exchange fetch: %s\n",
+                why[0] != '\0' ? why : "exchange key file path too long");
         goto out;
     }
     if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {
@@ -632,7 +615,6 @@ out:
         memset(secret, 0, strlen(secret));
         cg_free(secret);
     }
-    cg_free(blob);
     exchange_http_destroy(http);
     if (db != NULL)
         close_db(db, audit);

@@ -120,6 +120,8 @@ code=$(req "$ADMIN" POST /c/exchanges/api/stopncii '{"credential_json":null}'); 
 check "credential_json null changes nothing (HMA)" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/stopncii); keep
 check "GET says set, without the secret" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+jget() { python3 -c "import json,sys; d=json.load(open('$tmp/out')); print($1)" 2>/dev/null; }
+check "its credential_status: set, usable, from the API file beside the default key file, no path" "[ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"], d[\"credential_status\"][\"source\"], d[\"credential_status\"][\"file\"], d[\"credential_status\"][\"key_file_from\"], d[\"credential_status\"][\"error\"]')\" = 'True True api t.db.exchange-key.api-credentials default None' ] && ! grep -q '$tmp' $tmp/out"
 code=$(req "$OTHER" GET /c/exchanges/api/stopncii); keep
 check "another tenant's key: not set for its tenant" "[ $code = 200 ] && grep -q '\"has_set_authentification\":false' $tmp/out"
 f=$tmp/t.db.exchange-key.api-credentials
@@ -145,12 +147,36 @@ code=$(req "$ADMIN" POST /c/exchanges/api/stopncii '{"credential_json":{}}'); ke
 check "{} clears them" "[ $code = 200 ] && grep -q '\"has_set_authentification\":false' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "clearing one API leaves the other" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+code=$(req "$READER" GET /c/exchange/te1); keep
+check "an exchange using its API's credentials says so" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api True' ]"
+code=$(req "$READER" GET /c/exchange/own); keep
+check "an exchange with its own credentials says so" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'exchange True' ]"
 chmod 644 "$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
-check "a credentials file others can read is refused (500, the reason in the server log)" "[ $code = 500 ] && grep -q 'chmod 600' $tmp/server.log"
+check "a credentials file others can read is refused: the status names the file and the fix, not its directory" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"usable\"]')\" = False ] && grep -q 't.db.exchange-key.api-credentials: the API credentials file must be' $tmp/out && grep -q 'chmod 600' $tmp/out && ! grep -q '$tmp' $tmp/out && grep -q 'chmod 600' $tmp/server.log"
 chmod 600 "$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
 check "the route keeps going once it is fixed" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+# A sealed value that does not open (the file edited, or sealed with another key file).
+cp "$f" "$tmp/creds.bak"
+python3 - "$f" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["tenants"]["default"]["fb_threatexchange"]
+d["tenants"]["default"]["fb_threatexchange"] = h[:-2] + ("00" if h[-2:] != "00" else "11")
+open(sys.argv[1], "w").write(json.dumps(d))
+PY
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
+check "a sealed value that does not open: set, not usable, the error names the file" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"]')\" = 'True False' ] && grep -q 't.db.exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' $tmp/out"
+code=$(req "$READER" GET /c/exchange/te1); keep
+check "and the exchange using them says it cannot" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api False' ] && grep -q 'do not open' $tmp/out"
+printf 'garbled{' >"$f"
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
+check "a garbled file: the error names it" "[ $code = 200 ] && grep -q 't.db.exchange-key.api-credentials: not an API credentials file' $tmp/out"
+cp "$tmp/creds.bak" "$f"
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
+check "restored: usable again" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"usable\"]')\" = True ]"
+check "no answer ever held a secret (statuses included)" "! grep -q -e API-secret -e OWN-secret $tmp/all-replies"
 kill -TERM "$server_pid"; wait "$server_pid"; rc=$?; server_pid=
 check "the server stops cleanly" "[ $rc -eq 0 ]"
 exit $fail

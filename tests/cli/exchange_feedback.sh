@@ -92,6 +92,15 @@ else
 "$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
 check "an NCMEC negative without a reason id is refused without a PUT (exit 2)" "[ $? -eq 2 ] && grep -q 'needs a reason id' $tmp/err && [ \$(requests PUT) -eq 2 ]"
+"$CG" exchange feedback ncmec-x --reasons >"$tmp/out" 2>"$tmp/err"
+check "--reasons lists NCMEC's reason ids for MD5 and PDQ (GET /v2/feedback/TYPE/reasons)" "[ $? -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 4 ] && grep -q '^MD5	01234567-abcd-0123-4567-012345678900	Not the described content' $tmp/out && grep -q '^PDQ	01234567-abcd-0123-4567-0123456789ff	Other' $tmp/out"
+"$CG" exchange feedback ncmec-x --reasons --fingerprint PDQ --json >"$tmp/out" 2>"$tmp/err"
+check "--reasons --fingerprint PDQ --json" "[ $? -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 2 ] && grep -q '\"fingerprint\":\"PDQ\"' $tmp/out"
+"$CG" exchange feedback ncmec-x --reasons --fingerprint SHA1 >/dev/null 2>"$tmp/err"
+check "--fingerprint SHA1 refused (exit 2)" "[ $? -eq 2 ] && grep -q 'MD5 or PDQ' $tmp/err"
+"$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive \
+    --reason 01234567-abcd-0123-4567-00000000dead >/dev/null 2>"$tmp/err"
+check "a reason id NCMEC does not list: refused, nothing queued, no PUT" "[ $? -eq 2 ] && grep -q 'is not one NCMEC accepts' $tmp/err && [ \$(\"$CG\" exchange feedback ncmec-x --state pending | wc -l) -eq 0 ] && [ \$(requests PUT) -eq 2 ]"
 "$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive \
     --reason 01234567-abcd-0123-4567-012345678900 >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
@@ -123,6 +132,8 @@ for ex in sn-x:sn sn-deny:deny; do
         --config "{\"base_url\":\"$B/${ex##*:}/v1\"}" >/dev/null 2>>"$tmp/err"
     "$CG" exchange fetch "${ex%%:*}" --quiet 2>>"$tmp/err"
 done
+"$CG" exchange feedback sn-x --reasons >/dev/null 2>"$tmp/err"
+check "--reasons on an exchange that is not NCMEC's refused" "[ $? -eq 2 ] && grep -q \"NCMEC's\" $tmp/err"
 "$CG" exchange feedback sn-x --entry stopncii:VideoMD5:$MD5B --false-positive >"$tmp/out" 2>"$tmp/err"
 check "feedback by hand prints the row id" "[ $? -eq 0 ] && grep -Eq '^[0-9]+$' $tmp/out"
 "$CG" exchange feedback sn-x --send --json >"$tmp/out" 2>"$tmp/err"
