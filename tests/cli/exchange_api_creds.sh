@@ -12,37 +12,21 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init curl python3
 t0=$(date +%s)
 
-mport=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$mport" "$tmp/requests.jsonl" 0 &
-cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-M="http://127.0.0.1:$mport"
+ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
+M=$mock_url
 
-ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
-READER=$("$CG" keys create reader --scope bank:read 2>/dev/null | grep -m1 '^cgk_')
-NARROW=$("$CG" keys create narrow --scope all --banks sn 2>/dev/null | grep -m1 '^cgk_')
-OTHER=$("$CG" keys create other-admin --scope all --tenant beta 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$(ex_key admin --scope all)
+READER=$(ex_key reader --scope bank:read)
+NARROW=$(ex_key narrow --scope all --banks sn)
+OTHER=$(ex_key other-admin --scope all --tenant beta)
 check "keys made" "[ -n \"$ADMIN\" ] && [ -n \"$READER\" ] && [ -n \"$NARROW\" ] && [ -n \"$OTHER\" ]"
-echo '{"exchange_interval": 1, "exchange_run_seconds": 10}' >"$tmp/serve.json"
-port=$(free_port)
-B="http://127.0.0.1:$port"
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve '{"exchange_interval": 1, "exchange_run_seconds": 10}'
 check "the server comes up" "cg_wait_live $B $server_pid"
 
-req() { # KEY METHOD PATH [BODY] -> status code, body in $tmp/out
-    local key=$1 m=$2 p=$3
-    shift 3
-    curl -s -o "$tmp/out" -w '%{http_code}' -X "$m" ${key:+-H "Authorization: Bearer $key"} \
-        -H 'Content-Type: application/json' ${1:+--data-binary "$1"} "$B$p"
-}
 : >"$tmp/all-replies"
 keep() { cat "$tmp/out" >>"$tmp/all-replies"; echo >>"$tmp/all-replies"; }
 
@@ -120,7 +104,6 @@ code=$(req "$ADMIN" POST /c/exchanges/api/stopncii '{"credential_json":null}'); 
 check "credential_json null changes nothing (HMA)" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/stopncii); keep
 check "GET says set, without the secret" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
-jget() { python3 -c "import json,sys; d=json.load(open('$tmp/out')); print($1)" 2>/dev/null; }
 check "its credential_status: set, usable, from the API file beside the default key file, no path" "[ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"], d[\"credential_status\"][\"source\"], d[\"credential_status\"][\"file\"], d[\"credential_status\"][\"key_file_from\"], d[\"credential_status\"][\"error\"]')\" = 'True True api t.db.exchange-key.api-credentials default None' ] && ! grep -q '$tmp' $tmp/out"
 code=$(req "$OTHER" GET /c/exchanges/api/stopncii); keep
 check "another tenant's key: not set for its tenant" "[ $code = 200 ] && grep -q '\"has_set_authentification\":false' $tmp/out"

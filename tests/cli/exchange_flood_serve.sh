@@ -12,6 +12,7 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init curl python3 convert
 
 convert -size 256x256 gradient:red-blue -fill white -draw "rectangle 40,40 140,200" "$tmp/a.png"
@@ -26,29 +27,16 @@ echo "$PDQ" >"$tmp/list.txt"
 "$CG" exchange fetch fl --quiet >/dev/null 2>>"$tmp/err"
 check "the exchange holds its hash" "\"$CG\" bank export fl --format lines 2>/dev/null | grep -q $PDQ"
 
-ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
-SCANNER=$("$CG" keys create scanner --scope scan 2>/dev/null | grep -m1 '^cgk_')
-READER=$("$CG" keys create reader --scope bank:read 2>/dev/null | grep -m1 '^cgk_')
-NARROW=$("$CG" keys create narrow --scope bank:read --banks other 2>/dev/null | grep -m1 '^cgk_')
-BETA=$("$CG" keys create beta --scope all --tenant beta 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$(ex_key admin --scope all)
+SCANNER=$(ex_key scanner --scope scan)
+READER=$(ex_key reader --scope bank:read)
+NARROW=$(ex_key narrow --scope bank:read --banks other)
+BETA=$(ex_key beta --scope all --tenant beta)
 check "keys made" "[ -n \"$ADMIN\" ] && [ -n \"$SCANNER\" ] && [ -n \"$READER\" ] && [ -n \"$NARROW\" ] && [ -n \"$BETA\" ]"
-echo '{"exchange_fetch": 0}' >"$tmp/serve.json"
-port=$(free_port)
-B="http://127.0.0.1:$port"
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve '{"exchange_fetch": 0}'
 check "the server comes up" "cg_wait_live $B $server_pid"
 
-req() { # KEY METHOD PATH [curl args...] -> status code, body in $tmp/out
-    local key=$1 m=$2 p=$3
-    shift 3
-    curl -s -o "$tmp/out" -w '%{http_code}' -X "$m" ${key:+-H "Authorization: Bearer $key"} \
-        "$@" "$B$p"
-}
-# jq-free JSON reads: jget EXPR (python over $tmp/out, d = the reply)
-jget() { python3 -c "import json,sys; d=json.load(open('$tmp/out')); print($1)" 2>/dev/null; }
-scan() { req "$SCANNER" POST /v1/scan --data-binary "@$1" >/dev/null; }
+scan() { curl -s -o /dev/null -H "Authorization: Bearer $SCANNER" --data-binary "@$1" "$B/v1/scan"; }
 
 code=$(req "$READER" GET /c/exchange/fl/flood)
 check "before any match: limit 2 from the exchange, nothing counting or quarantined" \
