@@ -18,9 +18,7 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
-#include "exchange_conf.h"
-#include "exchange_creds.h"
-#include "exchange_http.h"
+#include "exchange_session.h"
 #include "hashfile.h" /* cli_parse_u64 */
 
 void exchange_feedback_usage(void)
@@ -156,6 +154,17 @@ static const char *verdict_word(int v)
     return v == CG_EXCHANGE_FB_CONFIRMED ? "confirmed" : "false_positive";
 }
 
+/* Prints o as one compact JSON line and releases it. */
+static void print_line(json_t *o)
+{
+    char *t = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    if (t != NULL)
+        printf("%s\n", t);
+    free(t);
+    json_decref(o);
+}
+
 static int print_item(const cg_exchange_feedback_item *it, void *ud)
 {
     const int json = *(const int *)ud;
@@ -173,12 +182,8 @@ static int print_item(const cg_exchange_feedback_item *it, void *ud)
             state_word(it->state), "created", (json_int_t)it->created, "attempts", it->attempts,
             "next_attempt", (json_int_t)it->next_attempt, "finished", (json_int_t)it->finished,
             "last_error", it->last_error);
-        char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        print_line(o);
     } else {
         printf("%" PRId64 "\t%s\t%s\t%s\tattempts=%d\tnext=%" PRId64 "\t%s\n", it->id,
                state_word(it->state), verdict_word(it->verdict), it->key, it->attempts,
@@ -222,68 +227,24 @@ static int run_list(cg_bankdb *db, const fb_opts *o)
     return n > 0 ? CLI_OK : CLI_NONE;
 }
 
-static int open_conf(cg_bankdb *db, const fb_opts *o, const char *dbpath,
-                     const cg_exchange_info *ex, exchange_conf *conf, char **secret);
-
-/* An NCMEC exchange with its configuration and an HTTP handle, for the reason lists. */
-typedef struct ncmec_session {
-    cg_exchange_info *ex;
-    exchange_conf conf;
-    exchange_http *http;
-    char *secret;
-    int conf_ok;
-} ncmec_session;
-
-static void session_close(ncmec_session *s)
-{
-    if (s->conf_ok)
-        exchange_conf_fini(&s->conf);
-    if (s->secret != NULL) {
-        memset(s->secret, 0, strlen(s->secret));
-        cg_free(s->secret);
-    }
-    exchange_http_destroy(s->http);
-    free(s->ex);
-}
+#define WHO "childguard exchange feedback"
 
 /* Opens exchange o->name, which must be an NCMEC one. 0, or -1 (reported). */
-static int session_open(cg_bankdb *db, const fb_opts *o, const char *dbpath, ncmec_session *s)
+static int ncmec_open(cg_bankdb *db, const fb_opts *o, const char *dbpath, exchange_session *s)
 {
-    exchange_http_options hopt;
-    cg_error err;
-
-    memset(s, 0, sizeof(*s));
-    s->ex = calloc(1, sizeof(*s->ex));
-    if (s->ex == NULL) {
-        fprintf(stderr, "childguard exchange feedback: out of memory\n");
+    if (exchange_session_open(s, db, o->name, o->key_file, dbpath, o->timeout, WHO) != 0)
         return -1;
-    }
-    if (cg_exchange_get(db, o->name, s->ex, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
-        return -1;
-    }
     if (strcmp(s->ex->api, "ncmec") != 0) {
-        fprintf(stderr, "childguard exchange feedback: reason ids are NCMEC's; exchange %s is "
-                        "%s\n", s->ex->name, s->ex->api);
+        fprintf(stderr, WHO ": reason ids are NCMEC's; exchange %s is %s\n", s->ex->name,
+                s->ex->api);
         return -1;
     }
-    if (open_conf(db, o, dbpath, s->ex, &s->conf, &s->secret) != 0)
-        return -1;
-    s->conf_ok = 1;
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.timeout_ms = o->timeout > 0 ? o->timeout * 1000 : 0;
-    s->http = exchange_http_create(&hopt);
-    if (s->http == NULL) {
-        fprintf(stderr, "childguard exchange feedback: out of memory\n");
-        return -1;
-    }
-    s->conf.cfg.transport = exchange_http_transport(s->http);
     return 0;
 }
 
 /* Calls fn(type, reason, ud) for each reason NCMEC lists for o->fingerprint (else MD5, then
  * PDQ). 0, or -1 (reported). */
-static int each_reason(ncmec_session *s, const fb_opts *o,
+static int each_reason(exchange_session *s, const fb_opts *o,
                        void (*fn)(const char *, const cg_ncmec_reason *, void *), void *ud)
 {
     static const char *const types[] = {"MD5", "PDQ"};
@@ -319,14 +280,8 @@ static void print_reason(const char *type, const cg_ncmec_reason *r, void *ud)
 
     (*n)++;
     if (json) {
-        json_t *j = json_pack("{s:s,s:s,s:s}", "fingerprint", type, "guid", r->guid, "name",
-                              r->name);
-        char *t = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-        if (t != NULL)
-            printf("%s\n", t);
-        free(t);
-        json_decref(j);
+        print_line(json_pack("{s:s,s:s,s:s}", "fingerprint", type, "guid", r->guid, "name",
+                             r->name));
     } else {
         printf("%s\t%s\t%s\n", type, r->guid, r->name);
     }
@@ -334,14 +289,14 @@ static void print_reason(const char *type, const cg_ncmec_reason *r, void *ud)
 
 static int run_reasons(cg_bankdb *db, const fb_opts *o, const char *dbpath)
 {
-    ncmec_session s;
+    exchange_session s;
     size_t n = 0;
     void *ud[2] = {&n, (void *)&o->json};
     int rc = CLI_ERROR;
 
-    if (session_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, print_reason, ud) == 0)
+    if (ncmec_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, print_reason, ud) == 0)
         rc = n > 0 ? CLI_OK : CLI_NONE;
-    session_close(&s);
+    exchange_session_close(&s);
     return rc;
 }
 
@@ -359,7 +314,7 @@ static int check_reason(cg_bankdb *db, const fb_opts *o, const char *dbpath)
 {
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     const char *ud[2] = {o->reason, NULL};
-    ncmec_session s;
+    exchange_session s;
     cg_error err;
     int ncmec, rc;
 
@@ -371,9 +326,8 @@ static int check_reason(cg_bankdb *db, const fb_opts *o, const char *dbpath)
     free(ex);
     if (!ncmec || o->reason == NULL)
         return 0;
-    rc = session_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, find_reason, ud) == 0 ? 0
-                                                                                       : -1;
-    session_close(&s);
+    rc = ncmec_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, find_reason, ud) == 0 ? 0 : -1;
+    exchange_session_close(&s);
     if (rc == 0 && ud[1] == NULL) {
         fprintf(stderr, "childguard exchange feedback: reason id \"%.64s\" is not one NCMEC "
                         "accepts (childguard exchange feedback %s --reasons lists them); "
@@ -403,92 +357,39 @@ static int run_add(cg_bankdb *db, const fb_opts *o, const char *dbpath)
     return CLI_OK;
 }
 
-/* Opens the exchange's credentials (its own, else its API's) into conf. 0 or -1 (reported). */
-static int open_conf(cg_bankdb *db, const fb_opts *o, const char *dbpath,
-                     const cg_exchange_info *ex, exchange_conf *conf, char **secret)
-{
-    char keypath[4096], why[512] = "";
-    exchange_creds_source source;
-
-    if (exchange_key_path(o->key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
-        exchange_creds_open(db, ex, keypath, secret, &source, why, sizeof(why)) != 0) {
-        fprintf(stderr, "childguard exchange feedback: %s\n",
-                why[0] != '\0' ? why : "exchange key file path too long");
-        return -1;
-    }
-    if (exchange_conf_init(conf, ex, *secret, why, sizeof(why)) != 0) {
-        fprintf(stderr, "childguard exchange feedback: exchange %s: %s\n", ex->name, why);
-        return -1;
-    }
-    return 0;
-}
-
 static int run_send(cg_bankdb *db, const fb_opts *o, const char *dbpath)
 {
-    cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_feedback_options opt;
     cg_exchange_feedback_result res;
-    exchange_http_options hopt;
-    exchange_http *http = NULL;
-    exchange_conf conf;
-    char *secret = NULL;
-    int rc = CLI_ERROR, conf_ok = 0;
+    exchange_session s;
+    int rc = CLI_ERROR;
     cg_error err;
 
-    memset(&conf, 0, sizeof(conf));
-    if (ex == NULL)
+    if (exchange_session_open(&s, db, o->name, o->key_file, dbpath, o->timeout, WHO) != 0)
         goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
-        goto out;
-    }
-    if (open_conf(db, o, dbpath, ex, &conf, &secret) != 0)
-        goto out;
-    conf_ok = 1;
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.timeout_ms = o->timeout > 0 ? o->timeout * 1000 : 0;
-    http = exchange_http_create(&hopt);
-    if (http == NULL) {
-        fprintf(stderr, "childguard exchange feedback: out of memory\n");
-        goto out;
-    }
-    conf.cfg.transport = exchange_http_transport(http);
     memset(&opt, 0, sizeof(opt));
     opt.max_items = (size_t)o->max;
     opt.now = o->now;
-    if (cg_exchange_feedback_run(db, ex->name, &conf.cfg, &opt, &res, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+    if (cg_exchange_feedback_run(db, s.ex->name, &s.conf.cfg, &opt, &res, &err) != CG_OK) {
+        fprintf(stderr, WHO ": %s\n", err.message);
         goto out;
     }
     if (o->json) {
-        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s}", "exchange", ex->name, "sent",
-                              (json_int_t)res.sent, "retried", (json_int_t)res.retried, "failed",
-                              (json_int_t)res.failed, "error", res.error);
-        char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
-        json_decref(j);
+        print_line(json_pack("{s:s,s:I,s:I,s:I,s:s}", "exchange", s.ex->name, "sent",
+                             (json_int_t)res.sent, "retried", (json_int_t)res.retried, "failed",
+                             (json_int_t)res.failed, "error", res.error));
     } else {
-        printf("%s: %zu sent, %zu waiting for a retry, %zu given up\n", ex->name, res.sent,
+        printf("%s: %zu sent, %zu waiting for a retry, %zu given up\n", s.ex->name, res.sent,
                res.retried, res.failed);
     }
     if (res.status != CG_OK)
-        fprintf(stderr, "childguard exchange feedback: %s\n", res.error);
+        fprintf(stderr, WHO ": %s\n", res.error);
     if (res.retried > 0 || res.failed > 0)
         rc = CLI_ERROR;
     else
         rc = res.sent > 0 ? CLI_OK : CLI_NONE;
 out:
-    if (conf_ok)
-        exchange_conf_fini(&conf);
-    if (secret != NULL) {
-        memset(secret, 0, strlen(secret));
-        cg_free(secret);
-    }
-    exchange_http_destroy(http);
-    free(ex);
+    exchange_session_close(&s);
     return rc;
 }
 

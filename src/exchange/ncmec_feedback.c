@@ -58,6 +58,20 @@ static cg_status own_member(const cg_exchange_config *cfg, const char *base,
     return st;
 }
 
+/* HTTP Basic with cfg's credentials into auth (cap), and hdr[0..1] = Authorization, Accept XML.
+ * The caller wipes auth. */
+static cg_status basic_headers(const cg_exchange_config *cfg, char *auth, size_t cap,
+                               cg_http_header *hdr, cg_error *err)
+{
+    cg_status st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, cap, err);
+
+    hdr[0].name = "Authorization";
+    hdr[0].value = auth;
+    hdr[1].name = "Accept";
+    hdr[1].value = "application/xml";
+    return st;
+}
+
 /* GET {base}/v2/feedback/{type}/reasons into out (CG_NCMEC_REASONS_MAX), *n how many. */
 static cg_status fetch_reasons(const cg_exchange_config *cfg, const char *base,
                                const cg_http_header *auth, const char *type,
@@ -152,13 +166,9 @@ cg_status cg_exchange_ncmec_reasons(const cg_exchange_config *cfg, const char *f
     if (strcmp(fingerprint, "MD5") != 0 && strcmp(fingerprint, "PDQ") != 0)
         return cg__fail(err, CG_E_INVAL, "ncmec: feedback reasons are read for MD5 or PDQ, "
                         "not \"%.20s\"", fingerprint);
-    st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, sizeof(auth), err);
+    st = basic_headers(cfg, auth, sizeof(auth), hdr, err);
     if (st != CG_OK)
         return st;
-    hdr[0].name = "Authorization";
-    hdr[0].value = auth;
-    hdr[1].name = "Accept";
-    hdr[1].value = "application/xml";
     r = cg__calloc(CG_NCMEC_REASONS_MAX, sizeof(*r));
     if (r == NULL)
         st = cg__fail(err, CG_E_NOMEM, "ncmec: out of memory");
@@ -212,14 +222,10 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
     /* A dot segment would be squashed by the HTTP client and address another resource. */
     if (strcmp(entry, ".") == 0 || strcmp(entry, "..") == 0)
         return cg__fail(err, CG_E_INVAL, "ncmec: the entry id is a dot segment");
-    st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, sizeof(auth), err);
+    st = basic_headers(cfg, auth, sizeof(auth), hdr, err);
     if (st != CG_OK)
         return st;
-    hdr[0].name = "Authorization";
-    hdr[0].value = auth;
-    hdr[1].name = "Content-Type";
-    hdr[1].value = "application/xml";
-    hdr[2].name = "Accept";
+    hdr[2].name = "Content-Type";
     hdr[2].value = "application/xml";
     if (body[0] == '\0') { /* a negative: its reason checked against NCMEC's list */
         st = choose_reason(cfg, base, hdr, type, fb->reason, reason, sizeof(reason), err);
