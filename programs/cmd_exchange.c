@@ -20,9 +20,8 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
-#include "exchange_api_creds.h"
 #include "exchange_conf.h"
-#include "exchange_http.h"
+#include "exchange_session.h"
 
 static void usage(void)
 {
@@ -533,77 +532,35 @@ static int on_page(const cg_exchange_run_result *r, void *ud)
 
 static int run_fetch(const ex_opts *o)
 {
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    char path[4096], keypath[4096], why[512];
-    cg_exchange_info *ex = calloc(1, sizeof(*ex));
+    char path[4096];
     cg_exchange_run_options opt;
     cg_exchange_run_result res;
-    exchange_http_options hopt;
-    exchange_http *http = NULL;
-    exchange_conf conf;
+    exchange_session s;
     fetch_ctx ctx;
     cg_audit *audit = NULL;
     cg_bankdb *db = NULL;
-    uint8_t *blob = NULL;
-    size_t blob_len = 0;
-    char *secret = NULL;
-    int found = 0, rc = CLI_ERROR, conf_ok = 0;
+    int rc = CLI_ERROR;
     cg_error err;
 
-    memset(&conf, 0, sizeof(conf));
-    if (ex == NULL || need_name(o) != 0)
+    memset(&s, 0, sizeof(s));
+    if (need_name(o) != 0)
         goto out;
     db = open_db(o, 1, path, sizeof(path), &audit);
     if (db == NULL)
         goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK ||
-        cg_exchange_secret_get(db, ex->id, &blob, &blob_len, &found, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange fetch: %s\n", err.message);
+    if (exchange_session_open(&s, db, o->name, o->key_file, path, o->timeout,
+                              "childguard exchange fetch") != 0)
         goto out;
-    }
-    if (found) {
-        if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
-            exchange_key_load(keypath, 0, key, why, sizeof(why)) != 0) {
-            fprintf(stderr, "childguard exchange fetch: %s\n", why);
-            goto out;
-        }
-        if (cg_exchange_secret_open(key, cg_bankdb_tenant(db), ex->name, blob, blob_len, &secret,
-                                    &err) != CG_OK) {
-            memset(key, 0, sizeof(key));
-            fprintf(stderr, "childguard exchange fetch: %s\n", err.message);
-            goto out;
-        }
-        memset(key, 0, sizeof(key));
-    } else if (exchange_key_path(o->key_file, path, keypath, sizeof(keypath)) != 0 ||
-               exchange_api_creds_fallback(keypath, cg_bankdb_tenant(db), ex->api, &secret,
-                                           why, sizeof(why)) != 0) {
-        /* none of its own: its API's, if set (docs/exchange.md "Credentials per API") */
-        fprintf(stderr, "childguard exchange fetch: %s\n", why);
-        goto out;
-    }
-    if (exchange_conf_init(&conf, ex, secret, why, sizeof(why)) != 0) {
-        fprintf(stderr, "childguard exchange fetch: exchange %s: %s\n", ex->name, why);
-        goto out;
-    }
-    conf_ok = 1;
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.timeout_ms = o->timeout > 0 ? o->timeout * 1000 : 0;
-    http = exchange_http_create(&hopt);
-    if (http == NULL) {
-        fprintf(stderr, "childguard exchange fetch: out of memory\n");
-        goto out;
-    }
-    conf.cfg.transport = exchange_http_transport(http);
     memset(&opt, 0, sizeof(opt));
     opt.full = o->full;
     opt.max_pages = (size_t)o->max_pages;
     opt.max_seconds = o->max_seconds;
     ctx.json = o->json;
     ctx.tty = !o->quiet && !o->json && isatty(STDERR_FILENO);
-    ctx.name = ex->name;
+    ctx.name = s.ex->name;
     opt.progress = on_page;
     opt.progress_ud = &ctx;
-    if (cg_exchange_run(db, ex->name, &conf.cfg, &opt, &res, &err) != CG_OK) {
+    if (cg_exchange_run(db, s.ex->name, &s.conf.cfg, &opt, &res, &err) != CG_OK) {
         if (ctx.tty)
             fprintf(stderr, "\n");
         fprintf(stderr, "childguard exchange fetch: %s\n", err.message);
@@ -612,11 +569,11 @@ static int run_fetch(const ex_opts *o)
     if (ctx.tty)
         fprintf(stderr, "\n");
     if (o->json)
-        print_json(result_json(ex->name, &res, 1));
+        print_json(result_json(s.ex->name, &res, 1));
     else if (!o->quiet)
         printf("%s: %zu pages, %" PRIu64 " records: %" PRIu64 " added, %" PRIu64
                " removed, %" PRIu64 " merged, %" PRIu64 " malformed skipped; %s\n",
-               ex->name, res.pages, res.records, res.applied.added, res.applied.removed,
+               s.ex->name, res.pages, res.records, res.applied.added, res.applied.removed,
                res.applied.merged, res.rejected,
                res.up_to_date ? "up to date" : res.succeeded ? "more to fetch" : "not up to date");
     if (!res.succeeded || res.status != CG_OK) {
@@ -626,17 +583,9 @@ static int run_fetch(const ex_opts *o)
         rc = res.records > 0 ? CLI_OK : CLI_NONE;
     }
 out:
-    if (conf_ok)
-        exchange_conf_fini(&conf);
-    if (secret != NULL) {
-        memset(secret, 0, strlen(secret));
-        cg_free(secret);
-    }
-    cg_free(blob);
-    exchange_http_destroy(http);
+    exchange_session_close(&s);
     if (db != NULL)
         close_db(db, audit);
-    free(ex);
     return rc;
 }
 

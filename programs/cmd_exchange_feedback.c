@@ -18,9 +18,7 @@
 #include "cli.h"
 #include "cmd_exchange_feedback.h"
 #include "dbpath.h"
-#include "exchange_api_creds.h"
-#include "exchange_conf.h"
-#include "exchange_http.h"
+#include "exchange_session.h"
 #include "hashfile.h" /* cli_parse_u64 */
 
 void exchange_feedback_usage(void)
@@ -29,6 +27,7 @@ void exchange_feedback_usage(void)
            "       childguard exchange feedback NAME --send [--now] [--max N] [--json]\n"
            "       childguard exchange feedback NAME --entry KEY (--confirmed | --false-positive)\n"
            "                                [--reason ID]\n"
+           "       childguard exchange feedback NAME --reasons [--fingerprint MD5|PDQ] [--json]\n"
            "\n"
            "The feedback queue of exchange NAME. A reviewer's confirm or false-positive decision\n"
            "on an item that matched the exchange's bank queues one row per entry; only the\n"
@@ -41,7 +40,14 @@ void exchange_feedback_usage(void)
            "                   doubling, at most 6 h; given up after 8 attempts) and stops the\n"
            "                   run. --now: also the rows still waiting. --max N: rows per run\n"
            "  --entry KEY      queue feedback by hand on the entry KEY (its key as the\n"
-           "                   provenance shows it), --reason ID: an NCMEC reason id\n"
+           "                   provenance shows it), --reason ID: an NCMEC reason id, checked\n"
+           "                   against NCMEC's list (an unknown id is refused, nothing queued)\n"
+           "  --reasons        NCMEC only: the reason ids NCMEC accepts in a negative\n"
+           "                   (false-positive) feedback, read from the exchange (GET\n"
+           "                   /v2/feedback/TYPE/reasons) for MD5 and PDQ, or --fingerprint's:\n"
+           "                   fingerprint, id, name. They are NCMEC's GUIDs, not a fixed list.\n"
+           "                   A negative without --reason uses the only one NCMEC lists, and\n"
+           "                   is given up (naming them) when it lists several\n"
            "\n"
            "Options: --db PATH, --key-file PATH, --timeout SECONDS (as for exchange fetch).\n"
            "Exit status: 0 rows listed / all tried rows sent / queued; 1 nothing to list or\n"
@@ -49,8 +55,8 @@ void exchange_feedback_usage(void)
 }
 
 typedef struct fb_opts {
-    const char *db, *key_file, *name, *entry, *reason, *state;
-    int send, now, json, verdict;
+    const char *db, *key_file, *name, *entry, *reason, *state, *fingerprint;
+    int send, now, json, verdict, reasons;
     long max, timeout;
 } fb_opts;
 
@@ -79,6 +85,7 @@ static int parse(int argc, char **argv, fb_opts *o)
         {"now", no_argument, NULL, 'n'},         {"json", no_argument, NULL, 'j'},
         {"confirmed", no_argument, NULL, 'c'},   {"false-positive", no_argument, NULL, 'f'},
         {"max", required_argument, NULL, 'm'},   {"timeout", required_argument, NULL, 't'},
+        {"reasons", no_argument, NULL, 'R'},     {"fingerprint", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     int c;
 
@@ -99,6 +106,8 @@ static int parse(int argc, char **argv, fb_opts *o)
         case 'f': o->verdict = o->verdict == -1 ? CG_EXCHANGE_FB_FALSE_POSITIVE : 9; break;
         case 'm': if (parse_count("--max", optarg, &o->max) != 0) return -1; break;
         case 't': if (parse_count("--timeout", optarg, &o->timeout) != 0) return -1; break;
+        case 'R': o->reasons = 1; break;
+        case 'F': o->fingerprint = optarg; break;
         case 'h': exchange_feedback_usage(); return 1;
         default: return -1;
         }
@@ -108,9 +117,15 @@ static int parse(int argc, char **argv, fb_opts *o)
         return -1;
     }
     o->name = argv[optind];
-    if ((o->entry != NULL) + o->send + (o->state != NULL) > 1) {
-        fprintf(stderr, "childguard exchange feedback: --entry, --send and --state do not go "
-                        "together\n");
+    if ((o->entry != NULL) + o->send + (o->state != NULL) + o->reasons > 1) {
+        fprintf(stderr, "childguard exchange feedback: --entry, --send, --state and --reasons "
+                        "do not go together\n");
+        return -1;
+    }
+    if (o->fingerprint != NULL &&
+        (!o->reasons || (strcmp(o->fingerprint, "MD5") != 0 && strcmp(o->fingerprint, "PDQ")))) {
+        fprintf(stderr, "childguard exchange feedback: --fingerprint is MD5 or PDQ and goes "
+                        "with --reasons\n");
         return -1;
     }
     if ((o->entry != NULL) != (o->verdict != -1) || o->verdict == 9) {
@@ -139,6 +154,17 @@ static const char *verdict_word(int v)
     return v == CG_EXCHANGE_FB_CONFIRMED ? "confirmed" : "false_positive";
 }
 
+/* Prints o as one compact JSON line and releases it. */
+static void print_line(json_t *o)
+{
+    char *t = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    if (t != NULL)
+        printf("%s\n", t);
+    free(t);
+    json_decref(o);
+}
+
 static int print_item(const cg_exchange_feedback_item *it, void *ud)
 {
     const int json = *(const int *)ud;
@@ -156,12 +182,8 @@ static int print_item(const cg_exchange_feedback_item *it, void *ud)
             state_word(it->state), "created", (json_int_t)it->created, "attempts", it->attempts,
             "next_attempt", (json_int_t)it->next_attempt, "finished", (json_int_t)it->finished,
             "last_error", it->last_error);
-        char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        print_line(o);
     } else {
         printf("%" PRId64 "\t%s\t%s\t%s\tattempts=%d\tnext=%" PRId64 "\t%s\n", it->id,
                state_word(it->state), verdict_word(it->verdict), it->key, it->attempts,
@@ -205,7 +227,117 @@ static int run_list(cg_bankdb *db, const fb_opts *o)
     return n > 0 ? CLI_OK : CLI_NONE;
 }
 
-static int run_add(cg_bankdb *db, const fb_opts *o)
+#define WHO "childguard exchange feedback"
+
+/* Opens exchange o->name, which must be an NCMEC one. 0, or -1 (reported). */
+static int ncmec_open(cg_bankdb *db, const fb_opts *o, const char *dbpath, exchange_session *s)
+{
+    if (exchange_session_open(s, db, o->name, o->key_file, dbpath, o->timeout, WHO) != 0)
+        return -1;
+    if (strcmp(s->ex->api, "ncmec") != 0) {
+        fprintf(stderr, WHO ": reason ids are NCMEC's; exchange %s is %s\n", s->ex->name,
+                s->ex->api);
+        return -1;
+    }
+    return 0;
+}
+
+/* Calls fn(type, reason, ud) for each reason NCMEC lists for o->fingerprint (else MD5, then
+ * PDQ). 0, or -1 (reported). */
+static int each_reason(exchange_session *s, const fb_opts *o,
+                       void (*fn)(const char *, const cg_ncmec_reason *, void *), void *ud)
+{
+    static const char *const types[] = {"MD5", "PDQ"};
+    cg_ncmec_reason *r = calloc(CG_NCMEC_REASONS_MAX, sizeof(*r));
+    int rc = 0;
+
+    if (r == NULL) {
+        fprintf(stderr, "childguard exchange feedback: out of memory\n");
+        return -1;
+    }
+    for (size_t t = 0; t < 2 && rc == 0; t++) {
+        size_t n = 0;
+        cg_error err;
+
+        if (o->fingerprint != NULL && strcmp(o->fingerprint, types[t]) != 0)
+            continue;
+        if (cg_exchange_ncmec_reasons(&s->conf.cfg, types[t], r, CG_NCMEC_REASONS_MAX, &n,
+                                      &err) != CG_OK) {
+            fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+            rc = -1;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++)
+            fn(types[t], &r[i], ud);
+    }
+    free(r);
+    return rc;
+}
+
+static void print_reason(const char *type, const cg_ncmec_reason *r, void *ud)
+{
+    size_t *n = ((void **)ud)[0];
+    const int json = *(const int *)((void **)ud)[1];
+
+    (*n)++;
+    if (json) {
+        print_line(json_pack("{s:s,s:s,s:s}", "fingerprint", type, "guid", r->guid, "name",
+                             r->name));
+    } else {
+        printf("%s\t%s\t%s\n", type, r->guid, r->name);
+    }
+}
+
+static int run_reasons(cg_bankdb *db, const fb_opts *o, const char *dbpath)
+{
+    exchange_session s;
+    size_t n = 0;
+    void *ud[2] = {&n, (void *)&o->json};
+    int rc = CLI_ERROR;
+
+    if (ncmec_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, print_reason, ud) == 0)
+        rc = n > 0 ? CLI_OK : CLI_NONE;
+    exchange_session_close(&s);
+    return rc;
+}
+
+static void find_reason(const char *type, const cg_ncmec_reason *r, void *ud)
+{
+    (void)type;
+    if (strcmp(r->guid, ((const char **)ud)[0]) == 0)
+        ((const char **)ud)[1] = "found";
+}
+
+/* An NCMEC negative's reason id must be one NCMEC lists (for MD5 or PDQ; the delivery checks
+ * it again for the matched fingerprint). Other exchanges: nothing to check. 0, or -1
+ * (reported: nothing is queued). */
+static int check_reason(cg_bankdb *db, const fb_opts *o, const char *dbpath)
+{
+    cg_exchange_info *ex = calloc(1, sizeof(*ex));
+    const char *ud[2] = {o->reason, NULL};
+    exchange_session s;
+    cg_error err;
+    int ncmec, rc;
+
+    if (ex == NULL || cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
+        free(ex);
+        return 0; /* cg_exchange_feedback_add says what is wrong */
+    }
+    ncmec = strcmp(ex->api, "ncmec") == 0;
+    free(ex);
+    if (!ncmec || o->reason == NULL)
+        return 0;
+    rc = ncmec_open(db, o, dbpath, &s) == 0 && each_reason(&s, o, find_reason, ud) == 0 ? 0 : -1;
+    exchange_session_close(&s);
+    if (rc == 0 && ud[1] == NULL) {
+        fprintf(stderr, "childguard exchange feedback: reason id \"%.64s\" is not one NCMEC "
+                        "accepts (childguard exchange feedback %s --reasons lists them); "
+                        "nothing queued\n", o->reason, o->name);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int run_add(cg_bankdb *db, const fb_opts *o, const char *dbpath)
 {
     const char *actor = getenv("CHILDGUARD_ACTOR");
     int64_t id = 0;
@@ -213,6 +345,9 @@ static int run_add(cg_bankdb *db, const fb_opts *o)
 
     if (actor == NULL || *actor == '\0')
         actor = getenv("USER");
+    /* A reason that is not an id is refused by cg_exchange_feedback_add, before any request. */
+    if (cg_exchange_feedback_reason_valid(o->reason) && check_reason(db, o, dbpath) != 0)
+        return CLI_ERROR;
     if (cg_exchange_feedback_add(db, o->name, o->entry, o->verdict, o->reason, actor, &id,
                                  &err) != CG_OK) {
         fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
@@ -222,116 +357,39 @@ static int run_add(cg_bankdb *db, const fb_opts *o)
     return CLI_OK;
 }
 
-/* Opens the exchange's credentials (sealed in the database) into conf. 0 or -1 (reported). */
-static int open_conf(cg_bankdb *db, const fb_opts *o, const char *dbpath,
-                     const cg_exchange_info *ex, exchange_conf *conf, char **secret)
-{
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    char keypath[4096], why[512];
-    uint8_t *blob = NULL;
-    size_t blob_len = 0;
-    int found = 0, rc = -1;
-    cg_error err;
-
-    *secret = NULL;
-    if (cg_exchange_secret_get(db, ex->id, &blob, &blob_len, &found, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
-        return -1;
-    }
-    if (found) {
-        if (exchange_key_path(o->key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
-            exchange_key_load(keypath, 0, key, why, sizeof(why)) != 0) {
-            fprintf(stderr, "childguard exchange feedback: %s\n", why);
-            goto out;
-        }
-        if (cg_exchange_secret_open(key, cg_bankdb_tenant(db), ex->name, blob, blob_len, secret,
-                                    &err) != CG_OK) {
-            fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
-            goto out;
-        }
-    } else if (exchange_key_path(o->key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
-               exchange_api_creds_fallback(keypath, cg_bankdb_tenant(db), ex->api, secret, why,
-                                           sizeof(why)) != 0) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", why);
-        goto out;
-    }
-    if (exchange_conf_init(conf, ex, *secret, why, sizeof(why)) != 0) {
-        fprintf(stderr, "childguard exchange feedback: exchange %s: %s\n", ex->name, why);
-        goto out;
-    }
-    rc = 0;
-out:
-    memset(key, 0, sizeof(key));
-    cg_free(blob);
-    return rc;
-}
-
 static int run_send(cg_bankdb *db, const fb_opts *o, const char *dbpath)
 {
-    cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_feedback_options opt;
     cg_exchange_feedback_result res;
-    exchange_http_options hopt;
-    exchange_http *http = NULL;
-    exchange_conf conf;
-    char *secret = NULL;
-    int rc = CLI_ERROR, conf_ok = 0;
+    exchange_session s;
+    int rc = CLI_ERROR;
     cg_error err;
 
-    memset(&conf, 0, sizeof(conf));
-    if (ex == NULL)
+    if (exchange_session_open(&s, db, o->name, o->key_file, dbpath, o->timeout, WHO) != 0)
         goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
-        goto out;
-    }
-    if (open_conf(db, o, dbpath, ex, &conf, &secret) != 0)
-        goto out;
-    conf_ok = 1;
-    memset(&hopt, 0, sizeof(hopt));
-    hopt.timeout_ms = o->timeout > 0 ? o->timeout * 1000 : 0;
-    http = exchange_http_create(&hopt);
-    if (http == NULL) {
-        fprintf(stderr, "childguard exchange feedback: out of memory\n");
-        goto out;
-    }
-    conf.cfg.transport = exchange_http_transport(http);
     memset(&opt, 0, sizeof(opt));
     opt.max_items = (size_t)o->max;
     opt.now = o->now;
-    if (cg_exchange_feedback_run(db, ex->name, &conf.cfg, &opt, &res, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange feedback: %s\n", err.message);
+    if (cg_exchange_feedback_run(db, s.ex->name, &s.conf.cfg, &opt, &res, &err) != CG_OK) {
+        fprintf(stderr, WHO ": %s\n", err.message);
         goto out;
     }
     if (o->json) {
-        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s}", "exchange", ex->name, "sent",
-                              (json_int_t)res.sent, "retried", (json_int_t)res.retried, "failed",
-                              (json_int_t)res.failed, "error", res.error);
-        char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
-        json_decref(j);
+        print_line(json_pack("{s:s,s:I,s:I,s:I,s:s}", "exchange", s.ex->name, "sent",
+                             (json_int_t)res.sent, "retried", (json_int_t)res.retried, "failed",
+                             (json_int_t)res.failed, "error", res.error));
     } else {
-        printf("%s: %zu sent, %zu waiting for a retry, %zu given up\n", ex->name, res.sent,
+        printf("%s: %zu sent, %zu waiting for a retry, %zu given up\n", s.ex->name, res.sent,
                res.retried, res.failed);
     }
     if (res.status != CG_OK)
-        fprintf(stderr, "childguard exchange feedback: %s\n", res.error);
+        fprintf(stderr, WHO ": %s\n", res.error);
     if (res.retried > 0 || res.failed > 0)
         rc = CLI_ERROR;
     else
         rc = res.sent > 0 ? CLI_OK : CLI_NONE;
 out:
-    if (conf_ok)
-        exchange_conf_fini(&conf);
-    if (secret != NULL) {
-        memset(secret, 0, strlen(secret));
-        cg_free(secret);
-    }
-    exchange_http_destroy(http);
-    free(ex);
+    exchange_session_close(&s);
     return rc;
 }
 
@@ -358,8 +416,10 @@ int exchange_feedback_main(int argc, char **argv)
     }
     if (o.send)
         rc = run_send(db, &o, path);
+    else if (o.reasons)
+        rc = run_reasons(db, &o, path);
     else if (o.entry != NULL)
-        rc = run_add(db, &o);
+        rc = run_add(db, &o, path);
     else
         rc = run_list(db, &o);
     cg_bankdb_close(db);

@@ -149,6 +149,42 @@ typedef struct cg_engine_config {
 CG_API cg_status cg_flood_quarantined(cg_bankdb *db, int64_t bank_id, int64_t now, int64_t *ids,
                                       size_t cap, size_t *count, cg_error *err);
 
+/* One exchange signal's flood counter in an engine (cg_engine_flood_counters). */
+typedef struct cg_flood_counter {
+    int64_t signal_id;
+    int64_t bank_id;
+    int64_t window_start; /* unix seconds of the window's first counted match */
+    int64_t count;        /* different images counted in the window (quarantine above limit) */
+    int limit;            /* the limit read when the window started: -1 off */
+} cg_flood_counter;
+
+/* This engine's flood counters (docs/exchange.md "Flood quarantine") of the signals counting
+ * at unix time now (a window started within the last hour, at least one match counted),
+ * highest count first. bank_id > 0: only that bank's. *count gets how many; the first cap are
+ * written to out (may be NULL when cap is 0). The counters live in this engine's memory: another
+ * process on the same store keeps its own (quarantines, in the store, are shared). Thread-safe
+ * (takes the engine's record lock). CG_E_INVAL on a NULL argument. */
+CG_API cg_status cg_engine_flood_counters(cg_engine *e, int64_t bank_id, int64_t now,
+                                          cg_flood_counter *out, size_t cap, size_t *count,
+                                          cg_error *err);
+
+/* Where a flood limit came from (cg_engine_flood_limit). */
+typedef enum cg_flood_limit_from {
+    CG_FLOOD_FROM_ENGINE = 0, /* the engine's flood_per_hour (or its default) */
+    CG_FLOOD_FROM_BANK,       /* the bank's flood_per_hour setting */
+    CG_FLOOD_FROM_EXCHANGE,   /* the exchange's api_json "flood_per_hour" */
+    CG_FLOOD_FROM_NO_DATABASE /* the engine has no read-write database: nothing is counted */
+} cg_flood_limit_from;
+
+/* The flood limit that applies now to the exchange signals of bank (its name) put there by
+ * exchange (its name; NULL or "": none), read on db (the caller's handle, its tenant): the
+ * bank's setting, else the exchange's, else the engine's; the engine's off (-1) wins over
+ * both. *limit: N, or -1 off. A bank or exchange that cannot be read counts as not set (as the
+ * counting does). Thread-safe; reads only. */
+CG_API cg_status cg_engine_flood_limit(cg_engine *e, cg_bankdb *db, const char *bank,
+                                       const char *exchange, int *limit,
+                                       cg_flood_limit_from *from, cg_error *err);
+
 /* Defaults: no database, the shipped policy and data, platform upload, no audit, no review,
  * default decode limits. */
 CG_API void cg_engine_config_default(cg_engine_config *cfg);

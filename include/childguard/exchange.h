@@ -328,6 +328,29 @@ CG_API cg_status cg_exchange_feedback_run(cg_bankdb *db, const char *name,
                                           const cg_exchange_feedback_options *opt,
                                           cg_exchange_feedback_result *res, cg_error *err);
 
+/* ---- NCMEC's negative-feedback reasons (docs/exchange.md, NCMEC "Feedback") ---- */
+
+/* The most reasons read for one fingerprint type; a longer list is refused (CG_E_LIMIT). */
+#define CG_NCMEC_REASONS_MAX 64
+/* One reason NCMEC accepts in a negative feedback: its id (a GUID; [A-Za-z0-9_.:-], at most 64
+ * bytes) and its name (UTF-8, control characters replaced by spaces, cut at 128 bytes). */
+typedef struct cg_ncmec_reason {
+    char guid[65];
+    char name[129];
+} cg_ncmec_reason;
+
+/* Reads the reasons NCMEC accepts for negative feedback on fingerprint ("MD5" or "PDQ", the
+ * types childguard matches) from GET {base}/v2/feedback/{fingerprint}/reasons with cfg's
+ * credentials, transport and base URL. The first cap are written to out, *count gets how many
+ * there are. CG_E_INVAL for another fingerprint; CG_E_DECODE for a malformed answer (a DOCTYPE,
+ * no availableFeedbackReasons, a reason without a valid guid); CG_E_LIMIT for more than
+ * CG_NCMEC_REASONS_MAX; the transport's errors otherwise. Errors name the URL, never a
+ * credential. Thread-safe for distinct outputs. The feedback delivery checks a negative's
+ * reason id against this list before its PUT. */
+CG_API cg_status cg_exchange_ncmec_reasons(const cg_exchange_config *cfg, const char *fingerprint,
+                                           cg_ncmec_reason *out, size_t cap, size_t *count,
+                                           cg_error *err);
+
 /* ---- credentials at rest (docs/exchange.md, "Credentials") ---- */
 
 #define CG_EXCHANGE_SEAL_KEY_BYTES 32

@@ -53,6 +53,7 @@ static const serve_route routes[] = {
     {"PUT", "/c/exchange/*", CG_SCOPE_ADMIN, BODY_SMALL, 0, exchange_update_route},
     {"DELETE", "/c/exchange/*", CG_SCOPE_ADMIN, BODY_NONE, 0, exchange_delete_route},
     {"GET", "/c/exchange/*/status", CG_SCOPE_BANK_READ, BODY_NONE, 0, exchange_status_route},
+    {"GET", "/c/exchange/*/flood", CG_SCOPE_BANK_READ, BODY_NONE, 0, exchange_flood_route},
     {"POST", "/c/banks", CG_SCOPE_BANK_WRITE, BODY_SMALL, 0, bank_create_route},
     {"GET", "/c/bank/*", CG_SCOPE_BANK_READ, BODY_NONE, 0, bank_get_route},
     {"PUT", "/c/bank/*", CG_SCOPE_BANK_WRITE, BODY_SMALL, 0, bank_update_route},

@@ -3,7 +3,8 @@
  * bank:read, changing needs admin; exchanges belong to the key's tenant, and an exchange whose
  * bank the key may not see answers 404 like a missing one. Credentials given on creation are
  * sealed with the server's exchange key file and never returned. The fetching itself is the
- * scheduler's (exchange_fetcher.c), never a request thread's. */
+ * scheduler's (exchange_fetcher.c), never a request thread's. The flood quarantine's view of an
+ * exchange (GET /c/exchange/<name>/flood, and "flood" in its status) is routes_exchange_flood.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,11 +101,16 @@ static int lookup(serve_req *r, serve_db *d, cg_exchange_info *ex, enum MHD_Resu
     return 0;
 }
 
-static enum MHD_Result get_common(serve_req *r, int status_only)
+/* What get_common answers. */
+enum get_what { GET_EXCHANGE, GET_STATUS, GET_FLOOD };
+
+static enum MHD_Result get_common(serve_req *r, enum get_what what)
 {
     enum MHD_Result ret;
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     serve_db *d;
+    json_t *j = NULL, *extra = NULL; /* credential status, or flood summary/listing */
+    cg_error err;
     int rc;
 
     if (ex == NULL)
@@ -115,21 +121,49 @@ static enum MHD_Result get_common(serve_req *r, int status_only)
         return ret;
     }
     rc = lookup(r, d, ex, &ret);
+    /* Which credentials it uses (docs/exchange.md "Credentials"), or the flood summary (status)
+     * or listing (flood): docs/exchange.md "Flood quarantine". */
+    if (rc == 0 && what == GET_EXCHANGE)
+        extra = exchange_credential_status(r, d->db, ex);
+    if (rc == 0 && what != GET_EXCHANGE) {
+        extra = exchange_flood_json(r, d->db, ex, what == GET_FLOOD, &err);
+        if (extra == NULL) {
+            ret = http_cg_error(r, err.status, err.message);
+            rc = -1;
+        }
+    }
     serve_db_put(r, d);
-    if (rc == 0)
-        ret = http_json(r, 200, status_only ? status_json(ex) : exchange_json(ex));
+    if (rc == 0) {
+        if (what == GET_FLOOD) {
+            j = extra;
+            json_object_set_new(j, "exchange", json_string(ex->name));
+            json_object_set_new(j, "bank", json_string(ex->name));
+        } else if (what == GET_STATUS) {
+            j = status_json(ex);
+            json_object_set_new(j, "flood", extra);
+        } else {
+            j = exchange_json(ex);
+            json_object_set_new(j, "credential_status", extra != NULL ? extra : json_null());
+        }
+        ret = http_json(r, 200, j);
+    }
     free(ex);
     return ret;
 }
 
 enum MHD_Result exchange_get_route(serve_req *r)
 {
-    return get_common(r, 0);
+    return get_common(r, GET_EXCHANGE);
 }
 
 enum MHD_Result exchange_status_route(serve_req *r)
 {
-    return get_common(r, 1);
+    return get_common(r, GET_STATUS);
+}
+
+enum MHD_Result exchange_flood_route(serve_req *r)
+{
+    return get_common(r, GET_FLOOD);
 }
 
 /* Seals the credentials object creds for (tenant, name) with the server's key file (made when

@@ -4,7 +4,9 @@
  *                                       null changes nothing), answered like GET
  *   GET  /c/exchanges/api/<api>/schema  {"config_schema": {"fields": [...]},
  *                                        "credentials_schema": {"fields": [...]} | null}
- * (HMA's spelling, "authentification", kept.) Credentials are per tenant (the key's) and API,
+ * (HMA's spelling, "authentification", kept.) GET adds "credential_status": set or not, from
+ * where, whether they open with the key file, and the error naming the file when they do not
+ * (exchange_credential_status says the same of one exchange for GET /c/exchange/<name>). Credentials are per tenant (the key's) and API,
  * sealed with the server's exchange key file (exchange_api_creds.c) and never returned; an
  * exchange's own credentials take precedence over its API's. Reading needs bank:read; setting
  * needs admin and a key not limited to some banks (they serve every exchange of the API in
@@ -15,6 +17,7 @@
 
 #include "../exchange_api_creds.h"
 #include "../exchange_conf.h"
+#include "../exchange_creds.h"
 #include "childguard/exchange.h"
 #include "exchange_fetcher.h"
 #include "serve.h"
@@ -89,19 +92,99 @@ static int creds_file(serve_req *r, char *key_path, size_t kn, char *path, size_
                : 0;
 }
 
+/* Removes the directory of key_path from msg wherever it appears: the files beside the key
+ * file are named by their base names in answers (paths stay in the server log). */
+static void strip_dir(char *msg, const char *key_path)
+{
+    const char *slash = strrchr(key_path, '/');
+    size_t n = slash != NULL ? (size_t)(slash - key_path) + 1 : 0;
+    char *p;
+
+    while (n > 0 && (p = strstr(msg, key_path)) != NULL && strncmp(p, key_path, n) == 0)
+        memmove(p, p + n, strlen(p + n) + 1);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* The credential status of the API: set or not, whether the sealed value opens with the key
+ * file (opened and wiped at once, never returned), and the error naming the file when it does
+ * not. A file that cannot be read (unreadable, others may read it, not a credentials file) is
+ * said here too: the status is what an operator reads to find it. */
+static json_t *api_status(serve_req *r, const api_schema *s, const char *key_path,
+                          const char *path, int *set)
+{
+    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
+    char why[768] = "", *secret = NULL;
+    int usable = 0;
+
+    *set = 0;
+    if (exchange_api_creds_has(path, r->key.tenant, s->api, set, why, sizeof(why)) == 0 &&
+        *set && exchange_key_load(key_path, 0, key, why, sizeof(why)) == 0) {
+        usable = exchange_api_creds_open(path, key, r->key.tenant, s->api, &secret, why,
+                                         sizeof(why)) == 0 && secret != NULL;
+        if (secret != NULL) {
+            memset(secret, 0, strlen(secret));
+            cg_free(secret);
+        }
+    }
+    memset(key, 0, sizeof(key));
+    if (why[0] != '\0')
+        serve_log("exchange_credentials", r->id, "%s", why);
+    strip_dir(why, key_path);
+    return json_pack("{s:b, s:s, s:o, s:o, s:s, s:s, s:s}", "set", *set, "source",
+                     *set ? "api" : "none", "usable", *set || why[0] ? json_boolean(usable)
+                                                                    : json_null(),
+                     "error", why[0] != '\0' ? json_string(why) : json_null(), "file",
+                     base_name(path), "key_file", base_name(key_path), "key_file_from",
+                     exchange_key_origin(r->srv->cfg.exchange_key_file));
+}
+
 static enum MHD_Result answer(serve_req *r, const api_schema *s)
 {
-    char key_path[SERVE_PATH_MAX], path[SERVE_PATH_MAX + 32], why[512];
+    char key_path[SERVE_PATH_MAX], path[SERVE_PATH_MAX + 32];
+    json_t *status = NULL;
     int set = 0;
 
     if (supports_auth(s)) {
         if (creds_file(r, key_path, sizeof(key_path), path, sizeof(path)) != 0)
             return http_cg_error(r, CG_E_IO, "exchange key file path too long");
-        if (exchange_api_creds_has(path, r->key.tenant, s->api, &set, why, sizeof(why)) != 0)
-            return http_cg_error(r, CG_E_IO, why);
+        status = api_status(r, s, key_path, path, &set);
     }
-    return http_json(r, 200, json_pack("{s:b, s:b}", "supports_authentification",
-                                       supports_auth(s), "has_set_authentification", set));
+    return http_json(r, 200, json_pack("{s:b, s:b, s:o}", "supports_authentification",
+                                       supports_auth(s), "has_set_authentification", set,
+                                       "credential_status",
+                                       status != NULL ? status : json_null()));
+}
+
+json_t *exchange_credential_status(serve_req *r, cg_bankdb *db, const cg_exchange_info *ex)
+{
+    char key_path[SERVE_PATH_MAX], why[768] = "", *secret = NULL;
+    exchange_creds_source source = EXCHANGE_CREDS_NONE;
+    int usable = 0;
+
+    if (exchange_key_path(r->srv->cfg.exchange_key_file[0] ? r->srv->cfg.exchange_key_file : NULL,
+                          r->srv->cfg.db, key_path, sizeof(key_path)) != 0)
+        snprintf(why, sizeof(why), "exchange key file path too long");
+    else
+        usable = exchange_creds_open(db, ex, key_path, &secret, &source, why, sizeof(why)) == 0;
+    if (secret != NULL) {
+        memset(secret, 0, strlen(secret));
+        cg_free(secret);
+    }
+    if (why[0] != '\0')
+        serve_log("exchange_credentials", r->id, "exchange %s: %s", ex->name, why);
+    strip_dir(why, key_path);
+    return json_pack("{s:s, s:o, s:o, s:s, s:s}", "source", exchange_creds_source_name(source),
+                     "usable", source != EXCHANGE_CREDS_NONE || why[0] ? json_boolean(usable)
+                                                                        : json_null(),
+                     "error", why[0] != '\0' ? json_string(why) : json_null(), "key_file",
+                     base_name(key_path), "key_file_from",
+                     exchange_key_origin(r->srv->cfg.exchange_key_file));
 }
 
 enum MHD_Result exchange_api_get_route(serve_req *r)

@@ -27,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "childguard.h"
+#include "childguard/exchange_store.h"
 #include "metrics.h"
 #include "webhook.h"
 
@@ -349,7 +350,15 @@ enum MHD_Result exchange_get_route(serve_req *r);
 enum MHD_Result exchange_update_route(serve_req *r);
 enum MHD_Result exchange_delete_route(serve_req *r);
 enum MHD_Result exchange_status_route(serve_req *r);
-/* routes_exchange_api.c: HMA's per-API credential routes */
+enum MHD_Result exchange_flood_route(serve_req *r);
+/* routes_exchange_flood.c: the flood quarantine's view of exchange ex, read on db (the
+ * request's tenant): the limit, this process's counters and the quarantined signals; full adds
+ * the lists. NULL with err set on failure. */
+json_t *exchange_flood_json(serve_req *r, cg_bankdb *db, const cg_exchange_info *ex, int full,
+                            cg_error *err);
+/* routes_exchange_api.c: HMA's per-API credential routes; the credential status of exchange ex
+ * (its own, its API's or none; whether they open; the error naming the file), read on db. */
+json_t *exchange_credential_status(serve_req *r, cg_bankdb *db, const cg_exchange_info *ex);
 enum MHD_Result exchange_api_get_route(serve_req *r);
 enum MHD_Result exchange_api_post_route(serve_req *r);
 enum MHD_Result exchange_api_schema_route(serve_req *r);

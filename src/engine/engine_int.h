@@ -103,6 +103,7 @@ typedef struct cg__policy_ref {
 #define CG__FLOOD_SEEN 4
 typedef struct cg__flood_slot {
     int64_t signal_id; /* 0: free */
+    int64_t bank_id;   /* the signal's bank (cg_engine_flood_counters filters by it) */
     int64_t start;     /* unix seconds of the window's first match */
     int64_t count;     /* distinct contents counted in the window */
     cg_pdq seen[CG__FLOOD_SEEN]; /* the last counted contents' PDQ hashes (a ring) */

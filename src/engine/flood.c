@@ -15,7 +15,9 @@
  * next match. A signal that finds neither its slot nor a free or expired one within FLOOD_PROBE
  * probes takes the probed slot with the fewest matches (a flooding signal keeps its slot; a rare
  * one may lose its count, which only delays a quarantine, never causes one). Called under
- * record_lock. */
+ * record_lock. cg_engine_flood_counters reads the table under the same lock (the HTTP route
+ * GET /c/exchange/<name>/flood); cg_engine_flood_limit says which limit applies and where it
+ * comes from, with the same rules as the counting (resolve). */
 #include "engine/engine_int.h"
 
 #include <jansson.h>
@@ -91,20 +93,16 @@ static cg__flood_slot *slot_for(cg__flood *f, int64_t id, int64_t now)
     return take;
 }
 
-/* The limit for m's signal: its bank's flood_per_hour when set, else its exchange's api_json
- * flood_per_hour when set (0 there is "not set" too), else the engine's. A store error or a
- * bank or exchange that is gone (deleted meanwhile) falls back to the engine's: a read failure
- * never stops counting. -1: off. */
-static int resolve_limit(cg_engine *e, const cg_match *m)
+/* The exchange's api_json "flood_per_hour" (0: not set, or unreadable). */
+static int exchange_limit(cg_bankdb *db, const char *exchange)
 {
-    cg_bank b;
     cg_exchange_info *ex;
     int limit = 0;
 
-    if (cg_bank_get(e->rw_db, m->bank, &b, NULL) == CG_OK && b.flood_per_hour != 0)
-        return b.flood_per_hour;
+    if (exchange == NULL || exchange[0] == '\0')
+        return 0;
     ex = cg__malloc(sizeof(*ex));
-    if (ex != NULL && cg_exchange_get(e->rw_db, m->source + 9, ex, NULL) == CG_OK) {
+    if (ex != NULL && cg_exchange_get(db, exchange, ex, NULL) == CG_OK) {
         json_t *o = json_loads(ex->api_json, 0, NULL);
         json_t *v = json_object_get(o, "flood_per_hour");
 
@@ -114,7 +112,101 @@ static int resolve_limit(cg_engine *e, const cg_match *m)
         json_decref(o);
     }
     cg__free(ex);
+    return limit;
+}
+
+/* The limit of bank's signals from exchange on db: the bank's flood_per_hour when set, else the
+ * exchange's api_json flood_per_hour when set (0 there is "not set" too), else the engine's. A
+ * store error or a bank or exchange that is gone (deleted meanwhile) falls back to the
+ * engine's: a read failure never stops counting. -1: off. */
+static int resolve(const cg_engine *e, cg_bankdb *db, const char *bank, const char *exchange,
+                   cg_flood_limit_from *from)
+{
+    cg_bank b;
+    int limit;
+
+    if (e->cfg.flood_per_hour <= 0 || db == NULL) {
+        *from = db == NULL ? CG_FLOOD_FROM_NO_DATABASE : CG_FLOOD_FROM_ENGINE;
+        return -1;
+    }
+    if (cg_bank_get(db, bank, &b, NULL) == CG_OK && b.flood_per_hour != 0) {
+        *from = CG_FLOOD_FROM_BANK;
+        return b.flood_per_hour;
+    }
+    limit = exchange_limit(db, exchange);
+    *from = limit != 0 ? CG_FLOOD_FROM_EXCHANGE : CG_FLOOD_FROM_ENGINE;
     return limit != 0 ? limit : e->cfg.flood_per_hour;
+}
+
+static int resolve_limit(cg_engine *e, const cg_match *m)
+{
+    cg_flood_limit_from from;
+
+    return resolve(e, e->rw_db, m->bank, m->source + 9, &from);
+}
+
+cg_status cg_engine_flood_limit(cg_engine *e, cg_bankdb *db, const char *bank,
+                                const char *exchange, int *limit, cg_flood_limit_from *from,
+                                cg_error *err)
+{
+    if (limit != NULL)
+        *limit = -1;
+    if (e == NULL || bank == NULL || limit == NULL || from == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_engine_flood_limit: NULL argument");
+    /* The engine counts only with its read-write database; the limit is read on db. */
+    if (e->rw_db == NULL) {
+        *from = CG_FLOOD_FROM_NO_DATABASE;
+        return CG_OK;
+    }
+    *limit = resolve(e, db, bank, exchange, from);
+    return CG_OK;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const cg_flood_counter *x = a, *y = b;
+
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return x->signal_id < y->signal_id ? -1 : x->signal_id > y->signal_id;
+}
+
+cg_status cg_engine_flood_counters(cg_engine *e, int64_t bank_id, int64_t now,
+                                   cg_flood_counter *out, size_t cap, size_t *count,
+                                   cg_error *err)
+{
+    cg_flood_counter *all;
+    size_t n = 0;
+
+    if (count != NULL)
+        *count = 0;
+    if (e == NULL || count == NULL || (out == NULL && cap > 0))
+        return cg__fail(err, CG_E_INVAL, "cg_engine_flood_counters: NULL argument");
+    all = cg__malloc(CG__FLOOD_SLOTS * sizeof(*all));
+    if (all == NULL)
+        return cg__fail(err, CG_E_NOMEM, "flood counters: out of memory");
+    pthread_mutex_lock(&e->record_lock);
+    for (size_t i = 0; i < CG__FLOOD_SLOTS; i++) {
+        const cg__flood_slot *s = &e->flood.slots[i];
+
+        /* A window older than an hour is over (slot_for starts it again at the next match). */
+        if (s->signal_id == 0 || s->count == 0 || now - s->start >= 3600 || now < s->start ||
+            (bank_id > 0 && s->bank_id != bank_id))
+            continue;
+        all[n].signal_id = s->signal_id;
+        all[n].bank_id = s->bank_id;
+        all[n].window_start = s->start;
+        all[n].count = s->count;
+        all[n].limit = s->limit;
+        n++;
+    }
+    pthread_mutex_unlock(&e->record_lock);
+    qsort(all, n, sizeof(*all), by_count_desc);
+    if (cap > 0)
+        memcpy(out, all, (n < cap ? n : cap) * sizeof(*all));
+    cg__free(all);
+    *count = n;
+    return CG_OK;
 }
 
 static cg_status quarantine(cg_engine *e, const cg_verdict *v, const cg_match *m, int64_t count,
@@ -189,6 +281,7 @@ cg_status cg__engine_flood_note(cg_engine *e, const cg_verdict *v, cg_error *err
         if (!counted_signal(m) || !v->has_pdq)
             continue;
         s = slot_for(&e->flood, m->signal_id, now);
+        s->bank_id = m->bank_id;
         if (s->limit == 0)
             s->limit = resolve_limit(e, m);
         if (s->limit < 0 || !new_content(s, &v->pdq.hash))

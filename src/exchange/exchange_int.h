@@ -69,6 +69,13 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
 cg_status cg__ncmec_parse_status(const char *name, const char *xml, size_t len, char *member,
                                  size_t cap, cg_error *err);
 
+/* NCMEC GET /v2/feedback/{FINGERPRINT}/reasons (ncmec_parse.c): the availableFeedbackReasons
+ * element's children (attributes guid and name; the root may be that element or hold it) into
+ * out (cap), *count how many. CG_E_DECODE on a malformed document, CG_E_LIMIT over cap. */
+cg_status cg__ncmec_parse_reasons(const char *name, const char *xml, size_t len,
+                                  cg_ncmec_reason *out, size_t cap, size_t *count,
+                                  cg_error *err);
+
 /* Back-off between runs (exchange_backoff.c): the first wait after a transient failure is
  * BASE seconds, doubling per failure in a row up to MAX; a Retry-After is honoured up to
  * RETRY_AFTER_MAX. */

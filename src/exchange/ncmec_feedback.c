@@ -11,35 +11,22 @@
  * submit_feedback) and its test fixtures (AFFIRMATIVE_FEEDBACK_XML, NEGATIVE_FEEDBACK_XML):
  * feedback is given on one FINGERPRINT of an entry (MD5, PDQ, ...: the hash that matched), the
  * path names the member id of the account giving it (read from GET /v2/status, "who you
- * are"), and a negative must carry a reason id. NCMEC's own documentation (a PDF behind the
+ * are"), and a negative must carry a reason id NCMEC lists for that fingerprint type: the list
+ * is read before each negative PUT and the row's id checked against it (an unknown id is given
+ * up, naming the accepted ones; without an id, the only one listed is used, as that client
+ * does). NCMEC's own documentation (a PDF behind the
  * login) was not read: docs/exchange.md says so. Only our member id, the entry id, the
  * fingerprint type and the reason id leave: never content or a reviewer's words. */
 #include <stdio.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/error.h"
 #include "exchange_int.h"
 
 #define NCMEC_DEFAULT_BASE "https://report.cybertip.org/hashsharing"
 #define NCMEC_NS "https://hashsharing.ncmec.org/hashsharing/v2"
 #define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feedbackSubmission xmlns=\"" NCMEC_NS "\">"
-
-/* A reason id is inserted into XML as is: only [A-Za-z0-9_.:-] is accepted. */
-static int reason_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == ':' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
 
 /* NCMEC's fingerprint type for the matched hash (NCMECFeedbackType in python-threatexchange). */
 static const char *fingerprint_type(const cg_exchange_record *r)
@@ -71,12 +58,139 @@ static cg_status own_member(const cg_exchange_config *cfg, const char *base,
     return st;
 }
 
+/* HTTP Basic with cfg's credentials into auth (cap), and hdr[0..1] = Authorization, Accept XML.
+ * The caller wipes auth. */
+static cg_status basic_headers(const cg_exchange_config *cfg, char *auth, size_t cap,
+                               cg_http_header *hdr, cg_error *err)
+{
+    cg_status st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, cap, err);
+
+    hdr[0].name = "Authorization";
+    hdr[0].value = auth;
+    hdr[1].name = "Accept";
+    hdr[1].value = "application/xml";
+    return st;
+}
+
+/* GET {base}/v2/feedback/{type}/reasons into out (CG_NCMEC_REASONS_MAX), *n how many. */
+static cg_status fetch_reasons(const cg_exchange_config *cfg, const char *base,
+                               const cg_http_header *auth, const char *type,
+                               cg_ncmec_reason *out, size_t *n, cg_error *err)
+{
+    char url[CG_EXCHANGE_URL_MAX];
+    cg_http_response resp;
+    cg_status st;
+
+    if (snprintf(url, sizeof(url), "%s/v2/feedback/%s/reasons", base, type) >= (int)sizeof(url))
+        return cg__fail(err, CG_E_LIMIT, "ncmec: base URL too long");
+    st = cg__exchange_send(cfg, "GET", url, auth, 1, NULL, 0, &resp, err);
+    if (st != CG_OK)
+        return st;
+    st = cg__ncmec_parse_reasons(url, resp.body, resp.body_len, out, CG_NCMEC_REASONS_MAX, n,
+                                 err);
+    cg_http_response_fini(&resp);
+    return st;
+}
+
+/* Lists the accepted ids "a (name), b (name)" into buf (cut to cap). */
+static void list_ids(const cg_ncmec_reason *r, size_t n, char *buf, size_t cap)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s (%.60s)", i ? ", " : "", r[i].guid,
+                         r[i].name);
+
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* The reason id of a negative: the row's, which must be one NCMEC lists for the fingerprint
+ * type (read now: the list may change), or, without one, the only reason NCMEC lists (as
+ * python-threatexchange's client chooses it). CG_E_INVAL, given up, otherwise: the message
+ * names the accepted ids. The list's own errors (no answer, malformed) are retried. */
+static cg_status choose_reason(const cg_exchange_config *cfg, const char *base,
+                               const cg_http_header *auth, const char *type, const char *given,
+                               char *out, size_t cap, cg_error *err)
+{
+    cg_ncmec_reason *r = cg__calloc(CG_NCMEC_REASONS_MAX, sizeof(*r));
+    char ids[400];
+    size_t n = 0;
+    cg_status st;
+
+    if (r == NULL)
+        return cg__fail(err, CG_E_NOMEM, "ncmec: out of memory");
+    st = fetch_reasons(cfg, base, auth, type, r, &n, err);
+    if (st != CG_OK)
+        goto out;
+    list_ids(r, n, ids, sizeof(ids));
+    if (given == NULL || given[0] == '\0') {
+        if (n == 1)
+            snprintf(out, cap, "%s", r[0].guid);
+        else
+            st = cg__fail(err, CG_E_INVAL,
+                          "ncmec: negative feedback needs a reason id: NCMEC accepts %zu for %s "
+                          "(%s; childguard exchange feedback NAME --reasons lists them; queue "
+                          "it again with --reason ID)", n, type, n ? ids : "none");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(r[i].guid, given) == 0) {
+            snprintf(out, cap, "%s", given);
+            goto out;
+        }
+    st = cg__fail(err, CG_E_INVAL, "ncmec: reason id %s is not one NCMEC accepts for %s "
+                  "feedback (accepted: %s)", given, type, n ? ids : "none");
+out:
+    cg__free(r);
+    return st;
+}
+
+cg_status cg_exchange_ncmec_reasons(const cg_exchange_config *cfg, const char *fingerprint,
+                                    cg_ncmec_reason *out, size_t cap, size_t *count,
+                                    cg_error *err)
+{
+    cg_ncmec_reason *r;
+    char auth[1024];
+    cg_http_header hdr[2];
+    size_t n = 0;
+    cg_status st;
+
+    if (count != NULL)
+        *count = 0;
+    if (cfg == NULL || fingerprint == NULL || count == NULL || (out == NULL && cap > 0))
+        return cg__fail(err, CG_E_INVAL, "cg_exchange_ncmec_reasons: NULL argument");
+    if (strcmp(fingerprint, "MD5") != 0 && strcmp(fingerprint, "PDQ") != 0)
+        return cg__fail(err, CG_E_INVAL, "ncmec: feedback reasons are read for MD5 or PDQ, "
+                        "not \"%.20s\"", fingerprint);
+    st = basic_headers(cfg, auth, sizeof(auth), hdr, err);
+    if (st != CG_OK)
+        return st;
+    r = cg__calloc(CG_NCMEC_REASONS_MAX, sizeof(*r));
+    if (r == NULL)
+        st = cg__fail(err, CG_E_NOMEM, "ncmec: out of memory");
+    else
+        st = fetch_reasons(cfg, cfg->base_url ? cfg->base_url : NCMEC_DEFAULT_BASE, hdr,
+                           fingerprint, r, &n, err);
+    memset(auth, 0, sizeof(auth));
+    if (st == CG_OK) {
+        if (cap > 0)
+            memcpy(out, r, (n < cap ? n : cap) * sizeof(*r));
+        *count = n;
+    }
+    cg__free(r);
+    return st;
+}
+
 cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_feedback *fb,
                              cg_error *err)
 {
     const char *base = cfg->base_url ? cfg->base_url : NCMEC_DEFAULT_BASE;
     const cg_exchange_record *r = fb->record;
-    char url[CG_EXCHANGE_URL_MAX], member[64], entry[512], body[512], auth[1024];
+    char url[CG_EXCHANGE_URL_MAX], member[64], entry[512], body[512], auth[1024], reason[65];
     const char *type;
     cg_http_header hdr[3];
     cg_http_response resp;
@@ -94,17 +208,12 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
     if (fb->verdict == CG_EXCHANGE_FEEDBACK_CONFIRMED) {
         snprintf(body, sizeof(body), XML_HEAD "<affirmative/></feedbackSubmission>");
     } else if (fb->verdict == CG_EXCHANGE_FEEDBACK_FALSE_POSITIVE) {
-        if (fb->reason == NULL || fb->reason[0] == '\0')
-            return cg__fail(err, CG_E_INVAL,
-                            "ncmec: negative feedback needs a reason id (GET /v2/feedback/%s/"
-                            "reasons lists them; queue it again with --reason ID)", type);
-        if (!reason_ok(fb->reason))
+        /* The reason is chosen against NCMEC's list below, once the credentials are set. */
+        /* A reason id is inserted into XML as is: only [A-Za-z0-9_.:-] is accepted. */
+        if (!cg_exchange_feedback_reason_valid(fb->reason))
             return cg__fail(err, CG_E_INVAL, "ncmec: the feedback reason must be a reason id "
                                              "([A-Za-z0-9_.:-], at most 64)");
-        snprintf(body, sizeof(body),
-                 XML_HEAD "<negative><reasonIds><guid>%s</guid></reasonIds></negative>"
-                          "</feedbackSubmission>",
-                 fb->reason);
+        body[0] = '\0';
     } else {
         return cg__fail(err, CG_E_INVAL, "ncmec: unknown feedback verdict %d", (int)fb->verdict);
     }
@@ -113,15 +222,22 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
     /* A dot segment would be squashed by the HTTP client and address another resource. */
     if (strcmp(entry, ".") == 0 || strcmp(entry, "..") == 0)
         return cg__fail(err, CG_E_INVAL, "ncmec: the entry id is a dot segment");
-    st = cg__http_basic_auth("ncmec", cfg->user, cfg->password, auth, sizeof(auth), err);
+    st = basic_headers(cfg, auth, sizeof(auth), hdr, err);
     if (st != CG_OK)
         return st;
-    hdr[0].name = "Authorization";
-    hdr[0].value = auth;
-    hdr[1].name = "Content-Type";
-    hdr[1].value = "application/xml";
-    hdr[2].name = "Accept";
+    hdr[2].name = "Content-Type";
     hdr[2].value = "application/xml";
+    if (body[0] == '\0') { /* a negative: its reason checked against NCMEC's list */
+        st = choose_reason(cfg, base, hdr, type, fb->reason, reason, sizeof(reason), err);
+        if (st != CG_OK) {
+            memset(auth, 0, sizeof(auth));
+            return st;
+        }
+        snprintf(body, sizeof(body),
+                 XML_HEAD "<negative><reasonIds><guid>%s</guid></reasonIds></negative>"
+                          "</feedbackSubmission>",
+                 reason);
+    }
     st = own_member(cfg, base, hdr, member, sizeof(member), err);
     if (st == CG_OK && snprintf(url, sizeof(url), "%s/v2/entries/%s/%s/%s/feedback", base,
                                 member, entry, type) >= (int)sizeof(url))

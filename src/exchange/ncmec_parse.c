@@ -325,3 +325,73 @@ cg_status cg__ncmec_parse_status(const char *name, const char *xml, size_t len, 
     xmlFreeDoc(doc);
     return st;
 }
+
+/* A reason's name attribute into out (cap): UTF-8 cut at a character boundary, control
+ * characters replaced by spaces (it is printed on a terminal). Empty when absent. */
+static void reason_name(const xmlNode *n, char *out, size_t cap)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)"name");
+    size_t len = v != NULL ? strlen((const char *)v) : 0;
+
+    if (len >= cap) {
+        len = cap - 1;
+        while (len > 0 && (v[len] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+            len--;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[i] = v[i] < 0x20 || v[i] == 0x7f ? ' ' : (char)v[i];
+    out[len] = '\0';
+    xmlFree(v);
+}
+
+cg_status cg__ncmec_parse_reasons(const char *name, const char *xml, size_t len,
+                                  cg_ncmec_reason *out, size_t cap, size_t *count,
+                                  cg_error *err)
+{
+    const xmlNode *root, *list;
+    xmlDoc *doc;
+    size_t n = 0;
+    cg_status st = CG_OK;
+
+    *count = 0;
+    if (len > (size_t)INT32_MAX)
+        return cg__fail(err, CG_E_LIMIT, "%s: reasons larger than 2 GiB", name);
+    call_once(&xml_once, xml_init);
+    if (has_declaration(xml, len))
+        return cg__fail(err, CG_E_DECODE, "%s: a DOCTYPE is not accepted in the reasons", name);
+    doc = xmlReadMemory(xml, (int)len, name, "UTF-8",
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == NULL) {
+        xmlResetLastError();
+        return cg__fail(err, CG_E_DECODE, "%s: the reasons are not well-formed XML", name);
+    }
+    root = xmlDocGetRootElement(doc);
+    list = is_el(root, "availableFeedbackReasons") ? root : child(root, "availableFeedbackReasons");
+    if (doc->intSubset != NULL || doc->extSubset != NULL || list == NULL) {
+        st = cg__fail(err, CG_E_DECODE, "%s: no availableFeedbackReasons element", name);
+        goto out;
+    }
+    for (const xmlNode *c = list->children; c != NULL && st == CG_OK; c = c->next) {
+        char guid[sizeof(out->guid)];
+
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (!attr_of(c, "guid", guid, sizeof(guid)) || !cg_exchange_feedback_reason_valid(guid)) {
+            st = cg__fail(err, CG_E_DECODE, "%s: reason %zu has no valid guid ([A-Za-z0-9_.:-], "
+                          "at most 64)", name, n + 1);
+            break;
+        }
+        if (n >= cap) {
+            st = cg__fail(err, CG_E_LIMIT, "%s: more than %zu reasons", name, cap);
+            break;
+        }
+        memcpy(out[n].guid, guid, sizeof(guid));
+        reason_name(c, out[n].name, sizeof(out[n].name));
+        n++;
+    }
+out:
+    xmlFreeDoc(doc);
+    if (st == CG_OK)
+        *count = n;
+    return st;
+}

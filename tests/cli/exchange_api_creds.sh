@@ -12,37 +12,21 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init curl python3
 t0=$(date +%s)
 
-mport=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$mport" "$tmp/requests.jsonl" 0 &
-cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-M="http://127.0.0.1:$mport"
+ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
+M=$mock_url
 
-ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
-READER=$("$CG" keys create reader --scope bank:read 2>/dev/null | grep -m1 '^cgk_')
-NARROW=$("$CG" keys create narrow --scope all --banks sn 2>/dev/null | grep -m1 '^cgk_')
-OTHER=$("$CG" keys create other-admin --scope all --tenant beta 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$(ex_key admin --scope all)
+READER=$(ex_key reader --scope bank:read)
+NARROW=$(ex_key narrow --scope all --banks sn)
+OTHER=$(ex_key other-admin --scope all --tenant beta)
 check "keys made" "[ -n \"$ADMIN\" ] && [ -n \"$READER\" ] && [ -n \"$NARROW\" ] && [ -n \"$OTHER\" ]"
-echo '{"exchange_interval": 1, "exchange_run_seconds": 10}' >"$tmp/serve.json"
-port=$(free_port)
-B="http://127.0.0.1:$port"
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve '{"exchange_interval": 1, "exchange_run_seconds": 10}'
 check "the server comes up" "cg_wait_live $B $server_pid"
 
-req() { # KEY METHOD PATH [BODY] -> status code, body in $tmp/out
-    local key=$1 m=$2 p=$3
-    shift 3
-    curl -s -o "$tmp/out" -w '%{http_code}' -X "$m" ${key:+-H "Authorization: Bearer $key"} \
-        -H 'Content-Type: application/json' ${1:+--data-binary "$1"} "$B$p"
-}
 : >"$tmp/all-replies"
 keep() { cat "$tmp/out" >>"$tmp/all-replies"; echo >>"$tmp/all-replies"; }
 
@@ -120,6 +104,7 @@ code=$(req "$ADMIN" POST /c/exchanges/api/stopncii '{"credential_json":null}'); 
 check "credential_json null changes nothing (HMA)" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/stopncii); keep
 check "GET says set, without the secret" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+check "its credential_status: set, usable, from the API file beside the default key file, no path" "[ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"], d[\"credential_status\"][\"source\"], d[\"credential_status\"][\"file\"], d[\"credential_status\"][\"key_file_from\"], d[\"credential_status\"][\"error\"]')\" = 'True True api t.db.exchange-key.api-credentials default None' ] && ! grep -q '$tmp' $tmp/out"
 code=$(req "$OTHER" GET /c/exchanges/api/stopncii); keep
 check "another tenant's key: not set for its tenant" "[ $code = 200 ] && grep -q '\"has_set_authentification\":false' $tmp/out"
 f=$tmp/t.db.exchange-key.api-credentials
@@ -145,12 +130,36 @@ code=$(req "$ADMIN" POST /c/exchanges/api/stopncii '{"credential_json":{}}'); ke
 check "{} clears them" "[ $code = 200 ] && grep -q '\"has_set_authentification\":false' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "clearing one API leaves the other" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+code=$(req "$READER" GET /c/exchange/te1); keep
+check "an exchange using its API's credentials says so" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api True' ]"
+code=$(req "$READER" GET /c/exchange/own); keep
+check "an exchange with its own credentials says so" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'exchange True' ]"
 chmod 644 "$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
-check "a credentials file others can read is refused (500, the reason in the server log)" "[ $code = 500 ] && grep -q 'chmod 600' $tmp/server.log"
+check "a credentials file others can read is refused: the status names the file and the fix, not its directory" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"usable\"]')\" = False ] && grep -q 't.db.exchange-key.api-credentials: the API credentials file must be' $tmp/out && grep -q 'chmod 600' $tmp/out && ! grep -q '$tmp' $tmp/out && grep -q 'chmod 600' $tmp/server.log"
 chmod 600 "$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
 check "the route keeps going once it is fixed" "[ $code = 200 ] && grep -q '\"has_set_authentification\":true' $tmp/out"
+# A sealed value that does not open (the file edited, or sealed with another key file).
+cp "$f" "$tmp/creds.bak"
+python3 - "$f" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["tenants"]["default"]["fb_threatexchange"]
+d["tenants"]["default"]["fb_threatexchange"] = h[:-2] + ("00" if h[-2:] != "00" else "11")
+open(sys.argv[1], "w").write(json.dumps(d))
+PY
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
+check "a sealed value that does not open: set, not usable, the error names the file" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"]')\" = 'True False' ] && grep -q 't.db.exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' $tmp/out"
+code=$(req "$READER" GET /c/exchange/te1); keep
+check "and the exchange using them says it cannot" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api False' ] && grep -q 'do not open' $tmp/out"
+printf 'garbled{' >"$f"
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
+check "a garbled file: the error names it" "[ $code = 200 ] && grep -q 't.db.exchange-key.api-credentials: not an API credentials file' $tmp/out"
+cp "$tmp/creds.bak" "$f"
+code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange)
+check "restored: usable again" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"usable\"]')\" = True ]"
+check "no answer ever held a secret (statuses included)" "! grep -q -e API-secret -e OWN-secret $tmp/all-replies"
 kill -TERM "$server_pid"; wait "$server_pid"; rc=$?; server_pid=
 check "the server stops cleanly" "[ $rc -eq 0 ]"
 exit $fail

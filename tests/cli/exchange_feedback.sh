@@ -16,18 +16,13 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init python3
 
 now=$(date +%s)
 start=$(( (now - 3 * 86400) / 60 * 60 ))
-port=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_feedback.py" "$port" "$tmp/requests.jsonl" "$start" &
-cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-B="http://127.0.0.1:$port"
+ex_mock mock_feedback.py "$tmp/requests.jsonl" "$start"
+M=$mock_url
 export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 MD5A=0123456789abcdef0123456789abcdef
 MD5B=11111111111111111111111111111111
@@ -42,7 +37,7 @@ field() { # FILE FIELD: a number or a plain string field of the first line (comp
 # ---- NCMEC: a review decision queues the feedback ----
 printf '{"user":"esp-user","password":"pw-synthetic-secret"}' >"$tmp/ncmec.json"
 "$CG" exchange add ncmec-x --api ncmec --label csam --credentials "$tmp/ncmec.json" \
-    --config "{\"base_url\":\"$B/ncmec\",\"start_time\":$start}" >/dev/null 2>"$tmp/err"
+    --config "{\"base_url\":\"$M/ncmec\",\"start_time\":$start}" >/dev/null 2>"$tmp/err"
 "$CG" exchange fetch ncmec-x --quiet 2>>"$tmp/err"
 check "ncmec exchange added and fetched" "[ $? -eq 0 ]"
 "$CG" exchange feedback ncmec-x >"$tmp/out" 2>"$tmp/err"
@@ -92,6 +87,15 @@ else
 "$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
 check "an NCMEC negative without a reason id is refused without a PUT (exit 2)" "[ $? -eq 2 ] && grep -q 'needs a reason id' $tmp/err && [ \$(requests PUT) -eq 2 ]"
+"$CG" exchange feedback ncmec-x --reasons >"$tmp/out" 2>"$tmp/err"
+check "--reasons lists NCMEC's reason ids for MD5 and PDQ (GET /v2/feedback/TYPE/reasons)" "[ $? -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 4 ] && grep -q '^MD5	01234567-abcd-0123-4567-012345678900	Not the described content' $tmp/out && grep -q '^PDQ	01234567-abcd-0123-4567-0123456789ff	Other' $tmp/out"
+"$CG" exchange feedback ncmec-x --reasons --fingerprint PDQ --json >"$tmp/out" 2>"$tmp/err"
+check "--reasons --fingerprint PDQ --json" "[ $? -eq 0 ] && [ \$(wc -l <$tmp/out) -eq 2 ] && grep -q '\"fingerprint\":\"PDQ\"' $tmp/out"
+"$CG" exchange feedback ncmec-x --reasons --fingerprint SHA1 >/dev/null 2>"$tmp/err"
+check "--fingerprint SHA1 refused (exit 2)" "[ $? -eq 2 ] && grep -q 'MD5 or PDQ' $tmp/err"
+"$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive \
+    --reason 01234567-abcd-0123-4567-00000000dead >/dev/null 2>"$tmp/err"
+check "a reason id NCMEC does not list: refused, nothing queued, no PUT" "[ $? -eq 2 ] && grep -q 'is not one NCMEC accepts' $tmp/err && [ \$(\"$CG\" exchange feedback ncmec-x --state pending | wc -l) -eq 0 ] && [ \$(requests PUT) -eq 2 ]"
 "$CG" exchange feedback ncmec-x --entry ncmec:image:42-e1 --false-positive \
     --reason 01234567-abcd-0123-4567-012345678900 >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
@@ -100,7 +104,7 @@ check "a negative with a reason id is sent, valid for the strict mock" "[ $? -eq
 # ---- ThreatExchange: a reaction on the other member's descriptor ----
 printf '{"api_key":"777|te-token-synthetic-0123456789"}' >"$tmp/te.json"
 "$CG" exchange add te-x --api fb_threatexchange --label csam --credentials "$tmp/te.json" \
-    --config "{\"base_url\":\"$B/te\",\"collab\":\"g1\"}" >/dev/null 2>>"$tmp/err"
+    --config "{\"base_url\":\"$M/te\",\"collab\":\"g1\"}" >/dev/null 2>>"$tmp/err"
 "$CG" exchange fetch te-x --quiet 2>>"$tmp/err"
 "$CG" exchange feedback te-x --entry fbte:1001 --false-positive >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback te-x --send >"$tmp/out" 2>"$tmp/err"
@@ -120,9 +124,11 @@ fi
 printf '{"api_key":"fetch-key","subscription_key":"sub","feedback_key":"fb-key-synthetic"}' >"$tmp/sn.json"
 for ex in sn-x:sn sn-deny:deny; do
     "$CG" exchange add "${ex%%:*}" --api stopncii --label ncii --credentials "$tmp/sn.json" \
-        --config "{\"base_url\":\"$B/${ex##*:}/v1\"}" >/dev/null 2>>"$tmp/err"
+        --config "{\"base_url\":\"$M/${ex##*:}/v1\"}" >/dev/null 2>>"$tmp/err"
     "$CG" exchange fetch "${ex%%:*}" --quiet 2>>"$tmp/err"
 done
+"$CG" exchange feedback sn-x --reasons >/dev/null 2>"$tmp/err"
+check "--reasons on an exchange that is not NCMEC's refused" "[ $? -eq 2 ] && grep -q \"NCMEC's\" $tmp/err"
 "$CG" exchange feedback sn-x --entry stopncii:VideoMD5:$MD5B --false-positive >"$tmp/out" 2>"$tmp/err"
 check "feedback by hand prints the row id" "[ $? -eq 0 ] && grep -Eq '^[0-9]+$' $tmp/out"
 "$CG" exchange feedback sn-x --send --json >"$tmp/out" 2>"$tmp/err"
@@ -148,11 +154,7 @@ check "no credential in any error" "! grep -q 'fb-key-synthetic\|pw-synthetic' $
 # ---- serve delivers the queue in the background (after each exchange's fetch run) ----
 "$CG" exchange feedback sn-x --entry stopncii:VideoMD5:$MD5B --confirmed >/dev/null 2>"$tmp/err"
 posts_before=$(requests POST)
-echo '{"exchange_interval": 1, "exchange_run_seconds": 10}' >"$tmp/serve.json"
-sport=$(free_port)
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$sport --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 1 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve '{"exchange_interval": 1, "exchange_run_seconds": 10}' 1
 for i in $(seq 1 600); do
     "$CG" exchange feedback sn-x --state pending >/dev/null 2>&1 || break
     kill -0 $server_pid 2>/dev/null || break

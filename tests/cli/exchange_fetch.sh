@@ -12,19 +12,13 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init python3
 
 now=$(date +%s)
 start=$(( (now - 3 * 86400) / 60 * 60 ))
-port=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$port" "$tmp/requests.jsonl" "$start" &
-mock_pid=$!
-cg_track $mock_pid
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-B="http://127.0.0.1:$port"
+ex_mock mock_exchange.py "$tmp/requests.jsonl" "$start"
+B=$mock_url
 export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 
 bank_has() { # BANK HEX: 0 when the bank holds the value

@@ -12,37 +12,24 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init curl python3
 
 RUN_SECONDS=8
-mport=$(free_port)
 touch "$tmp/requests.jsonl.hang"
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$mport" "$tmp/requests.jsonl" 0 &
-cg_track $!
-check "the mock exchange comes up" "cg_wait_port $mport"
-M="http://127.0.0.1:$mport"
+check "the mock exchange comes up" "ex_mock mock_exchange.py \"$tmp/requests.jsonl\" 0"
+M=$mock_url
 
-ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$(ex_key admin --scope all)
 check "key made" "[ -n \"$ADMIN\" ]"
-echo "{\"exchange_interval\": 1, \"exchange_run_seconds\": $RUN_SECONDS}" >"$tmp/serve.json"
-port=$(free_port)
-B="http://127.0.0.1:$port"
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve "{\"exchange_interval\": 1, \"exchange_run_seconds\": $RUN_SECONDS}"
 check "the server comes up" "cg_wait_live $B $server_pid"
 
-req() { # METHOD PATH [BODY] -> status code, body in $tmp/out
-    local m=$1 p=$2
-    shift 2
-    curl -s -o "$tmp/out" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $ADMIN" \
-        -H 'Content-Type: application/json' ${1:+--data-binary "$1"} "$B$p"
-}
 field() { # NAME: an integer field of $tmp/out
     python3 -c "import json,sys; v=json.load(open('$tmp/out'))['$1']; print(int(v))"
 }
 
-code=$(req POST /c/exchanges "{\"bank\":\"a-hang\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/hang/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"a-hang\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/hang/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
 check "the stuck exchange is created" "[ $code = 201 ]"
 # Its run has started (the mock saw its request) before the good one exists.
 for _ in $(seq 1 300); do
@@ -50,29 +37,29 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 check "the stuck exchange's request is in flight" "grep -q '/hang/' $tmp/requests.jsonl"
-code=$(req POST /c/exchanges "{\"bank\":\"b-good\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/big/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"b-good\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/big/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
 check "the good exchange is created" "[ $code = 201 ]"
 
 for _ in $(seq 1 300); do
-    req GET /c/exchange/b-good/status >/dev/null
+    req "$ADMIN" GET /c/exchange/b-good/status >/dev/null
     grep -q '"up_to_date":true' "$tmp/out" && break
     sleep 0.1
 done
 check "the good exchange is fetched to the end (500 records)" "grep -q '\"up_to_date\":true' $tmp/out && grep -q '\"fetched_items\":500' $tmp/out"
-req GET /c/exchange/a-hang/status >/dev/null
+req "$ADMIN" GET /c/exchange/a-hang/status >/dev/null
 hang_start=$(field running_fetch_start_ts)
 hang_done=$(field last_fetch_complete_ts)
 check "meanwhile the stuck exchange is still running (it did not hold the good one up)" "[ $hang_start -gt 0 ] && [ $hang_done -eq 0 ]"
 
 for _ in $(seq 1 600); do
-    req GET /c/exchange/a-hang/status >/dev/null
+    req "$ADMIN" GET /c/exchange/a-hang/status >/dev/null
     [ "$(field last_fetch_complete_ts)" -gt 0 ] && break
     sleep 0.1
 done
 hang_done=$(field last_fetch_complete_ts)
 check "the stuck run ends as a failed run" "[ $hang_done -gt 0 ] && grep -q '\"last_fetch_succeeded\":false' $tmp/out && grep -q '\"running_fetch_start_ts\":0' $tmp/out"
 failures=$(field consecutive_failures)
-req GET /c/exchange/a-hang >/dev/null
+req "$ADMIN" GET /c/exchange/a-hang >/dev/null
 check "its last_error names the timeout" "grep -q 'last_error\":\"[^\"]*\\(Timeout was reached\\|time is spent\\)' $tmp/out"
 # Bounded: the run took about RUN_SECONDS, not the minute the mock holds it (a generous bound,
 # not a timing measurement: the two outcomes are 8 s against 60 s).
@@ -82,7 +69,7 @@ check "the stuck exchange backs off (no answer is a transient failure)" "[ $fail
 
 # Shutdown while a request is in flight: a third stuck exchange; stopping aborts its request
 # (the log names why) instead of waiting for its timeout.
-code=$(req POST /c/exchanges "{\"bank\":\"c-hang\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/hang/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
+code=$(req "$ADMIN" POST /c/exchanges "{\"bank\":\"c-hang\",\"api\":\"stopncii\",\"api_json\":{\"base_url\":\"$M/hang/v1\"},\"credentials\":{\"api_key\":\"k\",\"subscription_key\":\"s\"}}")
 check "a second stuck exchange is created" "[ $code = 201 ]"
 for _ in $(seq 1 300); do
     [ "$(grep -c '/hang/' "$tmp/requests.jsonl")" -ge 2 ] && break

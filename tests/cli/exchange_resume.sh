@@ -9,16 +9,11 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init python3
 
-port=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$port" "$tmp/requests.jsonl" 0 &
-cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-B="http://127.0.0.1:$port"
+ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
+B=$mock_url
 export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 printf '{"api_key":"fk","subscription_key":"sk"}' >"$tmp/sn.json"
 status_field() { # NAME FIELD

@@ -10,35 +10,19 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
 cg_test_init curl python3
 
-mport=$(free_port)
-python3 "$ROOT/tests/cli/lib/mock_exchange.py" "$mport" "$tmp/requests.jsonl" 0 &
-cg_track $!
-for i in $(seq 1 100); do
-    python3 -c "import socket; socket.create_connection(('127.0.0.1', $mport), 1)" 2>/dev/null && break
-    sleep 0.1
-done
-M="http://127.0.0.1:$mport"
+ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
+M=$mock_url
 
-ADMIN=$("$CG" keys create admin --scope all 2>/dev/null | grep -m1 '^cgk_')
-READER=$("$CG" keys create reader --scope bank:read 2>/dev/null | grep -m1 '^cgk_')
-OTHER=$("$CG" keys create other-admin --scope all --tenant beta 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$(ex_key admin --scope all)
+READER=$(ex_key reader --scope bank:read)
+OTHER=$(ex_key other-admin --scope all --tenant beta)
 check "keys made" "[ -n \"$ADMIN\" ] && [ -n \"$READER\" ] && [ -n \"$OTHER\" ]"
-echo '{"exchange_interval": 1, "exchange_run_seconds": 10}' >"$tmp/serve.json"
-port=$(free_port)
-B="http://127.0.0.1:$port"
-"$CG" serve --config "$tmp/serve.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
-    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server.log" &
-server_pid=$!
+ex_serve '{"exchange_interval": 1, "exchange_run_seconds": 10}'
 check "the server comes up" "cg_wait_live $B $server_pid"
 
-req() { # KEY METHOD PATH [BODY] -> status code, body in $tmp/out
-    local key=$1 m=$2 p=$3
-    shift 3
-    curl -s -o "$tmp/out" -w '%{http_code}' -X "$m" ${key:+-H "Authorization: Bearer $key"} \
-        -H 'Content-Type: application/json' ${1:+--data-binary "$1"} "$B$p"
-}
 
 code=$(req "$ADMIN" GET /c/exchanges/apis)
 check "GET /c/exchanges/apis lists the drivers" "[ $code = 200 ] && grep -q stopncii $tmp/out && grep -q ncmec $tmp/out"

@@ -45,7 +45,17 @@ typedef struct recorder {
     int get_status;
     const char *get_body;
     const char *post_body;   /* NULL: "{}" */
+    const char *reasons_body; /* NCMEC's GET /v2/feedback/{TYPE}/reasons answer */
 } recorder;
+
+/* NCMEC's negative-feedback reasons (the shape python-threatexchange's client reads: an
+ * availableFeedbackReasons element of reasons with guid and name attributes; synthetic ids). */
+#define NCMEC_REASONS_XML                                                                        \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><feedbackReasons xmlns=\"https://"                \
+    "hashsharing.ncmec.org/hashsharing/v2\"><availableFeedbackReasons>"                          \
+    "<reason guid=\"3f1c2e0a-0000-4000-8000-00000000abcd\" name=\"Not the described content\" "  \
+    "type=\"MD5\"/><reason guid=\"3f1c2e0a-0000-4000-8000-00000000beef\" name=\"Other\" "        \
+    "type=\"MD5\"/></availableFeedbackReasons></feedbackReasons>"
 
 #define NCMEC_STATUS_XML                                                                         \
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><status xmlns=\"https://"      \
@@ -71,6 +81,8 @@ static cg_status rec_send(void *ud, const cg_http_request *req, cg_http_response
                 snprintf(r->get_auth[g], sizeof(r->get_auth[g]), "%s", req->headers[h].value);
         r->n_get++;
         resp->status = r->get_status;
+        if (strstr(req->url, "/v2/feedback/") != NULL && r->reasons_body != NULL)
+            return cg_http_response_append(resp, r->reasons_body, strlen(r->reasons_body));
         return cg_http_response_append(resp, r->get_body, strlen(r->get_body));
     }
     snprintf(r->method[i], sizeof(r->method[i]), "%s", req->method);
@@ -101,6 +113,7 @@ static void rec_config(recorder *r, cg_exchange_config *cfg, cg_http_transport *
     r->now = NOW;
     r->get_status = 200;
     r->get_body = NCMEC_STATUS_XML;
+    r->reasons_body = NCMEC_REASONS_XML;
     memset(cfg, 0, sizeof(*cfg));
     tr->send = rec_send;
     tr->ud = r;
@@ -553,8 +566,13 @@ CG_TEST(exchange_feedback_manual_and_hostile)
                                           NULL, &err),
                  &err);
     /* NCMEC refuses a negative without a reason id (python-threatexchange: "Negative feedback
-     * must have a reason_id"): given up at once, naming what to do. */
+     * must have a reason_id"): with two reasons listed, given up, naming them; a reason id
+     * NCMEC does not list: given up, naming the accepted ones. */
     CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:video:42-b", 1, NULL, NULL, NULL,
+                                          &err),
+                 &err);
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1,
+                                          "3f1c2e0a-0000-4000-8000-00000000f00d", NULL, NULL,
                                           &err),
                  &err);
     /* Manual feedback may be given twice (no review item makes it unique). */
@@ -563,19 +581,23 @@ CG_TEST(exchange_feedback_manual_and_hostile)
                  &err);
     rec_config(&r, &cfg, &tr, &ck, ok, 1);
     CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
-    /* The dot segment and the negative without a reason are given up without a request and do
-     * not stop the others. */
+    /* The dot segment, the negative without a reason and the one with an unknown reason are
+     * given up without a PUT and do not stop the others. */
     CG_ASSERT_EQ(res.sent, 2);
-    CG_ASSERT_EQ(res.failed, 2);
+    CG_ASSERT_EQ(res.failed, 3);
     CG_ASSERT_EQ(r.n, 2);
     CG_ASSERT(strstr(r.body[0], "<negative><reasonIds><guid>3f1c2e0a-0000-4000-8000-"
                                 "00000000abcd</guid></reasonIds></negative>") != NULL);
     CG_ASSERT(strstr(r.body[1], "<affirmative/>") != NULL);
     l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
-    CG_ASSERT_EQ(l.n, 2);
+    CG_ASSERT_EQ(l.n, 3);
     CG_ASSERT(strstr(l.it[0].last_error, "dot segment") != NULL);
     CG_ASSERT_EQ(l.it[0].attempts, 1);
     CG_ASSERT(strstr(l.it[1].last_error, "needs a reason id") != NULL);
+    CG_ASSERT(strstr(l.it[1].last_error, "00000000beef (Other)") != NULL);
+    CG_ASSERT(strstr(l.it[2].last_error, "reason id 3f1c2e0a-0000-4000-8000-00000000f00d is "
+                                         "not one NCMEC accepts for MD5") != NULL);
+    CG_ASSERT(strstr(l.it[2].last_error, "00000000abcd (Not the described content)") != NULL);
 
     CG_ASSERT_EQ(cg_exchange_feedback_run(db, "absent", &cfg, NULL, &res, &err), CG_E_NOTFOUND);
     cg_bankdb_close(db);
@@ -716,5 +738,97 @@ CG_TEST(exchange_feedback_deleted_with_exchange)
     CG_ASSERT_OK(cg_exchange_delete(db, "ncmec-a", 1, &err), &err);
     CG_ASSERT_OK(cg_exchange_feedback_counts(db, NULL, &pending, NULL, NULL, &err), &err);
     CG_ASSERT_EQ(pending, 0);
+    cg_bankdb_close(db);
+}
+
+/* cg_exchange_ncmec_reasons: NCMEC's list read with HTTP Basic from /v2/feedback/{TYPE}/reasons
+ * (the root may be availableFeedbackReasons itself), names with control characters made
+ * printable; refused: another fingerprint type, a DOCTYPE (no entity expands), no list, a reason
+ * without a guid or with one that could break out of the XML body, more than 64 reasons, not
+ * XML, an HTTP error. Delivery: with one reason listed, a negative without a reason id uses it
+ * (python-threatexchange's client does the same); a list that cannot be read is retried. */
+CG_TEST(exchange_feedback_ncmec_reasons)
+{
+    static const int ok[] = {200};
+    static const char *const bad[] = {
+        "<!DOCTYPE x [<!ENTITY a \"b\">]><availableFeedbackReasons/>",
+        "<feedbackReasons><other/></feedbackReasons>",
+        "<availableFeedbackReasons><reason name=\"no guid\"/></availableFeedbackReasons>",
+        "<availableFeedbackReasons><reason guid=\"a&lt;/guid&gt;\"/></availableFeedbackReasons>",
+        "not xml <",
+    };
+    cg_bankdb *db = open_db("exfb-reasons.db");
+    cg_exchange_info ex;
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_exchange_feedback_result res;
+    cg_ncmec_reason rs[4];
+    recorder r;
+    items l;
+    char *many;
+    size_t n = 9, used = 0;
+    cg_error err;
+
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    cfg.base_url = "https://x.test";
+    cfg.user = "esp-user";
+    cfg.password = "pw-synthetic";
+    CG_ASSERT_OK(cg_exchange_ncmec_reasons(&cfg, "MD5", rs, 4, &n, &err), &err);
+    CG_ASSERT_EQ(n, 2);
+    CG_ASSERT_STR_EQ(rs[0].guid, "3f1c2e0a-0000-4000-8000-00000000abcd");
+    CG_ASSERT_STR_EQ(rs[1].name, "Other");
+    CG_ASSERT_STR_EQ(r.get_url[0], "https://x.test/v2/feedback/MD5/reasons");
+    CG_ASSERT(strncmp(r.get_auth[0], "Basic ", 6) == 0);
+    CG_ASSERT_OK(cg_exchange_ncmec_reasons(&cfg, "PDQ", rs, 1, &n, &err), &err);
+    CG_ASSERT_EQ(n, 2); /* counted whole, one written */
+    r.reasons_body = "<availableFeedbackReasons><reason guid=\"g-1\" name=\"a&#9;b\"/>"
+                     "</availableFeedbackReasons>";
+    CG_ASSERT_OK(cg_exchange_ncmec_reasons(&cfg, "MD5", rs, 4, &n, &err), &err);
+    CG_ASSERT_EQ(n, 1);
+    CG_ASSERT_STR_EQ(rs[0].name, "a b");
+    CG_ASSERT_EQ(cg_exchange_ncmec_reasons(&cfg, "SHA1", rs, 4, &n, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_exchange_ncmec_reasons(&cfg, "../x", rs, 4, &n, &err), CG_E_INVAL);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        r.reasons_body = bad[i];
+        CG_ASSERT_EQ(cg_exchange_ncmec_reasons(&cfg, "MD5", rs, 4, &n, &err), CG_E_DECODE);
+        CG_ASSERT_EQ(n, 0);
+        CG_ASSERT(strstr(err.message, "pw-synthetic") == NULL);
+    }
+    many = calloc(1, 65 * 64 + 128);
+    CG_ASSERT(many != NULL);
+    used = (size_t)sprintf(many, "<availableFeedbackReasons>");
+    for (int i = 0; i < 65; i++)
+        used += (size_t)sprintf(many + used, "<reason guid=\"g-%d\" name=\"n\"/>", i);
+    sprintf(many + used, "</availableFeedbackReasons>");
+    r.reasons_body = many;
+    CG_ASSERT_EQ(cg_exchange_ncmec_reasons(&cfg, "MD5", rs, 4, &n, &err), CG_E_LIMIT);
+    r.reasons_body = NCMEC_REASONS_XML;
+    r.get_status = 503;
+    CG_ASSERT(cg_exchange_ncmec_reasons(&cfg, "MD5", rs, 4, &n, &err) != CG_OK);
+    CG_ASSERT_EQ(n, 0);
+
+    /* Delivery: one reason listed, a negative without a reason id takes it. */
+    ncmec_setup(db, &ex);
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1, NULL, NULL, NULL,
+                                          &err),
+                 &err);
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    r.get_status = 503; /* the list cannot be read: retried later, no PUT */
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 0);
+    CG_ASSERT_EQ(r.n, 0);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_PENDING, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT_EQ(l.it[0].attempts, 1);
+    rec_config(&r, &cfg, &tr, &ck, ok, 1);
+    r.now = NOW + 100000;
+    r.reasons_body = "<availableFeedbackReasons><reason guid=\"only-one\" name=\"x\"/>"
+                     "</availableFeedbackReasons>";
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, &res, &err), &err);
+    CG_ASSERT_EQ(res.sent, 1);
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT(strstr(r.body[0], "<guid>only-one</guid>") != NULL);
+    free(many);
     cg_bankdb_close(db);
 }

@@ -450,3 +450,84 @@ CG_TEST(exchange_flood_limits_per_bank_and_exchange)
     for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
         cg_membuf_free(&images[i]);
 }
+
+/* cg_engine_flood_counters and cg_engine_flood_limit (what GET /c/exchange/<name>/flood shows):
+ * the counter of the signal with its bank, window and limit, the same image counted once, a
+ * filter on another bank empty, cap 0 counting without writing, the counter gone at the
+ * quarantine; the limit and where it came from (exchange, bank, engine, engine off, no
+ * read-write database), hostile arguments refused. */
+CG_TEST(exchange_flood_counters_and_limit)
+{
+    int64_t own_id = 0, md5_id = 0, sid = setup(&own_id, &md5_id);
+    const int64_t now = (int64_t)time(NULL);
+    cg_flood_counter c[4];
+    cg_flood_limit_from from;
+    cg_bankdb *db = NULL;
+    cg_engine *e;
+    cg_bank b;
+    size_t n = 9;
+    int limit = 0;
+    cg_error err;
+
+    set_limits(0, "{\"flood_per_hour\":3}");
+    e = open_engine(1, 100);
+    CG_ASSERT_OK(cg_bankdb_open(db_path, CG_BANKDB_READONLY, &db, &err), &err);
+    CG_ASSERT_OK(cg_bank_get(db, "sn", &b, &err), &err);
+    CG_ASSERT_OK(cg_engine_flood_counters(e, b.id, now, c, 4, &n, &err), &err);
+    CG_ASSERT_EQ(n, 0);
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "sn", "sn", &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, 3);
+    CG_ASSERT_EQ(from, CG_FLOOD_FROM_EXCHANGE);
+    CG_ASSERT_EQ(scan(e, 1), 1);
+    CG_ASSERT_EQ(scan(e, 1), 1); /* the same image: counted once */
+    CG_ASSERT_EQ(scan(e, 2), 1);
+    CG_ASSERT_OK(cg_engine_flood_counters(e, b.id, (int64_t)time(NULL), c, 4, &n, &err), &err);
+    CG_ASSERT_EQ(n, 1);
+    CG_ASSERT_EQ(c[0].signal_id, sid);
+    CG_ASSERT_EQ(c[0].bank_id, b.id);
+    CG_ASSERT_EQ(c[0].count, 2);
+    CG_ASSERT_EQ(c[0].limit, 3);
+    CG_ASSERT(c[0].window_start >= now && c[0].window_start <= (int64_t)time(NULL));
+    CG_ASSERT_OK(cg_engine_flood_counters(e, 0, (int64_t)time(NULL), NULL, 0, &n, &err), &err);
+    CG_ASSERT_EQ(n, 1); /* all banks, counted without writing */
+    CG_ASSERT_OK(cg_engine_flood_counters(e, b.id + 1000, (int64_t)time(NULL), c, 4, &n, &err),
+                 &err);
+    CG_ASSERT_EQ(n, 0);
+    /* An hour after the window started it is over: not listed. */
+    CG_ASSERT_OK(cg_engine_flood_counters(e, b.id, c[0].window_start + 3600, c, 4, &n, &err),
+                 &err);
+    CG_ASSERT_EQ(n, 0);
+    CG_ASSERT_EQ(scan(e, 3), 1);
+    CG_ASSERT_EQ(scan(e, 4), 1); /* the fourth: quarantined, the counter starts over */
+    CG_ASSERT_EQ(disabled_until(sid), INT64_MAX);
+    CG_ASSERT_OK(cg_engine_flood_counters(e, b.id, (int64_t)time(NULL), c, 4, &n, &err), &err);
+    CG_ASSERT_EQ(n, 0);
+    /* Where the limit comes from. */
+    set_limits(7, NULL);
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "sn", "sn", &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, 7);
+    CG_ASSERT_EQ(from, CG_FLOOD_FROM_BANK);
+    set_limits(0, "{}");
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "sn", "sn", &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, 100);
+    CG_ASSERT_EQ(from, CG_FLOOD_FROM_ENGINE);
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "gone", NULL, &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, 100); /* a bank that cannot be read: the engine's */
+    CG_ASSERT_EQ(cg_engine_flood_limit(e, db, NULL, "sn", &limit, &from, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_engine_flood_counters(e, 0, now, NULL, 4, &n, &err), CG_E_INVAL);
+    CG_ASSERT_EQ(cg_engine_flood_counters(NULL, 0, now, c, 4, &n, &err), CG_E_INVAL);
+    cg_engine_close(e);
+    e = open_engine(1, -1); /* the engine's off wins */
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "sn", "sn", &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, -1);
+    CG_ASSERT_EQ(from, CG_FLOOD_FROM_ENGINE);
+    cg_engine_close(e);
+    e = open_engine(0, 5); /* no read-write database: nothing is counted */
+    CG_ASSERT_OK(cg_engine_flood_limit(e, db, "sn", "sn", &limit, &from, &err), &err);
+    CG_ASSERT_EQ(limit, -1);
+    CG_ASSERT_EQ(from, CG_FLOOD_FROM_NO_DATABASE);
+    cg_engine_close(e);
+    cg_bankdb_close(db);
+    for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+        cg_membuf_free(&images[i]);
+}

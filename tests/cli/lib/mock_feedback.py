@@ -6,10 +6,14 @@ to LOG ("bad": why the mock refused it, "" when it was valid). Routes:
   GET  /ncmec/v2/entries                        one image e1 of member 42 (md5 MD5A) in the
                                                 window starting at START_TIME, else empty
   GET  /ncmec/v2/status                         this account: member 7
+  GET  /ncmec/v2/feedback/{MD5,PDQ}/reasons     the negative-feedback reasons (REASONS; the
+                                                availableFeedbackReasons shape that
+                                                python-threatexchange's client reads)
   PUT  /ncmec/v2/entries/7/e1/MD5/feedback      body checked strictly against the shape of
                                                 python-threatexchange's NCMEC client and its
-                                                fixtures (400 when it differs); 503 the first
-                                                valid time, then 200
+                                                fixtures (400 when it differs, or when a
+                                                negative's guid is not in REASONS); 503 the
+                                                first valid time, then 200
   GET  /sn/v1/FetchHashes, /deny/v1/FetchHashes one Active VideoMD5 MD5B, then nothing
   POST /sn/v1/SubmitFeedback                    200;  POST /deny/v1/SubmitFeedback  401
   GET  /te/g1/threat_updates/                   indicator 1001 (md5 MD5C)
@@ -31,6 +35,8 @@ MD5A, MD5B, MD5C = "0123456789abcdef0123456789abcdef", "1" * 32, "2" * 32
 NS = "{https://hashsharing.ncmec.org/hashsharing/v2}"
 TE_TOKEN = "OAuth 777|te-token-synthetic-0123456789"
 state = {"ncmec_puts": 0}
+REASONS = [("01234567-abcd-0123-4567-012345678900", "Not the described content (synthetic)"),
+           ("01234567-abcd-0123-4567-0123456789ff", "Other (synthetic)")]
 
 
 def ncmec_body_problem(ctype, body):
@@ -60,6 +66,8 @@ def ncmec_body_problem(ctype, body):
     for g in ids[0]:
         if g.tag != NS + "guid" or not (g.text or "").strip() or list(g):
             return "reasonIds holds " + g.tag
+        if g.text not in [r[0] for r in REASONS]:
+            return "unknown reason " + g.text
     return ""
 
 
@@ -117,6 +125,12 @@ class H(http.server.BaseHTTPRequestHandler):
         elif u.path == "/ncmec/v2/status":
             self.send(200, '<status xmlns="%s"><member id="7">Hotline (synthetic)</member>'
                       "</status>" % NS[1:-1], "application/xml")
+        elif u.path in ("/ncmec/v2/feedback/MD5/reasons", "/ncmec/v2/feedback/PDQ/reasons"):
+            items = "".join('<reason guid="%s" name="%s" type="%s"/>' % (g, n, u.path.split("/")[4])
+                            for g, n in REASONS)
+            self.send(200, '<feedbackReasons xmlns="%s"><availableFeedbackReasons>%s'
+                      "</availableFeedbackReasons></feedbackReasons>" % (NS[1:-1], items),
+                      "application/xml")
         elif u.path == "/te/g1/threat_updates/":
             self.send(200, json.dumps({"data": [{"id": "1001", "indicator": MD5C,
                                                  "type": "HASH_MD5", "should_delete": False,
