@@ -27,9 +27,9 @@
  *    the newest one it has (0 when it has the primary's current one). Over the limit (the lower
  *    bound): the handle reads from the primary, one line on stderr; back on the replica, one
  *    line, once the upper bound is within half the limit (no flapping at the limit). A handle's
- *    first check has no samples: the replica gets LAG_FIRST_MS to replay the primary's
- *    position, and failing that the age of the last commit it replayed stands for the lag (an
- *    over-estimate after the primary was idle: the safe side). */
+ *    first check has no samples: the replica gets half the limit (at most LAG_FIRST_MS) to
+ *    replay the primary's position, and failing that the age of the last commit it replayed
+ *    stands for the lag (an over-estimate after the primary was idle: the safe side). */
 #include "store/postgresql/pg_int.h"
 
 #include <stdio.h>
@@ -47,7 +47,7 @@
 #define LAG_DEFAULT_MS 5000
 #define LAG_MAX_MS (86400 * 1000)
 #define LAG_CHECK_MS 1000
-#define LAG_FIRST_MS 50
+#define LAG_FIRST_MS 2000
 
 /* A read-only handle's lag state (db->be->lag); the handle's thread but for hint_* and
  * lagging, which the listener's thread reads or writes too. */
@@ -151,6 +151,14 @@ static void say(const char *replica, const char *why, const char *primary_shown)
     fprintf(stderr, "childguard: read replica %s: %s; reading from the primary %s\n",
             shown != NULL ? shown : "(CHILDGUARD_DB_REPLICA)", why, primary_shown);
     cg__free(shown);
+}
+
+/* How long a handle's first check waits for the replica to replay the primary's position
+ * before it takes the age of the replica's last commit for the lag: half the limit, at most
+ * LAG_FIRST_MS (a replica that applies at once has it in a few ms). */
+static int64_t first_wait_ms(const cg__pg_lag *l)
+{
+    return l->max_ms / 2 < LAG_FIRST_MS ? l->max_ms / 2 : LAG_FIRST_MS;
 }
 
 static cg__pg_lag *lag_new(void)
@@ -322,7 +330,7 @@ static int lag_check(cg_bankdb *db, const char *url)
     replica = c->on_replica ? c->conn : l->spare;
     if (primary_lsn(primary, &p) != 0 || replica_lsn(replica, &r, &age_ms) != 0)
         return 0; /* cannot say (not a standby, a failed read): as before there was a limit */
-    for (int64_t t0 = now; first && r < p && mono_ms() - t0 < LAG_FIRST_MS;) {
+    for (int64_t t0 = now; first && r < p && mono_ms() - t0 < first_wait_ms(l);) {
         struct timespec ts = {0, 5000000L};
 
         nanosleep(&ts, NULL);
