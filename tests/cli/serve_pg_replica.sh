@@ -241,4 +241,5 @@ check "saying so, naming the replica with its password masked: $(head -c 200 "$t
     "grep -q 'read replica postgresql://$user:\\*\\*\\*@127.0.0.1:.*reading from the primary' $tmp/m.err &&
      ! grep -q s3cretpw $tmp/m.err"
 phase "end"
+[ "$fail" -eq 0 ] || { echo "--- serve's stderr:"; tail -n 30 "$tmp/a.log"; }
 exit $fail

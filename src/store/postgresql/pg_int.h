@@ -185,6 +185,8 @@ void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int
 /* 1 while the handle of lag reads from the primary because its replica is too far behind
  * (any thread). */
 int cg__pg_replica_lagging(const cg__pg_lag *lag);
+/* cg_bankdb_replica_state_get (store_ops.h). */
+cg_status cg__pg_replica_state(cg_bankdb *db, cg_bankdb_replica_state *out, cg_error *err);
 /* Frees the handle's lag state and its spare connection (close). */
 void cg__pg_replica_close(cg__pg *c);
 cg_status cg__pg_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);

@@ -55,6 +55,7 @@ struct cg__pg_lag {
     int64_t max_ms;          /* the limit; 0: none */
     PGconn *spare;           /* the other side: the primary while reading the replica, the
                               * replica while reading the primary for the lag */
+    int spare_prepared[CG__PG_STMT_COUNT]; /* its prepared statements (cg__pg.prepared's) */
     atomic_int lagging;      /* 1: on the primary because the replica was too far behind */
     int64_t checked_ms;      /* the last check (monotonic ms); 0: none yet */
     int64_t spare_failed_ms; /* the primary's spare could not be made then: no checks for a while */
@@ -66,6 +67,7 @@ struct cg__pg_lag {
     uint64_t hint_lsn;
     int64_t hint_ms;         /* when the primary had it (0: none) */
     int recheck;             /* 1: the listener saw a notified commit replayed: check now */
+    int64_t lag_ms;          /* the lower bound at the last check; -1 not known */
 };
 
 static int64_t mono_ms(void)
@@ -122,6 +124,12 @@ const char *cg__pg_replica_url(void)
     return u;
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* a server's WARNING as it shuts down is not for the user: the failure is */
+}
+
 PGconn *cg__pg_replica_connect(const char *url, char *why, size_t why_len)
 {
     const char *keys[] = {"connect_timeout", "dbname", NULL};
@@ -129,8 +137,10 @@ PGconn *cg__pg_replica_connect(const char *url, char *why, size_t why_len)
     PGconn *c = PQconnectdbParams(keys, vals, 1); /* the URL's own connect_timeout wins */
     size_t n;
 
-    if (c != NULL && PQstatus(c) == CONNECTION_OK)
+    if (c != NULL && PQstatus(c) == CONNECTION_OK) {
+        PQsetNoticeProcessor(c, quiet, NULL);
         return c;
+    }
     snprintf(why, why_len, "%s", c != NULL ? PQerrorMessage(c) : "out of memory");
     n = strlen(why);
     while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
@@ -169,6 +179,7 @@ static cg__pg_lag *lag_new(void)
         return NULL; /* no limit then: the replica is read as before it had one */
     l->max_ms = max_lag_ms();
     atomic_init(&l->lagging, 0);
+    l->lag_ms = -1;
     pthread_mutex_init(&l->hint_mu, NULL);
     return l;
 }
@@ -217,19 +228,27 @@ PGconn *cg__pg_replica_open(cg_bankdb *db)
 }
 
 /* Makes conn the handle's connection (on the other side), keeping the one it had as the
- * spare when keep (else closing it). */
-static void use(cg__pg *c, PGconn *conn, int keep)
+ * spare when keep (else closing it). prepared: the statements prepared on conn (a spare used
+ * before keeps them: preparing one again would fail), NULL for a new connection. */
+static void use(cg__pg *c, PGconn *conn, const int *prepared, int keep)
 {
+    int had[CG__PG_STMT_COUNT];
+
+    memcpy(had, c->prepared, sizeof(had));
+    if (prepared != NULL)
+        memcpy(c->prepared, prepared, sizeof(c->prepared));
+    else
+        memset(c->prepared, 0, sizeof(c->prepared));
     if (keep && c->lag != NULL) {
         if (c->lag->spare != conn)
             PQfinish(c->lag->spare);
         c->lag->spare = c->conn;
+        memcpy(c->lag->spare_prepared, had, sizeof(had));
     } else {
         PQfinish(c->conn);
     }
     c->conn = conn;
     c->on_replica = !c->on_replica;
-    memset(c->prepared, 0, sizeof(c->prepared));
 }
 
 /* The primary's current WAL position on conn; -1 when it cannot be read. */
@@ -276,6 +295,7 @@ static PGconn *spare(cg_bankdb *db, const char *url, char *why, size_t why_len)
         l->spare = NULL;
     }
     if (l->spare == NULL) {
+        memset(l->spare_prepared, 0, sizeof(l->spare_prepared));
         l->spare = cg__pg_replica_connect(c->on_replica ? c->url : url, why, why_len);
         if (l->spare != NULL && !cg__pg_conn_setup(db, l->spare)) {
             snprintf(why, why_len, "cannot set the session up");
@@ -314,6 +334,7 @@ static int lag_check(cg_bankdb *db, const char *url)
         return 0;
     first = l->checked_ms == 0;
     l->checked_ms = now;
+    l->lag_ms = -1;
     if (spare(db, url, why, sizeof(why)) == NULL) {
         if (c->on_replica) {
             l->spare_failed_ms = now; /* the primary unreachable: the lag cannot be told */
@@ -358,12 +379,13 @@ static int lag_check(cg_bankdb *db, const char *url)
     }
     l->last_lsn = p;
     l->last_ms = now;
+    l->lag_ms = lower;
     if (c->on_replica && lower > l->max_ms) {
         snprintf(why, sizeof(why),
                  "%.1f s behind the primary, over the limit of %.1f s (--db-replica-max-lag)",
                  (double)lower / 1000.0, (double)l->max_ms / 1000.0);
         say(url, why, db->path);
-        use(c, l->spare, 1);
+        use(c, l->spare, l->spare_prepared, 1);
         atomic_store(&l->lagging, 1);
         return 1;
     }
@@ -375,7 +397,7 @@ static int lag_check(cg_bankdb *db, const char *url)
                 "reading from it again\n",
                 shown != NULL ? shown : "(CHILDGUARD_DB_REPLICA)", (double)upper / 1000.0);
         cg__free(shown);
-        use(c, l->spare, 1);
+        use(c, l->spare, l->spare_prepared, 1);
         atomic_store(&l->lagging, 0);
         return 1;
     }
@@ -392,6 +414,7 @@ int cg__pg_replica_check(cg_bankdb *db, int failed)
     cg__pg *c = db->be;
     const char *url;
     PGconn *conn;
+    const int *prepared = NULL;
     char why[256];
 
     /* Every statement passes here: nothing to do, cheaply, for a handle never on a replica. */
@@ -419,6 +442,7 @@ int cg__pg_replica_check(cg_bankdb *db, int failed)
         conn = NULL;
         if (c->lag != NULL && c->lag->spare != NULL && PQstatus(c->lag->spare) == CONNECTION_OK) {
             conn = c->lag->spare; /* the lag check's connection to the primary */
+            prepared = c->lag->spare_prepared;
             c->lag->spare = NULL;
         } else {
             conn = PQconnectdb(c->url);
@@ -444,8 +468,30 @@ int cg__pg_replica_check(cg_bankdb *db, int failed)
         PQfinish(conn);
         return 0; /* the primary is unreachable too: the failure stands */
     }
-    use(c, conn, 0);
+    use(c, conn, prepared, 0);
     return 1;
+}
+
+cg_status cg__pg_replica_state(cg_bankdb *db, cg_bankdb_replica_state *out, cg_error *err)
+{
+    cg__pg *c = db->be;
+    cg__pg_lag *l = c->lag;
+
+    (void)err;
+    if (!(db->flags & CG_BANKDB_READONLY) || cg__pg_replica_url() == NULL || l == NULL)
+        return CG_OK;
+    if (c->tx_depth == 0) {
+        pthread_mutex_lock(&l->hint_mu);
+        l->recheck = 1; /* now, not at most once a second */
+        pthread_mutex_unlock(&l->hint_mu);
+        (void)cg__pg_replica_check(db, 0);
+    }
+    out->configured = 1;
+    out->on_replica = c->on_replica;
+    out->lagging = cg__pg_replica_lagging(l);
+    out->lost = !c->on_replica && !out->lagging;
+    out->lag_seconds = !out->lost && l->lag_ms >= 0 ? (double)l->lag_ms / 1000.0 : -1.0;
+    return CG_OK;
 }
 
 /* 1 when replica has replayed up to lsn (text); 0 not yet; -1 it cannot say. */
