@@ -71,8 +71,9 @@ R="$R0?options=-csearch_path%3D$schema"
 export CHILDGUARD_DB=$P CHILDGUARD_AUDIT_LOG=$tmp/audit-cli.log
 MATCHER=$("$CG" keys create matcher --scope match 2>/dev/null | grep -m1 '^cgk_')
 WRITER=$("$CG" keys create writer --scope bank:write,bank:read 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$("$CG" keys create admin --scope admin 2>/dev/null | grep -m1 '^cgk_')
 "$CG" bank create TEST --label csam >/dev/null 2>&1
-check "keys and a bank made on the primary" "[ -n \"$MATCHER\" ] && [ -n \"$WRITER\" ]"
+check "keys and a bank made on the primary" "[ -n \"$MATCHER\" ] && [ -n \"$WRITER\" ] && [ -n \"$ADMIN\" ]"
 # replayed: waits (bounded) until the replica has replayed what the primary has written.
 replayed() {
     local lsn i
@@ -177,7 +178,15 @@ isize_is() {
     for i in $(seq 1 100); do [ "$(isize)" = "$1" ] && return 0; sleep 0.1; done
     return 1
 }
+# metric NAME: its value in GET /metrics (the replica as serve's read-only handle sees it now).
+metric() {
+    curl -s -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$hp/metrics" |
+        awk -v n="$1" '$1 == n { print $2 }'
+}
 check "GET /m/index/status counts 2 signals" "[ \"\$(isize)\" = 2 ]"
+check "/metrics: childguard_db_replica_reads $(metric childguard_db_replica_reads), lag $(metric childguard_db_replica_lag_seconds) s" \
+    "[ \"\$(metric childguard_db_replica_reads)\" = 1 ] &&
+     awk -v v=\"\$(metric childguard_db_replica_lag_seconds)\" 'BEGIN { exit !(v != \"\" && v + 0 >= 0 && v + 0 < 3) }'"
 # Replay paused: the replica falls behind for as long as the test likes. The listener waits
 # for it at most the limit (3 s), then serve's matcher reads from the primary.
 psql -X -q -d "$R0" -c 'SELECT pg_wal_replay_pause()' >/dev/null 2>&1
@@ -197,6 +206,9 @@ check "serve said the replica is over the limit: $(grep -m1 'over the limit' "$t
     "grep -q 'read replica .*:$rport.*behind the primary, over the limit of 3.0 s.*reading from the primary' $tmp/a.log"
 check "GET /m/index/status too reads from the primary once the replica is past the limit" \
     "isize_is 3"
+check "/metrics: childguard_db_replica_reads 0, lag $(metric childguard_db_replica_lag_seconds) s (over 3)" \
+    "[ \"\$(metric childguard_db_replica_reads)\" = 0 ] &&
+     awk -v v=\"\$(metric childguard_db_replica_lag_seconds)\" 'BEGIN { exit !(v + 0 > 3) }'"
 check "one line for each read-only handle that moved (the matcher's, the route's)" \
     "[ \$(grep -c 'over the limit' $tmp/a.log) = 2 ]"
 psql -X -q -d "$R0" -c 'SELECT pg_wal_replay_resume()' >/dev/null 2>&1
@@ -212,6 +224,7 @@ for _ in $(seq 1 50); do grep -q 'caught up' "$tmp/a.log" && break; sleep 0.1; d
 check "serve said it reads from the replica again: $(grep -m1 'caught up' "$tmp/a.log")" \
     "grep -q 'read replica .*:$rport.* caught up .*reading from it again' $tmp/a.log"
 check "GET /m/index/status counts 4" "isize_is 4"
+check "/metrics: childguard_db_replica_reads 1 again" "[ \"\$(metric childguard_db_replica_reads)\" = 1 ]"
 for _ in $(seq 1 50); do [ "$(grep -c 'caught up' "$tmp/a.log")" = 2 ] && break; sleep 0.1; done
 check "both handles back on the replica, a line each" "[ \$(grep -c 'caught up' $tmp/a.log) = 2 ]"
 
