@@ -14,7 +14,8 @@
 #     the LISTEN session is on the primary;
 #   - attacks: --db-replica that is not a postgresql:// URL, or beside a SQLite --db: exit 2;
 #     an unreachable replica at start (`match`, any command reads the same way): a line naming
-#     it (password masked), reads from the primary, still matches;
+#     it (password masked), reads from the primary, still matches; a bad
+#     CHILDGUARD_DB_REPLICA_MAX_LAG there: a line naming it, the default used;
 #   - the lag limit (--db-replica-max-lag 3): replay paused on the standby
 #     (pg_wal_replay_pause), a change made then is matched all the same (the replica cannot have
 #     it: only the fall-back to the primary explains it), with a line saying the replica is over
@@ -246,13 +247,16 @@ phase "a replica unreachable at start"
 # The same store code under any command (here `match`, whose matcher reads through a read-only
 # handle): one line naming the replica, its password masked; the answer comes from the primary.
 bad="postgresql://$user:s3cretpw@127.0.0.1:$(free_port)/postgres?options=-csearch_path%3D$schema"
-CHILDGUARD_DB_REPLICA=$bad "$CG" match --type pdq "$h3" >"$tmp/m.out" 2>"$tmp/m.err"
+CHILDGUARD_DB_REPLICA=$bad CHILDGUARD_DB_REPLICA_MAX_LAG=soon "$CG" match --type pdq "$h3" \
+    >"$tmp/m.out" 2>"$tmp/m.err"
 rc=$?
 check "match with an unreachable replica: exit $rc, matched from the primary" \
     "[ $rc -eq 0 ] && grep -qi TEST $tmp/m.out"
 check "saying so, naming the replica with its password masked: $(head -c 200 "$tmp/m.err")" \
     "grep -q 'read replica postgresql://$user:\\*\\*\\*@127.0.0.1:.*reading from the primary' $tmp/m.err &&
      ! grep -q s3cretpw $tmp/m.err"
+check "a bad CHILDGUARD_DB_REPLICA_MAX_LAG outside serve: named, the default used" \
+    "grep -q \"CHILDGUARD_DB_REPLICA_MAX_LAG 'soon': not a number of seconds.*using 5\" $tmp/m.err"
 phase "end"
 [ "$fail" -eq 0 ] || { echo "--- serve's stderr:"; tail -n 30 "$tmp/a.log"; }
 exit $fail
