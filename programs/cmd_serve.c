@@ -26,6 +26,9 @@ static void usage(void)
            "  --db-replica URL    a streaming replica of a PostgreSQL --db: the matcher's\n"
            "                      snapshots and bank exports read from it, all else from the\n"
            "                      primary (also CHILDGUARD_DB_REPLICA; docs/scale.md)\n"
+           "  --db-replica-max-lag SECONDS\n"
+           "                      read from the primary while the replica is further behind\n"
+           "                      (default 5; 0 = no limit; also CHILDGUARD_DB_REPLICA_MAX_LAG)\n"
            "  --log PATH          the audit log (default: audit.log beside the database)\n"
            "  --policy FILE       the policy (default: the shipped one)\n"
            "  --threads N         I/O threads (default: one per CPU)\n"
@@ -69,6 +72,7 @@ static int run(int argc, char **argv)
         {"nats", required_argument, NULL, 'n'},
         {"stream", required_argument, NULL, 's'},
         {"db-replica", required_argument, NULL, 'P'},
+        {"db-replica-max-lag", required_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -76,7 +80,8 @@ static int run(int argc, char **argv)
     char path[SERVE_PATH_MAX], log_path[SERVE_PATH_MAX];
     uint64_t v;
     const char *replica = getenv("CHILDGUARD_DB_REPLICA");
-    int ch, queue = 0;
+    const char *max_lag = getenv("CHILDGUARD_DB_REPLICA_MAX_LAG");
+    int ch, queue = 0, lag_option = 0;
 
     serve_config_default(&cfg);
     /* The config file first, so that options given on the command line win. */
@@ -141,6 +146,7 @@ static int run(int argc, char **argv)
         case 'n': snprintf(cfg.nats, sizeof(cfg.nats), "%s", optarg); break;
         case 's': snprintf(cfg.queue_stream, sizeof(cfg.queue_stream), "%s", optarg); break;
         case 'P': replica = optarg; break;
+        case 'G': max_lag = optarg; lag_option = 1; break;
         case 'h': usage(); return CLI_OK;
         default:
             fprintf(stderr, "Try 'childguard serve --help'.\n");
@@ -170,6 +176,26 @@ static int run(int argc, char **argv)
             return CLI_ERROR;
         }
         if (setenv("CHILDGUARD_DB_REPLICA", replica, 1) != 0) {
+            fprintf(stderr, "childguard serve: out of memory\n");
+            return CLI_ERROR;
+        }
+    }
+    if (max_lag != NULL && max_lag[0] != '\0') {
+        /* The store reads CHILDGUARD_DB_REPLICA_MAX_LAG (pg_replica.c): checked here, so that
+         * a bad value stops serve rather than falling back to the default. */
+        char *end;
+        const double lag = strtod(max_lag, &end);
+        if (end == max_lag || *end != '\0' || !(lag >= 0.0 && lag <= 86400.0)) {
+            fprintf(stderr, "childguard serve: --db-replica-max-lag "
+                            "(CHILDGUARD_DB_REPLICA_MAX_LAG) '%s': seconds from 0 to 86400 "
+                            "expected\n", max_lag);
+            return CLI_ERROR;
+        }
+        if (lag_option && (replica == NULL || replica[0] == '\0')) {
+            fprintf(stderr, "childguard serve: --db-replica-max-lag needs --db-replica\n");
+            return CLI_ERROR;
+        }
+        if (setenv("CHILDGUARD_DB_REPLICA_MAX_LAG", max_lag, 1) != 0) {
             fprintf(stderr, "childguard serve: out of memory\n");
             return CLI_ERROR;
         }

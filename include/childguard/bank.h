@@ -232,6 +232,23 @@ CG_API cg_status cg_bankdb_changes_since(cg_bankdb *db, int64_t seq,
  * generation). */
 CG_API cg_status cg_bankdb_data_version(cg_bankdb *db, uint64_t *out, cg_error *err);
 
+/* Where a read-only handle (CG_BANKDB_READONLY) reads, when its store has a read replica (a
+ * PostgreSQL store with CHILDGUARD_DB_REPLICA: docs/scale.md "A read replica"). */
+typedef struct cg_bankdb_replica_state {
+    int configured;     /* 1: the handle reads from a replica when it can; 0: the rest is 0 */
+    int on_replica;     /* 1: it reads from the replica now; 0: from the primary */
+    int lagging;        /* 1: on the primary because the replica was past the lag limit */
+    int lost;           /* 1: on the primary because the replica could not be reached */
+    double lag_seconds; /* the replica's replay lag as this handle knows it (a lower bound,
+                         * measured now); -1 when it cannot say */
+} cg_bankdb_replica_state;
+
+/* Checks the replica's lag now (a short statement on the primary and one on the replica,
+ * moving the handle between them as a statement would: docs/scale.md) and fills *out. A
+ * store or handle without a replica: CG_OK with configured 0. Threading: db's. */
+CG_API cg_status cg_bankdb_replica_state_get(cg_bankdb *db, cg_bankdb_replica_state *out,
+                                             cg_error *err);
+
 /* ---- the engine's saved live state ---- */
 
 /* Keeps data (len bytes: what cg_engine_state_save wrote) as the saved state of the handle's

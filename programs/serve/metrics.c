@@ -297,6 +297,17 @@ char *metrics_render(metrics *m, const metrics_gauges *g)
                 "childguard_outbox_entries{state=\"failed\"} %lld\n",
             (long long)g->outbox_pending, (long long)g->outbox_delivered,
             (long long)g->outbox_failed);
+    if (g != NULL && g->has_replica)
+        put(&t, "# HELP childguard_db_replica_reads 1 while read-only handles read from the read "
+                "replica, 0 while from the primary (the replica past --db-replica-max-lag, or "
+                "unreachable).\n"
+                "# TYPE childguard_db_replica_reads gauge\n"
+                "childguard_db_replica_reads %d\n"
+                "# HELP childguard_db_replica_lag_seconds The read replica's replay lag as a "
+                "read-only handle measured it now (a lower bound; -1: cannot say).\n"
+                "# TYPE childguard_db_replica_lag_seconds gauge\n"
+                "childguard_db_replica_lag_seconds %.3f\n",
+            g->replica.on_replica, g->replica.lag_seconds);
     if (t.failed) {
         free(t.s);
         return NULL;

@@ -37,6 +37,8 @@ typedef struct metrics_gauges {
     uint64_t conversations, conversations_evicted;
     uint64_t buffered_bytes;
     unsigned decode_queued, decode_running;
+    int has_replica;            /* serve has a read replica (--db-replica) */
+    cg_bankdb_replica_state replica; /* as a read-only handle saw it at render time */
 } metrics_gauges;
 
 /* The exposition text (malloc'd, NUL-terminated), or NULL when out of memory. */

@@ -115,7 +115,9 @@ static enum MHD_Result get_common(serve_req *r, enum get_what what)
 
     if (ex == NULL)
         return http_cg_error(r, CG_E_NOMEM, "out of memory");
-    d = serve_db_get(r, &ret);
+    /* The status is the fetcher's to write, not the client's: a moment old is fine, from the
+     * replica (docs/scale.md); the configuration a client may just have PUT: the primary. */
+    d = status_only ? serve_db_get_stale_ok(r, &ret) : serve_db_get(r, &ret);
     if (d == NULL) {
         free(ex);
         return ret;

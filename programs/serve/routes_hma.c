@@ -338,7 +338,9 @@ enum MHD_Result hma_index_status(serve_req *r)
 
     if (only != NULL && cg_signal_type_find(only) == NULL)
         return http_error(r, 400, "bad_signal_type", "No such signal type '%s'", only);
-    d = serve_db_get(r, &ret);
+    /* The counts describe the index, itself built from the replica: read there (a count of
+     * every signal, the heaviest GET; docs/scale.md). */
+    d = serve_db_get_stale_ok(r, &ret);
     if (d == NULL)
         return ret;
     e = serve_engine_acquire(r->srv);

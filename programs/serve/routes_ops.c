@@ -43,6 +43,15 @@ enum MHD_Result serve_metrics_route(serve_req *r)
                          &err) == CG_OK)
         g.has_outbox = 1;
     serve_db_put(r, d);
+    if (s->ro_dbs != NULL) {
+        /* The replica's state as one of the read-only handles sees it, checked now. */
+        d = serve_db_get_stale_ok(r, &ret);
+        if (d == NULL)
+            return ret;
+        g.has_replica = cg_bankdb_replica_state_get(d->db, &g.replica, &err) == CG_OK &&
+                        g.replica.configured;
+        serve_db_put(r, d);
+    }
     text = metrics_render(s->metrics, &g);
     if (text == NULL)
         return http_error(r, 500, "nomem", "out of memory");

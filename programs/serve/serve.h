@@ -115,6 +115,7 @@ int serve_listen(const serve_config *c, int *loopback, int *ipv6);
 typedef struct serve_db {
     cg_bankdb *db;
     cg_audit *audit;     /* NULL without an audit log */
+    int ro;              /* 1: a read-only handle of ro_dbs (on the replica) */
 } serve_db;
 
 /* ---- server state ------------------------------------------------------------------------- */
@@ -138,6 +139,7 @@ typedef struct serve_server {
     pthread_mutex_t engine_mu;
     serve_engine *engine;          /* current engine (holds one reference) */
     cg_object_pool *dbs;           /* serve_db: a cg_bankdb is used by one thread at a time */
+    cg_object_pool *ro_dbs;        /* read-only serve_db on the replica (--db-replica); NULL */
     cg_pdq_hasher_pool *hashers;   /* PDQ hashers for the hashing routes */
     pthread_mutex_t rate_mu;       /* guards buckets */
     serve_bucket *buckets[256];
@@ -309,6 +311,11 @@ cg_status serve_engine_reload(serve_server *s, cg_error *err);
 /* A database handle from the pool, with actor set for audit records; NULL with a 500 queued
  * (and *ret set) when none can be opened. */
 serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret);
+/* The same for a read that may be a moment old (never one a client makes right after its own
+ * write): a read-only handle, on the replica when serve has one (--db-replica; docs/scale.md
+ * lists the routes that use it), else serve_db_get's. No audit log: it writes nothing. */
+serve_db *serve_db_get_stale_ok(serve_req *r, enum MHD_Result *ret);
+/* Gives back a handle of either. */
 void serve_db_put(serve_req *r, serve_db *d);
 /* The audit actor of the request: "api:<key id>(<holder>)", or "api" without a key; at most 63
  * bytes. */

@@ -157,6 +157,27 @@ fail:
     return st;
 }
 
+/* A read-only handle: CG_BANKDB_READONLY, so that the store reads it from the replica
+ * (pg_replica.c) within the lag limit. */
+static cg_status db_create_ro(void *ud, void **out, cg_error *err)
+{
+    const serve_config *c = ud;
+    serve_db *d = calloc(1, sizeof(*d));
+    cg_status st;
+
+    *out = NULL;
+    if (d == NULL)
+        return CG_E_NOMEM;
+    st = cg_bankdb_open(c->db, CG_BANKDB_READONLY, &d->db, err);
+    if (st != CG_OK) {
+        free(d);
+        return st;
+    }
+    d->ro = 1;
+    *out = d;
+    return CG_OK;
+}
+
 static void db_destroy(void *item)
 {
     serve_db *d = item;
@@ -215,9 +236,34 @@ serve_db *serve_db_get(serve_req *r, enum MHD_Result *ret)
     return d;
 }
 
+serve_db *serve_db_get_stale_ok(serve_req *r, enum MHD_Result *ret)
+{
+    void *item;
+    serve_db *d;
+    cg_error err;
+
+    if (r->srv->ro_dbs == NULL)
+        return serve_db_get(r, ret);
+    if (cg_object_pool_take(r->srv->ro_dbs, &item, &err) != CG_OK) {
+        *ret = http_cg_error(r, CG_E_BACKEND, err.message);
+        return NULL;
+    }
+    d = item;
+    /* The tenant scopes what the key may see (exchanges); the handle writes nothing. */
+    if (cg_bankdb_set_tenant(d->db, r->key.tenant, &err) != CG_OK) {
+        cg_object_pool_give(r->srv->ro_dbs, d);
+        *ret = http_cg_error(r, CG_E_INVAL, err.message);
+        return NULL;
+    }
+    return d;
+}
+
 void serve_db_put(serve_req *r, serve_db *d)
 {
-    cg_object_pool_give(r->srv->dbs, d);
+    if (d != NULL && d->ro)
+        cg_object_pool_give(r->srv->ro_dbs, d);
+    else
+        cg_object_pool_give(r->srv->dbs, d);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -506,6 +552,12 @@ int serve_run(const serve_config *cfg)
                         "%s\n", cg_engine_vision_error(s->engine->engine));
     if (cg_object_pool_create(s->cfg.db_handles > 0 ? s->cfg.db_handles : threads + workers + 2,
                               db_create, db_destroy, &s->cfg, &s->dbs) != CG_OK ||
+        /* Read-only handles for the routes whose reads may be a moment old, on the replica
+         * (docs/scale.md): a few, each holds a connection to the replica and one to the
+         * primary (its lag checks). */
+        (getenv("CHILDGUARD_DB_REPLICA") != NULL &&
+         cg_object_pool_create(threads < 4 ? threads : 4, db_create_ro, db_destroy, &s->cfg,
+                               &s->ro_dbs) != CG_OK) ||
         cg_pdq_hasher_pool_create(threads + workers + 2, &s->hashers) != CG_OK ||
         auth_init(s) != 0) {
         fprintf(stderr, "childguard serve: out of memory\n");
@@ -612,6 +664,7 @@ out:
     s->webhooks = NULL;
     serve_queue_stop(s);
     cg_object_pool_destroy(s->dbs);
+    cg_object_pool_destroy(s->ro_dbs);
     cg_pdq_hasher_pool_destroy(s->hashers);
     auth_fini(s);
     cg_bankdb_close(s->keys_db);

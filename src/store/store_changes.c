@@ -1,5 +1,7 @@
 /* The change log (bank.h): the public functions over the store's operations. A reader (the
  * matcher's refresher, docs/matching.md) polls it by sequence number. */
+#include <string.h>
+
 #include "store/store_int.h"
 #include "store/store_watch.h"
 
@@ -41,6 +43,17 @@ cg_status cg_bankdb_data_version(cg_bankdb *db, uint64_t *out, cg_error *err)
         return cg__fail(err, CG_E_UNSUPPORTED,
                         "%s: this store cannot tell cheaply whether it changed", db->path);
     return CG_OK;
+}
+
+cg_status cg_bankdb_replica_state_get(cg_bankdb *db, cg_bankdb_replica_state *out,
+                                      cg_error *err)
+{
+    if (db == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "cg_bankdb_replica_state_get: NULL argument");
+    memset(out, 0, sizeof(*out));
+    if (db->ops->replica_state == NULL)
+        return CG_OK;
+    return db->ops->replica_state(db, out, err);
 }
 
 cg_status cg__bankdb_watch(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err)

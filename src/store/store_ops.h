@@ -208,6 +208,8 @@ typedef struct cg__store_ops {
     /* store_watch.h: calls fn(ud) from a thread of the backend's own after commits that write
      * the change log, until close (which stops it first). NULL: polling only. */
     cg_status (*watch)(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_error *err);
+    /* cg_bankdb_replica_state_get, *out zeroed first. NULL: the store has no replicas. */
+    cg_status (*replica_state)(cg_bankdb *db, cg_bankdb_replica_state *out, cg_error *err);
 
     /* ---- the review queue's rows (src/review/ holds the rest: the checks, the state machine,
      * the two-reviewer rule, the bank additions of a decision and the audit records) ---- */
@@ -438,8 +440,8 @@ extern const cg__store_ops cg__store_postgresql;
 #endif
 
 /* A backend's table may leave ops NULL (not implemented yet). cg_bankdb_open uses a copy of
- * the table with every such op (but the optional data_version, watch and import_merged_late)
- * answering CG_E_UNSUPPORTED "<what> is not supported by the <backend> store yet", so no
+ * the table with every such op (but the optional data_version, watch, replica_state and
+ * import_merged_late) answering CG_E_UNSUPPORTED "<what> is not supported by the <backend> store yet", so no
  * caller ever calls NULL (store_unsupported.c). Returns 1 when out was filled that way, 0
  * when the table is complete (use it as is). */
 int cg__store_ops_fill(const cg__store_ops *in, cg__store_ops *out);

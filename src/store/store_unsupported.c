@@ -3,8 +3,9 @@
  * which fails with CG_E_UNSUPPORTED naming the feature, the op and the backend, e.g.
  * "postgresql://u@h/db: the review queue (review_insert) is not supported by the postgresql
  * store yet". So a caller never calls NULL, whatever it does. One stub per op of store_ops.h
- * (but open and close, which every backend has, and the optional data_version, watch and
- * import_merged_late, which callers test for NULL): a new op needs its stub here too. */
+ * (but open and close, which every backend has, and the optional data_version, watch,
+ * replica_state and import_merged_late, which callers test for NULL): a new op needs its stub
+ * here too. */
 #include "store/store_int.h"
 
 #include <string.h>

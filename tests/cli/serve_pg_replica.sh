@@ -14,7 +14,13 @@
 #     the LISTEN session is on the primary;
 #   - attacks: --db-replica that is not a postgresql:// URL, or beside a SQLite --db: exit 2;
 #     an unreachable replica at start (`match`, any command reads the same way): a line naming
-#     it (password masked), reads from the primary, still matches;
+#     it (password masked), reads from the primary, still matches; a bad
+#     CHILDGUARD_DB_REPLICA_MAX_LAG there: a line naming it, the default used;
+#   - the lag limit (--db-replica-max-lag 3): replay paused on the standby
+#     (pg_wal_replay_pause), a change made then is matched all the same (the replica cannot have
+#     it: only the fall-back to the primary explains it), with a line saying the replica is over
+#     the limit; replay resumed, a change made then is matched and serve says it reads from the
+#     replica again; a bad --db-replica-max-lag, or one without --db-replica: exit 2;
 #   - the replica stopped under serve: a line, reads go back to the primary, a change made
 #     then is still matched; SIGTERM exits 0.
 # Release only (tests/CMakeLists.txt): two PostgreSQL servers. Prints SKIPPED (exit 77)
@@ -66,8 +72,9 @@ R="$R0?options=-csearch_path%3D$schema"
 export CHILDGUARD_DB=$P CHILDGUARD_AUDIT_LOG=$tmp/audit-cli.log
 MATCHER=$("$CG" keys create matcher --scope match 2>/dev/null | grep -m1 '^cgk_')
 WRITER=$("$CG" keys create writer --scope bank:write,bank:read 2>/dev/null | grep -m1 '^cgk_')
+ADMIN=$("$CG" keys create admin --scope admin 2>/dev/null | grep -m1 '^cgk_')
 "$CG" bank create TEST --label csam >/dev/null 2>&1
-check "keys and a bank made on the primary" "[ -n \"$MATCHER\" ] && [ -n \"$WRITER\" ]"
+check "keys and a bank made on the primary" "[ -n \"$MATCHER\" ] && [ -n \"$WRITER\" ] && [ -n \"$ADMIN\" ]"
 # replayed: waits (bounded) until the replica has replayed what the primary has written.
 replayed() {
     local lsn i
@@ -86,10 +93,20 @@ phase "attacks on the option"
 check "--db-replica that is not a postgresql:// URL: exit 2" "[ \$? -eq 2 ] && grep -q 'db-replica' $tmp/err"
 "$CG" serve --db "$tmp/t.db" --db-replica "$R" --listen 127.0.0.1:1 >/dev/null 2>"$tmp/err"
 check "--db-replica beside a SQLite --db: exit 2" "[ \$? -eq 2 ] && grep -q 'db-replica' $tmp/err"
+for bad in -1 abc 1e9 nan 2s; do
+    "$CG" serve --db "$P" --db-replica "$R" --db-replica-max-lag "$bad" --listen 127.0.0.1:1 \
+        >/dev/null 2>"$tmp/err"
+    check "--db-replica-max-lag '$bad': exit 2, named" \
+        "[ \$? -eq 2 ] && grep -q 'db-replica-max-lag' $tmp/err"
+done
+"$CG" serve --db "$P" --db-replica-max-lag 3 --listen 127.0.0.1:1 >/dev/null 2>"$tmp/err"
+check "--db-replica-max-lag without --db-replica: exit 2" \
+    "[ \$? -eq 2 ] && grep -q 'needs --db-replica' $tmp/err"
 
 serve_up() { # NAME REPLICA: starts serve on a free port (polling every 60 s); sets hp
     hp=$(free_port)
-    "$CG" serve --listen "127.0.0.1:$hp" --db "$P" --db-replica "$2" --log "$tmp/audit-$1.log" \
+    "$CG" serve --listen "127.0.0.1:$hp" --db "$P" --db-replica "$2" --db-replica-max-lag 3 \
+        --log "$tmp/audit-$1.log" \
         --threads 2 --refresh-ms 60000 --no-classify >"$tmp/$1.out" 2>"$tmp/$1.log" &
     pids+=("$!")
     for _ in $(seq 1 300); do
@@ -150,6 +167,68 @@ for _ in $(seq 1 50); do c1=$(commits); [ "$c1" -gt "$c0" ] && break; sleep 0.1;
 check "the replica's transaction counter grew: it served the reads ($c0 -> $c1)" "[ $c1 -gt $c0 ]"
 check "no fallback so far" "! grep -q 'read replica' $tmp/a.log"
 
+phase "the lag limit"
+# isize: the pdq count of GET /m/index/status (read through serve's read-only handles).
+isize() {
+    curl -s -H "Authorization: Bearer $MATCHER" "http://127.0.0.1:$hp/m/index/status?signal_type=pdq" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["pdq"]["size"])' 2>/dev/null
+}
+# isize_is N: polls (bounded, 10 s) until isize says N.
+isize_is() {
+    local i
+    for i in $(seq 1 100); do [ "$(isize)" = "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+# metric NAME: its value in GET /metrics (the replica as serve's read-only handle sees it now).
+metric() {
+    curl -s -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$hp/metrics" |
+        awk -v n="$1" '$1 == n { print $2 }'
+}
+check "GET /m/index/status counts 2 signals" "[ \"\$(isize)\" = 2 ]"
+check "/metrics: childguard_db_replica_reads $(metric childguard_db_replica_reads), lag $(metric childguard_db_replica_lag_seconds) s" \
+    "[ \"\$(metric childguard_db_replica_reads)\" = 1 ] &&
+     awk -v v=\"\$(metric childguard_db_replica_lag_seconds)\" 'BEGIN { exit !(v != \"\" && v + 0 >= 0 && v + 0 < 3) }'"
+# Replay paused: the replica falls behind for as long as the test likes. The listener waits
+# for it at most the limit (3 s), then serve's matcher reads from the primary.
+psql -X -q -d "$R0" -c 'SELECT pg_wal_replay_pause()' >/dev/null 2>&1
+check "replay paused on the standby" \
+    "[ \"\$(psql -X -At -d $R0 -c 'SELECT pg_get_wal_replay_pause_state()')\" != 'not paused' ]"
+h4=$(pdq 34)
+"$CG" bank add TEST "$h4" >/dev/null 2>"$tmp/err"
+# Read at once: that route's handle has seen the replica behind only now (the lag is the
+# age of the oldest position it saw unreplayed): it reads the replica, which lacks h4.
+check "GET /m/index/status reads the replica (2 signals there, 3 on the primary)" \
+    "[ \"\$(isize)\" = 2 ] && [ \"\$(psql -X -At -d '$P' -c 'SELECT count(*) FROM signals')\" = 3 ]"
+d4=$(poll "$hp" "$h4")
+echo "   (with replay paused, the add was matched after ${d4}s)"
+check "a change made with replay paused is matched (from the primary: the replica cannot have it)" \
+    "[ $d4 != never ] && [ \"\$(psql -X -At -d '$R' -c 'SELECT count(*) FROM signals')\" = 2 ]"
+check "serve said the replica is over the limit: $(grep -m1 'over the limit' "$tmp/a.log")" \
+    "grep -q 'read replica .*:$rport.*behind the primary, over the limit of 3.0 s.*reading from the primary' $tmp/a.log"
+check "GET /m/index/status too reads from the primary once the replica is past the limit" \
+    "isize_is 3"
+check "/metrics: childguard_db_replica_reads 0, lag $(metric childguard_db_replica_lag_seconds) s (over 3)" \
+    "[ \"\$(metric childguard_db_replica_reads)\" = 0 ] &&
+     awk -v v=\"\$(metric childguard_db_replica_lag_seconds)\" 'BEGIN { exit !(v + 0 > 3) }'"
+check "one line for each read-only handle that moved (the matcher's, the route's)" \
+    "[ \$(grep -c 'over the limit' $tmp/a.log) = 2 ]"
+psql -X -q -d "$R0" -c 'SELECT pg_wal_replay_resume()' >/dev/null 2>&1
+replayed
+check "replay resumed: the replica has the change" \
+    "[ \"\$(psql -X -At -d '$R' -c 'SELECT count(*) FROM signals')\" = 3 ]"
+h5=$(pdq 35)
+"$CG" bank add TEST "$h5" >/dev/null 2>"$tmp/err"
+d5=$(poll "$hp" "$h5")
+echo "   (replay resumed, the add was matched after ${d5}s)"
+check "a change made after replay resumed is matched" "[ $d5 != never ]"
+for _ in $(seq 1 50); do grep -q 'caught up' "$tmp/a.log" && break; sleep 0.1; done
+check "serve said it reads from the replica again: $(grep -m1 'caught up' "$tmp/a.log")" \
+    "grep -q 'read replica .*:$rport.* caught up .*reading from it again' $tmp/a.log"
+check "GET /m/index/status counts 4" "isize_is 4"
+check "/metrics: childguard_db_replica_reads 1 again" "[ \"\$(metric childguard_db_replica_reads)\" = 1 ]"
+for _ in $(seq 1 50); do [ "$(grep -c 'caught up' "$tmp/a.log")" = 2 ] && break; sleep 0.1; done
+check "both handles back on the replica, a line each" "[ \$(grep -c 'caught up' $tmp/a.log) = 2 ]"
+
 phase "the replica lost"
 rstop
 check "the replica stopped" "[ \$? -eq 0 ]"
@@ -158,8 +237,8 @@ h3=$(pdq 33)
 d3=$(poll "$hp" "$h3")
 echo "   (with the replica gone, the add was matched after ${d3}s)"
 check "a change made with the replica gone is still matched" "[ $d3 != never ]"
-check "serve said it reads from the primary: $(grep -m1 'read replica' "$tmp/a.log")" \
-    "grep -q 'read replica .*:$rport.*reading from the primary' $tmp/a.log"
+check "serve said it reads from the primary: $(grep -m1 'connection lost' "$tmp/a.log")" \
+    "grep -q 'read replica .*:$rport.*: connection lost; reading from the primary' $tmp/a.log"
 kill -TERM "$spid"
 wait "$spid"
 check "serve exits 0 on SIGTERM" "[ \$? -eq 0 ]"
@@ -168,12 +247,16 @@ phase "a replica unreachable at start"
 # The same store code under any command (here `match`, whose matcher reads through a read-only
 # handle): one line naming the replica, its password masked; the answer comes from the primary.
 bad="postgresql://$user:s3cretpw@127.0.0.1:$(free_port)/postgres?options=-csearch_path%3D$schema"
-CHILDGUARD_DB_REPLICA=$bad "$CG" match --type pdq "$h3" >"$tmp/m.out" 2>"$tmp/m.err"
+CHILDGUARD_DB_REPLICA=$bad CHILDGUARD_DB_REPLICA_MAX_LAG=soon "$CG" match --type pdq "$h3" \
+    >"$tmp/m.out" 2>"$tmp/m.err"
 rc=$?
 check "match with an unreachable replica: exit $rc, matched from the primary" \
     "[ $rc -eq 0 ] && grep -qi TEST $tmp/m.out"
 check "saying so, naming the replica with its password masked: $(head -c 200 "$tmp/m.err")" \
     "grep -q 'read replica postgresql://$user:\\*\\*\\*@127.0.0.1:.*reading from the primary' $tmp/m.err &&
      ! grep -q s3cretpw $tmp/m.err"
+check "a bad CHILDGUARD_DB_REPLICA_MAX_LAG outside serve: named, the default used" \
+    "grep -q \"CHILDGUARD_DB_REPLICA_MAX_LAG 'soon': not a number of seconds.*using 5\" $tmp/m.err"
 phase "end"
+[ "$fail" -eq 0 ] || { echo "--- serve's stderr:"; tail -n 30 "$tmp/a.log"; }
 exit $fail

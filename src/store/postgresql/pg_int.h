@@ -55,12 +55,16 @@ typedef enum cg__pg_stmt {
 /* A change listener (pg_notify.c). */
 typedef struct cg__pg_watch cg__pg_watch;
 
+/* A read-only handle's view of its replica's replay lag (pg_replica.c). */
+typedef struct cg__pg_lag cg__pg_lag;
+
 /* The connection state behind db->be. */
 typedef struct cg__pg {
     char *url;                       /* the URL connected to (for the listener; not printed) */
     cg__pg_watch *watch;             /* NULL: not watched */
     int on_replica;                  /* 1: conn is to CHILDGUARD_DB_REPLICA (pg_replica.c) */
     int64_t replica_lost_at;         /* when a read-only handle last fell back to the primary */
+    cg__pg_lag *lag;                 /* the replica's lag limit (pg_replica.c); NULL: none */
     PGconn *conn;
     int prepared[CG__PG_STMT_COUNT]; /* 1: slot prepared on this connection */
     int tx_depth;                    /* open levels: 1 the transaction, more are savepoints */
@@ -152,6 +156,10 @@ void cg__pg_close(cg_bankdb *db);
 /* The URL with its password masked, for messages (a new string, cg__free; NULL no memory). */
 char *cg__pg_display_location(const char *url);
 
+/* Session settings (those of open: lock timeout, UTF-8, UTC, read-only for a read-only
+ * handle) on another connection of db's; 0 when they failed. */
+int cg__pg_conn_setup(const cg_bankdb *db, PGconn *conn);
+
 /* pg_replica.c: CHILDGUARD_DB_REPLICA when it is a postgresql:// URL, else NULL. */
 const char *cg__pg_replica_url(void);
 /* A connection to url (connect_timeout 3 s unless the URL sets one), or NULL with why[]. */
@@ -161,14 +169,26 @@ PGconn *cg__pg_replica_connect(const char *url, char *why, size_t why_len);
 PGconn *cg__pg_replica_open(cg_bankdb *db);
 /* Outside a transaction of a read-only handle: failed = 1 after a failed statement (a lost
  * replica: reset, else switch to the primary, a line on stderr), 0 before one (back to the
- * replica some time after a loss). 1: the connection was switched; 2: the replica's connection
- * was reset; the caller runs the statement again (once). 0: nothing changed. */
+ * replica some time after a loss; the lag limit, CHILDGUARD_DB_REPLICA_MAX_LAG: to the primary
+ * while the replica is further behind, back once it has caught up; a line each way). 1: the
+ * connection was switched; 2: the replica's connection was reset; the caller runs the
+ * statement again (once). 0: nothing changed. */
 int cg__pg_replica_check(cg_bankdb *db, int failed);
-/* The listener, after a notification: waits (at most 5 s) until the replica at url (NULL: no
- * wait) has replayed the primary's WAL position as read now on primary; *replica is the
- * listener's connection to it (made, or remade, here); *down_at when it could not be reached
- * (then not tried for 30 s; 0 initially). */
-void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int64_t *down_at);
+/* The listener, after a notification: waits (at most 5 s, or the lag limit when shorter)
+ * until the replica at url (NULL: no wait) has replayed the primary's WAL position as read now
+ * on primary; *replica is the listener's connection to it (made, or remade, here); *down_at
+ * when it could not be reached (then not tried for 30 s; 0 initially). A position not
+ * replayed within the lag limit is told to lag (the watched handle's, NULL: none): its next
+ * statement reads from the primary. */
+void cg__pg_replica_wait(PGconn *primary, PGconn **replica, const char *url, int64_t *down_at,
+                         cg__pg_lag *lag);
+/* 1 while the handle of lag reads from the primary because its replica is too far behind
+ * (any thread). */
+int cg__pg_replica_lagging(const cg__pg_lag *lag);
+/* cg_bankdb_replica_state_get (store_ops.h). */
+cg_status cg__pg_replica_state(cg_bankdb *db, cg_bankdb_replica_state *out, cg_error *err);
+/* Frees the handle's lag state and its spare connection (close). */
+void cg__pg_replica_close(cg__pg *c);
 cg_status cg__pg_snapshot_begin(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_snapshot_end(cg_bankdb *db, const char *what, cg_error *err);
 cg_status cg__pg_begin_write(cg_bankdb *db, const char *what, cg_error *err);

@@ -24,6 +24,7 @@ struct cg__pg_watch {
     char *replica;     /* CHILDGUARD_DB_REPLICA for a read-only handle, else NULL */
     PGconn *rconn;     /* the listener's connection to it (pg_replica.c) */
     int64_t rdown;     /* when it last could not be reached, 0 */
+    cg__pg_lag *lag;   /* the watched handle's lag limit (pg_replica.c; outlives the thread) */
     char schema[64];
     void (*fn)(void *ud);
     void *ud;
@@ -102,8 +103,13 @@ static void *listen_main(void *arg)
         }
         hit = drain(w, c);
         while (hit) {
-            /* Notifications that came during the replica wait's query are queued: again. */
-            cg__pg_replica_wait(c, &w->rconn, w->replica, &w->rdown);
+            /* Notifications that came during the replica wait's query are queued: again.
+             * A handle reading from the primary (its replica too far behind) is told at
+             * once, and again after the wait: a refresh then may find the replica caught
+             * up (pg_replica.c, the lag limit). */
+            if (cg__pg_replica_lagging(w->lag))
+                w->fn(w->ud);
+            cg__pg_replica_wait(c, &w->rconn, w->replica, &w->rdown, w->lag);
             w->fn(w->ud);
             hit = w->replica != NULL && drain(w, c);
         }
@@ -132,6 +138,7 @@ cg_status cg__pg_watch_start(cg_bankdb *db, void (*fn)(void *ud), void *ud, cg_e
         w->url = NULL;
     }
     snprintf(w->schema, sizeof(w->schema), "%s", c->schema);
+    w->lag = c->lag;
     w->fn = fn;
     w->ud = ud;
     if (w->url == NULL || pipe(w->stop_pipe) != 0) {

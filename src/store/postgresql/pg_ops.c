@@ -41,6 +41,7 @@ const cg__store_ops cg__store_postgresql = {
     .changes_since = cg__pg_changes_since,
     .prune_changes = cg__pg_prune_changes,
     .watch = cg__pg_watch_start,
+    .replica_state = cg__pg_replica_state,
     .review_insert = cg__pg_review_insert,
     .review_find_open = cg__pg_review_find_open,
     .review_refresh_row = cg__pg_review_refresh_row,

@@ -498,15 +498,34 @@ static void quiet_notices(void *arg, const char *message)
     (void)message; /* NOTICEs ("relation exists, skipping") are not for the user */
 }
 
+static void session_sql(const cg_bankdb *db, char *sql, size_t cap)
+{
+    snprintf(sql, cap,
+             "SET lock_timeout = %d; SET client_encoding = 'UTF8'; SET TimeZone = 'UTC';%s",
+             CG__PG_LOCK_TIMEOUT_MS,
+             (db->flags & CG_BANKDB_READONLY) ? " SET default_transaction_read_only = on;" : "");
+}
+
 static cg_status session_setup(cg_bankdb *db, cg_error *err)
 {
     char sql[256];
 
-    snprintf(sql, sizeof(sql),
-             "SET lock_timeout = %d; SET client_encoding = 'UTF8'; SET TimeZone = 'UTC';%s",
-             CG__PG_LOCK_TIMEOUT_MS,
-             (db->flags & CG_BANKDB_READONLY) ? " SET default_transaction_read_only = on;" : "");
+    session_sql(db, sql, sizeof(sql));
     return cg__pg_exec(db, sql, "setting connection options", err);
+}
+
+int cg__pg_conn_setup(const cg_bankdb *db, PGconn *conn)
+{
+    char sql[256];
+    PGresult *res;
+    int ok;
+
+    session_sql(db, sql, sizeof(sql));
+    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    res = PQexec(conn, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
 }
 
 /* What the schema holds. */
@@ -712,6 +731,7 @@ void cg__pg_close(cg_bankdb *db)
     if (c == NULL)
         return;
     cg__pg_watch_stop(c);
+    cg__pg_replica_close(c);
     if (c->conn != NULL)
         PQfinish(c->conn);
     cg__free(c->url);
