@@ -31,6 +31,8 @@ typedef struct cg__age_facts {
     int sol_ask;      /* it asks for images: a solicitation cue, pressure included, before the
                          pressure gate (text_engine.c) */
     int refusal;      /* it refuses ("no", "stop", "thôi", "em không muốn": detect_context.c) */
+    int pd_subject;   /* whose personal data it states: CG__PD_WRITER, CG__PD_READER or
+                         CG__PD_UNKNOWN (detect_pii_subject.c; read only when it has some) */
 } cg__age_facts;
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);

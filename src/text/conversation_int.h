@@ -36,6 +36,11 @@ typedef struct party {
     char peak_msg[64];
     int64_t urgent_ts;                /* when their state was last urgent; 0 never */
     int parent;                       /* another party has called them mom, dad, "mẹ" */
+    /* Personal data: of their own evidence (harm_e, learn_e), the part that was someone else's
+     * data (a stranger reciting a child's address), and, as the one whose data it is, the
+     * evidence of it written out by others (expo_e/expo_l hold it asked for or written out). */
+    float pdx_e, pdx_l;
+    float rev_e;
 } party;
 
 typedef struct conv {

@@ -55,6 +55,17 @@ int cg__pii_scan_spoken(const char *text, size_t len, const struct cg__word *w, 
 int cg__demand_scan(const char *text, size_t len, const struct cg__word *w, size_t nw,
                     cg__pii_hits *out);
 
+/* Whose personal data a message states (detect_pii_subject.c): the writer's own ("nhà em ở
+ * số 12", "my address is"), the reader's ("you live at 14 Carver", "ur in 7B right?", "I know
+ * where you live", "anh biết hết"), or unknown ("em", "anh" name either side in Vietnamese:
+ * the conversation decides from who is the child). w[0 .. nw) are the plain form's words of
+ * text (len bytes). Read only for messages with personal data. */
+#define CG__PD_UNKNOWN 0
+#define CG__PD_WRITER 1
+#define CG__PD_READER 2
+#define CG__PD_KNOWN 3 /* the reader's, and the writer claims to know it: "I know where you live" */
+int cg__pii_subject(const char *text, size_t len, const struct cg__word *w, size_t nw);
+
 typedef enum cg__age_kind {
     CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
     CG__AGE_ASKED = 1   /* the writer asks the other's age */

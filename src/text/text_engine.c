@@ -725,7 +725,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){(cg_harm)cg_facet_harm(h->facet), h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0, 0};
     age.sol_ask = sol_ask;
     /* A refusal matters only after another party asked for images (checked only then). */
     if (!sol_ask && cg__convs_ask_state(s->convs, msg) == CG__ASK_OTHER)
@@ -803,6 +803,12 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
                                              MODEL_WEIGHT * s->scores[i], 0, (uint32_t)msg->len,
                                              s->e->model_cue[i], 0};
     }
+    /* Whose personal data it is: read only for a message with some (detect_pii_subject.c). */
+    for (size_t i = 0; i < n; i++)
+        if (s->findings[i].harm == CG_HARM_PERSONAL_DATA) {
+            age.pd_subject = cg__pii_subject(text, msg->len, words, nw);
+            break;
+        }
     st = cg__convs_update(s->convs, msg, s->findings, n, &age, res, err);
     if (st == CG_OK)
         res->invalid_utf8 = s->nm.invalid;
