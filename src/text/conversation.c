@@ -139,6 +139,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
     v->last_sender = -1;
     v->probe_from = -1;
     v->ask_from = -1;
+    v->dem_from = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
     if (++c->n > c->n_buckets)
@@ -204,6 +205,18 @@ int cg__convs_ask_state(const cg__convs *c, const cg_text_message *msg)
     if (strcmp(v->parties[v->ask_from].name, sender) != 0)
         return CG__ASK_OTHER;
     return v->ask_refused ? CG__ASK_MINE_REFUSED : 0;
+}
+
+unsigned cg__convs_pending_demand(const cg__convs *c, const cg_text_message *msg)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+
+    if (v == NULL || v->dem_from < 0 || v->n_messages + 1 > v->dem_at + DEMAND_CARRY ||
+        strcmp(v->parties[v->dem_from].name, sender) != 0)
+        return 0;
+    return v->dem_parts;
 }
 
 /* The party named name (created if there is room; the last slot is shared beyond that). */
@@ -896,6 +909,20 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         v->ask_from = (int)pi;
     } else if (age != NULL && age->refusal && v->ask_from >= 0 && v->ask_from != (int)pi) {
         v->ask_refused = 1;
+    }
+    /* A demand left incomplete waits for its writer's next messages (text_engine.c completes
+     * it); a whole one, or a repayment, ends it. */
+    if (age != NULL && (age->demand & (CG__DEM_DONE | CG__DEM_BENIGN))) {
+        v->dem_from = -1;
+    } else if (age != NULL && (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_WHEN |
+                                              CG__DEM_DEST | CG__DEM_THREAT))) {
+        if (v->dem_from != (int)pi || v->n_messages > v->dem_at + DEMAND_CARRY)
+            v->dem_parts = 0;
+        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB))) {
+            v->dem_parts |= age->demand;
+            v->dem_from = (int)pi;
+            v->dem_at = v->n_messages;
+        }
     }
     if (msg->id != NULL && *msg->id != '\0')
         set_field(idbuf, sizeof(idbuf), msg->id);

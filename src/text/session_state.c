@@ -8,9 +8,10 @@
  * probe for personal data (i32 from, i32 to, u64 at) and the message of each topic context
  * marker (8 x u64), the last ask for images (i32 party, i32 refused since: version 3 only; a
  * version 2 state reads as no ask), the evidence ring, then its parties (version 1 had no probe
- * and markers; version 4 adds to each party, last, three f32: the part of their personal-data
+ * and markers; version 4 adds, after the last ask, the demand left pending (i32 party, u32
+ * parts, u64 message), and to each party, last, three f32: the part of their personal-data
  * evidence, rules' and learned, that was someone else's data, and the evidence of their own
- * data written out by others; an older state reads them as 0). Strings are a length and bytes, never NUL-terminated; floats
+ * data written out by others; an older state reads them as none and 0). Strings are a length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -171,6 +172,9 @@ static void write_conv(writer *w, const conv *v)
         put_u64(w, v->ctx_at[i]);
     put_i32(w, v->ask_from);
     put_i32(w, v->ask_refused);
+    put_i32(w, v->dem_from);
+    put_u32(w, v->dem_parts);
+    put_u64(w, v->dem_at);
     for (int i = 0; i < EVIDENCE_RING; i++) {
         const cg_text_evidence *ev = &v->ring[i];
 
@@ -440,6 +444,17 @@ static void read_conv(reader *r, cg__convs *c)
         v->ask_refused = get_i32(r);
         check(r, index_ok(v->ask_from, np), "a party index is out of range");
         check(r, v->ask_refused == 0 || v->ask_refused == 1, "a refusal flag is not 0 or 1");
+    }
+    v->dem_from = -1;
+    v->dem_parts = 0;
+    v->dem_at = 0;
+    if (r->version >= 4) {
+        v->dem_from = get_i32(r);
+        v->dem_parts = get_u32(r);
+        v->dem_at = get_u64(r);
+        check(r, index_ok(v->dem_from, np), "a party index is out of range");
+        check(r, v->dem_parts < 128u, "the parts of a pending demand are out of range");
+        check(r, v->dem_at <= v->n_messages, "a pending demand is after the last message");
     }
     for (int i = 0; i < EVIDENCE_RING; i++) {
         cg_text_evidence *ev = &v->ring[i];
