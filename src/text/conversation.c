@@ -1075,7 +1075,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     }
 
     if (age != NULL) {
-        if (age->stated_min > 0) {
+        /* An age in a message about the reader's data ("em học lớp 7A4 đúng ko") is theirs. */
+        if (age->stated_min > 0 && age->pd_subject != CG__PD_READER &&
+            age->pd_subject != CG__PD_KNOWN) {
             p->age_min = age->stated_min;
             p->age_max = age->stated_max;
         }
