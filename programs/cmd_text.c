@@ -296,7 +296,8 @@ static void explain_summary(const text_opts *o, const cg_guidance_catalog *e, co
             const int other = first == CG_HARM_PERSONAL_DATA && pd_other;
             print_guidance(lang, e, (cg_harm)first,
                            own_harms[first] && !other ? CG_AUDIENCE_SENDER : CG_AUDIENCE_RECIPIENT,
-                           q->name, other && r->pd_how == CG_TEXT_PD_REVEALED ? 1 | PD_REVEALED : 1);
+                           q->name,
+                           other && r->pd_how == CG_TEXT_PD_REVEALED ? 1 | PD_REVEALED : 1);
             named_at_risk = 1;
         }
         if (h >= 0 && h != first) {
