@@ -184,6 +184,8 @@ static void summary_keep(conv_summary *s, const cg_text_result *res)
     memcpy(s->r.peak, res->peak, sizeof(s->r.peak));
     s->r.alert = res->alert;
     s->r.stage = res->stage;
+    s->r.pd_how = res->pd_how;
+    memcpy(s->r.pd_owner, res->pd_owner, sizeof(s->r.pd_owner));
     s->r.n_participants = res->n_participants < 8 ? res->n_participants : 8;
     memcpy(s->parts, res->participants, s->r.n_participants * sizeof(s->parts[0]));
 }
@@ -205,16 +207,27 @@ static int gravest(const float vals[CG_HARM_COUNT], const int *allowed)
     return best;
 }
 
+/* print_guidance's help: 1 shows the help lines; with PD_REVEALED, the personal data was
+ * someone else's writing (the catalogue's personal_data_revealed). */
+#define PD_REVEALED 2
+
 static void print_guidance(const char *lang, const cg_guidance_catalog *e, cg_harm h,
                            cg_audience a, const char *who, int help)
 {
     cg_guidance g;
+    const char *topic = cg_text_harm_name(h);
 
-    cg_guidance_lookup(e, cg_text_harm_name(h), a, lang, CG_AGE_UNKNOWN, &g);
+    /* A child's personal data someone else wrote out (docs/text.md, "Whose personal data"). */
+    if (help & PD_REVEALED) {
+        help &= ~PD_REVEALED;
+        if (cg_guidance_has_topic(e, "personal_data_revealed"))
+            topic = "personal_data_revealed";
+    }
+    cg_guidance_lookup(e, topic, a, lang, CG_AGE_UNKNOWN, &g);
     if (g.text == NULL)
         return;
     if (who != NULL)
-        printf("   guidance for %s (%s, as the %s): %s\n", who, cg_text_harm_name(h),
+        printf("   guidance for %s (%s, as the %s): %s\n", who, topic,
                cg_policy_audience_name(a), g.text);
     else
         printf("   guidance for the %s: %s\n", cg_policy_audience_name(a), g.text);
@@ -270,20 +283,30 @@ static void explain_summary(const text_opts *o, const cg_guidance_catalog *e, co
         float at[CG_HARM_COUNT];
         for (int h = 0; h < CG_HARM_COUNT; h++)
             at[h] = own_harms[h] ? q->risk[h] : q->exposure[h];
+        /* Their personal data asked for or written out by someone else: guidance for them as
+         * the recipient (written out: the catalogue's personal_data_revealed). */
+        const int pd_other = q->exposure[CG_HARM_PERSONAL_DATA] > q->risk[CG_HARM_PERSONAL_DATA];
+        if (pd_other)
+            at[CG_HARM_PERSONAL_DATA] = q->exposure[CG_HARM_PERSONAL_DATA];
         /* Their peak first (a child who wrote despair gets the self-harm guidance even when
          * the bullying aimed at them scores higher now), then what they face now. */
         int first = q->peak != CG_ALERT_NONE ? (int)q->peak_harm : -1;
         int h = gravest(at, at_risk_harms);
         if (first >= 0) {
-            print_guidance(lang, e, (cg_harm)first, own_harms[first] ? CG_AUDIENCE_SENDER
-                                                                  : CG_AUDIENCE_RECIPIENT,
-                           q->name, 1);
+            const int other = first == CG_HARM_PERSONAL_DATA && pd_other;
+            print_guidance(lang, e, (cg_harm)first,
+                           own_harms[first] && !other ? CG_AUDIENCE_SENDER : CG_AUDIENCE_RECIPIENT,
+                           q->name,
+                           other && r->pd_how == CG_TEXT_PD_REVEALED ? 1 | PD_REVEALED : 1);
             named_at_risk = 1;
         }
         if (h >= 0 && h != first) {
-            print_guidance(lang, e, (cg_harm)h, own_harms[h] ? CG_AUDIENCE_SENDER
-                                                          : CG_AUDIENCE_RECIPIENT, q->name,
-                           first < 0);
+            const int other = h == CG_HARM_PERSONAL_DATA && pd_other;
+            print_guidance(lang, e, (cg_harm)h,
+                           own_harms[h] && !other ? CG_AUDIENCE_SENDER : CG_AUDIENCE_RECIPIENT,
+                           q->name,
+                           (first < 0) | (other && r->pd_how == CG_TEXT_PD_REVEALED ? PD_REVEALED
+                                                                                    : 0));
             named_at_risk = 1;
         }
         h = gravest(q->risk, aimed_harms);
@@ -303,7 +326,11 @@ static void explain_summary(const text_opts *o, const cg_guidance_catalog *e, co
     for (int a = 0; a < 4; a++)
         if (!(a == CG_AUDIENCE_RECIPIENT && named_at_risk) &&
             !(a == CG_AUDIENCE_SENDER && named_author))
-            print_guidance(lang, e, (cg_harm)top, (cg_audience)a, NULL, a == 0);
+            print_guidance(lang, e, (cg_harm)top, (cg_audience)a, NULL,
+                           (a == 0) | (top == CG_HARM_PERSONAL_DATA &&
+                                               r->pd_how == CG_TEXT_PD_REVEALED
+                                           ? PD_REVEALED
+                                           : 0));
 }
 
 static void on_bad_row(const char *path, uint64_t line, const char *reason, void *ud)

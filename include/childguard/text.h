@@ -178,6 +178,16 @@ typedef struct cg_text_harm_peak {
     char author[64];               /* who wrote it (self-harm: the same child; "" unknown) */
 } cg_text_harm_peak;
 
+/* How a child's personal data came into a conversation: they wrote it themselves (own), someone
+ * else asked them for it (asked: "where do u live"), or someone else wrote it out (revealed: a
+ * stranger reciting their address, school or route, "I know where you live"). */
+typedef enum cg_text_pd_how {
+    CG_TEXT_PD_NONE = 0,
+    CG_TEXT_PD_OWN = 1,
+    CG_TEXT_PD_ASKED = 2,
+    CG_TEXT_PD_REVEALED = 3
+} cg_text_pd_how;
+
 typedef struct cg_text_result {
     float message_risk[CG_HARM_COUNT]; /* this message alone, 0..1 */
     float risk[CG_HARM_COUNT];         /* the conversation as of this message, 0..1 */
@@ -194,7 +204,16 @@ typedef struct cg_text_result {
                                           (owned; at most 8, the last slot shared beyond) */
     size_t n_participants, cap_participants;
     cg_text_harm_peak peak[CG_HARM_COUNT]; /* per harm, its highest level so far */
+    /* Added after the first release. Whose personal data the conversation's personal-data
+     * risk is about (docs/text.md, "Whose personal data"): the participant it belongs to (the
+     * child to tell), who wrote it and how. "" and CG_TEXT_PD_NONE when there is none. */
+    char pd_owner[64];
+    char pd_writer[64];
+    cg_text_pd_how pd_how;
 } cg_text_result;
+
+/* "none", "own", "asked", "revealed"; NULL out of range. */
+CG_API const char *cg_text_pd_how_name(cg_text_pd_how h);
 
 /* The level one harm's risk stands for (the thresholds of the alert: docs/text.md), with
  * minor = 1 when a party has stated an age under 18. */

@@ -328,6 +328,19 @@ static const cg_text_participant *guidance_for(const cg_verdict *v, const char *
 
     if (!v->has_text || h < 0 || audience > CG_AUDIENCE_SENDER)
         return NULL;
+    /* Personal data is for the child whose data it is (text.pd_owner); when someone else wrote
+     * it out or asked for it, the sender guidance is for that writer. */
+    if (h == CG_HARM_PERSONAL_DATA && v->text.pd_how != CG_TEXT_PD_NONE) {
+        const char *name = audience == CG_AUDIENCE_SENDER ? v->text.pd_writer : v->text.pd_owner;
+        for (size_t i = 0; i < v->text.n_participants; i++)
+            if (strcmp(v->text.participants[i].name, name) == 0) {
+                best = &v->text.participants[i];
+                *age_min = best->age_min;
+                *age_max = best->age_max;
+                return best;
+            }
+        return NULL;
+    }
     const int own = h == CG_HARM_SELF_HARM_RISK || h == CG_HARM_PERSONAL_DATA ||
                     audience == CG_AUDIENCE_SENDER;
     for (size_t i = 0; i < v->text.n_participants; i++) {
@@ -345,6 +358,9 @@ static const cg_text_participant *guidance_for(const cg_verdict *v, const char *
     }
     return best;
 }
+
+/* The catalogue topic for a child's personal data written out by someone else. */
+#define PD_REVEALED_TOPIC "personal_data_revealed"
 
 static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict *v,
                                   cg_error *err)
@@ -366,6 +382,19 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
         const cg_policy_guidance_request *r = &d->guidance[i];
         cg_verdict_guidance *g = &v->guidance[v->n_guidance];
         int pmin = 0, pmax = 0;
+        const char *topic = r->topic;
+        /* Personal data someone else wrote out: the catalogue's "personal_data_revealed" (the
+         * child is not in trouble and should tell someone) instead of "keep it private"; and
+         * nothing for a recipient when the data is the sender's own (docs/text.md, "Whose
+         * personal data"). */
+        if (v->has_text && r->harm == CG_HARM_PERSONAL_DATA) {
+            if (r->audience == CG_AUDIENCE_RECIPIENT && v->text.pd_how == CG_TEXT_PD_OWN &&
+                strcmp(v->text.pd_owner, v->sender) == 0)
+                continue;
+            if (v->text.pd_how == CG_TEXT_PD_REVEALED &&
+                cg_guidance_has_topic(e->guidance, PD_REVEALED_TOPIC))
+                topic = PD_REVEALED_TOPIC;
+        }
         const cg_text_participant *who = guidance_for(v, r->topic, r->audience, &pmin, &pmax);
         const int is_sender = who != NULL && strcmp(who->name, v->sender) == 0;
         const int is_recipient = who != NULL && strcmp(who->name, v->recipient) == 0;
@@ -379,7 +408,7 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
         else
             g->age = band_of(is_sender ? c->sender_age : is_recipient ? c->recipient_age : 0,
                              pmin, pmax);
-        copy_field(g->topic, sizeof(g->topic), r->topic);
+        copy_field(g->topic, sizeof(g->topic), topic);
         g->audience = r->audience;
         /* Every language of the catalogue (languages are data). */
         int any = 0;
@@ -388,7 +417,7 @@ static cg_status resolve_guidance(cg_engine *e, const cg_content *c, cg_verdict 
             cg_verdict_guidance_text *t = &g->texts[g->n_texts++];
             cg_guidance w;
             copy_field(t->lang, sizeof(t->lang), cg_guidance_lang(e->guidance, l));
-            cg_guidance_lookup(e->guidance, r->topic, r->audience, t->lang, g->age, &w);
+            cg_guidance_lookup(e->guidance, topic, r->audience, t->lang, g->age, &w);
             t->text = w.text;
             memcpy(t->help, w.help, sizeof(t->help));
             t->n_help = w.n_help;

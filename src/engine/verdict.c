@@ -229,6 +229,14 @@ static json_t *text_json(const cg_verdict *v)
     }
     set(o, "participants", parts);
     set(o, "peaks", peaks);
+    /* Whose personal data it is, who wrote it and how (docs/verdict.md). */
+    if (t->pd_how != CG_TEXT_PD_NONE)
+        set(o, "personal_data",
+            json_pack("{s:o,s:o,s:s}", "owner", str(t->pd_owner), "written_by",
+                      t->pd_writer[0] ? str(t->pd_writer) : json_null(), "how",
+                      cg_text_pd_how_name(t->pd_how)));
+    else
+        set(o, "personal_data", json_null());
     return o;
 }
 

@@ -19,6 +19,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "text/detect.h"
 
 #define CAP_EVIDENCE 3.0f
 #define DAY_MS (24.0 * 3600.0 * 1000.0)
@@ -138,6 +139,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
     v->last_sender = -1;
     v->probe_from = -1;
     v->ask_from = -1;
+    v->dem_from = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
     if (++c->n > c->n_buckets)
@@ -205,6 +207,18 @@ int cg__convs_ask_state(const cg__convs *c, const cg_text_message *msg)
     return v->ask_refused ? CG__ASK_MINE_REFUSED : 0;
 }
 
+unsigned cg__convs_pending_demand(const cg__convs *c, const cg_text_message *msg)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+
+    if (v == NULL || v->dem_from < 0 || v->n_messages + 1 > v->dem_at + DEMAND_CARRY ||
+        strcmp(v->parties[v->dem_from].name, sender) != 0)
+        return 0;
+    return v->dem_parts;
+}
+
 /* The party named name (created if there is room; the last slot is shared beyond that). */
 static party *find_party(conv *v, const char *name, int *nomem)
 {
@@ -255,6 +269,11 @@ static void decay_party(party *p, const float k[CG_HARM_COUNT], const float k1[C
         p->learn_e[h] *= kk[h];
         p->expo_e[h] *= k[h];
         p->expo_l[h] *= k[h];
+        if (h == CG_HARM_PERSONAL_DATA) {
+            p->pdx_e *= kk[h];
+            p->pdx_l *= kk[h];
+            p->rev_e *= k[h];
+        }
         if (p->expo_e[h] + p->expo_l[h] < FADED)
             p->expo_msgs[h] = 0;
         if (p->harm_e[h] + p->learn_e[h] < FADED)
@@ -325,6 +344,20 @@ static float parent_factor(const party *p, const cg__finding *f)
 
 /* How fast the learned layer's evidence of each harm turns into risk: 1 - exp(-k e). */
 static const double learned_k[CG_HARM_COUNT] = {0.8, 0.9, 0.9, 0.9, 0.9, 0.6};
+
+/* The personal-data risk of evidence e (rules) and l (learned layer) from msgs messages: what
+ * party_risks computes for a party's own, used for the parts of it (whose data it is). */
+static float pd_risk(float e, float l, int msgs)
+{
+    float r = e > 0.0f ? 1.0f - (float)exp(-(double)e) : 0.0f;
+    if (l > 0.0f) {
+        float x = 1.0f - (float)exp(-learned_k[CG_HARM_PERSONAL_DATA] * l);
+        if (x > LEARNED_ALONE_CAP && e < STAGE_PRESENT && msgs < 3)
+            x = LEARNED_ALONE_CAP;
+        r = 1.0f - (1.0f - r) * (1.0f - x);
+    }
+    return r;
+}
 
 /* The risks of one sending party, given what the other parties said about their age. */
 static void party_risks(const party *p, int other_is_minor, int64_t now, float mutual,
@@ -609,10 +642,12 @@ static int is_minor(const party *q)
 
 /* Fills one participant's entry: their own risks, their exposure, their states. own is their
  * risk as computed for the conversation (party_risks), msg_risk this message's risks when they
- * wrote it (else NULL), targeted 1 when this message was aimed at them. */
+ * wrote it (else NULL), targeted 1 when this message was aimed at them, pd_about the party
+ * whose personal data this message was (-1: its writer's own, or none). Personal data someone
+ * else wrote out or asked for is that child's exposure, not the writer's risk. */
 static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT],
                               float all_own[][CG_HARM_COUNT], const float *msg_risk,
-                              int targeted, const float *msg_all, int64_t now,
+                              int targeted, const float *msg_all, int pd_about, int64_t now,
                               const char *msg_id, cg_text_participant *out)
 {
     party *q = &v->parties[qi];
@@ -626,11 +661,19 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
     set_field(out->name, sizeof(out->name), q->name);
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         float r = own[h];
-        if (msg_risk != NULL && msg_risk[h] > r)
+        const int pd = h == CG_HARM_PERSONAL_DATA;
+        if (pd && q->pdx_e + q->pdx_l > 0.0f)
+            r = pd_risk(q->harm_e[h] > q->pdx_e ? q->harm_e[h] - q->pdx_e : 0.0f,
+                        q->learn_e[h] > q->pdx_l ? q->learn_e[h] - q->pdx_l : 0.0f, q->msgs[h]);
+        if (msg_risk != NULL && msg_risk[h] > r && !(pd && pd_about >= 0))
             r = msg_risk[h];
         out->risk[h] = r;
         float x = 0.0f;
-        if (aimed(h)) {
+        if (pd) {
+            x = pd_risk(q->expo_e[h], q->expo_l[h], q->expo_msgs[h]);
+            if (pd_about == (int)qi && msg_all[h] > x)
+                x = msg_all[h];
+        } else if (aimed(h)) {
             const double k = h == CG_HARM_BULLYING ? 0.9 : h == CG_HARM_SEXTORTION ? 0.3 : 1.2;
             /* Bullying traded both ways is banter more often than bullying: a child who gives
              * back as much as they get counts as less exposed (reciprocity). */
@@ -653,13 +696,17 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
                 x = 1.0f;
         }
         out->exposure[h] = x;
-        const cg_alert la = harm_level((cg_harm)h, aimed(h) ? x : r, minor);
+        const cg_alert la = harm_level((cg_harm)h, aimed(h) || (pd && x > r) ? x : r, minor);
         if (la > at) {
             at = la;
             at_harm = (cg_harm)h;
         }
         if (aimed(h)) {
             const cg_alert lo = harm_level((cg_harm)h, r, other_minor);
+            author = lo > author ? lo : author;
+        } else if (pd && q->pdx_e + q->pdx_l > 0.0f) { /* a child's data written out */
+            const cg_alert lo = harm_level((cg_harm)h, pd_risk(q->pdx_e, q->pdx_l, q->msgs[h]),
+                                           other_minor);
             author = lo > author ? lo : author;
         }
     }
@@ -682,8 +729,27 @@ static void participant_state(conv *v, size_t qi, const float own[CG_HARM_COUNT]
     out->age_max = q->age_max;
 }
 
-/* Updates the conversation's per-harm peaks with this message's risks. */
-static void update_peaks(conv *v, const cg_text_result *res, int minor, const char *msg_id)
+/* How much participant q is at risk of harm h: what was aimed at them, for personal data the
+ * more of their own and of what others wrote of theirs, else their own. */
+static float at_risk_of(const cg_text_participant *q, int h)
+{
+    if (aimed(h))
+        return q->exposure[h];
+    if (h == CG_HARM_PERSONAL_DATA && q->exposure[h] > q->risk[h])
+        return q->exposure[h];
+    return q->risk[h];
+}
+
+/* How much participant i wrote of harm h: their risk, for personal data whoever's data it was. */
+static float wrote(const cg_text_result *res, float all_own[][CG_HARM_COUNT], size_t i, int h)
+{
+    return h == CG_HARM_PERSONAL_DATA ? all_own[i][h] : res->participants[i].risk[h];
+}
+
+/* Updates the conversation's per-harm peaks with this message's risks (all_own: each party's
+ * risks as written, for the author). */
+static void update_peaks(conv *v, const cg_text_result *res, int minor, const char *msg_id,
+                         float all_own[][CG_HARM_COUNT])
 {
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         const cg_alert l = harm_level((cg_harm)h, res->risk[h], minor);
@@ -698,16 +764,14 @@ static void update_peaks(conv *v, const cg_text_result *res, int minor, const ch
         size_t at = 0, au = 0;
         for (size_t i = 1; i < res->n_participants; i++) {
             const cg_text_participant *q = &res->participants[i];
-            if ((aimed(h) ? q->exposure[h] : q->risk[h]) >
-                (aimed(h) ? res->participants[at].exposure[h] : res->participants[at].risk[h]))
+            if (at_risk_of(q, h) > at_risk_of(&res->participants[at], h))
                 at = i;
-            if (q->risk[h] > res->participants[au].risk[h])
+            if (wrote(res, all_own, i, h) > wrote(res, all_own, au, h))
                 au = i;
         }
         const cg_text_participant *pa = &res->participants[at], *pu = &res->participants[au];
-        set_field(pk->at_risk, sizeof(pk->at_risk),
-                  (aimed(h) ? pa->exposure[h] : pa->risk[h]) > 0 ? pa->name : "");
-        set_field(pk->author, sizeof(pk->author), pu->risk[h] > 0 ? pu->name : "");
+        set_field(pk->at_risk, sizeof(pk->at_risk), at_risk_of(pa, h) > 0 ? pa->name : "");
+        set_field(pk->author, sizeof(pk->author), wrote(res, all_own, au, h) > 0 ? pu->name : "");
     }
 }
 
@@ -737,6 +801,69 @@ static int is_answer(const cg_text_message *msg)
         in = w;
     }
     return words >= 3;
+}
+
+/* Whose personal data the conversation's personal-data risk is about (res->pd_*): the
+ * participant most at risk of it (their own, or written out or asked for by others), who wrote
+ * it and how. */
+static void pd_whose(const conv *v, cg_text_result *res)
+{
+    const int h = CG_HARM_PERSONAL_DATA;
+    size_t o = 0;
+
+    res->pd_owner[0] = res->pd_writer[0] = '\0';
+    res->pd_how = CG_TEXT_PD_NONE;
+    for (size_t i = 1; i < res->n_participants; i++)
+        if (at_risk_of(&res->participants[i], h) > at_risk_of(&res->participants[o], h))
+            o = i;
+    if (res->n_participants == 0 || at_risk_of(&res->participants[o], h) <= 0.0f)
+        return;
+    const cg_text_participant *q = &res->participants[o];
+    const party *pq = &v->parties[o];
+    set_field(res->pd_owner, sizeof(res->pd_owner), q->name);
+    if (q->exposure[h] > q->risk[h]) {
+        res->pd_how = pq->rev_e >= FADED ? CG_TEXT_PD_REVEALED : CG_TEXT_PD_ASKED;
+        if (pq->expo_from[h] >= 0)
+            set_field(res->pd_writer, sizeof(res->pd_writer), v->parties[pq->expo_from[h]].name);
+    } else {
+        res->pd_how = CG_TEXT_PD_OWN;
+        set_field(res->pd_writer, sizeof(res->pd_writer), q->name);
+    }
+}
+
+/* A party on the child's side: a stated minor, or someone others have aimed harm at. */
+static int child_side(const party *q)
+{
+    return is_minor(q) || q->expo_e[CG_HARM_GROOMING] + q->expo_e[CG_HARM_SEXUAL_SOLICITATION] +
+                                  q->expo_e[CG_HARM_SEXTORTION] + q->expo_e[CG_HARM_BULLYING] >=
+                              STAGE_PRESENT;
+}
+
+/* A party who has aimed harm at others (their own evidence of it). */
+static int offender(const party *p)
+{
+    return p->harm_e[CG_HARM_GROOMING] + p->harm_e[CG_HARM_SEXUAL_SOLICITATION] +
+               p->harm_e[CG_HARM_SEXTORTION] + p->harm_e[CG_HARM_BULLYING] >=
+           STAGE_PRESENT;
+}
+
+static void add_capped(float *x, float w)
+{
+    *x += w;
+    if (*x > CAP_EVIDENCE)
+        *x = CAP_EVIDENCE;
+}
+
+/* Personal data party p (index pi) wrote of q's: part of p's evidence that is someone else's
+ * data, and q's exposure (revealed: written out, not only asked for). */
+static void pd_of_other(party *p, party *q, size_t pi, const cg__finding *f, int revealed)
+{
+    add_capped(f->learned ? &p->pdx_l : &p->pdx_e, f->weight);
+    add_capped(f->learned ? &q->expo_l[CG_HARM_PERSONAL_DATA] : &q->expo_e[CG_HARM_PERSONAL_DATA],
+               f->weight);
+    if (revealed)
+        add_capped(&q->rev_e, f->weight);
+    q->expo_from[CG_HARM_PERSONAL_DATA] = (int)pi;
 }
 
 cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__finding *f,
@@ -783,6 +910,20 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     } else if (age != NULL && age->refusal && v->ask_from >= 0 && v->ask_from != (int)pi) {
         v->ask_refused = 1;
     }
+    /* A demand left incomplete waits for its writer's next messages (text_engine.c completes
+     * it); a whole one, or a repayment, ends it. */
+    if (age != NULL && (age->demand & (CG__DEM_DONE | CG__DEM_BENIGN))) {
+        v->dem_from = -1;
+    } else if (age != NULL && (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_WHEN |
+                                              CG__DEM_DEST | CG__DEM_THREAT))) {
+        if (v->dem_from != (int)pi || v->n_messages > v->dem_at + DEMAND_CARRY)
+            v->dem_parts = 0;
+        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB))) {
+            v->dem_parts |= age->demand;
+            v->dem_from = (int)pi;
+            v->dem_at = v->n_messages;
+        }
+    }
     if (msg->id != NULL && *msg->id != '\0')
         set_field(idbuf, sizeof(idbuf), msg->id);
     else
@@ -812,6 +953,25 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             break;
         }
 
+    /* Whose personal data this message states or asks for: the reader's when the message says
+     * so (detect_pii_subject.c) or, when it cannot tell, when a writer not known as a child
+     * writes it to a child (a stated minor, or someone others have aimed harm at); else the
+     * writer's own. What one who was called mom or dad writes is the family's own. */
+    int pd_about = -1, pd_revealed = 0;
+    if (age != NULL && age->pd_subject != CG__PD_WRITER && !p->parent) {
+        const int reader = r != NULL && r != p ? (int)(r - v->parties)
+                           : n_tg > 0          ? (int)tg[0]
+                                               : -1;
+        if (reader >= 0 && (age->pd_subject == CG__PD_READER || age->pd_subject == CG__PD_KNOWN ||
+                            (!is_minor(p) && (child_side(&v->parties[reader]) || offender(p)))))
+            pd_about = reader;
+        /* Written out (a place, a school, a number; "I know where you live"), not only asked. */
+        for (size_t i = 0; pd_about >= 0 && i < n && !pd_revealed; i++)
+            pd_revealed = f[i].harm == CG_HARM_PERSONAL_DATA && !f[i].learned &&
+                          f[i].cue != NULL && strncmp(f[i].cue, "pd.ask.", 7) != 0;
+        pd_revealed |= age->pd_subject == CG__PD_KNOWN;
+    }
+
     /* Message-level risk: noisy-OR of the weights found, per harm. */
     double keep[CG_HARM_COUNT];
     for (int h = 0; h < CG_HARM_COUNT; h++)
@@ -832,6 +992,8 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         *pe += fi.weight;
         if (*pe > CAP_EVIDENCE)
             *pe = CAP_EVIDENCE;
+        if (f[i].harm == CG_HARM_PERSONAL_DATA && pd_about >= 0)
+            pd_of_other(p, &v->parties[pd_about], pi, &fi, pd_revealed);
         if (aimed(f[i].harm))
             for (size_t t = 0; t < n_tg; t++) {
                 party *q = &v->parties[tg[t]];
@@ -903,6 +1065,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         v->probe_to = r != NULL ? (int)(r - v->parties) : -1;
         v->probe_at = v->n_messages;
     }
+    if (pd_about >= 0 && (counted >> CG_HARM_PERSONAL_DATA & 1u) &&
+        v->parties[pd_about].expo_msgs[CG_HARM_PERSONAL_DATA] < 255)
+        v->parties[pd_about].expo_msgs[CG_HARM_PERSONAL_DATA]++;
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         res->message_risk[h] = (float)(1.0 - keep[h]);
         if ((counted >> h) & 1 && p->msgs[h] < 255)
@@ -910,7 +1075,9 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     }
 
     if (age != NULL) {
-        if (age->stated_min > 0) {
+        /* An age in a message about the reader's data ("em học lớp 7A4 đúng ko") is theirs. */
+        if (age->stated_min > 0 && age->pd_subject != CG__PD_READER &&
+            age->pd_subject != CG__PD_KNOWN) {
             p->age_min = age->stated_min;
             p->age_max = age->stated_max;
         }
@@ -979,12 +1146,13 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
             targeted |= tg[t] == i;
         participant_state(v, i, own[i], own, i == pi ? res->message_risk : NULL,
                           targeted && share >= 1.0f,
-                          res->message_risk, now, idbuf, &res->participants[i]);
+                          res->message_risk, pd_about, now, idbuf, &res->participants[i]);
         if (res->participants[i].alert > res->alert)
             res->alert = res->participants[i].alert;
     }
-    update_peaks(v, res, minor_involved || minor_recipient, idbuf);
+    update_peaks(v, res, minor_involved || minor_recipient, idbuf, own);
     memcpy(res->peak, v->peak, sizeof(res->peak));
+    pd_whose(v, res);
     v->last_sender = (int)pi;
 
     res->sender_age_min = p->age_min;

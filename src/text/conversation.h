@@ -31,6 +31,10 @@ typedef struct cg__age_facts {
     int sol_ask;      /* it asks for images: a solicitation cue, pressure included, before the
                          pressure gate (text_engine.c) */
     int refusal;      /* it refuses ("no", "stop", "thôi", "em không muốn": detect_context.c) */
+    int pd_subject;   /* whose personal data it states: CG__PD_WRITER, CG__PD_READER or
+                         CG__PD_UNKNOWN (detect_pii_subject.c; read only when it has some) */
+    unsigned demand;  /* the parts of a demand it holds (detect.h CG__DEM_*): kept for the
+                         writer's next messages, cleared by a whole demand */
 } cg__age_facts;
 
 cg_status cg__convs_new(cg__convs **out, cg_error *err);
@@ -55,6 +59,11 @@ float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, 
 #define CG__ASK_OTHER 1
 #define CG__ASK_MINE_REFUSED 2
 int cg__convs_ask_state(const cg__convs *c, const cg_text_message *msg);
+
+/* The parts of a demand msg's sender left pending in the last few messages of msg's
+ * conversation (CG__DEM_*; 0 none): "send 500k" waiting for its account or its deadline.
+ * Changes nothing. */
+unsigned cg__convs_pending_demand(const cg__convs *c, const cg_text_message *msg);
 
 /* Applies the message's findings to its conversation and fills res (risks, stage, alert,
  * ages, evidence). Nothing changes in the state when it fails (CG_E_NOMEM). */

@@ -14,6 +14,8 @@
 /* Topic context markers (a game, schoolwork, laughter) hold for this many messages. */
 #define CONTEXT_BITS 8
 #define CONTEXT_CARRY 6
+/* A demand left incomplete waits this many messages for its writer to complete it. */
+#define DEMAND_CARRY 4
 
 typedef struct party {
     char *name;
@@ -36,6 +38,11 @@ typedef struct party {
     char peak_msg[64];
     int64_t urgent_ts;                /* when their state was last urgent; 0 never */
     int parent;                       /* another party has called them mom, dad, "mẹ" */
+    /* Personal data: of their own evidence (harm_e, learn_e), the part that was someone else's
+     * data (a stranger reciting a child's address), and, as the one whose data it is, the
+     * evidence of it written out by others (expo_e/expo_l hold it asked for or written out). */
+    float pdx_e, pdx_l;
+    float rev_e;
 } party;
 
 typedef struct conv {
@@ -66,6 +73,10 @@ typedef struct conv {
     int ask_from;                  /* who last asked for images (a solicitation cue, pressure
                                       included, before the gate; party index, -1 none) */
     int ask_refused;               /* 1: another party refused after that ask */
+    int dem_from;                  /* who left a demand incomplete (party index, -1 none), its
+                                      parts (detect.h CG__DEM_*) and at which message */
+    unsigned dem_parts;
+    uint64_t dem_at;
     cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
 } conv;

@@ -55,6 +55,39 @@ int cg__pii_scan_spoken(const char *text, size_t len, const struct cg__word *w, 
 int cg__demand_scan(const char *text, size_t len, const struct cg__word *w, size_t nw,
                     cg__pii_hits *out);
 
+/* Whose personal data a message states (detect_pii_subject.c): the writer's own ("nhà em ở
+ * số 12", "my address is"), the reader's ("you live at 14 Carver", "ur in 7B right?", "I know
+ * where you live", "anh biết hết"), or unknown ("em", "anh" name either side in Vietnamese:
+ * the conversation decides from who is the child). w[0 .. nw) are the plain form's words of
+ * text (len bytes). Read only for messages with personal data. */
+#define CG__PD_UNKNOWN 0
+#define CG__PD_WRITER 1
+#define CG__PD_READER 2
+#define CG__PD_KNOWN 3 /* the reader's, and the writer claims to know it: "I know where you live" */
+int cg__pii_subject(const char *text, size_t len, const struct cg__word *w, size_t nw);
+
+/* The parts of a demand a message holds (cg__demand_scan_parts), for a demand spread over
+ * messages ("send 500k" … "to this account by tonight or I post it"). */
+#define CG__DEM_ASK 1u     /* an amount or a belonging asked for ("send 500k", "bring 50 nghìn") */
+#define CG__DEM_VERB 2u    /* a hand-over verb, not the writer's own act ("bring it", "đưa đây") */
+#define CG__DEM_WHEN 4u    /* a time or a place ("tonight", "behind the gym", "9h30") */
+#define CG__DEM_DEST 8u    /* where to pay ("this account", "stk", "momo", "cashapp") */
+#define CG__DEM_THREAT 16u /* a threat ("or else", "or I post it", "không thì") */
+#define CG__DEM_BENIGN 32u /* a repayment or a collection ("please", "quỹ lớp", "trả") */
+#define CG__DEM_DONE 64u   /* a whole demand in the message (the hit appended) */
+/* cg__demand_scan, and the parts of a demand the message holds in *parts. full = 1 reads
+ * every part (the writer has a demand pending); 0 only when the message has a hand-over or
+ * payment verb. -1 when out of memory. */
+int cg__demand_scan_parts(const char *text, size_t len, const struct cg__word *w, size_t nw,
+                          int full, cg__pii_hits *out, unsigned *parts);
+/* 1 when a message's parts complete a demand pending from the same writer (pending: the parts
+ * of their last messages): *facet and *weight say what it is — a sextortion demand
+ * (CG_FACET_DEMAND, 0.5) when extortion (the writer's sextortion evidence) or an account is in
+ * it, else bullying by extortion (CG_FACET_BULLY_THREAT: 0.7 with a threat, 0.45 with a time or
+ * a place, else 0.5). */
+int cg__demand_carry(unsigned pending, unsigned parts, int extortion, cg_facet *facet,
+                     float *weight);
+
 typedef enum cg__age_kind {
     CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
     CG__AGE_ASKED = 1   /* the writer asks the other's age */

@@ -61,6 +61,10 @@ static const char *const BELONGING[] = {
     "tai nghe", "dien thoai", "may tinh", "dong ho", "xe dap", "vi tien", "tien an sang",
     "tien", "the cao", "do an", NULL};
 
+/* A unit glued to the number: "2tr", "5triệu", "300usd". */
+static const char *const GLUED_UNIT[] = {"tr", "triệu", "trieu", "usd", "vnd", "nghìn", "nghin",
+                                         "ngàn", "ngan", NULL};
+
 /* Word i is an amount of money ("50k", "20 bucks", "$10", "50 nghìn", "100.000đ") or a
  * belonging; its word count, else 0. */
 static size_t value_at(const char *t, const word *w, size_t nw, size_t i)
@@ -78,7 +82,8 @@ static size_t value_at(const char *t, const word *w, size_t nw, size_t i)
         /* "$10": the normaliser may leave the "$" out of the word. */
         if (lead == 1 || (w[i].os > 0 && t[w[i].os - 1] == '$') ||
             (d < n && (o[d] == 'k' || o[d] == 'K' || o[d] == '$')) ||
-            (d + 2 <= n && memcmp(o + d, "\xc4\x91", 2) == 0) /* đ */ || (d < n && o[d] == 'd'))
+            (d + 2 <= n && memcmp(o + d, "\xc4\x91", 2) == 0) /* đ */ || (d < n && o[d] == 'd') ||
+            (d < n && cg__pii_iany(o + d, n - d, GLUED_UNIT)))
             return 1;
         if (cg__word_any(w, nw, i + 1, MONEY_UNIT))
             return 2;
@@ -109,6 +114,20 @@ static const char *const THREAT[] = {
     "can than", "di mot minh", "mot minh thoi", "noi voi ai", "ke voi ai", "mach co",
     "mach thay", NULL};
 
+/* Threats of the sextortion kind, for a demand carried over messages ("or I post it", "or
+ * everyone sees"); not used by the one-message rule. */
+static const char *const THREAT_SX[] = {
+    "or i post", "or i send", "or i share", "or i leak", "or ill post", "or ill send",
+    "or ill share", "or everyone", "or ur", "or your", "khong thi", "neu khong", "ko thi",
+    "k thi", NULL};
+/* Where to pay: a payment destination. */
+static const char *const DEST[] = {
+    "account", "acc", "acct", "bank", "cashapp", "venmo", "paypal", "zelle", "wallet",
+    "stk", "so tai khoan", "tai khoan", "momo", "zalopay", "ngan hang", NULL};
+/* Payment verbs: they ask for an amount ("send 500k", "chuyển 2 triệu") only for a demand
+ * carried over messages; the one-message rule keeps its hand-over verbs. */
+static const char *const PAY_EN[] = {"send", "transfer", "wire", "ck", NULL};
+
 static const char *const BENIGN[] = {"please", "pls", "plz", "thanks", "thank", "cam on",
                                      "trip", "fee", "fees", "fund", "donation", "hoc phi",
                                      "quy lop", "ung ho", "pay back", "paid back", NULL};
@@ -128,11 +147,43 @@ static int clock_word(const char *t, const word *w)
                                           (o[d + 1] == 'm'));
 }
 
+/* Word i is the writer's own act: "I'll bring it", "t mang cho", "let me give". */
+static int own_act(const word *w, size_t nw, size_t i)
+{
+    return (i > 0 && cg__word_any(w, nw, i - 1, SELF)) ||
+           (i > 1 && cg__word_any(w, nw, i - 2, SELF) && !cg__word_is(w, nw, i - 1, "dont") &&
+            !cg__word_is(w, nw, i - 1, "khong"));
+}
+
+/* Word i is a payment verb followed within four words by an amount of money. */
+static int pay_at(const char *t, const word *w, size_t nw, size_t i)
+{
+    if (!cg__word_any(w, nw, i, PAY_EN) &&
+        !(cg__word_is(w, nw, i, "chuyen") && spelt(t, w, nw, i, "chuyển")) &&
+        !(cg__word_is(w, nw, i, "gui") && spelt(t, w, nw, i, "gửi")) &&
+        !(cg__word_is(w, nw, i, "nap") && spelt(t, w, nw, i, "nạp")))
+        return 0;
+    for (size_t j = i + 1; j < nw && j <= i + 5; j++)
+        if (value_at(t, w, nw, j) > 0 && t[w[j].os] >= '$' && t[w[j].os] <= '9')
+            return 1;
+    return 0;
+}
+
 int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
                     cg__pii_hits *out)
 {
-    int when = 0, threat = 0, benign = 0;
+    unsigned parts;
+
+    return cg__demand_scan_parts(text, len, w, nw, 0, out, &parts);
+}
+
+int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_t nw, int full,
+                          cg__pii_hits *out, unsigned *parts)
+{
+    int when = 0, threat = 0, benign = 0, ask = 0, verb = 0, dest = 0, amount = 0;
     size_t hand = nw, val_end = nw, neg = nw;
+
+    *parts = 0;
 
     /* Most messages have no hand-over verb: one switch on each word's first byte finds out.
      * The message's word lists (time and place, threat, repayment) are read only when a verb
@@ -140,20 +191,20 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
     for (size_t i = 0; i < nw && hand == nw; i++) {
         size_t k;
 
-        if (w[i].n < 3 || w[i].n > 5) /* the verbs have 3 to 5 letters */
+        if (w[i].n < 2 || w[i].n > 8) /* the verbs have 2 to 8 letters */
             continue;
         switch (w[i].s[0]) {
         case 'b': case 'd': case 'g': case 'h': case 'l': case 'm': case 'n': case 'p':
+        case 'c': case 's': case 't': case 'w':
             break;
         default:
             continue;
         }
-        if ((k = hand_at(text, w, nw, i)) == 0)
+        if ((k = hand_at(text, w, nw, i)) == 0) {
+            ask |= pay_at(text, w, nw, i) && !own_act(w, nw, i);
             continue;
-        /* The writer's own act: "I'll bring it", "t mang cho", "let me give". */
-        if ((i > 0 && cg__word_any(w, nw, i - 1, SELF)) ||
-            (i > 1 && cg__word_any(w, nw, i - 2, SELF) &&
-             !cg__word_is(w, nw, i - 1, "dont") && !cg__word_is(w, nw, i - 1, "khong")))
+        }
+        if (own_act(w, nw, i))
             continue;
         /* "ko mang thì", "không đưa thì", "if u dont bring": a threat on not handing over. */
         if (neg == nw && i > 0 &&
@@ -164,6 +215,7 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
                 if (iff || cg__word_is(w, nw, j, "thi") || cg__word_is(w, nw, j, "then"))
                     neg = i;
         }
+        verb = 1;
         for (size_t j = i + k; j < nw && j <= i + k + 6; j++) {
             const size_t v = value_at(text, w, nw, j);
             if (v > 0) {
@@ -173,25 +225,63 @@ int cg__demand_scan(const char *text, size_t len, const cg__word *w, size_t nw,
             }
         }
     }
-    if (hand == nw && neg == nw)
+    ask |= hand < nw;
+    /* full: the writer has a demand pending (a carried demand may complete it): every part. */
+    if (hand == nw && neg == nw && !ask && !verb && !full)
         return 0;
     for (size_t i = 0; i < nw; i++) {
         if (!when && (cg__phrase_any(w, nw, i, WHEN_WHERE) > 0 || clock_word(text, &w[i])))
             when = 1;
-        if (!threat && cg__phrase_any(w, nw, i, THREAT) > 0)
-            threat = 1;
+        if (!(threat & 1) && cg__phrase_any(w, nw, i, THREAT) > 0)
+            threat |= 1;
+        if (!(threat & 2) && cg__phrase_any(w, nw, i, THREAT_SX) > 0)
+            threat |= 2;
+        if (!dest && cg__phrase_any(w, nw, i, DEST) > 0)
+            dest = 1;
+        /* A bare amount ("500k", "$200") answers a demand pending. */
+        if (full && !amount && text[w[i].os] >= '$' && text[w[i].os] <= '9' &&
+            value_at(text, w, nw, i) > 0)
+            amount = 1;
         /* "trả" as written ("tra" may be "trà", tea). */
         if (cg__phrase_any(w, nw, i, BENIGN) > 0 ||
             (cg__word_is(w, nw, i, "tra") &&
              cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
             benign = 1;
     }
+    *parts = (ask || amount ? CG__DEM_ASK : 0) | (verb ? CG__DEM_VERB : 0) |
+             (when ? CG__DEM_WHEN : 0) | (dest ? CG__DEM_DEST : 0) |
+             (threat ? CG__DEM_THREAT : 0) | (benign ? CG__DEM_BENIGN : 0);
     if (benign)
         return 0;
-    if (hand < nw && when)
-        return cg__pii_push(out, CG_FACET_BULLY_THREAT, threat ? 0.7f : 0.45f, w[hand].os,
-                            w[val_end].oe, len);
-    if (neg < nw)
+    if (hand < nw && when) {
+        *parts |= CG__DEM_DONE;
+        return cg__pii_push(out, CG_FACET_BULLY_THREAT, (threat & 1) ? 0.7f : 0.45f,
+                            w[hand].os, w[val_end].oe, len);
+    }
+    if (neg < nw) {
+        *parts |= CG__DEM_DONE;
         return cg__pii_push(out, CG_FACET_BULLY_THREAT, 0.5f, w[neg - 1].os, w[neg].oe, len);
+    }
     return 0;
+}
+
+int cg__demand_carry(unsigned pending, unsigned parts, int extortion, cg_facet *facet,
+                     float *weight)
+{
+    const unsigned all = pending | parts, rest = CG__DEM_WHEN | CG__DEM_DEST | CG__DEM_THREAT;
+
+    /* A demand pending, this message adds what it lacked (the amount, or the time, the
+     * account or the threat), and neither is a repayment or a collection. */
+    if (pending == 0 || (all & (CG__DEM_BENIGN | CG__DEM_DONE)) ||
+        !(all & CG__DEM_ASK) || !(all & rest) ||
+        !(pending & (CG__DEM_ASK | CG__DEM_VERB)) || !(parts & ~pending & (CG__DEM_ASK | rest)))
+        return 0;
+    if (extortion || (all & CG__DEM_DEST)) {
+        *facet = CG_FACET_DEMAND; /* sextortion: images held, or money to an account */
+        *weight = 0.5f;
+    } else {
+        *facet = CG_FACET_BULLY_THREAT;
+        *weight = (all & CG__DEM_THREAT) ? 0.7f : (all & CG__DEM_WHEN) ? 0.45f : 0.5f;
+    }
+    return 1;
 }

@@ -309,12 +309,43 @@ static const char *const CONFIRM[] = {"right", "rite", "correct", "yeah", "huh",
                                       "phai khong", "dung hong", "nhi", "chu gi", "dung chu",
                                       "phai chu", NULL};
 
+static const char *const STREET[] = {"street", "st", "road", "rd", "avenue", "ave", "lane",
+                                     "drive", "dr", "boulevard", "blvd", "way", NULL};
+
+/* Word i of the original is a street's name: an ordinal ("2nd", "5th") or a capitalised word,
+ * with a street word after it ("2nd street", "Carver Road"). */
+static int street_name(const char *t, const word *w, size_t nw, size_t i)
+{
+    if (i + 1 >= nw || !cg__word_any(w, nw, i + 1, STREET))
+        return 0;
+    const char *o = t + w[i].os;
+    const size_t n = w[i].oe - w[i].os;
+    if (n >= 3 && o[0] >= '0' && o[0] <= '9') {
+        const char *x = o + n - 2;
+        return memcmp(x, "st", 2) == 0 || memcmp(x, "nd", 2) == 0 || memcmp(x, "rd", 2) == 0 ||
+               memcmp(x, "th", 2) == 0;
+    }
+    return o[0] >= 'A' && o[0] <= 'Z';
+}
+
 /* "ur in fairfield right?", "you're at Riverside, yeah?", "em ở Cầu Giấy đúng không": the
  * reader as the subject, a place word after "in / at / on / from / ở" (not "in trouble", "at
  * home", "ở đâu") and a tag asking to confirm within five words: the writer states where the
- * reader lives or studies. 0.5. */
-static int confirmed_places(size_t len, const word *w, size_t nw, cg__pii_hits *out)
+ * reader lives or studies. 0.5. In a message that speaks to the reader ("you", "ur"), a street
+ * named after "on / at / near / off" and asked to confirm is the same: "bus from ur town, the
+ * station on 2nd street right?", "the house on Carver Road, yeah?". */
+static int confirmed_places(const char *t, size_t len, const word *w, size_t nw,
+                            cg__pii_hits *out)
 {
+    for (size_t i = 0; i + 3 < nw; i++) {
+        if (!(cg__word_is(w, nw, i, "on") || cg__word_is(w, nw, i, "at") ||
+              cg__word_is(w, nw, i, "near") || cg__word_is(w, nw, i, "off")) ||
+            !street_name(t, w, nw, i + 1))
+            continue;
+        for (size_t k = i + 3; k < nw && k <= i + 7; k++)
+            if (cg__phrase_any(w, nw, k, CONFIRM) > 0)
+                return cg__pii_push(out, CG_FACET_ADDRESS, 0.5f, w[i + 1].os, w[i + 2].oe, len);
+    }
     for (size_t i = 0; i + 2 < nw; i++) {
         if (!cg__word_any(w, nw, i, YOU) && !cg__word_is(w, nw, i, "em") &&
             !cg__word_is(w, nw, i, "e"))
@@ -395,7 +426,7 @@ int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t 
         return -1;
     if ((any & W_HOC) && classes(text, len, w, nw, out) != 0)
         return -1;
-    if ((any & W_YOU) && confirmed_places(len, w, nw, out) != 0)
+    if ((any & W_YOU) && confirmed_places(text, len, w, nw, out) != 0)
         return -1;
     return 0;
 }

@@ -50,3 +50,9 @@ int cg_facet_harm(cg_facet f)
 {
     return (unsigned)f < CG_FACET_COUNT ? facets[f].harm : -1;
 }
+
+const char *cg_text_pd_how_name(cg_text_pd_how h)
+{
+    static const char *const names[] = {"none", "own", "asked", "revealed"};
+    return (unsigned)h < sizeof(names) / sizeof(names[0]) ? names[h] : NULL;
+}

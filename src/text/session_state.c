@@ -8,7 +8,10 @@
  * probe for personal data (i32 from, i32 to, u64 at) and the message of each topic context
  * marker (8 x u64), the last ask for images (i32 party, i32 refused since: version 3 only; a
  * version 2 state reads as no ask), the evidence ring, then its parties (version 1 had no probe
- * and markers). Strings are a length and bytes, never NUL-terminated; floats
+ * and markers; version 4 adds, after the last ask, the demand left pending (i32 party, u32
+ * parts, u64 message), and to each party, last, three f32: the part of their personal-data
+ * evidence, rules' and learned, that was someone else's data, and the evidence of their own
+ * data written out by others; an older state reads them as none and 0). Strings are a length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -25,7 +28,7 @@
 #include "text/conversation_int.h"
 
 #define MAGIC "CGTS"
-#define VERSION 3u
+#define VERSION 4u
 /* The longest id (conversation, party) accepted. */
 #define ID_MAX 4096u
 
@@ -133,6 +136,9 @@ static void write_party(writer *w, const party *p)
     put_str(w, p->peak_msg, sizeof(p->peak_msg));
     put_i64(w, p->urgent_ts);
     put_i32(w, p->parent);
+    put_f32(w, p->pdx_e);
+    put_f32(w, p->pdx_l);
+    put_f32(w, p->rev_e);
 }
 
 static void write_conv(writer *w, const conv *v)
@@ -166,6 +172,9 @@ static void write_conv(writer *w, const conv *v)
         put_u64(w, v->ctx_at[i]);
     put_i32(w, v->ask_from);
     put_i32(w, v->ask_refused);
+    put_i32(w, v->dem_from);
+    put_u32(w, v->dem_parts);
+    put_u64(w, v->dem_at);
     for (int i = 0; i < EVIDENCE_RING; i++) {
         const cg_text_evidence *ev = &v->ring[i];
 
@@ -227,7 +236,7 @@ typedef struct reader {
     const uint8_t *p;
     size_t left;
     const char *fault; /* the first thing found wrong; NULL while all is well */
-    uint32_t version;  /* of the state being read (2 or 3) */
+    uint32_t version;  /* of the state being read (2 to 4) */
 } reader;
 
 static int take(reader *r, void *dst, size_t n)
@@ -364,6 +373,11 @@ static void read_party(reader *r, party *p, size_t n_parties)
     get_fixed(r, p->peak_msg, sizeof(p->peak_msg));
     p->urgent_ts = get_i64(r);
     p->parent = get_i32(r);
+    if (r->version >= 4) {
+        p->pdx_e = get_f32(r, 1);
+        p->pdx_l = get_f32(r, 1);
+        p->rev_e = get_f32(r, 1);
+    }
 }
 
 /* Reads one conversation into the new table c. */
@@ -431,6 +445,17 @@ static void read_conv(reader *r, cg__convs *c)
         check(r, index_ok(v->ask_from, np), "a party index is out of range");
         check(r, v->ask_refused == 0 || v->ask_refused == 1, "a refusal flag is not 0 or 1");
     }
+    v->dem_from = -1;
+    v->dem_parts = 0;
+    v->dem_at = 0;
+    if (r->version >= 4) {
+        v->dem_from = get_i32(r);
+        v->dem_parts = get_u32(r);
+        v->dem_at = get_u64(r);
+        check(r, index_ok(v->dem_from, np), "a party index is out of range");
+        check(r, v->dem_parts < 128u, "the parts of a pending demand are out of range");
+        check(r, v->dem_at <= v->n_messages, "a pending demand is after the last message");
+    }
     for (int i = 0; i < EVIDENCE_RING; i++) {
         cg_text_evidence *ev = &v->ring[i];
 
@@ -484,9 +509,9 @@ cg_status cg__text_session_state_restore(cg_text_session *s, const uint8_t *buf,
         return cg__fail(err, CG_E_DECODE, "conversation state: not a saved conversation state "
                         "(%zu bytes)", len);
     version = get_u32(&r);
-    if (r.fault == NULL && version != VERSION && version != 2)
+    if (r.fault == NULL && (version < 2 || version > VERSION))
         return cg__fail(err, CG_E_UNSUPPORTED,
-                        "conversation state: version %u (this build reads 2 and %u)", version,
+                        "conversation state: version %u (this build reads 2 to %u)", version,
                         VERSION);
     r.version = version;
     for (int i = 0; i < 6; i++) {

@@ -642,6 +642,7 @@ static const char *pii_cue_name(cg_facet f)
     case CG_FACET_HANDLE: return "pii.handle";
     case CG_FACET_CODE: return "pii.code";
     case CG_FACET_BULLY_THREAT: return "bl.demand"; /* detect_demand.c */
+    case CG_FACET_DEMAND: return "sx.dem.carried";  /* detect_demand.c, over messages */
     default: return "pii";
     }
 }
@@ -683,8 +684,24 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     st = cg__lexicon_scan(s->e->lx, s->scratch, &s->nm, &s->cues, err);
     if (st == CG_OK)
         st = cg__pii_scan_words(text, msg->len, words, nw, &s->pii, err);
-    if (st == CG_OK && cg__demand_scan(text, msg->len, words, nw, &s->pii) != 0)
+    /* A demand: whole in this message, or completing one its writer left pending ("send
+     * 500k" … "to this account by tonight"; detect_demand.c). */
+    const unsigned dem_pending = cg__convs_pending_demand(s->convs, msg);
+    unsigned dem_parts = 0;
+    cg_facet dem_f;
+    float dem_w;
+    if (st == CG_OK && cg__demand_scan_parts(text, msg->len, words, nw, dem_pending != 0, &s->pii,
+                                             &dem_parts) != 0)
         st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+    if (st == CG_OK && dem_pending != 0 &&
+        cg__demand_carry(dem_pending, dem_parts,
+                         cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXTORTION) >=
+                             PRESSURE_MIN,
+                         &dem_f, &dem_w)) {
+        dem_parts |= CG__DEM_DONE;
+        if (cg__pii_push(&s->pii, dem_f, dem_w, 0, msg->len, msg->len) != 0)
+            st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+    }
     if (st == CG_OK)
         st = cg__age_scan_words(text, msg->len, words, nw, cg__age_this_year(), &s->ages, err);
     if (st != CG_OK)
@@ -725,8 +742,9 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->findings[n++] = (cg__finding){(cg_harm)cg_facet_harm(h->facet), h->facet, h->weight, h->start,
                                          h->end, pii_cue_name(h->facet), 0};
     }
-    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0};
+    cg__age_facts age = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     age.sol_ask = sol_ask;
+    age.demand = dem_parts;
     /* A refusal matters only after another party asked for images (checked only then). */
     if (!sol_ask && cg__convs_ask_state(s->convs, msg) == CG__ASK_OTHER)
         age.refusal = cg__context_refusal(&s->nm);
@@ -803,6 +821,12 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
                                              MODEL_WEIGHT * s->scores[i], 0, (uint32_t)msg->len,
                                              s->e->model_cue[i], 0};
     }
+    /* Whose personal data it is: read only for a message with some (detect_pii_subject.c). */
+    for (size_t i = 0; i < n; i++)
+        if (s->findings[i].harm == CG_HARM_PERSONAL_DATA) {
+            age.pd_subject = cg__pii_subject(text, msg->len, words, nw);
+            break;
+        }
     st = cg__convs_update(s->convs, msg, s->findings, n, &age, res, err);
     if (st == CG_OK)
         res->invalid_utf8 = s->nm.invalid;

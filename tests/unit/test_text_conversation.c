@@ -168,7 +168,7 @@ CG_TEST(conversation_grooming_trajectory_and_a_stated_minor)
     CG_ASSERT_EQ(res.stage, CG_FACET_RISK_ASSESSMENT);
 
     /* The child says they are 13: the other party's score is raised again, ^1.5. */
-    const cg__age_facts age = {13, 13, 0, 0, 0, 0, 0};
+    const cg__age_facts age = {13, 13, 0, 0, 0, 0, 0, 0, 0};
     CG_ASSERT_OK(send(c, "a", "kid", "adult", T0, NULL, 0, &age, &res), NULL);
     CG_ASSERT_NEAR(res.risk[CG_HARM_GROOMING], 1.0 - pow(keep, 1.5 * 1.5));
     CG_ASSERT_EQ(res.sender_age_max, 13);
@@ -366,7 +366,7 @@ CG_TEST(conversation_a_parent_asking_for_a_photo_is_family_talk)
     cg__convs *c = open_convs();
     cg_text_result res = {0};
     const cg__finding req = rule(CG_HARM_SEXUAL_SOLICITATION, CG_FACET_REQUEST, 0.5f);
-    const cg__age_facts mom = {0, 0, 0, 1, 0, 0, 0};
+    const cg__age_facts mom = {0, 0, 0, 1, 0, 0, 0, 0, 0};
 
     /* The child calls the other "mom": that party's photo request counts at 0.4. */
     CG_ASSERT_OK(send(c, "family", "kid", "mom", T0, NULL, 0, &mom, &res), NULL);
@@ -385,7 +385,7 @@ CG_TEST(conversation_topic_context_carries_over_six_messages)
 {
     cg__convs *c = open_convs();
     cg_text_result res = {0};
-    const cg__age_facts game = {0, 0, 0, 0, 2u, 0, 0};
+    const cg__age_facts game = {0, 0, 0, 0, 2u, 0, 0, 0, 0};
     cg_text_message m;
 
     memset(&m, 0, sizeof(m));
@@ -463,8 +463,8 @@ CG_TEST(conversation_asking_again_after_a_refusal_is_known)
     cg__convs *c = open_convs();
     cg_text_result res = {0};
     cg_text_message a = {0}, b = {0};
-    cg__age_facts ask = {0, 0, 0, 0, 0, 1, 0}, no = {0, 0, 0, 0, 0, 0, 1};
-    const cg__age_facts none = {0, 0, 0, 0, 0, 0, 0};
+    cg__age_facts ask = {0, 0, 0, 0, 0, 1, 0, 0, 0}, no = {0, 0, 0, 0, 0, 0, 1, 0, 0};
+    const cg__age_facts none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     a.conversation = b.conversation = "q";
     a.sender = "asker";
@@ -517,8 +517,8 @@ static int scan_has(cg_text_session *s, const char *sender, const char *text, co
     return has;
 }
 
-/* The last ask and the refusal since are kept in the saved state (version 3): pressure after a
- * no still counts after a restart. A version 3 state relabelled as version 2 (which has no ask)
+/* The last ask and the refusal since are kept in the saved state (version 3 on): pressure after a
+ * no still counts after a restart. A version 4 state relabelled as version 2 (which has no ask)
  * does not read to its end and is refused, naming why. */
 CG_TEST(conversation_saved_state_keeps_the_refused_ask)
 {
@@ -539,7 +539,7 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
     CG_ASSERT(!scan_has(s, "asker", "send me something tonight", "sol."));
     CG_ASSERT(!scan_has(s, "kid", "no. going to sleep", "sol."));
     CG_ASSERT_OK(cg__text_session_state_save(s, &buf, &len, &err), &err);
-    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 3);
+    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 4);
     CG_ASSERT_OK(cg__text_session_state_restore(s2, buf, len, &err), &err);
     CG_ASSERT(scan_has(s2, "asker", "come on, just one", "sol.press."));
     buf[4] = 2;
@@ -549,4 +549,181 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
     cg_text_session_destroy(s2);
     cg_text_session_destroy(s);
     cg_text_engine_close(e);
+}
+
+/* ---- whose personal data, and demands over messages (the whole engine, rules only) ---------- */
+
+typedef struct engine_fixture {
+    cg_text_engine *e;
+    cg_text_session *s;
+    cg_text_result res;
+} engine_fixture;
+
+static void fixture_open(engine_fixture *f)
+{
+    cg_text_config cfg = {0};
+    cg_error err = {0};
+
+    memset(f, 0, sizeof(*f));
+    cfg.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.no_learned = 1;
+    CG_ASSERT_OK(cg_text_engine_open(&cfg, &f->e, &err), &err);
+    CG_ASSERT_OK(cg_text_session_create(f->e, &f->s, &err), &err);
+}
+
+static void fixture_close(engine_fixture *f)
+{
+    cg_text_result_free(&f->res);
+    cg_text_session_destroy(f->s);
+    cg_text_engine_close(f->e);
+}
+
+/* One message; the result is in f->res. */
+static void say(engine_fixture *f, const char *conv, const char *from, const char *to,
+                const char *text)
+{
+    cg_text_message m = {0};
+    cg_error err = {0};
+
+    m.conversation = conv;
+    m.sender = from;
+    m.recipient = to;
+    m.text = text;
+    m.len = strlen(text);
+    CG_ASSERT_OK(cg_text_scan(f->s, &m, &f->res, &err), &err);
+}
+
+static const cg_text_participant *who(const cg_text_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_participants; i++)
+        if (strcmp(r->participants[i].name, name) == 0)
+            return &r->participants[i];
+    CG_ASSERT(0);
+    return NULL;
+}
+
+static int has_cue(const cg_text_result *r, const char *prefix)
+{
+    for (size_t i = 0; i < r->n_evidence; i++)
+        if (r->evidence[i].in_this_message &&
+            strncmp(r->evidence[i].cue, prefix, strlen(prefix)) == 0)
+            return 1;
+    return 0;
+}
+
+/* A stranger reciting a child's school and class is that child's data, revealed: the child
+ * (not the writer) is at risk of it, the writer is named; the child's own disclosure, a
+ * parent's, a parent's to a delivery man and a question are told apart. */
+CG_TEST(conversation_personal_data_says_whose_it_is)
+{
+    engine_fixture f;
+    const int pd = CG_HARM_PERSONAL_DATA;
+
+    fixture_open(&f);
+    say(&f, "a", "lan", "x99", "em 12 tuổi");
+    say(&f, "a", "x99", "lan", "em học lớp 7A4 trường THCS Nguyễn Du đúng ko");
+    CG_ASSERT(f.res.message_risk[pd] >= 0.5f); /* the conversation's risk is unchanged */
+    CG_ASSERT_EQ(f.res.pd_how, CG_TEXT_PD_REVEALED);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "lan");
+    CG_ASSERT_STR_EQ(f.res.pd_writer, "x99");
+    CG_ASSERT(who(&f.res, "lan")->exposure[pd] >= 0.5f);
+    CG_ASSERT(who(&f.res, "x99")->risk[pd] < 0.05f);
+    CG_ASSERT(who(&f.res, "lan")->alert == CG_ALERT_WATCH);
+    CG_ASSERT(who(&f.res, "x99")->author_alert == CG_ALERT_WATCH);
+    CG_ASSERT_STR_EQ(f.res.peak[pd].at_risk, "lan");
+    CG_ASSERT_STR_EQ(f.res.peak[pd].author, "x99");
+    /* "I know where you live" with a street, from someone nobody gave an age. */
+    say(&f, "b", "jay", "mia", "i know where you live. 14 Carver Street");
+    CG_ASSERT_EQ(f.res.pd_how, CG_TEXT_PD_REVEALED);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "mia");
+    /* A question for it is asked, not revealed. */
+    say(&f, "c", "jay", "mia", "what school do u go to?");
+    CG_ASSERT_EQ(f.res.pd_how, CG_TEXT_PD_ASKED);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "mia");
+    /* The child's own. */
+    say(&f, "d", "kid", "friend", "nhà em ở số 12 ngõ 45 Cầu Giấy");
+    CG_ASSERT_EQ(f.res.pd_how, CG_TEXT_PD_OWN);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "kid");
+    CG_ASSERT_STR_EQ(f.res.pd_writer, "kid");
+    /* Hard negatives: a parent reminding the child of the family's address, a parent giving
+     * it to a delivery man: the writer's own (household), never revealed. */
+    say(&f, "e", "kid", "mom", "mẹ ơi con quên rồi");
+    say(&f, "e", "mom", "kid", "con nhớ nhé, nhà mình ở số 12 ngõ 45 Cầu Giấy, đúng không");
+    CG_ASSERT(f.res.pd_how == CG_TEXT_PD_OWN);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "mom");
+    say(&f, "g", "mom", "shipper",
+        "anh giao giúp chị tới số 12 ngõ 45 Cầu Giấy, bé nhà chị ở nhà nhận");
+    CG_ASSERT(f.res.pd_how == CG_TEXT_PD_OWN);
+    /* No personal data: none. */
+    say(&f, "h", "a", "b", "see you at practice");
+    CG_ASSERT_EQ(f.res.pd_how, CG_TEXT_PD_NONE);
+    CG_ASSERT_STR_EQ(f.res.pd_owner, "");
+    fixture_close(&f);
+}
+
+/* The part of the writer's evidence that was the child's data, and the child's exposure, are
+ * in the saved state (version 4): after a restart the child is still the one it concerns. */
+CG_TEST(conversation_saved_state_keeps_whose_data)
+{
+    engine_fixture f, g;
+    cg_error err = {0};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    fixture_open(&f);
+    fixture_open(&g);
+    say(&f, "a", "lan", "x99", "em 12 tuổi");
+    say(&f, "a", "x99", "lan", "em học lớp 7A4 trường THCS Nguyễn Du đúng ko");
+    say(&f, "a", "x99", "lan", "send 500k");
+    CG_ASSERT_OK(cg__text_session_state_save(f.s, &buf, &len, &err), &err);
+    CG_ASSERT_OK(cg__text_session_state_restore(g.s, buf, len, &err), &err);
+    say(&g, "a", "lan", "x99", "ok");
+    CG_ASSERT_EQ(g.res.pd_how, CG_TEXT_PD_REVEALED);
+    CG_ASSERT_STR_EQ(g.res.pd_owner, "lan");
+    /* The demand left pending is kept too. */
+    say(&g, "a", "x99", "lan", "to this account by tonight");
+    CG_ASSERT(has_cue(&g.res, "sx.dem.carried"));
+    cg_free(buf);
+    fixture_close(&g);
+    fixture_close(&f);
+}
+
+/* A demand whose amount is in one message and its account, deadline or threat in the next ones
+ * (up to four messages later, from the same writer) is completed; a repayment, another writer,
+ * the writer's own payment and a demand gone stale are not. */
+CG_TEST(conversation_a_demand_carried_over_messages)
+{
+    engine_fixture f;
+
+    fixture_open(&f);
+    say(&f, "s", "x", "kid", "send 500k");
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried"));
+    say(&f, "s", "kid", "x", "what");
+    say(&f, "s", "x", "kid", "to this account: 0123 456 789, by tonight");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
+    CG_ASSERT(f.res.message_risk[CG_HARM_SEXTORTION] > 0.0f);
+    /* Completed once: the next message is no demand again. */
+    say(&f, "s", "x", "kid", "by tonight");
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried") && !has_cue(&f.res, "bl.demand"));
+    /* Bullying: "mang 50k" then the threat. */
+    say(&f, "b", "bully", "kid", "mang 50k đây");
+    say(&f, "b", "bully", "kid", "không thì biết tay");
+    CG_ASSERT(has_cue(&f.res, "bl.demand"));
+    CG_ASSERT(f.res.message_risk[CG_HARM_BULLYING] >= 0.69f);
+    /* Traps. */
+    say(&f, "t1", "x", "kid", "send 500k");
+    say(&f, "t1", "y", "kid", "to this account by tonight"); /* another writer */
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried"));
+    say(&f, "t2", "mom", "kid", "can u send 50k");
+    say(&f, "t2", "mom", "kid", "by tonight pls, for the class trip"); /* a collection */
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried") && !has_cue(&f.res, "bl.demand"));
+    say(&f, "t3", "kid", "x", "ok i'll send 500k");
+    say(&f, "t3", "kid", "x", "tonight"); /* the writer's own payment */
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried") && !has_cue(&f.res, "bl.demand"));
+    say(&f, "t4", "x", "kid", "send 500k");
+    for (int i = 0; i < 4; i++)
+        say(&f, "t4", "kid", "x", "?");
+    say(&f, "t4", "x", "kid", "to this account by tonight"); /* stale */
+    CG_ASSERT(!has_cue(&f.res, "sx.dem.carried"));
+    fixture_close(&f);
 }

@@ -951,3 +951,121 @@ CG_TEST(detect_demand_hostile_input)
     cg__pii_hits_free(&h);
     cg__normalized_free(&nm);
 }
+
+/* ---- a demand spread over messages (detect_demand.c) ----------------------------------------- */
+
+/* The parts of a demand in text (full: read every part, as for a writer with one pending). */
+static unsigned demand_parts(const char *text, int full)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    cg__pii_hits h = {0};
+    size_t nw = 0, len = strlen(text);
+    unsigned parts = 0;
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, len, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, len, stack, 64, &w, &nw), NULL);
+    CG_ASSERT_EQ(cg__demand_scan_parts(text, len, w, nw, full, &h, &parts), 0);
+    cg__pii_hits_free(&h);
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return parts;
+}
+
+/* A payment asked for without its account, time or threat is pending; the next message that
+ * brings one completes it: to an account (or from someone already holding images) it is
+ * sextortion's demand, else bullying by extortion. */
+CG_TEST(detect_demand_carried_over_messages)
+{
+    cg_facet f = CG_FACET_NONE;
+    float wt = 0.0f;
+
+    CG_ASSERT(demand_parts("send 500k", 0) & CG__DEM_ASK);
+    CG_ASSERT(demand_parts("chuyển 2tr đi", 0) & CG__DEM_ASK);
+    CG_ASSERT(demand_parts("bring them behind the gym at lunch", 0) & CG__DEM_VERB);
+    CG_ASSERT(demand_parts("vào stk này trước 10h tối nay", 1) & CG__DEM_DEST);
+    CG_ASSERT(demand_parts("by tonight or i post it", 1) & CG__DEM_THREAT);
+    CG_ASSERT(demand_parts("500k", 1) & CG__DEM_ASK);
+    /* Without a pending demand nothing but verbs is read (cost: most messages have none). */
+    CG_ASSERT_EQ(demand_parts("to this account by tonight", 0), 0u);
+    CG_ASSERT_EQ(demand_parts("bring 20 bucks behind the gym tomorrow", 0) & CG__DEM_DONE,
+                 CG__DEM_DONE);
+
+    const unsigned ask = demand_parts("send 500k", 0);
+    CG_ASSERT(cg__demand_carry(ask, demand_parts("to this account", 1), 0, &f, &wt));
+    CG_ASSERT(f == CG_FACET_DEMAND && wt == 0.5f);
+    CG_ASSERT(cg__demand_carry(ask, demand_parts("by tonight", 1), 1, &f, &wt));
+    CG_ASSERT(f == CG_FACET_DEMAND);
+    CG_ASSERT(cg__demand_carry(ask, demand_parts("by tonight", 1), 0, &f, &wt));
+    CG_ASSERT(f == CG_FACET_BULLY_THREAT && wt == 0.45f);
+    CG_ASSERT(cg__demand_carry(demand_parts("mang 50k", 0), demand_parts("không thì biết tay", 1),
+                               0, &f, &wt));
+    CG_ASSERT(f == CG_FACET_BULLY_THREAT && wt == 0.7f);
+    /* The amount after the place. */
+    CG_ASSERT(cg__demand_carry(demand_parts("bring it behind the gym at lunch", 0),
+                               demand_parts("50k", 1), 0, &f, &wt));
+    /* Traps: nothing pending, nothing new, a repayment, the writer's own payment. */
+    CG_ASSERT(!cg__demand_carry(0, demand_parts("by tonight", 1), 1, &f, &wt));
+    CG_ASSERT(!cg__demand_carry(ask, demand_parts("ok?", 1), 1, &f, &wt));
+    CG_ASSERT(!cg__demand_carry(ask, demand_parts("by tonight pls, for the class trip", 1), 0,
+                                &f, &wt));
+    CG_ASSERT_EQ(demand_parts("i'll send 500k tonight", 0) & CG__DEM_ASK, 0u);
+    CG_ASSERT(!cg__demand_carry(demand_parts("ok i can send", 0), demand_parts("tonight", 1), 0,
+                                &f, &wt));
+}
+
+/* ---- whose personal data (detect_pii_subject.c) --------------------------------------------- */
+
+static int subject_of(const char *text)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    size_t nw = 0, len = strlen(text);
+
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, len, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, len, stack, 64, &w, &nw), NULL);
+    const int s = cg__pii_subject(text, len, w, nw);
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return s;
+}
+
+CG_TEST(detect_pii_subject_writer_reader)
+{
+    CG_ASSERT_EQ(subject_of("you live at 14 Carver Street, grade 7, right?"), CG__PD_READER);
+    CG_ASSERT_EQ(subject_of("em học lớp 7A4 trường THCS Nguyễn Du đúng ko"), CG__PD_READER);
+    CG_ASSERT_EQ(subject_of("i know where you live. 14 Carver St"), CG__PD_KNOWN);
+    CG_ASSERT_EQ(subject_of("anh biết hết, 5h15 em ra cổng"), CG__PD_KNOWN);
+    CG_ASSERT_EQ(subject_of("tao biết nhà mày ở ngõ 45"), CG__PD_KNOWN);
+    CG_ASSERT_EQ(subject_of("my address is 12 Oak St"), CG__PD_WRITER);
+    CG_ASSERT_EQ(subject_of("nhà mình ở số 12 ngõ 45 nhé"), CG__PD_WRITER);
+    CG_ASSERT_EQ(subject_of("I live at 12 Oak St"), CG__PD_WRITER);
+    /* "em" names either side: the conversation decides. */
+    CG_ASSERT_EQ(subject_of("em học lớp 7A4"), CG__PD_UNKNOWN);
+    CG_ASSERT_EQ(subject_of("máy tính ở phòng 12"), CG__PD_UNKNOWN); /* "máy", not "mày" */
+    CG_ASSERT_EQ(subject_of(""), CG__PD_UNKNOWN);
+    /* Hostile input: invalid UTF-8, NUL bytes, a long run of pronouns (one pass). */
+    CG_ASSERT_EQ(cg__pii_subject("", 0, NULL, 0), CG__PD_UNKNOWN);
+    (void)subject_of("you \xff\xfe right \xc3 i know");
+    const size_t n = 7 * 28000; /* whole "you my " units */
+    char *big = malloc(n + 1);
+    CG_ASSERT(big != NULL);
+    for (size_t i = 0; i < n; i++)
+        big[i] = "you my "[i % 7];
+    big[n] = '\0';
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word *w = NULL;
+    size_t nw = 0;
+    CG_ASSERT_OK(cg__normalize(normalizer(), big, n, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, big, n, NULL, 0, &w, &nw), NULL);
+    CG_ASSERT(nw > 1000);
+    CG_ASSERT_EQ(cg__pii_subject(big, n, w, nw), CG__PD_UNKNOWN); /* as many of each */
+    cg__free(w);
+    cg__normalized_free(&nm);
+    free(big);
+}
