@@ -1243,6 +1243,107 @@ CG_TEST(bank_store_import_bulk_into_empty_bank)
     cg_bankdb_close(db);
 }
 
+/* New signals into a bank that has some (PostgreSQL: the first copies inserted without the
+ * arbiter under a savepoint; a stored value met on the way rolls that back and the arbiter
+ * decides): the same counts, fills and file order either way, whether the stored value comes
+ * first, last or not at all, and an abandoned attempt leaves no change-log entry behind. */
+CG_TEST(bank_store_import_new_into_bank_with_signals)
+{
+    cg_bankdb *db = open_db("bulknew.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "bn");
+    cg_import_report rep;
+    cg_bank_signal s, got;
+    cg_error err = {0};
+    char path[512], hex[65];
+    uint8_t v[32];
+    sigset all;
+    change_list c;
+    int64_t seq;
+    FILE *f;
+
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 100000); /* stored, nothing known */
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+
+    /* No stored value in the file: 6000 new ones scrambled, 3000 repeats, hostile text. */
+    tmp_path(path, sizeof(path), "bulknew1.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t i = 0; i < 9000; i++) {
+        uint64_t k = i < 6000 ? (i * 7919) % 6000 : i - 6000;
+
+        fill_value(v, 32, k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        if (k == 42 && i >= 6000)
+            fprintf(f, "pdq,%s,55,\"x'); DELETE FROM signals; --\",n\n", hex);
+        else
+            fprintf(f, "pdq,%s,%s,,\n", hex, k == 42 ? "" : "90");
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 6000);
+    CG_ASSERT_EQ(rep.merged, 3000);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6001);
+    fill_value(v, 32, 42);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 55);
+    CG_ASSERT_STR_EQ(got.source, "x'); DELETE FROM signals; --");
+
+    /* The stored value last in the file: 5000 new ones, then value 100000 filling it. */
+    tmp_path(path, sizeof(path), "bulknew2.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t k = 6000; k <= 11000; k++) {
+        fill_value(v, 32, k == 11000 ? 100000 : k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        fprintf(f, "pdq,%s,%s,,\n", hex, k == 11000 ? "77,late" : "90,");
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 5000);
+    CG_ASSERT_EQ(rep.merged, 1);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 11001);
+    fill_value(v, 32, 100000);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 77);
+    CG_ASSERT_STR_EQ(got.source, "late");
+    memset(&all, 0, sizeof(all));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, b.id, NULL, collect_all, &all, &err), &err);
+    CG_ASSERT_EQ(all.n, 11001);
+    for (size_t i = 1; i < all.n; i++) { /* the stored one, then both files in file order */
+        fill_value(v, 32, i <= 6000 ? ((i - 1) * 7919) % 6000 : i - 1);
+        CG_ASSERT(memcmp(all.s[i].value, v, 32) == 0);
+    }
+    free(all.s);
+
+    /* A small import (each signal logged) whose last line is stored: ten entries, no more. */
+    seq = seq_of(db);
+    tmp_path(path, sizeof(path), "bulknew3.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t k = 20000; k <= 20010; k++) {
+        fill_value(v, 32, k == 20010 ? 6000 : k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        fprintf(f, "pdq,%s,90,,\n", hex);
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 10);
+    CG_ASSERT_EQ(rep.merged, 1);
+    c = changes_after(db, seq);
+    CG_ASSERT_EQ(c.n, 10);
+    for (int i = 0; i < c.n; i++)
+        CG_ASSERT_EQ(c.kind[i], CG_CHANGE_SIGNAL);
+    CG_ASSERT_EQ(seq_of(db) - seq, 10);
+    cg_bankdb_close(db);
+}
+
 CG_TEST(bank_store_import_failure_rolls_back)
 {
     cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);
