@@ -1243,10 +1243,10 @@ CG_TEST(bank_store_import_bulk_into_empty_bank)
     cg_bankdb_close(db);
 }
 
-/* New signals into a bank that has some (PostgreSQL: the first copies inserted without the
- * arbiter under a savepoint; a stored value met on the way rolls that back and the arbiter
- * decides): the same counts, fills and file order either way, whether the stored value comes
- * first, last or not at all, and an abandoned attempt leaves no change-log entry behind. */
+/* New signals into a bank that has some: the same counts, fills and file order whether a
+ * stored value comes last in the file or not at all, and a small (logged) import whose last
+ * line is stored logs exactly its new signals (a guard for any merge that tries a cheaper
+ * INSERT first and falls back: bench/pg_copy_levers.sh "plain" and "late"). */
 CG_TEST(bank_store_import_new_into_bank_with_signals)
 {
     cg_bankdb *db = open_db("bulknew.db", CG_BANKDB_CREATE);

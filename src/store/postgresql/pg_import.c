@@ -13,16 +13,10 @@
  * video goes in with its frames: ids follow the file's order), and at the end of the file.
  * A merge (merge_stage) moves the staged rows into signals, in file order (ord), with the merge
  * rules of a single add:
- *   1. the new signals, by one INSERT ... SELECT. The staged rows are reduced to the first copy
- *      of each value (DISTINCT ON over a sort by value, the cheap key) and inserted plainly:
- *      into a bank with no signal yet that is all; into a bank that has signals it is tried
- *      under a savepoint (insert_new), and when it meets a stored value (a unique violation)
- *      the savepoint is rolled back and INSERT ... ON CONFLICT DO NOTHING decides (a value
- *      repeated in the file conflicts with its own first copy, as in SQLite). Both ways give
- *      the same rows: the first copy of each value no bank signal has, in file order. The
- *      plain INSERT spares the arbiter's speculative insertion (a probe of the unique key
- *      before each row and one more WAL record per row: about a quarter of the merge's
- *      server CPU, docs/scale.md "Bulk import"). In bulk mode, when
+ *   1. the new signals, by one INSERT ... SELECT. Into a bank with no signal yet, the staged rows
+ *      are reduced to the first copy of each value (DISTINCT ON over a sort by value, the cheap
+ *      key) and inserted plainly; otherwise INSERT ... ON CONFLICT DO NOTHING decides (a value
+ *      repeated in the file conflicts with its own first copy, as in SQLite). In bulk mode, when
  *      the role may set session_replication_role (a superuser, or GRANT SET ON PARAMETER), the
  *      INSERT runs with it at replica, so the per-row foreign-key check of signals.bank_id does
  *      not run a query per row: every row has the import's bank id, whose row this merge locks
@@ -223,40 +217,6 @@ static cg_status stage_all(cg_bankdb *db, cg_error *err)
     SIGNAL_INSERT "cg_import_stage ORDER BY ord"                                             \
                   " ON CONFLICT (bank_id, signal_type, value) DO NOTHING"
 
-/* The new signals of a merge into a bank that has signals (see the top): the first copies
- * plainly under a savepoint; on a unique violation, back to it and through the arbiter. The
- * store's write lock and the bank row's lock (merge_facts) are held: no other writer adds a
- * signal meanwhile, so a violation can only come from a value already stored (or from a
- * constraint the arbiter's INSERT then fails on as well, with its own message). A file whose
- * first stored value comes late pays the plain INSERT up to it and then the arbiter's
- * (at worst about 1.7 times today's merge); the identity numbers drawn by the abandoned
- * attempt are not reused (ids keep the file's order, with a gap). */
-static cg_status insert_new(cg_bankdb *db, const cg__pg_params *p, PGresult **res,
-                            cg_error *err)
-{
-    cg__pg *c = db->be;
-    cg_error plain = {0};
-    cg_status st;
-
-    st = cg__pg_exec(db, "SAVEPOINT cg_import_plain", "merging the import", err);
-    if (st != CG_OK)
-        return st;
-    st = cg__pg_query(db, INSERT_FIRST_COPIES, p, "merging the import", res, &plain);
-    if (st == CG_OK)
-        return cg__pg_exec(db, "RELEASE SAVEPOINT cg_import_plain", "merging the import", err);
-    if (strcmp(c->last_state, "23505") != 0) { /* not a stored value: the import fails */
-        if (err != NULL)
-            *err = plain;
-        return st;
-    }
-    st = cg__pg_exec(db, "ROLLBACK TO SAVEPOINT cg_import_plain", "merging the import", err);
-    if (st == CG_OK)
-        st = cg__pg_exec(db, "RELEASE SAVEPOINT cg_import_plain", "merging the import", err);
-    if (st == CG_OK)
-        st = cg__pg_query(db, INSERT_NEW, p, "merging the import", res, err);
-    return st;
-}
-
 /* What the merge's INSERT needs to know, in one round trip: the bank row (locked as the
  * foreign-key check would lock it; none: the bank is gone), whether it has signals, whether
  * this role may set session_replication_role (has_parameter_privilege is PostgreSQL 15's;
@@ -363,10 +323,8 @@ static cg_status merge_stage(cg_bankdb *db, cg_error *err)
         return st;
     cg__pg_param_int(&p, c->import_bank);
     cg__pg_param_int(&p, c->import_now);
-    if (empty)
-        st = cg__pg_query(db, INSERT_FIRST_COPIES, &p, "merging the import", &res, err);
-    else
-        st = insert_new(db, &p, &res, err);
+    st = cg__pg_query(db, empty ? INSERT_FIRST_COPIES : INSERT_NEW, &p, "merging the import",
+                      &res, err);
     if (st == CG_OK && replica)
         st = set_replication_role(db, prev, err);
     if (st != CG_OK) {
