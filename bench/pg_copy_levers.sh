@@ -13,6 +13,9 @@
 #   key12C   key12 with signal_type COLLATE "C";
 #   valord   key11, ids still in file order (assigned by row_number over ord) but the rows
 #            inserted in value order;
+#   vord     valord on key12 (ids in file order, rows inserted in value order: the unique
+#            key's leaf pages visited once each, in order, which matters once that index
+#            outgrows shared_buffers: run it with BASE 10000000);
 #   anti     key12, full only: no arbiter; the first copies (as into an empty bank) that no
 #            stored signal has (NOT EXISTS, probed in value order), inserted plainly in file
 #            order (the import holds the store's write lock: no other writer races it);
@@ -103,6 +106,7 @@ SQL
             [ "$t" = valord ] && t=key11
             [ "$t" = attach ] && t=key12
             [ "$t" = anti ] && t=key12
+            [ "$t" = vord ] && t=key12
             [ "$t" = plain ] && t=key12
             [ "$t" = late ] && t=key12
             [ "$t" = part ] && t=kp
@@ -116,7 +120,7 @@ SQL
             echo "ANALYZE st;"
             echo "\\! awk '{printf \"$v %d \", \$14 + \$15}' /proc/\$PID/stat"
             case $v in
-            empty_valord | full_valord)
+            empty_valord | full_valord | empty_vord | full_vord)
                 from="$firsts ORDER BY value, signal_type"
                 [ "${v%%_*}" = full ] && from="st ORDER BY value, signal_type, ord ON CONFLICT (bank_id, signal_type, value) DO NOTHING"
                 echo "SELECT nextval('${t}_id_seq') AS b0 \\gset"
