@@ -1268,55 +1268,55 @@ CG_TEST(bank_store_import_new_into_bank_with_signals)
     fill_value(s.value, 32, 100000); /* stored, nothing known */
     CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
 
-    /* No stored value in the file: 6000 new ones scrambled, 3000 repeats, hostile text. */
+    /* No stored value in the file: 600 new ones scrambled, 300 repeats, hostile text. */
     tmp_path(path, sizeof(path), "bulknew1.csv");
     f = fopen(path, "wb");
     CG_ASSERT(f != NULL);
     fprintf(f, "signal_type,signal,quality,source,note\n");
-    for (uint64_t i = 0; i < 9000; i++) {
-        uint64_t k = i < 6000 ? (i * 7919) % 6000 : i - 6000;
+    for (uint64_t i = 0; i < 900; i++) {
+        uint64_t k = i < 600 ? (i * 7919) % 600 : i - 600;
 
         fill_value(v, 32, k);
         cg_signal_type_find("pdq")->format(v, hex);
-        if (k == 42 && i >= 6000)
+        if (k == 42 && i >= 600)
             fprintf(f, "pdq,%s,55,\"x'); DELETE FROM signals; --\",n\n", hex);
         else
             fprintf(f, "pdq,%s,%s,,\n", hex, k == 42 ? "" : "90");
     }
     CG_ASSERT_EQ(fclose(f), 0);
     CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
-    CG_ASSERT_EQ(rep.added, 6000);
-    CG_ASSERT_EQ(rep.merged, 3000);
-    CG_ASSERT_EQ(count_of(db, b.id, NULL), 6001);
+    CG_ASSERT_EQ(rep.added, 600);
+    CG_ASSERT_EQ(rep.merged, 300);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 601);
     fill_value(v, 32, 42);
     CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
     CG_ASSERT_EQ(got.quality, 55);
     CG_ASSERT_STR_EQ(got.source, "x'); DELETE FROM signals; --");
 
-    /* The stored value last in the file: 5000 new ones, then value 100000 filling it. */
+    /* The stored value last in the file: 500 new ones, then value 100000 filling it. */
     tmp_path(path, sizeof(path), "bulknew2.csv");
     f = fopen(path, "wb");
     CG_ASSERT(f != NULL);
     fprintf(f, "signal_type,signal,quality,source,note\n");
-    for (uint64_t k = 6000; k <= 11000; k++) {
-        fill_value(v, 32, k == 11000 ? 100000 : k);
+    for (uint64_t k = 600; k <= 1100; k++) {
+        fill_value(v, 32, k == 1100 ? 100000 : k);
         cg_signal_type_find("pdq")->format(v, hex);
-        fprintf(f, "pdq,%s,%s,,\n", hex, k == 11000 ? "77,late" : "90,");
+        fprintf(f, "pdq,%s,%s,,\n", hex, k == 1100 ? "77,late" : "90,");
     }
     CG_ASSERT_EQ(fclose(f), 0);
     CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
-    CG_ASSERT_EQ(rep.added, 5000);
+    CG_ASSERT_EQ(rep.added, 500);
     CG_ASSERT_EQ(rep.merged, 1);
-    CG_ASSERT_EQ(count_of(db, b.id, NULL), 11001);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 1101);
     fill_value(v, 32, 100000);
     CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
     CG_ASSERT_EQ(got.quality, 77);
     CG_ASSERT_STR_EQ(got.source, "late");
     memset(&all, 0, sizeof(all));
     CG_ASSERT_OK(cg_bank_signal_foreach(db, b.id, NULL, collect_all, &all, &err), &err);
-    CG_ASSERT_EQ(all.n, 11001);
+    CG_ASSERT_EQ(all.n, 1101);
     for (size_t i = 1; i < all.n; i++) { /* the stored one, then both files in file order */
-        fill_value(v, 32, i <= 6000 ? ((i - 1) * 7919) % 6000 : i - 1);
+        fill_value(v, 32, i <= 600 ? ((i - 1) * 7919) % 600 : i - 1);
         CG_ASSERT(memcmp(all.s[i].value, v, 32) == 0);
     }
     free(all.s);
@@ -1328,7 +1328,7 @@ CG_TEST(bank_store_import_new_into_bank_with_signals)
     CG_ASSERT(f != NULL);
     fprintf(f, "signal_type,signal,quality,source,note\n");
     for (uint64_t k = 20000; k <= 20010; k++) {
-        fill_value(v, 32, k == 20010 ? 6000 : k);
+        fill_value(v, 32, k == 20010 ? 600 : k);
         cg_signal_type_find("pdq")->format(v, hex);
         fprintf(f, "pdq,%s,90,,\n", hex);
     }
