@@ -13,17 +13,32 @@
 #   key12C   key12 with signal_type COLLATE "C";
 #   valord   key11, ids still in file order (assigned by row_number over ord) but the rows
 #            inserted in value order;
+#   vord     valord on key12 (ids in file order, rows inserted in value order: the unique
+#            key's leaf pages visited once each, in order, which matters once that index
+#            outgrows shared_buffers: run it with BASE 10000000);
 #   anti     key12, full only: no arbiter; the first copies (as into an empty bank) that no
 #            stored signal has (NOT EXISTS, probed in value order), inserted plainly in file
 #            order (the import holds the store's write lock: no other writer races it);
 #   attach   a standalone table with no index: INSERT, then the three indexes built and the
 #            bank's CHECK added (what attaching a per-bank partition would cost, short of
 #            the ATTACH itself);
+#   part     the whole per-bank partition path: attach's steps (with the partitioned table's
+#            primary key (bank_id, id)), then ALTER TABLE ... ATTACH PARTITION into a table
+#            partitioned by bank_id (no scan: the CHECK proves the bound; the indexes are
+#            adopted, not built);
+#   plain    key12, full only: the first copies (as into an empty bank) inserted plainly,
+#            no arbiter: what the import does into a bank with signals when no stored value
+#            is met (pg_import.c insert_new);
+#   late     key12, full only: insert_new's worst case: the last staged row is a stored value,
+#            so the plain INSERT fails on it (after inserting all the others), is rolled back
+#            to its savepoint and the arbiter's INSERT ... ON CONFLICT runs;
 # The figure is the server process's CPU (user + system, /proc/PID/stat) around the INSERT
 # (and the index builds for attach), median over the rounds, and microseconds per row.
 # Starts a throwaway server (tests/support/pg_cluster.sh: fsync off) and stops it.
-# Usage: [VARIANTS="full_key12 full_anti"] bench/pg_copy_levers.sh [N [BASE [ROUNDS]]]
-#        (defaults: every variant; 200000 1000000 3)
+# Usage: [VARIANTS="full_key12 full_anti"] [TABLES="key12"] bench/pg_copy_levers.sh [N [BASE [ROUNDS]]]
+#        (defaults: every variant, the three tables; 200000 1000000 3; TABLES must hold the
+#        tables the variants use: key11 for *_key11 and *_valord, key12C for *_key12C, key12
+#        for the rest)
 set -u
 n=${1:-200000}
 base=${2:-1000000}
@@ -67,9 +82,20 @@ CREATE TEMP TABLE st (value bytea NOT NULL, ord bigint NOT NULL, signal_type tex
  quality integer NOT NULL, source text NOT NULL, external_id text NOT NULL, note text NOT NULL,
  disabled_until bigint NOT NULL);
 SQL
-    table key11 "bank_id, signal_type, value" ""
-    table key12 "bank_id, value, signal_type" ""
-    table key12C "bank_id, value, signal_type" 'COLLATE "C"'
+    for t in ${TABLES:-key11 key12 key12C}; do
+        case $t in
+        key11) table key11 "bank_id, signal_type, value" "" ;;
+        key12) table key12 "bank_id, value, signal_type" "" ;;
+        key12C) table key12C "bank_id, value, signal_type" 'COLLATE "C"' ;;
+        esac
+    done
+    # The partitioned table of the part variant (ids given by the import, as attach does).
+    echo "CREATE TABLE kp (id bigint NOT NULL, bank_id bigint NOT NULL, signal_type text NOT NULL,"
+    echo " value bytea NOT NULL, quality integer NOT NULL DEFAULT -1, source text NOT NULL DEFAULT '',"
+    echo " external_id text NOT NULL DEFAULT '', note text NOT NULL DEFAULT '', added bigint NOT NULL,"
+    echo " disabled_until bigint NOT NULL DEFAULT 0, PRIMARY KEY (bank_id, id),"
+    echo " UNIQUE (bank_id, value, signal_type)) PARTITION BY LIST (bank_id);"
+    echo "CREATE INDEX kp_bank ON kp(bank_id, id); CREATE SEQUENCE kp_id_seq;"
     echo "SET session_replication_role = replica; SET childguard.bulk = 'on'; CHECKPOINT;"
     bank=1
     for r in $(seq "$rounds"); do
@@ -80,14 +106,21 @@ SQL
             [ "$t" = valord ] && t=key11
             [ "$t" = attach ] && t=key12
             [ "$t" = anti ] && t=key12
+            [ "$t" = vord ] && t=key12
+            [ "$t" = plain ] && t=key12
+            [ "$t" = late ] && t=key12
+            [ "$t" = part ] && t=kp
             target=$bank
             case $v in full_*) target=1 ;; esac
             echo "TRUNCATE st; INSERT INTO st SELECT decode(md5((i + $bank::bigint * 100000000)::text)"
             echo " || md5((i * 7 + 1)::text), 'hex'), i, 'pdq', 90, '', '', '', 0"
-            echo " FROM generate_series(0, $n - 1) i; ANALYZE st;"
+            echo " FROM generate_series(0, $n - 1) i;"
+            [ "$v" = full_late ] &&
+                echo "UPDATE st SET value = decode(md5('1') || md5('-1'), 'hex') WHERE ord = $n - 1;"
+            echo "ANALYZE st;"
             echo "\\! awk '{printf \"$v %d \", \$14 + \$15}' /proc/\$PID/stat"
             case $v in
-            empty_valord | full_valord)
+            empty_valord | full_valord | empty_vord | full_vord)
                 from="$firsts ORDER BY value, signal_type"
                 [ "${v%%_*}" = full ] && from="st ORDER BY value, signal_type, ord ON CONFLICT (bank_id, signal_type, value) DO NOTHING"
                 echo "SELECT nextval('${t}_id_seq') AS b0 \\gset"
@@ -105,6 +138,29 @@ SQL
                 echo "ALTER TABLE p$bank ADD PRIMARY KEY (id);"
                 echo "CREATE UNIQUE INDEX ON p$bank(bank_id, value, signal_type);"
                 echo "CREATE INDEX ON p$bank(bank_id, id); ALTER TABLE p$bank ADD CHECK (bank_id = $bank);" ;;
+            empty_part)
+                echo "SELECT nextval('${t}_id_seq') AS b0 \\gset"
+                echo "CREATE TABLE p$bank (LIKE $t INCLUDING DEFAULTS);"
+                echo "INSERT INTO p$bank(id, bank_id, $cols, added, disabled_until)"
+                echo " SELECT :b0 + row_number() OVER (ORDER BY ord) - 1, $bank, $cols, 5,"
+                echo " disabled_until FROM $firsts;"
+                echo "SELECT setval('${t}_id_seq', :b0 + $n) \\gset"
+                echo "ALTER TABLE p$bank ADD PRIMARY KEY (bank_id, id);"
+                echo "CREATE UNIQUE INDEX ON p$bank(bank_id, value, signal_type);"
+                echo "CREATE INDEX ON p$bank(bank_id, id); ALTER TABLE p$bank ADD CHECK (bank_id = $bank);"
+                echo "ALTER TABLE $t ATTACH PARTITION p$bank FOR VALUES IN ($bank);" ;;
+            full_plain)
+                echo "INSERT INTO $t(bank_id, $cols, added, disabled_until)"
+                echo " SELECT $target, $cols, 5, disabled_until FROM $firsts ORDER BY ord;" ;;
+            full_late)
+                # the savepoint is the DO block's exception block; any other outcome fails
+                echo "DO \$do\$ BEGIN INSERT INTO $t(bank_id, $cols, added, disabled_until)"
+                echo " SELECT $target, $cols, 5, disabled_until FROM $firsts ORDER BY ord;"
+                echo " RAISE EXCEPTION 'full_late: no unique violation';"
+                echo " EXCEPTION WHEN unique_violation THEN NULL; END \$do\$;"
+                echo "INSERT INTO $t(bank_id, $cols, added, disabled_until)"
+                echo " SELECT $target, $cols, 5, disabled_until FROM st ORDER BY ord"
+                echo " ON CONFLICT (bank_id, signal_type, value) DO NOTHING;" ;;
             full_anti)
                 echo "INSERT INTO $t(bank_id, $cols, added, disabled_until)"
                 echo " SELECT $target, $cols, 5, disabled_until FROM $firsts WHERE NOT EXISTS"

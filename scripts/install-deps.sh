@@ -8,7 +8,8 @@
 # Idempotent: only packages that are missing are installed. Needs root (or sudo) for apt-get.
 #
 #   scripts/install-deps.sh             what `make demo` and `make test` need
-#   scripts/install-deps.sh --bench     also scikit-learn, the text trainer's baseline (`make bench`)
+#   scripts/install-deps.sh --bench     also scikit-learn, the text trainer's baseline (`make bench`),
+#                                       and perf (profiles in bench/RESULTS.md)
 #   scripts/install-deps.sh vision-fp   also every Debian wallpaper package, the neutral images
 #                                       of the nudity model's false-positive table
 set -euo pipefail
@@ -27,9 +28,10 @@ PKGS=(
     libnats-dev nats-server sqlite3
 )
 # `install-deps.sh --bench`: also what the benchmarks compare against (not needed to build or
-# test): scikit-learn for bench/text_trainer_bench.py.
+# test): scikit-learn for bench/text_trainer_bench.py; perf (linux-perf) for profiling the
+# PostgreSQL server during an import (bench/RESULTS.md "Import levers, part 2").
 if [ "${1:-}" = "--bench" ]; then
-    PKGS+=(python3-sklearn)
+    PKGS+=(python3-sklearn linux-perf)
 fi
 # Node.js and npm run the vision layer's reference (tfjs) and its converter. A Node.js from
 # elsewhere (NodeSource bundles npm and conflicts with Debian's npm) is used as it is.

@@ -1290,6 +1290,107 @@ CG_TEST(bank_store_import_bulk_into_empty_bank)
     cg_bankdb_close(db);
 }
 
+/* New signals into a bank that has some: the same counts, fills and file order whether a
+ * stored value comes last in the file or not at all, and a small (logged) import whose last
+ * line is stored logs exactly its new signals (a guard for any merge that tries a cheaper
+ * INSERT first and falls back: bench/pg_copy_levers.sh "plain" and "late"). */
+CG_TEST(bank_store_import_new_into_bank_with_signals)
+{
+    cg_bankdb *db = open_db("bulknew.db", CG_BANKDB_CREATE);
+    cg_bank b = make_bank(db, "bn");
+    cg_import_report rep;
+    cg_bank_signal s, got;
+    cg_error err = {0};
+    char path[512], hex[65];
+    uint8_t v[32];
+    sigset all;
+    change_list c;
+    int64_t seq;
+    FILE *f;
+
+    memset(&s, 0, sizeof(s));
+    s.bank_id = b.id;
+    s.type = cg_signal_type_find("pdq");
+    s.quality = -1;
+    fill_value(s.value, 32, 100000); /* stored, nothing known */
+    CG_ASSERT_OK(cg_bank_signal_add(db, &s, NULL, &err), &err);
+
+    /* No stored value in the file: 600 new ones scrambled, 300 repeats, hostile text. */
+    tmp_path(path, sizeof(path), "bulknew1.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t i = 0; i < 900; i++) {
+        uint64_t k = i < 600 ? (i * 7919) % 600 : i - 600;
+
+        fill_value(v, 32, k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        if (k == 42 && i >= 600)
+            fprintf(f, "pdq,%s,55,\"x'); DELETE FROM signals; --\",n\n", hex);
+        else
+            fprintf(f, "pdq,%s,%s,,\n", hex, k == 42 ? "" : "90");
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 600);
+    CG_ASSERT_EQ(rep.merged, 300);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 601);
+    fill_value(v, 32, 42);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 55);
+    CG_ASSERT_STR_EQ(got.source, "x'); DELETE FROM signals; --");
+
+    /* The stored value last in the file: 500 new ones, then value 100000 filling it. */
+    tmp_path(path, sizeof(path), "bulknew2.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t k = 600; k <= 1100; k++) {
+        fill_value(v, 32, k == 1100 ? 100000 : k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        fprintf(f, "pdq,%s,%s,,\n", hex, k == 1100 ? "77,late" : "90,");
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 500);
+    CG_ASSERT_EQ(rep.merged, 1);
+    CG_ASSERT_EQ(count_of(db, b.id, NULL), 1101);
+    fill_value(v, 32, 100000);
+    CG_ASSERT_OK(cg_bank_signal_find(db, b.id, cg_signal_type_find("pdq"), v, &got, &err), &err);
+    CG_ASSERT_EQ(got.quality, 77);
+    CG_ASSERT_STR_EQ(got.source, "late");
+    memset(&all, 0, sizeof(all));
+    CG_ASSERT_OK(cg_bank_signal_foreach(db, b.id, NULL, collect_all, &all, &err), &err);
+    CG_ASSERT_EQ(all.n, 1101);
+    for (size_t i = 1; i < all.n; i++) { /* the stored one, then both files in file order */
+        fill_value(v, 32, i <= 600 ? ((i - 1) * 7919) % 600 : i - 1);
+        CG_ASSERT(memcmp(all.s[i].value, v, 32) == 0);
+    }
+    free(all.s);
+
+    /* A small import (each signal logged) whose last line is stored: ten entries, no more. */
+    seq = seq_of(db);
+    tmp_path(path, sizeof(path), "bulknew3.csv");
+    f = fopen(path, "wb");
+    CG_ASSERT(f != NULL);
+    fprintf(f, "signal_type,signal,quality,source,note\n");
+    for (uint64_t k = 20000; k <= 20010; k++) {
+        fill_value(v, 32, k == 20010 ? 600 : k);
+        cg_signal_type_find("pdq")->format(v, hex);
+        fprintf(f, "pdq,%s,90,,\n", hex);
+    }
+    CG_ASSERT_EQ(fclose(f), 0);
+    CG_ASSERT_OK(import_file(db, b.id, path, NULL, &rep, &err), &err);
+    CG_ASSERT_EQ(rep.added, 10);
+    CG_ASSERT_EQ(rep.merged, 1);
+    c = changes_after(db, seq);
+    CG_ASSERT_EQ(c.n, 10);
+    for (int i = 0; i < c.n; i++)
+        CG_ASSERT_EQ(c.kind[i], CG_CHANGE_SIGNAL);
+    CG_ASSERT_EQ(seq_of(db) - seq, 10);
+    cg_bankdb_close(db);
+}
+
 CG_TEST(bank_store_import_failure_rolls_back)
 {
     cg_bankdb *db = open_db("fail.db", CG_BANKDB_CREATE);
