@@ -365,6 +365,29 @@ cg_status cg_matcher_refresh(cg_matcher *m, uint64_t *changed, cg_error *err)
     return st;
 }
 
+/* The refresher's pause after a refresh that took took_ns: 4 times as long, at most
+ * CG__REFRESH_PAUSE_MAX_MS. A change notice during the pause waits for its end, so a stream of
+ * commits (an exchange back-fill lands a page every few milliseconds) costs the refresher at
+ * most a fifth of a core instead of all of it, while one change still shows within one refresh
+ * plus the pause (docs/matching.md). */
+#define CG__REFRESH_PAUSE_MAX_MS 500
+
+static void deadline_after(struct timespec *ts, int64_t ns)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ns += ts->tv_nsec;
+    ts->tv_sec += (time_t)(ns / 1000000000L);
+    ts->tv_nsec = (long)(ns % 1000000000L);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
 static void *refresher(void *arg)
 {
     cg_matcher *m = arg;
@@ -372,10 +395,8 @@ static void *refresher(void *arg)
     pthread_mutex_lock(&m->stop_lock);
     while (!m->stop) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long ns = ts.tv_nsec + (long)(m->opt.refresh_ms % 1000) * 1000000L;
-        ts.tv_sec += m->opt.refresh_ms / 1000 + ns / 1000000000L;
-        ts.tv_nsec = ns % 1000000000L;
+
+        deadline_after(&ts, (int64_t)m->opt.refresh_ms * 1000000L);
         /* Every refresh_ms, or sooner when the store tells of a change (woken). */
         if (!m->woken)
             pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &ts);
@@ -385,8 +406,16 @@ static void *refresher(void *arg)
         pthread_mutex_unlock(&m->stop_lock);
         /* Errors (a locked database, a failed read) are retried at the next tick; the last
          * good snapshot stays published. */
+        int64_t t0 = mono_ns();
         cg_matcher_refresh(m, NULL, NULL);
+        int64_t pause = 4 * (mono_ns() - t0);
+        if (pause > (int64_t)CG__REFRESH_PAUSE_MAX_MS * 1000000L)
+            pause = (int64_t)CG__REFRESH_PAUSE_MAX_MS * 1000000L;
         pthread_mutex_lock(&m->stop_lock);
+        /* The pause: only stopping ends it early (a change notice stays set for after it). */
+        deadline_after(&ts, pause);
+        while (!m->stop && pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &ts) == 0)
+            ;
     }
     pthread_mutex_unlock(&m->stop_lock);
     return NULL;
