@@ -21,8 +21,8 @@ check "key made" "[ -n \"$ADMIN\" ]"
 
 # Hostile configuration values: refused with the key's name, the server never starts.
 n=0
-for bad in '"exchange_nice": -1' '"exchange_nice": 20' '"exchange_nice": "low"' \
-    '"exchange_duty_percent": 0' '"exchange_duty_percent": 101' '"exchange_duty_percent": 50.5'; do
+for bad in '"exchange_nice": 20' '"exchange_nice": "low"' '"exchange_duty_percent": 0' \
+    '"exchange_duty_percent": 50.5'; do
     n=$((n + 1))
     echo "{$bad}" >"$tmp/bad$n.json"
     "$CG" serve --config "$tmp/bad$n.json" --listen 127.0.0.1:$(free_port) --db "$CHILDGUARD_DB" \
@@ -58,14 +58,16 @@ create() { # BANK PATH
 }
 # thread_nice NAME: the nice of the server's threads called NAME, one a line (/proc/PID/task).
 thread_nice() {
-    local f
-    for f in /proc/$server_pid/task/*/stat; do
-        python3 -c "
-import sys
-s = open(sys.argv[1]).read()
-if s[s.index('(') + 1:s.rindex(')')] == sys.argv[2]:
-    print(s[s.rindex(')') + 2:].split()[16])" "$f" "$1" 2>/dev/null
-    done
+    python3 - "$server_pid" "$1" <<'PY'
+import glob, sys
+for f in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        s = open(f).read()
+    except OSError:
+        continue
+    if s[s.index("(") + 1:s.rindex(")")] == sys.argv[2]:
+        print(s[s.rindex(")") + 2:].split()[16])
+PY
 }
 
 code=$(create a-hang hang)
