@@ -60,7 +60,10 @@ static int collect_due(const cg_exchange_info *ex, void *ud)
 
     if (!ex->enabled)
         return 0;
-    if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval)
+    /* A run that succeeded without reaching the end stopped on its bound with pages waiting
+     * (a back-fill): due again at once, not an interval later. */
+    if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval &&
+        !(ex->last_fetch_succeeded && !ex->up_to_date))
         return 0;
     if (ex->next_fetch_ts > d->now) /* backing off after 429, 5xx or no answer */
         return 0;

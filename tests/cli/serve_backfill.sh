@@ -8,7 +8,9 @@
 #   - with exchange_duty_percent 1 the fetcher pauses between pages (the run's log line says
 #     how long) and still fetches the exchange to the end (500 records, every lookup answered);
 #   - stopping the server during such a back-fill (in a pause or waiting for a held page) stops
-#     it cleanly, the run logged.
+#     it cleanly, the run logged;
+#   - a run that stops on its time bound with pages waiting is due again at the next tick, not
+#     exchange_interval later (an hour here): the exchange is fetched to the end.
 # Usage: bash serve_backfill.sh /path/to/childguard /path/to/source-root
 set -u
 CG=$1
@@ -126,4 +128,27 @@ check "the server stops cleanly" "[ $rc -eq 0 ]"
 paused=$(grep '"exchange":"c-big"' "$tmp/server.log" | grep -o 'paused [0-9]*' | tail -1 | cut -d' ' -f2)
 echo "   (c-big's run paused ${paused:-?} ms before the stop)"
 check "the run was logged with its pauses" "[ -n \"$paused\" ]"
+
+# A back-fill goes on at the next tick when a run stops on its bound, not an interval later:
+# exchange_interval an hour, runs of one second (with the 1 % duty's pauses a five-page fetch
+# takes several), the exchange still fetched to the end.
+echo '{"exchange_interval": 3600, "exchange_run_seconds": 1, "exchange_duty_percent": 1}' >"$tmp/serve2.json"
+port=$(free_port)
+B="http://127.0.0.1:$port"
+"$CG" serve --config "$tmp/serve2.json" --listen 127.0.0.1:$port --db "$CHILDGUARD_DB" \
+    --log "$CHILDGUARD_AUDIT_LOG" --threads 2 >>"$tmp/server.out" 2>>"$tmp/server2.log" &
+server_pid=$!
+check "the second server comes up" "cg_wait_live $B $server_pid"
+code=$(create d-big big)
+check "a fourth exchange is created" "[ $code = 201 ]"
+for _ in $(seq 1 600); do
+    req GET /c/exchange/d-big/status >/dev/null
+    grep -q '"up_to_date":true' "$tmp/out" && break
+    sleep 0.1
+done
+runs=$(grep '"event":"exchange_fetch"' "$tmp/server2.log" | grep -c '"exchange":"d-big"')
+echo "   (d-big fetched in $runs run(s) of at most a second)"
+check "fetched to the end over runs bounded at a second, an hour's interval notwithstanding" "grep -q '\"fetched_items\":500' $tmp/out && grep -q '\"up_to_date\":true' $tmp/out"
+kill -TERM "$server_pid"; wait "$server_pid"; rc=$?; server_pid=
+check "the second server stops cleanly" "[ $rc -eq 0 ]"
 exit $fail
