@@ -7,7 +7,7 @@
  * of its own when the matcher has a refresher thread, and the changes committed meanwhile are
  * replayed on it as its first delta. Publishing is a pointer swap under a mutex held for a few
  * instructions; lookups take a reference and never wait for a refresh or a build. */
-#define _GNU_SOURCE /* pthread_setname_np: the threads show as cg-refresh and cg-rebuild in top -H */
+#define _GNU_SOURCE /* pthread_setname_np: cg-refresh and cg-rebuild in top -H */
 #include "childguard/matcher.h"
 
 #include <errno.h>
