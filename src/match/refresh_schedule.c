@@ -15,10 +15,11 @@ int64_t cg__refresh_clock_next(const cg__refresh_clock *c, int woken)
     return c->tick_at;
 }
 
-void cg__refresh_clock_ran(cg__refresh_clock *c, int64_t start_ns, int64_t end_ns)
+void cg__refresh_clock_ran(cg__refresh_clock *c, int64_t start_ns, int64_t end_ns,
+                           int64_t busy_ns)
 {
     const int64_t max = (int64_t)CG__REFRESH_PAUSE_MAX_MS * 1000000;
-    int64_t took = end_ns > start_ns ? end_ns - start_ns : 0;
+    int64_t took = busy_ns > 0 ? busy_ns : 0;
     /* took > max / factor: the cap applies (and the product cannot overflow). */
     int64_t pause = took > max / CG__REFRESH_PAUSE_FACTOR ? max : took * CG__REFRESH_PAUSE_FACTOR;
 

@@ -8,7 +8,8 @@
  * CG__REFRESH_PAUSE_MAX_MS. A cheap refresh (a reviewer's change: well under a millisecond)
  * pauses for nothing worth counting; a stream of commits (an exchange back-fill landing a page
  * every few milliseconds) makes every refresh large, and the pause keeps the refresher's share
- * of a core at 1 / (1 + factor), a fifth, instead of all of it.
+ * of a core at 1 / (1 + factor), a fifth, instead of all of it (the duration that counts is the
+ * refresher thread's CPU time).
  *
  * Staleness (docs/matching.md): a change committed at time t is in a published snapshot by
  *     t + d1 + max(refresh_ms, pause) + d2        (a notifying store: t + d1 + pause + d2)
@@ -36,9 +37,12 @@ void cg__refresh_clock_init(cg__refresh_clock *c, int64_t now_ns, int refresh_ms
  * of the tick and the pause's end. */
 int64_t cg__refresh_clock_next(const cg__refresh_clock *c, int woken);
 
-/* Records a refresh that ran from start_ns to end_ns: the next tick is a period after its
- * start, its pause ends CG__REFRESH_PAUSE_FACTOR times its duration after its end (at most
- * CG__REFRESH_PAUSE_MAX_MS). A clock that went backwards counts as a zero duration. */
-void cg__refresh_clock_ran(cg__refresh_clock *c, int64_t start_ns, int64_t end_ns);
+/* Records a refresh that ran from start_ns to end_ns and used busy_ns of the refresher
+ * thread's CPU: the next tick is a period after its start, its pause ends
+ * CG__REFRESH_PAUSE_FACTOR times busy_ns after its end (at most CG__REFRESH_PAUSE_MAX_MS). The
+ * pause counts CPU, not wall time: on a loaded machine a cheap refresh may take long on the
+ * clock, and pausing for that would only make changes later. A negative time counts as 0. */
+void cg__refresh_clock_ran(cg__refresh_clock *c, int64_t start_ns, int64_t end_ns,
+                           int64_t busy_ns);
 
 #endif

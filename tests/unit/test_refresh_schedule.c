@@ -17,7 +17,7 @@ CG_TEST(refresh_schedule_cheap_refresh_keeps_the_tick)
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 0), 1200 * MS); /* the first tick */
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 1000 * MS); /* a notice: at once */
     /* A 1 ms refresh: 4 ms of pause, the tick 200 ms after its start. */
-    cg__refresh_clock_ran(&c, 1200 * MS, 1201 * MS);
+    cg__refresh_clock_ran(&c, 1200 * MS, 1201 * MS, 1 * MS);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 0), 1400 * MS);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 1205 * MS);
 }
@@ -28,18 +28,22 @@ CG_TEST(refresh_schedule_expensive_refresh_pauses_four_times_its_duration)
 
     cg__refresh_clock_init(&c, 0, 100);
     /* 60 ms: the pause (240 ms) outlasts the tick (100 ms after the start). */
-    cg__refresh_clock_ran(&c, 0, 60 * MS);
+    cg__refresh_clock_ran(&c, 0, 60 * MS, 60 * MS);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 0), 300 * MS);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 300 * MS); /* a notice waits for it too */
     /* 400 ms: capped at 500 ms. */
-    cg__refresh_clock_ran(&c, 1000 * MS, 1400 * MS);
+    cg__refresh_clock_ran(&c, 1000 * MS, 1400 * MS, 400 * MS);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 1900 * MS);
     /* Hostile clock values: a clock gone backwards is a zero duration; a huge one is capped
      * without overflow. */
-    cg__refresh_clock_ran(&c, 5000 * MS, 4000 * MS);
+    cg__refresh_clock_ran(&c, 5000 * MS, 4000 * MS, -1);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 5000 * MS);
-    cg__refresh_clock_ran(&c, 0, INT64_MAX - CG__REFRESH_PAUSE_MAX_MS * MS);
+    cg__refresh_clock_ran(&c, 0, INT64_MAX - CG__REFRESH_PAUSE_MAX_MS * MS, INT64_MAX);
     CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), INT64_MAX);
+    /* The pause counts the CPU used, not the wall time: a 1 ms refresh that the machine's load
+     * stretched to 300 ms pauses 4 ms. */
+    cg__refresh_clock_ran(&c, 10000 * MS, 10300 * MS, 1 * MS);
+    CG_ASSERT_EQ(cg__refresh_clock_next(&c, 1), 10304 * MS);
 }
 
 /* Back-to-back refreshes of duration d (a stream of commits) use at most a fifth of the time,
@@ -58,7 +62,7 @@ CG_TEST(refresh_schedule_duty_and_staleness_bound)
             for (int i = 0; i < 20; i++) {
                 int64_t start = cg__refresh_clock_next(&c, 1); /* always a change waiting */
                 CG_ASSERT_GE(start, t);
-                cg__refresh_clock_ran(&c, start, start + d);
+                cg__refresh_clock_ran(&c, start, start + d, d);
                 busy += d;
                 t = start + d;
             }
