@@ -47,6 +47,8 @@ void serve_config_default(serve_config *c)
     c->exchange_fetch = 1;
     c->exchange_interval_s = 60;
     c->exchange_run_s = 30;
+    c->exchange_nice = 10;
+    c->exchange_duty = 100;
 }
 
 int serve_config_listen(serve_config *c, const char *text)
@@ -149,6 +151,7 @@ static const char *const known_keys[] = {
     "video_timeout", "decode_workers", "decode_queue", "max_conversations", "conversation_ttl",
     "outbox_max_pending", "classify", "web", "selfhash", "selfhash_per_hour",
     "selfhash_max_pending", "exchange_fetch", "exchange_interval", "exchange_run_seconds",
+    "exchange_nice", "exchange_duty_percent",
     "exchange_key_file", "flood_per_hour", NULL};
 
 /* "webhooks": [{"target": "guardian", "url": "https://...", "secret": "..."}, ...] */
@@ -293,6 +296,8 @@ int serve_config_load(serve_config *c, const char *path)
             {"exchange_fetch", 0, 1, NULL, &c->exchange_fetch, NULL},
             {"exchange_interval", 1, 86400, NULL, &c->exchange_interval_s, NULL},
             {"exchange_run_seconds", 1, 3600, NULL, &c->exchange_run_s, NULL},
+            {"exchange_nice", 0, 19, NULL, &c->exchange_nice, NULL},
+            {"exchange_duty_percent", 1, 100, NULL, &c->exchange_duty, NULL},
         };
         for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
             r = get_int(root, ints[i].name, ints[i].lo, ints[i].hi, &v, path);

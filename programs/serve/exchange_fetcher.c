@@ -1,14 +1,18 @@
 /* The fetch scheduler (exchange_fetcher.h): a scheduler thread and one fetcher thread per
  * exchange being fetched. The scheduler owns the slots (used, thread); a fetcher thread only
  * sets its slot's done flag, under the mutex, and wakes the scheduler. */
+#define _GNU_SOURCE /* gettid, pthread_setname_np */
 #include "exchange_fetcher.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -36,6 +40,7 @@ struct exchange_fetcher {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t pace_cv; /* fetcher threads pausing between pages (broadcast on stop) */
     int stop, kicked;
     atomic_ulong runs;
     cg_bankdb *bankdb; /* the scheduler's: lists the exchanges */
@@ -55,7 +60,10 @@ static int collect_due(const cg_exchange_info *ex, void *ud)
 
     if (!ex->enabled)
         return 0;
-    if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval)
+    /* A run that succeeded without reaching the end stopped on its bound with pages waiting
+     * (a back-fill): due again at once, not an interval later. */
+    if (ex->last_fetch_complete_ts != 0 && d->now - ex->last_fetch_complete_ts < d->interval &&
+        !(ex->last_fetch_succeeded && !ex->up_to_date))
         return 0;
     if (ex->next_fetch_ts > d->now) /* backing off after 429, 5xx or no answer */
         return 0;
@@ -102,6 +110,81 @@ static int should_stop(const cg_exchange_run_result *r, void *ud)
     return stop;
 }
 
+/* The duty cycle of one run (exchange_fetcher.h, duty_percent): after each page the fetcher
+ * thread pauses for its own CPU time since the previous page times (100 - duty) / duty, so it
+ * uses at most duty percent of a core however fast the exchange answers. The run's time bound
+ * counts the pauses (the run ends at it cleanly, between pages). */
+typedef struct pacer {
+    exchange_fetcher *f;
+    double cpu_mark;      /* this thread's CPU seconds at the previous page */
+    size_t pages_seen;    /* pages + pages_failed at the previous call */
+    int64_t paused_ms;    /* summed over the run, for the log line */
+} pacer;
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The progress callback: pauses after a page (only stopping ends a pause early), then says
+ * whether the server is stopping. The run's last call (after its status is recorded) pauses
+ * only when it follows a page and the run did not succeed. */
+static int between_pages(const cg_exchange_run_result *r, void *ud)
+{
+    pacer *p = ud;
+    exchange_fetcher *f = p->f;
+    const size_t seen = r->pages + r->pages_failed;
+    const double now = thread_cpu_s(), busy = now - p->cpu_mark;
+    int stop;
+
+    pthread_mutex_lock(&f->mu);
+    if (f->opt.duty_percent < 100 && seen > p->pages_seen && !r->succeeded && busy > 0) {
+        double wait = busy * (100 - f->opt.duty_percent) / f->opt.duty_percent;
+        struct timespec until, t0, t1;
+
+        if (wait > (double)f->opt.run_seconds)
+            wait = (double)f->opt.run_seconds;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += (time_t)wait;
+        until.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!f->stop && pthread_cond_timedwait(&f->pace_cv, &f->mu, &until) != ETIMEDOUT)
+            ;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        p->paused_ms += (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+                        (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    }
+    stop = f->stop;
+    pthread_mutex_unlock(&f->mu);
+    p->pages_seen = seen;
+    p->cpu_mark = thread_cpu_s();
+    return stop;
+}
+
+/* Lowers this thread's scheduling priority to nice (Linux's nice is per thread): lookups on the
+ * request threads then win the CPU whenever both want it. A failure is logged, not fatal. */
+static void lower_priority(exchange_fetcher *f, const char *tenant, const char *name)
+{
+    char msg[128];
+
+    (void)pthread_setname_np(pthread_self(), "cg-fetch");
+    if (f->opt.nice <= 0)
+        return;
+    errno = 0;
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), f->opt.nice) != 0) {
+        snprintf(msg, sizeof(msg), "cannot lower the fetcher thread's priority to nice %d: %s",
+                 f->opt.nice, strerror(errno));
+        logf_line("exchange_error", tenant, name, msg);
+    }
+}
+
 /* Delivers the exchange's due feedback rows (docs/exchange.md "Feedback") after its fetch run,
  * with the same configuration; what happened is logged, the rows keep their own status. */
 static void deliver_feedback(cg_bankdb *db, const char *tenant, const char *name,
@@ -130,6 +213,7 @@ static void run_one(exchange_fetcher *f, cg_bankdb *db, exchange_http *http, con
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_run_options opt;
     cg_exchange_run_result res;
+    pacer pace = {f, 0, 0, 0};
     exchange_conf conf;
     uint8_t *blob = NULL;
     size_t len = 0;
@@ -177,16 +261,17 @@ static void run_one(exchange_fetcher *f, cg_bankdb *db, exchange_http *http, con
     exchange_http_set_deadline(http, exchange_http_now_ms() + 1000LL * f->opt.run_seconds);
     memset(&opt, 0, sizeof(opt));
     opt.max_seconds = f->opt.run_seconds;
-    opt.progress = should_stop;
-    opt.progress_ud = f;
+    opt.progress = between_pages;
+    opt.progress_ud = &pace;
+    pace.cpu_mark = thread_cpu_s();
     if (cg_exchange_run(db, name, &conf.cfg, &opt, &res, &err) != CG_OK) {
         logf_line("exchange_error", tenant, name, err.message);
     } else {
         snprintf(msg, sizeof(msg),
-                 "%zu pages, %llu records (+%llu -%llu), up_to_date %d%s%s", res.pages,
-                 (unsigned long long)res.records, (unsigned long long)res.applied.added,
-                 (unsigned long long)res.applied.removed, res.up_to_date,
-                 res.error[0] ? ": " : "", res.error);
+                 "%zu pages, %llu records (+%llu -%llu), up_to_date %d, paused %lld ms%s%s",
+                 res.pages, (unsigned long long)res.records,
+                 (unsigned long long)res.applied.added, (unsigned long long)res.applied.removed,
+                 res.up_to_date, (long long)pace.paused_ms, res.error[0] ? ": " : "", res.error);
         logf_line(res.succeeded ? "exchange_fetch" : "exchange_fetch_failed", tenant, name, msg);
     }
     atomic_fetch_add(&f->runs, 1);
@@ -221,6 +306,7 @@ static void *work(void *arg)
     cg_audit *audit = NULL;
     cg_error err;
 
+    lower_priority(f, w->tenant, w->name);
     memset(&hopt, 0, sizeof(hopt));
     hopt.timeout_ms = (long)f->opt.run_seconds * 1000;
     hopt.cancelled = http_cancelled;
@@ -353,6 +439,10 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         f->opt.run_seconds = 30;
     if (f->opt.max_fetchers <= 0)
         f->opt.max_fetchers = 8;
+    if (f->opt.nice < 0 || f->opt.nice > 19)
+        f->opt.nice = 0;
+    if (f->opt.duty_percent <= 0 || f->opt.duty_percent > 100)
+        f->opt.duty_percent = 100;
     snprintf(f->db, sizeof(f->db), "%s", opt->db);
     snprintf(f->log, sizeof(f->log), "%s", opt->log != NULL ? opt->log : "");
     if (exchange_key_path(opt->key_file != NULL && opt->key_file[0] ? opt->key_file : NULL,
@@ -376,10 +466,12 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
     cg_audit_close(audit);
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
+    pthread_cond_init(&f->pace_cv, NULL);
     if (pthread_create(&f->thread, NULL, loop, f) != 0) {
         snprintf(err->message, sizeof(err->message), "cannot start the exchange fetcher thread");
         pthread_mutex_destroy(&f->mu);
         pthread_cond_destroy(&f->cv);
+        pthread_cond_destroy(&f->pace_cv);
         cg_bankdb_close(f->bankdb);
         free(f->workers);
         free(f);
@@ -405,10 +497,12 @@ void exchange_fetcher_stop(exchange_fetcher *f)
     pthread_mutex_lock(&f->mu);
     f->stop = 1;
     pthread_cond_signal(&f->cv);
+    pthread_cond_broadcast(&f->pace_cv); /* fetcher threads pausing between pages */
     pthread_mutex_unlock(&f->mu);
     pthread_join(f->thread, NULL);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
+    pthread_cond_destroy(&f->pace_cv);
     cg_bankdb_close(f->bankdb);
     free(f->workers);
     free(f);

@@ -6,7 +6,9 @@
  * run_seconds, an HTTP request in flight included (its timeout is cut to what is left of the
  * run), so a slow or stuck exchange never delays the others. Fetching and applying never happen
  * on the request threads: lookups read the matcher's snapshot and SQLite's WAL lets them read
- * while a page is written. */
+ * while a page is written. A back-fill competes with lookups for the CPU only: fetcher threads
+ * run at a lower priority (nice) and at most at duty_percent of a core (docs/exchange.md,
+ * "Lookups during a back-fill"). */
 #ifndef CG_SERVE_EXCHANGE_FETCHER_H
 #define CG_SERVE_EXCHANGE_FETCHER_H
 
@@ -21,6 +23,10 @@ typedef struct exchange_fetcher_options {
     int interval_s;        /* between runs of one exchange (default 60) */
     int run_seconds;       /* the longest run (default 30) */
     int max_fetchers;      /* exchanges fetched at once (default 8) */
+    int nice;              /* fetcher threads' nice, 0..19 (0: unchanged); serve's default 10 */
+    int duty_percent;      /* a fetcher thread's CPU share: after each page it pauses for its
+                            * CPU time since the previous page times (100 - duty) / duty;
+                            * 1..100, 100 (or 0): no pause */
 } exchange_fetcher_options;
 
 /* Starts the thread. NULL with err set when the database or log cannot be opened. */

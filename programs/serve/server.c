@@ -595,7 +595,8 @@ int serve_run(const serve_config *cfg)
     }
     if (s->cfg.exchange_fetch) {
         exchange_fetcher_options fo = {s->cfg.db, s->cfg.log, s->cfg.exchange_key_file,
-                                       s->cfg.exchange_interval_s, s->cfg.exchange_run_s, 0};
+                                       s->cfg.exchange_interval_s, s->cfg.exchange_run_s, 0,
+                                       s->cfg.exchange_nice, s->cfg.exchange_duty};
         s->fetcher = exchange_fetcher_start(&fo, &err);
         if (s->fetcher == NULL) {
             fprintf(stderr, "childguard serve: exchange fetcher: %s\n", err.message);

@@ -7,6 +7,7 @@
  * of its own when the matcher has a refresher thread, and the changes committed meanwhile are
  * replayed on it as its first delta. Publishing is a pointer swap under a mutex held for a few
  * instructions; lookups take a reference and never wait for a refresh or a build. */
+#define _GNU_SOURCE /* pthread_setname_np: cg-refresh and cg-rebuild in top -H */
 #include "childguard/matcher.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "match/refresh_schedule.h"
 #include "match/snapshot.h"
 #include "store/store_watch.h"
 
@@ -33,6 +35,8 @@ struct cg_matcher {
     /* Background rebuild (thread mode). */
     pthread_mutex_t build_lock;
     int building;
+    int64_t build_end;           /* when the last background build ended (monotonic ns) */
+    int64_t build_took;          /* and how long it took: the next waits 4 times as long */
     pthread_t build_thread;
     cg__main *built;             /* finished, not yet published */
     cg_error build_err;
@@ -64,6 +68,9 @@ static void snap_publish(cg_matcher *m, cg__snapshot *s)
     pthread_mutex_unlock(&m->snap_lock);
     cg__snapshot_release(old);
 }
+
+/* How far past its bound the delta may grow while a due rebuild waits or runs (thread mode). */
+#define CG__DELTA_STRETCH 4
 
 static size_t delta_bound(const cg_matcher *m, const cg__main *main)
 {
@@ -196,13 +203,34 @@ static int new_video(const cg__main *main, const cg__change *changes, size_t n)
 
 /* ---- rebuilding ---- */
 
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* The calling thread's CPU time: what the pauses after refreshes and rebuilds are measured in. */
+static int64_t cpu_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
 static void *build_main(void *arg)
 {
     cg_matcher *m = arg;
     cg_bankdb *db = NULL;
     cg__main *main = NULL;
     cg_error e = {0};
-    cg_status st = cg_bankdb_open(m->path, CG_BANKDB_READONLY, &db, &e);
+    cg_status st;
+    const int64_t c0 = cpu_ns();
+
+    (void)pthread_setname_np(pthread_self(), "cg-rebuild");
+    st = cg_bankdb_open(m->path, CG_BANKDB_READONLY, &db, &e);
 
     if (st == CG_OK)
         st = cg__main_build(db, m->opt.kind, &main, &e);
@@ -211,12 +239,17 @@ static void *build_main(void *arg)
     m->built = main;
     m->build_failed = st != CG_OK;
     m->build_err = e;
+    m->build_end = mono_ns();
+    m->build_took = cpu_ns() - c0; /* CPU, like the refresher's pause (refresh_schedule.h) */
     pthread_mutex_unlock(&m->build_lock);
     return NULL;
 }
 
-/* Starts a rebuild in the background (thread mode) or runs it now. */
-static cg_status start_rebuild(cg_matcher *m, cg_error *err)
+/* Starts a rebuild in the background (thread mode) or runs it now. paced: only when the pause
+ * after the last background build is over (CG__REFRESH_PAUSE_FACTOR times its duration, as for
+ * refreshes): a back-fill that outgrows the delta again and again then costs the rebuild
+ * thread at most a fifth of a core; the refreshes publish the grown delta meanwhile. */
+static cg_status start_rebuild(cg_matcher *m, int paced, cg_error *err)
 {
     if (!m->has_thread) {
         cg__main *main = NULL;
@@ -229,7 +262,8 @@ static cg_status start_rebuild(cg_matcher *m, cg_error *err)
         return CG_OK;
     }
     pthread_mutex_lock(&m->build_lock);
-    if (!m->building) {
+    if (!m->building &&
+        (!paced || mono_ns() - m->build_end >= CG__REFRESH_PAUSE_FACTOR * m->build_took)) {
         if (pthread_create(&m->build_thread, NULL, build_main, m) == 0)
             m->building = 1;
     }
@@ -294,7 +328,10 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
     }
 
     pthread_mutex_lock(&m->db_lock);
-    c.limit = delta_bound(m, main);
+    /* Past the bound a rebuild is due; with a refresher thread the delta may grow to
+     * CG__DELTA_STRETCH times the bound while that rebuild waits for its pace or runs. */
+    const size_t bound = delta_bound(m, main);
+    c.limit = m->has_thread ? bound * CG__DELTA_STRETCH : bound;
     c.last_seq = base_seq;
     st = cg_bankdb_changes_since(m->db, base_seq, collect_change, &c, err);
     if (st == CG_OK && c.nomem)
@@ -302,7 +339,7 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
     if (st == CG_E_NOTFOUND || (st == CG_OK && (c.over || n_prev + c.n > c.limit))) {
         /* The log no longer reaches back to us, or the delta would be too big. */
         pthread_mutex_unlock(&m->db_lock);
-        st = start_rebuild(m, err);
+        st = start_rebuild(m, 0, err);
         if (st == CG_OK && !m->has_thread) {
             cg__main_release(main);
             cg__snapshot_release(cur);
@@ -318,7 +355,7 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
             pthread_mutex_unlock(&m->db_lock);
             cg__free(changes);
             changes = NULL;
-            st = start_rebuild(m, err);
+            st = start_rebuild(m, 0, err);
             if (st == CG_OK && !m->has_thread) {
                 cg__main_release(main);
                 cg__snapshot_release(cur);
@@ -331,6 +368,8 @@ static cg_status refresh_locked(cg_matcher *m, uint64_t *changed, cg_error *err)
             st = cg__banks_load(m->db, &banks, &n_banks, err);
             banks_loaded = st == CG_OK;
         }
+        if (st == CG_OK && n_changes > bound)
+            st = start_rebuild(m, 1, err); /* thread mode only: past the bound, within limit */
     }
     pthread_mutex_unlock(&m->db_lock);
     if (st != CG_OK || (c.last_seq == cur->seq && main == cur->main))
@@ -365,27 +404,43 @@ cg_status cg_matcher_refresh(cg_matcher *m, uint64_t *changed, cg_error *err)
     return st;
 }
 
+/* A deadline ns from now on CLOCK_REALTIME (the clock of stop_cond's timed wait). */
+static void deadline_after(struct timespec *ts, int64_t ns)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ns += ts->tv_nsec;
+    ts->tv_sec += (time_t)(ns / 1000000000L);
+    ts->tv_nsec = (long)(ns % 1000000000L);
+}
+
+/* Refreshes at the tick or on a change notice, never before the previous refresh's pause has
+ * ended (refresh_schedule.h): a back-fill's stream of commits costs the refresher at most a
+ * fifth of a core, and a change still shows within the bound stated there. */
 static void *refresher(void *arg)
 {
     cg_matcher *m = arg;
+    cg__refresh_clock clk;
 
+    (void)pthread_setname_np(pthread_self(), "cg-refresh");
+    cg__refresh_clock_init(&clk, mono_ns(), m->opt.refresh_ms);
     pthread_mutex_lock(&m->stop_lock);
     while (!m->stop) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long ns = ts.tv_nsec + (long)(m->opt.refresh_ms % 1000) * 1000000L;
-        ts.tv_sec += m->opt.refresh_ms / 1000 + ns / 1000000000L;
-        ts.tv_nsec = ns % 1000000000L;
-        /* Every refresh_ms, or sooner when the store tells of a change (woken). */
-        if (!m->woken)
+        const int64_t now = mono_ns(), at = cg__refresh_clock_next(&clk, m->woken);
+
+        if (now < at) {
+            /* A notice, stopping or the deadline ends the wait; the loop decides again. */
+            deadline_after(&ts, at - now);
             pthread_cond_timedwait(&m->stop_cond, &m->stop_lock, &ts);
+            continue;
+        }
         m->woken = 0;
-        if (m->stop)
-            break;
         pthread_mutex_unlock(&m->stop_lock);
         /* Errors (a locked database, a failed read) are retried at the next tick; the last
          * good snapshot stays published. */
+        const int64_t t0 = mono_ns(), c0 = cpu_ns();
         cg_matcher_refresh(m, NULL, NULL);
+        cg__refresh_clock_ran(&clk, t0, mono_ns(), cpu_ns() - c0);
         pthread_mutex_lock(&m->stop_lock);
     }
     pthread_mutex_unlock(&m->stop_lock);
