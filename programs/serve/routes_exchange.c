@@ -117,7 +117,7 @@ static enum MHD_Result get_common(serve_req *r, enum get_what what)
         return http_cg_error(r, CG_E_NOMEM, "out of memory");
     /* The status is the fetcher's to write, not the client's: a moment old is fine, from the
      * replica (docs/scale.md); the configuration a client may just have PUT: the primary. */
-    d = status_only ? serve_db_get_stale_ok(r, &ret) : serve_db_get(r, &ret);
+    d = what == GET_STATUS ? serve_db_get_stale_ok(r, &ret) : serve_db_get(r, &ret);
     if (d == NULL) {
         free(ex);
         return ret;
