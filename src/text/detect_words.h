@@ -52,10 +52,13 @@ static inline int cg__word_any(const cg__word *w, size_t nw, size_t i, const cha
 {
     if (i >= nw)
         return 0;
+    const char c0 = w[i].n > 0 ? w[i].s[0] : '\0'; /* an entry must start with it */
     for (; *list != NULL; list++) {
         const char *lit = *list;
         size_t k;
 
+        if (lit[0] != c0)
+            continue;
         for (k = 0; k < w[i].n; k++)
             if (lit[k] == '\0' || w[i].s[k] != lit[k])
                 break;
@@ -91,7 +94,12 @@ static inline size_t cg__phrase_at(const cg__word *w, size_t nw, size_t i, const
 static inline size_t cg__phrase_any(const cg__word *w, size_t nw, size_t i,
                                     const char *const *list)
 {
+    /* A phrase that matches a word of one byte or more starts with the word's first byte. */
+    const int c0 = i < nw && w[i].n > 0 ? (unsigned char)w[i].s[0] : -1;
+
     for (; *list != NULL; list++) {
+        if (c0 >= 0 && (unsigned char)(*list)[0] != c0)
+            continue;
         const size_t k = cg__phrase_at(w, nw, i, *list);
 
         if (k > 0)
