@@ -16,12 +16,22 @@
  * For each workload it prints the median messages/s over the passes by the wall clock and by
  * the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: the time the bench actually ran on a core,
  * which waiting for a busy core does not inflate), and the median of the per-round ratios
- * engine / baseline: the figure to compare between machines and runs. */
+ * engine / baseline: the figure to compare between machines and runs.
+ *
+ *   text_bench --dump FILE [--hostile N] [--features] [--data DIR] [--no-learned]
+ *
+ * The byte-identity check of speed work: scans every line of FILE (CONV TAB SENDER TAB
+ * RECIPIENT TAB TEXT, or a bare TEXT line, numbered into conversations of 16 lines), then N
+ * generated hostile lines (invalid UTF-8, stray and stacked combining marks, spaced-out letters,
+ * leetspeak, homoglyphs, fullwidth, emoji, NUL and control bytes, numbers in words and digits;
+ * fixed seed), and prints every field of every result (floats as %a), with --features the
+ * feature line too, on stdout. Two builds whose dumps differ do not give the same results. */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "childguard.h"
@@ -223,6 +233,197 @@ static int open_engine(const char *data, const char *model, int no_learned, work
     return 0;
 }
 
+/* ---- --dump: every field of every result, for byte-identity checks ------------------------ */
+
+static void dump_result(FILE *out, size_t line, const cg_text_result *r, const char *features)
+{
+    fprintf(out, "#%zu alert=%d stage=%d ages=%d-%d,%d-%d asked=%d invalid=%zu\n", line,
+            (int)r->alert, (int)r->stage, r->sender_age_min, r->sender_age_max,
+            r->recipient_age_min, r->recipient_age_max, r->age_asked, r->invalid_utf8);
+    fprintf(out, " risk");
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        fprintf(out, " %a/%a", (double)r->message_risk[h], (double)r->risk[h]);
+    fputc('\n', out);
+    for (size_t i = 0; i < r->n_evidence; i++) {
+        const cg_text_evidence *e = &r->evidence[i];
+        fprintf(out, " ev %s %d %d %s %u-%u %a %d\n", e->message_id, (int)e->harm, (int)e->facet,
+                e->cue, e->start, e->end, (double)e->weight, e->in_this_message);
+    }
+    for (size_t i = 0; i < r->n_participants; i++) {
+        const cg_text_participant *p = &r->participants[i];
+        fprintf(out, " p %s alert=%d peak=%d/%d/%s author=%d age=%d-%d", p->name, (int)p->alert,
+                (int)p->peak, (int)p->peak_harm, p->peak_message, (int)p->author_alert,
+                p->age_min, p->age_max);
+        for (int h = 0; h < CG_HARM_COUNT; h++)
+            fprintf(out, " %a/%a", (double)p->risk[h], (double)p->exposure[h]);
+        fputc('\n', out);
+    }
+    for (int h = 0; h < CG_HARM_COUNT; h++)
+        if (r->peak[h].level != CG_ALERT_NONE)
+            fprintf(out, " peak %d %d %a %s %s %s\n", h, (int)r->peak[h].level,
+                    (double)r->peak[h].risk, r->peak[h].message_id, r->peak[h].at_risk,
+                    r->peak[h].author);
+    if (features != NULL)
+        fprintf(out, " f %s\n", features);
+}
+
+/* One generated hostile line into buf (at most cap bytes); its length. */
+static size_t hostile_line(char *buf, size_t cap)
+{
+    static const char *const frag[] = {
+        "gửi ảnh cho anh xem đi", "em học lớp 6", "sdt 0912 345 678", "không chín một hai",
+        "zero nine one two three four five six seven", "a@b.co", "ig: @lily_r0se",
+        "go kill yourself lol 😂😂", "ko ai chơi vs mày", "đừng nói với ai nhé", "haha 🤣🤣🤣",
+        "I'll send them to your family", "pay me 500k", "nhà em ở số 12 ngõ 5", "trường THCS",
+        "you're so mature for your age", "mày béo như heo", "kms lmao", "bài kiểm tra giết tớ",
+        "\"send nudes\" he said", "“gửi ảnh”", "«quote»", "are u alone", "em 13 tuổi",
+        "mot hai ba bon nam sau bay tam chin", "n0 0n3 l1k3s y0u", "s e n d  p i c s",
+        "ＳＥＮＤ ｐｉｃ", "ѕеnd рiс", "ko bjt", "dc k", "iu e", "👍🏽👨‍👩‍👧", "x̶y̴z̷",
+    };
+    static const char *const odd[] = {
+        "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x01",
+        "\x1b[31m", "\xcc\x81", "\xcc\x81\xcc\x82\xcc\x83\xcc\xa3", "\xe2\x80\x8b", "\t", "\r",
+        "\xef\xbb\xbf", "\xe2\x80\xae", "\xf0\x9f\x98", "a\xcc\x81", "\xd0\xb0", "0", "9",
+        "\xe1\xba\xa1", "\xc4\x91", " ", "  ", "@", ".", "-", "+84", "#", "\x7f",
+    };
+    size_t n = 0;
+    const int parts = 1 + (int)(rnd() % 6);
+    for (int i = 0; i < parts; i++) {
+        const char *p;
+        char tmp[128];
+        const int kind = (int)(rnd() % 8);
+        if (kind < 3)
+            p = frag[rnd() % (sizeof(frag) / sizeof(*frag))];
+        else if (kind < 5)
+            p = odd[rnd() % (sizeof(odd) / sizeof(*odd))];
+        else if (kind == 5) { /* a fragment spaced out, or with marks or NULs between letters */
+            const char *f = frag[rnd() % (sizeof(frag) / sizeof(*frag))];
+            const char *sep = odd[rnd() % (sizeof(odd) / sizeof(*odd))];
+            size_t k = 0, sl = strlen(sep);
+            if (rnd() % 4 == 0) {
+                sep = "\0";
+                sl = 1;
+            }
+            for (; *f && k + sl + 2 < sizeof(tmp); f++) {
+                tmp[k++] = *f;
+                if (((unsigned char)f[1] & 0xc0) != 0x80) {
+                    memcpy(tmp + k, sep, sl);
+                    k += sl;
+                }
+            }
+            if (n + k + 1 >= cap)
+                break;
+            memcpy(buf + n, tmp, k);
+            n += k;
+            continue;
+        } else if (kind == 6) { /* random bytes */
+            size_t k = 1 + rnd() % 12;
+            if (n + k + 1 >= cap)
+                break;
+            for (size_t j = 0; j < k; j++)
+                buf[n++] = (char)(rnd() & 0xff);
+            continue;
+        } else { /* digits and separators */
+            size_t k = 0, m = 3 + rnd() % 12;
+            for (size_t j = 0; j < m; j++)
+                tmp[k++] = rnd() % 5 == 0 ? " .-"[rnd() % 3] : (char)('0' + rnd() % 10);
+            tmp[k] = '\0';
+            p = tmp;
+        }
+        size_t l = strlen(p);
+        if (n + l + 2 >= cap)
+            break;
+        if (n > 0 && rnd() % 2)
+            buf[n++] = ' ';
+        memcpy(buf + n, p, l);
+        n += l;
+    }
+    if (rnd() % 64 == 0) /* now and then a long line (repeats of itself) */
+        while (n > 0 && n * 2 < cap) {
+            memcpy(buf + n, buf, n);
+            n *= 2;
+        }
+    return n;
+}
+
+static int dump_one(cg_text_session *s, FILE *out, size_t line, const char *conv,
+                    const char *sender, const char *recipient, const char *text, size_t len,
+                    int features, cg_text_result *res)
+{
+    cg_error err;
+    cg_text_message m = {conv, NULL, sender, recipient, 1767225600000LL + (long long)line * 1000,
+                         text, len};
+    cg_status st = cg_text_scan(s, &m, res, &err);
+    if (st != CG_OK) {
+        fprintf(out, "#%zu error %d %s\n", line, (int)st, err.message);
+        return 0;
+    }
+    dump_result(out, line, res, features ? cg_text_session_features(s) : NULL);
+    return 0;
+}
+
+static int dump_mode(const char *data, const char *model, int no_learned, const char *file,
+                     long hostile, int features)
+{
+    workload w = {"dump", NULL, NULL, NULL, NULL, 0, 0, 0};
+    cg_text_result res;
+    size_t line = 0;
+    char conv[32], *buf = NULL;
+    size_t cap = 0;
+    ssize_t got;
+
+    if (open_engine(data, model, no_learned, &w) != 0)
+        return 2;
+    cg_text_session_keep_features(w.s, features);
+    memset(&res, 0, sizeof(res));
+    FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (in == NULL) {
+        fprintf(stderr, "text_bench: %s: cannot open\n", file);
+        return 2;
+    }
+    while ((got = getline(&buf, &cap, in)) > 0) {
+        size_t len = (size_t)got;
+        if (buf[len - 1] == '\n')
+            buf[--len] = '\0';
+        char *f[3] = {NULL, NULL, NULL}, *text = buf;
+        for (int k = 0; k < 3; k++) {
+            char *tab = memchr(text, '\t', len - (size_t)(text - buf));
+            if (tab == NULL)
+                break;
+            *tab = '\0';
+            f[k] = text;
+            text = tab + 1;
+        }
+        if (f[2] == NULL) { /* a bare text line: the tabs were the text's own */
+            for (int k = 0; k < 3 && f[k] != NULL; k++)
+                f[k][strlen(f[k])] = '\t';
+            text = buf;
+            snprintf(conv, sizeof(conv), "d%zu", line / 16);
+            f[0] = conv;
+            f[1] = (line & 1) ? "a" : "b";
+            f[2] = (line & 1) ? "b" : "a";
+        }
+        dump_one(w.s, stdout, line, f[0], f[1], f[2], text, len - (size_t)(text - buf),
+                 features, &res);
+        line++;
+    }
+    if (in != stdin)
+        fclose(in);
+    free(buf);
+    char *h = malloc(1 << 16);
+    for (long i = 0; h != NULL && i < hostile; i++) {
+        size_t len = hostile_line(h, 1 << 16);
+        snprintf(conv, sizeof(conv), "h%ld", i / 16);
+        dump_one(w.s, stdout, line++, conv, (i & 1) ? "a" : "b", (i & 1) ? "b" : "a", h, len,
+                 features, &res);
+    }
+    free(h);
+    cg_text_result_free(&res);
+    cg_text_session_destroy(w.s);
+    cg_text_engine_close(w.e);
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     long n_msgs = 200000, n_convs = 1000, rounds = 5;
@@ -231,6 +432,9 @@ int main(int argc, char **argv)
     const char *model = NULL;
     int no_learned = 0, rules_run = 1;
     int json = 0;
+    const char *dump = NULL;
+    long hostile = 0;
+    int features = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--messages") == 0 && i + 1 < argc)
             n_msgs = atol(argv[++i]);
@@ -250,13 +454,23 @@ int main(int argc, char **argv)
             rounds = atol(argv[++i]);
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
+        else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+            dump = argv[++i];
+        else if (strcmp(argv[i], "--hostile") == 0 && i + 1 < argc)
+            hostile = atol(argv[++i]);
+        else if (strcmp(argv[i], "--features") == 0)
+            features = 1;
         else {
             fprintf(stderr, "usage: text_bench [--messages N] [--conversations C] [--data DIR] "
                             "[--model FILE] [--no-learned] [--min-seconds S] [--rounds R] "
-                            "[--no-rules-run] [--json]\n");
+                            "[--no-rules-run] [--json]\n"
+                            "       text_bench --dump FILE [--hostile N] [--features] "
+                            "[--data DIR] [--model FILE] [--no-learned]\n");
             return 2;
         }
     }
+    if (dump != NULL)
+        return dump_mode(data, model, no_learned, dump, hostile, features);
     if (n_msgs < 1 || n_convs < 1 || rounds < 1 || rounds > 1000) {
         fprintf(stderr, "text_bench: bad arguments\n");
         return 2;

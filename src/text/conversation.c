@@ -245,7 +245,11 @@ static party *find_party(conv *v, const char *name, int *nomem)
 static void decay_factors(double dt_ms, float k[CG_HARM_COUNT], float k1[CG_HARM_COUNT])
 {
     for (int h = 0; h < CG_HARM_COUNT; h++) {
-        k[h] = dt_ms > 0 ? (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS)) : 1.0f;
+        /* Harms of the same half-life as the one before share its factor (the same exp2). */
+        if (h > 0 && half_life_days[h] == half_life_days[h - 1])
+            k[h] = k[h - 1];
+        else
+            k[h] = dt_ms > 0 ? (float)exp2(-dt_ms / (half_life_days[h] * DAY_MS)) : 1.0f;
         k1[h] = k[h] * k[h] * k[h] * k[h]; /* SINGLE_DECAY_POWER */
     }
 }
