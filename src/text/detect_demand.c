@@ -16,6 +16,7 @@
  * offer, a demand with no value or no time and place ("bring ketchup"). Laughter, a game and a
  * report weaken it as they weaken a bullying threat (the engine's context, docs/text.md). */
 #include <string.h>
+#include <threads.h>
 
 #include "text/detect.h"
 #include "text/detect_pii_int.h"
@@ -132,6 +133,61 @@ static const char *const BENIGN[] = {"please", "pls", "plz", "thanks", "thank", 
                                      "trip", "fee", "fees", "fund", "donation", "hoc phi",
                                      "quy lop", "ung ho", "pay back", "paid back", NULL};
 
+/* The first two letters of every hand-over and payment verb hand_at and pay_at know (keep
+ * them in step): a word starting otherwise is neither, and most words are passed over by this
+ * one test instead of the two functions' lists. */
+static const char *const VERB_HEADS[] = {"br", "gi", "ha", "le", "pa", "dr", "ma", "de", "du",
+                                         "no", "se", "tr", "wi", "ck", "ch", "gu", "na", NULL};
+
+static int verb_head(const word *x)
+{
+    for (const char *const *h = VERB_HEADS; *h != NULL; h++)
+        if (x->s[0] == (*h)[0] && x->s[1] == (*h)[1])
+            return 1;
+    return 0;
+}
+
+/* The lists the parts loop reads for every word, split by first byte: by_byte[l] + at[l][c]
+ * is list l's entries that start with byte c, in list order, NULL-terminated (at 0: an empty
+ * list). cg__phrase_any matches only entries starting with the word's first byte and returns
+ * the first match in list order, so reading the sub-list gives the same answer without walking
+ * the whole list for every word of the message. */
+enum { L_WHEN, L_THREAT, L_THREAT_SX, L_DEST, L_BENIGN, L_COUNT, SUB_CAP = 160 };
+static const char *by_byte[L_COUNT][SUB_CAP];
+static unsigned char at[L_COUNT][256];
+static once_flag by_byte_once = ONCE_FLAG_INIT;
+
+static void by_byte_init(void)
+{
+    const char *const *const lists[L_COUNT] = {WHEN_WHERE, THREAT, THREAT_SX, DEST, BENIGN};
+
+    for (int l = 0; l < L_COUNT; l++) {
+        size_t n = 1; /* by_byte[l][0] = NULL: the empty list */
+
+        for (int c = 1; c < 256; c++) {
+            size_t start = n;
+
+            for (const char *const *e = lists[l]; *e != NULL; e++)
+                if ((unsigned char)(*e)[0] == c && n + 2 < SUB_CAP)
+                    by_byte[l][n++] = *e;
+            if (n > start) {
+                at[l][c] = (unsigned char)start;
+                by_byte[l][n++] = NULL;
+            }
+        }
+    }
+}
+
+/* cg__phrase_any(w, nw, i, list l), by the sub-list of word i's first byte. */
+static size_t phrase_in(const word *w, size_t nw, size_t i, int l)
+{
+    static const char *const *const lists[L_COUNT] = {WHEN_WHERE, THREAT, THREAT_SX, DEST, BENIGN};
+
+    if (w[i].n == 0) /* no first byte: every entry, as cg__phrase_any reads it */
+        return cg__phrase_any(w, nw, i, lists[l]);
+    return cg__phrase_any(w, nw, i, &by_byte[l][at[l][(unsigned char)w[i].s[0]]]);
+}
+
 /* A time of day in the original: "12:20", "9h30", "5pm", "4h". */
 static int clock_word(const char *t, const word *w)
 {
@@ -185,7 +241,7 @@ int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_
 
     *parts = 0;
 
-    /* Most messages have no hand-over verb: one switch on each word's first byte finds out.
+    /* Most messages have no hand-over verb: a test of each word's first two bytes finds out.
      * The message's word lists (time and place, threat, repayment) are read only when a verb
      * has a value after it or a threat on not handing over. */
     for (size_t i = 0; i < nw && hand == nw; i++) {
@@ -193,13 +249,8 @@ int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_
 
         if (w[i].n < 2 || w[i].n > 8) /* the verbs have 2 to 8 letters */
             continue;
-        switch (w[i].s[0]) {
-        case 'b': case 'd': case 'g': case 'h': case 'l': case 'm': case 'n': case 'p':
-        case 'c': case 's': case 't': case 'w':
-            break;
-        default:
+        if (!verb_head(&w[i]))
             continue;
-        }
         if ((k = hand_at(text, w, nw, i)) == 0) {
             ask |= pay_at(text, w, nw, i) && !own_act(w, nw, i);
             continue;
@@ -229,21 +280,22 @@ int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_
     /* full: the writer has a demand pending (a carried demand may complete it): every part. */
     if (hand == nw && neg == nw && !ask && !verb && !full)
         return 0;
+    call_once(&by_byte_once, by_byte_init);
     for (size_t i = 0; i < nw; i++) {
-        if (!when && (cg__phrase_any(w, nw, i, WHEN_WHERE) > 0 || clock_word(text, &w[i])))
+        if (!when && (phrase_in(w, nw, i, L_WHEN) > 0 || clock_word(text, &w[i])))
             when = 1;
-        if (!(threat & 1) && cg__phrase_any(w, nw, i, THREAT) > 0)
+        if (!(threat & 1) && phrase_in(w, nw, i, L_THREAT) > 0)
             threat |= 1;
-        if (!(threat & 2) && cg__phrase_any(w, nw, i, THREAT_SX) > 0)
+        if (!(threat & 2) && phrase_in(w, nw, i, L_THREAT_SX) > 0)
             threat |= 2;
-        if (!dest && cg__phrase_any(w, nw, i, DEST) > 0)
+        if (!dest && phrase_in(w, nw, i, L_DEST) > 0)
             dest = 1;
         /* A bare amount ("500k", "$200") answers a demand pending. */
         if (full && !amount && text[w[i].os] >= '$' && text[w[i].os] <= '9' &&
             value_at(text, w, nw, i) > 0)
             amount = 1;
         /* "trả" as written ("tra" may be "trà", tea). */
-        if (cg__phrase_any(w, nw, i, BENIGN) > 0 ||
+        if (phrase_in(w, nw, i, L_BENIGN) > 0 ||
             (cg__word_is(w, nw, i, "tra") &&
              cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
             benign = 1;
