@@ -30,6 +30,7 @@ set -u
 CG=$1
 ROOT=$2
 . "$(dirname "${BASH_SOURCE[0]}")/lib/queue_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh" # pg_wait_match only: this test runs its own primary and standbys
 queue_test_init curl python3 psql
 bin=/usr/lib/postgresql/15/bin
 [ -x "$bin/pg_basebackup" ] || { echo "SKIPPED: no $bin/pg_basebackup"; exit 77; }
@@ -116,26 +117,7 @@ serve_up() { # NAME REPLICA: starts serve on a free port (polling every 60 s); s
     done
 }
 # poll PORT HEX: seconds until /m/raw_lookup on PORT matches HEX, or "never" after 10 s.
-poll() {
-    python3 - "$1" "$2" "$MATCHER" <<'PY'
-import json, sys, time, urllib.request
-port, hexv, key = sys.argv[1], sys.argv[2], sys.argv[3]
-t0 = time.monotonic()
-while time.monotonic() - t0 < 10.0:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/m/raw_lookup?signal_type=pdq&signal={hexv}",
-        headers={"Authorization": "Bearer " + key})
-    try:
-        with urllib.request.urlopen(req, timeout=2) as r:
-            if json.load(r).get("matches"):
-                print(round(time.monotonic() - t0, 3))
-                sys.exit(0)
-    except Exception:
-        pass
-    time.sleep(0.01)
-print("never")
-PY
-}
+poll() { pg_wait_match "$1" "$2" "$MATCHER" 10.0 0.01; }
 pdq() { python3 -c "import random; random.seed($1); print('%064x' % random.getrandbits(256))"; }
 commits() { psql -X -At -d "$R0" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'"; }
 

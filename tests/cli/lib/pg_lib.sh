@@ -1,6 +1,7 @@
-# Sourced by the command-line tests on PostgreSQL (store_pg_*.sh, queue_pg.sh): the start-up and
-# stop of their server, over tests/support/pg_cluster.sh (initdb + pg_ctl as an unprivileged
-# user on a free loopback port) and the CTest fixture "pg" (tests/support/pg_fixture.sh).
+# Sourced by the command-line tests on PostgreSQL (store_pg_*.sh, queue_pg.sh; serve_pg_replica.sh
+# for pg_wait_match alone): the start-up and stop of their server, over
+# tests/support/pg_cluster.sh (initdb + pg_ctl as an unprivileged user on a free loopback port)
+# and the CTest fixture "pg" (tests/support/pg_fixture.sh).
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib/pg_lib.sh"
 #
 # pg_use_shared: the test run's PostgreSQL (the fixture's URL in $CG_TEST_PG_URL_FILE); prints
