@@ -2,12 +2,16 @@
  * (CG_FUZZ_EXCHANGE: 1 NCMEC XML, 2 StopNCII JSON, 3 ThreatExchange JSON). Traps unless a page
  * either parses into well-formed records (a key, at most CG_EXCHANGE_MAX_HASHES hashes of known
  * types, a reject count with its reason) or fails with CG_E_DECODE / CG_E_LIMIT, nothing
- * appended and a message naming the input. */
+ * appended and a message naming the input. The NCMEC variant also reads the input as a
+ * feedback-reasons list (GET /v2/feedback/{TYPE}/reasons): it either parses into at most cap
+ * reasons, each with a valid GUID and a terminated name, or fails with CG_E_DECODE / CG_E_LIMIT,
+ * no count and a message naming the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "childguard.h"
+#include "exchange/exchange_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +30,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                  &err);
     if (st == CG_OK && next != NULL && next[0] != '/')
         __builtin_trap();
+    {
+        cg_ncmec_reason reasons[4];
+        size_t count = 99;
+        cg_error rerr;
+        const size_t cap = sizeof(reasons) / sizeof(reasons[0]);
+
+        memset(&rerr, 0, sizeof(rerr));
+        const cg_status rst = cg__ncmec_parse_reasons("fuzz.reasons", (const char *)data, size,
+                                                      reasons, cap, &count, &rerr);
+        if (rst != CG_OK && ((rst != CG_E_DECODE && rst != CG_E_LIMIT) || count != 0 ||
+                             strstr(rerr.message, "fuzz.reasons") == NULL))
+            __builtin_trap();
+        if (rst == CG_OK && count > cap)
+            __builtin_trap();
+        for (size_t i = 0; rst == CG_OK && i < count; i++)
+            if (!cg_exchange_feedback_reason_valid(reasons[i].guid) ||
+                memchr(reasons[i].name, '\0', sizeof(reasons[i].name)) == NULL)
+                __builtin_trap();
+    }
 #elif CG_FUZZ_EXCHANGE == 2
     cg_stopncii_page page;
     st = cg_exchange_parse_stopncii("fuzz.json", (const char *)data, size, &d, &page, &err);
