@@ -186,28 +186,6 @@ static int is_word(uint8_t cls)
 #define WORD_UNITS ((1u << CG__NC_LETTER) | (1u << CG__NC_DIGIT))
 #define WORD_OR_DROP (WORD_UNITS | (1u << CG__NC_DROP))
 
-/* How many letters stand alone between non-word units: an upper bound of the single-letter
- * words pass_spaced can see (the symbol and leet passes only merge words), so that the pass is
- * skipped for most messages. */
-static size_t count_singles(const cg__nunit *u, size_t nu)
-{
-    size_t n = 0, run = 0; /* run: word units in a row so far */
-    unsigned letter = 0;   /* the last word unit is a letter */
-
-    for (size_t k = 0; k < nu; k++) {
-        const unsigned cls = u[k].cls;
-
-        if ((WORD_UNITS >> cls) & 1u) {
-            run++;
-            letter = cls == CG__NC_LETTER;
-        } else {
-            n += run == 1 && letter;
-            run = 0;
-        }
-    }
-    return n + (run == 1 && letter);
-}
-
 /* Joins the letters of a chain of >= 3 spaced-out single letters: a lone space or joiner between
  * two letters of the chain is dropped; a longer run of whitespace stays a word break. */
 static void join_chain(cg__nunit *u, size_t from, size_t to)
@@ -342,17 +320,26 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
+/* Whether unit x is one byte that is its own plain code point (ASCII letters and digits, and
+ * leetspeak turned into letters): its folded and plain forms are the same byte. */
+static inline int simple_unit(const cg__nunit *x)
+{
+    return x->len == 1 && x->pcp != 0 && x->f.b[0] == x->pcp;
+}
+
 /* Writes the word that starts at unit wi (a word unit) to both forms, preceded by a space mapped
  * to space_src when the form is not empty; the word runs over word and dropped units up to
- * *end (set; at most nu). Runs of 3+ identical letters are written once. The plain form is
- * kept with room for 5 bytes a unit after the word (grown after a teencode expansion). */
+ * *end (set; at most nu). Runs of 3+ identical letters are written once. *single is set when
+ * the word holds exactly one unit, a letter (what pass_spaced calls a single-letter word). The
+ * plain form is kept with room for 5 bytes a unit after the word (grown after a teencode
+ * expansion). */
 static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nunit *u, size_t wi,
-                           size_t nu, size_t *end, const uint8_t *pool, uint32_t space_src,
-                           cg__normalized *out, cg_error *err)
+                           size_t nu, size_t *end, int *single, const uint8_t *pool,
+                           uint32_t space_src, cg__normalized *out, cg_error *err)
 {
     size_t wj = nu;
     cg__textform *fo = &out->folded, *pl = &out->plain;
-    size_t fws, pws, k;
+    size_t fws, pws, k, units = 0;
     int differs = 0; /* the folded word is not the plain word */
 
     if (fo->n > 0) {
@@ -365,6 +352,54 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
     }
     fws = fo->n;
     pws = pl->n;
+    /* The common case first: every unit is simple (an ASCII word), so the squeezing decisions
+     * are the same on both forms and each byte is written to both at once. prev is the byte of
+     * the letter that began the current run, or 0x100 after a digit; a run's second letter is
+     * written and taken back when a third one shows that the run is to be squeezed. */
+    {
+        char *fs = fo->s + fws, *ps = pl->s + pws;
+        uint32_t *fsrc = fo->src + fws, *psrc = pl->src + pws;
+        size_t n = 0;
+        unsigned prev = 0x100, run = 0, cls = 0;
+
+        for (k = wi; k < nu; k++) {
+            const cg__nunit *x = &u[k];
+            unsigned c;
+
+            cls = x->cls;
+            if (!((WORD_OR_DROP >> cls) & 1u))
+                break;
+            if (cls == CG__NC_DROP)
+                continue;
+            if (!simple_unit(x))
+                goto general;
+            units++;
+            c = x->f.b[0];
+            if (c == prev && cls == CG__NC_LETTER) {
+                if (++run == 2) {
+                    fs[n] = ps[n] = (char)c;
+                    fsrc[n] = psrc[n] = x->src;
+                    n++;
+                } else if (run == 3) {
+                    n--;
+                }
+                continue;
+            }
+            fs[n] = ps[n] = (char)c;
+            fsrc[n] = psrc[n] = x->src;
+            n++;
+            prev = cls == CG__NC_LETTER ? c : 0x100;
+            run = 1;
+        }
+        *single = units == 1 && prev != 0x100;
+        wj = k;
+        *end = wj;
+        fo->n = fws + n;
+        pl->n = pws + n;
+        goto teencode;
+    }
+general:
+    units = 0;
     /* The folded word, squeezing as it goes: the second of a run is written, and taken back
      * when a third one shows that the run is to be squeezed. */
     {
@@ -376,6 +411,7 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
 
             if (x->cls == CG__NC_DROP)
                 continue;
+            units++;
             differs |= x->len != 1 || x->f.b[0] != x->pcp;
             if (fprev != NULL && x->cls == CG__NC_LETTER && fprev->cls == CG__NC_LETTER &&
                 same_folded(x, fprev, pool)) {
@@ -391,10 +427,10 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
         }
         wj = k;
         *end = wj;
+        *single = units == 1 && fprev->cls == CG__NC_LETTER;
     }
     if (!differs) {
-        /* Every unit is one byte that is its own plain code point (an ASCII word, the common
-         * case): the squeezing decisions are the same on both forms, so the plain word is the
+        /* Every unit is one byte that is its own plain code point: the plain word is the
          * folded word, bytes and offsets. */
         const size_t fl = fo->n - fws;
 
@@ -431,6 +467,7 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
         return CG_OK;
     }
 
+teencode:
     if (teencode && nz != NULL) {
         const char *exp = NULL;
         size_t exp_len = 0;
@@ -633,8 +670,6 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
         pass_symbols(u, nu);
     if ((seen & (1u << CG__NC_DIGIT)) && (seen & (1u << CG__NC_LETTER)))
         pass_leet(u, nu);
-    if (count_singles(u, nu) >= 3)
-        pass_spaced(u, nu);
 
     st = grow_form(&out->folded, &sc->fcap, fbytes + nu + 1, err);
     if (st != CG_OK)
@@ -642,13 +677,18 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
     st = grow_form(&out->plain, &sc->pcap, 5 * nu + 1, err);
     if (st != CG_OK)
         goto fail;
+    /* Emission. Spaced-out letters need a chain of three single-letter words, which emit_word
+     * reports as it goes: when a third one is met, pass_spaced joins the chains and the forms
+     * are written again from the start (pass_spaced sees the same words, so with fewer than
+     * three it would change nothing). */
     {
-        size_t k = 0;
+        size_t k = 0, singles = 0;
         uint32_t gap_src = 0;
-        int have_gap = 0;
+        int have_gap = 0, spaced = 0;
 
         while (k < nu) {
             size_t wj;
+            int single;
 
             if (u[k].cls == CG__NC_DROP) {
                 k++;
@@ -662,10 +702,20 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 k++;
                 continue;
             }
-            st = emit_word(nz, teencode, u, k, nu, &wj, sc->pool, have_gap ? gap_src : u[k].src,
-                           out, err);
+            st = emit_word(nz, teencode, u, k, nu, &wj, &single, sc->pool,
+                           have_gap ? gap_src : u[k].src, out, err);
             if (st != CG_OK)
                 goto fail;
+            if (single && ++singles == 3 && !spaced) {
+                pass_spaced(u, nu);
+                spaced = 1;
+                out->folded.n = 0;
+                out->plain.n = 0;
+                k = 0;
+                have_gap = 0;
+                last_end = 0;
+                continue;
+            }
             have_gap = 0;
             k = wj;
             last_end = k < nu ? u[k].src : (uint32_t)len;
