@@ -98,6 +98,7 @@ static void set_ascii(cg__nunit *u, char c)
     u->f.b[0] = (uint8_t)c;
     u->pcp = (uint8_t)c;
     u->cls = CG__NC_LETTER;
+    u->simple = cg__nunit_simple(u);
 }
 
 /* '@' between letters is 'a', '$' next to a letter is 's', an apostrophe between letters is
@@ -320,13 +321,6 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
-/* Whether unit x is one byte that is its own plain code point (ASCII letters and digits, and
- * leetspeak turned into letters): its folded and plain forms are the same byte. */
-static inline int simple_unit(const cg__nunit *x)
-{
-    return x->len == 1 && x->pcp != 0 && x->f.b[0] == x->pcp;
-}
-
 /* Writes the word that starts at unit wi (a word unit) to both forms, preceded by a space mapped
  * to space_src when the form is not empty; the word runs over word and dropped units up to
  * *end (set; at most nu). Runs of 3+ identical letters are written once. *single is set when
@@ -371,7 +365,7 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
                 break;
             if (cls == CG__NC_DROP)
                 continue;
-            if (!simple_unit(x))
+            if (!x->simple)
                 goto general;
             units++;
             c = x->f.b[0];
@@ -469,17 +463,16 @@ general:
 
 teencode:
     if (teencode && nz != NULL) {
-        const char *exp = NULL;
-        size_t exp_len = 0;
         const size_t fl = fo->n - fws, plen = pl->n - pws;
+        const cg__tcentry *e = NULL;
 
-        if (differs && nz->marked.count > 0 &&
-            cg__teencode_maybe(&nz->marked, (const uint8_t *)fo->s + fws, fl))
-            exp = cg__teencode_find(nz, 1, (const uint8_t *)fo->s + fws, fl, &exp_len);
-        if (exp == NULL && nz->plain.count > 0 &&
-            cg__teencode_maybe(&nz->plain, (const uint8_t *)pl->s + pws, plen))
-            exp = cg__teencode_find(nz, 0, (const uint8_t *)pl->s + pws, plen, &exp_len);
-        if (exp != NULL) {
+        if (differs && nz->marked.count > 0)
+            e = cg__tcmap_find(&nz->marked, nz->arena, (const uint8_t *)fo->s + fws, fl);
+        if (e == NULL && nz->plain.count > 0)
+            e = cg__tcmap_find(&nz->plain, nz->arena, (const uint8_t *)pl->s + pws, plen);
+        if (e != NULL) {
+            const char *exp = nz->arena + e->exp;
+            const size_t exp_len = e->exp_len;
             struct cg__nscratch *sc = out->scratch;
             const uint32_t wsrc = u[wi].src;
             cg_status st;
@@ -517,6 +510,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                            cg_error *err)
 {
     const cg__nchar *tab = nz != NULL ? nz->tab : cg__nchar_table();
+    const cg__nascii *asc = nz != NULL ? nz->ascii : cg__nchar_ascii();
     const uint8_t *p = (const uint8_t *)text;
     struct cg__nscratch *sc;
     cg__nunit *u;
@@ -586,16 +580,12 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
             stop = j == len ? len : j - 1;
             fbytes += stop - i;
             do {
-                const cg__nchar *e = &tab[p[i]];
+                const uint8_t b = p[i];
                 cg__nunit *x = &u[nu++];
 
+                *x = asc->unit[b];
                 x->src = (uint32_t)i;
-                x->pcp = e->plain;
-                x->f.off = 0;
-                x->f.b[0] = (uint8_t)e->folded;
-                x->len = 1;
-                x->cls = e->cls;
-                seen |= 1u << e->cls;
+                seen |= asc->cls_bit[b];
                 i++;
             } while (i < stop);
             continue;
@@ -643,6 +633,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
             x->f.off = 0;
             x->len = (uint8_t)cg__utf8_put(x->f.b, e->folded);
             x->cls = e->cls;
+            x->simple = cg__nunit_simple(x);
             seen |= 1u << e->cls;
             fbytes += x->len;
             continue;
@@ -859,6 +850,7 @@ cg_status cg__normalizer_open_files(const char *const *paths, size_t n,
     if (nz == NULL)
         return cg__fail(err, CG_E_NOMEM, "normaliser: out of memory");
     nz->tab = cg__nchar_table();
+    nz->ascii = cg__nchar_ascii();
     if (n > 0) {
         st = cg__teencode_load(nz, paths, n, on_bad_row, ud, err);
         if (st != CG_OK) {

@@ -68,10 +68,8 @@ static int is_mark_cat(utf8proc_category_t c)
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
 }
 
-int cg__nchar_is_mark(const cg__nchar *tab, int32_t cp)
+int cg__nchar_is_mark_wide(int32_t cp)
 {
-    if (cp < CG__NCHAR_TABLE)
-        return (tab[cp].flags & CG__NCF_MARK) != 0;
     return is_mark_cat(utf8proc_category(cp));
 }
 
@@ -209,6 +207,7 @@ size_t cg__nchar_fold_cluster(const cg__nchar *tab, const int32_t *cps, size_t n
             x->len = (uint8_t)blen;
             if (blen <= 4) {
                 memcpy(x->f.b, bytes, blen);
+                x->simple = cg__nunit_simple(x);
             } else {
                 x->f.off = (uint32_t)*pool_len;
                 memcpy(pool + *pool_len, bytes, blen);
@@ -239,6 +238,7 @@ size_t cg__nchar_fold_cluster(const cg__nchar *tab, const int32_t *cps, size_t n
 /* ---- the table ---- */
 
 static cg__nchar table[CG__NCHAR_TABLE];
+static cg__nascii ascii;
 static once_flag table_once = ONCE_FLAG_INIT;
 
 static void table_build(void)
@@ -260,9 +260,17 @@ static void table_build(void)
         if (cp < 0x80) {
             const int32_t lower = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
 
+            cg__nunit *t = &ascii.unit[cp];
+
             e->folded = (uint32_t)lower;
             e->plain = (uint32_t)lower;
             e->cls = ascii_class((uint32_t)cp);
+            t->pcp = e->plain;
+            t->f.b[0] = (uint8_t)e->folded;
+            t->len = 1;
+            t->cls = e->cls;
+            t->simple = cg__nunit_simple(t);
+            ascii.cls_bit[cp] = (uint16_t)(1u << e->cls);
             continue;
         }
         if (e->flags & CG__NCF_MARK)
@@ -294,4 +302,10 @@ const cg__nchar *cg__nchar_table(void)
 {
     call_once(&table_once, table_build);
     return table;
+}
+
+const cg__nascii *cg__nchar_ascii(void)
+{
+    call_once(&table_once, table_build);
+    return &ascii;
 }

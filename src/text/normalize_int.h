@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "text/normalize.h"
 
@@ -43,8 +44,17 @@ typedef struct cg__nunit {
     } f;
     uint8_t len;   /* folded bytes */
     uint8_t cls;   /* CG__NC_* */
-    uint8_t pad[2];
+    uint8_t simple; /* cg__nunit_simple(): set wherever len, f or pcp are set */
+    uint8_t pad;
 } cg__nunit;
+
+/* Whether a unit is one byte that is its own plain code point (ASCII letters and digits, the
+ * look-alikes folded to them, leetspeak): its folded and plain forms are the same byte, which
+ * the word stage writes to both forms at once. */
+static inline uint8_t cg__nunit_simple(const cg__nunit *x)
+{
+    return x->len == 1 && x->pcp != 0 && x->f.b[0] == x->pcp;
+}
 
 /* Working memory of one cg__normalized (reused across calls). */
 struct cg__nscratch {
@@ -70,11 +80,29 @@ typedef struct cg__nchar {
 #define CG__NCF_MARK 1u /* a combining mark: joins the cluster before it */
 #define CG__NCF_SLOW 2u /* folds to several code points: take the slow path */
 
+/* The unit of every ASCII byte (src 0), and the bit 1 << cls of its class: the character stage
+ * copies a template per byte of an ASCII run instead of filling a unit field by field. */
+typedef struct cg__nascii {
+    cg__nunit unit[128];
+    uint16_t cls_bit[128];
+} cg__nascii;
+
 /* The table, built once (thread-safe) from utf8proc; immutable afterwards. */
 const cg__nchar *cg__nchar_table(void);
+/* The ASCII templates, built with the table. */
+const cg__nascii *cg__nchar_ascii(void);
 
-/* Whether cp (a valid scalar value) is a combining mark (general category M*). */
-int cg__nchar_is_mark(const cg__nchar *tab, int32_t cp);
+/* Whether cp (a valid scalar value, >= CG__NCHAR_TABLE) is a combining mark (utf8proc). */
+int cg__nchar_is_mark_wide(int32_t cp);
+
+/* Whether cp (a valid scalar value) is a combining mark (general category M*): the table below
+ * U+2000, inline, as the character stage asks after every non-ASCII character. */
+static inline int cg__nchar_is_mark(const cg__nchar *tab, int32_t cp)
+{
+    if (cp < CG__NCHAR_TABLE)
+        return (tab[cp].flags & CG__NCF_MARK) != 0;
+    return cg__nchar_is_mark_wide(cp);
+}
 
 /* Folds one cluster cps[0..n) (a base, or an orphan mark, followed by marks) that started at
  * original offset src: NFKD + case folding, homoglyphs to Latin, canonical order, composition.
@@ -164,12 +192,6 @@ static inline size_t cg__utf8_put(uint8_t *out, uint32_t cp)
 
 typedef struct cg__tcmap cg__tcmap;
 
-/* The expansion (plain form) of word w[0..n), or NULL. marked selects the table of keys written
- * with diacritics, matched against the folded word; otherwise keys without diacritics matched
- * against the plain word. */
-const char *cg__teencode_find(const cg__normalizer *nz, int marked, const uint8_t *w, size_t n,
-                              size_t *exp_len);
-
 /* Loads the files paths[0..n) into nz's tables (normalize_teencode.c); on a key defined twice
  * the first definition wins. */
 cg_status cg__teencode_load(cg__normalizer *nz, const char *const *paths, size_t n,
@@ -204,15 +226,56 @@ struct cg__tcmap {
 };
 
 /* 0 when no key of table m can be word w[0..n) (its length with its first or its last byte
- * rules it out): inline, so that most words cost no call of cg__teencode_find. */
+ * rules it out), before any hashing. */
 static inline int cg__teencode_maybe(const struct cg__tcmap *m, const uint8_t *w, size_t n)
 {
     return m->slots != NULL && n > 0 && n <= m->max_key && ((m->lens[w[0]] >> n) & 1) &&
            ((m->last_lens[w[n - 1]] >> n) & 1);
 }
 
+/* The hash of a key or word w[0..n) (n <= 31): its length and its first and last four bytes
+ * (the first, middle and last byte when shorter), mixed by one multiplication. Bytes in the
+ * middle of a long word are left out: the table holds a few hundred keys and a probe compares
+ * the key itself, so a collision costs a comparison, never a wrong answer. */
+static inline uint32_t cg__teencode_hash(const uint8_t *w, size_t n)
+{
+    uint32_t a = 0, b = 0;
+    uint64_t h;
+
+    if (n >= 4) {
+        memcpy(&a, w, 4);
+        memcpy(&b, w + n - 4, 4);
+    } else if (n > 0) {
+        a = (uint32_t)w[0] | (uint32_t)w[n / 2] << 8 | (uint32_t)w[n - 1] << 16;
+    }
+    h = ((uint64_t)b << 32 | a) ^ ((uint64_t)n << 59);
+    h *= 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(h >> 32);
+}
+
+/* The entry of table m whose key is w[0..n), or NULL: inline, as the word stage asks for every
+ * word that passes cg__teencode_maybe. */
+static inline const cg__tcentry *cg__tcmap_find(const struct cg__tcmap *m, const char *arena,
+                                                const uint8_t *w, size_t n)
+{
+    uint32_t h;
+
+    if (!cg__teencode_maybe(m, w, n))
+        return NULL;
+    h = cg__teencode_hash(w, n);
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        const cg__tcentry *e = &m->slots[i];
+
+        if (e->key_len == 0)
+            return NULL;
+        if (e->hash == h && e->key_len == n && memcmp(arena + e->key, w, n) == 0)
+            return e;
+    }
+}
+
 struct cg__normalizer {
     const cg__nchar *tab;
+    const cg__nascii *ascii;
     struct cg__tcmap plain;  /* keys without diacritics, against the plain word */
     struct cg__tcmap marked; /* keys with diacritics, against the folded word */
     char *arena;             /* keys and expansions */

@@ -23,48 +23,6 @@
 
 typedef void (*bad_row_fn)(const char *path, uint64_t line, const char *reason, void *ud);
 
-static uint32_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-static const cg__tcentry *map_find(const struct cg__tcmap *m, const char *arena, const uint8_t *w,
-                                   size_t n)
-{
-    uint32_t h;
-    size_t i;
-
-    if (m->slots == NULL || n == 0 || n > m->max_key || !((m->lens[w[0]] >> n) & 1))
-        return NULL;
-    h = fnv1a(w, n);
-    for (i = h & m->mask;; i = (i + 1) & m->mask) {
-        const cg__tcentry *e = &m->slots[i];
-
-        if (e->key_len == 0)
-            return NULL;
-        if (e->hash == h && e->key_len == n && memcmp(arena + e->key, w, n) == 0)
-            return e;
-    }
-}
-
-const char *cg__teencode_find(const cg__normalizer *nz, int marked, const uint8_t *w, size_t n,
-                              size_t *exp_len)
-{
-    const struct cg__tcmap *m = marked ? &nz->marked : &nz->plain;
-    const cg__tcentry *e = map_find(m, nz->arena, w, n);
-
-    if (e == NULL)
-        return NULL;
-    *exp_len = e->exp_len;
-    return nz->arena + e->exp;
-}
-
 /* A row being loaded. */
 typedef struct row {
     cg__tcentry e;
@@ -205,7 +163,7 @@ static cg_status parse_row(cg__normalizer *nz, const char *line, size_t len, row
             return st;
         r->e.key = off;
         r->e.key_len = (uint16_t)k->n;
-        r->e.hash = fnv1a((const uint8_t *)k->s, k->n);
+        r->e.hash = cg__teencode_hash((const uint8_t *)k->s, k->n);
     }
     /* The expansion, in plain form. */
     st = norm_field(tab1 + 1, elen, tmp, why, err);
@@ -243,7 +201,7 @@ static int expansion_has_key(const cg__normalizer *nz, const row *r)
 
         while (j < r->e.exp_len && s[j] != ' ')
             j++;
-        if (map_find(&nz->plain, nz->arena, (const uint8_t *)s + i, j - i) != NULL)
+        if (cg__tcmap_find(&nz->plain, nz->arena, (const uint8_t *)s + i, j - i) != NULL)
             return 1;
         i = j + 1;
     }
