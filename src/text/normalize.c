@@ -89,6 +89,46 @@ static void form_clear(cg__textform *f)
         f->src[0] = 0;
 }
 
+/* ---- characters ---- */
+
+/* Reads the character cluster at p[*i] that the ASCII path does not take (a character and the
+ * combining marks after it) into cl, advancing *i past it. Returns the code points kept (a base
+ * and at most CG__NCLUSTER_MAX_CPS - 1 marks), 0 for marks without a base (dropped), or -1 for
+ * an ill-formed sequence (*i is past its maximal subpart). */
+static inline int read_cluster(const cg__nchar *tab, const uint8_t *p, size_t len, size_t *i,
+                               int32_t *cl)
+{
+    int32_t cp;
+    int ncl = 1;
+
+    *i += cg__utf8_next(p + *i, len - *i, &cp);
+    if (cp < 0)
+        return -1;
+    cl[0] = cp;
+    while (*i < len && p[*i] >= 0x80) {
+        int32_t m;
+        const size_t ml = cg__utf8_next(p + *i, len - *i, &m);
+
+        if (m < 0 || !cg__nchar_is_mark(tab, m))
+            break;
+        if (ncl < CG__NCLUSTER_MAX_CPS)
+            cl[ncl++] = m;
+        *i += ml;
+    }
+    return cg__nchar_is_mark(tab, cp) ? 0 : ncl;
+}
+
+/* The unit of a lone character whose table entry e is usable (not CG__NCF_SLOW, not DROP). */
+static inline void table_unit(cg__nunit *x, const cg__nchar *e, uint32_t src)
+{
+    x->src = src;
+    x->pcp = e->plain;
+    x->f.off = 0;
+    x->len = (uint8_t)cg__utf8_put(x->f.b, e->folded);
+    x->cls = e->cls;
+    x->simple = cg__nunit_simple(x);
+}
+
 /* ---- word passes ---- */
 
 static void set_ascii(cg__nunit *u, char c)
@@ -321,6 +361,36 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
+/* Replaces the word just written at folded[fws..] and plain[pws..] with its teencode expansion,
+ * if it has one (a key with diacritics matched against the folded word when it differs from the
+ * plain one, else a key without them against the plain word). The expansion's bytes map to
+ * wsrc, the offset of the word's first unit; the plain form keeps reserve bytes of room after
+ * it. */
+static cg_status expand_teencode(const cg__normalizer *nz, cg__normalized *out, size_t fws,
+                                 size_t pws, int differs, uint32_t wsrc, size_t reserve,
+                                 cg_error *err)
+{
+    cg__textform *fo = &out->folded, *pl = &out->plain;
+    const cg__tcentry *e = NULL;
+    cg_status st;
+
+    if (differs && nz->marked.count > 0)
+        e = cg__tcmap_find(&nz->marked, nz->arena, (const uint8_t *)fo->s + fws, fo->n - fws);
+    if (e == NULL && nz->plain.count > 0)
+        e = cg__tcmap_find(&nz->plain, nz->arena, (const uint8_t *)pl->s + pws, pl->n - pws);
+    if (e == NULL)
+        return CG_OK;
+    pl->n = pws;
+    st = grow_form(pl, &out->scratch->pcap, pws + e->exp_len + reserve, err);
+    if (st != CG_OK)
+        return st;
+    memcpy(pl->s + pws, nz->arena + e->exp, e->exp_len);
+    for (size_t r = 0; r < e->exp_len; r++)
+        pl->src[pws + r] = wsrc;
+    pl->n = pws + e->exp_len;
+    return CG_OK;
+}
+
 /* Writes the word that starts at unit wi (a word unit) to both forms, preceded by a space mapped
  * to space_src when the form is not empty; the word runs over word and dropped units up to
  * *end (set; at most nu). Runs of 3+ identical letters are written once. *single is set when
@@ -462,37 +532,8 @@ general:
     }
 
 teencode:
-    if (teencode && nz != NULL) {
-        const size_t fl = fo->n - fws, plen = pl->n - pws;
-        const cg__tcentry *e = NULL;
-
-        if (differs && nz->marked.count > 0)
-            e = cg__tcmap_find(&nz->marked, nz->arena, (const uint8_t *)fo->s + fws, fl);
-        if (e == NULL && nz->plain.count > 0)
-            e = cg__tcmap_find(&nz->plain, nz->arena, (const uint8_t *)pl->s + pws, plen);
-        if (e != NULL) {
-            const char *exp = nz->arena + e->exp;
-            const size_t exp_len = e->exp_len;
-            struct cg__nscratch *sc = out->scratch;
-            const uint32_t wsrc = u[wi].src;
-            cg_status st;
-
-            pl->n = pws;
-            st = grow_form(pl, &sc->pcap, pws + exp_len + 1 + 4 * (wj - wi), err);
-            if (st != CG_OK)
-                return st;
-            memcpy(pl->s + pws, exp, exp_len);
-            for (size_t r = 0; r < exp_len; r++)
-                pl->src[pws + r] = wsrc;
-            pl->n = pws + exp_len;
-            /* An expansion may need more than the estimate: keep 5 bytes a unit in reserve. */
-            if (pl->n + 5 * (nu - wj) + 1 > sc->pcap) {
-                st = grow_form(pl, &sc->pcap, pl->n + 5 * (nu - wj) + 1, err);
-                if (st != CG_OK)
-                    return st;
-            }
-        }
-    }
+    if (teencode && nz != NULL)
+        return expand_teencode(nz, out, fws, pws, differs, u[wi].src, 5 * (nu - wj) + 1, err);
     return CG_OK;
 }
 
@@ -548,10 +589,9 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
     /* Character stage: clusters to units. */
     while (i < len) {
         const uint8_t c = p[i];
-        int32_t cp;
-        size_t l, start;
+        size_t start;
         int32_t cl[CG__NCLUSTER_MAX_CPS];
-        size_t ncl = 1;
+        int ncl;
 
         /* Room for a cluster's units and one unit for every byte left, so that a run of ASCII
          * needs no check per byte (the units are grown only when a cluster expanded). */
@@ -591,9 +631,8 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
             continue;
         }
         start = i;
-        l = cg__utf8_next(p + i, len - i, &cp);
-        i += l;
-        if (cp < 0) {
+        ncl = read_cluster(tab, p, len, &i, cl);
+        if (ncl < 0) {
             cg__nunit *x;
 
             invalid++;
@@ -608,34 +647,15 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
             x->cls = CG__NC_SEP;
             continue;
         }
-        cl[0] = cp;
-        while (i < len && p[i] >= 0x80) {
-            int32_t m;
-            const size_t ml = cg__utf8_next(p + i, len - i, &m);
-
-            if (m < 0 || !cg__nchar_is_mark(tab, m))
-                break;
-            if (ncl < CG__NCLUSTER_MAX_CPS)
-                cl[ncl++] = m;
-            i += ml;
-        }
-        if (cg__nchar_is_mark(tab, cp))
+        if (ncl == 0)
             continue; /* marks with no base: dropped */
-        if (ncl == 1 && cp < CG__NCHAR_TABLE && !(tab[cp].flags & CG__NCF_SLOW)) {
-            const cg__nchar *e = &tab[cp];
-            cg__nunit *x;
-
-            if (e->cls == CG__NC_DROP)
+        if (ncl == 1 && cl[0] < CG__NCHAR_TABLE && !(tab[cl[0]].flags & CG__NCF_SLOW)) {
+            if (tab[cl[0]].cls == CG__NC_DROP)
                 continue;
-            x = &u[nu++];
-            x->src = (uint32_t)start;
-            x->pcp = e->plain;
-            x->f.off = 0;
-            x->len = (uint8_t)cg__utf8_put(x->f.b, e->folded);
-            x->cls = e->cls;
-            x->simple = cg__nunit_simple(x);
-            seen |= 1u << e->cls;
-            fbytes += x->len;
+            table_unit(&u[nu], &tab[cl[0]], (uint32_t)start);
+            seen |= 1u << u[nu].cls;
+            fbytes += u[nu].len;
+            nu++;
             continue;
         }
         if (sc->pool_len + POOL_ROOM > sc->pool_cap) {
@@ -646,7 +666,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
         {
             const size_t before = nu;
 
-            nu += cg__nchar_fold_cluster(tab, cl, ncl, (uint32_t)start, u + nu, sc->pool,
+            nu += cg__nchar_fold_cluster(tab, cl, (size_t)ncl, (uint32_t)start, u + nu, sc->pool,
                                          &sc->pool_len);
             for (size_t k = before; k < nu; k++) {
                 seen |= 1u << u[k].cls;
