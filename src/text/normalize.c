@@ -361,6 +361,25 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
+/* Writes plain code point pcp (0: nothing) at s[n], mapped to src; returns the bytes written. */
+static inline size_t plain_at(char *s, uint32_t *srcs, size_t n, uint32_t pcp, uint32_t src)
+{
+    uint8_t b[4];
+    size_t l;
+
+    if (pcp < 0x80) {
+        s[n] = (char)pcp;
+        srcs[n] = src;
+        return pcp != 0;
+    }
+    l = cg__utf8_put(b, pcp);
+    for (size_t k = 0; k < l; k++) {
+        s[n + k] = (char)b[k];
+        srcs[n + k] = src;
+    }
+    return l;
+}
+
 /* Replaces the word just written at folded[fws..] and plain[pws..] with its teencode expansion,
  * if it has one (a key with diacritics matched against the folded word when it differs from the
  * plain one, else a key without them against the plain word). The expansion's bytes map to
@@ -537,6 +556,347 @@ teencode:
     return CG_OK;
 }
 
+/* ---- the one-pass path ---- */
+
+/* Most messages need none of the word passes: no '@', '$' or apostrophe, no digit right after a
+ * letter (the only place pass_leet changes anything) and fewer than three single-letter words
+ * (pass_spaced needs a chain of three). For those, the forms are written as the characters are
+ * read, with no unit array. The writer gives up as soon as it meets anything a pass would have
+ * to look at (or a unit of more than 4 folded bytes), and the message is done again by the
+ * unit path from the start: both paths give the same bytes.
+ *
+ * The writer's state is a local struct whose address never leaves normalize_stream (its
+ * functions are always inlined), so the compiler keeps it in registers; the forms' pointers
+ * and lengths are copied into it and written back to out only around calls that use out. */
+typedef struct stream {
+    char *fs, *ps;      /* the forms' bytes (copies of out's pointers) */
+    uint32_t *fsr, *psr; /* their offsets */
+    size_t fn, pn;      /* their lengths (out's are stale while the writer runs) */
+    size_t fws, pws;    /* where the current word starts in each form */
+    uint32_t wsrc;      /* original offset of the current word's first unit */
+    uint32_t fkey;      /* folded bytes of the letter that began the folded run, 0 after a
+                           non-letter (a letter's first byte is never 0) */
+    uint32_t pkey;      /* plain code point of the letter that began the plain run, UINT32_MAX
+                           after a non-letter */
+    uint32_t gap_src;   /* offset of the first separator since the last word */
+    uint32_t last_end;  /* offset of the unit that ended the last word */
+    unsigned frun, prun, plast, units, singles;
+    unsigned in_word, last_letter, differs, have_gap;
+} stream;
+
+#define STREAM_INLINE static inline __attribute__((always_inline))
+
+/* The units that make the writer give up: pass_symbols' classes (and DROP, which only the
+ * passes make). */
+#define STREAM_STOP_CLS \
+    ((1u << CG__NC_AT) | (1u << CG__NC_DOLLAR) | (1u << CG__NC_APOS) | (1u << CG__NC_DROP))
+
+STREAM_INLINE void stream_sync(stream *s, cg__normalized *out)
+{
+    out->folded.n = s->fn;
+    out->plain.n = s->pn;
+}
+
+STREAM_INLINE void stream_load(stream *s, const cg__normalized *out)
+{
+    s->fs = out->folded.s;
+    s->fsr = out->folded.src;
+    s->fn = out->folded.n;
+    s->ps = out->plain.s;
+    s->psr = out->plain.src;
+    s->pn = out->plain.n;
+}
+
+/* Makes room for need more bytes (and their offsets) in both forms. */
+static cg_status stream_grow(stream *s, cg__normalized *out, size_t need, cg_error *err)
+{
+    struct cg__nscratch *sc = out->scratch;
+    cg_status st;
+
+    stream_sync(s, out);
+    st = grow_form(&out->folded, &sc->fcap, s->fn + need, err);
+    if (st == CG_OK)
+        st = grow_form(&out->plain, &sc->pcap, s->pn + need, err);
+    stream_load(s, out);
+    return st;
+}
+
+STREAM_INLINE cg_status stream_room(stream *s, cg__normalized *out, size_t need, cg_error *err)
+{
+    const struct cg__nscratch *sc = out->scratch;
+
+    if (s->fn + need <= sc->fcap && s->pn + need <= sc->pcap && s->fs != NULL && s->ps != NULL)
+        return CG_OK;
+    return stream_grow(s, out, need, err);
+}
+
+/* Ends the current word at a unit from original offset end_src; reserve: room the plain form
+ * keeps after a teencode expansion. Returns 1 to give up, -1 on a failure (*st). */
+STREAM_INLINE int stream_end_word(stream *s, const cg__normalizer *nz, cg__normalized *out,
+                                  uint32_t end_src, size_t reserve, cg_status *st)
+{
+    s->in_word = 0;
+    s->have_gap = 0;
+    s->last_end = end_src;
+    if (s->units == 1 && s->fkey != 0 && ++s->singles == 3)
+        return 1;
+    if (s->pn == s->pws) { /* nothing written to the plain form: take the space back */
+        if (s->pws > 0)
+            s->pn--;
+        return 0;
+    }
+    if (nz != NULL && cg__teencode_maybe_any(nz, s->fs + s->fws, s->fn - s->fws, s->ps + s->pws,
+                                              s->pn - s->pws, s->differs)) {
+        stream_sync(s, out);
+        *st = expand_teencode(nz, out, s->fws, s->pws, (int)s->differs, s->wsrc, reserve, NULL);
+        stream_load(s, out);
+        if (*st != CG_OK)
+            return -1;
+    }
+    return 0;
+}
+
+/* Starts a word at a word unit from original offset src. */
+STREAM_INLINE void stream_start_word(stream *s, uint32_t src)
+{
+    const uint32_t sp = s->have_gap ? s->gap_src : src;
+
+    if (s->fn > 0) {
+        s->fs[s->fn] = ' ';
+        s->fsr[s->fn++] = sp;
+    }
+    if (s->pn > 0) {
+        s->ps[s->pn] = ' ';
+        s->psr[s->pn++] = sp;
+    }
+    s->fws = s->fn;
+    s->pws = s->pn;
+    s->wsrc = src;
+    s->units = 0;
+    s->differs = 0;
+    s->fkey = 0;
+    s->pkey = UINT32_MAX;
+    s->in_word = 1;
+}
+
+/* Writes a word unit of class cls, folded bytes key (len <= 4 of them, zero-padded; b0 the
+ * first), plain code point pcp, from original offset src. Returns non-zero to give up. The
+ * forms have room for it, a space and 4 bytes of slack. */
+STREAM_INLINE int stream_word_unit(stream *s, unsigned cls, uint32_t key, unsigned b0,
+                                   unsigned len, uint32_t pcp, uint32_t src)
+{
+    const unsigned letter = cls == CG__NC_LETTER;
+
+    if (!s->in_word)
+        stream_start_word(s, src);
+    else if (!letter && s->last_letter)
+        return 1; /* a digit right after a letter: pass_leet's */
+    s->last_letter = letter;
+    s->units++;
+    s->differs |= len != 1 || b0 != pcp;
+    /* Folded: a run's second letter is written, and taken back when a third one shows that the
+     * run is to be squeezed. The bytes are stored four at a time (zero-padded). */
+    if (letter && key == s->fkey) {
+        if (++s->frun == 2) {
+            memcpy(s->fs + s->fn, &key, 4);
+            for (unsigned b = 0; b < len; b++)
+                s->fsr[s->fn + b] = src;
+            s->fn += len;
+        } else if (s->frun == 3) {
+            s->fn -= len;
+        }
+    } else {
+        memcpy(s->fs + s->fn, &key, 4);
+        for (unsigned b = 0; b < len; b++)
+            s->fsr[s->fn + b] = src;
+        s->fn += len;
+        s->fkey = letter ? key : 0;
+        s->frun = 1;
+    }
+    /* Plain: the same over the plain code points, which may run where the folded bytes do not
+     * ("ôoo" squeezes on the plain form only). */
+    if (letter && pcp == s->pkey) {
+        if (++s->prun == 2) {
+            s->plast = (unsigned)plain_at(s->ps, s->psr, s->pn, pcp, src);
+            s->pn += s->plast;
+        } else if (s->prun == 3) {
+            s->pn -= s->plast;
+        }
+    } else {
+        s->pn += plain_at(s->ps, s->psr, s->pn, pcp, src);
+        s->pkey = letter ? pcp : UINT32_MAX;
+        s->prun = 1;
+    }
+    return 0;
+}
+
+/* A unit that is not a word unit, of class cls from original offset src. Returns 1 to give up,
+ * -1 on a failure (*st). */
+STREAM_INLINE int stream_gap_unit(stream *s, const cg__normalizer *nz, cg__normalized *out,
+                                  unsigned cls, uint32_t src, size_t reserve, cg_status *st)
+{
+    if ((STREAM_STOP_CLS >> cls) & 1u)
+        return 1;
+    if (s->in_word) {
+        const int r = stream_end_word(s, nz, out, src, reserve, st);
+
+        if (r != 0)
+            return r;
+    }
+    if (!s->have_gap) {
+        s->gap_src = src;
+        s->have_gap = 1;
+    }
+    return 0;
+}
+
+/* Any unit x of at most 4 folded bytes. */
+STREAM_INLINE int stream_unit(stream *s, const cg__normalizer *nz, cg__normalized *out,
+                              const cg__nunit *x, size_t reserve, cg_status *st)
+{
+    if ((WORD_UNITS >> x->cls) & 1u)
+        return stream_word_unit(s, x->cls, x->f.off, x->f.b[0], x->len, x->pcp, x->src);
+    return stream_gap_unit(s, nz, out, x->cls, x->src, reserve, st);
+}
+
+/* Normalises p[0..len) in one pass. *done is 0 when the message needs the unit path (the
+ * forms are then to be cleared); a failure is a status, with *done set. */
+static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, size_t len,
+                                  int utf8_policy, int teencode, cg__normalized *out, int *done,
+                                  cg_error *err)
+{
+    const cg__nchar *tab = nz != NULL ? nz->tab : cg__nchar_table();
+    const cg__nascii *asc = nz != NULL ? nz->ascii : cg__nchar_ascii();
+    const cg__normalizer *tz = teencode ? nz : NULL;
+    struct cg__nscratch *sc = out->scratch;
+    stream s;
+    size_t i = 0, invalid = 0;
+    cg_status st = CG_OK;
+    int r = 0;
+
+    *done = 1;
+    memset(&s, 0, sizeof(s));
+    s.pkey = UINT32_MAX;
+    stream_load(&s, out);
+    st = stream_room(&s, out, 8, err);
+    if (st != CG_OK)
+        return st;
+    while (i < len) {
+        const uint8_t c = p[i];
+        size_t start;
+        int32_t cl[CG__NCLUSTER_MAX_CPS];
+        int ncl;
+
+        if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
+            size_t j = i + 1, stop, reserve;
+
+            while (j + 8 <= len) {
+                uint64_t w8;
+
+                memcpy(&w8, p + j, 8);
+                if (w8 & 0x8080808080808080ULL)
+                    break;
+                j += 8;
+            }
+            while (j < len && p[j] < 0x80)
+                j++;
+            stop = j == len ? len : j - 1;
+            /* At most 2 bytes a byte of the run (a byte and a space); after a teencode
+             * expansion, as much again for the rest of the run. */
+            reserve = 2 * (stop - i) + 8;
+            st = stream_room(&s, out, reserve, err);
+            if (st != CG_OK)
+                return st;
+            do {
+                const cg__nunit *t = &asc->unit[p[i]];
+                const unsigned cls = t->cls;
+
+                if ((WORD_UNITS >> cls) & 1u)
+                    r = stream_word_unit(&s, cls, t->f.off, t->f.b[0], 1, t->pcp, (uint32_t)i);
+                else
+                    r = stream_gap_unit(&s, tz, out, cls, (uint32_t)i, reserve, &st);
+                if (r != 0)
+                    goto stopped;
+                i++;
+            } while (i < stop);
+            continue;
+        }
+        start = i;
+        ncl = read_cluster(tab, p, len, &i, cl);
+        if (ncl < 0) {
+            invalid++;
+            if (utf8_policy == CG__UTF8_REJECT) {
+                r = 1; /* the unit path words the error */
+                goto stopped;
+            }
+            st = stream_room(&s, out, 8, err);
+            if (st != CG_OK)
+                return st;
+            r = stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)start, 8, &st);
+            if (r != 0)
+                goto stopped;
+            continue;
+        }
+        if (ncl == 0)
+            continue; /* marks with no base: dropped */
+        if (ncl == 1 && cl[0] < CG__NCHAR_TABLE && !(tab[cl[0]].flags & CG__NCF_SLOW)) {
+            cg__nunit x;
+
+            if (tab[cl[0]].cls == CG__NC_DROP)
+                continue;
+            table_unit(&x, &tab[cl[0]], (uint32_t)start);
+            st = stream_room(&s, out, 16, err);
+            if (st != CG_OK)
+                return st;
+            r = stream_unit(&s, tz, out, &x, 16, &st);
+            if (r != 0)
+                goto stopped;
+            continue;
+        }
+        {
+            cg__nunit cu[CG__NCLUSTER_MAX_UNITS];
+            size_t ncu, reserve;
+
+            if (sc->pool_len + POOL_ROOM > sc->pool_cap) {
+                st = grow_pool(sc, sc->pool_len + POOL_ROOM, err);
+                if (st != CG_OK)
+                    return st;
+            }
+            ncu = cg__nchar_fold_cluster(tab, cl, (size_t)ncl, (uint32_t)start, cu, sc->pool,
+                                         &sc->pool_len);
+            reserve = 5 * ncu + 8;
+            st = stream_room(&s, out, reserve, err);
+            if (st != CG_OK)
+                return st;
+            for (size_t k = 0; k < ncu; k++) {
+                r = cu[k].len > 4 ? 1 : stream_unit(&s, tz, out, &cu[k], reserve, &st);
+                if (r != 0)
+                    goto stopped;
+            }
+        }
+    }
+    if (s.in_word) {
+        r = stream_end_word(&s, tz, out, (uint32_t)len, 1, &st);
+        if (r != 0)
+            goto stopped;
+    }
+    stream_sync(&s, out);
+    out->invalid = invalid;
+    out->folded.last_end = s.fn > 0 ? s.last_end : 0;
+    out->plain.last_end = s.pn > 0 ? s.last_end : 0;
+    out->folded.s[s.fn] = '\0';
+    out->folded.src[s.fn] = (uint32_t)len;
+    out->plain.s[s.pn] = '\0';
+    out->plain.src[s.pn] = (uint32_t)len;
+    return CG_OK;
+
+stopped:
+    if (r < 0)
+        return cg__fail(err, st, "normalise: out of memory");
+    *done = 0;
+    return CG_OK;
+}
+
 /* ---- the pipeline ---- */
 
 static void reset_out(cg__normalized *out)
@@ -579,6 +939,17 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
     }
     sc = out->scratch;
     sc->pool_len = 0;
+    {
+        int done;
+
+        st = normalize_stream(nz, p, len, utf8_policy, teencode, out, &done, err);
+        if (st != CG_OK)
+            goto fail;
+        if (done)
+            return CG_OK;
+        reset_out(out);
+        sc->pool_len = 0;
+    }
     if (sc->ucap < len + CG__NCLUSTER_MAX_UNITS) {
         st = grow_units(sc, len + CG__NCLUSTER_MAX_UNITS, err);
         if (st != CG_OK)

@@ -233,6 +233,11 @@ static inline int cg__teencode_maybe(const struct cg__tcmap *m, const uint8_t *w
            ((m->last_lens[w[n - 1]] >> n) & 1);
 }
 
+/* Whether a word whose folded form is f[0..fl) and plain form p[0..pl) may have a teencode
+ * expansion (differs: the two differ, so the keys with diacritics are tried too). */
+static inline int cg__teencode_maybe_any(const cg__normalizer *nz, const char *f, size_t fl,
+                                         const char *p, size_t pl, unsigned differs);
+
 /* The hash of a key or word w[0..n) (n <= 31): its length and its first and last four bytes
  * (the first, middle and last byte when shorter), mixed by one multiplication. Bytes in the
  * middle of a long word are left out: the table holds a few hundred keys and a probe compares
@@ -281,5 +286,12 @@ struct cg__normalizer {
     char *arena;             /* keys and expansions */
     size_t arena_len, arena_cap;
 };
+
+static inline int cg__teencode_maybe_any(const cg__normalizer *nz, const char *f, size_t fl,
+                                         const char *p, size_t pl, unsigned differs)
+{
+    return (differs && cg__teencode_maybe(&nz->marked, (const uint8_t *)f, fl)) ||
+           cg__teencode_maybe(&nz->plain, (const uint8_t *)p, pl);
+}
 
 #endif
