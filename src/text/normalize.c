@@ -572,6 +572,7 @@ typedef struct stream {
     char *fs, *ps;      /* the forms' bytes (copies of out's pointers) */
     uint32_t *fsr, *psr; /* their offsets */
     size_t fn, pn;      /* their lengths (out's are stale while the writer runs) */
+    size_t fcap, pcap;  /* their capacities (0 before the first allocation) */
     size_t fws, pws;    /* where the current word starts in each form */
     uint32_t wsrc;      /* original offset of the current word's first unit */
     uint32_t fkey;      /* folded bytes of the letter that began the folded run, 0 after a
@@ -605,6 +606,8 @@ STREAM_INLINE void stream_load(stream *s, const cg__normalized *out)
     s->ps = out->plain.s;
     s->psr = out->plain.src;
     s->pn = out->plain.n;
+    s->fcap = out->folded.s != NULL ? out->scratch->fcap : 0;
+    s->pcap = out->plain.s != NULL ? out->scratch->pcap : 0;
 }
 
 /* Makes room for need more bytes (and their offsets) in both forms. */
@@ -623,9 +626,7 @@ static cg_status stream_grow(stream *s, cg__normalized *out, size_t need, cg_err
 
 STREAM_INLINE cg_status stream_room(stream *s, cg__normalized *out, size_t need, cg_error *err)
 {
-    const struct cg__nscratch *sc = out->scratch;
-
-    if (s->fn + need <= sc->fcap && s->pn + need <= sc->pcap && s->fs != NULL && s->ps != NULL)
+    if (s->fn + need <= s->fcap && s->pn + need <= s->pcap)
         return CG_OK;
     return stream_grow(s, out, need, err);
 }
@@ -811,8 +812,11 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
                 const cg__nunit *t = &asc->unit[p[i]];
                 const unsigned cls = t->cls;
 
+                /* An ASCII word unit is its own plain code point (b & 0x7F tells the compiler
+                 * so: the plain byte is one byte, and the word's 'differs' stays as it is). */
                 if ((WORD_UNITS >> cls) & 1u)
-                    r = stream_word_unit(&s, cls, t->f.off, t->f.b[0], 1, t->pcp, (uint32_t)i);
+                    r = stream_word_unit(&s, cls, t->f.off, t->f.b[0], 1, t->f.b[0] & 0x7Fu,
+                                         (uint32_t)i);
                 else
                     r = stream_gap_unit(&s, tz, out, cls, (uint32_t)i, reserve, &st);
                 if (r != 0)

@@ -11,6 +11,7 @@
  * for every lone code point below U+2000 is computed once, with utf8proc itself, into a table;
  * the word stage uses the table and calls utf8proc only for clusters that carry marks or for
  * characters outside the table. */
+#include <assert.h>
 #include <string.h>
 #include <threads.h>
 #include <utf8proc.h>
@@ -270,6 +271,8 @@ static void table_build(void)
             t->len = 1;
             t->cls = e->cls;
             t->simple = cg__nunit_simple(t);
+            /* normalize_stream relies on it: an ASCII letter or digit is its own plain form. */
+            assert(t->simple || (t->cls != CG__NC_LETTER && t->cls != CG__NC_DIGIT));
             ascii.cls_bit[cp] = (uint16_t)(1u << e->cls);
             continue;
         }

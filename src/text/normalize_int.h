@@ -223,14 +223,31 @@ struct cg__tcmap {
     uint32_t lens[256]; /* by first byte: bit l set when a key of l bytes (< 32) starts with it;
                            most words are rejected by this alone, before hashing */
     uint32_t last_lens[256]; /* the same by last byte */
+    uint64_t bloom[64]; /* bit cg__teencode_bloom_bit() of every key: the first, second and
+                           last byte and the length together (~1 word in 20 that passes the
+                           length bitmaps passes this too, and far fewer are hashed) */
 };
 
-/* 0 when no key of table m can be word w[0..n) (its length with its first or its last byte
- * rules it out), before any hashing. */
+/* The bloom bit of word w[0..n) (n >= 1) in cg__tcmap.bloom. */
+static inline uint32_t cg__teencode_bloom_bit(const uint8_t *w, size_t n)
+{
+    const uint32_t k = (uint32_t)w[0] | (uint32_t)w[n > 1] << 8 | (uint32_t)w[n - 1] << 16 |
+                       (uint32_t)n << 24;
+
+    return (k * 0x9E3779B1u) >> 20;
+}
+
+/* 0 when no key of table m can be word w[0..n) (its length with its first or its last byte, or
+ * the bloom bit, rules it out), before any hashing. */
 static inline int cg__teencode_maybe(const struct cg__tcmap *m, const uint8_t *w, size_t n)
 {
-    return m->slots != NULL && n > 0 && n <= m->max_key && ((m->lens[w[0]] >> n) & 1) &&
-           ((m->last_lens[w[n - 1]] >> n) & 1);
+    uint32_t b;
+
+    if (m->slots == NULL || n == 0 || n > m->max_key || !((m->lens[w[0]] >> n) & 1) ||
+        !((m->last_lens[w[n - 1]] >> n) & 1))
+        return 0;
+    b = cg__teencode_bloom_bit(w, n);
+    return (m->bloom[b >> 6] >> (b & 63)) & 1;
 }
 
 /* Whether a word whose folded form is f[0..fl) and plain form p[0..pl) may have a teencode

@@ -87,6 +87,12 @@ static cg_status map_build(struct cg__tcmap *m, const row *rows, size_t n, int m
             m->max_key = rows[i].e.key_len;
         m->lens[(uint8_t)rows[i].kp[0]] |= 1u << rows[i].e.key_len;
         m->last_lens[(uint8_t)rows[i].kp[rows[i].e.key_len - 1]] |= 1u << rows[i].e.key_len;
+        {
+            const uint32_t b =
+                cg__teencode_bloom_bit((const uint8_t *)rows[i].kp, rows[i].e.key_len);
+
+            m->bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+        }
     }
     return CG_OK;
 }
