@@ -558,9 +558,10 @@ teencode:
 
 /* ---- the one-pass path ---- */
 
-/* Most messages need none of the word passes: no '@', '$' or apostrophe, no digit right after a
- * letter (the only place pass_leet changes anything) and fewer than three single-letter words
- * (pass_spaced needs a chain of three). For those, the forms are written as the characters are
+/* Most messages need none of the word passes: no '@' or '$', no digit right after a letter (the
+ * only place pass_leet changes anything) and fewer than three single-letter words (pass_spaced
+ * needs a chain of three); an apostrophe is settled here as pass_symbols settles it, by a look
+ * at the unit after it. For those, the forms are written as the characters are
  * read, with no unit array. The writer gives up as soon as it meets anything a pass would have
  * to look at (or a unit of more than 4 folded bytes), and the message is done again by the
  * unit path from the start: both paths give the same bytes.
@@ -760,6 +761,29 @@ STREAM_INLINE int stream_unit(stream *s, const cg__normalizer *nz, cg__normalize
     return stream_gap_unit(s, nz, out, x->cls, x->src, reserve, st);
 }
 
+/* The class of the unit at p[j] when it is a lone ASCII byte (the byte after it is ASCII too, or
+ * the end), CG__NC_SEP at the end of the message, or -1 when a cluster would have to be read. */
+STREAM_INLINE int peek_class(const cg__nascii *asc, const uint8_t *p, size_t len, size_t j)
+{
+    if (j >= len)
+        return CG__NC_SEP;
+    if (p[j] >= 0x80 || (j + 1 < len && p[j + 1] >= 0x80))
+        return -1;
+    return asc->unit[p[j]].cls;
+}
+
+/* An apostrophe after a letter is dropped when the next unit (of class next, -1: unknown) is a
+ * letter ("don't" -> "dont"); otherwise it separates. Returns 1 to drop it, 0 to treat it as a
+ * separator, -1 to give up. */
+STREAM_INLINE int stream_apos(const stream *s, int next)
+{
+    if (!s->in_word || !s->last_letter)
+        return 0;
+    if (next < 0)
+        return -1;
+    return next == CG__NC_LETTER;
+}
+
 /* Normalises p[0..len) in one pass. *done is 0 when the message needs the unit path (the
  * forms are then to be cleared); a failure is a status, with *done set. */
 static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, size_t len,
@@ -814,11 +838,19 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
 
                 /* An ASCII word unit is its own plain code point (b & 0x7F tells the compiler
                  * so: the plain byte is one byte, and the word's 'differs' stays as it is). */
-                if ((WORD_UNITS >> cls) & 1u)
+                if ((WORD_UNITS >> cls) & 1u) {
                     r = stream_word_unit(&s, cls, t->f.off, t->f.b[0], 1, t->f.b[0] & 0x7Fu,
                                          (uint32_t)i);
-                else
+                } else if (cls != CG__NC_APOS) {
                     r = stream_gap_unit(&s, tz, out, cls, (uint32_t)i, reserve, &st);
+                } else {
+                    const int a = stream_apos(&s, peek_class(asc, p, len, i + 1));
+
+                    r = a < 0 ? 1
+                        : a > 0 ? 0
+                                : stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)i, reserve,
+                                                  &st);
+                }
                 if (r != 0)
                     goto stopped;
                 i++;
@@ -873,7 +905,19 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             if (st != CG_OK)
                 return st;
             for (size_t k = 0; k < ncu; k++) {
-                r = cu[k].len > 4 ? 1 : stream_unit(&s, tz, out, &cu[k], reserve, &st);
+                if (cu[k].len > 4) {
+                    r = 1;
+                } else if (cu[k].cls != CG__NC_APOS) {
+                    r = stream_unit(&s, tz, out, &cu[k], reserve, &st);
+                } else {
+                    const int a = stream_apos(
+                        &s, k + 1 < ncu ? (int)cu[k + 1].cls : peek_class(asc, p, len, i));
+
+                    r = a < 0 ? 1
+                        : a > 0 ? 0
+                                : stream_gap_unit(&s, tz, out, CG__NC_SEP, cu[k].src, reserve,
+                                                  &st);
+                }
                 if (r != 0)
                     goto stopped;
             }
