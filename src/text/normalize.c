@@ -784,6 +784,12 @@ STREAM_INLINE int stream_apos(const stream *s, int next)
     return next == CG__NC_LETTER;
 }
 
+/* The room both forms keep for the rest of a message from input offset i on (and, after a
+ * teencode expansion, for the rest of a cluster being written): a byte of ASCII writes at most
+ * 2 bytes (itself and a space), a character of the table at most 5 for its 2 or 3 bytes, plus 4
+ * bytes of slack for the folded bytes stored four at a time; a cluster checks for itself. */
+#define REST_ROOM(len, i) (4 * ((len) - (i)) + 5 * CG__NCLUSTER_MAX_UNITS + 16)
+
 /* Normalises p[0..len) in one pass. *done is 0 when the message needs the unit path (the
  * forms are then to be cleared); a failure is a status, with *done set. */
 static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, size_t len,
@@ -803,7 +809,7 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
     memset(&s, 0, sizeof(s));
     s.pkey = UINT32_MAX;
     stream_load(&s, out);
-    st = stream_room(&s, out, 8, err);
+    st = stream_room(&s, out, REST_ROOM(len, 0), err);
     if (st != CG_OK)
         return st;
     while (i < len) {
@@ -813,7 +819,7 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
         int ncl;
 
         if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
-            size_t j = i + 1, stop, reserve;
+            size_t j = i + 1, stop;
 
             while (j + 8 <= len) {
                 uint64_t w8;
@@ -826,12 +832,6 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             while (j < len && p[j] < 0x80)
                 j++;
             stop = j == len ? len : j - 1;
-            /* At most 2 bytes a byte of the run (a byte and a space); after a teencode
-             * expansion, as much again for the rest of the run. */
-            reserve = 2 * (stop - i) + 8;
-            st = stream_room(&s, out, reserve, err);
-            if (st != CG_OK)
-                return st;
             do {
                 const cg__nunit *t = &asc->unit[p[i]];
                 const unsigned cls = t->cls;
@@ -842,14 +842,14 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
                     r = stream_word_unit(&s, cls, t->f.off, t->f.b[0], 1, t->f.b[0] & 0x7Fu,
                                          (uint32_t)i);
                 } else if (cls != CG__NC_APOS) {
-                    r = stream_gap_unit(&s, tz, out, cls, (uint32_t)i, reserve, &st);
+                    r = stream_gap_unit(&s, tz, out, cls, (uint32_t)i, REST_ROOM(len, i), &st);
                 } else {
                     const int a = stream_apos(&s, peek_class(asc, p, len, i + 1));
 
                     r = a < 0 ? 1
                         : a > 0 ? 0
-                                : stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)i, reserve,
-                                                  &st);
+                                : stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)i,
+                                                  REST_ROOM(len, i), &st);
                 }
                 if (r != 0)
                     goto stopped;
@@ -865,10 +865,7 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
                 r = 1; /* the unit path words the error */
                 goto stopped;
             }
-            st = stream_room(&s, out, 8, err);
-            if (st != CG_OK)
-                return st;
-            r = stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)start, 8, &st);
+            r = stream_gap_unit(&s, tz, out, CG__NC_SEP, (uint32_t)start, REST_ROOM(len, i), &st);
             if (r != 0)
                 goto stopped;
             continue;
@@ -881,10 +878,7 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             if (tab[cl[0]].cls == CG__NC_DROP)
                 continue;
             table_unit(&x, &tab[cl[0]], (uint32_t)start);
-            st = stream_room(&s, out, 16, err);
-            if (st != CG_OK)
-                return st;
-            r = stream_unit(&s, tz, out, &x, 16, &st);
+            r = stream_unit(&s, tz, out, &x, REST_ROOM(len, i), &st);
             if (r != 0)
                 goto stopped;
             continue;
@@ -900,7 +894,9 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             }
             ncu = cg__nchar_fold_cluster(tab, cl, (size_t)ncl, (uint32_t)start, cu, sc->pool,
                                          &sc->pool_len);
-            reserve = 5 * ncu + 8;
+            /* A cluster may write more than 4 bytes a byte (NFKC expansions): its units, and
+             * the room the rest of the message is owed. */
+            reserve = 5 * ncu + REST_ROOM(len, i);
             st = stream_room(&s, out, reserve, err);
             if (st != CG_OK)
                 return st;
