@@ -834,8 +834,23 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             stop = j == len ? len : j - 1;
             do {
                 const cg__nunit *t = &asc->unit[p[i]];
-                const unsigned cls = t->cls;
+                const unsigned cls = t->cls, fb = t->f.b[0];
 
+                /* The commonest unit first: a letter inside a word that starts no run on either
+                 * form (what stream_word_unit does then, written out). */
+                if (cls == CG__NC_LETTER && s.in_word && t->f.off != s.fkey && fb != s.pkey) {
+                    s.fs[s.fn] = (char)fb;
+                    s.fsr[s.fn++] = (uint32_t)i;
+                    s.ps[s.pn] = (char)fb;
+                    s.psr[s.pn++] = (uint32_t)i;
+                    s.fkey = t->f.off;
+                    s.pkey = fb;
+                    s.frun = s.prun = 1;
+                    s.units++;
+                    s.last_letter = 1;
+                    i++;
+                    continue;
+                }
                 /* An ASCII word unit is its own plain code point (b & 0x7F tells the compiler
                  * so: the plain byte is one byte, and the word's 'differs' stays as it is). */
                 if ((WORD_UNITS >> cls) & 1u) {
