@@ -673,3 +673,91 @@ CG_TEST(text_normalize_alloc_failure_normalize)
     fail_each("normalize_plain", op_plain);
     cg__normalizer_free(alloc_nz);
 }
+
+/* ---- the one-pass writer against the unit path ---------------------------------------------- */
+
+/* Whether two results are the same bytes, offsets and counts, except the offset after the end
+ * (the message's length: b's text is longer). */
+static int same_result(const cg__normalized *a, const cg__normalized *b)
+{
+    const cg__textform *fa[2] = {&a->folded, &a->plain}, *fb[2] = {&b->folded, &b->plain};
+
+    if (a->invalid != b->invalid)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        if (fa[k]->n != fb[k]->n || fa[k]->last_end != fb[k]->last_end ||
+            memcmp(fa[k]->s, fb[k]->s, fa[k]->n) != 0 ||
+            memcmp(fa[k]->src, fb[k]->src, fa[k]->n * sizeof(uint32_t)) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Most messages are written in one pass (normalize_stream); a lone '@' makes the normaliser
+ * give that up and take the unit path, and " @" after a message changes none of its words. So
+ * every text T must normalise as T + " @" does, but for the offset after the end. Synthetic
+ * fragments (written for this test) are glued at random with separators, apostrophes, marks,
+ * look-alikes, teencode, leetspeak, spaced and repeated letters, invalid bytes and NULs; both
+ * UTF-8 policies; a fixed seed. */
+CG_TEST(text_normalize_one_pass_matches_unit_path)
+{
+    static const char *const frag[] = {
+        "g\xE1\xBB\xAD" "i \xE1\xBA\xA3nh", "em h\xE1\xBB\x8D" "c l\xE1\xBB\x9Bp 6", "sdt 0912",
+        "k", "ko", "dc", "j", "e", "a", "s e x", "s.e.x", "h0t", "s3x", "n00ds", "k0", "13t",
+        "don't", "I\xE2\x80\x99m", "you're", "helloooo", "\xC4\x91\xE1\xBA\xB9pppp", "aaa", "xx",
+        "000", "\xD1\x95\xD0\xB5nd", "\xEF\xBC\xB3\xEF\xBC\xA5\xEF\xBC\xAE\xEF\xBC\xA4",
+        "\xEF\xAC\x81ne", "kho\xCC\x82ng", "o\xCC\xA3\xCC\x82", "KH\xC3\x94NG", "\xC4\x90",
+        "\xC6\xB0\xC6\xB0\xC6\xB0", "\xC3\xB4oo", "\xC8\xBA", "\xE2\x80\x8B", "s\xE2\x80\x8B" "ex",
+        "r\xC3\xB9i", "ny", "hok", "w\xC3\xA1", "x\xCC\xB6y\xCC\xB4", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD",
+        "\xEF\xB7\xBA", "0", "7", "Q", "\xC3\x85", "A\xCC\x8A", "i'", "'",
+    };
+    static const char *const sep[] = {" ", " ", " ", "", ".", "-", "  ", ",", "'", "\xE2\x80\x99",
+                                      "\xCC\x81", "\xFF", "\xE2\x80", "\n"};
+    cg__normalizer *nz = open_tables();
+    cg__normalized a = {0}, b = {0};
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    char buf[512];
+    size_t checked = 0;
+
+    for (int it = 0; it < 20000; it++) {
+        size_t n = 0;
+        const int parts = 1 + (int)(it % 9);
+        const int policy = it % 5 == 0 ? CG__UTF8_REJECT : CG__UTF8_REPLACE;
+        cg_error err = {0};
+        cg_status sa, sb;
+
+        for (int i = 0; i < parts; i++) {
+            const char *f, *s;
+
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            f = frag[rng % (sizeof(frag) / sizeof(*frag))];
+            s = sep[(rng >> 20) % (sizeof(sep) / sizeof(*sep))];
+            if (n + strlen(f) + strlen(s) + 3 > sizeof(buf))
+                break;
+            memcpy(buf + n, f, strlen(f));
+            n += strlen(f);
+            if ((rng >> 40) % 7 == 0) /* a NUL now and then */
+                buf[n++] = '\0';
+            memcpy(buf + n, s, strlen(s));
+            n += strlen(s);
+        }
+        sa = cg__normalize(nz, buf, n, policy, 0, &a, &err);
+        memcpy(buf + n, " @", 2);
+        sb = cg__normalize(nz, buf, n + 2, policy, 0, &b, &err);
+        CG_ASSERT_EQ(sa, sb);
+        if (sa != CG_OK)
+            continue;
+        if (!same_result(&a, &b))
+            cg_test_fail(__FILE__, __LINE__, "\"%.*s\": one pass \"%s\" | \"%s\", unit path "
+                         "\"%s\" | \"%s\"", (int)n, buf, a.folded.s, a.plain.s, b.folded.s,
+                         b.plain.s);
+        checked++;
+    }
+    printf("%zu texts checked\n", checked);
+    CG_ASSERT_GT(checked, 10000);
+    cg__normalized_free(&a);
+    cg__normalized_free(&b);
+    cg__normalizer_free(nz);
+}
