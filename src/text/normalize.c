@@ -611,25 +611,28 @@ STREAM_INLINE void stream_load(stream *s, const cg__normalized *out)
     s->pcap = out->plain.s != NULL ? out->scratch->pcap : 0;
 }
 
-/* Makes room for need more bytes (and their offsets) in both forms. */
-static cg_status stream_grow(stream *s, cg__normalized *out, size_t need, cg_error *err)
+/* Makes room for need more bytes (and their offsets) after the n bytes of each form. */
+static cg_status forms_grow(cg__normalized *out, size_t fn, size_t pn, size_t need,
+                            cg_error *err)
 {
     struct cg__nscratch *sc = out->scratch;
-    cg_status st;
+    cg_status st = grow_form(&out->folded, &sc->fcap, fn + need, err);
 
-    stream_sync(s, out);
-    st = grow_form(&out->folded, &sc->fcap, s->fn + need, err);
     if (st == CG_OK)
-        st = grow_form(&out->plain, &sc->pcap, s->pn + need, err);
-    stream_load(s, out);
+        st = grow_form(&out->plain, &sc->pcap, pn + need, err);
     return st;
 }
 
 STREAM_INLINE cg_status stream_room(stream *s, cg__normalized *out, size_t need, cg_error *err)
 {
+    cg_status st;
+
     if (s->fn + need <= s->fcap && s->pn + need <= s->pcap)
         return CG_OK;
-    return stream_grow(s, out, need, err);
+    stream_sync(s, out);
+    st = forms_grow(out, s->fn, s->pn, need, err);
+    stream_load(s, out);
+    return st;
 }
 
 /* Ends the current word at a unit from original offset end_src; reserve: room the plain form
