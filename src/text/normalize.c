@@ -839,19 +839,38 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
                 const cg__nunit *t = &asc->unit[p[i]];
                 const unsigned cls = t->cls, fb = t->f.b[0];
 
-                /* The commonest unit first: a letter inside a word that starts no run on either
-                 * form (what stream_word_unit does then, written out). */
+                /* The commonest units first: letters inside a word that start no run on either
+                 * form (what stream_word_unit does then, written out), as many in a row as
+                 * there are, with the state in locals. */
                 if (cls == CG__NC_LETTER && s.in_word && t->f.off != s.fkey && fb != s.pkey) {
-                    s.fs[s.fn] = (char)fb;
-                    s.fsr[s.fn++] = (uint32_t)i;
-                    s.ps[s.pn] = (char)fb;
-                    s.psr[s.pn++] = (uint32_t)i;
-                    s.fkey = t->f.off;
-                    s.pkey = fb;
+                    char *const fs = s.fs, *const ps = s.ps;
+                    uint32_t *const fsr = s.fsr, *const psr = s.psr;
+                    size_t fn = s.fn, pn = s.pn;
+                    uint32_t fkey, pkey;
+                    unsigned units = s.units, b = fb;
+
+                    for (;;) {
+                        fs[fn] = (char)b;
+                        fsr[fn++] = (uint32_t)i;
+                        ps[pn] = (char)b;
+                        psr[pn++] = (uint32_t)i;
+                        fkey = t->f.off;
+                        pkey = b;
+                        units++;
+                        if (++i == stop)
+                            break;
+                        t = &asc->unit[p[i]];
+                        b = t->f.b[0];
+                        if (t->cls != CG__NC_LETTER || t->f.off == fkey || b == pkey)
+                            break;
+                    }
+                    s.fn = fn;
+                    s.pn = pn;
+                    s.fkey = fkey;
+                    s.pkey = pkey;
+                    s.units = units;
                     s.frun = s.prun = 1;
-                    s.units++;
                     s.last_letter = 1;
-                    i++;
                     continue;
                 }
                 /* An ASCII word unit is its own plain code point (b & 0x7F tells the compiler
