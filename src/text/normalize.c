@@ -915,6 +915,24 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
             if (tab[cl[0]].cls == CG__NC_DROP)
                 continue;
             table_unit(&x, &tab[cl[0]], (uint32_t)start);
+            /* A letter inside a word that starts no run on either form, whose plain form is
+             * one ASCII byte ("ô" in "không"): stream_word_unit's work written out. */
+            if (x.cls == CG__NC_LETTER && s.in_word && x.f.off != s.fkey && x.pcp != s.pkey &&
+                x.pcp - 1 < 0x7F) {
+                memcpy(s.fs + s.fn, &x.f.off, 4);
+                for (unsigned b = 0; b < x.len; b++)
+                    s.fsr[s.fn + b] = x.src;
+                s.fn += x.len;
+                s.ps[s.pn] = (char)x.pcp;
+                s.psr[s.pn++] = x.src;
+                s.differs |= x.len != 1 || x.f.b[0] != x.pcp;
+                s.fkey = x.f.off;
+                s.pkey = x.pcp;
+                s.frun = s.prun = 1;
+                s.units++;
+                s.last_letter = 1;
+                continue;
+            }
             r = stream_unit(&s, tz, out, &x, REST_ROOM(len, i), &st);
             if (r != 0)
                 goto stopped;
