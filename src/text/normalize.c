@@ -10,11 +10,12 @@
  * therefore non-decreasing, and the end of the original character behind a byte is the next larger
  * offset in the map (cg__textform_span).
  *
- * Speed: the buffers of cg__normalized (forms, units, pool) are kept across calls, so a warm call
- * allocates nothing; ASCII and precomposed letters go through a table without calling utf8proc;
- * the word passes that only some messages need run only when their characters were seen; an
- * ASCII word is written once and copied to the plain form; teencode lookups are rejected inline
- * by length bitmaps. */
+ * Speed: most messages need no word pass and are written by the one-pass writer (normalize_stream),
+ * which reads the characters and writes both forms at once with no unit array; the rest take the
+ * unit path (characters to units, the passes, emission), which gives the same bytes. The buffers
+ * of cg__normalized (forms, units, pool) are kept across calls, so a warm call allocates
+ * nothing; ASCII and precomposed letters go through tables without calling utf8proc; teencode
+ * lookups are rejected inline by length bitmaps and a bloom filter. */
 #include <string.h>
 
 #include "common/alloc.h"
