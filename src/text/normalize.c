@@ -92,6 +92,29 @@ static void form_clear(cg__textform *f)
 
 /* ---- characters ---- */
 
+/* Where the run of ASCII that starts at p[i] ends for the ASCII path (one table lookup a byte):
+ * the run is found eight bytes at a time, and its last byte is left to the cluster path when a
+ * byte >= 0x80 (perhaps a combining mark) follows it. Returns i when p[i] is not such a run's
+ * first byte. */
+static inline size_t ascii_run(const uint8_t *p, size_t len, size_t i)
+{
+    size_t j = i + 1;
+
+    if (p[i] >= 0x80 || (j < len && p[j] >= 0x80))
+        return i;
+    while (j + 8 <= len) {
+        uint64_t w8;
+
+        memcpy(&w8, p + j, 8);
+        if (w8 & 0x8080808080808080ULL)
+            break;
+        j += 8;
+    }
+    while (j < len && p[j] < 0x80)
+        j++;
+    return j == len ? len : j - 1;
+}
+
 /* Reads the character cluster at p[*i] that the ASCII path does not take (a character and the
  * combining marks after it) into cl, advancing *i past it. Returns the code points kept (a base
  * and at most CG__NCLUSTER_MAX_CPS - 1 marks), 0 for marks without a base (dropped), or -1 for
@@ -362,6 +385,16 @@ static inline size_t put_plain(cg__textform *f, const cg__nunit *x)
     return l;
 }
 
+/* Writes the space that starts a word at s[*n], mapped to at, unless the form is empty. */
+static inline __attribute__((always_inline)) void space_before(char *s, uint32_t *srcs, size_t *n,
+                                                               uint32_t at)
+{
+    if (*n > 0) {
+        s[*n] = ' ';
+        srcs[(*n)++] = at;
+    }
+}
+
 /* Writes plain code point pcp (0: nothing) at s[n], mapped to src; returns the bytes written. */
 static inline size_t plain_at(char *s, uint32_t *srcs, size_t n, uint32_t pcp, uint32_t src)
 {
@@ -426,14 +459,8 @@ static cg_status emit_word(const cg__normalizer *nz, int teencode, const cg__nun
     size_t fws, pws, k, units = 0;
     int differs = 0; /* the folded word is not the plain word */
 
-    if (fo->n > 0) {
-        fo->s[fo->n] = ' ';
-        fo->src[fo->n++] = space_src;
-    }
-    if (pl->n > 0) {
-        pl->s[pl->n] = ' ';
-        pl->src[pl->n++] = space_src;
-    }
+    space_before(fo->s, fo->src, &fo->n, space_src);
+    space_before(pl->s, pl->src, &pl->n, space_src);
     fws = fo->n;
     pws = pl->n;
     /* The common case first: every unit is simple (an ASCII word), so the squeezing decisions
@@ -667,14 +694,8 @@ STREAM_INLINE void stream_start_word(stream *s, uint32_t src)
 {
     const uint32_t sp = s->have_gap ? s->gap_src : src;
 
-    if (s->fn > 0) {
-        s->fs[s->fn] = ' ';
-        s->fsr[s->fn++] = sp;
-    }
-    if (s->pn > 0) {
-        s->ps[s->pn] = ' ';
-        s->psr[s->pn++] = sp;
-    }
+    space_before(s->fs, s->fsr, &s->fn, sp);
+    space_before(s->ps, s->psr, &s->pn, sp);
     s->fws = s->fn;
     s->pws = s->pn;
     s->wsrc = src;
@@ -817,25 +838,12 @@ static cg_status normalize_stream(const cg__normalizer *nz, const uint8_t *p, si
     if (st != CG_OK)
         return st;
     while (i < len) {
-        const uint8_t c = p[i];
+        const size_t stop = ascii_run(p, len, i);
         size_t start;
         int32_t cl[CG__NCLUSTER_MAX_CPS];
         int ncl;
 
-        if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
-            size_t j = i + 1, stop;
-
-            while (j + 8 <= len) {
-                uint64_t w8;
-
-                memcpy(&w8, p + j, 8);
-                if (w8 & 0x8080808080808080ULL)
-                    break;
-                j += 8;
-            }
-            while (j < len && p[j] < 0x80)
-                j++;
-            stop = j == len ? len : j - 1;
+        if (stop > i) {
             do {
                 const cg__nunit *t = &asc->unit[p[i]];
                 const unsigned cls = t->cls, fb = t->f.b[0];
@@ -1059,8 +1067,7 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
 
     /* Character stage: clusters to units. */
     while (i < len) {
-        const uint8_t c = p[i];
-        size_t start;
+        size_t start, stop;
         int32_t cl[CG__NCLUSTER_MAX_CPS];
         int ncl;
 
@@ -1072,23 +1079,10 @@ cg_status cg__normalize_ex(const cg__normalizer *nz, const char *text, size_t le
                 goto fail;
             u = sc->u;
         }
-        /* ASCII not followed by a possible combining mark: one table lookup each. The run of
-         * ASCII from i is found first, eight bytes at a time; its last byte is left to the
-         * paths below when a byte >= 0x80 (perhaps a combining mark) follows it. */
-        if (c < 0x80 && (i + 1 == len || p[i + 1] < 0x80)) {
-            size_t j = i + 1, stop;
+        /* ASCII not followed by a possible combining mark: a template copied for each. */
+        stop = ascii_run(p, len, i);
 
-            while (j + 8 <= len) {
-                uint64_t w8;
-
-                memcpy(&w8, p + j, 8);
-                if (w8 & 0x8080808080808080ULL)
-                    break;
-                j += 8;
-            }
-            while (j < len && p[j] < 0x80)
-                j++;
-            stop = j == len ? len : j - 1;
+        if (stop > i) {
             fbytes += stop - i;
             do {
                 const uint8_t b = p[i];
