@@ -40,7 +40,7 @@ typedef struct cg__learned_scratch {
     uint64_t *seen;      /* the direct path's bucket bitmap (2^bits bits) and its summary */
     uint64_t *seen_sum;  /* (one bit per word of seen), all zero between messages */
     uint32_t seen_bits;  /* bits of the model seen was sized for, 0 before */
-    uint32_t dups[32];   /* buckets met again within one message */
+    uint32_t dups[33];   /* buckets met again within one message (32), and a sentinel */
 } cg__learned_scratch;
 
 void cg__learned_scratch_free(cg__learned_scratch *s);
@@ -59,12 +59,14 @@ cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, floa
                             cg_error *err);
 
 /* The direct path: the vector of the features cg__learned_features would write (same arguments)
- * for model m, made without the line, into s->v. Bit-identical to
- * featurising and vectorising the line (test_text_learned); falls back to the line itself for
- * models with character n-grams or lines longer than the model's cut. */
+ * for model m, made without the line, into s->v. laugh is cg__context_laugh_emoji(text, len),
+ * which the engine computes once a message for this layer and the context markers both.
+ * Bit-identical to featurising and vectorising the line (test_text_learned); falls back to the
+ * line itself for models with character n-grams or lines longer than the model's cut. */
 cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,
                              size_t len, const cg__finding *f, size_t n,
-                             const cg__age_facts *age, cg__learned_scratch *s, cg_error *err);
+                             const cg__age_facts *age, int laugh, cg__learned_scratch *s,
+                             cg_error *err);
 
 /* The probability of each label of model m for the vector in s->v, in scores[0 .. label
  * count). */
