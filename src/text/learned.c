@@ -21,8 +21,6 @@ void cg__learned_scratch_free(cg__learned_scratch *s)
     cg__free(s->s);
     cg__lin_feats_free(&s->f);
     cg__lin_vec_free(&s->v);
-    cg__free(s->seen);
-    cg__free(s->seen_sum);
     memset(s, 0, sizeof(*s));
 }
 
@@ -129,8 +127,8 @@ cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, floa
 
 /* ---- the direct path ----------------------------------------------------------------------- */
 
-/* FNV-1a (linear.h) of s[0 .. n) continued from h, four bytes a step: the same products in the
- * same order as a byte loop, with a quarter of its loop tests. */
+/* FNV-1a (linear.h) of s[0 .. n) continued from h, four bytes a step and the last 0-3 without a
+ * loop: the same products in the same order as a byte loop, with a quarter of its tests. */
 static inline uint64_t fnv_bytes(uint64_t h, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -142,7 +140,12 @@ static inline uint64_t fnv_bytes(uint64_t h, const char *s, size_t n)
         h = (h ^ u[i + 2]) * CG__LIN_FNV_PRIME;
         h = (h ^ u[i + 3]) * CG__LIN_FNV_PRIME;
     }
-    for (; i < n; i++)
+    if (n & 2) {
+        h = (h ^ u[i]) * CG__LIN_FNV_PRIME;
+        h = (h ^ u[i + 1]) * CG__LIN_FNV_PRIME;
+        i += 2;
+    }
+    if (n & 1)
         h = (h ^ u[i]) * CG__LIN_FNV_PRIME;
     return h;
 }
@@ -150,7 +153,7 @@ static inline uint64_t fnv_bytes(uint64_t h, const char *s, size_t n)
 /* The feature line as a stream of tokens split at spaces, as cg__lin_featurize splits it: each
  * token's FNV-1a hash is turned into buckets when the token ends. */
 typedef struct stream {
-    const cg__lin_params *p;
+    uint32_t bits, ngrams; /* the model's */
     uint32_t *idx;
     size_t k;
     uint64_t h;
@@ -161,7 +164,7 @@ typedef struct stream {
 static inline void end_token(stream *t)
 {
     if (t->in) {
-        t->k = cg__lin_word_emit(t->p, &t->w, t->h, t->idx, t->k);
+        t->k = cg__lin_word_emit(t->bits, t->ngrams, &t->w, t->h, t->idx, t->k);
         t->in = 0;
     }
 }
@@ -193,144 +196,6 @@ static void token(stream *t, char prefix, const char *a, size_t an)
     }
 }
 
-/* The TF-IDF vector of the word features in s->f, as cg__lin_vectorize makes it (entries by
- * increasing bucket, value (1 + ln tf) * idf scaled to unit length), with the buckets sorted by
- * a bitmap instead of comparisons: the message's buckets are set in s->seen (and the words of
- * s->seen that hold any in s->seen_sum), then read back in order, clearing as it goes. Returns
- * 0, or -1 when too many buckets repeat (the caller sorts instead; the bitmap is left clear).
- * Locals rather than v->n and f->n in the loops: seen and sum are uint64_t, which may alias a
- * size_t, so the compiler would reload and store those at every entry. */
-static int vectorize_bitmap(const float *idf, cg__learned_scratch *s)
-{
-    const uint32_t *const fi = s->f.idx;
-    const size_t nf = s->f.n;
-    uint64_t *const seen = s->seen, *const sum = s->seen_sum;
-    uint32_t *const dups = s->dups;
-    enum { MAX_DUPS = sizeof(s->dups) / sizeof(s->dups[0]) - 1 }; /* and the sentinel */
-    size_t nd = 0;
-
-    for (size_t i = 0; i < nf; i++) {
-        const uint32_t b = fi[i], w = b >> 6;
-        const uint64_t bit = (uint64_t)1 << (b & 63);
-
-        if (seen[w] & bit) {
-            if (nd == MAX_DUPS) {
-                for (size_t j = 0; j < i; j++) {
-                    seen[fi[j] >> 6] = 0;
-                    sum[fi[j] >> 12] = 0;
-                }
-                return -1;
-            }
-            dups[nd++] = b;
-            continue;
-        }
-        seen[w] |= bit;
-        sum[w >> 6] |= (uint64_t)1 << (w & 63);
-    }
-    for (size_t d = 1; d < nd; d++) { /* a few entries: insertion sort */
-        const uint32_t x = dups[d];
-        size_t e = d;
-
-        for (; e > 0 && dups[e - 1] > x; e--)
-            dups[e] = dups[e - 1];
-        dups[e] = x;
-    }
-    dups[nd] = UINT32_MAX; /* above every bucket: the repeat test needs no bound */
-
-    uint32_t *const vi = s->v.idx;
-    float *const vv = s->v.val;
-    const size_t nsum = ((size_t)1 << s->seen_bits >> 12) + (s->seen_bits < 12);
-    const uint32_t *dp = dups; /* the next repeat: the buckets are read back in increasing order */
-    size_t nv = 0;
-    double norm = 0.0;
-
-    for (size_t sw = 0; sw < nsum; sw++) {
-        uint64_t words = sum[sw];
-
-        if (words == 0)
-            continue;
-        sum[sw] = 0;
-        do {
-            const size_t w = sw * 64 + (size_t)__builtin_ctzll(words);
-            uint64_t bits = seen[w];
-
-            seen[w] = 0;
-            do {
-                const uint32_t b = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-                /* 1 * idf is idf: a bucket met once needs no product. */
-                float x = idf[b];
-
-                if (*dp == b) {
-                    size_t tf = 1;
-
-                    for (; *dp == b; dp++)
-                        tf++;
-                    x = (1.0f + logf((float)tf)) * x;
-                }
-                vi[nv] = b;
-                vv[nv++] = x;
-                norm += (double)x * x;
-                bits &= bits - 1;
-            } while (bits != 0);
-            words &= words - 1;
-        } while (words != 0);
-    }
-    s->v.n = nv;
-    if (norm > 0) {
-        const float sc = (float)(1.0 / sqrt(norm));
-
-        for (size_t k = 0; k < nv; k++)
-            vv[k] *= sc;
-    }
-    return 0;
-}
-
-/* The largest model the bitmap serves: 2^16 buckets, 8 KiB per session. */
-#define BITMAP_MAX_BITS 16
-
-/* Makes s->v from s->f (word features only) for model m. */
-static cg_status vectorize(const cg_text_model *m, cg__learned_scratch *s, cg_error *err)
-{
-    const cg__lin_params *p = &m->p;
-
-    if (!(p->flags & CG__LIN_TFIDF) || m->idf == NULL || p->bits > BITMAP_MAX_BITS)
-        return cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
-    if (s->seen_bits != p->bits) {
-        const size_t nw = ((size_t)1 << p->bits) / 64;
-        uint64_t *seen = cg__calloc(nw, sizeof(*seen));
-        uint64_t *sum = cg__calloc(nw / 64 + 1, sizeof(*sum));
-
-        if (seen == NULL || sum == NULL) {
-            cg__free(seen);
-            cg__free(sum);
-            return cg__fail(err, CG_E_NOMEM, "out of memory for the learned layer's vector");
-        }
-        cg__free(s->seen);
-        cg__free(s->seen_sum);
-        s->seen = seen;
-        s->seen_sum = sum;
-        s->seen_bits = p->bits;
-    }
-    if (s->f.n > s->v.cap) {
-        uint32_t *ni = cg__malloc_array(s->f.n, sizeof(*ni));
-        float *nv = cg__malloc_array(s->f.n, sizeof(*nv));
-
-        if (ni == NULL || nv == NULL) {
-            cg__free(ni);
-            cg__free(nv);
-            return cg__fail(err, CG_E_NOMEM, "out of memory for the learned layer's vector");
-        }
-        cg__free(s->v.idx);
-        cg__free(s->v.val);
-        s->v.idx = ni;
-        s->v.val = nv;
-        s->v.cap = s->f.n;
-    }
-    if (vectorize_bitmap(m->idf, s) == 0)
-        return CG_OK;
-    return cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
-}
-
 cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,
                              size_t len, const cg__finding *f, size_t n,
                              const cg__age_facts *age, int laugh, cg__learned_scratch *s,
@@ -359,18 +224,23 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
         s->f.idx = ni;
         s->f.cap = cap;
     }
-    stream t = {p, s->f.idx, 0, 0, 0, {{0}, 0}};
+    /* The words of the forms go through locals (the tokens after them through t): their loops
+     * keep the n-gram state, the count and the model's parameters in registers. */
+    const uint32_t bits = p->bits, ngrams = p->word_ngrams;
+    uint32_t *const idx = s->f.idx;
+    cg__lin_words wd = {{0}, 0};
+    size_t k = 0;
 
-    /* The plain form's words (the line's first bytes, no token pending yet): each word's end
-     * found eight bytes at a time, then its bytes hashed. */
+    /* The plain form's words (the line's first bytes): each word's end found eight bytes at a
+     * time, then its bytes hashed. */
     const char *const ps = nm->plain.s;
     const size_t pn = nm->plain.n;
     for (size_t i = 0; i < pn;) {
         const size_t j = cg__bytes_space(ps, i, pn);
 
         if (j > i)
-            t.k = cg__lin_word_emit(p, &t.w, fnv_bytes(CG__LIN_FNV_BASIS, ps + i, j - i), t.idx,
-                                    t.k);
+            k = cg__lin_word_emit(bits, ngrams, &wd, fnv_bytes(CG__LIN_FNV_BASIS, ps + i, j - i),
+                                  idx, k);
         i = j + 1;
     }
     /* Words with Vietnamese letters, in their folded spelling, as "~" + the word: the search
@@ -378,18 +248,20 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
      * is hashed once, from its start (found backwards) to its end. */
     const char *const fs = nm->folded.s;
     const size_t fn = nm->folded.n;
+    const uint64_t tilde = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
     for (size_t i = cg__bytes_wide(fs, 0, fn); i < fn;) {
         size_t a = i;
 
         while (a > 0 && fs[a - 1] != ' ')
             a--;
         const size_t e = cg__bytes_space(fs, i, fn);
-        const uint64_t tilde = (CG__LIN_FNV_BASIS ^ (unsigned char)'~') * CG__LIN_FNV_PRIME;
-        t.k = cg__lin_word_emit(p, &t.w, fnv_bytes(tilde, fs + a, e - a), t.idx, t.k);
+        k = cg__lin_word_emit(bits, ngrams, &wd, fnv_bytes(tilde, fs + a, e - a), idx, k);
         if (e >= fn)
             break;
         i = cg__bytes_wide(fs, e + 1, fn);
     }
+    stream t = {bits, ngrams, idx, k, 0, 0, wd};
+
     for (size_t i = 0; i < n; i++) {
         const char *facet = cg_text_facet_name(f[i].facet);
         token(&t, '#', f[i].cue, strnlen(f[i].cue, 63));
@@ -405,5 +277,5 @@ cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, c
     end_token(&t);
     s->f.n = t.k;
     s->f.n_char = 0;
-    return vectorize(m, s, err);
+    return cg__lin_vectorize(p, m->idf, &s->f, &s->v, err);
 }

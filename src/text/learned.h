@@ -37,10 +37,6 @@ typedef struct cg__learned_scratch {
     size_t n, cap;
     cg__lin_feats f;
     cg__lin_vec v;       /* the vector of the last message scored */
-    uint64_t *seen;      /* the direct path's bucket bitmap (2^bits bits) and its summary */
-    uint64_t *seen_sum;  /* (one bit per word of seen), all zero between messages */
-    uint32_t seen_bits;  /* bits of the model seen was sized for, 0 before */
-    uint32_t dups[33];   /* buckets met again within one message (32), and a sentinel */
 } cg__learned_scratch;
 
 void cg__learned_scratch_free(cg__learned_scratch *s);

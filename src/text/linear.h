@@ -105,16 +105,18 @@ typedef struct cg__lin_words {
 } cg__lin_words;
 
 /* Writes the buckets of a word of hash h (its unigram, then its n-grams with the words before
- * it, up to p->word_ngrams) at idx[k..]; returns the new k. */
-static inline size_t cg__lin_word_emit(const cg__lin_params *p, cg__lin_words *w, uint64_t h,
-                                       uint32_t *idx, size_t k)
+ * it, up to word_ngrams) at idx[k..]; returns the new k. bits and word_ngrams are the model's
+ * (cg__lin_params), passed by value: a caller's loop then keeps them in registers (read through
+ * a pointer, they would be read again after every store to idx, which could alias them). */
+static inline size_t cg__lin_word_emit(uint32_t bits, uint32_t word_ngrams, cg__lin_words *w,
+                                       uint64_t h, uint32_t *idx, size_t k)
 {
     uint64_t g = h;
 
-    idx[k++] = cg__lin_bucket(h, CG__LIN_SEED_WORD, p->bits);
-    for (size_t m = 0; m + 1 < p->word_ngrams && m < w->nprev; m++) {
+    idx[k++] = cg__lin_bucket(h, CG__LIN_SEED_WORD, bits);
+    for (size_t m = 0; m + 1 < word_ngrams && m < w->nprev; m++) {
         g = (w->prev[m] * 0x9e3779b97f4a7c15ULL + g) ^ (g >> 17);
-        idx[k++] = cg__lin_bucket(g, CG__LIN_SEED_WORD + m + 1, p->bits);
+        idx[k++] = cg__lin_bucket(g, CG__LIN_SEED_WORD + m + 1, bits);
     }
     for (size_t m = CG__LIN_MAX_WORD_N - 2; m > 0; m--)
         w->prev[m] = w->prev[m - 1];
