@@ -145,14 +145,16 @@ static const entry negators[] = {
  * words: a word's slot says which lists hold it alone (mask) and which hold it as the first of
  * two words (the pairs chained from it). A scan costs one hash and one probe or two per word
  * that passes the first-byte filter, instead of a walk over every entry of every list.
- * The first bytes of each first word by its length (one bit per byte value) still pass most
- * words of a message over at once. No entry's first word is longer than MAX_WORD bytes, so a
+ * A filter of one bit per (length, first two bytes) of the first words, hashed into 8,192 bits,
+ * passes most words of a message over at once. No entry's first word is longer than MAX_WORD bytes, so a
  * first word is held as its bytes in two 8-byte keys (zero-padded): the hash and the comparison
  * of a slot read those, not the bytes one at a time. */
 #define MAX_WORD 12
 #define SLOTS 512   /* a power of two, over twice the distinct first words of a language */
 #define SLOT_BITS 9
 #define MAX_PAIRS 64
+#define FILTER_LOG2 13
+#define FILTER_BITS (1u << FILTER_LOG2)
 _Static_assert(MAX_WORD <= 16 && SLOTS == 1 << SLOT_BITS, "a first word fits two keys");
 
 typedef struct pair {
@@ -173,8 +175,16 @@ typedef struct word_set {
     slot slots[SLOTS];
     pair pairs[MAX_PAIRS];
     int n_pairs;
-    uint32_t first[MAX_WORD + 1][8]; /* first bytes by length */
+    uint64_t filter[FILTER_BITS / 64]; /* the first words' (length, first two bytes) hashed */
 } word_set;
+
+/* The filter bit of a word of n >= 1 bytes starting with c0 and (when n >= 2) c1. */
+static inline uint32_t filter_bit(size_t n, unsigned char c0, unsigned char c1)
+{
+    const uint32_t key = (uint32_t)n << 16 | (uint32_t)c0 << 8 | c1;
+
+    return (key * 0x9e3779b1u) >> (32 - FILTER_LOG2);
+}
 
 /* The keys of word s (n <= MAX_WORD bytes, room >= n of them readable from s). */
 static inline void word_key(const char *s, size_t n, size_t room, uint64_t *k0, uint64_t *k1)
@@ -225,8 +235,9 @@ static void set_add(word_set *ws, const entry *list, unsigned mask)
         const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
         if (n1 > MAX_WORD || n1 == 0)
             continue;
-        const unsigned char c = (unsigned char)p->s[0];
-        ws->first[n1][c >> 5] |= 1u << (c & 31);
+        const uint32_t fb =
+            filter_bit(n1, (unsigned char)p->s[0], n1 > 1 ? (unsigned char)p->s[1] : 0);
+        ws->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
         slot *sl = set_slot(ws, p->s, n1);
         if (sl->n == 0) {
             word_key(p->s, n1, n1, &sl->k0, &sl->k1);
@@ -252,12 +263,13 @@ static void set_add(word_set *ws, const entry *list, unsigned mask)
 }
 
 /* 1 when ws may hold word s (n >= 1 bytes): some entry's first word has its length and first
- * byte. Most words of a message stop here. */
+ * two bytes, or shares their filter bit. Most words of a message stop here. */
 static inline int set_may_hold(const word_set *ws, const char *s, size_t n)
 {
-    const unsigned char c = (unsigned char)s[0];
-
-    return n <= MAX_WORD && ((ws->first[n][c >> 5] >> (c & 31)) & 1u);
+    if (n > MAX_WORD)
+        return 0;
+    const uint32_t fb = filter_bit(n, (unsigned char)s[0], n > 1 ? (unsigned char)s[1] : 0);
+    return (ws->filter[fb >> 6] >> (fb & 63)) & 1u;
 }
 
 /* The lists (and NEG_BIT) that hold word s (n bytes, 1 .. MAX_WORD) alone, or s followed by
