@@ -86,7 +86,10 @@ typedef struct cg__lin_feats {
 #define CG__LIN_SEED_WORD 0xc2b2ae3d27d4eb4fULL
 
 /* A multiply-xorshift finaliser (Stafford's mix13) so that the top bits of FNV-1a, which mix
- * poorly for short inputs, are usable as the bucket. */
+ * poorly for short inputs, are usable as the bucket. mix13's last step, h ^= h >> 31, is left
+ * out: it changes only the low 33 bits, and the bucket is the top bits (at most
+ * CG__LIN_MAX_BITS of them), so every bucket is the same with or without it. */
+_Static_assert(CG__LIN_MAX_BITS <= 33, "the bucket's bits are above mix13's last xor-shift");
 static inline uint32_t cg__lin_bucket(uint64_t h, uint64_t seed, uint32_t bits)
 {
     h ^= seed;
@@ -94,7 +97,6 @@ static inline uint32_t cg__lin_bucket(uint64_t h, uint64_t seed, uint32_t bits)
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;
     h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
     return (uint32_t)(h >> (64 - bits));
 }
 

@@ -142,6 +142,26 @@ CG_TEST(text_linear_feature_counts)
     cg__lin_feats_free(&f);
 }
 
+/* cg__lin_bucket leaves out mix13's last xor-shift, which cannot reach the bucket's bits: the
+ * buckets must be those of the whole finaliser, for every width and a million hashes. */
+CG_TEST(text_linear_bucket_is_mix13)
+{
+    uint64_t rng = 7;
+
+    for (uint32_t bits = CG__LIN_MIN_BITS; bits <= CG__LIN_MAX_BITS; bits++)
+        for (int i = 0; i < 1000000 / (CG__LIN_MAX_BITS - CG__LIN_MIN_BITS + 1); i++) {
+            const uint64_t h0 = rng_next(&rng), seed = i & 1 ? CG__LIN_SEED_WORD : rng_next(&rng);
+            uint64_t h = h0 ^ seed;
+
+            h ^= h >> 30;
+            h *= 0xbf58476d1ce4e5b9ULL;
+            h ^= h >> 27;
+            h *= 0x94d049bb133111ebULL;
+            h ^= h >> 31;
+            CG_ASSERT_EQ(cg__lin_bucket(h0, seed, bits), (uint32_t)(h >> (64 - bits)));
+        }
+}
+
 static int cmp_u32_test(const void *a, const void *b)
 {
     const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
