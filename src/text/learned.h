@@ -12,7 +12,7 @@
  * for training is exactly what the engine scores: train/serve skew is impossible by
  * construction. The engine does not build that line per message: cg__learned_vector hashes the
  * same tokens, in the same order, straight into bucket indices (linear.h's cg__lin_word_emit,
- * the featuriser's own code) and makes the TF-IDF vector without sorting; the line builder
+ * the featuriser's own code) and makes the TF-IDF vector with cg__lin_vectorize; the line builder
  * stays for --features-out and explain, and as the oracle of test_text_learned, which checks
  * over the whole corpus that both paths give the same buckets and values, bit for bit.
  * tests/text/train_model.sh trains data/text/learned.bin from the corpus's train split.
