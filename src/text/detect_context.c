@@ -146,9 +146,9 @@ static const entry negators[] = {
  * two words (the pairs chained from it). A scan costs one hash and one probe or two per word
  * that passes the first-byte filter, instead of a walk over every entry of every list.
  * A filter of one bit per (length, first two bytes) of the first words, hashed into 8,192 bits,
- * passes most words of a message over at once. No entry's first word is longer than MAX_WORD bytes, so a
- * first word is held as its bytes in two 8-byte keys (zero-padded): the hash and the comparison
- * of a slot read those, not the bytes one at a time. */
+ * passes most words of a message over at once. No entry's first word is longer than MAX_WORD
+ * bytes, so a first word is held as its bytes in two 8-byte keys (zero-padded): the hash and the
+ * comparison of a slot read those, not the bytes one at a time. */
 #define MAX_WORD 12
 #define SLOTS 512   /* a power of two, over twice the distinct first words of a language */
 #define SLOT_BITS 9
