@@ -174,7 +174,7 @@ static void sort_u32(uint32_t *v, size_t n, uint32_t bits)
     }
     if (n < 2)
         return;
-    const unsigned shift = bits - 5; /* bits >= CG__LIN_MIN_BITS */
+    const unsigned shift = bits > 5 ? bits - 5 : 0; /* bits >= CG__LIN_MIN_BITS (8) */
     uint8_t cnt[32] = {0}, start[32];
     uint64_t c8[4], s8[4];
     uint32_t tmp[SMALL_SORT];
