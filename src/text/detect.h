@@ -153,8 +153,10 @@ int cg__context_refusal(const cg__normalized *nm);
 
 /* The context markers of a message (bit set). */
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm);
-/* Its topic markers only (CG__CTX_TOPIC), cheaper: every message is read for them. */
-unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm);
+/* Its topic markers only (CG__CTX_TOPIC), cheaper: every message is read for them. laugh is
+ * cg__context_laugh_emoji of the message's original, computed once a message by the engine for
+ * these markers and the learned layer both. */
+unsigned cg__context_topic(int laugh, const cg__normalized *nm);
 /* For tests: how many entries of the marker lists (and negators) their word sets do not find
  * (0: every list fits its hash set). */
 int cg__context_check(void);

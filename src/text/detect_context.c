@@ -11,6 +11,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "text/bytescan.h"
 #include "text/detect_words.h"
 
 /* A list entry: a word, or two words "a b" matched against two words in a row. */
@@ -144,11 +145,17 @@ static const entry negators[] = {
  * words: a word's slot says which lists hold it alone (mask) and which hold it as the first of
  * two words (the pairs chained from it). A scan costs one hash and one probe or two per word
  * that passes the first-byte filter, instead of a walk over every entry of every list.
- * The first bytes of each first word by its length (one bit per byte value) still pass most
- * words of a message over at once. No entry's first word is longer than MAX_WORD bytes. */
+ * A filter of one bit per (length, first two bytes) of the first words, hashed into 8,192 bits,
+ * passes most words of a message over at once. No entry's first word is longer than MAX_WORD
+ * bytes, so a first word is held as its bytes in two 8-byte keys (zero-padded): the hash and the
+ * comparison of a slot read those, not the bytes one at a time. */
 #define MAX_WORD 12
 #define SLOTS 512   /* a power of two, over twice the distinct first words of a language */
+#define SLOT_BITS 9
 #define MAX_PAIRS 64
+#define FILTER_LOG2 13
+#define FILTER_BITS (1u << FILTER_LOG2)
+_Static_assert(MAX_WORD <= 16 && SLOTS == 1 << SLOT_BITS, "a first word fits two keys");
 
 typedef struct pair {
     const char *s; /* the second word */
@@ -158,33 +165,63 @@ typedef struct pair {
 } pair;
 
 typedef struct slot {
-    const char *s; /* the first word, or NULL for an empty slot */
-    uint8_t n;
-    uint16_t mask; /* the lists holding it alone, and NEG_BIT */
-    int16_t pairs; /* its first pair, or -1 */
+    uint64_t k0, k1; /* the first word's bytes 0-7 and 8-15 (bytescan.h's order), zero-padded */
+    uint8_t n;       /* its length; 0 for an empty slot */
+    uint16_t mask;   /* the lists holding it alone, and NEG_BIT */
+    int16_t pairs;   /* its first pair, or -1 */
 } slot;
 
 typedef struct word_set {
     slot slots[SLOTS];
     pair pairs[MAX_PAIRS];
     int n_pairs;
-    uint32_t first[MAX_WORD + 1][8]; /* first bytes by length */
+    uint64_t filter[FILTER_BITS / 64]; /* the first words' (length, first two bytes) hashed */
 } word_set;
 
-static uint32_t word_hash(const char *s, size_t n)
+/* The filter bit of a word of n >= 1 bytes starting with c0 and (when n >= 2) c1. */
+static inline uint32_t filter_bit(size_t n, unsigned char c0, unsigned char c1)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    const uint32_t key = (uint32_t)n << 16 | (uint32_t)c0 << 8 | c1;
+
+    return (key * 0x9e3779b1u) >> (32 - FILTER_LOG2);
+}
+
+/* The keys of word s (n <= MAX_WORD bytes, room >= n of them readable from s). */
+static inline void word_key(const char *s, size_t n, size_t room, uint64_t *k0, uint64_t *k1)
+{
+    if (room >= 16) {
+        *k0 = cg__bytes_load8(s);
+        *k1 = cg__bytes_load8(s + 8);
+    } else {
+        char b[16] = {0};
+        memcpy(b, s, n);
+        *k0 = cg__bytes_load8(b);
+        *k1 = cg__bytes_load8(b + 8);
+        return;
+    }
+    if (n < 8) {
+        *k0 &= ((uint64_t)1 << (8 * n)) - 1;
+        *k1 = 0;
+    } else if (n < 16) {
+        *k1 &= ((uint64_t)1 << (8 * (n - 8))) - 1;
+    }
+}
+
+static inline uint32_t key_hash(uint64_t k0, uint64_t k1, size_t n)
+{
+    return (uint32_t)(((k0 ^ (k1 * 0xc2b2ae3d27d4eb4fULL) ^ n) * 0x9e3779b97f4a7c15ULL) >>
+                      (64 - SLOT_BITS));
 }
 
 /* The slot of word s (n bytes): its own, or the empty one where it would go. */
 static slot *set_slot(word_set *ws, const char *s, size_t n)
 {
-    for (uint32_t i = word_hash(s, n) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+    uint64_t k0, k1;
+
+    word_key(s, n, n, &k0, &k1);
+    for (uint32_t i = key_hash(k0, k1, n);; i = (i + 1) & (SLOTS - 1)) {
         slot *sl = &ws->slots[i];
-        if (sl->s == NULL || (sl->n == n && memcmp(sl->s, s, n) == 0))
+        if (sl->n == 0 || (sl->n == n && sl->k0 == k0 && sl->k1 == k1))
             return sl;
     }
 }
@@ -196,13 +233,14 @@ static void set_add(word_set *ws, const entry *list, unsigned mask)
     for (const entry *p = list; p->s != NULL; p++) {
         const char *sp = memchr(p->s, ' ', p->n);
         const size_t n1 = sp ? (size_t)(sp - p->s) : p->n;
-        if (n1 > MAX_WORD)
+        if (n1 > MAX_WORD || n1 == 0)
             continue;
-        const unsigned char c = (unsigned char)p->s[0];
-        ws->first[n1][c >> 5] |= 1u << (c & 31);
+        const uint32_t fb =
+            filter_bit(n1, (unsigned char)p->s[0], n1 > 1 ? (unsigned char)p->s[1] : 0);
+        ws->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
         slot *sl = set_slot(ws, p->s, n1);
-        if (sl->s == NULL) {
-            sl->s = p->s;
+        if (sl->n == 0) {
+            word_key(p->s, n1, n1, &sl->k0, &sl->k1);
             sl->n = (uint8_t)n1;
             sl->pairs = -1;
         }
@@ -224,21 +262,33 @@ static void set_add(word_set *ws, const entry *list, unsigned mask)
     }
 }
 
-/* The lists (and NEG_BIT) that hold word w alone, or w followed by next (n2 bytes, 0: none). */
-static unsigned set_lookup(const word_set *ws, const cg__word *w, const cg__word *next)
+/* 1 when ws may hold word s (n >= 1 bytes): some entry's first word has its length and first
+ * two bytes, or shares their filter bit. Most words of a message stop here. */
+static inline int set_may_hold(const word_set *ws, const char *s, size_t n)
 {
-    const unsigned char c = (unsigned char)w->s[0];
-    if (w->n > MAX_WORD || !(ws->first[w->n][c >> 5] & (1u << (c & 31))))
+    if (n > MAX_WORD)
         return 0;
-    for (uint32_t i = word_hash(w->s, w->n) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+    const uint32_t fb = filter_bit(n, (unsigned char)s[0], n > 1 ? (unsigned char)s[1] : 0);
+    return (ws->filter[fb >> 6] >> (fb & 63)) & 1u;
+}
+
+/* The lists (and NEG_BIT) that hold word s (n bytes, 1 .. MAX_WORD) alone, or s followed by
+ * word s2 (n2 bytes; 0: none); room: the bytes readable from s (to the end of its form). */
+static unsigned set_lookup(const word_set *ws, const char *s, size_t n, size_t room,
+                           const char *s2, size_t n2)
+{
+    uint64_t k0, k1;
+
+    word_key(s, n, room, &k0, &k1);
+    for (uint32_t i = key_hash(k0, k1, n);; i = (i + 1) & (SLOTS - 1)) {
         const slot *sl = &ws->slots[i];
-        if (sl->s == NULL)
+        if (sl->n == 0)
             return 0;
-        if (sl->n != w->n || memcmp(sl->s, w->s, w->n) != 0)
+        if (sl->n != n || sl->k0 != k0 || sl->k1 != k1)
             continue;
         unsigned m = sl->mask;
-        for (int16_t k = sl->pairs; k >= 0 && next->n > 0; k = ws->pairs[k].next)
-            if (ws->pairs[k].n == next->n && memcmp(ws->pairs[k].s, next->s, next->n) == 0)
+        for (int16_t k = sl->pairs; k >= 0 && n2 > 0; k = ws->pairs[k].next)
+            if (ws->pairs[k].n == n2 && memcmp(ws->pairs[k].s, s2, n2) == 0)
                 m |= ws->pairs[k].mask;
         return m;
     }
@@ -254,29 +304,30 @@ static unsigned scan_form(const cg__textform *f, const word_set *ws, unsigned wa
                        CG__CTX_KIN == 1u << 4 && CG__CTX_REPORT == 1u << 5 &&
                        CG__CTX_STORY == 1u << 6 && CG__CTX_NEWS == 1u << 7,
                    "a list's marker is 1 << its index");
+    if (f->n == 0)
+        return 0;
     const char *const end = f->s + f->n;
-    cg__word w[2];
     unsigned m = 0;
     int prev_neg = 0; /* the word before is a negator: "đừng kể", "don't tell" is secrecy */
 
-    /* w[0] is the word, w[1] the next one (found once, then moved into w[0]). */
-    const char *sp = f->n > 0 ? memchr(f->s, ' ', f->n) : NULL;
-    w[0].s = f->s;
-    w[0].n = (uint32_t)((sp != NULL ? sp : end) - f->s);
-    while (w[0].s < end) {
-        const char *ns = w[0].s + w[0].n + 1;
-        if (ns < end) {
-            const char *nsp = memchr(ns, ' ', (size_t)(end - ns));
-            w[1].s = ns;
-            w[1].n = (uint32_t)((nsp != NULL ? nsp : end) - ns);
-        } else {
-            w[1].s = end;
-            w[1].n = 0;
-        }
-        const unsigned hit = w[0].n > 0 ? set_lookup(ws, &w[0], &w[1]) : 0;
+    /* w (wn bytes) is the word, nw (nn bytes) the next one, found once and then moved into w;
+     * each word's end is found eight bytes at a time (bytescan.h: a memchr call a word cost
+     * more). */
+    const char *w = f->s;
+    size_t wn = cg__bytes_space(w, 0, f->n);
+    for (;;) {
+        const char *const nw = w + wn + 1;
+        const int more = nw < end;
+        const size_t nn = more ? cg__bytes_space(nw, 0, (size_t)(end - nw)) : 0;
+        const unsigned hit = wn > 0 && set_may_hold(ws, w, wn)
+                                 ? set_lookup(ws, w, wn, (size_t)(end - w), nw, nn)
+                                 : 0;
         m |= hit & want & (prev_neg ? ~(NEG_BIT | CG__CTX_REPORT) : ~NEG_BIT);
         prev_neg = (hit & NEG_BIT) != 0;
-        w[0] = w[1];
+        if (!more)
+            break;
+        w = nw;
+        wn = nn;
     }
     return m;
 }
@@ -483,7 +534,9 @@ static const entry *const en[N_LISTS] = {laugh_en, game_en,   task_en,  object_e
                                          kin_en,   report_en, story_en, news_en};
 static const entry *const vi[N_LISTS] = {laugh_vi, game_vi,   task_vi,  object_vi,
                                          kin_vi,   report_vi, story_vi, news_vi};
-static word_set set_en, set_vi;
+/* Every list (and the negators), and the topic lists alone: every message is read for its
+ * topic, and a set without the other lists' words lets more words fail the first-byte filter. */
+static word_set set_en, set_vi, topic_en, topic_vi;
 static once_flag sets_once = ONCE_FLAG_INIT;
 
 static void sets_init(void)
@@ -491,6 +544,10 @@ static void sets_init(void)
     for (int l = 0; l < N_LISTS; l++) {
         set_add(&set_en, en[l], 1u << l);
         set_add(&set_vi, vi[l], 1u << l);
+        if ((1u << l) & CG__CTX_TOPIC) {
+            set_add(&topic_en, en[l], 1u << l);
+            set_add(&topic_vi, vi[l], 1u << l);
+        }
     }
     set_add(&set_en, negators, NEG_BIT);
     set_add(&set_vi, negators, NEG_BIT);
@@ -503,6 +560,7 @@ int cg__context_check(void)
     call_once(&sets_once, sets_init);
     for (int lang = 0; lang < 2; lang++) {
         const word_set *ws = lang ? &set_vi : &set_en;
+        const word_set *ts = lang ? &topic_vi : &topic_en;
         for (int l = 0; l <= N_LISTS; l++)
             for (const entry *p = l < N_LISTS ? (lang ? vi : en)[l] : negators; p->s != NULL;
                  p++) {
@@ -510,26 +568,30 @@ int cg__context_check(void)
                 const cg__word w0 = {p->s, sp ? (uint32_t)(sp - p->s) : p->n, 0, 0};
                 const cg__word w1 = {sp ? sp + 1 : p->s + p->n,
                                      sp ? (uint32_t)(p->n - (size_t)(sp - p->s) - 1) : 0, 0, 0};
-                missed += !(set_lookup(ws, &w0, &w1) & (l < N_LISTS ? 1u << l : NEG_BIT));
+                const unsigned bit = l < N_LISTS ? 1u << l : NEG_BIT;
+                missed += !(set_may_hold(ws, w0.s, w0.n) &&
+                            (set_lookup(ws, w0.s, w0.n, p->n, w1.s, w1.n) & bit));
+                if (bit & CG__CTX_TOPIC)
+                    missed += !(set_may_hold(ts, w0.s, w0.n) &&
+                                (set_lookup(ts, w0.s, w0.n, p->n, w1.s, w1.n) & bit));
             }
     }
     return missed;
 }
 
-/* The markers of want (a bit set) found in the message. */
-static unsigned scan(const char *text, size_t len, const cg__normalized *nm, unsigned want)
+/* The markers of want (a bit set) found in the message with the word sets en and vi; laugh:
+ * its laughing emoji. */
+static unsigned scan(int laugh, const cg__normalized *nm, unsigned want, const word_set *en_set,
+                     const word_set *vi_set)
 {
-    call_once(&sets_once, sets_init);
-    unsigned m = cg__context_laugh_emoji(text, len) ? CG__CTX_LAUGH : 0;
-    int ascii = 1;
+    unsigned m = laugh ? CG__CTX_LAUGH : 0;
+    const int ascii = cg__bytes_wide(nm->folded.s, 0, nm->folded.n) == nm->folded.n;
 
-    for (size_t i = 0; i < nm->folded.n && ascii; i++)
-        ascii = (unsigned char)nm->folded.s[i] < 0x80;
-    m |= scan_form(&nm->plain, &set_en, want & ~m);
+    m |= scan_form(&nm->plain, en_set, want & ~m);
     /* The Vietnamese lists matter only where the folded form has letters beyond ASCII, except
      * for a few unaccented words they share with English, which the English lists hold too. */
     if (!ascii)
-        m |= scan_form(&nm->folded, &set_vi, want & ~m);
+        m |= scan_form(&nm->folded, vi_set, want & ~m);
     if ((want & CG__CTX_OBJECT) && !(m & CG__CTX_OBJECT) && photo_of_thing(nm, !ascii))
         m |= CG__CTX_OBJECT;
     return m;
@@ -537,10 +599,12 @@ static unsigned scan(const char *text, size_t len, const cg__normalized *nm, uns
 
 unsigned cg__context_scan(const char *text, size_t len, const cg__normalized *nm)
 {
-    return scan(text, len, nm, ~0u);
+    call_once(&sets_once, sets_init);
+    return scan(cg__context_laugh_emoji(text, len), nm, ~0u, &set_en, &set_vi);
 }
 
-unsigned cg__context_topic(const char *text, size_t len, const cg__normalized *nm)
+unsigned cg__context_topic(int laugh, const cg__normalized *nm)
 {
-    return scan(text, len, nm, CG__CTX_TOPIC) & CG__CTX_TOPIC;
+    call_once(&sets_once, sets_init);
+    return scan(laugh, nm, CG__CTX_TOPIC, &topic_en, &topic_vi) & CG__CTX_TOPIC;
 }

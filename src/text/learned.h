@@ -12,7 +12,7 @@
  * for training is exactly what the engine scores: train/serve skew is impossible by
  * construction. The engine does not build that line per message: cg__learned_vector hashes the
  * same tokens, in the same order, straight into bucket indices (linear.h's cg__lin_word_emit,
- * the featuriser's own code) and makes the TF-IDF vector without sorting; the line builder
+ * the featuriser's own code) and makes the TF-IDF vector with cg__lin_vectorize; the line builder
  * stays for --features-out and explain, and as the oracle of test_text_learned, which checks
  * over the whole corpus that both paths give the same buckets and values, bit for bit.
  * tests/text/train_model.sh trains data/text/learned.bin from the corpus's train split.
@@ -37,10 +37,6 @@ typedef struct cg__learned_scratch {
     size_t n, cap;
     cg__lin_feats f;
     cg__lin_vec v;       /* the vector of the last message scored */
-    uint64_t *seen;      /* the direct path's bucket bitmap (2^bits bits) and its summary */
-    uint64_t *seen_sum;  /* (one bit per word of seen), all zero between messages */
-    uint32_t seen_bits;  /* bits of the model seen was sized for, 0 before */
-    uint32_t dups[32];   /* buckets met again within one message */
 } cg__learned_scratch;
 
 void cg__learned_scratch_free(cg__learned_scratch *s);
@@ -59,12 +55,14 @@ cg_status cg__learned_score(const cg_text_model *m, cg__learned_scratch *s, floa
                             cg_error *err);
 
 /* The direct path: the vector of the features cg__learned_features would write (same arguments)
- * for model m, made without the line, into s->v. Bit-identical to
- * featurising and vectorising the line (test_text_learned); falls back to the line itself for
- * models with character n-grams or lines longer than the model's cut. */
+ * for model m, made without the line, into s->v. laugh is cg__context_laugh_emoji(text, len),
+ * which the engine computes once a message for this layer and the context markers both.
+ * Bit-identical to featurising and vectorising the line (test_text_learned); falls back to the
+ * line itself for models with character n-grams or lines longer than the model's cut. */
 cg_status cg__learned_vector(const cg_text_model *m, const cg__normalized *nm, const char *text,
                              size_t len, const cg__finding *f, size_t n,
-                             const cg__age_facts *age, cg__learned_scratch *s, cg_error *err);
+                             const cg__age_facts *age, int laugh, cg__learned_scratch *s,
+                             cg_error *err);
 
 /* The probability of each label of model m for the vector in s->v, in scores[0 .. label
  * count). */

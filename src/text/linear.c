@@ -114,6 +114,7 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
     }
     f->n_char = k;
     /* Words (in Vietnamese, syllables): the plain form separates them by single spaces. */
+    const uint32_t bits = p->bits, word_ngrams = p->word_ngrams;
     for (i = 0; i < n;) {
         size_t j = i;
         uint64_t h = FNV_BASIS;
@@ -121,7 +122,7 @@ cg_status cg__lin_featurize(const cg__lin_params *p, const char *s, size_t n, cg
         while (j < n && s[j] != ' ')
             h = (h ^ (unsigned char)s[j++]) * FNV_PRIME;
         if (j > i)
-            k = cg__lin_word_emit(p, &words, h, f->idx, k);
+            k = cg__lin_word_emit(bits, word_ngrams, &words, h, f->idx, k);
         i = j + 1;
     }
     f->n = k;
@@ -144,18 +145,64 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sorts a few indices by insertion (short messages), many with qsort. */
-static void sort_u32(uint32_t *v, size_t n)
+/* x with its bytes in little-endian order (x itself on little-endian machines). */
+static inline uint64_t le64(uint64_t x)
 {
-    if (n > 96) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(x);
+#else
+    return x;
+#endif
+}
+
+/* The most indices sort_u32 sorts by ranges (more go to qsort): every range count and every
+ * sum of counts fits in a byte. */
+#define SMALL_SORT 96
+
+/* Sorts the indices v[0 .. n) of buckets below 2^bits. A few (short messages) are counted into
+ * 32 ranges by their top five bits and moved into place range by range, then an insertion sort
+ * finishes: about one index a range, so it moves few (a plain insertion sort moved about n^2/4,
+ * and a bitmap over every bucket cost more to read back than this). Many go to qsort.
+ * The ranges' starts are the counts' prefix sums, eight bytes at a time: multiplying eight byte
+ * counts by 0x0101010101010101 leaves in byte j the sum of bytes 0 .. j (no byte overflows: the
+ * sums are at most SMALL_SORT). */
+static void sort_u32(uint32_t *v, size_t n, uint32_t bits)
+{
+    if (n > SMALL_SORT) {
         qsort(v, n, sizeof(*v), cmp_u32);
         return;
     }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = v[i];
-        size_t j = i;
+    if (n < 2)
+        return;
+    const unsigned shift = bits > 5 ? bits - 5 : 0; /* bits >= CG__LIN_MIN_BITS (8) */
+    uint8_t cnt[32] = {0}, start[32];
+    uint64_t c8[4], s8[4];
+    uint32_t tmp[SMALL_SORT];
 
-        for (; j > 0 && v[j - 1] > x; j--)
+    for (size_t i = 0; i < n; i++)
+        cnt[(v[i] >> shift) & 31]++;
+    memcpy(c8, cnt, sizeof(c8));
+    uint64_t base = 0;
+    for (int q = 0; q < 4; q++) {
+        /* Little-endian order: byte j of the word is the j-th count (big-endian reverses). */
+        const uint64_t c = le64(c8[q]);
+        const uint64_t incl = c * 0x0101010101010101ULL; /* byte j: counts 0 .. j */
+
+        s8[q] = le64((incl << 8) + base * 0x0101010101010101ULL);
+        base += incl >> 56;
+    }
+    memcpy(start, s8, sizeof(start));
+    memcpy(tmp, v, n * sizeof(*v));
+    /* Each index goes after what its range holds so far (held[r] of them from start[r] on),
+     * moved down past the larger ones: each range is sorted as it fills. */
+    uint8_t held[32] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t x = tmp[i];
+        const unsigned r = (x >> shift) & 31;
+        const size_t lo = start[r];
+        size_t j = lo + held[r]++;
+
+        for (; j > lo && v[j - 1] > x; j--)
             v[j] = v[j - 1];
         v[j] = x;
     }
@@ -198,19 +245,30 @@ cg_status cg__lin_vectorize(const cg__lin_params *p, const float *idf, cg__lin_f
         const size_t b = part_end[part], first = v->n;
         double norm = 0.0;
 
-        sort_u32(f->idx + a, b - a);
+        sort_u32(f->idx + a, b - a, p->bits);
+        /* Locals in the loop: the stores through v->idx and v->val leave them in registers. */
+        const uint32_t *const ix = f->idx;
+        uint32_t *const vi = v->idx;
+        float *const vv = v->val;
+        size_t nv = v->n;
         for (size_t k = a; k < b;) {
+            const uint32_t bk = ix[k];
             size_t e = k + 1;
+            /* 1 + ln 1 = 1, and 1 * idf is idf: most grams occur once, and logf is the costly
+             * part. */
+            float x = idf[bk];
 
-            while (e < b && f->idx[e] == f->idx[k])
-                e++;
-            /* 1 + ln 1 = 1: most grams occur once, and logf is the costly part. */
-            const float x = (e - k == 1 ? 1.0f : 1.0f + logf((float)(e - k))) * idf[f->idx[k]];
-            v->idx[v->n] = f->idx[k];
-            v->val[v->n++] = x;
+            if (e < b && ix[e] == bk) {
+                while (e < b && ix[e] == bk)
+                    e++;
+                x = (1.0f + logf((float)(e - k))) * x;
+            }
+            vi[nv] = bk;
+            vv[nv++] = x;
             norm += (double)x * x;
             k = e;
         }
+        v->n = nv;
         if (norm > 0) {
             const float sc = (float)(1.0 / sqrt(norm));
 

@@ -86,7 +86,10 @@ typedef struct cg__lin_feats {
 #define CG__LIN_SEED_WORD 0xc2b2ae3d27d4eb4fULL
 
 /* A multiply-xorshift finaliser (Stafford's mix13) so that the top bits of FNV-1a, which mix
- * poorly for short inputs, are usable as the bucket. */
+ * poorly for short inputs, are usable as the bucket. mix13's last step, h ^= h >> 31, is left
+ * out: it changes only the low 33 bits, and the bucket is the top bits (at most
+ * CG__LIN_MAX_BITS of them), so every bucket is the same with or without it. */
+_Static_assert(CG__LIN_MAX_BITS <= 33, "the bucket's bits are above mix13's last xor-shift");
 static inline uint32_t cg__lin_bucket(uint64_t h, uint64_t seed, uint32_t bits)
 {
     h ^= seed;
@@ -94,7 +97,6 @@ static inline uint32_t cg__lin_bucket(uint64_t h, uint64_t seed, uint32_t bits)
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;
     h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
     return (uint32_t)(h >> (64 - bits));
 }
 
@@ -105,16 +107,18 @@ typedef struct cg__lin_words {
 } cg__lin_words;
 
 /* Writes the buckets of a word of hash h (its unigram, then its n-grams with the words before
- * it, up to p->word_ngrams) at idx[k..]; returns the new k. */
-static inline size_t cg__lin_word_emit(const cg__lin_params *p, cg__lin_words *w, uint64_t h,
-                                       uint32_t *idx, size_t k)
+ * it, up to word_ngrams) at idx[k..]; returns the new k. bits and word_ngrams are the model's
+ * (cg__lin_params), passed by value: a caller's loop then keeps them in registers (read through
+ * a pointer, they would be read again after every store to idx, which could alias them). */
+static inline size_t cg__lin_word_emit(uint32_t bits, uint32_t word_ngrams, cg__lin_words *w,
+                                       uint64_t h, uint32_t *idx, size_t k)
 {
     uint64_t g = h;
 
-    idx[k++] = cg__lin_bucket(h, CG__LIN_SEED_WORD, p->bits);
-    for (size_t m = 0; m + 1 < p->word_ngrams && m < w->nprev; m++) {
+    idx[k++] = cg__lin_bucket(h, CG__LIN_SEED_WORD, bits);
+    for (size_t m = 0; m + 1 < word_ngrams && m < w->nprev; m++) {
         g = (w->prev[m] * 0x9e3779b97f4a7c15ULL + g) ^ (g >> 17);
-        idx[k++] = cg__lin_bucket(g, CG__LIN_SEED_WORD + m + 1, p->bits);
+        idx[k++] = cg__lin_bucket(g, CG__LIN_SEED_WORD + m + 1, bits);
     }
     for (size_t m = CG__LIN_MAX_WORD_N - 2; m > 0; m--)
         w->prev[m] = w->prev[m - 1];

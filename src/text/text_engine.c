@@ -767,9 +767,10 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
         s->have_features = 1;
     }
     float learned[CG_TEXT_MODEL_MAX_LABELS];
+    const int laugh = cg__context_laugh_emoji(text, msg->len); /* the layer's and the topic's */
     if (s->e->learned != NULL) { /* the same features, hashed without the line (learned.h) */
         st = cg__learned_vector(s->e->learned, &s->nm, text, msg->len, s->findings, n, &age,
-                                &s->lf, err);
+                                laugh, &s->lf, err);
         if (st != CG_OK)
             return st;
         cg__learned_score_vector(s->e->learned, &s->lf, learned);
@@ -807,7 +808,7 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
             s->findings[n++] = (cg__finding){h, CG_FACET_NONE, w, 0, (uint32_t)msg->len,
                                              s->e->learned_cue[i], 1};
         }
-    age.context = own != 0 ? own & CG__CTX_TOPIC : cg__context_topic(text, msg->len, &s->nm);
+    age.context = own != 0 ? own & CG__CTX_TOPIC : cg__context_topic(laugh, &s->nm);
     /* The model's labels join as evidence when they reach the model's own threshold (chosen on
      * held-out data at training) and at least MODEL_MIN_SCORE, weighing MODEL_WEIGHT times the
      * score: a learned guess counts less than a listed phrase (both constants chosen on a

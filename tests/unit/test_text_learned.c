@@ -1,6 +1,6 @@
 /* The learned layer's direct path (learned.h) against its definition: for every message of the
  * development corpus (every tests/text/corpus file ending in .jsonl, synthetic conversations), the vector the engine
- * scored — hashed straight from the normalised forms and findings, TF-IDF made with a bitmap —
+ * scored — hashed straight from the normalised forms and findings, without the line —
  * must equal, bucket for bucket and bit for bit, the vector of the feature line (the text
  * `text eval --features-out` writes for the trainer) featurised and vectorised by the linear
  * model's own code; and so must the probabilities. Then the same for messages whose line is
@@ -166,7 +166,7 @@ CG_TEST(direct_path_matches_line_over_corpus)
 }
 
 /* Lines longer than the model's cut (the line path itself, cut inside a token) and messages
- * repeating words (more repeats than the bitmap path keeps: the sorting fallback). */
+ * repeating words (many repeats of a bucket, and more than 96 buckets: the qsort path). */
 CG_TEST(direct_path_matches_line_long_and_repetitive)
 {
     cg_text_engine *e;

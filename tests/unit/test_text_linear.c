@@ -4,6 +4,8 @@
 #include "cg_test.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "childguard/status.h"
 #include "childguard/textmodel.h"
@@ -138,6 +140,124 @@ CG_TEST(text_linear_feature_counts)
     CG_ASSERT_OK(cg__lin_featurize(&p, "", 0, &f, &err), &err);
     CG_ASSERT_EQ(f.n, 0);
     cg__lin_feats_free(&f);
+}
+
+/* cg__lin_bucket leaves out mix13's last xor-shift, which cannot reach the bucket's bits: the
+ * buckets must be those of the whole finaliser, for every width and a million hashes. */
+CG_TEST(text_linear_bucket_is_mix13)
+{
+    uint64_t rng = 7;
+
+    for (uint32_t bits = CG__LIN_MIN_BITS; bits <= CG__LIN_MAX_BITS; bits++)
+        for (int i = 0; i < 1000000 / (CG__LIN_MAX_BITS - CG__LIN_MIN_BITS + 1); i++) {
+            const uint64_t h0 = rng_next(&rng), seed = i & 1 ? CG__LIN_SEED_WORD : rng_next(&rng);
+            uint64_t h = h0 ^ seed;
+
+            h ^= h >> 30;
+            h *= 0xbf58476d1ce4e5b9ULL;
+            h ^= h >> 27;
+            h *= 0x94d049bb133111ebULL;
+            h ^= h >> 31;
+            CG_ASSERT_EQ(cg__lin_bucket(h0, seed, bits), (uint32_t)(h >> (64 - bits)));
+        }
+}
+
+static int cmp_u32_test(const void *a, const void *b)
+{
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The TF-IDF vector of idx[0 .. n) written out the slow way (qsort, then each run of a bucket
+ * as (1 + ln tf) * idf, scaled to unit length): what cg__lin_vectorize must give, bit for bit. */
+static size_t reference_vector(const uint32_t *idx, size_t n, const float *idf, uint32_t *ri,
+                               float *rv)
+{
+    uint32_t *s = cg__malloc_array(n + 1, sizeof(*s));
+    double norm = 0.0;
+    size_t m = 0;
+
+    CG_ASSERT(s != NULL);
+    memcpy(s, idx, n * sizeof(*s));
+    qsort(s, n, sizeof(*s), cmp_u32_test);
+    for (size_t k = 0; k < n;) {
+        size_t e = k;
+        while (e < n && s[e] == s[k])
+            e++;
+        const float x = (e - k == 1 ? 1.0f : 1.0f + logf((float)(e - k))) * idf[s[k]];
+        ri[m] = s[k];
+        rv[m++] = x;
+        norm += (double)x * x;
+        k = e;
+    }
+    if (norm > 0)
+        for (size_t k = 0; k < m; k++)
+            rv[k] *= (float)(1.0 / sqrt(norm));
+    cg__free(s);
+    return m;
+}
+
+/* cg__lin_vectorize's sort (by ranges of the top bits for short lists, qsort for long ones)
+ * and its runs of repeats, against the reference: lists of 0 to 200 indices (both sides of the
+ * short-list limit), spread over all buckets, crowded into one range (the worst case of the
+ * range sort), or repeating a few buckets many times, for every bucket width from 8 to 16 bits
+ * and 20. */
+CG_TEST(text_linear_vectorize_sorts_and_counts)
+{
+    const uint32_t widths[] = {8, 9, 12, 15, 16, 20};
+    uint64_t rng = 19;
+    cg_error err = {CG_OK, {0}};
+    size_t checked = 0, repeated = 0;
+
+    for (size_t wi = 0; wi < sizeof(widths) / sizeof(widths[0]); wi++) {
+        const uint32_t bits = widths[wi];
+        const size_t nb = (size_t)1 << bits;
+        cg__lin_params p = {bits, 0, 0, 1, 65536, CG__LIN_TFIDF | CG__LIN_RAW};
+        float *idf = cg__malloc_array(nb, sizeof(float));
+        uint32_t *ri = cg__malloc_array(256, sizeof(uint32_t));
+        float *rv = cg__malloc_array(256, sizeof(float));
+        cg__lin_feats f = {0};
+        cg__lin_vec v = {0};
+
+        CG_ASSERT(idf != NULL && ri != NULL && rv != NULL);
+        for (size_t b = 0; b < nb; b++)
+            idf[b] = 1.0f + (float)(rng_next(&rng) % 1000) / 97.0f;
+        f.idx = cg__malloc_array(256, sizeof(uint32_t));
+        CG_ASSERT(f.idx != NULL);
+        f.cap = 256;
+        for (size_t n = 0; n <= 200; n++)
+            for (int shape = 0; shape < 3; shape++) {
+                const uint64_t r0 = rng_next(&rng);
+                for (size_t i = 0; i < n; i++) {
+                    const uint64_t r = rng_next(&rng);
+                    if (shape == 0)
+                        f.idx[i] = (uint32_t)(r % nb);
+                    else if (shape == 1) /* one range of the top five bits, a few buckets */
+                        f.idx[i] = (uint32_t)((r0 % 32) << (bits - 5)) + (uint32_t)(r % 7);
+                    else /* a few buckets, each many times */
+                        f.idx[i] = (uint32_t)((r0 + r % 3) % nb);
+                }
+                f.n = n;
+                f.n_char = 0;
+                const size_t m = reference_vector(f.idx, n, idf, ri, rv);
+                CG_ASSERT_OK(cg__lin_vectorize(&p, idf, &f, &v, &err), &err);
+                CG_ASSERT_EQ(v.n, m);
+                for (size_t k = 0; k < m; k++) {
+                    CG_ASSERT_EQ(v.idx[k], ri[k]);
+                    CG_ASSERT(memcmp(&v.val[k], &rv[k], sizeof(float)) == 0);
+                }
+                checked++;
+                repeated += n - m;
+            }
+        cg__free(idf);
+        cg__free(ri);
+        cg__free(rv);
+        cg__lin_feats_free(&f);
+        cg__lin_vec_free(&v);
+    }
+    CG_ASSERT_EQ(checked, 6 * 201 * 3);
+    CG_ASSERT_GT(repeated, 1000);
 }
 
 /* ---- training and the round trip ---------------------------------------------------------- */
