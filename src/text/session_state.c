@@ -176,7 +176,11 @@ static void write_conv(writer *w, const conv *v)
     put_u32(w, v->dem_parts);
     put_u64(w, v->dem_at);
     for (int i = 0; i < EVIDENCE_RING; i++) {
-        const cg_text_evidence *ev = &v->ring[i];
+        /* A slot outside the ring's window may never have been written (conversation_int.h):
+         * it is saved as zeros, what it held before conversations were created unzeroed. */
+        static const cg_text_evidence none;
+        const size_t from_head = ((size_t)i + EVIDENCE_RING - v->ring_head) % EVIDENCE_RING;
+        const cg_text_evidence *ev = from_head < v->ring_n ? &v->ring[i] : &none;
 
         put_str(w, ev->message_id, sizeof(ev->message_id));
         put_u32(w, (uint32_t)ev->harm);
@@ -378,6 +382,9 @@ static void read_party(reader *r, party *p, size_t n_parties)
         p->pdx_l = get_f32(r, 1);
         p->rev_e = get_f32(r, 1);
     }
+    for (int f = 0; f < CG_FACET_COUNT; f++)
+        if (p->facet_e[f] != 0.0f)
+            p->facet_live |= CG__FACET_BIT(f);
 }
 
 /* Reads one conversation into the new table c. */
