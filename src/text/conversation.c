@@ -459,6 +459,9 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float m
 /* cg_text_harm_level, inline for the per-message loops of this file. */
 static inline cg_alert harm_level(cg_harm h, float r, int minor)
 {
+    /* Below 0.3 (or NaN) every harm is at no level: most risks, tested first. */
+    if (!(r >= 0.3f))
+        return CG_ALERT_NONE;
     switch (h) {
     case CG_HARM_SEXTORTION:
     case CG_HARM_GROOMING:
