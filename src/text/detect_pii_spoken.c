@@ -13,6 +13,7 @@
  * deliberately leave alone: a run of number words that counts up or down ("one two three four
  * five six seven"), a schedule given to a class ("các con tan lúc 16h30": no first person), a
  * parent's pickup arrangement without a home being described. */
+#include <assert.h>
 #include <string.h>
 
 #include "text/detect.h"
@@ -26,7 +27,9 @@ typedef cg__word word;
  * most words of a message are passed over by one test of a byte instead of a walk through its
  * lists. Each class is the set of first words of a detector's list or test, exactly: W_HOME |
  * W_FIRST holds every word home_at starts with, W_LEAVE every first word of LEAVE, W_YOU the
- * reader ("you", "u", "ur", "your", "youre", "ure") and "em", "e", W_ON "on", "at", "near", "off". */
+ * reader ("you", "u", "ur", "your", "youre", "ure") and "em", "e", W_ON "on", "at", "near",
+ * "off". word_class must stay in step with those lists (a word missing from its class would be a
+ * phrase never found): classes_match_lists checks it, asserted in every debug build's scan. */
 enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16, W_YOU = 32, W_ON = 64 };
 
 /* The classes of the first CLASS_STACK words are kept on the stack; a word beyond them (a very
@@ -435,9 +438,39 @@ static unsigned word_class(const word *w)
     return m;
 }
 
+#ifndef NDEBUG
+/* 1 when the first word of every phrase of list has one of the classes m. */
+static int list_in_class(const char *const *list, unsigned m)
+{
+    for (; *list != NULL; list++) {
+        const char *sp = strchr(*list, ' ');
+        const word x = {*list, (uint32_t)(sp != NULL ? (size_t)(sp - *list) : strlen(*list)), 0,
+                        0};
+
+        if (!(word_class(&x) & m))
+            return 0;
+    }
+    return 1;
+}
+
+/* The classes hold every word the detectors' loops pass over them for (see W_*). */
+static int classes_match_lists(void)
+{
+    static const char *const home[] = {"nha", "my", "our", "i", "we", "house", NULL};
+    static const char *const you[] = {"you", "u", "ur", "your", "youre", "ure", "em", "e",
+                                      NULL};
+    static const char *const on[] = {"on", "at", "near", "off", NULL};
+
+    return list_in_class(FIRST_VI, W_FIRST) && list_in_class(home, W_HOME | W_FIRST) &&
+           list_in_class(LEAVE, W_LEAVE) && list_in_class(you, W_YOU) &&
+           list_in_class(on, W_ON);
+}
+#endif
+
 int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t nw,
                         cg__pii_hits *out)
 {
+    assert(classes_match_lists());
     unsigned any = 0, digits = 0;
     word_classes cl;
 

@@ -11,7 +11,9 @@
  * and markers; version 4 adds, after the last ask, the demand left pending (i32 party, u32
  * parts, u64 message), and to each party, last, three f32: the part of their personal-data
  * evidence, rules' and learned, that was someone else's data, and the evidence of their own
- * data written out by others; an older state reads them as none and 0). Strings are a length and bytes, never NUL-terminated; floats
+ * data written out by others; an older state reads them as none and 0). A slot of the evidence
+ * ring outside its window (the ring_n slots from ring_head) is written as zeros. Strings are a
+ * length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
