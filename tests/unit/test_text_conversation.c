@@ -554,13 +554,15 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
 }
 
 /* Fills every block malloc hands out from now on with the complement of byte b (glibc's
- * M_PERTURB; 0 turns it off): memory that holds other bytes than zeros. */
+ * M_PERTURB; 0 turns it off): memory that holds other bytes than zeros. Where malloc is not
+ * glibc's (a sanitizer's: mallopt does nothing there and returns 0) the test still runs, over
+ * whatever memory held. */
 static void perturb_heap(int b)
 {
 #ifdef M_PERTURB
-    CG_ASSERT(mallopt(M_PERTURB, b) == 1);
+    (void)mallopt(M_PERTURB, b);
 #else
-    (void)b; /* not glibc: the test still runs, over whatever memory held */
+    (void)b;
 #endif
 }
 
