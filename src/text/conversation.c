@@ -14,6 +14,7 @@
 #include "text/conversation_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@
 #define LEARNED_MESSAGE 0.55f
 
 static const double half_life_days[CG_HARM_COUNT] = {14.0, 7.0, 2.0, 3.0, 1.0, 1.0};
+
+_Static_assert(CG_FACET_COUNT <= 32, "party.facet_live has a bit per facet");
 
 
 static uint64_t hash_str(const char *s)
@@ -94,6 +97,8 @@ int cg__convs_forget(cg__convs *c, const char *id)
         if (strcmp((*pv)->id, id) == 0) {
             conv *v = *pv;
             *pv = v->next;
+            if (c->last == v)
+                c->last = NULL;
             conv_free(v);
             c->n--;
             return 1;
@@ -122,15 +127,24 @@ static void grow(cg__convs *c)
 
 static conv *find_conv(cg__convs *c, const char *id, int create)
 {
+    /* The engine asks for one conversation several times a message: the last one found is
+     * compared first, without hashing its id. */
+    if (c->last != NULL && strcmp(c->last->id, id) == 0)
+        return c->last;
     size_t k = hash_str(id) & (c->n_buckets - 1);
     for (conv *v = c->buckets[k]; v != NULL; v = v->next)
-        if (strcmp(v->id, id) == 0)
+        if (strcmp(v->id, id) == 0) {
+            c->last = v;
             return v;
+        }
     if (!create)
         return NULL;
-    conv *v = cg__calloc(1, sizeof(*v));
+    /* Only the fields before parties are zeroed (conversation_int.h): a party is zeroed when
+     * it joins, and the evidence ring is written before it is read. */
+    conv *v = cg__malloc(sizeof(*v));
     if (v == NULL)
         return NULL;
+    memset(v, 0, offsetof(conv, parties));
     v->id = cg__strdup(id);
     if (v->id == NULL) {
         cg__free(v);
@@ -142,6 +156,7 @@ static conv *find_conv(cg__convs *c, const char *id, int create)
     v->dem_from = -1;
     v->next = c->buckets[k];
     c->buckets[k] = v;
+    c->last = v;
     if (++c->n > c->n_buckets)
         grow(c);
     return v;
@@ -228,6 +243,7 @@ static party *find_party(conv *v, const char *name, int *nomem)
     if (v->n_parties == MAX_PARTIES)
         return &v->parties[MAX_PARTIES - 1];
     party *p = &v->parties[v->n_parties];
+    memset(p, 0, sizeof(*p));
     p->name = cg__strdup(name);
     if (p->name == NULL) {
         *nomem = 1;
@@ -265,9 +281,13 @@ static void decay_party(party *p, const float k[CG_HARM_COUNT], const float k1[C
 
     for (int h = 0; h < CG_HARM_COUNT; h++)
         kk[h] = p->msgs[h] <= 1 ? k1[h] : k[h];
-    for (int f = 1; f < CG_FACET_COUNT; f++)
+    /* Only the facets that were ever added to (facet_live): every other one is 0, which the
+     * test below would pass over. Facet 0 (none) is never decayed. */
+    for (uint32_t live = p->facet_live & ~1u; live != 0; live &= live - 1) {
+        const int f = __builtin_ctz(live);
         if (p->facet_e[f] > 0)
             p->facet_e[f] *= kk[cg_facet_harm((cg_facet)f)];
+    }
     for (int h = 0; h < CG_HARM_COUNT; h++) {
         p->harm_e[h] *= kk[h];
         p->learn_e[h] *= kk[h];
@@ -439,6 +459,9 @@ static void party_risks(const party *p, int other_is_minor, int64_t now, float m
 /* cg_text_harm_level, inline for the per-message loops of this file. */
 static inline cg_alert harm_level(cg_harm h, float r, int minor)
 {
+    /* Below 0.3 (or NaN) every harm is at no level: most risks, tested first. */
+    if (!(r >= 0.3f))
+        return CG_ALERT_NONE;
     switch (h) {
     case CG_HARM_SEXTORTION:
     case CG_HARM_GROOMING:
@@ -896,10 +919,14 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     int64_t now = msg->ts_ms > v->last_ts ? msg->ts_ms : v->last_ts;
     double dt = (double)(now - v->last_ts);
     if (v->n_messages > 0 && dt > 0) {
-        float k[CG_HARM_COUNT], k1[CG_HARM_COUNT];
-        decay_factors(dt, k, k1);
+        /* The factors of a step are a function of the step: kept for the next message with the
+         * same step (the same exp2 results, so the same bits). */
+        if (dt != c->decay_dt) {
+            decay_factors(dt, c->decay_k, c->decay_k1);
+            c->decay_dt = dt;
+        }
         for (size_t i = 0; i < v->n_parties; i++)
-            decay_party(&v->parties[i], k, k1);
+            decay_party(&v->parties[i], c->decay_k, c->decay_k1);
     }
     v->last_ts = now;
     v->n_messages++;
@@ -1014,6 +1041,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
                     q->expo_from[f[i].harm] = (int)pi;
             }
         if (f[i].facet != CG_FACET_NONE && !f[i].learned) {
+            p->facet_live |= CG__FACET_BIT(f[i].facet);
             p->facet_e[f[i].facet] += fi.weight;
             if (p->facet_e[f[i].facet] > CAP_EVIDENCE)
                 p->facet_e[f[i].facet] = CAP_EVIDENCE;

@@ -43,14 +43,21 @@ typedef struct party {
      * evidence of it written out by others (expo_e/expo_l hold it asked for or written out). */
     float pdx_e, pdx_l;
     float rev_e;
+    uint32_t facet_live;              /* bit f: facet_e[f] may be non-zero (it was added to);
+                                         every other facet's evidence is 0, so the decay
+                                         passes it over. Not saved: restoring sets it from the
+                                         evidence read. */
 } party;
 
+/* A conversation. Created with its fields up to parties zeroed; parties are zeroed one by
+ * one as they join (find_party), and the evidence ring's slots are written before they are
+ * read (session_state.c saves a slot outside the ring's window as zeros): so creating one costs
+ * a few hundred bytes of zeroing, not the whole structure. */
 typedef struct conv {
     char *id;
     struct conv *next;             /* hash chain */
     int64_t last_ts;
     uint64_t n_messages;
-    party parties[MAX_PARTIES];
     size_t n_parties;
     int last_sender;               /* party index of the last message's sender, -1 none */
     cg_text_harm_peak peak[CG_HARM_COUNT];
@@ -77,13 +84,23 @@ typedef struct conv {
                                       parts (detect.h CG__DEM_*) and at which message */
     unsigned dem_parts;
     uint64_t dem_at;
-    cg_text_evidence ring[EVIDENCE_RING];
     size_t ring_n, ring_head;
+    /* Not zeroed when the conversation is created (see above): */
+    party parties[MAX_PARTIES];    /* the first n_parties are in use */
+    cg_text_evidence ring[EVIDENCE_RING];
 } conv;
+
+/* The bit of facet f in party.facet_live. */
+#define CG__FACET_BIT(f) (1u << (unsigned)(f))
 
 struct cg__convs {
     conv **buckets;
     size_t n_buckets, n;
+    conv *last;                    /* the conversation found last (the engine asks for the same
+                                      one several times a message), or NULL */
+    /* The decay factors of the last time step (the same step recurs: the same exp2 result). */
+    double decay_dt;               /* 0: none kept */
+    float decay_k[CG_HARM_COUNT], decay_k1[CG_HARM_COUNT];
 };
 
 /* The conversation id (created, empty, when create is 1 and it is not there; NULL when it is

@@ -78,16 +78,14 @@ static void push(scan *sc, cg__age_kind kind, int min_age, int max_age, size_t w
 
 #define W_IS(sc, i, lit) weq((sc), (i), (lit), sizeof(lit) - 1)
 
-/* The original of word i as a number of 1 to maxd digits followed by the suffix suf (ASCII,
- * lowercase, compared ignoring case; "" for none). Returns the number, or -1. */
-static int o_num(const scan *sc, size_t i, size_t maxd, const char *suf)
+/* The original of word i (< nw) as a number of 1 to maxd digits followed by the suffix suf
+ * (ASCII, lowercase, compared ignoring case; "" for none). Returns the number, or -1. */
+static int o_num_at(const scan *sc, size_t i, size_t maxd, const char *suf)
 {
     const char *o;
     size_t n, d = 0, sn = strlen(suf);
     int v = 0;
 
-    if (i >= sc->nw)
-        return -1;
     o = sc->t + sc->w[i].os;
     n = sc->w[i].oe - sc->w[i].os;
     while (d < n && is_digit((unsigned char)o[d])) {
@@ -101,6 +99,16 @@ static int o_num(const scan *sc, size_t i, size_t maxd, const char *suf)
         if (lower((unsigned char)o[d + k]) != suf[k])
             return -1;
     return v;
+}
+
+/* o_num_at for a word i that exists and starts with a digit (most words do not: they cost a
+ * test here, not a call). */
+static inline int o_num(const scan *sc, size_t i, size_t maxd, const char *suf)
+{
+    if (i >= sc->nw || sc->w[i].oe == sc->w[i].os ||
+        !is_digit((unsigned char)sc->t[sc->w[i].os]))
+        return -1;
+    return o_num_at(sc, i, maxd, suf);
 }
 
 /* The original of word i is a class: grade 1-13 with an optional letter-and-digit suffix

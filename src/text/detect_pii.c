@@ -136,8 +136,9 @@ static unsigned triggers(const scan *sc, size_t i)
     /* A number may start an English street ("221 Baker Street") or a grade ("6th grade"). */
     if (o_starts_digit(sc, i))
         m |= T_ADDR | T_SCHOOL;
-    /* "mk" is teencode for both "mình" and "mật khẩu": a password cue when written so. */
-    if ((m & T_ADDR) && cg__pii_mk(sc, i))
+    /* "mk" is teencode for both "mình" and "mật khẩu": a password cue when written so (two
+     * bytes of the original starting with 'm' or 'M', tested before the call). */
+    if ((m & T_ADDR) && olen(sc, i) == 2 && (orig(sc, i)[0] | 0x20) == 'm' && cg__pii_mk(sc, i))
         m |= T_PASS;
     return m;
 }

@@ -82,17 +82,23 @@ void cg__pii_address_cue(scan *sc, size_t i, unsigned area)
         "i live at", "i live on", "i live in", "my address is", "my home address is",
         "my address", NULL};
     /* Street and area words with the spelling that makes them address words. */
+#define AREA(plain, vi) {plain, vi, sizeof(plain) - 1}
     static const struct {
         const char *plain, *vi;
+        size_t n; /* bytes of plain */
     } areas[] = {
-        {"duong", "đường"}, {"pho", "phố"}, {"ngo", "ngõ"}, {"ngach", "ngách"}, {"hem", "hẻm"},
-        {"kiet", "kiệt"}, {"phuong", "phường"}, {"quan", "quận"}, {"xa", "xã"},
-        {"huyen", "huyện"}, {"thon", "thôn"}, {"ap", "ấp"}, {"khom", "khóm"},
+        AREA("duong", "đường"), AREA("pho", "phố"), AREA("ngo", "ngõ"), AREA("ngach", "ngách"),
+        AREA("hem", "hẻm"), AREA("kiet", "kiệt"), AREA("phuong", "phường"), AREA("quan", "quận"),
+        AREA("xa", "xã"), AREA("huyen", "huyện"), AREA("thon", "thôn"), AREA("ap", "ấp"),
+        AREA("khom", "khóm"),
     };
+#undef AREA
     enum { HEM = 4 }; /* the index of "hẻm" in areas */
     static const char *const streets_en[] = {"street", "st", "road", "rd", "avenue", "ave",
                                              "lane", "ln", "drive", "dr", "boulevard", "blvd",
                                              "way", "court", "ct", "place", NULL};
+    /* A phrase below matches only a word with its first byte: c picks the ones to compare. */
+    const char c = sc->w[i].n > 0 ? sc->w[i].s[0] : '\0';
     size_t k;
 
     k = W_IS(sc, i, "nha") || W_IS(sc, i, "i") || W_IS(sc, i, "my") || W_IS(sc, i + 1, "song")
@@ -102,19 +108,20 @@ void cg__pii_address_cue(scan *sc, size_t i, unsigned area)
         address_lead(sc, i, k, 0);
         return;
     }
-    if (phrase_at(sc, i, "dia chi") > 0) {
+    if (c == 'd' && phrase_at(sc, i, "dia chi") > 0) {
         address_lead(sc, i, 2, 4);
         return;
     }
-    if (phrase_at(sc, i, "so nha") > 0 && o_starts_digit(sc, i + 2)) {
+    if (c == 's' && phrase_at(sc, i, "so nha") > 0 && o_starts_digit(sc, i + 2)) {
         const size_t run = cg__pii_place_run(sc, i + 2, 5);
 
         if (run > 0)
             push(sc, CG_FACET_ADDRESS, 0.8f, sc->w[i].os, sc->w[i + 1 + run].oe);
         return;
     }
-    if (phrase_at(sc, i, "khu pho") > 0 || phrase_at(sc, i, "chung cu") > 0 ||
-        phrase_at(sc, i, "to dan pho") > 0) {
+    if ((c == 'k' && phrase_at(sc, i, "khu pho") > 0) ||
+        (c == 'c' && phrase_at(sc, i, "chung cu") > 0) ||
+        (c == 't' && phrase_at(sc, i, "to dan pho") > 0)) {
         const size_t kk = phrase_at(sc, i, "to dan pho") > 0 ? 3 : 2;
         const size_t run = cg__pii_place_run(sc, i + kk, 5);
 
@@ -126,7 +133,7 @@ void cg__pii_address_cue(scan *sc, size_t i, unsigned area)
         size_t run;
 
         /* The teencode table reads "hem" as "không": look at the original for that one. */
-        if (!weq(sc, i, areas[a].plain, strlen(areas[a].plain)) &&
+        if (!weq(sc, i, areas[a].plain, areas[a].n) &&
             !(a == HEM && W_IS(sc, i, "khong") &&
               (cg__pii_ieq(orig(sc, i), olen(sc, i), "hẻm") ||
                (cg__pii_ieq(orig(sc, i), olen(sc, i), "hem") && o_starts_digit(sc, i + 1)))))

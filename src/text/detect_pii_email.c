@@ -131,6 +131,10 @@ static int dot_word(const char *t, size_t len, size_t i, size_t *end)
     return 0;
 }
 
+/* The bytes an "at" may start with: 1 for 'a' and 'A', 2 for an opening bracket. */
+static const unsigned char at_start[256] = {['a'] = 1, ['A'] = 1, ['('] = 2, ['['] = 2,
+                                            ['{'] = 2, ['<'] = 2};
+
 void cg__pii_spelled_emails(scan *sc)
 {
     const char *t = sc->t;
@@ -140,7 +144,10 @@ void cg__pii_spelled_emails(scan *sc)
         size_t e, ls, le, p, labels = 0, first_s = 0, first_e = 0, last_s = 0, last_e = 0;
         int bracket, spelled = 0;
 
-        /* A cheap look at the bytes first: most positions are no "at". */
+        /* A cheap look at the bytes first: most positions are no "at" (one table load for a
+         * byte that starts none). */
+        if (at_start[(unsigned char)t[i]] == 0)
+            continue;
         if (lower(t[i]) == 'a') {
             if (!is_space(t[i - 1]) || lower(t[i + 1]) != 't' || !is_space(t[i + 2]))
                 continue;

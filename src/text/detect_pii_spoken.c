@@ -13,12 +13,42 @@
  * deliberately leave alone: a run of number words that counts up or down ("one two three four
  * five six seven"), a schedule given to a class ("các con tan lúc 16h30": no first person), a
  * parent's pickup arrangement without a home being described. */
+#include <assert.h>
 #include <string.h>
 
 #include "text/detect.h"
 #include "text/detect_words.h"
 
 typedef cg__word word;
+
+/* ---- what each word may start ----------------------------------------------------------- */
+
+/* The classes of a word (word_class): each detector below reads only words of its classes, so
+ * most words of a message are passed over by one test of a byte instead of a walk through its
+ * lists. Each class is the set of first words of a detector's list or test, exactly: W_HOME |
+ * W_FIRST holds every word home_at starts with, W_LEAVE every first word of LEAVE, W_YOU the
+ * reader ("you", "u", "ur", "your", "youre", "ure") and "em", "e", W_ON "on", "at", "near",
+ * "off". word_class must stay in step with those lists (a word missing from its class would be a
+ * phrase never found): classes_match_lists checks it, asserted in every debug build's scan. */
+enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16, W_YOU = 32, W_ON = 64 };
+
+/* The classes of the first CLASS_STACK words are kept on the stack; a word beyond them (a very
+ * long message) has its class computed again when asked. */
+#define CLASS_STACK 256
+
+typedef struct word_classes {
+    const word *w;
+    size_t nw;
+    uint8_t c[CLASS_STACK];
+} word_classes;
+
+static unsigned word_class(const word *w);
+
+/* The classes of word i (i < nw). */
+static inline unsigned class_of(const word_classes *cl, size_t i)
+{
+    return i < CLASS_STACK ? cl->c[i] : word_class(&cl->w[i]);
+}
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
@@ -33,7 +63,8 @@ static int is(const word *w, const char *lit)
 /* The digit a number word stands for, or -1. Vietnamese (plain form: "không" and "ko" are
  * "khong", "bảy" is "bay") and English. One switch on the first letter: this runs for words of
  * every message. */
-static int digit_word(const word *w)
+/* Inline in word_class, which asks it for every word that does not start with a digit. */
+static inline __attribute__((always_inline)) int digit_word(const word *w)
 {
     if (w->n == 0 || w->n > 5)
         return -1;
@@ -196,9 +227,12 @@ static float home_at(const word *w, size_t nw, size_t i)
 
 /* A home, then within 12 words a place beside a landmark ("cạnh chợ", "behind the gas
  * station"; a word may stand between them: "behind the shell gas station"). */
-static int described_homes(size_t len, const word *w, size_t nw, cg__pii_hits *out)
+static int described_homes(size_t len, const word *w, size_t nw, const word_classes *cl,
+                           cg__pii_hits *out)
 {
     for (size_t i = 0; i < nw; i++) {
+        if (!(class_of(cl, i) & (W_HOME | W_FIRST))) /* home_at is 0 */
+            continue;
         const float wgt = home_at(w, nw, i);
 
         if (wgt <= 0.0f)
@@ -245,23 +279,21 @@ static const char *const LEAVE[] = {"tan", "tan hoc", "ra ve", "ra cong", "ve nh
                                     "school finishes", "get home", "walk home", "get off",
                                     "drops me", "drop me off", NULL};
 
-/* The reader, as the subject: "you", "u", "ur", "you're" (the writer stating the reader's
- * schedule or place is the reader's personal data as much as the reader saying it). */
-static const char *const YOU[] = {"you", "u", "ur", "your", "youre", "ure", NULL};
+/* The reader, as the subject: "you", "u", "ur", "your", "youre", "ure" (the writer stating the
+ * reader's schedule or place is the reader's personal data as much as the reader saying it):
+ * word_class's W_YOU, with "em" and "e". */
 
 /* "em tan lúc 4h30", "5h chiều em tan", "i get out at 3:10", "you walk home down Maple around
  * 3:20": a first or second person, a word for leaving school or getting home and a time within
  * four words. */
-static int schedules(const char *t, size_t len, const word *w, size_t nw, cg__pii_hits *out)
+static int schedules(const char *t, size_t len, const word *w, size_t nw,
+                     const word_classes *cl, cg__pii_hits *out)
 {
-    int first = 0;
-
-    for (size_t i = 0; i < nw && !first; i++)
-        first = cg__word_any(w, nw, i, FIRST_VI) || cg__word_is(w, nw, i, "i") ||
-                cg__word_is(w, nw, i, "my") || cg__word_any(w, nw, i, YOU);
-    if (!first)
-        return 0;
+    /* The caller runs this for a message with a first or second person (a word of FIRST_VI,
+     * "i", "my" or the reader: W_FIRST | W_YOU). */
     for (size_t i = 0; i < nw; i++) {
+        if (!(class_of(cl, i) & W_LEAVE)) /* no phrase of LEAVE starts here */
+            continue;
         const size_t l = cg__phrase_any(w, nw, i, LEAVE);
         if (l == 0 || (i > 0 && cg__word_is(w, nw, i - 1, "cac")))
             continue;
@@ -278,7 +310,8 @@ static int schedules(const char *t, size_t len, const word *w, size_t nw, cg__pi
 
 /* "em học 6A", "con học lớp 3B" is the school detector's: a class after "học" with a letter in
  * it (a grade and a section), so "học 3 môn" is not one. */
-static int classes(const char *t, size_t len, const word *w, size_t nw, cg__pii_hits *out)
+static int school_classes(const char *t, size_t len, const word *w, size_t nw,
+                          cg__pii_hits *out)
 {
     for (size_t i = 0; i + 1 < nw; i++) {
         if (!cg__word_is(w, nw, i, "hoc"))
@@ -335,20 +368,18 @@ static int street_name(const char *t, const word *w, size_t nw, size_t i)
  * named after "on / at / near / off" and asked to confirm is the same: "bus from ur town, the
  * station on 2nd street right?", "the house on Carver Road, yeah?". */
 static int confirmed_places(const char *t, size_t len, const word *w, size_t nw,
-                            cg__pii_hits *out)
+                            const word_classes *cl, cg__pii_hits *out)
 {
     for (size_t i = 0; i + 3 < nw; i++) {
-        if (!(cg__word_is(w, nw, i, "on") || cg__word_is(w, nw, i, "at") ||
-              cg__word_is(w, nw, i, "near") || cg__word_is(w, nw, i, "off")) ||
-            !street_name(t, w, nw, i + 1))
+        /* W_ON: "on", "at", "near" or "off". */
+        if (!(class_of(cl, i) & W_ON) || !street_name(t, w, nw, i + 1))
             continue;
         for (size_t k = i + 3; k < nw && k <= i + 7; k++)
             if (cg__phrase_any(w, nw, k, CONFIRM) > 0)
                 return cg__pii_push(out, CG_FACET_ADDRESS, 0.5f, w[i + 1].os, w[i + 2].oe, len);
     }
     for (size_t i = 0; i + 2 < nw; i++) {
-        if (!cg__word_any(w, nw, i, YOU) && !cg__word_is(w, nw, i, "em") &&
-            !cg__word_is(w, nw, i, "e"))
+        if (!(class_of(cl, i) & W_YOU)) /* not the reader, "em" or "e" */
             continue;
         size_t j = i + 1;
         if (cg__word_is(w, nw, j, "are") || cg__word_is(w, nw, j, "r") ||
@@ -365,9 +396,8 @@ static int confirmed_places(const char *t, size_t len, const word *w, size_t nw,
     return 0;
 }
 
-/* What a word may start, so that each detector runs only on messages that have its words. */
-enum { W_DIGIT = 1, W_HOME = 2, W_FIRST = 4, W_LEAVE = 8, W_HOC = 16, W_YOU = 32 };
-
+/* What a word may start, so that each detector runs only on messages that have its words and
+ * reads only those words (W_*, above). */
 static unsigned word_class(const word *w)
 {
     unsigned m = 0;
@@ -389,8 +419,9 @@ static unsigned word_class(const word *w)
     case 'i': m |= w->n == 1 ? W_FIRST | W_HOME : 0; break;
     case 'l': m |= is(w, "leave") ? W_LEAVE : 0; break;
     case 'm': m |= is(w, "minh") ? W_FIRST : is(w, "my") ? W_FIRST | W_HOME : 0; break;
-    case 'n': m |= is(w, "nha") ? W_HOME : 0; break;
-    case 'o': m |= is(w, "our") ? W_HOME : 0; break;
+    case 'a': m |= is(w, "at") ? W_ON : 0; break;
+    case 'n': m |= is(w, "nha") ? W_HOME : is(w, "near") ? W_ON : 0; break;
+    case 'o': m |= is(w, "our") ? W_HOME : is(w, "on") || is(w, "off") ? W_ON : 0; break;
     case 'r': m |= is(w, "ra") ? W_LEAVE : 0; break;
     case 'u': m |= is(w, "u") || is(w, "ur") || is(w, "ure") ? W_YOU : 0; break;
     case 'v': m |= is(w, "ve") ? W_LEAVE : 0; break;
@@ -407,26 +438,61 @@ static unsigned word_class(const word *w)
     return m;
 }
 
+#ifndef NDEBUG
+/* 1 when the first word of every phrase of list has one of the classes m. */
+static int list_in_class(const char *const *list, unsigned m)
+{
+    for (; *list != NULL; list++) {
+        const char *sp = strchr(*list, ' ');
+        const word x = {*list, (uint32_t)(sp != NULL ? (size_t)(sp - *list) : strlen(*list)), 0,
+                        0};
+
+        if (!(word_class(&x) & m))
+            return 0;
+    }
+    return 1;
+}
+
+/* The classes hold every word the detectors' loops pass over them for (see W_*). */
+static int classes_match_lists(void)
+{
+    static const char *const home[] = {"nha", "my", "our", "i", "we", "house", NULL};
+    static const char *const you[] = {"you", "u", "ur", "your", "youre", "ure", "em", "e",
+                                      NULL};
+    static const char *const on[] = {"on", "at", "near", "off", NULL};
+
+    return list_in_class(FIRST_VI, W_FIRST) && list_in_class(home, W_HOME | W_FIRST) &&
+           list_in_class(LEAVE, W_LEAVE) && list_in_class(you, W_YOU) &&
+           list_in_class(on, W_ON);
+}
+#endif
+
 int cg__pii_scan_spoken(const char *text, size_t len, const cg__word *w, size_t nw,
                         cg__pii_hits *out)
 {
+    assert(classes_match_lists());
     unsigned any = 0, digits = 0;
+    word_classes cl;
 
+    cl.w = w;
+    cl.nw = nw;
     for (size_t i = 0; i < nw; i++) {
         const unsigned m = word_class(&w[i]);
+        if (i < CLASS_STACK)
+            cl.c[i] = (uint8_t)m;
         any |= m;
         digits += (m & W_DIGIT) != 0;
     }
     /* A number in words needs three tokens at least; a home, a first person or a class. */
     if (digits >= 3 && spoken_numbers(text, len, w, nw, out) != 0)
         return -1;
-    if ((any & (W_HOME | W_FIRST)) && described_homes(len, w, nw, out) != 0)
+    if ((any & (W_HOME | W_FIRST)) && described_homes(len, w, nw, &cl, out) != 0)
         return -1;
-    if ((any & W_LEAVE) && (any & (W_FIRST | W_YOU)) && schedules(text, len, w, nw, out) != 0)
+    if ((any & W_LEAVE) && (any & (W_FIRST | W_YOU)) && schedules(text, len, w, nw, &cl, out) != 0)
         return -1;
-    if ((any & W_HOC) && classes(text, len, w, nw, out) != 0)
+    if ((any & W_HOC) && school_classes(text, len, w, nw, out) != 0)
         return -1;
-    if ((any & W_YOU) && confirmed_places(text, len, w, nw, out) != 0)
+    if ((any & W_YOU) && confirmed_places(text, len, w, nw, &cl, out) != 0)
         return -1;
     return 0;
 }

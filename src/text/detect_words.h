@@ -94,13 +94,20 @@ static inline size_t cg__phrase_at(const cg__word *w, size_t nw, size_t i, const
 static inline size_t cg__phrase_any(const cg__word *w, size_t nw, size_t i,
                                     const char *const *list)
 {
-    /* A phrase that matches a word of one byte or more starts with the word's first byte. */
+    /* A phrase that matches a word of one byte or more starts with the word's first byte, and
+     * goes on with its second byte, or with the end of its first word (' ' or NUL) when the word
+     * has one byte: two tests pass over most entries without cg__phrase_at. */
     const int c0 = i < nw && w[i].n > 0 ? (unsigned char)w[i].s[0] : -1;
+    const int c1 = c0 > 0 && w[i].n > 1 ? (unsigned char)w[i].s[1] : -1;
 
     for (; *list != NULL; list++) {
-        if (c0 >= 0 && (unsigned char)(*list)[0] != c0)
+        const char *ph = *list;
+
+        if (c0 >= 0 && (unsigned char)ph[0] != c0)
             continue;
-        const size_t k = cg__phrase_at(w, nw, i, *list);
+        if (c0 > 0 && (c1 >= 0 ? (unsigned char)ph[1] != c1 : ph[1] != ' ' && ph[1] != '\0'))
+            continue;
+        const size_t k = cg__phrase_at(w, nw, i, ph);
 
         if (k > 0)
             return k;

@@ -11,7 +11,9 @@
  * and markers; version 4 adds, after the last ask, the demand left pending (i32 party, u32
  * parts, u64 message), and to each party, last, three f32: the part of their personal-data
  * evidence, rules' and learned, that was someone else's data, and the evidence of their own
- * data written out by others; an older state reads them as none and 0). Strings are a length and bytes, never NUL-terminated; floats
+ * data written out by others; an older state reads them as none and 0). A slot of the evidence
+ * ring outside its window (the ring_n slots from ring_head) is written as zeros. Strings are a
+ * length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -176,7 +178,11 @@ static void write_conv(writer *w, const conv *v)
     put_u32(w, v->dem_parts);
     put_u64(w, v->dem_at);
     for (int i = 0; i < EVIDENCE_RING; i++) {
-        const cg_text_evidence *ev = &v->ring[i];
+        /* A slot outside the ring's window may never have been written (conversation_int.h):
+         * it is saved as zeros, what it held before conversations were created unzeroed. */
+        static const cg_text_evidence none;
+        const size_t from_head = ((size_t)i + EVIDENCE_RING - v->ring_head) % EVIDENCE_RING;
+        const cg_text_evidence *ev = from_head < v->ring_n ? &v->ring[i] : &none;
 
         put_str(w, ev->message_id, sizeof(ev->message_id));
         put_u32(w, (uint32_t)ev->harm);
@@ -378,6 +384,9 @@ static void read_party(reader *r, party *p, size_t n_parties)
         p->pdx_l = get_f32(r, 1);
         p->rev_e = get_f32(r, 1);
     }
+    for (int f = 0; f < CG_FACET_COUNT; f++)
+        if (p->facet_e[f] != 0.0f)
+            p->facet_live |= CG__FACET_BIT(f);
 }
 
 /* Reads one conversation into the new table c. */

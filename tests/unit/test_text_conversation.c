@@ -7,7 +7,9 @@
  * participant slot, and an allocation failure leaving the state as it was. */
 #include "cg_test.h"
 
+#include <malloc.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "childguard.h"
@@ -548,6 +550,57 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
     cg_free(buf);
     cg_text_session_destroy(s2);
     cg_text_session_destroy(s);
+    cg_text_engine_close(e);
+}
+
+/* Fills every block malloc hands out from now on with the complement of byte b (glibc's
+ * M_PERTURB; 0 turns it off): memory that holds other bytes than zeros. Where malloc is not
+ * glibc's (a sanitizer's: mallopt does nothing there and returns 0) the test still runs, over
+ * whatever memory held. */
+static void perturb_heap(int b)
+{
+#ifdef M_PERTURB
+    (void)mallopt(M_PERTURB, b);
+#else
+    (void)b;
+#endif
+}
+
+/* A new conversation is not zeroed beyond its header (conversation_int.h): its evidence ring's
+ * slots that hold nothing yet are saved as zeros. Two sessions given the same messages, each
+ * over memory that malloc fills with other bytes, save the same state, and a restored state
+ * saves the bytes it was read from. */
+CG_TEST(conversation_saved_state_is_the_same_whatever_memory_held)
+{
+    cg_text_config cfg = {0};
+    cg_text_engine *e = NULL;
+    cg_text_session *s[3] = {NULL, NULL, NULL};
+    cg_error err = {0};
+    uint8_t *buf[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+
+    cfg.data_dir = CG_SOURCE_DATA_DIR;
+    cfg.no_learned = 1;
+    CG_ASSERT_OK(cg_text_engine_open(&cfg, &e, &err), &err);
+    for (int k = 0; k < 3; k++)
+        CG_ASSERT_OK(cg_text_session_create(e, &s[k], &err), &err);
+    for (int k = 0; k < 2; k++) {
+        perturb_heap(k == 0 ? 0xa5 : 0x3c);
+        CG_ASSERT(!scan_has(s[k], "asker", "send me something tonight", "none."));
+        CG_ASSERT(!scan_has(s[k], "kid", "no. going to sleep", "none."));
+        CG_ASSERT_OK(cg__text_session_state_save(s[k], &buf[k], &len[k], &err), &err);
+    }
+    perturb_heap(0);
+    CG_ASSERT_EQ(len[0], len[1]);
+    CG_ASSERT(memcmp(buf[0], buf[1], len[0]) == 0);
+    CG_ASSERT_OK(cg__text_session_state_restore(s[2], buf[0], len[0], &err), &err);
+    CG_ASSERT_OK(cg__text_session_state_save(s[2], &buf[2], &len[2], &err), &err);
+    CG_ASSERT_EQ(len[2], len[0]);
+    CG_ASSERT(memcmp(buf[2], buf[0], len[0]) == 0);
+    for (int k = 0; k < 3; k++) {
+        cg_free(buf[k]);
+        cg_text_session_destroy(s[k]);
+    }
     cg_text_engine_close(e);
 }
 
