@@ -28,15 +28,19 @@ cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **o
         return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
     s->hs = NULL;
     s->n = lx->n;
+    s->nwords = lx->nwords;
+    s->atcap = 64;
     s->seen = cg__calloc(lx->n, 1);
-    if (s->seen == NULL) {
-        cg__free(s);
+    s->present = cg__calloc(lx->nwords + 1, 1);
+    s->at = cg__malloc_array(s->atcap, sizeof *s->at);
+    if (s->seen == NULL || s->present == NULL || s->at == NULL) {
+        cg__lexicon_scratch_free(s);
         return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
     }
     he = hs_clone_scratch(lx->proto, &s->hs);
     if (he != HS_SUCCESS) {
-        cg__free(s->seen);
-        cg__free(s);
+        s->hs = NULL;
+        cg__lexicon_scratch_free(s);
         return cg__fail(err, cg__lex_hs_status(he), "lexicon scratch: Vectorscan failed (%d)", he);
     }
     *out = s;
@@ -49,6 +53,8 @@ void cg__lexicon_scratch_free(cg__lexicon_scratch *s)
         return;
     hs_free_scratch(s->hs);
     cg__free(s->seen);
+    cg__free(s->present);
+    cg__free(s->at);
     cg__free(s);
 }
 
@@ -212,7 +218,8 @@ static int match_tokens(const cg__lexicon *lx, const cg__normalized *nm, const l
         const lex_alt *al = &lx->alts[t->first_alt + a];
         size_t q = pos + al->len;
 
-        if (q > n || memcmp(s + pos, lx->text + al->off, al->len) != 0)
+        if (q > n || s[pos] != lx->text[al->off] ||
+            memcmp(s + pos, lx->text + al->off, al->len) != 0)
             continue;
         if (al->prefix)
             while (q < n && s[q] != ' ')
@@ -255,6 +262,39 @@ static int find_start(const cg__lexicon *lx, const cg__normalized *nm, const lex
     return 0;
 }
 
+/* Appends the hit of cue id, from start to end of the plain form, and marks the cue seen; 0
+ * when out of memory. */
+static int add_hit(cg__cue_hits *out, uint8_t *seen, const cg__textform *pf, uint32_t id,
+                   size_t start, size_t end)
+{
+    size_t ostart = 0, oend = 0;
+    cg__cue_hit *h;
+
+    if (!cg__lex_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v))
+        return 0;
+    cg__textform_span(pf, start, end, &ostart, &oend);
+    seen[id] = 1;
+    h = &out->v[out->n++];
+    h->cue = id;
+    h->start = (uint32_t)ostart;
+    h->end = (uint32_t)oend;
+    return 1;
+}
+
+/* Leaves the scratch's bitmaps all zero for the next scan: the cues of out->v[n0 ..) and the
+ * words of at[0 .. nat). */
+static void scratch_reset(cg__lexicon_scratch *sc, const cg__cue_hits *out, size_t n0,
+                          size_t nat)
+{
+    for (size_t i = n0; i < out->n; i++)
+        sc->seen[out->v[i].cue] = 0;
+    for (size_t k = 0; k < nat; k++)
+        if (sc->at[k].word != LEX_NO_WORD)
+            sc->present[sc->at[k].word] = 0;
+}
+
+/* ---- Vectorscan: the reference ---------------------------------------------------------- */
+
 typedef struct scan_ctx {
     const cg__lexicon *lx;
     uint8_t *seen;
@@ -269,51 +309,35 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     scan_ctx *c = ud;
     const cg__textform *pf = &c->nm->plain;
     const lex_entry *e = &c->lx->cues[id];
-    size_t end = (size_t)to, start, ostart = 0, oend = 0;
-    cg__cue_hit *h;
+    size_t end = (size_t)to, start;
 
     (void)from;
     (void)flags;
     if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
         !find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start))
         return 0;
-    if (!cg__lex_grow((void **)&c->out->v, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) {
+    if (!add_hit(c->out, c->seen, pf, id, start, end)) {
         c->nomem = 1;
         return 1; /* stop the scan */
     }
-    cg__textform_span(pf, start, end, &ostart, &oend);
-    c->seen[id] = 1;
-    h = &c->out->v[c->out->n++];
-    h->cue = id;
-    h->start = (uint32_t)ostart;
-    h->end = (uint32_t)oend;
     return 0;
 }
 
-cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
-                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+/* The hits by Vectorscan, appended to out from n0 (its length on entry). */
+static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                 const cg__normalized *nm, cg__cue_hits *out, size_t n0,
+                                 cg_error *err)
 {
     scan_ctx c;
-    const size_t n0 = out != NULL ? out->n : 0;
     hs_error_t he;
 
-    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
-    if (scratch->n != lx->n)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
-    if (nm->plain.n == 0 || nm->plain.s == NULL)
-        return CG_OK;
-    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
-        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
-                        nm->plain.n);
     c.lx = lx;
     c.nm = nm;
     c.out = out;
     c.nomem = 0;
     c.seen = scratch->seen;
     he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
-    for (size_t i = n0; i < out->n; i++) /* leave the bitmap all zero for the next scan */
-        scratch->seen[out->v[i].cue] = 0;
+    scratch_reset(scratch, out, n0, 0);
     if (c.nomem) {
         out->n = n0;
         return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
@@ -323,6 +347,177 @@ cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
         return cg__fail(err, cg__lex_hs_status(he), "lexicon scan: Vectorscan failed (%d)", he);
     }
     return CG_OK;
+}
+
+/* ---- the word index ----------------------------------------------------------------------- */
+
+/* 1 when every word token of cue e but the last has an alternative whose first word is in the
+ * message (present) or that needs none: true of every match, and far cheaper to tell than
+ * trying one. */
+static int may_match(const cg__lexicon *lx, const lex_entry *e, const uint8_t *present)
+{
+    const lex_tok *t = lx->toks + e->first_tok, *last = t + e->ntok - 1;
+
+    for (; t < last; t++) {
+        const lex_alt *al = lx->alts + t->first_alt, *end = al + t->nalt;
+
+        if (t->kind == TOK_GAP)
+            continue;
+        while (al < end && al->w0 != LEX_NO_WORD && !present[al->w0])
+            al++;
+        if (al == end)
+            return 0;
+    }
+    return 1;
+}
+
+/* Splits the plain form into words and keeps, in order, those the index knows (every word when
+ * the lexicon has prefixes) in sc->at, marking them present, and their bits in *sig (lx->sig).
+ * *nat is how many were kept, also when out of memory (0 returned). */
+static int index_words(const cg__lexicon *lx, cg__lexicon_scratch *sc, const cg__textform *pf,
+                       size_t *nat, uint64_t *sig)
+{
+    const char *s = pf->s;
+    const size_t n = pf->n;
+    size_t i = 0, k = 0;
+
+    while (i < n) {
+        const size_t start = i;
+        uint32_t h = LEX_HASH_SEED, w;
+
+        if (s[i] == ' ') {
+            i++;
+            continue;
+        }
+        do
+            h = cg__lex_hash_byte(h, (uint8_t)s[i++]);
+        while (i < n && s[i] != ' ');
+        w = cg__lex_word_find(lx, s + start, i - start, cg__lex_hash_end(h));
+        if (w == LEX_NO_WORD && lx->nprefixes == 0)
+            continue;
+        if (k == sc->atcap && !cg__lex_grow((void **)&sc->at, &sc->atcap, k + 1, sizeof *sc->at)) {
+            *nat = k;
+            return 0;
+        }
+        sc->at[k++] = (lex_at){(uint32_t)start, (uint32_t)i, w};
+        if (w != LEX_NO_WORD) {
+            sc->present[w] = 1;
+            *sig |= lex_sig_bit(w);
+        }
+    }
+    *nat = k;
+    return 1;
+}
+
+/* The hits by the word index, appended to out from n0 (only the first when first_only). A
+ * cue's match ends with a word of its last token, so the words of the message, in order, name
+ * the only cues that can end there; of those, the ones not seen yet that may match are tried
+ * with find_start, as Vectorscan's ends are. */
+static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
+                            const cg__normalized *nm, cg__cue_hits *out, size_t n0,
+                            int first_only, cg_error *err)
+{
+    const cg__textform *pf = &nm->plain;
+    size_t nat = 0;
+    uint64_t sig = LEX_SIG_ANY;
+    int ok = index_words(lx, sc, pf, &nat, &sig);
+
+    for (size_t k = 0; ok && k < nat && !(first_only && out->n > n0); k++) {
+        const lex_at *a = &sc->at[k];
+        const uint32_t *c = lx->ends, *cend = lx->ends;
+        size_t start;
+
+        if (a->word != LEX_NO_WORD) {
+            c += lx->words[a->word].first;
+            cend = c + lx->words[a->word].n;
+        }
+        for (; ok && c < cend; c++)
+            if ((lx->sig[2 * *c] & sig) != 0 && (lx->sig[2 * *c + 1] & sig) != 0 &&
+                !sc->seen[*c] && may_match(lx, &lx->cues[*c], sc->present) &&
+                find_start(lx, nm, &lx->cues[*c], pf->s, pf->n, a->end, &start))
+                ok = add_hit(out, sc->seen, pf, *c, start, a->end);
+        for (size_t p = 0; ok && p < lx->nprefixes; p++) {
+            const lex_prefix *x = &lx->prefixes[p];
+
+            if (x->len <= a->end - a->start && (lx->sig[2 * x->cue] & sig) != 0 &&
+                (lx->sig[2 * x->cue + 1] & sig) != 0 && !sc->seen[x->cue] &&
+                memcmp(pf->s + a->start, lx->text + x->off, x->len) == 0 &&
+                may_match(lx, &lx->cues[x->cue], sc->present) &&
+                find_start(lx, nm, &lx->cues[x->cue], pf->s, pf->n, a->end, &start))
+                ok = add_hit(out, sc->seen, pf, x->cue, start, a->end);
+        }
+    }
+    scratch_reset(sc, out, n0, nat);
+    if (!ok) {
+        out->n = n0;
+        return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
+    }
+    return CG_OK;
+}
+
+/* Checks the arguments of a scan; CG_OK with *empty set when there is nothing to scan. */
+static cg_status scan_args(const cg__lexicon *lx, const cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, const cg__cue_hits *out, int *empty,
+                           cg_error *err)
+{
+    *empty = 0;
+    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
+    if (scratch->n != lx->n || scratch->nwords != lx->nwords)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
+    if (nm->plain.n == 0 || nm->plain.s == NULL) {
+        *empty = 1;
+        return CG_OK;
+    }
+    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
+        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
+                        nm->plain.n);
+    return CG_OK;
+}
+
+cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    int empty;
+    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
+
+    if (st != CG_OK || empty)
+        return st;
+    const size_t n0 = out->n;
+    /* The word index proves most messages free of cues; Vectorscan finds the hits of the rest
+     * (why both: lexicon.c). */
+    if (lx->indexed) {
+        st = scan_index(lx, scratch, nm, out, n0, 1, err);
+        if (st != CG_OK || out->n == n0)
+            return st;
+        out->n = n0;
+    }
+    return scan_vectorscan(lx, scratch, nm, out, n0, err);
+}
+
+cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                      const cg__normalized *nm, cg__cue_hits *out,
+                                      cg_error *err)
+{
+    int empty;
+    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
+
+    if (st != CG_OK || empty)
+        return st;
+    return scan_vectorscan(lx, scratch, nm, out, out->n, err);
+}
+
+cg_status cg__lexicon_scan_index(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                 const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    int empty;
+    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
+
+    if (st != CG_OK || empty)
+        return st;
+    if (!lx->indexed)
+        return cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
+    return scan_index(lx, scratch, nm, out, out->n, 0, err);
 }
 
 void cg__cue_hits_free(cg__cue_hits *h)
