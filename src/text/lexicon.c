@@ -869,9 +869,13 @@ static cg_status build_index(cg__lexicon *lx, cg_error *err)
     if (lx->sig == NULL)
         goto nomem;
     for (size_t c = 0; c < lx->n; c++) {
-        const lex_entry *e = &lx->cues[c];
+        lex_entry *e = &lx->cues[c];
+        const lex_tok *t0 = &lx->toks[e->first_tok];
         uint64_t *m = &lx->sig[2 * c];
 
+        e->first_word = 1;
+        for (uint32_t a = 0; a < t0->nalt; a++)
+            e->first_word &= lx->alts[t0->first_alt + a].w0 != LEX_NO_WORD;
         m[0] = m[1] = LEX_SIG_ANY;
         for (uint32_t t = 0; t + 1 < e->ntok; t++) {
             const lex_tok *tk = &lx->toks[e->first_tok + t];

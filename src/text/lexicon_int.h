@@ -34,6 +34,8 @@ typedef struct lex_entry {
     cg__cue cue;                /* strings point into a file buffer of lx->bufs */
     uint32_t first_tok, ntok;   /* lx->toks[first_tok .. first_tok + ntok) */
     uint32_t span_words;        /* the most words a match can cover (bounds the start search) */
+    uint32_t first_word;        /* 1: every alternative of its first token needs a word
+                                   (lex_alt.w0), so a match starts only where one is */
     uint32_t regex_off;         /* in the load-time regex pool; unused after load */
 } lex_entry;
 
@@ -86,6 +88,7 @@ struct cg__lexicon {
 typedef struct lex_at {
     uint32_t start, end; /* in the plain form */
     uint32_t word;       /* its index word, or LEX_NO_WORD */
+    uint32_t ord;        /* its number among all the words of the message */
 } lex_at;
 
 struct cg__lexicon_scratch {
@@ -95,7 +98,8 @@ struct cg__lexicon_scratch {
     uint8_t *present; /* per index word: in the current message (all 0 between scans) */
     size_t nwords;    /* index words of the lexicon it was made for */
     lex_at *at;       /* the current message's words that the index knows */
-    size_t atcap;
+    size_t nat, atcap;
+    int regular;      /* the current message's plain form is single-spaced (index_words) */
 };
 
 /* Grows *v (of *cap elements of size bytes) to hold need; 0 when out of memory (v unchanged). */
@@ -145,14 +149,14 @@ static inline uint32_t cg__lex_word_find(const cg__lexicon *lx, const char *w, s
     }
 }
 
-/* A message's signature has the bit of each index word it has, and LEX_SIG_ANY's always, which
- * no word's bit is: a mask of LEX_SIG_ANY meets every signature, even that of a message with no
- * index word. */
+/* A message's signature has the bit of each index word it has, and LEX_SIG_ANY always: a mask
+ * of LEX_SIG_ANY meets every signature, even that of a message with no index word. (Words 63,
+ * 127, ... share its bit, which only lets a few more cues through to the exact checks.) */
 #define LEX_SIG_ANY ((uint64_t)1 << 63)
 
 static inline uint64_t lex_sig_bit(uint32_t word)
 {
-    return (uint64_t)1 << (word % 63);
+    return (uint64_t)1 << (word & 63);
 }
 
 /* The status of a Vectorscan error (HS_NOMEM: CG_E_NOMEM, else CG_E_BACKEND). */

@@ -30,6 +30,8 @@ cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **o
     s->n = lx->n;
     s->nwords = lx->nwords;
     s->atcap = 64;
+    s->nat = 0;
+    s->regular = 0;
     s->seen = cg__calloc(lx->n, 1);
     s->present = cg__calloc(lx->nwords + 1, 1);
     s->at = cg__malloc_array(s->atcap, sizeof *s->at);
@@ -262,6 +264,32 @@ static int find_start(const cg__lexicon *lx, const cg__normalized *nm, const lex
     return 0;
 }
 
+/* find_start's answer for the match of cue e that ends with word at[k], found by trying only
+ * the starts of words at[j] (j <= k) that its first token's alternatives need, of the
+ * span_words + 1 words find_start tries. The same start when every word start of the message
+ * begins a word of at[] or one the index does not know (a regular plain form), and e's first
+ * token needs a word (lex_entry.first_word). */
+static int find_start_at(const cg__lexicon *lx, const cg__normalized *nm, const lex_entry *e,
+                         const lex_at *at, size_t k, size_t *start)
+{
+    const lex_tok *t0 = &lx->toks[e->first_tok];
+    const lex_alt *alts = &lx->alts[t0->first_alt];
+    const uint32_t lo = at[k].ord > e->span_words ? at[k].ord - e->span_words : 0;
+
+    for (size_t j = k + 1; j-- > 0 && at[j].ord >= lo;) {
+        uint32_t a = 0;
+
+        while (a < t0->nalt && alts[a].w0 != at[j].word)
+            a++;
+        if (a < t0->nalt && match_tokens(lx, nm, t0, e->ntok, nm->plain.s, nm->plain.n,
+                                         at[j].start, at[k].end)) {
+            *start = at[j].start;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Appends the hit of cue id, from start to end of the plain form, and marks the cue seen; 0
  * when out of memory. */
 static int add_hit(cg__cue_hits *out, uint8_t *seen, const cg__textform *pf, uint32_t id,
@@ -300,8 +328,26 @@ typedef struct scan_ctx {
     uint8_t *seen;
     const cg__normalized *nm;
     cg__cue_hits *out;
+    const lex_at *at; /* the message's words by index_words, or NULL */
+    size_t nat;
     int nomem;
 } scan_ctx;
+
+/* The k of the word at[k] that ends at end, or nat when none does. */
+static size_t word_ending_at(const lex_at *at, size_t nat, size_t end)
+{
+    size_t lo = 0, hi = nat;
+
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+
+        if (at[mid].end < end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nat && at[lo].end == end ? lo : nat;
+}
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ud)
@@ -313,9 +359,17 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 
     (void)from;
     (void)flags;
-    if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
-        !find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start))
+    if (c->seen[id] || (end < pf->n && pf->s[end] != ' '))
         return 0;
+    if (c->at != NULL && e->first_word) {
+        /* A match ends with a word the index knows: no such word, no match. */
+        const size_t k = word_ending_at(c->at, c->nat, end);
+
+        if (k == c->nat || !find_start_at(c->lx, c->nm, e, c->at, k, &start))
+            return 0;
+    } else if (!find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start)) {
+        return 0;
+    }
     if (!add_hit(c->out, c->seen, pf, id, start, end)) {
         c->nomem = 1;
         return 1; /* stop the scan */
@@ -323,10 +377,11 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
-/* The hits by Vectorscan, appended to out from n0 (its length on entry). */
+/* The hits by Vectorscan, appended to out from n0 (its length on entry). With words, the scratch
+ * holds the message's words by index_words, which find the starts faster. */
 static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                                  const cg__normalized *nm, cg__cue_hits *out, size_t n0,
-                                 cg_error *err)
+                                 int words, cg_error *err)
 {
     scan_ctx c;
     hs_error_t he;
@@ -336,6 +391,8 @@ static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scr
     c.out = out;
     c.nomem = 0;
     c.seen = scratch->seen;
+    c.at = words && scratch->regular ? scratch->at : NULL;
+    c.nat = scratch->nat;
     he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
     scratch_reset(scratch, out, n0, 0);
     if (c.nomem) {
@@ -373,19 +430,24 @@ static int may_match(const cg__lexicon *lx, const lex_entry *e, const uint8_t *p
 
 /* Splits the plain form into words and keeps, in order, those the index knows (every word when
  * the lexicon has prefixes) in sc->at, marking them present, and their bits in *sig (lx->sig).
- * *nat is how many were kept, also when out of memory (0 returned). */
+ * *regular is 1 when the words are separated by single spaces with none at either end (as the
+ * normaliser writes them). *nat is how many were kept, also when out of memory (0 returned). */
 static int index_words(const cg__lexicon *lx, cg__lexicon_scratch *sc, const cg__textform *pf,
-                       size_t *nat, uint64_t *sig)
+                       size_t *nat, uint64_t *sig, int *regular)
 {
     const char *s = pf->s;
     const size_t n = pf->n;
     size_t i = 0, k = 0;
+    uint32_t ord = 0;
 
+    *regular = 1;
     while (i < n) {
         const size_t start = i;
         uint32_t h = LEX_HASH_SEED, w;
 
         if (s[i] == ' ') {
+            if (i == 0 || i + 1 == n || s[i - 1] == ' ')
+                *regular = 0;
             i++;
             continue;
         }
@@ -393,13 +455,14 @@ static int index_words(const cg__lexicon *lx, cg__lexicon_scratch *sc, const cg_
             h = cg__lex_hash_byte(h, (uint8_t)s[i++]);
         while (i < n && s[i] != ' ');
         w = cg__lex_word_find(lx, s + start, i - start, cg__lex_hash_end(h));
+        ord++;
         if (w == LEX_NO_WORD && lx->nprefixes == 0)
             continue;
         if (k == sc->atcap && !cg__lex_grow((void **)&sc->at, &sc->atcap, k + 1, sizeof *sc->at)) {
             *nat = k;
             return 0;
         }
-        sc->at[k++] = (lex_at){(uint32_t)start, (uint32_t)i, w};
+        sc->at[k++] = (lex_at){(uint32_t)start, (uint32_t)i, w, ord - 1};
         if (w != LEX_NO_WORD) {
             sc->present[w] = 1;
             *sig |= lex_sig_bit(w);
@@ -407,6 +470,27 @@ static int index_words(const cg__lexicon *lx, cg__lexicon_scratch *sc, const cg_
     }
     *nat = k;
     return 1;
+}
+
+/* 1 when cue c is worth trying for the message of signature sig: not seen, and it has words
+ * of its two most selective tokens (most cues are dropped here, inline). */
+static inline int worth_trying(const cg__lexicon *lx, const cg__lexicon_scratch *sc, uint32_t c,
+                               uint64_t sig)
+{
+    return (lx->sig[2 * c] & sig) != 0 && (lx->sig[2 * c + 1] & sig) != 0 && !sc->seen[c];
+}
+
+/* Whether cue c, worth trying, matches ending with word at[k] (start in *start). */
+static int try_cue(const cg__lexicon *lx, const cg__lexicon_scratch *sc,
+                   const cg__normalized *nm, uint32_t c, size_t k, int regular, size_t *start)
+{
+    const lex_entry *e = &lx->cues[c];
+
+    if (!may_match(lx, e, sc->present))
+        return 0;
+    if (regular && e->first_word)
+        return find_start_at(lx, nm, e, sc->at, k, start);
+    return find_start(lx, nm, e, nm->plain.s, nm->plain.n, sc->at[k].end, start);
 }
 
 /* The hits by the word index, appended to out from n0 (only the first when first_only). A
@@ -420,7 +504,11 @@ static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
     const cg__textform *pf = &nm->plain;
     size_t nat = 0;
     uint64_t sig = LEX_SIG_ANY;
-    int ok = index_words(lx, sc, pf, &nat, &sig);
+    int regular;
+    int ok = index_words(lx, sc, pf, &nat, &sig, &regular);
+
+    sc->nat = ok ? nat : 0;
+    sc->regular = regular;
 
     for (size_t k = 0; ok && k < nat && !(first_only && out->n > n0); k++) {
         const lex_at *a = &sc->at[k];
@@ -432,18 +520,15 @@ static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
             cend = c + lx->words[a->word].n;
         }
         for (; ok && c < cend; c++)
-            if ((lx->sig[2 * *c] & sig) != 0 && (lx->sig[2 * *c + 1] & sig) != 0 &&
-                !sc->seen[*c] && may_match(lx, &lx->cues[*c], sc->present) &&
-                find_start(lx, nm, &lx->cues[*c], pf->s, pf->n, a->end, &start))
+            if (worth_trying(lx, sc, *c, sig) && try_cue(lx, sc, nm, *c, k, regular, &start))
                 ok = add_hit(out, sc->seen, pf, *c, start, a->end);
-        for (size_t p = 0; ok && p < lx->nprefixes; p++) {
+        for (size_t p = 0; ok && lx->nprefixes > 0 && p < lx->nprefixes; p++) {
             const lex_prefix *x = &lx->prefixes[p];
 
-            if (x->len <= a->end - a->start && (lx->sig[2 * x->cue] & sig) != 0 &&
-                (lx->sig[2 * x->cue + 1] & sig) != 0 && !sc->seen[x->cue] &&
+            if (x->len <= a->end - a->start &&
                 memcmp(pf->s + a->start, lx->text + x->off, x->len) == 0 &&
-                may_match(lx, &lx->cues[x->cue], sc->present) &&
-                find_start(lx, nm, &lx->cues[x->cue], pf->s, pf->n, a->end, &start))
+                worth_trying(lx, sc, x->cue, sig) &&
+                try_cue(lx, sc, nm, x->cue, k, regular, &start))
                 ok = add_hit(out, sc->seen, pf, x->cue, start, a->end);
         }
     }
@@ -492,7 +577,7 @@ cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
             return st;
         out->n = n0;
     }
-    return scan_vectorscan(lx, scratch, nm, out, n0, err);
+    return scan_vectorscan(lx, scratch, nm, out, n0, lx->indexed, err);
 }
 
 cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
@@ -504,7 +589,7 @@ cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch
 
     if (st != CG_OK || empty)
         return st;
-    return scan_vectorscan(lx, scratch, nm, out, out->n, err);
+    return scan_vectorscan(lx, scratch, nm, out, out->n, 0, err);
 }
 
 cg_status cg__lexicon_scan_index(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
