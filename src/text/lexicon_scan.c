@@ -560,8 +560,10 @@ static cg_status scan_args(const cg__lexicon *lx, const cg__lexicon_scratch *scr
     return CG_OK;
 }
 
-cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
-                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+enum { SCAN_BOTH, SCAN_VECTORSCAN, SCAN_INDEX };
+
+static cg_status scan_with(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, int how, cg_error *err)
 {
     int empty;
     cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
@@ -569,40 +571,37 @@ cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
     if (st != CG_OK || empty)
         return st;
     const size_t n0 = out->n;
+    if (how == SCAN_INDEX)
+        return lx->indexed ? scan_index(lx, scratch, nm, out, n0, 0, err)
+                           : cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
     /* The word index proves most messages free of cues; Vectorscan finds the hits of the rest
      * (why both: lexicon.c). */
-    if (lx->indexed) {
+    if (how == SCAN_BOTH && lx->indexed) {
         st = scan_index(lx, scratch, nm, out, n0, 1, err);
         if (st != CG_OK || out->n == n0)
             return st;
         out->n = n0;
     }
-    return scan_vectorscan(lx, scratch, nm, out, n0, lx->indexed, err);
+    return scan_vectorscan(lx, scratch, nm, out, n0, how == SCAN_BOTH && lx->indexed, err);
+}
+
+cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    return scan_with(lx, scratch, nm, out, SCAN_BOTH, err);
 }
 
 cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                                       const cg__normalized *nm, cg__cue_hits *out,
                                       cg_error *err)
 {
-    int empty;
-    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
-
-    if (st != CG_OK || empty)
-        return st;
-    return scan_vectorscan(lx, scratch, nm, out, out->n, 0, err);
+    return scan_with(lx, scratch, nm, out, SCAN_VECTORSCAN, err);
 }
 
 cg_status cg__lexicon_scan_index(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                                  const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
 {
-    int empty;
-    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
-
-    if (st != CG_OK || empty)
-        return st;
-    if (!lx->indexed)
-        return cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
-    return scan_index(lx, scratch, nm, out, out->n, 0, err);
+    return scan_with(lx, scratch, nm, out, SCAN_INDEX, err);
 }
 
 void cg__cue_hits_free(cg__cue_hits *h)

@@ -383,17 +383,20 @@ CG_TEST(lexicon_whole_words_and_once_per_message)
     fixture_close(&f);
 }
 
+/* Cues with every kind of token: prefixes, alternatives, gaps, diacritics (also read by
+ * lexicon_word_index_prefixes_and_gaps). */
+static const char syntax_rows[] =
+    "id\tlang\tharm\tfacet\tweight\tpattern\tnote\n"
+    "t.prefix\ten\tbullying\tinsult\t0.5\tstupid*\tprefix\n"
+    "t.alt\ten\tgrooming\tmeeting\t0.5\tmeet|see me ~ tonight|tomorrow\talternatives\n"
+    "t.vi\tvi\tgrooming\texclusivity\t0.5\tđừng|chớ kể ~ ai\tdiacritics\n"
+    "t.multi\tvi\tbullying\tnone\t0.5\tđồ|thằng ngu|ngốc\tfacet none\n"
+    "t.star\t*\tself_harm_risk\tdespair\t1\tend ~ ~ life\ttwo gaps\n"
+    "t.photo\tvi\tsexual_solicitation\trequest\t0.5\tgửi ~ ảnh\twriter's diacritics\n";
+
 CG_TEST(lexicon_pattern_syntax)
 {
-    static const char rows[] =
-        "id\tlang\tharm\tfacet\tweight\tpattern\tnote\n"
-        "t.prefix\ten\tbullying\tinsult\t0.5\tstupid*\tprefix\n"
-        "t.alt\ten\tgrooming\tmeeting\t0.5\tmeet|see me ~ tonight|tomorrow\talternatives\n"
-        "t.vi\tvi\tgrooming\texclusivity\t0.5\tđừng|chớ kể ~ ai\tdiacritics\n"
-        "t.multi\tvi\tbullying\tnone\t0.5\tđồ|thằng ngu|ngốc\tfacet none\n"
-        "t.star\t*\tself_harm_risk\tdespair\t1\tend ~ ~ life\ttwo gaps\n"
-        "t.photo\tvi\tsexual_solicitation\trequest\t0.5\tgửi ~ ảnh\twriter's diacritics\n";
-    const char *path = write_tmp("syntax.tsv", rows);
+    const char *path = write_tmp("syntax.tsv", syntax_rows);
     cg__normalizer *nz = open_nz();
     cg__lexicon *lx = NULL;
     cg__lexicon_scratch *sc = NULL;
@@ -646,18 +649,17 @@ CG_TEST(lexicon_word_index_agrees_with_vectorscan)
 
 CG_TEST(lexicon_word_index_prefixes_and_gaps)
 {
-    static const char rows[] = "id\tlang\tharm\tfacet\tweight\tpattern\tnote\n"
-                               "p.one\ten\tbullying\tinsult\t0.5\tstupid*\tx\n"
-                               "p.two\ten\tbullying\tinsult\t0.5\tyou ~ stupid*|idiot*\tx\n"
-                               "p.mid\ten\tbullying\tinsult\t0.5\tnud* ~ pic|pics\tx\n"
-                               "p.vi\tvi\tgrooming\texclusivity\t0.5\tđừng ~ nói|kể ~ ai\tx\n"
-                               "p.multi\ten\tgrooming\tmeeting\t0.5\tmeet me ~ after school\tx\n";
-    const char *path = write_tmp("index.tsv", rows);
+    char first[1024];
+    const char *paths[2] = {first, NULL};
     cg__normalizer *nz = open_nz();
     cg__lexicon *lx = NULL;
     cg_error err = {0};
 
-    CG_ASSERT_OK(cg__lexicon_load(nz, &path, 1, NULL, NULL, NULL, &lx, &err), &err);
+    snprintf(first, sizeof first, "%s", write_tmp("syntax.tsv", syntax_rows)); /* static */
+    paths[1] = write_tmp("more.tsv", "p.mid\ten\tsexual_solicitation\trequest\t0.5\tnud* ~ pic\tx\n"
+                                     "p.two\ten\tbullying\tinsult\t0.5\tyou ~ idiot*|dumb\tx\n");
+    CG_ASSERT_OK(cg__lexicon_load(nz, paths, 2, NULL, NULL, NULL, &lx, &err), &err);
+    CG_ASSERT_EQ(cg__lexicon_count(lx), 8);
     check_lexicon_agreement(lx, nz, 2000);
     cg__lexicon_free(lx);
     cg__normalizer_free(nz);
