@@ -1,6 +1,8 @@
 /* Cue lexicons (lexicon.h): loading and validating rows, translating the pattern syntax into
- * regular expressions over the plain form, and compiling them into one Vectorscan database.
- * Scanning a normalised message with it is lexicon_scan.c.
+ * regular expressions over the plain form, compiling them into one Vectorscan database, and
+ * building the word index that lets a scan skip Vectorscan for messages without a cue
+ * (build_index; docs/text-lexicons.md, "The word index"). Scanning a normalised message with
+ * them is lexicon_scan.c.
  *
  * How a pattern becomes a regex. The plain form of a message (normalize.h) is words separated
  * by single spaces, with no space at either end, so a whole-word match is "start of text or a

@@ -1,7 +1,10 @@
 /* Scanning a normalised message with a compiled lexicon (lexicon.h; lexicon.c explains why the
  * regexes carry no word boundaries and how this file restores them): per-thread scratch, the
- * Vectorscan callback that keeps a cue's first match ending on a word end, and the word-level
- * matcher that finds where it starts. */
+ * Vectorscan callback that keeps a cue's first match ending on a word end, the word-level
+ * matcher that finds where it starts, and the word index pass that runs first: a message in
+ * which it finds no cue is done without Vectorscan, which could find none there either (the
+ * index tries every end the callback would accept, with the same matcher). Messages with a cue
+ * are Vectorscan's, so the results, their order included, are what Vectorscan alone gives. */
 #include "text/lexicon_int.h"
 
 #include <string.h>
