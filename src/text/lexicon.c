@@ -1,6 +1,8 @@
 /* Cue lexicons (lexicon.h): loading and validating rows, translating the pattern syntax into
- * regular expressions over the plain form, and compiling them into one Vectorscan database.
- * Scanning a normalised message with it is lexicon_scan.c.
+ * regular expressions over the plain form, compiling them into one Vectorscan database, and
+ * building the word index that lets a scan skip Vectorscan for messages without a cue
+ * (build_index; docs/text-lexicons.md, "The word index"). Scanning a normalised message with
+ * them is lexicon_scan.c.
  *
  * How a pattern becomes a regex. The plain form of a message (normalize.h) is words separated
  * by single spaces, with no space at either end, so a whole-word match is "start of text or a
@@ -719,6 +721,208 @@ done:
     return st;
 }
 
+/* ---- the word index ----------------------------------------------------------------------- */
+
+/* 1 when s[0 .. n) is words separated by single spaces, with none at either end: what every
+ * normalised alternative is, and what the word index assumes of it. */
+static int single_spaced(const char *s, size_t n)
+{
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (s[i] == ' ' && s[i - 1] == ' ')
+            return 0;
+    return 1;
+}
+
+/* The index word of the n bytes at lx->text + off, added when new (the table has room: it was
+ * sized for every word the cues have). LEX_NO_WORD when out of memory. */
+static uint32_t intern(cg__lexicon *lx, uint32_t off, uint32_t n, size_t *wordcap)
+{
+    const char *w = lx->text + off;
+    uint32_t i;
+
+    for (i = cg__lex_hash(w, n) & lx->slot_mask; lx->slots[i] != 0; i = (i + 1) & lx->slot_mask) {
+        const lex_word *x = &lx->words[lx->slots[i] - 1];
+
+        if (x->len == n && memcmp(lx->text + x->off, w, n) == 0)
+            return lx->slots[i] - 1;
+    }
+    if (!cg__lex_grow((void **)&lx->words, wordcap, lx->nwords + 1, sizeof *lx->words))
+        return LEX_NO_WORD;
+    lx->words[lx->nwords] = (lex_word){off, n, 0, 0};
+    lx->slots[i] = (uint32_t)++lx->nwords;
+    return (uint32_t)(lx->nwords - 1);
+}
+
+/* Table slots for n words: a power of two at least 3n, so probes stay short and a lookup
+ * always reaches an empty slot. 0 when too many. */
+static size_t table_size(size_t n)
+{
+    size_t size = 16;
+
+    while (size < 3 * n && size <= UINT32_MAX / 4)
+        size *= 2;
+    return size >= 3 * n ? size : 0;
+}
+
+/* How many messages a signature mask lets through, roughly: its bits; LEX_SIG_ANY all. */
+static int mask_width(uint64_t m)
+{
+    return (m & LEX_SIG_ANY) != 0 ? 64 : __builtin_popcountll(m);
+}
+
+typedef struct word_cue {
+    uint32_t word, cue;
+} word_cue;
+
+static int word_cue_cmp(const void *a, const void *b)
+{
+    const word_cue *x = a, *y = b;
+
+    if (x->word != y->word)
+        return x->word < y->word ? -1 : 1;
+    return (x->cue > y->cue) - (x->cue < y->cue);
+}
+
+/* Builds the word index of the loaded cues. */
+static cg_status build_index(cg__lexicon *lx, cg_error *err)
+{
+    size_t bound = 0, nwc = 0, wordcap = 0, prefcap = 0, size;
+    word_cue *wc = NULL;
+    cg_status st = CG_OK;
+
+    for (size_t c = 0; c < lx->n; c++)
+        for (uint32_t t = 0; t < lx->cues[c].ntok; t++)
+            bound += 2 * (size_t)lx->toks[lx->cues[c].first_tok + t].nalt;
+    size = table_size(bound);
+    if (size == 0)
+        return cg__fail(err, CG_E_NOMEM, "lexicon: too many words to index");
+    lx->slots = cg__calloc(size, sizeof *lx->slots);
+    wc = cg__malloc_array(bound + 1, sizeof *wc);
+    if (lx->slots == NULL || wc == NULL) {
+        st = cg__fail(err, CG_E_NOMEM, "lexicon: out of memory indexing words");
+        goto done;
+    }
+    lx->slot_mask = (uint32_t)(size - 1);
+    lx->indexed = 1;
+    for (size_t c = 0; c < lx->n && lx->indexed; c++) {
+        const lex_entry *e = &lx->cues[c];
+
+        for (uint32_t t = 0; t < e->ntok; t++) {
+            const lex_tok *tk = &lx->toks[e->first_tok + t];
+
+            for (uint32_t a = 0; tk->kind == TOK_WORDS && a < tk->nalt; a++) {
+                lex_alt *al = &lx->alts[tk->first_alt + a];
+                const char *x = lx->text + al->off, *sp;
+                uint32_t first = al->len, last = 0;
+
+                if (!single_spaced(x, al->len)) {
+                    lx->indexed = 0; /* cannot happen with the normaliser's output */
+                    break;
+                }
+                sp = memchr(x, ' ', al->len);
+                if (sp != NULL)
+                    first = (uint32_t)(sp - x);
+                for (uint32_t k = al->len; k > 0 && last == 0; k--)
+                    if (x[k - 1] == ' ')
+                        last = k;
+                al->w0 = LEX_NO_WORD;
+                if (!(al->prefix && sp == NULL)) {
+                    al->w0 = intern(lx, al->off, first, &wordcap);
+                    if (al->w0 == LEX_NO_WORD)
+                        goto nomem;
+                }
+                if (t + 1 < e->ntok)
+                    continue;
+                if (al->prefix) {
+                    if (!cg__lex_grow((void **)&lx->prefixes, &prefcap, lx->nprefixes + 1,
+                                      sizeof *lx->prefixes))
+                        goto nomem;
+                    lx->prefixes[lx->nprefixes++] =
+                        (lex_prefix){al->off + last, al->len - last, (uint32_t)c};
+                    continue;
+                }
+                wc[nwc].word = intern(lx, al->off + last, al->len - last, &wordcap);
+                wc[nwc++].cue = (uint32_t)c;
+                if (wc[nwc - 1].word == LEX_NO_WORD)
+                    goto nomem;
+            }
+        }
+    }
+    /* Each word's cues, ascending and once each. */
+    qsort(wc, nwc, sizeof *wc, word_cue_cmp);
+    lx->ends = cg__malloc_array(nwc + 1, sizeof *lx->ends);
+    if (lx->ends == NULL)
+        goto nomem;
+    for (size_t i = 0; i < nwc; i++) {
+        lex_word *w = &lx->words[wc[i].word];
+
+        if (i > 0 && wc[i].word == wc[i - 1].word && wc[i].cue == wc[i - 1].cue)
+            continue;
+        if (w->n == 0)
+            w->first = (uint32_t)lx->nends;
+        w->n++;
+        lx->ends[lx->nends++] = wc[i].cue;
+    }
+    /* Each cue's two most selective tokens (fewest bits; the last token is the word found) as
+     * word bits, for a test cheaper than may_match (lexicon_scan.c). */
+    lx->sig = cg__malloc_array(2 * lx->n + 1, sizeof *lx->sig);
+    if (lx->sig == NULL)
+        goto nomem;
+    for (size_t c = 0; c < lx->n; c++) {
+        lex_entry *e = &lx->cues[c];
+        const lex_tok *t0 = &lx->toks[e->first_tok];
+        uint64_t *m = &lx->sig[2 * c];
+
+        e->first_word = 1;
+        for (uint32_t a = 0; a < t0->nalt; a++)
+            e->first_word &= lx->alts[t0->first_alt + a].w0 != LEX_NO_WORD;
+        m[0] = m[1] = LEX_SIG_ANY;
+        for (uint32_t t = 0; t + 1 < e->ntok; t++) {
+            const lex_tok *tk = &lx->toks[e->first_tok + t];
+            uint64_t bits = 0;
+
+            for (uint32_t a = 0; tk->kind == TOK_WORDS && a < tk->nalt; a++) {
+                const uint32_t w0 = lx->alts[tk->first_alt + a].w0;
+
+                bits |= w0 == LEX_NO_WORD ? LEX_SIG_ANY : lex_sig_bit(w0);
+            }
+            if (tk->kind == TOK_GAP || (bits & LEX_SIG_ANY) != 0)
+                continue;
+            if (mask_width(bits) < mask_width(m[0])) {
+                m[1] = m[0];
+                m[0] = bits;
+            } else if (mask_width(bits) < mask_width(m[1])) {
+                m[1] = bits;
+            }
+        }
+    }
+    /* The table again, sized for the words there are (it was sized for the most there could
+     * be): a smaller table keeps lookups in cache. */
+    size = table_size(lx->nwords);
+    cg__free(lx->slots);
+    lx->slots = cg__calloc(size, sizeof *lx->slots);
+    if (lx->slots == NULL)
+        goto nomem;
+    lx->slot_mask = (uint32_t)(size - 1);
+    for (size_t k = 0; k < lx->nwords; k++) {
+        const lex_word *w = &lx->words[k];
+        uint32_t i;
+
+        for (i = cg__lex_hash(lx->text + w->off, w->len) & lx->slot_mask; lx->slots[i] != 0;
+             i = (i + 1) & lx->slot_mask)
+            ;
+        lx->slots[i] = (uint32_t)k + 1;
+    }
+    goto done;
+nomem:
+    st = cg__fail(err, CG_E_NOMEM, "lexicon: out of memory indexing words");
+done:
+    cg__free(wc);
+    return st;
+}
+
 /* ---- the public load/free ----------------------------------------------------------------- */
 
 cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, size_t n,
@@ -769,6 +973,8 @@ cg_status cg__lexicon_load(const cg__normalizer *nz, const char *const *paths, s
         goto fail;
     }
     st = build_db(&ld, err);
+    if (st == CG_OK)
+        st = build_index(lx, err);
     if (st != CG_OK)
         goto fail;
     cg__free(ld.rx);
@@ -796,6 +1002,11 @@ void cg__lexicon_free(cg__lexicon *lx)
     cg__free(lx->toks);
     cg__free(lx->alts);
     cg__free(lx->text);
+    cg__free(lx->words);
+    cg__free(lx->slots);
+    cg__free(lx->ends);
+    cg__free(lx->sig);
+    cg__free(lx->prefixes);
     cg__free(lx);
 }
 

@@ -1,7 +1,10 @@
 /* Scanning a normalised message with a compiled lexicon (lexicon.h; lexicon.c explains why the
  * regexes carry no word boundaries and how this file restores them): per-thread scratch, the
- * Vectorscan callback that keeps a cue's first match ending on a word end, and the word-level
- * matcher that finds where it starts. */
+ * Vectorscan callback that keeps a cue's first match ending on a word end, the word-level
+ * matcher that finds where it starts, and the word index pass that runs first: a message in
+ * which it finds no cue is done without Vectorscan, which could find none there either (the
+ * index tries every end the callback would accept, with the same matcher). Messages with a cue
+ * are Vectorscan's, so the results, their order included, are what Vectorscan alone gives. */
 #include "text/lexicon_int.h"
 
 #include <string.h>
@@ -28,15 +31,21 @@ cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **o
         return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
     s->hs = NULL;
     s->n = lx->n;
+    s->nwords = lx->nwords;
+    s->atcap = 64;
+    s->nat = 0;
+    s->regular = 0;
     s->seen = cg__calloc(lx->n, 1);
-    if (s->seen == NULL) {
-        cg__free(s);
+    s->present = cg__calloc(lx->nwords + 1, 1);
+    s->at = cg__malloc_array(s->atcap, sizeof *s->at);
+    if (s->seen == NULL || s->present == NULL || s->at == NULL) {
+        cg__lexicon_scratch_free(s);
         return cg__fail(err, CG_E_NOMEM, "lexicon scratch: out of memory");
     }
     he = hs_clone_scratch(lx->proto, &s->hs);
     if (he != HS_SUCCESS) {
-        cg__free(s->seen);
-        cg__free(s);
+        s->hs = NULL;
+        cg__lexicon_scratch_free(s);
         return cg__fail(err, cg__lex_hs_status(he), "lexicon scratch: Vectorscan failed (%d)", he);
     }
     *out = s;
@@ -49,6 +58,8 @@ void cg__lexicon_scratch_free(cg__lexicon_scratch *s)
         return;
     hs_free_scratch(s->hs);
     cg__free(s->seen);
+    cg__free(s->present);
+    cg__free(s->at);
     cg__free(s);
 }
 
@@ -212,7 +223,8 @@ static int match_tokens(const cg__lexicon *lx, const cg__normalized *nm, const l
         const lex_alt *al = &lx->alts[t->first_alt + a];
         size_t q = pos + al->len;
 
-        if (q > n || memcmp(s + pos, lx->text + al->off, al->len) != 0)
+        if (q > n || s[pos] != lx->text[al->off] ||
+            memcmp(s + pos, lx->text + al->off, al->len) != 0)
             continue;
         if (al->prefix)
             while (q < n && s[q] != ' ')
@@ -255,13 +267,90 @@ static int find_start(const cg__lexicon *lx, const cg__normalized *nm, const lex
     return 0;
 }
 
+/* find_start's answer for the match of cue e that ends with word at[k], found by trying only
+ * the starts of words at[j] (j <= k) that its first token's alternatives need, of the
+ * span_words + 1 words find_start tries. The same start when every word start of the message
+ * begins a word of at[] or one the index does not know (a regular plain form), and e's first
+ * token needs a word (lex_entry.first_word). */
+static int find_start_at(const cg__lexicon *lx, const cg__normalized *nm, const lex_entry *e,
+                         const lex_at *at, size_t k, size_t *start)
+{
+    const lex_tok *t0 = &lx->toks[e->first_tok];
+    const lex_alt *alts = &lx->alts[t0->first_alt];
+    const uint32_t lo = at[k].ord > e->span_words ? at[k].ord - e->span_words : 0;
+
+    for (size_t j = k + 1; j-- > 0 && at[j].ord >= lo;) {
+        uint32_t a = 0;
+
+        while (a < t0->nalt && alts[a].w0 != at[j].word)
+            a++;
+        if (a < t0->nalt && match_tokens(lx, nm, t0, e->ntok, nm->plain.s, nm->plain.n,
+                                         at[j].start, at[k].end)) {
+            *start = at[j].start;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the hit of cue id, from start to end of the plain form, and marks the cue seen; 0
+ * when out of memory. */
+static int add_hit(cg__cue_hits *out, uint8_t *seen, const cg__textform *pf, uint32_t id,
+                   size_t start, size_t end)
+{
+    size_t ostart = 0, oend = 0;
+    cg__cue_hit *h;
+
+    if (!cg__lex_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v))
+        return 0;
+    cg__textform_span(pf, start, end, &ostart, &oend);
+    seen[id] = 1;
+    h = &out->v[out->n++];
+    h->cue = id;
+    h->start = (uint32_t)ostart;
+    h->end = (uint32_t)oend;
+    return 1;
+}
+
+/* Leaves the scratch's bitmaps all zero for the next scan: the cues of out->v[n0 ..) and the
+ * words of at[0 .. nat). */
+static void scratch_reset(cg__lexicon_scratch *sc, const cg__cue_hits *out, size_t n0,
+                          size_t nat)
+{
+    for (size_t i = n0; i < out->n; i++)
+        sc->seen[out->v[i].cue] = 0;
+    for (size_t k = 0; k < nat; k++)
+        if (sc->at[k].word != LEX_NO_WORD)
+            sc->present[sc->at[k].word] = 0;
+}
+
+/* ---- Vectorscan: the reference ---------------------------------------------------------- */
+
 typedef struct scan_ctx {
     const cg__lexicon *lx;
     uint8_t *seen;
     const cg__normalized *nm;
     cg__cue_hits *out;
+    const lex_at *at; /* the message's words by index_words, or NULL */
+    size_t nat;
     int nomem;
 } scan_ctx;
+
+/* The k of the word at[k] that ends at end, or nat when none does. */
+static size_t word_ending_at(const lex_at *at, size_t nat, size_t end)
+{
+    size_t lo = 0, hi = nat;
+
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+
+        if (at[mid].end < end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nat && at[lo].end == end ? lo : nat;
+}
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ud)
@@ -269,51 +358,46 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     scan_ctx *c = ud;
     const cg__textform *pf = &c->nm->plain;
     const lex_entry *e = &c->lx->cues[id];
-    size_t end = (size_t)to, start, ostart = 0, oend = 0;
-    cg__cue_hit *h;
+    size_t end = (size_t)to, start;
 
     (void)from;
     (void)flags;
-    if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
-        !find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start))
+    if (c->seen[id] || (end < pf->n && pf->s[end] != ' '))
         return 0;
-    if (!cg__lex_grow((void **)&c->out->v, &c->out->cap, c->out->n + 1, sizeof *c->out->v)) {
+    if (c->at != NULL && e->first_word) {
+        /* A match ends with a word the index knows: no such word, no match. */
+        const size_t k = word_ending_at(c->at, c->nat, end);
+
+        if (k == c->nat || !find_start_at(c->lx, c->nm, e, c->at, k, &start))
+            return 0;
+    } else if (!find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start)) {
+        return 0;
+    }
+    if (!add_hit(c->out, c->seen, pf, id, start, end)) {
         c->nomem = 1;
         return 1; /* stop the scan */
     }
-    cg__textform_span(pf, start, end, &ostart, &oend);
-    c->seen[id] = 1;
-    h = &c->out->v[c->out->n++];
-    h->cue = id;
-    h->start = (uint32_t)ostart;
-    h->end = (uint32_t)oend;
     return 0;
 }
 
-cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
-                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+/* The hits by Vectorscan, appended to out from n0 (its length on entry). With words, the scratch
+ * holds the message's words by index_words, which find the starts faster. */
+static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                 const cg__normalized *nm, cg__cue_hits *out, size_t n0,
+                                 int words, cg_error *err)
 {
     scan_ctx c;
-    const size_t n0 = out != NULL ? out->n : 0;
     hs_error_t he;
 
-    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
-    if (scratch->n != lx->n)
-        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
-    if (nm->plain.n == 0 || nm->plain.s == NULL)
-        return CG_OK;
-    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
-        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
-                        nm->plain.n);
     c.lx = lx;
     c.nm = nm;
     c.out = out;
     c.nomem = 0;
     c.seen = scratch->seen;
+    c.at = words && scratch->regular ? scratch->at : NULL;
+    c.nat = scratch->nat;
     he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
-    for (size_t i = n0; i < out->n; i++) /* leave the bitmap all zero for the next scan */
-        scratch->seen[out->v[i].cue] = 0;
+    scratch_reset(scratch, out, n0, 0);
     if (c.nomem) {
         out->n = n0;
         return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
@@ -323,6 +407,204 @@ cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
         return cg__fail(err, cg__lex_hs_status(he), "lexicon scan: Vectorscan failed (%d)", he);
     }
     return CG_OK;
+}
+
+/* ---- the word index ----------------------------------------------------------------------- */
+
+/* 1 when every word token of cue e but the last has an alternative whose first word is in the
+ * message (present) or that needs none: true of every match, and far cheaper to tell than
+ * trying one. */
+static int may_match(const cg__lexicon *lx, const lex_entry *e, const uint8_t *present)
+{
+    const lex_tok *t = lx->toks + e->first_tok, *last = t + e->ntok - 1;
+
+    for (; t < last; t++) {
+        const lex_alt *al = lx->alts + t->first_alt, *end = al + t->nalt;
+
+        if (t->kind == TOK_GAP)
+            continue;
+        while (al < end && al->w0 != LEX_NO_WORD && !present[al->w0])
+            al++;
+        if (al == end)
+            return 0;
+    }
+    return 1;
+}
+
+/* Splits the plain form into words and keeps, in order, those the index knows (every word when
+ * the lexicon has prefixes) in sc->at, marking them present, and their bits in *sig (lx->sig).
+ * *regular is 1 when the words are separated by single spaces with none at either end (as the
+ * normaliser writes them). *nat is how many were kept, also when out of memory (0 returned). */
+static int index_words(const cg__lexicon *lx, cg__lexicon_scratch *sc, const cg__textform *pf,
+                       size_t *nat, uint64_t *sig, int *regular)
+{
+    const char *s = pf->s;
+    const size_t n = pf->n;
+    size_t i = 0, k = 0;
+    uint32_t ord = 0;
+
+    *regular = 1;
+    while (i < n) {
+        const size_t start = i;
+        uint32_t h = LEX_HASH_SEED, w;
+
+        if (s[i] == ' ') {
+            if (i == 0 || i + 1 == n || s[i - 1] == ' ')
+                *regular = 0;
+            i++;
+            continue;
+        }
+        do
+            h = cg__lex_hash_byte(h, (uint8_t)s[i++]);
+        while (i < n && s[i] != ' ');
+        w = cg__lex_word_find(lx, s + start, i - start, cg__lex_hash_end(h));
+        ord++;
+        if (w == LEX_NO_WORD && lx->nprefixes == 0)
+            continue;
+        if (k == sc->atcap && !cg__lex_grow((void **)&sc->at, &sc->atcap, k + 1, sizeof *sc->at)) {
+            *nat = k;
+            return 0;
+        }
+        sc->at[k++] = (lex_at){(uint32_t)start, (uint32_t)i, w, ord - 1};
+        if (w != LEX_NO_WORD) {
+            sc->present[w] = 1;
+            *sig |= lex_sig_bit(w);
+        }
+    }
+    *nat = k;
+    return 1;
+}
+
+/* 1 when cue c is worth trying for the message of signature sig: not seen, and it has words
+ * of its two most selective tokens (most cues are dropped here, inline). */
+static inline int worth_trying(const cg__lexicon *lx, const cg__lexicon_scratch *sc, uint32_t c,
+                               uint64_t sig)
+{
+    return (lx->sig[2 * c] & sig) != 0 && (lx->sig[2 * c + 1] & sig) != 0 && !sc->seen[c];
+}
+
+/* Whether cue c, worth trying, matches ending with word at[k] (start in *start). */
+static int try_cue(const cg__lexicon *lx, const cg__lexicon_scratch *sc,
+                   const cg__normalized *nm, uint32_t c, size_t k, int regular, size_t *start)
+{
+    const lex_entry *e = &lx->cues[c];
+
+    if (!may_match(lx, e, sc->present))
+        return 0;
+    if (regular && e->first_word)
+        return find_start_at(lx, nm, e, sc->at, k, start);
+    return find_start(lx, nm, e, nm->plain.s, nm->plain.n, sc->at[k].end, start);
+}
+
+/* The hits by the word index, appended to out from n0 (only the first when first_only). A
+ * cue's match ends with a word of its last token, so the words of the message, in order, name
+ * the only cues that can end there; of those, the ones not seen yet that may match are tried
+ * with find_start, as Vectorscan's ends are. */
+static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
+                            const cg__normalized *nm, cg__cue_hits *out, size_t n0,
+                            int first_only, cg_error *err)
+{
+    const cg__textform *pf = &nm->plain;
+    size_t nat = 0;
+    uint64_t sig = LEX_SIG_ANY;
+    int regular;
+    int ok = index_words(lx, sc, pf, &nat, &sig, &regular);
+
+    sc->nat = ok ? nat : 0;
+    sc->regular = regular;
+
+    for (size_t k = 0; ok && k < nat && !(first_only && out->n > n0); k++) {
+        const lex_at *a = &sc->at[k];
+        const uint32_t *c = lx->ends, *cend = lx->ends;
+        size_t start;
+
+        if (a->word != LEX_NO_WORD) {
+            c += lx->words[a->word].first;
+            cend = c + lx->words[a->word].n;
+        }
+        for (; ok && c < cend; c++)
+            if (worth_trying(lx, sc, *c, sig) && try_cue(lx, sc, nm, *c, k, regular, &start))
+                ok = add_hit(out, sc->seen, pf, *c, start, a->end);
+        for (size_t p = 0; ok && lx->nprefixes > 0 && p < lx->nprefixes; p++) {
+            const lex_prefix *x = &lx->prefixes[p];
+
+            if (x->len <= a->end - a->start &&
+                memcmp(pf->s + a->start, lx->text + x->off, x->len) == 0 &&
+                worth_trying(lx, sc, x->cue, sig) &&
+                try_cue(lx, sc, nm, x->cue, k, regular, &start))
+                ok = add_hit(out, sc->seen, pf, x->cue, start, a->end);
+        }
+    }
+    scratch_reset(sc, out, n0, nat);
+    if (!ok) {
+        out->n = n0;
+        return cg__fail(err, CG_E_NOMEM, "lexicon scan: out of memory");
+    }
+    return CG_OK;
+}
+
+/* Checks the arguments of a scan; CG_OK with *empty set when there is nothing to scan. */
+static cg_status scan_args(const cg__lexicon *lx, const cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, const cg__cue_hits *out, int *empty,
+                           cg_error *err)
+{
+    *empty = 0;
+    if (lx == NULL || scratch == NULL || nm == NULL || out == NULL)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: missing argument");
+    if (scratch->n != lx->n || scratch->nwords != lx->nwords)
+        return cg__fail(err, CG_E_INVAL, "lexicon scan: scratch made for another lexicon");
+    if (nm->plain.n == 0 || nm->plain.s == NULL) {
+        *empty = 1;
+        return CG_OK;
+    }
+    if (nm->plain.n > LEX_MAX_MESSAGE || nm->plain.src[nm->plain.n] > LEX_MAX_MESSAGE)
+        return cg__fail(err, CG_E_LIMIT, "lexicon scan: message of %zu bytes is too long",
+                        nm->plain.n);
+    return CG_OK;
+}
+
+enum { SCAN_BOTH, SCAN_VECTORSCAN, SCAN_INDEX };
+
+static cg_status scan_with(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, int how, cg_error *err)
+{
+    int empty;
+    cg_status st = scan_args(lx, scratch, nm, out, &empty, err);
+
+    if (st != CG_OK || empty)
+        return st;
+    const size_t n0 = out->n;
+    if (how == SCAN_INDEX)
+        return lx->indexed ? scan_index(lx, scratch, nm, out, n0, 0, err)
+                           : cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
+    /* The word index proves most messages free of cues; Vectorscan finds the hits of the rest
+     * (why both: lexicon.c). */
+    if (how == SCAN_BOTH && lx->indexed) {
+        st = scan_index(lx, scratch, nm, out, n0, 1, err);
+        if (st != CG_OK || out->n == n0)
+            return st;
+        out->n = n0;
+    }
+    return scan_vectorscan(lx, scratch, nm, out, n0, how == SCAN_BOTH && lx->indexed, err);
+}
+
+cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                           const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    return scan_with(lx, scratch, nm, out, SCAN_BOTH, err);
+}
+
+cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                      const cg__normalized *nm, cg__cue_hits *out,
+                                      cg_error *err)
+{
+    return scan_with(lx, scratch, nm, out, SCAN_VECTORSCAN, err);
+}
+
+cg_status cg__lexicon_scan_index(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
+                                 const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
+{
+    return scan_with(lx, scratch, nm, out, SCAN_INDEX, err);
 }
 
 void cg__cue_hits_free(cg__cue_hits *h)
