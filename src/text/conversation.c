@@ -178,6 +178,18 @@ float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, 
     return 0.0f;
 }
 
+float cg__convs_sender_rules(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+{
+    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
+    const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
+    const conv *v = find_conv((cg__convs *)c, cid, 0);
+
+    for (size_t i = 0; v != NULL && i < v->n_parties; i++)
+        if (strcmp(v->parties[i].name, sender) == 0)
+            return v->parties[i].harm_e[h];
+    return 0.0f;
+}
+
 /* n in decimal into buf (at least 21 bytes), NUL-terminated: what snprintf("%llu") writes, at a
  * tenth of its cost (it ran for every message without an id). */
 static void u64_decimal(char *buf, uint64_t n)
@@ -919,10 +931,14 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     if (age != NULL && (age->demand & (CG__DEM_DONE | CG__DEM_BENIGN))) {
         v->dem_from = -1;
     } else if (age != NULL && (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_WHEN |
-                                              CG__DEM_DEST | CG__DEM_THREAT))) {
+                                              CG__DEM_DEST | CG__DEM_THREAT | CG__DEM_VALUE |
+                                              CG__DEM_CLOCK))) {
         if (v->dem_from != (int)pi || v->n_messages > v->dem_at + DEMAND_CARRY)
             v->dem_parts = 0;
-        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB))) {
+        /* A value named or a countdown (kept by text_engine.c only from a writer who holds
+         * images or threatened) starts a demand as an amount asked for does. */
+        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_VALUE |
+                                                 CG__DEM_CLOCK))) {
             v->dem_parts |= age->demand;
             v->dem_from = (int)pi;
             v->dem_at = v->n_messages;

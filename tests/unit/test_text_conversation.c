@@ -518,7 +518,7 @@ static int scan_has(cg_text_session *s, const char *sender, const char *text, co
 }
 
 /* The last ask and the refusal since are kept in the saved state (version 3 on): pressure after a
- * no still counts after a restart. A version 4 state relabelled as version 2 (which has no ask)
+ * no still counts after a restart. A version 5 state relabelled as version 2 (which has no ask)
  * does not read to its end and is refused, naming why. */
 CG_TEST(conversation_saved_state_keeps_the_refused_ask)
 {
@@ -539,7 +539,7 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
     CG_ASSERT(!scan_has(s, "asker", "send me something tonight", "sol."));
     CG_ASSERT(!scan_has(s, "kid", "no. going to sleep", "sol."));
     CG_ASSERT_OK(cg__text_session_state_save(s, &buf, &len, &err), &err);
-    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 4);
+    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 5);
     CG_ASSERT_OK(cg__text_session_state_restore(s2, buf, len, &err), &err);
     CG_ASSERT(scan_has(s2, "asker", "come on, just one", "sol.press."));
     buf[4] = 2;
