@@ -225,9 +225,11 @@ static const char *const UNIT_GLUED[] = {"p", "ph", "phut", "min", "mins", "minu
  * em 5 phút", "for 2 minutes", "the first 20 min". */
 static const char *const NOT_CLOCK[] = {"me", "gimme", "xin", "need", "wait", "doi", "for",
                                         "first", "last", "like", "every", NULL};
-/* Before an amount, the writer giving it: "anh cho em 500k", "i'll pay you $50", "give u 20". */
+/* Before an amount, the writer giving or having it: "anh cho em 500k", "i'll pay you $50",
+ * "i only have 50k", "em chỉ có 50k", "nợ m 50k". */
 static const char *const GIVING[] = {"cho", "give", "pay", "tang", "thuong", "offer", "buy",
-                                     "mua", "lend", "owe", "no", NULL};
+                                     "mua", "lend", "owe", "no", "have", "got", "only", "co",
+                                     "chi", NULL};
 /* Images asked for by number: "3 more pics", "thêm 3 tấm nữa", "5 ảnh nữa". */
 static const char *const IMAGES[] = {"pics", "pic", "photos", "pictures", "vids", "videos",
                                      "nudes", "tam", "anh", "clip", "clips", NULL};

@@ -727,3 +727,92 @@ CG_TEST(conversation_a_demand_carried_over_messages)
     CG_ASSERT(!has_cue(&f.res, "sx.dem.carried"));
     fixture_close(&f);
 }
+
+/* Round 8: sextortion spread over messages. A countdown ("you have 10 minutes" … "5 minutes
+ * left" … "time's up", "còn 5 phút" … "hết giờ rồi") after an image was named, and a value
+ * named before its demand ("500k" … "send it or else", "thêm 3 tấm nữa" … "gửi đi không thì t
+ * đăng"), are a demand; the hard negatives stay quiet: a teacher's countdown on a test, a
+ * game's, a parent's, a shop's price then the address, a friend repaying money. */
+CG_TEST(conversation_countdown_and_value_before_the_demand)
+{
+    engine_fixture f;
+    const int sx = CG_HARM_SEXTORTION;
+
+    fixture_open(&f);
+    say(&f, "c1", "x", "kid", "i saved the video u sent");
+    say(&f, "c1", "x", "kid", "you have 10 minutes");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c1", "kid", "x", "please dont");
+    say(&f, "c1", "x", "kid", "5 minutes left");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c1", "x", "kid", "time's up");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    CG_ASSERT(f.res.risk[sx] >= 0.6f);
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "c2", "x", "kid", "t có ảnh của m");
+    say(&f, "c2", "x", "kid", "còn 5 phút");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c2", "x", "kid", "hết giờ rồi");
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "v1", "x", "kid", "i have ur pics");
+    say(&f, "v1", "x", "kid", "500k");
+    say(&f, "v1", "kid", "x", "i dont have it");
+    say(&f, "v1", "x", "kid", "send it or else");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "v2", "x", "kid", "t giữ ảnh m rồi");
+    say(&f, "v2", "x", "kid", "thêm 3 tấm nữa");
+    say(&f, "v2", "kid", "x", "ko");
+    say(&f, "v2", "x", "kid", "gửi đi không thì t đăng");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
+
+    /* Hard negatives. */
+    say(&f, "n1", "teacher", "class", "10 minutes left on the test");
+    say(&f, "n1", "teacher", "class", "5 minutes left");
+    say(&f, "n1", "teacher", "class", "time's up, pens down");
+    CG_ASSERT(!has_cue(&f.res, "sx."));
+    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
+    say(&f, "n2", "a", "b", "gg lobby in 5 mins");
+    say(&f, "n2", "a", "b", "2 mins");
+    say(&f, "n2", "a", "b", "tick tock");
+    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
+    say(&f, "n3", "shop", "kid", "áo này 500k nha");
+    say(&f, "n3", "shop", "kid", "gửi chị địa chỉ nhé, mai ship");
+    CG_ASSERT(!has_cue(&f.res, "sx.dem") && !has_cue(&f.res, "bl.demand"));
+    say(&f, "n4", "mom", "kid", "you have 5 minutes to get ready");
+    say(&f, "n4", "mom", "kid", "2 minutes left, shoes on");
+    say(&f, "n4", "mom", "kid", "time's up!");
+    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
+    say(&f, "n5", "a", "b", "tao nợ m 50k");
+    say(&f, "n5", "a", "b", "mai t gửi nhé, không thì thứ 2");
+    CG_ASSERT(!has_cue(&f.res, "sx.dem") && !has_cue(&f.res, "bl.demand"));
+    /* A child quoting a threat to a helpline: the carried demand is quoted too. */
+    say(&f, "q", "kid", "helpline", "có người có ảnh của em");
+    say(&f, "q", "kid", "helpline", "anh ấy bảo \"thêm 3 tấm nữa không thì anh đăng\"");
+    for (size_t i = 0; i < f.res.n_evidence; i++)
+        if (f.res.evidence[i].in_this_message &&
+            strcmp(f.res.evidence[i].cue, "sx.dem.carried") == 0)
+            CG_ASSERT(f.res.evidence[i].weight < 0.3f);
+
+    /* Hostile: invalid UTF-8 and a 64 KiB message of countdowns and amounts from a writer
+     * holding images; the scan goes on and the next message is read. */
+    say(&f, "h", "x", "kid", "i have ur pics");
+    say(&f, "h", "x", "kid", "c\xf2n 5 ph\xc3t \xff 500k \x80 99999999999999999999 minutes");
+    {
+        const size_t n = 64 * 1024;
+        static const char unit[] = "5 minutes left 500k tick tock ";
+        char *big = malloc(n + 1);
+        CG_ASSERT(big != NULL);
+        for (size_t i = 0; i < n; i++)
+            big[i] = unit[i % (sizeof(unit) - 1)];
+        big[n] = '\0';
+        say(&f, "h", "x", "kid", big);
+        free(big);
+    }
+    say(&f, "h", "x", "kid", "time's up");
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+    fixture_close(&f);
+}
