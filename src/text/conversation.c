@@ -345,8 +345,14 @@ static float message_weight(const cg__finding *f)
  * grooming cues at this much (rules and learned layer alike). */
 #define PARENT_FACTOR 0.4f
 
-static float parent_factor(const party *p, const cg__finding *f)
+static float parent_factor(const party *p, const party *r, const cg__finding *f)
 {
+    /* Told to someone the writer calls mom or dad: a child telling family what happened (a
+     * friend's photo threatened, a stranger's requests) reports the harm, it does not do it. */
+    if (r != NULL && r != p && r->parent &&
+        (f->harm == CG_HARM_SEXUAL_SOLICITATION || f->harm == CG_HARM_SEXTORTION ||
+         f->harm == CG_HARM_GROOMING))
+        return PARENT_FACTOR;
     if (!p->parent)
         return 1.0f;
     if (f->harm == CG_HARM_SEXUAL_SOLICITATION)
@@ -1005,7 +1011,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         v->parties[v->last_sender].parent = 1;
     for (size_t i = 0; i < n; i++) {
         cg__finding fi = f[i];
-        fi.weight *= parent_factor(p, &f[i]);
+        fi.weight *= parent_factor(p, r, &f[i]);
         keep[f[i].harm] *= 1.0 - message_weight(&fi);
         float *pe = f[i].learned ? &p->learn_e[f[i].harm] : &p->harm_e[f[i].harm];
         counted |= 1u << f[i].harm;
