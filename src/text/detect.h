@@ -177,5 +177,8 @@ int cg__context_negated(const char *t, const struct cg__word *w, size_t nw, uint
 /* 1 when the cue starting at byte start is the writer offering to send something themselves
  * ("I'll send a pic when I get it", "let me send"): not a request of the reader. */
 int cg__context_self_offer(const struct cg__word *w, size_t nw, uint32_t start);
+/* 1 when a despair cue ending at byte end is hyperbole: "dying of embarrassment", "muốn chết
+ * vì xấu hổ", "chết cười" (the next word or the one after it, detect_negation.c). */
+int cg__context_hyperbole(const struct cg__word *w, size_t nw, uint32_t end);
 
 #endif

@@ -532,7 +532,8 @@ static void apply_context(const char *text, size_t len, const cg__normalized *nm
             if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
                 continue;
             if (cg__context_negated(text, w, nw, f[i].start) ||
-                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
+                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start)) ||
+                (f[i].facet == CG_FACET_DESPAIR && cg__context_hyperbole(w, nw, f[i].end))) {
                 f[i].weight *= NEGATED_FACTOR;
                 *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
             }

@@ -816,3 +816,25 @@ CG_TEST(conversation_countdown_and_value_before_the_demand)
     CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
     fixture_close(&f);
 }
+
+/* Round 8: a child telling a parent what happened to a friend (a photo threatened, money
+ * demanded) reports the harm: the message to someone called mom counts at the parent factor,
+ * and the conversation stays below alert. The same words to a friend still count. */
+CG_TEST(conversation_told_to_a_parent_is_a_report)
+{
+    engine_fixture f;
+    static const char told[] = "bạn Linh lớp con gửi ảnh nhạy cảm cho 1 đứa quen trên mạng, giờ "
+                               "nó dọa tung ảnh lên nhóm trường nếu ko chuyển tiền";
+
+    fixture_open(&f);
+    say(&f, "p", "kid", "mom", "mẹ ơi con kể mẹ chuyện này");
+    say(&f, "p", "mom", "kid", "ừ mẹ nghe");
+    say(&f, "p", "kid", "mom", told);
+    CG_ASSERT(f.res.alert < CG_ALERT_ALERT);
+    const float to_mom = f.res.risk[CG_HARM_SEXUAL_SOLICITATION] + f.res.risk[CG_HARM_SEXTORTION];
+    say(&f, "q", "kid", "friend", "ê kể m nghe chuyện này");
+    say(&f, "q", "friend", "kid", "gì");
+    say(&f, "q", "kid", "friend", told);
+    CG_ASSERT(f.res.risk[CG_HARM_SEXUAL_SOLICITATION] + f.res.risk[CG_HARM_SEXTORTION] > to_mom);
+    fixture_close(&f);
+}

@@ -784,6 +784,48 @@ CG_TEST(detect_self_offer)
     CG_ASSERT(!offer("send me a pic", "send me a pic"));
     CG_ASSERT(!offer("can you send a pic", "send a pic"));
     CG_ASSERT(!offer("if i send you a pic will you send one", "send one"));
+    /* Round 8: Vietnamese first person, unambiguous ("t", "tao", "tớ"), with helper words. */
+    CG_ASSERT(offer("được, t mang đi rửa rồi gửi ảnh vào nhóm", "gửi ảnh"));
+    CG_ASSERT(offer("t sẽ chụp ảnh con bò với Kiệt", "chụp ảnh"));
+    CG_ASSERT(offer("tớ đăng lên nhóm lớp nhé", "đăng"));
+    CG_ASSERT(!offer("em gửi anh vài tấm ảnh", "gửi"));       /* "em": either side */
+    CG_ASSERT(!offer("t muốn em gửi ảnh cho t", "gửi ảnh"));  /* what t wants of the reader */
+    CG_ASSERT(!offer("nếu t gửi ảnh thì m gửi lại nhé", "gửi lại"));
+    CG_ASSERT(!offer("gửi ảnh đi", "gửi ảnh"));
+}
+
+static int hyperbole(const char *text, const char *cue)
+{
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[64], *w = NULL;
+    size_t nw = 0;
+    const char *at = strstr(text, cue);
+    int r;
+
+    CG_ASSERT(at != NULL);
+    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
+    r = cg__context_hyperbole(w, nw, (uint32_t)(at - text + strlen(cue)));
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    return r;
+}
+
+/* Round 8: despair followed by what makes it hyperbole (dying of embarrassment); despair with
+ * a time after it ("cuối tuần"), "chán sống", or nothing after it stays despair. */
+CG_TEST(detect_hyperbole_after_despair)
+{
+    CG_ASSERT(hyperbole("nhưng t vẫn muốn chết vì xấu hổ", "muốn chết"));
+    CG_ASSERT(hyperbole("i could die of embarrassment rn", "die"));
+    CG_ASSERT(hyperbole("muon chet vi ngai qua", "muon chet"));
+    CG_ASSERT(!hyperbole("t không muốn sống nữa. cuối tuần này t sẽ kết thúc", "không muốn sống"));
+    CG_ASSERT(!hyperbole("muốn chết vì chán sống", "muốn chết"));
+    CG_ASSERT(!hyperbole("i want to die", "die"));
+    CG_ASSERT(!hyperbole("i want to die lol", "die"));
+    CG_ASSERT(!hyperbole("muốn chết \xff\xfe", "muốn chết"));
 }
 
 /* ---- personal data stated about the reader (detect_pii_spoken.c, detect_pii_school.c) ------ */
