@@ -412,10 +412,11 @@ int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_
         if (full && !amount && text[w[i].os] >= '$' && text[w[i].os] <= '9' &&
             value_at(text, w, nw, i) > 0)
             amount = 1;
-        /* "trả" as written ("tra" may be "trà", tea). */
+        /* "trả" (repay) and "nợ" (owe) as written ("tra" may be "trà", tea; "no" English). */
         if (phrase_in(w, nw, i, L_BENIGN) > 0 ||
             (cg__word_is(w, nw, i, "tra") &&
-             cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")))
+             cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")) ||
+            (cg__word_is(w, nw, i, "no") && cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "nợ")))
             benign = 1;
     }
     *parts = (ask || amount ? CG__DEM_ASK : 0) | (verb ? CG__DEM_VERB : 0) |

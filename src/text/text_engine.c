@@ -642,7 +642,7 @@ static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, si
 
 /* The lexicon's countdown cues ("you have 2 hours", "5 minutes left", "còn 30 phút", "quá
  * giờ"): a threat only from a writer who has named an image or a threat, whose demand is
- * pending or whose message asks or threatens too (round 8, as the countdown of
+ * pending or whose message asks for an amount or has another sextortion cue (round 8, as the countdown of
  * detect_demand.c); otherwise a teacher's "10 minutes left on the test" or a parent's "you have
  * 5 minutes to get ready", and dropped before anything reads them (the learned layer
  * included). held: as in cg_text_scan (-1 unknown); *dropped: some were. Returns the new
@@ -651,14 +651,17 @@ static const char *const COUNTDOWN_CUES[] = {"sx.threat.deadline.", "sx.threat.t
                                              "sx.threat.minutes.", "sx.threat.past_time.",
                                              "sx.dem.countdown.", NULL};
 
-static int countdown_cue(const cg__finding *f)
+static int countdown_id(const char *id)
 {
-    if (f->harm != CG_HARM_SEXTORTION)
-        return 0;
     for (const char *const *c = COUNTDOWN_CUES; *c != NULL; c++)
-        if (has_prefix(f->cue, *c, strlen(*c)))
+        if (has_prefix(id, *c, strlen(*c)))
             return 1;
     return 0;
+}
+
+static int countdown_cue(const cg__finding *f)
+{
+    return f->harm == CG_HARM_SEXTORTION && countdown_id(f->cue);
 }
 
 static size_t countdown_filter(cg_text_session *s, const cg_text_message *msg, size_t n,
@@ -674,7 +677,7 @@ static size_t countdown_filter(cg_text_session *s, const cg_text_message *msg, s
         any |= c;
         other |= f[i].harm == CG_HARM_SEXTORTION && !c;
     }
-    if (!any || other || (parts & (CG__DEM_ASK | CG__DEM_THREAT)))
+    if (!any || other || (parts & CG__DEM_ASK))
         return n;
     if (held < 0)
         held = cg__convs_sender_rules(s->convs, msg, CG_HARM_SEXTORTION) >= PRESSURE_MIN ||
@@ -756,18 +759,22 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
                                              &dem_parts) != 0)
         st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
     /* A countdown or a value named (round 8) counts only from a writer who has named an image
-     * or a threat (their rules' sextortion evidence: a learned guess is not enough) or whose
-     * demand is pending; a countdown also with an amount asked or a threat in its message: a
+     * or a threat (their rules' sextortion evidence, or a sextortion cue in this message: a
+     * learned guess is not enough) or whose demand is pending; a countdown also with an amount
+     * asked in its message: a
      * teacher's "10 minutes left", a parent's "you have 5 minutes", a shop's "500k" are
      * nothing. held: -1 until needed. */
     int held = -1;
     if (st == CG_OK && (dem_parts & (CG__DEM_VALUE | CG__DEM_CLOCK))) {
         held = cg__convs_sender_rules(s->convs, msg, CG_HARM_SEXTORTION) >= PRESSURE_MIN ||
                (dem_pending & (CG__DEM_ASK | CG__DEM_THREAT | CG__DEM_VALUE | CG__DEM_CLOCK));
+        /* Or a sextortion cue of the lexicon in this message ("a $100 steam gift card"). */
+        for (size_t i = 0; !held && i < s->cues.n; i++)
+            held = cg__lexicon_cue(s->e->lx, s->cues.v[i].cue)->harm == CG_HARM_SEXTORTION &&
+                   !countdown_id(cg__lexicon_cue(s->e->lx, s->cues.v[i].cue)->id);
         if (!held)
-            dem_parts &= ~(dem_parts & (CG__DEM_ASK | CG__DEM_THREAT)
-                               ? CG__DEM_VALUE
-                               : CG__DEM_VALUE | CG__DEM_CLOCK);
+            dem_parts &= ~(dem_parts & CG__DEM_ASK ? CG__DEM_VALUE
+                                                   : CG__DEM_VALUE | CG__DEM_CLOCK);
     }
     if (st == CG_OK && (dem_pending != 0 || (dem_parts & (CG__DEM_VALUE | CG__DEM_CLOCK)))) {
         const int extortion =
