@@ -166,7 +166,8 @@ unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg)
     return m;
 }
 
-float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+/* msg's sender in msg's conversation, or NULL (a new sender or conversation). */
+static const party *sender_of(const cg__convs *c, const cg_text_message *msg)
 {
     const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
     const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
@@ -174,20 +175,22 @@ float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, 
 
     for (size_t i = 0; v != NULL && i < v->n_parties; i++)
         if (strcmp(v->parties[i].name, sender) == 0)
-            return v->parties[i].harm_e[h] + v->parties[i].learn_e[h];
-    return 0.0f;
+            return &v->parties[i];
+    return NULL;
+}
+
+float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+{
+    const party *p = sender_of(c, msg);
+
+    return p != NULL ? p->harm_e[h] + p->learn_e[h] : 0.0f;
 }
 
 float cg__convs_sender_rules(const cg__convs *c, const cg_text_message *msg, cg_harm h)
 {
-    const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
-    const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
-    const conv *v = find_conv((cg__convs *)c, cid, 0);
+    const party *p = sender_of(c, msg);
 
-    for (size_t i = 0; v != NULL && i < v->n_parties; i++)
-        if (strcmp(v->parties[i].name, sender) == 0)
-            return v->parties[i].harm_e[h];
-    return 0.0f;
+    return p != NULL ? p->harm_e[h] : 0.0f;
 }
 
 /* n in decimal into buf (at least 21 bytes), NUL-terminated: what snprintf("%llu") writes, at a

@@ -770,25 +770,22 @@ CG_TEST(conversation_countdown_and_value_before_the_demand)
     CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
 
     /* Hard negatives. */
-    say(&f, "n1", "teacher", "class", "10 minutes left on the test");
-    say(&f, "n1", "teacher", "class", "5 minutes left");
-    say(&f, "n1", "teacher", "class", "time's up, pens down");
-    CG_ASSERT(!has_cue(&f.res, "sx."));
-    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
-    say(&f, "n2", "a", "b", "gg lobby in 5 mins");
-    say(&f, "n2", "a", "b", "2 mins");
-    say(&f, "n2", "a", "b", "tick tock");
-    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
-    say(&f, "n3", "shop", "kid", "áo này 500k nha");
-    say(&f, "n3", "shop", "kid", "gửi chị địa chỉ nhé, mai ship");
-    CG_ASSERT(!has_cue(&f.res, "sx.dem") && !has_cue(&f.res, "bl.demand"));
-    say(&f, "n4", "mom", "kid", "you have 5 minutes to get ready");
-    say(&f, "n4", "mom", "kid", "2 minutes left, shoes on");
-    say(&f, "n4", "mom", "kid", "time's up!");
-    CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
-    say(&f, "n5", "a", "b", "tao nợ m 50k");
-    say(&f, "n5", "a", "b", "mai t gửi nhé, không thì thứ 2");
-    CG_ASSERT(!has_cue(&f.res, "sx.dem") && !has_cue(&f.res, "bl.demand"));
+    /* Hard negatives, each a conversation of one writer: a teacher, a game, a shop, a parent,
+     * a friend repaying. */
+    static const char *const quiet[][4] = {
+        {"10 minutes left on the test", "5 minutes left", "time's up, pens down", NULL},
+        {"gg lobby in 5 mins", "2 mins", "tick tock", NULL},
+        {"áo này 500k nha", "gửi chị địa chỉ nhé, mai ship", NULL, NULL},
+        {"you have 5 minutes to get ready", "2 minutes left, shoes on", "time's up!", NULL},
+        {"tao nợ m 50k", "mai t gửi nhé, không thì thứ 2", NULL, NULL}};
+    for (size_t k = 0; k < sizeof(quiet) / sizeof(quiet[0]); k++) {
+        const char conv[] = {'n', (char)('1' + k), '\0'};
+        for (size_t i = 0; i < 4 && quiet[k][i] != NULL; i++) {
+            say(&f, conv, "writer", "reader", quiet[k][i]);
+            CG_ASSERT(!has_cue(&f.res, "sx.") && !has_cue(&f.res, "bl.demand"));
+        }
+        CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
+    }
     /* A child quoting a threat to a helpline: the carried demand is quoted too. */
     say(&f, "q", "kid", "helpline", "có người có ảnh của em");
     say(&f, "q", "kid", "helpline", "anh ấy bảo \"thêm 3 tấm nữa không thì anh đăng\"");

@@ -719,25 +719,36 @@ CG_TEST(detect_context_word_sets)
     CG_ASSERT_EQ(context_of(big) & (CG__CTX_LAUGH | CG__CTX_GAME), 0);
 }
 
-/* 1 when the cue starting at the first occurrence of cue in text is negated. */
-static int negated(const char *text, const char *cue)
+/* The context check `which` (negated, a self offer, hyperbole after it) of the cue at the
+ * first occurrence of cue in text. */
+enum { CUE_NEGATED, CUE_OFFER, CUE_HYPERBOLE };
+
+static int cue_check(const char *text, const char *cue, int which)
 {
     cg__normalized nm = {0};
     cg_error err = {0};
     cg__word stack[64], *w = NULL;
     size_t nw = 0;
     const char *at = strstr(text, cue);
+    const uint32_t start = (uint32_t)(at - text), end = start + (uint32_t)strlen(cue);
     int r;
 
     CG_ASSERT(at != NULL);
     CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
                  &err);
     CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
-    r = cg__context_negated(text, w, nw, (uint32_t)(at - text));
+    r = which == CUE_NEGATED ? cg__context_negated(text, w, nw, start)
+        : which == CUE_OFFER ? cg__context_self_offer(w, nw, start)
+                             : cg__context_hyperbole(w, nw, end);
     if (w != stack)
         cg__free(w);
     cg__normalized_free(&nm);
     return r;
+}
+
+static int negated(const char *text, const char *cue)
+{
+    return cue_check(text, cue, CUE_NEGATED);
 }
 
 CG_TEST(detect_negation)
@@ -759,22 +770,7 @@ CG_TEST(detect_negation)
 
 static int offer(const char *text, const char *cue)
 {
-    cg__normalized nm = {0};
-    cg_error err = {0};
-    cg__word stack[64], *w = NULL;
-    size_t nw = 0;
-    const char *at = strstr(text, cue);
-    int r;
-
-    CG_ASSERT(at != NULL);
-    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
-                 &err);
-    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
-    r = cg__context_self_offer(w, nw, (uint32_t)(at - text));
-    if (w != stack)
-        cg__free(w);
-    cg__normalized_free(&nm);
-    return r;
+    return cue_check(text, cue, CUE_OFFER);
 }
 
 CG_TEST(detect_self_offer)
@@ -796,22 +792,7 @@ CG_TEST(detect_self_offer)
 
 static int hyperbole(const char *text, const char *cue)
 {
-    cg__normalized nm = {0};
-    cg_error err = {0};
-    cg__word stack[64], *w = NULL;
-    size_t nw = 0;
-    const char *at = strstr(text, cue);
-    int r;
-
-    CG_ASSERT(at != NULL);
-    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
-                 &err);
-    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
-    r = cg__context_hyperbole(w, nw, (uint32_t)(at - text + strlen(cue)));
-    if (w != stack)
-        cg__free(w);
-    cg__normalized_free(&nm);
-    return r;
+    return cue_check(text, cue, CUE_HYPERBOLE);
 }
 
 /* Round 8: despair followed by what makes it hyperbole (dying of embarrassment); despair with
