@@ -351,10 +351,11 @@ static float message_weight(const cg__finding *f)
 static float parent_factor(const party *p, const party *r, const cg__finding *f)
 {
     /* Told to someone the writer calls mom or dad: a child telling family what happened (a
-     * friend's photo threatened, a stranger's requests) reports the harm, it does not do it. */
+     * friend's photo threatened, a stranger's requests, what the class says) reports the harm,
+     * it does not do it. */
     if (r != NULL && r != p && r->parent &&
         (f->harm == CG_HARM_SEXUAL_SOLICITATION || f->harm == CG_HARM_SEXTORTION ||
-         f->harm == CG_HARM_GROOMING))
+         f->harm == CG_HARM_GROOMING || f->harm == CG_HARM_BULLYING))
         return PARENT_FACTOR;
     if (!p->parent)
         return 1.0f;
