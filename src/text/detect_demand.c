@@ -50,7 +50,7 @@ static size_t hand_at(const char *t, const word *w, size_t nw, size_t i)
     if (cg__word_any(w, nw, i, HAND_EN))
         return cg__word_is(w, nw, i + 1, "over") ? 2 : 1;
     for (size_t k = 0; HAND_VI[k] != NULL; k++)
-        if (cg__word_eq(w, nw, i, HAND_VI[k], strlen(HAND_VI[k])))
+        if (w[i].s[0] == HAND_VI[k][0] && cg__word_eq(w, nw, i, HAND_VI[k], strlen(HAND_VI[k])))
             return spelt(t, w, nw, i, HAND_VI_AS[k]) ? 1 : 0;
     return 0;
 }
@@ -138,14 +138,36 @@ static const char *const BENIGN[] = {"please", "pls", "plz", "thanks", "thank", 
                                      "trip", "fee", "fees", "fund", "donation", "hoc phi",
                                      "quy lop", "ung ho", "pay back", "paid back", NULL};
 
+/* k when byte c is 'a' + k, else 31: with a first byte, the class of words a list's first words
+ * may be (a word of one byte, or whose second byte is no letter, is class 31). */
+static unsigned second_class(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 31u;
+}
+
+static uint32_t second_bit(unsigned char c)
+{
+    return 1u << second_class(c);
+}
+
+/* A word's class for second_class; its second byte only when it has one. */
+static unsigned word_class(const word *x)
+{
+    return x->n >= 2 ? second_class((unsigned char)x->s[1]) : 31u;
+}
+
 /* The lists the parts loop reads for every word, split by first byte: by_byte[l] + at[l][c]
  * is list l's entries that start with byte c, in list order, NULL-terminated (at 0: an empty
  * list). cg__phrase_any matches only entries starting with the word's first byte and returns
  * the first match in list order, so reading the sub-list gives the same answer without walking
- * the whole list for every word of the message. */
+ * the whole list for every word of the message. Bit l of l_mask[c][k] is set when list l has an
+ * entry starting with byte c whose second byte has second_class k (a space or the end for a
+ * first word of one byte: 31): a word whose first byte and class give no bit matches no entry of
+ * any list, and most words are passed over by that one load. */
 enum { L_WHEN, L_THREAT, L_THREAT_SX, L_DEST, L_BENIGN, L_COUNT, SUB_CAP = 160 };
 static const char *by_byte[L_COUNT][SUB_CAP];
 static unsigned char at[L_COUNT][256];
+static uint8_t l_mask[256][32];
 static once_flag by_byte_once = ONCE_FLAG_INIT;
 
 static void by_byte_init(void)
@@ -159,8 +181,10 @@ static void by_byte_init(void)
             size_t start = n;
 
             for (const char *const *e = lists[l]; *e != NULL; e++)
-                if ((unsigned char)(*e)[0] == c && n + 2 < SUB_CAP)
+                if ((unsigned char)(*e)[0] == c && n + 2 < SUB_CAP) {
                     by_byte[l][n++] = *e;
+                    l_mask[c][second_class((unsigned char)(*e)[1])] |= (uint8_t)(1u << l);
+                }
             if (n > start) {
                 at[l][c] = (unsigned char)start;
                 by_byte[l][n++] = NULL;
@@ -169,11 +193,20 @@ static void by_byte_init(void)
     }
 }
 
-/* cg__phrase_any(w, nw, i, list l), by the sub-list of word i's first byte. */
-static size_t phrase_in(const word *w, size_t nw, size_t i, int l)
+/* The lists word i may match: bit l for list l (every list for a word with no first byte). */
+static unsigned lists_of(const word *x)
+{
+    return x->n == 0 ? (1u << L_COUNT) - 1u : l_mask[(unsigned char)x->s[0]][word_class(x)];
+}
+
+/* cg__phrase_any(w, nw, i, list l), by the sub-list of word i's first byte; m is
+ * lists_of(&w[i]). */
+static size_t phrase_in(const word *w, size_t nw, size_t i, int l, unsigned m)
 {
     static const char *const *const lists[L_COUNT] = {WHEN_WHERE, THREAT, THREAT_SX, DEST, BENIGN};
 
+    if (!(m & (1u << l)))
+        return 0;
     if (w[i].n == 0) /* no first byte: every entry, as cg__phrase_any reads it */
         return cg__phrase_any(w, nw, i, lists[l]);
     return cg__phrase_any(w, nw, i, &by_byte[l][at[l][(unsigned char)w[i].s[0]]]);
@@ -242,11 +275,6 @@ static const char *const IMAGES[] = {"pics", "pic", "photos", "pictures", "vids"
 static uint32_t verb_head[256], cue_head[256];
 static once_flag heads_once = ONCE_FLAG_INIT;
 
-static uint32_t second_bit(unsigned char c)
-{
-    return c >= 'a' && c <= 'z' ? 1u << (c - 'a') : 1u << 31;
-}
-
 static void heads_add(uint32_t *head, const char *const *list)
 {
     for (; *list != NULL; list++)
@@ -313,7 +341,7 @@ static int pay_at(const char *t, const word *w, size_t nw, size_t i)
     int verb = cg__word_any(w, nw, i, PAY_EN);
 
     for (size_t k = 0; !verb && PAY_VI[k] != NULL; k++)
-        if (cg__word_eq(w, nw, i, PAY_VI[k], strlen(PAY_VI[k])))
+        if (w[i].s[0] == PAY_VI[k][0] && cg__word_eq(w, nw, i, PAY_VI[k], strlen(PAY_VI[k])))
             verb = spelt(t, w, nw, i, PAY_VI_AS[k]) ? 1 : -1;
     if (verb <= 0)
         return 0;
@@ -400,20 +428,22 @@ int cg__demand_scan_parts(const char *text, size_t len, const cg__word *w, size_
         return 0;
     call_once(&by_byte_once, by_byte_init);
     for (size_t i = 0; i < nw; i++) {
-        if (!when && (phrase_in(w, nw, i, L_WHEN) > 0 || clock_word(text, &w[i])))
+        const unsigned m = lists_of(&w[i]);
+
+        if (!when && (phrase_in(w, nw, i, L_WHEN, m) > 0 || clock_word(text, &w[i])))
             when = 1;
-        if (!(threat & 1) && phrase_in(w, nw, i, L_THREAT) > 0)
+        if (!(threat & 1) && phrase_in(w, nw, i, L_THREAT, m) > 0)
             threat |= 1;
-        if (!(threat & 2) && phrase_in(w, nw, i, L_THREAT_SX) > 0)
+        if (!(threat & 2) && phrase_in(w, nw, i, L_THREAT_SX, m) > 0)
             threat |= 2;
-        if (!dest && phrase_in(w, nw, i, L_DEST) > 0)
+        if (!dest && phrase_in(w, nw, i, L_DEST, m) > 0)
             dest = 1;
         /* A bare amount ("500k", "$200") answers a demand pending. */
         if (full && !amount && text[w[i].os] >= '$' && text[w[i].os] <= '9' &&
             value_at(text, w, nw, i) > 0)
             amount = 1;
         /* "trả" (repay) and "nợ" (owe) as written ("tra" may be "trà", tea; "no" English). */
-        if (phrase_in(w, nw, i, L_BENIGN) > 0 ||
+        if (phrase_in(w, nw, i, L_BENIGN, m) > 0 ||
             (cg__word_is(w, nw, i, "tra") &&
              cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "trả")) ||
             (cg__word_is(w, nw, i, "no") && cg__pii_ieq(text + w[i].os, w[i].oe - w[i].os, "nợ")))
