@@ -181,7 +181,8 @@ unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg)
     return m;
 }
 
-float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+/* msg's sender in msg's conversation, or NULL (a new sender or conversation). */
+static const party *sender_of(const cg__convs *c, const cg_text_message *msg)
 {
     const char *cid = msg->conversation && *msg->conversation ? msg->conversation : "default";
     const char *sender = msg->sender && *msg->sender ? msg->sender : "unknown";
@@ -189,8 +190,22 @@ float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, 
 
     for (size_t i = 0; v != NULL && i < v->n_parties; i++)
         if (strcmp(v->parties[i].name, sender) == 0)
-            return v->parties[i].harm_e[h] + v->parties[i].learn_e[h];
-    return 0.0f;
+            return &v->parties[i];
+    return NULL;
+}
+
+float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+{
+    const party *p = sender_of(c, msg);
+
+    return p != NULL ? p->harm_e[h] + p->learn_e[h] : 0.0f;
+}
+
+float cg__convs_sender_rules(const cg__convs *c, const cg_text_message *msg, cg_harm h)
+{
+    const party *p = sender_of(c, msg);
+
+    return p != NULL ? p->harm_e[h] : 0.0f;
 }
 
 /* n in decimal into buf (at least 21 bytes), NUL-terminated: what snprintf("%llu") writes, at a
@@ -353,8 +368,15 @@ static float message_weight(const cg__finding *f)
  * grooming cues at this much (rules and learned layer alike). */
 #define PARENT_FACTOR 0.4f
 
-static float parent_factor(const party *p, const cg__finding *f)
+static float parent_factor(const party *p, const party *r, const cg__finding *f)
 {
+    /* Told to someone the writer calls mom or dad: a child telling family what happened (a
+     * friend's photo threatened, a stranger's requests, what the class says) reports the harm,
+     * it does not do it. */
+    if (r != NULL && r != p && r->parent &&
+        (f->harm == CG_HARM_SEXUAL_SOLICITATION || f->harm == CG_HARM_SEXTORTION ||
+         f->harm == CG_HARM_GROOMING || f->harm == CG_HARM_BULLYING))
+        return PARENT_FACTOR;
     if (!p->parent)
         return 1.0f;
     if (f->harm == CG_HARM_SEXUAL_SOLICITATION)
@@ -946,10 +968,14 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
     if (age != NULL && (age->demand & (CG__DEM_DONE | CG__DEM_BENIGN))) {
         v->dem_from = -1;
     } else if (age != NULL && (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_WHEN |
-                                              CG__DEM_DEST | CG__DEM_THREAT))) {
+                                              CG__DEM_DEST | CG__DEM_THREAT | CG__DEM_VALUE |
+                                              CG__DEM_CLOCK))) {
         if (v->dem_from != (int)pi || v->n_messages > v->dem_at + DEMAND_CARRY)
             v->dem_parts = 0;
-        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB))) {
+        /* A value named or a countdown (kept by text_engine.c only from a writer who holds
+         * images or threatened) starts a demand as an amount asked for does. */
+        if (v->dem_parts != 0 || (age->demand & (CG__DEM_ASK | CG__DEM_VERB | CG__DEM_VALUE |
+                                                 CG__DEM_CLOCK))) {
             v->dem_parts |= age->demand;
             v->dem_from = (int)pi;
             v->dem_at = v->n_messages;
@@ -1016,7 +1042,7 @@ cg_status cg__convs_update(cg__convs *c, const cg_text_message *msg, const cg__f
         v->parties[v->last_sender].parent = 1;
     for (size_t i = 0; i < n; i++) {
         cg__finding fi = f[i];
-        fi.weight *= parent_factor(p, &f[i]);
+        fi.weight *= parent_factor(p, r, &f[i]);
         keep[f[i].harm] *= 1.0 - message_weight(&fi);
         float *pe = f[i].learned ? &p->learn_e[f[i].harm] : &p->harm_e[f[i].harm];
         counted |= 1u << f[i].harm;

@@ -51,6 +51,9 @@ unsigned cg__convs_context(const cg__convs *c, const cg_text_message *msg);
  * rules' and the learned layer's, as of the sender's last message; 0 for a new sender or
  * conversation). Changes nothing. */
 float cg__convs_sender_evidence(const cg__convs *c, const cg_text_message *msg, cg_harm h);
+/* The same, the rules' evidence alone (no learned guess): what a countdown needs before it
+ * counts (text_engine.c). */
+float cg__convs_sender_rules(const cg__convs *c, const cg_text_message *msg, cg_harm h);
 
 /* Where msg's sender stands with asking for images: CG__ASK_MINE_REFUSED when they were the
  * last to ask in msg's conversation and another party has refused since (asking again is

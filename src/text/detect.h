@@ -75,18 +75,29 @@ int cg__pii_subject(const char *text, size_t len, const struct cg__word *w, size
 #define CG__DEM_THREAT 16u /* a threat ("or else", "or I post it", "không thì") */
 #define CG__DEM_BENIGN 32u /* a repayment or a collection ("please", "quỹ lớp", "trả") */
 #define CG__DEM_DONE 64u   /* a whole demand in the message (the hit appended) */
+#define CG__DEM_VALUE 128u /* a value named without a verb ("500k", "$50", "a gift card", "thêm 3
+                              tấm nữa", "3 more pics"); not the writer's own ("i only have 50k") */
+#define CG__DEM_CLOCK 256u /* a countdown ("you have 10 minutes", "5 minutes left", "còn 5 phút",
+                              "hết giờ", "time's up", "tick tock"; not "give me 10 minutes") */
 /* cg__demand_scan, and the parts of a demand the message holds in *parts. full = 1 reads
  * every part (the writer has a demand pending); 0 only when the message has a hand-over or
  * payment verb. -1 when out of memory. */
 int cg__demand_scan_parts(const char *text, size_t len, const struct cg__word *w, size_t nw,
                           int full, cg__pii_hits *out, unsigned *parts);
 /* 1 when a message's parts complete a demand pending from the same writer (pending: the parts
- * of their last messages): *facet and *weight say what it is — a sextortion demand
- * (CG_FACET_DEMAND, 0.5) when extortion (the writer's sextortion evidence) or an account is in
- * it, else bullying by extortion (CG_FACET_BULLY_THREAT: 0.7 with a threat, 0.45 with a time or
- * a place, else 0.5). */
+ * of their last messages), or hold a value named with a threat or a countdown (pending 0):
+ * *facet and *weight say what it is — a sextortion demand (CG_FACET_DEMAND, 0.5) when
+ * extortion (the writer's sextortion evidence) or an account is in it, else bullying by
+ * extortion (CG_FACET_BULLY_THREAT: 0.7 with a threat, 0.45 with a time or a place, else 0.5).
+ * A value (CG__DEM_VALUE) is asked for only with a threat or a countdown, never with a time, a
+ * place or an account alone. The caller keeps the value and countdown parts only from a writer
+ * with extortion or a demand pending (text_engine.c). */
 int cg__demand_carry(unsigned pending, unsigned parts, int extortion, cg_facet *facet,
                      float *weight);
+/* 1 when a message's countdown (CG__DEM_CLOCK in parts) counts as a sextortion demand: from a
+ * writer with extortion, or with an amount, a value, a threat or a countdown pending; *weight
+ * 0.45, or 0.6 when it repeats a countdown pending ("10 minutes" … "5 minutes left"). */
+int cg__demand_countdown(unsigned pending, unsigned parts, int extortion, float *weight);
 
 typedef enum cg__age_kind {
     CG__AGE_STATED = 0, /* the writer says how old they are (or their school grade) */
@@ -168,5 +179,8 @@ int cg__context_negated(const char *t, const struct cg__word *w, size_t nw, uint
 /* 1 when the cue starting at byte start is the writer offering to send something themselves
  * ("I'll send a pic when I get it", "let me send"): not a request of the reader. */
 int cg__context_self_offer(const struct cg__word *w, size_t nw, uint32_t start);
+/* 1 when a despair cue ending at byte end is hyperbole: "dying of embarrassment", "muốn chết
+ * vì xấu hổ", "chết cười" (the next word or the one after it, detect_negation.c). */
+int cg__context_hyperbole(const struct cg__word *w, size_t nw, uint32_t end);
 
 #endif

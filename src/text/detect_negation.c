@@ -45,11 +45,18 @@ static int dung_orig(const char *t, const cg__word *w)
                       memcmp(o, "\xc4\x90\xe1\xbb\xabng", 7) == 0);
 }
 
-/* English first person before a sending word: "I'll send a pic", "let me send", "i can send". */
-static const char *const SELF[] = {"i", "ill", "im", "ive", "lemme", "me", NULL};
-static const char *const SELF_AUX[] = {"will", "can", "could", "gonna", "going", "to", "just",
-                                       "already", "sent", "also", "might", NULL};
-static const char *const SENDING[] = {"send", "sent", "sending", "share", "post", "snap", NULL};
+/* First person before a sending word: "I'll send a pic", "let me send", "i can send"; "t sẽ
+ * chụp ảnh", "t mang đi rửa rồi gửi ảnh vào nhóm", "tớ đăng lên" (round 8). Vietnamese "em",
+ * "anh", "mình" are left out: either side says them ("em gửi anh ảnh" is a request from an
+ * adult), and "mình gửi cho nhau" is "let's". */
+static const char *const SELF[] = {"i", "ill", "im", "ive", "lemme", "me", "t", "tao", "to",
+                                   "tui", "toi", NULL};
+static const char *const SELF_AUX[] = {
+    "will", "can", "could", "gonna", "going", "to", "just", "already", "sent", "also", "might",
+    "se", "dang", "vua", "da", "cung", "mang", "di", "rua", "roi", "de", "xong", "quay", "luon",
+    "chup", "in", NULL};
+static const char *const SENDING[] = {"send", "sent", "sending", "share", "post", "snap", "gui",
+                                      "chup", "dang", "up", NULL};
 
 int cg__context_self_offer(const cg__word *w, size_t nw, uint32_t start)
 {
@@ -59,10 +66,12 @@ int cg__context_self_offer(const cg__word *w, size_t nw, uint32_t start)
         c++;
     if (c >= nw || c == 0 || w[c].os > start || !in(w, nw, c, SENDING))
         return 0;
-    for (size_t back = 1; back <= 3 && back <= c; back++) {
+    for (size_t back = 1; back <= 5 && back <= c; back++) {
         const size_t i = c - back;
         if (in(w, nw, i, SELF))
-            return !(i > 0 && in(w, nw, i - 1, (const char *const[]){"you", "u", "if", NULL}));
+            return !(i > 0 &&
+                     in(w, nw, i - 1, (const char *const[]){"you", "u", "if", "neu", "muon",
+                                                             "bat", "bao", "cho", NULL}));
         if (!in(w, nw, i, SELF_AUX))
             return 0;
     }
@@ -88,5 +97,25 @@ int cg__context_negated(const char *t, const cg__word *w, size_t nw, uint32_t st
         if (!in(w, nw, i, BETWEEN))
             return 0;
     }
+    return 0;
+}
+
+/* What comes after a despair cue and makes it hyperbole: dying of embarrassment, of laughter,
+ * of boredom; "muốn chết vì xấu hổ / ngại / quê". Not "cười" or "chán" alone: plain "cuoi" is
+ * also "cuối" ("cuối tuần này t sẽ kết thúc"), and "chán sống" is despair. */
+static const char *const HYPERBOLE[] = {
+    "vi xau ho", "vi ngai", "vi que", "of embarrassment", "from embarrassment", "of cringe",
+    "from cringe", "of laughter", "of boredom", "from boredom", NULL};
+
+int cg__context_hyperbole(const cg__word *w, size_t nw, uint32_t end)
+{
+    size_t c = 0;
+
+    while (c < nw && w[c].os < end)
+        c++;
+    /* The cue's last word may run past end (a cue ending inside a word): the next word on. */
+    for (size_t k = c; k < nw && k <= c + 1; k++)
+        if (cg__phrase_any(w, nw, k, HYPERBOLE) > 0)
+            return 1;
     return 0;
 }

@@ -11,9 +11,10 @@
  * and markers; version 4 adds, after the last ask, the demand left pending (i32 party, u32
  * parts, u64 message), and to each party, last, three f32: the part of their personal-data
  * evidence, rules' and learned, that was someone else's data, and the evidence of their own
- * data written out by others; an older state reads them as none and 0). A slot of the evidence
- * ring outside its window (the ring_n slots from ring_head) is written as zeros. Strings are a
- * length and bytes, never NUL-terminated; floats
+ * data written out by others; an older state reads them as none and 0; version 5 has the same
+ * layout, and the demand's parts may also hold a value named and a countdown, 128 and 256). A
+ * slot of the evidence ring outside its window (the ring_n slots from ring_head) is written as
+ * zeros. Strings are a length and bytes, never NUL-terminated; floats
  * are their IEEE-754 bits. What is kept is what the scoring keeps: sender and conversation ids,
  * message ids, cue ids, byte offsets, numbers and word hashes; never message text.
  *
@@ -30,7 +31,7 @@
 #include "text/conversation_int.h"
 
 #define MAGIC "CGTS"
-#define VERSION 4u
+#define VERSION 5u
 /* The longest id (conversation, party) accepted. */
 #define ID_MAX 4096u
 
@@ -242,7 +243,7 @@ typedef struct reader {
     const uint8_t *p;
     size_t left;
     const char *fault; /* the first thing found wrong; NULL while all is well */
-    uint32_t version;  /* of the state being read (2 to 4) */
+    uint32_t version;  /* of the state being read (2 to 5) */
 } reader;
 
 static int take(reader *r, void *dst, size_t n)
@@ -462,7 +463,9 @@ static void read_conv(reader *r, cg__convs *c)
         v->dem_parts = get_u32(r);
         v->dem_at = get_u64(r);
         check(r, index_ok(v->dem_from, np), "a party index is out of range");
-        check(r, v->dem_parts < 128u, "the parts of a pending demand are out of range");
+        /* Version 5 adds a value named and a countdown (detect.h CG__DEM_VALUE, _CLOCK). */
+        check(r, v->dem_parts < (r->version >= 5 ? 512u : 128u),
+              "the parts of a pending demand are out of range");
         check(r, v->dem_at <= v->n_messages, "a pending demand is after the last message");
     }
     for (int i = 0; i < EVIDENCE_RING; i++) {

@@ -6,6 +6,7 @@
 #include "childguard/textmodel.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,12 +521,19 @@ static void apply_context(const char *text, size_t len, const cg__normalized *nm
             *quoted_harms |= 1u << f[i].harm;
         }
     }
+    /* A demand read over the whole message (carried from earlier messages, a countdown) in a
+     * message whose cues of its harm are quoted is quoted too: a child telling what was said. */
+    for (size_t i = 0; *quoted_harms != 0 && i < n; i++)
+        if (f[i].start == 0 && f[i].end == len && f[i].harm != CG_HARM_PERSONAL_DATA &&
+            (*quoted_harms & (1u << f[i].harm)) && !quoted(text, len, f[i].start, f[i].end))
+            f[i].weight *= QUOTED_FACTOR;
     if (neg) {
         for (size_t i = 0; i < n; i++) {
             if (f[i].harm == CG_HARM_PERSONAL_DATA || !negatable(f[i].facet))
                 continue;
             if (cg__context_negated(text, w, nw, f[i].start) ||
-                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start))) {
+                (f[i].facet == CG_FACET_REQUEST && cg__context_self_offer(w, nw, f[i].start)) ||
+                (f[i].facet == CG_FACET_DESPAIR && cg__context_hyperbole(w, nw, f[i].end))) {
                 f[i].weight *= NEGATED_FACTOR;
                 *quoted_harms |= 1u << f[i].harm; /* the learned layer read the same words */
             }
@@ -632,6 +640,62 @@ static size_t pressure_filter(cg_text_session *s, const cg_text_message *msg, si
     return k;
 }
 
+/* The lexicon's countdown cues ("you have 2 hours", "5 minutes left", "còn 30 phút", "quá
+ * giờ"): a threat only from a writer who has named an image or a threat, whose demand is
+ * pending or whose message asks for an amount or has another sextortion cue (round 8, as the countdown of
+ * detect_demand.c); otherwise a teacher's "10 minutes left on the test" or a parent's "you have
+ * 5 minutes to get ready", and dropped before anything reads them (the learned layer
+ * included). held: as in cg_text_scan (-1 unknown); *dropped: some were. Returns the new
+ * count. */
+static const char *const COUNTDOWN_CUES[] = {"sx.threat.deadline.", "sx.threat.time_left.",
+                                             "sx.threat.minutes.", "sx.threat.past_time.",
+                                             "sx.dem.countdown.", NULL};
+
+static int countdown_id(const char *id)
+{
+    for (const char *const *c = COUNTDOWN_CUES; *c != NULL; c++)
+        if (has_prefix(id, *c, strlen(*c)))
+            return 1;
+    return 0;
+}
+
+static int countdown_cue(const cg__finding *f)
+{
+    return f->harm == CG_HARM_SEXTORTION && countdown_id(f->cue);
+}
+
+static size_t countdown_filter(cg_text_session *s, const cg_text_message *msg, size_t n,
+                               int held, unsigned parts, int *dropped)
+{
+    cg__finding *f = s->findings;
+    size_t k = 0;
+    int any = 0, other = 0;
+
+    *dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int c = countdown_cue(&f[i]);
+        any |= c;
+        other |= f[i].harm == CG_HARM_SEXTORTION && !c;
+    }
+    if (!any || other || (parts & CG__DEM_ASK))
+        return n;
+    if (held < 0)
+        held = cg__convs_sender_rules(s->convs, msg, CG_HARM_SEXTORTION) >= PRESSURE_MIN ||
+               (cg__convs_pending_demand(s->convs, msg) &
+                (CG__DEM_ASK | CG__DEM_THREAT | CG__DEM_VALUE | CG__DEM_CLOCK));
+    if (held)
+        return n;
+    for (size_t i = 0; i < n; i++) {
+        if (countdown_cue(&f[i])) {
+            *dropped = 1;
+            continue;
+        }
+        s->langs[k] = s->langs[i];
+        f[k++] = f[i];
+    }
+    return k;
+}
+
 static const char *pii_cue_name(cg_facet f)
 {
     switch (f) {
@@ -690,17 +754,41 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     unsigned dem_parts = 0;
     cg_facet dem_f;
     float dem_w;
+    size_t clock_at = SIZE_MAX; /* the countdown's hit in s->pii, if any */
     if (st == CG_OK && cg__demand_scan_parts(text, msg->len, words, nw, dem_pending != 0, &s->pii,
                                              &dem_parts) != 0)
         st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
-    if (st == CG_OK && dem_pending != 0 &&
-        cg__demand_carry(dem_pending, dem_parts,
-                         cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXTORTION) >=
-                             PRESSURE_MIN,
-                         &dem_f, &dem_w)) {
-        dem_parts |= CG__DEM_DONE;
-        if (cg__pii_push(&s->pii, dem_f, dem_w, 0, msg->len, msg->len) != 0)
-            st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+    /* A countdown or a value named (round 8) counts only from a writer who has named an image
+     * or a threat (their rules' sextortion evidence, or a sextortion cue in this message: a
+     * learned guess is not enough) or whose demand is pending; a countdown also with an amount
+     * asked in its message: a
+     * teacher's "10 minutes left", a parent's "you have 5 minutes", a shop's "500k" are
+     * nothing. held: -1 until needed. */
+    int held = -1;
+    if (st == CG_OK && (dem_parts & (CG__DEM_VALUE | CG__DEM_CLOCK))) {
+        held = cg__convs_sender_rules(s->convs, msg, CG_HARM_SEXTORTION) >= PRESSURE_MIN ||
+               (dem_pending & (CG__DEM_ASK | CG__DEM_THREAT | CG__DEM_VALUE | CG__DEM_CLOCK));
+        /* Or a sextortion cue of the lexicon in this message ("a $100 steam gift card"). */
+        for (size_t i = 0; !held && i < s->cues.n; i++)
+            held = cg__lexicon_cue(s->e->lx, s->cues.v[i].cue)->harm == CG_HARM_SEXTORTION &&
+                   !countdown_id(cg__lexicon_cue(s->e->lx, s->cues.v[i].cue)->id);
+        if (!held)
+            dem_parts &= ~(dem_parts & CG__DEM_ASK ? CG__DEM_VALUE
+                                                   : CG__DEM_VALUE | CG__DEM_CLOCK);
+    }
+    if (st == CG_OK && (dem_pending != 0 || (dem_parts & (CG__DEM_VALUE | CG__DEM_CLOCK)))) {
+        const int extortion =
+            cg__convs_sender_evidence(s->convs, msg, CG_HARM_SEXTORTION) >= PRESSURE_MIN;
+        if (cg__demand_carry(dem_pending, dem_parts, extortion, &dem_f, &dem_w)) {
+            dem_parts |= CG__DEM_DONE;
+            if (cg__pii_push(&s->pii, dem_f, dem_w, 0, msg->len, msg->len) != 0)
+                st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+        } else if (cg__demand_countdown(dem_pending, dem_parts, held > 0 || extortion,
+                                        &dem_w)) {
+            clock_at = s->pii.n;
+            if (cg__pii_push(&s->pii, CG_FACET_DEMAND, dem_w, 0, msg->len, msg->len) != 0)
+                st = cg__fail(err, CG_E_NOMEM, "out of memory scanning a message");
+        }
     }
     if (st == CG_OK)
         st = cg__age_scan_words(text, msg->len, words, nw, cg__age_this_year(), &s->ages, err);
@@ -736,11 +824,14 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
     }
     int sol_ask;
     n = pressure_filter(s, msg, n, &sol_ask);
+    int clock_dropped;
+    n = countdown_filter(s, msg, n, held, dem_parts, &clock_dropped);
     n = merge_languages(s->findings, s->langs, n);
     for (size_t i = 0; i < s->pii.n; i++) {
         const cg__pii_hit *h = &s->pii.v[i];
         s->findings[n++] = (cg__finding){(cg_harm)cg_facet_harm(h->facet), h->facet, h->weight, h->start,
-                                         h->end, pii_cue_name(h->facet), 0};
+                                         h->end, i == clock_at ? "sx.dem.countdown"
+                                                               : pii_cue_name(h->facet), 0};
     }
     cg__age_facts age = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     age.sol_ask = sol_ask;
@@ -798,6 +889,9 @@ cg_status cg_text_scan(cg_text_session *s, const cg_text_message *msg, cg_text_r
             /* A photo of a thing ("a pic of the worksheet"): the rules weakened the request,
              * the layer's guess over the same words adds nothing. */
             if (h == CG_HARM_SEXUAL_SOLICITATION && (own & CG__CTX_OBJECT))
+                continue;
+            /* A countdown nobody's threat goes with (countdown_filter): nor is its guess. */
+            if (h == CG_HARM_SEXTORTION && clock_dropped)
                 continue;
             /* Not kinship: "đừng kể với bố mẹ" names parents to keep them out. */
             const unsigned ctx = (own | (h == CG_HARM_SELF_HARM_RISK ? 0 : carried)) &

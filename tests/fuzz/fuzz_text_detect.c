@@ -112,6 +112,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 __builtin_trap();
         }
         cg__pii_hits_free(&d);
+        /* Every part read (a writer with a demand pending): the parts stay in range (round 8's
+         * countdown and value included), at most one hit, and the carry and countdown rules
+         * give a facet and weight they define. */
+        {
+            unsigned parts = 0;
+            cg_facet f = CG_FACET_NONE;
+            float wt = 0.0f;
+
+            cg__pii_hits e = {0};
+            if (cg__demand_scan_parts(text, size, w, nw, 1, &e, &parts) != 0 || e.n > 1 ||
+                parts >= 512u)
+                __builtin_trap();
+            cg__pii_hits_free(&e);
+            if (cg__demand_carry(parts & ~CG__DEM_DONE, parts, 1, &f, &wt) &&
+                !(f == CG_FACET_DEMAND && wt > 0.0f && wt <= 1.0f))
+                __builtin_trap();
+            if (cg__demand_countdown(parts, parts, 1, &wt) && !(wt > 0.0f && wt <= 1.0f))
+                __builtin_trap();
+        }
         if (w != stack)
             cg__free(w);
     }

@@ -520,7 +520,7 @@ static int scan_has(cg_text_session *s, const char *sender, const char *text, co
 }
 
 /* The last ask and the refusal since are kept in the saved state (version 3 on): pressure after a
- * no still counts after a restart. A version 4 state relabelled as version 2 (which has no ask)
+ * no still counts after a restart. A version 5 state relabelled as version 2 (which has no ask)
  * does not read to its end and is refused, naming why. */
 CG_TEST(conversation_saved_state_keeps_the_refused_ask)
 {
@@ -541,7 +541,7 @@ CG_TEST(conversation_saved_state_keeps_the_refused_ask)
     CG_ASSERT(!scan_has(s, "asker", "send me something tonight", "sol."));
     CG_ASSERT(!scan_has(s, "kid", "no. going to sleep", "sol."));
     CG_ASSERT_OK(cg__text_session_state_save(s, &buf, &len, &err), &err);
-    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 4);
+    CG_ASSERT(len > 8 && memcmp(buf, "CGTS", 4) == 0 && buf[4] == 5);
     CG_ASSERT_OK(cg__text_session_state_restore(s2, buf, len, &err), &err);
     CG_ASSERT(scan_has(s2, "asker", "come on, just one", "sol.press."));
     buf[4] = 2;
@@ -778,5 +778,113 @@ CG_TEST(conversation_a_demand_carried_over_messages)
         say(&f, "t4", "kid", "x", "?");
     say(&f, "t4", "x", "kid", "to this account by tonight"); /* stale */
     CG_ASSERT(!has_cue(&f.res, "sx.dem.carried"));
+    fixture_close(&f);
+}
+
+/* Round 8: sextortion spread over messages. A countdown ("you have 10 minutes" … "5 minutes
+ * left" … "time's up", "còn 5 phút" … "hết giờ rồi") after an image was named, and a value
+ * named before its demand ("500k" … "send it or else", "thêm 3 tấm nữa" … "gửi đi không thì t
+ * đăng"), are a demand; the hard negatives stay quiet: a teacher's countdown on a test, a
+ * game's, a parent's, a shop's price then the address, a friend repaying money. */
+CG_TEST(conversation_countdown_and_value_before_the_demand)
+{
+    engine_fixture f;
+    const int sx = CG_HARM_SEXTORTION;
+
+    fixture_open(&f);
+    say(&f, "c1", "x", "kid", "i saved the video u sent");
+    say(&f, "c1", "x", "kid", "you have 10 minutes");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c1", "kid", "x", "please dont");
+    say(&f, "c1", "x", "kid", "5 minutes left");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c1", "x", "kid", "time's up");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    CG_ASSERT(f.res.risk[sx] >= 0.6f);
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "c2", "x", "kid", "t có ảnh của m");
+    say(&f, "c2", "x", "kid", "còn 5 phút");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.countdown"));
+    say(&f, "c2", "x", "kid", "hết giờ rồi");
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "v1", "x", "kid", "i have ur pics");
+    say(&f, "v1", "x", "kid", "500k");
+    say(&f, "v1", "kid", "x", "i dont have it");
+    say(&f, "v1", "x", "kid", "send it or else");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+
+    say(&f, "v2", "x", "kid", "t giữ ảnh m rồi");
+    say(&f, "v2", "x", "kid", "thêm 3 tấm nữa");
+    say(&f, "v2", "kid", "x", "ko");
+    say(&f, "v2", "x", "kid", "gửi đi không thì t đăng");
+    CG_ASSERT(has_cue(&f.res, "sx.dem.carried"));
+
+    /* Hard negatives. */
+    /* Hard negatives, each a conversation of one writer: a teacher, a game, a shop, a parent,
+     * a friend repaying. */
+    static const char *const quiet[][4] = {
+        {"10 minutes left on the test", "5 minutes left", "time's up, pens down", NULL},
+        {"gg lobby in 5 mins", "2 mins", "tick tock", NULL},
+        {"áo này 500k nha", "gửi chị địa chỉ nhé, mai ship", NULL, NULL},
+        {"you have 5 minutes to get ready", "2 minutes left, shoes on", "time's up!", NULL},
+        {"tao nợ m 50k", "mai t gửi nhé, không thì thứ 2", NULL, NULL}};
+    for (size_t k = 0; k < sizeof(quiet) / sizeof(quiet[0]); k++) {
+        const char conv[] = {'n', (char)('1' + k), '\0'};
+        for (size_t i = 0; i < 4 && quiet[k][i] != NULL; i++) {
+            say(&f, conv, "writer", "reader", quiet[k][i]);
+            CG_ASSERT(!has_cue(&f.res, "sx.") && !has_cue(&f.res, "bl.demand"));
+        }
+        CG_ASSERT(f.res.alert < CG_ALERT_ALERT && f.res.risk[sx] < 0.3f);
+    }
+    /* A child quoting a threat to a helpline: the carried demand is quoted too. */
+    say(&f, "q", "kid", "helpline", "có người có ảnh của em");
+    say(&f, "q", "kid", "helpline", "anh ấy bảo \"thêm 3 tấm nữa không thì anh đăng\"");
+    for (size_t i = 0; i < f.res.n_evidence; i++)
+        if (f.res.evidence[i].in_this_message &&
+            strcmp(f.res.evidence[i].cue, "sx.dem.carried") == 0)
+            CG_ASSERT(f.res.evidence[i].weight < 0.3f);
+
+    /* Hostile: invalid UTF-8 and a 64 KiB message of countdowns and amounts from a writer
+     * holding images; the scan goes on and the next message is read. */
+    say(&f, "h", "x", "kid", "i have ur pics");
+    say(&f, "h", "x", "kid", "c\xf2n 5 ph\xc3t \xff 500k \x80 99999999999999999999 minutes");
+    {
+        const size_t n = 64 * 1024;
+        static const char unit[] = "5 minutes left 500k tick tock ";
+        char *big = malloc(n + 1);
+        CG_ASSERT(big != NULL);
+        for (size_t i = 0; i < n; i++)
+            big[i] = unit[i % (sizeof(unit) - 1)];
+        big[n] = '\0';
+        say(&f, "h", "x", "kid", big);
+        free(big);
+    }
+    say(&f, "h", "x", "kid", "time's up");
+    CG_ASSERT(f.res.alert >= CG_ALERT_ALERT);
+    fixture_close(&f);
+}
+
+/* Round 8: a child telling a parent what happened to a friend (a photo threatened, money
+ * demanded) reports the harm: the message to someone called mom counts at the parent factor,
+ * and the conversation stays below alert. The same words to a friend still count. */
+CG_TEST(conversation_told_to_a_parent_is_a_report)
+{
+    engine_fixture f;
+    static const char told[] = "bạn Linh lớp con gửi ảnh nhạy cảm cho 1 đứa quen trên mạng, giờ "
+                               "nó dọa tung ảnh lên nhóm trường nếu ko chuyển tiền";
+
+    fixture_open(&f);
+    say(&f, "p", "kid", "mom", "mẹ ơi con kể mẹ chuyện này");
+    say(&f, "p", "mom", "kid", "ừ mẹ nghe");
+    say(&f, "p", "kid", "mom", told);
+    CG_ASSERT(f.res.alert < CG_ALERT_ALERT);
+    const float to_mom = f.res.risk[CG_HARM_SEXUAL_SOLICITATION] + f.res.risk[CG_HARM_SEXTORTION];
+    say(&f, "q", "kid", "friend", "ê kể m nghe chuyện này");
+    say(&f, "q", "friend", "kid", "gì");
+    say(&f, "q", "kid", "friend", told);
+    CG_ASSERT(f.res.risk[CG_HARM_SEXUAL_SOLICITATION] + f.res.risk[CG_HARM_SEXTORTION] > to_mom);
     fixture_close(&f);
 }

@@ -719,25 +719,36 @@ CG_TEST(detect_context_word_sets)
     CG_ASSERT_EQ(context_of(big) & (CG__CTX_LAUGH | CG__CTX_GAME), 0);
 }
 
-/* 1 when the cue starting at the first occurrence of cue in text is negated. */
-static int negated(const char *text, const char *cue)
+/* The context check `which` (negated, a self offer, hyperbole after it) of the cue at the
+ * first occurrence of cue in text. */
+enum { CUE_NEGATED, CUE_OFFER, CUE_HYPERBOLE };
+
+static int cue_check(const char *text, const char *cue, int which)
 {
     cg__normalized nm = {0};
     cg_error err = {0};
     cg__word stack[64], *w = NULL;
     size_t nw = 0;
     const char *at = strstr(text, cue);
+    const uint32_t start = (uint32_t)(at - text), end = start + (uint32_t)strlen(cue);
     int r;
 
     CG_ASSERT(at != NULL);
     CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
                  &err);
     CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
-    r = cg__context_negated(text, w, nw, (uint32_t)(at - text));
+    r = which == CUE_NEGATED ? cg__context_negated(text, w, nw, start)
+        : which == CUE_OFFER ? cg__context_self_offer(w, nw, start)
+                             : cg__context_hyperbole(w, nw, end);
     if (w != stack)
         cg__free(w);
     cg__normalized_free(&nm);
     return r;
+}
+
+static int negated(const char *text, const char *cue)
+{
+    return cue_check(text, cue, CUE_NEGATED);
 }
 
 CG_TEST(detect_negation)
@@ -759,22 +770,7 @@ CG_TEST(detect_negation)
 
 static int offer(const char *text, const char *cue)
 {
-    cg__normalized nm = {0};
-    cg_error err = {0};
-    cg__word stack[64], *w = NULL;
-    size_t nw = 0;
-    const char *at = strstr(text, cue);
-    int r;
-
-    CG_ASSERT(at != NULL);
-    CG_ASSERT_OK(cg__normalize(normalizer(), text, strlen(text), CG__UTF8_REPLACE, 0, &nm, &err),
-                 &err);
-    CG_ASSERT_OK(cg__words_split(&nm.plain, text, strlen(text), stack, 64, &w, &nw), NULL);
-    r = cg__context_self_offer(w, nw, (uint32_t)(at - text));
-    if (w != stack)
-        cg__free(w);
-    cg__normalized_free(&nm);
-    return r;
+    return cue_check(text, cue, CUE_OFFER);
 }
 
 CG_TEST(detect_self_offer)
@@ -784,6 +780,33 @@ CG_TEST(detect_self_offer)
     CG_ASSERT(!offer("send me a pic", "send me a pic"));
     CG_ASSERT(!offer("can you send a pic", "send a pic"));
     CG_ASSERT(!offer("if i send you a pic will you send one", "send one"));
+    /* Round 8: Vietnamese first person, unambiguous ("t", "tao", "tớ"), with helper words. */
+    CG_ASSERT(offer("được, t mang đi rửa rồi gửi ảnh vào nhóm", "gửi ảnh"));
+    CG_ASSERT(offer("t sẽ chụp ảnh con bò với Kiệt", "chụp ảnh"));
+    CG_ASSERT(offer("tớ đăng lên nhóm lớp nhé", "đăng"));
+    CG_ASSERT(!offer("em gửi anh vài tấm ảnh", "gửi"));       /* "em": either side */
+    CG_ASSERT(!offer("t muốn em gửi ảnh cho t", "gửi ảnh"));  /* what t wants of the reader */
+    CG_ASSERT(!offer("nếu t gửi ảnh thì m gửi lại nhé", "gửi lại"));
+    CG_ASSERT(!offer("gửi ảnh đi", "gửi ảnh"));
+}
+
+static int hyperbole(const char *text, const char *cue)
+{
+    return cue_check(text, cue, CUE_HYPERBOLE);
+}
+
+/* Round 8: despair followed by what makes it hyperbole (dying of embarrassment); despair with
+ * a time after it ("cuối tuần"), "chán sống", or nothing after it stays despair. */
+CG_TEST(detect_hyperbole_after_despair)
+{
+    CG_ASSERT(hyperbole("nhưng t vẫn muốn chết vì xấu hổ", "muốn chết"));
+    CG_ASSERT(hyperbole("i could die of embarrassment rn", "die"));
+    CG_ASSERT(hyperbole("muon chet vi ngai qua", "muon chet"));
+    CG_ASSERT(!hyperbole("t không muốn sống nữa. cuối tuần này t sẽ kết thúc", "không muốn sống"));
+    CG_ASSERT(!hyperbole("muốn chết vì chán sống", "muốn chết"));
+    CG_ASSERT(!hyperbole("i want to die", "die"));
+    CG_ASSERT(!hyperbole("i want to die lol", "die"));
+    CG_ASSERT(!hyperbole("muốn chết \xff\xfe", "muốn chết"));
 }
 
 /* ---- personal data stated about the reader (detect_pii_spoken.c, detect_pii_school.c) ------ */
@@ -1014,6 +1037,117 @@ CG_TEST(detect_demand_carried_over_messages)
     CG_ASSERT_EQ(demand_parts("i'll send 500k tonight", 0) & CG__DEM_ASK, 0u);
     CG_ASSERT(!cg__demand_carry(demand_parts("ok i can send", 0), demand_parts("tonight", 1), 0,
                                 &f, &wt));
+}
+
+/* Round 8: a countdown and a value named without a verb are parts of a demand. */
+CG_TEST(detect_demand_countdown_and_value_parts)
+{
+    static const char *const clock[] = {
+        "you have 10 minutes", "5 minutes left", "còn 5 phút", "hết giờ rồi", "time's up",
+        "tick tock ⏰", "10p nữa", "2 tiếng nữa", "u got 30mins", "the clock is ticking",
+        "còn 2 giờ", "đếm ngược đi", NULL};
+    static const char *const not_clock[] = {
+        "give me 10 minutes", "đợi em 5 phút", "5 phút trước", "for 2 minutes", "2 giờ chiều",
+        "9h30 nhé", "1234 minutes", "99999999999999999999999999999999 minutes",
+        "the first 20 min", "7 min ago", "tickets at 5", NULL};
+    static const char *const value[] = {"500k", "$50", "a steam gift card", "mua thẻ cào",
+                                        "thêm 3 tấm nữa", "3 more pics", "5 ảnh nữa", "5tr",
+                                        NULL};
+    static const char *const not_value[] = {"i only have 50k", "anh cho em 500k",
+                                            "i'll pay you $50", "3 more days", "thêm 3 cái",
+                                            "ok", NULL};
+
+    for (const char *const *t = clock; *t != NULL; t++)
+        if (!(demand_parts(*t, 0) & CG__DEM_CLOCK))
+            cg_test_fail(__FILE__, __LINE__, "no countdown in \"%s\"", *t);
+    for (const char *const *t = not_clock; *t != NULL; t++)
+        if (demand_parts(*t, 0) & CG__DEM_CLOCK)
+            cg_test_fail(__FILE__, __LINE__, "a countdown in \"%s\"", *t);
+    for (const char *const *t = value; *t != NULL; t++)
+        if (!(demand_parts(*t, 0) & CG__DEM_VALUE))
+            cg_test_fail(__FILE__, __LINE__, "no value in \"%s\"", *t);
+    for (const char *const *t = not_value; *t != NULL; t++)
+        if (demand_parts(*t, 0) & CG__DEM_VALUE)
+            cg_test_fail(__FILE__, __LINE__, "a value in \"%s\"", *t);
+}
+
+/* A value named, then a threat or a countdown (or both in one message), is a demand; with a
+ * time, a place or an account alone it is none (a shop's price, then "ship tomorrow"). A
+ * countdown counts from a writer with extortion or a demand pending, and more when repeated. */
+CG_TEST(detect_demand_value_then_threat_and_countdown)
+{
+    cg_facet f = CG_FACET_NONE;
+    float wt = 0.0f;
+    const unsigned val = demand_parts("500k", 0);
+
+    CG_ASSERT(cg__demand_carry(val, demand_parts("send it or else", 1), 1, &f, &wt));
+    CG_ASSERT(f == CG_FACET_DEMAND && wt == 0.5f);
+    CG_ASSERT(cg__demand_carry(demand_parts("thêm 3 tấm nữa", 0),
+                               demand_parts("gửi đi không thì t đăng", 1), 1, &f, &wt));
+    CG_ASSERT(cg__demand_carry(val, demand_parts("còn 10 phút", 1), 1, &f, &wt));
+    CG_ASSERT(cg__demand_carry(0, demand_parts("$50 gift card in 10 minutes", 0), 1, &f, &wt));
+    CG_ASSERT(f == CG_FACET_DEMAND);
+    /* A countdown pending, then the amount. */
+    CG_ASSERT(cg__demand_carry(demand_parts("you have 10 minutes", 0), demand_parts("send 500k", 0),
+                               1, &f, &wt));
+    /* Traps: a value with a time, a place or an account only; a value alone; a repayment. */
+    CG_ASSERT(!cg__demand_carry(val, demand_parts("gửi chị địa chỉ nhé, mai ship", 1), 0, &f, &wt));
+    CG_ASSERT(!cg__demand_carry(val, demand_parts("to this account", 1), 1, &f, &wt));
+    CG_ASSERT(!cg__demand_carry(0, val, 1, &f, &wt));
+    CG_ASSERT(!cg__demand_carry(val, demand_parts("thanks, i'll pay it back or else lol", 1), 1,
+                                &f, &wt));
+    CG_ASSERT(!cg__demand_carry(0, demand_parts("500k nha", 0), 1, &f, &wt));
+
+    const unsigned clock = demand_parts("5 minutes left", 0);
+    CG_ASSERT(cg__demand_countdown(0, clock, 1, &wt) && wt == 0.45f);
+    CG_ASSERT(cg__demand_countdown(clock, demand_parts("time's up", 0), 0, &wt) && wt == 0.6f);
+    CG_ASSERT(!cg__demand_countdown(0, clock, 0, &wt)); /* nothing held: a teacher, a parent */
+    CG_ASSERT(!cg__demand_countdown(0, demand_parts("5 minutes left, thanks", 0), 1, &wt));
+    CG_ASSERT(!cg__demand_countdown(0, demand_parts("send it", 1), 1, &wt));
+}
+
+/* Hostile input for the countdown and value parts: invalid UTF-8 and NUL bytes around numbers
+ * and units, numbers too long to be a countdown, units at the very end, a 64 KiB message. */
+CG_TEST(detect_demand_countdown_hostile_input)
+{
+    static const char bad[] = "\xff" "5\xfe minutes \xc3 c\xf2n 5 ph\xc3\xba" "t \0 10p \x80$";
+    const size_t n = 64 * 1024;
+    static const char unit[] = "còn 5 phút 500k tick tock 9999999999 minutes ";
+    char *big = malloc(n + 1);
+    cg__normalized nm = {0};
+    cg_error err = {0};
+    cg__word stack[8], *w = NULL;
+    cg__pii_hits h = {0};
+    size_t nw = 0;
+    unsigned parts = 0;
+
+    (void)demand_parts("minutes", 1);
+    (void)demand_parts("5", 1);
+    (void)demand_parts("$", 1);
+    CG_ASSERT_EQ(demand_parts("18446744073709551617 minutes", 0) & CG__DEM_CLOCK, 0u);
+    CG_ASSERT_OK(cg__normalize(normalizer(), bad, sizeof(bad) - 1, CG__UTF8_REPLACE, 0, &nm, &err),
+                 &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, bad, sizeof(bad) - 1, stack, 8, &w, &nw), NULL);
+    CG_ASSERT_EQ(cg__demand_scan_parts(bad, sizeof(bad) - 1, w, nw, 1, &h, &parts), 0);
+    CG_ASSERT(parts < 512u);
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    w = NULL;
+    CG_ASSERT(big != NULL);
+    for (size_t i = 0; i < n; i++)
+        big[i] = unit[i % (sizeof(unit) - 1)];
+    big[n] = '\0';
+    CG_ASSERT_OK(cg__normalize(normalizer(), big, n, CG__UTF8_REPLACE, 0, &nm, &err), &err);
+    CG_ASSERT_OK(cg__words_split(&nm.plain, big, n, stack, 8, &w, &nw), NULL);
+    CG_ASSERT_EQ(cg__demand_scan_parts(big, n, w, nw, 0, &h, &parts), 0);
+    CG_ASSERT_EQ(parts & (CG__DEM_CLOCK | CG__DEM_VALUE), CG__DEM_CLOCK | CG__DEM_VALUE);
+    CG_ASSERT_EQ(h.n, 0);
+    if (w != stack)
+        cg__free(w);
+    cg__normalized_free(&nm);
+    cg__pii_hits_free(&h);
+    free(big);
 }
 
 /* ---- whose personal data (detect_pii_subject.c) --------------------------------------------- */
