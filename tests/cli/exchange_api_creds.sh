@@ -153,6 +153,14 @@ code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "a sealed value that does not open: set, not usable, the error names the file" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"]')\" = 'True False' ] && grep -q 't.db.exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' $tmp/out"
 code=$(req "$READER" GET /c/exchange/te1); keep
 check "and the exchange using them says it cannot" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api False' ] && grep -q 'do not open' $tmp/out"
+# The server's fetcher opens them by the same rule (exchange_creds_open): its next run of te1
+# stops there and records why in the exchange's own status.
+for _ in $(seq 1 100); do
+    req "$READER" GET /c/exchange/te1 >/dev/null
+    jget 'd["last_error"]' | grep -q 'do not open' && break
+    sleep 0.1
+done
+check "the fetcher's run of te1 records that its API's credentials do not open" "jget 'd[\"last_error\"]' | grep -q 'exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' && ! grep -q API-secret $tmp/out"
 printf 'garbled{' >"$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "a garbled file: the error names it" "[ $code = 200 ] && grep -q 't.db.exchange-key.api-credentials: not an API credentials file' $tmp/out"
