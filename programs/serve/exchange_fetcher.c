@@ -419,7 +419,9 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         f->opt.max_fetchers = 8;
     if (f->opt.nice < 0 || f->opt.nice > 19)
         f->opt.nice = 0;
-    if (f->opt.duty_percent <= 0 || f->opt.duty_percent > 100)
+    if (f->opt.duty_percent <= 0)
+        f->opt.duty_percent = 25;
+    if (f->opt.duty_percent > 100)
         f->opt.duty_percent = 100;
     snprintf(f->db, sizeof(f->db), "%s", opt->db);
     snprintf(f->log, sizeof(f->log), "%s", opt->log != NULL ? opt->log : "");
