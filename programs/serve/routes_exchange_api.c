@@ -366,6 +366,11 @@ enum MHD_Result exchange_api_schema_route(serve_req *r)
     if (!s->package && strcmp(s->api, "file") != 0)
         json_array_append_new(cfg, field_json("start_time", "number", 0,
                                               "unix seconds the first fetch starts from"));
+    if (strcmp(s->api, "ncmec") == 0)
+        json_array_append_new(cfg, field_json("negative_reason", "string", 0,
+                                              "the reason id of a negative feedback queued "
+                                              "without one (checked against NCMEC's list when "
+                                              "sent)"));
     if (supports_auth(s)) {
         json_t *arr = json_array();
 

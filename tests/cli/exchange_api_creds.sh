@@ -42,6 +42,8 @@ code=$(req "$READER" GET /c/exchanges/api/file/schema); keep
 check "schema of an API without credentials: credentials_schema null" "[ $code = 200 ] && grep -q '\"credentials_schema\":null' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange/schema); keep
 check "schema of ThreatExchange names collab" "[ $code = 200 ] && grep -q '\"collab\"' $tmp/out"
+code=$(req "$READER" GET /c/exchanges/api/ncmec/schema); keep
+check "NCMEC's schema names negative_reason, optional" "[ $code = 200 ] && [ \"\$(jget '[f[\"required\"] for f in d[\"config_schema\"][\"fields\"] if f[\"name\"] == \"negative_reason\"]')\" = '[False]' ]"
 
 code=$(req "$READER" GET /c/exchanges/api/package/schema); keep
 check "the package exchange's schema: trusted_keys, full_url, no credentials" "[ $code = 200 ] && grep -q '\"trusted_keys\"' $tmp/out && grep -q '\"full_url\"' $tmp/out && grep -q '\"credentials_schema\":null' $tmp/out"
