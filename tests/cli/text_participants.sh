@@ -8,8 +8,8 @@
 # the child urgent; with --db the conversation's review item is labelled self_harm_risk, is
 # urgent, and its verdict carries every harm's peak, self-harm pointing at the child's message.
 # All chats go through one run of each command (conversations are told apart by their ids).
-. "$(dirname "${BASH_SOURCE[0]}")/lib/text_lib.sh"
-text_test_init "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 G=$ROOT/tests/text/groups
 cat "$G"/*.jsonl >"$tmp/all.jsonl"
 db=$tmp/review.db

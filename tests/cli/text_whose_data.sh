@@ -14,8 +14,8 @@
 # - a malformed line among them is named on stderr and the rest is scanned (exit 2).
 # Release only (tests/CMakeLists.txt): the C paths run under the sanitizers in
 # test_text_conversation.
-. "$(dirname "${BASH_SOURCE[0]}")/lib/text_lib.sh"
-text_test_init "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 W=$ROOT/tests/text/whose/recite.jsonl
 "$CG" text scan --data "$ROOT/data" --no-review "$W" >"$tmp/scan" 2>"$tmp/err"
 rc_scan=$?
