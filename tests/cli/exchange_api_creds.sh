@@ -8,12 +8,8 @@
 # NUL and control characters, a value over the cap, unknown or missing fields, credentials for
 # an API that takes none; no answer ever holds a secret, the file never holds one in clear.
 # Usage: bash exchange_api_creds.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3
+ex_test_init "$1" "$2" curl python3
 t0=$(date +%s)
 
 ex_mock mock_exchange.py "$tmp/requests.jsonl" 0

@@ -12,18 +12,11 @@
 # reviewer's note or name. `serve` delivers a pending row in the background. Bad input refused
 # with exit 2.
 # Usage: bash exchange_feedback.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init python3
+ex_test_init "$1" "$2" python3
 
-now=$(date +%s)
-start=$(( (now - 3 * 86400) / 60 * 60 ))
-ex_mock mock_feedback.py "$tmp/requests.jsonl" "$start"
+ex_mock_dated mock_feedback.py
 M=$mock_url
-export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 MD5A=0123456789abcdef0123456789abcdef
 MD5B=11111111111111111111111111111111
 requests() { # METHOD: how many requests of that method the mock saw

@@ -9,12 +9,8 @@
 # the run) as a failed run naming the timeout, long before the mock would answer (a minute).
 # "b-good"'s run pauses between its pages: serve's default duty cycle (exchange_duty_percent 25).
 # Usage: bash exchange_fetchers.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3
+ex_test_init "$1" "$2" curl python3
 
 RUN_SECONDS=8
 touch "$tmp/requests.jsonl.hang"
