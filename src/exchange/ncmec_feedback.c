@@ -14,9 +14,10 @@
  * are"), and a negative must carry a reason id NCMEC lists for that fingerprint type: the list
  * is read before each negative PUT and the row's id checked against it (an unknown id is given
  * up, naming the accepted ones; without an id, the exchange's default (cfg->negative_reason),
- * checked the same way, else the only one listed, as that client does). NCMEC's own documentation (a PDF behind the
- * login) was not read: docs/exchange.md says so. Only our member id, the entry id, the
- * fingerprint type and the reason id leave: never content or a reviewer's words. */
+ * checked the same way, else the only one listed, as that client does). NCMEC's own
+ * documentation (a PDF behind the login) was not read: docs/exchange.md says so. Only our
+ * member id, the entry id, the fingerprint type and the reason id leave: never content or a
+ * reviewer's words. */
 #include <stdio.h>
 #include <string.h>
 
