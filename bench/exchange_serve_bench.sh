@@ -24,7 +24,8 @@
 # cg-fetch (fetcher threads), cg-refresh and cg-rebuild (the matcher's), the rest (request
 # threads, libmicrohttpd) as "other".
 # --nice, --duty and --refresh-ms go into the server's config (exchange_nice,
-# exchange_duty_percent, refresh_ms; defaults: serve's own).
+# exchange_duty_percent, refresh_ms; defaults: serve's own: duty 25 since 2026-12-07, so pass
+# --duty 100 to compare with figures taken before).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 CG=$root/build/programs/childguard

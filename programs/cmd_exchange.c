@@ -36,7 +36,9 @@ static void usage(void)
            "  add NAME --api API [--config JSON] [--credentials FILE] [--label L]\n"
            "      [--adopt-bank] [--disabled]\n"
            "                             create the exchange and its bank. --config: api_json\n"
-           "                             (base_url, collab, page_size, max_body, start_time);\n"
+           "                             (base_url, collab, page_size, max_body, start_time;\n"
+           "                             NCMEC: negative_reason, the reason id of a negative\n"
+           "                             feedback queued without one);\n"
            "                             --credentials: a JSON file (user, password, api_key,\n"
            "                             subscription_key, feedback_key), sealed into the\n"
            "                             database with the key file ('-' reads stdin)\n"
@@ -374,28 +376,60 @@ static int run_list(const ex_opts *o)
     return c.n > 0 ? CLI_OK : CLI_NONE;
 }
 
-static int run_show(const ex_opts *o, int status_only)
+/* An exchange read for show, status, enable and disable, with the database it came from. */
+typedef struct opened {
+    cg_bankdb *db;
+    cg_audit *audit;
+    cg_exchange_info *ex; /* allocated */
+} opened;
+
+/* Opens the database (writable or not) and reads the exchange o->name into x. 0, or -1
+ * reported on stderr; close x either way. */
+static int open_exchange(const ex_opts *o, int writable, opened *x)
 {
     char path[4096];
-    cg_audit *audit = NULL;
-    cg_exchange_info *ex = calloc(1, sizeof(*ex));
-    cg_bankdb *db = NULL;
+    cg_error err;
+
+    memset(x, 0, sizeof(*x));
+    x->ex = calloc(1, sizeof(*x->ex));
+    if (x->ex == NULL) {
+        fprintf(stderr, "childguard exchange %s: out of memory\n", o->sub);
+        return -1;
+    }
+    if (need_name(o) != 0)
+        return -1;
+    x->db = open_db(o, writable, path, sizeof(path), &x->audit);
+    if (x->db == NULL)
+        return -1;
+    if (cg_exchange_get(x->db, o->name, x->ex, &err) != CG_OK) {
+        fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_exchange(opened *x)
+{
+    if (x->db != NULL)
+        close_db(x->db, x->audit);
+    free(x->ex);
+    memset(x, 0, sizeof(*x));
+}
+
+static int run_show(const ex_opts *o, int status_only)
+{
+    opened x;
+    const cg_exchange_info *ex;
     cg_error err;
     int rc = CLI_ERROR;
 
-    if (ex == NULL || need_name(o) != 0)
+    if (open_exchange(o, 0, &x) != 0)
         goto out;
-    db = open_db(o, 0, path, sizeof(path), &audit);
-    if (db == NULL)
-        goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK) {
-        fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
-        goto out;
-    }
+    ex = x.ex;
     /* The signals of the exchange's bank a flood quarantine switched off (count, first 10). */
     int64_t qids[10];
     size_t nq = 0;
-    if (cg_flood_quarantined(db, ex->bank_id, (int64_t)time(NULL), qids, 10, &nq, &err) !=
+    if (cg_flood_quarantined(x.db, ex->bank_id, (int64_t)time(NULL), qids, 10, &nq, &err) !=
         CG_OK) {
         fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
         goto out;
@@ -434,37 +468,27 @@ static int run_show(const ex_opts *o, int status_only)
     }
     rc = CLI_OK;
 out:
-    if (db != NULL)
-        close_db(db, audit);
-    free(ex);
+    close_exchange(&x);
     return rc;
 }
 
 static int run_enable(const ex_opts *o, int enabled)
 {
-    char path[4096];
-    cg_audit *audit = NULL;
-    cg_exchange_info *ex = calloc(1, sizeof(*ex));
-    cg_bankdb *db = NULL;
+    opened x;
     cg_error err;
     int rc = CLI_ERROR;
 
-    if (ex == NULL || need_name(o) != 0)
+    if (open_exchange(o, 1, &x) != 0)
         goto out;
-    db = open_db(o, 1, path, sizeof(path), &audit);
-    if (db == NULL)
-        goto out;
-    if (cg_exchange_get(db, o->name, ex, &err) != CG_OK ||
-        (ex->enabled = enabled, cg_exchange_update(db, ex, &err)) != CG_OK) {
+    x.ex->enabled = enabled;
+    if (cg_exchange_update(x.db, x.ex, &err) != CG_OK) {
         fprintf(stderr, "childguard exchange %s: %s\n", o->sub, err.message);
         goto out;
     }
-    printf("exchange %s %s\n", ex->name, enabled ? "enabled" : "disabled");
+    printf("exchange %s %s\n", x.ex->name, enabled ? "enabled" : "disabled");
     rc = CLI_OK;
 out:
-    if (db != NULL)
-        close_db(db, audit);
-    free(ex);
+    close_exchange(&x);
     return rc;
 }
 

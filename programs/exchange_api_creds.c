@@ -20,7 +20,6 @@
 #include <jansson.h>
 
 #include "childguard/hex.h"
-#include "exchange_conf.h"
 
 #define FORMAT "childguard-exchange-api-credentials/1"
 #define FILE_MAX (1u << 20)
@@ -257,28 +256,5 @@ out:
     free(text);
     free(hex);
     json_decref(doc);
-    return rc;
-}
-
-int exchange_api_creds_fallback(const char *key_path, const char *tenant, const char *api,
-                                char **out, char *why, size_t why_n)
-{
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    char path[4200];
-    int set = 0, rc;
-
-    *out = NULL;
-    if (exchange_api_creds_path(key_path, path, sizeof(path)) != 0) {
-        snprintf(why, why_n, "exchange key file path too long");
-        return -1;
-    }
-    if (exchange_api_creds_has(path, tenant, api, &set, why, why_n) != 0)
-        return -1;
-    if (!set)
-        return 0;
-    if (exchange_key_load(key_path, 0, key, why, why_n) != 0)
-        return -1;
-    rc = exchange_api_creds_open(path, key, tenant, api, out, why, why_n);
-    memset(key, 0, sizeof(key));
     return rc;
 }

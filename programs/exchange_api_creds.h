@@ -37,10 +37,4 @@ int exchange_api_creds_open(const char *path, const uint8_t key[CG_EXCHANGE_SEAL
                             const char *tenant, const char *api, char **out, char *why,
                             size_t why_n);
 
-/* The fallback an exchange without credentials of its own uses: its tenant's credentials for
- * api, read from the file beside the key file key_path (the key is loaded only when the file
- * holds them). *out NULL when none are set. 0, or -1 with why. */
-int exchange_api_creds_fallback(const char *key_path, const char *tenant, const char *api,
-                                char **out, char *why, size_t why_n);
-
 #endif

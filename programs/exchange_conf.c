@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "childguard/exchange_feedback.h"
 #include "childguard/hex.h"
 
 int exchange_key_path(const char *given, const char *dbpath, char *buf, size_t n)
@@ -157,9 +158,10 @@ int exchange_conf_check_secret(const char *api, const char *json, char *why, siz
     return rc;
 }
 
-static const char *const api_keys[] = {"base_url",   "collab",         "page_size",
-                                       "max_body",   "start_time",     "flood_per_hour",
-                                       "trusted_keys", "full_url",     NULL};
+static const char *const api_keys[] = {"base_url",     "collab",     "page_size",
+                                       "max_body",     "start_time", "flood_per_hour",
+                                       "trusted_keys", "full_url",   "negative_reason",
+                                       NULL};
 
 /* An exchange URL: https, http on loopback (tests, a local proxy), or for the file and package
  * exchanges an absolute file:// path. */
@@ -212,9 +214,15 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
         int ok = known(k, api_keys);
 
         const int package_only = strcmp(k, "trusted_keys") == 0 || strcmp(k, "full_url") == 0;
+        const int ncmec_only = strcmp(k, "negative_reason") == 0;
 
         if (ok && package_only && strcmp(api, "package") != 0)
             ok = 0;
+        else if (ok && ncmec_only && strcmp(api, "ncmec") != 0)
+            ok = 0;
+        else if (ok && ncmec_only) /* an id (NCMEC's list is checked when feedback is sent) */
+            ok = json_is_string(v) && json_string_length(v) > 0 &&
+                 cg_exchange_feedback_reason_valid(json_string_value(v));
         else if (ok && strcmp(k, "trusted_keys") == 0)
             ok = keys_ok(v);
         else if (ok && (strcmp(k, "base_url") == 0 || strcmp(k, "collab") == 0 ||
@@ -230,7 +238,8 @@ int exchange_conf_check(const char *api, const char *api_json, char *why, size_t
         if (!ok) {
             snprintf(why, why_n, "api_json: \"%.40s\" is not a setting or has a bad value "
                      "(base_url: an https:// URL, collab: text, page_size, max_body, "
-                     "start_time: non-negative integers, flood_per_hour: -1..%d; package "
+                     "start_time: non-negative integers, flood_per_hour: -1..%d; ncmec only: "
+                     "negative_reason: a reason id of [A-Za-z0-9_.:-], at most 64; package "
                      "only: trusted_keys: 1 to %d minisign public keys, full_url: a URL)", k,
                      CG_BANK_FLOOD_MAX, EXCHANGE_CONF_MAX_KEYS);
             rc = -1;
@@ -281,6 +290,7 @@ int exchange_conf_init(exchange_conf *c, const cg_exchange_info *ex, const char 
     c->cfg.max_body = (size_t)json_integer_value(json_object_get(a, "max_body"));
     c->cfg.start_time = (int64_t)json_integer_value(json_object_get(a, "start_time"));
     c->cfg.full_url = str(a, "full_url");
+    c->cfg.negative_reason = str(a, "negative_reason");
     for (size_t i = 0; i < json_array_size(json_object_get(a, "trusted_keys")) &&
                        i < EXCHANGE_CONF_MAX_KEYS; i++)
         c->keys[c->cfg.n_trusted_keys++] =

@@ -10,8 +10,10 @@ int exchange_session_open(exchange_session *s, cg_bankdb *db, const char *name,
                           const char *who)
 {
     char keypath[4096], why[512] = "";
+    exchange_creds_key key;
     exchange_http_options hopt;
     cg_error err;
+    int rc;
 
     memset(s, 0, sizeof(*s));
     s->ex = calloc(1, sizeof(*s->ex));
@@ -23,9 +25,15 @@ int exchange_session_open(exchange_session *s, cg_bankdb *db, const char *name,
         fprintf(stderr, "%s: %s\n", who, err.message);
         return -1;
     }
-    if (exchange_key_path(key_file, dbpath, keypath, sizeof(keypath)) != 0 ||
-        exchange_creds_open(db, s->ex, keypath, &s->secret, &s->source, why, sizeof(why)) != 0) {
-        fprintf(stderr, "%s: %s\n", who, why[0] != '\0' ? why : "exchange key file path too long");
+    if (exchange_key_path(key_file, dbpath, keypath, sizeof(keypath)) != 0) {
+        fprintf(stderr, "%s: exchange key file path too long\n", who);
+        return -1;
+    }
+    exchange_creds_key_load(&key, keypath);
+    rc = exchange_creds_open(db, s->ex, &key, &s->secret, &s->source, why, sizeof(why));
+    exchange_creds_key_wipe(&key);
+    if (rc != 0) {
+        fprintf(stderr, "%s: %s\n", who, why);
         return -1;
     }
     if (exchange_conf_init(&s->conf, s->ex, s->secret, why, sizeof(why)) != 0) {

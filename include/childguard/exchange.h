@@ -142,6 +142,11 @@ typedef struct cg_exchange_config {
     const char *const *trusted_keys;
     size_t n_trusted_keys;
     const char *full_url;
+    /* NCMEC: the reason id a negative feedback carries when its row has none (api_json
+     * negative_reason); checked against the reasons NCMEC lists for the fingerprint type when
+     * it is sent, and refused naming the accepted ones. NULL or "": none (then a negative
+     * without a reason uses the only one NCMEC lists, or is refused). */
+    const char *negative_reason;
 } cg_exchange_config;
 
 typedef enum cg_exchange_verdict {

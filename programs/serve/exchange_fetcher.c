@@ -16,8 +16,8 @@
 
 #include <jansson.h>
 
-#include "../exchange_api_creds.h"
 #include "../exchange_conf.h"
+#include "../exchange_creds.h"
 #include "../exchange_http.h"
 #include "childguard/exchange.h"
 #include "childguard/exchange_store.h"
@@ -27,8 +27,7 @@ typedef struct worker {
     exchange_fetcher *f;
     char tenant[CG_TENANT_MAX + 1];
     char name[CG_BANK_NAME_MAX + 1];
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    int have_key;
+    exchange_creds_key key; /* the scheduler's, copied at the start (wiped at the end) */
     pthread_t thread;
     int used;         /* the slot holds a thread not joined yet (scheduler's) */
     atomic_int done;  /* the thread has finished its run */
@@ -205,48 +204,32 @@ static void deliver_feedback(cg_bankdb *db, const char *tenant, const char *name
     logf_line("exchange_feedback", tenant, name, msg);
 }
 
-/* One run of one exchange on the fetcher thread's own handles (db, http); failures are logged
- * and recorded in its status. */
+/* One run of one exchange on the fetcher thread's own handles (db, http), its credentials
+ * opened with the scheduler's key (exchange_creds_open: the command line's order); failures
+ * are logged and recorded in its status. */
 static void run_one(exchange_fetcher *f, cg_bankdb *db, exchange_http *http, const char *tenant,
-                    const char *name, const uint8_t *key, int have_key)
+                    const char *name, const exchange_creds_key *key)
 {
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
     cg_exchange_run_options opt;
     cg_exchange_run_result res;
+    exchange_creds_source source;
     pacer pace = {f, 0, 0, 0};
     exchange_conf conf;
-    uint8_t *blob = NULL;
-    size_t len = 0;
     char *secret = NULL, why[512], msg[768];
-    int found = 0, conf_ok = 0;
+    int conf_ok = 0;
     cg_error err;
 
     memset(&conf, 0, sizeof(conf));
     if (ex == NULL)
         return;
     if (cg_bankdb_set_tenant(db, tenant, &err) != CG_OK ||
-        cg_exchange_get(db, name, ex, &err) != CG_OK ||
-        cg_exchange_secret_get(db, ex->id, &blob, &len, &found, &err) != CG_OK) {
+        cg_exchange_get(db, name, ex, &err) != CG_OK) {
         logf_line("exchange_error", tenant, name, err.message);
         goto out;
     }
-    if (found && !have_key) {
-        snprintf(msg, sizeof(msg), "credentials are stored but the key file %.300s is unusable",
-                 f->key_file);
-        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, msg, NULL);
-        logf_line("exchange_error", tenant, name, msg);
-        goto out;
-    }
-    if (found && cg_exchange_secret_open(key, tenant, name, blob, len, &secret, &err) != CG_OK) {
-        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, err.message,
-                                      NULL);
-        logf_line("exchange_error", tenant, name, err.message);
-        goto out;
-    }
-    if (!found && exchange_api_creds_fallback(f->key_file, tenant, ex->api, &secret, why,
-                                              sizeof(why)) != 0) {
-        /* none of its own: its API's, if set (docs/exchange.md "Credentials per API") */
-        (void)cg_exchange_fetch_ended(f->bankdb, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
+    if (exchange_creds_open(db, ex, key, &secret, &source, why, sizeof(why)) != 0) {
+        (void)cg_exchange_fetch_ended(db, ex->id, (int64_t)time(NULL), 0, 0, why, NULL);
         logf_line("exchange_error", tenant, name, why);
         goto out;
     }
@@ -286,7 +269,6 @@ out:
         memset(secret, 0, strlen(secret));
         cg_free(secret);
     }
-    cg_free(blob);
     free(ex);
 }
 
@@ -320,12 +302,12 @@ static void *work(void *arg)
                  cg_bankdb_set_audit(db, audit, "exchange-fetcher", &err) != CG_OK))) {
         logf_line("exchange_error", w->tenant, w->name, err.message);
     } else {
-        run_one(f, db, http, w->tenant, w->name, w->key, w->have_key);
+        run_one(f, db, http, w->tenant, w->name, &w->key);
     }
     cg_bankdb_close(db);
     cg_audit_close(audit);
     exchange_http_destroy(http);
-    memset(w->key, 0, sizeof(w->key));
+    exchange_creds_key_wipe(&w->key);
     pthread_mutex_lock(&f->mu);
     atomic_store(&w->done, 1);
     pthread_cond_signal(&f->cv); /* the scheduler may start the next one */
@@ -349,7 +331,7 @@ static void reap(exchange_fetcher *f, int wait_all)
 /* Starts a fetcher thread for (tenant, name) unless one runs it already or every slot is busy
  * (it is due again at the next tick). */
 static void start_one(exchange_fetcher *f, const char *tenant, const char *name,
-                      const uint8_t *key, int have_key)
+                      const exchange_creds_key *key)
 {
     worker *free_slot = NULL;
 
@@ -366,11 +348,10 @@ static void start_one(exchange_fetcher *f, const char *tenant, const char *name,
     free_slot->f = f;
     snprintf(free_slot->tenant, sizeof(free_slot->tenant), "%s", tenant);
     snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
-    memcpy(free_slot->key, key, sizeof(free_slot->key));
-    free_slot->have_key = have_key;
+    free_slot->key = *key;
     atomic_store(&free_slot->done, 0);
     if (pthread_create(&free_slot->thread, NULL, work, free_slot) != 0) {
-        memset(free_slot->key, 0, sizeof(free_slot->key));
+        exchange_creds_key_wipe(&free_slot->key);
         logf_line("exchange_error", tenant, name, "cannot start a fetcher thread");
         return;
     }
@@ -380,12 +361,9 @@ static void start_one(exchange_fetcher *f, const char *tenant, const char *name,
 static void *loop(void *arg)
 {
     exchange_fetcher *f = arg;
-    uint8_t key[CG_EXCHANGE_SEAL_KEY_BYTES];
-    char why[512];
-    int have_key;
+    exchange_creds_key key;
 
-    memset(key, 0, sizeof(key));
-    have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
+    exchange_creds_key_load(&key, f->key_file);
     for (;;) {
         due_list d;
         cg_error err;
@@ -399,15 +377,15 @@ static void *loop(void *arg)
         f->kicked = 0;
         pthread_mutex_unlock(&f->mu);
         reap(f, 0);
-        if (!have_key) /* made later by the first POST /c/exchanges with credentials */
-            have_key = exchange_key_load(f->key_file, 0, key, why, sizeof(why)) == 0;
+        if (!key.loaded) /* made later by the first POST /c/exchanges with credentials */
+            exchange_creds_key_load(&key, f->key_file);
         memset(&d, 0, sizeof(d));
         d.now = (int64_t)time(NULL);
         d.interval = f->opt.interval_s;
         if (cg_exchange_list_all(f->bankdb, collect_due, &d, &err) != CG_OK)
             logf_line("exchange_error", "", "", err.message);
         for (size_t i = 0; i < d.n && !should_stop(NULL, f); i++)
-            start_one(f, d.tenant[i], d.name[i], key, have_key);
+            start_one(f, d.tenant[i], d.name[i], &key);
         free(d.tenant);
         free(d.name);
         pthread_mutex_lock(&f->mu);
@@ -419,7 +397,7 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&f->mu);
     }
     reap(f, 1); /* each stops after its page in flight; a request in flight is aborted */
-    memset(key, 0, sizeof(key));
+    exchange_creds_key_wipe(&key);
     return NULL;
 }
 
@@ -441,7 +419,9 @@ exchange_fetcher *exchange_fetcher_start(const exchange_fetcher_options *opt, cg
         f->opt.max_fetchers = 8;
     if (f->opt.nice < 0 || f->opt.nice > 19)
         f->opt.nice = 0;
-    if (f->opt.duty_percent <= 0 || f->opt.duty_percent > 100)
+    if (f->opt.duty_percent <= 0)
+        f->opt.duty_percent = 25;
+    if (f->opt.duty_percent > 100)
         f->opt.duty_percent = 100;
     snprintf(f->db, sizeof(f->db), "%s", opt->db);
     snprintf(f->log, sizeof(f->log), "%s", opt->log != NULL ? opt->log : "");

@@ -26,7 +26,7 @@ typedef struct exchange_fetcher_options {
     int nice;              /* fetcher threads' nice, 0..19 (0: unchanged); serve's default 10 */
     int duty_percent;      /* a fetcher thread's CPU share: after each page it pauses for its
                             * CPU time since the previous page times (100 - duty) / duty;
-                            * 1..100, 100 (or 0): no pause */
+                            * 1..100 (100: no pause), 0: serve's default 25 */
 } exchange_fetcher_options;
 
 /* Starts the thread. NULL with err set when the database or log cannot be opened. */

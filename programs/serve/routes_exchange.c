@@ -200,6 +200,31 @@ static int seal(serve_req *r, const char *tenant, const char *name, json_t *cred
     return rc;
 }
 
+/* The api_json object cfg (NULL: {}) as the compact text stored, keys sorted, into *text (free
+ * it), checked as settings of api that may be set over HTTP (exchange_conf_check_remote). 0, or
+ * -1 with the answer queued in *ret (400 naming the setting or the limit). */
+static int api_json_text(serve_req *r, const char *api, json_t *cfg, char **text,
+                         enum MHD_Result *ret)
+{
+    char why[512];
+
+    *text = cfg != NULL ? json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+    if (*text == NULL) {
+        *ret = http_cg_error(r, CG_E_NOMEM, "out of memory");
+        return -1;
+    }
+    if (strlen(*text) > CG_EXCHANGE_CONFIG_MAX) {
+        *ret = http_error(r, 400, "bad_request", "\"api_json\" longer than %d bytes",
+                          CG_EXCHANGE_CONFIG_MAX);
+        return -1;
+    }
+    if (exchange_conf_check_remote(api, *text, why, sizeof(why)) != 0) {
+        *ret = http_error(r, 400, "bad_request", "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
 enum MHD_Result exchange_create_route(serve_req *r)
 {
     cg_exchange_info *ex = calloc(1, sizeof(*ex));
@@ -235,16 +260,8 @@ enum MHD_Result exchange_create_route(serve_req *r)
         ret = http_error(r, 403, "forbidden", "this key may not use bank '%s'", bank);
         goto out;
     }
-    cfg_text = cfg != NULL ? json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
-    if (cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX) {
-        ret = http_error(r, 400, "bad_request", "\"api_json\" longer than %d bytes",
-                         CG_EXCHANGE_CONFIG_MAX);
+    if (api_json_text(r, api, cfg, &cfg_text, &ret) != 0)
         goto out;
-    }
-    if (exchange_conf_check_remote(api, cfg_text, why, sizeof(why)) != 0) {
-        ret = http_error(r, 400, "bad_request", "%s", why);
-        goto out;
-    }
     if (creds != NULL) {
         creds_text = json_dumps(creds, JSON_COMPACT);
         if (creds_text == NULL ||
@@ -296,7 +313,7 @@ enum MHD_Result exchange_update_route(serve_req *r)
     json_t *body = NULL, *cfg, *en;
     enum MHD_Result ret;
     serve_db *d = NULL;
-    char *cfg_text = NULL, why[512];
+    char *cfg_text = NULL;
     cg_error err;
     cg_status st;
 
@@ -318,15 +335,8 @@ enum MHD_Result exchange_update_route(serve_req *r)
     if (lookup(r, d, ex, &ret) != 0)
         goto out;
     if (cfg != NULL) {
-        cfg_text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
-        if (cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX ||
-            exchange_conf_check_remote(ex->api, cfg_text, why, sizeof(why)) != 0) {
-            ret = http_error(r, 400, "bad_request", "%s",
-                             cfg_text == NULL || strlen(cfg_text) > CG_EXCHANGE_CONFIG_MAX
-                                 ? "\"api_json\" too long"
-                                 : why);
+        if (api_json_text(r, ex->api, cfg, &cfg_text, &ret) != 0)
             goto out;
-        }
         snprintf(ex->api_json, sizeof(ex->api_json), "%s", cfg_text);
     }
     if (en != NULL)

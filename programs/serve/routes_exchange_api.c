@@ -165,13 +165,17 @@ json_t *exchange_credential_status(serve_req *r, cg_bankdb *db, const cg_exchang
 {
     char key_path[SERVE_PATH_MAX], why[768] = "", *secret = NULL;
     exchange_creds_source source = EXCHANGE_CREDS_NONE;
+    exchange_creds_key key;
     int usable = 0;
 
     if (exchange_key_path(r->srv->cfg.exchange_key_file[0] ? r->srv->cfg.exchange_key_file : NULL,
-                          r->srv->cfg.db, key_path, sizeof(key_path)) != 0)
+                          r->srv->cfg.db, key_path, sizeof(key_path)) != 0) {
         snprintf(why, sizeof(why), "exchange key file path too long");
-    else
-        usable = exchange_creds_open(db, ex, key_path, &secret, &source, why, sizeof(why)) == 0;
+    } else {
+        exchange_creds_key_load(&key, key_path);
+        usable = exchange_creds_open(db, ex, &key, &secret, &source, why, sizeof(why)) == 0;
+        exchange_creds_key_wipe(&key);
+    }
     if (secret != NULL) {
         memset(secret, 0, strlen(secret));
         cg_free(secret);
@@ -362,6 +366,11 @@ enum MHD_Result exchange_api_schema_route(serve_req *r)
     if (!s->package && strcmp(s->api, "file") != 0)
         json_array_append_new(cfg, field_json("start_time", "number", 0,
                                               "unix seconds the first fetch starts from"));
+    if (strcmp(s->api, "ncmec") == 0)
+        json_array_append_new(cfg, field_json("negative_reason", "string", 0,
+                                              "the reason id of a negative feedback queued "
+                                              "without one (checked against NCMEC's list when "
+                                              "sent)"));
     if (supports_auth(s)) {
         json_t *arr = json_array();
 

@@ -91,7 +91,7 @@ typedef struct serve_config {
     int exchange_interval_s;       /* between runs of one exchange (default 60) */
     int exchange_run_s;            /* the longest run (default 30) */
     int exchange_nice;             /* fetcher threads' nice, 0..19 (default 10) */
-    int exchange_duty;             /* fetcher threads' CPU share in percent, 1..100 (default 100) */
+    int exchange_duty;             /* fetcher threads' CPU share in percent, 1..100 (default 25) */
     char exchange_key_file[SERVE_PATH_MAX]; /* "" DB.exchange-key */
 } serve_config;
 

@@ -13,10 +13,11 @@
  * path names the member id of the account giving it (read from GET /v2/status, "who you
  * are"), and a negative must carry a reason id NCMEC lists for that fingerprint type: the list
  * is read before each negative PUT and the row's id checked against it (an unknown id is given
- * up, naming the accepted ones; without an id, the only one listed is used, as that client
- * does). NCMEC's own documentation (a PDF behind the
- * login) was not read: docs/exchange.md says so. Only our member id, the entry id, the
- * fingerprint type and the reason id leave: never content or a reviewer's words. */
+ * up, naming the accepted ones; without an id, the exchange's default (cfg->negative_reason),
+ * checked the same way, else the only one listed, as that client does). NCMEC's own
+ * documentation (a PDF behind the login) was not read: docs/exchange.md says so. Only our
+ * member id, the entry id, the fingerprint type and the reason id leave: never content or a
+ * reviewer's words. */
 #include <stdio.h>
 #include <string.h>
 
@@ -108,14 +109,18 @@ static void list_ids(const cg_ncmec_reason *r, size_t n, char *buf, size_t cap)
     }
 }
 
-/* The reason id of a negative: the row's, which must be one NCMEC lists for the fingerprint
- * type (read now: the list may change), or, without one, the only reason NCMEC lists (as
- * python-threatexchange's client chooses it). CG_E_INVAL, given up, otherwise: the message
- * names the accepted ids. The list's own errors (no answer, malformed) are retried. */
+/* The reason id of a negative: the row's, else the exchange's default (cfg->negative_reason),
+ * which must be one NCMEC lists for the fingerprint type (read now: the list may change), or,
+ * without either, the only reason NCMEC lists (as python-threatexchange's client chooses it).
+ * CG_E_INVAL, given up, otherwise: the message names the accepted ids (and, for the default,
+ * the setting to change). The list's own errors (no answer, malformed) are retried. */
 static cg_status choose_reason(const cg_exchange_config *cfg, const char *base,
-                               const cg_http_header *auth, const char *type, const char *given,
+                               const cg_http_header *auth, const char *type, const char *row,
                                char *out, size_t cap, cg_error *err)
 {
+    const int by_default = (row == NULL || row[0] == '\0') && cfg->negative_reason != NULL &&
+                           cfg->negative_reason[0] != '\0';
+    const char *given = by_default ? cfg->negative_reason : row;
     cg_ncmec_reason *r = cg__calloc(CG_NCMEC_REASONS_MAX, sizeof(*r));
     char ids[400];
     size_t n = 0;
@@ -132,9 +137,9 @@ static cg_status choose_reason(const cg_exchange_config *cfg, const char *base,
             snprintf(out, cap, "%s", r[0].guid);
         else
             st = cg__fail(err, CG_E_INVAL,
-                          "ncmec: negative feedback needs a reason id: NCMEC accepts %zu for %s "
-                          "(%s; childguard exchange feedback NAME --reasons lists them; queue "
-                          "it again with --reason ID)", n, type, n ? ids : "none");
+                          "ncmec: a negative needs a reason id (--reason ID, or the exchange's "
+                          "api_json negative_reason): NCMEC accepts %zu for %s (%s)", n, type,
+                          n ? ids : "none");
         goto out;
     }
     for (size_t i = 0; i < n; i++)
@@ -142,8 +147,13 @@ static cg_status choose_reason(const cg_exchange_config *cfg, const char *base,
             snprintf(out, cap, "%s", given);
             goto out;
         }
-    st = cg__fail(err, CG_E_INVAL, "ncmec: reason id %s is not one NCMEC accepts for %s "
-                  "feedback (accepted: %s)", given, type, n ? ids : "none");
+    /* The default's message is short: the accepted ids must fit in one cg_error line. */
+    if (by_default)
+        st = cg__fail(err, CG_E_INVAL, "ncmec: api_json negative_reason %s is not one NCMEC "
+                      "lists for %s (accepted: %s)", given, type, n ? ids : "none");
+    else
+        st = cg__fail(err, CG_E_INVAL, "ncmec: reason id %s is not one NCMEC accepts for %s "
+                      "feedback (accepted: %s)", given, type, n ? ids : "none");
 out:
     cg__free(r);
     return st;
@@ -212,6 +222,10 @@ cg_status cg__ncmec_feedback(const cg_exchange_config *cfg, const cg_exchange_fe
         /* A reason id is inserted into XML as is: only [A-Za-z0-9_.:-] is accepted. */
         if (!cg_exchange_feedback_reason_valid(fb->reason))
             return cg__fail(err, CG_E_INVAL, "ncmec: the feedback reason must be a reason id "
+                                             "([A-Za-z0-9_.:-], at most 64)");
+        if (!cg_exchange_feedback_reason_valid(cfg->negative_reason))
+            return cg__fail(err, CG_E_INVAL, "ncmec: the exchange's default negative reason "
+                                             "(api_json negative_reason) must be a reason id "
                                              "([A-Za-z0-9_.:-], at most 64)");
         body[0] = '\0';
     } else {

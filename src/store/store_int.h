@@ -90,6 +90,16 @@ void cg__bank_thresholds_format(const cg_bank *b, char *out, size_t cap);
 cg_status cg__bank_thresholds_parse(cg_bankdb *db, const char *bank, const char *text,
                                     cg_bank *out, cg_error *err);
 
+/* ---- vPDQ signals (store_vpdq.c) ---- */
+
+/* Makes s the vpdq signal of the n frames before a backend stores it: checks the frames
+ * (cg__vpdq_frames_invalid), sets s->type to vpdq and s->value to the identity of the list
+ * (cg_bank_vpdq_identity). CG_E_INVAL naming db's path and s's bank when the frames are not
+ * valid or cannot be encoded; s's type and value are then undefined. Every backend's vpdq add
+ * (one by one or imported) starts with it, so the rule for a frame list is the store's. */
+cg_status cg__vpdq_signal_from_frames(cg_bankdb *db, cg_bank_signal *s,
+                                      const cg_vpdq_frame *frames, size_t n, cg_error *err);
+
 /* ---- API keys (store_keys.c) ---- */
 
 /* Normalises a key's bank list ("a, b,c" -> "a,b,c") into out (CG_APIKEY_BANKS_MAX + 1 bytes);

@@ -23,6 +23,21 @@ static int copy_field(char *dst, size_t cap, const char *src)
     return 1;
 }
 
+cg_status cg__vpdq_signal_from_frames(cg_bankdb *db, cg_bank_signal *s,
+                                      const cg_vpdq_frame *frames, size_t n, cg_error *err)
+{
+    const char *why = cg__vpdq_frames_invalid(frames, n);
+
+    if (why != NULL)
+        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: %s", db->path,
+                        (long long)s->bank_id, why);
+    s->type = cg_signal_type_find("vpdq");
+    if (cg_bank_vpdq_identity(frames, n, s->value) != CG_OK)
+        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: vpdq frames cannot be encoded",
+                        db->path, (long long)s->bank_id);
+    return CG_OK;
+}
+
 cg_status cg_bank_vpdq_add(cg_bankdb *db, int64_t bank_id, const cg_vpdq_frame *frames, size_t n,
                            const char *source, const char *external_id, const char *note,
                            int64_t *signal_id, int *merged, cg_error *err)

@@ -2,12 +2,8 @@
 # One source for each command's usage (issue 20.10): every long option a command's --help names
 # appears in that command's section of docs/cli.md, and every option a section names appears in
 # the command's --help. A section is the text from "## childguard CMD" to the next "## ".
-set -u
-CG=$1
-ROOT=$2
-command -v python3 >/dev/null || { echo "SKIPPED: python3 missing"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 fail=0
 cat >"$tmp/check.py" <<'PY'
 import re, sys

@@ -12,12 +12,8 @@
 #  10 disabled banks and hashes show as disabled; bank disable says until when; import into a
 #     missing bank suggests --create.
 # Images are synthetic BMPs written here (a gentle gradient has PDQ quality 44).
-set -u
-CG=$1
-ROOT=$2
-command -v python3 >/dev/null || { echo "SKIPPED: python3 missing"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; head -5 "$tmp/err" "$tmp/out" 2>/dev/null; fi; }
 export HOME=$tmp/home XDG_DATA_HOME=$tmp/home/.local/share CHILDGUARD_ACTOR=tester

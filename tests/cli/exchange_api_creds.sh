@@ -8,12 +8,8 @@
 # NUL and control characters, a value over the cap, unknown or missing fields, credentials for
 # an API that takes none; no answer ever holds a secret, the file never holds one in clear.
 # Usage: bash exchange_api_creds.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3
+ex_test_init "$1" "$2" curl python3
 t0=$(date +%s)
 
 ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
@@ -42,6 +38,8 @@ code=$(req "$READER" GET /c/exchanges/api/file/schema); keep
 check "schema of an API without credentials: credentials_schema null" "[ $code = 200 ] && grep -q '\"credentials_schema\":null' $tmp/out"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange/schema); keep
 check "schema of ThreatExchange names collab" "[ $code = 200 ] && grep -q '\"collab\"' $tmp/out"
+code=$(req "$READER" GET /c/exchanges/api/ncmec/schema); keep
+check "NCMEC's schema names negative_reason, optional" "[ $code = 200 ] && [ \"\$(jget '[f[\"required\"] for f in d[\"config_schema\"][\"fields\"] if f[\"name\"] == \"negative_reason\"]')\" = '[False]' ]"
 
 code=$(req "$READER" GET /c/exchanges/api/package/schema); keep
 check "the package exchange's schema: trusted_keys, full_url, no credentials" "[ $code = 200 ] && grep -q '\"trusted_keys\"' $tmp/out && grep -q '\"full_url\"' $tmp/out && grep -q '\"credentials_schema\":null' $tmp/out"
@@ -153,6 +151,14 @@ code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "a sealed value that does not open: set, not usable, the error names the file" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"set\"], d[\"credential_status\"][\"usable\"]')\" = 'True False' ] && grep -q 't.db.exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' $tmp/out"
 code=$(req "$READER" GET /c/exchange/te1); keep
 check "and the exchange using them says it cannot" "[ $code = 200 ] && [ \"\$(jget 'd[\"credential_status\"][\"source\"], d[\"credential_status\"][\"usable\"]')\" = 'api False' ] && grep -q 'do not open' $tmp/out"
+# The server's fetcher opens them by the same rule (exchange_creds_open): its next run of te1
+# stops there and records why in the exchange's own status.
+for _ in $(seq 1 100); do
+    req "$READER" GET /c/exchange/te1 >/dev/null
+    jget 'd["last_error"]' | grep -q 'do not open' && break
+    sleep 0.1
+done
+check "the fetcher's run of te1 records that its API's credentials do not open" "jget 'd[\"last_error\"]' | grep -q 'exchange-key.api-credentials: exchange api:fb_threatexchange: stored credentials do not open' && ! grep -q API-secret $tmp/out"
 printf 'garbled{' >"$f"
 code=$(req "$READER" GET /c/exchanges/api/fb_threatexchange); keep
 check "a garbled file: the error names it" "[ $code = 200 ] && grep -q 't.db.exchange-key.api-credentials: not an API credentials file' $tmp/out"

@@ -12,18 +12,11 @@
 # reviewer's note or name. `serve` delivers a pending row in the background. Bad input refused
 # with exit 2.
 # Usage: bash exchange_feedback.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init python3
+ex_test_init "$1" "$2" python3
 
-now=$(date +%s)
-start=$(( (now - 3 * 86400) / 60 * 60 ))
-ex_mock mock_feedback.py "$tmp/requests.jsonl" "$start"
+ex_mock_dated mock_feedback.py
 M=$mock_url
-export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 MD5A=0123456789abcdef0123456789abcdef
 MD5B=11111111111111111111111111111111
 requests() { # METHOD: how many requests of that method the mock saw
@@ -100,6 +93,29 @@ check "a reason id NCMEC does not list: refused, nothing queued, no PUT" "[ $? -
     --reason 01234567-abcd-0123-4567-012345678900 >/dev/null 2>"$tmp/err"
 "$CG" exchange feedback ncmec-x --send >"$tmp/out" 2>"$tmp/err"
 check "a negative with a reason id is sent, valid for the strict mock" "[ $? -eq 0 ] && [ \$(requests PUT) -eq 3 ] && tail -n1 $tmp/requests.jsonl | grep -q '<negative><reasonIds><guid>01234567-abcd-0123-4567-012345678900</guid>' && ! grep -q '\"bad\": \"[^\"]' $tmp/requests.jsonl"
+
+# A default negative reason per NCMEC exchange (api_json negative_reason): not an id, or on
+# another API, refused when the exchange is added; one NCMEC does not list refused when the
+# negative is sent (given up, no PUT), naming the setting and the accepted ids; one it lists
+# carried by a negative queued without --reason, valid for the strict mock.
+"$CG" exchange add ncmec-markup --api ncmec --label csam --credentials "$tmp/ncmec.json" \
+    --config "{\"base_url\":\"$M/ncmec\",\"negative_reason\":\"x</guid><y>\"}" >/dev/null 2>"$tmp/err"
+check "a negative_reason that is not a reason id is refused at add (exit 2)" "[ $? -eq 2 ] && grep -q 'negative_reason' $tmp/err && ! \"$CG\" exchange show ncmec-markup >/dev/null 2>&1"
+"$CG" exchange add sn-reason --api stopncii --label ncii --credentials "$tmp/ncmec.json" \
+    --config "{\"base_url\":\"$M/sn/v1\",\"negative_reason\":\"01234567-abcd-0123-4567-012345678900\"}" >/dev/null 2>"$tmp/err"
+check "negative_reason on an exchange that is not NCMEC's is refused (exit 2)" "[ $? -eq 2 ] && grep -q 'ncmec only' $tmp/err"
+for spec in ncmec-dead:01234567-abcd-0123-4567-00000000dead ncmec-dflt:01234567-abcd-0123-4567-0123456789ff; do
+    "$CG" exchange add "${spec%%:*}" --api ncmec --label csam --credentials "$tmp/ncmec.json" \
+        --config "{\"base_url\":\"$M/ncmec\",\"start_time\":$start,\"negative_reason\":\"${spec#*:}\"}" \
+        >/dev/null 2>>"$tmp/err"
+    "$CG" exchange fetch "${spec%%:*}" --quiet 2>>"$tmp/err"
+    "$CG" exchange feedback "${spec%%:*}" --entry ncmec:image:42-e1 --false-positive >/dev/null 2>>"$tmp/err"
+done
+puts=$(requests PUT)
+"$CG" exchange feedback ncmec-dead --send >"$tmp/out" 2>"$tmp/err"
+check "a default NCMEC does not list: refused at send, naming the setting and the accepted ids, no PUT" "[ $? -eq 2 ] && grep -q 'api_json negative_reason 01234567-abcd-0123-4567-00000000dead is not one NCMEC lists for MD5' $tmp/err && grep -q '012345678900 (Not the described content' $tmp/err && grep -q '0123456789ff (Other' $tmp/err && [ \$(requests PUT) -eq $puts ] && [ \$(\"$CG\" exchange feedback ncmec-dead --state failed | wc -l) -eq 1 ]"
+"$CG" exchange feedback ncmec-dflt --send >"$tmp/out" 2>"$tmp/err"
+check "a default NCMEC lists: the negative queued without --reason carries it, valid for the strict mock" "[ $? -eq 0 ] && [ \$(requests PUT) -eq $((puts + 1)) ] && tail -n1 $tmp/requests.jsonl | grep -q '<negative><reasonIds><guid>01234567-abcd-0123-4567-0123456789ff</guid>' && ! grep -q '\"bad\": \"[^\"]' $tmp/requests.jsonl"
 
 # ---- ThreatExchange: a reaction on the other member's descriptor ----
 printf '{"api_key":"777|te-token-synthetic-0123456789"}' >"$tmp/te.json"

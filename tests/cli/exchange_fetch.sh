@@ -8,18 +8,11 @@
 # the database in clear, the key file mode 0600), and the attacks: a huge page, a body that
 # trickles (timeout), a redirect (not followed), bad credentials (401), plain http off loopback.
 # Usage: bash exchange_fetch.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init python3
+ex_test_init "$1" "$2" python3
 
-now=$(date +%s)
-start=$(( (now - 3 * 86400) / 60 * 60 ))
-ex_mock mock_exchange.py "$tmp/requests.jsonl" "$start"
+ex_mock_dated mock_exchange.py
 B=$mock_url
-export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
 
 bank_has() { # BANK HEX: 0 when the bank holds the value
     "$CG" bank export "$1" --format jsonl 2>/dev/null | grep -q "\"$2\""

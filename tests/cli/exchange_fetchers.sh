@@ -7,13 +7,10 @@
 # while "a-hang" is still in flight. Then "a-hang"'s run ends at its bound
 # (exchange_run_seconds, the request in flight included: its timeout is cut to what is left of
 # the run) as a failed run naming the timeout, long before the mock would answer (a minute).
+# "b-good"'s run pauses between its pages: serve's default duty cycle (exchange_duty_percent 25).
 # Usage: bash exchange_fetchers.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3
+ex_test_init "$1" "$2" curl python3
 
 RUN_SECONDS=8
 touch "$tmp/requests.jsonl.hang"
@@ -48,6 +45,10 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 check "the good exchange is fetched to the end (500 records)" "grep -q '\"up_to_date\":true' $tmp/out && grep -q '\"fetched_items\":500' $tmp/out"
+# serve's default duty cycle (exchange_duty_percent 25, not set here): its run paused between
+# its pages for three times its own CPU time (100 would not pause at all).
+paused=$(grep '"event":"exchange_fetch"' "$tmp/server.log" | grep '"exchange":"b-good"' | grep -o 'paused [0-9]*' | cut -d' ' -f2 | sort -n | tail -1)
+check "at the default duty (25 %) the good exchange's run paused between pages (${paused:-?} ms)" "[ -n \"$paused\" ] && [ $paused -gt 0 ]"
 req "$ADMIN" GET /c/exchange/a-hang/status >/dev/null
 hang_start=$(field running_fetch_start_ts)
 hang_done=$(field last_fetch_complete_ts)

@@ -8,12 +8,8 @@
 # another tenant's exchange 404, a key limited to another bank 404, unknown and hostile names 404.
 # Images: synthetic gradients made by ImageMagick.
 # Usage: bash exchange_flood_serve.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3 convert
+ex_test_init "$1" "$2" curl python3 convert
 
 convert -size 256x256 gradient:red-blue -fill white -draw "rectangle 40,40 140,200" "$tmp/a.png"
 convert -size 256x256 gradient:green-yellow -fill black -draw "circle 128,128 128,200" "$tmp/b.png"

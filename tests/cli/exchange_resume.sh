@@ -5,12 +5,8 @@
 # visible in the status. A file exchange (a list at a path) drops what the list no longer holds. Against tests/cli/lib/mock_exchange.py on a free loopback port
 # (synthetic hash values).
 # Usage: bash exchange_resume.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init python3
+ex_test_init "$1" "$2" python3
 
 ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
 B=$mock_url

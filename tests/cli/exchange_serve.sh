@@ -6,12 +6,8 @@
 # tests: no key 401, a bank:read key changing 403, another tenant's exchange 404, a huge body
 # 413, plain http off loopback 400, a file:// list over HTTP 400.
 # Usage: bash exchange_serve.sh /path/to/childguard /path/to/source-root
-set -u
-CG=$1
-ROOT=$2
-. "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-cg_test_init curl python3
+ex_test_init "$1" "$2" curl python3
 
 ex_mock mock_exchange.py "$tmp/requests.jsonl" 0
 M=$mock_url

@@ -8,12 +8,8 @@
 # the child urgent; with --db the conversation's review item is labelled self_harm_risk, is
 # urgent, and its verdict carries every harm's peak, self-harm pointing at the child's message.
 # All chats go through one run of each command (conversations are told apart by their ids).
-set -u
-CG=$1
-ROOT=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-command -v python3 >/dev/null || { echo "SKIPPED: python3 missing"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 G=$ROOT/tests/text/groups
 cat "$G"/*.jsonl >"$tmp/all.jsonl"
 db=$tmp/review.db
@@ -27,7 +23,7 @@ for id in $(python3 -c "import json; [print(json.loads(l)['id']) for l in open('
     echo >>"$tmp/items"
 done
 [ -s "$tmp/err" ] && { echo "FAIL: stderr: $(head -3 $tmp/err)"; exit 1; }
-exec python3 - "$G" "$tmp" <<'PY'
+python3 - "$G" "$tmp" <<'PY'
 import glob, json, os, sys
 G, tmp = sys.argv[1], sys.argv[2]
 expect = json.load(open(G + "/expect.json"))

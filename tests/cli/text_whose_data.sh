@@ -14,12 +14,8 @@
 # - a malformed line among them is named on stderr and the rest is scanned (exit 2).
 # Release only (tests/CMakeLists.txt): the C paths run under the sanitizers in
 # test_text_conversation.
-set -u
-CG=$1
-ROOT=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-command -v python3 >/dev/null || { echo "SKIPPED: python3 missing"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/python_test.sh"
+python_test_init "$@"
 W=$ROOT/tests/text/whose/recite.jsonl
 "$CG" text scan --data "$ROOT/data" --no-review "$W" >"$tmp/scan" 2>"$tmp/err"
 rc_scan=$?
@@ -28,7 +24,7 @@ rc_scan=$?
 { head -3 "$W"; echo '{"conversation": "wd-vi", "text": '; tail -n +4 "$W"; } >"$tmp/bad.jsonl"
 "$CG" text scan --data "$ROOT/data" --no-review "$tmp/bad.jsonl" >"$tmp/bad" 2>"$tmp/bad_err"
 rc_bad=$?
-exec python3 - "$tmp" "$rc_scan" "$rc_bad" <<'PY'
+python3 - "$tmp" "$rc_scan" "$rc_bad" <<'PY'
 import json, sys
 tmp, rc_scan, rc_bad = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 fail = []

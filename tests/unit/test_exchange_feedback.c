@@ -832,3 +832,79 @@ CG_TEST(exchange_feedback_ncmec_reasons)
     free(many);
     cg_bankdb_close(db);
 }
+
+/* Queues a negative on entry 42-a (fingerprint MD5) with reason (NULL: none). */
+static void negative(cg_bankdb *db, const char *reason)
+{
+    cg_error err;
+
+    CG_ASSERT_OK(cg_exchange_feedback_add(db, "ncmec-a", "ncmec:image:42-a", 1, reason, NULL,
+                                          NULL, &err),
+                 &err);
+}
+
+/* One feedback run of ncmec-a against a recorder answering 200, with the exchange's default
+ * negative reason dflt. */
+static void run_with_default(cg_bankdb *db, const char *dflt, recorder *r,
+                             cg_exchange_feedback_result *res)
+{
+    static const int ok[] = {200};
+    cg_exchange_config cfg;
+    cg_http_transport tr;
+    cg_clock ck;
+    cg_error err;
+
+    rec_config(r, &cfg, &tr, &ck, ok, 1);
+    cfg.negative_reason = dflt;
+    CG_ASSERT_OK(cg_exchange_feedback_run(db, "ncmec-a", &cfg, NULL, res, &err), &err);
+}
+
+/* The exchange's default negative reason (cfg.negative_reason: api_json negative_reason). One
+ * NCMEC does not list: a negative without a reason of its own is given up without a PUT, naming
+ * the setting and the accepted ids, while a row with its own reason is sent with it (the row's
+ * wins). One NCMEC lists: carried by a negative without one. One that is not an id (markup that
+ * would break out of the XML body): given up before any request. */
+CG_TEST(exchange_feedback_ncmec_default_reason)
+{
+    cg_bankdb *db = open_db("exfb-default-reason.db");
+    cg_exchange_info ex;
+    cg_exchange_feedback_result res;
+    recorder r;
+    items l;
+
+    ncmec_setup(db, &ex);
+    negative(db, NULL);
+    negative(db, "3f1c2e0a-0000-4000-8000-00000000beef");
+    run_with_default(db, "3f1c2e0a-0000-4000-8000-00000000f00d", &r, &res);
+    CG_ASSERT_EQ(res.sent, 1);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT(strstr(r.body[0], "<guid>3f1c2e0a-0000-4000-8000-00000000beef</guid>") != NULL);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
+    CG_ASSERT_EQ(l.n, 1);
+    CG_ASSERT(strstr(l.it[0].last_error, "api_json negative_reason 3f1c2e0a-0000-4000-8000-"
+                                         "00000000f00d is not one NCMEC lists for MD5") != NULL);
+    CG_ASSERT(strstr(l.it[0].last_error, "00000000abcd (Not the described content)") != NULL);
+    CG_ASSERT(strstr(l.it[0].last_error, "00000000beef (Other)") != NULL);
+
+    negative(db, NULL);
+    run_with_default(db, "3f1c2e0a-0000-4000-8000-00000000abcd", &r, &res);
+    CG_ASSERT_EQ(res.sent, 1);
+    CG_ASSERT_EQ(res.failed, 0);
+    CG_ASSERT_EQ(r.n, 1);
+    CG_ASSERT(strstr(r.body[0], "<negative><reasonIds><guid>3f1c2e0a-0000-4000-8000-"
+                                "00000000abcd</guid></reasonIds></negative>") != NULL);
+
+    negative(db, NULL);
+    run_with_default(db, "x</guid><y>", &r, &res);
+    CG_ASSERT_EQ(res.sent, 0);
+    CG_ASSERT_EQ(res.failed, 1);
+    CG_ASSERT_EQ(r.n, 0);
+    CG_ASSERT_EQ(r.n_get, 0);
+    l = list(db, "ncmec-a", CG_EXCHANGE_FB_ONLY_FAILED, NOW);
+    CG_ASSERT_EQ(l.n, 2);
+    CG_ASSERT(strstr(l.it[1].last_error, "api_json negative_reason) must be a reason id") !=
+              NULL);
+    assert_no_content(&r);
+    cg_bankdb_close(db);
+}

@@ -68,18 +68,13 @@ out:
 cg_status cg__pg_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
                                 size_t n, int64_t now, int *merged, int *filled, cg_error *err)
 {
-    const char *why = cg__vpdq_frames_invalid(frames, n);
     cg_status r;
 
     *merged = 0;
     *filled = 0;
-    if (why != NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: %s", db->path,
-                        (long long)s->bank_id, why);
-    s->type = cg_signal_type_find("vpdq");
-    if (cg_bank_vpdq_identity(frames, n, s->value) != CG_OK)
-        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: vpdq frames cannot be encoded",
-                        db->path, (long long)s->bank_id);
+    r = cg__vpdq_signal_from_frames(db, s, frames, n, err);
+    if (r != CG_OK)
+        return r;
     r = cg__pg_signal_add_in_tx(db, s, now, merged, filled, err);
     if (r != CG_OK || *merged)
         return r;

@@ -48,17 +48,12 @@ static cg_status insert_frames(cg_bankdb *db, int64_t signal_id, const cg_vpdq_f
 cg_status cg__bank_vpdq_add_in_tx(cg_bankdb *db, cg_bank_signal *s, const cg_vpdq_frame *frames,
                                   size_t n, int64_t now, int *merged, cg_error *err)
 {
-    const char *why = cg__vpdq_frames_invalid(frames, n);
     cg_status r;
 
     *merged = 0;
-    if (why != NULL)
-        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: %s", db->path,
-                        (long long)s->bank_id, why);
-    s->type = cg_signal_type_find("vpdq");
-    if (cg_bank_vpdq_identity(frames, n, s->value) != CG_OK)
-        return cg__fail(err, CG_E_INVAL, "%s: bank id %lld: vpdq frames cannot be encoded",
-                        db->path, (long long)s->bank_id);
+    r = cg__vpdq_signal_from_frames(db, s, frames, n, err);
+    if (r != CG_OK)
+        return r;
     r = cg__bank_signal_add_in_tx(db, s, now, merged, err);
     if (r != CG_OK || *merged)
         return r;

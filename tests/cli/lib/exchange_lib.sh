@@ -1,10 +1,21 @@
-# Sourced by the exchange command-line tests (tests/cli/exchange_*.sh) after lib/serve_common.sh:
-# the set-up they share — a mock exchange on a free loopback port, API keys, `childguard serve`
-# with the exchange fetcher — and the request helper of the server tests. The checks stay in each
-# test; these only start things and say (by their exit status) whether they came up.
-#   . "$(dirname "${BASH_SOURCE[0]}")/lib/serve_common.sh"
+# Sourced by the exchange command-line tests (tests/cli/exchange_*.sh): the set-up they share — a
+# mock exchange on a free loopback port, API keys, `childguard serve` with the exchange fetcher —
+# and the request helper of the server tests, over lib/serve_common.sh (sourced here). The checks
+# stay in each test; these only start things and say (by their exit status) whether they came up.
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib/exchange_lib.sh"
-# Needs CG (the program) and ROOT (the source tree) set, and cg_test_init run.
+#   ex_test_init "$1" "$2" curl python3
+. "$(dirname "${BASH_SOURCE[0]}")/serve_common.sh"
+
+# ex_test_init CG ROOT TOOL...: the tests' preamble: `set -u`, CG (the program) and ROOT (the
+# source tree) from the test's arguments, then cg_test_init TOOL... (tmp and its cleanup; a skip
+# naming a missing tool).
+ex_test_init() {
+    set -u
+    CG=$1
+    ROOT=$2
+    shift 2
+    cg_test_init "$@"
+}
 
 # ex_mock SCRIPT ARG...: starts tests/cli/lib/SCRIPT (mock_exchange.py, mock_feedback.py) as
 # `python3 SCRIPT PORT ARG...` on a free port, tracked for the cleanup. Sets mock_port, mock_pid
@@ -18,6 +29,17 @@ ex_mock() {
     cg_track "$mock_pid"
     mock_url="http://127.0.0.1:$mock_port"
     cg_wait_port "$mock_port"
+}
+
+# ex_mock_dated SCRIPT: the command-line tests' mock: ex_mock SCRIPT "$tmp/requests.jsonl" START
+# with START three days ago to the minute (the date its records start from, the exchanges'
+# start_time). Sets now and start, and exports CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key (the
+# key file `childguard exchange add` makes). Returns ex_mock's status.
+ex_mock_dated() {
+    now=$(date +%s)
+    start=$(( (now - 3 * 86400) / 60 * 60 ))
+    export CHILDGUARD_EXCHANGE_KEY=$tmp/exchange.key
+    ex_mock "$1" "$tmp/requests.jsonl" "$start"
 }
 
 # ex_key NAME ARG...: makes an API key NAME (`childguard keys create NAME ARG...`, e.g. --scope all
