@@ -819,10 +819,12 @@ CG_TEST(lexicon_word_index_prefixes_and_gaps)
     cg__normalizer_free(nz);
 }
 
-/* Vectorscan 5.4.9 misses bl.family.vi ("ba|bố|mẹ|má ~ nó|m|mày ~ bỏ|tù|nghiện|bồ") in "ba nó mới
- * bỏ" once 23 bytes of other words come before it, and so did cg__lexicon_scan while Vectorscan
- * decided the messages with hits (the corpus message mixed.jsonl:mx-0022 lost it). The scan
- * answers from the word index now: found at the start, after 23 bytes, and in mx-0022. */
+/* Vectorscan 5.4.9 misses "ba no moi bo" once other words come before it: a stand-alone program
+ * that compiles only bl.family.vi's regex ("ba|bố|mẹ|má ~ nó|m|mày ~ bỏ|tù|nghiện|bồ") misses it
+ * after 23 bytes, and cg__lexicon_scan, while Vectorscan decided the messages with hits, lost
+ * bl.family.vi in the corpus message mixed.jsonl:mx-0022 (27 bytes before it; this test fails
+ * there on that code). The scan answers from the word index now: found at the start, after 23
+ * bytes and in mx-0022. */
 CG_TEST(lexicon_regression_ba_no_moi_bo_after_23_bytes)
 {
     static const char *const texts[] = {
@@ -840,7 +842,7 @@ CG_TEST(lexicon_regression_ba_no_moi_bo_after_23_bytes)
         h = find_hit(&f, "bl.family.vi");
         CG_ASSERT_EQ(h->end - h->start, strlen("ba nó mới bỏ"));
         CG_ASSERT(strncmp(texts[i] + h->start, "ba nó mới bỏ", h->end - h->start) == 0);
-        if (i == 1) /* the plain form Vectorscan scanned: the cue after 23 bytes */
+        if (i == 1) /* the plain form: the cue after 23 bytes */
             CG_ASSERT_EQ(strcmp(f.nm.plain.s, "chac tai no kho ua qua ba no moi bo"), 0);
     }
     fixture_close(&f);
