@@ -1,8 +1,10 @@
 /* Cue lexicons (lexicon.h): loading and validating rows, translating the pattern syntax into
  * regular expressions over the plain form, compiling them into one Vectorscan database, and
- * building the word index that lets a scan skip Vectorscan for messages without a cue
- * (build_index; docs/text-lexicons.md, "The word index"). Scanning a normalised message with
- * them is lexicon_scan.c.
+ * building the word index that scans answer from (build_index; docs/text-lexicons.md, "The
+ * word index"). Scanning a normalised message with them is lexicon_scan.c. The database checks
+ * that every pattern compiles and is the reference the tests hold the index to: Vectorscan
+ * 5.4.9 misses some matches, so it no longer scans messages of an indexed lexicon. The rest of
+ * this comment is how the regexes and the word-level matcher share one language.
  *
  * How a pattern becomes a regex. The plain form of a message (normalize.h) is words separated
  * by single spaces, with no space at either end, so a whole-word match is "start of text or a

@@ -61,13 +61,15 @@ typedef struct cg__cue_hits {
     size_t n, cap;
 } cg__cue_hits;
 
-/* Appends every cue found in nm->plain (each cue at most once per message: its first match).
- * cg__cue_hits_free releases the list. */
+/* Appends every cue found in nm->plain (each cue at most once per message: its match with the
+ * earliest end, and of those the nearest start), by the end of its span, and on the same end by
+ * descending cue number (docs/text-lexicons.md, "The word index"). cg__cue_hits_free releases
+ * the list. */
 cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                            const cg__normalized *nm, cg__cue_hits *out, cg_error *err);
-/* For tests that hold cg__lexicon_scan's two matchers to each other (lexicon.c): the hits of
- * Vectorscan alone (what cg__lexicon_scan returns), and those of the word index alone (every
- * match of every cue, a superset: Vectorscan 5.4.9 misses some). The index alone is
+/* For tests that hold cg__lexicon_scan's matcher to a reference (lexicon.c): the hits of
+ * Vectorscan (a subset: Vectorscan 5.4.9 misses some matches), and those of the word index (what
+ * cg__lexicon_scan returns for a lexicon with one), in the same order. The index alone is
  * CG_E_UNSUPPORTED for a lexicon without one. */
 cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                                       const cg__normalized *nm, cg__cue_hits *out,

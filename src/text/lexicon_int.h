@@ -98,8 +98,7 @@ struct cg__lexicon_scratch {
     uint8_t *present; /* per index word: in the current message (all 0 between scans) */
     size_t nwords;    /* index words of the lexicon it was made for */
     lex_at *at;       /* the current message's words that the index knows */
-    size_t nat, atcap;
-    int regular;      /* the current message's plain form is single-spaced (index_words) */
+    size_t atcap;
 };
 
 /* Grows *v (of *cap elements of size bytes) to hold need; 0 when out of memory (v unchanged). */

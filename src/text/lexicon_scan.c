@@ -1,10 +1,10 @@
 /* Scanning a normalised message with a compiled lexicon (lexicon.h; lexicon.c explains why the
  * regexes carry no word boundaries and how this file restores them): per-thread scratch, the
- * Vectorscan callback that keeps a cue's first match ending on a word end, the word-level
- * matcher that finds where it starts, and the word index pass that runs first: a message in
- * which it finds no cue is done without Vectorscan, which could find none there either (the
- * index tries every end the callback would accept, with the same matcher). Messages with a cue
- * are Vectorscan's, so the results, their order included, are what Vectorscan alone gives. */
+ * word-level matcher that finds where a cue's match starts, and the word index pass that finds
+ * the hits (docs/text-lexicons.md, "The word index"). Vectorscan no longer scans messages: its
+ * callback is kept as the reference the tests hold the index to (cg__lexicon_scan_vectorscan),
+ * and answers only for a lexicon without an index. Hits come in one documented order, whoever
+ * found them (order_hits). */
 #include "text/lexicon_int.h"
 
 #include <string.h>
@@ -33,8 +33,6 @@ cg_status cg__lexicon_scratch_new(const cg__lexicon *lx, cg__lexicon_scratch **o
     s->n = lx->n;
     s->nwords = lx->nwords;
     s->atcap = 64;
-    s->nat = 0;
-    s->regular = 0;
     s->seen = cg__calloc(lx->n, 1);
     s->present = cg__calloc(lx->nwords + 1, 1);
     s->at = cg__malloc_array(s->atcap, sizeof *s->at);
@@ -331,26 +329,8 @@ typedef struct scan_ctx {
     uint8_t *seen;
     const cg__normalized *nm;
     cg__cue_hits *out;
-    const lex_at *at; /* the message's words by index_words, or NULL */
-    size_t nat;
     int nomem;
 } scan_ctx;
-
-/* The k of the word at[k] that ends at end, or nat when none does. */
-static size_t word_ending_at(const lex_at *at, size_t nat, size_t end)
-{
-    size_t lo = 0, hi = nat;
-
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-
-        if (at[mid].end < end)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < nat && at[lo].end == end ? lo : nat;
-}
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ud)
@@ -362,17 +342,9 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 
     (void)from;
     (void)flags;
-    if (c->seen[id] || (end < pf->n && pf->s[end] != ' '))
+    if (c->seen[id] || (end < pf->n && pf->s[end] != ' ') ||
+        !find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start))
         return 0;
-    if (c->at != NULL && e->first_word) {
-        /* A match ends with a word the index knows: no such word, no match. */
-        const size_t k = word_ending_at(c->at, c->nat, end);
-
-        if (k == c->nat || !find_start_at(c->lx, c->nm, e, c->at, k, &start))
-            return 0;
-    } else if (!find_start(c->lx, c->nm, e, pf->s, pf->n, end, &start)) {
-        return 0;
-    }
     if (!add_hit(c->out, c->seen, pf, id, start, end)) {
         c->nomem = 1;
         return 1; /* stop the scan */
@@ -380,11 +352,11 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
-/* The hits by Vectorscan, appended to out from n0 (its length on entry). With words, the scratch
- * holds the message's words by index_words, which find the starts faster. */
+/* The hits by Vectorscan, appended to out from n0 (its length on entry), in the order of its
+ * reports. */
 static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                                  const cg__normalized *nm, cg__cue_hits *out, size_t n0,
-                                 int words, cg_error *err)
+                                 cg_error *err)
 {
     scan_ctx c;
     hs_error_t he;
@@ -394,8 +366,6 @@ static cg_status scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scr
     c.out = out;
     c.nomem = 0;
     c.seen = scratch->seen;
-    c.at = words && scratch->regular ? scratch->at : NULL;
-    c.nat = scratch->nat;
     he = hs_scan(lx->db, nm->plain.s, (unsigned int)nm->plain.n, 0, scratch->hs, on_match, &c);
     scratch_reset(scratch, out, n0, 0);
     if (c.nomem) {
@@ -496,13 +466,13 @@ static int try_cue(const cg__lexicon *lx, const cg__lexicon_scratch *sc,
     return find_start(lx, nm, e, nm->plain.s, nm->plain.n, sc->at[k].end, start);
 }
 
-/* The hits by the word index, appended to out from n0 (only the first when first_only). A
- * cue's match ends with a word of its last token, so the words of the message, in order, name
- * the only cues that can end there; of those, the ones not seen yet that may match are tried
- * with find_start, as Vectorscan's ends are. */
+/* The hits by the word index, appended to out from n0. A cue's match ends with a word of its
+ * last token, so the words of the message, in order, name the only cues that can end there; of
+ * those, the ones not seen yet that may match are tried with the word-level matcher, so each
+ * cue's hit is its match with the earliest end (and, of those, the nearest start). */
 static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
                             const cg__normalized *nm, cg__cue_hits *out, size_t n0,
-                            int first_only, cg_error *err)
+                            cg_error *err)
 {
     const cg__textform *pf = &nm->plain;
     size_t nat = 0;
@@ -510,10 +480,7 @@ static cg_status scan_index(const cg__lexicon *lx, cg__lexicon_scratch *sc,
     int regular;
     int ok = index_words(lx, sc, pf, &nat, &sig, &regular);
 
-    sc->nat = ok ? nat : 0;
-    sc->regular = regular;
-
-    for (size_t k = 0; ok && k < nat && !(first_only && out->n > n0); k++) {
+    for (size_t k = 0; ok && k < nat; k++) {
         const lex_at *a = &sc->at[k];
         const uint32_t *c = lx->ends, *cend = lx->ends;
         size_t start;
@@ -563,7 +530,34 @@ static cg_status scan_args(const cg__lexicon *lx, const cg__lexicon_scratch *scr
     return CG_OK;
 }
 
-enum { SCAN_BOTH, SCAN_VECTORSCAN, SCAN_INDEX };
+/* 1 when hit a comes before hit b in a scan's result: by the end of its span in the original,
+ * and on the same end by descending cue number (the later-loaded cue first). */
+static int hit_before(const cg__cue_hit *a, const cg__cue_hit *b)
+{
+    return a->end < b->end || (a->end == b->end && a->cue > b->cue);
+}
+
+/* Puts out->v[n0 ..) in the documented order (hit_before). Both matchers append hits in the
+ * order of their ends in the plain form, so only runs of hits on the same end move: an
+ * insertion sort is linear here. Vectorscan's order within a run is its own (mostly, not
+ * always, descending cue number), the index's the order of its word lists; this makes both the
+ * same, so what reads the hits (merge_languages keeps the first of equal weights) does not
+ * depend on which matcher ran. */
+static void order_hits(cg__cue_hits *out, size_t n0)
+{
+    for (size_t i = n0 + 1; i < out->n; i++) {
+        const cg__cue_hit h = out->v[i];
+        size_t j = i;
+
+        while (j > n0 && hit_before(&h, &out->v[j - 1])) {
+            out->v[j] = out->v[j - 1];
+            j--;
+        }
+        out->v[j] = h;
+    }
+}
+
+enum { SCAN_ANY, SCAN_VECTORSCAN, SCAN_INDEX };
 
 static cg_status scan_with(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                            const cg__normalized *nm, cg__cue_hits *out, int how, cg_error *err)
@@ -574,24 +568,24 @@ static cg_status scan_with(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
     if (st != CG_OK || empty)
         return st;
     const size_t n0 = out->n;
-    if (how == SCAN_INDEX)
-        return lx->indexed ? scan_index(lx, scratch, nm, out, n0, 0, err)
-                           : cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
-    /* The word index proves most messages free of cues; Vectorscan finds the hits of the rest
-     * (why both: lexicon.c). */
-    if (how == SCAN_BOTH && lx->indexed) {
-        st = scan_index(lx, scratch, nm, out, n0, 1, err);
-        if (st != CG_OK || out->n == n0)
-            return st;
-        out->n = n0;
-    }
-    return scan_vectorscan(lx, scratch, nm, out, n0, how == SCAN_BOTH && lx->indexed, err);
+    if (how == SCAN_INDEX && !lx->indexed)
+        return cg__fail(err, CG_E_UNSUPPORTED, "lexicon scan: no word index");
+    /* The word index finds every match the word-level matcher accepts, which Vectorscan 5.4.9
+     * does not (why: lexicon.c); Vectorscan answers only for a lexicon without an index, or
+     * when a test asks for it. */
+    if (how != SCAN_VECTORSCAN && lx->indexed)
+        st = scan_index(lx, scratch, nm, out, n0, err);
+    else
+        st = scan_vectorscan(lx, scratch, nm, out, n0, err);
+    if (st == CG_OK)
+        order_hits(out, n0);
+    return st;
 }
 
 cg_status cg__lexicon_scan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
                            const cg__normalized *nm, cg__cue_hits *out, cg_error *err)
 {
-    return scan_with(lx, scratch, nm, out, SCAN_BOTH, err);
+    return scan_with(lx, scratch, nm, out, SCAN_ANY, err);
 }
 
 cg_status cg__lexicon_scan_vectorscan(const cg__lexicon *lx, cg__lexicon_scratch *scratch,
